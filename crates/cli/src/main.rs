@@ -1,0 +1,2 @@
+//! The `ergon` command.
+fn main() {}

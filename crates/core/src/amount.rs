@@ -1,0 +1,320 @@
+//! Token amounts: [`Amount`] counts a token's base units in a `u128`; [`TokenMeta`] gives a token
+//! its symbol and decimals and converts exactly between base units and decimal strings
+//! (`"1000"`, `"0.000000000000000001"`). [`Qty`] is a decimal quantity parsed from input before
+//! its token is known (replay files name amounts in token units).
+//!
+//! All arithmetic is checked: overflow and underflow are errors, never wrap-around.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::error::{Error, Result, overflow, underflow};
+
+/// A count of a token's base units (wei, noz, pico, …). Never negative, never a float.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Amount(pub u128);
+
+impl Amount {
+    /// Zero base units.
+    pub const ZERO: Amount = Amount(0);
+    /// The largest amount.
+    pub const MAX: Amount = Amount(u128::MAX);
+
+    /// The raw count of base units.
+    #[must_use]
+    pub const fn raw(self) -> u128 {
+        self.0
+    }
+
+    /// True when zero.
+    #[must_use]
+    pub const fn is_zero(self) -> bool {
+        self.0 == 0
+    }
+
+    /// `self + rhs`, or [`Error::Overflow`].
+    pub fn checked_add(self, rhs: Amount) -> Result<Amount> {
+        self.0.checked_add(rhs.0).map(Amount).ok_or(overflow("amount add"))
+    }
+
+    /// `self - rhs`, or [`Error::Underflow`].
+    pub fn checked_sub(self, rhs: Amount) -> Result<Amount> {
+        self.0.checked_sub(rhs.0).map(Amount).ok_or(underflow("amount sub"))
+    }
+
+    /// `self × n`, or [`Error::Overflow`].
+    pub fn checked_mul_int(self, n: u128) -> Result<Amount> {
+        self.0.checked_mul(n).map(Amount).ok_or(overflow("amount mul"))
+    }
+
+    /// `self - rhs`, floored at zero.
+    #[must_use]
+    pub const fn saturating_sub(self, rhs: Amount) -> Amount {
+        Amount(self.0.saturating_sub(rhs.0))
+    }
+
+    /// The smaller of two amounts.
+    #[must_use]
+    pub fn min(self, rhs: Amount) -> Amount {
+        if self.0 <= rhs.0 { self } else { rhs }
+    }
+}
+
+impl fmt::Display for Amount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// Serialized as a decimal string of base units, so no JSON reader loses precision.
+impl Serialize for Amount {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Amount {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        parse_digits(&text).map(Amount).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A token's identity: symbol and number of decimals of its base unit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenMeta {
+    /// Ticker, e.g. `STOS`.
+    pub symbol: String,
+    /// Decimal places of the base unit (18 for STOS, 9 for Ozone, 12 for PHA). At most 38.
+    pub decimals: u8,
+}
+
+impl TokenMeta {
+    /// A token with the given symbol and decimals.
+    ///
+    /// # Panics
+    /// When `decimals > 38` (10^39 does not fit a u128): a programming error, not input.
+    #[must_use]
+    pub fn new(symbol: &str, decimals: u8) -> TokenMeta {
+        assert!(decimals <= 38, "decimals must be at most 38");
+        TokenMeta { symbol: symbol.to_owned(), decimals }
+    }
+
+    /// Base units in one whole token: 10^decimals.
+    #[must_use]
+    pub fn one(&self) -> Amount {
+        Amount(10u128.pow(u32::from(self.decimals)))
+    }
+
+    /// `n` whole tokens in base units.
+    pub fn units(&self, n: u128) -> Result<Amount> {
+        self.one().checked_mul_int(n)
+    }
+
+    /// Parses a decimal string in token units (`"12.5"`) into base units, exactly.
+    pub fn parse(&self, text: &str) -> Result<Amount> {
+        Qty::parse(text)?.to_amount(self)
+    }
+
+    /// Formats base units as a decimal string in token units: `"1000"`, `"0.000000000000000001"`.
+    /// Trailing fractional zeros are dropped; the result parses back to the same amount.
+    #[must_use]
+    pub fn format(&self, amount: Amount) -> String {
+        format_scaled(amount.0, u32::from(self.decimals))
+    }
+}
+
+/// Formats `raw / 10^scale` exactly, without trailing fractional zeros.
+pub(crate) fn format_scaled(raw: u128, scale: u32) -> String {
+    if scale == 0 {
+        return raw.to_string();
+    }
+    let one = 10u128.pow(scale);
+    let (int, frac) = (raw / one, raw % one);
+    if frac == 0 {
+        return int.to_string();
+    }
+    let digits = format!("{frac:0width$}", width = scale as usize);
+    format!("{int}.{}", digits.trim_end_matches('0'))
+}
+
+/// A non-negative decimal quantity as written in input (`"12.5"`), not yet bound to a token.
+/// `mantissa / 10^scale` is its exact value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Qty {
+    text: String,
+    mantissa: u128,
+    scale: u32,
+}
+
+impl Qty {
+    /// Parses digits with an optional fraction: `"1000"`, `"0.5"`. No sign, exponent, spaces or
+    /// separators. Every failure is an [`Error::InvalidAmount`] that quotes the text.
+    pub fn parse(text: &str) -> Result<Qty> {
+        let bad = |reason: &str| Error::InvalidAmount { value: text.to_owned(), reason: reason.to_owned() };
+        if text.is_empty() {
+            return Err(bad("empty"));
+        }
+        if text.starts_with('-') {
+            return Err(bad("negative amounts are not allowed"));
+        }
+        let (int, frac) = match text.split_once('.') {
+            Some((i, f)) => (i, f),
+            None => (text, ""),
+        };
+        if int.is_empty() {
+            return Err(bad("missing integer part (write 0.5, not .5)"));
+        }
+        if text.contains('.') && frac.is_empty() {
+            return Err(bad("missing fraction after the decimal point"));
+        }
+        if let Some(c) = int.chars().chain(frac.chars()).find(|c| !c.is_ascii_digit()) {
+            return Err(bad(&format!("unexpected character {c:?}")));
+        }
+        let frac_trimmed = frac.trim_end_matches('0');
+        let scale = u32::try_from(frac_trimmed.len()).map_err(|_| bad("too many decimals"))?;
+        if scale > 38 {
+            return Err(bad("more than 38 decimals"));
+        }
+        let mut mantissa: u128 = 0;
+        for b in int.bytes().chain(frac_trimmed.bytes()) {
+            mantissa = mantissa
+                .checked_mul(10)
+                .and_then(|m| m.checked_add(u128::from(b - b'0')))
+                .ok_or_else(|| bad("too large for 128 bits"))?;
+        }
+        Ok(Qty { text: text.to_owned(), mantissa, scale })
+    }
+
+    /// The text as given.
+    #[must_use]
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The quantity in `token`'s base units. Errors name the value: more decimals than the token
+    /// has ([`Error::TooManyDecimals`]), or too large ([`Error::InvalidAmount`]).
+    pub fn to_amount(&self, token: &TokenMeta) -> Result<Amount> {
+        let decimals = u32::from(token.decimals);
+        if self.scale > decimals {
+            return Err(Error::TooManyDecimals {
+                value: self.text.clone(),
+                found: self.scale,
+                symbol: token.symbol.clone(),
+                decimals: token.decimals,
+            });
+        }
+        10u128
+            .checked_pow(decimals - self.scale)
+            .and_then(|f| self.mantissa.checked_mul(f))
+            .map(Amount)
+            .ok_or_else(|| Error::InvalidAmount {
+                value: self.text.clone(),
+                reason: format!("too large for 128 bits of {} base units", token.symbol),
+            })
+    }
+
+    /// The quantity as a whole number, when it has no fraction (counts, sizes in whole units).
+    pub fn to_integer(&self) -> Result<u128> {
+        if self.scale == 0 {
+            Ok(self.mantissa)
+        } else {
+            Err(Error::InvalidAmount { value: self.text.clone(), reason: "expected a whole number".into() })
+        }
+    }
+}
+
+impl Serialize for Qty {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text)
+    }
+}
+
+/// Accepts a JSON string (`"12.5"`) or a non-negative JSON integer (`12`).
+impl<'de> Deserialize<'de> for Qty {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Text(String),
+            Int(u64),
+        }
+        let text = match Raw::deserialize(d)
+            .map_err(|_| serde::de::Error::custom("expected an amount as a decimal string, e.g. \"12.5\""))?
+        {
+            Raw::Text(t) => t,
+            Raw::Int(i) => i.to_string(),
+        };
+        Qty::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Parses a string of decimal digits (base units) into a u128.
+fn parse_digits(text: &str) -> Result<u128> {
+    let q = Qty::parse(text)?;
+    q.to_integer()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stos() -> TokenMeta {
+        TokenMeta::new("STOS", 18)
+    }
+
+    #[test]
+    fn parses_and_formats_exactly() {
+        let t = stos();
+        assert_eq!(t.parse("1000").unwrap(), Amount(1000 * 10u128.pow(18)));
+        assert_eq!(t.parse("0.000000000000000001").unwrap(), Amount(1));
+        assert_eq!(t.parse("12.50").unwrap(), Amount(125 * 10u128.pow(17)));
+        assert_eq!(t.format(Amount(1)), "0.000000000000000001");
+        assert_eq!(t.format(Amount(1000 * 10u128.pow(18))), "1000");
+        assert_eq!(t.format(Amount(125 * 10u128.pow(17))), "12.5");
+        assert_eq!(t.format(Amount::ZERO), "0");
+        let oz = TokenMeta::new("OZ", 9);
+        assert_eq!(oz.parse("1.000000001").unwrap(), Amount(1_000_000_001));
+    }
+
+    #[test]
+    fn rejects_bad_text_naming_the_value() {
+        let t = stos();
+        let e = t.parse("0.0000000000000000001").unwrap_err();
+        assert_eq!(e.to_string(), "amount \"0.0000000000000000001\" has 19 decimals, but STOS has only 18");
+        for bad in ["", "-1", "1e5", "1.", ".5", " 1", "1_000", "abc", "1.2.3"] {
+            let e = t.parse(bad).unwrap_err();
+            assert!(matches!(e, Error::InvalidAmount { ref value, .. } if value == bad), "{bad}: {e}");
+        }
+        // u128::MAX is 340282366920938463463.374607431768211455 STOS.
+        assert!(t.parse("340282366920938463463.374607431768211455").is_ok());
+        assert!(matches!(t.parse("340282366920938463463.374607431768211456"), Err(Error::InvalidAmount { .. })));
+        assert!(matches!(t.parse("999999999999999999999999999999999999999999"), Err(Error::InvalidAmount { .. })));
+    }
+
+    #[test]
+    fn checked_arithmetic() {
+        assert!(Amount::MAX.checked_add(Amount(1)).is_err());
+        assert!(Amount(1).checked_sub(Amount(2)).is_err());
+        assert_eq!(Amount(5).checked_sub(Amount(2)).unwrap(), Amount(3));
+    }
+
+    #[test]
+    fn serde_uses_base_unit_strings() {
+        assert_eq!(serde_json::to_string(&Amount(u128::MAX)).unwrap(), format!("\"{}\"", u128::MAX));
+        let back: Amount = serde_json::from_str("\"42\"").unwrap();
+        assert_eq!(back, Amount(42));
+        let q: Qty = serde_json::from_str("7").unwrap();
+        assert_eq!(q.to_amount(&stos()).unwrap(), stos().units(7).unwrap());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn format_parse_roundtrip(raw in proptest::prelude::any::<u128>(), decimals in 0u8..=38) {
+            let t = TokenMeta::new("T", decimals);
+            let text = t.format(Amount(raw));
+            proptest::prop_assert_eq!(t.parse(&text).unwrap(), Amount(raw));
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! Integer arithmetic with explicit rounding: [`Rounding`] and [`mul_div`], the `a × b / c` every
+//! pro-rata share in Ergon goes through, exact with a 256-bit intermediate.
+
+use std::cmp::Ordering;
+
+use ruint::aliases::U256;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result, overflow};
+
+/// How a lossy operation rounds its exact result to an integer. Every lossy operation in Ergon
+/// takes one: there is no implicit rounding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rounding {
+    /// Toward zero (floor, for the non-negative values here). The protocol-favouring default.
+    Down,
+    /// Away from zero (ceiling).
+    Up,
+    /// To the nearest integer; exact halves go down (Substrate `NearestPrefDown`).
+    NearestHalfDown,
+    /// To the nearest integer; exact halves go up.
+    NearestHalfUp,
+    /// To the nearest integer; exact halves go to the even neighbour (banker's rounding, Cosmos).
+    NearestHalfEven,
+}
+
+impl Rounding {
+    /// Whether a truncated quotient `q` must be raised by one, given how the remainder compares
+    /// with half the divisor (`rem_vs_half`) and whether the remainder is zero.
+    #[must_use]
+    pub fn rounds_up(self, q_is_odd: bool, rem_is_zero: bool, rem_vs_half: Ordering) -> bool {
+        if rem_is_zero {
+            return false;
+        }
+        match self {
+            Rounding::Down => false,
+            Rounding::Up => true,
+            Rounding::NearestHalfDown => rem_vs_half == Ordering::Greater,
+            Rounding::NearestHalfUp => rem_vs_half != Ordering::Less,
+            Rounding::NearestHalfEven => match rem_vs_half {
+                Ordering::Greater => true,
+                Ordering::Less => false,
+                Ordering::Equal => q_is_odd,
+            },
+        }
+    }
+}
+
+/// `n / d` rounded as asked. Errors on `d == 0`.
+pub fn div_round(n: u128, d: u128, rounding: Rounding) -> Result<u128> {
+    if d == 0 {
+        return Err(Error::DivisionByZero { op: "div_round" });
+    }
+    let (q, r) = (n / d, n % d);
+    // rem vs d/2 without overflow: compare r with d - r.
+    let up = rounding.rounds_up(q & 1 == 1, r == 0, r.cmp(&(d - r)));
+    Ok(q + u128::from(up))
+}
+
+/// `a × b / c`, exact with a 256-bit intermediate, rounded as asked.
+///
+/// Errors: [`Error::DivisionByZero`] when `c == 0`; [`Error::Overflow`] when the rounded result
+/// does not fit a u128.
+pub fn mul_div(a: u128, b: u128, c: u128, rounding: Rounding) -> Result<u128> {
+    if c == 0 {
+        return Err(Error::DivisionByZero { op: "mul_div" });
+    }
+    if let Some(p) = a.checked_mul(b) {
+        return div_round(p, c, rounding);
+    }
+    let p = U256::from(a) * U256::from(b);
+    let cw = U256::from(c);
+    let (q, r) = p.div_rem(cw);
+    let up = rounding.rounds_up(q.bit(0), r.is_zero(), r.cmp(&(cw - r)));
+    let q = if up { q + U256::from(1u8) } else { q };
+    u128::try_from(q).map_err(|_| overflow("mul_div"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use num_bigint::BigUint;
+    use num_integer::Integer;
+    use proptest::prelude::*;
+
+    /// Slow, obviously-correct oracle on arbitrary-precision integers.
+    fn oracle(a: u128, b: u128, c: u128, r: Rounding) -> Option<u128> {
+        let p = BigUint::from(a) * BigUint::from(b);
+        let c = BigUint::from(c);
+        let (q, rem) = p.div_rem(&c);
+        let twice = &rem * 2u32;
+        let up = match r {
+            _ if rem == BigUint::ZERO => false,
+            Rounding::Down => false,
+            Rounding::Up => true,
+            Rounding::NearestHalfDown => twice > c,
+            Rounding::NearestHalfUp => twice >= c,
+            Rounding::NearestHalfEven => twice > c || (twice == c && q.bit(0)),
+        };
+        let q = if up { q + 1u32 } else { q };
+        u128::try_from(q).ok()
+    }
+
+    fn any_rounding() -> impl Strategy<Value = Rounding> {
+        prop_oneof![
+            Just(Rounding::Down),
+            Just(Rounding::Up),
+            Just(Rounding::NearestHalfDown),
+            Just(Rounding::NearestHalfUp),
+            Just(Rounding::NearestHalfEven),
+        ]
+    }
+
+    #[test]
+    fn known_values() {
+        assert_eq!(mul_div(7, 1, 2, Rounding::Down).unwrap(), 3);
+        assert_eq!(mul_div(7, 1, 2, Rounding::Up).unwrap(), 4);
+        assert_eq!(mul_div(5, 1, 2, Rounding::NearestHalfEven).unwrap(), 2);
+        assert_eq!(mul_div(7, 1, 2, Rounding::NearestHalfEven).unwrap(), 4);
+        assert_eq!(mul_div(5, 1, 2, Rounding::NearestHalfDown).unwrap(), 2);
+        assert_eq!(mul_div(5, 1, 2, Rounding::NearestHalfUp).unwrap(), 3);
+        // 256-bit intermediate: (2^127)·(2^127)/2^127 = 2^127.
+        let big = 1u128 << 127;
+        assert_eq!(mul_div(big, big, big, Rounding::Down).unwrap(), big);
+        assert_eq!(mul_div(u128::MAX, u128::MAX, u128::MAX, Rounding::Up).unwrap(), u128::MAX);
+        assert!(matches!(mul_div(u128::MAX, 2, 1, Rounding::Down), Err(Error::Overflow { .. })));
+        assert!(matches!(mul_div(1, 1, 0, Rounding::Down), Err(Error::DivisionByZero { .. })));
+    }
+
+    proptest! {
+        #[test]
+        fn mul_div_matches_big_integer_oracle(a in any::<u128>(), b in any::<u128>(), c in 1..=u128::MAX, r in any_rounding()) {
+            prop_assert_eq!(mul_div(a, b, c, r).ok(), oracle(a, b, c, r));
+        }
+
+        #[test]
+        fn mul_div_small_values_match_oracle(a in 0u128..1000, b in 0u128..1000, c in 1u128..50, r in any_rounding()) {
+            prop_assert_eq!(mul_div(a, b, c, r).ok(), oracle(a, b, c, r));
+        }
+
+        #[test]
+        fn mul_div_wide_values_match_oracle(a in any::<u64>(), b in any::<u128>(), c in any::<u64>(), r in any_rounding()) {
+            let c = u128::from(c).max(1);
+            prop_assert_eq!(mul_div(u128::from(a), b, c, r).ok(), oracle(u128::from(a), b, c, r));
+        }
+    }
+}

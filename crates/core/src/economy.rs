@@ -1,0 +1,1 @@
+//! economy (in progress)

@@ -1,0 +1,1 @@
+//! emission (in progress)

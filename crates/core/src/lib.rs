@@ -1,0 +1,64 @@
+//! # ergon-core
+//!
+//! The exact core shared by every Ergon economy. Pure and deterministic: no I/O, no floats, no
+//! wall clock, no global state. Every input is an argument; every result is a value.
+//!
+//! - [`amount`]: [`Amount`] (u128 base units) and [`TokenMeta`] (exact decimal parsing/formatting).
+//! - [`arith`]: [`Rounding`] and [`mul_div`] with a 256-bit intermediate.
+//! - [`dec`]: [`Dec`], the 18-decimal fixed point of Cosmos `LegacyDec` (Stratos mainnet).
+//! - [`fixed`]: [`U64F64`], binary fixed point with truncation (Phala).
+//! - [`ratio`]: [`PerMill`] and [`BasisPoints`] with explicit rounding.
+//! - [`ledger`]: [`Ledger`] — balances, named pools, capped mint, burn, journal.
+//! - [`locks`]: [`LockQueue`] — amounts locked until an epoch, released in order.
+//! - [`rewards`]: [`RewardAccumulator`] — reward-per-share (F1 / MasterChef) distribution.
+//! - [`staking`]: [`Staking`] — validators, delegations, commission, unbonding, slashing.
+//! - [`emission`]: [`EmissionSchedule`] — piecewise and geometric issuance tables.
+//! - [`sampler`]: [`SumTree`] and [`AliasTable`] — weighted random choice.
+//! - [`rng`]: [`Seed`] and [`RngStreams`] — the only source of randomness.
+//! - [`economy`]: the [`Economy`] trait every economy implements, and its replay-facing types.
+//! - [`replay`]: the JSON Lines replay driver shared by all economies.
+//! - [`toy`]: a minimal economy that exercises the replay format and the core parts.
+
+pub mod amount;
+pub mod arith;
+pub mod dec;
+pub mod economy;
+pub mod emission;
+pub mod error;
+pub mod fixed;
+pub mod ledger;
+pub mod locks;
+pub mod ratio;
+pub mod replay;
+pub mod rewards;
+pub mod rng;
+pub mod sampler;
+pub mod staking;
+pub mod toy;
+
+pub use amount::{Amount, Qty, TokenMeta};
+pub use arith::{Rounding, mul_div};
+pub use error::{Coded, Error};
+// (re-exports of the other modules follow, one line each)
+
+/// A count of epochs or an epoch index. Economies define what one epoch is (10 minutes on
+/// Stratos, one hour on Trias, one block on Phala).
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
+pub struct Epoch(pub u64);
+
+impl Epoch {
+    /// The epoch `n` epochs later, saturating at `u64::MAX`.
+    #[must_use]
+    pub fn plus(self, n: u64) -> Epoch {
+        Epoch(self.0.saturating_add(n))
+    }
+}
+
+impl std::fmt::Display for Epoch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}

@@ -1,0 +1,1 @@
+//! ratio (in progress)
