@@ -152,7 +152,10 @@ impl Qty {
     /// Parses digits with an optional fraction: `"1000"`, `"0.5"`. No sign, exponent, spaces or
     /// separators. Every failure is an [`Error::InvalidAmount`] that quotes the text.
     pub fn parse(text: &str) -> Result<Qty> {
-        let bad = |reason: &str| Error::InvalidAmount { value: text.to_owned(), reason: reason.to_owned() };
+        let bad = |reason: &str| Error::InvalidAmount {
+            value: text.to_owned(),
+            reason: reason.to_owned(),
+        };
         if text.is_empty() {
             return Err(bad("empty"));
         }
@@ -220,7 +223,10 @@ impl Qty {
         if self.scale == 0 {
             Ok(self.mantissa)
         } else {
-            Err(Error::InvalidAmount { value: self.text.clone(), reason: "expected a whole number".into() })
+            Err(Error::InvalidAmount {
+                value: self.text.clone(),
+                reason: "expected a whole number".into(),
+            })
         }
     }
 }
@@ -234,19 +240,20 @@ impl Serialize for Qty {
 /// Accepts a JSON string (`"12.5"`) or a non-negative JSON integer (`12`).
 impl<'de> Deserialize<'de> for Qty {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Text(String),
-            Int(u64),
+        struct QtyVisitor;
+        impl serde::de::Visitor<'_> for QtyVisitor {
+            type Value = Qty;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an amount as a decimal string, e.g. \"12.5\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<Qty, E> {
+                Qty::parse(v).map_err(E::custom)
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<Qty, E> {
+                Qty::parse(&v.to_string()).map_err(E::custom)
+            }
         }
-        let text = match Raw::deserialize(d)
-            .map_err(|_| serde::de::Error::custom("expected an amount as a decimal string, e.g. \"12.5\""))?
-        {
-            Raw::Text(t) => t,
-            Raw::Int(i) => i.to_string(),
-        };
-        Qty::parse(&text).map_err(serde::de::Error::custom)
+        d.deserialize_any(QtyVisitor)
     }
 }
 
@@ -282,15 +289,27 @@ mod tests {
     fn rejects_bad_text_naming_the_value() {
         let t = stos();
         let e = t.parse("0.0000000000000000001").unwrap_err();
-        assert_eq!(e.to_string(), "amount \"0.0000000000000000001\" has 19 decimals, but STOS has only 18");
+        assert_eq!(
+            e.to_string(),
+            "amount \"0.0000000000000000001\" has 19 decimals, but STOS has only 18"
+        );
         for bad in ["", "-1", "1e5", "1.", ".5", " 1", "1_000", "abc", "1.2.3"] {
             let e = t.parse(bad).unwrap_err();
-            assert!(matches!(e, Error::InvalidAmount { ref value, .. } if value == bad), "{bad}: {e}");
+            assert!(
+                matches!(e, Error::InvalidAmount { ref value, .. } if value == bad),
+                "{bad}: {e}"
+            );
         }
         // u128::MAX is 340282366920938463463.374607431768211455 STOS.
         assert!(t.parse("340282366920938463463.374607431768211455").is_ok());
-        assert!(matches!(t.parse("340282366920938463463.374607431768211456"), Err(Error::InvalidAmount { .. })));
-        assert!(matches!(t.parse("999999999999999999999999999999999999999999"), Err(Error::InvalidAmount { .. })));
+        assert!(matches!(
+            t.parse("340282366920938463463.374607431768211456"),
+            Err(Error::InvalidAmount { .. })
+        ));
+        assert!(matches!(
+            t.parse("999999999999999999999999999999999999999999"),
+            Err(Error::InvalidAmount { .. })
+        ));
     }
 
     #[test]
@@ -302,7 +321,10 @@ mod tests {
 
     #[test]
     fn serde_uses_base_unit_strings() {
-        assert_eq!(serde_json::to_string(&Amount(u128::MAX)).unwrap(), format!("\"{}\"", u128::MAX));
+        assert_eq!(
+            serde_json::to_string(&Amount(u128::MAX)).unwrap(),
+            format!("\"{}\"", u128::MAX)
+        );
         let back: Amount = serde_json::from_str("\"42\"").unwrap();
         assert_eq!(back, Amount(42));
         let q: Qty = serde_json::from_str("7").unwrap();

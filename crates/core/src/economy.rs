@@ -1,1 +1,197 @@
-//! economy (in progress)
+//! The [`Economy`] trait: the one interface through which the simulator, replay and the Python
+//! bindings drive any economy (Stratos, Marlin, Phala, Trias, and the [`toy`](crate::toy)).
+//!
+//! An economy is a state machine:
+//! - [`Economy::apply`] takes one action and is atomic: a rejected action changes nothing and
+//!   returns a [`Rejection`] with a stable code — a normal result, not an error;
+//! - [`Economy::end_epoch`] closes an epoch (settlement, emission, releases) and reports it;
+//! - [`Economy::metrics`], [`Economy::check_invariants`] and [`Economy::snapshot`] observe it.
+//!
+//! [`DynEconomy`] is the object-safe face of the same thing, speaking JSON values: replay files
+//! pick the economy by name at run time through a registry of [`Constructor`]s.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::Epoch;
+use crate::error::Coded;
+use crate::invariants::Violation;
+
+/// A rejected action: its stable snake_case code and a message with the numbers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Rejection {
+    /// Stable code, e.g. `insufficient_balance`.
+    pub code: &'static str,
+    /// Human-readable explanation naming the values involved.
+    pub message: String,
+}
+
+impl Rejection {
+    /// A rejection with an economy-specific code.
+    #[must_use]
+    pub fn new(code: &'static str, message: impl Into<String>) -> Rejection {
+        Rejection { code, message: message.into() }
+    }
+}
+
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl<E: Coded> From<E> for Rejection {
+    fn from(e: E) -> Rejection {
+        Rejection { code: e.code(), message: e.to_string() }
+    }
+}
+
+/// A value reported by [`Economy::metrics`]. Token amounts stay exact; floats appear only in
+/// derived figures (ratios, Gini, APR).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum MetricValue {
+    /// A count.
+    Count(u64),
+    /// A token amount in base units with the token's decimals.
+    Amount {
+        /// Base units.
+        raw: u128,
+        /// The token's decimals.
+        decimals: u8,
+    },
+    /// A derived, inexact figure.
+    Float(f64),
+}
+
+/// One named metric.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Metric {
+    /// Column name, snake_case with its unit last (`ozone_price_wei_per_noz`).
+    pub name: &'static str,
+    /// The value.
+    pub value: MetricValue,
+}
+
+/// An economy as a deterministic state machine.
+pub trait Economy: Sized {
+    /// The name used in genesis lines and scenario files (`stratos`, `toy`, …).
+    const NAME: &'static str;
+    /// Everything needed to build the initial state (profile, parameters, accounts, nodes).
+    type Genesis: DeserializeOwned;
+    /// One action; in replay files an object whose `op` names the variant.
+    type Action: DeserializeOwned;
+    /// What an accepted action reports.
+    type Event: Serialize;
+    /// What an epoch reports.
+    type Report: Serialize;
+
+    /// Builds the initial state; an invalid genesis is rejected with a code and message.
+    fn from_genesis(genesis: Self::Genesis) -> Result<Self, Rejection>;
+
+    /// Applies one action, all-or-nothing.
+    fn apply(&mut self, action: &Self::Action) -> Result<Vec<Self::Event>, Rejection>;
+
+    /// Closes the current epoch. An error here is a broken invariant (a bug), never input.
+    fn end_epoch(&mut self) -> Result<Self::Report, Violation>;
+
+    /// The current epoch (the number of epochs ended so far).
+    fn epoch(&self) -> Epoch;
+
+    /// The economy's metrics now.
+    fn metrics(&self) -> Vec<Metric>;
+
+    /// Checks every invariant of the state (conservation of every token, aggregate totals).
+    fn check_invariants(&self) -> Result<(), Violation>;
+
+    /// The whole state as JSON, with amounts as exact decimal strings.
+    fn snapshot(&self) -> Value;
+}
+
+/// Why a JSON action could not be applied at all (as opposed to a [`Rejection`]).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct DecodeError(pub String);
+
+/// The object-safe, JSON-speaking face of an [`Economy`], for replay and bindings.
+pub trait DynEconomy {
+    /// The economy's name.
+    fn name(&self) -> &'static str;
+    /// Decodes and applies one action object; the outer error means it did not decode.
+    fn apply_value(&mut self, action: Value) -> Result<Result<Value, Rejection>, DecodeError>;
+    /// Ends an epoch; returns its report as JSON.
+    fn end_epoch_value(&mut self) -> Result<Value, Violation>;
+    /// The current epoch.
+    fn current_epoch(&self) -> Epoch;
+    /// The whole state as JSON.
+    fn snapshot_value(&self) -> Value;
+    /// Checks every invariant.
+    fn check(&self) -> Result<(), Violation>;
+    /// The metrics now.
+    fn metric_values(&self) -> Vec<Metric>;
+}
+
+fn to_value<T: Serialize>(v: &T) -> Value {
+    // Serializing plain data structs with string keys cannot fail.
+    serde_json::to_value(v).expect("economy events and reports serialize to JSON")
+}
+
+impl<E: Economy> DynEconomy for E {
+    fn name(&self) -> &'static str {
+        E::NAME
+    }
+
+    fn apply_value(&mut self, action: Value) -> Result<Result<Value, Rejection>, DecodeError> {
+        let action: E::Action =
+            serde_json::from_value(action).map_err(|e| DecodeError(e.to_string()))?;
+        Ok(self.apply(&action).map(|events| to_value(&events)))
+    }
+
+    fn end_epoch_value(&mut self) -> Result<Value, Violation> {
+        self.end_epoch().map(|r| to_value(&r))
+    }
+
+    fn current_epoch(&self) -> Epoch {
+        self.epoch()
+    }
+
+    fn snapshot_value(&self) -> Value {
+        self.snapshot()
+    }
+
+    fn check(&self) -> Result<(), Violation> {
+        self.check_invariants()
+    }
+
+    fn metric_values(&self) -> Vec<Metric> {
+        self.metrics()
+    }
+}
+
+/// Builds an economy from the fields of a genesis line (everything but `op` and `economy`).
+pub type Constructor = fn(Value) -> Result<Box<dyn DynEconomy>, GenesisError>;
+
+/// Why a genesis could not build an economy.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum GenesisError {
+    /// The genesis object does not decode (unknown field, wrong type, bad amount).
+    #[error("invalid genesis: {0}")]
+    Decode(String),
+    /// The economy refused the genesis (inconsistent parameters).
+    #[error("genesis rejected: {0}")]
+    Rejected(Rejection),
+}
+
+/// The [`Constructor`] of economy `E`.
+pub fn constructor<E: Economy + 'static>(
+    genesis: Value,
+) -> Result<Box<dyn DynEconomy>, GenesisError> {
+    let g: E::Genesis =
+        serde_json::from_value(genesis).map_err(|e| GenesisError::Decode(e.to_string()))?;
+    let e = E::from_genesis(g).map_err(GenesisError::Rejected)?;
+    Ok(Box::new(e))
+}
+
+/// A name → constructor table of the economies a program knows.
+pub type Registry = [(&'static str, Constructor)];

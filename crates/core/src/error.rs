@@ -78,7 +78,9 @@ pub enum Error {
         available: Amount,
     },
     /// A mint would exceed the token's capped reserve.
-    #[error("minting {amount} base units of {token} exceeds its cap: {minted} of {cap} already minted")]
+    #[error(
+        "minting {amount} base units of {token} exceeds its cap: {minted} of {cap} already minted"
+    )]
     CapExceeded {
         /// The token's symbol.
         token: String,
@@ -126,7 +128,9 @@ pub enum Error {
         minimum: Amount,
     },
     /// A delegator asks for more stake than it has with a validator.
-    #[error("delegation of account {delegator} to validator {validator} is {available} base units, needs {needed}")]
+    #[error(
+        "delegation of account {delegator} to validator {validator} is {available} base units, needs {needed}"
+    )]
     InsufficientStake {
         /// The delegator's account index.
         delegator: u32,

@@ -1,1 +1,577 @@
-//! ledger (in progress)
+//! The exact ledger: who holds how much of which token.
+//!
+//! Holders are accounts (dense [`AccountId`]s) and named pools ([`PoolId`]: mining pool, volume
+//! pool, treasury, insurance, dust, staking bonds, lock queues, …). Tokens enter only by
+//! [`Ledger::mint`] from a capped reserve and leave only by [`Ledger::burn`] into an explicit sink,
+//! so for every token, at every moment:
+//!
+//! ```text
+//! minted − burned = Σ account balances + Σ pool balances
+//! ```
+//!
+//! (locks, bonds and unbonding stake are pools owned by their aggregates; each aggregate checks
+//! that its own records sum to its pool). [`Ledger::check_conservation`] recomputes both sides.
+//!
+//! A journal makes a multi-step operation all-or-nothing: [`Ledger::checkpoint`] starts recording
+//! undo entries, [`Ledger::revert`] restores every touched value, [`Ledger::commit`] keeps them.
+//! Outside a checkpoint nothing is recorded, so plain transfers cost no journal.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::amount::{Amount, TokenMeta};
+use crate::error::{Error, Result, overflow};
+use crate::invariants::Violation;
+
+/// A token registered in a [`Ledger`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TokenId(pub u16);
+
+/// An account: a dense index, opened by [`Ledger::open_account`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AccountId(pub u32);
+
+/// A named pool, registered by [`Ledger::add_pool`]. A pool may hold any token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PoolId(pub u16);
+
+/// Anything that holds tokens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Holder {
+    /// An account.
+    Account(AccountId),
+    /// A named pool.
+    Pool(PoolId),
+}
+
+impl From<AccountId> for Holder {
+    fn from(a: AccountId) -> Holder {
+        Holder::Account(a)
+    }
+}
+
+impl From<PoolId> for Holder {
+    fn from(p: PoolId) -> Holder {
+        Holder::Pool(p)
+    }
+}
+
+impl fmt::Display for Holder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Holder::Account(a) => write!(f, "account:{}", a.0),
+            Holder::Pool(p) => write!(f, "pool:{}", p.0),
+        }
+    }
+}
+
+/// One token's books.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+struct TokenBook {
+    meta: TokenMeta,
+    cap: Amount,
+    minted: Amount,
+    burned: Amount,
+    /// Indexed by account; grown lazily on first credit.
+    accounts: Vec<Amount>,
+    /// Indexed by pool; grown lazily on first credit.
+    pools: Vec<Amount>,
+}
+
+/// An undo record: the value a slot had before a journaled change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Undo {
+    Account {
+        token: u16,
+        account: u32,
+        prev: Amount,
+    },
+    Pool {
+        token: u16,
+        pool: u16,
+        prev: Amount,
+    },
+    Minted {
+        token: u16,
+        prev: Amount,
+    },
+    Burned {
+        token: u16,
+        prev: Amount,
+    },
+    Accounts {
+        prev_count: u32,
+    },
+    /// A token's account or pool vector was grown from `prev_len`.
+    Grew {
+        token: u16,
+        pools: bool,
+        prev_len: usize,
+    },
+}
+
+/// A position in the journal, returned by [`Ledger::checkpoint`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[must_use = "a checkpoint must be committed or reverted"]
+pub struct Checkpoint {
+    journal_len: usize,
+    depth: u32,
+}
+
+/// Balances of every token, by account and by pool, with a capped mint and a burn sink.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Ledger {
+    tokens: Vec<TokenBook>,
+    pool_names: Vec<String>,
+    account_count: u32,
+    #[serde(skip)]
+    journal: Vec<Undo>,
+    #[serde(skip)]
+    depth: u32,
+}
+
+impl Ledger {
+    /// An empty ledger: no tokens, pools or accounts.
+    #[must_use]
+    pub fn new() -> Ledger {
+        Ledger::default()
+    }
+
+    // ---- registration ---------------------------------------------------------------------
+
+    /// Registers a token whose total mint may never exceed `cap`.
+    pub fn add_token(&mut self, meta: TokenMeta, cap: Amount) -> Result<TokenId> {
+        if self.tokens.iter().any(|t| t.meta.symbol == meta.symbol) {
+            return Err(Error::Duplicate { kind: "token", name: meta.symbol });
+        }
+        let id = u16::try_from(self.tokens.len()).map_err(|_| Error::LimitReached {
+            what: "tokens".into(),
+            limit: u64::from(u16::MAX),
+        })?;
+        self.tokens.push(TokenBook {
+            meta,
+            cap,
+            minted: Amount::ZERO,
+            burned: Amount::ZERO,
+            accounts: Vec::new(),
+            pools: Vec::new(),
+        });
+        Ok(TokenId(id))
+    }
+
+    /// Registers a named pool.
+    pub fn add_pool(&mut self, name: &str) -> Result<PoolId> {
+        if self.pool_names.iter().any(|n| n == name) {
+            return Err(Error::Duplicate { kind: "pool", name: name.to_owned() });
+        }
+        let id = u16::try_from(self.pool_names.len()).map_err(|_| Error::LimitReached {
+            what: "pools".into(),
+            limit: u64::from(u16::MAX),
+        })?;
+        self.pool_names.push(name.to_owned());
+        Ok(PoolId(id))
+    }
+
+    /// Opens a new account with zero balances.
+    pub fn open_account(&mut self) -> Result<AccountId> {
+        let id = self.account_count;
+        let next = id.checked_add(1).ok_or_else(|| Error::LimitReached {
+            what: "accounts".into(),
+            limit: u64::from(u32::MAX),
+        })?;
+        self.record(Undo::Accounts { prev_count: id });
+        self.account_count = next;
+        Ok(AccountId(id))
+    }
+
+    /// Opens `n` accounts at once; returns the first. Ids are consecutive.
+    pub fn open_accounts(&mut self, n: u32) -> Result<AccountId> {
+        let id = self.account_count;
+        let next = id.checked_add(n).ok_or_else(|| Error::LimitReached {
+            what: "accounts".into(),
+            limit: u64::from(u32::MAX),
+        })?;
+        self.record(Undo::Accounts { prev_count: id });
+        self.account_count = next;
+        Ok(AccountId(id))
+    }
+
+    // ---- reading --------------------------------------------------------------------------
+
+    /// The token's metadata.
+    pub fn token(&self, token: TokenId) -> Result<&TokenMeta> {
+        Ok(&self.book(token)?.meta)
+    }
+
+    /// Every token id, in registration order.
+    pub fn token_ids(&self) -> impl Iterator<Item = TokenId> + '_ {
+        (0..self.tokens.len()).map(|i| TokenId(i as u16))
+    }
+
+    /// The token registered with `symbol`.
+    #[must_use]
+    pub fn token_by_symbol(&self, symbol: &str) -> Option<TokenId> {
+        self.tokens.iter().position(|t| t.meta.symbol == symbol).map(|i| TokenId(i as u16))
+    }
+
+    /// The pool registered as `name`.
+    #[must_use]
+    pub fn pool_by_name(&self, name: &str) -> Option<PoolId> {
+        self.pool_names.iter().position(|n| n == name).map(|i| PoolId(i as u16))
+    }
+
+    /// The pool's name.
+    pub fn pool_name(&self, pool: PoolId) -> Result<&str> {
+        self.pool_names
+            .get(usize::from(pool.0))
+            .map(String::as_str)
+            .ok_or_else(|| Error::Unknown { kind: "pool", id: pool.0.to_string() })
+    }
+
+    /// Every pool id, in registration order.
+    pub fn pool_ids(&self) -> impl Iterator<Item = PoolId> + '_ {
+        (0..self.pool_names.len()).map(|i| PoolId(i as u16))
+    }
+
+    /// Number of accounts opened.
+    #[must_use]
+    pub fn account_count(&self) -> u32 {
+        self.account_count
+    }
+
+    /// The holder's balance of `token` (zero for a known holder that never held it).
+    pub fn balance(&self, token: TokenId, holder: Holder) -> Result<Amount> {
+        self.check_holder(holder)?;
+        let book = self.book(token)?;
+        Ok(match holder {
+            Holder::Account(a) => book.accounts.get(a.0 as usize).copied().unwrap_or_default(),
+            Holder::Pool(p) => book.pools.get(usize::from(p.0)).copied().unwrap_or_default(),
+        })
+    }
+
+    /// Total minted so far.
+    pub fn minted(&self, token: TokenId) -> Result<Amount> {
+        Ok(self.book(token)?.minted)
+    }
+
+    /// Total burned so far.
+    pub fn burned(&self, token: TokenId) -> Result<Amount> {
+        Ok(self.book(token)?.burned)
+    }
+
+    /// The mint cap.
+    pub fn cap(&self, token: TokenId) -> Result<Amount> {
+        Ok(self.book(token)?.cap)
+    }
+
+    /// Tokens in existence: minted − burned.
+    pub fn supply(&self, token: TokenId) -> Result<Amount> {
+        let b = self.book(token)?;
+        Ok(b.minted.saturating_sub(b.burned))
+    }
+
+    /// What can still be minted: cap − minted.
+    pub fn reserve(&self, token: TokenId) -> Result<Amount> {
+        let b = self.book(token)?;
+        Ok(b.cap.saturating_sub(b.minted))
+    }
+
+    // ---- moving tokens --------------------------------------------------------------------
+
+    /// Moves `amount` of `token` from one holder to another. All-or-nothing.
+    pub fn transfer(
+        &mut self,
+        token: TokenId,
+        from: Holder,
+        to: Holder,
+        amount: Amount,
+    ) -> Result<()> {
+        self.check_holder(to)?;
+        let available = self.balance(token, from)?;
+        let debited = available
+            .checked_sub(amount)
+            .map_err(|_| self.insufficient(token, from, amount, available))?;
+        if from == to || amount.is_zero() {
+            return Ok(());
+        }
+        let credited = self.balance(token, to)?.checked_add(amount)?;
+        self.set(token, from, debited);
+        self.set(token, to, credited);
+        Ok(())
+    }
+
+    /// Creates `amount` of `token` for `to`, from the capped reserve.
+    pub fn mint(&mut self, token: TokenId, to: Holder, amount: Amount) -> Result<()> {
+        self.check_holder(to)?;
+        let book = self.book(token)?;
+        let minted = book.minted.checked_add(amount)?;
+        if minted > book.cap {
+            return Err(Error::CapExceeded {
+                token: book.meta.symbol.clone(),
+                amount,
+                minted: book.minted,
+                cap: book.cap,
+            });
+        }
+        let credited = self.balance(token, to)?.checked_add(amount)?;
+        let prev = book.minted;
+        self.record(Undo::Minted { token: token.0, prev });
+        self.tokens[usize::from(token.0)].minted = minted;
+        self.set(token, to, credited);
+        Ok(())
+    }
+
+    /// Destroys `amount` of `token` held by `from` (the burn sink).
+    pub fn burn(&mut self, token: TokenId, from: Holder, amount: Amount) -> Result<()> {
+        let available = self.balance(token, from)?;
+        let debited = available
+            .checked_sub(amount)
+            .map_err(|_| self.insufficient(token, from, amount, available))?;
+        let book = self.book(token)?;
+        let burned = book.burned.checked_add(amount).map_err(|_| overflow("burn"))?;
+        let prev = book.burned;
+        self.record(Undo::Burned { token: token.0, prev });
+        self.tokens[usize::from(token.0)].burned = burned;
+        self.set(token, from, debited);
+        Ok(())
+    }
+
+    // ---- journal --------------------------------------------------------------------------
+
+    /// Starts recording undo entries. Checkpoints nest; each must be committed or reverted, the
+    /// innermost first.
+    pub fn checkpoint(&mut self) -> Checkpoint {
+        self.depth += 1;
+        Checkpoint { journal_len: self.journal.len(), depth: self.depth }
+    }
+
+    /// Keeps every change since `cp`.
+    pub fn commit(&mut self, cp: Checkpoint) {
+        assert_eq!(cp.depth, self.depth, "checkpoints must be closed innermost first");
+        self.depth -= 1;
+        if self.depth == 0 {
+            self.journal.clear();
+        }
+    }
+
+    /// Undoes every change since `cp`, newest first.
+    pub fn revert(&mut self, cp: Checkpoint) {
+        assert_eq!(cp.depth, self.depth, "checkpoints must be closed innermost first");
+        while self.journal.len() > cp.journal_len {
+            let Some(undo) = self.journal.pop() else { break };
+            match undo {
+                Undo::Account { token, account, prev } => {
+                    self.tokens[usize::from(token)].accounts[account as usize] = prev;
+                }
+                Undo::Pool { token, pool, prev } => {
+                    self.tokens[usize::from(token)].pools[usize::from(pool)] = prev
+                }
+                Undo::Minted { token, prev } => self.tokens[usize::from(token)].minted = prev,
+                Undo::Burned { token, prev } => self.tokens[usize::from(token)].burned = prev,
+                Undo::Accounts { prev_count } => self.account_count = prev_count,
+                Undo::Grew { token, pools, prev_len } => {
+                    let book = &mut self.tokens[usize::from(token)];
+                    if pools {
+                        book.pools.truncate(prev_len)
+                    } else {
+                        book.accounts.truncate(prev_len)
+                    }
+                }
+            }
+        }
+        self.depth -= 1;
+        if self.depth == 0 {
+            self.journal.clear();
+        }
+    }
+
+    /// Runs `f` all-or-nothing: on `Err` every ledger change `f` made is undone.
+    pub fn atomic<T, E>(
+        &mut self,
+        f: impl FnOnce(&mut Ledger) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
+        let cp = self.checkpoint();
+        match f(self) {
+            Ok(v) => {
+                self.commit(cp);
+                Ok(v)
+            }
+            Err(e) => {
+                self.revert(cp);
+                Err(e)
+            }
+        }
+    }
+
+    // ---- invariants -----------------------------------------------------------------------
+
+    /// Recomputes, for every token, minted − burned and Σ balances + Σ pools, and checks they are
+    /// equal and that minted ≤ cap. O(accounts × tokens): for tests and `--paranoid` runs.
+    pub fn check_conservation(&self) -> std::result::Result<(), Violation> {
+        for book in &self.tokens {
+            let sum =
+                book.accounts.iter().chain(&book.pools).try_fold(0u128, |s, a| s.checked_add(a.0));
+            let supply = book.minted.0.checked_sub(book.burned.0);
+            if sum.is_none() || supply.is_none() || sum != supply || book.minted > book.cap {
+                return Err(Violation::new(
+                    "ledger conservation",
+                    format!(
+                        "{}: minted {} − burned {} ≠ Σ holders {:?} (cap {})",
+                        book.meta.symbol, book.minted, book.burned, sum, book.cap
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    // ---- internals ------------------------------------------------------------------------
+
+    fn book(&self, token: TokenId) -> Result<&TokenBook> {
+        self.tokens
+            .get(usize::from(token.0))
+            .ok_or_else(|| Error::Unknown { kind: "token", id: token.0.to_string() })
+    }
+
+    fn check_holder(&self, holder: Holder) -> Result<()> {
+        match holder {
+            Holder::Account(a) if a.0 < self.account_count => Ok(()),
+            Holder::Pool(p) if usize::from(p.0) < self.pool_names.len() => Ok(()),
+            Holder::Account(a) => Err(Error::Unknown { kind: "account", id: a.0.to_string() }),
+            Holder::Pool(p) => Err(Error::Unknown { kind: "pool", id: p.0.to_string() }),
+        }
+    }
+
+    fn insufficient(
+        &self,
+        token: TokenId,
+        holder: Holder,
+        needed: Amount,
+        available: Amount,
+    ) -> Error {
+        let holder = match holder {
+            Holder::Pool(p) => format!("pool:{}", self.pool_name(p).unwrap_or("?")),
+            Holder::Account(_) => holder.to_string(),
+        };
+        let token = self
+            .tokens
+            .get(usize::from(token.0))
+            .map(|b| b.meta.symbol.clone())
+            .unwrap_or_default();
+        Error::InsufficientBalance { holder, token, needed, available }
+    }
+
+    fn record(&mut self, undo: Undo) {
+        if self.depth > 0 {
+            self.journal.push(undo);
+        }
+    }
+
+    /// Sets a holder's balance (holder and token already checked), journaling the old value.
+    fn set(&mut self, token: TokenId, holder: Holder, value: Amount) {
+        let t = usize::from(token.0);
+        match holder {
+            Holder::Account(a) => {
+                let i = a.0 as usize;
+                let len = self.tokens[t].accounts.len();
+                if len <= i {
+                    self.record(Undo::Grew { token: token.0, pools: false, prev_len: len });
+                    self.tokens[t].accounts.resize(i + 1, Amount::ZERO);
+                }
+                let prev = std::mem::replace(&mut self.tokens[t].accounts[i], value);
+                self.record(Undo::Account { token: token.0, account: a.0, prev });
+            }
+            Holder::Pool(p) => {
+                let i = usize::from(p.0);
+                let len = self.tokens[t].pools.len();
+                if len <= i {
+                    self.record(Undo::Grew { token: token.0, pools: true, prev_len: len });
+                    self.tokens[t].pools.resize(i + 1, Amount::ZERO);
+                }
+                let prev = std::mem::replace(&mut self.tokens[t].pools[i], value);
+                self.record(Undo::Pool { token: token.0, pool: p.0, prev });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setup() -> (Ledger, TokenId, AccountId, AccountId, PoolId) {
+        let mut l = Ledger::new();
+        let t = l.add_token(TokenMeta::new("TOK", 6), Amount(1_000)).unwrap();
+        let a = l.open_account().unwrap();
+        let b = l.open_account().unwrap();
+        let p = l.add_pool("treasury").unwrap();
+        (l, t, a, b, p)
+    }
+
+    #[test]
+    fn mint_transfer_burn_conserve() {
+        let (mut l, t, a, b, p) = setup();
+        l.mint(t, a.into(), Amount(600)).unwrap();
+        l.transfer(t, a.into(), b.into(), Amount(250)).unwrap();
+        l.transfer(t, b.into(), p.into(), Amount(50)).unwrap();
+        l.burn(t, a.into(), Amount(100)).unwrap();
+        assert_eq!(l.balance(t, a.into()).unwrap(), Amount(250));
+        assert_eq!(l.balance(t, b.into()).unwrap(), Amount(200));
+        assert_eq!(l.balance(t, p.into()).unwrap(), Amount(50));
+        assert_eq!(l.supply(t).unwrap(), Amount(500));
+        assert_eq!(l.reserve(t).unwrap(), Amount(400));
+        l.check_conservation().unwrap();
+    }
+
+    #[test]
+    fn typed_rejections_name_the_numbers() {
+        let (mut l, t, a, b, _) = setup();
+        l.mint(t, a.into(), Amount(10)).unwrap();
+        let e = l.transfer(t, a.into(), b.into(), Amount(11)).unwrap_err();
+        assert_eq!(
+            e,
+            Error::InsufficientBalance {
+                holder: "account:0".into(),
+                token: "TOK".into(),
+                needed: Amount(11),
+                available: Amount(10)
+            }
+        );
+        let e = l.mint(t, a.into(), Amount(991)).unwrap_err();
+        assert!(matches!(e, Error::CapExceeded { minted: Amount(10), cap: Amount(1000), .. }));
+        assert!(matches!(
+            l.transfer(t, a.into(), Holder::Account(AccountId(9)), Amount(1)),
+            Err(Error::Unknown { .. })
+        ));
+        assert_eq!(l.balance(t, a.into()).unwrap(), Amount(10));
+    }
+
+    #[test]
+    fn revert_restores_everything() {
+        let (mut l, t, a, b, p) = setup();
+        l.mint(t, a.into(), Amount(100)).unwrap();
+        let before = l.clone();
+        let r: Result<()> = l.atomic(|l| {
+            l.transfer(t, a.into(), b.into(), Amount(40))?;
+            l.mint(t, p.into(), Amount(5))?;
+            l.burn(t, b.into(), Amount(10))?;
+            l.open_account()?;
+            l.transfer(t, a.into(), b.into(), Amount(1_000)) // fails
+        });
+        assert!(r.is_err());
+        assert_eq!(l, before);
+        // Nested: inner revert, outer commit.
+        let cp = l.checkpoint();
+        l.transfer(t, a.into(), b.into(), Amount(1)).unwrap();
+        let inner = l.checkpoint();
+        l.transfer(t, a.into(), b.into(), Amount(2)).unwrap();
+        l.revert(inner);
+        l.commit(cp);
+        assert_eq!(l.balance(t, b.into()).unwrap(), Amount(1));
+        l.check_conservation().unwrap();
+    }
+}

@@ -26,6 +26,7 @@ pub mod economy;
 pub mod emission;
 pub mod error;
 pub mod fixed;
+pub mod invariants;
 pub mod ledger;
 pub mod locks;
 pub mod ratio;
@@ -40,11 +41,34 @@ pub use amount::{Amount, Qty, TokenMeta};
 pub use arith::{Rounding, mul_div};
 pub use error::{Coded, Error};
 // (re-exports of the other modules follow, one line each)
+pub use dec::Dec;
+pub use economy::{Economy, Metric, MetricValue, Rejection};
+pub use emission::{Emission, EmissionSchedule, Tier};
+pub use fixed::U64F64;
+pub use invariants::Violation;
+pub use ledger::{AccountId, Holder, Ledger, PoolId, TokenId};
+pub use locks::{LockQueue, Released};
+pub use ratio::{BasisPoints, Parts, PerMill};
+pub use rewards::RewardAccumulator;
+pub use rng::{RngStreams, Seed, StreamRng};
+pub use sampler::{AliasTable, SumTree};
+pub use staking::{Staking, StakingParams, ValidatorId};
+pub use toy::Toy;
 
 /// A count of epochs or an epoch index. Economies define what one epoch is (10 minutes on
 /// Stratos, one hour on Trias, one block on Phala).
 #[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
 )]
 #[serde(transparent)]
 pub struct Epoch(pub u64);

@@ -1,1 +1,327 @@
-//! locks (in progress)
+//! [`LockQueue`]: amounts locked until an epoch, released in time order.
+//!
+//! Used for reward lock-ups (Stratos: rewards vest 14 days), deposit locks and any other
+//! "locked until" balance. The queue owns one ledger pool: every locked amount sits in it, and
+//! the queue's records always sum to that pool's balance ([`LockQueue::check_invariants`]).
+//!
+//! Entries live in buckets keyed by release epoch (a `BTreeMap`), so locking is O(log n),
+//! releasing what is due is O(log n + released), and entries of one owner, source and release
+//! epoch coalesce into one chunk. An owner's locks can be forfeited at once (Stratos `paper`: a
+//! node that leaves without unregistering loses its locked rewards to the pools they came from):
+//! the owner's totals return to their source pools immediately, and the stale entries are skipped
+//! when their epoch comes (a generation counter tells them apart), so forfeiture is
+//! O(sources of that owner), not O(entries).
+//!
+//! Bound: at most `max_chunks_per_owner` live chunks per owner ([`Error::LimitReached`]).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::Epoch;
+use crate::amount::Amount;
+use crate::error::{Error, Result};
+use crate::invariants::Violation;
+use crate::ledger::{AccountId, Holder, Ledger, PoolId, TokenId};
+
+/// One chunk of locked tokens.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+struct Chunk {
+    owner: AccountId,
+    generation: u32,
+    source: PoolId,
+    amount: Amount,
+}
+
+/// What an owner has locked, by source pool.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+struct OwnerLocks {
+    generation: u32,
+    total: Amount,
+    chunks: u32,
+    /// Locked amounts by the pool they came from (few sources per owner).
+    by_source: Vec<(PoolId, Amount)>,
+}
+
+/// Tokens released to an owner by [`LockQueue::release_due`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Released {
+    /// Who receives them.
+    pub owner: AccountId,
+    /// The pool the tokens originally came from.
+    pub source: PoolId,
+    /// How much.
+    pub amount: Amount,
+    /// The epoch the lock ended.
+    pub release_at: Epoch,
+}
+
+/// Locked amounts of one token, released in order of their release epoch.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LockQueue {
+    token: TokenId,
+    pool: PoolId,
+    max_chunks_per_owner: u32,
+    buckets: BTreeMap<Epoch, Vec<Chunk>>,
+    owners: BTreeMap<AccountId, OwnerLocks>,
+    total: Amount,
+}
+
+impl LockQueue {
+    /// A queue for `token` that keeps its tokens in the ledger pool `pool` (which it must own
+    /// alone), with at most `max_chunks_per_owner` chunks per owner.
+    #[must_use]
+    pub fn new(token: TokenId, pool: PoolId, max_chunks_per_owner: u32) -> LockQueue {
+        LockQueue {
+            token,
+            pool,
+            max_chunks_per_owner,
+            buckets: BTreeMap::new(),
+            owners: BTreeMap::new(),
+            total: Amount::ZERO,
+        }
+    }
+
+    /// The ledger pool holding the locked tokens.
+    #[must_use]
+    pub fn pool(&self) -> PoolId {
+        self.pool
+    }
+
+    /// Everything locked.
+    #[must_use]
+    pub fn total(&self) -> Amount {
+        self.total
+    }
+
+    /// What `owner` has locked.
+    #[must_use]
+    pub fn locked_of(&self, owner: AccountId) -> Amount {
+        self.owners.get(&owner).map_or(Amount::ZERO, |o| o.total)
+    }
+
+    /// The earliest epoch at which something is released, if anything is locked.
+    #[must_use]
+    pub fn next_release(&self) -> Option<Epoch> {
+        self.buckets.keys().next().copied()
+    }
+
+    /// Moves `amount` from `from` into the queue for `owner` until `release_at`, remembering that
+    /// it came from `source` (where a forfeit returns it). All-or-nothing.
+    pub fn lock(
+        &mut self,
+        ledger: &mut Ledger,
+        from: Holder,
+        owner: AccountId,
+        amount: Amount,
+        release_at: Epoch,
+        source: PoolId,
+    ) -> Result<()> {
+        if amount.is_zero() {
+            return Ok(());
+        }
+        let new_total = self.total.checked_add(amount)?;
+        let entry = self.owners.get(&owner).cloned().unwrap_or_default();
+        let owner_total = entry.total.checked_add(amount)?;
+        let bucket = self.buckets.get(&release_at);
+        let coalesce = bucket.and_then(|b| b.last()).is_some_and(|c| {
+            c.owner == owner && c.source == source && c.generation == entry.generation
+        });
+        if !coalesce && entry.chunks >= self.max_chunks_per_owner {
+            return Err(Error::LimitReached {
+                what: format!("lock chunks of account {}", owner.0),
+                limit: u64::from(self.max_chunks_per_owner),
+            });
+        }
+        ledger.transfer(self.token, from, Holder::Pool(self.pool), amount)?;
+        // Infallible from here on.
+        let bucket = self.buckets.entry(release_at).or_default();
+        match bucket.last_mut() {
+            Some(c) if coalesce => c.amount = Amount(c.amount.0 + amount.0),
+            _ => bucket.push(Chunk { owner, generation: entry.generation, source, amount }),
+        }
+        let o = self.owners.entry(owner).or_default();
+        o.total = owner_total;
+        o.chunks += u32::from(!coalesce);
+        match o.by_source.iter_mut().find(|(p, _)| *p == source) {
+            Some((_, a)) => a.0 += amount.0,
+            None => o.by_source.push((source, amount)),
+        }
+        self.total = new_total;
+        Ok(())
+    }
+
+    /// Pays every chunk whose release epoch is ≤ `now` to its owner's account, oldest first.
+    pub fn release_due(&mut self, ledger: &mut Ledger, now: Epoch) -> Result<Vec<Released>> {
+        let mut out = Vec::new();
+        while let Some(entry) = self.buckets.first_entry() {
+            if *entry.key() > now {
+                break;
+            }
+            let release_at = *entry.key();
+            for c in entry.remove() {
+                let Some(o) = self.owners.get_mut(&c.owner) else { continue };
+                if o.generation != c.generation {
+                    continue; // forfeited earlier: its tokens already went back to the source
+                }
+                ledger.transfer(
+                    self.token,
+                    Holder::Pool(self.pool),
+                    Holder::Account(c.owner),
+                    c.amount,
+                )?;
+                o.total = o.total.saturating_sub(c.amount);
+                o.chunks -= 1;
+                if let Some((_, a)) = o.by_source.iter_mut().find(|(p, _)| *p == c.source) {
+                    *a = a.saturating_sub(c.amount);
+                }
+                o.by_source.retain(|(_, a)| !a.is_zero());
+                if o.total.is_zero() {
+                    self.owners.remove(&c.owner);
+                }
+                self.total = self.total.saturating_sub(c.amount);
+                out.push(Released {
+                    owner: c.owner,
+                    source: c.source,
+                    amount: c.amount,
+                    release_at,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Returns every amount `owner` has locked to the pool it came from, at once. Returns what
+    /// went back, by source pool.
+    pub fn forfeit(
+        &mut self,
+        ledger: &mut Ledger,
+        owner: AccountId,
+    ) -> Result<Vec<(PoolId, Amount)>> {
+        let Some(o) = self.owners.get(&owner) else { return Ok(Vec::new()) };
+        let back = o.by_source.clone();
+        ledger.atomic(|l| {
+            back.iter().try_for_each(|(p, a)| {
+                l.transfer(self.token, Holder::Pool(self.pool), Holder::Pool(*p), *a)
+            })
+        })?;
+        let o = self.owners.entry(owner).or_default();
+        let forfeited = o.total;
+        *o = OwnerLocks { generation: o.generation.wrapping_add(1), ..OwnerLocks::default() };
+        self.total = self.total.saturating_sub(forfeited);
+        Ok(back)
+    }
+
+    /// Checks that live chunks, owner totals, the queue total and the ledger pool all agree.
+    pub fn check_invariants(&self, ledger: &Ledger) -> std::result::Result<(), Violation> {
+        let mut per_owner: BTreeMap<AccountId, (u128, u32)> = BTreeMap::new();
+        for c in self.buckets.values().flatten() {
+            let live = self.owners.get(&c.owner).map_or(0, |o| o.generation) == c.generation;
+            if live {
+                let e = per_owner.entry(c.owner).or_default();
+                e.0 += c.amount.0;
+                e.1 += 1;
+            }
+        }
+        let mut sum = 0u128;
+        for (owner, o) in &self.owners {
+            let (amount, chunks) = per_owner.get(owner).copied().unwrap_or_default();
+            let by_source: u128 = o.by_source.iter().map(|(_, a)| a.0).sum();
+            if amount != o.total.0 || chunks != o.chunks || by_source != o.total.0 {
+                return Err(Violation::new(
+                    "lock queue owner totals",
+                    format!(
+                        "account {}: chunks sum {amount} in {chunks} chunk(s), recorded {} in {} (by source {by_source})",
+                        owner.0, o.total, o.chunks
+                    ),
+                ));
+            }
+            sum += amount;
+        }
+        let pool = ledger
+            .balance(self.token, Holder::Pool(self.pool))
+            .map_err(|e| Violation::new("lock queue pool", e.to_string()))?;
+        if sum != self.total.0 || pool != self.total {
+            return Err(Violation::new(
+                "lock queue total",
+                format!("chunks {sum}, queue total {}, pool {pool}", self.total),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::amount::TokenMeta;
+
+    fn setup() -> (Ledger, LockQueue, TokenId, PoolId, AccountId, AccountId) {
+        let mut l = Ledger::new();
+        let t = l.add_token(TokenMeta::new("T", 0), Amount(1_000_000)).unwrap();
+        let mining = l.add_pool("mining").unwrap();
+        let lockp = l.add_pool("locked").unwrap();
+        let a = l.open_account().unwrap();
+        let b = l.open_account().unwrap();
+        l.mint(t, mining.into(), Amount(10_000)).unwrap();
+        (l, LockQueue::new(t, lockp, 4), t, mining, a, b)
+    }
+
+    #[test]
+    fn releases_in_order_when_due() {
+        let (mut l, mut q, t, mining, a, b) = setup();
+        q.lock(&mut l, mining.into(), a, Amount(100), Epoch(10), mining).unwrap();
+        q.lock(&mut l, mining.into(), b, Amount(50), Epoch(5), mining).unwrap();
+        q.lock(&mut l, mining.into(), a, Amount(7), Epoch(10), mining).unwrap(); // coalesces
+        q.check_invariants(&l).unwrap();
+        assert_eq!(q.locked_of(a), Amount(107));
+        assert_eq!(q.next_release(), Some(Epoch(5)));
+        assert!(q.release_due(&mut l, Epoch(4)).unwrap().is_empty());
+        let r = q.release_due(&mut l, Epoch(9)).unwrap();
+        assert_eq!(
+            r,
+            vec![Released { owner: b, source: mining, amount: Amount(50), release_at: Epoch(5) }]
+        );
+        let r = q.release_due(&mut l, Epoch(10)).unwrap();
+        assert_eq!(r.len(), 1);
+        assert_eq!(l.balance(t, a.into()).unwrap(), Amount(107));
+        assert_eq!(q.total(), Amount::ZERO);
+        q.check_invariants(&l).unwrap();
+        l.check_conservation().unwrap();
+    }
+
+    #[test]
+    fn forfeit_returns_to_source_and_skips_stale_chunks() {
+        let (mut l, mut q, t, mining, a, _) = setup();
+        let volume = l.add_pool("volume").unwrap();
+        l.mint(t, volume.into(), Amount(500)).unwrap();
+        q.lock(&mut l, mining.into(), a, Amount(100), Epoch(10), mining).unwrap();
+        q.lock(&mut l, volume.into(), a, Amount(30), Epoch(11), volume).unwrap();
+        let back = q.forfeit(&mut l, a).unwrap();
+        assert_eq!(back, vec![(mining, Amount(100)), (volume, Amount(30))]);
+        assert_eq!(l.balance(t, volume.into()).unwrap(), Amount(500));
+        assert_eq!(l.balance(t, mining.into()).unwrap(), Amount(10_000));
+        q.check_invariants(&l).unwrap();
+        // A new lock after forfeiture is live; the stale ones are skipped.
+        q.lock(&mut l, mining.into(), a, Amount(5), Epoch(11), mining).unwrap();
+        let r = q.release_due(&mut l, Epoch(20)).unwrap();
+        assert_eq!(r.iter().map(|x| x.amount).collect::<Vec<_>>(), vec![Amount(5)]);
+        assert_eq!(l.balance(t, a.into()).unwrap(), Amount(5));
+        q.check_invariants(&l).unwrap();
+        l.check_conservation().unwrap();
+    }
+
+    #[test]
+    fn chunk_limit_and_failed_lock_change_nothing() {
+        let (mut l, mut q, _, mining, a, _) = setup();
+        for e in 1..=4 {
+            q.lock(&mut l, mining.into(), a, Amount(1), Epoch(e), mining).unwrap();
+        }
+        let (ql, ll) = (q.clone(), l.clone());
+        let e = q.lock(&mut l, mining.into(), a, Amount(1), Epoch(9), mining).unwrap_err();
+        assert_eq!(e.to_string(), "limit reached: lock chunks of account 0 (at most 4)");
+        let e = q.lock(&mut l, Holder::Account(a), a, Amount(1), Epoch(4), mining).unwrap_err();
+        assert!(matches!(e, Error::InsufficientBalance { .. }));
+        assert_eq!((q, l), (ql, ll));
+    }
+}

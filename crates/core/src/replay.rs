@@ -1,1 +1,301 @@
-//! replay (in progress)
+//! The replay format, shared by every economy (documented for users in `docs/replay.md`).
+//!
+//! Input is JSON Lines. The first action line is a `genesis` (`{"op":"genesis","economy":…}`,
+//! the rest of its fields are the economy's genesis); every later line is one object whose `op`
+//! names an action of that economy, or one of the driver's own ops:
+//!
+//! - `end_epoch` — closes one epoch and reports it;
+//! - `advance` with `epochs` — closes that many epochs (at most [`ADVANCE_EPOCHS_MAX`]);
+//! - `query`, optionally with `path` (a JSON pointer such as `/accounts/alice`) — dumps the state.
+//!
+//! Blank lines and lines starting with `#` are comments and produce no output. Every other line
+//! produces exactly one output line: `{"line":N,"op":…,"ok":true,…}` with the events, report or
+//! state; or `{"line":N,"op":…,"ok":false,"code":…,"message":…}` for a rejected action. A line
+//! that is not valid JSON, names no `op`, or does not decode is a [`ReplayError`] naming its line.
+//! After every line the driver checks the economy's invariants; a violation is a
+//! [`ReplayError::Invariant`].
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::economy::{DynEconomy, GenesisError, Registry};
+use crate::invariants::Violation;
+
+/// The most epochs one `advance` line may close.
+pub const ADVANCE_EPOCHS_MAX: u64 = 100_000_000;
+
+/// Why a replay stopped. Every variant names the input line (1-based).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReplayError {
+    /// The line is not a JSON object with a string `op`, or its fields do not decode.
+    #[error("line {line}: {message}")]
+    Malformed {
+        /// Input line number.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// An action came before the `genesis` line, or a second `genesis` came.
+    #[error("line {line}: {message}")]
+    OutOfOrder {
+        /// Input line number.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// The genesis names an economy this program does not know.
+    #[error("line {line}: unknown economy {name:?}; known economies: {known}")]
+    UnknownEconomy {
+        /// Input line number.
+        line: usize,
+        /// The name given.
+        name: String,
+        /// The names known, comma-separated.
+        known: String,
+    },
+    /// The genesis does not decode or the economy refuses it.
+    #[error("line {line}: {source}")]
+    Genesis {
+        /// Input line number.
+        line: usize,
+        /// Why.
+        source: GenesisError,
+    },
+    /// An invariant broke after this line: a bug in the engine.
+    #[error("line {line}: {violation}")]
+    Invariant {
+        /// Input line number.
+        line: usize,
+        /// The broken invariant.
+        violation: Violation,
+    },
+}
+
+impl ReplayError {
+    /// True when the replay stopped on a broken invariant (exit code 1), false for bad input
+    /// (exit code 2).
+    #[must_use]
+    pub fn is_invariant(&self) -> bool {
+        matches!(self, ReplayError::Invariant { .. })
+    }
+}
+
+/// One output line, fields in this order.
+#[derive(Serialize)]
+struct Output<'a> {
+    line: usize,
+    op: &'a str,
+    ok: bool,
+    #[serde(flatten)]
+    body: Map<String, Value>,
+}
+
+/// Drives one replay, line by line.
+pub struct Replayer<'r> {
+    registry: &'r Registry,
+    economy: Option<Box<dyn DynEconomy>>,
+    check_invariants: bool,
+}
+
+impl<'r> Replayer<'r> {
+    /// A replayer over the economies of `registry`, checking invariants after every line.
+    #[must_use]
+    pub fn new(registry: &'r Registry) -> Replayer<'r> {
+        Replayer { registry, economy: None, check_invariants: true }
+    }
+
+    /// Turns the invariant check after every line on or off.
+    #[must_use]
+    pub fn check_invariants(mut self, on: bool) -> Self {
+        self.check_invariants = on;
+        self
+    }
+
+    /// The economy, once a genesis line has built it.
+    #[must_use]
+    pub fn economy(&self) -> Option<&dyn DynEconomy> {
+        self.economy.as_deref()
+    }
+
+    /// Feeds input line `line` (1-based) with text `text`. Returns the output line as JSON text,
+    /// or `None` for a blank or comment line.
+    pub fn feed(&mut self, line: usize, text: &str) -> Result<Option<String>, ReplayError> {
+        let trimmed = text.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            return Ok(None);
+        }
+        let malformed = |message: String| ReplayError::Malformed { line, message };
+        let value: Value =
+            serde_json::from_str(trimmed).map_err(|e| malformed(format!("not valid JSON: {e}")))?;
+        let Value::Object(mut obj) = value else {
+            return Err(malformed("expected a JSON object with an \"op\" field".into()));
+        };
+        let op = match obj.get("op") {
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => {
+                return Err(malformed(format!("\"op\" must be a string, found {other}")));
+            }
+            None => return Err(malformed("missing \"op\" field".into())),
+        };
+        let (ok, body) = match op.as_str() {
+            "genesis" => self.genesis(line, &mut obj)?,
+            _ => {
+                let Some(econ) = self.economy.as_mut() else {
+                    return Err(ReplayError::OutOfOrder {
+                        line,
+                        message: format!("{op:?} before the genesis line"),
+                    });
+                };
+                match op.as_str() {
+                    "end_epoch" => {
+                        only_fields(&obj, &["op"]).map_err(malformed)?;
+                        let report = econ
+                            .end_epoch_value()
+                            .map_err(|violation| ReplayError::Invariant { line, violation })?;
+                        (true, body([("epoch", econ.current_epoch().0.into()), ("report", report)]))
+                    }
+                    "advance" => {
+                        only_fields(&obj, &["op", "epochs"]).map_err(malformed)?;
+                        let n = match obj.get("epochs").and_then(Value::as_u64) {
+                            Some(n) if (1..=ADVANCE_EPOCHS_MAX).contains(&n) => n,
+                            _ => {
+                                return Err(malformed(format!(
+                                    "\"advance\" needs \"epochs\": a whole number from 1 to {ADVANCE_EPOCHS_MAX}, found {}",
+                                    obj.get("epochs")
+                                        .map_or("nothing".to_owned(), Value::to_string)
+                                )));
+                            }
+                        };
+                        let mut last = Value::Null;
+                        for _ in 0..n {
+                            last = econ
+                                .end_epoch_value()
+                                .map_err(|violation| ReplayError::Invariant { line, violation })?;
+                        }
+                        (
+                            true,
+                            body([
+                                ("epochs", n.into()),
+                                ("epoch", econ.current_epoch().0.into()),
+                                ("last_report", last),
+                            ]),
+                        )
+                    }
+                    "query" => {
+                        only_fields(&obj, &["op", "path"]).map_err(malformed)?;
+                        let state = econ.snapshot_value();
+                        let state = match obj.get("path") {
+                            None => state,
+                            Some(Value::String(p)) => {
+                                state.pointer(p).cloned().ok_or_else(|| {
+                                    malformed(format!(
+                                        "query path {p:?} names nothing in the state"
+                                    ))
+                                })?
+                            }
+                            Some(other) => {
+                                return Err(malformed(format!(
+                                    "\"path\" must be a string, found {other}"
+                                )));
+                            }
+                        };
+                        (true, body([("epoch", econ.current_epoch().0.into()), ("state", state)]))
+                    }
+                    _ => match econ
+                        .apply_value(Value::Object(obj))
+                        .map_err(|e| malformed(format!("op {op:?}: {e}")))?
+                    {
+                        Ok(events) => (true, body([("events", events)])),
+                        Err(r) => {
+                            (false, body([("code", r.code.into()), ("message", r.message.into())]))
+                        }
+                    },
+                }
+            }
+        };
+        if self.check_invariants {
+            if let Some(econ) = &self.economy {
+                econ.check().map_err(|violation| ReplayError::Invariant { line, violation })?;
+            }
+        }
+        let out = Output { line, op: &op, ok, body };
+        Ok(Some(serde_json::to_string(&out).expect("replay output serializes")))
+    }
+
+    fn genesis(
+        &mut self,
+        line: usize,
+        obj: &mut Map<String, Value>,
+    ) -> Result<(bool, Map<String, Value>), ReplayError> {
+        if self.economy.is_some() {
+            return Err(ReplayError::OutOfOrder { line, message: "a second genesis line".into() });
+        }
+        obj.remove("op");
+        let name = match obj.remove("economy") {
+            Some(Value::String(s)) => s,
+            _ => {
+                return Err(ReplayError::Malformed {
+                    line,
+                    message: "genesis needs \"economy\": the economy's name".into(),
+                });
+            }
+        };
+        let Some((_, build)) = self.registry.iter().find(|(n, _)| *n == name) else {
+            let known = self.registry.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ");
+            return Err(ReplayError::UnknownEconomy { line, name, known });
+        };
+        let econ = build(Value::Object(std::mem::take(obj)))
+            .map_err(|source| ReplayError::Genesis { line, source })?;
+        self.economy = Some(econ);
+        Ok((true, body([("economy", name.into())])))
+    }
+}
+
+fn body<const N: usize>(fields: [(&str, Value); N]) -> Map<String, Value> {
+    fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+}
+
+fn only_fields(obj: &Map<String, Value>, allowed: &[&str]) -> Result<(), String> {
+    match obj.keys().find(|k| !allowed.contains(&k.as_str())) {
+        Some(k) => Err(format!("unknown field {k:?}; expected one of: {}", allowed.join(", "))),
+        None => Ok(()),
+    }
+}
+
+/// Compares replay output with an expected file, line by line, as JSON values (key order and
+/// spacing do not matter; blank and `#` lines in `expected` are skipped). Returns the first
+/// difference: the 1-based index among non-blank lines, the expected line and the actual one.
+pub fn first_difference(actual: &[String], expected: &str) -> Option<Difference> {
+    let wanted: Vec<&str> =
+        expected.lines().filter(|l| !l.trim().is_empty() && !l.trim().starts_with('#')).collect();
+    let n = actual.len().max(wanted.len());
+    (0..n).find_map(|i| {
+        let a = actual.get(i).map(String::as_str);
+        let w = wanted.get(i).copied();
+        let same = match (a, w) {
+            (Some(a), Some(w)) => {
+                match (serde_json::from_str::<Value>(a), serde_json::from_str::<Value>(w)) {
+                    (Ok(x), Ok(y)) => x == y,
+                    _ => a.trim() == w.trim(),
+                }
+            }
+            _ => false,
+        };
+        (!same).then(|| Difference {
+            index: i + 1,
+            expected: w.map(str::to_owned),
+            actual: a.map(str::to_owned),
+        })
+    })
+}
+
+/// A difference between replay output and the expected file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Difference {
+    /// 1-based index among output lines.
+    pub index: usize,
+    /// The expected line, or `None` when the expected file ended first.
+    pub expected: Option<String>,
+    /// The actual line, or `None` when the output ended first.
+    pub actual: Option<String>,
+}

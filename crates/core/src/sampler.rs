@@ -1,1 +1,489 @@
-//! sampler (in progress)
+//! Weighted random choice over integer weights, exact and without floats.
+//!
+//! Owns [`SumTree`], a Fenwick (binary indexed) tree for weights that change — O(log n) per
+//! update and per draw, for task assignment and cluster selection among many nodes — and
+//! [`AliasTable`], Vose's alias method in exact integers for weights that do not change — O(1)
+//! per draw. Both draw from a [`StreamRng`], so a choice is a pure function of its stream
+//! (ARCHITECTURE, "Scalable accounting" and "Deterministic simulation").
+//!
+//! Weights are `u64`; totals are `u128`, which cannot overflow: fewer than 2^64 weights below
+//! 2^64 each sum below 2^128.
+
+use crate::error::{Error, Result, overflow};
+use crate::rng::StreamRng;
+
+/// Weights `w_0 … w_{n-1}` with prefix sums in a Fenwick tree: [`SumTree::set`] and
+/// [`SumTree::sample`] are O(log n), [`SumTree::get`] and [`SumTree::total`] O(1).
+/// Item `i` is drawn with probability exactly `w_i / total`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SumTree {
+    /// The weights, by index.
+    weights: Vec<u64>,
+    /// Fenwick nodes, 1-based: `tree[k]` is the sum of the weights `k - lowbit(k) .. k`
+    /// (0-based, half-open). `tree[0]` is unused.
+    tree: Vec<u128>,
+    /// The sum of all weights.
+    total: u128,
+    /// How many weights are positive.
+    positive: usize,
+}
+
+/// The lowest set bit of `k`.
+const fn lowbit(k: usize) -> usize {
+    k & k.wrapping_neg()
+}
+
+impl SumTree {
+    /// `n` items, all of weight zero.
+    #[must_use]
+    pub fn new(n: usize) -> SumTree {
+        SumTree { weights: vec![0; n], tree: vec![0; n + 1], total: 0, positive: 0 }
+    }
+
+    /// A tree over `weights`, built in O(n).
+    #[must_use]
+    pub fn from_weights(weights: &[u64]) -> SumTree {
+        let n = weights.len();
+        let mut tree = vec![0u128; n + 1];
+        for (i, &w) in weights.iter().enumerate() {
+            tree[i + 1] += u128::from(w);
+        }
+        for k in 1..=n {
+            let parent = k + lowbit(k);
+            if parent <= n {
+                tree[parent] += tree[k];
+            }
+        }
+        let total = weights.iter().map(|&w| u128::from(w)).sum();
+        let positive = weights.iter().filter(|&&w| w > 0).count();
+        SumTree { weights: weights.to_vec(), tree, total, positive }
+    }
+
+    /// The number of items.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.weights.len()
+    }
+
+    /// True when there are no items.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.weights.is_empty()
+    }
+
+    /// All weights, by index.
+    #[must_use]
+    pub fn weights(&self) -> &[u64] {
+        &self.weights
+    }
+
+    /// The weight of item `i`.
+    ///
+    /// # Panics
+    /// When `i >= len()`, like slice indexing: indices are the caller's own.
+    #[must_use]
+    pub fn get(&self, i: usize) -> u64 {
+        self.weights[i]
+    }
+
+    /// How many items have a positive weight.
+    #[must_use]
+    pub fn positive_count(&self) -> usize {
+        self.positive
+    }
+
+    /// Sets the weight of item `i` to `w`, in O(log n).
+    ///
+    /// # Panics
+    /// When `i >= len()`, like slice indexing.
+    pub fn set(&mut self, i: usize, w: u64) {
+        let old = self.weights[i];
+        if old == w {
+            return;
+        }
+        self.weights[i] = w;
+        match (old > 0, w > 0) {
+            (false, true) => self.positive += 1,
+            (true, false) => self.positive -= 1,
+            _ => {}
+        }
+        let n = self.weights.len();
+        let mut k = i + 1;
+        if w > old {
+            let delta = u128::from(w - old);
+            self.total += delta;
+            while k <= n {
+                self.tree[k] += delta;
+                k += lowbit(k);
+            }
+        } else {
+            // Every node on the path includes `old`, so none goes below zero.
+            let delta = u128::from(old - w);
+            self.total -= delta;
+            while k <= n {
+                self.tree[k] -= delta;
+                k += lowbit(k);
+            }
+        }
+    }
+
+    /// The sum of all weights.
+    #[must_use]
+    pub fn total(&self) -> u128 {
+        self.total
+    }
+
+    /// The sum of the weights of items `0 .. i`, in O(log n).
+    ///
+    /// # Panics
+    /// When `i > len()`.
+    #[must_use]
+    pub fn prefix_sum(&self, i: usize) -> u128 {
+        assert!(i <= self.len(), "prefix_sum({i}) beyond {} items", self.len());
+        let mut sum = 0;
+        let mut k = i;
+        while k > 0 {
+            sum += self.tree[k];
+            k -= lowbit(k);
+        }
+        sum
+    }
+
+    /// The smallest `i` with `prefix_sum(i + 1) > target`: the item whose weight interval
+    /// `[prefix_sum(i), prefix_sum(i + 1))` contains `target`. Items of weight zero are never
+    /// returned. When `target >= total()` there is no such item and the result is `len()`.
+    /// O(log n): one descent of the tree.
+    #[must_use]
+    pub fn find(&self, target: u128) -> usize {
+        let n = self.len();
+        let mut pos = 0;
+        let mut rest = target;
+        let mut step = if n == 0 { 0 } else { 1 << n.ilog2() };
+        while step > 0 {
+            let next = pos + step;
+            if next <= n && self.tree[next] <= rest {
+                pos = next;
+                rest -= self.tree[next];
+            }
+            step >>= 1;
+        }
+        pos
+    }
+
+    /// Draws item `i` with probability `w_i / total`: a uniform target in `[0, total)` from
+    /// [`StreamRng::below_u128`], then [`SumTree::find`]. O(log n).
+    ///
+    /// Errors: [`Error::NotEnoughWeight`] when the total weight is zero.
+    pub fn sample(&self, rng: &mut StreamRng) -> Result<usize> {
+        if self.total == 0 {
+            return Err(Error::NotEnoughWeight { wanted: 1, available: 0 });
+        }
+        Ok(self.find(rng.below_u128(self.total)))
+    }
+
+    /// Draws `k` distinct items, in draw order: each draw is weighted by the weights still in
+    /// play, and the drawn item's weight is set to zero for the following draws. All weights are
+    /// restored before returning, so the tree is unchanged. O(k log n).
+    ///
+    /// Errors: [`Error::NotEnoughWeight`] when `k` exceeds the number of items with positive
+    /// weight (nothing is drawn then).
+    pub fn sample_without_replacement(
+        &mut self,
+        k: usize,
+        rng: &mut StreamRng,
+    ) -> Result<Vec<usize>> {
+        if k > self.positive {
+            return Err(Error::NotEnoughWeight {
+                wanted: u64::try_from(k).unwrap_or(u64::MAX),
+                available: u64::try_from(self.positive).unwrap_or(u64::MAX),
+            });
+        }
+        let mut drawn: Vec<(usize, u64)> = Vec::with_capacity(k);
+        let mut outcome = Ok(());
+        for _ in 0..k {
+            match self.sample(rng) {
+                Ok(i) => {
+                    drawn.push((i, self.weights[i]));
+                    self.set(i, 0);
+                }
+                Err(e) => {
+                    outcome = Err(e);
+                    break;
+                }
+            }
+        }
+        for &(i, w) in drawn.iter().rev() {
+            self.set(i, w);
+        }
+        outcome.map(|()| drawn.into_iter().map(|(i, _)| i).collect())
+    }
+}
+
+/// Static weights prepared for O(1) draws by Vose's alias method, in exact integers.
+///
+/// With `n` items and total weight `W`, each column `j` holds a threshold `prob[j]` in `[0, W]`
+/// and an alias. A draw picks a column `j = below(n)` and `u = below_u128(W)`, and returns `j`
+/// when `u < prob[j]`, else `alias[j]`. The table is built on the scaled weights `n·w_i` against
+/// the threshold `W`, so item `i` is drawn with probability exactly
+/// `(prob[i] + Σ_{alias[j] = i} (W − prob[j])) / (n·W) = w_i / W` — no rounding anywhere.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AliasTable {
+    /// Per column: draw the column itself when `u < prob[j]` (`u` uniform in `[0, total)`).
+    prob: Vec<u128>,
+    /// Per column: the item drawn otherwise.
+    alias: Vec<usize>,
+    /// The sum of the weights, `W`.
+    total: u128,
+}
+
+impl AliasTable {
+    /// Builds the table for `weights` in O(n).
+    ///
+    /// Errors: [`Error::NotEnoughWeight`] when there are no weights or they are all zero;
+    /// [`Error::Overflow`] if a scaled weight `n·w_i` does not fit a u128 (it always does for
+    /// fewer than 2^64 items).
+    pub fn new(weights: &[u64]) -> Result<AliasTable> {
+        let n = weights.len();
+        let total: u128 = weights.iter().map(|&w| u128::from(w)).sum();
+        if total == 0 {
+            return Err(Error::NotEnoughWeight { wanted: 1, available: 0 });
+        }
+        let n_wide = u128::try_from(n).map_err(|_| overflow("alias table size"))?;
+        let mut scaled = Vec::with_capacity(n);
+        for &w in weights {
+            scaled.push(u128::from(w).checked_mul(n_wide).ok_or(overflow("alias table scale"))?);
+        }
+        let mut small = Vec::new();
+        let mut large = Vec::new();
+        for (i, &s) in scaled.iter().enumerate() {
+            if s < total { small.push(i) } else { large.push(i) }
+        }
+        let mut prob = vec![total; n];
+        let mut alias: Vec<usize> = (0..n).collect();
+        // Invariant: the scaled weights still in play sum to (items in play)·W exactly.
+        while let (Some(&s), Some(&l)) = (small.last(), large.last()) {
+            small.pop();
+            prob[s] = scaled[s];
+            alias[s] = l;
+            // scaled[l] ≥ W > W − scaled[s], so this stays non-negative.
+            scaled[l] -= total - scaled[s];
+            if scaled[l] < total {
+                large.pop();
+                small.push(l);
+            }
+        }
+        // What remains has scaled weight exactly W (by the invariant), so it keeps prob = W and
+        // aliases itself. `small` can only be non-empty here if the invariant were broken.
+        debug_assert!(small.is_empty(), "alias table: exact invariant broken");
+        debug_assert!(large.iter().all(|&l| scaled[l] == total));
+        Ok(AliasTable { prob, alias, total })
+    }
+
+    /// The number of items.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.prob.len()
+    }
+
+    /// Always false: a table has at least one item of positive weight.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.prob.is_empty()
+    }
+
+    /// The sum of the weights.
+    #[must_use]
+    pub fn total(&self) -> u128 {
+        self.total
+    }
+
+    /// Draws item `i` with probability exactly `w_i / total`, in O(1): one `below(n)` for the
+    /// column, one `below_u128(total)` for the coin.
+    pub fn sample(&self, rng: &mut StreamRng) -> usize {
+        let n = u64::try_from(self.prob.len()).expect("slice lengths fit in u64");
+        let j = rng.below(n) as usize; // j < n, so it fits
+        let u = rng.below_u128(self.total);
+        if u < self.prob[j] { j } else { self.alias[j] }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::{RngStreams, Seed};
+    use proptest::prelude::*;
+
+    fn rng(path: &[u64]) -> StreamRng {
+        RngStreams::new(Seed::from_u64(7)).stream(path)
+    }
+
+    /// The reference: a linear scan over the weights.
+    fn find_linear(weights: &[u64], target: u128) -> usize {
+        let mut sum = 0u128;
+        for (i, &w) in weights.iter().enumerate() {
+            sum += u128::from(w);
+            if sum > target {
+                return i;
+            }
+        }
+        weights.len()
+    }
+
+    fn check_frequencies(draws: &[usize], weights: &[u64]) {
+        let total: u64 = weights.iter().sum();
+        let n = draws.len() as u64;
+        for (i, &w) in weights.iter().enumerate() {
+            let got = draws.iter().filter(|&&d| d == i).count() as u64;
+            let expected = n * w / total;
+            // within ±3% of the expected count
+            assert!(
+                got * 100 >= expected * 97 && got * 100 <= expected * 103,
+                "{i}: {got} vs {expected}"
+            );
+        }
+    }
+
+    #[test]
+    fn set_get_total_are_consistent() {
+        let mut t = SumTree::new(5);
+        assert_eq!((t.len(), t.total(), t.positive_count()), (5, 0, 0));
+        t.set(2, 10);
+        t.set(4, u64::MAX);
+        t.set(0, 3);
+        assert_eq!(t.get(2), 10);
+        assert_eq!(t.total(), 13 + u128::from(u64::MAX));
+        assert_eq!(t.positive_count(), 3);
+        t.set(4, 1);
+        t.set(0, 0);
+        assert_eq!(t.total(), 11);
+        assert_eq!(t.positive_count(), 2);
+        assert_eq!(t, SumTree::from_weights(&[0, 0, 10, 0, 1]));
+        assert_eq!(t.prefix_sum(3), 10);
+        assert_eq!(t.find(9), 2);
+        assert_eq!(t.find(10), 4);
+        assert_eq!(t.find(11), 5);
+        assert_eq!(SumTree::new(0).find(0), 0);
+    }
+
+    #[test]
+    fn zero_total_is_an_error() {
+        let mut r = rng(&[1]);
+        let e = SumTree::new(3).sample(&mut r).unwrap_err();
+        assert_eq!(e, Error::NotEnoughWeight { wanted: 1, available: 0 });
+        assert!(SumTree::new(0).sample(&mut r).is_err());
+        assert!(AliasTable::new(&[0, 0]).is_err());
+        assert!(AliasTable::new(&[]).is_err());
+    }
+
+    #[test]
+    fn sum_tree_frequencies_match_weights() {
+        let t = SumTree::from_weights(&[1, 2, 3, 4]);
+        let mut r = rng(&[2]);
+        let draws: Vec<usize> = (0..100_000).map(|_| t.sample(&mut r).unwrap()).collect();
+        check_frequencies(&draws, &[1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn alias_frequencies_match_weights() {
+        let a = AliasTable::new(&[1, 2, 3, 4]).unwrap();
+        let mut r = rng(&[3]);
+        let draws: Vec<usize> = (0..100_000).map(|_| a.sample(&mut r)).collect();
+        check_frequencies(&draws, &[1, 2, 3, 4]);
+        // Zero weights are never drawn.
+        let a = AliasTable::new(&[0, 5, 0, 1]).unwrap();
+        assert!((0..1000).map(|_| a.sample(&mut r)).all(|i| i == 1 || i == 3));
+    }
+
+    #[test]
+    fn without_replacement_draws_distinct_positive_items() {
+        let weights = [5, 0, 1, 9, 0, 2, 7];
+        let mut t = SumTree::from_weights(&weights);
+        let before = t.clone();
+        let mut r = rng(&[4]);
+        for k in 0..=5 {
+            for _ in 0..50 {
+                let got = t.sample_without_replacement(k, &mut r).unwrap();
+                assert_eq!(got.len(), k);
+                let mut set = got.clone();
+                set.sort_unstable();
+                set.dedup();
+                assert_eq!(set.len(), k, "{got:?}");
+                assert!(got.iter().all(|&i| weights[i] > 0));
+                assert_eq!(t, before);
+            }
+        }
+        let e = t.sample_without_replacement(6, &mut r).unwrap_err();
+        assert_eq!(e, Error::NotEnoughWeight { wanted: 6, available: 5 });
+        assert_eq!(t, before);
+    }
+
+    /// Checks the exact probability of every item from the table's entries.
+    fn assert_exact(weights: &[u64]) {
+        let a = AliasTable::new(weights).unwrap();
+        let n = weights.len() as u128;
+        let mut mass = vec![0u128; weights.len()]; // in units of 1 / (n·W)
+        for j in 0..weights.len() {
+            assert!(a.prob[j] <= a.total);
+            mass[j] += a.prob[j];
+            mass[a.alias[j]] += a.total - a.prob[j];
+        }
+        for (i, &w) in weights.iter().enumerate() {
+            // mass[i] / (n·W) == w / W  ⇔  mass[i] == n·w
+            assert_eq!(mass[i], n * u128::from(w), "item {i} of {weights:?}");
+        }
+    }
+
+    #[test]
+    fn alias_probabilities_are_exact_for_known_vectors() {
+        assert_exact(&[1]);
+        assert_exact(&[1, 2, 3, 4]);
+        assert_exact(&[0, 0, 7]);
+        assert_exact(&[u64::MAX, 1, u64::MAX, 0, 3]);
+        assert_exact(&[1; 17]);
+    }
+
+    proptest! {
+        #[test]
+        fn find_matches_linear_scan(
+            weights in prop::collection::vec(prop_oneof![Just(0u64), 0u64..100, any::<u64>()], 0..70),
+            targets in prop::collection::vec(any::<u128>(), 1..20),
+        ) {
+            let t = SumTree::from_weights(&weights);
+            let total: u128 = weights.iter().map(|&w| u128::from(w)).sum();
+            prop_assert_eq!(t.total(), total);
+            for target in targets {
+                let target = if total == 0 { target % 3 } else { target % (total + 2) };
+                prop_assert_eq!(t.find(target), find_linear(&weights, target));
+            }
+            for i in 0..=weights.len() {
+                let sum: u128 = weights[..i].iter().map(|&w| u128::from(w)).sum();
+                prop_assert_eq!(t.prefix_sum(i), sum);
+            }
+        }
+
+        #[test]
+        fn updates_match_a_fresh_build(
+            weights in prop::collection::vec(0u64..1000, 1..40),
+            updates in prop::collection::vec((any::<prop::sample::Index>(), prop_oneof![Just(0u64), any::<u64>()]), 0..40),
+        ) {
+            let mut t = SumTree::from_weights(&weights);
+            let mut reference = weights.clone();
+            for (idx, w) in updates {
+                let i = idx.index(reference.len());
+                t.set(i, w);
+                reference[i] = w;
+                prop_assert_eq!(t.get(i), w);
+            }
+            prop_assert_eq!(&t, &SumTree::from_weights(&reference));
+            prop_assert_eq!(t.positive_count(), reference.iter().filter(|&&w| w > 0).count());
+        }
+
+        #[test]
+        fn alias_probabilities_are_exact(
+            weights in prop::collection::vec(prop_oneof![Just(0u64), 0u64..50, any::<u64>()], 1..60)
+                .prop_filter("some positive weight", |w| w.iter().any(|&x| x > 0)),
+        ) {
+            assert_exact(&weights);
+        }
+    }
+}

@@ -1,0 +1,6 @@
+//! The economies this build knows, by the name a genesis line or scenario uses.
+
+use ergon_core::economy::{Registry, constructor};
+
+/// Every economy of this build.
+pub(crate) static REGISTRY: &Registry = &[("toy", constructor::<ergon_core::toy::Toy>)];

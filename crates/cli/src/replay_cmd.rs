@@ -1,0 +1,103 @@
+//! `ergon replay FILE [--expect EXPECTED] [--out OUT] [--state STATE]`.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::PathBuf;
+
+use clap::Args;
+use ergon_core::replay::{Replayer, first_difference};
+
+use crate::output::AtomicFile;
+use crate::{BadInput, Outcome, registry};
+
+/// Arguments of `ergon replay`.
+#[derive(Args, Debug)]
+pub(crate) struct ReplayArgs {
+    /// JSON Lines input: a genesis line, then one action per line (`-` reads standard input).
+    file: PathBuf,
+    /// Compare the output with this file; exit 1 at the first difference.
+    #[arg(long, value_name = "EXPECTED")]
+    expect: Option<PathBuf>,
+    /// Write the output lines to this file instead of standard output.
+    #[arg(long, value_name = "OUT")]
+    out: Option<PathBuf>,
+    /// Write the final state (as `query` would print it) to this JSON file.
+    #[arg(long, value_name = "STATE")]
+    state: Option<PathBuf>,
+    /// Skip the invariant check after every line (faster on long replays).
+    #[arg(long)]
+    no_check: bool,
+}
+
+/// Runs the replay.
+pub(crate) fn run(args: &ReplayArgs) -> Result<Outcome, BadInput> {
+    let reader: Box<dyn Read> = if args.file.as_os_str() == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(
+            std::fs::File::open(&args.file)
+                .map_err(|e| BadInput(format!("cannot open {}: {e}", args.file.display())))?,
+        )
+    };
+    let expected = match &args.expect {
+        Some(p) => Some(
+            std::fs::read_to_string(p)
+                .map_err(|e| BadInput(format!("cannot read {}: {e}", p.display())))?,
+        ),
+        None => None,
+    };
+    let name = args.file.display().to_string();
+    let mut replayer = Replayer::new(registry::REGISTRY).check_invariants(!args.no_check);
+    let mut lines = Vec::new();
+    for (i, text) in BufReader::new(reader).lines().enumerate() {
+        let text =
+            text.map_err(|e| BadInput(format!("{name}: line {}: cannot read: {e}", i + 1)))?;
+        match replayer.feed(i + 1, &text) {
+            Ok(Some(out)) => lines.push(out),
+            Ok(None) => {}
+            Err(e) if e.is_invariant() => {
+                eprintln!("error: {name}: {e}");
+                return Ok(Outcome::CheckFailed);
+            }
+            Err(e) => return Err(BadInput(format!("{name}: {e}"))),
+        }
+    }
+    if replayer.economy().is_none() {
+        return Err(BadInput(format!(
+            "{name}: no genesis line: the first action line must be {{\"op\":\"genesis\",\"economy\":…}}"
+        )));
+    }
+    match &args.out {
+        Some(path) => {
+            let mut f = AtomicFile::create(path)?;
+            for l in &lines {
+                f.line(l)?;
+            }
+            f.finish()?;
+        }
+        None if expected.is_none() => lines.iter().for_each(|l| println!("{l}")),
+        None => {}
+    }
+    if let (Some(path), Some(econ)) = (&args.state, replayer.economy()) {
+        let mut f = AtomicFile::create(path)?;
+        let state = serde_json::to_string_pretty(&econ.snapshot_value()).expect("state serializes");
+        f.line(&state)?;
+        f.finish()?;
+    }
+    if let (Some(expected), Some(path)) = (expected, &args.expect) {
+        if let Some(d) = first_difference(&lines, &expected) {
+            let input_line = d
+                .actual
+                .as_deref()
+                .or(d.expected.as_deref())
+                .and_then(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+                .and_then(|v| v.get("line").and_then(serde_json::Value::as_u64));
+            let at = input_line.map_or(String::new(), |l| format!(" (input line {l})"));
+            eprintln!("replay differs from {} at output line {}{at}:", path.display(), d.index);
+            eprintln!("  expected: {}", d.expected.as_deref().unwrap_or("<end of file>"));
+            eprintln!("  actual:   {}", d.actual.as_deref().unwrap_or("<end of output>"));
+            return Ok(Outcome::CheckFailed);
+        }
+        eprintln!("ok: {name} matches {} ({} lines)", path.display(), lines.len());
+    }
+    Ok(Outcome::Ok)
+}

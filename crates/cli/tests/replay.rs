@@ -1,0 +1,164 @@
+//! `ergon replay` end to end: every shipped vector passes `--expect`; differences exit 1 naming
+//! the line; malformed input exits 2 naming the line and leaves no output file behind.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn ergon(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ergon")).args(args).output().expect("the ergon binary runs")
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).expect("temp file");
+    p.to_string_lossy().into_owned()
+}
+
+const GENESIS: &str = r#"{"op":"genesis","economy":"toy","cap":"1000","accounts":{"a":"10"},"epoch_reward":"1","halving_epochs":10,"unbonding_epochs":1}"#;
+
+#[test]
+fn every_shipped_vector_matches_its_expected_output() {
+    let mut checked = 0;
+    let root = repo().join("tests/vectors");
+    let mut dirs = vec![root];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("vectors dir") {
+            let path = entry.expect("entry").path();
+            let name = path.to_string_lossy().into_owned();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if name.ends_with(".jsonl") && !name.ends_with(".expected.jsonl") {
+                let expected = name.replace(".jsonl", ".expected.jsonl");
+                assert!(Path::new(&expected).exists(), "{name} has no {expected}");
+                let o = ergon(&["replay", &name, "--expect", &expected]);
+                assert!(o.status.success(), "{name}: {}", stderr(&o));
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 1, "no replay vectors found");
+}
+
+#[test]
+fn a_difference_exits_1_and_shows_both_sides() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = repo().join("tests/vectors/toy/tour.jsonl");
+    let expected =
+        std::fs::read_to_string(repo().join("tests/vectors/toy/tour.expected.jsonl")).unwrap();
+    let tampered = expected.replace("\"7.142857\"", "\"7.142858\"");
+    assert_ne!(tampered, expected);
+    let exp = write(dir.path(), "tampered.expected.jsonl", &tampered);
+    let o = ergon(&["replay", input.to_str().unwrap(), "--expect", &exp]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("at output line 10 (input line 11)"), "{err}");
+    assert!(err.contains("expected: ") && err.contains("7.142858"), "{err}");
+    assert!(err.contains("actual:   ") && err.contains("7.142857"), "{err}");
+}
+
+#[test]
+fn malformed_lines_exit_2_naming_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (format!("{GENESIS}\n{{\"op\":\"transfer\",\"from\":\"a\"\n"), "line 2: not valid JSON"),
+        (format!("{GENESIS}\n[1,2]\n"), "line 2: expected a JSON object"),
+        (format!("{GENESIS}\n{{\"from\":\"a\"}}\n"), "line 2: missing \"op\""),
+        (
+            format!("{GENESIS}\n{{\"op\":\"frobnicate\"}}\n"),
+            "line 2: op \"frobnicate\": unknown variant `frobnicate`",
+        ),
+        (
+            format!(
+                "{GENESIS}\n{{\"op\":\"transfer\",\"from\":\"a\",\"to\":\"a\",\"amount\":\"-1\"}}\n"
+            ),
+            "line 2: op \"transfer\": invalid amount \"-1\"",
+        ),
+        (
+            format!("{GENESIS}\n{{\"op\":\"burn\",\"from\":\"a\",\"amount\":\"1\",\"extra\":1}}\n"),
+            "unknown field `extra`",
+        ),
+        (
+            format!("{GENESIS}\n{{\"op\":\"advance\",\"epochs\":0}}\n"),
+            "line 2: \"advance\" needs \"epochs\"",
+        ),
+        (
+            format!("{GENESIS}\n{{\"op\":\"query\",\"path\":\"/nope\"}}\n"),
+            "line 2: query path \"/nope\" names nothing",
+        ),
+        (format!("{GENESIS}\n{GENESIS}\n"), "line 2: a second genesis line"),
+        ("{\"op\":\"end_epoch\"}\n".to_owned(), "line 1: \"end_epoch\" before the genesis line"),
+        (
+            "{\"op\":\"genesis\",\"economy\":\"nope\"}\n".to_owned(),
+            "line 1: unknown economy \"nope\"; known economies: toy",
+        ),
+        (
+            "{\"op\":\"genesis\",\"economy\":\"toy\",\"cap\":\"1\"}\n".to_owned(),
+            "line 1: invalid genesis: missing field `epoch_reward`",
+        ),
+        ("# only a comment\n\n".to_owned(), "no genesis line"),
+    ];
+    for (i, (text, message)) in cases.iter().enumerate() {
+        let input = write(dir.path(), &format!("bad{i}.jsonl"), text);
+        let out = dir.path().join(format!("out{i}.jsonl"));
+        let o = ergon(&["replay", &input, "--out", out.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2), "case {i}: {}", stderr(&o));
+        assert!(stderr(&o).contains(message), "case {i}: wanted {message:?} in {}", stderr(&o));
+        assert!(!out.exists(), "case {i}: no output file may be left behind");
+        let leftovers = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().contains(".tmp-"))
+            .count();
+        assert_eq!(leftovers, 0, "case {i}: no temporary file may be left behind");
+    }
+}
+
+#[test]
+fn a_failed_replay_keeps_the_previous_output_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    std::fs::write(&out, "previous\n").unwrap();
+    let input = write(dir.path(), "bad.jsonl", &format!("{GENESIS}\nnot json\n"));
+    let o = ergon(&["replay", &input, "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "previous\n");
+    let good = write(dir.path(), "good.jsonl", &format!("{GENESIS}\n{{\"op\":\"end_epoch\"}}\n"));
+    let state = dir.path().join("state.json");
+    let o = ergon(&[
+        "replay",
+        &good,
+        "--out",
+        out.to_str().unwrap(),
+        "--state",
+        state.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lines = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(lines.lines().count(), 2);
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    assert_eq!(state["emitted"], "1");
+    assert_eq!(state["pools"]["emission"], "1", "no validator yet: the emission waits in its pool");
+}
+
+#[test]
+fn commands_of_later_issues_say_so_and_exit_2() {
+    for args in [&["run"][..], &["sweep", "x.toml"], &["report", "dir"], &["check", "x.toml"]] {
+        let o = ergon(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&o).contains("is not available yet"), "{args:?}: {}", stderr(&o));
+    }
+    let o = ergon(&["--version"]);
+    assert!(o.status.success());
+    let v = String::from_utf8_lossy(&o.stdout);
+    assert!(v.starts_with(&format!("ergon {} (commit ", env!("CARGO_PKG_VERSION"))), "{v}");
+    let o = ergon(&["frobnicate"]);
+    assert_eq!(o.status.code(), Some(2), "usage errors exit 2");
+}

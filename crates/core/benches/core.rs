@@ -1,0 +1,112 @@
+//! Criterion benchmarks of the core's hot paths. Figures and the commands that reproduce them are
+//! in docs/PERFORMANCE.md. Run: `cargo bench -p ergon-core --bench core`.
+
+use std::hint::black_box;
+
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use ergon_core::arith::{Rounding, mul_div};
+use ergon_core::{
+    AliasTable, Amount, Dec, Holder, Ledger, RewardAccumulator, RngStreams, Seed, SumTree,
+    TokenMeta, U64F64,
+};
+
+fn ledger_transfer(c: &mut Criterion) {
+    let mut l = Ledger::new();
+    let t = l.add_token(TokenMeta::new("T", 18), Amount::MAX).expect("token");
+    let first = l.open_accounts(1_000).expect("accounts");
+    l.mint(t, Holder::Account(first), Amount(u128::MAX / 2)).expect("mint");
+    let mut i = 0u32;
+    c.bench_function("ledger/transfer", |b| {
+        b.iter(|| {
+            i = (i + 1) % 999;
+            let from = Holder::Account(ergon_core::AccountId(first.0 + i));
+            let to = Holder::Account(ergon_core::AccountId(first.0 + i + 1));
+            let have = l.balance(t, from).expect("balance");
+            l.transfer(t, from, to, black_box(have)).expect("transfer");
+        });
+    });
+    c.bench_function("ledger/transfer_journaled_revert", |b| {
+        b.iter(|| {
+            let cp = l.checkpoint();
+            let from = Holder::Account(first);
+            let to = Holder::Account(ergon_core::AccountId(first.0 + 1));
+            let _ = l.transfer(t, from, to, black_box(Amount(1)));
+            l.revert(cp);
+        });
+    });
+}
+
+fn arithmetic(c: &mut Criterion) {
+    c.bench_function("mul_div/u128_fast_path", |b| {
+        b.iter(|| {
+            mul_div(
+                black_box(123_456_789_000),
+                black_box(987_654_321),
+                black_box(1_000_003),
+                Rounding::Down,
+            )
+        })
+    });
+    c.bench_function("mul_div/256_bit", |b| {
+        b.iter(|| {
+            mul_div(
+                black_box(u128::MAX / 3),
+                black_box(u128::MAX / 5),
+                black_box(u128::MAX / 7),
+                Rounding::NearestHalfEven,
+            )
+        })
+    });
+    let x: Dec = "12345.678901234567890123".parse().expect("dec");
+    let y: Dec = "0.333333333333333333".parse().expect("dec");
+    c.bench_function("dec/mul", |b| b.iter(|| black_box(x).mul(black_box(y))));
+    c.bench_function("dec/quo", |b| b.iter(|| black_box(x).quo(black_box(y))));
+    let f = U64F64::from_rational(123_456_789, 1_000).expect("fixed");
+    let g = U64F64::from_rational(1_000_000_667, 1_000_000_000).expect("fixed");
+    c.bench_function("u64f64/mul", |b| b.iter(|| black_box(f).mul(black_box(g))));
+    c.bench_function("u64f64/div", |b| b.iter(|| black_box(f).div(black_box(g))));
+    c.bench_function("u64f64/sqrt", |b| b.iter(|| black_box(f).sqrt()));
+}
+
+fn sampling(c: &mut Criterion) {
+    const N: usize = 1_000_000;
+    let mut rng = RngStreams::new(Seed::from_u64(7)).stream(&[1]);
+    let weights: Vec<u64> = (0..N).map(|_| 1 + rng.below(1_000_000)).collect();
+    let mut tree = SumTree::from_weights(&weights);
+    c.bench_function("sum_tree/update_1e6", |b| {
+        b.iter(|| {
+            let i = rng.below(N as u64) as usize;
+            tree.set(i, black_box(1 + rng.below(1_000_000)));
+        })
+    });
+    c.bench_function("sum_tree/sample_1e6", |b| b.iter(|| tree.sample(&mut rng).expect("weights")));
+    let alias = AliasTable::new(&weights).expect("weights");
+    c.bench_function("alias/sample_1e6", |b| b.iter(|| alias.sample(&mut rng)));
+    c.bench_function("sum_tree/build_1e6", |b| {
+        b.iter_batched(|| weights.clone(), |w| SumTree::from_weights(&w), BatchSize::LargeInput)
+    });
+}
+
+fn rewards(c: &mut Criterion) {
+    const N: u32 = 1_000_000;
+    let mut acc: RewardAccumulator<u32> = RewardAccumulator::new();
+    for k in 0..N {
+        acc.add_shares(k, 1_000 + u128::from(k % 97)).expect("shares");
+    }
+    c.bench_function("accumulator/distribute_1e6_stakers", |b| {
+        b.iter(|| acc.distribute(black_box(Amount(1_000_000_007))).expect("distribute"))
+    });
+    let shares: Vec<u128> = (0..N).map(|k| 1_000 + u128::from(k % 97)).collect();
+    let total: u128 = shares.iter().sum();
+    let mut owed = vec![0u128; N as usize];
+    c.bench_function("naive_pro_rata/distribute_1e6_stakers", |b| {
+        b.iter(|| {
+            for (o, s) in owed.iter_mut().zip(&shares) {
+                *o += mul_div(1_000_000_007, *s, total, Rounding::Down).expect("share");
+            }
+        })
+    });
+}
+
+criterion_group!(benches, ledger_transfer, arithmetic, sampling, rewards);
+criterion_main!(benches);

@@ -1,0 +1,188 @@
+//! Rewards in and out of [`Staking`]: distribution to one validator (commission, then the
+//! delegators' accumulator), distribution by voting power (Stratos's blockchain share: "evenly
+//! per unit of voting power, then per validator"), withdrawals of rewards and commission, and
+//! the sweep of reward dust. Every operation is all-or-nothing: accumulator changes are planned,
+//! the ledger moves inside a checkpoint, then the plans are applied.
+
+use serde::Serialize;
+
+use super::{PPM, Staking, ValidatorId, unknown_validator};
+use crate::amount::Amount;
+use crate::arith::{Rounding, mul_div};
+use crate::error::{Error, Result};
+use crate::ledger::{AccountId, Holder, Ledger};
+use crate::rewards::DistributionPlan;
+
+/// How a reward to one validator was split.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ValidatorReward {
+    /// floor(amount·commission), credited to the operator's commission balance.
+    pub commission: Amount,
+    /// Distributed over the delegation shares (self-bond included).
+    pub delegators: Amount,
+    /// Not distributed because the validator has no shares; left with the payer (or sent to
+    /// the dust holder by [`Staking::distribute_by_power`]).
+    pub returned: Amount,
+}
+
+impl ValidatorReward {
+    /// What entered the rewards pool: commission + delegators.
+    #[must_use]
+    pub fn received(&self) -> Amount {
+        Amount(self.commission.0.saturating_add(self.delegators.0))
+    }
+}
+
+impl Staking {
+    /// Pays a reward of `amount` from `from` to `validator`: the commission goes to the
+    /// operator's commission balance, the rest to the delegators' accumulator (O(1)), and the
+    /// received part moves from `from` to the rewards pool. A part that cannot be distributed
+    /// (no shares) stays with `from` and is reported as `returned`. Rejects a jailed validator
+    /// and a `from` that is one of Staking's pools ([`Error::InvalidParameter`]).
+    pub fn distribute_to_validator(
+        &mut self,
+        ledger: &mut Ledger,
+        from: Holder,
+        validator: ValidatorId,
+        amount: Amount,
+    ) -> Result<ValidatorReward> {
+        self.check_outside(from, "from")?;
+        let (split, plan) = self.plan_reward(validator, amount)?;
+        let (token, rewards) = (self.token, self.rewards_pool);
+        ledger.transfer(token, from, rewards.into(), split.received())?;
+        self.apply_reward(validator, split, plan);
+        Ok(split)
+    }
+
+    /// Splits `amount` from `from` among the validators that are not jailed, in proportion to
+    /// voting power: validator v gets floor(amount·tokens_v/Σ tokens), then splits it as
+    /// [`Staking::distribute_to_validator`] does. Every rounding remainder and undistributable
+    /// part moves to `dust`, so Σ parts received + dust moved == amount exactly. Returns each
+    /// active validator's part. O(validators).
+    pub fn distribute_by_power(
+        &mut self,
+        ledger: &mut Ledger,
+        from: Holder,
+        amount: Amount,
+        dust: Holder,
+    ) -> Result<Vec<(ValidatorId, Amount)>> {
+        self.check_outside(from, "from")?;
+        self.check_outside(dust, "dust")?;
+        let total = self.total_voting_power();
+        let mut planned = Vec::new();
+        let mut received = Amount::ZERO;
+        if !total.is_zero() {
+            for (id, v) in self.validators() {
+                let power = v.voting_power();
+                if power.is_zero() {
+                    continue;
+                }
+                let part = Amount(mul_div(amount.0, power.0, total.0, Rounding::Down)?);
+                let (split, plan) = self.plan_reward(id, part)?;
+                received = received.checked_add(split.received())?;
+                planned.push((id, split, plan));
+            }
+        }
+        let remainder = amount.checked_sub(received)?;
+        let (token, rewards) = (self.token, self.rewards_pool);
+        ledger.atomic(|l| -> Result<()> {
+            l.transfer(token, from, rewards.into(), received)?;
+            l.transfer(token, from, dust, remainder)
+        })?;
+        let mut parts = Vec::with_capacity(planned.len());
+        for (id, split, plan) in planned {
+            self.apply_reward(id, split, plan);
+            parts.push((id, split.received()));
+        }
+        Ok(parts)
+    }
+
+    /// Settles `delegator`'s rewards at `validator` and pays them from the rewards pool to its
+    /// account. Returns the amount paid (allowed while jailed).
+    pub fn withdraw_rewards(
+        &mut self,
+        ledger: &mut Ledger,
+        delegator: AccountId,
+        validator: ValidatorId,
+    ) -> Result<Amount> {
+        let (token, rewards) = (self.token, self.rewards_pool);
+        let v = self.validator_mut(validator)?;
+        let paid = v.delegations.pending(delegator);
+        ledger.atomic(|l| -> Result<()> {
+            l.transfer(token, rewards.into(), delegator.into(), paid)?;
+            v.delegations.settle(delegator)?;
+            Ok(())
+        })?;
+        Ok(paid)
+    }
+
+    /// Pays `validator`'s commission balance from the rewards pool to its operator. Returns it.
+    pub fn withdraw_commission(
+        &mut self,
+        ledger: &mut Ledger,
+        validator: ValidatorId,
+    ) -> Result<Amount> {
+        let (token, rewards) = (self.token, self.rewards_pool);
+        let v = self.validator_mut(validator)?;
+        let amount = v.commission;
+        ledger.transfer(token, rewards.into(), v.operator.into(), amount)?;
+        v.commission = Amount::ZERO;
+        Ok(amount)
+    }
+
+    /// Moves every validator's sweepable reward dust (fractions cut off at settlements, which
+    /// no one can claim) from the rewards pool to `to`. Returns the amount. O(validators).
+    pub fn sweep_reward_dust(&mut self, ledger: &mut Ledger, to: Holder) -> Result<Amount> {
+        self.check_outside(to, "to")?;
+        let total = self
+            .validators
+            .iter()
+            .try_fold(Amount::ZERO, |s, v| s.checked_add(v.delegations.sweepable_dust()))?;
+        ledger.transfer(self.token, self.rewards_pool.into(), to, total)?;
+        for v in &mut self.validators {
+            v.delegations.sweep_dust();
+        }
+        Ok(total)
+    }
+
+    // ---- internals ------------------------------------------------------------------------
+
+    /// Computes the split of a reward to `validator` without changing anything.
+    fn plan_reward(
+        &self,
+        validator: ValidatorId,
+        amount: Amount,
+    ) -> Result<(ValidatorReward, DistributionPlan)> {
+        let v = self.validator(validator)?;
+        if v.jailed {
+            return Err(Error::NotAllowed {
+                reason: format!("validator {} is jailed", validator.0),
+            });
+        }
+        let commission =
+            Amount(mul_div(amount.0, u128::from(v.commission_ppm), PPM, Rounding::Down)?);
+        let rest = amount.checked_sub(commission)?;
+        let plan = v.delegations.plan_distribute(rest)?;
+        let returned = plan.undistributable();
+        v.commission.checked_add(commission)?;
+        Ok((
+            ValidatorReward { commission, delegators: rest.checked_sub(returned)?, returned },
+            plan,
+        ))
+    }
+
+    /// Applies a split planned by [`Self::plan_reward`] (nothing changed in between).
+    fn apply_reward(
+        &mut self,
+        validator: ValidatorId,
+        split: ValidatorReward,
+        plan: DistributionPlan,
+    ) {
+        if let Some(v) = self.validators.get_mut(validator.0 as usize) {
+            v.delegations.apply_distribution(plan);
+            v.commission = Amount(v.commission.0.saturating_add(split.commission.0));
+        } else {
+            debug_assert!(false, "{}", unknown_validator(validator));
+        }
+    }
+}

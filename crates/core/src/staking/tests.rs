@@ -1,0 +1,390 @@
+//! Unit tests of [`Staking`](super::Staking): the seed's worked example, the delegation
+//! lifecycle, slashing, jailing, and rejections that must change nothing.
+
+use super::*;
+use crate::amount::TokenMeta;
+
+const E18: u128 = 1_000_000_000_000_000_000;
+
+struct World {
+    ledger: Ledger,
+    staking: Staking,
+    token: TokenId,
+    treasury: PoolId,
+    dust: PoolId,
+    accounts: Vec<AccountId>,
+}
+
+fn params() -> StakingParams {
+    StakingParams {
+        unbonding_epochs: 3024, // 21 days of 10-minute epochs
+        max_unbonding_entries_per_delegator: 7,
+        min_self_bond: Amount(E18),
+        max_validators: 100,
+    }
+}
+
+/// A ledger with `n` accounts holding 10,000 tokens each and a treasury of 1,000,000.
+fn world(n: u32) -> World {
+    let mut ledger = Ledger::new();
+    let token = ledger.add_token(TokenMeta::new("STOS", 18), Amount(u128::MAX)).unwrap();
+    let treasury = ledger.add_pool("treasury").unwrap();
+    let dust = ledger.add_pool("dust").unwrap();
+    ledger.mint(token, treasury.into(), Amount(1_000_000 * E18)).unwrap();
+    let accounts: Vec<AccountId> = (0..n).map(|_| ledger.open_account().unwrap()).collect();
+    for a in &accounts {
+        ledger.mint(token, (*a).into(), Amount(10_000 * E18)).unwrap();
+    }
+    let staking = Staking::new(&mut ledger, token, "stake", params()).unwrap();
+    World { ledger, staking, token, treasury, dust, accounts }
+}
+
+impl World {
+    fn balance(&self, h: impl Into<Holder>) -> Amount {
+        self.ledger.balance(self.token, h.into()).unwrap()
+    }
+    fn check(&self) {
+        self.ledger.check_conservation().unwrap();
+        self.staking.check_invariants(&self.ledger).unwrap();
+    }
+}
+
+#[test]
+fn seed_worked_example_commission_and_self_bond() {
+    // 10 validators of equal voting power: 200 self-bond (20%), 500 + 300 delegated, 1% commission.
+    let mut w = world(30);
+    let mut ids = Vec::new();
+    for i in 0..10 {
+        let (op, d1, d2) = (w.accounts[3 * i], w.accounts[3 * i + 1], w.accounts[3 * i + 2]);
+        let id = w
+            .staking
+            .create_validator(&mut w.ledger, op, Amount(200 * E18), 10_000, Epoch(0))
+            .unwrap();
+        w.staking.delegate(&mut w.ledger, d1, id, Amount(500 * E18), Epoch(0)).unwrap();
+        w.staking.delegate(&mut w.ledger, d2, id, Amount(300 * E18), Epoch(0)).unwrap();
+        ids.push(id);
+    }
+    let parts = w
+        .staking
+        .distribute_by_power(&mut w.ledger, w.treasury.into(), Amount(1000 * E18), w.dust.into())
+        .unwrap();
+    assert_eq!(parts, ids.iter().map(|id| (*id, Amount(100 * E18))).collect::<Vec<_>>());
+    assert_eq!(w.balance(w.dust), Amount::ZERO);
+    w.check();
+
+    for (i, id) in ids.iter().enumerate() {
+        let (op, d1, d2) = (w.accounts[3 * i], w.accounts[3 * i + 1], w.accounts[3 * i + 2]);
+        let v = w.staking.validator(*id).unwrap();
+        // Implemented (Cosmos): commission on the whole 100, the rest pro rata over all shares.
+        assert_eq!(v.commission_balance(), Amount(E18));
+        assert_eq!(v.pending_rewards(op), Amount(198 * E18 / 10));
+        let operator = v.commission_balance().0 + v.pending_rewards(op).0;
+        let delegators = v.pending_rewards(d1).0 + v.pending_rewards(d2).0;
+        assert_eq!(operator, 208 * E18 / 10); // 20.8
+        assert_eq!(delegators, 792 * E18 / 10); // 79.2
+        assert_eq!(
+            (v.pending_rewards(d1), v.pending_rewards(d2)),
+            (Amount(495 * E18 / 10), Amount(297 * E18 / 10))
+        );
+        // The seed's rule: the self-bond's 20% whole, 1% commission on the delegated 80% only.
+        let pool = 100 * E18;
+        let self_part = mul_div(pool, 200, 1000, Rounding::Down).unwrap();
+        let delegated = pool - self_part;
+        let seed_commission = mul_div(delegated, 10_000, PPM, Rounding::Down).unwrap();
+        assert_eq!(self_part + seed_commission, operator);
+        assert_eq!(delegated - seed_commission, delegators);
+
+        let before = w.balance(op);
+        let paid = w
+            .staking
+            .withdraw_rewards(&mut w.ledger, op, *id)
+            .unwrap()
+            .checked_add(w.staking.withdraw_commission(&mut w.ledger, *id).unwrap())
+            .unwrap();
+        assert_eq!(paid, Amount(208 * E18 / 10));
+        assert_eq!(w.balance(op).0 - before.0, 208 * E18 / 10);
+    }
+    w.check();
+}
+
+#[test]
+fn delegate_undelegate_complete_unbonding() {
+    let mut w = world(3);
+    let (op, alice, bob) = (w.accounts[0], w.accounts[1], w.accounts[2]);
+    let v =
+        w.staking.create_validator(&mut w.ledger, op, Amount(100 * E18), 50_000, Epoch(1)).unwrap();
+    let c = w.staking.delegate(&mut w.ledger, alice, v, Amount(400 * E18), Epoch(1)).unwrap();
+    assert_eq!(c.shares, 400 * E18);
+    assert_eq!(w.staking.voting_power(v).unwrap(), Amount(500 * E18));
+    assert_eq!(w.balance(alice), Amount(9_600 * E18));
+    assert_eq!(w.balance(w.staking.pools().0), Amount(500 * E18));
+
+    w.staking
+        .distribute_to_validator(&mut w.ledger, w.treasury.into(), v, Amount(10 * E18))
+        .unwrap();
+    // Undelegating settles first: alice's 80% of 9.5 is paid at once, the rewards stop.
+    let c = w.staking.undelegate(&mut w.ledger, alice, v, Amount(150 * E18), Epoch(10)).unwrap();
+    assert_eq!(
+        (c.amount, c.rewards_paid, c.completes),
+        (Amount(150 * E18), Amount(76 * E18 / 10), Some(Epoch(3034)))
+    );
+    assert_eq!(w.balance(alice), Amount(9_600 * E18 + 76 * E18 / 10));
+    assert_eq!(w.staking.validator(v).unwrap().delegation_value(alice), Amount(250 * E18));
+    w.staking.undelegate(&mut w.ledger, alice, v, Amount(50 * E18), Epoch(20)).unwrap();
+    w.staking.delegate(&mut w.ledger, bob, v, Amount(E18), Epoch(20)).unwrap();
+    assert_eq!(w.balance(w.staking.pools().1), Amount(200 * E18));
+    w.check();
+
+    assert_eq!(w.staking.complete_unbonding(&mut w.ledger, Epoch(3033)).unwrap(), vec![]);
+    assert_eq!(
+        w.staking.complete_unbonding(&mut w.ledger, Epoch(3044)).unwrap(),
+        vec![(alice, Amount(150 * E18)), (alice, Amount(50 * E18))]
+    );
+    assert_eq!(w.staking.unbonding_count(alice), 0);
+    assert_eq!(w.balance(alice), Amount(9_800 * E18 + 76 * E18 / 10));
+    w.check();
+
+    // The queue is bounded per delegator.
+    for e in 0..7 {
+        w.staking.undelegate(&mut w.ledger, alice, v, Amount(E18), Epoch(4000 + e)).unwrap();
+    }
+    let before = (w.staking.clone(), w.ledger.clone());
+    let e = w.staking.undelegate(&mut w.ledger, alice, v, Amount(E18), Epoch(4100)).unwrap_err();
+    assert!(matches!(e, Error::LimitReached { limit: 7, .. }), "{e}");
+    assert_eq!((w.staking.clone(), w.ledger.clone()), before);
+    w.check();
+}
+
+#[test]
+fn last_leaver_takes_the_remaining_tokens() {
+    let mut w = world(2);
+    let (op, alice) = (w.accounts[0], w.accounts[1]);
+    let v = w.staking.create_validator(&mut w.ledger, op, Amount(10), 0, Epoch(0)).unwrap_err();
+    assert!(matches!(v, Error::BelowMinimum { .. }));
+    let v = w.staking.create_validator(&mut w.ledger, op, Amount(E18), 0, Epoch(0)).unwrap();
+    w.staking.delegate(&mut w.ledger, alice, v, Amount(3), Epoch(0)).unwrap();
+    w.staking.slash(&mut w.ledger, v, 333_333, Epoch(0), Epoch(0), SlashSink::Burn).unwrap();
+    let val = w.staking.validator(v).unwrap();
+    let alice_value = val.delegation_value(alice);
+    assert_eq!(alice_value, Amount(2)); // floor(3 × 0.666667)
+    let c = w.staking.undelegate(&mut w.ledger, alice, v, alice_value, Epoch(1)).unwrap();
+    assert_eq!(c.shares, 3); // the ceiling burns all her shares
+    let op_value = w.staking.validator(v).unwrap().delegation_value(op);
+    let c = w.staking.undelegate(&mut w.ledger, op, v, op_value, Epoch(1)).unwrap();
+    let val = w.staking.validator(v).unwrap();
+    assert_eq!((val.tokens(), val.total_shares()), (Amount::ZERO, 0));
+    assert!(c.amount >= op_value);
+    assert!(val.is_jailed()); // the operator left: self-bond below the minimum
+    w.check();
+}
+
+#[test]
+fn slashing_reaches_bonded_and_later_unbonding_stake() {
+    let mut w = world(3);
+    let (op, alice, bob) = (w.accounts[0], w.accounts[1], w.accounts[2]);
+    let insurance = w.ledger.add_pool("insurance").unwrap();
+    let v = w.staking.create_validator(&mut w.ledger, op, Amount(1000 * E18), 0, Epoch(0)).unwrap();
+    w.staking.delegate(&mut w.ledger, alice, v, Amount(1000 * E18), Epoch(0)).unwrap();
+    w.staking.delegate(&mut w.ledger, bob, v, Amount(1000 * E18), Epoch(0)).unwrap();
+    w.staking.undelegate(&mut w.ledger, alice, v, Amount(400 * E18), Epoch(5)).unwrap(); // before
+    w.staking.undelegate(&mut w.ledger, bob, v, Amount(600 * E18), Epoch(12)).unwrap(); // after
+    let supply = w.ledger.supply(w.token).unwrap();
+
+    // 10% for an infraction at epoch 10, discovered at epoch 20.
+    let s =
+        w.staking.slash(&mut w.ledger, v, 100_000, Epoch(10), Epoch(20), SlashSink::Burn).unwrap();
+    assert_eq!(s, Slashed { bonded: Amount(200 * E18), unbonding: Amount(60 * E18) });
+    assert_eq!(w.ledger.supply(w.token).unwrap(), Amount(supply.0 - 260 * E18));
+    let entries: Vec<Amount> = w.staking.unbonding_entries().map(|e| e.amount).collect();
+    assert_eq!(entries, vec![Amount(400 * E18), Amount(540 * E18)]);
+    let val = w.staking.validator(v).unwrap();
+    assert_eq!(val.tokens(), Amount(1800 * E18));
+    assert_eq!(val.delegation_value(op), Amount(900 * E18)); // every delegation loses 10%
+    assert_eq!(val.delegation_value(alice), Amount(540 * E18));
+    w.check();
+
+    // Into a pool; mature entries are not slashed.
+    let s = w
+        .staking
+        .slash(&mut w.ledger, v, 500_000, Epoch(0), Epoch(3029), SlashSink::Pool(insurance))
+        .unwrap();
+    assert_eq!(s, Slashed { bonded: Amount(900 * E18), unbonding: Amount(270 * E18) });
+    assert_eq!(w.balance(insurance), Amount(1170 * E18));
+    let paid = w.staking.complete_unbonding(&mut w.ledger, Epoch(4000)).unwrap();
+    assert_eq!(paid, vec![(alice, Amount(400 * E18)), (bob, Amount(270 * E18))]);
+    w.check();
+
+    let (staking, pool) = (w.staking.pools().0, w.staking.clone());
+    let e = w
+        .staking
+        .slash(&mut w.ledger, v, 1, Epoch(0), Epoch(1), SlashSink::Pool(staking))
+        .unwrap_err();
+    assert!(matches!(e, Error::InvalidParameter { .. }));
+    assert_eq!(w.staking, pool);
+}
+
+#[test]
+fn jailed_validators_get_nothing_and_take_no_delegations() {
+    let mut w = world(3);
+    let (a, b, alice) = (w.accounts[0], w.accounts[1], w.accounts[2]);
+    let va = w.staking.create_validator(&mut w.ledger, a, Amount(300 * E18), 0, Epoch(0)).unwrap();
+    let vb = w.staking.create_validator(&mut w.ledger, b, Amount(100 * E18), 0, Epoch(0)).unwrap();
+    w.staking.jail(vb).unwrap();
+    assert_eq!(w.staking.total_voting_power(), Amount(300 * E18));
+    let parts = w
+        .staking
+        .distribute_by_power(&mut w.ledger, w.treasury.into(), Amount(7), w.dust.into())
+        .unwrap();
+    assert_eq!(parts, vec![(va, Amount(7))]);
+    assert_eq!(w.staking.validator(vb).unwrap().delegations().distributed_total(), Amount::ZERO);
+    assert!(matches!(
+        w.staking.delegate(&mut w.ledger, alice, vb, Amount(E18), Epoch(1)),
+        Err(Error::NotAllowed { .. })
+    ));
+    assert!(matches!(
+        w.staking.distribute_to_validator(&mut w.ledger, w.treasury.into(), vb, Amount(1)),
+        Err(Error::NotAllowed { .. })
+    ));
+    // The operator falls below the minimum: unjail refused until it tops up its self-bond.
+    w.staking.undelegate(&mut w.ledger, b, vb, Amount(100 * E18 - 1), Epoch(1)).unwrap();
+    assert!(matches!(w.staking.unjail(vb), Err(Error::BelowMinimum { .. })));
+    w.staking.delegate(&mut w.ledger, b, vb, Amount(E18), Epoch(2)).unwrap();
+    w.staking.unjail(vb).unwrap();
+    assert!(matches!(w.staking.unjail(vb), Err(Error::NotAllowed { .. })));
+    // Uneven power: remainders go to dust, Σ parts + dust == amount.
+    let parts = w
+        .staking
+        .distribute_by_power(&mut w.ledger, w.treasury.into(), Amount(1000), w.dust.into())
+        .unwrap();
+    let sum: u128 = parts.iter().map(|(_, p)| p.0).sum();
+    assert_eq!(sum + w.balance(w.dust).0, 1000);
+    assert_eq!(parts[0], (va, Amount(996)));
+    w.check();
+}
+
+#[test]
+fn rejected_operations_change_nothing() {
+    let mut w = world(3);
+    let (op, alice, poor) = (w.accounts[0], w.accounts[1], w.accounts[2]);
+    let v = w.staking.create_validator(&mut w.ledger, op, Amount(100 * E18), 0, Epoch(0)).unwrap();
+    w.staking.delegate(&mut w.ledger, alice, v, Amount(50 * E18), Epoch(0)).unwrap();
+    w.staking
+        .distribute_to_validator(&mut w.ledger, w.treasury.into(), v, Amount(3 * E18))
+        .unwrap();
+    w.ledger.transfer(w.token, poor.into(), w.treasury.into(), Amount(10_000 * E18)).unwrap();
+    let before = (w.staking.clone(), w.ledger.clone());
+    let json =
+        (serde_json::to_string(&w.staking).unwrap(), serde_json::to_string(&w.ledger).unwrap());
+    let mut attempts: Vec<(&str, Result<()>)> = Vec::new();
+    let (l, s) = (&mut w.ledger, &mut w.staking);
+    attempts.push(("insufficient balance", s.delegate(l, poor, v, Amount(1), Epoch(1)).map(drop)));
+    attempts.push((
+        "more than delegated",
+        s.undelegate(l, alice, v, Amount(50 * E18 + 1), Epoch(1)).map(drop),
+    ));
+    attempts.push(("nothing delegated", s.undelegate(l, poor, v, Amount(1), Epoch(1)).map(drop)));
+    attempts.push(("zero", s.delegate(l, alice, v, Amount::ZERO, Epoch(1)).map(drop)));
+    attempts.push((
+        "commission > 100%",
+        s.create_validator(l, alice, Amount(E18), 1_000_001, Epoch(1)).map(drop),
+    ));
+    attempts.push(("set commission > 100%", s.set_commission(v, 1_000_001)));
+    attempts
+        .push(("second validator", s.create_validator(l, op, Amount(E18), 0, Epoch(1)).map(drop)));
+    attempts.push((
+        "unknown validator",
+        s.delegate(l, alice, ValidatorId(9), Amount(1), Epoch(1)).map(drop),
+    ));
+    attempts
+        .push(("poor payer", s.distribute_to_validator(l, poor.into(), v, Amount(1)).map(drop)));
+    let poor_payer = s.distribute_by_power(l, poor.into(), Amount(5), w.dust.into()).map(drop);
+    attempts.push(("poor payer by power", poor_payer));
+    attempts.push((
+        "slash > 100%",
+        s.slash(l, v, 1_000_001, Epoch(0), Epoch(1), SlashSink::Burn).map(drop),
+    ));
+    attempts.push((
+        "future infraction",
+        s.slash(l, v, 1, Epoch(2), Epoch(1), SlashSink::Burn).map(drop),
+    ));
+    attempts
+        .push(("unknown account", s.delegate(l, AccountId(99), v, Amount(1), Epoch(1)).map(drop)));
+    let rewards_pool: Holder = s.pools().2.into();
+    attempts.push((
+        "paid from own pool",
+        s.distribute_to_validator(l, rewards_pool, v, Amount(1)).map(drop),
+    ));
+    attempts.push((
+        "dust to own pool",
+        s.distribute_by_power(l, w.treasury.into(), Amount(1), rewards_pool).map(drop),
+    ));
+    attempts.push(("sweep to own pool", s.sweep_reward_dust(l, rewards_pool).map(drop)));
+    for (what, r) in attempts {
+        assert!(r.is_err(), "{what} was accepted");
+    }
+    assert_eq!((w.staking.clone(), w.ledger.clone()), before);
+    assert_eq!(
+        (serde_json::to_string(&w.staking).unwrap(), serde_json::to_string(&w.ledger).unwrap()),
+        json
+    );
+    let e =
+        w.staking.undelegate(&mut w.ledger, alice, v, Amount(50 * E18 + 1), Epoch(1)).unwrap_err();
+    assert_eq!(
+        e,
+        Error::InsufficientStake {
+            delegator: alice.0,
+            validator: v.0,
+            needed: Amount(50 * E18 + 1),
+            available: Amount(50 * E18)
+        }
+    );
+    assert!(matches!(
+        w.staking.set_commission(v, 1_000_001),
+        Err(Error::RatioOutOfRange { parts: 1_000_001, max: 1_000_000 })
+    ));
+    w.check();
+}
+
+#[test]
+fn construction_validates_and_registers_pools() {
+    let mut w = world(1);
+    let bad = StakingParams { max_unbonding_entries_per_delegator: 0, ..params() };
+    assert!(matches!(bad.validate(), Err(Error::InvalidParameter { .. })));
+    assert!(StakingParams { min_self_bond: Amount::ZERO, ..params() }.validate().is_err());
+    assert!(StakingParams { max_validators: 0, ..params() }.validate().is_err());
+    let pools = w.ledger.pool_ids().count();
+    assert!(matches!(
+        Staking::new(&mut w.ledger, w.token, "stake", params()),
+        Err(Error::Duplicate { .. })
+    ));
+    assert_eq!(w.ledger.pool_ids().count(), pools);
+    let s = Staking::new(&mut w.ledger, w.token, "marlin", params()).unwrap();
+    assert_eq!(w.ledger.pool_name(s.pools().2).unwrap(), "marlin.rewards");
+    let one = StakingParams { max_validators: 1, ..params() };
+    let mut s = Staking::new(&mut w.ledger, w.token, "phala", one).unwrap();
+    s.create_validator(&mut w.ledger, w.accounts[0], Amount(E18), 0, Epoch(0)).unwrap();
+    let a = w.ledger.open_account().unwrap();
+    assert!(matches!(
+        s.create_validator(&mut w.ledger, a, Amount(E18), 0, Epoch(0)),
+        Err(Error::LimitReached { .. })
+    ));
+    let json = serde_json::to_string(&s).unwrap();
+    assert!(json.contains("\"unbonding\":[]"), "{json}");
+}
+
+#[test]
+fn reward_dust_is_swept_once() {
+    let mut w = world(3);
+    let (op, a, b) = (w.accounts[0], w.accounts[1], w.accounts[2]);
+    let v = w.staking.create_validator(&mut w.ledger, op, Amount(E18), 0, Epoch(0)).unwrap();
+    w.staking.delegate(&mut w.ledger, a, v, Amount(E18), Epoch(0)).unwrap();
+    w.staking.delegate(&mut w.ledger, b, v, Amount(E18), Epoch(0)).unwrap();
+    w.staking.distribute_to_validator(&mut w.ledger, w.treasury.into(), v, Amount(5)).unwrap(); // 1.66… each
+    for acct in [op, a, b] {
+        assert_eq!(w.staking.withdraw_rewards(&mut w.ledger, acct, v).unwrap(), Amount(1));
+    }
+    assert_eq!(w.staking.sweep_reward_dust(&mut w.ledger, w.dust.into()).unwrap(), Amount(1));
+    assert_eq!(w.staking.sweep_reward_dust(&mut w.ledger, w.dust.into()).unwrap(), Amount::ZERO);
+    assert_eq!(w.balance(w.dust), Amount(1));
+    w.check();
+}

@@ -1,0 +1,155 @@
+//! The unbonding queue of [`Staking`](super::Staking): stake on its way out, ordered by the epoch
+//! it completes at (ARCHITECTURE, "Locks and unbonding are time-ordered queues"; Stratos 21-day
+//! unbonding, Marlin's wait before undelegation).
+//!
+//! Entries live in a `BTreeMap` keyed by (completion epoch, sequence number), so paying the
+//! matured ones costs O(log n + matured). Each delegator may hold a bounded number of entries.
+//! Slashing scans every entry: slashing is rare, and a per-validator index would cost every
+//! undelegation a second map update.
+
+use std::collections::BTreeMap;
+
+use serde::{Serialize, Serializer};
+
+use super::ValidatorId;
+use crate::Epoch;
+use crate::amount::Amount;
+use crate::arith::{Rounding, mul_div};
+use crate::error::{Error, Result};
+use crate::ledger::AccountId;
+
+/// Stake leaving a validator: paid to `delegator` when `completes` is reached.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UnbondingEntry {
+    /// Who receives the tokens.
+    pub delegator: AccountId,
+    /// The validator the stake left (slashes for earlier infractions still reach it).
+    pub validator: ValidatorId,
+    /// The epoch of the undelegation.
+    pub created: Epoch,
+    /// The first epoch at which the entry may be paid.
+    pub completes: Epoch,
+    /// Base units still to be paid (reduced by slashing).
+    pub amount: Amount,
+}
+
+/// The queue: entries by (completion epoch, sequence), and entry counts per delegator.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct UnbondingQueue {
+    entries: BTreeMap<(Epoch, u64), UnbondingEntry>,
+    next_seq: u64,
+    per_delegator: BTreeMap<AccountId, u32>,
+}
+
+/// Serialized as the entries in payment order (JSON maps cannot have tuple keys).
+impl Serialize for UnbondingQueue {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_seq(self.entries.values())
+    }
+}
+
+/// Reductions of entries by a slash, computed before any change.
+pub(crate) struct SlashPlan {
+    cuts: Vec<((Epoch, u64), Amount)>,
+    /// Σ of the cuts.
+    pub(crate) total: Amount,
+}
+
+impl UnbondingQueue {
+    /// Entries in payment order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &UnbondingEntry> {
+        self.entries.values()
+    }
+
+    /// Number of entries.
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Number of entries of `delegator`.
+    pub(crate) fn count_of(&self, delegator: AccountId) -> u32 {
+        self.per_delegator.get(&delegator).copied().unwrap_or(0)
+    }
+
+    /// Per-delegator counts, for the invariant check.
+    pub(crate) fn counts(&self) -> &BTreeMap<AccountId, u32> {
+        &self.per_delegator
+    }
+
+    /// Refuses a new entry for `delegator` when it already holds `limit`.
+    pub(crate) fn check_room(&self, delegator: AccountId, limit: u32) -> Result<()> {
+        if self.count_of(delegator) >= limit {
+            return Err(Error::LimitReached {
+                what: format!("unbonding entries of account {}", delegator.0),
+                limit: u64::from(limit),
+            });
+        }
+        Ok(())
+    }
+
+    /// Appends an entry (room checked by [`Self::check_room`] first).
+    pub(crate) fn push(&mut self, entry: UnbondingEntry) {
+        let count = self.per_delegator.entry(entry.delegator).or_insert(0);
+        *count = count.saturating_add(1);
+        self.entries.insert((entry.completes, self.next_seq), entry);
+        self.next_seq = self.next_seq.saturating_add(1);
+    }
+
+    /// The entries that have matured by `now`, in payment order, without removing them.
+    pub(crate) fn matured(&self, now: Epoch) -> impl Iterator<Item = &UnbondingEntry> {
+        self.entries.range(..=(now, u64::MAX)).map(|(_, e)| e)
+    }
+
+    /// Removes and returns the entries matured by `now`, in payment order.
+    pub(crate) fn take_matured(&mut self, now: Epoch) -> Vec<UnbondingEntry> {
+        let rest = match now.0.checked_add(1) {
+            Some(next) => self.entries.split_off(&(Epoch(next), 0)),
+            None => BTreeMap::new(),
+        };
+        let matured = std::mem::replace(&mut self.entries, rest);
+        let taken: Vec<UnbondingEntry> = matured.into_values().collect();
+        for e in &taken {
+            if let Some(c) = self.per_delegator.get_mut(&e.delegator) {
+                *c = c.saturating_sub(1);
+                if *c == 0 {
+                    self.per_delegator.remove(&e.delegator);
+                }
+            }
+        }
+        taken
+    }
+
+    /// Computes the cut of `fraction_ppm` (floor) from every entry of `validator` created at or
+    /// after `infraction` and not yet mature at `now`. O(entries).
+    pub(crate) fn plan_slash(
+        &self,
+        validator: ValidatorId,
+        fraction_ppm: u32,
+        infraction: Epoch,
+        now: Epoch,
+    ) -> Result<SlashPlan> {
+        let mut cuts = Vec::new();
+        let mut total = Amount::ZERO;
+        for (key, e) in &self.entries {
+            if e.validator != validator || e.created < infraction || e.completes <= now {
+                continue;
+            }
+            let cut =
+                Amount(mul_div(e.amount.0, u128::from(fraction_ppm), super::PPM, Rounding::Down)?);
+            if !cut.is_zero() {
+                total = total.checked_add(cut)?;
+                cuts.push((*key, cut));
+            }
+        }
+        Ok(SlashPlan { cuts, total })
+    }
+
+    /// Applies a plan made by [`Self::plan_slash`] on this unchanged queue.
+    pub(crate) fn apply_slash(&mut self, plan: &SlashPlan) {
+        for (key, cut) in &plan.cuts {
+            if let Some(e) = self.entries.get_mut(key) {
+                e.amount = e.amount.saturating_sub(*cut);
+            }
+        }
+    }
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs every test suite of Ergon, on a fresh machine as on a developer's.
+# Needs a Rust toolchain (cargo); crates come from crates.io. Exit code: that of the first
+# failing step.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "error: cargo not found. Install Rust $(grep -m1 rust-version Cargo.toml | cut -d'"' -f2) or newer (https://rustup.rs), then rerun." >&2
+  exit 2
+fi
+
+echo "== build (tests and benchmarks)"
+cargo build --workspace --all-targets --locked
+
+echo "== unit, property and integration tests, replay vectors"
+cargo test --workspace --all-targets --locked
+
+echo "== documentation tests"
+cargo test --workspace --doc --locked
