@@ -3,4 +3,7 @@
 use ergon_core::economy::{Registry, constructor};
 
 /// Every economy of this build.
-pub(crate) static REGISTRY: &Registry = &[("toy", constructor::<ergon_core::toy::Toy>)];
+pub(crate) static REGISTRY: &Registry = &[
+    ("stratos", constructor::<ergon_stratos::Stratos>),
+    ("toy", constructor::<ergon_core::toy::Toy>),
+];

@@ -85,6 +85,9 @@ struct TokenBook {
 /// An undo record: the value a slot had before a journaled change.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Undo {
+    Pools {
+        prev_len: usize,
+    },
     Account {
         token: u16,
         account: u32,
@@ -172,6 +175,7 @@ impl Ledger {
             what: "pools".into(),
             limit: u64::from(u16::MAX),
         })?;
+        self.record(Undo::Pools { prev_len: self.pool_names.len() });
         self.pool_names.push(name.to_owned());
         Ok(PoolId(id))
     }
@@ -373,6 +377,7 @@ impl Ledger {
                 Undo::Minted { token, prev } => self.tokens[usize::from(token)].minted = prev,
                 Undo::Burned { token, prev } => self.tokens[usize::from(token)].burned = prev,
                 Undo::Accounts { prev_count } => self.account_count = prev_count,
+                Undo::Pools { prev_len } => self.pool_names.truncate(prev_len),
                 Undo::Grew { token, pools, prev_len } => {
                     let book = &mut self.tokens[usize::from(token)];
                     if pools {
@@ -560,6 +565,7 @@ mod tests {
             l.mint(t, p.into(), Amount(5))?;
             l.burn(t, b.into(), Amount(10))?;
             l.open_account()?;
+            l.add_pool("fresh")?;
             l.transfer(t, a.into(), b.into(), Amount(1_000)) // fails
         });
         assert!(r.is_err());

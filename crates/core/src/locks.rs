@@ -212,6 +212,67 @@ impl LockQueue {
         Ok(back)
     }
 
+    /// Takes up to `amount` of what `owner` has locked, newest chunks first, and moves it to
+    /// `to`. Returns what was taken (less than `amount` when the owner has less locked).
+    /// O(chunks in the queue): for rare events such as a node paying its exit costs.
+    pub fn deduct(
+        &mut self,
+        ledger: &mut Ledger,
+        owner: AccountId,
+        amount: Amount,
+        to: Holder,
+    ) -> Result<Amount> {
+        let Some(o) = self.owners.get(&owner) else { return Ok(Amount::ZERO) };
+        let take = amount.min(o.total);
+        if take.is_zero() {
+            return Ok(Amount::ZERO);
+        }
+        ledger.transfer(self.token, Holder::Pool(self.pool), to, take)?;
+        // Infallible from here on.
+        let generation = o.generation;
+        let mut left = take.0;
+        let mut removed_chunks = 0;
+        let mut by_source: Vec<(PoolId, u128)> = Vec::new();
+        for bucket in self.buckets.values_mut().rev() {
+            for c in
+                bucket.iter_mut().rev().filter(|c| c.owner == owner && c.generation == generation)
+            {
+                let t = left.min(c.amount.0);
+                c.amount.0 -= t;
+                left -= t;
+                removed_chunks += u32::from(c.amount.is_zero());
+                match by_source.iter_mut().find(|(p, _)| *p == c.source) {
+                    Some((_, a)) => *a += t,
+                    None => by_source.push((c.source, t)),
+                }
+                if left == 0 {
+                    break;
+                }
+            }
+            bucket.retain(|c| {
+                !(c.owner == owner && c.generation == generation && c.amount.is_zero())
+            });
+            if left == 0 {
+                break;
+            }
+        }
+        self.buckets.retain(|_, b| !b.is_empty());
+        let o = self.owners.get_mut(&owner).expect("checked above");
+        o.total = o.total.saturating_sub(take);
+        o.chunks -= removed_chunks;
+        for (p, t) in by_source {
+            if let Some((_, a)) = o.by_source.iter_mut().find(|(q, _)| *q == p) {
+                *a = a.saturating_sub(Amount(t));
+            }
+        }
+        o.by_source.retain(|(_, a)| !a.is_zero());
+        if o.total.is_zero() {
+            self.owners.remove(&owner);
+        }
+        self.total = self.total.saturating_sub(take);
+        Ok(take)
+    }
+
     /// Checks that live chunks, owner totals, the queue total and the ledger pool all agree.
     pub fn check_invariants(&self, ledger: &Ledger) -> std::result::Result<(), Violation> {
         let mut per_owner: BTreeMap<AccountId, (u128, u32)> = BTreeMap::new();
@@ -308,6 +369,24 @@ mod tests {
         assert_eq!(r.iter().map(|x| x.amount).collect::<Vec<_>>(), vec![Amount(5)]);
         assert_eq!(l.balance(t, a.into()).unwrap(), Amount(5));
         q.check_invariants(&l).unwrap();
+        l.check_conservation().unwrap();
+    }
+
+    #[test]
+    fn deduct_takes_newest_first() {
+        let (mut l, mut q, t, mining, a, b) = setup();
+        q.lock(&mut l, mining.into(), a, Amount(100), Epoch(10), mining).unwrap();
+        q.lock(&mut l, mining.into(), a, Amount(30), Epoch(12), mining).unwrap();
+        q.lock(&mut l, mining.into(), b, Amount(5), Epoch(12), mining).unwrap();
+        assert_eq!(q.deduct(&mut l, a, Amount(50), b.into()).unwrap(), Amount(50));
+        q.check_invariants(&l).unwrap();
+        assert_eq!(q.locked_of(a), Amount(80));
+        assert_eq!(l.balance(t, b.into()).unwrap(), Amount(50));
+        assert_eq!(q.deduct(&mut l, a, Amount(500), b.into()).unwrap(), Amount(80));
+        assert_eq!(q.locked_of(a), Amount::ZERO);
+        q.check_invariants(&l).unwrap();
+        let r = q.release_due(&mut l, Epoch(20)).unwrap();
+        assert_eq!(r.iter().map(|x| (x.owner, x.amount)).collect::<Vec<_>>(), vec![(b, Amount(5))]);
         l.check_conservation().unwrap();
     }
 

@@ -127,6 +127,17 @@ impl SumTree {
         }
     }
 
+    /// Appends item `len()` with weight `w`, in O(log n): the new Fenwick node covers the
+    /// weights `k − lowbit(k) .. k`, whose sum is a difference of two prefix sums.
+    pub fn push(&mut self, w: u64) {
+        let k = self.weights.len() + 1;
+        let covered = self.prefix_sum(k - 1) - self.prefix_sum(k - lowbit(k));
+        self.weights.push(w);
+        self.tree.push(covered + u128::from(w));
+        self.total += u128::from(w);
+        self.positive += usize::from(w > 0);
+    }
+
     /// The sum of all weights.
     #[must_use]
     pub fn total(&self) -> u128 {
@@ -363,6 +374,16 @@ mod tests {
         assert_eq!(t.find(10), 4);
         assert_eq!(t.find(11), 5);
         assert_eq!(SumTree::new(0).find(0), 0);
+    }
+
+    #[test]
+    fn push_matches_a_tree_built_at_once() {
+        let weights: Vec<u64> = (0..37).map(|i| (i * 7919 % 13) as u64).collect();
+        let mut grown = SumTree::new(0);
+        for &w in &weights {
+            grown.push(w);
+        }
+        assert_eq!(grown, SumTree::from_weights(&weights));
     }
 
     #[test]

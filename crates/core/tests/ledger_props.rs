@@ -1,0 +1,653 @@
+//! Property test of the [`Ledger`] and one [`LockQueue`] on it, against a slow, obviously-correct
+//! reference model.
+//!
+//! Random sequences of transfers (account↔account, account↔pool, pool↔pool), mints (some over
+//! the cap), burns (some of more than is held), account openings, nested checkpoints with commits
+//! and reverts, and lock-queue operations (locks from accounts or pools with random release epochs
+//! and sources, releases at an advancing `now`, forfeits, a small chunk limit) over two tokens
+//! with different caps and decimals. After every step:
+//!
+//! - the ledger conserves every token and the queue's records agree with its pool;
+//! - a rejected step left the ledger and the queue identical (`==` and their JSON);
+//! - the ledger's balances, minted and burned equal the model's (a `BTreeMap` updated only on
+//!   accepted steps), and the queue's locked amounts equal the model's list of live locks;
+//! - the model predicts which ledger steps are accepted, and what a release or forfeit pays.
+//!
+//! A revert restores the ledger to exactly its clone taken before the checkpoint (the caller
+//! restores the queue, which is not journaled, from its own clone).
+
+#![allow(clippy::unwrap_used)] // a test crate: unwrap is the assertion
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use ergon_core::ledger::Checkpoint;
+use ergon_core::{
+    AccountId, Amount, Epoch, Error, Holder, Ledger, LockQueue, PoolId, TokenId, TokenMeta,
+};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestCaseError, TestRunner};
+
+/// Two tokens with different caps and decimals; `TokenId(2)` is unknown.
+const CAPS: [u128; 2] = [1_000_000 * 10u128.pow(18), 1_000_000];
+const DECIMALS: [u8; 2] = [18, 0];
+/// Account ids are drawn from `0..ACCOUNT_SLOTS`; those not opened yet are unknown.
+const ACCOUNT_SLOTS: u32 = 7;
+const INITIAL_ACCOUNTS: u32 = 4;
+/// Pools `0..POOLS` are free for transfers; the queue's own pool comes after them.
+const POOLS: u16 = 3;
+const LOCK_POOL: PoolId = PoolId(POOLS);
+const UNKNOWN_POOL: PoolId = PoolId(9);
+/// The queue locks token 0 (18 decimals).
+const LOCK_TOKEN: u16 = 0;
+/// Small, so `LimitReached` is hit often.
+const MAX_CHUNKS: u32 = 3;
+
+fn config() -> Config {
+    Config { cases: 256, failure_persistence: None, ..Config::default() }
+}
+
+// ---- generated steps --------------------------------------------------------------------------
+
+/// A holder as drawn: an account slot, or a pool (`Pool(POOLS)` stands for an unknown pool).
+#[derive(Clone, Copy, Debug)]
+enum H {
+    Acc(u32),
+    Pool(u16),
+}
+
+impl H {
+    fn resolve(self) -> Holder {
+        match self {
+            H::Acc(i) => Holder::Account(AccountId(i)),
+            H::Pool(p) if p < POOLS => Holder::Pool(PoolId(p)),
+            H::Pool(_) => Holder::Pool(UNKNOWN_POOL),
+        }
+    }
+}
+
+/// An amount as drawn: base units, a percentage of what the step can use (the source's balance,
+/// or the reserve for a mint; over 100 is more than that), or `u128::MAX`.
+#[derive(Clone, Copy, Debug)]
+enum Amt {
+    Raw(u128),
+    Pct(u32),
+    Max,
+}
+
+impl Amt {
+    fn resolve(self, base: u128) -> u128 {
+        match self {
+            Amt::Raw(x) => x,
+            Amt::Pct(p) => base / 100 * u128::from(p) + base % 100 * u128::from(p) / 100,
+            Amt::Max => u128::MAX,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Op {
+    Transfer {
+        token: u16,
+        from: H,
+        to: H,
+        amount: Amt,
+    },
+    /// `Pct` is of the remaining reserve: over 100 exceeds the cap.
+    Mint {
+        token: u16,
+        to: H,
+        amount: Amt,
+    },
+    Burn {
+        token: u16,
+        from: H,
+        amount: Amt,
+    },
+    Open,
+    Checkpoint,
+    Commit,
+    Revert,
+    /// `owner` and `source` are reduced to known ids unless the world is "wild".
+    Lock {
+        from: H,
+        owner: u32,
+        amount: Amt,
+        release_in: i64,
+        source: u16,
+    },
+    Release {
+        advance: u64,
+    },
+    Forfeit {
+        owner: u32,
+    },
+}
+
+impl Op {
+    fn kind(&self) -> &'static str {
+        match self {
+            Op::Transfer { .. } => "transfer",
+            Op::Mint { .. } => "mint",
+            Op::Burn { .. } => "burn",
+            Op::Open => "open_account",
+            Op::Checkpoint => "checkpoint",
+            Op::Commit => "commit",
+            Op::Revert => "revert",
+            Op::Lock { .. } => "lock",
+            Op::Release { .. } => "release_due",
+            Op::Forfeit { .. } => "forfeit",
+        }
+    }
+}
+
+fn holder() -> impl Strategy<Value = H> {
+    prop_oneof![3 => (0..ACCOUNT_SLOTS).prop_map(H::Acc), 2 => (0..=POOLS).prop_map(H::Pool)]
+}
+
+fn amt() -> impl Strategy<Value = Amt> {
+    prop_oneof![
+        4 => (0u128..1_000).prop_map(Amt::Raw),
+        2 => (1u128..2_000).prop_map(|x| Amt::Raw(x * 10u128.pow(18))),
+        6 => (0u32..=130).prop_map(Amt::Pct),
+        1 => Just(Amt::Max),
+    ]
+}
+
+fn token() -> impl Strategy<Value = u16> {
+    prop_oneof![12 => 0u16..2, 1 => Just(2u16)]
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        6 => (token(), holder(), holder(), amt()).prop_map(|(token, from, to, amount)| Op::Transfer { token, from, to, amount }),
+        3 => (token(), holder(), amt()).prop_map(|(token, to, amount)| Op::Mint { token, to, amount }),
+        3 => (token(), holder(), amt()).prop_map(|(token, from, amount)| Op::Burn { token, from, amount }),
+        1 => Just(Op::Open),
+        2 => Just(Op::Checkpoint),
+        1 => Just(Op::Commit),
+        1 => Just(Op::Revert),
+        6 => (holder(), 0u32..ACCOUNT_SLOTS + 2, amt(), -3i64..12, 0u16..POOLS + 2)
+            .prop_map(|(from, owner, amount, release_in, source)| Op::Lock { from, owner, amount, release_in, source }),
+        3 => (0u64..4).prop_map(|advance| Op::Release { advance }),
+        2 => (0u32..ACCOUNT_SLOTS + 2).prop_map(|owner| Op::Forfeit { owner }),
+    ]
+}
+
+fn ops() -> impl Strategy<Value = Vec<Op>> {
+    proptest::collection::vec(op(), 1..100)
+}
+
+// ---- the reference model ----------------------------------------------------------------------
+
+/// Balances by (token, holder), minted and burned by token, and every live lock as it was made.
+#[derive(Clone, Debug, Default)]
+struct Model {
+    accounts: u32,
+    balances: BTreeMap<(u16, Holder), u128>,
+    minted: [u128; 2],
+    burned: [u128; 2],
+    /// Live locks by owner: (release epoch, source, amount), one per accepted lock.
+    locks: BTreeMap<AccountId, Vec<(u64, PoolId, u128)>>,
+}
+
+impl Model {
+    fn known(&self, h: Holder) -> bool {
+        match h {
+            Holder::Account(a) => a.0 < self.accounts,
+            Holder::Pool(p) => p.0 <= LOCK_POOL.0,
+        }
+    }
+
+    fn bal(&self, t: u16, h: Holder) -> u128 {
+        self.balances.get(&(t, h)).copied().unwrap_or(0)
+    }
+
+    fn add(&mut self, t: u16, h: Holder, x: u128) {
+        *self.balances.entry((t, h)).or_insert(0) += x;
+    }
+
+    fn sub(&mut self, t: u16, h: Holder, x: u128) {
+        let b = self.balances.entry((t, h)).or_insert(0);
+        *b = b.checked_sub(x).expect("the model never goes negative");
+    }
+
+    fn locked_of(&self, owner: AccountId) -> u128 {
+        self.locks.get(&owner).map_or(0, |v| v.iter().map(|e| e.2).sum())
+    }
+
+    fn transfer_ok(&self, t: u16, from: Holder, to: Holder, x: u128) -> bool {
+        t < 2 && self.known(from) && self.known(to) && self.bal(t, from) >= x
+    }
+}
+
+// ---- the world --------------------------------------------------------------------------------
+
+/// A saved checkpoint: the ledger's checkpoint, and everything as it was just before it.
+type Saved = (Checkpoint, Ledger, LockQueue, Model);
+
+struct World {
+    ledger: Ledger,
+    queue: LockQueue,
+    model: Model,
+    now: Epoch,
+    stack: Vec<Saved>,
+    /// Lock owners may be unknown accounts.
+    wild_owners: bool,
+    /// Lock sources may be the queue's own pool or an unknown pool.
+    wild_sources: bool,
+}
+
+fn fail(msg: String) -> TestCaseError {
+    TestCaseError::fail(msg)
+}
+
+/// Fails the case unless `cond`.
+fn ensure(cond: bool, msg: impl FnOnce() -> String) -> Result<(), TestCaseError> {
+    if cond { Ok(()) } else { Err(fail(msg())) }
+}
+
+impl World {
+    fn new(wild_owners: bool, wild_sources: bool) -> World {
+        let mut ledger = Ledger::new();
+        let mut model = Model::default();
+        for (i, (cap, decimals)) in CAPS.iter().zip(DECIMALS).enumerate() {
+            let t = ledger.add_token(TokenMeta::new(&format!("T{i}"), decimals), Amount(*cap));
+            assert_eq!(t.unwrap(), TokenId(i as u16));
+        }
+        for p in 0..POOLS {
+            assert_eq!(ledger.add_pool(&format!("pool{p}")).unwrap(), PoolId(p));
+        }
+        assert_eq!(ledger.add_pool("locked").unwrap(), LOCK_POOL);
+        for _ in 0..INITIAL_ACCOUNTS {
+            ledger.open_account().unwrap();
+        }
+        model.accounts = INITIAL_ACCOUNTS;
+        // Seed balances: every account and free pool gets some of each token.
+        let holders = (0..INITIAL_ACCOUNTS)
+            .map(|a| Holder::Account(AccountId(a)))
+            .chain((0..POOLS).map(|p| Holder::Pool(PoolId(p))));
+        for h in holders {
+            for (t, seed) in [(0u16, 1_000 * 10u128.pow(18)), (1, 1_000)] {
+                ledger.mint(TokenId(t), h, Amount(seed)).unwrap();
+                model.add(t, h, seed);
+                model.minted[usize::from(t)] += seed;
+            }
+        }
+        let queue = LockQueue::new(TokenId(LOCK_TOKEN), LOCK_POOL, MAX_CHUNKS);
+        World { ledger, queue, model, now: Epoch(0), stack: Vec::new(), wild_owners, wild_sources }
+    }
+
+    /// Applies one step. The outer error is a failed property; the inner one a rejected step.
+    fn apply(&mut self, op: &Op) -> Result<Result<(), Error>, TestCaseError> {
+        let m = &mut self.model;
+        Ok(match *op {
+            Op::Transfer { token, from, to, amount } => {
+                let (from, to) = (from.resolve(), to.resolve());
+                let x = amount.resolve(m.bal(token, from));
+                let expect = m.transfer_ok(token, from, to, x);
+                let r = self.ledger.transfer(TokenId(token), from, to, Amount(x));
+                ensure(r.is_ok() == expect, || {
+                    format!(
+                        "transfer {x} of {token} {from}→{to}: model expects ok={expect}, got {r:?}"
+                    )
+                })?;
+                if r.is_ok() {
+                    m.sub(token, from, x);
+                    m.add(token, to, x);
+                }
+                r
+            }
+            Op::Mint { token, to, amount } => {
+                let to = to.resolve();
+                let t = usize::from(token);
+                let reserve = if t < 2 { CAPS[t] - m.minted[t] } else { 0 };
+                let x = amount.resolve(reserve);
+                let expect = t < 2
+                    && m.known(to)
+                    && m.minted[t].checked_add(x).is_some_and(|s| s <= CAPS[t]);
+                let r = self.ledger.mint(TokenId(token), to, Amount(x));
+                ensure(r.is_ok() == expect, || {
+                    format!("mint {x} of {token} to {to}: model expects ok={expect}, got {r:?}")
+                })?;
+                if r.is_ok() {
+                    m.minted[t] += x;
+                    m.add(token, to, x);
+                }
+                r
+            }
+            Op::Burn { token, from, amount } => {
+                let from = from.resolve();
+                let x = amount.resolve(m.bal(token, from));
+                let expect = token < 2 && m.known(from) && m.bal(token, from) >= x;
+                let r = self.ledger.burn(TokenId(token), from, Amount(x));
+                ensure(r.is_ok() == expect, || {
+                    format!("burn {x} of {token} from {from}: model expects ok={expect}, got {r:?}")
+                })?;
+                if r.is_ok() {
+                    m.burned[usize::from(token)] += x;
+                    m.sub(token, from, x);
+                }
+                r
+            }
+            Op::Open => {
+                let r = self.ledger.open_account();
+                ensure(r == Ok(AccountId(m.accounts)), || format!("open_account gave {r:?}"))?;
+                m.accounts += 1;
+                r.map(drop)
+            }
+            Op::Checkpoint => {
+                let saved = (self.ledger.clone(), self.queue.clone(), self.model.clone());
+                let cp = self.ledger.checkpoint();
+                self.stack.push((cp, saved.0, saved.1, saved.2));
+                Ok(())
+            }
+            Op::Commit => {
+                if let Some((cp, ..)) = self.stack.pop() {
+                    self.ledger.commit(cp);
+                }
+                Ok(())
+            }
+            Op::Revert => {
+                if let Some(saved) = self.stack.pop() {
+                    self.revert(saved)?;
+                }
+                Ok(())
+            }
+            Op::Lock { from, owner, amount, release_in, source } => {
+                let from = from.resolve();
+                let owner =
+                    if self.wild_owners { AccountId(owner) } else { AccountId(owner % m.accounts) };
+                let source =
+                    if self.wild_sources { PoolId(source) } else { PoolId(source % POOLS) };
+                let x = amount.resolve(m.bal(LOCK_TOKEN, from));
+                let release_at = Epoch(self.now.0.saturating_add_signed(release_in));
+                let r =
+                    self.queue.lock(&mut self.ledger, from, owner, Amount(x), release_at, source);
+                let moves = m.transfer_ok(LOCK_TOKEN, from, LOCK_POOL.into(), x);
+                let live = m.locks.get(&owner).map_or(0, Vec::len);
+                match &r {
+                    _ if x == 0 => {
+                        ensure(r.is_ok(), || format!("a zero lock was rejected: {r:?}"))?
+                    }
+                    Ok(()) => ensure(moves, || {
+                        format!("lock {x} from {from} accepted, but the model cannot move it")
+                    })?,
+                    Err(Error::LimitReached { .. }) => ensure(live >= MAX_CHUNKS as usize, || {
+                        format!("chunk limit reached for {owner:?} with only {live} live locks")
+                    })?,
+                    Err(e) => ensure(!moves, || {
+                        format!("lock {x} from {from} rejected ({e}), but the model can move it")
+                    })?,
+                }
+                if r.is_ok() && x > 0 {
+                    m.sub(LOCK_TOKEN, from, x);
+                    m.add(LOCK_TOKEN, LOCK_POOL.into(), x);
+                    m.locks.entry(owner).or_default().push((release_at.0, source, x));
+                }
+                r
+            }
+            Op::Release { advance } => {
+                self.now = self.now.plus(advance);
+                let now = self.now;
+                let r = self.queue.release_due(&mut self.ledger, now);
+                let released = match r {
+                    Ok(r) => r,
+                    Err(e) => return Ok(Err(e)), // the caller's checks report it
+                };
+                // Oldest first.
+                ensure(released.windows(2).all(|w| w[0].release_at <= w[1].release_at), || {
+                    format!("released out of order: {released:?}")
+                })?;
+                let mut got: BTreeMap<(u64, AccountId, PoolId), u128> = BTreeMap::new();
+                for r in &released {
+                    ensure(r.release_at <= now && !r.amount.is_zero(), || {
+                        format!("released {r:?} at {now}")
+                    })?;
+                    *got.entry((r.release_at.0, r.owner, r.source)).or_default() += r.amount.0;
+                }
+                let mut want: BTreeMap<(u64, AccountId, PoolId), u128> = BTreeMap::new();
+                for (owner, entries) in &mut m.locks {
+                    for &(at, source, x) in entries.iter().filter(|e| e.0 <= now.0) {
+                        *want.entry((at, *owner, source)).or_default() += x;
+                    }
+                    entries.retain(|e| e.0 > now.0);
+                }
+                m.locks.retain(|_, v| !v.is_empty());
+                ensure(got == want, || {
+                    format!("release_due({now}) paid {got:?}, the model expects {want:?}")
+                })?;
+                for ((_, owner, _), x) in want {
+                    m.sub(LOCK_TOKEN, LOCK_POOL.into(), x);
+                    m.add(LOCK_TOKEN, owner.into(), x);
+                }
+                Ok(())
+            }
+            Op::Forfeit { owner } => {
+                let owner = AccountId(owner);
+                let r = match self.queue.forfeit(&mut self.ledger, owner) {
+                    Ok(r) => r,
+                    Err(e) => return Ok(Err(e)), // the caller's checks report it
+                };
+                let mut got: BTreeMap<PoolId, u128> = BTreeMap::new();
+                for (p, x) in &r {
+                    ensure(got.insert(*p, x.0).is_none(), || {
+                        format!("forfeit repeats {p:?}: {r:?}")
+                    })?;
+                }
+                got.retain(|_, x| *x > 0);
+                let mut want: BTreeMap<PoolId, u128> = BTreeMap::new();
+                for (_, source, x) in m.locks.remove(&owner).unwrap_or_default() {
+                    *want.entry(source).or_default() += x;
+                }
+                ensure(got == want, || {
+                    format!("forfeit of {owner:?} returned {got:?}, the model expects {want:?}")
+                })?;
+                for (p, x) in want {
+                    m.sub(LOCK_TOKEN, LOCK_POOL.into(), x);
+                    m.add(LOCK_TOKEN, p.into(), x);
+                }
+                Ok(())
+            }
+        })
+    }
+
+    /// Reverts to a saved checkpoint: the ledger must equal its clone from before the checkpoint;
+    /// the queue and the model (not journaled) are restored from theirs.
+    fn revert(&mut self, (cp, ledger, queue, model): Saved) -> Result<(), TestCaseError> {
+        self.ledger.revert(cp);
+        prop_assert_eq!(&self.ledger, &ledger, "revert did not restore the ledger");
+        prop_assert_eq!(
+            serde_json::to_string(&self.ledger).unwrap(),
+            serde_json::to_string(&ledger).unwrap()
+        );
+        self.queue = queue;
+        self.model = model;
+        Ok(())
+    }
+
+    /// Every invariant, and the ledger and queue against the model.
+    fn check(&self, after: &Op) -> Result<(), TestCaseError> {
+        let at = |v: &dyn std::fmt::Display| fail(format!("after {after:?}: {v}"));
+        self.ledger.check_conservation().map_err(|v| at(&v))?;
+        self.queue.check_invariants(&self.ledger).map_err(|v| at(&v))?;
+        let (l, m) = (&self.ledger, &self.model);
+        prop_assert_eq!(l.account_count(), m.accounts);
+        prop_assert!(l.balance(TokenId(2), Holder::Account(AccountId(0))).is_err());
+        for t in 0..2u16 {
+            let (id, i) = (TokenId(t), usize::from(t));
+            prop_assert_eq!(l.minted(id).unwrap(), Amount(m.minted[i]), "minted of {}", t);
+            prop_assert_eq!(l.burned(id).unwrap(), Amount(m.burned[i]), "burned of {}", t);
+            prop_assert_eq!(l.cap(id).unwrap(), Amount(CAPS[i]));
+            prop_assert_eq!(l.supply(id).unwrap(), Amount(m.minted[i] - m.burned[i]));
+            prop_assert_eq!(l.reserve(id).unwrap(), Amount(CAPS[i] - m.minted[i]));
+            let holders = (0..ACCOUNT_SLOTS + 2)
+                .map(|a| Holder::Account(AccountId(a)))
+                .chain((0..=LOCK_POOL.0).map(|p| Holder::Pool(PoolId(p))))
+                .chain([Holder::Pool(UNKNOWN_POOL)]);
+            for h in holders {
+                let b = l.balance(id, h);
+                if m.known(h) {
+                    prop_assert_eq!(b, Ok(Amount(m.bal(t, h))), "balance of {} in {}", h, t);
+                } else {
+                    prop_assert!(b.is_err(), "unknown {} has a balance: {:?}", h, b);
+                }
+            }
+        }
+        // The queue against the model's list of live locks.
+        let total: u128 = m.locks.values().flatten().map(|e| e.2).sum();
+        prop_assert_eq!(self.queue.total(), Amount(total), "queue total after {:?}", after);
+        for a in 0..ACCOUNT_SLOTS + 2 {
+            let a = AccountId(a);
+            prop_assert_eq!(self.queue.locked_of(a), Amount(m.locked_of(a)), "locked of {:?}", a);
+        }
+        if let Some(first) = m.locks.values().flatten().map(|e| e.0).min() {
+            let next = self.queue.next_release();
+            prop_assert!(
+                next.is_some_and(|n| n.0 <= first),
+                "next_release {:?}, model {}",
+                next,
+                first
+            );
+        }
+        Ok(())
+    }
+
+    /// Runs `ops`, checking everything after each; counts accepted and rejected steps by kind.
+    fn run(&mut self, ops: &[Op], tally: &Tally) -> Result<(), TestCaseError> {
+        for op in ops {
+            let before = (self.ledger.clone(), self.queue.clone());
+            let json = (
+                serde_json::to_string(&self.ledger).unwrap(),
+                serde_json::to_string(&self.queue).unwrap(),
+            );
+            let r = self.apply(op)?;
+            tally.count(op.kind(), r.is_ok());
+            if let Err(e) = r {
+                // Release and forfeit have no invalid input: they must never fail.
+                if matches!(op, Op::Release { .. } | Op::Forfeit { .. }) {
+                    return Err(fail(format!("{op:?} failed: {e}")));
+                }
+                prop_assert!(
+                    before == (self.ledger.clone(), self.queue.clone()),
+                    "{:?} rejected ({}) but changed the ledger or the queue",
+                    op,
+                    e
+                );
+                let after = (
+                    serde_json::to_string(&self.ledger).unwrap(),
+                    serde_json::to_string(&self.queue).unwrap(),
+                );
+                prop_assert_eq!(&after, &json, "{:?} rejected ({}) but changed the JSON", op, e);
+            }
+            self.check(op)?;
+        }
+        Ok(())
+    }
+}
+
+/// Accepted and rejected steps by kind, across every case of a run.
+#[derive(Default)]
+struct Tally(RefCell<BTreeMap<&'static str, [usize; 2]>>);
+
+impl Tally {
+    fn count(&self, kind: &'static str, ok: bool) {
+        self.0.borrow_mut().entry(kind).or_default()[usize::from(!ok)] += 1;
+    }
+
+    fn get(&self, kind: &str) -> [usize; 2] {
+        self.0.borrow().get(kind).copied().unwrap_or_default()
+    }
+}
+
+fn run_property<S: Strategy>(strategy: S, test: impl Fn(S::Value) -> Result<(), TestCaseError>) {
+    let mut runner = TestRunner::new(config());
+    if let Err(e) = runner.run(&strategy, test) {
+        panic!("{e}");
+    }
+}
+
+// ---- the properties ---------------------------------------------------------------------------
+
+/// The main property: every step conserves, rejections change nothing, the ledger and the queue
+/// match the model; at the end every open checkpoint is closed and the queue drains fully.
+#[test]
+fn ledger_and_lock_queue_match_the_model() {
+    let tally = Tally::default();
+    run_property((ops(), any::<bool>()), |(ops, close_by_revert)| {
+        let mut w = World::new(false, false);
+        w.run(&ops, &tally)?;
+        let done = Op::Commit;
+        while let Some(saved) = w.stack.pop() {
+            if close_by_revert {
+                w.revert(saved)?;
+            } else {
+                w.ledger.commit(saved.0);
+            }
+            w.check(&done)?;
+        }
+        // Everything locked is eventually released to its owner.
+        let drain = Op::Release { advance: 1_000 };
+        prop_assert_eq!(w.apply(&drain)?, Ok(()));
+        w.check(&drain)?;
+        prop_assert_eq!(w.queue.total(), Amount::ZERO);
+        prop_assert_eq!(w.queue.next_release(), None);
+        let pool = w.ledger.balance(TokenId(LOCK_TOKEN), LOCK_POOL.into()).unwrap();
+        prop_assert_eq!(pool, Amount::ZERO);
+        Ok(())
+    });
+    // Both paths of every fallible step were exercised.
+    let t = &tally;
+    for kind in ["transfer", "mint", "burn", "lock"] {
+        let [ok, rejected] = t.get(kind);
+        assert!(ok > 0 && rejected > 0, "{kind}: {ok} accepted, {rejected} rejected");
+    }
+    for kind in ["open_account", "checkpoint", "commit", "revert", "release_due", "forfeit"] {
+        assert!(t.get(kind)[0] > 0, "{kind} never ran");
+    }
+}
+
+/// A checkpoint taken before random steps (with nested checkpoints, commits and reverts inside)
+/// and reverted after them restores the ledger exactly: `==` and JSON equal to its earlier clone.
+#[test]
+fn revert_undoes_everything() {
+    let tally = Tally::default();
+    run_property((ops(), ops()), |(prefix, body)| {
+        let mut w = World::new(false, false);
+        w.run(&prefix, &tally)?;
+        // Close what the prefix left open so the outer checkpoint sees a settled ledger.
+        while let Some((cp, ..)) = w.stack.pop() {
+            w.ledger.commit(cp);
+        }
+        let (ledger, queue, model) = (w.ledger.clone(), w.queue.clone(), w.model.clone());
+        let json = serde_json::to_string(&w.ledger).unwrap();
+        let cp = w.ledger.checkpoint();
+        w.run(&body, &tally)?;
+        while let Some((cp, ..)) = w.stack.pop() {
+            w.ledger.commit(cp); // inner commits are undone by the outer revert too
+        }
+        w.ledger.revert(cp);
+        prop_assert_eq!(&w.ledger, &ledger);
+        prop_assert_eq!(serde_json::to_string(&w.ledger).unwrap(), json);
+        w.queue = queue;
+        w.model = model;
+        w.check(&Op::Revert)
+    });
+    assert!(tally.get("transfer")[0] > 0 && tally.get("lock")[0] > 0);
+}
+
+/// Locks whose owner is an account the ledger does not know (yet). Such a lock is either
+/// rejected, or releasing and forfeiting it later still works and keeps every invariant.
+#[test]
+fn locks_for_unknown_owners() {
+    let tally = Tally::default();
+    run_property(ops(), |ops| World::new(true, false).run(&ops, &tally));
+}
+
+/// Locks whose source is an unknown pool or the queue's own pool. Such a lock is either rejected,
+/// or forfeiting it later still works and keeps every invariant.
+#[test]
+fn locks_from_odd_sources() {
+    let tally = Tally::default();
+    run_property(ops(), |ops| World::new(false, true).run(&ops, &tally));
+}

@@ -1,0 +1,264 @@
+//! Property test of the toy economy through the [`Economy`] trait: random sequences of actions
+//! (open, transfer, burn, lock, forfeit, create_validator, delegate, undelegate,
+//! withdraw_rewards, withdraw_commission, slash) and epoch ends, with random names (some unknown)
+//! and random amounts (some too large, some with too many decimals). After every step the toy's
+//! invariants hold; a rejected action leaves the toy `==` to its clone from before and its
+//! snapshot identical. Across all cases, every kind of action is both accepted and rejected.
+
+#![allow(clippy::unwrap_used)] // a test crate: unwrap is the assertion
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use ergon_core::Economy;
+use ergon_core::toy::{Toy, ToyAction, ToyGenesis};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use serde_json::{Value, json};
+
+/// The first three exist at genesis; the others only once opened.
+const NAMES: [&str; 5] = ["alice", "bob", "carol", "dave", "erin"];
+
+/// Amounts as drawn. `Balance` and `Delegation` are read from the snapshot when the action is
+/// built: exactly what the account holds, or what its delegation is worth.
+#[derive(Clone, Debug)]
+enum Amt {
+    Lit(String),
+    Balance,
+    Delegation,
+}
+
+fn amt() -> impl Strategy<Value = Amt> {
+    prop_oneof![
+        6 => (0u32..1_200).prop_map(|n| Amt::Lit(n.to_string())),
+        // Six decimals: fine unless the token has none.
+        3 => (0u32..300, 1u32..1_000_000).prop_map(|(i, f)| Amt::Lit(format!("{i}.{f:06}"))),
+        // Nineteen decimals: more than any toy token has.
+        1 => Just(Amt::Lit("0.0000000000000000001".into())),
+        // More than anyone holds; too large for 128 bits once scaled by 10^18.
+        1 => Just(Amt::Lit("1000000000000000000000000".into())),
+        1 => Just(Amt::Lit("340282366920938463463374607431768211455".into())),
+        2 => Just(Amt::Balance),
+        2 => Just(Amt::Delegation),
+    ]
+}
+
+fn fraction() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(vec!["0", "0.000001", "0.01", "0.1", "0.5", "1", "1.5", "0.0000001"])
+}
+
+fn name() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(NAMES.to_vec())
+}
+
+#[derive(Clone, Debug)]
+enum Step {
+    Open(&'static str),
+    Transfer(&'static str, &'static str, Amt),
+    Burn(&'static str, Amt),
+    Lock(&'static str, Amt, u64),
+    Forfeit(&'static str),
+    CreateValidator(&'static str, Amt, &'static str),
+    Delegate(&'static str, &'static str, Amt),
+    Undelegate(&'static str, &'static str, Amt),
+    WithdrawRewards(&'static str, &'static str),
+    WithdrawCommission(&'static str),
+    /// Infraction epoch relative to now (positive: in the future).
+    Slash(&'static str, &'static str, i64),
+    EndEpochs(u64),
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    let lock_epochs = prop_oneof![8 => 0u64..6, 1 => Just(u64::MAX)];
+    prop_oneof![
+        1 => name().prop_map(Step::Open),
+        4 => (name(), name(), amt()).prop_map(|(f, t, a)| Step::Transfer(f, t, a)),
+        2 => (name(), amt()).prop_map(|(f, a)| Step::Burn(f, a)),
+        3 => (name(), amt(), lock_epochs).prop_map(|(n, a, e)| Step::Lock(n, a, e)),
+        1 => name().prop_map(Step::Forfeit),
+        2 => (name(), amt(), fraction()).prop_map(|(n, a, c)| Step::CreateValidator(n, a, c)),
+        4 => (name(), name(), amt()).prop_map(|(d, v, a)| Step::Delegate(d, v, a)),
+        3 => (name(), name(), amt()).prop_map(|(d, v, a)| Step::Undelegate(d, v, a)),
+        2 => (name(), name()).prop_map(|(d, v)| Step::WithdrawRewards(d, v)),
+        1 => name().prop_map(Step::WithdrawCommission),
+        1 => (name(), fraction(), -4i64..=1).prop_map(|(v, f, e)| Step::Slash(v, f, e)),
+        4 => (1u64..4).prop_map(Step::EndEpochs),
+    ]
+}
+
+/// The genesis of `tests/vectors/toy/tour.jsonl` (minus `op` and `economy`), with the token's
+/// decimals and the epoch counts drawn.
+fn genesis() -> impl Strategy<Value = Value> {
+    (prop::sample::select(vec![0u8, 6, 18]), 1u64..4, 0u64..4).prop_map(
+        |(decimals, halving, unbonding)| {
+            json!({"cap": "1000000", "decimals": decimals,
+                   "accounts": {"alice": "1000", "bob": "500", "carol": "0"},
+                   "epoch_reward": "10", "halving_epochs": halving, "unbonding_epochs": unbonding})
+        },
+    )
+}
+
+/// The snapshot's string at `path`, e.g. `["accounts", "bob", "balance"]`.
+fn text_at(snapshot: &Value, path: &[&str]) -> Option<String> {
+    let mut v = snapshot;
+    for p in path {
+        v = v.get(p)?;
+    }
+    v.as_str().map(str::to_owned)
+}
+
+fn amount_text(toy: &Toy, a: &Amt, account: &str, validator: &str) -> String {
+    let s = toy.snapshot();
+    match a {
+        Amt::Lit(t) => t.clone(),
+        Amt::Balance => {
+            text_at(&s, &["accounts", account, "balance"]).unwrap_or_else(|| "1".into())
+        }
+        Amt::Delegation => s["validators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["operator"] == validator)
+            .and_then(|v| text_at(v, &["delegations", account]))
+            .unwrap_or_else(|| "2".into()),
+    }
+}
+
+/// The action for `step` as a replay line would give it (decoded from JSON), with its kind.
+fn action(toy: &Toy, step: &Step) -> (&'static str, Value) {
+    let amount = |a: &Amt, account: &str, validator: &str| amount_text(toy, a, account, validator);
+    let epoch = toy.epoch().0;
+    let v = match step {
+        Step::Open(n) => json!({"op": "open", "account": n}),
+        Step::Transfer(f, t, a) => {
+            json!({"op": "transfer", "from": f, "to": t, "amount": amount(a, f, t)})
+        }
+        Step::Burn(f, a) => json!({"op": "burn", "from": f, "amount": amount(a, f, f)}),
+        Step::Lock(n, a, e) => {
+            json!({"op": "lock", "account": n, "amount": amount(a, n, n), "epochs": e})
+        }
+        Step::Forfeit(n) => json!({"op": "forfeit", "account": n}),
+        Step::CreateValidator(n, a, c) => {
+            json!({"op": "create_validator", "operator": n, "self_bond": amount(a, n, n), "commission": c})
+        }
+        Step::Delegate(d, v, a) => {
+            json!({"op": "delegate", "delegator": d, "validator": v, "amount": amount(a, d, v)})
+        }
+        Step::Undelegate(d, v, a) => {
+            json!({"op": "undelegate", "delegator": d, "validator": v, "amount": amount(a, d, v)})
+        }
+        Step::WithdrawRewards(d, v) => {
+            json!({"op": "withdraw_rewards", "delegator": d, "validator": v})
+        }
+        Step::WithdrawCommission(v) => json!({"op": "withdraw_commission", "validator": v}),
+        Step::Slash(v, f, e) => {
+            let infraction = epoch.saturating_add_signed(*e);
+            json!({"op": "slash", "validator": v, "fraction": f, "infraction_epoch": infraction})
+        }
+        Step::EndEpochs(_) => unreachable!("not an action"),
+    };
+    let kind = match v["op"].as_str().unwrap() {
+        "open" => "open",
+        "transfer" => "transfer",
+        "burn" => "burn",
+        "lock" => "lock",
+        "forfeit" => "forfeit",
+        "create_validator" => "create_validator",
+        "delegate" => "delegate",
+        "undelegate" => "undelegate",
+        "withdraw_rewards" => "withdraw_rewards",
+        "withdraw_commission" => "withdraw_commission",
+        _ => "slash",
+    };
+    (kind, v)
+}
+
+/// Accepted and rejected actions by kind, and rejection codes, across every case of the run.
+#[derive(Default)]
+struct Tally {
+    kinds: RefCell<BTreeMap<&'static str, [usize; 2]>>,
+    codes: RefCell<BTreeMap<&'static str, usize>>,
+}
+
+fn run(genesis: Value, steps: &[Step], tally: &Tally) -> Result<(), TestCaseError> {
+    let genesis: ToyGenesis = serde_json::from_value(genesis).unwrap();
+    let mut toy = Toy::from_genesis(genesis).unwrap();
+    toy.check_invariants().map_err(|v| TestCaseError::fail(format!("at genesis: {v}")))?;
+    for step in steps {
+        if let Step::EndEpochs(n) = step {
+            for _ in 0..*n {
+                let epoch = toy.epoch();
+                toy.end_epoch()
+                    .map_err(|v| TestCaseError::fail(format!("end_epoch at {epoch}: {v}")))?;
+                prop_assert_eq!(toy.epoch(), epoch.plus(1));
+                toy.check_invariants()
+                    .map_err(|v| TestCaseError::fail(format!("after end_epoch at {epoch}: {v}")))?;
+            }
+            continue;
+        }
+        let (kind, json) = action(&toy, step);
+        let action: ToyAction = serde_json::from_value(json.clone()).unwrap();
+        let (before, snapshot) = (toy.clone(), toy.snapshot());
+        match toy.apply(&action) {
+            Ok(events) => {
+                tally.kinds.borrow_mut().entry(kind).or_default()[0] += 1;
+                prop_assert_eq!(events.len(), 1);
+            }
+            Err(rejection) => {
+                tally.kinds.borrow_mut().entry(kind).or_default()[1] += 1;
+                *tally.codes.borrow_mut().entry(rejection.code).or_default() += 1;
+                prop_assert!(
+                    toy == before,
+                    "{} rejected ({}) but changed the toy",
+                    json,
+                    rejection
+                );
+                prop_assert_eq!(
+                    toy.snapshot(),
+                    snapshot,
+                    "{} rejected ({}) but changed the snapshot",
+                    json,
+                    rejection
+                );
+            }
+        }
+        toy.check_invariants().map_err(|v| TestCaseError::fail(format!("after {json}: {v}")))?;
+    }
+    Ok(())
+}
+
+#[test]
+fn toy_invariants_hold_and_rejections_change_nothing() {
+    let tally = Tally::default();
+    let strategy = (genesis(), proptest::collection::vec(step(), 1..100));
+    let mut runner =
+        TestRunner::new(Config { cases: 256, failure_persistence: None, ..Config::default() });
+    if let Err(e) = runner.run(&strategy, |(genesis, steps)| run(genesis, &steps, &tally)) {
+        panic!("{e}");
+    }
+    // The property exercised both paths of every action.
+    let kinds = tally.kinds.borrow();
+    for kind in [
+        "open",
+        "transfer",
+        "burn",
+        "lock",
+        "forfeit",
+        "create_validator",
+        "delegate",
+        "undelegate",
+        "withdraw_rewards",
+        "withdraw_commission",
+        "slash",
+    ] {
+        let [ok, rejected] = kinds.get(kind).copied().unwrap_or_default();
+        assert!(ok > 0 && rejected > 0, "{kind}: {ok} accepted, {rejected} rejected");
+    }
+    // Rejections of every kind of input error were seen.
+    let codes = tally.codes.borrow();
+    for code in
+        ["unknown_account", "unknown_validator", "insufficient_balance", "too_many_decimals"]
+    {
+        assert!(codes.contains_key(code), "no {code} rejection; saw {codes:?}");
+    }
+}

@@ -1,0 +1,423 @@
+//! The end of an epoch (seed §2, §3.3, §5): Proof-of-Traffic settlement, the traffic reward of
+//! the constant product, the mining reward of the tier table, their split among resource nodes,
+//! meta nodes and stake, the 14-day lock-up, gas fees, and the releases that fall due.
+//!
+//! Cost: O(nodes with pending traffic · log) for the settlement, O(active meta nodes + validators
+//! + deposits sharing stake rewards) for the split — never O(all accounts).
+
+use ergon_core::arith::{Rounding, mul_div};
+use ergon_core::economy::Rejection;
+use ergon_core::invariants::Violation;
+use ergon_core::{Amount, Emission, Holder, PoolId};
+use serde::Serialize;
+
+use crate::Stratos;
+use crate::actions::{fmt_oz, fmt_stos};
+use crate::nodes::{MetaStatus, NodeStatus, ResourceNode};
+use crate::params::Profile;
+
+/// Figures of the last epoch, kept for metrics.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    /// The last epoch's report.
+    pub last: Option<EpochReport>,
+}
+
+/// What an epoch did. Amounts are exact decimal strings (STOS, Oz).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct EpochReport {
+    /// The epoch that ended.
+    pub epoch: u64,
+    /// Traffic pending before settlement, Oz.
+    pub pending: String,
+    /// Traffic settled (Y), Oz.
+    pub settled: String,
+    /// Traffic carried to the next epoch, Oz.
+    pub carried: String,
+    /// Nodes settled, in settlement order.
+    pub settled_nodes: Vec<String>,
+    /// Traffic reward R, STOS.
+    pub traffic_reward: String,
+    /// Mining reward M, STOS.
+    pub mining_reward: String,
+    /// Mining tier (0-based), or null after the end of issuance.
+    pub tier: Option<usize>,
+    /// Rewards of resource nodes, by node, STOS.
+    pub resource_rewards: Vec<(String, String)>,
+    /// Rewards of each active meta node, STOS.
+    pub meta_rewards: Vec<(String, String)>,
+    /// Stake rewards to validators and delegators, STOS.
+    pub validator_rewards: String,
+    /// Stake rewards to node deposits (paper), STOS.
+    pub deposit_rewards: String,
+    /// Gas fees distributed, STOS.
+    pub gas_fees: String,
+    /// Community tax (mainnet), STOS.
+    pub community_tax: String,
+    /// Rounding remainders moved to the dust pool, STOS.
+    pub dust: String,
+    /// Rewards not issued for want of recipients (left in their pools), STOS.
+    pub unissued: String,
+    /// Locked rewards released to their owners, STOS.
+    pub rewards_released: String,
+    /// Deposits returned, STOS.
+    pub deposits_returned: String,
+    /// Price after the epoch, STOS per Oz.
+    pub price: Option<String>,
+}
+
+/// A resource node's task weight: paper, the Ozone limit its deposit added (noz); mainnet, its
+/// effective deposit in units of 10^9 wei; both scaled by its performance score.
+#[must_use]
+pub fn task_weight(profile: Profile, n: &ResourceNode) -> u64 {
+    let base = match profile {
+        Profile::Paper => n.limit_added.0,
+        Profile::Mainnet => n.deposit.0 / 1_000_000_000,
+    };
+    let w = mul_div(base, u128::from(n.performance_ppm), 1_000_000, Rounding::Down)
+        .unwrap_or(u128::MAX);
+    u64::try_from(w).unwrap_or(u64::MAX)
+}
+
+/// The settled prefix: indices into `pending` (sorted by traffic descending, node id ascending)
+/// of the shortest prefix whose traffic reaches `threshold_bps` of the total.
+#[must_use]
+pub fn settled_prefix(pending: &[(u32, u128)], threshold_bps: u32) -> usize {
+    let total: u128 = pending.iter().map(|p| p.1).sum();
+    let goal = total.saturating_mul(u128::from(threshold_bps));
+    let mut cum = 0u128;
+    for (k, p) in pending.iter().enumerate() {
+        cum += p.1;
+        // cum / total ≥ threshold / 10_000, in integers (exact below 3.4·10^34 noz).
+        if cum.saturating_mul(10_000) >= goal {
+            return k + 1;
+        }
+    }
+    pending.len()
+}
+
+/// One reward source (volume pool or mining pool) and the three shares of it.
+struct Source {
+    pool: PoolId,
+    resource: Amount,
+    meta: Amount,
+    chain: Amount,
+}
+
+fn split(pool: PoolId, amount: Amount, bps: &[u32]) -> Source {
+    let part =
+        |b: u32| Amount(mul_div(amount.0, u128::from(b), 10_000, Rounding::Down).unwrap_or(0));
+    let resource = part(bps[0]);
+    let meta = part(bps[1]);
+    Source { pool, resource, meta, chain: amount.saturating_sub(resource).saturating_sub(meta) }
+}
+
+/// Closes the epoch.
+pub fn end_epoch(st: &mut Stratos) -> Result<EpochReport, Violation> {
+    let cp = st.ledger.checkpoint();
+    match close(st) {
+        Ok(r) => {
+            st.ledger.commit(cp);
+            st.stats.last = Some(r.clone());
+            Ok(r)
+        }
+        Err(e) => {
+            st.ledger.revert(cp);
+            Err(Violation::new("stratos epoch", e.to_string()))
+        }
+    }
+}
+
+fn close(st: &mut Stratos) -> Result<EpochReport, Rejection> {
+    let mut rep = EpochReport { epoch: st.epoch.0, ..EpochReport::default() };
+    let stos = st.stos;
+    let lock_until = st.epoch.plus(st.params.reward_lock_epochs);
+    let mut dust = Amount::ZERO;
+    let mut unissued = Amount::ZERO;
+
+    // 1. Settlement: the shortest prefix reaching the threshold, by traffic then node id.
+    let mut pending: Vec<(u32, u128)> =
+        st.with_traffic.iter().map(|&i| (i, st.resource[i as usize].pending_traffic.0)).collect();
+    pending.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let total: u128 = pending.iter().map(|p| p.1).sum();
+    let k = if total == 0 { 0 } else { settled_prefix(&pending, st.params.settle_threshold_bps) };
+    let settled = &pending[..k];
+    let y = Amount(settled.iter().map(|p| p.1).sum());
+    rep.pending = fmt_oz(Amount(total));
+    rep.settled = fmt_oz(y);
+    rep.carried = fmt_oz(Amount(total - y.0));
+    for &(i, t) in settled {
+        let n = &mut st.resource[i as usize];
+        n.pending_traffic = Amount::ZERO;
+        n.settled_total = n.settled_total.checked_add(Amount(t))?;
+        rep.settled_nodes.push(n.name.clone());
+    }
+    st.with_traffic = pending[k..].iter().map(|p| p.0).collect();
+    st.with_traffic.sort_unstable();
+
+    // 2. Traffic reward R (from the volume pool) and mining reward M (from the mining pool).
+    let p = st.volume_pool();
+    let r = st.market.traffic_reward(p, y)?.min(p);
+    st.market.apply_settlement(y)?;
+    let (m, tier, bps) = match st.params.mining.emission(st.epoch.0, st.total_mined) {
+        Emission::Reward { amount, tier, split } => {
+            let pool = st.ledger.balance(stos, st.pools.mining.into())?;
+            (amount.min(pool), Some(tier), split.to_vec())
+        }
+        Emission::Ended => (Amount::ZERO, None, st.last_split()),
+    };
+    rep.traffic_reward = fmt_stos(r);
+    rep.mining_reward = fmt_stos(m);
+    rep.tier = tier;
+    let sources = [split(st.pools.volume, r, &bps), split(st.pools.mining, m, &bps)];
+    let mut issued_m = m;
+
+    // 3. Resource nodes: pro rata to settled traffic; locked.
+    let mut node_rewards: Vec<Amount> = vec![Amount::ZERO; settled.len()];
+    for (si, src) in sources.iter().enumerate() {
+        if y.is_zero() {
+            unissued = unissued.checked_add(src.resource)?;
+            if si == 1 {
+                issued_m = issued_m.saturating_sub(src.resource);
+            }
+            continue;
+        }
+        let mut paid = Amount::ZERO;
+        for (j, &(i, t)) in settled.iter().enumerate() {
+            let mut share = Amount(mul_div(src.resource.0, t, y.0, Rounding::Down)?);
+            paid = paid.checked_add(share)?;
+            if si == 0 && st.params.community_tax_ppm > 0 {
+                let tax = Amount(mul_div(
+                    share.0,
+                    u128::from(st.params.community_tax_ppm),
+                    1_000_000,
+                    Rounding::Down,
+                )?);
+                st.ledger.transfer(stos, src.pool.into(), st.pools.community.into(), tax)?;
+                share = share.checked_sub(tax)?;
+                rep.community_tax = fmt_stos(tax);
+            }
+            let owner = st.resource[i as usize].owner;
+            st.reward_locks.lock(
+                &mut st.ledger,
+                src.pool.into(),
+                owner,
+                share,
+                lock_until,
+                src.pool,
+            )?;
+            node_rewards[j] = node_rewards[j].checked_add(share)?;
+        }
+        let rem = src.resource.checked_sub(paid)?;
+        st.ledger.transfer(stos, src.pool.into(), st.pools.dust.into(), rem)?;
+        dust = dust.checked_add(rem)?;
+    }
+    for (j, &(i, _)) in settled.iter().enumerate() {
+        let n = &mut st.resource[i as usize];
+        n.rewards_total = n.rewards_total.checked_add(node_rewards[j])?;
+        rep.resource_rewards.push((n.name.clone(), fmt_stos(node_rewards[j])));
+    }
+
+    // 4. Meta nodes: equal shares; locked.
+    let metas: Vec<u32> =
+        (0..st.meta.len() as u32).filter(|&i| st.meta[i as usize].is_active()).collect();
+    let mut meta_rewards = vec![Amount::ZERO; metas.len()];
+    for (si, src) in sources.iter().enumerate() {
+        if metas.is_empty() {
+            unissued = unissued.checked_add(src.meta)?;
+            if si == 1 {
+                issued_m = issued_m.saturating_sub(src.meta);
+            }
+            continue;
+        }
+        let each = Amount(src.meta.0 / metas.len() as u128);
+        for (j, &i) in metas.iter().enumerate() {
+            let owner = st.meta[i as usize].owner;
+            st.reward_locks.lock(
+                &mut st.ledger,
+                src.pool.into(),
+                owner,
+                each,
+                lock_until,
+                src.pool,
+            )?;
+            meta_rewards[j] = meta_rewards[j].checked_add(each)?;
+        }
+        let rem = Amount(src.meta.0 % metas.len() as u128);
+        st.ledger.transfer(stos, src.pool.into(), st.pools.dust.into(), rem)?;
+        dust = dust.checked_add(rem)?;
+    }
+    for (j, &i) in metas.iter().enumerate() {
+        let m = &mut st.meta[i as usize];
+        m.rewards_total = m.rewards_total.checked_add(meta_rewards[j])?;
+        rep.meta_rewards.push((m.name.clone(), fmt_stos(meta_rewards[j])));
+    }
+
+    // 5. Stake rewards: validators and delegators, and (paper) node deposits.
+    let mut to_validators = Amount::ZERO;
+    let mut to_deposits = Amount::ZERO;
+    let deposits = st.stake_deposits();
+    let deposit_total = Amount(deposits.iter().map(|d| d.1.0).sum());
+    let delegated = st.staking.total_voting_power();
+    for (si, src) in sources.iter().enumerate() {
+        let share_deposits = st.params.deposits_share_stake_rewards && !deposit_total.is_zero();
+        let (v_part, d_part) = if !share_deposits {
+            (src.chain, Amount::ZERO)
+        } else {
+            let v = Amount(mul_div(
+                src.chain.0,
+                delegated.0,
+                delegated.0 + deposit_total.0,
+                Rounding::Down,
+            )?);
+            (v, src.chain.checked_sub(v)?)
+        };
+        if delegated.is_zero() {
+            unissued = unissued.checked_add(v_part)?;
+            if si == 1 {
+                issued_m = issued_m.saturating_sub(v_part);
+            }
+        } else {
+            let parts = st.staking.distribute_by_power(
+                &mut st.ledger,
+                src.pool.into(),
+                v_part,
+                st.pools.dust.into(),
+            )?;
+            let got: u128 = parts.iter().map(|p| p.1.0).sum();
+            to_validators = to_validators.checked_add(Amount(got))?;
+            dust = dust.checked_add(Amount(v_part.0 - got))?;
+        }
+        if !d_part.is_zero() {
+            let mut paid = Amount::ZERO;
+            for &(owner, z) in &deposits {
+                let share = Amount(mul_div(d_part.0, z.0, deposit_total.0, Rounding::Down)?);
+                st.reward_locks.lock(
+                    &mut st.ledger,
+                    src.pool.into(),
+                    owner,
+                    share,
+                    lock_until,
+                    src.pool,
+                )?;
+                paid = paid.checked_add(share)?;
+            }
+            to_deposits = to_deposits.checked_add(paid)?;
+            let rem = d_part.checked_sub(paid)?;
+            st.ledger.transfer(stos, src.pool.into(), st.pools.dust.into(), rem)?;
+            dust = dust.checked_add(rem)?;
+        }
+    }
+    rep.validator_rewards = fmt_stos(to_validators);
+    rep.deposit_rewards = fmt_stos(to_deposits);
+
+    // 6. Gas fees: validators and delegators only.
+    let gas = st.ledger.balance(stos, st.pools.gas.into())?;
+    if !gas.is_zero() && !delegated.is_zero() {
+        let parts = st.staking.distribute_by_power(
+            &mut st.ledger,
+            st.pools.gas.into(),
+            gas,
+            st.pools.dust.into(),
+        )?;
+        let got: u128 = parts.iter().map(|p| p.1.0).sum();
+        dust = dust.checked_add(Amount(gas.0 - got))?;
+        rep.gas_fees = fmt_stos(Amount(got));
+    } else {
+        rep.gas_fees = "0".into();
+    }
+    st.total_mined = st.total_mined.checked_add(issued_m)?;
+    if rep.community_tax.is_empty() {
+        rep.community_tax = "0".into();
+    }
+    rep.dust = fmt_stos(dust);
+    rep.unissued = fmt_stos(unissued);
+
+    // 7. Time moves on: meta votes expire, locks and deposits fall due, unbonding completes.
+    st.epoch = st.epoch.plus(1);
+    st.expire_votes()?;
+    let released = st.reward_locks.release_due(&mut st.ledger, st.epoch)?;
+    rep.rewards_released = fmt_stos(Amount(released.iter().map(|r| r.amount.0).sum()));
+    let returned = st.deposit_returns.release_due(&mut st.ledger, st.epoch)?;
+    rep.deposits_returned = fmt_stos(Amount(returned.iter().map(|r| r.amount.0).sum()));
+    for r in &returned {
+        if let Some(n) = st
+            .resource
+            .iter_mut()
+            .find(|n| n.owner == r.owner && matches!(n.status, NodeStatus::Unregistering { .. }))
+        {
+            n.status = NodeStatus::Exited;
+        }
+    }
+    st.staking.complete_unbonding(&mut st.ledger, st.epoch)?;
+    rep.price = st.market.price_wei_per_oz(st.volume_pool()).map(fmt_stos);
+    Ok(rep)
+}
+
+impl Stratos {
+    /// The deposits that share stake rewards (paper): active and suspended resource nodes and
+    /// active meta nodes, by owner, in node order.
+    fn stake_deposits(&self) -> Vec<(ergon_core::AccountId, Amount)> {
+        let resource = self
+            .resource
+            .iter()
+            .filter(|n| matches!(n.status, NodeStatus::Active | NodeStatus::Suspended))
+            .map(|n| (n.owner, n.deposit));
+        let meta = self.meta.iter().filter(|m| m.is_active()).map(|m| (m.owner, m.deposit));
+        resource.chain(meta).filter(|d| !d.1.is_zero()).collect()
+    }
+
+    fn last_split(&self) -> Vec<u32> {
+        match &self.params.mining {
+            ergon_core::EmissionSchedule::Table { tiers, .. } => {
+                tiers.last().map(|t| t.split.clone()).unwrap_or_else(|| vec![6000, 2000, 2000])
+            }
+            ergon_core::EmissionSchedule::Geometric { split, .. } => split.clone(),
+        }
+    }
+
+    /// Candidates whose voting period ended unapproved are refused (deposit back at once);
+    /// kick votes that ran out are dropped.
+    fn expire_votes(&mut self) -> Result<(), Rejection> {
+        let now = self.epoch;
+        for i in 0..self.meta.len() {
+            let refuse = match &mut self.meta[i].status {
+                MetaStatus::Candidate { vote, .. } => vote.deadline < now,
+                MetaStatus::Active { kick } => {
+                    if kick.as_ref().is_some_and(|v| v.deadline < now) {
+                        *kick = None;
+                    }
+                    false
+                }
+                MetaStatus::Gone { .. } => false,
+            };
+            if refuse {
+                let m = &mut self.meta[i];
+                self.ledger.transfer(
+                    self.stos,
+                    self.pools.deposits.into(),
+                    Holder::Account(m.owner),
+                    m.deposit,
+                )?;
+                m.deposit = Amount::ZERO;
+                m.status = MetaStatus::Gone { deposit_returns: now };
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_settlement_prefix() {
+        // Seed §3.3: 500, 300, 200, 80, 20 GB → 80% of 1100 = 880 → the first three settle.
+        let p = [(0, 500), (1, 300), (2, 200), (3, 80), (4, 20)];
+        assert_eq!(settled_prefix(&p, 8_000), 3);
+        assert_eq!(settled_prefix(&p, 10_000), 5);
+        assert_eq!(settled_prefix(&p, 4_545), 1); // 500 ≥ 45.45% of 1100 = 499.95
+        assert_eq!(settled_prefix(&p, 4_546), 2);
+    }
+}

@@ -1,0 +1,323 @@
+//! Building the initial state from a genesis (replay `genesis` line or a scenario).
+
+use std::collections::BTreeMap;
+
+use ergon_core::economy::Rejection;
+use ergon_core::rng::purpose;
+use ergon_core::{
+    Amount, Epoch, Error, Ledger, LockQueue, Qty, RngStreams, Seed, Staking, StakingParams,
+    SumTree, TokenMeta,
+};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::epoch::Stats;
+use crate::nodes::{MetaNode, MetaStatus, NodeStatus, ResourceNode};
+use crate::ozone::OzoneMarket;
+use crate::params::{OZ, Params, Profile, STOS};
+use crate::{Pools, Stratos};
+
+/// STOS total supply cap: 100,000,000 STOS.
+pub const STOS_CAP: u128 = 100_000_000 * STOS;
+/// Lock chunks one account may hold (a reward chunk per epoch for 14 days is 2,016).
+pub const LOCK_CHUNKS_MAX: u32 = 4_096;
+
+/// A resource node present at genesis; its account pays its deposit.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenesisResourceNode {
+    /// Node (and account) name.
+    pub name: String,
+    /// Deposit, STOS.
+    pub deposit: Qty,
+    /// Storage offered, Oz (default 1,000,000 Oz = 1 PB).
+    #[serde(default)]
+    pub capacity: Option<Qty>,
+}
+
+/// A meta node present at genesis.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenesisMetaNode {
+    /// Node (and account) name.
+    pub name: String,
+    /// Deposit, STOS.
+    pub deposit: Qty,
+}
+
+/// A validator present at genesis, with its delegations.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenesisValidator {
+    /// Operator account name.
+    pub operator: String,
+    /// Self-bond, STOS.
+    pub self_bond: Qty,
+    /// Commission as a fraction (`"0.01"`).
+    pub commission: Qty,
+    /// Delegations by delegator account name, STOS.
+    #[serde(default)]
+    pub delegations: BTreeMap<String, Qty>,
+}
+
+/// The genesis of a Stratos economy.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Genesis {
+    /// `paper` (default) or `mainnet`.
+    #[serde(default)]
+    pub profile: Profile,
+    /// Parameter overrides on the profile's defaults (names as in [`Params`]).
+    #[serde(default)]
+    pub params: Map<String, Value>,
+    /// Seed of the task-assignment stream (default 0).
+    #[serde(default)]
+    pub seed: u64,
+    /// The initial remaining Ozone limit `L`, Oz. mainnet default: S / rate.
+    #[serde(default)]
+    pub ozone_limit: Option<Qty>,
+    /// Initial STOS balances by account name (every node and validator account must appear,
+    /// holding at least what it deposits or bonds).
+    #[serde(default)]
+    pub accounts: BTreeMap<String, Qty>,
+    /// Resource nodes active at genesis.
+    #[serde(default)]
+    pub resource_nodes: Vec<GenesisResourceNode>,
+    /// Meta nodes active at genesis.
+    #[serde(default)]
+    pub meta_nodes: Vec<GenesisMetaNode>,
+    /// Validators at genesis.
+    #[serde(default)]
+    pub validators: Vec<GenesisValidator>,
+}
+
+/// Merges `overrides` into the profile's defaults; an unknown name is an error naming it.
+pub fn resolve_params(
+    profile: Profile,
+    overrides: &Map<String, Value>,
+) -> Result<Params, Rejection> {
+    let mut base = serde_json::to_value(Params::for_profile(profile)).expect("params serialize");
+    let obj = base.as_object_mut().expect("params are an object");
+    for (k, v) in overrides {
+        if k == "profile" || !obj.contains_key(k) {
+            let known: Vec<&str> =
+                obj.keys().filter(|k| *k != "profile").map(String::as_str).collect();
+            return Err(Rejection::new(
+                "invalid_parameter",
+                format!("unknown parameter {k:?}; known: {}", known.join(", ")),
+            ));
+        }
+        obj.insert(k.clone(), v.clone());
+    }
+    let p: Params = serde_json::from_value(base)
+        .map_err(|e| Rejection::new("invalid_parameter", e.to_string()))?;
+    if p.settle_threshold_bps == 0 || p.settle_threshold_bps > 10_000 {
+        return Err(Error::InvalidParameter {
+            name: "settle_threshold_bps".into(),
+            value: p.settle_threshold_bps.to_string(),
+            reason: "must be 1 to 10000".into(),
+        }
+        .into());
+    }
+    if p.default_replicas == 0 || p.default_replicas > p.max_replicas {
+        return Err(Error::InvalidParameter {
+            name: "default_replicas".into(),
+            value: p.default_replicas.to_string(),
+            reason: format!("must be 1 to max_replicas ({})", p.max_replicas),
+        }
+        .into());
+    }
+    if p.deposit_noz_rate == 0 {
+        return Err(Error::InvalidParameter {
+            name: "deposit_noz_rate".into(),
+            value: "0".into(),
+            reason: "must be positive".into(),
+        }
+        .into());
+    }
+    p.mining.validate()?;
+    Ok(p)
+}
+
+/// Builds the state.
+pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
+    let params = resolve_params(g.profile, &g.params)?;
+    let stos_meta = TokenMeta::new("STOS", 18);
+    let oz_meta = TokenMeta::new("OZ", 9);
+    let mut ledger = Ledger::new();
+    let stos = ledger.add_token(stos_meta.clone(), Amount(STOS_CAP))?;
+    let ozone_token = ledger.add_token(oz_meta.clone(), Amount::MAX)?;
+    let pools = Pools {
+        mining: ledger.add_pool("mining_pool")?,
+        volume: ledger.add_pool("volume_pool")?,
+        deposits: ledger.add_pool("deposits")?,
+        dust: ledger.add_pool("dust")?,
+        gas: ledger.add_pool("gas_fees")?,
+        community: ledger.add_pool("community_pool")?,
+    };
+    let reward_locks = LockQueue::new(stos, ledger.add_pool("locked_rewards")?, LOCK_CHUNKS_MAX);
+    let deposit_returns =
+        LockQueue::new(stos, ledger.add_pool("returning_deposits")?, LOCK_CHUNKS_MAX);
+    let staking_params = StakingParams {
+        unbonding_epochs: params.unbonding_epochs,
+        max_unbonding_entries_per_delegator: 7,
+        min_self_bond: Amount(1),
+        max_validators: params.max_validators,
+    };
+    let staking = Staking::new(&mut ledger, stos, "staking", staking_params)?;
+    ledger.mint(stos, pools.mining.into(), params.mining_pool)?;
+    let mut st = Stratos {
+        total_mined: params.mined_at_genesis,
+        params,
+        ledger,
+        stos,
+        ozone_token,
+        pools,
+        market: OzoneMarket {
+            s: Amount::ZERO,
+            l: Amount::ZERO,
+            sold: Amount::ZERO,
+            settled: Amount::ZERO,
+        },
+        epoch: Epoch(0),
+        names: Vec::new(),
+        accounts: BTreeMap::new(),
+        resource: Vec::new(),
+        resource_ids: BTreeMap::new(),
+        meta: Vec::new(),
+        meta_ids: BTreeMap::new(),
+        weights: SumTree::new(0),
+        with_traffic: Vec::new(),
+        reward_locks,
+        deposit_returns,
+        staking,
+        rng: RngStreams::new(Seed::from_u64(g.seed)).stream(&[purpose::TASKS]),
+        stats: Stats::default(),
+    };
+    for (name, balance) in &g.accounts {
+        let id = st.open_account(name)?;
+        st.ledger.mint(stos, id.into(), balance.to_amount(&stos_meta)?)?;
+    }
+    let mut deposits_total = Amount::ZERO;
+    let mut weights = Vec::new();
+    for n in &g.resource_nodes {
+        let owner = st.account_id(&n.name)?;
+        let deposit = n.deposit.to_amount(&stos_meta)?;
+        let capacity = match &n.capacity {
+            Some(c) => c.to_amount(&oz_meta)?,
+            None => Amount(1_000_000 * OZ),
+        };
+        if st.resource_ids.contains_key(&n.name) {
+            return Err(Error::Duplicate { kind: "resource node", name: n.name.clone() }.into());
+        }
+        st.ledger.transfer(stos, owner.into(), pools.deposits.into(), deposit)?;
+        deposits_total = deposits_total.checked_add(deposit)?;
+        st.resource_ids.insert(n.name.clone(), st.resource.len() as u32);
+        st.resource.push(ResourceNode {
+            name: n.name.clone(),
+            owner,
+            initial_deposit: deposit,
+            deposit,
+            limit_added: Amount::ZERO,
+            activated: Epoch(0),
+            performance_ppm: 1_000_000,
+            status: NodeStatus::Active,
+            pending_traffic: Amount::ZERO,
+            capacity,
+            stored: Amount::ZERO,
+            settled_total: Amount::ZERO,
+            rewards_total: Amount::ZERO,
+        });
+        weights.push(0);
+    }
+    for m in &g.meta_nodes {
+        let owner = st.account_id(&m.name)?;
+        let deposit = m.deposit.to_amount(&stos_meta)?;
+        if st.meta_ids.contains_key(&m.name) {
+            return Err(Error::Duplicate { kind: "meta node", name: m.name.clone() }.into());
+        }
+        st.ledger.transfer(stos, owner.into(), pools.deposits.into(), deposit)?;
+        deposits_total = deposits_total.checked_add(deposit)?;
+        st.meta_ids.insert(m.name.clone(), st.meta.len() as u32);
+        st.meta.push(MetaNode {
+            name: m.name.clone(),
+            owner,
+            deposit,
+            limit_added: Amount::ZERO,
+            activated: Epoch(0),
+            status: MetaStatus::Active { kick: None },
+            rewards_total: Amount::ZERO,
+        });
+    }
+    // S: the genesis deposit (paper, constant) or the effective total deposit (mainnet).
+    st.market.s = deposits_total;
+    st.market.l = match &g.ozone_limit {
+        Some(l) => l.to_amount(&oz_meta)?,
+        None if st.params.profile == Profile::Mainnet => {
+            Amount(deposits_total.0 / st.params.deposit_noz_rate)
+        }
+        None => {
+            return Err(Rejection::new(
+                "invalid_parameter",
+                "paper genesis needs \"ozone_limit\": the initial Ozone limit L, in Oz",
+            ));
+        }
+    };
+    if st.params.profile == Profile::Paper && (deposits_total.is_zero() || st.market.l.is_zero()) {
+        return Err(Rejection::new(
+            "invalid_parameter",
+            "paper genesis needs nodes with a deposit (S > 0) and a positive ozone_limit",
+        ));
+    }
+    // Genesis nodes' weights: their share of L, as if each deposit added L·Z/S.
+    for (i, node) in st.resource.iter_mut().enumerate() {
+        let share = ergon_core::mul_div(
+            st.market.l.0,
+            node.deposit.0,
+            deposits_total.0.max(1),
+            ergon_core::Rounding::Down,
+        )?;
+        node.limit_added = Amount(share);
+        weights[i] = crate::epoch::task_weight(st.params.profile, node);
+    }
+    for (i, m) in st.meta.iter_mut().enumerate() {
+        let _ = i;
+        m.limit_added = Amount(ergon_core::mul_div(
+            st.market.l.0,
+            m.deposit.0,
+            deposits_total.0.max(1),
+            ergon_core::Rounding::Down,
+        )?);
+    }
+    st.weights = SumTree::from_weights(&weights);
+    for v in &g.validators {
+        let op = st.account_id(&v.operator)?;
+        let bond = v.self_bond.to_amount(&stos_meta)?;
+        let c = crate::actions::ppm(&v.commission)?;
+        let vid = st.staking.create_validator(&mut st.ledger, op, bond, c, Epoch(0))?;
+        for (d, a) in &v.delegations {
+            let did = st.account_id(d)?;
+            st.staking.delegate(&mut st.ledger, did, vid, a.to_amount(&stos_meta)?, Epoch(0))?;
+        }
+    }
+    Ok(st)
+}
+
+impl Stratos {
+    pub(crate) fn open_account(&mut self, name: &str) -> Result<ergon_core::AccountId, Rejection> {
+        if self.accounts.contains_key(name) {
+            return Err(Error::Duplicate { kind: "account", name: name.to_owned() }.into());
+        }
+        let id = self.ledger.open_account()?;
+        self.names.push(name.to_owned());
+        self.accounts.insert(name.to_owned(), id);
+        Ok(id)
+    }
+
+    pub(crate) fn account_id(&self, name: &str) -> Result<ergon_core::AccountId, Rejection> {
+        self.accounts
+            .get(name)
+            .copied()
+            .ok_or_else(|| Rejection::new("unknown_account", format!("no account named {name:?}")))
+    }
+}

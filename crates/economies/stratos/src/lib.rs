@@ -1,0 +1,168 @@
+//! # ergon-stratos — the Stratos Troposphere economy
+//!
+//! Implements seed 001 (spec: shared/spec/stratos.md) under two rule profiles, `paper` (the seed
+//! as written, default) and `mainnet` (the live chain's rules):
+//!
+//! - [`ozone`]: the constant product `(S + P)·L` pricing Ozone; PREPAY; traffic rewards.
+//! - [`nodes`]: resource and meta nodes, deposits, status, the deposit-return rule.
+//! - [`actions`]: every transaction as an [`Action`] (the replay ops).
+//! - [`epoch`]: Proof-of-Traffic settlement, the mining tiers, the reward split, lock-ups.
+//! - [`view`]: the state dump and the metrics.
+//!
+//! Tokens: STOS (18 decimals) and Ozone (9 decimals, 1 Oz = 1 GB = 10^6 record touches). Ozone
+//! is a ledger token too: minted to users by PREPAY, burned when they use it, so "sold −
+//! consumed = outstanding user Ozone" is the ledger's conservation invariant.
+
+pub mod actions;
+pub mod epoch;
+pub mod genesis;
+pub mod nodes;
+pub mod ozone;
+pub mod params;
+pub mod view;
+
+use std::collections::BTreeMap;
+
+use ergon_core::economy::{Economy, Metric, Rejection};
+use ergon_core::invariants::Violation;
+use ergon_core::{
+    AccountId, Amount, Epoch, Ledger, LockQueue, PoolId, Staking, StreamRng, SumTree, TokenId,
+};
+use serde_json::Value;
+
+pub use actions::Action;
+pub use epoch::EpochReport;
+pub use genesis::Genesis;
+pub use nodes::{MetaNode, ResourceNode};
+pub use ozone::OzoneMarket;
+pub use params::{Params, Profile};
+
+/// The ledger pools of the economy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pools {
+    /// STOS reserved for mining rewards.
+    pub mining: PoolId,
+    /// Prepaid STOS not yet paid out as traffic rewards: `P`.
+    pub volume: PoolId,
+    /// Node deposits (active, suspended and waiting to return).
+    pub deposits: PoolId,
+    /// Rounding remainders.
+    pub dust: PoolId,
+    /// Transaction gas fees waiting for the epoch's distribution.
+    pub gas: PoolId,
+    /// mainnet: the community pool (community tax).
+    pub community: PoolId,
+}
+
+/// The Stratos economy's whole state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stratos {
+    params: Params,
+    ledger: Ledger,
+    stos: TokenId,
+    ozone_token: TokenId,
+    pools: Pools,
+    market: OzoneMarket,
+    total_mined: Amount,
+    epoch: Epoch,
+    /// Account names, by account index.
+    names: Vec<String>,
+    accounts: BTreeMap<String, AccountId>,
+    resource: Vec<ResourceNode>,
+    resource_ids: BTreeMap<String, u32>,
+    meta: Vec<MetaNode>,
+    meta_ids: BTreeMap<String, u32>,
+    /// Task weights of resource nodes (zero when they take no tasks).
+    weights: SumTree,
+    /// Resource nodes with pending traffic (settlement touches only these).
+    with_traffic: Vec<u32>,
+    reward_locks: LockQueue,
+    deposit_returns: LockQueue,
+    staking: Staking,
+    rng: StreamRng,
+    stats: epoch::Stats,
+}
+
+impl Stratos {
+    /// The parameters in force.
+    #[must_use]
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+
+    /// The ledger.
+    #[must_use]
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// The Ozone market (S, L, sold, settled).
+    #[must_use]
+    pub fn market(&self) -> &OzoneMarket {
+        &self.market
+    }
+
+    /// `P`: the volume pool's STOS.
+    #[must_use]
+    pub fn volume_pool(&self) -> Amount {
+        self.ledger.balance(self.stos, self.pools.volume.into()).unwrap_or_default()
+    }
+
+    /// STOS mined so far (including what the profile counts as mined at genesis).
+    #[must_use]
+    pub fn total_mined(&self) -> Amount {
+        self.total_mined
+    }
+
+    /// The resource nodes, by index.
+    #[must_use]
+    pub fn resource_nodes(&self) -> &[ResourceNode] {
+        &self.resource
+    }
+
+    /// The meta nodes, by index.
+    #[must_use]
+    pub fn meta_nodes(&self) -> &[MetaNode] {
+        &self.meta
+    }
+
+    fn name(&self, a: AccountId) -> &str {
+        &self.names[a.0 as usize]
+    }
+}
+
+impl Economy for Stratos {
+    const NAME: &'static str = "stratos";
+    type Genesis = Genesis;
+    type Action = Action;
+    type Event = Value;
+    type Report = EpochReport;
+
+    fn from_genesis(g: Genesis) -> Result<Stratos, Rejection> {
+        genesis::build(g)
+    }
+
+    fn apply(&mut self, action: &Action) -> Result<Vec<Value>, Rejection> {
+        actions::apply(self, action)
+    }
+
+    fn end_epoch(&mut self) -> Result<EpochReport, Violation> {
+        epoch::end_epoch(self)
+    }
+
+    fn epoch(&self) -> Epoch {
+        self.epoch
+    }
+
+    fn metrics(&self) -> Vec<Metric> {
+        view::metrics(self)
+    }
+
+    fn check_invariants(&self) -> Result<(), Violation> {
+        view::check_invariants(self)
+    }
+
+    fn snapshot(&self) -> Value {
+        view::snapshot(self)
+    }
+}

@@ -1,0 +1,170 @@
+//! Resource and meta nodes (seed §3.2, §4): their deposits, status, weight and traffic.
+
+use std::collections::BTreeSet;
+
+use ergon_core::{AccountId, Amount, Epoch};
+use serde::Serialize;
+
+/// Where a resource node is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum NodeStatus {
+    /// Receives tasks.
+    Active,
+    /// Failed the performance KPI: receives no tasks until reinstated.
+    Suspended,
+    /// Sent an unregister; its deposit returns at `deposit_returns`.
+    Unregistering {
+        /// Epoch of the unregister.
+        since: Epoch,
+        /// Epoch the deposit returns.
+        deposit_returns: Epoch,
+    },
+    /// Left the network.
+    Exited,
+}
+
+/// A resource node.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ResourceNode {
+    /// The node's name.
+    pub name: String,
+    /// The account that deposited and receives rewards.
+    pub owner: AccountId,
+    /// The deposit at activation, wei (paper exits use it: "before any slashing").
+    pub initial_deposit: Amount,
+    /// The deposit now, wei.
+    pub deposit: Amount,
+    /// Ozone limit its deposit added, noz (paper: its initial task weight).
+    pub limit_added: Amount,
+    /// Activation epoch.
+    pub activated: Epoch,
+    /// Performance score, parts per million (1,000,000 = meets every KPI).
+    pub performance_ppm: u32,
+    /// Life state.
+    pub status: NodeStatus,
+    /// Traffic completed and not yet settled, noz.
+    pub pending_traffic: Amount,
+    /// Storage offered, noz (1 noz = 1 byte).
+    pub capacity: Amount,
+    /// Storage in use, noz.
+    pub stored: Amount,
+    /// Traffic settled so far, noz.
+    pub settled_total: Amount,
+    /// Rewards earned so far (locked or not), wei.
+    pub rewards_total: Amount,
+}
+
+impl ResourceNode {
+    /// Whether tasks may go to it.
+    #[must_use]
+    pub fn takes_tasks(&self) -> bool {
+        self.status == NodeStatus::Active
+    }
+
+    /// Free storage, noz.
+    #[must_use]
+    pub fn free(&self) -> Amount {
+        self.capacity.saturating_sub(self.stored)
+    }
+}
+
+/// A meta-node vote in progress (registration or kick).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Vote {
+    /// Meta nodes (by index) that approved.
+    pub approvals: BTreeSet<u32>,
+    /// Last epoch at which votes count.
+    pub deadline: Epoch,
+}
+
+/// Where a meta node is in its life.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum MetaStatus {
+    /// Registered, deposit paid, waiting for foundation approval and the vote.
+    Candidate {
+        /// The foundation verified the operator.
+        foundation_approved: bool,
+        /// The existing meta nodes' vote.
+        vote: Vote,
+    },
+    /// Indexes, assigns tasks, settles traffic, shares the meta rewards.
+    Active {
+        /// A kick vote in progress.
+        kick: Option<Vote>,
+    },
+    /// Left (kicked, unregistered or refused); its deposit returns at `deposit_returns`.
+    Gone {
+        /// Epoch the deposit returns.
+        deposit_returns: Epoch,
+    },
+}
+
+/// A meta node.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MetaNode {
+    /// The node's name.
+    pub name: String,
+    /// The account that deposited and receives rewards.
+    pub owner: AccountId,
+    /// Deposit, wei.
+    pub deposit: Amount,
+    /// Ozone limit its deposit added when it became active, noz.
+    pub limit_added: Amount,
+    /// Epoch it became active (registration epoch for candidates).
+    pub activated: Epoch,
+    /// Life state.
+    pub status: MetaStatus,
+    /// Rewards earned so far, wei.
+    pub rewards_total: Amount,
+}
+
+impl MetaNode {
+    /// Whether it is an active meta node.
+    #[must_use]
+    pub fn is_active(&self) -> bool {
+        matches!(self.status, MetaStatus::Active { .. })
+    }
+}
+
+/// Approvals needed among `n` active meta nodes: ⌊2n/3⌋ + 1.
+#[must_use]
+pub fn approvals_needed(n: u32) -> u32 {
+    2 * n / 3 + 1
+}
+
+/// The epoch a deposit returns after an unregister at `exit` of a node activated at
+/// `activated`: max(exit + cooling, activated + lock + cooling) (seed §4.4).
+#[must_use]
+pub fn deposit_return_epoch(
+    activated: Epoch,
+    exit: Epoch,
+    lock_epochs: u64,
+    cooling_epochs: u64,
+) -> Epoch {
+    exit.plus(cooling_epochs).max(activated.plus(lock_epochs).plus(cooling_epochs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::EPOCHS_PER_DAY as DAY;
+
+    #[test]
+    fn seed_deposit_return_days() {
+        // Seed §4.4: activate on day 1 (the year's start, t = 0); exit day 150 → back day 194;
+        // exit day 190 → back day 204.
+        let day = |d: u64| Epoch(d * DAY);
+        assert_eq!(deposit_return_epoch(day(0), day(150), 180 * DAY, 14 * DAY), day(194));
+        assert_eq!(deposit_return_epoch(day(0), day(190), 180 * DAY, 14 * DAY), day(204));
+    }
+
+    #[test]
+    fn two_thirds_plus_one() {
+        assert_eq!(approvals_needed(1), 1);
+        assert_eq!(approvals_needed(3), 3);
+        assert_eq!(approvals_needed(4), 3);
+        assert_eq!(approvals_needed(10), 7);
+    }
+}

@@ -1,0 +1,87 @@
+//! The Ozone market (seed §1.1–1.2, §4.3–4.4): the constant product `(S + P) · L` that prices
+//! Ozone in STOS.
+//!
+//! - `S` — deposit term. paper: the genesis deposit of all nodes, constant. mainnet: the
+//!   current effective total deposit.
+//! - `P` — the volume pool: prepaid STOS not yet paid out as traffic rewards (the balance of the
+//!   ledger's `volume_pool`, passed in by the caller).
+//! - `L` — the remaining Ozone limit, in noz.
+//!
+//! Units: S and P in wei, L and Ozone in noz; the price is wei per noz. Every division floors
+//! (the protocol keeps the remainder).
+
+use ergon_core::arith::{Rounding, mul_div};
+use ergon_core::{Amount, Error};
+use serde::Serialize;
+
+use crate::params::Profile;
+
+/// The Ozone market's state besides the volume pool.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OzoneMarket {
+    /// Deposit term `S`, wei.
+    pub s: Amount,
+    /// Remaining Ozone limit `L`, noz.
+    pub l: Amount,
+    /// Ozone sold to users so far, noz.
+    pub sold: Amount,
+    /// Ozone settled (consumed and sold back) so far, noz.
+    pub settled: Amount,
+}
+
+impl OzoneMarket {
+    /// Ozone bought by a PREPAY of `x` wei with volume pool `p`: ⌊L·X / (S + P + X)⌋ noz.
+    pub fn prepay_quote(&self, p: Amount, x: Amount) -> Result<Amount, Error> {
+        let denom = self.s.checked_add(p)?.checked_add(x)?;
+        Ok(Amount(mul_div(self.l.0, x.0, denom.0, Rounding::Down)?))
+    }
+
+    /// Applies a PREPAY that bought `bought` noz (L −= bought).
+    pub fn apply_prepay(&mut self, bought: Amount) -> Result<(), Error> {
+        self.l = self.l.checked_sub(bought)?;
+        self.sold = self.sold.checked_add(bought)?;
+        Ok(())
+    }
+
+    /// The traffic reward of settling `y` noz with volume pool `p`: ⌊(S + P)·Y / (L + Y)⌋ wei.
+    pub fn traffic_reward(&self, p: Amount, y: Amount) -> Result<Amount, Error> {
+        if y.is_zero() {
+            return Ok(Amount::ZERO);
+        }
+        let num = self.s.checked_add(p)?;
+        let denom = self.l.checked_add(y)?;
+        Ok(Amount(mul_div(num.0, y.0, denom.0, Rounding::Down)?))
+    }
+
+    /// Applies a settlement of `y` noz (L += Y).
+    pub fn apply_settlement(&mut self, y: Amount) -> Result<(), Error> {
+        self.l = self.l.checked_add(y)?;
+        self.settled = self.settled.checked_add(y)?;
+        Ok(())
+    }
+
+    /// The Ozone limit a deposit of `z` wei adds. paper: ⌊L·Z / S⌋ (S unchanged). mainnet:
+    /// ⌊Z / rate⌋, and none when S is zero.
+    pub fn deposit_limit_delta(
+        &self,
+        profile: Profile,
+        z: Amount,
+        rate: u128,
+    ) -> Result<Amount, Error> {
+        match profile {
+            Profile::Paper => {
+                if self.s.is_zero() {
+                    return Err(Error::DivisionByZero { op: "paper deposit: L·Z/S with S = 0" });
+                }
+                Ok(Amount(mul_div(self.l.0, z.0, self.s.0, Rounding::Down)?))
+            }
+            Profile::Mainnet => Ok(Amount(z.0 / rate.max(1))),
+        }
+    }
+
+    /// The price now in wei per Oz: ⌊(S + P)·10^9 / L⌋ (None when L is zero).
+    pub fn price_wei_per_oz(&self, p: Amount) -> Option<Amount> {
+        let num = self.s.checked_add(p).ok()?;
+        mul_div(num.0, crate::params::OZ, self.l.0, Rounding::Down).ok().map(Amount)
+    }
+}

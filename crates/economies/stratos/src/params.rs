@@ -1,0 +1,117 @@
+//! Rule profiles and parameters of the Stratos economy (spec: shared/spec/stratos.md; seed 001).
+//!
+//! `paper` is the seed as written (the default); `mainnet` is the live chain's rules. Every
+//! difference between them is a field here, set by [`Params::for_profile`], never a code fork.
+
+use ergon_core::{Amount, EmissionSchedule};
+use serde::{Deserialize, Serialize};
+
+/// One STOS in wei (18 decimals).
+pub const STOS: u128 = 1_000_000_000_000_000_000;
+/// One Ozone in noz (9 decimals). 1 Oz = 1 GB of traffic, so 1 noz = 1 byte.
+pub const OZ: u128 = 1_000_000_000;
+/// Epochs per day: an epoch is 10 minutes.
+pub const EPOCHS_PER_DAY: u64 = 144;
+
+/// Which rules apply.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Profile {
+    /// The seed as written.
+    #[default]
+    Paper,
+    /// The live chain (stratos-chain v0.12 era).
+    Mainnet,
+}
+
+/// Every parameter of the economy, with its profile default. Durations are in epochs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Params {
+    /// Profile these defaults came from.
+    pub profile: Profile,
+    /// Fraction of pending traffic the settled prefix must reach, in basis points (seed: 80%).
+    pub settle_threshold_bps: u32,
+    /// Replicas of an upload when the user asks for none (seed: 3).
+    pub default_replicas: u32,
+    /// The most replicas one upload may ask for.
+    pub max_replicas: u32,
+    /// Lock of traffic and mining rewards (seed: 14 days; mainnet: 2016 epochs).
+    pub reward_lock_epochs: u64,
+    /// Minimum lock of a node deposit from activation (seed: 180 days).
+    pub deposit_lock_epochs: u64,
+    /// Wait between unregistering and the deposit's return (seed: 14 days).
+    pub exit_cooling_epochs: u64,
+    /// Validator unbonding (mainnet: 21 days).
+    pub unbonding_epochs: u64,
+    /// Voting period of a meta-node registration or kick (seed: 7 days).
+    pub meta_vote_epochs: u64,
+    /// Performance score (parts per million) below which a resource node is suspended.
+    pub kpi_min_ppm: u32,
+    /// mainnet: the deposit-to-Ozone rate, wei of deposit per noz of Ozone limit (1e6: one
+    /// STOS of deposit adds 1,000 Oz).
+    pub deposit_noz_rate: u128,
+    /// mainnet: community tax on the traffic part of node rewards, parts per million (1%).
+    pub community_tax_ppm: u32,
+    /// Whether node deposits share the blockchain (stake) rewards (paper) or validators and
+    /// delegators take all of it (mainnet).
+    pub deposits_share_stake_rewards: bool,
+    /// Mined before genesis (mainnet: 1,000,000 STOS).
+    pub mined_at_genesis: Amount,
+    /// The mining table.
+    pub mining: EmissionSchedule,
+    /// The STOS mining pool funded at genesis (seed: 40% of 100M, less 1M for the testnet).
+    pub mining_pool: Amount,
+    /// Most resource nodes.
+    pub max_resource_nodes: u32,
+    /// Most meta nodes.
+    pub max_meta_nodes: u32,
+    /// Most validators.
+    pub max_validators: u32,
+}
+
+impl Params {
+    /// The defaults of `profile`.
+    #[must_use]
+    pub fn for_profile(profile: Profile) -> Params {
+        let day = EPOCHS_PER_DAY;
+        let paper = Params {
+            profile,
+            settle_threshold_bps: 8_000,
+            default_replicas: 3,
+            max_replicas: 32,
+            reward_lock_epochs: 14 * day,
+            deposit_lock_epochs: 180 * day,
+            exit_cooling_epochs: 14 * day,
+            unbonding_epochs: 21 * day,
+            meta_vote_epochs: 7 * day,
+            kpi_min_ppm: 500_000,
+            deposit_noz_rate: 1_000_000,
+            community_tax_ppm: 0,
+            deposits_share_stake_rewards: true,
+            mined_at_genesis: Amount::ZERO,
+            mining: EmissionSchedule::stratos_paper(),
+            mining_pool: Amount(39_000_000 * STOS),
+            max_resource_nodes: 10_000_000,
+            max_meta_nodes: 1_000,
+            max_validators: 1_000,
+        };
+        match profile {
+            Profile::Paper => paper,
+            Profile::Mainnet => Params {
+                reward_lock_epochs: 2016,
+                community_tax_ppm: 10_000,
+                deposits_share_stake_rewards: false,
+                mined_at_genesis: Amount(1_000_000 * STOS),
+                mining: EmissionSchedule::stratos_mainnet(),
+                ..paper
+            },
+        }
+    }
+}
+
+impl Default for Params {
+    fn default() -> Params {
+        Params::for_profile(Profile::Paper)
+    }
+}

@@ -1,0 +1,183 @@
+//! The state dump, the metrics and the invariants of the Stratos economy.
+
+use std::collections::BTreeMap;
+
+use ergon_core::economy::{Metric, MetricValue};
+use ergon_core::invariants::Violation;
+use ergon_core::{Amount, Holder};
+use serde_json::{Value, json};
+
+use crate::Stratos;
+use crate::actions::{fmt_oz, fmt_stos};
+use crate::epoch::task_weight;
+use crate::nodes::NodeStatus;
+use crate::params::Profile;
+
+/// The whole state as JSON: S, P, L, the price, total mined, the tier, every account's
+/// balances, locked rewards and returning deposits, the nodes, the validators and the pools.
+pub fn snapshot(st: &Stratos) -> Value {
+    let p = st.volume_pool();
+    let bal = |t, h: Holder| st.ledger.balance(t, h).unwrap_or_default();
+    let tier = match st.params.mining.emission(st.epoch.0, st.total_mined) {
+        ergon_core::Emission::Reward { tier, .. } => Value::from(tier),
+        ergon_core::Emission::Ended => Value::Null,
+    };
+    let accounts: BTreeMap<&str, Value> = st
+        .accounts
+        .iter()
+        .map(|(name, &id)| {
+            (
+                name.as_str(),
+                json!({
+                    "stos": fmt_stos(bal(st.stos, id.into())),
+                    "ozone": fmt_oz(bal(st.ozone_token, id.into())),
+                    "locked_rewards": fmt_stos(st.reward_locks.locked_of(id)),
+                    "returning_deposit": fmt_stos(st.deposit_returns.locked_of(id)),
+                }),
+            )
+        })
+        .collect();
+    let resource: BTreeMap<&str, Value> = st
+        .resource
+        .iter()
+        .map(|n| {
+            (n.name.as_str(), json!({
+                "status": n.status, "deposit": fmt_stos(n.deposit), "ozone_limit_added": fmt_oz(n.limit_added),
+                "performance_ppm": n.performance_ppm, "pending_traffic": fmt_oz(n.pending_traffic),
+                "stored": fmt_oz(n.stored), "capacity": fmt_oz(n.capacity), "settled_total": fmt_oz(n.settled_total),
+                "rewards_total": fmt_stos(n.rewards_total), "activated_epoch": n.activated.0,
+            }))
+        })
+        .collect();
+    let meta: BTreeMap<&str, Value> = st
+        .meta
+        .iter()
+        .map(|m| (m.name.as_str(), json!({"status": m.status, "deposit": fmt_stos(m.deposit), "rewards_total": fmt_stos(m.rewards_total)})))
+        .collect();
+    let validators: Vec<Value> = st
+        .staking
+        .validators()
+        .map(|(_, v)| {
+            let delegations: BTreeMap<&str, String> =
+                v.delegations().holders().map(|(d, _)| (st.name(d), fmt_stos(v.delegation_value(d)))).collect();
+            json!({"operator": st.name(v.operator()), "tokens": fmt_stos(v.tokens()), "commission_ppm": v.commission_ppm(),
+                   "jailed": v.is_jailed(), "commission_balance": fmt_stos(v.commission_balance()), "delegations": delegations})
+        })
+        .collect();
+    let pools: BTreeMap<&str, String> = st
+        .ledger
+        .pool_ids()
+        .map(|id| (st.ledger.pool_name(id).unwrap_or("?"), fmt_stos(bal(st.stos, id.into()))))
+        .collect();
+    json!({
+        "profile": st.params.profile,
+        "epoch": st.epoch.0,
+        "S": fmt_stos(st.market.s),
+        "P": fmt_stos(p),
+        "L": fmt_oz(st.market.l),
+        "ozone_price": st.market.price_wei_per_oz(p).map(fmt_stos),
+        "ozone_sold": fmt_oz(st.market.sold),
+        "ozone_settled": fmt_oz(st.market.settled),
+        "total_mined": fmt_stos(st.total_mined),
+        "tier": tier,
+        "stos_supply": fmt_stos(st.ledger.supply(st.stos).unwrap_or_default()),
+        "accounts": accounts,
+        "resource_nodes": resource,
+        "meta_nodes": meta,
+        "validators": validators,
+        "pools": pools,
+    })
+}
+
+/// The metrics now.
+pub fn metrics(st: &Stratos) -> Vec<Metric> {
+    let amount = |a: Amount, decimals| MetricValue::Amount { raw: a.0, decimals };
+    let count = |n: usize| MetricValue::Count(n as u64);
+    let p = st.volume_pool();
+    let active = st.resource.iter().filter(|n| n.status == NodeStatus::Active).count();
+    let suspended = st.resource.iter().filter(|n| n.status == NodeStatus::Suspended).count();
+    vec![
+        Metric {
+            name: "ozone_price_wei_per_oz",
+            value: amount(st.market.price_wei_per_oz(p).unwrap_or_default(), 18),
+        },
+        Metric { name: "s_wei", value: amount(st.market.s, 18) },
+        Metric { name: "p_wei", value: amount(p, 18) },
+        Metric { name: "l_noz", value: amount(st.market.l, 9) },
+        Metric { name: "total_mined_wei", value: amount(st.total_mined, 18) },
+        Metric { name: "active_resource_nodes", value: count(active) },
+        Metric { name: "suspended_resource_nodes", value: count(suspended) },
+        Metric { name: "active_meta_nodes", value: count(st.active_meta_count() as usize) },
+        Metric { name: "bonded_wei", value: amount(st.staking.total_voting_power(), 18) },
+    ]
+}
+
+fn violation(what: &'static str, detail: String) -> Violation {
+    Violation::new(what, detail)
+}
+
+/// Every invariant of the state: token conservation (STOS and Ozone), lock queues and staking,
+/// deposits, the Ozone books, S on mainnet, task weights and the traffic index.
+pub fn check_invariants(st: &Stratos) -> Result<(), Violation> {
+    st.ledger.check_conservation()?;
+    st.reward_locks.check_invariants(&st.ledger)?;
+    st.deposit_returns.check_invariants(&st.ledger)?;
+    st.staking.check_invariants(&st.ledger)?;
+    let bal = |h: Holder| st.ledger.balance(st.stos, h).unwrap_or_default();
+    let deposits: u128 = st.resource.iter().map(|n| n.deposit.0).sum::<u128>()
+        + st.meta.iter().map(|m| m.deposit.0).sum::<u128>();
+    if bal(st.pools.deposits.into()).0 != deposits {
+        return Err(violation(
+            "stratos deposits",
+            format!("pool {} ≠ Σ node deposits {deposits}", bal(st.pools.deposits.into())),
+        ));
+    }
+    let minted = st.ledger.minted(st.ozone_token).unwrap_or_default();
+    let burned = st.ledger.burned(st.ozone_token).unwrap_or_default();
+    let pending: u128 = st.resource.iter().map(|n| n.pending_traffic.0).sum();
+    if minted != st.market.sold || burned.0 != pending + st.market.settled.0 {
+        return Err(violation(
+            "stratos ozone",
+            format!(
+                "sold {} vs minted {minted}; consumed {burned} vs pending {pending} + settled {}",
+                st.market.sold, st.market.settled
+            ),
+        ));
+    }
+    if st.params.profile == Profile::Mainnet {
+        let effective: u128 = st
+            .resource
+            .iter()
+            .filter(|n| n.status == NodeStatus::Active)
+            .map(|n| n.deposit.0)
+            .sum::<u128>()
+            + st.meta.iter().filter(|m| m.is_active()).map(|m| m.deposit.0).sum::<u128>();
+        if effective != st.market.s.0 {
+            return Err(violation(
+                "stratos S",
+                format!("S {} ≠ effective deposits {effective}", st.market.s),
+            ));
+        }
+    }
+    for (i, n) in st.resource.iter().enumerate() {
+        let w = if n.takes_tasks() { task_weight(st.params.profile, n) } else { 0 };
+        if st.weights.get(i) != w {
+            return Err(violation(
+                "stratos weights",
+                format!("node {} weight {} ≠ {w}", n.name, st.weights.get(i)),
+            ));
+        }
+        if (!n.pending_traffic.is_zero()) != st.with_traffic.contains(&(i as u32)) {
+            return Err(violation(
+                "stratos traffic index",
+                format!(
+                    "node {} pending {} and indexed {}",
+                    n.name,
+                    n.pending_traffic,
+                    st.with_traffic.contains(&(i as u32))
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
