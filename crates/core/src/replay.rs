@@ -213,10 +213,8 @@ impl<'r> Replayer<'r> {
                 }
             }
         };
-        if self.check_invariants {
-            if let Some(econ) = &self.economy {
-                econ.check().map_err(|violation| ReplayError::Invariant { line, violation })?;
-            }
+        if let (true, Some(econ)) = (self.check_invariants, &self.economy) {
+            econ.check().map_err(|violation| ReplayError::Invariant { line, violation })?;
         }
         let out = Output { line, op: &op, ok, body };
         Ok(Some(serde_json::to_string(&out).expect("replay output serializes")))

@@ -91,6 +91,19 @@ pub struct Genesis {
     pub validators: Vec<GenesisValidator>,
 }
 
+/// The parameters that are STOS amounts. An override writes them in STOS, exact decimals, like
+/// every amount of a replay file (`"mined_at_genesis": "16819120"` is 16,819,120 STOS); they are
+/// kept in wei. (The `mining` table is the core's `EmissionSchedule`, in base units.)
+const STOS_PARAMS: [&str; 2] = ["mined_at_genesis", "mining_pool"];
+
+/// An override of a STOS parameter, in STOS, as the wei amount [`Params`] holds.
+fn stos_param(name: &str, v: &Value) -> Result<Value, Rejection> {
+    let q: Qty = serde_json::from_value(v.clone())
+        .map_err(|e| Rejection::new("invalid_parameter", format!("{name}: {e}")))?;
+    let wei = q.to_amount(&TokenMeta::new("STOS", 18))?;
+    Ok(serde_json::to_value(wei).expect("an amount serializes"))
+}
+
 /// Merges `overrides` into the profile's defaults; an unknown name is an error naming it.
 pub fn resolve_params(
     profile: Profile,
@@ -107,7 +120,8 @@ pub fn resolve_params(
                 format!("unknown parameter {k:?}; known: {}", known.join(", ")),
             ));
         }
-        obj.insert(k.clone(), v.clone());
+        let v = if STOS_PARAMS.contains(&k.as_str()) { stos_param(k, v)? } else { v.clone() };
+        obj.insert(k.clone(), v);
     }
     let p: Params = serde_json::from_value(base)
         .map_err(|e| Rejection::new("invalid_parameter", e.to_string()))?;

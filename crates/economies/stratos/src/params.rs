@@ -56,7 +56,8 @@ pub struct Params {
     /// Whether node deposits share the blockchain (stake) rewards (paper) or validators and
     /// delegators take all of it (mainnet).
     pub deposits_share_stake_rewards: bool,
-    /// Mined before genesis (mainnet: 1,000,000 STOS).
+    /// Mined before genesis (mainnet: 1,000,000 STOS). Held in wei; a genesis override writes it
+    /// in STOS, like `mining_pool`.
     pub mined_at_genesis: Amount,
     /// The mining table.
     pub mining: EmissionSchedule,

@@ -167,7 +167,7 @@ pub fn check_invariants(st: &Stratos) -> Result<(), Violation> {
                 format!("node {} weight {} ≠ {w}", n.name, st.weights.get(i)),
             ));
         }
-        if (!n.pending_traffic.is_zero()) != st.with_traffic.contains(&(i as u32)) {
+        if n.pending_traffic.is_zero() == st.with_traffic.contains(&(i as u32)) {
             return Err(violation(
                 "stratos traffic index",
                 format!(
