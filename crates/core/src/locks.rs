@@ -36,7 +36,6 @@ struct Chunk {
 /// What an owner has locked, by source pool.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 struct OwnerLocks {
-    generation: u32,
     total: Amount,
     chunks: u32,
     /// Locked amounts by the pool they came from (few sources per owner).
@@ -64,6 +63,9 @@ pub struct LockQueue {
     max_chunks_per_owner: u32,
     buckets: BTreeMap<Epoch, Vec<Chunk>>,
     owners: BTreeMap<AccountId, OwnerLocks>,
+    /// Forfeit generation of every owner that ever forfeited (absent = 0). Kept even when the
+    /// owner holds nothing, so its pre-forfeit chunks stay dead.
+    generations: BTreeMap<AccountId, u32>,
     total: Amount,
 }
 
@@ -78,6 +80,7 @@ impl LockQueue {
             max_chunks_per_owner,
             buckets: BTreeMap::new(),
             owners: BTreeMap::new(),
+            generations: BTreeMap::new(),
             total: Amount::ZERO,
         }
     }
@@ -86,6 +89,10 @@ impl LockQueue {
     #[must_use]
     pub fn pool(&self) -> PoolId {
         self.pool
+    }
+
+    fn generation(&self, owner: AccountId) -> u32 {
+        self.generations.get(&owner).copied().unwrap_or(0)
     }
 
     /// Everything locked.
@@ -120,13 +127,25 @@ impl LockQueue {
         if amount.is_zero() {
             return Ok(());
         }
+        // The owner must be an account and the source a pool other than the queue's own, or
+        // the tokens could never be paid or returned.
+        ledger.balance(self.token, Holder::Account(owner))?;
+        ledger.pool_name(source)?;
+        if source == self.pool {
+            return Err(Error::InvalidParameter {
+                name: "source".into(),
+                value: format!("pool:{}", source.0),
+                reason: "a lock cannot come from the lock queue's own pool".into(),
+            });
+        }
         let new_total = self.total.checked_add(amount)?;
         let entry = self.owners.get(&owner).cloned().unwrap_or_default();
+        let generation = self.generation(owner);
         let owner_total = entry.total.checked_add(amount)?;
         let bucket = self.buckets.get(&release_at);
-        let coalesce = bucket.and_then(|b| b.last()).is_some_and(|c| {
-            c.owner == owner && c.source == source && c.generation == entry.generation
-        });
+        let coalesce = bucket
+            .and_then(|b| b.last())
+            .is_some_and(|c| c.owner == owner && c.source == source && c.generation == generation);
         if !coalesce && entry.chunks >= self.max_chunks_per_owner {
             return Err(Error::LimitReached {
                 what: format!("lock chunks of account {}", owner.0),
@@ -138,7 +157,7 @@ impl LockQueue {
         let bucket = self.buckets.entry(release_at).or_default();
         match bucket.last_mut() {
             Some(c) if coalesce => c.amount = Amount(c.amount.0 + amount.0),
-            _ => bucket.push(Chunk { owner, generation: entry.generation, source, amount }),
+            _ => bucket.push(Chunk { owner, generation, source, amount }),
         }
         let o = self.owners.entry(owner).or_default();
         o.total = owner_total;
@@ -160,10 +179,10 @@ impl LockQueue {
             }
             let release_at = *entry.key();
             for c in entry.remove() {
-                let Some(o) = self.owners.get_mut(&c.owner) else { continue };
-                if o.generation != c.generation {
+                if self.generations.get(&c.owner).copied().unwrap_or(0) != c.generation {
                     continue; // forfeited earlier: its tokens already went back to the source
                 }
+                let Some(o) = self.owners.get_mut(&c.owner) else { continue };
                 ledger.transfer(
                     self.token,
                     Holder::Pool(self.pool),
@@ -205,9 +224,9 @@ impl LockQueue {
                 l.transfer(self.token, Holder::Pool(self.pool), Holder::Pool(*p), *a)
             })
         })?;
-        let o = self.owners.entry(owner).or_default();
-        let forfeited = o.total;
-        *o = OwnerLocks { generation: o.generation.wrapping_add(1), ..OwnerLocks::default() };
+        let forfeited = self.owners.remove(&owner).map_or(Amount::ZERO, |o| o.total);
+        let g = self.generations.entry(owner).or_insert(0);
+        *g = g.wrapping_add(1);
         self.total = self.total.saturating_sub(forfeited);
         Ok(back)
     }
@@ -229,7 +248,7 @@ impl LockQueue {
         }
         ledger.transfer(self.token, Holder::Pool(self.pool), to, take)?;
         // Infallible from here on.
-        let generation = o.generation;
+        let generation = self.generation(owner);
         let mut left = take.0;
         let mut removed_chunks = 0;
         let mut by_source: Vec<(PoolId, u128)> = Vec::new();
@@ -277,7 +296,7 @@ impl LockQueue {
     pub fn check_invariants(&self, ledger: &Ledger) -> std::result::Result<(), Violation> {
         let mut per_owner: BTreeMap<AccountId, (u128, u32)> = BTreeMap::new();
         for c in self.buckets.values().flatten() {
-            let live = self.owners.get(&c.owner).map_or(0, |o| o.generation) == c.generation;
+            let live = self.generation(c.owner) == c.generation;
             if live {
                 let e = per_owner.entry(c.owner).or_default();
                 e.0 += c.amount.0;

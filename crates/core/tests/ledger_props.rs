@@ -4,14 +4,15 @@
 //! Random sequences of transfers (account↔account, account↔pool, pool↔pool), mints (some over
 //! the cap), burns (some of more than is held), account openings, nested checkpoints with commits
 //! and reverts, and lock-queue operations (locks from accounts or pools with random release epochs
-//! and sources, releases at an advancing `now`, forfeits, a small chunk limit) over two tokens
-//! with different caps and decimals. After every step:
+//! and sources, releases at an advancing `now`, forfeits, deductions newest-first, a small chunk
+//! limit) over two tokens with different caps and decimals. After every step:
 //!
 //! - the ledger conserves every token and the queue's records agree with its pool;
 //! - a rejected step left the ledger and the queue identical (`==` and their JSON);
 //! - the ledger's balances, minted and burned equal the model's (a `BTreeMap` updated only on
 //!   accepted steps), and the queue's locked amounts equal the model's list of live locks;
-//! - the model predicts which ledger steps are accepted, and what a release or forfeit pays.
+//! - the model predicts which ledger steps are accepted, and what a release, forfeit or deduction
+//!   pays.
 //!
 //! A revert restores the ledger to exactly its clone taken before the checkpoint (the caller
 //! restores the queue, which is not journaled, from its own clone).
@@ -122,6 +123,12 @@ enum Op {
     Forfeit {
         owner: u32,
     },
+    /// `Pct` is of what the owner has locked: over 100 is more than that.
+    Deduct {
+        owner: u32,
+        amount: Amt,
+        to: H,
+    },
 }
 
 impl Op {
@@ -137,6 +144,7 @@ impl Op {
             Op::Lock { .. } => "lock",
             Op::Release { .. } => "release_due",
             Op::Forfeit { .. } => "forfeit",
+            Op::Deduct { .. } => "deduct",
         }
     }
 }
@@ -171,6 +179,7 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(from, owner, amount, release_in, source)| Op::Lock { from, owner, amount, release_in, source }),
         3 => (0u64..4).prop_map(|advance| Op::Release { advance }),
         2 => (0u32..ACCOUNT_SLOTS + 2).prop_map(|owner| Op::Forfeit { owner }),
+        2 => (0u32..ACCOUNT_SLOTS + 2, amt(), holder()).prop_map(|(owner, amount, to)| Op::Deduct { owner, amount, to }),
     ]
 }
 
@@ -364,7 +373,10 @@ impl World {
                 let release_at = Epoch(self.now.0.saturating_add_signed(release_in));
                 let r =
                     self.queue.lock(&mut self.ledger, from, owner, Amount(x), release_at, source);
-                let moves = m.transfer_ok(LOCK_TOKEN, from, LOCK_POOL.into(), x);
+                // The owner must be a known account and the source a known pool other than the
+                // queue's own: otherwise the tokens could never be paid or returned.
+                let target_ok = owner.0 < m.accounts && source.0 < POOLS;
+                let moves = target_ok && m.transfer_ok(LOCK_TOKEN, from, LOCK_POOL.into(), x);
                 let live = m.locks.get(&owner).map_or(0, Vec::len);
                 match &r {
                     _ if x == 0 => {
@@ -448,6 +460,38 @@ impl World {
                     m.add(LOCK_TOKEN, p.into(), x);
                 }
                 Ok(())
+            }
+            Op::Deduct { owner, amount, to } => {
+                let (owner, to) = (AccountId(owner), to.resolve());
+                let locked = m.locked_of(owner);
+                let asked = amount.resolve(locked);
+                let take = asked.min(locked);
+                let r = self.queue.deduct(&mut self.ledger, owner, Amount(asked), to);
+                let expect = if take == 0 || m.known(to) { Ok(Amount(take)) } else { Err(()) };
+                ensure(r.as_ref().map(|a| *a).map_err(drop) == expect, || {
+                    format!(
+                        "deduct {asked} of {locked} from {owner:?} to {to}: got {r:?}, the model expects {expect:?}"
+                    )
+                })?;
+                if r.is_ok() && take > 0 {
+                    // Newest first: the latest release epoch, the latest lock within it.
+                    let entries = m.locks.get_mut(&owner).unwrap();
+                    let mut order: Vec<usize> = (0..entries.len()).collect();
+                    order.sort_by_key(|&i| std::cmp::Reverse((entries[i].0, i)));
+                    let mut left = take;
+                    for i in order {
+                        let t = left.min(entries[i].2);
+                        entries[i].2 -= t;
+                        left -= t;
+                    }
+                    entries.retain(|e| e.2 > 0);
+                    if entries.is_empty() {
+                        m.locks.remove(&owner);
+                    }
+                    m.sub(LOCK_TOKEN, LOCK_POOL.into(), take);
+                    m.add(LOCK_TOKEN, to, take);
+                }
+                r.map(drop)
             }
         })
     }
@@ -602,6 +646,8 @@ fn ledger_and_lock_queue_match_the_model() {
         let [ok, rejected] = t.get(kind);
         assert!(ok > 0 && rejected > 0, "{kind}: {ok} accepted, {rejected} rejected");
     }
+    let [ok, rejected] = t.get("deduct");
+    assert!(ok > 0 && rejected > 0, "deduct: {ok} accepted, {rejected} rejected");
     for kind in ["open_account", "checkpoint", "commit", "revert", "release_due", "forfeit"] {
         assert!(t.get(kind)[0] > 0, "{kind} never ran");
     }
@@ -636,16 +682,14 @@ fn revert_undoes_everything() {
     assert!(tally.get("transfer")[0] > 0 && tally.get("lock")[0] > 0);
 }
 
-/// Locks whose owner is an account the ledger does not know (yet). Such a lock is either
-/// rejected, or releasing and forfeiting it later still works and keeps every invariant.
+/// Locks whose owner is an account the ledger does not know (yet): rejected, changing nothing.
 #[test]
 fn locks_for_unknown_owners() {
     let tally = Tally::default();
     run_property(ops(), |ops| World::new(true, false).run(&ops, &tally));
 }
 
-/// Locks whose source is an unknown pool or the queue's own pool. Such a lock is either rejected,
-/// or forfeiting it later still works and keeps every invariant.
+/// Locks whose source is an unknown pool or the queue's own pool: rejected, changing nothing.
 #[test]
 fn locks_from_odd_sources() {
     let tally = Tally::default();

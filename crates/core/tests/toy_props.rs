@@ -237,7 +237,18 @@ fn run(genesis: Value, steps: &[Step], tally: &Tally) -> Result<(), TestCaseErro
 #[test]
 fn toy_invariants_hold_and_rejections_change_nothing() {
     let tally = Tally::default();
-    let strategy = (genesis(), proptest::collection::vec(step(), 1..100));
+    // Most cases start by creating a validator or two, so that staking actions get accepted.
+    let validators = proptest::collection::vec(
+        (name(), (1u32..400).prop_map(|n| Amt::Lit(n.to_string())), fraction())
+            .prop_map(|(n, a, c)| Step::CreateValidator(n, a, c)),
+        0..3,
+    );
+    let steps =
+        (validators, proptest::collection::vec(step(), 1..100)).prop_map(|(mut v, steps)| {
+            v.extend(steps);
+            v
+        });
+    let strategy = (genesis(), steps);
     let mut runner =
         TestRunner::new(Config { cases: 256, failure_persistence: None, ..Config::default() });
     if let Err(e) = runner.run(&strategy, |(genesis, steps)| run(genesis, &steps, &tally)) {
