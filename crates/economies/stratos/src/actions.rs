@@ -507,7 +507,7 @@ fn activate(st: &mut Stratos, node: &str, z: Amount, capacity: Amount) -> Result
     }
     let delta = st.market.deposit_limit_delta(st.params.profile, z, st.params.deposit_noz_rate)?;
     st.ledger.transfer(st.stos, owner.into(), st.pools.deposits.into(), z)?;
-    st.market.l = st.market.l.checked_add(delta)?;
+    st.market.raise_limit(delta)?;
     if st.params.profile == Profile::Mainnet {
         st.market.s = st.market.s.checked_add(z)?;
     }
@@ -646,7 +646,7 @@ impl Stratos {
             z,
             self.params.deposit_noz_rate,
         )?;
-        self.market.l = self.market.l.checked_add(delta)?;
+        self.market.raise_limit(delta)?;
         if self.params.profile == Profile::Mainnet {
             self.market.s = self.market.s.checked_add(z)?;
         }
@@ -715,9 +715,13 @@ impl Stratos {
             if suspend {
                 self.mainnet_remove_deposit(z)?;
             } else {
+                let dl = self.market.deposit_limit_delta(
+                    Profile::Mainnet,
+                    z,
+                    self.params.deposit_noz_rate,
+                )?;
+                self.market.raise_limit(dl)?;
                 self.market.s = self.market.s.checked_add(z)?;
-                self.market.l =
-                    self.market.l.checked_add(Amount(z.0 / self.params.deposit_noz_rate))?;
             }
         }
         self.resource[i as usize].status =

@@ -5,10 +5,12 @@
 //! Cost: O(nodes with pending traffic · log) for the settlement, O(active meta nodes + validators
 //! + deposits sharing stake rewards) for the split — never O(all accounts).
 
+use std::collections::BTreeMap;
+
 use ergon_core::arith::{Rounding, mul_div};
 use ergon_core::economy::Rejection;
 use ergon_core::invariants::Violation;
-use ergon_core::{Amount, Emission, Holder, PoolId};
+use ergon_core::{AccountId, Amount, Emission, Holder, PoolId};
 use serde::Serialize;
 
 use crate::Stratos;
@@ -112,6 +114,20 @@ fn split(pool: PoolId, amount: Amount, bps: &[u32]) -> Source {
     Source { pool, resource, meta, chain: amount.saturating_sub(resource).saturating_sub(meta) }
 }
 
+/// Adds `amount` from source `si` to `owner`'s rewards to lock this epoch.
+fn add_lock(
+    to_lock: &mut BTreeMap<(usize, AccountId), Amount>,
+    si: usize,
+    owner: AccountId,
+    amount: Amount,
+) -> Result<(), Rejection> {
+    if !amount.is_zero() {
+        let a = to_lock.entry((si, owner)).or_default();
+        *a = a.checked_add(amount)?;
+    }
+    Ok(())
+}
+
 /// Closes the epoch.
 pub fn end_epoch(st: &mut Stratos) -> Result<EpochReport, Violation> {
     let cp = st.ledger.checkpoint();
@@ -133,6 +149,7 @@ fn close(st: &mut Stratos) -> Result<EpochReport, Rejection> {
     let stos = st.stos;
     let lock_until = st.epoch.plus(st.params.reward_lock_epochs);
     let mut dust = Amount::ZERO;
+    let mut community_tax = Amount::ZERO;
     let mut unissued = Amount::ZERO;
 
     // 1. Settlement: the shortest prefix reaching the threshold, by traffic then node id.
@@ -170,6 +187,8 @@ fn close(st: &mut Stratos) -> Result<EpochReport, Rejection> {
     rep.mining_reward = fmt_stos(m);
     rep.tier = tier;
     let sources = [split(st.pools.volume, r, &bps), split(st.pools.mining, m, &bps)];
+    // Node rewards to lock, by (source, owner), locked once all shares are known.
+    let mut to_lock: BTreeMap<(usize, AccountId), Amount> = BTreeMap::new();
     let mut issued_m = m;
 
     // 3. Resource nodes: pro rata to settled traffic; locked.
@@ -195,17 +214,10 @@ fn close(st: &mut Stratos) -> Result<EpochReport, Rejection> {
                 )?);
                 st.ledger.transfer(stos, src.pool.into(), st.pools.community.into(), tax)?;
                 share = share.checked_sub(tax)?;
-                rep.community_tax = fmt_stos(tax);
+                community_tax = community_tax.checked_add(tax)?;
             }
             let owner = st.resource[i as usize].owner;
-            st.reward_locks.lock(
-                &mut st.ledger,
-                src.pool.into(),
-                owner,
-                share,
-                lock_until,
-                src.pool,
-            )?;
+            add_lock(&mut to_lock, si, owner, share)?;
             node_rewards[j] = node_rewards[j].checked_add(share)?;
         }
         let rem = src.resource.checked_sub(paid)?;
@@ -233,14 +245,7 @@ fn close(st: &mut Stratos) -> Result<EpochReport, Rejection> {
         let each = Amount(src.meta.0 / metas.len() as u128);
         for (j, &i) in metas.iter().enumerate() {
             let owner = st.meta[i as usize].owner;
-            st.reward_locks.lock(
-                &mut st.ledger,
-                src.pool.into(),
-                owner,
-                each,
-                lock_until,
-                src.pool,
-            )?;
+            add_lock(&mut to_lock, si, owner, each)?;
             meta_rewards[j] = meta_rewards[j].checked_add(each)?;
         }
         let rem = Amount(src.meta.0 % metas.len() as u128);
@@ -292,14 +297,7 @@ fn close(st: &mut Stratos) -> Result<EpochReport, Rejection> {
             let mut paid = Amount::ZERO;
             for &(owner, z) in &deposits {
                 let share = Amount(mul_div(d_part.0, z.0, deposit_total.0, Rounding::Down)?);
-                st.reward_locks.lock(
-                    &mut st.ledger,
-                    src.pool.into(),
-                    owner,
-                    share,
-                    lock_until,
-                    src.pool,
-                )?;
+                add_lock(&mut to_lock, si, owner, share)?;
                 paid = paid.checked_add(share)?;
             }
             to_deposits = to_deposits.checked_add(paid)?;
@@ -310,6 +308,13 @@ fn close(st: &mut Stratos) -> Result<EpochReport, Rejection> {
     }
     rep.validator_rewards = fmt_stos(to_validators);
     rep.deposit_rewards = fmt_stos(to_deposits);
+    // The epoch's node rewards lock as one chunk per owner and source: an owner that is paid
+    // as a resource node, a meta node and a deposit in the same epoch still adds at most two
+    // chunks (volume pool, mining pool), so 14 days of rewards fit its chunk budget.
+    for ((si, owner), amount) in to_lock {
+        let pool = sources[si].pool;
+        st.reward_locks.lock(&mut st.ledger, pool.into(), owner, amount, lock_until, pool)?;
+    }
 
     // 6. Gas fees: validators and delegators only.
     let gas = st.ledger.balance(stos, st.pools.gas.into())?;
@@ -327,9 +332,7 @@ fn close(st: &mut Stratos) -> Result<EpochReport, Rejection> {
         rep.gas_fees = "0".into();
     }
     st.total_mined = st.total_mined.checked_add(issued_m)?;
-    if rep.community_tax.is_empty() {
-        rep.community_tax = "0".into();
-    }
+    rep.community_tax = fmt_stos(community_tax);
     rep.dust = fmt_stos(dust);
     rep.unissued = fmt_stos(unissued);
 
@@ -340,12 +343,15 @@ fn close(st: &mut Stratos) -> Result<EpochReport, Rejection> {
     rep.rewards_released = fmt_stos(Amount(released.iter().map(|r| r.amount.0).sum()));
     let returned = st.deposit_returns.release_due(&mut st.ledger, st.epoch)?;
     rep.deposits_returned = fmt_stos(Amount(returned.iter().map(|r| r.amount.0).sum()));
+    // The resource node whose deposit this is: its owner's, due now (the same account may also
+    // have been a meta node, whose deposit returns on its own date).
+    let now = st.epoch;
+    let due = |s: NodeStatus| match s {
+        NodeStatus::Unregistering { deposit_returns, .. } => deposit_returns <= now,
+        _ => false,
+    };
     for r in &returned {
-        if let Some(n) = st
-            .resource
-            .iter_mut()
-            .find(|n| n.owner == r.owner && matches!(n.status, NodeStatus::Unregistering { .. }))
-        {
+        if let Some(n) = st.resource.iter_mut().find(|n| n.owner == r.owner && due(n.status)) {
             n.status = NodeStatus::Exited;
         }
     }

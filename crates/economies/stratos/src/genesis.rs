@@ -19,8 +19,17 @@ use crate::{Pools, Stratos};
 
 /// STOS total supply cap: 100,000,000 STOS.
 pub const STOS_CAP: u128 = 100_000_000 * STOS;
-/// Lock chunks one account may hold (a reward chunk per epoch for 14 days is 2,016).
+/// Lock chunks one account may hold, at least (an epoch adds up to two reward chunks per owner,
+/// one per source pool: 14 days of them are 4,032).
 pub const LOCK_CHUNKS_MAX: u32 = 4_096;
+
+/// The reward-lock chunk budget of one account: two chunks per epoch of the lock, at least
+/// [`LOCK_CHUNKS_MAX`].
+#[must_use]
+pub fn reward_chunks_max(params: &Params) -> u32 {
+    let two_per_epoch = params.reward_lock_epochs.saturating_add(1).saturating_mul(2);
+    u32::try_from(two_per_epoch).unwrap_or(u32::MAX).max(LOCK_CHUNKS_MAX)
+}
 
 /// A resource node present at genesis; its account pays its deposit.
 #[derive(Clone, Debug, Deserialize)]
@@ -169,7 +178,8 @@ pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
         gas: ledger.add_pool("gas_fees")?,
         community: ledger.add_pool("community_pool")?,
     };
-    let reward_locks = LockQueue::new(stos, ledger.add_pool("locked_rewards")?, LOCK_CHUNKS_MAX);
+    let reward_locks =
+        LockQueue::new(stos, ledger.add_pool("locked_rewards")?, reward_chunks_max(&params));
     let deposit_returns =
         LockQueue::new(stos, ledger.add_pool("returning_deposits")?, LOCK_CHUNKS_MAX);
     let staking_params = StakingParams {

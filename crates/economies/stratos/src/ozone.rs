@@ -43,6 +43,16 @@ impl OzoneMarket {
         Ok(())
     }
 
+    /// Raises the Ozone limit by `delta` (a deposit). Refused when the new limit plus the
+    /// Ozone still out (sold, not yet settled: it returns to L at settlement) would not fit in
+    /// 128 bits, so a later settlement can never overflow.
+    pub fn raise_limit(&mut self, delta: Amount) -> Result<(), Error> {
+        let l = self.l.checked_add(delta)?;
+        l.checked_add(self.sold.checked_sub(self.settled)?)?;
+        self.l = l;
+        Ok(())
+    }
+
     /// The traffic reward of settling `y` noz with volume pool `p`: ⌊(S + P)·Y / (L + Y)⌋ wei.
     pub fn traffic_reward(&self, p: Amount, y: Amount) -> Result<Amount, Error> {
         if y.is_zero() {
@@ -75,6 +85,7 @@ impl OzoneMarket {
                 }
                 Ok(Amount(mul_div(self.l.0, z.0, self.s.0, Rounding::Down)?))
             }
+            Profile::Mainnet if self.s.is_zero() => Ok(Amount::ZERO),
             Profile::Mainnet => Ok(Amount(z.0 / rate.max(1))),
         }
     }
