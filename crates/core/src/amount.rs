@@ -218,6 +218,16 @@ impl Qty {
             })
     }
 
+    /// The quantity as a fraction in parts per million (`"0.01"` → 10,000). More than six
+    /// decimals, or more than 1, is an error naming the value.
+    pub fn to_ppm(&self) -> Result<u32> {
+        let parts = self.to_amount(&TokenMeta::new("fraction", 6))?.0;
+        u32::try_from(parts).ok().filter(|&p| p <= 1_000_000).ok_or(Error::RatioOutOfRange {
+            parts: u64::try_from(parts).unwrap_or(u64::MAX),
+            max: 1_000_000,
+        })
+    }
+
     /// The quantity as a whole number, when it has no fraction (counts, sizes in whole units).
     pub fn to_integer(&self) -> Result<u128> {
         if self.scale == 0 {

@@ -96,13 +96,7 @@ pub enum Action {
 
 /// A fraction (`"0.01"`) in parts per million.
 pub fn ppm(q: &Qty) -> Result<u32, Rejection> {
-    let parts = q.to_amount(&TokenMeta::new("fraction", 6))?.0;
-    u32::try_from(parts).ok().filter(|&p| p <= 1_000_000).ok_or_else(|| {
-        Rejection::from(Error::RatioOutOfRange {
-            parts: u64::try_from(parts).unwrap_or(u64::MAX),
-            max: 1_000_000,
-        })
-    })
+    Ok(q.to_ppm()?)
 }
 
 fn stos(q: &Qty) -> Result<Amount, Rejection> {
