@@ -505,21 +505,7 @@ fn activate(st: &mut Stratos, node: &str, z: Amount, capacity: Amount) -> Result
     if st.params.profile == Profile::Mainnet {
         st.market.s = st.market.s.checked_add(z)?;
     }
-    let node_rec = ResourceNode {
-        name: node.to_owned(),
-        owner,
-        initial_deposit: z,
-        deposit: z,
-        limit_added: delta,
-        activated: st.epoch,
-        performance_ppm: 1_000_000,
-        status: NodeStatus::Active,
-        pending_traffic: Amount::ZERO,
-        capacity,
-        stored: Amount::ZERO,
-        settled_total: Amount::ZERO,
-        rewards_total: Amount::ZERO,
-    };
+    let node_rec = ResourceNode::new(node, owner, z, delta, capacity, st.epoch);
     let w = task_weight(st.params.profile, &node_rec);
     st.resource_ids.insert(node.to_owned(), st.resource.len() as u32);
     st.resource.push(node_rec);

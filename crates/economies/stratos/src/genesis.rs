@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::epoch::Stats;
-use crate::nodes::{MetaNode, MetaStatus, NodeStatus, ResourceNode};
+use crate::nodes::{MetaNode, MetaStatus, ResourceNode};
 use crate::ozone::OzoneMarket;
 use crate::params::{OZ, Params, Profile, STOS};
 use crate::{Pools, Stratos};
@@ -237,21 +237,14 @@ pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
         st.ledger.transfer(stos, owner.into(), pools.deposits.into(), deposit)?;
         deposits_total = deposits_total.checked_add(deposit)?;
         st.resource_ids.insert(n.name.clone(), st.resource.len() as u32);
-        st.resource.push(ResourceNode {
-            name: n.name.clone(),
+        st.resource.push(ResourceNode::new(
+            &n.name,
             owner,
-            initial_deposit: deposit,
             deposit,
-            limit_added: Amount::ZERO,
-            activated: Epoch(0),
-            performance_ppm: 1_000_000,
-            status: NodeStatus::Active,
-            pending_traffic: Amount::ZERO,
+            Amount::ZERO,
             capacity,
-            stored: Amount::ZERO,
-            settled_total: Amount::ZERO,
-            rewards_total: Amount::ZERO,
-        });
+            Epoch(0),
+        ));
         weights.push(0);
     }
     for m in &g.meta_nodes {
@@ -304,8 +297,7 @@ pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
         node.limit_added = Amount(share);
         weights[i] = crate::epoch::task_weight(st.params.profile, node);
     }
-    for (i, m) in st.meta.iter_mut().enumerate() {
-        let _ = i;
+    for m in &mut st.meta {
         m.limit_added = Amount(ergon_core::mul_div(
             st.market.l.0,
             m.deposit.0,

@@ -56,6 +56,34 @@ pub struct ResourceNode {
 }
 
 impl ResourceNode {
+    /// A node activated at `activated` with `deposit`, the Ozone limit it added and its storage
+    /// capacity: active, fully performing, no traffic, nothing stored.
+    #[must_use]
+    pub fn new(
+        name: &str,
+        owner: AccountId,
+        deposit: Amount,
+        limit_added: Amount,
+        capacity: Amount,
+        activated: Epoch,
+    ) -> ResourceNode {
+        ResourceNode {
+            name: name.to_owned(),
+            owner,
+            initial_deposit: deposit,
+            deposit,
+            limit_added,
+            activated,
+            performance_ppm: 1_000_000,
+            status: NodeStatus::Active,
+            pending_traffic: Amount::ZERO,
+            capacity,
+            stored: Amount::ZERO,
+            settled_total: Amount::ZERO,
+            rewards_total: Amount::ZERO,
+        }
+    }
+
     /// Whether tasks may go to it.
     #[must_use]
     pub fn takes_tasks(&self) -> bool {
