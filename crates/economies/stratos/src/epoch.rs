@@ -25,47 +25,87 @@ pub struct Stats {
     pub last: Option<EpochReport>,
 }
 
-/// What an epoch did. Amounts are exact decimal strings (STOS, Oz).
+/// What an epoch did. Amounts serialize as exact decimal strings (STOS, Oz). The per-node lists
+/// are filled only when the economy's report detail is on (the default; simulations turn it
+/// off, since they read the totals).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct EpochReport {
     /// The epoch that ended.
     pub epoch: u64,
     /// Traffic pending before settlement, Oz.
-    pub pending: String,
+    #[serde(serialize_with = "ser_oz")]
+    pub pending: Amount,
     /// Traffic settled (Y), Oz.
-    pub settled: String,
+    #[serde(serialize_with = "ser_oz")]
+    pub settled: Amount,
     /// Traffic carried to the next epoch, Oz.
-    pub carried: String,
-    /// Nodes settled, in settlement order.
+    #[serde(serialize_with = "ser_oz")]
+    pub carried: Amount,
+    /// Nodes settled, in settlement order (detail).
     pub settled_nodes: Vec<String>,
     /// Traffic reward R, STOS.
-    pub traffic_reward: String,
+    #[serde(serialize_with = "ser_stos")]
+    pub traffic_reward: Amount,
     /// Mining reward M, STOS.
-    pub mining_reward: String,
+    #[serde(serialize_with = "ser_stos")]
+    pub mining_reward: Amount,
     /// Mining tier (0-based), or null after the end of issuance.
     pub tier: Option<usize>,
-    /// Rewards of resource nodes, by node, STOS.
+    /// Rewards of resource nodes, by node, STOS (detail).
     pub resource_rewards: Vec<(String, String)>,
-    /// Rewards of each active meta node, STOS.
+    /// Rewards of each active meta node, STOS (detail).
     pub meta_rewards: Vec<(String, String)>,
     /// Stake rewards to validators and delegators, STOS.
-    pub validator_rewards: String,
+    #[serde(serialize_with = "ser_stos")]
+    pub validator_rewards: Amount,
     /// Stake rewards to node deposits (paper), STOS.
-    pub deposit_rewards: String,
+    #[serde(serialize_with = "ser_stos")]
+    pub deposit_rewards: Amount,
     /// Gas fees distributed, STOS.
-    pub gas_fees: String,
+    #[serde(serialize_with = "ser_stos")]
+    pub gas_fees: Amount,
     /// Community tax (mainnet), STOS.
-    pub community_tax: String,
+    #[serde(serialize_with = "ser_stos")]
+    pub community_tax: Amount,
     /// Rounding remainders moved to the dust pool, STOS.
-    pub dust: String,
+    #[serde(serialize_with = "ser_stos")]
+    pub dust: Amount,
     /// Rewards not issued for want of recipients (left in their pools), STOS.
-    pub unissued: String,
+    #[serde(serialize_with = "ser_stos")]
+    pub unissued: Amount,
     /// Locked rewards released to their owners, STOS.
-    pub rewards_released: String,
+    #[serde(serialize_with = "ser_stos")]
+    pub rewards_released: Amount,
     /// Deposits returned, STOS.
-    pub deposits_returned: String,
+    #[serde(serialize_with = "ser_stos")]
+    pub deposits_returned: Amount,
     /// Price after the epoch, STOS per Oz.
-    pub price: Option<String>,
+    #[serde(serialize_with = "ser_price")]
+    pub price: Option<Amount>,
+    /// Rewards of all resource nodes together (after tax), STOS.
+    #[serde(skip)]
+    pub resource_total: Amount,
+    /// Rewards of all meta nodes together, STOS.
+    #[serde(skip)]
+    pub meta_total: Amount,
+    /// Nodes settled.
+    #[serde(skip)]
+    pub settled_count: usize,
+}
+
+fn ser_stos<S: serde::Serializer>(a: &Amount, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&fmt_stos(*a))
+}
+
+fn ser_oz<S: serde::Serializer>(a: &Amount, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&fmt_oz(*a))
+}
+
+fn ser_price<S: serde::Serializer>(a: &Option<Amount>, s: S) -> Result<S::Ok, S::Error> {
+    match a {
+        Some(a) => s.serialize_str(&fmt_stos(*a)),
+        None => s.serialize_none(),
+    }
 }
 
 /// A resource node's task weight: paper, the Ozone limit its deposit added (noz); mainnet, its
@@ -160,14 +200,17 @@ fn close(st: &mut Stratos) -> Result<EpochReport, Rejection> {
     let k = if total == 0 { 0 } else { settled_prefix(&pending, st.params.settle_threshold_bps) };
     let settled = &pending[..k];
     let y = Amount(settled.iter().map(|p| p.1).sum());
-    rep.pending = fmt_oz(Amount(total));
-    rep.settled = fmt_oz(y);
-    rep.carried = fmt_oz(Amount(total - y.0));
+    rep.pending = Amount(total);
+    rep.settled = y;
+    rep.carried = Amount(total - y.0);
+    rep.settled_count = k;
     for &(i, t) in settled {
         let n = &mut st.resource[i as usize];
         n.pending_traffic = Amount::ZERO;
         n.settled_total = n.settled_total.checked_add(Amount(t))?;
-        rep.settled_nodes.push(n.name.clone());
+        if st.report_detail {
+            rep.settled_nodes.push(n.name.clone());
+        }
     }
     st.with_traffic = pending[k..].iter().map(|p| p.0).collect();
     st.with_traffic.sort_unstable();
@@ -183,8 +226,8 @@ fn close(st: &mut Stratos) -> Result<EpochReport, Rejection> {
         }
         Emission::Ended => (Amount::ZERO, None, st.last_split()),
     };
-    rep.traffic_reward = fmt_stos(r);
-    rep.mining_reward = fmt_stos(m);
+    rep.traffic_reward = r;
+    rep.mining_reward = m;
     rep.tier = tier;
     let sources = [split(st.pools.volume, r, &bps), split(st.pools.mining, m, &bps)];
     // Node rewards to lock, by (source, owner), locked once all shares are known.
@@ -227,7 +270,10 @@ fn close(st: &mut Stratos) -> Result<EpochReport, Rejection> {
     for (j, &(i, _)) in settled.iter().enumerate() {
         let n = &mut st.resource[i as usize];
         n.rewards_total = n.rewards_total.checked_add(node_rewards[j])?;
-        rep.resource_rewards.push((n.name.clone(), fmt_stos(node_rewards[j])));
+        rep.resource_total = rep.resource_total.checked_add(node_rewards[j])?;
+        if st.report_detail {
+            rep.resource_rewards.push((n.name.clone(), fmt_stos(node_rewards[j])));
+        }
     }
 
     // 4. Meta nodes: equal shares; locked.
@@ -255,7 +301,10 @@ fn close(st: &mut Stratos) -> Result<EpochReport, Rejection> {
     for (j, &i) in metas.iter().enumerate() {
         let m = &mut st.meta[i as usize];
         m.rewards_total = m.rewards_total.checked_add(meta_rewards[j])?;
-        rep.meta_rewards.push((m.name.clone(), fmt_stos(meta_rewards[j])));
+        rep.meta_total = rep.meta_total.checked_add(meta_rewards[j])?;
+        if st.report_detail {
+            rep.meta_rewards.push((m.name.clone(), fmt_stos(meta_rewards[j])));
+        }
     }
 
     // 5. Stake rewards: validators and delegators, and (paper) node deposits.
@@ -306,8 +355,8 @@ fn close(st: &mut Stratos) -> Result<EpochReport, Rejection> {
             dust = dust.checked_add(rem)?;
         }
     }
-    rep.validator_rewards = fmt_stos(to_validators);
-    rep.deposit_rewards = fmt_stos(to_deposits);
+    rep.validator_rewards = to_validators;
+    rep.deposit_rewards = to_deposits;
     // The epoch's node rewards lock as one chunk per owner and source: an owner that is paid
     // as a resource node, a meta node and a deposit in the same epoch still adds at most two
     // chunks (volume pool, mining pool), so 14 days of rewards fit its chunk budget.
@@ -327,22 +376,20 @@ fn close(st: &mut Stratos) -> Result<EpochReport, Rejection> {
         )?;
         let got: u128 = parts.iter().map(|p| p.1.0).sum();
         dust = dust.checked_add(Amount(gas.0 - got))?;
-        rep.gas_fees = fmt_stos(Amount(got));
-    } else {
-        rep.gas_fees = "0".into();
+        rep.gas_fees = Amount(got);
     }
     st.total_mined = st.total_mined.checked_add(issued_m)?;
-    rep.community_tax = fmt_stos(community_tax);
-    rep.dust = fmt_stos(dust);
-    rep.unissued = fmt_stos(unissued);
+    rep.community_tax = community_tax;
+    rep.dust = dust;
+    rep.unissued = unissued;
 
     // 7. Time moves on: meta votes expire, locks and deposits fall due, unbonding completes.
     st.epoch = st.epoch.plus(1);
     st.expire_votes()?;
     let released = st.reward_locks.release_due(&mut st.ledger, st.epoch)?;
-    rep.rewards_released = fmt_stos(Amount(released.iter().map(|r| r.amount.0).sum()));
+    rep.rewards_released = Amount(released.iter().map(|r| r.amount.0).sum());
     let returned = st.deposit_returns.release_due(&mut st.ledger, st.epoch)?;
-    rep.deposits_returned = fmt_stos(Amount(returned.iter().map(|r| r.amount.0).sum()));
+    rep.deposits_returned = Amount(returned.iter().map(|r| r.amount.0).sum());
     // The resource node whose deposit this is: its owner's, due now (the same account may also
     // have been a meta node, whose deposit returns on its own date).
     let now = st.epoch;
@@ -356,7 +403,7 @@ fn close(st: &mut Stratos) -> Result<EpochReport, Rejection> {
         }
     }
     st.staking.complete_unbonding(&mut st.ledger, st.epoch)?;
-    rep.price = st.market.price_wei_per_oz(st.volume_pool()).map(fmt_stos);
+    rep.price = st.market.price_wei_per_oz(st.volume_pool());
     Ok(rep)
 }
 

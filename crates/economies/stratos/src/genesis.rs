@@ -217,6 +217,7 @@ pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
         staking,
         rng: RngStreams::new(Seed::from_u64(g.seed)).stream(&[purpose::TASKS]),
         stats: Stats::default(),
+        report_detail: true,
     };
     for (name, balance) in &g.accounts {
         let id = st.open_account(name)?;

@@ -16,7 +16,9 @@
 pub mod actions;
 pub mod epoch;
 pub mod genesis;
+pub mod membership;
 pub mod nodes;
+pub mod ops;
 pub mod ozone;
 pub mod params;
 pub mod view;
@@ -34,6 +36,7 @@ pub use actions::Action;
 pub use epoch::EpochReport;
 pub use genesis::Genesis;
 pub use nodes::{MetaNode, ResourceNode};
+pub use ops::Prepaid;
 pub use ozone::OzoneMarket;
 pub use params::{Params, Profile};
 
@@ -81,6 +84,8 @@ pub struct Stratos {
     staking: Staking,
     rng: StreamRng,
     stats: epoch::Stats,
+    /// Whether epoch reports list every node (replay) or only totals (simulation).
+    report_detail: bool,
 }
 
 impl Stratos {
@@ -124,6 +129,19 @@ impl Stratos {
     #[must_use]
     pub fn meta_nodes(&self) -> &[MetaNode] {
         &self.meta
+    }
+
+    /// Whether epoch reports list every settled node and its reward (default) or only the
+    /// totals, which is what simulations read: per-node lists cost O(settled nodes) strings a
+    /// epoch.
+    pub fn set_report_detail(&mut self, on: bool) {
+        self.report_detail = on;
+    }
+
+    /// The last epoch's report, if an epoch has ended.
+    #[must_use]
+    pub fn last_report(&self) -> Option<&EpochReport> {
+        self.stats.last.as_ref()
     }
 
     fn name(&self, a: AccountId) -> &str {

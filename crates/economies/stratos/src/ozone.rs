@@ -38,8 +38,8 @@ impl OzoneMarket {
 
     /// Applies a PREPAY that bought `bought` noz (L −= bought).
     pub fn apply_prepay(&mut self, bought: Amount) -> Result<(), Error> {
-        self.l = self.l.checked_sub(bought)?;
-        self.sold = self.sold.checked_add(bought)?;
+        let (l, sold) = (self.l.checked_sub(bought)?, self.sold.checked_add(bought)?);
+        (self.l, self.sold) = (l, sold);
         Ok(())
     }
 
