@@ -139,14 +139,15 @@ impl LockQueue {
             });
         }
         let new_total = self.total.checked_add(amount)?;
-        let entry = self.owners.get(&owner).cloned().unwrap_or_default();
+        let (owner_total, chunks) =
+            self.owners.get(&owner).map_or((Amount::ZERO, 0), |o| (o.total, o.chunks));
         let generation = self.generation(owner);
-        let owner_total = entry.total.checked_add(amount)?;
+        let owner_total = owner_total.checked_add(amount)?;
         let bucket = self.buckets.get(&release_at);
         let coalesce = bucket
             .and_then(|b| b.last())
             .is_some_and(|c| c.owner == owner && c.source == source && c.generation == generation);
-        if !coalesce && entry.chunks >= self.max_chunks_per_owner {
+        if !coalesce && chunks >= self.max_chunks_per_owner {
             return Err(Error::LimitReached {
                 what: format!("lock chunks of account {}", owner.0),
                 limit: u64::from(self.max_chunks_per_owner),

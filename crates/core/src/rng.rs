@@ -253,6 +253,20 @@ impl StreamRng {
     }
 }
 
+/// The `rand` face of a stream, so `rand_distr`'s distributions can draw from it (agent
+/// behaviour in simulations). Every word comes from the same ChaCha12 stream.
+impl rand_core::RngCore for StreamRng {
+    fn next_u32(&mut self) -> u32 {
+        self.inner.next_u32()
+    }
+    fn next_u64(&mut self) -> u64 {
+        self.inner.next_u64()
+    }
+    fn fill_bytes(&mut self, dst: &mut [u8]) {
+        self.inner.fill_bytes(dst);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,332 @@
+//! Distributions of agent behaviour in scenario files: how many requests a user makes, how big
+//! a deposit is, how well a node performs. Agent draws are floats (they model behaviour, not
+//! money); an amount drawn from a distribution becomes exact base units at the draw, rounded
+//! down by [`to_base_units`], and from then on everything is integer.
+//!
+//! In a scenario a distribution is a plain number (a constant) or a table naming its kind:
+//!
+//! ```toml
+//! deposit = 10000                                        # constant
+//! deposit = { dist = "lognormal", median = 10000, sigma = 0.5 }
+//! capacity = { dist = "uniform", low = 1000, high = 5000 }
+//! score = { dist = "normal", mean = 0.9, sd = 0.05 }     # draws below `min` are raised to it
+//! rate = { dist = "exponential", mean = 2.0 }
+//! size = { dist = "pareto", scale = 0.01, shape = 1.5 }
+//! ```
+//!
+//! Draws use `rand_distr` on a [`StreamRng`]: the same seed gives the same draws on the same
+//! platform (the transcendental functions are the platform's `libm`).
+
+use std::fmt;
+
+use rand_distr::{Distribution, Exp, LogNormal, Normal, Pareto};
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::StreamRng;
+
+/// A distribution's parameters, as a scenario writes them.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "dist", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Dist {
+    /// Always `value`.
+    Constant {
+        /// The value.
+        value: f64,
+    },
+    /// Uniform on `[low, high]`.
+    Uniform {
+        /// Lower bound.
+        low: f64,
+        /// Upper bound.
+        high: f64,
+    },
+    /// Normal with `mean` and standard deviation `sd`.
+    Normal {
+        /// Mean.
+        mean: f64,
+        /// Standard deviation.
+        sd: f64,
+    },
+    /// Log-normal with the given `median` (e^μ) and `sigma` (σ of the logarithm).
+    Lognormal {
+        /// Median, > 0.
+        median: f64,
+        /// σ of ln X, ≥ 0.
+        sigma: f64,
+    },
+    /// Exponential with the given `mean`.
+    Exponential {
+        /// Mean, > 0.
+        mean: f64,
+    },
+    /// Pareto (type I) with minimum `scale` and tail index `shape`.
+    Pareto {
+        /// Minimum value, > 0.
+        scale: f64,
+        /// Tail index, > 0.
+        shape: f64,
+    },
+}
+
+impl Dist {
+    /// A constant.
+    #[must_use]
+    pub const fn constant(value: f64) -> Dist {
+        Dist::Constant { value }
+    }
+
+    /// Checks the parameters: finite, positive where they must be, and (when `min` is given)
+    /// a distribution that can reach values ≥ `min`. The message names the parameter.
+    pub fn validate(&self, min: Option<f64>) -> Result<(), String> {
+        let finite = |name: &str, v: f64| {
+            if v.is_finite() { Ok(()) } else { Err(format!("`{name}` must be finite, not {v}")) }
+        };
+        let positive = |name: &str, v: f64| {
+            finite(name, v)?;
+            if v > 0.0 { Ok(()) } else { Err(format!("`{name}` must be > 0, not {v}")) }
+        };
+        let non_negative = |name: &str, v: f64| {
+            finite(name, v)?;
+            if v >= 0.0 { Ok(()) } else { Err(format!("`{name}` must be ≥ 0, not {v}")) }
+        };
+        match *self {
+            Dist::Constant { value } => finite("value", value)?,
+            Dist::Uniform { low, high } => {
+                finite("low", low)?;
+                finite("high", high)?;
+                if low > high {
+                    return Err(format!("`low` ({low}) must not exceed `high` ({high})"));
+                }
+            }
+            Dist::Normal { mean, sd } => {
+                finite("mean", mean)?;
+                non_negative("sd", sd)?;
+            }
+            Dist::Lognormal { median, sigma } => {
+                positive("median", median)?;
+                non_negative("sigma", sigma)?;
+            }
+            Dist::Exponential { mean } => positive("mean", mean)?,
+            Dist::Pareto { scale, shape } => {
+                positive("scale", scale)?;
+                positive("shape", shape)?;
+            }
+        }
+        if let Some(min) = min
+            && self.upper_bound() < min
+        {
+            return Err(format!("every draw would be below the minimum {min}"));
+        }
+        Ok(())
+    }
+
+    /// The largest value the distribution can take (∞ for unbounded ones).
+    #[must_use]
+    pub fn upper_bound(&self) -> f64 {
+        match *self {
+            Dist::Constant { value } => value,
+            Dist::Uniform { high, .. } => high,
+            Dist::Normal { mean, sd } if sd == 0.0 => mean,
+            _ => f64::INFINITY,
+        }
+    }
+
+    /// The distribution's mean (∞ for a Pareto with shape ≤ 1).
+    #[must_use]
+    pub fn mean(&self) -> f64 {
+        match *self {
+            Dist::Constant { value } => value,
+            Dist::Uniform { low, high } => (low + high) / 2.0,
+            Dist::Normal { mean, .. } | Dist::Exponential { mean } => mean,
+            Dist::Lognormal { median, sigma } => median * (sigma * sigma / 2.0).exp(),
+            Dist::Pareto { scale, shape } if shape > 1.0 => scale * shape / (shape - 1.0),
+            Dist::Pareto { .. } => f64::INFINITY,
+        }
+    }
+
+    /// A sampler of this distribution whose draws are raised to at least `min` (use 0 for a
+    /// quantity that cannot be negative). Call [`Dist::validate`] first: invalid parameters
+    /// sample as the constant `min`.
+    #[must_use]
+    pub fn sampler(&self, min: f64) -> Sampler {
+        let kind = match *self {
+            Dist::Constant { value } => Kind::Constant(value),
+            Dist::Uniform { low, high } => Kind::Uniform { low, width: high - low },
+            Dist::Normal { mean, sd } => {
+                Normal::new(mean, sd).map(Kind::Normal).unwrap_or(Kind::Constant(min))
+            }
+            Dist::Lognormal { median, sigma } => LogNormal::new(median.ln(), sigma)
+                .map(Kind::Lognormal)
+                .unwrap_or(Kind::Constant(min)),
+            Dist::Exponential { mean } => {
+                Exp::new(1.0 / mean).map(Kind::Exponential).unwrap_or(Kind::Constant(min))
+            }
+            Dist::Pareto { scale, shape } => {
+                Pareto::new(scale, shape).map(Kind::Pareto).unwrap_or(Kind::Constant(min))
+            }
+        };
+        Sampler { kind, min }
+    }
+}
+
+/// Deserializes a plain number as a constant, a table by its `dist` tag.
+pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Dist, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Dist;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a number or a table with `dist = \"constant\" | \"uniform\" | \"normal\" | \"lognormal\" | \"exponential\" | \"pareto\"`")
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Dist, E> {
+            Ok(Dist::constant(v))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Dist, E> {
+            Ok(Dist::constant(v as f64))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Dist, E> {
+            Ok(Dist::constant(v as f64))
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Dist, A::Error> {
+            Dist::deserialize(de::value::MapAccessDeserializer::new(map))
+        }
+    }
+    d.deserialize_any(V)
+}
+
+/// A distribution ready to draw.
+#[derive(Clone, Copy, Debug)]
+pub struct Sampler {
+    kind: Kind,
+    min: f64,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    Constant(f64),
+    Uniform { low: f64, width: f64 },
+    Normal(Normal<f64>),
+    Lognormal(LogNormal<f64>),
+    Exponential(Exp<f64>),
+    Pareto(Pareto<f64>),
+}
+
+impl Sampler {
+    /// One draw, at least the sampler's minimum. A constant draws nothing from the stream.
+    pub fn sample(&self, rng: &mut StreamRng) -> f64 {
+        let x = match &self.kind {
+            Kind::Constant(v) => *v,
+            Kind::Uniform { low, width } => {
+                // 53 random bits → [0, 1], then scaled.
+                let u = (rng.next_u64() >> 11) as f64 / ((1u64 << 53) - 1) as f64;
+                low + width * u
+            }
+            Kind::Normal(d) => d.sample(rng),
+            Kind::Lognormal(d) => d.sample(rng),
+            Kind::Exponential(d) => d.sample(rng),
+            Kind::Pareto(d) => d.sample(rng),
+        };
+        if x >= self.min { x } else { self.min }
+    }
+}
+
+/// `x` whole units of a token with `decimals` decimals, in base units, rounded down: a draw of
+/// 12.345678 STOS is 12,345,678,000,000,000,000 wei (to f64's 53 bits of precision). Negative
+/// and NaN draws give 0; draws beyond u128 saturate.
+#[must_use]
+pub fn to_base_units(x: f64, decimals: u8) -> u128 {
+    if x.is_nan() || x <= 0.0 {
+        return 0;
+    }
+    let scaled = x * 10f64.powi(i32::from(decimals));
+    if scaled >= u128::MAX as f64 { u128::MAX } else { scaled.floor() as u128 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Seed;
+
+    #[derive(Deserialize)]
+    struct Holder {
+        #[serde(deserialize_with = "deserialize")]
+        d: Dist,
+    }
+
+    fn parse(text: &str) -> Result<Dist, String> {
+        serde_json::from_str::<Holder>(text).map(|h| h.d).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn numbers_and_tables() {
+        assert_eq!(parse(r#"{"d": 5}"#), Ok(Dist::constant(5.0)));
+        assert_eq!(parse(r#"{"d": 0.25}"#), Ok(Dist::constant(0.25)));
+        assert_eq!(
+            parse(r#"{"d": {"dist": "lognormal", "median": 10, "sigma": 0.5}}"#),
+            Ok(Dist::Lognormal { median: 10.0, sigma: 0.5 })
+        );
+        let e = parse(r#"{"d": {"dist": "lognorml", "median": 10}}"#).unwrap_err();
+        assert!(e.contains("unknown variant `lognorml`"), "{e}");
+        let e = parse(r#"{"d": {"dist": "uniform", "low": 1, "hgh": 2}}"#).unwrap_err();
+        assert!(e.contains("unknown field `hgh`"), "{e}");
+        let e = parse(r#"{"d": "ten"}"#).unwrap_err();
+        assert!(e.contains("a number or a table"), "{e}");
+    }
+
+    #[test]
+    fn validation_names_the_parameter() {
+        assert!(
+            Dist::Uniform { low: 2.0, high: 1.0 }.validate(None).unwrap_err().contains("`low`")
+        );
+        assert!(Dist::Lognormal { median: 0.0, sigma: 1.0 }.validate(None).is_err());
+        assert!(Dist::Normal { mean: 1.0, sd: -1.0 }.validate(None).unwrap_err().contains("`sd`"));
+        assert!(Dist::constant(f64::NAN).validate(None).is_err());
+        assert!(Dist::constant(-1.0).validate(Some(0.0)).is_err());
+        assert!(Dist::Exponential { mean: 2.0 }.validate(Some(0.0)).is_ok());
+    }
+
+    #[test]
+    fn means_and_draws() {
+        // Sample means agree with the analytic means within 2% on 20,000 draws.
+        let dists = [
+            Dist::Uniform { low: 1.0, high: 3.0 },
+            Dist::Normal { mean: 5.0, sd: 1.0 },
+            Dist::Lognormal { median: 2.0, sigma: 0.5 },
+            Dist::Exponential { mean: 4.0 },
+            Dist::Pareto { scale: 1.0, shape: 3.0 },
+        ];
+        for d in dists {
+            let s = d.sampler(0.0);
+            let mut rng = StreamRng::new(Seed::from_u64(7));
+            let n = 20_000;
+            let mean = (0..n).map(|_| s.sample(&mut rng)).sum::<f64>() / f64::from(n);
+            assert!((mean / d.mean() - 1.0).abs() < 0.02, "{d:?}: {mean} vs {}", d.mean());
+        }
+        assert!(
+            (Dist::Lognormal { median: 2.0, sigma: 0.5 }.mean() - 2.0 * 0.125f64.exp()).abs()
+                < 1e-12
+        );
+    }
+
+    #[test]
+    fn minimum_and_determinism() {
+        let s = Dist::Normal { mean: 0.0, sd: 1.0 }.sampler(0.0);
+        let mut a = StreamRng::new(Seed::from_u64(1));
+        let mut b = StreamRng::new(Seed::from_u64(1));
+        let xs: Vec<f64> = (0..1000).map(|_| s.sample(&mut a)).collect();
+        let ys: Vec<f64> = (0..1000).map(|_| s.sample(&mut b)).collect();
+        assert_eq!(xs, ys);
+        assert!(xs.iter().all(|x| *x >= 0.0));
+        assert!(xs.iter().filter(|x| **x == 0.0).count() > 400, "about half are raised to 0");
+    }
+
+    #[test]
+    fn base_units() {
+        assert_eq!(to_base_units(1.5, 18), 1_500_000_000_000_000_000);
+        assert_eq!(to_base_units(0.000_000_001, 9), 1);
+        assert_eq!(to_base_units(-3.0, 9), 0);
+        assert_eq!(to_base_units(f64::NAN, 9), 0);
+        assert_eq!(to_base_units(1e40, 18), u128::MAX);
+        assert_eq!(to_base_units(2.75, 0), 2);
+    }
+}

@@ -1,0 +1,148 @@
+//! A file that appears under its name complete or not at all.
+//!
+//! Bytes go to `NAME.tmp-PID` beside the target; [`AtomicFile::finish`] flushes, syncs and
+//! renames it over the target. Dropping an unfinished `AtomicFile` removes the temporary file,
+//! so an error leaves any earlier file of the same name untouched. Two `AtomicFile`s for the same
+//! target in one process would share a temporary name: write each target from one place only.
+
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use crate::error::OutputError;
+
+/// A file written to a temporary name and renamed over its target when finished.
+#[derive(Debug)]
+pub struct AtomicFile {
+    target: PathBuf,
+    tmp: PathBuf,
+    /// `None` once finished.
+    file: Option<BufWriter<File>>,
+    bytes: u64,
+}
+
+impl AtomicFile {
+    /// Creates (or truncates) the temporary file `path.tmp-PID` beside `path`.
+    pub fn create(path: impl AsRef<Path>) -> Result<AtomicFile, OutputError> {
+        let target = path.as_ref().to_path_buf();
+        let mut name = target
+            .file_name()
+            .ok_or_else(|| {
+                let err = io::Error::new(io::ErrorKind::InvalidInput, "not a file name");
+                OutputError::io("create", &target, err)
+            })?
+            .to_os_string();
+        name.push(format!(".tmp-{}", std::process::id()));
+        let tmp = target.with_file_name(name);
+        let file = File::create(&tmp).map_err(|e| OutputError::io("create", &tmp, e))?;
+        Ok(AtomicFile { target, tmp, file: Some(BufWriter::new(file)), bytes: 0 })
+    }
+
+    /// The path the file will have once finished.
+    pub fn path(&self) -> &Path {
+        &self.target
+    }
+
+    /// The number of bytes written so far.
+    pub fn bytes_written(&self) -> u64 {
+        self.bytes
+    }
+
+    /// Flushes the buffered bytes and syncs the temporary file to disk, keeping it open.
+    pub fn sync(&mut self) -> Result<(), OutputError> {
+        let writer = self.file.as_mut().expect("an AtomicFile is writable until finished");
+        writer.flush().map_err(|e| OutputError::io("write", &self.tmp, e))?;
+        writer.get_ref().sync_all().map_err(|e| OutputError::io("sync", &self.tmp, e))
+    }
+
+    /// Flushes, syncs and renames the file to its target, replacing any file there; returns the
+    /// number of bytes written. On error the temporary file is removed.
+    pub fn finish(mut self) -> Result<u64, OutputError> {
+        let writer = self.file.take().expect("only finish takes the file, and it consumes self");
+        let file = writer
+            .into_inner()
+            .map_err(|e| OutputError::io("write", &self.tmp, e.into_error()))
+            .inspect_err(|_| self.remove_tmp())?;
+        file.sync_all()
+            .map_err(|e| OutputError::io("sync", &self.tmp, e))
+            .inspect_err(|_| self.remove_tmp())?;
+        drop(file);
+        fs::rename(&self.tmp, &self.target)
+            .map_err(|e| OutputError::io("rename", &self.target, e))
+            .inspect_err(|_| self.remove_tmp())?;
+        sync_parent(&self.target);
+        Ok(self.bytes)
+    }
+
+    fn remove_tmp(&self) {
+        // The file may already be gone; there is nothing more to do either way.
+        let _ = fs::remove_file(&self.tmp);
+    }
+}
+
+/// Makes a rename durable on platforms where a directory can be synced; best effort.
+fn sync_parent(path: &Path) {
+    #[cfg(unix)]
+    if let Some(dir) = path.parent() {
+        let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+        if let Ok(handle) = File::open(dir) {
+            let _ = handle.sync_all();
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let file = self.file.as_mut().expect("an AtomicFile is writable until finished");
+        let n = file.write(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.as_mut().expect("an AtomicFile is writable until finished").flush()
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            self.remove_tmp();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finish_renames_and_drop_discards() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let target = dir.path().join("summary.json");
+        fs::write(&target, "old").expect("seed file");
+
+        let mut unfinished = AtomicFile::create(&target).expect("create");
+        unfinished.write_all(b"lost").expect("write");
+        drop(unfinished);
+        assert_eq!(fs::read_to_string(&target).expect("read"), "old");
+        assert_eq!(fs::read_dir(dir.path()).expect("list").count(), 1, "tmp file left behind");
+
+        let mut file = AtomicFile::create(&target).expect("create");
+        file.write_all(b"new text").expect("write");
+        assert_eq!(file.bytes_written(), 8);
+        assert_eq!(file.finish().expect("finish"), 8);
+        assert_eq!(fs::read_to_string(&target).expect("read"), "new text");
+        assert_eq!(fs::read_dir(dir.path()).expect("list").count(), 1);
+    }
+
+    #[test]
+    fn missing_directory_is_an_io_error_naming_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let err = AtomicFile::create(dir.path().join("no/such/dir/x.csv")).expect_err("no dir");
+        assert!(matches!(err, OutputError::Io { op: "create", .. }), "{err}");
+        assert!(err.to_string().contains("x.csv.tmp-"), "{err}");
+    }
+}

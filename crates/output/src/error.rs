@@ -1,0 +1,111 @@
+//! The crate's one error type. Every variant names the file (where there is one) and carries the
+//! figures that explain what was wrong.
+
+use std::path::PathBuf;
+
+use crate::schema::ColumnKind;
+
+/// An error while writing or merging a run's results.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// Reading, writing, syncing or renaming a file failed.
+    #[error("{op} {path}: {source}")]
+    Io {
+        /// What was being done (`create`, `write`, `read`, `rename`, …).
+        op: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// A column name is empty, not snake_case ASCII, or repeated.
+    #[error("invalid column name {name:?}: {reason}")]
+    ColumnName {
+        /// The name as given.
+        name: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A schema has no columns.
+    #[error("a schema needs at least one column")]
+    NoColumns,
+    /// An amount column has more fraction digits than a 38-digit decimal can hold.
+    #[error("column {column}: {decimals} decimals, at most {max} allowed")]
+    Decimals {
+        /// The column.
+        column: String,
+        /// The decimals asked for.
+        decimals: u8,
+        /// The largest number of decimals allowed.
+        max: u8,
+    },
+    /// A row has the wrong number of cells.
+    #[error("{path}: row {row} has {got} cells, the schema has {expected} columns")]
+    RowLength {
+        /// The part file being written.
+        path: PathBuf,
+        /// The 0-based index of the row in its part.
+        row: u64,
+        /// The number of columns.
+        expected: usize,
+        /// The number of cells given.
+        got: usize,
+    },
+    /// A cell's kind does not match its column.
+    #[error("{path}: row {row}, column {column}: expected a {expected} cell, got {got}")]
+    Row {
+        /// The part file being written.
+        path: PathBuf,
+        /// The 0-based index of the row in its part.
+        row: u64,
+        /// The column's name.
+        column: String,
+        /// The column's kind.
+        expected: ColumnKind,
+        /// The kind of the cell given (`u64`, `i64`, `f64`, `str`, `amount`).
+        got: &'static str,
+    },
+    /// An amount does not fit a 38-digit decimal (the Parquet type of amount columns).
+    #[error("{path}: row {row}, column {column}: amount {raw} exceeds 38 digits")]
+    AmountRange {
+        /// The part file being written.
+        path: PathBuf,
+        /// The 0-based index of the row in its part.
+        row: u64,
+        /// The column's name.
+        column: String,
+        /// The raw amount.
+        raw: u128,
+    },
+    /// A part file holds a record that is not a row of the schema in canonical CSV form.
+    #[error("{path}:{line}: {reason}")]
+    Malformed {
+        /// The part file.
+        path: PathBuf,
+        /// The 1-based line on which the record starts.
+        line: u64,
+        /// What was wrong, naming the column where there is one.
+        reason: String,
+    },
+    /// Invalid merge options.
+    #[error("invalid merge options: {reason}")]
+    Options {
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// The Parquet writer failed.
+    #[error("{path}: parquet: {source}")]
+    Parquet {
+        /// The Parquet file being written.
+        path: PathBuf,
+        /// The writer's error.
+        source: parquet::errors::ParquetError,
+    },
+}
+
+impl OutputError {
+    /// An I/O error on `path` while doing `op`.
+    pub(crate) fn io(op: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        OutputError::Io { op, path: path.into(), source }
+    }
+}

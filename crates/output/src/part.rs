@@ -1,0 +1,111 @@
+//! One job's rows on disk: a part file of CSV lines without a header, byte for byte the lines
+//! those rows will have in `metrics.csv` (the encoding is in the [crate docs](crate#csv-text)).
+//!
+//! Rows reach the file whole: a row is encoded in memory first, and the buffer is flushed before
+//! a row that would not fit in it, so a run stopped part-way leaves complete lines (an operating
+//! system write cut short by a crash may still leave a partial last line, which the merge
+//! ignores and reports). Memory is one row plus a fixed buffer, whatever the number of rows.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::csv;
+use crate::error::OutputError;
+use crate::schema::{Cell, ColumnKind, MAX_AMOUNT_RAW, Schema};
+
+/// Capacity of a part's write buffer.
+const BUFFER_BYTES: usize = 64 * 1024;
+
+/// Streams one job's rows to a part file.
+#[derive(Debug)]
+pub struct PartWriter {
+    path: PathBuf,
+    schema: Arc<Schema>,
+    out: BufWriter<File>,
+    line: String,
+    rows: u64,
+}
+
+impl PartWriter {
+    /// Creates (or truncates) the part file at `path` for rows of `schema`.
+    pub fn create(path: &Path, schema: Arc<Schema>) -> Result<PartWriter, OutputError> {
+        let file = File::create(path).map_err(|e| OutputError::io("create", path, e))?;
+        Ok(PartWriter {
+            path: path.to_path_buf(),
+            schema,
+            out: BufWriter::with_capacity(BUFFER_BYTES, file),
+            line: String::new(),
+            rows: 0,
+        })
+    }
+
+    /// The part file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The number of rows written so far.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Appends one row.
+    ///
+    /// The row must have one cell per column, each of its column's kind, and amounts must fit
+    /// 38 digits; otherwise nothing is written and the error names the column. The writer stays
+    /// usable after a rejected row.
+    pub fn write_row(&mut self, row: &[Cell]) -> Result<(), OutputError> {
+        self.check(row)?;
+        self.line.clear();
+        csv::push_row(&mut self.line, row, self.schema.columns.iter().map(|c| c.kind));
+        let bytes = self.line.as_bytes();
+        if self.out.capacity() - self.out.buffer().len() < bytes.len() {
+            self.out.flush().map_err(|e| OutputError::io("write", &self.path, e))?;
+        }
+        self.out.write_all(bytes).map_err(|e| OutputError::io("write", &self.path, e))?;
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// Flushes the file and returns the number of rows written.
+    pub fn finish(mut self) -> Result<u64, OutputError> {
+        self.out.flush().map_err(|e| OutputError::io("write", &self.path, e))?;
+        Ok(self.rows)
+    }
+
+    fn check(&self, row: &[Cell]) -> Result<(), OutputError> {
+        let columns = &self.schema.columns;
+        if row.len() != columns.len() {
+            return Err(OutputError::RowLength {
+                path: self.path.clone(),
+                row: self.rows,
+                expected: columns.len(),
+                got: row.len(),
+            });
+        }
+        for (cell, column) in row.iter().zip(columns) {
+            if !cell.fits(column.kind) {
+                return Err(OutputError::Row {
+                    path: self.path.clone(),
+                    row: self.rows,
+                    column: column.name.clone(),
+                    expected: column.kind,
+                    got: cell.kind_name(),
+                });
+            }
+            if let (Cell::Amount(raw), ColumnKind::Amount { .. }) = (cell, column.kind)
+                && *raw > MAX_AMOUNT_RAW
+            {
+                return Err(OutputError::AmountRange {
+                    path: self.path.clone(),
+                    row: self.rows,
+                    column: column.name.clone(),
+                    raw: *raw,
+                });
+            }
+        }
+        Ok(())
+    }
+}
