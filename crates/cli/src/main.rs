@@ -4,21 +4,27 @@
 //! its expected output); 2 bad input or I/O (a malformed file, an unknown economy, a usage error).
 
 mod output;
+mod output_dir;
+mod progress;
 mod registry;
 mod replay_cmd;
+mod sim_cmd;
+mod table;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 /// Version line: crate version and the git commit it was built from.
-const VERSION: &str =
+pub(crate) const VERSION: &str =
     concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("ERGON_GIT_COMMIT"), ")");
 
 /// Exact, fast engine and simulator for the token economies of decentralized resource networks.
 #[derive(Parser, Debug)]
 #[command(name = "ergon", version = VERSION, about, long_about = None)]
-#[command(after_help = "Exit codes: 0 ok, 1 a check or expectation failed, 2 bad input or I/O.")]
+#[command(
+    after_help = "Exit codes: 0 ok, 1 a check or expectation failed, 2 bad input or I/O, 130 interrupted (rows so far kept, marked incomplete)."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -26,16 +32,10 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Run a scenario (default: the embedded default scenario) and write metrics.
-    Run {
-        /// Scenario file (TOML). Omit to run the embedded default scenario.
-        scenario: Option<std::path::PathBuf>,
-    },
-    /// Run a parameter sweep over a scenario's [sweep] grid.
-    Sweep {
-        /// Scenario file (TOML) with a [sweep] section.
-        scenario: std::path::PathBuf,
-    },
+    /// Run a scenario (default: the embedded stratos-paper scenario) and write its metrics.
+    Run(sim_cmd::RunArgs),
+    /// Run a scenario's [sweep] grid (as `run` does for a scenario with a [sweep]).
+    Sweep(sim_cmd::RunArgs),
     /// Replay a JSON Lines file of actions against an economy; one result line per input line.
     Replay(replay_cmd::ReplayArgs),
     /// Build the HTML report of a finished run.
@@ -44,10 +44,7 @@ enum Command {
         dir: std::path::PathBuf,
     },
     /// Validate a scenario file without running it.
-    Check {
-        /// Scenario file (TOML).
-        scenario: std::path::PathBuf,
-    },
+    Check(sim_cmd::CheckArgs),
     /// List the shipped example scenarios and the economies this build knows.
     Scenarios,
 }
@@ -58,6 +55,8 @@ pub(crate) enum Outcome {
     Ok,
     /// Exit 1: a check or expectation failed.
     CheckFailed,
+    /// Exit 130: stopped by Ctrl-C; what was written is kept, marked incomplete.
+    Interrupted,
 }
 
 /// A failure that maps to exit code 2.
@@ -68,24 +67,31 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Replay(args) => replay_cmd::run(&args),
-        Command::Run { .. } => {
-            not_yet("run", "the simulator (scenario files, Monte Carlo, Parquet/CSV output)")
-        }
-        Command::Sweep { .. } => not_yet("sweep", "the simulator's parameter sweeps"),
+        Command::Run(args) => sim_cmd::run(&args, false),
+        Command::Sweep(args) => sim_cmd::run(&args, true),
         Command::Report { .. } => not_yet("report", "the HTML report"),
-        Command::Check { .. } => not_yet("check", "scenario files"),
+        Command::Check(args) => sim_cmd::check(&args),
         Command::Scenarios => {
-            println!("Economies in this build (for `ergon replay` genesis lines):");
+            println!("Shipped scenarios (`ergon run NAME`; files in scenarios/):");
+            for (name, text) in sim_cmd::SCENARIOS {
+                let about = text
+                    .lines()
+                    .find_map(|l| l.trim().strip_prefix("description = "))
+                    .unwrap_or("\"\"")
+                    .trim_matches('"');
+                println!("  {name:<18} {about}");
+            }
+            println!("Economies in this build:");
             for (name, _) in registry::REGISTRY {
                 println!("  {name}");
             }
-            println!("Shipped scenarios: none yet (scenario files arrive with the simulator).");
             Ok(Outcome::Ok)
         }
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::CheckFailed) => ExitCode::from(1),
+        Ok(Outcome::Interrupted) => ExitCode::from(130),
         Err(BadInput(msg)) => {
             eprintln!("error: {msg}");
             ExitCode::from(2)

@@ -127,7 +127,7 @@ impl Dist {
         match *self {
             Dist::Constant { value } => value,
             Dist::Uniform { high, .. } => high,
-            Dist::Normal { mean, sd } if sd == 0.0 => mean,
+            Dist::Normal { mean, sd: 0.0 } => mean,
             _ => f64::INFINITY,
         }
     }

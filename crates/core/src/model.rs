@@ -36,10 +36,12 @@ pub trait Model: Sized + Send {
     const NAME: &'static str;
     /// Epochs in a simulated day (durations like `"90d"` and daily behaviours use it).
     const EPOCHS_PER_DAY: u64;
+    /// The metrics a run's closing table shows, in order.
+    const KEY_METRICS: &'static [&'static str] = &[];
     /// The `[economy]` section: profile, parameter overrides, genesis.
-    type Config: DeserializeOwned + Serialize + Clone + Send + Sync;
+    type Config: DeserializeOwned + Serialize + Clone + Default + std::fmt::Debug + Send + Sync;
     /// The `[agents]` section: populations and behaviours.
-    type Agents: DeserializeOwned + Serialize + Clone + Send + Sync;
+    type Agents: DeserializeOwned + Serialize + Clone + Default + std::fmt::Debug + Send + Sync;
 
     /// Checks both sections beyond their types: limits, consistency, parameter names and
     /// values. Every error names its field.

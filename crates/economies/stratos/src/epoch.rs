@@ -2,19 +2,23 @@
 //! the constant product, the mining reward of the tier table, their split among resource nodes,
 //! meta nodes and stake, the 14-day lock-up, gas fees, and the releases that fall due.
 //!
+//! paper: integer floors, every remainder to the dust pool. mainnet: the chain's `x/pot`
+//! `DistributePotReward` in `LegacyDec` ([`crate::mainnet`]): planned in full before anything
+//! changes, refused as a whole when the chain would refuse the volume report (the supply guard,
+//! a pool that cannot pay), truncation remainders left in their pools (reported as unissued).
+//!
 //! Cost: O(nodes with pending traffic · log) for the settlement, O(active meta nodes + validators
 //! + deposits sharing stake rewards) for the split — never O(all accounts).
-
-use std::collections::BTreeMap;
 
 use ergon_core::arith::{Rounding, mul_div};
 use ergon_core::economy::Rejection;
 use ergon_core::invariants::Violation;
-use ergon_core::{AccountId, Amount, Emission, Holder, PoolId};
+use ergon_core::{AccountId, Amount, Dec, Emission, EmissionSchedule, Holder, PoolId};
 use serde::Serialize;
 
 use crate::Stratos;
 use crate::actions::{fmt_oz, fmt_stos};
+use crate::mainnet::{self, NodeReward};
 use crate::nodes::{MetaStatus, NodeStatus, ResourceNode};
 use crate::params::Profile;
 
@@ -82,6 +86,10 @@ pub struct EpochReport {
     /// Price after the epoch, STOS per Oz.
     #[serde(serialize_with = "ser_price")]
     pub price: Option<Amount>,
+    /// mainnet: why the chain would refuse this epoch's volume report as a whole (nothing
+    /// settled, no traffic or mining reward paid; the traffic carries over). Absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refused: Option<String>,
     /// Rewards of all resource nodes together (after tax), STOS.
     #[serde(skip)]
     pub resource_total: Amount,
@@ -156,16 +164,30 @@ fn split(pool: PoolId, amount: Amount, bps: &[u32]) -> Source {
 
 /// Adds `amount` from source `si` to `owner`'s rewards to lock this epoch.
 fn add_lock(
-    to_lock: &mut BTreeMap<(usize, AccountId), Amount>,
+    to_lock: &mut Vec<(usize, AccountId, Amount)>,
     si: usize,
     owner: AccountId,
     amount: Amount,
 ) -> Result<(), Rejection> {
     if !amount.is_zero() {
-        let a = to_lock.entry((si, owner)).or_default();
-        *a = a.checked_add(amount)?;
+        to_lock.push((si, owner, amount));
     }
     Ok(())
+}
+
+/// The epoch's rewards to lock, summed by (source, owner), in that order.
+fn merge_locks(
+    mut to_lock: Vec<(usize, AccountId, Amount)>,
+) -> Result<Vec<(usize, AccountId, Amount)>, Rejection> {
+    to_lock.sort_unstable_by_key(|&(si, owner, _)| (si, owner));
+    let mut out: Vec<(usize, AccountId, Amount)> = Vec::with_capacity(to_lock.len());
+    for (si, owner, a) in to_lock {
+        match out.last_mut() {
+            Some(last) if last.0 == si && last.1 == owner => last.2 = last.2.checked_add(a)?,
+            _ => out.push((si, owner, a)),
+        }
+    }
+    Ok(out)
 }
 
 /// Closes the epoch.
@@ -198,6 +220,19 @@ fn close(st: &mut Stratos) -> Result<EpochReport, Rejection> {
     pending.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let total: u128 = pending.iter().map(|p| p.1).sum();
     let k = if total == 0 { 0 } else { settled_prefix(&pending, st.params.settle_threshold_bps) };
+    // mainnet: the whole distribution is planned before anything changes, since the chain
+    // refuses a volume report as a whole (nothing settled, nothing paid); the report says why.
+    let plan = match st.params.profile {
+        Profile::Mainnet => Some(plan_mainnet(st, &pending[..k])?),
+        Profile::Paper => None,
+    };
+    let k = match &plan {
+        Some(Err(reason)) => {
+            rep.refused = Some(reason.clone());
+            0
+        }
+        _ => k,
+    };
     let settled = &pending[..k];
     let y = Amount(settled.iter().map(|p| p.1).sum());
     rep.pending = Amount(total);
@@ -214,6 +249,16 @@ fn close(st: &mut Stratos) -> Result<EpochReport, Rejection> {
     }
     st.with_traffic = pending[k..].iter().map(|p| p.0).collect();
     st.with_traffic.sort_unstable();
+    if let Some(plan) = plan {
+        let totals = match plan {
+            Ok(plan) => pay_mainnet(st, &mut rep, plan, lock_until)?,
+            Err(_) => {
+                rep.tier = mainnet_mining(st)?.1;
+                Totals { delegated: st.staking.total_voting_power(), ..Totals::default() }
+            }
+        };
+        return finish(st, rep, totals);
+    }
 
     // 2. Traffic reward R (from the volume pool) and mining reward M (from the mining pool).
     let p = st.volume_pool();
@@ -231,7 +276,7 @@ fn close(st: &mut Stratos) -> Result<EpochReport, Rejection> {
     rep.tier = tier;
     let sources = [split(st.pools.volume, r, &bps), split(st.pools.mining, m, &bps)];
     // Node rewards to lock, by (source, owner), locked once all shares are known.
-    let mut to_lock: BTreeMap<(usize, AccountId), Amount> = BTreeMap::new();
+    let mut to_lock: Vec<(usize, AccountId, Amount)> = Vec::new();
     let mut issued_m = m;
 
     // 3. Resource nodes: pro rata to settled traffic; locked.
@@ -360,11 +405,33 @@ fn close(st: &mut Stratos) -> Result<EpochReport, Rejection> {
     // The epoch's node rewards lock as one chunk per owner and source: an owner that is paid
     // as a resource node, a meta node and a deposit in the same epoch still adds at most two
     // chunks (volume pool, mining pool), so 14 days of rewards fit its chunk budget.
-    for ((si, owner), amount) in to_lock {
+    for (si, owner, amount) in merge_locks(to_lock)? {
         let pool = sources[si].pool;
         st.reward_locks.lock(&mut st.ledger, pool.into(), owner, amount, lock_until, pool)?;
     }
 
+    finish(st, rep, Totals { dust, community_tax, unissued, mined: issued_m, delegated })
+}
+
+/// What the reward steps of an epoch leave for [`finish`].
+#[derive(Default)]
+struct Totals {
+    /// Rounding remainders moved to the dust pool so far.
+    dust: Amount,
+    /// Community tax paid.
+    community_tax: Amount,
+    /// Rewards left in their pools.
+    unissued: Amount,
+    /// Mining rewards issued (counted as mined).
+    mined: Amount,
+    /// Total voting power of the validators.
+    delegated: Amount,
+}
+
+/// Steps 6 and 7 of both profiles: gas fees, the totals of the report, then time moves on.
+fn finish(st: &mut Stratos, mut rep: EpochReport, t: Totals) -> Result<EpochReport, Rejection> {
+    let stos = st.stos;
+    let Totals { mut dust, community_tax, unissued, mined: issued_m, delegated } = t;
     // 6. Gas fees: validators and delegators only.
     let gas = st.ledger.balance(stos, st.pools.gas.into())?;
     if !gas.is_zero() && !delegated.is_zero() {
@@ -405,6 +472,223 @@ fn close(st: &mut Stratos) -> Result<EpochReport, Rejection> {
     st.staking.complete_unbonding(&mut st.ledger, st.epoch)?;
     rep.price = st.market.price_wei_per_oz(st.volume_pool());
     Ok(rep)
+}
+
+/// A mainnet epoch's distribution, computed before anything changes: the chain's
+/// `x/pot` `Keeper.DistributePotReward` in its order (see [`crate::mainnet`]).
+struct MainnetPlan {
+    /// Settled traffic Y, noz.
+    y: Amount,
+    /// Traffic reward R, unrounded.
+    r: Dec,
+    /// Mining reward M of the tier (the tier's whole reward; at most the mining pool).
+    m: Amount,
+    /// Mining tier, or None after the end of issuance.
+    tier: Option<usize>,
+    /// Tier parts of R (each truncated).
+    traffic: mainnet::Parts,
+    /// Tier parts of M (each truncated).
+    mining: mainnet::Parts,
+    /// Each settled resource node's reward.
+    nodes: Vec<(u32, NodeReward)>,
+    /// The active meta nodes and the reward of each.
+    metas: Vec<u32>,
+    meta: NodeReward,
+    /// Community tax paid: `TruncateInt(Σ tax)` over every node.
+    tax: Amount,
+    /// Whether validators are bonded (the stake parts are paid).
+    validators: bool,
+    /// What leaves the volume pool and the mining pool.
+    paid_p: Amount,
+    paid_m: Amount,
+}
+
+/// mainnet: the mining reward of the tier by the total mined, the tier and its split. The chain
+/// pays the tier's reward whole (`x/pot` `GetMiningRewardParamByMinedToken`: no clamp to the
+/// table's end); here at most what the mining pool holds. After the end: nothing, with the last
+/// tier's split for the traffic reward (the chain's `ErrOutOfIssuance` case).
+fn mainnet_mining(st: &Stratos) -> Result<(Amount, Option<usize>, Vec<u32>), Rejection> {
+    match st.params.mining.emission(st.epoch.0, st.total_mined) {
+        Emission::Reward { amount, tier, split } => {
+            let whole = match &st.params.mining {
+                EmissionSchedule::Table { tiers, .. } => {
+                    tiers.get(tier).map_or(amount, |t| t.reward)
+                }
+                EmissionSchedule::Geometric { .. } => amount,
+            };
+            let pool = st.ledger.balance(st.stos, st.pools.mining.into())?;
+            Ok((whole.min(pool), Some(tier), split.to_vec()))
+        }
+        Emission::Ended => Ok((Amount::ZERO, None, st.last_split())),
+    }
+}
+
+/// Plans a mainnet epoch that settles `settled` (node, traffic): Ok(Err(reason)) when the chain
+/// would refuse the volume report — the supply guard, or a pool that cannot pay.
+fn plan_mainnet(
+    st: &Stratos,
+    settled: &[(u32, u128)],
+) -> Result<Result<MainnetPlan, String>, Rejection> {
+    let rate = mainnet::deposit_rate(st.params.deposit_noz_rate);
+    let y = Amount(settled.iter().map(|p| p.1).sum());
+    let (s, l) = (st.market.s, st.market.l);
+    if mainnet::exceeds_noz_supply(s, l, y, rate)? {
+        return Ok(Err(format!(
+            "remaining + consumed Ozone exceeds the total: L {} + Y {} > ⌊S / rate⌋ = {} Oz",
+            fmt_oz(l),
+            fmt_oz(y),
+            fmt_oz(mainnet::noz_supply(s, rate)?)
+        )));
+    }
+    let p = st.volume_pool();
+    let r = mainnet::traffic_reward(s, p, l, y)?;
+    let (m, tier, bps) = mainnet_mining(st)?;
+    let traffic = mainnet::split(r, &bps)?;
+    let mining = mainnet::split(Dec::from_amount(m), &bps)?;
+    let tax_rate = mainnet::ppm(st.params.community_tax_ppm);
+    let (mut tax, mut paid_p, mut paid_m) = (Dec::ZERO, Amount::ZERO, Amount::ZERO);
+    let mut nodes = Vec::with_capacity(settled.len());
+    if !y.is_zero() {
+        for &(i, vol) in settled {
+            let n = mainnet::resource_node_reward(
+                mining.resource,
+                traffic.resource,
+                Amount(vol),
+                y,
+                tax_rate,
+            )?;
+            tax = tax.checked_add(n.tax)?;
+            paid_p = paid_p.checked_add(n.traffic)?;
+            paid_m = paid_m.checked_add(n.mining)?;
+            nodes.push((i, n));
+        }
+    }
+    let metas: Vec<u32> =
+        (0..st.meta.len() as u32).filter(|&i| st.meta[i as usize].is_active()).collect();
+    let mut meta = NodeReward::default();
+    if !metas.is_empty() {
+        meta = mainnet::meta_node_reward(mining.meta, traffic.meta, metas.len() as u128, tax_rate)?;
+        for _ in &metas {
+            tax = tax.checked_add(meta.tax)?;
+            paid_p = paid_p.checked_add(meta.traffic)?;
+            paid_m = paid_m.checked_add(meta.mining)?;
+        }
+    }
+    let tax = Amount(tax.truncate_int()?);
+    paid_p = paid_p.checked_add(tax)?;
+    let validators = !st.staking.total_voting_power().is_zero();
+    if validators {
+        paid_p = paid_p.checked_add(traffic.stake)?;
+        paid_m = paid_m.checked_add(mining.stake)?;
+    }
+    let pool = st.ledger.balance(st.stos, st.pools.mining.into())?;
+    for (what, paid, holds) in [("volume pool P", paid_p, p), ("mining pool", paid_m, pool)] {
+        if paid > holds {
+            return Ok(Err(format!(
+                "the {what} holds {} STOS and would pay {} STOS",
+                fmt_stos(holds),
+                fmt_stos(paid)
+            )));
+        }
+    }
+    Ok(Ok(MainnetPlan {
+        y,
+        r,
+        m,
+        tier,
+        traffic,
+        mining,
+        nodes,
+        metas,
+        meta,
+        tax,
+        validators,
+        paid_p,
+        paid_m,
+    }))
+}
+
+/// Pays a planned mainnet epoch (steps 2 to 5): L += Y; node rewards locked by source; the
+/// community tax; the stake parts to validators and delegators. The truncation remainders stay
+/// in their pools (reported as unissued, not as dust), like the parts without a recipient.
+fn pay_mainnet(
+    st: &mut Stratos,
+    rep: &mut EpochReport,
+    plan: MainnetPlan,
+    lock_until: ergon_core::Epoch,
+) -> Result<Totals, Rejection> {
+    let (volume, mining_pool) = (st.pools.volume, st.pools.mining);
+    st.market.apply_settlement(plan.y)?;
+    rep.tier = plan.tier;
+    let mut to_lock: Vec<(usize, AccountId, Amount)> = Vec::new();
+    for &(i, n) in &plan.nodes {
+        let node = &mut st.resource[i as usize];
+        add_lock(&mut to_lock, 0, node.owner, n.traffic)?;
+        add_lock(&mut to_lock, 1, node.owner, n.mining)?;
+        let got = n.traffic.checked_add(n.mining)?;
+        node.rewards_total = node.rewards_total.checked_add(got)?;
+        rep.resource_total = rep.resource_total.checked_add(got)?;
+        if st.report_detail {
+            rep.resource_rewards.push((node.name.clone(), fmt_stos(got)));
+        }
+    }
+    for &i in &plan.metas {
+        let m = &mut st.meta[i as usize];
+        add_lock(&mut to_lock, 0, m.owner, plan.meta.traffic)?;
+        add_lock(&mut to_lock, 1, m.owner, plan.meta.mining)?;
+        let got = plan.meta.traffic.checked_add(plan.meta.mining)?;
+        m.rewards_total = m.rewards_total.checked_add(got)?;
+        rep.meta_total = rep.meta_total.checked_add(got)?;
+        if st.report_detail {
+            rep.meta_rewards.push((m.name.clone(), fmt_stos(got)));
+        }
+    }
+    st.ledger.transfer(st.stos, volume.into(), st.pools.community.into(), plan.tax)?;
+    let mut dust = Amount::ZERO;
+    if plan.validators {
+        for (pool, amount) in [(volume, plan.traffic.stake), (mining_pool, plan.mining.stake)] {
+            let parts = st.staking.distribute_by_power(
+                &mut st.ledger,
+                pool.into(),
+                amount,
+                st.pools.dust.into(),
+            )?;
+            let got = Amount(parts.iter().map(|p| p.1.0).sum());
+            rep.validator_rewards = rep.validator_rewards.checked_add(got)?;
+            dust = dust.checked_add(amount.checked_sub(got)?)?;
+        }
+    }
+    for (si, owner, amount) in merge_locks(to_lock)? {
+        let pool = if si == 0 { volume } else { mining_pool };
+        st.reward_locks.lock(&mut st.ledger, pool.into(), owner, amount, lock_until, pool)?;
+    }
+    // The parts with no recipient stay in their pools, and so does every truncation remainder.
+    // R and M are reported as ⌊R⌋ and M, or as what was paid when the rounded shares paid more.
+    let unpaid = |parts: mainnet::Parts| -> Result<Amount, Rejection> {
+        let mut a = Amount::ZERO;
+        if plan.y.is_zero() {
+            a = a.checked_add(parts.resource)?;
+        }
+        if plan.metas.is_empty() {
+            a = a.checked_add(parts.meta)?;
+        }
+        if !plan.validators {
+            a = a.checked_add(parts.stake)?;
+        }
+        Ok(a)
+    };
+    let r = Amount(plan.r.truncate_int()?).max(plan.paid_p.checked_add(unpaid(plan.traffic)?)?);
+    let m = plan.m.max(plan.paid_m.checked_add(unpaid(plan.mining)?)?);
+    rep.traffic_reward = r;
+    rep.mining_reward = m;
+    let unissued = r.checked_sub(plan.paid_p)?.checked_add(m.checked_sub(plan.paid_m)?)?;
+    Ok(Totals {
+        dust,
+        community_tax: plan.tax,
+        unissued,
+        mined: plan.paid_m,
+        delegated: st.staking.total_voting_power(),
+    })
 }
 
 impl Stratos {

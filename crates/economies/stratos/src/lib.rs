@@ -16,7 +16,9 @@
 pub mod actions;
 pub mod epoch;
 pub mod genesis;
+pub mod mainnet;
 pub mod membership;
+pub mod model;
 pub mod nodes;
 pub mod ops;
 pub mod ozone;
@@ -35,6 +37,7 @@ use serde_json::Value;
 pub use actions::Action;
 pub use epoch::EpochReport;
 pub use genesis::Genesis;
+pub use model::StratosModel;
 pub use nodes::{MetaNode, ResourceNode};
 pub use ops::Prepaid;
 pub use ozone::OzoneMarket;

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use crate::Stratos;
 use crate::actions::{fmt_oz, fmt_stos, not_allowed};
 use crate::epoch::task_weight;
+use crate::mainnet;
 use crate::nodes::{MetaStatus, NodeStatus, ResourceNode, approvals_needed, deposit_return_epoch};
 use crate::params::Profile;
 
@@ -201,7 +202,24 @@ impl Stratos {
                 )?;
                 self.market.l = self.market.l.checked_sub(delta)?;
             }
-            Profile::Mainnet => self.mainnet_remove_deposit(meta.deposit)?,
+            Profile::Mainnet => {
+                // The chain refuses to unbond a meta node whose deposit would take L below zero
+                // (`x/register` `UnbondMetaNode`: `IsUnbondable`, else `ErrInsufficientBalance`).
+                let rate = mainnet::deposit_rate(self.params.deposit_noz_rate);
+                if !mainnet::is_unbondable(self.market.l, meta.deposit, rate)? {
+                    return Err(Rejection::new(
+                        "ozone_limit",
+                        format!(
+                            "meta node {:?} cannot leave: its deposit of {} STOS is {} Oz of limit, L is {} Oz (the chain's IsUnbondable)",
+                            meta.name,
+                            fmt_stos(meta.deposit),
+                            fmt_oz(Amount(meta.deposit.0 / self.params.deposit_noz_rate)),
+                            fmt_oz(self.market.l)
+                        ),
+                    ));
+                }
+                self.mainnet_remove_deposit(meta.deposit)?;
+            }
         }
         let returns = deposit_return_epoch(
             meta.activated,
@@ -222,13 +240,16 @@ impl Stratos {
         Ok(true)
     }
 
-    /// mainnet: S and L fall by a deposit leaving the effective total, only if L stays ≥ Z/rate.
+    /// mainnet: a deposit of `z` wei leaves the effective total: S −= Z, and L falls as the
+    /// chain's `DecreaseOzoneLimitBySubtractDeposit`, `TruncateInt(Dec(L) − Dec(Z)/rate)`, when
+    /// `IsUnbondable` (L ≥ Z/rate, compared as decimals); otherwise L stays (the chain's
+    /// suspension would store a negative limit, its effective-deposit update skips the change).
     /// Changes nothing when it fails.
     pub(crate) fn mainnet_remove_deposit(&mut self, z: Amount) -> Result<(), Rejection> {
-        let dl = Amount(z.0 / self.params.deposit_noz_rate);
+        let rate = mainnet::deposit_rate(self.params.deposit_noz_rate);
         let s = self.market.s.checked_sub(z)?;
-        let l = if self.market.l >= dl.checked_add(dl)? {
-            self.market.l.checked_sub(dl)?
+        let l = if mainnet::is_unbondable(self.market.l, z, rate)? {
+            mainnet::limit_after_withdrawal(self.market.s, self.market.l, z, rate)?
         } else {
             self.market.l
         };
@@ -238,7 +259,9 @@ impl Stratos {
     }
 
     /// Suspends (`true`) or reinstates (`false`) node `i`; mainnet moves its deposit out of or
-    /// back into the effective total. Changes nothing when it fails.
+    /// back into the effective total ([`Stratos::mainnet_remove_deposit`]; the chain's
+    /// `IncreaseOzoneLimitByAddDeposit` through [`crate::ozone::OzoneMarket::deposit_limit_delta`]).
+    /// Changes nothing when it fails.
     pub(crate) fn set_suspended(&mut self, i: u32, suspend: bool) -> Result<(), Rejection> {
         let z = self.resource[i as usize].deposit;
         if self.params.profile == Profile::Mainnet {

@@ -71,7 +71,8 @@ impl Stratos {
     }
 
     /// PREPAY: `payer` pays `x` wei into the volume pool, `beneficiary` receives
-    /// ⌊L·X / (S + P + X)⌋ noz. Refused when that is 0 or more than L.
+    /// ⌊L·X / (S + P + X)⌋ noz (mainnet: the chain's `LegacyDec` form of it, see
+    /// [`crate::mainnet::prepay_noz`]). Refused when that is 0 or more than L.
     pub fn prepay(
         &mut self,
         payer: AccountId,
@@ -86,7 +87,7 @@ impl Stratos {
             }
             let p = st.volume_pool();
             let price_before = st.market.price_wei_per_oz(p);
-            let bought = st.market.prepay_quote(p, x)?;
+            let bought = st.market.prepay_quote_for(st.params.profile, p, x)?;
             if bought.is_zero() || bought > st.market.l {
                 return Err(Rejection::new(
                     "ozone_limit",

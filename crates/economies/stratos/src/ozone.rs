@@ -7,13 +7,16 @@
 //!   ledger's `volume_pool`, passed in by the caller).
 //! - `L` — the remaining Ozone limit, in noz.
 //!
-//! Units: S and P in wei, L and Ozone in noz; the price is wei per noz. Every division floors
-//! (the protocol keeps the remainder).
+//! Units: S and P in wei, L and Ozone in noz; the price is wei per noz. paper: every division
+//! floors (the protocol keeps the remainder). mainnet: PREPAY and deposits go through the chain's
+//! `LegacyDec` formulas of [`crate::mainnet`]; the traffic reward of mainnet is computed there too
+//! (by [`crate::epoch`]).
 
 use ergon_core::arith::{Rounding, mul_div};
 use ergon_core::{Amount, Error};
 use serde::Serialize;
 
+use crate::mainnet;
 use crate::params::Profile;
 
 /// The Ozone market's state besides the volume pool.
@@ -34,6 +37,22 @@ impl OzoneMarket {
     pub fn prepay_quote(&self, p: Amount, x: Amount) -> Result<Amount, Error> {
         let denom = self.s.checked_add(p)?.checked_add(x)?;
         Ok(Amount(mul_div(self.l.0, x.0, denom.0, Rounding::Down)?))
+    }
+
+    /// Ozone bought by a PREPAY of `x` wei with volume pool `p` under `profile`: paper,
+    /// [`OzoneMarket::prepay_quote`]; mainnet, the chain's
+    /// `TruncateInt(Dec(L)·Dec(X) / Dec(S + P + X))` ([`mainnet::prepay_noz`]), which can be one
+    /// noz above the exact floor.
+    pub fn prepay_quote_for(
+        &self,
+        profile: Profile,
+        p: Amount,
+        x: Amount,
+    ) -> Result<Amount, Error> {
+        match profile {
+            Profile::Paper => self.prepay_quote(p, x),
+            Profile::Mainnet => mainnet::prepay_noz(self.s, p, self.l, x),
+        }
     }
 
     /// Applies a PREPAY that bought `bought` noz (L −= bought).
@@ -70,8 +89,9 @@ impl OzoneMarket {
         Ok(())
     }
 
-    /// The Ozone limit a deposit of `z` wei adds. paper: ⌊L·Z / S⌋ (S unchanged). mainnet:
-    /// ⌊Z / rate⌋, and none when S is zero.
+    /// The Ozone limit a deposit of `z` wei adds. paper: ⌊L·Z / S⌋ (S unchanged). mainnet: the
+    /// chain's `TruncateInt(Dec(L) + Dec(Z)/rate) − L` ([`mainnet::limit_after_deposit`]), and
+    /// none when S (before the deposit) is zero.
     pub fn deposit_limit_delta(
         &self,
         profile: Profile,
@@ -85,8 +105,10 @@ impl OzoneMarket {
                 }
                 Ok(Amount(mul_div(self.l.0, z.0, self.s.0, Rounding::Down)?))
             }
-            Profile::Mainnet if self.s.is_zero() => Ok(Amount::ZERO),
-            Profile::Mainnet => Ok(Amount(z.0 / rate.max(1))),
+            Profile::Mainnet => {
+                let rate = mainnet::deposit_rate(rate.max(1));
+                mainnet::limit_after_deposit(self.s, self.l, z, rate)?.checked_sub(self.l)
+            }
         }
     }
 

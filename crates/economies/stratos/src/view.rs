@@ -96,19 +96,24 @@ pub fn metrics(st: &Stratos) -> Vec<Metric> {
     let p = st.volume_pool();
     let active = st.resource.iter().filter(|n| n.status == NodeStatus::Active).count();
     let suspended = st.resource.iter().filter(|n| n.status == NodeStatus::Suspended).count();
+    let tier = match st.params.mining.emission(st.epoch.0, st.total_mined) {
+        ergon_core::Emission::Reward { tier, .. } => tier as u64 + 1,
+        ergon_core::Emission::Ended => 0,
+    };
     vec![
         Metric {
-            name: "ozone_price_wei_per_oz",
+            name: "ozone_price_stos_per_oz",
             value: amount(st.market.price_wei_per_oz(p).unwrap_or_default(), 18),
         },
-        Metric { name: "s_wei", value: amount(st.market.s, 18) },
-        Metric { name: "p_wei", value: amount(p, 18) },
-        Metric { name: "l_noz", value: amount(st.market.l, 9) },
-        Metric { name: "total_mined_wei", value: amount(st.total_mined, 18) },
+        Metric { name: "s_stos", value: amount(st.market.s, 18) },
+        Metric { name: "p_stos", value: amount(p, 18) },
+        Metric { name: "l_oz", value: amount(st.market.l, 9) },
+        Metric { name: "total_mined_stos", value: amount(st.total_mined, 18) },
+        Metric { name: "mining_tier", value: MetricValue::Count(tier) },
         Metric { name: "active_resource_nodes", value: count(active) },
         Metric { name: "suspended_resource_nodes", value: count(suspended) },
         Metric { name: "active_meta_nodes", value: count(st.active_meta_count() as usize) },
-        Metric { name: "bonded_wei", value: amount(st.staking.total_voting_power(), 18) },
+        Metric { name: "bonded_stos", value: amount(st.staking.total_voting_power(), 18) },
     ]
 }
 

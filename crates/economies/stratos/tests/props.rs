@@ -775,13 +775,28 @@ fn mainnet_community_tax_report_is_the_epochs_whole_tax() {
         act(&mut st, &json!({"op": "download", "user": "user", "size": size, "node": node}))
             .unwrap();
     }
+    let before = st.snapshot();
     let r = close(&mut st);
     assert_eq!(r.settled_nodes, ["n1", "n2"]);
     let pool = st.snapshot()["pools"]["community_pool"].clone();
     assert_eq!(json!(ergon_stratos::actions::fmt_stos(r.community_tax)), pool);
-    // 1% of each node's traffic part, floored per node: two equal parts.
-    let each = amt(r.community_tax) / 2;
-    assert!(each > 0 && amt(r.community_tax) == 2 * each);
+    // The chain (x/pot CalcRewardForResourceNode, CalcRewardForMetaNode) taxes the traffic part
+    // of every resource node and every meta node, sums the unrounded taxes and truncates the
+    // sum once (transferTokensForDistribution): the same figure from the mainnet formulas.
+    use ergon_stratos::mainnet;
+    let (stos, oz) = (TokenMeta::new("STOS", 18), TokenMeta::new("OZ", 9));
+    let get = |k: &str, t: &TokenMeta| t.parse(before[k].as_str().unwrap()).unwrap();
+    let (s, p, l, y) = (get("S", &stos), get("P", &stos), get("L", &oz), Amount(1_000 * OZ));
+    let traffic =
+        mainnet::split(mainnet::traffic_reward(s, p, l, y).unwrap(), &[6000, 2000, 2000]).unwrap();
+    let rate = mainnet::ppm(10_000);
+    let node =
+        mainnet::resource_node_reward(Amount(0), traffic.resource, Amount(500 * OZ), y, rate)
+            .unwrap();
+    let meta = mainnet::meta_node_reward(Amount(0), traffic.meta, 1, rate).unwrap();
+    let whole = node.tax.checked_add(node.tax).unwrap().checked_add(meta.tax).unwrap();
+    assert!(amt(r.community_tax) > 0);
+    assert_eq!(r.community_tax, Amount(whole.truncate_int().unwrap()));
 }
 
 /// paper, S of one wei: an activation multiplies L by 1 + Z/S. One that brought L within the
@@ -823,21 +838,31 @@ fn mainnet_deposits_add_no_ozone_limit_when_s_was_zero() {
     assert_eq!(added(act(&mut st, &activate("n2")).unwrap()), "1000000");
     assert_eq!(st.snapshot()["S"], "2000");
 
-    // Suspension takes S to 0 (L stays: it may only fall while it stays ≥ Z/rate); the
-    // reinstatement brings S back and, S having been 0, adds nothing to L.
-    let mut st = economy(&json!({
-        "profile": "mainnet", "accounts": {"n1": "1000"},
+    // Suspension takes S to 0; L falls by Z/rate only when IsUnbondable (L ≥ Z/rate, the
+    // chain's guard against a negative limit): here L = 1,000,000 Oz = Z/rate, so L falls to 0.
+    // The reinstatement brings S back and, S having been 0, adds nothing to L.
+    let genesis = json!({
+        "profile": "mainnet", "accounts": {"n1": "1000", "user": "1000"},
         "resource_nodes": [{"name": "n1", "deposit": "1000"}],
-    }));
-    act(&mut st, &json!({"op": "performance", "node": "n1", "score": "0.1"})).unwrap();
+    });
+    let suspend_and_reinstate = |st: &mut Stratos| {
+        act(st, &json!({"op": "performance", "node": "n1", "score": "0.1"})).unwrap();
+        let suspended = (st.snapshot()["S"].clone(), st.snapshot()["L"].clone());
+        act(st, &json!({"op": "performance", "node": "n1", "score": "1"})).unwrap();
+        act(st, &json!({"op": "reinstate", "node": "n1"})).unwrap();
+        (suspended, (st.snapshot()["S"].clone(), st.snapshot()["L"].clone()))
+    };
+    let mut st = economy(&genesis);
     assert_eq!(
-        (st.snapshot()["S"].clone(), st.snapshot()["L"].clone()),
-        (json!("0"), json!("1000000"))
+        suspend_and_reinstate(&mut st),
+        ((json!("0"), json!("0")), (json!("1000"), json!("0")))
     );
-    act(&mut st, &json!({"op": "performance", "node": "n1", "score": "1"})).unwrap();
-    act(&mut st, &json!({"op": "reinstate", "node": "n1"})).unwrap();
+    // Once users bought half of L, L < Z/rate: the suspension leaves L as it is.
+    let mut st = economy(&genesis);
+    act(&mut st, &json!({"op": "prepay", "payer": "user", "amount": "1000"})).unwrap();
+    assert_eq!(st.snapshot()["L"], "500000");
     assert_eq!(
-        (st.snapshot()["S"].clone(), st.snapshot()["L"].clone()),
-        (json!("1000"), json!("1000000"))
+        suspend_and_reinstate(&mut st),
+        ((json!("0"), json!("500000")), (json!("1000"), json!("500000")))
     );
 }

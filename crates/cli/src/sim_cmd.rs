@@ -1,0 +1,232 @@
+//! `ergon run`, `ergon sweep` and `ergon check`: read a scenario, validate it into a plan, run
+//! its jobs on a thread pool with a progress bar, write the outputs (docs/scenarios.md):
+//! metrics.parquet, metrics.csv, summary.json and the resolved scenario.toml.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use clap::Args;
+use ergon_core::Model;
+use ergon_sim::{Control, Diagnostics, Plan, Source};
+use ergon_stratos::StratosModel;
+
+use crate::output_dir::{self, Written};
+use crate::{BadInput, Outcome};
+
+/// The embedded scenarios, by name: the first is the default of `ergon run`.
+pub(crate) const SCENARIOS: [(&str, &str); 4] = [
+    ("stratos-paper", include_str!("../../../scenarios/stratos-paper.toml")),
+    ("stratos-mainnet", include_str!("../../../scenarios/stratos-mainnet.toml")),
+    ("stratos-small", include_str!("../../../scenarios/stratos-small.toml")),
+    ("stratos-sweep", include_str!("../../../scenarios/stratos-sweep.toml")),
+];
+
+/// Set by Ctrl-C: every job stops after its current epoch.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+/// Options of `ergon run` and `ergon sweep`.
+#[derive(Args, Debug)]
+pub(crate) struct RunArgs {
+    /// Scenario file (TOML), or the name of a shipped scenario (`ergon scenarios`). Default:
+    /// the embedded `stratos-paper`.
+    pub scenario: Option<PathBuf>,
+    /// Output directory (default: ./ergon-out/<scenario>-<UTC time>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Write into a non-empty output directory (its metrics files are replaced).
+    #[arg(long)]
+    pub force: bool,
+    /// Monte Carlo runs per point (overrides scenario.runs).
+    #[arg(long)]
+    pub runs: Option<u32>,
+    /// Master seed (overrides scenario.seed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Duration: epochs, or "90d", "2w", "10y" (overrides scenario.duration).
+    #[arg(long)]
+    pub epochs: Option<String>,
+    /// Override any field: `--set agents.users.count=5000` (repeatable; TOML values).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Check every invariant after every epoch (slower).
+    #[arg(long)]
+    pub paranoid: bool,
+}
+
+/// Options of `ergon check`.
+#[derive(Args, Debug)]
+pub(crate) struct CheckArgs {
+    /// Scenario file (TOML) or shipped scenario name.
+    pub scenario: PathBuf,
+    /// Overrides, as for `ergon run`.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+}
+
+/// Reads a scenario: a file, else a shipped scenario by name, else the default.
+fn read(scenario: Option<&Path>) -> Result<(String, String), BadInput> {
+    let Some(path) = scenario else {
+        let (name, text) = SCENARIOS[0];
+        return Ok((format!("<embedded {name}>"), text.to_owned()));
+    };
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok((path.display().to_string(), text)),
+        Err(e) => {
+            let name = path.to_string_lossy();
+            match SCENARIOS.iter().find(|(n, _)| *n == name) {
+                Some((n, text)) => Ok((format!("<embedded {n}>"), (*text).to_owned())),
+                None => Err(BadInput(format!("cannot read scenario {}: {e}", path.display()))),
+            }
+        }
+    }
+}
+
+fn overrides(args: &RunArgs) -> Result<Vec<(String, String)>, BadInput> {
+    let mut out = Vec::new();
+    if let Some(r) = args.runs {
+        out.push(("scenario.runs".to_owned(), r.to_string()));
+    }
+    if let Some(s) = args.seed {
+        out.push(("scenario.seed".to_owned(), s.to_string()));
+    }
+    if let Some(e) = &args.epochs {
+        let v = if e.chars().all(|c| c.is_ascii_digit()) { e.clone() } else { format!("{e:?}") };
+        out.push(("scenario.duration".to_owned(), v));
+    }
+    out.extend(parse_sets(&args.set)?);
+    Ok(out)
+}
+
+fn parse_sets(sets: &[String]) -> Result<Vec<(String, String)>, BadInput> {
+    sets.iter()
+        .map(|s| match s.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_owned(), v.trim().to_owned())),
+            _ => Err(BadInput(format!(
+                "--set {s:?}: write PATH=VALUE, e.g. agents.users.count=5000"
+            ))),
+        })
+        .collect()
+}
+
+fn diagnostics(d: &Diagnostics) -> BadInput {
+    BadInput(format!("the scenario is not valid ({} problem(s)):\n{d}", d.0.len()))
+}
+
+/// `ergon check`.
+pub(crate) fn check(args: &CheckArgs) -> Result<Outcome, BadInput> {
+    let (name, text) = read(Some(&args.scenario))?;
+    let source = Source { name: &name, text: &text };
+    let sets = parse_sets(&args.set)?;
+    match economy(source)? {
+        Economy::Stratos => {
+            let plan = ergon_sim::scenario::plan::<StratosModel>(source, &sets)
+                .map_err(|d| diagnostics(&d))?;
+            describe(&plan, &name);
+        }
+    }
+    Ok(Outcome::Ok)
+}
+
+fn describe<M: Model>(plan: &Plan<M>, name: &str) {
+    println!(
+        "{name}: valid. economy {}, {} epochs ({} days), {} point(s) × {} run(s), a row every {} epochs; parameter hash {}",
+        M::NAME,
+        plan.epochs,
+        plan.epochs / M::EPOCHS_PER_DAY,
+        plan.points.len(),
+        plan.header.runs,
+        plan.record_every,
+        &plan.hash[..16]
+    );
+}
+
+enum Economy {
+    Stratos,
+}
+
+fn economy(source: Source<'_>) -> Result<Economy, BadInput> {
+    let name = ergon_sim::scenario::economy_of(source).map_err(|d| diagnostics(&d))?;
+    match name.as_str() {
+        "stratos" => Ok(Economy::Stratos),
+        other => {
+            let known = ["stratos"];
+            let hint = ergon_sim::diag::nearest(other, known)
+                .map(|k| format!("; did you mean {k:?}?"))
+                .unwrap_or_default();
+            Err(BadInput(format!(
+                "{}: scenario.economy: unknown economy {other:?} (this build has: {}){hint}",
+                source.name,
+                known.join(", ")
+            )))
+        }
+    }
+}
+
+/// `ergon run` / `ergon sweep`.
+pub(crate) fn run(args: &RunArgs, require_sweep: bool) -> Result<Outcome, BadInput> {
+    let (name, text) = read(args.scenario.as_deref())?;
+    let source = Source { name: &name, text: &text };
+    let sets = overrides(args)?;
+    match economy(source)? {
+        Economy::Stratos => {
+            let plan = ergon_sim::scenario::plan::<StratosModel>(source, &sets)
+                .map_err(|d| diagnostics(&d))?;
+            if require_sweep && plan.sweep_keys.is_empty() {
+                return Err(BadInput(format!(
+                    "{name}: `ergon sweep` needs a [sweep] section (or use `ergon run`)"
+                )));
+            }
+            execute(&plan, args)
+        }
+    }
+}
+
+fn execute<M: Model>(plan: &Plan<M>, args: &RunArgs) -> Result<Outcome, BadInput> {
+    let threads = args.threads.unwrap_or(0);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| BadInput(format!("cannot start {threads} worker threads: {e}")))?;
+    let out = output_dir::prepare(args.out.as_deref(), &plan.header.name, args.force)?;
+    let _ = ctrlc::set_handler(|| STOP.store(true, Ordering::SeqCst));
+    let jobs = (plan.points.len() as u64) * u64::from(plan.header.runs);
+    let bar = crate::progress::bar(jobs * plan.epochs, args.quiet);
+    let progress = |n: u64| bar.inc(n);
+    let control = Control { progress: &progress, stop: &STOP, paranoid: args.paranoid };
+    let started = Instant::now();
+    let sink = output_dir::PartSink::new(plan, &out)?;
+    let result = pool.install(|| ergon_sim::runner::run(plan, &sink, &control));
+    bar.finish_and_clear();
+    let results = match result {
+        Ok(r) => r,
+        Err(e) => {
+            out.abandon();
+            return match e {
+                ergon_sim::RunError::Build { .. } => Err(BadInput(e.to_string())),
+                _ => {
+                    eprintln!("error: {e}");
+                    Ok(Outcome::CheckFailed)
+                }
+            };
+        }
+    };
+    let complete = results.iter().all(|r| r.complete);
+    let written: Written = output_dir::finish(plan, &sink, &out, &results, complete)?;
+    crate::table::print::<M>(plan, &results, &written, started.elapsed());
+    if complete {
+        Ok(Outcome::Ok)
+    } else {
+        eprintln!(
+            "interrupted: the rows written so far are kept in {}, marked incomplete",
+            written.dir.display()
+        );
+        Ok(Outcome::Interrupted)
+    }
+}

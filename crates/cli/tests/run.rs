@@ -1,0 +1,250 @@
+//! `ergon run`, `ergon sweep` and `ergon check` end to end: a small scenario's outputs, byte
+//! identity at 1 and 2 threads, overrides, refusals of a non-empty directory, and the corpus
+//! of broken scenarios (each exits 2 with its message and writes nothing).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn ergon(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ergon")).args(args).output().expect("ergon runs")
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn tiny(dir: &Path) -> PathBuf {
+    let path = dir.join("tiny.toml");
+    std::fs::write(
+        &path,
+        r#"
+[scenario]
+name = "tiny"
+economy = "stratos"
+duration = "2d"
+seed = 11
+runs = 3
+record_every = "12h"
+
+[agents.resource_nodes]
+count = 30
+[agents.meta_nodes]
+count = 4
+[agents.validators]
+count = 3
+[agents.delegators]
+count = 20
+[agents.users]
+count = 300
+"#
+        .replace("\"12h\"", "72"),
+    )
+    .expect("the temporary directory is writable");
+    path
+}
+
+#[test]
+fn a_small_scenario_end_to_end() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let scenario = tiny(tmp.path());
+    let o = ergon(&["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let stdout = text(&o.stdout);
+    assert!(stdout.contains("tiny: 3 job(s), 864 epochs"), "{stdout}");
+    assert!(stdout.contains("ozone_price_stos_per_oz"), "{stdout}");
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["metrics.csv", "metrics.parquet", "scenario.toml", "summary.json"]);
+    // 3 runs × (genesis + 288 / 72 = 4 rows).
+    let csv = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 1 + 3 * 5);
+    assert!(lines[0].starts_with("run,epoch,day,ozone_price_stos_per_oz,s_stos,p_stos,l_oz"));
+    let epochs: Vec<&str> = lines[1..6].iter().map(|l| l.split(',').nth(1).unwrap()).collect();
+    assert_eq!(epochs, ["0", "72", "144", "216", "288"]);
+    assert!(lines[6].starts_with("1,0,0,"));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["complete"], true);
+    assert_eq!(summary["seed"], 11);
+    assert_eq!(summary["rows"], 15);
+    assert_eq!(summary["parameter_hash"].as_str().unwrap().len(), 64);
+    let mined = &summary["points"][0]["final"]["total_mined_stos"];
+    // 288 epochs of the first tier's 80 STOS, in every run.
+    assert_eq!(mined["mean"], 23040.0);
+    assert_eq!(mined["p5"], 23040.0);
+    assert_eq!(mined["n"], 3);
+    let resolved = std::fs::read_to_string(out.join("scenario.toml")).unwrap();
+    assert!(resolved.contains("[agents.users]") && resolved.contains("count = 300"));
+    // A second run into the same directory is refused; --force replaces.
+    let o = ergon(&["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("is not empty"), "{}", text(&o.stderr));
+    assert_eq!(std::fs::read_to_string(out.join("metrics.csv")).unwrap(), csv);
+    let o = ergon(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+        "--force",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(std::fs::read_to_string(out.join("metrics.csv")).unwrap(), csv);
+}
+
+#[test]
+fn outputs_are_byte_identical_at_one_and_two_threads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = tiny(tmp.path());
+    let mut outputs = Vec::new();
+    for threads in ["1", "2"] {
+        let out = tmp.path().join(format!("t{threads}"));
+        let o = ergon(&[
+            "run",
+            scenario.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "-q",
+            "--threads",
+            threads,
+            "--runs",
+            "4",
+        ]);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        let files: Vec<Vec<u8>> =
+            ["metrics.parquet", "metrics.csv", "summary.json", "scenario.toml"]
+                .iter()
+                .map(|f| std::fs::read(out.join(f)).unwrap())
+                .collect();
+        outputs.push(files);
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    // Parquet magic at both ends.
+    assert_eq!(&outputs[0][0][..4], b"PAR1");
+}
+
+#[test]
+fn command_line_overrides_and_sweeps() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = tiny(tmp.path());
+    let out = tmp.path().join("o");
+    let o = ergon(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+        "--runs",
+        "1",
+        "--epochs",
+        "1d",
+        "--seed",
+        "5",
+        "--set",
+        "agents.users.count=50",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!((summary["runs"].as_u64(), summary["epochs"].as_u64()), (Some(1), Some(144)));
+    assert_eq!(summary["seed"], 5);
+    assert!(summary["points"][0]["final"]["users"]["max"].as_f64().unwrap() >= 50.0);
+    let resolved = std::fs::read_to_string(out.join("scenario.toml")).unwrap();
+    assert!(resolved.contains("count = 50"), "{resolved}");
+    // A misspelt --set path is refused with a suggestion, and nothing is written.
+    let out2 = tmp.path().join("o2");
+    let o = ergon(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--out",
+        out2.to_str().unwrap(),
+        "--set",
+        "agents.users.cont=5",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("did you mean `count`?"), "{}", text(&o.stderr));
+    assert!(!out2.exists());
+    // The shipped sweep, shortened: 6 points, their columns, one row set per (point, run).
+    let out3 = tmp.path().join("o3");
+    let sweep = repo().join("scenarios/stratos-sweep.toml");
+    let o = ergon(&[
+        "sweep",
+        sweep.to_str().unwrap(),
+        "--out",
+        out3.to_str().unwrap(),
+        "-q",
+        "--epochs",
+        "12",
+        "--runs",
+        "2",
+        "--set",
+        "agents.resource_nodes.count=20",
+        "--set",
+        "agents.delegators.count=10",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let csv = std::fs::read_to_string(out3.join("metrics.csv")).unwrap();
+    assert!(csv.starts_with(
+        "point,sweep_agents_users_count,sweep_economy_params_settle_threshold_bps,run,epoch,"
+    ));
+    assert_eq!(csv.lines().count(), 1 + 6 * 2 * 2);
+    assert!(csv.lines().any(|l| l.starts_with("5,4000,10000,1,12,")), "{csv}");
+    // `ergon sweep` needs a [sweep].
+    let o = ergon(&[
+        "sweep",
+        scenario.to_str().unwrap(),
+        "--out",
+        tmp.path().join("o4").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn shipped_scenarios_are_valid() {
+    for entry in std::fs::read_dir(repo().join("scenarios")).unwrap() {
+        let path = entry.unwrap().path();
+        let o = ergon(&["check", path.to_str().unwrap()]);
+        assert!(o.status.success(), "{}: {}", path.display(), text(&o.stderr));
+        assert!(text(&o.stdout).contains("valid"));
+    }
+    let o = ergon(&["scenarios"]);
+    assert!(text(&o.stdout).contains("stratos-paper"));
+}
+
+#[test]
+fn broken_scenarios_exit_2_with_their_message_and_write_nothing() {
+    let dir = repo().join("tests/scenarios/broken");
+    let tmp = tempfile::tempdir().unwrap();
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let src = std::fs::read_to_string(&path).unwrap();
+        let expects: Vec<&str> = src.lines().filter_map(|l| l.strip_prefix("# expect: ")).collect();
+        assert!(!expects.is_empty(), "{} has no `# expect:` line", path.display());
+        let out = tmp.path().join(format!("out-{n}"));
+        for args in [
+            vec!["check", path.to_str().unwrap()],
+            vec!["run", path.to_str().unwrap(), "--out", out.to_str().unwrap()],
+        ] {
+            let o = ergon(&args);
+            let err = text(&o.stderr);
+            assert_eq!(o.status.code(), Some(2), "{}: {err}", path.display());
+            for e in &expects {
+                assert!(err.contains(e), "{}: expected {e:?} in:\n{err}", path.display());
+            }
+            assert!(!err.contains("panicked"), "{err}");
+        }
+        assert!(!out.exists(), "{}: an output directory was created", path.display());
+        n += 1;
+    }
+    assert!(n >= 14);
+}

@@ -1,0 +1,410 @@
+//! What the agents do: the genesis they start from, and each epoch's joins, exits, daily
+//! performance reports and withdrawals, users' arrivals and requests (buying Ozone when they
+//! run short).
+
+use std::collections::BTreeMap;
+
+use ergon_core::dist::to_base_units;
+use ergon_core::economy::Rejection;
+use ergon_core::{AccountId, Amount, Economy, RngStreams, StreamRng, SumTree};
+use rand_distr::{Distribution, Poisson};
+
+use super::config::{Agents, Config, qty};
+use super::{Flows, Operator, Samplers, StratosModel, User, agent_rng};
+use crate::genesis::{Genesis, GenesisMetaNode, GenesisResourceNode, GenesisValidator};
+use crate::nodes::NodeStatus;
+use crate::params::{EPOCHS_PER_DAY, OZ, STOS};
+use crate::{Action, Stratos};
+
+/// STOS each node and validator account holds beside its deposit or bond, for gas.
+const FLOAT_STOS: f64 = 10.0;
+/// Epochs in a simulated year.
+const EPOCHS_PER_YEAR: f64 = (365 * EPOCHS_PER_DAY) as f64;
+
+fn uniform(rng: &mut StreamRng) -> f64 {
+    (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+fn poisson(rng: &mut StreamRng, lambda: f64) -> u64 {
+    match Poisson::new(lambda) {
+        Ok(p) if lambda > 0.0 => p.sample(rng) as u64,
+        _ => 0,
+    }
+}
+
+fn stos(x: f64) -> Amount {
+    Amount(to_base_units(x, 18))
+}
+
+fn rate_weight(per_day: f64) -> u64 {
+    (per_day * 1e6).round().clamp(0.0, 1e15) as u64
+}
+
+/// The genesis of a run and its agents.
+pub(super) fn build(
+    config: &Config,
+    agents: &Agents,
+    streams: &RngStreams,
+) -> Result<StratosModel, Rejection> {
+    let mut rng = agent_rng(streams);
+    let (r, u) = (&agents.resource_nodes, &agents.users);
+    let samplers = Samplers {
+        deposit: r.deposit.sampler(1e-18),
+        capacity: r.capacity.sampler(1e-9),
+        performance: r.performance.sampler(0.0),
+        balance: u.balance.sampler(0.0),
+        rate: u.requests_per_day.sampler(0.0),
+        upload: u.upload_size.sampler(1e-9),
+        download: u.download_size.sampler(1e-9),
+        query: u.query_size.sampler(1e-9),
+        touches: u.query_touches.sampler(0.0),
+        prepay: u.prepay.sampler(0.0),
+    };
+    let mut g = Genesis {
+        profile: config.profile,
+        params: config.params.clone(),
+        seed: streams.stream(&[ergon_core::rng::purpose::TASKS]).next_u64(),
+        ozone_limit: None,
+        accounts: BTreeMap::new(),
+        resource_nodes: Vec::new(),
+        meta_nodes: Vec::new(),
+        validators: Vec::new(),
+    };
+    g.accounts.insert("exchange".into(), qty(agents.exchange, 18));
+    let mut deposits = 0.0;
+    let mut operators = Vec::new();
+    for i in 0..r.count {
+        let (name, d) = (format!("r{i}"), samplers.deposit.sample(&mut rng));
+        let capacity = samplers.capacity.sample(&mut rng);
+        deposits += d;
+        g.accounts.insert(name.clone(), qty(d + FLOAT_STOS, 18));
+        g.resource_nodes.push(GenesisResourceNode {
+            name,
+            deposit: qty(d, 18),
+            capacity: Some(qty(capacity, 9)),
+        });
+        operators.push(Operator { reliability: samplers.performance.sample(&mut rng) });
+    }
+    let meta_deposit = agents.meta_nodes.deposit.sampler(1e-18);
+    for i in 0..agents.meta_nodes.count {
+        let (name, d) = (format!("m{i}"), meta_deposit.sample(&mut rng));
+        deposits += d;
+        g.accounts.insert(name.clone(), qty(d, 18));
+        g.meta_nodes.push(GenesisMetaNode { name, deposit: qty(d, 18) });
+    }
+    let (bond, commission) =
+        (agents.validators.self_bond.sampler(1e-18), agents.validators.commission.sampler(0.0));
+    for i in 0..agents.validators.count {
+        let (name, b) = (format!("v{i}"), bond.sample(&mut rng));
+        let c = commission.sample(&mut rng).min(1.0);
+        g.accounts.insert(name.clone(), qty(b + FLOAT_STOS, 18));
+        g.validators.push(GenesisValidator {
+            operator: name,
+            self_bond: qty(b, 18),
+            commission: qty(c, 6),
+            delegations: BTreeMap::new(),
+        });
+    }
+    let amount = agents.delegators.amount.sampler(0.0);
+    let mut delegations = Vec::new();
+    for i in 0..agents.delegators.count {
+        let (name, a) = (format!("d{i}"), amount.sample(&mut rng));
+        let v = rng.below(agents.validators.count) as usize;
+        g.accounts.insert(name.clone(), qty(a + FLOAT_STOS, 18));
+        if to_base_units(a, 18) > 0 {
+            g.validators[v].delegations.insert(name.clone(), qty(a, 18));
+            delegations.push((name, v));
+        }
+    }
+    let mut user_names = Vec::new();
+    let mut weights = Vec::new();
+    for i in 0..u.count {
+        let name = format!("u{i}");
+        g.accounts.insert(name.clone(), qty(samplers.balance.sample(&mut rng), 18));
+        weights.push(rate_weight(samplers.rate.sample(&mut rng)));
+        user_names.push(name);
+    }
+    g.ozone_limit = Some(qty(config.ozone_limit.unwrap_or(deposits * 1_000.0), 9));
+    if config.profile == crate::Profile::Mainnet && config.ozone_limit.is_none() {
+        g.ozone_limit = None;
+    }
+    let mut econ = Stratos::from_genesis(g)?;
+    econ.set_report_detail(false);
+    let id = |econ: &Stratos, name: &str| {
+        econ.account(name).ok_or_else(|| Rejection::new("unknown_account", name.to_owned()))
+    };
+    let users = user_names
+        .iter()
+        .map(|n| Ok(User { account: id(&econ, n)? }))
+        .collect::<Result<Vec<_>, Rejection>>()?;
+    let validators = (0..agents.validators.count)
+        .map(|i| id(&econ, &format!("v{i}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let delegators = delegations
+        .iter()
+        .map(|(n, v)| Ok((id(&econ, n)?, validators[*v])))
+        .collect::<Result<Vec<_>, Rejection>>()?;
+    let rewards_seen = vec![0; operators.len()];
+    Ok(StratosModel {
+        exchange: id(&econ, "exchange")?,
+        econ,
+        agents: agents.clone(),
+        rng,
+        samplers,
+        users,
+        rates: SumTree::from_weights(&weights),
+        operators,
+        delegators,
+        validators,
+        flows: Flows::default(),
+        rewards_seen,
+        epochs: 0,
+    })
+}
+
+impl StratosModel {
+    /// The agents' actions of one epoch. An error is a rejection the model did not expect.
+    pub(super) fn act(&mut self) -> Result<(), Rejection> {
+        if self.epochs > 0 && self.epochs.is_multiple_of(EPOCHS_PER_DAY) {
+            self.daily()?;
+        }
+        let r = self.agents.resource_nodes.clone();
+        let joins = poisson(&mut self.rng, r.joins_per_day / EPOCHS_PER_DAY as f64);
+        for _ in 0..joins {
+            self.join_node()?;
+        }
+        let active = self.econ.weights.positive_count() as f64;
+        let exits = poisson(&mut self.rng, active * r.exits_per_year / EPOCHS_PER_YEAR);
+        for _ in 0..exits {
+            self.leave_node()?;
+        }
+        let u = &self.agents.users;
+        let lambda = u.count as f64 * u.growth_per_year / EPOCHS_PER_YEAR;
+        let arrivals = poisson(&mut self.rng, lambda);
+        for _ in 0..arrivals {
+            self.join_user()?;
+        }
+        let per_day = self.rates.total() as f64 / 1e6;
+        let requests = poisson(&mut self.rng, per_day / EPOCHS_PER_DAY as f64);
+        for _ in 0..requests {
+            let Ok(i) = self.rates.sample(&mut self.rng) else { break };
+            self.request(self.users[i].account);
+        }
+        Ok(())
+    }
+
+    /// Once a day: meta nodes measure every node (suspending those below the KPI, reinstating
+    /// those back above it); validators and delegators on their day withdraw.
+    fn daily(&mut self) -> Result<(), Rejection> {
+        let noise = self.agents.resource_nodes.performance_noise;
+        let kpi = self.econ.params.kpi_min_ppm;
+        for i in 0..self.operators.len() {
+            let status = self.econ.resource[i].status;
+            if !matches!(status, NodeStatus::Active | NodeStatus::Suspended) {
+                continue;
+            }
+            let z = normal(&mut self.rng) * noise;
+            let score = (self.operators[i].reliability + z).clamp(0.0, 1.0);
+            let ppm = (score * 1e6).round() as u32;
+            self.econ.report_performance(i as u32, ppm)?;
+            if status == NodeStatus::Suspended && ppm >= kpi {
+                self.econ.reinstate(i as u32)?;
+            }
+        }
+        let day = self.epochs / EPOCHS_PER_DAY;
+        let every = self.agents.delegators.withdraw_every_days;
+        for k in 0..self.delegators.len() {
+            if (k as u64 + day).is_multiple_of(every) {
+                let (d, op) = self.delegators[k];
+                self.econ.withdraw_delegator_rewards(d, op)?;
+            }
+        }
+        let every = self.agents.validators.withdraw_every_days;
+        for k in 0..self.validators.len() {
+            if (k as u64 + day).is_multiple_of(every) {
+                self.econ.withdraw_validator_commission(self.validators[k])?;
+            }
+        }
+        Ok(())
+    }
+
+    fn gas(&mut self, from: AccountId) {
+        let gas = stos(self.agents.gas_per_tx);
+        if !gas.is_zero() && self.econ.stos_balance(from) >= gas {
+            let _ = self.econ.pay_gas(from, gas);
+        }
+    }
+
+    /// A new operator buys its deposit from the exchange and activates a node.
+    fn join_node(&mut self) -> Result<(), Rejection> {
+        let d = self.samplers.deposit.sample(&mut self.rng);
+        let capacity = self.samplers.capacity.sample(&mut self.rng);
+        let reliability = self.samplers.performance.sample(&mut self.rng);
+        let (deposit, float) = (stos(d), stos(FLOAT_STOS));
+        let need = Amount(deposit.0 + float.0);
+        if self.econ.stos_balance(self.exchange) < need || deposit.is_zero() {
+            return Ok(());
+        }
+        let name = format!("r{}", self.operators.len());
+        let owner = self.econ.open(&name)?;
+        self.econ.transfer_stos(self.exchange, owner, need)?;
+        let action =
+            Action::ActivateNode { node: name, deposit: qty(d, 18), capacity: qty(capacity, 9) };
+        self.econ.apply(&action)?;
+        self.gas(owner);
+        self.operators.push(Operator { reliability });
+        self.rewards_seen.push(0);
+        self.flows.nodes_joined += 1;
+        Ok(())
+    }
+
+    /// A node chosen uniformly among those taking part leaves: it unregisters, or (with the
+    /// scenario's shutdown share) just goes offline.
+    fn leave_node(&mut self) -> Result<(), Rejection> {
+        let n = self.operators.len() as u64;
+        if n == 0 {
+            return Ok(());
+        }
+        let i = self.rng.below(n) as usize;
+        let node = &self.econ.resource[i];
+        if !matches!(node.status, NodeStatus::Active | NodeStatus::Suspended) {
+            return Ok(());
+        }
+        let shutdown = uniform(&mut self.rng) < self.agents.resource_nodes.shutdown_share;
+        let name = node.name.clone();
+        let action = if shutdown {
+            Action::Shutdown { node: name }
+        } else {
+            Action::Unregister { node: name }
+        };
+        // A migration the node cannot pay is refused by the economy: the node stays.
+        if self.econ.apply(&action).is_ok() {
+            self.flows.nodes_left += 1;
+        }
+        Ok(())
+    }
+
+    /// A new user buys STOS from the exchange.
+    fn join_user(&mut self) -> Result<(), Rejection> {
+        let balance = stos(self.samplers.balance.sample(&mut self.rng));
+        let rate = rate_weight(self.samplers.rate.sample(&mut self.rng));
+        if self.econ.stos_balance(self.exchange) < balance {
+            return Ok(());
+        }
+        let account = self.econ.open(&format!("u{}", self.users.len()))?;
+        self.econ.transfer_stos(self.exchange, account, balance)?;
+        self.users.push(User { account });
+        self.rates.push(rate);
+        self.flows.users_joined += 1;
+        Ok(())
+    }
+
+    /// One request of `user`: its kind by the mix, its size by the kind's distribution; a
+    /// PREPAY first when the user's Ozone does not cover it.
+    fn request(&mut self, user: AccountId) {
+        self.flows.requests += 1;
+        let mix = self.agents.users.mix;
+        let pick = uniform(&mut self.rng) * (mix.upload + mix.download + mix.query);
+        let replicas = self.agents.users.replicas;
+        let draw = |s: &ergon_core::dist::Sampler, rng: &mut StreamRng| {
+            Amount(to_base_units(s.sample(rng), 9).max(1))
+        };
+        enum Kind {
+            Upload(Amount),
+            Download(Amount),
+            Query(Amount, u64),
+        }
+        let kind = if pick < mix.upload {
+            Kind::Upload(draw(&self.samplers.upload, &mut self.rng))
+        } else if pick < mix.upload + mix.download {
+            Kind::Download(draw(&self.samplers.download, &mut self.rng))
+        } else {
+            let size = draw(&self.samplers.query, &mut self.rng);
+            let touches = self.samplers.touches.sample(&mut self.rng).round() as u64;
+            Kind::Query(size, touches)
+        };
+        let charge = match kind {
+            Kind::Upload(s) => s.0.saturating_mul(u128::from(replicas)),
+            Kind::Download(s) => s.0,
+            Kind::Query(s, t) => s.0.saturating_add(u128::from(t) * crate::ops::NOZ_PER_TOUCH),
+        };
+        if self.econ.ozone_balance(user).0 < charge && !self.buy_ozone(user, charge) {
+            return;
+        }
+        let result = match kind {
+            Kind::Upload(s) => self.econ.upload(user, s, replicas, None).map(|_| ()),
+            Kind::Download(s) => self.econ.download(user, s, None).map(|_| ()),
+            Kind::Query(s, t) => self.econ.db_query(user, s, t, None).map(|_| ()),
+        };
+        if let Err(r) = result {
+            self.refuse(&r);
+        }
+    }
+
+    /// A PREPAY covering at least the shortfall at today's price (with 5% room), of the
+    /// scenario's usual size, capped at the user's STOS less gas.
+    fn buy_ozone(&mut self, user: AccountId, charge: u128) -> bool {
+        let short = charge - self.econ.ozone_balance(user).0;
+        let price = self.econ.market.price_wei_per_oz(self.econ.volume_pool()).unwrap_or_default();
+        let needed = (short as f64 / OZ as f64) * price.0 as f64 * 1.05;
+        let usual = self.samplers.prepay.sample(&mut self.rng) * STOS as f64;
+        let gas = stos(self.agents.gas_per_tx);
+        let room = self.econ.stos_balance(user).0.saturating_sub(gas.0);
+        let x = (needed.max(usual).min(u128::MAX as f64) as u128).min(room);
+        if x == 0 {
+            self.flows.refused_no_funds += 1;
+            return false;
+        }
+        match self.econ.prepay(user, user, Amount(x)) {
+            Ok(p) => {
+                self.flows.prepays += 1;
+                self.flows.ozone_bought += p.bought.0;
+                self.gas(user);
+                true
+            }
+            Err(r) => {
+                self.refuse(&r);
+                false
+            }
+        }
+    }
+
+    fn refuse(&mut self, r: &Rejection) {
+        match r.code {
+            "insufficient_ozone" => self.flows.refused_no_ozone += 1,
+            "no_capacity" => self.flows.refused_no_capacity += 1,
+            "insufficient_balance" => self.flows.refused_no_funds += 1,
+            _ => self.flows.refused_other += 1,
+        }
+    }
+}
+
+/// A standard normal draw (Box–Muller on two uniform draws).
+fn normal(rng: &mut StreamRng) -> f64 {
+    let u1 = 1.0 - uniform(rng);
+    let u2 = uniform(rng);
+    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+}
+
+impl Stratos {
+    /// Pays `delegator`'s stake rewards from the validator run by `operator` (none: no-op).
+    pub(crate) fn withdraw_delegator_rewards(
+        &mut self,
+        delegator: AccountId,
+        operator: AccountId,
+    ) -> Result<(), Rejection> {
+        let Some(v) = self.staking.validator_of(operator) else { return Ok(()) };
+        self.light(|st| {
+            Ok(st.staking.withdraw_rewards(&mut st.ledger, delegator, v).map(|_| ())?)
+        })
+    }
+
+    /// Pays the commission of the validator run by `operator` (none: no-op).
+    pub(crate) fn withdraw_validator_commission(
+        &mut self,
+        operator: AccountId,
+    ) -> Result<(), Rejection> {
+        let Some(v) = self.staking.validator_of(operator) else { return Ok(()) };
+        self.light(|st| Ok(st.staking.withdraw_commission(&mut st.ledger, v).map(|_| ())?))
+    }
+}

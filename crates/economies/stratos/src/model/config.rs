@@ -1,0 +1,369 @@
+//! The scenario sections of a Stratos simulation: `[economy]` (profile, parameter overrides,
+//! initial Ozone limit) and `[agents]` (the populations and how they behave), with their
+//! defaults and limits. Amounts are written in whole tokens (STOS, Oz) as numbers or
+//! distributions (ergon_core::dist); counts are integers.
+
+use ergon_core::dist::{self, Dist};
+use ergon_core::{FieldError, Qty};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::genesis::resolve_params;
+use crate::params::Profile;
+
+/// Most users a scenario may start with or grow to.
+pub const USERS_MAX: u64 = 10_000_000;
+/// Most resource nodes a scenario may start with.
+pub const RESOURCE_NODES_MAX: u64 = 1_000_000;
+/// Most meta nodes.
+pub const META_NODES_MAX: u64 = 1_000;
+/// Most validators.
+pub const VALIDATORS_MAX: u64 = 1_000;
+/// Most delegators.
+pub const DELEGATORS_MAX: u64 = 10_000_000;
+
+/// `[economy]`: the rules and the initial market.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `paper` (default) or `mainnet`.
+    #[serde(default)]
+    pub profile: Profile,
+    /// Parameter overrides, as in a replay genesis (docs/economies/stratos.md).
+    #[serde(default)]
+    pub params: Map<String, Value>,
+    /// The initial Ozone limit `L`, Oz (default: 1,000 Oz per STOS of genesis deposit).
+    #[serde(default)]
+    pub ozone_limit: Option<f64>,
+}
+
+/// `[agents]`: who is in the network and what they do.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Agents {
+    /// STOS held by the market at genesis, from which joining users and nodes buy theirs.
+    pub exchange: f64,
+    /// STOS paid as gas by each on-chain transaction of the agents (PREPAY, activation).
+    pub gas_per_tx: f64,
+    /// Resource-node operators.
+    pub resource_nodes: ResourceNodes,
+    /// Meta nodes.
+    pub meta_nodes: MetaNodes,
+    /// Validators.
+    pub validators: Validators,
+    /// Delegators.
+    pub delegators: Delegators,
+    /// Users of storage and traffic.
+    pub users: Users,
+}
+
+/// `[agents.resource_nodes]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ResourceNodes {
+    /// Nodes at genesis.
+    pub count: u64,
+    /// Deposit, STOS.
+    #[serde(deserialize_with = "dist::deserialize")]
+    pub deposit: Dist,
+    /// Storage offered, Oz.
+    #[serde(deserialize_with = "dist::deserialize")]
+    pub capacity: Dist,
+    /// Each node's usual performance score (fraction of the KPI met), drawn once per node.
+    #[serde(deserialize_with = "dist::deserialize")]
+    pub performance: Dist,
+    /// Day-to-day standard deviation of a node's measured score around its usual one.
+    pub performance_noise: f64,
+    /// New nodes a day (Poisson).
+    pub joins_per_day: f64,
+    /// Exits a node-year (Poisson): 0.05 is about 5% of the nodes leaving in a year.
+    pub exits_per_year: f64,
+    /// Of the nodes leaving, the fraction that just shut down (paper: forfeiting their
+    /// locked rewards) instead of unregistering.
+    pub shutdown_share: f64,
+}
+
+impl Default for ResourceNodes {
+    fn default() -> ResourceNodes {
+        ResourceNodes {
+            count: 100,
+            deposit: Dist::Lognormal { median: 10_000.0, sigma: 0.4 },
+            capacity: Dist::Uniform { low: 20_000.0, high: 200_000.0 },
+            performance: Dist::Normal { mean: 0.92, sd: 0.06 },
+            performance_noise: 0.05,
+            joins_per_day: 0.5,
+            exits_per_year: 0.05,
+            shutdown_share: 0.2,
+        }
+    }
+}
+
+/// `[agents.meta_nodes]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetaNodes {
+    /// Meta nodes at genesis.
+    pub count: u64,
+    /// Deposit, STOS.
+    #[serde(deserialize_with = "dist::deserialize")]
+    pub deposit: Dist,
+}
+
+impl Default for MetaNodes {
+    fn default() -> MetaNodes {
+        MetaNodes { count: 10, deposit: Dist::constant(100_000.0) }
+    }
+}
+
+/// `[agents.validators]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Validators {
+    /// Validators at genesis.
+    pub count: u64,
+    /// Self-bond, STOS.
+    #[serde(deserialize_with = "dist::deserialize")]
+    pub self_bond: Dist,
+    /// Commission, a fraction in [0, 1].
+    #[serde(deserialize_with = "dist::deserialize")]
+    pub commission: Dist,
+    /// Days between commission withdrawals.
+    pub withdraw_every_days: u64,
+}
+
+impl Default for Validators {
+    fn default() -> Validators {
+        Validators {
+            count: 21,
+            self_bond: Dist::Uniform { low: 50_000.0, high: 200_000.0 },
+            commission: Dist::Uniform { low: 0.02, high: 0.10 },
+            withdraw_every_days: 7,
+        }
+    }
+}
+
+/// `[agents.delegators]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Delegators {
+    /// Delegators at genesis, each delegating to one validator chosen uniformly.
+    pub count: u64,
+    /// Delegated amount, STOS.
+    #[serde(deserialize_with = "dist::deserialize")]
+    pub amount: Dist,
+    /// Days between reward withdrawals (each delegator on its own day of the cycle).
+    pub withdraw_every_days: u64,
+}
+
+impl Default for Delegators {
+    fn default() -> Delegators {
+        Delegators {
+            count: 1_000,
+            amount: Dist::Lognormal { median: 2_000.0, sigma: 1.0 },
+            withdraw_every_days: 7,
+        }
+    }
+}
+
+/// `[agents.users]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Users {
+    /// Users at genesis.
+    pub count: u64,
+    /// New users a year, as a fraction of the genesis count (Poisson arrivals).
+    pub growth_per_year: f64,
+    /// STOS a user holds on joining.
+    #[serde(deserialize_with = "dist::deserialize")]
+    pub balance: Dist,
+    /// Each user's requests a day (drawn once per user; Poisson arrivals).
+    #[serde(deserialize_with = "dist::deserialize")]
+    pub requests_per_day: Dist,
+    /// Shares of uploads, downloads and database queries among requests.
+    pub mix: Mix,
+    /// Upload size, Oz (1 Oz = 1 GB).
+    #[serde(deserialize_with = "dist::deserialize")]
+    pub upload_size: Dist,
+    /// Download size, Oz.
+    #[serde(deserialize_with = "dist::deserialize")]
+    pub download_size: Dist,
+    /// Database query delivery, Oz.
+    #[serde(deserialize_with = "dist::deserialize")]
+    pub query_size: Dist,
+    /// Record touches of a database query.
+    #[serde(deserialize_with = "dist::deserialize")]
+    pub query_touches: Dist,
+    /// Replicas of each upload.
+    pub replicas: u32,
+    /// STOS spent on each PREPAY, when a request needs more Ozone than the user has (capped
+    /// at the user's balance).
+    #[serde(deserialize_with = "dist::deserialize")]
+    pub prepay: Dist,
+}
+
+impl Default for Users {
+    fn default() -> Users {
+        Users {
+            count: 1_000,
+            growth_per_year: 0.5,
+            balance: Dist::Lognormal { median: 200.0, sigma: 1.0 },
+            requests_per_day: Dist::Lognormal { median: 3.0, sigma: 1.0 },
+            mix: Mix::default(),
+            upload_size: Dist::Lognormal { median: 0.05, sigma: 1.5 },
+            download_size: Dist::Lognormal { median: 0.05, sigma: 1.5 },
+            query_size: Dist::Lognormal { median: 0.001, sigma: 1.0 },
+            query_touches: Dist::Exponential { mean: 1_000.0 },
+            replicas: 3,
+            prepay: Dist::Lognormal { median: 5.0, sigma: 0.5 },
+        }
+    }
+}
+
+/// Request mix: relative weights (they need not sum to 1).
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Mix {
+    /// Uploads.
+    pub upload: f64,
+    /// Downloads.
+    pub download: f64,
+    /// Database queries.
+    pub query: f64,
+}
+
+impl Default for Mix {
+    fn default() -> Mix {
+        Mix { upload: 0.3, download: 0.6, query: 0.1 }
+    }
+}
+
+impl Default for Agents {
+    fn default() -> Agents {
+        Agents {
+            exchange: 5_000_000.0,
+            gas_per_tx: 0.0001,
+            resource_nodes: ResourceNodes::default(),
+            meta_nodes: MetaNodes::default(),
+            validators: Validators::default(),
+            delegators: Delegators::default(),
+            users: Users::default(),
+        }
+    }
+}
+
+/// Every check of both sections; each error names its field.
+pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
+    let mut errs = Vec::new();
+    if let Err(r) = resolve_params(c.profile, &c.params) {
+        let name = c.params.keys().find(|k| r.message.contains(k.as_str()));
+        let path = name.map_or("economy.params".to_owned(), |k| format!("economy.params.{k}"));
+        errs.push(FieldError::new(path, r.message));
+    }
+    if let Some(l) = c.ozone_limit
+        && !(l.is_finite() && l > 0.0)
+    {
+        errs.push(FieldError::new("economy.ozone_limit", format!("must be > 0 Oz, not {l}")));
+    }
+    let mut num = |path: &str, v: f64, lo: f64, hi: f64| {
+        if !(v.is_finite() && v >= lo && v <= hi) {
+            errs.push(FieldError::new(path, format!("must be in [{lo}, {hi}], not {v}")));
+        }
+    };
+    num("agents.exchange", a.exchange, 0.0, 1e8);
+    num("agents.gas_per_tx", a.gas_per_tx, 0.0, 1e6);
+    let r = &a.resource_nodes;
+    num("agents.resource_nodes.performance_noise", r.performance_noise, 0.0, 1.0);
+    num("agents.resource_nodes.joins_per_day", r.joins_per_day, 0.0, 1e4);
+    num("agents.resource_nodes.exits_per_year", r.exits_per_year, 0.0, 365.0);
+    num("agents.resource_nodes.shutdown_share", r.shutdown_share, 0.0, 1.0);
+    num("agents.users.growth_per_year", a.users.growth_per_year, 0.0, 100.0);
+    let m = a.users.mix;
+    num("agents.users.mix.upload", m.upload, 0.0, 1e6);
+    num("agents.users.mix.download", m.download, 0.0, 1e6);
+    num("agents.users.mix.query", m.query, 0.0, 1e6);
+    if m.upload + m.download + m.query <= 0.0 {
+        errs.push(FieldError::new("agents.users.mix", "at least one share must be > 0"));
+    }
+    let counts = [
+        ("agents.resource_nodes.count", r.count, RESOURCE_NODES_MAX, 1),
+        ("agents.meta_nodes.count", a.meta_nodes.count, META_NODES_MAX, 0),
+        ("agents.validators.count", a.validators.count, VALIDATORS_MAX, 0),
+        ("agents.delegators.count", a.delegators.count, DELEGATORS_MAX, 0),
+        ("agents.users.count", a.users.count, USERS_MAX, 0),
+    ];
+    for (path, n, max, min) in counts {
+        if n < min || n > max {
+            errs.push(FieldError::new(path, format!("must be {min} to {max}, not {n}")));
+        }
+    }
+    if a.delegators.count > 0 && a.validators.count == 0 {
+        errs.push(FieldError::new("agents.delegators.count", "delegators need validators"));
+    }
+    let days = [
+        ("agents.validators.withdraw_every_days", a.validators.withdraw_every_days),
+        ("agents.delegators.withdraw_every_days", a.delegators.withdraw_every_days),
+    ];
+    for (path, d) in days {
+        if d == 0 || d > 3_650 {
+            errs.push(FieldError::new(path, format!("must be 1 to 3650 days, not {d}")));
+        }
+    }
+    if a.users.replicas == 0 || a.users.replicas > 32 {
+        let n = a.users.replicas;
+        errs.push(FieldError::new("agents.users.replicas", format!("must be 1 to 32, not {n}")));
+    }
+    let dists = [
+        ("agents.resource_nodes.deposit", &r.deposit, Some(1e-18)),
+        ("agents.resource_nodes.capacity", &r.capacity, Some(1e-9)),
+        ("agents.resource_nodes.performance", &r.performance, None),
+        ("agents.meta_nodes.deposit", &a.meta_nodes.deposit, Some(1e-18)),
+        ("agents.validators.self_bond", &a.validators.self_bond, Some(1e-18)),
+        ("agents.validators.commission", &a.validators.commission, None),
+        ("agents.delegators.amount", &a.delegators.amount, None),
+        ("agents.users.balance", &a.users.balance, None),
+        ("agents.users.requests_per_day", &a.users.requests_per_day, None),
+        ("agents.users.upload_size", &a.users.upload_size, None),
+        ("agents.users.download_size", &a.users.download_size, None),
+        ("agents.users.query_size", &a.users.query_size, None),
+        ("agents.users.query_touches", &a.users.query_touches, None),
+        ("agents.users.prepay", &a.users.prepay, None),
+    ];
+    for (path, d, min) in dists {
+        if let Err(e) = d.validate(min) {
+            errs.push(FieldError::new(path, e));
+        }
+    }
+    if let Dist::Constant { value } = a.validators.commission
+        && !(0.0..=1.0).contains(&value)
+    {
+        errs.push(FieldError::new(
+            "agents.validators.commission",
+            format!("must be in [0, 1], not {value}"),
+        ));
+    }
+    // STOS at genesis, at the distributions' means: it must fit the supply with the mining
+    // pool (the exact total is checked again when a run builds its genesis).
+    let genesis_stos = a.exchange
+        + r.count as f64 * r.deposit.mean()
+        + a.meta_nodes.count as f64 * a.meta_nodes.deposit.mean()
+        + a.validators.count as f64 * a.validators.self_bond.mean()
+        + a.delegators.count as f64 * a.delegators.amount.mean()
+        + a.users.count as f64 * a.users.balance.mean();
+    let room = 61_000_000.0;
+    if errs.is_empty() && (genesis_stos.is_nan() || genesis_stos > room) {
+        errs.push(FieldError::new(
+            "agents",
+            format!(
+                "the genesis holdings average {genesis_stos:.0} STOS, more than the {room:.0} STOS the supply (100M) leaves beside the mining pool"
+            ),
+        ));
+    }
+    errs
+}
+
+/// An exact decimal quantity of `x` whole units with `decimals` decimals, rounded down.
+pub(crate) fn qty(x: f64, decimals: u8) -> Qty {
+    let raw = dist::to_base_units(x, decimals);
+    let meta = ergon_core::TokenMeta::new("X", decimals);
+    Qty::parse(&meta.format(ergon_core::Amount(raw))).expect("a formatted amount parses")
+}

@@ -1,0 +1,175 @@
+//! Stratos as a simulation [`Model`]: the economy plus its agents — users who buy Ozone and
+//! send requests, resource-node operators who join, perform and leave, meta nodes, validators
+//! and delegators. docs/economies/stratos.md ("Simulation") describes each behaviour.
+//!
+//! Cost per epoch: O(requests · log users + settled nodes) plus, once a simulated day, O(nodes
+//! + delegators on their withdrawal day) — never O(all accounts) per epoch.
+
+mod behaviour;
+pub mod config;
+mod record;
+
+use ergon_core::dist::Sampler;
+use ergon_core::economy::Rejection;
+use ergon_core::invariants::Violation;
+use ergon_core::rng::purpose;
+use ergon_core::{AccountId, Economy, FieldError, Metric, Model, RngStreams, StreamRng, SumTree};
+
+use crate::Stratos;
+use crate::params::EPOCHS_PER_DAY;
+pub use config::{Agents, Config};
+
+/// A user: an account and a request rate.
+#[derive(Clone, Debug)]
+struct User {
+    account: AccountId,
+}
+
+/// A resource-node operator: the node's index in the economy and its usual performance.
+#[derive(Clone, Debug)]
+struct Operator {
+    reliability: f64,
+}
+
+/// The draws of every behaviour, ready to sample.
+#[derive(Clone, Debug)]
+struct Samplers {
+    deposit: Sampler,
+    capacity: Sampler,
+    performance: Sampler,
+    balance: Sampler,
+    rate: Sampler,
+    upload: Sampler,
+    download: Sampler,
+    query: Sampler,
+    touches: Sampler,
+    prepay: Sampler,
+}
+
+/// Flows since the last record (reset by each record).
+#[derive(Clone, Debug, Default)]
+struct Flows {
+    epochs: u64,
+    requests: u64,
+    refused_no_ozone: u64,
+    refused_no_capacity: u64,
+    refused_no_funds: u64,
+    refused_other: u64,
+    prepays: u64,
+    ozone_bought: u128,
+    rewards_resource: u128,
+    rewards_meta: u128,
+    rewards_validators: u128,
+    rewards_deposits: u128,
+    traffic_reward: u128,
+    mining_reward: u128,
+    gas: u128,
+    community_tax: u128,
+    settled: u128,
+    carried: u128,
+    nodes_joined: u64,
+    nodes_left: u64,
+    users_joined: u64,
+}
+
+/// A Stratos network with its agents.
+pub struct StratosModel {
+    econ: Stratos,
+    agents: Agents,
+    rng: StreamRng,
+    samplers: Samplers,
+    exchange: AccountId,
+    users: Vec<User>,
+    /// Users' request rates, requests a day × 10^6.
+    rates: SumTree,
+    /// One per resource node, by the economy's node index.
+    operators: Vec<Operator>,
+    /// Delegators: account and the operator of the validator it delegates to.
+    delegators: Vec<(AccountId, AccountId)>,
+    validators: Vec<AccountId>,
+    flows: Flows,
+    /// Each node's rewards at the previous record, wei.
+    rewards_seen: Vec<u128>,
+    epochs: u64,
+}
+
+impl StratosModel {
+    /// The economy.
+    #[must_use]
+    pub fn economy(&self) -> &Stratos {
+        &self.econ
+    }
+}
+
+impl Model for StratosModel {
+    const NAME: &'static str = "stratos";
+    const EPOCHS_PER_DAY: u64 = EPOCHS_PER_DAY;
+    const KEY_METRICS: &'static [&'static str] = &[
+        "ozone_price_stos_per_oz",
+        "p_stos",
+        "total_mined_stos",
+        "active_resource_nodes",
+        "suspended_resource_nodes",
+        "users",
+        "requests",
+        "requests_refused",
+        "traffic_settled_oz",
+        "resource_reward_mean_stos",
+        "resource_reward_gini",
+        "resource_node_apr_median",
+        "deposit_apr",
+        "stake_apr",
+    ];
+    type Config = Config;
+    type Agents = Agents;
+
+    fn validate(config: &Config, agents: &Agents) -> Result<(), Vec<FieldError>> {
+        let errs = config::validate(config, agents);
+        if errs.is_empty() { Ok(()) } else { Err(errs) }
+    }
+
+    fn build(config: &Config, agents: &Agents, streams: &RngStreams) -> Result<Self, Rejection> {
+        behaviour::build(config, agents, streams)
+    }
+
+    fn step(&mut self) -> Result<(), Violation> {
+        self.act().map_err(|r| Violation::new("stratos agents", r.to_string()))?;
+        let report = self.econ.end_epoch()?;
+        self.flows.add_report(&report);
+        self.epochs += 1;
+        Ok(())
+    }
+
+    fn epochs_done(&self) -> u64 {
+        self.epochs
+    }
+
+    fn record(&mut self) -> Vec<Metric> {
+        record::record(self)
+    }
+
+    fn check_invariants(&self) -> Result<(), Violation> {
+        self.econ.check_invariants()
+    }
+}
+
+impl Flows {
+    fn add_report(&mut self, r: &crate::EpochReport) {
+        self.epochs += 1;
+        self.rewards_resource += r.resource_total.0;
+        self.rewards_meta += r.meta_total.0;
+        self.rewards_validators += r.validator_rewards.0;
+        self.rewards_deposits += r.deposit_rewards.0;
+        self.traffic_reward += r.traffic_reward.0;
+        self.mining_reward += r.mining_reward.0;
+        self.gas += r.gas_fees.0;
+        self.community_tax += r.community_tax.0;
+        self.settled += r.settled.0;
+        self.carried = r.carried.0;
+    }
+}
+
+/// A fresh stream for the agents of a run.
+fn agent_rng(streams: &RngStreams) -> StreamRng {
+    streams.stream(&[purpose::AGENTS])
+}

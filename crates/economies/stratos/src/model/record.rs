@@ -1,0 +1,138 @@
+//! The metrics of a Stratos simulation (the catalogue is in docs/metrics.md): the economy's
+//! state, the flows since the previous record, and the distribution of resource-node rewards.
+//! Token amounts stay exact; shares, Gini and APR are floats.
+
+use ergon_core::{Economy, Metric, MetricValue};
+
+use super::{Flows, StratosModel};
+use crate::nodes::NodeStatus;
+use crate::params::{EPOCHS_PER_DAY, STOS};
+
+fn stos(raw: u128) -> MetricValue {
+    MetricValue::Amount { raw, decimals: 18 }
+}
+
+fn oz(raw: u128) -> MetricValue {
+    MetricValue::Amount { raw, decimals: 9 }
+}
+
+fn m(name: &'static str, value: MetricValue) -> Metric {
+    Metric { name, value }
+}
+
+/// The Gini coefficient of non-negative values (0: all equal; → 1: one takes all); 0 for none
+/// or an all-zero set. Sorts a copy: O(n log n).
+#[must_use]
+pub fn gini(values: &[f64]) -> f64 {
+    let mut v: Vec<f64> = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len() as f64;
+    let total: f64 = v.iter().sum();
+    if v.is_empty() || total <= 0.0 {
+        return 0.0;
+    }
+    let weighted: f64 = v.iter().enumerate().map(|(i, x)| (i as f64 + 1.0) * x).sum();
+    (2.0 * weighted) / (n * total) - (n + 1.0) / n
+}
+
+/// The median of a sorted slice (NaN when empty).
+fn median_sorted(v: &[f64]) -> f64 {
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
+pub(super) fn record(model: &mut StratosModel) -> Vec<Metric> {
+    let f = std::mem::take(&mut model.flows);
+    let econ = &model.econ;
+    let mut out = econ.metrics();
+    // Each node's rewards since the last record, among the nodes taking part now.
+    let mut rewards = Vec::new();
+    let mut aprs = Vec::new();
+    let years = f.epochs as f64 / (365 * EPOCHS_PER_DAY) as f64;
+    let mut deposits = 0u128;
+    for (i, n) in econ.resource.iter().enumerate() {
+        let earned = n.rewards_total.0 - model.rewards_seen[i];
+        model.rewards_seen[i] = n.rewards_total.0;
+        if matches!(n.status, NodeStatus::Active | NodeStatus::Suspended) {
+            let x = earned as f64 / STOS as f64;
+            rewards.push(x);
+            deposits += n.deposit.0;
+            if !n.deposit.is_zero() && years > 0.0 {
+                aprs.push(x / (n.deposit.0 as f64 / STOS as f64) / years);
+            }
+        }
+    }
+    let meta_deposits: u128 = econ.meta.iter().filter(|m| m.is_active()).map(|m| m.deposit.0).sum();
+    let g = gini(&rewards);
+    rewards.sort_by(f64::total_cmp);
+    aprs.sort_by(f64::total_cmp);
+    let mean = if rewards.is_empty() {
+        f64::NAN
+    } else {
+        rewards.iter().sum::<f64>() / rewards.len() as f64
+    };
+    let annual = |earned: u128, base: u128| {
+        if base == 0 || years <= 0.0 { f64::NAN } else { earned as f64 / base as f64 / years }
+    };
+    let deposit_earned = f.rewards_resource + f.rewards_meta + f.rewards_deposits;
+    let bonded = econ.staking.total_voting_power().0;
+    out.extend(flows(&f));
+    out.extend([
+        m("users", MetricValue::Count(model.users.len() as u64)),
+        m("resource_reward_mean_stos", MetricValue::Float(mean)),
+        m("resource_reward_median_stos", MetricValue::Float(median_sorted(&rewards))),
+        m("resource_reward_gini", MetricValue::Float(g)),
+        m("resource_node_apr_median", MetricValue::Float(median_sorted(&aprs))),
+        m("deposit_apr", MetricValue::Float(annual(deposit_earned, deposits + meta_deposits))),
+        m("stake_apr", MetricValue::Float(annual(f.rewards_validators, bonded))),
+    ]);
+    out
+}
+
+fn flows(f: &Flows) -> [Metric; 21] {
+    let count = MetricValue::Count;
+    let refused = f.refused_no_ozone + f.refused_no_capacity + f.refused_no_funds + f.refused_other;
+    [
+        m("rewards_resource_stos", stos(f.rewards_resource)),
+        m("rewards_meta_stos", stos(f.rewards_meta)),
+        m("rewards_validators_stos", stos(f.rewards_validators)),
+        m("rewards_deposits_stos", stos(f.rewards_deposits)),
+        m("traffic_reward_stos", stos(f.traffic_reward)),
+        m("mining_reward_stos", stos(f.mining_reward)),
+        m("gas_fees_stos", stos(f.gas)),
+        m("community_tax_stos", stos(f.community_tax)),
+        m("traffic_settled_oz", oz(f.settled)),
+        m("traffic_carried_oz", oz(f.carried)),
+        m("ozone_bought_oz", oz(f.ozone_bought)),
+        m("prepays", count(f.prepays)),
+        m("requests", count(f.requests)),
+        m("requests_refused", count(refused)),
+        m("refused_no_ozone", count(f.refused_no_ozone)),
+        m("refused_no_capacity", count(f.refused_no_capacity)),
+        m("refused_no_funds", count(f.refused_no_funds)),
+        m("refused_other", count(f.refused_other)),
+        m("nodes_joined", count(f.nodes_joined)),
+        m("nodes_left", count(f.nodes_left)),
+        m("users_joined", count(f.users_joined)),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gini_figures() {
+        assert_eq!(gini(&[]), 0.0);
+        assert_eq!(gini(&[5.0, 5.0, 5.0, 5.0]), 0.0);
+        // One of four takes all: G = (n − 1)/n = 0.75.
+        assert!((gini(&[0.0, 0.0, 0.0, 8.0]) - 0.75).abs() < 1e-12);
+        // 1, 2, 3, 4: G = 2·(1 + 4 + 9 + 16)/(4·10) − 5/4 = 0.25.
+        assert!((gini(&[4.0, 1.0, 3.0, 2.0]) - 0.25).abs() < 1e-12);
+        assert_eq!(median_sorted(&[1.0, 2.0, 3.0, 4.0]), 2.5);
+        assert!(median_sorted(&[]).is_nan());
+    }
+}

@@ -1,0 +1,15 @@
+//! # ergon-sim — the simulator
+//!
+//! Scenario files in, deterministic runs out. [`scenario`] turns a TOML scenario (with
+//! command-line overrides and an optional sweep) into a validated [`Plan`]; [`runner`] runs
+//! its jobs — one per (sweep point, Monte Carlo run) — in parallel, each from its own seed,
+//! and hands each job's rows to a [`Sink`]. The simulator knows economies only through
+//! [`ergon_core::Model`]; it reads no files and writes none (the CLI does).
+
+pub mod diag;
+pub mod runner;
+pub mod scenario;
+
+pub use diag::{Diagnostic, Diagnostics, Source};
+pub use runner::{Control, Job, JobResult, JobSink, RunError, Sink};
+pub use scenario::{Duration, File, Header, Plan, Point, Sweep, SweepMode};

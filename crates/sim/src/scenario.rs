@@ -1,0 +1,481 @@
+//! Scenario files (TOML) and their validation into a typed [`Plan`]: nothing runs until every
+//! field has been checked, and every problem is reported with its file, line, field and value
+//! (docs/scenarios.md).
+//!
+//! ```toml
+//! [scenario]
+//! name = "stratos-paper"
+//! economy = "stratos"
+//! duration = "1y"        # epochs as an integer, or "<n>e", "<n>d", "<n>w", "<n>y"
+//! seed = 42
+//! runs = 8
+//! record_every = "1d"
+//!
+//! [economy]              # the economy's section (profile, params, …)
+//! [agents]               # the economy's populations and behaviours
+//!
+//! [sweep]                # optional: a grid of values, by dotted path
+//! mode = "grid"          # or "zip"
+//! values = { "economy.params.settle_threshold_bps" = [7000, 8000, 9000] }
+//! ```
+
+use std::collections::BTreeMap;
+
+use ergon_core::{FieldError, Model};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use toml::{Table, Value};
+
+use crate::diag::{Diagnostic, Diagnostics, Source, with_suggestion};
+
+/// Most Monte Carlo runs per sweep point.
+pub const RUNS_MAX: u32 = 100_000;
+/// Most sweep points.
+pub const POINTS_MAX: usize = 10_000;
+/// Most jobs (points × runs).
+pub const JOBS_MAX: u64 = 1_000_000;
+/// Most epochs of a run.
+pub const EPOCHS_MAX: u64 = 100_000_000;
+/// Most recorded rows per run.
+pub const ROWS_PER_RUN_MAX: u64 = 10_000_000;
+
+/// The `[scenario]` section.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Header {
+    /// Scenario name (output directories are named after it).
+    pub name: String,
+    /// The economy (`stratos`, …).
+    pub economy: String,
+    /// One line about the scenario.
+    #[serde(default)]
+    pub description: String,
+    /// How long each run lasts.
+    pub duration: Duration,
+    /// Master seed.
+    #[serde(default)]
+    pub seed: u64,
+    /// Monte Carlo runs per sweep point.
+    #[serde(default = "one")]
+    pub runs: u32,
+    /// Epochs between recorded rows (the first row is the genesis, the last the end).
+    #[serde(default = "day")]
+    pub record_every: Duration,
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn day() -> Duration {
+    Duration::Text("1d".into())
+}
+
+/// A duration: a number of epochs, or text with a unit (`e` epochs, `d` days, `w` weeks, `y`
+/// years of 365 days).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Duration {
+    /// Epochs.
+    Epochs(u64),
+    /// `"90d"`, `"10y"`, …
+    Text(String),
+}
+
+impl Duration {
+    /// The duration in epochs, with `epochs_per_day`.
+    pub fn epochs(&self, epochs_per_day: u64) -> Result<u64, String> {
+        let text = match self {
+            Duration::Epochs(n) => return Ok(*n),
+            Duration::Text(t) => t.trim(),
+        };
+        let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+        let (digits, unit) = text.split_at(split);
+        let n: u64 = digits.parse().map_err(|_| {
+            format!("{text:?} is not a duration: write epochs (52560) or \"90d\", \"2w\", \"10y\"")
+        })?;
+        let per = match unit.trim() {
+            "" | "e" => 1,
+            "d" => epochs_per_day,
+            "w" => 7 * epochs_per_day,
+            "y" => 365 * epochs_per_day,
+            u => return Err(format!("unknown unit {u:?} in {text:?}: use e, d, w or y")),
+        };
+        n.checked_mul(per).ok_or_else(|| format!("{text:?} is too long"))
+    }
+}
+
+/// How sweep values combine.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SweepMode {
+    /// Every combination (the cartesian product; the first key varies slowest).
+    #[default]
+    Grid,
+    /// The i-th value of every key together (all lists of one length).
+    Zip,
+}
+
+/// The `[sweep]` section.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sweep {
+    /// Grid or zip.
+    #[serde(default)]
+    pub mode: SweepMode,
+    /// Values by dotted path into the scenario (`economy.params.x`, `agents.users.count`).
+    pub values: BTreeMap<String, Vec<Value>>,
+}
+
+/// A whole scenario file of model `M`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, bound = "")]
+pub struct File<M: Model> {
+    /// `[scenario]`.
+    pub scenario: Header,
+    /// `[economy]`.
+    #[serde(default)]
+    pub economy: M::Config,
+    /// `[agents]`.
+    #[serde(default)]
+    pub agents: M::Agents,
+    /// `[sweep]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<Sweep>,
+}
+
+/// One point of a sweep (the only point when there is no sweep).
+#[derive(Clone, Debug)]
+pub struct Point<M: Model> {
+    /// The swept values, by path (empty without a sweep).
+    pub values: Vec<(String, Value)>,
+    /// The economy section at this point.
+    pub config: M::Config,
+    /// The agents section at this point.
+    pub agents: M::Agents,
+}
+
+/// A validated scenario, ready to run.
+#[derive(Clone, Debug)]
+pub struct Plan<M: Model> {
+    /// The `[scenario]` section after overrides.
+    pub header: Header,
+    /// Epochs of each run.
+    pub epochs: u64,
+    /// Epochs between rows.
+    pub record_every: u64,
+    /// The sweep's keys, in column order (empty without a sweep).
+    pub sweep_keys: Vec<String>,
+    /// The points.
+    pub points: Vec<Point<M>>,
+    /// The scenario after overrides, as TOML, every default written out.
+    pub resolved: String,
+    /// SHA-256 of `resolved`, hex.
+    pub hash: String,
+}
+
+/// The economy a scenario names, read before its model is known.
+pub fn economy_of(source: Source<'_>) -> Result<String, Diagnostics> {
+    #[derive(Deserialize)]
+    struct Peek {
+        scenario: PeekHeader,
+    }
+    #[derive(Deserialize)]
+    struct PeekHeader {
+        economy: String,
+    }
+    toml::from_str::<Peek>(source.text)
+        .map(|p| p.scenario.economy)
+        .map_err(|e| Diagnostics(vec![toml_diagnostic(source, &e, None)]))
+}
+
+fn toml_diagnostic(source: Source<'_>, e: &toml::de::Error, origin: Option<&str>) -> Diagnostic {
+    let message = with_suggestion(e.message());
+    match origin {
+        Some(o) => Diagnostic { location: o.to_owned(), field: None, message, snippet: None },
+        None => source.diagnostic(e.span(), None, message),
+    }
+}
+
+/// Parses, overrides (`--set path=value`, applied in order), expands the sweep and validates
+/// every point. `overrides` are (path, TOML value text) pairs.
+pub fn plan<M: Model>(
+    source: Source<'_>,
+    overrides: &[(String, String)],
+) -> Result<Plan<M>, Diagnostics> {
+    let fail = |d: Diagnostic| Diagnostics(vec![d]);
+    // 1. The file alone, so errors point into it.
+    let file: File<M> =
+        toml::from_str(source.text).map_err(|e| fail(toml_diagnostic(source, &e, None)))?;
+    let spans = toml::de::DeTable::parse(source.text).ok();
+    let locate = |path: &str| spans.as_ref().and_then(|t| span_of(t.get_ref(), path));
+    // 2. Overrides on the table.
+    let mut table: Table =
+        toml::from_str(source.text).map_err(|e| fail(toml_diagnostic(source, &e, None)))?;
+    for (path, text) in overrides {
+        let origin = format!("--set {path}={text}");
+        if path.starts_with("sweep") {
+            return Err(fail(at(&origin, path, "the sweep cannot be set from the command line")));
+        }
+        set_path(&mut table, path, parse_value(text)).map_err(|m| fail(at(&origin, path, &m)))?;
+        if let Err(e) = Table::try_into::<File<M>>(table.clone()) {
+            return Err(fail(at(&origin, path, &with_suggestion(e.message()))));
+        }
+    }
+    let file: File<M> = if overrides.is_empty() {
+        file
+    } else {
+        table.clone().try_into().map_err(|e: toml::de::Error| {
+            fail(Diagnostic {
+                location: "--set".into(),
+                field: None,
+                message: with_suggestion(e.message()),
+                snippet: None,
+            })
+        })?
+    };
+    let origin_of = |path: &str| -> Diagnostic {
+        let from_set = overrides.iter().find(|(p, _)| path.starts_with(p.as_str()));
+        match (from_set, locate(path)) {
+            (Some((p, v)), _) => at(&format!("--set {p}={v}"), path, ""),
+            (None, span) => source.diagnostic(span, Some(path.to_owned()), String::new()),
+        }
+    };
+    let mut errs = Vec::new();
+    let mut err = |path: &str, message: String| {
+        let mut d = origin_of(path);
+        d.field = Some(path.to_owned());
+        d.message = message;
+        errs.push(d);
+    };
+    // 3. The header.
+    let h = &file.scenario;
+    if !M::NAME.eq(&h.economy) {
+        err("scenario.economy", format!("{:?} is not {:?}", h.economy, M::NAME));
+    }
+    if h.name.is_empty()
+        || !h.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        err("scenario.name", format!("{:?}: use letters, digits, - and _", h.name));
+    }
+    let epochs = h.duration.epochs(M::EPOCHS_PER_DAY).unwrap_or_else(|m| {
+        err("scenario.duration", m);
+        0
+    });
+    if epochs == 0 || epochs > EPOCHS_MAX {
+        err("scenario.duration", format!("{epochs} epochs; must be 1 to {EPOCHS_MAX}"));
+    }
+    let record_every = h.record_every.epochs(M::EPOCHS_PER_DAY).unwrap_or_else(|m| {
+        err("scenario.record_every", m);
+        0
+    });
+    if record_every == 0 {
+        err("scenario.record_every", "must be at least 1 epoch".into());
+    } else if epochs / record_every > ROWS_PER_RUN_MAX {
+        err(
+            "scenario.record_every",
+            format!("{} rows a run; at most {ROWS_PER_RUN_MAX}", epochs / record_every),
+        );
+    }
+    if h.runs == 0 || h.runs > RUNS_MAX {
+        err("scenario.runs", format!("{}; must be 1 to {RUNS_MAX}", h.runs));
+    }
+    // 4. The sweep's points, each validated by the model.
+    let (keys, combos) = match &file.sweep {
+        None => (Vec::new(), vec![Vec::new()]),
+        Some(s) => match combinations(s) {
+            Ok(c) => (s.values.keys().cloned().collect(), c),
+            Err((path, m)) => {
+                err(&path, m);
+                (Vec::new(), vec![Vec::new()])
+            }
+        },
+    };
+    let jobs = combos.len() as u64 * u64::from(h.runs);
+    if combos.len() > POINTS_MAX || jobs > JOBS_MAX {
+        err(
+            "sweep.values",
+            format!(
+                "{} points × {} runs; at most {POINTS_MAX} points and {JOBS_MAX} jobs",
+                combos.len(),
+                h.runs
+            ),
+        );
+    }
+    let mut points = Vec::new();
+    for (k, combo) in combos.iter().enumerate() {
+        let point = if combo.is_empty() {
+            Ok((file.economy.clone(), file.agents.clone()))
+        } else {
+            let mut t = table.clone();
+            t.remove("sweep");
+            let mut bad = None;
+            for (path, v) in combo {
+                if let Err(m) = set_path(&mut t, path, v.clone()) {
+                    bad = Some((path.clone(), m));
+                }
+            }
+            match bad {
+                Some(b) => Err(b),
+                None => Table::try_into::<File<M>>(t)
+                    .map(|f| (f.economy, f.agents))
+                    .map_err(|e| ("sweep.values".to_owned(), with_suggestion(e.message()))),
+            }
+        };
+        match point {
+            Err((path, m)) => err(&path, format!("sweep point {k}: {m}")),
+            Ok((config, agents)) => {
+                if let Err(fe) = M::validate(&config, &agents) {
+                    for FieldError { path, message } in fe {
+                        let label = if combo.is_empty() {
+                            message
+                        } else {
+                            format!("sweep point {k} ({}): {message}", describe(combo))
+                        };
+                        err(&path, with_suggestion(&label));
+                    }
+                }
+                points.push(Point { values: combo.clone(), config, agents });
+            }
+        }
+    }
+    if !errs.is_empty() {
+        errs.truncate(50);
+        return Err(Diagnostics(errs));
+    }
+    let resolved = toml::to_string(&file).map_err(|e| {
+        fail(Diagnostic {
+            location: source.name.into(),
+            field: None,
+            message: format!("cannot write the resolved scenario: {e}"),
+            snippet: None,
+        })
+    })?;
+    let hash = Sha256::digest(resolved.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    Ok(Plan {
+        header: file.scenario,
+        epochs,
+        record_every,
+        sweep_keys: keys,
+        points,
+        resolved,
+        hash,
+    })
+}
+
+fn at(origin: &str, path: &str, message: &str) -> Diagnostic {
+    Diagnostic {
+        location: origin.to_owned(),
+        field: Some(path.to_owned()),
+        message: message.to_owned(),
+        snippet: None,
+    }
+}
+
+fn describe(combo: &[(String, Value)]) -> String {
+    combo.iter().map(|(p, v)| format!("{p} = {v}")).collect::<Vec<_>>().join(", ")
+}
+
+/// A `--set` value: TOML (`5`, `0.1`, `"x"`, `[1, 2]`, `{ dist = "uniform", … }`), or else a
+/// bare string.
+fn parse_value(text: &str) -> Value {
+    toml::from_str::<Table>(&format!("v = {text}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| Value::String(text.to_owned()))
+}
+
+/// Sets `path` (dotted) in `table`, creating tables on the way.
+fn set_path(table: &mut Table, path: &str, value: Value) -> Result<(), String> {
+    let parts: Vec<&str> = path.split('.').collect();
+    if parts.iter().any(|p| p.is_empty()) {
+        return Err(format!("{path:?} is not a dotted path"));
+    }
+    let (last, init) = parts.split_last().expect("split yields at least one part");
+    let mut t = table;
+    for p in init {
+        let entry = t.entry((*p).to_owned()).or_insert_with(|| Value::Table(Table::new()));
+        t = match entry {
+            Value::Table(inner) => inner,
+            _ => return Err(format!("{p:?} in {path:?} is a value, not a table")),
+        };
+    }
+    t.insert((*last).to_owned(), value);
+    Ok(())
+}
+
+/// The span of the value at dotted `path` in a parsed document.
+fn span_of(table: &toml::de::DeTable<'_>, path: &str) -> Option<std::ops::Range<usize>> {
+    let mut parts = path.split('.');
+    let first = parts.next()?;
+    let mut value = table.iter().find(|(k, _)| k.get_ref().as_ref() == first)?.1;
+    for p in parts {
+        match value.get_ref() {
+            toml::de::DeValue::Table(t) => {
+                value = t.iter().find(|(k, _)| k.get_ref().as_ref() == p)?.1;
+            }
+            _ => break,
+        }
+    }
+    Some(value.span())
+}
+
+type Combo = Vec<(String, Value)>;
+
+/// The sweep's points; an error names the bad key.
+fn combinations(s: &Sweep) -> Result<Vec<Combo>, (String, String)> {
+    if s.values.is_empty() {
+        return Err(("sweep.values".into(), "lists no values".into()));
+    }
+    for (k, v) in &s.values {
+        if v.is_empty() {
+            return Err((format!("sweep.values.{k}"), "is an empty list".into()));
+        }
+        if k.starts_with("scenario.") || k.starts_with("sweep") {
+            return Err((
+                format!("sweep.values.{k}"),
+                "only economy.* and agents.* can be swept".into(),
+            ));
+        }
+    }
+    match s.mode {
+        SweepMode::Zip => {
+            let n = s.values.values().next().map_or(0, Vec::len);
+            if let Some((k, v)) = s.values.iter().find(|(_, v)| v.len() != n) {
+                return Err((
+                    format!("sweep.values.{k}"),
+                    format!("has {} values; zip needs {n} like the first key", v.len()),
+                ));
+            }
+            Ok((0..n)
+                .map(|i| s.values.iter().map(|(k, v)| (k.clone(), v[i].clone())).collect())
+                .collect())
+        }
+        SweepMode::Grid => {
+            let total = s.values.values().try_fold(1usize, |acc, v| acc.checked_mul(v.len()));
+            match total {
+                Some(t) if t <= POINTS_MAX => {}
+                _ => {
+                    return Err((
+                        "sweep.values".into(),
+                        format!("the grid has more than {POINTS_MAX} points"),
+                    ));
+                }
+            }
+            let mut out: Vec<Combo> = vec![Vec::new()];
+            for (k, vs) in &s.values {
+                out = out
+                    .into_iter()
+                    .flat_map(|c| {
+                        vs.iter().map(move |v| {
+                            let mut c = c.clone();
+                            c.push((k.clone(), v.clone()));
+                            c
+                        })
+                    })
+                    .collect();
+            }
+            Ok(out)
+        }
+    }
+}
