@@ -168,13 +168,14 @@ impl StratosModel {
         if self.epochs > 0 && self.epochs.is_multiple_of(EPOCHS_PER_DAY) {
             self.daily()?;
         }
-        let r = self.agents.resource_nodes.clone();
-        let joins = poisson(&mut self.rng, r.joins_per_day / EPOCHS_PER_DAY as f64);
+        let (joins_per_day, exits_per_year) =
+            (self.agents.resource_nodes.joins_per_day, self.agents.resource_nodes.exits_per_year);
+        let joins = poisson(&mut self.rng, joins_per_day / EPOCHS_PER_DAY as f64);
         for _ in 0..joins {
             self.join_node()?;
         }
         let active = self.econ.weights.positive_count() as f64;
-        let exits = poisson(&mut self.rng, active * r.exits_per_year / EPOCHS_PER_YEAR);
+        let exits = poisson(&mut self.rng, active * exits_per_year / EPOCHS_PER_YEAR);
         for _ in 0..exits {
             self.leave_node()?;
         }
