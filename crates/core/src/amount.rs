@@ -35,17 +35,17 @@ impl Amount {
 
     /// `self + rhs`, or [`Error::Overflow`].
     pub fn checked_add(self, rhs: Amount) -> Result<Amount> {
-        self.0.checked_add(rhs.0).map(Amount).ok_or(overflow("amount add"))
+        self.0.checked_add(rhs.0).map(Amount).ok_or_else(|| overflow("amount add"))
     }
 
     /// `self - rhs`, or [`Error::Underflow`].
     pub fn checked_sub(self, rhs: Amount) -> Result<Amount> {
-        self.0.checked_sub(rhs.0).map(Amount).ok_or(underflow("amount sub"))
+        self.0.checked_sub(rhs.0).map(Amount).ok_or_else(|| underflow("amount sub"))
     }
 
     /// `self × n`, or [`Error::Overflow`].
     pub fn checked_mul_int(self, n: u128) -> Result<Amount> {
-        self.0.checked_mul(n).map(Amount).ok_or(overflow("amount mul"))
+        self.0.checked_mul(n).map(Amount).ok_or_else(|| overflow("amount mul"))
     }
 
     /// `self - rhs`, floored at zero.

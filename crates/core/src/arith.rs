@@ -71,10 +71,38 @@ pub fn mul_div(a: u128, b: u128, c: u128, rounding: Rounding) -> Result<u128> {
     }
     let p = U256::from(a) * U256::from(b);
     let cw = U256::from(c);
-    let (q, r) = p.div_rem(cw);
+    let (q, r) = estimated_quotient(a, b, c, p, cw).unwrap_or_else(|| p.div_rem(cw));
     let up = rounding.rounds_up(q.bit(0), r.is_zero(), r.cmp(&(cw - r)));
     let q = if up { q + U256::from(1u8) } else { q };
     u128::try_from(q).map_err(|_| overflow("mul_div"))
+}
+
+/// `p / cw` with its remainder, where `p = a·b`, without a 256-bit division in the usual case (a
+/// pro-rata share of a large pool): a floating-point estimate `e` of the quotient, then the exact
+/// correction from the 256-bit difference `p − e·c`, which is small enough for u128 division.
+/// The result is exact whatever the estimate's error. `None` when the quotient does not fit a
+/// u128 or the difference does not (products above about 2^179); the caller then divides in
+/// 256 bits.
+fn estimated_quotient(a: u128, b: u128, c: u128, p: U256, cw: U256) -> Option<(U256, U256)> {
+    const LIMIT: f64 = 1.7e38; // below u128::MAX ≈ 3.4e38, with room for the estimate's error
+    let estimate = (a as f64) * (b as f64) / (c as f64);
+    // NaN cannot arise (the operands are finite and c > 0), but it would fail this test too.
+    if estimate.partial_cmp(&LIMIT) != Some(Ordering::Less) {
+        return None;
+    }
+    let e = estimate as u128;
+    let ec = U256::from(e) * cw;
+    if ec <= p {
+        // q = e + ⌊(p − e·c) / c⌋.
+        let d = u128::try_from(p - ec).ok()?;
+        Some((U256::from(e.checked_add(d / c)?), U256::from(d % c)))
+    } else {
+        // q = e − ⌈(e·c − p) / c⌉; the remainder is what that ceiling overshoots.
+        let d = u128::try_from(ec - p).ok()?;
+        let k = d.div_ceil(c);
+        let rem = k.checked_mul(c)? - d;
+        Some((U256::from(e - k), U256::from(rem)))
+    }
 }
 
 #[cfg(test)]
@@ -136,6 +164,18 @@ mod tests {
 
         #[test]
         fn mul_div_small_values_match_oracle(a in 0u128..1000, b in 0u128..1000, c in 1u128..50, r in any_rounding()) {
+            prop_assert_eq!(mul_div(a, b, c, r).ok(), oracle(a, b, c, r));
+        }
+
+        /// Shares of a large pool: the product overflows u128 and the quotient ranges from 2^16
+        /// to 2^100: the estimated path must take these cases, exactly, with every rounding.
+        #[test]
+        fn mul_div_large_pool_shares_match_oracle(x in 0u128..1u128 << 80, y in 0u128..1u128 << 60, qb in 16u32..100, e in 0u128..1u128 << 20, r in any_rounding()) {
+            let (a, b) = ((1u128 << 80) + x, (1u128 << 60) + y);
+            let c = (a >> (qb / 2)) * (b >> (qb - qb / 2)) + e;
+            let p = U256::from(a) * U256::from(b);
+            let got = estimated_quotient(a, b, c, p, U256::from(c)).expect("the estimated path");
+            prop_assert_eq!(got, p.div_rem(U256::from(c)));
             prop_assert_eq!(mul_div(a, b, c, r).ok(), oracle(a, b, c, r));
         }
 

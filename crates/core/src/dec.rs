@@ -95,12 +95,12 @@ impl Dec {
 
     /// `self + rhs`, or [`Error::Overflow`] beyond the 256-bit raw range.
     pub fn checked_add(self, rhs: Dec) -> Result<Dec> {
-        self.0.checked_add(rhs.0).map(Dec).ok_or(overflow("dec add"))
+        self.0.checked_add(rhs.0).map(Dec).ok_or_else(|| overflow("dec add"))
     }
 
     /// `self − rhs`, or [`Error::Underflow`] when `rhs > self` (no negative decimals here).
     pub fn checked_sub(self, rhs: Dec) -> Result<Dec> {
-        self.0.checked_sub(rhs.0).map(Dec).ok_or(underflow("dec sub"))
+        self.0.checked_sub(rhs.0).map(Dec).ok_or_else(|| underflow("dec sub"))
     }
 
     /// `self × rhs` as Cosmos `Mul`: the 36-decimal product rounded half to even to 18 decimals.
@@ -124,7 +124,7 @@ impl Dec {
 
     /// `self × i`, exact (Cosmos `MulInt`).
     pub fn mul_int(self, i: u128) -> Result<Dec> {
-        self.0.checked_mul(U256::from(i)).map(Dec).ok_or(overflow("dec mul_int"))
+        self.0.checked_mul(U256::from(i)).map(Dec).ok_or_else(|| overflow("dec mul_int"))
     }
 
     /// `self ÷ rhs` as Cosmos `Quo`: `raw × 10^36 / raw_rhs` truncated, then rounded half to even
@@ -195,7 +195,7 @@ fn wide(x: U256) -> U512 {
 
 /// Narrows a 512-bit result back to a [`Dec`], or [`Error::Overflow`].
 fn narrow(x: U512, op: &'static str) -> Result<Dec> {
-    U256::checked_from_limbs_slice(x.as_limbs()).map(Dec).ok_or(overflow(op))
+    U256::checked_from_limbs_slice(x.as_limbs()).map(Dec).ok_or_else(|| overflow(op))
 }
 
 /// `n / d`, rounded as asked (`d > 0`).

@@ -71,12 +71,12 @@ impl U64F64 {
 
     /// `self + rhs`, or [`Error::Overflow`].
     pub fn checked_add(self, rhs: U64F64) -> Result<U64F64> {
-        self.0.checked_add(rhs.0).map(U64F64).ok_or(overflow("U64F64 add"))
+        self.0.checked_add(rhs.0).map(U64F64).ok_or_else(|| overflow("U64F64 add"))
     }
 
     /// `self − rhs`, or [`Error::Underflow`].
     pub fn checked_sub(self, rhs: U64F64) -> Result<U64F64> {
-        self.0.checked_sub(rhs.0).map(U64F64).ok_or(underflow("U64F64 sub"))
+        self.0.checked_sub(rhs.0).map(U64F64).ok_or_else(|| underflow("U64F64 sub"))
     }
 
     /// `self × rhs`: the full 256-bit product shifted right 64 bits (truncated).
@@ -104,7 +104,7 @@ impl U64F64 {
 
     /// `self × n`, exact (`fixed`'s `checked_mul_int`), or [`Error::Overflow`].
     pub fn mul_int(self, n: u128) -> Result<U64F64> {
-        self.0.checked_mul(n).map(U64F64).ok_or(overflow("U64F64 mul_int"))
+        self.0.checked_mul(n).map(U64F64).ok_or_else(|| overflow("U64F64 mul_int"))
     }
 
     /// `self ÷ n`, truncated (`fixed`'s `checked_div_int`), or [`Error::DivisionByZero`].

@@ -6,11 +6,18 @@
 //!
 //! Entries live in buckets keyed by release epoch (a `BTreeMap`), so locking is O(log n),
 //! releasing what is due is O(log n + released), and entries of one owner, source and release
-//! epoch coalesce into one chunk. An owner's locks can be forfeited at once (Stratos `paper`: a
-//! node that leaves without unregistering loses its locked rewards to the pools they came from):
-//! the owner's totals return to their source pools immediately, and the stale entries are skipped
-//! when their epoch comes (a generation counter tells them apart), so forfeiture is
-//! O(sources of that owner), not O(entries).
+//! epoch coalesce into one chunk. [`LockQueue::lock_batch`] locks a whole epoch's rewards into one
+//! bucket with one ledger transfer per source pool. An owner's locks can be forfeited at once
+//! (Stratos `paper`: a node that leaves without unregistering loses its locked rewards to the
+//! pools they came from): the owner's totals return to their source pools immediately, and the
+//! stale entries are skipped when their epoch comes (a generation counter tells them apart), so
+//! forfeiture is O(sources of that owner), not O(entries).
+//!
+//! Like the ledger, the queue keeps an undo journal while a checkpoint is open
+//! ([`LockQueue::checkpoint`], [`LockQueue::commit`], [`LockQueue::revert`]): an operation that
+//! fails after locking, forfeiting or deducting rolls the queue back in O(changes), without a
+//! copy of the queue. Chunks emptied by [`LockQueue::deduct`] stay in their bucket with a zero
+//! amount (so the journal can restore them in place) and are dropped when their epoch comes.
 //!
 //! Bound: at most `max_chunks_per_owner` live chunks per owner ([`Error::LimitReached`]).
 
@@ -105,8 +112,34 @@ impl<T: Serialize> Serialize for ById<T> {
     }
 }
 
+/// An undo record of the queue's journal: what a change replaced.
+#[derive(Clone, Debug)]
+enum Undo {
+    /// A chunk was appended to bucket `release_at` (`added: None`), or `added` was coalesced
+    /// into the bucket's last chunk.
+    Locked { release_at: Epoch, added: Option<Amount> },
+    /// Chunk `index` of bucket `release_at` had amount `prev`.
+    ChunkAmount { release_at: Epoch, index: usize, prev: Amount },
+    /// The owner's record before the change.
+    Owner { owner: AccountId, prev: Option<OwnerLocks> },
+    /// The owner's forfeit generation before the change.
+    Generation { owner: AccountId, prev: Option<u32> },
+    /// The queue total before the change.
+    Total(Amount),
+    /// Bucket `release_at`, removed when its epoch came.
+    Bucket { release_at: Epoch, chunks: Vec<Chunk> },
+}
+
+/// A position in the queue's journal, returned by [`LockQueue::checkpoint`].
+#[derive(Debug)]
+#[must_use = "a checkpoint must be committed or reverted"]
+pub struct LockCheckpoint {
+    journal_len: usize,
+    depth: u32,
+}
+
 /// Locked amounts of one token, released in order of their release epoch.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 pub struct LockQueue {
     token: TokenId,
     pool: PoolId,
@@ -117,7 +150,24 @@ pub struct LockQueue {
     /// owner holds nothing, so its pre-forfeit chunks stay dead.
     generations: ById<u32>,
     total: Amount,
+    #[serde(skip)]
+    journal: Vec<Undo>,
+    #[serde(skip)]
+    depth: u32,
 }
+
+/// Two queues are equal when they hold the same locks (open checkpoints aside).
+impl PartialEq for LockQueue {
+    fn eq(&self, other: &LockQueue) -> bool {
+        (self.token, self.pool, self.max_chunks_per_owner, self.total)
+            == (other.token, other.pool, other.max_chunks_per_owner, other.total)
+            && self.buckets == other.buckets
+            && self.owners == other.owners
+            && self.generations == other.generations
+    }
+}
+
+impl Eq for LockQueue {}
 
 impl LockQueue {
     /// A queue for `token` that keeps its tokens in the ledger pool `pool` (which it must own
@@ -132,6 +182,8 @@ impl LockQueue {
             owners: ById::default(),
             generations: ById::default(),
             total: Amount::ZERO,
+            journal: Vec::new(),
+            depth: 0,
         }
     }
 
@@ -157,10 +209,147 @@ impl LockQueue {
         self.owners.get(&owner).map_or(Amount::ZERO, |o| o.total)
     }
 
-    /// The earliest epoch at which something is released, if anything is locked.
+    /// The earliest epoch with a bucket of locks, if anything is locked. (The bucket may hold
+    /// only forfeited or deducted chunks, so nothing may be paid then.)
     #[must_use]
     pub fn next_release(&self) -> Option<Epoch> {
         self.buckets.keys().next().copied()
+    }
+
+    // ---- journal ------------------------------------------------------------------------------
+
+    /// Starts recording undo information; checkpoints nest like the ledger's.
+    pub fn checkpoint(&mut self) -> LockCheckpoint {
+        self.depth += 1;
+        LockCheckpoint { journal_len: self.journal.len(), depth: self.depth }
+    }
+
+    /// Keeps every change since `cp`.
+    ///
+    /// # Panics
+    /// When `cp` is not the innermost open checkpoint (a programming error).
+    pub fn commit(&mut self, cp: LockCheckpoint) {
+        assert_eq!(cp.depth, self.depth, "checkpoints must be closed innermost first");
+        self.depth -= 1;
+        if self.depth == 0 {
+            self.journal.clear();
+        }
+    }
+
+    /// Undoes every change since `cp`, newest first. The ledger side is the caller's to revert
+    /// (with the ledger checkpoint taken at the same time).
+    ///
+    /// # Panics
+    /// When `cp` is not the innermost open checkpoint (a programming error).
+    pub fn revert(&mut self, cp: LockCheckpoint) {
+        assert_eq!(cp.depth, self.depth, "checkpoints must be closed innermost first");
+        while self.journal.len() > cp.journal_len {
+            let Some(undo) = self.journal.pop() else { break };
+            match undo {
+                Undo::Locked { release_at, added } => {
+                    let Some(bucket) = self.buckets.get_mut(&release_at) else { continue };
+                    match (added, bucket.last_mut()) {
+                        (Some(a), Some(c)) => c.amount = Amount(c.amount.0 - a.0),
+                        _ => {
+                            bucket.pop();
+                        }
+                    }
+                    if bucket.is_empty() {
+                        self.buckets.remove(&release_at);
+                    }
+                }
+                Undo::ChunkAmount { release_at, index, prev } => {
+                    if let Some(c) =
+                        self.buckets.get_mut(&release_at).and_then(|b| b.get_mut(index))
+                    {
+                        c.amount = prev;
+                    }
+                }
+                Undo::Owner { owner, prev } => match prev {
+                    Some(o) => *self.owners.or_default(owner) = o,
+                    None => {
+                        self.owners.remove(&owner);
+                    }
+                },
+                Undo::Generation { owner, prev } => match prev {
+                    Some(g) => *self.generations.or_default(owner) = g,
+                    None => {
+                        self.generations.remove(&owner);
+                    }
+                },
+                Undo::Total(t) => self.total = t,
+                Undo::Bucket { release_at, chunks } => {
+                    self.buckets.insert(release_at, chunks);
+                }
+            }
+        }
+        self.depth -= 1;
+        if self.depth == 0 {
+            self.journal.clear();
+        }
+    }
+
+    fn record(&mut self, undo: impl FnOnce(&LockQueue) -> Undo) {
+        if self.depth > 0 {
+            let u = undo(self);
+            self.journal.push(u);
+        }
+    }
+
+    fn record_owner(&mut self, owner: AccountId) {
+        self.record(|q| Undo::Owner { owner, prev: q.owners.get(&owner).cloned() });
+    }
+
+    fn record_total(&mut self) {
+        self.record(|q| Undo::Total(q.total));
+    }
+
+    // ---- locking ------------------------------------------------------------------------------
+
+    fn check_source(&self, ledger: &Ledger, source: PoolId) -> Result<()> {
+        ledger.pool_name(source)?;
+        if source == self.pool {
+            return Err(Error::InvalidParameter {
+                name: "source".into(),
+                value: format!("pool:{}", source.0),
+                reason: "a lock cannot come from the lock queue's own pool".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Whether a lock of (`owner`, `source`) until `release_at` joins the bucket's last chunk.
+    fn coalesces(&self, owner: AccountId, source: PoolId, release_at: Epoch) -> bool {
+        let generation = self.generation(owner);
+        self.buckets.get(&release_at).and_then(|b| b.last()).is_some_and(|c| {
+            c.owner == owner
+                && c.source == source
+                && c.generation == generation
+                && !c.amount.is_zero()
+        })
+    }
+
+    fn chunk_limit(&self, owner: AccountId) -> Error {
+        Error::LimitReached {
+            what: format!("lock chunks of account {}", owner.0),
+            limit: u64::from(self.max_chunks_per_owner),
+        }
+    }
+
+    /// Adds a checked, non-zero lock whose tokens are already in the queue's pool.
+    fn put(&mut self, owner: AccountId, source: PoolId, amount: Amount, release_at: Epoch) {
+        let coalesce = self.coalesces(owner, source, release_at);
+        self.record(|_| Undo::Locked { release_at, added: coalesce.then_some(amount) });
+        self.record_owner(owner);
+        self.record_total();
+        let generation = self.generation(owner);
+        let bucket = self.buckets.entry(release_at).or_default();
+        match bucket.last_mut() {
+            Some(c) if coalesce => c.amount = Amount(c.amount.0 + amount.0),
+            _ => bucket.push(Chunk { owner, generation, source, amount }),
+        }
+        add_to_owner(self.owners.or_default(owner), source, amount, !coalesce);
+        self.total = Amount(self.total.0 + amount.0);
     }
 
     /// Moves `amount` from `from` into the queue for `owner` until `release_at`, remembering that
@@ -180,66 +369,134 @@ impl LockQueue {
         // The owner must be an account and the source a pool other than the queue's own, or
         // the tokens could never be paid or returned.
         ledger.balance(self.token, Holder::Account(owner))?;
-        ledger.pool_name(source)?;
-        if source == self.pool {
-            return Err(Error::InvalidParameter {
-                name: "source".into(),
-                value: format!("pool:{}", source.0),
-                reason: "a lock cannot come from the lock queue's own pool".into(),
-            });
-        }
-        let new_total = self.total.checked_add(amount)?;
-        let (owner_total, chunks) =
-            self.owners.get(&owner).map_or((Amount::ZERO, 0), |o| (o.total, o.chunks));
-        let generation = self.generation(owner);
-        let owner_total = owner_total.checked_add(amount)?;
-        let bucket = self.buckets.get(&release_at);
-        let coalesce = bucket
-            .and_then(|b| b.last())
-            .is_some_and(|c| c.owner == owner && c.source == source && c.generation == generation);
-        if !coalesce && chunks >= self.max_chunks_per_owner {
-            return Err(Error::LimitReached {
-                what: format!("lock chunks of account {}", owner.0),
-                limit: u64::from(self.max_chunks_per_owner),
-            });
+        self.check_source(ledger, source)?;
+        self.total.checked_add(amount)?;
+        self.locked_of(owner).checked_add(amount)?;
+        let chunks = self.owners.get(&owner).map_or(0, |o| o.chunks);
+        if !self.coalesces(owner, source, release_at) && chunks >= self.max_chunks_per_owner {
+            return Err(self.chunk_limit(owner));
         }
         ledger.transfer(self.token, from, Holder::Pool(self.pool), amount)?;
-        // Infallible from here on.
-        let bucket = self.buckets.entry(release_at).or_default();
-        match bucket.last_mut() {
-            Some(c) if coalesce => c.amount = Amount(c.amount.0 + amount.0),
-            _ => bucket.push(Chunk { owner, generation, source, amount }),
-        }
-        let o = self.owners.or_default(owner);
-        o.total = owner_total;
-        o.chunks += u32::from(!coalesce);
-        match o.by_source.iter_mut().find(|(p, _)| *p == source) {
-            Some((_, a)) => a.0 += amount.0,
-            None => o.by_source.push((source, amount)),
-        }
-        self.total = new_total;
+        self.put(owner, source, amount, release_at);
         Ok(())
     }
+
+    /// Locks a batch until `release_at`: each `(owner, source, amount)` moves `amount` from the
+    /// ledger pool `source` into the queue for `owner`, with one ledger transfer per source. The
+    /// entries must be sorted by owner, with no (owner, source) pair twice. All-or-nothing; the
+    /// result equals locking the entries one by one in order.
+    pub fn lock_batch(
+        &mut self,
+        ledger: &mut Ledger,
+        release_at: Epoch,
+        entries: &[(AccountId, PoolId, Amount)],
+    ) -> Result<()> {
+        // Check everything first: order, owners, sources, totals and each owner's chunk budget.
+        // Only the batch's first non-zero entry can join a chunk already in the bucket: the
+        // entries after it follow a chunk of another (owner, source).
+        let mut per_source: Vec<(PoolId, Amount)> = Vec::new();
+        let mut total = self.total;
+        let mut first = true;
+        let mut i = 0;
+        while i < entries.len() {
+            let owner = entries[i].0;
+            if i > 0 && entries[i - 1].0 > owner {
+                return Err(unsorted(owner));
+            }
+            ledger.balance(self.token, Holder::Account(owner))?;
+            let (mut new_chunks, mut owner_total) = (0u32, self.locked_of(owner));
+            let mut j = i;
+            while j < entries.len() && entries[j].0 == owner {
+                let (_, source, amount) = entries[j];
+                if entries[i..j].iter().any(|e| e.1 == source) {
+                    return Err(unsorted(owner));
+                }
+                if !amount.is_zero() {
+                    match per_source.iter_mut().find(|(p, _)| *p == source) {
+                        Some((_, a)) => *a = a.checked_add(amount)?,
+                        None => {
+                            self.check_source(ledger, source)?;
+                            per_source.push((source, amount));
+                        }
+                    }
+                    total = total.checked_add(amount)?;
+                    owner_total = owner_total.checked_add(amount)?;
+                    new_chunks += u32::from(!(first && self.coalesces(owner, source, release_at)));
+                    first = false;
+                }
+                j += 1;
+            }
+            let chunks = self.owners.get(&owner).map_or(0, |o| o.chunks);
+            if new_chunks > 0 && chunks + new_chunks > self.max_chunks_per_owner {
+                return Err(self.chunk_limit(owner));
+            }
+            i = j;
+        }
+        ledger.atomic(|l| {
+            per_source.iter().try_for_each(|(p, a)| {
+                l.transfer(self.token, Holder::Pool(*p), Holder::Pool(self.pool), *a)
+            })
+        })?;
+        // Infallible from here on.
+        let live = entries.iter().filter(|e| !e.2.is_zero()).count();
+        if live == 0 {
+            return Ok(());
+        }
+        // The bucket is looked up once; each entry then costs O(1) (plus its undo records when a
+        // checkpoint is open), as `put` would do it.
+        let journal = self.depth > 0;
+        let bucket = self.buckets.entry(release_at).or_default();
+        bucket.reserve_exact(live);
+        for &(owner, source, amount) in entries.iter().filter(|e| !e.2.is_zero()) {
+            let generation = self.generations.get(&owner).copied().unwrap_or(0);
+            let coalesce = bucket.last().is_some_and(|c| {
+                c.owner == owner
+                    && c.source == source
+                    && c.generation == generation
+                    && !c.amount.is_zero()
+            });
+            if journal {
+                self.journal.push(Undo::Locked { release_at, added: coalesce.then_some(amount) });
+                self.journal.push(Undo::Owner { owner, prev: self.owners.get(&owner).cloned() });
+                self.journal.push(Undo::Total(self.total));
+            }
+            match bucket.last_mut() {
+                Some(c) if coalesce => c.amount = Amount(c.amount.0 + amount.0),
+                _ => bucket.push(Chunk { owner, generation, source, amount }),
+            }
+            add_to_owner(self.owners.or_default(owner), source, amount, !coalesce);
+            self.total = Amount(self.total.0 + amount.0);
+        }
+        Ok(())
+    }
+
+    // ---- releasing, forfeiting, deducting -----------------------------------------------------
 
     /// Pays every chunk whose release epoch is ≤ `now` to its owner's account, oldest first.
     pub fn release_due(&mut self, ledger: &mut Ledger, now: Epoch) -> Result<Vec<Released>> {
         let mut out = Vec::new();
+        self.record_total();
         while let Some(entry) = self.buckets.first_entry() {
             if *entry.key() > now {
                 break;
             }
             let release_at = *entry.key();
-            for c in entry.remove() {
-                if self.generations.get(&c.owner).copied().unwrap_or(0) != c.generation {
-                    continue; // forfeited earlier: its tokens already went back to the source
+            let chunks = entry.remove();
+            for c in &chunks {
+                if c.amount.is_zero() || self.generation(c.owner) != c.generation {
+                    continue; // deducted, or forfeited earlier: nothing left to pay
                 }
-                let Some(o) = self.owners.get_mut(&c.owner) else { continue };
+                if self.owners.get(&c.owner).is_none() {
+                    continue;
+                }
                 ledger.transfer(
                     self.token,
                     Holder::Pool(self.pool),
                     Holder::Account(c.owner),
                     c.amount,
                 )?;
+                self.record_owner(c.owner);
+                let Some(o) = self.owners.get_mut(&c.owner) else { continue };
                 o.total = o.total.saturating_sub(c.amount);
                 o.chunks -= 1;
                 if let Some((_, a)) = o.by_source.iter_mut().find(|(p, _)| *p == c.source) {
@@ -256,6 +513,9 @@ impl LockQueue {
                     amount: c.amount,
                     release_at,
                 });
+            }
+            if self.depth > 0 {
+                self.journal.push(Undo::Bucket { release_at, chunks });
             }
         }
         Ok(out)
@@ -275,6 +535,9 @@ impl LockQueue {
                 l.transfer(self.token, Holder::Pool(self.pool), Holder::Pool(*p), *a)
             })
         })?;
+        self.record_owner(owner);
+        self.record(|q| Undo::Generation { owner, prev: q.generations.get(&owner).copied() });
+        self.record_total();
         let forfeited = self.owners.remove(&owner).map_or(Amount::ZERO, |o| o.total);
         let g = self.generations.or_default(owner);
         *g = g.wrapping_add(1);
@@ -299,37 +562,37 @@ impl LockQueue {
         }
         ledger.transfer(self.token, Holder::Pool(self.pool), to, take)?;
         // Infallible from here on.
+        self.record_owner(owner);
+        self.record_total();
         let generation = self.generation(owner);
+        let journal = self.depth > 0;
         let mut left = take.0;
-        let mut removed_chunks = 0;
+        let mut emptied = 0;
         let mut by_source: Vec<(PoolId, u128)> = Vec::new();
-        for bucket in self.buckets.values_mut().rev() {
-            for c in
-                bucket.iter_mut().rev().filter(|c| c.owner == owner && c.generation == generation)
-            {
+        'buckets: for (&release_at, bucket) in self.buckets.iter_mut().rev() {
+            for (index, c) in bucket.iter_mut().enumerate().rev() {
+                if c.owner != owner || c.generation != generation || c.amount.is_zero() {
+                    continue;
+                }
+                if journal {
+                    self.journal.push(Undo::ChunkAmount { release_at, index, prev: c.amount });
+                }
                 let t = left.min(c.amount.0);
                 c.amount.0 -= t;
                 left -= t;
-                removed_chunks += u32::from(c.amount.is_zero());
+                emptied += u32::from(c.amount.is_zero());
                 match by_source.iter_mut().find(|(p, _)| *p == c.source) {
                     Some((_, a)) => *a += t,
                     None => by_source.push((c.source, t)),
                 }
                 if left == 0 {
-                    break;
+                    break 'buckets;
                 }
             }
-            bucket.retain(|c| {
-                !(c.owner == owner && c.generation == generation && c.amount.is_zero())
-            });
-            if left == 0 {
-                break;
-            }
         }
-        self.buckets.retain(|_, b| !b.is_empty());
         let o = self.owners.get_mut(&owner).expect("checked above");
         o.total = o.total.saturating_sub(take);
-        o.chunks -= removed_chunks;
+        o.chunks -= emptied;
         for (p, t) in by_source {
             if let Some((_, a)) = o.by_source.iter_mut().find(|(q, _)| *q == p) {
                 *a = a.saturating_sub(Amount(t));
@@ -347,8 +610,7 @@ impl LockQueue {
     pub fn check_invariants(&self, ledger: &Ledger) -> std::result::Result<(), Violation> {
         let mut per_owner: BTreeMap<AccountId, (u128, u32)> = BTreeMap::new();
         for c in self.buckets.values().flatten() {
-            let live = self.generation(c.owner) == c.generation;
-            if live {
+            if self.generation(c.owner) == c.generation && !c.amount.is_zero() {
                 let e = per_owner.entry(c.owner).or_default();
                 e.0 += c.amount.0;
                 e.1 += 1;
@@ -356,7 +618,7 @@ impl LockQueue {
         }
         let mut sum = 0u128;
         for (owner, o) in self.owners.iter() {
-            let (amount, chunks) = per_owner.get(&owner).copied().unwrap_or_default();
+            let (amount, chunks) = per_owner.remove(&owner).unwrap_or_default();
             let by_source: u128 = o.by_source.iter().map(|(_, a)| a.0).sum();
             if amount != o.total.0 || chunks != o.chunks || by_source != o.total.0 {
                 return Err(Violation::new(
@@ -369,6 +631,12 @@ impl LockQueue {
             }
             sum += amount;
         }
+        if let Some((owner, (amount, chunks))) = per_owner.into_iter().next() {
+            return Err(Violation::new(
+                "lock queue owner totals",
+                format!("account {}: {chunks} live chunk(s) of {amount} but no record", owner.0),
+            ));
+        }
         let pool = ledger
             .balance(self.token, Holder::Pool(self.pool))
             .map_err(|e| Violation::new("lock queue pool", e.to_string()))?;
@@ -379,6 +647,24 @@ impl LockQueue {
             ));
         }
         Ok(())
+    }
+}
+
+/// Adds a checked lock to its owner's record (`new_chunk`: it did not coalesce).
+fn add_to_owner(o: &mut OwnerLocks, source: PoolId, amount: Amount, new_chunk: bool) {
+    o.total = Amount(o.total.0 + amount.0);
+    o.chunks += u32::from(new_chunk);
+    match o.by_source.iter_mut().find(|(p, _)| *p == source) {
+        Some((_, a)) => a.0 += amount.0,
+        None => o.by_source.push((source, amount)),
+    }
+}
+
+fn unsorted(owner: AccountId) -> Error {
+    Error::InvalidParameter {
+        name: "entries".into(),
+        value: format!("account {}", owner.0),
+        reason: "a lock batch must be sorted by owner, with no (owner, source) pair twice".into(),
     }
 }
 

@@ -246,9 +246,9 @@ impl<K: Ord + Copy> RewardAccumulator<K> {
         let numerator = U256::from(amount.0)
             .checked_mul(U256::from(SCALE))
             .and_then(|n| n.checked_add(self.carry))
-            .ok_or(overflow("reward distribute"))?;
+            .ok_or_else(|| overflow("reward distribute"))?;
         let (inc, carry) = numerator.div_rem(U256::from(self.total_shares));
-        let acc = self.acc.checked_add(inc).ok_or(overflow("reward per share"))?;
+        let acc = self.acc.checked_add(inc).ok_or_else(|| overflow("reward per share"))?;
         Ok(DistributionPlan { acc, carry, distributed, undistributable: Amount::ZERO })
     }
 
@@ -272,14 +272,14 @@ impl<K: Ord + Copy> RewardAccumulator<K> {
 
     /// Settles `k`, then adds `n` shares. Returns the settled reward.
     pub fn add_shares(&mut self, k: K, n: u128) -> Result<Amount> {
-        let shares = self.shares(k).checked_add(n).ok_or(overflow("add shares"))?;
+        let shares = self.shares(k).checked_add(n).ok_or_else(|| overflow("add shares"))?;
         self.change(k, shares)
     }
 
     /// Settles `k`, then removes `n` shares ([`crate::Error::Underflow`] when it holds fewer).
     /// Returns the settled reward.
     pub fn remove_shares(&mut self, k: K, n: u128) -> Result<Amount> {
-        let shares = self.shares(k).checked_sub(n).ok_or(underflow("remove shares"))?;
+        let shares = self.shares(k).checked_sub(n).ok_or_else(|| underflow("remove shares"))?;
         self.change(k, shares)
     }
 
@@ -390,12 +390,12 @@ impl<K: Ord + Copy> RewardAccumulator<K> {
             None => (Amount::ZERO, U256::ZERO, 0),
         };
         let paid = self.paid.checked_add(pending)?;
-        let lost = self.lost.checked_add(cut).ok_or(overflow("reward lost dust"))?;
+        let lost = self.lost.checked_add(cut).ok_or_else(|| overflow("reward lost dust"))?;
         let total = self
             .total_shares
             .checked_sub(old)
             .and_then(|t| t.checked_add(shares))
-            .ok_or(overflow("total shares"))?;
+            .ok_or_else(|| overflow("total shares"))?;
         self.paid = paid;
         self.lost = lost;
         self.total_shares = total;

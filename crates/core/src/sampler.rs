@@ -262,7 +262,9 @@ impl AliasTable {
         let n_wide = u128::try_from(n).map_err(|_| overflow("alias table size"))?;
         let mut scaled = Vec::with_capacity(n);
         for &w in weights {
-            scaled.push(u128::from(w).checked_mul(n_wide).ok_or(overflow("alias table scale"))?);
+            scaled.push(
+                u128::from(w).checked_mul(n_wide).ok_or_else(|| overflow("alias table scale"))?,
+            );
         }
         let mut small = Vec::new();
         let mut large = Vec::new();

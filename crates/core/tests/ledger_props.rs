@@ -23,6 +23,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use ergon_core::ledger::Checkpoint;
+use ergon_core::locks::LockCheckpoint;
 use ergon_core::{
     AccountId, Amount, Epoch, Error, Holder, Ledger, LockQueue, PoolId, TokenId, TokenMeta,
 };
@@ -117,6 +118,13 @@ enum Op {
         release_in: i64,
         source: u16,
     },
+    /// Entries of (owner, source, amount as a share of the source pool); sorted by owner with no
+    /// (owner, source) pair twice unless `unsorted`.
+    LockBatch {
+        entries: Vec<(u32, u16, Amt)>,
+        release_in: i64,
+        unsorted: bool,
+    },
     Release {
         advance: u64,
     },
@@ -142,6 +150,7 @@ impl Op {
             Op::Commit => "commit",
             Op::Revert => "revert",
             Op::Lock { .. } => "lock",
+            Op::LockBatch { .. } => "lock_batch",
             Op::Release { .. } => "release_due",
             Op::Forfeit { .. } => "forfeit",
             Op::Deduct { .. } => "deduct",
@@ -177,6 +186,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::Revert),
         6 => (holder(), 0u32..ACCOUNT_SLOTS + 2, amt(), -3i64..12, 0u16..POOLS + 2)
             .prop_map(|(from, owner, amount, release_in, source)| Op::Lock { from, owner, amount, release_in, source }),
+        3 => (proptest::collection::vec((0u32..ACCOUNT_SLOTS + 2, 0u16..POOLS + 2, amt()), 0..6), -3i64..12, prop::bool::weighted(0.1))
+            .prop_map(|(entries, release_in, unsorted)| Op::LockBatch { entries, release_in, unsorted }),
         3 => (0u64..4).prop_map(|advance| Op::Release { advance }),
         2 => (0u32..ACCOUNT_SLOTS + 2).prop_map(|owner| Op::Forfeit { owner }),
         2 => (0u32..ACCOUNT_SLOTS + 2, amt(), holder()).prop_map(|(owner, amount, to)| Op::Deduct { owner, amount, to }),
@@ -232,8 +243,9 @@ impl Model {
 
 // ---- the world --------------------------------------------------------------------------------
 
-/// A saved checkpoint: the ledger's checkpoint, and everything as it was just before it.
-type Saved = (Checkpoint, Ledger, LockQueue, Model);
+/// A saved checkpoint: the ledger's and the queue's checkpoints, and everything as it was just
+/// before them.
+type Saved = (Checkpoint, LockCheckpoint, Ledger, LockQueue, Model);
 
 struct World {
     ledger: Ledger,
@@ -348,12 +360,14 @@ impl World {
             Op::Checkpoint => {
                 let saved = (self.ledger.clone(), self.queue.clone(), self.model.clone());
                 let cp = self.ledger.checkpoint();
-                self.stack.push((cp, saved.0, saved.1, saved.2));
+                let qcp = self.queue.checkpoint();
+                self.stack.push((cp, qcp, saved.0, saved.1, saved.2));
                 Ok(())
             }
             Op::Commit => {
-                if let Some((cp, ..)) = self.stack.pop() {
+                if let Some((cp, qcp, ..)) = self.stack.pop() {
                     self.ledger.commit(cp);
+                    self.queue.commit(qcp);
                 }
                 Ok(())
             }
@@ -396,6 +410,78 @@ impl World {
                     m.sub(LOCK_TOKEN, from, x);
                     m.add(LOCK_TOKEN, LOCK_POOL.into(), x);
                     m.locks.entry(owner).or_default().push((release_at.0, source, x));
+                }
+                r
+            }
+            Op::LockBatch { ref entries, release_in, unsorted } => {
+                let mut batch: Vec<(AccountId, PoolId, Amount)> = entries
+                    .iter()
+                    .map(|&(owner, source, amount)| {
+                        let owner = if self.wild_owners {
+                            AccountId(owner)
+                        } else {
+                            AccountId(owner % m.accounts)
+                        };
+                        let source =
+                            if self.wild_sources { PoolId(source) } else { PoolId(source % POOLS) };
+                        let x = amount.resolve(m.bal(LOCK_TOKEN, source.into()));
+                        (owner, source, Amount(x))
+                    })
+                    .collect();
+                if !unsorted {
+                    // By owner; each owner's sources in the order drawn, without repeats.
+                    batch.sort_by_key(|e| e.0);
+                    let mut seen = Vec::new();
+                    batch.retain(|e| {
+                        let new = !seen.contains(&(e.0, e.1));
+                        seen.push((e.0, e.1));
+                        new
+                    });
+                }
+                let release_at = Epoch(self.now.0.saturating_add_signed(release_in));
+                let r = self.queue.lock_batch(&mut self.ledger, release_at, &batch);
+                // What the model requires, the chunk budget aside.
+                let sorted = batch.windows(2).all(|w| w[0].0 <= w[1].0)
+                    && batch
+                        .iter()
+                        .enumerate()
+                        .all(|(i, e)| batch[..i].iter().all(|f| (f.0, f.1) != (e.0, e.1)));
+                let owners_ok = batch.iter().all(|e| e.0.0 < m.accounts);
+                let live = batch.iter().filter(|e| !e.2.is_zero());
+                let sources_ok = live.clone().all(|e| e.1.0 < POOLS);
+                let mut per_source: BTreeMap<PoolId, u128> = BTreeMap::new();
+                let mut fits = true;
+                for e in live.clone() {
+                    let s = per_source.entry(e.1).or_default();
+                    match s.checked_add(e.2.0) {
+                        Some(v) => *s = v,
+                        None => fits = false,
+                    }
+                }
+                let funded =
+                    fits && per_source.iter().all(|(p, x)| m.bal(LOCK_TOKEN, (*p).into()) >= *x);
+                let ok = sorted && owners_ok && sources_ok && funded;
+                match &r {
+                    Ok(()) => ensure(ok, || {
+                        format!("lock batch {batch:?} accepted, the model refuses it")
+                    })?,
+                    Err(Error::LimitReached { .. }) => ensure(
+                        live.clone().any(|e| {
+                            let new = live.clone().filter(|f| f.0 == e.0).count();
+                            m.locks.get(&e.0).map_or(0, Vec::len) + new > MAX_CHUNKS as usize
+                        }),
+                        || format!("lock batch {batch:?} hit the chunk limit below it"),
+                    )?,
+                    Err(e) => ensure(!ok, || {
+                        format!("lock batch {batch:?} rejected ({e}), the model accepts it")
+                    })?,
+                }
+                if r.is_ok() {
+                    for &(owner, source, x) in batch.iter().filter(|e| !e.2.is_zero()) {
+                        m.sub(LOCK_TOKEN, source.into(), x.0);
+                        m.add(LOCK_TOKEN, LOCK_POOL.into(), x.0);
+                        m.locks.entry(owner).or_default().push((release_at.0, source, x.0));
+                    }
                 }
                 r
             }
@@ -496,16 +582,21 @@ impl World {
         })
     }
 
-    /// Reverts to a saved checkpoint: the ledger must equal its clone from before the checkpoint;
-    /// the queue and the model (not journaled) are restored from theirs.
-    fn revert(&mut self, (cp, ledger, queue, model): Saved) -> Result<(), TestCaseError> {
+    /// Reverts to a saved checkpoint: the ledger and the queue must equal their clones from
+    /// before the checkpoint; the model (not journaled) is restored from its clone.
+    fn revert(&mut self, (cp, qcp, ledger, queue, model): Saved) -> Result<(), TestCaseError> {
         self.ledger.revert(cp);
+        self.queue.revert(qcp);
         prop_assert_eq!(&self.ledger, &ledger, "revert did not restore the ledger");
         prop_assert_eq!(
             serde_json::to_string(&self.ledger).unwrap(),
             serde_json::to_string(&ledger).unwrap()
         );
-        self.queue = queue;
+        prop_assert_eq!(&self.queue, &queue, "revert did not restore the queue");
+        prop_assert_eq!(
+            serde_json::to_string(&self.queue).unwrap(),
+            serde_json::to_string(&queue).unwrap()
+        );
         self.model = model;
         Ok(())
     }
@@ -627,6 +718,7 @@ fn ledger_and_lock_queue_match_the_model() {
                 w.revert(saved)?;
             } else {
                 w.ledger.commit(saved.0);
+                w.queue.commit(saved.1);
             }
             w.check(&done)?;
         }
@@ -642,7 +734,7 @@ fn ledger_and_lock_queue_match_the_model() {
     });
     // Both paths of every fallible step were exercised.
     let t = &tally;
-    for kind in ["transfer", "mint", "burn", "lock"] {
+    for kind in ["transfer", "mint", "burn", "lock", "lock_batch"] {
         let [ok, rejected] = t.get(kind);
         assert!(ok > 0 && rejected > 0, "{kind}: {ok} accepted, {rejected} rejected");
     }
@@ -662,24 +754,32 @@ fn revert_undoes_everything() {
         let mut w = World::new(false, false);
         w.run(&prefix, &tally)?;
         // Close what the prefix left open so the outer checkpoint sees a settled ledger.
-        while let Some((cp, ..)) = w.stack.pop() {
+        while let Some((cp, qcp, ..)) = w.stack.pop() {
             w.ledger.commit(cp);
+            w.queue.commit(qcp);
         }
         let (ledger, queue, model) = (w.ledger.clone(), w.queue.clone(), w.model.clone());
         let json = serde_json::to_string(&w.ledger).unwrap();
+        let queue_json = serde_json::to_string(&w.queue).unwrap();
         let cp = w.ledger.checkpoint();
+        let qcp = w.queue.checkpoint();
         w.run(&body, &tally)?;
-        while let Some((cp, ..)) = w.stack.pop() {
-            w.ledger.commit(cp); // inner commits are undone by the outer revert too
+        while let Some((cp, qcp, ..)) = w.stack.pop() {
+            // Inner commits are undone by the outer revert too.
+            w.ledger.commit(cp);
+            w.queue.commit(qcp);
         }
         w.ledger.revert(cp);
+        w.queue.revert(qcp);
         prop_assert_eq!(&w.ledger, &ledger);
         prop_assert_eq!(serde_json::to_string(&w.ledger).unwrap(), json);
-        w.queue = queue;
+        prop_assert_eq!(&w.queue, &queue);
+        prop_assert_eq!(serde_json::to_string(&w.queue).unwrap(), queue_json);
         w.model = model;
         w.check(&Op::Revert)
     });
     assert!(tally.get("transfer")[0] > 0 && tally.get("lock")[0] > 0);
+    assert!(tally.get("lock_batch")[0] > 0 && tally.get("deduct")[0] > 0);
 }
 
 /// Locks whose owner is an account the ledger does not know (yet): rejected, changing nothing.

@@ -8,13 +8,14 @@ use std::path::{Path, PathBuf};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::metadata::KeyValue;
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::schema::types::ColumnPath;
 
 use crate::atomic::AtomicFile;
 use crate::columns::Batch;
 use crate::csv;
 use crate::error::OutputError;
-use crate::schema::Schema;
+use crate::schema::{ColumnKind, Schema};
 
 /// The name of the merged CSV file.
 pub const CSV_FILE: &str = "metrics.csv";
@@ -42,8 +43,8 @@ pub struct MergeOptions {
 impl Default for MergeOptions {
     fn default() -> Self {
         MergeOptions {
-            batch_rows: 8192,
-            row_group_rows: 65536,
+            batch_rows: 1024,
+            row_group_rows: 1024,
             metadata: Vec::new(),
             created_by: "ergon".to_owned(),
         }
@@ -62,15 +63,24 @@ impl MergeOptions {
         Ok(())
     }
 
-    fn writer_properties(&self) -> WriterProperties {
+    /// The Parquet writer's settings. Amount columns (Decimal128, stored as 16-byte fixed-length
+    /// arrays) are written without min/max statistics: the writer's statistics keep slices of
+    /// each batch's value buffer until the file closes, so memory would grow with the rows.
+    fn writer_properties(&self, schema: &Schema) -> WriterProperties {
         let metadata: Vec<KeyValue> =
             self.metadata.iter().map(|(k, v)| KeyValue::new(k.clone(), v.clone())).collect();
-        WriterProperties::builder()
+        let mut props = WriterProperties::builder()
             .set_created_by(self.created_by.clone())
             .set_max_row_group_row_count(Some(self.row_group_rows))
             .set_compression(Compression::SNAPPY)
-            .set_key_value_metadata((!metadata.is_empty()).then_some(metadata))
-            .build()
+            .set_key_value_metadata((!metadata.is_empty()).then_some(metadata));
+        for c in schema.columns.iter().filter(|c| matches!(c.kind, ColumnKind::Amount { .. })) {
+            props = props.set_column_statistics_enabled(
+                ColumnPath::from(c.name.as_str()),
+                EnabledStatistics::None,
+            );
+        }
+        props.build()
     }
 }
 
@@ -135,7 +145,7 @@ pub fn merge_parts(
     let parquet = ArrowWriter::try_new(
         AtomicFile::create(&parquet_path)?,
         batch.arrow_schema(),
-        Some(opts.writer_properties()),
+        Some(opts.writer_properties(schema)),
     )
     .map_err(|source| OutputError::Parquet { path: parquet_path.clone(), source })?;
     let mut sink = Sink { csv: csv_out, parquet, parquet_path, batch, rows: 0 };

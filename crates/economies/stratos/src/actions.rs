@@ -3,7 +3,7 @@
 //! on a rejection the state (including the task-assignment RNG) is restored.
 
 use ergon_core::economy::Rejection;
-use ergon_core::{Amount, Error, Qty, TokenMeta};
+use ergon_core::{Amount, Error, Ledger, LockQueue, Qty, TokenMeta};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -107,22 +107,29 @@ fn oz(q: &Qty) -> Result<Amount, Rejection> {
 /// Applies `action` all-or-nothing. The users' operations (transfers, PREPAY, requests, gas,
 /// performance reports) check before they change anything outside the ledger, so a rejection
 /// rolls back only the ledger's journal and the task RNG: O(1). The rare structural actions
-/// (activations, exits, meta-node votes, staking) save the state outside the ledger and
-/// restore it on a rejection: O(nodes + stakes).
+/// (activations, exits, meta-node votes, staking) also roll back the lock queues by their
+/// journals, and save the rest of the state for a restore: O(nodes + accounts + stakes), never
+/// O(locks).
 pub fn apply(st: &mut Stratos, action: &Action) -> Result<Vec<Value>, Rejection> {
     if action.is_light() {
         return st.light(|st| apply_inner(st, action));
     }
     let rng = st.rng.clone();
     let cp = st.ledger.checkpoint();
+    let rcp = st.reward_locks.checkpoint();
+    let dcp = st.deposit_returns.checkpoint();
     let before = NonLedger::save(st);
     match apply_inner(st, action) {
         Ok(events) => {
             st.ledger.commit(cp);
+            st.reward_locks.commit(rcp);
+            st.deposit_returns.commit(dcp);
             Ok(events)
         }
         Err(r) => {
             st.ledger.revert(cp);
+            st.reward_locks.revert(rcp);
+            st.deposit_returns.revert(dcp);
             before.restore(st);
             st.rng = rng;
             Err(r)
@@ -148,20 +155,41 @@ impl Action {
     }
 }
 
-/// The state outside the ledger, saved for a rollback (the ledger has its own journal).
+/// The state outside the ledger and the lock queues, saved for a rollback (those three have
+/// journals of their own).
 struct NonLedger(Box<Stratos>);
 
 impl NonLedger {
     fn save(st: &mut Stratos) -> NonLedger {
-        let ledger = std::mem::take(&mut st.ledger);
+        let journaled = Journaled::take(st);
         let saved = NonLedger(Box::new(st.clone()));
-        st.ledger = ledger;
+        journaled.put_back(st);
         saved
     }
     fn restore(self, st: &mut Stratos) {
-        let ledger = std::mem::take(&mut st.ledger);
+        let journaled = Journaled::take(st);
         *st = *self.0;
-        st.ledger = ledger;
+        journaled.put_back(st);
+    }
+}
+
+/// The parts of the state that roll back by their own journals.
+struct Journaled(Ledger, LockQueue, LockQueue);
+
+impl Journaled {
+    fn take(st: &mut Stratos) -> Journaled {
+        let empty = || LockQueue::new(st.stos, st.reward_locks.pool(), 0);
+        let (r, d) = (empty(), empty());
+        Journaled(
+            std::mem::take(&mut st.ledger),
+            std::mem::replace(&mut st.reward_locks, r),
+            std::mem::replace(&mut st.deposit_returns, d),
+        )
+    }
+    fn put_back(self, st: &mut Stratos) {
+        st.ledger = self.0;
+        st.reward_locks = self.1;
+        st.deposit_returns = self.2;
     }
 }
 

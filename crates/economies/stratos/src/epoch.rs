@@ -175,16 +175,32 @@ fn add_lock(
     Ok(())
 }
 
-/// The epoch's rewards to lock, summed by (source, owner), in that order.
+/// The epoch's rewards to lock, summed by (owner, source) and sorted by owner then source index,
+/// as [`ergon_core::LockQueue::lock_batch`] takes them. O(entries + owners·log owners), with a
+/// scratch index of `accounts` slots.
 fn merge_locks(
-    mut to_lock: Vec<(usize, AccountId, Amount)>,
-) -> Result<Vec<(usize, AccountId, Amount)>, Rejection> {
-    to_lock.sort_unstable_by_key(|&(si, owner, _)| (si, owner));
-    let mut out: Vec<(usize, AccountId, Amount)> = Vec::with_capacity(to_lock.len());
-    for (si, owner, a) in to_lock {
-        match out.last_mut() {
-            Some(last) if last.0 == si && last.1 == owner => last.2 = last.2.checked_add(a)?,
-            _ => out.push((si, owner, a)),
+    to_lock: &[(usize, AccountId, Amount)],
+    pools: &[PoolId; 2],
+    accounts: u32,
+) -> Result<Vec<(AccountId, PoolId, Amount)>, Rejection> {
+    let mut slot = vec![u32::MAX; accounts as usize];
+    let mut sums: Vec<(AccountId, [Amount; 2])> = Vec::new();
+    for &(si, owner, a) in to_lock {
+        let s = &mut slot[owner.0 as usize];
+        if *s == u32::MAX {
+            *s = sums.len() as u32;
+            sums.push((owner, [Amount::ZERO; 2]));
+        }
+        let sum = &mut sums[*s as usize].1[si];
+        *sum = sum.checked_add(a)?;
+    }
+    sums.sort_unstable_by_key(|e| e.0);
+    let mut out = Vec::with_capacity(2 * sums.len());
+    for (owner, by_source) in sums {
+        for (si, a) in by_source.into_iter().enumerate() {
+            if !a.is_zero() {
+                out.push((owner, pools[si], a));
+            }
         }
     }
     Ok(out)
@@ -405,10 +421,9 @@ fn close(st: &mut Stratos) -> Result<EpochReport, Rejection> {
     // The epoch's node rewards lock as one chunk per owner and source: an owner that is paid
     // as a resource node, a meta node and a deposit in the same epoch still adds at most two
     // chunks (volume pool, mining pool), so 14 days of rewards fit its chunk budget.
-    for (si, owner, amount) in merge_locks(to_lock)? {
-        let pool = sources[si].pool;
-        st.reward_locks.lock(&mut st.ledger, pool.into(), owner, amount, lock_until, pool)?;
-    }
+    let pools = [sources[0].pool, sources[1].pool];
+    let locks = merge_locks(&to_lock, &pools, st.ledger.account_count())?;
+    st.reward_locks.lock_batch(&mut st.ledger, lock_until, &locks)?;
 
     finish(st, rep, Totals { dust, community_tax, unissued, mined: issued_m, delegated })
 }
@@ -658,10 +673,8 @@ fn pay_mainnet(
             dust = dust.checked_add(amount.checked_sub(got)?)?;
         }
     }
-    for (si, owner, amount) in merge_locks(to_lock)? {
-        let pool = if si == 0 { volume } else { mining_pool };
-        st.reward_locks.lock(&mut st.ledger, pool.into(), owner, amount, lock_until, pool)?;
-    }
+    let locks = merge_locks(&to_lock, &[volume, mining_pool], st.ledger.account_count())?;
+    st.reward_locks.lock_batch(&mut st.ledger, lock_until, &locks)?;
     // The parts with no recipient stay in their pools, and so does every truncation remainder.
     // R and M are reported as ⌊R⌋ and M, or as what was paid when the rounded shares paid more.
     let unpaid = |parts: mainnet::Parts| -> Result<Amount, Rejection> {
