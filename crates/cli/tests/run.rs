@@ -248,3 +248,46 @@ fn broken_scenarios_exit_2_with_their_message_and_write_nothing() {
     }
     assert!(n >= 14);
 }
+
+/// Ctrl-C (SIGINT) during a run: exit 130, the rows written so far merged into metrics.csv and
+/// metrics.parquet, summary.json marked incomplete, no part files left behind.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_keeps_the_rows_written_marked_incomplete() {
+    use std::time::{Duration, Instant};
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let scenario = tiny(tmp.path());
+    // Ten years, one run: far longer than the test waits.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ergon"))
+        .args(["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"])
+        .args(["--runs", "1", "--epochs", "10y"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("ergon starts");
+    // Wait until rows have reached the run's part file, then interrupt.
+    let part = out.join(".parts").join("job-0000000.csv");
+    let started = Instant::now();
+    while std::fs::read(&part).map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count()) < 3 {
+        assert!(started.elapsed() < Duration::from_secs(300), "no rows after 300 s");
+        assert!(child.try_wait().unwrap().is_none(), "ergon ended before it was interrupted");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let pid = child.id().to_string();
+    let kill = Command::new("kill").args(["-INT", &pid]).status().expect("kill runs");
+    assert!(kill.success());
+    let o = child.wait_with_output().expect("ergon ends");
+    assert_eq!(o.status.code(), Some(130), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("interrupted"), "{}", text(&o.stderr));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["complete"], false);
+    let rows = summary["rows"].as_u64().unwrap();
+    // At least the rows seen before the interrupt; far fewer than ten years of 72-epoch rows.
+    assert!((3..1 + 525_600 / 72).contains(&rows), "{rows} rows");
+    let csv = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
+    assert_eq!(csv.lines().count() as u64, 1 + rows);
+    assert!(std::fs::metadata(out.join("metrics.parquet")).unwrap().len() > 0);
+    assert!(!out.join(".parts").exists(), "part files left behind");
+}
