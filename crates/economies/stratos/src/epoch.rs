@@ -175,25 +175,61 @@ fn add_lock(
     Ok(())
 }
 
+/// Working memory of the epoch's reward split, kept between epochs so that merging the locks
+/// costs O(entries), not O(accounts): `slot[account]` is the account's row in the merge, or
+/// `u32::MAX`. Every slot is `u32::MAX` between epochs. Not part of the state: clones start
+/// empty and every two are equal.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    slot: Vec<u32>,
+}
+
+impl Clone for Scratch {
+    fn clone(&self) -> Scratch {
+        Scratch::default()
+    }
+}
+
+impl PartialEq for Scratch {
+    fn eq(&self, _: &Scratch) -> bool {
+        true
+    }
+}
+
+impl Eq for Scratch {}
+
 /// The epoch's rewards to lock, summed by (owner, source) and sorted by owner then source index,
-/// as [`ergon_core::LockQueue::lock_batch`] takes them. O(entries + owners·log owners), with a
-/// scratch index of `accounts` slots.
+/// as [`ergon_core::LockQueue::lock_batch`] takes them. O(entries + owners·log owners).
 fn merge_locks(
     to_lock: &[(usize, AccountId, Amount)],
     pools: &[PoolId; 2],
-    accounts: u32,
+    scratch: &mut Scratch,
 ) -> Result<Vec<(AccountId, PoolId, Amount)>, Rejection> {
-    let mut slot = vec![u32::MAX; accounts as usize];
     let mut sums: Vec<(AccountId, [Amount; 2])> = Vec::new();
+    let mut result = Ok(());
     for &(si, owner, a) in to_lock {
-        let s = &mut slot[owner.0 as usize];
+        let i = owner.0 as usize;
+        if scratch.slot.len() <= i {
+            scratch.slot.resize(i + 1, u32::MAX);
+        }
+        let s = &mut scratch.slot[i];
         if *s == u32::MAX {
             *s = sums.len() as u32;
             sums.push((owner, [Amount::ZERO; 2]));
         }
         let sum = &mut sums[*s as usize].1[si];
-        *sum = sum.checked_add(a)?;
+        match sum.checked_add(a) {
+            Ok(v) => *sum = v,
+            Err(e) => {
+                result = Err(e);
+                break;
+            }
+        }
     }
+    for (owner, _) in &sums {
+        scratch.slot[owner.0 as usize] = u32::MAX;
+    }
+    result?;
     sums.sort_unstable_by_key(|e| e.0);
     let mut out = Vec::with_capacity(2 * sums.len());
     for (owner, by_source) in sums {
@@ -422,7 +458,7 @@ fn close(st: &mut Stratos) -> Result<EpochReport, Rejection> {
     // as a resource node, a meta node and a deposit in the same epoch still adds at most two
     // chunks (volume pool, mining pool), so 14 days of rewards fit its chunk budget.
     let pools = [sources[0].pool, sources[1].pool];
-    let locks = merge_locks(&to_lock, &pools, st.ledger.account_count())?;
+    let locks = merge_locks(&to_lock, &pools, &mut st.scratch)?;
     st.reward_locks.lock_batch(&mut st.ledger, lock_until, &locks)?;
 
     finish(st, rep, Totals { dust, community_tax, unissued, mined: issued_m, delegated })
@@ -673,7 +709,7 @@ fn pay_mainnet(
             dust = dust.checked_add(amount.checked_sub(got)?)?;
         }
     }
-    let locks = merge_locks(&to_lock, &[volume, mining_pool], st.ledger.account_count())?;
+    let locks = merge_locks(&to_lock, &[volume, mining_pool], &mut st.scratch)?;
     st.reward_locks.lock_batch(&mut st.ledger, lock_until, &locks)?;
     // The parts with no recipient stay in their pools, and so does every truncation remainder.
     // R and M are reported as ⌊R⌋ and M, or as what was paid when the rounded shares paid more.

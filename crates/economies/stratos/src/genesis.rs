@@ -218,6 +218,7 @@ pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
         rng: RngStreams::new(Seed::from_u64(g.seed)).stream(&[purpose::TASKS]),
         stats: Stats::default(),
         report_detail: true,
+        scratch: crate::epoch::Scratch::default(),
     };
     for (name, balance) in &g.accounts {
         let id = st.open_account(name)?;

@@ -89,6 +89,8 @@ pub struct Stratos {
     stats: epoch::Stats,
     /// Whether epoch reports list every node (replay) or only totals (simulation).
     report_detail: bool,
+    /// Working memory of the epoch's reward split (not part of the state).
+    scratch: epoch::Scratch,
 }
 
 impl Stratos {
