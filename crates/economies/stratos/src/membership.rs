@@ -375,13 +375,14 @@ impl Stratos {
         )?;
         self.resource[i as usize].deposit = deposit.checked_sub(from_deposit)?;
         let bought = self.prepay(n.owner, n.owner, cost)?.bought;
+        // The replicas go to distinct nodes with room (fewer when fewer exist; the Ozone left
+        // over stays the owner's).
         let mut placed = Vec::new();
         let per_replica = n.stored;
-        for _ in 0..replicas {
-            let Ok(targets) = self.pick_nodes(1, per_replica) else { break };
+        for target in self.pick_up_to(replicas as usize, per_replica) {
             self.charge_ozone(n.owner, per_replica)?;
-            self.serve(&targets, per_replica, true)?;
-            placed.push(self.resource[targets[0] as usize].name.clone());
+            self.serve(&[target], per_replica, true)?;
+            placed.push(self.resource[target as usize].name.clone());
         }
         self.resource[i as usize].stored = Amount::ZERO;
         Ok(

@@ -285,24 +285,26 @@ impl Stratos {
 
     /// Chooses `k` distinct nodes taking tasks with at least `size` free, each by weight.
     pub(crate) fn pick_nodes(&mut self, k: usize, size: Amount) -> Result<Vec<u32>, Rejection> {
+        let chosen = self.pick_up_to(k, size);
+        if chosen.len() < k {
+            return Err(Rejection::new(
+                "no_capacity",
+                format!(
+                    "only {} active node(s) can take a task of {} Oz; {k} needed",
+                    chosen.len(),
+                    fmt_oz(size)
+                ),
+            ));
+        }
+        Ok(chosen)
+    }
+
+    /// Up to `k` distinct nodes with room for `size`, drawn by weight (fewer when fewer exist).
+    pub(crate) fn pick_up_to(&mut self, k: usize, size: Amount) -> Vec<u32> {
         let mut chosen = Vec::with_capacity(k);
         let mut zeroed: Vec<(usize, u64)> = Vec::new();
-        let mut result = Ok(());
         while chosen.len() < k {
-            let i = match self.weights.sample(&mut self.rng) {
-                Ok(i) => i,
-                Err(_) => {
-                    result = Err(Rejection::new(
-                        "no_capacity",
-                        format!(
-                            "only {} active node(s) can take a task of {} Oz; {k} needed",
-                            chosen.len(),
-                            fmt_oz(size)
-                        ),
-                    ));
-                    break;
-                }
-            };
+            let Ok(i) = self.weights.sample(&mut self.rng) else { break };
             zeroed.push((i, self.weights.get(i)));
             self.weights.set(i, 0);
             if self.resource[i].free() >= size {
@@ -312,6 +314,6 @@ impl Stratos {
         for (i, w) in zeroed.into_iter().rev() {
             self.weights.set(i, w);
         }
-        result.map(|()| chosen)
+        chosen
     }
 }
