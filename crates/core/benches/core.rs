@@ -60,6 +60,18 @@ fn arithmetic(c: &mut Criterion) {
             )
         })
     });
+    // A deposit's share of an epoch's stake rewards: 16 STOS × a 10,000 STOS deposit / 12.5 M
+    // STOS of deposits, in wei. The product overflows u128; the quotient (≈ 1.3·10^16) does not.
+    c.bench_function("mul_div/pool_share", |b| {
+        b.iter(|| {
+            mul_div(
+                black_box(16 * 10u128.pow(18) + 12_345),
+                black_box(10_000 * 10u128.pow(18) + 678),
+                black_box(12_500_000 * 10u128.pow(18) + 91),
+                Rounding::Down,
+            )
+        })
+    });
     let x: Dec = "12345.678901234567890123".parse().expect("dec");
     let y: Dec = "0.333333333333333333".parse().expect("dec");
     c.bench_function("dec/mul", |b| b.iter(|| black_box(x).mul(black_box(y))));

@@ -95,14 +95,32 @@ fn estimated_quotient(a: u128, b: u128, c: u128, p: U256, cw: U256) -> Option<(U
     if ec <= p {
         // q = e + ⌊(p − e·c) / c⌋.
         let d = u128::try_from(p - ec).ok()?;
-        Some((U256::from(e.checked_add(d / c)?), U256::from(d % c)))
+        let (k, rem) = small_div(d, c);
+        Some((U256::from(e.checked_add(k)?), U256::from(rem)))
     } else {
         // q = e − ⌈(e·c − p) / c⌉; the remainder is what that ceiling overshoots.
         let d = u128::try_from(ec - p).ok()?;
-        let k = d.div_ceil(c);
-        let rem = k.checked_mul(c)? - d;
+        let (mut k, r) = small_div(d, c);
+        let rem = if r == 0 {
+            0
+        } else {
+            k += 1;
+            c - r
+        };
         Some((U256::from(e - k), U256::from(rem)))
     }
+}
+
+/// `(d / c, d % c)`, by subtraction when the quotient is a few units (the usual correction of an
+/// estimate), since a u128 division by a divisor wider than 64 bits is a slow library call.
+fn small_div(mut d: u128, c: u128) -> (u128, u128) {
+    for k in 0..8 {
+        if d < c {
+            return (k, d);
+        }
+        d -= c;
+    }
+    (8 + d / c, d % c)
 }
 
 #[cfg(test)]
