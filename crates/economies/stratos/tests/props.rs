@@ -866,3 +866,42 @@ fn mainnet_deposits_add_no_ozone_limit_when_s_was_zero() {
         ((json!("0"), json!("500000")), (json!("1000"), json!("500000")))
     );
 }
+
+/// An unregister whose replica migration costs more than the node's locked rewards and deposit
+/// is refused after the locked rewards were already taken: the lock queue must come back through
+/// its journal, leaving the economy `==` to its clone from before and its snapshot identical.
+/// (The random steps above rarely build a node storing this much.)
+#[test]
+fn a_migration_refused_after_taking_locked_rewards_changes_nothing() {
+    for profile in ["paper", "mainnet"] {
+        let mut st = economy(&json!({
+            "profile": profile, "ozone_limit": "100000",
+            "accounts": {"g": "100000", "a": "1000", "u": "30000"},
+            "resource_nodes": [{"name": "g", "deposit": "100000"},
+                               {"name": "a", "deposit": "1000"}],
+        }));
+        act(&mut st, &json!({"op": "prepay", "payer": "u", "amount": "20000"})).unwrap();
+        act(
+            &mut st,
+            &json!({"op": "upload", "user": "u", "size": "10000", "replicas": 1,
+                             "nodes": ["a"]}),
+        )
+        .unwrap();
+        for _ in 0..3 {
+            close(&mut st);
+        }
+        let locked = st.snapshot()["accounts"]["a"]["locked_rewards"].clone();
+        assert_ne!(locked, json!("0"), "{profile}: a has locked rewards to take");
+        let (before, json_before) = (st.clone(), st.snapshot());
+        let r = act(&mut st, &json!({"op": "unregister", "node": "a"})).unwrap_err();
+        assert_eq!(r.code, "insufficient_deposit", "{profile}: {r}");
+        assert!(st == before, "{profile}: the refused unregister changed the economy");
+        assert_eq!(st.snapshot(), json_before, "{profile}");
+        // The queue still pays a's rewards when they fall due (a held no free STOS before).
+        assert_eq!(st.snapshot()["accounts"]["a"]["stos"], json!("0"), "{profile}");
+        for _ in 0..2_020 {
+            close(&mut st);
+        }
+        assert_ne!(st.snapshot()["accounts"]["a"]["stos"], json!("0"), "{profile}");
+    }
+}
