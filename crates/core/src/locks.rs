@@ -383,8 +383,9 @@ impl LockQueue {
 
     /// Locks a batch until `release_at`: each `(owner, source, amount)` moves `amount` from the
     /// ledger pool `source` into the queue for `owner`, with one ledger transfer per source. The
-    /// entries must be sorted by owner, with no (owner, source) pair twice. All-or-nothing; the
-    /// result equals locking the entries one by one in order.
+    /// entries must be sorted by owner, with no (owner, source) pair twice, and every owner must
+    /// be an account (even with a zero amount). All-or-nothing; an accepted batch leaves the queue
+    /// and the ledger as locking its entries one by one, in order, would.
     pub fn lock_batch(
         &mut self,
         ledger: &mut Ledger,
