@@ -19,7 +19,8 @@
 //! copy of the queue. Chunks emptied by [`LockQueue::deduct`] stay in their bucket with a zero
 //! amount (so the journal can restore them in place) and are dropped when their epoch comes.
 //!
-//! Bound: at most `max_chunks_per_owner` live chunks per owner ([`Error::LimitReached`]).
+//! Bounds: at most `max_chunks_per_owner` live chunks per owner, and at most 65,535 forfeits per
+//! owner ([`Error::LimitReached`]). A chunk takes 24 bytes.
 
 use std::collections::BTreeMap;
 
@@ -31,14 +32,18 @@ use crate::error::{Error, Result};
 use crate::invariants::Violation;
 use crate::ledger::{AccountId, Holder, Ledger, PoolId, TokenId};
 
-/// One chunk of locked tokens.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// One chunk of locked tokens: 24 bytes (packed to 8-byte alignment, so the 16-byte amount
+/// does not pad it to 32; a queue can hold millions). Fields are read by copy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[repr(C, packed(8))]
 struct Chunk {
     owner: AccountId,
-    generation: u32,
+    generation: u16,
     source: PoolId,
     amount: Amount,
 }
+
+const _: () = assert!(std::mem::size_of::<Chunk>() == 24);
 
 /// What an owner has locked, by source pool.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -123,7 +128,7 @@ enum Undo {
     /// The owner's record before the change.
     Owner { owner: AccountId, prev: Option<OwnerLocks> },
     /// The owner's forfeit generation before the change.
-    Generation { owner: AccountId, prev: Option<u32> },
+    Generation { owner: AccountId, prev: Option<u16> },
     /// The queue total before the change.
     Total(Amount),
     /// Bucket `release_at`, removed when its epoch came.
@@ -148,7 +153,7 @@ pub struct LockQueue {
     owners: ById<OwnerLocks>,
     /// Forfeit generation of every owner that ever forfeited (absent = 0). Kept even when the
     /// owner holds nothing, so its pre-forfeit chunks stay dead.
-    generations: ById<u32>,
+    generations: ById<u16>,
     total: Amount,
     #[serde(skip)]
     journal: Vec<Undo>,
@@ -193,7 +198,7 @@ impl LockQueue {
         self.pool
     }
 
-    fn generation(&self, owner: AccountId) -> u32 {
+    fn generation(&self, owner: AccountId) -> u16 {
         self.generations.get(&owner).copied().unwrap_or(0)
     }
 
@@ -530,6 +535,13 @@ impl LockQueue {
         owner: AccountId,
     ) -> Result<Vec<(PoolId, Amount)>> {
         let Some(o) = self.owners.get(&owner) else { return Ok(Vec::new()) };
+        // The generation tells the owner's dead chunks from its live ones; it never wraps.
+        if self.generation(owner) == u16::MAX {
+            return Err(Error::LimitReached {
+                what: format!("forfeits of account {}", owner.0),
+                limit: u64::from(u16::MAX),
+            });
+        }
         let back = o.by_source.clone();
         ledger.atomic(|l| {
             back.iter().try_for_each(|(p, a)| {
@@ -541,7 +553,7 @@ impl LockQueue {
         self.record_total();
         let forfeited = self.owners.remove(&owner).map_or(Amount::ZERO, |o| o.total);
         let g = self.generations.or_default(owner);
-        *g = g.wrapping_add(1);
+        *g += 1;
         self.total = self.total.saturating_sub(forfeited);
         Ok(back)
     }
@@ -744,6 +756,24 @@ mod tests {
         q.check_invariants(&l).unwrap();
         let r = q.release_due(&mut l, Epoch(20)).unwrap();
         assert_eq!(r.iter().map(|x| (x.owner, x.amount)).collect::<Vec<_>>(), vec![(b, Amount(5))]);
+        l.check_conservation().unwrap();
+    }
+
+    #[test]
+    fn forfeits_stop_before_the_generation_would_wrap() {
+        let (mut l, mut q, _, mining, a, _) = setup();
+        *q.generations.or_default(a) = u16::MAX - 1;
+        q.lock(&mut l, mining.into(), a, Amount(3), Epoch(5), mining).unwrap();
+        assert_eq!(q.forfeit(&mut l, a).unwrap(), vec![(mining, Amount(3))]);
+        q.lock(&mut l, mining.into(), a, Amount(4), Epoch(5), mining).unwrap();
+        let (ql, ll) = (q.clone(), l.clone());
+        let e = q.forfeit(&mut l, a).unwrap_err();
+        assert_eq!(e.to_string(), "limit reached: forfeits of account 0 (at most 65535)");
+        assert_eq!((&q, &l), (&ql, &ll));
+        // The dead chunk (generation u16::MAX − 1) is skipped, the live one paid.
+        let r = q.release_due(&mut l, Epoch(5)).unwrap();
+        assert_eq!(r.iter().map(|x| x.amount).collect::<Vec<_>>(), vec![Amount(4)]);
+        q.check_invariants(&l).unwrap();
         l.check_conservation().unwrap();
     }
 
