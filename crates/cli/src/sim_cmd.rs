@@ -218,7 +218,9 @@ fn execute<M: Model>(plan: &Plan<M>, args: &RunArgs) -> Result<Outcome, BadInput
         }
     };
     let complete = results.iter().all(|r| r.complete);
-    let written: Written = output_dir::finish(plan, &sink, &out, &results, complete)?;
+    // The merge runs on a worker thread, where the finished jobs freed their memory.
+    let written: Written =
+        pool.install(|| output_dir::finish(plan, &sink, &out, &results, complete))?;
     crate::table::print::<M>(plan, &results, &written, started.elapsed());
     if complete {
         Ok(Outcome::Ok)
