@@ -325,13 +325,8 @@ impl LockQueue {
 
     /// Whether a lock of (`owner`, `source`) until `release_at` joins the bucket's last chunk.
     fn coalesces(&self, owner: AccountId, source: PoolId, release_at: Epoch) -> bool {
-        let generation = self.generation(owner);
-        self.buckets.get(&release_at).and_then(|b| b.last()).is_some_and(|c| {
-            c.owner == owner
-                && c.source == source
-                && c.generation == generation
-                && !c.amount.is_zero()
-        })
+        let last = self.buckets.get(&release_at).and_then(|b| b.last());
+        joins(last, owner, source, self.generation(owner))
     }
 
     fn chunk_limit(&self, owner: AccountId) -> Error {
@@ -341,20 +336,32 @@ impl LockQueue {
         }
     }
 
-    /// Adds a checked, non-zero lock whose tokens are already in the queue's pool.
-    fn put(&mut self, owner: AccountId, source: PoolId, amount: Amount, release_at: Epoch) {
-        let coalesce = self.coalesces(owner, source, release_at);
-        self.record(|_| Undo::Locked { release_at, added: coalesce.then_some(amount) });
-        self.record_owner(owner);
-        self.record_total();
-        let generation = self.generation(owner);
-        let bucket = self.buckets.entry(release_at).or_default();
-        match bucket.last_mut() {
-            Some(c) if coalesce => c.amount = Amount(c.amount.0 + amount.0),
-            _ => bucket.push(Chunk { owner, generation, source, amount }),
+    /// Adds checked locks until `release_at` whose tokens are already in the queue's pool, in
+    /// order (zero amounts skipped). The bucket is looked up once; each entry then costs O(1),
+    /// plus its undo records when a checkpoint is open.
+    fn append(&mut self, release_at: Epoch, entries: &[(AccountId, PoolId, Amount)]) {
+        let live = entries.iter().filter(|e| !e.2.is_zero()).count();
+        if live == 0 {
+            return;
         }
-        add_to_owner(self.owners.or_default(owner), source, amount, !coalesce);
-        self.total = Amount(self.total.0 + amount.0);
+        let journal = self.depth > 0;
+        let bucket = self.buckets.entry(release_at).or_default();
+        bucket.reserve_exact(live);
+        for &(owner, source, amount) in entries.iter().filter(|e| !e.2.is_zero()) {
+            let generation = self.generations.get(&owner).copied().unwrap_or(0);
+            let coalesce = joins(bucket.last(), owner, source, generation);
+            if journal {
+                self.journal.push(Undo::Locked { release_at, added: coalesce.then_some(amount) });
+                self.journal.push(Undo::Owner { owner, prev: self.owners.get(&owner).cloned() });
+                self.journal.push(Undo::Total(self.total));
+            }
+            match bucket.last_mut() {
+                Some(c) if coalesce => c.amount = Amount(c.amount.0 + amount.0),
+                _ => bucket.push(Chunk { owner, generation, source, amount }),
+            }
+            add_to_owner(self.owners.or_default(owner), source, amount, !coalesce);
+            self.total = Amount(self.total.0 + amount.0);
+        }
     }
 
     /// Moves `amount` from `from` into the queue for `owner` until `release_at`, remembering that
@@ -382,7 +389,7 @@ impl LockQueue {
             return Err(self.chunk_limit(owner));
         }
         ledger.transfer(self.token, from, Holder::Pool(self.pool), amount)?;
-        self.put(owner, source, amount, release_at);
+        self.append(release_at, &[(owner, source, amount)]);
         Ok(())
     }
 
@@ -444,35 +451,7 @@ impl LockQueue {
             })
         })?;
         // Infallible from here on.
-        let live = entries.iter().filter(|e| !e.2.is_zero()).count();
-        if live == 0 {
-            return Ok(());
-        }
-        // The bucket is looked up once; each entry then costs O(1) (plus its undo records when a
-        // checkpoint is open), as `put` would do it.
-        let journal = self.depth > 0;
-        let bucket = self.buckets.entry(release_at).or_default();
-        bucket.reserve_exact(live);
-        for &(owner, source, amount) in entries.iter().filter(|e| !e.2.is_zero()) {
-            let generation = self.generations.get(&owner).copied().unwrap_or(0);
-            let coalesce = bucket.last().is_some_and(|c| {
-                c.owner == owner
-                    && c.source == source
-                    && c.generation == generation
-                    && !c.amount.is_zero()
-            });
-            if journal {
-                self.journal.push(Undo::Locked { release_at, added: coalesce.then_some(amount) });
-                self.journal.push(Undo::Owner { owner, prev: self.owners.get(&owner).cloned() });
-                self.journal.push(Undo::Total(self.total));
-            }
-            match bucket.last_mut() {
-                Some(c) if coalesce => c.amount = Amount(c.amount.0 + amount.0),
-                _ => bucket.push(Chunk { owner, generation, source, amount }),
-            }
-            add_to_owner(self.owners.or_default(owner), source, amount, !coalesce);
-            self.total = Amount(self.total.0 + amount.0);
-        }
+        self.append(release_at, entries);
         Ok(())
     }
 
@@ -492,17 +471,14 @@ impl LockQueue {
                 if c.amount.is_zero() || self.generation(c.owner) != c.generation {
                     continue; // deducted, or forfeited earlier: nothing left to pay
                 }
-                if self.owners.get(&c.owner).is_none() {
-                    continue;
-                }
+                self.record_owner(c.owner);
+                let Some(o) = self.owners.get_mut(&c.owner) else { continue };
                 ledger.transfer(
                     self.token,
                     Holder::Pool(self.pool),
                     Holder::Account(c.owner),
                     c.amount,
                 )?;
-                self.record_owner(c.owner);
-                let Some(o) = self.owners.get_mut(&c.owner) else { continue };
                 o.total = o.total.saturating_sub(c.amount);
                 o.chunks -= 1;
                 if let Some((_, a)) = o.by_source.iter_mut().find(|(p, _)| *p == c.source) {
@@ -661,6 +637,14 @@ impl LockQueue {
         }
         Ok(())
     }
+}
+
+/// Whether a lock of (`owner`, `source`) by an owner of forfeit generation `generation` joins
+/// the bucket's `last` chunk rather than starting a new one (an emptied chunk is never revived).
+fn joins(last: Option<&Chunk>, owner: AccountId, source: PoolId, generation: u16) -> bool {
+    last.is_some_and(|c| {
+        c.owner == owner && c.source == source && c.generation == generation && !c.amount.is_zero()
+    })
 }
 
 /// Adds a checked lock to its owner's record (`new_chunk`: it did not coalesce).

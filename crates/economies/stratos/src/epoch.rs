@@ -162,19 +162,6 @@ fn split(pool: PoolId, amount: Amount, bps: &[u32]) -> Source {
     Source { pool, resource, meta, chain: amount.saturating_sub(resource).saturating_sub(meta) }
 }
 
-/// Adds `amount` from source `si` to `owner`'s rewards to lock this epoch.
-fn add_lock(
-    to_lock: &mut Vec<(usize, AccountId, Amount)>,
-    si: usize,
-    owner: AccountId,
-    amount: Amount,
-) -> Result<(), Rejection> {
-    if !amount.is_zero() {
-        to_lock.push((si, owner, amount));
-    }
-    Ok(())
-}
-
 /// Working memory of the epoch's reward split, kept between epochs so that merging the locks
 /// costs O(entries), not O(accounts): `slot[account]` is the account's row in the merge, or
 /// `u32::MAX`. Every slot is `u32::MAX` between epochs. Not part of the state: clones start
@@ -357,7 +344,7 @@ fn close(st: &mut Stratos) -> Result<EpochReport, Rejection> {
                 community_tax = community_tax.checked_add(tax)?;
             }
             let owner = st.resource[i as usize].owner;
-            add_lock(&mut to_lock, si, owner, share)?;
+            to_lock.push((si, owner, share));
             node_rewards[j] = node_rewards[j].checked_add(share)?;
         }
         let rem = src.resource.checked_sub(paid)?;
@@ -388,7 +375,7 @@ fn close(st: &mut Stratos) -> Result<EpochReport, Rejection> {
         let each = Amount(src.meta.0 / metas.len() as u128);
         for (j, &i) in metas.iter().enumerate() {
             let owner = st.meta[i as usize].owner;
-            add_lock(&mut to_lock, si, owner, each)?;
+            to_lock.push((si, owner, each));
             meta_rewards[j] = meta_rewards[j].checked_add(each)?;
         }
         let rem = Amount(src.meta.0 % metas.len() as u128);
@@ -443,7 +430,7 @@ fn close(st: &mut Stratos) -> Result<EpochReport, Rejection> {
             let mut paid = Amount::ZERO;
             for &(owner, z) in &deposits {
                 let share = Amount(mul_div(d_part.0, z.0, deposit_total.0, Rounding::Down)?);
-                add_lock(&mut to_lock, si, owner, share)?;
+                to_lock.push((si, owner, share));
                 paid = paid.checked_add(share)?;
             }
             to_deposits = to_deposits.checked_add(paid)?;
@@ -674,8 +661,8 @@ fn pay_mainnet(
     let mut to_lock: Vec<(usize, AccountId, Amount)> = Vec::new();
     for &(i, n) in &plan.nodes {
         let node = &mut st.resource[i as usize];
-        add_lock(&mut to_lock, 0, node.owner, n.traffic)?;
-        add_lock(&mut to_lock, 1, node.owner, n.mining)?;
+        to_lock.push((0, node.owner, n.traffic));
+        to_lock.push((1, node.owner, n.mining));
         let got = n.traffic.checked_add(n.mining)?;
         node.rewards_total = node.rewards_total.checked_add(got)?;
         rep.resource_total = rep.resource_total.checked_add(got)?;
@@ -685,8 +672,8 @@ fn pay_mainnet(
     }
     for &i in &plan.metas {
         let m = &mut st.meta[i as usize];
-        add_lock(&mut to_lock, 0, m.owner, plan.meta.traffic)?;
-        add_lock(&mut to_lock, 1, m.owner, plan.meta.mining)?;
+        to_lock.push((0, m.owner, plan.meta.traffic));
+        to_lock.push((1, m.owner, plan.meta.mining));
         let got = plan.meta.traffic.checked_add(plan.meta.mining)?;
         m.rewards_total = m.rewards_total.checked_add(got)?;
         rep.meta_total = rep.meta_total.checked_add(got)?;
