@@ -48,6 +48,12 @@ impl Amount {
         self.0.checked_mul(n).map(Amount).ok_or_else(|| overflow("amount mul"))
     }
 
+    /// `self + rhs`, capped at `u128::MAX`.
+    #[must_use]
+    pub const fn saturating_add(self, rhs: Amount) -> Amount {
+        Amount(self.0.saturating_add(rhs.0))
+    }
+
     /// `self - rhs`, floored at zero.
     #[must_use]
     pub const fn saturating_sub(self, rhs: Amount) -> Amount {

@@ -38,6 +38,7 @@ pub mod rng;
 pub mod sampler;
 pub mod staking;
 pub mod toy;
+pub mod vesting;
 
 pub use amount::{Amount, Qty, TokenMeta};
 pub use arith::{Rounding, mul_div};
@@ -58,6 +59,7 @@ pub use rng::{RngStreams, Seed, StreamRng};
 pub use sampler::{AliasTable, SumTree};
 pub use staking::{Staking, StakingParams, ValidatorId};
 pub use toy::Toy;
+pub use vesting::Vesting;
 
 /// A count of epochs or an epoch index. Economies define what one epoch is (10 minutes on
 /// Stratos, one hour on Trias, one block on Phala).

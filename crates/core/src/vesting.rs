@@ -1,0 +1,440 @@
+//! [`Vesting`]: rewards that accrue to stakes by a cumulative per-unit index and vest a fixed
+//! number of epochs after the epoch that earned them — in O(1) an epoch, whatever the number of
+//! stakes (ARCHITECTURE, "Scalable accounting"). Stratos's paper profile pays the node deposits'
+//! share of the stake rewards this way (locked 14 days, then withdrawable).
+//!
+//! # Design
+//! - `acc` is the cumulative reward per unit of stake, a `U256` scaled by
+//!   [`crate::rewards::SCALE`] = 10^38, with the division's remainder kept as a `carry`, exactly
+//!   as in [`crate::RewardAccumulator`]. [`Vesting::distribute`] never iterates the holders.
+//! - `ring[e mod lag]` keeps `acc` as it stood at the end of epoch `e`, for the last `lag`
+//!   epochs. In epoch `now`, the rewards of epochs `e ≤ now − lag` have vested: their index is
+//!   `vested_acc = ring[now mod lag]` (zero before the first `lag` epochs have ended). This is
+//!   the lock of [`crate::LockQueue`] with `release_at = e + lag`, released when epoch
+//!   `e + lag` begins.
+//! - A holder's stake history is a short list of segments: the open one (the current stake since
+//!   its last change, `start` = `acc` then) and closed ones (a former stake between two index
+//!   values) that still hold unvested rewards. A segment of stake `z` from `start` to `end`
+//!   earns `total = floor(z·(end − start)/SCALE)`, of which
+//!   `floor(z·(min(vested_acc, end) − start)⁺/SCALE)` has vested. Segments never restart their
+//!   index when rewards are taken from them (they count what was credited instead), so the floor
+//!   is taken once per segment, not once per withdrawal.
+//! - Changing a stake closes the open segment and opens another; a closed segment is dropped
+//!   once all of it has vested (folded into the holder's vested balance), so a holder has at
+//!   most one segment more than its stake changes in the last `lag` epochs.
+//! - Taking locked rewards away ([`Vesting::deduct`], newest first) lowers a closed segment's
+//!   cap: its vested part becomes `min(vested, total − taken)`, so what is taken is exactly the
+//!   part that would have vested last. [`Vesting::forfeit`] takes every locked unit.
+//!
+//! # Exactness
+//! Per segment, the holder gets at most its exact pro-rata entitlement and less than one base
+//! unit below it (plus the carry's `n·T/SCALE`, as in [`crate::RewardAccumulator`]). Every base
+//! unit distributed is either owed to a holder (locked or vested), paid out, or dust:
+//! `reserve = distributed − paid ≥ Σ owed`, and [`Vesting::dust`] is the difference.
+//!
+//! # Tokens
+//! Accounting only, as [`crate::RewardAccumulator`]: the owner keeps `reserve()` in a pool and
+//! moves exactly what the calls report.
+
+use std::collections::BTreeMap;
+
+use ruint::aliases::{U256, U512};
+
+use crate::Epoch;
+use crate::amount::Amount;
+use crate::error::{Error, Result, overflow};
+use crate::invariants::Violation;
+use crate::rewards::SCALE;
+
+/// The longest vesting lag, epochs (the index history takes 32 bytes an epoch of lag).
+pub const MAX_LAG: u64 = 1 << 24;
+
+/// A stake held between two index values (`end` None: the open segment, up to `acc`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Segment {
+    stake: u128,
+    start: U256,
+    end: Option<U256>,
+    /// Locked rewards taken away by [`Vesting::deduct`].
+    taken: Amount,
+    /// Vested rewards already moved to the holder's vested balance.
+    credited: Amount,
+}
+
+/// One holder: its stake now, its segments (oldest first; the open one last) and the vested
+/// rewards credited to it and not yet withdrawn.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Entry {
+    stake: u128,
+    segments: Vec<Segment>,
+    vested: Amount,
+}
+
+/// A segment's rewards now, after what was taken: vested (credited or not) and locked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Parts {
+    vested: Amount,
+    locked: Amount,
+}
+
+/// Stake-weighted rewards with a vesting lag. See the module doc.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Vesting<K: Ord + Copy> {
+    /// Epochs between the epoch that earns a reward and the epoch it is withdrawable in.
+    lag: u64,
+    /// The epoch now (the one whose rewards [`Vesting::distribute`] adds).
+    epoch: Epoch,
+    /// Cumulative reward per unit of stake, scaled by [`SCALE`].
+    acc: U256,
+    /// Remainder numerator of past distributions.
+    carry: U256,
+    /// `acc` at the end of epoch `e`, at `e mod lag`, for the last `lag` epochs.
+    ring: Vec<U256>,
+    total_stake: u128,
+    /// Base units distributed over stakes.
+    distributed: Amount,
+    /// Base units that left: withdrawn, forfeited or deducted.
+    paid: Amount,
+    entries: BTreeMap<K, Entry>,
+}
+
+impl<K: Ord + Copy> Vesting<K> {
+    /// No holders, nothing distributed, starting at `epoch`, rewards vesting `lag` epochs after
+    /// the epoch that earns them ([`Error::LimitReached`] above [`MAX_LAG`]).
+    pub fn new(lag: u64, epoch: Epoch) -> Result<Self> {
+        if lag > MAX_LAG {
+            return Err(Error::LimitReached { what: "vesting lag, epochs".into(), limit: MAX_LAG });
+        }
+        let slots = lag as usize;
+        Ok(Vesting {
+            lag,
+            epoch,
+            acc: U256::ZERO,
+            carry: U256::ZERO,
+            ring: vec![U256::ZERO; slots],
+            total_stake: 0,
+            distributed: Amount::ZERO,
+            paid: Amount::ZERO,
+            entries: BTreeMap::new(),
+        })
+    }
+
+    // ---- reading --------------------------------------------------------------------------
+
+    /// The vesting lag, epochs.
+    #[must_use]
+    pub fn lag(&self) -> u64 {
+        self.lag
+    }
+
+    /// The epoch now.
+    #[must_use]
+    pub fn epoch(&self) -> Epoch {
+        self.epoch
+    }
+
+    /// Σ stakes.
+    #[must_use]
+    pub fn total_stake(&self) -> u128 {
+        self.total_stake
+    }
+
+    /// The stake of `k` (zero for an unknown holder).
+    #[must_use]
+    pub fn stake(&self, k: K) -> u128 {
+        self.entries.get(&k).map_or(0, |e| e.stake)
+    }
+
+    /// Holders with a stake or with rewards not yet withdrawn.
+    #[must_use]
+    pub fn holder_count(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// What the owner's pool must hold: distributed − paid.
+    #[must_use]
+    pub fn reserve(&self) -> Amount {
+        self.distributed.saturating_sub(self.paid)
+    }
+
+    /// Base units distributed so far.
+    #[must_use]
+    pub fn distributed_total(&self) -> Amount {
+        self.distributed
+    }
+
+    /// Rewards of `k` not yet vested.
+    #[must_use]
+    pub fn locked(&self, k: K) -> Amount {
+        self.entries.get(&k).map_or(Amount::ZERO, |e| {
+            e.segments.iter().fold(Amount::ZERO, |s, g| s.saturating_add(self.parts(g).locked))
+        })
+    }
+
+    /// Rewards of `k` vested and not yet withdrawn: what [`Vesting::withdraw`] would pay.
+    #[must_use]
+    pub fn vested(&self, k: K) -> Amount {
+        self.entries.get(&k).map_or(Amount::ZERO, |e| {
+            e.segments.iter().fold(e.vested, |s, g| {
+                s.saturating_add(self.parts(g).vested.saturating_sub(g.credited))
+            })
+        })
+    }
+
+    /// Σ (locked + vested) over every holder. O(holders).
+    #[must_use]
+    pub fn owed_total(&self) -> Amount {
+        self.entries.keys().fold(Amount::ZERO, |s, &k| {
+            s.saturating_add(self.locked(k)).saturating_add(self.vested(k))
+        })
+    }
+
+    /// reserve − owed: the units the floors left that no holder can claim now. O(holders).
+    #[must_use]
+    pub fn dust(&self) -> Amount {
+        self.reserve().saturating_sub(self.owed_total())
+    }
+
+    // ---- changing -------------------------------------------------------------------------
+
+    /// Adds `amount` to the current epoch's rewards, over the current stakes, in O(1). Returns
+    /// the undistributable part: the whole amount when nobody holds a stake, otherwise zero.
+    pub fn distribute(&mut self, amount: Amount) -> Result<Amount> {
+        if self.total_stake == 0 {
+            return Ok(amount);
+        }
+        if amount.is_zero() {
+            return Ok(Amount::ZERO);
+        }
+        let distributed = self.distributed.checked_add(amount)?;
+        let numerator = U256::from(amount.0)
+            .checked_mul(U256::from(SCALE))
+            .and_then(|n| n.checked_add(self.carry))
+            .ok_or_else(|| overflow("vesting distribute"))?;
+        let (inc, carry) = numerator.div_rem(U256::from(self.total_stake));
+        self.acc = self.acc.checked_add(inc).ok_or_else(|| overflow("vesting reward per stake"))?;
+        self.carry = carry;
+        self.distributed = distributed;
+        Ok(Amount::ZERO)
+    }
+
+    /// Ends the epoch: its rewards start their lag.
+    pub fn close_epoch(&mut self) {
+        if self.lag > 0 {
+            self.ring[(self.epoch.0 % self.lag) as usize] = self.acc;
+        }
+        self.epoch = self.epoch.plus(1);
+    }
+
+    /// Sets the stake of `k` from now on (its earlier rewards keep vesting on their dates).
+    pub fn set_stake(&mut self, k: K, stake: u128) -> Result<()> {
+        let old = self.stake(k);
+        if old == stake {
+            return Ok(());
+        }
+        let total = (self.total_stake - old).checked_add(stake).ok_or_else(|| overflow("stake"))?;
+        let mut e = self.entries.remove(&k).unwrap_or_default();
+        self.credit(&mut e)?;
+        self.close_open(&mut e);
+        if stake > 0 {
+            e.segments.push(self.open_segment(stake));
+        }
+        e.stake = stake;
+        self.total_stake = total;
+        self.put(k, e);
+        Ok(())
+    }
+
+    /// Pays `k` its vested rewards: returns what the caller moves from its pool to `k`.
+    pub fn withdraw(&mut self, k: K) -> Result<Amount> {
+        let Some(mut e) = self.entries.remove(&k) else { return Ok(Amount::ZERO) };
+        self.credit(&mut e)?;
+        let paid = self.paid.checked_add(e.vested)?;
+        let out = std::mem::take(&mut e.vested);
+        self.paid = paid;
+        self.put(k, e);
+        Ok(out)
+    }
+
+    /// Takes away every locked reward of `k` (what has vested stays withdrawable): returns what
+    /// the caller moves from its pool back to where the rewards came from.
+    pub fn forfeit(&mut self, k: K) -> Result<Amount> {
+        let Some(mut e) = self.entries.remove(&k) else { return Ok(Amount::ZERO) };
+        self.credit(&mut e)?;
+        self.close_open(&mut e);
+        let mut out = Amount::ZERO;
+        for g in &e.segments {
+            out = out.checked_add(self.parts(g).locked)?;
+        }
+        e.segments.clear();
+        if e.stake > 0 {
+            e.segments.push(self.open_segment(e.stake));
+        }
+        self.paid = self.paid.checked_add(out)?;
+        self.put(k, e);
+        Ok(out)
+    }
+
+    /// Takes up to `amount` of `k`'s locked rewards, the ones that would vest last first:
+    /// returns what was taken, which the caller moves from its pool.
+    pub fn deduct(&mut self, k: K, amount: Amount) -> Result<Amount> {
+        let Some(mut e) = self.entries.remove(&k) else { return Ok(Amount::ZERO) };
+        self.credit(&mut e)?;
+        self.close_open(&mut e);
+        let mut left = amount;
+        let mut parts: Vec<Parts> = e.segments.iter().map(|g| self.parts(g)).collect();
+        for (g, p) in e.segments.iter_mut().zip(&mut parts).rev() {
+            let take = p.locked.min(left);
+            g.taken = g.taken.checked_add(take)?;
+            left = left.checked_sub(take)?;
+            p.locked = p.locked.checked_sub(take)?;
+        }
+        let taken = amount.checked_sub(left)?;
+        if e.stake > 0 {
+            e.segments.push(self.open_segment(e.stake));
+        }
+        self.paid = self.paid.checked_add(taken)?;
+        self.put(k, e);
+        Ok(taken)
+    }
+
+    // ---- invariants -----------------------------------------------------------------------
+
+    /// Checks, in O(holders + segments): Σ stakes = total; each holder's open segment is its
+    /// last, holds its stake, and exists exactly when the stake is non-zero; every segment lies
+    /// within [0, acc] and has taken and credited no more than it earned; the reserve covers
+    /// every claim (paid ≤ distributed, Σ owed ≤ reserve).
+    pub fn check_invariants(&self) -> std::result::Result<(), Violation> {
+        let fail = |what: &'static str, detail: String| Err(Violation::new(what, detail));
+        let mut total = 0u128;
+        for e in self.entries.values() {
+            total = total.saturating_add(e.stake);
+            let open: Vec<usize> =
+                (0..e.segments.len()).filter(|&i| e.segments[i].end.is_none()).collect();
+            let expected = if e.stake > 0 { vec![e.segments.len() - 1] } else { Vec::new() };
+            if open != expected
+                || e.segments.last().is_some_and(|g| g.end.is_none() && g.stake != e.stake)
+            {
+                return fail(
+                    "vesting segments",
+                    format!(
+                        "stake {} with open segments at {open:?} of {}",
+                        e.stake,
+                        e.segments.len()
+                    ),
+                );
+            }
+            for g in &e.segments {
+                let end = g.end.unwrap_or(self.acc);
+                if g.start > end || end > self.acc {
+                    return fail(
+                        "vesting segments",
+                        format!("segment {} → {end} outside [0, {}]", g.start, self.acc),
+                    );
+                }
+                let earned = amount_between(g.stake, g.start, end);
+                if g.taken.0 > earned.0 || g.credited.0 > earned.0 - g.taken.0 {
+                    return fail(
+                        "vesting segments",
+                        format!(
+                            "segment earned {earned}, took {} and credited {}",
+                            g.taken, g.credited
+                        ),
+                    );
+                }
+            }
+            if e.stake == 0 && e.segments.is_empty() && e.vested.is_zero() {
+                return fail("vesting holders", "an empty holder is kept".into());
+            }
+        }
+        if total != self.total_stake {
+            return fail(
+                "vesting total stake",
+                format!("Σ stakes {total} ≠ total {}", self.total_stake),
+            );
+        }
+        if self.paid > self.distributed {
+            return fail(
+                "vesting reserve",
+                format!("paid {} > distributed {}", self.paid, self.distributed),
+            );
+        }
+        let owed = self.owed_total();
+        if owed > self.reserve() {
+            return fail(
+                "vesting reserve",
+                format!("Σ owed {owed} > distributed − paid {}", self.reserve()),
+            );
+        }
+        Ok(())
+    }
+
+    // ---- internals ------------------------------------------------------------------------
+
+    /// The index up to which rewards have vested.
+    fn vested_acc(&self) -> U256 {
+        if self.lag == 0 {
+            return self.acc;
+        }
+        self.ring[(self.epoch.0 % self.lag) as usize]
+    }
+
+    fn open_segment(&self, stake: u128) -> Segment {
+        Segment { stake, start: self.acc, end: None, taken: Amount::ZERO, credited: Amount::ZERO }
+    }
+
+    /// A segment's vested (after what was taken, including what was credited) and locked parts.
+    fn parts(&self, g: &Segment) -> Parts {
+        let end = g.end.unwrap_or(self.acc);
+        let earned = amount_between(g.stake, g.start, end);
+        let cap = earned.saturating_sub(g.taken);
+        let vested = amount_between(g.stake, g.start, self.vested_acc().min(end)).min(cap);
+        Parts { vested, locked: cap.saturating_sub(vested) }
+    }
+
+    /// Moves every segment's newly vested rewards to the holder's balance and drops the closed
+    /// segments with nothing left to vest.
+    fn credit(&self, e: &mut Entry) -> Result<()> {
+        let mut vested = e.vested;
+        for g in &mut e.segments {
+            let p = self.parts(g);
+            vested = vested.checked_add(p.vested.saturating_sub(g.credited))?;
+            g.credited = p.vested;
+        }
+        e.vested = vested;
+        e.segments.retain(|g| g.end.is_none() || !self.parts(g).locked.is_zero());
+        Ok(())
+    }
+
+    /// Closes the open segment at `acc` (dropping it when it earned nothing).
+    fn close_open(&self, e: &mut Entry) {
+        if let Some(g) = e.segments.last_mut().filter(|g| g.end.is_none()) {
+            g.end = Some(self.acc);
+            if g.start == self.acc {
+                e.segments.pop();
+            }
+        }
+        e.segments.retain(|g| {
+            let p = self.parts(g);
+            !p.locked.is_zero() || p.vested > g.credited
+        });
+    }
+
+    /// Stores `e` back unless it is empty.
+    fn put(&mut self, k: K, e: Entry) {
+        if e.stake > 0 || !e.segments.is_empty() || !e.vested.is_zero() {
+            self.entries.insert(k, e);
+        }
+    }
+}
+
+/// floor(stake·(to − from)⁺ / SCALE).
+fn amount_between(stake: u128, from: U256, to: U256) -> Amount {
+    let d = to.saturating_sub(from);
+    let q = (U512::from(stake) * U512::from(d)) / U512::from(SCALE);
+    // q ≤ what was distributed while the stake was held, < 2^128.
+    Amount(u128::try_from(q).unwrap_or(u128::MAX))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,260 @@
+//! Tests of [`Vesting`]: worked lags, stake changes, forfeits and newest-first deductions, and a
+//! property test against an exact reference that keeps every epoch's reward as its own lot.
+
+use proptest::prelude::*;
+
+use super::*;
+
+type V = Vesting<u32>;
+
+fn v(lag: u64) -> V {
+    Vesting::new(lag, Epoch(0)).unwrap()
+}
+
+/// (vested, locked) of `k`.
+fn of(v: &V, k: u32) -> (u128, u128) {
+    (v.vested(k).0, v.locked(k).0)
+}
+
+#[test]
+fn rewards_vest_lag_epochs_after_the_epoch_that_earned_them() {
+    let mut v = v(2);
+    v.set_stake(1, 1).unwrap();
+    v.set_stake(2, 3).unwrap();
+    assert_eq!(v.distribute(Amount(100)).unwrap(), Amount::ZERO);
+    assert_eq!((of(&v, 1), of(&v, 2)), ((0, 25), (0, 75)));
+    v.close_epoch(); // epoch 1
+    v.distribute(Amount(40)).unwrap();
+    assert_eq!((of(&v, 1), of(&v, 2)), ((0, 35), (0, 105)));
+    v.close_epoch(); // epoch 2: epoch 0's rewards vest
+    assert_eq!((of(&v, 1), of(&v, 2)), ((25, 10), (75, 30)));
+    assert_eq!(v.withdraw(1).unwrap(), Amount(25));
+    assert_eq!(of(&v, 1), (0, 10));
+    v.close_epoch(); // epoch 3: epoch 1's vest
+    assert_eq!((of(&v, 1), of(&v, 2)), ((10, 0), (105, 0)));
+    assert_eq!(v.reserve(), Amount(115));
+    assert_eq!(v.dust(), Amount::ZERO);
+    v.check_invariants().unwrap();
+}
+
+#[test]
+fn a_lag_of_zero_vests_at_once_and_too_long_a_lag_is_refused() {
+    let mut v = v(0);
+    v.set_stake(7, 2).unwrap();
+    v.distribute(Amount(9)).unwrap();
+    assert_eq!(of(&v, 7), (9, 0));
+    assert!(matches!(
+        Vesting::<u32>::new(MAX_LAG + 1, Epoch(0)),
+        Err(Error::LimitReached { limit, .. }) if limit == MAX_LAG
+    ));
+}
+
+#[test]
+fn nobody_staking_leaves_the_reward_undistributed() {
+    let mut v = v(3);
+    assert_eq!(v.distribute(Amount(50)).unwrap(), Amount(50));
+    assert_eq!(v.reserve(), Amount::ZERO);
+}
+
+#[test]
+fn a_stake_change_keeps_the_earlier_rewards_on_their_dates() {
+    let mut v = v(2);
+    v.set_stake(1, 1).unwrap();
+    v.set_stake(2, 1).unwrap();
+    v.distribute(Amount(10)).unwrap(); // epoch 0: 5 each
+    v.close_epoch();
+    v.set_stake(1, 3).unwrap(); // epoch 1: 3/4 and 1/4
+    v.distribute(Amount(20)).unwrap();
+    assert_eq!((of(&v, 1), of(&v, 2)), ((0, 20), (0, 10)));
+    v.close_epoch(); // epoch 2
+    assert_eq!((of(&v, 1), of(&v, 2)), ((5, 15), (5, 5)));
+    v.set_stake(1, 0).unwrap(); // leaves: what it earned still vests
+    v.distribute(Amount(8)).unwrap(); // all to 2
+    assert_eq!((of(&v, 1), of(&v, 2)), ((5, 15), (5, 13)));
+    v.close_epoch();
+    assert_eq!((of(&v, 1), of(&v, 2)), ((20, 0), (10, 8)));
+    assert_eq!(v.total_stake(), 1);
+    v.check_invariants().unwrap();
+    assert_eq!(v.withdraw(1).unwrap(), Amount(20));
+    assert_eq!(v.holder_count(), 1, "a holder with nothing left is dropped");
+}
+
+#[test]
+fn a_forfeit_takes_the_locked_part_and_leaves_the_vested() {
+    let mut v = v(2);
+    v.set_stake(1, 1).unwrap();
+    for a in [10, 20, 30] {
+        v.distribute(Amount(a)).unwrap();
+        v.close_epoch();
+    }
+    // Epoch 3: epochs 0 (10) has vested... and epoch 1 (20); epoch 2 (30) is locked.
+    assert_eq!(of(&v, 1), (30, 30));
+    assert_eq!(v.forfeit(1).unwrap(), Amount(30));
+    assert_eq!(of(&v, 1), (30, 0));
+    // It keeps its stake and earns again.
+    v.distribute(Amount(4)).unwrap();
+    assert_eq!(of(&v, 1), (30, 4));
+    assert_eq!(v.reserve(), Amount(34));
+    v.check_invariants().unwrap();
+}
+
+#[test]
+fn a_deduction_takes_what_would_vest_last() {
+    let mut v = v(3);
+    v.set_stake(1, 1).unwrap();
+    v.distribute(Amount(100)).unwrap(); // epoch 0, vests at 3
+    v.close_epoch();
+    v.distribute(Amount(100)).unwrap(); // epoch 1, vests at 4
+    v.close_epoch();
+    assert_eq!(v.deduct(1, Amount(150)).unwrap(), Amount(150));
+    assert_eq!(of(&v, 1), (0, 50));
+    v.distribute(Amount(7)).unwrap(); // epoch 2, vests at 5
+    v.close_epoch(); // 3: epoch 0's 100, less the 50 of it taken
+    assert_eq!(of(&v, 1), (50, 7));
+    v.close_epoch(); // 4: epoch 1's 100 was all taken
+    assert_eq!(of(&v, 1), (50, 7));
+    v.close_epoch(); // 5
+    assert_eq!(of(&v, 1), (57, 0));
+    // More than is locked: takes what there is.
+    v.distribute(Amount(5)).unwrap();
+    assert_eq!(v.deduct(1, Amount(9)).unwrap(), Amount(5));
+    assert_eq!(v.reserve(), Amount(57));
+    v.check_invariants().unwrap();
+}
+
+#[test]
+fn floors_are_taken_once_per_segment_not_once_per_epoch() {
+    // Three equal stakes, 1 unit an epoch for 30 epochs: per-epoch floors would pay nothing;
+    // the index pays each holder its 10.
+    let mut v = v(1);
+    for k in 0..3 {
+        v.set_stake(k, 1).unwrap();
+    }
+    for _ in 0..30 {
+        v.distribute(Amount(1)).unwrap();
+        v.close_epoch();
+    }
+    for k in 0..3 {
+        assert_eq!(of(&v, k), (10, 0));
+    }
+    assert_eq!(v.dust(), Amount::ZERO);
+}
+
+// ---- property test against an exact reference --------------------------------------------
+
+/// lcm(1..=18): every share of a reward over stakes of 0..=6 among three holders is a whole
+/// number of 1/D.
+const D: u128 = 12_252_240;
+
+#[derive(Clone, Debug)]
+enum Op {
+    Stake(u32, u128),
+    Distribute(u128),
+    Close,
+    Withdraw(u32),
+    Forfeit(u32),
+    Deduct(u32, u128),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        3 => (0..3u32, 0..=6u128).prop_map(|(k, z)| Op::Stake(k, z)),
+        4 => (0..=1_000_000u128).prop_map(Op::Distribute),
+        4 => Just(Op::Close),
+        2 => (0..3u32).prop_map(Op::Withdraw),
+        1 => (0..3u32).prop_map(Op::Forfeit),
+        1 => (0..3u32, 0..=2_000_000u128).prop_map(|(k, a)| Op::Deduct(k, a)),
+    ]
+}
+
+/// A holder in the reference: each epoch's reward as its own exact lot, in 1/D units.
+#[derive(Clone, Debug, Default)]
+struct Holder {
+    stake: u128,
+    /// (epoch earned, amount·D), oldest first.
+    lots: Vec<(u64, u128)>,
+    withdrawn: u128,
+    /// Segments the implementation may have floored: each can lose a unit.
+    floors: u128,
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn agrees_with_exact_lots(lag in 0..5u64, ops in prop::collection::vec(op(), 1..80)) {
+        let mut v = v(lag);
+        let mut hs = vec![Holder::default(); 3];
+        let mut epoch = 0u64;
+        for o in &ops {
+            match *o {
+                Op::Stake(k, z) => {
+                    v.set_stake(k, z).unwrap();
+                    let h = &mut hs[k as usize];
+                    if h.stake != z {
+                        h.floors += 1;
+                    }
+                    h.stake = z;
+                }
+                Op::Distribute(a) => {
+                    let total: u128 = hs.iter().map(|h| h.stake).sum();
+                    let left = v.distribute(Amount(a)).unwrap();
+                    prop_assert_eq!(left.0, if total == 0 { a } else { 0 });
+                    for h in hs.iter_mut().filter(|h| h.stake > 0) {
+                        h.lots.push((epoch, a * h.stake * (D / total)));
+                    }
+                }
+                Op::Close => {
+                    v.close_epoch();
+                    epoch += 1;
+                }
+                Op::Withdraw(k) => {
+                    let expect = v.vested(k);
+                    let got = v.withdraw(k).unwrap();
+                    prop_assert_eq!(got, expect);
+                    prop_assert_eq!(v.vested(k), Amount::ZERO);
+                    hs[k as usize].withdrawn += got.0;
+                }
+                Op::Forfeit(k) => {
+                    let locked = v.locked(k);
+                    prop_assert_eq!(v.forfeit(k).unwrap(), locked);
+                    prop_assert_eq!(v.locked(k), Amount::ZERO);
+                    let h = &mut hs[k as usize];
+                    h.lots.retain(|l| l.0 + lag <= epoch);
+                    h.floors += 1;
+                }
+                Op::Deduct(k, a) => {
+                    let locked = v.locked(k);
+                    let taken = v.deduct(k, Amount(a)).unwrap();
+                    prop_assert_eq!(taken, Amount(a).min(locked));
+                    prop_assert_eq!(v.locked(k), locked.saturating_sub(Amount(a)));
+                    // The reference takes the same units from its newest unvested lots.
+                    let h = &mut hs[k as usize];
+                    let mut left = taken.0 * D;
+                    for l in h.lots.iter_mut().rev().filter(|l| l.0 + lag > epoch) {
+                        let t = l.1.min(left);
+                        l.1 -= t;
+                        left -= t;
+                    }
+                    h.floors += 2;
+                }
+            }
+            v.check_invariants().map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(v.epoch(), Epoch(epoch));
+            for (k, h) in hs.iter().enumerate() {
+                let k = k as u32;
+                let vested: u128 = h.lots.iter().filter(|l| l.0 + lag <= epoch).map(|l| l.1).sum();
+                let all: u128 = h.lots.iter().map(|l| l.1).sum();
+                let got_vested = (h.withdrawn + v.vested(k).0) * D;
+                let got_all = got_vested + v.locked(k).0 * D;
+                let slack = (h.floors + 1) * D;
+                // Never more than the exact entitlement, less by at most a unit per floor; a
+                // deduction moves at most a unit per segment between vested and locked.
+                prop_assert!(got_all <= all, "holder {}: {} > exact {}", k, got_all / D, all);
+                prop_assert!(got_all + slack >= all, "holder {}: {} ≪ exact {}", k, got_all, all);
+                prop_assert!(got_vested <= vested + slack, "holder {}: vested {} > {}", k, got_vested, vested);
+                prop_assert!(got_vested + slack >= vested, "holder {}: vested {} ≪ {}", k, got_vested, vested);
+            }
+        }
+    }
+}
