@@ -234,7 +234,7 @@ impl<K: Ord + Copy> Vesting<K> {
         }
         let total = (self.total_stake - old).checked_add(stake).ok_or_else(|| overflow("stake"))?;
         let mut e = self.entries.remove(&k).unwrap_or_default();
-        self.credit(&mut e)?;
+        self.credit(&mut e);
         self.close_open(&mut e);
         if stake > 0 {
             e.segments.push(self.open_segment(stake));
@@ -245,22 +245,23 @@ impl<K: Ord + Copy> Vesting<K> {
         Ok(())
     }
 
-    /// Pays `k` its vested rewards: returns what the caller moves from its pool to `k`.
-    pub fn withdraw(&mut self, k: K) -> Result<Amount> {
-        let Some(mut e) = self.entries.remove(&k) else { return Ok(Amount::ZERO) };
-        self.credit(&mut e)?;
-        let paid = self.paid.checked_add(e.vested)?;
+    /// Pays `k` its vested rewards: returns what the caller moves from its pool to `k` (the
+    /// amount [`Vesting::vested`] reported). Cannot fail: what it pays is part of the reserve.
+    pub fn withdraw(&mut self, k: K) -> Amount {
+        let Some(mut e) = self.entries.remove(&k) else { return Amount::ZERO };
+        self.credit(&mut e);
         let out = std::mem::take(&mut e.vested);
-        self.paid = paid;
+        // paid + out ≤ distributed (every claim is covered by the reserve).
+        self.paid = self.paid.saturating_add(out);
         self.put(k, e);
-        Ok(out)
+        out
     }
 
     /// Takes away every locked reward of `k` (what has vested stays withdrawable): returns what
     /// the caller moves from its pool back to where the rewards came from.
     pub fn forfeit(&mut self, k: K) -> Result<Amount> {
         let Some(mut e) = self.entries.remove(&k) else { return Ok(Amount::ZERO) };
-        self.credit(&mut e)?;
+        self.credit(&mut e);
         self.close_open(&mut e);
         let mut out = Amount::ZERO;
         for g in &e.segments {
@@ -279,7 +280,7 @@ impl<K: Ord + Copy> Vesting<K> {
     /// returns what was taken, which the caller moves from its pool.
     pub fn deduct(&mut self, k: K, amount: Amount) -> Result<Amount> {
         let Some(mut e) = self.entries.remove(&k) else { return Ok(Amount::ZERO) };
-        self.credit(&mut e)?;
+        self.credit(&mut e);
         self.close_open(&mut e);
         let mut left = amount;
         let mut parts: Vec<Parts> = e.segments.iter().map(|g| self.parts(g)).collect();
@@ -394,16 +395,14 @@ impl<K: Ord + Copy> Vesting<K> {
 
     /// Moves every segment's newly vested rewards to the holder's balance and drops the closed
     /// segments with nothing left to vest.
-    fn credit(&self, e: &mut Entry) -> Result<()> {
-        let mut vested = e.vested;
+    /// (Saturating sums: a holder's rewards are part of the reserve, below 2^128.)
+    fn credit(&self, e: &mut Entry) {
         for g in &mut e.segments {
             let p = self.parts(g);
-            vested = vested.checked_add(p.vested.saturating_sub(g.credited))?;
+            e.vested = e.vested.saturating_add(p.vested.saturating_sub(g.credited));
             g.credited = p.vested;
         }
-        e.vested = vested;
         e.segments.retain(|g| g.end.is_none() || !self.parts(g).locked.is_zero());
-        Ok(())
     }
 
     /// Closes the open segment at `acc` (dropping it when it earned nothing).

@@ -89,6 +89,9 @@ pub enum Action {
     WithdrawRewards { delegator: String, validator: String },
     /// Pays a validator's commission to its operator.
     WithdrawCommission { validator: String },
+    /// Pays an account its matured rewards not yet withdrawn (paper: the deposits' share of the
+    /// stake rewards, withdrawable 14 days after the epoch that earned them).
+    WithdrawMatured { account: String },
 }
 
 /// A fraction (`"0.01"`) in parts per million.
@@ -151,6 +154,7 @@ impl Action {
                 | Action::Performance { .. }
                 | Action::Reinstate { .. }
                 | Action::PayGas { .. }
+                | Action::WithdrawMatured { .. }
         )
     }
 }
@@ -280,6 +284,7 @@ fn apply_inner(st: &mut Stratos, action: &Action) -> Result<Vec<Value>, Rejectio
                         .map(|(_, a)| a.0)
                         .sum(),
                 );
+                forfeited = forfeited.checked_add(st.forfeit_deposit_rewards(n.owner)?)?;
             }
             st.resource[i as usize].status = match st.resource[i as usize].status {
                 s @ NodeStatus::Unregistering { .. } => s,
@@ -387,6 +392,11 @@ fn apply_inner(st: &mut Stratos, action: &Action) -> Result<Vec<Value>, Rejectio
             let (d, v) = (st.account_id(delegator)?, st.validator_id(validator)?);
             let paid = st.staking.withdraw_rewards(&mut st.ledger, d, v)?;
             json!({"event": "rewards_withdrawn", "delegator": delegator, "validator": validator, "amount": fmt_stos(paid)})
+        }
+        Action::WithdrawMatured { account } => {
+            let a = st.account_id(account)?;
+            let paid = st.withdraw_deposit_rewards(a)?;
+            json!({"event": "matured_withdrawn", "account": account, "amount": fmt_stos(paid)})
         }
         Action::WithdrawCommission { validator } => {
             let v = st.validator_id(validator)?;

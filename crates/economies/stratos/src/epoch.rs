@@ -7,8 +7,8 @@
 //! changes, refused as a whole when the chain would refuse the volume report (the supply guard,
 //! a pool that cannot pay), truncation remainders left in their pools (reported as unissued).
 //!
-//! Cost: O(nodes with pending traffic · log) for the settlement, O(active meta nodes + validators
-//! + deposits sharing stake rewards) for the split — never O(all accounts).
+//! Cost: O(nodes with pending traffic · log) for the settlement, O(active meta nodes + validators)
+//! for the split, O(1) for the deposits' share ([`crate::deposits`]) — never O(all accounts).
 
 use ergon_core::arith::{Rounding, mul_div};
 use ergon_core::economy::Rejection;
@@ -394,8 +394,7 @@ fn close(st: &mut Stratos) -> Result<EpochReport, Rejection> {
     // 5. Stake rewards: validators and delegators, and (paper) node deposits.
     let mut to_validators = Amount::ZERO;
     let mut to_deposits = Amount::ZERO;
-    let deposits = st.stake_deposits();
-    let deposit_total = Amount(deposits.iter().map(|d| d.1.0).sum());
+    let deposit_total = st.staked_deposits();
     let delegated = st.staking.total_voting_power();
     for (si, src) in sources.iter().enumerate() {
         let share_deposits = st.params.deposits_share_stake_rewards && !deposit_total.is_zero();
@@ -426,24 +425,14 @@ fn close(st: &mut Stratos) -> Result<EpochReport, Rejection> {
             to_validators = to_validators.checked_add(Amount(got))?;
             dust = dust.checked_add(Amount(v_part.0 - got))?;
         }
-        if !d_part.is_zero() {
-            let mut paid = Amount::ZERO;
-            for &(owner, z) in &deposits {
-                let share = Amount(mul_div(d_part.0, z.0, deposit_total.0, Rounding::Down)?);
-                to_lock.push((si, owner, share));
-                paid = paid.checked_add(share)?;
-            }
-            to_deposits = to_deposits.checked_add(paid)?;
-            let rem = d_part.checked_sub(paid)?;
-            st.ledger.transfer(stos, src.pool.into(), st.pools.dust.into(), rem)?;
-            dust = dust.checked_add(rem)?;
-        }
+        // The deposits' part accrues by index, O(1) ([`crate::deposits`]).
+        to_deposits = to_deposits.checked_add(st.distribute_to_deposits(si, d_part)?)?;
     }
     rep.validator_rewards = to_validators;
     rep.deposit_rewards = to_deposits;
     // The epoch's node rewards lock as one chunk per owner and source: an owner that is paid
-    // as a resource node, a meta node and a deposit in the same epoch still adds at most two
-    // chunks (volume pool, mining pool), so 14 days of rewards fit its chunk budget.
+    // as a resource node and a meta node in the same epoch still adds at most two chunks
+    // (volume pool, mining pool), so 14 days of rewards fit its chunk budget.
     let pools = [sources[0].pool, sources[1].pool];
     let locks = merge_locks(&to_lock, &pools, &mut st.scratch)?;
     st.reward_locks.lock_batch(&mut st.ledger, lock_until, &locks)?;
@@ -489,6 +478,9 @@ fn finish(st: &mut Stratos, mut rep: EpochReport, t: Totals) -> Result<EpochRepo
     rep.unissued = unissued;
 
     // 7. Time moves on: meta votes expire, locks and deposits fall due, unbonding completes.
+    for v in &mut st.deposit_rewards {
+        v.close_epoch();
+    }
     st.epoch = st.epoch.plus(1);
     st.expire_votes()?;
     let released = st.reward_locks.release_due(&mut st.ledger, st.epoch)?;
@@ -728,18 +720,6 @@ fn pay_mainnet(
 }
 
 impl Stratos {
-    /// The deposits that share stake rewards (paper): active and suspended resource nodes and
-    /// active meta nodes, by owner, in node order.
-    fn stake_deposits(&self) -> Vec<(ergon_core::AccountId, Amount)> {
-        let resource = self
-            .resource
-            .iter()
-            .filter(|n| matches!(n.status, NodeStatus::Active | NodeStatus::Suspended))
-            .map(|n| (n.owner, n.deposit));
-        let meta = self.meta.iter().filter(|m| m.is_active()).map(|m| (m.owner, m.deposit));
-        resource.chain(meta).filter(|d| !d.1.is_zero()).collect()
-    }
-
     fn last_split(&self) -> Vec<u32> {
         match &self.params.mining {
             ergon_core::EmissionSchedule::Table { tiers, .. } => {

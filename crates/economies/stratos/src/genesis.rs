@@ -6,7 +6,7 @@ use ergon_core::economy::Rejection;
 use ergon_core::rng::purpose;
 use ergon_core::{
     Amount, Epoch, Error, Ledger, LockQueue, Qty, RngStreams, Seed, Staking, StakingParams,
-    SumTree, TokenMeta,
+    SumTree, TokenMeta, Vesting,
 };
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -177,7 +177,9 @@ pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
         dust: ledger.add_pool("dust")?,
         gas: ledger.add_pool("gas_fees")?,
         community: ledger.add_pool("community_pool")?,
+        deposit_rewards: ledger.add_pool("deposit_rewards")?,
     };
+    let vesting = Vesting::new(params.reward_lock_epochs, Epoch(0))?;
     let reward_locks =
         LockQueue::new(stos, ledger.add_pool("locked_rewards")?, reward_chunks_max(&params));
     let deposit_returns =
@@ -213,6 +215,7 @@ pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
         weights: SumTree::new(0),
         with_traffic: Vec::new(),
         reward_locks,
+        deposit_rewards: [vesting.clone(), vesting],
         deposit_returns,
         staking,
         rng: RngStreams::new(Seed::from_u64(g.seed)).stream(&[purpose::TASKS]),
@@ -308,6 +311,15 @@ pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
         )?);
     }
     st.weights = SumTree::from_weights(&weights);
+    for owner in st
+        .resource
+        .iter()
+        .map(|n| n.owner)
+        .chain(st.meta.iter().map(|m| m.owner))
+        .collect::<Vec<_>>()
+    {
+        st.sync_stake(owner)?;
+    }
     for v in &g.validators {
         let op = st.account_id(&v.operator)?;
         let bond = v.self_bond.to_amount(&stos_meta)?;

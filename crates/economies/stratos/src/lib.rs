@@ -14,6 +14,7 @@
 //! consumed = outstanding user Ozone" is the ledger's conservation invariant.
 
 pub mod actions;
+mod deposits;
 pub mod epoch;
 pub mod genesis;
 pub mod mainnet;
@@ -31,6 +32,7 @@ use ergon_core::economy::{Economy, Metric, Rejection};
 use ergon_core::invariants::Violation;
 use ergon_core::{
     AccountId, Amount, Epoch, Ledger, LockQueue, PoolId, Staking, StreamRng, SumTree, TokenId,
+    Vesting,
 };
 use serde_json::Value;
 
@@ -58,6 +60,9 @@ pub struct Pools {
     pub gas: PoolId,
     /// mainnet: the community pool (community tax).
     pub community: PoolId,
+    /// paper: the node deposits' stake rewards, locked or withdrawable ([`Stratos`]'s
+    /// `deposit_rewards`).
+    pub deposit_rewards: PoolId,
 }
 
 /// The Stratos economy's whole state.
@@ -83,6 +88,10 @@ pub struct Stratos {
     /// Resource nodes with pending traffic (settlement touches only these).
     with_traffic: Vec<u32>,
     reward_locks: LockQueue,
+    /// paper: the node deposits' share of the stake rewards, by source (volume pool, mining
+    /// pool), accrued by index and vesting `reward_lock_epochs` after the epoch that earned them
+    /// (withdrawable, not paid out by the epoch). Stakes: each account's deposits that share.
+    deposit_rewards: [Vesting<AccountId>; 2],
     deposit_returns: LockQueue,
     staking: Staking,
     rng: StreamRng,

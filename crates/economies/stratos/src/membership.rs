@@ -50,6 +50,7 @@ pub(crate) fn activate(
     st.resource_ids.insert(node.to_owned(), st.resource.len() as u32);
     st.resource.push(node_rec);
     st.weights.push(w);
+    st.sync_stake(owner)?;
     Ok(
         json!({"event": "node_activated", "node": node, "deposit": fmt_stos(z), "ozone_limit_added": fmt_oz(delta), "weight": w}),
     )
@@ -116,6 +117,7 @@ pub(crate) fn unregister(
     st.resource[i as usize].deposit = Amount::ZERO;
     st.resource[i as usize].status =
         NodeStatus::Unregistering { since: now, deposit_returns: returns };
+    st.sync_stake(n.owner)?;
     Ok((returns, migration))
 }
 
@@ -180,6 +182,8 @@ impl Stratos {
         meta.limit_added = delta;
         meta.activated = self.epoch;
         meta.status = MetaStatus::Active { kick: None };
+        let owner = meta.owner;
+        self.sync_stake(owner)?;
         Ok(true)
     }
 
@@ -237,6 +241,7 @@ impl Stratos {
         )?;
         self.meta[m as usize].deposit = Amount::ZERO;
         self.meta[m as usize].status = MetaStatus::Gone { deposit_returns: returns };
+        self.sync_stake(meta.owner)?;
         Ok(true)
     }
 
@@ -351,8 +356,15 @@ impl Stratos {
             room.0,
             ergon_core::Rounding::Up,
         )?);
-        let from_rewards =
+        // Unvested rewards first: the node rewards' locks, then the deposit rewards' locked
+        // part, each newest first.
+        let from_locks =
             self.reward_locks.deduct(&mut self.ledger, n.owner, cost, n.owner.into())?;
+        let from_rewards = from_locks.checked_add(self.deduct_deposit_rewards(
+            n.owner,
+            cost.checked_sub(from_locks)?,
+            n.owner.into(),
+        )?)?;
         let from_deposit = cost.checked_sub(from_rewards)?;
         let deposit = self.resource[i as usize].deposit;
         if from_deposit > deposit {

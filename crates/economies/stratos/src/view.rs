@@ -14,7 +14,8 @@ use crate::nodes::NodeStatus;
 use crate::params::Profile;
 
 /// The whole state as JSON: S, P, L, the price, total mined, the tier, every account's
-/// balances, locked rewards and returning deposits, the nodes, the validators and the pools.
+/// balances, locked and matured (withdrawable) rewards and returning deposits, the nodes, the
+/// validators and the pools.
 pub fn snapshot(st: &Stratos) -> Value {
     let p = st.volume_pool();
     let bal = |t, h: Holder| st.ledger.balance(t, h).unwrap_or_default();
@@ -31,7 +32,8 @@ pub fn snapshot(st: &Stratos) -> Value {
                 json!({
                     "stos": fmt_stos(bal(st.stos, id.into())),
                     "ozone": fmt_oz(bal(st.ozone_token, id.into())),
-                    "locked_rewards": fmt_stos(st.reward_locks.locked_of(id)),
+                    "locked_rewards": fmt_stos(st.reward_locks.locked_of(id).saturating_add(st.locked_deposit_rewards(id))),
+                    "matured_rewards": fmt_stos(st.matured_deposit_rewards(id)),
                     "returning_deposit": fmt_stos(st.deposit_returns.locked_of(id)),
                 }),
             )
@@ -81,6 +83,7 @@ pub fn snapshot(st: &Stratos) -> Value {
         "total_mined": fmt_stos(st.total_mined),
         "tier": tier,
         "stos_supply": fmt_stos(st.ledger.supply(st.stos).unwrap_or_default()),
+        "deposit_reward_dust": fmt_stos(st.deposit_reward_dust()),
         "accounts": accounts,
         "resource_nodes": resource,
         "meta_nodes": meta,
@@ -122,13 +125,15 @@ fn violation(what: &'static str, detail: String) -> Violation {
 }
 
 /// Every invariant of the state: token conservation (STOS and Ozone), lock queues and staking,
-/// deposits, the Ozone books, S on mainnet, task weights and the traffic index.
+/// the deposit rewards, deposits, the Ozone books, S on mainnet, task weights and the traffic
+/// index.
 pub fn check_invariants(st: &Stratos) -> Result<(), Violation> {
     st.ledger.check_conservation()?;
     st.reward_locks.check_invariants(&st.ledger)?;
     st.deposit_returns.check_invariants(&st.ledger)?;
     st.staking.check_invariants(&st.ledger)?;
     let bal = |h: Holder| st.ledger.balance(st.stos, h).unwrap_or_default();
+    st.check_deposit_rewards(bal(st.pools.deposit_rewards.into()))?;
     let deposits: u128 = st.resource.iter().map(|n| n.deposit.0).sum::<u128>()
         + st.meta.iter().map(|m| m.deposit.0).sum::<u128>();
     if bal(st.pools.deposits.into()).0 != deposits {

@@ -32,7 +32,7 @@ use proptest::test_runner::{
 use serde_json::{Value, json};
 
 /// Every kind of action the test drives.
-const KINDS: [&str; 22] = [
+const KINDS: [&str; 23] = [
     "open",
     "transfer",
     "prepay",
@@ -55,6 +55,7 @@ const KINDS: [&str; 22] = [
     "undelegate",
     "withdraw_rewards",
     "withdraw_commission",
+    "withdraw_matured",
 ];
 
 // ---- names ---------------------------------------------------------------------------------
@@ -173,6 +174,7 @@ enum Step {
     Undelegate(&'static str, &'static str, Amt),
     WithdrawRewards(&'static str, &'static str),
     WithdrawCommission(&'static str),
+    WithdrawMatured(&'static str),
     /// `end_epoch` this many times.
     EndEpochs(u64),
 }
@@ -220,6 +222,7 @@ fn step() -> impl Strategy<Value = Step> {
         3 => (anyone(), validator(), stos()).prop_map(|(d, v, a)| Step::Undelegate(d, v, a)),
         2 => (anyone(), validator()).prop_map(|(d, v)| Step::WithdrawRewards(d, v)),
         1 => validator().prop_map(Step::WithdrawCommission),
+        2 => anyone().prop_map(Step::WithdrawMatured),
         6 => epochs.prop_map(Step::EndEpochs),
     ]
 }
@@ -408,6 +411,7 @@ fn action(st: &Stratos, step: &Step) -> Value {
             json!({"op": "withdraw_rewards", "delegator": d, "validator": v})
         }
         Step::WithdrawCommission(v) => json!({"op": "withdraw_commission", "validator": v}),
+        Step::WithdrawMatured(a) => json!({"op": "withdraw_matured", "account": a}),
         Step::EndEpochs(_) => unreachable!("not an action"),
     }
 }
@@ -471,8 +475,15 @@ fn check_report(before: &Value, after: &Value, r: &EpochReport) -> TestCaseResul
     prop_assert_eq!(delta("dust"), dust, "epoch {}: dust: {:?}", r.epoch, r);
     prop_assert_eq!(
         delta("locked_rewards"),
-        resource + meta + deposits - amt(r.rewards_released),
+        resource + meta - amt(r.rewards_released),
         "epoch {}: locked rewards: {:?}",
+        r.epoch,
+        r
+    );
+    prop_assert_eq!(
+        delta("deposit_rewards"),
+        deposits,
+        "epoch {}: deposit rewards: {:?}",
         r.epoch,
         r
     );

@@ -195,7 +195,7 @@ impl StratosModel {
     }
 
     /// Once a day: meta nodes measure every node (suspending those below the KPI, reinstating
-    /// those back above it); validators and delegators on their day withdraw.
+    /// those back above it); node operators, validators and delegators on their day withdraw.
     fn daily(&mut self) -> Result<(), Rejection> {
         let noise = self.agents.resource_nodes.performance_noise;
         let kpi = self.econ.params.kpi_min_ppm;
@@ -213,6 +213,18 @@ impl StratosModel {
             }
         }
         let day = self.epochs / EPOCHS_PER_DAY;
+        if self.econ.params.deposits_share_stake_rewards {
+            let every = self.agents.resource_nodes.withdraw_every_days;
+            let owners: Vec<AccountId> = (self.econ.resource.iter().map(|n| n.owner))
+                .chain(self.econ.meta.iter().map(|m| m.owner))
+                .enumerate()
+                .filter(|&(k, _)| (k as u64 + day).is_multiple_of(every))
+                .map(|(_, a)| a)
+                .collect();
+            for a in owners {
+                self.econ.withdraw_deposit_rewards(a)?;
+            }
+        }
         let every = self.agents.delegators.withdraw_every_days;
         for k in 0..self.delegators.len() {
             if (k as u64 + day).is_multiple_of(every) {

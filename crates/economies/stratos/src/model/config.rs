@@ -81,6 +81,9 @@ pub struct ResourceNodes {
     /// Of the nodes leaving, the fraction that just shut down (paper: forfeiting their
     /// locked rewards) instead of unregistering.
     pub shutdown_share: f64,
+    /// Days between withdrawals of matured deposit rewards (paper), by resource-node and
+    /// meta-node operators alike, each on its own day of the cycle.
+    pub withdraw_every_days: u64,
 }
 
 impl Default for ResourceNodes {
@@ -94,6 +97,7 @@ impl Default for ResourceNodes {
             joins_per_day: 0.5,
             exits_per_year: 0.05,
             shutdown_share: 0.2,
+            withdraw_every_days: 7,
         }
     }
 }
@@ -300,6 +304,7 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
         errs.push(FieldError::new("agents.delegators.count", "delegators need validators"));
     }
     let days = [
+        ("agents.resource_nodes.withdraw_every_days", r.withdraw_every_days),
         ("agents.validators.withdraw_every_days", a.validators.withdraw_every_days),
         ("agents.delegators.withdraw_every_days", a.delegators.withdraw_every_days),
     ];
