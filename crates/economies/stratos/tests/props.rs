@@ -916,3 +916,44 @@ fn a_migration_refused_after_taking_locked_rewards_changes_nothing() {
         assert_ne!(st.snapshot()["accounts"]["a"]["stos"], json!("0"), "{profile}");
     }
 }
+
+/// paper: a leaving node's migration is paid from its locked deposit rewards when the lock
+/// queue holds none of its rewards, and those rewards leave the deposit-rewards pool for the
+/// owner's Ozone: exactly the cost, nothing from the deposit.
+#[test]
+fn a_paper_migration_is_paid_from_locked_deposit_rewards() {
+    let mut st = economy(&json!({
+        "profile": "paper", "ozone_limit": "100000",
+        "accounts": {"n1": "1000", "n2": "1000", "m1": "1000", "u": "100"},
+        "resource_nodes": [{"name": "n1", "deposit": "1000"}, {"name": "n2", "deposit": "1000"}],
+        "meta_nodes": [{"name": "m1", "deposit": "1000"}],
+    }));
+    // Epoch 0 mines 80: the blockchain 16 goes to the three deposits, 16/3 each.
+    close(&mut st);
+    let wei = |v: &Value| TokenMeta::new("STOS", 18).parse(v.as_str().unwrap()).unwrap().0;
+    let s = st.snapshot();
+    assert_eq!(wei(&s["accounts"]["n1"]["locked_rewards"]), 5_333_333_333_333_333_333);
+    let pool = wei(&s["pools"]["deposit_rewards"]);
+    act(&mut st, &json!({"op": "prepay", "payer": "u", "amount": "10"})).unwrap();
+    act(
+        &mut st,
+        &json!({"op": "upload", "user": "u", "size": "2", "replicas": 1, "nodes": ["n1"]}),
+    )
+    .unwrap();
+    let ev = act(&mut st, &json!({"op": "unregister", "node": "n1"})).unwrap();
+    let m = &ev[0]["migration"];
+    let cost = wei(&m["stos"]);
+    assert!(cost > 0);
+    assert_eq!(m["from_rewards"], m["stos"]);
+    assert_eq!(m["from_deposit"], "0");
+    let s = st.snapshot();
+    assert_eq!(wei(&s["accounts"]["n1"]["locked_rewards"]), 5_333_333_333_333_333_333 - cost);
+    assert_eq!(wei(&s["pools"]["deposit_rewards"]), pool - cost);
+    assert_eq!(s["accounts"]["n1"]["returning_deposit"], "1000");
+    // 14 days on, what the migration left has matured and is withdrawn.
+    for _ in 0..2_016 {
+        close(&mut st);
+    }
+    let ev = act(&mut st, &json!({"op": "withdraw_matured", "account": "n1"})).unwrap();
+    assert_eq!(wei(&ev[0]["amount"]), 5_333_333_333_333_333_333 - cost);
+}
