@@ -64,6 +64,15 @@ pub enum Action {
     Performance { node: String, score: Qty },
     /// Reinstates a suspended node whose score meets the KPI again.
     Reinstate { node: String },
+    /// mainnet: meta nodes report `traffic` Oz of a resource node's bad service; the node's
+    /// account owes that traffic's reward at the constant product, deducted later from its
+    /// maturing rewards and returned deposits; `suspend` also suspends an active node.
+    Slash {
+        node: String,
+        traffic: Qty,
+        #[serde(default)]
+        suspend: bool,
+    },
     /// Unregisters a resource node: its deposit returns after the cooling-off and lock.
     Unregister { node: String },
     /// The node goes offline. Before unregistering and its cooling-off end, paper: its locked
@@ -259,6 +268,12 @@ fn apply_inner(st: &mut Stratos, action: &Action) -> Result<Vec<Value>, Rejectio
             let i = st.node_index(node)?;
             st.reinstate(i)?;
             json!({"event": "reinstated", "node": node})
+        }
+        Action::Slash { node, traffic, suspend } => {
+            let i = st.node_index(node)?;
+            let (amount, suspended) = st.slash(i, oz(traffic)?, *suspend)?;
+            let owed = st.slashing_of(st.resource[i as usize].owner);
+            json!({"event": "slashed", "node": node, "amount": fmt_stos(amount), "suspended": suspended, "slashing": fmt_stos(owed)})
         }
         Action::Unregister { node } => {
             let i = st.node_index(node)?;

@@ -83,6 +83,10 @@ pub struct EpochReport {
     /// Deposits returned, STOS.
     #[serde(serialize_with = "ser_stos")]
     pub deposits_returned: Amount,
+    /// mainnet: slashing deducted from the rewards released and the deposits returned, to the
+    /// community pool, STOS. Absent when zero.
+    #[serde(serialize_with = "ser_stos", skip_serializing_if = "is_zero")]
+    pub slashing_deducted: Amount,
     /// Price after the epoch, STOS per Oz.
     #[serde(serialize_with = "ser_price")]
     pub price: Option<Amount>,
@@ -103,6 +107,10 @@ pub struct EpochReport {
 
 fn ser_stos<S: serde::Serializer>(a: &Amount, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&fmt_stos(*a))
+}
+
+fn is_zero(a: &Amount) -> bool {
+    a.is_zero()
 }
 
 fn ser_oz<S: serde::Serializer>(a: &Amount, s: S) -> Result<S::Ok, S::Error> {
@@ -487,6 +495,9 @@ fn finish(st: &mut Stratos, mut rep: EpochReport, t: Totals) -> Result<EpochRepo
     rep.rewards_released = Amount(released.iter().map(|r| r.amount.0).sum());
     let returned = st.deposit_returns.release_due(&mut st.ledger, st.epoch)?;
     rep.deposits_returned = Amount(returned.iter().map(|r| r.amount.0).sum());
+    // mainnet: slashing is taken from rewards as they mature, then from returned deposits.
+    let slashed = st.deduct_slashing(&released)?;
+    rep.slashing_deducted = slashed.checked_add(st.deduct_slashing(&returned)?)?;
     // The resource node whose deposit this is: its owner's, due now (the same account may also
     // have been a meta node, whose deposit returns on its own date).
     let now = st.epoch;

@@ -217,6 +217,7 @@ pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
         reward_locks,
         deposit_rewards: [vesting.clone(), vesting],
         deposit_returns,
+        slashing: BTreeMap::new(),
         staking,
         rng: RngStreams::new(Seed::from_u64(g.seed)).stream(&[purpose::TASKS]),
         stats: Stats::default(),

@@ -93,6 +93,9 @@ pub struct Stratos {
     /// (withdrawable, not paid out by the epoch). Stakes: each account's deposits that share.
     deposit_rewards: [Vesting<AccountId>; 2],
     deposit_returns: LockQueue,
+    /// mainnet: each account's slashing not yet deducted (the chain's per-wallet `Slashing`),
+    /// wei; accounts with none are absent.
+    slashing: BTreeMap<AccountId, Amount>,
     staking: Staking,
     rng: StreamRng,
     stats: epoch::Stats,

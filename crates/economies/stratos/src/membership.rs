@@ -320,6 +320,72 @@ impl Stratos {
         Ok(())
     }
 
+    /// mainnet: meta nodes report `y` noz of bad service by resource node `i` (the chain's
+    /// `SlashingResourceNode`). The slash is the reward that traffic would earn at the constant
+    /// product before any suspension, `TruncateInt((S + P)·Y / (L + Y))`, added to the owner's
+    /// slashing; nothing moves now ([`Stratos::deduct_slashing`] takes it later). With
+    /// `suspend`, an active node is suspended (S and L fall as for any suspension). Returns the
+    /// slash and whether the node was suspended now.
+    pub(crate) fn slash(
+        &mut self,
+        i: u32,
+        y: Amount,
+        suspend: bool,
+    ) -> Result<(Amount, bool), Rejection> {
+        let n = &self.resource[i as usize];
+        if self.params.profile != Profile::Mainnet {
+            return Err(not_allowed(
+                "slashing is a mainnet rule: the seed gives no slashing amounts".to_owned(),
+            ));
+        }
+        if n.status == NodeStatus::Exited {
+            return Err(not_allowed(format!("node {:?} has exited", n.name)));
+        }
+        let (owner, active) = (n.owner, n.status == NodeStatus::Active);
+        let r = mainnet::traffic_reward(self.market.s, self.volume_pool(), self.market.l, y)?;
+        let amount = Amount(r.truncate_int()?);
+        let owed = self.slashing_of(owner).checked_add(amount)?;
+        let suspend_now = suspend && active;
+        if suspend_now {
+            self.set_suspended(i, true)?;
+            self.refresh_weight(i);
+        }
+        if !owed.is_zero() {
+            self.slashing.insert(owner, owed);
+        }
+        Ok((amount, suspend_now))
+    }
+
+    /// mainnet: the slashing `owner` still owes.
+    pub(crate) fn slashing_of(&self, owner: ergon_core::AccountId) -> Amount {
+        self.slashing.get(&owner).copied().unwrap_or_default()
+    }
+
+    /// Deducts the owners' slashing from what was just `paid` to them (maturing rewards or
+    /// returned deposits), to the community pool: min(paid, owed) each time, the rest still owed
+    /// (the chain's `DeductSlashing`). Returns the total deducted. O(paid) when nobody owes
+    /// anything.
+    pub(crate) fn deduct_slashing(
+        &mut self,
+        paid: &[ergon_core::Released],
+    ) -> Result<Amount, Rejection> {
+        let mut total = Amount::ZERO;
+        if self.slashing.is_empty() {
+            return Ok(total);
+        }
+        for r in paid {
+            let Some(owed) = self.slashing.get_mut(&r.owner) else { continue };
+            let take = r.amount.min(*owed);
+            self.ledger.transfer(self.stos, r.owner.into(), self.pools.community.into(), take)?;
+            *owed = owed.checked_sub(take)?;
+            if owed.is_zero() {
+                self.slashing.remove(&r.owner);
+            }
+            total = total.checked_add(take)?;
+        }
+        Ok(total)
+    }
+
     pub(crate) fn refresh_weight(&mut self, i: u32) {
         let n = &self.resource[i as usize];
         let w = if n.takes_tasks() { task_weight(self.params.profile, n) } else { 0 };

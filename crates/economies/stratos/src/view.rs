@@ -35,6 +35,7 @@ pub fn snapshot(st: &Stratos) -> Value {
                     "locked_rewards": fmt_stos(st.reward_locks.locked_of(id).saturating_add(st.locked_deposit_rewards(id))),
                     "matured_rewards": fmt_stos(st.matured_deposit_rewards(id)),
                     "returning_deposit": fmt_stos(st.deposit_returns.locked_of(id)),
+                    "slashing": fmt_stos(st.slashing_of(id)),
                 }),
             )
         })

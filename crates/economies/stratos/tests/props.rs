@@ -32,7 +32,7 @@ use proptest::test_runner::{
 use serde_json::{Value, json};
 
 /// Every kind of action the test drives.
-const KINDS: [&str; 23] = [
+const KINDS: [&str; 24] = [
     "open",
     "transfer",
     "prepay",
@@ -43,6 +43,7 @@ const KINDS: [&str; 23] = [
     "activate_node",
     "performance",
     "reinstate",
+    "slash",
     "unregister",
     "shutdown",
     "register_meta",
@@ -162,6 +163,7 @@ enum Step {
     ActivateNode(&'static str, Amt, String),
     Performance(&'static str, &'static str),
     Reinstate(&'static str),
+    Slash(&'static str, String, bool),
     Unregister(&'static str),
     Shutdown(&'static str),
     RegisterMeta(&'static str, Amt),
@@ -210,6 +212,7 @@ fn step() -> impl Strategy<Value = Step> {
         3 => (node(), stos(), size()).prop_map(|(n, d, c)| Step::ActivateNode(n, d, c)),
         4 => (node(), fraction()).prop_map(|(n, s)| Step::Performance(n, s)),
         3 => node().prop_map(Step::Reinstate),
+        2 => (node(), size(), any::<bool>()).prop_map(|(n, s, b)| Step::Slash(n, s, b)),
         2 => node().prop_map(Step::Unregister),
         2 => node().prop_map(Step::Shutdown),
         3 => (meta(), stos()).prop_map(|(m, d)| Step::RegisterMeta(m, d)),
@@ -388,6 +391,7 @@ fn action(st: &Stratos, step: &Step) -> Value {
         }
         Step::Performance(n, s) => json!({"op": "performance", "node": n, "score": s}),
         Step::Reinstate(n) => json!({"op": "reinstate", "node": n}),
+        Step::Slash(n, s, b) => json!({"op": "slash", "node": n, "traffic": s, "suspend": b}),
         Step::Unregister(n) => json!({"op": "unregister", "node": n}),
         Step::Shutdown(n) => json!({"op": "shutdown", "node": n}),
         Step::RegisterMeta(m, d) => {
@@ -471,7 +475,13 @@ fn check_report(before: &Value, after: &Value, r: &EpochReport) -> TestCaseResul
         r.epoch,
         r
     );
-    prop_assert_eq!(delta("community_pool"), tax, "epoch {}: community tax: {:?}", r.epoch, r);
+    prop_assert_eq!(
+        delta("community_pool"),
+        tax + amt(r.slashing_deducted),
+        "epoch {}: community tax and slashing: {:?}",
+        r.epoch,
+        r
+    );
     prop_assert_eq!(delta("dust"), dust, "epoch {}: dust: {:?}", r.epoch, r);
     prop_assert_eq!(
         delta("locked_rewards"),
