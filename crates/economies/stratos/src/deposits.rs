@@ -135,6 +135,12 @@ impl Stratos {
         let [v, m] = &self.deposit_rewards;
         v.check_invariants()?;
         m.check_invariants()?;
+        if v.epoch() != self.epoch || m.epoch() != self.epoch {
+            return Err(Violation::new(
+                "stratos deposit rewards",
+                format!("index epochs {} and {} ≠ epoch {}", v.epoch(), m.epoch(), self.epoch),
+            ));
+        }
         let reserve = v.reserve().saturating_add(m.reserve());
         if reserve != pool {
             return Err(Violation::new(

@@ -142,6 +142,14 @@ pub fn resolve_params(
         }
         .into());
     }
+    if p.reward_lock_epochs > ergon_core::vesting::MAX_LAG {
+        return Err(Error::InvalidParameter {
+            name: "reward_lock_epochs".into(),
+            value: p.reward_lock_epochs.to_string(),
+            reason: format!("must be at most {} epochs", ergon_core::vesting::MAX_LAG),
+        }
+        .into());
+    }
     if p.default_replicas == 0 || p.default_replicas > p.max_replicas {
         return Err(Error::InvalidParameter {
             name: "default_replicas".into(),

@@ -967,3 +967,16 @@ fn a_paper_migration_is_paid_from_locked_deposit_rewards() {
     let ev = act(&mut st, &json!({"op": "withdraw_matured", "account": "n1"})).unwrap();
     assert_eq!(wei(&ev[0]["amount"]), 5_333_333_333_333_333_333 - cost);
 }
+
+/// A reward lock longer than the deposit-reward index keeps is refused at genesis, naming the
+/// parameter and the value.
+#[test]
+fn too_long_a_reward_lock_is_refused_naming_the_parameter() {
+    let g = json!({"profile": "paper", "ozone_limit": "1000",
+                   "params": {"reward_lock_epochs": ergon_core::vesting::MAX_LAG + 1},
+                   "accounts": {"n1": "1"}, "resource_nodes": [{"name": "n1", "deposit": "1"}]});
+    let r = Stratos::from_genesis(serde_json::from_value(g).unwrap()).unwrap_err();
+    assert_eq!(r.code, "invalid_parameter");
+    assert!(r.message.contains("reward_lock_epochs"), "{r}");
+    assert!(r.message.contains("16777217"), "{r}");
+}
