@@ -243,12 +243,7 @@ impl<K: Ord + Copy> RewardAccumulator<K> {
             });
         }
         let distributed = self.distributed.checked_add(amount)?;
-        let numerator = U256::from(amount.0)
-            .checked_mul(U256::from(SCALE))
-            .and_then(|n| n.checked_add(self.carry))
-            .ok_or_else(|| overflow("reward distribute"))?;
-        let (inc, carry) = numerator.div_rem(U256::from(self.total_shares));
-        let acc = self.acc.checked_add(inc).ok_or_else(|| overflow("reward per share"))?;
+        let (acc, carry) = accrue(self.acc, self.carry, amount, self.total_shares)?;
         Ok(DistributionPlan { acc, carry, distributed, undistributable: Amount::ZERO })
     }
 
@@ -406,6 +401,19 @@ impl<K: Ord + Copy> RewardAccumulator<K> {
         }
         Ok(pending)
     }
+}
+
+/// A scaled per-unit index `acc` with its `carry` after `amount` more over `total` units
+/// (`total > 0`): `(acc + ⌊(amount·SCALE + carry) / total⌋, the remainder)`. Shared by
+/// [`RewardAccumulator`] and [`crate::Vesting`].
+pub(crate) fn accrue(acc: U256, carry: U256, amount: Amount, total: u128) -> Result<(U256, U256)> {
+    let numerator = U256::from(amount.0)
+        .checked_mul(U256::from(SCALE))
+        .and_then(|n| n.checked_add(carry))
+        .ok_or_else(|| overflow("reward distribute"))?;
+    let (inc, carry) = numerator.div_rem(U256::from(total));
+    let acc = acc.checked_add(inc).ok_or_else(|| overflow("reward per share"))?;
+    Ok((acc, carry))
 }
 
 /// A wide integer as u128, saturating (callers bound the value first).

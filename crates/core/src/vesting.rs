@@ -44,7 +44,7 @@ use crate::Epoch;
 use crate::amount::Amount;
 use crate::error::{Error, Result, overflow};
 use crate::invariants::Violation;
-use crate::rewards::SCALE;
+use crate::rewards::{SCALE, accrue};
 
 /// The longest vesting lag, epochs (the index history takes 32 bytes an epoch of lag).
 pub const MAX_LAG: u64 = 1 << 24;
@@ -207,13 +207,7 @@ impl<K: Ord + Copy> Vesting<K> {
             return Ok(Amount::ZERO);
         }
         let distributed = self.distributed.checked_add(amount)?;
-        let numerator = U256::from(amount.0)
-            .checked_mul(U256::from(SCALE))
-            .and_then(|n| n.checked_add(self.carry))
-            .ok_or_else(|| overflow("vesting distribute"))?;
-        let (inc, carry) = numerator.div_rem(U256::from(self.total_stake));
-        self.acc = self.acc.checked_add(inc).ok_or_else(|| overflow("vesting reward per stake"))?;
-        self.carry = carry;
+        (self.acc, self.carry) = accrue(self.acc, self.carry, amount, self.total_stake)?;
         self.distributed = distributed;
         Ok(Amount::ZERO)
     }
@@ -397,26 +391,23 @@ impl<K: Ord + Copy> Vesting<K> {
     /// segments with nothing left to vest.
     /// (Saturating sums: a holder's rewards are part of the reserve, below 2^128.)
     fn credit(&self, e: &mut Entry) {
-        for g in &mut e.segments {
+        let Entry { segments, vested, .. } = e;
+        segments.retain_mut(|g| {
             let p = self.parts(g);
-            e.vested = e.vested.saturating_add(p.vested.saturating_sub(g.credited));
+            *vested = vested.saturating_add(p.vested.saturating_sub(g.credited));
             g.credited = p.vested;
-        }
-        e.segments.retain(|g| g.end.is_none() || !self.parts(g).locked.is_zero());
+            g.end.is_none() || !p.locked.is_zero()
+        });
     }
 
-    /// Closes the open segment at `acc` (dropping it when it earned nothing).
+    /// Closes the open segment at `acc`. Called after [`Vesting::credit`], so a segment with
+    /// nothing locked has vested and been credited in full: it is dropped.
     fn close_open(&self, e: &mut Entry) {
-        if let Some(g) = e.segments.last_mut().filter(|g| g.end.is_none()) {
-            g.end = Some(self.acc);
-            if g.start == self.acc {
-                e.segments.pop();
-            }
+        let Some(g) = e.segments.last_mut().filter(|g| g.end.is_none()) else { return };
+        g.end = Some(self.acc);
+        if self.parts(g).locked.is_zero() {
+            e.segments.pop();
         }
-        e.segments.retain(|g| {
-            let p = self.parts(g);
-            !p.locked.is_zero() || p.vested > g.credited
-        });
     }
 
     /// Stores `e` back unless it is empty.
