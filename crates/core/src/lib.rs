@@ -17,6 +17,8 @@
 //! - [`rng`]: [`Seed`] and [`RngStreams`] — the only source of randomness.
 //! - [`economy`]: the [`Economy`] trait every economy implements, and its replay-facing types.
 //! - [`replay`]: the JSON Lines replay driver shared by all economies.
+//! - [`txn`]: [`txn::Transactional`] and [`txn::atomic`] — one transaction over an economy's
+//!   whole state; journaled [`txn::Table`], [`txn::Keyed`] and [`txn::Snapshot`].
 //! - [`toy`]: a minimal economy that exercises the replay format and the core parts.
 
 pub mod amount;
@@ -38,6 +40,7 @@ pub mod rng;
 pub mod sampler;
 pub mod staking;
 pub mod toy;
+pub mod txn;
 pub mod vesting;
 
 pub use amount::{Amount, Qty, TokenMeta};

@@ -11,11 +11,13 @@
 
 use crate::error::{Error, Result, overflow};
 use crate::rng::StreamRng;
+use crate::txn::{Journal, Mark, Transactional};
 
 /// Weights `w_0 … w_{n-1}` with prefix sums in a Fenwick tree: [`SumTree::set`] and
 /// [`SumTree::sample`] are O(log n), [`SumTree::get`] and [`SumTree::total`] O(1).
-/// Item `i` is drawn with probability exactly `w_i / total`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Item `i` is drawn with probability exactly `w_i / total`. Its changes are journaled while a
+/// checkpoint is open ([`crate::txn::Transactional`]).
+#[derive(Clone, Debug)]
 pub struct SumTree {
     /// The weights, by index.
     weights: Vec<u64>,
@@ -26,6 +28,44 @@ pub struct SumTree {
     total: u128,
     /// How many weights are positive.
     positive: usize,
+    /// Undo records: a weight's old value, or an append.
+    journal: Journal<WeightUndo>,
+}
+
+/// An undo record of a [`SumTree`].
+#[derive(Clone, Copy, Debug)]
+enum WeightUndo {
+    Set(usize, u64),
+    Pushed,
+}
+
+/// Two trees are equal when they hold the same weights (open checkpoints aside).
+impl PartialEq for SumTree {
+    fn eq(&self, other: &Self) -> bool {
+        self.weights == other.weights
+    }
+}
+impl Eq for SumTree {}
+
+impl Transactional for SumTree {
+    type Checkpoint = Mark;
+    fn checkpoint(&mut self) -> Mark {
+        self.journal.checkpoint()
+    }
+    fn commit(&mut self, cp: Mark) {
+        self.journal.close(cp);
+    }
+    fn revert(&mut self, cp: Mark) {
+        let mut journal = std::mem::take(&mut self.journal);
+        for u in journal.unwind(cp) {
+            match u {
+                WeightUndo::Set(i, w) => self.write(i, w),
+                WeightUndo::Pushed => self.pop(),
+            }
+        }
+        journal.close(cp);
+        self.journal = journal;
+    }
 }
 
 /// The lowest set bit of `k`.
@@ -37,7 +77,13 @@ impl SumTree {
     /// `n` items, all of weight zero.
     #[must_use]
     pub fn new(n: usize) -> SumTree {
-        SumTree { weights: vec![0; n], tree: vec![0; n + 1], total: 0, positive: 0 }
+        SumTree {
+            weights: vec![0; n],
+            tree: vec![0; n + 1],
+            total: 0,
+            positive: 0,
+            journal: Journal::default(),
+        }
     }
 
     /// A tree over `weights`, built in O(n).
@@ -56,7 +102,7 @@ impl SumTree {
         }
         let total = weights.iter().map(|&w| u128::from(w)).sum();
         let positive = weights.iter().filter(|&&w| w > 0).count();
-        SumTree { weights: weights.to_vec(), tree, total, positive }
+        SumTree { weights: weights.to_vec(), tree, total, positive, journal: Journal::default() }
     }
 
     /// The number of items.
@@ -101,6 +147,13 @@ impl SumTree {
         if old == w {
             return;
         }
+        self.journal.record(WeightUndo::Set(i, old));
+        self.write(i, w);
+    }
+
+    /// Sets weight `i` (changed) without journaling.
+    fn write(&mut self, i: usize, w: u64) {
+        let old = self.weights[i];
         self.weights[i] = w;
         match (old > 0, w > 0) {
             (false, true) => self.positive += 1,
@@ -130,12 +183,21 @@ impl SumTree {
     /// Appends item `len()` with weight `w`, in O(log n): the new Fenwick node covers the
     /// weights `k − lowbit(k) .. k`, whose sum is a difference of two prefix sums.
     pub fn push(&mut self, w: u64) {
+        self.journal.record(WeightUndo::Pushed);
         let k = self.weights.len() + 1;
         let covered = self.prefix_sum(k - 1) - self.prefix_sum(k - lowbit(k));
         self.weights.push(w);
         self.tree.push(covered + u128::from(w));
         self.total += u128::from(w);
         self.positive += usize::from(w > 0);
+    }
+
+    /// Removes the last item (the undo of [`SumTree::push`]).
+    fn pop(&mut self) {
+        let n = self.weights.len();
+        self.write(n - 1, 0);
+        self.weights.pop();
+        self.tree.pop();
     }
 
     /// The sum of all weights.

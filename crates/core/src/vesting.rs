@@ -45,6 +45,7 @@ use crate::amount::Amount;
 use crate::error::{Error, Result, overflow};
 use crate::invariants::Violation;
 use crate::rewards::{SCALE, accrue};
+use crate::txn::{Journal, Mark, Transactional};
 
 /// The longest vesting lag, epochs (the index history takes 32 bytes an epoch of lag).
 pub const MAX_LAG: u64 = 1 << 24;
@@ -77,8 +78,19 @@ struct Parts {
     locked: Amount,
 }
 
-/// Stake-weighted rewards with a vesting lag. See the module doc.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// An undo record: a holder's entry and the totals before a change to it.
+#[derive(Clone, Debug)]
+struct Undo<K> {
+    key: K,
+    entry: Option<Entry>,
+    total_stake: u128,
+    paid: Amount,
+}
+
+/// Stake-weighted rewards with a vesting lag. See the module doc. Changes to holders are
+/// journaled while a checkpoint is open ([`Transactional`]); [`Vesting::distribute`] and
+/// [`Vesting::close_epoch`] belong to an epoch's close and are never called inside one.
+#[derive(Clone, Debug)]
 pub struct Vesting<K: Ord + Copy> {
     /// Epochs between the epoch that earns a reward and the epoch it is withdrawable in.
     lag: u64,
@@ -96,6 +108,39 @@ pub struct Vesting<K: Ord + Copy> {
     /// Base units that left: withdrawn, forfeited or deducted.
     paid: Amount,
     entries: BTreeMap<K, Entry>,
+    journal: Journal<Undo<K>>,
+}
+
+/// Two indexes are equal when their books are (open checkpoints aside).
+impl<K: Ord + Copy> PartialEq for Vesting<K> {
+    fn eq(&self, o: &Self) -> bool {
+        (self.lag, self.epoch, self.acc, self.carry, &self.ring, self.total_stake)
+            == (o.lag, o.epoch, o.acc, o.carry, &o.ring, o.total_stake)
+            && (self.distributed, self.paid, &self.entries) == (o.distributed, o.paid, &o.entries)
+    }
+}
+impl<K: Ord + Copy> Eq for Vesting<K> {}
+
+impl<K: Ord + Copy> Transactional for Vesting<K> {
+    type Checkpoint = Mark;
+    fn checkpoint(&mut self) -> Mark {
+        self.journal.checkpoint()
+    }
+    fn commit(&mut self, cp: Mark) {
+        self.journal.close(cp);
+    }
+    fn revert(&mut self, cp: Mark) {
+        let mut journal = std::mem::take(&mut self.journal);
+        for u in journal.unwind(cp) {
+            match u.entry {
+                Some(e) => self.entries.insert(u.key, e),
+                None => self.entries.remove(&u.key),
+            };
+            (self.total_stake, self.paid) = (u.total_stake, u.paid);
+        }
+        journal.close(cp);
+        self.journal = journal;
+    }
 }
 
 impl<K: Ord + Copy> Vesting<K> {
@@ -116,6 +161,7 @@ impl<K: Ord + Copy> Vesting<K> {
             distributed: Amount::ZERO,
             paid: Amount::ZERO,
             entries: BTreeMap::new(),
+            journal: Journal::default(),
         })
     }
 
@@ -200,6 +246,7 @@ impl<K: Ord + Copy> Vesting<K> {
     /// Adds `amount` to the current epoch's rewards, over the current stakes, in O(1). Returns
     /// the undistributable part: the whole amount when nobody holds a stake, otherwise zero.
     pub fn distribute(&mut self, amount: Amount) -> Result<Amount> {
+        assert!(!self.journal.open(), "rewards are distributed outside transactions");
         if self.total_stake == 0 {
             return Ok(amount);
         }
@@ -214,6 +261,7 @@ impl<K: Ord + Copy> Vesting<K> {
 
     /// Ends the epoch: its rewards start their lag.
     pub fn close_epoch(&mut self) {
+        assert!(!self.journal.open(), "an epoch is closed outside transactions");
         if self.lag > 0 {
             self.ring[(self.epoch.0 % self.lag) as usize] = self.acc;
         }
@@ -227,7 +275,7 @@ impl<K: Ord + Copy> Vesting<K> {
             return Ok(());
         }
         let total = (self.total_stake - old).checked_add(stake).ok_or_else(|| overflow("stake"))?;
-        let mut e = self.entries.remove(&k).unwrap_or_default();
+        let mut e = self.take(k).unwrap_or_default();
         self.credit(&mut e);
         self.close_open(&mut e);
         if stake > 0 {
@@ -242,7 +290,7 @@ impl<K: Ord + Copy> Vesting<K> {
     /// Pays `k` its vested rewards: returns what the caller moves from its pool to `k` (the
     /// amount [`Vesting::vested`] reported). Cannot fail: what it pays is part of the reserve.
     pub fn withdraw(&mut self, k: K) -> Amount {
-        let Some(mut e) = self.entries.remove(&k) else { return Amount::ZERO };
+        let Some(mut e) = self.take(k) else { return Amount::ZERO };
         self.credit(&mut e);
         let out = std::mem::take(&mut e.vested);
         // paid + out ≤ distributed (every claim is covered by the reserve).
@@ -254,7 +302,7 @@ impl<K: Ord + Copy> Vesting<K> {
     /// Takes away every locked reward of `k` (what has vested stays withdrawable): returns what
     /// the caller moves from its pool back to where the rewards came from.
     pub fn forfeit(&mut self, k: K) -> Result<Amount> {
-        let Some(mut e) = self.entries.remove(&k) else { return Ok(Amount::ZERO) };
+        let Some(mut e) = self.take(k) else { return Ok(Amount::ZERO) };
         self.credit(&mut e);
         self.close_open(&mut e);
         let mut out = Amount::ZERO;
@@ -273,7 +321,7 @@ impl<K: Ord + Copy> Vesting<K> {
     /// Takes up to `amount` of `k`'s locked rewards, the ones that would vest last first:
     /// returns what was taken, which the caller moves from its pool.
     pub fn deduct(&mut self, k: K, amount: Amount) -> Result<Amount> {
-        let Some(mut e) = self.entries.remove(&k) else { return Ok(Amount::ZERO) };
+        let Some(mut e) = self.take(k) else { return Ok(Amount::ZERO) };
         self.credit(&mut e);
         self.close_open(&mut e);
         let mut left = amount;
@@ -411,6 +459,16 @@ impl<K: Ord + Copy> Vesting<K> {
     }
 
     /// Stores `e` back unless it is empty.
+    /// Removes `k`'s entry for a change, journaling it and the totals.
+    fn take(&mut self, k: K) -> Option<Entry> {
+        let entry = self.entries.remove(&k);
+        if self.journal.open() {
+            let (total_stake, paid) = (self.total_stake, self.paid);
+            self.journal.record(Undo { key: k, entry: entry.clone(), total_stake, paid });
+        }
+        entry
+    }
+
     fn put(&mut self, k: K, e: Entry) {
         if e.stake > 0 || !e.segments.is_empty() || !e.vested.is_zero() {
             self.entries.insert(k, e);

@@ -1,0 +1,578 @@
+//! Transactions over an economy's whole state: the one way an operation with several fallible
+//! steps is made all-or-nothing (ARCHITECTURE, "One way to act"; STYLE, revm's journal).
+//!
+//! A piece of state is [`Transactional`] when it can open a checkpoint, then either keep every
+//! change since (commit) or undo them, newest first (revert). Checkpoints nest; each is closed
+//! innermost first. [`atomic`] runs a closure inside one checkpoint and reverts on `Err`.
+//!
+//! The journaled parts:
+//! - [`crate::Ledger`], [`crate::LockQueue`], [`crate::SumTree`] and [`crate::Vesting`] keep undo
+//!   journals of their own, recorded only while a checkpoint is open: outside one (an epoch's
+//!   close) they cost nothing;
+//! - [`Table`] is an index-addressed vector with the same journal (node tables, lists);
+//! - [`Keyed`] is an ordered map with the same journal (name indexes, per-account balances);
+//! - [`Snapshot`] copies a small value at the checkpoint (a market's few numbers, an RNG state).
+//!
+//! An economy makes its state one transaction by implementing [`Transactional`] with the
+//! [`transactional!`](crate::transactional) macro over every field that an operation may change,
+//! so a revert restores all of them together. A journal reuses its memory: after the first
+//! operations, a checkpoint, a change and a commit allocate nothing.
+
+use std::collections::BTreeMap;
+
+/// State that can roll back to a checkpoint. See the module doc.
+pub trait Transactional {
+    /// A position to commit or revert to.
+    type Checkpoint;
+    /// Starts recording undo information.
+    fn checkpoint(&mut self) -> Self::Checkpoint;
+    /// Keeps every change since `cp`.
+    fn commit(&mut self, cp: Self::Checkpoint);
+    /// Undoes every change since `cp`, newest first.
+    fn revert(&mut self, cp: Self::Checkpoint);
+}
+
+/// Runs `f` all-or-nothing over `state`: on `Err` every change `f` made is undone.
+pub fn atomic<S: Transactional, T, E>(
+    state: &mut S,
+    f: impl FnOnce(&mut S) -> Result<T, E>,
+) -> Result<T, E> {
+    let cp = state.checkpoint();
+    match f(state) {
+        Ok(v) => {
+            state.commit(cp);
+            Ok(v)
+        }
+        Err(e) => {
+            state.revert(cp);
+            Err(e)
+        }
+    }
+}
+
+impl<T: Transactional, const N: usize> Transactional for [T; N] {
+    type Checkpoint = [T::Checkpoint; N];
+    fn checkpoint(&mut self) -> Self::Checkpoint {
+        self.each_mut().map(Transactional::checkpoint)
+    }
+    fn commit(&mut self, cp: Self::Checkpoint) {
+        for (s, c) in self.iter_mut().zip(cp).rev() {
+            s.commit(c);
+        }
+    }
+    fn revert(&mut self, cp: Self::Checkpoint) {
+        for (s, c) in self.iter_mut().zip(cp).rev() {
+            s.revert(c);
+        }
+    }
+}
+
+/// Implements [`Transactional`] for a struct over the listed fields: a checkpoint of each, a
+/// commit or revert of each in reverse order. Every field not listed must never change inside a
+/// transaction; list them after `;` as `ignore` so that a field added to the struct and left out
+/// of both lists fails to compile.
+///
+/// ```
+/// use ergon_core::txn::{Snapshot, Table, Transactional, atomic};
+/// struct World { n: Snapshot<u64>, rows: Table<u32>, name: &'static str }
+/// ergon_core::transactional!(World { n: Snapshot<u64>, rows: Table<u32> }; ignore name);
+///
+/// let mut w = World { n: Snapshot::new(1), rows: Table::new(), name: "w" };
+/// let r: Result<(), ()> = atomic(&mut w, |w| {
+///     *w.n.get_mut() = 2;
+///     w.rows.push(7);
+///     Err(())
+/// });
+/// assert!(r.is_err());
+/// assert_eq!((*w.n.get(), w.rows.len()), (1, 0));
+/// ```
+#[macro_export]
+macro_rules! transactional {
+    ($ty:ty { $($field:ident : $fty:ty),+ $(,)? } $(; ignore $($skip:ident),+ $(,)?)?) => {
+        impl $crate::txn::Transactional for $ty {
+            type Checkpoint = ($(<$fty as $crate::txn::Transactional>::Checkpoint,)+);
+            fn checkpoint(&mut self) -> Self::Checkpoint {
+                // Fails to compile when a field of the struct is in neither list.
+                let Self { $($field: _,)+ $($($skip: _,)+)? } = self;
+                ($($crate::txn::Transactional::checkpoint(&mut self.$field),)+)
+            }
+            #[allow(non_snake_case)]
+            fn commit(&mut self, cp: Self::Checkpoint) {
+                let ($($field,)+) = cp;
+                $crate::__reverse_each!(self, commit, [$($field)+] []);
+            }
+            #[allow(non_snake_case)]
+            fn revert(&mut self, cp: Self::Checkpoint) {
+                let ($($field,)+) = cp;
+                $crate::__reverse_each!(self, revert, [$($field)+] []);
+            }
+        }
+    };
+}
+
+/// Calls `$method` on each listed field with its checkpoint, last field first.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __reverse_each {
+    ($self:ident, $method:ident, [] [$($rev:ident)*]) => {
+        $( $crate::txn::Transactional::$method(&mut $self.$rev, $rev); )*
+    };
+    ($self:ident, $method:ident, [$first:ident $($rest:ident)*] [$($rev:ident)*]) => {
+        $crate::__reverse_each!($self, $method, [$($rest)*] [$first $($rev)*])
+    };
+}
+
+/// Depth and journal length at a checkpoint of a [`Table`] or [`Keyed`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[must_use = "a checkpoint must be committed or reverted"]
+pub struct Mark {
+    len: usize,
+    depth: u32,
+}
+
+/// The nesting bookkeeping of a journal: undo records and the open checkpoints' depth.
+#[derive(Clone, Debug)]
+pub(crate) struct Journal<U> {
+    undo: Vec<U>,
+    depth: u32,
+}
+
+impl<U> Default for Journal<U> {
+    fn default() -> Self {
+        Journal { undo: Vec::new(), depth: 0 }
+    }
+}
+
+impl<U> Journal<U> {
+    pub(crate) fn open(&self) -> bool {
+        self.depth > 0
+    }
+    pub(crate) fn record(&mut self, u: U) {
+        if self.depth > 0 {
+            self.undo.push(u);
+        }
+    }
+    pub(crate) fn checkpoint(&mut self) -> Mark {
+        self.depth += 1;
+        Mark { len: self.undo.len(), depth: self.depth }
+    }
+    pub(crate) fn close(&mut self, cp: Mark) {
+        assert_eq!(cp.depth, self.depth, "checkpoints must be closed innermost first");
+        self.depth -= 1;
+        if self.depth == 0 {
+            self.undo.clear();
+        }
+    }
+    /// The undo entries since `cp`, newest first.
+    pub(crate) fn unwind(&mut self, cp: Mark) -> impl Iterator<Item = U> + '_ {
+        assert_eq!(cp.depth, self.depth, "checkpoints must be closed innermost first");
+        std::iter::from_fn(move || (self.undo.len() > cp.len).then(|| self.undo.pop()).flatten())
+    }
+}
+
+/// An undo record of a [`Table`].
+#[derive(Clone, Debug)]
+enum TableUndo<T> {
+    Set(u32, T),
+    Pushed,
+}
+
+/// A vector addressed by index whose changes are journaled while a checkpoint is open: rows are
+/// appended ([`Table::push`]) and changed ([`Table::update`], [`Table::get_mut`]), never removed.
+#[derive(Clone, Debug, Default)]
+pub struct Table<T> {
+    rows: Vec<T>,
+    journal: Journal<TableUndo<T>>,
+}
+
+/// Two tables are equal when they hold the same rows (open checkpoints aside).
+impl<T: PartialEq> PartialEq for Table<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.rows == other.rows
+    }
+}
+impl<T: Eq> Eq for Table<T> {}
+
+impl<T: Clone> Table<T> {
+    /// An empty table.
+    #[must_use]
+    pub fn new() -> Table<T> {
+        Table { rows: Vec::new(), journal: Journal::default() }
+    }
+
+    /// A table of `rows`.
+    #[must_use]
+    pub fn from_rows(rows: Vec<T>) -> Table<T> {
+        Table { rows, journal: Journal::default() }
+    }
+
+    /// The rows, by index.
+    #[must_use]
+    pub fn rows(&self) -> &[T] {
+        &self.rows
+    }
+
+    /// Row `i`, if any.
+    #[must_use]
+    pub fn get(&self, i: usize) -> Option<&T> {
+        self.rows.get(i)
+    }
+
+    /// The number of rows.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether the table has no rows.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Appends a row; returns its index.
+    pub fn push(&mut self, row: T) -> usize {
+        self.journal.record(TableUndo::Pushed);
+        self.rows.push(row);
+        self.rows.len() - 1
+    }
+
+    /// Row `i` for changing, its old value journaled (panics when `i` is out of range: indexes
+    /// come from the table itself).
+    pub fn get_mut(&mut self, i: usize) -> &mut T {
+        if self.journal.open() {
+            let idx = u32::try_from(i).expect("table rows are indexed by u32");
+            self.journal.record(TableUndo::Set(idx, self.rows[i].clone()));
+        }
+        &mut self.rows[i]
+    }
+
+    /// Changes row `i` by `f`.
+    pub fn update<R>(&mut self, i: usize, f: impl FnOnce(&mut T) -> R) -> R {
+        f(self.get_mut(i))
+    }
+
+    /// Removes every row (outside a checkpoint only: an epoch's bookkeeping).
+    pub fn clear(&mut self) {
+        assert!(!self.journal.open(), "a table is not cleared inside a transaction");
+        self.rows.clear();
+    }
+}
+
+impl<T> std::ops::Index<usize> for Table<T> {
+    type Output = T;
+    fn index(&self, i: usize) -> &T {
+        &self.rows[i]
+    }
+}
+
+impl<T: Clone> Transactional for Table<T> {
+    type Checkpoint = Mark;
+    fn checkpoint(&mut self) -> Mark {
+        self.journal.checkpoint()
+    }
+    fn commit(&mut self, cp: Mark) {
+        self.journal.close(cp);
+    }
+    fn revert(&mut self, cp: Mark) {
+        let rows = &mut self.rows;
+        for u in self.journal.unwind(cp) {
+            match u {
+                TableUndo::Set(i, old) => rows[i as usize] = old,
+                TableUndo::Pushed => {
+                    rows.pop();
+                }
+            }
+        }
+        self.journal.close(cp);
+    }
+}
+
+/// An ordered map whose changes are journaled while a checkpoint is open.
+#[derive(Clone, Debug)]
+pub struct Keyed<K, V> {
+    map: BTreeMap<K, V>,
+    journal: Journal<(K, Option<V>)>,
+}
+
+impl<K, V> Default for Keyed<K, V> {
+    fn default() -> Self {
+        Keyed { map: BTreeMap::new(), journal: Journal::default() }
+    }
+}
+
+/// Two maps are equal when they hold the same entries (open checkpoints aside).
+impl<K: PartialEq, V: PartialEq> PartialEq for Keyed<K, V> {
+    fn eq(&self, other: &Self) -> bool {
+        self.map == other.map
+    }
+}
+impl<K: Eq, V: Eq> Eq for Keyed<K, V> {}
+
+impl<K: Ord + Clone, V: Clone> Keyed<K, V> {
+    /// An empty map.
+    #[must_use]
+    pub fn new() -> Keyed<K, V> {
+        Keyed::default()
+    }
+
+    /// The entries, in key order.
+    #[must_use]
+    pub fn map(&self) -> &BTreeMap<K, V> {
+        &self.map
+    }
+
+    /// The value at `k`.
+    pub fn get<Q: Ord + ?Sized>(&self, k: &Q) -> Option<&V>
+    where
+        K: std::borrow::Borrow<Q>,
+    {
+        self.map.get(k)
+    }
+
+    /// Whether `k` has a value.
+    pub fn contains_key<Q: Ord + ?Sized>(&self, k: &Q) -> bool
+    where
+        K: std::borrow::Borrow<Q>,
+    {
+        self.map.contains_key(k)
+    }
+
+    /// The number of entries.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether the map is empty.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Sets `k` to `v`; returns the old value.
+    pub fn insert(&mut self, k: K, v: V) -> Option<V> {
+        if !self.journal.open() {
+            return self.map.insert(k, v);
+        }
+        let old = self.map.insert(k.clone(), v);
+        self.journal.record((k, old.clone()));
+        old
+    }
+
+    /// Removes `k`; returns its value.
+    pub fn remove(&mut self, k: &K) -> Option<V> {
+        let old = self.map.remove(k);
+        if old.is_some() {
+            self.journal.record((k.clone(), old.clone()));
+        }
+        old
+    }
+}
+
+impl<K: Ord + Clone, V: Clone> Transactional for Keyed<K, V> {
+    type Checkpoint = Mark;
+    fn checkpoint(&mut self) -> Mark {
+        self.journal.checkpoint()
+    }
+    fn commit(&mut self, cp: Mark) {
+        self.journal.close(cp);
+    }
+    fn revert(&mut self, cp: Mark) {
+        let map = &mut self.map;
+        for (k, old) in self.journal.unwind(cp) {
+            match old {
+                Some(v) => map.insert(k, v),
+                None => map.remove(&k),
+            };
+        }
+        self.journal.close(cp);
+    }
+}
+
+/// A small value copied whole at each checkpoint (a market's few numbers, an RNG's state): a
+/// revert puts the copy back. For values of a few hundred bytes at most.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Snapshot<T>(T);
+
+impl<T: Clone> Snapshot<T> {
+    /// Wraps `value`.
+    pub fn new(value: T) -> Snapshot<T> {
+        Snapshot(value)
+    }
+    /// The value.
+    pub fn get(&self) -> &T {
+        &self.0
+    }
+    /// The value, for changing.
+    pub fn get_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
+
+impl<T: Clone> Transactional for Snapshot<T> {
+    type Checkpoint = T;
+    fn checkpoint(&mut self) -> T {
+        self.0.clone()
+    }
+    fn commit(&mut self, _cp: T) {}
+    fn revert(&mut self, cp: T) {
+        self.0 = cp;
+    }
+}
+
+impl Transactional for crate::Ledger {
+    type Checkpoint = crate::ledger::Checkpoint;
+    fn checkpoint(&mut self) -> Self::Checkpoint {
+        crate::Ledger::checkpoint(self)
+    }
+    fn commit(&mut self, cp: Self::Checkpoint) {
+        crate::Ledger::commit(self, cp);
+    }
+    fn revert(&mut self, cp: Self::Checkpoint) {
+        crate::Ledger::revert(self, cp);
+    }
+}
+
+impl Transactional for crate::LockQueue {
+    type Checkpoint = crate::locks::LockCheckpoint;
+    fn checkpoint(&mut self) -> Self::Checkpoint {
+        crate::LockQueue::checkpoint(self)
+    }
+    fn commit(&mut self, cp: Self::Checkpoint) {
+        crate::LockQueue::commit(self, cp);
+    }
+    fn revert(&mut self, cp: Self::Checkpoint) {
+        crate::LockQueue::revert(self, cp);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct World {
+        rows: Table<(u32, String)>,
+        names: Keyed<String, u32>,
+        count: Snapshot<u64>,
+        pair: [Snapshot<u8>; 2],
+        label: &'static str,
+    }
+    crate::transactional!(World {
+        rows: Table<(u32, String)>,
+        names: Keyed<String, u32>,
+        count: Snapshot<u64>,
+        pair: [Snapshot<u8>; 2],
+    }; ignore label);
+
+    fn world() -> World {
+        let mut names = Keyed::new();
+        names.insert("a".to_owned(), 0);
+        World {
+            rows: Table::from_rows(vec![(1, "a".to_owned())]),
+            names,
+            count: Snapshot::new(5),
+            pair: [Snapshot::new(1), Snapshot::new(2)],
+            label: "w",
+        }
+    }
+
+    fn change(w: &mut World) {
+        w.rows.push((2, "b".to_owned()));
+        w.rows.update(0, |r| r.0 = 10);
+        w.rows.get_mut(1).1.push('!');
+        w.names.insert("b".to_owned(), 1);
+        w.names.insert("a".to_owned(), 9);
+        w.names.remove(&"a".to_owned());
+        *w.count.get_mut() += 1;
+        *w.pair[1].get_mut() = 7;
+    }
+
+    fn state(w: &World) -> (Vec<(u32, String)>, Vec<(String, u32)>, u64, [u8; 2]) {
+        (
+            w.rows.rows().to_vec(),
+            w.names.map().iter().map(|(k, v)| (k.clone(), *v)).collect(),
+            *w.count.get(),
+            [*w.pair[0].get(), *w.pair[1].get()],
+        )
+    }
+
+    #[test]
+    fn revert_restores_every_part_and_commit_keeps_them() {
+        let mut w = world();
+        let before = state(&w);
+        let r: Result<(), &str> = atomic(&mut w, |w| {
+            change(w);
+            Err("no")
+        });
+        assert_eq!(r, Err("no"));
+        assert_eq!(state(&w), before);
+        assert_eq!(w.label, "w");
+
+        let r: Result<u8, ()> = atomic(&mut w, |w| {
+            change(w);
+            Ok(3)
+        });
+        assert_eq!(r, Ok(3));
+        let after = state(&w);
+        assert_eq!(after.0, vec![(10, "a".to_owned()), (2, "b!".to_owned())]);
+        assert_eq!(after.1, vec![("b".to_owned(), 1)]);
+        assert_eq!((after.2, after.3), (6, [1, 7]));
+    }
+
+    #[test]
+    fn nested_checkpoints_revert_only_the_inner_changes() {
+        let mut w = world();
+        let outer = w.checkpoint();
+        w.rows.push((2, "b".to_owned()));
+        let inner = w.checkpoint();
+        w.rows.update(1, |r| r.0 = 20);
+        *w.count.get_mut() = 0;
+        w.revert(inner);
+        assert_eq!(w.rows.rows()[1], (2, "b".to_owned()));
+        assert_eq!(*w.count.get(), 5);
+        w.commit(outer);
+        assert_eq!(w.rows.len(), 2);
+        // The journal is empty again: nothing left to undo.
+        assert!(w.rows.journal.undo.is_empty() && w.names.journal.undo.is_empty());
+    }
+
+    #[test]
+    fn outside_a_checkpoint_nothing_is_recorded() {
+        let mut w = world();
+        change(&mut w);
+        assert!(w.rows.journal.undo.is_empty() && w.names.journal.undo.is_empty());
+    }
+
+    #[test]
+    fn sum_tree_and_vesting_revert_to_their_state_before() {
+        use crate::{Amount, Epoch, SumTree, Vesting};
+        let mut tree = SumTree::from_weights(&[3, 0, 5]);
+        let mut v: Vesting<u32> = Vesting::new(2, Epoch(0)).expect("lag within the limit");
+        v.set_stake(1, 10).expect("stake fits");
+        v.set_stake(2, 30).expect("stake fits");
+        v.distribute(Amount(400)).expect("distribution fits");
+        v.close_epoch();
+        v.distribute(Amount(80)).expect("distribution fits");
+        let (tree0, v0) = (tree.clone(), v.clone());
+        let (weights0, total0) = (tree.weights().to_vec(), tree.total());
+
+        let (tc, vc) = (tree.checkpoint(), v.checkpoint());
+        tree.set(0, 0);
+        tree.push(7);
+        tree.set(3, 9);
+        tree.set(1, 4);
+        v.set_stake(1, 0).expect("stake fits");
+        v.set_stake(3, 5).expect("stake fits");
+        assert_eq!(v.deduct(2, Amount(25)).expect("deduct"), Amount(25));
+        assert!(!v.forfeit(1).expect("forfeit").is_zero());
+        tree.revert(tc);
+        v.revert(vc);
+
+        assert_eq!(tree, tree0);
+        assert_eq!((tree.weights().to_vec(), tree.total()), (weights0, total0));
+        assert_eq!(tree.prefix_sum(3), 8);
+        assert_eq!(v, v0);
+        assert_eq!((v.stake(1), v.stake(2), v.stake(3), v.total_stake()), (10, 30, 0, 40));
+    }
+}
