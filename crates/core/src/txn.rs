@@ -252,6 +252,24 @@ impl<T: Clone> Table<T> {
         f(self.get_mut(i))
     }
 
+    /// The rows for changing in place, unjournaled (outside a checkpoint only: an epoch's
+    /// close).
+    pub fn rows_mut(&mut self) -> &mut [T] {
+        assert!(!self.journal.open(), "rows change in place only outside a transaction");
+        &mut self.rows
+    }
+
+    /// The rows in index order.
+    pub fn iter(&self) -> std::slice::Iter<'_, T> {
+        self.rows.iter()
+    }
+
+    /// Replaces every row (outside a checkpoint only: an epoch's bookkeeping).
+    pub fn replace(&mut self, rows: Vec<T>) {
+        assert!(!self.journal.open(), "a table is not replaced inside a transaction");
+        self.rows = rows;
+    }
+
     /// Removes every row (outside a checkpoint only: an epoch's bookkeeping).
     pub fn clear(&mut self) {
         assert!(!self.journal.open(), "a table is not cleared inside a transaction");
@@ -314,6 +332,11 @@ impl<K: Ord + Clone, V: Clone> Keyed<K, V> {
     #[must_use]
     pub fn new() -> Keyed<K, V> {
         Keyed::default()
+    }
+
+    /// The entries in key order.
+    pub fn iter(&self) -> std::collections::btree_map::Iter<'_, K, V> {
+        self.map.iter()
     }
 
     /// The entries, in key order.
@@ -418,6 +441,17 @@ impl<T: Clone> Transactional for Snapshot<T> {
     fn commit(&mut self, _cp: T) {}
     fn revert(&mut self, cp: T) {
         self.0 = cp;
+    }
+}
+
+impl Transactional for crate::StreamRng {
+    type Checkpoint = crate::StreamRng;
+    fn checkpoint(&mut self) -> Self::Checkpoint {
+        self.clone()
+    }
+    fn commit(&mut self, _cp: Self::Checkpoint) {}
+    fn revert(&mut self, cp: Self::Checkpoint) {
+        *self = cp;
     }
 }
 

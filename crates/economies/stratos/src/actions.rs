@@ -1,9 +1,8 @@
 //! Every Stratos transaction as an [`Action`] — the replay ops (docs/replay.md, docs/economies/
-//! stratos.md). Each is all-or-nothing: it validates, then mutates through the ledger's journal;
-//! on a rejection the state (including the task-assignment RNG) is restored.
+//! stratos.md). Each is all-or-nothing: one transaction over the whole state.
 
 use ergon_core::economy::Rejection;
-use ergon_core::{Amount, Error, Ledger, LockQueue, Qty, TokenMeta};
+use ergon_core::{Amount, Error, Qty, TokenMeta};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -116,94 +115,10 @@ fn oz(q: &Qty) -> Result<Amount, Rejection> {
     Ok(q.to_amount(&TokenMeta::new("OZ", 9))?)
 }
 
-/// Applies `action` all-or-nothing. The users' operations (transfers, PREPAY, requests, gas,
-/// performance reports) check before they change anything outside the ledger, so a rejection
-/// rolls back only the ledger's journal and the task RNG: O(1). The rare structural actions
-/// (activations, exits, meta-node votes, staking) also roll back the lock queues by their
-/// journals, and save the rest of the state for a restore: O(nodes + accounts + stakes), never
-/// O(locks).
+/// Applies `action` all-or-nothing: one transaction over the whole state
+/// ([`ergon_core::txn::atomic`]), so a rejection leaves it (the task RNG included) unchanged.
 pub fn apply(st: &mut Stratos, action: &Action) -> Result<Vec<Value>, Rejection> {
-    if action.is_light() {
-        return st.light(|st| apply_inner(st, action));
-    }
-    let rng = st.rng.clone();
-    let cp = st.ledger.checkpoint();
-    let rcp = st.reward_locks.checkpoint();
-    let dcp = st.deposit_returns.checkpoint();
-    let before = NonLedger::save(st);
-    match apply_inner(st, action) {
-        Ok(events) => {
-            st.ledger.commit(cp);
-            st.reward_locks.commit(rcp);
-            st.deposit_returns.commit(dcp);
-            Ok(events)
-        }
-        Err(r) => {
-            st.ledger.revert(cp);
-            st.reward_locks.revert(rcp);
-            st.deposit_returns.revert(dcp);
-            before.restore(st);
-            st.rng = rng;
-            Err(r)
-        }
-    }
-}
-
-impl Action {
-    /// Whether the action changes nothing outside the ledger before its last fallible step.
-    fn is_light(&self) -> bool {
-        matches!(
-            self,
-            Action::Transfer { .. }
-                | Action::Prepay { .. }
-                | Action::Upload { .. }
-                | Action::Download { .. }
-                | Action::DbQuery { .. }
-                | Action::Compute { .. }
-                | Action::Performance { .. }
-                | Action::Reinstate { .. }
-                | Action::PayGas { .. }
-                | Action::WithdrawMatured { .. }
-        )
-    }
-}
-
-/// The state outside the ledger and the lock queues, saved for a rollback (those three have
-/// journals of their own).
-struct NonLedger(Box<Stratos>);
-
-impl NonLedger {
-    fn save(st: &mut Stratos) -> NonLedger {
-        let journaled = Journaled::take(st);
-        let saved = NonLedger(Box::new(st.clone()));
-        journaled.put_back(st);
-        saved
-    }
-    fn restore(self, st: &mut Stratos) {
-        let journaled = Journaled::take(st);
-        *st = *self.0;
-        journaled.put_back(st);
-    }
-}
-
-/// The parts of the state that roll back by their own journals.
-struct Journaled(Ledger, LockQueue, LockQueue);
-
-impl Journaled {
-    fn take(st: &mut Stratos) -> Journaled {
-        let empty = || LockQueue::new(st.stos, st.reward_locks.pool(), 0);
-        let (r, d) = (empty(), empty());
-        Journaled(
-            std::mem::take(&mut st.ledger),
-            std::mem::replace(&mut st.reward_locks, r),
-            std::mem::replace(&mut st.deposit_returns, d),
-        )
-    }
-    fn put_back(self, st: &mut Stratos) {
-        st.ledger = self.0;
-        st.reward_locks = self.1;
-        st.deposit_returns = self.2;
-    }
+    ergon_core::txn::atomic(st, |st| apply_inner(st, action))
 }
 
 fn apply_inner(st: &mut Stratos, action: &Action) -> Result<Vec<Value>, Rejection> {
@@ -244,13 +159,13 @@ fn apply_inner(st: &mut Stratos, action: &Action) -> Result<Vec<Value>, Rejectio
             let (u, size) = (st.account_id(user)?, oz(size)?);
             let node = node.as_deref().map(|n| st.node_index(n)).transpose()?;
             let i = st.download(u, size, node)?;
-            json!({"event": "downloaded", "user": user, "charged": fmt_oz(size), "node": st.resource[i as usize].name})
+            json!({"event": "downloaded", "user": user, "charged": fmt_oz(size), "node": st.node_name(i)})
         }
         Action::DbQuery { user, size, touches, node } => {
             let (u, size) = (st.account_id(user)?, oz(size)?);
             let node = node.as_deref().map(|n| st.node_index(n)).transpose()?;
             let (charge, i) = st.db_query(u, size, *touches, node)?;
-            json!({"event": "queried", "user": user, "charged": fmt_oz(charge), "node": st.resource[i as usize].name})
+            json!({"event": "queried", "user": user, "charged": fmt_oz(charge), "node": st.node_name(i)})
         }
         Action::Compute { user } => {
             st.account_id(user)?;
@@ -301,7 +216,7 @@ fn apply_inner(st: &mut Stratos, action: &Action) -> Result<Vec<Value>, Rejectio
                 );
                 forfeited = forfeited.checked_add(st.forfeit_deposit_rewards(n.owner)?)?;
             }
-            st.resource[i as usize].status = match st.resource[i as usize].status {
+            st.resource.get_mut(i as usize).status = match st.resource[i as usize].status {
                 s @ NodeStatus::Unregistering { .. } => s,
                 _ => NodeStatus::Exited,
             };
@@ -331,7 +246,6 @@ fn apply_inner(st: &mut Stratos, action: &Action) -> Result<Vec<Value>, Rejectio
             let deadline = now.plus(st.params.meta_vote_epochs);
             st.meta_ids.insert(node.clone(), st.meta.len() as u32);
             st.meta.push(crate::nodes::MetaNode {
-                name: node.clone(),
                 owner,
                 deposit: z,
                 limit_added: Amount::ZERO,
@@ -346,7 +260,7 @@ fn apply_inner(st: &mut Stratos, action: &Action) -> Result<Vec<Value>, Rejectio
         }
         Action::ApproveMeta { node } => {
             let m = st.meta_index(node)?;
-            match &mut st.meta[m as usize].status {
+            match &mut st.meta.get_mut(m as usize).status {
                 MetaStatus::Candidate { foundation_approved, .. } => *foundation_approved = true,
                 _ => return Err(not_allowed(format!("meta node {node:?} is not a candidate"))),
             }
@@ -355,7 +269,7 @@ fn apply_inner(st: &mut Stratos, action: &Action) -> Result<Vec<Value>, Rejectio
         }
         Action::VoteMeta { voter, candidate } => {
             let (v, m) = (st.active_meta(voter)?, st.meta_index(candidate)?);
-            match &mut st.meta[m as usize].status {
+            match &mut st.meta.get_mut(m as usize).status {
                 MetaStatus::Candidate { vote, .. } if now <= vote.deadline => {
                     vote.approvals.insert(v);
                 }
@@ -374,7 +288,7 @@ fn apply_inner(st: &mut Stratos, action: &Action) -> Result<Vec<Value>, Rejectio
                 return Err(not_allowed(format!("{voter:?} cannot vote on its own kick")));
             }
             let deadline = now.plus(st.params.meta_vote_epochs);
-            if let MetaStatus::Active { kick } = &mut st.meta[m as usize].status {
+            if let MetaStatus::Active { kick } = &mut st.meta.get_mut(m as usize).status {
                 let vote =
                     kick.get_or_insert_with(|| Vote { approvals: Default::default(), deadline });
                 vote.approvals.insert(v);
@@ -422,7 +336,7 @@ fn apply_inner(st: &mut Stratos, action: &Action) -> Result<Vec<Value>, Rejectio
 }
 
 fn node_names(st: &Stratos, ids: &[u32]) -> Vec<String> {
-    ids.iter().map(|&i| st.resource[i as usize].name.clone()).collect()
+    ids.iter().map(|&i| st.node_name(i).to_owned()).collect()
 }
 
 /// STOS wei as an exact decimal string.

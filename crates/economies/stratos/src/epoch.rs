@@ -287,15 +287,16 @@ fn close(st: &mut Stratos) -> Result<EpochReport, Rejection> {
     rep.carried = Amount(total - y.0);
     rep.settled_count = k;
     for &(i, t) in settled {
-        let n = &mut st.resource[i as usize];
+        let n = &mut st.resource.rows_mut()[i as usize];
         n.pending_traffic = Amount::ZERO;
         n.settled_total = n.settled_total.checked_add(Amount(t))?;
         if st.report_detail {
-            rep.settled_nodes.push(n.name.clone());
+            rep.settled_nodes.push(st.node_name(i).to_owned());
         }
     }
-    st.with_traffic = pending[k..].iter().map(|p| p.0).collect();
-    st.with_traffic.sort_unstable();
+    let mut carried: Vec<u32> = pending[k..].iter().map(|p| p.0).collect();
+    carried.sort_unstable();
+    st.with_traffic.replace(carried);
     if let Some(plan) = plan {
         let totals = match plan {
             Ok(plan) => pay_mainnet(st, &mut rep, plan, lock_until)?,
@@ -360,11 +361,11 @@ fn close(st: &mut Stratos) -> Result<EpochReport, Rejection> {
         dust = dust.checked_add(rem)?;
     }
     for (j, &(i, _)) in settled.iter().enumerate() {
-        let n = &mut st.resource[i as usize];
+        let n = &mut st.resource.rows_mut()[i as usize];
         n.rewards_total = n.rewards_total.checked_add(node_rewards[j])?;
         rep.resource_total = rep.resource_total.checked_add(node_rewards[j])?;
         if st.report_detail {
-            rep.resource_rewards.push((n.name.clone(), fmt_stos(node_rewards[j])));
+            rep.resource_rewards.push((st.node_name(i).to_owned(), fmt_stos(node_rewards[j])));
         }
     }
 
@@ -391,11 +392,11 @@ fn close(st: &mut Stratos) -> Result<EpochReport, Rejection> {
         dust = dust.checked_add(rem)?;
     }
     for (j, &i) in metas.iter().enumerate() {
-        let m = &mut st.meta[i as usize];
+        let m = &mut st.meta.rows_mut()[i as usize];
         m.rewards_total = m.rewards_total.checked_add(meta_rewards[j])?;
         rep.meta_total = rep.meta_total.checked_add(meta_rewards[j])?;
         if st.report_detail {
-            rep.meta_rewards.push((m.name.clone(), fmt_stos(meta_rewards[j])));
+            rep.meta_rewards.push((st.meta_name(i).to_owned(), fmt_stos(meta_rewards[j])));
         }
     }
 
@@ -506,7 +507,7 @@ fn finish(st: &mut Stratos, mut rep: EpochReport, t: Totals) -> Result<EpochRepo
         _ => false,
     };
     for r in &returned {
-        if let Some(n) = st.resource.iter_mut().find(|n| n.owner == r.owner && due(n.status)) {
+        if let Some(n) = st.resource.rows_mut().iter_mut().find(|n| n.owner == r.owner && due(n.status)) {
             n.status = NodeStatus::Exited;
         }
     }
@@ -572,7 +573,7 @@ fn plan_mainnet(
 ) -> Result<Result<MainnetPlan, String>, Rejection> {
     let rate = mainnet::deposit_rate(st.params.deposit_noz_rate);
     let y = Amount(settled.iter().map(|p| p.1).sum());
-    let (s, l) = (st.market.s, st.market.l);
+    let (s, l) = (st.market.s(), st.market.l());
     if mainnet::exceeds_noz_supply(s, l, y, rate)? {
         return Ok(Err(format!(
             "remaining + consumed Ozone exceeds the total: L {} + Y {} > ⌊S / rate⌋ = {} Oz",
@@ -663,25 +664,25 @@ fn pay_mainnet(
     rep.tier = plan.tier;
     let mut to_lock: Vec<(usize, AccountId, Amount)> = Vec::new();
     for &(i, n) in &plan.nodes {
-        let node = &mut st.resource[i as usize];
+        let node = &mut st.resource.rows_mut()[i as usize];
         to_lock.push((0, node.owner, n.traffic));
         to_lock.push((1, node.owner, n.mining));
         let got = n.traffic.checked_add(n.mining)?;
         node.rewards_total = node.rewards_total.checked_add(got)?;
         rep.resource_total = rep.resource_total.checked_add(got)?;
         if st.report_detail {
-            rep.resource_rewards.push((node.name.clone(), fmt_stos(got)));
+            rep.resource_rewards.push((st.node_name(i).to_owned(), fmt_stos(got)));
         }
     }
     for &i in &plan.metas {
-        let m = &mut st.meta[i as usize];
+        let m = &mut st.meta.rows_mut()[i as usize];
         to_lock.push((0, m.owner, plan.meta.traffic));
         to_lock.push((1, m.owner, plan.meta.mining));
         let got = plan.meta.traffic.checked_add(plan.meta.mining)?;
         m.rewards_total = m.rewards_total.checked_add(got)?;
         rep.meta_total = rep.meta_total.checked_add(got)?;
         if st.report_detail {
-            rep.meta_rewards.push((m.name.clone(), fmt_stos(got)));
+            rep.meta_rewards.push((st.meta_name(i).to_owned(), fmt_stos(got)));
         }
     }
     st.ledger.transfer(st.stos, volume.into(), st.pools.community.into(), plan.tax)?;
@@ -745,7 +746,7 @@ impl Stratos {
     fn expire_votes(&mut self) -> Result<(), Rejection> {
         let now = self.epoch;
         for i in 0..self.meta.len() {
-            let refuse = match &mut self.meta[i].status {
+            let refuse = match &mut self.meta.rows_mut()[i].status {
                 MetaStatus::Candidate { vote, .. } => vote.deadline < now,
                 MetaStatus::Active { kick } => {
                     if kick.as_ref().is_some_and(|v| v.deadline < now) {
@@ -756,7 +757,7 @@ impl Stratos {
                 MetaStatus::Gone { .. } => false,
             };
             if refuse {
-                let m = &mut self.meta[i];
+                let m = &mut self.meta.rows_mut()[i];
                 self.ledger.transfer(
                     self.stos,
                     self.pools.deposits.into(),

@@ -8,6 +8,7 @@ use ergon_core::{
     Amount, Epoch, Error, Ledger, LockQueue, Qty, RngStreams, Seed, Staking, StakingParams,
     SumTree, TokenMeta, Vesting,
 };
+use ergon_core::txn::{Keyed, Table};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -207,25 +208,20 @@ pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
         stos,
         ozone_token,
         pools,
-        market: OzoneMarket {
-            s: Amount::ZERO,
-            l: Amount::ZERO,
-            sold: Amount::ZERO,
-            settled: Amount::ZERO,
-        },
+        market: OzoneMarket::default(),
         epoch: Epoch(0),
-        names: Vec::new(),
-        accounts: BTreeMap::new(),
-        resource: Vec::new(),
-        resource_ids: BTreeMap::new(),
-        meta: Vec::new(),
-        meta_ids: BTreeMap::new(),
+        names: Table::new(),
+        accounts: Keyed::new(),
+        resource: Table::new(),
+        resource_ids: Keyed::new(),
+        meta: Table::new(),
+        meta_ids: Keyed::new(),
         weights: SumTree::new(0),
-        with_traffic: Vec::new(),
+        with_traffic: Table::new(),
         reward_locks,
         deposit_rewards: [vesting.clone(), vesting],
         deposit_returns,
-        slashing: BTreeMap::new(),
+        slashing: Keyed::new(),
         staking,
         rng: RngStreams::new(Seed::from_u64(g.seed)).stream(&[purpose::TASKS]),
         stats: Stats::default(),
@@ -252,7 +248,6 @@ pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
         deposits_total = deposits_total.checked_add(deposit)?;
         st.resource_ids.insert(n.name.clone(), st.resource.len() as u32);
         st.resource.push(ResourceNode::new(
-            &n.name,
             owner,
             deposit,
             Amount::ZERO,
@@ -271,7 +266,6 @@ pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
         deposits_total = deposits_total.checked_add(deposit)?;
         st.meta_ids.insert(m.name.clone(), st.meta.len() as u32);
         st.meta.push(MetaNode {
-            name: m.name.clone(),
             owner,
             deposit,
             limit_added: Amount::ZERO,
@@ -281,8 +275,7 @@ pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
         });
     }
     // S: the genesis deposit (paper, constant) or the effective total deposit (mainnet).
-    st.market.s = deposits_total;
-    st.market.l = match &g.ozone_limit {
+    let l = match &g.ozone_limit {
         Some(l) => l.to_amount(&oz_meta)?,
         None if st.params.profile == Profile::Mainnet => {
             Amount(deposits_total.0 / st.params.deposit_noz_rate)
@@ -294,16 +287,18 @@ pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
             ));
         }
     };
-    if st.params.profile == Profile::Paper && (deposits_total.is_zero() || st.market.l.is_zero()) {
+    st.market = OzoneMarket::new(deposits_total, l);
+    if st.params.profile == Profile::Paper && (deposits_total.is_zero() || st.market.l().is_zero()) {
         return Err(Rejection::new(
             "invalid_parameter",
             "paper genesis needs nodes with a deposit (S > 0) and a positive ozone_limit",
         ));
     }
     // Genesis nodes' weights: their share of L, as if each deposit added L·Z/S.
-    for (i, node) in st.resource.iter_mut().enumerate() {
+    let l = st.market.l();
+    for (i, node) in st.resource.rows_mut().iter_mut().enumerate() {
         let share = ergon_core::mul_div(
-            st.market.l.0,
+            l.0,
             node.deposit.0,
             deposits_total.0.max(1),
             ergon_core::Rounding::Down,
@@ -311,9 +306,9 @@ pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
         node.limit_added = Amount(share);
         weights[i] = crate::epoch::task_weight(st.params.profile, node);
     }
-    for m in &mut st.meta {
+    for m in st.meta.rows_mut() {
         m.limit_added = Amount(ergon_core::mul_div(
-            st.market.l.0,
+            l.0,
             m.deposit.0,
             deposits_total.0.max(1),
             ergon_core::Rounding::Down,

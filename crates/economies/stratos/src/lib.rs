@@ -26,10 +26,9 @@ pub mod ozone;
 pub mod params;
 pub mod view;
 
-use std::collections::BTreeMap;
-
 use ergon_core::economy::{Economy, Metric, Rejection};
 use ergon_core::invariants::Violation;
+use ergon_core::txn::{Keyed, Table};
 use ergon_core::{
     AccountId, Amount, Epoch, Ledger, LockQueue, PoolId, Staking, StreamRng, SumTree, TokenId,
     Vesting,
@@ -66,6 +65,12 @@ pub struct Pools {
 }
 
 /// The Stratos economy's whole state.
+///
+/// Every operation runs as one transaction over it ([`ergon_core::txn::atomic`]): each field an
+/// operation may change is journaled (see the `transactional!` list below), so a rejection
+/// restores all of them together. The fields an operation never changes — parameters, ids, the
+/// epoch's books — are named in the list's `ignore` part; `staking` changes only through
+/// [`Staking`]'s own all-or-nothing methods, each the last fallible step of its operation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Stratos {
     params: Params,
@@ -76,17 +81,17 @@ pub struct Stratos {
     market: OzoneMarket,
     total_mined: Amount,
     epoch: Epoch,
-    /// Account names, by account index.
-    names: Vec<String>,
-    accounts: BTreeMap<String, AccountId>,
-    resource: Vec<ResourceNode>,
-    resource_ids: BTreeMap<String, u32>,
-    meta: Vec<MetaNode>,
-    meta_ids: BTreeMap<String, u32>,
+    /// Account names, by account index (a node's name is its owner's).
+    names: Table<String>,
+    accounts: Keyed<String, AccountId>,
+    resource: Table<ResourceNode>,
+    resource_ids: Keyed<String, u32>,
+    meta: Table<MetaNode>,
+    meta_ids: Keyed<String, u32>,
     /// Task weights of resource nodes (zero when they take no tasks).
     weights: SumTree,
     /// Resource nodes with pending traffic (settlement touches only these).
-    with_traffic: Vec<u32>,
+    with_traffic: Table<u32>,
     reward_locks: LockQueue,
     /// paper: the node deposits' share of the stake rewards, by source (volume pool, mining
     /// pool), accrued by index and vesting `reward_lock_epochs` after the epoch that earned them
@@ -95,7 +100,7 @@ pub struct Stratos {
     deposit_returns: LockQueue,
     /// mainnet: each account's slashing not yet deducted (the chain's per-wallet `Slashing`),
     /// wei; accounts with none are absent.
-    slashing: BTreeMap<AccountId, Amount>,
+    slashing: Keyed<AccountId, Amount>,
     staking: Staking,
     rng: StreamRng,
     stats: epoch::Stats,
@@ -104,6 +109,24 @@ pub struct Stratos {
     /// Working memory of the epoch's reward split (not part of the state).
     scratch: epoch::Scratch,
 }
+
+ergon_core::transactional!(Stratos {
+    ledger: Ledger,
+    market: OzoneMarket,
+    names: Table<String>,
+    accounts: Keyed<String, AccountId>,
+    resource: Table<ResourceNode>,
+    resource_ids: Keyed<String, u32>,
+    meta: Table<MetaNode>,
+    meta_ids: Keyed<String, u32>,
+    weights: SumTree,
+    with_traffic: Table<u32>,
+    reward_locks: LockQueue,
+    deposit_rewards: [Vesting<AccountId>; 2],
+    deposit_returns: LockQueue,
+    slashing: Keyed<AccountId, Amount>,
+    rng: StreamRng,
+}; ignore params, stos, ozone_token, pools, total_mined, epoch, staking, stats, report_detail, scratch);
 
 impl Stratos {
     /// The parameters in force.
@@ -139,13 +162,25 @@ impl Stratos {
     /// The resource nodes, by index.
     #[must_use]
     pub fn resource_nodes(&self) -> &[ResourceNode] {
-        &self.resource
+        self.resource.rows()
     }
 
     /// The meta nodes, by index.
     #[must_use]
     pub fn meta_nodes(&self) -> &[MetaNode] {
-        &self.meta
+        self.meta.rows()
+    }
+
+    /// The name of resource node `i` (its owner's account name).
+    #[must_use]
+    pub fn node_name(&self, i: u32) -> &str {
+        self.name(self.resource[i as usize].owner)
+    }
+
+    /// The name of meta node `m` (its owner's account name).
+    #[must_use]
+    pub fn meta_name(&self, m: u32) -> &str {
+        self.name(self.meta[m as usize].owner)
     }
 
     /// Whether epoch reports list every settled node and its reward (default) or only the

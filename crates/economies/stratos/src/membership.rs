@@ -43,9 +43,9 @@ pub(crate) fn activate(
     st.ledger.transfer(st.stos, owner.into(), st.pools.deposits.into(), z)?;
     st.market.raise_limit(delta)?;
     if st.params.profile == Profile::Mainnet {
-        st.market.s = st.market.s.checked_add(z)?;
+        st.market.add_deposit_term(z)?;
     }
-    let node_rec = ResourceNode::new(node, owner, z, delta, capacity, st.epoch);
+    let node_rec = ResourceNode::new(owner, z, delta, capacity, st.epoch);
     let w = task_weight(st.params.profile, &node_rec);
     st.resource_ids.insert(node.to_owned(), st.resource.len() as u32);
     st.resource.push(node_rec);
@@ -67,7 +67,7 @@ pub(crate) fn unregister(
     if !matches!(n.status, NodeStatus::Active | NodeStatus::Suspended) {
         return Err(not_allowed(format!(
             "node {:?} is {:?}: only an active or suspended node can unregister",
-            n.name, n.status
+            st.node_name(i), n.status
         )));
     }
     match st.params.profile {
@@ -78,14 +78,14 @@ pub(crate) fn unregister(
                 n.initial_deposit,
                 st.params.deposit_noz_rate,
             )?;
-            st.market.l = st.market.l.checked_sub(delta).map_err(|_| {
+            st.market.lower_limit(delta).map_err(|_| {
                 Rejection::new(
                     "ozone_limit",
                     format!(
                         "unregistering {:?} would take {} Oz from L = {} Oz",
-                        n.name,
+                        st.node_name(i),
                         fmt_oz(delta),
-                        fmt_oz(st.market.l)
+                        fmt_oz(st.market.l())
                     ),
                 )
             })?;
@@ -96,7 +96,7 @@ pub(crate) fn unregister(
             }
         }
     }
-    st.resource[i as usize].status = NodeStatus::Suspended; // no tasks during the migration
+    st.resource.get_mut(i as usize).status = NodeStatus::Suspended; // no tasks during the migration
     st.refresh_weight(i);
     let migration = st.pay_migration(i)?;
     let returns = deposit_return_epoch(
@@ -114,8 +114,8 @@ pub(crate) fn unregister(
         returns,
         st.pools.deposits,
     )?;
-    st.resource[i as usize].deposit = Amount::ZERO;
-    st.resource[i as usize].status =
+    st.resource.get_mut(i as usize).deposit = Amount::ZERO;
+    st.resource.get_mut(i as usize).status =
         NodeStatus::Unregistering { since: now, deposit_returns: returns };
     st.sync_stake(n.owner)?;
     Ok((returns, migration))
@@ -176,9 +176,9 @@ impl Stratos {
         )?;
         self.market.raise_limit(delta)?;
         if self.params.profile == Profile::Mainnet {
-            self.market.s = self.market.s.checked_add(z)?;
+            self.market.add_deposit_term(z)?;
         }
-        let meta = &mut self.meta[m as usize];
+        let meta = self.meta.get_mut(m as usize);
         meta.limit_added = delta;
         meta.activated = self.epoch;
         meta.status = MetaStatus::Active { kick: None };
@@ -204,21 +204,21 @@ impl Stratos {
                     meta.deposit,
                     self.params.deposit_noz_rate,
                 )?;
-                self.market.l = self.market.l.checked_sub(delta)?;
+                self.market.lower_limit(delta)?;
             }
             Profile::Mainnet => {
                 // The chain refuses to unbond a meta node whose deposit would take L below zero
                 // (`x/register` `UnbondMetaNode`: `IsUnbondable`, else `ErrInsufficientBalance`).
                 let rate = mainnet::deposit_rate(self.params.deposit_noz_rate);
-                if !mainnet::is_unbondable(self.market.l, meta.deposit, rate)? {
+                if !mainnet::is_unbondable(self.market.l(), meta.deposit, rate)? {
                     return Err(Rejection::new(
                         "ozone_limit",
                         format!(
                             "meta node {:?} cannot leave: its deposit of {} STOS is {} Oz of limit, L is {} Oz (the chain's IsUnbondable)",
-                            meta.name,
+                            self.meta_name(m),
                             fmt_stos(meta.deposit),
                             fmt_oz(Amount(meta.deposit.0 / self.params.deposit_noz_rate)),
-                            fmt_oz(self.market.l)
+                            fmt_oz(self.market.l())
                         ),
                     ));
                 }
@@ -239,8 +239,8 @@ impl Stratos {
             returns,
             self.pools.deposits,
         )?;
-        self.meta[m as usize].deposit = Amount::ZERO;
-        self.meta[m as usize].status = MetaStatus::Gone { deposit_returns: returns };
+        self.meta.get_mut(m as usize).deposit = Amount::ZERO;
+        self.meta.get_mut(m as usize).status = MetaStatus::Gone { deposit_returns: returns };
         self.sync_stake(meta.owner)?;
         Ok(true)
     }
@@ -252,15 +252,7 @@ impl Stratos {
     /// Changes nothing when it fails.
     pub(crate) fn mainnet_remove_deposit(&mut self, z: Amount) -> Result<(), Rejection> {
         let rate = mainnet::deposit_rate(self.params.deposit_noz_rate);
-        let s = self.market.s.checked_sub(z)?;
-        let l = if mainnet::is_unbondable(self.market.l, z, rate)? {
-            mainnet::limit_after_withdrawal(self.market.s, self.market.l, z, rate)?
-        } else {
-            self.market.l
-        };
-        self.market.s = s;
-        self.market.l = l;
-        Ok(())
+        Ok(self.market.remove_deposit_mainnet(z, rate)?)
     }
 
     /// Suspends (`true`) or reinstates (`false`) node `i`; mainnet moves its deposit out of or
@@ -278,12 +270,13 @@ impl Stratos {
                     z,
                     self.params.deposit_noz_rate,
                 )?;
-                let s = self.market.s.checked_add(z)?;
-                self.market.raise_limit(dl)?;
-                self.market.s = s;
+                let mut market = self.market;
+                market.raise_limit(dl)?;
+                market.add_deposit_term(z)?;
+                self.market = market;
             }
         }
-        self.resource[i as usize].status =
+        self.resource.get_mut(i as usize).status =
             if suspend { NodeStatus::Suspended } else { NodeStatus::Active };
         Ok(())
     }
@@ -299,7 +292,7 @@ impl Stratos {
         if suspend {
             self.set_suspended(i, true)?;
         }
-        self.resource[i as usize].performance_ppm = score_ppm;
+        self.resource.get_mut(i as usize).performance_ppm = score_ppm;
         self.refresh_weight(i);
         Ok(suspend)
     }
@@ -312,7 +305,7 @@ impl Stratos {
         if n.status != NodeStatus::Suspended || n.performance_ppm < self.params.kpi_min_ppm {
             return Err(not_allowed(format!(
                 "node {:?} is {:?} with score {} ppm; reinstating needs a suspended node meeting the KPI ({} ppm)",
-                n.name, n.status, n.performance_ppm, self.params.kpi_min_ppm
+                self.node_name(i), n.status, n.performance_ppm, self.params.kpi_min_ppm
             )));
         }
         self.set_suspended(i, false)?;
@@ -339,10 +332,10 @@ impl Stratos {
             ));
         }
         if n.status == NodeStatus::Exited {
-            return Err(not_allowed(format!("node {:?} has exited", n.name)));
+            return Err(not_allowed(format!("node {:?} has exited", self.node_name(i))));
         }
         let (owner, active) = (n.owner, n.status == NodeStatus::Active);
-        let r = mainnet::traffic_reward(self.market.s, self.volume_pool(), self.market.l, y)?;
+        let r = mainnet::traffic_reward(self.market.s(), self.volume_pool(), self.market.l(), y)?;
         let amount = Amount(r.truncate_int()?);
         let owed = self.slashing_of(owner).checked_add(amount)?;
         let suspend_now = suspend && active;
@@ -374,12 +367,14 @@ impl Stratos {
             return Ok(total);
         }
         for r in paid {
-            let Some(owed) = self.slashing.get_mut(&r.owner) else { continue };
-            let take = r.amount.min(*owed);
+            let Some(&owed) = self.slashing.get(&r.owner) else { continue };
+            let take = r.amount.min(owed);
             self.ledger.transfer(self.stos, r.owner.into(), self.pools.community.into(), take)?;
-            *owed = owed.checked_sub(take)?;
-            if owed.is_zero() {
+            let left = owed.checked_sub(take)?;
+            if left.is_zero() {
                 self.slashing.remove(&r.owner);
+            } else {
+                self.slashing.insert(r.owner, left);
             }
             total = total.checked_add(take)?;
         }
@@ -405,20 +400,20 @@ impl Stratos {
         // The STOS that buys `needed` Ozone at the constant product: ⌈needed·(S+P)/(L−needed)⌉.
         let p = self.volume_pool();
         let room =
-            self.market.l.checked_sub(needed).ok().filter(|r| !r.is_zero()).ok_or_else(|| {
+            self.market.l().checked_sub(needed).ok().filter(|r| !r.is_zero()).ok_or_else(|| {
                 Rejection::new(
                     "ozone_limit",
                     format!(
                         "the migration of node {:?} needs {} Oz, L is {} Oz",
-                        n.name,
+                        self.node_name(i),
                         fmt_oz(needed),
-                        fmt_oz(self.market.l)
+                        fmt_oz(self.market.l())
                     ),
                 )
             })?;
         let cost = Amount(ergon_core::mul_div(
             needed.0,
-            self.market.s.checked_add(p)?.0,
+            self.market.s().checked_add(p)?.0,
             room.0,
             ergon_core::Rounding::Up,
         )?);
@@ -438,7 +433,7 @@ impl Stratos {
                 "insufficient_deposit",
                 format!(
                     "node {:?} owes {} STOS of migration, has {} locked and {} deposited",
-                    n.name,
+                    self.node_name(i),
                     fmt_stos(cost),
                     fmt_stos(from_rewards),
                     fmt_stos(deposit)
@@ -451,7 +446,7 @@ impl Stratos {
             n.owner.into(),
             from_deposit,
         )?;
-        self.resource[i as usize].deposit = deposit.checked_sub(from_deposit)?;
+        self.resource.get_mut(i as usize).deposit = deposit.checked_sub(from_deposit)?;
         let bought = self.prepay(n.owner, n.owner, cost)?.bought;
         // The replicas go to distinct nodes with room (fewer when fewer exist; the Ozone left
         // over stays the owner's).
@@ -460,9 +455,9 @@ impl Stratos {
         for target in self.pick_up_to(replicas as usize, per_replica) {
             self.charge_ozone(n.owner, per_replica)?;
             self.serve(&[target], per_replica, true)?;
-            placed.push(self.resource[target as usize].name.clone());
+            placed.push(self.node_name(target).to_owned());
         }
-        self.resource[i as usize].stored = Amount::ZERO;
+        self.resource.get_mut(i as usize).stored = Amount::ZERO;
         Ok(
             json!({"ozone": fmt_oz(needed), "bought": fmt_oz(bought), "stos": fmt_stos(cost), "from_rewards": fmt_stos(from_rewards),
                   "from_deposit": fmt_stos(from_deposit), "replicas_to": placed}),

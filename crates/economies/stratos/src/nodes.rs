@@ -24,11 +24,9 @@ pub enum NodeStatus {
     Exited,
 }
 
-/// A resource node.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// A resource node (its name is its owner's account name).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct ResourceNode {
-    /// The node's name.
-    pub name: String,
     /// The account that deposited and receives rewards.
     pub owner: AccountId,
     /// The deposit at activation, wei (paper exits use it: "before any slashing").
@@ -60,7 +58,6 @@ impl ResourceNode {
     /// capacity: active, fully performing, no traffic, nothing stored.
     #[must_use]
     pub fn new(
-        name: &str,
         owner: AccountId,
         deposit: Amount,
         limit_added: Amount,
@@ -68,7 +65,6 @@ impl ResourceNode {
         activated: Epoch,
     ) -> ResourceNode {
         ResourceNode {
-            name: name.to_owned(),
             owner,
             initial_deposit: deposit,
             deposit,
@@ -129,11 +125,9 @@ pub enum MetaStatus {
     },
 }
 
-/// A meta node.
+/// A meta node (its name is its owner's account name).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct MetaNode {
-    /// The node's name.
-    pub name: String,
     /// The account that deposited and receives rewards.
     pub owner: AccountId,
     /// Deposit, wei.

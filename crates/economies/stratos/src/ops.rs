@@ -3,9 +3,8 @@
 //! weight (§3.2) and gas. Replay's [`crate::actions`] resolves names and calls these; the
 //! simulator calls them directly.
 //!
-//! Each operation is all-or-nothing by construction: every step that can fail comes before the
-//! first change outside the ledger, and the ledger's changes and the task RNG are rolled back on
-//! a rejection. The cost is O(replicas · log nodes), never O(state).
+//! Each operation runs as one transaction over the whole state ([`ergon_core::txn::atomic`]):
+//! a rejection undoes every change it made. The cost is O(replicas · log nodes), never O(state).
 
 use ergon_core::economy::Rejection;
 use ergon_core::{AccountId, Amount, Error};
@@ -79,7 +78,7 @@ impl Stratos {
         beneficiary: AccountId,
         x: Amount,
     ) -> Result<Prepaid, Rejection> {
-        self.light(|st| {
+        ergon_core::txn::atomic(self, |st| {
             if x.is_zero() {
                 return Err(
                     Error::BelowMinimum { what: "prepay", amount: x, minimum: Amount(1) }.into()
@@ -88,14 +87,14 @@ impl Stratos {
             let p = st.volume_pool();
             let price_before = st.market.price_wei_per_oz(p);
             let bought = st.market.prepay_quote_for(st.params.profile, p, x)?;
-            if bought.is_zero() || bought > st.market.l {
+            if bought.is_zero() || bought > st.market.l() {
                 return Err(Rejection::new(
                     "ozone_limit",
                     format!(
                         "a prepay of {} STOS buys {} Oz, outside 0 < bought ≤ L = {} Oz",
                         fmt_stos(x),
                         fmt_oz(bought),
-                        fmt_oz(st.market.l)
+                        fmt_oz(st.market.l())
                     ),
                 ));
             }
@@ -116,7 +115,7 @@ impl Stratos {
         replicas: u32,
         nodes: Option<&[u32]>,
     ) -> Result<(Amount, Vec<u32>), Rejection> {
-        self.light(|st| {
+        ergon_core::txn::atomic(self, |st| {
             if replicas == 0 || replicas > st.params.max_replicas {
                 return Err(Error::InvalidParameter {
                     name: "replicas".into(),
@@ -144,7 +143,7 @@ impl Stratos {
         size: Amount,
         node: Option<u32>,
     ) -> Result<u32, Rejection> {
-        self.light(|st| {
+        ergon_core::txn::atomic(self, |st| {
             st.charge_ozone(user, size)?;
             let i = st.one_node(node)?;
             st.serve(&[i], size, false)?;
@@ -161,7 +160,7 @@ impl Stratos {
         touches: u64,
         node: Option<u32>,
     ) -> Result<(Amount, u32), Rejection> {
-        self.light(|st| {
+        ergon_core::txn::atomic(self, |st| {
             let touched = Amount(u128::from(touches)).checked_mul_int(NOZ_PER_TOUCH)?;
             let charge = size.checked_add(touched)?;
             st.charge_ozone(user, charge)?;
@@ -169,27 +168,6 @@ impl Stratos {
             st.serve(&[i], charge, false)?;
             Ok((charge, i))
         })
-    }
-
-    /// Runs `f` all-or-nothing for an operation whose changes outside the ledger come after its
-    /// last fallible step: the ledger's journal and the task RNG roll back on a rejection.
-    pub(crate) fn light<T>(
-        &mut self,
-        f: impl FnOnce(&mut Stratos) -> Result<T, Rejection>,
-    ) -> Result<T, Rejection> {
-        let rng = self.rng.clone();
-        let cp = self.ledger.checkpoint();
-        match f(self) {
-            Ok(v) => {
-                self.ledger.commit(cp);
-                Ok(v)
-            }
-            Err(r) => {
-                self.ledger.revert(cp);
-                self.rng = rng;
-                Err(r)
-            }
-        }
     }
 
     /// Burns `charge` noz of `user`'s Ozone: no Ozone, no service.
@@ -230,7 +208,7 @@ impl Stratos {
             }
         }
         for &i in nodes {
-            let n = &mut self.resource[i as usize];
+            let n = self.resource.get_mut(i as usize);
             if n.pending_traffic.is_zero() && !noz.is_zero() {
                 self.with_traffic.push(i);
             }
@@ -265,7 +243,7 @@ impl Stratos {
             if !node.takes_tasks() || node.free() < size || out.contains(&i) {
                 return Err(not_allowed(format!(
                     "node {:?} cannot take this task (status {:?}, free {} Oz, needs {} Oz, each replica on a different node)",
-                    node.name,
+                    self.name(node.owner),
                     node.status,
                     fmt_oz(node.free()),
                     fmt_oz(size)

@@ -13,26 +13,97 @@
 //! (by [`crate::epoch`]).
 
 use ergon_core::arith::{Rounding, mul_div};
-use ergon_core::{Amount, Error};
+use ergon_core::txn::Transactional;
+use ergon_core::{Amount, Dec, Error};
 use serde::Serialize;
 
 use crate::mainnet;
 use crate::params::Profile;
 
-/// The Ozone market's state besides the volume pool.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// The Ozone market's state besides the volume pool. Its fields change only through its
+/// methods, each all-or-nothing; as part of a transaction it is saved whole (four numbers).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct OzoneMarket {
     /// Deposit term `S`, wei.
-    pub s: Amount,
+    s: Amount,
     /// Remaining Ozone limit `L`, noz.
-    pub l: Amount,
+    l: Amount,
     /// Ozone sold to users so far, noz.
-    pub sold: Amount,
+    sold: Amount,
     /// Ozone settled (consumed and sold back) so far, noz.
-    pub settled: Amount,
+    settled: Amount,
+}
+
+impl Transactional for OzoneMarket {
+    type Checkpoint = OzoneMarket;
+    fn checkpoint(&mut self) -> OzoneMarket {
+        *self
+    }
+    fn commit(&mut self, _cp: OzoneMarket) {}
+    fn revert(&mut self, cp: OzoneMarket) {
+        *self = cp;
+    }
 }
 
 impl OzoneMarket {
+    /// The market at genesis: deposit term `s` wei, Ozone limit `l` noz, nothing sold.
+    #[must_use]
+    pub fn new(s: Amount, l: Amount) -> OzoneMarket {
+        OzoneMarket { s, l, sold: Amount::ZERO, settled: Amount::ZERO }
+    }
+
+    /// Deposit term `S`, wei.
+    #[must_use]
+    pub fn s(&self) -> Amount {
+        self.s
+    }
+
+    /// Remaining Ozone limit `L`, noz.
+    #[must_use]
+    pub fn l(&self) -> Amount {
+        self.l
+    }
+
+    /// Ozone sold to users so far, noz.
+    #[must_use]
+    pub fn sold(&self) -> Amount {
+        self.sold
+    }
+
+    /// Ozone settled (consumed and sold back) so far, noz.
+    #[must_use]
+    pub fn settled(&self) -> Amount {
+        self.settled
+    }
+
+    /// mainnet: a deposit of `z` wei joins the effective total (S += Z).
+    pub fn add_deposit_term(&mut self, z: Amount) -> Result<(), Error> {
+        self.s = self.s.checked_add(z)?;
+        Ok(())
+    }
+
+    /// Lowers the Ozone limit by `delta` (paper: a deposit leaves); refused below zero.
+    pub fn lower_limit(&mut self, delta: Amount) -> Result<(), Error> {
+        self.l = self.l.checked_sub(delta)?;
+        Ok(())
+    }
+
+    /// mainnet: a deposit of `z` wei leaves the effective total: S −= Z, and L falls as the
+    /// chain's `DecreaseOzoneLimitBySubtractDeposit`, `TruncateInt(Dec(L) − Dec(Z)/rate)`, when
+    /// `IsUnbondable` (L ≥ Z/rate, compared as decimals); otherwise L stays (the chain's
+    /// suspension would store a negative limit, its effective-deposit update skips the change).
+    /// Changes nothing when it fails.
+    pub fn remove_deposit_mainnet(&mut self, z: Amount, rate: Dec) -> Result<(), Error> {
+        let s = self.s.checked_sub(z)?;
+        let l = if mainnet::is_unbondable(self.l, z, rate)? {
+            mainnet::limit_after_withdrawal(self.s, self.l, z, rate)?
+        } else {
+            self.l
+        };
+        (self.s, self.l) = (s, l);
+        Ok(())
+    }
+
     /// Ozone bought by a PREPAY of `x` wei with volume pool `p`: ⌊L·X / (S + P + X)⌋ noz.
     pub fn prepay_quote(&self, p: Amount, x: Amount) -> Result<Amount, Error> {
         let denom = self.s.checked_add(p)?.checked_add(x)?;

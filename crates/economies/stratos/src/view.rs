@@ -44,7 +44,7 @@ pub fn snapshot(st: &Stratos) -> Value {
         .resource
         .iter()
         .map(|n| {
-            (n.name.as_str(), json!({
+            (st.name(n.owner), json!({
                 "status": n.status, "deposit": fmt_stos(n.deposit), "ozone_limit_added": fmt_oz(n.limit_added),
                 "performance_ppm": n.performance_ppm, "pending_traffic": fmt_oz(n.pending_traffic),
                 "stored": fmt_oz(n.stored), "capacity": fmt_oz(n.capacity), "settled_total": fmt_oz(n.settled_total),
@@ -55,7 +55,7 @@ pub fn snapshot(st: &Stratos) -> Value {
     let meta: BTreeMap<&str, Value> = st
         .meta
         .iter()
-        .map(|m| (m.name.as_str(), json!({"status": m.status, "deposit": fmt_stos(m.deposit), "rewards_total": fmt_stos(m.rewards_total)})))
+        .map(|m| (st.name(m.owner), json!({"status": m.status, "deposit": fmt_stos(m.deposit), "rewards_total": fmt_stos(m.rewards_total)})))
         .collect();
     let validators: Vec<Value> = st
         .staking
@@ -75,12 +75,12 @@ pub fn snapshot(st: &Stratos) -> Value {
     json!({
         "profile": st.params.profile,
         "epoch": st.epoch.0,
-        "S": fmt_stos(st.market.s),
+        "S": fmt_stos(st.market.s()),
         "P": fmt_stos(p),
-        "L": fmt_oz(st.market.l),
+        "L": fmt_oz(st.market.l()),
         "ozone_price": st.market.price_wei_per_oz(p).map(fmt_stos),
-        "ozone_sold": fmt_oz(st.market.sold),
-        "ozone_settled": fmt_oz(st.market.settled),
+        "ozone_sold": fmt_oz(st.market.sold()),
+        "ozone_settled": fmt_oz(st.market.settled()),
         "total_mined": fmt_stos(st.total_mined),
         "tier": tier,
         "stos_supply": fmt_stos(st.ledger.supply(st.stos).unwrap_or_default()),
@@ -109,9 +109,9 @@ pub fn metrics(st: &Stratos) -> Vec<Metric> {
             name: "ozone_price_stos_per_oz",
             value: amount(st.market.price_wei_per_oz(p).unwrap_or_default(), 18),
         },
-        Metric { name: "s_stos", value: amount(st.market.s, 18) },
+        Metric { name: "s_stos", value: amount(st.market.s(), 18) },
         Metric { name: "p_stos", value: amount(p, 18) },
-        Metric { name: "l_oz", value: amount(st.market.l, 9) },
+        Metric { name: "l_oz", value: amount(st.market.l(), 9) },
         Metric { name: "total_mined_stos", value: amount(st.total_mined, 18) },
         Metric { name: "mining_tier", value: MetricValue::Count(tier) },
         Metric { name: "active_resource_nodes", value: count(active) },
@@ -146,12 +146,12 @@ pub fn check_invariants(st: &Stratos) -> Result<(), Violation> {
     let minted = st.ledger.minted(st.ozone_token).unwrap_or_default();
     let burned = st.ledger.burned(st.ozone_token).unwrap_or_default();
     let pending: u128 = st.resource.iter().map(|n| n.pending_traffic.0).sum();
-    if minted != st.market.sold || burned.0 != pending + st.market.settled.0 {
+    if minted != st.market.sold() || burned.0 != pending + st.market.settled().0 {
         return Err(violation(
             "stratos ozone",
             format!(
                 "sold {} vs minted {minted}; consumed {burned} vs pending {pending} + settled {}",
-                st.market.sold, st.market.settled
+                st.market.sold(), st.market.settled()
             ),
         ));
     }
@@ -163,10 +163,10 @@ pub fn check_invariants(st: &Stratos) -> Result<(), Violation> {
             .map(|n| n.deposit.0)
             .sum::<u128>()
             + st.meta.iter().filter(|m| m.is_active()).map(|m| m.deposit.0).sum::<u128>();
-        if effective != st.market.s.0 {
+        if effective != st.market.s().0 {
             return Err(violation(
                 "stratos S",
-                format!("S {} ≠ effective deposits {effective}", st.market.s),
+                format!("S {} ≠ effective deposits {effective}", st.market.s()),
             ));
         }
     }
@@ -175,17 +175,17 @@ pub fn check_invariants(st: &Stratos) -> Result<(), Violation> {
         if st.weights.get(i) != w {
             return Err(violation(
                 "stratos weights",
-                format!("node {} weight {} ≠ {w}", n.name, st.weights.get(i)),
+                format!("node {} weight {} ≠ {w}", st.name(n.owner), st.weights.get(i)),
             ));
         }
-        if n.pending_traffic.is_zero() == st.with_traffic.contains(&(i as u32)) {
+        if n.pending_traffic.is_zero() == st.with_traffic.rows().contains(&(i as u32)) {
             return Err(violation(
                 "stratos traffic index",
                 format!(
                     "node {} pending {} and indexed {}",
-                    n.name,
+                    st.name(n.owner),
                     n.pending_traffic,
-                    st.with_traffic.contains(&(i as u32))
+                    st.with_traffic.rows().contains(&(i as u32))
                 ),
             ));
         }

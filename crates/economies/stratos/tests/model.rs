@@ -134,5 +134,5 @@ fn users_without_stos_are_refused_and_counted() {
     assert_eq!(count(&r, "requests_refused"), count(&r, "requests"));
     assert_eq!(count(&r, "refused_no_funds"), count(&r, "requests"));
     assert_eq!(raw(&r, "traffic_settled_oz"), 0);
-    assert_eq!(m.economy().market().sold.0, 0);
+    assert_eq!(m.economy().market().sold().0, 0);
 }

@@ -284,7 +284,7 @@ impl StratosModel {
             return Ok(());
         }
         let shutdown = uniform(&mut self.rng) < self.agents.resource_nodes.shutdown_share;
-        let name = node.name.clone();
+        let name = self.econ.node_name(i as u32).to_owned();
         let action = if shutdown {
             Action::Shutdown { node: name }
         } else {
@@ -407,7 +407,7 @@ impl Stratos {
         operator: AccountId,
     ) -> Result<(), Rejection> {
         let Some(v) = self.staking.validator_of(operator) else { return Ok(()) };
-        self.light(|st| {
+        ergon_core::txn::atomic(self, |st| {
             Ok(st.staking.withdraw_rewards(&mut st.ledger, delegator, v).map(|_| ())?)
         })
     }
@@ -418,6 +418,6 @@ impl Stratos {
         operator: AccountId,
     ) -> Result<(), Rejection> {
         let Some(v) = self.staking.validator_of(operator) else { return Ok(()) };
-        self.light(|st| Ok(st.staking.withdraw_commission(&mut st.ledger, v).map(|_| ())?))
+        ergon_core::txn::atomic(self, |st| Ok(st.staking.withdraw_commission(&mut st.ledger, v).map(|_| ())?))
     }
 }
