@@ -13,6 +13,7 @@
 //! - [`locks`]: [`LockQueue`] — amounts locked until an epoch, released in order.
 //! - [`rewards`]: [`RewardAccumulator`] — reward-per-share (F1 / MasterChef) distribution.
 //! - [`staking`]: [`Staking`] — validators, delegations, commission, unbonding, slashing.
+//! - [`multistake`]: [`MultiStake`] — clusters of multi-token delegations (Marlin POND + MPOND).
 //! - [`emission`]: [`EmissionSchedule`] — piecewise and geometric issuance tables.
 //! - [`sampler`]: [`SumTree`] and [`AliasTable`] — weighted random choice.
 //! - [`rng`]: [`Seed`] and [`RngStreams`] — the only source of randomness.
@@ -33,6 +34,7 @@ pub mod invariants;
 pub mod ledger;
 pub mod locks;
 pub mod model;
+pub mod multistake;
 pub mod ratio;
 pub mod replay;
 pub mod rewards;
@@ -56,6 +58,7 @@ pub use invariants::Violation;
 pub use ledger::{AccountId, Holder, Ledger, PoolId, TokenId};
 pub use locks::{LockQueue, Released};
 pub use model::{FieldError, Model};
+pub use multistake::{ClusterId, MultiStake, MultiStakeParams, StakeToken};
 pub use ratio::{BasisPoints, Parts, PerMill};
 pub use rewards::RewardAccumulator;
 pub use rng::{RngStreams, Seed, StreamRng};
