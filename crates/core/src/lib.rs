@@ -16,6 +16,7 @@
 //! - [`multistake`]: [`MultiStake`] — clusters of multi-token delegations (Marlin POND + MPOND).
 //! - [`emission`]: [`EmissionSchedule`] — piecewise and geometric issuance tables.
 //! - [`sampler`]: [`SumTree`] and [`AliasTable`] — weighted random choice.
+//! - [`graph`]: [`Csr`] — sparse directed graphs in canonical order, with transpose (Trias).
 //! - [`rng`]: [`Seed`] and [`RngStreams`] — the only source of randomness.
 //! - [`economy`]: the [`Economy`] trait every economy implements, and its replay-facing types.
 //! - [`replay`]: the JSON Lines replay driver shared by all economies.
@@ -30,6 +31,7 @@ pub mod emission;
 pub mod error;
 pub mod fixed;
 pub mod fixmath;
+pub mod graph;
 pub mod invariants;
 pub mod ledger;
 pub mod locks;
@@ -54,6 +56,7 @@ pub use economy::{Economy, Metric, MetricValue, Rejection};
 pub use emission::{Emission, EmissionSchedule, Tier};
 pub use fixed::U64F64;
 pub use fixmath::{SDec, cobb_douglas};
+pub use graph::{Csr, GraphRules, Merge, SelfLoops};
 pub use invariants::Violation;
 pub use ledger::{AccountId, Holder, Ledger, PoolId, TokenId};
 pub use locks::{LockQueue, Released};
