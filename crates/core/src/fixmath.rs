@@ -31,9 +31,10 @@
 //!   rational argument other than `ln 1`, `exp 0` are transcendental, so never on the grid) the
 //!   result is `g − 1 ulp`.
 //!
-//! So for every result `q`: `|q| ≤ |v| < |q| + 1 ulp + 2^−150·max(1, |v|)·ulp` — strictly
-//! below 2 ulps, never above the exact value in magnitude, and equal to `⌊|v|⌋` except within
-//! 2^−166 of a grid point. Rounding toward zero is what makes [`cobb_douglas`] safe: by the
+//! So for every result `q` and exact value `v`: `|q| ≤ |v| < |q| + 1 ulp + δ`, with
+//! `δ ≤ 2^−165·|v|` for `exp`, `pow` and Cobb-Douglas and `δ ≤ 2^−166` (about 2^−106 ulp)
+//! for `ln` — strictly below 2 ulps, never above the exact value in magnitude, and equal to
+//! `⌊|v|⌋` except within `δ` of a grid point. Rounding toward zero is what makes [`cobb_douglas`] safe: by the
 //! weighted AM-GM inequality `x^α·y^(1−α) ≤ α·x + (1−α)·y`, so
 //! `Σ_i (r_i/R)^α (s_i/S)^(1−α) ≤ α·Σ r_i/R + (1−α)·Σ s_i/S ≤ 1` and, every term being at
 //! most its exact value, `Σ_i cobb_douglas(R, r_i, R_total, s_i, S) ≤ R` whenever
@@ -130,7 +131,7 @@ impl fmt::Display for SDec {
 
 // ---- public functions ---------------------------------------------------------------------
 
-/// `ln x` rounded toward zero to 18 decimals (module doc: error below 1 ulp + 2^−150 ulp,
+/// `ln x` rounded toward zero to 18 decimals (module doc: error below 1 ulp + 2^−106 ulp,
 /// never above `|ln x|`). `ln 1 = 0` exactly. [`Error::InvalidParameter`] for `x = 0`.
 pub fn ln(x: Dec) -> Result<SDec> {
     if x.is_zero() {
@@ -206,7 +207,7 @@ pub fn pow_ratio(n: u128, d: u128, a: Dec) -> Result<Dec> {
 }
 
 /// Marlin's paper reward `⌊total·(r/r_total)^α·(s/s_total)^(1−α)⌋` in base units, never above
-/// the exact value (module doc: below it by less than 1 + 2^−150·total units), so that the
+/// the exact value (module doc: below it by less than 1 + 2^−165·total units), so that the
 /// rewards of relayers whose tickets and stakes sum to at most the totals sum to at most `total`
 /// (weighted AM-GM). `α = 1` is `⌊total·r/r_total⌋`, `α = 0` is `⌊total·s/s_total⌋`, exactly.
 /// Errors: [`Error::DivisionByZero`] for a zero total; [`Error::InvalidParameter`] for
