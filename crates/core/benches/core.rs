@@ -5,6 +5,7 @@ use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use ergon_core::arith::{Rounding, mul_div};
+use ergon_core::fixmath;
 use ergon_core::{
     AliasTable, Amount, Dec, Holder, Ledger, RewardAccumulator, RngStreams, Seed, SumTree,
     TokenMeta, U64F64,
@@ -81,6 +82,23 @@ fn arithmetic(c: &mut Criterion) {
     c.bench_function("u64f64/mul", |b| b.iter(|| black_box(f).mul(black_box(g))));
     c.bench_function("u64f64/div", |b| b.iter(|| black_box(f).div(black_box(g))));
     c.bench_function("u64f64/sqrt", |b| b.iter(|| black_box(f).sqrt()));
+    // Marlin's paper reward: one pow, and one Cobb-Douglas share (two ln, one exp).
+    let x: Dec = "0.123456789012345678".parse().expect("dec");
+    let a: Dec = "0.3".parse().expect("dec");
+    c.bench_function("fixmath/pow", |b| b.iter(|| fixmath::pow(black_box(x), black_box(a))));
+    let e = |n: u128| Amount(n * 10u128.pow(18));
+    c.bench_function("fixmath/cobb_douglas", |b| {
+        b.iter(|| {
+            fixmath::cobb_douglas(
+                black_box(e(1_000_000)),
+                black_box(e(1_234)),
+                e(65_536),
+                black_box(e(777_777)),
+                e(10_000_000),
+                a,
+            )
+        })
+    });
 }
 
 fn sampling(c: &mut Criterion) {

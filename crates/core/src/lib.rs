@@ -7,13 +7,16 @@
 //! - [`arith`]: [`Rounding`] and [`mul_div`] with a 256-bit intermediate.
 //! - [`dec`]: [`Dec`], the 18-decimal fixed point of Cosmos `LegacyDec` (Stratos mainnet).
 //! - [`fixed`]: [`U64F64`], binary fixed point with truncation (Phala).
+//! - [`fixmath`]: `ln`, `exp`, `pow` toward zero with a tested bound; [`cobb_douglas`] (Marlin).
 //! - [`ratio`]: [`PerMill`] and [`BasisPoints`] with explicit rounding.
 //! - [`ledger`]: [`Ledger`] — balances, named pools, capped mint, burn, journal.
 //! - [`locks`]: [`LockQueue`] — amounts locked until an epoch, released in order.
 //! - [`rewards`]: [`RewardAccumulator`] — reward-per-share (F1 / MasterChef) distribution.
 //! - [`staking`]: [`Staking`] — validators, delegations, commission, unbonding, slashing.
+//! - [`multistake`]: [`MultiStake`] — clusters of multi-token delegations (Marlin POND + MPOND).
 //! - [`emission`]: [`EmissionSchedule`] — piecewise and geometric issuance tables.
 //! - [`sampler`]: [`SumTree`] and [`AliasTable`] — weighted random choice.
+//! - [`graph`]: [`Csr`] — sparse directed graphs in canonical order, with transpose (Trias).
 //! - [`rng`]: [`Seed`] and [`RngStreams`] — the only source of randomness.
 //! - [`economy`]: the [`Economy`] trait every economy implements, and its replay-facing types.
 //! - [`replay`]: the JSON Lines replay driver shared by all economies.
@@ -29,10 +32,13 @@ pub mod economy;
 pub mod emission;
 pub mod error;
 pub mod fixed;
+pub mod fixmath;
+pub mod graph;
 pub mod invariants;
 pub mod ledger;
 pub mod locks;
 pub mod model;
+pub mod multistake;
 pub mod ratio;
 pub mod replay;
 pub mod rewards;
@@ -52,10 +58,13 @@ pub use dist::Dist;
 pub use economy::{Economy, Metric, MetricValue, Rejection};
 pub use emission::{Emission, EmissionSchedule, Tier};
 pub use fixed::U64F64;
+pub use fixmath::{SDec, cobb_douglas};
+pub use graph::{Csr, GraphRules, Merge, SelfLoops};
 pub use invariants::Violation;
 pub use ledger::{AccountId, Holder, Ledger, PoolId, TokenId};
 pub use locks::{LockQueue, Released};
 pub use model::{FieldError, Model};
+pub use multistake::{ClusterId, MultiStake, MultiStakeParams, StakeToken};
 pub use ratio::{BasisPoints, Parts, PerMill};
 pub use rewards::RewardAccumulator;
 pub use rng::{RngStreams, Seed, StreamRng};
