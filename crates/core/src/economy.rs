@@ -84,6 +84,9 @@ pub trait Economy: Sized {
     type Action: DeserializeOwned;
     /// What an accepted action reports.
     type Event: Serialize;
+    /// Why an action was refused: the economy's typed rejection (codes stable), turned into a
+    /// [`Rejection`] only at the replay edge ([`Economy::rejection`]).
+    type Error: std::fmt::Debug;
     /// What an epoch reports.
     type Report: Serialize;
 
@@ -91,7 +94,11 @@ pub trait Economy: Sized {
     fn from_genesis(genesis: Self::Genesis) -> Result<Self, Rejection>;
 
     /// Applies one action, all-or-nothing.
-    fn apply(&mut self, action: &Self::Action) -> Result<Vec<Self::Event>, Rejection>;
+    fn apply(&mut self, action: &Self::Action) -> Result<Vec<Self::Event>, Self::Error>;
+
+    /// A refusal as replay reports it: its stable code and a message for people (names
+    /// resolved against the state).
+    fn rejection(&self, error: Self::Error) -> Rejection;
 
     /// Closes the current epoch. An error here is a broken invariant (a bug), never input.
     fn end_epoch(&mut self) -> Result<Self::Report, Violation>;
@@ -145,7 +152,7 @@ impl<E: Economy> DynEconomy for E {
     fn apply_value(&mut self, action: Value) -> Result<Result<Value, Rejection>, DecodeError> {
         let action: E::Action =
             serde_json::from_value(action).map_err(|e| DecodeError(e.to_string()))?;
-        Ok(self.apply(&action).map(|events| to_value(&events)))
+        Ok(self.apply(&action).map(|events| to_value(&events)).map_err(|e| self.rejection(e)))
     }
 
     fn end_epoch_value(&mut self) -> Result<Value, Violation> {

@@ -153,6 +153,7 @@ impl Economy for Toy {
     type Genesis = ToyGenesis;
     type Action = ToyAction;
     type Event = Value;
+    type Error = Rejection;
     type Report = Value;
 
     fn from_genesis(g: ToyGenesis) -> Result<Toy, Rejection> {
@@ -210,6 +211,10 @@ impl Economy for Toy {
             toy.ledger.mint(token, id.into(), balance.to_amount(&meta)?)?;
         }
         Ok(toy)
+    }
+
+    fn rejection(&self, error: Rejection) -> Rejection {
+        error
     }
 
     fn apply(&mut self, action: &ToyAction) -> Result<Vec<Value>, Rejection> {

@@ -1,15 +1,18 @@
-//! Every Stratos transaction as an [`Action`] — the replay ops (docs/replay.md, docs/economies/
-//! stratos.md). Each is all-or-nothing: one transaction over the whole state.
+//! Every Stratos transaction as an [`Action`] — the replay ops (docs/replay.md,
+//! docs/economies/stratos.md) — and [`apply`], the replay edge: it resolves names and decimal
+//! strings, calls the one typed operation each action names ([`crate::ops`],
+//! [`crate::resource`], [`crate::meta`], [`crate::validators`], [`crate::deposits`]) and
+//! reports an [`Event`]. Each operation is all-or-nothing on its own.
 
-use ergon_core::economy::Rejection;
-use ergon_core::{Amount, Error, Qty, TokenMeta};
+use ergon_core::{AccountId, Qty, ValidatorId};
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use crate::Stratos;
-use crate::membership::{activate, unregister};
-use crate::nodes::{MetaStatus, NodeStatus, Vote};
-use crate::params::Profile;
+use crate::error::{Result, StratosError};
+use crate::events::{Event, MigrationReport};
+use crate::nodes::{MetaIndex, NodeIndex};
+use crate::resource::Migration;
+use crate::units::{oz, ppm, stos};
 
 pub use crate::ops::NOZ_PER_TOUCH;
 
@@ -102,253 +105,223 @@ pub enum Action {
     WithdrawMatured { account: String },
 }
 
-/// A fraction (`"0.01"`) in parts per million.
-pub fn ppm(q: &Qty) -> Result<u32, Rejection> {
-    Ok(q.to_ppm()?)
-}
-
-fn stos(q: &Qty) -> Result<Amount, Rejection> {
-    Ok(q.to_amount(&TokenMeta::new("STOS", 18))?)
-}
-
-fn oz(q: &Qty) -> Result<Amount, Rejection> {
-    Ok(q.to_amount(&TokenMeta::new("OZ", 9))?)
-}
-
-/// Applies `action` all-or-nothing: one transaction over the whole state
-/// ([`ergon_core::txn::atomic`]), so a rejection leaves it (the task RNG included) unchanged.
-pub fn apply(st: &mut Stratos, action: &Action) -> Result<Vec<Value>, Rejection> {
-    ergon_core::txn::atomic(st, |st| apply_inner(st, action))
-}
-
-fn apply_inner(st: &mut Stratos, action: &Action) -> Result<Vec<Value>, Rejection> {
-    let now = st.epoch;
-    let t = st.stos;
-    Ok(vec![match action {
-        Action::Open { account } => {
-            st.open_account(account)?;
-            json!({"event": "opened", "account": account})
+/// Applies `action`: resolves its names, calls its operation, reports what it did.
+pub fn apply(st: &mut Stratos, action: &Action) -> Result<Event> {
+    use Action as A;
+    Ok(match action {
+        A::Open { account } => {
+            st.open(account)?;
+            Event::Opened { account: account.clone() }
         }
-        Action::Transfer { from, to, amount } => {
+        A::Transfer { from, to, amount } => {
             let (f, d, a) = (st.account_id(from)?, st.account_id(to)?, stos(amount)?);
             st.transfer_stos(f, d, a)?;
-            json!({"event": "transferred", "from": from, "to": to, "amount": fmt_stos(a)})
+            Event::Transferred { from: from.clone(), to: to.clone(), amount: a }
         }
-        Action::Prepay { payer, beneficiary, amount } => {
+        A::Prepay { payer, beneficiary, amount } => {
             let x = stos(amount)?;
             let p = st.account_id(payer)?;
-            let b = st.account_id(beneficiary.as_deref().unwrap_or(payer))?;
+            let beneficiary = beneficiary.as_deref().unwrap_or(payer);
+            let b = st.account_id(beneficiary)?;
             let done = st.prepay(p, b, x)?;
-            json!({"event": "prepaid", "payer": payer, "beneficiary": beneficiary.as_deref().unwrap_or(payer),
-                   "amount": fmt_stos(x), "ozone": fmt_oz(done.bought),
-                   "price_before": done.price_before.map(fmt_stos), "price_after": st.market.price_wei_per_oz(st.volume_pool()).map(fmt_stos)})
+            Event::Prepaid {
+                payer: payer.clone(),
+                beneficiary: beneficiary.to_owned(),
+                amount: x,
+                ozone: done.bought,
+                price_before: done.price_before,
+                price_after: st.market().price_wei_per_oz(st.volume_pool()),
+            }
         }
-        Action::Upload { user, size, replicas, nodes } => {
+        A::Upload { user, size, replicas, nodes } => {
             let (u, size) = (st.account_id(user)?, oz(size)?);
-            let replicas = replicas.unwrap_or(st.params.default_replicas);
+            let replicas = replicas.unwrap_or(st.params().default_replicas);
             let ids = match nodes {
                 Some(names) => {
-                    Some(names.iter().map(|n| st.node_index(n)).collect::<Result<Vec<_>, _>>()?)
+                    Some(names.iter().map(|n| st.node_id(n)).collect::<Result<Vec<_>>>()?)
                 }
                 None => None,
             };
-            let (charge, chosen) = st.upload(u, size, replicas, ids.as_deref())?;
-            json!({"event": "uploaded", "user": user, "charged": fmt_oz(charge), "nodes": node_names(st, &chosen)})
+            let (charged, chosen) = st.upload(u, size, replicas, ids.as_deref())?;
+            let nodes = chosen.iter().map(|&i| st.node_name(i).to_owned()).collect();
+            Event::Uploaded { user: user.clone(), charged, nodes }
         }
-        Action::Download { user, size, node } => {
+        A::Download { user, size, node } => {
             let (u, size) = (st.account_id(user)?, oz(size)?);
-            let node = node.as_deref().map(|n| st.node_index(n)).transpose()?;
+            let node = node.as_deref().map(|n| st.node_id(n)).transpose()?;
             let i = st.download(u, size, node)?;
-            json!({"event": "downloaded", "user": user, "charged": fmt_oz(size), "node": st.node_name(i)})
+            Event::Downloaded {
+                user: user.clone(),
+                charged: size,
+                node: st.node_name(i).to_owned(),
+            }
         }
-        Action::DbQuery { user, size, touches, node } => {
+        A::DbQuery { user, size, touches, node } => {
             let (u, size) = (st.account_id(user)?, oz(size)?);
-            let node = node.as_deref().map(|n| st.node_index(n)).transpose()?;
-            let (charge, i) = st.db_query(u, size, *touches, node)?;
-            json!({"event": "queried", "user": user, "charged": fmt_oz(charge), "node": st.node_name(i)})
+            let node = node.as_deref().map(|n| st.node_id(n)).transpose()?;
+            let (charged, i) = st.db_query(u, size, *touches, node)?;
+            Event::Queried { user: user.clone(), charged, node: st.node_name(i).to_owned() }
         }
-        Action::Compute { user } => {
+        A::Compute { user } => {
             st.account_id(user)?;
-            json!({"event": "computed", "user": user, "charged": "0", "note": "computation is outside the seed's scope"})
+            let note = "computation is outside the seed's scope";
+            Event::Computed { user: user.clone(), charged: "0", note }
         }
-        Action::ActivateNode { node, deposit, capacity } => {
-            activate(st, node, stos(deposit)?, oz(capacity)?)?
-        }
-        Action::Performance { node, score } => {
-            let (i, score) = (st.node_index(node)?, ppm(score)?);
-            let suspended = st.report_performance(i, score)?;
-            json!({"event": "performance", "node": node, "score_ppm": score, "suspended": suspended})
-        }
-        Action::Reinstate { node } => {
-            let i = st.node_index(node)?;
-            st.reinstate(i)?;
-            json!({"event": "reinstated", "node": node})
-        }
-        Action::Slash { node, traffic, suspend } => {
-            let i = st.node_index(node)?;
-            let (amount, suspended) = st.slash(i, oz(traffic)?, *suspend)?;
-            let owed = st.slashing_of(st.resource[i as usize].owner);
-            json!({"event": "slashed", "node": node, "amount": fmt_stos(amount), "suspended": suspended, "slashing": fmt_stos(owed)})
-        }
-        Action::Unregister { node } => {
-            let i = st.node_index(node)?;
-            let (returns, migration) = unregister(st, i)?;
-            json!({"event": "unregistered", "node": node, "deposit_returns_epoch": returns.0, "migration": migration})
-        }
-        Action::Shutdown { node } => {
-            let i = st.node_index(node)?;
-            let n = st.resource[i as usize].clone();
-            let cooled = matches!(n.status, NodeStatus::Unregistering { since, .. } if now >= since.plus(st.params.exit_cooling_epochs));
-            let mut migration = Value::Null;
-            if matches!(n.status, NodeStatus::Active | NodeStatus::Suspended) {
-                migration = unregister(st, i)?.1;
-            } else if n.status == NodeStatus::Exited {
-                return Err(not_allowed(format!("node {node:?} has already exited")));
-            }
-            let mut forfeited = Amount::ZERO;
-            if !cooled && st.params.profile == Profile::Paper {
-                forfeited = Amount(
-                    st.reward_locks
-                        .forfeit(&mut st.ledger, n.owner)?
-                        .iter()
-                        .map(|(_, a)| a.0)
-                        .sum(),
-                );
-                forfeited = forfeited.checked_add(st.forfeit_deposit_rewards(n.owner)?)?;
-            }
-            st.resource.get_mut(i as usize).status = match st.resource[i as usize].status {
-                s @ NodeStatus::Unregistering { .. } => s,
-                _ => NodeStatus::Exited,
-            };
-            json!({"event": "shutdown", "node": node, "after_cooling_off": cooled, "forfeited": fmt_stos(forfeited), "migration": migration})
-        }
-        Action::RegisterMeta { node, deposit } => {
-            let (owner, z) = (st.account_id(node)?, stos(deposit)?);
-            if st.meta_ids.contains_key(node) {
-                return Err(Error::Duplicate { kind: "meta node", name: node.clone() }.into());
-            }
-            if st.meta.len() as u32 >= st.params.max_meta_nodes {
-                return Err(Error::LimitReached {
-                    what: "meta nodes".into(),
-                    limit: u64::from(st.params.max_meta_nodes),
-                }
-                .into());
-            }
-            if z.is_zero() {
-                return Err(Error::BelowMinimum {
-                    what: "meta-node deposit",
-                    amount: z,
-                    minimum: Amount(1),
-                }
-                .into());
-            }
-            st.ledger.transfer(t, owner.into(), st.pools.deposits.into(), z)?;
-            let deadline = now.plus(st.params.meta_vote_epochs);
-            st.meta_ids.insert(node.clone(), st.meta.len() as u32);
-            st.meta.push(crate::nodes::MetaNode {
-                owner,
+        A::ActivateNode { node, deposit, capacity } => {
+            let (owner, z, capacity) = (st.account_id(node)?, stos(deposit)?, oz(capacity)?);
+            let done = st.activate_node(owner, z, capacity)?;
+            Event::NodeActivated {
+                node: node.clone(),
                 deposit: z,
-                limit_added: Amount::ZERO,
-                activated: now,
-                status: MetaStatus::Candidate {
-                    foundation_approved: false,
-                    vote: Vote { approvals: Default::default(), deadline },
-                },
-                rewards_total: Amount::ZERO,
-            });
-            json!({"event": "meta_registered", "node": node, "deposit": fmt_stos(z), "vote_deadline_epoch": deadline.0})
-        }
-        Action::ApproveMeta { node } => {
-            let m = st.meta_index(node)?;
-            match &mut st.meta.get_mut(m as usize).status {
-                MetaStatus::Candidate { foundation_approved, .. } => *foundation_approved = true,
-                _ => return Err(not_allowed(format!("meta node {node:?} is not a candidate"))),
+                ozone_limit_added: done.limit_added,
+                weight: done.weight,
             }
-            let activated = st.try_activate_meta(m)?;
-            json!({"event": "meta_approved", "node": node, "activated": activated})
         }
-        Action::VoteMeta { voter, candidate } => {
-            let (v, m) = (st.active_meta(voter)?, st.meta_index(candidate)?);
-            match &mut st.meta.get_mut(m as usize).status {
-                MetaStatus::Candidate { vote, .. } if now <= vote.deadline => {
-                    vote.approvals.insert(v);
-                }
-                _ => {
-                    return Err(not_allowed(format!(
-                        "{candidate:?} is not a candidate in its voting period"
-                    )));
-                }
-            }
-            let activated = st.try_activate_meta(m)?;
-            json!({"event": "meta_voted", "voter": voter, "candidate": candidate, "activated": activated})
+        A::Performance { node, score } => {
+            let (i, score) = (st.node_id(node)?, ppm(score)?);
+            let suspended = st.report_performance(i, score)?;
+            Event::Performance { node: node.clone(), score_ppm: score, suspended }
         }
-        Action::VoteKick { voter, node } => {
-            let (v, m) = (st.active_meta(voter)?, st.active_meta(node)?);
-            if v == m {
-                return Err(not_allowed(format!("{voter:?} cannot vote on its own kick")));
-            }
-            let deadline = now.plus(st.params.meta_vote_epochs);
-            if let MetaStatus::Active { kick } = &mut st.meta.get_mut(m as usize).status {
-                let vote =
-                    kick.get_or_insert_with(|| Vote { approvals: Default::default(), deadline });
-                vote.approvals.insert(v);
-            }
-            let kicked = st.try_kick_meta(m)?;
-            json!({"event": "kick_voted", "voter": voter, "node": node, "kicked": kicked})
+        A::Reinstate { node } => {
+            st.reinstate(st.node_id(node)?)?;
+            Event::Reinstated { node: node.clone() }
         }
-        Action::PayGas { from, amount } => {
+        A::Slash { node, traffic, suspend } => {
+            let i = st.node_id(node)?;
+            let (amount, suspended) = st.slash(i, oz(traffic)?, *suspend)?;
+            let slashing = st.slashing_of(st.resource_nodes()[i.idx()].owner);
+            Event::Slashed { node: node.clone(), amount, suspended, slashing }
+        }
+        A::Unregister { node } => {
+            let done = st.unregister_node(st.node_id(node)?)?;
+            Event::Unregistered {
+                node: node.clone(),
+                deposit_returns_epoch: done.deposit_returns.0,
+                migration: migration_report(st, &done.migration),
+            }
+        }
+        A::Shutdown { node } => {
+            let done = st.shutdown_node(st.node_id(node)?)?;
+            Event::Shutdown {
+                node: node.clone(),
+                after_cooling_off: done.after_cooling_off,
+                forfeited: done.forfeited,
+                migration: done.migration.as_ref().map(|m| migration_report(st, m)),
+            }
+        }
+        A::RegisterMeta { node, deposit } => {
+            let (owner, z) = (st.account_id(node)?, stos(deposit)?);
+            let deadline = st.register_meta(owner, z)?;
+            Event::MetaRegistered {
+                node: node.clone(),
+                deposit: z,
+                vote_deadline_epoch: deadline.0,
+            }
+        }
+        A::ApproveMeta { node } => {
+            let activated = st.approve_meta(st.meta_id(node)?)?;
+            Event::MetaApproved { node: node.clone(), activated }
+        }
+        A::VoteMeta { voter, candidate } => {
+            let (v, m) = (st.meta_id(voter)?, st.meta_id(candidate)?);
+            let activated = st.vote_meta(v, m)?;
+            Event::MetaVoted { voter: voter.clone(), candidate: candidate.clone(), activated }
+        }
+        A::VoteKick { voter, node } => {
+            let (v, m) = (st.meta_id(voter)?, st.meta_id(node)?);
+            let kicked = st.vote_kick(v, m)?;
+            Event::KickVoted { voter: voter.clone(), node: node.clone(), kicked }
+        }
+        A::PayGas { from, amount } => {
             let (f, a) = (st.account_id(from)?, stos(amount)?);
             st.pay_gas(f, a)?;
-            json!({"event": "gas_paid", "from": from, "amount": fmt_stos(a)})
+            Event::GasPaid { from: from.clone(), amount: a }
         }
-        Action::CreateValidator { operator, self_bond, commission } => {
+        A::CreateValidator { operator, self_bond, commission } => {
             let (op, a, c) = (st.account_id(operator)?, stos(self_bond)?, ppm(commission)?);
-            let v = st.staking.create_validator(&mut st.ledger, op, a, c, now)?;
-            json!({"event": "validator_created", "operator": operator, "validator": v.0, "self_bond": fmt_stos(a)})
+            let v = st.create_validator(op, a, c)?;
+            Event::ValidatorCreated { operator: operator.clone(), validator: v.0, self_bond: a }
         }
-        Action::Delegate { delegator, validator, amount } => {
+        A::Delegate { delegator, validator, amount } => {
             let (d, v, a) = (st.account_id(delegator)?, st.validator_id(validator)?, stos(amount)?);
-            let c = st.staking.delegate(&mut st.ledger, d, v, a, now)?;
-            json!({"event": "delegated", "delegator": delegator, "validator": validator, "amount": fmt_stos(a), "rewards_paid": fmt_stos(c.rewards_paid)})
+            let c = st.delegate(d, v, a)?;
+            Event::Delegated {
+                delegator: delegator.clone(),
+                validator: validator.clone(),
+                amount: a,
+                rewards_paid: c.rewards_paid,
+            }
         }
-        Action::Undelegate { delegator, validator, amount } => {
+        A::Undelegate { delegator, validator, amount } => {
             let (d, v, a) = (st.account_id(delegator)?, st.validator_id(validator)?, stos(amount)?);
-            let c = st.staking.undelegate(&mut st.ledger, d, v, a, now)?;
-            json!({"event": "undelegated", "delegator": delegator, "validator": validator, "amount": fmt_stos(c.amount),
-                   "rewards_paid": fmt_stos(c.rewards_paid), "completes_epoch": now.plus(st.params.unbonding_epochs).0})
+            let (c, completes) = st.undelegate(d, v, a)?;
+            Event::Undelegated {
+                delegator: delegator.clone(),
+                validator: validator.clone(),
+                amount: c.amount,
+                rewards_paid: c.rewards_paid,
+                completes_epoch: completes.0,
+            }
         }
-        Action::WithdrawRewards { delegator, validator } => {
+        A::WithdrawRewards { delegator, validator } => {
             let (d, v) = (st.account_id(delegator)?, st.validator_id(validator)?);
-            let paid = st.staking.withdraw_rewards(&mut st.ledger, d, v)?;
-            json!({"event": "rewards_withdrawn", "delegator": delegator, "validator": validator, "amount": fmt_stos(paid)})
+            let amount = st.withdraw_rewards(d, v)?;
+            Event::RewardsWithdrawn {
+                delegator: delegator.clone(),
+                validator: validator.clone(),
+                amount,
+            }
         }
-        Action::WithdrawMatured { account } => {
-            let a = st.account_id(account)?;
-            let paid = st.withdraw_deposit_rewards(a)?;
-            json!({"event": "matured_withdrawn", "account": account, "amount": fmt_stos(paid)})
+        A::WithdrawMatured { account } => {
+            let amount = st.withdraw_deposit_rewards(st.account_id(account)?)?;
+            Event::MaturedWithdrawn { account: account.clone(), amount }
         }
-        Action::WithdrawCommission { validator } => {
-            let v = st.validator_id(validator)?;
-            let paid = st.staking.withdraw_commission(&mut st.ledger, v)?;
-            json!({"event": "commission_withdrawn", "validator": validator, "amount": fmt_stos(paid)})
+        A::WithdrawCommission { validator } => {
+            let amount = st.withdraw_commission(st.validator_id(validator)?)?;
+            Event::CommissionWithdrawn { validator: validator.clone(), amount }
         }
-    }])
+    })
 }
 
-fn node_names(st: &Stratos, ids: &[u32]) -> Vec<String> {
-    ids.iter().map(|&i| st.node_name(i).to_owned()).collect()
+/// A migration as reported: the amounts, and the replicas' nodes by name; only the Ozone and
+/// the STOS when nothing was stored.
+fn migration_report(st: &Stratos, m: &Migration) -> MigrationReport {
+    let moved = !m.ozone.is_zero();
+    MigrationReport {
+        ozone: m.ozone,
+        bought: moved.then_some(m.bought),
+        stos: m.stos,
+        from_rewards: moved.then_some(m.from_rewards),
+        from_deposit: moved.then_some(m.from_deposit),
+        replicas_to: moved
+            .then(|| m.replicas_to.iter().map(|&i| st.node_name(i).to_owned()).collect()),
+    }
 }
 
-/// STOS wei as an exact decimal string.
-pub fn fmt_stos(a: Amount) -> String {
-    TokenMeta::new("STOS", 18).format(a)
-}
+impl Stratos {
+    /// The account named `name`, or [`StratosError::UnknownAccount`].
+    pub fn account_id(&self, name: &str) -> Result<AccountId> {
+        self.account(name).ok_or_else(|| StratosError::UnknownAccount { name: name.to_owned() })
+    }
 
-/// Ozone noz as an exact decimal string.
-pub fn fmt_oz(a: Amount) -> String {
-    TokenMeta::new("OZ", 9).format(a)
-}
+    /// The resource node named `name`, or [`StratosError::UnknownNode`].
+    pub fn node_id(&self, name: &str) -> Result<NodeIndex> {
+        self.account(name)
+            .and_then(|a| self.node_of(a))
+            .ok_or_else(|| StratosError::UnknownNode { name: name.to_owned() })
+    }
 
-pub(crate) fn not_allowed(reason: String) -> Rejection {
-    Error::NotAllowed { reason }.into()
+    /// The meta node named `name`, or [`StratosError::UnknownMeta`].
+    pub fn meta_id(&self, name: &str) -> Result<MetaIndex> {
+        self.account(name)
+            .and_then(|a| self.meta_of(a))
+            .ok_or_else(|| StratosError::UnknownMeta { name: name.to_owned() })
+    }
+
+    /// The validator run by the account named `operator`.
+    pub fn validator_id(&self, operator: &str) -> Result<ValidatorId> {
+        let op = self.account_id(operator)?;
+        self.validator_of(op)
+            .ok_or_else(|| StratosError::UnknownValidator { operator: operator.to_owned() })
+    }
 }

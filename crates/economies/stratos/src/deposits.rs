@@ -14,11 +14,11 @@
 //! when active or suspended, plus its meta node's when active ([`Stratos::stake_of`]).
 //! [`Stratos::sync_stake`] sets it after every change of a node's status or deposit.
 
-use ergon_core::economy::Rejection;
 use ergon_core::invariants::Violation;
 use ergon_core::{AccountId, Amount, Holder};
 
 use crate::Stratos;
+use crate::error::Result;
 use crate::nodes::NodeStatus;
 
 impl Stratos {
@@ -28,24 +28,23 @@ impl Stratos {
         if !self.params.deposits_share_stake_rewards {
             return Amount::ZERO;
         }
-        let Some(name) = self.names.get(owner.0 as usize) else { return Amount::ZERO };
         let resource = self
-            .resource_ids
-            .get(name)
-            .map(|&i| &self.resource[i as usize])
+            .resource_of
+            .get(&owner)
+            .map(|&i| &self.resource[i.idx()])
             .filter(|n| matches!(n.status, NodeStatus::Active | NodeStatus::Suspended))
             .map_or(Amount::ZERO, |n| n.deposit);
         let meta = self
-            .meta_ids
-            .get(name)
-            .map(|&i| &self.meta[i as usize])
+            .meta_of
+            .get(&owner)
+            .map(|&i| &self.meta[i.idx()])
             .filter(|m| m.is_active())
             .map_or(Amount::ZERO, |m| m.deposit);
         resource.saturating_add(meta)
     }
 
     /// Sets `owner`'s stake in the deposit rewards to its deposits that share them now.
-    pub(crate) fn sync_stake(&mut self, owner: AccountId) -> Result<(), Rejection> {
+    pub(crate) fn sync_stake(&mut self, owner: AccountId) -> Result<()> {
         let z = self.stake_of(owner).0;
         for v in &mut self.deposit_rewards {
             v.set_stake(owner, z)?;
@@ -60,11 +59,7 @@ impl Stratos {
 
     /// Adds `part` of source `si` (0: volume pool, 1: mining pool) to the deposits' rewards.
     /// Returns what was distributed: `part`, or zero when no deposit shares.
-    pub(crate) fn distribute_to_deposits(
-        &mut self,
-        si: usize,
-        part: Amount,
-    ) -> Result<Amount, Rejection> {
+    pub(crate) fn distribute_to_deposits(&mut self, si: usize, part: Amount) -> Result<Amount> {
         if part.is_zero() || self.staked_deposits().is_zero() {
             return Ok(Amount::ZERO);
         }
@@ -88,7 +83,7 @@ impl Stratos {
 
     /// Pays `owner` its withdrawable deposit rewards; returns the amount. Changes nothing when
     /// it fails (the ledger moves first; the index cannot fail after it).
-    pub fn withdraw_deposit_rewards(&mut self, owner: AccountId) -> Result<Amount, Rejection> {
+    pub fn withdraw_deposit_rewards(&mut self, owner: AccountId) -> Result<Amount> {
         let amount = self.matured_deposit_rewards(owner);
         self.ledger.transfer(self.stos, self.pools.deposit_rewards.into(), owner.into(), amount)?;
         for v in &mut self.deposit_rewards {
@@ -99,10 +94,7 @@ impl Stratos {
 
     /// paper shutdown: `owner`'s locked deposit rewards go back to their source pools. Returns
     /// the amount.
-    pub(crate) fn forfeit_deposit_rewards(
-        &mut self,
-        owner: AccountId,
-    ) -> Result<Amount, Rejection> {
+    pub(crate) fn forfeit_deposit_rewards(&mut self, owner: AccountId) -> Result<Amount> {
         let mut total = Amount::ZERO;
         for (si, pool) in [self.pools.volume, self.pools.mining].into_iter().enumerate() {
             let a = self.deposit_rewards[si].forfeit(owner)?;
@@ -119,7 +111,7 @@ impl Stratos {
         owner: AccountId,
         amount: Amount,
         to: Holder,
-    ) -> Result<Amount, Rejection> {
+    ) -> Result<Amount> {
         let mut taken = Amount::ZERO;
         for si in [1, 0] {
             let a = self.deposit_rewards[si].deduct(owner, amount.checked_sub(taken)?)?;

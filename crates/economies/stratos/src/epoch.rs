@@ -10,17 +10,17 @@
 //! Cost: O(nodes with pending traffic · log) for the settlement, O(active meta nodes + validators)
 //! for the split, O(1) for the deposits' share ([`crate::deposits`]) — never O(all accounts).
 
+use crate::error::StratosError;
 use ergon_core::arith::{Rounding, mul_div};
-use ergon_core::economy::Rejection;
 use ergon_core::invariants::Violation;
-use ergon_core::{AccountId, Amount, Dec, Emission, EmissionSchedule, Holder, PoolId};
+use ergon_core::{AccountId, Amount, Dec, Emission, EmissionSchedule, PoolId};
 use serde::Serialize;
 
 use crate::Stratos;
-use crate::actions::{fmt_oz, fmt_stos};
 use crate::mainnet::{self, NodeReward};
-use crate::nodes::{MetaStatus, NodeStatus, ResourceNode};
+use crate::nodes::{MetaIndex, NodeIndex, NodeStatus};
 use crate::params::Profile;
+use crate::units::{fmt_oz, fmt_stos, ser_opt_stos, ser_oz, ser_stos};
 
 /// Figures of the last epoch, kept for metrics.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -88,7 +88,7 @@ pub struct EpochReport {
     #[serde(serialize_with = "ser_stos", skip_serializing_if = "is_zero")]
     pub slashing_deducted: Amount,
     /// Price after the epoch, STOS per Oz.
-    #[serde(serialize_with = "ser_price")]
+    #[serde(serialize_with = "ser_opt_stos")]
     pub price: Option<Amount>,
     /// mainnet: why the chain would refuse this epoch's volume report as a whole (nothing
     /// settled, no traffic or mining reward paid; the traffic carries over). Absent otherwise.
@@ -105,36 +105,8 @@ pub struct EpochReport {
     pub settled_count: usize,
 }
 
-fn ser_stos<S: serde::Serializer>(a: &Amount, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&fmt_stos(*a))
-}
-
 fn is_zero(a: &Amount) -> bool {
     a.is_zero()
-}
-
-fn ser_oz<S: serde::Serializer>(a: &Amount, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&fmt_oz(*a))
-}
-
-fn ser_price<S: serde::Serializer>(a: &Option<Amount>, s: S) -> Result<S::Ok, S::Error> {
-    match a {
-        Some(a) => s.serialize_str(&fmt_stos(*a)),
-        None => s.serialize_none(),
-    }
-}
-
-/// A resource node's task weight: paper, the Ozone limit its deposit added (noz); mainnet, its
-/// effective deposit in units of 10^9 wei; both scaled by its performance score.
-#[must_use]
-pub fn task_weight(profile: Profile, n: &ResourceNode) -> u64 {
-    let base = match profile {
-        Profile::Paper => n.limit_added.0,
-        Profile::Mainnet => n.deposit.0 / 1_000_000_000,
-    };
-    let w = mul_div(base, u128::from(n.performance_ppm), 1_000_000, Rounding::Down)
-        .unwrap_or(u128::MAX);
-    u64::try_from(w).unwrap_or(u64::MAX)
 }
 
 /// The settled prefix: indices into `pending` (sorted by traffic descending, node id ascending)
@@ -199,7 +171,7 @@ fn merge_locks(
     to_lock: &[(usize, AccountId, Amount)],
     pools: &[PoolId; 2],
     scratch: &mut Scratch,
-) -> Result<Vec<(AccountId, PoolId, Amount)>, Rejection> {
+) -> Result<Vec<(AccountId, PoolId, Amount)>, StratosError> {
     let mut sums: Vec<(AccountId, [Amount; 2])> = Vec::new();
     let mut result = Ok(());
     for &(si, owner, a) in to_lock {
@@ -253,7 +225,7 @@ pub fn end_epoch(st: &mut Stratos) -> Result<EpochReport, Violation> {
     }
 }
 
-fn close(st: &mut Stratos) -> Result<EpochReport, Rejection> {
+fn close(st: &mut Stratos) -> Result<EpochReport, StratosError> {
     let mut rep = EpochReport { epoch: st.epoch.0, ..EpochReport::default() };
     let stos = st.stos;
     let lock_until = st.epoch.plus(st.params.reward_lock_epochs);
@@ -291,7 +263,7 @@ fn close(st: &mut Stratos) -> Result<EpochReport, Rejection> {
         n.pending_traffic = Amount::ZERO;
         n.settled_total = n.settled_total.checked_add(Amount(t))?;
         if st.report_detail {
-            rep.settled_nodes.push(st.node_name(i).to_owned());
+            rep.settled_nodes.push(st.node_name(NodeIndex(i)).to_owned());
         }
     }
     let mut carried: Vec<u32> = pending[k..].iter().map(|p| p.0).collect();
@@ -365,7 +337,8 @@ fn close(st: &mut Stratos) -> Result<EpochReport, Rejection> {
         n.rewards_total = n.rewards_total.checked_add(node_rewards[j])?;
         rep.resource_total = rep.resource_total.checked_add(node_rewards[j])?;
         if st.report_detail {
-            rep.resource_rewards.push((st.node_name(i).to_owned(), fmt_stos(node_rewards[j])));
+            rep.resource_rewards
+                .push((st.node_name(NodeIndex(i)).to_owned(), fmt_stos(node_rewards[j])));
         }
     }
 
@@ -396,7 +369,8 @@ fn close(st: &mut Stratos) -> Result<EpochReport, Rejection> {
         m.rewards_total = m.rewards_total.checked_add(meta_rewards[j])?;
         rep.meta_total = rep.meta_total.checked_add(meta_rewards[j])?;
         if st.report_detail {
-            rep.meta_rewards.push((st.meta_name(i).to_owned(), fmt_stos(meta_rewards[j])));
+            rep.meta_rewards
+                .push((st.meta_name(MetaIndex(i)).to_owned(), fmt_stos(meta_rewards[j])));
         }
     }
 
@@ -465,7 +439,7 @@ struct Totals {
 }
 
 /// Steps 6 and 7 of both profiles: gas fees, the totals of the report, then time moves on.
-fn finish(st: &mut Stratos, mut rep: EpochReport, t: Totals) -> Result<EpochReport, Rejection> {
+fn finish(st: &mut Stratos, mut rep: EpochReport, t: Totals) -> Result<EpochReport, StratosError> {
     let stos = st.stos;
     let Totals { mut dust, community_tax, unissued, mined: issued_m, delegated } = t;
     // 6. Gas fees: validators and delegators only.
@@ -507,7 +481,9 @@ fn finish(st: &mut Stratos, mut rep: EpochReport, t: Totals) -> Result<EpochRepo
         _ => false,
     };
     for r in &returned {
-        if let Some(n) = st.resource.rows_mut().iter_mut().find(|n| n.owner == r.owner && due(n.status)) {
+        if let Some(n) =
+            st.resource.rows_mut().iter_mut().find(|n| n.owner == r.owner && due(n.status))
+        {
             n.status = NodeStatus::Exited;
         }
     }
@@ -549,7 +525,7 @@ struct MainnetPlan {
 /// pays the tier's reward whole (`x/pot` `GetMiningRewardParamByMinedToken`: no clamp to the
 /// table's end); here at most what the mining pool holds. After the end: nothing, with the last
 /// tier's split for the traffic reward (the chain's `ErrOutOfIssuance` case).
-fn mainnet_mining(st: &Stratos) -> Result<(Amount, Option<usize>, Vec<u32>), Rejection> {
+fn mainnet_mining(st: &Stratos) -> Result<(Amount, Option<usize>, Vec<u32>), StratosError> {
     match st.params.mining.emission(st.epoch.0, st.total_mined) {
         Emission::Reward { amount, tier, split } => {
             let whole = match &st.params.mining {
@@ -570,7 +546,7 @@ fn mainnet_mining(st: &Stratos) -> Result<(Amount, Option<usize>, Vec<u32>), Rej
 fn plan_mainnet(
     st: &Stratos,
     settled: &[(u32, u128)],
-) -> Result<Result<MainnetPlan, String>, Rejection> {
+) -> Result<Result<MainnetPlan, String>, StratosError> {
     let rate = mainnet::deposit_rate(st.params.deposit_noz_rate);
     let y = Amount(settled.iter().map(|p| p.1).sum());
     let (s, l) = (st.market.s(), st.market.l());
@@ -658,7 +634,7 @@ fn pay_mainnet(
     rep: &mut EpochReport,
     plan: MainnetPlan,
     lock_until: ergon_core::Epoch,
-) -> Result<Totals, Rejection> {
+) -> Result<Totals, StratosError> {
     let (volume, mining_pool) = (st.pools.volume, st.pools.mining);
     st.market.apply_settlement(plan.y)?;
     rep.tier = plan.tier;
@@ -671,7 +647,7 @@ fn pay_mainnet(
         node.rewards_total = node.rewards_total.checked_add(got)?;
         rep.resource_total = rep.resource_total.checked_add(got)?;
         if st.report_detail {
-            rep.resource_rewards.push((st.node_name(i).to_owned(), fmt_stos(got)));
+            rep.resource_rewards.push((st.node_name(NodeIndex(i)).to_owned(), fmt_stos(got)));
         }
     }
     for &i in &plan.metas {
@@ -682,7 +658,7 @@ fn pay_mainnet(
         m.rewards_total = m.rewards_total.checked_add(got)?;
         rep.meta_total = rep.meta_total.checked_add(got)?;
         if st.report_detail {
-            rep.meta_rewards.push((st.meta_name(i).to_owned(), fmt_stos(got)));
+            rep.meta_rewards.push((st.meta_name(MetaIndex(i)).to_owned(), fmt_stos(got)));
         }
     }
     st.ledger.transfer(st.stos, volume.into(), st.pools.community.into(), plan.tax)?;
@@ -704,7 +680,7 @@ fn pay_mainnet(
     st.reward_locks.lock_batch(&mut st.ledger, lock_until, &locks)?;
     // The parts with no recipient stay in their pools, and so does every truncation remainder.
     // R and M are reported as ⌊R⌋ and M, or as what was paid when the rounded shares paid more.
-    let unpaid = |parts: mainnet::Parts| -> Result<Amount, Rejection> {
+    let unpaid = |parts: mainnet::Parts| -> Result<Amount, StratosError> {
         let mut a = Amount::ZERO;
         if plan.y.is_zero() {
             a = a.checked_add(parts.resource)?;
@@ -739,36 +715,6 @@ impl Stratos {
             }
             ergon_core::EmissionSchedule::Geometric { split, .. } => split.clone(),
         }
-    }
-
-    /// Candidates whose voting period ended unapproved are refused (deposit back at once);
-    /// kick votes that ran out are dropped.
-    fn expire_votes(&mut self) -> Result<(), Rejection> {
-        let now = self.epoch;
-        for i in 0..self.meta.len() {
-            let refuse = match &mut self.meta.rows_mut()[i].status {
-                MetaStatus::Candidate { vote, .. } => vote.deadline < now,
-                MetaStatus::Active { kick } => {
-                    if kick.as_ref().is_some_and(|v| v.deadline < now) {
-                        *kick = None;
-                    }
-                    false
-                }
-                MetaStatus::Gone { .. } => false,
-            };
-            if refuse {
-                let m = &mut self.meta.rows_mut()[i];
-                self.ledger.transfer(
-                    self.stos,
-                    self.pools.deposits.into(),
-                    Holder::Account(m.owner),
-                    m.deposit,
-                )?;
-                m.deposit = Amount::ZERO;
-                m.status = MetaStatus::Gone { deposit_returns: now };
-            }
-        }
-        Ok(())
     }
 }
 

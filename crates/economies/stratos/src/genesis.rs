@@ -4,16 +4,16 @@ use std::collections::BTreeMap;
 
 use ergon_core::economy::Rejection;
 use ergon_core::rng::purpose;
+use ergon_core::txn::{Keyed, Table};
 use ergon_core::{
     Amount, Epoch, Error, Ledger, LockQueue, Qty, RngStreams, Seed, Staking, StakingParams,
     SumTree, TokenMeta, Vesting,
 };
-use ergon_core::txn::{Keyed, Table};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::epoch::Stats;
-use crate::nodes::{MetaNode, MetaStatus, ResourceNode};
+use crate::nodes::{MetaIndex, MetaNode, MetaStatus, NodeIndex, ResourceNode};
 use crate::ozone::OzoneMarket;
 use crate::params::{OZ, Params, Profile, STOS};
 use crate::{Pools, Stratos};
@@ -213,9 +213,9 @@ pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
         names: Table::new(),
         accounts: Keyed::new(),
         resource: Table::new(),
-        resource_ids: Keyed::new(),
+        resource_of: Keyed::new(),
         meta: Table::new(),
-        meta_ids: Keyed::new(),
+        meta_of: Keyed::new(),
         weights: SumTree::new(0),
         with_traffic: Table::new(),
         reward_locks,
@@ -229,7 +229,7 @@ pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
         scratch: crate::epoch::Scratch::default(),
     };
     for (name, balance) in &g.accounts {
-        let id = st.open_account(name)?;
+        let id = st.open(name)?;
         st.ledger.mint(stos, id.into(), balance.to_amount(&stos_meta)?)?;
     }
     let mut deposits_total = Amount::ZERO;
@@ -241,30 +241,24 @@ pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
             Some(c) => c.to_amount(&oz_meta)?,
             None => Amount(1_000_000 * OZ),
         };
-        if st.resource_ids.contains_key(&n.name) {
+        if st.resource_of.contains_key(&owner) {
             return Err(Error::Duplicate { kind: "resource node", name: n.name.clone() }.into());
         }
         st.ledger.transfer(stos, owner.into(), pools.deposits.into(), deposit)?;
         deposits_total = deposits_total.checked_add(deposit)?;
-        st.resource_ids.insert(n.name.clone(), st.resource.len() as u32);
-        st.resource.push(ResourceNode::new(
-            owner,
-            deposit,
-            Amount::ZERO,
-            capacity,
-            Epoch(0),
-        ));
+        st.resource_of.insert(owner, NodeIndex(st.resource.len() as u32));
+        st.resource.push(ResourceNode::new(owner, deposit, Amount::ZERO, capacity, Epoch(0)));
         weights.push(0);
     }
     for m in &g.meta_nodes {
         let owner = st.account_id(&m.name)?;
         let deposit = m.deposit.to_amount(&stos_meta)?;
-        if st.meta_ids.contains_key(&m.name) {
+        if st.meta_of.contains_key(&owner) {
             return Err(Error::Duplicate { kind: "meta node", name: m.name.clone() }.into());
         }
         st.ledger.transfer(stos, owner.into(), pools.deposits.into(), deposit)?;
         deposits_total = deposits_total.checked_add(deposit)?;
-        st.meta_ids.insert(m.name.clone(), st.meta.len() as u32);
+        st.meta_of.insert(owner, MetaIndex(st.meta.len() as u32));
         st.meta.push(MetaNode {
             owner,
             deposit,
@@ -288,7 +282,8 @@ pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
         }
     };
     st.market = OzoneMarket::new(deposits_total, l);
-    if st.params.profile == Profile::Paper && (deposits_total.is_zero() || st.market.l().is_zero()) {
+    if st.params.profile == Profile::Paper && (deposits_total.is_zero() || st.market.l().is_zero())
+    {
         return Err(Rejection::new(
             "invalid_parameter",
             "paper genesis needs nodes with a deposit (S > 0) and a positive ozone_limit",
@@ -304,7 +299,7 @@ pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
             ergon_core::Rounding::Down,
         )?;
         node.limit_added = Amount(share);
-        weights[i] = crate::epoch::task_weight(st.params.profile, node);
+        weights[i] = node.task_weight(st.params.profile);
     }
     for m in st.meta.rows_mut() {
         m.limit_added = Amount(ergon_core::mul_div(
@@ -327,7 +322,7 @@ pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
     for v in &g.validators {
         let op = st.account_id(&v.operator)?;
         let bond = v.self_bond.to_amount(&stos_meta)?;
-        let c = crate::actions::ppm(&v.commission)?;
+        let c = crate::units::ppm(&v.commission)?;
         let vid = st.staking.create_validator(&mut st.ledger, op, bond, c, Epoch(0))?;
         for (d, a) in &v.delegations {
             let did = st.account_id(d)?;
@@ -335,23 +330,4 @@ pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
         }
     }
     Ok(st)
-}
-
-impl Stratos {
-    pub(crate) fn open_account(&mut self, name: &str) -> Result<ergon_core::AccountId, Rejection> {
-        if self.accounts.contains_key(name) {
-            return Err(Error::Duplicate { kind: "account", name: name.to_owned() }.into());
-        }
-        let id = self.ledger.open_account()?;
-        self.names.push(name.to_owned());
-        self.accounts.insert(name.to_owned(), id);
-        Ok(id)
-    }
-
-    pub(crate) fn account_id(&self, name: &str) -> Result<ergon_core::AccountId, Rejection> {
-        self.accounts
-            .get(name)
-            .copied()
-            .ok_or_else(|| Rejection::new("unknown_account", format!("no account named {name:?}")))
-    }
 }

@@ -16,16 +16,22 @@
 pub mod actions;
 mod deposits;
 pub mod epoch;
+pub mod error;
+pub mod events;
 pub mod genesis;
 pub mod mainnet;
-pub mod membership;
+pub mod meta;
 pub mod model;
 pub mod nodes;
 pub mod ops;
 pub mod ozone;
 pub mod params;
+pub mod resource;
+pub mod units;
+pub mod validators;
 pub mod view;
 
+use ergon_core::Coded;
 use ergon_core::economy::{Economy, Metric, Rejection};
 use ergon_core::invariants::Violation;
 use ergon_core::txn::{Keyed, Table};
@@ -37,12 +43,15 @@ use serde_json::Value;
 
 pub use actions::Action;
 pub use epoch::EpochReport;
+pub use error::{Refusal, StratosError};
+pub use events::Event;
 pub use genesis::Genesis;
 pub use model::StratosModel;
-pub use nodes::{MetaNode, ResourceNode};
+pub use nodes::{MetaIndex, MetaNode, NodeIndex, ResourceNode};
 pub use ops::Prepaid;
 pub use ozone::OzoneMarket;
 pub use params::{Params, Profile};
+pub use resource::{Activated, Migration, ShutDown, Unregistered};
 
 /// The ledger pools of the economy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,9 +94,9 @@ pub struct Stratos {
     names: Table<String>,
     accounts: Keyed<String, AccountId>,
     resource: Table<ResourceNode>,
-    resource_ids: Keyed<String, u32>,
+    resource_of: Keyed<AccountId, NodeIndex>,
     meta: Table<MetaNode>,
-    meta_ids: Keyed<String, u32>,
+    meta_of: Keyed<AccountId, MetaIndex>,
     /// Task weights of resource nodes (zero when they take no tasks).
     weights: SumTree,
     /// Resource nodes with pending traffic (settlement touches only these).
@@ -116,9 +125,9 @@ ergon_core::transactional!(Stratos {
     names: Table<String>,
     accounts: Keyed<String, AccountId>,
     resource: Table<ResourceNode>,
-    resource_ids: Keyed<String, u32>,
+    resource_of: Keyed<AccountId, NodeIndex>,
     meta: Table<MetaNode>,
-    meta_ids: Keyed<String, u32>,
+    meta_of: Keyed<AccountId, MetaIndex>,
     weights: SumTree,
     with_traffic: Table<u32>,
     reward_locks: LockQueue,
@@ -173,14 +182,14 @@ impl Stratos {
 
     /// The name of resource node `i` (its owner's account name).
     #[must_use]
-    pub fn node_name(&self, i: u32) -> &str {
-        self.name(self.resource[i as usize].owner)
+    pub fn node_name(&self, i: NodeIndex) -> &str {
+        self.name(self.resource[i.idx()].owner)
     }
 
     /// The name of meta node `m` (its owner's account name).
     #[must_use]
-    pub fn meta_name(&self, m: u32) -> &str {
-        self.name(self.meta[m as usize].owner)
+    pub fn meta_name(&self, m: MetaIndex) -> &str {
+        self.name(self.meta[m.idx()].owner)
     }
 
     /// Whether epoch reports list every settled node and its reward (default) or only the
@@ -205,15 +214,20 @@ impl Economy for Stratos {
     const NAME: &'static str = "stratos";
     type Genesis = Genesis;
     type Action = Action;
-    type Event = Value;
+    type Event = Event;
+    type Error = StratosError;
     type Report = EpochReport;
 
     fn from_genesis(g: Genesis) -> Result<Stratos, Rejection> {
         genesis::build(g)
     }
 
-    fn apply(&mut self, action: &Action) -> Result<Vec<Value>, Rejection> {
-        actions::apply(self, action)
+    fn apply(&mut self, action: &Action) -> Result<Vec<Event>, StratosError> {
+        actions::apply(self, action).map(|e| vec![e])
+    }
+
+    fn rejection(&self, error: StratosError) -> Rejection {
+        Rejection { code: error.code(), message: self.explain(&error) }
     }
 
     fn end_epoch(&mut self) -> Result<EpochReport, Violation> {

@@ -2,8 +2,37 @@
 
 use std::collections::BTreeSet;
 
+use ergon_core::arith::{Rounding, mul_div};
 use ergon_core::{AccountId, Amount, Epoch};
 use serde::Serialize;
+
+use crate::params::Profile;
+
+/// A resource node: its index in creation order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct NodeIndex(pub u32);
+
+impl NodeIndex {
+    /// The index as a `usize`.
+    #[must_use]
+    pub fn idx(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// A meta node: its index in registration order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct MetaIndex(pub u32);
+
+impl MetaIndex {
+    /// The index as a `usize`.
+    #[must_use]
+    pub fn idx(self) -> usize {
+        self.0 as usize
+    }
+}
 
 /// Where a resource node is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -90,6 +119,23 @@ impl ResourceNode {
     #[must_use]
     pub fn free(&self) -> Amount {
         self.capacity.saturating_sub(self.stored)
+    }
+
+    /// Its task weight under `profile`: paper, the Ozone limit its deposit added (noz);
+    /// mainnet, its effective deposit in units of 10^9 wei; both scaled by its performance
+    /// score. Zero when it takes no tasks.
+    #[must_use]
+    pub fn task_weight(&self, profile: Profile) -> u64 {
+        if !self.takes_tasks() {
+            return 0;
+        }
+        let base = match profile {
+            Profile::Paper => self.limit_added.0,
+            Profile::Mainnet => self.deposit.0 / 1_000_000_000,
+        };
+        let w = mul_div(base, u128::from(self.performance_ppm), 1_000_000, Rounding::Down)
+            .unwrap_or(u128::MAX);
+        u64::try_from(w).unwrap_or(u64::MAX)
     }
 }
 

@@ -1,16 +1,17 @@
-//! The users' side of Stratos with typed arguments (account ids, node indices, amounts): PREPAY
-//! (seed §1.2), the charges of upload, download and database query (§3.1), task assignment by
-//! weight (§3.2) and gas. Replay's [`crate::actions`] resolves names and calls these; the
-//! simulator calls them directly.
+//! The users' side of Stratos with typed arguments (account ids, node indexes, amounts):
+//! accounts, transfers and gas, PREPAY (seed §1.2), the charges of upload, download and
+//! database query (§3.1) and task assignment by weight (§3.2). Replay's [`crate::actions`]
+//! resolves names and calls these; the simulation model calls them directly.
 //!
 //! Each operation runs as one transaction over the whole state ([`ergon_core::txn::atomic`]):
 //! a rejection undoes every change it made. The cost is O(replicas · log nodes), never O(state).
 
-use ergon_core::economy::Rejection;
+use ergon_core::txn::atomic;
 use ergon_core::{AccountId, Amount, Error};
 
 use crate::Stratos;
-use crate::actions::{fmt_oz, fmt_stos, not_allowed};
+use crate::error::{Refusal, Result, StratosError};
+use crate::nodes::NodeIndex;
 
 /// Noz per database record touch: 1 Oz = 10^6 touches (seed §3.1).
 pub const NOZ_PER_TOUCH: u128 = crate::params::OZ / 1_000_000;
@@ -50,22 +51,25 @@ impl Stratos {
     }
 
     /// Opens account `name` with no STOS.
-    pub fn open(&mut self, name: &str) -> Result<AccountId, Rejection> {
-        self.open_account(name)
+    pub fn open(&mut self, name: &str) -> Result<AccountId> {
+        atomic(self, |st| {
+            if st.accounts.contains_key(name) {
+                return Err(Error::Duplicate { kind: "account", name: name.to_owned() }.into());
+            }
+            let id = st.ledger.open_account()?;
+            st.names.push(name.to_owned());
+            st.accounts.insert(name.to_owned(), id);
+            Ok(id)
+        })
     }
 
     /// Moves `amount` wei of STOS from `from` to `to`.
-    pub fn transfer_stos(
-        &mut self,
-        from: AccountId,
-        to: AccountId,
-        amount: Amount,
-    ) -> Result<(), Rejection> {
+    pub fn transfer_stos(&mut self, from: AccountId, to: AccountId, amount: Amount) -> Result<()> {
         Ok(self.ledger.transfer(self.stos, from.into(), to.into(), amount)?)
     }
 
     /// Pays a gas fee of `amount` wei into the epoch's gas pool (validators and delegators only).
-    pub fn pay_gas(&mut self, from: AccountId, amount: Amount) -> Result<(), Rejection> {
+    pub fn pay_gas(&mut self, from: AccountId, amount: Amount) -> Result<()> {
         Ok(self.ledger.transfer(self.stos, from.into(), self.pools.gas.into(), amount)?)
     }
 
@@ -77,26 +81,18 @@ impl Stratos {
         payer: AccountId,
         beneficiary: AccountId,
         x: Amount,
-    ) -> Result<Prepaid, Rejection> {
-        ergon_core::txn::atomic(self, |st| {
+    ) -> Result<Prepaid> {
+        atomic(self, |st| {
             if x.is_zero() {
-                return Err(
-                    Error::BelowMinimum { what: "prepay", amount: x, minimum: Amount(1) }.into()
-                );
+                let what = "prepay";
+                return Err(Error::BelowMinimum { what, amount: x, minimum: Amount(1) }.into());
             }
             let p = st.volume_pool();
             let price_before = st.market.price_wei_per_oz(p);
             let bought = st.market.prepay_quote_for(st.params.profile, p, x)?;
-            if bought.is_zero() || bought > st.market.l() {
-                return Err(Rejection::new(
-                    "ozone_limit",
-                    format!(
-                        "a prepay of {} STOS buys {} Oz, outside 0 < bought ≤ L = {} Oz",
-                        fmt_stos(x),
-                        fmt_oz(bought),
-                        fmt_oz(st.market.l())
-                    ),
-                ));
+            let limit = st.market.l();
+            if bought.is_zero() || bought > limit {
+                return Err(StratosError::PrepayOutOfRange { paid: x, bought, limit });
             }
             st.ledger.transfer(st.stos, payer.into(), st.pools.volume.into(), x)?;
             st.ledger.mint(st.ozone_token, beneficiary.into(), bought)?;
@@ -113,9 +109,9 @@ impl Stratos {
         user: AccountId,
         size: Amount,
         replicas: u32,
-        nodes: Option<&[u32]>,
-    ) -> Result<(Amount, Vec<u32>), Rejection> {
-        ergon_core::txn::atomic(self, |st| {
+        nodes: Option<&[NodeIndex]>,
+    ) -> Result<(Amount, Vec<NodeIndex>)> {
+        atomic(self, |st| {
             if replicas == 0 || replicas > st.params.max_replicas {
                 return Err(Error::InvalidParameter {
                     name: "replicas".into(),
@@ -141,9 +137,9 @@ impl Stratos {
         &mut self,
         user: AccountId,
         size: Amount,
-        node: Option<u32>,
-    ) -> Result<u32, Rejection> {
-        ergon_core::txn::atomic(self, |st| {
+        node: Option<NodeIndex>,
+    ) -> Result<NodeIndex> {
+        atomic(self, |st| {
             st.charge_ozone(user, size)?;
             let i = st.one_node(node)?;
             st.serve(&[i], size, false)?;
@@ -158,9 +154,9 @@ impl Stratos {
         user: AccountId,
         size: Amount,
         touches: u64,
-        node: Option<u32>,
-    ) -> Result<(Amount, u32), Rejection> {
-        ergon_core::txn::atomic(self, |st| {
+        node: Option<NodeIndex>,
+    ) -> Result<(Amount, NodeIndex)> {
+        atomic(self, |st| {
             let touched = Amount(u128::from(touches)).checked_mul_int(NOZ_PER_TOUCH)?;
             let charge = size.checked_add(touched)?;
             st.charge_ozone(user, charge)?;
@@ -171,22 +167,10 @@ impl Stratos {
     }
 
     /// Burns `charge` noz of `user`'s Ozone: no Ozone, no service.
-    pub(crate) fn charge_ozone(
-        &mut self,
-        user: AccountId,
-        charge: Amount,
-    ) -> Result<(), Rejection> {
+    pub(crate) fn charge_ozone(&mut self, user: AccountId, charge: Amount) -> Result<()> {
         let have = self.ledger.balance(self.ozone_token, user.into())?;
         if have < charge {
-            return Err(Rejection::new(
-                "insufficient_ozone",
-                format!(
-                    "{} has {} Oz, the request needs {} Oz: no Ozone, no service",
-                    self.name(user),
-                    fmt_oz(have),
-                    fmt_oz(charge)
-                ),
-            ));
+            return Err(StratosError::InsufficientOzone { user, have, needed: charge });
         }
         self.ledger.burn(self.ozone_token, user.into(), charge)?;
         Ok(())
@@ -194,39 +178,35 @@ impl Stratos {
 
     /// Credits `noz` of traffic to each of `nodes` (and stores it, for uploads). Checks every
     /// sum before the first change.
-    pub(crate) fn serve(
-        &mut self,
-        nodes: &[u32],
-        noz: Amount,
-        store: bool,
-    ) -> Result<(), Rejection> {
+    pub(crate) fn serve(&mut self, nodes: &[NodeIndex], noz: Amount, store: bool) -> Result<()> {
         for &i in nodes {
-            let n = &self.resource[i as usize];
+            let n = &self.resource[i.idx()];
             n.pending_traffic.checked_add(noz)?;
             if store {
                 n.stored.checked_add(noz)?;
             }
         }
         for &i in nodes {
-            let n = self.resource.get_mut(i as usize);
-            if n.pending_traffic.is_zero() && !noz.is_zero() {
-                self.with_traffic.push(i);
-            }
+            let n = self.resource.get_mut(i.idx());
+            let first = n.pending_traffic.is_zero() && !noz.is_zero();
             n.pending_traffic = Amount(n.pending_traffic.0 + noz.0);
             if store {
                 n.stored = Amount(n.stored.0 + noz.0);
+            }
+            if first {
+                self.with_traffic.push(i.0);
             }
         }
         Ok(())
     }
 
     /// Named nodes for a task of `size`: one per replica, distinct, taking tasks, with room.
-    pub(crate) fn check_nodes(
+    fn check_nodes(
         &self,
-        ids: &[u32],
+        ids: &[NodeIndex],
         replicas: usize,
         size: Amount,
-    ) -> Result<Vec<u32>, Rejection> {
+    ) -> Result<Vec<NodeIndex>> {
         if ids.len() != replicas {
             return Err(Error::InvalidParameter {
                 name: "nodes".into(),
@@ -237,24 +217,17 @@ impl Stratos {
         }
         let mut out = Vec::with_capacity(ids.len());
         for &i in ids {
-            let node = self.resource.get(i as usize).ok_or_else(|| {
-                Rejection::new("unknown_node", format!("no resource node with index {i}"))
-            })?;
+            let node = self.node(i)?;
             if !node.takes_tasks() || node.free() < size || out.contains(&i) {
-                return Err(not_allowed(format!(
-                    "node {:?} cannot take this task (status {:?}, free {} Oz, needs {} Oz, each replica on a different node)",
-                    self.name(node.owner),
-                    node.status,
-                    fmt_oz(node.free()),
-                    fmt_oz(size)
-                )));
+                let (status, free) = (node.status, node.free());
+                return Err(Refusal::CannotTakeTask { node: i, status, free, size }.into());
             }
             out.push(i);
         }
         Ok(out)
     }
 
-    fn one_node(&mut self, node: Option<u32>) -> Result<u32, Rejection> {
+    fn one_node(&mut self, node: Option<NodeIndex>) -> Result<NodeIndex> {
         match node {
             Some(i) => Ok(self.check_nodes(&[i], 1, Amount::ZERO)?[0]),
             None => Ok(self.pick_nodes(1, Amount::ZERO)?[0]),
@@ -262,23 +235,16 @@ impl Stratos {
     }
 
     /// Chooses `k` distinct nodes taking tasks with at least `size` free, each by weight.
-    pub(crate) fn pick_nodes(&mut self, k: usize, size: Amount) -> Result<Vec<u32>, Rejection> {
+    fn pick_nodes(&mut self, k: usize, size: Amount) -> Result<Vec<NodeIndex>> {
         let chosen = self.pick_up_to(k, size);
         if chosen.len() < k {
-            return Err(Rejection::new(
-                "no_capacity",
-                format!(
-                    "only {} active node(s) can take a task of {} Oz; {k} needed",
-                    chosen.len(),
-                    fmt_oz(size)
-                ),
-            ));
+            return Err(StratosError::NoCapacity { found: chosen.len(), needed: k, size });
         }
         Ok(chosen)
     }
 
     /// Up to `k` distinct nodes with room for `size`, drawn by weight (fewer when fewer exist).
-    pub(crate) fn pick_up_to(&mut self, k: usize, size: Amount) -> Vec<u32> {
+    pub(crate) fn pick_up_to(&mut self, k: usize, size: Amount) -> Vec<NodeIndex> {
         let mut chosen = Vec::with_capacity(k);
         let mut zeroed: Vec<(usize, u64)> = Vec::new();
         while chosen.len() < k {
@@ -286,7 +252,7 @@ impl Stratos {
             zeroed.push((i, self.weights.get(i)));
             self.weights.set(i, 0);
             if self.resource[i].free() >= size {
-                chosen.push(i as u32);
+                chosen.push(NodeIndex(i as u32));
             }
         }
         for (i, w) in zeroed.into_iter().rev() {

@@ -8,10 +8,9 @@ use ergon_core::{Amount, Holder};
 use serde_json::{Value, json};
 
 use crate::Stratos;
-use crate::actions::{fmt_oz, fmt_stos};
-use crate::epoch::task_weight;
 use crate::nodes::NodeStatus;
 use crate::params::Profile;
+use crate::units::{fmt_oz, fmt_stos};
 
 /// The whole state as JSON: S, P, L, the price, total mined, the tier, every account's
 /// balances, locked and matured (withdrawable) rewards and returning deposits, the nodes, the
@@ -151,7 +150,8 @@ pub fn check_invariants(st: &Stratos) -> Result<(), Violation> {
             "stratos ozone",
             format!(
                 "sold {} vs minted {minted}; consumed {burned} vs pending {pending} + settled {}",
-                st.market.sold(), st.market.settled()
+                st.market.sold(),
+                st.market.settled()
             ),
         ));
     }
@@ -171,7 +171,7 @@ pub fn check_invariants(st: &Stratos) -> Result<(), Violation> {
         }
     }
     for (i, n) in st.resource.iter().enumerate() {
-        let w = if n.takes_tasks() { task_weight(st.params.profile, n) } else { 0 };
+        let w = n.task_weight(st.params.profile);
         if st.weights.get(i) != w {
             return Err(violation(
                 "stratos weights",

@@ -6,15 +6,16 @@ use std::collections::BTreeMap;
 
 use ergon_core::dist::to_base_units;
 use ergon_core::economy::Rejection;
-use ergon_core::{AccountId, Amount, Economy, RngStreams, StreamRng, SumTree};
+use ergon_core::{AccountId, Amount, Economy, Error, RngStreams, StreamRng, SumTree};
 use rand_distr::{Distribution, Poisson};
 
 use super::config::{Agents, Config, qty};
 use super::{Flows, Operator, Samplers, StratosModel, User, agent_rng};
+use crate::Stratos;
+use crate::error::StratosError;
 use crate::genesis::{Genesis, GenesisMetaNode, GenesisResourceNode, GenesisValidator};
-use crate::nodes::NodeStatus;
+use crate::nodes::{NodeIndex, NodeStatus};
 use crate::params::{EPOCHS_PER_DAY, OZ, STOS};
-use crate::{Action, Stratos};
 
 /// STOS each node and validator account holds beside its deposit or bond, for gas.
 const FLOAT_STOS: f64 = 10.0;
@@ -164,7 +165,7 @@ pub(super) fn build(
 
 impl StratosModel {
     /// The agents' actions of one epoch. An error is a rejection the model did not expect.
-    pub(super) fn act(&mut self) -> Result<(), Rejection> {
+    pub(super) fn act(&mut self) -> Result<(), StratosError> {
         if self.epochs > 0 && self.epochs.is_multiple_of(EPOCHS_PER_DAY) {
             self.daily()?;
         }
@@ -174,7 +175,7 @@ impl StratosModel {
         for _ in 0..joins {
             self.join_node()?;
         }
-        let active = self.econ.weights.positive_count() as f64;
+        let active = self.econ.nodes_taking_tasks() as f64;
         let exits = poisson(&mut self.rng, active * exits_per_year / EPOCHS_PER_YEAR);
         for _ in 0..exits {
             self.leave_node()?;
@@ -196,27 +197,27 @@ impl StratosModel {
 
     /// Once a day: meta nodes measure every node (suspending those below the KPI, reinstating
     /// those back above it); node operators, validators and delegators on their day withdraw.
-    fn daily(&mut self) -> Result<(), Rejection> {
+    fn daily(&mut self) -> Result<(), StratosError> {
         let noise = self.agents.resource_nodes.performance_noise;
-        let kpi = self.econ.params.kpi_min_ppm;
+        let kpi = self.econ.params().kpi_min_ppm;
         for i in 0..self.operators.len() {
-            let status = self.econ.resource[i].status;
+            let status = self.econ.resource_nodes()[i].status;
             if !matches!(status, NodeStatus::Active | NodeStatus::Suspended) {
                 continue;
             }
             let z = normal(&mut self.rng) * noise;
             let score = (self.operators[i].reliability + z).clamp(0.0, 1.0);
             let ppm = (score * 1e6).round() as u32;
-            self.econ.report_performance(i as u32, ppm)?;
+            self.econ.report_performance(NodeIndex(i as u32), ppm)?;
             if status == NodeStatus::Suspended && ppm >= kpi {
-                self.econ.reinstate(i as u32)?;
+                self.econ.reinstate(NodeIndex(i as u32))?;
             }
         }
         let day = self.epochs / EPOCHS_PER_DAY;
-        if self.econ.params.deposits_share_stake_rewards {
+        if self.econ.params().deposits_share_stake_rewards {
             let every = self.agents.resource_nodes.withdraw_every_days;
-            let owners: Vec<AccountId> = (self.econ.resource.iter().map(|n| n.owner))
-                .chain(self.econ.meta.iter().map(|m| m.owner))
+            let owners: Vec<AccountId> = (self.econ.resource_nodes().iter().map(|n| n.owner))
+                .chain(self.econ.meta_nodes().iter().map(|m| m.owner))
                 .enumerate()
                 .filter(|&(k, _)| (k as u64 + day).is_multiple_of(every))
                 .map(|(_, a)| a)
@@ -229,13 +230,17 @@ impl StratosModel {
         for k in 0..self.delegators.len() {
             if (k as u64 + day).is_multiple_of(every) {
                 let (d, op) = self.delegators[k];
-                self.econ.withdraw_delegator_rewards(d, op)?;
+                if let Some(v) = self.econ.validator_of(op) {
+                    self.econ.withdraw_rewards(d, v)?;
+                }
             }
         }
         let every = self.agents.validators.withdraw_every_days;
         for k in 0..self.validators.len() {
             if (k as u64 + day).is_multiple_of(every) {
-                self.econ.withdraw_validator_commission(self.validators[k])?;
+                if let Some(v) = self.econ.validator_of(self.validators[k]) {
+                    self.econ.withdraw_commission(v)?;
+                }
             }
         }
         Ok(())
@@ -249,7 +254,7 @@ impl StratosModel {
     }
 
     /// A new operator buys its deposit from the exchange and activates a node.
-    fn join_node(&mut self) -> Result<(), Rejection> {
+    fn join_node(&mut self) -> Result<(), StratosError> {
         let d = self.samplers.deposit.sample(&mut self.rng);
         let capacity = self.samplers.capacity.sample(&mut self.rng);
         let reliability = self.samplers.performance.sample(&mut self.rng);
@@ -261,9 +266,7 @@ impl StratosModel {
         let name = format!("r{}", self.operators.len());
         let owner = self.econ.open(&name)?;
         self.econ.transfer_stos(self.exchange, owner, need)?;
-        let action =
-            Action::ActivateNode { node: name, deposit: qty(d, 18), capacity: qty(capacity, 9) };
-        self.econ.apply(&action)?;
+        self.econ.activate_node(owner, deposit, Amount(to_base_units(capacity, 9)))?;
         self.gas(owner);
         self.operators.push(Operator { reliability });
         self.rewards_seen.push(0);
@@ -273,32 +276,32 @@ impl StratosModel {
 
     /// A node chosen uniformly among those taking part leaves: it unregisters, or (with the
     /// scenario's shutdown share) just goes offline.
-    fn leave_node(&mut self) -> Result<(), Rejection> {
+    fn leave_node(&mut self) -> Result<(), StratosError> {
         let n = self.operators.len() as u64;
         if n == 0 {
             return Ok(());
         }
         let i = self.rng.below(n) as usize;
-        let node = &self.econ.resource[i];
-        if !matches!(node.status, NodeStatus::Active | NodeStatus::Suspended) {
+        let status = self.econ.resource_nodes()[i].status;
+        if !matches!(status, NodeStatus::Active | NodeStatus::Suspended) {
             return Ok(());
         }
         let shutdown = uniform(&mut self.rng) < self.agents.resource_nodes.shutdown_share;
-        let name = self.econ.node_name(i as u32).to_owned();
-        let action = if shutdown {
-            Action::Shutdown { node: name }
-        } else {
-            Action::Unregister { node: name }
-        };
+        let node = NodeIndex(i as u32);
         // A migration the node cannot pay is refused by the economy: the node stays.
-        if self.econ.apply(&action).is_ok() {
+        let left = if shutdown {
+            self.econ.shutdown_node(node).is_ok()
+        } else {
+            self.econ.unregister_node(node).is_ok()
+        };
+        if left {
             self.flows.nodes_left += 1;
         }
         Ok(())
     }
 
     /// A new user buys STOS from the exchange.
-    fn join_user(&mut self) -> Result<(), Rejection> {
+    fn join_user(&mut self) -> Result<(), StratosError> {
         let balance = stos(self.samplers.balance.sample(&mut self.rng));
         let rate = rate_weight(self.samplers.rate.sample(&mut self.rng));
         if self.econ.stos_balance(self.exchange) < balance {
@@ -358,7 +361,8 @@ impl StratosModel {
     /// scenario's usual size, capped at the user's STOS less gas.
     fn buy_ozone(&mut self, user: AccountId, charge: u128) -> bool {
         let short = charge - self.econ.ozone_balance(user).0;
-        let price = self.econ.market.price_wei_per_oz(self.econ.volume_pool()).unwrap_or_default();
+        let price =
+            self.econ.market().price_wei_per_oz(self.econ.volume_pool()).unwrap_or_default();
         let needed = (short as f64 / OZ as f64) * price.0 as f64 * 1.05;
         let usual = self.samplers.prepay.sample(&mut self.rng) * STOS as f64;
         let gas = stos(self.agents.gas_per_tx);
@@ -382,11 +386,13 @@ impl StratosModel {
         }
     }
 
-    fn refuse(&mut self, r: &Rejection) {
-        match r.code {
-            "insufficient_ozone" => self.flows.refused_no_ozone += 1,
-            "no_capacity" => self.flows.refused_no_capacity += 1,
-            "insufficient_balance" => self.flows.refused_no_funds += 1,
+    fn refuse(&mut self, r: &StratosError) {
+        match r {
+            StratosError::InsufficientOzone { .. } => self.flows.refused_no_ozone += 1,
+            StratosError::NoCapacity { .. } => self.flows.refused_no_capacity += 1,
+            StratosError::Core(Error::InsufficientBalance { .. }) => {
+                self.flows.refused_no_funds += 1;
+            }
             _ => self.flows.refused_other += 1,
         }
     }
@@ -397,27 +403,4 @@ fn normal(rng: &mut StreamRng) -> f64 {
     let u1 = 1.0 - uniform(rng);
     let u2 = uniform(rng);
     (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
-}
-
-impl Stratos {
-    /// Pays `delegator`'s stake rewards from the validator run by `operator` (none: no-op).
-    pub(crate) fn withdraw_delegator_rewards(
-        &mut self,
-        delegator: AccountId,
-        operator: AccountId,
-    ) -> Result<(), Rejection> {
-        let Some(v) = self.staking.validator_of(operator) else { return Ok(()) };
-        ergon_core::txn::atomic(self, |st| {
-            Ok(st.staking.withdraw_rewards(&mut st.ledger, delegator, v).map(|_| ())?)
-        })
-    }
-
-    /// Pays the commission of the validator run by `operator` (none: no-op).
-    pub(crate) fn withdraw_validator_commission(
-        &mut self,
-        operator: AccountId,
-    ) -> Result<(), Rejection> {
-        let Some(v) = self.staking.validator_of(operator) else { return Ok(()) };
-        ergon_core::txn::atomic(self, |st| Ok(st.staking.withdraw_commission(&mut st.ledger, v).map(|_| ())?))
-    }
 }

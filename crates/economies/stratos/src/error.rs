@@ -1,0 +1,289 @@
+//! [`StratosError`]: why Stratos refused an operation — one variant per reason, each with a
+//! stable code ([`Coded::code`]) and the numbers that explain it.
+//!
+//! Variants carry ids and amounts, never text built at the refusal: a refused request on the
+//! simulation's hot path formats nothing and allocates nothing. Names appear only when a refusal
+//! is shown to a person: [`Stratos::explain`] renders a variant with the accounts' and nodes'
+//! names (replay's output); `Display` alone shows their indexes.
+
+use ergon_core::{AccountId, Amount, Coded};
+
+use crate::Stratos;
+use crate::nodes::{MetaIndex, NodeIndex, NodeStatus};
+use crate::units::{fmt_oz, fmt_stos};
+
+/// A refused Stratos operation. See the module doc.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StratosError {
+    /// A core rule refused it (balances, amounts, limits, staking); the core's code.
+    #[error(transparent)]
+    Core(#[from] ergon_core::Error),
+    /// No account has this name.
+    #[error("no account named {name:?}")]
+    UnknownAccount {
+        /// The name given.
+        name: String,
+    },
+    /// No resource node has this name.
+    #[error("no resource node named {name:?}")]
+    UnknownNode {
+        /// The name given.
+        name: String,
+    },
+    /// No resource node has this index.
+    #[error("no resource node with index {}", node.0)]
+    NoSuchNode {
+        /// The index given.
+        node: NodeIndex,
+    },
+    /// No meta node has this name.
+    #[error("no meta node named {name:?}")]
+    UnknownMeta {
+        /// The name given.
+        name: String,
+    },
+    /// The account runs no validator.
+    #[error("account {operator:?} runs no validator")]
+    UnknownValidator {
+        /// The operator's name.
+        operator: String,
+    },
+    /// No Ozone, no service: the user holds less Ozone than the request costs.
+    #[error("account:{} has {} Oz, the request needs {} Oz: no Ozone, no service", user.0, fmt_oz(*have), fmt_oz(*needed))]
+    InsufficientOzone {
+        /// The user.
+        user: AccountId,
+        /// Its Ozone, noz.
+        have: Amount,
+        /// The request's charge, noz.
+        needed: Amount,
+    },
+    /// Fewer nodes than the task's replicas can take it.
+    #[error("only {found} active node(s) can take a task of {} Oz; {needed} needed", fmt_oz(*size))]
+    NoCapacity {
+        /// Nodes that can take it.
+        found: usize,
+        /// Nodes needed (replicas).
+        needed: usize,
+        /// The task's size, noz.
+        size: Amount,
+    },
+    /// A PREPAY buys nothing or more than the remaining limit.
+    #[error("a prepay of {} STOS buys {} Oz, outside 0 < bought ≤ L = {} Oz", fmt_stos(*paid), fmt_oz(*bought), fmt_oz(*limit))]
+    PrepayOutOfRange {
+        /// STOS paid, wei.
+        paid: Amount,
+        /// Ozone it would buy, noz.
+        bought: Amount,
+        /// L, noz.
+        limit: Amount,
+    },
+    /// paper: an unregister would take more Ozone limit than is left.
+    #[error("unregistering node #{} would take {} Oz from L = {} Oz", node.0, fmt_oz(*delta), fmt_oz(*limit))]
+    LimitBelowUnregister {
+        /// The node.
+        node: NodeIndex,
+        /// The limit its deposit added, noz.
+        delta: Amount,
+        /// L, noz.
+        limit: Amount,
+    },
+    /// mainnet: a meta node whose deposit would take L below zero cannot leave (the chain's
+    /// `IsUnbondable`).
+    #[error("meta node #{} cannot leave: its deposit of {} STOS is {} Oz of limit, L is {} Oz (the chain's IsUnbondable)", meta.0, fmt_stos(*deposit), fmt_oz(*deposit_limit), fmt_oz(*limit))]
+    MetaNotUnbondable {
+        /// The meta node.
+        meta: MetaIndex,
+        /// Its deposit, wei.
+        deposit: Amount,
+        /// The deposit in Ozone limit, noz.
+        deposit_limit: Amount,
+        /// L, noz.
+        limit: Amount,
+    },
+    /// A leaving node's replica migration needs more Ozone than the limit holds.
+    #[error("the migration of node #{} needs {} Oz, L is {} Oz", node.0, fmt_oz(*needed), fmt_oz(*limit))]
+    LimitBelowMigration {
+        /// The node.
+        node: NodeIndex,
+        /// Ozone needed, noz.
+        needed: Amount,
+        /// L, noz.
+        limit: Amount,
+    },
+    /// A leaving node's locked rewards and deposit cannot pay its migration.
+    #[error("node #{} owes {} STOS of migration, has {} locked and {} deposited", node.0, fmt_stos(*cost), fmt_stos(*locked), fmt_stos(*deposit))]
+    InsufficientDeposit {
+        /// The node.
+        node: NodeIndex,
+        /// The migration's cost, wei.
+        cost: Amount,
+        /// Locked rewards it has, wei.
+        locked: Amount,
+        /// Its deposit, wei.
+        deposit: Amount,
+    },
+    /// The rules do not allow this now.
+    #[error("not allowed: {0}")]
+    NotAllowed(Refusal),
+}
+
+/// Why an operation is not allowed in the node's or vote's present state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Refusal {
+    /// The resource node has exited.
+    #[error("node #{} has already exited", .0.0)]
+    AlreadyExited(NodeIndex),
+    /// A slash of a node that has exited.
+    #[error("node #{} has exited", .0.0)]
+    SlashExited(NodeIndex),
+    /// Only an active or suspended node can unregister.
+    #[error("node #{} is {:?}: only an active or suspended node can unregister", .0.0, .1)]
+    CannotUnregister(NodeIndex, NodeStatus),
+    /// The named node cannot take the task.
+    #[error("node #{} cannot take this task (status {:?}, free {} Oz, needs {} Oz, each replica on a different node)", node.0, status, fmt_oz(*free), fmt_oz(*size))]
+    CannotTakeTask {
+        /// The node.
+        node: NodeIndex,
+        /// Its status.
+        status: NodeStatus,
+        /// Its free storage, noz.
+        free: Amount,
+        /// The task's size, noz.
+        size: Amount,
+    },
+    /// Reinstating needs a suspended node that meets the KPI.
+    #[error("node #{} is {:?} with score {} ppm; reinstating needs a suspended node meeting the KPI ({} ppm)", node.0, status, score_ppm, kpi_ppm)]
+    CannotReinstate {
+        /// The node.
+        node: NodeIndex,
+        /// Its status.
+        status: NodeStatus,
+        /// Its score, ppm.
+        score_ppm: u32,
+        /// The KPI, ppm.
+        kpi_ppm: u32,
+    },
+    /// paper has no slashing.
+    #[error("slashing is a mainnet rule: the seed gives no slashing amounts")]
+    SlashingIsMainnet,
+    /// The meta node is not active.
+    #[error("meta node #{} is not active", .0.0)]
+    MetaNotActive(MetaIndex),
+    /// The meta node is not a candidate.
+    #[error("meta node #{} is not a candidate", .0.0)]
+    NotCandidate(MetaIndex),
+    /// The candidate's voting period is over (or it is no candidate).
+    #[error("meta node #{} is not a candidate in its voting period", .0.0)]
+    NotInVotingPeriod(MetaIndex),
+    /// A meta node cannot vote on its own kick.
+    #[error("meta node #{} cannot vote on its own kick", .0.0)]
+    OwnKick(MetaIndex),
+}
+
+impl Coded for StratosError {
+    fn code(&self) -> &'static str {
+        match self {
+            StratosError::Core(e) => e.code(),
+            StratosError::UnknownAccount { .. } => "unknown_account",
+            StratosError::UnknownNode { .. }
+            | StratosError::NoSuchNode { .. }
+            | StratosError::UnknownMeta { .. } => "unknown_node",
+            StratosError::UnknownValidator { .. } => "unknown_validator",
+            StratosError::InsufficientOzone { .. } => "insufficient_ozone",
+            StratosError::NoCapacity { .. } => "no_capacity",
+            StratosError::PrepayOutOfRange { .. }
+            | StratosError::LimitBelowUnregister { .. }
+            | StratosError::MetaNotUnbondable { .. }
+            | StratosError::LimitBelowMigration { .. } => "ozone_limit",
+            StratosError::InsufficientDeposit { .. } => "insufficient_deposit",
+            StratosError::NotAllowed(_) => "not_allowed",
+        }
+    }
+}
+
+impl From<Refusal> for StratosError {
+    fn from(r: Refusal) -> StratosError {
+        StratosError::NotAllowed(r)
+    }
+}
+
+/// A Stratos operation's result.
+pub type Result<T, E = StratosError> = std::result::Result<T, E>;
+
+impl Stratos {
+    /// `e` as a person reads it: the variant's message with accounts and nodes by name.
+    #[must_use]
+    pub fn explain(&self, e: &StratosError) -> String {
+        let node = |n: NodeIndex| self.node_name(n);
+        let meta = |m: MetaIndex| self.meta_name(m);
+        match e {
+            StratosError::InsufficientOzone { user, have, needed } => format!(
+                "{} has {} Oz, the request needs {} Oz: no Ozone, no service",
+                self.account_name(*user),
+                fmt_oz(*have),
+                fmt_oz(*needed)
+            ),
+            StratosError::LimitBelowUnregister { node: n, delta, limit } => format!(
+                "unregistering {:?} would take {} Oz from L = {} Oz",
+                node(*n),
+                fmt_oz(*delta),
+                fmt_oz(*limit)
+            ),
+            StratosError::MetaNotUnbondable { meta: m, deposit, deposit_limit, limit } => format!(
+                "meta node {:?} cannot leave: its deposit of {} STOS is {} Oz of limit, L is {} Oz (the chain's IsUnbondable)",
+                meta(*m),
+                fmt_stos(*deposit),
+                fmt_oz(*deposit_limit),
+                fmt_oz(*limit)
+            ),
+            StratosError::LimitBelowMigration { node: n, needed, limit } => format!(
+                "the migration of node {:?} needs {} Oz, L is {} Oz",
+                node(*n),
+                fmt_oz(*needed),
+                fmt_oz(*limit)
+            ),
+            StratosError::InsufficientDeposit { node: n, cost, locked, deposit } => format!(
+                "node {:?} owes {} STOS of migration, has {} locked and {} deposited",
+                node(*n),
+                fmt_stos(*cost),
+                fmt_stos(*locked),
+                fmt_stos(*deposit)
+            ),
+            StratosError::NotAllowed(r) => format!("not allowed: {}", self.explain_refusal(r)),
+            other => other.to_string(),
+        }
+    }
+
+    fn explain_refusal(&self, r: &Refusal) -> String {
+        let node = |n: NodeIndex| self.node_name(n);
+        let meta = |m: MetaIndex| self.meta_name(m);
+        match *r {
+            Refusal::AlreadyExited(n) => format!("node {:?} has already exited", node(n)),
+            Refusal::SlashExited(n) => format!("node {:?} has exited", node(n)),
+            Refusal::CannotUnregister(n, status) => format!(
+                "node {:?} is {status:?}: only an active or suspended node can unregister",
+                node(n)
+            ),
+            Refusal::CannotTakeTask { node: n, status, free, size } => format!(
+                "node {:?} cannot take this task (status {status:?}, free {} Oz, needs {} Oz, each replica on a different node)",
+                node(n),
+                fmt_oz(free),
+                fmt_oz(size)
+            ),
+            Refusal::CannotReinstate { node: n, status, score_ppm, kpi_ppm } => format!(
+                "node {:?} is {status:?} with score {score_ppm} ppm; reinstating needs a suspended node meeting the KPI ({kpi_ppm} ppm)",
+                node(n)
+            ),
+            Refusal::MetaNotActive(m) => format!("meta node {:?} is not active", meta(m)),
+            Refusal::NotCandidate(m) => format!("meta node {:?} is not a candidate", meta(m)),
+            Refusal::NotInVotingPeriod(m) => {
+                format!("{:?} is not a candidate in its voting period", meta(m))
+            }
+            Refusal::OwnKick(m) => format!("{:?} cannot vote on its own kick", meta(m)),
+            Refusal::SlashingIsMainnet => r.to_string(),
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! The life of a meta node (seed §4): registration with a deposit, the foundation's approval
+//! and the active meta nodes' vote (⌊2n/3⌋ + 1 approvals within the voting period), kick
+//! votes, and the expiry of votes at an epoch's end. Each operation takes ids and runs as one
+//! transaction over the whole state ([`ergon_core::txn::atomic`]).
+
+use ergon_core::txn::atomic;
+use ergon_core::{AccountId, Amount, Epoch, Error, Holder};
+
+use crate::Stratos;
+use crate::error::{Refusal, Result, StratosError};
+use crate::mainnet;
+use crate::nodes::{MetaIndex, MetaNode, MetaStatus, Vote, approvals_needed, deposit_return_epoch};
+use crate::params::Profile;
+
+impl Stratos {
+    /// The meta node of account `owner`, if it has one.
+    #[must_use]
+    pub fn meta_of(&self, owner: AccountId) -> Option<MetaIndex> {
+        self.meta_of.get(&owner).copied()
+    }
+
+    /// Active meta nodes.
+    #[must_use]
+    pub fn active_meta_count(&self) -> u32 {
+        self.meta.iter().filter(|m| m.is_active()).count() as u32
+    }
+
+    /// Meta node `m` when it is active.
+    fn active(&self, m: MetaIndex) -> Result<MetaIndex> {
+        if !self.meta[m.idx()].is_active() {
+            return Err(Refusal::MetaNotActive(m).into());
+        }
+        Ok(m)
+    }
+
+    /// Account `owner` registers a meta-node candidate with a deposit of `z` wei. Returns the
+    /// last epoch of its voting period.
+    pub fn register_meta(&mut self, owner: AccountId, z: Amount) -> Result<Epoch> {
+        atomic(self, |st| {
+            if st.meta_of.contains_key(&owner) {
+                let name = st.account_name(owner).to_owned();
+                return Err(Error::Duplicate { kind: "meta node", name }.into());
+            }
+            let max = st.params.max_meta_nodes;
+            if st.meta.len() as u32 >= max {
+                let what = "meta nodes".into();
+                return Err(Error::LimitReached { what, limit: u64::from(max) }.into());
+            }
+            if z.is_zero() {
+                let what = "meta-node deposit";
+                return Err(Error::BelowMinimum { what, amount: z, minimum: Amount(1) }.into());
+            }
+            st.ledger.transfer(st.stos, owner.into(), st.pools.deposits.into(), z)?;
+            let deadline = st.epoch.plus(st.params.meta_vote_epochs);
+            let vote = Vote { approvals: Default::default(), deadline };
+            let m = st.meta.push(MetaNode {
+                owner,
+                deposit: z,
+                limit_added: Amount::ZERO,
+                activated: st.epoch,
+                status: MetaStatus::Candidate { foundation_approved: false, vote },
+                rewards_total: Amount::ZERO,
+            });
+            st.meta_of.insert(owner, MetaIndex(m as u32));
+            Ok(deadline)
+        })
+    }
+
+    /// The foundation approves candidate `m`. Returns whether it became active.
+    pub fn approve_meta(&mut self, m: MetaIndex) -> Result<bool> {
+        atomic(self, |st| {
+            match &mut st.meta.get_mut(m.idx()).status {
+                MetaStatus::Candidate { foundation_approved, .. } => *foundation_approved = true,
+                _ => return Err(Refusal::NotCandidate(m).into()),
+            }
+            st.try_activate_meta(m)
+        })
+    }
+
+    /// Active meta node `voter` approves candidate `m` within its voting period. Returns
+    /// whether the candidate became active.
+    pub fn vote_meta(&mut self, voter: MetaIndex, m: MetaIndex) -> Result<bool> {
+        atomic(self, |st| {
+            let v = st.active(voter)?;
+            let now = st.epoch;
+            match &mut st.meta.get_mut(m.idx()).status {
+                MetaStatus::Candidate { vote, .. } if now <= vote.deadline => {
+                    vote.approvals.insert(v.0);
+                }
+                _ => return Err(Refusal::NotInVotingPeriod(m).into()),
+            }
+            st.try_activate_meta(m)
+        })
+    }
+
+    /// Active meta node `voter` votes to kick active meta node `m`. Returns whether it was
+    /// kicked.
+    pub fn vote_kick(&mut self, voter: MetaIndex, m: MetaIndex) -> Result<bool> {
+        atomic(self, |st| {
+            let (v, m) = (st.active(voter)?, st.active(m)?);
+            if v == m {
+                return Err(Refusal::OwnKick(v).into());
+            }
+            let deadline = st.epoch.plus(st.params.meta_vote_epochs);
+            if let MetaStatus::Active { kick } = &mut st.meta.get_mut(m.idx()).status {
+                let vote =
+                    kick.get_or_insert_with(|| Vote { approvals: Default::default(), deadline });
+                vote.approvals.insert(v.0);
+            }
+            st.try_kick_meta(m)
+        })
+    }
+
+    /// Activates candidate `m` when the foundation approved it and the vote passed.
+    fn try_activate_meta(&mut self, m: MetaIndex) -> Result<bool> {
+        let needed = approvals_needed(self.active_meta_count());
+        let MetaStatus::Candidate { foundation_approved: true, vote } = &self.meta[m.idx()].status
+        else {
+            return Ok(false);
+        };
+        if (vote.approvals.len() as u32) < needed {
+            return Ok(false);
+        }
+        let (profile, rate) = (self.params.profile, self.params.deposit_noz_rate);
+        let z = self.meta[m.idx()].deposit;
+        let delta = self.market.deposit_limit_delta(profile, z, rate)?;
+        self.market.raise_limit(delta)?;
+        if profile == Profile::Mainnet {
+            self.market.add_deposit_term(z)?;
+        }
+        let epoch = self.epoch;
+        let meta = self.meta.get_mut(m.idx());
+        meta.limit_added = delta;
+        meta.activated = epoch;
+        meta.status = MetaStatus::Active { kick: None };
+        let owner = meta.owner;
+        self.sync_stake(owner)?;
+        Ok(true)
+    }
+
+    /// Kicks active meta node `m` when its kick vote passed.
+    fn try_kick_meta(&mut self, m: MetaIndex) -> Result<bool> {
+        let voters = self.active_meta_count().saturating_sub(1);
+        let MetaStatus::Active { kick: Some(vote) } = &self.meta[m.idx()].status else {
+            return Ok(false);
+        };
+        if (vote.approvals.len() as u32) < approvals_needed(voters) {
+            return Ok(false);
+        }
+        let (owner, deposit, activated) = {
+            let meta = &self.meta[m.idx()];
+            (meta.owner, meta.deposit, meta.activated)
+        };
+        let rate = self.params.deposit_noz_rate;
+        match self.params.profile {
+            Profile::Paper => {
+                let delta = self.market.deposit_limit_delta(Profile::Paper, deposit, rate)?;
+                self.market.lower_limit(delta)?;
+            }
+            Profile::Mainnet => {
+                // The chain refuses to unbond a meta node whose deposit would take L below zero
+                // (`x/register` `UnbondMetaNode`: `IsUnbondable`, else `ErrInsufficientBalance`).
+                let limit = self.market.l();
+                if !mainnet::is_unbondable(limit, deposit, mainnet::deposit_rate(rate))? {
+                    let deposit_limit = Amount(deposit.0 / rate);
+                    return Err(StratosError::MetaNotUnbondable {
+                        meta: m,
+                        deposit,
+                        deposit_limit,
+                        limit,
+                    });
+                }
+                self.mainnet_remove_deposit(deposit)?;
+            }
+        }
+        let (lock, cooling) = (self.params.deposit_lock_epochs, self.params.exit_cooling_epochs);
+        let returns = deposit_return_epoch(activated, self.epoch, lock, cooling);
+        let pool = self.pools.deposits;
+        self.deposit_returns.lock(&mut self.ledger, pool.into(), owner, deposit, returns, pool)?;
+        let meta = self.meta.get_mut(m.idx());
+        meta.deposit = Amount::ZERO;
+        meta.status = MetaStatus::Gone { deposit_returns: returns };
+        self.sync_stake(owner)?;
+        Ok(true)
+    }
+
+    /// At an epoch's end: candidates whose voting period ended unapproved are refused (deposit
+    /// back at once); kick votes that ran out are dropped.
+    pub(crate) fn expire_votes(&mut self) -> Result<()> {
+        let now = self.epoch;
+        for i in 0..self.meta.len() {
+            let refuse = match &mut self.meta.rows_mut()[i].status {
+                MetaStatus::Candidate { vote, .. } => vote.deadline < now,
+                MetaStatus::Active { kick } => {
+                    if kick.as_ref().is_some_and(|v| v.deadline < now) {
+                        *kick = None;
+                    }
+                    false
+                }
+                MetaStatus::Gone { .. } => false,
+            };
+            if refuse {
+                let m = &mut self.meta.rows_mut()[i];
+                let (to, deposit) = (Holder::Account(m.owner), m.deposit);
+                self.ledger.transfer(self.stos, self.pools.deposits.into(), to, deposit)?;
+                let m = &mut self.meta.rows_mut()[i];
+                m.deposit = Amount::ZERO;
+                m.status = MetaStatus::Gone { deposit_returns: now };
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,377 @@
+//! The life of a resource node (seed §3.2, §4): activation with a deposit, performance
+//! measurement, suspension and reinstatement, mainnet slashing, unregistering with the replica
+//! migration and the deposit's return, and going offline. Each operation takes ids, runs as one
+//! transaction over the whole state ([`ergon_core::txn::atomic`]) and returns what it did.
+//!
+//! The deposit term `S` and the Ozone limit `L` move under each profile: paper, a deposit adds
+//! `L·Z/S` and a leaving node takes `L·Z₀/S` back (S constant); mainnet, the chain's `LegacyDec`
+//! forms through [`crate::ozone::OzoneMarket`], and a suspended node's deposit leaves the
+//! effective total.
+
+use ergon_core::txn::atomic;
+use ergon_core::{AccountId, Amount, Epoch, Error, mul_div};
+
+use crate::Stratos;
+use crate::error::{Refusal, Result, StratosError};
+use crate::mainnet;
+use crate::nodes::{NodeIndex, NodeStatus, ResourceNode, deposit_return_epoch};
+use crate::params::Profile;
+
+/// A node activated by [`Stratos::activate_node`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Activated {
+    /// The new node.
+    pub node: NodeIndex,
+    /// The Ozone limit its deposit added, noz.
+    pub limit_added: Amount,
+    /// Its task weight.
+    pub weight: u64,
+}
+
+/// A leaving node's replica migration: the Ozone its stored data needs in `replicas` copies,
+/// bought at the constant product with its locked rewards first, then its deposit.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Migration {
+    /// Ozone needed (stored × replicas), noz; zero when it stored nothing.
+    pub ozone: Amount,
+    /// Ozone bought, noz.
+    pub bought: Amount,
+    /// STOS spent, wei.
+    pub stos: Amount,
+    /// Of it, from locked rewards, wei.
+    pub from_rewards: Amount,
+    /// Of it, from the deposit, wei.
+    pub from_deposit: Amount,
+    /// The nodes that took the replicas (fewer than the replicas when fewer had room).
+    pub replicas_to: Vec<NodeIndex>,
+}
+
+/// What [`Stratos::unregister_node`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unregistered {
+    /// The epoch the deposit returns.
+    pub deposit_returns: Epoch,
+    /// The replica migration.
+    pub migration: Migration,
+}
+
+/// What [`Stratos::shutdown_node`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShutDown {
+    /// Whether the node had unregistered and its cooling-off had ended.
+    pub after_cooling_off: bool,
+    /// paper: locked rewards forfeited to their pools, wei.
+    pub forfeited: Amount,
+    /// The migration, when the node had not unregistered before.
+    pub migration: Option<Migration>,
+}
+
+impl Stratos {
+    /// The resource node of account `owner`, if it has one.
+    #[must_use]
+    pub fn node_of(&self, owner: AccountId) -> Option<NodeIndex> {
+        self.resource_of.get(&owner).copied()
+    }
+
+    /// Resource node `i`, or [`StratosError::NoSuchNode`].
+    pub fn node(&self, i: NodeIndex) -> Result<&ResourceNode> {
+        self.resource.get(i.idx()).ok_or(StratosError::NoSuchNode { node: i })
+    }
+
+    /// Resource nodes taking tasks with a positive weight.
+    #[must_use]
+    pub fn nodes_taking_tasks(&self) -> usize {
+        self.weights.positive_count()
+    }
+
+    /// Activates a resource node of account `owner` with a deposit of `z` wei (moved to the
+    /// deposits) and `capacity` noz of storage.
+    pub fn activate_node(
+        &mut self,
+        owner: AccountId,
+        z: Amount,
+        capacity: Amount,
+    ) -> Result<Activated> {
+        atomic(self, |st| {
+            if st.resource_of.contains_key(&owner) {
+                let name = st.account_name(owner).to_owned();
+                return Err(Error::Duplicate { kind: "resource node", name }.into());
+            }
+            let max = st.params.max_resource_nodes;
+            if st.resource.len() as u32 >= max {
+                let what = "resource nodes".into();
+                return Err(Error::LimitReached { what, limit: u64::from(max) }.into());
+            }
+            if z.is_zero() {
+                let what = "resource-node deposit";
+                return Err(Error::BelowMinimum { what, amount: z, minimum: Amount(1) }.into());
+            }
+            let (profile, rate) = (st.params.profile, st.params.deposit_noz_rate);
+            let delta = st.market.deposit_limit_delta(profile, z, rate)?;
+            st.ledger.transfer(st.stos, owner.into(), st.pools.deposits.into(), z)?;
+            st.market.raise_limit(delta)?;
+            if profile == Profile::Mainnet {
+                st.market.add_deposit_term(z)?;
+            }
+            let node = ResourceNode::new(owner, z, delta, capacity, st.epoch);
+            let weight = node.task_weight(profile);
+            let i = NodeIndex(st.resource.push(node) as u32);
+            st.resource_of.insert(owner, i);
+            st.weights.push(weight);
+            st.sync_stake(owner)?;
+            Ok(Activated { node: i, limit_added: delta, weight })
+        })
+    }
+
+    /// A meta node's measurement of node `i`: its score (parts per million of the KPI met) sets
+    /// its task weight; an active node below the KPI is suspended. Returns whether it was
+    /// suspended now.
+    pub fn report_performance(&mut self, i: NodeIndex, score_ppm: u32) -> Result<bool> {
+        atomic(self, |st| {
+            let n = st.node(i)?;
+            let suspend = n.status == NodeStatus::Active && score_ppm < st.params.kpi_min_ppm;
+            if suspend {
+                st.set_suspended(i, true)?;
+            }
+            st.resource.get_mut(i.idx()).performance_ppm = score_ppm;
+            st.refresh_weight(i);
+            Ok(suspend)
+        })
+    }
+
+    /// Reinstates suspended node `i` whose score meets the KPI again.
+    pub fn reinstate(&mut self, i: NodeIndex) -> Result<()> {
+        atomic(self, |st| {
+            let n = st.node(i)?;
+            let kpi_ppm = st.params.kpi_min_ppm;
+            if n.status != NodeStatus::Suspended || n.performance_ppm < kpi_ppm {
+                let (status, score_ppm) = (n.status, n.performance_ppm);
+                return Err(Refusal::CannotReinstate { node: i, status, score_ppm, kpi_ppm }.into());
+            }
+            st.set_suspended(i, false)?;
+            st.refresh_weight(i);
+            Ok(())
+        })
+    }
+
+    /// mainnet: meta nodes report `y` noz of bad service by node `i` (the chain's
+    /// `SlashingResourceNode`). The slash is the reward that traffic would earn at the constant
+    /// product before any suspension, `TruncateInt((S + P)·Y / (L + Y))`, added to the owner's
+    /// slashing; nothing moves now (maturing rewards and returned deposits pay it later). With
+    /// `suspend`, an active node is suspended. Returns the slash and whether the node was
+    /// suspended now.
+    pub fn slash(&mut self, i: NodeIndex, y: Amount, suspend: bool) -> Result<(Amount, bool)> {
+        atomic(self, |st| {
+            let n = *st.node(i)?;
+            if st.params.profile != Profile::Mainnet {
+                return Err(Refusal::SlashingIsMainnet.into());
+            }
+            if n.status == NodeStatus::Exited {
+                return Err(Refusal::SlashExited(i).into());
+            }
+            let (s, p, l) = (st.market.s(), st.volume_pool(), st.market.l());
+            let amount = Amount(mainnet::traffic_reward(s, p, l, y)?.truncate_int()?);
+            let owed = st.slashing_of(n.owner).checked_add(amount)?;
+            let suspend_now = suspend && n.status == NodeStatus::Active;
+            if suspend_now {
+                st.set_suspended(i, true)?;
+                st.refresh_weight(i);
+            }
+            if !owed.is_zero() {
+                st.slashing.insert(n.owner, owed);
+            }
+            Ok((amount, suspend_now))
+        })
+    }
+
+    /// The slashing `owner` still owes (mainnet).
+    #[must_use]
+    pub fn slashing_of(&self, owner: AccountId) -> Amount {
+        self.slashing.get(&owner).copied().unwrap_or_default()
+    }
+
+    /// Unregisters node `i`: the Ozone limit falls, the replica migration is paid, the deposit
+    /// is scheduled to return after the cooling-off and the lock.
+    pub fn unregister_node(&mut self, i: NodeIndex) -> Result<Unregistered> {
+        atomic(self, |st| st.unregister_inner(i))
+    }
+
+    fn unregister_inner(&mut self, i: NodeIndex) -> Result<Unregistered> {
+        let n = *self.node(i)?;
+        if !matches!(n.status, NodeStatus::Active | NodeStatus::Suspended) {
+            return Err(Refusal::CannotUnregister(i, n.status).into());
+        }
+        match self.params.profile {
+            Profile::Paper => {
+                // L −= L·Z/S with Z the initial deposit (seed §4.4).
+                let rate = self.params.deposit_noz_rate;
+                let z = n.initial_deposit;
+                let delta = self.market.deposit_limit_delta(Profile::Paper, z, rate)?;
+                let limit = self.market.l();
+                self.market.lower_limit(delta).map_err(|_| StratosError::LimitBelowUnregister {
+                    node: i,
+                    delta,
+                    limit,
+                })?;
+            }
+            Profile::Mainnet if n.status == NodeStatus::Active => {
+                self.mainnet_remove_deposit(n.deposit)?;
+            }
+            Profile::Mainnet => {}
+        }
+        self.resource.get_mut(i.idx()).status = NodeStatus::Suspended; // no tasks meanwhile
+        self.refresh_weight(i);
+        let migration = self.pay_migration(i)?;
+        let (lock, cooling) = (self.params.deposit_lock_epochs, self.params.exit_cooling_epochs);
+        let returns = deposit_return_epoch(n.activated, self.epoch, lock, cooling);
+        let deposit = self.resource[i.idx()].deposit;
+        let pool = self.pools.deposits;
+        self.deposit_returns.lock(
+            &mut self.ledger,
+            pool.into(),
+            n.owner,
+            deposit,
+            returns,
+            pool,
+        )?;
+        let node = self.resource.get_mut(i.idx());
+        node.deposit = Amount::ZERO;
+        node.status = NodeStatus::Unregistering { since: self.epoch, deposit_returns: returns };
+        self.sync_stake(n.owner)?;
+        Ok(Unregistered { deposit_returns: returns, migration })
+    }
+
+    /// Node `i` goes offline. An active or suspended node unregisters first (migration
+    /// included). paper: before its cooling-off ends, its owner's locked rewards are forfeited
+    /// to their pools.
+    pub fn shutdown_node(&mut self, i: NodeIndex) -> Result<ShutDown> {
+        atomic(self, |st| {
+            let n = *st.node(i)?;
+            let cooled = matches!(n.status, NodeStatus::Unregistering { since, .. }
+                if st.epoch >= since.plus(st.params.exit_cooling_epochs));
+            let migration = match n.status {
+                NodeStatus::Active | NodeStatus::Suspended => {
+                    Some(st.unregister_inner(i)?.migration)
+                }
+                NodeStatus::Exited => return Err(Refusal::AlreadyExited(i).into()),
+                NodeStatus::Unregistering { .. } => None,
+            };
+            let mut forfeited = Amount::ZERO;
+            if !cooled && st.params.profile == Profile::Paper {
+                let locks = st.reward_locks.forfeit(&mut st.ledger, n.owner)?;
+                forfeited = Amount(locks.iter().map(|(_, a)| a.0).sum());
+                forfeited = forfeited.checked_add(st.forfeit_deposit_rewards(n.owner)?)?;
+            }
+            let node = st.resource.get_mut(i.idx());
+            if !matches!(node.status, NodeStatus::Unregistering { .. }) {
+                node.status = NodeStatus::Exited;
+            }
+            Ok(ShutDown { after_cooling_off: cooled, forfeited, migration })
+        })
+    }
+
+    /// mainnet: a deposit of `z` wei leaves the effective total
+    /// ([`crate::ozone::OzoneMarket::remove_deposit_mainnet`]).
+    pub(crate) fn mainnet_remove_deposit(&mut self, z: Amount) -> Result<()> {
+        let rate = mainnet::deposit_rate(self.params.deposit_noz_rate);
+        Ok(self.market.remove_deposit_mainnet(z, rate)?)
+    }
+
+    /// Suspends (`true`) or reinstates (`false`) node `i`; mainnet moves its deposit out of or
+    /// back into the effective total (the chain's `IncreaseOzoneLimitByAddDeposit` through
+    /// [`crate::ozone::OzoneMarket::deposit_limit_delta`]).
+    fn set_suspended(&mut self, i: NodeIndex, suspend: bool) -> Result<()> {
+        let z = self.resource[i.idx()].deposit;
+        if self.params.profile == Profile::Mainnet {
+            if suspend {
+                self.mainnet_remove_deposit(z)?;
+            } else {
+                let rate = self.params.deposit_noz_rate;
+                let dl = self.market.deposit_limit_delta(Profile::Mainnet, z, rate)?;
+                self.market.raise_limit(dl)?;
+                self.market.add_deposit_term(z)?;
+            }
+        }
+        self.resource.get_mut(i.idx()).status =
+            if suspend { NodeStatus::Suspended } else { NodeStatus::Active };
+        Ok(())
+    }
+
+    fn refresh_weight(&mut self, i: NodeIndex) {
+        let w = self.resource[i.idx()].task_weight(self.params.profile);
+        self.weights.set(i.idx(), w);
+    }
+
+    /// A leaving node pays the replica migration of its stored data (stored × replicas,
+    /// charged as uploads): the STOS that buys that Ozone comes from its locked rewards first,
+    /// then its deposit; the Ozone is then spent uploading the replicas to other nodes.
+    fn pay_migration(&mut self, i: NodeIndex) -> Result<Migration> {
+        let n = self.resource[i.idx()];
+        let replicas = self.params.default_replicas;
+        let needed = n.stored.checked_mul_int(u128::from(replicas))?;
+        if needed.is_zero() {
+            return Ok(Migration::default());
+        }
+        // The STOS that buys `needed` Ozone at the constant product: ⌈needed·(S+P)/(L−needed)⌉.
+        let limit = self.market.l();
+        let room = limit
+            .checked_sub(needed)
+            .ok()
+            .filter(|r| !r.is_zero())
+            .ok_or(StratosError::LimitBelowMigration { node: i, needed, limit })?;
+        let sp = self.market.s().checked_add(self.volume_pool())?;
+        let cost = Amount(mul_div(needed.0, sp.0, room.0, ergon_core::Rounding::Up)?);
+        // Unvested rewards first: the node rewards' locks, then the deposit rewards' locked
+        // part, each newest first.
+        let owner = n.owner;
+        let from_locks = self.reward_locks.deduct(&mut self.ledger, owner, cost, owner.into())?;
+        let rest = cost.checked_sub(from_locks)?;
+        let from_rewards =
+            from_locks.checked_add(self.deduct_deposit_rewards(owner, rest, owner.into())?)?;
+        let from_deposit = cost.checked_sub(from_rewards)?;
+        let deposit = n.deposit;
+        if from_deposit > deposit {
+            let locked = from_rewards;
+            return Err(StratosError::InsufficientDeposit { node: i, cost, locked, deposit });
+        }
+        let pool = self.pools.deposits;
+        self.ledger.transfer(self.stos, pool.into(), owner.into(), from_deposit)?;
+        self.resource.get_mut(i.idx()).deposit = deposit.checked_sub(from_deposit)?;
+        let bought = self.prepay(owner, owner, cost)?.bought;
+        // The replicas go to distinct nodes with room (fewer when fewer exist; the Ozone left
+        // over stays the owner's).
+        let per_replica = n.stored;
+        let mut replicas_to = Vec::new();
+        for target in self.pick_up_to(replicas as usize, per_replica) {
+            self.charge_ozone(owner, per_replica)?;
+            self.serve(&[target], per_replica, true)?;
+            replicas_to.push(target);
+        }
+        self.resource.get_mut(i.idx()).stored = Amount::ZERO;
+        Ok(Migration { ozone: needed, bought, stos: cost, from_rewards, from_deposit, replicas_to })
+    }
+
+    /// Deducts the owners' slashing from what was just `paid` to them (maturing rewards or
+    /// returned deposits), to the community pool: min(paid, owed) each time, the rest still owed
+    /// (the chain's `DeductSlashing`). Returns the total deducted. O(paid) when nobody owes
+    /// anything.
+    pub(crate) fn deduct_slashing(&mut self, paid: &[ergon_core::Released]) -> Result<Amount> {
+        let mut total = Amount::ZERO;
+        if self.slashing.is_empty() {
+            return Ok(total);
+        }
+        for r in paid {
+            let Some(&owed) = self.slashing.get(&r.owner) else { continue };
+            let take = r.amount.min(owed);
+            self.ledger.transfer(self.stos, r.owner.into(), self.pools.community.into(), take)?;
+            let left = owed.checked_sub(take)?;
+            if left.is_zero() {
+                self.slashing.remove(&r.owner);
+            } else {
+                self.slashing.insert(r.owner, left);
+            }
+            total = total.checked_add(take)?;
+        }
+        Ok(total)
+    }
+}
