@@ -19,6 +19,7 @@ pub mod epoch;
 pub mod genesis;
 pub mod mainnet;
 pub mod membership;
+pub mod mining;
 pub mod model;
 pub mod nodes;
 pub mod ops;
