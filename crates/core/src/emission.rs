@@ -2,14 +2,14 @@
 //! classes.
 //!
 //! Owns [`EmissionSchedule`] — a piecewise [`Tier`] table keyed by the total already emitted
-//! (Stratos: 80 → 2.5 STOS per epoch as mining proceeds) or a geometric decay by epoch (Trias:
-//! `E_0` halved every `H` epochs; Phala: the budget × 0.75 every halving period) — the
+//! (a reward per epoch that steps down as issuance proceeds) or a geometric decay by epoch
+//! (Trias: `E_0` halved every `H` epochs; Phala: the budget × 0.75 every halving period) — the
 //! per-epoch result [`Emission`], where the end of issuance is a typed state rather than a panic,
 //! and [`split_amount`], the exact basis-point split with its dust returned.
 //!
 //! All amounts are base units; every division rounds down and what it leaves is returned, never
-//! lost (STYLE rule 6). The constructors [`EmissionSchedule::stratos_paper`] and
-//! [`EmissionSchedule::stratos_mainnet`] carry the mining table of the Stratos seed.
+//! lost (STYLE rule 6). Core holds no economy's figures: each economy builds its own schedules
+//! from its parameters.
 
 use serde::{Deserialize, Serialize};
 
@@ -289,45 +289,6 @@ impl EmissionSchedule {
             }
         }
     }
-
-    /// The Stratos paper's mining table (STOS, 18 decimals): 80, 40, 20, 10, 5, 2.5 STOS per
-    /// epoch from 0, 16_819_200, 25_228_800, 29_433_600, 31_536_000, 32_587_200 STOS mined, split
-    /// resource / meta / blockchain 60/20/20 … 70/10/20 %, ending at 39_000_000 STOS.
-    #[must_use]
-    pub fn stratos_paper() -> EmissionSchedule {
-        EmissionSchedule::Table { tiers: stratos_tiers(), end: Amount(39_000_000 * STOS) }
-    }
-
-    /// The Stratos mainnet mining table: the paper's tiers, ending at 40_000_000 STOS.
-    // Mainnet starts with 1_000_000 STOS already counted as mined: that is the economy's genesis
-    // state (its `total_emitted` starts there), not part of the schedule.
-    #[must_use]
-    pub fn stratos_mainnet() -> EmissionSchedule {
-        EmissionSchedule::Table { tiers: stratos_tiers(), end: Amount(40_000_000 * STOS) }
-    }
-}
-
-/// One STOS in base units (18 decimals).
-const STOS: u128 = 1_000_000_000_000_000_000;
-
-/// The Stratos tiers: (threshold in STOS, reward in tenths of STOS, resource / meta / blockchain
-/// basis points).
-fn stratos_tiers() -> Vec<Tier> {
-    const ROWS: [(u128, u128, [u32; 3]); 6] = [
-        (0, 800, [6000, 2000, 2000]),
-        (16_819_200, 400, [6200, 1800, 2000]),
-        (25_228_800, 200, [6400, 1600, 2000]),
-        (29_433_600, 100, [6600, 1400, 2000]),
-        (31_536_000, 50, [6800, 1200, 2000]),
-        (32_587_200, 25, [7000, 1000, 2000]),
-    ];
-    ROWS.iter()
-        .map(|&(from, tenths, split)| Tier {
-            from: Amount(from * STOS),
-            reward: Amount(tenths * (STOS / 10)),
-            split: split.to_vec(),
-        })
-        .collect()
 }
 
 /// Splits `amount` by basis-point shares: part `i` is `floor(amount × split[i] / 10_000)`, and
@@ -357,8 +318,11 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn stos(whole: u128) -> Amount {
-        Amount(whole * STOS)
+    /// A whole unit of an 18-decimal token.
+    const UNIT: u128 = 1_000_000_000_000_000_000;
+
+    fn units(whole: u128) -> Amount {
+        Amount(whole * UNIT)
     }
 
     fn reward(e: Emission<'_>) -> (Amount, usize, Vec<u32>) {
@@ -376,60 +340,6 @@ mod tests {
             split: split.to_vec(),
         };
         EmissionSchedule::Table { tiers: rows.iter().map(tier).collect(), end: Amount(end) }
-    }
-
-    /// Runs a table schedule from `start` to its end, jumping over whole runs of equal rewards:
-    /// returns the epochs spent in each tier, the final total, and the epoch count.
-    fn run_to_end(s: &EmissionSchedule, start: Amount) -> (Vec<u64>, Amount, u64) {
-        let EmissionSchedule::Table { tiers, end } = s else { panic!("table expected") };
-        let (mut total, mut epoch) = (start, 0u64);
-        let mut per_tier = vec![0u64; tiers.len()];
-        while let Emission::Reward { amount, tier, .. } = s.emission(epoch, total) {
-            let bound = tiers.get(tier + 1).map_or(*end, |t| t.from);
-            let k = (bound.0 - total.0).div_ceil(amount.0) as u64;
-            // k − 1 epochs of `amount` stay below `bound`; check the last of them, then step.
-            total = Amount(total.0 + u128::from(k - 1) * amount.0);
-            let last = reward(s.emission(epoch + k - 1, total));
-            assert_eq!(last.1, tier);
-            total = total.checked_add(last.0).unwrap();
-            epoch += k;
-            per_tier[tier] += k;
-        }
-        (per_tier, total, epoch)
-    }
-
-    #[test]
-    fn stratos_tiers_by_total_mined() {
-        let s = EmissionSchedule::stratos_paper();
-        s.validate().unwrap();
-        EmissionSchedule::stratos_mainnet().validate().unwrap();
-        assert_eq!(reward(s.emission(0, Amount::ZERO)), (stos(80), 0, vec![6000, 2000, 2000]));
-        let just_below = Amount(1_681_919_999 * STOS / 100); // 16_819_199.99 STOS
-        assert_eq!(reward(s.emission(7, just_below)).0, stos(80));
-        let at = stos(16_819_200);
-        assert_eq!(reward(s.emission(0, at)), (stos(40), 1, vec![6200, 1800, 2000]));
-        assert_eq!(reward(s.emission(0, stos(32_587_200))).0, Amount(25 * STOS / 10));
-        assert_eq!(reward(s.emission(0, stos(32_587_200))).2, vec![7000, 1000, 2000]);
-    }
-
-    #[test]
-    fn stratos_paper_runs_to_39m_then_ends() {
-        let s = EmissionSchedule::stratos_paper();
-        let (per_tier, total, epochs) = run_to_end(&s, Amount::ZERO);
-        assert_eq!(per_tier, [210_240, 210_240, 210_240, 210_240, 210_240, 2_565_120]);
-        assert_eq!(16_819_200 / 80, 210_240);
-        assert_eq!(total, stos(39_000_000));
-        assert_eq!(epochs, 5 * 210_240 + 2_565_120);
-        assert_eq!(s.emission(epochs, total), Emission::Ended);
-        assert_eq!(s.emission(epochs + 1_000_000, stos(50_000_000)), Emission::Ended);
-    }
-
-    #[test]
-    fn stratos_mainnet_from_genesis_runs_to_40m() {
-        let s = EmissionSchedule::stratos_mainnet();
-        let (per_tier, total, _) = run_to_end(&s, stos(1_000_000));
-        assert_eq!(per_tier, [197_740, 210_240, 210_240, 210_240, 210_240, 2_965_120]);
-        assert_eq!(total, stos(40_000_000));
     }
 
     #[test]
@@ -571,7 +481,8 @@ mod tests {
             (*ratio_num, *ratio_den) = (u128::MAX - 1, u128::MAX);
         }
         assert!(serde_json::to_string(&wide).unwrap().contains(&format!("\"{}\"", u128::MAX)));
-        for s in [EmissionSchedule::stratos_paper(), halving(3, Some(1_000)), wide] {
+        let stepped = table(&[(0, 80, &[6000, 4000]), (1_000, 40, &[7000, 3000])], 5_000);
+        for s in [stepped, halving(3, Some(1_000)), wide] {
             let json = serde_json::to_string(&s).unwrap();
             assert_eq!(serde_json::from_str::<EmissionSchedule>(&json).unwrap(), s);
         }
@@ -587,8 +498,8 @@ mod tests {
 
     #[test]
     fn split_amount_floors_and_returns_dust() {
-        let (parts, dust) = split_amount(stos(80), &[6000, 2000, 2000]);
-        assert_eq!(parts, [stos(48), stos(16), stos(16)]);
+        let (parts, dust) = split_amount(units(80), &[6000, 2000, 2000]);
+        assert_eq!(parts, [units(48), units(16), units(16)]);
         assert_eq!(dust, Amount::ZERO);
         let (parts, dust) = split_amount(Amount(7), &[3333, 3333, 3334]);
         assert_eq!(parts, [Amount(2), Amount(2), Amount(2)]);

@@ -21,6 +21,7 @@ pub mod events;
 pub mod genesis;
 pub mod mainnet;
 pub mod meta;
+pub mod mining;
 pub mod model;
 pub mod nodes;
 pub mod ops;

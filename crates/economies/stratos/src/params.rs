@@ -91,7 +91,7 @@ impl Params {
             community_tax_ppm: 0,
             deposits_share_stake_rewards: true,
             mined_at_genesis: Amount::ZERO,
-            mining: EmissionSchedule::stratos_paper(),
+            mining: crate::mining::paper_schedule(),
             mining_pool: Amount(39_000_000 * STOS),
             max_resource_nodes: 10_000_000,
             max_meta_nodes: 1_000,
@@ -104,7 +104,7 @@ impl Params {
                 community_tax_ppm: 10_000,
                 deposits_share_stake_rewards: false,
                 mined_at_genesis: Amount(1_000_000 * STOS),
-                mining: EmissionSchedule::stratos_mainnet(),
+                mining: crate::mining::mainnet_schedule(),
                 ..paper
             },
         }

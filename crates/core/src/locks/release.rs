@@ -1,0 +1,150 @@
+//! Taking tokens out of a [`LockQueue`]: [`LockQueue::release_due`] pays what is due, oldest
+//! first; [`LockQueue::forfeit`] returns an owner's locks to their source pools at once (stale
+//! chunks are skipped later by generation); [`LockQueue::deduct`] takes part of an owner's locks,
+//! newest first.
+
+use super::{LockQueue, Released, Undo};
+use crate::Epoch;
+use crate::amount::Amount;
+use crate::error::{Error, Result};
+use crate::ledger::{AccountId, Holder, Ledger, PoolId};
+
+impl LockQueue {
+    /// Pays every chunk whose release epoch is ≤ `now` to its owner's account, oldest first.
+    pub fn release_due(&mut self, ledger: &mut Ledger, now: Epoch) -> Result<Vec<Released>> {
+        let mut out = Vec::new();
+        self.record_total();
+        while let Some(entry) = self.buckets.first_entry() {
+            if *entry.key() > now {
+                break;
+            }
+            let release_at = *entry.key();
+            let chunks = entry.remove();
+            for c in &chunks {
+                if c.amount.is_zero() || self.generation(c.owner) != c.generation {
+                    continue; // deducted, or forfeited earlier: nothing left to pay
+                }
+                self.record_owner(c.owner);
+                let Some(o) = self.owners.get_mut(&c.owner) else { continue };
+                ledger.transfer(
+                    self.token,
+                    Holder::Pool(self.pool),
+                    Holder::Account(c.owner),
+                    c.amount,
+                )?;
+                o.total = o.total.saturating_sub(c.amount);
+                o.chunks -= 1;
+                if let Some((_, a)) = o.by_source.iter_mut().find(|(p, _)| *p == c.source) {
+                    *a = a.saturating_sub(c.amount);
+                }
+                o.by_source.retain(|(_, a)| !a.is_zero());
+                if o.total.is_zero() {
+                    self.owners.remove(&c.owner);
+                }
+                self.total = self.total.saturating_sub(c.amount);
+                out.push(Released {
+                    owner: c.owner,
+                    source: c.source,
+                    amount: c.amount,
+                    release_at,
+                });
+            }
+            if self.depth > 0 {
+                self.journal.push(Undo::Bucket { release_at, chunks });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Returns every amount `owner` has locked to the pool it came from, at once. Returns what
+    /// went back, by source pool.
+    pub fn forfeit(
+        &mut self,
+        ledger: &mut Ledger,
+        owner: AccountId,
+    ) -> Result<Vec<(PoolId, Amount)>> {
+        let Some(o) = self.owners.get(&owner) else { return Ok(Vec::new()) };
+        // The generation tells the owner's dead chunks from its live ones; it never wraps.
+        if self.generation(owner) == u16::MAX {
+            return Err(Error::LimitReached {
+                what: format!("forfeits of account {}", owner.0),
+                limit: u64::from(u16::MAX),
+            });
+        }
+        let back = o.by_source.clone();
+        ledger.atomic(|l| {
+            back.iter().try_for_each(|(p, a)| {
+                l.transfer(self.token, Holder::Pool(self.pool), Holder::Pool(*p), *a)
+            })
+        })?;
+        self.record_owner(owner);
+        self.record(|q| Undo::Generation { owner, prev: q.generations.get(&owner).copied() });
+        self.record_total();
+        let forfeited = self.owners.remove(&owner).map_or(Amount::ZERO, |o| o.total);
+        let g = self.generations.or_default(owner);
+        *g += 1;
+        self.total = self.total.saturating_sub(forfeited);
+        Ok(back)
+    }
+
+    /// Takes up to `amount` of what `owner` has locked, newest chunks first, and moves it to
+    /// `to`. Returns what was taken (less than `amount` when the owner has less locked).
+    /// O(chunks in the queue): for rare events such as a node paying its exit costs.
+    pub fn deduct(
+        &mut self,
+        ledger: &mut Ledger,
+        owner: AccountId,
+        amount: Amount,
+        to: Holder,
+    ) -> Result<Amount> {
+        let Some(o) = self.owners.get(&owner) else { return Ok(Amount::ZERO) };
+        let take = amount.min(o.total);
+        if take.is_zero() {
+            return Ok(Amount::ZERO);
+        }
+        ledger.transfer(self.token, Holder::Pool(self.pool), to, take)?;
+        // Infallible from here on.
+        self.record_owner(owner);
+        self.record_total();
+        let generation = self.generation(owner);
+        let journal = self.depth > 0;
+        let mut left = take.0;
+        let mut emptied = 0;
+        let mut by_source: Vec<(PoolId, u128)> = Vec::new();
+        'buckets: for (&release_at, bucket) in self.buckets.iter_mut().rev() {
+            for (index, c) in bucket.iter_mut().enumerate().rev() {
+                if c.owner != owner || c.generation != generation || c.amount.is_zero() {
+                    continue;
+                }
+                if journal {
+                    self.journal.push(Undo::ChunkAmount { release_at, index, prev: c.amount });
+                }
+                let t = left.min(c.amount.0);
+                c.amount.0 -= t;
+                left -= t;
+                emptied += u32::from(c.amount.is_zero());
+                match by_source.iter_mut().find(|(p, _)| *p == c.source) {
+                    Some((_, a)) => *a += t,
+                    None => by_source.push((c.source, t)),
+                }
+                if left == 0 {
+                    break 'buckets;
+                }
+            }
+        }
+        let o = self.owners.get_mut(&owner).expect("checked above");
+        o.total = o.total.saturating_sub(take);
+        o.chunks -= emptied;
+        for (p, t) in by_source {
+            if let Some((_, a)) = o.by_source.iter_mut().find(|(q, _)| *q == p) {
+                *a = a.saturating_sub(Amount(t));
+            }
+        }
+        o.by_source.retain(|(_, a)| !a.is_zero());
+        if o.total.is_zero() {
+            self.owners.remove(&owner);
+        }
+        self.total = self.total.saturating_sub(take);
+        Ok(take)
+    }
+}

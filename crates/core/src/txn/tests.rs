@@ -1,0 +1,133 @@
+//! Unit tests of the transactions: [`atomic`](super::atomic) over a struct of journaled
+//! [`Table`], [`Keyed`], [`Snapshot`] and an array of them; nested checkpoints; nothing recorded
+//! outside a checkpoint; [`crate::SumTree`] and [`crate::Vesting`] reverted to their state before.
+
+use super::*;
+
+struct World {
+    rows: Table<(u32, String)>,
+    names: Keyed<String, u32>,
+    count: Snapshot<u64>,
+    pair: [Snapshot<u8>; 2],
+    label: &'static str,
+}
+crate::transactional!(World {
+    rows: Table<(u32, String)>,
+    names: Keyed<String, u32>,
+    count: Snapshot<u64>,
+    pair: [Snapshot<u8>; 2],
+}; ignore label);
+
+fn world() -> World {
+    let mut names = Keyed::new();
+    names.insert("a".to_owned(), 0);
+    World {
+        rows: Table::from_rows(vec![(1, "a".to_owned())]),
+        names,
+        count: Snapshot::new(5),
+        pair: [Snapshot::new(1), Snapshot::new(2)],
+        label: "w",
+    }
+}
+
+fn change(w: &mut World) {
+    w.rows.push((2, "b".to_owned()));
+    w.rows.update(0, |r| r.0 = 10);
+    w.rows.get_mut(1).1.push('!');
+    w.names.insert("b".to_owned(), 1);
+    w.names.insert("a".to_owned(), 9);
+    w.names.remove(&"a".to_owned());
+    *w.count.get_mut() += 1;
+    *w.pair[1].get_mut() = 7;
+}
+
+/// Everything a [`World`] holds: rows, names, count, pair.
+type State = (Vec<(u32, String)>, Vec<(String, u32)>, u64, [u8; 2]);
+
+fn state(w: &World) -> State {
+    (
+        w.rows.rows().to_vec(),
+        w.names.map().iter().map(|(k, v)| (k.clone(), *v)).collect(),
+        *w.count.get(),
+        [*w.pair[0].get(), *w.pair[1].get()],
+    )
+}
+
+#[test]
+fn revert_restores_every_part_and_commit_keeps_them() {
+    let mut w = world();
+    let before = state(&w);
+    let r: Result<(), &str> = atomic(&mut w, |w| {
+        change(w);
+        Err("no")
+    });
+    assert_eq!(r, Err("no"));
+    assert_eq!(state(&w), before);
+    assert_eq!(w.label, "w");
+
+    let r: Result<u8, ()> = atomic(&mut w, |w| {
+        change(w);
+        Ok(3)
+    });
+    assert_eq!(r, Ok(3));
+    let after = state(&w);
+    assert_eq!(after.0, vec![(10, "a".to_owned()), (2, "b!".to_owned())]);
+    assert_eq!(after.1, vec![("b".to_owned(), 1)]);
+    assert_eq!((after.2, after.3), (6, [1, 7]));
+}
+
+#[test]
+fn nested_checkpoints_revert_only_the_inner_changes() {
+    let mut w = world();
+    let outer = w.checkpoint();
+    w.rows.push((2, "b".to_owned()));
+    let inner = w.checkpoint();
+    w.rows.update(1, |r| r.0 = 20);
+    *w.count.get_mut() = 0;
+    w.revert(inner);
+    assert_eq!(w.rows.rows()[1], (2, "b".to_owned()));
+    assert_eq!(*w.count.get(), 5);
+    w.commit(outer);
+    assert_eq!(w.rows.len(), 2);
+    // The journal is empty again: nothing left to undo.
+    assert!(w.rows.journal.undo.is_empty() && w.names.journal.undo.is_empty());
+}
+
+#[test]
+fn outside_a_checkpoint_nothing_is_recorded() {
+    let mut w = world();
+    change(&mut w);
+    assert!(w.rows.journal.undo.is_empty() && w.names.journal.undo.is_empty());
+}
+
+#[test]
+fn sum_tree_and_vesting_revert_to_their_state_before() {
+    use crate::{Amount, Epoch, SumTree, Vesting};
+    let mut tree = SumTree::from_weights(&[3, 0, 5]);
+    let mut v: Vesting<u32> = Vesting::new(2, Epoch(0)).expect("lag within the limit");
+    v.set_stake(1, 10).expect("stake fits");
+    v.set_stake(2, 30).expect("stake fits");
+    v.distribute(Amount(400)).expect("distribution fits");
+    v.close_epoch();
+    v.distribute(Amount(80)).expect("distribution fits");
+    let (tree0, v0) = (tree.clone(), v.clone());
+    let (weights0, total0) = (tree.weights().to_vec(), tree.total());
+
+    let (tc, vc) = (tree.checkpoint(), v.checkpoint());
+    tree.set(0, 0);
+    tree.push(7);
+    tree.set(3, 9);
+    tree.set(1, 4);
+    v.set_stake(1, 0).expect("stake fits");
+    v.set_stake(3, 5).expect("stake fits");
+    assert_eq!(v.deduct(2, Amount(25)).expect("deduct"), Amount(25));
+    assert!(!v.forfeit(1).expect("forfeit").is_zero());
+    tree.revert(tc);
+    v.revert(vc);
+
+    assert_eq!(tree, tree0);
+    assert_eq!((tree.weights().to_vec(), tree.total()), (weights0, total0));
+    assert_eq!(tree.prefix_sum(3), 8);
+    assert_eq!(v, v0);
+    assert_eq!((v.stake(1), v.stake(2), v.stake(3), v.total_stake()), (10, 30, 0, 40));
+}
