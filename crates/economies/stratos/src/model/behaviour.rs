@@ -237,10 +237,10 @@ impl StratosModel {
         }
         let every = self.agents.validators.withdraw_every_days;
         for k in 0..self.validators.len() {
-            if (k as u64 + day).is_multiple_of(every) {
-                if let Some(v) = self.econ.validator_of(self.validators[k]) {
-                    self.econ.withdraw_commission(v)?;
-                }
+            if (k as u64 + day).is_multiple_of(every)
+                && let Some(v) = self.econ.validator_of(self.validators[k])
+            {
+                self.econ.withdraw_commission(v)?;
             }
         }
         Ok(())

@@ -1,0 +1,231 @@
+//! mainnet's payout: the chain's `x/pot` `Keeper.DistributePotReward` in `LegacyDec`
+//! ([`crate::mainnet`]), planned in full before anything changes and refused as a whole when
+//! the chain would refuse the volume report (the supply guard, a pool that cannot pay);
+//! truncation remainders stay in their pools (reported as unissued).
+
+use ergon_core::{AccountId, Amount, Dec, Emission, EmissionSchedule};
+
+use super::locking::merge_locks;
+use super::{EpochReport, Totals};
+use crate::Stratos;
+use crate::error::StratosError;
+use crate::mainnet::{self, NodeReward};
+use crate::nodes::{MetaIndex, NodeIndex};
+use crate::units::{fmt_oz, fmt_stos};
+
+/// A mainnet epoch's distribution, computed before anything changes: the chain's
+/// `x/pot` `Keeper.DistributePotReward` in its order (see [`crate::mainnet`]).
+pub(super) struct MainnetPlan {
+    /// Settled traffic Y, noz.
+    y: Amount,
+    /// Traffic reward R, unrounded.
+    r: Dec,
+    /// Mining reward M of the tier (the tier's whole reward; at most the mining pool).
+    m: Amount,
+    /// Mining tier, or None after the end of issuance.
+    tier: Option<usize>,
+    /// Tier parts of R (each truncated).
+    traffic: mainnet::Parts,
+    /// Tier parts of M (each truncated).
+    mining: mainnet::Parts,
+    /// Each settled resource node's reward.
+    nodes: Vec<(u32, NodeReward)>,
+    /// The active meta nodes and the reward of each.
+    metas: Vec<u32>,
+    meta: NodeReward,
+    /// Community tax paid: `TruncateInt(Σ tax)` over every node.
+    tax: Amount,
+    /// Whether validators are bonded (the stake parts are paid).
+    validators: bool,
+    /// What leaves the volume pool and the mining pool.
+    paid_p: Amount,
+    paid_m: Amount,
+}
+
+/// mainnet: the mining reward of the tier by the total mined, the tier and its split. The chain
+/// pays the tier's reward whole (`x/pot` `GetMiningRewardParamByMinedToken`: no clamp to the
+/// table's end); here at most what the mining pool holds. After the end: nothing, with the last
+/// tier's split for the traffic reward (the chain's `ErrOutOfIssuance` case).
+pub(super) fn mainnet_mining(
+    st: &Stratos,
+) -> Result<(Amount, Option<usize>, Vec<u32>), StratosError> {
+    match st.params.mining.emission(st.epoch.0, st.total_mined) {
+        Emission::Reward { amount, tier, split } => {
+            let whole = match &st.params.mining {
+                EmissionSchedule::Table { tiers, .. } => {
+                    tiers.get(tier).map_or(amount, |t| t.reward)
+                }
+                EmissionSchedule::Geometric { .. } => amount,
+            };
+            let pool = st.ledger.balance(st.stos, st.pools.mining.into())?;
+            Ok((whole.min(pool), Some(tier), split.to_vec()))
+        }
+        Emission::Ended => Ok((Amount::ZERO, None, st.last_split())),
+    }
+}
+
+/// Plans a mainnet epoch that settles `settled` (node, traffic): Ok(Err(reason)) when the chain
+/// would refuse the volume report — the supply guard, or a pool that cannot pay.
+pub(super) fn plan_mainnet(
+    st: &Stratos,
+    settled: &[(u32, u128)],
+) -> Result<Result<MainnetPlan, String>, StratosError> {
+    let rate = mainnet::deposit_rate(st.params.deposit_noz_rate);
+    let y = Amount(settled.iter().map(|p| p.1).sum());
+    let (s, l) = (st.market.s(), st.market.l());
+    if mainnet::exceeds_noz_supply(s, l, y, rate)? {
+        return Ok(Err(format!(
+            "remaining + consumed Ozone exceeds the total: L {} + Y {} > ⌊S / rate⌋ = {} Oz",
+            fmt_oz(l),
+            fmt_oz(y),
+            fmt_oz(mainnet::noz_supply(s, rate)?)
+        )));
+    }
+    let p = st.volume_pool();
+    let r = mainnet::traffic_reward(s, p, l, y)?;
+    let (m, tier, bps) = mainnet_mining(st)?;
+    let traffic = mainnet::split(r, &bps)?;
+    let mining = mainnet::split(Dec::from_amount(m), &bps)?;
+    let tax_rate = mainnet::ppm(st.params.community_tax_ppm);
+    let (mut tax, mut paid_p, mut paid_m) = (Dec::ZERO, Amount::ZERO, Amount::ZERO);
+    let mut nodes = Vec::with_capacity(settled.len());
+    if !y.is_zero() {
+        for &(i, vol) in settled {
+            let n = mainnet::resource_node_reward(
+                mining.resource,
+                traffic.resource,
+                Amount(vol),
+                y,
+                tax_rate,
+            )?;
+            tax = tax.checked_add(n.tax)?;
+            paid_p = paid_p.checked_add(n.traffic)?;
+            paid_m = paid_m.checked_add(n.mining)?;
+            nodes.push((i, n));
+        }
+    }
+    let metas: Vec<u32> =
+        (0..st.meta.len() as u32).filter(|&i| st.meta[i as usize].is_active()).collect();
+    let mut meta = NodeReward::default();
+    if !metas.is_empty() {
+        meta = mainnet::meta_node_reward(mining.meta, traffic.meta, metas.len() as u128, tax_rate)?;
+        for _ in &metas {
+            tax = tax.checked_add(meta.tax)?;
+            paid_p = paid_p.checked_add(meta.traffic)?;
+            paid_m = paid_m.checked_add(meta.mining)?;
+        }
+    }
+    let tax = Amount(tax.truncate_int()?);
+    paid_p = paid_p.checked_add(tax)?;
+    let validators = !st.staking.total_voting_power().is_zero();
+    if validators {
+        paid_p = paid_p.checked_add(traffic.stake)?;
+        paid_m = paid_m.checked_add(mining.stake)?;
+    }
+    let pool = st.ledger.balance(st.stos, st.pools.mining.into())?;
+    for (what, paid, holds) in [("volume pool P", paid_p, p), ("mining pool", paid_m, pool)] {
+        if paid > holds {
+            return Ok(Err(format!(
+                "the {what} holds {} STOS and would pay {} STOS",
+                fmt_stos(holds),
+                fmt_stos(paid)
+            )));
+        }
+    }
+    Ok(Ok(MainnetPlan {
+        y,
+        r,
+        m,
+        tier,
+        traffic,
+        mining,
+        nodes,
+        metas,
+        meta,
+        tax,
+        validators,
+        paid_p,
+        paid_m,
+    }))
+}
+
+/// Pays a planned mainnet epoch (steps 2 to 5): L += Y; node rewards locked by source; the
+/// community tax; the stake parts to validators and delegators. The truncation remainders stay
+/// in their pools (reported as unissued, not as dust), like the parts without a recipient.
+pub(super) fn pay_mainnet(
+    st: &mut Stratos,
+    rep: &mut EpochReport,
+    plan: MainnetPlan,
+    lock_until: ergon_core::Epoch,
+) -> Result<Totals, StratosError> {
+    let (volume, mining_pool) = (st.pools.volume, st.pools.mining);
+    st.market.apply_settlement(plan.y)?;
+    rep.tier = plan.tier;
+    let mut to_lock: Vec<(usize, AccountId, Amount)> = Vec::new();
+    for &(i, n) in &plan.nodes {
+        let node = &mut st.resource.rows_mut()[i as usize];
+        to_lock.push((0, node.owner, n.traffic));
+        to_lock.push((1, node.owner, n.mining));
+        let got = n.traffic.checked_add(n.mining)?;
+        node.rewards_total = node.rewards_total.checked_add(got)?;
+        rep.resource_total = rep.resource_total.checked_add(got)?;
+        if st.report_detail {
+            rep.resource_rewards.push((st.node_name(NodeIndex(i)).to_owned(), fmt_stos(got)));
+        }
+    }
+    for &i in &plan.metas {
+        let m = &mut st.meta.rows_mut()[i as usize];
+        to_lock.push((0, m.owner, plan.meta.traffic));
+        to_lock.push((1, m.owner, plan.meta.mining));
+        let got = plan.meta.traffic.checked_add(plan.meta.mining)?;
+        m.rewards_total = m.rewards_total.checked_add(got)?;
+        rep.meta_total = rep.meta_total.checked_add(got)?;
+        if st.report_detail {
+            rep.meta_rewards.push((st.meta_name(MetaIndex(i)).to_owned(), fmt_stos(got)));
+        }
+    }
+    st.ledger.transfer(st.stos, volume.into(), st.pools.community.into(), plan.tax)?;
+    let mut dust = Amount::ZERO;
+    if plan.validators {
+        for (pool, amount) in [(volume, plan.traffic.stake), (mining_pool, plan.mining.stake)] {
+            let parts = st.staking.distribute_by_power(
+                &mut st.ledger,
+                pool.into(),
+                amount,
+                st.pools.dust.into(),
+            )?;
+            let got = Amount(parts.iter().map(|p| p.1.0).sum());
+            rep.validator_rewards = rep.validator_rewards.checked_add(got)?;
+            dust = dust.checked_add(amount.checked_sub(got)?)?;
+        }
+    }
+    let locks = merge_locks(&to_lock, &[volume, mining_pool], &mut st.scratch)?;
+    st.reward_locks.lock_batch(&mut st.ledger, lock_until, &locks)?;
+    // The parts with no recipient stay in their pools, and so does every truncation remainder.
+    // R and M are reported as ⌊R⌋ and M, or as what was paid when the rounded shares paid more.
+    let unpaid = |parts: mainnet::Parts| -> Result<Amount, StratosError> {
+        let mut a = Amount::ZERO;
+        if plan.y.is_zero() {
+            a = a.checked_add(parts.resource)?;
+        }
+        if plan.metas.is_empty() {
+            a = a.checked_add(parts.meta)?;
+        }
+        if !plan.validators {
+            a = a.checked_add(parts.stake)?;
+        }
+        Ok(a)
+    };
+    let r = Amount(plan.r.truncate_int()?).max(plan.paid_p.checked_add(unpaid(plan.traffic)?)?);
+    let m = plan.m.max(plan.paid_m.checked_add(unpaid(plan.mining)?)?);
+    rep.traffic_reward = r;
+    rep.mining_reward = m;
+    let unissued = r.checked_sub(plan.paid_p)?.checked_add(m.checked_sub(plan.paid_m)?)?;
+    Ok(Totals {
+        dust,
+        community_tax: plan.tax,
+        unissued,
+        mined: plan.paid_m,
+        delegated: st.staking.total_voting_power(),
+    })
+}

@@ -1,0 +1,176 @@
+//! The end of an epoch (seed §2, §3.3, §5): Proof-of-Traffic settlement ([`settle`]), the
+//! payout of each profile ([`paper`], [`chain`] for mainnet), gas fees, and the releases that
+//! fall due; [`EpochReport`] says what it did.
+//!
+//! Cost: O(nodes with pending traffic · log) for the settlement, O(active meta nodes + validators)
+//! for the split, O(1) for the deposits' share ([`crate::deposits`]) — never O(all accounts).
+
+mod chain;
+mod locking;
+mod paper;
+mod report;
+mod settle;
+
+use ergon_core::Amount;
+use ergon_core::invariants::Violation;
+use serde::Serialize;
+
+pub(crate) use locking::Scratch;
+pub use report::EpochReport;
+pub use settle::settled_prefix;
+
+use crate::Stratos;
+use crate::error::StratosError;
+use crate::nodes::NodeStatus;
+use crate::params::Profile;
+
+/// Figures of the last epoch, kept for metrics.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    /// The last epoch's report.
+    pub last: Option<EpochReport>,
+}
+
+/// Closes the epoch.
+pub fn end_epoch(st: &mut Stratos) -> Result<EpochReport, Violation> {
+    let cp = st.ledger.checkpoint();
+    match close(st) {
+        Ok(r) => {
+            st.ledger.commit(cp);
+            st.stats.last = Some(r.clone());
+            Ok(r)
+        }
+        Err(e) => {
+            st.ledger.revert(cp);
+            Err(Violation::new("stratos epoch", e.to_string()))
+        }
+    }
+}
+
+fn close(st: &mut Stratos) -> Result<EpochReport, StratosError> {
+    let mut rep = EpochReport { epoch: st.epoch.0, ..EpochReport::default() };
+    let lock_until = st.epoch.plus(st.params.reward_lock_epochs);
+    // 1. Settlement: the shortest prefix reaching the threshold, by traffic then node id.
+    let pending = settle::pending(st);
+    let total: u128 = pending.iter().map(|p| p.1).sum();
+    let k = if total == 0 { 0 } else { settled_prefix(&pending, st.params.settle_threshold_bps) };
+    // mainnet: the whole distribution is planned before anything changes, since the chain
+    // refuses a volume report as a whole (nothing settled, nothing paid); the report says why.
+    let plan = match st.params.profile {
+        Profile::Mainnet => Some(chain::plan_mainnet(st, &pending[..k])?),
+        Profile::Paper => None,
+    };
+    let k = match &plan {
+        Some(Err(reason)) => {
+            rep.refused = Some(reason.clone());
+            0
+        }
+        _ => k,
+    };
+    settle::settle(st, &mut rep, &pending, k)?;
+    // 2–5. The rewards of each profile.
+    let totals = match plan {
+        Some(Ok(plan)) => chain::pay_mainnet(st, &mut rep, plan, lock_until)?,
+        Some(Err(_)) => {
+            rep.tier = chain::mainnet_mining(st)?.1;
+            Totals { delegated: st.staking.total_voting_power(), ..Totals::default() }
+        }
+        None => paper::pay(st, &mut rep, &pending[..k], lock_until)?,
+    };
+    finish(st, rep, totals)
+}
+
+/// What the reward steps of an epoch leave for [`finish`].
+#[derive(Default)]
+struct Totals {
+    /// Rounding remainders moved to the dust pool so far.
+    dust: Amount,
+    /// Community tax paid.
+    community_tax: Amount,
+    /// Rewards left in their pools.
+    unissued: Amount,
+    /// Mining rewards issued (counted as mined).
+    mined: Amount,
+    /// Total voting power of the validators.
+    delegated: Amount,
+}
+
+/// Steps 6 and 7 of both profiles: gas fees, the totals of the report, then time moves on.
+fn finish(st: &mut Stratos, mut rep: EpochReport, t: Totals) -> Result<EpochReport, StratosError> {
+    let stos = st.stos;
+    let Totals { mut dust, community_tax, unissued, mined: issued_m, delegated } = t;
+    // 6. Gas fees: validators and delegators only.
+    let gas = st.ledger.balance(stos, st.pools.gas.into())?;
+    if !gas.is_zero() && !delegated.is_zero() {
+        let parts = st.staking.distribute_by_power(
+            &mut st.ledger,
+            st.pools.gas.into(),
+            gas,
+            st.pools.dust.into(),
+        )?;
+        let got: u128 = parts.iter().map(|p| p.1.0).sum();
+        dust = dust.checked_add(Amount(gas.0 - got))?;
+        rep.gas_fees = Amount(got);
+    }
+    st.total_mined = st.total_mined.checked_add(issued_m)?;
+    rep.community_tax = community_tax;
+    rep.dust = dust;
+    rep.unissued = unissued;
+
+    // 7. Time moves on: meta votes expire, locks and deposits fall due, unbonding completes.
+    for v in &mut st.deposit_rewards {
+        v.close_epoch();
+    }
+    st.epoch = st.epoch.plus(1);
+    st.expire_votes()?;
+    let released = st.reward_locks.release_due(&mut st.ledger, st.epoch)?;
+    rep.rewards_released = Amount(released.iter().map(|r| r.amount.0).sum());
+    let returned = st.deposit_returns.release_due(&mut st.ledger, st.epoch)?;
+    rep.deposits_returned = Amount(returned.iter().map(|r| r.amount.0).sum());
+    // mainnet: slashing is taken from rewards as they mature, then from returned deposits.
+    let slashed = st.deduct_slashing(&released)?;
+    rep.slashing_deducted = slashed.checked_add(st.deduct_slashing(&returned)?)?;
+    // The resource node whose deposit this is: its owner's, due now (the same account may also
+    // have been a meta node, whose deposit returns on its own date).
+    let now = st.epoch;
+    let due = |s: NodeStatus| match s {
+        NodeStatus::Unregistering { deposit_returns, .. } => deposit_returns <= now,
+        _ => false,
+    };
+    for r in &returned {
+        if let Some(n) =
+            st.resource.rows_mut().iter_mut().find(|n| n.owner == r.owner && due(n.status))
+        {
+            n.status = NodeStatus::Exited;
+        }
+    }
+    st.staking.complete_unbonding(&mut st.ledger, st.epoch)?;
+    rep.price = st.market.price_wei_per_oz(st.volume_pool());
+    Ok(rep)
+}
+
+impl Stratos {
+    fn last_split(&self) -> Vec<u32> {
+        match &self.params.mining {
+            ergon_core::EmissionSchedule::Table { tiers, .. } => {
+                tiers.last().map(|t| t.split.clone()).unwrap_or_else(|| vec![6000, 2000, 2000])
+            }
+            ergon_core::EmissionSchedule::Geometric { split, .. } => split.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_settlement_prefix() {
+        // Seed §3.3: 500, 300, 200, 80, 20 GB → 80% of 1100 = 880 → the first three settle.
+        let p = [(0, 500), (1, 300), (2, 200), (3, 80), (4, 20)];
+        assert_eq!(settled_prefix(&p, 8_000), 3);
+        assert_eq!(settled_prefix(&p, 10_000), 5);
+        assert_eq!(settled_prefix(&p, 4_545), 1); // 500 ≥ 45.45% of 1100 = 499.95
+        assert_eq!(settled_prefix(&p, 4_546), 2);
+    }
+}

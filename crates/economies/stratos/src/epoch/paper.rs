@@ -1,0 +1,209 @@
+//! paper's payout (seed §2, §5): the traffic reward R of the constant product from the volume
+//! pool and the mining reward M of the tier from the mining pool, each split by the tier's
+//! shares — resource nodes pro rata to settled traffic, meta nodes equally, the stake part
+//! between validators and (paper) node deposits by their totals — with integer floors and
+//! every remainder to the dust pool. Node rewards lock for the reward lock.
+
+use ergon_core::arith::{Rounding, mul_div};
+use ergon_core::{AccountId, Amount, Emission, Epoch, PoolId};
+
+use super::locking::merge_locks;
+use super::{EpochReport, Totals};
+use crate::Stratos;
+use crate::error::StratosError;
+use crate::nodes::{MetaIndex, NodeIndex};
+use crate::units::fmt_stos;
+
+/// One reward source (volume pool or mining pool) and the three shares of it.
+struct Source {
+    pool: PoolId,
+    resource: Amount,
+    meta: Amount,
+    chain: Amount,
+}
+
+fn split(pool: PoolId, amount: Amount, bps: &[u32]) -> Source {
+    let part =
+        |b: u32| Amount(mul_div(amount.0, u128::from(b), 10_000, Rounding::Down).unwrap_or(0));
+    let resource = part(bps[0]);
+    let meta = part(bps[1]);
+    Source { pool, resource, meta, chain: amount.saturating_sub(resource).saturating_sub(meta) }
+}
+
+/// What the reward steps accumulate: the node rewards to lock, by (source, owner), and the
+/// running totals of [`Totals`].
+#[derive(Default)]
+struct Books {
+    to_lock: Vec<(usize, AccountId, Amount)>,
+    dust: Amount,
+    community_tax: Amount,
+    unissued: Amount,
+    /// Mining rewards issued (M less the parts with no recipient).
+    issued_m: Amount,
+}
+
+impl Books {
+    /// A part of source `si` with no recipient: left in its pool, not counted as mined.
+    fn unissued(&mut self, si: usize, part: Amount) -> Result<(), StratosError> {
+        self.unissued = self.unissued.checked_add(part)?;
+        if si == 1 {
+            self.issued_m = self.issued_m.saturating_sub(part);
+        }
+        Ok(())
+    }
+
+    /// A rounding remainder `rem` of `pool` goes to the dust pool.
+    fn dust(&mut self, st: &mut Stratos, pool: PoolId, rem: Amount) -> Result<(), StratosError> {
+        st.ledger.transfer(st.stos, pool.into(), st.pools.dust.into(), rem)?;
+        self.dust = self.dust.checked_add(rem)?;
+        Ok(())
+    }
+}
+
+/// Steps 2 to 5 of a paper epoch that settled `settled` (node, traffic).
+pub(super) fn pay(
+    st: &mut Stratos,
+    rep: &mut EpochReport,
+    settled: &[(u32, u128)],
+    lock_until: Epoch,
+) -> Result<Totals, StratosError> {
+    let y = Amount(settled.iter().map(|p| p.1).sum());
+    // 2. Traffic reward R (from the volume pool) and mining reward M (from the mining pool).
+    let p = st.volume_pool();
+    let r = st.market.traffic_reward(p, y)?.min(p);
+    st.market.apply_settlement(y)?;
+    let (m, tier, bps) = match st.params.mining.emission(st.epoch.0, st.total_mined) {
+        Emission::Reward { amount, tier, split } => {
+            let pool = st.ledger.balance(st.stos, st.pools.mining.into())?;
+            (amount.min(pool), Some(tier), split.to_vec())
+        }
+        Emission::Ended => (Amount::ZERO, None, st.last_split()),
+    };
+    rep.traffic_reward = r;
+    rep.mining_reward = m;
+    rep.tier = tier;
+    let sources = [split(st.pools.volume, r, &bps), split(st.pools.mining, m, &bps)];
+    let mut books = Books { issued_m: m, ..Books::default() };
+    pay_resource(st, rep, &mut books, &sources, settled, y)?;
+    pay_meta(st, rep, &mut books, &sources)?;
+    let delegated = pay_stake(st, rep, &mut books, &sources)?;
+    let pools = [sources[0].pool, sources[1].pool];
+    let locks = merge_locks(&books.to_lock, &pools, &mut st.scratch)?;
+    st.reward_locks.lock_batch(&mut st.ledger, lock_until, &locks)?;
+    let Books { dust, community_tax, unissued, issued_m, .. } = books;
+    Ok(Totals { dust, community_tax, unissued, mined: issued_m, delegated })
+}
+
+/// Step 3, resource nodes: pro rata to settled traffic, less the community tax on the traffic
+/// reward; locked.
+fn pay_resource(
+    st: &mut Stratos,
+    rep: &mut EpochReport,
+    books: &mut Books,
+    sources: &[Source; 2],
+    settled: &[(u32, u128)],
+    y: Amount,
+) -> Result<(), StratosError> {
+    let mut node_rewards: Vec<Amount> = vec![Amount::ZERO; settled.len()];
+    for (si, src) in sources.iter().enumerate() {
+        if y.is_zero() {
+            books.unissued(si, src.resource)?;
+            continue;
+        }
+        let mut paid = Amount::ZERO;
+        for (j, &(i, t)) in settled.iter().enumerate() {
+            let mut share = Amount(mul_div(src.resource.0, t, y.0, Rounding::Down)?);
+            paid = paid.checked_add(share)?;
+            if si == 0 && st.params.community_tax_ppm > 0 {
+                let ppm = u128::from(st.params.community_tax_ppm);
+                let tax = Amount(mul_div(share.0, ppm, 1_000_000, Rounding::Down)?);
+                st.ledger.transfer(st.stos, src.pool.into(), st.pools.community.into(), tax)?;
+                share = share.checked_sub(tax)?;
+                books.community_tax = books.community_tax.checked_add(tax)?;
+            }
+            books.to_lock.push((si, st.resource[i as usize].owner, share));
+            node_rewards[j] = node_rewards[j].checked_add(share)?;
+        }
+        books.dust(st, src.pool, src.resource.checked_sub(paid)?)?;
+    }
+    for (j, &(i, _)) in settled.iter().enumerate() {
+        let n = &mut st.resource.rows_mut()[i as usize];
+        n.rewards_total = n.rewards_total.checked_add(node_rewards[j])?;
+        rep.resource_total = rep.resource_total.checked_add(node_rewards[j])?;
+        if st.report_detail {
+            let name = st.node_name(NodeIndex(i)).to_owned();
+            rep.resource_rewards.push((name, fmt_stos(node_rewards[j])));
+        }
+    }
+    Ok(())
+}
+
+/// Step 4, meta nodes: equal shares; locked.
+fn pay_meta(
+    st: &mut Stratos,
+    rep: &mut EpochReport,
+    books: &mut Books,
+    sources: &[Source; 2],
+) -> Result<(), StratosError> {
+    let metas: Vec<u32> =
+        (0..st.meta.len() as u32).filter(|&i| st.meta[i as usize].is_active()).collect();
+    let mut meta_rewards = vec![Amount::ZERO; metas.len()];
+    for (si, src) in sources.iter().enumerate() {
+        if metas.is_empty() {
+            books.unissued(si, src.meta)?;
+            continue;
+        }
+        let each = Amount(src.meta.0 / metas.len() as u128);
+        for (j, &i) in metas.iter().enumerate() {
+            books.to_lock.push((si, st.meta[i as usize].owner, each));
+            meta_rewards[j] = meta_rewards[j].checked_add(each)?;
+        }
+        books.dust(st, src.pool, Amount(src.meta.0 % metas.len() as u128))?;
+    }
+    for (j, &i) in metas.iter().enumerate() {
+        let m = &mut st.meta.rows_mut()[i as usize];
+        m.rewards_total = m.rewards_total.checked_add(meta_rewards[j])?;
+        rep.meta_total = rep.meta_total.checked_add(meta_rewards[j])?;
+        if st.report_detail {
+            let name = st.meta_name(MetaIndex(i)).to_owned();
+            rep.meta_rewards.push((name, fmt_stos(meta_rewards[j])));
+        }
+    }
+    Ok(())
+}
+
+/// Step 5, stake rewards: validators and delegators, and (paper) node deposits, split by
+/// their totals. Returns the validators' total voting power.
+fn pay_stake(
+    st: &mut Stratos,
+    rep: &mut EpochReport,
+    books: &mut Books,
+    sources: &[Source; 2],
+) -> Result<Amount, StratosError> {
+    let deposit_total = st.staked_deposits();
+    let delegated = st.staking.total_voting_power();
+    let share_deposits = st.params.deposits_share_stake_rewards && !deposit_total.is_zero();
+    for (si, src) in sources.iter().enumerate() {
+        let (v_part, d_part) = if share_deposits {
+            let all = delegated.0 + deposit_total.0;
+            let v = Amount(mul_div(src.chain.0, delegated.0, all, Rounding::Down)?);
+            (v, src.chain.checked_sub(v)?)
+        } else {
+            (src.chain, Amount::ZERO)
+        };
+        if delegated.is_zero() {
+            books.unissued(si, v_part)?;
+        } else {
+            let dust = st.pools.dust.into();
+            let parts =
+                st.staking.distribute_by_power(&mut st.ledger, src.pool.into(), v_part, dust)?;
+            let got: u128 = parts.iter().map(|p| p.1.0).sum();
+            rep.validator_rewards = rep.validator_rewards.checked_add(Amount(got))?;
+            books.dust = books.dust.checked_add(Amount(v_part.0 - got))?;
+        }
+        // The deposits' part accrues by index, O(1) ([`crate::deposits`]).
+        let to_deposits = st.distribute_to_deposits(si, d_part)?;
+        rep.deposit_rewards = rep.deposit_rewards.checked_add(to_deposits)?;
+    }
+    Ok(delegated)
+}
