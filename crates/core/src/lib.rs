@@ -52,7 +52,7 @@ pub use fixed::U64F64;
 pub use invariants::Violation;
 pub use ledger::{AccountId, Holder, Ledger, PoolId, TokenId};
 pub use locks::{LockQueue, Released};
-pub use model::{FieldError, Model};
+pub use model::{ColumnSpec, FieldError, MetricKind, Model};
 pub use ratio::{BasisPoints, Parts, PerMill};
 pub use rewards::RewardAccumulator;
 pub use rng::{RngStreams, Seed, StreamRng};
