@@ -3,8 +3,6 @@
 //! Exit codes: 0 ok; 1 a check or expectation failed (an invariant, a replay that differs from
 //! its expected output); 2 bad input or I/O (a malformed file, an unknown economy, a usage error).
 
-mod output;
-mod output_dir;
 mod progress;
 mod registry;
 mod replay_cmd;

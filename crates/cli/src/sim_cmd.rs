@@ -8,10 +8,10 @@ use std::time::Instant;
 
 use clap::Args;
 use ergon_core::Model;
+use ergon_output::{OutDir, PartSink, Written};
 use ergon_sim::{Control, Diagnostics, Plan, Source};
 use ergon_stratos::StratosModel;
 
-use crate::output_dir::{self, Written};
 use crate::{BadInput, Outcome};
 
 /// The embedded scenarios, by name: the first is the default of `ergon run`.
@@ -194,14 +194,14 @@ fn execute<M: Model>(plan: &Plan<M>, args: &RunArgs) -> Result<Outcome, BadInput
         .num_threads(threads)
         .build()
         .map_err(|e| BadInput(format!("cannot start {threads} worker threads: {e}")))?;
-    let out = output_dir::prepare(args.out.as_deref(), &plan.header.name, args.force)?;
+    let out = OutDir::prepare(args.out.as_deref(), &plan.header.name, args.force).map_err(bad)?;
     let _ = ctrlc::set_handler(|| STOP.store(true, Ordering::SeqCst));
     let jobs = (plan.points.len() as u64) * u64::from(plan.header.runs);
     let bar = crate::progress::bar(jobs * plan.epochs, args.quiet);
     let progress = |n: u64| bar.inc(n);
     let control = Control { progress: &progress, stop: &STOP, paranoid: args.paranoid };
     let started = Instant::now();
-    let sink = output_dir::PartSink::new(plan, &out)?;
+    let sink = PartSink::new(plan, &out).map_err(bad)?;
     let result = pool.install(|| ergon_sim::runner::run(plan, &sink, &control));
     bar.finish_and_clear();
     let results = match result {
@@ -219,8 +219,9 @@ fn execute<M: Model>(plan: &Plan<M>, args: &RunArgs) -> Result<Outcome, BadInput
     };
     let complete = results.iter().all(|r| r.complete);
     // The merge runs on a worker thread, where the finished jobs freed their memory.
-    let written: Written =
-        pool.install(|| output_dir::finish(plan, &sink, &out, &results, complete))?;
+    let written: Written = pool
+        .install(|| ergon_output::finish(plan, &sink, &out, &results, complete, crate::VERSION))
+        .map_err(bad)?;
     crate::table::print::<M>(plan, &results, &written, started.elapsed());
     if complete {
         Ok(Outcome::Ok)
@@ -231,4 +232,8 @@ fn execute<M: Model>(plan: &Plan<M>, args: &RunArgs) -> Result<Outcome, BadInput
         );
         Ok(Outcome::Interrupted)
     }
+}
+
+fn bad(e: ergon_output::OutputError) -> BadInput {
+    BadInput(e.to_string())
 }

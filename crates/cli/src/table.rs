@@ -6,7 +6,7 @@ use std::time::Duration;
 use ergon_core::Model;
 use ergon_sim::{JobResult, Plan};
 
-use crate::output_dir::Written;
+use ergon_output::Written;
 
 /// Compact figures: 4 significant digits, thousands as k/M/G.
 fn fmt(x: f64) -> String {
