@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use ergon_core::replay::{Replayer, first_difference};
 
-use crate::{BadInput, Outcome, registry};
+use crate::{BadInput, Outcome};
 use ergon_output::AtomicFile;
 
 /// Arguments of `ergon replay`.
@@ -46,7 +46,8 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<Outcome, BadInput> {
         None => None,
     };
     let name = args.file.display().to_string();
-    let mut replayer = Replayer::new(registry::REGISTRY).check_invariants(!args.no_check);
+    let economies = ergon_registry::replay_registry();
+    let mut replayer = Replayer::new(&economies).check_invariants(!args.no_check);
     let mut lines = Vec::new();
     for (i, text) in BufReader::new(reader).lines().enumerate() {
         let text =

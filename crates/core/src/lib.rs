@@ -17,7 +17,6 @@
 //! - [`rng`]: [`Seed`] and [`RngStreams`] — the only source of randomness.
 //! - [`economy`]: the [`Economy`] trait every economy implements, and its replay-facing types.
 //! - [`replay`]: the JSON Lines replay driver shared by all economies.
-//! - [`toy`]: a minimal economy that exercises the replay format and the core parts.
 
 pub mod amount;
 pub mod arith;
@@ -37,7 +36,6 @@ pub mod rewards;
 pub mod rng;
 pub mod sampler;
 pub mod staking;
-pub mod toy;
 pub mod vesting;
 
 pub use amount::{Amount, Qty, TokenMeta};
@@ -58,7 +56,6 @@ pub use rewards::RewardAccumulator;
 pub use rng::{RngStreams, Seed, StreamRng};
 pub use sampler::{AliasTable, SumTree};
 pub use staking::{Staking, StakingParams, ValidatorId};
-pub use toy::Toy;
 pub use vesting::Vesting;
 
 /// A count of epochs or an epoch index. Economies define what one epoch is (10 minutes on
