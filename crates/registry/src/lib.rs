@@ -17,6 +17,10 @@ use ergon_sim::{Diagnostics, Source};
 
 pub use simulation::{PlanFn, PlanInfo, Simulation, plan};
 
+/// The core, for [`economy!`] to name its paths from any crate.
+#[doc(hidden)]
+pub use ergon_core as __core;
+
 /// One economy of the build.
 #[derive(Debug)]
 pub struct Entry {
@@ -59,9 +63,9 @@ impl Scenario {
 macro_rules! economy {
     ($economy:ty, $model:ty, $about:literal, [$($scenario:literal),* $(,)?]) => {
         $crate::Entry {
-            name: <$economy as ::ergon_core::Economy>::NAME,
+            name: <$economy as $crate::__core::Economy>::NAME,
             about: $about,
-            replay: ::ergon_core::economy::constructor::<$economy>,
+            replay: $crate::__core::economy::constructor::<$economy>,
             plan: $crate::plan::<$model>,
             scenarios: &[$($crate::Scenario {
                 name: $scenario,
