@@ -3,10 +3,7 @@
 //! Exit codes: 0 ok; 1 a check or expectation failed (an invariant, a replay that differs from
 //! its expected output); 2 bad input or I/O (a malformed file, an unknown economy, a usage error).
 
-mod output;
-mod output_dir;
 mod progress;
-mod registry;
 mod replay_cmd;
 mod sim_cmd;
 mod table;
@@ -73,17 +70,12 @@ fn main() -> ExitCode {
         Command::Check(args) => sim_cmd::check(&args),
         Command::Scenarios => {
             println!("Shipped scenarios (`ergon run NAME`; files in scenarios/):");
-            for (name, text) in sim_cmd::SCENARIOS {
-                let about = text
-                    .lines()
-                    .find_map(|l| l.trim().strip_prefix("description = "))
-                    .unwrap_or("\"\"")
-                    .trim_matches('"');
-                println!("  {name:<18} {about}");
+            for s in ergon_registry::scenarios() {
+                println!("  {:<18} {}", s.name, s.about());
             }
             println!("Economies in this build:");
-            for (name, _) in registry::REGISTRY {
-                println!("  {name}");
+            for e in ergon_registry::ECONOMIES {
+                println!("  {:<18} {}", e.name, e.about);
             }
             Ok(Outcome::Ok)
         }

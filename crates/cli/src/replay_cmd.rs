@@ -1,13 +1,13 @@
 //! `ergon replay FILE [--expect EXPECTED] [--out OUT] [--state STATE]`.
 
-use std::io::{BufRead, BufReader, Read};
-use std::path::PathBuf;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 use ergon_core::replay::{Replayer, first_difference};
 
-use crate::output::AtomicFile;
-use crate::{BadInput, Outcome, registry};
+use crate::{BadInput, Outcome};
+use ergon_output::AtomicFile;
 
 /// Arguments of `ergon replay`.
 #[derive(Args, Debug)]
@@ -46,7 +46,8 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<Outcome, BadInput> {
         None => None,
     };
     let name = args.file.display().to_string();
-    let mut replayer = Replayer::new(registry::REGISTRY).check_invariants(!args.no_check);
+    let economies = ergon_registry::replay_registry();
+    let mut replayer = Replayer::new(&economies).check_invariants(!args.no_check);
     let mut lines = Vec::new();
     for (i, text) in BufReader::new(reader).lines().enumerate() {
         let text =
@@ -67,21 +68,13 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<Outcome, BadInput> {
         )));
     }
     match &args.out {
-        Some(path) => {
-            let mut f = AtomicFile::create(path)?;
-            for l in &lines {
-                f.line(l)?;
-            }
-            f.finish()?;
-        }
+        Some(path) => write_lines(path, lines.iter().map(String::as_str))?,
         None if expected.is_none() => lines.iter().for_each(|l| println!("{l}")),
         None => {}
     }
     if let (Some(path), Some(econ)) = (&args.state, replayer.economy()) {
-        let mut f = AtomicFile::create(path)?;
         let state = serde_json::to_string_pretty(&econ.snapshot_value()).expect("state serializes");
-        f.line(&state)?;
-        f.finish()?;
+        write_lines(path, [state.as_str()])?;
     }
     if let (Some(expected), Some(path)) = (expected, &args.expect) {
         if let Some(d) = first_difference(&lines, &expected) {
@@ -100,4 +93,15 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<Outcome, BadInput> {
         eprintln!("ok: {name} matches {} ({} lines)", path.display(), lines.len());
     }
     Ok(Outcome::Ok)
+}
+
+/// Writes `lines`, each ending in a newline, to `path`: the whole file or, on failure, nothing
+/// (an earlier file of that name is kept).
+fn write_lines<'a>(path: &Path, lines: impl IntoIterator<Item = &'a str>) -> Result<(), BadInput> {
+    let err = |e: &dyn std::fmt::Display| BadInput(format!("cannot write {}: {e}", path.display()));
+    let mut f = AtomicFile::create(path).map_err(|e| err(&e))?;
+    for l in lines {
+        writeln!(f, "{l}").map_err(|e| err(&e))?;
+    }
+    f.finish().map(|_| ()).map_err(|e| err(&e))
 }

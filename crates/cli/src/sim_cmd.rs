@@ -7,20 +7,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use clap::Args;
-use ergon_core::Model;
-use ergon_sim::{Control, Diagnostics, Plan, Source};
-use ergon_stratos::StratosModel;
+use ergon_output::{OutDir, Written};
+use ergon_registry::{PlanInfo, RegistryError, Simulation};
+use ergon_sim::{Control, Diagnostics, Source};
 
-use crate::output_dir::{self, Written};
 use crate::{BadInput, Outcome};
-
-/// The embedded scenarios, by name: the first is the default of `ergon run`.
-pub(crate) const SCENARIOS: [(&str, &str); 4] = [
-    ("stratos-paper", include_str!("../../../scenarios/stratos-paper.toml")),
-    ("stratos-mainnet", include_str!("../../../scenarios/stratos-mainnet.toml")),
-    ("stratos-small", include_str!("../../../scenarios/stratos-small.toml")),
-    ("stratos-sweep", include_str!("../../../scenarios/stratos-sweep.toml")),
-];
 
 /// Set by Ctrl-C: every job stops after its current epoch.
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -73,15 +64,15 @@ pub(crate) struct CheckArgs {
 /// Reads a scenario: a file, else a shipped scenario by name, else the default.
 fn read(scenario: Option<&Path>) -> Result<(String, String), BadInput> {
     let Some(path) = scenario else {
-        let (name, text) = SCENARIOS[0];
-        return Ok((format!("<embedded {name}>"), text.to_owned()));
+        let s = ergon_registry::default_scenario();
+        return Ok((format!("<embedded {}>", s.name), s.text.to_owned()));
     };
     match std::fs::read_to_string(path) {
         Ok(text) => Ok((path.display().to_string(), text)),
         Err(e) => {
             let name = path.to_string_lossy();
-            match SCENARIOS.iter().find(|(n, _)| *n == name) {
-                Some((n, text)) => Ok((format!("<embedded {n}>"), (*text).to_owned())),
+            match ergon_registry::scenario(&name) {
+                Some(s) => Ok((format!("<embedded {}>", s.name), s.text.to_owned())),
                 None => Err(BadInput(format!("cannot read scenario {}: {e}", path.display()))),
             }
         }
@@ -122,87 +113,62 @@ fn diagnostics(d: &Diagnostics) -> BadInput {
 /// `ergon check`.
 pub(crate) fn check(args: &CheckArgs) -> Result<Outcome, BadInput> {
     let (name, text) = read(Some(&args.scenario))?;
-    let source = Source { name: &name, text: &text };
     let sets = parse_sets(&args.set)?;
-    match economy(source)? {
-        Economy::Stratos => {
-            let plan = ergon_sim::scenario::plan::<StratosModel>(source, &sets)
-                .map_err(|d| diagnostics(&d))?;
-            describe(&plan, &name);
-        }
-    }
+    let sim = plan(Source { name: &name, text: &text }, &sets)?;
+    describe(sim.info(), &name);
     Ok(Outcome::Ok)
 }
 
-fn describe<M: Model>(plan: &Plan<M>, name: &str) {
+/// Validates a scenario under the model of the economy it names.
+fn plan(source: Source<'_>, sets: &[(String, String)]) -> Result<Box<dyn Simulation>, BadInput> {
+    let entry = ergon_registry::for_scenario(source).map_err(|e| match e {
+        RegistryError::Scenario(d) => diagnostics(&d),
+        other => BadInput(other.to_string()),
+    })?;
+    (entry.plan)(source, sets).map_err(|d| diagnostics(&d))
+}
+
+fn describe(info: &PlanInfo, name: &str) {
     println!(
         "{name}: valid. economy {}, {} epochs ({} days), {} point(s) × {} run(s), a row every {} epochs; parameter hash {}",
-        M::NAME,
-        plan.epochs,
-        plan.epochs / M::EPOCHS_PER_DAY,
-        plan.points.len(),
-        plan.header.runs,
-        plan.record_every,
-        &plan.hash[..16]
+        info.economy,
+        info.epochs,
+        info.epochs / info.epochs_per_day,
+        info.points.len(),
+        info.runs,
+        info.record_every,
+        &info.hash[..16]
     );
-}
-
-enum Economy {
-    Stratos,
-}
-
-fn economy(source: Source<'_>) -> Result<Economy, BadInput> {
-    let name = ergon_sim::scenario::economy_of(source).map_err(|d| diagnostics(&d))?;
-    match name.as_str() {
-        "stratos" => Ok(Economy::Stratos),
-        other => {
-            let known = ["stratos"];
-            let hint = ergon_sim::diag::nearest(other, known)
-                .map(|k| format!("; did you mean {k:?}?"))
-                .unwrap_or_default();
-            Err(BadInput(format!(
-                "{}: scenario.economy: unknown economy {other:?} (this build has: {}){hint}",
-                source.name,
-                known.join(", ")
-            )))
-        }
-    }
 }
 
 /// `ergon run` / `ergon sweep`.
 pub(crate) fn run(args: &RunArgs, require_sweep: bool) -> Result<Outcome, BadInput> {
     let (name, text) = read(args.scenario.as_deref())?;
-    let source = Source { name: &name, text: &text };
     let sets = overrides(args)?;
-    match economy(source)? {
-        Economy::Stratos => {
-            let plan = ergon_sim::scenario::plan::<StratosModel>(source, &sets)
-                .map_err(|d| diagnostics(&d))?;
-            if require_sweep && plan.sweep_keys.is_empty() {
-                return Err(BadInput(format!(
-                    "{name}: `ergon sweep` needs a [sweep] section (or use `ergon run`)"
-                )));
-            }
-            execute(&plan, args)
-        }
+    let sim = plan(Source { name: &name, text: &text }, &sets)?;
+    if require_sweep && sim.info().sweep_keys.is_empty() {
+        return Err(BadInput(format!(
+            "{name}: `ergon sweep` needs a [sweep] section (or use `ergon run`)"
+        )));
     }
+    execute(sim.as_ref(), args)
 }
 
-fn execute<M: Model>(plan: &Plan<M>, args: &RunArgs) -> Result<Outcome, BadInput> {
+fn execute(sim: &dyn Simulation, args: &RunArgs) -> Result<Outcome, BadInput> {
     let threads = args.threads.unwrap_or(0);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .map_err(|e| BadInput(format!("cannot start {threads} worker threads: {e}")))?;
-    let out = output_dir::prepare(args.out.as_deref(), &plan.header.name, args.force)?;
+    let info = sim.info();
+    let out = OutDir::prepare(args.out.as_deref(), &info.name, args.force).map_err(bad)?;
     let _ = ctrlc::set_handler(|| STOP.store(true, Ordering::SeqCst));
-    let jobs = (plan.points.len() as u64) * u64::from(plan.header.runs);
-    let bar = crate::progress::bar(jobs * plan.epochs, args.quiet);
+    let bar = crate::progress::bar(info.jobs() * info.epochs, args.quiet);
     let progress = |n: u64| bar.inc(n);
     let control = Control { progress: &progress, stop: &STOP, paranoid: args.paranoid };
     let started = Instant::now();
-    let sink = output_dir::PartSink::new(plan, &out)?;
-    let result = pool.install(|| ergon_sim::runner::run(plan, &sink, &control));
+    let sink = sim.sink(&out).map_err(bad)?;
+    let result = pool.install(|| sim.run(&sink, &control));
     bar.finish_and_clear();
     let results = match result {
         Ok(r) => r,
@@ -219,9 +185,10 @@ fn execute<M: Model>(plan: &Plan<M>, args: &RunArgs) -> Result<Outcome, BadInput
     };
     let complete = results.iter().all(|r| r.complete);
     // The merge runs on a worker thread, where the finished jobs freed their memory.
-    let written: Written =
-        pool.install(|| output_dir::finish(plan, &sink, &out, &results, complete))?;
-    crate::table::print::<M>(plan, &results, &written, started.elapsed());
+    let written: Written = pool
+        .install(|| sim.finish(&sink, &out, &results, complete, crate::VERSION))
+        .map_err(bad)?;
+    crate::table::print(info, &results, &written, started.elapsed());
     if complete {
         Ok(Outcome::Ok)
     } else {
@@ -231,4 +198,8 @@ fn execute<M: Model>(plan: &Plan<M>, args: &RunArgs) -> Result<Outcome, BadInput
         );
         Ok(Outcome::Interrupted)
     }
+}
+
+fn bad(e: ergon_output::OutputError) -> BadInput {
+    BadInput(e.to_string())
 }

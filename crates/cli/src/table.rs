@@ -3,10 +3,9 @@
 
 use std::time::Duration;
 
-use ergon_core::Model;
-use ergon_sim::{JobResult, Plan};
-
-use crate::output_dir::Written;
+use ergon_output::Written;
+use ergon_registry::PlanInfo;
+use ergon_sim::JobResult;
 
 /// Compact figures: 4 significant digits, thousands as k/M/G.
 fn fmt(x: f64) -> String {
@@ -27,16 +26,11 @@ fn fmt(x: f64) -> String {
 }
 
 /// Prints the table and the files.
-pub(crate) fn print<M: Model>(
-    plan: &Plan<M>,
-    results: &[JobResult],
-    written: &Written,
-    elapsed: Duration,
-) {
+pub(crate) fn print(info: &PlanInfo, results: &[JobResult], written: &Written, elapsed: Duration) {
     let epochs: u64 = results.iter().map(|r| r.epochs).sum();
     println!(
         "{}: {} job(s), {} epochs in {:.1} s ({:.0} epochs/s)",
-        plan.header.name,
+        info.name,
         results.len(),
         epochs,
         elapsed.as_secs_f64(),
@@ -44,13 +38,13 @@ pub(crate) fn print<M: Model>(
     );
     let shown = written.stats.len().min(12);
     for (k, stats) in written.stats.iter().take(shown).enumerate() {
-        if !plan.sweep_keys.is_empty() {
+        if !info.sweep_keys.is_empty() {
             let values: Vec<String> =
-                plan.points[k].values.iter().map(|(p, v)| format!("{p} = {v}")).collect();
+                info.points[k].iter().map(|(p, v)| format!("{p} = {v}")).collect();
             println!("\npoint {k}: {}", values.join(", "));
         }
         println!("  {:<28} {:>12} {:>12} {:>12}", "metric (at the end)", "mean", "p5", "p95");
-        for name in M::KEY_METRICS {
+        for name in info.key_metrics {
             if let Some(s) = stats.get(*name) {
                 println!("  {name:<28} {:>12} {:>12} {:>12}", fmt(s.mean), fmt(s.p5), fmt(s.p95));
             }

@@ -1,5 +1,5 @@
 //! The [`Economy`] trait: the one interface through which the simulator, replay and the Python
-//! bindings drive any economy (Stratos, Marlin, Phala, Trias, and the [`toy`](crate::toy)).
+//! bindings drive any economy (Stratos, Marlin, Phala, Trias, and the test kit's toy).
 //!
 //! An economy is a state machine:
 //! - [`Economy::apply`] takes one action and is atomic: a rejected action changes nothing and

@@ -22,7 +22,6 @@
 //! - [`replay`]: the JSON Lines replay driver shared by all economies.
 //! - [`txn`]: [`txn::Transactional`] and [`txn::atomic`] — one transaction over an economy's
 //!   whole state; journaled [`txn::Table`], [`txn::Keyed`] and [`txn::Snapshot`].
-//! - [`toy`]: a minimal economy that exercises the replay format and the core parts.
 
 pub mod amount;
 pub mod arith;
@@ -45,7 +44,6 @@ pub mod rewards;
 pub mod rng;
 pub mod sampler;
 pub mod staking;
-pub mod toy;
 pub mod txn;
 pub mod vesting;
 
@@ -63,14 +61,13 @@ pub use graph::{Csr, GraphRules, Merge, SelfLoops};
 pub use invariants::Violation;
 pub use ledger::{AccountId, Holder, Ledger, PoolId, TokenId};
 pub use locks::{LockQueue, Released};
-pub use model::{FieldError, Model};
+pub use model::{ColumnSpec, FieldError, MetricKind, Model};
 pub use multistake::{ClusterId, MultiStake, MultiStakeParams, StakeToken};
 pub use ratio::{BasisPoints, Parts, PerMill};
 pub use rewards::RewardAccumulator;
 pub use rng::{RngStreams, Seed, StreamRng};
 pub use sampler::{AliasTable, SumTree};
 pub use staking::{Staking, StakingParams, ValidatorId};
-pub use toy::Toy;
 pub use vesting::Vesting;
 
 /// A count of epochs or an epoch index. Economies define what one epoch is (10 minutes on

@@ -4,12 +4,13 @@
 //! `[economy]` section becomes [`Model::Config`] (profile, parameters, genesis sizes) and its
 //! `[agents]` section [`Model::Agents`] (populations, behaviours, distributions). The simulator
 //! knows only this trait: it validates the sections, builds one model per (sweep point, run)
-//! from its seed, steps it epoch by epoch and records its metrics.
+//! from its seed, steps it epoch by epoch and records its metrics. [`Model::columns`] names the
+//! metrics and their kinds up front, so writers can lay out their columns before any run.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::economy::{Metric, Rejection};
+use crate::economy::{Metric, MetricValue, Rejection};
 use crate::invariants::Violation;
 use crate::rng::RngStreams;
 
@@ -27,6 +28,55 @@ impl FieldError {
     /// An error at `path`.
     pub fn new(path: impl Into<String>, message: impl Into<String>) -> FieldError {
         FieldError { path: path.into(), message: message.into() }
+    }
+}
+
+/// The kind of a metric's values, as a column of results holds them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MetricKind {
+    /// A count ([`MetricValue::Count`]).
+    Count,
+    /// A token amount in base units ([`MetricValue::Amount`]) with the token's decimals.
+    Amount {
+        /// The token's decimals.
+        decimals: u8,
+    },
+    /// A derived, inexact figure ([`MetricValue::Float`]).
+    Float,
+}
+
+impl MetricValue {
+    /// The kind of this value: the column it belongs in.
+    #[must_use]
+    pub fn kind(&self) -> MetricKind {
+        match *self {
+            MetricValue::Count(_) => MetricKind::Count,
+            MetricValue::Amount { decimals, .. } => MetricKind::Amount { decimals },
+            MetricValue::Float(_) => MetricKind::Float,
+        }
+    }
+}
+
+/// One column of a model's records: a metric's name and kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ColumnSpec {
+    /// The metric's name ([`Metric::name`]).
+    pub name: &'static str,
+    /// The kind of its values.
+    pub kind: MetricKind,
+}
+
+impl ColumnSpec {
+    /// A column named `name` of kind `kind`.
+    #[must_use]
+    pub const fn new(name: &'static str, kind: MetricKind) -> ColumnSpec {
+        ColumnSpec { name, kind }
+    }
+
+    /// The columns of a record, in its order: each metric's name and kind.
+    #[must_use]
+    pub fn of_record(metrics: &[Metric]) -> Vec<ColumnSpec> {
+        metrics.iter().map(|m| ColumnSpec::new(m.name, m.value.kind())).collect()
     }
 }
 
@@ -53,6 +103,10 @@ pub trait Model: Sized + Send {
         agents: &Self::Agents,
         streams: &RngStreams,
     ) -> Result<Self, Rejection>;
+
+    /// The columns every [`Model::record`] of a model built from `config` and `agents` has: the
+    /// metrics' names and kinds, in record order. Known without building a model.
+    fn columns(config: &Self::Config, agents: &Self::Agents) -> Vec<ColumnSpec>;
 
     /// Runs one epoch: the agents act, then the economy closes the epoch.
     fn step(&mut self) -> Result<(), Violation>;

@@ -87,6 +87,36 @@ pub enum OutputError {
         /// What was wrong, naming the column where there is one.
         reason: String,
     },
+    /// A run's output directory holds files and the run may not write into it.
+    #[error("output directory {dir} is not empty; choose another --out or pass --force")]
+    DirNotEmpty {
+        /// The directory.
+        dir: PathBuf,
+    },
+    /// A run's output directory cannot be read or created.
+    #[error("cannot {op} {dir}: {source}")]
+    Dir {
+        /// What was being done (`create`, `read`, `create parts in`).
+        op: &'static str,
+        /// The directory.
+        dir: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// A model's metric columns do not make a valid schema.
+    #[error("metric columns: {0}")]
+    Columns(Box<OutputError>),
+    /// The merge of a run's parts into metrics.csv and metrics.parquet failed.
+    #[error("cannot write the metrics: {0}")]
+    Metrics(Box<OutputError>),
+    /// A result file (summary.json, scenario.toml) cannot be written.
+    #[error("cannot write {path}: {reason}")]
+    WriteFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
     /// Invalid merge options.
     #[error("invalid merge options: {reason}")]
     Options {

@@ -6,6 +6,10 @@
 //! [`stat`] summarises a figure across runs, and [`AtomicFile`] writes any other result file
 //! (such as `summary.json`) so that it appears complete or not at all.
 //!
+//! A simulator run writes through these: [`OutDir`] prepares its output directory,
+//! [`PartSink`] is the simulator's [`Sink`](ergon_sim::Sink) writing each job's part file, and
+//! [`finish`] merges the parts and writes `summary.json` and the resolved `scenario.toml`.
+//!
 //! All rows of a run share one [`Schema`] of named, typed columns. The files are deterministic:
 //! the same rows give the same bytes, whatever the split into parts, the thread count or the
 //! version of the Parquet library.
@@ -46,6 +50,9 @@ mod csv;
 mod error;
 mod merge;
 mod part;
+mod run_dir;
+mod run_finish;
+mod run_sink;
 mod schema;
 mod summary;
 
@@ -54,5 +61,8 @@ pub use columns::AMOUNT_PRECISION;
 pub use error::OutputError;
 pub use merge::{CSV_FILE, MergeOptions, MergeStats, PARQUET_FILE, TruncatedPart, merge_parts};
 pub use part::PartWriter;
+pub use run_dir::{OutDir, default_dir};
+pub use run_finish::{Written, finish};
+pub use run_sink::{PartJob, PartSink};
 pub use schema::{Cell, Column, ColumnKind, MAX_AMOUNT_RAW, MAX_DECIMALS, Schema};
 pub use summary::{Stat, percentile_sorted, stat};

@@ -4,7 +4,7 @@
 //! command-line overrides and an optional sweep) into a validated [`Plan`]; [`runner`] runs
 //! its jobs — one per (sweep point, Monte Carlo run) — in parallel, each from its own seed,
 //! and hands each job's rows to a [`Sink`]. The simulator knows economies only through
-//! [`ergon_core::Model`]; it reads no files and writes none (the CLI does).
+//! [`ergon_core::Model`]; it reads no files and writes none (ergon-output does).
 
 pub mod diag;
 pub mod runner;

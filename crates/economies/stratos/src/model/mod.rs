@@ -13,7 +13,9 @@ use ergon_core::dist::Sampler;
 use ergon_core::economy::Rejection;
 use ergon_core::invariants::Violation;
 use ergon_core::rng::purpose;
-use ergon_core::{AccountId, Economy, FieldError, Metric, Model, RngStreams, StreamRng, SumTree};
+use ergon_core::{
+    AccountId, ColumnSpec, Economy, FieldError, Metric, Model, RngStreams, StreamRng, SumTree,
+};
 
 use crate::Stratos;
 use crate::params::EPOCHS_PER_DAY;
@@ -130,6 +132,10 @@ impl Model for StratosModel {
 
     fn build(config: &Config, agents: &Agents, streams: &RngStreams) -> Result<Self, Rejection> {
         behaviour::build(config, agents, streams)
+    }
+
+    fn columns(_config: &Config, _agents: &Agents) -> Vec<ColumnSpec> {
+        record::COLUMNS.to_vec()
     }
 
     fn step(&mut self) -> Result<(), Violation> {

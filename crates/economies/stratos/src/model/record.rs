@@ -1,12 +1,65 @@
 //! The metrics of a Stratos simulation (the catalogue is in docs/metrics.md): the economy's
 //! state, the flows since the previous record, and the distribution of resource-node rewards.
-//! Token amounts stay exact; shares, Gini and APR are floats.
+//! Token amounts stay exact; shares, Gini and APR are floats. [`COLUMNS`] names every metric
+//! and its kind, in record order, without a model.
 
-use ergon_core::{Economy, Metric, MetricValue};
+use ergon_core::{ColumnSpec, Economy, Metric, MetricKind, MetricValue};
 
 use super::{Flows, StratosModel};
 use crate::nodes::NodeStatus;
 use crate::params::{EPOCHS_PER_DAY, STOS};
+
+const STOS_KIND: MetricKind = MetricKind::Amount { decimals: 18 };
+const OZ_KIND: MetricKind = MetricKind::Amount { decimals: 9 };
+const COUNT: MetricKind = MetricKind::Count;
+const FLOAT: MetricKind = MetricKind::Float;
+
+const fn c(name: &'static str, kind: MetricKind) -> ColumnSpec {
+    ColumnSpec::new(name, kind)
+}
+
+/// The columns of every record, in order: the economy's metrics, the flows since the previous
+/// record, then the agents' and the reward distribution's figures.
+pub(super) const COLUMNS: &[ColumnSpec] = &[
+    c("ozone_price_stos_per_oz", STOS_KIND),
+    c("s_stos", STOS_KIND),
+    c("p_stos", STOS_KIND),
+    c("l_oz", OZ_KIND),
+    c("total_mined_stos", STOS_KIND),
+    c("mining_tier", COUNT),
+    c("active_resource_nodes", COUNT),
+    c("suspended_resource_nodes", COUNT),
+    c("active_meta_nodes", COUNT),
+    c("bonded_stos", STOS_KIND),
+    c("rewards_resource_stos", STOS_KIND),
+    c("rewards_meta_stos", STOS_KIND),
+    c("rewards_validators_stos", STOS_KIND),
+    c("rewards_deposits_stos", STOS_KIND),
+    c("traffic_reward_stos", STOS_KIND),
+    c("mining_reward_stos", STOS_KIND),
+    c("gas_fees_stos", STOS_KIND),
+    c("community_tax_stos", STOS_KIND),
+    c("traffic_settled_oz", OZ_KIND),
+    c("traffic_carried_oz", OZ_KIND),
+    c("ozone_bought_oz", OZ_KIND),
+    c("prepays", COUNT),
+    c("requests", COUNT),
+    c("requests_refused", COUNT),
+    c("refused_no_ozone", COUNT),
+    c("refused_no_capacity", COUNT),
+    c("refused_no_funds", COUNT),
+    c("refused_other", COUNT),
+    c("nodes_joined", COUNT),
+    c("nodes_left", COUNT),
+    c("users_joined", COUNT),
+    c("users", COUNT),
+    c("resource_reward_mean_stos", FLOAT),
+    c("resource_reward_median_stos", FLOAT),
+    c("resource_reward_gini", FLOAT),
+    c("resource_node_apr_median", FLOAT),
+    c("deposit_apr", FLOAT),
+    c("stake_apr", FLOAT),
+];
 
 fn stos(raw: u128) -> MetricValue {
     MetricValue::Amount { raw, decimals: 18 }
@@ -122,7 +175,37 @@ fn flows(f: &Flows) -> [Metric; 21] {
 
 #[cfg(test)]
 mod tests {
+    use ergon_core::{Model, RngStreams, Seed};
+
+    use super::super::{Agents, Config};
     use super::*;
+
+    fn small() -> Agents {
+        let mut a = Agents::default();
+        a.resource_nodes.count = 8;
+        a.meta_nodes.count = 2;
+        a.validators.count = 2;
+        a.delegators.count = 4;
+        a.users.count = 30;
+        a
+    }
+
+    #[test]
+    fn columns_are_the_names_and_kinds_of_a_record() {
+        for profile in ["paper", "mainnet"] {
+            let config: Config = serde_json::from_value(serde_json::json!({"profile": profile}))
+                .expect("a profile-only config");
+            let agents = small();
+            let columns = StratosModel::columns(&config, &agents);
+            let streams = RngStreams::new(Seed::from_u64(7));
+            let mut model = StratosModel::build(&config, &agents, &streams).expect("genesis");
+            assert_eq!(ColumnSpec::of_record(&model.record()), columns, "{profile}: at genesis");
+            for _ in 0..3 {
+                model.step().expect("an epoch");
+            }
+            assert_eq!(ColumnSpec::of_record(&model.record()), columns, "{profile}: later");
+        }
+    }
 
     #[test]
     fn gini_figures() {

@@ -11,7 +11,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use ergon_core::Economy;
-use ergon_core::toy::{Toy, ToyAction, ToyGenesis};
+use ergon_testkit::toy::{Toy, ToyAction, ToyGenesis};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{Value, json};

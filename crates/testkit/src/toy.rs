@@ -14,14 +14,14 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::amount::{Amount, Qty, TokenMeta};
-use crate::economy::{Economy, Metric, MetricValue, Rejection};
-use crate::emission::EmissionSchedule;
-use crate::invariants::Violation;
-use crate::ledger::{AccountId, Holder, Ledger, PoolId, TokenId};
-use crate::locks::LockQueue;
-use crate::staking::{SlashSink, Staking, StakingParams, ValidatorId};
-use crate::{Epoch, Error};
+use ergon_core::amount::{Amount, Qty, TokenMeta};
+use ergon_core::economy::{Economy, Metric, MetricValue, Rejection};
+use ergon_core::emission::EmissionSchedule;
+use ergon_core::invariants::Violation;
+use ergon_core::ledger::{AccountId, Holder, Ledger, PoolId, TokenId};
+use ergon_core::locks::LockQueue;
+use ergon_core::staking::{SlashSink, Staking, StakingParams, ValidatorId};
+use ergon_core::{Epoch, Error};
 
 /// Lock chunks one account may hold.
 const LOCK_CHUNKS_MAX: u32 = 1_024;

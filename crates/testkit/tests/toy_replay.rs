@@ -1,18 +1,15 @@
-//! The replay format exercised in the core alone: the shipped toy tour replays through
-//! [`Replayer`] to exactly its expected output, line by line.
+//! The replay format exercised with the core and the toy alone: the shipped toy tour replays
+//! through [`Replayer`] to exactly its expected output, line by line.
 
-use ergon_core::economy::{Registry, constructor};
 use ergon_core::replay::{Replayer, first_difference};
-use ergon_core::toy::Toy;
-
-static REGISTRY: &Registry = &[("toy", constructor::<Toy>)];
+use ergon_testkit::REPLAY;
 
 #[test]
 fn toy_tour_replays_to_its_expected_output() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/vectors/toy/");
     let input = std::fs::read_to_string(format!("{dir}tour.jsonl")).unwrap();
     let expected = std::fs::read_to_string(format!("{dir}tour.expected.jsonl")).unwrap();
-    let mut replayer = Replayer::new(REGISTRY);
+    let mut replayer = Replayer::new(REPLAY);
     let out: Vec<String> =
         input.lines().enumerate().filter_map(|(i, l)| replayer.feed(i + 1, l).unwrap()).collect();
     assert_eq!(out.len(), 19);

@@ -1,0 +1,114 @@
+//! The end of a run: its part files merged into metrics.parquet and metrics.csv, summary.json
+//! (the run's identity and each metric's last value across runs, per sweep point) and the
+//! resolved scenario.toml written beside them, the parts removed.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use ergon_core::Model;
+use ergon_sim::{JobResult, Plan};
+use serde_json::{Value, json};
+
+use crate::atomic::AtomicFile;
+use crate::error::OutputError;
+use crate::merge::{MergeOptions, merge_parts};
+use crate::run_dir::OutDir;
+use crate::run_sink::{PartSink, cell_of, column_kind};
+use crate::summary::{Stat, stat};
+
+/// What a finished run wrote.
+#[derive(Clone, Debug)]
+pub struct Written {
+    /// The output directory.
+    pub dir: PathBuf,
+    /// Rows in metrics.csv (and metrics.parquet).
+    pub rows: u64,
+    /// Per point: metric name → statistics of its last value across runs.
+    pub stats: Vec<BTreeMap<String, Stat>>,
+}
+
+/// Merges the parts of `results`' jobs, writes summary.json and scenario.toml, removes the
+/// parts. `version` is recorded in the files; `complete` says whether every job ran to its end.
+pub fn finish<M: Model>(
+    plan: &Plan<M>,
+    sink: &PartSink,
+    out: &OutDir,
+    results: &[JobResult],
+    complete: bool,
+    version: &str,
+) -> Result<Written, OutputError> {
+    let parts: Vec<PathBuf> = results.iter().map(|r| sink.part_path(r.job.index)).collect();
+    let opts = MergeOptions {
+        metadata: vec![
+            ("ergon.version".into(), version.into()),
+            ("ergon.scenario".into(), plan.header.name.clone()),
+            ("ergon.seed".into(), plan.header.seed.to_string()),
+            ("ergon.parameter_hash".into(), plan.hash.clone()),
+            ("ergon.complete".into(), complete.to_string()),
+        ],
+        ..MergeOptions::default()
+    };
+    let merged = merge_parts(&parts, &sink.schema, &out.dir, &opts)
+        .map_err(|e| OutputError::Metrics(Box::new(e)))?;
+    let (stats, points) = final_stats(plan, results);
+    let summary = json!({
+        "scenario": plan.header.name,
+        "economy": M::NAME,
+        "ergon_version": version,
+        "seed": plan.header.seed,
+        "parameter_hash": plan.hash,
+        "complete": complete,
+        "epochs": plan.epochs,
+        "record_every": plan.record_every,
+        "runs": plan.header.runs,
+        "sweep_keys": plan.sweep_keys,
+        "rows": merged.rows,
+        "statistics": "per metric, its last recorded value across runs: mean, p5, p50, p95 (linear interpolation), min, max, n",
+        "points": points,
+    });
+    let text = serde_json::to_string_pretty(&summary).expect("a summary serializes");
+    write_file(&out.dir.join("summary.json"), &text)?;
+    write_file(&out.dir.join("scenario.toml"), &plan.resolved)?;
+    // The parts are merged; one left behind is harmless.
+    let _ = std::fs::remove_dir_all(&out.parts);
+    Ok(Written { dir: out.dir.clone(), rows: merged.rows, stats })
+}
+
+/// Per point: each metric's statistics across runs, and the point's summary.json entry.
+fn final_stats<M: Model>(
+    plan: &Plan<M>,
+    results: &[JobResult],
+) -> (Vec<BTreeMap<String, Stat>>, Vec<Value>) {
+    let mut stats = Vec::new();
+    let mut points = Vec::new();
+    for (k, point) in plan.points.iter().enumerate() {
+        let mut per_metric: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+        for r in results.iter().filter(|r| r.job.point == k) {
+            for m in &r.last {
+                let x = cell_of(&m.value).as_f64(column_kind(m.value.kind()));
+                per_metric.entry(m.name.to_owned()).or_default().extend(x);
+            }
+        }
+        let s: BTreeMap<String, Stat> =
+            per_metric.iter().filter_map(|(n, v)| stat(v).map(|s| (n.clone(), s))).collect();
+        let values: serde_json::Map<String, Value> = point
+            .values
+            .iter()
+            .map(|(p, v)| (p.clone(), serde_json::to_value(v).unwrap_or(Value::Null)))
+            .collect();
+        points.push(json!({"point": k, "values": values, "final": s}));
+        stats.push(s);
+    }
+    (stats, points)
+}
+
+/// Writes `text` and a final newline to `path`, atomically.
+fn write_file(path: &Path, text: &str) -> Result<(), OutputError> {
+    let err = |reason: String| OutputError::WriteFile { path: path.to_owned(), reason };
+    let mut f = AtomicFile::create(path).map_err(|e| err(e.to_string()))?;
+    f.write_all(text.as_bytes())
+        .and_then(|()| f.write_all(b"\n"))
+        .map_err(|e| err(e.to_string()))?;
+    f.finish().map(|_| ()).map_err(|e| err(e.to_string()))
+}

@@ -1,0 +1,122 @@
+//! A validated scenario of any model behind one object-safe trait, [`Simulation`], so that a
+//! program picks the model by the scenario's economy at run time: its figures ([`PlanInfo`]),
+//! its sink, its jobs, and the finishing of its output directory.
+
+use ergon_core::Model;
+use ergon_output::{OutDir, OutputError, PartSink, Written};
+use ergon_sim::{Control, Diagnostics, JobResult, Plan, RunError, Source};
+
+/// Validates a scenario (with `--set` overrides: path, TOML value text) into a [`Simulation`].
+pub type PlanFn = fn(Source<'_>, &[(String, String)]) -> Result<Box<dyn Simulation>, Diagnostics>;
+
+/// What a validated scenario is, for describing it and printing its results.
+#[derive(Clone, Debug)]
+pub struct PlanInfo {
+    /// The scenario's name.
+    pub name: String,
+    /// The economy's name.
+    pub economy: &'static str,
+    /// Epochs of each run.
+    pub epochs: u64,
+    /// Epochs in a simulated day.
+    pub epochs_per_day: u64,
+    /// Epochs between rows.
+    pub record_every: u64,
+    /// Monte Carlo runs per point.
+    pub runs: u32,
+    /// The master seed.
+    pub seed: u64,
+    /// SHA-256 of the resolved scenario, hex.
+    pub hash: String,
+    /// The sweep's keys (empty without a sweep).
+    pub sweep_keys: Vec<String>,
+    /// Each point's swept values: path and TOML text (one empty point without a sweep).
+    pub points: Vec<Vec<(String, String)>>,
+    /// The metrics a closing table shows, in order.
+    pub key_metrics: &'static [&'static str],
+}
+
+impl PlanInfo {
+    /// The number of jobs: points × runs.
+    #[must_use]
+    pub fn jobs(&self) -> u64 {
+        self.points.len() as u64 * u64::from(self.runs)
+    }
+}
+
+/// A validated scenario of some model, ready to run.
+pub trait Simulation: Send + Sync {
+    /// What it is.
+    fn info(&self) -> &PlanInfo;
+    /// The sink writing its jobs' part files into `out`.
+    fn sink(&self, out: &OutDir) -> Result<PartSink, OutputError>;
+    /// Runs every job on the current rayon pool; results in job order.
+    fn run(&self, sink: &PartSink, control: &Control<'_>) -> Result<Vec<JobResult>, RunError>;
+    /// Merges the parts and writes summary.json and scenario.toml (see
+    /// [`ergon_output::finish`]).
+    fn finish(
+        &self,
+        sink: &PartSink,
+        out: &OutDir,
+        results: &[JobResult],
+        complete: bool,
+        version: &str,
+    ) -> Result<Written, OutputError>;
+}
+
+/// A plan of model `M` and its figures.
+struct Planned<M: Model> {
+    plan: Plan<M>,
+    info: PlanInfo,
+}
+
+/// The [`PlanFn`] of model `M`.
+pub fn plan<M: Model + 'static>(
+    source: Source<'_>,
+    overrides: &[(String, String)],
+) -> Result<Box<dyn Simulation>, Diagnostics> {
+    let plan = ergon_sim::scenario::plan::<M>(source, overrides)?;
+    let info = PlanInfo {
+        name: plan.header.name.clone(),
+        economy: M::NAME,
+        epochs: plan.epochs,
+        epochs_per_day: M::EPOCHS_PER_DAY,
+        record_every: plan.record_every,
+        runs: plan.header.runs,
+        seed: plan.header.seed,
+        hash: plan.hash.clone(),
+        sweep_keys: plan.sweep_keys.clone(),
+        points: plan
+            .points
+            .iter()
+            .map(|p| p.values.iter().map(|(k, v)| (k.clone(), v.to_string())).collect())
+            .collect(),
+        key_metrics: M::KEY_METRICS,
+    };
+    Ok(Box::new(Planned { plan, info }))
+}
+
+impl<M: Model> Simulation for Planned<M> {
+    fn info(&self) -> &PlanInfo {
+        &self.info
+    }
+
+    fn sink(&self, out: &OutDir) -> Result<PartSink, OutputError> {
+        PartSink::new(&self.plan, out)
+    }
+
+    fn run(&self, sink: &PartSink, control: &Control<'_>) -> Result<Vec<JobResult>, RunError> {
+        ergon_sim::runner::run(&self.plan, sink, control)
+    }
+
+    fn finish(
+        &self,
+        sink: &PartSink,
+        out: &OutDir,
+        results: &[JobResult],
+        complete: bool,
+        version: &str,
+    ) -> Result<Written, OutputError> {
+        ergon_output::finish(&self.plan, sink, out, results, complete, version)
+    }
+}
