@@ -19,7 +19,6 @@ use ergon_core::{AccountId, Amount, Holder};
 
 use crate::Stratos;
 use crate::error::Result;
-use crate::nodes::NodeStatus;
 
 impl Stratos {
     /// The deposits of `owner` that share the stake rewards (zero unless the profile shares
@@ -28,19 +27,7 @@ impl Stratos {
         if !self.params.deposits_share_stake_rewards {
             return Amount::ZERO;
         }
-        let resource = self
-            .resource_of
-            .get(&owner)
-            .map(|&i| &self.resource[i.idx()])
-            .filter(|n| matches!(n.status, NodeStatus::Active | NodeStatus::Suspended))
-            .map_or(Amount::ZERO, |n| n.deposit);
-        let meta = self
-            .meta_of
-            .get(&owner)
-            .map(|&i| &self.meta[i.idx()])
-            .filter(|m| m.is_active())
-            .map_or(Amount::ZERO, |m| m.deposit);
-        resource.saturating_add(meta)
+        self.nodes.sharing_deposits(owner)
     }
 
     /// Sets `owner`'s stake in the deposit rewards to its deposits that share them now.

@@ -7,13 +7,13 @@ use ergon_core::rng::purpose;
 use ergon_core::txn::{Keyed, Table};
 use ergon_core::{
     Amount, Epoch, Error, Ledger, LockQueue, Qty, RngStreams, Seed, Staking, StakingParams,
-    SumTree, TokenMeta, Vesting,
+    TokenMeta, Vesting,
 };
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::epoch::Stats;
-use crate::nodes::{MetaIndex, MetaNode, MetaStatus, NodeIndex, ResourceNode};
+use crate::nodes::{MetaNode, MetaStatus, NodeRegistry, ResourceNode};
 use crate::ozone::OzoneMarket;
 use crate::params::{OZ, Params, Profile, STOS};
 use crate::{Pools, Stratos};
@@ -201,6 +201,7 @@ pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
     };
     let staking = Staking::new(&mut ledger, stos, "staking", staking_params)?;
     ledger.mint(stos, pools.mining.into(), params.mining_pool)?;
+    let profile = params.profile;
     let mut st = Stratos {
         total_mined: params.mined_at_genesis,
         params,
@@ -212,12 +213,7 @@ pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
         epoch: Epoch(0),
         names: Table::new(),
         accounts: Keyed::new(),
-        resource: Table::new(),
-        resource_of: Keyed::new(),
-        meta: Table::new(),
-        meta_of: Keyed::new(),
-        weights: SumTree::new(0),
-        with_traffic: Table::new(),
+        nodes: NodeRegistry::new(profile),
         reward_locks,
         deposit_rewards: [vesting.clone(), vesting],
         deposit_returns,
@@ -233,7 +229,6 @@ pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
         st.ledger.mint(stos, id.into(), balance.to_amount(&stos_meta)?)?;
     }
     let mut deposits_total = Amount::ZERO;
-    let mut weights = Vec::new();
     for n in &g.resource_nodes {
         let owner = st.account_id(&n.name)?;
         let deposit = n.deposit.to_amount(&stos_meta)?;
@@ -241,25 +236,22 @@ pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
             Some(c) => c.to_amount(&oz_meta)?,
             None => Amount(1_000_000 * OZ),
         };
-        if st.resource_of.contains_key(&owner) {
+        if st.nodes.node_of(owner).is_some() {
             return Err(Error::Duplicate { kind: "resource node", name: n.name.clone() }.into());
         }
         st.ledger.transfer(stos, owner.into(), pools.deposits.into(), deposit)?;
         deposits_total = deposits_total.checked_add(deposit)?;
-        st.resource_of.insert(owner, NodeIndex(st.resource.len() as u32));
-        st.resource.push(ResourceNode::new(owner, deposit, Amount::ZERO, capacity, Epoch(0)));
-        weights.push(0);
+        st.nodes.add_resource(ResourceNode::new(owner, deposit, Amount::ZERO, capacity, Epoch(0)));
     }
     for m in &g.meta_nodes {
         let owner = st.account_id(&m.name)?;
         let deposit = m.deposit.to_amount(&stos_meta)?;
-        if st.meta_of.contains_key(&owner) {
+        if st.nodes.meta_of(owner).is_some() {
             return Err(Error::Duplicate { kind: "meta node", name: m.name.clone() }.into());
         }
         st.ledger.transfer(stos, owner.into(), pools.deposits.into(), deposit)?;
         deposits_total = deposits_total.checked_add(deposit)?;
-        st.meta_of.insert(owner, MetaIndex(st.meta.len() as u32));
-        st.meta.push(MetaNode {
+        st.nodes.add_meta(MetaNode {
             owner,
             deposit,
             limit_added: Amount::ZERO,
@@ -290,33 +282,11 @@ pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
         ));
     }
     // Genesis nodes' weights: their share of L, as if each deposit added L·Z/S.
-    let l = st.market.l();
-    for (i, node) in st.resource.rows_mut().iter_mut().enumerate() {
-        let share = ergon_core::mul_div(
-            l.0,
-            node.deposit.0,
-            deposits_total.0.max(1),
-            ergon_core::Rounding::Down,
-        )?;
-        node.limit_added = Amount(share);
-        weights[i] = node.task_weight(st.params.profile);
-    }
-    for m in st.meta.rows_mut() {
-        m.limit_added = Amount(ergon_core::mul_div(
-            l.0,
-            m.deposit.0,
-            deposits_total.0.max(1),
-            ergon_core::Rounding::Down,
-        )?);
-    }
-    st.weights = SumTree::from_weights(&weights);
-    for owner in st
-        .resource
-        .iter()
-        .map(|n| n.owner)
-        .chain(st.meta.iter().map(|m| m.owner))
-        .collect::<Vec<_>>()
-    {
+    st.nodes.genesis_limits(st.market.l(), deposits_total)?;
+    let (resource, meta) = (st.nodes.resource_nodes(), st.nodes.meta_nodes());
+    let owners: Vec<_> =
+        resource.iter().map(|n| n.owner).chain(meta.iter().map(|m| m.owner)).collect();
+    for owner in owners {
         st.sync_stake(owner)?;
     }
     for v in &g.validators {

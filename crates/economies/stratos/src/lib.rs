@@ -37,8 +37,7 @@ use ergon_core::economy::{Economy, Metric, Rejection};
 use ergon_core::invariants::Violation;
 use ergon_core::txn::{Keyed, Table};
 use ergon_core::{
-    AccountId, Amount, Epoch, Ledger, LockQueue, PoolId, Staking, StreamRng, SumTree, TokenId,
-    Vesting,
+    AccountId, Amount, Epoch, Ledger, LockQueue, PoolId, Staking, StreamRng, TokenId, Vesting,
 };
 use serde_json::Value;
 
@@ -48,7 +47,7 @@ pub use error::{Refusal, StratosError};
 pub use events::Event;
 pub use genesis::Genesis;
 pub use model::StratosModel;
-pub use nodes::{MetaIndex, MetaNode, NodeIndex, ResourceNode};
+pub use nodes::{MetaIndex, MetaNode, NodeIndex, NodeRegistry, ResourceNode};
 pub use ops::Prepaid;
 pub use ozone::OzoneMarket;
 pub use params::{Params, Profile};
@@ -94,14 +93,8 @@ pub struct Stratos {
     /// Account names, by account index (a node's name is its owner's).
     names: Table<String>,
     accounts: Keyed<String, AccountId>,
-    resource: Table<ResourceNode>,
-    resource_of: Keyed<AccountId, NodeIndex>,
-    meta: Table<MetaNode>,
-    meta_of: Keyed<AccountId, MetaIndex>,
-    /// Task weights of resource nodes (zero when they take no tasks).
-    weights: SumTree,
-    /// Resource nodes with pending traffic (settlement touches only these).
-    with_traffic: Table<u32>,
+    /// Resource and meta nodes, their task weights and the traffic index.
+    nodes: NodeRegistry,
     reward_locks: LockQueue,
     /// paper: the node deposits' share of the stake rewards, by source (volume pool, mining
     /// pool), accrued by index and vesting `reward_lock_epochs` after the epoch that earned them
@@ -125,12 +118,7 @@ ergon_core::transactional!(Stratos {
     market: OzoneMarket,
     names: Table<String>,
     accounts: Keyed<String, AccountId>,
-    resource: Table<ResourceNode>,
-    resource_of: Keyed<AccountId, NodeIndex>,
-    meta: Table<MetaNode>,
-    meta_of: Keyed<AccountId, MetaIndex>,
-    weights: SumTree,
-    with_traffic: Table<u32>,
+    nodes: NodeRegistry,
     reward_locks: LockQueue,
     deposit_rewards: [Vesting<AccountId>; 2],
     deposit_returns: LockQueue,
@@ -172,25 +160,25 @@ impl Stratos {
     /// The resource nodes, by index.
     #[must_use]
     pub fn resource_nodes(&self) -> &[ResourceNode] {
-        self.resource.rows()
+        self.nodes.resource_nodes()
     }
 
     /// The meta nodes, by index.
     #[must_use]
     pub fn meta_nodes(&self) -> &[MetaNode] {
-        self.meta.rows()
+        self.nodes.meta_nodes()
     }
 
     /// The name of resource node `i` (its owner's account name).
     #[must_use]
     pub fn node_name(&self, i: NodeIndex) -> &str {
-        self.name(self.resource[i.idx()].owner)
+        self.name(self.nodes.resource(i).owner)
     }
 
     /// The name of meta node `m` (its owner's account name).
     #[must_use]
     pub fn meta_name(&self, m: MetaIndex) -> &str {
-        self.name(self.meta[m.idx()].owner)
+        self.name(self.nodes.meta(m).owner)
     }
 
     /// Whether epoch reports list every settled node and its reward (default) or only the

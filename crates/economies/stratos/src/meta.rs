@@ -9,25 +9,25 @@ use ergon_core::{AccountId, Amount, Epoch, Error, Holder};
 use crate::Stratos;
 use crate::error::{Refusal, Result, StratosError};
 use crate::mainnet;
-use crate::nodes::{MetaIndex, MetaNode, MetaStatus, Vote, approvals_needed, deposit_return_epoch};
+use crate::nodes::{MetaIndex, MetaNode, MetaStatus, approvals_needed, deposit_return_epoch};
 use crate::params::Profile;
 
 impl Stratos {
     /// The meta node of account `owner`, if it has one.
     #[must_use]
     pub fn meta_of(&self, owner: AccountId) -> Option<MetaIndex> {
-        self.meta_of.get(&owner).copied()
+        self.nodes.meta_of(owner)
     }
 
     /// Active meta nodes.
     #[must_use]
     pub fn active_meta_count(&self) -> u32 {
-        self.meta.iter().filter(|m| m.is_active()).count() as u32
+        self.nodes.active_meta().count() as u32
     }
 
     /// Meta node `m` when it is active.
     fn active(&self, m: MetaIndex) -> Result<MetaIndex> {
-        if !self.meta[m.idx()].is_active() {
+        if !self.nodes.meta(m).is_active() {
             return Err(Refusal::MetaNotActive(m).into());
         }
         Ok(m)
@@ -37,12 +37,12 @@ impl Stratos {
     /// last epoch of its voting period.
     pub fn register_meta(&mut self, owner: AccountId, z: Amount) -> Result<Epoch> {
         atomic(self, |st| {
-            if st.meta_of.contains_key(&owner) {
+            if st.nodes.meta_of(owner).is_some() {
                 let name = st.account_name(owner).to_owned();
                 return Err(Error::Duplicate { kind: "meta node", name }.into());
             }
             let max = st.params.max_meta_nodes;
-            if st.meta.len() as u32 >= max {
+            if st.nodes.meta_nodes().len() as u32 >= max {
                 let what = "meta nodes".into();
                 return Err(Error::LimitReached { what, limit: u64::from(max) }.into());
             }
@@ -52,8 +52,8 @@ impl Stratos {
             }
             st.ledger.transfer(st.stos, owner.into(), st.pools.deposits.into(), z)?;
             let deadline = st.epoch.plus(st.params.meta_vote_epochs);
-            let vote = Vote { approvals: Default::default(), deadline };
-            let m = st.meta.push(MetaNode {
+            let vote = crate::nodes::Vote { approvals: Default::default(), deadline };
+            st.nodes.add_meta(MetaNode {
                 owner,
                 deposit: z,
                 limit_added: Amount::ZERO,
@@ -61,7 +61,6 @@ impl Stratos {
                 status: MetaStatus::Candidate { foundation_approved: false, vote },
                 rewards_total: Amount::ZERO,
             });
-            st.meta_of.insert(owner, MetaIndex(m as u32));
             Ok(deadline)
         })
     }
@@ -69,9 +68,8 @@ impl Stratos {
     /// The foundation approves candidate `m`. Returns whether it became active.
     pub fn approve_meta(&mut self, m: MetaIndex) -> Result<bool> {
         atomic(self, |st| {
-            match &mut st.meta.get_mut(m.idx()).status {
-                MetaStatus::Candidate { foundation_approved, .. } => *foundation_approved = true,
-                _ => return Err(Refusal::NotCandidate(m).into()),
+            if !st.nodes.approve(m) {
+                return Err(Refusal::NotCandidate(m).into());
             }
             st.try_activate_meta(m)
         })
@@ -83,11 +81,8 @@ impl Stratos {
         atomic(self, |st| {
             let v = st.active(voter)?;
             let now = st.epoch;
-            match &mut st.meta.get_mut(m.idx()).status {
-                MetaStatus::Candidate { vote, .. } if now <= vote.deadline => {
-                    vote.approvals.insert(v.0);
-                }
-                _ => return Err(Refusal::NotInVotingPeriod(m).into()),
+            if !st.nodes.vote(m, v, now) {
+                return Err(Refusal::NotInVotingPeriod(m).into());
             }
             st.try_activate_meta(m)
         })
@@ -102,11 +97,7 @@ impl Stratos {
                 return Err(Refusal::OwnKick(v).into());
             }
             let deadline = st.epoch.plus(st.params.meta_vote_epochs);
-            if let MetaStatus::Active { kick } = &mut st.meta.get_mut(m.idx()).status {
-                let vote =
-                    kick.get_or_insert_with(|| Vote { approvals: Default::default(), deadline });
-                vote.approvals.insert(v.0);
-            }
+            st.nodes.vote_kick(m, v, deadline);
             st.try_kick_meta(m)
         })
     }
@@ -114,7 +105,7 @@ impl Stratos {
     /// Activates candidate `m` when the foundation approved it and the vote passed.
     fn try_activate_meta(&mut self, m: MetaIndex) -> Result<bool> {
         let needed = approvals_needed(self.active_meta_count());
-        let MetaStatus::Candidate { foundation_approved: true, vote } = &self.meta[m.idx()].status
+        let MetaStatus::Candidate { foundation_approved: true, vote } = &self.nodes.meta(m).status
         else {
             return Ok(false);
         };
@@ -122,33 +113,28 @@ impl Stratos {
             return Ok(false);
         }
         let (profile, rate) = (self.params.profile, self.params.deposit_noz_rate);
-        let z = self.meta[m.idx()].deposit;
+        let z = self.nodes.meta(m).deposit;
         let delta = self.market.deposit_limit_delta(profile, z, rate)?;
         self.market.raise_limit(delta)?;
         if profile == Profile::Mainnet {
             self.market.add_deposit_term(z)?;
         }
-        let epoch = self.epoch;
-        let meta = self.meta.get_mut(m.idx());
-        meta.limit_added = delta;
-        meta.activated = epoch;
-        meta.status = MetaStatus::Active { kick: None };
-        let owner = meta.owner;
-        self.sync_stake(owner)?;
+        self.nodes.activate_meta(m, delta, self.epoch);
+        self.sync_stake(self.nodes.meta(m).owner)?;
         Ok(true)
     }
 
     /// Kicks active meta node `m` when its kick vote passed.
     fn try_kick_meta(&mut self, m: MetaIndex) -> Result<bool> {
         let voters = self.active_meta_count().saturating_sub(1);
-        let MetaStatus::Active { kick: Some(vote) } = &self.meta[m.idx()].status else {
+        let MetaStatus::Active { kick: Some(vote) } = &self.nodes.meta(m).status else {
             return Ok(false);
         };
         if (vote.approvals.len() as u32) < approvals_needed(voters) {
             return Ok(false);
         }
         let (owner, deposit, activated) = {
-            let meta = &self.meta[m.idx()];
+            let meta = self.nodes.meta(m);
             (meta.owner, meta.deposit, meta.activated)
         };
         let rate = self.params.deposit_noz_rate;
@@ -177,9 +163,7 @@ impl Stratos {
         let returns = deposit_return_epoch(activated, self.epoch, lock, cooling);
         let pool = self.pools.deposits;
         self.deposit_returns.lock(&mut self.ledger, pool.into(), owner, deposit, returns, pool)?;
-        let meta = self.meta.get_mut(m.idx());
-        meta.deposit = Amount::ZERO;
-        meta.status = MetaStatus::Gone { deposit_returns: returns };
+        self.nodes.meta_gone(m, returns);
         self.sync_stake(owner)?;
         Ok(true)
     }
@@ -187,26 +171,9 @@ impl Stratos {
     /// At an epoch's end: candidates whose voting period ended unapproved are refused (deposit
     /// back at once); kick votes that ran out are dropped.
     pub(crate) fn expire_votes(&mut self) -> Result<()> {
-        let now = self.epoch;
-        for i in 0..self.meta.len() {
-            let refuse = match &mut self.meta.rows_mut()[i].status {
-                MetaStatus::Candidate { vote, .. } => vote.deadline < now,
-                MetaStatus::Active { kick } => {
-                    if kick.as_ref().is_some_and(|v| v.deadline < now) {
-                        *kick = None;
-                    }
-                    false
-                }
-                MetaStatus::Gone { .. } => false,
-            };
-            if refuse {
-                let m = &mut self.meta.rows_mut()[i];
-                let (to, deposit) = (Holder::Account(m.owner), m.deposit);
-                self.ledger.transfer(self.stos, self.pools.deposits.into(), to, deposit)?;
-                let m = &mut self.meta.rows_mut()[i];
-                m.deposit = Amount::ZERO;
-                m.status = MetaStatus::Gone { deposit_returns: now };
-            }
+        for (owner, deposit) in self.nodes.expire_votes(self.epoch) {
+            let from = self.pools.deposits.into();
+            self.ledger.transfer(self.stos, from, Holder::Account(owner), deposit)?;
         }
         Ok(())
     }

@@ -126,7 +126,7 @@ impl Stratos {
                 Some(ids) => st.check_nodes(ids, replicas as usize, size)?,
                 None => st.pick_nodes(replicas as usize, size)?,
             };
-            st.serve(&chosen, size, true)?;
+            st.nodes.serve(&chosen, size, true)?;
             Ok((charge, chosen))
         })
     }
@@ -142,7 +142,7 @@ impl Stratos {
         atomic(self, |st| {
             st.charge_ozone(user, size)?;
             let i = st.one_node(node)?;
-            st.serve(&[i], size, false)?;
+            st.nodes.serve(&[i], size, false)?;
             Ok(i)
         })
     }
@@ -161,7 +161,7 @@ impl Stratos {
             let charge = size.checked_add(touched)?;
             st.charge_ozone(user, charge)?;
             let i = st.one_node(node)?;
-            st.serve(&[i], charge, false)?;
+            st.nodes.serve(&[i], charge, false)?;
             Ok((charge, i))
         })
     }
@@ -173,30 +173,6 @@ impl Stratos {
             return Err(StratosError::InsufficientOzone { user, have, needed: charge });
         }
         self.ledger.burn(self.ozone_token, user.into(), charge)?;
-        Ok(())
-    }
-
-    /// Credits `noz` of traffic to each of `nodes` (and stores it, for uploads). Checks every
-    /// sum before the first change.
-    pub(crate) fn serve(&mut self, nodes: &[NodeIndex], noz: Amount, store: bool) -> Result<()> {
-        for &i in nodes {
-            let n = &self.resource[i.idx()];
-            n.pending_traffic.checked_add(noz)?;
-            if store {
-                n.stored.checked_add(noz)?;
-            }
-        }
-        for &i in nodes {
-            let n = self.resource.get_mut(i.idx());
-            let first = n.pending_traffic.is_zero() && !noz.is_zero();
-            n.pending_traffic = Amount(n.pending_traffic.0 + noz.0);
-            if store {
-                n.stored = Amount(n.stored.0 + noz.0);
-            }
-            if first {
-                self.with_traffic.push(i.0);
-            }
-        }
         Ok(())
     }
 
@@ -236,28 +212,10 @@ impl Stratos {
 
     /// Chooses `k` distinct nodes taking tasks with at least `size` free, each by weight.
     fn pick_nodes(&mut self, k: usize, size: Amount) -> Result<Vec<NodeIndex>> {
-        let chosen = self.pick_up_to(k, size);
+        let chosen = self.nodes.pick_up_to(&mut self.rng, k, size);
         if chosen.len() < k {
             return Err(StratosError::NoCapacity { found: chosen.len(), needed: k, size });
         }
         Ok(chosen)
-    }
-
-    /// Up to `k` distinct nodes with room for `size`, drawn by weight (fewer when fewer exist).
-    pub(crate) fn pick_up_to(&mut self, k: usize, size: Amount) -> Vec<NodeIndex> {
-        let mut chosen = Vec::with_capacity(k);
-        let mut zeroed: Vec<(usize, u64)> = Vec::new();
-        while chosen.len() < k {
-            let Ok(i) = self.weights.sample(&mut self.rng) else { break };
-            zeroed.push((i, self.weights.get(i)));
-            self.weights.set(i, 0);
-            if self.resource[i].free() >= size {
-                chosen.push(NodeIndex(i as u32));
-            }
-        }
-        for (i, w) in zeroed.into_iter().rev() {
-            self.weights.set(i, w);
-        }
-        chosen
     }
 }

@@ -70,18 +70,18 @@ impl Stratos {
     /// The resource node of account `owner`, if it has one.
     #[must_use]
     pub fn node_of(&self, owner: AccountId) -> Option<NodeIndex> {
-        self.resource_of.get(&owner).copied()
+        self.nodes.node_of(owner)
     }
 
     /// Resource node `i`, or [`StratosError::NoSuchNode`].
     pub fn node(&self, i: NodeIndex) -> Result<&ResourceNode> {
-        self.resource.get(i.idx()).ok_or(StratosError::NoSuchNode { node: i })
+        self.nodes.get(i).ok_or(StratosError::NoSuchNode { node: i })
     }
 
     /// Resource nodes taking tasks with a positive weight.
     #[must_use]
     pub fn nodes_taking_tasks(&self) -> usize {
-        self.weights.positive_count()
+        self.nodes.taking_tasks()
     }
 
     /// Activates a resource node of account `owner` with a deposit of `z` wei (moved to the
@@ -93,12 +93,12 @@ impl Stratos {
         capacity: Amount,
     ) -> Result<Activated> {
         atomic(self, |st| {
-            if st.resource_of.contains_key(&owner) {
+            if st.nodes.node_of(owner).is_some() {
                 let name = st.account_name(owner).to_owned();
                 return Err(Error::Duplicate { kind: "resource node", name }.into());
             }
             let max = st.params.max_resource_nodes;
-            if st.resource.len() as u32 >= max {
+            if st.nodes.resource_nodes().len() as u32 >= max {
                 let what = "resource nodes".into();
                 return Err(Error::LimitReached { what, limit: u64::from(max) }.into());
             }
@@ -115,9 +115,7 @@ impl Stratos {
             }
             let node = ResourceNode::new(owner, z, delta, capacity, st.epoch);
             let weight = node.task_weight(profile);
-            let i = NodeIndex(st.resource.push(node) as u32);
-            st.resource_of.insert(owner, i);
-            st.weights.push(weight);
+            let i = st.nodes.add_resource(node);
             st.sync_stake(owner)?;
             Ok(Activated { node: i, limit_added: delta, weight })
         })
@@ -133,8 +131,7 @@ impl Stratos {
             if suspend {
                 st.set_suspended(i, true)?;
             }
-            st.resource.get_mut(i.idx()).performance_ppm = score_ppm;
-            st.refresh_weight(i);
+            st.nodes.set_performance(i, score_ppm);
             Ok(suspend)
         })
     }
@@ -149,7 +146,6 @@ impl Stratos {
                 return Err(Refusal::CannotReinstate { node: i, status, score_ppm, kpi_ppm }.into());
             }
             st.set_suspended(i, false)?;
-            st.refresh_weight(i);
             Ok(())
         })
     }
@@ -175,7 +171,6 @@ impl Stratos {
             let suspend_now = suspend && n.status == NodeStatus::Active;
             if suspend_now {
                 st.set_suspended(i, true)?;
-                st.refresh_weight(i);
             }
             if !owed.is_zero() {
                 st.slashing.insert(n.owner, owed);
@@ -219,12 +214,11 @@ impl Stratos {
             }
             Profile::Mainnet => {}
         }
-        self.resource.get_mut(i.idx()).status = NodeStatus::Suspended; // no tasks meanwhile
-        self.refresh_weight(i);
+        self.nodes.set_status(i, NodeStatus::Suspended); // no tasks meanwhile
         let migration = self.pay_migration(i)?;
         let (lock, cooling) = (self.params.deposit_lock_epochs, self.params.exit_cooling_epochs);
         let returns = deposit_return_epoch(n.activated, self.epoch, lock, cooling);
-        let deposit = self.resource[i.idx()].deposit;
+        let deposit = self.nodes.resource(i).deposit;
         let pool = self.pools.deposits;
         self.deposit_returns.lock(
             &mut self.ledger,
@@ -234,9 +228,9 @@ impl Stratos {
             returns,
             pool,
         )?;
-        let node = self.resource.get_mut(i.idx());
-        node.deposit = Amount::ZERO;
-        node.status = NodeStatus::Unregistering { since: self.epoch, deposit_returns: returns };
+        self.nodes.set_deposit(i, Amount::ZERO);
+        let since = self.epoch;
+        self.nodes.set_status(i, NodeStatus::Unregistering { since, deposit_returns: returns });
         self.sync_stake(n.owner)?;
         Ok(Unregistered { deposit_returns: returns, migration })
     }
@@ -262,9 +256,8 @@ impl Stratos {
                 forfeited = Amount(locks.iter().map(|(_, a)| a.0).sum());
                 forfeited = forfeited.checked_add(st.forfeit_deposit_rewards(n.owner)?)?;
             }
-            let node = st.resource.get_mut(i.idx());
-            if !matches!(node.status, NodeStatus::Unregistering { .. }) {
-                node.status = NodeStatus::Exited;
+            if !matches!(st.nodes.resource(i).status, NodeStatus::Unregistering { .. }) {
+                st.nodes.set_status(i, NodeStatus::Exited);
             }
             Ok(ShutDown { after_cooling_off: cooled, forfeited, migration })
         })
@@ -281,7 +274,7 @@ impl Stratos {
     /// back into the effective total (the chain's `IncreaseOzoneLimitByAddDeposit` through
     /// [`crate::ozone::OzoneMarket::deposit_limit_delta`]).
     fn set_suspended(&mut self, i: NodeIndex, suspend: bool) -> Result<()> {
-        let z = self.resource[i.idx()].deposit;
+        let z = self.nodes.resource(i).deposit;
         if self.params.profile == Profile::Mainnet {
             if suspend {
                 self.mainnet_remove_deposit(z)?;
@@ -292,21 +285,16 @@ impl Stratos {
                 self.market.add_deposit_term(z)?;
             }
         }
-        self.resource.get_mut(i.idx()).status =
-            if suspend { NodeStatus::Suspended } else { NodeStatus::Active };
+        let status = if suspend { NodeStatus::Suspended } else { NodeStatus::Active };
+        self.nodes.set_status(i, status);
         Ok(())
-    }
-
-    fn refresh_weight(&mut self, i: NodeIndex) {
-        let w = self.resource[i.idx()].task_weight(self.params.profile);
-        self.weights.set(i.idx(), w);
     }
 
     /// A leaving node pays the replica migration of its stored data (stored × replicas,
     /// charged as uploads): the STOS that buys that Ozone comes from its locked rewards first,
     /// then its deposit; the Ozone is then spent uploading the replicas to other nodes.
     fn pay_migration(&mut self, i: NodeIndex) -> Result<Migration> {
-        let n = self.resource[i.idx()];
+        let n = *self.nodes.resource(i);
         let replicas = self.params.default_replicas;
         let needed = n.stored.checked_mul_int(u128::from(replicas))?;
         if needed.is_zero() {
@@ -336,18 +324,18 @@ impl Stratos {
         }
         let pool = self.pools.deposits;
         self.ledger.transfer(self.stos, pool.into(), owner.into(), from_deposit)?;
-        self.resource.get_mut(i.idx()).deposit = deposit.checked_sub(from_deposit)?;
+        self.nodes.set_deposit(i, deposit.checked_sub(from_deposit)?);
         let bought = self.prepay(owner, owner, cost)?.bought;
         // The replicas go to distinct nodes with room (fewer when fewer exist; the Ozone left
         // over stays the owner's).
         let per_replica = n.stored;
         let mut replicas_to = Vec::new();
-        for target in self.pick_up_to(replicas as usize, per_replica) {
+        for target in self.nodes.pick_up_to(&mut self.rng, replicas as usize, per_replica) {
             self.charge_ozone(owner, per_replica)?;
-            self.serve(&[target], per_replica, true)?;
+            self.nodes.serve(&[target], per_replica, true)?;
             replicas_to.push(target);
         }
-        self.resource.get_mut(i.idx()).stored = Amount::ZERO;
+        self.nodes.clear_stored(i);
         Ok(Migration { ozone: needed, bought, stos: cost, from_rewards, from_deposit, replicas_to })
     }
 

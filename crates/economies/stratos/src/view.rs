@@ -39,8 +39,7 @@ pub fn snapshot(st: &Stratos) -> Value {
             )
         })
         .collect();
-    let resource: BTreeMap<&str, Value> = st
-        .resource
+    let resource: BTreeMap<&str, Value> = st.nodes.resource_nodes()
         .iter()
         .map(|n| {
             (st.name(n.owner), json!({
@@ -51,8 +50,7 @@ pub fn snapshot(st: &Stratos) -> Value {
             }))
         })
         .collect();
-    let meta: BTreeMap<&str, Value> = st
-        .meta
+    let meta: BTreeMap<&str, Value> = st.nodes.meta_nodes()
         .iter()
         .map(|m| (st.name(m.owner), json!({"status": m.status, "deposit": fmt_stos(m.deposit), "rewards_total": fmt_stos(m.rewards_total)})))
         .collect();
@@ -97,8 +95,10 @@ pub fn metrics(st: &Stratos) -> Vec<Metric> {
     let amount = |a: Amount, decimals| MetricValue::Amount { raw: a.0, decimals };
     let count = |n: usize| MetricValue::Count(n as u64);
     let p = st.volume_pool();
-    let active = st.resource.iter().filter(|n| n.status == NodeStatus::Active).count();
-    let suspended = st.resource.iter().filter(|n| n.status == NodeStatus::Suspended).count();
+    let active =
+        st.nodes.resource_nodes().iter().filter(|n| n.status == NodeStatus::Active).count();
+    let suspended =
+        st.nodes.resource_nodes().iter().filter(|n| n.status == NodeStatus::Suspended).count();
     let tier = match st.params.mining.emission(st.epoch.0, st.total_mined) {
         ergon_core::Emission::Reward { tier, .. } => tier as u64 + 1,
         ergon_core::Emission::Ended => 0,
@@ -134,8 +134,8 @@ pub fn check_invariants(st: &Stratos) -> Result<(), Violation> {
     st.staking.check_invariants(&st.ledger)?;
     let bal = |h: Holder| st.ledger.balance(st.stos, h).unwrap_or_default();
     st.check_deposit_rewards(bal(st.pools.deposit_rewards.into()))?;
-    let deposits: u128 = st.resource.iter().map(|n| n.deposit.0).sum::<u128>()
-        + st.meta.iter().map(|m| m.deposit.0).sum::<u128>();
+    let deposits: u128 = st.nodes.resource_nodes().iter().map(|n| n.deposit.0).sum::<u128>()
+        + st.nodes.meta_nodes().iter().map(|m| m.deposit.0).sum::<u128>();
     if bal(st.pools.deposits.into()).0 != deposits {
         return Err(violation(
             "stratos deposits",
@@ -144,7 +144,7 @@ pub fn check_invariants(st: &Stratos) -> Result<(), Violation> {
     }
     let minted = st.ledger.minted(st.ozone_token).unwrap_or_default();
     let burned = st.ledger.burned(st.ozone_token).unwrap_or_default();
-    let pending: u128 = st.resource.iter().map(|n| n.pending_traffic.0).sum();
+    let pending: u128 = st.nodes.resource_nodes().iter().map(|n| n.pending_traffic.0).sum();
     if minted != st.market.sold() || burned.0 != pending + st.market.settled().0 {
         return Err(violation(
             "stratos ozone",
@@ -157,12 +157,18 @@ pub fn check_invariants(st: &Stratos) -> Result<(), Violation> {
     }
     if st.params.profile == Profile::Mainnet {
         let effective: u128 = st
-            .resource
+            .nodes
+            .resource_nodes()
             .iter()
             .filter(|n| n.status == NodeStatus::Active)
             .map(|n| n.deposit.0)
             .sum::<u128>()
-            + st.meta.iter().filter(|m| m.is_active()).map(|m| m.deposit.0).sum::<u128>();
+            + st.nodes
+                .meta_nodes()
+                .iter()
+                .filter(|m| m.is_active())
+                .map(|m| m.deposit.0)
+                .sum::<u128>();
         if effective != st.market.s().0 {
             return Err(violation(
                 "stratos S",
@@ -170,25 +176,6 @@ pub fn check_invariants(st: &Stratos) -> Result<(), Violation> {
             ));
         }
     }
-    for (i, n) in st.resource.iter().enumerate() {
-        let w = n.task_weight(st.params.profile);
-        if st.weights.get(i) != w {
-            return Err(violation(
-                "stratos weights",
-                format!("node {} weight {} ≠ {w}", st.name(n.owner), st.weights.get(i)),
-            ));
-        }
-        if n.pending_traffic.is_zero() == st.with_traffic.rows().contains(&(i as u32)) {
-            return Err(violation(
-                "stratos traffic index",
-                format!(
-                    "node {} pending {} and indexed {}",
-                    st.name(n.owner),
-                    n.pending_traffic,
-                    st.with_traffic.rows().contains(&(i as u32))
-                ),
-            ));
-        }
-    }
+    st.nodes.check_invariants()?;
     Ok(())
 }

@@ -31,7 +31,7 @@ pub(super) struct MainnetPlan {
     /// Each settled resource node's reward.
     nodes: Vec<(u32, NodeReward)>,
     /// The active meta nodes and the reward of each.
-    metas: Vec<u32>,
+    metas: Vec<MetaIndex>,
     meta: NodeReward,
     /// Community tax paid: `TruncateInt(Σ tax)` over every node.
     tax: Amount,
@@ -104,8 +104,7 @@ pub(super) fn plan_mainnet(
             nodes.push((i, n));
         }
     }
-    let metas: Vec<u32> =
-        (0..st.meta.len() as u32).filter(|&i| st.meta[i as usize].is_active()).collect();
+    let metas: Vec<MetaIndex> = st.nodes.active_meta().collect();
     let mut meta = NodeReward::default();
     if !metas.is_empty() {
         meta = mainnet::meta_node_reward(mining.meta, traffic.meta, metas.len() as u128, tax_rate)?;
@@ -163,25 +162,25 @@ pub(super) fn pay_mainnet(
     rep.tier = plan.tier;
     let mut to_lock: Vec<(usize, AccountId, Amount)> = Vec::new();
     for &(i, n) in &plan.nodes {
-        let node = &mut st.resource.rows_mut()[i as usize];
-        to_lock.push((0, node.owner, n.traffic));
-        to_lock.push((1, node.owner, n.mining));
+        let owner = st.nodes.resource(NodeIndex(i)).owner;
+        to_lock.push((0, owner, n.traffic));
+        to_lock.push((1, owner, n.mining));
         let got = n.traffic.checked_add(n.mining)?;
-        node.rewards_total = node.rewards_total.checked_add(got)?;
+        st.nodes.add_reward(NodeIndex(i), got)?;
         rep.resource_total = rep.resource_total.checked_add(got)?;
         if st.report_detail {
             rep.resource_rewards.push((st.node_name(NodeIndex(i)).to_owned(), fmt_stos(got)));
         }
     }
-    for &i in &plan.metas {
-        let m = &mut st.meta.rows_mut()[i as usize];
-        to_lock.push((0, m.owner, plan.meta.traffic));
-        to_lock.push((1, m.owner, plan.meta.mining));
+    for &m in &plan.metas {
+        let owner = st.nodes.meta(m).owner;
+        to_lock.push((0, owner, plan.meta.traffic));
+        to_lock.push((1, owner, plan.meta.mining));
         let got = plan.meta.traffic.checked_add(plan.meta.mining)?;
-        m.rewards_total = m.rewards_total.checked_add(got)?;
+        st.nodes.add_meta_reward(m, got)?;
         rep.meta_total = rep.meta_total.checked_add(got)?;
         if st.report_detail {
-            rep.meta_rewards.push((st.meta_name(MetaIndex(i)).to_owned(), fmt_stos(got)));
+            rep.meta_rewards.push((st.meta_name(m).to_owned(), fmt_stos(got)));
         }
     }
     st.ledger.transfer(st.stos, volume.into(), st.pools.community.into(), plan.tax)?;

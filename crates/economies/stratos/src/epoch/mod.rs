@@ -21,7 +21,6 @@ pub use settle::settled_prefix;
 
 use crate::Stratos;
 use crate::error::StratosError;
-use crate::nodes::NodeStatus;
 use crate::params::Profile;
 
 /// Figures of the last epoch, kept for metrics.
@@ -132,17 +131,8 @@ fn finish(st: &mut Stratos, mut rep: EpochReport, t: Totals) -> Result<EpochRepo
     rep.slashing_deducted = slashed.checked_add(st.deduct_slashing(&returned)?)?;
     // The resource node whose deposit this is: its owner's, due now (the same account may also
     // have been a meta node, whose deposit returns on its own date).
-    let now = st.epoch;
-    let due = |s: NodeStatus| match s {
-        NodeStatus::Unregistering { deposit_returns, .. } => deposit_returns <= now,
-        _ => false,
-    };
     for r in &returned {
-        if let Some(n) =
-            st.resource.rows_mut().iter_mut().find(|n| n.owner == r.owner && due(n.status))
-        {
-            n.status = NodeStatus::Exited;
-        }
+        st.nodes.exit_if_due(r.owner, st.epoch);
     }
     st.staking.complete_unbonding(&mut st.ledger, st.epoch)?;
     rep.price = st.market.price_wei_per_oz(st.volume_pool());

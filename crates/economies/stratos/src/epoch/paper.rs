@@ -121,14 +121,13 @@ fn pay_resource(
                 share = share.checked_sub(tax)?;
                 books.community_tax = books.community_tax.checked_add(tax)?;
             }
-            books.to_lock.push((si, st.resource[i as usize].owner, share));
+            books.to_lock.push((si, st.nodes.resource(NodeIndex(i)).owner, share));
             node_rewards[j] = node_rewards[j].checked_add(share)?;
         }
         books.dust(st, src.pool, src.resource.checked_sub(paid)?)?;
     }
     for (j, &(i, _)) in settled.iter().enumerate() {
-        let n = &mut st.resource.rows_mut()[i as usize];
-        n.rewards_total = n.rewards_total.checked_add(node_rewards[j])?;
+        st.nodes.add_reward(NodeIndex(i), node_rewards[j])?;
         rep.resource_total = rep.resource_total.checked_add(node_rewards[j])?;
         if st.report_detail {
             let name = st.node_name(NodeIndex(i)).to_owned();
@@ -145,8 +144,7 @@ fn pay_meta(
     books: &mut Books,
     sources: &[Source; 2],
 ) -> Result<(), StratosError> {
-    let metas: Vec<u32> =
-        (0..st.meta.len() as u32).filter(|&i| st.meta[i as usize].is_active()).collect();
+    let metas: Vec<MetaIndex> = st.nodes.active_meta().collect();
     let mut meta_rewards = vec![Amount::ZERO; metas.len()];
     for (si, src) in sources.iter().enumerate() {
         if metas.is_empty() {
@@ -155,17 +153,16 @@ fn pay_meta(
         }
         let each = Amount(src.meta.0 / metas.len() as u128);
         for (j, &i) in metas.iter().enumerate() {
-            books.to_lock.push((si, st.meta[i as usize].owner, each));
+            books.to_lock.push((si, st.nodes.meta(i).owner, each));
             meta_rewards[j] = meta_rewards[j].checked_add(each)?;
         }
         books.dust(st, src.pool, Amount(src.meta.0 % metas.len() as u128))?;
     }
     for (j, &i) in metas.iter().enumerate() {
-        let m = &mut st.meta.rows_mut()[i as usize];
-        m.rewards_total = m.rewards_total.checked_add(meta_rewards[j])?;
+        st.nodes.add_meta_reward(i, meta_rewards[j])?;
         rep.meta_total = rep.meta_total.checked_add(meta_rewards[j])?;
         if st.report_detail {
-            let name = st.meta_name(MetaIndex(i)).to_owned();
+            let name = st.meta_name(i).to_owned();
             rep.meta_rewards.push((name, fmt_stos(meta_rewards[j])));
         }
     }

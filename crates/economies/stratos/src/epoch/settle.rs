@@ -11,8 +11,10 @@ use crate::nodes::NodeIndex;
 
 /// The nodes with pending traffic and their traffic, noz, in settlement order.
 pub(super) fn pending(st: &Stratos) -> Vec<(u32, u128)> {
-    let mut pending: Vec<(u32, u128)> =
-        st.with_traffic.iter().map(|&i| (i, st.resource[i as usize].pending_traffic.0)).collect();
+    let nodes = &st.nodes;
+    let mut pending: Vec<(u32, u128)> = (nodes.with_traffic().iter())
+        .map(|&i| (i, nodes.resource(NodeIndex(i)).pending_traffic.0))
+        .collect();
     pending.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     pending
 }
@@ -50,15 +52,11 @@ pub(super) fn settle(
     rep.carried = Amount(total - y.0);
     rep.settled_count = k;
     for &(i, t) in settled {
-        let n = &mut st.resource.rows_mut()[i as usize];
-        n.pending_traffic = Amount::ZERO;
-        n.settled_total = n.settled_total.checked_add(Amount(t))?;
+        st.nodes.settle(NodeIndex(i), Amount(t))?;
         if st.report_detail {
             rep.settled_nodes.push(st.node_name(NodeIndex(i)).to_owned());
         }
     }
-    let mut carried: Vec<u32> = pending[k..].iter().map(|p| p.0).collect();
-    carried.sort_unstable();
-    st.with_traffic.replace(carried);
+    st.nodes.carry(pending[k..].iter().map(|p| p.0).collect());
     Ok(())
 }

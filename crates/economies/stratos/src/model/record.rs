@@ -106,7 +106,7 @@ pub(super) fn record(model: &mut StratosModel) -> Vec<Metric> {
     let mut aprs = Vec::new();
     let years = f.epochs as f64 / (365 * EPOCHS_PER_DAY) as f64;
     let mut deposits = 0u128;
-    for (i, n) in econ.resource.iter().enumerate() {
+    for (i, n) in econ.resource_nodes().iter().enumerate() {
         let earned = n.rewards_total.0 - model.rewards_seen[i];
         model.rewards_seen[i] = n.rewards_total.0;
         if matches!(n.status, NodeStatus::Active | NodeStatus::Suspended) {
@@ -118,7 +118,8 @@ pub(super) fn record(model: &mut StratosModel) -> Vec<Metric> {
             }
         }
     }
-    let meta_deposits: u128 = econ.meta.iter().filter(|m| m.is_active()).map(|m| m.deposit.0).sum();
+    let meta_deposits: u128 =
+        econ.meta_nodes().iter().filter(|m| m.is_active()).map(|m| m.deposit.0).sum();
     let g = gini(&rewards);
     rewards.sort_by(f64::total_cmp);
     aprs.sort_by(f64::total_cmp);

@@ -1,4 +1,9 @@
-//! Resource and meta nodes (seed §3.2, §4): their deposits, status, weight and traffic.
+//! Resource and meta nodes (seed §3.2, §4): their deposits, status, weight and traffic, and
+//! the [`NodeRegistry`] that holds them.
+
+mod registry;
+
+pub use registry::NodeRegistry;
 
 use std::collections::BTreeSet;
 

@@ -1,0 +1,399 @@
+//! [`NodeRegistry`]: every resource and meta node, by index and by owner, with the task weights
+//! and the index of nodes with pending traffic that follow from them. Its fields are private:
+//! a node changes only through the registry's methods, which keep its invariants — each
+//! resource node's weight is [`ResourceNode::task_weight`] of it now, the traffic index lists
+//! exactly the nodes with pending traffic, each owner has at most one node of each kind — and
+//! [`NodeRegistry::check_invariants`] verifies them. Every change is journaled while a
+//! transaction is open.
+
+use ergon_core::invariants::Violation;
+use ergon_core::txn::{Keyed, Table};
+use ergon_core::{AccountId, Amount, Epoch, Error, StreamRng, SumTree};
+
+use super::{MetaIndex, MetaNode, MetaStatus, NodeIndex, NodeStatus, ResourceNode, Vote};
+use crate::params::Profile;
+
+/// The nodes of the network. See the module doc.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeRegistry {
+    /// The profile whose task weights apply.
+    profile: Profile,
+    resource: Table<ResourceNode>,
+    resource_of: Keyed<AccountId, NodeIndex>,
+    meta: Table<MetaNode>,
+    meta_of: Keyed<AccountId, MetaIndex>,
+    /// Task weights of resource nodes (zero when they take no tasks).
+    weights: SumTree,
+    /// Resource nodes with pending traffic, by index (settlement touches only these).
+    with_traffic: Table<u32>,
+}
+
+ergon_core::transactional!(NodeRegistry {
+    resource: Table<ResourceNode>,
+    resource_of: Keyed<AccountId, NodeIndex>,
+    meta: Table<MetaNode>,
+    meta_of: Keyed<AccountId, MetaIndex>,
+    weights: SumTree,
+    with_traffic: Table<u32>,
+}; ignore profile);
+
+impl NodeRegistry {
+    /// No nodes; weights by `profile`.
+    #[must_use]
+    pub fn new(profile: Profile) -> NodeRegistry {
+        NodeRegistry {
+            profile,
+            resource: Table::new(),
+            resource_of: Keyed::new(),
+            meta: Table::new(),
+            meta_of: Keyed::new(),
+            weights: SumTree::new(0),
+            with_traffic: Table::new(),
+        }
+    }
+
+    // ---- reading ----------------------------------------------------------------------------
+
+    /// The resource nodes, by index.
+    #[must_use]
+    pub fn resource_nodes(&self) -> &[ResourceNode] {
+        self.resource.rows()
+    }
+
+    /// The meta nodes, by index.
+    #[must_use]
+    pub fn meta_nodes(&self) -> &[MetaNode] {
+        self.meta.rows()
+    }
+
+    /// Resource node `i`, if it exists.
+    #[must_use]
+    pub fn get(&self, i: NodeIndex) -> Option<&ResourceNode> {
+        self.resource.get(i.idx())
+    }
+
+    /// Resource node `i` (an index the registry gave out).
+    #[must_use]
+    pub fn resource(&self, i: NodeIndex) -> &ResourceNode {
+        &self.resource[i.idx()]
+    }
+
+    /// Meta node `m` (an index the registry gave out).
+    #[must_use]
+    pub fn meta(&self, m: MetaIndex) -> &MetaNode {
+        &self.meta[m.idx()]
+    }
+
+    /// The resource node of `owner`, if any.
+    #[must_use]
+    pub fn node_of(&self, owner: AccountId) -> Option<NodeIndex> {
+        self.resource_of.get(&owner).copied()
+    }
+
+    /// The meta node of `owner`, if any.
+    #[must_use]
+    pub fn meta_of(&self, owner: AccountId) -> Option<MetaIndex> {
+        self.meta_of.get(&owner).copied()
+    }
+
+    /// Resource nodes taking tasks with a positive weight.
+    #[must_use]
+    pub fn taking_tasks(&self) -> usize {
+        self.weights.positive_count()
+    }
+
+    /// The active meta nodes, by index.
+    pub fn active_meta(&self) -> impl Iterator<Item = MetaIndex> + '_ {
+        (0..self.meta.len() as u32).map(MetaIndex).filter(|&m| self.meta(m).is_active())
+    }
+
+    /// Resource nodes with pending traffic, in no particular order.
+    #[must_use]
+    pub fn with_traffic(&self) -> &[u32] {
+        self.with_traffic.rows()
+    }
+
+    /// The deposits of `owner` that share the stake rewards (paper): its resource node's while
+    /// active or suspended, plus its meta node's while active.
+    #[must_use]
+    pub fn sharing_deposits(&self, owner: AccountId) -> Amount {
+        let resource = self
+            .node_of(owner)
+            .map(|i| self.resource(i))
+            .filter(|n| matches!(n.status, NodeStatus::Active | NodeStatus::Suspended))
+            .map_or(Amount::ZERO, |n| n.deposit);
+        let meta = self
+            .meta_of(owner)
+            .map(|m| self.meta(m))
+            .filter(|m| m.is_active())
+            .map_or(Amount::ZERO, |m| m.deposit);
+        resource.saturating_add(meta)
+    }
+
+    // ---- resource nodes ---------------------------------------------------------------------
+
+    /// Adds `node` (its owner has none yet); returns its index.
+    pub fn add_resource(&mut self, node: ResourceNode) -> NodeIndex {
+        debug_assert!(self.node_of(node.owner).is_none(), "one resource node per owner");
+        let i = NodeIndex(self.resource.push(node) as u32);
+        self.resource_of.insert(node.owner, i);
+        self.weights.push(node.task_weight(self.profile));
+        i
+    }
+
+    /// Changes node `i` by `f` and refreshes its weight. Private: the public changes below say
+    /// what they change.
+    fn change(&mut self, i: NodeIndex, f: impl FnOnce(&mut ResourceNode)) {
+        let n = self.resource.get_mut(i.idx());
+        f(n);
+        let w = n.task_weight(self.profile);
+        self.weights.set(i.idx(), w);
+    }
+
+    /// Sets node `i`'s life state.
+    pub fn set_status(&mut self, i: NodeIndex, status: NodeStatus) {
+        self.change(i, |n| n.status = status);
+    }
+
+    /// Sets node `i`'s performance score, parts per million.
+    pub fn set_performance(&mut self, i: NodeIndex, ppm: u32) {
+        self.change(i, |n| n.performance_ppm = ppm);
+    }
+
+    /// Sets node `i`'s deposit, wei.
+    pub fn set_deposit(&mut self, i: NodeIndex, deposit: Amount) {
+        self.change(i, |n| n.deposit = deposit);
+    }
+
+    /// Node `i`'s stored data has moved away.
+    pub fn clear_stored(&mut self, i: NodeIndex) {
+        self.change(i, |n| n.stored = Amount::ZERO);
+    }
+
+    /// Credits `noz` of traffic to each of `nodes` (and stores it, for uploads). Checks every
+    /// sum before the first change.
+    pub fn serve(&mut self, nodes: &[NodeIndex], noz: Amount, store: bool) -> Result<(), Error> {
+        for &i in nodes {
+            let n = self.resource(i);
+            n.pending_traffic.checked_add(noz)?;
+            if store {
+                n.stored.checked_add(noz)?;
+            }
+        }
+        for &i in nodes {
+            let n = self.resource.get_mut(i.idx());
+            let first = n.pending_traffic.is_zero() && !noz.is_zero();
+            n.pending_traffic = Amount(n.pending_traffic.0 + noz.0);
+            if store {
+                n.stored = Amount(n.stored.0 + noz.0);
+            }
+            if first {
+                self.with_traffic.push(i.0);
+            }
+        }
+        Ok(())
+    }
+
+    /// Up to `k` distinct nodes taking tasks with room for `size`, each drawn by weight from
+    /// `rng` (fewer when fewer exist).
+    pub fn pick_up_to(&mut self, rng: &mut StreamRng, k: usize, size: Amount) -> Vec<NodeIndex> {
+        let mut chosen = Vec::with_capacity(k);
+        let mut zeroed: Vec<(usize, u64)> = Vec::new();
+        while chosen.len() < k {
+            let Ok(i) = self.weights.sample(rng) else { break };
+            zeroed.push((i, self.weights.get(i)));
+            self.weights.set(i, 0);
+            if self.resource[i].free() >= size {
+                chosen.push(NodeIndex(i as u32));
+            }
+        }
+        for (i, w) in zeroed.into_iter().rev() {
+            self.weights.set(i, w);
+        }
+        chosen
+    }
+
+    // ---- an epoch's close (outside transactions) --------------------------------------------
+
+    /// Settles node `i`'s pending traffic `t` noz (all of it).
+    pub fn settle(&mut self, i: NodeIndex, t: Amount) -> Result<(), Error> {
+        let n = &mut self.resource.rows_mut()[i.idx()];
+        n.settled_total = n.settled_total.checked_add(t)?;
+        n.pending_traffic = Amount::ZERO;
+        Ok(())
+    }
+
+    /// After a settlement: the nodes whose traffic carries to the next epoch.
+    pub fn carry(&mut self, mut nodes: Vec<u32>) {
+        nodes.sort_unstable();
+        self.with_traffic.replace(nodes);
+    }
+
+    /// Adds `reward` wei to node `i`'s rewards so far.
+    pub fn add_reward(&mut self, i: NodeIndex, reward: Amount) -> Result<(), Error> {
+        let n = &mut self.resource.rows_mut()[i.idx()];
+        n.rewards_total = n.rewards_total.checked_add(reward)?;
+        Ok(())
+    }
+
+    /// Adds `reward` wei to meta node `m`'s rewards so far.
+    pub fn add_meta_reward(&mut self, m: MetaIndex, reward: Amount) -> Result<(), Error> {
+        let n = &mut self.meta.rows_mut()[m.idx()];
+        n.rewards_total = n.rewards_total.checked_add(reward)?;
+        Ok(())
+    }
+
+    /// The deposit of `owner`'s resource node, unregistering and due by `now`, has returned:
+    /// the node has exited.
+    pub fn exit_if_due(&mut self, owner: AccountId, now: Epoch) {
+        let Some(i) = self.node_of(owner) else { return };
+        if let NodeStatus::Unregistering { deposit_returns, .. } = self.resource(i).status
+            && deposit_returns <= now
+        {
+            self.resource.rows_mut()[i.idx()].status = NodeStatus::Exited;
+        }
+    }
+
+    /// Candidates whose voting period ended before `now` are refused (their deposits returned by
+    /// the caller: each one's owner and deposit); kick votes that ran out are dropped.
+    pub fn expire_votes(&mut self, now: Epoch) -> Vec<(AccountId, Amount)> {
+        let mut refused = Vec::new();
+        for m in self.meta.rows_mut() {
+            match &mut m.status {
+                MetaStatus::Candidate { vote, .. } if vote.deadline < now => {
+                    refused.push((m.owner, m.deposit));
+                    m.deposit = Amount::ZERO;
+                    m.status = MetaStatus::Gone { deposit_returns: now };
+                }
+                MetaStatus::Active { kick } if kick.as_ref().is_some_and(|v| v.deadline < now) => {
+                    *kick = None;
+                }
+                _ => {}
+            }
+        }
+        refused
+    }
+
+    // ---- meta nodes -------------------------------------------------------------------------
+
+    /// Adds meta node `node` (its owner has none yet); returns its index.
+    pub fn add_meta(&mut self, node: MetaNode) -> MetaIndex {
+        debug_assert!(self.meta_of(node.owner).is_none(), "one meta node per owner");
+        let owner = node.owner;
+        let m = MetaIndex(self.meta.push(node) as u32);
+        self.meta_of.insert(owner, m);
+        m
+    }
+
+    /// The foundation approves candidate `m`; false when it is no candidate.
+    pub fn approve(&mut self, m: MetaIndex) -> bool {
+        match &mut self.meta.get_mut(m.idx()).status {
+            MetaStatus::Candidate { foundation_approved, .. } => {
+                *foundation_approved = true;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// `voter` approves candidate `m` at `now`; false when `m` is no candidate in its voting
+    /// period.
+    pub fn vote(&mut self, m: MetaIndex, voter: MetaIndex, now: Epoch) -> bool {
+        match &mut self.meta.get_mut(m.idx()).status {
+            MetaStatus::Candidate { vote, .. } if now <= vote.deadline => {
+                vote.approvals.insert(voter.0);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// `voter` votes to kick active meta node `m`; a new kick vote runs until `deadline`.
+    pub fn vote_kick(&mut self, m: MetaIndex, voter: MetaIndex, deadline: Epoch) {
+        if let MetaStatus::Active { kick } = &mut self.meta.get_mut(m.idx()).status {
+            let vote = kick.get_or_insert_with(|| Vote { approvals: Default::default(), deadline });
+            vote.approvals.insert(voter.0);
+        }
+    }
+
+    /// Candidate `m` becomes active at `epoch`, its deposit having added `limit_added` noz.
+    pub fn activate_meta(&mut self, m: MetaIndex, limit_added: Amount, epoch: Epoch) {
+        let meta = self.meta.get_mut(m.idx());
+        meta.limit_added = limit_added;
+        meta.activated = epoch;
+        meta.status = MetaStatus::Active { kick: None };
+    }
+
+    /// Meta node `m` leaves; its deposit (moved by the caller) returns at `returns`.
+    pub fn meta_gone(&mut self, m: MetaIndex, returns: Epoch) {
+        let meta = self.meta.get_mut(m.idx());
+        meta.deposit = Amount::ZERO;
+        meta.status = MetaStatus::Gone { deposit_returns: returns };
+    }
+
+    // ---- genesis ----------------------------------------------------------------------------
+
+    /// At genesis: each node's share of the limit `l` noz, as if its deposit had added
+    /// `⌊L·Z/total⌋`, and the task weights that follow.
+    pub fn genesis_limits(&mut self, l: Amount, total: Amount) -> Result<(), Error> {
+        let share = |z: Amount| {
+            ergon_core::mul_div(l.0, z.0, total.0.max(1), ergon_core::Rounding::Down).map(Amount)
+        };
+        let mut weights = Vec::with_capacity(self.resource.len());
+        for n in self.resource.rows_mut() {
+            n.limit_added = share(n.deposit)?;
+            weights.push(n.task_weight(self.profile));
+        }
+        for m in self.meta.rows_mut() {
+            m.limit_added = share(m.deposit)?;
+        }
+        self.weights = SumTree::from_weights(&weights);
+        Ok(())
+    }
+
+    // ---- invariants -------------------------------------------------------------------------
+
+    /// Each weight is its node's task weight, the traffic index lists exactly the nodes with
+    /// pending traffic, and the owner indexes match the tables. O(nodes · log).
+    pub fn check_invariants(&self) -> Result<(), Violation> {
+        let v = |what: &'static str, detail: String| Err(Violation::new(what, detail));
+        let mut indexed = self.with_traffic.rows().to_vec();
+        indexed.sort_unstable();
+        for (i, n) in self.resource.iter().enumerate() {
+            let w = n.task_weight(self.profile);
+            if self.weights.get(i) != w {
+                return v(
+                    "stratos weights",
+                    format!("node #{i} weight {} ≠ {w}", self.weights.get(i)),
+                );
+            }
+            let listed = indexed.binary_search(&(i as u32)).is_ok();
+            if n.pending_traffic.is_zero() == listed {
+                let pending = n.pending_traffic;
+                return v(
+                    "stratos traffic index",
+                    format!("node #{i} pending {pending}, indexed {listed}"),
+                );
+            }
+            if self.node_of(n.owner) != Some(NodeIndex(i as u32)) {
+                return v("stratos node index", format!("node #{i}'s owner maps elsewhere"));
+            }
+        }
+        if indexed.windows(2).any(|w| w[0] == w[1]) || self.resource_of.len() != self.resource.len()
+        {
+            return v(
+                "stratos node index",
+                "a node listed twice or an owner without a node".into(),
+            );
+        }
+        for (m, node) in self.meta.iter().enumerate() {
+            if self.meta_of(node.owner) != Some(MetaIndex(m as u32)) {
+                return v("stratos meta index", format!("meta node #{m}'s owner maps elsewhere"));
+            }
+        }
+        if self.meta_of.len() != self.meta.len() {
+            return v("stratos meta index", "an owner without a meta node".into());
+        }
+        Ok(())
+    }
+}
