@@ -43,7 +43,8 @@ pub(crate) struct RunArgs {
     /// Master seed (overrides scenario.seed).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Duration: epochs, or "90d", "2w", "10y" (overrides scenario.duration).
+    /// Duration: steps (epochs, blocks), or "90d", "2w", "10y", "12h" (overrides
+    /// scenario.duration).
     #[arg(long)]
     pub epochs: Option<String>,
     /// Override any field: `--set agents.users.count=5000` (repeatable; TOML values).
@@ -55,7 +56,7 @@ pub(crate) struct RunArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
-    /// Check every invariant after every epoch (slower).
+    /// Check every invariant after every step (slower).
     #[arg(long)]
     pub paranoid: bool,
 }
@@ -136,14 +137,15 @@ pub(crate) fn check(args: &CheckArgs) -> Result<Outcome, BadInput> {
 
 fn describe<M: Model>(plan: &Plan<M>, name: &str) {
     println!(
-        "{name}: valid. economy {}, {} epochs ({} days), {} point(s) × {} run(s), a row every {} epochs; parameter hash {}",
+        "{name}: valid. economy {}, {} {unit}s ({} days), {} point(s) × {} run(s), a row every {} {unit}s; parameter hash {}",
         M::NAME,
         plan.epochs,
         plan.epochs / M::EPOCHS_PER_DAY,
         plan.points.len(),
         plan.header.runs,
         plan.record_every,
-        &plan.hash[..16]
+        &plan.hash[..16],
+        unit = M::STEP_NAME,
     );
 }
 
@@ -197,7 +199,7 @@ fn execute<M: Model>(plan: &Plan<M>, args: &RunArgs) -> Result<Outcome, BadInput
     let out = output_dir::prepare(args.out.as_deref(), &plan.header.name, args.force)?;
     let _ = ctrlc::set_handler(|| STOP.store(true, Ordering::SeqCst));
     let jobs = (plan.points.len() as u64) * u64::from(plan.header.runs);
-    let bar = crate::progress::bar(jobs * plan.epochs, args.quiet);
+    let bar = crate::progress::bar(jobs * plan.epochs, args.quiet, M::STEP_NAME);
     let progress = |n: u64| bar.inc(n);
     let control = Control { progress: &progress, stop: &STOP, paranoid: args.paranoid };
     let started = Instant::now();
