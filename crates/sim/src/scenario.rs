@@ -6,7 +6,7 @@
 //! [scenario]
 //! name = "stratos-paper"
 //! economy = "stratos"
-//! duration = "1y"        # steps as an integer, or "<n>e", "<n>s", "<n>min", "<n>h", "<n>d", "<n>w", "<n>y"
+//! duration = "1y"        # steps (an integer), or "<n>" + e, s, min, h, d, w or y
 //! seed = 42
 //! runs = 8
 //! record_every = "1d"
@@ -303,6 +303,7 @@ pub fn plan<M: Model>(
         err("scenario.name", format!("{:?}: use letters, digits, - and _", h.name));
     }
     let (step_seconds, unit) = (M::STEP_SECONDS, M::STEP_NAME);
+    // Naming EPOCHS_PER_DAY makes the compiler check that the step length divides a day.
     debug_assert_eq!(M::EPOCHS_PER_DAY * step_seconds, SECONDS_PER_DAY);
     let epochs = match h.duration.steps(step_seconds, unit) {
         Ok(n) if (1..=EPOCHS_MAX).contains(&n) => n,
