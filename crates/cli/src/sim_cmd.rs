@@ -34,7 +34,8 @@ pub(crate) struct RunArgs {
     /// Master seed (overrides scenario.seed).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Duration: epochs, or "90d", "2w", "10y" (overrides scenario.duration).
+    /// Duration: steps (epochs, blocks), or "90d", "2w", "10y", "12h" (overrides
+    /// scenario.duration).
     #[arg(long)]
     pub epochs: Option<String>,
     /// Override any field: `--set agents.users.count=5000` (repeatable; TOML values).
@@ -46,7 +47,7 @@ pub(crate) struct RunArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
-    /// Check every invariant after every epoch (slower).
+    /// Check every invariant after every step (slower).
     #[arg(long)]
     pub paranoid: bool,
 }
@@ -130,14 +131,15 @@ fn plan(source: Source<'_>, sets: &[(String, String)]) -> Result<Box<dyn Simulat
 
 fn describe(info: &PlanInfo, name: &str) {
     println!(
-        "{name}: valid. economy {}, {} epochs ({} days), {} point(s) × {} run(s), a row every {} epochs; parameter hash {}",
+        "{name}: valid. economy {}, {} {unit}s ({} days), {} point(s) × {} run(s), a row every {} {unit}s; parameter hash {}",
         info.economy,
         info.epochs,
         info.epochs / info.epochs_per_day,
         info.points.len(),
         info.runs,
         info.record_every,
-        &info.hash[..16]
+        &info.hash[..16],
+        unit = info.step_name,
     );
 }
 
@@ -163,7 +165,7 @@ fn execute(sim: &dyn Simulation, args: &RunArgs) -> Result<Outcome, BadInput> {
     let info = sim.info();
     let out = OutDir::prepare(args.out.as_deref(), &info.name, args.force).map_err(bad)?;
     let _ = ctrlc::set_handler(|| STOP.store(true, Ordering::SeqCst));
-    let bar = crate::progress::bar(info.jobs() * info.epochs, args.quiet);
+    let bar = crate::progress::bar(info.jobs() * info.epochs, args.quiet, info.step_name);
     let progress = |n: u64| bar.inc(n);
     let control = Control { progress: &progress, stop: &STOP, paranoid: args.paranoid };
     let started = Instant::now();

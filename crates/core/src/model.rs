@@ -4,8 +4,17 @@
 //! `[economy]` section becomes [`Model::Config`] (profile, parameters, genesis sizes) and its
 //! `[agents]` section [`Model::Agents`] (populations, behaviours, distributions). The simulator
 //! knows only this trait: it validates the sections, builds one model per (sweep point, run)
-//! from its seed, steps it epoch by epoch and records its metrics. [`Model::columns`] names the
-//! metrics and their kinds up front, so writers can lay out their columns before any run.
+//! from its seed, advances it and records its metrics. [`Model::columns`] names the metrics and
+//! their kinds up front, so writers can lay out their columns before any run.
+//!
+//! # Time units
+//!
+//! A model's step is its economy's natural unit of time, declared as [`Model::STEP_SECONDS`]: a
+//! 10-minute epoch (Stratos, 600 s), a 12-second block (Phala, 12 s), an hour (Trias, 3,600 s).
+//! Durations in scenario files (`"90d"`, `"12h"`) convert to steps through it, and
+//! [`Model::EPOCHS_PER_DAY`] derives from it. A year of 12-second blocks is 2,628,000 steps, so
+//! the simulator never touches a model per step: it calls [`Model::advance`] for a chunk of
+//! steps up to the next recorded row, and [`Model::record`] only there.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -80,12 +89,31 @@ impl ColumnSpec {
     }
 }
 
-/// An economy and its agents, stepped epoch by epoch by the simulator.
+/// Seconds in a simulated day.
+pub const SECONDS_PER_DAY: u64 = 86_400;
+
+/// Steps of `step_seconds` in a day. Evaluated at compile time for every model, so a step
+/// length that is zero or does not divide a day fails the build.
+#[must_use]
+pub const fn steps_per_day(step_seconds: u64) -> u64 {
+    assert!(
+        step_seconds > 0 && SECONDS_PER_DAY.is_multiple_of(step_seconds),
+        "a model's STEP_SECONDS must divide a day (86,400 s)"
+    );
+    SECONDS_PER_DAY / step_seconds
+}
+
+/// An economy and its agents, advanced step by step by the simulator.
 pub trait Model: Sized + Send {
     /// The economy's name in scenario files (`economy = "stratos"`).
     const NAME: &'static str;
-    /// Epochs in a simulated day (durations like `"90d"` and daily behaviours use it).
-    const EPOCHS_PER_DAY: u64;
+    /// The length of one step in simulated seconds: 600 for Stratos' 10-minute epochs, 12 for
+    /// Phala's blocks, 3,600 for Trias' hours. It must divide a day.
+    const STEP_SECONDS: u64;
+    /// Steps in a simulated day, derived from [`Model::STEP_SECONDS`] (do not override).
+    const EPOCHS_PER_DAY: u64 = steps_per_day(Self::STEP_SECONDS);
+    /// What one step is called in messages and progress bars (`"epoch"`, `"block"`, `"hour"`).
+    const STEP_NAME: &'static str = "epoch";
     /// The metrics a run's closing table shows, in order.
     const KEY_METRICS: &'static [&'static str] = &[];
     /// The `[economy]` section: profile, parameter overrides, genesis.
@@ -108,10 +136,25 @@ pub trait Model: Sized + Send {
     /// metrics' names and kinds, in record order. Known without building a model.
     fn columns(config: &Self::Config, agents: &Self::Agents) -> Vec<ColumnSpec>;
 
-    /// Runs one epoch: the agents act, then the economy closes the epoch.
+    /// Runs one step (an epoch, a block): the agents act, then the economy closes it.
     fn step(&mut self) -> Result<(), Violation>;
 
-    /// Epochs run so far.
+    /// Runs `steps` steps, exactly as that many calls of [`Model::step`] would, stopping at the
+    /// first violation (then [`Model::epochs_done`] counts the steps completed before it).
+    ///
+    /// This is the hot path of a run: the simulator calls it with chunks of up to thousands of
+    /// steps between two recorded rows. It records nothing, builds no JSON and should allocate
+    /// nothing per step; flows accumulate until the next [`Model::record`]. A model whose steps
+    /// are mostly alike (blocks with no event) may override it to skip through them faster,
+    /// with the same result as stepping one by one.
+    fn advance(&mut self, steps: u64) -> Result<(), Violation> {
+        for _ in 0..steps {
+            self.step()?;
+        }
+        Ok(())
+    }
+
+    /// Steps run so far.
     fn epochs_done(&self) -> u64;
 
     /// The metrics now, and the flows since the previous record (then reset). The names and

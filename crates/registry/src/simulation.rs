@@ -20,6 +20,8 @@ pub struct PlanInfo {
     pub epochs: u64,
     /// Epochs in a simulated day.
     pub epochs_per_day: u64,
+    /// What one step is called ("epoch", "block").
+    pub step_name: &'static str,
     /// Epochs between rows.
     pub record_every: u64,
     /// Monte Carlo runs per point.
@@ -81,6 +83,7 @@ pub fn plan<M: Model + 'static>(
         economy: M::NAME,
         epochs: plan.epochs,
         epochs_per_day: M::EPOCHS_PER_DAY,
+        step_name: M::STEP_NAME,
         record_every: plan.record_every,
         runs: plan.header.runs,
         seed: plan.header.seed,

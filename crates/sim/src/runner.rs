@@ -2,6 +2,11 @@
 //! job has its own seed, derived from the master seed and (point, run), and writes its rows to
 //! its own [`JobSink`]; the caller merges them in job order. So results are the same at any
 //! thread count: no job reads anything another one writes.
+//!
+//! A job advances its model in chunks ([`Model::advance`]): up to the next recorded row, and at
+//! most a simulated hour or [`CHUNK_STEPS_MAX`] steps, so a year of 12-second blocks takes a few
+//! thousand calls, not millions, while Ctrl-C and the progress bar stay prompt. Under
+//! `--paranoid` a chunk is one step, checked. The rows are the same either way.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -9,6 +14,21 @@ use ergon_core::{Metric, Model, RngStreams, Seed};
 use rayon::prelude::*;
 
 use crate::scenario::Plan;
+
+/// Most steps in one chunk of [`Model::advance`] between two stop checks.
+pub const CHUNK_STEPS_MAX: u64 = 4_096;
+/// Most simulated seconds in one chunk: a step's cost tends to grow with its length (more
+/// events in a 10-minute epoch than in a 12-second block), so this bounds a chunk's wall time.
+pub const CHUNK_SECONDS_MAX: u64 = 3_600;
+
+/// Steps a chunk may hold for model `M`, `paranoid` or not: at least 1.
+#[must_use]
+pub fn chunk_steps<M: Model>(paranoid: bool) -> u64 {
+    if paranoid {
+        return 1;
+    }
+    (CHUNK_SECONDS_MAX / M::STEP_SECONDS.max(1)).clamp(1, CHUNK_STEPS_MAX)
+}
 
 /// One job: which point, which run, and its seed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,9 +51,9 @@ pub trait Sink: Sync {
     fn open(&self, job: &Job) -> Result<Self::Job, String>;
 }
 
-/// A job's rows, in epoch order.
+/// A job's rows, in step order.
 pub trait JobSink: Send {
-    /// One recorded row: the epoch and the metrics then.
+    /// One recorded row: the step (epoch, block) and the metrics then.
     fn row(&mut self, epoch: u64, metrics: &[Metric]) -> Result<(), String>;
     /// The job ended (completely or stopped): flush.
     fn close(self) -> Result<(), String>;
@@ -41,11 +61,11 @@ pub trait JobSink: Send {
 
 /// How the runner reports progress and learns it must stop.
 pub struct Control<'a> {
-    /// Called after every epoch of every job with 1 (from any thread).
+    /// Called after every chunk of every job with the steps it ran (from any thread).
     pub progress: &'a (dyn Fn(u64) + Sync),
-    /// Set (by a Ctrl-C handler) to stop every job after its current epoch.
+    /// Set (by a Ctrl-C handler) to stop every job after its current chunk.
     pub stop: &'a AtomicBool,
-    /// Check every invariant after every epoch (slower).
+    /// Check every invariant after every step (slower: chunks of one step).
     pub paranoid: bool,
 }
 
@@ -54,7 +74,7 @@ pub struct Control<'a> {
 pub struct JobResult {
     /// The job.
     pub job: Job,
-    /// Epochs it ran.
+    /// Steps it ran.
     pub epochs: u64,
     /// Its last recorded row.
     pub last: Vec<Metric>,
@@ -78,7 +98,7 @@ pub enum RunError {
         message: String,
     },
     /// A broken invariant: a bug in Ergon or an economy.
-    #[error("job {job} (point {point}, run {run}) epoch {epoch}: broken invariant: {message}")]
+    #[error("job {job} (point {point}, run {run}) step {epoch}: broken invariant: {message}")]
     Violation {
         /// Job index.
         job: usize,
@@ -86,7 +106,7 @@ pub enum RunError {
         point: usize,
         /// Run.
         run: u32,
-        /// Epoch.
+        /// The step (epoch, block) that broke it, counted from 0.
         epoch: u64,
         /// What broke.
         message: String,
@@ -153,13 +173,19 @@ fn run_job<M: Model, S: Sink>(
     out.row(0, &last).map_err(sink_err)?;
     let mut complete = true;
     let mut epoch = 0;
+    let chunk_max = chunk_steps::<M>(control.paranoid);
     while epoch < plan.epochs {
         if control.stop.load(Ordering::Relaxed) {
             complete = false;
             break;
         }
-        model.step().map_err(|v| violation(epoch, v.to_string()))?;
-        epoch += 1;
+        let to_row = plan.record_every - epoch % plan.record_every;
+        let steps = to_row.min(plan.epochs - epoch).min(chunk_max);
+        let before = model.epochs_done();
+        model.advance(steps).map_err(|v| {
+            violation(epoch + model.epochs_done().saturating_sub(before), v.to_string())
+        })?;
+        epoch += steps;
         if control.paranoid {
             model.check_invariants().map_err(|v| violation(epoch, v.to_string()))?;
         }
@@ -167,7 +193,7 @@ fn run_job<M: Model, S: Sink>(
             last = model.record();
             out.row(epoch, &last).map_err(sink_err)?;
         }
-        (control.progress)(1);
+        (control.progress)(steps);
     }
     if !complete && epoch % plan.record_every != 0 && epoch > 0 {
         last = model.record();

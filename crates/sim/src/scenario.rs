@@ -6,7 +6,7 @@
 //! [scenario]
 //! name = "stratos-paper"
 //! economy = "stratos"
-//! duration = "1y"        # epochs as an integer, or "<n>e", "<n>d", "<n>w", "<n>y"
+//! duration = "1y"        # steps (an integer), or "<n>" + e, s, min, h, d, w or y
 //! seed = 42
 //! runs = 8
 //! record_every = "1d"
@@ -21,6 +21,7 @@
 
 use std::collections::BTreeMap;
 
+use ergon_core::model::SECONDS_PER_DAY;
 use ergon_core::{FieldError, Model};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -34,7 +35,7 @@ pub const RUNS_MAX: u32 = 100_000;
 pub const POINTS_MAX: usize = 10_000;
 /// Most jobs (points × runs).
 pub const JOBS_MAX: u64 = 1_000_000;
-/// Most epochs of a run.
+/// Most steps (epochs, blocks) of a run: 38 years of 12-second blocks.
 pub const EPOCHS_MAX: u64 = 100_000_000;
 /// Most recorded rows per run.
 pub const ROWS_PER_RUN_MAX: u64 = 10_000_000;
@@ -58,7 +59,7 @@ pub struct Header {
     /// Monte Carlo runs per sweep point.
     #[serde(default = "one")]
     pub runs: u32,
-    /// Epochs between recorded rows (the first row is the genesis, the last the end).
+    /// Steps between recorded rows (the first row is the genesis, the last the end).
     #[serde(default = "day")]
     pub record_every: Duration,
 }
@@ -71,20 +72,32 @@ fn day() -> Duration {
     Duration::Text("1d".into())
 }
 
-/// A duration: a number of epochs, or text with a unit (`e` epochs, `d` days, `w` weeks, `y`
-/// years of 365 days).
+/// A duration: a number of steps (the economy's epochs or blocks), or text with a unit: `e`
+/// steps, `s` seconds, `min` minutes, `h` hours, `d` days, `w` weeks, `y` years of 365 days.
+/// Units of time convert through the model's step length ([`Model::STEP_SECONDS`]) and must
+/// come to a whole number of steps.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Duration {
-    /// Epochs.
+    /// Steps.
     Epochs(u64),
-    /// `"90d"`, `"10y"`, …
+    /// `"90d"`, `"10y"`, `"12h"`, …
     Text(String),
 }
 
+impl std::fmt::Display for Duration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Duration::Epochs(n) => write!(f, "{n}"),
+            Duration::Text(t) => write!(f, "{t:?}"),
+        }
+    }
+}
+
 impl Duration {
-    /// The duration in epochs, with `epochs_per_day`.
-    pub fn epochs(&self, epochs_per_day: u64) -> Result<u64, String> {
+    /// The duration in steps of `step_seconds` seconds, each called `step_name` in errors
+    /// (`"epoch"`, `"block"`). An error names the value and says what to write instead.
+    pub fn steps(&self, step_seconds: u64, step_name: &str) -> Result<u64, String> {
         let text = match self {
             Duration::Epochs(n) => return Ok(*n),
             Duration::Text(t) => t.trim(),
@@ -92,16 +105,47 @@ impl Duration {
         let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
         let (digits, unit) = text.split_at(split);
         let n: u64 = digits.parse().map_err(|_| {
-            format!("{text:?} is not a duration: write epochs (52560) or \"90d\", \"2w\", \"10y\"")
+            format!(
+                "{text:?} is not a duration: write {step_name}s as a number (52560) or a number \
+                 with a unit: \"90d\", \"2w\", \"10y\", \"12h\", \"30min\", \"60s\""
+            )
         })?;
-        let per = match unit.trim() {
-            "" | "e" => 1,
-            "d" => epochs_per_day,
-            "w" => 7 * epochs_per_day,
-            "y" => 365 * epochs_per_day,
-            u => return Err(format!("unknown unit {u:?} in {text:?}: use e, d, w or y")),
+        let seconds = match unit.trim() {
+            "" | "e" => return Ok(n),
+            "s" => 1,
+            "min" => 60,
+            "h" => 3_600,
+            "d" => SECONDS_PER_DAY,
+            "w" => 7 * SECONDS_PER_DAY,
+            "y" => 365 * SECONDS_PER_DAY,
+            "m" => {
+                return Err(format!(
+                    "unknown unit \"m\" in {text:?}: write \"{n}min\" for minutes, or days \
+                     (\"{}d\") for months",
+                    n.saturating_mul(30)
+                ));
+            }
+            u => {
+                return Err(format!(
+                    "unknown unit {u:?} in {text:?}: use e ({step_name}s), s, min, h, d, w or y"
+                ));
+            }
         };
-        n.checked_mul(per).ok_or_else(|| format!("{text:?} is too long"))
+        let total = n.checked_mul(seconds).ok_or_else(|| format!("{text:?} is too long"))?;
+        if step_seconds == 0 || !total.is_multiple_of(step_seconds) {
+            return Err(format!(
+                "{text:?} is not a whole number of {step_name}s of {step_seconds} s"
+            ));
+        }
+        Ok(total / step_seconds)
+    }
+
+    /// The duration in epochs, with `epochs_per_day` epochs a day (a divisor of 86,400).
+    pub fn epochs(&self, epochs_per_day: u64) -> Result<u64, String> {
+        if epochs_per_day == 0 || !SECONDS_PER_DAY.is_multiple_of(epochs_per_day) {
+            return Err(format!("{epochs_per_day} epochs a day do not divide a day"));
+        }
+        self.steps(SECONDS_PER_DAY / epochs_per_day, "epoch")
     }
 }
 
@@ -160,9 +204,9 @@ pub struct Point<M: Model> {
 pub struct Plan<M: Model> {
     /// The `[scenario]` section after overrides.
     pub header: Header,
-    /// Epochs of each run.
+    /// Steps (the model's epochs or blocks) of each run.
     pub epochs: u64,
-    /// Epochs between rows.
+    /// Steps between rows.
     pub record_every: u64,
     /// The sweep's keys, in column order (empty without a sweep).
     pub sweep_keys: Vec<String>,
@@ -258,25 +302,44 @@ pub fn plan<M: Model>(
     {
         err("scenario.name", format!("{:?}: use letters, digits, - and _", h.name));
     }
-    let epochs = h.duration.epochs(M::EPOCHS_PER_DAY).unwrap_or_else(|m| {
-        err("scenario.duration", m);
-        0
-    });
-    if epochs == 0 || epochs > EPOCHS_MAX {
-        err("scenario.duration", format!("{epochs} epochs; must be 1 to {EPOCHS_MAX}"));
-    }
-    let record_every = h.record_every.epochs(M::EPOCHS_PER_DAY).unwrap_or_else(|m| {
-        err("scenario.record_every", m);
-        0
-    });
-    if record_every == 0 {
-        err("scenario.record_every", "must be at least 1 epoch".into());
-    } else if epochs / record_every > ROWS_PER_RUN_MAX {
-        err(
-            "scenario.record_every",
-            format!("{} rows a run; at most {ROWS_PER_RUN_MAX}", epochs / record_every),
-        );
-    }
+    let (step_seconds, unit) = (M::STEP_SECONDS, M::STEP_NAME);
+    // Naming EPOCHS_PER_DAY makes the compiler check that the step length divides a day.
+    debug_assert_eq!(M::EPOCHS_PER_DAY * step_seconds, SECONDS_PER_DAY);
+    let epochs = match h.duration.steps(step_seconds, unit) {
+        Ok(n) if (1..=EPOCHS_MAX).contains(&n) => n,
+        Ok(n) => {
+            let value = &h.duration;
+            err("scenario.duration", format!("{value} is {n} {unit}s; must be 1 to {EPOCHS_MAX}"));
+            0
+        }
+        Err(m) => {
+            err("scenario.duration", m);
+            0
+        }
+    };
+    let record_every = match h.record_every.steps(step_seconds, unit) {
+        Ok(0) => {
+            let value = &h.record_every;
+            err("scenario.record_every", format!("{value} is 0 {unit}s; must be at least 1"));
+            1
+        }
+        Ok(n) if epochs / n > ROWS_PER_RUN_MAX => {
+            let (value, rows) = (&h.record_every, epochs / n);
+            err(
+                "scenario.record_every",
+                format!(
+                    "{value} is a row every {n} {unit}s, {rows} rows a run; \
+                     at most {ROWS_PER_RUN_MAX}"
+                ),
+            );
+            n
+        }
+        Ok(n) => n,
+        Err(m) => {
+            err("scenario.record_every", m);
+            1
+        }
+    };
     if h.runs == 0 || h.runs > RUNS_MAX {
         err("scenario.runs", format!("{}; must be 1 to {RUNS_MAX}", h.runs));
     }

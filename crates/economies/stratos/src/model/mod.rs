@@ -105,7 +105,7 @@ impl StratosModel {
 
 impl Model for StratosModel {
     const NAME: &'static str = "stratos";
-    const EPOCHS_PER_DAY: u64 = EPOCHS_PER_DAY;
+    const STEP_SECONDS: u64 = ergon_core::model::SECONDS_PER_DAY / EPOCHS_PER_DAY;
     const KEY_METRICS: &'static [&'static str] = &[
         "ozone_price_stos_per_oz",
         "p_stos",
