@@ -67,6 +67,7 @@ use crate::error::{Error, Result};
 use crate::invariants::Violation;
 use crate::ledger::{AccountId, Holder, Ledger, PoolId, TokenId};
 use crate::rewards::RewardAccumulator;
+use crate::txn::{Keyed, Table};
 
 /// Parts per million: 100% of a commission or slash fraction.
 pub(crate) const PPM: u128 = 1_000_000;
@@ -129,10 +130,16 @@ pub struct Staking {
     unbonding_pool: PoolId,
     rewards_pool: PoolId,
     params: StakingParams,
-    validators: Vec<Validator>,
-    operators: BTreeMap<AccountId, ValidatorId>,
+    validators: Table<Validator>,
+    operators: Keyed<AccountId, ValidatorId>,
     unbonding: UnbondingQueue,
 }
+
+crate::transactional!(Staking {
+    validators: Table<Validator>,
+    operators: Keyed<AccountId, ValidatorId>,
+    unbonding: UnbondingQueue,
+}; ignore token, bonded_pool, unbonding_pool, rewards_pool, params);
 
 impl Staking {
     /// Validates `params` and registers the pools `{prefix}.bonded`, `{prefix}.unbonding` and
@@ -160,8 +167,8 @@ impl Staking {
             unbonding_pool: ledger.add_pool(&unbonding)?,
             rewards_pool: ledger.add_pool(&rewards)?,
             params,
-            validators: Vec::new(),
-            operators: BTreeMap::new(),
+            validators: Table::new(),
+            operators: Keyed::new(),
             unbonding: UnbondingQueue::default(),
         })
     }
@@ -386,7 +393,7 @@ impl Staking {
             (self.params.max_unbonding_entries_per_delegator, self.params.min_self_bond);
         let v = self
             .validators
-            .get_mut(validator.0 as usize)
+            .try_get_mut(validator.0 as usize)
             .ok_or_else(|| unknown_validator(validator))?;
         let (held, total) = (v.shares_of(delegator), v.total_shares());
         let available = v.value_of_shares(held);
@@ -556,7 +563,7 @@ impl Staking {
     }
 
     fn validator_mut(&mut self, id: ValidatorId) -> Result<&mut Validator> {
-        self.validators.get_mut(id.0 as usize).ok_or_else(|| unknown_validator(id))
+        self.validators.try_get_mut(id.0 as usize).ok_or_else(|| unknown_validator(id))
     }
 }
 

@@ -185,6 +185,20 @@ pub struct Table<T> {
     journal: Journal<TableUndo<T>>,
 }
 
+/// Serialized as its rows.
+impl<T: serde::Serialize> serde::Serialize for Table<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.rows.serialize(s)
+    }
+}
+
+/// Serialized as its map.
+impl<K: serde::Serialize, V: serde::Serialize> serde::Serialize for Keyed<K, V> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.map.serialize(s)
+    }
+}
+
 /// Two tables are equal when they hold the same rows (open checkpoints aside).
 impl<T: PartialEq> PartialEq for Table<T> {
     fn eq(&self, other: &Self) -> bool {
@@ -245,6 +259,11 @@ impl<T: Clone> Table<T> {
             self.journal.record(TableUndo::Set(idx, self.rows[i].clone()));
         }
         &mut self.rows[i]
+    }
+
+    /// Row `i` for changing, if it exists (its old value journaled).
+    pub fn try_get_mut(&mut self, i: usize) -> Option<&mut T> {
+        if i < self.rows.len() { Some(self.get_mut(i)) } else { None }
     }
 
     /// Changes row `i` by `f`.
@@ -381,6 +400,25 @@ impl<K: Ord + Clone, V: Clone> Keyed<K, V> {
         let old = self.map.insert(k.clone(), v);
         self.journal.record((k, old.clone()));
         old
+    }
+
+    /// The first entry, in key order.
+    #[must_use]
+    pub fn first(&self) -> Option<(&K, &V)> {
+        self.map.first_key_value()
+    }
+
+    /// The entries with keys in `range`, in key order.
+    pub fn range<R: std::ops::RangeBounds<K>>(
+        &self,
+        range: R,
+    ) -> std::collections::btree_map::Range<'_, K, V> {
+        self.map.range(range)
+    }
+
+    /// The values, in key order.
+    pub fn values(&self) -> std::collections::btree_map::Values<'_, K, V> {
+        self.map.values()
     }
 
     /// Removes `k`; returns its value.

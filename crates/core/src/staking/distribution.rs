@@ -139,8 +139,8 @@ impl Staking {
             .iter()
             .try_fold(Amount::ZERO, |s, v| s.checked_add(v.delegations.sweepable_dust()))?;
         ledger.transfer(self.token, self.rewards_pool.into(), to, total)?;
-        for v in &mut self.validators {
-            v.delegations.sweep_dust();
+        for i in 0..self.validators.len() {
+            self.validators.get_mut(i).delegations.sweep_dust();
         }
         Ok(total)
     }
@@ -178,7 +178,7 @@ impl Staking {
         split: ValidatorReward,
         plan: DistributionPlan,
     ) {
-        if let Some(v) = self.validators.get_mut(validator.0 as usize) {
+        if let Some(v) = self.validators.try_get_mut(validator.0 as usize) {
             v.delegations.apply_distribution(plan);
             v.commission = Amount(v.commission.0.saturating_add(split.commission.0));
         } else {

@@ -17,6 +17,7 @@ use crate::amount::Amount;
 use crate::arith::{Rounding, mul_div};
 use crate::error::{Error, Result};
 use crate::ledger::AccountId;
+use crate::txn::{Keyed, Snapshot};
 
 /// Stake leaving a validator: paid to `delegator` when `completes` is reached.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -33,13 +34,20 @@ pub struct UnbondingEntry {
     pub amount: Amount,
 }
 
-/// The queue: entries by (completion epoch, sequence), and entry counts per delegator.
+/// The queue: entries by (completion epoch, sequence), and entry counts per delegator; every
+/// change journaled while a transaction is open.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct UnbondingQueue {
-    entries: BTreeMap<(Epoch, u64), UnbondingEntry>,
-    next_seq: u64,
-    per_delegator: BTreeMap<AccountId, u32>,
+pub struct UnbondingQueue {
+    entries: Keyed<(Epoch, u64), UnbondingEntry>,
+    next_seq: Snapshot<u64>,
+    per_delegator: Keyed<AccountId, u32>,
 }
+
+crate::transactional!(UnbondingQueue {
+    entries: Keyed<(Epoch, u64), UnbondingEntry>,
+    next_seq: Snapshot<u64>,
+    per_delegator: Keyed<AccountId, u32>,
+});
 
 /// Serialized as the entries in payment order (JSON maps cannot have tuple keys).
 impl Serialize for UnbondingQueue {
@@ -73,7 +81,7 @@ impl UnbondingQueue {
 
     /// Per-delegator counts, for the invariant check.
     pub(crate) fn counts(&self) -> &BTreeMap<AccountId, u32> {
-        &self.per_delegator
+        self.per_delegator.map()
     }
 
     /// Refuses a new entry for `delegator` when it already holds `limit`.
@@ -89,10 +97,11 @@ impl UnbondingQueue {
 
     /// Appends an entry (room checked by [`Self::check_room`] first).
     pub(crate) fn push(&mut self, entry: UnbondingEntry) {
-        let count = self.per_delegator.entry(entry.delegator).or_insert(0);
-        *count = count.saturating_add(1);
-        self.entries.insert((entry.completes, self.next_seq), entry);
-        self.next_seq = self.next_seq.saturating_add(1);
+        let count = self.count_of(entry.delegator).saturating_add(1);
+        self.per_delegator.insert(entry.delegator, count);
+        let seq = *self.next_seq.get();
+        self.entries.insert((entry.completes, seq), entry);
+        *self.next_seq.get_mut() = seq.saturating_add(1);
     }
 
     /// The entries that have matured by `now`, in payment order, without removing them.
@@ -102,19 +111,14 @@ impl UnbondingQueue {
 
     /// Removes and returns the entries matured by `now`, in payment order.
     pub(crate) fn take_matured(&mut self, now: Epoch) -> Vec<UnbondingEntry> {
-        let rest = match now.0.checked_add(1) {
-            Some(next) => self.entries.split_off(&(Epoch(next), 0)),
-            None => BTreeMap::new(),
-        };
-        let matured = std::mem::replace(&mut self.entries, rest);
-        let taken: Vec<UnbondingEntry> = matured.into_values().collect();
-        for e in &taken {
-            if let Some(c) = self.per_delegator.get_mut(&e.delegator) {
-                *c = c.saturating_sub(1);
-                if *c == 0 {
-                    self.per_delegator.remove(&e.delegator);
-                }
-            }
+        let mut taken = Vec::new();
+        while let Some((&key, _)) = self.entries.first().filter(|(k, _)| k.0 <= now) {
+            let Some(e) = self.entries.remove(&key) else { break };
+            match self.count_of(e.delegator) {
+                0 | 1 => self.per_delegator.remove(&e.delegator),
+                c => self.per_delegator.insert(e.delegator, c - 1),
+            };
+            taken.push(e);
         }
         taken
     }
@@ -130,7 +134,7 @@ impl UnbondingQueue {
     ) -> Result<SlashPlan> {
         let mut cuts = Vec::new();
         let mut total = Amount::ZERO;
-        for (key, e) in &self.entries {
+        for (key, e) in self.entries.iter() {
             if e.validator != validator || e.created < infraction || e.completes <= now {
                 continue;
             }
@@ -147,8 +151,9 @@ impl UnbondingQueue {
     /// Applies a plan made by [`Self::plan_slash`] on this unchanged queue.
     pub(crate) fn apply_slash(&mut self, plan: &SlashPlan) {
         for (key, cut) in &plan.cuts {
-            if let Some(e) = self.entries.get_mut(key) {
-                e.amount = e.amount.saturating_sub(*cut);
+            if let Some(e) = self.entries.get(key) {
+                let e = UnbondingEntry { amount: e.amount.saturating_sub(*cut), ..*e };
+                self.entries.insert(*key, e);
             }
         }
     }

@@ -131,3 +131,39 @@ fn sum_tree_and_vesting_revert_to_their_state_before() {
     assert_eq!(v, v0);
     assert_eq!((v.stake(1), v.stake(2), v.stake(3), v.total_stake()), (10, 30, 0, 40));
 }
+
+#[test]
+fn staking_and_its_unbonding_queue_revert_with_the_ledger() {
+    use crate::{Amount, Epoch, Ledger, Staking, StakingParams, TokenMeta};
+    let mut ledger = Ledger::new();
+    let t = ledger.add_token(TokenMeta::new("T", 0), Amount(1_000)).expect("token");
+    let (a, b) = (ledger.open_account().expect("a"), ledger.open_account().expect("b"));
+    ledger.mint(t, a.into(), Amount(300)).expect("mint");
+    ledger.mint(t, b.into(), Amount(300)).expect("mint");
+    let params = StakingParams {
+        unbonding_epochs: 2,
+        max_unbonding_entries_per_delegator: 7,
+        min_self_bond: Amount(1),
+        max_validators: 4,
+    };
+    let mut st = Staking::new(&mut ledger, t, "s", params).expect("staking");
+    let v = st.create_validator(&mut ledger, a, Amount(100), 50_000, Epoch(0)).expect("validator");
+    st.delegate(&mut ledger, b, v, Amount(50), Epoch(0)).expect("delegate");
+    st.undelegate(&mut ledger, b, v, Amount(10), Epoch(0)).expect("undelegate");
+    let (st0, ledger0) = (st.clone(), ledger.clone());
+
+    let (sc, lc) = (st.checkpoint(), ledger.checkpoint());
+    st.create_validator(&mut ledger, b, Amount(20), 0, Epoch(1)).expect("second validator");
+    st.delegate(&mut ledger, a, v, Amount(30), Epoch(1)).expect("delegate");
+    st.undelegate(&mut ledger, b, v, Amount(40), Epoch(1)).expect("undelegate");
+    st.complete_unbonding(&mut ledger, Epoch(5)).expect("unbonding completes");
+    assert_eq!(st.unbonding_count(b), 0);
+    st.revert(sc);
+    ledger.revert(lc);
+
+    assert_eq!(st, st0);
+    assert_eq!(ledger, ledger0);
+    assert_eq!((st.validator_count(), st.unbonding_count(b)), (1, 1));
+    assert_eq!(st.validator(v).expect("v").tokens(), Amount(140));
+    st.check_invariants(&ledger).expect("the books hold after the revert");
+}

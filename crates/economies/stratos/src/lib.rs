@@ -78,8 +78,7 @@ pub struct Pools {
 /// Every operation runs as one transaction over it ([`ergon_core::txn::atomic`]): each field an
 /// operation may change is journaled (see the `transactional!` list below), so a rejection
 /// restores all of them together. The fields an operation never changes — parameters, ids, the
-/// epoch's books — are named in the list's `ignore` part; `staking` changes only through
-/// [`Staking`]'s own all-or-nothing methods, each the last fallible step of its operation.
+/// epoch's books — are named in the list's `ignore` part.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Stratos {
     params: Params,
@@ -123,8 +122,9 @@ ergon_core::transactional!(Stratos {
     deposit_rewards: [Vesting<AccountId>; 2],
     deposit_returns: LockQueue,
     slashing: Keyed<AccountId, Amount>,
+    staking: Staking,
     rng: StreamRng,
-}; ignore params, stos, ozone_token, pools, total_mined, epoch, staking, stats, report_detail, scratch);
+}; ignore params, stos, ozone_token, pools, total_mined, epoch, stats, report_detail, scratch);
 
 impl Stratos {
     /// The parameters in force.
