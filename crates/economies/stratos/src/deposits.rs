@@ -1,24 +1,156 @@
 //! paper: the node deposits' share of the stake rewards (seed §5: "split between validators and
 //! node deposits by their totals, deposits pro rata"), locked 14 days, then withdrawable.
 //!
-//! Each epoch adds the deposits' part of each source (volume pool, mining pool) to a
-//! [`Vesting`] index in O(1), whatever the number of deposits: an account's share is
-//! `floor(z·Σ part/D)` over each stretch of epochs in which its deposit `z` (and, through the
-//! index, the total `D`) held, so the floor is taken once per stretch rather than once an epoch.
-//! The rewards of epoch `e` become withdrawable when epoch `e + reward_lock_epochs` begins, like
-//! the node rewards of the lock queue; an account takes them with the `withdraw` op. Forfeits
-//! (a paper shutdown inside the cooling-off) return the locked part to its source pools; a
-//! migration takes the locked part newest first, after the lock queue's.
+//! [`DepositRewards`] keeps the books: one [`Vesting`] index per source (volume pool, mining
+//! pool). Each epoch adds the deposits' part of each source in O(1), whatever the number of
+//! deposits: an account's share is `floor(z·Σ part/D)` over each stretch of epochs in which its
+//! deposit `z` (and, through the index, the total `D`) held, so the floor is taken once per
+//! stretch rather than once an epoch. The rewards of epoch `e` become withdrawable when epoch
+//! `e + reward_lock_epochs` begins, like the node rewards of the lock queue; an account takes
+//! them with the `withdraw_matured` op. Forfeits (a paper shutdown inside the cooling-off)
+//! return the locked part to its source pools; a migration takes the locked part newest first,
+//! after the lock queue's. Its fields are private: both sources always hold the same stakes.
 //!
-//! The stake of an account is the deposits that share the stake rewards: its resource node's
-//! when active or suspended, plus its meta node's when active ([`Stratos::stake_of`]).
-//! [`Stratos::sync_stake`] sets it after every change of a node's status or deposit.
+//! The stake of an account is the deposits that share the stake rewards
+//! ([`crate::NodeRegistry::sharing_deposits`]); [`Stratos::sync_stake`] sets it after every
+//! change of a node's status or deposit. The tokens sit in the ledger's `deposit_rewards` pool;
+//! the methods on [`Stratos`] move them.
 
 use ergon_core::invariants::Violation;
-use ergon_core::{AccountId, Amount, Holder};
+use ergon_core::{AccountId, Amount, Epoch, Error, Holder, Vesting};
 
 use crate::Stratos;
 use crate::error::Result;
+
+/// The deposits' stake rewards by source, vesting after the reward lock. See the module doc.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DepositRewards {
+    /// 0: the volume pool's part, 1: the mining pool's; the same stakes in both.
+    by_source: [Vesting<AccountId>; 2],
+}
+
+ergon_core::transactional!(DepositRewards { by_source: [Vesting<AccountId>; 2] });
+
+impl DepositRewards {
+    /// No stakes, starting at `epoch`, vesting `lag` epochs after the epoch that earns.
+    pub fn new(lag: u64, epoch: Epoch) -> std::result::Result<DepositRewards, Error> {
+        let v = Vesting::new(lag, epoch)?;
+        Ok(DepositRewards { by_source: [v.clone(), v] })
+    }
+
+    /// Σ deposits sharing.
+    #[must_use]
+    pub fn total_stake(&self) -> Amount {
+        Amount(self.by_source[0].total_stake())
+    }
+
+    /// The stake of `owner`.
+    #[must_use]
+    pub fn stake(&self, owner: AccountId) -> Amount {
+        Amount(self.by_source[0].stake(owner))
+    }
+
+    /// Sets `owner`'s stake from now on.
+    pub fn set_stake(&mut self, owner: AccountId, z: Amount) -> std::result::Result<(), Error> {
+        for v in &mut self.by_source {
+            v.set_stake(owner, z.0)?;
+        }
+        Ok(())
+    }
+
+    /// Adds `part` to source `si`'s rewards of the epoch (stakes must exist).
+    pub fn distribute(&mut self, si: usize, part: Amount) -> std::result::Result<(), Error> {
+        self.by_source[si].distribute(part)?;
+        Ok(())
+    }
+
+    /// Ends the epoch: its rewards start their lag.
+    pub fn close_epoch(&mut self) {
+        for v in &mut self.by_source {
+            v.close_epoch();
+        }
+    }
+
+    /// Locked rewards of `owner`.
+    #[must_use]
+    pub fn locked(&self, owner: AccountId) -> Amount {
+        let [v, m] = &self.by_source;
+        v.locked(owner).saturating_add(m.locked(owner))
+    }
+
+    /// Withdrawable rewards of `owner`.
+    #[must_use]
+    pub fn vested(&self, owner: AccountId) -> Amount {
+        let [v, m] = &self.by_source;
+        v.vested(owner).saturating_add(m.vested(owner))
+    }
+
+    /// Pays `owner` its withdrawable rewards in the books; returns what the caller moves.
+    pub fn withdraw(&mut self, owner: AccountId) -> Amount {
+        let [v, m] = &mut self.by_source;
+        v.withdraw(owner).saturating_add(m.withdraw(owner))
+    }
+
+    /// Takes every locked reward of `owner`; returns what goes back to each source's pool.
+    pub fn forfeit(&mut self, owner: AccountId) -> std::result::Result<[Amount; 2], Error> {
+        let [v, m] = &mut self.by_source;
+        Ok([v.forfeit(owner)?, m.forfeit(owner)?])
+    }
+
+    /// Takes up to `amount` of `owner`'s locked rewards, those that would vest last first (the
+    /// mining pool's part, then the volume pool's). Returns what was taken.
+    pub fn deduct(
+        &mut self,
+        owner: AccountId,
+        amount: Amount,
+    ) -> std::result::Result<Amount, Error> {
+        let mut taken = Amount::ZERO;
+        for si in [1, 0] {
+            let a = self.by_source[si].deduct(owner, amount.checked_sub(taken)?)?;
+            taken = taken.checked_add(a)?;
+        }
+        Ok(taken)
+    }
+
+    /// Units the floors left unclaimable (O(holders)).
+    #[must_use]
+    pub fn dust(&self) -> Amount {
+        let [v, m] = &self.by_source;
+        v.dust().saturating_add(m.dust())
+    }
+
+    /// Each index is consistent and at `epoch`; `pool` holds both reserves; both sources hold
+    /// the same stakes, which are `sharing(account)` for each of `accounts`. O(accounts).
+    pub fn check_invariants(
+        &self,
+        pool: Amount,
+        epoch: Epoch,
+        accounts: u32,
+        sharing: impl Fn(AccountId) -> Amount,
+    ) -> std::result::Result<(), Violation> {
+        let fail = |detail: String| Err(Violation::new("stratos deposit rewards", detail));
+        let [v, m] = &self.by_source;
+        v.check_invariants()?;
+        m.check_invariants()?;
+        if v.epoch() != epoch || m.epoch() != epoch {
+            return fail(format!("index epochs {} and {} ≠ epoch {epoch}", v.epoch(), m.epoch()));
+        }
+        if v.reserve().saturating_add(m.reserve()) != pool {
+            return fail(format!("pool {pool} ≠ reserves {} + {}", v.reserve(), m.reserve()));
+        }
+        for a in (0..accounts).map(AccountId) {
+            let z = sharing(a).0;
+            if v.stake(a) != z || m.stake(a) != z {
+                let (sv, sm) = (v.stake(a), m.stake(a));
+                return fail(format!(
+                    "account {}: stakes {sv} and {sm} ≠ sharing deposits {z}",
+                    a.0
+                ));
+            }
+        }
+        Ok(())
+    }
+}
 
 impl Stratos {
     /// The deposits of `owner` that share the stake rewards (zero unless the profile shares
@@ -32,121 +164,64 @@ impl Stratos {
 
     /// Sets `owner`'s stake in the deposit rewards to its deposits that share them now.
     pub(crate) fn sync_stake(&mut self, owner: AccountId) -> Result<()> {
-        let z = self.stake_of(owner).0;
-        for v in &mut self.deposit_rewards {
-            v.set_stake(owner, z)?;
-        }
-        Ok(())
-    }
-
-    /// Σ deposits sharing the stake rewards.
-    pub(crate) fn staked_deposits(&self) -> Amount {
-        Amount(self.deposit_rewards[0].total_stake())
+        let z = self.stake_of(owner);
+        Ok(self.deposit_rewards.set_stake(owner, z)?)
     }
 
     /// Adds `part` of source `si` (0: volume pool, 1: mining pool) to the deposits' rewards.
     /// Returns what was distributed: `part`, or zero when no deposit shares.
     pub(crate) fn distribute_to_deposits(&mut self, si: usize, part: Amount) -> Result<Amount> {
-        if part.is_zero() || self.staked_deposits().is_zero() {
+        if part.is_zero() || self.deposit_rewards.total_stake().is_zero() {
             return Ok(Amount::ZERO);
         }
         let from = [self.pools.volume, self.pools.mining][si];
         self.ledger.transfer(self.stos, from.into(), self.pools.deposit_rewards.into(), part)?;
-        self.deposit_rewards[si].distribute(part)?;
+        self.deposit_rewards.distribute(si, part)?;
         Ok(part)
     }
 
-    /// Locked deposit rewards of `owner`.
-    pub(crate) fn locked_deposit_rewards(&self, owner: AccountId) -> Amount {
-        let [v, m] = &self.deposit_rewards;
-        v.locked(owner).saturating_add(m.locked(owner))
-    }
-
-    /// Withdrawable deposit rewards of `owner`.
-    pub(crate) fn matured_deposit_rewards(&self, owner: AccountId) -> Amount {
-        let [v, m] = &self.deposit_rewards;
-        v.vested(owner).saturating_add(m.vested(owner))
+    /// The deposit rewards' books.
+    #[must_use]
+    pub fn deposit_rewards(&self) -> &DepositRewards {
+        &self.deposit_rewards
     }
 
     /// Pays `owner` its withdrawable deposit rewards; returns the amount. Changes nothing when
-    /// it fails (the ledger moves first; the index cannot fail after it).
+    /// it fails (the ledger moves first; the books cannot fail after it).
     pub fn withdraw_deposit_rewards(&mut self, owner: AccountId) -> Result<Amount> {
-        let amount = self.matured_deposit_rewards(owner);
+        let amount = self.deposit_rewards.vested(owner);
         self.ledger.transfer(self.stos, self.pools.deposit_rewards.into(), owner.into(), amount)?;
-        for v in &mut self.deposit_rewards {
-            v.withdraw(owner);
-        }
+        self.deposit_rewards.withdraw(owner);
         Ok(amount)
     }
 
     /// paper shutdown: `owner`'s locked deposit rewards go back to their source pools. Returns
     /// the amount.
     pub(crate) fn forfeit_deposit_rewards(&mut self, owner: AccountId) -> Result<Amount> {
+        let parts = self.deposit_rewards.forfeit(owner)?;
         let mut total = Amount::ZERO;
-        for (si, pool) in [self.pools.volume, self.pools.mining].into_iter().enumerate() {
-            let a = self.deposit_rewards[si].forfeit(owner)?;
+        for (a, pool) in parts.into_iter().zip([self.pools.volume, self.pools.mining]) {
             self.ledger.transfer(self.stos, self.pools.deposit_rewards.into(), pool.into(), a)?;
             total = total.checked_add(a)?;
         }
         Ok(total)
     }
 
-    /// Takes up to `amount` of `owner`'s locked deposit rewards to `to`, those that would vest
-    /// last first (the mining pool's part, then the volume pool's). Returns what was taken.
+    /// Takes up to `amount` of `owner`'s locked deposit rewards to `to`. Returns what was taken.
     pub(crate) fn deduct_deposit_rewards(
         &mut self,
         owner: AccountId,
         amount: Amount,
         to: Holder,
     ) -> Result<Amount> {
-        let mut taken = Amount::ZERO;
-        for si in [1, 0] {
-            let a = self.deposit_rewards[si].deduct(owner, amount.checked_sub(taken)?)?;
-            taken = taken.checked_add(a)?;
-        }
+        let taken = self.deposit_rewards.deduct(owner, amount)?;
         self.ledger.transfer(self.stos, self.pools.deposit_rewards.into(), to, taken)?;
         Ok(taken)
     }
 
-    /// The deposit rewards' books: each index is consistent; its pool holds both reserves; every
-    /// account's stake is its deposits that share (and the two sources agree). O(accounts).
-    pub(crate) fn check_deposit_rewards(&self, pool: Amount) -> Result<(), Violation> {
-        let [v, m] = &self.deposit_rewards;
-        v.check_invariants()?;
-        m.check_invariants()?;
-        if v.epoch() != self.epoch || m.epoch() != self.epoch {
-            return Err(Violation::new(
-                "stratos deposit rewards",
-                format!("index epochs {} and {} ≠ epoch {}", v.epoch(), m.epoch(), self.epoch),
-            ));
-        }
-        let reserve = v.reserve().saturating_add(m.reserve());
-        if reserve != pool {
-            return Err(Violation::new(
-                "stratos deposit rewards",
-                format!("pool {pool} ≠ reserves {} + {}", v.reserve(), m.reserve()),
-            ));
-        }
-        for (i, _) in self.names.iter().enumerate() {
-            let a = AccountId(i as u32);
-            let z = self.stake_of(a).0;
-            if v.stake(a) != z || m.stake(a) != z {
-                return Err(Violation::new(
-                    "stratos deposit stakes",
-                    format!(
-                        "account {i}: stakes {} and {} ≠ sharing deposits {z}",
-                        v.stake(a),
-                        m.stake(a)
-                    ),
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    /// Units of the deposit rewards that the floors left unclaimable (O(accounts with rewards)).
-    pub(crate) fn deposit_reward_dust(&self) -> Amount {
-        let [v, m] = &self.deposit_rewards;
-        v.dust().saturating_add(m.dust())
+    /// The deposit rewards' books against the pool, the epoch and the nodes. O(accounts).
+    pub(crate) fn check_deposit_rewards(&self, pool: Amount) -> std::result::Result<(), Violation> {
+        let accounts = self.names.len() as u32;
+        self.deposit_rewards.check_invariants(pool, self.epoch, accounts, |a| self.stake_of(a))
     }
 }

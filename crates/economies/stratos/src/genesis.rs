@@ -7,7 +7,7 @@ use ergon_core::rng::purpose;
 use ergon_core::txn::{Keyed, Table};
 use ergon_core::{
     Amount, Epoch, Error, Ledger, LockQueue, Qty, RngStreams, Seed, Staking, StakingParams,
-    TokenMeta, Vesting,
+    TokenMeta,
 };
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -16,7 +16,7 @@ use crate::epoch::Stats;
 use crate::nodes::{MetaNode, MetaStatus, NodeRegistry, ResourceNode};
 use crate::ozone::OzoneMarket;
 use crate::params::{OZ, Params, Profile, STOS};
-use crate::{Pools, Stratos};
+use crate::{DepositRewards, Pools, Stratos};
 
 /// STOS total supply cap: 100,000,000 STOS.
 pub const STOS_CAP: u128 = 100_000_000 * STOS;
@@ -188,7 +188,7 @@ pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
         community: ledger.add_pool("community_pool")?,
         deposit_rewards: ledger.add_pool("deposit_rewards")?,
     };
-    let vesting = Vesting::new(params.reward_lock_epochs, Epoch(0))?;
+    let deposit_rewards = DepositRewards::new(params.reward_lock_epochs, Epoch(0))?;
     let reward_locks =
         LockQueue::new(stos, ledger.add_pool("locked_rewards")?, reward_chunks_max(&params));
     let deposit_returns =
@@ -215,7 +215,7 @@ pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
         accounts: Keyed::new(),
         nodes: NodeRegistry::new(profile),
         reward_locks,
-        deposit_rewards: [vesting.clone(), vesting],
+        deposit_rewards,
         deposit_returns,
         slashing: Keyed::new(),
         staking,

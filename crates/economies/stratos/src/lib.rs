@@ -14,7 +14,7 @@
 //! consumed = outstanding user Ozone" is the ledger's conservation invariant.
 
 pub mod actions;
-mod deposits;
+pub mod deposits;
 pub mod epoch;
 pub mod error;
 pub mod events;
@@ -37,11 +37,12 @@ use ergon_core::economy::{Economy, Metric, Rejection};
 use ergon_core::invariants::Violation;
 use ergon_core::txn::{Keyed, Table};
 use ergon_core::{
-    AccountId, Amount, Epoch, Ledger, LockQueue, PoolId, Staking, StreamRng, TokenId, Vesting,
+    AccountId, Amount, Epoch, Ledger, LockQueue, PoolId, Staking, StreamRng, TokenId,
 };
 use serde_json::Value;
 
 pub use actions::Action;
+pub use deposits::DepositRewards;
 pub use epoch::EpochReport;
 pub use error::{Refusal, StratosError};
 pub use events::Event;
@@ -98,7 +99,7 @@ pub struct Stratos {
     /// paper: the node deposits' share of the stake rewards, by source (volume pool, mining
     /// pool), accrued by index and vesting `reward_lock_epochs` after the epoch that earned them
     /// (withdrawable, not paid out by the epoch). Stakes: each account's deposits that share.
-    deposit_rewards: [Vesting<AccountId>; 2],
+    deposit_rewards: DepositRewards,
     deposit_returns: LockQueue,
     /// mainnet: each account's slashing not yet deducted (the chain's per-wallet `Slashing`),
     /// wei; accounts with none are absent.
@@ -119,7 +120,7 @@ ergon_core::transactional!(Stratos {
     accounts: Keyed<String, AccountId>,
     nodes: NodeRegistry,
     reward_locks: LockQueue,
-    deposit_rewards: [Vesting<AccountId>; 2],
+    deposit_rewards: DepositRewards,
     deposit_returns: LockQueue,
     slashing: Keyed<AccountId, Amount>,
     staking: Staking,

@@ -117,9 +117,7 @@ fn finish(st: &mut Stratos, mut rep: EpochReport, t: Totals) -> Result<EpochRepo
     rep.unissued = unissued;
 
     // 7. Time moves on: meta votes expire, locks and deposits fall due, unbonding completes.
-    for v in &mut st.deposit_rewards {
-        v.close_epoch();
-    }
+    st.deposit_rewards.close_epoch();
     st.epoch = st.epoch.plus(1);
     st.expire_votes()?;
     let released = st.reward_locks.release_due(&mut st.ledger, st.epoch)?;

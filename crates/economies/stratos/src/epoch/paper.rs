@@ -177,7 +177,7 @@ fn pay_stake(
     books: &mut Books,
     sources: &[Source; 2],
 ) -> Result<Amount, StratosError> {
-    let deposit_total = st.staked_deposits();
+    let deposit_total = st.deposit_rewards.total_stake();
     let delegated = st.staking.total_voting_power();
     let share_deposits = st.params.deposits_share_stake_rewards && !deposit_total.is_zero();
     for (si, src) in sources.iter().enumerate() {
