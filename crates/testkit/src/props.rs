@@ -1,19 +1,24 @@
 //! The random-action-sequence property harness every economy plugs into (STYLE rules 12 and 15).
 //!
-//! An economy's property test supplies a proptest strategy of cases — a genesis (the replay
-//! genesis line minus `op` and `economy`) and a sequence of steps — and the names of its
-//! operation kinds. Each [`Step`] is resolved against the state just before it into a [`Move`]:
-//! one action with its kind, or epoch ends. For every step the harness checks that
-//! - an accepted action's events reach [`Checks::accepted`];
+//! An economy plugs in by giving
+//! - the names of its operation kinds (`"transfer"`, `"burn"`, …);
+//! - a step type implementing [`Step`], resolved against the state just before it into a
+//!   [`Move`]: one action with its kind, or epoch ends (a [`Move`] itself is a step when the
+//!   action needs no state);
+//! - a proptest strategy of cases: a genesis (the replay genesis line minus `op` and
+//!   `economy`) and a sequence of steps;
+//! - optionally its own [`Checks`] (events, epoch reports, a slow reference model).
+//!
+//! For every step [`Harness::run`] checks that
 //! - a rejected action leaves the economy `==` to its clone from before and its `snapshot()`
 //!   byte-identical; its code (`E::rejection(error).code`) is tallied;
 //! - every epoch end succeeds and advances the epoch by one;
-//! - afterwards `check_invariants()` holds, and so do the economy's own [`Checks`] (the place
-//!   for a comparison with a slow reference model).
+//! - afterwards `check_invariants()` holds, and so do the economy's [`Checks`].
 //!
 //! Across a whole run (every case, shrinking included) a [`Tally`] counts accepted and rejected
 //! actions by kind and rejections by code; [`Tally::assert_reached`] then fails naming every
-//! kind never reached, so that the properties are not vacuous:
+//! kind never reached, so that the properties are not vacuous. Hand-written tests get the same
+//! checks one step at a time from [`apply_checked`] and [`end_epoch_checked`].
 //!
 //! ```
 //! use ergon_testkit::{Harness, Move, Reach, Toy};
