@@ -6,11 +6,16 @@
 //!   replay format and every core part (ledger, journal, locks, staking, rewards, emission).
 //!   Its tour, `tests/vectors/toy/tour.jsonl`, is replayed by this crate's tests through
 //!   [`REPLAY`], a registry of the toy alone.
+//! - [`props`]: the random-action-sequence property harness every economy plugs into:
+//!   invariants after every step, a rejection changes nothing (`==` and a byte-identical
+//!   snapshot), and every operation kind reached across the run.
 
+pub mod props;
 pub mod toy;
 
 use ergon_core::economy::{Registry, constructor};
 
+pub use props::{Checks, Harness, Move, Reach, Step, Tally};
 pub use toy::Toy;
 
 /// A replay registry holding only the toy economy.

@@ -4,17 +4,31 @@
 //! and random amounts (some too large, some with too many decimals). After every step the toy's
 //! invariants hold; a rejected action leaves the toy `==` to its clone from before and its
 //! snapshot identical. Across all cases, every kind of action is both accepted and rejected.
+//! The sequences run in the test kit's [`Harness`]; this file draws them.
 
 #![allow(clippy::unwrap_used)] // a test crate: unwrap is the assertion
 
-use std::cell::RefCell;
-use std::collections::BTreeMap;
-
 use ergon_core::Economy;
-use ergon_testkit::toy::{Toy, ToyAction, ToyGenesis};
+use ergon_testkit::props::{Checks, Harness, Move, Reach};
+use ergon_testkit::toy::{Toy, ToyAction};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::{Config, TestCaseResult, TestRunner};
 use serde_json::{Value, json};
+
+/// Every kind of action the test drives.
+const KINDS: &[&str] = &[
+    "open",
+    "transfer",
+    "burn",
+    "lock",
+    "forfeit",
+    "create_validator",
+    "delegate",
+    "undelegate",
+    "withdraw_rewards",
+    "withdraw_commission",
+    "slash",
+];
 
 /// The first three exist at genesis; the others only once opened.
 const NAMES: [&str; 5] = ["alice", "bob", "carol", "dave", "erin"];
@@ -131,11 +145,11 @@ fn amount_text(toy: &Toy, a: &Amt, account: &str, validator: &str) -> String {
     }
 }
 
-/// The action for `step` as a replay line would give it (decoded from JSON), with its kind.
-fn action(toy: &Toy, step: &Step) -> (&'static str, Value) {
+/// The action for `step` as a replay line would give it (decoded from JSON).
+fn action(toy: &Toy, step: &Step) -> Value {
     let amount = |a: &Amt, account: &str, validator: &str| amount_text(toy, a, account, validator);
     let epoch = toy.epoch().0;
-    let v = match step {
+    match step {
         Step::Open(n) => json!({"op": "open", "account": n}),
         Step::Transfer(f, t, a) => {
             json!({"op": "transfer", "from": f, "to": t, "amount": amount(a, f, t)})
@@ -163,80 +177,32 @@ fn action(toy: &Toy, step: &Step) -> (&'static str, Value) {
             json!({"op": "slash", "validator": v, "fraction": f, "infraction_epoch": infraction})
         }
         Step::EndEpochs(_) => unreachable!("not an action"),
-    };
-    let kind = match v["op"].as_str().unwrap() {
-        "open" => "open",
-        "transfer" => "transfer",
-        "burn" => "burn",
-        "lock" => "lock",
-        "forfeit" => "forfeit",
-        "create_validator" => "create_validator",
-        "delegate" => "delegate",
-        "undelegate" => "undelegate",
-        "withdraw_rewards" => "withdraw_rewards",
-        "withdraw_commission" => "withdraw_commission",
-        _ => "slash",
-    };
-    (kind, v)
-}
-
-/// Accepted and rejected actions by kind, and rejection codes, across every case of the run.
-#[derive(Default)]
-struct Tally {
-    kinds: RefCell<BTreeMap<&'static str, [usize; 2]>>,
-    codes: RefCell<BTreeMap<&'static str, usize>>,
-}
-
-fn run(genesis: Value, steps: &[Step], tally: &Tally) -> Result<(), TestCaseError> {
-    let genesis: ToyGenesis = serde_json::from_value(genesis).unwrap();
-    let mut toy = Toy::from_genesis(genesis).unwrap();
-    toy.check_invariants().map_err(|v| TestCaseError::fail(format!("at genesis: {v}")))?;
-    for step in steps {
-        if let Step::EndEpochs(n) = step {
-            for _ in 0..*n {
-                let epoch = toy.epoch();
-                toy.end_epoch()
-                    .map_err(|v| TestCaseError::fail(format!("end_epoch at {epoch}: {v}")))?;
-                prop_assert_eq!(toy.epoch(), epoch.plus(1));
-                toy.check_invariants()
-                    .map_err(|v| TestCaseError::fail(format!("after end_epoch at {epoch}: {v}")))?;
-            }
-            continue;
-        }
-        let (kind, json) = action(&toy, step);
-        let action: ToyAction = serde_json::from_value(json.clone()).unwrap();
-        let (before, snapshot) = (toy.clone(), toy.snapshot());
-        match toy.apply(&action) {
-            Ok(events) => {
-                tally.kinds.borrow_mut().entry(kind).or_default()[0] += 1;
-                prop_assert_eq!(events.len(), 1);
-            }
-            Err(rejection) => {
-                tally.kinds.borrow_mut().entry(kind).or_default()[1] += 1;
-                *tally.codes.borrow_mut().entry(rejection.code).or_default() += 1;
-                prop_assert!(
-                    toy == before,
-                    "{} rejected ({}) but changed the toy",
-                    json,
-                    rejection
-                );
-                prop_assert_eq!(
-                    toy.snapshot(),
-                    snapshot,
-                    "{} rejected ({}) but changed the snapshot",
-                    json,
-                    rejection
-                );
-            }
-        }
-        toy.check_invariants().map_err(|v| TestCaseError::fail(format!("after {json}: {v}")))?;
     }
-    Ok(())
+}
+
+impl ergon_testkit::props::Step<Toy> for Step {
+    fn resolve(&self, toy: &Toy) -> Move<ToyAction> {
+        if let Step::EndEpochs(n) = self {
+            return Move::EndEpochs(*n);
+        }
+        let json = action(toy, self);
+        let kind = KINDS.iter().copied().find(|k| json["op"] == *k).unwrap();
+        Move::Act { kind, action: serde_json::from_value(json).unwrap() }
+    }
+}
+
+/// Every accepted action reports exactly one event.
+struct OneEvent;
+
+impl Checks<Toy> for OneEvent {
+    fn accepted(&mut self, _: &Toy, events: &[Value]) -> TestCaseResult {
+        prop_assert_eq!(events.len(), 1);
+        Ok(())
+    }
 }
 
 #[test]
 fn toy_invariants_hold_and_rejections_change_nothing() {
-    let tally = Tally::default();
     // Most cases start by creating a validator or two, so that staking actions get accepted.
     let validators = proptest::collection::vec(
         (name(), (1u32..400).prop_map(|n| Amt::Lit(n.to_string())), fraction())
@@ -248,35 +214,16 @@ fn toy_invariants_hold_and_rejections_change_nothing() {
             v.extend(steps);
             v
         });
-    let strategy = (genesis(), steps);
     let mut runner =
         TestRunner::new(Config { cases: 256, failure_persistence: None, ..Config::default() });
-    if let Err(e) = runner.run(&strategy, |(genesis, steps)| run(genesis, &steps, &tally)) {
-        panic!("{e}");
-    }
+    let tally = Harness::<Toy>::new(KINDS).run(&mut runner, &(genesis(), steps), || OneEvent);
     // The property exercised both paths of every action.
-    let kinds = tally.kinds.borrow();
-    for kind in [
-        "open",
-        "transfer",
-        "burn",
-        "lock",
-        "forfeit",
-        "create_validator",
-        "delegate",
-        "undelegate",
-        "withdraw_rewards",
-        "withdraw_commission",
-        "slash",
-    ] {
-        let [ok, rejected] = kinds.get(kind).copied().unwrap_or_default();
-        assert!(ok > 0 && rejected > 0, "{kind}: {ok} accepted, {rejected} rejected");
-    }
+    tally.assert_reached(KINDS, Reach::AcceptedAndRejected);
     // Rejections of every kind of input error were seen.
-    let codes = tally.codes.borrow();
-    for code in
-        ["unknown_account", "unknown_validator", "insufficient_balance", "too_many_decimals"]
-    {
-        assert!(codes.contains_key(code), "no {code} rejection; saw {codes:?}");
-    }
+    tally.assert_codes(&[
+        "unknown_account",
+        "unknown_validator",
+        "insufficient_balance",
+        "too_many_decimals",
+    ]);
 }
