@@ -132,7 +132,7 @@ pub(super) fn record(model: &mut StratosModel) -> Vec<Metric> {
         if base == 0 || years <= 0.0 { f64::NAN } else { earned as f64 / base as f64 / years }
     };
     let deposit_earned = f.rewards_resource + f.rewards_meta + f.rewards_deposits;
-    let bonded = econ.staking.total_voting_power().0;
+    let bonded = econ.staking().total_voting_power().0;
     out.extend(flows(&f));
     out.extend([
         m("users", MetricValue::Count(model.users.len() as u64)),

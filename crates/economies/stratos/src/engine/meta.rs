@@ -170,7 +170,7 @@ impl Stratos {
 
     /// At an epoch's end: candidates whose voting period ended unapproved are refused (deposit
     /// back at once); kick votes that ran out are dropped.
-    pub(crate) fn expire_votes(&mut self) -> Result<()> {
+    pub(in crate::engine) fn expire_votes(&mut self) -> Result<()> {
         for (owner, deposit) in self.nodes.expire_votes(self.epoch) {
             let from = self.pools.deposits.into();
             self.ledger.transfer(self.stos, from, Holder::Account(owner), deposit)?;

@@ -1,5 +1,5 @@
-//! The end of an epoch (seed §2, §3.3, §5): Proof-of-Traffic settlement ([`settle`]), the
-//! payout of each profile ([`paper`], [`chain`] for mainnet), gas fees, and the releases that
+//! The end of an epoch (seed §2, §3.3, §5): Proof-of-Traffic settlement (`settle`), the
+//! payout of each profile (`paper`, `chain` for mainnet), gas fees, and the releases that
 //! fall due; [`EpochReport`] says what it did.
 //!
 //! Cost: O(nodes with pending traffic · log) for the settlement, O(active meta nodes + validators)
@@ -15,7 +15,7 @@ use ergon_core::Amount;
 use ergon_core::invariants::Violation;
 use serde::Serialize;
 
-pub(crate) use locking::Scratch;
+pub(in crate::engine) use locking::Scratch;
 pub use report::EpochReport;
 pub use settle::settled_prefix;
 

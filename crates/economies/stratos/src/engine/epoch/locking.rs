@@ -11,7 +11,7 @@ use crate::error::StratosError;
 /// `u32::MAX`. Every slot is `u32::MAX` between epochs. Not part of the state: clones start
 /// empty and every two are equal.
 #[derive(Debug, Default)]
-pub(crate) struct Scratch {
+pub(in crate::engine) struct Scratch {
     slot: Vec<u32>,
 }
 

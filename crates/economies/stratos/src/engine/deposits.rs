@@ -12,7 +12,7 @@
 //! after the lock queue's. Its fields are private: both sources always hold the same stakes.
 //!
 //! The stake of an account is the deposits that share the stake rewards
-//! ([`crate::NodeRegistry::sharing_deposits`]); [`Stratos::sync_stake`] sets it after every
+//! ([`crate::NodeRegistry::sharing_deposits`]); `Stratos::sync_stake` sets it after every
 //! change of a node's status or deposit. The tokens sit in the ledger's `deposit_rewards` pool;
 //! the methods on [`Stratos`] move them.
 
@@ -155,7 +155,7 @@ impl DepositRewards {
 impl Stratos {
     /// The deposits of `owner` that share the stake rewards (zero unless the profile shares
     /// them).
-    pub(crate) fn stake_of(&self, owner: AccountId) -> Amount {
+    pub(in crate::engine) fn stake_of(&self, owner: AccountId) -> Amount {
         if !self.params.deposits_share_stake_rewards {
             return Amount::ZERO;
         }
@@ -163,14 +163,18 @@ impl Stratos {
     }
 
     /// Sets `owner`'s stake in the deposit rewards to its deposits that share them now.
-    pub(crate) fn sync_stake(&mut self, owner: AccountId) -> Result<()> {
+    pub(in crate::engine) fn sync_stake(&mut self, owner: AccountId) -> Result<()> {
         let z = self.stake_of(owner);
         Ok(self.deposit_rewards.set_stake(owner, z)?)
     }
 
     /// Adds `part` of source `si` (0: volume pool, 1: mining pool) to the deposits' rewards.
     /// Returns what was distributed: `part`, or zero when no deposit shares.
-    pub(crate) fn distribute_to_deposits(&mut self, si: usize, part: Amount) -> Result<Amount> {
+    pub(in crate::engine) fn distribute_to_deposits(
+        &mut self,
+        si: usize,
+        part: Amount,
+    ) -> Result<Amount> {
         if part.is_zero() || self.deposit_rewards.total_stake().is_zero() {
             return Ok(Amount::ZERO);
         }
@@ -197,7 +201,10 @@ impl Stratos {
 
     /// paper shutdown: `owner`'s locked deposit rewards go back to their source pools. Returns
     /// the amount.
-    pub(crate) fn forfeit_deposit_rewards(&mut self, owner: AccountId) -> Result<Amount> {
+    pub(in crate::engine) fn forfeit_deposit_rewards(
+        &mut self,
+        owner: AccountId,
+    ) -> Result<Amount> {
         let parts = self.deposit_rewards.forfeit(owner)?;
         let mut total = Amount::ZERO;
         for (a, pool) in parts.into_iter().zip([self.pools.volume, self.pools.mining]) {
@@ -208,7 +215,7 @@ impl Stratos {
     }
 
     /// Takes up to `amount` of `owner`'s locked deposit rewards to `to`. Returns what was taken.
-    pub(crate) fn deduct_deposit_rewards(
+    pub(in crate::engine) fn deduct_deposit_rewards(
         &mut self,
         owner: AccountId,
         amount: Amount,
@@ -220,7 +227,10 @@ impl Stratos {
     }
 
     /// The deposit rewards' books against the pool, the epoch and the nodes. O(accounts).
-    pub(crate) fn check_deposit_rewards(&self, pool: Amount) -> std::result::Result<(), Violation> {
+    pub(in crate::engine) fn check_deposit_rewards(
+        &self,
+        pool: Amount,
+    ) -> std::result::Result<(), Violation> {
         let accounts = self.names.len() as u32;
         self.deposit_rewards.check_invariants(pool, self.epoch, accounts, |a| self.stake_of(a))
     }

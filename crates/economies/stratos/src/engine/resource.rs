@@ -265,7 +265,7 @@ impl Stratos {
 
     /// mainnet: a deposit of `z` wei leaves the effective total
     /// ([`crate::ozone::OzoneMarket::remove_deposit_mainnet`]).
-    pub(crate) fn mainnet_remove_deposit(&mut self, z: Amount) -> Result<()> {
+    pub(in crate::engine) fn mainnet_remove_deposit(&mut self, z: Amount) -> Result<()> {
         let rate = mainnet::deposit_rate(self.params.deposit_noz_rate);
         Ok(self.market.remove_deposit_mainnet(z, rate)?)
     }
@@ -343,7 +343,10 @@ impl Stratos {
     /// returned deposits), to the community pool: min(paid, owed) each time, the rest still owed
     /// (the chain's `DeductSlashing`). Returns the total deducted. O(paid) when nobody owes
     /// anything.
-    pub(crate) fn deduct_slashing(&mut self, paid: &[ergon_core::Released]) -> Result<Amount> {
+    pub(in crate::engine) fn deduct_slashing(
+        &mut self,
+        paid: &[ergon_core::Released],
+    ) -> Result<Amount> {
         let mut total = Amount::ZERO;
         if self.slashing.is_empty() {
             return Ok(total);

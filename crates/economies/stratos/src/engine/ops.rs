@@ -167,7 +167,11 @@ impl Stratos {
     }
 
     /// Burns `charge` noz of `user`'s Ozone: no Ozone, no service.
-    pub(crate) fn charge_ozone(&mut self, user: AccountId, charge: Amount) -> Result<()> {
+    pub(in crate::engine) fn charge_ozone(
+        &mut self,
+        user: AccountId,
+        charge: Amount,
+    ) -> Result<()> {
         let have = self.ledger.balance(self.ozone_token, user.into())?;
         if have < charge {
             return Err(StratosError::InsufficientOzone { user, have, needed: charge });
