@@ -207,10 +207,16 @@ impl Stratos {
         Ok(out)
     }
 
+    /// The node that serves a delivery: `node`, or one drawn by weight among those taking
+    /// tasks (the same draw as [`Stratos::pick_nodes`] of one, without its lists).
     fn one_node(&mut self, node: Option<NodeIndex>) -> Result<NodeIndex> {
         match node {
             Some(i) => Ok(self.check_nodes(&[i], 1, Amount::ZERO)?[0]),
-            None => Ok(self.pick_nodes(1, Amount::ZERO)?[0]),
+            None => self.nodes.pick_one(&mut self.rng).ok_or(StratosError::NoCapacity {
+                found: 0,
+                needed: 1,
+                size: Amount::ZERO,
+            }),
         }
     }
 

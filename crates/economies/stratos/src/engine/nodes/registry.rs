@@ -194,6 +194,13 @@ impl NodeRegistry {
         Ok(())
     }
 
+    /// One node taking tasks, drawn by weight from `rng` (none when no node takes tasks): the
+    /// first draw of [`NodeRegistry::pick_up_to`] for a task of any size that fits every node,
+    /// with the same draws and no lists.
+    pub fn pick_one(&self, rng: &mut StreamRng) -> Option<NodeIndex> {
+        self.weights.sample(rng).ok().map(|i| NodeIndex(i as u32))
+    }
+
     /// Up to `k` distinct nodes taking tasks with room for `size`, each drawn by weight from
     /// `rng` (fewer when fewer exist).
     pub fn pick_up_to(&mut self, rng: &mut StreamRng, k: usize, size: Amount) -> Vec<NodeIndex> {
