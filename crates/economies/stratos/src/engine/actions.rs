@@ -4,7 +4,7 @@
 //! [`crate::resource`], [`crate::meta`], [`crate::validators`], [`crate::deposits`]) and
 //! reports an [`Event`]. Each operation is all-or-nothing on its own.
 
-use ergon_core::{AccountId, Qty, ValidatorId};
+use ergon_core::{AccountId, PerMill, Qty, ValidatorId};
 use serde::Deserialize;
 
 use crate::Stratos;
@@ -179,7 +179,7 @@ pub fn apply(st: &mut Stratos, action: &Action) -> Result<Event> {
         }
         A::Performance { node, score } => {
             let (i, score) = (st.node_id(node)?, ppm(score)?);
-            let suspended = st.report_performance(i, score)?;
+            let suspended = st.report_performance(i, PerMill::from_parts(score)?)?;
             Event::Performance { node: node.clone(), score_ppm: score, suspended }
         }
         A::Reinstate { node } => {
@@ -239,7 +239,7 @@ pub fn apply(st: &mut Stratos, action: &Action) -> Result<Event> {
         }
         A::CreateValidator { operator, self_bond, commission } => {
             let (op, a, c) = (st.account_id(operator)?, stos(self_bond)?, ppm(commission)?);
-            let v = st.create_validator(op, a, c)?;
+            let v = st.create_validator(op, a, PerMill::from_parts(c)?)?;
             Event::ValidatorCreated { operator: operator.clone(), validator: v.0, self_bond: a }
         }
         A::Delegate { delegator, validator, amount } => {

@@ -9,7 +9,7 @@
 //! effective total.
 
 use ergon_core::txn::atomic;
-use ergon_core::{AccountId, Amount, Epoch, Error, mul_div};
+use ergon_core::{AccountId, Amount, Epoch, Error, PerMill, mul_div};
 
 use crate::Stratos;
 use crate::error::{Refusal, Result, StratosError};
@@ -124,7 +124,8 @@ impl Stratos {
     /// A meta node's measurement of node `i`: its score (parts per million of the KPI met) sets
     /// its task weight; an active node below the KPI is suspended. Returns whether it was
     /// suspended now.
-    pub fn report_performance(&mut self, i: NodeIndex, score_ppm: u32) -> Result<bool> {
+    pub fn report_performance(&mut self, i: NodeIndex, score: PerMill) -> Result<bool> {
+        let score_ppm = score.parts();
         atomic(self, |st| {
             let n = st.node(i)?;
             let suspend = n.status == NodeStatus::Active && score_ppm < st.params.kpi_min_ppm;

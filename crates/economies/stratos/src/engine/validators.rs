@@ -4,7 +4,7 @@
 
 use ergon_core::staking::StakeChange;
 use ergon_core::txn::atomic;
-use ergon_core::{AccountId, Amount, Epoch, ValidatorId};
+use ergon_core::{AccountId, Amount, Epoch, PerMill, ValidatorId};
 
 use crate::Stratos;
 use crate::error::Result;
@@ -16,14 +16,14 @@ impl Stratos {
         self.staking.validator_of(operator)
     }
 
-    /// Makes `operator` a validator with a self-bond of `bond` wei and a commission in parts
-    /// per million.
+    /// Makes `operator` a validator with a self-bond of `bond` wei and a commission.
     pub fn create_validator(
         &mut self,
         operator: AccountId,
         bond: Amount,
-        commission_ppm: u32,
+        commission: PerMill,
     ) -> Result<ValidatorId> {
+        let commission_ppm = commission.parts();
         atomic(self, |st| {
             let now = st.epoch;
             Ok(st.staking.create_validator(&mut st.ledger, operator, bond, commission_ppm, now)?)

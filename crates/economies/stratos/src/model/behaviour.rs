@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use ergon_core::dist::to_base_units;
 use ergon_core::economy::Rejection;
-use ergon_core::{AccountId, Amount, Economy, Error, RngStreams, StreamRng, SumTree};
+use ergon_core::{AccountId, Amount, Economy, Error, PerMill, RngStreams, StreamRng, SumTree};
 use rand_distr::{Distribution, Poisson};
 
 use super::config::{Agents, Config, qty};
@@ -208,7 +208,8 @@ impl StratosModel {
             let z = normal(&mut self.rng) * noise;
             let score = (self.operators[i].reliability + z).clamp(0.0, 1.0);
             let ppm = (score * 1e6).round() as u32;
-            self.econ.report_performance(NodeIndex(i as u32), ppm)?;
+            let score = PerMill::from_parts(ppm)?;
+            self.econ.report_performance(NodeIndex(i as u32), score)?;
             if status == NodeStatus::Suspended && ppm >= kpi {
                 self.econ.reinstate(NodeIndex(i as u32))?;
             }
