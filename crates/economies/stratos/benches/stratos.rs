@@ -9,8 +9,10 @@ use std::time::Duration;
 
 use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
 use ergon_core::economy::Economy;
-use ergon_core::{AccountId, Amount, Qty, RngStreams, Seed, StreamRng};
-use ergon_stratos::genesis::{GenesisMetaNode, GenesisResourceNode, GenesisValidator};
+use ergon_core::{AccountId, Amount, RngStreams, Seed, StreamRng};
+use ergon_stratos::genesis::{
+    GenesisMetaNode, GenesisResourceNode, GenesisValidator, Oz, Ppm, Stos,
+};
 use ergon_stratos::{Genesis, Profile, Stratos};
 
 /// User tasks each epoch.
@@ -22,8 +24,9 @@ const TASK_SIZE: Amount = Amount(50_000_000);
 /// STOS (in wei) a user pays for Ozone whenever its Ozone runs short.
 const TOP_UP: Amount = Amount(10 * 10u128.pow(18));
 
-fn qty(s: &str) -> Qty {
-    serde_json::from_value(serde_json::Value::String(s.to_owned())).expect("a quantity")
+/// `n` whole STOS.
+fn stos(n: u128) -> Stos {
+    Stos(Amount(n * 10u128.pow(18)))
 }
 
 /// A network of `nodes` resource nodes sharing 10,000,000 STOS of deposits equally (the token's
@@ -31,42 +34,43 @@ fn qty(s: &str) -> Qty {
 /// each, with their first Ozone bought.
 fn network(profile: Profile, nodes: usize) -> (Stratos, Vec<AccountId>) {
     let mut accounts = BTreeMap::new();
-    let deposit = 10_000_000 / nodes;
+    let deposit = (10_000_000 / nodes) as u128;
     let resource_nodes = (0..nodes)
         .map(|i| {
             let name = format!("r{i}");
-            accounts.insert(name.clone(), qty(&(deposit + 1).to_string()));
-            GenesisResourceNode { name, deposit: qty(&deposit.to_string()), capacity: None }
+            accounts.insert(name.clone(), stos(deposit + 1));
+            GenesisResourceNode { name, deposit: stos(deposit), capacity: None }
         })
         .collect();
     let meta_nodes = (0..10)
         .map(|i| {
             let name = format!("m{i}");
-            accounts.insert(name.clone(), qty("100001"));
-            GenesisMetaNode { name, deposit: qty("100000") }
+            accounts.insert(name.clone(), stos(100_001));
+            GenesisMetaNode { name, deposit: stos(100_000) }
         })
         .collect();
     let validators = (0..5)
         .map(|i| {
             let operator = format!("v{i}");
-            accounts.insert(operator.clone(), qty("100001"));
+            accounts.insert(operator.clone(), stos(100_001));
             GenesisValidator {
                 operator,
-                self_bond: qty("100000"),
-                commission: qty("0.05"),
+                self_bond: stos(100_000),
+                commission: Ppm(50_000),
                 delegations: BTreeMap::new(),
             }
         })
         .collect();
     for i in 0..USERS {
-        accounts.insert(format!("u{i}"), qty("1000"));
+        accounts.insert(format!("u{i}"), stos(1_000));
     }
     let g = Genesis {
         profile,
         params: serde_json::Map::new(),
         seed: 7,
         // paper: 1,000 Oz per STOS of genesis deposit; mainnet: its default S / rate.
-        ozone_limit: (profile == Profile::Paper).then(|| qty("10000000000")),
+        ozone_limit: (profile == Profile::Paper)
+            .then(|| Oz(Amount(10_000_000_000 * 10u128.pow(9)))),
         accounts,
         resource_nodes,
         meta_nodes,

@@ -1,4 +1,10 @@
 //! Building the initial state from a genesis (replay `genesis` line or a scenario).
+//!
+//! The genesis holds exact amounts: [`Stos`] (wei), [`Oz`] (noz) and [`Ppm`] (a fraction). A
+//! replay file writes them as exact decimals in token units, like every amount of a replay file
+//! (`"12.5"` STOS); they become base units when the genesis is decoded, so a value the token
+//! cannot hold (too many decimals, too large) fails the decoding and names itself. A simulation
+//! builds its genesis from base units directly, with no decimal text in between.
 
 use std::collections::BTreeMap;
 
@@ -9,13 +15,14 @@ use ergon_core::{
     Amount, Epoch, Error, Ledger, LockQueue, Qty, RngStreams, Seed, Staking, StakingParams,
     TokenMeta,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
 use crate::epoch::Stats;
 use crate::nodes::{MetaNode, MetaStatus, NodeRegistry, ResourceNode};
 use crate::ozone::OzoneMarket;
 use crate::params::{OZ, Params, Profile, STOS};
+use crate::units;
 use crate::{DepositRewards, Pools, Stratos};
 
 /// STOS total supply cap: 100,000,000 STOS.
@@ -32,17 +39,58 @@ pub fn reward_chunks_max(params: &Params) -> u32 {
     u32::try_from(two_per_epoch).unwrap_or(u32::MAX).max(LOCK_CHUNKS_MAX)
 }
 
+/// A STOS amount of the genesis, in wei; written in STOS (18 decimals) as a decimal string
+/// (`"12.5"`) or a non-negative integer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Stos(pub Amount);
+
+/// An Ozone amount of the genesis, in noz; written in Oz (9 decimals) as [`Stos`] is in STOS.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Oz(pub Amount);
+
+/// A fraction of the genesis, in parts per million; written as a decimal of at most six places,
+/// at most 1 (`"0.05"` is 50,000).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Ppm(pub u32);
+
+/// Decodes a decimal quantity ([`Qty`]: a string or an integer) and converts it with `exact`; a
+/// conversion error is a decoding error carrying its message.
+fn decode_qty<'de, D, T>(d: D, exact: fn(&Qty) -> Result<T, Error>) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    exact(&Qty::deserialize(d)?).map_err(serde::de::Error::custom)
+}
+
+impl<'de> Deserialize<'de> for Stos {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Stos, D::Error> {
+        decode_qty(d, units::stos).map(Stos)
+    }
+}
+
+impl<'de> Deserialize<'de> for Oz {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Oz, D::Error> {
+        decode_qty(d, units::oz).map(Oz)
+    }
+}
+
+impl<'de> Deserialize<'de> for Ppm {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Ppm, D::Error> {
+        decode_qty(d, units::ppm).map(Ppm)
+    }
+}
+
 /// A resource node present at genesis; its account pays its deposit.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GenesisResourceNode {
     /// Node (and account) name.
     pub name: String,
-    /// Deposit, STOS.
-    pub deposit: Qty,
-    /// Storage offered, Oz (default 1,000,000 Oz = 1 PB).
+    /// Deposit.
+    pub deposit: Stos,
+    /// Storage offered (default 1,000,000 Oz = 1 PB).
     #[serde(default)]
-    pub capacity: Option<Qty>,
+    pub capacity: Option<Oz>,
 }
 
 /// A meta node present at genesis.
@@ -51,8 +99,8 @@ pub struct GenesisResourceNode {
 pub struct GenesisMetaNode {
     /// Node (and account) name.
     pub name: String,
-    /// Deposit, STOS.
-    pub deposit: Qty,
+    /// Deposit.
+    pub deposit: Stos,
 }
 
 /// A validator present at genesis, with its delegations.
@@ -61,13 +109,13 @@ pub struct GenesisMetaNode {
 pub struct GenesisValidator {
     /// Operator account name.
     pub operator: String,
-    /// Self-bond, STOS.
-    pub self_bond: Qty,
-    /// Commission as a fraction (`"0.01"`).
-    pub commission: Qty,
-    /// Delegations by delegator account name, STOS.
+    /// Self-bond.
+    pub self_bond: Stos,
+    /// Commission (`"0.01"` is 1%).
+    pub commission: Ppm,
+    /// Delegations by delegator account name.
     #[serde(default)]
-    pub delegations: BTreeMap<String, Qty>,
+    pub delegations: BTreeMap<String, Stos>,
 }
 
 /// The genesis of a Stratos economy.
@@ -83,13 +131,13 @@ pub struct Genesis {
     /// Seed of the task-assignment stream (default 0).
     #[serde(default)]
     pub seed: u64,
-    /// The initial remaining Ozone limit `L`, Oz. mainnet default: S / rate.
+    /// The initial remaining Ozone limit `L`. mainnet default: S / rate.
     #[serde(default)]
-    pub ozone_limit: Option<Qty>,
+    pub ozone_limit: Option<Oz>,
     /// Initial STOS balances by account name (every node and validator account must appear,
     /// holding at least what it deposits or bonds).
     #[serde(default)]
-    pub accounts: BTreeMap<String, Qty>,
+    pub accounts: BTreeMap<String, Stos>,
     /// Resource nodes active at genesis.
     #[serde(default)]
     pub resource_nodes: Vec<GenesisResourceNode>,
@@ -177,8 +225,8 @@ pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
     let stos_meta = TokenMeta::new("STOS", 18);
     let oz_meta = TokenMeta::new("OZ", 9);
     let mut ledger = Ledger::new();
-    let stos = ledger.add_token(stos_meta.clone(), Amount(STOS_CAP))?;
-    let ozone_token = ledger.add_token(oz_meta.clone(), Amount::MAX)?;
+    let stos = ledger.add_token(stos_meta, Amount(STOS_CAP))?;
+    let ozone_token = ledger.add_token(oz_meta, Amount::MAX)?;
     let pools = Pools {
         mining: ledger.add_pool("mining_pool")?,
         volume: ledger.add_pool("volume_pool")?,
@@ -226,16 +274,13 @@ pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
     };
     for (name, balance) in &g.accounts {
         let id = st.open(name)?;
-        st.ledger.mint(stos, id.into(), balance.to_amount(&stos_meta)?)?;
+        st.ledger.mint(stos, id.into(), balance.0)?;
     }
     let mut deposits_total = Amount::ZERO;
     for n in &g.resource_nodes {
         let owner = st.account_id(&n.name)?;
-        let deposit = n.deposit.to_amount(&stos_meta)?;
-        let capacity = match &n.capacity {
-            Some(c) => c.to_amount(&oz_meta)?,
-            None => Amount(1_000_000 * OZ),
-        };
+        let deposit = n.deposit.0;
+        let capacity = n.capacity.map_or(Amount(1_000_000 * OZ), |c| c.0);
         if st.nodes.node_of(owner).is_some() {
             return Err(Error::Duplicate { kind: "resource node", name: n.name.clone() }.into());
         }
@@ -245,7 +290,7 @@ pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
     }
     for m in &g.meta_nodes {
         let owner = st.account_id(&m.name)?;
-        let deposit = m.deposit.to_amount(&stos_meta)?;
+        let deposit = m.deposit.0;
         if st.nodes.meta_of(owner).is_some() {
             return Err(Error::Duplicate { kind: "meta node", name: m.name.clone() }.into());
         }
@@ -262,7 +307,7 @@ pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
     }
     // S: the genesis deposit (paper, constant) or the effective total deposit (mainnet).
     let l = match &g.ozone_limit {
-        Some(l) => l.to_amount(&oz_meta)?,
+        Some(l) => l.0,
         None if st.params.profile == Profile::Mainnet => {
             Amount(deposits_total.0 / st.params.deposit_noz_rate)
         }
@@ -291,13 +336,55 @@ pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
     }
     for v in &g.validators {
         let op = st.account_id(&v.operator)?;
-        let bond = v.self_bond.to_amount(&stos_meta)?;
-        let c = crate::units::ppm(&v.commission)?;
+        let (bond, c) = (v.self_bond.0, v.commission.0);
         let vid = st.staking.create_validator(&mut st.ledger, op, bond, c, Epoch(0))?;
         for (d, a) in &v.delegations {
             let did = st.account_id(d)?;
-            st.staking.delegate(&mut st.ledger, did, vid, a.to_amount(&stos_meta)?, Epoch(0))?;
+            st.staking.delegate(&mut st.ledger, did, vid, a.0, Epoch(0))?;
         }
     }
     Ok(st)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn amounts_decode_from_decimals_in_token_units() {
+        let n: GenesisResourceNode =
+            serde_json::from_value(json!({"name": "r", "deposit": "12.5", "capacity": 3})).unwrap();
+        assert_eq!(n.deposit, Stos(Amount(12_500_000_000_000_000_000)));
+        assert_eq!(n.capacity, Some(Oz(Amount(3_000_000_000))));
+        let v: GenesisValidator = serde_json::from_value(json!({
+            "operator": "v", "self_bond": "1", "commission": "0.05",
+            "delegations": {"d": "0.000000000000000001"},
+        }))
+        .unwrap();
+        assert_eq!(v.self_bond, Stos(Amount(STOS)));
+        assert_eq!(v.commission, Ppm(50_000));
+        assert_eq!(v.delegations["d"], Stos(Amount(1)));
+        let g: Genesis = serde_json::from_value(json!({"ozone_limit": "0.000000001"})).unwrap();
+        assert_eq!(g.ozone_limit, Some(Oz(Amount(1))));
+    }
+
+    #[test]
+    fn an_amount_the_token_cannot_hold_fails_decoding() {
+        let cases = [
+            (json!({"deposit": "0.0000000000000000001"}), "19 decimals, but STOS has only 18"),
+            (json!({"deposit": "1", "capacity": "0.0000000001"}), "10 decimals, but OZ has only 9"),
+            (json!({"deposit": "-1"}), "negative amounts are not allowed"),
+            (json!({"deposit": 1.5}), "an amount as a decimal string"),
+        ];
+        for (mut node, needle) in cases {
+            node["name"] = json!("r");
+            let e = serde_json::from_value::<GenesisResourceNode>(node).unwrap_err().to_string();
+            assert!(e.contains(needle), "{e}");
+        }
+        let v = json!({"operator": "v", "self_bond": "1", "commission": "1.5"});
+        let e = serde_json::from_value::<GenesisValidator>(v).unwrap_err().to_string();
+        assert!(e.contains("ratio 1500000 out of range"), "{e}");
+    }
 }

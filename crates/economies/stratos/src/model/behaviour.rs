@@ -9,11 +9,13 @@ use ergon_core::economy::Rejection;
 use ergon_core::{AccountId, Amount, Economy, Error, PerMill, RngStreams, StreamRng, SumTree};
 use rand_distr::{Distribution, Poisson};
 
-use super::config::{Agents, Config, qty};
+use super::config::{Agents, Config};
 use super::{Flows, Operator, Samplers, StratosModel, User, agent_rng};
 use crate::Stratos;
 use crate::error::StratosError;
-use crate::genesis::{Genesis, GenesisMetaNode, GenesisResourceNode, GenesisValidator};
+use crate::genesis::{
+    Genesis, GenesisMetaNode, GenesisResourceNode, GenesisValidator, Oz, Ppm, Stos,
+};
 use crate::nodes::{NodeIndex, NodeStatus};
 use crate::params::{EPOCHS_PER_DAY, OZ, STOS};
 
@@ -35,6 +37,17 @@ fn poisson(rng: &mut StreamRng, lambda: f64) -> u64 {
 
 fn stos(x: f64) -> Amount {
     Amount(to_base_units(x, 18))
+}
+
+/// `x` Oz in noz, rounded down.
+fn oz(x: f64) -> Amount {
+    Amount(to_base_units(x, 9))
+}
+
+/// A fraction in parts per million, rounded down (above 1 it is more than 1,000,000, which the
+/// economy refuses).
+fn ppm(x: f64) -> u32 {
+    u32::try_from(to_base_units(x, 6)).unwrap_or(u32::MAX)
 }
 
 fn rate_weight(per_day: f64) -> u64 {
@@ -71,18 +84,18 @@ pub(super) fn build(
         meta_nodes: Vec::new(),
         validators: Vec::new(),
     };
-    g.accounts.insert("exchange".into(), qty(agents.exchange, 18));
+    g.accounts.insert("exchange".into(), Stos(stos(agents.exchange)));
     let mut deposits = 0.0;
     let mut operators = Vec::new();
     for i in 0..r.count {
         let (name, d) = (format!("r{i}"), samplers.deposit.sample(&mut rng));
         let capacity = samplers.capacity.sample(&mut rng);
         deposits += d;
-        g.accounts.insert(name.clone(), qty(d + FLOAT_STOS, 18));
+        g.accounts.insert(name.clone(), Stos(stos(d + FLOAT_STOS)));
         g.resource_nodes.push(GenesisResourceNode {
             name,
-            deposit: qty(d, 18),
-            capacity: Some(qty(capacity, 9)),
+            deposit: Stos(stos(d)),
+            capacity: Some(Oz(oz(capacity))),
         });
         operators.push(Operator { reliability: samplers.performance.sample(&mut rng) });
     }
@@ -90,19 +103,19 @@ pub(super) fn build(
     for i in 0..agents.meta_nodes.count {
         let (name, d) = (format!("m{i}"), meta_deposit.sample(&mut rng));
         deposits += d;
-        g.accounts.insert(name.clone(), qty(d, 18));
-        g.meta_nodes.push(GenesisMetaNode { name, deposit: qty(d, 18) });
+        g.accounts.insert(name.clone(), Stos(stos(d)));
+        g.meta_nodes.push(GenesisMetaNode { name, deposit: Stos(stos(d)) });
     }
     let (bond, commission) =
         (agents.validators.self_bond.sampler(1e-18), agents.validators.commission.sampler(0.0));
     for i in 0..agents.validators.count {
         let (name, b) = (format!("v{i}"), bond.sample(&mut rng));
         let c = commission.sample(&mut rng).min(1.0);
-        g.accounts.insert(name.clone(), qty(b + FLOAT_STOS, 18));
+        g.accounts.insert(name.clone(), Stos(stos(b + FLOAT_STOS)));
         g.validators.push(GenesisValidator {
             operator: name,
-            self_bond: qty(b, 18),
-            commission: qty(c, 6),
+            self_bond: Stos(stos(b)),
+            commission: Ppm(ppm(c)),
             delegations: BTreeMap::new(),
         });
     }
@@ -111,9 +124,10 @@ pub(super) fn build(
     for i in 0..agents.delegators.count {
         let (name, a) = (format!("d{i}"), amount.sample(&mut rng));
         let v = rng.below(agents.validators.count) as usize;
-        g.accounts.insert(name.clone(), qty(a + FLOAT_STOS, 18));
-        if to_base_units(a, 18) > 0 {
-            g.validators[v].delegations.insert(name.clone(), qty(a, 18));
+        g.accounts.insert(name.clone(), Stos(stos(a + FLOAT_STOS)));
+        let amount = stos(a);
+        if !amount.is_zero() {
+            g.validators[v].delegations.insert(name.clone(), Stos(amount));
             delegations.push((name, v));
         }
     }
@@ -121,11 +135,11 @@ pub(super) fn build(
     let mut weights = Vec::new();
     for i in 0..u.count {
         let name = format!("u{i}");
-        g.accounts.insert(name.clone(), qty(samplers.balance.sample(&mut rng), 18));
+        g.accounts.insert(name.clone(), Stos(stos(samplers.balance.sample(&mut rng))));
         weights.push(rate_weight(samplers.rate.sample(&mut rng)));
         user_names.push(name);
     }
-    g.ozone_limit = Some(qty(config.ozone_limit.unwrap_or(deposits * 1_000.0), 9));
+    g.ozone_limit = Some(Oz(oz(config.ozone_limit.unwrap_or(deposits * 1_000.0))));
     if config.profile == crate::Profile::Mainnet && config.ozone_limit.is_none() {
         g.ozone_limit = None;
     }
@@ -267,7 +281,7 @@ impl StratosModel {
         let name = format!("r{}", self.operators.len());
         let owner = self.econ.open(&name)?;
         self.econ.transfer_stos(self.exchange, owner, need)?;
-        self.econ.activate_node(owner, deposit, Amount(to_base_units(capacity, 9)))?;
+        self.econ.activate_node(owner, deposit, oz(capacity))?;
         self.gas(owner);
         self.operators.push(Operator { reliability });
         self.rewards_seen.push(0);

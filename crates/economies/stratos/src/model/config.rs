@@ -3,8 +3,8 @@
 //! defaults and limits. Amounts are written in whole tokens (STOS, Oz) as numbers or
 //! distributions (ergon_core::dist); counts are integers.
 
+use ergon_core::FieldError;
 use ergon_core::dist::{self, Dist};
-use ergon_core::{FieldError, Qty};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -364,11 +364,4 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
         ));
     }
     errs
-}
-
-/// An exact decimal quantity of `x` whole units with `decimals` decimals, rounded down.
-pub(crate) fn qty(x: f64, decimals: u8) -> Qty {
-    let raw = dist::to_base_units(x, decimals);
-    let meta = ergon_core::TokenMeta::new("X", decimals);
-    Qty::parse(&meta.format(ergon_core::Amount(raw))).expect("a formatted amount parses")
 }
