@@ -67,7 +67,7 @@ fn network(profile: Profile, nodes: usize) -> (Stratos, Vec<AccountId>) {
     let g = Genesis {
         profile,
         params: serde_json::Map::new(),
-        seed: 7,
+        seed: Seed::from_u64(7),
         // paper: 1,000 Oz per STOS of genesis deposit; mainnet: its default S / rate.
         ozone_limit: (profile == Profile::Paper)
             .then(|| Oz(Amount(10_000_000_000 * 10u128.pow(9)))),

@@ -128,9 +128,12 @@ pub struct Genesis {
     /// Parameter overrides on the profile's defaults (names as in [`Params`]).
     #[serde(default)]
     pub params: Map<String, Value>,
-    /// Seed of the task-assignment stream (default 0).
+    /// The seed the task-assignment stream comes from: the economy draws its tasks from
+    /// `RngStreams::new(seed).stream(&[purpose::TASKS])`, and from nothing else, so a genesis
+    /// fixes every draw of a replay or a run. All 256 bits count. Written as 64 hexadecimal
+    /// digits or an integer `n`, which is `Seed::from_u64(n)` (default 0).
     #[serde(default)]
-    pub seed: u64,
+    pub seed: Seed,
     /// The initial remaining Ozone limit `L`. mainnet default: S / rate.
     #[serde(default)]
     pub ozone_limit: Option<Oz>,
@@ -267,7 +270,7 @@ pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
         deposit_returns,
         slashing: Keyed::new(),
         staking,
-        rng: RngStreams::new(Seed::from_u64(g.seed)).stream(&[purpose::TASKS]),
+        rng: RngStreams::new(g.seed).stream(&[purpose::TASKS]),
         stats: Stats::default(),
         report_detail: true,
         scratch: crate::epoch::Scratch::default(),
@@ -368,6 +371,25 @@ mod tests {
         assert_eq!(v.delegations["d"], Stos(Amount(1)));
         let g: Genesis = serde_json::from_value(json!({"ozone_limit": "0.000000001"})).unwrap();
         assert_eq!(g.ozone_limit, Some(Oz(Amount(1))));
+    }
+
+    #[test]
+    fn the_seed_is_a_whole_seed_and_an_integer_is_from_u64() {
+        let tasks = |g: Value| {
+            let g: Genesis = serde_json::from_value(g).unwrap();
+            let seed = g.seed;
+            (seed, build(g).unwrap().rng)
+        };
+        let expect = |seed: Seed| (seed, RngStreams::new(seed).stream(&[purpose::TASKS]));
+        let mainnet = json!({"profile": "mainnet"});
+        assert_eq!(tasks(mainnet.clone()), expect(Seed::from_u64(0)));
+        let mut g = mainnet.clone();
+        g["seed"] = json!(42);
+        assert_eq!(tasks(g), expect(Seed::from_u64(42)));
+        let wide = RngStreams::new(Seed::from_u64(7)).derive(&[purpose::TASKS]);
+        let mut g = mainnet;
+        g["seed"] = json!(wide.to_string());
+        assert_eq!(tasks(g), expect(wide));
     }
 
     #[test]

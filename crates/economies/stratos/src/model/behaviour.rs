@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use ergon_core::dist::to_base_units;
 use ergon_core::economy::Rejection;
+use ergon_core::rng::purpose;
 use ergon_core::{AccountId, Amount, Economy, Error, PerMill, RngStreams, StreamRng, SumTree};
 use rand_distr::{Distribution, Poisson};
 
@@ -55,6 +56,11 @@ fn rate_weight(per_day: f64) -> u64 {
 }
 
 /// The genesis of a run and its agents.
+///
+/// Determinism: everything comes from the job's `streams`. The agents draw from
+/// `streams.stream(&[purpose::AGENTS])`; the genesis seed is `streams.derive(&[purpose::TASKS])`,
+/// whole, and the economy derives its task stream from it at `[purpose::TASKS]` (as for a
+/// replay genesis), so tasks are drawn from `streams.stream(&[purpose::TASKS, purpose::TASKS])`.
 pub(super) fn build(
     config: &Config,
     agents: &Agents,
@@ -77,7 +83,7 @@ pub(super) fn build(
     let mut g = Genesis {
         profile: config.profile,
         params: config.params.clone(),
-        seed: streams.stream(&[ergon_core::rng::purpose::TASKS]).next_u64(),
+        seed: streams.derive(&[purpose::TASKS]),
         ozone_limit: None,
         accounts: BTreeMap::new(),
         resource_nodes: Vec::new(),
