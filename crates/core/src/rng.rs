@@ -255,6 +255,21 @@ impl StreamRng {
 
 /// The `rand` face of a stream, so `rand_distr`'s distributions can draw from it (agent
 /// behaviour in simulations). Every word comes from the same ChaCha12 stream.
+/// A stream's checkpoint is its position (a ChaCha word counter, 16 bytes): a revert seeks back
+/// to it, so the draws after it repeat exactly.
+impl crate::txn::Transactional for StreamRng {
+    type Checkpoint = u128;
+    fn checkpoint(&mut self) -> u128 {
+        self.inner.get_word_pos()
+    }
+    fn commit(&mut self, _cp: u128) {}
+    fn revert(&mut self, cp: u128) {
+        if self.inner.get_word_pos() != cp {
+            self.inner.set_word_pos(cp);
+        }
+    }
+}
+
 impl rand_core::RngCore for StreamRng {
     fn next_u32(&mut self) -> u32 {
         self.inner.next_u32()

@@ -11,7 +11,8 @@
 //!   close) they cost nothing;
 //! - [`Table`] is an index-addressed vector with the same journal (node tables, lists);
 //! - [`Keyed`] is an ordered map with the same journal (name indexes, per-account balances);
-//! - [`Snapshot`] copies a small value at the checkpoint (a market's few numbers, an RNG state).
+//! - [`Snapshot`] copies a small value at the checkpoint (a market's few numbers);
+//! - [`crate::StreamRng`] keeps its position and seeks back to it.
 //!
 //! An economy makes its state one transaction by implementing [`Transactional`] with the
 //! [`transactional!`](crate::transactional) macro over every field that an operation may change,
@@ -479,17 +480,6 @@ impl<T: Clone> Transactional for Snapshot<T> {
     fn commit(&mut self, _cp: T) {}
     fn revert(&mut self, cp: T) {
         self.0 = cp;
-    }
-}
-
-impl Transactional for crate::StreamRng {
-    type Checkpoint = crate::StreamRng;
-    fn checkpoint(&mut self) -> Self::Checkpoint {
-        self.clone()
-    }
-    fn commit(&mut self, _cp: Self::Checkpoint) {}
-    fn revert(&mut self, cp: Self::Checkpoint) {
-        *self = cp;
     }
 }
 

@@ -167,3 +167,17 @@ fn staking_and_its_unbonding_queue_revert_with_the_ledger() {
     assert_eq!(st.validator(v).expect("v").tokens(), Amount(140));
     st.check_invariants(&ledger).expect("the books hold after the revert");
 }
+
+#[test]
+fn a_reverted_stream_repeats_its_draws() {
+    use crate::{RngStreams, Seed};
+    let mut rng = RngStreams::new(Seed::from_u64(7)).stream(&[1]);
+    rng.next_u64();
+    let fresh = rng.clone();
+    let cp = rng.checkpoint();
+    let first: Vec<u64> = (0..40).map(|_| rng.next_u64()).collect();
+    rng.revert(cp);
+    assert_eq!(rng, fresh);
+    let again: Vec<u64> = (0..40).map(|_| rng.next_u64()).collect();
+    assert_eq!(first, again);
+}
