@@ -26,7 +26,28 @@ pub struct NodeRegistry {
     weights: SumTree,
     /// Resource nodes with pending traffic, by index (settlement touches only these).
     with_traffic: Table<u32>,
+    /// Working memory of [`NodeRegistry::pick_up_to`] (not part of the state).
+    zeroed: Zeroed,
 }
+
+/// The weights a draw without replacement set to zero, to restore: kept between draws so a
+/// draw allocates nothing. Clones start empty and every two are equal.
+#[derive(Debug, Default)]
+struct Zeroed(Vec<(usize, u64)>);
+
+impl Clone for Zeroed {
+    fn clone(&self) -> Zeroed {
+        Zeroed::default()
+    }
+}
+
+impl PartialEq for Zeroed {
+    fn eq(&self, _: &Zeroed) -> bool {
+        true
+    }
+}
+
+impl Eq for Zeroed {}
 
 ergon_core::transactional!(NodeRegistry {
     resource: Table<ResourceNode>,
@@ -35,7 +56,7 @@ ergon_core::transactional!(NodeRegistry {
     meta_of: Keyed<AccountId, MetaIndex>,
     weights: SumTree,
     with_traffic: Table<u32>,
-}; ignore profile);
+}; ignore profile, zeroed);
 
 impl NodeRegistry {
     /// No nodes; weights by `profile`.
@@ -49,6 +70,7 @@ impl NodeRegistry {
             meta_of: Keyed::new(),
             weights: SumTree::new(0),
             with_traffic: Table::new(),
+            zeroed: Zeroed::default(),
         }
     }
 
@@ -205,7 +227,7 @@ impl NodeRegistry {
     /// `rng` (fewer when fewer exist).
     pub fn pick_up_to(&mut self, rng: &mut StreamRng, k: usize, size: Amount) -> Vec<NodeIndex> {
         let mut chosen = Vec::with_capacity(k);
-        let mut zeroed: Vec<(usize, u64)> = Vec::new();
+        let zeroed = &mut self.zeroed.0;
         while chosen.len() < k {
             let Ok(i) = self.weights.sample(rng) else { break };
             zeroed.push((i, self.weights.get(i)));
@@ -214,7 +236,7 @@ impl NodeRegistry {
                 chosen.push(NodeIndex(i as u32));
             }
         }
-        for (i, w) in zeroed.into_iter().rev() {
+        for (i, w) in zeroed.drain(..).rev() {
             self.weights.set(i, w);
         }
         chosen
