@@ -41,6 +41,7 @@ use crate::error::{Error, Result};
 use crate::invariants::Violation;
 use crate::ledger::{AccountId, Holder, Ledger, PoolId, TokenId};
 use crate::rewards::{DistributionPlan, RewardAccumulator};
+use crate::txn::Table;
 
 /// Parts per million: 100%.
 const PPM: u128 = 1_000_000;
@@ -169,8 +170,10 @@ pub struct MultiStake {
     params: MultiStakeParams,
     staked_pool: PoolId,
     rewards_pool: PoolId,
-    clusters: Vec<Cluster>,
+    clusters: Table<Cluster>,
 }
+
+crate::transactional!(MultiStake { clusters: Table<Cluster> }; ignore params, staked_pool, rewards_pool);
 
 impl MultiStake {
     /// Validates `params` (and that every token exists) and registers the pools
@@ -191,7 +194,7 @@ impl MultiStake {
             staked_pool: ledger.add_pool(&staked)?,
             rewards_pool: ledger.add_pool(&rewards)?,
             params,
-            clusters: Vec::new(),
+            clusters: Table::new(),
         })
     }
 
@@ -435,8 +438,10 @@ impl MultiStake {
             .flat_map(|c| &c.books)
             .try_fold(Amount::ZERO, |s, b| s.checked_add(b.sweepable_dust()))?;
         ledger.transfer(self.params.reward_token, self.rewards_pool.into(), to, total)?;
-        for book in self.clusters.iter_mut().flat_map(|c| &mut c.books) {
-            book.sweep_dust();
+        for i in 0..self.clusters.len() {
+            for book in &mut self.clusters.get_mut(i).books {
+                book.sweep_dust();
+            }
         }
         Ok(total)
     }
@@ -518,7 +523,7 @@ impl MultiStake {
     }
 
     fn cluster_mut(&mut self, id: ClusterId) -> Result<&mut Cluster> {
-        self.clusters.get_mut(id.0 as usize).ok_or_else(|| unknown_cluster(id))
+        self.clusters.try_get_mut(id.0 as usize).ok_or_else(|| unknown_cluster(id))
     }
 }
 

@@ -297,6 +297,14 @@ impl<T: Clone> Table<T> {
     }
 }
 
+impl<'a, T> IntoIterator for &'a Table<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.rows.iter()
+    }
+}
+
 impl<T> std::ops::Index<usize> for Table<T> {
     type Output = T;
     fn index(&self, i: usize) -> &T {
@@ -483,31 +491,29 @@ impl<T: Clone> Transactional for Snapshot<T> {
     }
 }
 
-impl Transactional for crate::Ledger {
-    type Checkpoint = crate::ledger::Checkpoint;
-    fn checkpoint(&mut self) -> Self::Checkpoint {
-        crate::Ledger::checkpoint(self)
-    }
-    fn commit(&mut self, cp: Self::Checkpoint) {
-        crate::Ledger::commit(self, cp);
-    }
-    fn revert(&mut self, cp: Self::Checkpoint) {
-        crate::Ledger::revert(self, cp);
-    }
+/// [`Transactional`] for a type whose inherent `checkpoint`, `commit` and `revert` keep their
+/// own journal.
+macro_rules! inherent_journal {
+    ($($ty:ty => $cp:ty),+ $(,)?) => {$(
+        impl Transactional for $ty {
+            type Checkpoint = $cp;
+            fn checkpoint(&mut self) -> $cp {
+                <$ty>::checkpoint(self)
+            }
+            fn commit(&mut self, cp: $cp) {
+                <$ty>::commit(self, cp);
+            }
+            fn revert(&mut self, cp: $cp) {
+                <$ty>::revert(self, cp);
+            }
+        }
+    )+};
 }
 
-impl Transactional for crate::LockQueue {
-    type Checkpoint = crate::locks::LockCheckpoint;
-    fn checkpoint(&mut self) -> Self::Checkpoint {
-        crate::LockQueue::checkpoint(self)
-    }
-    fn commit(&mut self, cp: Self::Checkpoint) {
-        crate::LockQueue::commit(self, cp);
-    }
-    fn revert(&mut self, cp: Self::Checkpoint) {
-        crate::LockQueue::revert(self, cp);
-    }
-}
+inherent_journal!(
+    crate::Ledger => crate::ledger::Checkpoint,
+    crate::LockQueue => crate::locks::LockCheckpoint,
+);
 
 #[cfg(test)]
 mod tests;

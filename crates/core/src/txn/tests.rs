@@ -181,3 +181,39 @@ fn a_reverted_stream_repeats_its_draws() {
     let again: Vec<u64> = (0..40).map(|_| rng.next_u64()).collect();
     assert_eq!(first, again);
 }
+
+#[test]
+fn multi_token_stakes_revert_with_the_ledger() {
+    use crate::{Amount, Ledger, MultiStake, MultiStakeParams, StakeToken, TokenMeta};
+    let mut ledger = Ledger::new();
+    let pond = ledger.add_token(TokenMeta::new("POND", 0), Amount(10_000)).expect("token");
+    let mpond = ledger.add_token(TokenMeta::new("MPOND", 0), Amount(10)).expect("token");
+    let a = ledger.open_account().expect("account");
+    ledger.mint(pond, a.into(), Amount(1_000)).expect("mint");
+    ledger.mint(mpond, a.into(), Amount(5)).expect("mint");
+    let treasury = ledger.add_pool("treasury").expect("pool");
+    ledger.mint(pond, treasury.into(), Amount(900)).expect("mint");
+    let share = |token, weight| StakeToken { token, weight, reward_share_ppm: 500_000 };
+    let params = MultiStakeParams {
+        reward_token: pond,
+        tokens: vec![share(pond, 1), share(mpond, 1_000_000)],
+        max_clusters: 4,
+    };
+    let mut ms = MultiStake::new(&mut ledger, "m", params).expect("multistake");
+    let c = ms.create_cluster(a, 100_000).expect("cluster");
+    ms.delegate(&mut ledger, a, c, pond, Amount(100)).expect("delegate");
+    let (ms0, ledger0) = (ms.clone(), ledger.clone());
+
+    let (mc, lc) = (ms.checkpoint(), ledger.checkpoint());
+    ms.create_cluster(a, 0).expect("second cluster");
+    ms.delegate(&mut ledger, a, c, mpond, Amount(2)).expect("delegate MPOND");
+    ms.distribute(&mut ledger, treasury.into(), c, Amount(300)).expect("distribute");
+    ms.undelegate(&mut ledger, a, c, pond, Amount(40)).expect("undelegate");
+    ms.revert(mc);
+    ledger.revert(lc);
+
+    assert_eq!(ms, ms0);
+    assert_eq!(ledger, ledger0);
+    assert_eq!(ms.cluster_count(), 1);
+    ms.check_invariants(&ledger).expect("the books hold after the revert");
+}

@@ -4,13 +4,14 @@
 //! transaction over the whole state ([`ergon_core::txn::atomic`]).
 
 use ergon_core::txn::atomic;
-use ergon_core::{AccountId, Amount, Epoch, Error, Holder};
+use ergon_core::{AccountId, Amount, Epoch, Holder};
 
 use crate::Stratos;
 use crate::error::{Refusal, Result, StratosError};
 use crate::mainnet;
 use crate::nodes::{MetaIndex, MetaNode, MetaStatus, approvals_needed, deposit_return_epoch};
 use crate::params::Profile;
+use crate::resource::NodeKind;
 
 impl Stratos {
     /// The meta node of account `owner`, if it has one.
@@ -37,19 +38,9 @@ impl Stratos {
     /// last epoch of its voting period.
     pub fn register_meta(&mut self, owner: AccountId, z: Amount) -> Result<Epoch> {
         atomic(self, |st| {
-            if st.nodes.meta_of(owner).is_some() {
-                let name = st.account_name(owner).to_owned();
-                return Err(Error::Duplicate { kind: "meta node", name }.into());
-            }
-            let max = st.params.max_meta_nodes;
-            if st.nodes.meta_nodes().len() as u32 >= max {
-                let what = "meta nodes".into();
-                return Err(Error::LimitReached { what, limit: u64::from(max) }.into());
-            }
-            if z.is_zero() {
-                let what = "meta-node deposit";
-                return Err(Error::BelowMinimum { what, amount: z, minimum: Amount(1) }.into());
-            }
+            let count = st.nodes.meta_nodes().len();
+            let has = st.nodes.meta_of(owner).is_some();
+            st.admit(NodeKind::Meta, owner, has, count, st.params.max_meta_nodes, z)?;
             st.ledger.transfer(st.stos, owner.into(), st.pools.deposits.into(), z)?;
             let deadline = st.epoch.plus(st.params.meta_vote_epochs);
             let vote = crate::nodes::Vote { approvals: Default::default(), deadline };

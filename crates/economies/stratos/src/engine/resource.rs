@@ -17,6 +17,13 @@ use crate::mainnet;
 use crate::nodes::{NodeIndex, NodeStatus, ResourceNode, deposit_return_epoch};
 use crate::params::Profile;
 
+/// The two kinds of node, for the checks they share.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(in crate::engine) enum NodeKind {
+    Resource,
+    Meta,
+}
+
 /// A node activated by [`Stratos::activate_node`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Activated {
@@ -93,19 +100,9 @@ impl Stratos {
         capacity: Amount,
     ) -> Result<Activated> {
         atomic(self, |st| {
-            if st.nodes.node_of(owner).is_some() {
-                let name = st.account_name(owner).to_owned();
-                return Err(Error::Duplicate { kind: "resource node", name }.into());
-            }
-            let max = st.params.max_resource_nodes;
-            if st.nodes.resource_nodes().len() as u32 >= max {
-                let what = "resource nodes".into();
-                return Err(Error::LimitReached { what, limit: u64::from(max) }.into());
-            }
-            if z.is_zero() {
-                let what = "resource-node deposit";
-                return Err(Error::BelowMinimum { what, amount: z, minimum: Amount(1) }.into());
-            }
+            let count = st.nodes.resource_nodes().len();
+            let has = st.nodes.node_of(owner).is_some();
+            st.admit(NodeKind::Resource, owner, has, count, st.params.max_resource_nodes, z)?;
             let (profile, rate) = (st.params.profile, st.params.deposit_noz_rate);
             let delta = st.market.deposit_limit_delta(profile, z, rate)?;
             st.ledger.transfer(st.stos, owner.into(), st.pools.deposits.into(), z)?;
@@ -262,6 +259,35 @@ impl Stratos {
             }
             Ok(ShutDown { after_cooling_off: cooled, forfeited, migration })
         })
+    }
+
+    /// Whether `owner` may add a node of `kind` with a deposit of `z` wei: it has none of that
+    /// kind (`has`), the network holds fewer than `max` (it holds `count`), the deposit is
+    /// positive.
+    pub(in crate::engine) fn admit(
+        &self,
+        kind: NodeKind,
+        owner: AccountId,
+        has: bool,
+        count: usize,
+        max: u32,
+        z: Amount,
+    ) -> Result<()> {
+        let (node, nodes, deposit) = match kind {
+            NodeKind::Resource => ("resource node", "resource nodes", "resource-node deposit"),
+            NodeKind::Meta => ("meta node", "meta nodes", "meta-node deposit"),
+        };
+        if has {
+            let name = self.account_name(owner).to_owned();
+            return Err(Error::Duplicate { kind: node, name }.into());
+        }
+        if count as u64 >= u64::from(max) {
+            return Err(Error::LimitReached { what: nodes.into(), limit: u64::from(max) }.into());
+        }
+        if z.is_zero() {
+            return Err(Error::BelowMinimum { what: deposit, amount: z, minimum: Amount(1) }.into());
+        }
+        Ok(())
     }
 
     /// mainnet: a deposit of `z` wei leaves the effective total
