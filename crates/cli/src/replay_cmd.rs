@@ -30,14 +30,7 @@ pub(crate) struct ReplayArgs {
 
 /// Runs the replay.
 pub(crate) fn run(args: &ReplayArgs) -> Result<Outcome, BadInput> {
-    let reader: Box<dyn Read> = if args.file.as_os_str() == "-" {
-        Box::new(std::io::stdin())
-    } else {
-        Box::new(
-            std::fs::File::open(&args.file)
-                .map_err(|e| BadInput(format!("cannot open {}: {e}", args.file.display())))?,
-        )
-    };
+    let reader = open_input(&args.file)?;
     let expected = match &args.expect {
         Some(p) => Some(
             std::fs::read_to_string(p)
@@ -48,25 +41,9 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<Outcome, BadInput> {
     let name = args.file.display().to_string();
     let economies = ergon_registry::replay_registry();
     let mut replayer = Replayer::new(&economies).check_invariants(!args.no_check);
-    let mut lines = Vec::new();
-    for (i, text) in BufReader::new(reader).lines().enumerate() {
-        let text =
-            text.map_err(|e| BadInput(format!("{name}: line {}: cannot read: {e}", i + 1)))?;
-        match replayer.feed(i + 1, &text) {
-            Ok(Some(out)) => lines.push(out),
-            Ok(None) => {}
-            Err(e) if e.is_invariant() => {
-                eprintln!("error: {name}: {e}");
-                return Ok(Outcome::CheckFailed);
-            }
-            Err(e) => return Err(BadInput(format!("{name}: {e}"))),
-        }
-    }
-    if replayer.economy().is_none() {
-        return Err(BadInput(format!(
-            "{name}: no genesis line: the first action line must be {{\"op\":\"genesis\",\"economy\":…}}"
-        )));
-    }
+    let Some(lines) = replay(reader, &name, &mut replayer)? else {
+        return Ok(Outcome::CheckFailed);
+    };
     match &args.out {
         Some(path) => write_lines(path, lines.iter().map(String::as_str))?,
         None if expected.is_none() => lines.iter().for_each(|l| println!("{l}")),
@@ -76,23 +53,69 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<Outcome, BadInput> {
         let state = serde_json::to_string_pretty(&econ.snapshot_value()).expect("state serializes");
         write_lines(path, [state.as_str()])?;
     }
-    if let (Some(expected), Some(path)) = (expected, &args.expect) {
-        if let Some(d) = first_difference(&lines, &expected) {
-            let input_line = d
-                .actual
-                .as_deref()
-                .or(d.expected.as_deref())
-                .and_then(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-                .and_then(|v| v.get("line").and_then(serde_json::Value::as_u64));
-            let at = input_line.map_or(String::new(), |l| format!(" (input line {l})"));
-            eprintln!("replay differs from {} at output line {}{at}:", path.display(), d.index);
-            eprintln!("  expected: {}", d.expected.as_deref().unwrap_or("<end of file>"));
-            eprintln!("  actual:   {}", d.actual.as_deref().unwrap_or("<end of output>"));
-            return Ok(Outcome::CheckFailed);
-        }
-        eprintln!("ok: {name} matches {} ({} lines)", path.display(), lines.len());
+    match (expected, &args.expect) {
+        (Some(expected), Some(path)) => Ok(compare(&lines, &expected, path, &name)),
+        _ => Ok(Outcome::Ok),
     }
-    Ok(Outcome::Ok)
+}
+
+/// The input file, or standard input for `-`.
+fn open_input(file: &Path) -> Result<Box<dyn Read>, BadInput> {
+    if file.as_os_str() == "-" {
+        return Ok(Box::new(std::io::stdin()));
+    }
+    let f = std::fs::File::open(file)
+        .map_err(|e| BadInput(format!("cannot open {}: {e}", file.display())))?;
+    Ok(Box::new(f))
+}
+
+/// Feeds every line of `reader` (named `name` in errors) to `replayer`; returns the output
+/// lines, or `None` when an invariant broke (reported on standard error).
+fn replay(
+    reader: Box<dyn Read>,
+    name: &str,
+    replayer: &mut Replayer<'_>,
+) -> Result<Option<Vec<String>>, BadInput> {
+    let mut lines = Vec::new();
+    for (i, text) in BufReader::new(reader).lines().enumerate() {
+        let text =
+            text.map_err(|e| BadInput(format!("{name}: line {}: cannot read: {e}", i + 1)))?;
+        match replayer.feed(i + 1, &text) {
+            Ok(Some(out)) => lines.push(out),
+            Ok(None) => {}
+            Err(e) if e.is_invariant() => {
+                eprintln!("error: {name}: {e}");
+                return Ok(None);
+            }
+            Err(e) => return Err(BadInput(format!("{name}: {e}"))),
+        }
+    }
+    if replayer.economy().is_none() {
+        return Err(BadInput(format!(
+            "{name}: no genesis line: the first action line must be {{\"op\":\"genesis\",\"economy\":…}}"
+        )));
+    }
+    Ok(Some(lines))
+}
+
+/// Compares the output `lines` of `name` with the `expected` text read from `path`, and says
+/// on standard error where they first differ, or that they match.
+fn compare(lines: &[String], expected: &str, path: &Path, name: &str) -> Outcome {
+    if let Some(d) = first_difference(lines, expected) {
+        let input_line = d
+            .actual
+            .as_deref()
+            .or(d.expected.as_deref())
+            .and_then(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .and_then(|v| v.get("line").and_then(serde_json::Value::as_u64));
+        let at = input_line.map_or(String::new(), |l| format!(" (input line {l})"));
+        eprintln!("replay differs from {} at output line {}{at}:", path.display(), d.index);
+        eprintln!("  expected: {}", d.expected.as_deref().unwrap_or("<end of file>"));
+        eprintln!("  actual:   {}", d.actual.as_deref().unwrap_or("<end of output>"));
+        return Outcome::CheckFailed;
+    }
+    eprintln!("ok: {name} matches {} ({} lines)", path.display(), lines.len());
+    Outcome::Ok
 }
 
 /// Writes `lines`, each ending in a newline, to `path`: the whole file or, on failure, nothing

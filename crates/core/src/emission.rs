@@ -156,6 +156,43 @@ fn validate_split(name: &str, split: &[u32]) -> Result<()> {
     Ok(())
 }
 
+/// Checks a [`EmissionSchedule::Table`]: at least one tier, positive rewards, valid splits of
+/// one length, strictly increasing thresholds and an `end` above the last.
+fn validate_table(tiers: &[Tier], end: Amount) -> Result<()> {
+    let Some(last) = tiers.last() else {
+        return Err(invalid("tiers", "[]", "at least one tier is required"));
+    };
+    let classes = tiers[0].split.len();
+    for (i, tier) in tiers.iter().enumerate() {
+        if tier.reward.is_zero() {
+            return Err(invalid(format!("tiers[{i}].reward"), 0, "must be positive"));
+        }
+        validate_split(&format!("tiers[{i}].split"), &tier.split)?;
+        if tier.split.len() != classes {
+            return Err(invalid(
+                format!("tiers[{i}].split"),
+                format!("{:?}", tier.split),
+                format!("has {} shares, tiers[0] has {classes}", tier.split.len()),
+            ));
+        }
+        if i > 0 && tier.from <= tiers[i - 1].from {
+            return Err(invalid(
+                format!("tiers[{i}].from"),
+                tier.from,
+                format!("must be above tiers[{}].from = {}", i - 1, tiers[i - 1].from),
+            ));
+        }
+    }
+    if end <= last.from {
+        return Err(invalid(
+            "end",
+            end,
+            format!("must be above the last tier's threshold {}", last.from),
+        ));
+    }
+    Ok(())
+}
+
 impl EmissionSchedule {
     /// Checks the schedule, naming the first bad field and its value in an
     /// [`Error::InvalidParameter`]: an empty table, a zero reward, thresholds that do not
@@ -164,40 +201,7 @@ impl EmissionSchedule {
     /// of 1 or more, a zero period.
     pub fn validate(&self) -> Result<()> {
         match self {
-            EmissionSchedule::Table { tiers, end } => {
-                let Some(last) = tiers.last() else {
-                    return Err(invalid("tiers", "[]", "at least one tier is required"));
-                };
-                let classes = tiers[0].split.len();
-                for (i, tier) in tiers.iter().enumerate() {
-                    if tier.reward.is_zero() {
-                        return Err(invalid(format!("tiers[{i}].reward"), 0, "must be positive"));
-                    }
-                    validate_split(&format!("tiers[{i}].split"), &tier.split)?;
-                    if tier.split.len() != classes {
-                        return Err(invalid(
-                            format!("tiers[{i}].split"),
-                            format!("{:?}", tier.split),
-                            format!("has {} shares, tiers[0] has {classes}", tier.split.len()),
-                        ));
-                    }
-                    if i > 0 && tier.from <= tiers[i - 1].from {
-                        return Err(invalid(
-                            format!("tiers[{i}].from"),
-                            tier.from,
-                            format!("must be above tiers[{}].from = {}", i - 1, tiers[i - 1].from),
-                        ));
-                    }
-                }
-                if *end <= last.from {
-                    return Err(invalid(
-                        "end",
-                        end,
-                        format!("must be above the last tier's threshold {}", last.from),
-                    ));
-                }
-                Ok(())
-            }
+            EmissionSchedule::Table { tiers, end } => validate_table(tiers, *end),
             EmissionSchedule::Geometric {
                 initial,
                 ratio_num,

@@ -124,94 +124,10 @@ impl<'r> Replayer<'r> {
         if trimmed.is_empty() || trimmed.starts_with('#') {
             return Ok(None);
         }
-        let malformed = |message: String| ReplayError::Malformed { line, message };
-        let value: Value =
-            serde_json::from_str(trimmed).map_err(|e| malformed(format!("not valid JSON: {e}")))?;
-        let Value::Object(mut obj) = value else {
-            return Err(malformed("expected a JSON object with an \"op\" field".into()));
-        };
-        let op = match obj.get("op") {
-            Some(Value::String(s)) => s.clone(),
-            Some(other) => {
-                return Err(malformed(format!("\"op\" must be a string, found {other}")));
-            }
-            None => return Err(malformed("missing \"op\" field".into())),
-        };
+        let (op, mut obj) = parse_action(line, trimmed)?;
         let (ok, body) = match op.as_str() {
             "genesis" => self.genesis(line, &mut obj)?,
-            _ => {
-                let Some(econ) = self.economy.as_mut() else {
-                    return Err(ReplayError::OutOfOrder {
-                        line,
-                        message: format!("{op:?} before the genesis line"),
-                    });
-                };
-                match op.as_str() {
-                    "end_epoch" => {
-                        only_fields(&obj, &["op"]).map_err(malformed)?;
-                        let report = econ
-                            .end_epoch_value()
-                            .map_err(|violation| ReplayError::Invariant { line, violation })?;
-                        (true, body([("epoch", econ.current_epoch().0.into()), ("report", report)]))
-                    }
-                    "advance" => {
-                        only_fields(&obj, &["op", "epochs"]).map_err(malformed)?;
-                        let n = match obj.get("epochs").and_then(Value::as_u64) {
-                            Some(n) if (1..=ADVANCE_EPOCHS_MAX).contains(&n) => n,
-                            _ => {
-                                return Err(malformed(format!(
-                                    "\"advance\" needs \"epochs\": a whole number from 1 to {ADVANCE_EPOCHS_MAX}, found {}",
-                                    obj.get("epochs")
-                                        .map_or("nothing".to_owned(), Value::to_string)
-                                )));
-                            }
-                        };
-                        let mut last = Value::Null;
-                        for _ in 0..n {
-                            last = econ
-                                .end_epoch_value()
-                                .map_err(|violation| ReplayError::Invariant { line, violation })?;
-                        }
-                        (
-                            true,
-                            body([
-                                ("epochs", n.into()),
-                                ("epoch", econ.current_epoch().0.into()),
-                                ("last_report", last),
-                            ]),
-                        )
-                    }
-                    "query" => {
-                        only_fields(&obj, &["op", "path"]).map_err(malformed)?;
-                        let state = econ.snapshot_value();
-                        let state = match obj.get("path") {
-                            None => state,
-                            Some(Value::String(p)) => {
-                                state.pointer(p).cloned().ok_or_else(|| {
-                                    malformed(format!(
-                                        "query path {p:?} names nothing in the state"
-                                    ))
-                                })?
-                            }
-                            Some(other) => {
-                                return Err(malformed(format!(
-                                    "\"path\" must be a string, found {other}"
-                                )));
-                            }
-                        };
-                        (true, body([("epoch", econ.current_epoch().0.into()), ("state", state)]))
-                    }
-                    _ => match econ
-                        .apply_value(Value::Object(obj))
-                        .map_err(|e| malformed(format!("op {op:?}: {e}")))?
-                    {
-                        Ok(events) => (true, body([("events", events)])),
-                        Err(r) => {
-                            (false, body([("code", r.code.into()), ("message", r.message.into())]))
-                        }
-                    },
-                }
-            }
+            _ => self.act(line, &op, obj)?,
         };
         if let (true, Some(econ)) = (self.check_invariants, &self.economy) {
             econ.check().map_err(|violation| ReplayError::Invariant { line, violation })?;
@@ -220,11 +136,36 @@ impl<'r> Replayer<'r> {
         Ok(Some(serde_json::to_string(&out).expect("replay output serializes")))
     }
 
-    fn genesis(
+    /// Runs a line other than the genesis: one of the driver's ops, or an action of the economy.
+    fn act(
         &mut self,
         line: usize,
-        obj: &mut Map<String, Value>,
-    ) -> Result<(bool, Map<String, Value>), ReplayError> {
+        op: &str,
+        obj: Map<String, Value>,
+    ) -> Result<Reply, ReplayError> {
+        let Some(econ) = self.economy.as_deref_mut() else {
+            return Err(ReplayError::OutOfOrder {
+                line,
+                message: format!("{op:?} before the genesis line"),
+            });
+        };
+        match op {
+            "end_epoch" => end_epoch(econ, line, &obj),
+            "advance" => advance(econ, line, &obj),
+            "query" => query(econ, line, &obj),
+            _ => match econ
+                .apply_value(Value::Object(obj))
+                .map_err(|e| malformed(line, format!("op {op:?}: {e}")))?
+            {
+                Ok(events) => Ok((true, body([("events", events)]))),
+                Err(r) => {
+                    Ok((false, body([("code", r.code.into()), ("message", r.message.into())])))
+                }
+            },
+        }
+    }
+
+    fn genesis(&mut self, line: usize, obj: &mut Map<String, Value>) -> Result<Reply, ReplayError> {
         if self.economy.is_some() {
             return Err(ReplayError::OutOfOrder { line, message: "a second genesis line".into() });
         }
@@ -247,6 +188,89 @@ impl<'r> Replayer<'r> {
         self.economy = Some(econ);
         Ok((true, body([("economy", name.into())])))
     }
+}
+
+/// Whether a line succeeded, and the fields of its output line after `line`, `op` and `ok`.
+type Reply = (bool, Map<String, Value>);
+
+fn malformed(line: usize, message: String) -> ReplayError {
+    ReplayError::Malformed { line, message }
+}
+
+/// The `op` and the object of a non-blank input line.
+fn parse_action(line: usize, text: &str) -> Result<(String, Map<String, Value>), ReplayError> {
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| malformed(line, format!("not valid JSON: {e}")))?;
+    let Value::Object(obj) = value else {
+        return Err(malformed(line, "expected a JSON object with an \"op\" field".into()));
+    };
+    match obj.get("op") {
+        Some(Value::String(s)) => Ok((s.clone(), obj)),
+        Some(other) => Err(malformed(line, format!("\"op\" must be a string, found {other}"))),
+        None => Err(malformed(line, "missing \"op\" field".into())),
+    }
+}
+
+/// `end_epoch`: closes one epoch and reports it.
+fn end_epoch(
+    econ: &mut dyn DynEconomy,
+    line: usize,
+    obj: &Map<String, Value>,
+) -> Result<Reply, ReplayError> {
+    only_fields(obj, &["op"]).map_err(|m| malformed(line, m))?;
+    let report =
+        econ.end_epoch_value().map_err(|violation| ReplayError::Invariant { line, violation })?;
+    Ok((true, body([("epoch", econ.current_epoch().0.into()), ("report", report)])))
+}
+
+/// `advance`: closes `epochs` epochs and reports the last.
+fn advance(
+    econ: &mut dyn DynEconomy,
+    line: usize,
+    obj: &Map<String, Value>,
+) -> Result<Reply, ReplayError> {
+    only_fields(obj, &["op", "epochs"]).map_err(|m| malformed(line, m))?;
+    let n = match obj.get("epochs").and_then(Value::as_u64) {
+        Some(n) if (1..=ADVANCE_EPOCHS_MAX).contains(&n) => n,
+        _ => {
+            let found = obj.get("epochs").map_or("nothing".to_owned(), Value::to_string);
+            return Err(malformed(
+                line,
+                format!(
+                    "\"advance\" needs \"epochs\": a whole number from 1 to \
+                     {ADVANCE_EPOCHS_MAX}, found {found}"
+                ),
+            ));
+        }
+    };
+    let mut last = Value::Null;
+    for _ in 0..n {
+        last = econ
+            .end_epoch_value()
+            .map_err(|violation| ReplayError::Invariant { line, violation })?;
+    }
+    let epoch = econ.current_epoch().0.into();
+    Ok((true, body([("epochs", n.into()), ("epoch", epoch), ("last_report", last)])))
+}
+
+/// `query`: the state, or the part of it at JSON pointer `path`.
+fn query(
+    econ: &mut dyn DynEconomy,
+    line: usize,
+    obj: &Map<String, Value>,
+) -> Result<Reply, ReplayError> {
+    only_fields(obj, &["op", "path"]).map_err(|m| malformed(line, m))?;
+    let state = econ.snapshot_value();
+    let state = match obj.get("path") {
+        None => state,
+        Some(Value::String(p)) => state.pointer(p).cloned().ok_or_else(|| {
+            malformed(line, format!("query path {p:?} names nothing in the state"))
+        })?,
+        Some(other) => {
+            return Err(malformed(line, format!("\"path\" must be a string, found {other}")));
+        }
+    };
+    Ok((true, body([("epoch", econ.current_epoch().0.into()), ("state", state)])))
 }
 
 fn body<const N: usize>(fields: [(&str, Value); N]) -> Map<String, Value> {

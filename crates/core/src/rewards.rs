@@ -293,7 +293,14 @@ impl<K: Ord + Copy> RewardAccumulator<K> {
     /// claim, present and future (reserve·SCALE ≥ Σ unsettled scaled rewards + carry), hence
     /// Σ pending ≤ distributed − paid − swept.
     pub fn check_invariants(&self) -> std::result::Result<(), Violation> {
-        let fail = |what: &'static str, detail: String| Err(Violation::new(what, detail));
+        let unsettled = self.check_positions()?;
+        self.check_books(unsettled)?;
+        self.check_reserve(unsettled)
+    }
+
+    /// Checks every position (non-empty, snapshot ≤ acc) and total_shares == Σ shares; returns
+    /// Σ shares·(acc − snapshot), the unsettled rewards in scaled units.
+    fn check_positions(&self) -> std::result::Result<U512, Violation> {
         let mut shares_sum = 0u128;
         let mut unsettled = U512::ZERO;
         for p in self.positions.values() {
@@ -318,6 +325,11 @@ impl<K: Ord + Copy> RewardAccumulator<K> {
                 format!("Σ shares {shares_sum} ≠ total {}", self.total_shares),
             );
         }
+        Ok(unsettled)
+    }
+
+    /// Checks that the scaled books balance exactly and that swept ≤ floor(lost / SCALE).
+    fn check_books(&self, unsettled: U512) -> std::result::Result<(), Violation> {
         let scale = U512::from(SCALE);
         let lhs = U512::from(self.distributed.0) * scale;
         let rhs = U512::from(self.paid.0) * scale
@@ -336,6 +348,12 @@ impl<K: Ord + Copy> RewardAccumulator<K> {
                 format!("swept {} exceeds the lost dust {}/SCALE", self.swept, self.lost),
             );
         }
+        Ok(())
+    }
+
+    /// Checks that the reserve (distributed − paid − swept) covers the unsettled rewards and
+    /// the carry, and Σ pending.
+    fn check_reserve(&self, unsettled: U512) -> std::result::Result<(), Violation> {
         let reserve =
             self.distributed.0.checked_sub(self.paid.0).and_then(|r| r.checked_sub(self.swept.0));
         let Some(reserve) = reserve else {
@@ -347,7 +365,7 @@ impl<K: Ord + Copy> RewardAccumulator<K> {
                 ),
             );
         };
-        if U512::from(reserve) * scale < unsettled + U512::from(self.carry) {
+        if U512::from(reserve) * U512::from(SCALE) < unsettled + U512::from(self.carry) {
             return fail(
                 "reward reserve",
                 format!("reserve {reserve} does not cover unsettled rewards {unsettled}/SCALE"),
@@ -414,6 +432,11 @@ pub(crate) fn accrue(acc: U256, carry: U256, amount: Amount, total: u128) -> Res
     let (inc, carry) = numerator.div_rem(U256::from(total));
     let acc = acc.checked_add(inc).ok_or_else(|| overflow("reward per share"))?;
     Ok((acc, carry))
+}
+
+/// A broken invariant `what`, explained by `detail`.
+fn fail<T>(what: &'static str, detail: String) -> std::result::Result<T, Violation> {
+    Err(Violation::new(what, detail))
 }
 
 /// A wide integer as u128, saturating (callers bound the value first).

@@ -39,18 +39,17 @@
 //! infraction, into a pool or the burn; it never jails by itself.
 //!
 //! Submodules: `validator` (state and accessors), `distribution` (rewards in and out),
-//! `slashing`, `unbonding` (the queue). Bounds: `max_validators`, and
-//! `max_unbonding_entries_per_delegator` on the queue.
+//! `slashing`, `unbonding` (the queue), `invariants` ([`Staking::check_invariants`]). Bounds:
+//! `max_validators`, and `max_unbonding_entries_per_delegator` on the queue.
 
 mod distribution;
+mod invariants;
 mod slashing;
 mod unbonding;
 mod validator;
 
 #[cfg(test)]
 mod tests;
-
-use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -64,7 +63,6 @@ use crate::Epoch;
 use crate::amount::Amount;
 use crate::arith::{Rounding, mul_div};
 use crate::error::{Error, Result};
-use crate::invariants::Violation;
 use crate::ledger::{AccountId, Holder, Ledger, PoolId, TokenId};
 use crate::rewards::RewardAccumulator;
 use crate::txn::{Keyed, Table};
@@ -459,88 +457,6 @@ impl Staking {
         })?;
         self.unbonding.take_matured(now);
         Ok(payments)
-    }
-
-    // ---- invariants -----------------------------------------------------------------------
-
-    /// Checks Staking's books against the ledger (module doc) and every accumulator's own
-    /// invariants; also: a validator without shares has no tokens, operators map to their
-    /// validators, per-delegator entry counts are exact and within bounds. O(everything).
-    pub fn check_invariants(&self, ledger: &Ledger) -> std::result::Result<(), Violation> {
-        let fail = |what: &'static str, detail: String| Err(Violation::new(what, detail));
-        let pool = |p: PoolId| {
-            ledger
-                .balance(self.token, Holder::Pool(p))
-                .map_err(|e| Violation::new("staking pools", e.to_string()))
-        };
-        let (mut bonded, mut reserved, mut owed) = (0u128, 0u128, 0u128);
-        if self.validators.len() > self.params.max_validators as usize {
-            return fail(
-                "staking validator bound",
-                format!("{} validators > {}", self.validators.len(), self.params.max_validators),
-            );
-        }
-        for (id, v) in self.validators() {
-            v.delegations.check_invariants()?;
-            if v.total_shares() == 0 && !v.tokens.is_zero() {
-                return fail(
-                    "staking shares",
-                    format!("validator {} has {} tokens and no shares", id.0, v.tokens),
-                );
-            }
-            if v.commission_ppm as u128 > PPM || self.operators.get(&v.operator) != Some(&id) {
-                return fail(
-                    "staking validator",
-                    format!("validator {}: commission {} or operator map", id.0, v.commission_ppm),
-                );
-            }
-            bonded = bonded.saturating_add(v.tokens.0);
-            reserved =
-                reserved.saturating_add(v.delegations.reserve().0).saturating_add(v.commission.0);
-            owed = owed.saturating_add(v.delegations.owed_total().0).saturating_add(v.commission.0);
-        }
-        if self.operators.len() != self.validators.len() {
-            return fail(
-                "staking validator",
-                "operator map size differs from validator count".into(),
-            );
-        }
-        let (b, u, r) =
-            (pool(self.bonded_pool)?, pool(self.unbonding_pool)?, pool(self.rewards_pool)?);
-        if b.0 != bonded {
-            return fail(
-                "staking bonded pool",
-                format!("Σ validator tokens {bonded} ≠ bonded pool {b}"),
-            );
-        }
-        let mut unbonding = 0u128;
-        let mut counts: BTreeMap<AccountId, u32> = BTreeMap::new();
-        for e in self.unbonding.iter() {
-            unbonding = unbonding.saturating_add(e.amount.0);
-            *counts.entry(e.delegator).or_default() += 1;
-        }
-        if u.0 != unbonding {
-            return fail(
-                "staking unbonding pool",
-                format!("Σ entries {unbonding} ≠ unbonding pool {u}"),
-            );
-        }
-        if &counts != self.unbonding.counts()
-            || counts.values().any(|c| *c > self.params.max_unbonding_entries_per_delegator)
-        {
-            return fail(
-                "staking unbonding entries",
-                format!("per-delegator counts {counts:?} vs {:?}", self.unbonding.counts()),
-            );
-        }
-        if r.0 != reserved || r.0 < owed {
-            return fail(
-                "staking rewards pool",
-                format!("rewards pool {r} ≠ Σ reserves {reserved} or < Σ owed {owed}"),
-            );
-        }
-        debug_assert_eq!(self.unbonding.len(), counts.values().map(|c| *c as usize).sum::<usize>());
-        Ok(())
     }
 
     // ---- internals ------------------------------------------------------------------------

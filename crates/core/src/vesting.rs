@@ -348,47 +348,10 @@ impl<K: Ord + Copy> Vesting<K> {
     /// within [0, acc] and has taken and credited no more than it earned; the reserve covers
     /// every claim (paid ≤ distributed, Σ owed ≤ reserve).
     pub fn check_invariants(&self) -> std::result::Result<(), Violation> {
-        let fail = |what: &'static str, detail: String| Err(Violation::new(what, detail));
         let mut total = 0u128;
         for e in self.entries.values() {
             total = total.saturating_add(e.stake);
-            let open: Vec<usize> =
-                (0..e.segments.len()).filter(|&i| e.segments[i].end.is_none()).collect();
-            let expected = if e.stake > 0 { vec![e.segments.len() - 1] } else { Vec::new() };
-            if open != expected
-                || e.segments.last().is_some_and(|g| g.end.is_none() && g.stake != e.stake)
-            {
-                return fail(
-                    "vesting segments",
-                    format!(
-                        "stake {} with open segments at {open:?} of {}",
-                        e.stake,
-                        e.segments.len()
-                    ),
-                );
-            }
-            for g in &e.segments {
-                let end = g.end.unwrap_or(self.acc);
-                if g.start > end || end > self.acc {
-                    return fail(
-                        "vesting segments",
-                        format!("segment {} → {end} outside [0, {}]", g.start, self.acc),
-                    );
-                }
-                let earned = amount_between(g.stake, g.start, end);
-                if g.taken.0 > earned.0 || g.credited.0 > earned.0 - g.taken.0 {
-                    return fail(
-                        "vesting segments",
-                        format!(
-                            "segment earned {earned}, took {} and credited {}",
-                            g.taken, g.credited
-                        ),
-                    );
-                }
-            }
-            if e.stake == 0 && e.segments.is_empty() && e.vested.is_zero() {
-                return fail("vesting holders", "an empty holder is kept".into());
-            }
+            self.check_entry(e)?;
         }
         if total != self.total_stake {
             return fail(
@@ -407,6 +370,48 @@ impl<K: Ord + Copy> Vesting<K> {
             return fail(
                 "vesting reserve",
                 format!("Σ owed {owed} > distributed − paid {}", self.reserve()),
+            );
+        }
+        Ok(())
+    }
+
+    /// Checks one holder: its open segment, each of its segments, and that it is not empty.
+    fn check_entry(&self, e: &Entry) -> std::result::Result<(), Violation> {
+        let open: Vec<usize> =
+            (0..e.segments.len()).filter(|&i| e.segments[i].end.is_none()).collect();
+        let expected = if e.stake > 0 { vec![e.segments.len() - 1] } else { Vec::new() };
+        if open != expected
+            || e.segments.last().is_some_and(|g| g.end.is_none() && g.stake != e.stake)
+        {
+            return fail(
+                "vesting segments",
+                format!("stake {} with open segments at {open:?} of {}", e.stake, e.segments.len()),
+            );
+        }
+        for g in &e.segments {
+            self.check_segment(g)?;
+        }
+        if e.stake == 0 && e.segments.is_empty() && e.vested.is_zero() {
+            return fail("vesting holders", "an empty holder is kept".into());
+        }
+        Ok(())
+    }
+
+    /// Checks that a segment lies within [0, acc] and has taken and credited no more than it
+    /// earned.
+    fn check_segment(&self, g: &Segment) -> std::result::Result<(), Violation> {
+        let end = g.end.unwrap_or(self.acc);
+        if g.start > end || end > self.acc {
+            return fail(
+                "vesting segments",
+                format!("segment {} → {end} outside [0, {}]", g.start, self.acc),
+            );
+        }
+        let earned = amount_between(g.stake, g.start, end);
+        if g.taken.0 > earned.0 || g.credited.0 > earned.0 - g.taken.0 {
+            return fail(
+                "vesting segments",
+                format!("segment earned {earned}, took {} and credited {}", g.taken, g.credited),
             );
         }
         Ok(())
@@ -458,7 +463,6 @@ impl<K: Ord + Copy> Vesting<K> {
         }
     }
 
-    /// Stores `e` back unless it is empty.
     /// Removes `k`'s entry for a change, journaling it and the totals.
     fn take(&mut self, k: K) -> Option<Entry> {
         let entry = self.entries.remove(&k);
@@ -469,11 +473,17 @@ impl<K: Ord + Copy> Vesting<K> {
         entry
     }
 
+    /// Stores `e` back unless it is empty.
     fn put(&mut self, k: K, e: Entry) {
         if e.stake > 0 || !e.segments.is_empty() || !e.vested.is_zero() {
             self.entries.insert(k, e);
         }
     }
+}
+
+/// A broken invariant `what`, explained by `detail`.
+fn fail<T>(what: &'static str, detail: String) -> std::result::Result<T, Violation> {
+    Err(Violation::new(what, detail))
 }
 
 /// floor(stake·(to − from)⁺ / SCALE).

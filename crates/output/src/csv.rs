@@ -15,7 +15,8 @@
 use std::fmt::Write as _;
 use std::ops::Range;
 
-use crate::schema::{Cell, ColumnKind, MAX_AMOUNT_RAW};
+use crate::decimal::{parse_amount, push_amount};
+use crate::schema::{Cell, ColumnKind};
 
 /// Appends the CSV field of `cell`, formatted for a column of type `kind`.
 ///
@@ -66,19 +67,6 @@ fn push_str(out: &mut String, s: &str) {
         out.push('"');
     } else {
         out.push_str(s);
-    }
-}
-
-/// Appends the exact decimal text of `raw / 10^decimals` (`decimals` at most 38).
-pub(crate) fn push_amount(out: &mut String, raw: u128, decimals: u8) {
-    let scale = 10u128.pow(u32::from(decimals));
-    let (int, frac) = (raw / scale, raw % scale);
-    write!(out, "{int}").expect("writing to a String cannot fail");
-    if frac != 0 {
-        let width = usize::from(decimals);
-        let digits = format!("{frac:0width$}");
-        out.push('.');
-        out.push_str(digits.trim_end_matches('0'));
     }
 }
 
@@ -151,19 +139,6 @@ fn unquote(text: &str) -> String {
     }
 }
 
-fn parse_amount(text: &str, decimals: u8) -> Option<u128> {
-    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    if !digits(int) || (text.contains('.') && !digits(frac)) || frac.len() > usize::from(decimals) {
-        return None;
-    }
-    let scale = 10u128.pow(u32::from(decimals));
-    let frac_scale = 10u128.pow(u32::from(decimals) - frac.len() as u32);
-    let frac_units = if frac.is_empty() { 0 } else { frac.parse::<u128>().ok()? * frac_scale };
-    let raw = int.parse::<u128>().ok()?.checked_mul(scale)?.checked_add(frac_units)?;
-    (raw <= MAX_AMOUNT_RAW).then_some(raw)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,10 +147,6 @@ mod tests {
         let mut out = String::new();
         push_cell(&mut out, &cell, kind);
         out
-    }
-
-    fn amount(raw: u128, decimals: u8) -> String {
-        field(Cell::Amount(raw), ColumnKind::Amount { decimals })
     }
 
     fn reparse(text: &str, kind: ColumnKind) -> Result<Cell, String> {
@@ -202,19 +173,6 @@ mod tests {
         assert_eq!(f(f64::NAN), "");
         assert_eq!(f(f64::INFINITY), "inf");
         assert_eq!(f(f64::NEG_INFINITY), "-inf");
-    }
-
-    #[test]
-    fn amounts() {
-        assert_eq!(amount(1_500_000_000_000_000_000, 18), "1.5");
-        assert_eq!(amount(0, 18), "0");
-        assert_eq!(amount(7, 18), "0.000000000000000007");
-        assert_eq!(amount(1_000_000_000_000_000_000, 18), "1");
-        assert_eq!(amount(123_456_000, 6), "123.456");
-        assert_eq!(amount(42, 0), "42");
-        assert_eq!(amount(MAX_AMOUNT_RAW, 0), "99999999999999999999999999999999999999");
-        assert_eq!(amount(MAX_AMOUNT_RAW, 38), "0.99999999999999999999999999999999999999");
-        assert_eq!(amount(10u128.pow(37), 38), "0.1");
     }
 
     #[test]

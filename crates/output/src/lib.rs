@@ -47,6 +47,7 @@
 mod atomic;
 mod columns;
 mod csv;
+mod decimal;
 mod error;
 mod merge;
 mod part;

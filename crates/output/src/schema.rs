@@ -5,14 +5,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::csv;
+use crate::decimal;
+pub use crate::decimal::{MAX_AMOUNT_RAW, MAX_DECIMALS};
 use crate::error::OutputError;
-
-/// The largest number of fraction digits of an amount column (the scale limit of `Decimal128`).
-pub const MAX_DECIMALS: u8 = 38;
-
-/// The largest raw amount that fits a 38-digit decimal: `10^38 - 1`.
-pub const MAX_AMOUNT_RAW: u128 = 99_999_999_999_999_999_999_999_999_999_999_999_999;
 
 /// The type of a column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -196,7 +191,7 @@ impl Cell {
             (Cell::F64(v), ColumnKind::F64) => Some(*v),
             (Cell::Amount(raw), ColumnKind::Amount { decimals }) => {
                 let mut text = String::new();
-                csv::push_amount(&mut text, *raw, decimals);
+                decimal::push_amount(&mut text, *raw, decimals);
                 Some(text.parse().expect("a formatted amount is a valid decimal number"))
             }
             _ => None,

@@ -9,6 +9,7 @@
 pub mod diag;
 pub mod runner;
 pub mod scenario;
+mod sweep;
 
 pub use diag::{Diagnostic, Diagnostics, Source};
 pub use runner::{Control, Job, JobResult, JobSink, RunError, Sink};

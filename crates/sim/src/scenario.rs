@@ -19,8 +19,6 @@
 //! values = { "economy.params.settle_threshold_bps" = [7000, 8000, 9000] }
 //! ```
 
-use std::collections::BTreeMap;
-
 use ergon_core::model::SECONDS_PER_DAY;
 use ergon_core::{FieldError, Model};
 use serde::{Deserialize, Serialize};
@@ -28,11 +26,11 @@ use sha2::{Digest, Sha256};
 use toml::{Table, Value};
 
 use crate::diag::{Diagnostic, Diagnostics, Source, with_suggestion};
+use crate::sweep::{Combo, combinations, describe};
+pub use crate::sweep::{POINTS_MAX, Sweep, SweepMode};
 
 /// Most Monte Carlo runs per sweep point.
 pub const RUNS_MAX: u32 = 100_000;
-/// Most sweep points.
-pub const POINTS_MAX: usize = 10_000;
 /// Most jobs (points × runs).
 pub const JOBS_MAX: u64 = 1_000_000;
 /// Most steps (epochs, blocks) of a run: 38 years of 12-second blocks.
@@ -149,28 +147,6 @@ impl Duration {
     }
 }
 
-/// How sweep values combine.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SweepMode {
-    /// Every combination (the cartesian product; the first key varies slowest).
-    #[default]
-    Grid,
-    /// The i-th value of every key together (all lists of one length).
-    Zip,
-}
-
-/// The `[sweep]` section.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Sweep {
-    /// Grid or zip.
-    #[serde(default)]
-    pub mode: SweepMode,
-    /// Values by dotted path into the scenario (`economy.params.x`, `agents.users.count`).
-    pub values: BTreeMap<String, Vec<Value>>,
-}
-
 /// A whole scenario file of model `M`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, bound = "")]
@@ -247,13 +223,38 @@ pub fn plan<M: Model>(
     source: Source<'_>,
     overrides: &[(String, String)],
 ) -> Result<Plan<M>, Diagnostics> {
+    let (file, table) = read_with_overrides::<M>(source, overrides)?;
+    let spans = toml::de::DeTable::parse(source.text).ok();
+    let mut report = Report { source, overrides, spans, errs: Vec::new() };
+    let (epochs, record_every) = check_header::<M>(&file.scenario, &mut report);
+    let (sweep_keys, points) = sweep_points(&file, &table, &mut report);
+    if !report.errs.is_empty() {
+        let mut errs = report.errs;
+        errs.truncate(50);
+        return Err(Diagnostics(errs));
+    }
+    let resolved = toml::to_string(&file).map_err(|e| {
+        Diagnostics(vec![Diagnostic {
+            location: source.name.into(),
+            field: None,
+            message: format!("cannot write the resolved scenario: {e}"),
+            snippet: None,
+        }])
+    })?;
+    let hash = Sha256::digest(resolved.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    Ok(Plan { header: file.scenario, epochs, record_every, sweep_keys, points, resolved, hash })
+}
+
+/// The file, parsed alone so that errors point into it, then with the overrides applied to its
+/// table (returned too, for the sweep to edit). An override that does not fit is an error
+/// naming it.
+fn read_with_overrides<M: Model>(
+    source: Source<'_>,
+    overrides: &[(String, String)],
+) -> Result<(File<M>, Table), Diagnostics> {
     let fail = |d: Diagnostic| Diagnostics(vec![d]);
-    // 1. The file alone, so errors point into it.
     let file: File<M> =
         toml::from_str(source.text).map_err(|e| fail(toml_diagnostic(source, &e, None)))?;
-    let spans = toml::de::DeTable::parse(source.text).ok();
-    let locate = |path: &str| spans.as_ref().and_then(|t| span_of(t.get_ref(), path));
-    // 2. Overrides on the table.
     let mut table: Table =
         toml::from_str(source.text).map_err(|e| fail(toml_diagnostic(source, &e, None)))?;
     for (path, text) in overrides {
@@ -266,66 +267,99 @@ pub fn plan<M: Model>(
             return Err(fail(at(&origin, path, &with_suggestion(e.message()))));
         }
     }
-    let file: File<M> = if overrides.is_empty() {
-        file
-    } else {
-        table.clone().try_into().map_err(|e: toml::de::Error| {
-            fail(Diagnostic {
-                location: "--set".into(),
-                field: None,
-                message: with_suggestion(e.message()),
-                snippet: None,
-            })
-        })?
-    };
-    let origin_of = |path: &str| -> Diagnostic {
-        let from_set = overrides.iter().find(|(p, _)| path.starts_with(p.as_str()));
-        match (from_set, locate(path)) {
-            (Some((p, v)), _) => at(&format!("--set {p}={v}"), path, ""),
-            (None, span) => source.diagnostic(span, Some(path.to_owned()), String::new()),
-        }
-    };
-    let mut errs = Vec::new();
-    let mut err = |path: &str, message: String| {
-        let mut d = origin_of(path);
+    if overrides.is_empty() {
+        return Ok((file, table));
+    }
+    let file = table.clone().try_into().map_err(|e: toml::de::Error| {
+        fail(Diagnostic {
+            location: "--set".into(),
+            field: None,
+            message: with_suggestion(e.message()),
+            snippet: None,
+        })
+    })?;
+    Ok((file, table))
+}
+
+/// The problems found in a scenario, each located in the file or at the `--set` it came from.
+struct Report<'a> {
+    source: Source<'a>,
+    overrides: &'a [(String, String)],
+    spans: Option<toml::Spanned<toml::de::DeTable<'a>>>,
+    errs: Vec<Diagnostic>,
+}
+
+impl Report<'_> {
+    /// Records `message` about the field at dotted `path`.
+    fn add(&mut self, path: &str, message: String) {
+        let mut d = self.origin_of(path);
         d.field = Some(path.to_owned());
         d.message = message;
-        errs.push(d);
-    };
-    // 3. The header.
-    let h = &file.scenario;
+        self.errs.push(d);
+    }
+
+    /// Where the value at `path` comes from: the `--set` that set it, or its place in the file.
+    fn origin_of(&self, path: &str) -> Diagnostic {
+        let from_set = self.overrides.iter().find(|(p, _)| path.starts_with(p.as_str()));
+        let locate = |path: &str| self.spans.as_ref().and_then(|t| span_of(t.get_ref(), path));
+        match (from_set, locate(path)) {
+            (Some((p, v)), _) => at(&format!("--set {p}={v}"), path, ""),
+            (None, span) => self.source.diagnostic(span, Some(path.to_owned()), String::new()),
+        }
+    }
+}
+
+/// Checks the `[scenario]` section; returns the run length and the steps between rows (0 and 1
+/// in place of a bad value, which is reported).
+fn check_header<M: Model>(h: &Header, report: &mut Report<'_>) -> (u64, u64) {
     if !M::NAME.eq(&h.economy) {
-        err("scenario.economy", format!("{:?} is not {:?}", h.economy, M::NAME));
+        report.add("scenario.economy", format!("{:?} is not {:?}", h.economy, M::NAME));
     }
     if h.name.is_empty()
         || !h.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     {
-        err("scenario.name", format!("{:?}: use letters, digits, - and _", h.name));
+        report.add("scenario.name", format!("{:?}: use letters, digits, - and _", h.name));
     }
-    let (step_seconds, unit) = (M::STEP_SECONDS, M::STEP_NAME);
     // Naming EPOCHS_PER_DAY makes the compiler check that the step length divides a day.
-    debug_assert_eq!(M::EPOCHS_PER_DAY * step_seconds, SECONDS_PER_DAY);
-    let epochs = match h.duration.steps(step_seconds, unit) {
+    debug_assert_eq!(M::EPOCHS_PER_DAY * M::STEP_SECONDS, SECONDS_PER_DAY);
+    let epochs = run_epochs::<M>(&h.duration, report);
+    let record_every = row_interval::<M>(&h.record_every, epochs, report);
+    if h.runs == 0 || h.runs > RUNS_MAX {
+        report.add("scenario.runs", format!("{}; must be 1 to {RUNS_MAX}", h.runs));
+    }
+    (epochs, record_every)
+}
+
+/// `scenario.duration` in steps, 1 to [`EPOCHS_MAX`]; 0 if it is bad.
+fn run_epochs<M: Model>(value: &Duration, report: &mut Report<'_>) -> u64 {
+    let unit = M::STEP_NAME;
+    match value.steps(M::STEP_SECONDS, unit) {
         Ok(n) if (1..=EPOCHS_MAX).contains(&n) => n,
         Ok(n) => {
-            let value = &h.duration;
-            err("scenario.duration", format!("{value} is {n} {unit}s; must be 1 to {EPOCHS_MAX}"));
+            let message = format!("{value} is {n} {unit}s; must be 1 to {EPOCHS_MAX}");
+            report.add("scenario.duration", message);
             0
         }
         Err(m) => {
-            err("scenario.duration", m);
+            report.add("scenario.duration", m);
             0
         }
-    };
-    let record_every = match h.record_every.steps(step_seconds, unit) {
+    }
+}
+
+/// `scenario.record_every` in steps: at least 1, and at most [`ROWS_PER_RUN_MAX`] rows in a run
+/// of `epochs` steps; 1 if it is not a duration or is 0.
+fn row_interval<M: Model>(value: &Duration, epochs: u64, report: &mut Report<'_>) -> u64 {
+    let unit = M::STEP_NAME;
+    match value.steps(M::STEP_SECONDS, unit) {
         Ok(0) => {
-            let value = &h.record_every;
-            err("scenario.record_every", format!("{value} is 0 {unit}s; must be at least 1"));
+            let message = format!("{value} is 0 {unit}s; must be at least 1");
+            report.add("scenario.record_every", message);
             1
         }
         Ok(n) if epochs / n > ROWS_PER_RUN_MAX => {
-            let (value, rows) = (&h.record_every, epochs / n);
-            err(
+            let rows = epochs / n;
+            report.add(
                 "scenario.record_every",
                 format!(
                     "{value} is a row every {n} {unit}s, {rows} rows a run; \
@@ -336,94 +370,95 @@ pub fn plan<M: Model>(
         }
         Ok(n) => n,
         Err(m) => {
-            err("scenario.record_every", m);
+            report.add("scenario.record_every", m);
             1
         }
-    };
-    if h.runs == 0 || h.runs > RUNS_MAX {
-        err("scenario.runs", format!("{}; must be 1 to {RUNS_MAX}", h.runs));
     }
-    // 4. The sweep's points, each validated by the model.
+}
+
+/// The sweep's keys and its points, each validated by the model (one point without a sweep).
+fn sweep_points<M: Model>(
+    file: &File<M>,
+    table: &Table,
+    report: &mut Report<'_>,
+) -> (Vec<String>, Vec<Point<M>>) {
     let (keys, combos) = match &file.sweep {
         None => (Vec::new(), vec![Vec::new()]),
         Some(s) => match combinations(s) {
             Ok(c) => (s.values.keys().cloned().collect(), c),
             Err((path, m)) => {
-                err(&path, m);
+                report.add(&path, m);
                 (Vec::new(), vec![Vec::new()])
             }
         },
     };
-    let jobs = combos.len() as u64 * u64::from(h.runs);
+    let runs = file.scenario.runs;
+    let jobs = combos.len() as u64 * u64::from(runs);
     if combos.len() > POINTS_MAX || jobs > JOBS_MAX {
-        err(
+        let points = combos.len();
+        report.add(
             "sweep.values",
             format!(
-                "{} points × {} runs; at most {POINTS_MAX} points and {JOBS_MAX} jobs",
-                combos.len(),
-                h.runs
+                "{points} points × {runs} runs; at most {POINTS_MAX} points and {JOBS_MAX} jobs"
             ),
         );
     }
     let mut points = Vec::new();
     for (k, combo) in combos.iter().enumerate() {
-        let point = if combo.is_empty() {
-            Ok((file.economy.clone(), file.agents.clone()))
-        } else {
-            let mut t = table.clone();
-            t.remove("sweep");
-            let mut bad = None;
-            for (path, v) in combo {
-                if let Err(m) = set_path(&mut t, path, v.clone()) {
-                    bad = Some((path.clone(), m));
-                }
-            }
-            match bad {
-                Some(b) => Err(b),
-                None => Table::try_into::<File<M>>(t)
-                    .map(|f| (f.economy, f.agents))
-                    .map_err(|e| ("sweep.values".to_owned(), with_suggestion(e.message()))),
-            }
-        };
-        match point {
-            Err((path, m)) => err(&path, format!("sweep point {k}: {m}")),
+        match point_sections(file, table, combo) {
+            Err((path, m)) => report.add(&path, format!("sweep point {k}: {m}")),
             Ok((config, agents)) => {
-                if let Err(fe) = M::validate(&config, &agents) {
-                    for FieldError { path, message } in fe {
-                        let label = if combo.is_empty() {
-                            message
-                        } else {
-                            format!("sweep point {k} ({}): {message}", describe(combo))
-                        };
-                        err(&path, with_suggestion(&label));
-                    }
-                }
+                validate_point::<M>(k, combo, (&config, &agents), report);
                 points.push(Point { values: combo.clone(), config, agents });
             }
         }
     }
-    if !errs.is_empty() {
-        errs.truncate(50);
-        return Err(Diagnostics(errs));
+    (keys, points)
+}
+
+/// The economy and agents sections at sweep point `combo` (the file's own without a sweep); an
+/// error names the path at fault.
+fn point_sections<M: Model>(
+    file: &File<M>,
+    table: &Table,
+    combo: &Combo,
+) -> Result<(M::Config, M::Agents), (String, String)> {
+    if combo.is_empty() {
+        return Ok((file.economy.clone(), file.agents.clone()));
     }
-    let resolved = toml::to_string(&file).map_err(|e| {
-        fail(Diagnostic {
-            location: source.name.into(),
-            field: None,
-            message: format!("cannot write the resolved scenario: {e}"),
-            snippet: None,
-        })
-    })?;
-    let hash = Sha256::digest(resolved.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
-    Ok(Plan {
-        header: file.scenario,
-        epochs,
-        record_every,
-        sweep_keys: keys,
-        points,
-        resolved,
-        hash,
-    })
+    let mut t = table.clone();
+    t.remove("sweep");
+    let mut bad = None;
+    for (path, v) in combo {
+        if let Err(m) = set_path(&mut t, path, v.clone()) {
+            bad = Some((path.clone(), m));
+        }
+    }
+    match bad {
+        Some(b) => Err(b),
+        None => Table::try_into::<File<M>>(t)
+            .map(|f| (f.economy, f.agents))
+            .map_err(|e| ("sweep.values".to_owned(), with_suggestion(e.message()))),
+    }
+}
+
+/// Reports what the model finds wrong with point `k` (values `combo`).
+fn validate_point<M: Model>(
+    k: usize,
+    combo: &Combo,
+    (config, agents): (&M::Config, &M::Agents),
+    report: &mut Report<'_>,
+) {
+    if let Err(fe) = M::validate(config, agents) {
+        for FieldError { path, message } in fe {
+            let label = if combo.is_empty() {
+                message
+            } else {
+                format!("sweep point {k} ({}): {message}", describe(combo))
+            };
+            report.add(&path, with_suggestion(&label));
+        }
+    }
 }
 
 fn at(origin: &str, path: &str, message: &str) -> Diagnostic {
@@ -433,10 +468,6 @@ fn at(origin: &str, path: &str, message: &str) -> Diagnostic {
         message: message.to_owned(),
         snippet: None,
     }
-}
-
-fn describe(combo: &[(String, Value)]) -> String {
-    combo.iter().map(|(p, v)| format!("{p} = {v}")).collect::<Vec<_>>().join(", ")
 }
 
 /// A `--set` value: TOML (`5`, `0.1`, `"x"`, `[1, 2]`, `{ dist = "uniform", … }`), or else a
@@ -481,64 +512,4 @@ fn span_of(table: &toml::de::DeTable<'_>, path: &str) -> Option<std::ops::Range<
         }
     }
     Some(value.span())
-}
-
-type Combo = Vec<(String, Value)>;
-
-/// The sweep's points; an error names the bad key.
-fn combinations(s: &Sweep) -> Result<Vec<Combo>, (String, String)> {
-    if s.values.is_empty() {
-        return Err(("sweep.values".into(), "lists no values".into()));
-    }
-    for (k, v) in &s.values {
-        if v.is_empty() {
-            return Err((format!("sweep.values.{k}"), "is an empty list".into()));
-        }
-        if k.starts_with("scenario.") || k.starts_with("sweep") {
-            return Err((
-                format!("sweep.values.{k}"),
-                "only economy.* and agents.* can be swept".into(),
-            ));
-        }
-    }
-    match s.mode {
-        SweepMode::Zip => {
-            let n = s.values.values().next().map_or(0, Vec::len);
-            if let Some((k, v)) = s.values.iter().find(|(_, v)| v.len() != n) {
-                return Err((
-                    format!("sweep.values.{k}"),
-                    format!("has {} values; zip needs {n} like the first key", v.len()),
-                ));
-            }
-            Ok((0..n)
-                .map(|i| s.values.iter().map(|(k, v)| (k.clone(), v[i].clone())).collect())
-                .collect())
-        }
-        SweepMode::Grid => {
-            let total = s.values.values().try_fold(1usize, |acc, v| acc.checked_mul(v.len()));
-            match total {
-                Some(t) if t <= POINTS_MAX => {}
-                _ => {
-                    return Err((
-                        "sweep.values".into(),
-                        format!("the grid has more than {POINTS_MAX} points"),
-                    ));
-                }
-            }
-            let mut out: Vec<Combo> = vec![Vec::new()];
-            for (k, vs) in &s.values {
-                out = out
-                    .into_iter()
-                    .flat_map(|c| {
-                        vs.iter().map(move |v| {
-                            let mut c = c.clone();
-                            c.push((k.clone(), v.clone()));
-                            c
-                        })
-                    })
-                    .collect();
-            }
-            Ok(out)
-        }
-    }
 }

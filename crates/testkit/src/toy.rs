@@ -143,6 +143,121 @@ impl Toy {
     }
 }
 
+/// The actions of [`ToyAction`], one method each, returning the action's event.
+impl Toy {
+    fn open(&mut self, account: &str) -> Result<Value, Rejection> {
+        if self.ids.contains_key(account) {
+            return Err(Error::Duplicate { kind: "account", name: account.to_owned() }.into());
+        }
+        let id = self.ledger.open_account()?;
+        self.names.push(account.to_owned());
+        self.ids.insert(account.to_owned(), id);
+        Ok(json!({"event": "opened", "account": account}))
+    }
+
+    fn transfer(&mut self, from: &str, to: &str, amount: &Qty) -> Result<Value, Rejection> {
+        let (f, d, a) = (self.account(from)?, self.account(to)?, self.amount(amount)?);
+        self.ledger.transfer(self.token, f.into(), d.into(), a)?;
+        Ok(json!({"event": "transferred", "from": from, "to": to, "amount": self.fmt(a)}))
+    }
+
+    fn burn(&mut self, from: &str, amount: &Qty) -> Result<Value, Rejection> {
+        let (f, a) = (self.account(from)?, self.amount(amount)?);
+        self.ledger.burn(self.token, f.into(), a)?;
+        Ok(json!({"event": "burned", "from": from, "amount": self.fmt(a)}))
+    }
+
+    fn lock(&mut self, account: &str, amount: &Qty, epochs: u64) -> Result<Value, Rejection> {
+        let (id, a) = (self.account(account)?, self.amount(amount)?);
+        let until = self.epoch.plus(epochs);
+        self.locks.lock(&mut self.ledger, id.into(), id, a, until, self.pools.forfeits)?;
+        Ok(
+            json!({"event": "locked", "account": account, "amount": self.fmt(a), "release_epoch": until.0}),
+        )
+    }
+
+    fn forfeit(&mut self, account: &str) -> Result<Value, Rejection> {
+        let id = self.account(account)?;
+        let back: u128 = self.locks.forfeit(&mut self.ledger, id)?.iter().map(|(_, a)| a.0).sum();
+        Ok(json!({"event": "forfeited", "account": account, "amount": self.fmt(Amount(back))}))
+    }
+
+    fn create_validator(
+        &mut self,
+        operator: &str,
+        self_bond: &Qty,
+        commission: &Qty,
+    ) -> Result<Value, Rejection> {
+        let (op, a, c) = (self.account(operator)?, self.amount(self_bond)?, ppm(commission)?);
+        let v = self.staking.create_validator(&mut self.ledger, op, a, c, self.epoch)?;
+        Ok(
+            json!({"event": "validator_created", "operator": operator, "validator": v.0, "self_bond": self.fmt(a)}),
+        )
+    }
+
+    fn delegate(
+        &mut self,
+        delegator: &str,
+        validator: &str,
+        amount: &Qty,
+    ) -> Result<Value, Rejection> {
+        let (d, v, a) =
+            (self.account(delegator)?, self.validator(validator)?, self.amount(amount)?);
+        let change = self.staking.delegate(&mut self.ledger, d, v, a, self.epoch)?;
+        Ok(
+            json!({"event": "delegated", "delegator": delegator, "validator": validator, "amount": self.fmt(a),
+                  "rewards_paid": self.fmt(change.rewards_paid)}),
+        )
+    }
+
+    fn undelegate(
+        &mut self,
+        delegator: &str,
+        validator: &str,
+        amount: &Qty,
+    ) -> Result<Value, Rejection> {
+        let now = self.epoch;
+        let (d, v, a) =
+            (self.account(delegator)?, self.validator(validator)?, self.amount(amount)?);
+        let change = self.staking.undelegate(&mut self.ledger, d, v, a, now)?;
+        Ok(
+            json!({"event": "undelegated", "delegator": delegator, "validator": validator, "amount": self.fmt(change.amount),
+                  "rewards_paid": self.fmt(change.rewards_paid),
+                  "completes_epoch": now.plus(self.staking.params().unbonding_epochs).0}),
+        )
+    }
+
+    fn withdraw_rewards(&mut self, delegator: &str, validator: &str) -> Result<Value, Rejection> {
+        let (d, v) = (self.account(delegator)?, self.validator(validator)?);
+        let paid = self.staking.withdraw_rewards(&mut self.ledger, d, v)?;
+        Ok(
+            json!({"event": "rewards_withdrawn", "delegator": delegator, "validator": validator, "amount": self.fmt(paid)}),
+        )
+    }
+
+    fn withdraw_commission(&mut self, validator: &str) -> Result<Value, Rejection> {
+        let v = self.validator(validator)?;
+        let paid = self.staking.withdraw_commission(&mut self.ledger, v)?;
+        Ok(
+            json!({"event": "commission_withdrawn", "validator": validator, "amount": self.fmt(paid)}),
+        )
+    }
+
+    fn slash(
+        &mut self,
+        validator: &str,
+        fraction: &Qty,
+        infraction: Epoch,
+    ) -> Result<Value, Rejection> {
+        let (v, f) = (self.validator(validator)?, ppm(fraction)?);
+        let sink = SlashSink::Pool(self.pools.slashed);
+        let s = self.staking.slash(&mut self.ledger, v, f, infraction, self.epoch, sink)?;
+        Ok(
+            json!({"event": "slashed", "validator": validator, "bonded": self.fmt(s.bonded), "unbonding": self.fmt(s.unbonding)}),
+        )
+    }
+}
+
 /// Converts a fraction such as `"0.01"` to parts per million.
 fn ppm(q: &Qty) -> Result<u32, Rejection> {
     Ok(q.to_ppm()?)
@@ -218,83 +333,27 @@ impl Economy for Toy {
     }
 
     fn apply(&mut self, action: &ToyAction) -> Result<Vec<Value>, Rejection> {
-        let t = self.token;
-        let now = self.epoch;
         let event = match action {
-            ToyAction::Open { account } => {
-                if self.ids.contains_key(account) {
-                    return Err(Error::Duplicate { kind: "account", name: account.clone() }.into());
-                }
-                let id = self.ledger.open_account()?;
-                self.names.push(account.clone());
-                self.ids.insert(account.clone(), id);
-                json!({"event": "opened", "account": account})
-            }
-            ToyAction::Transfer { from, to, amount } => {
-                let (f, d, a) = (self.account(from)?, self.account(to)?, self.amount(amount)?);
-                self.ledger.transfer(t, f.into(), d.into(), a)?;
-                json!({"event": "transferred", "from": from, "to": to, "amount": self.fmt(a)})
-            }
-            ToyAction::Burn { from, amount } => {
-                let (f, a) = (self.account(from)?, self.amount(amount)?);
-                self.ledger.burn(t, f.into(), a)?;
-                json!({"event": "burned", "from": from, "amount": self.fmt(a)})
-            }
-            ToyAction::Lock { account, amount, epochs } => {
-                let (id, a) = (self.account(account)?, self.amount(amount)?);
-                let until = now.plus(*epochs);
-                self.locks.lock(&mut self.ledger, id.into(), id, a, until, self.pools.forfeits)?;
-                json!({"event": "locked", "account": account, "amount": self.fmt(a), "release_epoch": until.0})
-            }
-            ToyAction::Forfeit { account } => {
-                let id = self.account(account)?;
-                let back: u128 =
-                    self.locks.forfeit(&mut self.ledger, id)?.iter().map(|(_, a)| a.0).sum();
-                json!({"event": "forfeited", "account": account, "amount": self.fmt(Amount(back))})
-            }
+            ToyAction::Open { account } => self.open(account)?,
+            ToyAction::Transfer { from, to, amount } => self.transfer(from, to, amount)?,
+            ToyAction::Burn { from, amount } => self.burn(from, amount)?,
+            ToyAction::Lock { account, amount, epochs } => self.lock(account, amount, *epochs)?,
+            ToyAction::Forfeit { account } => self.forfeit(account)?,
             ToyAction::CreateValidator { operator, self_bond, commission } => {
-                let (op, a, c) =
-                    (self.account(operator)?, self.amount(self_bond)?, ppm(commission)?);
-                let v = self.staking.create_validator(&mut self.ledger, op, a, c, now)?;
-                json!({"event": "validator_created", "operator": operator, "validator": v.0, "self_bond": self.fmt(a)})
+                self.create_validator(operator, self_bond, commission)?
             }
             ToyAction::Delegate { delegator, validator, amount } => {
-                let (d, v, a) =
-                    (self.account(delegator)?, self.validator(validator)?, self.amount(amount)?);
-                let change = self.staking.delegate(&mut self.ledger, d, v, a, now)?;
-                json!({"event": "delegated", "delegator": delegator, "validator": validator, "amount": self.fmt(a),
-                       "rewards_paid": self.fmt(change.rewards_paid)})
+                self.delegate(delegator, validator, amount)?
             }
             ToyAction::Undelegate { delegator, validator, amount } => {
-                let (d, v, a) =
-                    (self.account(delegator)?, self.validator(validator)?, self.amount(amount)?);
-                let change = self.staking.undelegate(&mut self.ledger, d, v, a, now)?;
-                json!({"event": "undelegated", "delegator": delegator, "validator": validator, "amount": self.fmt(change.amount),
-                       "rewards_paid": self.fmt(change.rewards_paid),
-                       "completes_epoch": now.plus(self.staking.params().unbonding_epochs).0})
+                self.undelegate(delegator, validator, amount)?
             }
             ToyAction::WithdrawRewards { delegator, validator } => {
-                let (d, v) = (self.account(delegator)?, self.validator(validator)?);
-                let paid = self.staking.withdraw_rewards(&mut self.ledger, d, v)?;
-                json!({"event": "rewards_withdrawn", "delegator": delegator, "validator": validator, "amount": self.fmt(paid)})
+                self.withdraw_rewards(delegator, validator)?
             }
-            ToyAction::WithdrawCommission { validator } => {
-                let v = self.validator(validator)?;
-                let paid = self.staking.withdraw_commission(&mut self.ledger, v)?;
-                json!({"event": "commission_withdrawn", "validator": validator, "amount": self.fmt(paid)})
-            }
+            ToyAction::WithdrawCommission { validator } => self.withdraw_commission(validator)?,
             ToyAction::Slash { validator, fraction, infraction_epoch } => {
-                let (v, f) = (self.validator(validator)?, ppm(fraction)?);
-                let sink = SlashSink::Pool(self.pools.slashed);
-                let s = self.staking.slash(
-                    &mut self.ledger,
-                    v,
-                    f,
-                    Epoch(*infraction_epoch),
-                    now,
-                    sink,
-                )?;
-                json!({"event": "slashed", "validator": validator, "bonded": self.fmt(s.bonded), "unbonding": self.fmt(s.unbonding)})
+                self.slash(validator, fraction, Epoch(*infraction_epoch))?
             }
         };
         Ok(vec![event])

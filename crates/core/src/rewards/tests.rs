@@ -225,27 +225,41 @@ fn check_against_reference(ops: &[Op]) -> std::result::Result<(), TestCaseError>
             }
             Op::Sweep => swept += a.sweep_dust().0,
         }
-        a.check_invariants().map_err(|v| TestCaseError::fail(v.to_string()))?;
-        for (k, e) in &exact {
-            let got = BigUint::from(received.get(k).copied().unwrap_or(0) + a.pending(*k).0);
-            let n = settlements.get(k).copied().unwrap_or(0);
-            prop_assert!(&got * &e.den <= e.num, "holder {} got {} > exact {:?}", k, got, e);
-            prop_assert!(
-                (&got + BigUint::from(n + 1)) * &e.den >= e.num,
-                "holder {} got {} < exact {:?} − {}",
-                k,
-                got,
-                e,
-                n + 1
-            );
-        }
-        let (paid, owed) = (a.paid_total().0, a.owed_total().0);
-        prop_assert_eq!(paid, received.values().sum::<u128>());
-        prop_assert!(paid + owed <= a.distributed_total().0);
-        prop_assert_eq!(paid + owed + a.dust().0, a.distributed_total().0);
-        prop_assert_eq!(a.swept_total().0, swept);
-        prop_assert!(owed <= a.reserve().0);
+        check_step(&a, &exact, &received, &settlements, swept)?;
     }
+    Ok(())
+}
+
+/// Checks `a` after a step: its invariants; each holder's rewards (received and pending)
+/// against its exact entitlement in `exact`, short by at most one unit per settlement; and the
+/// totals against what holders received and what was swept.
+fn check_step(
+    a: &Acc,
+    exact: &BTreeMap<u32, Frac>,
+    received: &BTreeMap<u32, u128>,
+    settlements: &BTreeMap<u32, u128>,
+    swept: u128,
+) -> std::result::Result<(), TestCaseError> {
+    a.check_invariants().map_err(|v| TestCaseError::fail(v.to_string()))?;
+    for (k, e) in exact {
+        let got = BigUint::from(received.get(k).copied().unwrap_or(0) + a.pending(*k).0);
+        let n = settlements.get(k).copied().unwrap_or(0);
+        prop_assert!(&got * &e.den <= e.num, "holder {} got {} > exact {:?}", k, got, e);
+        prop_assert!(
+            (&got + BigUint::from(n + 1)) * &e.den >= e.num,
+            "holder {} got {} < exact {:?} − {}",
+            k,
+            got,
+            e,
+            n + 1
+        );
+    }
+    let (paid, owed) = (a.paid_total().0, a.owed_total().0);
+    prop_assert_eq!(paid, received.values().sum::<u128>());
+    prop_assert!(paid + owed <= a.distributed_total().0);
+    prop_assert_eq!(paid + owed + a.dust().0, a.distributed_total().0);
+    prop_assert_eq!(a.swept_total().0, swept);
+    prop_assert!(owed <= a.reserve().0);
     Ok(())
 }
 

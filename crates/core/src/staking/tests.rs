@@ -262,20 +262,14 @@ fn jailed_validators_get_nothing_and_take_no_delegations() {
     w.check();
 }
 
-#[test]
-fn rejected_operations_change_nothing() {
-    let mut w = world(3);
-    let (op, alice, poor) = (w.accounts[0], w.accounts[1], w.accounts[2]);
-    let v = w.staking.create_validator(&mut w.ledger, op, Amount(100 * E18), 0, Epoch(0)).unwrap();
-    w.staking.delegate(&mut w.ledger, alice, v, Amount(50 * E18), Epoch(0)).unwrap();
-    w.staking
-        .distribute_to_validator(&mut w.ledger, w.treasury.into(), v, Amount(3 * E18))
-        .unwrap();
-    w.ledger.transfer(w.token, poor.into(), w.treasury.into(), Amount(10_000 * E18)).unwrap();
-    let before = (w.staking.clone(), w.ledger.clone());
-    let json =
-        (serde_json::to_string(&w.staking).unwrap(), serde_json::to_string(&w.ledger).unwrap());
-    let mut attempts: Vec<(&str, Result<()>)> = Vec::new();
+/// Tries operations on `w` that must each be rejected, with validator `v` run by `op`, `alice`
+/// delegating to it and `poor` without tokens; returns what each was and its result.
+fn invalid_operations(
+    w: &mut World,
+    v: ValidatorId,
+    (op, alice, poor): (AccountId, AccountId, AccountId),
+) -> Vec<(&'static str, Result<()>)> {
+    let mut attempts: Vec<(&'static str, Result<()>)> = Vec::new();
     let (l, s) = (&mut w.ledger, &mut w.staking);
     attempts.push(("insufficient balance", s.delegate(l, poor, v, Amount(1), Epoch(1)).map(drop)));
     attempts.push((
@@ -319,6 +313,23 @@ fn rejected_operations_change_nothing() {
         s.distribute_by_power(l, w.treasury.into(), Amount(1), rewards_pool).map(drop),
     ));
     attempts.push(("sweep to own pool", s.sweep_reward_dust(l, rewards_pool).map(drop)));
+    attempts
+}
+
+#[test]
+fn rejected_operations_change_nothing() {
+    let mut w = world(3);
+    let (op, alice, poor) = (w.accounts[0], w.accounts[1], w.accounts[2]);
+    let v = w.staking.create_validator(&mut w.ledger, op, Amount(100 * E18), 0, Epoch(0)).unwrap();
+    w.staking.delegate(&mut w.ledger, alice, v, Amount(50 * E18), Epoch(0)).unwrap();
+    w.staking
+        .distribute_to_validator(&mut w.ledger, w.treasury.into(), v, Amount(3 * E18))
+        .unwrap();
+    w.ledger.transfer(w.token, poor.into(), w.treasury.into(), Amount(10_000 * E18)).unwrap();
+    let before = (w.staking.clone(), w.ledger.clone());
+    let json =
+        (serde_json::to_string(&w.staking).unwrap(), serde_json::to_string(&w.ledger).unwrap());
+    let attempts = invalid_operations(&mut w, v, (op, alice, poor));
     for (what, r) in attempts {
         assert!(r.is_err(), "{what} was accepted");
     }

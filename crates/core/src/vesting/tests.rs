@@ -178,6 +178,55 @@ struct Holder {
     floors: u128,
 }
 
+impl Holder {
+    /// Takes `units` from the newest lots still unvested at `epoch`, as a deduction does.
+    fn deduct(&mut self, units: u128, lag: u64, epoch: u64) {
+        let mut left = units * D;
+        for l in self.lots.iter_mut().rev().filter(|l| l.0 + lag > epoch) {
+            let t = l.1.min(left);
+            l.1 -= t;
+            left -= t;
+        }
+        self.floors += 2;
+    }
+}
+
+/// Checks every holder of `v` against its reference in `hs` at `epoch`.
+fn check_holders(
+    v: &V,
+    hs: &[Holder],
+    lag: u64,
+    epoch: u64,
+) -> std::result::Result<(), TestCaseError> {
+    for (k, h) in hs.iter().enumerate() {
+        let k = k as u32;
+        let vested: u128 = h.lots.iter().filter(|l| l.0 + lag <= epoch).map(|l| l.1).sum();
+        let all: u128 = h.lots.iter().map(|l| l.1).sum();
+        let got_vested = (h.withdrawn + v.vested(k).0) * D;
+        let got_all = got_vested + v.locked(k).0 * D;
+        let slack = (h.floors + 1) * D;
+        // Never more than the exact entitlement, less by at most a unit per floor; a
+        // deduction moves at most a unit per segment between vested and locked.
+        prop_assert!(got_all <= all, "holder {}: {} > exact {}", k, got_all / D, all);
+        prop_assert!(got_all + slack >= all, "holder {}: {} ≪ exact {}", k, got_all, all);
+        prop_assert!(
+            got_vested <= vested + slack,
+            "holder {}: vested {} > {}",
+            k,
+            got_vested,
+            vested
+        );
+        prop_assert!(
+            got_vested + slack >= vested,
+            "holder {}: vested {} ≪ {}",
+            k,
+            got_vested,
+            vested
+        );
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
@@ -228,33 +277,12 @@ proptest! {
                     let taken = v.deduct(k, Amount(a)).unwrap();
                     prop_assert_eq!(taken, Amount(a).min(locked));
                     prop_assert_eq!(v.locked(k), locked.saturating_sub(Amount(a)));
-                    // The reference takes the same units from its newest unvested lots.
-                    let h = &mut hs[k as usize];
-                    let mut left = taken.0 * D;
-                    for l in h.lots.iter_mut().rev().filter(|l| l.0 + lag > epoch) {
-                        let t = l.1.min(left);
-                        l.1 -= t;
-                        left -= t;
-                    }
-                    h.floors += 2;
+                    hs[k as usize].deduct(taken.0, lag, epoch);
                 }
             }
             v.check_invariants().map_err(|e| TestCaseError::fail(e.to_string()))?;
             prop_assert_eq!(v.epoch(), Epoch(epoch));
-            for (k, h) in hs.iter().enumerate() {
-                let k = k as u32;
-                let vested: u128 = h.lots.iter().filter(|l| l.0 + lag <= epoch).map(|l| l.1).sum();
-                let all: u128 = h.lots.iter().map(|l| l.1).sum();
-                let got_vested = (h.withdrawn + v.vested(k).0) * D;
-                let got_all = got_vested + v.locked(k).0 * D;
-                let slack = (h.floors + 1) * D;
-                // Never more than the exact entitlement, less by at most a unit per floor; a
-                // deduction moves at most a unit per segment between vested and locked.
-                prop_assert!(got_all <= all, "holder {}: {} > exact {}", k, got_all / D, all);
-                prop_assert!(got_all + slack >= all, "holder {}: {} ≪ exact {}", k, got_all, all);
-                prop_assert!(got_vested <= vested + slack, "holder {}: vested {} > {}", k, got_vested, vested);
-                prop_assert!(got_vested + slack >= vested, "holder {}: vested {} ≪ {}", k, got_vested, vested);
-            }
+            check_holders(&v, &hs, lag, epoch)?;
         }
     }
 }
