@@ -143,6 +143,7 @@ pub fn apply(st: &mut Stratos, action: &Action) -> Result<Event> {
                 None => None,
             };
             let (charged, chosen) = st.upload(u, size, replicas, ids.as_deref())?;
+            let chosen = chosen.to_vec();
             let nodes = chosen.iter().map(|&i| st.node_name(i).to_owned()).collect();
             Event::Uploaded { user: user.clone(), charged, nodes }
         }

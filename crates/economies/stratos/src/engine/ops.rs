@@ -103,15 +103,15 @@ impl Stratos {
 
     /// Upload of `size` noz in `replicas` copies, charged size × replicas, each copy on a
     /// different node with room for it: the ones named in `nodes`, or chosen by weight.
-    /// Returns the charge and the nodes.
+    /// Returns the charge and the nodes (in the registry's working memory: no allocation).
     pub fn upload(
         &mut self,
         user: AccountId,
         size: Amount,
         replicas: u32,
         nodes: Option<&[NodeIndex]>,
-    ) -> Result<(Amount, Vec<NodeIndex>)> {
-        atomic(self, |st| {
+    ) -> Result<(Amount, &[NodeIndex])> {
+        let charge = atomic(self, |st| -> Result<Amount> {
             if replicas == 0 || replicas > st.params.max_replicas {
                 return Err(Error::InvalidParameter {
                     name: "replicas".into(),
@@ -122,13 +122,14 @@ impl Stratos {
             }
             let charge = size.checked_mul_int(u128::from(replicas))?;
             st.charge_ozone(user, charge)?;
-            let chosen = match nodes {
+            match nodes {
                 Some(ids) => st.check_nodes(ids, replicas as usize, size)?,
                 None => st.pick_nodes(replicas as usize, size)?,
-            };
-            st.nodes.serve(&chosen, size, true)?;
-            Ok((charge, chosen))
-        })
+            }
+            st.nodes.serve_picked(size, true)?;
+            Ok(charge)
+        })?;
+        Ok((charge, self.nodes.picked()))
     }
 
     /// Download of `size` noz, charged the final delivery only, served by `node` or by a node
@@ -180,13 +181,9 @@ impl Stratos {
         Ok(())
     }
 
-    /// Named nodes for a task of `size`: one per replica, distinct, taking tasks, with room.
-    fn check_nodes(
-        &self,
-        ids: &[NodeIndex],
-        replicas: usize,
-        size: Amount,
-    ) -> Result<Vec<NodeIndex>> {
+    /// Gives a task of `size` the named nodes: one per replica, distinct, taking tasks, with
+    /// room.
+    fn check_nodes(&mut self, ids: &[NodeIndex], replicas: usize, size: Amount) -> Result<()> {
         if ids.len() != replicas {
             return Err(Error::InvalidParameter {
                 name: "nodes".into(),
@@ -195,23 +192,20 @@ impl Stratos {
             }
             .into());
         }
-        let mut out = Vec::with_capacity(ids.len());
-        for &i in ids {
-            let node = self.node(i)?;
-            if !node.takes_tasks() || node.free() < size || out.contains(&i) {
+        self.nodes.pick_named(ids, size).map_err(|i| match self.node(i) {
+            Ok(node) => {
                 let (status, free) = (node.status, node.free());
-                return Err(Refusal::CannotTakeTask { node: i, status, free, size }.into());
+                Refusal::CannotTakeTask { node: i, status, free, size }.into()
             }
-            out.push(i);
-        }
-        Ok(out)
+            Err(unknown) => unknown,
+        })
     }
 
     /// The node that serves a delivery: `node`, or one drawn by weight among those taking
     /// tasks (the same draw as [`Stratos::pick_nodes`] of one, without its lists).
     fn one_node(&mut self, node: Option<NodeIndex>) -> Result<NodeIndex> {
         match node {
-            Some(i) => Ok(self.check_nodes(&[i], 1, Amount::ZERO)?[0]),
+            Some(i) => self.check_nodes(&[i], 1, Amount::ZERO).map(|()| i),
             None => self.nodes.pick_one(&mut self.rng).ok_or(StratosError::NoCapacity {
                 found: 0,
                 needed: 1,
@@ -221,11 +215,11 @@ impl Stratos {
     }
 
     /// Chooses `k` distinct nodes taking tasks with at least `size` free, each by weight.
-    fn pick_nodes(&mut self, k: usize, size: Amount) -> Result<Vec<NodeIndex>> {
-        let chosen = self.nodes.pick_up_to(&mut self.rng, k, size);
-        if chosen.len() < k {
-            return Err(StratosError::NoCapacity { found: chosen.len(), needed: k, size });
+    fn pick_nodes(&mut self, k: usize, size: Amount) -> Result<()> {
+        let found = self.nodes.pick_up_to(&mut self.rng, k, size);
+        if found < k {
+            return Err(StratosError::NoCapacity { found, needed: k, size });
         }
-        Ok(chosen)
+        Ok(())
     }
 }

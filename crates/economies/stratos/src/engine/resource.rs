@@ -356,11 +356,12 @@ impl Stratos {
         // The replicas go to distinct nodes with room (fewer when fewer exist; the Ozone left
         // over stays the owner's).
         let per_replica = n.stored;
-        let mut replicas_to = Vec::new();
-        for target in self.nodes.pick_up_to(&mut self.rng, replicas as usize, per_replica) {
+        let placed = self.nodes.pick_up_to(&mut self.rng, replicas as usize, per_replica);
+        let replicas_to = self.nodes.picked().to_vec();
+        debug_assert_eq!(placed, replicas_to.len());
+        for &target in &replicas_to {
             self.charge_ozone(owner, per_replica)?;
             self.nodes.serve(&[target], per_replica, true)?;
-            replicas_to.push(target);
         }
         self.nodes.clear_stored(i);
         Ok(Migration { ozone: needed, bought, stos: cost, from_rewards, from_deposit, replicas_to })

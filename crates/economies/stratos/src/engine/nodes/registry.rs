@@ -26,28 +26,32 @@ pub struct NodeRegistry {
     weights: SumTree,
     /// Resource nodes with pending traffic, by index (settlement touches only these).
     with_traffic: Table<u32>,
-    /// Working memory of [`NodeRegistry::pick_up_to`] (not part of the state).
-    zeroed: Zeroed,
+    /// Working memory of the draws (not part of the state).
+    scratch: Scratch,
 }
 
-/// The weights a draw without replacement set to zero, to restore: kept between draws so a
-/// draw allocates nothing. Clones start empty and every two are equal.
+/// The nodes a task was given ([`NodeRegistry::picked`]) and the weights a draw without
+/// replacement set to zero, to restore: kept between tasks so that a task allocates nothing.
+/// Not part of the state: clones start empty and every two are equal.
 #[derive(Debug, Default)]
-struct Zeroed(Vec<(usize, u64)>);
+struct Scratch {
+    picked: Vec<NodeIndex>,
+    zeroed: Vec<(usize, u64)>,
+}
 
-impl Clone for Zeroed {
-    fn clone(&self) -> Zeroed {
-        Zeroed::default()
+impl Clone for Scratch {
+    fn clone(&self) -> Scratch {
+        Scratch::default()
     }
 }
 
-impl PartialEq for Zeroed {
-    fn eq(&self, _: &Zeroed) -> bool {
+impl PartialEq for Scratch {
+    fn eq(&self, _: &Scratch) -> bool {
         true
     }
 }
 
-impl Eq for Zeroed {}
+impl Eq for Scratch {}
 
 ergon_core::transactional!(NodeRegistry {
     resource: Table<ResourceNode>,
@@ -56,7 +60,7 @@ ergon_core::transactional!(NodeRegistry {
     meta_of: Keyed<AccountId, MetaIndex>,
     weights: SumTree,
     with_traffic: Table<u32>,
-}; ignore profile, zeroed);
+}; ignore profile, scratch);
 
 impl NodeRegistry {
     /// No nodes; weights by `profile`.
@@ -70,7 +74,7 @@ impl NodeRegistry {
             meta_of: Keyed::new(),
             weights: SumTree::new(0),
             with_traffic: Table::new(),
-            zeroed: Zeroed::default(),
+            scratch: Scratch::default(),
         }
     }
 
@@ -192,6 +196,36 @@ impl NodeRegistry {
         self.change(i, |n| n.stored = Amount::ZERO);
     }
 
+    /// The nodes the last task was given, by [`NodeRegistry::pick_up_to`] or
+    /// [`NodeRegistry::pick_named`].
+    #[must_use]
+    pub fn picked(&self) -> &[NodeIndex] {
+        &self.scratch.picked
+    }
+
+    /// Gives the task the nodes `ids`, which must exist, be distinct, take tasks and have room
+    /// for `size`; the first that does not is returned.
+    pub fn pick_named(&mut self, ids: &[NodeIndex], size: Amount) -> Result<(), NodeIndex> {
+        self.scratch.picked.clear();
+        for &i in ids {
+            let fits = self.get(i).is_some_and(|n| n.takes_tasks() && n.free() >= size);
+            if !fits || self.scratch.picked.contains(&i) {
+                return Err(i);
+            }
+            self.scratch.picked.push(i);
+        }
+        Ok(())
+    }
+
+    /// Credits `noz` of traffic to each node the task was given
+    /// ([`NodeRegistry::serve`]).
+    pub fn serve_picked(&mut self, noz: Amount, store: bool) -> Result<(), Error> {
+        let picked = std::mem::take(&mut self.scratch.picked);
+        let served = self.serve(&picked, noz, store);
+        self.scratch.picked = picked;
+        served
+    }
+
     /// Credits `noz` of traffic to each of `nodes` (and stores it, for uploads). Checks every
     /// sum before the first change.
     pub fn serve(&mut self, nodes: &[NodeIndex], noz: Amount, store: bool) -> Result<(), Error> {
@@ -223,11 +257,12 @@ impl NodeRegistry {
         self.weights.sample(rng).ok().map(|i| NodeIndex(i as u32))
     }
 
-    /// Up to `k` distinct nodes taking tasks with room for `size`, each drawn by weight from
-    /// `rng` (fewer when fewer exist).
-    pub fn pick_up_to(&mut self, rng: &mut StreamRng, k: usize, size: Amount) -> Vec<NodeIndex> {
-        let mut chosen = Vec::with_capacity(k);
-        let zeroed = &mut self.zeroed.0;
+    /// Gives the task up to `k` distinct nodes taking tasks with room for `size`, each drawn by
+    /// weight from `rng` (fewer when fewer exist; [`NodeRegistry::picked`] lists them).
+    /// Returns how many.
+    pub fn pick_up_to(&mut self, rng: &mut StreamRng, k: usize, size: Amount) -> usize {
+        let Scratch { picked: chosen, zeroed } = &mut self.scratch;
+        chosen.clear();
         while chosen.len() < k {
             let Ok(i) = self.weights.sample(rng) else { break };
             zeroed.push((i, self.weights.get(i)));
@@ -239,7 +274,7 @@ impl NodeRegistry {
         for (i, w) in zeroed.drain(..).rev() {
             self.weights.set(i, w);
         }
-        chosen
+        chosen.len()
     }
 
     // ---- an epoch's close (outside transactions) --------------------------------------------
