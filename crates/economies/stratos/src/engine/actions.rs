@@ -2,7 +2,8 @@
 //! docs/economies/stratos.md) — and [`apply`], the replay edge: it resolves names and decimal
 //! strings, calls the one typed operation each action names ([`crate::ops`],
 //! [`crate::resource`], [`crate::meta`], [`crate::validators`], [`crate::deposits`]) and
-//! reports an [`Event`]. Each operation is all-or-nothing on its own.
+//! reports an [`Event`], through one function per group of operations (accounts, requests,
+//! resource nodes, meta nodes, staking). Each operation is all-or-nothing on its own.
 
 use ergon_core::{AccountId, PerMill, Qty, ValidatorId};
 use serde::Deserialize;
@@ -108,6 +109,35 @@ pub enum Action {
 /// Applies `action`: resolves its names, calls its operation, reports what it did.
 pub fn apply(st: &mut Stratos, action: &Action) -> Result<Event> {
     use Action as A;
+    match action {
+        A::Open { .. } | A::Transfer { .. } | A::Prepay { .. } | A::PayGas { .. } => {
+            accounts(st, action)
+        }
+        A::Upload { .. } | A::Download { .. } | A::DbQuery { .. } | A::Compute { .. } => {
+            requests(st, action)
+        }
+        A::ActivateNode { .. }
+        | A::Performance { .. }
+        | A::Reinstate { .. }
+        | A::Slash { .. }
+        | A::Unregister { .. }
+        | A::Shutdown { .. }
+        | A::WithdrawMatured { .. } => resource_nodes(st, action),
+        A::RegisterMeta { .. }
+        | A::ApproveMeta { .. }
+        | A::VoteMeta { .. }
+        | A::VoteKick { .. } => meta_nodes(st, action),
+        A::CreateValidator { .. }
+        | A::Delegate { .. }
+        | A::Undelegate { .. }
+        | A::WithdrawRewards { .. }
+        | A::WithdrawCommission { .. } => staking(st, action),
+    }
+}
+
+/// Opening accounts, moving STOS, buying Ozone and paying gas.
+fn accounts(st: &mut Stratos, action: &Action) -> Result<Event> {
+    use Action as A;
     Ok(match action {
         A::Open { account } => {
             st.open(account)?;
@@ -133,6 +163,19 @@ pub fn apply(st: &mut Stratos, action: &Action) -> Result<Event> {
                 price_after: st.market().price_wei_per_oz(st.volume_pool()),
             }
         }
+        A::PayGas { from, amount } => {
+            let (f, a) = (st.account_id(from)?, stos(amount)?);
+            st.pay_gas(f, a)?;
+            Event::GasPaid { from: from.clone(), amount: a }
+        }
+        _ => unreachable!("apply sends each function only its own group's actions"),
+    })
+}
+
+/// Users' requests: uploads, downloads, database queries and computations.
+fn requests(st: &mut Stratos, action: &Action) -> Result<Event> {
+    use Action as A;
+    Ok(match action {
         A::Upload { user, size, replicas, nodes } => {
             let (u, size) = (st.account_id(user)?, oz(size)?);
             let replicas = replicas.unwrap_or(st.params().default_replicas);
@@ -168,6 +211,14 @@ pub fn apply(st: &mut Stratos, action: &Action) -> Result<Event> {
             let note = "computation is outside the seed's scope";
             Event::Computed { user: user.clone(), charged: "0", note }
         }
+        _ => unreachable!("apply sends each function only its own group's actions"),
+    })
+}
+
+/// Resource nodes: activation, measurement, reinstatement, slashing, leaving, and their owners' matured rewards.
+fn resource_nodes(st: &mut Stratos, action: &Action) -> Result<Event> {
+    use Action as A;
+    Ok(match action {
         A::ActivateNode { node, deposit, capacity } => {
             let (owner, z, capacity) = (st.account_id(node)?, stos(deposit)?, oz(capacity)?);
             let done = st.activate_node(owner, z, capacity)?;
@@ -210,6 +261,18 @@ pub fn apply(st: &mut Stratos, action: &Action) -> Result<Event> {
                 migration: done.migration.as_ref().map(|m| migration_report(st, m)),
             }
         }
+        A::WithdrawMatured { account } => {
+            let amount = st.withdraw_deposit_rewards(st.account_id(account)?)?;
+            Event::MaturedWithdrawn { account: account.clone(), amount }
+        }
+        _ => unreachable!("apply sends each function only its own group's actions"),
+    })
+}
+
+/// Meta nodes: registration, approval and votes.
+fn meta_nodes(st: &mut Stratos, action: &Action) -> Result<Event> {
+    use Action as A;
+    Ok(match action {
         A::RegisterMeta { node, deposit } => {
             let (owner, z) = (st.account_id(node)?, stos(deposit)?);
             let deadline = st.register_meta(owner, z)?;
@@ -233,11 +296,14 @@ pub fn apply(st: &mut Stratos, action: &Action) -> Result<Event> {
             let kicked = st.vote_kick(v, m)?;
             Event::KickVoted { voter: voter.clone(), node: node.clone(), kicked }
         }
-        A::PayGas { from, amount } => {
-            let (f, a) = (st.account_id(from)?, stos(amount)?);
-            st.pay_gas(f, a)?;
-            Event::GasPaid { from: from.clone(), amount: a }
-        }
+        _ => unreachable!("apply sends each function only its own group's actions"),
+    })
+}
+
+/// Validators and delegations: creation, delegation, unbonding and withdrawals.
+fn staking(st: &mut Stratos, action: &Action) -> Result<Event> {
+    use Action as A;
+    Ok(match action {
         A::CreateValidator { operator, self_bond, commission } => {
             let (op, a, c) = (st.account_id(operator)?, stos(self_bond)?, ppm(commission)?);
             let v = st.create_validator(op, a, PerMill::from_parts(c)?)?;
@@ -273,14 +339,11 @@ pub fn apply(st: &mut Stratos, action: &Action) -> Result<Event> {
                 amount,
             }
         }
-        A::WithdrawMatured { account } => {
-            let amount = st.withdraw_deposit_rewards(st.account_id(account)?)?;
-            Event::MaturedWithdrawn { account: account.clone(), amount }
-        }
         A::WithdrawCommission { validator } => {
             let amount = st.withdraw_commission(st.validator_id(validator)?)?;
             Event::CommissionWithdrawn { validator: validator.clone(), amount }
         }
+        _ => unreachable!("apply sends each function only its own group's actions"),
     })
 }
 

@@ -13,7 +13,7 @@ use ergon_core::rng::purpose;
 use ergon_core::txn::{Keyed, Table};
 use ergon_core::{
     Amount, Epoch, Error, Ledger, LockQueue, Qty, RngStreams, Seed, Staking, StakingParams,
-    TokenMeta,
+    TokenId, TokenMeta,
 };
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
@@ -222,9 +222,24 @@ pub fn resolve_params(
     Ok(p)
 }
 
-/// Builds the state.
+/// Builds the state: the ledger and its pools, the genesis accounts, the nodes and their
+/// deposits, the Ozone market and the nodes' limits, then the validators.
 pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
     let params = resolve_params(g.profile, &g.params)?;
+    let mut st = empty(params, g.seed)?;
+    for (name, balance) in &g.accounts {
+        let id = st.open(name)?;
+        st.ledger.mint(st.stos, id.into(), balance.0)?;
+    }
+    let deposits_total = add_resource_nodes(&mut st, &g.resource_nodes)?;
+    let deposits_total = add_meta_nodes(&mut st, &g.meta_nodes, deposits_total)?;
+    open_market(&mut st, g.ozone_limit, deposits_total)?;
+    add_validators(&mut st, &g.validators)?;
+    Ok(st)
+}
+
+/// The ledger with its two tokens and the economy's pools, in the order they are created.
+fn ledger_and_pools() -> Result<(Ledger, TokenId, TokenId, Pools), Rejection> {
     let stos_meta = TokenMeta::new("STOS", 18);
     let oz_meta = TokenMeta::new("OZ", 9);
     let mut ledger = Ledger::new();
@@ -239,6 +254,13 @@ pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
         community: ledger.add_pool("community_pool")?,
         deposit_rewards: ledger.add_pool("deposit_rewards")?,
     };
+    Ok((ledger, stos, ozone_token, pools))
+}
+
+/// The state before any account: the ledger and pools, the lock queues, staking and the
+/// mining pool's STOS; no market yet; the task stream from `seed`.
+fn empty(params: Params, seed: Seed) -> Result<Stratos, Rejection> {
+    let (mut ledger, stos, ozone_token, pools) = ledger_and_pools()?;
     let deposit_rewards = DepositRewards::new(params.reward_lock_epochs, Epoch(0))?;
     let reward_locks =
         LockQueue::new(stos, ledger.add_pool("locked_rewards")?, reward_chunks_max(&params));
@@ -253,7 +275,7 @@ pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
     let staking = Staking::new(&mut ledger, stos, "staking", staking_params)?;
     ledger.mint(stos, pools.mining.into(), params.mining_pool)?;
     let profile = params.profile;
-    let mut st = Stratos {
+    Ok(Stratos {
         total_mined: params.mined_at_genesis,
         params,
         ledger,
@@ -270,34 +292,48 @@ pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
         deposit_returns,
         slashing: Keyed::new(),
         staking,
-        rng: RngStreams::new(g.seed).stream(&[purpose::TASKS]),
+        rng: RngStreams::new(seed).stream(&[purpose::TASKS]),
         stats: Stats::default(),
         report_detail: true,
         scratch: crate::epoch::Scratch::default(),
-    };
-    for (name, balance) in &g.accounts {
-        let id = st.open(name)?;
-        st.ledger.mint(stos, id.into(), balance.0)?;
-    }
+    })
+}
+
+/// Adds the genesis resource nodes, their deposits paid by their accounts; returns the
+/// deposits' total.
+fn add_resource_nodes(
+    st: &mut Stratos,
+    nodes: &[GenesisResourceNode],
+) -> Result<Amount, Rejection> {
     let mut deposits_total = Amount::ZERO;
-    for n in &g.resource_nodes {
+    for n in nodes {
         let owner = st.account_id(&n.name)?;
         let deposit = n.deposit.0;
         let capacity = n.capacity.map_or(Amount(1_000_000 * OZ), |c| c.0);
         if st.nodes.node_of(owner).is_some() {
             return Err(Error::Duplicate { kind: "resource node", name: n.name.clone() }.into());
         }
-        st.ledger.transfer(stos, owner.into(), pools.deposits.into(), deposit)?;
+        st.ledger.transfer(st.stos, owner.into(), st.pools.deposits.into(), deposit)?;
         deposits_total = deposits_total.checked_add(deposit)?;
         st.nodes.add_resource(ResourceNode::new(owner, deposit, Amount::ZERO, capacity, Epoch(0)));
     }
-    for m in &g.meta_nodes {
+    Ok(deposits_total)
+}
+
+/// Adds the genesis meta nodes, active, their deposits paid by their accounts; returns
+/// `deposits_total` with their deposits added.
+fn add_meta_nodes(
+    st: &mut Stratos,
+    metas: &[GenesisMetaNode],
+    mut deposits_total: Amount,
+) -> Result<Amount, Rejection> {
+    for m in metas {
         let owner = st.account_id(&m.name)?;
         let deposit = m.deposit.0;
         if st.nodes.meta_of(owner).is_some() {
             return Err(Error::Duplicate { kind: "meta node", name: m.name.clone() }.into());
         }
-        st.ledger.transfer(stos, owner.into(), pools.deposits.into(), deposit)?;
+        st.ledger.transfer(st.stos, owner.into(), st.pools.deposits.into(), deposit)?;
         deposits_total = deposits_total.checked_add(deposit)?;
         st.nodes.add_meta(MetaNode {
             owner,
@@ -308,8 +344,18 @@ pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
             rewards_total: Amount::ZERO,
         });
     }
+    Ok(deposits_total)
+}
+
+/// The Ozone market from S (`deposits_total`) and L, the genesis nodes' shares of L, and the
+/// nodes' owners' stake.
+fn open_market(
+    st: &mut Stratos,
+    ozone_limit: Option<Oz>,
+    deposits_total: Amount,
+) -> Result<(), Rejection> {
     // S: the genesis deposit (paper, constant) or the effective total deposit (mainnet).
-    let l = match &g.ozone_limit {
+    let l = match &ozone_limit {
         Some(l) => l.0,
         None if st.params.profile == Profile::Mainnet => {
             Amount(deposits_total.0 / st.params.deposit_noz_rate)
@@ -337,7 +383,12 @@ pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
     for owner in owners {
         st.sync_stake(owner)?;
     }
-    for v in &g.validators {
+    Ok(())
+}
+
+/// Creates the genesis validators, each followed by its delegations.
+fn add_validators(st: &mut Stratos, validators: &[GenesisValidator]) -> Result<(), Rejection> {
+    for v in validators {
         let op = st.account_id(&v.operator)?;
         let (bond, c) = (v.self_bond.0, v.commission.0);
         let vid = st.staking.create_validator(&mut st.ledger, op, bond, c, Epoch(0))?;
@@ -346,7 +397,7 @@ pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
             st.staking.delegate(&mut st.ledger, did, vid, a.0, Epoch(0))?;
         }
     }
-    Ok(st)
+    Ok(())
 }
 
 #[cfg(test)]

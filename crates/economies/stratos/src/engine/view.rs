@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use ergon_core::economy::{Metric, MetricValue};
 use ergon_core::invariants::Violation;
-use ergon_core::{Amount, Holder};
+use ergon_core::{Amount, Holder, TokenId};
 use serde_json::{Value, json};
 
 use crate::Stratos;
@@ -17,58 +17,10 @@ use crate::units::{fmt_oz, fmt_stos};
 /// validators and the pools.
 pub fn snapshot(st: &Stratos) -> Value {
     let p = st.volume_pool();
-    let bal = |t, h: Holder| st.ledger.balance(t, h).unwrap_or_default();
     let tier = match st.params.mining.emission(st.epoch.0, st.total_mined) {
         ergon_core::Emission::Reward { tier, .. } => Value::from(tier),
         ergon_core::Emission::Ended => Value::Null,
     };
-    let accounts: BTreeMap<&str, Value> = st
-        .accounts
-        .iter()
-        .map(|(name, &id)| {
-            (
-                name.as_str(),
-                json!({
-                    "stos": fmt_stos(bal(st.stos, id.into())),
-                    "ozone": fmt_oz(bal(st.ozone_token, id.into())),
-                    "locked_rewards": fmt_stos(st.reward_locks.locked_of(id).saturating_add(st.deposit_rewards.locked(id))),
-                    "matured_rewards": fmt_stos(st.deposit_rewards.vested(id)),
-                    "returning_deposit": fmt_stos(st.deposit_returns.locked_of(id)),
-                    "slashing": fmt_stos(st.slashing_of(id)),
-                }),
-            )
-        })
-        .collect();
-    let resource: BTreeMap<&str, Value> = st.nodes.resource_nodes()
-        .iter()
-        .map(|n| {
-            (st.name(n.owner), json!({
-                "status": n.status, "deposit": fmt_stos(n.deposit), "ozone_limit_added": fmt_oz(n.limit_added),
-                "performance_ppm": n.performance_ppm, "pending_traffic": fmt_oz(n.pending_traffic),
-                "stored": fmt_oz(n.stored), "capacity": fmt_oz(n.capacity), "settled_total": fmt_oz(n.settled_total),
-                "rewards_total": fmt_stos(n.rewards_total), "activated_epoch": n.activated.0,
-            }))
-        })
-        .collect();
-    let meta: BTreeMap<&str, Value> = st.nodes.meta_nodes()
-        .iter()
-        .map(|m| (st.name(m.owner), json!({"status": m.status, "deposit": fmt_stos(m.deposit), "rewards_total": fmt_stos(m.rewards_total)})))
-        .collect();
-    let validators: Vec<Value> = st
-        .staking
-        .validators()
-        .map(|(_, v)| {
-            let delegations: BTreeMap<&str, String> =
-                v.delegations().holders().map(|(d, _)| (st.name(d), fmt_stos(v.delegation_value(d)))).collect();
-            json!({"operator": st.name(v.operator()), "tokens": fmt_stos(v.tokens()), "commission_ppm": v.commission_ppm(),
-                   "jailed": v.is_jailed(), "commission_balance": fmt_stos(v.commission_balance()), "delegations": delegations})
-        })
-        .collect();
-    let pools: BTreeMap<&str, String> = st
-        .ledger
-        .pool_ids()
-        .map(|id| (st.ledger.pool_name(id).unwrap_or("?"), fmt_stos(bal(st.stos, id.into()))))
-        .collect();
     json!({
         "profile": st.params.profile,
         "epoch": st.epoch.0,
@@ -82,12 +34,84 @@ pub fn snapshot(st: &Stratos) -> Value {
         "tier": tier,
         "stos_supply": fmt_stos(st.ledger.supply(st.stos).unwrap_or_default()),
         "deposit_reward_dust": fmt_stos(st.deposit_rewards.dust()),
-        "accounts": accounts,
-        "resource_nodes": resource,
-        "meta_nodes": meta,
-        "validators": validators,
-        "pools": pools,
+        "accounts": accounts_json(st),
+        "resource_nodes": resource_nodes_json(st),
+        "meta_nodes": meta_nodes_json(st),
+        "validators": validators_json(st),
+        "pools": pools_json(st),
     })
+}
+
+/// `holder`'s balance of `token`; zero for a token or holder the ledger does not know.
+fn balance(st: &Stratos, token: TokenId, holder: Holder) -> Amount {
+    st.ledger.balance(token, holder).unwrap_or_default()
+}
+
+/// Every account by name: its STOS and Ozone, locked and matured rewards, returning deposit
+/// and slashing owed.
+fn accounts_json(st: &Stratos) -> BTreeMap<&str, Value> {
+    st.accounts
+        .iter()
+        .map(|(name, &id)| {
+            (
+                name.as_str(),
+                json!({
+                    "stos": fmt_stos(balance(st, st.stos, id.into())),
+                    "ozone": fmt_oz(balance(st, st.ozone_token, id.into())),
+                    "locked_rewards": fmt_stos(st.reward_locks.locked_of(id).saturating_add(st.deposit_rewards.locked(id))),
+                    "matured_rewards": fmt_stos(st.deposit_rewards.vested(id)),
+                    "returning_deposit": fmt_stos(st.deposit_returns.locked_of(id)),
+                    "slashing": fmt_stos(st.slashing_of(id)),
+                }),
+            )
+        })
+        .collect()
+}
+
+/// Every resource node by name.
+fn resource_nodes_json(st: &Stratos) -> BTreeMap<&str, Value> {
+    st.nodes.resource_nodes()
+        .iter()
+        .map(|n| {
+            (st.name(n.owner), json!({
+                "status": n.status, "deposit": fmt_stos(n.deposit), "ozone_limit_added": fmt_oz(n.limit_added),
+                "performance_ppm": n.performance_ppm, "pending_traffic": fmt_oz(n.pending_traffic),
+                "stored": fmt_oz(n.stored), "capacity": fmt_oz(n.capacity), "settled_total": fmt_oz(n.settled_total),
+                "rewards_total": fmt_stos(n.rewards_total), "activated_epoch": n.activated.0,
+            }))
+        })
+        .collect()
+}
+
+/// Every meta node by name.
+fn meta_nodes_json(st: &Stratos) -> BTreeMap<&str, Value> {
+    st.nodes.meta_nodes()
+        .iter()
+        .map(|m| (st.name(m.owner), json!({"status": m.status, "deposit": fmt_stos(m.deposit), "rewards_total": fmt_stos(m.rewards_total)})))
+        .collect()
+}
+
+/// Every validator, in the staking module's order, with its delegations by delegator name.
+fn validators_json(st: &Stratos) -> Vec<Value> {
+    st.staking
+        .validators()
+        .map(|(_, v)| {
+            let delegations: BTreeMap<&str, String> =
+                v.delegations().holders().map(|(d, _)| (st.name(d), fmt_stos(v.delegation_value(d)))).collect();
+            json!({"operator": st.name(v.operator()), "tokens": fmt_stos(v.tokens()), "commission_ppm": v.commission_ppm(),
+                   "jailed": v.is_jailed(), "commission_balance": fmt_stos(v.commission_balance()), "delegations": delegations})
+        })
+        .collect()
+}
+
+/// Every pool's STOS by pool name.
+fn pools_json(st: &Stratos) -> BTreeMap<&str, String> {
+    st.ledger
+        .pool_ids()
+        .map(|id| {
+            (st.ledger.pool_name(id).unwrap_or("?"), fmt_stos(balance(st, st.stos, id.into())))
+        })
+        .collect()
 }
 
 /// The metrics now.

@@ -10,7 +10,7 @@ use ergon_core::rng::purpose;
 use ergon_core::{AccountId, Amount, Economy, Error, PerMill, RngStreams, StreamRng, SumTree};
 use rand_distr::{Distribution, Poisson};
 
-use super::config::{Agents, Config};
+use super::config::{Agents, Config, Delegators, MetaNodes, Validators};
 use super::{Flows, Operator, Samplers, StratosModel, User, agent_rng};
 use crate::Stratos;
 use crate::error::StratosError;
@@ -55,20 +55,37 @@ fn rate_weight(per_day: f64) -> u64 {
     (per_day * 1e6).round().clamp(0.0, 1e15) as u64
 }
 
-/// The genesis of a run and its agents.
+/// The genesis of a run and its agents: the samplers, the genesis drawn population by
+/// population (resource nodes, meta nodes, validators, delegators, users), then the economy
+/// and the model over it.
 ///
 /// Determinism: everything comes from the job's `streams`. The agents draw from
 /// `streams.stream(&[purpose::AGENTS])`; the genesis seed is `streams.derive(&[purpose::TASKS])`,
 /// whole, and the economy derives its task stream from it at `[purpose::TASKS]` (as for a
 /// replay genesis), so tasks are drawn from `streams.stream(&[purpose::TASKS, purpose::TASKS])`.
+/// The populations are drawn in that order, each agent's draws in a fixed order.
 pub(super) fn build(
     config: &Config,
     agents: &Agents,
     streams: &RngStreams,
 ) -> Result<StratosModel, Rejection> {
     let mut rng = agent_rng(streams);
+    let samplers = samplers(agents);
+    let mut draft = Draft::new(config, agents, streams);
+    draft.resource_nodes(agents.resource_nodes.count, &samplers, &mut rng);
+    draft.meta_nodes(&agents.meta_nodes, &mut rng);
+    draft.validators(&agents.validators, &mut rng);
+    draft.delegators(&agents.delegators, agents.validators.count, &mut rng);
+    draft.users(agents.users.count, &samplers, &mut rng);
+    draft.set_ozone_limit(config);
+    model(draft, agents, rng, samplers)
+}
+
+/// The samplers of the draws the model makes again after genesis (joining nodes and users,
+/// requests, PREPAYs).
+fn samplers(agents: &Agents) -> Samplers {
     let (r, u) = (&agents.resource_nodes, &agents.users);
-    let samplers = Samplers {
+    Samplers {
         deposit: r.deposit.sampler(1e-18),
         capacity: r.capacity.sampler(1e-9),
         performance: r.performance.sampler(0.0),
@@ -79,77 +96,148 @@ pub(super) fn build(
         query: u.query_size.sampler(1e-9),
         touches: u.query_touches.sampler(0.0),
         prepay: u.prepay.sampler(0.0),
-    };
-    let mut g = Genesis {
-        profile: config.profile,
-        params: config.params.clone(),
-        seed: streams.derive(&[purpose::TASKS]),
-        ozone_limit: None,
-        accounts: BTreeMap::new(),
-        resource_nodes: Vec::new(),
-        meta_nodes: Vec::new(),
-        validators: Vec::new(),
-    };
-    g.accounts.insert("exchange".into(), Stos(stos(agents.exchange)));
-    let mut deposits = 0.0;
-    let mut operators = Vec::new();
-    for i in 0..r.count {
-        let (name, d) = (format!("r{i}"), samplers.deposit.sample(&mut rng));
-        let capacity = samplers.capacity.sample(&mut rng);
-        deposits += d;
-        g.accounts.insert(name.clone(), Stos(stos(d + FLOAT_STOS)));
-        g.resource_nodes.push(GenesisResourceNode {
-            name,
-            deposit: Stos(stos(d)),
-            capacity: Some(Oz(oz(capacity))),
-        });
-        operators.push(Operator { reliability: samplers.performance.sample(&mut rng) });
     }
-    let meta_deposit = agents.meta_nodes.deposit.sampler(1e-18);
-    for i in 0..agents.meta_nodes.count {
-        let (name, d) = (format!("m{i}"), meta_deposit.sample(&mut rng));
-        deposits += d;
-        g.accounts.insert(name.clone(), Stos(stos(d)));
-        g.meta_nodes.push(GenesisMetaNode { name, deposit: Stos(stos(d)) });
-    }
-    let (bond, commission) =
-        (agents.validators.self_bond.sampler(1e-18), agents.validators.commission.sampler(0.0));
-    for i in 0..agents.validators.count {
-        let (name, b) = (format!("v{i}"), bond.sample(&mut rng));
-        let c = commission.sample(&mut rng).min(1.0);
-        g.accounts.insert(name.clone(), Stos(stos(b + FLOAT_STOS)));
-        g.validators.push(GenesisValidator {
-            operator: name,
-            self_bond: Stos(stos(b)),
-            commission: Ppm(ppm(c)),
-            delegations: BTreeMap::new(),
-        });
-    }
-    let amount = agents.delegators.amount.sampler(0.0);
-    let mut delegations = Vec::new();
-    for i in 0..agents.delegators.count {
-        let (name, a) = (format!("d{i}"), amount.sample(&mut rng));
-        let v = rng.below(agents.validators.count) as usize;
-        g.accounts.insert(name.clone(), Stos(stos(a + FLOAT_STOS)));
-        let amount = stos(a);
-        if !amount.is_zero() {
-            g.validators[v].delegations.insert(name.clone(), Stos(amount));
-            delegations.push((name, v));
+}
+
+/// A run's genesis while its agents are drawn, with what the model keeps of them (by name
+/// until the economy gives them accounts).
+struct Draft {
+    genesis: Genesis,
+    /// The deposits drawn so far, STOS, summed in draw order.
+    deposits: f64,
+    /// The genesis resource nodes' operators, in node order.
+    operators: Vec<Operator>,
+    /// Each delegator that delegates, with its validator's position.
+    delegations: Vec<(String, usize)>,
+    /// The genesis users' names, in order.
+    users: Vec<String>,
+    /// The genesis users' request-rate weights, in order.
+    weights: Vec<u64>,
+}
+
+impl Draft {
+    /// A genesis with the scenario's profile and parameters, the task seed and the exchange's
+    /// account, and no agents yet.
+    fn new(config: &Config, agents: &Agents, streams: &RngStreams) -> Draft {
+        let mut genesis = Genesis {
+            profile: config.profile,
+            params: config.params.clone(),
+            seed: streams.derive(&[purpose::TASKS]),
+            ozone_limit: None,
+            accounts: BTreeMap::new(),
+            resource_nodes: Vec::new(),
+            meta_nodes: Vec::new(),
+            validators: Vec::new(),
+        };
+        genesis.accounts.insert("exchange".into(), Stos(stos(agents.exchange)));
+        Draft {
+            genesis,
+            deposits: 0.0,
+            operators: Vec::new(),
+            delegations: Vec::new(),
+            users: Vec::new(),
+            weights: Vec::new(),
         }
     }
-    let mut user_names = Vec::new();
-    let mut weights = Vec::new();
-    for i in 0..u.count {
-        let name = format!("u{i}");
-        g.accounts.insert(name.clone(), Stos(stos(samplers.balance.sample(&mut rng))));
-        weights.push(rate_weight(samplers.rate.sample(&mut rng)));
-        user_names.push(name);
+
+    /// `count` resource nodes `r0`, `r1`, …: each draws its deposit, its capacity and its
+    /// operator's usual performance; its account holds the deposit and a float for gas.
+    fn resource_nodes(&mut self, count: u64, samplers: &Samplers, rng: &mut StreamRng) {
+        let g = &mut self.genesis;
+        for i in 0..count {
+            let (name, d) = (format!("r{i}"), samplers.deposit.sample(rng));
+            let capacity = samplers.capacity.sample(rng);
+            self.deposits += d;
+            g.accounts.insert(name.clone(), Stos(stos(d + FLOAT_STOS)));
+            g.resource_nodes.push(GenesisResourceNode {
+                name,
+                deposit: Stos(stos(d)),
+                capacity: Some(Oz(oz(capacity))),
+            });
+            self.operators.push(Operator { reliability: samplers.performance.sample(rng) });
+        }
     }
-    g.ozone_limit = Some(Oz(oz(config.ozone_limit.unwrap_or(deposits * 1_000.0))));
-    if config.profile == crate::Profile::Mainnet && config.ozone_limit.is_none() {
-        g.ozone_limit = None;
+
+    /// The meta nodes `m0`, `m1`, …: each draws its deposit, which its account holds.
+    fn meta_nodes(&mut self, metas: &MetaNodes, rng: &mut StreamRng) {
+        let g = &mut self.genesis;
+        let meta_deposit = metas.deposit.sampler(1e-18);
+        for i in 0..metas.count {
+            let (name, d) = (format!("m{i}"), meta_deposit.sample(rng));
+            self.deposits += d;
+            g.accounts.insert(name.clone(), Stos(stos(d)));
+            g.meta_nodes.push(GenesisMetaNode { name, deposit: Stos(stos(d)) });
+        }
     }
-    let mut econ = Stratos::from_genesis(g)?;
+
+    /// The validators `v0`, `v1`, …: each draws its self-bond and its commission (at most 1);
+    /// its account holds the bond and a float for gas.
+    fn validators(&mut self, validators: &Validators, rng: &mut StreamRng) {
+        let g = &mut self.genesis;
+        let (bond, commission) =
+            (validators.self_bond.sampler(1e-18), validators.commission.sampler(0.0));
+        for i in 0..validators.count {
+            let (name, b) = (format!("v{i}"), bond.sample(rng));
+            let c = commission.sample(rng).min(1.0);
+            g.accounts.insert(name.clone(), Stos(stos(b + FLOAT_STOS)));
+            g.validators.push(GenesisValidator {
+                operator: name,
+                self_bond: Stos(stos(b)),
+                commission: Ppm(ppm(c)),
+                delegations: BTreeMap::new(),
+            });
+        }
+    }
+
+    /// The delegators `d0`, `d1`, …: each draws its amount and one of the `validators`
+    /// uniformly; its account holds the amount and a float for gas, and it delegates the
+    /// amount unless that is zero.
+    fn delegators(&mut self, delegators: &Delegators, validators: u64, rng: &mut StreamRng) {
+        let g = &mut self.genesis;
+        let amount = delegators.amount.sampler(0.0);
+        for i in 0..delegators.count {
+            let (name, a) = (format!("d{i}"), amount.sample(rng));
+            let v = rng.below(validators) as usize;
+            g.accounts.insert(name.clone(), Stos(stos(a + FLOAT_STOS)));
+            let amount = stos(a);
+            if !amount.is_zero() {
+                g.validators[v].delegations.insert(name.clone(), Stos(amount));
+                self.delegations.push((name, v));
+            }
+        }
+    }
+
+    /// `count` users `u0`, `u1`, …: each draws its balance, then its request rate.
+    fn users(&mut self, count: u64, samplers: &Samplers, rng: &mut StreamRng) {
+        for i in 0..count {
+            let name = format!("u{i}");
+            let balance = Stos(stos(samplers.balance.sample(rng)));
+            self.genesis.accounts.insert(name.clone(), balance);
+            self.weights.push(rate_weight(samplers.rate.sample(rng)));
+            self.users.push(name);
+        }
+    }
+
+    /// The initial Ozone limit: the scenario's, or 1,000 Oz per STOS of genesis deposit; on
+    /// mainnet without one, the economy's default (S / rate).
+    fn set_ozone_limit(&mut self, config: &Config) {
+        let g = &mut self.genesis;
+        g.ozone_limit = Some(Oz(oz(config.ozone_limit.unwrap_or(self.deposits * 1_000.0))));
+        if config.profile == crate::Profile::Mainnet && config.ozone_limit.is_none() {
+            g.ozone_limit = None;
+        }
+    }
+}
+
+/// The economy built from the draft's genesis, and the model over it: the agents by account.
+fn model(
+    draft: Draft,
+    agents: &Agents,
+    rng: StreamRng,
+    samplers: Samplers,
+) -> Result<StratosModel, Rejection> {
+    let Draft { genesis, operators, delegations, users: user_names, weights, .. } = draft;
+    let mut econ = Stratos::from_genesis(genesis)?;
     econ.set_report_detail(false);
     let id = |econ: &Stratos, name: &str| {
         econ.account(name).ok_or_else(|| Rejection::new("unknown_account", name.to_owned()))

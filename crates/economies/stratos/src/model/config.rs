@@ -255,9 +255,22 @@ impl Default for Agents {
     }
 }
 
-/// Every check of both sections; each error names its field.
+/// Every check of both sections; each error names its field. The genesis holdings are checked
+/// only when everything else is valid.
 pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
     let mut errs = Vec::new();
+    check_economy(c, &mut errs);
+    check_rates(a, &mut errs);
+    check_counts(a, &mut errs);
+    check_dists(a, &mut errs);
+    if errs.is_empty() {
+        check_genesis_holdings(a, &mut errs);
+    }
+    errs
+}
+
+/// `[economy]`: the parameter overrides and the initial Ozone limit.
+fn check_economy(c: &Config, errs: &mut Vec<FieldError>) {
     if let Err(r) = resolve_params(c.profile, &c.params) {
         let name = c.params.keys().find(|k| r.message.contains(k.as_str()));
         let path = name.map_or("economy.params".to_owned(), |k| format!("economy.params.{k}"));
@@ -268,6 +281,11 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
     {
         errs.push(FieldError::new("economy.ozone_limit", format!("must be > 0 Oz, not {l}")));
     }
+}
+
+/// The agents' numbers that are not counts: each in its range, and a request mix with a
+/// positive share.
+fn check_rates(a: &Agents, errs: &mut Vec<FieldError>) {
     let mut num = |path: &str, v: f64, lo: f64, hi: f64| {
         if !(v.is_finite() && v >= lo && v <= hi) {
             errs.push(FieldError::new(path, format!("must be in [{lo}, {hi}], not {v}")));
@@ -288,6 +306,12 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
     if m.upload + m.download + m.query <= 0.0 {
         errs.push(FieldError::new("agents.users.mix", "at least one share must be > 0"));
     }
+}
+
+/// The agents' integers: the populations within their limits (delegators only with
+/// validators), the withdrawal cycles and the replicas.
+fn check_counts(a: &Agents, errs: &mut Vec<FieldError>) {
+    let r = &a.resource_nodes;
     let counts = [
         ("agents.resource_nodes.count", r.count, RESOURCE_NODES_MAX, 1),
         ("agents.meta_nodes.count", a.meta_nodes.count, META_NODES_MAX, 0),
@@ -317,6 +341,12 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
         let n = a.users.replicas;
         errs.push(FieldError::new("agents.users.replicas", format!("must be 1 to 32, not {n}")));
     }
+}
+
+/// The agents' distributions, each valid (with its minimum where a draw must be positive), and
+/// a constant commission in [0, 1].
+fn check_dists(a: &Agents, errs: &mut Vec<FieldError>) {
+    let r = &a.resource_nodes;
     let dists = [
         ("agents.resource_nodes.deposit", &r.deposit, Some(1e-18)),
         ("agents.resource_nodes.capacity", &r.capacity, Some(1e-9)),
@@ -346,8 +376,12 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
             format!("must be in [0, 1], not {value}"),
         ));
     }
-    // STOS at genesis, at the distributions' means: it must fit the supply with the mining
-    // pool (the exact total is checked again when a run builds its genesis).
+}
+
+/// STOS at genesis, at the distributions' means: it must fit the supply with the mining pool
+/// (the exact total is checked again when a run builds its genesis).
+fn check_genesis_holdings(a: &Agents, errs: &mut Vec<FieldError>) {
+    let r = &a.resource_nodes;
     let genesis_stos = a.exchange
         + r.count as f64 * r.deposit.mean()
         + a.meta_nodes.count as f64 * a.meta_nodes.deposit.mean()
@@ -355,7 +389,7 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
         + a.delegators.count as f64 * a.delegators.amount.mean()
         + a.users.count as f64 * a.users.balance.mean();
     let room = 61_000_000.0;
-    if errs.is_empty() && (genesis_stos.is_nan() || genesis_stos > room) {
+    if genesis_stos.is_nan() || genesis_stos > room {
         errs.push(FieldError::new(
             "agents",
             format!(
@@ -363,5 +397,4 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
             ),
         ));
     }
-    errs
 }

@@ -70,66 +70,28 @@ pub(super) fn plan_mainnet(
     st: &Stratos,
     settled: &[(u32, u128)],
 ) -> Result<Result<MainnetPlan, String>, StratosError> {
-    let rate = mainnet::deposit_rate(st.params.deposit_noz_rate);
     let y = Amount(settled.iter().map(|p| p.1).sum());
-    let (s, l) = (st.market.s(), st.market.l());
-    if mainnet::exceeds_noz_supply(s, l, y, rate)? {
-        return Ok(Err(format!(
-            "remaining + consumed Ozone exceeds the total: L {} + Y {} > ⌊S / rate⌋ = {} Oz",
-            fmt_oz(l),
-            fmt_oz(y),
-            fmt_oz(mainnet::noz_supply(s, rate)?)
-        )));
+    if let Some(reason) = supply_guard(st, y)? {
+        return Ok(Err(reason));
     }
     let p = st.volume_pool();
-    let r = mainnet::traffic_reward(s, p, l, y)?;
+    let r = mainnet::traffic_reward(st.market.s(), p, st.market.l(), y)?;
     let (m, tier, bps) = mainnet_mining(st)?;
     let traffic = mainnet::split(r, &bps)?;
     let mining = mainnet::split(Dec::from_amount(m), &bps)?;
     let tax_rate = mainnet::ppm(st.params.community_tax_ppm);
-    let (mut tax, mut paid_p, mut paid_m) = (Dec::ZERO, Amount::ZERO, Amount::ZERO);
-    let mut nodes = Vec::with_capacity(settled.len());
-    if !y.is_zero() {
-        for &(i, vol) in settled {
-            let n = mainnet::resource_node_reward(
-                mining.resource,
-                traffic.resource,
-                Amount(vol),
-                y,
-                tax_rate,
-            )?;
-            tax = tax.checked_add(n.tax)?;
-            paid_p = paid_p.checked_add(n.traffic)?;
-            paid_m = paid_m.checked_add(n.mining)?;
-            nodes.push((i, n));
-        }
-    }
-    let metas: Vec<MetaIndex> = st.nodes.active_meta().collect();
-    let mut meta = NodeReward::default();
-    if !metas.is_empty() {
-        meta = mainnet::meta_node_reward(mining.meta, traffic.meta, metas.len() as u128, tax_rate)?;
-        for _ in &metas {
-            tax = tax.checked_add(meta.tax)?;
-            paid_p = paid_p.checked_add(meta.traffic)?;
-            paid_m = paid_m.checked_add(meta.mining)?;
-        }
-    }
-    let tax = Amount(tax.truncate_int()?);
-    paid_p = paid_p.checked_add(tax)?;
+    let mut paid = Paid { tax: Dec::ZERO, p: Amount::ZERO, m: Amount::ZERO };
+    let nodes = resource_rewards(settled, y, &traffic, &mining, tax_rate, &mut paid)?;
+    let (metas, meta) = meta_rewards(st, &traffic, &mining, tax_rate, &mut paid)?;
+    let tax = Amount(paid.tax.truncate_int()?);
+    let (mut paid_p, mut paid_m) = (paid.p.checked_add(tax)?, paid.m);
     let validators = !st.staking.total_voting_power().is_zero();
     if validators {
         paid_p = paid_p.checked_add(traffic.stake)?;
         paid_m = paid_m.checked_add(mining.stake)?;
     }
-    let pool = st.ledger.balance(st.stos, st.pools.mining.into())?;
-    for (what, paid, holds) in [("volume pool P", paid_p, p), ("mining pool", paid_m, pool)] {
-        if paid > holds {
-            return Ok(Err(format!(
-                "the {what} holds {} STOS and would pay {} STOS",
-                fmt_stos(holds),
-                fmt_stos(paid)
-            )));
-        }
+    if let Some(reason) = pools_guard(st, p, paid_p, paid_m)? {
+        return Ok(Err(reason));
     }
     Ok(Ok(MainnetPlan {
         y,
@@ -148,6 +110,106 @@ pub(super) fn plan_mainnet(
     }))
 }
 
+/// What a plan pays so far: the community tax (unrounded) and what leaves the volume pool and
+/// the mining pool.
+struct Paid {
+    tax: Dec,
+    p: Amount,
+    m: Amount,
+}
+
+impl Paid {
+    /// Adds a node's reward: its tax, its traffic part (from P) and its mining part.
+    fn add(&mut self, n: &NodeReward) -> Result<(), StratosError> {
+        self.tax = self.tax.checked_add(n.tax)?;
+        self.p = self.p.checked_add(n.traffic)?;
+        self.m = self.m.checked_add(n.mining)?;
+        Ok(())
+    }
+}
+
+/// Each settled resource node's reward: its share of the tier parts of R and M by its traffic
+/// of the `y` settled, taxed; none when nothing was settled.
+fn resource_rewards(
+    settled: &[(u32, u128)],
+    y: Amount,
+    traffic: &mainnet::Parts,
+    mining: &mainnet::Parts,
+    tax_rate: Dec,
+    paid: &mut Paid,
+) -> Result<Vec<(u32, NodeReward)>, StratosError> {
+    let mut nodes = Vec::with_capacity(settled.len());
+    if !y.is_zero() {
+        for &(i, vol) in settled {
+            let n = mainnet::resource_node_reward(
+                mining.resource,
+                traffic.resource,
+                Amount(vol),
+                y,
+                tax_rate,
+            )?;
+            paid.add(&n)?;
+            nodes.push((i, n));
+        }
+    }
+    Ok(nodes)
+}
+
+/// The active meta nodes and the reward of each: equal shares of the tier parts, taxed.
+fn meta_rewards(
+    st: &Stratos,
+    traffic: &mainnet::Parts,
+    mining: &mainnet::Parts,
+    tax_rate: Dec,
+    paid: &mut Paid,
+) -> Result<(Vec<MetaIndex>, NodeReward), StratosError> {
+    let metas: Vec<MetaIndex> = st.nodes.active_meta().collect();
+    let mut meta = NodeReward::default();
+    if !metas.is_empty() {
+        meta = mainnet::meta_node_reward(mining.meta, traffic.meta, metas.len() as u128, tax_rate)?;
+        for _ in &metas {
+            paid.add(&meta)?;
+        }
+    }
+    Ok((metas, meta))
+}
+
+/// The supply guard: why the chain refuses to settle `y` noz, when L + Y exceeds ⌊S / rate⌋.
+fn supply_guard(st: &Stratos, y: Amount) -> Result<Option<String>, StratosError> {
+    let rate = mainnet::deposit_rate(st.params.deposit_noz_rate);
+    let (s, l) = (st.market.s(), st.market.l());
+    if !mainnet::exceeds_noz_supply(s, l, y, rate)? {
+        return Ok(None);
+    }
+    Ok(Some(format!(
+        "remaining + consumed Ozone exceeds the total: L {} + Y {} > ⌊S / rate⌋ = {} Oz",
+        fmt_oz(l),
+        fmt_oz(y),
+        fmt_oz(mainnet::noz_supply(s, rate)?)
+    )))
+}
+
+/// Why the chain refuses a plan paying `paid_p` out of the volume pool (holding `p`) and
+/// `paid_m` out of the mining pool, when either holds less.
+fn pools_guard(
+    st: &Stratos,
+    p: Amount,
+    paid_p: Amount,
+    paid_m: Amount,
+) -> Result<Option<String>, StratosError> {
+    let pool = st.ledger.balance(st.stos, st.pools.mining.into())?;
+    for (what, paid, holds) in [("volume pool P", paid_p, p), ("mining pool", paid_m, pool)] {
+        if paid > holds {
+            return Ok(Some(format!(
+                "the {what} holds {} STOS and would pay {} STOS",
+                fmt_stos(holds),
+                fmt_stos(paid)
+            )));
+        }
+    }
+    Ok(None)
+}
+
 /// Pays a planned mainnet epoch (steps 2 to 5): L += Y; node rewards locked by source; the
 /// community tax; the stake parts to validators and delegators. The truncation remainders stay
 /// in their pools (reported as unissued, not as dust), like the parts without a recipient.
@@ -160,6 +222,31 @@ pub(super) fn pay_mainnet(
     let (volume, mining_pool) = (st.pools.volume, st.pools.mining);
     st.market.apply_settlement(plan.y)?;
     rep.tier = plan.tier;
+    let to_lock = node_rewards(st, rep, &plan)?;
+    st.ledger.transfer(st.stos, volume.into(), st.pools.community.into(), plan.tax)?;
+    let dust = if plan.validators { pay_stake(st, rep, &plan)? } else { Amount::ZERO };
+    let locks = merge_locks(&to_lock, &[volume, mining_pool], &mut st.scratch)?;
+    st.reward_locks.lock_batch(&mut st.ledger, lock_until, &locks)?;
+    let (r, m) = reported_rewards(&plan)?;
+    rep.traffic_reward = r;
+    rep.mining_reward = m;
+    let unissued = r.checked_sub(plan.paid_p)?.checked_add(m.checked_sub(plan.paid_m)?)?;
+    Ok(Totals {
+        dust,
+        community_tax: plan.tax,
+        unissued,
+        mined: plan.paid_m,
+        delegated: st.staking.total_voting_power(),
+    })
+}
+
+/// Credits the planned rewards of the settled resource nodes and the active meta nodes, and
+/// reports them; returns the amounts to lock (by source: 0 traffic, 1 mining).
+fn node_rewards(
+    st: &mut Stratos,
+    rep: &mut EpochReport,
+    plan: &MainnetPlan,
+) -> Result<Vec<(usize, AccountId, Amount)>, StratosError> {
     let mut to_lock: Vec<(usize, AccountId, Amount)> = Vec::new();
     for &(i, n) in &plan.nodes {
         let owner = st.nodes.resource(NodeIndex(i)).owner;
@@ -183,25 +270,35 @@ pub(super) fn pay_mainnet(
             rep.meta_rewards.push((st.meta_name(m).to_owned(), fmt_stos(got)));
         }
     }
-    st.ledger.transfer(st.stos, volume.into(), st.pools.community.into(), plan.tax)?;
+    Ok(to_lock)
+}
+
+/// Pays the stake parts of the traffic and mining rewards to validators and delegators by
+/// voting power; returns what the truncation left as dust.
+fn pay_stake(
+    st: &mut Stratos,
+    rep: &mut EpochReport,
+    plan: &MainnetPlan,
+) -> Result<Amount, StratosError> {
+    let (volume, mining_pool) = (st.pools.volume, st.pools.mining);
     let mut dust = Amount::ZERO;
-    if plan.validators {
-        for (pool, amount) in [(volume, plan.traffic.stake), (mining_pool, plan.mining.stake)] {
-            let parts = st.staking.distribute_by_power(
-                &mut st.ledger,
-                pool.into(),
-                amount,
-                st.pools.dust.into(),
-            )?;
-            let got = Amount(parts.iter().map(|p| p.1.0).sum());
-            rep.validator_rewards = rep.validator_rewards.checked_add(got)?;
-            dust = dust.checked_add(amount.checked_sub(got)?)?;
-        }
+    for (pool, amount) in [(volume, plan.traffic.stake), (mining_pool, plan.mining.stake)] {
+        let parts = st.staking.distribute_by_power(
+            &mut st.ledger,
+            pool.into(),
+            amount,
+            st.pools.dust.into(),
+        )?;
+        let got = Amount(parts.iter().map(|p| p.1.0).sum());
+        rep.validator_rewards = rep.validator_rewards.checked_add(got)?;
+        dust = dust.checked_add(amount.checked_sub(got)?)?;
     }
-    let locks = merge_locks(&to_lock, &[volume, mining_pool], &mut st.scratch)?;
-    st.reward_locks.lock_batch(&mut st.ledger, lock_until, &locks)?;
-    // The parts with no recipient stay in their pools, and so does every truncation remainder.
-    // R and M are reported as ⌊R⌋ and M, or as what was paid when the rounded shares paid more.
+    Ok(dust)
+}
+
+/// R and M as reported: ⌊R⌋ and M, or what was paid when the rounded shares paid more. The
+/// parts with no recipient stay in their pools, and so does every truncation remainder.
+fn reported_rewards(plan: &MainnetPlan) -> Result<(Amount, Amount), StratosError> {
     let unpaid = |parts: mainnet::Parts| -> Result<Amount, StratosError> {
         let mut a = Amount::ZERO;
         if plan.y.is_zero() {
@@ -217,14 +314,5 @@ pub(super) fn pay_mainnet(
     };
     let r = Amount(plan.r.truncate_int()?).max(plan.paid_p.checked_add(unpaid(plan.traffic)?)?);
     let m = plan.m.max(plan.paid_m.checked_add(unpaid(plan.mining)?)?);
-    rep.traffic_reward = r;
-    rep.mining_reward = m;
-    let unissued = r.checked_sub(plan.paid_p)?.checked_add(m.checked_sub(plan.paid_m)?)?;
-    Ok(Totals {
-        dust,
-        community_tax: plan.tax,
-        unissued,
-        mined: plan.paid_m,
-        delegated: st.staking.total_voting_power(),
-    })
+    Ok((r, m))
 }
