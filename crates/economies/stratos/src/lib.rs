@@ -25,6 +25,6 @@ pub use engine::{
 };
 pub use engine::{
     actions, deposits, epoch, error, events, genesis, mainnet, meta, mining, nodes, ops, ozone,
-    params, resource, units, validators, view,
+    params, requests, resource, units, validators, view,
 };
 pub use model::StratosModel;

@@ -15,6 +15,7 @@ pub mod nodes;
 pub mod ops;
 pub mod ozone;
 pub mod params;
+pub mod requests;
 pub mod resource;
 pub mod units;
 pub mod validators;

@@ -3,14 +3,15 @@
 //! database query (§3.1) and task assignment by weight (§3.2). Replay's [`crate::actions`]
 //! resolves names and calls these; the simulation model calls them directly.
 //!
-//! Each operation runs as one transaction over the whole state ([`ergon_core::txn::atomic`]):
-//! a rejection undoes every change it made. The cost is O(replicas · log nodes), never O(state).
+//! A request runs as one transaction over exactly the state it can touch — the ledger, the
+//! Ozone market, the node registry and the task RNG ([`crate::requests`]) — so a rejection
+//! undoes every change it made. The cost is O(replicas · log nodes), never O(state).
 
 use ergon_core::txn::atomic;
 use ergon_core::{AccountId, Amount, Error};
 
 use crate::Stratos;
-use crate::error::{Refusal, Result, StratosError};
+use crate::error::Result;
 use crate::nodes::NodeIndex;
 
 /// Noz per database record touch: 1 Oz = 10^6 touches (seed §3.1).
@@ -82,23 +83,7 @@ impl Stratos {
         beneficiary: AccountId,
         x: Amount,
     ) -> Result<Prepaid> {
-        atomic(self, |st| {
-            if x.is_zero() {
-                let what = "prepay";
-                return Err(Error::BelowMinimum { what, amount: x, minimum: Amount(1) }.into());
-            }
-            let p = st.volume_pool();
-            let price_before = st.market.price_wei_per_oz(p);
-            let bought = st.market.prepay_quote_for(st.params.profile, p, x)?;
-            let limit = st.market.l();
-            if bought.is_zero() || bought > limit {
-                return Err(StratosError::PrepayOutOfRange { paid: x, bought, limit });
-            }
-            st.ledger.transfer(st.stos, payer.into(), st.pools.volume.into(), x)?;
-            st.ledger.mint(st.ozone_token, beneficiary.into(), bought)?;
-            st.market.apply_prepay(bought)?;
-            Ok(Prepaid { price_before, bought })
-        })
+        atomic(&mut self.requests(), |r| r.prepay(payer, beneficiary, x))
     }
 
     /// Upload of `size` noz in `replicas` copies, charged size × replicas, each copy on a
@@ -111,24 +96,7 @@ impl Stratos {
         replicas: u32,
         nodes: Option<&[NodeIndex]>,
     ) -> Result<(Amount, &[NodeIndex])> {
-        let charge = atomic(self, |st| -> Result<Amount> {
-            if replicas == 0 || replicas > st.params.max_replicas {
-                return Err(Error::InvalidParameter {
-                    name: "replicas".into(),
-                    value: replicas.to_string(),
-                    reason: format!("must be 1 to {}", st.params.max_replicas),
-                }
-                .into());
-            }
-            let charge = size.checked_mul_int(u128::from(replicas))?;
-            st.charge_ozone(user, charge)?;
-            match nodes {
-                Some(ids) => st.check_nodes(ids, replicas as usize, size)?,
-                None => st.pick_nodes(replicas as usize, size)?,
-            }
-            st.nodes.serve_picked(size, true)?;
-            Ok(charge)
-        })?;
+        let charge = atomic(&mut self.requests(), |r| r.upload(user, size, replicas, nodes))?;
         Ok((charge, self.nodes.picked()))
     }
 
@@ -140,12 +108,7 @@ impl Stratos {
         size: Amount,
         node: Option<NodeIndex>,
     ) -> Result<NodeIndex> {
-        atomic(self, |st| {
-            st.charge_ozone(user, size)?;
-            let i = st.one_node(node)?;
-            st.nodes.serve(&[i], size, false)?;
-            Ok(i)
-        })
+        atomic(&mut self.requests(), |r| r.download(user, size, node))
     }
 
     /// Database query: `size` noz of delivery plus `touches` record touches (10^6 a Oz).
@@ -157,69 +120,6 @@ impl Stratos {
         touches: u64,
         node: Option<NodeIndex>,
     ) -> Result<(Amount, NodeIndex)> {
-        atomic(self, |st| {
-            let touched = Amount(u128::from(touches)).checked_mul_int(NOZ_PER_TOUCH)?;
-            let charge = size.checked_add(touched)?;
-            st.charge_ozone(user, charge)?;
-            let i = st.one_node(node)?;
-            st.nodes.serve(&[i], charge, false)?;
-            Ok((charge, i))
-        })
-    }
-
-    /// Burns `charge` noz of `user`'s Ozone: no Ozone, no service.
-    pub(in crate::engine) fn charge_ozone(
-        &mut self,
-        user: AccountId,
-        charge: Amount,
-    ) -> Result<()> {
-        let have = self.ledger.balance(self.ozone_token, user.into())?;
-        if have < charge {
-            return Err(StratosError::InsufficientOzone { user, have, needed: charge });
-        }
-        self.ledger.burn(self.ozone_token, user.into(), charge)?;
-        Ok(())
-    }
-
-    /// Gives a task of `size` the named nodes: one per replica, distinct, taking tasks, with
-    /// room.
-    fn check_nodes(&mut self, ids: &[NodeIndex], replicas: usize, size: Amount) -> Result<()> {
-        if ids.len() != replicas {
-            return Err(Error::InvalidParameter {
-                name: "nodes".into(),
-                value: ids.len().to_string(),
-                reason: format!("one node per replica ({replicas})"),
-            }
-            .into());
-        }
-        self.nodes.pick_named(ids, size).map_err(|i| match self.node(i) {
-            Ok(node) => {
-                let (status, free) = (node.status, node.free());
-                Refusal::CannotTakeTask { node: i, status, free, size }.into()
-            }
-            Err(unknown) => unknown,
-        })
-    }
-
-    /// The node that serves a delivery: `node`, or one drawn by weight among those taking
-    /// tasks (the same draw as [`Stratos::pick_nodes`] of one, without its lists).
-    fn one_node(&mut self, node: Option<NodeIndex>) -> Result<NodeIndex> {
-        match node {
-            Some(i) => self.check_nodes(&[i], 1, Amount::ZERO).map(|()| i),
-            None => self.nodes.pick_one(&mut self.rng).ok_or(StratosError::NoCapacity {
-                found: 0,
-                needed: 1,
-                size: Amount::ZERO,
-            }),
-        }
-    }
-
-    /// Chooses `k` distinct nodes taking tasks with at least `size` free, each by weight.
-    fn pick_nodes(&mut self, k: usize, size: Amount) -> Result<()> {
-        let found = self.nodes.pick_up_to(&mut self.rng, k, size);
-        if found < k {
-            return Err(StratosError::NoCapacity { found, needed: k, size });
-        }
-        Ok(())
+        atomic(&mut self.requests(), |r| r.db_query(user, size, touches, node))
     }
 }

@@ -360,7 +360,7 @@ impl Stratos {
         let replicas_to = self.nodes.picked().to_vec();
         debug_assert_eq!(placed, replicas_to.len());
         for &target in &replicas_to {
-            self.charge_ozone(owner, per_replica)?;
+            self.requests().charge_ozone(owner, per_replica)?;
             self.nodes.serve(&[target], per_replica, true)?;
         }
         self.nodes.clear_stored(i);

@@ -1,0 +1,215 @@
+//! The users' requests (seed §1.2, §3.1, §3.2) — PREPAY and the charges and task assignment of
+//! uploads, downloads and database queries — on [`Requests`]: a view of exactly the state a
+//! request can touch (the ledger, the Ozone market, the node registry, the task RNG). Its
+//! transaction checkpoints those four parts only, and a request cannot change anything else:
+//! the view holds no other part mutably. [`crate::ops`] runs each request in one.
+
+use ergon_core::txn::Transactional;
+use ergon_core::{AccountId, Amount, Error, Ledger, StreamRng, TokenId};
+
+use crate::Pools;
+use crate::Stratos;
+use crate::error::{Refusal, Result, StratosError};
+use crate::nodes::{NodeIndex, NodeRegistry};
+use crate::ops::{NOZ_PER_TOUCH, Prepaid};
+use crate::ozone::OzoneMarket;
+use crate::params::Params;
+
+/// The state a request touches, borrowed from [`Stratos`]. See the module doc.
+pub(in crate::engine) struct Requests<'a> {
+    params: &'a Params,
+    pools: Pools,
+    stos: TokenId,
+    ozone: TokenId,
+    ledger: &'a mut Ledger,
+    market: &'a mut OzoneMarket,
+    nodes: &'a mut NodeRegistry,
+    rng: &'a mut StreamRng,
+}
+
+impl Transactional for Requests<'_> {
+    type Checkpoint = (
+        <Ledger as Transactional>::Checkpoint,
+        OzoneMarket,
+        <NodeRegistry as Transactional>::Checkpoint,
+        u128,
+    );
+    fn checkpoint(&mut self) -> Self::Checkpoint {
+        (
+            self.ledger.checkpoint(),
+            self.market.checkpoint(),
+            self.nodes.checkpoint(),
+            self.rng.checkpoint(),
+        )
+    }
+    fn commit(&mut self, (l, m, n, r): Self::Checkpoint) {
+        Transactional::commit(self.rng, r);
+        Transactional::commit(self.nodes, n);
+        Transactional::commit(self.market, m);
+        Transactional::commit(self.ledger, l);
+    }
+    fn revert(&mut self, (l, m, n, r): Self::Checkpoint) {
+        Transactional::revert(self.rng, r);
+        Transactional::revert(self.nodes, n);
+        Transactional::revert(self.market, m);
+        Transactional::revert(self.ledger, l);
+    }
+}
+
+impl Stratos {
+    /// The view a request works on.
+    pub(in crate::engine) fn requests(&mut self) -> Requests<'_> {
+        Requests {
+            params: &self.params,
+            pools: self.pools,
+            stos: self.stos,
+            ozone: self.ozone_token,
+            ledger: &mut self.ledger,
+            market: &mut self.market,
+            nodes: &mut self.nodes,
+            rng: &mut self.rng,
+        }
+    }
+}
+
+impl Requests<'_> {
+    /// `P`: the volume pool's STOS.
+    fn volume_pool(&self) -> Amount {
+        self.ledger.balance(self.stos, self.pools.volume.into()).unwrap_or_default()
+    }
+
+    /// PREPAY ([`Stratos::prepay`]).
+    pub(in crate::engine) fn prepay(
+        &mut self,
+        payer: AccountId,
+        beneficiary: AccountId,
+        x: Amount,
+    ) -> Result<Prepaid> {
+        if x.is_zero() {
+            return Err(
+                Error::BelowMinimum { what: "prepay", amount: x, minimum: Amount(1) }.into()
+            );
+        }
+        let p = self.volume_pool();
+        let price_before = self.market.price_wei_per_oz(p);
+        let bought = self.market.prepay_quote_for(self.params.profile, p, x)?;
+        let limit = self.market.l();
+        if bought.is_zero() || bought > limit {
+            return Err(StratosError::PrepayOutOfRange { paid: x, bought, limit });
+        }
+        self.ledger.transfer(self.stos, payer.into(), self.pools.volume.into(), x)?;
+        self.ledger.mint(self.ozone, beneficiary.into(), bought)?;
+        self.market.apply_prepay(bought)?;
+        Ok(Prepaid { price_before, bought })
+    }
+
+    /// An upload ([`Stratos::upload`]); its nodes are the registry's picked list. Returns the
+    /// charge.
+    pub(in crate::engine) fn upload(
+        &mut self,
+        user: AccountId,
+        size: Amount,
+        replicas: u32,
+        nodes: Option<&[NodeIndex]>,
+    ) -> Result<Amount> {
+        let max = self.params.max_replicas;
+        if replicas == 0 || replicas > max {
+            let (name, value) = ("replicas".into(), replicas.to_string());
+            let reason = format!("must be 1 to {max}");
+            return Err(Error::InvalidParameter { name, value, reason }.into());
+        }
+        let charge = size.checked_mul_int(u128::from(replicas))?;
+        self.charge_ozone(user, charge)?;
+        match nodes {
+            Some(ids) => self.check_nodes(ids, replicas as usize, size)?,
+            None => self.pick_nodes(replicas as usize, size)?,
+        }
+        self.nodes.serve_picked(size, true)?;
+        Ok(charge)
+    }
+
+    /// A download ([`Stratos::download`]). Returns the node.
+    pub(in crate::engine) fn download(
+        &mut self,
+        user: AccountId,
+        size: Amount,
+        node: Option<NodeIndex>,
+    ) -> Result<NodeIndex> {
+        self.charge_ozone(user, size)?;
+        let i = self.one_node(node)?;
+        self.nodes.serve(&[i], size, false)?;
+        Ok(i)
+    }
+
+    /// A database query ([`Stratos::db_query`]). Returns the charge and the node.
+    pub(in crate::engine) fn db_query(
+        &mut self,
+        user: AccountId,
+        size: Amount,
+        touches: u64,
+        node: Option<NodeIndex>,
+    ) -> Result<(Amount, NodeIndex)> {
+        let touched = Amount(u128::from(touches)).checked_mul_int(NOZ_PER_TOUCH)?;
+        let charge = size.checked_add(touched)?;
+        self.charge_ozone(user, charge)?;
+        let i = self.one_node(node)?;
+        self.nodes.serve(&[i], charge, false)?;
+        Ok((charge, i))
+    }
+
+    /// Burns `charge` noz of `user`'s Ozone: no Ozone, no service.
+    pub(in crate::engine) fn charge_ozone(
+        &mut self,
+        user: AccountId,
+        charge: Amount,
+    ) -> Result<()> {
+        let have = self.ledger.balance(self.ozone, user.into())?;
+        if have < charge {
+            return Err(StratosError::InsufficientOzone { user, have, needed: charge });
+        }
+        self.ledger.burn(self.ozone, user.into(), charge)?;
+        Ok(())
+    }
+
+    /// Gives a task of `size` the named nodes: one per replica, distinct, taking tasks, with
+    /// room.
+    fn check_nodes(&mut self, ids: &[NodeIndex], replicas: usize, size: Amount) -> Result<()> {
+        if ids.len() != replicas {
+            return Err(Error::InvalidParameter {
+                name: "nodes".into(),
+                value: ids.len().to_string(),
+                reason: format!("one node per replica ({replicas})"),
+            }
+            .into());
+        }
+        self.nodes.pick_named(ids, size).map_err(|i| match self.nodes.get(i) {
+            Some(node) => {
+                let (status, free) = (node.status, node.free());
+                Refusal::CannotTakeTask { node: i, status, free, size }.into()
+            }
+            None => StratosError::NoSuchNode { node: i },
+        })
+    }
+
+    /// The node that serves a delivery: `node`, or one drawn by weight among those taking
+    /// tasks (the same draw as [`Requests::pick_nodes`] of one, without its lists).
+    fn one_node(&mut self, node: Option<NodeIndex>) -> Result<NodeIndex> {
+        match node {
+            Some(i) => self.check_nodes(&[i], 1, Amount::ZERO).map(|()| i),
+            None => self.nodes.pick_one(self.rng).ok_or(StratosError::NoCapacity {
+                found: 0,
+                needed: 1,
+                size: Amount::ZERO,
+            }),
+        }
+    }
+
+    /// Chooses `k` distinct nodes taking tasks with at least `size` free, each by weight.
+    fn pick_nodes(&mut self, k: usize, size: Amount) -> Result<()> {
+        let found = self.nodes.pick_up_to(self.rng, k, size);
+        if found < k {
+            return Err(StratosError::NoCapacity { found, needed: k, size });
+        }
+        Ok(())
+    }
+}
