@@ -40,6 +40,7 @@ use crate::arith::{Rounding, mul_div};
 use crate::error::{Error, Result};
 use crate::invariants::Violation;
 use crate::ledger::{AccountId, Holder, Ledger, PoolId, TokenId};
+use crate::ratio::PerMill;
 use crate::rewards::{DistributionPlan, RewardAccumulator};
 use crate::txn::Table;
 
@@ -265,9 +266,9 @@ impl MultiStake {
     pub fn create_cluster(
         &mut self,
         operator: AccountId,
-        commission_ppm: u32,
+        commission: PerMill,
     ) -> Result<ClusterId> {
-        check_ppm(commission_ppm)?;
+        let commission_ppm = commission.parts();
         if self.clusters.len() >= self.params.max_clusters as usize {
             return Err(Error::LimitReached {
                 what: "clusters".into(),
@@ -281,9 +282,8 @@ impl MultiStake {
     }
 
     /// Sets the commission for future rewards. Marlin's whole percent is `percent × 10,000`.
-    pub fn set_commission(&mut self, id: ClusterId, commission_ppm: u32) -> Result<()> {
-        check_ppm(commission_ppm)?;
-        self.cluster_mut(id)?.commission_ppm = commission_ppm;
+    pub fn set_commission(&mut self, id: ClusterId, commission: PerMill) -> Result<()> {
+        self.cluster_mut(id)?.commission_ppm = commission.parts();
         Ok(())
     }
 
@@ -529,14 +529,6 @@ impl MultiStake {
 
 fn unknown_cluster(id: ClusterId) -> Error {
     Error::Unknown { kind: "cluster", id: id.0.to_string() }
-}
-
-/// Rejects parts per million above 100%.
-fn check_ppm(ppm: u32) -> Result<()> {
-    if u128::from(ppm) > PPM {
-        return Err(Error::RatioOutOfRange { parts: u64::from(ppm), max: PPM as u64 });
-    }
-    Ok(())
 }
 
 #[cfg(test)]

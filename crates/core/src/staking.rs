@@ -64,6 +64,7 @@ use crate::amount::Amount;
 use crate::arith::{Rounding, mul_div};
 use crate::error::{Error, Result};
 use crate::ledger::{AccountId, Holder, Ledger, PoolId, TokenId};
+use crate::ratio::PerMill;
 use crate::rewards::RewardAccumulator;
 use crate::txn::{Keyed, Table};
 
@@ -246,7 +247,7 @@ impl Staking {
         ledger: &mut Ledger,
         operator: AccountId,
         self_bond: Amount,
-        commission_ppm: u32,
+        commission: PerMill,
         epoch: Epoch,
     ) -> Result<ValidatorId> {
         if self.operators.contains_key(&operator) {
@@ -261,7 +262,7 @@ impl Staking {
                 limit: u64::from(self.params.max_validators),
             });
         }
-        check_ppm(commission_ppm)?;
+        let commission_ppm = commission.parts();
         if self_bond < self.params.min_self_bond {
             return Err(Error::BelowMinimum {
                 what: "self-bond",
@@ -287,9 +288,8 @@ impl Staking {
     }
 
     /// Sets the commission for future rewards ([`Error::RatioOutOfRange`] above 100%).
-    pub fn set_commission(&mut self, id: ValidatorId, commission_ppm: u32) -> Result<()> {
-        check_ppm(commission_ppm)?;
-        self.validator_mut(id)?.commission_ppm = commission_ppm;
+    pub fn set_commission(&mut self, id: ValidatorId, commission: PerMill) -> Result<()> {
+        self.validator_mut(id)?.commission_ppm = commission.parts();
         Ok(())
     }
 

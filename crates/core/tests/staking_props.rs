@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used)] // a test crate: unwrap is the assertion
 
+use ergon_core::PerMill;
 use ergon_core::staking::SlashSink;
 use ergon_core::{
     AccountId, Amount, Epoch, Holder, Ledger, PoolId, Staking, StakingParams, TokenId, TokenMeta,
@@ -130,7 +131,7 @@ fn world() -> World {
                 &mut ledger,
                 AccountId(operator),
                 Amount(5 * 10u128.pow(18)),
-                commission_ppm,
+                PerMill::from_parts(commission_ppm).expect("a ratio"),
                 Epoch(0),
             )
             .unwrap();
@@ -185,8 +186,8 @@ impl World {
         let (l, s, now) = (&mut self.ledger, &mut self.staking, self.now);
         let treasury: Holder = self.treasury.into();
         match *op {
-            Op::Create { operator, bond, commission_ppm } => s
-                .create_validator(l, AccountId(operator), Amount(bond), commission_ppm, now)
+            Op::Create { operator, bond, commission_ppm } => PerMill::from_parts(commission_ppm)
+                .and_then(|c| s.create_validator(l, AccountId(operator), Amount(bond), c, now))
                 .map(drop),
             Op::Delegate { who, to, amount } => {
                 s.delegate(l, AccountId(who), ValidatorId(to), Amount(amount), now).map(drop)
@@ -232,7 +233,9 @@ impl World {
                     s.jail(ValidatorId(validator))
                 }
             }
-            Op::SetCommission { validator, ppm } => s.set_commission(ValidatorId(validator), ppm),
+            Op::SetCommission { validator, ppm } => {
+                PerMill::from_parts(ppm).and_then(|c| s.set_commission(ValidatorId(validator), c))
+            }
             Op::Sweep => s.sweep_reward_dust(l, self.dust.into()).map(drop),
             Op::Advance { epochs } => {
                 self.now = self.now.plus(epochs);

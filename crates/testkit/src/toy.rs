@@ -189,6 +189,7 @@ impl Toy {
         commission: &Qty,
     ) -> Result<Value, Rejection> {
         let (op, a, c) = (self.account(operator)?, self.amount(self_bond)?, ppm(commission)?);
+        let c = ergon_core::PerMill::from_parts(c)?;
         let v = self.staking.create_validator(&mut self.ledger, op, a, c, self.epoch)?;
         Ok(
             json!({"event": "validator_created", "operator": operator, "validator": v.0, "self_bond": self.fmt(a)}),

@@ -70,7 +70,7 @@ fn equal_token_split_whatever_the_value() {
     // and 3·10^6 POND). A reward of 1,000 POND: 100 commission, 450 to each token's side.
     let mut w = world(5, 500_000);
     let [op, a, b, c, d] = [0, 1, 2, 3, 4].map(|i| w.accounts[i]);
-    let id = w.ms.create_cluster(op, 100_000).unwrap();
+    let id = w.ms.create_cluster(op, pm(100_000)).unwrap();
     let (pond, mpond) = (w.pond, w.mpond);
     w.ms.delegate(&mut w.ledger, a, id, pond, Amount(1_000 * E18)).unwrap();
     w.ms.delegate(&mut w.ledger, b, id, pond, Amount(3_000 * E18)).unwrap();
@@ -106,7 +106,7 @@ fn equal_token_split_whatever_the_value() {
 #[test]
 fn unstaked_token_share_and_rounding_return_to_the_payer() {
     let mut w = world(2, 500_000);
-    let id = w.ms.create_cluster(w.accounts[0], 0).unwrap();
+    let id = w.ms.create_cluster(w.accounts[0], pm(0)).unwrap();
     let pond = w.pond;
     w.ms.delegate(&mut w.ledger, w.accounts[1], id, pond, Amount(10)).unwrap();
     let before = w.pond_of(w.treasury);
@@ -124,7 +124,7 @@ fn unstaked_token_share_and_rounding_return_to_the_payer() {
 #[test]
 fn rejections_change_nothing() {
     let mut w = world(2, 500_000);
-    let id = w.ms.create_cluster(w.accounts[0], 50_000).unwrap();
+    let id = w.ms.create_cluster(w.accounts[0], pm(50_000)).unwrap();
     let (pond, mpond, a) = (w.pond, w.mpond, w.accounts[1]);
     w.ms.delegate(&mut w.ledger, a, id, mpond, Amount(E18)).unwrap();
     let (ledger, ms) = (w.ledger.clone(), w.ms.clone());
@@ -138,12 +138,12 @@ fn rejections_change_nothing() {
     let staked = Holder::Pool(w.ms.pools().0);
     assert!(w.ms.distribute(&mut w.ledger, staked, id, Amount(1)).is_err());
     assert!(w.ms.distribute(&mut w.ledger, a.into(), id, Amount(u128::MAX)).is_err());
-    assert!(w.ms.create_cluster(a, 1_000_001).is_err());
+    assert!(PerMill::from_parts(1_000_001).is_err());
     assert_eq!((&w.ledger, &w.ms), (&ledger, &ms));
     for _ in 1..4 {
-        w.ms.create_cluster(a, 0).unwrap();
+        w.ms.create_cluster(a, pm(0)).unwrap();
     }
-    assert!(matches!(w.ms.create_cluster(a, 0), Err(Error::LimitReached { .. })));
+    assert!(matches!(w.ms.create_cluster(a, pm(0)), Err(Error::LimitReached { .. })));
 }
 
 #[test]
@@ -249,7 +249,7 @@ proptest! {
     fn payouts_match_exact_fractions_within_the_floor_bound(ops in proptest::collection::vec(op(), 1..60), share in 0u32..=1_000_000) {
         let mut w = world(4, share);
         let (commission, shares) = ([30_000u32, 0], [u128::from(share), 1_000_000 - u128::from(share)]);
-        let ids = [w.ms.create_cluster(w.accounts[0], commission[0]).unwrap(), w.ms.create_cluster(w.accounts[1], commission[1]).unwrap()];
+        let ids = [w.ms.create_cluster(w.accounts[0], pm(commission[0])).unwrap(), w.ms.create_cluster(w.accounts[1], pm(commission[1])).unwrap()];
         let tokens = [w.pond, w.mpond];
         let mut reference = Reference::default();
         let mut got: BTreeMap<(u32, usize), u128> = BTreeMap::new();
@@ -299,4 +299,9 @@ proptest! {
             prop_assert!((t + BigInt::from(slack)) * &e.1 >= e.0, "({cluster}, {who}): got {total} ≪ {:?}", e);
         }
     }
+}
+
+/// `p` parts per million.
+fn pm(p: u32) -> PerMill {
+    PerMill::from_parts(p).expect("a ratio")
 }

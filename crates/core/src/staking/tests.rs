@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::amount::TokenMeta;
+use crate::ratio::PerMill;
 
 const E18: u128 = 1_000_000_000_000_000_000;
 
@@ -58,7 +59,7 @@ fn seed_worked_example_commission_and_self_bond() {
         let (op, d1, d2) = (w.accounts[3 * i], w.accounts[3 * i + 1], w.accounts[3 * i + 2]);
         let id = w
             .staking
-            .create_validator(&mut w.ledger, op, Amount(200 * E18), 10_000, Epoch(0))
+            .create_validator(&mut w.ledger, op, Amount(200 * E18), pm(10_000), Epoch(0))
             .unwrap();
         w.staking.delegate(&mut w.ledger, d1, id, Amount(500 * E18), Epoch(0)).unwrap();
         w.staking.delegate(&mut w.ledger, d2, id, Amount(300 * E18), Epoch(0)).unwrap();
@@ -111,8 +112,10 @@ fn seed_worked_example_commission_and_self_bond() {
 fn delegate_undelegate_complete_unbonding() {
     let mut w = world(3);
     let (op, alice, bob) = (w.accounts[0], w.accounts[1], w.accounts[2]);
-    let v =
-        w.staking.create_validator(&mut w.ledger, op, Amount(100 * E18), 50_000, Epoch(1)).unwrap();
+    let v = w
+        .staking
+        .create_validator(&mut w.ledger, op, Amount(100 * E18), pm(50_000), Epoch(1))
+        .unwrap();
     let c = w.staking.delegate(&mut w.ledger, alice, v, Amount(400 * E18), Epoch(1)).unwrap();
     assert_eq!(c.shares, 400 * E18);
     assert_eq!(w.staking.voting_power(v).unwrap(), Amount(500 * E18));
@@ -159,9 +162,9 @@ fn delegate_undelegate_complete_unbonding() {
 fn last_leaver_takes_the_remaining_tokens() {
     let mut w = world(2);
     let (op, alice) = (w.accounts[0], w.accounts[1]);
-    let v = w.staking.create_validator(&mut w.ledger, op, Amount(10), 0, Epoch(0)).unwrap_err();
+    let v = w.staking.create_validator(&mut w.ledger, op, Amount(10), pm(0), Epoch(0)).unwrap_err();
     assert!(matches!(v, Error::BelowMinimum { .. }));
-    let v = w.staking.create_validator(&mut w.ledger, op, Amount(E18), 0, Epoch(0)).unwrap();
+    let v = w.staking.create_validator(&mut w.ledger, op, Amount(E18), pm(0), Epoch(0)).unwrap();
     w.staking.delegate(&mut w.ledger, alice, v, Amount(3), Epoch(0)).unwrap();
     w.staking.slash(&mut w.ledger, v, 333_333, Epoch(0), Epoch(0), SlashSink::Burn).unwrap();
     let val = w.staking.validator(v).unwrap();
@@ -183,7 +186,8 @@ fn slashing_reaches_bonded_and_later_unbonding_stake() {
     let mut w = world(3);
     let (op, alice, bob) = (w.accounts[0], w.accounts[1], w.accounts[2]);
     let insurance = w.ledger.add_pool("insurance").unwrap();
-    let v = w.staking.create_validator(&mut w.ledger, op, Amount(1000 * E18), 0, Epoch(0)).unwrap();
+    let v =
+        w.staking.create_validator(&mut w.ledger, op, Amount(1000 * E18), pm(0), Epoch(0)).unwrap();
     w.staking.delegate(&mut w.ledger, alice, v, Amount(1000 * E18), Epoch(0)).unwrap();
     w.staking.delegate(&mut w.ledger, bob, v, Amount(1000 * E18), Epoch(0)).unwrap();
     w.staking.undelegate(&mut w.ledger, alice, v, Amount(400 * E18), Epoch(5)).unwrap(); // before
@@ -227,8 +231,10 @@ fn slashing_reaches_bonded_and_later_unbonding_stake() {
 fn jailed_validators_get_nothing_and_take_no_delegations() {
     let mut w = world(3);
     let (a, b, alice) = (w.accounts[0], w.accounts[1], w.accounts[2]);
-    let va = w.staking.create_validator(&mut w.ledger, a, Amount(300 * E18), 0, Epoch(0)).unwrap();
-    let vb = w.staking.create_validator(&mut w.ledger, b, Amount(100 * E18), 0, Epoch(0)).unwrap();
+    let va =
+        w.staking.create_validator(&mut w.ledger, a, Amount(300 * E18), pm(0), Epoch(0)).unwrap();
+    let vb =
+        w.staking.create_validator(&mut w.ledger, b, Amount(100 * E18), pm(0), Epoch(0)).unwrap();
     w.staking.jail(vb).unwrap();
     assert_eq!(w.staking.total_voting_power(), Amount(300 * E18));
     let parts = w
@@ -280,11 +286,18 @@ fn invalid_operations(
     attempts.push(("zero", s.delegate(l, alice, v, Amount::ZERO, Epoch(1)).map(drop)));
     attempts.push((
         "commission > 100%",
-        s.create_validator(l, alice, Amount(E18), 1_000_001, Epoch(1)).map(drop),
+        PerMill::from_parts(1_000_001)
+            .and_then(|c| s.create_validator(l, alice, Amount(E18), c, Epoch(1)))
+            .map(drop),
     ));
-    attempts.push(("set commission > 100%", s.set_commission(v, 1_000_001)));
-    attempts
-        .push(("second validator", s.create_validator(l, op, Amount(E18), 0, Epoch(1)).map(drop)));
+    attempts.push((
+        "set commission > 100%",
+        PerMill::from_parts(1_000_001).and_then(|c| s.set_commission(v, c)),
+    ));
+    attempts.push((
+        "second validator",
+        s.create_validator(l, op, Amount(E18), pm(0), Epoch(1)).map(drop),
+    ));
     attempts.push((
         "unknown validator",
         s.delegate(l, alice, ValidatorId(9), Amount(1), Epoch(1)).map(drop),
@@ -320,7 +333,8 @@ fn invalid_operations(
 fn rejected_operations_change_nothing() {
     let mut w = world(3);
     let (op, alice, poor) = (w.accounts[0], w.accounts[1], w.accounts[2]);
-    let v = w.staking.create_validator(&mut w.ledger, op, Amount(100 * E18), 0, Epoch(0)).unwrap();
+    let v =
+        w.staking.create_validator(&mut w.ledger, op, Amount(100 * E18), pm(0), Epoch(0)).unwrap();
     w.staking.delegate(&mut w.ledger, alice, v, Amount(50 * E18), Epoch(0)).unwrap();
     w.staking
         .distribute_to_validator(&mut w.ledger, w.treasury.into(), v, Amount(3 * E18))
@@ -350,7 +364,7 @@ fn rejected_operations_change_nothing() {
         }
     );
     assert!(matches!(
-        w.staking.set_commission(v, 1_000_001),
+        PerMill::from_parts(1_000_001).and_then(|c| w.staking.set_commission(v, c)),
         Err(Error::RatioOutOfRange { parts: 1_000_001, max: 1_000_000 })
     ));
     w.check();
@@ -373,10 +387,10 @@ fn construction_validates_and_registers_pools() {
     assert_eq!(w.ledger.pool_name(s.pools().2).unwrap(), "marlin.rewards");
     let one = StakingParams { max_validators: 1, ..params() };
     let mut s = Staking::new(&mut w.ledger, w.token, "phala", one).unwrap();
-    s.create_validator(&mut w.ledger, w.accounts[0], Amount(E18), 0, Epoch(0)).unwrap();
+    s.create_validator(&mut w.ledger, w.accounts[0], Amount(E18), pm(0), Epoch(0)).unwrap();
     let a = w.ledger.open_account().unwrap();
     assert!(matches!(
-        s.create_validator(&mut w.ledger, a, Amount(E18), 0, Epoch(0)),
+        s.create_validator(&mut w.ledger, a, Amount(E18), pm(0), Epoch(0)),
         Err(Error::LimitReached { .. })
     ));
     let json = serde_json::to_string(&s).unwrap();
@@ -387,7 +401,7 @@ fn construction_validates_and_registers_pools() {
 fn reward_dust_is_swept_once() {
     let mut w = world(3);
     let (op, a, b) = (w.accounts[0], w.accounts[1], w.accounts[2]);
-    let v = w.staking.create_validator(&mut w.ledger, op, Amount(E18), 0, Epoch(0)).unwrap();
+    let v = w.staking.create_validator(&mut w.ledger, op, Amount(E18), pm(0), Epoch(0)).unwrap();
     w.staking.delegate(&mut w.ledger, a, v, Amount(E18), Epoch(0)).unwrap();
     w.staking.delegate(&mut w.ledger, b, v, Amount(E18), Epoch(0)).unwrap();
     w.staking.distribute_to_validator(&mut w.ledger, w.treasury.into(), v, Amount(5)).unwrap(); // 1.66… each
@@ -398,4 +412,9 @@ fn reward_dust_is_swept_once() {
     assert_eq!(w.staking.sweep_reward_dust(&mut w.ledger, w.dust.into()).unwrap(), Amount::ZERO);
     assert_eq!(w.balance(w.dust), Amount(1));
     w.check();
+}
+
+/// `p` parts per million.
+fn pm(p: u32) -> PerMill {
+    PerMill::from_parts(p).expect("a ratio")
 }

@@ -147,13 +147,14 @@ fn staking_and_its_unbonding_queue_revert_with_the_ledger() {
         max_validators: 4,
     };
     let mut st = Staking::new(&mut ledger, t, "s", params).expect("staking");
-    let v = st.create_validator(&mut ledger, a, Amount(100), 50_000, Epoch(0)).expect("validator");
+    let v =
+        st.create_validator(&mut ledger, a, Amount(100), pm(50_000), Epoch(0)).expect("validator");
     st.delegate(&mut ledger, b, v, Amount(50), Epoch(0)).expect("delegate");
     st.undelegate(&mut ledger, b, v, Amount(10), Epoch(0)).expect("undelegate");
     let (st0, ledger0) = (st.clone(), ledger.clone());
 
     let (sc, lc) = (st.checkpoint(), ledger.checkpoint());
-    st.create_validator(&mut ledger, b, Amount(20), 0, Epoch(1)).expect("second validator");
+    st.create_validator(&mut ledger, b, Amount(20), pm(0), Epoch(1)).expect("second validator");
     st.delegate(&mut ledger, a, v, Amount(30), Epoch(1)).expect("delegate");
     st.undelegate(&mut ledger, b, v, Amount(40), Epoch(1)).expect("undelegate");
     st.complete_unbonding(&mut ledger, Epoch(5)).expect("unbonding completes");
@@ -200,12 +201,12 @@ fn multi_token_stakes_revert_with_the_ledger() {
         max_clusters: 4,
     };
     let mut ms = MultiStake::new(&mut ledger, "m", params).expect("multistake");
-    let c = ms.create_cluster(a, 100_000).expect("cluster");
+    let c = ms.create_cluster(a, pm(100_000)).expect("cluster");
     ms.delegate(&mut ledger, a, c, pond, Amount(100)).expect("delegate");
     let (ms0, ledger0) = (ms.clone(), ledger.clone());
 
     let (mc, lc) = (ms.checkpoint(), ledger.checkpoint());
-    ms.create_cluster(a, 0).expect("second cluster");
+    ms.create_cluster(a, pm(0)).expect("second cluster");
     ms.delegate(&mut ledger, a, c, mpond, Amount(2)).expect("delegate MPOND");
     ms.distribute(&mut ledger, treasury.into(), c, Amount(300)).expect("distribute");
     ms.undelegate(&mut ledger, a, c, pond, Amount(40)).expect("undelegate");
@@ -216,4 +217,9 @@ fn multi_token_stakes_revert_with_the_ledger() {
     assert_eq!(ledger, ledger0);
     assert_eq!(ms.cluster_count(), 1);
     ms.check_invariants(&ledger).expect("the books hold after the revert");
+}
+
+/// `p` parts per million.
+fn pm(p: u32) -> crate::PerMill {
+    crate::PerMill::from_parts(p).expect("a ratio")
 }

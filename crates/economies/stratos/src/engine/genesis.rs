@@ -391,6 +391,7 @@ fn add_validators(st: &mut Stratos, validators: &[GenesisValidator]) -> Result<(
     for v in validators {
         let op = st.account_id(&v.operator)?;
         let (bond, c) = (v.self_bond.0, v.commission.0);
+        let c = ergon_core::PerMill::from_parts(c)?;
         let vid = st.staking.create_validator(&mut st.ledger, op, bond, c, Epoch(0))?;
         for (d, a) in &v.delegations {
             let did = st.account_id(d)?;

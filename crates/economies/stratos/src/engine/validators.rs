@@ -23,10 +23,9 @@ impl Stratos {
         bond: Amount,
         commission: PerMill,
     ) -> Result<ValidatorId> {
-        let commission_ppm = commission.parts();
         atomic(self, |st| {
             let now = st.epoch;
-            Ok(st.staking.create_validator(&mut st.ledger, operator, bond, commission_ppm, now)?)
+            Ok(st.staking.create_validator(&mut st.ledger, operator, bond, commission, now)?)
         })
     }
 
