@@ -1,5 +1,5 @@
 //! The users' requests (seed §1.2, §3.1, §3.2) — PREPAY and the charges and task assignment of
-//! uploads, downloads and database queries — on [`Requests`]: a view of exactly the state a
+//! uploads, downloads and database queries — on `Requests`: a view of exactly the state a
 //! request can touch (the ledger, the Ozone market, the node registry, the task RNG). Its
 //! transaction checkpoints those four parts only, and a request cannot change anything else:
 //! the view holds no other part mutably. [`crate::ops`] runs each request in one.
