@@ -2,6 +2,8 @@
 //! identity at 1 and 2 threads, overrides, refusals of a non-empty directory, and the corpus
 //! of broken scenarios (each exits 2 with its message and writes nothing).
 
+#![allow(clippy::unwrap_used)] // a test crate: unwrap is the assertion, helpers included
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -136,7 +138,16 @@ fn outputs_are_byte_identical_at_one_and_two_threads() {
 fn command_line_overrides_and_sweeps() {
     let tmp = tempfile::tempdir().unwrap();
     let scenario = tiny(tmp.path());
-    let out = tmp.path().join("o");
+    run_with_overrides(tmp.path(), &scenario);
+    misspelt_set_path_is_refused(tmp.path(), &scenario);
+    shipped_sweep_shortened(tmp.path());
+    sweep_needs_a_sweep_table(tmp.path(), &scenario);
+}
+
+/// `--runs`, `--epochs`, `--seed` and `--set` override the scenario, in the summary and in the
+/// resolved scenario written out.
+fn run_with_overrides(tmp: &Path, scenario: &Path) {
+    let out = tmp.join("o");
     let o = ergon(&[
         "run",
         scenario.to_str().unwrap(),
@@ -160,8 +171,11 @@ fn command_line_overrides_and_sweeps() {
     assert!(summary["points"][0]["final"]["users"]["max"].as_f64().unwrap() >= 50.0);
     let resolved = std::fs::read_to_string(out.join("scenario.toml")).unwrap();
     assert!(resolved.contains("count = 50"), "{resolved}");
-    // A misspelt --set path is refused with a suggestion, and nothing is written.
-    let out2 = tmp.path().join("o2");
+}
+
+/// A misspelt `--set` path is refused with a suggestion, and nothing is written.
+fn misspelt_set_path_is_refused(tmp: &Path, scenario: &Path) {
+    let out2 = tmp.join("o2");
     let o = ergon(&[
         "run",
         scenario.to_str().unwrap(),
@@ -173,8 +187,11 @@ fn command_line_overrides_and_sweeps() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("did you mean `count`?"), "{}", text(&o.stderr));
     assert!(!out2.exists());
-    // The shipped sweep, shortened: 6 points, their columns, one row set per (point, run).
-    let out3 = tmp.path().join("o3");
+}
+
+/// The shipped sweep, shortened: 6 points, their columns, one row set per (point, run).
+fn shipped_sweep_shortened(tmp: &Path) {
+    let out3 = tmp.join("o3");
     let sweep = repo().join("scenarios/stratos-sweep.toml");
     let o = ergon(&[
         "sweep",
@@ -198,13 +215,12 @@ fn command_line_overrides_and_sweeps() {
     ));
     assert_eq!(csv.lines().count(), 1 + 6 * 2 * 2);
     assert!(csv.lines().any(|l| l.starts_with("5,4000,10000,1,12,")), "{csv}");
-    // `ergon sweep` needs a [sweep].
-    let o = ergon(&[
-        "sweep",
-        scenario.to_str().unwrap(),
-        "--out",
-        tmp.path().join("o4").to_str().unwrap(),
-    ]);
+}
+
+/// `ergon sweep` needs a `[sweep]` table.
+fn sweep_needs_a_sweep_table(tmp: &Path, scenario: &Path) {
+    let o =
+        ergon(&["sweep", scenario.to_str().unwrap(), "--out", tmp.join("o4").to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
 }
 

@@ -156,7 +156,14 @@ impl World {
 
     /// Applies one step; Err means the step was rejected.
     fn apply(&mut self, op: &Op) -> Result<(), ergon_core::Error> {
-        let op = &match *op {
+        let op = self.resolve(op);
+        self.execute(&op)
+    }
+
+    /// The step with its drawn validators and holders reduced by [`World::validator`] and
+    /// [`World::holder`].
+    fn resolve(&self, op: &Op) -> Op {
+        match *op {
             Op::Delegate { who, to, amount } => {
                 Op::Delegate { who, to: self.validator(to), amount }
             }
@@ -182,7 +189,11 @@ impl World {
                 Op::SetCommission { validator: self.validator(validator), ppm }
             }
             ref other => other.clone(),
-        };
+        }
+    }
+
+    /// Applies one resolved step; Err means the step was rejected.
+    fn execute(&mut self, op: &Op) -> Result<(), ergon_core::Error> {
         let (l, s, now) = (&mut self.ledger, &mut self.staking, self.now);
         let treasury: Holder = self.treasury.into();
         match *op {
@@ -192,28 +203,11 @@ impl World {
             Op::Delegate { who, to, amount } => {
                 s.delegate(l, AccountId(who), ValidatorId(to), Amount(amount), now).map(drop)
             }
-            Op::Undelegate { who, from, pct } => {
-                let value = s
-                    .validator(ValidatorId(from))
-                    .map(|v| v.delegation_value(AccountId(who)))
-                    .unwrap_or_default();
-                let amount = Amount(value.0 * u128::from(pct) / 100);
-                s.undelegate(l, AccountId(who), ValidatorId(from), amount, now).map(drop)
-            }
+            Op::Undelegate { who, from, pct } => self.undelegate(who, from, pct),
             Op::DistributeTo { to, amount } => {
                 s.distribute_to_validator(l, treasury, ValidatorId(to), Amount(amount)).map(drop)
             }
-            Op::DistributeByPower { amount } => {
-                let dust_before = l.balance(self.token, self.dust.into())?;
-                let parts = s.distribute_by_power(l, treasury, Amount(amount), self.dust.into())?;
-                let moved = l.balance(self.token, self.dust.into())?.0 - dust_before.0;
-                assert_eq!(
-                    parts.iter().map(|(_, p)| p.0).sum::<u128>() + moved,
-                    amount,
-                    "Σ parts + dust ≠ amount"
-                );
-                Ok(())
-            }
+            Op::DistributeByPower { amount } => self.distribute_by_power(amount),
             Op::Slash { validator, ppm, back, burn } => {
                 let sink = if burn { SlashSink::Burn } else { SlashSink::Pool(self.insurance) };
                 let infraction = Epoch(now.0.saturating_sub(back));
@@ -242,6 +236,32 @@ impl World {
                 Ok(())
             }
         }
+    }
+
+    /// Undelegates `pct`% of the delegation's value.
+    fn undelegate(&mut self, who: u32, from: u32, pct: u32) -> Result<(), ergon_core::Error> {
+        let (l, s, now) = (&mut self.ledger, &mut self.staking, self.now);
+        let value = s
+            .validator(ValidatorId(from))
+            .map(|v| v.delegation_value(AccountId(who)))
+            .unwrap_or_default();
+        let amount = Amount(value.0 * u128::from(pct) / 100);
+        s.undelegate(l, AccountId(who), ValidatorId(from), amount, now).map(drop)
+    }
+
+    /// Distributes `amount` from the treasury by power; the parts and the dust add up to it.
+    fn distribute_by_power(&mut self, amount: u128) -> Result<(), ergon_core::Error> {
+        let (l, s) = (&mut self.ledger, &mut self.staking);
+        let treasury: Holder = self.treasury.into();
+        let dust_before = l.balance(self.token, self.dust.into())?;
+        let parts = s.distribute_by_power(l, treasury, Amount(amount), self.dust.into())?;
+        let moved = l.balance(self.token, self.dust.into())?.0 - dust_before.0;
+        assert_eq!(
+            parts.iter().map(|(_, p)| p.0).sum::<u128>() + moved,
+            amount,
+            "Σ parts + dust ≠ amount"
+        );
+        Ok(())
     }
 }
 

@@ -5,13 +5,15 @@ mod common;
 
 use std::fs::{self, File};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use arrow_array::RecordBatch;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Decimal128Type, Float64Type, Int64Type, UInt64Type};
 use arrow_schema::DataType;
-use ergon_output::{CSV_FILE, Cell, MergeOptions, OutputError, PARQUET_FILE, merge_parts};
+use ergon_output::{
+    CSV_FILE, Cell, MergeOptions, MergeStats, OutputError, PARQUET_FILE, merge_parts,
+};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 fn opts() -> MergeOptions {
@@ -34,9 +36,16 @@ fn round_trip_through_parquet_and_csv() {
     let stats = merge_parts(&parts, &common::schema(), dir.path(), &opts()).expect("merge");
     assert_eq!((stats.rows, stats.parts), (8, 3));
     assert!(stats.truncated.is_empty());
+    assert_parquet_metadata_and_types(&dir.path().join(PARQUET_FILE));
+    assert_parquet_values(&dir.path().join(PARQUET_FILE));
+    assert_csv(dir.path(), &parts, &stats);
+    assert_eq!(common::file_names(dir.path()), [CSV_FILE, PARQUET_FILE, "parts"]);
+}
 
-    // Metadata: the fixed created_by and the caller's key-value pairs.
-    let file = File::open(dir.path().join(PARQUET_FILE)).expect("open");
+/// The merged Parquet file's metadata (the fixed created_by and the caller's key-value pairs)
+/// and its column types.
+fn assert_parquet_metadata_and_types(path: &Path) {
+    let file = File::open(path).expect("open");
     let builder = ParquetRecordBatchReaderBuilder::try_new(file).expect("footer");
     let meta = builder.metadata().file_metadata();
     assert_eq!(meta.created_by(), Some("ergon"));
@@ -65,9 +74,11 @@ fn round_trip_through_parquet_and_csv() {
         ]
     );
     assert!(schema.fields().iter().all(|f| !f.is_nullable()));
+}
 
-    // Values, in row order.
-    let batches = read_parquet(&dir.path().join(PARQUET_FILE));
+/// The merged Parquet file holds the fixture's 8 rows, in row order, with exact values.
+fn assert_parquet_values(path: &Path) {
+    let batches = read_parquet(path);
     let mut seen = 0u64;
     for batch in &batches {
         for r in 0..batch.num_rows() {
@@ -90,11 +101,14 @@ fn round_trip_through_parquet_and_csv() {
         }
     }
     assert_eq!(seen, 8);
+}
 
-    // CSV: the header, then the parts' bytes in order.
-    let csv = fs::read_to_string(dir.path().join(CSV_FILE)).expect("read csv");
+/// The merged CSV is the header, then the parts' bytes in order; the stats give both files'
+/// sizes.
+fn assert_csv(dir: &Path, parts: &[PathBuf], stats: &MergeStats) {
+    let csv = fs::read_to_string(dir.join(CSV_FILE)).expect("read csv");
     let mut expected = "run,delta,ratio,label,supply_wei,price_micro\n".to_owned();
-    for part in &parts {
+    for part in parts {
         expected.push_str(&fs::read_to_string(part).expect("read part"));
     }
     assert_eq!(csv, expected);
@@ -105,9 +119,8 @@ fn round_trip_through_parquet_and_csv() {
     )));
     assert!(csv.ends_with("7,2,-2.3333333333333335,\"two\nlines 7\",10.500000000000000001,1.75\n"));
     assert_eq!(stats.csv_bytes, csv.len() as u64);
-    let parquet_len = fs::metadata(dir.path().join(PARQUET_FILE)).expect("stat").len();
+    let parquet_len = fs::metadata(dir.join(PARQUET_FILE)).expect("stat").len();
     assert_eq!(stats.parquet_bytes, parquet_len);
-    assert_eq!(common::file_names(dir.path()), [CSV_FILE, PARQUET_FILE, "parts"]);
 }
 
 #[test]

@@ -315,6 +315,37 @@ fn action(st: &Stratos, step: &Step) -> Value {
             }
             v
         }
+        Step::Upload(..) | Step::Download(..) | Step::DbQuery(..) | Step::Compute(_) => {
+            usage_action(step)
+        }
+        Step::CreateValidator(..)
+        | Step::Delegate(..)
+        | Step::Undelegate(..)
+        | Step::WithdrawRewards(..)
+        | Step::WithdrawCommission(_)
+        | Step::WithdrawMatured(_) => staking_action(st, step),
+        Step::ActivateNode(n, d, c) => {
+            json!({"op": "activate_node", "node": n, "deposit": amount(d, n, n), "capacity": c})
+        }
+        Step::Performance(n, s) => json!({"op": "performance", "node": n, "score": s}),
+        Step::Reinstate(n) => json!({"op": "reinstate", "node": n}),
+        Step::Slash(n, s, b) => json!({"op": "slash", "node": n, "traffic": s, "suspend": b}),
+        Step::Unregister(n) => json!({"op": "unregister", "node": n}),
+        Step::Shutdown(n) => json!({"op": "shutdown", "node": n}),
+        Step::RegisterMeta(m, d) => {
+            json!({"op": "register_meta", "node": m, "deposit": amount(d, m, m)})
+        }
+        Step::ApproveMeta(m) => json!({"op": "approve_meta", "node": m}),
+        Step::VoteMeta(v, c) => json!({"op": "vote_meta", "voter": v, "candidate": c}),
+        Step::VoteKick(v, n) => json!({"op": "vote_kick", "voter": v, "node": n}),
+        Step::PayGas(f, a) => json!({"op": "pay_gas", "from": f, "amount": amount(a, f, f)}),
+        Step::EndEpochs(_) => unreachable!("not an action"),
+    }
+}
+
+/// The action for a usage step: upload, download, database query or compute.
+fn usage_action(step: &Step) -> Value {
+    match step {
         Step::Upload(u, s, r, n) => {
             let mut v = json!({"op": "upload", "user": u, "size": s});
             if let Some(r) = r {
@@ -340,21 +371,14 @@ fn action(st: &Stratos, step: &Step) -> Value {
             v
         }
         Step::Compute(u) => json!({"op": "compute", "user": u}),
-        Step::ActivateNode(n, d, c) => {
-            json!({"op": "activate_node", "node": n, "deposit": amount(d, n, n), "capacity": c})
-        }
-        Step::Performance(n, s) => json!({"op": "performance", "node": n, "score": s}),
-        Step::Reinstate(n) => json!({"op": "reinstate", "node": n}),
-        Step::Slash(n, s, b) => json!({"op": "slash", "node": n, "traffic": s, "suspend": b}),
-        Step::Unregister(n) => json!({"op": "unregister", "node": n}),
-        Step::Shutdown(n) => json!({"op": "shutdown", "node": n}),
-        Step::RegisterMeta(m, d) => {
-            json!({"op": "register_meta", "node": m, "deposit": amount(d, m, m)})
-        }
-        Step::ApproveMeta(m) => json!({"op": "approve_meta", "node": m}),
-        Step::VoteMeta(v, c) => json!({"op": "vote_meta", "voter": v, "candidate": c}),
-        Step::VoteKick(v, n) => json!({"op": "vote_kick", "voter": v, "node": n}),
-        Step::PayGas(f, a) => json!({"op": "pay_gas", "from": f, "amount": amount(a, f, f)}),
+        _ => unreachable!("not a usage step"),
+    }
+}
+
+/// The action for a staking step: validators, delegations and withdrawals.
+fn staking_action(st: &Stratos, step: &Step) -> Value {
+    let amount = |a: &Amt, account: &str, validator: &str| amount_text(st, a, account, validator);
+    match step {
         Step::CreateValidator(o, a, c) => {
             json!({"op": "create_validator", "operator": o, "self_bond": amount(a, o, o),
                    "commission": c})
@@ -370,7 +394,7 @@ fn action(st: &Stratos, step: &Step) -> Value {
         }
         Step::WithdrawCommission(v) => json!({"op": "withdraw_commission", "validator": v}),
         Step::WithdrawMatured(a) => json!({"op": "withdraw_matured", "account": a}),
-        Step::EndEpochs(_) => unreachable!("not an action"),
+        _ => unreachable!("not a staking step"),
     }
 }
 

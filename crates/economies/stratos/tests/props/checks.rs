@@ -61,14 +61,44 @@ fn pool(snapshot: &Value, name: &str) -> i128 {
 /// nodes, deposits, validators, the community tax, dust, or stayed unissued; and every pool
 /// moved by what the report says.
 fn check_report(before: &Value, after: &Value, r: &EpochReport) -> TestCaseResult {
-    let sum = |v: &[(String, String)]| v.iter().map(|(_, a)| wei(a)).sum::<i128>();
-    let (resource, meta) = (sum(&r.resource_rewards), sum(&r.meta_rewards));
-    let (traffic, mining, unissued) =
-        (amt(r.traffic_reward), amt(r.mining_reward), amt(r.unissued));
-    let (validators, deposits, gas) =
-        (amt(r.validator_rewards), amt(r.deposit_rewards), amt(r.gas_fees));
-    let (tax, dust) = (amt(r.community_tax), amt(r.dust));
+    let parts = Parts::of(r);
     let delta = |name: &str| pool(after, name) - pool(before, name);
+    check_totals(&parts, &delta, r)?;
+    check_pool_moves(&parts, &delta, r)
+}
+
+/// An epoch report's amounts in wei.
+struct Parts {
+    resource: i128,
+    meta: i128,
+    traffic: i128,
+    mining: i128,
+    unissued: i128,
+    validators: i128,
+    deposits: i128,
+    gas: i128,
+    tax: i128,
+    dust: i128,
+}
+
+impl Parts {
+    fn of(r: &EpochReport) -> Parts {
+        let sum = |v: &[(String, String)]| v.iter().map(|(_, a)| wei(a)).sum::<i128>();
+        let (resource, meta) = (sum(&r.resource_rewards), sum(&r.meta_rewards));
+        let (traffic, mining, unissued) =
+            (amt(r.traffic_reward), amt(r.mining_reward), amt(r.unissued));
+        let (validators, deposits, gas) =
+            (amt(r.validator_rewards), amt(r.deposit_rewards), amt(r.gas_fees));
+        let (tax, dust) = (amt(r.community_tax), amt(r.dust));
+        Parts { resource, meta, traffic, mining, unissued, validators, deposits, gas, tax, dust }
+    }
+}
+
+/// R + M + the gas taken is exactly every part, and the source pools lost R + M − unissued;
+/// `delta` is a pool's change over the epoch.
+fn check_totals(p: &Parts, delta: &dyn Fn(&str) -> i128, r: &EpochReport) -> TestCaseResult {
+    let Parts { resource, meta, traffic, mining, unissued, validators, deposits, gas, tax, dust } =
+        *p;
     prop_assert_eq!(
         traffic + mining - delta("gas_fees"),
         resource + meta + validators + deposits + gas + tax + dust + unissued,
@@ -83,6 +113,12 @@ fn check_report(before: &Value, after: &Value, r: &EpochReport) -> TestCaseResul
         r.epoch,
         r
     );
+    Ok(())
+}
+
+/// Every other pool moved by what the report says; `delta` is a pool's change over the epoch.
+fn check_pool_moves(p: &Parts, delta: &dyn Fn(&str) -> i128, r: &EpochReport) -> TestCaseResult {
+    let Parts { resource, meta, validators, deposits, gas, tax, dust, .. } = *p;
     prop_assert_eq!(
         delta("community_pool"),
         tax + amt(r.slashing_deducted),
