@@ -11,7 +11,7 @@
 
 use crate::error::{Error, Result, overflow};
 use crate::rng::StreamRng;
-use crate::txn::{Journal, Mark, Transactional};
+use crate::txn::{Journal, Journaled};
 
 /// Weights `w_0 … w_{n-1}` with prefix sums in a Fenwick tree: [`SumTree::set`] and
 /// [`SumTree::sample`] are O(log n), [`SumTree::get`] and [`SumTree::total`] O(1).
@@ -34,7 +34,7 @@ pub struct SumTree {
 
 /// An undo record of a [`SumTree`].
 #[derive(Clone, Copy, Debug)]
-enum WeightUndo {
+pub(crate) enum WeightUndo {
     Set(usize, u64),
     Pushed,
 }
@@ -47,24 +47,16 @@ impl PartialEq for SumTree {
 }
 impl Eq for SumTree {}
 
-impl Transactional for SumTree {
-    type Checkpoint = Mark;
-    fn checkpoint(&mut self) -> Mark {
-        self.journal.checkpoint()
+impl Journaled for SumTree {
+    type Undo = WeightUndo;
+    fn journal(&mut self) -> &mut Journal<WeightUndo> {
+        &mut self.journal
     }
-    fn commit(&mut self, cp: Mark) {
-        self.journal.close(cp);
-    }
-    fn revert(&mut self, cp: Mark) {
-        let mut journal = std::mem::take(&mut self.journal);
-        for u in journal.unwind(cp) {
-            match u {
-                WeightUndo::Set(i, w) => self.write(i, w),
-                WeightUndo::Pushed => self.pop(),
-            }
+    fn undo(&mut self, u: WeightUndo) {
+        match u {
+            WeightUndo::Set(i, w) => self.write(i, w),
+            WeightUndo::Pushed => self.pop(),
         }
-        journal.close(cp);
-        self.journal = journal;
     }
 }
 

@@ -123,7 +123,38 @@ macro_rules! __reverse_each {
     };
 }
 
-/// Depth and journal length at a checkpoint of a [`Table`] or [`Keyed`].
+/// A part that keeps its own undo records in a [`Journal`] (recorded only while a checkpoint is
+/// open): its [`Transactional`] follows — a checkpoint opens the journal, a commit closes it, a
+/// revert undoes its records newest first.
+pub(crate) trait Journaled {
+    /// One undo record.
+    type Undo;
+    /// The part's journal.
+    fn journal(&mut self) -> &mut Journal<Self::Undo>;
+    /// Undoes one record.
+    fn undo(&mut self, u: Self::Undo);
+}
+
+impl<J: Journaled> Transactional for J {
+    type Checkpoint = Mark;
+    fn checkpoint(&mut self) -> Mark {
+        self.journal().checkpoint()
+    }
+    fn commit(&mut self, cp: Mark) {
+        self.journal().close(cp);
+    }
+    fn revert(&mut self, cp: Mark) {
+        let mut journal = std::mem::take(self.journal());
+        for u in journal.unwind(cp) {
+            self.undo(u);
+        }
+        journal.close(cp);
+        *self.journal() = journal;
+    }
+}
+
+/// Depth and journal length at a checkpoint of a journaled part ([`Table`], [`Keyed`],
+/// [`crate::SumTree`], [`crate::Vesting`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[must_use = "a checkpoint must be committed or reverted"]
 pub struct Mark {
@@ -173,7 +204,7 @@ impl<U> Journal<U> {
 
 /// An undo record of a [`Table`].
 #[derive(Clone, Debug)]
-enum TableUndo<T> {
+pub(crate) enum TableUndo<T> {
     Set(u32, T),
     Pushed,
 }
@@ -312,25 +343,18 @@ impl<T> std::ops::Index<usize> for Table<T> {
     }
 }
 
-impl<T: Clone> Transactional for Table<T> {
-    type Checkpoint = Mark;
-    fn checkpoint(&mut self) -> Mark {
-        self.journal.checkpoint()
+impl<T: Clone> Journaled for Table<T> {
+    type Undo = TableUndo<T>;
+    fn journal(&mut self) -> &mut Journal<TableUndo<T>> {
+        &mut self.journal
     }
-    fn commit(&mut self, cp: Mark) {
-        self.journal.close(cp);
-    }
-    fn revert(&mut self, cp: Mark) {
-        let rows = &mut self.rows;
-        for u in self.journal.unwind(cp) {
-            match u {
-                TableUndo::Set(i, old) => rows[i as usize] = old,
-                TableUndo::Pushed => {
-                    rows.pop();
-                }
+    fn undo(&mut self, u: TableUndo<T>) {
+        match u {
+            TableUndo::Set(i, old) => self.rows[i as usize] = old,
+            TableUndo::Pushed => {
+                self.rows.pop();
             }
         }
-        self.journal.close(cp);
     }
 }
 
@@ -440,23 +464,16 @@ impl<K: Ord + Clone, V: Clone> Keyed<K, V> {
     }
 }
 
-impl<K: Ord + Clone, V: Clone> Transactional for Keyed<K, V> {
-    type Checkpoint = Mark;
-    fn checkpoint(&mut self) -> Mark {
-        self.journal.checkpoint()
+impl<K: Ord + Clone, V: Clone> Journaled for Keyed<K, V> {
+    type Undo = (K, Option<V>);
+    fn journal(&mut self) -> &mut Journal<(K, Option<V>)> {
+        &mut self.journal
     }
-    fn commit(&mut self, cp: Mark) {
-        self.journal.close(cp);
-    }
-    fn revert(&mut self, cp: Mark) {
-        let map = &mut self.map;
-        for (k, old) in self.journal.unwind(cp) {
-            match old {
-                Some(v) => map.insert(k, v),
-                None => map.remove(&k),
-            };
-        }
-        self.journal.close(cp);
+    fn undo(&mut self, (k, old): (K, Option<V>)) {
+        match old {
+            Some(v) => self.map.insert(k, v),
+            None => self.map.remove(&k),
+        };
     }
 }
 

@@ -45,7 +45,7 @@ use crate::amount::Amount;
 use crate::error::{Error, Result, overflow};
 use crate::invariants::Violation;
 use crate::rewards::{SCALE, accrue};
-use crate::txn::{Journal, Mark, Transactional};
+use crate::txn::{Journal, Journaled};
 
 /// The longest vesting lag, epochs (the index history takes 32 bytes an epoch of lag).
 pub const MAX_LAG: u64 = 1 << 24;
@@ -80,7 +80,7 @@ struct Parts {
 
 /// An undo record: a holder's entry and the totals before a change to it.
 #[derive(Clone, Debug)]
-struct Undo<K> {
+pub(crate) struct Undo<K> {
     key: K,
     entry: Option<Entry>,
     total_stake: u128,
@@ -88,7 +88,7 @@ struct Undo<K> {
 }
 
 /// Stake-weighted rewards with a vesting lag. See the module doc. Changes to holders are
-/// journaled while a checkpoint is open ([`Transactional`]); [`Vesting::distribute`] and
+/// journaled while a checkpoint is open ([`crate::txn::Transactional`]); [`Vesting::distribute`] and
 /// [`Vesting::close_epoch`] belong to an epoch's close and are never called inside one.
 #[derive(Clone, Debug)]
 pub struct Vesting<K: Ord + Copy> {
@@ -121,25 +121,17 @@ impl<K: Ord + Copy> PartialEq for Vesting<K> {
 }
 impl<K: Ord + Copy> Eq for Vesting<K> {}
 
-impl<K: Ord + Copy> Transactional for Vesting<K> {
-    type Checkpoint = Mark;
-    fn checkpoint(&mut self) -> Mark {
-        self.journal.checkpoint()
+impl<K: Ord + Copy> Journaled for Vesting<K> {
+    type Undo = Undo<K>;
+    fn journal(&mut self) -> &mut Journal<Undo<K>> {
+        &mut self.journal
     }
-    fn commit(&mut self, cp: Mark) {
-        self.journal.close(cp);
-    }
-    fn revert(&mut self, cp: Mark) {
-        let mut journal = std::mem::take(&mut self.journal);
-        for u in journal.unwind(cp) {
-            match u.entry {
-                Some(e) => self.entries.insert(u.key, e),
-                None => self.entries.remove(&u.key),
-            };
-            (self.total_stake, self.paid) = (u.total_stake, u.paid);
-        }
-        journal.close(cp);
-        self.journal = journal;
+    fn undo(&mut self, u: Undo<K>) {
+        match u.entry {
+            Some(e) => self.entries.insert(u.key, e),
+            None => self.entries.remove(&u.key),
+        };
+        (self.total_stake, self.paid) = (u.total_stake, u.paid);
     }
 }
 
