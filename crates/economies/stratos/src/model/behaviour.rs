@@ -294,8 +294,20 @@ impl StratosModel {
         for _ in 0..arrivals {
             self.join_user()?;
         }
-        let per_day = self.rates.total() as f64 / 1e6;
-        let requests = poisson(&mut self.rng, per_day / EPOCHS_PER_DAY as f64);
+        let standing = self.agents.users.prepay_per_epoch;
+        if standing > 0.0
+            && let Ok(i) = self.rates.sample(&mut self.rng)
+        {
+            let user = self.users[i].account;
+            self.prepay_up_to(user, stos(standing));
+        }
+        let requests = match self.agents.users.requests_per_epoch {
+            Some(n) => n,
+            None => {
+                let per_day = self.rates.total() as f64 / 1e6;
+                poisson(&mut self.rng, per_day / EPOCHS_PER_DAY as f64)
+            }
+        };
         for _ in 0..requests {
             let Ok(i) = self.rates.sample(&mut self.rng) else { break };
             self.request(self.users[i].account);
@@ -467,16 +479,22 @@ impl StratosModel {
     }
 
     /// A PREPAY covering at least the shortfall at today's price (with 5% room), of the
-    /// scenario's usual size, capped at the user's STOS less gas.
+    /// scenario's usual size.
     fn buy_ozone(&mut self, user: AccountId, charge: u128) -> bool {
         let short = charge - self.econ.ozone_balance(user).0;
         let price =
             self.econ.market().price_wei_per_oz(self.econ.volume_pool()).unwrap_or_default();
         let needed = (short as f64 / OZ as f64) * price.0 as f64 * 1.05;
         let usual = self.samplers.prepay.sample(&mut self.rng) * STOS as f64;
+        self.prepay_up_to(user, Amount(needed.max(usual).min(u128::MAX as f64) as u128))
+    }
+
+    /// A PREPAY by `user` of `x` wei capped at its STOS less gas (refused for want of funds
+    /// when that leaves nothing). Whether it bought Ozone.
+    fn prepay_up_to(&mut self, user: AccountId, x: Amount) -> bool {
         let gas = stos(self.agents.gas_per_tx);
         let room = self.econ.stos_balance(user).0.saturating_sub(gas.0);
-        let x = (needed.max(usual).min(u128::MAX as f64) as u128).min(room);
+        let x = x.0.min(room);
         if x == 0 {
             self.flows.refused_no_funds += 1;
             return false;

@@ -21,6 +21,8 @@ pub const META_NODES_MAX: u64 = 1_000;
 pub const VALIDATORS_MAX: u64 = 1_000;
 /// Most delegators.
 pub const DELEGATORS_MAX: u64 = 10_000_000;
+/// Most requests an epoch, when fixed.
+pub const REQUESTS_PER_EPOCH_MAX: u64 = 100_000_000;
 
 /// `[economy]`: the rules and the initial market.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -203,6 +205,13 @@ pub struct Users {
     /// at the user's balance).
     #[serde(deserialize_with = "dist::deserialize")]
     pub prepay: Dist,
+    /// Requests every epoch, exactly, instead of a Poisson number with the users' rates as its
+    /// mean (each request's user is still drawn by rate). None (the default): Poisson.
+    pub requests_per_epoch: Option<u64>,
+    /// STOS one user, drawn by rate, spends on a PREPAY at the start of every epoch (capped at
+    /// its balance less gas; nothing when that is zero). 0 (the default): users PREPAY only
+    /// when a request needs more Ozone than they hold.
+    pub prepay_per_epoch: f64,
 }
 
 impl Default for Users {
@@ -219,6 +228,8 @@ impl Default for Users {
             query_touches: Dist::Exponential { mean: 1_000.0 },
             replicas: 3,
             prepay: Dist::Lognormal { median: 5.0, sigma: 0.5 },
+            requests_per_epoch: None,
+            prepay_per_epoch: 0.0,
         }
     }
 }
@@ -299,6 +310,7 @@ fn check_rates(a: &Agents, errs: &mut Vec<FieldError>) {
     num("agents.resource_nodes.exits_per_year", r.exits_per_year, 0.0, 365.0);
     num("agents.resource_nodes.shutdown_share", r.shutdown_share, 0.0, 1.0);
     num("agents.users.growth_per_year", a.users.growth_per_year, 0.0, 100.0);
+    num("agents.users.prepay_per_epoch", a.users.prepay_per_epoch, 0.0, 1e8);
     let m = a.users.mix;
     num("agents.users.mix.upload", m.upload, 0.0, 1e6);
     num("agents.users.mix.download", m.download, 0.0, 1e6);
@@ -336,6 +348,12 @@ fn check_counts(a: &Agents, errs: &mut Vec<FieldError>) {
         if d == 0 || d > 3_650 {
             errs.push(FieldError::new(path, format!("must be 1 to 3650 days, not {d}")));
         }
+    }
+    if let Some(n) = a.users.requests_per_epoch
+        && n > REQUESTS_PER_EPOCH_MAX
+    {
+        let msg = format!("must be 0 to {REQUESTS_PER_EPOCH_MAX}, not {n}");
+        errs.push(FieldError::new("agents.users.requests_per_epoch", msg));
     }
     if a.users.replicas == 0 || a.users.replicas > 32 {
         let n = a.users.replicas;
