@@ -230,16 +230,51 @@ impl Sampler {
     }
 }
 
-/// `x` whole units of a token with `decimals` decimals, in base units, rounded down: a draw of
-/// 12.345678 STOS is 12,345,678,000,000,000,000 wei (to f64's 53 bits of precision). Negative
-/// and NaN draws give 0; draws beyond u128 saturate.
+/// `x` whole units of a token with `decimals` decimals, in base units, rounded down, where `x`
+/// is the decimal number its shortest form reads (`100000` is exactly 10^23 wei, `0.1` exactly
+/// 10^17): a draw of 12.345678 STOS is 12,345,678,000,000,000,000 wei. Negative and NaN draws
+/// give 0; draws beyond u128 saturate.
+///
+/// Below 2^53 base units the product `x · 10^decimals` in f64 is exact to the unit and is used
+/// as is (the hot path: request sizes in noz); above, f64 cannot hold every integer, so the
+/// amount is read from `x`'s shortest decimal digits ([`ryu`]) in integers.
 #[must_use]
 pub fn to_base_units(x: f64, decimals: u8) -> u128 {
     if x.is_nan() || x <= 0.0 {
         return 0;
     }
     let scaled = x * 10f64.powi(i32::from(decimals));
-    if scaled >= u128::MAX as f64 { u128::MAX } else { scaled.floor() as u128 }
+    if scaled < 9_007_199_254_740_992.0 {
+        return scaled.floor() as u128;
+    }
+    if scaled >= u128::MAX as f64 {
+        return u128::MAX;
+    }
+    decimal_base_units(ryu::Buffer::new().format_finite(x), decimals).unwrap_or(u128::MAX)
+}
+
+/// The base units of a positive decimal `text` (digits, an optional point, an optional
+/// exponent `e±n`, as [`ryu`] writes them), rounded down; None when they exceed u128.
+fn decimal_base_units(text: &str, decimals: u8) -> Option<u128> {
+    let (mantissa, exp) = match text.split_once(['e', 'E']) {
+        Some((m, e)) => (m, e.parse::<i32>().ok()?),
+        None => (text, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let mut digits: u128 = 0;
+    let mut shift = exp + i32::from(decimals) - i32::try_from(frac.len()).ok()?;
+    for c in int.bytes().chain(frac.bytes()) {
+        let d = u128::from(c.checked_sub(b'0').filter(|&d| d < 10)?);
+        if digits == 0 && d == 0 {
+            continue;
+        }
+        digits = digits.checked_mul(10)?.checked_add(d)?;
+    }
+    while shift < 0 {
+        digits /= 10;
+        shift += 1;
+    }
+    digits.checked_mul(10u128.checked_pow(u32::try_from(shift).ok()?)?)
 }
 
 #[cfg(test)]
@@ -255,6 +290,26 @@ mod tests {
 
     fn parse(text: &str) -> Result<Dist, String> {
         serde_json::from_str::<Holder>(text).map(|h| h.d).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn base_units_are_the_decimal_the_number_reads() {
+        let wei = |x: f64| to_base_units(x, 18);
+        assert_eq!(wei(100_000.0), 100_000 * 10u128.pow(18));
+        assert_eq!(wei(0.1), 10u128.pow(17));
+        assert_eq!(wei(0.0001), 10u128.pow(14));
+        assert_eq!(wei(12.345678), 12_345_678 * 10u128.pow(12));
+        assert_eq!(wei(1e20), 10u128.pow(38));
+        assert_eq!(wei(3.5e20), u128::MAX);
+        assert_eq!(wei(2.5e-18), 2);
+        assert_eq!(wei(1e-19), 0);
+        assert_eq!(wei(1e30), u128::MAX);
+        assert_eq!(wei(-1.0), 0);
+        assert_eq!(wei(f64::NAN), 0);
+        assert_eq!(to_base_units(1.1, 9), 1_100_000_000);
+        assert_eq!(to_base_units(9_007_199.254740993, 9), 9_007_199_254_740_993);
+        assert_eq!(decimal_base_units("1.5e-3", 6), Some(1_500));
+        assert_eq!(decimal_base_units("123", 0), Some(123));
     }
 
     #[test]

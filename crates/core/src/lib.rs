@@ -66,7 +66,7 @@ pub use multistake::{ClusterId, MultiStake, MultiStakeParams, StakeToken};
 pub use ratio::{BasisPoints, Parts, PerMill};
 pub use rewards::RewardAccumulator;
 pub use rng::{RngStreams, Seed, StreamRng};
-pub use sampler::{AliasTable, SumTree};
+pub use sampler::{AliasScratch, AliasTable, FastSampler, SumTree};
 pub use staking::{Staking, StakingParams, ValidatorId};
 pub use vesting::Vesting;
 

@@ -3,7 +3,8 @@
 //! Owns [`SumTree`], a Fenwick (binary indexed) tree for weights that change — O(log n) per
 //! update and per draw, for task assignment and cluster selection among many nodes — and
 //! [`AliasTable`], Vose's alias method in exact integers for weights that do not change — O(1)
-//! per draw. Both draw from a [`StreamRng`], so a choice is a pure function of its stream
+//! per draw — and [`FastSampler`], an alias table kept current with a sum tree's changing
+//! weights. All draw from a [`StreamRng`], so a choice is a pure function of its stream
 //! (ARCHITECTURE, "Scalable accounting" and "Deterministic simulation").
 //!
 //! Weights are `u64`; totals are `u128`, which cannot overflow: fewer than 2^64 weights below
@@ -28,6 +29,9 @@ pub struct SumTree {
     total: u128,
     /// How many weights are positive.
     positive: usize,
+    /// How many times the weights have changed (an undo is a change too): a [`FastSampler`]
+    /// knows its table is current by it. Not part of the weights: equality ignores it.
+    changes: u64,
     /// Undo records: a weight's old value, or an append.
     journal: Journal<WeightUndo>,
 }
@@ -74,6 +78,7 @@ impl SumTree {
             tree: vec![0; n + 1],
             total: 0,
             positive: 0,
+            changes: 0,
             journal: Journal::default(),
         }
     }
@@ -94,7 +99,8 @@ impl SumTree {
         }
         let total = weights.iter().map(|&w| u128::from(w)).sum();
         let positive = weights.iter().filter(|&&w| w > 0).count();
-        SumTree { weights: weights.to_vec(), tree, total, positive, journal: Journal::default() }
+        let journal = Journal::default();
+        SumTree { weights: weights.to_vec(), tree, total, positive, changes: 0, journal }
     }
 
     /// The number of items.
@@ -124,6 +130,13 @@ impl SumTree {
         self.weights[i]
     }
 
+    /// How many times the weights have changed so far (never less than before: undoing a
+    /// change is another change).
+    #[must_use]
+    pub fn changes(&self) -> u64 {
+        self.changes
+    }
+
     /// How many items have a positive weight.
     #[must_use]
     pub fn positive_count(&self) -> usize {
@@ -145,6 +158,7 @@ impl SumTree {
 
     /// Sets weight `i` (changed) without journaling.
     fn write(&mut self, i: usize, w: u64) {
+        self.changes += 1;
         let old = self.weights[i];
         self.weights[i] = w;
         match (old > 0, w > 0) {
@@ -178,6 +192,7 @@ impl SumTree {
         self.journal.record(WeightUndo::Pushed);
         let k = self.weights.len() + 1;
         let covered = self.prefix_sum(k - 1) - self.prefix_sum(k - lowbit(k));
+        self.changes += 1;
         self.weights.push(w);
         self.tree.push(covered + u128::from(w));
         self.total += u128::from(w);
@@ -308,25 +323,34 @@ impl AliasTable {
     /// [`Error::Overflow`] if a scaled weight `n·w_i` does not fit a u128 (it always does for
     /// fewer than 2^64 items).
     pub fn new(weights: &[u64]) -> Result<AliasTable> {
+        let mut table = AliasTable { prob: Vec::new(), alias: Vec::new(), total: 0 };
+        table.rebuild(weights, &mut AliasScratch::default())?;
+        Ok(table)
+    }
+
+    /// Rebuilds the table for `weights` in O(n), reusing its own memory and `scratch`'s. On
+    /// error (as [`AliasTable::new`]) the table is left empty.
+    pub fn rebuild(&mut self, weights: &[u64], scratch: &mut AliasScratch) -> Result<()> {
         let n = weights.len();
+        let AliasScratch { scaled, small, large } = scratch;
+        let (prob, alias) = (&mut self.prob, &mut self.alias);
+        (prob.clear(), alias.clear(), scaled.clear(), small.clear(), large.clear());
+        self.total = 0;
         let total: u128 = weights.iter().map(|&w| u128::from(w)).sum();
         if total == 0 {
             return Err(Error::NotEnoughWeight { wanted: 1, available: 0 });
         }
         let n_wide = u128::try_from(n).map_err(|_| overflow("alias table size"))?;
-        let mut scaled = Vec::with_capacity(n);
         for &w in weights {
             scaled.push(
                 u128::from(w).checked_mul(n_wide).ok_or_else(|| overflow("alias table scale"))?,
             );
         }
-        let mut small = Vec::new();
-        let mut large = Vec::new();
         for (i, &s) in scaled.iter().enumerate() {
             if s < total { small.push(i) } else { large.push(i) }
         }
-        let mut prob = vec![total; n];
-        let mut alias: Vec<usize> = (0..n).collect();
+        prob.resize(n, total);
+        alias.extend(0..n);
         // Invariant: the scaled weights still in play sum to (items in play)·W exactly.
         while let (Some(&s), Some(&l)) = (small.last(), large.last()) {
             small.pop();
@@ -343,7 +367,8 @@ impl AliasTable {
         // aliases itself. `small` can only be non-empty here if the invariant were broken.
         debug_assert!(small.is_empty(), "alias table: exact invariant broken");
         debug_assert!(large.iter().all(|&l| scaled[l] == total));
-        Ok(AliasTable { prob, alias, total })
+        self.total = total;
+        Ok(())
     }
 
     /// The number of items.
@@ -371,6 +396,70 @@ impl AliasTable {
         let j = rng.below(n) as usize; // j < n, so it fits
         let u = rng.below_u128(self.total);
         if u < self.prob[j] { j } else { self.alias[j] }
+    }
+}
+
+/// Working memory of [`AliasTable::rebuild`], kept to rebuild without allocating.
+#[derive(Clone, Debug, Default)]
+pub struct AliasScratch {
+    scaled: Vec<u128>,
+    small: Vec<usize>,
+    large: Vec<usize>,
+}
+
+/// O(1) draws from the weights of a [`SumTree`]: an [`AliasTable`] of them, rebuilt after they
+/// change. While the table is stale, draws come from the tree itself (O(log n)); once the tree
+/// has had `len / 16` such draws since its last change, the table is rebuilt (O(n)), so a
+/// rebuild costs at most a few draws' worth of work each, however often the weights change.
+///
+/// Every draw is exact (item `i` with probability `w_i / total`) and a pure function of the
+/// tree's history and the stream, so runs stay deterministic; which of the two methods made a
+/// draw (and so which stream values it used) depends on that history, not on the machine.
+/// A clone keeps its table: a cloned state draws as the original would.
+#[derive(Clone, Debug, Default)]
+pub struct FastSampler {
+    table: Option<AliasTable>,
+    scratch: AliasScratch,
+    /// The tree's [`SumTree::changes`] when the table was built.
+    built_at: u64,
+    /// Draws from the tree since the table went stale.
+    stale_draws: usize,
+}
+
+impl FastSampler {
+    /// No table yet: the first draws come from the tree.
+    #[must_use]
+    pub fn new() -> FastSampler {
+        FastSampler::default()
+    }
+
+    /// Draws item `i` of `tree` with probability exactly `w_i / total`.
+    ///
+    /// Errors: [`Error::NotEnoughWeight`] when the total weight is zero (nothing is drawn).
+    /// When a single item has weight, it is drawn without taking anything from the stream.
+    pub fn sample(&mut self, tree: &SumTree, rng: &mut StreamRng) -> Result<usize> {
+        match tree.positive_count() {
+            0 => return Err(Error::NotEnoughWeight { wanted: 1, available: 0 }),
+            1 => return Ok(tree.find(0)),
+            _ => {}
+        }
+        if self.built_at != tree.changes() || self.table.is_none() {
+            if self.stale_draws * 16 < tree.len() {
+                self.stale_draws += 1;
+                return tree.sample(rng);
+            }
+            let table = self.table.get_or_insert_with(|| AliasTable {
+                prob: Vec::new(),
+                alias: Vec::new(),
+                total: 0,
+            });
+            table.rebuild(tree.weights(), &mut self.scratch)?;
+            (self.built_at, self.stale_draws) = (tree.changes(), 0);
+        }
+        match &self.table {
+            Some(t) => Ok(t.sample(rng)),
+            None => tree.sample(rng),
+        }
     }
 }
 
@@ -408,6 +497,72 @@ mod tests {
                 "{i}: {got} vs {expected}"
             );
         }
+    }
+
+    #[test]
+    fn fast_draws_follow_the_weights_through_changes() {
+        let weights = [5, 0, 20, 10, 65];
+        let mut tree = SumTree::from_weights(&weights);
+        let mut fast = FastSampler::new();
+        let mut r = rng(&[11]);
+        let draws: Vec<usize> =
+            (0..100_000).map(|_| fast.sample(&tree, &mut r).unwrap()).collect();
+        check_frequencies(&draws, &weights);
+        // A change makes the table stale: the next draws come from the tree, then it is
+        // rebuilt for the new weights, and the draws follow those.
+        tree.set(1, 40);
+        tree.set(4, 25);
+        let changed = [5, 40, 20, 10, 25];
+        let draws: Vec<usize> =
+            (0..100_000).map(|_| fast.sample(&tree, &mut r).unwrap()).collect();
+        check_frequencies(&draws, &changed);
+        assert_eq!(fast.built_at, tree.changes());
+    }
+
+    #[test]
+    fn fast_draws_wait_for_len_over_16_tree_draws_before_a_rebuild() {
+        let mut tree = SumTree::from_weights(&[1; 64]);
+        let mut fast = FastSampler::new();
+        let mut r = rng(&[12]);
+        for k in 0..4 {
+            fast.sample(&tree, &mut r).unwrap();
+            assert!(fast.table.is_none(), "draw {k} came from the tree");
+        }
+        fast.sample(&tree, &mut r).unwrap();
+        assert!(fast.table.is_some());
+        tree.set(3, 2);
+        fast.sample(&tree, &mut r).unwrap();
+        assert_ne!(fast.built_at, tree.changes(), "stale after a change");
+        // An undo is a change too.
+        let before = tree.changes();
+        let cp = crate::txn::Transactional::checkpoint(&mut tree);
+        tree.set(3, 9);
+        crate::txn::Transactional::revert(&mut tree, cp);
+        assert!(tree.changes() > before + 1);
+    }
+
+    #[test]
+    fn fast_draws_of_one_item_take_nothing_from_the_stream() {
+        let tree = SumTree::from_weights(&[0, 0, 7, 0]);
+        let mut fast = FastSampler::new();
+        let (mut r, mut untouched) = (rng(&[13]), rng(&[13]));
+        assert_eq!(fast.sample(&tree, &mut r).unwrap(), 2);
+        assert_eq!(r.next_u64(), untouched.next_u64());
+        let empty = SumTree::from_weights(&[0, 0]);
+        assert!(matches!(
+            fast.sample(&empty, &mut r),
+            Err(Error::NotEnoughWeight { wanted: 1, available: 0 })
+        ));
+    }
+
+    #[test]
+    fn a_rebuilt_alias_table_equals_a_new_one() {
+        let mut table = AliasTable::new(&[3, 1, 4, 1, 5]).unwrap();
+        let mut scratch = AliasScratch::default();
+        table.rebuild(&[9, 2, 6], &mut scratch).unwrap();
+        assert_eq!(table, AliasTable::new(&[9, 2, 6]).unwrap());
+        assert!(table.rebuild(&[0, 0], &mut scratch).is_err());
+        assert_eq!(table.len(), 0);
     }
 
     #[test]

@@ -111,6 +111,14 @@ impl Stratos {
         atomic(&mut self.requests(), |r| r.download(user, size, node))
     }
 
+    /// Downloads of `sizes` noz by `user`, in order, each served by a node chosen by weight, as
+    /// one transaction: the same as [`Stratos::download`] of each in turn when every one of them
+    /// succeeds (the same charges, draws and nodes), and nothing at all when one would not.
+    /// Returns the total charge. A simulation's many downloads by one user cost one charge.
+    pub fn downloads(&mut self, user: AccountId, sizes: &[Amount]) -> Result<Amount> {
+        atomic(&mut self.requests(), |r| r.downloads(user, sizes))
+    }
+
     /// Database query: `size` noz of delivery plus `touches` record touches (10^6 a Oz).
     /// Returns the charge and the node.
     pub fn db_query(

@@ -141,6 +141,20 @@ impl Requests<'_> {
         Ok(i)
     }
 
+    /// Downloads of `sizes`, in order ([`Stratos::downloads`]). Returns the total charge.
+    pub(in crate::engine) fn downloads(&mut self, user: AccountId, sizes: &[Amount]) -> Result<Amount> {
+        let mut total = Amount::ZERO;
+        for &size in sizes {
+            total = total.checked_add(size)?;
+        }
+        self.charge_ozone(user, total)?;
+        for &size in sizes {
+            let i = self.one_node(None)?;
+            self.nodes.serve(&[i], size, false)?;
+        }
+        Ok(total)
+    }
+
     /// A database query ([`Stratos::db_query`]). Returns the charge and the node.
     pub(in crate::engine) fn db_query(
         &mut self,

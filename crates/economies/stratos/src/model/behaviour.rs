@@ -7,11 +7,13 @@ use std::collections::BTreeMap;
 use ergon_core::dist::to_base_units;
 use ergon_core::economy::Rejection;
 use ergon_core::rng::purpose;
-use ergon_core::{AccountId, Amount, Economy, Error, PerMill, RngStreams, StreamRng, SumTree};
+use ergon_core::{
+    AccountId, Amount, Economy, Error, FastSampler, PerMill, RngStreams, StreamRng, SumTree,
+};
 use rand_distr::{Distribution, Poisson};
 
 use super::config::{Agents, Config, Delegators, MetaNodes, Validators};
-use super::{Flows, Operator, Samplers, StratosModel, User, agent_rng};
+use super::{Downloads, Flows, Operator, Samplers, StratosModel, User, agent_rng};
 use crate::Stratos;
 use crate::error::StratosError;
 use crate::genesis::{
@@ -262,6 +264,8 @@ fn model(
         samplers,
         users,
         rates: SumTree::from_weights(&weights),
+        user_draws: FastSampler::new(),
+        batch: Downloads::default(),
         operators,
         delegators,
         validators,
@@ -296,7 +300,7 @@ impl StratosModel {
         }
         let standing = self.agents.users.prepay_per_epoch;
         if standing > 0.0
-            && let Ok(i) = self.rates.sample(&mut self.rng)
+            && let Ok(i) = self.user_draws.sample(&self.rates, &mut self.rng)
         {
             let user = self.users[i].account;
             self.prepay_up_to(user, stos(standing));
@@ -309,9 +313,10 @@ impl StratosModel {
             }
         };
         for _ in 0..requests {
-            let Ok(i) = self.rates.sample(&mut self.rng) else { break };
+            let Ok(i) = self.user_draws.sample(&self.rates, &mut self.rng) else { break };
             self.request(self.users[i].account);
         }
+        self.send_downloads();
         Ok(())
     }
 
@@ -437,7 +442,8 @@ impl StratosModel {
     }
 
     /// One request of `user`: its kind by the mix, its size by the kind's distribution; a
-    /// PREPAY first when the user's Ozone does not cover it.
+    /// PREPAY first when the user's Ozone does not cover it. Downloads wait in a batch
+    /// ([`StratosModel::download`]); anything else sends the batch first.
     fn request(&mut self, user: AccountId) {
         self.flows.requests += 1;
         let mix = self.agents.users.mix;
@@ -460,22 +466,58 @@ impl StratosModel {
             let touches = self.samplers.touches.sample(&mut self.rng).round() as u64;
             Kind::Query(size, touches)
         };
-        let charge = match kind {
-            Kind::Upload(s) => s.0.saturating_mul(u128::from(replicas)),
-            Kind::Download(s) => s.0,
-            Kind::Query(s, t) => s.0.saturating_add(u128::from(t) * crate::ops::NOZ_PER_TOUCH),
+        let (charge, size) = match kind {
+            Kind::Download(size) => return self.download(user, size),
+            Kind::Upload(s) => (s.0.saturating_mul(u128::from(replicas)), s),
+            Kind::Query(s, t) => (s.0.saturating_add(u128::from(t) * crate::ops::NOZ_PER_TOUCH), s),
         };
+        self.send_downloads();
         if self.econ.ozone_balance(user).0 < charge && !self.buy_ozone(user, charge) {
             return;
         }
         let result = match kind {
-            Kind::Upload(s) => self.econ.upload(user, s, replicas, None).map(|_| ()),
-            Kind::Download(s) => self.econ.download(user, s, None).map(|_| ()),
-            Kind::Query(s, t) => self.econ.db_query(user, s, t, None).map(|_| ()),
+            Kind::Query(_, t) => self.econ.db_query(user, size, t, None).map(|_| ()),
+            _ => self.econ.upload(user, size, replicas, None).map(|_| ()),
         };
         if let Err(r) = result {
             self.refuse(&r);
         }
+    }
+
+    /// A download of `size` by `user`: into the waiting batch when it is the same user's and
+    /// its Ozone covers it; else the batch goes, the user buys Ozone if short, and a new batch
+    /// starts.
+    fn download(&mut self, user: AccountId, size: Amount) {
+        let b = &mut self.batch;
+        if b.user == Some(user) && b.ozone_left >= size.0 {
+            b.ozone_left -= size.0;
+            b.sizes.push(size);
+            return;
+        }
+        self.send_downloads();
+        if self.econ.ozone_balance(user) < size && !self.buy_ozone(user, size.0) {
+            return;
+        }
+        let b = &mut self.batch;
+        b.user = Some(user);
+        b.ozone_left = self.econ.ozone_balance(user).0 - size.0;
+        b.sizes.push(size);
+    }
+
+    /// Sends the waiting downloads as one batch; should it be refused (no node takes tasks),
+    /// one by one, each refusal counted.
+    fn send_downloads(&mut self) {
+        let Some(user) = self.batch.user.take() else { return };
+        let sizes = std::mem::take(&mut self.batch.sizes);
+        if self.econ.downloads(user, &sizes).is_err() {
+            for &size in &sizes {
+                if let Err(r) = self.econ.download(user, size, None) {
+                    self.refuse(&r);
+                }
+            }
+        }
+        self.batch.sizes = sizes;
+        self.batch.sizes.clear();
     }
 
     /// A PREPAY covering at least the shortfall at today's price (with 5% room), of the

@@ -14,7 +14,8 @@ use ergon_core::economy::Rejection;
 use ergon_core::invariants::Violation;
 use ergon_core::rng::purpose;
 use ergon_core::{
-    AccountId, ColumnSpec, Economy, FieldError, Metric, Model, RngStreams, StreamRng, SumTree,
+    AccountId, Amount, ColumnSpec, Economy, FastSampler, FieldError, Metric, Model, RngStreams,
+    StreamRng, SumTree,
 };
 
 use crate::Stratos;
@@ -46,6 +47,18 @@ struct Samplers {
     query: Sampler,
     touches: Sampler,
     prepay: Sampler,
+}
+
+/// Downloads of one user collected to go to the economy as one [`Stratos::downloads`]: the
+/// same as sending each at once, because nothing between them touches that user's Ozone or the
+/// economy's task draws (the model sends the batch before anything else). Its memory is kept
+/// from epoch to epoch.
+#[derive(Clone, Debug, Default)]
+struct Downloads {
+    user: Option<AccountId>,
+    /// The user's Ozone less the batch, noz.
+    ozone_left: u128,
+    sizes: Vec<Amount>,
 }
 
 /// Flows since the last record (reset by each record).
@@ -84,6 +97,10 @@ pub struct StratosModel {
     users: Vec<User>,
     /// Users' request rates, requests a day × 10^6.
     rates: SumTree,
+    /// Draws of users by rate, O(1) while the rates stay.
+    user_draws: FastSampler,
+    /// Downloads of one user not yet sent to the economy.
+    batch: Downloads,
     /// One per resource node, by the economy's node index.
     operators: Vec<Operator>,
     /// Delegators: account and the operator of the validator it delegates to.

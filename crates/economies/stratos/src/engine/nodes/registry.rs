@@ -8,7 +8,7 @@
 
 use ergon_core::invariants::Violation;
 use ergon_core::txn::{Keyed, Table};
-use ergon_core::{AccountId, Amount, Epoch, Error, StreamRng, SumTree};
+use ergon_core::{AccountId, Amount, Epoch, Error, FastSampler, StreamRng, SumTree};
 
 use super::{MetaIndex, MetaNode, MetaStatus, NodeIndex, NodeStatus, ResourceNode, Vote};
 use crate::params::Profile;
@@ -30,20 +30,28 @@ pub struct NodeRegistry {
     scratch: Scratch,
 }
 
-/// The nodes a task was given ([`NodeRegistry::picked`]) and the weights a draw without
-/// replacement set to zero, to restore: kept between tasks so that a task allocates nothing.
-/// Not part of the state: clones start empty and every two are equal.
+/// The nodes a task was given ([`NodeRegistry::picked`]), the nodes a draw without
+/// replacement passed over, and the weights it set to zero, to restore: kept between tasks so
+/// that a task allocates nothing; and the alias table of the task weights. Not part of the
+/// state: every two are equal, and clones keep only the alias table (so that a clone draws as
+/// the original would).
 #[derive(Debug, Default)]
 struct Scratch {
     picked: Vec<NodeIndex>,
+    passed: Vec<usize>,
     zeroed: Vec<(usize, u64)>,
+    fast: FastSampler,
 }
 
 impl Clone for Scratch {
     fn clone(&self) -> Scratch {
-        Scratch::default()
+        Scratch { fast: self.fast.clone(), ..Scratch::default() }
     }
 }
+
+/// Draws a task may reject (a node already chosen or without room) before the rest of it is
+/// drawn from the sum tree with those nodes' weights set to zero.
+const MAX_REJECTIONS: u32 = 64;
 
 impl PartialEq for Scratch {
     fn eq(&self, _: &Scratch) -> bool {
@@ -250,31 +258,66 @@ impl NodeRegistry {
         Ok(())
     }
 
-    /// One node taking tasks, drawn by weight from `rng` (none when no node takes tasks): the
-    /// first draw of [`NodeRegistry::pick_up_to`] for a task of any size that fits every node,
-    /// with the same draws and no lists.
-    pub fn pick_one(&self, rng: &mut StreamRng) -> Option<NodeIndex> {
-        self.weights.sample(rng).ok().map(|i| NodeIndex(i as u32))
+    /// One node taking tasks, drawn by weight from `rng` (none when no node takes tasks; then
+    /// nothing is drawn): the first draw of [`NodeRegistry::pick_up_to`] for a task of any size
+    /// that fits every node, with the same draws and no lists. O(1) while the weights stay
+    /// ([`FastSampler`]).
+    pub fn pick_one(&mut self, rng: &mut StreamRng) -> Option<NodeIndex> {
+        self.scratch.fast.sample(&self.weights, rng).ok().map(|i| NodeIndex(i as u32))
     }
 
     /// Gives the task up to `k` distinct nodes taking tasks with room for `size`, each drawn by
-    /// weight from `rng` (fewer when fewer exist; [`NodeRegistry::picked`] lists them).
-    /// Returns how many.
+    /// weight among the nodes not yet drawn for it ([`NodeRegistry::picked`] lists them, fewer
+    /// when fewer exist). Returns how many.
+    ///
+    /// Each draw is by weight over all nodes, rejected when it lands on a node already drawn
+    /// for this task — which is exactly a draw by weight among the others. After
+    /// [`MAX_REJECTIONS`] rejections (nearly every weight is in nodes already drawn) the rest
+    /// come from the sum tree with the drawn nodes' weights set to zero, and restored after.
     pub fn pick_up_to(&mut self, rng: &mut StreamRng, k: usize, size: Amount) -> usize {
-        let Scratch { picked: chosen, zeroed } = &mut self.scratch;
-        chosen.clear();
-        while chosen.len() < k {
+        let Scratch { picked, passed, fast, .. } = &mut self.scratch;
+        picked.clear();
+        passed.clear();
+        let mut left = self.weights.total();
+        let mut rejections = 0;
+        while picked.len() < k && left > 0 {
+            if rejections == MAX_REJECTIONS {
+                return self.pick_rest_from_tree(rng, k, size);
+            }
+            let Ok(i) = fast.sample(&self.weights, rng) else { break };
+            if passed.contains(&i) {
+                rejections += 1;
+                continue;
+            }
+            passed.push(i);
+            left -= u128::from(self.weights.get(i));
+            if self.resource[i].free() >= size {
+                picked.push(NodeIndex(i as u32));
+            }
+        }
+        picked.len()
+    }
+
+    /// [`NodeRegistry::pick_up_to`] once rejections have run out: the nodes drawn so far get
+    /// weight zero, the rest of the task is drawn from the tree, then the weights return.
+    fn pick_rest_from_tree(&mut self, rng: &mut StreamRng, k: usize, size: Amount) -> usize {
+        let Scratch { picked, passed, zeroed, .. } = &mut self.scratch;
+        for &i in passed.iter() {
+            zeroed.push((i, self.weights.get(i)));
+            self.weights.set(i, 0);
+        }
+        while picked.len() < k {
             let Ok(i) = self.weights.sample(rng) else { break };
             zeroed.push((i, self.weights.get(i)));
             self.weights.set(i, 0);
             if self.resource[i].free() >= size {
-                chosen.push(NodeIndex(i as u32));
+                picked.push(NodeIndex(i as u32));
             }
         }
         for (i, w) in zeroed.drain(..).rev() {
             self.weights.set(i, w);
         }
-        chosen.len()
+        picked.len()
     }
 
     // ---- an epoch's close (outside transactions) --------------------------------------------

@@ -1,0 +1,56 @@
+//! A batch of downloads ([`Stratos::downloads`]) is the same as downloading each in turn: the
+//! same charges, node draws and state, and nothing at all when one of them cannot be paid.
+
+use ergon_core::{Amount, Economy};
+use ergon_stratos::Stratos;
+use serde_json::json;
+
+/// Forty nodes with deposits of 100 to 4,000 STOS, one user with 10,000 STOS.
+fn network(seed: u64) -> Stratos {
+    let mut accounts = serde_json::Map::new();
+    let mut nodes = Vec::new();
+    for i in 0..40 {
+        let deposit = format!("{}", 100 * (i + 1));
+        accounts.insert(format!("n{i}"), json!(deposit.clone()));
+        nodes.push(json!({"name": format!("n{i}"), "deposit": deposit, "capacity": "1000000"}));
+    }
+    accounts.insert("u".into(), json!("10000"));
+    let g = json!({"profile": "paper", "seed": seed, "ozone_limit": "82000000", "accounts": accounts, "resource_nodes": nodes});
+    Stratos::from_genesis(serde_json::from_value(g).unwrap()).unwrap()
+}
+
+#[test]
+fn a_batch_of_downloads_equals_the_downloads_one_by_one() {
+    for seed in [1, 2, 3] {
+        let mut one = network(seed);
+        let user = one.account("u").unwrap();
+        one.prepay(user, user, Amount(1_000 * 10u128.pow(18))).unwrap();
+        let mut batch = one.clone();
+        let sizes: Vec<Amount> =
+            (1..=300u128).map(|k| Amount((k * 7_919 % 10_000 + 1) * 1_000_000)).collect();
+        let mut charged = Amount::ZERO;
+        for &s in &sizes {
+            one.download(user, s, None).unwrap();
+            charged = Amount(charged.0 + s.0);
+        }
+        assert_eq!(batch.downloads(user, &sizes).unwrap(), charged);
+        assert_eq!(batch.snapshot(), one.snapshot(), "seed {seed}");
+        // The next draws are the same too: the task streams are at the same place.
+        let (a, b) = (one.download(user, sizes[0], None), batch.download(user, sizes[0], None));
+        assert_eq!(a.unwrap(), b.unwrap());
+    }
+}
+
+#[test]
+fn a_batch_the_user_cannot_pay_changes_nothing() {
+    let mut st = network(4);
+    let user = st.account("u").unwrap();
+    st.prepay(user, user, Amount(10u128.pow(18))).unwrap();
+    let have = st.ozone_balance(user);
+    let before = st.snapshot();
+    let sizes = [Amount(have.0 / 2), Amount(have.0 / 2 + 2)];
+    assert!(st.downloads(user, &sizes).is_err());
+    assert_eq!(st.snapshot(), before);
+    // What it could pay, it pays: the first alone goes.
+    assert_eq!(st.downloads(user, &sizes[..1]).unwrap(), sizes[0]);
+}
