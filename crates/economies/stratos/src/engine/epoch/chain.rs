@@ -3,10 +3,10 @@
 //! the chain would refuse the volume report (the supply guard, a pool that cannot pay);
 //! truncation remainders stay in their pools (reported as unissued).
 
-use ergon_core::{AccountId, Amount, Dec, Emission, EmissionSchedule};
+use ergon_core::{Amount, Dec, Emission, EmissionSchedule};
 
-use super::locking::merge_locks;
-use super::{EpochReport, Totals};
+use super::locking::{Locks, Scratch};
+use super::{EpochReport, Totals, split3};
 use crate::Stratos;
 use crate::error::StratosError;
 use crate::mainnet::{self, NodeReward};
@@ -48,7 +48,7 @@ pub(super) struct MainnetPlan {
 /// tier's split for the traffic reward (the chain's `ErrOutOfIssuance` case).
 pub(super) fn mainnet_mining(
     st: &Stratos,
-) -> Result<(Amount, Option<usize>, Vec<u32>), StratosError> {
+) -> Result<(Amount, Option<usize>, [u32; 3]), StratosError> {
     match st.params.mining.emission(st.epoch.0, st.total_mined) {
         Emission::Reward { amount, tier, split } => {
             let whole = match &st.params.mining {
@@ -58,7 +58,7 @@ pub(super) fn mainnet_mining(
                 EmissionSchedule::Geometric { .. } => amount,
             };
             let pool = st.ledger.balance(st.stos, st.pools.mining.into())?;
-            Ok((whole.min(pool), Some(tier), split.to_vec()))
+            Ok((whole.min(pool), Some(tier), split3(split)))
         }
         Emission::Ended => Ok((Amount::ZERO, None, st.last_split())),
     }
@@ -218,15 +218,17 @@ pub(super) fn pay_mainnet(
     rep: &mut EpochReport,
     plan: MainnetPlan,
     lock_until: ergon_core::Epoch,
+    scratch: &mut Scratch,
 ) -> Result<Totals, StratosError> {
     let (volume, mining_pool) = (st.pools.volume, st.pools.mining);
     st.market.apply_settlement(plan.y)?;
     rep.tier = plan.tier;
-    let to_lock = node_rewards(st, rep, &plan)?;
+    let locks = &mut scratch.locks;
+    locks.clear();
+    node_rewards(st, rep, &plan, locks)?;
     st.ledger.transfer(st.stos, volume.into(), st.pools.community.into(), plan.tax)?;
     let dust = if plan.validators { pay_stake(st, rep, &plan)? } else { Amount::ZERO };
-    let locks = merge_locks(&to_lock, &[volume, mining_pool], &mut st.scratch)?;
-    st.reward_locks.lock_batch(&mut st.ledger, lock_until, &locks)?;
+    st.reward_locks.lock_batch(&mut st.ledger, lock_until, locks.sorted(&[volume, mining_pool]))?;
     let (r, m) = reported_rewards(&plan)?;
     rep.traffic_reward = r;
     rep.mining_reward = m;
@@ -241,17 +243,17 @@ pub(super) fn pay_mainnet(
 }
 
 /// Credits the planned rewards of the settled resource nodes and the active meta nodes, and
-/// reports them; returns the amounts to lock (by source: 0 traffic, 1 mining).
+/// reports them; adds the amounts to lock to `locks` (by source: 0 traffic, 1 mining).
 fn node_rewards(
     st: &mut Stratos,
     rep: &mut EpochReport,
     plan: &MainnetPlan,
-) -> Result<Vec<(usize, AccountId, Amount)>, StratosError> {
-    let mut to_lock: Vec<(usize, AccountId, Amount)> = Vec::new();
+    locks: &mut Locks,
+) -> Result<(), StratosError> {
     for &(i, n) in &plan.nodes {
         let owner = st.nodes.resource(NodeIndex(i)).owner;
-        to_lock.push((0, owner, n.traffic));
-        to_lock.push((1, owner, n.mining));
+        locks.add(0, owner, n.traffic)?;
+        locks.add(1, owner, n.mining)?;
         let got = n.traffic.checked_add(n.mining)?;
         st.nodes.add_reward(NodeIndex(i), got)?;
         rep.resource_total = rep.resource_total.checked_add(got)?;
@@ -261,8 +263,8 @@ fn node_rewards(
     }
     for &m in &plan.metas {
         let owner = st.nodes.meta(m).owner;
-        to_lock.push((0, owner, plan.meta.traffic));
-        to_lock.push((1, owner, plan.meta.mining));
+        locks.add(0, owner, plan.meta.traffic)?;
+        locks.add(1, owner, plan.meta.mining)?;
         let got = plan.meta.traffic.checked_add(plan.meta.mining)?;
         st.nodes.add_meta_reward(m, got)?;
         rep.meta_total = rep.meta_total.checked_add(got)?;
@@ -270,7 +272,7 @@ fn node_rewards(
             rep.meta_rewards.push((st.meta_name(m).to_owned(), fmt_stos(got)));
         }
     }
-    Ok(to_lock)
+    Ok(())
 }
 
 /// Pays the stake parts of the traffic and mining rewards to validators and delegators by
@@ -283,13 +285,12 @@ fn pay_stake(
     let (volume, mining_pool) = (st.pools.volume, st.pools.mining);
     let mut dust = Amount::ZERO;
     for (pool, amount) in [(volume, plan.traffic.stake), (mining_pool, plan.mining.stake)] {
-        let parts = st.staking.distribute_by_power(
+        let got = st.staking.distribute_by_power_total(
             &mut st.ledger,
             pool.into(),
             amount,
             st.pools.dust.into(),
         )?;
-        let got = Amount(parts.iter().map(|p| p.1.0).sum());
         rep.validator_rewards = rep.validator_rewards.checked_add(got)?;
         dust = dust.checked_add(amount.checked_sub(got)?)?;
     }
