@@ -137,6 +137,9 @@ pub struct ProRata {
     /// `r` and `1/c` as floats, for the estimate.
     r_f: f64,
     inv_c: f64,
+    /// Whether `q` and `c` (so `r`) are below 2^63: shares of a weight below 2^63 then take
+    /// 64-bit products and single-instruction conversions.
+    narrow: bool,
 }
 
 impl ProRata {
@@ -146,7 +149,8 @@ impl ProRata {
             return Err(Error::DivisionByZero { op: "pro_rata" });
         }
         let (q, r) = (a / c, a % c);
-        Ok(ProRata { a, c, q, r, r_f: r as f64, inv_c: 1.0 / c as f64 })
+        let narrow = q < 1 << 63 && c < 1 << 63;
+        Ok(ProRata { a, c, q, r, r_f: to_f64(r), inv_c: 1.0 / to_f64(c), narrow })
     }
 
     /// `⌊a·b/c⌋`, exactly as `mul_div(a, b, c, Rounding::Down)`.
@@ -155,16 +159,20 @@ impl ProRata {
         // so that difference is exact in wrapping u128 arithmetic read as i128.
         const PRODUCT_MAX: f64 = 4.7e52; // < 2^175
         const C_MAX: u128 = 1 << 124;
+        if self.narrow && b < 1 << 63 {
+            return self.narrow_floor(b as u64);
+        }
         let Some(qb) = self.q.checked_mul(b) else { return self.slow(b) };
         if self.r == 0 {
             return Ok(qb);
         }
-        let x = self.r_f * b as f64;
+        let x = self.r_f * to_f64(b);
         if x >= PRODUCT_MAX || self.c >= C_MAX {
             return self.slow(b);
         }
         let c = self.c as i128;
-        let mut e = (x * self.inv_c) as u128; // ≤ b, since r < c
+        let est = x * self.inv_c; // ≤ b, since r < c
+        let mut e = if est < 1.8e19 { est as u64 as u128 } else { est as u128 };
         let mut d = self.r.wrapping_mul(b).wrapping_sub(e.wrapping_mul(self.c)) as i128;
         // The estimate's error is at most about x·2^-50/c + 1 units: one more float step, then
         // a few unit steps.
@@ -187,8 +195,45 @@ impl ProRata {
         self.slow(b)
     }
 
+    /// [`ProRata::floor`] when `q`, `c` and `b` are below 2^63: the products fit 126 bits and
+    /// the estimate's error is below 2^13 units, so `r·b − e·c` is exact as an i128.
+    fn narrow_floor(&self, b: u64) -> Result<u128> {
+        let (q, r, c) = (self.q as u64, self.r as u64, self.c as u64);
+        let qb = u128::from(q) * u128::from(b);
+        let rb = u128::from(r) * u128::from(b);
+        let est = self.r_f * (b as i64 as f64) * self.inv_c; // < b < 2^63
+        let mut e = est as i64 as u64;
+        let ci = i128::from(c);
+        let mut d = rb.wrapping_sub(u128::from(e) * u128::from(c)) as i128;
+        if d >= ci || d < 0 {
+            let k = (d as f64 * self.inv_c) as i64;
+            e = e.wrapping_add(k as u64);
+            d -= i128::from(k) * ci;
+        }
+        for _ in 0..4 {
+            if d < 0 {
+                e = e.wrapping_sub(1);
+                d += ci;
+            } else if d >= ci {
+                e = e.wrapping_add(1);
+                d -= ci;
+            } else {
+                return Ok(qb + u128::from(e));
+            }
+        }
+        self.slow(u128::from(b))
+    }
+
     fn slow(&self, b: u128) -> Result<u128> {
         mul_div(self.a, b, self.c, Rounding::Down)
+    }
+}
+
+/// `v` as the nearest float, by the cheap 64-bit conversion when `v` fits it.
+fn to_f64(v: u128) -> f64 {
+    match u64::try_from(v) {
+        Ok(v) => v as f64,
+        Err(_) => v as f64,
     }
 }
 
