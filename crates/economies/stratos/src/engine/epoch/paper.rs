@@ -92,7 +92,7 @@ pub(super) fn pay(
         unissued: Amount::ZERO,
         issued_m: m,
     };
-    pay_resource(st, rep, &mut books, &sources, settled, y, rewards)?;
+    pay_resource(st, rep, &mut books, &sources, settled, y)?;
     pay_meta(st, rep, &mut books, &sources, metas, rewards)?;
     let delegated = pay_stake(st, rep, &mut books, &sources)?;
     let pools = [sources[0].pool, sources[1].pool];
@@ -102,8 +102,8 @@ pub(super) fn pay(
 }
 
 /// Step 3, resource nodes: pro rata to settled traffic, less the community tax on the traffic
-/// reward (moved to the community pool in one transfer); locked. `node_rewards` is working
-/// memory.
+/// reward (moved to the community pool in one transfer); locked. One pass over the nodes pays
+/// both sources.
 fn pay_resource(
     st: &mut Stratos,
     rep: &mut EpochReport,
@@ -111,42 +111,41 @@ fn pay_resource(
     sources: &[Source; 2],
     settled: &[(u32, u128)],
     y: Amount,
-    node_rewards: &mut Vec<Amount>,
 ) -> Result<(), StratosError> {
-    node_rewards.clear();
-    node_rewards.resize(settled.len(), Amount::ZERO);
-    for (si, src) in sources.iter().enumerate() {
-        if y.is_zero() {
+    if y.is_zero() {
+        for (si, src) in sources.iter().enumerate() {
             books.unissued(si, src.resource)?;
-            continue;
         }
-        let shares = ProRata::new(src.resource.0, y.0)?;
-        let ppm = if si == 0 { st.params.community_tax_ppm } else { 0 };
-        let (mut paid, mut tax) = (Amount::ZERO, Amount::ZERO);
-        for (j, &(i, t)) in settled.iter().enumerate() {
-            let mut share = Amount(shares.floor(t)?);
-            paid = paid.checked_add(share)?;
-            if ppm > 0 {
-                let node_tax = Amount(ppm_floor(share.0, ppm)?);
-                share = share.checked_sub(node_tax)?;
-                tax = tax.checked_add(node_tax)?;
-            }
-            books.locks.add(si, st.nodes.resource(NodeIndex(i)).owner, share)?;
-            node_rewards[j] = node_rewards[j].checked_add(share)?;
-        }
-        if ppm > 0 {
-            st.ledger.transfer(st.stos, src.pool.into(), st.pools.community.into(), tax)?;
-            books.community_tax = books.community_tax.checked_add(tax)?;
-        }
-        books.dust(st, src.pool, src.resource.checked_sub(paid)?)?;
+        return Ok(());
     }
-    for (j, &(i, _)) in settled.iter().enumerate() {
-        st.nodes.add_reward(NodeIndex(i), node_rewards[j])?;
-        rep.resource_total = rep.resource_total.checked_add(node_rewards[j])?;
+    let shares =
+        [ProRata::new(sources[0].resource.0, y.0)?, ProRata::new(sources[1].resource.0, y.0)?];
+    let ppm = st.params.community_tax_ppm;
+    let (mut paid, mut tax) = ([Amount::ZERO; 2], Amount::ZERO);
+    for &(i, t) in settled {
+        let mut share = [Amount(shares[0].floor(t)?), Amount(shares[1].floor(t)?)];
+        paid = [paid[0].checked_add(share[0])?, paid[1].checked_add(share[1])?];
+        if ppm > 0 {
+            let node_tax = Amount(ppm_floor(share[0].0, ppm)?);
+            share[0] = share[0].checked_sub(node_tax)?;
+            tax = tax.checked_add(node_tax)?;
+        }
+        books.locks.add_both(st.nodes.resource(NodeIndex(i)).owner, share)?;
+        let reward = share[0].checked_add(share[1])?;
+        st.nodes.add_reward(NodeIndex(i), reward)?;
+        rep.resource_total = rep.resource_total.checked_add(reward)?;
         if st.report_detail {
             let name = st.node_name(NodeIndex(i)).to_owned();
-            rep.resource_rewards.push((name, fmt_stos(node_rewards[j])));
+            rep.resource_rewards.push((name, fmt_stos(reward)));
         }
+    }
+    if ppm > 0 {
+        let volume = sources[0].pool;
+        st.ledger.transfer(st.stos, volume.into(), st.pools.community.into(), tax)?;
+        books.community_tax = books.community_tax.checked_add(tax)?;
+    }
+    for (si, src) in sources.iter().enumerate() {
+        books.dust(st, src.pool, src.resource.checked_sub(paid[si])?)?;
     }
     Ok(())
 }

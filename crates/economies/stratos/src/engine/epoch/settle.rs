@@ -48,26 +48,40 @@ pub fn settled_prefix(pending: &[(u32, u128)], threshold_bps: u32) -> usize {
 
 /// Reorders `pending` (in any order, node ids distinct) so that its first `k` entries are the
 /// settled prefix of [`settled_prefix`] (as a set, in no particular order) and returns `k`.
-/// Expected O(n): partitions around a middle element and keeps only the side holding the cut.
+/// A weighted quickselect, expected O(n): each round partitions the range that holds the cut
+/// around a median of three in one pass, summing the side before the pivot, and keeps the side
+/// that holds the cut; short ranges (and any range after [`ROUNDS_MAX`] rounds) are sorted.
 pub(super) fn select_settled(pending: &mut [(u32, u128)], threshold_bps: u32) -> usize {
     let total: u128 = pending.iter().map(|p| p.1).sum();
     let goal = total.saturating_mul(u128::from(threshold_bps));
     let reached = |cum: u128| cum.saturating_mul(10_000) >= goal;
-    // pending[..lo] is the first lo of the order with traffic `cum`; the cut k is in lo+1..=hi.
+    if pending.is_empty() {
+        return 0;
+    }
+    if goal == 0 {
+        // The first node alone reaches a threshold of zero.
+        let first = (0..pending.len()).min_by(|&a, &b| order(&pending[a], &pending[b]));
+        pending.swap(0, first.unwrap_or(0));
+        return 1;
+    }
+    // pending[..lo] is the first lo of the order with traffic `cum` (short of the goal); the
+    // cut k is in lo+1..=hi.
     let (mut lo, mut hi, mut cum) = (0, pending.len(), 0u128);
-    while hi - lo > SORTED_RUN {
-        let mid = lo + (hi - lo) / 2;
-        pending[lo..hi].select_nth_unstable_by(mid - lo, order);
-        let left = cum + pending[lo..mid].iter().map(|p| p.1).sum::<u128>();
+    let mut rounds = 0;
+    while hi - lo > SORTED_RUN && rounds < ROUNDS_MAX {
+        rounds += 1;
+        let v = &mut pending[lo..hi];
+        let (p, before) = partition(v);
+        let left = cum + before;
         if reached(left) {
-            hi = mid;
+            hi = lo + p; // p > 0: the range's sum before the pivot is not zero
             continue;
         }
-        cum = left + pending[mid].1;
+        cum = left + v[p].1;
         if reached(cum) {
-            return mid + 1;
+            return lo + p + 1;
         }
-        lo = mid + 1;
+        lo += p + 1;
     }
     pending[lo..hi].sort_unstable_by(order);
     for (j, p) in pending[lo..hi].iter().enumerate() {
@@ -77,6 +91,44 @@ pub(super) fn select_settled(pending: &mut [(u32, u128)], threshold_bps: u32) ->
         }
     }
     hi
+}
+
+/// Rounds of [`select_settled`] before it sorts what is left (a bound on bad pivots).
+const ROUNDS_MAX: u32 = 64;
+
+/// Partitions `v` (at least three entries) around the median of its first, middle and last
+/// entries: returns the pivot's place `p` (`v[..p]` come before it in settlement order,
+/// `v[p + 1..]` after) and the traffic of `v[..p]`.
+fn partition(v: &mut [(u32, u128)]) -> (usize, u128) {
+    let (a, b, c) = (0, v.len() / 2, v.len() - 1);
+    let lt = |x: usize, y: usize, v: &[(u32, u128)]| order(&v[x], &v[y]).is_lt();
+    let m = if lt(a, b, v) {
+        if lt(b, c, v) {
+            b
+        } else if lt(a, c, v) {
+            c
+        } else {
+            a
+        }
+    } else if lt(a, c, v) {
+        a
+    } else if lt(b, c, v) {
+        c
+    } else {
+        b
+    };
+    v.swap(0, m);
+    let pivot = v[0];
+    let (mut store, mut before) = (1, 0u128);
+    for j in 1..v.len() {
+        if order(&v[j], &pivot).is_lt() {
+            before += v[j].1;
+            v.swap(store, j);
+            store += 1;
+        }
+    }
+    v.swap(0, store - 1);
+    (store - 1, before)
 }
 
 /// Settles the first `k` of `pending` (zeroes their pending traffic, adds it to their totals)
