@@ -37,7 +37,8 @@ impl LockQueue {
 
     /// Adds checked locks until `release_at` whose tokens are already in the queue's pool, in
     /// order (zero amounts skipped). The bucket is looked up once; each entry then costs O(1),
-    /// plus its undo records when a checkpoint is open.
+    /// plus its undo records when a checkpoint is open. Outside a checkpoint, the entries of
+    /// one owner in a row share the owner's lookups.
     fn append(&mut self, release_at: Epoch, entries: &[(AccountId, PoolId, Amount)]) {
         let live = entries.iter().filter(|e| !e.2.is_zero()).count();
         if live == 0 {
@@ -47,14 +48,35 @@ impl LockQueue {
         let bucket =
             self.buckets.entry(release_at).or_insert_with(|| std::mem::take(&mut self.spare));
         bucket.reserve_exact(live);
+        if !journal {
+            let mut rest = entries;
+            while let Some(&(owner, ..)) = rest.first() {
+                let run = rest.iter().take_while(|e| e.0 == owner).count();
+                let (group, next) = rest.split_at(run);
+                rest = next;
+                if group.iter().all(|e| e.2.is_zero()) {
+                    continue;
+                }
+                let generation = self.generations.get(&owner).copied().unwrap_or(0);
+                let o = self.owners.or_default(owner);
+                for &(_, source, amount) in group.iter().filter(|e| !e.2.is_zero()) {
+                    let coalesce = joins(bucket.last(), owner, source, generation);
+                    match bucket.last_mut() {
+                        Some(c) if coalesce => c.amount = Amount(c.amount.0 + amount.0),
+                        _ => bucket.push(Chunk { owner, generation, source, amount }),
+                    }
+                    add_to_owner(o, source, amount, !coalesce);
+                    self.total = Amount(self.total.0 + amount.0);
+                }
+            }
+            return;
+        }
         for &(owner, source, amount) in entries.iter().filter(|e| !e.2.is_zero()) {
             let generation = self.generations.get(&owner).copied().unwrap_or(0);
             let coalesce = joins(bucket.last(), owner, source, generation);
-            if journal {
-                self.journal.push(Undo::Locked { release_at, added: coalesce.then_some(amount) });
-                self.journal.push(Undo::Owner { owner, prev: self.owners.get(&owner).cloned() });
-                self.journal.push(Undo::Total(self.total));
-            }
+            self.journal.push(Undo::Locked { release_at, added: coalesce.then_some(amount) });
+            self.journal.push(Undo::Owner { owner, prev: self.owners.get(&owner).cloned() });
+            self.journal.push(Undo::Total(self.total));
             match bucket.last_mut() {
                 Some(c) if coalesce => c.amount = Amount(c.amount.0 + amount.0),
                 _ => bucket.push(Chunk { owner, generation, source, amount }),
