@@ -5,7 +5,7 @@
 
 use ergon_core::{Amount, Dec, Emission, EmissionSchedule};
 
-use super::locking::{Locks, Scratch};
+use super::locking::Scratch;
 use super::{EpochReport, Totals, split3};
 use crate::Stratos;
 use crate::error::StratosError;
@@ -28,10 +28,9 @@ pub(super) struct MainnetPlan {
     traffic: mainnet::Parts,
     /// Tier parts of M (each truncated).
     mining: mainnet::Parts,
-    /// Each settled resource node's reward.
-    nodes: Vec<(u32, NodeReward)>,
-    /// The active meta nodes and the reward of each.
-    metas: Vec<MetaIndex>,
+    /// Active meta nodes (listed in [`Scratch::metas`]; each settled resource node's reward
+    /// in [`Scratch::plan_nodes`]) and the reward of each.
+    meta_count: usize,
     meta: NodeReward,
     /// Community tax paid: `TruncateInt(Σ tax)` over every node.
     tax: Amount,
@@ -69,6 +68,7 @@ pub(super) fn mainnet_mining(
 pub(super) fn plan_mainnet(
     st: &Stratos,
     settled: &[(u32, u128)],
+    scratch: &mut Scratch,
 ) -> Result<Result<MainnetPlan, String>, StratosError> {
     let y = Amount(settled.iter().map(|p| p.1).sum());
     if let Some(reason) = supply_guard(st, y)? {
@@ -81,8 +81,10 @@ pub(super) fn plan_mainnet(
     let mining = mainnet::split(Dec::from_amount(m), &bps)?;
     let tax_rate = mainnet::ppm(st.params.community_tax_ppm);
     let mut paid = Paid { tax: Dec::ZERO, p: Amount::ZERO, m: Amount::ZERO };
-    let nodes = resource_rewards(settled, y, &traffic, &mining, tax_rate, &mut paid)?;
-    let (metas, meta) = meta_rewards(st, &traffic, &mining, tax_rate, &mut paid)?;
+    let nodes = &mut scratch.plan_nodes;
+    resource_rewards(settled, y, &traffic, &mining, tax_rate, &mut paid, nodes)?;
+    let meta = meta_rewards(st, &traffic, &mining, tax_rate, &mut paid, &mut scratch.metas)?;
+    let meta_count = scratch.metas.len();
     let tax = Amount(paid.tax.truncate_int()?);
     let (mut paid_p, mut paid_m) = (paid.p.checked_add(tax)?, paid.m);
     let validators = !st.staking.total_voting_power().is_zero();
@@ -100,8 +102,7 @@ pub(super) fn plan_mainnet(
         tier,
         traffic,
         mining,
-        nodes,
-        metas,
+        meta_count,
         meta,
         tax,
         validators,
@@ -128,8 +129,8 @@ impl Paid {
     }
 }
 
-/// Each settled resource node's reward: its share of the tier parts of R and M by its traffic
-/// of the `y` settled, taxed; none when nothing was settled.
+/// Each settled resource node's reward, into `nodes`: its share of the tier parts of R and M by
+/// its traffic of the `y` settled, taxed; none when nothing was settled.
 fn resource_rewards(
     settled: &[(u32, u128)],
     y: Amount,
@@ -137,8 +138,9 @@ fn resource_rewards(
     mining: &mainnet::Parts,
     tax_rate: Dec,
     paid: &mut Paid,
-) -> Result<Vec<(u32, NodeReward)>, StratosError> {
-    let mut nodes = Vec::with_capacity(settled.len());
+    nodes: &mut Vec<(u32, NodeReward)>,
+) -> Result<(), StratosError> {
+    nodes.clear();
     if !y.is_zero() {
         for &(i, vol) in settled {
             let n = mainnet::resource_node_reward(
@@ -152,26 +154,29 @@ fn resource_rewards(
             nodes.push((i, n));
         }
     }
-    Ok(nodes)
+    Ok(())
 }
 
-/// The active meta nodes and the reward of each: equal shares of the tier parts, taxed.
+/// The active meta nodes, into `metas`, and the reward of each: equal shares of the tier parts,
+/// taxed.
 fn meta_rewards(
     st: &Stratos,
     traffic: &mainnet::Parts,
     mining: &mainnet::Parts,
     tax_rate: Dec,
     paid: &mut Paid,
-) -> Result<(Vec<MetaIndex>, NodeReward), StratosError> {
-    let metas: Vec<MetaIndex> = st.nodes.active_meta().collect();
+    metas: &mut Vec<MetaIndex>,
+) -> Result<NodeReward, StratosError> {
+    metas.clear();
+    metas.extend(st.nodes.active_meta());
     let mut meta = NodeReward::default();
     if !metas.is_empty() {
         meta = mainnet::meta_node_reward(mining.meta, traffic.meta, metas.len() as u128, tax_rate)?;
-        for _ in &metas {
+        for _ in metas.iter() {
             paid.add(&meta)?;
         }
     }
-    Ok((metas, meta))
+    Ok(meta)
 }
 
 /// The supply guard: why the chain refuses to settle `y` noz, when L + Y exceeds ⌊S / rate⌋.
@@ -223,9 +228,9 @@ pub(super) fn pay_mainnet(
     let (volume, mining_pool) = (st.pools.volume, st.pools.mining);
     st.market.apply_settlement(plan.y)?;
     rep.tier = plan.tier;
+    scratch.locks.clear();
+    node_rewards(st, rep, &plan, scratch)?;
     let locks = &mut scratch.locks;
-    locks.clear();
-    node_rewards(st, rep, &plan, locks)?;
     st.ledger.transfer(st.stos, volume.into(), st.pools.community.into(), plan.tax)?;
     let dust = if plan.validators { pay_stake(st, rep, &plan)? } else { Amount::ZERO };
     st.reward_locks.lock_batch(&mut st.ledger, lock_until, locks.sorted(&[volume, mining_pool]))?;
@@ -243,14 +248,16 @@ pub(super) fn pay_mainnet(
 }
 
 /// Credits the planned rewards of the settled resource nodes and the active meta nodes, and
-/// reports them; adds the amounts to lock to `locks` (by source: 0 traffic, 1 mining).
+/// reports them; adds the amounts to lock to the scratch's locks (by source: 0 traffic, 1
+/// mining).
 fn node_rewards(
     st: &mut Stratos,
     rep: &mut EpochReport,
     plan: &MainnetPlan,
-    locks: &mut Locks,
+    scratch: &mut Scratch,
 ) -> Result<(), StratosError> {
-    for &(i, n) in &plan.nodes {
+    let Scratch { plan_nodes, metas, locks, .. } = scratch;
+    for &(i, n) in plan_nodes.iter() {
         let owner = st.nodes.resource(NodeIndex(i)).owner;
         locks.add(0, owner, n.traffic)?;
         locks.add(1, owner, n.mining)?;
@@ -261,7 +268,7 @@ fn node_rewards(
             rep.resource_rewards.push((st.node_name(NodeIndex(i)).to_owned(), fmt_stos(got)));
         }
     }
-    for &m in &plan.metas {
+    for &m in metas.iter() {
         let owner = st.nodes.meta(m).owner;
         locks.add(0, owner, plan.meta.traffic)?;
         locks.add(1, owner, plan.meta.mining)?;
@@ -305,7 +312,7 @@ fn reported_rewards(plan: &MainnetPlan) -> Result<(Amount, Amount), StratosError
         if plan.y.is_zero() {
             a = a.checked_add(parts.resource)?;
         }
-        if plan.metas.is_empty() {
+        if plan.meta_count == 0 {
             a = a.checked_add(parts.meta)?;
         }
         if !plan.validators {

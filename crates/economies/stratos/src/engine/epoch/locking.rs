@@ -6,6 +6,7 @@
 use ergon_core::{AccountId, Amount, PoolId, Released};
 
 use crate::error::StratosError;
+use crate::mainnet::NodeReward;
 use crate::nodes::MetaIndex;
 
 /// Working memory of an epoch's close, kept between epochs so that a close allocates nothing
@@ -16,6 +17,8 @@ pub(in crate::engine) struct Scratch {
     pub(super) pending: Vec<(u32, u128)>,
     /// The active meta nodes.
     pub(super) metas: Vec<MetaIndex>,
+    /// mainnet: each settled resource node's planned reward.
+    pub(super) plan_nodes: Vec<(u32, NodeReward)>,
     /// Rewards by active meta node.
     pub(super) rewards: Vec<Amount>,
     /// The epoch's rewards to lock.

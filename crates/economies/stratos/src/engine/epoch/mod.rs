@@ -85,7 +85,7 @@ fn pay(
     // mainnet: the whole distribution is planned before anything changes, since the chain
     // refuses a volume report as a whole (nothing settled, nothing paid); the report says why.
     let plan = match st.params.profile {
-        Profile::Mainnet => Some(chain::plan_mainnet(st, &pending[..k])?),
+        Profile::Mainnet => Some(chain::plan_mainnet(st, &pending[..k], scratch)?),
         Profile::Paper => None,
     };
     let k = match &plan {
