@@ -48,7 +48,7 @@ pub mod txn;
 pub mod vesting;
 
 pub use amount::{Amount, Qty, TokenMeta};
-pub use arith::{Rounding, mul_div};
+pub use arith::{ProRata, Rounding, mul_div, ppm_floor};
 pub use error::{Coded, Error};
 // (re-exports of the other modules follow, one line each)
 pub use dec::Dec;
