@@ -10,9 +10,9 @@ use std::collections::BTreeMap;
 
 use ergon_core::economy::Rejection;
 use ergon_core::rng::purpose;
-use ergon_core::txn::{Keyed, Table};
+use ergon_core::txn::Keyed;
 use ergon_core::{
-    Amount, Epoch, Error, Ledger, LockQueue, Qty, RngStreams, Seed, Staking, StakingParams,
+    Amount, Epoch, Error, Ledger, LockQueue, Names, Qty, RngStreams, Seed, Staking, StakingParams,
     TokenId, TokenMeta,
 };
 use serde::{Deserialize, Deserializer};
@@ -284,8 +284,7 @@ fn empty(params: Params, seed: Seed) -> Result<Stratos, Rejection> {
         pools,
         market: OzoneMarket::default(),
         epoch: Epoch(0),
-        names: Table::new(),
-        accounts: Keyed::new(),
+        names: Names::new(),
         nodes: NodeRegistry::new(profile),
         reward_locks,
         deposit_rewards,
