@@ -226,8 +226,16 @@ fn sweep_needs_a_sweep_table(tmp: &Path, scenario: &Path) {
 
 #[test]
 fn shipped_scenarios_are_valid() {
-    for entry in std::fs::read_dir(repo().join("scenarios")).unwrap() {
-        let path = entry.unwrap().path();
+    let mut dirs = vec![repo().join("scenarios")];
+    let mut files = Vec::new();
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() { dirs.push(path) } else { files.push(path) }
+        }
+    }
+    assert!(files.iter().any(|f| f.ends_with("bench/stratos-lite.toml")), "{files:?}");
+    for path in files {
         let o = ergon(&["check", path.to_str().unwrap()]);
         assert!(o.status.success(), "{}: {}", path.display(), text(&o.stderr));
         assert!(text(&o.stdout).contains("valid"));

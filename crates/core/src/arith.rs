@@ -1,5 +1,6 @@
 //! Integer arithmetic with explicit rounding: [`Rounding`] and [`mul_div`], the `a × b / c` every
-//! pro-rata share in Ergon goes through, exact with a 256-bit intermediate.
+//! pro-rata share in Ergon goes through, exact with a 256-bit intermediate; [`ProRata`], many
+//! shares of one amount without a division each; [`ppm_floor`].
 
 use std::cmp::Ordering;
 
@@ -123,6 +124,132 @@ fn small_div(mut d: u128, c: u128) -> (u128, u128) {
     (8 + d / c, d % c)
 }
 
+/// `⌊a·b/c⌋` for one `a` and `c` and many `b` (the shares of one amount pro rata to many
+/// weights), exact, without a u128 or 256-bit division per share: `a = q·c + r` once, then
+/// `⌊a·b/c⌋ = q·b + ⌊r·b/c⌋`, where `⌊r·b/c⌋` is estimated in floating point and corrected
+/// with exact products. Falls back to [`mul_div`] where the estimate cannot be corrected cheaply.
+#[derive(Clone, Copy, Debug)]
+pub struct ProRata {
+    a: u128,
+    c: u128,
+    q: u128,
+    r: u128,
+    /// `r` and `1/c` as floats, for the estimate.
+    r_f: f64,
+    inv_c: f64,
+    /// Whether `q` and `c` (so `r`) are below 2^63: shares of a weight below 2^63 then take
+    /// 64-bit products and single-instruction conversions.
+    narrow: bool,
+}
+
+impl ProRata {
+    /// The shares of `a` by weights out of `c`. Errors on `c == 0`.
+    pub fn new(a: u128, c: u128) -> Result<ProRata> {
+        if c == 0 {
+            return Err(Error::DivisionByZero { op: "pro_rata" });
+        }
+        let (q, r) = (a / c, a % c);
+        let narrow = q < 1 << 63 && c < 1 << 63;
+        Ok(ProRata { a, c, q, r, r_f: to_f64(r), inv_c: 1.0 / to_f64(c), narrow })
+    }
+
+    /// `⌊a·b/c⌋`, exactly as `mul_div(a, b, c, Rounding::Down)`.
+    pub fn floor(&self, b: u128) -> Result<u128> {
+        // r·b < 2^175 and c < 2^124 keep |r·b − e·c| well below 2^127 for the estimate e below,
+        // so that difference is exact in wrapping u128 arithmetic read as i128.
+        const PRODUCT_MAX: f64 = 4.7e52; // < 2^175
+        const C_MAX: u128 = 1 << 124;
+        if self.narrow && b < 1 << 63 {
+            return self.narrow_floor(b as u64);
+        }
+        let Some(qb) = self.q.checked_mul(b) else { return self.slow(b) };
+        if self.r == 0 {
+            return Ok(qb);
+        }
+        let x = self.r_f * to_f64(b);
+        if x >= PRODUCT_MAX || self.c >= C_MAX {
+            return self.slow(b);
+        }
+        let c = self.c as i128;
+        let est = x * self.inv_c; // ≤ b, since r < c
+        let mut e = if est < 1.8e19 { est as u64 as u128 } else { est as u128 };
+        let mut d = self.r.wrapping_mul(b).wrapping_sub(e.wrapping_mul(self.c)) as i128;
+        // The estimate's error is at most about x·2^-50/c + 1 units: one more float step, then
+        // a few unit steps.
+        if d >= c || d < 0 {
+            let k = (d as f64 * self.inv_c) as i128;
+            e = e.wrapping_add(k as u128);
+            d = d.wrapping_sub(k.wrapping_mul(c));
+        }
+        for _ in 0..4 {
+            if d < 0 {
+                e = e.wrapping_sub(1);
+                d += c;
+            } else if d >= c {
+                e += 1;
+                d -= c;
+            } else {
+                return qb.checked_add(e).ok_or_else(|| overflow("pro_rata"));
+            }
+        }
+        self.slow(b)
+    }
+
+    /// [`ProRata::floor`] when `q`, `c` and `b` are below 2^63: the products fit 126 bits and
+    /// the estimate's error is below 2^13 units, so `r·b − e·c` is exact as an i128.
+    fn narrow_floor(&self, b: u64) -> Result<u128> {
+        let (q, r, c) = (self.q as u64, self.r as u64, self.c as u64);
+        let qb = u128::from(q) * u128::from(b);
+        let rb = u128::from(r) * u128::from(b);
+        let est = self.r_f * (b as i64 as f64) * self.inv_c; // < b < 2^63
+        let mut e = est as i64 as u64;
+        let ci = i128::from(c);
+        let mut d = rb.wrapping_sub(u128::from(e) * u128::from(c)) as i128;
+        if d >= ci || d < 0 {
+            let k = (d as f64 * self.inv_c) as i64;
+            e = e.wrapping_add(k as u64);
+            d -= i128::from(k) * ci;
+        }
+        for _ in 0..4 {
+            if d < 0 {
+                e = e.wrapping_sub(1);
+                d += ci;
+            } else if d >= ci {
+                e = e.wrapping_add(1);
+                d -= ci;
+            } else {
+                return Ok(qb + u128::from(e));
+            }
+        }
+        self.slow(u128::from(b))
+    }
+
+    fn slow(&self, b: u128) -> Result<u128> {
+        mul_div(self.a, b, self.c, Rounding::Down)
+    }
+}
+
+/// `v` as the nearest float, by the cheap 64-bit conversion when `v` fits it.
+fn to_f64(v: u128) -> f64 {
+    match u64::try_from(v) {
+        Ok(v) => v as f64,
+        Err(_) => v as f64,
+    }
+}
+
+/// `⌊a·ppm/10^6⌋`, exactly as `mul_div(a, ppm, 1_000_000, Rounding::Down)`, with divisions by
+/// the constant only (cheap) when `a` fits 64 bits.
+pub fn ppm_floor(a: u128, ppm: u32) -> Result<u128> {
+    const M: u64 = 1_000_000;
+    match u64::try_from(a) {
+        Ok(a) => {
+            let (hi, lo) = (a / M, a % M);
+            Ok(u128::from(hi) * u128::from(ppm) + u128::from(lo * u64::from(ppm) / M))
+        }
+        Err(_) => mul_div(a, u128::from(ppm), u128::from(M), Rounding::Down),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,6 +322,30 @@ mod tests {
             let got = estimated_quotient(a, b, c, p, U256::from(c)).expect("the estimated path");
             prop_assert_eq!(got, p.div_rem(U256::from(c)));
             prop_assert_eq!(mul_div(a, b, c, r).ok(), oracle(a, b, c, r));
+        }
+
+        #[test]
+        fn pro_rata_matches_mul_div(a in any::<u128>(), b in any::<u128>(), c in 1..=u128::MAX) {
+            let p = ProRata::new(a, c).unwrap();
+            prop_assert_eq!(p.floor(b).ok(), mul_div(a, b, c, Rounding::Down).ok());
+        }
+
+        /// Shares of a pool by traffic or voting power: the fast path with every magnitude.
+        #[test]
+        fn pro_rata_shares_match_mul_div(ab in 0u32..100, bb in 0u32..90, cb in 1u32..124, a in any::<u128>(), b in any::<u128>(), c in any::<u128>()) {
+            let (a, b) = (a >> (128 - ab.max(1)), b >> (128 - bb.max(1)));
+            let c = (c >> (128 - cb)).max(1);
+            let p = ProRata::new(a, c).unwrap();
+            prop_assert_eq!(p.floor(b).ok(), mul_div(a, b, c, Rounding::Down).ok());
+            let b = b.min(c);
+            prop_assert_eq!(p.floor(b).ok(), mul_div(a, b, c, Rounding::Down).ok());
+        }
+
+        #[test]
+        fn ppm_floor_matches_mul_div(a in any::<u128>(), small in any::<u64>(), ppm in 0u32..=2_000_000) {
+            for a in [a, u128::from(small)] {
+                prop_assert_eq!(ppm_floor(a, ppm).ok(), mul_div(a, u128::from(ppm), 1_000_000, Rounding::Down).ok());
+            }
         }
 
         #[test]

@@ -38,6 +38,7 @@ pub mod ledger;
 pub mod locks;
 pub mod model;
 pub mod multistake;
+pub mod names;
 pub mod ratio;
 pub mod replay;
 pub mod rewards;
@@ -48,7 +49,7 @@ pub mod txn;
 pub mod vesting;
 
 pub use amount::{Amount, Qty, TokenMeta};
-pub use arith::{Rounding, mul_div};
+pub use arith::{ProRata, Rounding, mul_div, ppm_floor};
 pub use error::{Coded, Error};
 // (re-exports of the other modules follow, one line each)
 pub use dec::Dec;
@@ -63,6 +64,7 @@ pub use ledger::{AccountId, Holder, Ledger, PoolId, TokenId};
 pub use locks::{LockQueue, Released};
 pub use model::{ColumnSpec, FieldError, MetricKind, Model};
 pub use multistake::{ClusterId, MultiStake, MultiStakeParams, StakeToken};
+pub use names::Names;
 pub use ratio::{BasisPoints, Parts, PerMill};
 pub use rewards::RewardAccumulator;
 pub use rng::{RngStreams, Seed, StreamRng};

@@ -143,6 +143,13 @@ pub struct LockQueue {
     journal: Vec<Undo>,
     #[serde(skip)]
     depth: u32,
+    /// The emptied chunk list of the last bucket released, reused by the next new bucket (not
+    /// part of the state).
+    #[serde(skip)]
+    spare: Vec<Chunk>,
+    /// Working memory of [`LockQueue::lock_batch`]: the batch's total by source pool.
+    #[serde(skip)]
+    per_source: Vec<(PoolId, Amount)>,
 }
 
 /// Two queues are equal when they hold the same locks (open checkpoints aside).
@@ -173,6 +180,8 @@ impl LockQueue {
             total: Amount::ZERO,
             journal: Vec::new(),
             depth: 0,
+            spare: Vec::new(),
+            per_source: Vec::new(),
         }
     }
 
@@ -180,6 +189,14 @@ impl LockQueue {
     #[must_use]
     pub fn pool(&self) -> PoolId {
         self.pool
+    }
+
+    /// Keeps the chunk list of a released bucket for the next new bucket, emptied.
+    fn keep_spare(&mut self, mut chunks: Vec<Chunk>) {
+        if chunks.capacity() > self.spare.capacity() {
+            chunks.clear();
+            self.spare = chunks;
+        }
     }
 
     fn generation(&self, owner: AccountId) -> u16 {

@@ -132,13 +132,16 @@ pub struct Staking {
     validators: Table<Validator>,
     operators: Keyed<AccountId, ValidatorId>,
     unbonding: UnbondingQueue,
+    /// Working memory of [`Staking::distribute_by_power`] (not part of the state).
+    #[serde(skip)]
+    planned: distribution::Planned,
 }
 
 crate::transactional!(Staking {
     validators: Table<Validator>,
     operators: Keyed<AccountId, ValidatorId>,
     unbonding: UnbondingQueue,
-}; ignore token, bonded_pool, unbonding_pool, rewards_pool, params);
+}; ignore token, bonded_pool, unbonding_pool, rewards_pool, params, planned);
 
 impl Staking {
     /// Validates `params` and registers the pools `{prefix}.bonded`, `{prefix}.unbonding` and
@@ -169,6 +172,7 @@ impl Staking {
             validators: Table::new(),
             operators: Keyed::new(),
             unbonding: UnbondingQueue::default(),
+            planned: distribution::Planned::default(),
         })
     }
 

@@ -321,6 +321,13 @@ impl<T: Clone> Table<T> {
         self.rows = rows;
     }
 
+    /// Keeps the rows `keep` accepts, in order (outside a checkpoint only: an epoch's
+    /// bookkeeping).
+    pub fn retain(&mut self, keep: impl FnMut(&T) -> bool) {
+        assert!(!self.journal.open(), "a table is not filtered inside a transaction");
+        self.rows.retain(keep);
+    }
+
     /// Removes every row (outside a checkpoint only: an epoch's bookkeeping).
     pub fn clear(&mut self) {
         assert!(!self.journal.open(), "a table is not cleared inside a transaction");

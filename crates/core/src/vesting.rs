@@ -63,12 +63,31 @@ struct Segment {
 }
 
 /// One holder: its stake now, its segments (oldest first; the open one last) and the vested
-/// rewards credited to it and not yet withdrawn.
+/// rewards credited to it and not yet withdrawn. The segments are a boxed slice, allocated to
+/// their exact number: most holders have one, and a vector's first push would reserve four.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct Entry {
     stake: u128,
-    segments: Vec<Segment>,
+    segments: Box<[Segment]>,
     vested: Amount,
+}
+
+impl Entry {
+    /// Changes the segments as a vector, then stores them back at their exact length.
+    fn edit_segments<T>(&mut self, f: impl FnOnce(&mut Vec<Segment>) -> T) -> T {
+        let mut v = std::mem::take(&mut self.segments).into_vec();
+        let out = f(&mut v);
+        self.segments = v.into_boxed_slice();
+        out
+    }
+
+    /// Appends `g` (the new open segment).
+    fn push(&mut self, g: Segment) {
+        self.edit_segments(|v| {
+            v.reserve_exact(1);
+            v.push(g);
+        });
+    }
 }
 
 /// A segment's rewards now, after what was taken: vested (credited or not) and locked.
@@ -271,7 +290,7 @@ impl<K: Ord + Copy> Vesting<K> {
         self.credit(&mut e);
         self.close_open(&mut e);
         if stake > 0 {
-            e.segments.push(self.open_segment(stake));
+            e.push(self.open_segment(stake));
         }
         e.stake = stake;
         self.total_stake = total;
@@ -301,9 +320,9 @@ impl<K: Ord + Copy> Vesting<K> {
         for g in &e.segments {
             out = out.checked_add(self.parts(g).locked)?;
         }
-        e.segments.clear();
+        e.segments = Box::default();
         if e.stake > 0 {
-            e.segments.push(self.open_segment(e.stake));
+            e.push(self.open_segment(e.stake));
         }
         self.paid = self.paid.checked_add(out)?;
         self.put(k, e);
@@ -326,7 +345,7 @@ impl<K: Ord + Copy> Vesting<K> {
         }
         let taken = amount.checked_sub(left)?;
         if e.stake > 0 {
-            e.segments.push(self.open_segment(e.stake));
+            e.push(self.open_segment(e.stake));
         }
         self.paid = self.paid.checked_add(taken)?;
         self.put(k, e);
@@ -436,13 +455,16 @@ impl<K: Ord + Copy> Vesting<K> {
     /// segments with nothing left to vest.
     /// (Saturating sums: a holder's rewards are part of the reserve, below 2^128.)
     fn credit(&self, e: &mut Entry) {
-        let Entry { segments, vested, .. } = e;
-        segments.retain_mut(|g| {
-            let p = self.parts(g);
-            *vested = vested.saturating_add(p.vested.saturating_sub(g.credited));
-            g.credited = p.vested;
-            g.end.is_none() || !p.locked.is_zero()
+        let mut vested = e.vested;
+        e.edit_segments(|segments| {
+            segments.retain_mut(|g| {
+                let p = self.parts(g);
+                vested = vested.saturating_add(p.vested.saturating_sub(g.credited));
+                g.credited = p.vested;
+                g.end.is_none() || !p.locked.is_zero()
+            });
         });
+        e.vested = vested;
     }
 
     /// Closes the open segment at `acc`. Called after [`Vesting::credit`], so a segment with
@@ -451,7 +473,7 @@ impl<K: Ord + Copy> Vesting<K> {
         let Some(g) = e.segments.last_mut().filter(|g| g.end.is_none()) else { return };
         g.end = Some(self.acc);
         if self.parts(g).locked.is_zero() {
-            e.segments.pop();
+            e.edit_segments(Vec::pop);
         }
     }
 

@@ -37,23 +37,46 @@ impl LockQueue {
 
     /// Adds checked locks until `release_at` whose tokens are already in the queue's pool, in
     /// order (zero amounts skipped). The bucket is looked up once; each entry then costs O(1),
-    /// plus its undo records when a checkpoint is open.
+    /// plus its undo records when a checkpoint is open. Outside a checkpoint, the entries of
+    /// one owner in a row share the owner's lookups.
     fn append(&mut self, release_at: Epoch, entries: &[(AccountId, PoolId, Amount)]) {
         let live = entries.iter().filter(|e| !e.2.is_zero()).count();
         if live == 0 {
             return;
         }
         let journal = self.depth > 0;
-        let bucket = self.buckets.entry(release_at).or_default();
+        let bucket =
+            self.buckets.entry(release_at).or_insert_with(|| std::mem::take(&mut self.spare));
         bucket.reserve_exact(live);
+        if !journal {
+            let mut rest = entries;
+            while let Some(&(owner, ..)) = rest.first() {
+                let run = rest.iter().take_while(|e| e.0 == owner).count();
+                let (group, next) = rest.split_at(run);
+                rest = next;
+                if group.iter().all(|e| e.2.is_zero()) {
+                    continue;
+                }
+                let generation = self.generations.get(&owner).copied().unwrap_or(0);
+                let o = self.owners.or_default(owner);
+                for &(_, source, amount) in group.iter().filter(|e| !e.2.is_zero()) {
+                    let coalesce = joins(bucket.last(), owner, source, generation);
+                    match bucket.last_mut() {
+                        Some(c) if coalesce => c.amount = Amount(c.amount.0 + amount.0),
+                        _ => bucket.push(Chunk { owner, generation, source, amount }),
+                    }
+                    add_to_owner(o, source, amount, !coalesce);
+                    self.total = Amount(self.total.0 + amount.0);
+                }
+            }
+            return;
+        }
         for &(owner, source, amount) in entries.iter().filter(|e| !e.2.is_zero()) {
             let generation = self.generations.get(&owner).copied().unwrap_or(0);
             let coalesce = joins(bucket.last(), owner, source, generation);
-            if journal {
-                self.journal.push(Undo::Locked { release_at, added: coalesce.then_some(amount) });
-                self.journal.push(Undo::Owner { owner, prev: self.owners.get(&owner).cloned() });
-                self.journal.push(Undo::Total(self.total));
-            }
+            self.journal.push(Undo::Locked { release_at, added: coalesce.then_some(amount) });
+            self.journal.push(Undo::Owner { owner, prev: self.owners.get(&owner).cloned() });
+            self.journal.push(Undo::Total(self.total));
             match bucket.last_mut() {
                 Some(c) if coalesce => c.amount = Amount(c.amount.0 + amount.0),
                 _ => bucket.push(Chunk { owner, generation, source, amount }),
@@ -106,7 +129,32 @@ impl LockQueue {
         // Check everything first: order, owners, sources, totals and each owner's chunk budget.
         // Only the batch's first non-zero entry can join a chunk already in the bucket: the
         // entries after it follow a chunk of another (owner, source).
-        let mut per_source: Vec<(PoolId, Amount)> = Vec::new();
+        let mut per_source = std::mem::take(&mut self.per_source);
+        per_source.clear();
+        let checked = self.check_batch(ledger, release_at, entries, &mut per_source);
+        let moved = checked.and_then(|()| {
+            ledger.atomic(|l| {
+                per_source.iter().try_for_each(|(p, a)| {
+                    l.transfer(self.token, Holder::Pool(*p), Holder::Pool(self.pool), *a)
+                })
+            })
+        });
+        self.per_source = per_source;
+        moved?;
+        // Infallible from here on.
+        self.append(release_at, entries);
+        Ok(())
+    }
+
+    /// The checks of [`LockQueue::lock_batch`], before any change; fills `per_source` with the
+    /// batch's total by source pool.
+    fn check_batch(
+        &self,
+        ledger: &Ledger,
+        release_at: Epoch,
+        entries: &[(AccountId, PoolId, Amount)],
+        per_source: &mut Vec<(PoolId, Amount)>,
+    ) -> Result<()> {
         let mut total = self.total;
         let mut first = true;
         let mut i = 0;
@@ -115,8 +163,13 @@ impl LockQueue {
             if i > 0 && entries[i - 1].0 > owner {
                 return Err(unsorted(owner));
             }
-            ledger.balance(self.token, Holder::Account(owner))?;
-            let (mut new_chunks, mut owner_total) = (0u32, self.locked_of(owner));
+            // An account (the full check, with its error, for the first owner and any unknown).
+            if i == 0 || owner.0 >= ledger.account_count() {
+                ledger.balance(self.token, Holder::Account(owner))?;
+            }
+            let (chunks, locked) =
+                self.owners.get(&owner).map_or((0, Amount::ZERO), |o| (o.chunks, o.total));
+            let (mut new_chunks, mut owner_total) = (0u32, locked);
             let mut j = i;
             while j < entries.len() && entries[j].0 == owner {
                 let (_, source, amount) = entries[j];
@@ -138,19 +191,11 @@ impl LockQueue {
                 }
                 j += 1;
             }
-            let chunks = self.owners.get(&owner).map_or(0, |o| o.chunks);
             if new_chunks > 0 && chunks + new_chunks > self.max_chunks_per_owner {
                 return Err(self.chunk_limit(owner));
             }
             i = j;
         }
-        ledger.atomic(|l| {
-            per_source.iter().try_for_each(|(p, a)| {
-                l.transfer(self.token, Holder::Pool(*p), Holder::Pool(self.pool), *a)
-            })
-        })?;
-        // Infallible from here on.
-        self.append(release_at, entries);
         Ok(())
     }
 }

@@ -13,6 +13,19 @@ impl LockQueue {
     /// Pays every chunk whose release epoch is ≤ `now` to its owner's account, oldest first.
     pub fn release_due(&mut self, ledger: &mut Ledger, now: Epoch) -> Result<Vec<Released>> {
         let mut out = Vec::new();
+        self.release_due_into(ledger, now, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`LockQueue::release_due`] into `out` (cleared first), so that a caller keeping `out`
+    /// allocates nothing once warm.
+    pub fn release_due_into(
+        &mut self,
+        ledger: &mut Ledger,
+        now: Epoch,
+        out: &mut Vec<Released>,
+    ) -> Result<()> {
+        out.clear();
         self.record_total();
         while let Some(entry) = self.buckets.first_entry() {
             if *entry.key() > now {
@@ -51,9 +64,11 @@ impl LockQueue {
             }
             if self.depth > 0 {
                 self.journal.push(Undo::Bucket { release_at, chunks });
+            } else {
+                self.keep_spare(chunks);
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Returns every amount `owner` has locked to the pool it came from, at once. Returns what

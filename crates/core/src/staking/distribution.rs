@@ -6,9 +6,9 @@
 
 use serde::Serialize;
 
-use super::{PPM, Staking, ValidatorId, unknown_validator};
+use super::{Staking, ValidatorId, unknown_validator};
 use crate::amount::Amount;
-use crate::arith::{Rounding, mul_div};
+use crate::arith::{ProRata, ppm_floor};
 use crate::error::{Error, Result};
 use crate::ledger::{AccountId, Holder, Ledger};
 use crate::rewards::DistributionPlan;
@@ -66,35 +66,59 @@ impl Staking {
         amount: Amount,
         dust: Holder,
     ) -> Result<Vec<(ValidatorId, Amount)>> {
+        self.distribute_by_power_total(ledger, from, amount, dust)?;
+        Ok(self.planned.0.iter().map(|(id, split, _)| (*id, split.received())).collect())
+    }
+
+    /// [`Staking::distribute_by_power`], returning only what the validators received together
+    /// (`amount` less what went to `dust`); allocates nothing once warm.
+    pub fn distribute_by_power_total(
+        &mut self,
+        ledger: &mut Ledger,
+        from: Holder,
+        amount: Amount,
+        dust: Holder,
+    ) -> Result<Amount> {
         self.check_outside(from, "from")?;
         self.check_outside(dust, "dust")?;
         let total = self.total_voting_power();
-        let mut planned = Vec::new();
+        let mut planned = std::mem::take(&mut self.planned.0);
+        planned.clear();
         let mut received = Amount::ZERO;
-        if !total.is_zero() {
+        let planning = (|| -> Result<()> {
+            if total.is_zero() {
+                return Ok(());
+            }
+            let shares = ProRata::new(amount.0, total.0)?;
             for (id, v) in self.validators() {
                 let power = v.voting_power();
                 if power.is_zero() {
                     continue;
                 }
-                let part = Amount(mul_div(amount.0, power.0, total.0, Rounding::Down)?);
+                let part = Amount(shares.floor(power.0)?);
                 let (split, plan) = self.plan_reward(id, part)?;
                 received = received.checked_add(split.received())?;
                 planned.push((id, split, plan));
             }
+            Ok(())
+        })();
+        let moved = planning.and_then(|()| {
+            let remainder = amount.checked_sub(received)?;
+            let (token, rewards) = (self.token, self.rewards_pool);
+            ledger.atomic(|l| -> Result<()> {
+                l.transfer(token, from, rewards.into(), received)?;
+                l.transfer(token, from, dust, remainder)
+            })
+        });
+        if moved.is_ok() {
+            for &(id, split, plan) in &planned {
+                self.apply_reward(id, split, plan);
+            }
+        } else {
+            planned.clear();
         }
-        let remainder = amount.checked_sub(received)?;
-        let (token, rewards) = (self.token, self.rewards_pool);
-        ledger.atomic(|l| -> Result<()> {
-            l.transfer(token, from, rewards.into(), received)?;
-            l.transfer(token, from, dust, remainder)
-        })?;
-        let mut parts = Vec::with_capacity(planned.len());
-        for (id, split, plan) in planned {
-            self.apply_reward(id, split, plan);
-            parts.push((id, split.received()));
-        }
-        Ok(parts)
+        self.planned.0 = planned;
+        moved.map(|()| received)
     }
 
     /// Settles `delegator`'s rewards at `validator` and pays them from the rewards pool to its
@@ -159,8 +183,7 @@ impl Staking {
                 reason: format!("validator {} is jailed", validator.0),
             });
         }
-        let commission =
-            Amount(mul_div(amount.0, u128::from(v.commission_ppm), PPM, Rounding::Down)?);
+        let commission = Amount(ppm_floor(amount.0, v.commission_ppm)?);
         let rest = amount.checked_sub(commission)?;
         let plan = v.delegations.plan_distribute(rest)?;
         let returned = plan.undistributable();
@@ -186,3 +209,23 @@ impl Staking {
         }
     }
 }
+
+/// The splits [`Staking::distribute_by_power`] planned, kept between calls so that a
+/// distribution allocates nothing. Not part of the state: clones start empty and every two are
+/// equal.
+#[derive(Debug, Default)]
+pub(super) struct Planned(Vec<(ValidatorId, ValidatorReward, DistributionPlan)>);
+
+impl Clone for Planned {
+    fn clone(&self) -> Planned {
+        Planned::default()
+    }
+}
+
+impl PartialEq for Planned {
+    fn eq(&self, _: &Planned) -> bool {
+        true
+    }
+}
+
+impl Eq for Planned {}

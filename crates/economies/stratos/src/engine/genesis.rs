@@ -10,15 +10,16 @@ use std::collections::BTreeMap;
 
 use ergon_core::economy::Rejection;
 use ergon_core::rng::purpose;
-use ergon_core::txn::{Keyed, Table};
+use ergon_core::txn::Keyed;
 use ergon_core::{
-    Amount, Epoch, Error, Ledger, LockQueue, Qty, RngStreams, Seed, Staking, StakingParams,
-    TokenId, TokenMeta,
+    AccountId, Amount, Epoch, Error, Ledger, LockQueue, Names, Qty, RngStreams, Seed, Staking,
+    StakingParams, TokenId, TokenMeta,
 };
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
 use crate::epoch::Stats;
+use crate::error::StratosError;
 use crate::nodes::{MetaNode, MetaStatus, NodeRegistry, ResourceNode};
 use crate::ozone::OzoneMarket;
 use crate::params::{OZ, Params, Profile, STOS};
@@ -225,17 +226,140 @@ pub fn resolve_params(
 /// Builds the state: the ledger and its pools, the genesis accounts, the nodes and their
 /// deposits, the Ozone market and the nodes' limits, then the validators.
 pub fn build(g: Genesis) -> Result<Stratos, Rejection> {
-    let params = resolve_params(g.profile, &g.params)?;
-    let mut st = empty(params, g.seed)?;
+    let mut b = Builder::new(g.profile, &g.params, g.seed)?;
+    b.reserve_accounts(g.accounts.len(), 8);
     for (name, balance) in &g.accounts {
-        let id = st.open(name)?;
-        st.ledger.mint(st.stos, id.into(), balance.0)?;
+        let id = b.open(name)?;
+        b.mint(id, balance.0)?;
     }
-    let deposits_total = add_resource_nodes(&mut st, &g.resource_nodes)?;
-    let deposits_total = add_meta_nodes(&mut st, &g.meta_nodes, deposits_total)?;
-    open_market(&mut st, g.ozone_limit, deposits_total)?;
-    add_validators(&mut st, &g.validators)?;
-    Ok(st)
+    for n in &g.resource_nodes {
+        let owner = b.st.account_id(&n.name)?;
+        b.resource_node(owner, n.deposit.0, n.capacity.map(|c| c.0))?;
+    }
+    for m in &g.meta_nodes {
+        let owner = b.st.account_id(&m.name)?;
+        b.meta_node(owner, m.deposit.0)?;
+    }
+    b.open_market(g.ozone_limit.map(|l| l.0))?;
+    for v in &g.validators {
+        let op = b.st.account_id(&v.operator)?;
+        let delegations = (v.delegations.iter())
+            .map(|(d, a)| Ok((b.st.account_id(d)?, a.0)))
+            .collect::<Result<Vec<_>, StratosError>>()?;
+        b.validator(op, v.self_bond.0, v.commission.0, &delegations)?;
+    }
+    Ok(b.finish())
+}
+
+/// A genesis built step by step, in the order [`build`] takes a [`Genesis`]: accounts with
+/// their balances, resource nodes, meta nodes, the market, validators with their delegations.
+/// The simulation model builds its economy this way, so that no list of every account's name
+/// and balance exists beside the economy's own (docs/PERFORMANCE.md, "Memory").
+///
+/// Mints commute with the other steps, so they may come in any order before the market; the
+/// nodes, meta nodes and validators are added in their index order.
+pub struct Builder {
+    st: Stratos,
+    /// The deposits of the nodes and meta nodes added so far: S.
+    deposits_total: Amount,
+}
+
+impl Builder {
+    /// The state with the ledger, its pools and no account, under `profile` with the parameter
+    /// `overrides`, its task stream from `seed`.
+    pub fn new(
+        profile: Profile,
+        overrides: &Map<String, Value>,
+        seed: Seed,
+    ) -> Result<Builder, Rejection> {
+        let params = resolve_params(profile, overrides)?;
+        Ok(Builder { st: empty(params, seed)?, deposits_total: Amount::ZERO })
+    }
+
+    /// Reserves room for `n` more accounts of names of about `name_bytes` bytes.
+    pub fn reserve_accounts(&mut self, n: usize, name_bytes: usize) {
+        self.st.names.reserve(n, name_bytes);
+    }
+
+    /// Opens account `name`, with nothing in it.
+    pub fn open(&mut self, name: &str) -> Result<AccountId, StratosError> {
+        self.st.open(name)
+    }
+
+    /// Mints `balance` wei of STOS to `account`.
+    pub fn mint(&mut self, account: AccountId, balance: Amount) -> Result<(), Rejection> {
+        Ok(self.st.ledger.mint(self.st.stos, account.into(), balance)?)
+    }
+
+    /// Adds the next resource node, its `deposit` paid by `owner`, offering `capacity` (default
+    /// 1,000,000 Oz = 1 PB).
+    pub fn resource_node(
+        &mut self,
+        owner: AccountId,
+        deposit: Amount,
+        capacity: Option<Amount>,
+    ) -> Result<(), Rejection> {
+        let st = &mut self.st;
+        let capacity = capacity.unwrap_or(Amount(1_000_000 * OZ));
+        if st.nodes.node_of(owner).is_some() {
+            let name = st.account_name(owner).to_owned();
+            return Err(Error::Duplicate { kind: "resource node", name }.into());
+        }
+        st.ledger.transfer(st.stos, owner.into(), st.pools.deposits.into(), deposit)?;
+        self.deposits_total = self.deposits_total.checked_add(deposit)?;
+        st.nodes.add_resource(ResourceNode::new(owner, deposit, Amount::ZERO, capacity, Epoch(0)));
+        Ok(())
+    }
+
+    /// Adds the next meta node, active, its `deposit` paid by `owner`.
+    pub fn meta_node(&mut self, owner: AccountId, deposit: Amount) -> Result<(), Rejection> {
+        let st = &mut self.st;
+        if st.nodes.meta_of(owner).is_some() {
+            let name = st.account_name(owner).to_owned();
+            return Err(Error::Duplicate { kind: "meta node", name }.into());
+        }
+        st.ledger.transfer(st.stos, owner.into(), st.pools.deposits.into(), deposit)?;
+        self.deposits_total = self.deposits_total.checked_add(deposit)?;
+        st.nodes.add_meta(MetaNode {
+            owner,
+            deposit,
+            limit_added: Amount::ZERO,
+            activated: Epoch(0),
+            status: MetaStatus::Active { kick: None },
+            rewards_total: Amount::ZERO,
+        });
+        Ok(())
+    }
+
+    /// Opens the Ozone market over the nodes added: S, L (`ozone_limit`, in noz; mainnet's
+    /// default S / rate), each node's share of L and the owners' stakes.
+    pub fn open_market(&mut self, ozone_limit: Option<Amount>) -> Result<(), Rejection> {
+        open_market(&mut self.st, ozone_limit, self.deposits_total)
+    }
+
+    /// Creates a validator run by `operator`, bonding `self_bond` at `commission` parts per
+    /// million, then its `delegations` (delegator, amount) in order.
+    pub fn validator(
+        &mut self,
+        operator: AccountId,
+        self_bond: Amount,
+        commission: u32,
+        delegations: &[(AccountId, Amount)],
+    ) -> Result<(), Rejection> {
+        let st = &mut self.st;
+        let c = ergon_core::PerMill::from_parts(commission)?;
+        let vid = st.staking.create_validator(&mut st.ledger, operator, self_bond, c, Epoch(0))?;
+        for &(d, a) in delegations {
+            st.staking.delegate(&mut st.ledger, d, vid, a, Epoch(0))?;
+        }
+        Ok(())
+    }
+
+    /// The economy built.
+    #[must_use]
+    pub fn finish(self) -> Stratos {
+        self.st
+    }
 }
 
 /// The ledger with its two tokens and the economy's pools, in the order they are created.
@@ -284,8 +408,7 @@ fn empty(params: Params, seed: Seed) -> Result<Stratos, Rejection> {
         pools,
         market: OzoneMarket::default(),
         epoch: Epoch(0),
-        names: Table::new(),
-        accounts: Keyed::new(),
+        names: Names::new(),
         nodes: NodeRegistry::new(profile),
         reward_locks,
         deposit_rewards,
@@ -299,64 +422,16 @@ fn empty(params: Params, seed: Seed) -> Result<Stratos, Rejection> {
     })
 }
 
-/// Adds the genesis resource nodes, their deposits paid by their accounts; returns the
-/// deposits' total.
-fn add_resource_nodes(
-    st: &mut Stratos,
-    nodes: &[GenesisResourceNode],
-) -> Result<Amount, Rejection> {
-    let mut deposits_total = Amount::ZERO;
-    for n in nodes {
-        let owner = st.account_id(&n.name)?;
-        let deposit = n.deposit.0;
-        let capacity = n.capacity.map_or(Amount(1_000_000 * OZ), |c| c.0);
-        if st.nodes.node_of(owner).is_some() {
-            return Err(Error::Duplicate { kind: "resource node", name: n.name.clone() }.into());
-        }
-        st.ledger.transfer(st.stos, owner.into(), st.pools.deposits.into(), deposit)?;
-        deposits_total = deposits_total.checked_add(deposit)?;
-        st.nodes.add_resource(ResourceNode::new(owner, deposit, Amount::ZERO, capacity, Epoch(0)));
-    }
-    Ok(deposits_total)
-}
-
-/// Adds the genesis meta nodes, active, their deposits paid by their accounts; returns
-/// `deposits_total` with their deposits added.
-fn add_meta_nodes(
-    st: &mut Stratos,
-    metas: &[GenesisMetaNode],
-    mut deposits_total: Amount,
-) -> Result<Amount, Rejection> {
-    for m in metas {
-        let owner = st.account_id(&m.name)?;
-        let deposit = m.deposit.0;
-        if st.nodes.meta_of(owner).is_some() {
-            return Err(Error::Duplicate { kind: "meta node", name: m.name.clone() }.into());
-        }
-        st.ledger.transfer(st.stos, owner.into(), st.pools.deposits.into(), deposit)?;
-        deposits_total = deposits_total.checked_add(deposit)?;
-        st.nodes.add_meta(MetaNode {
-            owner,
-            deposit,
-            limit_added: Amount::ZERO,
-            activated: Epoch(0),
-            status: MetaStatus::Active { kick: None },
-            rewards_total: Amount::ZERO,
-        });
-    }
-    Ok(deposits_total)
-}
-
 /// The Ozone market from S (`deposits_total`) and L, the genesis nodes' shares of L, and the
 /// nodes' owners' stake.
 fn open_market(
     st: &mut Stratos,
-    ozone_limit: Option<Oz>,
+    ozone_limit: Option<Amount>,
     deposits_total: Amount,
 ) -> Result<(), Rejection> {
     // S: the genesis deposit (paper, constant) or the effective total deposit (mainnet).
-    let l = match &ozone_limit {
-        Some(l) => l.0,
+    let l = match ozone_limit {
+        Some(l) => l,
         None if st.params.profile == Profile::Mainnet => {
             Amount(deposits_total.0 / st.params.deposit_noz_rate)
         }
@@ -382,21 +457,6 @@ fn open_market(
         resource.iter().map(|n| n.owner).chain(meta.iter().map(|m| m.owner)).collect();
     for owner in owners {
         st.sync_stake(owner)?;
-    }
-    Ok(())
-}
-
-/// Creates the genesis validators, each followed by its delegations.
-fn add_validators(st: &mut Stratos, validators: &[GenesisValidator]) -> Result<(), Rejection> {
-    for v in validators {
-        let op = st.account_id(&v.operator)?;
-        let (bond, c) = (v.self_bond.0, v.commission.0);
-        let c = ergon_core::PerMill::from_parts(c)?;
-        let vid = st.staking.create_validator(&mut st.ledger, op, bond, c, Epoch(0))?;
-        for (d, a) in &v.delegations {
-            let did = st.account_id(d)?;
-            st.staking.delegate(&mut st.ledger, did, vid, a.0, Epoch(0))?;
-        }
     }
     Ok(())
 }

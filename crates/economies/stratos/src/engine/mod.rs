@@ -24,9 +24,9 @@ pub mod view;
 use ergon_core::Coded;
 use ergon_core::economy::{Economy, Metric, Rejection};
 use ergon_core::invariants::Violation;
-use ergon_core::txn::{Keyed, Table};
+use ergon_core::txn::Keyed;
 use ergon_core::{
-    AccountId, Amount, Epoch, Ledger, LockQueue, PoolId, Staking, StreamRng, TokenId,
+    AccountId, Amount, Epoch, Ledger, LockQueue, Names, PoolId, Staking, StreamRng, TokenId,
 };
 use serde_json::Value;
 
@@ -78,9 +78,9 @@ pub struct Stratos {
     market: OzoneMarket,
     total_mined: Amount,
     epoch: Epoch,
-    /// Account names, by account index (a node's name is its owner's).
-    names: Table<String>,
-    accounts: Keyed<String, AccountId>,
+    /// Account names, by account index, and each name's account (a node's name is its
+    /// owner's).
+    names: Names,
     /// Resource and meta nodes, their task weights and the traffic index.
     nodes: NodeRegistry,
     reward_locks: LockQueue,
@@ -104,8 +104,7 @@ pub struct Stratos {
 ergon_core::transactional!(Stratos {
     ledger: Ledger,
     market: OzoneMarket,
-    names: Table<String>,
-    accounts: Keyed<String, AccountId>,
+    names: Names,
     nodes: NodeRegistry,
     reward_locks: LockQueue,
     deposit_rewards: DepositRewards,
@@ -190,7 +189,7 @@ impl Stratos {
     }
 
     fn name(&self, a: AccountId) -> &str {
-        &self.names[a.0 as usize]
+        self.names.name(a.0)
     }
 }
 

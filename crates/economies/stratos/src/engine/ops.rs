@@ -30,7 +30,7 @@ impl Stratos {
     /// The account named `name`.
     #[must_use]
     pub fn account(&self, name: &str) -> Option<AccountId> {
-        self.accounts.get(name).copied()
+        self.names.id(name).map(AccountId)
     }
 
     /// The name of account `a`.
@@ -54,12 +54,17 @@ impl Stratos {
     /// Opens account `name` with no STOS.
     pub fn open(&mut self, name: &str) -> Result<AccountId> {
         atomic(self, |st| {
-            if st.accounts.contains_key(name) {
+            if st.names.id(name).is_some() {
                 return Err(Error::Duplicate { kind: "account", name: name.to_owned() }.into());
             }
             let id = st.ledger.open_account()?;
-            st.names.push(name.to_owned());
-            st.accounts.insert(name.to_owned(), id);
+            if st.names.push(name) != Some(id.0) {
+                return Err(Error::LimitReached {
+                    what: "account names".into(),
+                    limit: u64::from(id.0),
+                }
+                .into());
+            }
             Ok(id)
         })
     }

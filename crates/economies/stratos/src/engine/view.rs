@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use ergon_core::economy::{Metric, MetricValue};
 use ergon_core::invariants::Violation;
-use ergon_core::{Amount, Holder, TokenId};
+use ergon_core::{AccountId, Amount, Holder, TokenId};
 use serde_json::{Value, json};
 
 use crate::Stratos;
@@ -50,11 +50,12 @@ fn balance(st: &Stratos, token: TokenId, holder: Holder) -> Amount {
 /// Every account by name: its STOS and Ozone, locked and matured rewards, returning deposit
 /// and slashing owed.
 fn accounts_json(st: &Stratos) -> BTreeMap<&str, Value> {
-    st.accounts
+    st.names
         .iter()
-        .map(|(name, &id)| {
+        .map(|(id, name)| {
+            let id = AccountId(id);
             (
-                name.as_str(),
+                name,
                 json!({
                     "stos": fmt_stos(balance(st, st.stos, id.into())),
                     "ozone": fmt_oz(balance(st, st.ozone_token, id.into())),

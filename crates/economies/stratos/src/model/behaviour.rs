@@ -2,23 +2,18 @@
 //! performance reports and withdrawals, users' arrivals and requests (buying Ozone when they
 //! run short).
 
-use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use ergon_core::dist::to_base_units;
 use ergon_core::economy::Rejection;
 use ergon_core::rng::purpose;
-use ergon_core::{
-    AccountId, Amount, Economy, Error, FastSampler, PerMill, RngStreams, StreamRng, SumTree,
-};
+use ergon_core::{AccountId, Amount, Error, FastSampler, PerMill, RngStreams, StreamRng, SumTree};
 use rand_distr::{Distribution, Poisson};
 
 use super::config::{Agents, Config, Delegators, MetaNodes, Validators};
 use super::{Downloads, Flows, Operator, Samplers, StratosModel, User, agent_rng};
-use crate::Stratos;
 use crate::error::StratosError;
-use crate::genesis::{
-    Genesis, GenesisMetaNode, GenesisResourceNode, GenesisValidator, Oz, Ppm, Stos,
-};
+use crate::genesis::Builder;
 use crate::nodes::{NodeIndex, NodeStatus};
 use crate::params::{EPOCHS_PER_DAY, OZ, STOS};
 
@@ -57,9 +52,9 @@ fn rate_weight(per_day: f64) -> u64 {
     (per_day * 1e6).round().clamp(0.0, 1e15) as u64
 }
 
-/// The genesis of a run and its agents: the samplers, the genesis drawn population by
-/// population (resource nodes, meta nodes, validators, delegators, users), then the economy
-/// and the model over it.
+/// The genesis of a run and its agents: the samplers, the genesis accounts opened, the genesis
+/// drawn population by population (resource nodes, meta nodes, validators, delegators, users)
+/// into the economy as it is built, then the market, the validators and the model over it.
 ///
 /// Determinism: everything comes from the job's `streams`. The agents draw from
 /// `streams.stream(&[purpose::AGENTS])`; the genesis seed is `streams.derive(&[purpose::TASKS])`,
@@ -73,13 +68,13 @@ pub(super) fn build(
 ) -> Result<StratosModel, Rejection> {
     let mut rng = agent_rng(streams);
     let samplers = samplers(agents);
-    let mut draft = Draft::new(config, agents, streams);
-    draft.resource_nodes(agents.resource_nodes.count, &samplers, &mut rng);
-    draft.meta_nodes(&agents.meta_nodes, &mut rng);
-    draft.validators(&agents.validators, &mut rng);
-    draft.delegators(&agents.delegators, agents.validators.count, &mut rng);
-    draft.users(agents.users.count, &samplers, &mut rng);
-    draft.set_ozone_limit(config);
+    let mut draft = Draft::new(config, agents, streams)?;
+    draft.resource_nodes(agents.resource_nodes.count, &samplers, &mut rng)?;
+    draft.meta_nodes(&agents.meta_nodes, &mut rng)?;
+    draft.validators(&agents.validators, &mut rng)?;
+    draft.delegators(&agents.delegators, agents.validators.count, &mut rng)?;
+    draft.users(agents.users.count, &samplers, &mut rng)?;
+    draft.open_market(config)?;
     model(draft, agents, rng, samplers)
 }
 
@@ -101,174 +96,248 @@ fn samplers(agents: &Agents) -> Samplers {
     }
 }
 
-/// A run's genesis while its agents are drawn, with what the model keeps of them (by name
-/// until the economy gives them accounts).
+/// A run's genesis while its agents are drawn: the economy being built, the genesis agents'
+/// accounts, and what the model keeps of them.
 struct Draft {
-    genesis: Genesis,
+    genesis: Builder,
+    ids: Ids,
     /// The deposits drawn so far, STOS, summed in draw order.
     deposits: f64,
     /// The genesis resource nodes' operators, in node order.
     operators: Vec<Operator>,
-    /// Each delegator that delegates, with its validator's position.
-    delegations: Vec<(String, usize)>,
-    /// The genesis users' names, in order.
-    users: Vec<String>,
+    /// Each validator's self-bond and commission (parts per million), in order.
+    validators: Vec<(Amount, u32)>,
+    /// Each delegator that delegates: its account, its validator's position and the amount.
+    delegations: Vec<(AccountId, usize, Amount)>,
     /// The genesis users' request-rate weights, in order.
-    weights: Vec<u64>,
+    rates: SumTree,
+}
+
+/// The genesis agents' accounts, each population in index order. The economy opens them in
+/// the order of their names, as the name-ordered accounts of a [`crate::Genesis`] are opened:
+/// `d…`, `exchange`, `m…`, `r…`, `u…`, `v…`, and within a population `r0`, `r1`, `r10`, …
+/// ([`decimal_order`]), so each agent has the account it would have from such a genesis.
+struct Ids {
+    delegators: Vec<AccountId>,
+    exchange: AccountId,
+    metas: Vec<AccountId>,
+    nodes: Vec<AccountId>,
+    users: Vec<AccountId>,
+    validators: Vec<AccountId>,
+}
+
+impl Ids {
+    /// Opens every genesis agent's account, in name order.
+    fn open(g: &mut Builder, agents: &Agents) -> Result<Ids, Rejection> {
+        let total = [
+            agents.delegators.count,
+            agents.meta_nodes.count,
+            agents.resource_nodes.count,
+            agents.users.count,
+            agents.validators.count,
+        ];
+        let total = total.iter().sum::<u64>().saturating_add(1);
+        g.reserve_accounts(usize::try_from(total).unwrap_or(usize::MAX), 8);
+        Ok(Ids {
+            delegators: open_population(g, 'd', agents.delegators.count)?,
+            exchange: g.open("exchange")?,
+            metas: open_population(g, 'm', agents.meta_nodes.count)?,
+            nodes: open_population(g, 'r', agents.resource_nodes.count)?,
+            users: open_population(g, 'u', agents.users.count)?,
+            validators: open_population(g, 'v', agents.validators.count)?,
+        })
+    }
+}
+
+/// Opens the accounts `{prefix}0` … `{prefix}{n-1}` in the order of their names; returns them
+/// by index.
+fn open_population(g: &mut Builder, prefix: char, n: u64) -> Result<Vec<AccountId>, Rejection> {
+    let mut ids = vec![AccountId(0); usize::try_from(n).unwrap_or(usize::MAX)];
+    let mut name = String::new();
+    for i in decimal_order(n) {
+        name.clear();
+        write!(name, "{prefix}{i}").expect("writing to a string cannot fail");
+        ids[i as usize] = g.open(&name)?;
+    }
+    Ok(ids)
+}
+
+/// `0 … n-1` in the order of their decimal names: 0, 1, 10, 100, …, 11, …, 2, 20, …
+fn decimal_order(n: u64) -> impl Iterator<Item = u64> {
+    std::iter::successors((n > 0).then_some(0), move |&cur| decimal_next(cur, n))
+}
+
+/// The number after `cur` in [`decimal_order`]`(n)`.
+fn decimal_next(cur: u64, n: u64) -> Option<u64> {
+    if cur == 0 {
+        return (n > 1).then_some(1);
+    }
+    if cur.checked_mul(10).is_some_and(|c| c < n) {
+        return Some(cur * 10);
+    }
+    // Up to the nearest prefix with a next sibling below n, then that sibling.
+    let mut c = cur;
+    while c % 10 == 9 || c + 1 >= n {
+        c /= 10;
+        if c == 0 {
+            return None;
+        }
+    }
+    Some(c + 1)
 }
 
 impl Draft {
-    /// A genesis with the scenario's profile and parameters, the task seed and the exchange's
-    /// account, and no agents yet.
-    fn new(config: &Config, agents: &Agents, streams: &RngStreams) -> Draft {
-        let mut genesis = Genesis {
-            profile: config.profile,
-            params: config.params.clone(),
-            seed: streams.derive(&[purpose::TASKS]),
-            ozone_limit: None,
-            accounts: BTreeMap::new(),
-            resource_nodes: Vec::new(),
-            meta_nodes: Vec::new(),
-            validators: Vec::new(),
-        };
-        genesis.accounts.insert("exchange".into(), Stos(stos(agents.exchange)));
-        Draft {
+    /// The economy's ledger and pools under the scenario's profile and parameters, with the
+    /// task seed, and every genesis agent's account, empty but the exchange's.
+    fn new(config: &Config, agents: &Agents, streams: &RngStreams) -> Result<Draft, Rejection> {
+        let seed = streams.derive(&[purpose::TASKS]);
+        let mut genesis = Builder::new(config.profile, &config.params, seed)?;
+        let ids = Ids::open(&mut genesis, agents)?;
+        genesis.mint(ids.exchange, stos(agents.exchange))?;
+        Ok(Draft {
             genesis,
+            ids,
             deposits: 0.0,
             operators: Vec::new(),
+            validators: Vec::new(),
             delegations: Vec::new(),
-            users: Vec::new(),
-            weights: Vec::new(),
-        }
+            rates: SumTree::new(0),
+        })
     }
 
     /// `count` resource nodes `r0`, `r1`, …: each draws its deposit, its capacity and its
     /// operator's usual performance; its account holds the deposit and a float for gas.
-    fn resource_nodes(&mut self, count: u64, samplers: &Samplers, rng: &mut StreamRng) {
-        let g = &mut self.genesis;
-        for i in 0..count {
-            let (name, d) = (format!("r{i}"), samplers.deposit.sample(rng));
+    fn resource_nodes(
+        &mut self,
+        count: u64,
+        samplers: &Samplers,
+        rng: &mut StreamRng,
+    ) -> Result<(), Rejection> {
+        self.operators.reserve_exact(self.ids.nodes.len());
+        for i in 0..count as usize {
+            let (id, d) = (self.ids.nodes[i], samplers.deposit.sample(rng));
             let capacity = samplers.capacity.sample(rng);
             self.deposits += d;
-            g.accounts.insert(name.clone(), Stos(stos(d + FLOAT_STOS)));
-            g.resource_nodes.push(GenesisResourceNode {
-                name,
-                deposit: Stos(stos(d)),
-                capacity: Some(Oz(oz(capacity))),
-            });
+            self.genesis.mint(id, stos(d + FLOAT_STOS))?;
+            self.genesis.resource_node(id, stos(d), Some(oz(capacity)))?;
             self.operators.push(Operator { reliability: samplers.performance.sample(rng) });
         }
+        Ok(())
     }
 
     /// The meta nodes `m0`, `m1`, …: each draws its deposit, which its account holds.
-    fn meta_nodes(&mut self, metas: &MetaNodes, rng: &mut StreamRng) {
-        let g = &mut self.genesis;
+    fn meta_nodes(&mut self, metas: &MetaNodes, rng: &mut StreamRng) -> Result<(), Rejection> {
         let meta_deposit = metas.deposit.sampler(1e-18);
-        for i in 0..metas.count {
-            let (name, d) = (format!("m{i}"), meta_deposit.sample(rng));
+        for i in 0..metas.count as usize {
+            let (id, d) = (self.ids.metas[i], meta_deposit.sample(rng));
             self.deposits += d;
-            g.accounts.insert(name.clone(), Stos(stos(d)));
-            g.meta_nodes.push(GenesisMetaNode { name, deposit: Stos(stos(d)) });
+            self.genesis.mint(id, stos(d))?;
+            self.genesis.meta_node(id, stos(d))?;
         }
+        Ok(())
     }
 
     /// The validators `v0`, `v1`, …: each draws its self-bond and its commission (at most 1);
     /// its account holds the bond and a float for gas.
-    fn validators(&mut self, validators: &Validators, rng: &mut StreamRng) {
-        let g = &mut self.genesis;
+    fn validators(
+        &mut self,
+        validators: &Validators,
+        rng: &mut StreamRng,
+    ) -> Result<(), Rejection> {
         let (bond, commission) =
             (validators.self_bond.sampler(1e-18), validators.commission.sampler(0.0));
-        for i in 0..validators.count {
-            let (name, b) = (format!("v{i}"), bond.sample(rng));
+        for i in 0..validators.count as usize {
+            let b = bond.sample(rng);
             let c = commission.sample(rng).min(1.0);
-            g.accounts.insert(name.clone(), Stos(stos(b + FLOAT_STOS)));
-            g.validators.push(GenesisValidator {
-                operator: name,
-                self_bond: Stos(stos(b)),
-                commission: Ppm(ppm(c)),
-                delegations: BTreeMap::new(),
-            });
+            self.genesis.mint(self.ids.validators[i], stos(b + FLOAT_STOS))?;
+            self.validators.push((stos(b), ppm(c)));
         }
+        Ok(())
     }
 
     /// The delegators `d0`, `d1`, …: each draws its amount and one of the `validators`
     /// uniformly; its account holds the amount and a float for gas, and it delegates the
     /// amount unless that is zero.
-    fn delegators(&mut self, delegators: &Delegators, validators: u64, rng: &mut StreamRng) {
-        let g = &mut self.genesis;
+    fn delegators(
+        &mut self,
+        delegators: &Delegators,
+        validators: u64,
+        rng: &mut StreamRng,
+    ) -> Result<(), Rejection> {
         let amount = delegators.amount.sampler(0.0);
-        for i in 0..delegators.count {
-            let (name, a) = (format!("d{i}"), amount.sample(rng));
+        for i in 0..delegators.count as usize {
+            let (id, a) = (self.ids.delegators[i], amount.sample(rng));
             let v = rng.below(validators) as usize;
-            g.accounts.insert(name.clone(), Stos(stos(a + FLOAT_STOS)));
+            self.genesis.mint(id, stos(a + FLOAT_STOS))?;
             let amount = stos(a);
             if !amount.is_zero() {
-                g.validators[v].delegations.insert(name.clone(), Stos(amount));
-                self.delegations.push((name, v));
+                self.delegations.push((id, v, amount));
             }
         }
+        Ok(())
     }
 
     /// `count` users `u0`, `u1`, …: each draws its balance, then its request rate.
-    fn users(&mut self, count: u64, samplers: &Samplers, rng: &mut StreamRng) {
-        for i in 0..count {
-            let name = format!("u{i}");
-            let balance = Stos(stos(samplers.balance.sample(rng)));
-            self.genesis.accounts.insert(name.clone(), balance);
-            self.weights.push(rate_weight(samplers.rate.sample(rng)));
-            self.users.push(name);
+    fn users(
+        &mut self,
+        count: u64,
+        samplers: &Samplers,
+        rng: &mut StreamRng,
+    ) -> Result<(), Rejection> {
+        for i in 0..count as usize {
+            let balance = stos(samplers.balance.sample(rng));
+            self.genesis.mint(self.ids.users[i], balance)?;
+            self.rates.push(rate_weight(samplers.rate.sample(rng)));
         }
+        Ok(())
     }
 
-    /// The initial Ozone limit: the scenario's, or 1,000 Oz per STOS of genesis deposit; on
-    /// mainnet without one, the economy's default (S / rate).
-    fn set_ozone_limit(&mut self, config: &Config) {
-        let g = &mut self.genesis;
-        g.ozone_limit = Some(Oz(oz(config.ozone_limit.unwrap_or(self.deposits * 1_000.0))));
+    /// The market with the initial Ozone limit: the scenario's, or 1,000 Oz per STOS of genesis
+    /// deposit; on mainnet without one, the economy's default (S / rate).
+    fn open_market(&mut self, config: &Config) -> Result<(), Rejection> {
+        let mut limit = Some(oz(config.ozone_limit.unwrap_or(self.deposits * 1_000.0)));
         if config.profile == crate::Profile::Mainnet && config.ozone_limit.is_none() {
-            g.ozone_limit = None;
+            limit = None;
         }
+        self.genesis.open_market(limit)
     }
 }
 
-/// The economy built from the draft's genesis, and the model over it: the agents by account.
+/// The economy built from the draft, its validators created with their delegations (each
+/// validator's in the order of the delegators' names, as a [`crate::Genesis`] lists them), and
+/// the model over it.
 fn model(
     draft: Draft,
     agents: &Agents,
     rng: StreamRng,
     samplers: Samplers,
 ) -> Result<StratosModel, Rejection> {
-    let Draft { genesis, operators, delegations, users: user_names, weights, .. } = draft;
-    let mut econ = Stratos::from_genesis(genesis)?;
+    let Draft { mut genesis, ids, operators, validators: bonds, delegations, rates, .. } = draft;
+    let mut by_validator: Vec<Vec<(AccountId, Amount)>> = vec![Vec::new(); bonds.len()];
+    for &(d, v, a) in &delegations {
+        by_validator[v].push((d, a));
+    }
+    for (k, &(bond, commission)) in bonds.iter().enumerate() {
+        by_validator[k].sort_unstable_by_key(|&(d, _)| d);
+        genesis.validator(ids.validators[k], bond, commission, &by_validator[k])?;
+    }
+    let mut econ = genesis.finish();
     econ.set_report_detail(false);
-    let id = |econ: &Stratos, name: &str| {
-        econ.account(name).ok_or_else(|| Rejection::new("unknown_account", name.to_owned()))
-    };
-    let users = user_names
-        .iter()
-        .map(|n| Ok(User { account: id(&econ, n)? }))
-        .collect::<Result<Vec<_>, Rejection>>()?;
-    let validators = (0..agents.validators.count)
-        .map(|i| id(&econ, &format!("v{i}")))
-        .collect::<Result<Vec<_>, _>>()?;
-    let delegators = delegations
-        .iter()
-        .map(|(n, v)| Ok((id(&econ, n)?, validators[*v])))
-        .collect::<Result<Vec<_>, Rejection>>()?;
+    let delegators = delegations.iter().map(|&(d, v, _)| (d, ids.validators[v])).collect();
     let rewards_seen = vec![0; operators.len()];
     Ok(StratosModel {
-        exchange: id(&econ, "exchange")?,
+        exchange: ids.exchange,
         econ,
         agents: agents.clone(),
         rng,
         samplers,
-        users,
-        rates: SumTree::from_weights(&weights),
+        users: ids.users.into_iter().map(|account| User { account }).collect(),
+        rates,
         user_draws: FastSampler::new(),
         batch: Downloads::default(),
         operators,
         delegators,
-        validators,
+        validators: ids.validators,
         flows: Flows::default(),
         rewards_seen,
         epochs: 0,
@@ -572,4 +641,19 @@ fn normal(rng: &mut StreamRng) -> f64 {
     let u1 = 1.0 - uniform(rng);
     let u2 = uniform(rng);
     (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decimal_order;
+
+    #[test]
+    fn decimal_order_is_the_order_of_the_names() {
+        for n in [0, 1, 2, 9, 10, 11, 12, 99, 100, 101, 1_000, 1_234, 10_001] {
+            let mut names: Vec<String> = (0..n).map(|i| i.to_string()).collect();
+            names.sort();
+            let order: Vec<String> = decimal_order(n).map(|i| i.to_string()).collect();
+            assert_eq!(order, names, "n = {n}");
+        }
+    }
 }

@@ -3,10 +3,10 @@
 //! the chain would refuse the volume report (the supply guard, a pool that cannot pay);
 //! truncation remainders stay in their pools (reported as unissued).
 
-use ergon_core::{AccountId, Amount, Dec, Emission, EmissionSchedule};
+use ergon_core::{Amount, Dec, Emission, EmissionSchedule};
 
-use super::locking::merge_locks;
-use super::{EpochReport, Totals};
+use super::locking::Scratch;
+use super::{EpochReport, Totals, split3};
 use crate::Stratos;
 use crate::error::StratosError;
 use crate::mainnet::{self, NodeReward};
@@ -28,10 +28,9 @@ pub(super) struct MainnetPlan {
     traffic: mainnet::Parts,
     /// Tier parts of M (each truncated).
     mining: mainnet::Parts,
-    /// Each settled resource node's reward.
-    nodes: Vec<(u32, NodeReward)>,
-    /// The active meta nodes and the reward of each.
-    metas: Vec<MetaIndex>,
+    /// Active meta nodes (listed in [`Scratch::metas`]; each settled resource node's reward
+    /// in [`Scratch::plan_nodes`]) and the reward of each.
+    meta_count: usize,
     meta: NodeReward,
     /// Community tax paid: `TruncateInt(Σ tax)` over every node.
     tax: Amount,
@@ -48,7 +47,7 @@ pub(super) struct MainnetPlan {
 /// tier's split for the traffic reward (the chain's `ErrOutOfIssuance` case).
 pub(super) fn mainnet_mining(
     st: &Stratos,
-) -> Result<(Amount, Option<usize>, Vec<u32>), StratosError> {
+) -> Result<(Amount, Option<usize>, [u32; 3]), StratosError> {
     match st.params.mining.emission(st.epoch.0, st.total_mined) {
         Emission::Reward { amount, tier, split } => {
             let whole = match &st.params.mining {
@@ -58,7 +57,7 @@ pub(super) fn mainnet_mining(
                 EmissionSchedule::Geometric { .. } => amount,
             };
             let pool = st.ledger.balance(st.stos, st.pools.mining.into())?;
-            Ok((whole.min(pool), Some(tier), split.to_vec()))
+            Ok((whole.min(pool), Some(tier), split3(split)))
         }
         Emission::Ended => Ok((Amount::ZERO, None, st.last_split())),
     }
@@ -69,6 +68,7 @@ pub(super) fn mainnet_mining(
 pub(super) fn plan_mainnet(
     st: &Stratos,
     settled: &[(u32, u128)],
+    scratch: &mut Scratch,
 ) -> Result<Result<MainnetPlan, String>, StratosError> {
     let y = Amount(settled.iter().map(|p| p.1).sum());
     if let Some(reason) = supply_guard(st, y)? {
@@ -81,8 +81,10 @@ pub(super) fn plan_mainnet(
     let mining = mainnet::split(Dec::from_amount(m), &bps)?;
     let tax_rate = mainnet::ppm(st.params.community_tax_ppm);
     let mut paid = Paid { tax: Dec::ZERO, p: Amount::ZERO, m: Amount::ZERO };
-    let nodes = resource_rewards(settled, y, &traffic, &mining, tax_rate, &mut paid)?;
-    let (metas, meta) = meta_rewards(st, &traffic, &mining, tax_rate, &mut paid)?;
+    let nodes = &mut scratch.plan_nodes;
+    resource_rewards(settled, y, &traffic, &mining, tax_rate, &mut paid, nodes)?;
+    let meta = meta_rewards(st, &traffic, &mining, tax_rate, &mut paid, &mut scratch.metas)?;
+    let meta_count = scratch.metas.len();
     let tax = Amount(paid.tax.truncate_int()?);
     let (mut paid_p, mut paid_m) = (paid.p.checked_add(tax)?, paid.m);
     let validators = !st.staking.total_voting_power().is_zero();
@@ -100,8 +102,7 @@ pub(super) fn plan_mainnet(
         tier,
         traffic,
         mining,
-        nodes,
-        metas,
+        meta_count,
         meta,
         tax,
         validators,
@@ -128,8 +129,8 @@ impl Paid {
     }
 }
 
-/// Each settled resource node's reward: its share of the tier parts of R and M by its traffic
-/// of the `y` settled, taxed; none when nothing was settled.
+/// Each settled resource node's reward, into `nodes`: its share of the tier parts of R and M by
+/// its traffic of the `y` settled, taxed; none when nothing was settled.
 fn resource_rewards(
     settled: &[(u32, u128)],
     y: Amount,
@@ -137,8 +138,9 @@ fn resource_rewards(
     mining: &mainnet::Parts,
     tax_rate: Dec,
     paid: &mut Paid,
-) -> Result<Vec<(u32, NodeReward)>, StratosError> {
-    let mut nodes = Vec::with_capacity(settled.len());
+    nodes: &mut Vec<(u32, NodeReward)>,
+) -> Result<(), StratosError> {
+    nodes.clear();
     if !y.is_zero() {
         for &(i, vol) in settled {
             let n = mainnet::resource_node_reward(
@@ -152,26 +154,29 @@ fn resource_rewards(
             nodes.push((i, n));
         }
     }
-    Ok(nodes)
+    Ok(())
 }
 
-/// The active meta nodes and the reward of each: equal shares of the tier parts, taxed.
+/// The active meta nodes, into `metas`, and the reward of each: equal shares of the tier parts,
+/// taxed.
 fn meta_rewards(
     st: &Stratos,
     traffic: &mainnet::Parts,
     mining: &mainnet::Parts,
     tax_rate: Dec,
     paid: &mut Paid,
-) -> Result<(Vec<MetaIndex>, NodeReward), StratosError> {
-    let metas: Vec<MetaIndex> = st.nodes.active_meta().collect();
+    metas: &mut Vec<MetaIndex>,
+) -> Result<NodeReward, StratosError> {
+    metas.clear();
+    metas.extend(st.nodes.active_meta());
     let mut meta = NodeReward::default();
     if !metas.is_empty() {
         meta = mainnet::meta_node_reward(mining.meta, traffic.meta, metas.len() as u128, tax_rate)?;
-        for _ in &metas {
+        for _ in metas.iter() {
             paid.add(&meta)?;
         }
     }
-    Ok((metas, meta))
+    Ok(meta)
 }
 
 /// The supply guard: why the chain refuses to settle `y` noz, when L + Y exceeds ⌊S / rate⌋.
@@ -218,15 +223,17 @@ pub(super) fn pay_mainnet(
     rep: &mut EpochReport,
     plan: MainnetPlan,
     lock_until: ergon_core::Epoch,
+    scratch: &mut Scratch,
 ) -> Result<Totals, StratosError> {
     let (volume, mining_pool) = (st.pools.volume, st.pools.mining);
     st.market.apply_settlement(plan.y)?;
     rep.tier = plan.tier;
-    let to_lock = node_rewards(st, rep, &plan)?;
+    scratch.locks.clear();
+    node_rewards(st, rep, &plan, scratch)?;
+    let locks = &mut scratch.locks;
     st.ledger.transfer(st.stos, volume.into(), st.pools.community.into(), plan.tax)?;
     let dust = if plan.validators { pay_stake(st, rep, &plan)? } else { Amount::ZERO };
-    let locks = merge_locks(&to_lock, &[volume, mining_pool], &mut st.scratch)?;
-    st.reward_locks.lock_batch(&mut st.ledger, lock_until, &locks)?;
+    st.reward_locks.lock_batch(&mut st.ledger, lock_until, locks.sorted(&[volume, mining_pool]))?;
     let (r, m) = reported_rewards(&plan)?;
     rep.traffic_reward = r;
     rep.mining_reward = m;
@@ -241,17 +248,19 @@ pub(super) fn pay_mainnet(
 }
 
 /// Credits the planned rewards of the settled resource nodes and the active meta nodes, and
-/// reports them; returns the amounts to lock (by source: 0 traffic, 1 mining).
+/// reports them; adds the amounts to lock to the scratch's locks (by source: 0 traffic, 1
+/// mining).
 fn node_rewards(
     st: &mut Stratos,
     rep: &mut EpochReport,
     plan: &MainnetPlan,
-) -> Result<Vec<(usize, AccountId, Amount)>, StratosError> {
-    let mut to_lock: Vec<(usize, AccountId, Amount)> = Vec::new();
-    for &(i, n) in &plan.nodes {
+    scratch: &mut Scratch,
+) -> Result<(), StratosError> {
+    let Scratch { plan_nodes, metas, locks, .. } = scratch;
+    for &(i, n) in plan_nodes.iter() {
         let owner = st.nodes.resource(NodeIndex(i)).owner;
-        to_lock.push((0, owner, n.traffic));
-        to_lock.push((1, owner, n.mining));
+        locks.add(0, owner, n.traffic)?;
+        locks.add(1, owner, n.mining)?;
         let got = n.traffic.checked_add(n.mining)?;
         st.nodes.add_reward(NodeIndex(i), got)?;
         rep.resource_total = rep.resource_total.checked_add(got)?;
@@ -259,10 +268,10 @@ fn node_rewards(
             rep.resource_rewards.push((st.node_name(NodeIndex(i)).to_owned(), fmt_stos(got)));
         }
     }
-    for &m in &plan.metas {
+    for &m in metas.iter() {
         let owner = st.nodes.meta(m).owner;
-        to_lock.push((0, owner, plan.meta.traffic));
-        to_lock.push((1, owner, plan.meta.mining));
+        locks.add(0, owner, plan.meta.traffic)?;
+        locks.add(1, owner, plan.meta.mining)?;
         let got = plan.meta.traffic.checked_add(plan.meta.mining)?;
         st.nodes.add_meta_reward(m, got)?;
         rep.meta_total = rep.meta_total.checked_add(got)?;
@@ -270,7 +279,7 @@ fn node_rewards(
             rep.meta_rewards.push((st.meta_name(m).to_owned(), fmt_stos(got)));
         }
     }
-    Ok(to_lock)
+    Ok(())
 }
 
 /// Pays the stake parts of the traffic and mining rewards to validators and delegators by
@@ -283,13 +292,12 @@ fn pay_stake(
     let (volume, mining_pool) = (st.pools.volume, st.pools.mining);
     let mut dust = Amount::ZERO;
     for (pool, amount) in [(volume, plan.traffic.stake), (mining_pool, plan.mining.stake)] {
-        let parts = st.staking.distribute_by_power(
+        let got = st.staking.distribute_by_power_total(
             &mut st.ledger,
             pool.into(),
             amount,
             st.pools.dust.into(),
         )?;
-        let got = Amount(parts.iter().map(|p| p.1.0).sum());
         rep.validator_rewards = rep.validator_rewards.checked_add(got)?;
         dust = dust.checked_add(amount.checked_sub(got)?)?;
     }
@@ -304,7 +312,7 @@ fn reported_rewards(plan: &MainnetPlan) -> Result<(Amount, Amount), StratosError
         if plan.y.is_zero() {
             a = a.checked_add(parts.resource)?;
         }
-        if plan.metas.is_empty() {
+        if plan.meta_count == 0 {
             a = a.checked_add(parts.meta)?;
         }
         if !plan.validators {

@@ -2,8 +2,10 @@
 //! payout of each profile (`paper`, `chain` for mainnet), gas fees, and the releases that
 //! fall due; [`EpochReport`] says what it did.
 //!
-//! Cost: O(nodes with pending traffic · log) for the settlement, O(active meta nodes + validators)
-//! for the split, O(1) for the deposits' share ([`crate::deposits`]) — never O(all accounts).
+//! Cost: O(nodes with pending traffic) expected for the settlement, O(paid owners · log) for the
+//! locks, O(active meta nodes + validators) for the split, O(1) for the deposits' share
+//! ([`crate::deposits`]) — never O(all accounts). The close keeps its lists in [`Scratch`], so
+//! it allocates nothing once warm.
 
 mod chain;
 mod locking;
@@ -47,16 +49,43 @@ pub fn end_epoch(st: &mut Stratos) -> Result<EpochReport, Violation> {
 }
 
 fn close(st: &mut Stratos) -> Result<EpochReport, StratosError> {
+    let mut scratch = std::mem::take(&mut st.scratch);
+    let closed = close_with(st, &mut scratch);
+    st.scratch = scratch;
+    closed
+}
+
+fn close_with(st: &mut Stratos, scratch: &mut Scratch) -> Result<EpochReport, StratosError> {
     let mut rep = EpochReport { epoch: st.epoch.0, ..EpochReport::default() };
     let lock_until = st.epoch.plus(st.params.reward_lock_epochs);
     // 1. Settlement: the shortest prefix reaching the threshold, by traffic then node id.
-    let pending = settle::pending(st);
+    let mut pending = std::mem::take(&mut scratch.pending);
+    settle::pending(st, &mut pending);
     let total: u128 = pending.iter().map(|p| p.1).sum();
-    let k = if total == 0 { 0 } else { settled_prefix(&pending, st.params.settle_threshold_bps) };
+    let bps = st.params.settle_threshold_bps;
+    let k = if total == 0 { 0 } else { settle::select_settled(&mut pending, bps) };
+    if st.report_detail {
+        settle::sort_settled(&mut pending[..k]);
+    }
+    let totals = pay(st, &mut rep, &pending, k, lock_until, scratch);
+    scratch.pending = pending;
+    finish(st, rep, totals?, scratch)
+}
+
+/// Settles the first `k` of `pending` (the settled prefix, in any order) and pays the rewards
+/// of the profile: steps 1 to 5.
+fn pay(
+    st: &mut Stratos,
+    rep: &mut EpochReport,
+    pending: &[(u32, u128)],
+    k: usize,
+    lock_until: ergon_core::Epoch,
+    scratch: &mut Scratch,
+) -> Result<Totals, StratosError> {
     // mainnet: the whole distribution is planned before anything changes, since the chain
     // refuses a volume report as a whole (nothing settled, nothing paid); the report says why.
     let plan = match st.params.profile {
-        Profile::Mainnet => Some(chain::plan_mainnet(st, &pending[..k])?),
+        Profile::Mainnet => Some(chain::plan_mainnet(st, &pending[..k], scratch)?),
         Profile::Paper => None,
     };
     let k = match &plan {
@@ -66,17 +95,16 @@ fn close(st: &mut Stratos) -> Result<EpochReport, StratosError> {
         }
         _ => k,
     };
-    settle::settle(st, &mut rep, &pending, k)?;
+    settle::settle(st, rep, pending, k)?;
     // 2–5. The rewards of each profile.
-    let totals = match plan {
-        Some(Ok(plan)) => chain::pay_mainnet(st, &mut rep, plan, lock_until)?,
+    Ok(match plan {
+        Some(Ok(plan)) => chain::pay_mainnet(st, rep, plan, lock_until, scratch)?,
         Some(Err(_)) => {
             rep.tier = chain::mainnet_mining(st)?.1;
             Totals { delegated: st.staking.total_voting_power(), ..Totals::default() }
         }
-        None => paper::pay(st, &mut rep, &pending[..k], lock_until)?,
-    };
-    finish(st, rep, totals)
+        None => paper::pay(st, rep, &pending[..k], lock_until, scratch)?,
+    })
 }
 
 /// What the reward steps of an epoch leave for [`finish`].
@@ -95,21 +123,25 @@ struct Totals {
 }
 
 /// Steps 6 and 7 of both profiles: gas fees, the totals of the report, then time moves on.
-fn finish(st: &mut Stratos, mut rep: EpochReport, t: Totals) -> Result<EpochReport, StratosError> {
+fn finish(
+    st: &mut Stratos,
+    mut rep: EpochReport,
+    t: Totals,
+    scratch: &mut Scratch,
+) -> Result<EpochReport, StratosError> {
     let stos = st.stos;
     let Totals { mut dust, community_tax, unissued, mined: issued_m, delegated } = t;
     // 6. Gas fees: validators and delegators only.
     let gas = st.ledger.balance(stos, st.pools.gas.into())?;
     if !gas.is_zero() && !delegated.is_zero() {
-        let parts = st.staking.distribute_by_power(
+        let got = st.staking.distribute_by_power_total(
             &mut st.ledger,
             st.pools.gas.into(),
             gas,
             st.pools.dust.into(),
         )?;
-        let got: u128 = parts.iter().map(|p| p.1.0).sum();
-        dust = dust.checked_add(Amount(gas.0 - got))?;
-        rep.gas_fees = Amount(got);
+        dust = dust.checked_add(Amount(gas.0 - got.0))?;
+        rep.gas_fees = got;
     }
     st.total_mined = st.total_mined.checked_add(issued_m)?;
     rep.community_tax = community_tax;
@@ -120,16 +152,17 @@ fn finish(st: &mut Stratos, mut rep: EpochReport, t: Totals) -> Result<EpochRepo
     st.deposit_rewards.close_epoch();
     st.epoch = st.epoch.plus(1);
     st.expire_votes()?;
-    let released = st.reward_locks.release_due(&mut st.ledger, st.epoch)?;
+    let Scratch { released, returned, .. } = scratch;
+    st.reward_locks.release_due_into(&mut st.ledger, st.epoch, released)?;
     rep.rewards_released = Amount(released.iter().map(|r| r.amount.0).sum());
-    let returned = st.deposit_returns.release_due(&mut st.ledger, st.epoch)?;
+    st.deposit_returns.release_due_into(&mut st.ledger, st.epoch, returned)?;
     rep.deposits_returned = Amount(returned.iter().map(|r| r.amount.0).sum());
     // mainnet: slashing is taken from rewards as they mature, then from returned deposits.
-    let slashed = st.deduct_slashing(&released)?;
-    rep.slashing_deducted = slashed.checked_add(st.deduct_slashing(&returned)?)?;
+    let slashed = st.deduct_slashing(released)?;
+    rep.slashing_deducted = slashed.checked_add(st.deduct_slashing(returned)?)?;
     // The resource node whose deposit this is: its owner's, due now (the same account may also
     // have been a meta node, whose deposit returns on its own date).
-    for r in &returned {
+    for r in returned.iter() {
         st.nodes.exit_if_due(r.owner, st.epoch);
     }
     st.staking.complete_unbonding(&mut st.ledger, st.epoch)?;
@@ -137,13 +170,20 @@ fn finish(st: &mut Stratos, mut rep: EpochReport, t: Totals) -> Result<EpochRepo
     Ok(rep)
 }
 
+/// A tier's split in basis points (resource nodes, meta nodes, stake), zero where it has fewer.
+fn split3(split: &[u32]) -> [u32; 3] {
+    let bp = |i: usize| split.get(i).copied().unwrap_or(0);
+    [bp(0), bp(1), bp(2)]
+}
+
 impl Stratos {
-    fn last_split(&self) -> Vec<u32> {
+    /// The split of the last tier, for the traffic reward after the end of issuance.
+    fn last_split(&self) -> [u32; 3] {
         match &self.params.mining {
             ergon_core::EmissionSchedule::Table { tiers, .. } => {
-                tiers.last().map(|t| t.split.clone()).unwrap_or_else(|| vec![6000, 2000, 2000])
+                tiers.last().map_or([6000, 2000, 2000], |t| split3(&t.split))
             }
-            ergon_core::EmissionSchedule::Geometric { split, .. } => split.clone(),
+            ergon_core::EmissionSchedule::Geometric { split, .. } => split3(split),
         }
     }
 }

@@ -4,11 +4,11 @@
 //! between validators and (paper) node deposits by their totals — with integer floors and
 //! every remainder to the dust pool. Node rewards lock for the reward lock.
 
-use ergon_core::arith::{Rounding, mul_div};
-use ergon_core::{AccountId, Amount, Emission, Epoch, PoolId};
+use ergon_core::arith::{ProRata, Rounding, mul_div, ppm_floor};
+use ergon_core::{Amount, Emission, Epoch, PoolId};
 
-use super::locking::merge_locks;
-use super::{EpochReport, Totals};
+use super::locking::{Locks, Scratch};
+use super::{EpochReport, Totals, split3};
 use crate::Stratos;
 use crate::error::StratosError;
 use crate::nodes::{MetaIndex, NodeIndex};
@@ -30,11 +30,10 @@ fn split(pool: PoolId, amount: Amount, bps: &[u32]) -> Source {
     Source { pool, resource, meta, chain: amount.saturating_sub(resource).saturating_sub(meta) }
 }
 
-/// What the reward steps accumulate: the node rewards to lock, by (source, owner), and the
+/// What the reward steps accumulate: the node rewards to lock, by (owner, source), and the
 /// running totals of [`Totals`].
-#[derive(Default)]
-struct Books {
-    to_lock: Vec<(usize, AccountId, Amount)>,
+struct Books<'a> {
+    locks: &'a mut Locks,
     dust: Amount,
     community_tax: Amount,
     unissued: Amount,
@@ -42,7 +41,7 @@ struct Books {
     issued_m: Amount,
 }
 
-impl Books {
+impl Books<'_> {
     /// A part of source `si` with no recipient: left in its pool, not counted as mined.
     fn unissued(&mut self, si: usize, part: Amount) -> Result<(), StratosError> {
         self.unissued = self.unissued.checked_add(part)?;
@@ -66,6 +65,7 @@ pub(super) fn pay(
     rep: &mut EpochReport,
     settled: &[(u32, u128)],
     lock_until: Epoch,
+    scratch: &mut Scratch,
 ) -> Result<Totals, StratosError> {
     let y = Amount(settled.iter().map(|p| p.1).sum());
     // 2. Traffic reward R (from the volume pool) and mining reward M (from the mining pool).
@@ -75,7 +75,7 @@ pub(super) fn pay(
     let (m, tier, bps) = match st.params.mining.emission(st.epoch.0, st.total_mined) {
         Emission::Reward { amount, tier, split } => {
             let pool = st.ledger.balance(st.stos, st.pools.mining.into())?;
-            (amount.min(pool), Some(tier), split.to_vec())
+            (amount.min(pool), Some(tier), split3(split))
         }
         Emission::Ended => (Amount::ZERO, None, st.last_split()),
     };
@@ -83,19 +83,27 @@ pub(super) fn pay(
     rep.mining_reward = m;
     rep.tier = tier;
     let sources = [split(st.pools.volume, r, &bps), split(st.pools.mining, m, &bps)];
-    let mut books = Books { issued_m: m, ..Books::default() };
+    let Scratch { metas, rewards, locks, .. } = scratch;
+    locks.clear();
+    let mut books = Books {
+        locks,
+        dust: Amount::ZERO,
+        community_tax: Amount::ZERO,
+        unissued: Amount::ZERO,
+        issued_m: m,
+    };
     pay_resource(st, rep, &mut books, &sources, settled, y)?;
-    pay_meta(st, rep, &mut books, &sources)?;
+    pay_meta(st, rep, &mut books, &sources, metas, rewards)?;
     let delegated = pay_stake(st, rep, &mut books, &sources)?;
     let pools = [sources[0].pool, sources[1].pool];
-    let locks = merge_locks(&books.to_lock, &pools, &mut st.scratch)?;
-    st.reward_locks.lock_batch(&mut st.ledger, lock_until, &locks)?;
+    st.reward_locks.lock_batch(&mut st.ledger, lock_until, books.locks.sorted(&pools))?;
     let Books { dust, community_tax, unissued, issued_m, .. } = books;
     Ok(Totals { dust, community_tax, unissued, mined: issued_m, delegated })
 }
 
 /// Step 3, resource nodes: pro rata to settled traffic, less the community tax on the traffic
-/// reward; locked.
+/// reward (moved to the community pool in one transfer); locked. One pass over the nodes pays
+/// both sources.
 fn pay_resource(
     st: &mut Stratos,
     rep: &mut EpochReport,
@@ -104,48 +112,57 @@ fn pay_resource(
     settled: &[(u32, u128)],
     y: Amount,
 ) -> Result<(), StratosError> {
-    let mut node_rewards: Vec<Amount> = vec![Amount::ZERO; settled.len()];
-    for (si, src) in sources.iter().enumerate() {
-        if y.is_zero() {
+    if y.is_zero() {
+        for (si, src) in sources.iter().enumerate() {
             books.unissued(si, src.resource)?;
-            continue;
         }
-        let mut paid = Amount::ZERO;
-        for (j, &(i, t)) in settled.iter().enumerate() {
-            let mut share = Amount(mul_div(src.resource.0, t, y.0, Rounding::Down)?);
-            paid = paid.checked_add(share)?;
-            if si == 0 && st.params.community_tax_ppm > 0 {
-                let ppm = u128::from(st.params.community_tax_ppm);
-                let tax = Amount(mul_div(share.0, ppm, 1_000_000, Rounding::Down)?);
-                st.ledger.transfer(st.stos, src.pool.into(), st.pools.community.into(), tax)?;
-                share = share.checked_sub(tax)?;
-                books.community_tax = books.community_tax.checked_add(tax)?;
-            }
-            books.to_lock.push((si, st.nodes.resource(NodeIndex(i)).owner, share));
-            node_rewards[j] = node_rewards[j].checked_add(share)?;
-        }
-        books.dust(st, src.pool, src.resource.checked_sub(paid)?)?;
+        return Ok(());
     }
-    for (j, &(i, _)) in settled.iter().enumerate() {
-        st.nodes.add_reward(NodeIndex(i), node_rewards[j])?;
-        rep.resource_total = rep.resource_total.checked_add(node_rewards[j])?;
+    let shares =
+        [ProRata::new(sources[0].resource.0, y.0)?, ProRata::new(sources[1].resource.0, y.0)?];
+    let ppm = st.params.community_tax_ppm;
+    let (mut paid, mut tax) = ([Amount::ZERO; 2], Amount::ZERO);
+    for &(i, t) in settled {
+        let mut share = [Amount(shares[0].floor(t)?), Amount(shares[1].floor(t)?)];
+        paid = [paid[0].checked_add(share[0])?, paid[1].checked_add(share[1])?];
+        if ppm > 0 {
+            let node_tax = Amount(ppm_floor(share[0].0, ppm)?);
+            share[0] = share[0].checked_sub(node_tax)?;
+            tax = tax.checked_add(node_tax)?;
+        }
+        books.locks.add_both(st.nodes.resource(NodeIndex(i)).owner, share)?;
+        let reward = share[0].checked_add(share[1])?;
+        st.nodes.add_reward(NodeIndex(i), reward)?;
+        rep.resource_total = rep.resource_total.checked_add(reward)?;
         if st.report_detail {
             let name = st.node_name(NodeIndex(i)).to_owned();
-            rep.resource_rewards.push((name, fmt_stos(node_rewards[j])));
+            rep.resource_rewards.push((name, fmt_stos(reward)));
         }
+    }
+    if ppm > 0 {
+        let volume = sources[0].pool;
+        st.ledger.transfer(st.stos, volume.into(), st.pools.community.into(), tax)?;
+        books.community_tax = books.community_tax.checked_add(tax)?;
+    }
+    for (si, src) in sources.iter().enumerate() {
+        books.dust(st, src.pool, src.resource.checked_sub(paid[si])?)?;
     }
     Ok(())
 }
 
-/// Step 4, meta nodes: equal shares; locked.
+/// Step 4, meta nodes: equal shares; locked. `metas` and `meta_rewards` are working memory.
 fn pay_meta(
     st: &mut Stratos,
     rep: &mut EpochReport,
     books: &mut Books,
     sources: &[Source; 2],
+    metas: &mut Vec<MetaIndex>,
+    meta_rewards: &mut Vec<Amount>,
 ) -> Result<(), StratosError> {
-    let metas: Vec<MetaIndex> = st.nodes.active_meta().collect();
-    let mut meta_rewards = vec![Amount::ZERO; metas.len()];
+    metas.clear();
+    metas.extend(st.nodes.active_meta());
+    meta_rewards.clear();
+    meta_rewards.resize(metas.len(), Amount::ZERO);
     for (si, src) in sources.iter().enumerate() {
         if metas.is_empty() {
             books.unissued(si, src.meta)?;
@@ -153,7 +170,7 @@ fn pay_meta(
         }
         let each = Amount(src.meta.0 / metas.len() as u128);
         for (j, &i) in metas.iter().enumerate() {
-            books.to_lock.push((si, st.nodes.meta(i).owner, each));
+            books.locks.add(si, st.nodes.meta(i).owner, each)?;
             meta_rewards[j] = meta_rewards[j].checked_add(each)?;
         }
         books.dust(st, src.pool, Amount(src.meta.0 % metas.len() as u128))?;
@@ -192,11 +209,14 @@ fn pay_stake(
             books.unissued(si, v_part)?;
         } else {
             let dust = st.pools.dust.into();
-            let parts =
-                st.staking.distribute_by_power(&mut st.ledger, src.pool.into(), v_part, dust)?;
-            let got: u128 = parts.iter().map(|p| p.1.0).sum();
-            rep.validator_rewards = rep.validator_rewards.checked_add(Amount(got))?;
-            books.dust = books.dust.checked_add(Amount(v_part.0 - got))?;
+            let got = (st.staking).distribute_by_power_total(
+                &mut st.ledger,
+                src.pool.into(),
+                v_part,
+                dust,
+            )?;
+            rep.validator_rewards = rep.validator_rewards.checked_add(got)?;
+            books.dust = books.dust.checked_add(Amount(v_part.0 - got.0))?;
         }
         // The deposits' part accrues by index, O(1) ([`crate::deposits`]).
         let to_deposits = st.distribute_to_deposits(si, d_part)?;

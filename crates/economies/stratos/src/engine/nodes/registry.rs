@@ -330,10 +330,11 @@ impl NodeRegistry {
         Ok(())
     }
 
-    /// After a settlement: the nodes whose traffic carries to the next epoch.
-    pub fn carry(&mut self, mut nodes: Vec<u32>) {
-        nodes.sort_unstable();
-        self.with_traffic.replace(nodes);
+    /// After a settlement: drops the settled nodes (no pending traffic left) from the traffic
+    /// index; the others carry to the next epoch. O(nodes in the index), no allocation.
+    pub fn carry(&mut self) {
+        let resource = &self.resource;
+        self.with_traffic.retain(|&i| !resource[i as usize].pending_traffic.is_zero());
     }
 
     /// Adds `reward` wei to node `i`'s rewards so far.
