@@ -18,3 +18,6 @@ cargo test --workspace --all-targets --locked
 
 echo "== documentation tests"
 cargo test --workspace --doc --locked
+
+echo "== speed ratio: a Stratos epoch against a plain exact loop (optimised build)"
+cargo test --release --locked -p ergon-stratos --test speed_ratio -- --nocapture

@@ -334,7 +334,11 @@ impl AliasTable {
         let n = weights.len();
         let AliasScratch { scaled, small, large } = scratch;
         let (prob, alias) = (&mut self.prob, &mut self.alias);
-        (prob.clear(), alias.clear(), scaled.clear(), small.clear(), large.clear());
+        prob.clear();
+        alias.clear();
+        scaled.clear();
+        small.clear();
+        large.clear();
         self.total = 0;
         let total: u128 = weights.iter().map(|&w| u128::from(w)).sum();
         if total == 0 {
@@ -505,16 +509,14 @@ mod tests {
         let mut tree = SumTree::from_weights(&weights);
         let mut fast = FastSampler::new();
         let mut r = rng(&[11]);
-        let draws: Vec<usize> =
-            (0..100_000).map(|_| fast.sample(&tree, &mut r).unwrap()).collect();
+        let draws: Vec<usize> = (0..100_000).map(|_| fast.sample(&tree, &mut r).unwrap()).collect();
         check_frequencies(&draws, &weights);
         // A change makes the table stale: the next draws come from the tree, then it is
         // rebuilt for the new weights, and the draws follow those.
         tree.set(1, 40);
         tree.set(4, 25);
         let changed = [5, 40, 20, 10, 25];
-        let draws: Vec<usize> =
-            (0..100_000).map(|_| fast.sample(&tree, &mut r).unwrap()).collect();
+        let draws: Vec<usize> = (0..100_000).map(|_| fast.sample(&tree, &mut r).unwrap()).collect();
         check_frequencies(&draws, &changed);
         assert_eq!(fast.built_at, tree.changes());
     }

@@ -1,6 +1,8 @@
 //! A batch of downloads ([`Stratos::downloads`]) is the same as downloading each in turn: the
 //! same charges, node draws and state, and nothing at all when one of them cannot be paid.
 
+#![allow(clippy::unwrap_used)] // a test crate: unwrap is the assertion
+
 use ergon_core::{Amount, Economy};
 use ergon_stratos::Stratos;
 use serde_json::json;

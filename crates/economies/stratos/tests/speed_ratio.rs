@@ -21,7 +21,7 @@ use ergon_stratos::StratosModel;
 use ergon_stratos::model::{Agents, Config};
 
 /// The most the Stratos epoch may cost, in reference epochs.
-const MAX_RATIO: f64 = 40.0;
+const MAX_RATIO: f64 = 6.0;
 /// Epochs per round, each side.
 const EPOCHS: u64 = 1_500;
 
@@ -161,12 +161,10 @@ impl Reference {
             let (resource, meta) = (amount * 6_000 / 10_000, amount * 2_000 / 10_000);
             let chain = amount - resource - meta;
             let mut paid = 0;
-            if y > 0 {
-                for &(t, i) in &self.order[..k] {
-                    let share = resource * t / y;
-                    self.ring[slot].push((i, share));
-                    paid += share;
-                }
+            for &(t, i) in &self.order[..k] {
+                let share = (resource * t).checked_div(y).unwrap_or(0);
+                self.ring[slot].push((i, share));
+                paid += share;
             }
             let each = meta / 10;
             self.meta_balance += each * 10;

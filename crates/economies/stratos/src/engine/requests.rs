@@ -142,7 +142,11 @@ impl Requests<'_> {
     }
 
     /// Downloads of `sizes`, in order ([`Stratos::downloads`]). Returns the total charge.
-    pub(in crate::engine) fn downloads(&mut self, user: AccountId, sizes: &[Amount]) -> Result<Amount> {
+    pub(in crate::engine) fn downloads(
+        &mut self,
+        user: AccountId,
+        sizes: &[Amount],
+    ) -> Result<Amount> {
         let mut total = Amount::ZERO;
         for &size in sizes {
             total = total.checked_add(size)?;
