@@ -230,6 +230,12 @@ impl Sampler {
     }
 }
 
+/// 10^0 … 10^22, each exact in f64 (a table, not `powi`: this is on the path of every request).
+const POWERS_OF_TEN: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
 /// `x` whole units of a token with `decimals` decimals, in base units, rounded down, where `x`
 /// is the decimal number its shortest form reads (`100000` is exactly 10^23 wei, `0.1` exactly
 /// 10^17): a draw of 12.345678 STOS is 12,345,678,000,000,000,000 wei. Negative and NaN draws
@@ -243,12 +249,14 @@ pub fn to_base_units(x: f64, decimals: u8) -> u128 {
     if x.is_nan() || x <= 0.0 {
         return 0;
     }
-    let scaled = x * 10f64.powi(i32::from(decimals));
-    if scaled < 9_007_199_254_740_992.0 {
-        return scaled.floor() as u128;
-    }
-    if scaled >= u128::MAX as f64 {
-        return u128::MAX;
+    if let Some(&power) = POWERS_OF_TEN.get(usize::from(decimals)) {
+        let scaled = x * power;
+        if scaled < 9_007_199_254_740_992.0 {
+            return scaled.floor() as u128;
+        }
+        if scaled >= u128::MAX as f64 {
+            return u128::MAX;
+        }
     }
     decimal_base_units(ryu::Buffer::new().format_finite(x), decimals).unwrap_or(u128::MAX)
 }
@@ -310,6 +318,8 @@ mod tests {
         assert_eq!(to_base_units(9_007_199.254740993, 9), 9_007_199_254_740_993);
         assert_eq!(decimal_base_units("1.5e-3", 6), Some(1_500));
         assert_eq!(decimal_base_units("123", 0), Some(123));
+        assert_eq!(to_base_units(1.5, 24), 15 * 10u128.pow(23));
+        assert_eq!(to_base_units(1e20, 24), u128::MAX);
     }
 
     #[test]
