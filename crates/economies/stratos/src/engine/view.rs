@@ -73,10 +73,11 @@ fn accounts_json(st: &Stratos) -> BTreeMap<&str, Value> {
 fn resource_nodes_json(st: &Stratos) -> BTreeMap<&str, Value> {
     st.nodes.resource_nodes()
         .iter()
-        .map(|n| {
+        .zip(st.nodes.pending_traffics())
+        .map(|(n, &pending)| {
             (st.name(n.owner), json!({
                 "status": n.status, "deposit": fmt_stos(n.deposit), "ozone_limit_added": fmt_oz(n.limit_added),
-                "performance_ppm": n.performance_ppm, "pending_traffic": fmt_oz(n.pending_traffic),
+                "performance_ppm": n.performance_ppm, "pending_traffic": fmt_oz(pending),
                 "stored": fmt_oz(n.stored), "capacity": fmt_oz(n.capacity), "settled_total": fmt_oz(n.settled_total),
                 "rewards_total": fmt_stos(n.rewards_total), "activated_epoch": n.activated.0,
             }))
@@ -169,7 +170,7 @@ pub fn check_invariants(st: &Stratos) -> Result<(), Violation> {
     }
     let minted = st.ledger.minted(st.ozone_token).unwrap_or_default();
     let burned = st.ledger.burned(st.ozone_token).unwrap_or_default();
-    let pending: u128 = st.nodes.resource_nodes().iter().map(|n| n.pending_traffic.0).sum();
+    let pending: u128 = st.nodes.pending_traffics().iter().map(|p| p.0).sum();
     if minted != st.market.sold() || burned.0 != pending + st.market.settled().0 {
         return Err(violation(
             "stratos ozone",

@@ -24,9 +24,7 @@ fn order(a: &(u32, u128), b: &(u32, u128)) -> std::cmp::Ordering {
 pub(super) fn pending(st: &Stratos, out: &mut Vec<(u32, u128)>) {
     let nodes = &st.nodes;
     out.clear();
-    out.extend(
-        (nodes.with_traffic().iter()).map(|&i| (i, nodes.resource(NodeIndex(i)).pending_traffic.0)),
-    );
+    out.extend((nodes.with_traffic().iter()).map(|&i| (i, nodes.pending_traffic(NodeIndex(i)).0)));
 }
 
 /// The settled prefix: indices into `pending` (sorted by traffic descending, node id ascending)

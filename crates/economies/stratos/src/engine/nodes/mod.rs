@@ -75,8 +75,6 @@ pub struct ResourceNode {
     pub performance_ppm: u32,
     /// Life state.
     pub status: NodeStatus,
-    /// Traffic completed and not yet settled, noz.
-    pub pending_traffic: Amount,
     /// Storage offered, noz (1 noz = 1 byte).
     pub capacity: Amount,
     /// Storage in use, noz.
@@ -106,7 +104,6 @@ impl ResourceNode {
             activated,
             performance_ppm: 1_000_000,
             status: NodeStatus::Active,
-            pending_traffic: Amount::ZERO,
             capacity,
             stored: Amount::ZERO,
             settled_total: Amount::ZERO,

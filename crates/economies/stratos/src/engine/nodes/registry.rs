@@ -19,6 +19,9 @@ pub struct NodeRegistry {
     /// The profile whose task weights apply.
     profile: Profile,
     resource: Table<ResourceNode>,
+    /// Each resource node's traffic completed and not yet settled, noz, by index: a column of
+    /// its own, since every task changes it (a task's undo record is one amount, not a node).
+    pending: Table<Amount>,
     resource_of: Keyed<AccountId, NodeIndex>,
     meta: Table<MetaNode>,
     meta_of: Keyed<AccountId, MetaIndex>,
@@ -63,6 +66,7 @@ impl Eq for Scratch {}
 
 ergon_core::transactional!(NodeRegistry {
     resource: Table<ResourceNode>,
+    pending: Table<Amount>,
     resource_of: Keyed<AccountId, NodeIndex>,
     meta: Table<MetaNode>,
     meta_of: Keyed<AccountId, MetaIndex>,
@@ -77,6 +81,7 @@ impl NodeRegistry {
         NodeRegistry {
             profile,
             resource: Table::new(),
+            pending: Table::new(),
             resource_of: Keyed::new(),
             meta: Table::new(),
             meta_of: Keyed::new(),
@@ -141,6 +146,18 @@ impl NodeRegistry {
         (0..self.meta.len() as u32).map(MetaIndex).filter(|&m| self.meta(m).is_active())
     }
 
+    /// Node `i`'s traffic completed and not yet settled, noz (an index the registry gave out).
+    #[must_use]
+    pub fn pending_traffic(&self, i: NodeIndex) -> Amount {
+        self.pending[i.idx()]
+    }
+
+    /// Every resource node's pending traffic, by index.
+    #[must_use]
+    pub fn pending_traffics(&self) -> &[Amount] {
+        self.pending.rows()
+    }
+
     /// Resource nodes with pending traffic, in no particular order.
     #[must_use]
     pub fn with_traffic(&self) -> &[u32] {
@@ -170,6 +187,7 @@ impl NodeRegistry {
     pub fn add_resource(&mut self, node: ResourceNode) -> NodeIndex {
         debug_assert!(self.node_of(node.owner).is_none(), "one resource node per owner");
         let i = NodeIndex(self.resource.push(node) as u32);
+        self.pending.push(Amount::ZERO);
         self.resource_of.insert(node.owner, i);
         self.weights.push(node.task_weight(self.profile));
         i
@@ -238,17 +256,17 @@ impl NodeRegistry {
     /// sum before the first change.
     pub fn serve(&mut self, nodes: &[NodeIndex], noz: Amount, store: bool) -> Result<(), Error> {
         for &i in nodes {
-            let n = self.resource(i);
-            n.pending_traffic.checked_add(noz)?;
+            self.pending[i.idx()].checked_add(noz)?;
             if store {
-                n.stored.checked_add(noz)?;
+                self.resource(i).stored.checked_add(noz)?;
             }
         }
         for &i in nodes {
-            let n = self.resource.get_mut(i.idx());
-            let first = n.pending_traffic.is_zero() && !noz.is_zero();
-            n.pending_traffic = Amount(n.pending_traffic.0 + noz.0);
+            let pending = self.pending.get_mut(i.idx());
+            let first = pending.is_zero() && !noz.is_zero();
+            *pending = Amount(pending.0 + noz.0);
             if store {
+                let n = self.resource.get_mut(i.idx());
                 n.stored = Amount(n.stored.0 + noz.0);
             }
             if first {
@@ -326,15 +344,15 @@ impl NodeRegistry {
     pub fn settle(&mut self, i: NodeIndex, t: Amount) -> Result<(), Error> {
         let n = &mut self.resource.rows_mut()[i.idx()];
         n.settled_total = n.settled_total.checked_add(t)?;
-        n.pending_traffic = Amount::ZERO;
+        self.pending.rows_mut()[i.idx()] = Amount::ZERO;
         Ok(())
     }
 
     /// After a settlement: drops the settled nodes (no pending traffic left) from the traffic
     /// index; the others carry to the next epoch. O(nodes in the index), no allocation.
     pub fn carry(&mut self) {
-        let resource = &self.resource;
-        self.with_traffic.retain(|&i| !resource[i as usize].pending_traffic.is_zero());
+        let pending = &self.pending;
+        self.with_traffic.retain(|&i| !pending[i as usize].is_zero());
     }
 
     /// Adds `reward` wei to node `i`'s rewards so far.
@@ -476,8 +494,8 @@ impl NodeRegistry {
                 );
             }
             let listed = indexed.binary_search(&(i as u32)).is_ok();
-            if n.pending_traffic.is_zero() == listed {
-                let pending = n.pending_traffic;
+            if self.pending[i].is_zero() == listed {
+                let pending = self.pending[i];
                 return v(
                     "stratos traffic index",
                     format!("node #{i} pending {pending}, indexed {listed}"),
@@ -487,11 +505,13 @@ impl NodeRegistry {
                 return v("stratos node index", format!("node #{i}'s owner maps elsewhere"));
             }
         }
-        if indexed.windows(2).any(|w| w[0] == w[1]) || self.resource_of.len() != self.resource.len()
+        if indexed.windows(2).any(|w| w[0] == w[1])
+            || self.resource_of.len() != self.resource.len()
+            || self.pending.len() != self.resource.len()
         {
             return v(
                 "stratos node index",
-                "a node listed twice or an owner without a node".into(),
+                "a node listed twice, an owner without a node or a node without its traffic".into(),
             );
         }
         for (m, node) in self.meta.iter().enumerate() {
