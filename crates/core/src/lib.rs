@@ -68,7 +68,7 @@ pub use names::Names;
 pub use ratio::{BasisPoints, Parts, PerMill};
 pub use rewards::RewardAccumulator;
 pub use rng::{RngStreams, Seed, StreamRng};
-pub use sampler::{AliasScratch, AliasTable, FastSampler, SumTree};
+pub use sampler::{AliasTable, FastSampler, SumTree};
 pub use staking::{Staking, StakingParams, ValidatorId};
 pub use vesting::Vesting;
 

@@ -311,7 +311,7 @@ pub struct AliasTable {
     /// Per column: draw the column itself when `u < prob[j]` (`u` uniform in `[0, total)`).
     prob: Vec<u128>,
     /// Per column: the item drawn otherwise.
-    alias: Vec<usize>,
+    alias: Vec<u32>,
     /// The sum of the weights, `W`.
     total: u128,
 }
@@ -324,53 +324,62 @@ impl AliasTable {
     /// fewer than 2^64 items).
     pub fn new(weights: &[u64]) -> Result<AliasTable> {
         let mut table = AliasTable { prob: Vec::new(), alias: Vec::new(), total: 0 };
-        table.rebuild(weights, &mut AliasScratch::default())?;
+        table.rebuild(weights)?;
         Ok(table)
     }
 
-    /// Rebuilds the table for `weights` in O(n), reusing its own memory and `scratch`'s. On
-    /// error (as [`AliasTable::new`]) the table is left empty.
-    pub fn rebuild(&mut self, weights: &[u64], scratch: &mut AliasScratch) -> Result<()> {
+    /// Rebuilds the table for `weights` in O(n), in its own memory: 20 bytes an item, and 4
+    /// more while it builds. On error (as [`AliasTable::new`], or more than 2^32 items) the
+    /// table is left empty.
+    pub fn rebuild(&mut self, weights: &[u64]) -> Result<()> {
         let n = weights.len();
-        let AliasScratch { scaled, small, large } = scratch;
         let (prob, alias) = (&mut self.prob, &mut self.alias);
         prob.clear();
         alias.clear();
-        scaled.clear();
-        small.clear();
-        large.clear();
         self.total = 0;
         let total: u128 = weights.iter().map(|&w| u128::from(w)).sum();
         if total == 0 {
             return Err(Error::NotEnoughWeight { wanted: 1, available: 0 });
         }
         let n_wide = u128::try_from(n).map_err(|_| overflow("alias table size"))?;
+        let n32 = u32::try_from(n).map_err(|_| overflow("alias table size"))?;
+        // `prob` holds the scaled weights n·w_i while the table builds: an item's entry is
+        // final once it leaves the small stack.
         for &w in weights {
-            scaled.push(
+            prob.push(
                 u128::from(w).checked_mul(n_wide).ok_or_else(|| overflow("alias table scale"))?,
             );
         }
-        for (i, &s) in scaled.iter().enumerate() {
-            if s < total { small.push(i) } else { large.push(i) }
+        alias.extend(0..n32);
+        // The small items stack up from the front of `work`, the large from the back.
+        let mut work = vec![0u32; n];
+        let (mut small, mut large) = (0, n);
+        for (i, &p) in (0..n32).zip(prob.iter()) {
+            if p < total {
+                work[small] = i;
+                small += 1;
+            } else {
+                large -= 1;
+                work[large] = i;
+            }
         }
-        prob.resize(n, total);
-        alias.extend(0..n);
         // Invariant: the scaled weights still in play sum to (items in play)·W exactly.
-        while let (Some(&s), Some(&l)) = (small.last(), large.last()) {
-            small.pop();
-            prob[s] = scaled[s];
-            alias[s] = l;
-            // scaled[l] ≥ W > W − scaled[s], so this stays non-negative.
-            scaled[l] -= total - scaled[s];
-            if scaled[l] < total {
-                large.pop();
-                small.push(l);
+        while small > 0 && large < n {
+            small -= 1;
+            let (s, l) = (work[small] as usize, work[large] as usize);
+            alias[s] = work[large];
+            // prob[l] ≥ W > W − prob[s], so this stays non-negative.
+            prob[l] -= total - prob[s];
+            if prob[l] < total {
+                large += 1;
+                work[small] = l as u32;
+                small += 1;
             }
         }
         // What remains has scaled weight exactly W (by the invariant), so it keeps prob = W and
-        // aliases itself. `small` can only be non-empty here if the invariant were broken.
-        debug_assert!(small.is_empty(), "alias table: exact invariant broken");
-        debug_assert!(large.iter().all(|&l| scaled[l] == total));
+        // aliases itself. Small items can only remain if the invariant were broken.
+        debug_assert!(small == 0, "alias table: exact invariant broken");
+        debug_assert!(work[large..].iter().all(|&l| prob[l as usize] == total));
         self.total = total;
         Ok(())
     }
@@ -399,17 +408,13 @@ impl AliasTable {
         let n = u64::try_from(self.prob.len()).expect("slice lengths fit in u64");
         let j = rng.below(n) as usize; // j < n, so it fits
         let u = rng.below_u128(self.total);
-        if u < self.prob[j] { j } else { self.alias[j] }
+        if u < self.prob[j] { j } else { self.alias[j] as usize }
     }
 }
 
-/// Working memory of [`AliasTable::rebuild`], kept to rebuild without allocating.
-#[derive(Clone, Debug, Default)]
-pub struct AliasScratch {
-    scaled: Vec<u128>,
-    small: Vec<usize>,
-    large: Vec<usize>,
-}
+/// Most items a [`FastSampler`] keeps a table for (20 bytes each): above, every draw comes from
+/// the tree, O(log n), as for ten million users drawn a few hundred times an epoch.
+pub const MAX_TABLE: usize = 1 << 21;
 
 /// O(1) draws from the weights of a [`SumTree`]: an [`AliasTable`] of them, rebuilt after they
 /// change. While the table is stale, draws come from the tree itself (O(log n)); once the tree
@@ -423,7 +428,6 @@ pub struct AliasScratch {
 #[derive(Clone, Debug, Default)]
 pub struct FastSampler {
     table: Option<AliasTable>,
-    scratch: AliasScratch,
     /// The tree's [`SumTree::changes`] when the table was built.
     built_at: u64,
     /// Draws from the tree since the table went stale.
@@ -448,7 +452,7 @@ impl FastSampler {
             _ => {}
         }
         if self.built_at != tree.changes() || self.table.is_none() {
-            if self.stale_draws * 16 < tree.len() {
+            if self.stale_draws * 16 < tree.len() || tree.len() > MAX_TABLE {
                 self.stale_draws += 1;
                 return tree.sample(rng);
             }
@@ -457,7 +461,7 @@ impl FastSampler {
                 alias: Vec::new(),
                 total: 0,
             });
-            table.rebuild(tree.weights(), &mut self.scratch)?;
+            table.rebuild(tree.weights())?;
             (self.built_at, self.stale_draws) = (tree.changes(), 0);
         }
         match &self.table {
@@ -560,10 +564,9 @@ mod tests {
     #[test]
     fn a_rebuilt_alias_table_equals_a_new_one() {
         let mut table = AliasTable::new(&[3, 1, 4, 1, 5]).unwrap();
-        let mut scratch = AliasScratch::default();
-        table.rebuild(&[9, 2, 6], &mut scratch).unwrap();
+        table.rebuild(&[9, 2, 6]).unwrap();
         assert_eq!(table, AliasTable::new(&[9, 2, 6]).unwrap());
-        assert!(table.rebuild(&[0, 0], &mut scratch).is_err());
+        assert!(table.rebuild(&[0, 0]).is_err());
         assert_eq!(table.len(), 0);
     }
 
@@ -659,7 +662,7 @@ mod tests {
         for j in 0..weights.len() {
             assert!(a.prob[j] <= a.total);
             mass[j] += a.prob[j];
-            mass[a.alias[j]] += a.total - a.prob[j];
+            mass[a.alias[j] as usize] += a.total - a.prob[j];
         }
         for (i, &w) in weights.iter().enumerate() {
             // mass[i] / (n·W) == w / W  ⇔  mass[i] == n·w
