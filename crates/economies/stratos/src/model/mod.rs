@@ -8,6 +8,7 @@
 mod behaviour;
 pub mod config;
 mod record;
+mod requests;
 
 use ergon_core::dist::Sampler;
 use ergon_core::economy::Rejection;
