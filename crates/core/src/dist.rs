@@ -245,18 +245,29 @@ const POWERS_OF_TEN: [f64; 23] = [
 /// as is (the hot path: request sizes in noz); above, f64 cannot hold every integer, so the
 /// amount is read from `x`'s shortest decimal digits ([`ryu`]) in integers.
 #[must_use]
+#[inline]
 pub fn to_base_units(x: f64, decimals: u8) -> u128 {
+    if let Some(&power) = POWERS_OF_TEN.get(usize::from(decimals)) {
+        let scaled = x * power;
+        // Positive and below 2^53 (NaN fails both tests): truncation is the floor, one
+        // instruction where `floor` and a conversion to u128 are library calls.
+        if scaled > 0.0 && scaled < 9_007_199_254_740_992.0 {
+            return scaled as i64 as u128;
+        }
+    }
+    large_base_units(x, decimals)
+}
+
+/// [`to_base_units`] of the rest: zero, negative or NaN `x`, and amounts from 2^53 base units.
+#[cold]
+fn large_base_units(x: f64, decimals: u8) -> u128 {
     if x.is_nan() || x <= 0.0 {
         return 0;
     }
-    if let Some(&power) = POWERS_OF_TEN.get(usize::from(decimals)) {
-        let scaled = x * power;
-        if scaled < 9_007_199_254_740_992.0 {
-            return scaled.floor() as u128;
-        }
-        if scaled >= u128::MAX as f64 {
-            return u128::MAX;
-        }
+    if let Some(&power) = POWERS_OF_TEN.get(usize::from(decimals))
+        && x * power >= u128::MAX as f64
+    {
+        return u128::MAX;
     }
     decimal_base_units(ryu::Buffer::new().format_finite(x), decimals).unwrap_or(u128::MAX)
 }

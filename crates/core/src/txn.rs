@@ -285,6 +285,7 @@ impl<T: Clone> Table<T> {
 
     /// Row `i` for changing, its old value journaled (panics when `i` is out of range: indexes
     /// come from the table itself).
+    #[inline]
     pub fn get_mut(&mut self, i: usize) -> &mut T {
         if self.journal.open() {
             let idx = u32::try_from(i).expect("table rows are indexed by u32");

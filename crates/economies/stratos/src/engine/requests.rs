@@ -137,7 +137,7 @@ impl Requests<'_> {
     ) -> Result<NodeIndex> {
         self.charge_ozone(user, size)?;
         let i = self.one_node(node)?;
-        self.nodes.serve(&[i], size, false)?;
+        self.nodes.serve_one(i, size)?;
         Ok(i)
     }
 
@@ -154,7 +154,7 @@ impl Requests<'_> {
         self.charge_ozone(user, total)?;
         for &size in sizes {
             let i = self.one_node(None)?;
-            self.nodes.serve(&[i], size, false)?;
+            self.nodes.serve_one(i, size)?;
         }
         Ok(total)
     }
@@ -171,7 +171,7 @@ impl Requests<'_> {
         let charge = size.checked_add(touched)?;
         self.charge_ozone(user, charge)?;
         let i = self.one_node(node)?;
-        self.nodes.serve(&[i], charge, false)?;
+        self.nodes.serve_one(i, charge)?;
         Ok((charge, i))
     }
 

@@ -276,6 +276,20 @@ impl NodeRegistry {
         Ok(())
     }
 
+    /// Credits `noz` of traffic to node `i` alone: [`NodeRegistry::serve`] of one node without
+    /// a store (a download or a query), as a task's hot path takes it.
+    pub fn serve_one(&mut self, i: NodeIndex, noz: Amount) -> Result<(), Error> {
+        let sum = self.pending[i.idx()].checked_add(noz)?;
+        if sum != self.pending[i.idx()] {
+            let first = self.pending[i.idx()].is_zero();
+            *self.pending.get_mut(i.idx()) = sum;
+            if first {
+                self.with_traffic.push(i.0);
+            }
+        }
+        Ok(())
+    }
+
     /// One node taking tasks, drawn by weight from `rng` (none when no node takes tasks; then
     /// nothing is drawn): the first draw of [`NodeRegistry::pick_up_to`] for a task of any size
     /// that fits every node, with the same draws and no lists. O(1) while the weights stay
