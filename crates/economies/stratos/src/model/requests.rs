@@ -10,13 +10,20 @@ use crate::error::StratosError;
 use crate::params::{OZ, STOS};
 
 impl StratosModel {
-    /// One request of `user`: its kind by the mix, its size by the kind's distribution; a
-    /// PREPAY first when the user's Ozone does not cover it. Downloads wait in a batch
-    /// ([`StratosModel::download`]); anything else sends the batch first.
+    /// One request of `user`: its kind by the mix (drawn unless the mix has one kind), its size
+    /// by the kind's distribution; a PREPAY first when the user's Ozone does not cover it.
+    /// Downloads wait in a batch ([`StratosModel::download`]); anything else sends the batch
+    /// first.
     pub(super) fn request(&mut self, user: AccountId) {
         self.flows.requests += 1;
         let mix = self.agents.users.mix;
-        let pick = uniform(&mut self.rng) * (mix.upload + mix.download + mix.query);
+        // A mix of one kind draws nothing: 0 falls in that kind's range, the others' being empty.
+        let kinds = [mix.upload, mix.download, mix.query];
+        let pick = if kinds.iter().filter(|&&w| w > 0.0).count() == 1 {
+            0.0
+        } else {
+            uniform(&mut self.rng) * (mix.upload + mix.download + mix.query)
+        };
         let replicas = self.agents.users.replicas;
         let draw = |s: &ergon_core::dist::Sampler, rng: &mut StreamRng| {
             Amount(to_base_units(s.sample(rng), 9).max(1))
