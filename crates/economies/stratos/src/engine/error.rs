@@ -69,7 +69,7 @@ pub enum StratosError {
         /// The task's size, noz.
         size: Amount,
     },
-    /// A PREPAY buys nothing or more than the remaining limit.
+    /// A PREPAY buys more than the remaining limit, or (paper) nothing.
     #[error("a prepay of {} STOS buys {} Oz, outside 0 < bought ≤ L = {} Oz", fmt_stos(*paid), fmt_oz(*bought), fmt_oz(*limit))]
     PrepayOutOfRange {
         /// STOS paid, wei.

@@ -48,7 +48,7 @@ pub fn ppm(ppm: u32) -> Dec {
 /// Ozone bought by a PREPAY of `x` wei: `TruncateInt(Dec(L).Mul(Dec(X)).Quo(Dec(S + P + X)))`.
 ///
 /// Mirrors `x/register` `Keeper.CalculatePurchaseAmount` / `x/sds` `purchaseNozAndSubCoins`. The
-/// caller refuses a result above `L` (the chain's `ErrOzoneLimitNotEnough`) or of zero.
+/// caller refuses a result above `L` (the chain's `ErrOzoneLimitNotEnough`); zero is accepted.
 pub fn prepay_noz(s: Amount, p: Amount, l: Amount, x: Amount) -> Result<Amount, Error> {
     let denom = s.checked_add(p)?.checked_add(x)?;
     trunc(dec(l).mul(dec(x))?.quo(dec(denom))?)

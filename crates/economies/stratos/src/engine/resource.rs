@@ -35,11 +35,11 @@ pub struct Activated {
     pub weight: u64,
 }
 
-/// A leaving node's replica migration: the Ozone its stored data needs in `replicas` copies,
+/// A leaving node's replica migration: the Ozone one new copy of the data it stored needs,
 /// bought at the constant product with its locked rewards first, then its deposit.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Migration {
-    /// Ozone needed (stored × replicas), noz; zero when it stored nothing.
+    /// Ozone needed (the data stored, once), noz; zero when it stored nothing.
     pub ozone: Amount,
     /// Ozone bought, noz.
     pub bought: Amount,
@@ -49,7 +49,7 @@ pub struct Migration {
     pub from_rewards: Amount,
     /// Of it, from the deposit, wei.
     pub from_deposit: Amount,
-    /// The nodes that took the replicas (fewer than the replicas when fewer had room).
+    /// The node that took the new copy (none when no node had room for it).
     pub replicas_to: Vec<NodeIndex>,
 }
 
@@ -317,13 +317,13 @@ impl Stratos {
         Ok(())
     }
 
-    /// A leaving node pays the replica migration of its stored data (stored × replicas,
-    /// charged as uploads): the STOS that buys that Ozone comes from its locked rewards first,
-    /// then its deposit; the Ozone is then spent uploading the replicas to other nodes.
+    /// A leaving node pays the replica migration of the data it stored: one new copy of each
+    /// copy it held, so its stored data once, charged like an upload of that size. The STOS that
+    /// buys that Ozone comes from its locked rewards first, then its deposit; the Ozone is then
+    /// spent uploading the copy to another node.
     fn pay_migration(&mut self, i: NodeIndex) -> Result<Migration> {
         let n = *self.nodes.resource(i);
-        let replicas = self.params.default_replicas;
-        let needed = n.stored.checked_mul_int(u128::from(replicas))?;
+        let needed = n.stored;
         if needed.is_zero() {
             return Ok(Migration::default());
         }
@@ -353,15 +353,14 @@ impl Stratos {
         self.ledger.transfer(self.stos, pool.into(), owner.into(), from_deposit)?;
         self.nodes.set_deposit(i, deposit.checked_sub(from_deposit)?);
         let bought = self.prepay(owner, owner, cost)?.bought;
-        // The replicas go to distinct nodes with room (fewer when fewer exist; the Ozone left
-        // over stays the owner's).
-        let per_replica = n.stored;
-        let placed = self.nodes.pick_up_to(&mut self.rng, replicas as usize, per_replica);
+        // The copy goes to one node with room, drawn by weight (none when none has room; the
+        // Ozone then stays the owner's).
+        let placed = self.nodes.pick_up_to(&mut self.rng, 1, needed);
         let replicas_to = self.nodes.picked().to_vec();
         debug_assert_eq!(placed, replicas_to.len());
         for &target in &replicas_to {
-            self.requests().charge_ozone(owner, per_replica)?;
-            self.nodes.serve(&[target], per_replica, true)?;
+            self.requests().charge_ozone(owner, needed)?;
+            self.nodes.serve(&[target], needed, true)?;
         }
         self.nodes.clear_stored(i);
         Ok(Migration { ozone: needed, bought, stos: cost, from_rewards, from_deposit, replicas_to })
