@@ -131,7 +131,7 @@ impl Stratos {
         let rate = self.params.deposit_noz_rate;
         match self.params.profile {
             Profile::Paper => {
-                let delta = self.market.deposit_limit_delta(Profile::Paper, deposit, rate)?;
+                let delta = self.market.exit_limit_delta_paper(deposit)?;
                 self.market.lower_limit(delta)?;
             }
             Profile::Mainnet => {

@@ -183,6 +183,19 @@ impl OzoneMarket {
         }
     }
 
+    /// paper: the Ozone limit the exit of a node that deposited `z` wei takes (seed §4.4):
+    /// ⌊L·Z / S⌋ when Z < S. The seed's formula would take all of L or more when Z ≥ S, so the
+    /// node could never leave; then the exit undoes the scale of an activation instead,
+    /// ⌊L·Z / (S + Z)⌋ (an activation multiplies L by (S + Z)/S), and at least half of L stays.
+    /// Either way L keeps at least 1 noz when it has any, and every node can leave.
+    pub fn exit_limit_delta_paper(&self, z: Amount) -> Result<Amount, Error> {
+        if self.s.is_zero() {
+            return Err(Error::DivisionByZero { op: "paper exit: L·Z/S with S = 0" });
+        }
+        let den = if z < self.s { self.s } else { self.s.checked_add(z)? };
+        Ok(Amount(mul_div(self.l.0, z.0, den.0, Rounding::Down)?))
+    }
+
     /// The price now in wei per Oz: ⌊(S + P)·10^9 / L⌋ (None when L is zero).
     pub fn price_wei_per_oz(&self, p: Amount) -> Option<Amount> {
         let num = self.s.checked_add(p).ok()?;

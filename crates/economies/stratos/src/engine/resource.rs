@@ -196,10 +196,8 @@ impl Stratos {
         }
         match self.params.profile {
             Profile::Paper => {
-                // L −= L·Z/S with Z the initial deposit (seed §4.4).
-                let rate = self.params.deposit_noz_rate;
-                let z = n.initial_deposit;
-                let delta = self.market.deposit_limit_delta(Profile::Paper, z, rate)?;
+                // L −= L·Z/S with Z the initial deposit (seed §4.4); L·Z/(S+Z) when Z ≥ S.
+                let delta = self.market.exit_limit_delta_paper(n.initial_deposit)?;
                 let limit = self.market.l();
                 self.market.lower_limit(delta).map_err(|_| StratosError::LimitBelowUnregister {
                     node: i,
