@@ -156,7 +156,7 @@ pub struct Genesis {
 /// The parameters that are STOS amounts. An override writes them in STOS, exact decimals, like
 /// every amount of a replay file (`"mined_at_genesis": "16819120"` is 16,819,120 STOS); they are
 /// kept in wei. (The `mining` table is the core's `EmissionSchedule`, in base units.)
-const STOS_PARAMS: [&str; 2] = ["mined_at_genesis", "mining_pool"];
+const STOS_PARAMS: [&str; 3] = ["mined_at_genesis", "mining_pool", "incentive_testnet"];
 
 /// An override of a STOS parameter, in STOS, as the wei amount [`Params`] holds.
 fn stos_param(name: &str, v: &Value) -> Result<Value, Rejection> {
@@ -398,6 +398,10 @@ fn empty(params: Params, seed: Seed) -> Result<Stratos, Rejection> {
     };
     let staking = Staking::new(&mut ledger, stos, "staking", staking_params)?;
     ledger.mint(stos, pools.mining.into(), params.mining_pool)?;
+    if !params.incentive_testnet.is_zero() {
+        let testnet = ledger.add_pool("incentive_testnet")?;
+        ledger.mint(stos, testnet.into(), params.incentive_testnet)?;
+    }
     let profile = params.profile;
     Ok(Stratos {
         total_mined: params.mined_at_genesis,

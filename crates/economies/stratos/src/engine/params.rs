@@ -63,6 +63,10 @@ pub struct Params {
     pub mining: EmissionSchedule,
     /// The STOS mining pool funded at genesis (seed: 40% of 100M, less 1M for the testnet).
     pub mining_pool: Amount,
+    /// STOS held at genesis in the `incentive_testnet` pool (seed §2: the 1,000,000 STOS of the
+    /// 40M reserve that mining does not issue); none by default, and no pool then.
+    #[serde(default)]
+    pub incentive_testnet: Amount,
     /// Most resource nodes.
     pub max_resource_nodes: u32,
     /// Most meta nodes.
@@ -93,6 +97,7 @@ impl Params {
             mined_at_genesis: Amount::ZERO,
             mining: crate::mining::paper_schedule(),
             mining_pool: Amount(39_000_000 * STOS),
+            incentive_testnet: Amount::ZERO,
             max_resource_nodes: 10_000_000,
             max_meta_nodes: 1_000,
             max_validators: 1_000,
