@@ -57,7 +57,14 @@ fn close(st: &mut Stratos) -> Result<EpochReport, StratosError> {
 
 fn close_with(st: &mut Stratos, scratch: &mut Scratch) -> Result<EpochReport, StratosError> {
     let mut rep = EpochReport { epoch: st.epoch.0, ..EpochReport::default() };
-    let lock_until = st.epoch.plus(st.params.reward_lock_epochs);
+    // paper: the rewards of epoch e are withdrawable when epoch e + lock begins (released as
+    // this close moves time to it). mainnet: they are stored for epoch e + mature_epoch and
+    // mature when that epoch's report is processed, one close later.
+    let lock = st.params.reward_lock_epochs;
+    let lock_until = match st.params.profile {
+        Profile::Paper => st.epoch.plus(lock),
+        Profile::Mainnet => st.epoch.plus(lock.saturating_add(1)),
+    };
     // 1. Settlement: the shortest prefix reaching the threshold, by traffic then node id.
     let mut pending = std::mem::take(&mut scratch.pending);
     settle::pending(st, &mut pending);
