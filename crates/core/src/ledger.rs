@@ -16,6 +16,8 @@
 //! undo entries, [`Ledger::revert`] restores every touched value, [`Ledger::commit`] keeps them.
 //! Outside a checkpoint nothing is recorded, so plain transfers cost no journal.
 
+mod payout;
+
 use std::fmt;
 
 use serde::{Deserialize, Serialize};

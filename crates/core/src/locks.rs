@@ -7,7 +7,10 @@
 //! Entries live in buckets keyed by release epoch (a `BTreeMap`), so locking is O(log n),
 //! releasing what is due is O(log n + released), and entries of one owner, source and release
 //! epoch coalesce into one chunk. [`LockQueue::lock_batch`] locks a whole epoch's rewards into one
-//! bucket with one ledger transfer per source pool. An owner's locks can be forfeited at once
+//! bucket with one ledger transfer per source pool; [`LockQueue::lock_rows`] does the same for
+//! rewards given as one row per owner (an amount from each source), checking and locking each
+//! row in one pass. A bucket that falls due is paid with one ledger call
+//! ([`Ledger::pay_from_pool`]). An owner's locks can be forfeited at once
 //! (Stratos `paper`: a node that leaves without unregistering loses its locked rewards to the
 //! pools they came from): the owner's totals return to their source pools immediately, and the
 //! stale entries are skipped when their epoch comes (a generation counter tells them apart), so
@@ -20,14 +23,18 @@
 //! amount (so the journal can restore them in place) and are dropped when their epoch comes.
 //!
 //! Bounds: at most `max_chunks_per_owner` live chunks per owner, and at most 65,535 forfeits per
-//! owner ([`Error::LimitReached`](crate::Error::LimitReached)). A chunk takes 24 bytes.
+//! owner ([`Error::LimitReached`](crate::Error::LimitReached)). A chunk takes 24 bytes, an
+//! owner's record 64 (with two sources inline).
 //!
-//! Submodules: `journal` (checkpoint, commit, revert), `locking` (lock, lock_batch) and
-//! `release` (release_due, forfeit, deduct).
+//! Submodules: `journal` (checkpoint, commit, revert), `locking` (lock, lock_batch), `rows`
+//! (lock_rows), `owner` (an owner's record by source) and `release` (release_due, forfeit,
+//! deduct).
 
 mod journal;
 mod locking;
+mod owner;
 mod release;
+mod rows;
 #[cfg(test)]
 mod tests;
 
@@ -42,6 +49,7 @@ use crate::ledger::{AccountId, Holder, Ledger, PoolId, TokenId};
 
 pub use journal::LockCheckpoint;
 use journal::Undo;
+use owner::OwnerLocks;
 
 /// One chunk of locked tokens: 24 bytes (packed to 8-byte alignment, so the 16-byte amount
 /// does not pad it to 32; a queue can hold millions). Fields are read by copy.
@@ -55,15 +63,6 @@ struct Chunk {
 }
 
 const _: () = assert!(std::mem::size_of::<Chunk>() == 24);
-
-/// What an owner has locked, by source pool.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-struct OwnerLocks {
-    total: Amount,
-    chunks: u32,
-    /// Locked amounts by the pool they came from (few sources per owner).
-    by_source: Vec<(PoolId, Amount)>,
-}
 
 /// Tokens released to an owner by [`LockQueue::release_due`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -108,6 +107,15 @@ impl<T> ById<T> {
             self.0.resize_with(i + 1, || None);
         }
         self.0[i].get_or_insert_with(T::default)
+    }
+    /// The place of `a`'s value, the vector grown to hold it (a place without a value is
+    /// the same as none).
+    fn slot(&mut self, a: AccountId) -> &mut Option<T> {
+        let i = a.0 as usize;
+        if self.0.len() <= i {
+            self.0.resize_with(i + 1, || None);
+        }
+        &mut self.0[i]
     }
     fn iter(&self) -> impl Iterator<Item = (AccountId, &T)> {
         self.0.iter().enumerate().filter_map(|(i, v)| v.as_ref().map(|v| (AccountId(i as u32), v)))
@@ -212,7 +220,7 @@ impl LockQueue {
     /// What `owner` has locked.
     #[must_use]
     pub fn locked_of(&self, owner: AccountId) -> Amount {
-        self.owners.get(&owner).map_or(Amount::ZERO, |o| o.total)
+        self.owners.get(&owner).map_or(Amount::ZERO, OwnerLocks::total)
     }
 
     /// The earliest epoch with a bucket of locks, if anything is locked. (The bucket may hold
@@ -235,13 +243,13 @@ impl LockQueue {
         let mut sum = 0u128;
         for (owner, o) in self.owners.iter() {
             let (amount, chunks) = per_owner.remove(&owner).unwrap_or_default();
-            let by_source: u128 = o.by_source.iter().map(|(_, a)| a.0).sum();
-            if amount != o.total.0 || chunks != o.chunks || by_source != o.total.0 {
+            let total = o.total();
+            if amount != total.0 || chunks != o.chunks || o.is_empty() {
                 return Err(Violation::new(
                     "lock queue owner totals",
                     format!(
-                        "account {}: chunks sum {amount} in {chunks} chunk(s), recorded {} in {} (by source {by_source})",
-                        owner.0, o.total, o.chunks
+                        "account {}: chunks sum {amount} in {chunks} chunk(s), recorded {total} in {}",
+                        owner.0, o.chunks
                     ),
                 ));
             }

@@ -1,16 +1,17 @@
 //! Locking into a [`LockQueue`]: [`LockQueue::lock`] (one amount, all-or-nothing) and
 //! [`LockQueue::lock_batch`] (a whole epoch's rewards into one bucket, one ledger transfer per
-//! source pool). Every check runs before the first change; entries of one owner, source and
-//! release epoch coalesce into one chunk.
+//! source pool), and the appending both share with [`LockQueue::lock_rows`]. Every check runs
+//! before the first change; entries of one owner, source and release epoch coalesce into one
+//! chunk.
 
-use super::{Chunk, LockQueue, OwnerLocks, Undo};
+use super::{Chunk, LockQueue, Undo};
 use crate::Epoch;
 use crate::amount::Amount;
 use crate::error::{Error, Result};
 use crate::ledger::{AccountId, Holder, Ledger, PoolId};
 
 impl LockQueue {
-    fn check_source(&self, ledger: &Ledger, source: PoolId) -> Result<()> {
+    pub(super) fn check_source(&self, ledger: &Ledger, source: PoolId) -> Result<()> {
         ledger.pool_name(source)?;
         if source == self.pool {
             return Err(Error::InvalidParameter {
@@ -23,67 +24,69 @@ impl LockQueue {
     }
 
     /// Whether a lock of (`owner`, `source`) until `release_at` joins the bucket's last chunk.
-    fn coalesces(&self, owner: AccountId, source: PoolId, release_at: Epoch) -> bool {
+    pub(super) fn coalesces(&self, owner: AccountId, source: PoolId, release_at: Epoch) -> bool {
         let last = self.buckets.get(&release_at).and_then(|b| b.last());
         joins(last, owner, source, self.generation(owner))
     }
 
-    fn chunk_limit(&self, owner: AccountId) -> Error {
+    pub(super) fn chunk_limit(&self, owner: AccountId) -> Error {
         Error::LimitReached {
             what: format!("lock chunks of account {}", owner.0),
             limit: u64::from(self.max_chunks_per_owner),
         }
     }
 
-    /// Adds checked locks until `release_at` whose tokens are already in the queue's pool, in
-    /// order (zero amounts skipped). The bucket is looked up once; each entry then costs O(1),
-    /// plus its undo records when a checkpoint is open. Outside a checkpoint, the entries of
-    /// one owner in a row share the owner's lookups.
-    fn append(&mut self, release_at: Epoch, entries: &[(AccountId, PoolId, Amount)]) {
-        let live = entries.iter().filter(|e| !e.2.is_zero()).count();
+    /// Adds checked locks until `release_at` whose tokens are already in the queue's pool:
+    /// `groups` gives each owner in turn with its `(source, amount)`s, in order (zero amounts
+    /// skipped; `live` of them are not zero; `join_first`: the first live one joins the
+    /// bucket's last chunk, which no later one can, as each follows a chunk of another (owner,
+    /// source)). The bucket is looked up once and each owner once. With a checkpoint open, the
+    /// journal saves the queue total once, each owner's record once and one record per entry.
+    pub(super) fn append<G>(
+        &mut self,
+        release_at: Epoch,
+        groups: impl Iterator<Item = (AccountId, G)>,
+        live: usize,
+        join_first: bool,
+    ) where
+        G: Iterator<Item = (PoolId, Amount)> + Clone,
+    {
         if live == 0 {
             return;
         }
         let journal = self.depth > 0;
+        if journal {
+            self.journal.push(Undo::Total(self.total));
+        }
         let bucket =
             self.buckets.entry(release_at).or_insert_with(|| std::mem::take(&mut self.spare));
-        bucket.reserve_exact(live);
-        if !journal {
-            let mut rest = entries;
-            while let Some(&(owner, ..)) = rest.first() {
-                let run = rest.iter().take_while(|e| e.0 == owner).count();
-                let (group, next) = rest.split_at(run);
-                rest = next;
-                if group.iter().all(|e| e.2.is_zero()) {
-                    continue;
-                }
-                let generation = self.generations.get(&owner).copied().unwrap_or(0);
-                let o = self.owners.or_default(owner);
-                for &(_, source, amount) in group.iter().filter(|e| !e.2.is_zero()) {
-                    let coalesce = joins(bucket.last(), owner, source, generation);
-                    match bucket.last_mut() {
-                        Some(c) if coalesce => c.amount = Amount(c.amount.0 + amount.0),
-                        _ => bucket.push(Chunk { owner, generation, source, amount }),
-                    }
-                    add_to_owner(o, source, amount, !coalesce);
-                    self.total = Amount(self.total.0 + amount.0);
-                }
+        bucket.reserve(live);
+        let mut join = join_first;
+        let mut added = 0u128;
+        for (owner, group) in groups {
+            if group.clone().all(|e| e.1.is_zero()) {
+                continue;
             }
-            return;
-        }
-        for &(owner, source, amount) in entries.iter().filter(|e| !e.2.is_zero()) {
+            if journal {
+                self.journal.push(Undo::Owner { owner, prev: self.owners.get(&owner).cloned() });
+            }
             let generation = self.generations.get(&owner).copied().unwrap_or(0);
-            let coalesce = joins(bucket.last(), owner, source, generation);
-            self.journal.push(Undo::Locked { release_at, added: coalesce.then_some(amount) });
-            self.journal.push(Undo::Owner { owner, prev: self.owners.get(&owner).cloned() });
-            self.journal.push(Undo::Total(self.total));
-            match bucket.last_mut() {
-                Some(c) if coalesce => c.amount = Amount(c.amount.0 + amount.0),
-                _ => bucket.push(Chunk { owner, generation, source, amount }),
+            let o = self.owners.or_default(owner);
+            for (source, amount) in group.filter(|e| !e.1.is_zero()) {
+                let joined = std::mem::take(&mut join);
+                if journal {
+                    self.journal.push(Undo::Locked { release_at, added: joined.then_some(amount) });
+                }
+                match bucket.last_mut() {
+                    Some(c) if joined => c.amount = Amount(c.amount.0 + amount.0),
+                    _ => bucket.push(Chunk { owner, generation, source, amount }),
+                }
+                o.chunks += u32::from(!joined);
+                o.add(source, amount);
+                added += amount.0;
             }
-            add_to_owner(self.owners.or_default(owner), source, amount, !coalesce);
-            self.total = Amount(self.total.0 + amount.0);
         }
+        self.total = Amount(self.total.0 + added);
     }
 
     /// Moves `amount` from `from` into the queue for `owner` until `release_at`, remembering that
@@ -107,11 +110,17 @@ impl LockQueue {
         self.total.checked_add(amount)?;
         self.locked_of(owner).checked_add(amount)?;
         let chunks = self.owners.get(&owner).map_or(0, |o| o.chunks);
-        if !self.coalesces(owner, source, release_at) && chunks >= self.max_chunks_per_owner {
+        let join = self.coalesces(owner, source, release_at);
+        if !join && chunks >= self.max_chunks_per_owner {
             return Err(self.chunk_limit(owner));
         }
         ledger.transfer(self.token, from, Holder::Pool(self.pool), amount)?;
-        self.append(release_at, &[(owner, source, amount)]);
+        self.append(
+            release_at,
+            std::iter::once((owner, std::iter::once((source, amount)))),
+            1,
+            join,
+        );
         Ok(())
     }
 
@@ -126,37 +135,49 @@ impl LockQueue {
         release_at: Epoch,
         entries: &[(AccountId, PoolId, Amount)],
     ) -> Result<()> {
-        // Check everything first: order, owners, sources, totals and each owner's chunk budget.
-        // Only the batch's first non-zero entry can join a chunk already in the bucket: the
-        // entries after it follow a chunk of another (owner, source).
         let mut per_source = std::mem::take(&mut self.per_source);
         per_source.clear();
         let checked = self.check_batch(ledger, release_at, entries, &mut per_source);
-        let moved = checked.and_then(|()| {
-            ledger.atomic(|l| {
-                per_source.iter().try_for_each(|(p, a)| {
-                    l.transfer(self.token, Holder::Pool(*p), Holder::Pool(self.pool), *a)
-                })
-            })
-        });
+        let moved = checked.and_then(|c| self.move_in(ledger, &per_source).map(|()| c));
         self.per_source = per_source;
-        moved?;
+        let (live, join) = moved?;
         // Infallible from here on.
-        self.append(release_at, entries);
+        self.append(release_at, runs(entries), live, join);
         Ok(())
     }
 
-    /// The checks of [`LockQueue::lock_batch`], before any change; fills `per_source` with the
-    /// batch's total by source pool.
+    /// Moves a checked batch's total by source pool into the queue's pool, all-or-nothing.
+    pub(super) fn move_in(
+        &self,
+        ledger: &mut Ledger,
+        per_source: &[(PoolId, Amount)],
+    ) -> Result<()> {
+        ledger.atomic(|l| {
+            per_source.iter().try_for_each(|(p, a)| {
+                l.transfer(self.token, Holder::Pool(*p), Holder::Pool(self.pool), *a)
+            })
+        })
+    }
+
+    /// The checks of [`LockQueue::lock_batch`], before any change: order, owners, sources, the
+    /// totals and each owner's chunk budget. Fills `per_source` with the batch's total by source
+    /// pool; returns how many entries are not zero, and whether the first of them joins the
+    /// bucket's last chunk.
+    ///
+    /// One sum is checked for overflow, the queue total with the batch so far: every source's
+    /// part of the batch and every owner's total (at most the queue total, which is the sum of
+    /// the owners' totals) are no larger, so they cannot overflow when it does not, and an
+    /// overflow is reported at the same entry as if each were checked.
     fn check_batch(
         &self,
         ledger: &Ledger,
         release_at: Epoch,
         entries: &[(AccountId, PoolId, Amount)],
         per_source: &mut Vec<(PoolId, Amount)>,
-    ) -> Result<()> {
+    ) -> Result<(usize, bool)> {
+        let accounts = ledger.account_count();
         let mut total = self.total;
-        let mut first = true;
+        let (mut live, mut join) = (0usize, false);
         let mut i = 0;
         while i < entries.len() {
             let owner = entries[i].0;
@@ -164,12 +185,11 @@ impl LockQueue {
                 return Err(unsorted(owner));
             }
             // An account (the full check, with its error, for the first owner and any unknown).
-            if i == 0 || owner.0 >= ledger.account_count() {
+            if i == 0 || owner.0 >= accounts {
                 ledger.balance(self.token, Holder::Account(owner))?;
             }
-            let (chunks, locked) =
-                self.owners.get(&owner).map_or((0, Amount::ZERO), |o| (o.chunks, o.total));
-            let (mut new_chunks, mut owner_total) = (0u32, locked);
+            let chunks = self.owners.get(&owner).map_or(0, |o| o.chunks);
+            let mut new_chunks = 0u32;
             let mut j = i;
             while j < entries.len() && entries[j].0 == owner {
                 let (_, source, amount) = entries[j];
@@ -177,27 +197,45 @@ impl LockQueue {
                     return Err(unsorted(owner));
                 }
                 if !amount.is_zero() {
-                    match per_source.iter_mut().find(|(p, _)| *p == source) {
-                        Some((_, a)) => *a = a.checked_add(amount)?,
-                        None => {
-                            self.check_source(ledger, source)?;
-                            per_source.push((source, amount));
-                        }
+                    let k = per_source.iter().position(|(p, _)| *p == source);
+                    if k.is_none() {
+                        self.check_source(ledger, source)?;
                     }
                     total = total.checked_add(amount)?;
-                    owner_total = owner_total.checked_add(amount)?;
-                    new_chunks += u32::from(!(first && self.coalesces(owner, source, release_at)));
-                    first = false;
+                    match k {
+                        Some(k) => per_source[k].1.0 += amount.0,
+                        None => per_source.push((source, amount)),
+                    }
+                    // Only the batch's first live entry can join a chunk already in the bucket.
+                    live += 1;
+                    if live == 1 {
+                        join = self.coalesces(owner, source, release_at);
+                    }
+                    new_chunks += u32::from(!(live == 1 && join));
                 }
                 j += 1;
             }
-            if new_chunks > 0 && chunks + new_chunks > self.max_chunks_per_owner {
+            if new_chunks > 0 && chunks.saturating_add(new_chunks) > self.max_chunks_per_owner {
                 return Err(self.chunk_limit(owner));
             }
             i = j;
         }
-        Ok(())
+        Ok((live, join))
     }
+}
+
+/// The entries of a batch sorted by owner, as each owner's run of `(source, amount)`s.
+fn runs(
+    entries: &[(AccountId, PoolId, Amount)],
+) -> impl Iterator<Item = (AccountId, impl Iterator<Item = (PoolId, Amount)> + Clone + '_)> {
+    let mut rest = entries;
+    std::iter::from_fn(move || {
+        let &(owner, ..) = rest.first()?;
+        let run = rest.iter().position(|e| e.0 != owner).unwrap_or(rest.len());
+        let (group, next) = rest.split_at(run);
+        rest = next;
+        Some((owner, group.iter().map(|e| (e.1, e.2))))
+    })
 }
 
 /// Whether a lock of (`owner`, `source`) by an owner of forfeit generation `generation` joins
@@ -208,18 +246,8 @@ fn joins(last: Option<&Chunk>, owner: AccountId, source: PoolId, generation: u16
     })
 }
 
-/// Adds a checked lock to its owner's record (`new_chunk`: it did not coalesce).
-fn add_to_owner(o: &mut OwnerLocks, source: PoolId, amount: Amount, new_chunk: bool) {
-    o.total = Amount(o.total.0 + amount.0);
-    o.chunks += u32::from(new_chunk);
-    match o.by_source.iter_mut().find(|(p, _)| *p == source) {
-        Some((_, a)) => a.0 += amount.0,
-        None => o.by_source.push((source, amount)),
-    }
-}
-
 /// The rejection of a lock batch not sorted by owner, or with an (owner, source) pair twice.
-fn unsorted(owner: AccountId) -> Error {
+pub(super) fn unsorted(owner: AccountId) -> Error {
     Error::InvalidParameter {
         name: "entries".into(),
         value: format!("account {}", owner.0),

@@ -3,7 +3,7 @@
 //! chunks are skipped later by generation); [`LockQueue::deduct`] takes part of an owner's locks,
 //! newest first.
 
-use super::{LockQueue, Released, Undo};
+use super::{Chunk, LockQueue, Released, Undo};
 use crate::Epoch;
 use crate::amount::Amount;
 use crate::error::{Error, Result};
@@ -18,7 +18,9 @@ impl LockQueue {
     }
 
     /// [`LockQueue::release_due`] into `out` (cleared first), so that a caller keeping `out`
-    /// allocates nothing once warm.
+    /// allocates nothing once warm. Each bucket is paid with one ledger call (the pool debited
+    /// once, each owner credited), then its owners' records change in one pass; a bucket the
+    /// ledger refuses stays in the queue, and nothing of it is paid.
     pub fn release_due_into(
         &mut self,
         ledger: &mut Ledger,
@@ -27,41 +29,39 @@ impl LockQueue {
     ) -> Result<()> {
         out.clear();
         self.record_total();
-        while let Some(entry) = self.buckets.first_entry() {
-            if *entry.key() > now {
+        while let Some((&release_at, chunks)) = self.buckets.first_key_value() {
+            if release_at > now {
                 break;
             }
-            let release_at = *entry.key();
-            let chunks = entry.remove();
-            for c in &chunks {
-                if c.amount.is_zero() || self.generation(c.owner) != c.generation {
-                    continue; // deducted, or forfeited earlier: nothing left to pay
-                }
-                self.record_owner(c.owner);
-                let Some(o) = self.owners.get_mut(&c.owner) else { continue };
-                ledger.transfer(
-                    self.token,
-                    Holder::Pool(self.pool),
-                    Holder::Account(c.owner),
-                    c.amount,
-                )?;
-                o.total = o.total.saturating_sub(c.amount);
-                o.chunks -= 1;
-                if let Some((_, a)) = o.by_source.iter_mut().find(|(p, _)| *p == c.source) {
-                    *a = a.saturating_sub(c.amount);
-                }
-                o.by_source.retain(|(_, a)| !a.is_zero());
-                if o.total.is_zero() {
-                    self.owners.remove(&c.owner);
-                }
-                self.total = self.total.saturating_sub(c.amount);
-                out.push(Released {
-                    owner: c.owner,
-                    source: c.source,
-                    amount: c.amount,
-                    release_at,
-                });
+            // Deducted chunks and those forfeited earlier have nothing left to pay.
+            let start = out.len();
+            out.extend(chunks.iter().filter(|c| self.live(c)).map(|c| Released {
+                owner: c.owner,
+                source: c.source,
+                amount: c.amount,
+                release_at,
+            }));
+            let paid = &out[start..];
+            if let Err(e) = ledger.pay_from_pool(
+                self.token,
+                self.pool,
+                paid.iter().map(|r| (r.owner, r.amount)),
+            ) {
+                out.truncate(start);
+                return Err(e);
             }
+            for r in &out[start..] {
+                self.record_owner(r.owner);
+                if let Some(o) = self.owners.get_mut(&r.owner) {
+                    o.chunks -= 1;
+                    o.take(r.source, r.amount);
+                    if o.is_empty() {
+                        self.owners.remove(&r.owner);
+                    }
+                }
+                self.total = self.total.saturating_sub(r.amount);
+            }
+            let chunks = self.buckets.pop_first().map(|(_, c)| c).unwrap_or_default();
             if self.depth > 0 {
                 self.journal.push(Undo::Bucket { release_at, chunks });
             } else {
@@ -69,6 +69,14 @@ impl LockQueue {
             }
         }
         Ok(())
+    }
+
+    /// Whether chunk `c` still holds tokens to pay: not emptied by a deduction, of its owner's
+    /// current generation (not forfeited), and its owner has a record.
+    fn live(&self, c: &Chunk) -> bool {
+        !c.amount.is_zero()
+            && self.generation(c.owner) == c.generation
+            && self.owners.get(&c.owner).is_some()
     }
 
     /// Returns every amount `owner` has locked to the pool it came from, at once. Returns what
@@ -86,7 +94,7 @@ impl LockQueue {
                 limit: u64::from(u16::MAX),
             });
         }
-        let back = o.by_source.clone();
+        let back = o.to_vec();
         ledger.atomic(|l| {
             back.iter().try_for_each(|(p, a)| {
                 l.transfer(self.token, Holder::Pool(self.pool), Holder::Pool(*p), *a)
@@ -95,7 +103,7 @@ impl LockQueue {
         self.record_owner(owner);
         self.record(|q| Undo::Generation { owner, prev: q.generations.get(&owner).copied() });
         self.record_total();
-        let forfeited = self.owners.remove(&owner).map_or(Amount::ZERO, |o| o.total);
+        let forfeited = self.owners.remove(&owner).map_or(Amount::ZERO, |o| o.total());
         let g = self.generations.or_default(owner);
         *g += 1;
         self.total = self.total.saturating_sub(forfeited);
@@ -113,7 +121,7 @@ impl LockQueue {
         to: Holder,
     ) -> Result<Amount> {
         let Some(o) = self.owners.get(&owner) else { return Ok(Amount::ZERO) };
-        let take = amount.min(o.total);
+        let take = amount.min(o.total());
         if take.is_zero() {
             return Ok(Amount::ZERO);
         }
@@ -148,15 +156,11 @@ impl LockQueue {
             }
         }
         let o = self.owners.get_mut(&owner).expect("checked above");
-        o.total = o.total.saturating_sub(take);
         o.chunks -= emptied;
         for (p, t) in by_source {
-            if let Some((_, a)) = o.by_source.iter_mut().find(|(q, _)| *q == p) {
-                *a = a.saturating_sub(Amount(t));
-            }
+            o.take(p, Amount(t));
         }
-        o.by_source.retain(|(_, a)| !a.is_zero());
-        if o.total.is_zero() {
+        if o.is_empty() {
             self.owners.remove(&owner);
         }
         self.total = self.total.saturating_sub(take);

@@ -233,7 +233,12 @@ pub(super) fn pay_mainnet(
     let locks = &mut scratch.locks;
     st.ledger.transfer(st.stos, volume.into(), st.pools.community.into(), plan.tax)?;
     let dust = if plan.validators { pay_stake(st, rep, &plan)? } else { Amount::ZERO };
-    st.reward_locks.lock_batch(&mut st.ledger, lock_until, locks.sorted(&[volume, mining_pool]))?;
+    st.reward_locks.lock_rows(
+        &mut st.ledger,
+        lock_until,
+        &[volume, mining_pool],
+        locks.sorted(),
+    )?;
     let (r, m) = reported_rewards(&plan)?;
     rep.traffic_reward = r;
     rep.mining_reward = m;

@@ -1,9 +1,9 @@
-//! The epoch's node rewards as lock-queue entries, summed by (owner, source) as they are paid
-//! and sorted, so an owner paid as a resource node and a meta node in the same epoch adds at
-//! most two chunks (volume pool, mining pool) to [`ergon_core::LockQueue::lock_batch`]; and the
-//! close's working memory ([`Scratch`]).
+//! The epoch's node rewards as lock-queue rows, summed by owner and source as they are paid and
+//! sorted by owner, so an owner paid as a resource node and a meta node in the same epoch adds
+//! at most two chunks (volume pool, mining pool) by [`ergon_core::LockQueue::lock_rows`]; and
+//! the close's working memory ([`Scratch`]).
 
-use ergon_core::{AccountId, Amount, PoolId, Released};
+use ergon_core::{AccountId, Amount, Released};
 
 use crate::error::StratosError;
 use crate::mainnet::NodeReward;
@@ -54,7 +54,7 @@ pub(super) struct Locks {
     /// ([`Locks::sorted`] clears what it reads).
     owners: Vec<u64>,
     words: Vec<u64>,
-    sorted: Vec<(AccountId, PoolId, Amount)>,
+    sorted: Vec<(AccountId, [Amount; 2])>,
 }
 
 impl Locks {
@@ -64,54 +64,58 @@ impl Locks {
     }
 
     /// Adds `a` from source `si` to `owner`'s lock.
+    #[inline(always)]
     pub(super) fn add(
         &mut self,
         si: usize,
         owner: AccountId,
         a: Amount,
     ) -> Result<(), StratosError> {
-        let sum = &mut self.row(owner)[si];
-        *sum = sum.checked_add(a)?;
-        Ok(())
+        let mut both = [Amount::ZERO; 2];
+        both[si] = a;
+        self.add_both(owner, both)
     }
 
-    /// Adds `a[si]` from each source `si` to `owner`'s lock.
+    /// Adds `a[si]` from each source `si` to `owner`'s lock: to its row of this epoch, or as a
+    /// new row (its bit set in the bitmaps).
+    #[inline(always)]
     pub(super) fn add_both(
         &mut self,
         owner: AccountId,
         a: [Amount; 2],
     ) -> Result<(), StratosError> {
-        let sums = self.row(owner);
-        *sums = [sums[0].checked_add(a[0])?, sums[1].checked_add(a[1])?];
+        let i = owner.0 as usize;
+        if let Some(&s) = self.slot.get(i)
+            && let Some((o, sums)) = self.sums.get_mut(s as usize)
+            && *o == owner
+        {
+            *sums = [sums[0].checked_add(a[0])?, sums[1].checked_add(a[1])?];
+            return Ok(());
+        }
+        if self.slot.len() <= i {
+            self.grow(i);
+        }
+        self.slot[i] = self.sums.len() as u32;
+        self.sums.push((owner, a));
+        self.owners[i / 64] |= 1 << (i % 64);
+        self.words[i / 4096] |= 1 << (i / 64 % 64);
         Ok(())
     }
 
-    /// `owner`'s sums by source, a new row of zeros when it has none this epoch.
-    fn row(&mut self, owner: AccountId) -> &mut [Amount; 2] {
-        let i = owner.0 as usize;
-        if self.slot.len() <= i {
-            self.slot.resize(i + 1, u32::MAX);
-            self.owners.resize(i / 64 + 1, 0);
-            self.words.resize(i / 4096 + 1, 0);
-        }
-        let s = self.slot[i] as usize;
-        let row = if self.sums.get(s).is_some_and(|r| r.0 == owner) {
-            s
-        } else {
-            self.slot[i] = self.sums.len() as u32;
-            self.sums.push((owner, [Amount::ZERO; 2]));
-            self.owners[i / 64] |= 1 << (i % 64);
-            self.words[i / 4096] |= 1 << (i / 64 % 64);
-            self.sums.len() - 1
-        };
-        &mut self.sums[row].1
+    /// Room for account `i` in the slots and the bitmaps.
+    #[inline(never)]
+    fn grow(&mut self, i: usize) {
+        self.slot.resize(i + 1, u32::MAX);
+        self.owners.resize(i / 64 + 1, 0);
+        self.words.resize(i / 4096 + 1, 0);
     }
 
-    /// The sums as [`ergon_core::LockQueue::lock_batch`] takes them: by owner then source
-    /// (`pools`), zero amounts left out.
-    pub(super) fn sorted(&mut self, pools: &[PoolId; 2]) -> &[(AccountId, PoolId, Amount)] {
+    /// The sums as [`ergon_core::LockQueue::lock_rows`] takes them: a row per owner, by owner,
+    /// owners with nothing to lock left out.
+    pub(super) fn sorted(&mut self) -> &[(AccountId, [Amount; 2])] {
         let Locks { slot, sums, owners, words, sorted } = self;
         sorted.clear();
+        sorted.reserve(sums.len());
         for (wi, word) in words.iter_mut().enumerate() {
             let mut w = std::mem::take(word);
             while w != 0 {
@@ -122,19 +126,57 @@ impl Locks {
                     let i = oi * 64 + bits.trailing_zeros() as usize;
                     bits &= bits - 1;
                     // A row of this epoch (a bit left by a failed close names none).
-                    let Some(&(owner, by_source)) =
-                        sums.get(slot[i] as usize).filter(|r| r.0.0 as usize == i)
-                    else {
-                        continue;
-                    };
-                    for (si, a) in by_source.into_iter().enumerate() {
-                        if !a.is_zero() {
-                            sorted.push((owner, pools[si], a));
-                        }
+                    if let Some(row) = sums.get(slot[i] as usize).filter(|r| r.0.0 as usize == i)
+                        && row.1.iter().any(|a| !a.is_zero())
+                    {
+                        sorted.push(*row);
                     }
                 }
             }
         }
         sorted
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn a(x: u128) -> Amount {
+        Amount(x)
+    }
+
+    #[test]
+    fn sums_by_owner_and_sorts_leaving_out_empty_rows() {
+        let mut l = Locks::default();
+        l.clear();
+        l.add_both(AccountId(5), [a(3), a(4)]).unwrap();
+        l.add(1, AccountId(2), a(7)).unwrap();
+        l.add(0, AccountId(5), a(1)).unwrap();
+        l.add_both(AccountId(70), [a(0), a(0)]).unwrap();
+        l.add_both(AccountId(4100), [a(2), a(0)]).unwrap();
+        let want = [
+            (AccountId(2), [a(0), a(7)]),
+            (AccountId(5), [a(4), a(4)]),
+            (AccountId(4100), [a(2), a(0)]),
+        ];
+        assert_eq!(l.sorted(), want);
+        // Every bit read is cleared.
+        assert!(l.owners.iter().chain(&l.words).all(|w| *w == 0));
+        assert!(matches!(l.add(0, AccountId(5), Amount(u128::MAX)), Err(StratosError::Core(_))));
+    }
+
+    #[test]
+    fn a_failed_close_leaves_nothing_for_the_next() {
+        let mut l = Locks::default();
+        l.clear();
+        l.add_both(AccountId(9), [a(1), a(1)]).unwrap();
+        l.add_both(AccountId(3), [a(2), a(2)]).unwrap();
+        // The close fails before sorting; the next epoch starts over.
+        l.clear();
+        l.add_both(AccountId(3), [a(5), a(6)]).unwrap();
+        assert_eq!(l.sorted(), [(AccountId(3), [a(5), a(6)])]);
+        l.clear();
+        assert_eq!(l.sorted(), []);
     }
 }
