@@ -234,6 +234,7 @@ impl<K: Ord + Copy> RewardAccumulator<K> {
     }
 
     /// Computes a distribution without applying it.
+    #[inline]
     pub(crate) fn plan_distribute(&self, amount: Amount) -> Result<DistributionPlan> {
         if self.total_shares == 0 || amount.is_zero() {
             return Ok(DistributionPlan {
@@ -425,6 +426,7 @@ impl<K: Ord + Copy> RewardAccumulator<K> {
 /// A scaled per-unit index `acc` with its `carry` after `amount` more over `total` units
 /// (`total > 0`): `(acc + ⌊(amount·SCALE + carry) / total⌋, the remainder)`. Shared by
 /// [`RewardAccumulator`] and [`crate::Vesting`].
+#[inline]
 pub(crate) fn accrue(acc: U256, carry: U256, amount: Amount, total: u128) -> Result<(U256, U256)> {
     if let Some((inc, rem)) = accrue_narrow(carry, amount, total) {
         let acc = acc.checked_add(U256::from(inc)).ok_or_else(|| overflow("reward per share"))?;
@@ -443,6 +445,7 @@ pub(crate) fn accrue(acc: U256, carry: U256, amount: Amount, total: u128) -> Res
 /// u128 (the carry is a remainder of a division by a u128 total, so it always does; the
 /// increment does below 2^128 / 10^38 ≈ 3.4 base units of reward per share): the same values
 /// as the 256-bit division, without it. `None` otherwise.
+#[inline]
 fn accrue_narrow(carry: U256, amount: Amount, total: u128) -> Option<(u128, u128)> {
     let carry = u128::try_from(carry).ok()?;
     let (hi, lo) = mul_wide(amount.0, SCALE);

@@ -36,10 +36,10 @@ impl ProRata {
     /// `⌊a·b/c⌋`, exactly as `mul_div(a, b, c, Rounding::Down)`.
     #[inline]
     pub fn floor(&self, b: u128) -> Result<u128> {
-        if self.narrow && b >> 64 == 0 {
+        if let (true, Ok(b)) = (self.narrow, u64::try_from(b)) {
             // q·b < 2^128 − 2^65 and ⌊r·b/c⌋ < b < 2^64: the sum fits. r·b < c·2^64.
-            let qb = (self.q as u64 as u128) * b;
-            let e = self.div.narrow_quotient(u128::from(self.r_shifted) * b);
+            let qb = u128::from(self.q as u64) * u128::from(b);
+            let e = self.div.narrow_quotient(u128::from(self.r_shifted) * u128::from(b));
             return Ok(qb + u128::from(e));
         }
         self.wide(b)
@@ -47,7 +47,12 @@ impl ProRata {
 
     /// [`ProRata::floor`] for the wide operands.
     fn wide(&self, b: u128) -> Result<u128> {
-        let qb = self.q.checked_mul(b).ok_or_else(|| overflow("pro_rata"))?;
+        // The shares of an amount below the total (q = 0) need no product.
+        let qb = if self.q == 0 {
+            0
+        } else {
+            self.q.checked_mul(b).ok_or_else(|| overflow("pro_rata"))?
+        };
         let (hi, lo) = mul_wide(self.r, b);
         // r < c, so r·b < c·2^128: the quotient fits (and is below b).
         let (e, _) = self.div.div_rem_wide(hi, lo).ok_or_else(|| overflow("pro_rata"))?;

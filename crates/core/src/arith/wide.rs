@@ -48,6 +48,7 @@ pub(crate) struct Divisor {
 
 impl Divisor {
     /// Prepares `d`. `None` when `d == 0`.
+    #[inline]
     #[must_use]
     pub(crate) fn new(d: u128) -> Option<Divisor> {
         if d == 0 {
@@ -91,6 +92,7 @@ impl Divisor {
 
     /// `(⌊(hi·2^128 + lo) / d⌋, remainder)`, exact; `None` when the quotient does not fit a
     /// u128 (`hi ≥ d`).
+    #[inline]
     #[must_use]
     pub(crate) fn div_rem_wide(&self, hi: u128, lo: u128) -> Option<(u128, u128)> {
         if hi >= self.d {
