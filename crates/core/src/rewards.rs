@@ -443,8 +443,8 @@ pub(crate) fn accrue(acc: U256, carry: U256, amount: Amount, total: u128) -> Res
 
 /// [`accrue`]'s quotient and remainder in u128 limbs, when the carry and the increment fit a
 /// u128 (the carry is a remainder of a division by a u128 total, so it always does; the
-/// increment does below 2^128 / 10^38 ≈ 3.4 base units of reward per share): the same values
-/// as the 256-bit division, without it. `None` otherwise.
+/// increment does while `amount / total` is below 2^128 / 10^38 ≈ 3.4 base units a share): the
+/// same values as the 256-bit division, without it. `None` otherwise.
 #[inline]
 fn accrue_narrow(carry: U256, amount: Amount, total: u128) -> Option<(u128, u128)> {
     let carry = u128::try_from(carry).ok()?;

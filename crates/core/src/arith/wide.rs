@@ -5,16 +5,12 @@
 //!
 //! # Algorithms
 //! Numbers are handled as 64-bit limbs. The divisor is normalized (shifted left until its top
-//! bit is set, the numerator by as much); each quotient limb then comes from
-//! - a 2-by-1 division (a two-limb number by the one-limb divisor), by the reciprocal of the
-//!   divisor precomputed once: Möller and Granlund, "Improved division by invariant integers"
-//!   (IEEE Trans. Computers, 2011), algorithm 4 — one 64×64 multiplication and at most two
-//!   corrections, no division instruction;
-//! - or, for a two-limb divisor, a 3-by-2 division: the estimate of the quotient limb from the
-//!   top limbs by the 2-by-1 division, then at most two decrements while the estimate times the
-//!   divisor exceeds the numerator (Knuth, TAOCP vol. 2, §4.3.1, algorithm D: with a normalized
-//!   divisor the estimate is at most two above the quotient limb). The test compares the exact
-//!   products, so the limb is exact when it stops.
+//! bit is set, the numerator by as much) and its reciprocal computed once; each quotient limb
+//! then comes from a division by that reciprocal (Möller and Granlund, "Improved division by
+//! invariant integers", IEEE Trans. Computers, 2011): for a one-limb divisor, a 2-by-1 division
+//! (algorithm 4: one 64×64 multiplication and at most two corrections); for a two-limb divisor,
+//! a 3-by-2 division (algorithm 5, with the reciprocal of algorithm 6: two multiplications and
+//! at most two corrections). No division instruction but the one that makes a reciprocal.
 
 /// The low 64 bits of a u128.
 const LOW: u128 = u64::MAX as u128;
