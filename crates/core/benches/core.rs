@@ -4,7 +4,7 @@
 use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use ergon_core::arith::{Rounding, mul_div};
+use ergon_core::arith::{ProRata, Rounding, mul_div};
 use ergon_core::fixmath;
 use ergon_core::{
     AliasTable, Amount, Dec, Holder, Ledger, RewardAccumulator, RngStreams, Seed, SumTree,
@@ -72,6 +72,16 @@ fn arithmetic(c: &mut Criterion) {
                 Rounding::Down,
             )
         })
+    });
+    // A resource node's share of an epoch's 48 STOS by its 9.9 Oz of the 2,750 Oz settled
+    // (noz): every operand below 2^64, one reciprocal division.
+    let node = ProRata::new(48 * 10u128.pow(18) + 12_345, 2_750 * 10u128.pow(9) + 7).expect("y");
+    c.bench_function("pro_rata/node_share", |b| b.iter(|| node.floor(black_box(9_876_543_210))));
+    // A validator's share of 16 STOS by its 100,000 STOS of 2.1 M STOS of voting power (wei):
+    // a 256-by-128-bit division.
+    let power = ProRata::new(16 * 10u128.pow(18) + 777, 2_100_000 * 10u128.pow(18) + 5).expect("p");
+    c.bench_function("pro_rata/validator_share", |b| {
+        b.iter(|| power.floor(black_box(100_000 * 10u128.pow(18) + 3)))
     });
     let x: Dec = "12345.678901234567890123".parse().expect("dec");
     let y: Dec = "0.333333333333333333".parse().expect("dec");

@@ -62,6 +62,7 @@ use ruint::aliases::{U256, U512};
 use serde::{Serialize, Serializer};
 
 use crate::amount::Amount;
+use crate::arith::{Divisor, mul_wide};
 use crate::error::{Result, overflow, underflow};
 use crate::invariants::Violation;
 
@@ -233,6 +234,7 @@ impl<K: Ord + Copy> RewardAccumulator<K> {
     }
 
     /// Computes a distribution without applying it.
+    #[inline]
     pub(crate) fn plan_distribute(&self, amount: Amount) -> Result<DistributionPlan> {
         if self.total_shares == 0 || amount.is_zero() {
             return Ok(DistributionPlan {
@@ -424,7 +426,12 @@ impl<K: Ord + Copy> RewardAccumulator<K> {
 /// A scaled per-unit index `acc` with its `carry` after `amount` more over `total` units
 /// (`total > 0`): `(acc + ⌊(amount·SCALE + carry) / total⌋, the remainder)`. Shared by
 /// [`RewardAccumulator`] and [`crate::Vesting`].
+#[inline]
 pub(crate) fn accrue(acc: U256, carry: U256, amount: Amount, total: u128) -> Result<(U256, U256)> {
+    if let Some((inc, rem)) = accrue_narrow(carry, amount, total) {
+        let acc = acc.checked_add(U256::from(inc)).ok_or_else(|| overflow("reward per share"))?;
+        return Ok((acc, U256::from(rem)));
+    }
     let numerator = U256::from(amount.0)
         .checked_mul(U256::from(SCALE))
         .and_then(|n| n.checked_add(carry))
@@ -432,6 +439,19 @@ pub(crate) fn accrue(acc: U256, carry: U256, amount: Amount, total: u128) -> Res
     let (inc, carry) = numerator.div_rem(U256::from(total));
     let acc = acc.checked_add(inc).ok_or_else(|| overflow("reward per share"))?;
     Ok((acc, carry))
+}
+
+/// [`accrue`]'s quotient and remainder in u128 limbs, when the carry and the increment fit a
+/// u128 (the carry is a remainder of a division by a u128 total, so it always does; the
+/// increment does while `amount / total` is below 2^128 / 10^38 ≈ 3.4 base units a share): the
+/// same values as the 256-bit division, without it. `None` otherwise.
+#[inline]
+fn accrue_narrow(carry: U256, amount: Amount, total: u128) -> Option<(u128, u128)> {
+    let carry = u128::try_from(carry).ok()?;
+    let (hi, lo) = mul_wide(amount.0, SCALE);
+    let (lo, up) = lo.overflowing_add(carry);
+    // amount·SCALE < 2^255, so hi + 1 cannot overflow.
+    Divisor::new(total)?.div_rem_wide(hi + u128::from(up), lo)
 }
 
 /// A broken invariant `what`, explained by `detail`.

@@ -278,3 +278,46 @@ proptest! {
         check_against_reference(&ops)?;
     }
 }
+
+/// `accrue` on big integers: `(acc + ⌊(amount·SCALE + carry) / total⌋, remainder)`.
+fn accrue_oracle(acc: u128, carry: u128, amount: u128, total: u128) -> (BigUint, BigUint) {
+    let n = BigUint::from(amount) * BigUint::from(SCALE) + BigUint::from(carry);
+    let (q, r) = n.div_rem(&BigUint::from(total));
+    (q + BigUint::from(acc), r)
+}
+
+fn big(v: U256) -> BigUint {
+    BigUint::from_bytes_le(&v.to_le_bytes::<32>())
+}
+
+#[test]
+fn accrue_known_values() {
+    // 99 units over 1000 shares: 0.099 a share, exactly 99·10^35 scaled, no remainder.
+    let (acc, carry) = accrue(U256::ZERO, U256::ZERO, Amount(99), 1000).unwrap();
+    assert_eq!(acc, U256::from(99u128 * 10u128.pow(35)));
+    assert_eq!(carry, U256::ZERO);
+    // 1 unit over 3 shares with a carry of 2: (10^38 + 2) / 3 = 33…334 (38 digits), remainder 0,
+    // on an index of 5.
+    let (acc, carry) = accrue(U256::from(5u8), U256::from(2u8), Amount(1), 3).unwrap();
+    assert_eq!(acc, U256::from(33_333_333_333_333_333_333_333_333_333_333_333_339u128));
+    assert_eq!(carry, U256::ZERO);
+    // An increment of 2^128 or more takes the 256-bit division: u128::MAX units over one share.
+    let (acc, carry) = accrue(U256::ZERO, U256::ZERO, Amount(u128::MAX), 1).unwrap();
+    assert_eq!(acc, U256::from(u128::MAX) * U256::from(SCALE));
+    assert_eq!(carry, U256::ZERO);
+}
+
+proptest! {
+    /// Every magnitude of amount, carry and total: the u128 limbs and the 256-bit fallback
+    /// give the exact increment and remainder.
+    #[test]
+    fn accrue_matches_big_integer_oracle(amount in any::<u128>(), ab in 0u32..=128, total in any::<u128>(), tb in 1u32..=128, carry in any::<u128>(), acc in any::<u128>()) {
+        let amount = if ab == 0 { 0 } else { amount >> (128 - ab) };
+        let total = (total >> (128 - tb)).max(1);
+        let carry = carry % total;
+        let (got_acc, got_carry) = accrue(U256::from(acc), U256::from(carry), Amount(amount), total).unwrap();
+        let (want_acc, want_carry) = accrue_oracle(acc, carry, amount, total);
+        prop_assert_eq!(big(got_acc), want_acc);
+        prop_assert_eq!(big(got_carry), want_carry);
+    }
+}

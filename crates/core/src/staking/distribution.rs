@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use super::{Staking, ValidatorId, unknown_validator};
+use super::{Staking, Validator, ValidatorId, unknown_validator};
 use crate::amount::Amount;
 use crate::arith::{ProRata, ppm_floor};
 use crate::error::{Error, Result};
@@ -90,15 +90,16 @@ impl Staking {
                 return Ok(());
             }
             let shares = ProRata::new(amount.0, total.0)?;
-            for (id, v) in self.validators() {
+            for (i, v) in self.validators.iter().enumerate() {
+                // Zero while jailed: a validator with power is not jailed.
                 let power = v.voting_power();
                 if power.is_zero() {
                     continue;
                 }
                 let part = Amount(shares.floor(power.0)?);
-                let (split, plan) = self.plan_reward(id, part)?;
+                let (split, plan) = v.plan_reward(part)?;
                 received = received.checked_add(split.received())?;
-                planned.push((id, split, plan));
+                planned.push((ValidatorId(i as u32), split, plan));
             }
             Ok(())
         })();
@@ -183,15 +184,7 @@ impl Staking {
                 reason: format!("validator {} is jailed", validator.0),
             });
         }
-        let commission = Amount(ppm_floor(amount.0, v.commission_ppm)?);
-        let rest = amount.checked_sub(commission)?;
-        let plan = v.delegations.plan_distribute(rest)?;
-        let returned = plan.undistributable();
-        v.commission.checked_add(commission)?;
-        Ok((
-            ValidatorReward { commission, delegators: rest.checked_sub(returned)?, returned },
-            plan,
-        ))
+        v.plan_reward(amount)
     }
 
     /// Applies a split planned by [`Self::plan_reward`] (nothing changed in between).
@@ -207,6 +200,23 @@ impl Staking {
         } else {
             debug_assert!(false, "{}", unknown_validator(validator));
         }
+    }
+}
+
+impl Validator {
+    /// The split of a reward of `amount` to this validator (not jailed), without changing
+    /// anything: the commission, then the rest over the delegation shares.
+    #[inline]
+    fn plan_reward(&self, amount: Amount) -> Result<(ValidatorReward, DistributionPlan)> {
+        let commission = Amount(ppm_floor(amount.0, self.commission_ppm)?);
+        let rest = amount.checked_sub(commission)?;
+        let plan = self.delegations.plan_distribute(rest)?;
+        let returned = plan.undistributable();
+        self.commission.checked_add(commission)?;
+        Ok((
+            ValidatorReward { commission, delegators: rest.checked_sub(returned)?, returned },
+            plan,
+        ))
     }
 }
 

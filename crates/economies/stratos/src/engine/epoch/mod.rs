@@ -67,24 +67,23 @@ fn close_with(st: &mut Stratos, scratch: &mut Scratch) -> Result<EpochReport, St
     };
     // 1. Settlement: the shortest prefix reaching the threshold, by traffic then node id.
     let mut pending = std::mem::take(&mut scratch.pending);
-    settle::pending(st, &mut pending);
-    let total: u128 = pending.iter().map(|p| p.1).sum();
+    let (total, bits) = settle::pending(st, &mut pending);
     let bps = st.params.settle_threshold_bps;
-    let k = if total == 0 { 0 } else { settle::select_settled(&mut pending, bps) };
+    let k = settle::select_settled(&mut pending, total, bits, bps);
     if st.report_detail {
         settle::sort_settled(&mut pending[..k]);
     }
-    let totals = pay(st, &mut rep, &pending, k, lock_until, scratch);
+    let totals = pay(st, &mut rep, (&pending, total), k, lock_until, scratch);
     scratch.pending = pending;
     finish(st, rep, totals?, scratch)
 }
 
-/// Settles the first `k` of `pending` (the settled prefix, in any order) and pays the rewards
-/// of the profile: steps 1 to 5.
+/// Settles the first `k` of `pending` (the settled prefix, in any order; with their `total`
+/// traffic) and pays the rewards of the profile: steps 1 to 5.
 fn pay(
     st: &mut Stratos,
     rep: &mut EpochReport,
-    pending: &[(u32, u128)],
+    (pending, total): (&[(u32, u128)], u128),
     k: usize,
     lock_until: ergon_core::Epoch,
     scratch: &mut Scratch,
@@ -102,7 +101,7 @@ fn pay(
         }
         _ => k,
     };
-    settle::settle(st, rep, pending, k)?;
+    settle::settle(st, rep, pending, total, k)?;
     // 2–5. The rewards of each profile.
     Ok(match plan {
         Some(Ok(plan)) => chain::pay_mainnet(st, rep, plan, lock_until, scratch)?,

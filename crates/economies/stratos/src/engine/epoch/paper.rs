@@ -59,7 +59,8 @@ impl Books<'_> {
     }
 }
 
-/// Steps 2 to 5 of a paper epoch that settled `settled` (node, traffic).
+/// Steps 2 to 5 of a paper epoch that settled `settled` (node, traffic; their total in
+/// `rep.settled`).
 pub(super) fn pay(
     st: &mut Stratos,
     rep: &mut EpochReport,
@@ -67,7 +68,9 @@ pub(super) fn pay(
     lock_until: Epoch,
     scratch: &mut Scratch,
 ) -> Result<Totals, StratosError> {
-    let y = Amount(settled.iter().map(|p| p.1).sum());
+    // Step 1 put their total in the report.
+    let y = rep.settled;
+    debug_assert_eq!(y.0, settled.iter().map(|p| p.1).sum::<u128>());
     // 2. Traffic reward R (from the volume pool) and mining reward M (from the mining pool).
     let p = st.volume_pool();
     let r = st.market.traffic_reward(p, y)?.min(p);
