@@ -2,17 +2,35 @@
 //!
 //! Owns [`SumTree`], a Fenwick (binary indexed) tree for weights that change — O(log n) per
 //! update and per draw, for task assignment and cluster selection among many nodes — and
-//! [`AliasTable`], Vose's alias method in exact integers for weights that do not change — O(1)
-//! per draw — and [`FastSampler`], an alias table kept current with a sum tree's changing
-//! weights. All draw from a [`StreamRng`], so a choice is a pure function of its stream
+//! [`AliasTable`] (in `alias`), Vose's alias method in exact integers for weights that do not
+//! change — O(1) per draw — and [`FastSampler`], an alias table kept current with a sum tree's
+//! changing weights. All draw from a [`StreamRng`], so a choice is a pure function of its stream
 //! (ARCHITECTURE, "Scalable accounting" and "Deterministic simulation").
 //!
 //! Weights are `u64`; totals are `u128`, which cannot overflow: fewer than 2^64 weights below
 //! 2^64 each sum below 2^128.
+//!
+//! One word a draw, exactly. A draw maps one uniform real `U` in `[0, 1)` to an item through
+//! boundaries that are multiples of `1 / D` — `D = W` for the tree (the prefix sums `S_i / W`),
+//! `D = n·W` for an alias table of `n` columns — so the item is a function of the integer
+//! `⌊U·D⌋` alone. `U`'s first 64 bits are one stream word `x`, which puts `U·D` in
+//! `[x·D / 2^64, (x + 1)·D / 2^64)`: when no boundary lies inside that window, the item is known
+//! from `x` — for all but at most `2n` of the 2^64 words. Otherwise, with `U = (x + V) / 2^64`
+//! for the rest `V`, `⌊U·D⌋ = ⌊(x·D + ⌊D·V⌋) / 2^64⌋` and `⌊D·V⌋` is uniform in `[0, D)`: one
+//! [`StreamRng::below_u128`]`(D)` settles the draw exactly. So item `i` is drawn with probability
+//! exactly `w_i / W`, from one word but for a chance below `2n / 2^64`. The windows' checks are
+//! integer comparisons against precomputed values (an alias column's cut `⌊prob·2^64 / W⌋`, the
+//! tree's prefix sums), never rounded.
 
-use crate::error::{Error, Result, overflow};
+use ruint::aliases::U256;
+
+use crate::error::{Error, Result};
 use crate::rng::StreamRng;
 use crate::txn::{Journal, Journaled};
+
+mod alias;
+
+pub use alias::AliasTable;
 
 /// Weights `w_0 … w_{n-1}` with prefix sums in a Fenwick tree: [`SumTree::set`] and
 /// [`SumTree::sample`] are O(log n), [`SumTree::get`] and [`SumTree::total`] O(1).
@@ -235,6 +253,12 @@ impl SumTree {
     /// O(log n): one descent of the tree.
     #[must_use]
     pub fn find(&self, target: u128) -> usize {
+        self.descend(target).0
+    }
+
+    /// [`SumTree::find`], and how far `target` lies past the found item's start,
+    /// `target − prefix_sum(i)`.
+    fn descend(&self, target: u128) -> (usize, u128) {
         let n = self.len();
         let mut pos = 0;
         let mut rest = target;
@@ -247,18 +271,55 @@ impl SumTree {
             }
             step >>= 1;
         }
-        pos
+        (pos, rest)
     }
 
-    /// Draws item `i` with probability `w_i / total`: a uniform target in `[0, total)` from
-    /// [`StreamRng::below_u128`], then [`SumTree::find`]. O(log n).
+    /// Draws item `i` with probability exactly `w_i / total`, in O(log n): the item of
+    /// `⌊U·total⌋` ([`SumTree::find`]) for a uniform real `U`, from one stream word, and when
+    /// that word leaves the draw open (a chance below `n / 2^64`), one more uniform integer below
+    /// the total ([`StreamRng::below_u128`]).
     ///
     /// Errors: [`Error::NotEnoughWeight`] when the total weight is zero.
     pub fn sample(&self, rng: &mut StreamRng) -> Result<usize> {
         if self.total == 0 {
             return Err(Error::NotEnoughWeight { wanted: 1, available: 0 });
         }
-        Ok(self.find(rng.below_u128(self.total)))
+        let x = rng.next_u64();
+        Ok(match self.sure(x) {
+            Some(i) => i,
+            None => self.settle_from(x, rng),
+        })
+    }
+
+    /// [`SumTree::settle`] with the rest of `U` drawn from `rng`: the rare draw that one word
+    /// leaves open, kept out of the way of the common one.
+    #[cold]
+    #[inline(never)]
+    fn settle_from(&self, x: u64, rng: &mut StreamRng) -> usize {
+        self.settle(x, rng.below_u128(self.total))
+    }
+
+    /// The draw when `U`'s first word `x` decides it alone: `U·W` lies in
+    /// `[x·W / 2^64, (x + 1)·W / 2^64)`, whose floor `t` is in item `i = find(t)`, and the draw is
+    /// `i` when the window ends by `prefix_sum(i + 1)`. None otherwise. The total is positive.
+    fn sure(&self, x: u64) -> Option<usize> {
+        let (high, low) = ((self.total >> 64) as u64, self.total as u64); // the two words of W
+        let low_product = u128::from(x) * u128::from(low);
+        // x·W = t·2^64 + rho; t < W.
+        let t = u128::from(x) * u128::from(high) + (low_product >> 64);
+        let rho = low_product as u64; // the low word, on purpose
+        let (i, rest) = self.descend(t);
+        let gap = u128::from(self.weights[i]) - rest; // prefix_sum(i + 1) − t ≥ 1
+        // (x + 1)·W ≤ prefix_sum(i + 1)·2^64  ⇔  rho + W ≤ gap·2^64
+        //                                     ⇔  gap ≥ high + ⌈(rho + low) / 2^64⌉.
+        let carry = (u128::from(rho) + u128::from(low) + u128::from(u64::MAX)) >> 64;
+        (gap >= u128::from(high) + carry).then_some(i)
+    }
+
+    /// The draw for `U = (x + V) / 2^64` given `y = ⌊W·V⌋`, uniform in `[0, W)` when `V` is
+    /// uniform in `[0, 1)`: the item of `⌊U·W⌋ = ⌊(x·W + y) / 2^64⌋`, exact for every word `x`.
+    fn settle(&self, x: u64, y: u128) -> usize {
+        self.find(floor_scaled(x, self.total, y))
     }
 
     /// Draws `k` distinct items, in draw order: each draw is weighted by the weights still in
@@ -299,120 +360,7 @@ impl SumTree {
     }
 }
 
-/// Static weights prepared for O(1) draws by Vose's alias method, in exact integers.
-///
-/// With `n` items and total weight `W`, each column `j` holds a threshold `prob[j]` in `[0, W]`
-/// and an alias. A draw picks a column `j = below(n)` and `u = below_u128(W)`, and returns `j`
-/// when `u < prob[j]`, else `alias[j]`. The table is built on the scaled weights `n·w_i` against
-/// the threshold `W`, so item `i` is drawn with probability exactly
-/// `(prob[i] + Σ_{alias[j] = i} (W − prob[j])) / (n·W) = w_i / W` — no rounding anywhere.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AliasTable {
-    /// Per column: draw the column itself when `u < prob[j]` (`u` uniform in `[0, total)`).
-    prob: Vec<u128>,
-    /// Per column: the item drawn otherwise.
-    alias: Vec<u32>,
-    /// The sum of the weights, `W`.
-    total: u128,
-}
-
-impl AliasTable {
-    /// Builds the table for `weights` in O(n).
-    ///
-    /// Errors: [`Error::NotEnoughWeight`] when there are no weights or they are all zero;
-    /// [`Error::Overflow`] if a scaled weight `n·w_i` does not fit a u128 (it always does for
-    /// fewer than 2^64 items).
-    pub fn new(weights: &[u64]) -> Result<AliasTable> {
-        let mut table = AliasTable { prob: Vec::new(), alias: Vec::new(), total: 0 };
-        table.rebuild(weights)?;
-        Ok(table)
-    }
-
-    /// Rebuilds the table for `weights` in O(n), in its own memory: 20 bytes an item, and 4
-    /// more while it builds. On error (as [`AliasTable::new`], or more than 2^32 items) the
-    /// table is left empty.
-    pub fn rebuild(&mut self, weights: &[u64]) -> Result<()> {
-        let n = weights.len();
-        let (prob, alias) = (&mut self.prob, &mut self.alias);
-        prob.clear();
-        alias.clear();
-        self.total = 0;
-        let total: u128 = weights.iter().map(|&w| u128::from(w)).sum();
-        if total == 0 {
-            return Err(Error::NotEnoughWeight { wanted: 1, available: 0 });
-        }
-        let n_wide = u128::try_from(n).map_err(|_| overflow("alias table size"))?;
-        let n32 = u32::try_from(n).map_err(|_| overflow("alias table size"))?;
-        // `prob` holds the scaled weights n·w_i while the table builds: an item's entry is
-        // final once it leaves the small stack.
-        for &w in weights {
-            prob.push(
-                u128::from(w).checked_mul(n_wide).ok_or_else(|| overflow("alias table scale"))?,
-            );
-        }
-        alias.extend(0..n32);
-        // The small items stack up from the front of `work`, the large from the back.
-        let mut work = vec![0u32; n];
-        let (mut small, mut large) = (0, n);
-        for (i, &p) in (0..n32).zip(prob.iter()) {
-            if p < total {
-                work[small] = i;
-                small += 1;
-            } else {
-                large -= 1;
-                work[large] = i;
-            }
-        }
-        // Invariant: the scaled weights still in play sum to (items in play)·W exactly.
-        while small > 0 && large < n {
-            small -= 1;
-            let (s, l) = (work[small] as usize, work[large] as usize);
-            alias[s] = work[large];
-            // prob[l] ≥ W > W − prob[s], so this stays non-negative.
-            prob[l] -= total - prob[s];
-            if prob[l] < total {
-                large += 1;
-                work[small] = l as u32;
-                small += 1;
-            }
-        }
-        // What remains has scaled weight exactly W (by the invariant), so it keeps prob = W and
-        // aliases itself. Small items can only remain if the invariant were broken.
-        debug_assert!(small == 0, "alias table: exact invariant broken");
-        debug_assert!(work[large..].iter().all(|&l| prob[l as usize] == total));
-        self.total = total;
-        Ok(())
-    }
-
-    /// The number of items.
-    #[must_use]
-    pub fn len(&self) -> usize {
-        self.prob.len()
-    }
-
-    /// Always false: a table has at least one item of positive weight.
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.prob.is_empty()
-    }
-
-    /// The sum of the weights.
-    #[must_use]
-    pub fn total(&self) -> u128 {
-        self.total
-    }
-
-    /// Draws item `i` with probability exactly `w_i / total`, in O(1): one `below(n)` for the
-    /// column, one `below_u128(total)` for the coin.
-    pub fn sample(&self, rng: &mut StreamRng) -> usize {
-        let n = u64::try_from(self.prob.len()).expect("slice lengths fit in u64");
-        let j = rng.below(n) as usize; // j < n, so it fits
-        let u = rng.below_u128(self.total);
-        if u < self.prob[j] { j } else { self.alias[j] as usize }
-    }
-}
-
-/// Most items a [`FastSampler`] keeps a table for (20 bytes each): above, every draw comes from
+/// Most items a [`FastSampler`] keeps a table for (28 bytes each): above, every draw comes from
 /// the tree, O(log n), as for ten million users drawn a few hundred times an epoch.
 pub const MAX_TABLE: usize = 1 << 21;
 
@@ -421,8 +369,9 @@ pub const MAX_TABLE: usize = 1 << 21;
 /// has had `len / 16` such draws since its last change, the table is rebuilt (O(n)), so a
 /// rebuild costs at most a few draws' worth of work each, however often the weights change.
 ///
-/// Every draw is exact (item `i` with probability `w_i / total`) and a pure function of the
-/// tree's history and the stream, so runs stay deterministic; which of the two methods made a
+/// Every draw is exact (item `i` with probability `w_i / total`), takes one stream word but for
+/// a chance below `2n / 2^64`, and is a pure function of the tree's history and the stream, so
+/// runs stay deterministic; which of the two methods made a
 /// draw (and so which stream values it used) depends on that history, not on the machine.
 /// A clone keeps its table: a cloned state draws as the original would.
 #[derive(Clone, Debug, Default)]
@@ -446,6 +395,16 @@ impl FastSampler {
     /// Errors: [`Error::NotEnoughWeight`] when the total weight is zero (nothing is drawn).
     /// When a single item has weight, it is drawn without taking anything from the stream.
     pub fn sample(&mut self, tree: &SumTree, rng: &mut StreamRng) -> Result<usize> {
+        match (&self.table, tree.positive_count()) {
+            (Some(t), 2..) if self.built_at == tree.changes() => Ok(t.sample(rng)),
+            (_, 1) => Ok(tree.find(0)),
+            _ => self.sample_otherwise(tree, rng),
+        }
+    }
+
+    /// [`FastSampler::sample`] without a current table, or without weight.
+    #[inline(never)]
+    fn sample_otherwise(&mut self, tree: &SumTree, rng: &mut StreamRng) -> Result<usize> {
         match tree.positive_count() {
             0 => return Err(Error::NotEnoughWeight { wanted: 1, available: 0 }),
             1 => return Ok(tree.find(0)),
@@ -456,11 +415,7 @@ impl FastSampler {
                 self.stale_draws += 1;
                 return tree.sample(rng);
             }
-            let table = self.table.get_or_insert_with(|| AliasTable {
-                prob: Vec::new(),
-                alias: Vec::new(),
-                total: 0,
-            });
+            let table = self.table.get_or_insert_with(AliasTable::empty);
             table.rebuild(tree.weights())?;
             (self.built_at, self.stale_draws) = (tree.changes(), 0);
         }
@@ -469,6 +424,14 @@ impl FastSampler {
             None => tree.sample(rng),
         }
     }
+}
+
+/// `⌊(x·d + y) / 2^64⌋` for `y < d`, exact: `⌊U·d⌋` for `U = (x + V) / 2^64` and
+/// `y = ⌊d·V⌋`. Below `d`, since `x·d + y < (x + 1)·d ≤ 2^64·d`.
+fn floor_scaled(x: u64, d: u128, y: u128) -> u128 {
+    debug_assert!(y < d, "floor_scaled: {y} ≥ {d}");
+    let scaled: U256 = (U256::from(x) * U256::from(d) + U256::from(y)) >> 64;
+    scaled.to::<u128>()
 }
 
 #[cfg(test)]

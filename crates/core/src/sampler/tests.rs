@@ -250,3 +250,5 @@ proptest! {
         assert_exact(&weights);
     }
 }
+
+mod one_word;
