@@ -377,6 +377,7 @@ fn ledger_and_pools() -> Result<(Ledger, TokenId, TokenId, Pools), Rejection> {
         gas: ledger.add_pool("gas_fees")?,
         community: ledger.add_pool("community_pool")?,
         deposit_rewards: ledger.add_pool("deposit_rewards")?,
+        unclaimed_traffic: ledger.add_pool("unclaimed_traffic")?,
     };
     Ok((ledger, stos, ozone_token, pools))
 }

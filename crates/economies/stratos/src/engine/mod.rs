@@ -60,6 +60,9 @@ pub struct Pools {
     /// paper: the node deposits' stake rewards, locked or withdrawable ([`Stratos`]'s
     /// `deposit_rewards`).
     pub deposit_rewards: PoolId,
+    /// paper: the traffic reward's shares that had no recipient (no settled nodes, no meta
+    /// nodes, no stake), so the volume pool falls by exactly R at each settlement.
+    pub unclaimed_traffic: PoolId,
 }
 
 /// The Stratos economy's whole state.

@@ -42,11 +42,16 @@ struct Books<'a> {
 }
 
 impl Books<'_> {
-    /// A part of source `si` with no recipient: left in its pool, not counted as mined.
-    fn unissued(&mut self, si: usize, part: Amount) -> Result<(), StratosError> {
+    /// A part of source `si` with no recipient: the mining pool's stays there, not counted as
+    /// mined; the volume pool's goes to the `unclaimed_traffic` pool, so that P falls by exactly
+    /// R and the constant product does not drift.
+    fn unissued(&mut self, st: &mut Stratos, si: usize, part: Amount) -> Result<(), StratosError> {
         self.unissued = self.unissued.checked_add(part)?;
         if si == 1 {
             self.issued_m = self.issued_m.saturating_sub(part);
+        } else {
+            let (from, to) = (st.pools.volume, st.pools.unclaimed_traffic);
+            st.ledger.transfer(st.stos, from.into(), to.into(), part)?;
         }
         Ok(())
     }
@@ -117,7 +122,7 @@ fn pay_resource(
 ) -> Result<(), StratosError> {
     if y.is_zero() {
         for (si, src) in sources.iter().enumerate() {
-            books.unissued(si, src.resource)?;
+            books.unissued(st, si, src.resource)?;
         }
         return Ok(());
     }
@@ -168,7 +173,7 @@ fn pay_meta(
     meta_rewards.resize(metas.len(), Amount::ZERO);
     for (si, src) in sources.iter().enumerate() {
         if metas.is_empty() {
-            books.unissued(si, src.meta)?;
+            books.unissued(st, si, src.meta)?;
             continue;
         }
         let each = Amount(src.meta.0 / metas.len() as u128);
@@ -209,7 +214,7 @@ fn pay_stake(
             (src.chain, Amount::ZERO)
         };
         if delegated.is_zero() {
-            books.unissued(si, v_part)?;
+            books.unissued(st, si, v_part)?;
         } else {
             let dust = st.pools.dust.into();
             let got = (st.staking).distribute_by_power_total(
