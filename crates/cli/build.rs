@@ -2,15 +2,10 @@
 use std::process::Command;
 
 fn main() {
-    let commit = std::env::var("ERGON_GIT_COMMIT").ok().filter(|s| !s.is_empty()).or_else(|| {
-        Command::new("git")
-            .args(["rev-parse", "--short=12", "HEAD"])
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .and_then(|o| String::from_utf8(o.stdout).ok())
-            .map(|s| s.trim().to_owned())
-    });
+    let commit = std::env::var("ERGON_GIT_COMMIT")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .or_else(|| git(&["rev-parse", "--short=12", "HEAD"]));
     let dirty = Command::new("git")
         .args(["status", "--porcelain", "--untracked-files=no"])
         .output()
@@ -24,9 +19,27 @@ fn main() {
     };
     println!("cargo:rustc-env=ERGON_GIT_COMMIT={commit}");
     println!("cargo:rerun-if-env-changed=ERGON_GIT_COMMIT");
-    for path in ["../../.git/HEAD", "../../.git/index"] {
-        if std::path::Path::new(path).exists() {
+    // Rebuilt when the checkout moves: its HEAD, index and current branch's ref, wherever git
+    // keeps them (in a linked worktree `.git` is a file and they live elsewhere).
+    let mut files = vec!["HEAD".to_owned(), "index".to_owned()];
+    files.extend(git(&["symbolic-ref", "-q", "HEAD"]));
+    for file in files {
+        if let Some(path) = git(&["rev-parse", "--git-path", &file])
+            && std::path::Path::new(&path).exists()
+        {
             println!("cargo:rerun-if-changed={path}");
         }
     }
+}
+
+/// The trimmed output of `git args`, when git runs and succeeds.
+fn git(args: &[&str]) -> Option<String> {
+    Command::new("git")
+        .args(args)
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
 }
