@@ -4,8 +4,10 @@
 //! A `Dec` stores `value × 10^18` as an unsigned 256-bit integer, and every operation reproduces
 //! Cosmos's definition exactly, including where it rounds and how: `Mul` and `Quo` round half to
 //! even (`chopPrecisionAndRound`), `Quo` truncates at 36 decimals *before* that rounding, and the
-//! `…Truncate` / `…RoundUp` variants do what their names say. Products and quotients go through
-//! 512-bit intermediates, so nothing is lost before the one rounding Cosmos applies.
+//! `…Truncate` / `…RoundUp` variants do what their names say. Products and quotients are exact
+//! before the one rounding Cosmos applies. The `kernels` submodule computes them on 64-bit limbs
+//! with reciprocal divisions instead of 512-bit integers, and `kernel_tests` holds them to the
+//! 512-bit definitions.
 //!
 //! Scope and bounds:
 //! - Negative values are out of scope: the token economics here never need them. A subtraction
@@ -19,12 +21,18 @@
 use std::fmt;
 use std::str::FromStr;
 
-use ruint::aliases::{U256, U512};
+use ruint::aliases::U256;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::amount::Amount;
 use crate::arith::Rounding;
 use crate::error::{Error, Result, overflow, underflow};
+
+#[cfg(test)]
+mod kernel_tests;
+mod kernels;
+
+use kernels::QuoRounding;
 
 /// Decimal places of a [`Dec`] (Cosmos `LegacyPrecision`).
 pub const PRECISION: u32 = 18;
@@ -32,10 +40,9 @@ pub const PRECISION: u32 = 18;
 /// 10^18, the raw value of 1.
 const E18: u64 = 1_000_000_000_000_000_000;
 /// 10^36, Cosmos's `squaredPrecisionReuse`.
+#[cfg(test)]
 const E36: u128 = E18 as u128 * E18 as u128;
 const E18_256: U256 = U256::from_limbs([E18, 0, 0, 0]);
-const E18_512: U512 = U512::from_limbs([E18, 0, 0, 0, 0, 0, 0, 0]);
-const E36_512: U512 = U512::from_limbs([E36 as u64, (E36 >> 64) as u64, 0, 0, 0, 0, 0, 0]);
 
 /// A non-negative decimal with exactly 18 fractional digits: `raw / 10^18`, the same bits as
 /// Cosmos `math.LegacyDec` for the same non-negative value.
@@ -109,17 +116,17 @@ impl Dec {
         reason = "fallible; `std::ops::Mul` cannot return a Result"
     )]
     pub fn mul(self, rhs: Dec) -> Result<Dec> {
-        narrow(chop(wide(self.0) * wide(rhs.0), Rounding::NearestHalfEven), "dec mul")
+        mul(self, rhs, Rounding::NearestHalfEven, "dec mul")
     }
 
     /// `self × rhs` as Cosmos `MulTruncate`: the product truncated to 18 decimals.
     pub fn mul_truncate(self, rhs: Dec) -> Result<Dec> {
-        narrow(chop(wide(self.0) * wide(rhs.0), Rounding::Down), "dec mul_truncate")
+        mul(self, rhs, Rounding::Down, "dec mul_truncate")
     }
 
     /// `self × rhs` as Cosmos `MulRoundUp`: the product rounded up to 18 decimals.
     pub fn mul_round_up(self, rhs: Dec) -> Result<Dec> {
-        narrow(chop(wide(self.0) * wide(rhs.0), Rounding::Up), "dec mul_round_up")
+        mul(self, rhs, Rounding::Up, "dec mul_round_up")
     }
 
     /// `self × i`, exact (Cosmos `MulInt`).
@@ -130,25 +137,18 @@ impl Dec {
     /// `self ÷ rhs` as Cosmos `Quo`: `raw × 10^36 / raw_rhs` truncated, then rounded half to even
     /// to 18 decimals. This double rounding can differ from rounding the exact quotient once.
     pub fn quo(self, rhs: Dec) -> Result<Dec> {
-        let q = div_wide(self.0, E36_512, rhs.0, Rounding::Down, "dec quo")?;
-        narrow(chop(q, Rounding::NearestHalfEven), "dec quo")
+        quo(self, rhs, QuoRounding::Chop, "dec quo")
     }
 
     /// `self ÷ rhs` as Cosmos `QuoTruncate`: `raw × 10^18 / raw_rhs`, truncated.
     pub fn quo_truncate(self, rhs: Dec) -> Result<Dec> {
-        narrow(
-            div_wide(self.0, E18_512, rhs.0, Rounding::Down, "dec quo_truncate")?,
-            "dec quo_truncate",
-        )
+        quo(self, rhs, QuoRounding::Down, "dec quo_truncate")
     }
 
     /// `self ÷ rhs` as Cosmos `QuoRoundUp`: `raw × 10^18 / raw_rhs`, plus one when the remainder
     /// is not zero.
     pub fn quo_round_up(self, rhs: Dec) -> Result<Dec> {
-        narrow(
-            div_wide(self.0, E18_512, rhs.0, Rounding::Up, "dec quo_round_up")?,
-            "dec quo_round_up",
-        )
+        quo(self, rhs, QuoRounding::Up, "dec quo_round_up")
     }
 
     /// `self ÷ i`, truncated (Cosmos `QuoInt`).
@@ -175,11 +175,9 @@ impl Dec {
     }
 
     /// `self` rounded to an integer as asked. Errors: [`Error::Overflow`] above `u128::MAX`.
+    #[inline]
     pub fn round_to(self, rounding: Rounding) -> Result<u128> {
-        let (q, r) = self.0.div_rem(E18_256);
-        let up = rounding.rounds_up(q.bit(0), r.is_zero(), r.cmp(&(E18_256 - r)));
-        let q = if up { q + U256::ONE } else { q };
-        u128::try_from(q).map_err(|_| overflow("dec round_to"))
+        kernels::to_int(self.0, rounding).ok_or_else(|| overflow("dec round_to"))
     }
 
     /// `self` as a count of base units, rounded as asked.
@@ -188,36 +186,20 @@ impl Dec {
     }
 }
 
-/// Widens a raw value for products and quotients.
-fn wide(x: U256) -> U512 {
-    U512::from(x)
+/// `a × b` rounded at 18 decimals as asked, or [`Error::Overflow`] beyond 256 bits.
+#[inline(always)]
+fn mul(a: Dec, b: Dec, rounding: Rounding, op: &'static str) -> Result<Dec> {
+    kernels::mul(a.0, b.0, rounding).map(Dec).ok_or_else(|| overflow(op))
 }
 
-/// Narrows a 512-bit result back to a [`Dec`], or [`Error::Overflow`].
-fn narrow(x: U512, op: &'static str) -> Result<Dec> {
-    U256::checked_from_limbs_slice(x.as_limbs()).map(Dec).ok_or_else(|| overflow(op))
-}
-
-/// `n / d`, rounded as asked (`d > 0`).
-fn div_round(n: U512, d: U512, rounding: Rounding) -> U512 {
-    let (q, r) = n.div_rem(d);
-    let up = rounding.rounds_up(q.bit(0), r.is_zero(), r.cmp(&(d - r)));
-    if up { q + U512::ONE } else { q }
-}
-
-/// `n / 10^18` rounded as asked: Cosmos `chopPrecisionAndRound` (half to even),
-/// `chopPrecisionAndTruncate` (down) and `chopPrecisionAndRoundUp` (up).
-fn chop(n: U512, rounding: Rounding) -> U512 {
-    div_round(n, E18_512, rounding)
-}
-
-/// `a × scale / b` rounded as asked, or [`Error::DivisionByZero`]. `a × scale` fits: `a < 2^256`
-/// and `scale ≤ 10^36 < 2^120`.
-fn div_wide(a: U256, scale: U512, b: U256, rounding: Rounding, op: &'static str) -> Result<U512> {
+/// `a ÷ b` as one of Cosmos's `Quo` variants: [`Error::DivisionByZero`] when `b` is zero,
+/// [`Error::Overflow`] beyond 256 bits.
+#[inline(always)]
+fn quo(a: Dec, b: Dec, rounding: QuoRounding, op: &'static str) -> Result<Dec> {
     if b.is_zero() {
         return Err(Error::DivisionByZero { op });
     }
-    Ok(div_round(wide(a) * scale, wide(b), rounding))
+    kernels::quo(a.0, b.0, rounding).map(Dec).ok_or_else(|| overflow(op))
 }
 
 /// Cosmos's string form: the integer part, a point, and exactly 18 decimals.

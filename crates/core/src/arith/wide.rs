@@ -11,6 +11,8 @@
 //! (algorithm 4: one 64×64 multiplication and at most two corrections); for a two-limb divisor,
 //! a 3-by-2 division (algorithm 5, with the reciprocal of algorithm 6: two multiplications and
 //! at most two corrections). No division instruction but the one that makes a reciprocal.
+//! [`Divisor::new`] is a `const fn`, so a divisor known in advance (such as `Dec`'s 10^18) is
+//! prepared at compile time.
 
 /// The low 64 bits of a u128.
 const LOW: u128 = u64::MAX as u128;
@@ -46,7 +48,7 @@ impl Divisor {
     /// Prepares `d`. `None` when `d == 0`.
     #[inline]
     #[must_use]
-    pub(crate) fn new(d: u128) -> Option<Divisor> {
+    pub(crate) const fn new(d: u128) -> Option<Divisor> {
         if d == 0 {
             return None;
         }
@@ -144,13 +146,13 @@ fn shl(a: u64, b: u64, s: u32) -> u64 {
 }
 
 /// `⌊(2^128 − 1)/d⌋ − 2^64` for a normalized `d` (top bit set): in [0, 2^64).
-fn reciprocal_2by1(d: u64) -> u64 {
-    (u128::MAX / u128::from(d) - (1 << 64)) as u64
+const fn reciprocal_2by1(d: u64) -> u64 {
+    (u128::MAX / d as u128 - (1 << 64)) as u64
 }
 
 /// `⌊(2^192 − 1)/(d1, d0)⌋ − 2^64` for a normalized `d1`, from the reciprocal of `d1`:
 /// Möller and Granlund's algorithm 6.
-fn reciprocal_3by2(d1: u64, d0: u64) -> u64 {
+const fn reciprocal_3by2(d1: u64, d0: u64) -> u64 {
     let mut v = reciprocal_2by1(d1);
     let mut p = d1.wrapping_mul(v).wrapping_add(d0);
     if p < d0 {
@@ -161,12 +163,12 @@ fn reciprocal_3by2(d1: u64, d0: u64) -> u64 {
         }
         p = p.wrapping_sub(d1);
     }
-    let t = u128::from(v) * u128::from(d0);
+    let t = v as u128 * d0 as u128;
     let (t1, t0) = ((t >> 64) as u64, t as u64);
     p = p.wrapping_add(t1);
     if p < t1 {
         v = v.wrapping_sub(1);
-        if ((u128::from(p) << 64) | u128::from(t0)) >= ((u128::from(d1) << 64) | u128::from(d0)) {
+        if (((p as u128) << 64) | t0 as u128) >= (((d1 as u128) << 64) | d0 as u128) {
             v = v.wrapping_sub(1);
         }
     }
