@@ -23,9 +23,13 @@ pub(crate) struct ReplayArgs {
     /// Write the final state (as `query` would print it) to this JSON file.
     #[arg(long, value_name = "STATE")]
     state: Option<PathBuf>,
-    /// Skip the invariant check after every line (faster on long replays).
-    #[arg(long)]
+    /// Skip the invariant checks (after every line and at the end).
+    #[arg(long, conflicts_with = "full_check")]
     no_check: bool,
+    /// Check every invariant in full after every line, instead of the check of what the line
+    /// changed (slower: it walks the whole state each line).
+    #[arg(long)]
+    full_check: bool,
 }
 
 /// Runs the replay.
@@ -40,7 +44,8 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<Outcome, BadInput> {
     };
     let name = args.file.display().to_string();
     let economies = ergon_registry::replay_registry();
-    let mut replayer = Replayer::new(&economies).check_invariants(!args.no_check);
+    let mut replayer =
+        Replayer::new(&economies).full_checks(args.full_check).check_invariants(!args.no_check);
     let Some(lines) = replay(reader, &name, &mut replayer)? else {
         return Ok(Outcome::CheckFailed);
     };
@@ -94,6 +99,10 @@ fn replay(
         return Err(BadInput(format!(
             "{name}: no genesis line: the first action line must be {{\"op\":\"genesis\",\"economy\":…}}"
         )));
+    }
+    if let Err(e) = replayer.finish() {
+        eprintln!("error: {name}: {e}");
+        return Ok(None);
     }
     Ok(Some(lines))
 }

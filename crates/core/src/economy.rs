@@ -112,6 +112,15 @@ pub trait Economy: Sized {
     /// Checks every invariant of the state (conservation of every token, aggregate totals).
     fn check_invariants(&self) -> Result<(), Violation>;
 
+    /// Checks the invariants after one step (a replay line): every invariant the full check
+    /// holds, in the form that costs what the step changed where the economy keeps one — its
+    /// running totals against its books, and the records it touched — rather than a walk over
+    /// all its records. The default is [`Economy::check_invariants`]. The first call may run
+    /// the full check and start recording changes for the next.
+    fn check_step(&mut self) -> Result<(), Violation> {
+        self.check_invariants()
+    }
+
     /// The whole state as JSON, with amounts as exact decimal strings.
     fn snapshot(&self) -> Value;
 }
@@ -135,6 +144,8 @@ pub trait DynEconomy {
     fn snapshot_value(&self) -> Value;
     /// Checks every invariant.
     fn check(&self) -> Result<(), Violation>;
+    /// Checks the invariants after one step ([`Economy::check_step`]).
+    fn check_step(&mut self) -> Result<(), Violation>;
     /// The metrics now.
     fn metric_values(&self) -> Vec<Metric>;
 }
@@ -169,6 +180,10 @@ impl<E: Economy> DynEconomy for E {
 
     fn check(&self) -> Result<(), Violation> {
         self.check_invariants()
+    }
+
+    fn check_step(&mut self) -> Result<(), Violation> {
+        Economy::check_step(self)
     }
 
     fn metric_values(&self) -> Vec<Metric> {

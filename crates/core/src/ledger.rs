@@ -82,6 +82,10 @@ struct TokenBook {
     accounts: Vec<Amount>,
     /// Indexed by pool; grown lazily on first credit.
     pools: Vec<Amount>,
+    /// Σ balances of every holder, kept by every change of a balance (modulo 2^128; the true
+    /// sum is the supply, below 2^128): conservation checked in O(1) ([`Ledger::check_supply`]).
+    #[serde(skip)]
+    held: u128,
 }
 
 /// An undo record: the value a slot had before a journaled change.
@@ -164,6 +168,7 @@ impl Ledger {
             burned: Amount::ZERO,
             accounts: Vec::new(),
             pools: Vec::new(),
+            held: 0,
         });
         Ok(TokenId(id))
     }
@@ -390,10 +395,14 @@ impl Ledger {
             let Some(undo) = self.journal.pop() else { break };
             match undo {
                 Undo::Account { token, account, prev } => {
-                    self.tokens[usize::from(token)].accounts[account as usize] = prev;
+                    let book = &mut self.tokens[usize::from(token)];
+                    let now = std::mem::replace(&mut book.accounts[account as usize], prev);
+                    book.held = book.held.wrapping_sub(now.0).wrapping_add(prev.0);
                 }
                 Undo::Pool { token, pool, prev } => {
-                    self.tokens[usize::from(token)].pools[usize::from(pool)] = prev
+                    let book = &mut self.tokens[usize::from(token)];
+                    let now = std::mem::replace(&mut book.pools[usize::from(pool)], prev);
+                    book.held = book.held.wrapping_sub(now.0).wrapping_add(prev.0);
                 }
                 Undo::Minted { token, prev } => self.tokens[usize::from(token)].minted = prev,
                 Undo::Burned { token, prev } => self.tokens[usize::from(token)].burned = prev,
@@ -436,18 +445,38 @@ impl Ledger {
     // ---- invariants -----------------------------------------------------------------------
 
     /// Recomputes, for every token, minted − burned and Σ balances + Σ pools, and checks they are
-    /// equal and that minted ≤ cap. O(accounts × tokens): for tests and `--paranoid` runs.
+    /// equal (and equal to the running sum [`Ledger::check_supply`] reads) and that minted ≤ cap.
+    /// O(accounts × tokens): for tests, `--paranoid` runs and replay's full check.
     pub fn check_conservation(&self) -> std::result::Result<(), Violation> {
+        self.check_supply()?;
         for book in &self.tokens {
             let sum =
                 book.accounts.iter().chain(&book.pools).try_fold(0u128, |s, a| s.checked_add(a.0));
-            let supply = book.minted.0.checked_sub(book.burned.0);
-            if sum.is_none() || supply.is_none() || sum != supply || book.minted > book.cap {
+            if sum != Some(book.held) {
                 return Err(Violation::new(
                     "ledger conservation",
                     format!(
-                        "{}: minted {} − burned {} ≠ Σ holders {:?} (cap {})",
-                        book.meta.symbol, book.minted, book.burned, sum, book.cap
+                        "{}: Σ holders {sum:?} ≠ the running sum {}",
+                        book.meta.symbol, book.held
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks, for every token, that the running sum of every holder's balance equals minted −
+    /// burned and that minted ≤ cap: conservation in O(tokens), against the sum every change
+    /// of a balance keeps ([`Ledger::check_conservation`] also recomputes that sum).
+    pub fn check_supply(&self) -> std::result::Result<(), Violation> {
+        for book in &self.tokens {
+            let supply = book.minted.0.checked_sub(book.burned.0);
+            if supply != Some(book.held) || book.minted > book.cap {
+                return Err(Violation::new(
+                    "ledger conservation",
+                    format!(
+                        "{}: minted {} − burned {} ≠ Σ holders {} (cap {})",
+                        book.meta.symbol, book.minted, book.burned, book.held, book.cap
                     ),
                 ));
             }
@@ -509,6 +538,8 @@ impl Ledger {
                     self.tokens[t].accounts.resize(i + 1, Amount::ZERO);
                 }
                 let prev = std::mem::replace(&mut self.tokens[t].accounts[i], value);
+                let book = &mut self.tokens[t];
+                book.held = book.held.wrapping_sub(prev.0).wrapping_add(value.0);
                 self.record(Undo::Account { token: token.0, account: a.0, prev });
             }
             Holder::Pool(p) => {
@@ -519,6 +550,8 @@ impl Ledger {
                     self.tokens[t].pools.resize(i + 1, Amount::ZERO);
                 }
                 let prev = std::mem::replace(&mut self.tokens[t].pools[i], value);
+                let book = &mut self.tokens[t];
+                book.held = book.held.wrapping_sub(prev.0).wrapping_add(value.0);
                 self.record(Undo::Pool { token: token.0, pool: p.0, prev });
             }
         }

@@ -45,6 +45,7 @@ pub mod rewards;
 pub mod rng;
 pub mod sampler;
 pub mod staking;
+pub mod touched;
 pub mod txn;
 pub mod vesting;
 
@@ -70,6 +71,7 @@ pub use rewards::RewardAccumulator;
 pub use rng::{RngStreams, Seed, StreamRng};
 pub use sampler::{AliasTable, FastSampler, SumTree};
 pub use staking::{Staking, StakingParams, ValidatorId};
+pub use touched::Touched;
 pub use vesting::Vesting;
 
 /// A count of epochs or an epoch index. Economies define what one epoch is (10 minutes on

@@ -230,6 +230,22 @@ impl LockQueue {
         self.buckets.keys().next().copied()
     }
 
+    /// Checks that the queue's total is its ledger pool's balance: O(1), the part of
+    /// [`LockQueue::check_invariants`] a step's check runs (the chunks and the owners' records
+    /// are walked by the full check only).
+    pub fn check_pool(&self, ledger: &Ledger) -> std::result::Result<(), Violation> {
+        let pool = ledger
+            .balance(self.token, Holder::Pool(self.pool))
+            .map_err(|e| Violation::new("lock queue pool", e.to_string()))?;
+        if pool != self.total {
+            return Err(Violation::new(
+                "lock queue total",
+                format!("queue total {}, pool {pool}", self.total),
+            ));
+        }
+        Ok(())
+    }
+
     /// Checks that live chunks, owner totals, the queue total and the ledger pool all agree.
     pub fn check_invariants(&self, ledger: &Ledger) -> std::result::Result<(), Violation> {
         let mut per_owner: BTreeMap<AccountId, (u128, u32)> = BTreeMap::new();

@@ -12,8 +12,10 @@
 //! produces exactly one output line: `{"line":N,"op":…,"ok":true,…}` with the events, report or
 //! state; or `{"line":N,"op":…,"ok":false,"code":…,"message":…}` for a rejected action. A line
 //! that is not valid JSON, names no `op`, or does not decode is a [`ReplayError`] naming its line.
-//! After every line the driver checks the economy's invariants; a violation is a
-//! [`ReplayError::Invariant`].
+//! After every line the driver checks the economy's invariants in the form that costs what the
+//! line changed ([`crate::Economy::check_step`]), and all of them in full at the end
+//! ([`Replayer::finish`]) — or in full after every line ([`Replayer::full_checks`]); a
+//! violation is a [`ReplayError::Invariant`].
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -90,24 +92,50 @@ struct Output<'a> {
     body: Map<String, Value>,
 }
 
+/// Which invariant checks a replay runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Checks {
+    /// None.
+    Off,
+    /// After every line, the step's check; at the end, the full one.
+    Step,
+    /// After every line, the full check.
+    Full,
+}
+
 /// Drives one replay, line by line.
 pub struct Replayer<'r> {
     registry: &'r Registry,
     economy: Option<Box<dyn DynEconomy>>,
-    check_invariants: bool,
+    checks: Checks,
+    /// The last line fed that produced output.
+    last_line: usize,
 }
 
 impl<'r> Replayer<'r> {
-    /// A replayer over the economies of `registry`, checking invariants after every line.
+    /// A replayer over the economies of `registry`, checking invariants after every line (the
+    /// step's check) and in full at the end.
     #[must_use]
     pub fn new(registry: &'r Registry) -> Replayer<'r> {
-        Replayer { registry, economy: None, check_invariants: true }
+        Replayer { registry, economy: None, checks: Checks::Step, last_line: 0 }
     }
 
-    /// Turns the invariant check after every line on or off.
+    /// Turns the invariant checks on (the default) or off.
     #[must_use]
     pub fn check_invariants(mut self, on: bool) -> Self {
-        self.check_invariants = on;
+        self.checks = match (on, self.checks) {
+            (false, _) => Checks::Off,
+            (true, Checks::Off) => Checks::Step,
+            (true, c) => c,
+        };
+        self
+    }
+
+    /// Checks every invariant in full after every line (slower: O(state) a line) instead of
+    /// the step's check.
+    #[must_use]
+    pub fn full_checks(mut self, on: bool) -> Self {
+        self.checks = if on { Checks::Full } else { Checks::Step };
         self
     }
 
@@ -129,11 +157,29 @@ impl<'r> Replayer<'r> {
             "genesis" => self.genesis(line, &mut obj)?,
             _ => self.act(line, &op, obj)?,
         };
-        if let (true, Some(econ)) = (self.check_invariants, &self.economy) {
-            econ.check().map_err(|violation| ReplayError::Invariant { line, violation })?;
+        if let Some(econ) = self.economy.as_deref_mut() {
+            let checked = match self.checks {
+                Checks::Off => Ok(()),
+                Checks::Step => econ.check_step(),
+                Checks::Full => econ.check(),
+            };
+            checked.map_err(|violation| ReplayError::Invariant { line, violation })?;
         }
+        self.last_line = line;
         let out = Output { line, op: &op, ok, body };
         Ok(Some(serde_json::to_string(&out).expect("replay output serializes")))
+    }
+
+    /// Ends the replay: unless the checks are off, checks every invariant in full (a
+    /// violation names the last line).
+    pub fn finish(&mut self) -> Result<(), ReplayError> {
+        let line = self.last_line;
+        match (self.checks, self.economy.as_deref()) {
+            (Checks::Off, _) | (_, None) => Ok(()),
+            (_, Some(econ)) => {
+                econ.check().map_err(|violation| ReplayError::Invariant { line, violation })
+            }
+        }
     }
 
     /// Runs a line other than the genesis: one of the driver's ops, or an action of the economy.

@@ -104,6 +104,7 @@ pub(crate) struct Undo<K> {
     entry: Option<Entry>,
     total_stake: u128,
     paid: Amount,
+    exact: U512,
 }
 
 /// Stake-weighted rewards with a vesting lag. See the module doc. Changes to holders are
@@ -126,6 +127,9 @@ pub struct Vesting<K: Ord + Copy> {
     distributed: Amount,
     /// Base units that left: withdrawn, forfeited or deducted.
     paid: Amount,
+    /// Σ [`exact_base`] over the holders, modulo 2^512: with `total_stake·acc` added, what
+    /// every holder is owed before the floors, scaled by [`SCALE`] ([`Vesting::check_bound`]).
+    exact: U512,
     entries: BTreeMap<K, Entry>,
     journal: Journal<Undo<K>>,
 }
@@ -150,7 +154,7 @@ impl<K: Ord + Copy> Journaled for Vesting<K> {
             Some(e) => self.entries.insert(u.key, e),
             None => self.entries.remove(&u.key),
         };
-        (self.total_stake, self.paid) = (u.total_stake, u.paid);
+        (self.total_stake, self.paid, self.exact) = (u.total_stake, u.paid, u.exact);
     }
 }
 
@@ -171,6 +175,7 @@ impl<K: Ord + Copy> Vesting<K> {
             total_stake: 0,
             distributed: Amount::ZERO,
             paid: Amount::ZERO,
+            exact: U512::ZERO,
             entries: BTreeMap::new(),
             journal: Journal::default(),
         })
@@ -383,7 +388,43 @@ impl<K: Ord + Copy> Vesting<K> {
                 format!("Σ owed {owed} > distributed − paid {}", self.reserve()),
             );
         }
+        let exact = self.entries.values().fold(U512::ZERO, |s, e| s.wrapping_add(exact_base(e)));
+        if exact != self.exact {
+            return fail("vesting exact owed", "the running sum differs from the holders'".into());
+        }
+        self.check_bound()
+    }
+
+    /// Checks in O(1) that the reserve covers every claim: paid ≤ distributed, and what the
+    /// holders are owed before the floors (Σ stake·Δindex of their segments, less what was
+    /// taken or credited, plus their vested balances), with the index's carry, is at most
+    /// `SCALE · reserve`. Every distribution adds `amount·SCALE` to both sides (the carry
+    /// taking up the division's remainder), a withdrawal or deduction takes as much from both,
+    /// and a floor only widens the gap; so it holds exactly when no claim was made up, and it
+    /// bounds Σ owed ≤ reserve, which [`Vesting::check_invariants`] recomputes over every
+    /// holder.
+    pub fn check_bound(&self) -> std::result::Result<(), Violation> {
+        if self.paid > self.distributed {
+            return fail(
+                "vesting reserve",
+                format!("paid {} > distributed {}", self.paid, self.distributed),
+            );
+        }
+        let open = U512::from(self.total_stake).wrapping_mul(U512::from(self.acc));
+        let owed = self.exact.wrapping_add(open).wrapping_add(U512::from(self.carry));
+        if owed > U512::from(SCALE) * U512::from(self.reserve().0) {
+            return fail(
+                "vesting reserve",
+                format!("exact claims {owed} > SCALE · reserve {}", self.reserve()),
+            );
+        }
         Ok(())
+    }
+
+    /// Checks holder `k`'s segments (as [`Vesting::check_invariants`] does for every holder):
+    /// O(its segments).
+    pub fn check_holder(&self, k: K) -> std::result::Result<(), Violation> {
+        self.entries.get(&k).map_or(Ok(()), |e| self.check_entry(e))
     }
 
     /// Checks one holder: its open segment, each of its segments, and that it is not empty.
@@ -481,14 +522,18 @@ impl<K: Ord + Copy> Vesting<K> {
     fn take(&mut self, k: K) -> Option<Entry> {
         let entry = self.entries.remove(&k);
         if self.journal.open() {
-            let (total_stake, paid) = (self.total_stake, self.paid);
-            self.journal.record(Undo { key: k, entry: entry.clone(), total_stake, paid });
+            let (total_stake, paid, exact) = (self.total_stake, self.paid, self.exact);
+            self.journal.record(Undo { key: k, entry: entry.clone(), total_stake, paid, exact });
+        }
+        if let Some(e) = &entry {
+            self.exact = self.exact.wrapping_sub(exact_base(e));
         }
         entry
     }
 
     /// Stores `e` back unless it is empty.
     fn put(&mut self, k: K, e: Entry) {
+        self.exact = self.exact.wrapping_add(exact_base(&e));
         if e.stake > 0 || !e.segments.is_empty() || !e.vested.is_zero() {
             self.entries.insert(k, e);
         }
@@ -498,6 +543,26 @@ impl<K: Ord + Copy> Vesting<K> {
 /// A broken invariant `what`, explained by `detail`.
 fn fail<T>(what: &'static str, detail: String) -> std::result::Result<T, Violation> {
     Err(Violation::new(what, detail))
+}
+
+/// A holder's claim before the floors, scaled by [`SCALE`], less `stake·acc` for its open
+/// segment (which grows with the index; [`Vesting::check_bound`] adds `total_stake·acc`): its
+/// vested balance, plus each closed segment's `stake·(end − start)`, less the open one's
+/// `stake·start`, less what each segment had taken or credited. Modulo 2^512 (a term may be
+/// negative; the sums the check compares are not).
+fn exact_base(e: &Entry) -> U512 {
+    let scale = U512::from(SCALE);
+    let mut x = scale.wrapping_mul(U512::from(e.vested.0));
+    for g in e.segments.iter() {
+        let z = U512::from(g.stake);
+        x = match g.end {
+            Some(end) => x.wrapping_add(z.wrapping_mul(U512::from(end.saturating_sub(g.start)))),
+            None => x.wrapping_sub(z.wrapping_mul(U512::from(g.start))),
+        };
+        let out = U512::from(g.taken.0).wrapping_add(U512::from(g.credited.0));
+        x = x.wrapping_sub(scale.wrapping_mul(out));
+    }
+    x
 }
 
 /// floor(stake·(to − from)⁺ / SCALE).

@@ -13,7 +13,8 @@
 //! - a rejected action leaves the economy `==` to its clone from before and its `snapshot()`
 //!   byte-identical; its code (`E::rejection(error).code`) is tallied;
 //! - every epoch end succeeds and advances the epoch by one;
-//! - afterwards `check_invariants()` holds, and so do the economy's [`Checks`].
+//! - afterwards the step's check `check_step()` and the full `check_invariants()` hold, and so
+//!   do the economy's [`Checks`].
 //!
 //! Across a whole run (every case, shrinking included) a [`Tally`] counts accepted and rejected
 //! actions by kind and rejections by code; [`Tally::assert_reached`] then fails naming every
@@ -170,7 +171,9 @@ fn end_epoch_unchecked<E: Economy>(economy: &mut E) -> Result<E::Report, TestCas
     Ok(report)
 }
 
-fn invariants<E: Economy>(economy: &E, when: &str) -> TestCaseResult {
+/// The step's check, then the full one: both must hold.
+fn invariants<E: Economy>(economy: &mut E, when: &str) -> TestCaseResult {
+    economy.check_step().map_err(|v| fail(format!("{when}: the step's check: {v}")))?;
     economy.check_invariants().map_err(|v| fail(format!("{when}: {v}")))
 }
 
@@ -319,7 +322,7 @@ where
             .map_err(|e| fail(format!("genesis {genesis} does not decode: {e}")))?;
         let mut economy = E::from_genesis(decoded)
             .map_err(|r| fail(format!("genesis {genesis} rejected: {r}")))?;
-        invariants(&economy, "at genesis")?;
+        invariants(&mut economy, "at genesis")?;
         for (i, step) in steps.iter().enumerate() {
             self.step(&mut economy, step, checks, tally).map_err(|e| match e {
                 TestCaseError::Fail(r) => fail(format!("step {i}, {step:?}: {}", r.message())),

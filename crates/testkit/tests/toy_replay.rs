@@ -12,6 +12,7 @@ fn toy_tour_replays_to_its_expected_output() {
     let mut replayer = Replayer::new(REPLAY);
     let out: Vec<String> =
         input.lines().enumerate().filter_map(|(i, l)| replayer.feed(i + 1, l).unwrap()).collect();
+    replayer.finish().unwrap();
     assert_eq!(out.len(), 19);
     assert_eq!(first_difference(&out, &expected), None);
     // Spot-check figures worked out by hand (docs/replay.md): the first epoch's 10 TOY split

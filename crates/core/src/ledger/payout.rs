@@ -43,14 +43,15 @@ impl Ledger {
                 l.record(Undo::Grew { token: token.0, pools: false, prev_len: len });
                 l.tokens[t].accounts.resize(top + 1, Amount::ZERO);
             }
-            let journal = l.depth > 0;
-            let accounts = &mut l.tokens[t].accounts;
+            let journal_on = l.depth > 0;
+            let (book, journal) = (&mut l.tokens[t], &mut l.journal);
             for (a, x) in payments.filter(|p| !p.1.is_zero()) {
-                let Some(held) = accounts.get_mut(a.0 as usize) else { continue };
+                let Some(held) = book.accounts.get_mut(a.0 as usize) else { continue };
                 let prev = *held;
                 *held = prev.checked_add(x)?;
-                if journal {
-                    l.journal.push(Undo::Account { token: token.0, account: a.0, prev });
+                book.held = book.held.wrapping_add(x.0);
+                if journal_on {
+                    journal.push(Undo::Account { token: token.0, account: a.0, prev });
                 }
             }
             Ok(())

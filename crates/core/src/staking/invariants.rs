@@ -25,7 +25,21 @@ impl Staking {
     /// invariants; also: a validator without shares has no tokens, operators map to their
     /// validators, per-delegator entry counts are exact and within bounds. O(everything).
     pub fn check_invariants(&self, ledger: &Ledger) -> Result<(), Violation> {
-        let ValidatorTotals { bonded, reserved, owed } = self.check_validators()?;
+        self.check_books(ledger, true)
+    }
+
+    /// The books against the ledger in O(validators + unbonding entries), for a check after
+    /// each step: the pools against Σ validator tokens, Σ unbonding entries and Σ reserves and
+    /// commissions, and each validator's bound, shares, commission and operator. The
+    /// delegations' accumulators (their positions and Σ owed) and the per-delegator entry
+    /// counts are walked by [`Staking::check_invariants`] only.
+    pub fn check_totals(&self, ledger: &Ledger) -> Result<(), Violation> {
+        self.check_books(ledger, false)
+    }
+
+    /// The books; with `deep`, every accumulator and the per-delegator counts too.
+    fn check_books(&self, ledger: &Ledger, deep: bool) -> Result<(), Violation> {
+        let ValidatorTotals { bonded, reserved, owed } = self.check_validators(deep)?;
         let pool = |p: PoolId| {
             ledger
                 .balance(self.token, Holder::Pool(p))
@@ -39,7 +53,7 @@ impl Staking {
                 format!("Σ validator tokens {bonded} ≠ bonded pool {b}"),
             );
         }
-        self.check_unbonding(u)?;
+        self.check_unbonding(u, deep)?;
         if r.0 != reserved || r.0 < owed {
             return fail(
                 "staking rewards pool",
@@ -49,9 +63,10 @@ impl Staking {
         Ok(())
     }
 
-    /// The validator bound, each validator's accumulator, shares, commission and operator, and
-    /// the operator map's size; returns the validators' totals.
-    fn check_validators(&self) -> Result<ValidatorTotals, Violation> {
+    /// The validator bound, each validator's shares, commission and operator (with `deep`, its
+    /// accumulator), and the operator map's size; returns the validators' totals (Σ owed only
+    /// with `deep`, else zero).
+    fn check_validators(&self, deep: bool) -> Result<ValidatorTotals, Violation> {
         if self.validators.len() > self.params.max_validators as usize {
             return fail(
                 "staking validator bound",
@@ -60,7 +75,9 @@ impl Staking {
         }
         let mut totals = ValidatorTotals { bonded: 0, reserved: 0, owed: 0 };
         for (id, v) in self.validators() {
-            v.delegations.check_invariants()?;
+            if deep {
+                v.delegations.check_invariants()?;
+            }
             if v.total_shares() == 0 && !v.tokens.is_zero() {
                 return fail(
                     "staking shares",
@@ -77,8 +94,10 @@ impl Staking {
             totals.bonded = totals.bonded.saturating_add(v.tokens.0);
             let reserve = v.delegations.reserve().0;
             totals.reserved = totals.reserved.saturating_add(reserve).saturating_add(commission);
-            let owed = v.delegations.owed_total().0;
-            totals.owed = totals.owed.saturating_add(owed).saturating_add(commission);
+            if deep {
+                let owed = v.delegations.owed_total().0;
+                totals.owed = totals.owed.saturating_add(owed).saturating_add(commission);
+            }
         }
         if self.operators.len() != self.validators.len() {
             return fail(
@@ -89,20 +108,25 @@ impl Staking {
         Ok(totals)
     }
 
-    /// Σ unbonding entries against the unbonding pool's balance `pool`, and the per-delegator
-    /// entry counts against the queue's own and the bound.
-    fn check_unbonding(&self, pool: Amount) -> Result<(), Violation> {
+    /// Σ unbonding entries against the unbonding pool's balance `pool`, and (with `deep`) the
+    /// per-delegator entry counts against the queue's own and the bound.
+    fn check_unbonding(&self, pool: Amount, deep: bool) -> Result<(), Violation> {
         let mut unbonding = 0u128;
         let mut counts: BTreeMap<AccountId, u32> = BTreeMap::new();
         for e in self.unbonding.iter() {
             unbonding = unbonding.saturating_add(e.amount.0);
-            *counts.entry(e.delegator).or_default() += 1;
+            if deep {
+                *counts.entry(e.delegator).or_default() += 1;
+            }
         }
         if pool.0 != unbonding {
             return fail(
                 "staking unbonding pool",
                 format!("Σ entries {unbonding} ≠ unbonding pool {pool}"),
             );
+        }
+        if !deep {
+            return Ok(());
         }
         if &counts != self.unbonding.counts()
             || counts.values().any(|c| *c > self.params.max_unbonding_entries_per_delegator)

@@ -38,6 +38,35 @@ fn rewards_vest_lag_epochs_after_the_epoch_that_earned_them() {
 }
 
 #[test]
+fn the_exact_bound_is_tight_and_catches_a_made_up_claim() {
+    // Stakes 1 and 2 share 3 units: the index rises by exactly SCALE, no carry, no floor lost:
+    // the exact claims are 3·SCALE = SCALE·reserve, the bound holds with equality.
+    let mut v = v(1);
+    v.set_stake(1, 1).unwrap();
+    v.set_stake(2, 2).unwrap();
+    v.distribute(Amount(3)).unwrap();
+    v.close_epoch();
+    v.set_stake(2, 5).unwrap(); // closes a segment: the claims stay 3·SCALE
+    v.check_invariants().unwrap();
+    assert_eq!(v.withdraw(2), Amount(2));
+    v.check_bound().unwrap();
+    // A reserve one unit short of the claims (as if a distribution were not booked) breaks it.
+    let mut short = v.clone();
+    short.distributed = Amount(2);
+    assert!(short.check_bound().is_err());
+    // 10 units over stakes 1, 5 and 1 (7) leave a carry and floors; the bound holds. Holder 3
+    // (stake 1, owed 10/7 before the floor) made to hold 2 units more in the books (and the
+    // running sum): the claims pass the reserve.
+    v.set_stake(3, 1).unwrap();
+    v.distribute(Amount(10)).unwrap();
+    v.check_invariants().unwrap();
+    let mut e = v.take(3).unwrap();
+    e.vested = Amount(2);
+    v.put(3, e);
+    assert!(v.check_bound().is_err(), "2 units made up");
+}
+
+#[test]
 fn a_lag_of_zero_vests_at_once_and_too_long_a_lag_is_refused() {
     let mut v = v(0);
     v.set_stake(7, 2).unwrap();

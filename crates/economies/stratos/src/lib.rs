@@ -19,12 +19,12 @@ mod engine;
 pub mod model;
 
 pub use engine::{
-    Action, Activated, DepositRewards, EpochReport, Event, Genesis, MetaIndex, MetaNode, Migration,
-    NodeIndex, NodeRegistry, OzoneMarket, Params, Pools, Prepaid, Profile, Refusal, ResourceNode,
-    ShutDown, Stratos, StratosError, Unregistered,
+    Action, Activated, DepositRewards, EffectiveUpdate, EpochReport, Event, Genesis, MetaIndex,
+    MetaNode, Migration, NodeIndex, NodeRegistry, OzoneMarket, Params, Pools, Prepaid, Profile,
+    Refusal, ResourceNode, ShutDown, Stratos, StratosError, Unregistered,
 };
 pub use engine::{
-    actions, deposits, epoch, error, events, genesis, mainnet, meta, mining, nodes, ops, ozone,
-    params, requests, resource, units, validators, view,
+    actions, deposits, effective, epoch, error, events, genesis, mainnet, meta, mining, nodes, ops,
+    ozone, params, requests, resource, units, validators, view, volume,
 };
 pub use model::StratosModel;

@@ -5,7 +5,9 @@
 //! reports an [`Event`], through one function per group of operations (accounts, requests,
 //! resource nodes, meta nodes, staking). Each operation is all-or-nothing on its own.
 
-use ergon_core::{AccountId, PerMill, Qty, ValidatorId};
+use std::collections::BTreeMap;
+
+use ergon_core::{AccountId, Amount, Economy, PerMill, Qty, ValidatorId};
 use serde::Deserialize;
 
 use crate::Stratos;
@@ -63,6 +65,13 @@ pub enum Action {
     Compute { user: String },
     /// Activates resource node `node` (an account) with a deposit and its storage capacity.
     ActivateNode { node: String, deposit: Qty, capacity: Qty },
+    /// mainnet: registers resource node `node` with a deposit that is not yet effective.
+    RegisterNode { node: String, deposit: Qty, capacity: Qty },
+    /// mainnet: the meta nodes set a node's effective deposit (STOS).
+    UpdateEffectiveDeposit { node: String, effective: Qty },
+    /// mainnet: the meta nodes' volume report of the epoch — node name → traffic in noz (whole
+    /// numbers) — which closes the epoch settling exactly these volumes.
+    VolumeReport { volumes: BTreeMap<String, Qty> },
     /// A meta node's performance measurement of a resource node (fraction of the KPI met).
     Performance { node: String, score: Qty },
     /// Reinstates a suspended node whose score meets the KPI again.
@@ -89,6 +98,8 @@ pub enum Action {
     VoteMeta { voter: String, candidate: String },
     /// An active meta node votes to kick another.
     VoteKick { voter: String, node: String },
+    /// mainnet: the owner unbonds a meta-node candidate (its vote failed or not yet passed).
+    UnbondMeta { node: String },
     /// Pays a transaction gas fee (to validators and delegators only).
     PayGas { from: String, amount: Qty },
     /// Makes `operator` a validator.
@@ -117,6 +128,9 @@ pub fn apply(st: &mut Stratos, action: &Action) -> Result<Event> {
             requests(st, action)
         }
         A::ActivateNode { .. }
+        | A::RegisterNode { .. }
+        | A::UpdateEffectiveDeposit { .. }
+        | A::VolumeReport { .. }
         | A::Performance { .. }
         | A::Reinstate { .. }
         | A::Slash { .. }
@@ -126,7 +140,8 @@ pub fn apply(st: &mut Stratos, action: &Action) -> Result<Event> {
         A::RegisterMeta { .. }
         | A::ApproveMeta { .. }
         | A::VoteMeta { .. }
-        | A::VoteKick { .. } => meta_nodes(st, action),
+        | A::VoteKick { .. }
+        | A::UnbondMeta { .. } => meta_nodes(st, action),
         A::CreateValidator { .. }
         | A::Delegate { .. }
         | A::Undelegate { .. }
@@ -215,7 +230,8 @@ fn requests(st: &mut Stratos, action: &Action) -> Result<Event> {
     })
 }
 
-/// Resource nodes: activation, measurement, reinstatement, slashing, leaving, and their owners' matured rewards.
+/// Resource nodes: activation (mainnet: registration, effective deposits), volume reports
+/// (mainnet), measurement, reinstatement, slashing, leaving, and their owners' matured rewards.
 fn resource_nodes(st: &mut Stratos, action: &Action) -> Result<Event> {
     use Action as A;
     Ok(match action {
@@ -228,6 +244,32 @@ fn resource_nodes(st: &mut Stratos, action: &Action) -> Result<Event> {
                 ozone_limit_added: done.limit_added,
                 weight: done.weight,
             }
+        }
+        A::RegisterNode { node, deposit, capacity } => {
+            let (owner, z, capacity) = (st.account_id(node)?, stos(deposit)?, oz(capacity)?);
+            st.register_node(owner, z, capacity)?;
+            Event::NodeRegistered { node: node.clone(), deposit: z }
+        }
+        A::UpdateEffectiveDeposit { node, effective } => {
+            let (i, e) = (st.node_id(node)?, stos(effective)?);
+            let done = st.update_effective_deposit(i, e)?;
+            Event::EffectiveDepositUpdated {
+                node: node.clone(),
+                effective: e,
+                previous: done.previous,
+                activated: done.activated,
+                ozone_limit_added: done.limit_added,
+                ozone_limit_removed: done.limit_removed,
+                weight: done.weight,
+            }
+        }
+        A::VolumeReport { volumes } => {
+            let volumes = volumes
+                .iter()
+                .map(|(name, v)| Ok((st.node_id(name)?, Amount(v.to_integer()?))))
+                .collect::<Result<Vec<_>>>()?;
+            let report = st.volume_report(&volumes)?;
+            Event::VolumeReported { epoch: st.epoch().0, report: Box::new(report) }
         }
         A::Performance { node, score } => {
             let (i, score) = (st.node_id(node)?, ppm(score)?);
@@ -269,7 +311,7 @@ fn resource_nodes(st: &mut Stratos, action: &Action) -> Result<Event> {
     })
 }
 
-/// Meta nodes: registration, approval and votes.
+/// Meta nodes: registration, approval, votes and (mainnet) a candidate's unbonding.
 fn meta_nodes(st: &mut Stratos, action: &Action) -> Result<Event> {
     use Action as A;
     Ok(match action {
@@ -295,6 +337,12 @@ fn meta_nodes(st: &mut Stratos, action: &Action) -> Result<Event> {
             let (v, m) = (st.meta_id(voter)?, st.meta_id(node)?);
             let kicked = st.vote_kick(v, m)?;
             Event::KickVoted { voter: voter.clone(), node: node.clone(), kicked }
+        }
+        A::UnbondMeta { node } => {
+            let m = st.meta_id(node)?;
+            let deposit = st.meta_nodes()[m.idx()].deposit;
+            let returns = st.unbond_meta(m)?;
+            Event::MetaUnbonded { node: node.clone(), deposit, deposit_returns_epoch: returns.0 }
         }
         _ => unreachable!("apply sends each function only its own group's actions"),
     })

@@ -17,7 +17,7 @@
 //! the methods on [`Stratos`] move them.
 
 use ergon_core::invariants::Violation;
-use ergon_core::{AccountId, Amount, Epoch, Error, Holder, Vesting};
+use ergon_core::{AccountId, Amount, Epoch, Error, Holder, Touched, Vesting};
 
 use crate::Stratos;
 use crate::error::Result;
@@ -27,15 +27,17 @@ use crate::error::Result;
 pub struct DepositRewards {
     /// 0: the volume pool's part, 1: the mining pool's; the same stakes in both.
     by_source: [Vesting<AccountId>; 2],
+    /// Accounts whose books changed since the last check (when a checker records them).
+    touched: Touched<AccountId>,
 }
 
-ergon_core::transactional!(DepositRewards { by_source: [Vesting<AccountId>; 2] });
+ergon_core::transactional!(DepositRewards { by_source: [Vesting<AccountId>; 2] }; ignore touched);
 
 impl DepositRewards {
     /// No stakes, starting at `epoch`, vesting `lag` epochs after the epoch that earns.
     pub fn new(lag: u64, epoch: Epoch) -> std::result::Result<DepositRewards, Error> {
         let v = Vesting::new(lag, epoch)?;
-        Ok(DepositRewards { by_source: [v.clone(), v] })
+        Ok(DepositRewards { by_source: [v.clone(), v], touched: Touched::default() })
     }
 
     /// Σ deposits sharing.
@@ -52,6 +54,7 @@ impl DepositRewards {
 
     /// Sets `owner`'s stake from now on.
     pub fn set_stake(&mut self, owner: AccountId, z: Amount) -> std::result::Result<(), Error> {
+        self.touched.mark(owner);
         for v in &mut self.by_source {
             v.set_stake(owner, z.0)?;
         }
@@ -87,12 +90,14 @@ impl DepositRewards {
 
     /// Pays `owner` its withdrawable rewards in the books; returns what the caller moves.
     pub fn withdraw(&mut self, owner: AccountId) -> Amount {
+        self.touched.mark(owner);
         let [v, m] = &mut self.by_source;
         v.withdraw(owner).saturating_add(m.withdraw(owner))
     }
 
     /// Takes every locked reward of `owner`; returns what goes back to each source's pool.
     pub fn forfeit(&mut self, owner: AccountId) -> std::result::Result<[Amount; 2], Error> {
+        self.touched.mark(owner);
         let [v, m] = &mut self.by_source;
         Ok([v.forfeit(owner)?, m.forfeit(owner)?])
     }
@@ -104,6 +109,7 @@ impl DepositRewards {
         owner: AccountId,
         amount: Amount,
     ) -> std::result::Result<Amount, Error> {
+        self.touched.mark(owner);
         let mut taken = Amount::ZERO;
         for si in [1, 0] {
             let a = self.by_source[si].deduct(owner, amount.checked_sub(taken)?)?;
@@ -128,28 +134,79 @@ impl DepositRewards {
         accounts: u32,
         sharing: impl Fn(AccountId) -> Amount,
     ) -> std::result::Result<(), Violation> {
-        let fail = |detail: String| Err(Violation::new("stratos deposit rewards", detail));
         let [v, m] = &self.by_source;
         v.check_invariants()?;
         m.check_invariants()?;
+        self.check_books(pool, epoch)?;
+        (0..accounts).map(AccountId).try_for_each(|a| self.check_account(a, &sharing))
+    }
+
+    /// Starts recording the accounts each step changes, for [`DepositRewards::check_step`]
+    /// (the caller has just checked them all).
+    pub fn start_tracking(&mut self) {
+        self.touched.start();
+    }
+
+    /// The accounts changed since the last check, and starts afresh (`None`: every account).
+    pub fn take_touched(&mut self) -> Option<Vec<AccountId>> {
+        self.touched.take()
+    }
+
+    /// [`DepositRewards::check_invariants`] in O(`accounts`): the indexes' totals, epochs and
+    /// reserves against `pool` ([`Vesting::check_bound`]), and the books and stakes of
+    /// `accounts` — those changed since the last check.
+    pub fn check_step(
+        &self,
+        pool: Amount,
+        epoch: Epoch,
+        accounts: &[AccountId],
+        sharing: impl Fn(AccountId) -> Amount,
+    ) -> std::result::Result<(), Violation> {
+        let [v, m] = &self.by_source;
+        v.check_bound()?;
+        m.check_bound()?;
+        self.check_books(pool, epoch)?;
+        for &a in accounts {
+            v.check_holder(a)?;
+            m.check_holder(a)?;
+            self.check_account(a, &sharing)?;
+        }
+        Ok(())
+    }
+
+    /// Both indexes at `epoch` with the same total stake, and `pool` holding both reserves.
+    fn check_books(&self, pool: Amount, epoch: Epoch) -> std::result::Result<(), Violation> {
+        let [v, m] = &self.by_source;
         if v.epoch() != epoch || m.epoch() != epoch {
             return fail(format!("index epochs {} and {} ≠ epoch {epoch}", v.epoch(), m.epoch()));
+        }
+        if v.total_stake() != m.total_stake() {
+            return fail(format!("total stakes {} ≠ {}", v.total_stake(), m.total_stake()));
         }
         if v.reserve().saturating_add(m.reserve()) != pool {
             return fail(format!("pool {pool} ≠ reserves {} + {}", v.reserve(), m.reserve()));
         }
-        for a in (0..accounts).map(AccountId) {
-            let z = sharing(a).0;
-            if v.stake(a) != z || m.stake(a) != z {
-                let (sv, sm) = (v.stake(a), m.stake(a));
-                return fail(format!(
-                    "account {}: stakes {sv} and {sm} ≠ sharing deposits {z}",
-                    a.0
-                ));
-            }
+        Ok(())
+    }
+
+    /// Account `a`'s stake in both sources is its sharing deposits.
+    fn check_account(
+        &self,
+        a: AccountId,
+        sharing: &impl Fn(AccountId) -> Amount,
+    ) -> std::result::Result<(), Violation> {
+        let [v, m] = &self.by_source;
+        let z = sharing(a).0;
+        if v.stake(a) != z || m.stake(a) != z {
+            let (sv, sm) = (v.stake(a), m.stake(a));
+            return fail(format!("account {}: stakes {sv} and {sm} ≠ sharing deposits {z}", a.0));
         }
         Ok(())
     }
+}
+
+fn fail(detail: String) -> std::result::Result<(), Violation> {
+    Err(Violation::new("stratos deposit rewards", detail))
 }
 
 impl Stratos {
@@ -233,5 +290,21 @@ impl Stratos {
     ) -> std::result::Result<(), Violation> {
         let accounts = self.names.len() as u32;
         self.deposit_rewards.check_invariants(pool, self.epoch, accounts, |a| self.stake_of(a))
+    }
+
+    /// [`Stratos::check_deposit_rewards`] after a step: for the accounts whose books changed
+    /// and the `owners` of the nodes changed (`None`: every account).
+    pub(in crate::engine) fn check_deposit_rewards_step(
+        &mut self,
+        pool: Amount,
+        owners: Option<Vec<AccountId>>,
+    ) -> std::result::Result<(), Violation> {
+        let (Some(mut accounts), Some(owners)) = (self.deposit_rewards.take_touched(), owners)
+        else {
+            return self.check_deposit_rewards(pool);
+        };
+        accounts.extend(owners);
+        let sharing = |a| self.stake_of(a);
+        self.deposit_rewards.check_step(pool, self.epoch, &accounts, sharing)
     }
 }

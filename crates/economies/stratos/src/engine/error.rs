@@ -124,6 +124,16 @@ pub enum StratosError {
         /// Its deposit, wei.
         deposit: Amount,
     },
+    /// mainnet: an effective deposit above the node's deposit.
+    #[error("node #{} has {} STOS deposited: its effective deposit cannot be {} STOS", node.0, fmt_stos(*deposit), fmt_stos(*effective))]
+    EffectiveAboveDeposit {
+        /// The node.
+        node: NodeIndex,
+        /// The effective deposit asked, wei.
+        effective: Amount,
+        /// Its deposit, wei.
+        deposit: Amount,
+    },
     /// The rules do not allow this now.
     #[error("not allowed: {0}")]
     NotAllowed(Refusal),
@@ -139,8 +149,8 @@ pub enum Refusal {
     /// A slash of a node that has exited.
     #[error("node #{} has exited", .0.0)]
     SlashExited(NodeIndex),
-    /// Only an active or suspended node can unregister.
-    #[error("node #{} is {:?}: only an active or suspended node can unregister", .0.0, .1)]
+    /// Only an active, suspended or registered node can unregister.
+    #[error("node #{} is {:?}: only an active, suspended or registered node can unregister", .0.0, .1)]
     CannotUnregister(NodeIndex, NodeStatus),
     /// The named node cannot take the task.
     #[error("node #{} cannot take this task (status {:?}, free {} Oz, needs {} Oz, each replica on a different node)", node.0, status, fmt_oz(*free), fmt_oz(*size))]
@@ -169,6 +179,18 @@ pub enum Refusal {
     /// paper has no slashing.
     #[error("slashing is a mainnet rule: the seed gives no slashing amounts")]
     SlashingIsMainnet,
+    /// An operation of the chain that the seed does not have.
+    #[error("{0} is a mainnet rule (the chain's); the seed has no such operation")]
+    MainnetOnly(&'static str),
+    /// A volume report must name a node.
+    #[error("a volume report names at least one node (the chain refuses an empty one)")]
+    EmptyVolumeReport,
+    /// A volume report names a node that has left.
+    #[error("node #{} has exited: a volume report cannot pay it", .0.0)]
+    ReportExited(NodeIndex),
+    /// Only a registered, active or suspended node has an effective deposit to set.
+    #[error("node #{} is {:?}: only a registered, active or suspended node has an effective deposit", .0.0, .1)]
+    CannotSetEffective(NodeIndex, NodeStatus),
     /// The meta node is not active.
     #[error("meta node #{} is not active", .0.0)]
     MetaNotActive(MetaIndex),
@@ -198,7 +220,8 @@ impl Coded for StratosError {
             | StratosError::LimitBelowUnregister { .. }
             | StratosError::MetaNotUnbondable { .. }
             | StratosError::LimitBelowMigration { .. } => "ozone_limit",
-            StratosError::InsufficientDeposit { .. } => "insufficient_deposit",
+            StratosError::InsufficientDeposit { .. }
+            | StratosError::EffectiveAboveDeposit { .. } => "insufficient_deposit",
             StratosError::NotAllowed(_) => "not_allowed",
         }
     }
@@ -252,6 +275,12 @@ impl Stratos {
                 fmt_stos(*locked),
                 fmt_stos(*deposit)
             ),
+            StratosError::EffectiveAboveDeposit { node: n, effective, deposit } => format!(
+                "node {:?} has {} STOS deposited: its effective deposit cannot be {} STOS",
+                node(*n),
+                fmt_stos(*deposit),
+                fmt_stos(*effective)
+            ),
             StratosError::NotAllowed(r) => format!("not allowed: {}", self.explain_refusal(r)),
             other => other.to_string(),
         }
@@ -264,7 +293,7 @@ impl Stratos {
             Refusal::AlreadyExited(n) => format!("node {:?} has already exited", node(n)),
             Refusal::SlashExited(n) => format!("node {:?} has exited", node(n)),
             Refusal::CannotUnregister(n, status) => format!(
-                "node {:?} is {status:?}: only an active or suspended node can unregister",
+                "node {:?} is {status:?}: only an active, suspended or registered node can unregister",
                 node(n)
             ),
             Refusal::CannotTakeTask { node: n, status, free, size } => format!(
@@ -283,7 +312,16 @@ impl Stratos {
                 format!("{:?} is not a candidate in its voting period", meta(m))
             }
             Refusal::OwnKick(m) => format!("{:?} cannot vote on its own kick", meta(m)),
-            Refusal::SlashingIsMainnet => r.to_string(),
+            Refusal::ReportExited(n) => {
+                format!("node {:?} has exited: a volume report cannot pay it", node(n))
+            }
+            Refusal::CannotSetEffective(n, status) => format!(
+                "node {:?} is {status:?}: only a registered, active or suspended node has an effective deposit",
+                node(n)
+            ),
+            Refusal::SlashingIsMainnet | Refusal::MainnetOnly(_) | Refusal::EmptyVolumeReport => {
+                r.to_string()
+            }
         }
     }
 }

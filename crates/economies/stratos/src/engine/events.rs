@@ -5,6 +5,7 @@
 use ergon_core::Amount;
 use serde::Serialize;
 
+use crate::epoch::EpochReport;
 use crate::units::{ser_opt_oz, ser_opt_stos, ser_oz, ser_stos};
 
 /// An accepted operation's report. Field meanings: docs/economies/stratos.md.
@@ -65,6 +66,30 @@ pub enum Event {
         ozone_limit_added: Amount,
         weight: u64,
     },
+    NodeRegistered {
+        node: String,
+        #[serde(serialize_with = "ser_stos")]
+        deposit: Amount,
+    },
+    EffectiveDepositUpdated {
+        node: String,
+        #[serde(serialize_with = "ser_stos")]
+        effective: Amount,
+        #[serde(serialize_with = "ser_stos")]
+        previous: Amount,
+        activated: bool,
+        #[serde(serialize_with = "ser_oz")]
+        ozone_limit_added: Amount,
+        #[serde(serialize_with = "ser_oz")]
+        ozone_limit_removed: Amount,
+        weight: u64,
+    },
+    /// The epoch closed with the report: `epoch` is the epochs closed so far, as `end_epoch`
+    /// reports it.
+    VolumeReported {
+        epoch: u64,
+        report: Box<EpochReport>,
+    },
     Performance {
         node: String,
         score_ppm: u32,
@@ -112,6 +137,12 @@ pub enum Event {
         voter: String,
         node: String,
         kicked: bool,
+    },
+    MetaUnbonded {
+        node: String,
+        #[serde(serialize_with = "ser_stos")]
+        deposit: Amount,
+        deposit_returns_epoch: u64,
     },
     GasPaid {
         from: String,

@@ -1,7 +1,17 @@
 //! The life of a meta node (seed §4): registration with a deposit, the foundation's approval
 //! and the active meta nodes' vote (⌊2n/3⌋ + 1 approvals within the voting period), kick
-//! votes, and the expiry of votes at an epoch's end. Each operation takes ids and runs as one
-//! transaction over the whole state ([`ergon_core::txn::atomic`]).
+//! votes, the expiry of votes at an epoch's end, and (mainnet) the unbonding of a candidate.
+//! Each operation takes ids and runs as one transaction over the whole state
+//! ([`ergon_core::txn::atomic`]).
+//!
+//! A candidate whose voting period ends without the majority: paper refuses it at the epoch's
+//! end and returns its deposit at once (seed §4.1). mainnet keeps it, its vote failed and its
+//! deposit held, until its owner unbonds it (stratos-chain `x/register` `UnbondMetaNode` of a
+//! node never bonded, whose vote has not passed); the deposit then returns when the unbonding
+//! time from the candidate's creation has passed — `exit_cooling_epochs` (14 days) after its
+//! registration, or at the next close when that time has already come (`calcUnbondingMatureTime`
+//! of an unbonded node: creation + completion time). As on the chain, a candidate may also
+//! unbond within its voting period; its vote ends then.
 
 use ergon_core::txn::atomic;
 use ergon_core::{AccountId, Amount, Epoch, Holder};
@@ -93,14 +103,38 @@ impl Stratos {
         })
     }
 
-    /// Activates candidate `m` when the foundation approved it and the vote passed.
+    /// mainnet: the owner unbonds candidate `m` (approved or not, within its voting period or
+    /// after it failed): its deposit returns when epoch max(registration + cooling-off, now + 1)
+    /// begins, which is returned. See the module doc.
+    pub fn unbond_meta(&mut self, m: MetaIndex) -> Result<Epoch> {
+        atomic(self, |st| {
+            if st.params.profile != Profile::Mainnet {
+                return Err(Refusal::MainnetOnly("unbonding a meta-node candidate").into());
+            }
+            let meta = st.nodes.meta(m);
+            if !matches!(meta.status, MetaStatus::Candidate { .. }) {
+                return Err(Refusal::NotCandidate(m).into());
+            }
+            let (owner, deposit) = (meta.owner, meta.deposit);
+            let created = meta.activated.plus(st.params.exit_cooling_epochs);
+            let returns = created.max(st.epoch.plus(1));
+            let pool = st.pools.deposits;
+            st.deposit_returns.lock(&mut st.ledger, pool.into(), owner, deposit, returns, pool)?;
+            st.nodes.meta_gone(m, returns);
+            st.sync_stake(owner)?;
+            Ok(returns)
+        })
+    }
+
+    /// Activates candidate `m` when the foundation approved it and the vote passed within its
+    /// voting period.
     fn try_activate_meta(&mut self, m: MetaIndex) -> Result<bool> {
         let needed = approvals_needed(self.active_meta_count());
         let MetaStatus::Candidate { foundation_approved: true, vote } = &self.nodes.meta(m).status
         else {
             return Ok(false);
         };
-        if (vote.approvals.len() as u32) < needed {
+        if (vote.approvals.len() as u32) < needed || vote.deadline < self.epoch {
             return Ok(false);
         }
         let (profile, rate) = (self.params.profile, self.params.deposit_noz_rate);
@@ -159,8 +193,8 @@ impl Stratos {
         Ok(true)
     }
 
-    /// At an epoch's end: candidates whose voting period ended unapproved are refused (deposit
-    /// back at once); kick votes that ran out are dropped.
+    /// At an epoch's end: paper, candidates whose voting period ended unapproved are refused
+    /// (deposit back at once); kick votes that ran out are dropped.
     pub(in crate::engine) fn expire_votes(&mut self) -> Result<()> {
         for (owner, deposit) in self.nodes.expire_votes(self.epoch) {
             let from = self.pools.deposits.into();

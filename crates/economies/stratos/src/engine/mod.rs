@@ -4,6 +4,7 @@
 
 pub mod actions;
 pub mod deposits;
+pub mod effective;
 pub mod epoch;
 pub mod error;
 pub mod events;
@@ -20,6 +21,7 @@ pub mod resource;
 pub mod units;
 pub mod validators;
 pub mod view;
+pub mod volume;
 
 use ergon_core::Coded;
 use ergon_core::economy::{Economy, Metric, Rejection};
@@ -32,6 +34,7 @@ use serde_json::Value;
 
 pub use actions::Action;
 pub use deposits::DepositRewards;
+pub use effective::EffectiveUpdate;
 pub use epoch::EpochReport;
 pub use error::{Refusal, StratosError};
 pub use events::Event;
@@ -230,6 +233,10 @@ impl Economy for Stratos {
 
     fn check_invariants(&self) -> Result<(), Violation> {
         view::check_invariants(self)
+    }
+
+    fn check_step(&mut self) -> Result<(), Violation> {
+        view::check_step(self)
     }
 
     fn snapshot(&self) -> Value {

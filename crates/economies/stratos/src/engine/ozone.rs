@@ -21,7 +21,14 @@ use crate::mainnet;
 use crate::params::Profile;
 
 /// The Ozone market's state besides the volume pool. Its fields change only through its
-/// methods, each all-or-nothing; as part of a transaction it is saved whole (four numbers).
+/// methods, each all-or-nothing; as part of a transaction it is saved whole (five numbers).
+///
+/// Its books: `sold` is the Ozone PREPAYs minted; `settled` the traffic settled (each
+/// settlement returns its Y to L); `reported` the part of `settled` that mainnet volume
+/// reports settled without anyone having bought it (the chain settles what the meta nodes
+/// report). So the Ozone consumed (burned by requests) is `settled − reported` plus the traffic
+/// still pending, and the Ozone still out — sold, not yet consumed and settled, which returns
+/// to L at settlement — is `sold − (settled − reported)`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct OzoneMarket {
     /// Deposit term `S`, wei.
@@ -30,8 +37,10 @@ pub struct OzoneMarket {
     l: Amount,
     /// Ozone sold to users so far, noz.
     sold: Amount,
-    /// Ozone settled (consumed and sold back) so far, noz.
+    /// Ozone settled (consumed and sold back, or reported) so far, noz.
     settled: Amount,
+    /// Of it, settled by volume reports without having been bought, noz.
+    reported: Amount,
 }
 
 impl Transactional for OzoneMarket {
@@ -49,7 +58,7 @@ impl OzoneMarket {
     /// The market at genesis: deposit term `s` wei, Ozone limit `l` noz, nothing sold.
     #[must_use]
     pub fn new(s: Amount, l: Amount) -> OzoneMarket {
-        OzoneMarket { s, l, sold: Amount::ZERO, settled: Amount::ZERO }
+        OzoneMarket { s, l, ..OzoneMarket::default() }
     }
 
     /// Deposit term `S`, wei.
@@ -70,10 +79,23 @@ impl OzoneMarket {
         self.sold
     }
 
-    /// Ozone settled (consumed and sold back) so far, noz.
+    /// Ozone settled (consumed and sold back, or reported) so far, noz.
     #[must_use]
     pub fn settled(&self) -> Amount {
         self.settled
+    }
+
+    /// Ozone settled by volume reports without having been bought, noz.
+    #[must_use]
+    pub fn reported(&self) -> Amount {
+        self.reported
+    }
+
+    /// A volume report settled `y` noz that nobody bought (after [`OzoneMarket::apply_settlement`]
+    /// of it).
+    pub fn add_reported(&mut self, y: Amount) -> Result<(), Error> {
+        self.reported = self.reported.checked_add(y)?;
+        Ok(())
     }
 
     /// mainnet: a deposit of `z` wei joins the effective total (S += Z).
@@ -134,11 +156,12 @@ impl OzoneMarket {
     }
 
     /// Raises the Ozone limit by `delta` (a deposit). Refused when the new limit plus the
-    /// Ozone still out (sold, not yet settled: it returns to L at settlement) would not fit in
-    /// 128 bits, so a later settlement can never overflow.
+    /// Ozone still out (sold, not yet consumed and settled: it returns to L at settlement)
+    /// would not fit in 128 bits, so a later settlement of it can never overflow.
     pub fn raise_limit(&mut self, delta: Amount) -> Result<(), Error> {
         let l = self.l.checked_add(delta)?;
-        l.checked_add(self.sold.checked_sub(self.settled)?)?;
+        let out = self.sold.checked_add(self.reported)?.checked_sub(self.settled)?;
+        l.checked_add(out)?;
         self.l = l;
         Ok(())
     }

@@ -191,7 +191,8 @@ impl Stratos {
 
     fn unregister_inner(&mut self, i: NodeIndex) -> Result<Unregistered> {
         let n = *self.node(i)?;
-        if !matches!(n.status, NodeStatus::Active | NodeStatus::Suspended) {
+        if !matches!(n.status, NodeStatus::Active | NodeStatus::Suspended | NodeStatus::Registered)
+        {
             return Err(Refusal::CannotUnregister(i, n.status).into());
         }
         match self.params.profile {
@@ -206,11 +207,12 @@ impl Stratos {
                 })?;
             }
             Profile::Mainnet if n.status == NodeStatus::Active => {
-                self.mainnet_remove_deposit(n.deposit)?;
+                self.mainnet_remove_deposit(n.effective)?;
             }
             Profile::Mainnet => {}
         }
         self.nodes.set_status(i, NodeStatus::Suspended); // no tasks meanwhile
+        self.nodes.set_effective(i, Amount::ZERO);
         let migration = self.pay_migration(i)?;
         let (lock, cooling) = (self.params.deposit_lock_epochs, self.params.exit_cooling_epochs);
         let returns = deposit_return_epoch(n.activated, self.epoch, lock, cooling);
@@ -240,7 +242,7 @@ impl Stratos {
             let cooled = matches!(n.status, NodeStatus::Unregistering { since, .. }
                 if st.epoch >= since.plus(st.params.exit_cooling_epochs));
             let migration = match n.status {
-                NodeStatus::Active | NodeStatus::Suspended => {
+                NodeStatus::Active | NodeStatus::Suspended | NodeStatus::Registered => {
                     Some(st.unregister_inner(i)?.migration)
                 }
                 NodeStatus::Exited => return Err(Refusal::AlreadyExited(i).into()),
@@ -295,11 +297,11 @@ impl Stratos {
         Ok(self.market.remove_deposit_mainnet(z, rate)?)
     }
 
-    /// Suspends (`true`) or reinstates (`false`) node `i`; mainnet moves its deposit out of or
-    /// back into the effective total (the chain's `IncreaseOzoneLimitByAddDeposit` through
+    /// Suspends (`true`) or reinstates (`false`) node `i`; mainnet moves its effective deposit
+    /// out of or back into the effective total (the chain's `IncreaseOzoneLimitByAddDeposit` through
     /// [`crate::ozone::OzoneMarket::deposit_limit_delta`]).
     fn set_suspended(&mut self, i: NodeIndex, suspend: bool) -> Result<()> {
-        let z = self.nodes.resource(i).deposit;
+        let z = self.nodes.resource(i).effective;
         if self.params.profile == Profile::Mainnet {
             if suspend {
                 self.mainnet_remove_deposit(z)?;

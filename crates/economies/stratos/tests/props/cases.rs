@@ -129,6 +129,11 @@ pub enum Step {
     WithdrawRewards(&'static str, &'static str),
     WithdrawCommission(&'static str),
     WithdrawMatured(&'static str),
+    RegisterNode(&'static str, Amt, String),
+    UpdateEffective(&'static str, Amt),
+    /// Node name and volume in noz (text: some not whole, some huge).
+    VolumeReport(Vec<(&'static str, String)>),
+    UnbondMeta(&'static str),
     /// `end_epoch` this many times.
     EndEpochs(u64),
 }
@@ -178,7 +183,20 @@ fn step() -> impl Strategy<Value = Step> {
         2 => (anyone(), validator()).prop_map(|(d, v)| Step::WithdrawRewards(d, v)),
         1 => validator().prop_map(Step::WithdrawCommission),
         2 => anyone().prop_map(Step::WithdrawMatured),
+        2 => (node(), stos(), size()).prop_map(|(n, d, c)| Step::RegisterNode(n, d, c)),
+        3 => (node(), stos()).prop_map(|(n, e)| Step::UpdateEffective(n, e)),
+        3 => prop::collection::vec((node(), volume()), 0..4).prop_map(Step::VolumeReport),
+        2 => meta().prop_map(Step::UnbondMeta),
         6 => epochs.prop_map(Step::EndEpochs),
+    ]
+}
+
+/// A volume in noz as a report gives it.
+fn volume() -> impl Strategy<Value = String> {
+    prop_oneof![
+        6 => (0u64..50_000_000_000).prop_map(|n| n.to_string()),
+        1 => Just("1.5".to_owned()),
+        1 => Just("340282366920938463463374607431768211455".to_owned()),
     ]
 }
 
@@ -219,6 +237,18 @@ fn chain() -> impl Strategy<Value = Vec<Step>> {
         (anyone(), pick(&VALIDATORS), 1u32..500).prop_map(|(d, v, a)| vec![
             Step::Delegate(d, v, Amt::Lit(a.to_string())),
             Step::Undelegate(d, v, Amt::Delegation),
+        ]),
+        (pick(&["n2", "n3"]), 2u32..3_000, 1u32..3_000).prop_map(|(n, d, e)| vec![
+            Step::RegisterNode(n, Amt::Lit(d.to_string()), "1000".into()),
+            Step::UpdateEffective(n, Amt::Lit(d.to_string())),
+            Step::UpdateEffective(n, Amt::Lit(e.min(d - 1).to_string())),
+            Step::VolumeReport(vec![(n, (u64::from(e) * 1_000_000).to_string())]),
+        ]),
+        (candidate(), 1u32..3_000, 0u64..20).prop_map(|(m, d, wait)| vec![
+            Step::RegisterMeta(m, Amt::Lit(d.to_string())),
+            Step::EndEpochs(wait),
+            Step::UnbondMeta(m),
+            Step::EndEpochs(wait),
         ]),
     ]
 }
@@ -339,6 +369,18 @@ fn action(st: &Stratos, step: &Step) -> Value {
         Step::VoteMeta(v, c) => json!({"op": "vote_meta", "voter": v, "candidate": c}),
         Step::VoteKick(v, n) => json!({"op": "vote_kick", "voter": v, "node": n}),
         Step::PayGas(f, a) => json!({"op": "pay_gas", "from": f, "amount": amount(a, f, f)}),
+        Step::RegisterNode(n, d, c) => {
+            json!({"op": "register_node", "node": n, "deposit": amount(d, n, n), "capacity": c})
+        }
+        Step::UpdateEffective(n, e) => {
+            json!({"op": "update_effective_deposit", "node": n, "effective": amount(e, n, n)})
+        }
+        Step::VolumeReport(v) => {
+            let volumes: serde_json::Map<String, Value> =
+                v.iter().map(|(n, x)| ((*n).to_owned(), json!(x))).collect();
+            json!({"op": "volume_report", "volumes": volumes})
+        }
+        Step::UnbondMeta(m) => json!({"op": "unbond_meta", "node": m}),
         Step::EndEpochs(_) => unreachable!("not an action"),
     }
 }

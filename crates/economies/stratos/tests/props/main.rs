@@ -1,8 +1,9 @@
 //! Property test of the Stratos economy through the [`Economy`] trait, under both rule profiles
 //! (`paper` and `mainnet`): random sequences of prepays (with and without a beneficiary),
 //! uploads, downloads and database queries (with and without explicit nodes), computations,
-//! node activations, performance reports and reinstatements, unregisters and shutdowns, meta-node
-//! registrations, approvals, votes and kicks, gas payments, validators, delegations,
+//! node activations (mainnet: registrations and effective deposits), volume reports (mainnet),
+//! performance reports and reinstatements, unregisters and shutdowns, meta-node registrations,
+//! approvals, votes, kicks and (mainnet) unbondings, gas payments, validators, delegations,
 //! undelegations and withdrawals, transfers and new accounts — with random names (some unknown)
 //! and random amounts (some too large, some with too many decimals) — interleaved with epoch ends
 //! and occasional long advances (a loop of `end_epoch`).
@@ -60,6 +61,10 @@ const KINDS: &[&str] = &[
     "withdraw_rewards",
     "withdraw_commission",
     "withdraw_matured",
+    "register_node",
+    "update_effective_deposit",
+    "volume_report",
+    "unbond_meta",
 ];
 
 /// Runs the property for `profile`: 64 deterministic cases of 1 to 60 steps.

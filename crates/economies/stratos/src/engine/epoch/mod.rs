@@ -23,6 +23,7 @@ pub use settle::settled_prefix;
 
 use crate::Stratos;
 use crate::error::StratosError;
+use crate::nodes::NodeIndex;
 use crate::params::Profile;
 
 /// Figures of the last epoch, kept for metrics.
@@ -34,8 +35,45 @@ pub struct Stats {
 
 /// Closes the epoch.
 pub fn end_epoch(st: &mut Stratos) -> Result<EpochReport, Violation> {
+    let bps = st.params.settle_threshold_bps;
+    close_committed(st, bps).map_err(|e| Violation::new("stratos epoch", e.to_string()))
+}
+
+/// mainnet: closes the epoch with a volume report (stratos-chain `x/pot` `VolumeReport`): the
+/// epoch settles exactly `volumes` (node, noz; each node once), all of them — the chain settles
+/// what the meta nodes report, bought or not — through the close of every epoch (the supply
+/// guard, the payout, L += Y). The traffic pending from requests is set aside first and put
+/// back after: the report neither settles nor drops it, and it waits for the next close. A
+/// report the chain would refuse (the report says why) settles nothing and its volumes are
+/// dropped. The caller has checked the nodes and that L + Σ volumes fits in 128 bits. An error
+/// is a broken invariant, as for [`end_epoch`].
+pub(in crate::engine) fn close_with_report(
+    st: &mut Stratos,
+    volumes: &[(NodeIndex, Amount)],
+) -> Result<EpochReport, StratosError> {
+    let aside = st.nodes.take_all_pending();
+    for &(i, v) in volumes {
+        st.nodes.serve_one(i, v)?;
+    }
+    let mut rep = close_committed(st, 10_000)?;
+    if rep.refused.is_some() {
+        st.nodes.take_all_pending();
+        rep.carried = Amount::ZERO;
+    } else {
+        st.market.add_reported(rep.settled)?;
+    }
+    for (i, t) in aside {
+        st.nodes.serve_one(i, t)?;
+    }
+    st.stats.last = Some(rep.clone());
+    Ok(rep)
+}
+
+/// Closes the epoch settling the shortest prefix that reaches `bps` of the pending traffic;
+/// all-or-nothing on the ledger.
+fn close_committed(st: &mut Stratos, bps: u32) -> Result<EpochReport, StratosError> {
     let cp = st.ledger.checkpoint();
-    match close(st) {
+    match close(st, bps) {
         Ok(r) => {
             st.ledger.commit(cp);
             st.stats.last = Some(r.clone());
@@ -43,19 +81,23 @@ pub fn end_epoch(st: &mut Stratos) -> Result<EpochReport, Violation> {
         }
         Err(e) => {
             st.ledger.revert(cp);
-            Err(Violation::new("stratos epoch", e.to_string()))
+            Err(e)
         }
     }
 }
 
-fn close(st: &mut Stratos) -> Result<EpochReport, StratosError> {
+fn close(st: &mut Stratos, bps: u32) -> Result<EpochReport, StratosError> {
     let mut scratch = std::mem::take(&mut st.scratch);
-    let closed = close_with(st, &mut scratch);
+    let closed = close_with(st, &mut scratch, bps);
     st.scratch = scratch;
     closed
 }
 
-fn close_with(st: &mut Stratos, scratch: &mut Scratch) -> Result<EpochReport, StratosError> {
+fn close_with(
+    st: &mut Stratos,
+    scratch: &mut Scratch,
+    bps: u32,
+) -> Result<EpochReport, StratosError> {
     let mut rep = EpochReport { epoch: st.epoch.0, ..EpochReport::default() };
     // paper: the rewards of epoch e are withdrawable when epoch e + lock begins (released as
     // this close moves time to it). mainnet: they are stored for epoch e + mature_epoch and
@@ -68,7 +110,6 @@ fn close_with(st: &mut Stratos, scratch: &mut Scratch) -> Result<EpochReport, St
     // 1. Settlement: the shortest prefix reaching the threshold, by traffic then node id.
     let mut pending = std::mem::take(&mut scratch.pending);
     let (total, bits) = settle::pending(st, &mut pending);
-    let bps = st.params.settle_threshold_bps;
     let k = settle::select_settled(&mut pending, total, bits, bps);
     if st.report_detail {
         settle::sort_settled(&mut pending[..k]);

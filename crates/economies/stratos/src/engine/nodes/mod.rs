@@ -3,7 +3,7 @@
 
 mod registry;
 
-pub use registry::NodeRegistry;
+pub use registry::{NodeRegistry, NodeTotals};
 
 use std::collections::BTreeSet;
 
@@ -43,6 +43,9 @@ impl MetaIndex {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "state")]
 pub enum NodeStatus {
+    /// mainnet: registered with a deposit that is not yet effective (the meta nodes have not
+    /// set its effective deposit): no tasks, nothing in S or L.
+    Registered,
     /// Receives tasks.
     Active,
     /// Failed the performance KPI: receives no tasks until reinstated.
@@ -67,9 +70,15 @@ pub struct ResourceNode {
     pub initial_deposit: Amount,
     /// The deposit now, wei.
     pub deposit: Amount,
+    /// mainnet: the part of the deposit that counts (the chain's effective deposit, set by the
+    /// meta nodes), wei: in S and the task weight while the node is active. The whole deposit
+    /// from an activation; zero until set for a node registered without one, and once the
+    /// node unregisters. At most the deposit.
+    pub effective: Amount,
     /// Ozone limit its deposit added, noz (paper: its initial task weight).
     pub limit_added: Amount,
-    /// Activation epoch.
+    /// Activation epoch (for a node registered without an effective deposit, its registration:
+    /// the chain's creation time, from which its deposit lock runs).
     pub activated: Epoch,
     /// Performance score, parts per million (1,000,000 = meets every KPI).
     pub performance_ppm: u32,
@@ -100,6 +109,7 @@ impl ResourceNode {
             owner,
             initial_deposit: deposit,
             deposit,
+            effective: deposit,
             limit_added,
             activated,
             performance_ppm: 1_000_000,
@@ -123,6 +133,17 @@ impl ResourceNode {
         self.capacity.saturating_sub(self.stored)
     }
 
+    /// A node registered at `epoch` with `deposit` not yet effective and its storage
+    /// `capacity` (mainnet): no tasks, nothing in S or L until the meta nodes set its effective
+    /// deposit.
+    #[must_use]
+    pub fn registered(owner: AccountId, deposit: Amount, capacity: Amount, epoch: Epoch) -> Self {
+        let mut n = ResourceNode::new(owner, deposit, Amount::ZERO, capacity, epoch);
+        n.effective = Amount::ZERO;
+        n.status = NodeStatus::Registered;
+        n
+    }
+
     /// Its task weight under `profile`: paper, the Ozone limit its deposit added (noz);
     /// mainnet, its effective deposit in units of 10^9 wei; both scaled by its performance
     /// score. Zero when it takes no tasks.
@@ -133,7 +154,7 @@ impl ResourceNode {
         }
         let base = match profile {
             Profile::Paper => self.limit_added.0,
-            Profile::Mainnet => self.deposit.0 / 1_000_000_000,
+            Profile::Mainnet => self.effective.0 / 1_000_000_000,
         };
         let w = mul_div(base, u128::from(self.performance_ppm), 1_000_000, Rounding::Down)
             .unwrap_or(u128::MAX);
