@@ -1,0 +1,1 @@
+//! Rewards (spec marlin.md, "Rewards"): how an epoch's pools are paid to relayers.
