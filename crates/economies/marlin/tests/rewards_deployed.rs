@@ -3,6 +3,8 @@
 //! minimum-balance stake, delegator payouts with commission, cluster selection. Every expected
 //! figure is worked out by hand (integer floors written out) or with Python's integers.
 
+#![allow(clippy::unwrap_used)] // a test crate: unwrap is the assertion
+
 use ergon_core::{Amount, Coded, Seed, StreamRng, SumTree};
 use ergon_marlin::rewards::RewardsError;
 use ergon_marlin::rewards::delegators::{ClusterPool, Position};
