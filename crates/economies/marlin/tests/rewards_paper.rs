@@ -272,3 +272,23 @@ fn optimal_split_edges() {
     let huge = SplitProblem { other_stake: u128::MAX, ..p };
     assert_eq!(optimal_split(&huge).unwrap_err().code(), "overflow");
 }
+
+#[test]
+fn paper_delegator_payout_with_commission() {
+    use ergon_core::RewardAccumulator;
+    use ergon_marlin::rewards::delegators::commission_cut;
+    // Reward 1000 POND + 1 unit, commission 7 %: ⌊(1000·10^18 + 1)·7/100⌋ = 70·10^18 (the 0.07
+    // unit floors away), the rest 930·10^18 + 1.
+    let (commission, rest) = commission_cut(Amount(1000 * E18 + 1), 7).unwrap();
+    assert_eq!((commission, rest), (Amount(70 * E18), Amount(930 * E18 + 1)));
+    // The rest over effective stakes 1 : 2 through the core's accumulator: 310 and 620 POND, the
+    // odd unit (1/3 and 2/3 of it) not yet whole.
+    let mut acc = RewardAccumulator::<u8>::new();
+    acc.set_shares(0, 1_000_000 * E18).unwrap();
+    acc.set_shares(1, 2_000_000 * E18).unwrap();
+    assert_eq!(acc.distribute(rest).unwrap(), Amount::ZERO);
+    assert_eq!(acc.settle(0).unwrap(), Amount(310 * E18));
+    assert_eq!(acc.settle(1).unwrap(), Amount(620 * E18));
+    assert_eq!(commission_cut(Amount(5), 101).unwrap_err().code(), "commission_above_100");
+    assert_eq!(commission_cut(Amount(5), 100).unwrap(), (Amount(5), Amount::ZERO));
+}

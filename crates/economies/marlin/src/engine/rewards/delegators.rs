@@ -37,6 +37,16 @@ use super::{Result, RewardsError, mul_div_floor};
 /// The accumulator's scale, 10^30.
 pub const ACC_SCALE: u128 = 1_000_000_000_000_000_000_000_000_000_000;
 
+/// A cluster's commission cut, both profiles: `(⌊reward·percent/100⌋, the rest)`. Errors: a
+/// commission above 100%.
+pub fn commission_cut(reward: Amount, percent: u8) -> Result<(Amount, Amount)> {
+    if percent > 100 {
+        return Err(RewardsError::CommissionAbove100 { percent });
+    }
+    let commission = mul_div_floor(reward.0, u128::from(percent), 100)?;
+    Ok((Amount(commission), Amount(reward.0 - commission)))
+}
+
 /// One cluster's delegations of `N` staked tokens and their per-share accumulators.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ClusterPool<const N: usize> {
@@ -118,11 +128,8 @@ impl<const N: usize> ClusterPool<N> {
     /// Distributes the cluster's reward `reward` with a commission of `percent` (module doc).
     /// Errors: a commission above 100%; an accumulator above u128. On error nothing changed.
     pub fn distribute(&mut self, reward: Amount, percent: u8) -> Result<Distribution> {
-        if percent > 100 {
-            return Err(RewardsError::CommissionAbove100 { percent });
-        }
-        let commission = mul_div_floor(reward.0, u128::from(percent), 100)?;
-        let d = reward.0 - commission;
+        let (commission, d) = commission_cut(reward, percent)?;
+        let (commission, d) = (commission.0, d.0);
         let k = self.totals.iter().filter(|t| !t.is_zero()).count() as u128;
         if k == 0 {
             let unallocated = Amount(d);
