@@ -17,12 +17,16 @@
 //! - [`delegators`] (deployed): commission in whole percent, the rest split equally between the
 //!   staked tokens that have delegations, per-share at 10^30. Marlin's `RewardDelegators`.
 //!
+//! - [`pools`] (paper): the receivers' monthly prepaid subscription fee pool, with refunds of
+//!   future months, and the POND subsidy pool's emission schedule.
+//!
 //! Every refusal is a [`RewardsError`] with a stable code.
 
 use ergon_core::{Amount, Coded};
 
 pub mod cobb;
 pub mod delegators;
+pub mod pools;
 pub mod selection;
 pub mod solver;
 pub mod tickets;
@@ -93,6 +97,16 @@ pub enum RewardsError {
         /// Epoch recorded.
         recorded: u64,
     },
+    /// A cancellation of a subscription that does not cover the current month.
+    #[error("subscription of months {start}..{end} does not cover month {month}")]
+    NotSubscribed {
+        /// The current month.
+        month: u64,
+        /// The subscription's first month.
+        start: u64,
+        /// The month after its last.
+        end: u64,
+    },
     /// A withdrawal above the balance.
     #[error("withdrawal {amount} above balance {balance}")]
     InsufficientBalance {
@@ -144,6 +158,7 @@ impl Coded for RewardsError {
             RewardsError::Length { .. } => "buffer_length",
             RewardsError::EpochBackwards { .. } => "epoch_backwards",
             RewardsError::StakeHistoryGone { .. } => "stake_history_gone",
+            RewardsError::NotSubscribed { .. } => "not_subscribed",
             RewardsError::InsufficientBalance { .. } => "insufficient_balance",
             RewardsError::CommissionAbove100 { .. } => "commission_above_100",
             RewardsError::Overflow { .. } => "overflow",
