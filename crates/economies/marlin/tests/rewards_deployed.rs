@@ -301,3 +301,91 @@ fn selection_takes_all_when_few_and_is_deterministic() {
         "too_many_to_select"
     );
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// One step: a delegator (0..4) delegates or undelegates of a token (0..2), or the cluster
+    /// distributes a reward with a commission.
+    #[derive(Clone, Debug)]
+    enum Step {
+        Delegate(usize, usize, u128),
+        Undelegate(usize, usize, u128),
+        Distribute(u128, u8),
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            (0usize..4, 0usize..2, 1u128..10u128.pow(24))
+                .prop_map(|(d, t, a)| Step::Delegate(d, t, a)),
+            (0usize..4, 0usize..2, 1u128..10u128.pow(24))
+                .prop_map(|(d, t, a)| Step::Undelegate(d, t, a)),
+            (0u128..10u128.pow(23), 0u8..=100).prop_map(|(a, c)| Step::Distribute(a, c)),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Every distribution splits exactly into commission + delegators + unallocated; the
+        /// pool's totals are the positions' sums; paid + still owed stays within the floors'
+        /// bounds of what was allocated: never more than one unit per settlement above it, never
+        /// more than one unit per distribution and token, per settlement and per position and
+        /// token below.
+        #[test]
+        fn delegator_books_balance(steps in prop::collection::vec(step(), 1..40)) {
+            let mut pool = ClusterPool::<2>::default();
+            let mut pos = [Position::<2>::default(); 4];
+            let (mut settlements, mut distributions) = (0u128, 0u128);
+            for s in steps {
+                match s {
+                    Step::Delegate(d, t, a) | Step::Undelegate(d, t, a) => {
+                        let delegate = matches!(s, Step::Delegate(..));
+                        let mut amounts = [Amount::ZERO; 2];
+                        amounts[t] = Amount(a);
+                        if pool.apply(&mut pos[d], &amounts, delegate).is_ok() {
+                            settlements += 2;
+                        }
+                    }
+                    Step::Distribute(a, c) => {
+                        let before = pool.allocated();
+                        let d = pool.distribute(Amount(a), c).unwrap();
+                        prop_assert_eq!(d.commission.0 + d.delegators.0 + d.unallocated.0, a);
+                        prop_assert_eq!(pool.allocated().0 - before.0, d.delegators.0);
+                        distributions += 1;
+                    }
+                }
+                for t in 0..2 {
+                    let sum: u128 = pos.iter().map(|p| p.balance(t).0).sum();
+                    prop_assert_eq!(pool.total(t).0, sum);
+                }
+            }
+            let owed: u128 = pos.iter().map(|p| pool.pending(p).unwrap().0).sum();
+            let out = pool.paid().0 + owed;
+            let allocated = pool.allocated().0;
+            prop_assert!(out <= allocated + settlements, "{out} > {allocated} + {settlements}");
+            prop_assert!(out + 2 * distributions + settlements + 8 >= allocated, "{out} too far below {allocated}");
+        }
+
+        /// A receiver's credits never exceed its share and leave less than one unit per cluster.
+        #[test]
+        fn ticket_credits_within_share(
+            n in 1usize..8,
+            tickets in prop::collection::vec(0u16..20_000, 7),
+            reward in 0u128..10u128.pow(28),
+            stake in 0u128..10u128.pow(26),
+            extra in 0u128..10u128.pow(26),
+        ) {
+            let named: u32 = tickets[..n - 1].iter().map(|&t| u32::from(t)).sum();
+            prop_assume!(named <= RECEIVER_TICKETS_PER_EPOCH);
+            let mut out = [Amount::ZERO; 8];
+            let total = Amount(stake + extra + 1);
+            let p = pay_receiver(Amount(reward), Amount(stake), total, &tickets, &mut out[..n]).unwrap();
+            let sum: u128 = out[..n].iter().map(|a| a.0).sum();
+            prop_assert_eq!(sum, p.credited.0);
+            prop_assert_eq!(p.credited.0 + p.undistributed.0, p.share.0);
+            prop_assert!(p.undistributed.0 < n as u128);
+        }
+    }
+}
