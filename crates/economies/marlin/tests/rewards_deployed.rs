@@ -302,6 +302,36 @@ fn selection_takes_all_when_few_and_is_deterministic() {
     );
 }
 
+#[test]
+fn an_epoch_from_tickets_to_a_delegator_conserves_pond() {
+    // One receiver holds the whole receiver stake (100 of 100); network reward 65,536,000.
+    // Two clusters selected; the receiver names 16384 tickets for the first, the second gets
+    // 65536 − 16384 = 49152: credits 16,384,000 and 49,152,000, nothing undistributed.
+    let mut credits = [Amount::ZERO; 2];
+    let p = pay_receiver(Amount(65_536_000), Amount(100), Amount(100), &[16_384], &mut credits)
+        .unwrap();
+    assert_eq!(credits, [Amount(16_384_000), Amount(49_152_000)]);
+    assert_eq!(p.undistributed, Amount::ZERO);
+    // Cluster 0 is claimed: 16,383,999 paid, 1 left. Commission 5 %: ⌊16383999·5/100⌋ = 819199;
+    // D = 15,564,800 to its one delegator of 7 POND units: acc = ⌊15564800·10^30/7⌋ =
+    // 2223542857142857142857142857142857142, owed ⌊acc·7/10^30⌋ = 15,564,799 (1 stays).
+    let mut pool = ClusterPool::<2>::default();
+    let mut d = Position::default();
+    pool.apply(&mut d, &[Amount(7), Amount::ZERO], true).unwrap();
+    let (reward, left) = claim(credits[0]);
+    assert_eq!((reward, left), (Amount(16_383_999), Amount(1)));
+    let dist = pool.distribute(reward, 5).unwrap();
+    assert_eq!((dist.commission, dist.delegators), (Amount(819_199), Amount(15_564_800)));
+    assert_eq!(pool.acc(0), 2_223_542_857_142_857_142_857_142_857_142_857_142);
+    let paid = pool.apply(&mut d, &[Amount::ZERO; 2], true).unwrap();
+    assert_eq!(paid, Amount(15_564_799));
+    let kept = pool.allocated().0 - pool.paid().0;
+    assert_eq!(kept, 1);
+    // 65,536,000 = 1 (cluster 0's slot) + 819,199 + 15,564,799 + 1 (pool) + 49,152,000.
+    let total = left.0 + dist.commission.0 + paid.0 + kept + credits[1].0;
+    assert_eq!(total, 65_536_000);
+}
+
 mod properties {
     use super::*;
     use proptest::prelude::*;
