@@ -146,8 +146,8 @@ fn delegator_payout_with_commission() {
     assert_eq!(d.unallocated, Amount::ZERO);
     // acc_POND = ⌊D·10^30/2/10^21⌋ = D·5·10^8 = 55555555055555555505500000000;
     // acc_MPOND = ⌊D·10^30/2/10^18⌋ = D·5·10^11.
-    assert_eq!(pool.acc(0), 55_555_555_055_555_555_505_500_000_000);
-    assert_eq!(pool.acc(1), 55_555_555_055_555_555_505_500_000_000_000);
+    assert_eq!(pool.acc(0).to_u128().unwrap(), 55_555_555_055_555_555_505_500_000_000);
+    assert_eq!(pool.acc(1).to_u128().unwrap(), 55_555_555_055_555_555_505_500_000_000_000);
     // A: ⌊acc_POND·3·10^20/10^30⌋ = 16666666516666666651 (withdrawal: amounts 0).
     let zero = [Amount::ZERO; 2];
     assert_eq!(pool.apply(&mut a, &zero, true).unwrap(), Amount(16_666_666_516_666_666_651));
@@ -160,8 +160,8 @@ fn delegator_payout_with_commission() {
     let d = pool.distribute(Amount(1000 * E18), 10).unwrap();
     assert_eq!(d.commission, Amount(100 * E18));
     // acc_POND += 9·10^20·10^30/2/10^21 = 4.5·10^29; acc_MPOND += 9·10^20·10^30/2/(5·10^17) = 9·10^32.
-    assert_eq!(pool.acc(0), 505_555_555_055_555_555_505_500_000_000);
-    assert_eq!(pool.acc(1), 955_555_555_055_555_555_505_500_000_000_000);
+    assert_eq!(pool.acc(0).to_u128().unwrap(), 505_555_555_055_555_555_505_500_000_000);
+    assert_eq!(pool.acc(1).to_u128().unwrap(), 955_555_555_055_555_555_505_500_000_000_000);
     // A: 135 POND exactly (3/10 of 450); C: 450 POND exactly (all of MPOND's half, on 0.5 MPOND);
     // B: both rounds, ⌊acc_POND·7·10^20/10^30⌋ = 353888888538888888853.
     assert_eq!(pool.pending(&a).unwrap(), Amount(135 * E18));
@@ -198,6 +198,36 @@ fn delegator_edges() {
     assert_eq!(e.code(), "insufficient_balance");
     assert_eq!((pool, p), before);
     assert_eq!(pool.apply(&mut p, &[Amount(1)], true).unwrap_err().code(), "buffer_length");
+}
+
+#[test]
+fn one_unit_of_mpond_takes_half_of_every_reward() {
+    // The equal per-token split, whatever the value: A delegates 1000 POND, B one base unit of
+    // MPOND. A reward of 10^24 (1,000,000 POND) at 0 %: k = 2, each token 5·10^23.
+    // acc_MPOND = 10^24·10^30/(2·1) = 5·10^53 (above u128; whole part 5·10^23, fraction 0).
+    let mut pool = ClusterPool::<2>::default();
+    let (mut a, mut b) = (Position::default(), Position::default());
+    pool.apply(&mut a, &[Amount(1000 * E18), Amount::ZERO], true).unwrap();
+    pool.apply(&mut b, &[Amount::ZERO, Amount(1)], true).unwrap();
+    pool.distribute(Amount(10u128.pow(24)), 0).unwrap();
+    assert_eq!((pool.acc(1).whole, pool.acc(1).frac), (5 * 10u128.pow(23), 0));
+    assert_eq!(pool.acc(1).to_u128(), None);
+    // acc_POND = 10^54/(2·10^21) = 5·10^32: whole 500, fraction 0.
+    assert_eq!(pool.acc(0).to_u128(), Some(5 * 10u128.pow(32)));
+    assert_eq!(pool.pending(&b).unwrap(), Amount(5 * 10u128.pow(23)));
+    assert_eq!(pool.pending(&a).unwrap(), Amount(5 * 10u128.pow(23)));
+    // A second reward of 7 units: MPOND's 3 (⌊7·10^30/2⌋ = 3.5·10^30: whole 3, fraction 5·10^29)
+    // pays B 3 more; POND's ⌊7·10^30/(2·10^21)⌋ = 3.5·10^9 pays A ⌊3.5·10^9·10^21/10^30⌋ = 3.
+    pool.distribute(Amount(7), 0).unwrap();
+    assert_eq!(pool.acc(1).frac, 5 * 10u128.pow(29));
+    assert_eq!(
+        pool.apply(&mut b, &[Amount::ZERO; 2], true).unwrap(),
+        Amount(5 * 10u128.pow(23) + 3)
+    );
+    assert_eq!(
+        pool.apply(&mut a, &[Amount::ZERO; 2], true).unwrap(),
+        Amount(5 * 10u128.pow(23) + 3)
+    );
 }
 
 #[test]
@@ -322,7 +352,7 @@ fn an_epoch_from_tickets_to_a_delegator_conserves_pond() {
     assert_eq!((reward, left), (Amount(16_383_999), Amount(1)));
     let dist = pool.distribute(reward, 5).unwrap();
     assert_eq!((dist.commission, dist.delegators), (Amount(819_199), Amount(15_564_800)));
-    assert_eq!(pool.acc(0), 2_223_542_857_142_857_142_857_142_857_142_857_142);
+    assert_eq!(pool.acc(0).to_u128().unwrap(), 2_223_542_857_142_857_142_857_142_857_142_857_142);
     let paid = pool.apply(&mut d, &[Amount::ZERO; 2], true).unwrap();
     assert_eq!(paid, Amount(15_564_799));
     let kept = pool.allocated().0 - pool.paid().0;

@@ -27,8 +27,11 @@
 //! more per settlement than the exact share; the contract pays it from its balance (all
 //! clusters' rewards), and so must the caller's pool.
 //!
-//! The accumulator is a u128 (the contract's is 256 bits): it holds `Σ D·10^30/(k·d_t)` up to
-//! 3.4·10^38, i.e. `Σ D/d_t` up to 3.4·10^8 per token — beyond, [`RewardsError::Overflow`].
+//! The contract's accumulator is 256 bits; here it is an [`Acc`], its quotient and remainder by
+//! 10^30 in two u128, exact: an increment `⌊D·10^30/m⌋` (`m = k·d_t`) is
+//! `⌊D/m⌋·10^30 + ⌊(D mod m)·10^30/m⌋`, and `⌊acc·b/10^30⌋ = whole·b + ⌊frac·b/10^30⌋`. So even a
+//! delegation of one base unit (which takes a whole token's half of every reward, as on chain)
+//! fits; [`RewardsError::Overflow`] only when an owed amount itself exceeds u128.
 
 use ergon_core::Amount;
 
@@ -47,13 +50,50 @@ pub fn commission_cut(reward: Amount, percent: u8) -> Result<(Amount, Amount)> {
     Ok((Amount(commission), Amount(reward.0 - commission)))
 }
 
+/// A per-share accumulator `whole·10^30 + frac`, `frac < 10^30`: the contract's
+/// `accRewardPerShare`, exactly.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Acc {
+    /// `⌊acc / 10^30⌋`: whole base units per delegated base unit.
+    pub whole: u128,
+    /// `acc mod 10^30`.
+    pub frac: u128,
+}
+
+impl Acc {
+    /// `acc + ⌊amount·10^30/m⌋` (module doc). Errors: `m = 0`; overflow.
+    fn add_share(self, amount: u128, m: u128) -> Result<Acc> {
+        if m == 0 {
+            return Err(RewardsError::ZeroTotal { what: "delegation" });
+        }
+        let overflow = || RewardsError::Overflow { op: "accRewardPerShare" };
+        let frac = self.frac + mul_div_floor(amount % m, ACC_SCALE, m)?;
+        let whole = self.whole.checked_add(amount / m).ok_or_else(overflow)?;
+        let whole = whole.checked_add(frac / ACC_SCALE).ok_or_else(overflow)?;
+        Ok(Acc { whole, frac: frac % ACC_SCALE })
+    }
+
+    /// `⌊acc·b / 10^30⌋`. Errors: overflow.
+    fn times(self, b: Amount) -> Result<u128> {
+        let whole =
+            self.whole.checked_mul(b.0).ok_or(RewardsError::Overflow { op: "acc·balance" })?;
+        let part = mul_div_floor(self.frac, b.0, ACC_SCALE)?;
+        whole.checked_add(part).ok_or(RewardsError::Overflow { op: "acc·balance" })
+    }
+
+    /// The accumulator as one integer, when it fits u128.
+    pub fn to_u128(self) -> Option<u128> {
+        self.whole.checked_mul(ACC_SCALE)?.checked_add(self.frac)
+    }
+}
+
 /// One cluster's delegations of `N` staked tokens and their per-share accumulators.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ClusterPool<const N: usize> {
     /// Total delegation per token.
     totals: [Amount; N],
     /// Reward per delegated base unit, scaled by [`ACC_SCALE`], per token.
-    acc: [u128; N],
+    acc: [Acc; N],
     /// `Σ D` over distributions with `k > 0`.
     allocated: Amount,
     /// Σ paid to delegators.
@@ -97,7 +137,7 @@ impl<const N: usize> Default for ClusterPool<N> {
     fn default() -> Self {
         ClusterPool {
             totals: [Amount::ZERO; N],
-            acc: [0; N],
+            acc: [Acc { whole: 0, frac: 0 }; N],
             allocated: Amount::ZERO,
             paid: Amount::ZERO,
         }
@@ -110,9 +150,9 @@ impl<const N: usize> ClusterPool<N> {
         self.totals.get(t).copied().unwrap_or(Amount::ZERO)
     }
 
-    /// The accumulator of token `t`, scaled by [`ACC_SCALE`] (0 outside).
-    pub fn acc(&self, t: usize) -> u128 {
-        self.acc.get(t).copied().unwrap_or(0)
+    /// The accumulator of token `t` (0 outside).
+    pub fn acc(&self, t: usize) -> Acc {
+        self.acc.get(t).copied().unwrap_or_default()
     }
 
     /// `Σ D` given to delegators.
@@ -126,7 +166,7 @@ impl<const N: usize> ClusterPool<N> {
     }
 
     /// Distributes the cluster's reward `reward` with a commission of `percent` (module doc).
-    /// Errors: a commission above 100%; an accumulator above u128. On error nothing changed.
+    /// Errors: a commission above 100%; overflow. On error nothing changed.
     pub fn distribute(&mut self, reward: Amount, percent: u8) -> Result<Distribution> {
         let (commission, d) = commission_cut(reward, percent)?;
         let (commission, d) = (commission.0, d.0);
@@ -143,9 +183,8 @@ impl<const N: usize> ClusterPool<N> {
         let mut next = self.acc;
         for (a, total) in next.iter_mut().zip(&self.totals) {
             if !total.is_zero() {
-                let denom = total.0.checked_mul(k).ok_or_else(overflow)?;
-                let inc = mul_div_floor(d, ACC_SCALE, denom).map_err(|_| overflow())?;
-                *a = a.checked_add(inc).ok_or_else(overflow)?;
+                let m = total.0.checked_mul(k).ok_or_else(overflow)?;
+                *a = a.add_share(d, m)?;
             }
         }
         self.allocated = self.allocated.checked_add(Amount(d))?;
@@ -161,7 +200,7 @@ impl<const N: usize> ClusterPool<N> {
     pub fn pending(&self, pos: &Position<N>) -> Result<Amount> {
         let mut sum = Amount::ZERO;
         for t in 0..N {
-            let owed = mul_div_floor(self.acc[t], pos.balances[t].0, ACC_SCALE)?;
+            let owed = self.acc[t].times(pos.balances[t])?;
             sum = sum.checked_add(Amount(owed.saturating_sub(pos.debts[t])))?;
         }
         Ok(sum)
@@ -200,13 +239,13 @@ impl<const N: usize> ClusterPool<N> {
                 Amount(old.0 - amounts[t].0)
             };
             next.balances[t] = new;
-            let owed = mul_div_floor(self.acc[t], old.0, ACC_SCALE)?;
+            let owed = self.acc[t].times(old)?;
             // The contract's checked subtraction: owed ≥ debt, as acc only grows.
             let r = owed
                 .checked_sub(pos.debts[t])
                 .ok_or(RewardsError::Overflow { op: "rewardDebt" })?;
             if !(old == new && r == 0) {
-                next.debts[t] = mul_div_floor(self.acc[t], new.0, ACC_SCALE)?;
+                next.debts[t] = self.acc[t].times(new)?;
             }
             reward = reward.checked_add(Amount(r))?;
         }
