@@ -16,6 +16,9 @@
 //! is out for the rest of the epoch's draws. [`select_clusters`] does the same on the core's
 //! [`SumTree`], drawing from a [`StreamRng`]: deterministic given the stream (the chain draws
 //! from a block hash, which a simulation does not have; the law of the draw is the same).
+//! On chain the clusters of epoch `e + 1` are drawn during epoch `e` with the weights of that
+//! moment, and an epoch nobody drew for reuses the latest earlier selection; the state decides
+//! when it calls [`select_clusters`].
 
 use ergon_core::{Amount, StreamRng, SumTree};
 
