@@ -1,0 +1,74 @@
+//! Paper Cobb-Douglas payout (spec marlin.md, "Rewards", paper; seed 002, "Staking": "Rewards are
+//! modified by the Cobb-Douglas utility function"): relayer `i` with tickets `r_i` (of `R = Σ r`)
+//! and delegated stake `s_i` (of `S = Σ s`) receives
+//!
+//! ```text
+//! R_i' = ⌊P·(r_i/R)^α·(s_i/S)^(1−α)⌋        (P the epoch's pool, 0 ≤ α ≤ 1)
+//! ```
+//!
+//! computed by the core's [`cobb_douglas`]: rounded toward zero, never above the exact value
+//! (below it by less than one base unit plus `2^−165·P`; exactly `⌊v⌋` whenever `α = p/q` with
+//! `q ≤ 16`). By weighted AM-GM, `Σ_i (r_i/R)^α (s_i/S)^(1−α) ≤ α + (1−α) = 1`, so
+//! `Σ R_i' ≤ P`; the difference — what the modifier withholds from relayers whose ticket share
+//! and stake share differ, plus the floors — is [`CobbDouglasPayout::remainder`], returned to
+//! the pool by the caller. `α = 1` pays by tickets alone, `α = 0` by stake alone, exactly.
+//!
+//! No tickets at all (`R = 0`), or no stake with `α < 1`, pays nobody: the whole pool remains.
+
+use ergon_core::{Amount, Dec, cobb_douglas};
+
+use super::{Result, RewardsError};
+
+/// An epoch's Cobb-Douglas payout in total.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CobbDouglasPayout {
+    /// `Σ R_i'`.
+    pub paid: Amount,
+    /// `P − Σ R_i'`: returned to the pool.
+    pub remainder: Amount,
+}
+
+/// Pays `pool` over the relayers: `out[i] = R_i'` (module doc). `tickets`, `stakes` and `out`
+/// have one entry per relayer. O(n), no allocation.
+///
+/// Errors: lengths that differ; `α > 1`; a sum of tickets or stakes above `u128`.
+pub fn cobb_douglas_payout(
+    pool: Amount,
+    tickets: &[Amount],
+    stakes: &[Amount],
+    alpha: Dec,
+    out: &mut [Amount],
+) -> Result<CobbDouglasPayout> {
+    let n = out.len();
+    for (what, len) in [("tickets", tickets.len()), ("stakes", stakes.len())] {
+        if len != n {
+            return Err(RewardsError::Length { what, expected: n, got: len });
+        }
+    }
+    if alpha > Dec::ONE {
+        return Err(ergon_core::Error::InvalidParameter {
+            name: "alpha".into(),
+            value: alpha.to_string(),
+            reason: "above 1".into(),
+        }
+        .into());
+    }
+    let sum = |v: &[Amount]| v.iter().try_fold(Amount::ZERO, |a, &x| a.checked_add(x));
+    let (r_total, s_total) = (sum(tickets)?, sum(stakes)?);
+    let pays_by_tickets_only = alpha == Dec::ONE;
+    if r_total.is_zero() || (s_total.is_zero() && !pays_by_tickets_only) {
+        out.fill(Amount::ZERO);
+        return Ok(CobbDouglasPayout { paid: Amount::ZERO, remainder: pool });
+    }
+    // With α = 1 the stake does not enter; a unit total keeps the core's domain check happy.
+    let s_total = if s_total.is_zero() { Amount(1) } else { s_total };
+    let mut paid = Amount::ZERO;
+    for ((slot, &r), &s) in out.iter_mut().zip(tickets).zip(stakes) {
+        let v = cobb_douglas(pool, r, r_total, s, s_total, alpha)?;
+        *slot = v;
+        paid = paid.checked_add(v)?;
+    }
+    // Σ ≤ pool by AM-GM and rounding toward zero (module doc).
+    let remainder = pool.checked_sub(paid)?;
+    Ok(CobbDouglasPayout { paid, remainder })
+}

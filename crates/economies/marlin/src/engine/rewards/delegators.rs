@@ -1,0 +1,258 @@
+//! Deployed delegator rewards (spec marlin.md, "Staking": "the cluster's commission (whole
+//! percent) is cut when rewards are distributed; the rest goes to delegators through a
+//! reward-per-share accumulator (deployed: split equally between the POND and MPOND delegations,
+//! whatever their value)"; Marlin's `RewardDelegators` contract, `_updateRewards` and
+//! `_updateTokens`).
+//!
+//! # The contract's arithmetic, in its order (every `/` floors)
+//! A cluster's reward `A` (what `ClusterRewards.claimReward` pays: the accrued balance less one
+//! base unit, [`super::tickets::claim`]) is distributed ([`ClusterPool::distribute`]):
+//! 1. `commission = A·c / 100` (`c` whole percent) to the operator; `D = A − commission`.
+//! 2. `k` = the number of staked tokens the cluster has any delegation of. Each such token `t`,
+//!    with total delegation `d_t`, gets `acc_t += (D·10^30 / k) / d_t` — equal parts per token,
+//!    whatever the tokens' values (the contract's `rewardFactor` no longer enters). The two
+//!    floors are one: `⌊⌊x/k⌋/d⌋ = ⌊x/(k·d)⌋` for positive integers.
+//! 3. With `k = 0` nobody is owed `D`: it is [`Distribution::unallocated`], returned to the pool.
+//!
+//! A delegator's change of its delegation of token `t` from `old` to `new` (a delegation, an
+//! undelegation, or a withdrawal with amount 0; always after the cluster's distribution) pays
+//! `⌊acc_t·old / 10^30⌋ − debt_t` and, unless nothing changed and nothing was paid, sets
+//! `debt_t = ⌊acc_t·new / 10^30⌋` ([`ClusterPool::apply`]). Rewards stop at once on undelegation:
+//! the undelegated amount earns nothing from later distributions.
+//!
+//! # Remainders
+//! What the floors of step 2 leave, and the fractions below one unit of each delegator's
+//! `acc·balance/10^30`, stay in the pool: [`ClusterPool::allocated`] − [`ClusterPool::paid`] is
+//! the pool's liability bound. The debt form (a difference of two floors) can pay one base unit
+//! more per settlement than the exact share; the contract pays it from its balance (all
+//! clusters' rewards), and so must the caller's pool.
+//!
+//! The contract's accumulator is 256 bits; here it is an [`Acc`], its quotient and remainder by
+//! 10^30 in two u128, exact: an increment `⌊D·10^30/m⌋` (`m = k·d_t`) is
+//! `⌊D/m⌋·10^30 + ⌊(D mod m)·10^30/m⌋`, and `⌊acc·b/10^30⌋ = whole·b + ⌊frac·b/10^30⌋`. So even a
+//! delegation of one base unit (which takes a whole token's half of every reward, as on chain)
+//! fits; [`RewardsError::Overflow`] only when an owed amount itself exceeds u128.
+
+use ergon_core::Amount;
+
+use super::{Result, RewardsError, mul_div_floor};
+
+/// The accumulator's scale, 10^30.
+pub const ACC_SCALE: u128 = 1_000_000_000_000_000_000_000_000_000_000;
+
+/// A cluster's commission cut, both profiles: `(⌊reward·percent/100⌋, the rest)`. Errors: a
+/// commission above 100%.
+pub fn commission_cut(reward: Amount, percent: u8) -> Result<(Amount, Amount)> {
+    if percent > 100 {
+        return Err(RewardsError::CommissionAbove100 { percent });
+    }
+    let commission = mul_div_floor(reward.0, u128::from(percent), 100)?;
+    Ok((Amount(commission), Amount(reward.0 - commission)))
+}
+
+/// A per-share accumulator `whole·10^30 + frac`, `frac < 10^30`: the contract's
+/// `accRewardPerShare`, exactly.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Acc {
+    /// `⌊acc / 10^30⌋`: whole base units per delegated base unit.
+    pub whole: u128,
+    /// `acc mod 10^30`.
+    pub frac: u128,
+}
+
+impl Acc {
+    /// `acc + ⌊amount·10^30/m⌋` (module doc). Errors: `m = 0`; overflow.
+    fn add_share(self, amount: u128, m: u128) -> Result<Acc> {
+        if m == 0 {
+            return Err(RewardsError::ZeroTotal { what: "delegation" });
+        }
+        let overflow = || RewardsError::Overflow { op: "accRewardPerShare" };
+        let frac = self.frac + mul_div_floor(amount % m, ACC_SCALE, m)?;
+        let whole = self.whole.checked_add(amount / m).ok_or_else(overflow)?;
+        let whole = whole.checked_add(frac / ACC_SCALE).ok_or_else(overflow)?;
+        Ok(Acc { whole, frac: frac % ACC_SCALE })
+    }
+
+    /// `⌊acc·b / 10^30⌋`. Errors: overflow.
+    fn times(self, b: Amount) -> Result<u128> {
+        let whole =
+            self.whole.checked_mul(b.0).ok_or(RewardsError::Overflow { op: "acc·balance" })?;
+        let part = mul_div_floor(self.frac, b.0, ACC_SCALE)?;
+        whole.checked_add(part).ok_or(RewardsError::Overflow { op: "acc·balance" })
+    }
+
+    /// The accumulator as one integer, when it fits u128.
+    pub fn to_u128(self) -> Option<u128> {
+        self.whole.checked_mul(ACC_SCALE)?.checked_add(self.frac)
+    }
+}
+
+/// One cluster's delegations of `N` staked tokens and their per-share accumulators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClusterPool<const N: usize> {
+    /// Total delegation per token.
+    totals: [Amount; N],
+    /// Reward per delegated base unit, scaled by [`ACC_SCALE`], per token.
+    acc: [Acc; N],
+    /// `Σ D` over distributions with `k > 0`.
+    allocated: Amount,
+    /// Σ paid to delegators.
+    paid: Amount,
+}
+
+/// One delegator's delegations to one cluster and its debts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Position<const N: usize> {
+    /// Delegation per token.
+    balances: [Amount; N],
+    /// `⌊acc·balance/10^30⌋` at the last settlement, per token.
+    debts: [u128; N],
+}
+
+impl<const N: usize> Default for Position<N> {
+    fn default() -> Self {
+        Position { balances: [Amount::ZERO; N], debts: [0; N] }
+    }
+}
+
+impl<const N: usize> Position<N> {
+    /// The delegation of token `t` (0 outside).
+    pub fn balance(&self, t: usize) -> Amount {
+        self.balances.get(t).copied().unwrap_or(Amount::ZERO)
+    }
+}
+
+/// One distribution's parts: `commission + delegators + unallocated = A`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Distribution {
+    /// To the cluster's operator.
+    pub commission: Amount,
+    /// `D`, given to the delegated tokens' accumulators (0 when `k = 0`).
+    pub delegators: Amount,
+    /// `D` when no token is delegated: returned to the pool.
+    pub unallocated: Amount,
+}
+
+impl<const N: usize> Default for ClusterPool<N> {
+    fn default() -> Self {
+        ClusterPool {
+            totals: [Amount::ZERO; N],
+            acc: [Acc { whole: 0, frac: 0 }; N],
+            allocated: Amount::ZERO,
+            paid: Amount::ZERO,
+        }
+    }
+}
+
+impl<const N: usize> ClusterPool<N> {
+    /// The total delegation of token `t` (0 outside).
+    pub fn total(&self, t: usize) -> Amount {
+        self.totals.get(t).copied().unwrap_or(Amount::ZERO)
+    }
+
+    /// The accumulator of token `t` (0 outside).
+    pub fn acc(&self, t: usize) -> Acc {
+        self.acc.get(t).copied().unwrap_or_default()
+    }
+
+    /// `Σ D` given to delegators.
+    pub fn allocated(&self) -> Amount {
+        self.allocated
+    }
+
+    /// Σ paid to delegators.
+    pub fn paid(&self) -> Amount {
+        self.paid
+    }
+
+    /// Distributes the cluster's reward `reward` with a commission of `percent` (module doc).
+    /// Errors: a commission above 100%; overflow. On error nothing changed.
+    pub fn distribute(&mut self, reward: Amount, percent: u8) -> Result<Distribution> {
+        let (commission, d) = commission_cut(reward, percent)?;
+        let (commission, d) = (commission.0, d.0);
+        let k = self.totals.iter().filter(|t| !t.is_zero()).count() as u128;
+        if k == 0 {
+            let unallocated = Amount(d);
+            return Ok(Distribution {
+                commission: Amount(commission),
+                delegators: Amount::ZERO,
+                unallocated,
+            });
+        }
+        let overflow = || RewardsError::Overflow { op: "accRewardPerShare" };
+        let mut next = self.acc;
+        for (a, total) in next.iter_mut().zip(&self.totals) {
+            if !total.is_zero() {
+                let m = total.0.checked_mul(k).ok_or_else(overflow)?;
+                *a = a.add_share(d, m)?;
+            }
+        }
+        self.allocated = self.allocated.checked_add(Amount(d))?;
+        self.acc = next;
+        Ok(Distribution {
+            commission: Amount(commission),
+            delegators: Amount(d),
+            unallocated: Amount::ZERO,
+        })
+    }
+
+    /// What `pos` would be paid now for all its tokens (the contract's pending rewards).
+    pub fn pending(&self, pos: &Position<N>) -> Result<Amount> {
+        let mut sum = Amount::ZERO;
+        for t in 0..N {
+            let owed = self.acc[t].times(pos.balances[t])?;
+            sum = sum.checked_add(Amount(owed.saturating_sub(pos.debts[t])))?;
+        }
+        Ok(sum)
+    }
+
+    /// A delegation (`delegate`) or undelegation of `amounts[t]` of each token `t` by `pos`, in
+    /// token order, after the cluster's distribution; returns the rewards paid (module doc). A
+    /// withdrawal of rewards is `amounts` all zero. Errors: `amounts.len() ≠ N`; an undelegation
+    /// above the position; overflow. On error nothing changed.
+    pub fn apply(
+        &mut self,
+        pos: &mut Position<N>,
+        amounts: &[Amount],
+        delegate: bool,
+    ) -> Result<Amount> {
+        if amounts.len() != N {
+            return Err(RewardsError::Length { what: "amounts", expected: N, got: amounts.len() });
+        }
+        let (mut totals, mut next) = (self.totals, *pos);
+        let mut reward = Amount::ZERO;
+        for t in 0..N {
+            let old = pos.balances[t];
+            let new = if amounts[t].is_zero() {
+                old
+            } else if delegate {
+                totals[t] = totals[t].checked_add(amounts[t])?;
+                old.checked_add(amounts[t])?
+            } else {
+                if amounts[t] > old {
+                    return Err(RewardsError::InsufficientBalance {
+                        balance: old,
+                        amount: amounts[t],
+                    });
+                }
+                totals[t] = totals[t].checked_sub(amounts[t])?;
+                Amount(old.0 - amounts[t].0)
+            };
+            next.balances[t] = new;
+            let owed = self.acc[t].times(old)?;
+            // The contract's checked subtraction: owed ≥ debt, as acc only grows.
+            let r = owed
+                .checked_sub(pos.debts[t])
+                .ok_or(RewardsError::Overflow { op: "rewardDebt" })?;
+            if !(old == new && r == 0) {
+                next.debts[t] = self.acc[t].times(new)?;
+            }
+            reward = reward.checked_add(Amount(r))?;
+        }
+        let paid = self.paid.checked_add(reward)?;
+        self.totals = totals;
+        self.paid = paid;
+        *pos = next;
+        Ok(reward)
+    }
+}

@@ -1,0 +1,139 @@
+//! Paper budget solver (spec marlin.md, "Rewards", paper; seed 002, "Staking": "people have a
+//! fixed amount of resources … the above function incentivizes them to split the resources
+//! optimally between participating (by running nodes) and securing (by staking)").
+//!
+//! A relayer with budget `B` spends `x` on nodes, buying tickets at `p_r` budget units each
+//! (`r = x/p_r`), and `B − x` on stake at `p_s` a unit (`s = (B − x)/p_s`). Everyone else holds
+//! `R_o` tickets and `S_o` stake. Its Cobb-Douglas reward is
+//!
+//! ```text
+//! f(x) = P·(r/(R_o + r))^α·(s/(S_o + s))^(1−α)
+//! ```
+//!
+//! - **Small relayer** (`r ≪ R_o`, `s ≪ S_o`): `f ∝ x^α·(B − x)^(1−α)`, maximised at `x = α·B`:
+//!   a fraction `α` to nodes, `1 − α` to stake, whatever the others do ([`small_relayer_split`]).
+//! - **Exactly**: `ln f` is concave (each `ln(r/(R_o + r))` is), so the optimum is the unique
+//!   root of `d ln f/dx = α·R_o / (x·(R_o + r)) − (1−α)·S_o / ((B − x)·(S_o + s))`. Multiplied by
+//!   the positive `x·(B − x)·p_r·p_s·α_d/…`, its sign is the sign of the integer
+//!
+//!   ```text
+//!   H(x) = α_n·R_o·p_r·(B − x)·(S_o·p_s + B − x) − (α_d − α_n)·S_o·p_s·x·(R_o·p_r + x)
+//!   ```
+//!
+//!   with `α = α_n/α_d`; `H(0) > 0 > H(B)` and `H` changes sign once. [`optimal_split`] bisects
+//!   on integers for the largest `x` with `H(x) ≥ 0`, comparing the two products exactly in
+//!   768 bits: the real optimum lies in `[x, x + 1)`. O(log B) comparisons, no float.
+//!
+//! With `R_o = 0` any positive ticket count takes the whole ticket share, and with `S_o = 0` any
+//! positive stake the whole stake share: the supremum is not attained inside, and the solver
+//! says so ([`RewardsError::NoInteriorOptimum`]).
+
+use ergon_core::Dec;
+
+use super::wide::Product;
+use super::{Result, RewardsError};
+
+/// One relayer's budget problem (module doc). Prices are budget base units per ticket and per
+/// stake base unit; both at least 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SplitProblem {
+    /// The budget `B`.
+    pub budget: u128,
+    /// The Cobb-Douglas exponent `α` (18 decimals).
+    pub alpha: Dec,
+    /// Everyone else's tickets `R_o`.
+    pub other_tickets: u128,
+    /// Everyone else's stake `S_o`.
+    pub other_stake: u128,
+    /// Budget units per ticket, `p_r`.
+    pub ticket_price: u128,
+    /// Budget units per stake base unit, `p_s`.
+    pub stake_price: u128,
+}
+
+/// A budget split: what goes to nodes and what to stake, summing to the budget.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Split {
+    /// Spent on nodes (tickets).
+    pub nodes: u128,
+    /// Spent on stake.
+    pub stake: u128,
+}
+
+/// `α` as `(α_n, α_d)` in lowest terms; errors above 1.
+fn alpha_parts(alpha: Dec) -> Result<(u128, u128)> {
+    let n = alpha.mul_int(1_000_000_000_000_000_000)?.truncate_int()?;
+    let d = 1_000_000_000_000_000_000u128;
+    if n > d {
+        return Err(ergon_core::Error::InvalidParameter {
+            name: "alpha".into(),
+            value: alpha.to_string(),
+            reason: "above 1".into(),
+        }
+        .into());
+    }
+    let g = gcd(n, d);
+    Ok((n / g, d / g))
+}
+
+fn gcd(mut a: u128, mut b: u128) -> u128 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+/// The small-relayer split: `⌊α·B⌋` to nodes, the rest to stake.
+pub fn small_relayer_split(budget: u128, alpha: Dec) -> Result<Split> {
+    let (n, d) = alpha_parts(alpha)?;
+    let nodes = super::mul_div_floor(budget, n, d)?;
+    Ok(Split { nodes, stake: budget - nodes })
+}
+
+/// The exact optimal split (module doc): `nodes = ⌊x*⌋` for the real optimum `x*`. `α = 1`
+/// spends all on nodes, `α = 0` all on stake, a zero budget nothing.
+///
+/// Errors: `α > 1`; a zero price; `R_o = 0` or `S_o = 0` with `0 < α < 1`
+/// ([`RewardsError::NoInteriorOptimum`]); `S_o·p_s + B` or `R_o·p_r + B` above `u128`.
+pub fn optimal_split(p: &SplitProblem) -> Result<Split> {
+    let (an, ad) = alpha_parts(p.alpha)?;
+    if p.ticket_price == 0 || p.stake_price == 0 {
+        return Err(RewardsError::ZeroTotal { what: "price" });
+    }
+    let b = p.budget;
+    if b == 0 || an == 0 {
+        return Ok(Split { nodes: 0, stake: b });
+    }
+    if an == ad {
+        return Ok(Split { nodes: b, stake: 0 });
+    }
+    if p.other_tickets == 0 || p.other_stake == 0 {
+        return Err(RewardsError::NoInteriorOptimum {
+            other_tickets: p.other_tickets,
+            other_stake: p.other_stake,
+        });
+    }
+    let overflow = || RewardsError::Overflow { op: "optimal_split" };
+    let kr = p.other_tickets.checked_mul(p.ticket_price).ok_or_else(overflow)?;
+    let ks = p.other_stake.checked_mul(p.stake_price).ok_or_else(overflow)?;
+    ks.checked_add(b).ok_or_else(overflow)?;
+    kr.checked_add(b).ok_or_else(overflow)?;
+    let beta = ad - an;
+    // H(x) ≥ 0 ⇔ α_n·R_o·p_r·(B−x)·(S_o·p_s + B−x) ≥ β·S_o·p_s·x·(R_o·p_r + x).
+    let nonneg = |x: u128| -> Result<bool> {
+        let lhs = Product::of(&[an, kr, b - x, ks + (b - x)]).ok_or_else(overflow)?;
+        let rhs = Product::of(&[beta, ks, x, kr + x]).ok_or_else(overflow)?;
+        Ok(lhs >= rhs)
+    };
+    // Invariant: H(lo) ≥ 0 > H(hi); H(0) > 0 and H(B) < 0 as R_o, S_o, B > 0.
+    let (mut lo, mut hi) = (0u128, b);
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if nonneg(mid)? {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Ok(Split { nodes: lo, stake: b - lo })
+}
