@@ -227,32 +227,27 @@ impl Coded for MarlinError {
 }
 
 impl Marlin {
-    /// `e` for people: the variant's message with account names in place of indexes.
+    /// `e` for people: the message with each `account:N` replaced by the account's name
+    /// (the core's messages included).
     #[must_use]
     pub fn explain(&self, e: &MarlinError) -> String {
-        let mut text = e.to_string();
-        // Account indexes appear as `account:N`; longest numbers first so that `account:1`
-        // does not match inside `account:12`.
-        let mut ids: Vec<AccountId> = match *e {
-            MarlinError::TransfersClosed { from, to }
-            | MarlinError::DelegationTooSmall { from, to, .. } => vec![from, to],
-            MarlinError::MpondLocked { account, .. }
-            | MarlinError::RequestAboveAvailable { account, .. }
-            | MarlinError::OneRequestPerDay { account, .. }
-            | MarlinError::TooManyRequests { account, .. }
-            | MarlinError::NoSuchRequest { account, .. }
-            | MarlinError::NotReleased { account, .. }
-            | MarlinError::AboveConvertible { account, .. }
-            | MarlinError::CancelAboveLeft { account, .. }
-            | MarlinError::BelowThreshold { account, .. } => vec![account],
-            MarlinError::AlreadyVoted { voter, .. } => vec![voter],
-            _ => Vec::new(),
-        };
-        ids.sort_by_key(|a| std::cmp::Reverse(a.0));
-        for a in ids {
-            text = text.replace(&format!("account:{}", a.0), &format!("{:?}", self.name(a)));
+        let text = e.to_string();
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find("account:") {
+            out.push_str(&rest[..at]);
+            let tail = &rest[at + "account:".len()..];
+            let digits = tail.bytes().take_while(u8::is_ascii_digit).count();
+            match tail[..digits].parse::<u32>() {
+                Ok(i) if (i as usize) < self.names.len() => {
+                    out.push_str(&format!("{:?}", self.name(AccountId(i))));
+                }
+                _ => out.push_str(&rest[at..at + "account:".len() + digits]),
+            }
+            rest = &tail[digits..];
         }
-        text
+        out.push_str(rest);
+        out
     }
 }
 
