@@ -19,17 +19,36 @@ use crate::engine::units::amount;
 #[allow(missing_docs)] // fields are documented in docs/replay.md
 pub enum Action {
     /// Opens an account with no tokens.
-    Open { account: String },
+    Open {
+        account: String,
+    },
     /// Moves POND or MPOND between accounts.
-    Transfer { token: Token, from: String, to: String, amount: Qty },
+    Transfer {
+        token: Token,
+        from: String,
+        to: String,
+        amount: Qty,
+    },
     /// Adds an account to the MPOND whitelist.
-    Whitelist { account: String },
+    Whitelist {
+        account: String,
+    },
     /// POND → MPOND: gives 10^6 × `mpond` POND for `mpond` MPOND.
-    GetMpond { account: String, mpond: Qty },
+    GetMpond {
+        account: String,
+        mpond: Qty,
+    },
     /// Places an MPOND → POND request today.
-    RequestConversion { account: String, amount: Qty },
+    RequestConversion {
+        account: String,
+        amount: Qty,
+    },
     /// Converts `amount` MPOND of the request placed on `request_day`.
-    Convert { account: String, request_day: u64, amount: Qty },
+    Convert {
+        account: String,
+        request_day: u64,
+        amount: Qty,
+    },
     /// paper: cancels `amount` (default: all that is unconverted) of a request.
     CancelRequest {
         account: String,
@@ -38,14 +57,28 @@ pub enum Action {
         amount: Option<Qty>,
     },
     /// Governance's direct setters (the contracts' `onlyGovernance` functions).
-    SetLiquidityBp { bp: u32 },
-    SetLiquidityPeriod { days: u64 },
-    SetWait { days: u64 },
+    SetLiquidityBp {
+        bp: u32,
+    },
+    SetLiquidityPeriod {
+        days: u64,
+    },
+    SetWait {
+        days: u64,
+    },
     OpenTransfers,
     /// Delegates `amount` MPOND of votes from `from` to `to`.
-    DelegateVotes { from: String, to: String, amount: Qty },
+    DelegateVotes {
+        from: String,
+        to: String,
+        amount: Qty,
+    },
     /// Takes back delegated votes.
-    UndelegateVotes { from: String, to: String, amount: Qty },
+    UndelegateVotes {
+        from: String,
+        to: String,
+        amount: Qty,
+    },
     /// A proposal, optionally carrying a settings change.
     Propose {
         proposer: String,
@@ -53,9 +86,15 @@ pub enum Action {
         change: Option<Change>,
     },
     /// A vote for (`support` true) or against.
-    CastVote { voter: String, proposal: u64, support: bool },
+    CastVote {
+        voter: String,
+        proposal: u64,
+        support: bool,
+    },
     /// Executes a passed proposal.
-    Execute { proposal: u64 },
+    Execute {
+        proposal: u64,
+    },
 }
 
 /// Applies `action` to `m` and reports its event.

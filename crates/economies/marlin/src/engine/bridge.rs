@@ -189,7 +189,11 @@ impl Marlin {
 
     /// The request `account` placed on `day`.
     pub fn request(&self, account: AccountId, day: u64) -> Result<Request> {
-        self.bridge.requests.get(&(account, day)).copied().ok_or(MarlinError::NoSuchRequest { account, day })
+        self.bridge
+            .requests
+            .get(&(account, day))
+            .copied()
+            .ok_or(MarlinError::NoSuchRequest { account, day })
     }
 
     /// Effective liquidity (bp), cap and convertible amount of a request today.
@@ -208,12 +212,24 @@ impl Marlin {
         let mut req = self.request(account, day)?;
         let today = self.epoch.0;
         if today < req.release_day {
-            return Err(MarlinError::NotReleased { account, day, release_day: req.release_day, today });
+            return Err(MarlinError::NotReleased {
+                account,
+                day,
+                release_day: req.release_day,
+                today,
+            });
         }
         let (liquidity_bp, cap, _) = self.convertible(&req);
         let total = req.converted.checked_add(amount)?;
         if total > cap {
-            return Err(MarlinError::AboveConvertible { account, day, amount, total, cap, liquidity_bp });
+            return Err(MarlinError::AboveConvertible {
+                account,
+                day,
+                amount,
+                total,
+                cap,
+                liquidity_bp,
+            });
         }
         self.check_free_mpond(account, amount)?;
         let pond = amount.checked_mul_int(POND_PER_MPOND)?;

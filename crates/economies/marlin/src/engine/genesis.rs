@@ -120,7 +120,8 @@ pub fn build(g: Genesis) -> Result<Marlin> {
     let mut books = GenesisBooks::default();
     for (name, h) in &g.accounts {
         let a = m.open_account(name)?;
-        let (p, x) = (opt(h.pond.as_ref())?.unwrap_or_default(), opt(h.mpond.as_ref())?.unwrap_or_default());
+        let (p, x) =
+            (opt(h.pond.as_ref())?.unwrap_or_default(), opt(h.mpond.as_ref())?.unwrap_or_default());
         m.ledger.mint(pond, a.into(), p)?;
         m.ledger.mint(mpond, a.into(), x)?;
         books.pond_accounts = books.pond_accounts.checked_add(p)?;

@@ -20,6 +20,9 @@ use crate::engine::Marlin;
 use crate::engine::error::{MarlinError, Result};
 use crate::engine::settings::Change;
 
+/// Amounts by account.
+pub(crate) type Totals = Keyed<AccountId, Amount>;
+
 /// A proposal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Proposal {
@@ -103,12 +106,9 @@ impl Governance {
         self.proposals.rows()
     }
 
-    /// Per delegator, the total delegated; per delegatee, the votes; per checkpoint, the votes.
-    pub(crate) fn books(
-        &self,
-    ) -> (&Keyed<AccountId, Amount>, &Keyed<AccountId, Amount>, &Keyed<(AccountId, u64), Amount>)
-    {
-        (&self.delegated, &self.votes, &self.checkpoints)
+    /// Per delegator, the total delegated, and per delegatee, the votes (for the checks).
+    pub(crate) fn totals(&self) -> (&Totals, &Totals) {
+        (&self.delegated, &self.votes)
     }
 
     fn set_votes(&mut self, a: AccountId, v: Amount, day: u64) {
@@ -134,13 +134,19 @@ fn state(p: &Proposal, today: u64, quorum: Amount) -> &'static str {
 impl Marlin {
     /// Delegates `amount` votes of `from`'s free MPOND to `to` (possibly itself), locking it.
     /// Returns `to`'s votes after.
-    pub fn delegate_votes(&mut self, from: AccountId, to: AccountId, amount: Amount) -> Result<Amount> {
+    pub fn delegate_votes(
+        &mut self,
+        from: AccountId,
+        to: AccountId,
+        amount: Amount,
+    ) -> Result<Amount> {
         if amount.is_zero() {
             return Err(MarlinError::ZeroAmount { what: "amount" });
         }
         self.check_free_mpond(from, amount)?;
         let g = &self.gov;
-        let pair = g.delegations.get(&(from, to)).copied().unwrap_or_default().checked_add(amount)?;
+        let pair =
+            g.delegations.get(&(from, to)).copied().unwrap_or_default().checked_add(amount)?;
         let total = g.delegated(from).checked_add(amount)?;
         let votes = g.votes(to).checked_add(amount)?;
         let day = self.epoch.0;
@@ -153,7 +159,12 @@ impl Marlin {
     }
 
     /// Takes back `amount` of the votes `from` delegated to `to`. Returns `to`'s votes after.
-    pub fn undelegate_votes(&mut self, from: AccountId, to: AccountId, amount: Amount) -> Result<Amount> {
+    pub fn undelegate_votes(
+        &mut self,
+        from: AccountId,
+        to: AccountId,
+        amount: Amount,
+    ) -> Result<Amount> {
         if amount.is_zero() {
             return Err(MarlinError::ZeroAmount { what: "amount" });
         }

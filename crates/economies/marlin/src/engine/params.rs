@@ -91,7 +91,7 @@ impl Params {
             liquidity_bp: 1_000,
             liquidity_period_days: 180,
             transfers_open: false,
-            proposal_threshold: Amount(1 * UNIT),
+            proposal_threshold: Amount(UNIT),
             quorum: Amount(8 * UNIT),
             voting_period_days: 3,
         };
@@ -105,7 +105,8 @@ impl Params {
 
     /// Refuses parameters the rules cannot run with, naming the field and its value.
     pub fn validate(&self) -> Result<(), MarlinError> {
-        let bad = |name: &'static str, value: String| Err(MarlinError::InvalidParameter { name, value });
+        let bad =
+            |name: &'static str, value: String| Err(MarlinError::InvalidParameter { name, value });
         if self.pond_cap.is_zero() {
             return bad("pond_cap", "0".into());
         }

@@ -38,7 +38,9 @@ pub enum Change {
 impl Settings {
     /// Checks `change` without applying it.
     pub fn check(change: Change) -> Result<()> {
-        let bad = |name, value: u64| Err(MarlinError::InvalidParameter { name, value: value.to_string() });
+        let bad = |name, value: u64| {
+            Err(MarlinError::InvalidParameter { name, value: value.to_string() })
+        };
         match change {
             Change::LiquidityBp(bp) if bp > BP_ONE => bad("liquidity_bp", u64::from(bp)),
             Change::LiquidityPeriodDays(0) => bad("liquidity_period_days", 0),

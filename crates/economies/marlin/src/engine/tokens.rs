@@ -23,7 +23,9 @@ impl Marlin {
     /// Opens an account named `name` with no tokens.
     pub fn open_account(&mut self, name: &str) -> Result<AccountId> {
         if self.names.id(name).is_some() {
-            return Err(ergon_core::Error::Duplicate { kind: "account", name: name.to_owned() }.into());
+            return Err(
+                ergon_core::Error::Duplicate { kind: "account", name: name.to_owned() }.into()
+            );
         }
         ergon_core::txn::atomic(self, |st| {
             let id = st.ledger.open_account()?;
@@ -34,7 +36,10 @@ impl Marlin {
 
     /// The account named `name`.
     pub fn account(&self, name: &str) -> Result<AccountId> {
-        self.names.id(name).map(AccountId).ok_or_else(|| MarlinError::UnknownAccount { name: name.to_owned() })
+        self.names
+            .id(name)
+            .map(AccountId)
+            .ok_or_else(|| MarlinError::UnknownAccount { name: name.to_owned() })
     }
 
     /// The name of account `a`.
@@ -84,7 +89,13 @@ impl Marlin {
     }
 
     /// Moves `amount` of `token` from `from` to `to`.
-    pub fn transfer(&mut self, token: Token, from: AccountId, to: AccountId, amount: Amount) -> Result<()> {
+    pub fn transfer(
+        &mut self,
+        token: Token,
+        from: AccountId,
+        to: AccountId,
+        amount: Amount,
+    ) -> Result<()> {
         let t = match token {
             Token::Pond => self.pond,
             Token::Mpond => {
