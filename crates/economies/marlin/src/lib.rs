@@ -21,5 +21,6 @@ pub use engine::{
     Governance, Marlin, MarlinError, Params, Profile, Proposal, Request, Settings, Token,
 };
 pub use engine::{
-    actions, bridge, error, events, genesis, governance, params, settings, tokens, units, view,
+    actions, bridge, error, events, genesis, governance, params, settings, stakes, tokens, units,
+    view,
 };

@@ -3,7 +3,7 @@
 //! one typed operation each action names ([`crate::tokens`], [`crate::bridge`],
 //! [`crate::governance`]) and reports an [`Event`].
 
-use ergon_core::Qty;
+use ergon_core::{Amount, Qty};
 use serde::Deserialize;
 
 use crate::engine::Marlin;
@@ -95,6 +95,40 @@ pub enum Action {
     Execute {
         proposal: u64,
     },
+    /// Registers a cluster run by `operator` (clusters are named by their operator).
+    RegisterCluster { operator: String, commission_percent: u8 },
+    /// A stash of the staker's POND and MPOND, delegated to `cluster` when given.
+    CreateStash {
+        staker: String,
+        #[serde(default)]
+        pond: Option<Qty>,
+        #[serde(default)]
+        mpond: Option<Qty>,
+        #[serde(default)]
+        cluster: Option<String>,
+    },
+    DelegateStash { staker: String, stash: u64, cluster: String },
+    RequestRedelegation { staker: String, stash: u64, cluster: String },
+    Redelegate { staker: String, stash: u64 },
+    CancelRedelegation { staker: String, stash: u64 },
+    UndelegateStash { staker: String, stash: u64 },
+    WithdrawStash {
+        staker: String,
+        stash: u64,
+        #[serde(default)]
+        pond: Option<Qty>,
+        #[serde(default)]
+        mpond: Option<Qty>,
+    },
+    SplitStash {
+        staker: String,
+        stash: u64,
+        #[serde(default)]
+        pond: Option<Qty>,
+        #[serde(default)]
+        mpond: Option<Qty>,
+    },
+    MergeStashes { staker: String, into: u64, from: u64 },
 }
 
 /// Applies `action` to `m` and reports its event.
@@ -182,6 +216,76 @@ pub fn apply(m: &mut Marlin, action: &Action) -> Result<Event> {
             let change = m.execute(*proposal)?;
             Event::Executed { proposal: *proposal, change }
         }
+        other => stake_action(m, other)?,
+    })
+}
+
+fn opt(q: Option<&Qty>) -> Result<Amount> {
+    Ok(q.map(amount).transpose()?.unwrap_or_default())
+}
+
+/// The staking actions.
+fn stake_action(m: &mut Marlin, action: &Action) -> Result<Event> {
+    let cluster_name = |m: &Marlin, c: u32| m.name(m.stakes().clusters()[c as usize].operator).to_owned();
+    Ok(match action {
+        Action::RegisterCluster { operator, commission_percent } => {
+            let o = m.account(operator)?;
+            m.register_cluster(o, *commission_percent)?;
+            Event::ClusterRegistered { operator: operator.clone(), commission_percent: *commission_percent }
+        }
+        Action::CreateStash { staker, pond, mpond, cluster } => {
+            let s = m.account(staker)?;
+            let (p, x) = (opt(pond.as_ref())?, opt(mpond.as_ref())?);
+            let c = match cluster {
+                Some(name) => Some(m.cluster(m.account(name)?)?),
+                None => None,
+            };
+            let stash = m.create_stash(s, p, x, c)?;
+            Event::StashCreated { stash, staker: staker.clone(), pond: p, mpond: x, cluster: cluster.clone() }
+        }
+        Action::DelegateStash { staker, stash, cluster } => {
+            let (s, c) = (m.account(staker)?, m.cluster(m.account(cluster)?)?);
+            m.delegate_stash(s, *stash, c)?;
+            Event::StashDelegated { stash: *stash, cluster: cluster.clone() }
+        }
+        Action::RequestRedelegation { staker, stash, cluster } => {
+            let (s, c) = (m.account(staker)?, m.cluster(m.account(cluster)?)?);
+            let day = m.request_redelegation(s, *stash, c)?;
+            Event::RedelegationRequested { stash: *stash, cluster: cluster.clone(), day }
+        }
+        Action::Redelegate { staker, stash } => {
+            let s = m.account(staker)?;
+            let (from, to) = m.redelegate(s, *stash)?;
+            Event::Redelegated { stash: *stash, from: cluster_name(m, from), to: cluster_name(m, to) }
+        }
+        Action::CancelRedelegation { staker, stash } => {
+            let s = m.account(staker)?;
+            m.cancel_redelegation(s, *stash)?;
+            Event::RedelegationCancelled { stash: *stash }
+        }
+        Action::UndelegateStash { staker, stash } => {
+            let s = m.account(staker)?;
+            let (c, withdrawable_day) = m.undelegate_stash(s, *stash)?;
+            Event::StashUndelegated { stash: *stash, cluster: cluster_name(m, c), withdrawable_day }
+        }
+        Action::WithdrawStash { staker, stash, pond, mpond } => {
+            let s = m.account(staker)?;
+            let (p, x) = (opt(pond.as_ref())?, opt(mpond.as_ref())?);
+            m.withdraw_stash(s, *stash, p, x)?;
+            Event::StashWithdrawn { stash: *stash, pond: p, mpond: x }
+        }
+        Action::SplitStash { staker, stash, pond, mpond } => {
+            let s = m.account(staker)?;
+            let (p, x) = (opt(pond.as_ref())?, opt(mpond.as_ref())?);
+            let new_stash = m.split_stash(s, *stash, p, x)?;
+            Event::StashSplit { stash: *stash, new_stash, pond: p, mpond: x }
+        }
+        Action::MergeStashes { staker, into, from } => {
+            let s = m.account(staker)?;
+            m.merge_stashes(s, *into, *from)?;
+            Event::StashesMerged { into: *into, from: *from }
+        }
+        _ => unreachable!("the other actions are applied by `apply`"),
     })
 }
 

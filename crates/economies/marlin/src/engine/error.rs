@@ -153,6 +153,36 @@ pub enum MarlinError {
         /// Asked, base units.
         amount: Amount,
     },
+    /// The account runs no cluster.
+    #[error("account:{} runs no cluster", operator.0)]
+    UnknownCluster {
+        /// The account named.
+        operator: AccountId,
+    },
+    /// No stash has this id.
+    #[error("no stash {stash}")]
+    UnknownStash {
+        /// The id given.
+        stash: u64,
+    },
+    /// The stash's state forbids the operation.
+    #[error("stash {stash}: {state}")]
+    StashState {
+        /// The stash.
+        stash: u64,
+        /// Why.
+        state: &'static str,
+    },
+    /// The stash's lock has not passed.
+    #[error("stash {stash} is locked until day {until}; today is day {today}")]
+    StashLocked {
+        /// The stash.
+        stash: u64,
+        /// The first day it is free.
+        until: u64,
+        /// Today.
+        today: u64,
+    },
     /// No proposal has this id.
     #[error("no proposal {id}")]
     UnknownProposal {
@@ -217,6 +247,10 @@ impl Coded for MarlinError {
             MarlinError::CancelAboveLeft { .. } => "cancel_above_left",
             MarlinError::NotInProfile { .. } => "not_in_profile",
             MarlinError::DelegationTooSmall { .. } => "insufficient_delegation",
+            MarlinError::UnknownCluster { .. } => "unknown_cluster",
+            MarlinError::UnknownStash { .. } => "unknown_stash",
+            MarlinError::StashState { .. } => "stash_state",
+            MarlinError::StashLocked { .. } => "stash_locked",
             MarlinError::UnknownProposal { .. } => "unknown_proposal",
             MarlinError::BelowThreshold { .. } => "below_threshold",
             MarlinError::VotingClosed { .. } => "voting_closed",

@@ -102,4 +102,58 @@ pub enum Event {
         proposal: u64,
         change: Option<Change>,
     },
+    ClusterRegistered {
+        operator: String,
+        commission_percent: u8,
+    },
+    StashCreated {
+        stash: u64,
+        staker: String,
+        #[serde(serialize_with = "ser")]
+        pond: Amount,
+        #[serde(serialize_with = "ser")]
+        mpond: Amount,
+        cluster: Option<String>,
+    },
+    StashDelegated {
+        stash: u64,
+        cluster: String,
+    },
+    RedelegationRequested {
+        stash: u64,
+        cluster: String,
+        day: u64,
+    },
+    Redelegated {
+        stash: u64,
+        from: String,
+        to: String,
+    },
+    RedelegationCancelled {
+        stash: u64,
+    },
+    StashUndelegated {
+        stash: u64,
+        cluster: String,
+        withdrawable_day: u64,
+    },
+    StashWithdrawn {
+        stash: u64,
+        #[serde(serialize_with = "ser")]
+        pond: Amount,
+        #[serde(serialize_with = "ser")]
+        mpond: Amount,
+    },
+    StashSplit {
+        stash: u64,
+        new_stash: u64,
+        #[serde(serialize_with = "ser")]
+        pond: Amount,
+        #[serde(serialize_with = "ser")]
+        mpond: Amount,
+    },
+    StashesMerged {
+        into: u64,
+        from: u64,
+    },
 }

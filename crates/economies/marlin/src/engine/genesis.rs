@@ -13,6 +13,7 @@ use crate::engine::error::{MarlinError, Result};
 use crate::engine::params::{BridgeCustody, Params, Profile};
 use crate::engine::settings::Settings;
 use crate::engine::units::{amount, mpond_meta, pond_meta};
+use crate::engine::stakes::Stakes;
 use crate::engine::{Bridge, GenesisBooks, Governance, Marlin};
 
 /// An account's (or the bridge's) holdings at genesis, in token units.
@@ -57,6 +58,10 @@ pub struct Genesis {
     #[serde(default)]
     pub transfers_open: Option<bool>,
     #[serde(default)]
+    pub undelegation_lock_days: Option<u64>,
+    #[serde(default)]
+    pub redelegation_lock_days: Option<u64>,
+    #[serde(default)]
     pub proposal_threshold: Option<Qty>,
     #[serde(default)]
     pub quorum: Option<Qty>,
@@ -77,6 +82,8 @@ pub fn params(g: &Genesis) -> Result<Params> {
     p.liquidity_bp = g.liquidity_bp.unwrap_or(p.liquidity_bp);
     p.liquidity_period_days = g.liquidity_period_days.unwrap_or(p.liquidity_period_days);
     p.transfers_open = g.transfers_open.unwrap_or(p.transfers_open);
+    p.undelegation_lock_days = g.undelegation_lock_days.unwrap_or(p.undelegation_lock_days);
+    p.redelegation_lock_days = g.redelegation_lock_days.unwrap_or(p.redelegation_lock_days);
     p.proposal_threshold = opt(g.proposal_threshold.as_ref())?.unwrap_or(p.proposal_threshold);
     p.quorum = opt(g.quorum.as_ref())?.unwrap_or(p.quorum);
     p.voting_period_days = g.voting_period_days.unwrap_or(p.voting_period_days);
@@ -97,6 +104,7 @@ pub fn build(g: Genesis) -> Result<Marlin> {
     let pond = ledger.add_token(pond_meta(), params.pond_cap)?;
     let mpond = ledger.add_token(mpond_meta(), params.mpond_cap)?;
     let bridge_pool = ledger.add_pool("bridge")?;
+    let stakes_pool = ledger.add_pool("stakes")?;
     let settings = Settings {
         wait_days: params.wait_days,
         liquidity_bp: params.liquidity_bp,
@@ -109,11 +117,13 @@ pub fn build(g: Genesis) -> Result<Marlin> {
         pond,
         mpond,
         bridge_pool,
+        stakes_pool,
         names: Names::new(),
         whitelist: Keyed::new(),
         settings: Snapshot::new(settings),
         bridge: Bridge::default(),
         gov: Governance::default(),
+        stakes: Stakes::default(),
         genesis_books: GenesisBooks::default(),
         epoch: Epoch(0),
     };

@@ -11,6 +11,7 @@ pub mod governance;
 pub mod params;
 pub mod rewards;
 pub mod settings;
+pub mod stakes;
 pub mod tokens;
 pub mod units;
 pub mod view;
@@ -45,6 +46,8 @@ pub struct Marlin {
     mpond: TokenId,
     /// deployed: the bridge's reserves of both tokens (paper: unused, always empty).
     bridge_pool: PoolId,
+    /// The stashes' POND and MPOND.
+    stakes_pool: PoolId,
     /// Account names, by account index.
     names: Names,
     /// Accounts MPOND may move to or from before transfers open.
@@ -53,6 +56,7 @@ pub struct Marlin {
     settings: Snapshot<Settings>,
     bridge: Bridge,
     gov: Governance,
+    stakes: stakes::Stakes,
     /// What genesis minted and put in the bridge (for the conservation checks).
     genesis_books: GenesisBooks,
     /// Days since genesis.
@@ -66,7 +70,8 @@ ergon_core::transactional!(Marlin {
     settings: Snapshot<Settings>,
     bridge: Bridge,
     gov: Governance,
-}; ignore params, pond, mpond, bridge_pool, genesis_books, epoch);
+    stakes: stakes::Stakes,
+}; ignore params, pond, mpond, bridge_pool, stakes_pool, genesis_books, epoch);
 
 /// What genesis minted to accounts and to the bridge's pool, base units.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -117,6 +122,12 @@ impl Marlin {
     #[must_use]
     pub fn governance(&self) -> &Governance {
         &self.gov
+    }
+
+    /// Stashes and clusters.
+    #[must_use]
+    pub fn stakes(&self) -> &stakes::Stakes {
+        &self.stakes
     }
 
     /// Today (days since genesis).

@@ -68,6 +68,11 @@ pub struct Params {
     pub liquidity_period_days: u64,
     /// Whether MPOND transfers between accounts that are not whitelisted are open at genesis.
     pub transfers_open: bool,
+    /// Days between an undelegation and the withdrawal of the stash's tokens (StakeManager's
+    /// undelegation wait).
+    pub undelegation_lock_days: u64,
+    /// Days between a redelegation request and the move (StakeManager's redelegation lock).
+    pub redelegation_lock_days: u64,
     /// Governance: votes (MPOND base units) a proposer must exceed (GovernorAlpha's
     /// `proposalThreshold`, compared with `>`).
     pub proposal_threshold: Amount,
@@ -91,6 +96,8 @@ impl Params {
             liquidity_bp: 1_000,
             liquidity_period_days: 180,
             transfers_open: false,
+            undelegation_lock_days: 5,
+            redelegation_lock_days: 5,
             proposal_threshold: Amount(UNIT),
             quorum: Amount(8 * UNIT),
             voting_period_days: 3,
@@ -121,6 +128,12 @@ impl Params {
         }
         if self.wait_days > 36_500 {
             return bad("wait_days", self.wait_days.to_string());
+        }
+        if self.undelegation_lock_days > 36_500 {
+            return bad("undelegation_lock_days", self.undelegation_lock_days.to_string());
+        }
+        if self.redelegation_lock_days > 36_500 {
+            return bad("redelegation_lock_days", self.redelegation_lock_days.to_string());
         }
         if self.voting_period_days == 0 || self.voting_period_days > 3_650 {
             return bad("voting_period_days", self.voting_period_days.to_string());

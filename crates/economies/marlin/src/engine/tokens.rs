@@ -60,11 +60,11 @@ impl Marlin {
         self.ledger.balance(self.pond, a.into()).unwrap_or_default()
     }
 
-    /// `a`'s staked MPOND, base units (counts toward what a bridge request may ask). Staking
-    /// stashes are not part of this engine yet, so it is zero.
+    /// `a`'s staked MPOND (in its stashes), base units: counts toward what a bridge request
+    /// may ask.
     #[must_use]
-    pub fn mpond_staked(&self, _a: AccountId) -> Amount {
-        Amount::ZERO
+    pub fn mpond_staked(&self, a: AccountId) -> Amount {
+        self.stakes.staked_mpond(a)
     }
 
     /// Refuses a move of `amount` MPOND out of `a` beyond its free part.

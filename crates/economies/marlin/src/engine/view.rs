@@ -72,6 +72,38 @@ pub fn snapshot(m: &Marlin) -> Value {
             "requests": requests,
         },
         "proposals": proposals,
+        "stakes": stakes_view(m),
+    })
+}
+
+fn stakes_view(m: &Marlin) -> Value {
+    let st = &m.stakes;
+    let pool = Holder::Pool(m.stakes_pool);
+    let cluster = |c: u32| m.name(st.clusters()[c as usize].operator);
+    let clusters: BTreeMap<&str, Value> = st
+        .clusters()
+        .iter()
+        .map(|c| {
+            (m.name(c.operator), json!({"commission_percent": c.commission_percent, "pond": fmt(c.pond),
+                                        "mpond": fmt(c.mpond), "eligible": c.eligible()}))
+        })
+        .collect();
+    let stashes: Vec<Value> = st
+        .stashes()
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            json!({"id": i, "staker": m.name(s.staker), "pond": fmt(s.pond), "mpond": fmt(s.mpond),
+                   "cluster": s.cluster.map(cluster), "withdrawable_day": s.withdrawable_day,
+                   "redelegation": s.redelegation.map(|(c, d)| json!({"cluster": cluster(c), "day": d})),
+                   "closed": s.closed})
+        })
+        .collect();
+    json!({
+        "pool": {"pond": fmt(m.ledger.balance(m.pond, pool).unwrap_or_default()),
+                 "mpond": fmt(m.ledger.balance(m.mpond, pool).unwrap_or_default())},
+        "clusters": clusters,
+        "stashes": stashes,
     })
 }
 
@@ -103,7 +135,49 @@ pub fn check_invariants(m: &Marlin) -> Result<(), Violation> {
     m.ledger.check_conservation()?;
     check_bridge(m)?;
     check_requests(m)?;
-    check_governance(m)
+    check_governance(m)?;
+    check_stakes(m)
+}
+
+fn check_stakes(m: &Marlin) -> Result<(), Violation> {
+    let st = &m.stakes;
+    let (mut pond, mut mpond) = (0u128, 0u128);
+    let mut by_cluster = vec![(0u128, 0u128); st.clusters().len()];
+    let mut by_staker: BTreeMap<AccountId, u128> = BTreeMap::new();
+    for (i, s) in st.stashes().iter().enumerate() {
+        if s.closed && !(s.pond.is_zero() && s.mpond.is_zero()) {
+            return bad("closed stash empty", format!("stash {i}"));
+        }
+        pond += s.pond.0;
+        mpond += s.mpond.0;
+        *by_staker.entry(s.staker).or_default() += s.mpond.0;
+        if let Some(c) = s.cluster {
+            let Some(t) = by_cluster.get_mut(c as usize) else {
+                return bad("stash cluster", format!("stash {i}: cluster {c}"));
+            };
+            t.0 += s.pond.0;
+            t.1 += s.mpond.0;
+        }
+    }
+    let pool = Holder::Pool(m.stakes_pool);
+    let held = |t| m.ledger.balance(t, pool).unwrap_or_default().0;
+    if held(m.pond) != pond || held(m.mpond) != mpond {
+        return bad("stakes pool", format!("pool {} / {} vs stashes {pond} / {mpond}", held(m.pond), held(m.mpond)));
+    }
+    for (c, (t, row)) in by_cluster.iter().zip(st.clusters()).enumerate() {
+        if (row.pond.0, row.mpond.0) != *t {
+            return bad("cluster totals", format!("cluster {c}: {row:?} vs {t:?}"));
+        }
+    }
+    for (a, x) in st.staked_totals() {
+        if by_staker.remove(a).unwrap_or_default() != x.0 {
+            return bad("staked MPOND", format!("account {}: {x:?}", a.0));
+        }
+    }
+    if by_staker.values().any(|x| *x != 0) {
+        return bad("staked MPOND", "a staker without its total".into());
+    }
+    Ok(())
 }
 
 fn check_bridge(m: &Marlin) -> Result<(), Violation> {
