@@ -39,6 +39,16 @@ const KINDS: &[&str] = &[
     "propose",
     "cast_vote",
     "execute",
+    "register_cluster",
+    "create_stash",
+    "delegate_stash",
+    "request_redelegation",
+    "redelegate",
+    "cancel_redelegation",
+    "undelegate_stash",
+    "withdraw_stash",
+    "split_stash",
+    "merge_stashes",
 ];
 
 fn name() -> impl Strategy<Value = &'static str> {
@@ -54,6 +64,9 @@ enum S {
     CancelLatest(&'static str, Option<String>),
     VoteLatest(&'static str, bool),
     ExecuteLatest,
+    /// A stash operation on the staker's open stashes: `stash` (the latest; for a merge
+    /// `into` the first and `from` the latest) filled in.
+    Stash(&'static str, Value),
 }
 
 impl Step<Marlin> for S {
@@ -88,6 +101,26 @@ impl Step<Marlin> for S {
             S::ExecuteLatest => {
                 act("execute", json!({"op": "execute", "proposal": latest_proposal}))
             }
+            S::Stash(kind, v) => {
+                let staker = v["staker"].as_str().unwrap_or_default();
+                let mine: Vec<usize> = m
+                    .stakes()
+                    .stashes()
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| !s.closed && m.name(s.staker) == staker)
+                    .map(|(i, _)| i)
+                    .collect();
+                let last = mine.last().copied().unwrap_or(0);
+                let mut v = v.clone();
+                if *kind == "merge_stashes" {
+                    v["into"] = json!(mine.first().copied().unwrap_or(0));
+                    v["from"] = json!(last);
+                } else {
+                    v["stash"] = json!(last);
+                }
+                act(kind, v)
+            }
         }
     }
 }
@@ -96,7 +129,26 @@ impl Step<Marlin> for S {
 /// conversion and a cancel; a delegation, a proposal, votes and an execution.
 fn chain() -> impl Strategy<Value = Vec<S>> {
     let holder = prop::sample::select(vec!["a", "b", "c"]);
+    let stash = |kind: &'static str, v: Value| S::Stash(kind, v);
+    let staking = (prop::sample::select(vec!["a", "b"]), 0u8..120, 1u64..4, 1u64..7, amount(), amount())
+        .prop_map(move |(who, pct, d1, d2, p, x)| vec![
+            S::Fixed(act("register_cluster", json!({"op": "register_cluster", "operator": "a", "commission_percent": pct}))),
+            S::Fixed(act("register_cluster", json!({"op": "register_cluster", "operator": "b", "commission_percent": 7}))),
+            S::Fixed(act("create_stash", json!({"op": "create_stash", "staker": who, "pond": "2", "mpond": x, "cluster": "a"}))),
+            S::Fixed(act("create_stash", json!({"op": "create_stash", "staker": who, "pond": p, "mpond": "0.5"}))),
+            stash("delegate_stash", json!({"op": "delegate_stash", "staker": who, "cluster": "a"})),
+            stash("split_stash", json!({"op": "split_stash", "staker": who, "pond": "1", "mpond": "0.1"})),
+            stash("request_redelegation", json!({"op": "request_redelegation", "staker": who, "cluster": "b"})),
+            S::Fixed(Move::EndEpochs(d1)),
+            stash("redelegate", json!({"op": "redelegate", "staker": who})),
+            stash("cancel_redelegation", json!({"op": "cancel_redelegation", "staker": who})),
+            stash("merge_stashes", json!({"op": "merge_stashes", "staker": who})),
+            stash("undelegate_stash", json!({"op": "undelegate_stash", "staker": who})),
+            S::Fixed(Move::EndEpochs(d2)),
+            stash("withdraw_stash", json!({"op": "withdraw_stash", "staker": who, "pond": "1", "mpond": "0.1"})),
+        ]);
     prop_oneof![
+        staking,
         (holder.clone(), 1u64..3, amount(), prop::option::of(amount())).prop_map(
             |(a, d, x, c)| vec![
                 S::Fixed(act(
@@ -175,6 +227,7 @@ fn genesis(deployed: bool) -> Value {
     let mut g = json!({
         "accounts": {"a": {"pond": "12000000", "mpond": "10"}, "b": {"pond": "3000000", "mpond": "5"}, "c": {"mpond": "3"}},
         "wait_days": 1, "liquidity_bp": 5000, "liquidity_period_days": 1,
+        "redelegation_lock_days": 2, "undelegation_lock_days": 3,
         "quorum": "3", "voting_period_days": 1, "whitelist": ["c"],
     });
     if deployed {
@@ -186,7 +239,7 @@ fn genesis(deployed: bool) -> Value {
 
 fn run(deployed: bool) -> Tally {
     let one = step().prop_map(|m| vec![S::Fixed(m)]);
-    let steps = prop::collection::vec(prop_oneof![4 => one, 1 => chain()], 1..30)
+    let steps = prop::collection::vec(prop_oneof![5 => one, 2 => chain()], 1..30)
         .prop_map(|v| v.into_iter().flatten().collect::<Vec<S>>());
     let cases = (Just(genesis(deployed)), steps);
     let config = Config { cases: 64, failure_persistence: None, ..Config::default() };
@@ -239,5 +292,7 @@ fn every_kind_of_operation_was_reached() {
         "already_voted",
         "not_executable",
         "invalid_parameter",
+        "stash_state",
+        "stash_locked",
     ]);
 }

@@ -96,7 +96,10 @@ pub enum Action {
         proposal: u64,
     },
     /// Registers a cluster run by `operator` (clusters are named by their operator).
-    RegisterCluster { operator: String, commission_percent: u8 },
+    RegisterCluster {
+        operator: String,
+        commission_percent: u8,
+    },
     /// A stash of the staker's POND and MPOND, delegated to `cluster` when given.
     CreateStash {
         staker: String,
@@ -107,11 +110,28 @@ pub enum Action {
         #[serde(default)]
         cluster: Option<String>,
     },
-    DelegateStash { staker: String, stash: u64, cluster: String },
-    RequestRedelegation { staker: String, stash: u64, cluster: String },
-    Redelegate { staker: String, stash: u64 },
-    CancelRedelegation { staker: String, stash: u64 },
-    UndelegateStash { staker: String, stash: u64 },
+    DelegateStash {
+        staker: String,
+        stash: u64,
+        cluster: String,
+    },
+    RequestRedelegation {
+        staker: String,
+        stash: u64,
+        cluster: String,
+    },
+    Redelegate {
+        staker: String,
+        stash: u64,
+    },
+    CancelRedelegation {
+        staker: String,
+        stash: u64,
+    },
+    UndelegateStash {
+        staker: String,
+        stash: u64,
+    },
     WithdrawStash {
         staker: String,
         stash: u64,
@@ -128,7 +148,11 @@ pub enum Action {
         #[serde(default)]
         mpond: Option<Qty>,
     },
-    MergeStashes { staker: String, into: u64, from: u64 },
+    MergeStashes {
+        staker: String,
+        into: u64,
+        from: u64,
+    },
 }
 
 /// Applies `action` to `m` and reports its event.
@@ -226,12 +250,16 @@ fn opt(q: Option<&Qty>) -> Result<Amount> {
 
 /// The staking actions.
 fn stake_action(m: &mut Marlin, action: &Action) -> Result<Event> {
-    let cluster_name = |m: &Marlin, c: u32| m.name(m.stakes().clusters()[c as usize].operator).to_owned();
+    let cluster_name =
+        |m: &Marlin, c: u32| m.name(m.stakes().clusters()[c as usize].operator).to_owned();
     Ok(match action {
         Action::RegisterCluster { operator, commission_percent } => {
             let o = m.account(operator)?;
             m.register_cluster(o, *commission_percent)?;
-            Event::ClusterRegistered { operator: operator.clone(), commission_percent: *commission_percent }
+            Event::ClusterRegistered {
+                operator: operator.clone(),
+                commission_percent: *commission_percent,
+            }
         }
         Action::CreateStash { staker, pond, mpond, cluster } => {
             let s = m.account(staker)?;
@@ -241,7 +269,13 @@ fn stake_action(m: &mut Marlin, action: &Action) -> Result<Event> {
                 None => None,
             };
             let stash = m.create_stash(s, p, x, c)?;
-            Event::StashCreated { stash, staker: staker.clone(), pond: p, mpond: x, cluster: cluster.clone() }
+            Event::StashCreated {
+                stash,
+                staker: staker.clone(),
+                pond: p,
+                mpond: x,
+                cluster: cluster.clone(),
+            }
         }
         Action::DelegateStash { staker, stash, cluster } => {
             let (s, c) = (m.account(staker)?, m.cluster(m.account(cluster)?)?);
@@ -256,7 +290,11 @@ fn stake_action(m: &mut Marlin, action: &Action) -> Result<Event> {
         Action::Redelegate { staker, stash } => {
             let s = m.account(staker)?;
             let (from, to) = m.redelegate(s, *stash)?;
-            Event::Redelegated { stash: *stash, from: cluster_name(m, from), to: cluster_name(m, to) }
+            Event::Redelegated {
+                stash: *stash,
+                from: cluster_name(m, from),
+                to: cluster_name(m, to),
+            }
         }
         Action::CancelRedelegation { staker, stash } => {
             let s = m.account(staker)?;

@@ -12,8 +12,8 @@ use serde::Deserialize;
 use crate::engine::error::{MarlinError, Result};
 use crate::engine::params::{BridgeCustody, Params, Profile};
 use crate::engine::settings::Settings;
-use crate::engine::units::{amount, mpond_meta, pond_meta};
 use crate::engine::stakes::Stakes;
+use crate::engine::units::{amount, mpond_meta, pond_meta};
 use crate::engine::{Bridge, GenesisBooks, Governance, Marlin};
 
 /// An account's (or the bridge's) holdings at genesis, in token units.

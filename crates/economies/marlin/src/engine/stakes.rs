@@ -125,9 +125,11 @@ impl Stakes {
     }
 
     fn add_to_cluster(&mut self, c: u32, pond: Amount, mpond: Amount, add: bool) -> Result<()> {
-        let mut row = self.clusters.get(c as usize).copied().ok_or(MarlinError::UnknownStash {
-            stash: u64::from(c),
-        })?;
+        let mut row = self
+            .clusters
+            .get(c as usize)
+            .copied()
+            .ok_or(MarlinError::UnknownStash { stash: u64::from(c) })?;
         if add {
             row.pond = row.pond.checked_add(pond)?;
             row.mpond = row.mpond.checked_add(mpond)?;
@@ -160,7 +162,12 @@ impl Marlin {
                 limit: STASHES_MAX as u64,
             }));
         }
-        let row = Cluster { operator, commission_percent: percent, pond: Amount::ZERO, mpond: Amount::ZERO };
+        let row = Cluster {
+            operator,
+            commission_percent: percent,
+            pond: Amount::ZERO,
+            mpond: Amount::ZERO,
+        };
         let id = self.stakes.clusters.len() as u32;
         ergon_core::txn::atomic(self, |st| {
             st.stakes.clusters.push(row);
@@ -182,7 +189,10 @@ impl Marlin {
             .copied()
             .ok_or(MarlinError::UnknownStash { stash: id })?;
         if s.staker != staker || s.closed {
-            return Err(MarlinError::StashState { stash: id, state: "not an open stash of this staker" });
+            return Err(MarlinError::StashState {
+                stash: id,
+                state: "not an open stash of this staker",
+            });
         }
         Ok(s)
     }
@@ -246,10 +256,18 @@ impl Marlin {
 
     /// Requests the stash's move to `cluster`, possible once the redelegation lock has passed.
     /// Returns the day.
-    pub fn request_redelegation(&mut self, staker: AccountId, id: u64, cluster: u32) -> Result<u64> {
+    pub fn request_redelegation(
+        &mut self,
+        staker: AccountId,
+        id: u64,
+        cluster: u32,
+    ) -> Result<u64> {
         let mut s = self.stash(staker, id)?;
         if s.cluster.is_none() || s.redelegation.is_some() {
-            return Err(MarlinError::StashState { stash: id, state: "not delegated, or a redelegation is pending" });
+            return Err(MarlinError::StashState {
+                stash: id,
+                state: "not delegated, or a redelegation is pending",
+            });
         }
         let day = self.epoch.0.saturating_add(self.params.redelegation_lock_days);
         s.redelegation = Some((cluster, day));
@@ -303,7 +321,13 @@ impl Marlin {
     }
 
     /// Withdraws tokens of an undelegated stash whose lock has passed.
-    pub fn withdraw_stash(&mut self, staker: AccountId, id: u64, pond: Amount, mpond: Amount) -> Result<()> {
+    pub fn withdraw_stash(
+        &mut self,
+        staker: AccountId,
+        id: u64,
+        pond: Amount,
+        mpond: Amount,
+    ) -> Result<()> {
         let mut s = self.stash(staker, id)?;
         if s.cluster.is_some() {
             return Err(MarlinError::StashState { stash: id, state: "delegated" });
@@ -324,7 +348,13 @@ impl Marlin {
 
     /// Splits `pond` and `mpond` off a stash with nothing pending into a new stash in the same
     /// state. Returns the new stash's id.
-    pub fn split_stash(&mut self, staker: AccountId, id: u64, pond: Amount, mpond: Amount) -> Result<u64> {
+    pub fn split_stash(
+        &mut self,
+        staker: AccountId,
+        id: u64,
+        pond: Amount,
+        mpond: Amount,
+    ) -> Result<u64> {
         let mut s = self.stash(staker, id)?;
         if s.redelegation.is_some() {
             return Err(MarlinError::StashState { stash: id, state: "a redelegation is pending" });
@@ -346,8 +376,15 @@ impl Marlin {
     /// Merges stash `from` into `into`: same staker, same cluster, nothing pending in either.
     pub fn merge_stashes(&mut self, staker: AccountId, into: u64, from: u64) -> Result<()> {
         let (mut a, mut b) = (self.stash(staker, into)?, self.stash(staker, from)?);
-        if into == from || a.cluster != b.cluster || a.redelegation.is_some() || b.redelegation.is_some() {
-            return Err(MarlinError::StashState { stash: from, state: "not mergeable (same stash, other cluster or a redelegation pending)" });
+        if into == from
+            || a.cluster != b.cluster
+            || a.redelegation.is_some()
+            || b.redelegation.is_some()
+        {
+            return Err(MarlinError::StashState {
+                stash: from,
+                state: "not mergeable (same stash, other cluster or a redelegation pending)",
+            });
         }
         a.pond = a.pond.checked_add(b.pond)?;
         a.mpond = a.mpond.checked_add(b.mpond)?;
@@ -368,7 +405,11 @@ impl Marlin {
     }
 
     fn short(&self, id: u64, token: &'static str) -> MarlinError {
-        let state = if token == "pond" { "holds less POND than asked" } else { "holds less MPOND than asked" };
+        let state = if token == "pond" {
+            "holds less POND than asked"
+        } else {
+            "holds less MPOND than asked"
+        };
         let _ = self;
         MarlinError::StashState { stash: id, state }
     }

@@ -84,8 +84,11 @@ fn stakes_view(m: &Marlin) -> Value {
         .clusters()
         .iter()
         .map(|c| {
-            (m.name(c.operator), json!({"commission_percent": c.commission_percent, "pond": fmt(c.pond),
-                                        "mpond": fmt(c.mpond), "eligible": c.eligible()}))
+            (
+                m.name(c.operator),
+                json!({"commission_percent": c.commission_percent, "pond": fmt(c.pond),
+                                        "mpond": fmt(c.mpond), "eligible": c.eligible()}),
+            )
         })
         .collect();
     let stashes: Vec<Value> = st
@@ -162,7 +165,10 @@ fn check_stakes(m: &Marlin) -> Result<(), Violation> {
     let pool = Holder::Pool(m.stakes_pool);
     let held = |t| m.ledger.balance(t, pool).unwrap_or_default().0;
     if held(m.pond) != pond || held(m.mpond) != mpond {
-        return bad("stakes pool", format!("pool {} / {} vs stashes {pond} / {mpond}", held(m.pond), held(m.mpond)));
+        return bad(
+            "stakes pool",
+            format!("pool {} / {} vs stashes {pond} / {mpond}", held(m.pond), held(m.mpond)),
+        );
     }
     for (c, (t, row)) in by_cluster.iter().zip(st.clusters()).enumerate() {
         if (row.pond.0, row.mpond.0) != *t {
