@@ -115,6 +115,8 @@ fn stakes_view(m: &Marlin) -> Value {
 pub fn metrics(m: &Marlin) -> Vec<Metric> {
     let amount = |raw: Amount| MetricValue::Amount { raw: raw.0, decimals: 18 };
     let b = m.bridge.books();
+    let staked = |t| m.ledger.balance(t, Holder::Pool(m.stakes_pool)).unwrap_or_default();
+    let eligible = m.stakes.clusters().iter().filter(|c| c.eligible()).count() as u64;
     vec![
         Metric { name: "pond_supply", value: amount(m.ledger.supply(m.pond).unwrap_or_default()) },
         Metric {
@@ -126,6 +128,9 @@ pub fn metrics(m: &Marlin) -> Vec<Metric> {
         Metric { name: "bridge_mpond_in", value: amount(b.mpond_in) },
         Metric { name: "bridge_mpond_out", value: amount(b.mpond_out) },
         Metric { name: "requests", value: MetricValue::Count(m.bridge.requests().count() as u64) },
+        Metric { name: "staked_pond", value: amount(staked(m.pond)) },
+        Metric { name: "staked_mpond", value: amount(staked(m.mpond)) },
+        Metric { name: "eligible_clusters", value: MetricValue::Count(eligible) },
     ]
 }
 
