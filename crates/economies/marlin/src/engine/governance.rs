@@ -20,6 +20,9 @@ use crate::engine::Marlin;
 use crate::engine::error::{MarlinError, Result};
 use crate::engine::settings::Change;
 
+/// The most proposals the economy holds.
+pub const PROPOSALS_MAX: usize = 100_000;
+
 /// Amounts by account.
 pub(crate) type Totals = Keyed<AccountId, Amount>;
 
@@ -198,6 +201,12 @@ impl Marlin {
         }
         if let Some(c) = change {
             crate::engine::settings::Settings::check(c)?;
+        }
+        if self.gov.proposals.len() >= PROPOSALS_MAX {
+            return Err(MarlinError::Core(ergon_core::Error::LimitReached {
+                what: "proposals".into(),
+                limit: PROPOSALS_MAX as u64,
+            }));
         }
         let day = self.epoch.0;
         let p = Proposal {
