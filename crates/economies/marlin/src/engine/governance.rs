@@ -2,6 +2,8 @@
 //! "MPOND"; deployed: `MPond.sol`'s amount delegation with vote checkpoints and
 //! `GovernorAlpha.sol`'s proposals).
 //!
+//! - MPOND in a staker's stashes votes for the staker (the stake manager delegates it back, as
+//!   `Bridge.sol` reads with `getDelegates(stakingContract, staker)`).
 //! - Votes are delegated by amount: `delegate_votes(from, to, x)` gives `to` x votes and locks x
 //!   of `from`'s MPOND (it cannot be transferred or converted until undelegated). Self-delegation
 //!   is how a holder votes with its own MPOND; MPOND nobody delegated carries no votes.
@@ -112,6 +114,22 @@ impl Governance {
     /// Per delegator, the total delegated, and per delegatee, the votes (for the checks).
     pub(crate) fn totals(&self) -> (&Totals, &Totals) {
         (&self.delegated, &self.votes)
+    }
+
+    /// Adds (`add`) or takes `x` votes of MPOND `a` staked (the stake manager delegates staked
+    /// MPOND's votes back to its staker).
+    pub(crate) fn stake_votes(
+        &mut self,
+        a: AccountId,
+        x: Amount,
+        add: bool,
+        day: u64,
+    ) -> Result<()> {
+        let v = if add { self.votes(a).checked_add(x)? } else { self.votes(a).checked_sub(x)? };
+        if !x.is_zero() {
+            self.set_votes(a, v, day);
+        }
+        Ok(())
     }
 
     fn set_votes(&mut self, a: AccountId, v: Amount, day: u64) {

@@ -9,7 +9,8 @@
 //! have passed. Stashes split (part of a stash into a new one with the same state) and merge
 //! (two of the same staker, delegated to the same cluster, with nothing pending). A cluster has a
 //! whole-percent commission and is eligible while more than 0.5 MPOND is delegated to it.
-//! Staked MPOND (in stashes) counts toward what a bridge request may ask. Rewards to delegators
+//! Staked MPOND (in stashes) counts toward what a bridge request may ask, and votes for its
+//! staker. Rewards to delegators
 //! are the `rewards` module's; this module keeps the positions they are paid on.
 
 use ergon_core::txn::{Keyed, Table};
@@ -232,6 +233,7 @@ impl Marlin {
             st.ledger.transfer(m, staker.into(), pool, mpond)?;
             st.stakes.stashes.push(stash);
             st.stakes.staked_mpond.insert(staker, staked);
+            st.gov.stake_votes(staker, mpond, true, st.epoch.0)?;
             if let Some(c) = cluster {
                 st.stakes.add_to_cluster(c, pond, mpond, true)?;
             }
@@ -341,6 +343,7 @@ impl Marlin {
             st.ledger.transfer(p, pool, staker.into(), pond)?;
             st.ledger.transfer(m, pool, staker.into(), mpond)?;
             st.stakes.staked_mpond.insert(staker, staked);
+            st.gov.stake_votes(staker, mpond, false, st.epoch.0)?;
             *st.stakes.stashes.get_mut(id as usize) = s;
             Ok(())
         })

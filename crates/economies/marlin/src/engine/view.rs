@@ -271,12 +271,14 @@ fn check_governance(m: &Marlin) -> Result<(), Violation> {
         }
     }
     for (a, v) in votes.iter() {
-        if by_to.get(a).copied().unwrap_or_default() != v.0 || m.gov.votes_at(*a, u64::MAX) != *v {
+        let want = by_to.get(a).copied().unwrap_or_default() + m.stakes.staked_mpond(*a).0;
+        if want != v.0 || m.gov.votes_at(*a, u64::MAX) != *v {
             return bad("votes", format!("account {}: {v:?}", a.0));
         }
     }
     if by_from.keys().any(|a| !delegated.contains_key(a))
         || by_to.keys().any(|a| !votes.contains_key(a))
+        || m.stakes.staked_totals().any(|(a, x)| !x.is_zero() && !votes.contains_key(a))
     {
         return bad("votes", "a delegation without its totals".into());
     }
