@@ -4,8 +4,23 @@
 //! seed's design in full, default) and `deployed` (the rules of Marlin's deployed contracts,
 //! integer arithmetic with Solidity's flooring in the contracts' operation order).
 //!
-//! The economy lives in the private `engine` module; what it exposes is re-exported here.
+//! - [`tokens`]: POND and MPOND accounts, transfers, the MPOND whitelist.
+//! - [`bridge`]: POND → MPOND, MPOND → POND requests, liquidity, cancellation.
+//! - [`governance`]: vote delegation with checkpoints, proposals, execution.
+//! - [`actions`]: every operation as an [`Action`] (the replay ops, docs/replay.md).
+//! - [`view`]: the state dump, the metrics and the invariants.
+//!
+//! The economy lives in the private `engine` module; what it exposes is re-exported here. Its
+//! epoch is one day (the bridge contract's `epochLength`).
 
 mod engine;
 
 pub use engine::rewards;
+pub use engine::{
+    Action, Bridge, BridgeBooks, BridgeCustody, Change, DayReport, Event, Genesis, GenesisBooks,
+    Governance, Marlin, MarlinError, Params, Profile, Proposal, Request, Settings, Token,
+};
+pub use engine::{
+    actions, bridge, error, events, genesis, governance, params, settings, stakes, tokens, units,
+    view,
+};

@@ -1,0 +1,333 @@
+//! Every Marlin operation as an [`Action`] — the replay ops (docs/replay.md, "The Marlin
+//! economy") — and [`apply`], the replay edge: it resolves names and decimal strings, calls the
+//! one typed operation each action names ([`crate::tokens`], [`crate::bridge`],
+//! [`crate::governance`]) and reports an [`Event`].
+
+use ergon_core::{Amount, Qty};
+use serde::Deserialize;
+
+use crate::engine::Marlin;
+use crate::engine::error::Result;
+use crate::engine::events::Event;
+use crate::engine::settings::Change;
+use crate::engine::tokens::Token;
+use crate::engine::units::amount;
+
+/// A Marlin operation. Amounts are decimal strings in token units; accounts are named.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+#[allow(missing_docs)] // fields are documented in docs/replay.md
+pub enum Action {
+    /// Opens an account with no tokens.
+    Open {
+        account: String,
+    },
+    /// Moves POND or MPOND between accounts.
+    Transfer {
+        token: Token,
+        from: String,
+        to: String,
+        amount: Qty,
+    },
+    /// Adds an account to the MPOND whitelist.
+    Whitelist {
+        account: String,
+    },
+    /// POND → MPOND: gives 10^6 × `mpond` POND for `mpond` MPOND.
+    GetMpond {
+        account: String,
+        mpond: Qty,
+    },
+    /// Places an MPOND → POND request today.
+    RequestConversion {
+        account: String,
+        amount: Qty,
+    },
+    /// Converts `amount` MPOND of the request placed on `request_day`.
+    Convert {
+        account: String,
+        request_day: u64,
+        amount: Qty,
+    },
+    /// paper: cancels `amount` (default: all that is unconverted) of a request.
+    CancelRequest {
+        account: String,
+        request_day: u64,
+        #[serde(default)]
+        amount: Option<Qty>,
+    },
+    /// Governance's direct setters (the contracts' `onlyGovernance` functions).
+    SetLiquidityBp {
+        bp: u32,
+    },
+    SetLiquidityPeriod {
+        days: u64,
+    },
+    SetWait {
+        days: u64,
+    },
+    OpenTransfers,
+    /// Delegates `amount` MPOND of votes from `from` to `to`.
+    DelegateVotes {
+        from: String,
+        to: String,
+        amount: Qty,
+    },
+    /// Takes back delegated votes.
+    UndelegateVotes {
+        from: String,
+        to: String,
+        amount: Qty,
+    },
+    /// A proposal, optionally carrying a settings change.
+    Propose {
+        proposer: String,
+        #[serde(default)]
+        change: Option<Change>,
+    },
+    /// A vote for (`support` true) or against.
+    CastVote {
+        voter: String,
+        proposal: u64,
+        support: bool,
+    },
+    /// Executes a passed proposal.
+    Execute {
+        proposal: u64,
+    },
+    /// Registers a cluster run by `operator` (clusters are named by their operator).
+    RegisterCluster {
+        operator: String,
+        commission_percent: u8,
+    },
+    /// A stash of the staker's POND and MPOND, delegated to `cluster` when given.
+    CreateStash {
+        staker: String,
+        #[serde(default)]
+        pond: Option<Qty>,
+        #[serde(default)]
+        mpond: Option<Qty>,
+        #[serde(default)]
+        cluster: Option<String>,
+    },
+    DelegateStash {
+        staker: String,
+        stash: u64,
+        cluster: String,
+    },
+    RequestRedelegation {
+        staker: String,
+        stash: u64,
+        cluster: String,
+    },
+    Redelegate {
+        staker: String,
+        stash: u64,
+    },
+    CancelRedelegation {
+        staker: String,
+        stash: u64,
+    },
+    UndelegateStash {
+        staker: String,
+        stash: u64,
+    },
+    WithdrawStash {
+        staker: String,
+        stash: u64,
+        #[serde(default)]
+        pond: Option<Qty>,
+        #[serde(default)]
+        mpond: Option<Qty>,
+    },
+    SplitStash {
+        staker: String,
+        stash: u64,
+        #[serde(default)]
+        pond: Option<Qty>,
+        #[serde(default)]
+        mpond: Option<Qty>,
+    },
+    MergeStashes {
+        staker: String,
+        into: u64,
+        from: u64,
+    },
+}
+
+/// Applies `action` to `m` and reports its event.
+pub fn apply(m: &mut Marlin, action: &Action) -> Result<Event> {
+    Ok(match action {
+        Action::Open { account } => {
+            m.open_account(account)?;
+            Event::Opened { account: account.clone() }
+        }
+        Action::Transfer { token, from, to, amount: q } => {
+            let (f, t, a) = (m.account(from)?, m.account(to)?, amount(q)?);
+            m.transfer(*token, f, t, a)?;
+            Event::Transferred { token: *token, from: from.clone(), to: to.clone(), amount: a }
+        }
+        Action::Whitelist { account } => {
+            let a = m.account(account)?;
+            m.whitelist(a);
+            Event::Whitelisted { account: account.clone() }
+        }
+        Action::GetMpond { account, mpond } => {
+            let (a, x) = (m.account(account)?, amount(mpond)?);
+            let pond = m.get_mpond(a, x)?;
+            Event::Bridged { account: account.clone(), pond, mpond: x }
+        }
+        Action::RequestConversion { account, amount: q } => {
+            let (a, x) = (m.account(account)?, amount(q)?);
+            let release_day = m.request_conversion(a, x)?;
+            Event::RequestPlaced { account: account.clone(), day: m.day(), amount: x, release_day }
+        }
+        Action::Convert { account, request_day, amount: q } => {
+            let (a, x) = (m.account(account)?, amount(q)?);
+            let c = m.convert(a, *request_day, x)?;
+            Event::Converted {
+                account: account.clone(),
+                request_day: *request_day,
+                mpond: x,
+                pond: c.pond,
+                converted: c.request.converted,
+                cap: c.cap,
+                mpond_balance: m.mpond_balance(a),
+            }
+        }
+        Action::CancelRequest { account, request_day, amount: q } => {
+            let a = m.account(account)?;
+            let x = q.as_ref().map(amount).transpose()?;
+            let (req, cancelled) = m.cancel_request(a, *request_day, x)?;
+            Event::RequestCancelled {
+                account: account.clone(),
+                request_day: *request_day,
+                cancelled,
+                amount: req.amount,
+            }
+        }
+        Action::SetLiquidityBp { bp } => change(m, Change::LiquidityBp(*bp))?,
+        Action::SetLiquidityPeriod { days } => change(m, Change::LiquidityPeriodDays(*days))?,
+        Action::SetWait { days } => change(m, Change::WaitDays(*days))?,
+        Action::OpenTransfers => change(m, Change::OpenTransfers)?,
+        Action::DelegateVotes { from, to, amount: q } => {
+            let (f, t, x) = (m.account(from)?, m.account(to)?, amount(q)?);
+            let votes = m.delegate_votes(f, t, x)?;
+            Event::VotesDelegated { from: from.clone(), to: to.clone(), amount: x, votes }
+        }
+        Action::UndelegateVotes { from, to, amount: q } => {
+            let (f, t, x) = (m.account(from)?, m.account(to)?, amount(q)?);
+            let votes = m.undelegate_votes(f, t, x)?;
+            Event::VotesUndelegated { from: from.clone(), to: to.clone(), amount: x, votes }
+        }
+        Action::Propose { proposer, change } => {
+            let p = m.account(proposer)?;
+            let id = m.propose(p, *change)?;
+            let end = m.governance().proposals()[id as usize].end_day;
+            Event::Proposed {
+                proposal: id,
+                proposer: proposer.clone(),
+                voting_from_day: m.day() + 1,
+                voting_to_day: end,
+            }
+        }
+        Action::CastVote { voter, proposal, support } => {
+            let v = m.account(voter)?;
+            let weight = m.cast_vote(v, *proposal, *support)?;
+            Event::Voted { proposal: *proposal, voter: voter.clone(), support: *support, weight }
+        }
+        Action::Execute { proposal } => {
+            let change = m.execute(*proposal)?;
+            Event::Executed { proposal: *proposal, change }
+        }
+        other => stake_action(m, other)?,
+    })
+}
+
+fn opt(q: Option<&Qty>) -> Result<Amount> {
+    Ok(q.map(amount).transpose()?.unwrap_or_default())
+}
+
+/// The staking actions.
+fn stake_action(m: &mut Marlin, action: &Action) -> Result<Event> {
+    let cluster_name =
+        |m: &Marlin, c: u32| m.name(m.stakes().clusters()[c as usize].operator).to_owned();
+    Ok(match action {
+        Action::RegisterCluster { operator, commission_percent } => {
+            let o = m.account(operator)?;
+            m.register_cluster(o, *commission_percent)?;
+            Event::ClusterRegistered {
+                operator: operator.clone(),
+                commission_percent: *commission_percent,
+            }
+        }
+        Action::CreateStash { staker, pond, mpond, cluster } => {
+            let s = m.account(staker)?;
+            let (p, x) = (opt(pond.as_ref())?, opt(mpond.as_ref())?);
+            let c = match cluster {
+                Some(name) => Some(m.cluster(m.account(name)?)?),
+                None => None,
+            };
+            let stash = m.create_stash(s, p, x, c)?;
+            Event::StashCreated {
+                stash,
+                staker: staker.clone(),
+                pond: p,
+                mpond: x,
+                cluster: cluster.clone(),
+            }
+        }
+        Action::DelegateStash { staker, stash, cluster } => {
+            let (s, c) = (m.account(staker)?, m.cluster(m.account(cluster)?)?);
+            m.delegate_stash(s, *stash, c)?;
+            Event::StashDelegated { stash: *stash, cluster: cluster.clone() }
+        }
+        Action::RequestRedelegation { staker, stash, cluster } => {
+            let (s, c) = (m.account(staker)?, m.cluster(m.account(cluster)?)?);
+            let day = m.request_redelegation(s, *stash, c)?;
+            Event::RedelegationRequested { stash: *stash, cluster: cluster.clone(), day }
+        }
+        Action::Redelegate { staker, stash } => {
+            let s = m.account(staker)?;
+            let (from, to) = m.redelegate(s, *stash)?;
+            Event::Redelegated {
+                stash: *stash,
+                from: cluster_name(m, from),
+                to: cluster_name(m, to),
+            }
+        }
+        Action::CancelRedelegation { staker, stash } => {
+            let s = m.account(staker)?;
+            m.cancel_redelegation(s, *stash)?;
+            Event::RedelegationCancelled { stash: *stash }
+        }
+        Action::UndelegateStash { staker, stash } => {
+            let s = m.account(staker)?;
+            let (c, withdrawable_day) = m.undelegate_stash(s, *stash)?;
+            Event::StashUndelegated { stash: *stash, cluster: cluster_name(m, c), withdrawable_day }
+        }
+        Action::WithdrawStash { staker, stash, pond, mpond } => {
+            let s = m.account(staker)?;
+            let (p, x) = (opt(pond.as_ref())?, opt(mpond.as_ref())?);
+            m.withdraw_stash(s, *stash, p, x)?;
+            Event::StashWithdrawn { stash: *stash, pond: p, mpond: x }
+        }
+        Action::SplitStash { staker, stash, pond, mpond } => {
+            let s = m.account(staker)?;
+            let (p, x) = (opt(pond.as_ref())?, opt(mpond.as_ref())?);
+            let new_stash = m.split_stash(s, *stash, p, x)?;
+            Event::StashSplit { stash: *stash, new_stash, pond: p, mpond: x }
+        }
+        Action::MergeStashes { staker, into, from } => {
+            let s = m.account(staker)?;
+            m.merge_stashes(s, *into, *from)?;
+            Event::StashesMerged { into: *into, from: *from }
+        }
+        _ => unreachable!("the other actions are applied by `apply`"),
+    })
+}
+
+fn change(m: &mut Marlin, c: Change) -> Result<Event> {
+    m.set(c)?;
+    Ok(Event::SettingChanged { change: c })
+}

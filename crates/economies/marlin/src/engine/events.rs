@@ -1,0 +1,159 @@
+//! [`Event`]: what an accepted Marlin operation reports, one variant per operation, serialized
+//! (serde, at the replay edge only) as an object whose `event` names the variant. Amounts are
+//! exact decimal strings of POND or MPOND; accounts appear by name. Field meanings:
+//! docs/economies/marlin.md.
+
+use ergon_core::Amount;
+use serde::Serialize;
+
+use crate::engine::settings::Change;
+use crate::engine::tokens::Token;
+use crate::engine::units::ser;
+
+/// An accepted operation's report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+#[allow(missing_docs)] // fields are documented in docs/economies/marlin.md
+pub enum Event {
+    Opened {
+        account: String,
+    },
+    Transferred {
+        token: Token,
+        from: String,
+        to: String,
+        #[serde(serialize_with = "ser")]
+        amount: Amount,
+    },
+    Whitelisted {
+        account: String,
+    },
+    /// POND → MPOND.
+    Bridged {
+        account: String,
+        #[serde(serialize_with = "ser")]
+        pond: Amount,
+        #[serde(serialize_with = "ser")]
+        mpond: Amount,
+    },
+    RequestPlaced {
+        account: String,
+        day: u64,
+        #[serde(serialize_with = "ser")]
+        amount: Amount,
+        release_day: u64,
+    },
+    /// MPOND → POND.
+    Converted {
+        account: String,
+        request_day: u64,
+        #[serde(serialize_with = "ser")]
+        mpond: Amount,
+        #[serde(serialize_with = "ser")]
+        pond: Amount,
+        #[serde(serialize_with = "ser")]
+        converted: Amount,
+        #[serde(serialize_with = "ser")]
+        cap: Amount,
+        #[serde(serialize_with = "ser")]
+        mpond_balance: Amount,
+    },
+    RequestCancelled {
+        account: String,
+        request_day: u64,
+        #[serde(serialize_with = "ser")]
+        cancelled: Amount,
+        #[serde(serialize_with = "ser")]
+        amount: Amount,
+    },
+    SettingChanged {
+        change: Change,
+    },
+    VotesDelegated {
+        from: String,
+        to: String,
+        #[serde(serialize_with = "ser")]
+        amount: Amount,
+        #[serde(serialize_with = "ser")]
+        votes: Amount,
+    },
+    VotesUndelegated {
+        from: String,
+        to: String,
+        #[serde(serialize_with = "ser")]
+        amount: Amount,
+        #[serde(serialize_with = "ser")]
+        votes: Amount,
+    },
+    Proposed {
+        proposal: u64,
+        proposer: String,
+        voting_from_day: u64,
+        voting_to_day: u64,
+    },
+    Voted {
+        proposal: u64,
+        voter: String,
+        support: bool,
+        #[serde(serialize_with = "ser")]
+        weight: Amount,
+    },
+    Executed {
+        proposal: u64,
+        change: Option<Change>,
+    },
+    ClusterRegistered {
+        operator: String,
+        commission_percent: u8,
+    },
+    StashCreated {
+        stash: u64,
+        staker: String,
+        #[serde(serialize_with = "ser")]
+        pond: Amount,
+        #[serde(serialize_with = "ser")]
+        mpond: Amount,
+        cluster: Option<String>,
+    },
+    StashDelegated {
+        stash: u64,
+        cluster: String,
+    },
+    RedelegationRequested {
+        stash: u64,
+        cluster: String,
+        day: u64,
+    },
+    Redelegated {
+        stash: u64,
+        from: String,
+        to: String,
+    },
+    RedelegationCancelled {
+        stash: u64,
+    },
+    StashUndelegated {
+        stash: u64,
+        cluster: String,
+        withdrawable_day: u64,
+    },
+    StashWithdrawn {
+        stash: u64,
+        #[serde(serialize_with = "ser")]
+        pond: Amount,
+        #[serde(serialize_with = "ser")]
+        mpond: Amount,
+    },
+    StashSplit {
+        stash: u64,
+        new_stash: u64,
+        #[serde(serialize_with = "ser")]
+        pond: Amount,
+        #[serde(serialize_with = "ser")]
+        mpond: Amount,
+    },
+    StashesMerged {
+        into: u64,
+        from: u64,
+    },
+}

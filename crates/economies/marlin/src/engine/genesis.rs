@@ -1,0 +1,153 @@
+//! [`Genesis`]: the replay genesis line of Marlin (docs/economies/marlin.md, "Genesis") and
+//! [`build`], which validates it into the initial state: the profile's parameters with any
+//! overrides, both tokens with their caps (spec marlin.md, "Tokens"), the accounts' holdings
+//! minted, the deployed bridge's reserves minted into its pool, and the MPOND whitelist.
+
+use std::collections::BTreeMap;
+
+use ergon_core::txn::{Keyed, Snapshot};
+use ergon_core::{Amount, Epoch, Holder, Ledger, Names, Qty};
+use serde::Deserialize;
+
+use crate::engine::error::{MarlinError, Result};
+use crate::engine::params::{BridgeCustody, Params, Profile};
+use crate::engine::settings::Settings;
+use crate::engine::stakes::Stakes;
+use crate::engine::units::{amount, mpond_meta, pond_meta};
+use crate::engine::{Bridge, GenesisBooks, Governance, Marlin};
+
+/// An account's (or the bridge's) holdings at genesis, in token units.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Holdings {
+    /// POND.
+    #[serde(default)]
+    pub pond: Option<Qty>,
+    /// MPOND.
+    #[serde(default)]
+    pub mpond: Option<Qty>,
+}
+
+/// Marlin's genesis line. Every parameter left out takes the profile's default.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)] // each override is the `Params` field of the same name
+pub struct Genesis {
+    /// `paper` (default) or `deployed`.
+    #[serde(default)]
+    pub profile: Profile,
+    /// Accounts and what is minted to them.
+    #[serde(default)]
+    pub accounts: BTreeMap<String, Holdings>,
+    /// deployed: the bridge's reserves, minted into its pool.
+    #[serde(default)]
+    pub bridge: Option<Holdings>,
+    /// Accounts MPOND may move to or from before transfers open.
+    #[serde(default)]
+    pub whitelist: Vec<String>,
+    #[serde(default)]
+    pub pond_cap: Option<Qty>,
+    #[serde(default)]
+    pub mpond_cap: Option<Qty>,
+    #[serde(default)]
+    pub wait_days: Option<u64>,
+    #[serde(default)]
+    pub liquidity_bp: Option<u32>,
+    #[serde(default)]
+    pub liquidity_period_days: Option<u64>,
+    #[serde(default)]
+    pub transfers_open: Option<bool>,
+    #[serde(default)]
+    pub undelegation_lock_days: Option<u64>,
+    #[serde(default)]
+    pub redelegation_lock_days: Option<u64>,
+    #[serde(default)]
+    pub proposal_threshold: Option<Qty>,
+    #[serde(default)]
+    pub quorum: Option<Qty>,
+    #[serde(default)]
+    pub voting_period_days: Option<u64>,
+}
+
+fn opt(q: Option<&Qty>) -> Result<Option<Amount>> {
+    Ok(q.map(amount).transpose()?)
+}
+
+/// The parameters `g` asks for: its profile's defaults with its overrides, validated.
+pub fn params(g: &Genesis) -> Result<Params> {
+    let mut p = Params::for_profile(g.profile);
+    p.pond_cap = opt(g.pond_cap.as_ref())?.unwrap_or(p.pond_cap);
+    p.mpond_cap = opt(g.mpond_cap.as_ref())?.unwrap_or(p.mpond_cap);
+    p.wait_days = g.wait_days.unwrap_or(p.wait_days);
+    p.liquidity_bp = g.liquidity_bp.unwrap_or(p.liquidity_bp);
+    p.liquidity_period_days = g.liquidity_period_days.unwrap_or(p.liquidity_period_days);
+    p.transfers_open = g.transfers_open.unwrap_or(p.transfers_open);
+    p.undelegation_lock_days = g.undelegation_lock_days.unwrap_or(p.undelegation_lock_days);
+    p.redelegation_lock_days = g.redelegation_lock_days.unwrap_or(p.redelegation_lock_days);
+    p.proposal_threshold = opt(g.proposal_threshold.as_ref())?.unwrap_or(p.proposal_threshold);
+    p.quorum = opt(g.quorum.as_ref())?.unwrap_or(p.quorum);
+    p.voting_period_days = g.voting_period_days.unwrap_or(p.voting_period_days);
+    p.validate()?;
+    Ok(p)
+}
+
+/// Builds the initial state from `g`.
+pub fn build(g: Genesis) -> Result<Marlin> {
+    let params = params(&g)?;
+    if g.bridge.is_some() && params.custody == BridgeCustody::BurnMint {
+        return Err(MarlinError::InvalidParameter {
+            name: "bridge",
+            value: "a reserve (paper burns and mints; only deployed holds reserves)".into(),
+        });
+    }
+    let mut ledger = Ledger::new();
+    let pond = ledger.add_token(pond_meta(), params.pond_cap)?;
+    let mpond = ledger.add_token(mpond_meta(), params.mpond_cap)?;
+    let bridge_pool = ledger.add_pool("bridge")?;
+    let stakes_pool = ledger.add_pool("stakes")?;
+    let settings = Settings {
+        wait_days: params.wait_days,
+        liquidity_bp: params.liquidity_bp,
+        liquidity_period_days: params.liquidity_period_days,
+        transfers_open: params.transfers_open,
+    };
+    let mut m = Marlin {
+        params,
+        ledger,
+        pond,
+        mpond,
+        bridge_pool,
+        stakes_pool,
+        names: Names::new(),
+        whitelist: Keyed::new(),
+        settings: Snapshot::new(settings),
+        bridge: Bridge::default(),
+        gov: Governance::default(),
+        stakes: Stakes::default(),
+        genesis_books: GenesisBooks::default(),
+        epoch: Epoch(0),
+    };
+    let mut books = GenesisBooks::default();
+    for (name, h) in &g.accounts {
+        let a = m.open_account(name)?;
+        let (p, x) =
+            (opt(h.pond.as_ref())?.unwrap_or_default(), opt(h.mpond.as_ref())?.unwrap_or_default());
+        m.ledger.mint(pond, a.into(), p)?;
+        m.ledger.mint(mpond, a.into(), x)?;
+        books.pond_accounts = books.pond_accounts.checked_add(p)?;
+        books.mpond_accounts = books.mpond_accounts.checked_add(x)?;
+    }
+    if let Some(h) = &g.bridge {
+        let pool = Holder::Pool(bridge_pool);
+        books.pond_bridge = opt(h.pond.as_ref())?.unwrap_or_default();
+        books.mpond_bridge = opt(h.mpond.as_ref())?.unwrap_or_default();
+        m.ledger.mint(pond, pool, books.pond_bridge)?;
+        m.ledger.mint(mpond, pool, books.mpond_bridge)?;
+    }
+    for name in &g.whitelist {
+        let a = m.account(name)?;
+        m.whitelist(a);
+    }
+    m.genesis_books = books;
+    Ok(m)
+}

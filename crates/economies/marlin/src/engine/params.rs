@@ -1,0 +1,149 @@
+//! Rule profiles and parameters of the Marlin economy (spec: shared/spec/marlin.md, "Tokens" and
+//! "Bridge"; seed 002, "The network tokens" and "Bridge").
+//!
+//! `paper` is the seed's design (the default); `deployed` is the rules of Marlin's deployed
+//! contracts (`Bridge.sol`, `MPond.sol`, `GovernorAlpha.sol`). Every difference between them is a
+//! field here, set by [`Params::for_profile`], and validated at genesis ([`Params::validate`]).
+//! Durations are in days: the economy's epoch is one day (the bridge contract's `epochLength`).
+
+use ergon_core::Amount;
+use serde::{Deserialize, Serialize};
+
+use crate::engine::error::MarlinError;
+
+/// One POND or one MPOND in base units (both have 18 decimals).
+pub const UNIT: u128 = 1_000_000_000_000_000_000;
+/// POND base units per MPOND base unit through the bridge (seed: 1 MPOND = 10^6 POND).
+pub const POND_PER_MPOND: u128 = 1_000_000;
+/// 100% in basis points (the bridge contract's `liquidityDecimals` = 4).
+pub const BP_ONE: u32 = 10_000;
+/// The most open conversion requests one account may hold (a bound on every queue).
+pub const REQUESTS_PER_ACCOUNT_MAX: u32 = 4_096;
+
+/// Which rules apply.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Profile {
+    /// The seed's design in full.
+    #[default]
+    Paper,
+    /// Marlin's deployed contracts.
+    Deployed,
+}
+
+/// How the bridge holds value (the one bridge difference between the profiles).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BridgeCustody {
+    /// paper (seed, "POND to MPOND"): POND sent to the bridge is burned and MPOND minted; MPOND
+    /// converted back is burned and POND minted.
+    BurnMint,
+    /// deployed (`Bridge.getMpond`, `Bridge.convert`): the bridge holds reserves of both tokens;
+    /// what it receives stays in its pool, what it pays comes from its pool.
+    Reserve,
+}
+
+/// Every parameter of the economy, with its profile default. The bridge's W, L and period and
+/// the transfer switch are the genesis values: governance changes them later (the live values
+/// are the bridge's [`crate::bridge::Settings`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Params {
+    /// Profile these defaults came from.
+    pub profile: Profile,
+    /// POND's supply cap, base units (seed: 10,000,000,000 POND).
+    pub pond_cap: Amount,
+    /// MPOND's supply cap, base units (seed: 10,000 MPOND).
+    pub mpond_cap: Amount,
+    /// How the bridge holds value.
+    pub custody: BridgeCustody,
+    /// Whether requests may be cancelled (paper: whole or part; deployed: the contract has no
+    /// cancel).
+    pub cancel_allowed: bool,
+    /// W: days from a request to its release, frozen per request (seed: 180 days; contract:
+    /// `lockTimeEpochs`). Governance may change it for later requests.
+    pub wait_days: u64,
+    /// L: liquidity released per period, basis points (seed: 10%; contract: `liquidityBp`).
+    pub liquidity_bp: u32,
+    /// Length of a liquidity period, days (seed: 180; contract: `liquidityEpochLength`).
+    pub liquidity_period_days: u64,
+    /// Whether MPOND transfers between accounts that are not whitelisted are open at genesis.
+    pub transfers_open: bool,
+    /// Days between an undelegation and the withdrawal of the stash's tokens (StakeManager's
+    /// undelegation wait).
+    pub undelegation_lock_days: u64,
+    /// Days between a redelegation request and the move (StakeManager's redelegation lock).
+    pub redelegation_lock_days: u64,
+    /// Governance: votes (MPOND base units) a proposer must exceed (GovernorAlpha's
+    /// `proposalThreshold`, compared with `>`).
+    pub proposal_threshold: Amount,
+    /// Governance: votes in favour a proposal needs to pass (`quorumVotes`, compared with `>=`).
+    pub quorum: Amount,
+    /// Governance: days a proposal is open for votes, from the day after it is made.
+    pub voting_period_days: u64,
+}
+
+impl Params {
+    /// The defaults of `profile`.
+    #[must_use]
+    pub fn for_profile(profile: Profile) -> Params {
+        let paper = Params {
+            profile,
+            pond_cap: Amount(10_000_000_000 * UNIT),
+            mpond_cap: Amount(10_000 * UNIT),
+            custody: BridgeCustody::BurnMint,
+            cancel_allowed: true,
+            wait_days: 180,
+            liquidity_bp: 1_000,
+            liquidity_period_days: 180,
+            transfers_open: false,
+            undelegation_lock_days: 5,
+            redelegation_lock_days: 5,
+            proposal_threshold: Amount(UNIT),
+            quorum: Amount(8 * UNIT),
+            voting_period_days: 3,
+        };
+        match profile {
+            Profile::Paper => paper,
+            Profile::Deployed => {
+                Params { custody: BridgeCustody::Reserve, cancel_allowed: false, ..paper }
+            }
+        }
+    }
+
+    /// Refuses parameters the rules cannot run with, naming the field and its value.
+    pub fn validate(&self) -> Result<(), MarlinError> {
+        let bad =
+            |name: &'static str, value: String| Err(MarlinError::InvalidParameter { name, value });
+        if self.pond_cap.is_zero() {
+            return bad("pond_cap", "0".into());
+        }
+        if self.mpond_cap.is_zero() {
+            return bad("mpond_cap", "0".into());
+        }
+        if self.liquidity_period_days == 0 {
+            return bad("liquidity_period_days", "0".into());
+        }
+        if self.liquidity_bp > BP_ONE {
+            return bad("liquidity_bp", self.liquidity_bp.to_string());
+        }
+        if self.wait_days > 36_500 {
+            return bad("wait_days", self.wait_days.to_string());
+        }
+        if self.undelegation_lock_days > 36_500 {
+            return bad("undelegation_lock_days", self.undelegation_lock_days.to_string());
+        }
+        if self.redelegation_lock_days > 36_500 {
+            return bad("redelegation_lock_days", self.redelegation_lock_days.to_string());
+        }
+        if self.voting_period_days == 0 || self.voting_period_days > 3_650 {
+            return bad("voting_period_days", self.voting_period_days.to_string());
+        }
+        Ok(())
+    }
+}
+
+impl Default for Params {
+    fn default() -> Params {
+        Params::for_profile(Profile::Paper)
+    }
+}

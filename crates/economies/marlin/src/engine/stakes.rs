@@ -1,0 +1,419 @@
+//! Staking stashes and clusters (spec marlin.md, "Staking"; seed 002, "Staking" and "MPOND":
+//! "every cluster is cumulatively required to have at least 0.5 MPOND staked or delegated";
+//! deployed: `StakeManager.sol`'s stashes and `ClusterRegistry.sol`).
+//!
+//! A stash holds one staker's POND and MPOND in the `stakes` pool. It is delegated to one
+//! cluster at a time; a redelegation is requested, then carried out once `redelegation_lock_days`
+//! have passed (or cancelled); an undelegation takes the stash out of its cluster at once (its
+//! stake stops counting at once) and its tokens may be withdrawn once `undelegation_lock_days`
+//! have passed. Stashes split (part of a stash into a new one with the same state) and merge
+//! (two of the same staker, delegated to the same cluster, with nothing pending). A cluster has a
+//! whole-percent commission and is eligible while more than 0.5 MPOND is delegated to it.
+//! Staked MPOND (in stashes) counts toward what a bridge request may ask, and votes for its
+//! staker. Rewards to delegators
+//! are the `rewards` module's; this module keeps the positions they are paid on.
+
+use ergon_core::txn::{Keyed, Table};
+use ergon_core::{AccountId, Amount, Holder};
+use serde::Serialize;
+
+use crate::engine::Marlin;
+use crate::engine::error::{MarlinError, Result};
+use crate::engine::params::UNIT;
+
+/// The MPOND a cluster needs delegated, exclusive: 0.5 MPOND.
+pub const ELIGIBLE_MPOND_ABOVE: Amount = Amount(UNIT / 2);
+/// The most stashes and clusters the economy holds (a bound on every table).
+pub const STASHES_MAX: usize = 1_000_000;
+
+/// A stash.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Stash {
+    /// Its owner.
+    #[serde(skip)]
+    pub staker: AccountId,
+    /// POND in it, base units.
+    pub pond: Amount,
+    /// MPOND in it, base units.
+    pub mpond: Amount,
+    /// The cluster it is delegated to.
+    pub cluster: Option<u32>,
+    /// The day its undelegated tokens may be withdrawn (0: never undelegated).
+    pub withdrawable_day: u64,
+    /// A requested redelegation: (cluster, the day it may be carried out).
+    pub redelegation: Option<(u32, u64)>,
+    /// Merged into another stash: empty for good.
+    pub closed: bool,
+}
+
+/// A cluster.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Cluster {
+    /// Who runs it.
+    #[serde(skip)]
+    pub operator: AccountId,
+    /// Commission, whole percent (0–100).
+    pub commission_percent: u8,
+    /// POND delegated to it, base units.
+    pub pond: Amount,
+    /// MPOND delegated to it, base units.
+    pub mpond: Amount,
+}
+
+impl Cluster {
+    /// Eligible: more than 0.5 MPOND delegated.
+    #[must_use]
+    pub fn eligible(&self) -> bool {
+        self.mpond > ELIGIBLE_MPOND_ABOVE
+    }
+}
+
+/// Stashes, clusters and the running totals.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stakes {
+    stashes: Table<Stash>,
+    clusters: Table<Cluster>,
+    cluster_of: Keyed<AccountId, u32>,
+    staked_mpond: Keyed<AccountId, Amount>,
+}
+
+ergon_core::transactional!(Stakes {
+    stashes: Table<Stash>,
+    clusters: Table<Cluster>,
+    cluster_of: Keyed<AccountId, u32>,
+    staked_mpond: Keyed<AccountId, Amount>,
+});
+
+impl Default for Stakes {
+    fn default() -> Stakes {
+        Stakes {
+            stashes: Table::new(),
+            clusters: Table::new(),
+            cluster_of: Keyed::new(),
+            staked_mpond: Keyed::new(),
+        }
+    }
+}
+
+impl Stakes {
+    /// The stashes, by id.
+    #[must_use]
+    pub fn stashes(&self) -> &[Stash] {
+        self.stashes.rows()
+    }
+
+    /// The clusters, by id.
+    #[must_use]
+    pub fn clusters(&self) -> &[Cluster] {
+        self.clusters.rows()
+    }
+
+    /// The cluster `operator` runs.
+    #[must_use]
+    pub fn cluster_of(&self, operator: AccountId) -> Option<u32> {
+        self.cluster_of.get(&operator).copied()
+    }
+
+    /// MPOND `a` holds in stashes, base units.
+    #[must_use]
+    pub fn staked_mpond(&self, a: AccountId) -> Amount {
+        self.staked_mpond.get(&a).copied().unwrap_or_default()
+    }
+
+    /// Per staker, the MPOND in its stashes (for the checks).
+    pub(crate) fn staked_totals(&self) -> impl Iterator<Item = (&AccountId, &Amount)> {
+        self.staked_mpond.iter()
+    }
+
+    fn add_to_cluster(&mut self, c: u32, pond: Amount, mpond: Amount, add: bool) -> Result<()> {
+        let mut row = self
+            .clusters
+            .get(c as usize)
+            .copied()
+            .ok_or(MarlinError::UnknownStash { stash: u64::from(c) })?;
+        if add {
+            row.pond = row.pond.checked_add(pond)?;
+            row.mpond = row.mpond.checked_add(mpond)?;
+        } else {
+            row.pond = row.pond.checked_sub(pond)?;
+            row.mpond = row.mpond.checked_sub(mpond)?;
+        }
+        *self.clusters.get_mut(c as usize) = row;
+        Ok(())
+    }
+}
+
+/// The staking operations.
+impl Marlin {
+    /// Registers a cluster run by `operator` with a whole-percent commission.
+    pub fn register_cluster(&mut self, operator: AccountId, percent: u8) -> Result<u32> {
+        if percent > 100 {
+            return Err(MarlinError::InvalidParameter {
+                name: "commission_percent",
+                value: percent.to_string(),
+            });
+        }
+        if self.stakes.cluster_of.contains_key(&operator) {
+            let name = self.name(operator).to_owned();
+            return Err(ergon_core::Error::Duplicate { kind: "cluster", name }.into());
+        }
+        if self.stakes.clusters.len() >= STASHES_MAX {
+            return Err(MarlinError::Core(ergon_core::Error::LimitReached {
+                what: "clusters".into(),
+                limit: STASHES_MAX as u64,
+            }));
+        }
+        let row = Cluster {
+            operator,
+            commission_percent: percent,
+            pond: Amount::ZERO,
+            mpond: Amount::ZERO,
+        };
+        let id = self.stakes.clusters.len() as u32;
+        ergon_core::txn::atomic(self, |st| {
+            st.stakes.clusters.push(row);
+            st.stakes.cluster_of.insert(operator, id);
+            Ok(id)
+        })
+    }
+
+    /// The cluster run by `operator`.
+    pub fn cluster(&self, operator: AccountId) -> Result<u32> {
+        self.stakes.cluster_of(operator).ok_or(MarlinError::UnknownCluster { operator })
+    }
+
+    /// Stash `id`, owned by `staker` and open.
+    pub fn stash(&self, staker: AccountId, id: u64) -> Result<Stash> {
+        let s = usize::try_from(id)
+            .ok()
+            .and_then(|i| self.stakes.stashes.get(i))
+            .copied()
+            .ok_or(MarlinError::UnknownStash { stash: id })?;
+        if s.staker != staker || s.closed {
+            return Err(MarlinError::StashState {
+                stash: id,
+                state: "not an open stash of this staker",
+            });
+        }
+        Ok(s)
+    }
+
+    /// Creates a stash of `staker`'s POND and MPOND, delegated to `cluster` when given.
+    pub fn create_stash(
+        &mut self,
+        staker: AccountId,
+        pond: Amount,
+        mpond: Amount,
+        cluster: Option<u32>,
+    ) -> Result<u64> {
+        if pond.is_zero() && mpond.is_zero() {
+            return Err(MarlinError::ZeroAmount { what: "stash" });
+        }
+        if self.stakes.stashes.len() >= STASHES_MAX {
+            return Err(MarlinError::Core(ergon_core::Error::LimitReached {
+                what: "stashes".into(),
+                limit: STASHES_MAX as u64,
+            }));
+        }
+        self.check_free_mpond(staker, mpond)?;
+        let id = self.stakes.stashes.len() as u64;
+        let stash = Stash {
+            staker,
+            pond,
+            mpond,
+            cluster,
+            withdrawable_day: 0,
+            redelegation: None,
+            closed: false,
+        };
+        let (p, m, pool) = (self.pond, self.mpond, Holder::Pool(self.stakes_pool));
+        let staked = self.stakes.staked_mpond(staker).checked_add(mpond)?;
+        ergon_core::txn::atomic(self, |st| {
+            st.ledger.transfer(p, staker.into(), pool, pond)?;
+            st.ledger.transfer(m, staker.into(), pool, mpond)?;
+            st.stakes.stashes.push(stash);
+            st.stakes.staked_mpond.insert(staker, staked);
+            st.gov.stake_votes(staker, mpond, true, st.epoch.0)?;
+            if let Some(c) = cluster {
+                st.stakes.add_to_cluster(c, pond, mpond, true)?;
+            }
+            Ok(id)
+        })
+    }
+
+    /// Delegates an undelegated stash whose lock has passed to `cluster`.
+    pub fn delegate_stash(&mut self, staker: AccountId, id: u64, cluster: u32) -> Result<()> {
+        let mut s = self.stash(staker, id)?;
+        if s.cluster.is_some() {
+            return Err(MarlinError::StashState { stash: id, state: "already delegated" });
+        }
+        self.check_unlocked(id, s.withdrawable_day)?;
+        s.cluster = Some(cluster);
+        ergon_core::txn::atomic(self, |st| {
+            st.stakes.add_to_cluster(cluster, s.pond, s.mpond, true)?;
+            *st.stakes.stashes.get_mut(id as usize) = s;
+            Ok(())
+        })
+    }
+
+    /// Requests the stash's move to `cluster`, possible once the redelegation lock has passed.
+    /// Returns the day.
+    pub fn request_redelegation(
+        &mut self,
+        staker: AccountId,
+        id: u64,
+        cluster: u32,
+    ) -> Result<u64> {
+        let mut s = self.stash(staker, id)?;
+        if s.cluster.is_none() || s.redelegation.is_some() {
+            return Err(MarlinError::StashState {
+                stash: id,
+                state: "not delegated, or a redelegation is pending",
+            });
+        }
+        let day = self.epoch.0.saturating_add(self.params.redelegation_lock_days);
+        s.redelegation = Some((cluster, day));
+        *self.stakes.stashes.get_mut(id as usize) = s;
+        Ok(day)
+    }
+
+    /// Carries out the stash's requested redelegation. Returns (from, to).
+    pub fn redelegate(&mut self, staker: AccountId, id: u64) -> Result<(u32, u32)> {
+        let mut s = self.stash(staker, id)?;
+        let (Some(from), Some((to, day))) = (s.cluster, s.redelegation) else {
+            return Err(MarlinError::StashState { stash: id, state: "no redelegation requested" });
+        };
+        self.check_unlocked(id, day)?;
+        s.cluster = Some(to);
+        s.redelegation = None;
+        ergon_core::txn::atomic(self, |st| {
+            st.stakes.add_to_cluster(from, s.pond, s.mpond, false)?;
+            st.stakes.add_to_cluster(to, s.pond, s.mpond, true)?;
+            *st.stakes.stashes.get_mut(id as usize) = s;
+            Ok((from, to))
+        })
+    }
+
+    /// Cancels the stash's requested redelegation.
+    pub fn cancel_redelegation(&mut self, staker: AccountId, id: u64) -> Result<()> {
+        let mut s = self.stash(staker, id)?;
+        if s.redelegation.take().is_none() {
+            return Err(MarlinError::StashState { stash: id, state: "no redelegation requested" });
+        }
+        *self.stakes.stashes.get_mut(id as usize) = s;
+        Ok(())
+    }
+
+    /// Undelegates the stash at once (its stake stops counting); its tokens may be withdrawn
+    /// after the undelegation lock. Returns (cluster, withdrawable day).
+    pub fn undelegate_stash(&mut self, staker: AccountId, id: u64) -> Result<(u32, u64)> {
+        let mut s = self.stash(staker, id)?;
+        let Some(c) = s.cluster else {
+            return Err(MarlinError::StashState { stash: id, state: "not delegated" });
+        };
+        let day = self.epoch.0.saturating_add(self.params.undelegation_lock_days);
+        s.cluster = None;
+        s.redelegation = None;
+        s.withdrawable_day = day;
+        ergon_core::txn::atomic(self, |st| {
+            st.stakes.add_to_cluster(c, s.pond, s.mpond, false)?;
+            *st.stakes.stashes.get_mut(id as usize) = s;
+            Ok((c, day))
+        })
+    }
+
+    /// Withdraws tokens of an undelegated stash whose lock has passed.
+    pub fn withdraw_stash(
+        &mut self,
+        staker: AccountId,
+        id: u64,
+        pond: Amount,
+        mpond: Amount,
+    ) -> Result<()> {
+        let mut s = self.stash(staker, id)?;
+        if s.cluster.is_some() {
+            return Err(MarlinError::StashState { stash: id, state: "delegated" });
+        }
+        self.check_unlocked(id, s.withdrawable_day)?;
+        s.pond = s.pond.checked_sub(pond).map_err(|_| self.short(id, "pond"))?;
+        s.mpond = s.mpond.checked_sub(mpond).map_err(|_| self.short(id, "mpond"))?;
+        let (p, m, pool) = (self.pond, self.mpond, Holder::Pool(self.stakes_pool));
+        let staked = self.stakes.staked_mpond(staker).checked_sub(mpond)?;
+        ergon_core::txn::atomic(self, |st| {
+            st.ledger.transfer(p, pool, staker.into(), pond)?;
+            st.ledger.transfer(m, pool, staker.into(), mpond)?;
+            st.stakes.staked_mpond.insert(staker, staked);
+            st.gov.stake_votes(staker, mpond, false, st.epoch.0)?;
+            *st.stakes.stashes.get_mut(id as usize) = s;
+            Ok(())
+        })
+    }
+
+    /// Splits `pond` and `mpond` off a stash with nothing pending into a new stash in the same
+    /// state. Returns the new stash's id.
+    pub fn split_stash(
+        &mut self,
+        staker: AccountId,
+        id: u64,
+        pond: Amount,
+        mpond: Amount,
+    ) -> Result<u64> {
+        let mut s = self.stash(staker, id)?;
+        if s.redelegation.is_some() {
+            return Err(MarlinError::StashState { stash: id, state: "a redelegation is pending" });
+        }
+        if pond.is_zero() && mpond.is_zero() {
+            return Err(MarlinError::ZeroAmount { what: "split" });
+        }
+        s.pond = s.pond.checked_sub(pond).map_err(|_| self.short(id, "pond"))?;
+        s.mpond = s.mpond.checked_sub(mpond).map_err(|_| self.short(id, "mpond"))?;
+        let new = Stash { pond, mpond, ..s };
+        let nid = self.stakes.stashes.len() as u64;
+        ergon_core::txn::atomic(self, |st| {
+            *st.stakes.stashes.get_mut(id as usize) = s;
+            st.stakes.stashes.push(new);
+            Ok(nid)
+        })
+    }
+
+    /// Merges stash `from` into `into`: same staker, same cluster, nothing pending in either.
+    pub fn merge_stashes(&mut self, staker: AccountId, into: u64, from: u64) -> Result<()> {
+        let (mut a, mut b) = (self.stash(staker, into)?, self.stash(staker, from)?);
+        if into == from
+            || a.cluster != b.cluster
+            || a.redelegation.is_some()
+            || b.redelegation.is_some()
+        {
+            return Err(MarlinError::StashState {
+                stash: from,
+                state: "not mergeable (same stash, other cluster or a redelegation pending)",
+            });
+        }
+        a.pond = a.pond.checked_add(b.pond)?;
+        a.mpond = a.mpond.checked_add(b.mpond)?;
+        a.withdrawable_day = a.withdrawable_day.max(b.withdrawable_day);
+        b = Stash { pond: Amount::ZERO, mpond: Amount::ZERO, closed: true, ..b };
+        ergon_core::txn::atomic(self, |st| {
+            *st.stakes.stashes.get_mut(into as usize) = a;
+            *st.stakes.stashes.get_mut(from as usize) = b;
+            Ok(())
+        })
+    }
+
+    fn check_unlocked(&self, id: u64, day: u64) -> Result<()> {
+        if self.epoch.0 < day {
+            return Err(MarlinError::StashLocked { stash: id, until: day, today: self.epoch.0 });
+        }
+        Ok(())
+    }
+
+    fn short(&self, id: u64, token: &'static str) -> MarlinError {
+        let state = if token == "pond" {
+            "holds less POND than asked"
+        } else {
+            "holds less MPOND than asked"
+        };
+        let _ = self;
+        MarlinError::StashState { stash: id, state }
+    }
+}

@@ -1,0 +1,56 @@
+//! Genesis validation (docs/economies/marlin.md, "Parameters"): each invalid parameter is
+//! refused with `invalid_parameter` naming the field and value, a bridge reserve only under
+//! `deployed`, and the profiles' defaults are the documented ones.
+
+#![allow(clippy::unwrap_used)] // a test crate: unwrap is the assertion
+
+use ergon_core::{Amount, Economy};
+use ergon_marlin::{BridgeCustody, Marlin, Params, Profile};
+use serde_json::{Value, json};
+
+fn build(g: Value) -> Result<Marlin, ergon_core::Rejection> {
+    Marlin::from_genesis(serde_json::from_value(g).unwrap())
+}
+
+#[test]
+fn out_of_range_parameters_are_refused_by_name() {
+    for (field, value, name) in [
+        ("liquidity_bp", json!(10_001), "liquidity_bp = 10001"),
+        ("liquidity_period_days", json!(0), "liquidity_period_days = 0"),
+        ("wait_days", json!(36_501), "wait_days = 36501"),
+        ("voting_period_days", json!(0), "voting_period_days = 0"),
+        ("pond_cap", json!("0"), "pond_cap = 0"),
+    ] {
+        let mut g = json!({});
+        g[field] = value;
+        let e = build(g).unwrap_err();
+        assert_eq!(e.code, "invalid_parameter", "{field}");
+        assert!(e.message.contains(name), "{field}: {}", e.message);
+    }
+}
+
+#[test]
+fn a_bridge_reserve_is_deployed_only_and_caps_bound_genesis() {
+    let e = build(json!({"bridge": {"pond": "1"}})).unwrap_err();
+    assert_eq!(e.code, "invalid_parameter");
+    assert!(build(json!({"profile": "deployed", "bridge": {"pond": "1"}})).is_ok());
+    // 10,001 MPOND is above the 10,000 cap.
+    let e = build(json!({"accounts": {"a": {"mpond": "10001"}}})).unwrap_err();
+    assert_eq!(e.code, "cap_exceeded");
+}
+
+#[test]
+fn the_profiles_defaults_are_the_documented_ones() {
+    let one = 1_000_000_000_000_000_000u128;
+    let paper = Params::for_profile(Profile::Paper);
+    assert_eq!(paper.pond_cap, Amount(10_000_000_000 * one));
+    assert_eq!(paper.mpond_cap, Amount(10_000 * one));
+    assert_eq!(
+        (paper.wait_days, paper.liquidity_bp, paper.liquidity_period_days),
+        (180, 1_000, 180)
+    );
+    assert_eq!((paper.custody, paper.cancel_allowed), (BridgeCustody::BurnMint, true));
+    let deployed = Params::for_profile(Profile::Deployed);
+    assert_eq!((deployed.custody, deployed.cancel_allowed), (BridgeCustody::Reserve, false));
+    assert_eq!(Params::default(), paper);
+}
