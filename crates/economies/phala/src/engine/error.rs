@@ -8,7 +8,12 @@
 
 use ergon_core::{Amount, Coded, U64F64};
 
+use crate::events::pha_meta;
 use crate::workers::{WorkerIndex, WorkerState};
+
+fn fmt_pha(a: Amount) -> String {
+    pha_meta().format(a)
+}
 
 /// A refused Phala operation. See the module doc.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -78,7 +83,7 @@ pub enum PhalaError {
         min: u32,
     },
     /// The stake is below `k·√P`.
-    #[error("a stake of {stake:?} is below worker #{}'s minimum {minimum:?} (base units)", worker.0)]
+    #[error("a stake of {} PHA is below worker #{}'s minimum stake {} PHA", fmt_pha(*stake), worker.0, fmt_pha(*minimum))]
     InsufficientStake {
         /// The worker.
         worker: WorkerIndex,

@@ -196,7 +196,7 @@ impl Phala {
             _ => None,
         };
         match worker {
-            Some(w) => format!("{} (worker #{} is {:?})", e, w.0, self.workers.name(w)),
+            Some(w) => format!("{e}; worker #{} is {:?}", w.0, self.workers.name(w)),
             None => e.to_string(),
         }
     }
