@@ -119,7 +119,20 @@ impl U64F64 {
         reason = "fallible; `std::ops::Mul` cannot return a Result"
     )]
     pub fn mul(self, rhs: U64F64) -> Result<U64F64> {
-        narrow((U256::from(self.0) * U256::from(rhs.0)) >> FRAC_BITS, "U64F64 mul")
+        // (ah·2^64 + al)(bh·2^64 + bl) >> 64 = ah·bh·2^64 + ah·bl + al·bh + (al·bl >> 64):
+        // every term is non-negative, so the result fits exactly when every step does.
+        const LOW: u128 = u64::MAX as u128;
+        let (ah, al, bh, bl) = (self.0 >> 64, self.0 & LOW, rhs.0 >> 64, rhs.0 & LOW);
+        let high = ah * bh; // < 2^128: both factors < 2^64
+        if high >> 64 != 0 {
+            return Err(overflow("U64F64 mul"));
+        }
+        (high << 64)
+            .checked_add(ah * bl)
+            .and_then(|x| x.checked_add(al * bh))
+            .and_then(|x| x.checked_add((al * bl) >> 64))
+            .map(U64F64)
+            .ok_or_else(|| overflow("U64F64 mul"))
     }
 
     /// `self ÷ rhs`: `(bits << 64) / rhs_bits`, truncated.

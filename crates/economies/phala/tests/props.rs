@@ -12,7 +12,7 @@ use ergon_core::Economy;
 use ergon_phala::{Action, Phala, WorkerIndex, WorkerState};
 use ergon_testkit::props::{Checks, Harness, Move, Reach};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseResult, TestRunner};
+use proptest::test_runner::{Config, RngAlgorithm, TestCaseResult, TestRng, TestRunner};
 use serde_json::{Value, json};
 
 const KINDS: &[&str] =
@@ -62,8 +62,8 @@ fn step() -> impl Strategy<Value = Move<Action>> {
         3 => (worker(), prop_oneof![0u64..20_000_000, Just(u64::MAX)]).prop_map(|(w, i)| {
             act(json!({"op": "heartbeat", "worker": w, "iterations": i}))
         }),
-        1 => worker().prop_map(|w| act(json!({"op": "stop", "worker": w}))),
-        2 => worker().prop_map(|w| act(json!({"op": "reclaim", "worker": w}))),
+        2 => worker().prop_map(|w| act(json!({"op": "stop", "worker": w}))),
+        3 => worker().prop_map(|w| act(json!({"op": "reclaim", "worker": w}))),
         3 => (1u64..4).prop_map(Move::EndEpochs),
         1 => (5u64..40).prop_map(Move::Advance),
     ]
@@ -75,7 +75,7 @@ fn genesis() -> impl Strategy<Value = Value> {
     let subsidy = prop::sample::select(vec!["0", "0.001", "1000000"]);
     (profile, set, subsidy, 1u32..6).prop_map(|(p, s, sub, window)| {
         json!({"profile": p, "params": s, "subsidy_pool": sub,
-               "overrides": {"k": "10", "cool_down_blocks": "4", "halving_interval_blocks": "7",
+               "overrides": {"k": "10", "cool_down_blocks": "20", "halving_interval_blocks": "7",
                              "heartbeat_window": window.to_string()},
                "accounts": {"a": "10000", "b": "3000"}})
     })
@@ -107,8 +107,10 @@ impl Checks<Phala> for Sane {
 #[test]
 fn random_sequences_keep_every_invariant() {
     let steps = prop::collection::vec(step(), 1..60);
+    // A fixed stream of cases: the reach below is a property of these cases, not of luck.
+    let config = Config { cases: 256, failure_persistence: None, ..Config::default() };
     let mut runner =
-        TestRunner::new(Config { cases: 256, failure_persistence: None, ..Config::default() });
+        TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha));
     let tally = Harness::<Phala>::new(KINDS).run(&mut runner, &(genesis(), steps), || Sane);
     tally.assert_reached(KINDS, Reach::AcceptedAndRejected);
     tally.assert_codes(&[

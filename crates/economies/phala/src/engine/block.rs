@@ -36,40 +36,50 @@ pub fn end_block(s: &mut Phala) -> Result<BlockReport, Violation> {
     s.scratch.entered.clear();
     s.scratch.exited.clear();
     let (mut idle, mut slashed) = (0u32, 0u32);
+    let rho_m1 = params.rho.checked_sub(U64F64::ONE).map_err(|e| bug("rho", &e))?;
+    let khala = params.profile == Profile::Khala;
+    let mut sum = U64F64::ZERO;
     let cols = s.workers.block_columns();
     for i in 0..cols.tok.len() {
-        if !cols.computing[i] {
-            cols.heartbeat[i] = false;
-            continue;
-        }
-        if cols.unresponsive[i] {
-            if cols.heartbeat[i] {
-                cols.unresponsive[i] = false;
-                cols.state[i] = WorkerState::Idle;
+        if cols.computing[i] {
+            if cols.unresponsive[i] {
+                if cols.heartbeat[i] {
+                    cols.unresponsive[i] = false;
+                    cols.state[i] = WorkerState::Idle;
+                    if detail {
+                        s.scratch.exited.push(i as u32);
+                    }
+                }
+            } else if let Some((sent, _)) = cols.pending[i].front()
+                && block - sent > params.heartbeat_window
+            {
+                cols.unresponsive[i] = true;
+                cols.state[i] = WorkerState::Unresponsive;
                 if detail {
-                    s.scratch.exited.push(i as u32);
+                    s.scratch.entered.push(i as u32);
                 }
             }
-        } else if let Some((sent, _)) = cols.pending[i].front()
-            && block - sent > params.heartbeat_window
-        {
-            cols.unresponsive[i] = true;
-            cols.state[i] = WorkerState::Unresponsive;
-            if detail {
-                s.scratch.entered.push(i as u32);
+            if cols.unresponsive[i] {
+                cols.tok[i].update_v_slash(&params).map_err(|e| bug("slash arithmetic", &e))?;
+                slashed += 1;
+            } else if !cols.heartbeat[i] {
+                cols.tok[i]
+                    .update_v_idle(&params, rho_m1)
+                    .map_err(|e| bug("idle arithmetic", &e))?;
+                idle += 1;
             }
         }
-        if cols.unresponsive[i] {
-            cols.tok[i].update_v_slash(&params).map_err(|e| bug("slash arithmetic", &e))?;
-            slashed += 1;
-        } else if !cols.heartbeat[i] {
-            cols.tok[i].update_v_idle(&params).map_err(|e| bug("idle arithmetic", &e))?;
-            idle += 1;
-        }
         cols.heartbeat[i] = false;
+        // Σshare for the next block, in the same pass (see `sum_share`).
+        let counted =
+            if khala { !cols.unresponsive[i] } else { cols.state[i] == WorkerState::Idle };
+        if counted {
+            let share = cols.tok[i].share().map_err(|e| bug("share arithmetic", &e))?;
+            sum = sum.checked_add(share).map_err(|e| bug("Σshare", &e))?;
+        }
     }
     let halved = halve_if_due(s)?;
-    s.sum_share = sum_share(s)?;
+    s.sum_share = sum;
     s.block = block.checked_add(1).ok_or_else(|| Violation::new("block", "u32 overflow".into()))?;
     let names = |ids: &[u32]| -> Vec<String> {
         ids.iter().map(|&i| s.workers.name(WorkerIndex(i)).to_owned()).collect()

@@ -125,7 +125,7 @@ impl Phala {
         row.session += 1;
         row.state = WorkerState::Idle;
         row.stake = stake.0;
-        row.tok = Tokenomic::start(ve, row.score, conf, self.block, now_ms);
+        row.tok = Tokenomic::start(&self.params, ve, row.score, conf, self.block, now_ms)?;
         row.computing = true;
         row.unresponsive = false;
         let (owner, stakes) =

@@ -96,6 +96,12 @@ pub struct Tokenomic {
     pub challenge_time_last: u64,
     /// The confidence score used in shares.
     pub conf: U64F64,
+    /// Cached `cost_k·p_bench + cost_b` (fixed for a session).
+    pub cost_idle: U64F64,
+    /// Cached `p_instant / p_bench` (1 when p_bench is 0), refreshed with P.
+    pub perf: U64F64,
+    /// Cached `(2·p_instant·conf)²`, refreshed with P.
+    pub p_term: U64F64,
 }
 
 /// What one heartbeat settles: the worker's payout and the treasury's part, PHA.
@@ -109,10 +115,19 @@ pub struct Settle {
 
 impl Tokenomic {
     /// A record at start: V = Ve, P's both equal to the benchmark score.
-    #[must_use]
-    pub fn start(ve: U64F64, p: u32, conf: U64F64, block: u32, now_ms: u64) -> Tokenomic {
+    ///
+    /// The cached terms (`cost_idle`, `perf`, `p_term`) are the very operations the
+    /// gatekeeper repeats each block, done once when their inputs change: bit-identical.
+    pub fn start(
+        params: &Params,
+        ve: U64F64,
+        p: u32,
+        conf: U64F64,
+        block: u32,
+        now_ms: u64,
+    ) -> std::result::Result<Tokenomic, CoreError> {
         let p = U64F64::from_int(u64::from(p));
-        Tokenomic {
+        let mut t = Tokenomic {
             v: ve,
             v_init: ve,
             payable: U64F64::ZERO,
@@ -122,17 +137,34 @@ impl Tokenomic {
             iteration_last: 0,
             challenge_time_last: now_ms,
             conf,
-        }
+            cost_idle: params.cost_k.mul(p)?.checked_add(params.cost_b)?,
+            perf: U64F64::ONE,
+            p_term: U64F64::ZERO,
+        };
+        t.refresh_p()?;
+        Ok(t)
+    }
+
+    /// Recomputes the terms that depend on `p_instant`.
+    fn refresh_p(&mut self) -> std::result::Result<(), CoreError> {
+        self.perf =
+            if self.p_bench.is_zero() { U64F64::ONE } else { self.p_instant.div(self.p_bench)? };
+        let term = U64F64::from_int(2).mul(self.p_instant)?.mul(self.conf)?;
+        self.p_term = term.mul(term)?;
+        Ok(())
     }
 
     /// One idle block: `ΔV = (p_instant/p_bench)·((ρ − 1)·V + cost_k·p_bench + cost_b)`,
     /// `V = min(V + ΔV, v_max)`, `payable += ΔV` (all of ΔV, even when the cap cuts V).
-    pub fn update_v_idle(&mut self, params: &Params) -> std::result::Result<(), CoreError> {
-        let cost_idle = params.cost_k.mul(self.p_bench)?.checked_add(params.cost_b)?;
-        let perf =
-            if self.p_bench.is_zero() { U64F64::ONE } else { self.p_instant.div(self.p_bench)? };
-        let growth = params.rho.checked_sub(U64F64::ONE)?.mul(self.v)?.checked_add(cost_idle)?;
-        let delta = perf.mul(growth)?;
+    /// `rho_m1` is `ρ − 1`, computed once per block by the caller; the cost and performance
+    /// terms are the cached `cost_idle` and `perf`.
+    pub fn update_v_idle(
+        &mut self,
+        params: &Params,
+        rho_m1: U64F64,
+    ) -> std::result::Result<(), CoreError> {
+        let growth = rho_m1.mul(self.v)?.checked_add(self.cost_idle)?;
+        let delta = self.perf.mul(growth)?;
         self.v = self.v.checked_add(delta)?.min(params.v_max);
         self.payable = self.payable.checked_add(delta)?;
         Ok(())
@@ -148,8 +180,7 @@ impl Tokenomic {
 
     /// `√(V² + (2·p_instant·conf)²)` with the 32-fraction-bit square root.
     pub fn share(&self) -> Fx {
-        let perf = U64F64::from_int(2).mul(self.p_instant)?.mul(self.conf)?;
-        Ok(self.v.mul(self.v)?.checked_add(perf.mul(perf)?)?.sqrt())
+        Ok(self.v.mul(self.v)?.checked_add(self.p_term)?.sqrt())
     }
 
     /// The instant performance from a heartbeat at `now_ms` reporting `iterations`: iterations
@@ -170,7 +201,7 @@ impl Tokenomic {
         let dt = U64F64::from_int(now_ms - self.challenge_time_last).div_int(1000)?;
         let p = U64F64::from_int(iterations - self.iteration_last).div(dt)?.mul_int(6)?;
         self.p_instant = p.min(self.p_bench.mul(fx("1.2"))?);
-        Ok(())
+        self.refresh_p()
     }
 
     /// A heartbeat's settlement at `block` with the block-start Σshare `sum_share`.

@@ -28,6 +28,10 @@ fn pow(x: U64F64, n: u32) -> U64F64 {
 
 const PHA: u128 = PICO;
 
+fn rho_m1(p: &Params) -> U64F64 {
+    p.rho.checked_sub(U64F64::ONE).unwrap()
+}
+
 /// Pallet `computation::test::test_tokenomic`.
 #[test]
 fn pallet_test_tokenomic() {
@@ -91,7 +95,8 @@ fn gk_test_update_p_instant() {
 fn gk_start(v: u64, p: u32) -> (Params, Tokenomic) {
     let params = Params::of(Profile::Khala, ParamSet::GkTest);
     // Registered with confidence level 2; started at block 2 (now = 2 × 12 000 ms).
-    (params, Tokenomic::start(U64F64::from_int(v), p, conf_score_gk(2), 2, 24_000))
+    let t = Tokenomic::start(&params, U64F64::from_int(v), p, conf_score_gk(2), 2, 24_000);
+    (params, t.unwrap())
 }
 
 /// Gatekeeper `check_tokenomic_numerics`: one idle block, a day of them, a payout whose share
@@ -99,13 +104,13 @@ fn gk_start(v: u64, p: u32) -> (Params, Tokenomic) {
 #[test]
 fn gk_check_tokenomic_numerics() {
     let (params, mut t) = gk_start(3000, 100);
-    t.update_v_idle(&params).unwrap(); // block 2
+    t.update_v_idle(&params, rho_m1(&params)).unwrap(); // block 2
     assert_eq!(t.v, fp("3000.00203509369147797934"));
     for _ in 0..7200 {
-        t.update_v_idle(&params).unwrap(); // blocks 3..=7202
+        t.update_v_idle(&params, rho_m1(&params)).unwrap(); // blocks 3..=7202
     }
     assert_eq!(t.v, fp("3014.6899337932040476463"));
-    t.update_v_idle(&params).unwrap(); // block 7203: challenged, idle
+    t.update_v_idle(&params, rho_m1(&params)).unwrap(); // block 7203: challenged, idle
     assert_eq!(t.challenge_time_last, 24_000);
     // Block 7204: Σshare is taken before the heartbeat updates P.
     let sum_share = t.share().unwrap();
@@ -122,7 +127,7 @@ fn gk_check_tokenomic_numerics() {
         if block - 7205 > params.heartbeat_window {
             t.update_v_slash(&params).unwrap();
         } else {
-            t.update_v_idle(&params).unwrap();
+            t.update_v_idle(&params, rho_m1(&params)).unwrap();
         }
     }
     assert_eq!(t.v, fp("2997.0260877851113935014"));
@@ -133,7 +138,7 @@ fn gk_check_tokenomic_numerics() {
 fn gk_should_payout_at_v_max() {
     let (params, mut t) = gk_start(30000, 3000);
     for _ in 2..=7203 {
-        t.update_v_idle(&params).unwrap();
+        t.update_v_idle(&params, rho_m1(&params)).unwrap();
     }
     assert_eq!(t.v, U64F64::from_int(30000));
     let sum_share = t.share().unwrap();
@@ -149,7 +154,7 @@ fn gk_should_payout_at_v_max() {
 fn heartbeat_guards() {
     let (params, mut t) = gk_start(3000, 100);
     assert_eq!(t.update_v_heartbeat(&params, U64F64::ONE, 3).unwrap(), Settle::default());
-    t.update_v_idle(&params).unwrap();
+    t.update_v_idle(&params, rho_m1(&params)).unwrap();
     let before = t;
     assert_eq!(t.update_v_heartbeat(&params, U64F64::ZERO, 3).unwrap(), Settle::default());
     assert_eq!(t.update_v_heartbeat(&params, U64F64::ONE, 2).unwrap(), Settle::default());
