@@ -13,7 +13,7 @@
 
 use std::fmt;
 
-use ruint::aliases::U256;
+use ruint::aliases::{U256, U512};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::{Error, Result, overflow, underflow};
@@ -22,6 +22,8 @@ use crate::error::{Error, Result, overflow, underflow};
 const FRAC_BITS: usize = 64;
 /// Fraction bits of Phala's intermediate `U80F48`.
 const BALANCE_FRAC_BITS: u32 = 48;
+/// The most digits [`U64F64::from_decimal_str`] reads (10^120 × 2^64 < 2^512).
+pub const DECIMAL_DIGITS_MAX: usize = 120;
 /// Decimals [`fmt::Display`] prints.
 const DISPLAY_DIGITS: u32 = 20;
 
@@ -63,6 +65,37 @@ impl U64F64 {
         narrow((U256::from(n) << FRAC_BITS) / U256::from(d), "U64F64 from_rational")
     }
 
+    /// The decimal `text` (`"1.000000666600231"`) rounded to the nearest 64-fraction-bit value,
+    /// ties to even: the rounding of the `fixed` crate's string parsing, which Phala's `fp!`
+    /// constants and parameter literals go through. At most [`DECIMAL_DIGITS_MAX`] digits.
+    ///
+    /// Errors: [`Error::InvalidAmount`] for anything but digits with at most one point;
+    /// [`Error::Overflow`] when the value rounds to `2^64` or more.
+    pub fn from_decimal_str(text: &str) -> Result<U64F64> {
+        let bad = |reason: &str| Error::InvalidAmount { value: text.into(), reason: reason.into() };
+        let (int, frac) = text.split_once('.').unwrap_or((text, ""));
+        if int.is_empty() && frac.is_empty() {
+            return Err(bad("no digits"));
+        }
+        if !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+            return Err(bad("expected digits with at most one decimal point"));
+        }
+        if int.len() + frac.len() > DECIMAL_DIGITS_MAX {
+            return Err(bad("too many digits"));
+        }
+        let mut mantissa = U512::ZERO;
+        for b in int.bytes().chain(frac.bytes()) {
+            mantissa = mantissa * U512::from(10u8) + U512::from(b - b'0');
+        }
+        let den = U512::from(10u8).pow(U512::from(frac.len()));
+        let num = mantissa << FRAC_BITS;
+        let (q, r) = (num / den, num % den);
+        let twice = r << 1;
+        let up = twice > den || (twice == den && q.bit(0));
+        let q = if up { q + U512::from(1u8) } else { q };
+        u128::try_from(q).map(U64F64).map_err(|_| overflow("U64F64 from_decimal_str"))
+    }
+
     /// True when zero.
     #[must_use]
     pub const fn is_zero(self) -> bool {
@@ -86,7 +119,20 @@ impl U64F64 {
         reason = "fallible; `std::ops::Mul` cannot return a Result"
     )]
     pub fn mul(self, rhs: U64F64) -> Result<U64F64> {
-        narrow((U256::from(self.0) * U256::from(rhs.0)) >> FRAC_BITS, "U64F64 mul")
+        // (ah·2^64 + al)(bh·2^64 + bl) >> 64 = ah·bh·2^64 + ah·bl + al·bh + (al·bl >> 64):
+        // every term is non-negative, so the result fits exactly when every step does.
+        const LOW: u128 = u64::MAX as u128;
+        let (ah, al, bh, bl) = (self.0 >> 64, self.0 & LOW, rhs.0 >> 64, rhs.0 & LOW);
+        let high = ah * bh; // < 2^128: both factors < 2^64
+        if high >> 64 != 0 {
+            return Err(overflow("U64F64 mul"));
+        }
+        (high << 64)
+            .checked_add(ah * bl)
+            .and_then(|x| x.checked_add(al * bh))
+            .and_then(|x| x.checked_add((al * bl) >> 64))
+            .map(U64F64)
+            .ok_or_else(|| overflow("U64F64 mul"))
     }
 
     /// `self ÷ rhs`: `(bits << 64) / rhs_bits`, truncated.
@@ -296,6 +342,33 @@ mod tests {
             U64F64::from_bits(u128::MAX).to_balance(u128::MAX),
             Err(Error::Overflow { .. })
         ));
+    }
+
+    #[test]
+    fn decimal_parsing_rounds_to_nearest_like_fixed() {
+        let p = |s: &str| U64F64::from_decimal_str(s).unwrap();
+        assert_eq!(p("1"), U64F64::ONE);
+        assert_eq!(p("0.5"), half());
+        assert_eq!(p(".5"), half());
+        assert_eq!(p("3."), U64F64::from_int(3));
+        // 0.2 × 2^64 = 3689348814741910323.2 → 3689348814741910323 (down).
+        assert_eq!(p("0.2").to_bits(), 3_689_348_814_741_910_323);
+        // 0.8 × 2^64 = 14757395258967641292.8 → …293 (up).
+        assert_eq!(p("0.8").to_bits(), 14_757_395_258_967_641_293);
+        // 0.7 × 2^64 = 12912720851596686131.2 → …131.
+        assert_eq!(p("0.7").to_bits(), 12_912_720_851_596_686_131);
+        // A tie: 2^-65 is half an ulp; 0 is even, so it rounds down; 3 × 2^-65 rounds up to 2 ulp.
+        let tie = "0.00000000000000000002710505431213761085018632002174854278564453125";
+        assert_eq!(p(tie).to_bits(), 0);
+        let tie3 = "0.00000000000000000008131516293641283255055896006524562835693359375";
+        assert_eq!(p(tie3).to_bits(), 2);
+        let tie_odd = "1.00000000000000000008131516293641283255055896006524562835693359375";
+        assert_eq!(p(tie_odd).to_bits(), (1 << 64) + 2);
+        assert!(U64F64::from_decimal_str("18446744073709551615.99999999999999999999").is_err());
+        for bad in ["", ".", "-1", "1e3", "1.2.3", " 1", "+1"] {
+            assert!(U64F64::from_decimal_str(bad).is_err(), "{bad}");
+        }
+        assert!(U64F64::from_decimal_str(&"1".repeat(121)).is_err());
     }
 
     #[test]

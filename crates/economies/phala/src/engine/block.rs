@@ -1,0 +1,133 @@
+//! A block's close (spec: shared/spec/phala.md, "Worker lifecycle" and "Budget"): the
+//! gatekeeper's end-of-block pass over every worker, the pallet's subsidy halving, and Σshare
+//! for the next block.
+//!
+//! For each computing worker, in the gatekeeper's order: an unresponsive worker whose
+//! heartbeat arrived this block recovers; a responsive one whose oldest challenge has waited
+//! more than `heartbeat_window` blocks becomes unresponsive; then an unresponsive worker is
+//! slashed, and a responsive one without a heartbeat this block grows by one idle block (the
+//! heartbeat block itself does not grow). The pass allocates nothing.
+
+use ergon_core::U64F64;
+use ergon_core::invariants::Violation;
+
+use crate::Phala;
+use crate::events::BlockReport;
+use crate::params::Profile;
+use crate::workers::{WorkerIndex, WorkerState};
+
+/// Working memory of a block's close, kept between blocks so that it allocates only when a
+/// list grows past its largest size so far.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Scratch {
+    entered: Vec<u32>,
+    exited: Vec<u32>,
+}
+
+fn bug(what: &'static str, e: &ergon_core::Error) -> Violation {
+    Violation::new(what, e.to_string())
+}
+
+/// Closes the current block and opens the next. See the module doc.
+pub fn end_block(s: &mut Phala) -> Result<BlockReport, Violation> {
+    let block = s.block;
+    let params = s.params;
+    let detail = s.report_detail;
+    s.scratch.entered.clear();
+    s.scratch.exited.clear();
+    let (mut idle, mut slashed) = (0u32, 0u32);
+    let rho_m1 = params.rho.checked_sub(U64F64::ONE).map_err(|e| bug("rho", &e))?;
+    let khala = params.profile == Profile::Khala;
+    let mut sum = U64F64::ZERO;
+    let cols = s.workers.block_columns();
+    for i in 0..cols.tok.len() {
+        if cols.computing[i] {
+            if cols.unresponsive[i] {
+                if cols.heartbeat[i] {
+                    cols.unresponsive[i] = false;
+                    cols.state[i] = WorkerState::Idle;
+                    if detail {
+                        s.scratch.exited.push(i as u32);
+                    }
+                }
+            } else if let Some((sent, _)) = cols.pending[i].front()
+                && block - sent > params.heartbeat_window
+            {
+                cols.unresponsive[i] = true;
+                cols.state[i] = WorkerState::Unresponsive;
+                if detail {
+                    s.scratch.entered.push(i as u32);
+                }
+            }
+            if cols.unresponsive[i] {
+                cols.tok[i].update_v_slash(&params).map_err(|e| bug("slash arithmetic", &e))?;
+                slashed += 1;
+            } else if !cols.heartbeat[i] {
+                cols.tok[i]
+                    .update_v_idle(&params, rho_m1)
+                    .map_err(|e| bug("idle arithmetic", &e))?;
+                idle += 1;
+            }
+        }
+        cols.heartbeat[i] = false;
+        // Σshare for the next block, in the same pass (see `sum_share`).
+        let counted =
+            if khala { !cols.unresponsive[i] } else { cols.state[i] == WorkerState::Idle };
+        if counted {
+            let share = cols.tok[i].share().map_err(|e| bug("share arithmetic", &e))?;
+            sum = sum.checked_add(share).map_err(|e| bug("Σshare", &e))?;
+        }
+    }
+    let halved = halve_if_due(s)?;
+    s.sum_share = sum;
+    s.block = block.checked_add(1).ok_or_else(|| Violation::new("block", "u32 overflow".into()))?;
+    let names = |ids: &[u32]| -> Vec<String> {
+        ids.iter().map(|&i| s.workers.name(WorkerIndex(i)).to_owned()).collect()
+    };
+    Ok(BlockReport {
+        block,
+        idle,
+        slashed,
+        entered_unresponsive: names(&s.scratch.entered),
+        exited_unresponsive: names(&s.scratch.exited),
+        halved,
+        budget_per_block: s.params.budget_per_block,
+        sum_share: s.sum_share,
+    })
+}
+
+/// The pallet's `on_finalize`: at the last block of each halving interval (counted from the
+/// genesis block) the budget becomes `budget × 0.75`, truncated; the gatekeeper uses it from
+/// the next block on.
+fn halve_if_due(s: &mut Phala) -> Result<bool, Violation> {
+    let interval = s.params.halving_interval_blocks;
+    if interval == 0 || (s.block - s.start_block) % interval != interval - 1 {
+        return Ok(false);
+    }
+    let three_quarters = U64F64::from_bits(3 << 62);
+    s.params.budget_per_block =
+        s.params.budget_per_block.mul(three_quarters).map_err(|e| bug("halving", &e))?;
+    s.halvings += 1;
+    Ok(true)
+}
+
+/// Σshare for the next block's payouts. khala: the gatekeeper's sum over every worker it
+/// knows that is not unresponsive — stopped workers keep their last record and still count,
+/// never-started ones count zero. paper: over the computing, responsive workers only.
+pub fn sum_share(s: &Phala) -> Result<U64F64, Violation> {
+    let toks = s.workers.toks();
+    let unresponsive = s.workers.unresponsive_flags();
+    let states = s.workers.states();
+    let mut sum = U64F64::ZERO;
+    for i in 0..toks.len() {
+        let counted = match s.params.profile {
+            Profile::Khala => !unresponsive[i],
+            Profile::Paper => states[i] == WorkerState::Idle,
+        };
+        if counted {
+            let share = toks[i].share().map_err(|e| bug("share arithmetic", &e))?;
+            sum = sum.checked_add(share).map_err(|e| bug("Σshare", &e))?;
+        }
+    }
+    Ok(sum)
+}

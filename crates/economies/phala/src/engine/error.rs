@@ -1,0 +1,174 @@
+//! [`PhalaError`]: why Phala refused an operation or a genesis — one variant per reason, each
+//! with a stable code ([`Coded::code`]) and the numbers that explain it. The codes follow the
+//! computation pallet's errors where one exists (`insufficient_stake`, `too_much_stake`,
+//! `benchmark_too_low`, `cool_down_not_ready`, …).
+//!
+//! Variants carry indexes and numbers; names appear only when replay shows a refusal
+//! ([`crate::Phala::explain`]).
+
+use ergon_core::{Amount, Coded, U64F64};
+
+use crate::events::pha_meta;
+use crate::workers::{WorkerIndex, WorkerState};
+
+fn fmt_pha(a: Amount) -> String {
+    pha_meta().format(a)
+}
+
+/// A refused Phala operation. See the module doc.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PhalaError {
+    /// A core rule refused it (balances, amounts, arithmetic); the core's code.
+    #[error(transparent)]
+    Core(#[from] ergon_core::Error),
+    /// No account has this name.
+    #[error("no account named {name:?}")]
+    UnknownAccount {
+        /// The name given.
+        name: String,
+    },
+    /// An account of this name exists already.
+    #[error("an account named {name:?} exists already")]
+    DuplicateAccount {
+        /// The name given.
+        name: String,
+    },
+    /// No worker has this name.
+    #[error("no worker named {name:?}")]
+    UnknownWorker {
+        /// The name given.
+        name: String,
+    },
+    /// A worker of this name is registered already.
+    #[error("a worker named {name:?} is registered already")]
+    DuplicateWorker {
+        /// The name given.
+        name: String,
+    },
+    /// The genesis names a parameter that does not exist.
+    #[error("no parameter named {field:?}")]
+    UnknownParam {
+        /// The name given.
+        field: String,
+    },
+    /// A parameter's value is malformed or out of its range.
+    #[error("parameter {field} cannot be {value:?}")]
+    BadParam {
+        /// The parameter.
+        field: String,
+        /// The value given.
+        value: String,
+    },
+    /// paper: a confidence level outside the tiers 1–5.
+    #[error("confidence level {level} is not a tier 1–5")]
+    BadConfidenceLevel {
+        /// The level given.
+        level: u8,
+    },
+    /// The worker has no benchmark score yet.
+    #[error("worker #{} has no benchmark score", worker.0)]
+    BenchmarkMissing {
+        /// The worker.
+        worker: WorkerIndex,
+    },
+    /// The benchmark score is below the minimum to start.
+    #[error("worker #{}'s benchmark score {score} is below the minimum {min}", worker.0)]
+    BenchmarkTooLow {
+        /// The worker.
+        worker: WorkerIndex,
+        /// Its score.
+        score: u32,
+        /// The minimum.
+        min: u32,
+    },
+    /// The stake is below `k·√P`.
+    #[error("a stake of {} PHA is below worker #{}'s minimum stake {} PHA", fmt_pha(*stake), worker.0, fmt_pha(*minimum))]
+    InsufficientStake {
+        /// The worker.
+        worker: WorkerIndex,
+        /// The stake given.
+        stake: Amount,
+        /// k·√P.
+        minimum: Amount,
+    },
+    /// The stake makes Ve exceed v_max.
+    #[error("worker #{}'s Ve would be {ve}, above v_max {v_max}", worker.0)]
+    TooMuchStake {
+        /// The worker.
+        worker: WorkerIndex,
+        /// Ve.
+        ve: U64F64,
+        /// v_max.
+        v_max: U64F64,
+    },
+    /// The operation needs a worker in another state.
+    #[error("worker #{} is {state:?}; {needed}", worker.0)]
+    WrongState {
+        /// The worker.
+        worker: WorkerIndex,
+        /// Its state.
+        state: WorkerState,
+        /// What the operation needs.
+        needed: &'static str,
+    },
+    /// The cool-down has not ended.
+    #[error("worker #{}'s cool-down ends at block {ready_at}, now is block {block}", worker.0)]
+    CoolDownNotReady {
+        /// The worker.
+        worker: WorkerIndex,
+        /// The first block it may be reclaimed.
+        ready_at: u64,
+        /// The current block.
+        block: u32,
+    },
+    /// A heartbeat with no challenge waiting.
+    #[error("worker #{} has no challenge waiting", worker.0)]
+    NoPendingChallenge {
+        /// The worker.
+        worker: WorkerIndex,
+    },
+    /// A challenge to a worker whose queue is full.
+    #[error("worker #{} has {max} challenges waiting already", worker.0)]
+    TooManyChallenges {
+        /// The worker.
+        worker: WorkerIndex,
+        /// The queue's size.
+        max: usize,
+    },
+    /// A heartbeat's iteration count gives a performance beyond the arithmetic's range.
+    #[error("worker #{} reports {iterations} iterations: out of range", worker.0)]
+    IterationsOutOfRange {
+        /// The worker.
+        worker: WorkerIndex,
+        /// The count given.
+        iterations: u64,
+    },
+}
+
+/// Results of Phala operations.
+pub type Result<T> = std::result::Result<T, PhalaError>;
+
+impl Coded for PhalaError {
+    fn code(&self) -> &'static str {
+        match self {
+            PhalaError::Core(e) => e.code(),
+            PhalaError::UnknownAccount { .. } => "unknown_account",
+            PhalaError::DuplicateAccount { .. } => "duplicate_account",
+            PhalaError::UnknownWorker { .. } => "unknown_worker",
+            PhalaError::DuplicateWorker { .. } => "duplicate_worker",
+            PhalaError::UnknownParam { .. } => "unknown_param",
+            PhalaError::BadParam { .. } => "bad_param",
+            PhalaError::BadConfidenceLevel { .. } => "bad_confidence_level",
+            PhalaError::BenchmarkMissing { .. } => "benchmark_missing",
+            PhalaError::BenchmarkTooLow { .. } => "benchmark_too_low",
+            PhalaError::InsufficientStake { .. } => "insufficient_stake",
+            PhalaError::TooMuchStake { .. } => "too_much_stake",
+            PhalaError::WrongState { .. } => "wrong_state",
+            PhalaError::CoolDownNotReady { .. } => "cool_down_not_ready",
+            PhalaError::NoPendingChallenge { .. } => "no_pending_challenge",
+            PhalaError::TooManyChallenges { .. } => "too_many_challenges",
+            PhalaError::IterationsOutOfRange { .. } => "iterations_out_of_range",
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! [`Event`]: what an accepted replay operation reports, one variant per operation, serialized
+//! (serde, at the replay edge only) as an object whose `event` names the variant; and
+//! [`BlockReport`], what a block's close reports. PHA amounts are exact decimal strings; 64.64
+//! values are decimal strings with 20 decimals, truncated, and (where a vector pins them) their
+//! raw bits.
+
+use ergon_core::{Amount, TokenMeta, U64F64};
+use serde::{Serialize, Serializer};
+
+/// PHA's decimals.
+pub const PHA_DECIMALS: u8 = 12;
+
+/// PHA as a token.
+#[must_use]
+pub fn pha_meta() -> TokenMeta {
+    TokenMeta::new("PHA", PHA_DECIMALS)
+}
+
+/// Serializes base units as a PHA decimal string.
+pub fn ser_pha<S: Serializer>(a: &Amount, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&pha_meta().format(*a))
+}
+
+/// Serializes a 64.64 value as its decimal expansion with 20 decimals, truncated.
+pub fn ser_fx<S: Serializer>(v: &U64F64, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(v)
+}
+
+/// Serializes a 64.64 value's raw bits as a decimal string.
+pub fn ser_bits<S: Serializer>(v: &U64F64, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&v.to_bits())
+}
+
+/// An accepted operation's report. Field meanings: docs/economies/phala.md.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+#[allow(missing_docs)] // fields are documented in docs/economies/phala.md
+pub enum Event {
+    Registered {
+        worker: String,
+        owner: String,
+        confidence_level: u8,
+    },
+    BenchmarkSet {
+        worker: String,
+        score: u32,
+    },
+    Started {
+        worker: String,
+        session: u32,
+        #[serde(serialize_with = "ser_pha")]
+        stake: Amount,
+        #[serde(serialize_with = "ser_pha")]
+        minimum_stake: Amount,
+        #[serde(serialize_with = "ser_fx")]
+        ve: U64F64,
+        #[serde(serialize_with = "ser_bits")]
+        ve_bits: U64F64,
+    },
+    Challenged {
+        worker: String,
+        block: u32,
+        waiting: usize,
+    },
+    Heartbeat {
+        worker: String,
+        challenge_block: u32,
+        #[serde(serialize_with = "ser_fx")]
+        p_instant: U64F64,
+        #[serde(serialize_with = "ser_fx")]
+        sum_share: U64F64,
+        #[serde(serialize_with = "ser_fx")]
+        payout: U64F64,
+        #[serde(serialize_with = "ser_bits")]
+        payout_bits: U64F64,
+        #[serde(serialize_with = "ser_fx")]
+        treasury: U64F64,
+        #[serde(serialize_with = "ser_bits")]
+        treasury_bits: U64F64,
+        #[serde(serialize_with = "ser_pha")]
+        paid: Amount,
+        #[serde(serialize_with = "ser_pha")]
+        to_treasury: Amount,
+        #[serde(serialize_with = "ser_fx")]
+        v: U64F64,
+        #[serde(serialize_with = "ser_bits")]
+        v_bits: U64F64,
+    },
+    /// A heartbeat answering a challenge of an ended session: taken off the queue, no effect.
+    HeartbeatIgnored {
+        worker: String,
+        challenge_block: u32,
+    },
+    Stopped {
+        worker: String,
+        #[serde(serialize_with = "ser_fx")]
+        v: U64F64,
+        cool_down_ends: u64,
+    },
+    Reclaimed {
+        worker: String,
+        #[serde(serialize_with = "ser_pha")]
+        returned: Amount,
+        #[serde(serialize_with = "ser_pha")]
+        slashed: Amount,
+    },
+}
+
+/// What a block's close reports.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct BlockReport {
+    /// The block closed.
+    pub block: u32,
+    /// Workers that grew this block.
+    pub idle: u32,
+    /// Workers slashed this block (unresponsive).
+    pub slashed: u32,
+    /// Workers that became unresponsive, by name (listed when detail is on).
+    pub entered_unresponsive: Vec<String>,
+    /// Workers that recovered, by name (listed when detail is on).
+    pub exited_unresponsive: Vec<String>,
+    /// Whether the budget was cut to 75 % at this block.
+    pub halved: bool,
+    /// The budget per block from the next block on.
+    #[serde(serialize_with = "ser_fx")]
+    pub budget_per_block: U64F64,
+    /// Σshare for the next block's payouts.
+    #[serde(serialize_with = "ser_fx")]
+    pub sum_share: U64F64,
+}

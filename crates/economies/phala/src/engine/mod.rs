@@ -1,0 +1,244 @@
+//! The Phala economy itself — its state ([`Phala`]), operations, block close and views. Each
+//! submodule's doc says which part of the spec (shared/spec/phala.md) it implements.
+//!
+//! One epoch of the [`Economy`] trait is one 12-second block: replay's `end_epoch` closes the
+//! current block (the gatekeeper's end-of-block pass) and `advance` closes many.
+
+pub mod actions;
+pub mod block;
+pub mod error;
+pub mod events;
+pub mod genesis;
+pub mod ops;
+pub mod params;
+pub mod tokenomic;
+pub mod view;
+pub mod workers;
+
+use ergon_core::economy::{Economy, Metric, Rejection};
+use ergon_core::invariants::Violation;
+use ergon_core::txn::Snapshot;
+use ergon_core::{AccountId, Amount, Coded, Epoch, Ledger, Names, PoolId, TokenId, U64F64};
+use serde::Serialize;
+use serde_json::Value;
+
+pub use actions::Action;
+pub use error::PhalaError;
+pub use events::{BlockReport, Event};
+pub use genesis::Genesis;
+pub use params::{ParamSet, Params, Profile};
+pub use tokenomic::Tokenomic;
+pub use workers::{WorkerIndex, WorkerState, Workers};
+
+/// The ledger pools of the economy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pools {
+    /// The computing subsidy: payouts and the treasury's part come from here.
+    pub subsidy: PoolId,
+    /// The treasury's 20 %.
+    pub treasury: PoolId,
+    /// The stakes of computing and cooling-down workers.
+    pub stakes: PoolId,
+    /// paper: the part of a stake not returned at reclaim.
+    pub slashed: PoolId,
+}
+
+/// Running totals of what heartbeats paid.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    /// PHA paid to workers, base units.
+    #[serde(serialize_with = "events::ser_pha")]
+    pub paid: Amount,
+    /// PHA paid to the treasury, base units.
+    #[serde(serialize_with = "events::ser_pha")]
+    pub treasury: Amount,
+    /// PHA a settlement owed but the subsidy pool did not hold, base units.
+    #[serde(serialize_with = "events::ser_pha")]
+    pub shortfall: Amount,
+}
+
+/// The Phala economy's whole state.
+///
+/// Every operation runs as one transaction over it ([`ergon_core::txn::atomic`]): the fields an
+/// operation may change are journaled (the `transactional!` list below); the block's close is
+/// not an operation and changes the workers' columns directly.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Phala {
+    params: Params,
+    ledger: Ledger,
+    pha: TokenId,
+    pools: Pools,
+    /// Account names, by account index.
+    accounts: Names,
+    workers: Workers,
+    /// The current block (the one operations happen in).
+    block: u32,
+    /// The genesis block: halving counts from it, epochs are blocks since it.
+    start_block: u32,
+    /// Σshare taken at the start of the current block.
+    sum_share: U64F64,
+    stats: Snapshot<Stats>,
+    halvings: u32,
+    /// PHA minted at genesis (nothing mints later).
+    genesis_supply: Amount,
+    /// Whether block reports name the workers that changed responsiveness.
+    report_detail: bool,
+    /// Working memory of the block's close (not part of the state).
+    scratch: block::Scratch,
+}
+
+ergon_core::transactional!(Phala {
+    ledger: Ledger,
+    accounts: Names,
+    workers: Workers,
+    stats: Snapshot<Stats>,
+}; ignore params, pha, pools, block, start_block, sum_share, halvings, genesis_supply,
+    report_detail, scratch);
+
+impl Phala {
+    /// The parameters in force (the budget changes at each halving).
+    #[must_use]
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+
+    /// The ledger.
+    #[must_use]
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// The workers.
+    #[must_use]
+    pub fn workers(&self) -> &Workers {
+        &self.workers
+    }
+
+    /// The current block.
+    #[must_use]
+    pub fn block(&self) -> u32 {
+        self.block
+    }
+
+    /// Σshare taken at the start of the current block.
+    #[must_use]
+    pub fn sum_share(&self) -> U64F64 {
+        self.sum_share
+    }
+
+    /// The ledger pools.
+    #[must_use]
+    pub fn pools(&self) -> Pools {
+        self.pools
+    }
+
+    /// PHA's token id.
+    #[must_use]
+    pub fn pha_token(&self) -> TokenId {
+        self.pha
+    }
+
+    /// How many times the budget was cut to 75 %.
+    #[must_use]
+    pub fn halvings(&self) -> u32 {
+        self.halvings
+    }
+
+    /// PHA minted at genesis, base units.
+    #[must_use]
+    pub fn genesis_supply(&self) -> Amount {
+        self.genesis_supply
+    }
+
+    /// Running payout totals.
+    #[must_use]
+    pub fn stats(&self) -> &Stats {
+        self.stats.get()
+    }
+
+    /// PHA held by `holder`.
+    #[must_use]
+    pub fn balance_of(&self, holder: ergon_core::Holder) -> Amount {
+        self.ledger.balance(self.pha, holder).unwrap_or_default()
+    }
+
+    /// The account named `name`.
+    #[must_use]
+    pub fn account(&self, name: &str) -> Option<AccountId> {
+        self.accounts.id(name).map(AccountId)
+    }
+
+    /// Account `a`'s name.
+    #[must_use]
+    pub fn account_name(&self, a: AccountId) -> &str {
+        self.accounts.name(a.0)
+    }
+
+    /// Whether block reports name the workers that changed responsiveness (default on).
+    pub fn set_report_detail(&mut self, on: bool) {
+        self.report_detail = on;
+    }
+
+    /// `e` as a person reads it: the variant's message with the worker's name.
+    #[must_use]
+    pub fn explain(&self, e: &PhalaError) -> String {
+        use PhalaError as E;
+        let worker = match e {
+            E::BenchmarkMissing { worker }
+            | E::BenchmarkTooLow { worker, .. }
+            | E::InsufficientStake { worker, .. }
+            | E::TooMuchStake { worker, .. }
+            | E::WrongState { worker, .. }
+            | E::CoolDownNotReady { worker, .. }
+            | E::NoPendingChallenge { worker }
+            | E::TooManyChallenges { worker, .. }
+            | E::IterationsOutOfRange { worker, .. } => Some(*worker),
+            _ => None,
+        };
+        match worker {
+            Some(w) => format!("{e}; worker #{} is {:?}", w.0, self.workers.name(w)),
+            None => e.to_string(),
+        }
+    }
+}
+
+impl Economy for Phala {
+    const NAME: &'static str = "phala";
+    type Genesis = Genesis;
+    type Action = Action;
+    type Event = Event;
+    type Error = PhalaError;
+    type Report = BlockReport;
+
+    fn from_genesis(g: Genesis) -> Result<Phala, Rejection> {
+        genesis::build(g).map_err(|e| Rejection::new(e.code(), e.to_string()))
+    }
+
+    fn apply(&mut self, action: &Action) -> Result<Vec<Event>, PhalaError> {
+        actions::apply(self, action).map(|e| vec![e])
+    }
+
+    fn rejection(&self, error: PhalaError) -> Rejection {
+        Rejection { code: error.code(), message: self.explain(&error) }
+    }
+
+    fn end_epoch(&mut self) -> Result<BlockReport, Violation> {
+        block::end_block(self)
+    }
+
+    fn epoch(&self) -> Epoch {
+        Epoch(u64::from(self.block - self.start_block))
+    }
+
+    fn metrics(&self) -> Vec<Metric> {
+        view::metrics(self)
+    }
+
+    fn check_invariants(&self) -> Result<(), Violation> {
+        view::check_invariants(self)
+    }
+
+    fn snapshot(&self) -> Value {
+        view::snapshot(self)
+    }
+}

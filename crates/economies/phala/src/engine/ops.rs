@@ -1,0 +1,266 @@
+//! The typed operations on workers (spec: shared/spec/phala.md, "Worker lifecycle"; seed 003,
+//! the AMA's Idle / CoolingDown / Stop states): register, set the benchmark, start computing
+//! with a stake, challenge, heartbeat (with its settlement), stop and reclaim.
+//!
+//! Each checks everything that can refuse first, then changes the state inside one
+//! transaction ([`ergon_core::txn::atomic`]); none allocates or formats.
+
+use ergon_core::txn::atomic;
+use ergon_core::{AccountId, Amount, Holder, Rounding, U64F64, mul_div};
+
+use crate::Phala;
+use crate::error::{PhalaError, Result};
+use crate::params::{BLOCK_MS, MAX_P, MIN_P, Profile};
+use crate::tokenomic::{self, PICO, Settle, Tokenomic};
+use crate::workers::{PENDING_MAX, Row, WorkerIndex, WorkerState, Workers};
+
+/// A start's figures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Started {
+    /// The new session's number.
+    pub session: u32,
+    /// k·√P.
+    pub minimum_stake: Amount,
+    /// Ve (= V at start).
+    pub ve: U64F64,
+}
+
+/// A heartbeat's outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Beat {
+    /// It answered a challenge of an ended session: taken off the queue, nothing else.
+    Ignored {
+        /// The challenge's block.
+        challenge_block: u32,
+    },
+    /// It answered a challenge of the current session.
+    Answered {
+        /// The challenge's block.
+        challenge_block: u32,
+        /// The worker's new instant performance.
+        p_instant: U64F64,
+        /// The gatekeeper's settlement (zero while unresponsive).
+        settle: Settle,
+        /// PHA paid to the worker's operator, base units.
+        paid: Amount,
+        /// PHA paid to the treasury, base units.
+        to_treasury: Amount,
+        /// V after the settlement.
+        v: U64F64,
+    },
+}
+
+/// A reclaim's figures, PHA base units.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reclaimed {
+    /// Returned to the operator.
+    pub returned: Amount,
+    /// Kept (paper: the part of the stake V lost).
+    pub slashed: Amount,
+}
+
+impl Phala {
+    fn worker_in(&self, w: WorkerIndex) -> Result<Row> {
+        if (w.0 as usize) < self.workers.len() {
+            Ok(self.workers.row(w))
+        } else {
+            Err(PhalaError::UnknownWorker { name: format!("#{}", w.0) })
+        }
+    }
+
+    /// Registers worker `name`, operated by `owner`, with the attestation's confidence level.
+    /// paper: only the tiers 1–5 exist.
+    pub fn register(&mut self, name: &str, owner: AccountId, level: u8) -> Result<WorkerIndex> {
+        if self.params.profile == Profile::Paper && !(1..=5).contains(&level) {
+            return Err(PhalaError::BadConfidenceLevel { level });
+        }
+        if owner.0 as usize >= self.accounts.len() {
+            return Err(PhalaError::UnknownAccount { name: format!("#{}", owner.0) });
+        }
+        if self.workers.find(name).is_some() {
+            return Err(PhalaError::DuplicateWorker { name: name.into() });
+        }
+        atomic(self, |s| {
+            s.workers
+                .register(name, owner, level)
+                .ok_or(PhalaError::DuplicateWorker { name: name.into() })
+        })
+    }
+
+    /// Records worker `w`'s benchmark score, capped at 6000. A running session keeps the
+    /// score it started with. Returns the score kept.
+    pub fn set_benchmark(&mut self, w: WorkerIndex, score: u32) -> Result<u32> {
+        let mut row = self.worker_in(w)?;
+        row.score = score.min(MAX_P);
+        atomic(self, |s| {
+            s.workers.set(w, row);
+            Ok(row.score)
+        })
+    }
+
+    /// Starts computing with `stake` PHA base units from the operator's account, in the
+    /// pallet's order of checks: Ready, a benchmark, P ≥ 50, stake ≥ k·√P, Ve ≤ v_max.
+    pub fn start(&mut self, w: WorkerIndex, stake: Amount) -> Result<Started> {
+        let mut row = self.worker_in(w)?;
+        if row.state != WorkerState::Ready {
+            let needed = "starting needs a Ready worker";
+            return Err(PhalaError::WrongState { worker: w, state: row.state, needed });
+        }
+        if row.score == 0 {
+            return Err(PhalaError::BenchmarkMissing { worker: w });
+        }
+        if row.score < MIN_P {
+            return Err(PhalaError::BenchmarkTooLow { worker: w, score: row.score, min: MIN_P });
+        }
+        let minimum_stake = tokenomic::minimum_stake(&self.params, row.score)?;
+        if stake < minimum_stake {
+            return Err(PhalaError::InsufficientStake { worker: w, stake, minimum: minimum_stake });
+        }
+        let ve = tokenomic::ve(&self.params, stake, row.score, row.level)?;
+        if ve > self.params.v_max {
+            return Err(PhalaError::TooMuchStake { worker: w, ve, v_max: self.params.v_max });
+        }
+        let conf = tokenomic::share_score(self.params.profile, row.level);
+        let now_ms = u64::from(self.block) * BLOCK_MS;
+        row.session += 1;
+        row.state = WorkerState::Idle;
+        row.stake = stake.0;
+        row.tok = Tokenomic::start(&self.params, ve, row.score, conf, self.block, now_ms)?;
+        row.computing = true;
+        row.unresponsive = false;
+        let (owner, stakes) =
+            (Holder::Account(AccountId(row.owner)), Holder::Pool(self.pools.stakes));
+        atomic(self, |s| {
+            s.ledger.transfer(s.pha, owner, stakes, stake)?;
+            s.workers.set(w, row);
+            Ok(Started { session: row.session, minimum_stake, ve })
+        })
+    }
+
+    /// Sends worker `w` a heartbeat challenge in the current block. Only a computing worker
+    /// answers challenges; at most four may wait. Returns how many wait now.
+    pub fn challenge(&mut self, w: WorkerIndex) -> Result<usize> {
+        let mut row = self.worker_in(w)?;
+        if !row.computing {
+            let needed = "only a computing worker is challenged";
+            return Err(PhalaError::WrongState { worker: w, state: row.state, needed });
+        }
+        let session = row.session;
+        if !Workers::push_challenge(&mut row, self.block, session) {
+            return Err(PhalaError::TooManyChallenges { worker: w, max: PENDING_MAX });
+        }
+        atomic(self, |s| {
+            s.workers.set(w, row);
+            Ok(row.pending.len())
+        })
+    }
+
+    /// Worker `w` answers its oldest challenge with its iteration counter. A worker of the
+    /// challenge's session gets its instant P updated and, when responsive, its settlement
+    /// against the Σshare taken at the start of the block; the payout and the treasury's part
+    /// leave the subsidy pool as balances (48-fraction-bit conversion, floor).
+    pub fn heartbeat(&mut self, w: WorkerIndex, iterations: u64) -> Result<Beat> {
+        let mut row = self.worker_in(w)?;
+        let (challenge_block, session) =
+            row.pending.front().ok_or(PhalaError::NoPendingChallenge { worker: w })?;
+        Workers::pop_challenge(&mut row);
+        if !row.computing || session != row.session {
+            return atomic(self, |s| {
+                s.workers.set(w, row);
+                Ok(Beat::Ignored { challenge_block })
+            });
+        }
+        row.heartbeat = true;
+        let now_ms = u64::from(self.block) * BLOCK_MS;
+        let out_of_range = |_| PhalaError::IterationsOutOfRange { worker: w, iterations };
+        row.tok.update_p_instant(now_ms, iterations).map_err(out_of_range)?;
+        row.tok.challenge_time_last = u64::from(challenge_block) * BLOCK_MS;
+        row.tok.iteration_last = iterations;
+        let settle = if row.unresponsive {
+            Settle::default()
+        } else {
+            row.tok.update_v_heartbeat(&self.params, self.sum_share, self.block)?
+        };
+        let want_paid = Amount(settle.payout.to_balance(PICO)?);
+        let want_treasury = Amount(settle.treasury.to_balance(PICO)?);
+        let subsidy = self.balance_of(Holder::Pool(self.pools.subsidy));
+        let paid = want_paid.min(subsidy);
+        let to_treasury = want_treasury.min(Amount(subsidy.0 - paid.0));
+        let shortfall = Amount(want_paid.0 - paid.0 + want_treasury.0 - to_treasury.0);
+        row.paid += paid.0;
+        let owner = Holder::Account(AccountId(row.owner));
+        let (pool, treasury) =
+            (Holder::Pool(self.pools.subsidy), Holder::Pool(self.pools.treasury));
+        atomic(self, |s| {
+            s.ledger.transfer(s.pha, pool, owner, paid)?;
+            s.ledger.transfer(s.pha, pool, treasury, to_treasury)?;
+            let st = s.stats.get_mut();
+            st.paid = st.paid.checked_add(paid)?;
+            st.treasury = st.treasury.checked_add(to_treasury)?;
+            st.shortfall = st.shortfall.checked_add(shortfall)?;
+            s.workers.set(w, row);
+            let v = row.tok.v;
+            Ok(Beat::Answered {
+                challenge_block,
+                p_instant: row.tok.p_instant,
+                settle,
+                paid,
+                to_treasury,
+                v,
+            })
+        })
+    }
+
+    /// Stops computing: the worker cools down; the gatekeeper stops its growth but keeps its
+    /// record (see docs/economies/phala.md, "Σshare"). Returns V and the first block it may be
+    /// reclaimed.
+    pub fn stop(&mut self, w: WorkerIndex) -> Result<(U64F64, u64)> {
+        let mut row = self.worker_in(w)?;
+        if !row.state.is_computing() {
+            let needed = "stopping needs an Idle or Unresponsive worker";
+            return Err(PhalaError::WrongState { worker: w, state: row.state, needed });
+        }
+        row.state = WorkerState::CoolingDown;
+        row.cool_down_start = self.block;
+        row.computing = false;
+        let ends = u64::from(self.block) + u64::from(self.params.cool_down_blocks);
+        atomic(self, |s| {
+            s.workers.set(w, row);
+            Ok((row.tok.v, ends))
+        })
+    }
+
+    /// Ends the cool-down: khala returns the whole stake; paper returns `min(V/Ve, 1)·S`
+    /// (floor) and keeps the rest in the `slashed` pool.
+    pub fn reclaim(&mut self, w: WorkerIndex) -> Result<Reclaimed> {
+        let mut row = self.worker_in(w)?;
+        if row.state != WorkerState::CoolingDown {
+            let needed = "reclaiming needs a CoolingDown worker";
+            return Err(PhalaError::WrongState { worker: w, state: row.state, needed });
+        }
+        let ready_at = u64::from(row.cool_down_start) + u64::from(self.params.cool_down_blocks);
+        if u64::from(self.block) < ready_at {
+            return Err(PhalaError::CoolDownNotReady { worker: w, ready_at, block: self.block });
+        }
+        let stake = row.stake;
+        let returned = match self.params.profile {
+            Profile::Khala => stake,
+            Profile::Paper if row.tok.v >= row.tok.v_init => stake,
+            Profile::Paper => {
+                mul_div(stake, row.tok.v.to_bits(), row.tok.v_init.to_bits(), Rounding::Down)?
+            }
+        };
+        let slashed = stake - returned;
+        row.state = WorkerState::Ready;
+        row.stake = 0;
+        row.cool_down_start = 0;
+        let owner = Holder::Account(AccountId(row.owner));
+        let (stakes, sink) = (Holder::Pool(self.pools.stakes), Holder::Pool(self.pools.slashed));
+        atomic(self, |s| {
+            s.ledger.transfer(s.pha, stakes, owner, Amount(returned))?;
+            s.ledger.transfer(s.pha, stakes, sink, Amount(slashed))?;
+            s.workers.set(w, row);
+            Ok(Reclaimed { returned: Amount(returned), slashed: Amount(slashed) })
+        })
+    }
+}

@@ -1,0 +1,262 @@
+//! The tokenomic arithmetic (spec: shared/spec/phala.md, "Numbers" and "Worker lifecycle"):
+//! confidence scores, the minimum stake, the initial value Ve, and one worker's [`Tokenomic`]
+//! record with the gatekeeper's per-block updates — idle growth, slash, share, instant
+//! performance and the heartbeat payout.
+//!
+//! Everything is [`U64F64`] with truncating operations in the live code's operation order
+//! (Phala's `computation` pallet for the stake and Ve, the gatekeeper's `tokenomic` module for
+//! the rest); docs/economies/phala.md lists each formula with its order and quirks.
+
+use ergon_core::{Amount, Error as CoreError, U64F64};
+use serde::Serialize;
+
+use crate::params::{Params, Profile};
+
+/// Base units per PHA (12 decimals).
+pub const PICO: u128 = 1_000_000_000_000;
+
+type Fx = std::result::Result<U64F64, CoreError>;
+
+fn fx(s: &str) -> U64F64 {
+    U64F64::from_decimal_str(s).expect("a literal score parses")
+}
+
+/// The gatekeeper's confidence score, used in shares: levels 1, 2, 3 and 128 → 1, 4 → 0.8,
+/// 5 → 0.7, any other level → 0.
+#[must_use]
+pub fn conf_score_gk(level: u8) -> U64F64 {
+    match level {
+        1..=3 | 128 => U64F64::ONE,
+        4 => fx("0.8"),
+        5 => fx("0.7"),
+        _ => U64F64::ZERO,
+    }
+}
+
+/// The computation pallet's confidence score, used in Ve: levels 1–3 → 1, 4 → 0.8, 5 → 0.7,
+/// any other level → 1 (the table's first entry).
+#[must_use]
+pub fn conf_score_pallet(level: u8) -> U64F64 {
+    match level {
+        4 => fx("0.8"),
+        5 => fx("0.7"),
+        _ => U64F64::ONE,
+    }
+}
+
+/// The confidence score a profile uses for shares.
+#[must_use]
+pub fn share_score(profile: Profile, level: u8) -> U64F64 {
+    match profile {
+        Profile::Khala => conf_score_gk(level),
+        Profile::Paper => conf_score_pallet(level),
+    }
+}
+
+/// `k·√P` in PHA base units: `k × sqrt(P)` with the 32-fraction-bit square root, then the
+/// 48-fraction-bit balance conversion (floor).
+pub fn minimum_stake(params: &Params, p: u32) -> std::result::Result<Amount, CoreError> {
+    let root = U64F64::from_int(u64::from(p)).sqrt();
+    params.k.mul(root)?.to_balance(PICO).map(Amount)
+}
+
+/// The rig cost `rig_k·P + rig_b`, PHA.
+pub fn rig_cost(params: &Params, p: u32) -> Fx {
+    params.rig_k.mul(U64F64::from_int(u64::from(p)))?.checked_add(params.rig_b)
+}
+
+/// `Ve = ((re − 1)·conf + 1)·(S + rig_k·P + rig_b)`, with the pallet's confidence table and the
+/// stake converted through 48 fraction bits.
+pub fn ve(params: &Params, stake: Amount, p: u32, level: u8) -> Fx {
+    let tweaked = params.re.checked_sub(U64F64::ONE)?.mul(conf_score_pallet(level))?;
+    let tweaked = tweaked.checked_add(U64F64::ONE)?;
+    let s = U64F64::from_balance(stake.0, PICO)?;
+    tweaked.mul(s.checked_add(rig_cost(params, p)?)?)
+}
+
+/// One worker's tokenomic record: the gatekeeper's `TokenomicInfo` fields that the economics
+/// read. Raw 64.64 values.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Tokenomic {
+    /// V.
+    pub v: U64F64,
+    /// Ve, the value at start.
+    pub v_init: U64F64,
+    /// Growth since the last payout (`v_deductible`; the gatekeeper's `payable`).
+    pub payable: U64F64,
+    /// The benchmark score at start.
+    pub p_bench: U64F64,
+    /// The instant performance, updated by heartbeats.
+    pub p_instant: U64F64,
+    /// The block of the last payout (or of the start).
+    pub v_update_block: u32,
+    /// The iteration counter the last heartbeat reported.
+    pub iteration_last: u64,
+    /// The time of the last answered challenge (or of the start), ms.
+    pub challenge_time_last: u64,
+    /// The confidence score used in shares.
+    pub conf: U64F64,
+    /// Cached `cost_k·p_bench + cost_b` (fixed for a session).
+    pub cost_idle: U64F64,
+    /// Cached `p_instant / p_bench` (1 when p_bench is 0), refreshed with P.
+    pub perf: U64F64,
+    /// Cached `(2·p_instant·conf)²`, refreshed with P.
+    pub p_term: U64F64,
+}
+
+/// What one heartbeat settles: the worker's payout and the treasury's part, PHA.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Settle {
+    /// To the worker (its operator or pool).
+    pub payout: U64F64,
+    /// To the treasury.
+    pub treasury: U64F64,
+}
+
+impl Tokenomic {
+    /// A record at start: V = Ve, P's both equal to the benchmark score.
+    ///
+    /// The cached terms (`cost_idle`, `perf`, `p_term`) are the very operations the
+    /// gatekeeper repeats each block, done once when their inputs change: bit-identical.
+    pub fn start(
+        params: &Params,
+        ve: U64F64,
+        p: u32,
+        conf: U64F64,
+        block: u32,
+        now_ms: u64,
+    ) -> std::result::Result<Tokenomic, CoreError> {
+        let p = U64F64::from_int(u64::from(p));
+        let mut t = Tokenomic {
+            v: ve,
+            v_init: ve,
+            payable: U64F64::ZERO,
+            p_bench: p,
+            p_instant: p,
+            v_update_block: block,
+            iteration_last: 0,
+            challenge_time_last: now_ms,
+            conf,
+            cost_idle: params.cost_k.mul(p)?.checked_add(params.cost_b)?,
+            perf: U64F64::ONE,
+            p_term: U64F64::ZERO,
+        };
+        t.refresh_p()?;
+        Ok(t)
+    }
+
+    /// Recomputes the terms that depend on `p_instant`.
+    fn refresh_p(&mut self) -> std::result::Result<(), CoreError> {
+        self.perf =
+            if self.p_bench.is_zero() { U64F64::ONE } else { self.p_instant.div(self.p_bench)? };
+        let term = U64F64::from_int(2).mul(self.p_instant)?.mul(self.conf)?;
+        self.p_term = term.mul(term)?;
+        Ok(())
+    }
+
+    /// One idle block: `ΔV = (p_instant/p_bench)·((ρ − 1)·V + cost_k·p_bench + cost_b)`,
+    /// `V = min(V + ΔV, v_max)`, `payable += ΔV` (all of ΔV, even when the cap cuts V).
+    /// `rho_m1` is `ρ − 1`, computed once per block by the caller; the cost and performance
+    /// terms are the cached `cost_idle` and `perf`.
+    pub fn update_v_idle(
+        &mut self,
+        params: &Params,
+        rho_m1: U64F64,
+    ) -> std::result::Result<(), CoreError> {
+        let growth = rho_m1.mul(self.v)?.checked_add(self.cost_idle)?;
+        let delta = self.perf.mul(growth)?;
+        self.v = self.v.checked_add(delta)?.min(params.v_max);
+        self.payable = self.payable.checked_add(delta)?;
+        Ok(())
+    }
+
+    /// One unresponsive block: `V −= V·slash_rate`, `payable = 0`. Returns the slash.
+    pub fn update_v_slash(&mut self, params: &Params) -> Fx {
+        let slash = self.v.mul(params.slash_rate)?;
+        self.v = self.v.checked_sub(slash)?;
+        self.payable = U64F64::ZERO;
+        Ok(slash)
+    }
+
+    /// `√(V² + (2·p_instant·conf)²)` with the 32-fraction-bit square root.
+    pub fn share(&self) -> Fx {
+        Ok(self.v.mul(self.v)?.checked_add(self.p_term)?.sqrt())
+    }
+
+    /// The instant performance from a heartbeat at `now_ms` reporting `iterations`: iterations
+    /// per 6 s since the last answered challenge, at most 1.2 × the benchmark. A counter that
+    /// went backwards restarts from it (p = 0). Leaves P unchanged when `now_ms` is not after
+    /// the last challenge.
+    pub fn update_p_instant(
+        &mut self,
+        now_ms: u64,
+        iterations: u64,
+    ) -> std::result::Result<(), CoreError> {
+        if now_ms <= self.challenge_time_last {
+            return Ok(());
+        }
+        if iterations < self.iteration_last {
+            self.iteration_last = iterations;
+        }
+        let dt = U64F64::from_int(now_ms - self.challenge_time_last).div_int(1000)?;
+        let p = U64F64::from_int(iterations - self.iteration_last).div(dt)?.mul_int(6)?;
+        self.p_instant = p.min(self.p_bench.mul(fx("1.2"))?);
+        self.refresh_p()
+    }
+
+    /// A heartbeat's settlement at `block` with the block-start Σshare `sum_share`.
+    ///
+    /// Nothing is paid (and nothing changes) when Σshare, `payable` or the share is zero, or
+    /// when the worker was already settled in this block. Otherwise the budget is
+    /// `share / Σshare × budget_per_block × blocks` (left to right, each step truncating),
+    /// `to_payout = budget × payout_ratio`, `to_treasury = budget × treasury_ratio`, and:
+    /// - khala: the payout is `min(payable, to_payout)` and the treasury
+    ///   `(payout / to_payout) × to_treasury`; `V −= payout`;
+    /// - paper: the payout is `to_payout`, the treasury `to_treasury`; `V −= min(payable,
+    ///   payout)`.
+    ///
+    /// Then `payable = 0` and the last payout block is `block`.
+    pub fn update_v_heartbeat(
+        &mut self,
+        params: &Params,
+        sum_share: U64F64,
+        block: u32,
+    ) -> std::result::Result<Settle, CoreError> {
+        if sum_share.is_zero() || self.payable.is_zero() || block <= self.v_update_block {
+            return Ok(Settle::default());
+        }
+        let share = self.share()?;
+        if share.is_zero() {
+            return Ok(Settle::default());
+        }
+        let blocks = U64F64::from_int(u64::from(block - self.v_update_block));
+        let budget = share.div(sum_share)?.mul(params.budget_per_block)?.mul(blocks)?;
+        let to_payout = budget.mul(params.payout_ratio)?;
+        let to_treasury = budget.mul(params.treasury_ratio)?;
+        let settle = match params.profile {
+            Profile::Khala => {
+                let payout = self.payable.min(to_payout);
+                // The gatekeeper divides by `to_payout` unguarded; it is zero only when the
+                // budget is, and then nothing is paid.
+                let treasury = if to_payout.is_zero() {
+                    U64F64::ZERO
+                } else {
+                    payout.div(to_payout)?.mul(to_treasury)?
+                };
+                self.v = self.v.checked_sub(payout)?;
+                Settle { payout, treasury }
+            }
+            Profile::Paper => {
+                self.v = self.v.checked_sub(self.payable.min(to_payout))?;
+                Settle { payout: to_payout, treasury: to_treasury }
+            }
+        };
+        self.payable = U64F64::ZERO;
+        self.v_update_block = block;
+        Ok(settle)
+    }
+}
+
+#[cfg(test)]
+#[path = "tokenomic_tests.rs"]
+mod tests;

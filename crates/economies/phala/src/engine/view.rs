@@ -1,0 +1,152 @@
+//! The state dump ([`snapshot`]), the metrics and the invariants of the Phala economy: PHA is
+//! conserved (minted once at genesis; every later movement is a ledger transfer), the stakes
+//! pool holds exactly the workers' stakes, and Σshare is what the workers' records give.
+
+use ergon_core::economy::{Metric, MetricValue};
+use ergon_core::invariants::Violation;
+use ergon_core::{AccountId, Amount, Holder, U64F64};
+use serde_json::{Map, Value, json};
+
+use crate::Phala;
+use crate::events::{PHA_DECIMALS, pha_meta};
+use crate::workers::{WorkerIndex, WorkerState};
+
+fn pha(a: Amount) -> Value {
+    Value::String(pha_meta().format(a))
+}
+
+fn fx(v: U64F64) -> Value {
+    Value::String(v.to_string())
+}
+
+/// The whole state as JSON: amounts in PHA, 64.64 values with 20 decimals (V also as bits).
+pub fn snapshot(s: &Phala) -> Value {
+    let p = s.params();
+    let mut accounts = Map::new();
+    for i in 0..s.ledger().account_count() {
+        let a = AccountId(i);
+        accounts.insert(s.account_name(a).to_owned(), pha(s.balance_of(Holder::Account(a))));
+    }
+    let pool = |id| pha(s.balance_of(Holder::Pool(id)));
+    let mut workers = Map::new();
+    for i in 0..s.workers().len() {
+        let w = WorkerIndex(i as u32);
+        let r = s.workers().row(w);
+        let share = r.tok.share().unwrap_or_default();
+        workers.insert(
+            s.workers().name(w).to_owned(),
+            json!({
+                "owner": s.account_name(AccountId(r.owner)),
+                "state": r.state,
+                "confidence_level": r.level,
+                "score": r.score,
+                "session": r.session,
+                "stake": pha(Amount(r.stake)),
+                "v": fx(r.tok.v),
+                "v_bits": r.tok.v.to_bits().to_string(),
+                "ve": fx(r.tok.v_init),
+                "payable": fx(r.tok.payable),
+                "p_instant": fx(r.tok.p_instant),
+                "share": fx(share),
+                "unresponsive": r.unresponsive,
+                "pending_challenges": r.pending.blocks(),
+                "last_payout_block": r.tok.v_update_block,
+                "paid": pha(Amount(r.paid)),
+            }),
+        );
+    }
+    let pools = s.pools();
+    json!({
+        "block": s.block(),
+        "profile": p.profile,
+        "budget_per_block": fx(p.budget_per_block),
+        "sum_share": fx(s.sum_share()),
+        "halvings": s.halvings(),
+        "accounts": accounts,
+        "pools": {
+            "subsidy": pool(pools.subsidy),
+            "treasury": pool(pools.treasury),
+            "stakes": pool(pools.stakes),
+            "slashed": pool(pools.slashed),
+        },
+        "stats": s.stats(),
+        "workers": workers,
+    })
+}
+
+/// The metrics now.
+pub fn metrics(s: &Phala) -> Vec<Metric> {
+    let pools = s.pools();
+    let amount = |raw: Amount| MetricValue::Amount { raw: raw.0, decimals: PHA_DECIMALS };
+    let count = |state: WorkerState| {
+        MetricValue::Count(s.workers().states().iter().filter(|&&x| x == state).count() as u64)
+    };
+    vec![
+        Metric { name: "block", value: MetricValue::Count(u64::from(s.block())) },
+        Metric { name: "workers_idle", value: count(WorkerState::Idle) },
+        Metric { name: "workers_unresponsive", value: count(WorkerState::Unresponsive) },
+        Metric { name: "workers_cooling_down", value: count(WorkerState::CoolingDown) },
+        Metric { name: "workers_ready", value: count(WorkerState::Ready) },
+        Metric {
+            name: "budget_per_block_pha",
+            value: MetricValue::Float(to_f64(s.params().budget_per_block)),
+        },
+        Metric { name: "sum_share", value: MetricValue::Float(to_f64(s.sum_share())) },
+        Metric {
+            name: "subsidy_pool_pha",
+            value: amount(s.balance_of(Holder::Pool(pools.subsidy))),
+        },
+        Metric { name: "treasury_pha", value: amount(s.balance_of(Holder::Pool(pools.treasury))) },
+        Metric { name: "staked_pha", value: amount(s.balance_of(Holder::Pool(pools.stakes))) },
+        Metric { name: "paid_pha", value: amount(s.stats().paid) },
+    ]
+}
+
+/// A reported figure only (never in ledger paths).
+#[allow(clippy::cast_precision_loss, reason = "a metric, not a ledger value")]
+fn to_f64(v: U64F64) -> f64 {
+    v.to_bits() as f64 / 18_446_744_073_709_551_616.0
+}
+
+/// Every invariant: ledger conservation and supply, no mint after genesis, the stakes pool =
+/// Σ stakes, and the cached Σshare a khala block-start value can be recomputed from.
+pub fn check_invariants(s: &Phala) -> Result<(), Violation> {
+    s.ledger().check_conservation()?;
+    let staked = s.balance_of(Holder::Pool(s.pools().stakes));
+    let total = s.workers().total_stake();
+    if staked != total {
+        return Err(Violation::new(
+            "stakes pool = Σ worker stakes",
+            format!(
+                "pool {} PHA, workers {} PHA",
+                pha_meta().format(staked),
+                pha_meta().format(total)
+            ),
+        ));
+    }
+    for (i, (&state, &stake)) in s.workers().states().iter().zip(s.workers().stakes()).enumerate() {
+        let holds = matches!(
+            state,
+            WorkerState::Idle | WorkerState::Unresponsive | WorkerState::CoolingDown
+        );
+        if holds != (stake > 0) {
+            return Err(Violation::new(
+                "a worker holds a stake exactly while computing or cooling down",
+                format!("worker #{i} is {state:?} with {stake} base units"),
+            ));
+        }
+    }
+    let minted =
+        s.ledger().minted(s.pha_token()).map_err(|e| Violation::new("ledger", e.to_string()))?;
+    if minted != s.genesis_supply() {
+        return Err(Violation::new(
+            "PHA minted only at genesis",
+            format!(
+                "minted {} PHA, genesis {} PHA",
+                pha_meta().format(minted),
+                pha_meta().format(s.genesis_supply())
+            ),
+        ));
+    }
+    Ok(())
+}

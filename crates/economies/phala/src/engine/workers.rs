@@ -1,0 +1,351 @@
+//! [`Workers`]: every registered worker in compact columns (spec: shared/spec/phala.md, "Worker
+//! lifecycle"), one vector per field so that a block's pass reads only the columns it needs.
+//!
+//! The columns change only through this module's methods. Inside a transaction
+//! ([`ergon_core::txn::atomic`]) a method that changes a worker first saves its whole row, so a
+//! revert restores it; outside one (a block's close) nothing is recorded.
+
+use ergon_core::txn::Transactional;
+use ergon_core::{AccountId, Amount, Names};
+use serde::Serialize;
+
+use crate::tokenomic::Tokenomic;
+
+/// A worker's index: its registration order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct WorkerIndex(pub u32);
+
+/// The most challenges a worker may have waiting.
+pub const PENDING_MAX: usize = 4;
+
+/// A worker's state in the computation pallet.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkerState {
+    /// Registered, not computing (never started, or reclaimed).
+    #[default]
+    Ready,
+    /// Computing and answering its challenges.
+    Idle,
+    /// Computing, but a challenge went unanswered for longer than the heartbeat window.
+    Unresponsive,
+    /// Stopped; its stake returns after the cool-down.
+    CoolingDown,
+}
+
+impl WorkerState {
+    /// Idle or unresponsive: the states the pallet counts as computing.
+    #[must_use]
+    pub fn is_computing(self) -> bool {
+        matches!(self, WorkerState::Idle | WorkerState::Unresponsive)
+    }
+}
+
+/// Challenges waiting for a heartbeat, oldest first: the block each was sent in and the
+/// computing session it was sent to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Pending {
+    blocks: [u32; PENDING_MAX],
+    sessions: [u32; PENDING_MAX],
+    len: u8,
+}
+
+impl Pending {
+    /// The oldest challenge: (block, session).
+    #[must_use]
+    pub fn front(&self) -> Option<(u32, u32)> {
+        (self.len > 0).then(|| (self.blocks[0], self.sessions[0]))
+    }
+
+    /// How many are waiting.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        usize::from(self.len)
+    }
+
+    /// Whether none is waiting.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The waiting challenges' blocks, oldest first.
+    #[must_use]
+    pub fn blocks(&self) -> &[u32] {
+        &self.blocks[..self.len()]
+    }
+
+    fn push(&mut self, block: u32, session: u32) -> bool {
+        let n = self.len();
+        if n == PENDING_MAX {
+            return false;
+        }
+        self.blocks[n] = block;
+        self.sessions[n] = session;
+        self.len += 1;
+        true
+    }
+
+    fn pop(&mut self) {
+        let n = self.len();
+        self.blocks.copy_within(1..n, 0);
+        self.sessions.copy_within(1..n, 0);
+        self.len -= 1;
+    }
+}
+
+/// One worker's fields together: what the journal saves.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Row {
+    /// The operator's account.
+    pub owner: u32,
+    /// The confidence level from the attestation.
+    pub level: u8,
+    /// The benchmark score (0: none yet).
+    pub score: u32,
+    /// The pallet's state.
+    pub state: WorkerState,
+    /// The computing session (counts starts).
+    pub session: u32,
+    /// The stake locked by the current session, PHA base units.
+    pub stake: u128,
+    /// The block the cool-down started.
+    pub cool_down_start: u32,
+    /// The gatekeeper's record.
+    pub tok: Tokenomic,
+    /// The gatekeeper sees the worker computing.
+    pub computing: bool,
+    /// The gatekeeper's unresponsive flag.
+    pub unresponsive: bool,
+    /// A heartbeat of the current session arrived in this block.
+    pub heartbeat: bool,
+    /// Challenges waiting.
+    pub pending: Pending,
+    /// PHA paid to the worker in all its sessions, base units.
+    pub paid: u128,
+}
+
+/// Every worker, in columns. See the module doc.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Workers {
+    names: Names,
+    owner: Vec<u32>,
+    level: Vec<u8>,
+    score: Vec<u32>,
+    state: Vec<WorkerState>,
+    session: Vec<u32>,
+    stake: Vec<u128>,
+    cool_down_start: Vec<u32>,
+    tok: Vec<Tokenomic>,
+    computing: Vec<bool>,
+    unresponsive: Vec<bool>,
+    heartbeat: Vec<bool>,
+    pending: Vec<Pending>,
+    paid: Vec<u128>,
+    journal: Vec<(u32, Row)>,
+    depth: u32,
+}
+
+/// The journal's position and the worker count at a checkpoint.
+#[derive(Debug)]
+pub struct Mark {
+    journal: usize,
+    len: usize,
+}
+
+impl Workers {
+    /// How many workers are registered.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.owner.len()
+    }
+
+    /// Whether none is.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.owner.is_empty()
+    }
+
+    /// The worker named `name`.
+    #[must_use]
+    pub fn find(&self, name: &str) -> Option<WorkerIndex> {
+        self.names.id(name).map(WorkerIndex)
+    }
+
+    /// Worker `w`'s name.
+    #[must_use]
+    pub fn name(&self, w: WorkerIndex) -> &str {
+        self.names.name(w.0)
+    }
+
+    /// Worker `w`'s fields. Panics when `w` is not a worker's index (a bug).
+    #[must_use]
+    pub fn row(&self, w: WorkerIndex) -> Row {
+        let i = w.0 as usize;
+        Row {
+            owner: self.owner[i],
+            level: self.level[i],
+            score: self.score[i],
+            state: self.state[i],
+            session: self.session[i],
+            stake: self.stake[i],
+            cool_down_start: self.cool_down_start[i],
+            tok: self.tok[i],
+            computing: self.computing[i],
+            unresponsive: self.unresponsive[i],
+            heartbeat: self.heartbeat[i],
+            pending: self.pending[i],
+            paid: self.paid[i],
+        }
+    }
+
+    /// Registers worker `name` of `owner`; `None` when the name is taken.
+    pub fn register(&mut self, name: &str, owner: AccountId, level: u8) -> Option<WorkerIndex> {
+        let id = self.names.push(name)?;
+        let row = Row { owner: owner.0, level, ..Row::default() };
+        self.owner.push(row.owner);
+        self.level.push(row.level);
+        self.score.push(0);
+        self.state.push(row.state);
+        self.session.push(0);
+        self.stake.push(0);
+        self.cool_down_start.push(0);
+        self.tok.push(row.tok);
+        self.computing.push(false);
+        self.unresponsive.push(false);
+        self.heartbeat.push(false);
+        self.pending.push(Pending::default());
+        self.paid.push(0);
+        Some(WorkerIndex(id))
+    }
+
+    /// Replaces worker `w`'s fields with `row` (saving the old ones inside a transaction).
+    pub fn set(&mut self, w: WorkerIndex, row: Row) {
+        if self.depth > 0 {
+            let old = self.row(w);
+            self.journal.push((w.0, old));
+        }
+        self.write(w, row);
+    }
+
+    fn write(&mut self, w: WorkerIndex, row: Row) {
+        let i = w.0 as usize;
+        self.owner[i] = row.owner;
+        self.level[i] = row.level;
+        self.score[i] = row.score;
+        self.state[i] = row.state;
+        self.session[i] = row.session;
+        self.stake[i] = row.stake;
+        self.cool_down_start[i] = row.cool_down_start;
+        self.tok[i] = row.tok;
+        self.computing[i] = row.computing;
+        self.unresponsive[i] = row.unresponsive;
+        self.heartbeat[i] = row.heartbeat;
+        self.pending[i] = row.pending;
+        self.paid[i] = row.paid;
+    }
+
+    /// Adds challenge (block, session) to `row`'s queue; false when it is full.
+    pub fn push_challenge(row: &mut Row, block: u32, session: u32) -> bool {
+        row.pending.push(block, session)
+    }
+
+    /// Removes `row`'s oldest challenge (there is one).
+    pub fn pop_challenge(row: &mut Row) {
+        row.pending.pop();
+    }
+
+    /// The columns a block's pass reads and writes, all of the same length.
+    pub fn block_columns(&mut self) -> BlockColumns<'_> {
+        BlockColumns {
+            state: &mut self.state,
+            tok: &mut self.tok,
+            computing: &self.computing,
+            unresponsive: &mut self.unresponsive,
+            heartbeat: &mut self.heartbeat,
+            pending: &self.pending,
+        }
+    }
+
+    /// The gatekeeper records, by worker.
+    #[must_use]
+    pub fn toks(&self) -> &[Tokenomic] {
+        &self.tok
+    }
+
+    /// The unresponsive flags, by worker.
+    #[must_use]
+    pub fn unresponsive_flags(&self) -> &[bool] {
+        &self.unresponsive
+    }
+
+    /// The pallet states, by worker.
+    #[must_use]
+    pub fn states(&self) -> &[WorkerState] {
+        &self.state
+    }
+
+    /// The stakes, by worker.
+    #[must_use]
+    pub fn stakes(&self) -> &[u128] {
+        &self.stake
+    }
+
+    /// Σ stake of the workers that hold one.
+    #[must_use]
+    pub fn total_stake(&self) -> Amount {
+        Amount(self.stake.iter().sum())
+    }
+}
+
+/// Mutable views of the columns of a block's pass (see [`Workers::block_columns`]).
+#[allow(missing_docs)]
+pub struct BlockColumns<'a> {
+    pub state: &'a mut [WorkerState],
+    pub tok: &'a mut [Tokenomic],
+    pub computing: &'a [bool],
+    pub unresponsive: &'a mut [bool],
+    pub heartbeat: &'a mut [bool],
+    pub pending: &'a [Pending],
+}
+
+impl Transactional for Workers {
+    type Checkpoint = (Mark, <Names as Transactional>::Checkpoint);
+
+    fn checkpoint(&mut self) -> Self::Checkpoint {
+        self.depth += 1;
+        (Mark { journal: self.journal.len(), len: self.len() }, self.names.checkpoint())
+    }
+
+    fn commit(&mut self, (mark, names): Self::Checkpoint) {
+        self.names.commit(names);
+        self.depth -= 1;
+        if self.depth == 0 {
+            debug_assert!(mark.journal == 0);
+            self.journal.clear();
+        }
+    }
+
+    fn revert(&mut self, (mark, names): Self::Checkpoint) {
+        while self.journal.len() > mark.journal {
+            let (i, row) = self.journal.pop().expect("longer than the mark");
+            self.write(WorkerIndex(i), row);
+        }
+        let n = mark.len;
+        self.owner.truncate(n);
+        self.level.truncate(n);
+        self.score.truncate(n);
+        self.state.truncate(n);
+        self.session.truncate(n);
+        self.stake.truncate(n);
+        self.cool_down_start.truncate(n);
+        self.tok.truncate(n);
+        self.computing.truncate(n);
+        self.unresponsive.truncate(n);
+        self.heartbeat.truncate(n);
+        self.pending.truncate(n);
+        self.paid.truncate(n);
+        self.names.revert(names);
+        self.depth -= 1;
+    }
+}

@@ -1,0 +1,24 @@
+//! # ergon-phala — the Phala computing economy
+//!
+//! Implements seed 003 (spec: shared/spec/phala.md) under two rule profiles, `paper` (the
+//! economic paper as the seed's AMA describes it, default) and `khala` (the deployed
+//! gatekeeper and computation pallet, bit-exact in their 64.64 fixed point):
+//!
+//! - [`tokenomic`]: confidence scores, minimum stake, Ve, and a worker's per-block V, share and
+//!   payout arithmetic;
+//! - [`workers`]: the workers in compact columns;
+//! - [`ops`]: register, benchmark, start, challenge, heartbeat, stop, reclaim;
+//! - [`block`]: a block's close — growth, unresponsiveness and slash, halving, Σshare;
+//! - [`actions`]: every operation as an [`Action`] (the replay ops);
+//! - [`view`]: the state dump, metrics and invariants.
+//!
+//! One epoch is one 12-second block. Stake pools, vaults, contracts (the paper's Active state)
+//! and the simulation model are not part of this crate yet.
+
+mod engine;
+
+pub use engine::{
+    Action, BlockReport, Event, Genesis, ParamSet, Params, Phala, PhalaError, Pools, Profile,
+    Stats, Tokenomic, WorkerIndex, WorkerState, Workers,
+};
+pub use engine::{actions, block, error, events, genesis, ops, params, tokenomic, view, workers};
