@@ -1,14 +1,16 @@
 //! Every Marlin operation as an [`Action`] — the replay ops (docs/replay.md, "The Marlin
 //! economy") — and [`apply`], the replay edge: it resolves names and decimal strings, calls the
 //! one typed operation each action names ([`crate::tokens`], [`crate::bridge`],
-//! [`crate::governance`]) and reports an [`Event`].
+//! [`crate::governance`], [`crate::stakes`], [`crate::relay`], [`crate::payout`]) and reports
+//! an [`Event`].
 
 use ergon_core::{Amount, Qty};
 use serde::Deserialize;
 
 use crate::engine::Marlin;
 use crate::engine::error::Result;
-use crate::engine::events::Event;
+use crate::engine::events::{Credit, Event};
+use crate::engine::rewards::tickets::RECEIVER_TICKETS_PER_EPOCH;
 use crate::engine::settings::Change;
 use crate::engine::tokens::Token;
 use crate::engine::units::amount;
@@ -152,6 +154,44 @@ pub enum Action {
         staker: String,
         into: u64,
         from: u64,
+    },
+    /// Pays a stash's rewards so far to its staker.
+    ClaimRewards {
+        staker: String,
+        stash: u64,
+    },
+    RegisterReceiver {
+        account: String,
+    },
+    /// deployed: stakes POND for a receiver.
+    ReceiverDeposit {
+        receiver: String,
+        amount: Qty,
+    },
+    ReceiverWithdraw {
+        receiver: String,
+        amount: Qty,
+    },
+    /// paper: prepays `months` months at `fee` POND a month.
+    Subscribe {
+        receiver: String,
+        fee: Qty,
+        months: u64,
+    },
+    Unsubscribe {
+        receiver: String,
+    },
+    /// paper: gives `tickets` tickets to `cluster` this epoch.
+    RelayTickets {
+        receiver: String,
+        cluster: String,
+        tickets: u64,
+    },
+    /// deployed: tickets for the closed `epoch`, the first n − 1 selected clusters' counts.
+    IssueTickets {
+        receiver: String,
+        epoch: u64,
+        tickets: Vec<u16>,
     },
 }
 
@@ -323,7 +363,89 @@ fn stake_action(m: &mut Marlin, action: &Action) -> Result<Event> {
             m.merge_stashes(s, *into, *from)?;
             Event::StashesMerged { into: *into, from: *from }
         }
-        _ => unreachable!("the other actions are applied by `apply`"),
+        other => relay_action(m, other)?,
+    })
+}
+
+/// The receivers' and rewards' actions.
+fn relay_action(m: &mut Marlin, action: &Action) -> Result<Event> {
+    Ok(match action {
+        Action::ClaimRewards { staker, stash } => {
+            let s = m.account(staker)?;
+            let amount = m.claim_rewards(s, *stash)?;
+            Event::RewardsClaimed { stash: *stash, amount }
+        }
+        Action::RegisterReceiver { account } => {
+            let a = m.account(account)?;
+            m.register_receiver(a)?;
+            Event::ReceiverRegistered { account: account.clone() }
+        }
+        Action::ReceiverDeposit { receiver, amount: q } => {
+            let (a, x) = (m.account(receiver)?, amount(q)?);
+            let balance = m.receiver_deposit(a, x)?;
+            Event::ReceiverDeposited { receiver: receiver.clone(), amount: x, balance }
+        }
+        Action::ReceiverWithdraw { receiver, amount: q } => {
+            let (a, x) = (m.account(receiver)?, amount(q)?);
+            let balance = m.receiver_withdraw(a, x)?;
+            Event::ReceiverWithdrew { receiver: receiver.clone(), amount: x, balance }
+        }
+        Action::Subscribe { receiver, fee, months } => {
+            let (a, f) = (m.account(receiver)?, amount(fee)?);
+            let (cost, last_month) = m.subscribe(a, f, *months)?;
+            Event::Subscribed {
+                receiver: receiver.clone(),
+                fee: f,
+                months: *months,
+                cost,
+                last_month,
+            }
+        }
+        Action::Unsubscribe { receiver } => {
+            let a = m.account(receiver)?;
+            let refund = m.unsubscribe(a)?;
+            Event::Unsubscribed { receiver: receiver.clone(), refund }
+        }
+        Action::RelayTickets { receiver, cluster, tickets } => {
+            let (a, c) = (m.account(receiver)?, m.cluster(m.account(cluster)?)?);
+            let total = m.relay_tickets(a, c, Amount(u128::from(*tickets)))?;
+            Event::TicketsRelayed {
+                receiver: receiver.clone(),
+                cluster: cluster.clone(),
+                tickets: *tickets,
+                total: u64::try_from(total.0).unwrap_or(u64::MAX),
+            }
+        }
+        Action::IssueTickets { receiver, epoch, tickets } => {
+            let a = m.account(receiver)?;
+            let issued = m.issue_tickets(a, *epoch, tickets)?;
+            let ids = m.relay().selected(*epoch).map(|s| s.ids().to_vec()).unwrap_or_default();
+            let named: u32 = ids
+                .len()
+                .checked_sub(1)
+                .map_or(0, |k| tickets[..k].iter().map(|&t| u32::from(t)).sum());
+            let credits = ids
+                .iter()
+                .enumerate()
+                .map(|(i, &c)| Credit {
+                    cluster: m.name(m.stakes().clusters()[c as usize].operator).to_owned(),
+                    tickets: if i + 1 == ids.len() {
+                        RECEIVER_TICKETS_PER_EPOCH - named
+                    } else {
+                        u32::from(tickets[i])
+                    },
+                    amount: issued.credits[i],
+                })
+                .collect();
+            Event::TicketsIssued {
+                receiver: receiver.clone(),
+                epoch: *epoch,
+                share: issued.share,
+                credits,
+                undistributed: issued.undistributed,
+            }
+        }
+        _ => unreachable!("the other actions are applied by `apply` and `stake_action`"),
     })
 }
 

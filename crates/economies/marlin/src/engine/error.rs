@@ -219,6 +219,47 @@ pub enum MarlinError {
         /// The voter.
         voter: AccountId,
     },
+    /// A reward rule refused it; the rewards module's code.
+    #[error(transparent)]
+    Rewards(#[from] crate::engine::rewards::RewardsError),
+    /// The account is not a registered receiver.
+    #[error("account:{} is not a receiver", account.0)]
+    UnknownReceiver {
+        /// The account.
+        account: AccountId,
+    },
+    /// A subscription while one still runs.
+    #[error("account:{} is subscribed until month {end_month}", account.0)]
+    AlreadySubscribed {
+        /// The receiver.
+        account: AccountId,
+        /// The last month paid.
+        end_month: u64,
+    },
+    /// No subscription covers the current month.
+    #[error("account:{} has no subscription covering month {month}", account.0)]
+    NotSubscribed {
+        /// The receiver.
+        account: AccountId,
+        /// The current month.
+        month: u64,
+    },
+    /// Tickets for an epoch that has not closed.
+    #[error("epoch {epoch} has not closed (today is day {today})")]
+    EpochNotClosed {
+        /// The epoch named.
+        epoch: u64,
+        /// Today.
+        today: u64,
+    },
+    /// Tickets for an epoch at or before the last one the receiver issued for.
+    #[error("account:{} already issued tickets for epoch {epoch} or a later one", account.0)]
+    TicketsIssued {
+        /// The receiver.
+        account: AccountId,
+        /// The epoch named.
+        epoch: u64,
+    },
     /// An execution of a proposal that has not passed, is still open or was executed.
     #[error("proposal {id} cannot be executed: {state}")]
     NotExecutable {
@@ -256,6 +297,12 @@ impl Coded for MarlinError {
             MarlinError::VotingClosed { .. } => "voting_closed",
             MarlinError::AlreadyVoted { .. } => "already_voted",
             MarlinError::NotExecutable { .. } => "not_executable",
+            MarlinError::Rewards(e) => e.code(),
+            MarlinError::UnknownReceiver { .. } => "unknown_receiver",
+            MarlinError::AlreadySubscribed { .. } => "already_subscribed",
+            MarlinError::NotSubscribed { .. } => "not_subscribed",
+            MarlinError::EpochNotClosed { .. } => "epoch_not_closed",
+            MarlinError::TicketsIssued { .. } => "tickets_issued",
         }
     }
 }

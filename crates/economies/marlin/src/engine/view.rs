@@ -73,6 +73,7 @@ pub fn snapshot(m: &Marlin) -> Value {
         },
         "proposals": proposals,
         "stakes": stakes_view(m),
+        "relay": crate::engine::payout::relay_view(m),
     })
 }
 
@@ -116,6 +117,7 @@ pub fn metrics(m: &Marlin) -> Vec<Metric> {
     let amount = |raw: Amount| MetricValue::Amount { raw: raw.0, decimals: 18 };
     let b = m.bridge.books();
     let staked = |t| m.ledger.balance(t, Holder::Pool(m.stakes_pool)).unwrap_or_default();
+    let pool = |p| m.ledger.balance(m.pond, Holder::Pool(p)).unwrap_or_default();
     let eligible = m.stakes.clusters().iter().filter(|c| c.eligible()).count() as u64;
     vec![
         Metric { name: "pond_supply", value: amount(m.ledger.supply(m.pond).unwrap_or_default()) },
@@ -131,6 +133,12 @@ pub fn metrics(m: &Marlin) -> Vec<Metric> {
         Metric { name: "staked_pond", value: amount(staked(m.pond)) },
         Metric { name: "staked_mpond", value: amount(staked(m.mpond)) },
         Metric { name: "eligible_clusters", value: MetricValue::Count(eligible) },
+        Metric { name: "rewards_pool", value: amount(pool(m.rewards_pool)) },
+        Metric { name: "fees_pool", value: amount(pool(m.fees_pool)) },
+        Metric { name: "receiver_stake", value: amount(pool(m.receiver_pool)) },
+        Metric { name: "cluster_rewards", value: amount(pool(m.cluster_pool)) },
+        Metric { name: "commission_paid", value: amount(m.relay.books().commission) },
+        Metric { name: "delegator_rewards_paid", value: amount(m.relay.books().to_delegators) },
     ]
 }
 
@@ -144,7 +152,8 @@ pub fn check_invariants(m: &Marlin) -> Result<(), Violation> {
     check_bridge(m)?;
     check_requests(m)?;
     check_governance(m)?;
-    check_stakes(m)
+    check_stakes(m)?;
+    crate::engine::payout::check_rewards(m)
 }
 
 fn check_stakes(m: &Marlin) -> Result<(), Violation> {
@@ -209,7 +218,7 @@ fn check_bridge(m: &Marlin) -> Result<(), Violation> {
         BridgeCustody::BurnMint => [
             (get(m.ledger.burned(p)), b.pond_in.0),
             (get(m.ledger.burned(x)), b.mpond_in.0),
-            (get(m.ledger.minted(p)), g.pond_accounts.0 + b.pond_out.0),
+            (get(m.ledger.minted(p)), g.pond_accounts.0 + g.pond_rewards.0 + b.pond_out.0),
             (get(m.ledger.minted(x)), g.mpond_accounts.0 + b.mpond_out.0),
             (pool_p, 0),
             (pool_x, 0),
@@ -220,7 +229,7 @@ fn check_bridge(m: &Marlin) -> Result<(), Violation> {
             (get(m.ledger.burned(x)), 0),
             (pool_p + b.pond_out.0, g.pond_bridge.0 + b.pond_in.0),
             (pool_x + b.mpond_out.0, g.mpond_bridge.0 + b.mpond_in.0),
-            (get(m.ledger.minted(p)), g.pond_accounts.0 + g.pond_bridge.0),
+            (get(m.ledger.minted(p)), g.pond_accounts.0 + g.pond_bridge.0 + g.pond_rewards.0),
             (get(m.ledger.minted(x)), g.mpond_accounts.0 + g.mpond_bridge.0),
         ],
     };
