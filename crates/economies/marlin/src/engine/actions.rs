@@ -12,6 +12,7 @@ use crate::engine::error::Result;
 use crate::engine::events::{Credit, Event};
 use crate::engine::rewards::tickets::RECEIVER_TICKETS_PER_EPOCH;
 use crate::engine::settings::Change;
+use crate::engine::spam::{Sent, Slash};
 use crate::engine::tokens::Token;
 use crate::engine::units::amount;
 
@@ -192,6 +193,38 @@ pub enum Action {
         receiver: String,
         epoch: u64,
         tickets: Vec<u16>,
+    },
+    /// paper: `owner` (default: the producer) posts a spam deposit for `producer` for `fee`.
+    SpamDeposit {
+        producer: String,
+        #[serde(default)]
+        owner: Option<String>,
+        amount: Qty,
+        #[serde(default)]
+        fee: Option<Qty>,
+    },
+    SpamWithdraw {
+        producer: String,
+        #[serde(default)]
+        owner: Option<String>,
+        amount: Qty,
+    },
+    /// paper: a message of `size` bytes at `second` of today; `offset` (POND) names its range.
+    SendMessage {
+        producer: String,
+        second: u64,
+        size: u64,
+        #[serde(default)]
+        offset: Option<Qty>,
+    },
+    ProveSpam {
+        checker: String,
+        a: u64,
+        b: u64,
+    },
+    ReportSpam {
+        checker: String,
+        attestation: u64,
     },
 }
 
@@ -445,7 +478,77 @@ fn relay_action(m: &mut Marlin, action: &Action) -> Result<Event> {
                 undistributed: issued.undistributed,
             }
         }
-        _ => unreachable!("the other actions are applied by `apply` and `stake_action`"),
+        other => spam_action(m, other)?,
+    })
+}
+
+/// The spam actions.
+fn spam_action(m: &mut Marlin, action: &Action) -> Result<Event> {
+    let slashed = |m: &Marlin, checker: &str, s: Slash| Event::Slashed {
+        producer: m.name(s.producer).to_owned(),
+        checker: checker.to_owned(),
+        slashed: s.slashed,
+        to_checker: s.to_checker,
+        burned: s.burned,
+    };
+    Ok(match action {
+        Action::SpamDeposit { producer, owner, amount: q, fee } => {
+            let owner = owner.as_ref().unwrap_or(producer);
+            let (p, o, x, f) =
+                (m.account(producer)?, m.account(owner)?, amount(q)?, opt(fee.as_ref())?);
+            let deposit = m.spam_deposit(o, p, x, f)?;
+            Event::DepositPosted {
+                owner: owner.clone(),
+                producer: producer.clone(),
+                amount: x,
+                fee: f,
+                deposit,
+            }
+        }
+        Action::SpamWithdraw { producer, owner, amount: q } => {
+            let owner = owner.as_ref().unwrap_or(producer);
+            let (p, o, x) = (m.account(producer)?, m.account(owner)?, amount(q)?);
+            let deposit = m.spam_withdraw(o, p, x)?;
+            Event::DepositWithdrawn {
+                owner: owner.clone(),
+                producer: producer.clone(),
+                amount: x,
+                deposit,
+            }
+        }
+        Action::SendMessage { producer, second, size, offset } => {
+            let p = m.account(producer)?;
+            let off = offset.as_ref().map(amount).transpose()?;
+            match m.send_message(p, *second, *size, off)? {
+                Sent::Attested(id, a) => Event::MessageAttested {
+                    producer: producer.clone(),
+                    attestation: id,
+                    window: a.window,
+                    start: a.start,
+                    end: a.end,
+                },
+                Sent::Dropped { window, needed, deposit } => Event::MessageDropped {
+                    producer: producer.clone(),
+                    window,
+                    size: *size,
+                    needed,
+                    deposit,
+                },
+            }
+        }
+        Action::ProveSpam { checker, a, b } => {
+            let c = m.account(checker)?;
+            let s = m.prove_spam(c, *a, *b)?;
+            slashed(m, checker, s)
+        }
+        Action::ReportSpam { checker, attestation } => {
+            let c = m.account(checker)?;
+            let s = m.report_spam(c, *attestation)?;
+            slashed(m, checker, s)
+        }
+        _ => unreachable!(
+            "the other actions are applied by `apply`, `stake_action` and `relay_action`"
+        ),
     })
 }
 

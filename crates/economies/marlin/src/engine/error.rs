@@ -260,6 +260,60 @@ pub enum MarlinError {
         /// The epoch named.
         epoch: u64,
     },
+    /// A spam deposit withdrawal while its producer's attestations may still be proven.
+    #[error("account:{}'s deposit is locked until day {until}; today is day {today}", producer.0)]
+    DepositLocked {
+        /// The producer.
+        producer: AccountId,
+        /// The first day it may be withdrawn.
+        until: u64,
+        /// Today.
+        today: u64,
+    },
+    /// A withdrawal above what the owner posted for the producer.
+    #[error("account:{} posted {} POND for account:{}, cannot withdraw {}", owner.0, fmt(*has), producer.0, fmt(*amount))]
+    DepositTooSmall {
+        /// The producer.
+        producer: AccountId,
+        /// The owner.
+        owner: AccountId,
+        /// Posted, base units.
+        has: Amount,
+        /// Asked, base units.
+        amount: Amount,
+    },
+    /// A message in a window before the producer's latest.
+    #[error("account:{}'s message in window {window} is before its latest window {latest}", producer.0)]
+    TimeBackwards {
+        /// The producer.
+        producer: AccountId,
+        /// The message's window.
+        window: u64,
+        /// The latest window used.
+        latest: u64,
+    },
+    /// No attestation kept with this id.
+    #[error("no attestation {id} (unknown or past the proof period)")]
+    UnknownAttestation {
+        /// The id given.
+        id: u64,
+    },
+    /// Two attestations that prove nothing.
+    #[error("attestations {a} and {b} are not a proof: {why}")]
+    NotAProof {
+        /// First.
+        a: u64,
+        /// Second.
+        b: u64,
+        /// Why not.
+        why: &'static str,
+    },
+    /// A producer with no deposit left.
+    #[error("account:{} has no deposit to slash", producer.0)]
+    NothingToSlash {
+        /// The producer.
+        producer: AccountId,
+    },
     /// An execution of a proposal that has not passed, is still open or was executed.
     #[error("proposal {id} cannot be executed: {state}")]
     NotExecutable {
@@ -303,6 +357,12 @@ impl Coded for MarlinError {
             MarlinError::NotSubscribed { .. } => "not_subscribed",
             MarlinError::EpochNotClosed { .. } => "epoch_not_closed",
             MarlinError::TicketsIssued { .. } => "tickets_issued",
+            MarlinError::DepositLocked { .. } => "deposit_locked",
+            MarlinError::DepositTooSmall { .. } => "insufficient_deposit",
+            MarlinError::TimeBackwards { .. } => "time_backwards",
+            MarlinError::UnknownAttestation { .. } => "unknown_attestation",
+            MarlinError::NotAProof { .. } => "not_a_proof",
+            MarlinError::NothingToSlash { .. } => "nothing_to_slash",
         }
     }
 }

@@ -211,6 +211,55 @@ pub enum Event {
         #[serde(serialize_with = "ser")]
         amount: Amount,
     },
+    /// paper: a spam deposit posted by `owner` for `producer` (`fee` paid by the producer).
+    DepositPosted {
+        owner: String,
+        producer: String,
+        #[serde(serialize_with = "ser")]
+        amount: Amount,
+        #[serde(serialize_with = "ser")]
+        fee: Amount,
+        #[serde(serialize_with = "ser")]
+        deposit: Amount,
+    },
+    DepositWithdrawn {
+        owner: String,
+        producer: String,
+        #[serde(serialize_with = "ser")]
+        amount: Amount,
+        #[serde(serialize_with = "ser")]
+        deposit: Amount,
+    },
+    /// A message within quota and its attestation.
+    MessageAttested {
+        producer: String,
+        attestation: u64,
+        window: u64,
+        #[serde(serialize_with = "ser")]
+        start: Amount,
+        #[serde(serialize_with = "ser")]
+        end: Amount,
+    },
+    /// A message over quota, dropped.
+    MessageDropped {
+        producer: String,
+        window: u64,
+        size: u64,
+        #[serde(serialize_with = "ser")]
+        needed: Amount,
+        #[serde(serialize_with = "ser")]
+        deposit: Amount,
+    },
+    Slashed {
+        producer: String,
+        checker: String,
+        #[serde(serialize_with = "ser")]
+        slashed: Amount,
+        #[serde(serialize_with = "ser")]
+        to_checker: Amount,
+        #[serde(serialize_with = "ser")]
+        burned: Amount,
+    },
 }
 
 /// One cluster's credit from a ticket issue.

@@ -91,6 +91,14 @@ pub struct Genesis {
     pub clusters_to_select: Option<usize>,
     #[serde(default)]
     pub selection_seed: Option<u64>,
+    #[serde(default)]
+    pub stake_per_byte: Option<Qty>,
+    #[serde(default)]
+    pub window_secs: Option<u64>,
+    #[serde(default)]
+    pub checker_bp: Option<u32>,
+    #[serde(default)]
+    pub proof_days: Option<u64>,
 }
 
 fn opt(q: Option<&Qty>) -> Result<Option<Amount>> {
@@ -120,6 +128,10 @@ pub fn params(g: &Genesis) -> Result<Params> {
     p.total_weight = g.total_weight.unwrap_or(p.total_weight);
     p.clusters_to_select = g.clusters_to_select.unwrap_or(p.clusters_to_select);
     p.selection_seed = g.selection_seed.unwrap_or(p.selection_seed);
+    p.stake_per_byte = opt(g.stake_per_byte.as_ref())?.unwrap_or(p.stake_per_byte);
+    p.window_secs = g.window_secs.unwrap_or(p.window_secs);
+    p.checker_bp = g.checker_bp.unwrap_or(p.checker_bp);
+    p.proof_days = g.proof_days.unwrap_or(p.proof_days);
     p.validate()?;
     Ok(p)
 }
@@ -142,6 +154,7 @@ pub fn build(g: Genesis) -> Result<Marlin> {
     let fees_pool = ledger.add_pool("fees")?;
     let receiver_pool = ledger.add_pool("receiver_stakes")?;
     let cluster_pool = ledger.add_pool("cluster_rewards")?;
+    let deposits_pool = ledger.add_pool("spam_deposits")?;
     let settings = Settings {
         wait_days: params.wait_days,
         liquidity_bp: params.liquidity_bp,
@@ -159,6 +172,7 @@ pub fn build(g: Genesis) -> Result<Marlin> {
         fees_pool,
         receiver_pool,
         cluster_pool,
+        deposits_pool,
         names: Names::new(),
         whitelist: Keyed::new(),
         settings: Snapshot::new(settings),
@@ -166,6 +180,7 @@ pub fn build(g: Genesis) -> Result<Marlin> {
         gov: Governance::default(),
         stakes: Stakes::default(),
         relay: crate::engine::relay::Relay::default(),
+        spam: crate::engine::spam::Spam::default(),
         scratch: crate::engine::payout::Scratch::default(),
         genesis_books: GenesisBooks::default(),
         epoch: Epoch(0),

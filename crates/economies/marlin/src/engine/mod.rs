@@ -13,6 +13,7 @@ pub mod payout;
 pub mod relay;
 pub mod rewards;
 pub mod settings;
+pub mod spam;
 pub mod stakes;
 pub mod tokens;
 pub mod units;
@@ -56,6 +57,8 @@ pub struct Marlin {
     fees_pool: PoolId,
     /// deployed: the receivers' staked POND.
     receiver_pool: PoolId,
+    /// paper: producers' spam deposits.
+    deposits_pool: PoolId,
     /// Clusters' rewards not yet paid: deployed accrued tickets, and what the accumulators owe.
     cluster_pool: PoolId,
     /// Account names, by account index.
@@ -68,6 +71,7 @@ pub struct Marlin {
     gov: Governance,
     stakes: stakes::Stakes,
     relay: relay::Relay,
+    spam: spam::Spam,
     /// Buffers of the epoch close.
     scratch: payout::Scratch,
     /// What genesis minted and put in the bridge (for the conservation checks).
@@ -85,8 +89,9 @@ ergon_core::transactional!(Marlin {
     gov: Governance,
     stakes: stakes::Stakes,
     relay: relay::Relay,
+    spam: spam::Spam,
 }; ignore params, pond, mpond, bridge_pool, stakes_pool, rewards_pool, fees_pool, receiver_pool,
-   cluster_pool, scratch, genesis_books, epoch);
+   deposits_pool, cluster_pool, scratch, genesis_books, epoch);
 
 /// What genesis minted to accounts and to the bridge's pool, base units.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -156,6 +161,12 @@ impl Marlin {
         &self.relay
     }
 
+    /// paper: spam deposits, attestations and their books.
+    #[must_use]
+    pub fn spam(&self) -> &spam::Spam {
+        &self.spam
+    }
+
     /// Today (days since genesis).
     #[must_use]
     pub fn day(&self) -> u64 {
@@ -195,6 +206,7 @@ impl Economy for Marlin {
     fn end_epoch(&mut self) -> Result<DayReport, Violation> {
         let rewards =
             self.close_rewards().map_err(|e| Violation::new("epoch close", self.explain(&e)))?;
+        self.close_spam();
         self.epoch = self.epoch.plus(1);
         Ok(DayReport { day: self.epoch.0, rewards })
     }

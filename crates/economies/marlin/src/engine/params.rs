@@ -103,6 +103,16 @@ pub struct Params {
     pub selection_threshold: u128,
     /// deployed: the seed of the clusters' draw (the chain draws from a block hash).
     pub selection_seed: u64,
+    /// paper, spam: deposit used per byte of a message, base units of POND.
+    pub stake_per_byte: Amount,
+    /// paper, spam: the quota window, seconds (default 10 minutes).
+    pub window_secs: u64,
+    /// paper, spam: the checker's share of a slashed deposit, basis points (default 10%); the
+    /// rest is burned.
+    pub checker_bp: u32,
+    /// paper, spam: days an attestation can be proven against after its day; a deposit is
+    /// withdrawable once its producer's last attestation is that old.
+    pub proof_days: u64,
 }
 
 impl Params {
@@ -135,6 +145,11 @@ impl Params {
             clusters_to_select: 5,
             selection_threshold: UNIT / 2,
             selection_seed: 0,
+            // 10^-6 POND a byte: a 1 POND deposit carries 1 MB per window.
+            stake_per_byte: Amount(UNIT / 1_000_000),
+            window_secs: 600,
+            checker_bp: 1_000,
+            proof_days: 1,
         };
         match profile {
             Profile::Paper => paper,
@@ -180,6 +195,15 @@ impl Params {
         }
         if self.total_weight == 0 || self.network_weight > self.total_weight {
             return bad("total_weight", self.total_weight.to_string());
+        }
+        if self.window_secs == 0 || self.window_secs > 86_400 {
+            return bad("window_secs", self.window_secs.to_string());
+        }
+        if self.checker_bp > BP_ONE {
+            return bad("checker_bp", self.checker_bp.to_string());
+        }
+        if self.proof_days > 3_650 {
+            return bad("proof_days", self.proof_days.to_string());
         }
         if self.clusters_to_select == 0 || self.clusters_to_select > MAX_SELECT {
             return bad("clusters_to_select", self.clusters_to_select.to_string());
