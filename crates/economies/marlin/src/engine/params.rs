@@ -46,7 +46,7 @@ pub enum BridgeCustody {
 
 /// Every parameter of the economy, with its profile default. The bridge's W, L and period and
 /// the transfer switch are the genesis values: governance changes them later (the live values
-/// are the bridge's [`crate::bridge::Settings`]).
+/// are the bridge's [`crate::settings::Settings`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Params {
     /// Profile these defaults came from.

@@ -1,7 +1,8 @@
 //! Paying clusters and their delegators (spec marlin.md, "Rewards" and "Staking"; seed 002,
 //! "Rewards", "Staking"; deployed: `ClusterRewards`, `ClusterSelector`, `RewardDelegators`).
 //!
-//! - Every stash delegated to a cluster holds a position in the cluster's [`ClusterPool`]:
+//! - Every stash delegated to a cluster holds a position in the cluster's
+//!   [`ClusterPool`](crate::rewards::delegators::ClusterPool):
 //!   deployed, per token (POND, MPOND), each delegated token's holders sharing the delegators'
 //!   part equally (`RewardDelegators`); paper, one share per POND of value (`pond + 10^6·mpond`),
 //!   so the delegators' part is split by stake value — the per-share accumulator the staking side
