@@ -132,6 +132,12 @@ impl Spam {
         self.producers.get(&a).copied().unwrap_or_default()
     }
 
+    /// The id of the latest attestation made, if any.
+    #[must_use]
+    pub fn latest_id(&self) -> Option<u64> {
+        self.next_id.get().checked_sub(1)
+    }
+
     /// Attestation `id`, while kept.
     #[must_use]
     pub fn attestation(&self, id: u64) -> Option<&Attestation> {
