@@ -7,6 +7,11 @@
 //! - [`tokens`]: POND and MPOND accounts, transfers, the MPOND whitelist.
 //! - [`bridge`]: POND → MPOND, MPOND → POND requests, liquidity, cancellation.
 //! - [`governance`]: vote delegation with checkpoints, proposals, execution.
+//! - [`stakes`]: stashes and clusters.
+//! - [`relay`]: receivers, their stakes and subscriptions, tickets.
+//! - [`payout`]: the day's reward payouts, commission and the delegators' accumulators.
+//! - [`spam`] (paper): producer deposits, attesters, quota windows, proofs and slashing.
+//! - [`rewards`]: the reward rules (pure functions the state calls).
 //! - [`actions`]: every operation as an [`Action`] (the replay ops, docs/replay.md).
 //! - [`view`]: the state dump, the metrics and the invariants.
 //!
@@ -21,6 +26,6 @@ pub use engine::{
     Governance, Marlin, MarlinError, Params, Profile, Proposal, Request, Settings, Token,
 };
 pub use engine::{
-    actions, bridge, error, events, genesis, governance, params, settings, stakes, tokens, units,
-    view,
+    actions, bridge, error, events, genesis, governance, params, payout, relay, settings, spam,
+    stakes, tokens, units, view,
 };

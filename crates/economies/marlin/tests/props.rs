@@ -2,7 +2,8 @@
 //! rule profiles (`paper` and `deployed`): random sequences of every operation — account
 //! openings, POND and MPOND transfers, whitelisting, POND → MPOND, conversion requests,
 //! conversions and cancellations, governance's setters, vote delegations, proposals, votes and
-//! executions — with names some of which are unknown and amounts some of which are too large or
+//! executions, staking, receivers, subscriptions, tickets, reward claims, spam deposits,
+//! messages, proofs and reports — with names some of which are unknown and amounts some of which are too large or
 //! have too many decimals, interleaved with day ends.
 //!
 //! In the test kit's [`Harness`] after every step the invariants hold (POND and MPOND
@@ -49,6 +50,19 @@ const KINDS: &[&str] = &[
     "withdraw_stash",
     "split_stash",
     "merge_stashes",
+    "claim_rewards",
+    "register_receiver",
+    "receiver_deposit",
+    "receiver_withdraw",
+    "subscribe",
+    "unsubscribe",
+    "relay_tickets",
+    "issue_tickets",
+    "spam_deposit",
+    "spam_withdraw",
+    "send_message",
+    "prove_spam",
+    "report_spam",
 ];
 
 fn name() -> impl Strategy<Value = &'static str> {
@@ -67,6 +81,10 @@ enum S {
     /// A stash operation on the staker's open stashes: `stash` (the latest; for a merge
     /// `into` the first and `from` the latest) filled in.
     Stash(&'static str, Value),
+    /// deployed: `c`'s tickets for yesterday.
+    IssueYesterday(Vec<u16>),
+    /// paper: a proof with the latest two attestations, or a report of the latest.
+    ProveLatest(bool),
 }
 
 impl Step<Marlin> for S {
@@ -100,6 +118,24 @@ impl Step<Marlin> for S {
             ),
             S::ExecuteLatest => {
                 act("execute", json!({"op": "execute", "proposal": latest_proposal}))
+            }
+            S::IssueYesterday(t) => act(
+                "issue_tickets",
+                json!({"op": "issue_tickets", "receiver": "c", "epoch": m.day().saturating_sub(1), "tickets": t}),
+            ),
+            S::ProveLatest(pair) => {
+                let last = m.spam().latest_id().unwrap_or(0);
+                if *pair {
+                    act(
+                        "prove_spam",
+                        json!({"op": "prove_spam", "checker": "c", "a": last.saturating_sub(1), "b": last}),
+                    )
+                } else {
+                    act(
+                        "report_spam",
+                        json!({"op": "report_spam", "checker": "c", "attestation": last}),
+                    )
+                }
             }
             S::Stash(kind, v) => {
                 let staker = v["staker"].as_str().unwrap_or_default();
@@ -147,9 +183,38 @@ fn chain() -> impl Strategy<Value = Vec<S>> {
             S::Fixed(Move::EndEpochs(d2)),
             stash("withdraw_stash", json!({"op": "withdraw_stash", "staker": who, "pond": "1", "mpond": "0.1"})),
         ]);
+    let rewards = (0u8..101, amount(), 1u64..4, 0u64..70_000, 1u64..4, prop::collection::vec(any::<u16>(), 0..6), any::<bool>())
+        .prop_map(|(pct, x, months, tickets, d, issued, both)| vec![
+            S::Fixed(act("register_cluster", json!({"op": "register_cluster", "operator": "a", "commission_percent": pct}))),
+            S::Fixed(act("create_stash", json!({"op": "create_stash", "staker": "b", "pond": "3", "mpond": "1", "cluster": "a"}))),
+            S::Fixed(act("create_stash", json!({"op": "create_stash", "staker": "a", "pond": x, "cluster": "a"}))),
+            S::Fixed(act("register_receiver", json!({"op": "register_receiver", "account": "c"}))),
+            S::Fixed(act("subscribe", json!({"op": "subscribe", "receiver": "c", "fee": x, "months": months}))),
+            S::Fixed(act("receiver_deposit", json!({"op": "receiver_deposit", "receiver": "c", "amount": x}))),
+            S::Fixed(act("relay_tickets", json!({"op": "relay_tickets", "receiver": "c", "cluster": "a", "tickets": tickets}))),
+            S::Fixed(Move::EndEpochs(1)),
+            S::Fixed(act("receiver_withdraw", json!({"op": "receiver_withdraw", "receiver": "c", "amount": "0.5"}))),
+            S::Fixed(Move::EndEpochs(d)),
+            S::IssueYesterday(issued),
+            S::Stash("claim_rewards", json!({"op": "claim_rewards", "staker": "b"})),
+            S::Fixed(act("unsubscribe", json!({"op": "unsubscribe", "receiver": "c"}))),
+            if both { S::Stash("undelegate_stash", json!({"op": "undelegate_stash", "staker": "b"})) } else { S::Fixed(Move::EndEpochs(1)) },
+        ]);
+    let spam = (amount(), 0u64..90_000, 1u64..5_000, prop::option::of(amount()), any::<bool>(), 1u64..4)
+        .prop_map(|(x, second, size, offset, pair, d)| vec![
+            S::Fixed(act("spam_deposit", json!({"op": "spam_deposit", "producer": "a", "amount": x}))),
+            S::Fixed(act("spam_deposit", json!({"op": "spam_deposit", "producer": "a", "owner": "b", "amount": "1", "fee": "0.1"}))),
+            S::Fixed(act("send_message", json!({"op": "send_message", "producer": "a", "second": second, "size": size}))),
+            S::Fixed(act("send_message", json!({"op": "send_message", "producer": "a", "second": second.min(86_399), "size": 7, "offset": offset}))),
+            S::ProveLatest(pair),
+            S::Fixed(Move::EndEpochs(d)),
+            S::Fixed(act("spam_withdraw", json!({"op": "spam_withdraw", "producer": "a", "owner": "b", "amount": "1"}))),
+        ]);
     prop_oneof![
-        staking,
-        (holder.clone(), 1u64..3, amount(), prop::option::of(amount())).prop_map(
+        1 => rewards,
+        1 => spam,
+        2 => staking,
+        2 => (holder.clone(), 1u64..3, amount(), prop::option::of(amount())).prop_map(
             |(a, d, x, c)| vec![
                 S::Fixed(act(
                     "request_conversion",
@@ -160,7 +225,7 @@ fn chain() -> impl Strategy<Value = Vec<S>> {
                 S::CancelLatest(a, c),
             ]
         ),
-        (0u32..11_000, any::<bool>(), 1u64..3).prop_map(|(bp, s, d)| vec![
+        2 => (0u32..11_000, any::<bool>(), 1u64..3).prop_map(|(bp, s, d)| vec![
             S::Fixed(act(
                 "delegate_votes",
                 json!({"op": "delegate_votes", "from": "a", "to": "a", "amount": "4"})
@@ -175,6 +240,10 @@ fn chain() -> impl Strategy<Value = Vec<S>> {
             S::VoteLatest("a", false),
             S::Fixed(Move::EndEpochs(d)),
             S::ExecuteLatest,
+            S::Fixed(act(
+                "undelegate_votes",
+                json!({"op": "undelegate_votes", "from": "a", "to": "a", "amount": "1"})
+            )),
         ]),
     ]
 }
@@ -225,7 +294,9 @@ fn step() -> impl Strategy<Value = Move<Action>> {
 
 fn genesis(deployed: bool) -> Value {
     let mut g = json!({
-        "accounts": {"a": {"pond": "12000000", "mpond": "10"}, "b": {"pond": "3000000", "mpond": "5"}, "c": {"mpond": "3"}},
+        "accounts": {"a": {"pond": "12000000", "mpond": "10"}, "b": {"pond": "3000000", "mpond": "5"}, "c": {"pond": "50", "mpond": "3"}},
+        "rewards_pool": "1000", "subsidy_per_epoch": "3", "subsidy_epochs": 5, "month_days": 2,
+        "reward_per_epoch": "7", "alpha": "0.3", "stake_per_byte": "0.001",
         "wait_days": 1, "liquidity_bp": 5000, "liquidity_period_days": 1,
         "redelegation_lock_days": 2, "undelegation_lock_days": 3,
         "quorum": "3", "voting_period_days": 1, "whitelist": ["c"],
@@ -294,5 +365,8 @@ fn every_kind_of_operation_was_reached() {
         "invalid_parameter",
         "stash_state",
         "stash_locked",
+        "not_subscribed",
+        "not_a_proof",
+        "deposit_locked",
     ]);
 }

@@ -1,15 +1,18 @@
 //! Every Marlin operation as an [`Action`] — the replay ops (docs/replay.md, "The Marlin
 //! economy") — and [`apply`], the replay edge: it resolves names and decimal strings, calls the
 //! one typed operation each action names ([`crate::tokens`], [`crate::bridge`],
-//! [`crate::governance`]) and reports an [`Event`].
+//! [`crate::governance`], [`crate::stakes`], [`crate::relay`], [`crate::payout`]) and reports
+//! an [`Event`].
 
 use ergon_core::{Amount, Qty};
 use serde::Deserialize;
 
 use crate::engine::Marlin;
 use crate::engine::error::Result;
-use crate::engine::events::Event;
+use crate::engine::events::{Credit, Event};
+use crate::engine::rewards::tickets::RECEIVER_TICKETS_PER_EPOCH;
 use crate::engine::settings::Change;
+use crate::engine::spam::{Sent, Slash};
 use crate::engine::tokens::Token;
 use crate::engine::units::amount;
 
@@ -152,6 +155,76 @@ pub enum Action {
         staker: String,
         into: u64,
         from: u64,
+    },
+    /// Pays a stash's rewards so far to its staker.
+    ClaimRewards {
+        staker: String,
+        stash: u64,
+    },
+    RegisterReceiver {
+        account: String,
+    },
+    /// deployed: stakes POND for a receiver.
+    ReceiverDeposit {
+        receiver: String,
+        amount: Qty,
+    },
+    ReceiverWithdraw {
+        receiver: String,
+        amount: Qty,
+    },
+    /// paper: prepays `months` months at `fee` POND a month.
+    Subscribe {
+        receiver: String,
+        fee: Qty,
+        months: u64,
+    },
+    Unsubscribe {
+        receiver: String,
+    },
+    /// paper: gives `tickets` tickets to `cluster` this epoch.
+    RelayTickets {
+        receiver: String,
+        cluster: String,
+        tickets: u64,
+    },
+    /// deployed: tickets for the closed `epoch`, the first n − 1 selected clusters' counts.
+    IssueTickets {
+        receiver: String,
+        epoch: u64,
+        tickets: Vec<u16>,
+    },
+    /// paper: `owner` (default: the producer) posts a spam deposit for `producer` for `fee`.
+    SpamDeposit {
+        producer: String,
+        #[serde(default)]
+        owner: Option<String>,
+        amount: Qty,
+        #[serde(default)]
+        fee: Option<Qty>,
+    },
+    SpamWithdraw {
+        producer: String,
+        #[serde(default)]
+        owner: Option<String>,
+        amount: Qty,
+    },
+    /// paper: a message of `size` bytes at `second` of today; `offset` (POND) names its range.
+    SendMessage {
+        producer: String,
+        second: u64,
+        size: u64,
+        #[serde(default)]
+        offset: Option<Qty>,
+    },
+    ProveSpam {
+        checker: String,
+        a: u64,
+        b: u64,
+    },
+    ReportSpam {
+        checker: String,
+        attestation: u64,
     },
 }
 
@@ -323,7 +396,159 @@ fn stake_action(m: &mut Marlin, action: &Action) -> Result<Event> {
             m.merge_stashes(s, *into, *from)?;
             Event::StashesMerged { into: *into, from: *from }
         }
-        _ => unreachable!("the other actions are applied by `apply`"),
+        other => relay_action(m, other)?,
+    })
+}
+
+/// The receivers' and rewards' actions.
+fn relay_action(m: &mut Marlin, action: &Action) -> Result<Event> {
+    Ok(match action {
+        Action::ClaimRewards { staker, stash } => {
+            let s = m.account(staker)?;
+            let amount = m.claim_rewards(s, *stash)?;
+            Event::RewardsClaimed { stash: *stash, amount }
+        }
+        Action::RegisterReceiver { account } => {
+            let a = m.account(account)?;
+            m.register_receiver(a)?;
+            Event::ReceiverRegistered { account: account.clone() }
+        }
+        Action::ReceiverDeposit { receiver, amount: q } => {
+            let (a, x) = (m.account(receiver)?, amount(q)?);
+            let balance = m.receiver_deposit(a, x)?;
+            Event::ReceiverDeposited { receiver: receiver.clone(), amount: x, balance }
+        }
+        Action::ReceiverWithdraw { receiver, amount: q } => {
+            let (a, x) = (m.account(receiver)?, amount(q)?);
+            let balance = m.receiver_withdraw(a, x)?;
+            Event::ReceiverWithdrew { receiver: receiver.clone(), amount: x, balance }
+        }
+        Action::Subscribe { receiver, fee, months } => {
+            let (a, f) = (m.account(receiver)?, amount(fee)?);
+            let (cost, last_month) = m.subscribe(a, f, *months)?;
+            Event::Subscribed {
+                receiver: receiver.clone(),
+                fee: f,
+                months: *months,
+                cost,
+                last_month,
+            }
+        }
+        Action::Unsubscribe { receiver } => {
+            let a = m.account(receiver)?;
+            let refund = m.unsubscribe(a)?;
+            Event::Unsubscribed { receiver: receiver.clone(), refund }
+        }
+        Action::RelayTickets { receiver, cluster, tickets } => {
+            let (a, c) = (m.account(receiver)?, m.cluster(m.account(cluster)?)?);
+            let total = m.relay_tickets(a, c, Amount(u128::from(*tickets)))?;
+            Event::TicketsRelayed {
+                receiver: receiver.clone(),
+                cluster: cluster.clone(),
+                tickets: *tickets,
+                total: u64::try_from(total.0).unwrap_or(u64::MAX),
+            }
+        }
+        Action::IssueTickets { receiver, epoch, tickets } => {
+            let a = m.account(receiver)?;
+            let issued = m.issue_tickets(a, *epoch, tickets)?;
+            let ids = m.relay().selected(*epoch).map(|s| s.ids().to_vec()).unwrap_or_default();
+            let named: u32 = ids
+                .len()
+                .checked_sub(1)
+                .map_or(0, |k| tickets[..k].iter().map(|&t| u32::from(t)).sum());
+            let credits = ids
+                .iter()
+                .enumerate()
+                .map(|(i, &c)| Credit {
+                    cluster: m.name(m.stakes().clusters()[c as usize].operator).to_owned(),
+                    tickets: if i + 1 == ids.len() {
+                        RECEIVER_TICKETS_PER_EPOCH - named
+                    } else {
+                        u32::from(tickets[i])
+                    },
+                    amount: issued.credits[i],
+                })
+                .collect();
+            Event::TicketsIssued {
+                receiver: receiver.clone(),
+                epoch: *epoch,
+                share: issued.share,
+                credits,
+                undistributed: issued.undistributed,
+            }
+        }
+        other => spam_action(m, other)?,
+    })
+}
+
+/// The spam actions.
+fn spam_action(m: &mut Marlin, action: &Action) -> Result<Event> {
+    let slashed = |m: &Marlin, checker: &str, s: Slash| Event::Slashed {
+        producer: m.name(s.producer).to_owned(),
+        checker: checker.to_owned(),
+        slashed: s.slashed,
+        to_checker: s.to_checker,
+        burned: s.burned,
+    };
+    Ok(match action {
+        Action::SpamDeposit { producer, owner, amount: q, fee } => {
+            let owner = owner.as_ref().unwrap_or(producer);
+            let (p, o, x, f) =
+                (m.account(producer)?, m.account(owner)?, amount(q)?, opt(fee.as_ref())?);
+            let deposit = m.spam_deposit(o, p, x, f)?;
+            Event::DepositPosted {
+                owner: owner.clone(),
+                producer: producer.clone(),
+                amount: x,
+                fee: f,
+                deposit,
+            }
+        }
+        Action::SpamWithdraw { producer, owner, amount: q } => {
+            let owner = owner.as_ref().unwrap_or(producer);
+            let (p, o, x) = (m.account(producer)?, m.account(owner)?, amount(q)?);
+            let deposit = m.spam_withdraw(o, p, x)?;
+            Event::DepositWithdrawn {
+                owner: owner.clone(),
+                producer: producer.clone(),
+                amount: x,
+                deposit,
+            }
+        }
+        Action::SendMessage { producer, second, size, offset } => {
+            let p = m.account(producer)?;
+            let off = offset.as_ref().map(amount).transpose()?;
+            match m.send_message(p, *second, *size, off)? {
+                Sent::Attested(id, a) => Event::MessageAttested {
+                    producer: producer.clone(),
+                    attestation: id,
+                    window: a.window,
+                    start: a.start,
+                    end: a.end,
+                },
+                Sent::Dropped { window, needed, deposit } => Event::MessageDropped {
+                    producer: producer.clone(),
+                    window,
+                    size: *size,
+                    needed,
+                    deposit,
+                },
+            }
+        }
+        Action::ProveSpam { checker, a, b } => {
+            let c = m.account(checker)?;
+            let s = m.prove_spam(c, *a, *b)?;
+            slashed(m, checker, s)
+        }
+        Action::ReportSpam { checker, attestation } => {
+            let c = m.account(checker)?;
+            let s = m.report_spam(c, *attestation)?;
+            slashed(m, checker, s)
+        }
+        _ => unreachable!(
+            "the other actions are applied by `apply`, `stake_action` and `relay_action`"
+        ),
     })
 }
 

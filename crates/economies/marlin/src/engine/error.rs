@@ -219,6 +219,101 @@ pub enum MarlinError {
         /// The voter.
         voter: AccountId,
     },
+    /// A reward rule refused it; the rewards module's code.
+    #[error(transparent)]
+    Rewards(#[from] crate::engine::rewards::RewardsError),
+    /// The account is not a registered receiver.
+    #[error("account:{} is not a receiver", account.0)]
+    UnknownReceiver {
+        /// The account.
+        account: AccountId,
+    },
+    /// A subscription while one still runs.
+    #[error("account:{} is subscribed until month {end_month}", account.0)]
+    AlreadySubscribed {
+        /// The receiver.
+        account: AccountId,
+        /// The last month paid.
+        end_month: u64,
+    },
+    /// No subscription covers the current month.
+    #[error("account:{} has no subscription covering month {month}", account.0)]
+    NotSubscribed {
+        /// The receiver.
+        account: AccountId,
+        /// The current month.
+        month: u64,
+    },
+    /// Tickets for an epoch that has not closed.
+    #[error("epoch {epoch} has not closed (today is day {today})")]
+    EpochNotClosed {
+        /// The epoch named.
+        epoch: u64,
+        /// Today.
+        today: u64,
+    },
+    /// Tickets for an epoch at or before the last one the receiver issued for.
+    #[error("account:{} already issued tickets for epoch {epoch} or a later one", account.0)]
+    TicketsIssued {
+        /// The receiver.
+        account: AccountId,
+        /// The epoch named.
+        epoch: u64,
+    },
+    /// A spam deposit withdrawal while its producer's attestations may still be proven.
+    #[error("account:{}'s deposit is locked until day {until}; today is day {today}", producer.0)]
+    DepositLocked {
+        /// The producer.
+        producer: AccountId,
+        /// The first day it may be withdrawn.
+        until: u64,
+        /// Today.
+        today: u64,
+    },
+    /// A withdrawal above what the owner posted for the producer.
+    #[error("account:{} posted {} POND for account:{}, cannot withdraw {}", owner.0, fmt(*has), producer.0, fmt(*amount))]
+    DepositTooSmall {
+        /// The producer.
+        producer: AccountId,
+        /// The owner.
+        owner: AccountId,
+        /// Posted, base units.
+        has: Amount,
+        /// Asked, base units.
+        amount: Amount,
+    },
+    /// A message in a window before the producer's latest.
+    #[error("account:{}'s message in window {window} is before its latest window {latest}", producer.0)]
+    TimeBackwards {
+        /// The producer.
+        producer: AccountId,
+        /// The message's window.
+        window: u64,
+        /// The latest window used.
+        latest: u64,
+    },
+    /// No attestation kept with this id.
+    #[error("no attestation {id} (unknown or past the proof period)")]
+    UnknownAttestation {
+        /// The id given.
+        id: u64,
+    },
+    /// Two attestations that prove nothing.
+    #[error("attestations {a} and {b} are not a proof: {why}")]
+    NotAProof {
+        /// First.
+        a: u64,
+        /// Second.
+        b: u64,
+        /// Why not.
+        why: &'static str,
+    },
+    /// A producer with no deposit left.
+    #[error("account:{} has no deposit to slash", producer.0)]
+    NothingToSlash {
+        /// The producer.
+        producer: AccountId,
+    },
     /// An execution of a proposal that has not passed, is still open or was executed.
     #[error("proposal {id} cannot be executed: {state}")]
     NotExecutable {
@@ -256,6 +351,18 @@ impl Coded for MarlinError {
             MarlinError::VotingClosed { .. } => "voting_closed",
             MarlinError::AlreadyVoted { .. } => "already_voted",
             MarlinError::NotExecutable { .. } => "not_executable",
+            MarlinError::Rewards(e) => e.code(),
+            MarlinError::UnknownReceiver { .. } => "unknown_receiver",
+            MarlinError::AlreadySubscribed { .. } => "already_subscribed",
+            MarlinError::NotSubscribed { .. } => "not_subscribed",
+            MarlinError::EpochNotClosed { .. } => "epoch_not_closed",
+            MarlinError::TicketsIssued { .. } => "tickets_issued",
+            MarlinError::DepositLocked { .. } => "deposit_locked",
+            MarlinError::DepositTooSmall { .. } => "insufficient_deposit",
+            MarlinError::TimeBackwards { .. } => "time_backwards",
+            MarlinError::UnknownAttestation { .. } => "unknown_attestation",
+            MarlinError::NotAProof { .. } => "not_a_proof",
+            MarlinError::NothingToSlash { .. } => "nothing_to_slash",
         }
     }
 }

@@ -156,4 +156,120 @@ pub enum Event {
         into: u64,
         from: u64,
     },
+    ReceiverRegistered {
+        account: String,
+    },
+    /// deployed: receiver staking; `balance` is its stake after.
+    ReceiverDeposited {
+        receiver: String,
+        #[serde(serialize_with = "ser")]
+        amount: Amount,
+        #[serde(serialize_with = "ser")]
+        balance: Amount,
+    },
+    ReceiverWithdrew {
+        receiver: String,
+        #[serde(serialize_with = "ser")]
+        amount: Amount,
+        #[serde(serialize_with = "ser")]
+        balance: Amount,
+    },
+    /// paper: a prepaid subscription.
+    Subscribed {
+        receiver: String,
+        #[serde(serialize_with = "ser")]
+        fee: Amount,
+        months: u64,
+        #[serde(serialize_with = "ser")]
+        cost: Amount,
+        last_month: u64,
+    },
+    Unsubscribed {
+        receiver: String,
+        #[serde(serialize_with = "ser")]
+        refund: Amount,
+    },
+    /// paper: tickets given this epoch; `total` is the cluster's tickets this epoch.
+    TicketsRelayed {
+        receiver: String,
+        cluster: String,
+        tickets: u64,
+        total: u64,
+    },
+    /// deployed: a receiver's tickets for a closed epoch.
+    TicketsIssued {
+        receiver: String,
+        epoch: u64,
+        #[serde(serialize_with = "ser")]
+        share: Amount,
+        credits: Vec<Credit>,
+        #[serde(serialize_with = "ser")]
+        undistributed: Amount,
+    },
+    RewardsClaimed {
+        stash: u64,
+        #[serde(serialize_with = "ser")]
+        amount: Amount,
+    },
+    /// paper: a spam deposit posted by `owner` for `producer` (`fee` paid by the producer).
+    DepositPosted {
+        owner: String,
+        producer: String,
+        #[serde(serialize_with = "ser")]
+        amount: Amount,
+        #[serde(serialize_with = "ser")]
+        fee: Amount,
+        #[serde(serialize_with = "ser")]
+        deposit: Amount,
+    },
+    DepositWithdrawn {
+        owner: String,
+        producer: String,
+        #[serde(serialize_with = "ser")]
+        amount: Amount,
+        #[serde(serialize_with = "ser")]
+        deposit: Amount,
+    },
+    /// A message within quota and its attestation.
+    MessageAttested {
+        producer: String,
+        attestation: u64,
+        window: u64,
+        #[serde(serialize_with = "ser")]
+        start: Amount,
+        #[serde(serialize_with = "ser")]
+        end: Amount,
+    },
+    /// A message over quota, dropped.
+    MessageDropped {
+        producer: String,
+        window: u64,
+        size: u64,
+        #[serde(serialize_with = "ser")]
+        needed: Amount,
+        #[serde(serialize_with = "ser")]
+        deposit: Amount,
+    },
+    Slashed {
+        producer: String,
+        checker: String,
+        #[serde(serialize_with = "ser")]
+        slashed: Amount,
+        #[serde(serialize_with = "ser")]
+        to_checker: Amount,
+        #[serde(serialize_with = "ser")]
+        burned: Amount,
+    },
+}
+
+/// One cluster's credit from a ticket issue.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Credit {
+    /// The cluster (its operator's name).
+    pub cluster: String,
+    /// Its tickets.
+    pub tickets: u32,
+    /// What it was credited.
+    #[serde(serialize_with = "ser")]
+    pub amount: Amount,
 }

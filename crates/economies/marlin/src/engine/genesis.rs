@@ -1,12 +1,13 @@
 //! [`Genesis`]: the replay genesis line of Marlin (docs/economies/marlin.md, "Genesis") and
 //! [`build`], which validates it into the initial state: the profile's parameters with any
 //! overrides, both tokens with their caps (spec marlin.md, "Tokens"), the accounts' holdings
-//! minted, the deployed bridge's reserves minted into its pool, and the MPOND whitelist.
+//! minted, the deployed bridge's reserves minted into its pool, the rewards pool, and the MPOND
+//! whitelist.
 
 use std::collections::BTreeMap;
 
 use ergon_core::txn::{Keyed, Snapshot};
-use ergon_core::{Amount, Epoch, Holder, Ledger, Names, Qty};
+use ergon_core::{Amount, Dec, Epoch, Holder, Ledger, Names, Qty};
 use serde::Deserialize;
 
 use crate::engine::error::{MarlinError, Result};
@@ -45,6 +46,10 @@ pub struct Genesis {
     /// Accounts MPOND may move to or from before transfers open.
     #[serde(default)]
     pub whitelist: Vec<String>,
+    /// POND minted into the `rewards` pool (paper: the subsidy pool; deployed: the reward
+    /// contract's balance).
+    #[serde(default)]
+    pub rewards_pool: Option<Qty>,
     #[serde(default)]
     pub pond_cap: Option<Qty>,
     #[serde(default)]
@@ -67,6 +72,33 @@ pub struct Genesis {
     pub quorum: Option<Qty>,
     #[serde(default)]
     pub voting_period_days: Option<u64>,
+    /// α as a decimal string, e.g. "0.25".
+    #[serde(default)]
+    pub alpha: Option<Dec>,
+    #[serde(default)]
+    pub month_days: Option<u64>,
+    #[serde(default)]
+    pub subsidy_per_epoch: Option<Qty>,
+    #[serde(default)]
+    pub subsidy_epochs: Option<u64>,
+    #[serde(default)]
+    pub reward_per_epoch: Option<Qty>,
+    #[serde(default)]
+    pub network_weight: Option<u128>,
+    #[serde(default)]
+    pub total_weight: Option<u128>,
+    #[serde(default)]
+    pub clusters_to_select: Option<usize>,
+    #[serde(default)]
+    pub selection_seed: Option<u64>,
+    #[serde(default)]
+    pub stake_per_byte: Option<Qty>,
+    #[serde(default)]
+    pub window_secs: Option<u64>,
+    #[serde(default)]
+    pub checker_bp: Option<u32>,
+    #[serde(default)]
+    pub proof_days: Option<u64>,
 }
 
 fn opt(q: Option<&Qty>) -> Result<Option<Amount>> {
@@ -87,6 +119,19 @@ pub fn params(g: &Genesis) -> Result<Params> {
     p.proposal_threshold = opt(g.proposal_threshold.as_ref())?.unwrap_or(p.proposal_threshold);
     p.quorum = opt(g.quorum.as_ref())?.unwrap_or(p.quorum);
     p.voting_period_days = g.voting_period_days.unwrap_or(p.voting_period_days);
+    p.alpha = g.alpha.unwrap_or(p.alpha);
+    p.month_days = g.month_days.unwrap_or(p.month_days);
+    p.subsidy_per_epoch = opt(g.subsidy_per_epoch.as_ref())?.unwrap_or(p.subsidy_per_epoch);
+    p.subsidy_epochs = g.subsidy_epochs.unwrap_or(p.subsidy_epochs);
+    p.reward_per_epoch = opt(g.reward_per_epoch.as_ref())?.unwrap_or(p.reward_per_epoch);
+    p.network_weight = g.network_weight.unwrap_or(p.network_weight);
+    p.total_weight = g.total_weight.unwrap_or(p.total_weight);
+    p.clusters_to_select = g.clusters_to_select.unwrap_or(p.clusters_to_select);
+    p.selection_seed = g.selection_seed.unwrap_or(p.selection_seed);
+    p.stake_per_byte = opt(g.stake_per_byte.as_ref())?.unwrap_or(p.stake_per_byte);
+    p.window_secs = g.window_secs.unwrap_or(p.window_secs);
+    p.checker_bp = g.checker_bp.unwrap_or(p.checker_bp);
+    p.proof_days = g.proof_days.unwrap_or(p.proof_days);
     p.validate()?;
     Ok(p)
 }
@@ -105,6 +150,11 @@ pub fn build(g: Genesis) -> Result<Marlin> {
     let mpond = ledger.add_token(mpond_meta(), params.mpond_cap)?;
     let bridge_pool = ledger.add_pool("bridge")?;
     let stakes_pool = ledger.add_pool("stakes")?;
+    let rewards_pool = ledger.add_pool("rewards")?;
+    let fees_pool = ledger.add_pool("fees")?;
+    let receiver_pool = ledger.add_pool("receiver_stakes")?;
+    let cluster_pool = ledger.add_pool("cluster_rewards")?;
+    let deposits_pool = ledger.add_pool("spam_deposits")?;
     let settings = Settings {
         wait_days: params.wait_days,
         liquidity_bp: params.liquidity_bp,
@@ -118,12 +168,20 @@ pub fn build(g: Genesis) -> Result<Marlin> {
         mpond,
         bridge_pool,
         stakes_pool,
+        rewards_pool,
+        fees_pool,
+        receiver_pool,
+        cluster_pool,
+        deposits_pool,
         names: Names::new(),
         whitelist: Keyed::new(),
         settings: Snapshot::new(settings),
         bridge: Bridge::default(),
         gov: Governance::default(),
         stakes: Stakes::default(),
+        relay: crate::engine::relay::Relay::default(),
+        spam: crate::engine::spam::Spam::default(),
+        scratch: crate::engine::payout::Scratch::default(),
         genesis_books: GenesisBooks::default(),
         epoch: Epoch(0),
     };
@@ -144,6 +202,8 @@ pub fn build(g: Genesis) -> Result<Marlin> {
         m.ledger.mint(pond, pool, books.pond_bridge)?;
         m.ledger.mint(mpond, pool, books.mpond_bridge)?;
     }
+    books.pond_rewards = opt(g.rewards_pool.as_ref())?.unwrap_or_default();
+    m.ledger.mint(pond, Holder::Pool(rewards_pool), books.pond_rewards)?;
     for name in &g.whitelist {
         let a = m.account(name)?;
         m.whitelist(a);

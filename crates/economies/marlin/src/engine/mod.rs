@@ -9,8 +9,11 @@ pub mod events;
 pub mod genesis;
 pub mod governance;
 pub mod params;
+pub mod payout;
+pub mod relay;
 pub mod rewards;
 pub mod settings;
+pub mod spam;
 pub mod stakes;
 pub mod tokens;
 pub mod units;
@@ -48,6 +51,16 @@ pub struct Marlin {
     bridge_pool: PoolId,
     /// The stashes' POND and MPOND.
     stakes_pool: PoolId,
+    /// POND for rewards: paper, the subsidy pool; deployed, `ClusterRewards`' balance.
+    rewards_pool: PoolId,
+    /// paper: the receivers' prepaid fees and what earlier months' payouts left.
+    fees_pool: PoolId,
+    /// deployed: the receivers' staked POND.
+    receiver_pool: PoolId,
+    /// paper: producers' spam deposits.
+    deposits_pool: PoolId,
+    /// Clusters' rewards not yet paid: deployed accrued tickets, and what the accumulators owe.
+    cluster_pool: PoolId,
     /// Account names, by account index.
     names: Names,
     /// Accounts MPOND may move to or from before transfers open.
@@ -57,6 +70,10 @@ pub struct Marlin {
     bridge: Bridge,
     gov: Governance,
     stakes: stakes::Stakes,
+    relay: relay::Relay,
+    spam: spam::Spam,
+    /// Buffers of the epoch close.
+    scratch: payout::Scratch,
     /// What genesis minted and put in the bridge (for the conservation checks).
     genesis_books: GenesisBooks,
     /// Days since genesis.
@@ -71,7 +88,10 @@ ergon_core::transactional!(Marlin {
     bridge: Bridge,
     gov: Governance,
     stakes: stakes::Stakes,
-}; ignore params, pond, mpond, bridge_pool, stakes_pool, genesis_books, epoch);
+    relay: relay::Relay,
+    spam: spam::Spam,
+}; ignore params, pond, mpond, bridge_pool, stakes_pool, rewards_pool, fees_pool, receiver_pool,
+   deposits_pool, cluster_pool, scratch, genesis_books, epoch);
 
 /// What genesis minted to accounts and to the bridge's pool, base units.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -84,6 +104,8 @@ pub struct GenesisBooks {
     pub pond_bridge: ergon_core::Amount,
     /// deployed: MPOND minted into the bridge's reserve.
     pub mpond_bridge: ergon_core::Amount,
+    /// POND minted into the `rewards` pool.
+    pub pond_rewards: ergon_core::Amount,
 }
 
 /// What a day's close reports.
@@ -91,6 +113,9 @@ pub struct GenesisBooks {
 pub struct DayReport {
     /// The day that begins.
     pub day: u64,
+    /// What the closed day's rewards paid (left out when nothing).
+    #[serde(skip_serializing_if = "payout::ClosePayout::is_nothing")]
+    pub rewards: payout::ClosePayout,
 }
 
 impl Marlin {
@@ -130,6 +155,18 @@ impl Marlin {
         &self.stakes
     }
 
+    /// Receivers, tickets, the reward pools' books and accumulators.
+    #[must_use]
+    pub fn relay(&self) -> &relay::Relay {
+        &self.relay
+    }
+
+    /// paper: spam deposits, attestations and their books.
+    #[must_use]
+    pub fn spam(&self) -> &spam::Spam {
+        &self.spam
+    }
+
     /// Today (days since genesis).
     #[must_use]
     pub fn day(&self) -> u64 {
@@ -167,8 +204,11 @@ impl Economy for Marlin {
     }
 
     fn end_epoch(&mut self) -> Result<DayReport, Violation> {
+        let rewards =
+            self.close_rewards().map_err(|e| Violation::new("epoch close", self.explain(&e)))?;
+        self.close_spam();
         self.epoch = self.epoch.plus(1);
-        Ok(DayReport { day: self.epoch.0 })
+        Ok(DayReport { day: self.epoch.0, rewards })
     }
 
     fn epoch(&self) -> Epoch {

@@ -6,10 +6,11 @@
 //! field here, set by [`Params::for_profile`], and validated at genesis ([`Params::validate`]).
 //! Durations are in days: the economy's epoch is one day (the bridge contract's `epochLength`).
 
-use ergon_core::Amount;
+use ergon_core::{Amount, Dec};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::error::MarlinError;
+use crate::engine::rewards::selection::MAX_SELECT;
 
 /// One POND or one MPOND in base units (both have 18 decimals).
 pub const UNIT: u128 = 1_000_000_000_000_000_000;
@@ -45,7 +46,7 @@ pub enum BridgeCustody {
 
 /// Every parameter of the economy, with its profile default. The bridge's W, L and period and
 /// the transfer switch are the genesis values: governance changes them later (the live values
-/// are the bridge's [`crate::bridge::Settings`]).
+/// are the bridge's [`crate::settings::Settings`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Params {
     /// Profile these defaults came from.
@@ -80,6 +81,38 @@ pub struct Params {
     pub quorum: Amount,
     /// Governance: days a proposal is open for votes, from the day after it is made.
     pub voting_period_days: u64,
+    /// paper: α of the Cobb-Douglas modifier (seed "Staking"), `0 ≤ α ≤ 1`: the weight of the
+    /// ticket share against the stake share.
+    pub alpha: Dec,
+    /// paper: days in a subscription month (the fee pool releases a month's fees at its close).
+    pub month_days: u64,
+    /// paper: the subsidy pool's emission per epoch, base units of POND.
+    pub subsidy_per_epoch: Amount,
+    /// paper: epochs the subsidy runs (emission ends after `subsidy_per_epoch × subsidy_epochs`).
+    pub subsidy_epochs: u64,
+    /// deployed: the rewards per epoch of all networks, `T` (`ClusterRewards.totalRewardsPerEpoch`).
+    pub reward_per_epoch: Amount,
+    /// deployed: this network's reward weight `w` (`rewardWeight[networkId]`).
+    pub network_weight: u128,
+    /// deployed: the sum of all networks' weights `W` (`totalRewardWeight`).
+    pub total_weight: u128,
+    /// deployed: clusters drawn per epoch (`ClusterSelector.NUMBER_OF_CLUSTERS_TO_SELECT`).
+    pub clusters_to_select: usize,
+    /// deployed: effective-delegation threshold for selection (`thresholdForSelection`), in
+    /// threshold-weighted base units.
+    pub selection_threshold: u128,
+    /// deployed: the seed of the clusters' draw (the chain draws from a block hash).
+    pub selection_seed: u64,
+    /// paper, spam: deposit used per byte of a message, base units of POND.
+    pub stake_per_byte: Amount,
+    /// paper, spam: the quota window, seconds (default 10 minutes).
+    pub window_secs: u64,
+    /// paper, spam: the checker's share of a slashed deposit, basis points (default 10%); the
+    /// rest is burned.
+    pub checker_bp: u32,
+    /// paper, spam: days an attestation can be proven against after its day; a deposit is
+    /// withdrawable once its producer's last attestation is that old.
+    pub proof_days: u64,
 }
 
 impl Params {
@@ -101,6 +134,22 @@ impl Params {
             proposal_threshold: Amount(UNIT),
             quorum: Amount(8 * UNIT),
             voting_period_days: 3,
+            // 1/2 (exact in 18 decimals).
+            alpha: Dec::new_with_prec(5, 1).unwrap_or(Dec::ONE),
+            month_days: 30,
+            subsidy_per_epoch: Amount::ZERO,
+            subsidy_epochs: 0,
+            reward_per_epoch: Amount::ZERO,
+            network_weight: 1,
+            total_weight: 1,
+            clusters_to_select: 5,
+            selection_threshold: UNIT / 2,
+            selection_seed: 0,
+            // 10^-6 POND a byte: a 1 POND deposit carries 1 MB per window.
+            stake_per_byte: Amount(UNIT / 1_000_000),
+            window_secs: 600,
+            checker_bp: 1_000,
+            proof_days: 1,
         };
         match profile {
             Profile::Paper => paper,
@@ -137,6 +186,27 @@ impl Params {
         }
         if self.voting_period_days == 0 || self.voting_period_days > 3_650 {
             return bad("voting_period_days", self.voting_period_days.to_string());
+        }
+        if self.alpha > Dec::ONE {
+            return bad("alpha", self.alpha.to_string());
+        }
+        if self.month_days == 0 || self.month_days > 366 {
+            return bad("month_days", self.month_days.to_string());
+        }
+        if self.total_weight == 0 || self.network_weight > self.total_weight {
+            return bad("total_weight", self.total_weight.to_string());
+        }
+        if self.window_secs == 0 || self.window_secs > 86_400 {
+            return bad("window_secs", self.window_secs.to_string());
+        }
+        if self.checker_bp > BP_ONE {
+            return bad("checker_bp", self.checker_bp.to_string());
+        }
+        if self.proof_days > 3_650 {
+            return bad("proof_days", self.proof_days.to_string());
+        }
+        if self.clusters_to_select == 0 || self.clusters_to_select > MAX_SELECT {
+            return bad("clusters_to_select", self.clusters_to_select.to_string());
         }
         Ok(())
     }

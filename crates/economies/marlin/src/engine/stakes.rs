@@ -10,8 +10,8 @@
 //! (two of the same staker, delegated to the same cluster, with nothing pending). A cluster has a
 //! whole-percent commission and is eligible while more than 0.5 MPOND is delegated to it.
 //! Staked MPOND (in stashes) counts toward what a bridge request may ask, and votes for its
-//! staker. Rewards to delegators
-//! are the `rewards` module's; this module keeps the positions they are paid on.
+//! staker. Every change of a stash's delegation settles its reward position first
+//! (`payout`): the rewards earned so far are paid to its staker.
 
 use ergon_core::txn::{Keyed, Table};
 use ergon_core::{AccountId, Amount, Holder};
@@ -236,6 +236,7 @@ impl Marlin {
             st.gov.stake_votes(staker, mpond, true, st.epoch.0)?;
             if let Some(c) = cluster {
                 st.stakes.add_to_cluster(c, pond, mpond, true)?;
+                st.settle(id, c, pond, mpond, true)?;
             }
             Ok(id)
         })
@@ -252,6 +253,7 @@ impl Marlin {
         ergon_core::txn::atomic(self, |st| {
             st.stakes.add_to_cluster(cluster, s.pond, s.mpond, true)?;
             *st.stakes.stashes.get_mut(id as usize) = s;
+            st.settle(id, cluster, s.pond, s.mpond, true)?;
             Ok(())
         })
     }
@@ -290,6 +292,8 @@ impl Marlin {
             st.stakes.add_to_cluster(from, s.pond, s.mpond, false)?;
             st.stakes.add_to_cluster(to, s.pond, s.mpond, true)?;
             *st.stakes.stashes.get_mut(id as usize) = s;
+            st.settle(id, from, s.pond, s.mpond, false)?;
+            st.settle(id, to, s.pond, s.mpond, true)?;
             Ok((from, to))
         })
     }
@@ -318,6 +322,7 @@ impl Marlin {
         ergon_core::txn::atomic(self, |st| {
             st.stakes.add_to_cluster(c, s.pond, s.mpond, false)?;
             *st.stakes.stashes.get_mut(id as usize) = s;
+            st.settle(id, c, s.pond, s.mpond, false)?;
             Ok((c, day))
         })
     }
@@ -372,6 +377,10 @@ impl Marlin {
         ergon_core::txn::atomic(self, |st| {
             *st.stakes.stashes.get_mut(id as usize) = s;
             st.stakes.stashes.push(new);
+            if let Some(c) = s.cluster {
+                st.settle(id, c, pond, mpond, false)?;
+                st.settle(nid, c, pond, mpond, true)?;
+            }
             Ok(nid)
         })
     }
@@ -392,10 +401,15 @@ impl Marlin {
         a.pond = a.pond.checked_add(b.pond)?;
         a.mpond = a.mpond.checked_add(b.mpond)?;
         a.withdrawable_day = a.withdrawable_day.max(b.withdrawable_day);
+        let (moved_pond, moved_mpond) = (b.pond, b.mpond);
         b = Stash { pond: Amount::ZERO, mpond: Amount::ZERO, closed: true, ..b };
         ergon_core::txn::atomic(self, |st| {
             *st.stakes.stashes.get_mut(into as usize) = a;
             *st.stakes.stashes.get_mut(from as usize) = b;
+            if let Some(c) = a.cluster {
+                st.settle(from, c, moved_pond, moved_mpond, false)?;
+                st.settle(into, c, moved_pond, moved_mpond, true)?;
+            }
             Ok(())
         })
     }

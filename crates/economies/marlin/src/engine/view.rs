@@ -73,6 +73,8 @@ pub fn snapshot(m: &Marlin) -> Value {
         },
         "proposals": proposals,
         "stakes": stakes_view(m),
+        "relay": crate::engine::payout::relay_view(m),
+        "spam": spam_view(m),
     })
 }
 
@@ -110,12 +112,40 @@ fn stakes_view(m: &Marlin) -> Value {
     })
 }
 
+fn spam_view(m: &Marlin) -> Value {
+    let sp = &m.spam;
+    let producers: BTreeMap<&str, Value> = sp
+        .producers
+        .iter()
+        .map(|(a, p)| {
+            (
+                m.name(*a),
+                json!({"deposit": fmt(p.deposit), "window": p.window, "next": fmt(p.next),
+                                "last_day": p.last_day}),
+            )
+        })
+        .collect();
+    let deposits: Vec<Value> = sp
+        .deposits
+        .iter()
+        .map(|((p, o), x)| json!({"producer": m.name(*p), "owner": m.name(*o), "amount": fmt(*x)}))
+        .collect();
+    json!({
+        "locked": fmt(m.ledger.balance(m.pond, Holder::Pool(m.deposits_pool)).unwrap_or_default()),
+        "books": sp.books(),
+        "producers": producers,
+        "deposits": deposits,
+        "attestations": sp.attestations.len(),
+    })
+}
+
 /// The economy's metrics now.
 #[must_use]
 pub fn metrics(m: &Marlin) -> Vec<Metric> {
     let amount = |raw: Amount| MetricValue::Amount { raw: raw.0, decimals: 18 };
     let b = m.bridge.books();
     let staked = |t| m.ledger.balance(t, Holder::Pool(m.stakes_pool)).unwrap_or_default();
+    let pool = |p| m.ledger.balance(m.pond, Holder::Pool(p)).unwrap_or_default();
     let eligible = m.stakes.clusters().iter().filter(|c| c.eligible()).count() as u64;
     vec![
         Metric { name: "pond_supply", value: amount(m.ledger.supply(m.pond).unwrap_or_default()) },
@@ -131,6 +161,19 @@ pub fn metrics(m: &Marlin) -> Vec<Metric> {
         Metric { name: "staked_pond", value: amount(staked(m.pond)) },
         Metric { name: "staked_mpond", value: amount(staked(m.mpond)) },
         Metric { name: "eligible_clusters", value: MetricValue::Count(eligible) },
+        Metric { name: "rewards_pool", value: amount(pool(m.rewards_pool)) },
+        Metric { name: "fees_pool", value: amount(pool(m.fees_pool)) },
+        Metric { name: "receiver_stake", value: amount(pool(m.receiver_pool)) },
+        Metric { name: "cluster_rewards", value: amount(pool(m.cluster_pool)) },
+        Metric { name: "commission_paid", value: amount(m.relay.books().commission) },
+        Metric { name: "delegator_rewards_paid", value: amount(m.relay.books().to_delegators) },
+        Metric { name: "spam_deposits_locked", value: amount(pool(m.deposits_pool)) },
+        Metric { name: "spam_messages", value: MetricValue::Count(m.spam.books().messages) },
+        Metric {
+            name: "spam_dropped_messages",
+            value: MetricValue::Count(m.spam.books().dropped_messages),
+        },
+        Metric { name: "spam_slashed", value: amount(m.spam.books().slashed) },
     ]
 }
 
@@ -144,7 +187,23 @@ pub fn check_invariants(m: &Marlin) -> Result<(), Violation> {
     check_bridge(m)?;
     check_requests(m)?;
     check_governance(m)?;
-    check_stakes(m)
+    check_stakes(m)?;
+    crate::engine::payout::check_rewards(m)?;
+    check_spam(m)
+}
+
+fn check_spam(m: &Marlin) -> Result<(), Violation> {
+    let held = m.ledger.balance(m.pond, Holder::Pool(m.deposits_pool)).unwrap_or_default().0;
+    let posted: u128 = m.spam.deposits.values().map(|x| x.0).sum();
+    let backing: u128 = m.spam.producers.values().map(|p| p.deposit.0).sum();
+    if held != posted || held != backing {
+        return bad("spam deposits", format!("pool {held}, posted {posted}, producers {backing}"));
+    }
+    let b = m.spam.books();
+    if b.slashed.0 != b.to_checkers.0 + b.burned.0 {
+        return bad("spam slashes", format!("{b:?}"));
+    }
+    Ok(())
 }
 
 fn check_stakes(m: &Marlin) -> Result<(), Violation> {
@@ -207,9 +266,9 @@ fn check_bridge(m: &Marlin) -> Result<(), Violation> {
     let expect = match m.params.custody {
         // paper: the bridge burns what it receives and mints what it pays; nothing else does.
         BridgeCustody::BurnMint => [
-            (get(m.ledger.burned(p)), b.pond_in.0),
+            (get(m.ledger.burned(p)), b.pond_in.0 + m.spam.books().burned.0),
             (get(m.ledger.burned(x)), b.mpond_in.0),
-            (get(m.ledger.minted(p)), g.pond_accounts.0 + b.pond_out.0),
+            (get(m.ledger.minted(p)), g.pond_accounts.0 + g.pond_rewards.0 + b.pond_out.0),
             (get(m.ledger.minted(x)), g.mpond_accounts.0 + b.mpond_out.0),
             (pool_p, 0),
             (pool_x, 0),
@@ -220,7 +279,7 @@ fn check_bridge(m: &Marlin) -> Result<(), Violation> {
             (get(m.ledger.burned(x)), 0),
             (pool_p + b.pond_out.0, g.pond_bridge.0 + b.pond_in.0),
             (pool_x + b.mpond_out.0, g.mpond_bridge.0 + b.mpond_in.0),
-            (get(m.ledger.minted(p)), g.pond_accounts.0 + g.pond_bridge.0),
+            (get(m.ledger.minted(p)), g.pond_accounts.0 + g.pond_bridge.0 + g.pond_rewards.0),
             (get(m.ledger.minted(x)), g.mpond_accounts.0 + g.mpond_bridge.0),
         ],
     };

@@ -1,0 +1,401 @@
+//! Paying clusters and their delegators (spec marlin.md, "Rewards" and "Staking"; seed 002,
+//! "Rewards", "Staking"; deployed: `ClusterRewards`, `ClusterSelector`, `RewardDelegators`).
+//!
+//! - Every stash delegated to a cluster holds a position in the cluster's
+//!   [`ClusterPool`](crate::rewards::delegators::ClusterPool):
+//!   deployed, per token (POND, MPOND), each delegated token's holders sharing the delegators'
+//!   part equally (`RewardDelegators`); paper, one share per POND of value (`pond + 10^6·mpond`),
+//!   so the delegators' part is split by stake value — the per-share accumulator the staking side
+//!   pays through. Each change of a stash's delegation settles its position first and pays its
+//!   reward from the `cluster_rewards` pool ([`Marlin::claim_rewards`] settles without a change).
+//! - deployed: a cluster's accrued ticket rewards are claimed (all but one base unit) and
+//!   distributed before any of its positions changes — commission to the operator, the rest to
+//!   the accumulators, nothing delegated: back to the `rewards` pool. At each epoch's close the
+//!   next epoch's clusters are drawn (`selection`).
+//! - paper: at each epoch's close, the subsidy's emission (from the `rewards` pool) and, at a
+//!   month's close, the released fees with what earlier months left (from the `fees` pool) are
+//!   each paid over the clusters with tickets by Cobb-Douglas (`cobb`); the remainder stays in
+//!   its pool; each payment is distributed at once.
+
+use ergon_core::{Amount, Holder, RngStreams, Seed, SumTree};
+use std::collections::BTreeMap;
+
+use ergon_core::invariants::Violation;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::engine::Marlin;
+use crate::engine::error::Result;
+use crate::engine::params::{POND_PER_MPOND, Profile};
+use crate::engine::relay::Selection;
+use crate::engine::rewards::cobb::cobb_douglas_payout;
+use crate::engine::rewards::delegators::Distribution;
+use crate::engine::rewards::pools::subsidy_schedule;
+use crate::engine::rewards::selection::{
+    MAX_SELECT, TokenWeight, effective_delegation, select_clusters, selection_weight,
+};
+use crate::engine::rewards::tickets::claim;
+use crate::engine::units::{fmt, ser};
+
+/// deployed: the tokens' selection weights (`tokenWeights`): POND counts toward the effective
+/// delegation only, MPOND toward the threshold and at 10^6 toward the delegation.
+pub const TOKEN_WEIGHTS: [TokenWeight; 2] = [
+    TokenWeight { for_threshold: 0, for_delegation: 1 },
+    TokenWeight { for_threshold: 1, for_delegation: POND_PER_MPOND },
+];
+
+/// Buffers reused by every epoch close (no meaning of their own: equal whatever they hold).
+#[derive(Clone, Debug, Default)]
+pub struct Scratch {
+    ids: Vec<u32>,
+    tickets: Vec<Amount>,
+    stakes: Vec<Amount>,
+    out: Vec<Amount>,
+    weights: Vec<u64>,
+    tree: Option<SumTree>,
+}
+
+impl PartialEq for Scratch {
+    fn eq(&self, _: &Scratch) -> bool {
+        true
+    }
+}
+
+impl Eq for Scratch {}
+
+/// One pool's payout at an epoch's close (paper).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct PoolPayout {
+    /// What the pool offered.
+    #[serde(serialize_with = "ser")]
+    pub amount: Amount,
+    /// Paid to clusters (`Σ R_i'`).
+    #[serde(serialize_with = "ser")]
+    pub paid: Amount,
+    /// `amount − paid`: stays in the pool.
+    #[serde(serialize_with = "ser")]
+    pub remainder: Amount,
+    /// Commission to operators, out of `paid`.
+    #[serde(serialize_with = "ser")]
+    pub commission: Amount,
+    /// Paid to clusters with nothing delegated: back to the pool.
+    #[serde(serialize_with = "ser")]
+    pub unallocated: Amount,
+}
+
+/// What an epoch's close paid.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ClosePayout {
+    /// paper: the subsidy pool's payout.
+    pub subsidy: PoolPayout,
+    /// paper: the fee pool's payout (at a month's close).
+    pub fees: PoolPayout,
+    /// deployed: clusters selected for the next epoch.
+    pub selected: usize,
+}
+
+impl ClosePayout {
+    /// Nothing offered, paid or selected.
+    #[must_use]
+    pub fn is_nothing(&self) -> bool {
+        *self == ClosePayout::default()
+    }
+}
+
+impl Marlin {
+    /// The accumulator amounts of a stash's `pond` and `mpond` (module doc).
+    fn acc_amounts(&self, pond: Amount, mpond: Amount) -> Result<[Amount; 2]> {
+        Ok(match self.params.profile {
+            Profile::Deployed => [pond, mpond],
+            Profile::Paper => {
+                [pond.checked_add(mpond.checked_mul_int(POND_PER_MPOND)?)?, Amount::ZERO]
+            }
+        })
+    }
+
+    /// Pays a distribution's commission to cluster `c`'s operator and its unallocated part back
+    /// to `back_to`.
+    fn pay_distribution(&mut self, c: u32, d: Distribution, back_to: Holder) -> Result<()> {
+        let operator = self.stakes.clusters()[c as usize].operator;
+        let from = Holder::Pool(self.cluster_pool);
+        self.ledger.transfer(self.pond, from, operator.into(), d.commission)?;
+        self.ledger.transfer(self.pond, from, back_to, d.unallocated)?;
+        let mut b = *self.relay.books.get();
+        b.commission = b.commission.checked_add(d.commission)?;
+        *self.relay.books.get_mut() = b;
+        Ok(())
+    }
+
+    /// deployed: claims cluster `c`'s accrued ticket rewards and distributes them. Call inside a
+    /// transaction.
+    fn sync_cluster(&mut self, c: u32) -> Result<()> {
+        if self.params.profile != Profile::Deployed {
+            return Ok(());
+        }
+        let (paid, left) = claim(self.relay.accrued(c));
+        if paid.is_zero() {
+            return Ok(());
+        }
+        let mut pool = self.relay.pool(c);
+        let d = pool.distribute(paid, self.stakes.clusters()[c as usize].commission_percent)?;
+        self.pay_distribution(c, d, Holder::Pool(self.rewards_pool))?;
+        self.relay.accrued.insert(c, left);
+        self.relay.pools.insert(c, pool);
+        Ok(())
+    }
+
+    /// Settles stash `id`'s position in cluster `c` with `pond` and `mpond` delegated
+    /// (`delegate`) or taken out; pays its reward to `staker`. Call inside a transaction.
+    pub(crate) fn settle(
+        &mut self,
+        id: u64,
+        c: u32,
+        pond: Amount,
+        mpond: Amount,
+        delegate: bool,
+    ) -> Result<Amount> {
+        self.sync_cluster(c)?;
+        let staker = self.stakes.stashes()[id as usize].staker;
+        let mut pool = self.relay.pool(c);
+        let mut pos = self.relay.positions.get(&id).copied().unwrap_or_default();
+        let amounts = self.acc_amounts(pond, mpond)?;
+        let r = pool.apply(&mut pos, &amounts, delegate)?;
+        self.ledger.transfer(self.pond, Holder::Pool(self.cluster_pool), staker.into(), r)?;
+        let mut b = *self.relay.books.get();
+        b.to_delegators = b.to_delegators.checked_add(r)?;
+        *self.relay.books.get_mut() = b;
+        self.relay.pools.insert(c, pool);
+        self.relay.positions.insert(id, pos);
+        Ok(r)
+    }
+
+    /// Pays stash `id`'s rewards so far to its staker (a settlement with no change).
+    pub fn claim_rewards(&mut self, staker: ergon_core::AccountId, id: u64) -> Result<Amount> {
+        let s = self.stash(staker, id)?;
+        let Some(c) = s.cluster else {
+            return Err(crate::engine::error::MarlinError::StashState {
+                stash: id,
+                state: "not delegated",
+            });
+        };
+        ergon_core::txn::atomic(self, |st| st.settle(id, c, Amount::ZERO, Amount::ZERO, true))
+    }
+
+    /// The epoch's close of the rewards (module doc), before the day moves on.
+    pub(crate) fn close_rewards(&mut self) -> Result<ClosePayout> {
+        ergon_core::txn::atomic(self, |st| match st.params.profile {
+            Profile::Paper => st.close_paper(),
+            Profile::Deployed => st.close_deployed(),
+        })
+    }
+
+    fn close_paper(&mut self) -> Result<ClosePayout> {
+        let day = self.epoch.0;
+        let rewards = Holder::Pool(self.rewards_pool);
+        let fees = Holder::Pool(self.fees_pool);
+        let mut b = *self.relay.books.get();
+        let schedule = subsidy_schedule(self.params.subsidy_per_epoch, self.params.subsidy_epochs)?;
+        let held = self.ledger.balance(self.pond, rewards)?;
+        let emit = schedule.emission(day, b.subsidy_emitted).amount().min(held);
+        b.subsidy_emitted = b.subsidy_emitted.checked_add(emit)?;
+        let mut fee_amount = Amount::ZERO;
+        if (day + 1).is_multiple_of(self.params.month_days) {
+            let mut pool = self.relay.fee_pool.get().clone();
+            let released = pool.close_month()?;
+            *self.relay.fee_pool.get_mut() = pool;
+            b.fees_released = b.fees_released.checked_add(released)?;
+            fee_amount = b.fee_carry.checked_add(released)?;
+        }
+        *self.relay.books.get_mut() = b;
+        let mut sc = std::mem::take(&mut self.scratch);
+        sc.ids.clear();
+        sc.tickets.clear();
+        sc.stakes.clear();
+        for (&c, &t) in self.relay.tickets.iter() {
+            let row = self.stakes.clusters()[c as usize];
+            sc.ids.push(c);
+            sc.tickets.push(t);
+            sc.stakes.push(self.acc_amounts(row.pond, row.mpond)?[0]);
+        }
+        sc.out.clear();
+        sc.out.resize(sc.ids.len(), Amount::ZERO);
+        let subsidy = self.pay_pool(&mut sc, emit, rewards);
+        let fee_payout = subsidy.and_then(|s| Ok((s, self.pay_pool(&mut sc, fee_amount, fees)?)));
+        for &c in &sc.ids {
+            self.relay.tickets.remove(&c);
+        }
+        self.scratch = sc;
+        let (subsidy, fee_payout) = fee_payout?;
+        if !fee_amount.is_zero() {
+            let mut b = *self.relay.books.get();
+            b.fee_carry = fee_payout.remainder.checked_add(fee_payout.unallocated)?;
+            *self.relay.books.get_mut() = b;
+        }
+        Ok(ClosePayout { subsidy, fees: fee_payout, selected: 0 })
+    }
+
+    /// Pays `amount` from `source` over the clusters in `sc` by Cobb-Douglas, and distributes
+    /// each cluster's part.
+    fn pay_pool(&mut self, sc: &mut Scratch, amount: Amount, source: Holder) -> Result<PoolPayout> {
+        let mut p = PoolPayout { amount, ..PoolPayout::default() };
+        if amount.is_zero() {
+            return Ok(p);
+        }
+        let cd =
+            cobb_douglas_payout(amount, &sc.tickets, &sc.stakes, self.params.alpha, &mut sc.out)?;
+        (p.paid, p.remainder) = (cd.paid, cd.remainder);
+        let to = Holder::Pool(self.cluster_pool);
+        for (&c, &x) in sc.ids.iter().zip(&sc.out) {
+            if x.is_zero() {
+                continue;
+            }
+            self.ledger.transfer(self.pond, source, to, x)?;
+            let mut pool = self.relay.pool(c);
+            let d = pool.distribute(x, self.stakes.clusters()[c as usize].commission_percent)?;
+            self.pay_distribution(c, d, source)?;
+            self.relay.pools.insert(c, pool);
+            p.commission = p.commission.checked_add(d.commission)?;
+            p.unallocated = p.unallocated.checked_add(d.unallocated)?;
+        }
+        Ok(p)
+    }
+
+    fn close_deployed(&mut self) -> Result<ClosePayout> {
+        let next = self.epoch.0 + 1;
+        let mut sc = std::mem::take(&mut self.scratch);
+        let drawn = self.draw(&mut sc, next);
+        self.scratch = sc;
+        let sel = drawn?;
+        if sel.n > 0 {
+            self.relay.selected.insert(next, sel);
+        }
+        if let Some(old) = next.checked_sub(3) {
+            self.relay.selected.remove(&old);
+        }
+        Ok(ClosePayout { selected: sel.n, ..ClosePayout::default() })
+    }
+
+    /// Draws the clusters of epoch `epoch` by ⌊√ effective delegation⌋, sorted by id.
+    fn draw(&self, sc: &mut Scratch, epoch: u64) -> Result<Selection> {
+        sc.weights.clear();
+        for row in self.stakes.clusters() {
+            let e = effective_delegation(
+                &[row.pond, row.mpond],
+                &TOKEN_WEIGHTS,
+                self.params.selection_threshold,
+            )?;
+            sc.weights.push(selection_weight(e));
+        }
+        let tree = match &mut sc.tree {
+            Some(t) if t.len() == sc.weights.len() => {
+                for (i, &w) in sc.weights.iter().enumerate() {
+                    t.set(i, w);
+                }
+                t
+            }
+            slot => slot.insert(SumTree::from_weights(&sc.weights)),
+        };
+        let mut rng = RngStreams::new(Seed::from_u64(self.params.selection_seed)).stream(&[epoch]);
+        let mut out = [0usize; MAX_SELECT];
+        let k = self.params.clusters_to_select;
+        let n = select_clusters(tree, &mut rng, &mut out[..k])?;
+        let mut sel = Selection { n, clusters: [0; MAX_SELECT] };
+        for (slot, &i) in sel.clusters.iter_mut().zip(&out[..n]) {
+            *slot = i as u32;
+        }
+        sel.clusters[..n].sort_unstable();
+        Ok(sel)
+    }
+}
+
+/// The rewards' invariants: each reward pool's POND against its books.
+///
+/// - `fees` = the fee pool's prepaid + the carried fees (and the fee pool's own books);
+/// - `receiver_stakes` = Σ receivers' stakes = the total's balance;
+/// - `cluster_rewards` = Σ accrued + Σ (allocated − paid) over the clusters' accumulators;
+/// - each cluster's accumulator totals = its delegated stashes' amounts.
+pub fn check_rewards(m: &Marlin) -> std::result::Result<(), Violation> {
+    let bad = |what: &'static str, detail: String| Err(Violation::new(what, detail));
+    let held = |p| m.ledger.balance(m.pond, Holder::Pool(p)).unwrap_or_default().0;
+    let r = &m.relay;
+    if let Err((what, want, got)) = r.fee_pool().check() {
+        return bad("fee pool books", format!("{what}: {want} != {got}"));
+    }
+    let fees = r.fee_pool().prepaid().0.checked_add(r.books().fee_carry.0);
+    if fees != Some(held(m.fees_pool)) {
+        return bad("fees pool", format!("{fees:?} vs {}", held(m.fees_pool)));
+    }
+    let staked: u128 = r.receivers.values().map(|x| x.stake.balance().0).sum();
+    if staked != held(m.receiver_pool) || staked != r.total_stake.get().balance().0 {
+        return bad("receiver stakes", format!("{staked} vs {}", held(m.receiver_pool)));
+    }
+    let accrued: u128 = r.accrued.values().map(|x| x.0).sum();
+    let (allocated, paid) =
+        r.pools.values().fold((0u128, 0u128), |(a, p), c| (a + c.allocated().0, p + c.paid().0));
+    if accrued + allocated != held(m.cluster_pool) + paid {
+        return bad(
+            "cluster rewards",
+            format!(
+                "accrued {accrued} + allocated {allocated} − paid {paid} vs {}",
+                held(m.cluster_pool)
+            ),
+        );
+    }
+    let mut totals = vec![[0u128; 2]; m.stakes.clusters().len()];
+    for s in m.stakes.stashes() {
+        if let Some(c) = s.cluster {
+            let a = m
+                .acc_amounts(s.pond, s.mpond)
+                .map_err(|e| Violation::new("stash value", e.to_string()))?;
+            totals[c as usize][0] += a[0].0;
+            totals[c as usize][1] += a[1].0;
+        }
+    }
+    for (c, t) in totals.iter().enumerate() {
+        let p = r.pool(c as u32);
+        if [p.total(0).0, p.total(1).0] != *t {
+            return bad("accumulator totals", format!("cluster {c}: {t:?}"));
+        }
+    }
+    Ok(())
+}
+
+/// The rewards' part of the state dump.
+#[must_use]
+pub fn relay_view(m: &Marlin) -> Value {
+    let r = &m.relay;
+    let held = |p| fmt(m.ledger.balance(m.pond, Holder::Pool(p)).unwrap_or_default());
+    let receivers: BTreeMap<&str, Value> = r
+        .receivers
+        .iter()
+        .map(|(a, x)| {
+            (m.name(*a), json!({"stake": fmt(x.stake.balance()),
+                "subscription": x.sub.map(|s| json!({"fee": fmt(s.fee), "start": s.start, "end": s.end})),
+                "last_issued": x.last_issued}))
+        })
+        .collect();
+    let clusters: BTreeMap<&str, Value> = m
+        .stakes
+        .clusters()
+        .iter()
+        .enumerate()
+        .map(|(c, row)| {
+            let p = r.pool(c as u32);
+            (
+                m.name(row.operator),
+                json!({"accrued": fmt(r.accrued(c as u32)),
+                "tickets": r.tickets.get(&(c as u32)).map_or(0, |t| t.0),
+                "allocated": fmt(p.allocated()), "paid": fmt(p.paid())}),
+            )
+        })
+        .collect();
+    let fp = r.fee_pool();
+    json!({
+        "pools": {"rewards": held(m.rewards_pool), "fees": held(m.fees_pool),
+                  "receiver_stakes": held(m.receiver_pool), "cluster_rewards": held(m.cluster_pool)},
+        "fee_pool": {"month": fp.month(), "prepaid": fmt(fp.prepaid()), "rate": fmt(fp.rate())},
+        "books": r.books(),
+        "receivers": receivers,
+        "clusters": clusters,
+    })
+}

@@ -1,0 +1,353 @@
+//! Receivers and their tickets, wired into the state (spec marlin.md, "Rewards"; seed 002,
+//! "Rewards"; deployed: Marlin's `ReceiverStaking` and `ClusterRewards.issueTickets`).
+//!
+//! - Receivers register once. deployed: a receiver stakes POND (`receiver_stake` pool); its stake
+//!   for an epoch is the minimum balance it held in the epoch ([`EpochMin`]), and the epoch's
+//!   total is the sum of those minima. paper: a receiver subscribes to the fee pool for whole
+//!   months, prepaying them (`fees` pool); unsubscribing refunds the months after the current one.
+//! - Tickets. paper: during an epoch a subscribed receiver gives tickets to clusters; the epoch's
+//!   close pays the pools by ticket share modified by Cobb-Douglas (`payout`). deployed: after an
+//!   epoch closed, a receiver issues its 65,536 tickets for it over the clusters selected for that
+//!   epoch (`tickets::pay_receiver`); each credit moves from the `rewards` pool to the clusters'
+//!   accrued rewards (`cluster_rewards` pool), what the floors leave stays in the `rewards` pool.
+
+use ergon_core::txn::{Keyed, Snapshot};
+use ergon_core::{AccountId, Amount, Holder};
+use serde::Serialize;
+
+use crate::engine::Marlin;
+use crate::engine::error::{MarlinError, Result};
+use crate::engine::params::Profile;
+use crate::engine::rewards::delegators::{ClusterPool, Position};
+use crate::engine::rewards::pools::{FeePool, Subscription};
+use crate::engine::rewards::selection::MAX_SELECT;
+use crate::engine::rewards::tickets::{EpochMin, network_reward, pay_receiver};
+
+/// The most receivers the economy holds.
+pub const RECEIVERS_MAX: usize = 1_000_000;
+
+/// One receiver.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Receiver {
+    /// deployed: its staked POND and the minima per epoch.
+    pub stake: EpochMin,
+    /// paper: its subscription to the fee pool.
+    pub sub: Option<Subscription>,
+    /// deployed: the last epoch it issued tickets for (tickets go in epoch order, once each).
+    pub last_issued: Option<u64>,
+}
+
+/// deployed: the clusters selected for one epoch, in cluster-id order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Selection {
+    /// How many.
+    pub n: usize,
+    /// Their ids (`[..n]`).
+    pub clusters: [u32; MAX_SELECT],
+}
+
+impl Selection {
+    /// The selected clusters.
+    #[must_use]
+    pub fn ids(&self) -> &[u32] {
+        &self.clusters[..self.n]
+    }
+}
+
+/// The reward books (base units of POND), for the conservation checks and the metrics.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct RewardBooks {
+    /// paper: the subsidy emitted (taken from the `rewards` pool for payouts).
+    #[serde(serialize_with = "crate::engine::units::ser")]
+    pub subsidy_emitted: Amount,
+    /// paper: the fees released by month closes.
+    #[serde(serialize_with = "crate::engine::units::ser")]
+    pub fees_released: Amount,
+    /// paper: the part of released fees not paid (the Cobb-Douglas remainder and unallocated),
+    /// held in the `fees` pool and paid with the next month's release.
+    #[serde(serialize_with = "crate::engine::units::ser")]
+    pub fee_carry: Amount,
+    /// Commission paid to operators.
+    #[serde(serialize_with = "crate::engine::units::ser")]
+    pub commission: Amount,
+    /// Paid to delegators.
+    #[serde(serialize_with = "crate::engine::units::ser")]
+    pub to_delegators: Amount,
+}
+
+/// Receivers, tickets, the pools' books and the clusters' reward accumulators.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Relay {
+    pub(crate) receivers: Keyed<AccountId, Receiver>,
+    /// deployed: the epoch's total receiver stake (sum of minima).
+    pub(crate) total_stake: Snapshot<EpochMin>,
+    /// paper: the POND subscription pool.
+    pub(crate) fee_pool: Snapshot<FeePool>,
+    pub(crate) books: Snapshot<RewardBooks>,
+    /// paper: this epoch's tickets per cluster.
+    pub(crate) tickets: Keyed<u32, Amount>,
+    /// deployed: the selection per epoch (the last few epochs).
+    pub(crate) selected: Keyed<u64, Selection>,
+    /// deployed: per cluster, ticket rewards accrued and not yet claimed.
+    pub(crate) accrued: Keyed<u32, Amount>,
+    /// Per cluster, the delegators' accumulators.
+    pub(crate) pools: Keyed<u32, ClusterPool<2>>,
+    /// Per stash, its position in its cluster's accumulators.
+    pub(crate) positions: Keyed<u64, Position<2>>,
+}
+
+ergon_core::transactional!(Relay {
+    receivers: Keyed<AccountId, Receiver>,
+    total_stake: Snapshot<EpochMin>,
+    fee_pool: Snapshot<FeePool>,
+    books: Snapshot<RewardBooks>,
+    tickets: Keyed<u32, Amount>,
+    selected: Keyed<u64, Selection>,
+    accrued: Keyed<u32, Amount>,
+    pools: Keyed<u32, ClusterPool<2>>,
+    positions: Keyed<u64, Position<2>>,
+});
+
+impl Default for Relay {
+    fn default() -> Relay {
+        Relay {
+            receivers: Keyed::new(),
+            total_stake: Snapshot::new(EpochMin::default()),
+            fee_pool: Snapshot::new(FeePool::new(0)),
+            books: Snapshot::new(RewardBooks::default()),
+            tickets: Keyed::new(),
+            selected: Keyed::new(),
+            accrued: Keyed::new(),
+            pools: Keyed::new(),
+            positions: Keyed::new(),
+        }
+    }
+}
+
+impl Relay {
+    /// The reward books.
+    #[must_use]
+    pub fn books(&self) -> &RewardBooks {
+        self.books.get()
+    }
+
+    /// paper: the fee pool.
+    #[must_use]
+    pub fn fee_pool(&self) -> &FeePool {
+        self.fee_pool.get()
+    }
+
+    /// Receiver `a`.
+    #[must_use]
+    pub fn receiver(&self, a: AccountId) -> Option<&Receiver> {
+        self.receivers.get(&a)
+    }
+
+    /// deployed: the clusters selected for `epoch`.
+    #[must_use]
+    pub fn selected(&self, epoch: u64) -> Option<&Selection> {
+        self.selected.get(&epoch)
+    }
+
+    /// deployed: cluster `c`'s accrued ticket rewards.
+    #[must_use]
+    pub fn accrued(&self, c: u32) -> Amount {
+        self.accrued.get(&c).copied().unwrap_or_default()
+    }
+
+    /// Cluster `c`'s accumulators.
+    #[must_use]
+    pub fn pool(&self, c: u32) -> ClusterPool<2> {
+        self.pools.get(&c).copied().unwrap_or_default()
+    }
+}
+
+/// What one deployed ticket issue paid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Issued {
+    /// The receiver's share of the network reward.
+    pub share: Amount,
+    /// What each selected cluster was credited, in selection order (`[..n]`).
+    pub credits: [Amount; MAX_SELECT],
+    /// How many clusters.
+    pub n: usize,
+    /// Left by the floors: stays in the `rewards` pool.
+    pub undistributed: Amount,
+}
+
+/// The receivers' operations.
+impl Marlin {
+    fn profile_only(&self, want: Profile, op: &'static str) -> Result<()> {
+        if self.params.profile != want {
+            let profile = match self.params.profile {
+                Profile::Paper => "paper",
+                Profile::Deployed => "deployed",
+            };
+            return Err(MarlinError::NotInProfile { op, profile });
+        }
+        Ok(())
+    }
+
+    fn receiver_row(&self, a: AccountId) -> Result<Receiver> {
+        self.relay.receivers.get(&a).copied().ok_or(MarlinError::UnknownReceiver { account: a })
+    }
+
+    /// Registers `a` as a receiver.
+    pub fn register_receiver(&mut self, a: AccountId) -> Result<()> {
+        if self.relay.receivers.contains_key(&a) {
+            let name = self.name(a).to_owned();
+            return Err(ergon_core::Error::Duplicate { kind: "receiver", name }.into());
+        }
+        if self.relay.receivers.len() >= RECEIVERS_MAX {
+            return Err(MarlinError::Core(ergon_core::Error::LimitReached {
+                what: "receivers".into(),
+                limit: RECEIVERS_MAX as u64,
+            }));
+        }
+        self.relay.receivers.insert(a, Receiver::default());
+        Ok(())
+    }
+
+    /// deployed: stakes `x` POND for receiver `a` (its minimum this epoch does not rise).
+    pub fn receiver_deposit(&mut self, a: AccountId, x: Amount) -> Result<Amount> {
+        self.profile_only(Profile::Deployed, "receiver_deposit")?;
+        let mut r = self.receiver_row(a)?;
+        if x.is_zero() {
+            return Err(MarlinError::ZeroAmount { what: "receiver deposit" });
+        }
+        let day = self.epoch.0;
+        let mut total = *self.relay.total_stake.get();
+        r.stake.deposit(day, x)?;
+        total.deposit(day, x)?;
+        let (p, pool) = (self.pond, Holder::Pool(self.receiver_pool));
+        ergon_core::txn::atomic(self, |st| {
+            st.ledger.transfer(p, a.into(), pool, x)?;
+            st.relay.receivers.insert(a, r);
+            *st.relay.total_stake.get_mut() = total;
+            Ok(r.stake.balance())
+        })
+    }
+
+    /// deployed: withdraws `x` staked POND of receiver `a`; its minimum this epoch (and the
+    /// total's) drops to the new balance when below it.
+    pub fn receiver_withdraw(&mut self, a: AccountId, x: Amount) -> Result<Amount> {
+        self.profile_only(Profile::Deployed, "receiver_withdraw")?;
+        let mut r = self.receiver_row(a)?;
+        if x.is_zero() {
+            return Err(MarlinError::ZeroAmount { what: "receiver withdrawal" });
+        }
+        let day = self.epoch.0;
+        let mut total = *self.relay.total_stake.get();
+        let drop = r.stake.withdraw(day, x)?;
+        total.lower_total(day, x, drop)?;
+        let (p, pool) = (self.pond, Holder::Pool(self.receiver_pool));
+        ergon_core::txn::atomic(self, |st| {
+            st.ledger.transfer(p, pool, a.into(), x)?;
+            st.relay.receivers.insert(a, r);
+            *st.relay.total_stake.get_mut() = total;
+            Ok(r.stake.balance())
+        })
+    }
+
+    /// paper: the current subscription month.
+    #[must_use]
+    pub fn month(&self) -> u64 {
+        self.epoch.0 / self.params.month_days
+    }
+
+    /// paper: subscribes receiver `a` for `months` from the current month at `fee` POND a
+    /// month, prepaid into the `fees` pool. Returns (cost, last month).
+    pub fn subscribe(&mut self, a: AccountId, fee: Amount, months: u64) -> Result<(Amount, u64)> {
+        self.profile_only(Profile::Paper, "subscribe")?;
+        let mut r = self.receiver_row(a)?;
+        if let Some(s) = r.sub.filter(|s| s.end > self.month()) {
+            return Err(MarlinError::AlreadySubscribed { account: a, end_month: s.end - 1 });
+        }
+        let mut pool = self.relay.fee_pool.get().clone();
+        let (sub, cost) = pool.subscribe(fee, months)?;
+        r.sub = Some(sub);
+        let (p, fees) = (self.pond, Holder::Pool(self.fees_pool));
+        ergon_core::txn::atomic(self, |st| {
+            st.ledger.transfer(p, a.into(), fees, cost)?;
+            st.relay.receivers.insert(a, r);
+            *st.relay.fee_pool.get_mut() = pool;
+            Ok((cost, sub.end - 1))
+        })
+    }
+
+    /// paper: cancels receiver `a`'s subscription; refunds the months after the current one.
+    pub fn unsubscribe(&mut self, a: AccountId) -> Result<Amount> {
+        self.profile_only(Profile::Paper, "unsubscribe")?;
+        let mut r = self.receiver_row(a)?;
+        let Some(sub) = r.sub else {
+            return Err(MarlinError::NotSubscribed { account: a, month: self.month() });
+        };
+        let mut pool = self.relay.fee_pool.get().clone();
+        let (refund, left) = pool
+            .unsubscribe(sub)
+            .map_err(|_| MarlinError::NotSubscribed { account: a, month: self.month() })?;
+        r.sub = Some(left);
+        let (p, fees) = (self.pond, Holder::Pool(self.fees_pool));
+        ergon_core::txn::atomic(self, |st| {
+            st.ledger.transfer(p, fees, a.into(), refund)?;
+            st.relay.receivers.insert(a, r);
+            *st.relay.fee_pool.get_mut() = pool;
+            Ok(refund)
+        })
+    }
+
+    /// paper: receiver `a` (subscribed for the current month) gives `count` tickets to cluster
+    /// `c` this epoch. Returns the cluster's tickets this epoch.
+    pub fn relay_tickets(&mut self, a: AccountId, c: u32, count: Amount) -> Result<Amount> {
+        self.profile_only(Profile::Paper, "relay_tickets")?;
+        let r = self.receiver_row(a)?;
+        let month = self.month();
+        if !r.sub.is_some_and(|s| s.start <= month && month < s.end) {
+            return Err(MarlinError::NotSubscribed { account: a, month });
+        }
+        if count.is_zero() {
+            return Err(MarlinError::ZeroAmount { what: "tickets" });
+        }
+        if c as usize >= self.stakes.clusters().len() {
+            return Err(MarlinError::UnknownStash { stash: u64::from(c) });
+        }
+        let now = self.relay.tickets.get(&c).copied().unwrap_or_default().checked_add(count)?;
+        self.relay.tickets.insert(c, now);
+        Ok(now)
+    }
+
+    /// deployed: receiver `a` issues its tickets for the closed `epoch` over the clusters
+    /// selected for it (`tickets`: the first `n − 1`; the last gets `65536 − Σ`). Each credit
+    /// moves from the `rewards` pool to the cluster's accrued rewards.
+    pub fn issue_tickets(&mut self, a: AccountId, epoch: u64, tickets: &[u16]) -> Result<Issued> {
+        self.profile_only(Profile::Deployed, "issue_tickets")?;
+        let mut r = self.receiver_row(a)?;
+        if epoch >= self.epoch.0 {
+            return Err(MarlinError::EpochNotClosed { epoch, today: self.epoch.0 });
+        }
+        if r.last_issued.is_some_and(|l| l >= epoch) {
+            return Err(MarlinError::TicketsIssued { account: a, epoch });
+        }
+        let sel = self.relay.selected.get(&epoch).copied().ok_or(MarlinError::Rewards(
+            crate::engine::rewards::RewardsError::NoSelectedClusters,
+        ))?;
+        let stake = r.stake.stake_at(epoch)?;
+        let total = self.relay.total_stake.get().stake_at(epoch)?;
+        let p = &self.params;
+        let n_reward = network_reward(p.reward_per_epoch, p.network_weight, p.total_weight)?;
+        let mut credits = [Amount::ZERO; MAX_SELECT];
+        let pay = pay_receiver(n_reward, stake, total, tickets, &mut credits[..sel.n])?;
+        r.last_issued = Some(epoch);
+        let (pond, from, to) =
+            (self.pond, Holder::Pool(self.rewards_pool), Holder::Pool(self.cluster_pool));
+        ergon_core::txn::atomic(self, |st| {
+            st.ledger.transfer(pond, from, to, pay.credited)?;
+            for (&c, &x) in sel.ids().iter().zip(&credits) {
+                let now = st.relay.accrued(c).checked_add(x)?;
+                st.relay.accrued.insert(c, now);
+            }
+            st.relay.receivers.insert(a, r);
+            Ok(Issued { share: pay.share, credits, n: sel.n, undistributed: pay.undistributed })
+        })
+    }
+}
