@@ -38,7 +38,9 @@
 //! 2^12 of its 2^−192 ulps and its band 2^26 ulps of a mantissa in `(1/2, 2)`: its interval lies
 //! inside `v·(1 ± 2^−164)`, inside ours, so it holds no integer above its lower end either and the
 //! reference returns `⌊v⌋ = q` without its exact test. Otherwise (a grid point within about
-//! `2^−110·v`: for `v < 2^70` units, one call in 2^39 or fewer) `reward` calls [`cobb_douglas`].
+//! `2^−110·v`: for `v < 2^70` units and values spread at random, one call in 2^39 or fewer;
+//! always for a value that is an integer, as with shares `r/R = s/S`) `reward` calls
+//! [`cobb_douglas`].
 
 use std::sync::OnceLock;
 
@@ -204,13 +206,26 @@ struct Tables {
     exp_pos: [u128; 65],
 }
 
-fn c1(i: usize) -> u128 {
-    (1u128 << 22).div_ceil(64 + i as u128)
-}
-
-fn c2(j: usize) -> u128 {
-    (1u128 << 36).div_ceil(4096 + j as u128)
-}
+/// `⌈2^22/(64+i)⌉`, `i = 0..64`: the first reduction step, `c₁·2^16`.
+const C1: [u128; 64] = {
+    let mut t = [0u128; 64];
+    let mut i = 0;
+    while i < 64 {
+        t[i] = (1u128 << 22).div_ceil(64 + i as u128);
+        i += 1;
+    }
+    t
+};
+/// `⌈2^36/(4096+j)⌉`, `j = 0..=64`: the second reduction step, `c₂·2^24`.
+const C2: [u128; 65] = {
+    let mut t = [0u128; 65];
+    let mut j = 0;
+    while j < 65 {
+        t[j] = (1u128 << 36).div_ceil(4096 + j as u128);
+        j += 1;
+    }
+    t
+};
 
 fn tables() -> &'static Tables {
     static T: OnceLock<Tables> = OnceLock::new();
@@ -224,8 +239,8 @@ fn tables() -> &'static Tables {
             to_u128(mant >> usize::try_from(s).unwrap_or(0))
         };
         Tables {
-            ln1: std::array::from_fn(|i| ln(1 << 16, c1(i))),
-            ln2: std::array::from_fn(|j| ln(1 << 24, c2(j))),
+            ln1: C1.map(|c| ln(1 << 16, c)),
+            ln2: C2.map(|c| ln(1 << 24, c)),
             exp_neg: std::array::from_fn(|i| exp(i as u128 + 1, 64, true)),
             exp_pos: std::array::from_fn(|j| exp(j as u128, 4096, false)),
         }
@@ -245,11 +260,11 @@ fn ln_int(x: u128, t: &Tables) -> u128 {
     // m = mm/2^127 ∈ [1, 2).
     let mm = x << (128 - b);
     let i = ((mm >> 121) & 63) as usize;
-    let (hi, lo) = mul_full(mm, c1(i));
+    let (hi, lo) = mul_full(mm, C1[i]);
     // m₁ = m·c₁ at 2^120: mm·C₁ / 2^(127 + 16 − 120).
     let m1 = (hi << 105) | (lo >> 23);
     let j = ((m1 - (1u128 << F)) >> (F - 12)).min(64) as usize;
-    let (hi, lo) = mul_full(m1, c2(j));
+    let (hi, lo) = mul_full(m1, C2[j]);
     let m2 = (hi << 104) | (lo >> 24);
     let x2 = m2 - (1u128 << F);
     // ln(1+x) = x·(1 − x·(1/2 − x·(1/3 − …(1/8 − x/9))))

@@ -41,7 +41,7 @@ fn estimate_within_bound(total: u128, r: u128, rt: u128, s: u128, st: u128, p: u
     let (mant, e2) = exp_fx(Fx { neg: true, mag: l1 + l2 });
     // V' = X/2^shift, v = total·mant·2^e2/2^192: compare X·2^(192−e2) with total·mant·2^shift.
     let lhs = big(x) << (192 - e2) as u32;
-    let rhs = BigUint::from(total) * big(mant) << shift as u32;
+    let rhs = (BigUint::from(total) * big(mant)) << shift as u32;
     let diff = if lhs > rhs { &lhs - &rhs } else { &rhs - &lhs };
     (diff << 114u32) < rhs
 }
