@@ -7,8 +7,8 @@ use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use ergon_core::arith::{ProRata, Rounding, mul_div};
 use ergon_core::fixmath;
 use ergon_core::{
-    AliasTable, Amount, Dec, Holder, Ledger, RewardAccumulator, RngStreams, Seed, SumTree,
-    TokenMeta, U64F64,
+    AliasTable, Amount, CobbDouglas, Dec, Holder, Ledger, RewardAccumulator, RngStreams, Seed,
+    SumTree, TokenMeta, U64F64,
 };
 
 fn ledger_transfer(c: &mut Criterion) {
@@ -109,6 +109,42 @@ fn arithmetic(c: &mut Criterion) {
             )
         })
     });
+    // The same call with the epoch's constants taken once (`CobbDouglas`), and an epoch of
+    // 10^4 relayers: one `CobbDouglas::new` and 10^4 rewards, against 10^4 reference calls.
+    let epoch = CobbDouglas::new(a, e(65_536), e(10_000_000)).expect("epoch");
+    c.bench_function("fixmath/cobb_douglas_epoch_constants", |b| {
+        b.iter(|| epoch.reward(black_box(e(1_000_000)), black_box(e(1_234)), black_box(e(777_777))))
+    });
+    let mut rng = RngStreams::new(Seed::from_u64(11)).stream(&[2]);
+    let relayers: Vec<(Amount, Amount)> = (0..10_000)
+        .map(|_| {
+            (Amount(1 + u128::from(rng.below(1 << 40))), Amount(1 + u128::from(rng.below(1 << 50))))
+        })
+        .collect();
+    let r_total = Amount(relayers.iter().map(|x| x.0.0).sum());
+    let s_total = Amount(relayers.iter().map(|x| x.1.0).sum());
+    let pool = e(100_000);
+    c.bench_function("fixmath/cobb_douglas_epoch_1e4", |b| {
+        b.iter(|| {
+            let cd = CobbDouglas::new(black_box(a), r_total, s_total).expect("epoch");
+            relayers.iter().map(|&(r, s)| cd.reward(pool, r, s).expect("reward").0).sum::<u128>()
+        })
+    });
+    let mut slow = c.benchmark_group("fixmath_reference");
+    slow.sample_size(10);
+    slow.bench_function("cobb_douglas_epoch_1e4", |b| {
+        b.iter(|| {
+            relayers
+                .iter()
+                .map(|&(r, s)| {
+                    fixmath::cobb_douglas(pool, r, r_total, s, s_total, black_box(a))
+                        .expect("reward")
+                        .0
+                })
+                .sum::<u128>()
+        })
+    });
+    slow.finish();
 }
 
 fn sampling(c: &mut Criterion) {

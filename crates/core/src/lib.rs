@@ -7,7 +7,8 @@
 //! - [`arith`]: [`Rounding`] and [`mul_div`] with a 256-bit intermediate.
 //! - [`dec`]: [`Dec`], the 18-decimal fixed point of Cosmos `LegacyDec` (Stratos mainnet).
 //! - [`fixed`]: [`U64F64`], binary fixed point with truncation (Phala).
-//! - [`fixmath`]: `ln`, `exp`, `pow` toward zero with a tested bound; [`cobb_douglas`] (Marlin).
+//! - [`fixmath`]: `ln`, `exp`, `pow` toward zero with a tested bound; [`cobb_douglas`] (Marlin)
+//!   and [`CobbDouglas`], its fast per-epoch form.
 //! - [`ratio`]: [`PerMill`] and [`BasisPoints`] with explicit rounding.
 //! - [`ledger`]: [`Ledger`] — balances, named pools, capped mint, burn, journal.
 //! - [`locks`]: [`LockQueue`] — amounts locked until an epoch, released in order.
@@ -58,7 +59,7 @@ pub use dist::Dist;
 pub use economy::{Economy, Metric, MetricValue, Rejection};
 pub use emission::{Emission, EmissionSchedule, Tier};
 pub use fixed::U64F64;
-pub use fixmath::{SDec, cobb_douglas};
+pub use fixmath::{CobbDouglas, SDec, cobb_douglas};
 pub use graph::{Csr, GraphRules, Merge, SelfLoops};
 pub use invariants::Violation;
 pub use ledger::{AccountId, Holder, Ledger, PoolId, TokenId};

@@ -30,7 +30,6 @@ pub mod pools;
 pub mod selection;
 pub mod solver;
 pub mod tickets;
-mod wide;
 
 /// A refused reward computation: one variant per reason, with the numbers that explain it.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

@@ -6,7 +6,8 @@
 //! R_i' = ⌊P·(r_i/R)^α·(s_i/S)^(1−α)⌋        (P the epoch's pool, 0 ≤ α ≤ 1)
 //! ```
 //!
-//! computed by the core's [`cobb_douglas`]: rounded toward zero, never above the exact value
+//! computed by the core's [`CobbDouglas`] (the epoch's `ln R`, `ln S`, `α` taken once; the same
+//! results as [`ergon_core::cobb_douglas`]): rounded toward zero, never above the exact value
 //! (below it by less than one base unit plus `2^−165·P`; exactly `⌊v⌋` whenever `α = p/q` with
 //! `q ≤ 16`). By weighted AM-GM, `Σ_i (r_i/R)^α (s_i/S)^(1−α) ≤ α + (1−α) = 1`, so
 //! `Σ R_i' ≤ P`; the difference — what the modifier withholds from relayers whose ticket share
@@ -15,7 +16,7 @@
 //!
 //! No tickets at all (`R = 0`), or no stake with `α < 1`, pays nobody: the whole pool remains.
 
-use ergon_core::{Amount, Dec, cobb_douglas};
+use ergon_core::{Amount, CobbDouglas, Dec};
 
 use super::{Result, RewardsError};
 
@@ -62,9 +63,10 @@ pub fn cobb_douglas_payout(
     }
     // With α = 1 the stake does not enter; a unit total keeps the core's domain check happy.
     let s_total = if s_total.is_zero() { Amount(1) } else { s_total };
+    let epoch = CobbDouglas::new(alpha, r_total, s_total)?;
     let mut paid = Amount::ZERO;
     for ((slot, &r), &s) in out.iter_mut().zip(tickets).zip(stakes) {
-        let v = cobb_douglas(pool, r, r_total, s, s_total, alpha)?;
+        let v = epoch.reward(pool, r, s)?;
         *slot = v;
         paid = paid.checked_add(v)?;
     }

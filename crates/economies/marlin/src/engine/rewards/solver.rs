@@ -22,7 +22,7 @@
 //!
 //!   with `α = α_n/α_d`; `H(0) > 0 > H(B)` and `H` changes sign once. [`optimal_split`] bisects
 //!   on integers for the largest `x` with `H(x) ≥ 0`, comparing the two products exactly in
-//!   768 bits: the real optimum lies in `[x, x + 1)`. O(log B) comparisons, no float.
+//!   512 bits (four factors below 2^128 each): the real optimum lies in `[x, x + 1)`. O(log B) comparisons, no float.
 //!
 //! With `R_o = 0` any positive ticket count takes the whole ticket share, and with `S_o = 0` any
 //! positive stake the whole stake share: the supremum is not attained inside, and the solver
@@ -30,8 +30,8 @@
 
 use ergon_core::Dec;
 
-use super::wide::Product;
 use super::{Result, RewardsError};
+use ruint::aliases::U512;
 
 /// One relayer's budget problem (module doc). Prices are budget base units per ticket and per
 /// stake base unit; both at least 1.
@@ -74,6 +74,11 @@ fn alpha_parts(alpha: Dec) -> Result<(u128, u128)> {
     }
     let g = gcd(n, d);
     Ok((n / g, d / g))
+}
+
+/// `Π factors` in 512 bits, or `None` above (never for four factors below 2^128).
+fn product(factors: &[u128]) -> Option<U512> {
+    factors.iter().try_fold(U512::from(1u8), |acc, &f| acc.checked_mul(U512::from(f)))
 }
 
 fn gcd(mut a: u128, mut b: u128) -> u128 {
@@ -121,8 +126,8 @@ pub fn optimal_split(p: &SplitProblem) -> Result<Split> {
     let beta = ad - an;
     // H(x) ≥ 0 ⇔ α_n·R_o·p_r·(B−x)·(S_o·p_s + B−x) ≥ β·S_o·p_s·x·(R_o·p_r + x).
     let nonneg = |x: u128| -> Result<bool> {
-        let lhs = Product::of(&[an, kr, b - x, ks + (b - x)]).ok_or_else(overflow)?;
-        let rhs = Product::of(&[beta, ks, x, kr + x]).ok_or_else(overflow)?;
+        let lhs = product(&[an, kr, b - x, ks + (b - x)]).ok_or_else(overflow)?;
+        let rhs = product(&[beta, ks, x, kr + x]).ok_or_else(overflow)?;
         Ok(lhs >= rhs)
     };
     // Invariant: H(lo) ≥ 0 > H(hi); H(0) > 0 and H(B) < 0 as R_o, S_o, B > 0.

@@ -1,0 +1,176 @@
+//! Tests of [`super`]: [`CobbDouglas::reward`] equals the reference [`cobb_douglas`] on random
+//! inputs over the whole domain and on crafted inputs whose value is on or next to an integer;
+//! the 120-bit estimate is within its proven bound of the 192-bit path; and it decides the
+//! result for ordinary amounts (so the fast path is the one taken).
+
+use num_bigint::BigUint;
+use proptest::prelude::*;
+
+use super::super::{Fx, exp_fx, ln_fx, scale_by};
+use super::*;
+
+const E18B: u128 = 1_000_000_000_000_000_000;
+
+fn d(text: &str) -> Dec {
+    text.parse().expect("a decimal literal")
+}
+
+fn alpha(p: u128) -> Dec {
+    Dec::from_raw(U256::from(p))
+}
+
+/// The fast and the reference result, which must be equal (errors included).
+fn both(total: u128, r: u128, rt: u128, s: u128, st: u128, p: u128) -> (String, String) {
+    let a = Amount;
+    let fast =
+        CobbDouglas::new(alpha(p), a(rt), a(st)).and_then(|c| c.reward(a(total), a(r), a(s)));
+    let slow = cobb_douglas(a(total), a(r), a(rt), a(s), a(st), alpha(p));
+    (format!("{fast:?}"), format!("{slow:?}"))
+}
+
+fn big(x: U256) -> BigUint {
+    BigUint::from_bytes_le(&x.to_le_bytes::<32>())
+}
+
+/// `|V' − v|·2^114 < v`, with `v` from the 192-bit internals (within 2^−179 of the exact value).
+fn estimate_within_bound(total: u128, r: u128, rt: u128, s: u128, st: u128, p: u128) -> bool {
+    let c = CobbDouglas::new(alpha(p), Amount(rt), Amount(st)).expect("valid");
+    let (x, shift) = c.estimate(total, r, s).expect("in the tables");
+    let l1 = scale_by(ln_fx(U256::from(r), U256::from(rt)).mag, p);
+    let l2 = scale_by(ln_fx(U256::from(s), U256::from(st)).mag, E18B - p);
+    let (mant, e2) = exp_fx(Fx { neg: true, mag: l1 + l2 });
+    // V' = X/2^shift, v = total·mant·2^e2/2^192: compare X·2^(192−e2) with total·mant·2^shift.
+    let lhs = big(x) << (192 - e2) as u32;
+    let rhs = (BigUint::from(total) * big(mant)) << shift as u32;
+    let diff = if lhs > rhs { &lhs - &rhs } else { &rhs - &lhs };
+    (diff << 114u32) < rhs
+}
+
+/// A share `n ≤ d` over the whole range, near one, and small.
+fn share() -> impl Strategy<Value = (u128, u128)> {
+    prop_oneof![
+        (1..=u128::MAX, 1..=u128::MAX),
+        (0u128..1 << 20, 1u128..1 << 20),
+        (1u128..1 << 64, 0u128..1 << 20).prop_map(|(d, k)| (d.saturating_sub(k), d)),
+        (1u128..1 << 90, 1u128..1 << 90),
+    ]
+    .prop_map(|(a, b)| (a.min(b), a.max(b)))
+}
+
+fn exponent() -> impl Strategy<Value = u128> {
+    prop_oneof![
+        0..=E18B,
+        (1u128..=16, 1u128..=16).prop_map(|(p, q)| E18B / q * p.min(q)),
+        Just(E18B / 2),
+        Just(1),
+        Just(E18B - 1),
+    ]
+}
+
+fn total() -> impl Strategy<Value = u128> {
+    prop_oneof![0..=u128::MAX, 0u128..1 << 90, 0u128..1 << 20, Just(u128::MAX)]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn equals_the_reference((r, rt) in share(), (s, st) in share(), t in total(), p in exponent()) {
+        let (fast, slow) = both(t, r, rt, s, st, p);
+        prop_assert_eq!(fast, slow, "total {} r {}/{} s {}/{} α {}", t, r, rt, s, st, p);
+    }
+
+    #[test]
+    fn estimate_is_within_2_pow_minus_114(
+        (r, rt) in share(), (s, st) in share(), t in 1..=u128::MAX, p in 1..E18B,
+    ) {
+        prop_assume!(r > 0 && s > 0);
+        prop_assert!(estimate_within_bound(t, r, rt, s, st, p), "r {r}/{rt} s {s}/{st} α {p}");
+    }
+
+    /// Proportional shares: the value `t·r/R` is often an integer, the reference's exact case.
+    #[test]
+    fn equals_the_reference_on_proportional_shares(
+        r in 1u128..1 << 40, k in 1u128..1 << 20, m in 1u128..1 << 20, c in 1u128..1 << 40,
+        t in prop_oneof![1u128..1 << 80, Just(1_000_000_000_000_000_000_000u128)],
+        p in exponent(),
+    ) {
+        let rt = r * k + c % k;
+        let (fast, slow) = both(t, r, rt, r * m, rt * m, p);
+        prop_assert_eq!(fast, slow);
+    }
+}
+
+#[test]
+fn equals_the_reference_on_crafted_near_grid_inputs() {
+    let big = 1_000_000_000_000 * E18B;
+    let cases: &[(u128, u128, u128, u128, u128, u128)] = &[
+        // √(1/4·1)·1000 = 500, √(0.1·0.9)·1000 = 300, 10^30/64, 1000·(1/4): exactly integers.
+        (1000, 1, 4, 7, 7, E18B / 2),
+        (1000, 100, 1000, 900, 1000, E18B / 2),
+        (big, 1, 64, 1, 64, E18B / 2),
+        (1000, 250, 1000, 250, 1000, E18B / 2),
+        // One relayer: v = total exactly, for exponents with and without the exact test.
+        (1000, 5, 5, 9, 9, 123_456_789_000_000_000),
+        (u128::MAX, 5, 5, 9, 9, E18B / 4),
+        (u128::MAX, u128::MAX, u128::MAX, 1, 1, 3),
+        // (1/1024)^0.1 = 1/2 and (1/32)^0.2 = 1/2 with s the whole stake: total/2.
+        (1 << 100, 1, 1024, 3, 3, E18B / 10 * 9 / 9),
+        (1 << 100, 1, 32, 3, 3, E18B / 5),
+        // α = 1/3 − 10^−18/3 on (1/8): 0.5 + 3.5·10^−19 relative, just above the grid point.
+        (2, 1, 8, 1, 1, 333_333_333_333_333_333),
+        (2 * E18B, 1, 8, 1, 1, 333_333_333_333_333_333),
+        (2 * E18B, 1, 8, 1, 1, 333_333_333_333_333_334),
+        // Shares one unit below the whole.
+        (u128::MAX, u128::MAX - 1, u128::MAX, u128::MAX - 1, u128::MAX, E18B / 2),
+        (1 << 90, (1 << 64) - 1, 1 << 64, 1, u128::MAX, 1),
+        (1 << 90, 1, u128::MAX, (1 << 64) - 1, 1 << 64, E18B - 1),
+        // The smallest shares: y near 88.7, a value far below one unit.
+        (u128::MAX, 1, u128::MAX, 1, u128::MAX, E18B / 2),
+    ];
+    for &(t, r, rt, s, st, p) in cases {
+        let (fast, slow) = both(t, r, rt, s, st, p);
+        assert_eq!(fast, slow, "total {t} r {r}/{rt} s {s}/{st} α {p}");
+    }
+    // Hand values: 1000·√(1/4) = 500; 1000·2^−6.5 = 11.048… → 11.
+    let c = CobbDouglas::new(d("0.5"), Amount(4), Amount(7)).unwrap();
+    assert_eq!(c.reward(Amount(1000), Amount(1), Amount(7)).unwrap(), Amount(500));
+    let c = CobbDouglas::new(d("0.3"), Amount(1024), Amount(32)).unwrap();
+    assert_eq!(c.reward(Amount(1000), Amount(1), Amount(1)).unwrap(), Amount(11));
+}
+
+#[test]
+fn errors_match_the_reference_kinds() {
+    let a = Amount;
+    assert!(matches!(CobbDouglas::new(d("0.5"), a(0), a(1)), Err(Error::DivisionByZero { .. })));
+    assert!(matches!(CobbDouglas::new(d("0.5"), a(1), a(0)), Err(Error::DivisionByZero { .. })));
+    assert!(matches!(CobbDouglas::new(d("1.1"), a(1), a(1)), Err(Error::InvalidParameter { .. })));
+    let c = CobbDouglas::new(d("0.5"), a(3), a(3)).unwrap();
+    assert_eq!(
+        format!("{:?}", c.reward(a(10), a(4), a(1))),
+        format!("{:?}", cobb_douglas(a(10), a(4), a(3), a(1), a(3), d("0.5")))
+    );
+    assert!(matches!(c.reward(a(10), a(1), a(4)), Err(Error::InvalidParameter { .. })));
+}
+
+/// With totals below 2^90 units the estimate decides nearly every call: over a fixed sweep of
+/// 2,000 random shares none falls back (a fall-back needs a grid point within 2^−20 units).
+#[test]
+fn the_fast_path_decides_ordinary_calls() {
+    let mut x = 0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c834u128;
+    let mut next = || {
+        x = x.wrapping_mul(0x2360_ed05_1fc6_5da4_4385_df64_9fcc_f645).wrapping_add(1);
+        x >> 40
+    };
+    let mut undecided = 0;
+    for _ in 0..2000 {
+        let (rt, st, t) = (next().max(1), next().max(1), next() >> 8);
+        let (r, s) = (next() % rt + 1, next() % st + 1);
+        let p = next() % (E18B - 1) + 1;
+        let c = CobbDouglas::new(alpha(p), Amount(rt), Amount(st)).unwrap();
+        if c.decide(t, r.min(rt), s.min(st)).is_none() {
+            undecided += 1;
+        }
+    }
+    assert_eq!(undecided, 0);
+}
