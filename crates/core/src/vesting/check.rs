@@ -71,6 +71,7 @@ impl<K: Ord + Copy, const N: usize> Vesting<K, N> {
     /// and a floor only widens the gap; so it holds exactly when no claim was made up, and it
     /// bounds Σ owed ≤ reserve, which [`Vesting::check_invariants`] recomputes over every
     /// holder.
+    #[allow(clippy::needless_range_loop)] // `s` indexes four arrays by source alike
     pub fn check_bound(&self) -> std::result::Result<(), Violation> {
         self.check_paid()?;
         let reserves = self.reserves();
@@ -117,6 +118,7 @@ impl<K: Ord + Copy, const N: usize> Vesting<K, N> {
 
     /// Checks that a segment lies within [0, acc] and has taken and credited no more than it
     /// earned, in each source.
+    #[allow(clippy::needless_range_loop)] // `s` indexes five arrays by source alike
     fn check_segment(&self, g: &Segment<N>) -> std::result::Result<(), Violation> {
         let end = g.end.unwrap_or(self.acc);
         for s in 0..N {

@@ -365,9 +365,9 @@ proptest! {
                 Op::Distribute(a) => {
                     // Source 1 gets a different amount: a third, plus the step's number.
                     let parts = [a, a / 3 + i as u128];
-                    for s in 0..2 {
-                        let left = two.distribute_source(s, Amount(parts[s])).unwrap();
-                        prop_assert_eq!(left, each[s].distribute(Amount(parts[s])).unwrap());
+                    for (s, (e, p)) in each.iter_mut().zip(parts).enumerate() {
+                        let left = two.distribute_source(s, Amount(p)).unwrap();
+                        prop_assert_eq!(left, e.distribute(Amount(p)).unwrap());
                     }
                 }
                 Op::Close => {
