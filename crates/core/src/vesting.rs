@@ -32,6 +32,14 @@
 //! unit distributed is either owed to a holder (locked or vested), paid out, or dust:
 //! `reserve = distributed − paid ≥ Σ owed`, and [`Vesting::dust`] is the difference.
 //!
+//! # Sources
+//! `Vesting<K, N>` keeps `N` sources of rewards (e.g. two pools) over the same stakes in one
+//! index: one holder entry and one segment list carry every source's index values, takes and
+//! credits, so N sources cost one map entry and one allocation per holder, not N. Each source's
+//! figures are exactly those of its own single-source index (its own `acc`, carry, floors and
+//! reserve); only the bookkeeping is shared. A closed segment is dropped once nothing of it is
+//! locked in any source (a source's fully vested and credited part contributes nothing).
+//!
 //! # Tokens
 //! Accounting only, as [`crate::RewardAccumulator`]: the owner keeps `reserve()` in a pool and
 //! moves exactly what the calls report.
@@ -43,38 +51,48 @@ use ruint::aliases::{U256, U512};
 use crate::Epoch;
 use crate::amount::Amount;
 use crate::error::{Error, Result, overflow};
-use crate::invariants::Violation;
 use crate::rewards::{SCALE, accrue};
 use crate::txn::{Journal, Journaled};
 
-/// The longest vesting lag, epochs (the index history takes 32 bytes an epoch of lag).
+mod check;
+
+/// The longest vesting lag, epochs (the index history takes 32 bytes an epoch of lag and
+/// source).
 pub const MAX_LAG: u64 = 1 << 24;
 
-/// A stake held between two index values (`end` None: the open segment, up to `acc`).
+/// A stake held between two index values of each source (`end` None: the open segment, up to
+/// `acc`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-struct Segment {
+struct Segment<const N: usize> {
     stake: u128,
-    start: U256,
-    end: Option<U256>,
-    /// Locked rewards taken away by [`Vesting::deduct`].
-    taken: Amount,
-    /// Vested rewards already moved to the holder's vested balance.
-    credited: Amount,
+    start: [U256; N],
+    end: Option<[U256; N]>,
+    /// Locked rewards taken away by [`Vesting::deduct`], by source.
+    taken: [Amount; N],
+    /// Vested rewards already moved to the holder's vested balance, by source.
+    credited: [Amount; N],
 }
 
 /// One holder: its stake now, its segments (oldest first; the open one last) and the vested
-/// rewards credited to it and not yet withdrawn. The segments are a boxed slice, allocated to
-/// their exact number: most holders have one, and a vector's first push would reserve four.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-struct Entry {
+/// rewards credited to it and not yet withdrawn, by source. The segments are a boxed slice,
+/// allocated to their exact number: most holders have one, and a vector's first push would
+/// reserve four.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Entry<const N: usize> {
     stake: u128,
-    segments: Box<[Segment]>,
-    vested: Amount,
+    segments: Box<[Segment<N>]>,
+    vested: [Amount; N],
 }
 
-impl Entry {
+impl<const N: usize> Default for Entry<N> {
+    fn default() -> Self {
+        Entry { stake: 0, segments: Box::default(), vested: [Amount::ZERO; N] }
+    }
+}
+
+impl<const N: usize> Entry<N> {
     /// Changes the segments as a vector, then stores them back at their exact length.
-    fn edit_segments<T>(&mut self, f: impl FnOnce(&mut Vec<Segment>) -> T) -> T {
+    fn edit_segments<T>(&mut self, f: impl FnOnce(&mut Vec<Segment<N>>) -> T) -> T {
         let mut v = std::mem::take(&mut self.segments).into_vec();
         let out = f(&mut v);
         self.segments = v.into_boxed_slice();
@@ -82,15 +100,21 @@ impl Entry {
     }
 
     /// Appends `g` (the new open segment).
-    fn push(&mut self, g: Segment) {
+    fn push(&mut self, g: Segment<N>) {
         self.edit_segments(|v| {
             v.reserve_exact(1);
             v.push(g);
         });
     }
+
+    /// Nothing staked, owed or credited: not kept.
+    fn is_empty(&self) -> bool {
+        self.stake == 0 && self.segments.is_empty() && self.vested.iter().all(|v| v.is_zero())
+    }
 }
 
-/// A segment's rewards now, after what was taken: vested (credited or not) and locked.
+/// A segment's rewards of one source now, after what was taken: vested (credited or not) and
+/// locked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Parts {
     vested: Amount,
@@ -99,57 +123,59 @@ struct Parts {
 
 /// An undo record: a holder's entry and the totals before a change to it.
 #[derive(Clone, Debug)]
-pub(crate) struct Undo<K> {
+pub(crate) struct Undo<K, const N: usize> {
     key: K,
-    entry: Option<Entry>,
+    entry: Option<Entry<N>>,
     total_stake: u128,
-    paid: Amount,
-    exact: U512,
+    paid: [Amount; N],
+    exact: [U512; N],
 }
 
-/// Stake-weighted rewards with a vesting lag. See the module doc. Changes to holders are
-/// journaled while a checkpoint is open ([`crate::txn::Transactional`]); [`Vesting::distribute`] and
-/// [`Vesting::close_epoch`] belong to an epoch's close and are never called inside one.
+/// Stake-weighted rewards of `N` sources with a vesting lag. See the module doc. Changes to
+/// holders are journaled while a checkpoint is open ([`crate::txn::Transactional`]);
+/// [`Vesting::distribute_source`] and [`Vesting::close_epoch`] belong to an epoch's close and are
+/// never called inside one.
 #[derive(Clone, Debug)]
-pub struct Vesting<K: Ord + Copy> {
+pub struct Vesting<K: Ord + Copy, const N: usize = 1> {
     /// Epochs between the epoch that earns a reward and the epoch it is withdrawable in.
     lag: u64,
-    /// The epoch now (the one whose rewards [`Vesting::distribute`] adds).
+    /// The epoch now (the one whose rewards [`Vesting::distribute_source`] adds).
     epoch: Epoch,
-    /// Cumulative reward per unit of stake, scaled by [`SCALE`].
-    acc: U256,
-    /// Remainder numerator of past distributions.
-    carry: U256,
+    /// Cumulative reward per unit of stake, scaled by [`SCALE`], by source.
+    acc: [U256; N],
+    /// Remainder numerator of past distributions, by source.
+    carry: [U256; N],
     /// `acc` at the end of epoch `e`, at `e mod lag`, for the last `lag` epochs.
-    ring: Vec<U256>,
+    ring: Vec<[U256; N]>,
     total_stake: u128,
-    /// Base units distributed over stakes.
-    distributed: Amount,
-    /// Base units that left: withdrawn, forfeited or deducted.
-    paid: Amount,
-    /// Σ [`exact_base`] over the holders, modulo 2^512: with `total_stake·acc` added, what
-    /// every holder is owed before the floors, scaled by [`SCALE`] ([`Vesting::check_bound`]).
-    exact: U512,
-    entries: BTreeMap<K, Entry>,
-    journal: Journal<Undo<K>>,
+    /// Base units distributed over stakes, by source.
+    distributed: [Amount; N],
+    /// Base units that left: withdrawn, forfeited or deducted, by source.
+    paid: [Amount; N],
+    /// Σ [`check::exact_base`] over the holders, by source, modulo 2^512: with
+    /// `total_stake·acc` added, what every holder is owed before the floors, scaled by
+    /// [`SCALE`] ([`Vesting::check_bound`]).
+    exact: [U512; N],
+    entries: BTreeMap<K, Entry<N>>,
+    journal: Journal<Undo<K, N>>,
 }
 
 /// Two indexes are equal when their books are (open checkpoints aside).
-impl<K: Ord + Copy> PartialEq for Vesting<K> {
+impl<K: Ord + Copy, const N: usize> PartialEq for Vesting<K, N> {
     fn eq(&self, o: &Self) -> bool {
         (self.lag, self.epoch, self.acc, self.carry, &self.ring, self.total_stake)
             == (o.lag, o.epoch, o.acc, o.carry, &o.ring, o.total_stake)
             && (self.distributed, self.paid, &self.entries) == (o.distributed, o.paid, &o.entries)
     }
 }
-impl<K: Ord + Copy> Eq for Vesting<K> {}
+impl<K: Ord + Copy, const N: usize> Eq for Vesting<K, N> {}
 
-impl<K: Ord + Copy> Journaled for Vesting<K> {
-    type Undo = Undo<K>;
-    fn journal(&mut self) -> &mut Journal<Undo<K>> {
+impl<K: Ord + Copy, const N: usize> Journaled for Vesting<K, N> {
+    type Undo = Undo<K, N>;
+    fn journal(&mut self) -> &mut Journal<Undo<K, N>> {
         &mut self.journal
     }
-    fn undo(&mut self, u: Undo<K>) {
+    fn undo(&mut self, u: Undo<K, N>) {
         match u.entry {
             Some(e) => self.entries.insert(u.key, e),
             None => self.entries.remove(&u.key),
@@ -158,7 +184,20 @@ impl<K: Ord + Copy> Journaled for Vesting<K> {
     }
 }
 
-impl<K: Ord + Copy> Vesting<K> {
+impl<K: Ord + Copy> Vesting<K, 1> {
+    /// Adds `amount` to the current epoch's rewards of the one source: see
+    /// [`Vesting::distribute_source`].
+    pub fn distribute(&mut self, amount: Amount) -> Result<Amount> {
+        self.distribute_source(0, amount)
+    }
+}
+
+/// Σ of `parts`, saturating (each is part of a reserve below 2^128).
+fn sum<const N: usize>(parts: [Amount; N]) -> Amount {
+    parts.into_iter().fold(Amount::ZERO, Amount::saturating_add)
+}
+
+impl<K: Ord + Copy, const N: usize> Vesting<K, N> {
     /// No holders, nothing distributed, starting at `epoch`, rewards vesting `lag` epochs after
     /// the epoch that earns them ([`Error::LimitReached`] above [`MAX_LAG`]).
     pub fn new(lag: u64, epoch: Epoch) -> Result<Self> {
@@ -169,13 +208,13 @@ impl<K: Ord + Copy> Vesting<K> {
         Ok(Vesting {
             lag,
             epoch,
-            acc: U256::ZERO,
-            carry: U256::ZERO,
-            ring: vec![U256::ZERO; slots],
+            acc: [U256::ZERO; N],
+            carry: [U256::ZERO; N],
+            ring: vec![[U256::ZERO; N]; slots],
             total_stake: 0,
-            distributed: Amount::ZERO,
-            paid: Amount::ZERO,
-            exact: U512::ZERO,
+            distributed: [Amount::ZERO; N],
+            paid: [Amount::ZERO; N],
+            exact: [U512::ZERO; N],
             entries: BTreeMap::new(),
             journal: Journal::default(),
         })
@@ -213,55 +252,97 @@ impl<K: Ord + Copy> Vesting<K> {
         self.entries.len()
     }
 
-    /// What the owner's pool must hold: distributed − paid.
+    /// What the owner's pools must hold, by source: distributed − paid.
+    #[must_use]
+    pub fn reserves(&self) -> [Amount; N] {
+        std::array::from_fn(|s| self.distributed[s].saturating_sub(self.paid[s]))
+    }
+
+    /// What the owner's pool must hold, every source: Σ (distributed − paid).
     #[must_use]
     pub fn reserve(&self) -> Amount {
-        self.distributed.saturating_sub(self.paid)
+        sum(self.reserves())
     }
 
-    /// Base units distributed so far.
+    /// Base units distributed so far, every source.
     #[must_use]
     pub fn distributed_total(&self) -> Amount {
-        self.distributed
+        sum(self.distributed)
     }
 
-    /// Rewards of `k` not yet vested.
+    /// Rewards of `k` not yet vested, by source.
+    #[must_use]
+    pub fn locked_by_source(&self, k: K) -> [Amount; N] {
+        let mut out = [Amount::ZERO; N];
+        if let Some(e) = self.entries.get(&k) {
+            for g in e.segments.iter() {
+                for (o, p) in out.iter_mut().zip(self.parts(g)) {
+                    *o = o.saturating_add(p.locked);
+                }
+            }
+        }
+        out
+    }
+
+    /// Rewards of `k` vested and not yet withdrawn, by source.
+    #[must_use]
+    pub fn vested_by_source(&self, k: K) -> [Amount; N] {
+        let Some(e) = self.entries.get(&k) else { return [Amount::ZERO; N] };
+        let mut out = e.vested;
+        for g in e.segments.iter() {
+            for (s, p) in self.parts(g).into_iter().enumerate() {
+                out[s] = out[s].saturating_add(p.vested.saturating_sub(g.credited[s]));
+            }
+        }
+        out
+    }
+
+    /// Rewards of `k` not yet vested, every source.
     #[must_use]
     pub fn locked(&self, k: K) -> Amount {
-        self.entries.get(&k).map_or(Amount::ZERO, |e| {
-            e.segments.iter().fold(Amount::ZERO, |s, g| s.saturating_add(self.parts(g).locked))
-        })
+        sum(self.locked_by_source(k))
     }
 
-    /// Rewards of `k` vested and not yet withdrawn: what [`Vesting::withdraw`] would pay.
+    /// Rewards of `k` vested and not yet withdrawn, every source: what [`Vesting::withdraw`]
+    /// would pay.
     #[must_use]
     pub fn vested(&self, k: K) -> Amount {
-        self.entries.get(&k).map_or(Amount::ZERO, |e| {
-            e.segments.iter().fold(e.vested, |s, g| {
-                s.saturating_add(self.parts(g).vested.saturating_sub(g.credited))
-            })
-        })
+        sum(self.vested_by_source(k))
     }
 
-    /// Σ (locked + vested) over every holder. O(holders).
+    /// Σ (locked + vested) over every holder, by source. O(holders).
+    #[must_use]
+    pub fn owed_by_source(&self) -> [Amount; N] {
+        let mut out = [Amount::ZERO; N];
+        for &k in self.entries.keys() {
+            let (l, v) = (self.locked_by_source(k), self.vested_by_source(k));
+            for s in 0..N {
+                out[s] = out[s].saturating_add(l[s]).saturating_add(v[s]);
+            }
+        }
+        out
+    }
+
+    /// Σ (locked + vested) over every holder and source. O(holders).
     #[must_use]
     pub fn owed_total(&self) -> Amount {
-        self.entries.keys().fold(Amount::ZERO, |s, &k| {
-            s.saturating_add(self.locked(k)).saturating_add(self.vested(k))
-        })
+        sum(self.owed_by_source())
     }
 
-    /// reserve − owed: the units the floors left that no holder can claim now. O(holders).
+    /// Σ over the sources of reserve − owed: the units the floors left that no holder can
+    /// claim now. O(holders).
     #[must_use]
     pub fn dust(&self) -> Amount {
-        self.reserve().saturating_sub(self.owed_total())
+        let (r, o) = (self.reserves(), self.owed_by_source());
+        sum::<N>(std::array::from_fn(|s| r[s].saturating_sub(o[s])))
     }
 
     // ---- changing -------------------------------------------------------------------------
 
-    /// Adds `amount` to the current epoch's rewards, over the current stakes, in O(1). Returns
-    /// the undistributable part: the whole amount when nobody holds a stake, otherwise zero.
-    pub fn distribute(&mut self, amount: Amount) -> Result<Amount> {
+    /// Adds `amount` to the current epoch's rewards of source `si` (below `N`), over the
+    /// current stakes, in O(1). Returns the undistributable part: the whole amount when nobody
+    /// holds a stake, otherwise zero.
+    pub fn distribute_source(&mut self, si: usize, amount: Amount) -> Result<Amount> {
         assert!(!self.journal.open(), "rewards are distributed outside transactions");
         if self.total_stake == 0 {
             return Ok(amount);
@@ -269,9 +350,10 @@ impl<K: Ord + Copy> Vesting<K> {
         if amount.is_zero() {
             return Ok(Amount::ZERO);
         }
-        let distributed = self.distributed.checked_add(amount)?;
-        (self.acc, self.carry) = accrue(self.acc, self.carry, amount, self.total_stake)?;
-        self.distributed = distributed;
+        let distributed = self.distributed[si].checked_add(amount)?;
+        (self.acc[si], self.carry[si]) =
+            accrue(self.acc[si], self.carry[si], amount, self.total_stake)?;
+        self.distributed[si] = distributed;
         Ok(Amount::ZERO)
     }
 
@@ -303,206 +385,126 @@ impl<K: Ord + Copy> Vesting<K> {
         Ok(())
     }
 
-    /// Pays `k` its vested rewards: returns what the caller moves from its pool to `k` (the
-    /// amount [`Vesting::vested`] reported). Cannot fail: what it pays is part of the reserve.
+    /// Pays `k` its vested rewards of every source: returns what the caller moves from its
+    /// pool to `k` (the amount [`Vesting::vested`] reported). Cannot fail: what it pays is part
+    /// of the reserve.
     pub fn withdraw(&mut self, k: K) -> Amount {
         let Some(mut e) = self.take(k) else { return Amount::ZERO };
         self.credit(&mut e);
-        let out = std::mem::take(&mut e.vested);
+        let out = std::mem::replace(&mut e.vested, [Amount::ZERO; N]);
         // paid + out ≤ distributed (every claim is covered by the reserve).
-        self.paid = self.paid.saturating_add(out);
+        for (p, o) in self.paid.iter_mut().zip(out) {
+            *p = p.saturating_add(o);
+        }
         self.put(k, e);
-        out
+        sum(out)
     }
 
-    /// Takes away every locked reward of `k` (what has vested stays withdrawable): returns what
-    /// the caller moves from its pool back to where the rewards came from.
-    pub fn forfeit(&mut self, k: K) -> Result<Amount> {
-        let Some(mut e) = self.take(k) else { return Ok(Amount::ZERO) };
+    /// Takes away every locked reward of `k` (what has vested stays withdrawable): returns, by
+    /// source, what the caller moves from its pool back to where the rewards came from.
+    pub fn forfeit_by_source(&mut self, k: K) -> Result<[Amount; N]> {
+        let Some(mut e) = self.take(k) else { return Ok([Amount::ZERO; N]) };
         self.credit(&mut e);
         self.close_open(&mut e);
-        let mut out = Amount::ZERO;
-        for g in &e.segments {
-            out = out.checked_add(self.parts(g).locked)?;
+        let mut out = [Amount::ZERO; N];
+        for g in e.segments.iter() {
+            for (o, p) in out.iter_mut().zip(self.parts(g)) {
+                *o = o.checked_add(p.locked)?;
+            }
         }
         e.segments = Box::default();
         if e.stake > 0 {
             e.push(self.open_segment(e.stake));
         }
-        self.paid = self.paid.checked_add(out)?;
+        let mut paid = self.paid;
+        for (p, o) in paid.iter_mut().zip(out) {
+            *p = p.checked_add(o)?;
+        }
+        self.paid = paid;
         self.put(k, e);
         Ok(out)
     }
 
-    /// Takes up to `amount` of `k`'s locked rewards, the ones that would vest last first:
-    /// returns what was taken, which the caller moves from its pool.
+    /// [`Vesting::forfeit_by_source`], every source: the total.
+    pub fn forfeit(&mut self, k: K) -> Result<Amount> {
+        Ok(sum(self.forfeit_by_source(k)?))
+    }
+
+    /// Takes up to `amount` of `k`'s locked rewards, the ones that would vest last first —
+    /// the last source's, newest first, then the one before it: returns what was taken, which
+    /// the caller moves from its pool.
     pub fn deduct(&mut self, k: K, amount: Amount) -> Result<Amount> {
         let Some(mut e) = self.take(k) else { return Ok(Amount::ZERO) };
         self.credit(&mut e);
         self.close_open(&mut e);
         let mut left = amount;
-        let mut parts: Vec<Parts> = e.segments.iter().map(|g| self.parts(g)).collect();
-        for (g, p) in e.segments.iter_mut().zip(&mut parts).rev() {
-            let take = p.locked.min(left);
-            g.taken = g.taken.checked_add(take)?;
-            left = left.checked_sub(take)?;
-            p.locked = p.locked.checked_sub(take)?;
+        let mut paid = self.paid;
+        for s in (0..N).rev() {
+            let before = left;
+            for i in (0..e.segments.len()).rev() {
+                let take = self.parts(&e.segments[i])[s].locked.min(left);
+                let g = &mut e.segments[i];
+                g.taken[s] = g.taken[s].checked_add(take)?;
+                left = left.checked_sub(take)?;
+            }
+            paid[s] = paid[s].checked_add(before.checked_sub(left)?)?;
         }
         let taken = amount.checked_sub(left)?;
         if e.stake > 0 {
             e.push(self.open_segment(e.stake));
         }
-        self.paid = self.paid.checked_add(taken)?;
+        self.paid = paid;
         self.put(k, e);
         Ok(taken)
     }
 
-    // ---- invariants -----------------------------------------------------------------------
-
-    /// Checks, in O(holders + segments): Σ stakes = total; each holder's open segment is its
-    /// last, holds its stake, and exists exactly when the stake is non-zero; every segment lies
-    /// within [0, acc] and has taken and credited no more than it earned; the reserve covers
-    /// every claim (paid ≤ distributed, Σ owed ≤ reserve).
-    pub fn check_invariants(&self) -> std::result::Result<(), Violation> {
-        let mut total = 0u128;
-        for e in self.entries.values() {
-            total = total.saturating_add(e.stake);
-            self.check_entry(e)?;
-        }
-        if total != self.total_stake {
-            return fail(
-                "vesting total stake",
-                format!("Σ stakes {total} ≠ total {}", self.total_stake),
-            );
-        }
-        if self.paid > self.distributed {
-            return fail(
-                "vesting reserve",
-                format!("paid {} > distributed {}", self.paid, self.distributed),
-            );
-        }
-        let owed = self.owed_total();
-        if owed > self.reserve() {
-            return fail(
-                "vesting reserve",
-                format!("Σ owed {owed} > distributed − paid {}", self.reserve()),
-            );
-        }
-        let exact = self.entries.values().fold(U512::ZERO, |s, e| s.wrapping_add(exact_base(e)));
-        if exact != self.exact {
-            return fail("vesting exact owed", "the running sum differs from the holders'".into());
-        }
-        self.check_bound()
-    }
-
-    /// Checks in O(1) that the reserve covers every claim: paid ≤ distributed, and what the
-    /// holders are owed before the floors (Σ stake·Δindex of their segments, less what was
-    /// taken or credited, plus their vested balances), with the index's carry, is at most
-    /// `SCALE · reserve`. Every distribution adds `amount·SCALE` to both sides (the carry
-    /// taking up the division's remainder), a withdrawal or deduction takes as much from both,
-    /// and a floor only widens the gap; so it holds exactly when no claim was made up, and it
-    /// bounds Σ owed ≤ reserve, which [`Vesting::check_invariants`] recomputes over every
-    /// holder.
-    pub fn check_bound(&self) -> std::result::Result<(), Violation> {
-        if self.paid > self.distributed {
-            return fail(
-                "vesting reserve",
-                format!("paid {} > distributed {}", self.paid, self.distributed),
-            );
-        }
-        let open = U512::from(self.total_stake).wrapping_mul(U512::from(self.acc));
-        let owed = self.exact.wrapping_add(open).wrapping_add(U512::from(self.carry));
-        if owed > U512::from(SCALE) * U512::from(self.reserve().0) {
-            return fail(
-                "vesting reserve",
-                format!("exact claims {owed} > SCALE · reserve {}", self.reserve()),
-            );
-        }
-        Ok(())
-    }
-
-    /// Checks holder `k`'s segments (as [`Vesting::check_invariants`] does for every holder):
-    /// O(its segments).
-    pub fn check_holder(&self, k: K) -> std::result::Result<(), Violation> {
-        self.entries.get(&k).map_or(Ok(()), |e| self.check_entry(e))
-    }
-
-    /// Checks one holder: its open segment, each of its segments, and that it is not empty.
-    fn check_entry(&self, e: &Entry) -> std::result::Result<(), Violation> {
-        let open: Vec<usize> =
-            (0..e.segments.len()).filter(|&i| e.segments[i].end.is_none()).collect();
-        let expected = if e.stake > 0 { vec![e.segments.len() - 1] } else { Vec::new() };
-        if open != expected
-            || e.segments.last().is_some_and(|g| g.end.is_none() && g.stake != e.stake)
-        {
-            return fail(
-                "vesting segments",
-                format!("stake {} with open segments at {open:?} of {}", e.stake, e.segments.len()),
-            );
-        }
-        for g in &e.segments {
-            self.check_segment(g)?;
-        }
-        if e.stake == 0 && e.segments.is_empty() && e.vested.is_zero() {
-            return fail("vesting holders", "an empty holder is kept".into());
-        }
-        Ok(())
-    }
-
-    /// Checks that a segment lies within [0, acc] and has taken and credited no more than it
-    /// earned.
-    fn check_segment(&self, g: &Segment) -> std::result::Result<(), Violation> {
-        let end = g.end.unwrap_or(self.acc);
-        if g.start > end || end > self.acc {
-            return fail(
-                "vesting segments",
-                format!("segment {} → {end} outside [0, {}]", g.start, self.acc),
-            );
-        }
-        let earned = amount_between(g.stake, g.start, end);
-        if g.taken.0 > earned.0 || g.credited.0 > earned.0 - g.taken.0 {
-            return fail(
-                "vesting segments",
-                format!("segment earned {earned}, took {} and credited {}", g.taken, g.credited),
-            );
-        }
-        Ok(())
-    }
-
     // ---- internals ------------------------------------------------------------------------
 
-    /// The index up to which rewards have vested.
-    fn vested_acc(&self) -> U256 {
+    /// The index up to which rewards have vested, by source.
+    fn vested_acc(&self) -> [U256; N] {
         if self.lag == 0 {
             return self.acc;
         }
         self.ring[(self.epoch.0 % self.lag) as usize]
     }
 
-    fn open_segment(&self, stake: u128) -> Segment {
-        Segment { stake, start: self.acc, end: None, taken: Amount::ZERO, credited: Amount::ZERO }
+    fn open_segment(&self, stake: u128) -> Segment<N> {
+        Segment {
+            stake,
+            start: self.acc,
+            end: None,
+            taken: [Amount::ZERO; N],
+            credited: [Amount::ZERO; N],
+        }
     }
 
-    /// A segment's vested (after what was taken, including what was credited) and locked parts.
-    fn parts(&self, g: &Segment) -> Parts {
+    /// A segment's vested (after what was taken, including what was credited) and locked
+    /// parts, by source.
+    fn parts(&self, g: &Segment<N>) -> [Parts; N] {
         let end = g.end.unwrap_or(self.acc);
-        let earned = amount_between(g.stake, g.start, end);
-        let cap = earned.saturating_sub(g.taken);
-        let vested = amount_between(g.stake, g.start, self.vested_acc().min(end)).min(cap);
-        Parts { vested, locked: cap.saturating_sub(vested) }
+        let vested_acc = self.vested_acc();
+        std::array::from_fn(|s| {
+            let earned = amount_between(g.stake, g.start[s], end[s]);
+            let cap = earned.saturating_sub(g.taken[s]);
+            let vested = amount_between(g.stake, g.start[s], vested_acc[s].min(end[s])).min(cap);
+            Parts { vested, locked: cap.saturating_sub(vested) }
+        })
     }
 
     /// Moves every segment's newly vested rewards to the holder's balance and drops the closed
-    /// segments with nothing left to vest.
+    /// segments with nothing left to vest in any source.
     /// (Saturating sums: a holder's rewards are part of the reserve, below 2^128.)
-    fn credit(&self, e: &mut Entry) {
+    fn credit(&self, e: &mut Entry<N>) {
         let mut vested = e.vested;
         e.edit_segments(|segments| {
             segments.retain_mut(|g| {
-                let p = self.parts(g);
-                vested = vested.saturating_add(p.vested.saturating_sub(g.credited));
-                g.credited = p.vested;
-                g.end.is_none() || !p.locked.is_zero()
+                let mut locked = false;
+                for (s, p) in self.parts(g).into_iter().enumerate() {
+                    vested[s] = vested[s].saturating_add(p.vested.saturating_sub(g.credited[s]));
+                    g.credited[s] = p.vested;
+                    locked |= !p.locked.is_zero();
+                }
+                g.end.is_none() || locked
             });
         });
         e.vested = vested;
@@ -510,59 +512,38 @@ impl<K: Ord + Copy> Vesting<K> {
 
     /// Closes the open segment at `acc`. Called after [`Vesting::credit`], so a segment with
     /// nothing locked has vested and been credited in full: it is dropped.
-    fn close_open(&self, e: &mut Entry) {
+    fn close_open(&self, e: &mut Entry<N>) {
         let Some(g) = e.segments.last_mut().filter(|g| g.end.is_none()) else { return };
         g.end = Some(self.acc);
-        if self.parts(g).locked.is_zero() {
+        if self.parts(g).iter().all(|p| p.locked.is_zero()) {
             e.edit_segments(Vec::pop);
         }
     }
 
     /// Removes `k`'s entry for a change, journaling it and the totals.
-    fn take(&mut self, k: K) -> Option<Entry> {
+    fn take(&mut self, k: K) -> Option<Entry<N>> {
         let entry = self.entries.remove(&k);
         if self.journal.open() {
             let (total_stake, paid, exact) = (self.total_stake, self.paid, self.exact);
             self.journal.record(Undo { key: k, entry: entry.clone(), total_stake, paid, exact });
         }
         if let Some(e) = &entry {
-            self.exact = self.exact.wrapping_sub(exact_base(e));
+            for (x, b) in self.exact.iter_mut().zip(check::exact_base(e)) {
+                *x = x.wrapping_sub(b);
+            }
         }
         entry
     }
 
     /// Stores `e` back unless it is empty.
-    fn put(&mut self, k: K, e: Entry) {
-        self.exact = self.exact.wrapping_add(exact_base(&e));
-        if e.stake > 0 || !e.segments.is_empty() || !e.vested.is_zero() {
+    fn put(&mut self, k: K, e: Entry<N>) {
+        for (x, b) in self.exact.iter_mut().zip(check::exact_base(&e)) {
+            *x = x.wrapping_add(b);
+        }
+        if !e.is_empty() {
             self.entries.insert(k, e);
         }
     }
-}
-
-/// A broken invariant `what`, explained by `detail`.
-fn fail<T>(what: &'static str, detail: String) -> std::result::Result<T, Violation> {
-    Err(Violation::new(what, detail))
-}
-
-/// A holder's claim before the floors, scaled by [`SCALE`], less `stake·acc` for its open
-/// segment (which grows with the index; [`Vesting::check_bound`] adds `total_stake·acc`): its
-/// vested balance, plus each closed segment's `stake·(end − start)`, less the open one's
-/// `stake·start`, less what each segment had taken or credited. Modulo 2^512 (a term may be
-/// negative; the sums the check compares are not).
-fn exact_base(e: &Entry) -> U512 {
-    let scale = U512::from(SCALE);
-    let mut x = scale.wrapping_mul(U512::from(e.vested.0));
-    for g in e.segments.iter() {
-        let z = U512::from(g.stake);
-        x = match g.end {
-            Some(end) => x.wrapping_add(z.wrapping_mul(U512::from(end.saturating_sub(g.start)))),
-            None => x.wrapping_sub(z.wrapping_mul(U512::from(g.start))),
-        };
-        let out = U512::from(g.taken.0).wrapping_add(U512::from(g.credited.0));
-        x = x.wrapping_sub(scale.wrapping_mul(out));
-    }
-    x
 }
 
 /// floor(stake·(to − from)⁺ / SCALE).

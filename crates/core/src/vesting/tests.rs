@@ -52,7 +52,7 @@ fn the_exact_bound_is_tight_and_catches_a_made_up_claim() {
     v.check_bound().unwrap();
     // A reserve one unit short of the claims (as if a distribution were not booked) breaks it.
     let mut short = v.clone();
-    short.distributed = Amount(2);
+    short.distributed = [Amount(2)];
     assert!(short.check_bound().is_err());
     // 10 units over stakes 1, 5 and 1 (7) leave a carry and floors; the bound holds. Holder 3
     // (stake 1, owed 10/7 before the floor) made to hold 2 units more in the books (and the
@@ -61,7 +61,7 @@ fn the_exact_bound_is_tight_and_catches_a_made_up_claim() {
     v.distribute(Amount(10)).unwrap();
     v.check_invariants().unwrap();
     let mut e = v.take(3).unwrap();
-    e.vested = Amount(2);
+    e.vested = [Amount(2)];
     v.put(3, e);
     assert!(v.check_bound().is_err(), "2 units made up");
 }
@@ -73,7 +73,7 @@ fn a_lag_of_zero_vests_at_once_and_too_long_a_lag_is_refused() {
     v.distribute(Amount(9)).unwrap();
     assert_eq!(of(&v, 7), (9, 0));
     assert!(matches!(
-        Vesting::<u32>::new(MAX_LAG + 1, Epoch(0)),
+        Vesting::<u32, 1>::new(MAX_LAG + 1, Epoch(0)),
         Err(Error::LimitReached { limit, .. }) if limit == MAX_LAG
     ));
 }
@@ -312,6 +312,89 @@ proptest! {
             v.check_invariants().map_err(|e| TestCaseError::fail(e.to_string()))?;
             prop_assert_eq!(v.epoch(), Epoch(epoch));
             check_holders(&v, &hs, lag, epoch)?;
+        }
+    }
+}
+
+// ---- two sources in one index -------------------------------------------------------------
+
+#[test]
+fn two_sources_keep_their_own_floors_and_a_deduction_takes_the_last_source_first() {
+    // Stakes 1 and 3; epoch 0 pays 100 from source 0 and 41 from source 1. Source 0: 25 and
+    // 75. Source 1: 41/4 = 10.25 → 10 and 123/4 = 30.75 → 30, one unit of dust.
+    let mut v: Vesting<u32, 2> = Vesting::new(2, Epoch(0)).unwrap();
+    v.set_stake(1, 1).unwrap();
+    v.set_stake(2, 3).unwrap();
+    v.distribute_source(0, Amount(100)).unwrap();
+    v.distribute_source(1, Amount(41)).unwrap();
+    assert_eq!(v.locked_by_source(1), [Amount(25), Amount(10)]);
+    assert_eq!(v.locked_by_source(2), [Amount(75), Amount(30)]);
+    assert_eq!(
+        (v.locked(2), v.reserves(), v.dust()),
+        (Amount(105), [Amount(100), Amount(41)], Amount(1))
+    );
+    // 40 from holder 2: all 30 of source 1, then 10 of source 0.
+    assert_eq!(v.deduct(2, Amount(40)).unwrap(), Amount(40));
+    assert_eq!(v.locked_by_source(2), [Amount(65), Amount::ZERO]);
+    // Holder 1 forfeits: each source's part back to its pool.
+    assert_eq!(v.forfeit_by_source(1).unwrap(), [Amount(25), Amount(10)]);
+    v.close_epoch();
+    v.close_epoch(); // epoch 2: epoch 0's rewards vest
+    assert_eq!(v.vested_by_source(2), [Amount(65), Amount::ZERO]);
+    assert_eq!(v.withdraw(2), Amount(65));
+    // Source 0: 100 − 10 − 25 − 65 = 0; source 1: 41 − 30 − 10 = 1, the dust.
+    assert_eq!((v.reserves(), v.dust()), ([Amount::ZERO, Amount(1)], Amount(1)));
+    v.check_invariants().unwrap();
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// One index of two sources gives every figure of two single-source indexes over the same
+    /// stakes (a deduction taking from the second, then the first).
+    #[test]
+    fn two_sources_match_two_indexes(lag in 0..5u64, ops in prop::collection::vec(op(), 1..80)) {
+        let mut two: Vesting<u32, 2> = Vesting::new(lag, Epoch(0)).unwrap();
+        let mut each = [v(lag), v(lag)];
+        for (i, o) in ops.iter().enumerate() {
+            match *o {
+                Op::Stake(k, z) => {
+                    two.set_stake(k, z).unwrap();
+                    each.iter_mut().for_each(|e| e.set_stake(k, z).unwrap());
+                }
+                Op::Distribute(a) => {
+                    // Source 1 gets a different amount: a third, plus the step's number.
+                    let parts = [a, a / 3 + i as u128];
+                    for (s, (e, p)) in each.iter_mut().zip(parts).enumerate() {
+                        let left = two.distribute_source(s, Amount(p)).unwrap();
+                        prop_assert_eq!(left, e.distribute(Amount(p)).unwrap());
+                    }
+                }
+                Op::Close => {
+                    two.close_epoch();
+                    each.iter_mut().for_each(V::close_epoch);
+                }
+                Op::Withdraw(k) => {
+                    let want = each[0].withdraw(k).saturating_add(each[1].withdraw(k));
+                    prop_assert_eq!(two.withdraw(k), want);
+                }
+                Op::Forfeit(k) => {
+                    let want = [each[0].forfeit(k).unwrap(), each[1].forfeit(k).unwrap()];
+                    prop_assert_eq!(two.forfeit_by_source(k).unwrap(), want);
+                }
+                Op::Deduct(k, a) => {
+                    let t1 = each[1].deduct(k, Amount(a)).unwrap();
+                    let t0 = each[0].deduct(k, Amount(a - t1.0)).unwrap();
+                    prop_assert_eq!(two.deduct(k, Amount(a)).unwrap(), t0.saturating_add(t1));
+                }
+            }
+            two.check_invariants().map_err(|e| TestCaseError::fail(e.to_string()))?;
+            for k in 0..3 {
+                prop_assert_eq!(two.locked_by_source(k), [each[0].locked(k), each[1].locked(k)]);
+                prop_assert_eq!(two.vested_by_source(k), [each[0].vested(k), each[1].vested(k)]);
+            }
+            prop_assert_eq!(two.reserves(), [each[0].reserve(), each[1].reserve()]);
+            prop_assert_eq!(two.dust(), each[0].dust().saturating_add(each[1].dust()));
         }
     }
 }
