@@ -18,7 +18,10 @@
 mod engine;
 
 pub use engine::{
-    Action, BlockReport, Event, Genesis, ParamSet, Params, Phala, PhalaError, Pools, Profile,
-    Stats, Tokenomic, WorkerIndex, WorkerState, Workers,
+    Action, BlockReport, Event, Genesis, ParamSet, Params, Phala, PhalaError, PoolIndex, Pools,
+    Profile, StakePools, Stats, Tokenomic, WorkerIndex, WorkerState, Workers,
 };
-pub use engine::{actions, block, error, events, genesis, ops, params, tokenomic, view, workers};
+pub use engine::{
+    actions, block, error, events, genesis, ops, params, pool_ops, stake_pool, tokenomic, view,
+    workers,
+};
