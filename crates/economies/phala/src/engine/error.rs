@@ -197,7 +197,7 @@ pub enum PhalaError {
         needed: Amount,
     },
     /// A withdrawal of more shares than the delegator holds (with its queued request).
-    #[error("{shares} shares asked from stake pool #{pool}, {held} held")]
+    #[error("{} shares asked from stake pool #{pool}, {} held", fmt_pha(Amount(*shares)), fmt_pha(Amount(*held)))]
     InvalidShares {
         /// The pool.
         pool: u32,
