@@ -8,12 +8,14 @@
 //!   payout arithmetic;
 //! - [`workers`]: the workers in compact columns;
 //! - [`ops`]: register, benchmark, start, challenge, heartbeat, stop, reclaim;
+//! - [`stake_pool`]: the stake pools' state and share arithmetic;
+//! - [`pool_ops`]: create a pool, add workers, contribute, pooled start, withdraw, force stop;
 //! - [`block`]: a block's close — growth, unresponsiveness and slash, halving, Σshare;
 //! - [`actions`]: every operation as an [`Action`] (the replay ops);
 //! - [`view`]: the state dump, metrics and invariants.
 //!
-//! One epoch is one 12-second block. Stake pools, vaults, contracts (the paper's Active state)
-//! and the simulation model are not part of this crate yet.
+//! One epoch is one 12-second block. Vaults, contracts (the paper's Active state) and the
+//! simulation model are not part of this crate yet.
 
 mod engine;
 
