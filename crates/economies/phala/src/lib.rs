@@ -8,17 +8,22 @@
 //!   payout arithmetic;
 //! - [`workers`]: the workers in compact columns;
 //! - [`ops`]: register, benchmark, start, challenge, heartbeat, stop, reclaim;
+//! - [`stake_pool`]: the stake pools' state and share arithmetic;
+//! - [`pool_ops`]: create a pool, add workers, contribute, pooled start, withdraw, force stop;
 //! - [`block`]: a block's close — growth, unresponsiveness and slash, halving, Σshare;
 //! - [`actions`]: every operation as an [`Action`] (the replay ops);
 //! - [`view`]: the state dump, metrics and invariants.
 //!
-//! One epoch is one 12-second block. Stake pools, vaults, contracts (the paper's Active state)
-//! and the simulation model are not part of this crate yet.
+//! One epoch is one 12-second block. Vaults, contracts (the paper's Active state) and the
+//! simulation model are not part of this crate yet.
 
 mod engine;
 
 pub use engine::{
-    Action, BlockReport, Event, Genesis, ParamSet, Params, Phala, PhalaError, Pools, Profile,
-    Stats, Tokenomic, WorkerIndex, WorkerState, Workers,
+    Action, BlockReport, Event, Genesis, ParamSet, Params, Phala, PhalaError, PoolIndex, Pools,
+    Profile, StakePools, Stats, Tokenomic, WorkerIndex, WorkerState, Workers,
 };
-pub use engine::{actions, block, error, events, genesis, ops, params, tokenomic, view, workers};
+pub use engine::{
+    actions, block, error, events, genesis, ops, params, pool_ops, stake_pool, tokenomic, view,
+    workers,
+};

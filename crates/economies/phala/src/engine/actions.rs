@@ -6,13 +6,14 @@
 //! `advance` closes many. A worker going offline is a worker that stops answering its
 //! challenges; it comes back online with its next heartbeat.
 
-use ergon_core::Qty;
+use ergon_core::{AccountId, Amount, Qty};
 use serde::Deserialize;
 
 use crate::Phala;
 use crate::error::{PhalaError, Result};
-use crate::events::{Event, pha_meta};
+use crate::events::{Event, PoolReward, Withdrawal, pha_meta};
 use crate::ops::Beat;
+use crate::stake_pool::{PoolIndex, Served};
 use crate::workers::WorkerIndex;
 
 /// A Phala operation. Stakes are PHA decimal strings; workers and owners are names.
@@ -39,8 +40,39 @@ pub enum Action {
     Heartbeat { worker: String, iterations: u64 },
     /// Stops computing; the cool-down starts.
     Stop { worker: String },
-    /// Returns the stake after the cool-down.
+    /// Returns the stake after the cool-down (a pooled worker's to its pool).
     Reclaim { worker: String },
+    /// Creates a stake pool with the owner's commission in parts per million.
+    CreatePool { pool: String, owner: String, commission_ppm: u32 },
+    /// Adds one of the owner's Ready workers to the pool.
+    AddWorker { pool: String, worker: String },
+    /// Contributes `amount` PHA to the pool for shares.
+    Contribute { pool: String, account: String, amount: Qty },
+    /// Starts a pool's worker with `stake` PHA of the pool's free stake.
+    PoolStart { pool: String, worker: String, stake: Qty },
+    /// Asks to withdraw `shares` (a decimal with 12 decimals, like PHA).
+    Withdraw { pool: String, account: String, shares: Qty },
+    /// Anyone's grace-period check: force-stops the pool's workers when a request expired.
+    CheckForceWithdraw { pool: String },
+}
+
+fn pool(s: &Phala, name: &str) -> Result<PoolIndex> {
+    s.pool_named(name).ok_or_else(|| PhalaError::UnknownPool { name: name.into() })
+}
+
+fn account(s: &Phala, name: &str) -> Result<AccountId> {
+    s.account(name).ok_or_else(|| PhalaError::UnknownAccount { name: name.into() })
+}
+
+fn withdrawals(s: &Phala, served: &[Served]) -> Vec<Withdrawal> {
+    served
+        .iter()
+        .map(|x| Withdrawal {
+            account: s.account_name(AccountId(x.user)).to_owned(),
+            amount: Amount(x.amount),
+            shares: Amount(x.shares),
+        })
+        .collect()
 }
 
 fn worker(s: &Phala, name: &str) -> Result<WorkerIndex> {
@@ -97,7 +129,22 @@ pub fn apply(s: &mut Phala, action: &Action) -> Result<Event> {
                 Beat::Ignored { challenge_block } => {
                     Event::HeartbeatIgnored { worker: name.clone(), challenge_block }
                 }
-                Beat::Answered { challenge_block, p_instant, settle, paid, to_treasury, v } => {
+                Beat::Answered {
+                    challenge_block,
+                    p_instant,
+                    settle,
+                    paid,
+                    to_treasury,
+                    v,
+                    pool,
+                } => {
+                    let pool = pool.map(|x| PoolReward {
+                        pool: s.pool_name(s.stake_pools().assigned_pool(w)).to_owned(),
+                        to_owner: Amount(x.to_owner),
+                        to_stakers: Amount(x.to_stakers),
+                        dust: Amount(x.dust),
+                        dismissed: Amount(x.dismissed),
+                    });
                     Event::Heartbeat {
                         worker: name.clone(),
                         challenge_block,
@@ -111,6 +158,7 @@ pub fn apply(s: &mut Phala, action: &Action) -> Result<Event> {
                         to_treasury,
                         v,
                         v_bits: v,
+                        pool,
                     }
                 }
             })
@@ -123,7 +171,76 @@ pub fn apply(s: &mut Phala, action: &Action) -> Result<Event> {
         Action::Reclaim { worker: name } => {
             let w = worker(s, name)?;
             let r = s.reclaim(w)?;
-            Ok(Event::Reclaimed { worker: name.clone(), returned: r.returned, slashed: r.slashed })
+            Ok(Event::Reclaimed {
+                worker: name.clone(),
+                returned: r.returned,
+                slashed: r.slashed,
+                served: withdrawals(s, &r.served),
+            })
+        }
+        Action::CreatePool { pool: name, owner, commission_ppm } => {
+            let a = account(s, owner)?;
+            s.create_pool(name, a, *commission_ppm)?;
+            Ok(Event::PoolCreated {
+                pool: name.clone(),
+                owner: owner.clone(),
+                commission_ppm: *commission_ppm,
+            })
+        }
+        Action::AddWorker { pool: name, worker: wname } => {
+            let (p, w) = (pool(s, name)?, worker(s, wname)?);
+            s.add_worker(p, w)?;
+            Ok(Event::WorkerAdded { pool: name.clone(), worker: wname.clone() })
+        }
+        Action::Contribute { pool: name, account: who, amount } => {
+            let (p, a) = (pool(s, name)?, account(s, who)?);
+            let amount = amount.to_amount(&pha_meta())?;
+            let (shares, served) = s.contribute(p, a, amount)?;
+            let row = s.pool_row(p);
+            Ok(Event::Contributed {
+                pool: name.clone(),
+                account: who.clone(),
+                amount,
+                shares: Amount(shares),
+                total_shares: Amount(row.total_shares),
+                total_value: Amount(row.total_value),
+                served: withdrawals(s, &served),
+            })
+        }
+        Action::PoolStart { pool: name, worker: wname, stake } => {
+            let (p, w) = (pool(s, name)?, worker(s, wname)?);
+            let amount = stake.to_amount(&pha_meta())?;
+            let st = s.pool_start(p, w, amount)?;
+            Ok(Event::Started {
+                worker: wname.clone(),
+                session: st.session,
+                stake: amount,
+                minimum_stake: st.minimum_stake,
+                ve: st.ve,
+                ve_bits: st.ve,
+            })
+        }
+        Action::Withdraw { pool: name, account: who, shares } => {
+            let (p, a) = (pool(s, name)?, account(s, who)?);
+            let asked = shares.to_amount(&pha_meta())?;
+            let out = s.withdraw(p, a, asked.0)?;
+            let row = s.pool_row(p);
+            Ok(Event::WithdrawalRequested {
+                pool: name.clone(),
+                account: who.clone(),
+                shares: asked,
+                served: withdrawals(s, &out.served),
+                queued: Amount(out.queued),
+                total_shares: Amount(row.total_shares),
+                total_value: Amount(row.total_value),
+                free: Amount(row.free),
+            })
+        }
+        Action::CheckForceWithdraw { pool: name } => {
+            let p = pool(s, name)?;
+            let stopped = s.check_force_withdraw(p)?;
+            let stopped = stopped.iter().map(|&w| s.workers().name(w).to_owned()).collect();
+            Ok(Event::ForceWithdrawChecked { pool: name.clone(), stopped })
         }
     }
 }

@@ -144,6 +144,77 @@ pub enum PhalaError {
         /// The count given.
         iterations: u64,
     },
+    /// No stake pool has this name.
+    #[error("no stake pool named {name:?}")]
+    UnknownPool {
+        /// The name given.
+        name: String,
+    },
+    /// A stake pool of this name exists already.
+    #[error("a stake pool named {name:?} exists already")]
+    DuplicatePool {
+        /// The name given.
+        name: String,
+    },
+    /// The worker belongs to a stake pool: it starts only through it.
+    #[error("worker #{} belongs to stake pool #{pool}", worker.0)]
+    WorkerInPool {
+        /// The worker.
+        worker: WorkerIndex,
+        /// Its pool.
+        pool: u32,
+    },
+    /// The worker does not belong to this stake pool.
+    #[error("worker #{} is not in stake pool #{pool}", worker.0)]
+    NotInPool {
+        /// The worker.
+        worker: WorkerIndex,
+        /// The pool named.
+        pool: u32,
+    },
+    /// Only the pool's owner may add its own workers.
+    #[error("worker #{}'s operator is not stake pool #{pool}'s owner", worker.0)]
+    NotPoolOwner {
+        /// The worker.
+        worker: WorkerIndex,
+        /// The pool.
+        pool: u32,
+    },
+    /// The pool's shares are worth nothing: no contribution until it recovers.
+    #[error("stake pool #{pool} is bankrupt (shares but no value)")]
+    PoolBankrupt {
+        /// The pool.
+        pool: u32,
+    },
+    /// The pool's free stake does not cover the worker's stake.
+    #[error("stake pool #{pool} has {} PHA free, {} PHA needed", fmt_pha(*free), fmt_pha(*needed))]
+    InsufficientFreeStake {
+        /// The pool.
+        pool: u32,
+        /// Its free stake.
+        free: Amount,
+        /// The stake asked for.
+        needed: Amount,
+    },
+    /// A withdrawal of more shares than the delegator holds (with its queued request).
+    #[error("{} shares asked from stake pool #{pool}, {} held", fmt_pha(Amount(*shares)), fmt_pha(Amount(*held)))]
+    InvalidShares {
+        /// The pool.
+        pool: u32,
+        /// Shares asked for.
+        shares: u128,
+        /// Shares held.
+        held: u128,
+    },
+    /// A withdrawal of dust shares (1000 base units or fewer).
+    #[error("withdrawing {shares} shares: dust")]
+    DustWithdrawal {
+        /// Shares asked for.
+        shares: u128,
+    },
+    /// A contribution of nothing.
+    #[error("a contribution must be positive")]
+    ZeroContribution,
 }
 
 /// Results of Phala operations.
@@ -169,6 +240,16 @@ impl Coded for PhalaError {
             PhalaError::NoPendingChallenge { .. } => "no_pending_challenge",
             PhalaError::TooManyChallenges { .. } => "too_many_challenges",
             PhalaError::IterationsOutOfRange { .. } => "iterations_out_of_range",
+            PhalaError::UnknownPool { .. } => "unknown_pool",
+            PhalaError::DuplicatePool { .. } => "duplicate_pool",
+            PhalaError::WorkerInPool { .. } => "worker_in_pool",
+            PhalaError::NotInPool { .. } => "not_in_pool",
+            PhalaError::NotPoolOwner { .. } => "unauthorized_pool_owner",
+            PhalaError::PoolBankrupt { .. } => "pool_bankrupt",
+            PhalaError::InsufficientFreeStake { .. } => "insufficient_free_stake",
+            PhalaError::InvalidShares { .. } => "invalid_share_to_withdraw",
+            PhalaError::DustWithdrawal { .. } => "invalid_withdrawal_amount",
+            PhalaError::ZeroContribution => "zero_contribution",
         }
     }
 }

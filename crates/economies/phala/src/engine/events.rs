@@ -85,6 +85,9 @@ pub enum Event {
         v: U64F64,
         #[serde(serialize_with = "ser_bits")]
         v_bits: U64F64,
+        /// A pooled worker: how its pool took the payout.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pool: Option<PoolReward>,
     },
     /// A heartbeat answering a challenge of an ended session: taken off the queue, no effect.
     HeartbeatIgnored {
@@ -103,7 +106,80 @@ pub enum Event {
         returned: Amount,
         #[serde(serialize_with = "ser_pha")]
         slashed: Amount,
+        /// A pooled worker: the withdrawals its returned stake served.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        served: Vec<Withdrawal>,
     },
+    PoolCreated {
+        pool: String,
+        owner: String,
+        commission_ppm: u32,
+    },
+    WorkerAdded {
+        pool: String,
+        worker: String,
+    },
+    Contributed {
+        pool: String,
+        account: String,
+        #[serde(serialize_with = "ser_pha")]
+        amount: Amount,
+        #[serde(serialize_with = "ser_pha")]
+        shares: Amount,
+        #[serde(serialize_with = "ser_pha")]
+        total_shares: Amount,
+        #[serde(serialize_with = "ser_pha")]
+        total_value: Amount,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        served: Vec<Withdrawal>,
+    },
+    /// A withdrawal request: the parts served at once and the shares left waiting.
+    WithdrawalRequested {
+        pool: String,
+        account: String,
+        #[serde(serialize_with = "ser_pha")]
+        shares: Amount,
+        served: Vec<Withdrawal>,
+        #[serde(serialize_with = "ser_pha")]
+        queued: Amount,
+        #[serde(serialize_with = "ser_pha")]
+        total_shares: Amount,
+        #[serde(serialize_with = "ser_pha")]
+        total_value: Amount,
+        #[serde(serialize_with = "ser_pha")]
+        free: Amount,
+    },
+    /// The grace-period check: the workers it stopped (none unless a request expired).
+    ForceWithdrawChecked {
+        pool: String,
+        stopped: Vec<String>,
+    },
+}
+
+/// A withdrawal served from a pool's free stake. Shares are shown like PHA (12 decimals).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[allow(missing_docs)] // fields are documented in docs/economies/phala.md
+pub struct Withdrawal {
+    pub account: String,
+    #[serde(serialize_with = "ser_pha")]
+    pub amount: Amount,
+    #[serde(serialize_with = "ser_pha")]
+    pub shares: Amount,
+}
+
+/// How a pool took a pooled worker's payout, PHA.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[allow(missing_docs)] // fields are documented in docs/economies/phala.md
+pub struct PoolReward {
+    pub pool: String,
+    #[serde(serialize_with = "ser_pha")]
+    pub to_owner: Amount,
+    #[serde(serialize_with = "ser_pha")]
+    pub to_stakers: Amount,
+    #[serde(serialize_with = "ser_pha")]
+    pub dust: Amount,
+    #[serde(serialize_with = "ser_pha")]
+    pub dismissed: Amount,
 }
 
 /// What a block's close reports.

@@ -57,6 +57,7 @@ pub fn build(g: Genesis) -> Result<Phala> {
         treasury: ledger.add_pool("treasury")?,
         stakes: ledger.add_pool("stakes")?,
         slashed: ledger.add_pool("slashed")?,
+        pool_free: ledger.add_pool("pool_free")?,
     };
     let mut accounts = Names::new();
     for (name, qty) in &g.accounts {
@@ -79,6 +80,7 @@ pub fn build(g: Genesis) -> Result<Phala> {
         pools,
         accounts,
         workers: Default::default(),
+        stake_pools: Default::default(),
         block: first,
         start_block: first,
         sum_share: U64F64::ZERO,

@@ -11,6 +11,8 @@ pub mod events;
 pub mod genesis;
 pub mod ops;
 pub mod params;
+pub mod pool_ops;
+pub mod stake_pool;
 pub mod tokenomic;
 pub mod view;
 pub mod workers;
@@ -27,6 +29,7 @@ pub use error::PhalaError;
 pub use events::{BlockReport, Event};
 pub use genesis::Genesis;
 pub use params::{ParamSet, Params, Profile};
+pub use stake_pool::{PoolIndex, StakePools};
 pub use tokenomic::Tokenomic;
 pub use workers::{WorkerIndex, WorkerState, Workers};
 
@@ -41,6 +44,8 @@ pub struct Pools {
     pub stakes: PoolId,
     /// paper: the part of a stake not returned at reclaim.
     pub slashed: PoolId,
+    /// The stake pools' free stake (each pool's share is its `free`).
+    pub pool_free: PoolId,
 }
 
 /// Running totals of what heartbeats paid.
@@ -71,6 +76,8 @@ pub struct Phala {
     /// Account names, by account index.
     accounts: Names,
     workers: Workers,
+    /// The stake pools.
+    stake_pools: StakePools,
     /// The current block (the one operations happen in).
     block: u32,
     /// The genesis block: halving counts from it, epochs are blocks since it.
@@ -91,6 +98,7 @@ ergon_core::transactional!(Phala {
     ledger: Ledger,
     accounts: Names,
     workers: Workers,
+    stake_pools: StakePools,
     stats: Snapshot<Stats>,
 }; ignore params, pha, pools, block, start_block, sum_share, halvings, genesis_supply,
     report_detail, scratch);
@@ -112,6 +120,12 @@ impl Phala {
     #[must_use]
     pub fn workers(&self) -> &Workers {
         &self.workers
+    }
+
+    /// The stake pools.
+    #[must_use]
+    pub fn stake_pools(&self) -> &StakePools {
+        &self.stake_pools
     }
 
     /// The current block.
@@ -192,7 +206,10 @@ impl Phala {
             | E::CoolDownNotReady { worker, .. }
             | E::NoPendingChallenge { worker }
             | E::TooManyChallenges { worker, .. }
-            | E::IterationsOutOfRange { worker, .. } => Some(*worker),
+            | E::IterationsOutOfRange { worker, .. }
+            | E::WorkerInPool { worker, .. }
+            | E::NotInPool { worker, .. }
+            | E::NotPoolOwner { worker, .. } => Some(*worker),
             _ => None,
         };
         match worker {

@@ -3,7 +3,9 @@
 //! with a stake, challenge, heartbeat (with its settlement), stop and reclaim.
 //!
 //! Each checks everything that can refuse first, then changes the state inside one
-//! transaction ([`ergon_core::txn::atomic`]); none allocates or formats.
+//! transaction ([`ergon_core::txn::atomic`]); none formats, and only a reclaim that serves
+//! withdrawals allocates. A pooled worker's payout and returned stake go to its stake pool
+//! ([`crate::pool_ops`]).
 
 use ergon_core::txn::atomic;
 use ergon_core::{AccountId, Amount, Holder, Rounding, U64F64, mul_div};
@@ -11,6 +13,7 @@ use ergon_core::{AccountId, Amount, Holder, Rounding, U64F64, mul_div};
 use crate::Phala;
 use crate::error::{PhalaError, Result};
 use crate::params::{BLOCK_MS, MAX_P, MIN_P, Profile};
+use crate::stake_pool::{PoolIndex, Served, Split};
 use crate::tokenomic::{self, PICO, Settle, Tokenomic};
 use crate::workers::{PENDING_MAX, Row, WorkerIndex, WorkerState, Workers};
 
@@ -47,16 +50,20 @@ pub enum Beat {
         to_treasury: Amount,
         /// V after the settlement.
         v: U64F64,
+        /// A pooled worker: how its pool took the payout.
+        pool: Option<Split>,
     },
 }
 
 /// A reclaim's figures, PHA base units.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reclaimed {
-    /// Returned to the operator.
+    /// Returned to the operator (a pooled worker: to its pool's free stake).
     pub returned: Amount,
     /// Kept (paper: the part of the stake V lost).
     pub slashed: Amount,
+    /// A pooled worker: the withdrawals the returned stake served.
+    pub served: Vec<Served>,
 }
 
 impl Phala {
@@ -99,8 +106,36 @@ impl Phala {
     }
 
     /// Starts computing with `stake` PHA base units from the operator's account, in the
-    /// pallet's order of checks: Ready, a benchmark, P ≥ 50, stake ≥ k·√P, Ve ≤ v_max.
+    /// pallet's order of checks: Ready, a benchmark, P ≥ 50, stake ≥ k·√P, Ve ≤ v_max. A worker
+    /// of a stake pool starts through its pool ([`Phala::pool_start`]).
     pub fn start(&mut self, w: WorkerIndex, stake: Amount) -> Result<Started> {
+        if let Some(&pool) = self.stake_pools.assigned.get(&w.0) {
+            return Err(PhalaError::WorkerInPool { worker: w, pool });
+        }
+        let (row, started) = self.prepare_start(w, stake)?;
+        let owner = Holder::Account(AccountId(row.owner));
+        self.commit_start(w, row, owner, stake)?;
+        Ok(started)
+    }
+
+    /// Moves `stake` from `from` to the stakes pool and records the started worker.
+    pub(crate) fn commit_start(
+        &mut self,
+        w: WorkerIndex,
+        row: Row,
+        from: Holder,
+        stake: Amount,
+    ) -> Result<()> {
+        let stakes = Holder::Pool(self.pools.stakes);
+        atomic(self, |s| {
+            s.ledger.transfer(s.pha, from, stakes, stake)?;
+            s.workers.set(w, row);
+            Ok(())
+        })
+    }
+
+    /// Checks a start and works out the started worker's row (changes nothing).
+    pub(crate) fn prepare_start(&self, w: WorkerIndex, stake: Amount) -> Result<(Row, Started)> {
         let mut row = self.worker_in(w)?;
         if row.state != WorkerState::Ready {
             let needed = "starting needs a Ready worker";
@@ -128,13 +163,7 @@ impl Phala {
         row.tok = Tokenomic::start(&self.params, ve, row.score, conf, self.block, now_ms)?;
         row.computing = true;
         row.unresponsive = false;
-        let (owner, stakes) =
-            (Holder::Account(AccountId(row.owner)), Holder::Pool(self.pools.stakes));
-        atomic(self, |s| {
-            s.ledger.transfer(s.pha, owner, stakes, stake)?;
-            s.workers.set(w, row);
-            Ok(Started { session: row.session, minimum_stake, ve })
-        })
+        Ok((row, Started { session: row.session, minimum_stake, ve }))
     }
 
     /// Sends worker `w` a heartbeat challenge in the current block. Only a computing worker
@@ -187,12 +216,20 @@ impl Phala {
         let paid = want_paid.min(subsidy);
         let to_treasury = want_treasury.min(Amount(subsidy.0 - paid.0));
         let shortfall = Amount(want_paid.0 - paid.0 + want_treasury.0 - to_treasury.0);
-        row.paid += paid.0;
         let owner = Holder::Account(AccountId(row.owner));
         let (pool, treasury) =
             (Holder::Pool(self.pools.subsidy), Holder::Pool(self.pools.treasury));
+        let stake_pool = self.stake_pools.assigned.get(&w.0).copied();
         atomic(self, |s| {
-            s.ledger.transfer(s.pha, pool, owner, paid)?;
+            let split = match stake_pool {
+                None => {
+                    s.ledger.transfer(s.pha, pool, owner, paid)?;
+                    None
+                }
+                Some(p) => Some(s.pay_pool(PoolIndex(p), paid.0)?),
+            };
+            let paid = Amount(paid.0 - split.map_or(0, |x| x.dismissed));
+            row.paid += paid.0;
             s.ledger.transfer(s.pha, pool, treasury, to_treasury)?;
             let st = s.stats.get_mut();
             st.paid = st.paid.checked_add(paid)?;
@@ -207,6 +244,7 @@ impl Phala {
                 paid,
                 to_treasury,
                 v,
+                pool: split,
             })
         })
     }
@@ -254,13 +292,21 @@ impl Phala {
         row.state = WorkerState::Ready;
         row.stake = 0;
         row.cool_down_start = 0;
-        let owner = Holder::Account(AccountId(row.owner));
+        let stake_pool = self.stake_pools.assigned.get(&w.0).copied();
+        let to = match stake_pool {
+            None => Holder::Account(AccountId(row.owner)),
+            Some(_) => Holder::Pool(self.pools.pool_free),
+        };
         let (stakes, sink) = (Holder::Pool(self.pools.stakes), Holder::Pool(self.pools.slashed));
         atomic(self, |s| {
-            s.ledger.transfer(s.pha, stakes, owner, Amount(returned))?;
+            s.ledger.transfer(s.pha, stakes, to, Amount(returned))?;
             s.ledger.transfer(s.pha, stakes, sink, Amount(slashed))?;
             s.workers.set(w, row);
-            Ok(Reclaimed { returned: Amount(returned), slashed: Amount(slashed) })
+            let served = match stake_pool {
+                None => Vec::new(),
+                Some(p) => s.pool_reclaimed(PoolIndex(p), returned, slashed)?,
+            };
+            Ok(Reclaimed { returned: Amount(returned), slashed: Amount(slashed), served })
         })
     }
 }

@@ -96,6 +96,9 @@ pub struct Params {
     pub cool_down_blocks: u32,
     /// The subsidy halving interval, blocks (0: none).
     pub halving_interval_blocks: u32,
+    /// How long a stake pool's withdrawal request may wait unserved before anyone may
+    /// force-stop the pool's workers, blocks (the stake pool pallet's `GracePeriod`, 7 days).
+    pub grace_period_blocks: u32,
 }
 
 impl Params {
@@ -168,6 +171,7 @@ impl Params {
             k,
             cool_down_blocks: COOL_DOWN_BLOCKS,
             halving_interval_blocks: HALVING_BLOCKS,
+            grace_period_blocks: COOL_DOWN_BLOCKS,
         }
     }
 
@@ -198,6 +202,7 @@ impl Params {
                 "heartbeat_window" => self.heartbeat_window = int()?,
                 "cool_down_blocks" => self.cool_down_blocks = int()?,
                 "halving_interval_blocks" => self.halving_interval_blocks = int()?,
+                "grace_period_blocks" => self.grace_period_blocks = int()?,
                 _ => return Err(PhalaError::UnknownParam { field: field.clone() }),
             }
         }

@@ -160,3 +160,36 @@ fn heartbeat_guards() {
     assert_eq!(t.update_v_heartbeat(&params, U64F64::ONE, 2).unwrap(), Settle::default());
     assert_eq!(t, before);
 }
+
+mod isqrt_props {
+    use proptest::prelude::*;
+
+    use crate::tokenomic::isqrt;
+
+    proptest! {
+        /// The fast square root is `u128::isqrt` everywhere: any value, and the squares and
+        /// their neighbours where a float estimate is most likely to land on the wrong side.
+        #[test]
+        fn isqrt_is_exact(n in any::<u128>(), r in 0u128..1 << 64, small in 0u128..1 << 104) {
+            prop_assert_eq!(isqrt(n), n.isqrt());
+            prop_assert_eq!(isqrt(small), small.isqrt());
+            let sq = r * r;
+            prop_assert_eq!(isqrt(sq), r);
+            if sq > 0 {
+                prop_assert_eq!(isqrt(sq - 1), r - 1);
+            }
+            if let Some(x) = sq.checked_add(2 * r) {
+                prop_assert_eq!(isqrt(x), r);
+            }
+        }
+    }
+
+    #[test]
+    fn isqrt_edges() {
+        for n in [0u128, 1, 2, 3, 4, (1 << 104) - 1, 1 << 104, u128::MAX] {
+            assert_eq!(isqrt(n), n.isqrt(), "{n}");
+        }
+        let r = (1u128 << 52) - 1;
+        assert_eq!(isqrt(r * r + 2 * r), r);
+    }
+}

@@ -1,6 +1,7 @@
 //! The state dump ([`snapshot`]), the metrics and the invariants of the Phala economy: PHA is
 //! conserved (minted once at genesis; every later movement is a ledger transfer), the stakes
-//! pool holds exactly the workers' stakes, and Σshare is what the workers' records give.
+//! pool holds exactly the workers' stakes, every stake pool's value is its free plus locked
+//! stake and its shares are those held plus those queued.
 
 use ergon_core::economy::{Metric, MetricValue};
 use ergon_core::invariants::Violation;
@@ -9,6 +10,7 @@ use serde_json::{Map, Value, json};
 
 use crate::Phala;
 use crate::events::{PHA_DECIMALS, pha_meta};
+use crate::stake_pool::PoolIndex;
 use crate::workers::{WorkerIndex, WorkerState};
 
 fn pha(a: Amount) -> Value {
@@ -56,6 +58,48 @@ pub fn snapshot(s: &Phala) -> Value {
         );
     }
     let pools = s.pools();
+    let sp = s.stake_pools();
+    let mut stake_pools = Map::new();
+    for i in 0..sp.rows.len() {
+        let p = PoolIndex(i as u32);
+        let r = s.pool_row(p);
+        let mut holders = Map::new();
+        for (&(pool, a), &shares) in sp.holdings.iter() {
+            if pool == p.0 && shares > 0 {
+                holders.insert(s.account_name(AccountId(a)).to_owned(), pha(Amount(shares)));
+            }
+        }
+        let queue: Vec<Value> = sp.queues[i]
+            .iter()
+            .map(|q| {
+                json!({
+                    "account": s.account_name(AccountId(q.user)),
+                    "shares": pha(Amount(q.shares)),
+                    "block": q.block,
+                })
+            })
+            .collect();
+        let members: Vec<&str> = sp
+            .assigned
+            .iter()
+            .filter(|&(_, &pool)| pool == p.0)
+            .map(|(&w, _)| s.workers().name(WorkerIndex(w)))
+            .collect();
+        stake_pools.insert(
+            s.pool_name(p).to_owned(),
+            json!({
+                "owner": s.account_name(AccountId(r.owner)),
+                "commission_ppm": r.commission.parts(),
+                "total_shares": pha(Amount(r.total_shares)),
+                "total_value": pha(Amount(r.total_value)),
+                "free": pha(Amount(r.free)),
+                "commission_paid": pha(Amount(r.commission_paid)),
+                "holders": holders,
+                "withdraw_queue": queue,
+                "workers": members,
+            }),
+        );
+    }
     json!({
         "block": s.block(),
         "profile": p.profile,
@@ -71,6 +115,7 @@ pub fn snapshot(s: &Phala) -> Value {
         },
         "stats": s.stats(),
         "workers": workers,
+        "stake_pools": stake_pools,
     })
 }
 
@@ -99,6 +144,14 @@ pub fn metrics(s: &Phala) -> Vec<Metric> {
         Metric { name: "treasury_pha", value: amount(s.balance_of(Holder::Pool(pools.treasury))) },
         Metric { name: "staked_pha", value: amount(s.balance_of(Holder::Pool(pools.stakes))) },
         Metric { name: "paid_pha", value: amount(s.stats().paid) },
+        Metric {
+            name: "stake_pools",
+            value: MetricValue::Count(s.stake_pools().rows.len() as u64),
+        },
+        Metric {
+            name: "pool_free_pha",
+            value: amount(s.balance_of(Holder::Pool(pools.pool_free))),
+        },
     ]
 }
 
@@ -136,6 +189,7 @@ pub fn check_invariants(s: &Phala) -> Result<(), Violation> {
             ));
         }
     }
+    check_pools(s)?;
     let minted =
         s.ledger().minted(s.pha_token()).map_err(|e| Violation::new("ledger", e.to_string()))?;
     if minted != s.genesis_supply() {
@@ -146,6 +200,49 @@ pub fn check_invariants(s: &Phala) -> Result<(), Violation> {
                 pha_meta().format(minted),
                 pha_meta().format(s.genesis_supply())
             ),
+        ));
+    }
+    Ok(())
+}
+
+/// Each stake pool's value is its free stake plus its workers' stakes, its shares are what its
+/// delegators hold and wait to withdraw, and the `pool_free` ledger pool holds Σ free.
+fn check_pools(s: &Phala) -> Result<(), Violation> {
+    let sp = s.stake_pools();
+    let n = sp.rows.len();
+    let (mut locked, mut shares) = (vec![0u128; n], vec![0u128; n]);
+    for (&w, &p) in sp.assigned.iter() {
+        locked[p as usize] += s.workers().row(WorkerIndex(w)).stake;
+    }
+    for (&(p, _), &x) in sp.holdings.iter() {
+        shares[p as usize] += x;
+    }
+    let mut free = 0u128;
+    for i in 0..n {
+        let r = sp.rows[i];
+        free += r.free;
+        let queued: u128 = sp.queues[i].iter().map(|q| q.shares).sum();
+        if r.total_value != r.free + locked[i] {
+            return Err(Violation::new(
+                "pool value = free + locked",
+                format!(
+                    "pool #{i}: value {}, free {}, locked {}",
+                    r.total_value, r.free, locked[i]
+                ),
+            ));
+        }
+        if r.total_shares != shares[i] + queued {
+            return Err(Violation::new(
+                "pool shares = held + queued",
+                format!("pool #{i}: total {}, held {}, queued {queued}", r.total_shares, shares[i]),
+            ));
+        }
+    }
+    let held = s.balance_of(Holder::Pool(s.pools().pool_free));
+    if held.0 != free {
+        return Err(Violation::new(
+            "pool_free pool = Σ pools' free stake",
+            format!("ledger {} base units, pools {free}", held.0),
         ));
     }
     Ok(())

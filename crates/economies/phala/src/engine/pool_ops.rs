@@ -1,0 +1,329 @@
+//! The typed operations on stake pools (spec: shared/spec/phala.md, "Stake pools
+//! (delegation)"; the stake pool pallet v2 and its base pool under khala): create a pool, add
+//! the owner's workers, contribute, start a worker with the pool's free stake, withdraw
+//! (queued FIFO, served from free stake), and the check anyone may call that force-stops every
+//! worker of a pool whose oldest unserved request has waited beyond the grace period.
+//!
+//! The pool's side of a worker's payout ([`Phala::pay_pool`]) and of its reclaim
+//! ([`Phala::pool_reclaimed`]) are called from the worker operations ([`crate::ops`]). The
+//! share arithmetic is in [`crate::stake_pool`].
+
+use std::collections::VecDeque;
+
+use ergon_core::txn::atomic;
+use ergon_core::{AccountId, Amount, Holder, PerMill};
+
+use crate::Phala;
+use crate::error::{PhalaError, Result};
+use crate::ops::Started;
+use crate::stake_pool::{
+    self, DUST, PoolIndex, PoolRow, Price, Served, Split, serve_queue, shares_for_contribution,
+    split_reward,
+};
+use crate::workers::{WorkerIndex, WorkerState};
+
+/// A withdrawal's outcome.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Withdrawn {
+    /// The parts served at once from free stake.
+    pub served: Vec<Served>,
+    /// Shares of the request still waiting in the queue.
+    pub queued: u128,
+}
+
+impl Phala {
+    /// The pool named `name`.
+    #[must_use]
+    pub fn pool_named(&self, name: &str) -> Option<PoolIndex> {
+        self.stake_pools.names.id(name).map(PoolIndex)
+    }
+
+    /// Pool `p`'s name.
+    #[must_use]
+    pub fn pool_name(&self, p: PoolIndex) -> &str {
+        self.stake_pools.names.name(p.0)
+    }
+
+    /// Pool `p`'s figures.
+    #[must_use]
+    pub fn pool_row(&self, p: PoolIndex) -> PoolRow {
+        self.stake_pools.rows[p.0 as usize]
+    }
+
+    /// Shares `who` holds in pool `p` (not counting a queued request).
+    #[must_use]
+    pub fn pool_shares(&self, p: PoolIndex, who: AccountId) -> u128 {
+        self.stake_pools.holdings.get(&(p.0, who.0)).copied().unwrap_or(0)
+    }
+
+    fn account_in(&self, a: AccountId) -> Result<()> {
+        if (a.0 as usize) < self.accounts.len() {
+            Ok(())
+        } else {
+            Err(PhalaError::UnknownAccount { name: format!("#{}", a.0) })
+        }
+    }
+
+    fn pool_in(&self, p: PoolIndex) -> Result<PoolRow> {
+        self.stake_pools
+            .rows
+            .get(p.0 as usize)
+            .copied()
+            .ok_or_else(|| PhalaError::UnknownPool { name: format!("#{}", p.0) })
+    }
+
+    /// Creates pool `name` owned by `owner` with the owner's `commission` (parts per million).
+    pub fn create_pool(
+        &mut self,
+        name: &str,
+        owner: AccountId,
+        commission: u32,
+    ) -> Result<PoolIndex> {
+        self.account_in(owner)?;
+        let commission = PerMill::from_parts(commission)?;
+        if self.pool_named(name).is_some() {
+            return Err(PhalaError::DuplicatePool { name: name.into() });
+        }
+        atomic(self, |s| {
+            let id = s
+                .stake_pools
+                .names
+                .push(name)
+                .ok_or(PhalaError::DuplicatePool { name: name.into() })?;
+            s.stake_pools.rows.push(PoolRow {
+                owner: owner.0,
+                commission,
+                total_shares: 0,
+                total_value: 0,
+                free: 0,
+                commission_paid: 0,
+            });
+            s.stake_pools.queues.push(VecDeque::new());
+            Ok(PoolIndex(id))
+        })
+    }
+
+    /// Adds worker `w` to pool `p`: its operator must be the pool's owner and it must be in
+    /// no pool and not computing.
+    pub fn add_worker(&mut self, p: PoolIndex, w: WorkerIndex) -> Result<()> {
+        let row = self.pool_in(p)?;
+        if (w.0 as usize) >= self.workers.len() {
+            return Err(PhalaError::UnknownWorker { name: format!("#{}", w.0) });
+        }
+        if let Some(&pool) = self.stake_pools.assigned.get(&w.0) {
+            return Err(PhalaError::WorkerInPool { worker: w, pool });
+        }
+        let worker = self.workers.row(w);
+        if worker.owner != row.owner {
+            return Err(PhalaError::NotPoolOwner { worker: w, pool: p.0 });
+        }
+        if worker.state != WorkerState::Ready {
+            let needed = "a worker joins a pool while Ready";
+            return Err(PhalaError::WrongState { worker: w, state: worker.state, needed });
+        }
+        atomic(self, |s| {
+            s.stake_pools.assigned.insert(w.0, p.0);
+            Ok(())
+        })
+    }
+
+    /// `who` contributes `amount` to pool `p` for shares at the share price (one share per base
+    /// unit into an empty pool); the new free stake then serves the withdrawal queue. Returns
+    /// the shares minted and the withdrawals served.
+    pub fn contribute(
+        &mut self,
+        p: PoolIndex,
+        who: AccountId,
+        amount: Amount,
+    ) -> Result<(u128, Vec<Served>)> {
+        self.account_in(who)?;
+        let mut row = self.pool_in(p)?;
+        if amount.0 == 0 {
+            return Err(PhalaError::ZeroContribution);
+        }
+        if row.total_shares != 0 && row.total_value == 0 {
+            return Err(PhalaError::PoolBankrupt { pool: p.0 });
+        }
+        let shares = shares_for_contribution(self.params.profile, &row, amount.0)?;
+        row.total_shares += shares;
+        row.total_value += amount.0;
+        row.free += amount.0;
+        let held = self.pool_shares(p, who);
+        atomic(self, |s| {
+            let to = Holder::Pool(s.pools.pool_free);
+            s.ledger.transfer(s.pha, Holder::Account(who), to, amount)?;
+            s.stake_pools.holdings.insert((p.0, who.0), held + shares);
+            s.stake_pools.rows.update(p.0 as usize, |r| *r = row);
+            let served = s.serve(p)?;
+            Ok((shares, served))
+        })
+    }
+
+    /// Starts pool `p`'s worker `w` with `stake` PHA base units of the pool's free stake (the
+    /// same checks as [`Phala::start`], then the free stake must cover it).
+    pub fn pool_start(&mut self, p: PoolIndex, w: WorkerIndex, stake: Amount) -> Result<Started> {
+        let mut pool = self.pool_in(p)?;
+        if self.stake_pools.assigned.get(&w.0) != Some(&p.0) {
+            self.workers_in(w)?;
+            return Err(PhalaError::NotInPool { worker: w, pool: p.0 });
+        }
+        let (row, started) = self.prepare_start(w, stake)?;
+        if pool.free < stake.0 {
+            let (free, needed) = (Amount(pool.free), stake);
+            return Err(PhalaError::InsufficientFreeStake { pool: p.0, free, needed });
+        }
+        pool.free -= stake.0;
+        let from = Holder::Pool(self.pools.pool_free);
+        atomic(self, |s| {
+            s.commit_start(w, row, from, stake)?;
+            s.stake_pools.rows.update(p.0 as usize, |r| *r = pool);
+            Ok(started)
+        })
+    }
+
+    fn workers_in(&self, w: WorkerIndex) -> Result<()> {
+        if (w.0 as usize) < self.workers.len() {
+            Ok(())
+        } else {
+            Err(PhalaError::UnknownWorker { name: format!("#{}", w.0) })
+        }
+    }
+
+    /// `who` asks to withdraw `shares` from pool `p`. A request of theirs already waiting is
+    /// merged back first (one request per delegator); the request joins the back of the queue,
+    /// which is then served from free stake.
+    pub fn withdraw(&mut self, p: PoolIndex, who: AccountId, shares: u128) -> Result<Withdrawn> {
+        self.account_in(who)?;
+        let row = self.pool_in(p)?;
+        if shares <= DUST {
+            return Err(PhalaError::DustWithdrawal { shares });
+        }
+        let queue = &self.stake_pools.queues[p.0 as usize];
+        let waiting: u128 = queue.iter().filter(|r| r.user == who.0).map(|r| r.shares).sum();
+        let held = self.pool_shares(p, who) + waiting;
+        if shares > held {
+            return Err(PhalaError::InvalidShares { pool: p.0, shares, held });
+        }
+        let price = Price::of(self.params.profile, &row)?;
+        let block = self.block;
+        atomic(self, |s| {
+            let mut queue = s.stake_pools.queues[p.0 as usize].clone();
+            queue.retain(|r| r.user != who.0);
+            s.stake_pools.holdings.insert((p.0, who.0), held - shares);
+            if price.is_none() {
+                // No share in the pool: the shares just leave (the base pool's rule).
+                return Ok(Withdrawn { served: Vec::new(), queued: 0 });
+            }
+            queue.push_back(stake_pool::Request { user: who.0, shares, block });
+            s.stake_pools.queues.update(p.0 as usize, |q| *q = queue);
+            let served = s.serve(p)?;
+            let queued = s.stake_pools.queues[p.0 as usize]
+                .iter()
+                .filter(|r| r.user == who.0)
+                .map(|r| r.shares)
+                .sum();
+            Ok(Withdrawn { served, queued })
+        })
+    }
+
+    /// Anyone's check on pool `p`: when its oldest request the free stake and the stake of its
+    /// cooling-down workers cannot cover has waited more than the grace period, every computing
+    /// worker of the pool stops. Returns the workers stopped (none when not expired).
+    pub fn check_force_withdraw(&mut self, p: PoolIndex) -> Result<Vec<WorkerIndex>> {
+        let row = self.pool_in(p)?;
+        let members: Vec<WorkerIndex> = self
+            .stake_pools
+            .assigned
+            .iter()
+            .filter(|&(_, &pool)| pool == p.0)
+            .map(|(&w, _)| WorkerIndex(w))
+            .collect();
+        let releasing: u128 = members
+            .iter()
+            .map(|&w| self.workers.row(w))
+            .filter(|r| r.state == WorkerState::CoolingDown)
+            .map(|r| r.stake)
+            .sum();
+        let queue = &self.stake_pools.queues[p.0 as usize];
+        let grace = self.params.grace_period_blocks;
+        if !stake_pool::has_expired_withdrawal(
+            self.params.profile,
+            &row,
+            queue,
+            releasing,
+            self.block,
+            grace,
+        )? {
+            return Ok(Vec::new());
+        }
+        atomic(self, |s| {
+            let mut stopped = Vec::new();
+            for w in members {
+                if s.workers.row(w).state.is_computing() {
+                    s.stop(w)?;
+                    stopped.push(w);
+                }
+            }
+            Ok(stopped)
+        })
+    }
+
+    /// Pool `p` takes a worker's payout of `rewards` base units from the subsidy pool: the
+    /// commission to the owner's account, the stakers' part into its free stake and value, dust
+    /// to the treasury; a pool without shares is not paid. Inside the caller's transaction.
+    pub(crate) fn pay_pool(&mut self, p: PoolIndex, rewards: u128) -> Result<Split> {
+        let mut row = self.stake_pools.rows[p.0 as usize];
+        let split = split_reward(&mut row, rewards);
+        let subsidy = Holder::Pool(self.pools.subsidy);
+        let owner = Holder::Account(AccountId(row.owner));
+        self.ledger.transfer(self.pha, subsidy, owner, Amount(split.to_owner))?;
+        let free = Holder::Pool(self.pools.pool_free);
+        self.ledger.transfer(self.pha, subsidy, free, Amount(split.to_stakers))?;
+        let treasury = Holder::Pool(self.pools.treasury);
+        self.ledger.transfer(self.pha, subsidy, treasury, Amount(split.dust))?;
+        self.stake_pools.rows.update(p.0 as usize, |r| *r = row);
+        Ok(split)
+    }
+
+    /// Pool `p` gets back `returned` of a reclaimed worker's stake (already moved to the
+    /// `pool_free` pool) and loses `slashed` of its value; the queue is then served. Inside the
+    /// caller's transaction.
+    pub(crate) fn pool_reclaimed(
+        &mut self,
+        p: PoolIndex,
+        returned: u128,
+        slashed: u128,
+    ) -> Result<Vec<Served>> {
+        self.stake_pools.rows.update(p.0 as usize, |r| {
+            r.free += returned;
+            r.total_value -= slashed;
+        });
+        self.serve(p)
+    }
+
+    /// Serves pool `p`'s queue from its free stake, paying each part from the `pool_free` pool.
+    fn serve(&mut self, p: PoolIndex) -> Result<Vec<Served>> {
+        let i = p.0 as usize;
+        let (mut row, mut queue) = (self.stake_pools.rows[i], self.stake_pools.queues[i].clone());
+        let mut served = Vec::new();
+        serve_queue(self.params.profile, &mut row, &mut queue, |x| {
+            served.push(x);
+            Ok(())
+        })?;
+        if served.is_empty() {
+            return Ok(served);
+        }
+        let free = Holder::Pool(self.pools.pool_free);
+        for x in &served {
+            self.ledger.transfer(
+                self.pha,
+                free,
+                Holder::Account(AccountId(x.user)),
+                Amount(x.amount),
+            )?;
+        }
+        self.stake_pools.rows.update(i, |r| *r = row);
+        self.stake_pools.queues.update(i, |q| *q = queue);
+        Ok(served)
+    }
+}
