@@ -66,3 +66,37 @@ fn paper_refuses_an_epoch_without_a_report() {
     assert_eq!(st.rejection(e).code, "not_allowed");
     assert_eq!(st.snapshot(), before);
 }
+
+#[test]
+fn paper_stake_rewards_lock_and_a_validator_with_no_shares_sends_them_to_dust() {
+    // v0 (100) and v1 (300) bonded; 2-epoch lock; M = 80 → stake 16: v0 4, v1 12 an epoch.
+    let mut st = build(json!({
+        "params": {"reward_lock_epochs": 2, "deposits_share_stake_rewards": false},
+        "ozone_limit": "1000",
+        "accounts": {"n1": "1000", "v0": "100", "v1": "300"},
+        "resource_nodes": [{"name": "n1", "deposit": "1000"}],
+        "validators": [
+            {"operator": "v0", "self_bond": "100", "commission": "0"},
+            {"operator": "v1", "self_bond": "300", "commission": "0"},
+        ],
+    }));
+    st.end_epoch().unwrap();
+    // Nothing withdrawable yet: the 16 STOS are locked.
+    let pools = |st: &Stratos, p: &str| st.snapshot()["pools"][p].clone();
+    assert_eq!(pools(&st, "locked_stake_rewards"), json!("16"));
+    assert_eq!(pools(&st, "staking.rewards"), json!("0"));
+    // v0 leaves its validator with no shares: its locked 4 cannot be paid to anyone.
+    act(
+        &mut st,
+        json!({"op": "undelegate", "delegator": "v0", "validator": "v0", "amount": "100"}),
+    );
+    // Epoch 1: all 16 to v1 (v0 has no power); epoch 0's part is released: v1's 12 paid, v0's
+    // 4 to dust.
+    let rep = st.end_epoch().unwrap();
+    assert_eq!(rep.validator_rewards, Amount(16 * STOS));
+    assert_eq!(rep.stake_rewards_released, Amount(12 * STOS));
+    assert_eq!(rep.dust, Amount(4 * STOS));
+    assert_eq!(pools(&st, "locked_stake_rewards"), json!("16"));
+    assert_eq!(pools(&st, "staking.rewards"), json!("12"));
+    st.check_invariants().unwrap();
+}

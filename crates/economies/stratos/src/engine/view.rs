@@ -115,8 +115,12 @@ fn validators_json(st: &Stratos) -> Vec<Value> {
         .map(|(_, v)| {
             let delegations: BTreeMap<&str, String> =
                 v.delegations().holders().map(|(d, _)| (st.name(d), fmt_stos(v.delegation_value(d)))).collect();
-            json!({"operator": st.name(v.operator()), "tokens": fmt_stos(v.tokens()), "commission_ppm": v.commission_ppm(),
-                   "jailed": v.is_jailed(), "commission_balance": fmt_stos(v.commission_balance()), "delegations": delegations})
+            let mut val = json!({"operator": st.name(v.operator()), "tokens": fmt_stos(v.tokens()), "commission_ppm": v.commission_ppm(),
+                   "jailed": v.is_jailed(), "commission_balance": fmt_stos(v.commission_balance()), "delegations": delegations});
+            if st.stake_locks.is_on() {
+                val["locked_rewards"] = fmt_stos(st.stake_locks.locked_of(v.operator())).into();
+            }
+            val
         })
         .collect()
 }
@@ -172,6 +176,7 @@ pub fn check_invariants(st: &Stratos) -> Result<(), Violation> {
     st.ledger.check_conservation()?;
     st.reward_locks.check_invariants(&st.ledger)?;
     st.deposit_returns.check_invariants(&st.ledger)?;
+    st.stake_locks.check_invariants(&st.ledger)?;
     st.staking.check_invariants(&st.ledger)?;
     st.check_deposit_rewards(st.balance_of(st.pools.deposit_rewards))?;
     st.nodes.check_invariants()?;
@@ -196,6 +201,7 @@ pub fn check_step(st: &mut Stratos) -> Result<(), Violation> {
     st.ledger.check_supply()?;
     st.reward_locks.check_pool(&st.ledger)?;
     st.deposit_returns.check_pool(&st.ledger)?;
+    st.stake_locks.check_pool(&st.ledger)?;
     st.staking.check_totals(&st.ledger)?;
     let owners = st.nodes.check_touched()?;
     st.check_deposit_rewards_step(st.balance_of(st.pools.deposit_rewards), owners)?;

@@ -58,6 +58,10 @@ pub struct EpochReport {
     /// Locked rewards released to their owners, STOS.
     #[serde(serialize_with = "ser_stos")]
     pub rewards_released: Amount,
+    /// paper: locked stake rewards released to validators (commission) and delegators, STOS.
+    /// Absent when zero.
+    #[serde(serialize_with = "ser_stos", skip_serializing_if = "is_zero")]
+    pub stake_rewards_released: Amount,
     /// Deposits returned, STOS.
     #[serde(serialize_with = "ser_stos")]
     pub deposits_returned: Amount,
