@@ -100,3 +100,53 @@ fn paper_stake_rewards_lock_and_a_validator_with_no_shares_sends_them_to_dust() 
     assert_eq!(pools(&st, "staking.rewards"), json!("12"));
     st.check_invariants().unwrap();
 }
+
+/// Two nodes, a user with Ozone; `profile` paper or mainnet.
+fn two_nodes(profile: &str) -> Stratos {
+    let mut g = json!({
+        "profile": profile,
+        "params": {"mining_pool": "0"},
+        "accounts": {"n1": "1000", "n2": "1000", "u": "100"},
+        "resource_nodes": [{"name": "n1", "deposit": "1000"}, {"name": "n2", "deposit": "1000"}],
+    });
+    if profile == "paper" {
+        g["ozone_limit"] = json!("1000000");
+    }
+    let mut st = build(g);
+    act(&mut st, json!({"op": "prepay", "payer": "u", "amount": "10"}));
+    act(&mut st, json!({"op": "download", "user": "u", "size": "1", "node": "n2"}));
+    act(&mut st, json!({"op": "download", "user": "u", "size": "4", "node": "n1"}));
+    st
+}
+
+#[test]
+fn paper_drops_the_traffic_of_a_node_that_shut_down_and_the_books_hold() {
+    let mut st = two_nodes("paper");
+    act(&mut st, json!({"op": "shutdown", "node": "n2"}));
+    let p = st.volume_pool();
+    // n2's 1 Oz is dropped; n1's 4 Oz settle alone (80% of 4).
+    let rep = st.end_epoch().unwrap();
+    assert_eq!(
+        (rep.dropped, rep.pending, rep.settled),
+        (Amount(1e9 as u128), Amount(4e9 as u128), Amount(4e9 as u128))
+    );
+    assert_eq!(st.market().dropped(), Amount(1e9 as u128));
+    assert_eq!(st.volume_pool(), Amount(p.0 - rep.traffic_reward.0));
+    assert_eq!(st.snapshot()["resource_nodes"]["n2"]["settled_total"], json!("0"));
+    st.check_invariants().unwrap();
+    // Nothing more to drop at the next close.
+    assert_eq!(st.end_epoch().unwrap().dropped, Amount::ZERO);
+}
+
+#[test]
+fn mainnet_still_settles_the_traffic_of_a_node_that_shut_down() {
+    let mut st = two_nodes("mainnet");
+    act(&mut st, json!({"op": "shutdown", "node": "n2"}));
+    let rep = st.end_epoch().unwrap();
+    // 80% of 5 = 4: n1 settles; n2 carries its 1 Oz, not dropped.
+    assert_eq!(
+        (rep.dropped, rep.settled, rep.carried),
+        (Amount::ZERO, Amount(4e9 as u128), Amount(1e9 as u128))
+    );
+    st.check_invariants().unwrap();
+}

@@ -145,6 +145,11 @@ fn close_with(
         Profile::Paper => st.epoch.plus(lock),
         Profile::Mainnet => st.epoch.plus(lock.saturating_add(1)),
     };
+    // paper: the traffic of nodes that shut down is dropped, never settled to them.
+    if st.params.profile == Profile::Paper {
+        rep.dropped = Amount(st.nodes.drop_offline_pending());
+        st.market.add_dropped(rep.dropped)?;
+    }
     // 1. Settlement: the shortest prefix reaching the threshold, by traffic then node id.
     let mut pending = std::mem::take(&mut scratch.pending);
     let (total, bits) = settle::pending(st, &mut pending);

@@ -20,6 +20,10 @@ pub struct EpochReport {
     /// Traffic settled (Y), Oz.
     #[serde(serialize_with = "ser_oz")]
     pub settled: Amount,
+    /// paper: traffic of nodes that shut down, dropped before the settlement (never settled),
+    /// Oz. Absent when zero.
+    #[serde(serialize_with = "ser_oz", skip_serializing_if = "is_zero")]
+    pub dropped: Amount,
     /// Traffic carried to the next epoch, Oz.
     #[serde(serialize_with = "ser_oz")]
     pub carried: Amount,
