@@ -253,8 +253,8 @@ fn finish(
     rep.rewards_released = Amount(released.iter().map(|r| r.amount.0).sum());
     // paper: the validators' stake rewards due now reach commission and delegations.
     let (stake_paid, stake_dust) = st.release_stake_rewards(stake_released)?;
-    rep.stake_rewards_released = stake_paid;
-    rep.dust = rep.dust.checked_add(stake_dust)?;
+    rep.stake_rewards_released = stake_paid.checked_add(stake_dust)?;
+    rep.stake_rewards_dust = stake_dust;
     st.deposit_returns.release_due_into(&mut st.ledger, st.epoch, returned)?;
     rep.deposits_returned = Amount(returned.iter().map(|r| r.amount.0).sum());
     // mainnet: slashing is taken from rewards as they mature, then from returned deposits.

@@ -66,6 +66,10 @@ pub struct EpochReport {
     /// Absent when zero.
     #[serde(serialize_with = "ser_stos", skip_serializing_if = "is_zero")]
     pub stake_rewards_released: Amount,
+    /// paper: of them, the part no delegation could take (its validator had no shares left),
+    /// moved to the dust pool, STOS. Absent when zero.
+    #[serde(serialize_with = "ser_stos", skip_serializing_if = "is_zero")]
+    pub stake_rewards_dust: Amount,
     /// Deposits returned, STOS.
     #[serde(serialize_with = "ser_stos")]
     pub deposits_returned: Amount,
