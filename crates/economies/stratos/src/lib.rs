@@ -21,10 +21,10 @@ pub mod model;
 pub use engine::{
     Action, Activated, DepositRewards, EffectiveUpdate, EpochReport, Event, Genesis, MetaIndex,
     MetaNode, Migration, NodeIndex, NodeRegistry, OzoneMarket, Params, Pools, Prepaid, Profile,
-    Refusal, ResourceNode, ShutDown, Stratos, StratosError, Unregistered,
+    Refusal, ResourceNode, ShutDown, StakeLocks, Stratos, StratosError, Unregistered,
 };
 pub use engine::{
     actions, deposits, effective, epoch, error, events, genesis, mainnet, meta, mining, nodes, ops,
-    ozone, params, requests, resource, units, validators, view, volume,
+    ozone, params, requests, resource, stake_locks, units, validators, view, volume,
 };
 pub use model::StratosModel;

@@ -72,6 +72,8 @@ pub enum Action {
     /// mainnet: the meta nodes' volume report of the epoch — node name → traffic in noz (whole
     /// numbers) — which closes the epoch settling exactly these volumes.
     VolumeReport { volumes: BTreeMap<String, Qty> },
+    /// mainnet: an epoch passes without a volume report: nothing settles, is paid or matures.
+    EndEpochWithoutReport {},
     /// A meta node's performance measurement of a resource node (fraction of the KPI met).
     Performance { node: String, score: Qty },
     /// Reinstates a suspended node whose score meets the KPI again.
@@ -131,6 +133,7 @@ pub fn apply(st: &mut Stratos, action: &Action) -> Result<Event> {
         | A::RegisterNode { .. }
         | A::UpdateEffectiveDeposit { .. }
         | A::VolumeReport { .. }
+        | A::EndEpochWithoutReport { .. }
         | A::Performance { .. }
         | A::Reinstate { .. }
         | A::Slash { .. }
@@ -270,6 +273,10 @@ fn resource_nodes(st: &mut Stratos, action: &Action) -> Result<Event> {
                 .collect::<Result<Vec<_>>>()?;
             let report = st.volume_report(&volumes)?;
             Event::VolumeReported { epoch: st.epoch().0, report: Box::new(report) }
+        }
+        A::EndEpochWithoutReport {} => {
+            let report = st.end_epoch_without_report()?;
+            Event::EpochEndedWithoutReport { epoch: st.epoch().0, report: Box::new(report) }
         }
         A::Performance { node, score } => {
             let (i, score) = (st.node_id(node)?, ppm(score)?);

@@ -90,6 +90,12 @@ pub enum Event {
         epoch: u64,
         report: Box<EpochReport>,
     },
+    /// mainnet: the epoch closed without a volume report (nothing settled, paid or matured):
+    /// `epoch` is the epochs closed so far.
+    EpochEndedWithoutReport {
+        epoch: u64,
+        report: Box<EpochReport>,
+    },
     Performance {
         node: String,
         score_ppm: u32,

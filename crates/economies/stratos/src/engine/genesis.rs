@@ -24,7 +24,7 @@ use crate::nodes::{MetaNode, MetaStatus, NodeRegistry, ResourceNode};
 use crate::ozone::OzoneMarket;
 use crate::params::{OZ, Params, Profile, STOS};
 use crate::units;
-use crate::{DepositRewards, Pools, Stratos};
+use crate::{DepositRewards, Pools, StakeLocks, Stratos};
 
 /// STOS total supply cap: 100,000,000 STOS.
 pub const STOS_CAP: u128 = 100_000_000 * STOS;
@@ -398,6 +398,8 @@ fn empty(params: Params, seed: Seed) -> Result<Stratos, Rejection> {
         max_validators: params.max_validators,
     };
     let staking = Staking::new(&mut ledger, stos, "staking", staking_params)?;
+    let stake_locks =
+        StakeLocks::new(&mut ledger, stos, params.profile, reward_chunks_max(&params))?;
     ledger.mint(stos, pools.mining.into(), params.mining_pool)?;
     if !params.incentive_testnet.is_zero() {
         let testnet = ledger.add_pool("incentive_testnet")?;
@@ -418,6 +420,7 @@ fn empty(params: Params, seed: Seed) -> Result<Stratos, Rejection> {
         reward_locks,
         deposit_rewards,
         deposit_returns,
+        stake_locks,
         slashing: Keyed::new(),
         staking,
         rng: RngStreams::new(seed).stream(&[purpose::TASKS]),

@@ -18,6 +18,7 @@ pub mod ozone;
 pub mod params;
 pub mod requests;
 pub mod resource;
+pub mod stake_locks;
 pub mod units;
 pub mod validators;
 pub mod view;
@@ -44,6 +45,7 @@ pub use ops::Prepaid;
 pub use ozone::OzoneMarket;
 pub use params::{Params, Profile};
 pub use resource::{Activated, Migration, ShutDown, Unregistered};
+pub use stake_locks::StakeLocks;
 
 /// The ledger pools of the economy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -95,6 +97,8 @@ pub struct Stratos {
     /// (withdrawable, not paid out by the epoch). Stakes: each account's deposits that share.
     deposit_rewards: DepositRewards,
     deposit_returns: LockQueue,
+    /// paper: the validators' and delegators' stake rewards, locked as node rewards are.
+    stake_locks: StakeLocks,
     /// mainnet: each account's slashing not yet deducted (the chain's per-wallet `Slashing`),
     /// wei; accounts with none are absent.
     slashing: Keyed<AccountId, Amount>,
@@ -115,6 +119,7 @@ ergon_core::transactional!(Stratos {
     reward_locks: LockQueue,
     deposit_rewards: DepositRewards,
     deposit_returns: LockQueue,
+    stake_locks: StakeLocks,
     slashing: Keyed<AccountId, Amount>,
     staking: Staking,
     rng: StreamRng,

@@ -26,9 +26,10 @@ use crate::params::Profile;
 /// Its books: `sold` is the Ozone PREPAYs minted; `settled` the traffic settled (each
 /// settlement returns its Y to L); `reported` the part of `settled` that mainnet volume
 /// reports settled without anyone having bought it (the chain settles what the meta nodes
-/// report). So the Ozone consumed (burned by requests) is `settled − reported` plus the traffic
-/// still pending, and the Ozone still out — sold, not yet consumed and settled, which returns
-/// to L at settlement — is `sold − (settled − reported)`.
+/// report); `dropped` (paper) the traffic consumed and never settled because its node shut
+/// down. So the Ozone consumed (burned by requests) is `settled − reported + dropped` plus the
+/// traffic still pending, and the Ozone still out — sold, not yet consumed and settled, which
+/// returns to L at settlement — is `sold − (settled − reported) − dropped`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct OzoneMarket {
     /// Deposit term `S`, wei.
@@ -41,6 +42,8 @@ pub struct OzoneMarket {
     settled: Amount,
     /// Of it, settled by volume reports without having been bought, noz.
     reported: Amount,
+    /// paper: traffic consumed (burned) and never settled, because its node shut down, noz.
+    dropped: Amount,
 }
 
 impl Transactional for OzoneMarket {
@@ -89,6 +92,19 @@ impl OzoneMarket {
     #[must_use]
     pub fn reported(&self) -> Amount {
         self.reported
+    }
+
+    /// paper: traffic dropped, never to be settled (its node shut down), noz.
+    #[must_use]
+    pub fn dropped(&self) -> Amount {
+        self.dropped
+    }
+
+    /// paper: `y` noz of traffic whose node shut down are dropped: consumed, never settled, so
+    /// they never return to L.
+    pub fn add_dropped(&mut self, y: Amount) -> Result<(), Error> {
+        self.dropped = self.dropped.checked_add(y)?;
+        Ok(())
     }
 
     /// A volume report settled `y` noz that nobody bought (after [`OzoneMarket::apply_settlement`]
@@ -160,7 +176,8 @@ impl OzoneMarket {
     /// would not fit in 128 bits, so a later settlement of it can never overflow.
     pub fn raise_limit(&mut self, delta: Amount) -> Result<(), Error> {
         let l = self.l.checked_add(delta)?;
-        let out = self.sold.checked_add(self.reported)?.checked_sub(self.settled)?;
+        let out = (self.sold.checked_add(self.reported)?.checked_sub(self.settled)?)
+            .checked_sub(self.dropped)?;
         l.checked_add(out)?;
         self.l = l;
         Ok(())

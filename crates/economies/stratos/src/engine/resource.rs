@@ -257,6 +257,11 @@ impl Stratos {
             if !matches!(st.nodes.resource(i).status, NodeStatus::Unregistering { .. }) {
                 st.nodes.set_status(i, NodeStatus::Exited);
             }
+            // paper: it earns nothing after it leaves; its unsettled traffic is dropped at the
+            // next close. mainnet: the chain pays whatever a volume report names.
+            if st.params.profile == Profile::Paper {
+                st.nodes.set_offline(i);
+            }
             Ok(ShutDown { after_cooling_off: cooled, forfeited, migration })
         })
     }

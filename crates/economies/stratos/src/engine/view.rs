@@ -40,8 +40,9 @@ pub fn snapshot(st: &Stratos) -> Value {
         "validators": validators_json(st),
         "pools": pools_json(st),
     });
-    if st.params.profile == Profile::Mainnet {
-        state["ozone_reported"] = fmt_oz(st.market.reported()).into();
+    match st.params.profile {
+        Profile::Mainnet => state["ozone_reported"] = fmt_oz(st.market.reported()).into(),
+        Profile::Paper => state["ozone_dropped"] = fmt_oz(st.market.dropped()).into(),
     }
     state
 }
@@ -115,8 +116,12 @@ fn validators_json(st: &Stratos) -> Vec<Value> {
         .map(|(_, v)| {
             let delegations: BTreeMap<&str, String> =
                 v.delegations().holders().map(|(d, _)| (st.name(d), fmt_stos(v.delegation_value(d)))).collect();
-            json!({"operator": st.name(v.operator()), "tokens": fmt_stos(v.tokens()), "commission_ppm": v.commission_ppm(),
-                   "jailed": v.is_jailed(), "commission_balance": fmt_stos(v.commission_balance()), "delegations": delegations})
+            let mut val = json!({"operator": st.name(v.operator()), "tokens": fmt_stos(v.tokens()), "commission_ppm": v.commission_ppm(),
+                   "jailed": v.is_jailed(), "commission_balance": fmt_stos(v.commission_balance()), "delegations": delegations});
+            if st.stake_locks.is_on() {
+                val["locked_rewards"] = fmt_stos(st.stake_locks.locked_of(v.operator())).into();
+            }
+            val
         })
         .collect()
 }
@@ -172,6 +177,7 @@ pub fn check_invariants(st: &Stratos) -> Result<(), Violation> {
     st.ledger.check_conservation()?;
     st.reward_locks.check_invariants(&st.ledger)?;
     st.deposit_returns.check_invariants(&st.ledger)?;
+    st.stake_locks.check_invariants(&st.ledger)?;
     st.staking.check_invariants(&st.ledger)?;
     st.check_deposit_rewards(st.balance_of(st.pools.deposit_rewards))?;
     st.nodes.check_invariants()?;
@@ -196,6 +202,7 @@ pub fn check_step(st: &mut Stratos) -> Result<(), Violation> {
     st.ledger.check_supply()?;
     st.reward_locks.check_pool(&st.ledger)?;
     st.deposit_returns.check_pool(&st.ledger)?;
+    st.stake_locks.check_pool(&st.ledger)?;
     st.staking.check_totals(&st.ledger)?;
     let owners = st.nodes.check_touched()?;
     st.check_deposit_rewards_step(st.balance_of(st.pools.deposit_rewards), owners)?;
@@ -204,7 +211,8 @@ pub fn check_step(st: &mut Stratos) -> Result<(), Violation> {
 
 /// The books against the registry's totals: the deposits pool holds every node's deposit; the
 /// Ozone minted is what was sold, the Ozone burned plus what volume reports settled is the
-/// traffic pending plus settled; mainnet: S is the effective deposits of active nodes.
+/// traffic pending plus settled plus dropped (paper: nodes that shut down); mainnet: S is the
+/// effective deposits of active nodes.
 fn check_books(st: &Stratos) -> Result<(), Violation> {
     let totals = st.nodes.totals();
     let deposits = st.balance_of(st.pools.deposits);
@@ -218,15 +226,17 @@ fn check_books(st: &Stratos) -> Result<(), Violation> {
     let burned = st.ledger.burned(st.ozone_token).unwrap_or_default();
     let (m, pending) = (&st.market, totals.pending);
     let consumed = burned.0.checked_add(m.reported().0);
-    if minted != m.sold() || consumed != pending.checked_add(m.settled().0) {
+    let accounted = pending.checked_add(m.settled().0).and_then(|a| a.checked_add(m.dropped().0));
+    if minted != m.sold() || consumed != accounted {
         return Err(violation(
             "stratos ozone",
             format!(
                 "sold {} vs minted {minted}; consumed {burned} + reported {} vs pending {pending} \
-                 + settled {}",
+                 + settled {} + dropped {}",
                 m.sold(),
                 m.reported(),
-                m.settled()
+                m.settled(),
+                m.dropped()
             ),
         ));
     }

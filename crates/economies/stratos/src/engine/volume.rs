@@ -5,7 +5,8 @@
 //! traffic pending from requests is neither settled nor dropped by it and waits for the next
 //! close. The Ozone books count what reports settled apart ([`crate::ozone::OzoneMarket`]'s
 //! `reported`): consumed + reported = pending + settled. paper refuses reports: the seed
-//! settles only traffic users paid for ("no Ozone, no service").
+//! settles only traffic users paid for ("no Ozone, no service"). An epoch may also end without
+//! a report (mainnet): then nothing is minted, paid or matured.
 
 use ergon_core::Amount;
 
@@ -45,5 +46,17 @@ impl Stratos {
         }
         self.market.l().checked_add(y)?;
         epoch::close_with_report(self, volumes)
+    }
+
+    /// mainnet: closes the epoch without a volume report — the chain mints and pays only
+    /// through reports, and matures earlier rewards only when one is processed: nothing
+    /// settles (the pending traffic carries), no reward is paid or matures, the total mined
+    /// stays; gas fees, meta votes, deposit returns and unbonding run on time as in any close.
+    /// Refused under paper (`not_allowed`: the seed closes every epoch with a settlement).
+    pub fn end_epoch_without_report(&mut self) -> Result<EpochReport> {
+        if self.params.profile != Profile::Mainnet {
+            return Err(Refusal::MainnetOnly("an epoch without a volume report").into());
+        }
+        epoch::close_without_report(self)
     }
 }

@@ -134,6 +134,8 @@ pub enum Step {
     /// Node name and volume in noz (text: some not whole, some huge).
     VolumeReport(Vec<(&'static str, String)>),
     UnbondMeta(&'static str),
+    /// mainnet: an epoch closed without a volume report.
+    NoReport,
     /// `end_epoch` this many times.
     EndEpochs(u64),
 }
@@ -187,6 +189,7 @@ fn step() -> impl Strategy<Value = Step> {
         3 => (node(), stos()).prop_map(|(n, e)| Step::UpdateEffective(n, e)),
         3 => prop::collection::vec((node(), volume()), 0..4).prop_map(Step::VolumeReport),
         2 => meta().prop_map(Step::UnbondMeta),
+        2 => Just(Step::NoReport),
         6 => epochs.prop_map(Step::EndEpochs),
     ]
 }
@@ -381,6 +384,7 @@ fn action(st: &Stratos, step: &Step) -> Value {
             json!({"op": "volume_report", "volumes": volumes})
         }
         Step::UnbondMeta(m) => json!({"op": "unbond_meta", "node": m}),
+        Step::NoReport => json!({"op": "end_epoch_without_report"}),
         Step::EndEpochs(_) => unreachable!("not an action"),
     }
 }

@@ -64,7 +64,8 @@ fn check_report(before: &Value, after: &Value, r: &EpochReport) -> TestCaseResul
     let parts = Parts::of(r);
     let delta = |name: &str| pool(after, name) - pool(before, name);
     check_totals(&parts, &delta, r)?;
-    check_pool_moves(&parts, &delta, r)
+    let locking = after["pools"].get("locked_stake_rewards").is_some();
+    check_pool_moves(&parts, &delta, r, locking)
 }
 
 /// An epoch report's amounts in wei.
@@ -117,7 +118,12 @@ fn check_totals(p: &Parts, delta: &dyn Fn(&str) -> i128, r: &EpochReport) -> Tes
 }
 
 /// Every other pool moved by what the report says; `delta` is a pool's change over the epoch.
-fn check_pool_moves(p: &Parts, delta: &dyn Fn(&str) -> i128, r: &EpochReport) -> TestCaseResult {
+fn check_pool_moves(
+    p: &Parts,
+    delta: &dyn Fn(&str) -> i128,
+    r: &EpochReport,
+    locking: bool,
+) -> TestCaseResult {
     let Parts { resource, meta, validators, deposits, gas, tax, dust, .. } = *p;
     prop_assert_eq!(
         delta("community_pool"),
@@ -126,7 +132,8 @@ fn check_pool_moves(p: &Parts, delta: &dyn Fn(&str) -> i128, r: &EpochReport) ->
         r.epoch,
         r
     );
-    prop_assert_eq!(delta("dust"), dust, "epoch {}: dust: {:?}", r.epoch, r);
+    let stake_dust = amt(r.stake_rewards_dust);
+    prop_assert_eq!(delta("dust"), dust + stake_dust, "epoch {}: dust: {:?}", r.epoch, r);
     prop_assert_eq!(
         delta("locked_rewards"),
         resource + meta - amt(r.rewards_released),
@@ -148,9 +155,23 @@ fn check_pool_moves(p: &Parts, delta: &dyn Fn(&str) -> i128, r: &EpochReport) ->
         r.epoch,
         r
     );
+    // paper: the validators' part locks; what is released reaches the staking rewards pool.
+    let paid = if locking {
+        let released = amt(r.stake_rewards_released);
+        prop_assert_eq!(
+            delta("locked_stake_rewards"),
+            validators - released,
+            "epoch {}: locked stake rewards: {:?}",
+            r.epoch,
+            r
+        );
+        released - stake_dust
+    } else {
+        validators
+    };
     prop_assert_eq!(
         delta("staking.rewards"),
-        validators + gas,
+        paid + gas,
         "epoch {}: stake rewards: {:?}",
         r.epoch,
         r

@@ -65,6 +65,7 @@ const KINDS: &[&str] = &[
     "update_effective_deposit",
     "volume_report",
     "unbond_meta",
+    "end_epoch_without_report",
 ];
 
 /// Runs the property for `profile`: 64 deterministic cases of 1 to 60 steps.

@@ -26,6 +26,9 @@ pub(in crate::engine) struct Scratch {
     /// Locked rewards and deposits released.
     pub(super) released: Vec<Released>,
     pub(super) returned: Vec<Released>,
+    /// paper: the epoch's stake rewards by validator (operator, by source), and those released.
+    pub(super) stake_rows: Vec<(AccountId, [Amount; 2])>,
+    pub(super) stake_released: Vec<Released>,
 }
 
 impl Clone for Scratch {

@@ -69,6 +69,44 @@ pub(in crate::engine) fn close_with_report(
     Ok(rep)
 }
 
+/// mainnet: closes an epoch without a volume report (stratos-chain `x/pot`: rewards are
+/// distributed, and earlier ones mature, only when a volume report is processed). Nothing
+/// settles (the pending traffic carries), no traffic or mining reward is paid, the total mined
+/// stays, and no locked reward matures: rewards due by now mature with the next report, as the
+/// chain's `RewardMatureAndSubSlashing` matures every epoch up to the last one distributed.
+/// What runs on time, not on reports, still does: gas fees (Cosmos `x/distribution`, every
+/// block), meta votes expiring, deposits returning (with the slashing they owe), unbonding.
+/// An error is a broken invariant, as for [`end_epoch`].
+pub(in crate::engine) fn close_without_report(
+    st: &mut Stratos,
+) -> Result<EpochReport, StratosError> {
+    let cp = st.ledger.checkpoint();
+    let mut scratch = std::mem::take(&mut st.scratch);
+    let closed = (|| {
+        let mut rep = EpochReport { epoch: st.epoch.0, ..EpochReport::default() };
+        let mut pending = std::mem::take(&mut scratch.pending);
+        let (total, _) = settle::pending(st, &mut pending);
+        let carried = settle::settle(st, &mut rep, &pending, total, 0);
+        scratch.pending = pending;
+        carried?;
+        rep.tier = chain::mainnet_mining(st)?.1;
+        let totals = Totals { delegated: st.staking.total_voting_power(), ..Totals::default() };
+        finish(st, rep, totals, &mut scratch, false)
+    })();
+    st.scratch = scratch;
+    match closed {
+        Ok(r) => {
+            st.ledger.commit(cp);
+            st.stats.last = Some(r.clone());
+            Ok(r)
+        }
+        Err(e) => {
+            st.ledger.revert(cp);
+            Err(e)
+        }
+    }
+}
+
 /// Closes the epoch settling the shortest prefix that reaches `bps` of the pending traffic;
 /// all-or-nothing on the ledger.
 fn close_committed(st: &mut Stratos, bps: u32) -> Result<EpochReport, StratosError> {
@@ -107,6 +145,11 @@ fn close_with(
         Profile::Paper => st.epoch.plus(lock),
         Profile::Mainnet => st.epoch.plus(lock.saturating_add(1)),
     };
+    // paper: the traffic of nodes that shut down is dropped, never settled to them.
+    if st.params.profile == Profile::Paper {
+        rep.dropped = Amount(st.nodes.drop_offline_pending());
+        st.market.add_dropped(rep.dropped)?;
+    }
     // 1. Settlement: the shortest prefix reaching the threshold, by traffic then node id.
     let mut pending = std::mem::take(&mut scratch.pending);
     let (total, bits) = settle::pending(st, &mut pending);
@@ -116,7 +159,7 @@ fn close_with(
     }
     let totals = pay(st, &mut rep, (&pending, total), k, lock_until, scratch);
     scratch.pending = pending;
-    finish(st, rep, totals?, scratch)
+    finish(st, rep, totals?, scratch, true)
 }
 
 /// Settles the first `k` of `pending` (the settled prefix, in any order; with their `total`
@@ -169,12 +212,14 @@ struct Totals {
     delegated: Amount,
 }
 
-/// Steps 6 and 7 of both profiles: gas fees, the totals of the report, then time moves on.
+/// Steps 6 and 7 of both profiles: gas fees, the totals of the report, then time moves on;
+/// locked rewards fall due only when `mature` (not in a mainnet epoch without a report).
 fn finish(
     st: &mut Stratos,
     mut rep: EpochReport,
     t: Totals,
     scratch: &mut Scratch,
+    mature: bool,
 ) -> Result<EpochReport, StratosError> {
     let stos = st.stos;
     let Totals { mut dust, community_tax, unissued, mined: issued_m, delegated } = t;
@@ -199,9 +244,17 @@ fn finish(
     st.deposit_rewards.close_epoch();
     st.epoch = st.epoch.plus(1);
     st.expire_votes()?;
-    let Scratch { released, returned, .. } = scratch;
-    st.reward_locks.release_due_into(&mut st.ledger, st.epoch, released)?;
+    let Scratch { released, returned, stake_released, .. } = scratch;
+    if mature {
+        st.reward_locks.release_due_into(&mut st.ledger, st.epoch, released)?;
+    } else {
+        released.clear();
+    }
     rep.rewards_released = Amount(released.iter().map(|r| r.amount.0).sum());
+    // paper: the validators' stake rewards due now reach commission and delegations.
+    let (stake_paid, stake_dust) = st.release_stake_rewards(stake_released)?;
+    rep.stake_rewards_released = stake_paid.checked_add(stake_dust)?;
+    rep.stake_rewards_dust = stake_dust;
     st.deposit_returns.release_due_into(&mut st.ledger, st.epoch, returned)?;
     rep.deposits_returned = Amount(returned.iter().map(|r| r.amount.0).sum());
     // mainnet: slashing is taken from rewards as they mature, then from returned deposits.

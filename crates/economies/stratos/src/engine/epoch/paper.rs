@@ -2,10 +2,11 @@
 //! pool and the mining reward M of the tier from the mining pool, each split by the tier's
 //! shares — resource nodes pro rata to settled traffic, meta nodes equally, the stake part
 //! between validators and (paper) node deposits by their totals — with integer floors and
-//! every remainder to the dust pool. Node rewards lock for the reward lock.
+//! every remainder to the dust pool. Node rewards lock for the reward lock, and so does the
+//! validators' and delegators' stake part (seed §2, [`crate::stake_locks`]).
 
 use ergon_core::arith::{ProRata, Rounding, mul_div, ppm_floor};
-use ergon_core::{Amount, Emission, Epoch, PoolId};
+use ergon_core::{AccountId, Amount, Emission, Epoch, PoolId};
 
 use super::locking::{Locks, Scratch};
 use super::{EpochReport, Totals, split3};
@@ -91,7 +92,7 @@ pub(super) fn pay(
     rep.mining_reward = m;
     rep.tier = tier;
     let sources = [split(st.pools.volume, r, &bps), split(st.pools.mining, m, &bps)];
-    let Scratch { metas, rewards, locks, .. } = scratch;
+    let Scratch { metas, rewards, locks, stake_rows, .. } = scratch;
     locks.clear();
     let mut books = Books {
         locks,
@@ -102,7 +103,7 @@ pub(super) fn pay(
     };
     pay_resource(st, rep, &mut books, &sources, settled, y)?;
     pay_meta(st, rep, &mut books, &sources, metas, rewards)?;
-    let delegated = pay_stake(st, rep, &mut books, &sources)?;
+    let delegated = pay_stake(st, rep, &mut books, &sources, (lock_until, stake_rows))?;
     let pools = [sources[0].pool, sources[1].pool];
     st.reward_locks.lock_rows(&mut st.ledger, lock_until, &pools, books.locks.sorted())?;
     let Books { dust, community_tax, unissued, issued_m, .. } = books;
@@ -195,16 +196,21 @@ fn pay_meta(
 }
 
 /// Step 5, stake rewards: validators and delegators, and (paper) node deposits, split by
-/// their totals. Returns the validators' total voting power.
+/// their totals. The validators' part is distributed at once, or (paper, [`crate::stake_locks`])
+/// allotted by voting power and locked until `lock_until`. Returns the validators' total
+/// voting power.
 fn pay_stake(
     st: &mut Stratos,
     rep: &mut EpochReport,
     books: &mut Books,
     sources: &[Source; 2],
+    (lock_until, rows): (Epoch, &mut Vec<(AccountId, [Amount; 2])>),
 ) -> Result<Amount, StratosError> {
     let deposit_total = st.deposit_rewards.total_stake();
     let delegated = st.staking.total_voting_power();
     let share_deposits = st.params.deposits_share_stake_rewards && !deposit_total.is_zero();
+    let locking = st.stake_locks.is_on();
+    let mut to_validators = [Amount::ZERO; 2];
     for (si, src) in sources.iter().enumerate() {
         let (v_part, d_part) = if share_deposits {
             let all = delegated.0 + deposit_total.0;
@@ -215,6 +221,8 @@ fn pay_stake(
         };
         if delegated.is_zero() {
             books.unissued(st, si, v_part)?;
+        } else if locking {
+            to_validators[si] = v_part;
         } else {
             let dust = st.pools.dust.into();
             let got = (st.staking).distribute_by_power_total(
@@ -229,6 +237,15 @@ fn pay_stake(
         // The deposits' part accrues by index, O(1) ([`crate::deposits`]).
         let to_deposits = st.distribute_to_deposits(si, d_part)?;
         rep.deposit_rewards = rep.deposit_rewards.checked_add(to_deposits)?;
+    }
+    if locking && !delegated.is_zero() {
+        // paper: allotted by voting power now, locked, paid to the validators when due.
+        let allotted = st.allot_stake_rewards(to_validators, rows)?;
+        for (si, src) in sources.iter().enumerate() {
+            books.dust(st, src.pool, to_validators[si].checked_sub(allotted[si])?)?;
+            rep.validator_rewards = rep.validator_rewards.checked_add(allotted[si])?;
+        }
+        st.lock_stake_rewards(lock_until, rows)?;
     }
     Ok(delegated)
 }

@@ -20,6 +20,10 @@ pub struct EpochReport {
     /// Traffic settled (Y), Oz.
     #[serde(serialize_with = "ser_oz")]
     pub settled: Amount,
+    /// paper: traffic of nodes that shut down, dropped before the settlement (never settled),
+    /// Oz. Absent when zero.
+    #[serde(serialize_with = "ser_oz", skip_serializing_if = "is_zero")]
+    pub dropped: Amount,
     /// Traffic carried to the next epoch, Oz.
     #[serde(serialize_with = "ser_oz")]
     pub carried: Amount,
@@ -58,6 +62,14 @@ pub struct EpochReport {
     /// Locked rewards released to their owners, STOS.
     #[serde(serialize_with = "ser_stos")]
     pub rewards_released: Amount,
+    /// paper: locked stake rewards released to validators (commission) and delegators, STOS.
+    /// Absent when zero.
+    #[serde(serialize_with = "ser_stos", skip_serializing_if = "is_zero")]
+    pub stake_rewards_released: Amount,
+    /// paper: of them, the part no delegation could take (its validator had no shares left),
+    /// moved to the dust pool, STOS. Absent when zero.
+    #[serde(serialize_with = "ser_stos", skip_serializing_if = "is_zero")]
+    pub stake_rewards_dust: Amount,
     /// Deposits returned, STOS.
     #[serde(serialize_with = "ser_stos")]
     pub deposits_returned: Amount,

@@ -92,6 +92,9 @@ pub struct ResourceNode {
     pub settled_total: Amount,
     /// Rewards earned so far (locked or not), wei.
     pub rewards_total: Amount,
+    /// paper: the node has shut down; the traffic it has not been paid for is dropped at the
+    /// next close, never settled to it (seed §2: a node that leaves earns nothing after).
+    pub offline: bool,
 }
 
 impl ResourceNode {
@@ -118,6 +121,7 @@ impl ResourceNode {
             stored: Amount::ZERO,
             settled_total: Amount::ZERO,
             rewards_total: Amount::ZERO,
+            offline: false,
         }
     }
 

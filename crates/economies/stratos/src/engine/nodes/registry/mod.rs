@@ -294,6 +294,11 @@ impl NodeRegistry {
         self.change(i, |n| n.limit_added = limit_added);
     }
 
+    /// paper: node `i` has shut down; its unsettled traffic is dropped at the next close.
+    pub fn set_offline(&mut self, i: NodeIndex) {
+        self.change(i, |n| n.offline = true);
+    }
+
     /// Node `i`'s stored data has moved away.
     pub fn clear_stored(&mut self, i: NodeIndex) {
         self.change(i, |n| n.stored = Amount::ZERO);
@@ -320,6 +325,23 @@ impl NodeRegistry {
         }
         self.touched.mark(i.0);
         t
+    }
+
+    /// paper: drops the pending traffic of the nodes that have shut down (never settled to
+    /// them) and returns it, noz. O(nodes with pending traffic); the traffic index is tidied
+    /// only when something was dropped.
+    pub fn drop_offline_pending(&mut self) -> u128 {
+        let mut dropped = 0u128;
+        for k in 0..self.with_traffic.len() {
+            let i = self.with_traffic.rows()[k];
+            if self.resource.rows()[i as usize].offline {
+                dropped += self.take_pending(NodeIndex(i)).0;
+            }
+        }
+        if dropped != 0 {
+            self.carry();
+        }
+        dropped
     }
 
     /// Sets every node's pending traffic aside: returns each node with pending traffic and its

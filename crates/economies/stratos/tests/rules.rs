@@ -1,0 +1,153 @@
+//! Rules of issue-level scope pinned by hand-worked figures: a mainnet epoch without a volume
+//! report (nothing settled, paid, mined or matured; the pending traffic carries), the paper
+//! lock of the validators' and delegators' stake rewards, and the paper shutdown that drops a
+//! leaving node's unsettled traffic.
+
+#![allow(clippy::unwrap_used)] // a test crate: unwrap is the assertion
+
+use ergon_core::{Amount, Economy};
+use ergon_stratos::{Action, Stratos};
+use serde_json::{Value, json};
+
+const STOS: u128 = 1_000_000_000_000_000_000;
+
+fn build(g: Value) -> Stratos {
+    Stratos::from_genesis(serde_json::from_value(g).unwrap()).unwrap()
+}
+
+fn act(st: &mut Stratos, a: Value) -> Vec<ergon_stratos::Event> {
+    let a: Action = serde_json::from_value(a).unwrap();
+    st.apply(&a).unwrap()
+}
+
+#[test]
+fn a_mainnet_epoch_without_a_report_carries_traffic_and_pays_nothing() {
+    let mut st = build(json!({
+        "profile": "mainnet",
+        "params": {"community_tax_ppm": 0},
+        "accounts": {"n1": "1000", "u": "10", "v1": "100"},
+        "resource_nodes": [{"name": "n1", "deposit": "1000"}],
+        "validators": [{"operator": "v1", "self_bond": "100", "commission": "0"}],
+    }));
+    act(&mut st, json!({"op": "prepay", "payer": "u", "amount": "10"}));
+    act(&mut st, json!({"op": "download", "user": "u", "size": "1", "node": "n1"}));
+    let mined = st.total_mined();
+    let mining = st.snapshot()["pools"]["mining_pool"].clone();
+    let p = st.volume_pool();
+    act(&mut st, json!({"op": "end_epoch_without_report"}));
+    let rep = st.last_report().unwrap().clone();
+    // 1 Oz = 10^9 noz pending, all carried; nothing paid, mined or taken from a pool.
+    assert_eq!(
+        (rep.pending, rep.settled, rep.carried),
+        (Amount(1e9 as u128), Amount(0), Amount(1e9 as u128))
+    );
+    assert_eq!(
+        (rep.traffic_reward, rep.mining_reward, rep.validator_rewards),
+        (Amount(0), Amount(0), Amount(0))
+    );
+    assert_eq!(st.total_mined(), mined);
+    assert_eq!(st.snapshot()["pools"]["mining_pool"], mining);
+    assert_eq!(st.volume_pool(), p);
+    assert_eq!(st.snapshot()["resource_nodes"]["n1"]["pending_traffic"], json!("1"));
+    // The next close (a report) settles it and pays M = 80 STOS.
+    let rep = st.end_epoch().unwrap();
+    assert_eq!(rep.settled, Amount(1e9 as u128));
+    assert_eq!(rep.mining_reward, Amount(80 * STOS));
+}
+
+#[test]
+fn paper_refuses_an_epoch_without_a_report() {
+    let mut st = build(
+        json!({"ozone_limit": "1000000", "accounts": {"n1": "1000"}, "resource_nodes": [{"name": "n1", "deposit": "1000"}]}),
+    );
+    let before = st.snapshot();
+    let a: Action = serde_json::from_value(json!({"op": "end_epoch_without_report"})).unwrap();
+    let e = st.apply(&a).unwrap_err();
+    assert_eq!(st.rejection(e).code, "not_allowed");
+    assert_eq!(st.snapshot(), before);
+}
+
+#[test]
+fn paper_stake_rewards_lock_and_a_validator_with_no_shares_sends_them_to_dust() {
+    // v0 (100) and v1 (300) bonded; 2-epoch lock; M = 80 → stake 16: v0 4, v1 12 an epoch.
+    let mut st = build(json!({
+        "params": {"reward_lock_epochs": 2, "deposits_share_stake_rewards": false},
+        "ozone_limit": "1000",
+        "accounts": {"n1": "1000", "v0": "100", "v1": "300"},
+        "resource_nodes": [{"name": "n1", "deposit": "1000"}],
+        "validators": [
+            {"operator": "v0", "self_bond": "100", "commission": "0"},
+            {"operator": "v1", "self_bond": "300", "commission": "0"},
+        ],
+    }));
+    st.end_epoch().unwrap();
+    // Nothing withdrawable yet: the 16 STOS are locked.
+    let pools = |st: &Stratos, p: &str| st.snapshot()["pools"][p].clone();
+    assert_eq!(pools(&st, "locked_stake_rewards"), json!("16"));
+    assert_eq!(pools(&st, "staking.rewards"), json!("0"));
+    // v0 leaves its validator with no shares: its locked 4 cannot be paid to anyone.
+    act(
+        &mut st,
+        json!({"op": "undelegate", "delegator": "v0", "validator": "v0", "amount": "100"}),
+    );
+    // Epoch 1: all 16 to v1 (v0 has no power); epoch 0's 16 is released: v1's 12 paid, v0's
+    // 4 to dust.
+    let rep = st.end_epoch().unwrap();
+    assert_eq!(rep.validator_rewards, Amount(16 * STOS));
+    assert_eq!(rep.stake_rewards_released, Amount(16 * STOS));
+    assert_eq!((rep.stake_rewards_dust, rep.dust), (Amount(4 * STOS), Amount::ZERO));
+    assert_eq!(pools(&st, "dust"), json!("4"));
+    assert_eq!(pools(&st, "locked_stake_rewards"), json!("16"));
+    assert_eq!(pools(&st, "staking.rewards"), json!("12"));
+    st.check_invariants().unwrap();
+}
+
+/// Two nodes, a user with Ozone; `profile` paper or mainnet.
+fn two_nodes(profile: &str) -> Stratos {
+    let mut g = json!({
+        "profile": profile,
+        "params": {"mining_pool": "0"},
+        "accounts": {"n1": "1000", "n2": "1000", "u": "100"},
+        "resource_nodes": [{"name": "n1", "deposit": "1000"}, {"name": "n2", "deposit": "1000"}],
+    });
+    if profile == "paper" {
+        g["ozone_limit"] = json!("1000000");
+    }
+    let mut st = build(g);
+    act(&mut st, json!({"op": "prepay", "payer": "u", "amount": "10"}));
+    act(&mut st, json!({"op": "download", "user": "u", "size": "1", "node": "n2"}));
+    act(&mut st, json!({"op": "download", "user": "u", "size": "4", "node": "n1"}));
+    st
+}
+
+#[test]
+fn paper_drops_the_traffic_of_a_node_that_shut_down_and_the_books_hold() {
+    let mut st = two_nodes("paper");
+    act(&mut st, json!({"op": "shutdown", "node": "n2"}));
+    let p = st.volume_pool();
+    // n2's 1 Oz is dropped; n1's 4 Oz settle alone (80% of 4).
+    let rep = st.end_epoch().unwrap();
+    assert_eq!(
+        (rep.dropped, rep.pending, rep.settled),
+        (Amount(1e9 as u128), Amount(4e9 as u128), Amount(4e9 as u128))
+    );
+    assert_eq!(st.market().dropped(), Amount(1e9 as u128));
+    assert_eq!(st.volume_pool(), Amount(p.0 - rep.traffic_reward.0));
+    assert_eq!(st.snapshot()["resource_nodes"]["n2"]["settled_total"], json!("0"));
+    st.check_invariants().unwrap();
+    // Nothing more to drop at the next close.
+    assert_eq!(st.end_epoch().unwrap().dropped, Amount::ZERO);
+}
+
+#[test]
+fn mainnet_still_settles_the_traffic_of_a_node_that_shut_down() {
+    let mut st = two_nodes("mainnet");
+    act(&mut st, json!({"op": "shutdown", "node": "n2"}));
+    let rep = st.end_epoch().unwrap();
+    // 80% of 5 = 4: n1 settles; n2 carries its 1 Oz, not dropped.
+    assert_eq!(
+        (rep.dropped, rep.settled, rep.carried),
+        (Amount::ZERO, Amount(4e9 as u128), Amount(1e9 as u128))
+    );
+    st.check_invariants().unwrap();
+}
