@@ -1,0 +1,23 @@
+//! # ergon-trias — the Trias (Leviatom) economy
+//!
+//! Implements seed 000 (spec: shared/spec/trias.md and trias-example-sybil.json). So far the
+//! trust machinery, the heart of Trias:
+//!
+//! - [`attest`]: attestation records, the recency bitmap `D_ij`, validity, quarantine.
+//! - [`trust`]: the snapshot graph (core [`ergon_core::Csr`]), EigenTrust with pre-trusted
+//!   seeds and the compatibility PageRank, deterministic at any thread count.
+//! - [`cb`]: the conspiracy-breaching cost `CB` and `CB_het` by unit-capacity max-flow.
+//! - [`gate`]: the epoch snapshot and the integer reward gate.
+//! - [`error`]: [`TriasError`] with stable codes.
+
+pub mod attest;
+pub mod cb;
+pub mod error;
+pub mod gate;
+pub mod trust;
+
+pub use attest::{Attestation, AttestationBook, NodeId, NodeTrust, Outcome, Recorded, Tee};
+pub use cb::FlowNet;
+pub use error::TriasError;
+pub use gate::{Snapshot, TrustParams, snapshot};
+pub use trust::{Stop, TrustGraph, TrustVector, eigentrust, pagerank};
