@@ -8,12 +8,15 @@
 //!   seeds and the compatibility PageRank, deterministic at any thread count.
 //! - [`cb`]: the conspiracy-breaching cost `CB` and `CB_het` by unit-capacity max-flow.
 //! - [`gate`]: the epoch snapshot and the integer reward gate.
+//! - [`mining`]: emission with halving, the pool split, verification credits and the gated
+//!   split.
 //! - [`error`]: [`TriasError`] with stable codes.
 
 pub mod attest;
 pub mod cb;
 pub mod error;
 pub mod gate;
+pub mod mining;
 pub mod trust;
 
 pub use attest::{Attestation, AttestationBook, NodeId, NodeTrust, Outcome, Recorded, Tee};
