@@ -84,7 +84,7 @@ pub fn pair_credit(assigned: u32, free: u32) -> u64 {
 /// `split(total, weights)` (module doc): the payouts in the weights' order and the carry.
 pub fn gated_split(total: Amount, weights: &[u128]) -> Result<(Vec<Amount>, Amount)> {
     let sum = weights.iter().try_fold(0u128, |s, &w| s.checked_add(w));
-    let sum = sum.ok_or_else(|| ergon_core::Error::Overflow { op: "gated split weights" })?;
+    let sum = sum.ok_or(ergon_core::Error::Overflow { op: "gated split weights" })?;
     if sum == 0 {
         return Ok((vec![Amount::ZERO; weights.len()], total));
     }
