@@ -1,6 +1,7 @@
 //! Properties of the trust machinery (spec trias.md, "Web of trust"): a region joined by `g`
 //! attack edges has `CB ≤ g` (and `CB_het ≤ CB`) for every member; the gate is monotone in
-//! trust and CB; EigenTrust gives the same bits on one thread and on several.
+//! trust and CB; CB agrees with a brute-force minimum cut (Menger); EigenTrust gives the same
+//! bits on one thread and on several.
 
 #![allow(clippy::unwrap_used)] // a test: unwrap is the assertion
 
@@ -34,7 +35,53 @@ prop_compose! {
     }
 }
 
+/// CB by brute force: the minimum over vertex sets `C` (no seed, not `j`) of `|C|` plus the
+/// edges into `j` from the nodes the seeds still reach around `C` — a minimum cut of the
+/// node-split network (cutting a vertex is never worse than cutting arcs into it), capped.
+fn brute_cb(n: usize, seeds: usize, edges: &[(u32, u32, u64)], j: usize, cap: usize) -> usize {
+    if j < seeds {
+        return cap;
+    }
+    let free: Vec<usize> = (seeds..n).filter(|&v| v != j).collect();
+    let mut best = cap;
+    for mask in 0u32..(1 << free.len()) {
+        let cut: Vec<usize> =
+            free.iter().enumerate().filter(|(k, _)| mask >> k & 1 == 1).map(|(_, &v)| v).collect();
+        let mut reach = vec![false; n];
+        let mut stack: Vec<usize> = (0..seeds).collect();
+        for &s in &stack {
+            reach[s] = true;
+        }
+        while let Some(u) = stack.pop() {
+            for &(a, b, _) in edges {
+                let (a, b) = (a as usize, b as usize);
+                if a == u && b != j && !reach[b] && !cut.contains(&b) {
+                    reach[b] = true;
+                    stack.push(b);
+                }
+            }
+        }
+        let into_j = edges.iter().filter(|e| e.1 as usize == j && reach[e.0 as usize]).count();
+        best = best.min(cut.len() + into_j);
+    }
+    best
+}
+
 proptest! {
+    #[test]
+    fn cb_is_a_minimum_cut((h, r, s, edges, _g) in region()) {
+        let n = h + r;
+        let nodes: Vec<NodeTrust> = (0..n).map(|k| node(k, k < s)).collect();
+        let graph = TrustGraph::new(&nodes, edges.clone()).unwrap();
+        let net = FlowNet::new(&graph, 16);
+        let edges: Vec<(u32, u32, u64)> = edges.into_iter().filter(|e| e.0 != e.1).collect();
+        let mut scratch = ergon_trias::cb::Scratch::default();
+        for j in 0..n {
+            let got = usize::from(net.cb(&mut scratch, j as u32, None));
+            prop_assert_eq!(got, brute_cb(n, s, &edges, j, 16), "target {}", j);
+        }
+    }
+
     #[test]
     fn attack_edges_bound_cb((h, r, s, edges, g) in region()) {
         let nodes: Vec<NodeTrust> = (0..h + r).map(|k| node(k, k < s)).collect();
