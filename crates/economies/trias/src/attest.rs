@@ -20,15 +20,16 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, TriasError};
 
 /// A node's dense index (canonical order: registration order, which the replay keeps sorted).
 pub type NodeId = u32;
 
-/// A TEE family (the hardware root of an attestation).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+/// A TEE family (the hardware root of an attestation); `SGX`, `TZ`, `TPM`, `SEV` in replay.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
 pub enum Tee {
     /// Intel SGX.
     Sgx,
@@ -57,8 +58,9 @@ impl Tee {
     }
 }
 
-/// An attestation's outcome.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+/// An attestation's outcome (`pass`, `fail_evidence`, `no_response` in replay).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// The quote verified against the whitelist.
     Pass,

@@ -16,6 +16,18 @@ pub enum TriasError {
     /// A core rule refused it (graph bounds, arithmetic); the core's code.
     #[error(transparent)]
     Core(#[from] ergon_core::Error),
+    /// No node has this name.
+    #[error("no node named {name:?}")]
+    UnknownName {
+        /// The name given.
+        name: String,
+    },
+    /// A node with this name exists already.
+    #[error("a node named {name:?} exists already")]
+    DuplicateName {
+        /// The name given.
+        name: String,
+    },
     /// No node has this index.
     #[error("no node with index {node}")]
     UnknownNode {
@@ -104,7 +116,8 @@ impl Coded for TriasError {
     fn code(&self) -> &'static str {
         match self {
             TriasError::Core(e) => e.code(),
-            TriasError::UnknownNode { .. } => "unknown_node",
+            TriasError::UnknownNode { .. } | TriasError::UnknownName { .. } => "unknown_node",
+            TriasError::DuplicateName { .. } => "duplicate_node",
             TriasError::SelfAttestation { .. } => "self_attestation",
             TriasError::Quarantined { .. } => "quarantined",
             TriasError::TeeMismatch { .. } => "tee_mismatch",

@@ -10,6 +10,7 @@
 //! - [`gate`]: the epoch snapshot and the integer reward gate.
 //! - [`mining`]: emission with halving, the pool split, verification credits and the gated
 //!   split.
+//! - [`state`]: the [`Trias`] economy (genesis, replay actions, the epoch, invariants).
 //! - [`error`]: [`TriasError`] with stable codes.
 
 pub mod attest;
@@ -17,10 +18,12 @@ pub mod cb;
 pub mod error;
 pub mod gate;
 pub mod mining;
+pub mod state;
 pub mod trust;
 
 pub use attest::{Attestation, AttestationBook, NodeId, NodeTrust, Outcome, Recorded, Tee};
 pub use cb::FlowNet;
 pub use error::TriasError;
 pub use gate::{Snapshot, TrustParams, snapshot};
+pub use state::{Action, Event, Genesis, Profile, Trias};
 pub use trust::{Stop, TrustGraph, TrustVector, eigentrust, pagerank};

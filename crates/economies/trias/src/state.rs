@@ -1,0 +1,429 @@
+//! [`Trias`]: the economy's state and its [`Economy`] impl — genesis with a [`Profile`], the
+//! ledger (one token, the mining pools), the replay actions (register a node, attest — FAIL_EVIDENCE
+//! included), and the epoch: trust snapshot, emission, pool split and verification-as-mining
+//! payouts gated by trust (spec trias.md, "Emission and pools", "Verification as mining").
+//!
+//! Epoch `e` covers steps `e·S .. (e+1)·S − 1` (`S = steps_per_epoch`, 360). A record's step
+//! moves the clock forward inside the epoch; `end_epoch` moves it to the epoch's last step,
+//! takes the snapshot, mints `E_e` (clamped to the cap) into the pools, and splits the
+//! verifiers' pool (with its carry) by `credit × gate`; the floors' remainder stays in the pool
+//! as the next epoch's carry. The routers' and Prometh pools accumulate until their flows exist.
+
+use std::collections::BTreeMap;
+
+use ergon_core::amount::{Qty, TokenMeta};
+use ergon_core::economy::{Economy, Metric, MetricValue, Rejection};
+use ergon_core::invariants::Violation;
+use ergon_core::ledger::{AccountId, Holder, Ledger, PoolId, TokenId};
+use ergon_core::{Amount, Coded, Epoch};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::attest::{Attestation, AttestationBook, NodeId, Outcome, Recorded, Tee};
+use crate::error::TriasError;
+use crate::gate::{TrustParams, compat, relative_ppm, snapshot};
+use crate::mining::{EmissionParams, emission, gated_split, pair_credit, pool_split};
+use crate::trust::TrustGraph;
+
+/// Credit for an upheld FAIL_EVIDENCE.
+pub const UPHELD_CREDIT: u64 = 10;
+
+/// The rule profile.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Profile {
+    /// The spec's rules: the gate from EigenTrust and CB (default).
+    #[default]
+    Spec,
+    /// Trias's shipped trust for comparison: the gate is `min(1, r)` of the compatibility
+    /// PageRank, without CB (not Sybil-resistant).
+    Compat,
+}
+
+fn d_symbol() -> String {
+    "TRY".into()
+}
+fn d_decimals() -> u8 {
+    18
+}
+fn d_halving() -> u64 {
+    8760
+}
+fn d_steps() -> u64 {
+    360
+}
+fn d_window() -> u32 {
+    32
+}
+
+/// The genesis line.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Genesis {
+    /// The profile (`spec`, default, or `compat`).
+    #[serde(default)]
+    pub profile: Profile,
+    /// Token symbol (`TRY`).
+    #[serde(default = "d_symbol")]
+    pub symbol: String,
+    /// Token decimals (18).
+    #[serde(default = "d_decimals")]
+    pub decimals: u8,
+    /// The mining pool's cap on everything emitted, tokens.
+    pub cap: Qty,
+    /// `E_0`, tokens per epoch.
+    pub epoch_reward: Qty,
+    /// `H`, epochs per halving (8760).
+    #[serde(default = "d_halving")]
+    pub halving_epochs: u64,
+    /// Epochs of the bootstrap split (0).
+    #[serde(default)]
+    pub bootstrap_epochs: u64,
+    /// Steps per epoch (360).
+    #[serde(default = "d_steps")]
+    pub steps_per_epoch: u64,
+    /// `K`, the recency window (32, at most 64).
+    #[serde(default = "d_window")]
+    pub window: u32,
+}
+
+/// One action; `op` names it in replay.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+#[allow(missing_docs)] // every field is described in docs/replay.md ("The Trias economy")
+pub enum Action {
+    /// Registers a node (and its account) with its TEE family; `seed` makes it pre-trusted.
+    RegisterNode {
+        node: String,
+        tee: Tee,
+        #[serde(default)]
+        seed: bool,
+    },
+    /// One attestation record; `assigned` when the target came from the epoch beacon.
+    Attest {
+        attester: String,
+        attestee: String,
+        step: u64,
+        outcome: Outcome,
+        tee: Tee,
+        #[serde(default)]
+        assigned: bool,
+    },
+}
+
+/// What an accepted action reports.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+#[allow(missing_docs)]
+pub enum Event {
+    /// A node registered with its index.
+    NodeRegistered { node: String, index: NodeId },
+    /// A record accepted: the pair's direct trust after it.
+    Attested { attester: String, attestee: String, step: u64, direct: u64 },
+    /// A FAIL_EVIDENCE record quarantined the attestee.
+    Quarantined { node: String, by: String, step: u64 },
+}
+
+/// The verifiers' split of one epoch, kept for the invariant check.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct LastSplit {
+    pool: Amount,
+    paid: Amount,
+    carry: Amount,
+}
+
+/// The Trias economy. See the module doc.
+#[derive(Clone, Debug)]
+pub struct Trias {
+    profile: Profile,
+    trust: TrustParams,
+    emission: EmissionParams,
+    steps_per_epoch: u64,
+    ledger: Ledger,
+    token: TokenId,
+    pools: [PoolId; 3],
+    book: AttestationBook,
+    names: Vec<String>,
+    ids: BTreeMap<String, NodeId>,
+    accounts: Vec<AccountId>,
+    credits: BTreeMap<(NodeId, NodeId), (u32, u32)>,
+    upheld: BTreeMap<NodeId, u64>,
+    emitted: Amount,
+    epoch: Epoch,
+    last: LastSplit,
+}
+
+impl Trias {
+    fn meta(&self) -> &TokenMeta {
+        self.ledger.token(self.token).expect("the token is registered at genesis")
+    }
+
+    fn fmt(&self, a: Amount) -> String {
+        self.meta().format(a)
+    }
+
+    fn id(&self, name: &str) -> Result<NodeId, TriasError> {
+        self.ids.get(name).copied().ok_or_else(|| TriasError::UnknownName { name: name.into() })
+    }
+
+    fn register(&mut self, node: &str, tee: Tee, seed: bool) -> Result<Event, TriasError> {
+        if self.ids.contains_key(node) {
+            return Err(TriasError::DuplicateName { name: node.into() });
+        }
+        let account = self.ledger.open_account()?;
+        let index = self.book.register(tee, seed);
+        self.names.push(node.into());
+        self.ids.insert(node.into(), index);
+        self.accounts.push(account);
+        Ok(Event::NodeRegistered { node: node.into(), index })
+    }
+
+    fn attest(&mut self, a: &Attestation, assigned: bool) -> Result<Event, TriasError> {
+        let end = (self.epoch.0 + 1).saturating_mul(self.steps_per_epoch) - 1;
+        if a.step > end {
+            return Err(TriasError::FutureStep { step: a.step, now: end });
+        }
+        let mut book = self.book.clone();
+        book.advance_to(a.step.max(book.now()))?;
+        let done = book.record(a)?;
+        self.book = book;
+        let c = self.credits.entry((a.attester, a.attestee)).or_default();
+        if assigned {
+            c.0 += 1
+        } else {
+            c.1 += 1
+        }
+        let (attester, attestee) =
+            (self.names[a.attester as usize].clone(), self.names[a.attestee as usize].clone());
+        Ok(match done {
+            Recorded::Pass { direct } => {
+                Event::Attested { attester, attestee, step: a.step, direct }
+            }
+            Recorded::Wiped => Event::Attested { attester, attestee, step: a.step, direct: 0 },
+            Recorded::Quarantined { .. } => {
+                *self.upheld.entry(a.attester).or_default() += 1;
+                Event::Quarantined { node: attestee, by: attester, step: a.step }
+            }
+        })
+    }
+
+    /// Each node's gate at the epoch's end, with the per-node report rows.
+    fn gates(&self) -> (Vec<u64>, Vec<Value>) {
+        let n = self.names.len();
+        let Ok(g) = TrustGraph::new(self.book.nodes(), self.book.edges()) else {
+            return (vec![0; n], Vec::new()); // no active seed: nobody is trusted
+        };
+        let candidates: Vec<NodeId> = self.credits.keys().map(|k| k.0).collect();
+        let Ok(s) = snapshot(&g, &self.trust, &candidates) else { return (vec![0; n], Vec::new()) };
+        let gates = match self.profile {
+            Profile::Spec => s.gate.clone(),
+            Profile::Compat => {
+                let c = compat(&g, &self.trust);
+                (0..n)
+                    .map(|j| {
+                        if g.nodes[j].quarantined { 0 } else { relative_ppm(c.trust[j], g.active) }
+                    })
+                    .collect()
+            }
+        };
+        let rows = (0..n)
+            .map(|j| {
+                let (cb, het) = s.cb[j].unwrap_or((0, 0));
+                json!({"node": self.names[j], "relative_ppm": s.relative_ppm[j], "cb": cb,
+                       "cb_het": het, "gate": gates[j]})
+            })
+            .collect();
+        (gates, rows)
+    }
+}
+
+impl Economy for Trias {
+    const NAME: &'static str = "trias";
+    type Genesis = Genesis;
+    type Action = Action;
+    type Event = Event;
+    type Error = TriasError;
+    type Report = Value;
+
+    fn from_genesis(g: Genesis) -> Result<Trias, Rejection> {
+        let bad = |name, value: u64, min, max| TriasError::BadParam { name, value, min, max };
+        if g.decimals > 30 {
+            return Err(reject(bad("decimals", g.decimals.into(), 0, 30)));
+        }
+        if g.steps_per_epoch == 0 || g.halving_epochs == 0 {
+            return Err(reject(bad("steps_per_epoch/halving_epochs", 0, 1, u64::MAX)));
+        }
+        let meta = TokenMeta::new(&g.symbol, g.decimals);
+        let cap = g.cap.to_amount(&meta)?;
+        let mut ledger = Ledger::new();
+        let token = ledger.add_token(meta.clone(), cap)?;
+        let pools = [
+            ledger.add_pool("verifiers")?,
+            ledger.add_pool("routers")?,
+            ledger.add_pool("prometh")?,
+        ];
+        let emission = EmissionParams {
+            initial: g.epoch_reward.to_amount(&meta)?,
+            halving_epochs: g.halving_epochs,
+            cap,
+            bootstrap_epochs: g.bootstrap_epochs,
+        };
+        Ok(Trias {
+            profile: g.profile,
+            trust: TrustParams::default(),
+            emission,
+            steps_per_epoch: g.steps_per_epoch,
+            ledger,
+            token,
+            pools,
+            book: AttestationBook::new(g.window).map_err(reject)?,
+            names: Vec::new(),
+            ids: BTreeMap::new(),
+            accounts: Vec::new(),
+            credits: BTreeMap::new(),
+            upheld: BTreeMap::new(),
+            emitted: Amount::ZERO,
+            epoch: Epoch(0),
+            last: LastSplit::default(),
+        })
+    }
+
+    fn apply(&mut self, action: &Action) -> Result<Vec<Event>, TriasError> {
+        Ok(vec![match action {
+            Action::RegisterNode { node, tee, seed } => self.register(node, *tee, *seed)?,
+            Action::Attest { attester, attestee, step, outcome, tee, assigned } => {
+                let a = Attestation {
+                    attester: self.id(attester)?,
+                    attestee: self.id(attestee)?,
+                    step: *step,
+                    outcome: *outcome,
+                    tee: *tee,
+                };
+                self.attest(&a, *assigned)?
+            }
+        }])
+    }
+
+    fn rejection(&self, error: TriasError) -> Rejection {
+        reject(error)
+    }
+
+    fn end_epoch(&mut self) -> Result<Value, Violation> {
+        let bug = |e: ergon_core::Error| Violation::new("trias epoch", e.to_string());
+        let last_step = (self.epoch.0 + 1).saturating_mul(self.steps_per_epoch) - 1;
+        let to = last_step.max(self.book.now());
+        self.book.advance_to(to).map_err(|e| Violation::new("trias clock", e.to_string()))?;
+        let (gates, rows) = self.gates();
+        let t = self.token;
+        let e = emission(&self.emission, self.epoch.0, self.emitted);
+        let e = e.min(self.ledger.reserve(t).map_err(bug)?);
+        let p = pool_split(e, self.epoch.0, self.emission.bootstrap_epochs);
+        let [pv, pr, pp] = self.pools.map(Holder::Pool);
+        let v_in = p.verifiers.checked_add(p.dust).map_err(bug)?;
+        self.ledger.mint(t, pv, v_in).map_err(bug)?;
+        self.ledger.mint(t, pr, p.routers).map_err(bug)?;
+        self.ledger.mint(t, pp, p.prometh).map_err(bug)?;
+        self.emitted = self.emitted.checked_add(e).map_err(bug)?;
+        // Credits by verifier (canonical order): min(4, 2·assigned + free) per pair, + upheld.
+        let mut credit: BTreeMap<NodeId, u64> = BTreeMap::new();
+        for (&(i, _), &(a, f)) in &self.credits {
+            *credit.entry(i).or_default() += pair_credit(a, f);
+        }
+        for (&i, &u) in &self.upheld {
+            *credit.entry(i).or_default() += UPHELD_CREDIT * u;
+        }
+        let verifiers: Vec<(NodeId, u64)> = credit.into_iter().collect();
+        let weights: Vec<u128> =
+            verifiers.iter().map(|&(i, c)| u128::from(c) * u128::from(gates[i as usize])).collect();
+        let pool = self.ledger.balance(t, pv).map_err(bug)?;
+        let (paid, carry) = gated_split(pool, &weights)
+            .map_err(|e| Violation::new("trias split", e.to_string()))?;
+        let mut payouts = Vec::new();
+        let mut total = Amount::ZERO;
+        for ((&(i, c), &w), &a) in verifiers.iter().zip(&weights).zip(&paid) {
+            let to = Holder::Account(self.accounts[i as usize]);
+            self.ledger.transfer(t, pv, to, a).map_err(bug)?;
+            total = total.checked_add(a).map_err(bug)?;
+            payouts.push(json!({"node": self.names[i as usize], "credit": c, "weight": w.to_string(), "amount": self.fmt(a)}));
+        }
+        self.last = LastSplit { pool, paid: total, carry };
+        self.credits.clear();
+        self.upheld.clear();
+        let report = json!({
+            "emitted": self.fmt(e),
+            "pools": {"verifiers": self.fmt(p.verifiers), "routers": self.fmt(p.routers),
+                      "prometh": self.fmt(p.prometh), "dust": self.fmt(p.dust)},
+            "trust": rows,
+            "verifier_pool": self.fmt(pool),
+            "payouts": payouts,
+            "carry": self.fmt(carry),
+        });
+        self.epoch = self.epoch.plus(1);
+        Ok(report)
+    }
+
+    fn epoch(&self) -> Epoch {
+        self.epoch
+    }
+
+    fn metrics(&self) -> Vec<Metric> {
+        let d = self.meta().decimals;
+        let amount = |raw: Amount| MetricValue::Amount { raw: raw.0, decimals: d };
+        vec![
+            Metric { name: "emitted", value: amount(self.emitted) },
+            Metric { name: "nodes", value: MetricValue::Count(self.names.len() as u64) },
+        ]
+    }
+
+    fn check_invariants(&self) -> Result<(), Violation> {
+        self.ledger.check_conservation()?;
+        let minted = self.ledger.minted(self.token).unwrap_or_default();
+        if minted != self.emitted {
+            return Err(Violation::new(
+                "trias emitted",
+                format!("{minted:?} minted vs {:?} emitted", self.emitted),
+            ));
+        }
+        let l = self.last;
+        if l.paid.0 + l.carry.0 != l.pool.0 {
+            return Err(Violation::new("trias split", format!("{l:?}")));
+        }
+        Ok(())
+    }
+
+    fn snapshot(&self) -> Value {
+        let t = self.token;
+        let bal = |h: Holder| self.fmt(self.ledger.balance(t, h).unwrap_or_default());
+        let nodes: BTreeMap<&str, Value> = self
+            .names
+            .iter()
+            .enumerate()
+            .map(|(j, name)| {
+                let s = self.book.nodes()[j];
+                (
+                    name.as_str(),
+                    json!({"tee": s.tee, "seed": s.seed, "quarantined": s.quarantined,
+                                       "balance": bal(Holder::Account(self.accounts[j]))}),
+                )
+            })
+            .collect();
+        let pools: BTreeMap<&str, String> = self
+            .pools
+            .iter()
+            .map(|&p| (self.ledger.pool_name(p).unwrap_or("?"), bal(p.into())))
+            .collect();
+        json!({"epoch": self.epoch.0, "step": self.book.now(), "profile": self.profile,
+               "emitted": self.fmt(self.emitted), "nodes": nodes, "pools": pools})
+    }
+}
+
+/// A refusal as replay shows it.
+fn reject(e: TriasError) -> Rejection {
+    Rejection::new(e.code(), e.to_string())
+}
+
+impl PartialEq for Trias {
+    fn eq(&self, other: &Trias) -> bool {
+        self.snapshot() == other.snapshot()
+    }
+}
