@@ -26,3 +26,8 @@ fn replay(name: &str) {
 fn sybil_example() {
     replay("sybil");
 }
+
+#[test]
+fn bitmap_quarantine_and_a_two_node_eigentrust() {
+    replay("bitmap");
+}
