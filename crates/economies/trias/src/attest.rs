@@ -196,6 +196,11 @@ impl AttestationBook {
 
     /// Checks a record against the rules of the module doc without changing anything.
     pub fn check(&self, a: &Attestation) -> Result<()> {
+        self.check_at(a, self.now)
+    }
+
+    /// [`AttestationBook::check`] with the clock at `now`.
+    fn check_at(&self, a: &Attestation, now: u64) -> Result<()> {
         let attester = self.node(a.attester)?;
         let attestee = self.node(a.attestee)?;
         if a.attester == a.attestee {
@@ -214,11 +219,11 @@ impl AttestationBook {
                 registered: attestee.tee,
             });
         }
-        if a.step > self.now {
-            return Err(TriasError::FutureStep { step: a.step, now: self.now });
+        if a.step > now {
+            return Err(TriasError::FutureStep { step: a.step, now });
         }
-        if a.step + u64::from(self.window) <= self.now {
-            return Err(TriasError::StaleStep { step: a.step, now: self.now, window: self.window });
+        if a.step + u64::from(self.window) <= now {
+            return Err(TriasError::StaleStep { step: a.step, now, window: self.window });
         }
         if let Some(p) = self.pairs.get(&(a.attester, a.attestee))
             && a.step <= p.last
@@ -236,6 +241,20 @@ impl AttestationBook {
     /// Records an attestation (all or nothing: a refused record changes nothing).
     pub fn record(&mut self, a: &Attestation) -> Result<Recorded> {
         self.check(a)?;
+        Ok(self.apply(a))
+    }
+
+    /// Moves the clock to the record's step when it is later, then records it — all or
+    /// nothing: a refused record leaves the clock too.
+    pub fn record_advancing(&mut self, a: &Attestation) -> Result<Recorded> {
+        let now = self.now.max(a.step);
+        self.check_at(a, now)?;
+        self.now = now;
+        Ok(self.apply(a))
+    }
+
+    /// Records a checked attestation.
+    fn apply(&mut self, a: &Attestation) -> Recorded {
         let key = (a.attester, a.attestee);
         let old = self.pairs.get(&key).copied().unwrap_or(Pair { last: a.step, d: 0 });
         let d = match a.outcome {
@@ -243,14 +262,14 @@ impl AttestationBook {
             Outcome::FailEvidence | Outcome::NoResponse => 0,
         };
         self.pairs.insert(key, Pair { last: a.step, d });
-        Ok(match a.outcome {
+        match a.outcome {
             Outcome::Pass => Recorded::Pass { direct: d },
             Outcome::NoResponse => Recorded::Wiped,
             Outcome::FailEvidence => {
                 self.nodes[a.attestee as usize].quarantined = true;
                 Recorded::Quarantined { node: a.attestee }
             }
-        })
+        }
     }
 
     /// `D_ij` at step `t` (at or after the pair's last record; earlier steps read as the last

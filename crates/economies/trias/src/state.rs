@@ -183,10 +183,7 @@ impl Trias {
         if a.step > end {
             return Err(TriasError::FutureStep { step: a.step, now: end });
         }
-        let mut book = self.book.clone();
-        book.advance_to(a.step.max(book.now()))?;
-        let done = book.record(a)?;
-        self.book = book;
+        let done = self.book.record_advancing(a)?;
         let c = self.credits.entry((a.attester, a.attestee)).or_default();
         if assigned {
             c.0 += 1
