@@ -31,3 +31,13 @@ fn sybil_example() {
 fn bitmap_quarantine_and_a_two_node_eigentrust() {
     replay("bitmap");
 }
+
+#[test]
+fn emission_halving_cap_splits_and_carry() {
+    replay("emission");
+}
+
+#[test]
+fn a_three_node_eigentrust_with_a_dangling_row() {
+    replay("eigentrust");
+}
