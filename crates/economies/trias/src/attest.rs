@@ -272,6 +272,12 @@ impl AttestationBook {
         }
     }
 
+    /// The step of the pair's latest record, if any.
+    #[must_use]
+    pub fn last_record(&self, attester: NodeId, attestee: NodeId) -> Option<u64> {
+        self.pairs.get(&(attester, attestee)).map(|p| p.last)
+    }
+
     /// `D_ij` at step `t` (at or after the pair's last record; earlier steps read as the last
     /// record's value) — zero for a pair without records.
     #[must_use]

@@ -87,6 +87,36 @@ pub enum TriasError {
         /// The pair's last recorded step.
         last: u64,
     },
+    /// A router and a receiver are the same node.
+    #[error("node {node} cannot receipt its own copy")]
+    SelfReceipt {
+        /// The node.
+        node: NodeId,
+    },
+    /// The receipted record is not the pair's latest record.
+    #[error("no latest record of {attester} -> {attestee} at step {step}")]
+    UnknownRecord {
+        /// The attester.
+        attester: NodeId,
+        /// The attestee.
+        attestee: NodeId,
+        /// The record's step.
+        step: u64,
+    },
+    /// The copy was not fresh: received before its record or more than 6 steps after it.
+    #[error("a copy of a record of step {record_step} received at step {step} is not fresh")]
+    StaleCopy {
+        /// The record's step.
+        record_step: u64,
+        /// The step it was received.
+        step: u64,
+    },
+    /// The receiver already receipted this record (only the first copy counts).
+    #[error("node {receiver} already receipted this record")]
+    DuplicateReceipt {
+        /// The receiver.
+        receiver: NodeId,
+    },
     /// The clock went backwards.
     #[error("cannot move the clock from step {now} back to {to}")]
     ClockBackwards {
@@ -125,6 +155,10 @@ impl Coded for TriasError {
             TriasError::StaleStep { .. } => "stale_step",
             TriasError::OutOfOrder { .. } => "out_of_order",
             TriasError::ClockBackwards { .. } => "clock_backwards",
+            TriasError::SelfReceipt { .. } => "self_receipt",
+            TriasError::UnknownRecord { .. } => "unknown_record",
+            TriasError::StaleCopy { .. } => "stale_copy",
+            TriasError::DuplicateReceipt { .. } => "duplicate_receipt",
             TriasError::BadParam { .. } => "bad_param",
             TriasError::NoSeeds => "no_seeds",
         }

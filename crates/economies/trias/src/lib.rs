@@ -10,6 +10,7 @@
 //! - [`gate`]: the epoch snapshot and the integer reward gate.
 //! - [`mining`]: emission with halving, the pool split, verification credits and the gated
 //!   split.
+//! - [`routing`]: routing as mining (receipts, query answers, caps, weights by both gates).
 //! - [`state`]: the [`Trias`] economy (genesis, replay actions, the epoch, invariants).
 //! - [`error`]: [`TriasError`] with stable codes.
 
@@ -18,6 +19,7 @@ pub mod cb;
 pub mod error;
 pub mod gate;
 pub mod mining;
+pub mod routing;
 pub mod state;
 pub mod trust;
 

@@ -1,13 +1,15 @@
 //! [`Trias`]: the economy's state and its [`Economy`] impl — genesis with a [`Profile`], the
 //! ledger (one token, the mining pools), the replay actions (register a node, attest — FAIL_EVIDENCE
-//! included), and the epoch: trust snapshot, emission, pool split and verification-as-mining
-//! payouts gated by trust (spec trias.md, "Emission and pools", "Verification as mining").
+//! included —, receipt, answer a query), and the epoch: trust snapshot, emission, pool split,
+//! verification-as-mining and routing-as-mining payouts gated by trust (spec trias.md,
+//! "Emission and pools", "Verification as mining", "Routing as mining").
 //!
 //! Epoch `e` covers steps `e·S .. (e+1)·S − 1` (`S = steps_per_epoch`, 360). A record's step
 //! moves the clock forward inside the epoch; `end_epoch` moves it to the epoch's last step,
 //! takes the snapshot, mints `E_e` (clamped to the cap) into the pools, and splits the
 //! verifiers' pool (with its carry) by `credit × gate`; the floors' remainder stays in the pool
-//! as the next epoch's carry. The routers' and Prometh pools accumulate until their flows exist.
+//! as the next epoch's carry; the routers' pool likewise by router weight. The Prometh pool
+//! accumulates until its flow exists.
 
 use std::collections::BTreeMap;
 
@@ -23,6 +25,7 @@ use crate::attest::{Attestation, AttestationBook, NodeId, Outcome, Recorded, Tee
 use crate::error::TriasError;
 use crate::gate::{TrustParams, compat, relative_ppm, snapshot};
 use crate::mining::{EmissionParams, emission, gated_split, pair_credit, pool_split};
+use crate::routing::{FRESH_STEPS, Receipts};
 use crate::trust::TrustGraph;
 
 /// Credit for an upheld FAIL_EVIDENCE.
@@ -109,6 +112,18 @@ pub enum Action {
         #[serde(default)]
         assigned: bool,
     },
+    /// `receiver` signs a receipt for `router`'s copy, received at `step`, of the record of
+    /// `attester` on `attestee` at `record_step`.
+    Receipt {
+        router: String,
+        receiver: String,
+        attester: String,
+        attestee: String,
+        record_step: u64,
+        step: u64,
+    },
+    /// `router` answered a property query of `receiver` (5 receipts).
+    QueryAnswer { router: String, receiver: String },
 }
 
 /// What an accepted action reports.
@@ -122,6 +137,8 @@ pub enum Event {
     Attested { attester: String, attestee: String, step: u64, direct: u64 },
     /// A FAIL_EVIDENCE record quarantined the attestee.
     Quarantined { node: String, by: String, step: u64 },
+    /// A receipt or a query answer counted: the pair's receipts this epoch (uncapped).
+    Receipted { router: String, receiver: String, receipts: u32 },
 }
 
 /// The verifiers' split of one epoch, kept for the invariant check.
@@ -148,9 +165,10 @@ pub struct Trias {
     accounts: Vec<AccountId>,
     credits: BTreeMap<(NodeId, NodeId), (u32, u32)>,
     upheld: BTreeMap<NodeId, u64>,
+    receipts: Receipts,
     emitted: Amount,
     epoch: Epoch,
-    last: LastSplit,
+    last: [LastSplit; 2],
 }
 
 impl Trias {
@@ -179,7 +197,7 @@ impl Trias {
     }
 
     fn attest(&mut self, a: &Attestation, assigned: bool) -> Result<Event, TriasError> {
-        let end = (self.epoch.0 + 1).saturating_mul(self.steps_per_epoch) - 1;
+        let end = self.epoch_end();
         if a.step > end {
             return Err(TriasError::FutureStep { step: a.step, now: end });
         }
@@ -202,6 +220,81 @@ impl Trias {
                 Event::Quarantined { node: attestee, by: attester, step: a.step }
             }
         })
+    }
+
+    /// The epoch's last step.
+    fn epoch_end(&self) -> u64 {
+        (self.epoch.0 + 1).saturating_mul(self.steps_per_epoch) - 1
+    }
+
+    /// Both ends of a receipt: registered, distinct, neither quarantined.
+    fn route_ends(&self, router: &str, receiver: &str) -> Result<(NodeId, NodeId), TriasError> {
+        let (r, k) = (self.id(router)?, self.id(receiver)?);
+        if r == k {
+            return Err(TriasError::SelfReceipt { node: r });
+        }
+        for n in [r, k] {
+            if self.book.node(n)?.quarantined {
+                return Err(TriasError::Quarantined { node: n });
+            }
+        }
+        Ok((r, k))
+    }
+
+    fn receipt(&mut self, a: &Action) -> Result<Event, TriasError> {
+        let Action::Receipt { router, receiver, attester, attestee, record_step, step } = a else {
+            unreachable!("called for receipts only")
+        };
+        let (r, k) = self.route_ends(router, receiver)?;
+        let (i, j) = (self.id(attester)?, self.id(attestee)?);
+        let end = self.epoch_end();
+        if *step > end {
+            return Err(TriasError::FutureStep { step: *step, now: end });
+        }
+        let latest = self.book.last_record(i, j) == Some(*record_step);
+        if !latest || self.book.node(i)?.quarantined || self.book.node(j)?.quarantined {
+            return Err(TriasError::UnknownRecord { attester: i, attestee: j, step: *record_step });
+        }
+        if *step < *record_step || *step - *record_step > FRESH_STEPS {
+            return Err(TriasError::StaleCopy { record_step: *record_step, step: *step });
+        }
+        if !self.receipts.receipt(r, k, (i, j, *record_step)) {
+            return Err(TriasError::DuplicateReceipt { receiver: k });
+        }
+        self.book.advance_to(self.book.now().max(*step))?;
+        let receipts = self.receipts.count(r, k);
+        Ok(Event::Receipted { router: router.clone(), receiver: receiver.clone(), receipts })
+    }
+
+    fn answer(&mut self, router: &str, receiver: &str) -> Result<Event, TriasError> {
+        let (r, k) = self.route_ends(router, receiver)?;
+        self.receipts.answer(r, k);
+        let receipts = self.receipts.count(r, k);
+        Ok(Event::Receipted { router: router.into(), receiver: receiver.into(), receipts })
+    }
+
+    /// Splits `pool`'s balance by `weights` (ascending nodes) to their accounts; the rows of
+    /// the report (node, `extra` figure, weight, amount) and the split.
+    fn pay(
+        &mut self,
+        pool: Holder,
+        weights: &[(NodeId, u64, u128)],
+        extra: &str,
+    ) -> Result<(Vec<Value>, LastSplit), Violation> {
+        let bug = |e: String| Violation::new("trias split", e);
+        let t = self.token;
+        let total = self.ledger.balance(t, pool).map_err(|e| bug(e.to_string()))?;
+        let w: Vec<u128> = weights.iter().map(|x| x.2).collect();
+        let (paid, carry) = gated_split(total, &w).map_err(|e| bug(e.to_string()))?;
+        let mut rows = Vec::with_capacity(paid.len());
+        let mut sum = 0u128;
+        for (&(i, c, w), &a) in weights.iter().zip(&paid) {
+            let to = Holder::Account(self.accounts[i as usize]);
+            self.ledger.transfer(t, pool, to, a).map_err(|e| bug(e.to_string()))?;
+            sum += a.0;
+            rows.push(json!({"node": self.names[i as usize], extra: c, "weight": w.to_string(), "amount": self.fmt(a)}));
+        }
+        Ok((rows, LastSplit { pool: total, paid: Amount(sum), carry }))
     }
 
     /// Each node's gate at the epoch's end, with the per-node report rows.
@@ -279,9 +372,10 @@ impl Economy for Trias {
             accounts: Vec::new(),
             credits: BTreeMap::new(),
             upheld: BTreeMap::new(),
+            receipts: Receipts::default(),
             emitted: Amount::ZERO,
             epoch: Epoch(0),
-            last: LastSplit::default(),
+            last: [LastSplit::default(); 2],
         })
     }
 
@@ -298,6 +392,8 @@ impl Economy for Trias {
                 };
                 self.attest(&a, *assigned)?
             }
+            Action::Receipt { .. } => self.receipt(action)?,
+            Action::QueryAnswer { router, receiver } => self.answer(router, receiver)?,
         }])
     }
 
@@ -329,31 +425,28 @@ impl Economy for Trias {
         for (&i, &u) in &self.upheld {
             *credit.entry(i).or_default() += UPHELD_CREDIT * u;
         }
-        let verifiers: Vec<(NodeId, u64)> = credit.into_iter().collect();
-        let weights: Vec<u128> =
-            verifiers.iter().map(|&(i, c)| u128::from(c) * u128::from(gates[i as usize])).collect();
-        let pool = self.ledger.balance(t, pv).map_err(bug)?;
-        let (paid, carry) = gated_split(pool, &weights)
-            .map_err(|e| Violation::new("trias split", e.to_string()))?;
-        let mut payouts = Vec::new();
-        let mut total = Amount::ZERO;
-        for ((&(i, c), &w), &a) in verifiers.iter().zip(&weights).zip(&paid) {
-            let to = Holder::Account(self.accounts[i as usize]);
-            self.ledger.transfer(t, pv, to, a).map_err(bug)?;
-            total = total.checked_add(a).map_err(bug)?;
-            payouts.push(json!({"node": self.names[i as usize], "credit": c, "weight": w.to_string(), "amount": self.fmt(a)}));
-        }
-        self.last = LastSplit { pool, paid: total, carry };
+        let verifiers: Vec<(NodeId, u64, u128)> = credit
+            .into_iter()
+            .map(|(i, c)| (i, c, u128::from(c) * u128::from(gates[i as usize])))
+            .collect();
+        let (payouts, lv) = self.pay(pv, &verifiers, "credit")?;
+        let routers = self.receipts.weights(&gates);
+        let (router_payouts, lr) = self.pay(pr, &routers, "receipts")?;
+        self.last = [lv, lr];
         self.credits.clear();
         self.upheld.clear();
+        self.receipts.clear();
         let report = json!({
             "emitted": self.fmt(e),
             "pools": {"verifiers": self.fmt(p.verifiers), "routers": self.fmt(p.routers),
                       "prometh": self.fmt(p.prometh), "dust": self.fmt(p.dust)},
             "trust": rows,
-            "verifier_pool": self.fmt(pool),
+            "verifier_pool": self.fmt(lv.pool),
             "payouts": payouts,
-            "carry": self.fmt(carry),
+            "carry": self.fmt(lv.carry),
+            "router_pool": self.fmt(lr.pool),
+            "router_payouts": router_payouts,
+            "router_carry": self.fmt(lr.carry),
         });
         self.epoch = self.epoch.plus(1);
         Ok(report)
@@ -381,9 +474,10 @@ impl Economy for Trias {
                 format!("{minted:?} minted vs {:?} emitted", self.emitted),
             ));
         }
-        let l = self.last;
-        if l.paid.0 + l.carry.0 != l.pool.0 {
-            return Err(Violation::new("trias split", format!("{l:?}")));
+        for l in self.last {
+            if l.paid.0 + l.carry.0 != l.pool.0 {
+                return Err(Violation::new("trias split", format!("{l:?}")));
+            }
         }
         Ok(())
     }
