@@ -41,3 +41,8 @@ fn emission_halving_cap_splits_and_carry() {
 fn a_three_node_eigentrust_with_a_dangling_row() {
     replay("eigentrust");
 }
+
+#[test]
+fn routing_receipts_answers_and_caps() {
+    replay("routing");
+}
