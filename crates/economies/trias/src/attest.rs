@@ -272,6 +272,13 @@ impl AttestationBook {
         }
     }
 
+    /// Wipes a pair's endorsements (a fraud proof against its PASS).
+    pub fn wipe(&mut self, attester: NodeId, attestee: NodeId) {
+        if let Some(p) = self.pairs.get_mut(&(attester, attestee)) {
+            p.d = 0;
+        }
+    }
+
     /// The step of the pair's latest record, if any.
     #[must_use]
     pub fn last_record(&self, attester: NodeId, attestee: NodeId) -> Option<u64> {

@@ -117,6 +117,15 @@ pub enum TriasError {
         /// The receiver.
         receiver: NodeId,
     },
+    /// A fraud proof without fraud: the attestee is not quarantined, or the attester holds no
+    /// standing PASS on it.
+    #[error("node {attester} holds no standing PASS on a quarantined node {attestee}")]
+    NoFraud {
+        /// The accused attester.
+        attester: NodeId,
+        /// The attestee.
+        attestee: NodeId,
+    },
     /// The clock went backwards.
     #[error("cannot move the clock from step {now} back to {to}")]
     ClockBackwards {
@@ -156,6 +165,7 @@ impl Coded for TriasError {
             TriasError::OutOfOrder { .. } => "out_of_order",
             TriasError::ClockBackwards { .. } => "clock_backwards",
             TriasError::SelfReceipt { .. } => "self_receipt",
+            TriasError::NoFraud { .. } => "no_fraud",
             TriasError::UnknownRecord { .. } => "unknown_record",
             TriasError::StaleCopy { .. } => "stale_copy",
             TriasError::DuplicateReceipt { .. } => "duplicate_receipt",

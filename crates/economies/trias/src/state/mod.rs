@@ -26,6 +26,8 @@ use crate::error::TriasError;
 use crate::gate::{TrustParams, compat, relative_ppm, snapshot};
 use crate::mining::{EmissionParams, emission, gated_split, pair_credit, pool_split};
 use crate::routing::{FRESH_STEPS, Receipts};
+
+mod bonds;
 use crate::trust::TrustGraph;
 
 /// Credit for an upheld FAIL_EVIDENCE.
@@ -124,6 +126,10 @@ pub enum Action {
     },
     /// `router` answered a property query of `receiver` (5 receipts).
     QueryAnswer { router: String, receiver: String },
+    /// `node` bonds `amount` of its balance (slashed on quarantine or a fraud proof).
+    Bond { node: String, amount: Qty },
+    /// `challenger` proves `attester`'s standing PASS on the quarantined `attestee` false.
+    FraudProof { challenger: String, attester: String, attestee: String },
 }
 
 /// What an accepted action reports.
@@ -139,6 +145,20 @@ pub enum Event {
     Quarantined { node: String, by: String, step: u64 },
     /// A receipt or a query answer counted: the pair's receipts this epoch (uncapped).
     Receipted { router: String, receiver: String, receipts: u32 },
+    /// A bond grew to `bond`.
+    Bonded { node: String, amount: String, bond: String },
+    /// A quarantined node's bond went to insurance (30 % bounty, 70 % compensation reserve).
+    Slashed { node: String, amount: String, bounty: String, compensation: String },
+    /// A fraud proof: the attester's credits this epoch and its bond are forfeited, half of the
+    /// bond (rounded down) to the challenger, the rest to insurance.
+    FraudProven {
+        attester: String,
+        challenger: String,
+        credits: u64,
+        to_challenger: String,
+        bounty: String,
+        compensation: String,
+    },
 }
 
 /// The verifiers' split of one epoch, kept for the invariant check.
@@ -159,6 +179,9 @@ pub struct Trias {
     ledger: Ledger,
     token: TokenId,
     pools: [PoolId; 3],
+    /// `bonds`, `insurance_bounty`, `insurance_compensation`.
+    reserves: [PoolId; 3],
+    bonds: Vec<Amount>,
     book: AttestationBook,
     names: Vec<String>,
     ids: BTreeMap<String, NodeId>,
@@ -193,6 +216,7 @@ impl Trias {
         self.names.push(node.into());
         self.ids.insert(node.into(), index);
         self.accounts.push(account);
+        self.bonds.push(Amount::ZERO);
         Ok(Event::NodeRegistered { node: node.into(), index })
     }
 
@@ -352,6 +376,11 @@ impl Economy for Trias {
             ledger.add_pool("routers")?,
             ledger.add_pool("prometh")?,
         ];
+        let reserves = [
+            ledger.add_pool("bonds")?,
+            ledger.add_pool("insurance_bounty")?,
+            ledger.add_pool("insurance_compensation")?,
+        ];
         let emission = EmissionParams {
             initial: g.epoch_reward.to_amount(&meta)?,
             halving_epochs: g.halving_epochs,
@@ -366,6 +395,8 @@ impl Economy for Trias {
             ledger,
             token,
             pools,
+            reserves,
+            bonds: Vec::new(),
             book: AttestationBook::new(g.window).map_err(reject)?,
             names: Vec::new(),
             ids: BTreeMap::new(),
@@ -390,10 +421,19 @@ impl Economy for Trias {
                     outcome: *outcome,
                     tee: *tee,
                 };
-                self.attest(&a, *assigned)?
+                let first = self.attest(&a, *assigned)?;
+                let slashed = match first {
+                    Event::Quarantined { .. } => self.slash(a.attestee)?,
+                    _ => None,
+                };
+                return Ok(std::iter::once(first).chain(slashed).collect());
             }
             Action::Receipt { .. } => self.receipt(action)?,
             Action::QueryAnswer { router, receiver } => self.answer(router, receiver)?,
+            Action::Bond { node, amount } => self.bond(node, amount)?,
+            Action::FraudProof { challenger, attester, attestee } => {
+                self.fraud_proof(challenger, attester, attestee)?
+            }
         }])
     }
 
@@ -494,13 +534,15 @@ impl Economy for Trias {
                 (
                     name.as_str(),
                     json!({"tee": s.tee, "seed": s.seed, "quarantined": s.quarantined,
-                                       "balance": bal(Holder::Account(self.accounts[j]))}),
+                                       "balance": bal(Holder::Account(self.accounts[j])),
+                                       "bond": self.fmt(self.bonds[j])}),
                 )
             })
             .collect();
         let pools: BTreeMap<&str, String> = self
             .pools
             .iter()
+            .chain(&self.reserves)
             .map(|&p| (self.ledger.pool_name(p).unwrap_or("?"), bal(p.into())))
             .collect();
         json!({"epoch": self.epoch.0, "step": self.book.now(), "profile": self.profile,
