@@ -46,3 +46,8 @@ fn a_three_node_eigentrust_with_a_dangling_row() {
 fn routing_receipts_answers_and_caps() {
     replay("routing");
 }
+
+#[test]
+fn bonds_slashes_and_fraud_proofs() {
+    replay("bonds");
+}
