@@ -170,7 +170,7 @@ struct LastSplit {
 }
 
 /// The Trias economy. See the module doc.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Trias {
     profile: Profile,
     trust: TrustParams,
@@ -553,10 +553,4 @@ impl Economy for Trias {
 /// A refusal as replay shows it.
 fn reject(e: TriasError) -> Rejection {
     Rejection::new(e.code(), e.to_string())
-}
-
-impl PartialEq for Trias {
-    fn eq(&self, other: &Trias) -> bool {
-        self.snapshot() == other.snapshot()
-    }
 }
