@@ -265,10 +265,15 @@ impl Trias {
         Ok((r, k))
     }
 
-    fn receipt(&mut self, a: &Action) -> Result<Event, TriasError> {
-        let Action::Receipt { router, receiver, attester, attestee, record_step, step } = a else {
-            unreachable!("called for receipts only")
-        };
+    /// A receipt: `(router, receiver, attester, attestee)` by name, the record's step and the
+    /// step it was received.
+    fn receipt(
+        &mut self,
+        names: [&String; 4],
+        record_step: &u64,
+        step: &u64,
+    ) -> Result<Event, TriasError> {
+        let [router, receiver, attester, attestee] = names;
         let (r, k) = self.route_ends(router, receiver)?;
         let (i, j) = (self.id(attester)?, self.id(attestee)?);
         let end = self.epoch_end();
@@ -428,7 +433,9 @@ impl Economy for Trias {
                 };
                 return Ok(std::iter::once(first).chain(slashed).collect());
             }
-            Action::Receipt { .. } => self.receipt(action)?,
+            Action::Receipt { router, receiver, attester, attestee, record_step, step } => {
+                self.receipt([router, receiver, attester, attestee], record_step, step)?
+            }
             Action::QueryAnswer { router, receiver } => self.answer(router, receiver)?,
             Action::Bond { node, amount } => self.bond(node, amount)?,
             Action::FraudProof { challenger, attester, attestee } => {
