@@ -54,6 +54,11 @@ impl Receipts {
         *c = c.saturating_add(QUERY_RECEIPTS);
     }
 
+    /// Every router and receiver with receipts this epoch (with repeats).
+    pub fn nodes(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.counts.keys().flat_map(|&(r, k)| [r, k])
+    }
+
     /// The receipts of `(router, receiver)` this epoch, uncapped.
     #[must_use]
     pub fn count(&self, router: NodeId, receiver: NodeId) -> u32 {

@@ -1,6 +1,6 @@
 //! Timing of the trust snapshot at scale (run with `--release -- --ignored --nocapture`):
-//! EigenTrust on 10^6 nodes and 10^7 edges, and CB for 10^3 candidates on that graph. It
-//! prints the times; the targets (1 s and, for 10^4 candidates, 10 s on 2 cores) are in
+//! EigenTrust on 10^6 nodes and 10^7 edges, and CB with CB_het for 10 candidates on that
+//! graph. It prints the times as it goes; the targets and the measured figures are in
 //! docs/economies/trias.md.
 
 #![allow(clippy::unwrap_used)] // a test: unwrap is the assertion
@@ -31,12 +31,14 @@ fn snapshot_at_scale() {
     let t0 = Instant::now();
     let g = TrustGraph::new(&nodes, edges).unwrap();
     let build = t0.elapsed();
+    eprintln!("build {build:?}");
     let t1 = Instant::now();
     let t = eigentrust(&g, 0.15, Stop { tol: 1e-10, max_iter: 200 });
     let et = t1.elapsed();
+    eprintln!("eigentrust {et:?} ({} iterations)", t.iterations);
     let t2 = Instant::now();
     let net = FlowNet::new(&g, 16);
-    let targets: Vec<u32> = (1..=1000).map(|k| k * 997).collect();
+    let targets: Vec<u32> = (1..=10).map(|k| k * 99_991).collect();
     let cbs = net.cb_many(&targets);
     let cb = t2.elapsed();
     println!(

@@ -332,7 +332,9 @@ impl Trias {
         let Ok(g) = TrustGraph::new(self.book.nodes(), self.book.edges()) else {
             return (vec![0; n], Vec::new()); // no active seed: nobody is trusted
         };
-        let candidates: Vec<NodeId> = self.credits.keys().map(|k| k.0).collect();
+        // The nodes with rewards at stake: verifiers, routers and their receivers.
+        let candidates: Vec<NodeId> =
+            self.credits.keys().map(|k| k.0).chain(self.receipts.nodes()).collect();
         let Ok(s) = snapshot(&g, &self.trust, &candidates) else { return (vec![0; n], Vec::new()) };
         let gates = match self.profile {
             Profile::Spec => s.gate.clone(),
