@@ -1,0 +1,31 @@
+//! # ergon-trias — the Trias (Leviatom) economy
+//!
+//! Implements seed 000 (spec: shared/spec/trias.md and trias-example-sybil.json). So far the
+//! trust machinery, the heart of Trias:
+//!
+//! - [`attest`]: attestation records, the recency bitmap `D_ij`, validity, quarantine.
+//! - [`trust`]: the snapshot graph (core [`ergon_core::Csr`]), EigenTrust with pre-trusted
+//!   seeds and the compatibility PageRank, deterministic at any thread count.
+//! - [`cb`]: the conspiracy-breaching cost `CB` and `CB_het` by unit-capacity max-flow.
+//! - [`gate`]: the epoch snapshot and the integer reward gate.
+//! - [`mining`]: emission with halving, the pool split, verification credits and the gated
+//!   split.
+//! - [`routing`]: routing as mining (receipts, query answers, caps, weights by both gates).
+//! - [`state`]: the [`Trias`] economy (genesis, replay actions, the epoch, invariants).
+//! - [`error`]: [`TriasError`] with stable codes.
+
+pub mod attest;
+pub mod cb;
+pub mod error;
+pub mod gate;
+pub mod mining;
+pub mod routing;
+pub mod state;
+pub mod trust;
+
+pub use attest::{Attestation, AttestationBook, NodeId, NodeTrust, Outcome, Recorded, Tee};
+pub use cb::FlowNet;
+pub use error::TriasError;
+pub use gate::{Snapshot, TrustParams, snapshot};
+pub use state::{Action, Event, Genesis, Profile, Trias};
+pub use trust::{Stop, TrustGraph, TrustVector, eigentrust, pagerank};

@@ -1,0 +1,94 @@
+//! Routing as mining (spec trias.md, "Routing as mining"; seed: routers "collect the
+//! verification data from the verifiers and disseminate it to other peers … they should also
+//! get rewarded with routing as mining").
+//!
+//! A receiver signs a receipt for the first fresh copy of a valid record it gets from a router:
+//! the record must be the pair's latest in the book, at most [`FRESH_STEPS`] (6) steps old when
+//! received, and the receiver must not have receipted that record before (from any router).
+//! An answered property query counts [`QUERY_RECEIPTS`] (5) receipts. At the epoch's end each
+//! (router, receiver) pair counts at most [`PAIR_CAP`] (50), and a router's weight is
+//! `gate(router) × Σ_k min(receipts_k, 50) × gate(k)`; the routers' pool is `split(Pool_R,
+//! weight)`, its dust carried.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::attest::NodeId;
+
+/// A copy older than this many steps earns no receipt.
+pub const FRESH_STEPS: u64 = 6;
+/// Receipts an answered property query counts.
+pub const QUERY_RECEIPTS: u32 = 5;
+/// Receipts counted per (router, receiver) per epoch.
+pub const PAIR_CAP: u32 = 50;
+
+/// One epoch's receipts.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Receipts {
+    /// Records each receiver has receipted: (receiver, attester, attestee, record step).
+    seen: BTreeSet<(NodeId, NodeId, NodeId, u64)>,
+    /// Receipts by (router, receiver), uncapped.
+    counts: BTreeMap<(NodeId, NodeId), u32>,
+}
+
+impl Receipts {
+    /// Counts a receipt unless `receiver` already receipted this record; true when counted.
+    pub fn receipt(
+        &mut self,
+        router: NodeId,
+        receiver: NodeId,
+        record: (NodeId, NodeId, u64),
+    ) -> bool {
+        if !self.seen.insert((receiver, record.0, record.1, record.2)) {
+            return false;
+        }
+        let c = self.counts.entry((router, receiver)).or_default();
+        *c = c.saturating_add(1);
+        true
+    }
+
+    /// Counts an answered property query.
+    pub fn answer(&mut self, router: NodeId, receiver: NodeId) {
+        let c = self.counts.entry((router, receiver)).or_default();
+        *c = c.saturating_add(QUERY_RECEIPTS);
+    }
+
+    /// Every router and receiver with receipts this epoch (with repeats).
+    pub fn nodes(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.counts.keys().flat_map(|&(r, k)| [r, k])
+    }
+
+    /// The receipts of `(router, receiver)` this epoch, uncapped.
+    #[must_use]
+    pub fn count(&self, router: NodeId, receiver: NodeId) -> u32 {
+        self.counts.get(&(router, receiver)).copied().unwrap_or(0)
+    }
+
+    /// Each router's `(receipts counted, weight)` under `gates`, routers ascending.
+    #[must_use]
+    pub fn weights(&self, gates: &[u64]) -> Vec<(NodeId, u64, u128)> {
+        let mut out: Vec<(NodeId, u64, u128)> = Vec::new();
+        for (&(router, receiver), &c) in &self.counts {
+            let capped = c.min(PAIR_CAP);
+            let w = u128::from(capped) * u128::from(gates[receiver as usize]);
+            match out.last_mut() {
+                Some(last) if last.0 == router => {
+                    last.1 += u64::from(capped);
+                    last.2 += w;
+                }
+                _ => out.push((router, u64::from(capped), w)),
+            }
+        }
+        for r in &mut out {
+            r.2 *= u128::from(gates[r.0 as usize]);
+        }
+        out
+    }
+
+    /// Forgets the epoch's receipts.
+    pub fn clear(&mut self) {
+        self.seen.clear();
+        self.counts.clear();
+    }
+}

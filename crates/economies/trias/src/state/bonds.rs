@@ -1,0 +1,101 @@
+//! Bonds, their slash on quarantine, fraud proofs and the insurance inflow (spec trias.md,
+//! "Attestations and direct trust": FAIL_EVIDENCE slashes the attestee's bond; "a PASS later
+//! proven false costs the attester its epoch credits and bond: half to the challenger, half to
+//! insurance"; "Insurance": every inflow 30 % to the bounty reserve, 70 % to the compensation
+//! reserve).
+//!
+//! Choices: a quarantined node loses its whole bond; the insurance split floors the bounty
+//! part and gives the remainder to the compensation reserve; a fraud proof is valid when the
+//! attestee is quarantined and the attester still holds a standing PASS on it (`D_ij > 0` at
+//! the current step) — the PASS endorsed a node proven compromised — and it wipes that pair, so
+//! one PASS is punished once; the challenger gets `⌊bond/2⌋`, insurance the rest.
+
+use ergon_core::Amount;
+use ergon_core::amount::Qty;
+use ergon_core::emission::split_amount;
+use ergon_core::ledger::Holder;
+
+use super::{Event, Trias};
+use crate::attest::NodeId;
+use crate::error::TriasError;
+
+/// Insurance inflow split, basis points: bounty reserve, compensation reserve.
+pub const INSURANCE_SPLIT: [u32; 2] = [3000, 7000];
+
+impl Trias {
+    pub(super) fn bond(&mut self, node: &str, amount: &Qty) -> Result<Event, TriasError> {
+        let n = self.id(node)?;
+        if self.book.node(n)?.quarantined {
+            return Err(TriasError::Quarantined { node: n });
+        }
+        let a = amount.to_amount(self.meta())?;
+        let from = Holder::Account(self.accounts[n as usize]);
+        let bond = self.bonds[n as usize].checked_add(a)?;
+        self.ledger.transfer(self.token, from, Holder::Pool(self.reserves[0]), a)?;
+        self.bonds[n as usize] = bond;
+        Ok(Event::Bonded { node: node.into(), amount: self.fmt(a), bond: self.fmt(bond) })
+    }
+
+    /// Moves `a` from the bonds pool into insurance; the two parts.
+    fn insure(&mut self, a: Amount) -> Result<(Amount, Amount), TriasError> {
+        let (parts, dust) = split_amount(a, &INSURANCE_SPLIT);
+        let comp = parts[1].checked_add(dust)?;
+        let bonds = Holder::Pool(self.reserves[0]);
+        self.ledger.transfer(self.token, bonds, Holder::Pool(self.reserves[1]), parts[0])?;
+        self.ledger.transfer(self.token, bonds, Holder::Pool(self.reserves[2]), comp)?;
+        Ok((parts[0], comp))
+    }
+
+    /// Slashes a freshly quarantined node's bond into insurance (no event without a bond).
+    pub(super) fn slash(&mut self, n: NodeId) -> Result<Option<Event>, TriasError> {
+        let a = std::mem::take(&mut self.bonds[n as usize]);
+        if a.is_zero() {
+            return Ok(None);
+        }
+        let (bounty, comp) = self.insure(a)?;
+        Ok(Some(Event::Slashed {
+            node: self.names[n as usize].clone(),
+            amount: self.fmt(a),
+            bounty: self.fmt(bounty),
+            compensation: self.fmt(comp),
+        }))
+    }
+
+    pub(super) fn fraud_proof(
+        &mut self,
+        challenger: &str,
+        attester: &str,
+        attestee: &str,
+    ) -> Result<Event, TriasError> {
+        let (c, i, j) = (self.id(challenger)?, self.id(attester)?, self.id(attestee)?);
+        if c == i {
+            return Err(TriasError::SelfAttestation { node: c });
+        }
+        let standing = self.book.direct(i, j, self.book.now()) > 0;
+        if !self.book.node(j)?.quarantined || !standing {
+            return Err(TriasError::NoFraud { attester: i, attestee: j });
+        }
+        let mut credits = 0;
+        self.credits.retain(|&(a, _), &mut (x, y)| {
+            if a == i {
+                credits += crate::mining::pair_credit(x, y);
+            }
+            a != i
+        });
+        credits += self.upheld.remove(&i).unwrap_or(0) * super::UPHELD_CREDIT;
+        self.book.wipe(i, j);
+        let bond = std::mem::take(&mut self.bonds[i as usize]);
+        let half = Amount(bond.0 / 2);
+        let to = Holder::Account(self.accounts[c as usize]);
+        self.ledger.transfer(self.token, Holder::Pool(self.reserves[0]), to, half)?;
+        let (bounty, comp) = self.insure(Amount(bond.0 - half.0))?;
+        Ok(Event::FraudProven {
+            attester: attester.into(),
+            challenger: challenger.into(),
+            credits,
+            to_challenger: self.fmt(half),
+            bounty: self.fmt(bounty),
+            compensation: self.fmt(comp),
+        })
+    }
+}

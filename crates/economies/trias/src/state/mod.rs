@@ -1,0 +1,565 @@
+//! [`Trias`]: the economy's state and its [`Economy`] impl — genesis with a [`Profile`], the
+//! ledger (one token, the mining pools), the replay actions (register a node, attest — FAIL_EVIDENCE
+//! included —, receipt, answer a query), and the epoch: trust snapshot, emission, pool split,
+//! verification-as-mining and routing-as-mining payouts gated by trust (spec trias.md,
+//! "Emission and pools", "Verification as mining", "Routing as mining").
+//!
+//! Epoch `e` covers steps `e·S .. (e+1)·S − 1` (`S = steps_per_epoch`, 360). A record's step
+//! moves the clock forward inside the epoch; `end_epoch` moves it to the epoch's last step,
+//! takes the snapshot, mints `E_e` (clamped to the cap) into the pools, and splits the
+//! verifiers' pool (with its carry) by `credit × gate`; the floors' remainder stays in the pool
+//! as the next epoch's carry; the routers' pool likewise by router weight. The Prometh pool
+//! accumulates until its flow exists.
+
+use std::collections::BTreeMap;
+
+use ergon_core::amount::{Qty, TokenMeta};
+use ergon_core::economy::{Economy, Metric, MetricValue, Rejection};
+use ergon_core::invariants::Violation;
+use ergon_core::ledger::{AccountId, Holder, Ledger, PoolId, TokenId};
+use ergon_core::{Amount, Coded, Epoch};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::attest::{Attestation, AttestationBook, NodeId, Outcome, Recorded, Tee};
+use crate::error::TriasError;
+use crate::gate::{TrustParams, compat, relative_ppm, snapshot};
+use crate::mining::{EmissionParams, emission, gated_split, pair_credit, pool_split};
+use crate::routing::{FRESH_STEPS, Receipts};
+
+mod bonds;
+use crate::trust::TrustGraph;
+
+/// Credit for an upheld FAIL_EVIDENCE.
+pub const UPHELD_CREDIT: u64 = 10;
+
+/// The rule profile.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Profile {
+    /// The spec's rules: the gate from EigenTrust and CB (default).
+    #[default]
+    Spec,
+    /// Trias's shipped trust for comparison: the gate is `min(1, r)` of the compatibility
+    /// PageRank, without CB (not Sybil-resistant).
+    Compat,
+}
+
+fn d_symbol() -> String {
+    "TRY".into()
+}
+fn d_decimals() -> u8 {
+    18
+}
+fn d_halving() -> u64 {
+    8760
+}
+fn d_steps() -> u64 {
+    360
+}
+fn d_window() -> u32 {
+    32
+}
+
+/// The genesis line.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Genesis {
+    /// The profile (`spec`, default, or `compat`).
+    #[serde(default)]
+    pub profile: Profile,
+    /// Token symbol (`TRY`).
+    #[serde(default = "d_symbol")]
+    pub symbol: String,
+    /// Token decimals (18).
+    #[serde(default = "d_decimals")]
+    pub decimals: u8,
+    /// The mining pool's cap on everything emitted, tokens.
+    pub cap: Qty,
+    /// `E_0`, tokens per epoch.
+    pub epoch_reward: Qty,
+    /// `H`, epochs per halving (8760).
+    #[serde(default = "d_halving")]
+    pub halving_epochs: u64,
+    /// Epochs of the bootstrap split (0).
+    #[serde(default)]
+    pub bootstrap_epochs: u64,
+    /// Steps per epoch (360).
+    #[serde(default = "d_steps")]
+    pub steps_per_epoch: u64,
+    /// `K`, the recency window (32, at most 64).
+    #[serde(default = "d_window")]
+    pub window: u32,
+}
+
+/// One action; `op` names it in replay.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+#[allow(missing_docs)] // every field is described in docs/replay.md ("The Trias economy")
+pub enum Action {
+    /// Registers a node (and its account) with its TEE family; `seed` makes it pre-trusted.
+    RegisterNode {
+        node: String,
+        tee: Tee,
+        #[serde(default)]
+        seed: bool,
+    },
+    /// One attestation record; `assigned` when the target came from the epoch beacon.
+    Attest {
+        attester: String,
+        attestee: String,
+        step: u64,
+        outcome: Outcome,
+        tee: Tee,
+        #[serde(default)]
+        assigned: bool,
+    },
+    /// `receiver` signs a receipt for `router`'s copy, received at `step`, of the record of
+    /// `attester` on `attestee` at `record_step`.
+    Receipt {
+        router: String,
+        receiver: String,
+        attester: String,
+        attestee: String,
+        record_step: u64,
+        step: u64,
+    },
+    /// `router` answered a property query of `receiver` (5 receipts).
+    QueryAnswer { router: String, receiver: String },
+    /// `node` bonds `amount` of its balance (slashed on quarantine or a fraud proof).
+    Bond { node: String, amount: Qty },
+    /// `challenger` proves `attester`'s standing PASS on the quarantined `attestee` false.
+    FraudProof { challenger: String, attester: String, attestee: String },
+}
+
+/// What an accepted action reports.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+#[allow(missing_docs)]
+pub enum Event {
+    /// A node registered with its index.
+    NodeRegistered { node: String, index: NodeId },
+    /// A record accepted: the pair's direct trust after it.
+    Attested { attester: String, attestee: String, step: u64, direct: u64 },
+    /// A FAIL_EVIDENCE record quarantined the attestee.
+    Quarantined { node: String, by: String, step: u64 },
+    /// A receipt or a query answer counted: the pair's receipts this epoch (uncapped).
+    Receipted { router: String, receiver: String, receipts: u32 },
+    /// A bond grew to `bond`.
+    Bonded { node: String, amount: String, bond: String },
+    /// A quarantined node's bond went to insurance (30 % bounty, 70 % compensation reserve).
+    Slashed { node: String, amount: String, bounty: String, compensation: String },
+    /// A fraud proof: the attester's credits this epoch and its bond are forfeited, half of the
+    /// bond (rounded down) to the challenger, the rest to insurance.
+    FraudProven {
+        attester: String,
+        challenger: String,
+        credits: u64,
+        to_challenger: String,
+        bounty: String,
+        compensation: String,
+    },
+}
+
+/// The verifiers' split of one epoch, kept for the invariant check.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct LastSplit {
+    pool: Amount,
+    paid: Amount,
+    carry: Amount,
+}
+
+/// The Trias economy. See the module doc.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trias {
+    profile: Profile,
+    trust: TrustParams,
+    emission: EmissionParams,
+    steps_per_epoch: u64,
+    ledger: Ledger,
+    token: TokenId,
+    pools: [PoolId; 3],
+    /// `bonds`, `insurance_bounty`, `insurance_compensation`.
+    reserves: [PoolId; 3],
+    bonds: Vec<Amount>,
+    book: AttestationBook,
+    names: Vec<String>,
+    ids: BTreeMap<String, NodeId>,
+    accounts: Vec<AccountId>,
+    credits: BTreeMap<(NodeId, NodeId), (u32, u32)>,
+    upheld: BTreeMap<NodeId, u64>,
+    receipts: Receipts,
+    emitted: Amount,
+    epoch: Epoch,
+    last: [LastSplit; 2],
+}
+
+impl Trias {
+    fn meta(&self) -> &TokenMeta {
+        self.ledger.token(self.token).expect("the token is registered at genesis")
+    }
+
+    fn fmt(&self, a: Amount) -> String {
+        self.meta().format(a)
+    }
+
+    fn id(&self, name: &str) -> Result<NodeId, TriasError> {
+        self.ids.get(name).copied().ok_or_else(|| TriasError::UnknownName { name: name.into() })
+    }
+
+    fn register(&mut self, node: &str, tee: Tee, seed: bool) -> Result<Event, TriasError> {
+        if self.ids.contains_key(node) {
+            return Err(TriasError::DuplicateName { name: node.into() });
+        }
+        let account = self.ledger.open_account()?;
+        let index = self.book.register(tee, seed);
+        self.names.push(node.into());
+        self.ids.insert(node.into(), index);
+        self.accounts.push(account);
+        self.bonds.push(Amount::ZERO);
+        Ok(Event::NodeRegistered { node: node.into(), index })
+    }
+
+    fn attest(&mut self, a: &Attestation, assigned: bool) -> Result<Event, TriasError> {
+        let end = self.epoch_end();
+        if a.step > end {
+            return Err(TriasError::FutureStep { step: a.step, now: end });
+        }
+        let done = self.book.record_advancing(a)?;
+        let c = self.credits.entry((a.attester, a.attestee)).or_default();
+        if assigned {
+            c.0 += 1
+        } else {
+            c.1 += 1
+        }
+        let (attester, attestee) =
+            (self.names[a.attester as usize].clone(), self.names[a.attestee as usize].clone());
+        Ok(match done {
+            Recorded::Pass { direct } => {
+                Event::Attested { attester, attestee, step: a.step, direct }
+            }
+            Recorded::Wiped => Event::Attested { attester, attestee, step: a.step, direct: 0 },
+            Recorded::Quarantined { .. } => {
+                *self.upheld.entry(a.attester).or_default() += 1;
+                Event::Quarantined { node: attestee, by: attester, step: a.step }
+            }
+        })
+    }
+
+    /// The epoch's last step.
+    fn epoch_end(&self) -> u64 {
+        (self.epoch.0 + 1).saturating_mul(self.steps_per_epoch) - 1
+    }
+
+    /// Both ends of a receipt: registered, distinct, neither quarantined.
+    fn route_ends(&self, router: &str, receiver: &str) -> Result<(NodeId, NodeId), TriasError> {
+        let (r, k) = (self.id(router)?, self.id(receiver)?);
+        if r == k {
+            return Err(TriasError::SelfReceipt { node: r });
+        }
+        for n in [r, k] {
+            if self.book.node(n)?.quarantined {
+                return Err(TriasError::Quarantined { node: n });
+            }
+        }
+        Ok((r, k))
+    }
+
+    /// A receipt: `(router, receiver, attester, attestee)` by name, the record's step and the
+    /// step it was received.
+    fn receipt(
+        &mut self,
+        names: [&String; 4],
+        record_step: &u64,
+        step: &u64,
+    ) -> Result<Event, TriasError> {
+        let [router, receiver, attester, attestee] = names;
+        let (r, k) = self.route_ends(router, receiver)?;
+        let (i, j) = (self.id(attester)?, self.id(attestee)?);
+        let end = self.epoch_end();
+        if *step > end {
+            return Err(TriasError::FutureStep { step: *step, now: end });
+        }
+        let latest = self.book.last_record(i, j) == Some(*record_step);
+        if !latest || self.book.node(i)?.quarantined || self.book.node(j)?.quarantined {
+            return Err(TriasError::UnknownRecord { attester: i, attestee: j, step: *record_step });
+        }
+        if *step < *record_step || *step - *record_step > FRESH_STEPS {
+            return Err(TriasError::StaleCopy { record_step: *record_step, step: *step });
+        }
+        if !self.receipts.receipt(r, k, (i, j, *record_step)) {
+            return Err(TriasError::DuplicateReceipt { receiver: k });
+        }
+        self.book.advance_to(self.book.now().max(*step))?;
+        let receipts = self.receipts.count(r, k);
+        Ok(Event::Receipted { router: router.clone(), receiver: receiver.clone(), receipts })
+    }
+
+    fn answer(&mut self, router: &str, receiver: &str) -> Result<Event, TriasError> {
+        let (r, k) = self.route_ends(router, receiver)?;
+        self.receipts.answer(r, k);
+        let receipts = self.receipts.count(r, k);
+        Ok(Event::Receipted { router: router.into(), receiver: receiver.into(), receipts })
+    }
+
+    /// Splits `pool`'s balance by `weights` (ascending nodes) to their accounts; the rows of
+    /// the report (node, `extra` figure, weight, amount) and the split.
+    fn pay(
+        &mut self,
+        pool: Holder,
+        weights: &[(NodeId, u64, u128)],
+        extra: &str,
+    ) -> Result<(Vec<Value>, LastSplit), Violation> {
+        let bug = |e: String| Violation::new("trias split", e);
+        let t = self.token;
+        let total = self.ledger.balance(t, pool).map_err(|e| bug(e.to_string()))?;
+        let w: Vec<u128> = weights.iter().map(|x| x.2).collect();
+        let (paid, carry) = gated_split(total, &w).map_err(|e| bug(e.to_string()))?;
+        let mut rows = Vec::with_capacity(paid.len());
+        let mut sum = 0u128;
+        for (&(i, c, w), &a) in weights.iter().zip(&paid) {
+            let to = Holder::Account(self.accounts[i as usize]);
+            self.ledger.transfer(t, pool, to, a).map_err(|e| bug(e.to_string()))?;
+            sum += a.0;
+            rows.push(json!({"node": self.names[i as usize], extra: c, "weight": w.to_string(), "amount": self.fmt(a)}));
+        }
+        Ok((rows, LastSplit { pool: total, paid: Amount(sum), carry }))
+    }
+
+    /// Each node's gate at the epoch's end, with the per-node report rows.
+    fn gates(&self) -> (Vec<u64>, Vec<Value>) {
+        let n = self.names.len();
+        let Ok(g) = TrustGraph::new(self.book.nodes(), self.book.edges()) else {
+            return (vec![0; n], Vec::new()); // no active seed: nobody is trusted
+        };
+        // The nodes with rewards at stake: verifiers, routers and their receivers.
+        let candidates: Vec<NodeId> =
+            self.credits.keys().map(|k| k.0).chain(self.receipts.nodes()).collect();
+        let Ok(s) = snapshot(&g, &self.trust, &candidates) else { return (vec![0; n], Vec::new()) };
+        let gates = match self.profile {
+            Profile::Spec => s.gate.clone(),
+            Profile::Compat => {
+                let c = compat(&g, &self.trust);
+                (0..n)
+                    .map(|j| {
+                        if g.nodes[j].quarantined { 0 } else { relative_ppm(c.trust[j], g.active) }
+                    })
+                    .collect()
+            }
+        };
+        let rows = (0..n)
+            .map(|j| {
+                let (cb, het) = s.cb[j].unwrap_or((0, 0));
+                json!({"node": self.names[j], "relative_ppm": s.relative_ppm[j], "cb": cb,
+                       "cb_het": het, "gate": gates[j]})
+            })
+            .collect();
+        (gates, rows)
+    }
+}
+
+impl Economy for Trias {
+    const NAME: &'static str = "trias";
+    type Genesis = Genesis;
+    type Action = Action;
+    type Event = Event;
+    type Error = TriasError;
+    type Report = Value;
+
+    fn from_genesis(g: Genesis) -> Result<Trias, Rejection> {
+        let bad = |name, value: u64, min, max| TriasError::BadParam { name, value, min, max };
+        if g.decimals > 30 {
+            return Err(reject(bad("decimals", g.decimals.into(), 0, 30)));
+        }
+        if g.steps_per_epoch == 0 || g.halving_epochs == 0 {
+            return Err(reject(bad("steps_per_epoch/halving_epochs", 0, 1, u64::MAX)));
+        }
+        let meta = TokenMeta::new(&g.symbol, g.decimals);
+        let cap = g.cap.to_amount(&meta)?;
+        let mut ledger = Ledger::new();
+        let token = ledger.add_token(meta.clone(), cap)?;
+        let pools = [
+            ledger.add_pool("verifiers")?,
+            ledger.add_pool("routers")?,
+            ledger.add_pool("prometh")?,
+        ];
+        let reserves = [
+            ledger.add_pool("bonds")?,
+            ledger.add_pool("insurance_bounty")?,
+            ledger.add_pool("insurance_compensation")?,
+        ];
+        let emission = EmissionParams {
+            initial: g.epoch_reward.to_amount(&meta)?,
+            halving_epochs: g.halving_epochs,
+            cap,
+            bootstrap_epochs: g.bootstrap_epochs,
+        };
+        Ok(Trias {
+            profile: g.profile,
+            trust: TrustParams::default(),
+            emission,
+            steps_per_epoch: g.steps_per_epoch,
+            ledger,
+            token,
+            pools,
+            reserves,
+            bonds: Vec::new(),
+            book: AttestationBook::new(g.window).map_err(reject)?,
+            names: Vec::new(),
+            ids: BTreeMap::new(),
+            accounts: Vec::new(),
+            credits: BTreeMap::new(),
+            upheld: BTreeMap::new(),
+            receipts: Receipts::default(),
+            emitted: Amount::ZERO,
+            epoch: Epoch(0),
+            last: [LastSplit::default(); 2],
+        })
+    }
+
+    fn apply(&mut self, action: &Action) -> Result<Vec<Event>, TriasError> {
+        Ok(vec![match action {
+            Action::RegisterNode { node, tee, seed } => self.register(node, *tee, *seed)?,
+            Action::Attest { attester, attestee, step, outcome, tee, assigned } => {
+                let a = Attestation {
+                    attester: self.id(attester)?,
+                    attestee: self.id(attestee)?,
+                    step: *step,
+                    outcome: *outcome,
+                    tee: *tee,
+                };
+                let first = self.attest(&a, *assigned)?;
+                let slashed = match first {
+                    Event::Quarantined { .. } => self.slash(a.attestee)?,
+                    _ => None,
+                };
+                return Ok(std::iter::once(first).chain(slashed).collect());
+            }
+            Action::Receipt { router, receiver, attester, attestee, record_step, step } => {
+                self.receipt([router, receiver, attester, attestee], record_step, step)?
+            }
+            Action::QueryAnswer { router, receiver } => self.answer(router, receiver)?,
+            Action::Bond { node, amount } => self.bond(node, amount)?,
+            Action::FraudProof { challenger, attester, attestee } => {
+                self.fraud_proof(challenger, attester, attestee)?
+            }
+        }])
+    }
+
+    fn rejection(&self, error: TriasError) -> Rejection {
+        reject(error)
+    }
+
+    fn end_epoch(&mut self) -> Result<Value, Violation> {
+        let bug = |e: ergon_core::Error| Violation::new("trias epoch", e.to_string());
+        let last_step = (self.epoch.0 + 1).saturating_mul(self.steps_per_epoch) - 1;
+        let to = last_step.max(self.book.now());
+        self.book.advance_to(to).map_err(|e| Violation::new("trias clock", e.to_string()))?;
+        let (gates, rows) = self.gates();
+        let t = self.token;
+        let e = emission(&self.emission, self.epoch.0, self.emitted);
+        let e = e.min(self.ledger.reserve(t).map_err(bug)?);
+        let p = pool_split(e, self.epoch.0, self.emission.bootstrap_epochs);
+        let [pv, pr, pp] = self.pools.map(Holder::Pool);
+        let v_in = p.verifiers.checked_add(p.dust).map_err(bug)?;
+        self.ledger.mint(t, pv, v_in).map_err(bug)?;
+        self.ledger.mint(t, pr, p.routers).map_err(bug)?;
+        self.ledger.mint(t, pp, p.prometh).map_err(bug)?;
+        self.emitted = self.emitted.checked_add(e).map_err(bug)?;
+        // Credits by verifier (canonical order): min(4, 2·assigned + free) per pair, + upheld.
+        let mut credit: BTreeMap<NodeId, u64> = BTreeMap::new();
+        for (&(i, _), &(a, f)) in &self.credits {
+            *credit.entry(i).or_default() += pair_credit(a, f);
+        }
+        for (&i, &u) in &self.upheld {
+            *credit.entry(i).or_default() += UPHELD_CREDIT * u;
+        }
+        let verifiers: Vec<(NodeId, u64, u128)> = credit
+            .into_iter()
+            .map(|(i, c)| (i, c, u128::from(c) * u128::from(gates[i as usize])))
+            .collect();
+        let (payouts, lv) = self.pay(pv, &verifiers, "credit")?;
+        let routers = self.receipts.weights(&gates);
+        let (router_payouts, lr) = self.pay(pr, &routers, "receipts")?;
+        self.last = [lv, lr];
+        self.credits.clear();
+        self.upheld.clear();
+        self.receipts.clear();
+        let report = json!({
+            "emitted": self.fmt(e),
+            "pools": {"verifiers": self.fmt(p.verifiers), "routers": self.fmt(p.routers),
+                      "prometh": self.fmt(p.prometh), "dust": self.fmt(p.dust)},
+            "trust": rows,
+            "verifier_pool": self.fmt(lv.pool),
+            "payouts": payouts,
+            "carry": self.fmt(lv.carry),
+            "router_pool": self.fmt(lr.pool),
+            "router_payouts": router_payouts,
+            "router_carry": self.fmt(lr.carry),
+        });
+        self.epoch = self.epoch.plus(1);
+        Ok(report)
+    }
+
+    fn epoch(&self) -> Epoch {
+        self.epoch
+    }
+
+    fn metrics(&self) -> Vec<Metric> {
+        let d = self.meta().decimals;
+        let amount = |raw: Amount| MetricValue::Amount { raw: raw.0, decimals: d };
+        vec![
+            Metric { name: "emitted", value: amount(self.emitted) },
+            Metric { name: "nodes", value: MetricValue::Count(self.names.len() as u64) },
+        ]
+    }
+
+    fn check_invariants(&self) -> Result<(), Violation> {
+        self.ledger.check_conservation()?;
+        let minted = self.ledger.minted(self.token).unwrap_or_default();
+        if minted != self.emitted {
+            return Err(Violation::new(
+                "trias emitted",
+                format!("{minted:?} minted vs {:?} emitted", self.emitted),
+            ));
+        }
+        for l in self.last {
+            if l.paid.0 + l.carry.0 != l.pool.0 {
+                return Err(Violation::new("trias split", format!("{l:?}")));
+            }
+        }
+        Ok(())
+    }
+
+    fn snapshot(&self) -> Value {
+        let t = self.token;
+        let bal = |h: Holder| self.fmt(self.ledger.balance(t, h).unwrap_or_default());
+        let nodes: BTreeMap<&str, Value> = self
+            .names
+            .iter()
+            .enumerate()
+            .map(|(j, name)| {
+                let s = self.book.nodes()[j];
+                (
+                    name.as_str(),
+                    json!({"tee": s.tee, "seed": s.seed, "quarantined": s.quarantined,
+                                       "balance": bal(Holder::Account(self.accounts[j])),
+                                       "bond": self.fmt(self.bonds[j])}),
+                )
+            })
+            .collect();
+        let pools: BTreeMap<&str, String> = self
+            .pools
+            .iter()
+            .chain(&self.reserves)
+            .map(|&p| (self.ledger.pool_name(p).unwrap_or("?"), bal(p.into())))
+            .collect();
+        json!({"epoch": self.epoch.0, "step": self.book.now(), "profile": self.profile,
+               "emitted": self.fmt(self.emitted), "nodes": nodes, "pools": pools})
+    }
+}
+
+/// A refusal as replay shows it.
+fn reject(e: TriasError) -> Rejection {
+    Rejection::new(e.code(), e.to_string())
+}

@@ -1,0 +1,68 @@
+//! The economy through its trait: the Sybil example's rewards under the two profiles (the gate
+//! keeps the ring to 17.5 % of the verifiers' pool; the compatibility PageRank lets it take
+//! far more), and a refused record leaves the state as it was.
+
+#![allow(clippy::unwrap_used)] // a test: unwrap is the assertion
+
+use ergon_core::Economy;
+use ergon_core::economy::{Registry, constructor};
+use ergon_core::replay::Replayer;
+use ergon_trias::{Action, Outcome, Tee, Trias};
+
+static REPLAY: &Registry = &[("trias", constructor::<Trias>)];
+
+/// The ring's share of the verifiers' pool when the Sybil vector runs under `profile`.
+fn ring_share(profile: &str) -> f64 {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../tests/vectors/trias/");
+    let input = std::fs::read_to_string(format!("{dir}sybil.jsonl")).unwrap();
+    let input = input
+        .replace(r#""economy":"trias","#, &format!(r#""economy":"trias","profile":"{profile}","#));
+    let mut replayer = Replayer::new(REPLAY);
+    let out: Vec<String> =
+        input.lines().enumerate().filter_map(|(i, l)| replayer.feed(i + 1, l).unwrap()).collect();
+    let end: serde_json::Value =
+        serde_json::from_str(out.iter().find(|l| l.contains("\"end_epoch\"")).unwrap()).unwrap();
+    let mut ring = 0.0;
+    for p in end["report"]["payouts"].as_array().unwrap() {
+        let a: f64 = p["amount"].as_str().unwrap().parse().unwrap();
+        if p["node"].as_str().unwrap().starts_with('Y') {
+            ring += a;
+        }
+    }
+    ring / 625.0
+}
+
+#[test]
+fn the_gate_keeps_the_ring_out() {
+    // Spec: 109307227182060505377/625·10^18 ≈ 0.1749 (sybil.jsonl's working).
+    let spec = ring_share("spec");
+    assert!((spec - 0.174_891_563_491_296_8).abs() < 1e-9, "{spec}");
+    // Compat: the ring's relative PageRank is above 1 for every member (Y1 1.77, Y2 = Y3 1.38),
+    // so its gates are full: weights 5·10^6 + 2·4·10^6 = 13·10^6 against at most 18·10^6 for
+    // the other seven → more than 13/31 ≈ 0.42.
+    let compat = ring_share("compat");
+    assert!(compat > 0.41, "{compat}");
+}
+
+#[test]
+fn a_refused_record_changes_nothing() {
+    let g =
+        serde_json::json!({"cap": "1000", "epoch_reward": "1", "steps_per_epoch": 8, "window": 4});
+    let mut t = Trias::from_genesis(serde_json::from_value(g).unwrap()).unwrap();
+    for (n, tee) in [("A", Tee::Sgx), ("B", Tee::Tz)] {
+        t.apply(&Action::RegisterNode { node: n.into(), tee, seed: n == "A" }).unwrap();
+    }
+    let before = t.clone();
+    let stale_clock = Action::Attest {
+        attester: "A".into(),
+        attestee: "B".into(),
+        step: 5,
+        outcome: Outcome::Pass,
+        tee: Tee::Sgx, // B runs TZ: refused, and the clock must not move to 5
+        assigned: false,
+    };
+    assert!(t.apply(&stale_clock).is_err());
+    assert_eq!(t, before);
+    assert_eq!(t.snapshot()["step"], 0);
+    t.check_invariants().unwrap();
+}
