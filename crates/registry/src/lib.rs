@@ -82,7 +82,15 @@ pub static ECONOMIES: &[Entry] = &[economy!(
     ergon_stratos::Stratos,
     ergon_stratos::StratosModel,
     "Stratos (Troposphere): Ozone constant product, Proof-of-Traffic, mining tiers, deposits, hybrid DPoS",
-    ["stratos-paper", "stratos-mainnet", "stratos-small", "stratos-sweep"]
+    [
+        "stratos-paper",
+        "stratos-mainnet",
+        "stratos-small",
+        "stratos-sweep",
+        "stratos-whale",
+        "stratos-exodus",
+        "stratos-schedule"
+    ]
 )];
 
 /// The economy named `name`.

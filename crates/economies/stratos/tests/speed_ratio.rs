@@ -38,6 +38,7 @@ fn lite() -> Agents {
     r.capacity = Dist::constant(1e9);
     r.performance = Dist::constant(1.0);
     (r.performance_noise, r.joins_per_day, r.exits_per_year) = (0.0, 0.0, 0.0);
+    r.outages_per_year = 0.0;
     r.withdraw_every_days = 3_650;
     a.meta_nodes.count = 10;
     a.meta_nodes.deposit = Dist::constant(100_000.0);
@@ -55,6 +56,7 @@ fn lite() -> Agents {
     (u.mix.upload, u.mix.download, u.mix.query) = (0.0, 1.0, 0.0);
     u.download_size = Dist::Uniform { low: 1.0, high: 10.0 };
     u.prepay = Dist::constant(50.0);
+    u.prepay_days = 0.0;
     u.prepay_per_epoch = 50.0;
     a
 }

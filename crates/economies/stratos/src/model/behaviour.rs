@@ -7,18 +7,19 @@ use std::fmt::Write as _;
 use ergon_core::dist::to_base_units;
 use ergon_core::economy::Rejection;
 use ergon_core::rng::purpose;
-use ergon_core::{AccountId, Amount, FastSampler, PerMill, RngStreams, StreamRng, SumTree};
+use ergon_core::{AccountId, Amount, FastSampler, RngStreams, StreamRng, SumTree};
 use rand_distr::{Distribution, Poisson};
 
+use super::config::Users;
 use super::config::{Agents, Config, Delegators, MetaNodes, Validators};
-use super::{Downloads, Flows, Operator, Samplers, StratosModel, User, agent_rng};
+use super::{Delegator, Downloads, Flows, Operator, Samplers, StratosModel, User, agent_rng};
 use crate::error::StratosError;
 use crate::genesis::Builder;
 use crate::nodes::{NodeIndex, NodeStatus};
 use crate::params::EPOCHS_PER_DAY;
 
 /// STOS each node and validator account holds beside its deposit or bond, for gas.
-const FLOAT_STOS: f64 = 10.0;
+pub(super) const FLOAT_STOS: f64 = 10.0;
 /// Epochs in a simulated year.
 const EPOCHS_PER_YEAR: f64 = (365 * EPOCHS_PER_DAY) as f64;
 
@@ -220,7 +221,8 @@ impl Draft {
             self.deposits += d;
             self.genesis.mint(id, stos(d + FLOAT_STOS))?;
             self.genesis.resource_node(id, stos(d), Some(oz(capacity)))?;
-            self.operators.push(Operator { reliability: samplers.performance.sample(rng) });
+            self.operators
+                .push(Operator { reliability: samplers.performance.sample(rng), outage_until: 0 });
         }
         Ok(())
     }
@@ -323,8 +325,17 @@ fn model(
     }
     let mut econ = genesis.finish();
     econ.set_report_detail(false);
-    let delegators = delegations.iter().map(|&(d, v, _)| (d, ids.validators[v])).collect();
+    let delegators = delegations
+        .iter()
+        .map(|&(account, v, _)| Delegator {
+            account,
+            validator: ids.validators[v],
+            moving_to: None,
+            gone: false,
+        })
+        .collect();
     let rewards_seen = vec![0; operators.len()];
+    let mean_charge_oz = mean_charge_oz(&agents.users);
     Ok(StratosModel {
         exchange: ids.exchange,
         econ,
@@ -340,6 +351,10 @@ fn model(
         validators: ids.validators,
         flows: Flows::default(),
         rewards_seen,
+        day_resource_rewards: 0,
+        join_scale: 1.0,
+        exit_scale: 1.0,
+        mean_charge_oz,
         epochs: 0,
     })
 }
@@ -350,14 +365,18 @@ impl StratosModel {
         if self.epochs > 0 && self.epochs.is_multiple_of(EPOCHS_PER_DAY) {
             self.daily()?;
         }
+        if self.epochs.is_multiple_of(EPOCHS_PER_DAY) {
+            self.events(self.epochs / EPOCHS_PER_DAY)?;
+        }
         let (joins_per_day, exits_per_year) =
             (self.agents.resource_nodes.joins_per_day, self.agents.resource_nodes.exits_per_year);
-        let joins = poisson(&mut self.rng, joins_per_day / EPOCHS_PER_DAY as f64);
+        let joins = poisson(&mut self.rng, joins_per_day * self.join_scale / EPOCHS_PER_DAY as f64);
         for _ in 0..joins {
             self.join_node()?;
         }
         let active = self.econ.nodes_taking_tasks() as f64;
-        let exits = poisson(&mut self.rng, active * exits_per_year / EPOCHS_PER_YEAR);
+        let exits =
+            poisson(&mut self.rng, active * exits_per_year * self.exit_scale / EPOCHS_PER_YEAR);
         for _ in 0..exits {
             self.leave_node()?;
         }
@@ -383,61 +402,9 @@ impl StratosModel {
         };
         for _ in 0..requests {
             let Ok(i) = self.user_draws.sample(&self.rates, &mut self.rng) else { break };
-            self.request(self.users[i].account);
+            self.request(i);
         }
         self.send_downloads();
-        Ok(())
-    }
-
-    /// Once a day: meta nodes measure every node (suspending those below the KPI, reinstating
-    /// those back above it); node operators, validators and delegators on their day withdraw.
-    fn daily(&mut self) -> Result<(), StratosError> {
-        let noise = self.agents.resource_nodes.performance_noise;
-        let kpi = self.econ.params().kpi_min_ppm;
-        for i in 0..self.operators.len() {
-            let status = self.econ.resource_nodes()[i].status;
-            if !matches!(status, NodeStatus::Active | NodeStatus::Suspended) {
-                continue;
-            }
-            let z = normal(&mut self.rng) * noise;
-            let score = (self.operators[i].reliability + z).clamp(0.0, 1.0);
-            let ppm = (score * 1e6).round() as u32;
-            let score = PerMill::from_parts(ppm)?;
-            self.econ.report_performance(NodeIndex(i as u32), score)?;
-            if status == NodeStatus::Suspended && ppm >= kpi {
-                self.econ.reinstate(NodeIndex(i as u32))?;
-            }
-        }
-        let day = self.epochs / EPOCHS_PER_DAY;
-        if self.econ.params().deposits_share_stake_rewards {
-            let every = self.agents.resource_nodes.withdraw_every_days;
-            let owners: Vec<AccountId> = (self.econ.resource_nodes().iter().map(|n| n.owner))
-                .chain(self.econ.meta_nodes().iter().map(|m| m.owner))
-                .enumerate()
-                .filter(|&(k, _)| (k as u64 + day).is_multiple_of(every))
-                .map(|(_, a)| a)
-                .collect();
-            for a in owners {
-                self.econ.withdraw_deposit_rewards(a)?;
-            }
-        }
-        let every = self.agents.delegators.withdraw_every_days;
-        for k in 0..self.delegators.len() {
-            if (k as u64 + day).is_multiple_of(every) {
-                let (d, op) = self.delegators[k];
-                if let Some(v) = self.econ.validator_of(op) {
-                    self.econ.withdraw_rewards(d, v)?;
-                }
-            }
-        }
-        let every = self.agents.validators.withdraw_every_days;
-        for k in 0..self.validators.len() {
-            if (k as u64 + day).is_multiple_of(every)
-                && let Some(v) = self.econ.validator_of(self.validators[k])
-            {
-                self.econ.withdraw_commission(v)?;
-            }
-        }
         Ok(())
     }
 
@@ -463,7 +430,7 @@ impl StratosModel {
         self.econ.transfer_stos(self.exchange, owner, need)?;
         self.econ.activate_node(owner, deposit, oz(capacity))?;
         self.gas(owner);
-        self.operators.push(Operator { reliability });
+        self.operators.push(Operator { reliability, outage_until: 0 });
         self.rewards_seen.push(0);
         self.flows.nodes_joined += 1;
         Ok(())
@@ -477,6 +444,12 @@ impl StratosModel {
             return Ok(());
         }
         let i = self.rng.below(n) as usize;
+        self.leave(i)
+    }
+
+    /// Node `i`, if it takes part, leaves: it unregisters, or (with the scenario's shutdown
+    /// share) just goes offline.
+    fn leave(&mut self, i: usize) -> Result<(), StratosError> {
         let status = self.econ.resource_nodes()[i].status;
         if !matches!(status, NodeStatus::Active | NodeStatus::Suspended) {
             return Ok(());
@@ -491,6 +464,30 @@ impl StratosModel {
         };
         if left {
             self.flows.nodes_left += 1;
+        }
+        Ok(())
+    }
+
+    /// The scenario's one-off events due on `day`: a whale's PREPAY, an exodus of nodes.
+    fn events(&mut self, day: u64) -> Result<(), StratosError> {
+        if let Some(w) = self.agents.whale
+            && w.day == day
+        {
+            let amount = stos(w.stos);
+            if !amount.is_zero() && self.econ.stos_balance(self.exchange) >= amount {
+                let whale = self.econ.open("whale")?;
+                self.econ.transfer_stos(self.exchange, whale, amount)?;
+                self.prepay_up_to(whale, amount);
+            }
+        }
+        if let Some(x) = self.agents.exodus
+            && x.day == day
+        {
+            for i in 0..self.operators.len() {
+                if uniform(&mut self.rng) < x.share {
+                    self.leave(i)?;
+                }
+            }
         }
         Ok(())
     }
@@ -511,8 +508,18 @@ impl StratosModel {
     }
 }
 
+/// A request's expected charge, Oz: the mix-weighted mean of an upload (size × replicas), a
+/// download (size) and a query (size plus its touches at 10^6 a Oz).
+fn mean_charge_oz(u: &Users) -> f64 {
+    let m = u.mix;
+    let upload = u.upload_size.mean() * f64::from(u.replicas);
+    let query = u.query_size.mean() + u.query_touches.mean() / 1e6;
+    let total = m.upload + m.download + m.query;
+    (m.upload * upload + m.download * u.download_size.mean() + m.query * query) / total
+}
+
 /// A standard normal draw (Box–Muller on two uniform draws).
-fn normal(rng: &mut StreamRng) -> f64 {
+pub(super) fn normal(rng: &mut StreamRng) -> f64 {
     let u1 = 1.0 - uniform(rng);
     let u2 = uniform(rng);
     (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()

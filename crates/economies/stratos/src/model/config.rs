@@ -57,6 +57,32 @@ pub struct Agents {
     pub delegators: Delegators,
     /// Users of storage and traffic.
     pub users: Users,
+    /// One PREPAY of a large amount on a given day (none by default).
+    pub whale: Option<Whale>,
+    /// A share of the nodes leaving at once on a given day (none by default).
+    pub exodus: Option<Exodus>,
+}
+
+/// `[agents.whale]`: on the first epoch of `day`, a new user buys `stos` from the exchange and
+/// PREPAYs all of it (less gas).
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Whale {
+    /// The simulated day (0: the first epoch).
+    pub day: u64,
+    /// STOS it spends.
+    pub stos: f64,
+}
+
+/// `[agents.exodus]`: on the first epoch of `day`, each node taking part leaves with
+/// probability `share` (unregistering, or shutting down with the nodes' `shutdown_share`).
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exodus {
+    /// The simulated day (0: the first epoch).
+    pub day: u64,
+    /// The chance each node leaves, in [0, 1].
+    pub share: f64,
 }
 
 /// `[agents.resource_nodes]`.
@@ -86,20 +112,33 @@ pub struct ResourceNodes {
     /// Days between withdrawals of matured deposit rewards (paper), by resource-node and
     /// meta-node operators alike, each on its own day of the cycle.
     pub withdraw_every_days: u64,
+    /// Outages a node-year (Poisson, drawn daily per node): for `outage_days` the node's
+    /// measured score is drawn uniformly below the KPI, so it is suspended, then reinstated
+    /// when its usual score returns.
+    pub outages_per_year: f64,
+    /// Days an outage lasts.
+    pub outage_days: u64,
+    /// The yearly return on deposit operators require (0: returns do not matter). Each day the
+    /// resource nodes' return of the last day, annualised, scales the joins by
+    /// `min(apr / target, 4)` and the exits by `min(max(target / apr, 0.25), 4)`.
+    pub target_apr: f64,
 }
 
 impl Default for ResourceNodes {
     fn default() -> ResourceNodes {
         ResourceNodes {
             count: 100,
-            deposit: Dist::Lognormal { median: 10_000.0, sigma: 0.4 },
-            capacity: Dist::Uniform { low: 20_000.0, high: 200_000.0 },
+            deposit: Dist::Lognormal { median: 1_600.0, sigma: 0.5 },
+            capacity: Dist::Lognormal { median: 8_000.0, sigma: 0.5 },
             performance: Dist::Normal { mean: 0.92, sd: 0.06 },
             performance_noise: 0.05,
-            joins_per_day: 0.5,
-            exits_per_year: 0.05,
+            joins_per_day: 2.0,
+            exits_per_year: 0.1,
             shutdown_share: 0.2,
             withdraw_every_days: 7,
+            outages_per_year: 1.0,
+            outage_days: 2,
+            target_apr: 0.4,
         }
     }
 }
@@ -159,6 +198,16 @@ pub struct Delegators {
     pub amount: Dist,
     /// Days between reward withdrawals (each delegator on its own day of the cycle).
     pub withdraw_every_days: u64,
+    /// Days between a delegator's reviews of its delegation (each on its own day of the cycle).
+    pub review_every_days: u64,
+    /// Of the delegators reviewing, the share that compares commissions: one whose validator
+    /// charges at least `switch_margin` more than the cheapest undelegates, and delegates to
+    /// the cheapest once its stake is unbonded.
+    pub switch_share: f64,
+    /// The commission difference (a fraction) that makes a delegator move.
+    pub switch_margin: f64,
+    /// Delegators a year who unbond all their stake and leave, as a fraction of those staying.
+    pub unbond_per_year: f64,
 }
 
 impl Default for Delegators {
@@ -167,6 +216,10 @@ impl Default for Delegators {
             count: 1_000,
             amount: Dist::Lognormal { median: 2_000.0, sigma: 1.0 },
             withdraw_every_days: 7,
+            review_every_days: 30,
+            switch_share: 0.2,
+            switch_margin: 0.02,
+            unbond_per_year: 0.1,
         }
     }
 }
@@ -201,10 +254,18 @@ pub struct Users {
     pub query_touches: Dist,
     /// Replicas of each upload.
     pub replicas: u32,
-    /// STOS spent on each PREPAY, when a request needs more Ozone than the user has (capped
-    /// at the user's balance).
+    /// STOS spent at least on each PREPAY, when a request needs more Ozone than the user has
+    /// (capped at the user's balance).
     #[serde(deserialize_with = "dist::deserialize")]
     pub prepay: Dist,
+    /// Days of its expected use a user buys when it runs short of Ozone (0: only the
+    /// shortfall and `prepay`).
+    pub prepay_days: f64,
+    /// What a user buys above its expected use, as a fraction of it.
+    pub prepay_buffer: f64,
+    /// Of the users whose STOS runs out, the share that buys a new balance (drawn from
+    /// `balance`) from the exchange; the others leave.
+    pub topup_share: f64,
     /// Requests every epoch, exactly, instead of a Poisson number with the users' rates as its
     /// mean (each request's user is still drawn by rate). None (the default): Poisson.
     pub requests_per_epoch: Option<u64>,
@@ -219,7 +280,7 @@ impl Default for Users {
         Users {
             count: 1_000,
             growth_per_year: 0.5,
-            balance: Dist::Lognormal { median: 200.0, sigma: 1.0 },
+            balance: Dist::Lognormal { median: 2.0, sigma: 1.5 },
             requests_per_day: Dist::Lognormal { median: 3.0, sigma: 1.0 },
             mix: Mix::default(),
             upload_size: Dist::Lognormal { median: 0.05, sigma: 1.5 },
@@ -227,7 +288,10 @@ impl Default for Users {
             query_size: Dist::Lognormal { median: 0.001, sigma: 1.0 },
             query_touches: Dist::Exponential { mean: 1_000.0 },
             replicas: 3,
-            prepay: Dist::Lognormal { median: 5.0, sigma: 0.5 },
+            prepay: Dist::constant(0.0),
+            prepay_days: 30.0,
+            prepay_buffer: 0.2,
+            topup_share: 0.5,
             requests_per_epoch: None,
             prepay_per_epoch: 0.0,
         }
@@ -262,6 +326,8 @@ impl Default for Agents {
             validators: Validators::default(),
             delegators: Delegators::default(),
             users: Users::default(),
+            whale: None,
+            exodus: None,
         }
     }
 }
@@ -309,6 +375,21 @@ fn check_rates(a: &Agents, errs: &mut Vec<FieldError>) {
     num("agents.resource_nodes.joins_per_day", r.joins_per_day, 0.0, 1e4);
     num("agents.resource_nodes.exits_per_year", r.exits_per_year, 0.0, 365.0);
     num("agents.resource_nodes.shutdown_share", r.shutdown_share, 0.0, 1.0);
+    num("agents.resource_nodes.outages_per_year", r.outages_per_year, 0.0, 365.0);
+    num("agents.resource_nodes.target_apr", r.target_apr, 0.0, 100.0);
+    let d = &a.delegators;
+    num("agents.delegators.switch_share", d.switch_share, 0.0, 1.0);
+    num("agents.delegators.switch_margin", d.switch_margin, 0.0, 1.0);
+    num("agents.delegators.unbond_per_year", d.unbond_per_year, 0.0, 365.0);
+    num("agents.users.prepay_days", a.users.prepay_days, 0.0, 3_650.0);
+    num("agents.users.prepay_buffer", a.users.prepay_buffer, 0.0, 100.0);
+    num("agents.users.topup_share", a.users.topup_share, 0.0, 1.0);
+    if let Some(w) = a.whale {
+        num("agents.whale.stos", w.stos, 0.0, 1e8);
+    }
+    if let Some(x) = a.exodus {
+        num("agents.exodus.share", x.share, 0.0, 1.0);
+    }
     num("agents.users.growth_per_year", a.users.growth_per_year, 0.0, 100.0);
     num("agents.users.prepay_per_epoch", a.users.prepay_per_epoch, 0.0, 1e8);
     let m = a.users.mix;
@@ -343,6 +424,8 @@ fn check_counts(a: &Agents, errs: &mut Vec<FieldError>) {
         ("agents.resource_nodes.withdraw_every_days", r.withdraw_every_days),
         ("agents.validators.withdraw_every_days", a.validators.withdraw_every_days),
         ("agents.delegators.withdraw_every_days", a.delegators.withdraw_every_days),
+        ("agents.delegators.review_every_days", a.delegators.review_every_days),
+        ("agents.resource_nodes.outage_days", r.outage_days.max(1)),
     ];
     for (path, d) in days {
         if d == 0 || d > 3_650 {

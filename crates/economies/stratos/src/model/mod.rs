@@ -7,6 +7,7 @@
 
 mod behaviour;
 pub mod config;
+mod daily;
 mod record;
 mod requests;
 
@@ -23,16 +24,28 @@ use crate::Stratos;
 use crate::params::EPOCHS_PER_DAY;
 pub use config::{Agents, Config};
 
-/// A user: an account and a request rate.
+/// A user: its account (its request rate is its weight in `StratosModel::rates`).
 #[derive(Clone, Debug)]
 struct User {
     account: AccountId,
 }
 
-/// A resource-node operator: the node's index in the economy and its usual performance.
+/// A resource-node operator (by the economy's node index): its usual performance and the day
+/// its current outage ends (0 or past: none).
 #[derive(Clone, Debug)]
 struct Operator {
     reliability: f64,
+    outage_until: u64,
+}
+
+/// A delegator: its account, the operator of the validator it delegates to, the validator it
+/// is moving to (its stake unbonding meanwhile), and whether it has left.
+#[derive(Clone, Copy, Debug)]
+struct Delegator {
+    account: AccountId,
+    validator: AccountId,
+    moving_to: Option<AccountId>,
+    gone: bool,
 }
 
 /// The draws of every behaviour, ready to sample.
@@ -86,6 +99,13 @@ struct Flows {
     nodes_joined: u64,
     nodes_left: u64,
     users_joined: u64,
+    users_left: u64,
+    user_top_ups: u64,
+    ozone_used: u128,
+    suspensions: u64,
+    reinstatements: u64,
+    delegations_moved: u64,
+    delegators_left: u64,
 }
 
 /// A Stratos network with its agents.
@@ -104,12 +124,18 @@ pub struct StratosModel {
     batch: Downloads,
     /// One per resource node, by the economy's node index.
     operators: Vec<Operator>,
-    /// Delegators: account and the operator of the validator it delegates to.
-    delegators: Vec<(AccountId, AccountId)>,
+    delegators: Vec<Delegator>,
     validators: Vec<AccountId>,
     flows: Flows,
     /// Each node's rewards at the previous record, wei.
     rewards_seen: Vec<u128>,
+    /// Resource-node rewards since the last daily review, wei.
+    day_resource_rewards: u128,
+    /// What the network's return scales node joins and exits by (1 without a `target_apr`).
+    join_scale: f64,
+    exit_scale: f64,
+    /// A request's expected charge, Oz, by the mix and the sizes' means.
+    mean_charge_oz: f64,
     epochs: u64,
 }
 
@@ -160,6 +186,7 @@ impl Model for StratosModel {
         self.act().map_err(|r| Violation::new("stratos agents", r.to_string()))?;
         let report = self.econ.end_epoch()?;
         self.flows.add_report(&report);
+        self.day_resource_rewards += report.resource_total.0;
         self.epochs += 1;
         Ok(())
     }

@@ -42,6 +42,7 @@ pub(super) const COLUMNS: &[ColumnSpec] = &[
     c("traffic_settled_oz", OZ_KIND),
     c("traffic_carried_oz", OZ_KIND),
     c("ozone_bought_oz", OZ_KIND),
+    c("ozone_used_oz", OZ_KIND),
     c("prepays", COUNT),
     c("requests", COUNT),
     c("requests_refused", COUNT),
@@ -52,7 +53,14 @@ pub(super) const COLUMNS: &[ColumnSpec] = &[
     c("nodes_joined", COUNT),
     c("nodes_left", COUNT),
     c("users_joined", COUNT),
+    c("users_left", COUNT),
+    c("users_topped_up", COUNT),
+    c("suspensions", COUNT),
+    c("reinstatements", COUNT),
+    c("delegations_moved", COUNT),
+    c("delegators_left", COUNT),
     c("users", COUNT),
+    c("users_active", COUNT),
     c("resource_reward_mean_stos", FLOAT),
     c("resource_reward_median_stos", FLOAT),
     c("resource_reward_gini", FLOAT),
@@ -136,6 +144,7 @@ pub(super) fn record(model: &mut StratosModel) -> Vec<Metric> {
     out.extend(flows(&f));
     out.extend([
         m("users", MetricValue::Count(model.users.len() as u64)),
+        m("users_active", MetricValue::Count(model.rates.positive_count() as u64)),
         m("resource_reward_mean_stos", MetricValue::Float(mean)),
         m("resource_reward_median_stos", MetricValue::Float(median_sorted(&rewards))),
         m("resource_reward_gini", MetricValue::Float(g)),
@@ -146,7 +155,7 @@ pub(super) fn record(model: &mut StratosModel) -> Vec<Metric> {
     out
 }
 
-fn flows(f: &Flows) -> [Metric; 21] {
+fn flows(f: &Flows) -> [Metric; 28] {
     let count = MetricValue::Count;
     let refused = f.refused_no_ozone + f.refused_no_capacity + f.refused_no_funds + f.refused_other;
     [
@@ -161,6 +170,7 @@ fn flows(f: &Flows) -> [Metric; 21] {
         m("traffic_settled_oz", oz(f.settled)),
         m("traffic_carried_oz", oz(f.carried)),
         m("ozone_bought_oz", oz(f.ozone_bought)),
+        m("ozone_used_oz", oz(f.ozone_used)),
         m("prepays", count(f.prepays)),
         m("requests", count(f.requests)),
         m("requests_refused", count(refused)),
@@ -171,6 +181,12 @@ fn flows(f: &Flows) -> [Metric; 21] {
         m("nodes_joined", count(f.nodes_joined)),
         m("nodes_left", count(f.nodes_left)),
         m("users_joined", count(f.users_joined)),
+        m("users_left", count(f.users_left)),
+        m("users_topped_up", count(f.user_top_ups)),
+        m("suspensions", count(f.suspensions)),
+        m("reinstatements", count(f.reinstatements)),
+        m("delegations_moved", count(f.delegations_moved)),
+        m("delegators_left", count(f.delegators_left)),
     ]
 }
 

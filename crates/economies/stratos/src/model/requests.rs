@@ -14,7 +14,8 @@ impl StratosModel {
     /// by the kind's distribution; a PREPAY first when the user's Ozone does not cover it.
     /// Downloads wait in a batch ([`StratosModel::download`]); anything else sends the batch
     /// first.
-    pub(super) fn request(&mut self, user: AccountId) {
+    pub(super) fn request(&mut self, i: usize) {
+        let user = self.users[i].account;
         self.flows.requests += 1;
         let mix = self.agents.users.mix;
         // A mix of one kind draws nothing: 0 falls in that kind's range, the others' being empty.
@@ -43,27 +44,29 @@ impl StratosModel {
             Kind::Query(size, touches)
         };
         let (charge, size) = match kind {
-            Kind::Download(size) => return self.download(user, size),
+            Kind::Download(size) => return self.download(i, size),
             Kind::Upload(s) => (s.0.saturating_mul(u128::from(replicas)), s),
             Kind::Query(s, t) => (s.0.saturating_add(u128::from(t) * crate::ops::NOZ_PER_TOUCH), s),
         };
         self.send_downloads();
-        if self.econ.ozone_balance(user).0 < charge && !self.buy_ozone(user, charge) {
+        if self.econ.ozone_balance(user).0 < charge && !self.buy_ozone(i, charge) {
             return;
         }
         let result = match kind {
-            Kind::Query(_, t) => self.econ.db_query(user, size, t, None).map(|_| ()),
-            _ => self.econ.upload(user, size, replicas, None).map(|_| ()),
+            Kind::Query(_, t) => self.econ.db_query(user, size, t, None).map(|(c, _)| c),
+            _ => self.econ.upload(user, size, replicas, None).map(|(c, _)| c),
         };
-        if let Err(r) = result {
-            self.refuse(&r);
+        match result {
+            Ok(c) => self.flows.ozone_used += c.0,
+            Err(r) => self.refuse(&r),
         }
     }
 
     /// A download of `size` by `user`: into the waiting batch when it is the same user's and
     /// its Ozone covers it; else the batch goes, the user buys Ozone if short, and a new batch
     /// starts.
-    fn download(&mut self, user: AccountId, size: Amount) {
+    fn download(&mut self, i: usize, size: Amount) {
+        let user = self.users[i].account;
         let b = &mut self.batch;
         if b.user == Some(user) && b.ozone_left >= size.0 {
             b.ozone_left -= size.0;
@@ -71,7 +74,7 @@ impl StratosModel {
             return;
         }
         self.send_downloads();
-        if self.econ.ozone_balance(user) < size && !self.buy_ozone(user, size.0) {
+        if self.econ.ozone_balance(user) < size && !self.buy_ozone(i, size.0) {
             return;
         }
         let b = &mut self.batch;
@@ -85,10 +88,14 @@ impl StratosModel {
     pub(super) fn send_downloads(&mut self) {
         let Some(user) = self.batch.user.take() else { return };
         let sizes = std::mem::take(&mut self.batch.sizes);
-        if self.econ.downloads(user, &sizes).is_err() {
-            for &size in &sizes {
-                if let Err(r) = self.econ.download(user, size, None) {
-                    self.refuse(&r);
+        match self.econ.downloads(user, &sizes) {
+            Ok(charge) => self.flows.ozone_used += charge.0,
+            Err(_) => {
+                for &size in &sizes {
+                    match self.econ.download(user, size, None) {
+                        Ok(_) => self.flows.ozone_used += size.0,
+                        Err(r) => self.refuse(&r),
+                    }
                 }
             }
         }
@@ -96,15 +103,56 @@ impl StratosModel {
         self.batch.sizes.clear();
     }
 
-    /// A PREPAY covering at least the shortfall at today's price (with 5% room), of the
-    /// scenario's usual size.
-    fn buy_ozone(&mut self, user: AccountId, charge: u128) -> bool {
+    /// User `i`'s PREPAY before a request of `charge` noz: at today's price, the larger of the
+    /// shortfall (with 5% room), the user's expected use of `prepay_days` days (its rate × a
+    /// request's expected charge, plus `prepay_buffer`) and the scenario's usual `prepay`.
+    /// A user without STOS for it buys a new balance from the exchange (with probability
+    /// `topup_share`) and tries once more, or leaves: its rate drops to 0.
+    fn buy_ozone(&mut self, i: usize, charge: u128) -> bool {
+        let user = self.users[i].account;
         let short = charge - self.econ.ozone_balance(user).0;
         let price =
             self.econ.market().price_wei_per_oz(self.econ.volume_pool()).unwrap_or_default();
-        let needed = (short as f64 / OZ as f64) * price.0 as f64 * 1.05;
+        let u = &self.agents.users;
+        let mut oz = (short as f64 / OZ as f64) * 1.05;
+        if u.prepay_days > 0.0 {
+            let per_day = self.rates.get(i) as f64 / 1e6;
+            oz = oz.max(per_day * self.mean_charge_oz * u.prepay_days * (1.0 + u.prepay_buffer));
+        }
+        let needed = oz * price.0 as f64;
         let usual = self.samplers.prepay.sample(&mut self.rng) * STOS as f64;
-        self.prepay_up_to(user, Amount(needed.max(usual).min(u128::MAX as f64) as u128))
+        let x = Amount(needed.max(usual).min(u128::MAX as f64) as u128);
+        if self.spendable(user) == 0 && !self.top_up(i) {
+            return false;
+        }
+        self.prepay_up_to(user, x)
+    }
+
+    /// `user`'s STOS less the gas of one transaction, wei.
+    fn spendable(&self, user: AccountId) -> u128 {
+        self.econ.stos_balance(user).0.saturating_sub(stos(self.agents.gas_per_tx).0)
+    }
+
+    /// User `i`, out of STOS: with probability `topup_share` it buys a new balance from the
+    /// exchange (whether it could); else it leaves.
+    fn top_up(&mut self, i: usize) -> bool {
+        let user = self.users[i].account;
+        if uniform(&mut self.rng) < self.agents.users.topup_share {
+            let balance = stos(self.samplers.balance.sample(&mut self.rng));
+            if !balance.is_zero()
+                && self.econ.stos_balance(self.exchange) >= balance
+                && self.econ.transfer_stos(self.exchange, user, balance).is_ok()
+            {
+                self.flows.user_top_ups += 1;
+                return true;
+            }
+            self.flows.refused_no_funds += 1;
+            return false;
+        }
+        self.rates.set(i, 0);
+        self.flows.users_left += 1;
+        self.flows.refused_no_funds += 1;
+        false
     }
 
     /// A PREPAY by `user` of `x` wei capped at its STOS less gas (refused for want of funds

@@ -1,0 +1,112 @@
+//! The agents' behaviours each move what they should: outages suspend and reinstate nodes,
+//! users out of STOS leave or top up, delegators move to the cheapest validator, operators
+//! join faster while returns beat their target, and a PREPAY buys about a month of use.
+
+use ergon_core::dist::Dist;
+use ergon_core::{Metric, MetricValue, Model, RngStreams, Seed};
+use ergon_stratos::StratosModel;
+use ergon_stratos::model::{Agents, Config};
+
+fn small() -> Agents {
+    let mut a = Agents::default();
+    a.resource_nodes.count = 30;
+    a.meta_nodes.count = 3;
+    a.validators.count = 4;
+    a.delegators.count = 40;
+    a.users.count = 300;
+    a
+}
+
+/// Runs `days` days and sums each flow column over the rows.
+fn run(agents: &Agents, days: u64) -> Vec<(&'static str, f64)> {
+    let config: Config = serde_json::from_value(serde_json::json!({"profile": "paper"})).unwrap();
+    StratosModel::validate(&config, agents).unwrap();
+    let mut m = StratosModel::build(&config, agents, &RngStreams::new(Seed::from_u64(9))).unwrap();
+    let mut sums: Vec<(&'static str, f64)> = Vec::new();
+    for _ in 0..days {
+        for _ in 0..144 {
+            m.step().unwrap();
+        }
+        m.check_invariants().unwrap();
+        for Metric { name, value } in m.record() {
+            let x = match value {
+                MetricValue::Count(n) => n as f64,
+                MetricValue::Amount { raw, decimals } => raw as f64 / 10f64.powi(decimals.into()),
+                MetricValue::Float(x) => x,
+                _ => 0.0,
+            };
+            match sums.iter_mut().find(|(n, _)| *n == name) {
+                Some(s) => s.1 += x,
+                None => sums.push((name, x)),
+            }
+        }
+    }
+    sums
+}
+
+fn get(sums: &[(&str, f64)], name: &str) -> f64 {
+    sums.iter().find(|(n, _)| *n == name).unwrap_or_else(|| panic!("no {name}")).1
+}
+
+#[test]
+fn outages_suspend_and_reinstate_nodes() {
+    let mut a = small();
+    a.resource_nodes.outages_per_year = 36.5; // one a node every 10 days
+    let s = run(&a, 20);
+    assert!(get(&s, "suspensions") >= 20.0, "{}", get(&s, "suspensions"));
+    assert!(get(&s, "reinstatements") >= 10.0, "{}", get(&s, "reinstatements"));
+    a.resource_nodes.outages_per_year = 0.0;
+    let s = run(&a, 20);
+    assert_eq!(get(&s, "suspensions"), 0.0);
+}
+
+#[test]
+fn users_out_of_stos_leave_or_top_up() {
+    let mut a = small();
+    a.users.balance = Dist::constant(0.000001);
+    a.users.topup_share = 0.0;
+    let s = run(&a, 3);
+    assert!(get(&s, "users_left") > 0.0);
+    assert_eq!(get(&s, "users_topped_up"), 0.0);
+    a.users.topup_share = 1.0;
+    let s = run(&a, 3);
+    assert_eq!(get(&s, "users_left"), 0.0);
+    assert!(get(&s, "users_topped_up") > 0.0);
+}
+
+#[test]
+fn delegators_move_only_for_the_margin() {
+    let mut a = small();
+    a.delegators.review_every_days = 1;
+    a.delegators.switch_share = 1.0;
+    a.delegators.unbond_per_year = 0.0;
+    a.validators.commission = Dist::Uniform { low: 0.0, high: 0.2 };
+    let s = run(&a, 3);
+    assert!(get(&s, "delegations_moved") > 0.0);
+    assert_eq!(get(&s, "delegators_left"), 0.0);
+    // All validators charge the same: nobody moves.
+    a.validators.commission = Dist::constant(0.05);
+    let s = run(&a, 3);
+    assert_eq!(get(&s, "delegations_moved"), 0.0);
+}
+
+#[test]
+fn operators_join_faster_while_returns_beat_their_target() {
+    let mut a = small();
+    a.resource_nodes.joins_per_day = 1.0;
+    a.resource_nodes.exits_per_year = 0.0;
+    a.resource_nodes.target_apr = 1e-6; // far below the network's return: joins × 4
+    let fast = get(&run(&a, 20), "nodes_joined");
+    a.resource_nodes.target_apr = 0.0; // returns do not matter: joins × 1
+    let plain = get(&run(&a, 20), "nodes_joined");
+    assert!(fast > 2.0 * plain, "{fast} vs {plain}");
+}
+
+#[test]
+fn ozone_bought_follows_ozone_used() {
+    let s = run(&small(), 30);
+    let (bought, used) = (get(&s, "ozone_bought_oz"), get(&s, "ozone_used_oz"));
+    assert!(used > 0.0);
+    // A month of use with a 20 % buffer, bought as needed: within a factor of two of use.
+    assert!(bought >= used * 0.9 && bought <= used * 2.0, "bought {bought}, used {used}");
+}
