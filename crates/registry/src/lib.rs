@@ -83,6 +83,11 @@ pub static ECONOMIES: &[Entry] = &[economy!(
     ergon_stratos::StratosModel,
     "Stratos (Troposphere): Ozone constant product, Proof-of-Traffic, mining tiers, deposits, hybrid DPoS",
     ["stratos-paper", "stratos-mainnet", "stratos-small", "stratos-sweep"]
+), economy!(
+    ergon_marlin::Marlin,
+    ergon_marlin::model::MarlinModel,
+    "Marlin: POND and MPOND, the bridge, tickets, Cobb-Douglas staking rewards, spam deposits",
+    ["marlin-paper", "marlin-bridge"]
 )];
 
 /// The economy named `name`.
