@@ -32,12 +32,11 @@ fn pond(x: f64) -> u128 {
 
 /// Builds the run: the genesis holdings drawn in order (relayers' budgets, delegators' amounts,
 /// holders' MPOND), then clusters, stashes, subscriptions and deposits through the operations.
-pub(super) fn build(
-    c: &Config,
-    a: &Agents,
-    mut rng: StreamRng,
-) -> Result<MarlinModel, Rejection> {
-    let bad = |e: ergon_core::FieldError| Rejection { code: "E_SCENARIO", message: format!("{}: {}", e.path, e.message) };
+pub(super) fn build(c: &Config, a: &Agents, mut rng: StreamRng) -> Result<MarlinModel, Rejection> {
+    let bad = |e: ergon_core::FieldError| Rejection {
+        code: "E_SCENARIO",
+        message: format!("{}: {}", e.path, e.message),
+    };
     let draw = |d: &ergon_core::dist::Dist, n: u64, rng: &mut StreamRng| -> Vec<f64> {
         let s = d.sampler(1e-6);
         (0..n).map(|_| s.sample(rng)).collect()
@@ -198,10 +197,15 @@ impl MarlinModel {
             };
             let nodes_spend = match cfg.rule {
                 Rule::Fixed => (budget as f64 * cfg.node_share) as u128,
-                Rule::Small => ok(&self.econ, small_relayer_split(budget, alpha).map_err(Into::into))?.nodes,
+                Rule::Small => {
+                    ok(&self.econ, small_relayer_split(budget, alpha).map_err(Into::into))?.nodes
+                }
                 Rule::Solver => match optimal_split(&problem) {
                     Ok(s) => s.nodes,
-                    Err(_) => ok(&self.econ, small_relayer_split(budget, alpha).map_err(Into::into))?.nodes,
+                    Err(_) => {
+                        ok(&self.econ, small_relayer_split(budget, alpha).map_err(Into::into))?
+                            .nodes
+                    }
                 },
             };
             let target = (nodes_spend / self.node_price) as u64;
@@ -228,7 +232,8 @@ impl MarlinModel {
             let add = free.min(stake_target.saturating_sub(r.self_stake));
             let mut stash = r.stash;
             if add > 0 {
-                let s = self.econ.create_stash(r.operator, Amount(add), Amount::ZERO, Some(r.cluster));
+                let s =
+                    self.econ.create_stash(r.operator, Amount(add), Amount::ZERO, Some(r.cluster));
                 let new = ok(&self.econ, s)?;
                 if let Some(into) = stash {
                     op!(self.econ, self.econ.merge_stashes(r.operator, into, new))?;
@@ -272,13 +277,24 @@ impl MarlinModel {
         for &a in &self.receivers {
             if month_start {
                 let month = self.econ.month();
-                let lapsed = self.econ.relay().receiver(a).and_then(|r| r.sub).is_none_or(|s| s.end <= month);
-                if lapsed && self.econ.pond_balance(a).0 >= fee.0.saturating_mul(u128::from(months)) {
+                let lapsed = self
+                    .econ
+                    .relay()
+                    .receiver(a)
+                    .and_then(|r| r.sub)
+                    .is_none_or(|s| s.end <= month);
+                if lapsed && self.econ.pond_balance(a).0 >= fee.0.saturating_mul(u128::from(months))
+                {
                     op!(self.econ, self.econ.subscribe(a, fee, months).map(|_| ()))?;
                 }
             }
             let month = self.econ.month();
-            let live = self.econ.relay().receiver(a).and_then(|r| r.sub).is_some_and(|s| s.start <= month && month < s.end);
+            let live = self
+                .econ
+                .relay()
+                .receiver(a)
+                .and_then(|r| r.sub)
+                .is_some_and(|s| s.start <= month && month < s.end);
             if !live {
                 continue;
             }
@@ -344,20 +360,22 @@ impl MarlinModel {
     }
 
     /// Producers send their messages spread over the day; with chance `cheat_share` one sends
-    /// a second message over the range of its first, which the checker proves.
+    /// a second message over the range of its last one, which the checker proves.
     fn producers_send(&mut self) -> Result<(), Rejection> {
         let p = &self.agents.producers;
         let (count, size) = (p.messages_per_day, p.message_size);
         let cheat = (p.cheat_share * 1e6) as u64;
         for &a in &self.producers {
-            let mut first = None;
+            let mut last = None;
             for k in 0..count {
                 let second = k * 86_400 / count;
-                if let Sent::Attested(id, att) = op!(self.econ, self.econ.send_message(a, second, size, None))? {
-                    first = first.or(Some((id, att, second)));
+                if let Sent::Attested(id, att) =
+                    op!(self.econ, self.econ.send_message(a, second, size, None))?
+                {
+                    last = Some((id, att, second));
                 }
             }
-            if let (Some((id, att, second)), Some(checker)) = (first, self.checker)
+            if let (Some((id, att, second)), Some(checker)) = (last, self.checker)
                 && self.rng.bernoulli(cheat, 1_000_000)
             {
                 let again = self.econ.send_message(a, second, size, Some(att.start));

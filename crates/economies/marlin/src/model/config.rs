@@ -142,7 +142,13 @@ pub struct Receivers {
 
 impl Default for Receivers {
     fn default() -> Receivers {
-        Receivers { count: 50, balance: 100_000.0, fee: 1_000.0, months: 12, tickets_per_day: 1_000 }
+        Receivers {
+            count: 50,
+            balance: 100_000.0,
+            fee: 1_000.0,
+            months: 12,
+            tickets_per_day: 1_000,
+        }
     }
 }
 
