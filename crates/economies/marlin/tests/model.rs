@@ -39,8 +39,8 @@ fn quiet() -> Agents {
 }
 
 fn build(c: &Config, a: &Agents) -> MarlinModel {
-    MarlinModel::validate(c, a).unwrap();
-    MarlinModel::build(c, a, &RngStreams::new(Seed::from_u64(7))).unwrap()
+    MarlinModel::validate(c, a).expect("a valid scenario");
+    MarlinModel::build(c, a, &RngStreams::new(Seed::from_u64(7))).expect("a genesis")
 }
 
 #[test]

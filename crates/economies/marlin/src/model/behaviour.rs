@@ -173,11 +173,11 @@ impl MarlinModel {
         let cfg = &self.agents.relayers;
         let alpha = self.econ.params().alpha;
         // Budget units a ticket costs: a node's price over the tickets a node earned yesterday.
-        let ticket_price = if total_tickets > 0 {
-            (self.node_price.saturating_mul(total_nodes) / total_tickets).max(1)
-        } else {
-            self.node_price
-        };
+        let ticket_price = self
+            .node_price
+            .saturating_mul(total_nodes)
+            .checked_div(total_tickets)
+            .map_or(self.node_price, |p| p.max(1));
         for i in 0..self.relayers.len() {
             let r = self.relayers[i].clone();
             if let Some(s) = r.stash {
@@ -327,7 +327,7 @@ impl MarlinModel {
         }
         let (alpha, switch) = (self.alpha, (cfg.switch_share * 1e6) as u64);
         for (j, d) in self.delegators.iter_mut().enumerate() {
-            if (day + j as u64) % cfg.review_every_days != 0 || d.moving_on.is_some() {
+            if !(day + j as u64).is_multiple_of(cfg.review_every_days) || d.moving_on.is_some() {
                 continue;
             }
             op!(self.econ, self.econ.claim_rewards(d.account, d.stash))?;
