@@ -110,7 +110,7 @@ fn malformed_lines_exit_2_naming_the_line() {
         ("{\"op\":\"end_epoch\"}\n".to_owned(), "line 1: \"end_epoch\" before the genesis line"),
         (
             "{\"op\":\"genesis\",\"economy\":\"nope\"}\n".to_owned(),
-            "line 1: unknown economy \"nope\"; known economies: stratos",
+            "line 1: unknown economy \"nope\"; known economies: stratos, marlin",
         ),
         (
             "{\"op\":\"genesis\",\"economy\":\"stratos\",\"cap\":\"1\"}\n".to_owned(),

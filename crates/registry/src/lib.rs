@@ -78,20 +78,28 @@ macro_rules! economy {
 }
 
 /// Every economy of this build.
-pub static ECONOMIES: &[Entry] = &[economy!(
-    ergon_stratos::Stratos,
-    ergon_stratos::StratosModel,
-    "Stratos (Troposphere): Ozone constant product, Proof-of-Traffic, mining tiers, deposits, hybrid DPoS",
-    [
-        "stratos-paper",
-        "stratos-mainnet",
-        "stratos-small",
-        "stratos-sweep",
-        "stratos-whale",
-        "stratos-exodus",
-        "stratos-schedule"
-    ]
-)];
+pub static ECONOMIES: &[Entry] = &[
+    economy!(
+        ergon_stratos::Stratos,
+        ergon_stratos::StratosModel,
+        "Stratos (Troposphere): Ozone constant product, Proof-of-Traffic, mining tiers, deposits, hybrid DPoS",
+        [
+            "stratos-paper",
+            "stratos-mainnet",
+            "stratos-small",
+            "stratos-sweep",
+            "stratos-whale",
+            "stratos-exodus",
+            "stratos-schedule"
+        ]
+    ),
+    economy!(
+        ergon_marlin::Marlin,
+        ergon_marlin::model::MarlinModel,
+        "Marlin: POND and MPOND, the bridge, tickets, Cobb-Douglas staking rewards, spam deposits",
+        ["marlin-paper", "marlin-bridge"]
+    ),
+];
 
 /// The economy named `name`.
 #[must_use]
@@ -185,7 +193,7 @@ mod tests {
         let err = for_scenario(Source { name: "x.toml", text }).expect_err("unknown");
         assert_eq!(
             err.to_string(),
-            "x.toml: scenario.economy: unknown economy \"stratso\" (this build has: stratos); did you mean \"stratos\"?"
+            "x.toml: scenario.economy: unknown economy \"stratso\" (this build has: stratos, marlin); did you mean \"stratos\"?"
         );
     }
 }

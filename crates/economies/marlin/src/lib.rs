@@ -14,11 +14,13 @@
 //! - [`rewards`]: the reward rules (pure functions the state calls).
 //! - [`actions`]: every operation as an [`Action`] (the replay ops, docs/replay.md).
 //! - [`view`]: the state dump, the metrics and the invariants.
+//! - [`model`]: the simulation model and its agents ([`model::MarlinModel`]).
 //!
 //! The economy lives in the private `engine` module; what it exposes is re-exported here. Its
 //! epoch is one day (the bridge contract's `epochLength`).
 
 mod engine;
+pub mod model;
 
 pub use engine::rewards;
 pub use engine::{

@@ -1,0 +1,283 @@
+//! The scenario sections of a Marlin simulation (docs/economies/marlin.md, "Simulation"):
+//! `[economy]` (profile, genesis parameter overrides, the subsidy pool) and `[agents]` (relayers,
+//! delegators, receivers, producers and bridge users), with their defaults and limits. Amounts
+//! are whole POND or MPOND, as numbers or distributions (ergon_core::dist); counts are integers.
+
+use ergon_core::FieldError;
+use ergon_core::dist::{self, Dist};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::Profile;
+
+/// Most relayers (clusters) a scenario may have.
+pub const RELAYERS_MAX: u64 = 1_000;
+/// Most delegators, receivers, producers or bridge users.
+pub const POPULATION_MAX: u64 = 100_000;
+
+/// `[economy]`: the rules.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `paper` (default): the agents need the paper's tickets, fee pool and spam deposits.
+    #[serde(default)]
+    pub profile: Profile,
+    /// Parameter overrides, as in a replay genesis (docs/economies/marlin.md, "Genesis"), e.g.
+    /// `alpha = "0.5"`, `subsidy_per_epoch = "20000"`, `subsidy_epochs = 3650`.
+    #[serde(default)]
+    pub params: Map<String, Value>,
+    /// POND minted into the `rewards` pool (paper: the subsidy pool) at genesis.
+    #[serde(default)]
+    pub subsidy_pool: f64,
+}
+
+/// `[agents]`: who is in the network and what they do.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Agents {
+    /// Relayers, each running one cluster.
+    pub relayers: Relayers,
+    /// Delegators of POND to clusters.
+    pub delegators: Delegators,
+    /// Receivers (paper: subscribers of the fee pool who hand out tickets).
+    pub receivers: Receivers,
+    /// Producers posting spam deposits, and one spam checker.
+    pub producers: Producers,
+    /// Holders of MPOND converting it to POND through the bridge.
+    pub bridge: BridgeUsers,
+}
+
+/// How a relayer picks its split between nodes and stake.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    /// The exact optimum against the others (`rewards::solver::optimal_split`).
+    #[default]
+    Solver,
+    /// The small-relayer rule: a fraction α to nodes (`small_relayer_split`).
+    Small,
+    /// Keeps its genesis split.
+    Fixed,
+}
+
+/// `[agents.relayers]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Relayers {
+    /// Relayers (clusters) at genesis.
+    pub count: u64,
+    /// Each relayer's resources at genesis, POND.
+    #[serde(deserialize_with = "dist::deserialize")]
+    pub budget: Dist,
+    /// The share of its resources a relayer puts in nodes at genesis (the rest is staked).
+    pub node_share: f64,
+    /// POND a node costs (bought from and sold back to the `hardware` account).
+    pub node_price: f64,
+    /// Commission, whole percent.
+    pub commission_percent: u8,
+    /// The split rule.
+    pub rule: Rule,
+    /// The fraction of the gap to its target node count a relayer closes each day.
+    pub adjust: f64,
+}
+
+impl Default for Relayers {
+    fn default() -> Relayers {
+        Relayers {
+            count: 20,
+            budget: Dist::Lognormal { median: 200_000.0, sigma: 0.5 },
+            node_share: 0.2,
+            node_price: 5_000.0,
+            commission_percent: 10,
+            rule: Rule::Solver,
+            adjust: 0.2,
+        }
+    }
+}
+
+/// `[agents.delegators]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Delegators {
+    /// Delegators at genesis, each with one stash on a cluster drawn uniformly.
+    pub count: u64,
+    /// POND each delegates.
+    #[serde(deserialize_with = "dist::deserialize")]
+    pub amount: Dist,
+    /// Days between a delegator's reviews (each on its own day of the cycle).
+    pub review_every_days: u64,
+    /// The chance a reviewing delegator moves when a cluster pays at least `min_gain` more.
+    pub switch_share: f64,
+    /// The relative gain in expected return that makes a move worth it.
+    pub min_gain: f64,
+}
+
+impl Default for Delegators {
+    fn default() -> Delegators {
+        Delegators {
+            count: 500,
+            amount: Dist::Lognormal { median: 20_000.0, sigma: 1.0 },
+            review_every_days: 7,
+            switch_share: 0.3,
+            min_gain: 0.05,
+        }
+    }
+}
+
+/// `[agents.receivers]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Receivers {
+    /// Receivers.
+    pub count: u64,
+    /// POND each holds at genesis.
+    pub balance: f64,
+    /// The monthly fee each pays into the fee pool, POND.
+    pub fee: f64,
+    /// Months each subscription buys (renewed when it ends).
+    pub months: u64,
+    /// Tickets each hands out a day, over the clusters by their nodes.
+    pub tickets_per_day: u64,
+}
+
+impl Default for Receivers {
+    fn default() -> Receivers {
+        Receivers {
+            count: 50,
+            balance: 100_000.0,
+            fee: 1_000.0,
+            months: 12,
+            tickets_per_day: 1_000,
+        }
+    }
+}
+
+/// `[agents.producers]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Producers {
+    /// Producers (paper only).
+    pub count: u64,
+    /// The spam deposit each posts at genesis, POND.
+    pub deposit: f64,
+    /// Messages each sends a day.
+    pub messages_per_day: u64,
+    /// Bytes a message.
+    pub message_size: u64,
+    /// The chance, each day, that a producer reuses a range (spam the checker proves).
+    pub cheat_share: f64,
+}
+
+impl Default for Producers {
+    fn default() -> Producers {
+        Producers {
+            count: 0,
+            deposit: 1_000.0,
+            messages_per_day: 20,
+            message_size: 1_000,
+            cheat_share: 0.01,
+        }
+    }
+}
+
+/// `[agents.bridge]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BridgeUsers {
+    /// Holders of MPOND.
+    pub count: u64,
+    /// MPOND each holds at genesis.
+    #[serde(deserialize_with = "dist::deserialize")]
+    pub mpond: Dist,
+    /// The day of the first requests.
+    pub start_day: u64,
+    /// Days between one holder's requests.
+    pub every_days: u64,
+    /// The share of its MPOND not yet requested a holder requests each time.
+    pub share: f64,
+}
+
+impl Default for BridgeUsers {
+    fn default() -> BridgeUsers {
+        BridgeUsers {
+            count: 0,
+            mpond: Dist::Uniform { low: 1.0, high: 10.0 },
+            start_day: 0,
+            every_days: 90,
+            share: 0.5,
+        }
+    }
+}
+
+/// Every check of both sections; each error names its field.
+pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
+    let mut errs = Vec::new();
+    if let Err(e) = super::genesis_value(c, a, &[]) {
+        errs.push(e);
+    }
+    let mut num = |path: &str, v: f64, lo: f64, hi: f64| {
+        if !(v.is_finite() && v >= lo && v <= hi) {
+            errs.push(FieldError::new(path, format!("must be in [{lo}, {hi}], not {v}")));
+        }
+    };
+    num("economy.subsidy_pool", c.subsidy_pool, 0.0, 1e10);
+    let r = &a.relayers;
+    num("agents.relayers.node_share", r.node_share, 0.0, 1.0);
+    num("agents.relayers.node_price", r.node_price, 1e-6, 1e9);
+    num("agents.relayers.adjust", r.adjust, 0.0, 1.0);
+    let d = &a.delegators;
+    num("agents.delegators.switch_share", d.switch_share, 0.0, 1.0);
+    num("agents.delegators.min_gain", d.min_gain, 0.0, 100.0);
+    num("agents.receivers.balance", a.receivers.balance, 0.0, 1e10);
+    num("agents.receivers.fee", a.receivers.fee, 0.0, 1e9);
+    num("agents.producers.deposit", a.producers.deposit, 1e-6, 1e9);
+    num("agents.producers.cheat_share", a.producers.cheat_share, 0.0, 1.0);
+    num("agents.bridge.share", a.bridge.share, 1e-6, 1.0);
+    let counts = [
+        ("agents.relayers.count", r.count, RELAYERS_MAX, 1),
+        ("agents.delegators.count", d.count, POPULATION_MAX, 0),
+        ("agents.receivers.count", a.receivers.count, POPULATION_MAX, 0),
+        ("agents.producers.count", a.producers.count, POPULATION_MAX, 0),
+        ("agents.bridge.count", a.bridge.count, POPULATION_MAX, 0),
+        ("agents.delegators.review_every_days", d.review_every_days, 3_650, 1),
+        ("agents.receivers.months", a.receivers.months, 120, 1),
+        ("agents.receivers.tickets_per_day", a.receivers.tickets_per_day, 1_000_000_000, 0),
+        ("agents.producers.messages_per_day", a.producers.messages_per_day, 10_000, 0),
+        ("agents.producers.message_size", a.producers.message_size, 1_000_000_000, 1),
+        ("agents.bridge.every_days", a.bridge.every_days, 3_650, 1),
+        ("agents.bridge.start_day", a.bridge.start_day, 36_500, 0),
+    ];
+    for (path, n, max, min) in counts {
+        if n < min || n > max {
+            errs.push(FieldError::new(path, format!("must be {min} to {max}, not {n}")));
+        }
+    }
+    if r.commission_percent > 100 {
+        let p = r.commission_percent;
+        errs.push(FieldError::new(
+            "agents.relayers.commission_percent",
+            format!("must be 0 to 100, not {p}"),
+        ));
+    }
+    let dists = [
+        ("agents.relayers.budget", &r.budget),
+        ("agents.delegators.amount", &d.amount),
+        ("agents.bridge.mpond", &a.bridge.mpond),
+    ];
+    for (path, dist) in dists {
+        if let Err(e) = dist.validate(Some(1e-6)) {
+            errs.push(FieldError::new(path, e));
+        }
+    }
+    if c.profile != Profile::Paper {
+        for (path, n) in [
+            ("agents.receivers.count", a.receivers.count),
+            ("agents.producers.count", a.producers.count),
+        ] {
+            if n > 0 {
+                errs.push(FieldError::new(path, "these agents need profile = \"paper\""));
+            }
+        }
+    }
+    errs
+}

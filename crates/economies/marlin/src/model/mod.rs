@@ -1,0 +1,212 @@
+//! Marlin as a simulation [`Model`] (issue: the Marlin model; seed 002, "Staking" and
+//! "Bridge"): the economy plus its agents — relayers splitting their resources between nodes
+//! and stake, delegators chasing returns, receivers handing out tickets by delivered service,
+//! spam-deposit producers with a checker, and MPOND holders draining the bridge. One step is one
+//! day, the engine's epoch. docs/economies/marlin.md ("Simulation") describes each behaviour.
+//!
+//! Agents call only the economy's public operations. Cost a day: O(receivers · clusters +
+//! relayers · log budget + delegators reviewing + producers · messages + bridge requests).
+
+mod behaviour;
+pub mod config;
+mod record;
+
+use ergon_core::economy::Rejection;
+use ergon_core::invariants::Violation;
+use ergon_core::rng::purpose;
+use ergon_core::{
+    AccountId, ColumnSpec, Economy, FieldError, Metric, Model, RngStreams, StreamRng,
+};
+use serde_json::{Map, Value};
+
+use crate::{Genesis, Marlin};
+pub use config::{Agents, Config};
+
+/// A relayer: its operator account and cluster, its own stash and its nodes.
+#[derive(Clone, Debug)]
+struct Relayer {
+    operator: AccountId,
+    cluster: u32,
+    /// Its own stash on its cluster (None until it stakes).
+    stash: Option<u64>,
+    /// POND in its own stash, base units.
+    self_stake: u128,
+    /// Nodes it runs.
+    nodes: u64,
+    /// Its resources at its last decision (wallet + nodes at price + own stake), base units.
+    budget: u128,
+    /// The share of `budget` the rule asked for in nodes at its last decision.
+    target_share: f64,
+}
+
+/// A delegator: its stash, the cluster it is on, and a requested move.
+#[derive(Clone, Debug)]
+struct Delegator {
+    account: AccountId,
+    stash: u64,
+    /// The day its requested redelegation may be carried out.
+    moving_on: Option<u64>,
+}
+
+/// An MPOND holder: its account, the days of its open requests, what it has not requested.
+#[derive(Clone, Debug)]
+struct Holder {
+    account: AccountId,
+    requests: Vec<u64>,
+    unrequested: u128,
+}
+
+/// Flows since the last record (reset by each record).
+#[derive(Clone, Debug, Default)]
+struct Flows {
+    days: u64,
+    tickets: u128,
+    subsidy_paid: u128,
+    fees_paid: u128,
+    commission: u128,
+    bridge_requested: u128,
+    bridge_converted: u128,
+    moves: u64,
+    slashes: u64,
+    nodes_bought: u64,
+    nodes_sold: u64,
+}
+
+/// A Marlin network with its agents.
+pub struct MarlinModel {
+    econ: Marlin,
+    agents: Agents,
+    rng: StreamRng,
+    hardware: AccountId,
+    checker: Option<AccountId>,
+    relayers: Vec<Relayer>,
+    delegators: Vec<Delegator>,
+    receivers: Vec<AccountId>,
+    producers: Vec<AccountId>,
+    holders: Vec<Holder>,
+    /// α as a float (the delegators' return estimates).
+    alpha: f64,
+    /// POND a node costs, base units.
+    node_price: u128,
+    /// Yesterday's tickets per cluster.
+    tickets: Vec<u128>,
+    /// Each cluster's expected return per POND staked (scratch, by cluster).
+    returns: Vec<f64>,
+    /// Today's tickets from one receiver per cluster (scratch, by cluster).
+    share: Vec<u64>,
+    flows: Flows,
+    epochs: u64,
+}
+
+impl MarlinModel {
+    /// The economy.
+    #[must_use]
+    pub fn economy(&self) -> &Marlin {
+        &self.econ
+    }
+}
+
+impl Model for MarlinModel {
+    const NAME: &'static str = "marlin";
+    const STEP_SECONDS: u64 = ergon_core::model::SECONDS_PER_DAY;
+    const KEY_METRICS: &'static [&'static str] = &[
+        "nodes",
+        "tickets",
+        "stake_mean_pond",
+        "stake_gini",
+        "tickets_gini",
+        "stake_tickets_corr",
+        "share_gap_mean",
+        "optimum_gap_mean",
+        "rewards_paid_pond",
+        "bridge_requested_mpond",
+        "bridge_converted_mpond",
+        "bridge_pending_mpond",
+    ];
+    type Config = Config;
+    type Agents = Agents;
+
+    fn validate(config: &Config, agents: &Agents) -> Result<(), Vec<FieldError>> {
+        let errs = config::validate(config, agents);
+        if errs.is_empty() { Ok(()) } else { Err(errs) }
+    }
+
+    fn build(config: &Config, agents: &Agents, streams: &RngStreams) -> Result<Self, Rejection> {
+        behaviour::build(config, agents, streams.stream(&[purpose::AGENTS]))
+    }
+
+    fn columns(_config: &Config, _agents: &Agents) -> Vec<ColumnSpec> {
+        record::COLUMNS.to_vec()
+    }
+
+    fn step(&mut self) -> Result<(), Violation> {
+        self.act().map_err(|r| Violation::new("marlin agents", r.to_string()))?;
+        let report = self.econ.end_epoch()?;
+        let r = report.rewards;
+        self.flows.subsidy_paid += r.subsidy.paid.0;
+        self.flows.fees_paid += r.fees.paid.0;
+        self.flows.commission += r.subsidy.commission.0 + r.fees.commission.0;
+        self.flows.days += 1;
+        self.epochs += 1;
+        Ok(())
+    }
+
+    fn epochs_done(&self) -> u64 {
+        self.epochs
+    }
+
+    fn record(&mut self) -> Vec<Metric> {
+        record::record(self)
+    }
+
+    fn check_invariants(&self) -> Result<(), Violation> {
+        self.econ.check_invariants()
+    }
+}
+
+/// The genesis of a run: `[economy]`'s overrides with the profile, the subsidy pool and the
+/// agents' `holdings` (name, POND, MPOND). Errors name the field at fault.
+pub(crate) fn genesis_value(
+    c: &Config,
+    _a: &Agents,
+    holdings: &[(String, f64, f64)],
+) -> Result<Genesis, FieldError> {
+    const RESERVED: [&str; 4] = ["profile", "accounts", "rewards_pool", "bridge"];
+    let mut g: Map<String, Value> = Map::new();
+    for (k, v) in &c.params {
+        if RESERVED.contains(&k.as_str()) {
+            return Err(FieldError::new(
+                format!("economy.params.{k}"),
+                "set by the scenario's other fields, not as a parameter",
+            ));
+        }
+        g.insert(k.clone(), v.clone());
+    }
+    let profile = serde_json::to_value(c.profile).unwrap_or(Value::Null);
+    g.insert("profile".into(), profile);
+    let mut accounts = Map::new();
+    for (name, pond, mpond) in holdings {
+        let mut h = Map::new();
+        if *pond > 0.0 {
+            h.insert("pond".into(), Value::String(format!("{pond:.6}")));
+        }
+        if *mpond > 0.0 {
+            h.insert("mpond".into(), Value::String(format!("{mpond:.6}")));
+        }
+        accounts.insert(name.clone(), Value::Object(h));
+    }
+    g.insert("accounts".into(), Value::Object(accounts));
+    if c.subsidy_pool > 0.0 {
+        let s = c.subsidy_pool;
+        g.insert("rewards_pool".into(), Value::String(format!("{s:.6}")));
+    }
+    let genesis: Genesis = serde_json::from_value(Value::Object(g))
+        .map_err(|e| FieldError::new("economy.params", e.to_string()))?;
+    if let Err(e) = crate::genesis::params(&genesis) {
+        let msg = e.to_string();
+        let key = c.params.keys().find(|k| msg.contains(k.as_str()));
+        let path = key.map_or("economy.params".to_owned(), |k| format!("economy.params.{k}"));
+        return Err(FieldError::new(path, msg));
+    }
+    Ok(genesis)
+}
