@@ -19,21 +19,22 @@ fn small() -> Agents {
 
 /// Runs `days` days and sums each flow column over the rows.
 fn run(agents: &Agents, days: u64) -> Vec<(&'static str, f64)> {
-    let config: Config = serde_json::from_value(serde_json::json!({"profile": "paper"})).unwrap();
-    StratosModel::validate(&config, agents).unwrap();
-    let mut m = StratosModel::build(&config, agents, &RngStreams::new(Seed::from_u64(9))).unwrap();
+    let config: Config =
+        serde_json::from_value(serde_json::json!({"profile": "paper"})).expect("a config");
+    StratosModel::validate(&config, agents).expect("valid agents");
+    let streams = RngStreams::new(Seed::from_u64(9));
+    let mut m = StratosModel::build(&config, agents, &streams).expect("a genesis");
     let mut sums: Vec<(&'static str, f64)> = Vec::new();
     for _ in 0..days {
         for _ in 0..144 {
-            m.step().unwrap();
+            m.step().expect("an epoch");
         }
-        m.check_invariants().unwrap();
+        m.check_invariants().expect("the invariants");
         for Metric { name, value } in m.record() {
             let x = match value {
                 MetricValue::Count(n) => n as f64,
                 MetricValue::Amount { raw, decimals } => raw as f64 / 10f64.powi(decimals.into()),
                 MetricValue::Float(x) => x,
-                _ => 0.0,
             };
             match sums.iter_mut().find(|(n, _)| *n == name) {
                 Some(s) => s.1 += x,
