@@ -112,10 +112,24 @@ pub fn names() -> impl Iterator<Item = &'static str> {
     ECONOMIES.iter().map(|e| e.name)
 }
 
-/// The name → constructor table of [`ergon_core::replay::Replayer`].
+/// Economies that replay but have no simulation model yet: `ergon replay` takes their files;
+/// `run`, `sweep` and `scenarios` do not list them. Each moves to [`ECONOMIES`] with its model.
+pub static REPLAY_ONLY: &[(&str, Constructor)] = &[
+    (
+        <ergon_phala::Phala as ergon_core::Economy>::NAME,
+        ergon_core::economy::constructor::<ergon_phala::Phala>,
+    ),
+    (
+        <ergon_trias::Trias as ergon_core::Economy>::NAME,
+        ergon_core::economy::constructor::<ergon_trias::Trias>,
+    ),
+];
+
+/// The name → constructor table of [`ergon_core::replay::Replayer`]: every economy of
+/// [`ECONOMIES`], then those of [`REPLAY_ONLY`].
 #[must_use]
 pub fn replay_registry() -> Vec<(&'static str, Constructor)> {
-    ECONOMIES.iter().map(|e| (e.name, e.replay)).collect()
+    ECONOMIES.iter().map(|e| (e.name, e.replay)).chain(REPLAY_ONLY.iter().copied()).collect()
 }
 
 /// Every shipped scenario, economy by economy.

@@ -62,9 +62,9 @@ impl StratosModel {
         }
     }
 
-    /// A download of `size` by `user`: into the waiting batch when it is the same user's and
+    /// A download of `size` by user `i`: into the waiting batch when it is the same user's and
     /// its Ozone covers it; else the batch goes, the user buys Ozone if short, and a new batch
-    /// starts.
+    /// starts (or, still short, the download is refused).
     fn download(&mut self, i: usize, size: Amount) {
         let user = self.users[i].account;
         let b = &mut self.batch;
@@ -77,9 +77,14 @@ impl StratosModel {
         if self.econ.ozone_balance(user) < size && !self.buy_ozone(i, size.0) {
             return;
         }
+        // A PREPAY capped by the user's STOS may still leave it short: refused for want of Ozone.
+        let Some(left) = self.econ.ozone_balance(user).0.checked_sub(size.0) else {
+            self.flows.refused_no_ozone += 1;
+            return;
+        };
         let b = &mut self.batch;
         b.user = Some(user);
-        b.ozone_left = self.econ.ozone_balance(user).0 - size.0;
+        b.ozone_left = left;
         b.sizes.push(size);
     }
 
