@@ -51,3 +51,8 @@ fn routing_receipts_answers_and_caps() {
 fn bonds_slashes_and_fraud_proofs() {
     replay("bonds");
 }
+
+#[test]
+fn a_majority_call_settled_with_gas() {
+    replay("call_majority");
+}
