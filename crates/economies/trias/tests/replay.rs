@@ -56,3 +56,8 @@ fn bonds_slashes_and_fraud_proofs() {
 fn a_majority_call_settled_with_gas() {
     replay("call_majority");
 }
+
+#[test]
+fn median_calls_an_outlier_slashed_and_a_tie_refunded() {
+    replay("call_median");
+}
