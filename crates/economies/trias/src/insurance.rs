@@ -32,6 +32,12 @@ pub const BACKING_BP: u128 = 1000;
 pub const BUDGET_BP: u32 = 5000;
 /// Epochs after filing a queued claim expires.
 pub const CLAIM_EXPIRY: u64 = 30;
+/// The genesis default of `claim_expiry`.
+#[must_use]
+pub fn default_expiry() -> u64 {
+    CLAIM_EXPIRY
+}
+
 /// Epochs before a vulnerability's report in which running the program exposes a node.
 pub const EXPOSURE_EPOCHS: u64 = 720;
 
@@ -169,13 +175,14 @@ impl InsuranceBook {
         owed
     }
 
-    /// Drops lapsed policies and expired claims at `epoch`; the claims dropped.
-    pub fn expire(&mut self, epoch: u64) -> Vec<Claim> {
+    /// Drops lapsed policies and the claims filed `expiry` or more epochs before `epoch`; the
+    /// claims dropped.
+    pub fn expire(&mut self, epoch: u64, expiry: u64) -> Vec<Claim> {
         for p in &mut self.policies {
             p.retain(|p| epoch < p.expires && p.left.0 > 0);
         }
         let (gone, keep): (Vec<Claim>, Vec<Claim>) =
-            self.queue.iter().partition(|c| epoch >= c.filed + CLAIM_EXPIRY);
+            self.queue.iter().partition(|c| epoch >= c.filed + expiry);
         self.queue = keep;
         gone
     }
@@ -222,6 +229,6 @@ mod tests {
         // Budget 60 of 120 owed: 50, 10; 50 and 10 stay queued.
         assert_eq!(b.pay(Amount(60)).expect("small"), vec![(0, Amount(50)), (1, Amount(10))]);
         assert_eq!(b.outstanding(1), Amount(30 + 60));
-        assert_eq!(b.expire(31).len(), 2);
+        assert_eq!(b.expire(31, CLAIM_EXPIRY).len(), 2);
     }
 }

@@ -41,4 +41,5 @@ pub mod prometh;
 
 pub use insurance::Severity;
 pub use magcarta::{Filter, Rule, Strategy};
-pub use state::{CallSpec, Settlement};
+pub use state::calls::{CallSpec, Settlement};
+pub use state::extra::{ExtraAction, ExtraEvent};

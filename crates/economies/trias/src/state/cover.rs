@@ -84,7 +84,7 @@ impl Trias {
         let pool = Holder::Pool(self.reserves[1]);
         let b = self.ledger.balance(self.token, pool)?;
         let bounty = Amount(mul_div(b.0, severity.bounty_bp().into(), 10_000, Rounding::Down)?)
-            .min(self.bounty_cap);
+            .min(self.extra.bounty_cap);
         self.ledger.transfer(
             self.token,
             pool,
@@ -211,7 +211,7 @@ impl Trias {
         }
         self.extra.last[0] = (pool.0, pool.0 - carry.0, carry.0);
         let epoch = self.epoch.0;
-        let expired = self.extra.insurance.expire(epoch);
+        let expired = self.extra.insurance.expire(epoch, self.extra.claim_expiry);
         let rc = Holder::Pool(self.reserves[2]);
         let reserve = self.ledger.balance(t, rc)?;
         let budget = mul_div(reserve.0, BUDGET_BP.into(), 10_000, Rounding::Down)?;

@@ -36,6 +36,10 @@ pub struct Extra {
     pub(super) escrow: PoolId,
     /// The beacon's master seed (genesis `beacon`).
     pub(super) beacon: Seed,
+    /// The most one bounty pays (genesis `bounty_cap`; none: no cap).
+    pub(super) bounty_cap: Amount,
+    /// Epochs after filing a queued claim expires (genesis `claim_expiry`, 30).
+    pub(super) claim_expiry: u64,
     /// Declared software stacks, by node.
     pub(super) software: Vec<u64>,
     /// Declared data sets, by node.
@@ -73,10 +77,12 @@ pub struct Extra {
 
 impl Extra {
     /// An empty side with the escrow pool and the beacon seed.
-    pub(super) fn new(escrow: PoolId, beacon: Seed) -> Extra {
+    pub(super) fn new(escrow: PoolId, beacon: Seed, cap: Option<Amount>, expiry: u64) -> Extra {
         Extra {
             escrow,
             beacon,
+            bounty_cap: cap.unwrap_or(Amount(u128::MAX)),
+            claim_expiry: expiry,
             software: Vec::new(),
             data: Vec::new(),
             cb: Vec::new(),
@@ -361,6 +367,13 @@ impl Trias {
                 ExtraEvent::Targets { verifier: verifier.clone(), targets }
             }
         })
+    }
+
+    /// A snapshot without trust (no active seed): every gate 0, recorded as such.
+    pub(super) fn untrusted(&mut self) -> (Vec<u64>, Vec<serde_json::Value>) {
+        let n = self.names.len();
+        self.extra.record_snapshot(vec![0; n], vec![0; n], vec![0; n]);
+        (vec![0; n], Vec::new())
     }
 
     fn known(&self, ns: usize, name: &str) -> Result<u32, TriasError> {

@@ -28,12 +28,10 @@ use crate::mining::{EmissionParams, emission, gated_split, pair_credit, pool_spl
 use crate::routing::{FRESH_STEPS, Receipts};
 
 mod bonds;
-mod calls;
+pub mod calls;
 mod cover;
-mod extra;
+pub mod extra;
 use crate::trust::TrustGraph;
-pub use calls::{Call, CallSpec, ExecPay, SettledReport, Settlement};
-pub use extra::{CallArgs, ExtraAction, ExtraEvent, Paid};
 
 /// Credit for an upheld FAIL_EVIDENCE.
 pub const UPHELD_CREDIT: u64 = 10;
@@ -101,6 +99,9 @@ pub struct Genesis {
     /// The most one bounty pays, tokens (default: no cap).
     #[serde(default)]
     pub bounty_cap: Option<Qty>,
+    /// Epochs after filing a queued claim expires (30).
+    #[serde(default = "crate::insurance::default_expiry")]
+    pub claim_expiry: u64,
 }
 
 /// One action; `op` names it in replay.
@@ -143,7 +144,7 @@ pub enum Action {
     FraudProof { challenger: String, attester: String, attestee: String },
     /// Calls, gas, insurance, Prometh and beacon ops (`state/extra.rs`).
     #[serde(untagged)]
-    Extra(ExtraAction),
+    Extra(extra::ExtraAction),
 }
 
 /// What an accepted action reports.
@@ -175,7 +176,7 @@ pub enum Event {
     },
     /// What a calls, insurance or Prometh op reports.
     #[serde(untagged)]
-    Extra(ExtraEvent),
+    Extra(extra::ExtraEvent),
 }
 
 /// The verifiers' split of one epoch, kept for the invariant check.
@@ -210,7 +211,6 @@ pub struct Trias {
     epoch: Epoch,
     last: [LastSplit; 2],
     extra: extra::Extra,
-    bounty_cap: Amount,
 }
 
 impl Trias {
@@ -353,16 +353,12 @@ impl Trias {
     fn gates(&mut self) -> (Vec<u64>, Vec<Value>) {
         let n = self.names.len();
         let Ok(g) = TrustGraph::new(self.book.nodes(), self.book.edges()) else {
-            self.extra.record_snapshot(vec![0; n], vec![0; n], vec![0; n]);
-            return (vec![0; n], Vec::new()); // no active seed: nobody is trusted
+            return self.untrusted(); // no active seed: nobody is trusted
         };
         // The nodes with rewards at stake: verifiers, routers and their receivers.
         let candidates: Vec<NodeId> =
             self.credits.keys().map(|k| k.0).chain(self.receipts.nodes()).collect();
-        let Ok(s) = snapshot(&g, &self.trust, &candidates) else {
-            self.extra.record_snapshot(vec![0; n], vec![0; n], vec![0; n]);
-            return (vec![0; n], Vec::new());
-        };
+        let Ok(s) = snapshot(&g, &self.trust, &candidates) else { return self.untrusted() };
         let gates = match self.profile {
             Profile::Spec => s.gate.clone(),
             Profile::Compat => {
@@ -418,10 +414,7 @@ impl Economy for Trias {
             ledger.add_pool("insurance_compensation")?,
         ];
         let escrow = ledger.add_pool("calls")?;
-        let bounty_cap = match &g.bounty_cap {
-            Some(q) => q.to_amount(&meta)?,
-            None => Amount(u128::MAX),
-        };
+        let bounty_cap = g.bounty_cap.as_ref().map(|q| q.to_amount(&meta)).transpose()?;
         let emission = EmissionParams {
             initial: g.epoch_reward.to_amount(&meta)?,
             halving_epochs: g.halving_epochs,
@@ -448,8 +441,7 @@ impl Economy for Trias {
             emitted: Amount::ZERO,
             epoch: Epoch(0),
             last: [LastSplit::default(); 2],
-            extra: extra::Extra::new(escrow, g.beacon),
-            bounty_cap,
+            extra: extra::Extra::new(escrow, g.beacon, bounty_cap, g.claim_expiry),
         })
     }
 
@@ -492,8 +484,7 @@ impl Economy for Trias {
         let last_step = (self.epoch.0 + 1).saturating_mul(self.steps_per_epoch) - 1;
         let to = last_step.max(self.book.now());
         self.book.advance_to(to).map_err(|e| Violation::new("trias clock", e.to_string()))?;
-        let xbug = |e: TriasError| Violation::new("trias close", e.to_string());
-        let calls = self.settle_due().map_err(xbug)?;
+        let calls = self.settle_due().map_err(|e| Violation::new("trias close", e.to_string()))?;
         let (gates, rows) = self.gates();
         let t = self.token;
         let e = emission(&self.emission, self.epoch.0, self.emitted);
@@ -536,7 +527,8 @@ impl Economy for Trias {
             "router_payouts": router_payouts,
             "router_carry": self.fmt(lr.carry),
         });
-        self.close_extra(&mut report, calls).map_err(xbug)?;
+        self.close_extra(&mut report, calls)
+            .map_err(|e| Violation::new("trias close", e.to_string()))?;
         self.epoch = self.epoch.plus(1);
         Ok(report)
     }
