@@ -61,3 +61,8 @@ fn a_majority_call_settled_with_gas() {
 fn median_calls_an_outlier_slashed_and_a_tie_refunded() {
     replay("call_median");
 }
+
+#[test]
+fn an_insurance_epoch_with_pro_rata_claims_a_queue_and_prometh() {
+    replay("insurance");
+}
