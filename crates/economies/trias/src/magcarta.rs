@@ -261,7 +261,7 @@ pub fn decide(
             let mut values: Vec<i64> = responses.iter().flatten().copied().collect();
             values.sort_unstable();
             let n = values.len();
-            if n == 0 || (n % 2 == 0 && values[n / 2 - 1] != values[n / 2]) {
+            if n == 0 || (n.is_multiple_of(2) && values[n / 2 - 1] != values[n / 2]) {
                 return Verdict::Failure; // no response, or two middle values: a tie
             }
             let m = values[n / 2];

@@ -305,7 +305,7 @@ impl Trias {
                 s.value = Some(value);
                 let np = spec.providers.len() as u128;
                 let prov = if np == 0 { Amount::ZERO } else { bp(p, PROVIDERS_BP)? };
-                let each = if np == 0 { 0 } else { prov.0 / np };
+                let each = prov.0.checked_div(np).unwrap_or(0);
                 s.providers = spec.providers.iter().map(|&n| (n, Amount(each))).collect();
                 let winners: Vec<NodeId> =
                     call.executers.iter().zip(&agree).filter(|x| *x.1).map(|x| *x.0).collect();
