@@ -66,3 +66,8 @@ fn median_calls_an_outlier_slashed_and_a_tie_refunded() {
 fn an_insurance_epoch_with_pro_rata_claims_a_queue_and_prometh() {
     replay("insurance");
 }
+
+#[test]
+fn beacon_targets_and_assigned_records() {
+    replay("beacon");
+}
