@@ -22,6 +22,20 @@ pub enum TriasError {
         /// The name given.
         name: String,
     },
+    /// No call or program has this name (replay).
+    #[error("no {kind} named {name:?}")]
+    UnknownLabel {
+        /// `call` or `program`.
+        kind: &'static str,
+        /// The name given.
+        name: String,
+    },
+    /// A call with this name exists already (replay).
+    #[error("a call named {name:?} exists already")]
+    DuplicateCall {
+        /// The name given.
+        name: String,
+    },
     /// A node with this name exists already.
     #[error("a node named {name:?} exists already")]
     DuplicateName {
@@ -260,6 +274,9 @@ impl Coded for TriasError {
             TriasError::Core(e) => e.code(),
             TriasError::UnknownNode { .. } | TriasError::UnknownName { .. } => "unknown_node",
             TriasError::DuplicateName { .. } => "duplicate_node",
+            TriasError::UnknownLabel { kind: "call", .. } => "unknown_call",
+            TriasError::UnknownLabel { .. } => "unknown_program",
+            TriasError::DuplicateCall { .. } => "duplicate_call",
             TriasError::SelfAttestation { .. } => "self_attestation",
             TriasError::Quarantined { .. } => "quarantined",
             TriasError::TeeMismatch { .. } => "tee_mismatch",

@@ -377,10 +377,9 @@ impl Trias {
     }
 
     fn known(&self, ns: usize, name: &str) -> Result<u32, TriasError> {
-        self.extra.names[ns]
-            .get(name)
-            .copied()
-            .ok_or_else(|| TriasError::UnknownName { name: name.into() })
+        let kind = if ns == CALLS { "call" } else { "program" };
+        let unknown = || TriasError::UnknownLabel { kind, name: name.into() };
+        self.extra.names[ns].get(name).copied().ok_or_else(unknown)
     }
 
     fn call_id(&self, name: &str) -> Result<u32, TriasError> {
@@ -394,7 +393,7 @@ impl Trias {
 
     fn call_op(&mut self, c: &CallArgs) -> Result<ExtraEvent, TriasError> {
         if self.extra.names[CALLS].contains_key(&c.call) {
-            return Err(TriasError::DuplicateName { name: c.call.clone() });
+            return Err(TriasError::DuplicateCall { name: c.call.clone() });
         }
         let caller = self.id(&c.caller)?;
         let meta = self.meta().clone();
