@@ -41,5 +41,6 @@ pub mod prometh;
 
 pub use insurance::Severity;
 pub use magcarta::{Filter, Rule, Strategy};
-pub use state::calls::{CallSpec, Settlement};
+pub use state::calls::{Call, CallSpec, ExecPay, Settlement};
+pub use state::cover::InsuranceFigures;
 pub use state::extra::{ExtraAction, ExtraEvent};

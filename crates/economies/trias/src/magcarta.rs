@@ -67,7 +67,7 @@ pub struct Filter {
 
 /// One node as the filter sees it.
 #[derive(Clone, Copy, Debug)]
-pub struct Candidate<'a> {
+pub struct Candidate {
     /// The node.
     pub node: NodeId,
     /// Its TEE family.
@@ -80,8 +80,9 @@ pub struct Candidate<'a> {
     pub data: u64,
     /// Its bond.
     pub bond: u128,
-    /// Its relative trust in the recent snapshots, oldest first.
-    pub history: &'a [u64],
+    /// Whether its relative trust lay in the filter's range in each of the last
+    /// `trust_epochs` snapshots (see [`in_range`]).
+    pub trust_ok: bool,
 }
 
 /// The mask bit of a TEE family.
@@ -90,9 +91,27 @@ pub fn tee_bit(t: Tee) -> u8 {
     1 << (t as u8)
 }
 
+/// Whether `history` (a node's relative trust in the recent snapshots, newest first) holds at
+/// least `f.trust_epochs` values, each in `[trust_min_ppm, trust_max_ppm]`; true without a
+/// trust filter.
+#[must_use]
+pub fn in_range(f: &Filter, history: impl Iterator<Item = u64>) -> bool {
+    if f.trust_epochs == 0 {
+        return true;
+    }
+    let mut seen = 0;
+    for r in history.take(f.trust_epochs) {
+        if !(f.trust_min_ppm..=f.trust_max_ppm).contains(&r) {
+            return false;
+        }
+        seen += 1;
+    }
+    seen == f.trust_epochs
+}
+
 /// Whether `c` passes every filter.
 #[must_use]
-pub fn eligible(f: &Filter, c: &Candidate<'_>) -> bool {
+pub fn eligible(f: &Filter, c: &Candidate) -> bool {
     if c.quarantined
         || c.software & f.software != f.software
         || c.data & f.data != f.data
@@ -101,14 +120,7 @@ pub fn eligible(f: &Filter, c: &Candidate<'_>) -> bool {
     {
         return false;
     }
-    if f.trust_epochs == 0 {
-        return true;
-    }
-    let h = c.history;
-    h.len() >= f.trust_epochs
-        && h[h.len() - f.trust_epochs..]
-            .iter()
-            .all(|&r| (f.trust_min_ppm..=f.trust_max_ppm).contains(&r))
+    c.trust_ok
 }
 
 /// The per-TEE-family cap: `⌈k/3⌉`.

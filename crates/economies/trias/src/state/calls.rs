@@ -24,7 +24,7 @@ use crate::error::TriasError;
 use crate::gas::{GasSplit, PREMIUM_MIN_BP, gas_split};
 use crate::insurance::cover_for;
 use crate::magcarta::{
-    Candidate, Filter, Ranked, Rule, Strategy, Verdict, decide, eligible, schedule,
+    Candidate, Filter, Ranked, Rule, Strategy, Verdict, decide, eligible, in_range, schedule,
 };
 
 /// Program providers' share of the price, basis points.
@@ -138,6 +138,12 @@ fn bp(a: Amount, bp: u128) -> Result<Amount, TriasError> {
 }
 
 impl Trias {
+    /// Call `id` (its terms, executers, responses, whether open).
+    #[must_use]
+    pub fn call(&self, id: u32) -> Option<&Call> {
+        self.extra.calls.get(id as usize)
+    }
+
     /// Declares node `n`'s software stacks and data sets (bit masks).
     pub fn declare(&mut self, n: NodeId, software: u64, data: u64) -> Result<(), TriasError> {
         self.book.node(n)?;
@@ -194,12 +200,10 @@ impl Trias {
     /// The executers `spec` would schedule now (the SAMPLE stream: beacon, epoch, call id).
     fn schedule_for(&self, spec: &CallSpec) -> Option<Vec<NodeId>> {
         let x = &self.extra;
-        let empty = Vec::new();
         let pool: Vec<Ranked> = (0..self.names.len())
             .filter_map(|j| {
                 let node = self.book.nodes()[j];
-                let history: Vec<u64> =
-                    x.history.iter().map(|h| h.get(j).copied().unwrap_or(0)).collect();
+                let recent = x.history.iter().rev().map(|h| h.get(j).copied().unwrap_or(0));
                 let c = Candidate {
                     node: j as NodeId,
                     tee: node.tee,
@@ -207,7 +211,7 @@ impl Trias {
                     software: x.software[j],
                     data: x.data[j],
                     bond: self.bonds[j].0,
-                    history: if x.history.is_empty() { &empty } else { &history },
+                    trust_ok: in_range(&spec.filter, recent),
                 };
                 let enough = self.bonds[j] >= spec.bond;
                 (enough && eligible(&spec.filter, &c)).then(|| Ranked {

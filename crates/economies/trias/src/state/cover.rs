@@ -26,6 +26,19 @@ use crate::prometh::{RUN_POINTS, coverage_points, prometh_split};
 /// Beacon targets per verifier per epoch.
 pub const TARGETS: usize = 8;
 
+/// The insurance pool at a glance (metrics).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InsuranceFigures {
+    /// The bounty reserve.
+    pub bounty_reserve: Amount,
+    /// The compensation reserve.
+    pub compensation_reserve: Amount,
+    /// Live cover not yet claimed.
+    pub cover: Amount,
+    /// Claims queued, unpaid.
+    pub queued: Amount,
+}
+
 impl Trias {
     /// Moves `a` from `from` into insurance: `⌊a·3000/10^4⌋` to the bounty reserve, the rest
     /// to the compensation reserve; the two parts.
@@ -166,6 +179,26 @@ impl Trias {
         self.extra.coverage[p as usize] = covered;
         self.extra.points[analyst as usize] += points;
         Ok(points)
+    }
+
+    /// The insurance pool's reserves, live cover and queued claims now.
+    #[must_use]
+    pub fn insurance_figures(&self) -> InsuranceFigures {
+        let bal = |p| self.ledger.balance(self.token, Holder::Pool(p)).unwrap_or_default();
+        let book = &self.extra.insurance;
+        let queued = Amount(book.queue.iter().map(|c| c.owed.0).sum());
+        InsuranceFigures {
+            bounty_reserve: bal(self.reserves[1]),
+            compensation_reserve: bal(self.reserves[2]),
+            cover: Amount(book.outstanding(self.epoch.0).0 - queued.0),
+            queued,
+        }
+    }
+
+    /// Live cover of node `n`.
+    #[must_use]
+    pub fn cover_of(&self, n: NodeId) -> Amount {
+        self.extra.insurance.cover(n, self.epoch.0)
     }
 
     /// Verifier `v`'s beacon targets this epoch, ascending (module doc).

@@ -29,7 +29,7 @@ use crate::routing::{FRESH_STEPS, Receipts};
 
 mod bonds;
 pub mod calls;
-mod cover;
+pub mod cover;
 pub mod extra;
 use crate::trust::TrustGraph;
 
