@@ -71,3 +71,8 @@ fn an_insurance_epoch_with_pro_rata_claims_a_queue_and_prometh() {
 fn beacon_targets_and_assigned_records() {
     replay("beacon");
 }
+
+#[test]
+fn sample_scheduling_weighted_and_unanimous_calls() {
+    replay("call_rules");
+}
