@@ -11,7 +11,7 @@
 //!   earliest expiry first) and joins the queue; each epoch's close pays the queue from at most
 //!   50 % of the compensation reserve, pro rata `⌊c·B/Σc⌋` when over budget; the unpaid rest
 //!   stays queued and a claim expires 30 epochs after filing.
-//! - Outstanding liability = remaining cover of live policies + queued claims.
+//! - Outstanding liability = remaining cover of live policies + queued claims (running totals).
 //! - Bounties: 20 / 8 / 2 / 0.5 % of the bounty reserve by severity, capped.
 //!
 //! Policies are columns by node (a short list each); the queue is a vector in filing order.
@@ -115,13 +115,20 @@ pub struct Claim {
     pub filed: u64,
 }
 
-/// Every policy and the claims queue.
+/// Every policy and the claims queue, with running totals so the liability costs O(1).
+///
+/// A node keeps at most one policy per expiry epoch (purchases in one epoch merge), so at most
+/// 720. Policies not live in the next epoch leave at each close, so every listed policy is live.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct InsuranceBook {
-    /// Policies by node (a column; lapsed ones dropped at each close).
+    /// Policies by node, expiry ascending (a column).
     pub policies: Vec<Vec<Policy>>,
     /// The queue, in filing order.
     pub queue: Vec<Claim>,
+    /// Σ cover left over every policy.
+    live: u128,
+    /// Σ owed over the queue.
+    queued: u128,
 }
 
 impl InsuranceBook {
@@ -132,65 +139,84 @@ impl InsuranceBook {
         }
     }
 
-    /// Live cover of `node` at `epoch`.
+    /// Live cover of `node`.
     #[must_use]
-    pub fn cover(&self, node: NodeId, epoch: u64) -> Amount {
+    pub fn cover(&self, node: NodeId) -> Amount {
         let p = self.policies.get(node as usize).map_or(&[][..], |v| v.as_slice());
-        Amount(p.iter().filter(|p| epoch < p.expires).map(|p| p.left.0).sum())
+        Amount(p.iter().map(|p| p.left.0).sum())
     }
 
-    /// Outstanding liability at `epoch`: live cover plus queued claims.
+    /// Outstanding liability: live cover plus queued claims.
     #[must_use]
-    pub fn outstanding(&self, epoch: u64) -> Amount {
-        let cover: u128 =
-            self.policies.iter().flatten().filter(|p| epoch < p.expires).map(|p| p.left.0).sum();
-        Amount(cover + self.queue.iter().map(|c| c.owed.0).sum::<u128>())
+    pub fn outstanding(&self) -> Amount {
+        Amount(self.live + self.queued)
     }
 
-    /// Adds a policy.
+    /// Claims queued, unpaid.
+    #[must_use]
+    pub fn queued(&self) -> Amount {
+        Amount(self.queued)
+    }
+
+    /// Adds cover bought in `epoch` (live through `epoch + 719`).
     pub fn buy(&mut self, node: NodeId, cover: Amount, epoch: u64) {
         self.grow(node as usize + 1);
-        if cover.0 > 0 {
-            self.policies[node as usize]
-                .push(Policy { left: cover, expires: epoch + COVER_EPOCHS });
+        if cover.0 == 0 {
+            return;
         }
+        let expires = epoch + COVER_EPOCHS;
+        let list = &mut self.policies[node as usize];
+        match list.last_mut() {
+            Some(p) if p.expires == expires => p.left.0 += cover.0,
+            _ => list.push(Policy { left: cover, expires }),
+        }
+        self.live += cover.0;
     }
 
-    /// Files a claim of `loss`: takes `min(loss, cover)` from the live policies (earliest
-    /// expiry first) and queues it; the amount queued.
+    /// Files a claim of `loss`: takes `min(loss, cover)` from the policies (earliest expiry
+    /// first) and queues it; the amount queued.
     pub fn file(&mut self, node: NodeId, loss: Amount, epoch: u64) -> Amount {
         self.grow(node as usize + 1);
         let mut want = loss.0;
-        let policies = &mut self.policies[node as usize];
-        policies.sort_by_key(|p| p.expires);
-        for p in policies.iter_mut().filter(|p| epoch < p.expires) {
+        for p in &mut self.policies[node as usize] {
             let take = want.min(p.left.0);
             p.left.0 -= take;
             want -= take;
         }
-        let owed = Amount(loss.0 - want);
-        if owed.0 > 0 {
-            self.queue.push(Claim { node, owed, filed: epoch });
+        let owed = loss.0 - want;
+        self.live -= owed;
+        if owed > 0 {
+            self.queue.push(Claim { node, owed: Amount(owed), filed: epoch });
+            self.queued += owed;
         }
-        owed
+        Amount(owed)
     }
 
-    /// Drops lapsed policies and the claims filed `expiry` or more epochs before `epoch`; the
-    /// claims dropped.
+    /// At the close of `epoch`: drops the policies not live in the next epoch (and spent ones)
+    /// and the claims filed `expiry` or more epochs before `epoch`; the claims dropped.
     pub fn expire(&mut self, epoch: u64, expiry: u64) -> Vec<Claim> {
-        for p in &mut self.policies {
-            p.retain(|p| epoch < p.expires && p.left.0 > 0);
+        let mut lapsed = 0u128;
+        for list in &mut self.policies {
+            list.retain(|p| {
+                let keep = epoch + 1 < p.expires && p.left.0 > 0;
+                if !keep {
+                    lapsed += p.left.0;
+                }
+                keep
+            });
         }
+        self.live -= lapsed;
         let (gone, keep): (Vec<Claim>, Vec<Claim>) =
             self.queue.iter().partition(|c| epoch >= c.filed + expiry);
         self.queue = keep;
+        self.queued -= gone.iter().map(|c| c.owed.0).sum::<u128>();
         gone
     }
 
     /// Pays the queue from `budget`: all when it fits, else `⌊c·B/Σc⌋` each; returns the
     /// payments by queue position (claims fully paid leave the queue).
     pub fn pay(&mut self, budget: Amount) -> Result<Vec<(NodeId, Amount)>> {
-        let owed: u128 = self.queue.iter().map(|c| c.owed.0).sum();
+        let owed = self.queued;
         let mut out = Vec::with_capacity(self.queue.len());
         for c in &mut self.queue {
             let x = if owed <= budget.0 {
@@ -199,10 +225,19 @@ impl InsuranceBook {
                 mul_div(c.owed.0, budget.0, owed, Rounding::Down)?
             };
             c.owed.0 -= x;
+            self.queued -= x;
             out.push((c.node, Amount(x)));
         }
         self.queue.retain(|c| c.owed.0 > 0);
         Ok(out)
+    }
+
+    /// Whether the running totals match the policies and the queue (a full recount).
+    #[must_use]
+    pub fn consistent(&self) -> bool {
+        let live: u128 = self.policies.iter().flatten().map(|p| p.left.0).sum();
+        let queued: u128 = self.queue.iter().map(|c| c.owed.0).sum();
+        live == self.live && queued == self.queued
     }
 }
 
@@ -228,7 +263,15 @@ mod tests {
         assert_eq!(b.file(1, Amount(20), 1), Amount(20));
         // Budget 60 of 120 owed: 50, 10; 50 and 10 stay queued.
         assert_eq!(b.pay(Amount(60)).expect("small"), vec![(0, Amount(50)), (1, Amount(10))]);
-        assert_eq!(b.outstanding(1), Amount(30 + 60));
+        assert_eq!(b.outstanding(), Amount(30 + 60));
+        assert!(b.consistent());
         assert_eq!(b.expire(31, CLAIM_EXPIRY).len(), 2);
+        assert_eq!(b.outstanding(), Amount(30));
+        // Bought in epoch 0: live through 719, gone at the close of 719.
+        b.expire(718, CLAIM_EXPIRY);
+        assert_eq!(b.outstanding(), Amount(30));
+        b.expire(719, CLAIM_EXPIRY);
+        assert_eq!(b.outstanding(), Amount(0));
+        assert!(b.consistent());
     }
 }

@@ -317,9 +317,8 @@ impl Trias {
                 let gross = rest / winners.len() as u128;
                 s.dust = Amount(prov.0 - each * np + rest - gross * winners.len() as u128);
                 inflow += s.dust.0;
-                let epoch = self.epoch.0;
                 let reserve = self.ledger.balance(self.token, Holder::Pool(self.reserves[2]))?;
-                let outstanding = self.extra.insurance.outstanding(epoch);
+                let outstanding = self.extra.insurance.outstanding();
                 for x in winners {
                     let att = self.attesters_of(x);
                     let split = gas_split(Amount(gross), spec.premium_bp, &att)?;

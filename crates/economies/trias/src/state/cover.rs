@@ -75,7 +75,7 @@ impl Trias {
         let from = Holder::Account(self.accounts[n as usize]);
         let epoch = self.epoch.0;
         let reserve = self.ledger.balance(self.token, Holder::Pool(self.reserves[2]))?;
-        let cover = cover_for(premium, reserve, self.extra.insurance.outstanding(epoch))?;
+        let cover = cover_for(premium, reserve, self.extra.insurance.outstanding())?;
         let parts = self.inflow(from, premium)?;
         self.extra.insurance.buy(n, cover, epoch);
         Ok((cover, parts))
@@ -132,7 +132,7 @@ impl Trias {
         }
         let at = x.claimed.binary_search(&(n, p));
         let Err(at) = at else { return Err(TriasError::DuplicateClaim { node: n, program: p }) };
-        if x.insurance.cover(n, self.epoch.0).0 == 0 {
+        if x.insurance.cover(n).0 == 0 {
             return Err(TriasError::NoCover { node: n });
         }
         self.extra.claimed.insert(at, (n, p));
@@ -186,11 +186,11 @@ impl Trias {
     pub fn insurance_figures(&self) -> InsuranceFigures {
         let bal = |p| self.ledger.balance(self.token, Holder::Pool(p)).unwrap_or_default();
         let book = &self.extra.insurance;
-        let queued = Amount(book.queue.iter().map(|c| c.owed.0).sum());
+        let queued = book.queued();
         InsuranceFigures {
             bounty_reserve: bal(self.reserves[1]),
             compensation_reserve: bal(self.reserves[2]),
-            cover: Amount(book.outstanding(self.epoch.0).0 - queued.0),
+            cover: Amount(book.outstanding().0 - queued.0),
             queued,
         }
     }
@@ -198,7 +198,7 @@ impl Trias {
     /// Live cover of node `n`.
     #[must_use]
     pub fn cover_of(&self, n: NodeId) -> Amount {
-        self.extra.insurance.cover(n, self.epoch.0)
+        self.extra.insurance.cover(n)
     }
 
     /// Verifier `v`'s beacon targets this epoch, ascending (module doc).
@@ -267,7 +267,7 @@ impl Trias {
             o.insert("prometh_carry".into(), self.fmt(carry).into());
         }
         if had_claims || !expired.is_empty() {
-            let queued: u128 = self.extra.insurance.queue.iter().map(|c| c.owed.0).sum();
+            let queued = self.extra.insurance.queued().0;
             let gone: u128 = expired.iter().map(|c| c.owed.0).sum();
             o.insert("claims_budget".into(), self.fmt(Amount(budget)).into());
             o.insert("claims_paid".into(), claim_rows.into());
@@ -294,6 +294,9 @@ impl Trias {
         let bonds: u128 = self.bonds.iter().map(|b| b.0).sum();
         if bal(Holder::Pool(self.reserves[0])) != bonds {
             return Err(v("trias bonds", format!("bonds pool vs Σ bonds {bonds}")));
+        }
+        if !self.extra.insurance.consistent() {
+            return Err(v("trias insurance", "running totals differ from the book".into()));
         }
         for (pool, paid, carry) in self.extra.last {
             if paid + carry != pool {
