@@ -337,9 +337,10 @@ impl Trias {
     /// `(verifier, D_vx)` with `D_vx > 0` now, verifiers not quarantined, ascending.
     pub(super) fn attesters_of(&self, x: NodeId) -> Vec<(NodeId, u64)> {
         let now = self.book.now();
-        (0..self.names.len() as NodeId)
-            .filter(|&i| i != x && !self.book.nodes()[i as usize].quarantined)
-            .map(|i| (i, self.book.direct(i, x, now)))
+        self.extra.attesters[x as usize]
+            .iter()
+            .filter(|&&i| !self.book.nodes()[i as usize].quarantined)
+            .map(|&i| (i, self.book.direct(i, x, now)))
             .filter(|a| a.1 > 0)
             .collect()
     }

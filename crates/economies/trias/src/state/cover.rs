@@ -204,21 +204,42 @@ impl Trias {
     /// Verifier `v`'s beacon targets this epoch, ascending (module doc).
     #[must_use]
     pub fn beacon_targets(&self, v: NodeId) -> Vec<NodeId> {
-        let n = self.names.len() as u64;
-        if n <= TARGETS as u64 + 1 {
-            return (0..n as NodeId).filter(|&j| j != v).collect();
+        let n = self.names.len() as NodeId;
+        if n <= TARGETS as NodeId + 1 {
+            return (0..n).filter(|&j| j != v).collect();
         }
-        let mut rng =
-            RngStreams::new(self.extra.beacon).stream(&[self.epoch.0, purpose::TASKS, v.into()]);
-        let mut out: Vec<NodeId> = Vec::with_capacity(TARGETS);
-        while out.len() < TARGETS {
+        let (t, _) = self.drawn_targets(v);
+        t.to_vec()
+    }
+
+    /// Whether `j` is one of `v`'s beacon targets this epoch (no allocation).
+    #[must_use]
+    pub fn is_target(&self, v: NodeId, j: NodeId) -> bool {
+        let n = self.names.len() as NodeId;
+        if n <= TARGETS as NodeId + 1 {
+            return j != v && j < n;
+        }
+        self.drawn_targets(v).0.contains(&j)
+    }
+
+    /// The 8 drawn targets when there are more than 8 other nodes, ascending, and the draws
+    /// it took.
+    fn drawn_targets(&self, v: NodeId) -> ([NodeId; TARGETS], u32) {
+        let n = self.names.len() as u64;
+        let path = [self.epoch.0, purpose::TASKS, v.into()];
+        let mut rng = RngStreams::new(self.extra.beacon).stream(&path);
+        let mut out = [0 as NodeId; TARGETS];
+        let (mut len, mut draws) = (0, 0);
+        while len < TARGETS {
             let j = rng.below(n) as NodeId;
-            if j != v && !out.contains(&j) {
-                out.push(j);
+            draws += 1;
+            if j != v && !out[..len].contains(&j) {
+                out[len] = j;
+                len += 1;
             }
         }
         out.sort_unstable();
-        out
+        (out, draws)
     }
 
     /// The executers' part of the close (module doc), after the mining splits; adds its rows to

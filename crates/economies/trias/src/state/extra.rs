@@ -50,6 +50,9 @@ pub struct Extra {
     pub(super) gate: Vec<u64>,
     /// Relative trust (ppm) of the recent snapshots, oldest first, each by node.
     pub(super) history: VecDeque<Vec<u64>>,
+    /// Every node that ever recorded on each node, ascending, by attestee (the candidates of
+    /// verification as gas).
+    pub(super) attesters: Vec<Vec<NodeId>>,
     /// Every call, by id.
     pub(super) calls: Vec<Call>,
     /// Programs each node ran and the last epoch it did, by node.
@@ -88,6 +91,7 @@ impl Extra {
             cb: Vec::new(),
             gate: Vec::new(),
             history: VecDeque::new(),
+            attesters: Vec::new(),
             calls: Vec::new(),
             ran: Vec::new(),
             reported: Vec::new(),
@@ -109,7 +113,16 @@ impl Extra {
         }
         self.cb.resize(n.max(self.cb.len()), 0);
         self.ran.resize_with(n.max(self.ran.len()), Vec::new);
+        self.attesters.resize_with(n.max(self.attesters.len()), Vec::new);
         self.insurance.grow(n);
+    }
+
+    /// Notes that `i` recorded on `j`.
+    pub(super) fn note_attester(&mut self, i: NodeId, j: NodeId) {
+        let list = &mut self.attesters[j as usize];
+        if let Err(at) = list.binary_search(&i) {
+            list.insert(at, i);
+        }
     }
 
     /// Records an epoch's snapshot.

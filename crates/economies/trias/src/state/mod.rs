@@ -245,10 +245,11 @@ impl Trias {
         if a.step > end {
             return Err(TriasError::FutureStep { step: a.step, now: end });
         }
-        if assigned && !self.beacon_targets(a.attester).contains(&a.attestee) {
+        if assigned && !self.is_target(a.attester, a.attestee) {
             return Err(TriasError::NotAssigned { attester: a.attester, attestee: a.attestee });
         }
         let done = self.book.record_advancing(a)?;
+        self.extra.note_attester(a.attester, a.attestee);
         let c = self.credits.entry((a.attester, a.attestee)).or_default();
         if assigned {
             c.0 += 1
