@@ -28,6 +28,9 @@ use crate::mining::{EmissionParams, emission, gated_split, pair_credit, pool_spl
 use crate::routing::{FRESH_STEPS, Receipts};
 
 mod bonds;
+pub mod calls;
+pub mod cover;
+pub mod extra;
 use crate::trust::TrustGraph;
 
 /// Credit for an upheld FAIL_EVIDENCE.
@@ -90,6 +93,15 @@ pub struct Genesis {
     /// `K`, the recency window (32, at most 64).
     #[serde(default = "d_window")]
     pub window: u32,
+    /// The epoch beacon's master seed (64 hex digits, default zero).
+    #[serde(default)]
+    pub beacon: ergon_core::rng::Seed,
+    /// The most one bounty pays, tokens (default: no cap).
+    #[serde(default)]
+    pub bounty_cap: Option<Qty>,
+    /// Epochs after filing a queued claim expires (30).
+    #[serde(default = "crate::insurance::default_expiry")]
+    pub claim_expiry: u64,
 }
 
 /// One action; `op` names it in replay.
@@ -130,6 +142,9 @@ pub enum Action {
     Bond { node: String, amount: Qty },
     /// `challenger` proves `attester`'s standing PASS on the quarantined `attestee` false.
     FraudProof { challenger: String, attester: String, attestee: String },
+    /// Calls, gas, insurance, Prometh and beacon ops (`state/extra.rs`).
+    #[serde(untagged)]
+    Extra(extra::ExtraAction),
 }
 
 /// What an accepted action reports.
@@ -159,6 +174,9 @@ pub enum Event {
         bounty: String,
         compensation: String,
     },
+    /// What a calls, insurance or Prometh op reports.
+    #[serde(untagged)]
+    Extra(extra::ExtraEvent),
 }
 
 /// The verifiers' split of one epoch, kept for the invariant check.
@@ -192,6 +210,7 @@ pub struct Trias {
     emitted: Amount,
     epoch: Epoch,
     last: [LastSplit; 2],
+    extra: extra::Extra,
 }
 
 impl Trias {
@@ -217,6 +236,7 @@ impl Trias {
         self.ids.insert(node.into(), index);
         self.accounts.push(account);
         self.bonds.push(Amount::ZERO);
+        self.extra.grow(self.names.len());
         Ok(Event::NodeRegistered { node: node.into(), index })
     }
 
@@ -225,7 +245,11 @@ impl Trias {
         if a.step > end {
             return Err(TriasError::FutureStep { step: a.step, now: end });
         }
+        if assigned && !self.is_target(a.attester, a.attestee) {
+            return Err(TriasError::NotAssigned { attester: a.attester, attestee: a.attestee });
+        }
         let done = self.book.record_advancing(a)?;
+        self.extra.note_attester(a.attester, a.attestee);
         let c = self.credits.entry((a.attester, a.attestee)).or_default();
         if assigned {
             c.0 += 1
@@ -327,15 +351,15 @@ impl Trias {
     }
 
     /// Each node's gate at the epoch's end, with the per-node report rows.
-    fn gates(&self) -> (Vec<u64>, Vec<Value>) {
+    fn gates(&mut self) -> (Vec<u64>, Vec<Value>) {
         let n = self.names.len();
         let Ok(g) = TrustGraph::new(self.book.nodes(), self.book.edges()) else {
-            return (vec![0; n], Vec::new()); // no active seed: nobody is trusted
+            return self.untrusted(); // no active seed: nobody is trusted
         };
         // The nodes with rewards at stake: verifiers, routers and their receivers.
         let candidates: Vec<NodeId> =
             self.credits.keys().map(|k| k.0).chain(self.receipts.nodes()).collect();
-        let Ok(s) = snapshot(&g, &self.trust, &candidates) else { return (vec![0; n], Vec::new()) };
+        let Ok(s) = snapshot(&g, &self.trust, &candidates) else { return self.untrusted() };
         let gates = match self.profile {
             Profile::Spec => s.gate.clone(),
             Profile::Compat => {
@@ -354,6 +378,8 @@ impl Trias {
                        "cb_het": het, "gate": gates[j]})
             })
             .collect();
+        let cb = s.cb.iter().map(|c| c.map_or(0, |c| c.0)).collect();
+        self.extra.record_snapshot(cb, s.relative_ppm.clone(), gates.clone());
         (gates, rows)
     }
 }
@@ -388,6 +414,8 @@ impl Economy for Trias {
             ledger.add_pool("insurance_bounty")?,
             ledger.add_pool("insurance_compensation")?,
         ];
+        let escrow = ledger.add_pool("calls")?;
+        let bounty_cap = g.bounty_cap.as_ref().map(|q| q.to_amount(&meta)).transpose()?;
         let emission = EmissionParams {
             initial: g.epoch_reward.to_amount(&meta)?,
             halving_epochs: g.halving_epochs,
@@ -414,6 +442,7 @@ impl Economy for Trias {
             emitted: Amount::ZERO,
             epoch: Epoch(0),
             last: [LastSplit::default(); 2],
+            extra: extra::Extra::new(escrow, g.beacon, bounty_cap, g.claim_expiry),
         })
     }
 
@@ -443,6 +472,7 @@ impl Economy for Trias {
             Action::FraudProof { challenger, attester, attestee } => {
                 self.fraud_proof(challenger, attester, attestee)?
             }
+            Action::Extra(a) => Event::Extra(self.apply_extra(a)?),
         }])
     }
 
@@ -455,6 +485,7 @@ impl Economy for Trias {
         let last_step = (self.epoch.0 + 1).saturating_mul(self.steps_per_epoch) - 1;
         let to = last_step.max(self.book.now());
         self.book.advance_to(to).map_err(|e| Violation::new("trias clock", e.to_string()))?;
+        let calls = self.settle_due().map_err(|e| Violation::new("trias close", e.to_string()))?;
         let (gates, rows) = self.gates();
         let t = self.token;
         let e = emission(&self.emission, self.epoch.0, self.emitted);
@@ -485,7 +516,7 @@ impl Economy for Trias {
         self.credits.clear();
         self.upheld.clear();
         self.receipts.clear();
-        let report = json!({
+        let mut report = json!({
             "emitted": self.fmt(e),
             "pools": {"verifiers": self.fmt(p.verifiers), "routers": self.fmt(p.routers),
                       "prometh": self.fmt(p.prometh), "dust": self.fmt(p.dust)},
@@ -497,6 +528,8 @@ impl Economy for Trias {
             "router_payouts": router_payouts,
             "router_carry": self.fmt(lr.carry),
         });
+        self.close_extra(&mut report, calls)
+            .map_err(|e| Violation::new("trias close", e.to_string()))?;
         self.epoch = self.epoch.plus(1);
         Ok(report)
     }
@@ -523,6 +556,7 @@ impl Economy for Trias {
                 format!("{minted:?} minted vs {:?} emitted", self.emitted),
             ));
         }
+        self.check_extra()?;
         for l in self.last {
             if l.paid.0 + l.carry.0 != l.pool.0 {
                 return Err(Violation::new("trias split", format!("{l:?}")));
