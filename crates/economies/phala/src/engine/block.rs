@@ -7,6 +7,12 @@
 //! more than `heartbeat_window` blocks becomes unresponsive; then an unresponsive worker is
 //! slashed, and a responsive one without a heartbeat this block grows by one idle block (the
 //! heartbeat block itself does not grow). The pass allocates nothing.
+//!
+//! Speed: a growing worker's V, payable and share are computed together on raw bits
+//! ([`crate::tokenomic::Tokenomic::idle_block_share`], inlined, the same operations as the
+//! plain methods), and a worker whose V and P term did not change (V held at v_max, stopped,
+//! unresponsive without a slash) reuses its cached share without a square root. The plain
+//! path [`sum_share`] recomputes Σshare from scratch; tests compare the two bit for bit.
 
 use ergon_core::U64F64;
 use ergon_core::invariants::Violation;
@@ -38,9 +44,12 @@ pub fn end_block(s: &mut Phala) -> Result<BlockReport, Violation> {
     let (mut idle, mut slashed) = (0u32, 0u32);
     let rho_m1 = params.rho.checked_sub(U64F64::ONE).map_err(|e| bug("rho", &e))?;
     let khala = params.profile == Profile::Khala;
-    let mut sum = U64F64::ZERO;
+    let (v_max, rho_bits) = (params.v_max.to_bits(), rho_m1.to_bits());
+    let mut sum = 0u128;
     let cols = s.workers.block_columns();
     for i in 0..cols.tok.len() {
+        // The new share of a worker that grew this block (computed with its growth).
+        let mut grown = None;
         if cols.computing[i] {
             if cols.unresponsive[i] {
                 if cols.heartbeat[i] {
@@ -63,9 +72,13 @@ pub fn end_block(s: &mut Phala) -> Result<BlockReport, Violation> {
                 cols.tok[i].update_v_slash(&params).map_err(|e| bug("slash arithmetic", &e))?;
                 slashed += 1;
             } else if !cols.heartbeat[i] {
-                cols.tok[i]
-                    .update_v_idle(&params, rho_m1)
-                    .map_err(|e| bug("idle arithmetic", &e))?;
+                grown = cols.tok[i].idle_block_share(v_max, rho_bits);
+                if grown.is_none() {
+                    // The plain path names the overflow.
+                    cols.tok[i]
+                        .update_v_idle(&params, rho_m1)
+                        .map_err(|e| bug("idle arithmetic", &e))?;
+                }
                 idle += 1;
             }
         }
@@ -74,12 +87,17 @@ pub fn end_block(s: &mut Phala) -> Result<BlockReport, Violation> {
         let counted =
             if khala { !cols.unresponsive[i] } else { cols.state[i] == WorkerState::Idle };
         if counted {
-            let share = cols.tok[i].share().map_err(|e| bug("share arithmetic", &e))?;
-            sum = sum.checked_add(share).map_err(|e| bug("Σshare", &e))?;
+            let share = match grown.or_else(|| cols.tok[i].cached_share()) {
+                Some(x) => x,
+                None => cols.tok[i].share().map_err(|e| bug("share arithmetic", &e))?.to_bits(),
+            };
+            sum = sum
+                .checked_add(share)
+                .ok_or_else(|| Violation::new("Σshare", "overflow".into()))?;
         }
     }
     let halved = halve_if_due(s)?;
-    s.sum_share = sum;
+    s.sum_share = U64F64::from_bits(sum);
     s.block = block.checked_add(1).ok_or_else(|| Violation::new("block", "u32 overflow".into()))?;
     let names = |ids: &[u32]| -> Vec<String> {
         ids.iter().map(|&i| s.workers.name(WorkerIndex(i)).to_owned()).collect()

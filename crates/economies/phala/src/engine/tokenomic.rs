@@ -75,33 +75,70 @@ pub fn ve(params: &Params, stake: Amount, p: u32, level: u8) -> Fx {
 }
 
 /// One worker's tokenomic record: the gatekeeper's `TokenomicInfo` fields that the economics
-/// read. Raw 64.64 values.
+/// read. Raw 64.64 values. The fields a block's pass reads come first (`repr(C)` keeps them
+/// together in memory).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[repr(C)]
 pub struct Tokenomic {
     /// V.
     pub v: U64F64,
-    /// Ve, the value at start.
-    pub v_init: U64F64,
     /// Growth since the last payout (`v_deductible`; the gatekeeper's `payable`).
     pub payable: U64F64,
-    /// The benchmark score at start.
-    pub p_bench: U64F64,
-    /// The instant performance, updated by heartbeats.
-    pub p_instant: U64F64,
-    /// The block of the last payout (or of the start).
-    pub v_update_block: u32,
-    /// The iteration counter the last heartbeat reported.
-    pub iteration_last: u64,
-    /// The time of the last answered challenge (or of the start), ms.
-    pub challenge_time_last: u64,
-    /// The confidence score used in shares.
-    pub conf: U64F64,
     /// Cached `cost_k·p_bench + cost_b` (fixed for a session).
     pub cost_idle: U64F64,
     /// Cached `p_instant / p_bench` (1 when p_bench is 0), refreshed with P.
     pub perf: U64F64,
+    /// The last share the block pass computed, with the V and P term it belongs to.
+    #[serde(skip)]
+    pub cache: ShareCache,
     /// Cached `(2·p_instant·conf)²`, refreshed with P.
     pub p_term: U64F64,
+    /// Ve, the value at start.
+    pub v_init: U64F64,
+    /// The benchmark score at start.
+    pub p_bench: U64F64,
+    /// The instant performance, updated by heartbeats.
+    pub p_instant: U64F64,
+    /// The confidence score used in shares.
+    pub conf: U64F64,
+    /// The iteration counter the last heartbeat reported.
+    pub iteration_last: u64,
+    /// The time of the last answered challenge (or of the start), ms.
+    pub challenge_time_last: u64,
+    /// The block of the last payout (or of the start).
+    pub v_update_block: u32,
+}
+
+/// A worker's share as last computed, keyed by the raw V and P term it was computed from:
+/// valid exactly while both are unchanged, so using it gives the same bits as
+/// [`Tokenomic::share`]. A cache, not state: any two compare equal.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ShareCache {
+    v: u128,
+    p_term: u128,
+    share: u128,
+}
+
+impl PartialEq for ShareCache {
+    fn eq(&self, _: &ShareCache) -> bool {
+        true
+    }
+}
+
+impl Eq for ShareCache {}
+
+/// The raw bits of [`U64F64::mul`] (the same operations), inlined for the block pass; `None`
+/// where it overflows.
+#[inline(always)]
+#[must_use]
+pub fn mul_bits(a: u128, b: u128) -> Option<u128> {
+    const LOW: u128 = u64::MAX as u128;
+    let (ah, al, bh, bl) = (a >> 64, a & LOW, b >> 64, b & LOW);
+    let high = ah * bh;
+    if high >> 64 != 0 {
+        return None;
+    }
+    (high << 64).checked_add(ah * bl)?.checked_add(al * bh)?.checked_add((al * bl) >> 64)
 }
 
 /// What one heartbeat settles: the worker's payout and the treasury's part, PHA.
@@ -140,6 +177,7 @@ impl Tokenomic {
             cost_idle: params.cost_k.mul(p)?.checked_add(params.cost_b)?,
             perf: U64F64::ONE,
             p_term: U64F64::ZERO,
+            cache: ShareCache::default(),
         };
         t.refresh_p()?;
         Ok(t)
@@ -176,6 +214,43 @@ impl Tokenomic {
         self.v = self.v.checked_sub(slash)?;
         self.payable = U64F64::ZERO;
         Ok(slash)
+    }
+
+    /// One idle block and the new share, on raw bits: the same bits as
+    /// [`Tokenomic::update_v_idle`] then [`Tokenomic::share`], inlined, with the share taken
+    /// from the cache when V and the P term are unchanged. `None` (and nothing changed) where
+    /// the plain path would report an overflow. `v_max` and `rho_m1` are raw bits.
+    #[inline(always)]
+    pub fn idle_block_share(&mut self, v_max: u128, rho_m1: u128) -> Option<u128> {
+        let v = self.v.to_bits();
+        let growth = mul_bits(rho_m1, v)?.checked_add(self.cost_idle.to_bits())?;
+        let delta = mul_bits(self.perf.to_bits(), growth)?;
+        let payable = self.payable.to_bits().checked_add(delta)?;
+        let v = v.checked_add(delta)?.min(v_max);
+        let share = self.share_of(v)?;
+        self.v = U64F64::from_bits(v);
+        self.payable = U64F64::from_bits(payable);
+        Some(share)
+    }
+
+    /// The share's raw bits, from the cache when V and the P term are unchanged (then no
+    /// square root); the same bits as [`Tokenomic::share`]. `None` where it would overflow.
+    #[inline(always)]
+    pub fn cached_share(&mut self) -> Option<u128> {
+        self.share_of(self.v.to_bits())
+    }
+
+    #[inline(always)]
+    fn share_of(&mut self, v: u128) -> Option<u128> {
+        let p_term = self.p_term.to_bits();
+        if self.cache.v == v && self.cache.p_term == p_term {
+            return Some(self.cache.share);
+        }
+        let square = mul_bits(v, v)?.checked_add(p_term)?;
+        // isqrt(bits) < 2^64, so the shift cannot overflow.
+        let share = isqrt(square) << 32;
+        self.cache = ShareCache { v, p_term, share };
+        Some(share)
     }
 
     /// `√(V² + (2·p_instant·conf)²)` with the 32-fraction-bit square root
