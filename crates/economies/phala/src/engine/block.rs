@@ -47,49 +47,53 @@ pub fn end_block(s: &mut Phala) -> Result<BlockReport, Violation> {
     let (v_max, rho_bits) = (params.v_max.to_bits(), rho_m1.to_bits());
     let mut sum = 0u128;
     let cols = s.workers.block_columns();
-    for i in 0..cols.tok.len() {
+    // Every column has the workers' count: said once, so the loop's indexing needs no checks.
+    let n = cols.tok.len();
+    let (state, tok, computing) = (&mut cols.state[..n], &mut cols.tok[..n], &cols.computing[..n]);
+    let (unresponsive, heartbeat) = (&mut cols.unresponsive[..n], &mut cols.heartbeat[..n]);
+    let pending = &cols.pending[..n];
+    for i in 0..n {
         // The new share of a worker that grew this block (computed with its growth).
         let mut grown = None;
-        if cols.computing[i] {
-            if cols.unresponsive[i] {
-                if cols.heartbeat[i] {
-                    cols.unresponsive[i] = false;
-                    cols.state[i] = WorkerState::Idle;
+        if computing[i] {
+            if unresponsive[i] {
+                if heartbeat[i] {
+                    unresponsive[i] = false;
+                    state[i] = WorkerState::Idle;
                     if detail {
                         s.scratch.exited.push(i as u32);
                     }
                 }
-            } else if let Some((sent, _)) = cols.pending[i].front()
+            } else if let Some((sent, _)) = pending[i].front()
                 && block - sent > params.heartbeat_window
             {
-                cols.unresponsive[i] = true;
-                cols.state[i] = WorkerState::Unresponsive;
+                unresponsive[i] = true;
+                state[i] = WorkerState::Unresponsive;
                 if detail {
                     s.scratch.entered.push(i as u32);
                 }
             }
-            if cols.unresponsive[i] {
-                cols.tok[i].update_v_slash(&params).map_err(|e| bug("slash arithmetic", &e))?;
+            if unresponsive[i] {
+                tok[i].update_v_slash(&params).map_err(|e| bug("slash arithmetic", &e))?;
                 slashed += 1;
-            } else if !cols.heartbeat[i] {
-                grown = cols.tok[i].idle_block_share(v_max, rho_bits);
+            } else if !heartbeat[i] {
+                grown = tok[i].idle_block_share(v_max, rho_bits);
                 if grown.is_none() {
                     // The plain path names the overflow.
-                    cols.tok[i]
+                    tok[i]
                         .update_v_idle(&params, rho_m1)
                         .map_err(|e| bug("idle arithmetic", &e))?;
                 }
                 idle += 1;
             }
         }
-        cols.heartbeat[i] = false;
+        heartbeat[i] = false;
         // Σshare for the next block, in the same pass (see `sum_share`).
-        let counted =
-            if khala { !cols.unresponsive[i] } else { cols.state[i] == WorkerState::Idle };
+        let counted = if khala { !unresponsive[i] } else { state[i] == WorkerState::Idle };
         if counted {
-            let share = match grown.or_else(|| cols.tok[i].cached_share()) {
+            let share = match grown.or_else(|| tok[i].cached_share()) {
                 Some(x) => x,
-                None => cols.tok[i].share().map_err(|e| bug("share arithmetic", &e))?.to_bits(),
+                None => tok[i].share().map_err(|e| bug("share arithmetic", &e))?.to_bits(),
             };
             sum = sum
                 .checked_add(share)

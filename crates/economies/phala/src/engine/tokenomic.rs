@@ -150,6 +150,48 @@ pub struct Settle {
     pub treasury: U64F64,
 }
 
+/// `⌊a·b / 2^64⌋` for `a < 2^64`: the same bits as [`mul_bits`], in two 64-bit products;
+/// never overflows (at most (2^64 − 1)² + 2^64 − 1 < 2^128).
+#[inline(always)]
+#[allow(clippy::cast_possible_truncation, reason = "the low 64 bits, on purpose")]
+fn mul_u64(a: u64, b: u128) -> u128 {
+    let a = u128::from(a);
+    a * u128::from((b >> 64) as u64) + ((a * u128::from(b as u64)) >> 64)
+}
+
+/// `a × b` on raw bits, through [`mul_u64`] when either factor is below 1.0 (2^64 bits).
+#[inline(always)]
+#[allow(clippy::cast_possible_truncation, reason = "checked below 2^64")]
+fn mul_fast(a: u128, b: u128) -> Option<u128> {
+    if a >> 64 == 0 {
+        Some(mul_u64(a as u64, b))
+    } else if b >> 64 == 0 {
+        Some(mul_u64(b as u64, a))
+    } else {
+        mul_bits(a, b)
+    }
+}
+
+/// `v × v` on raw bits: the same bits as [`mul_bits`]`(v, v)`, in three 64-bit products when
+/// V < 2^31 (always: V ≤ v_max ≤ 10^9), so `(h²)·2^64 + 2·h·l + ⌊l²/2^64⌋ < 2^127`.
+#[inline(always)]
+#[allow(clippy::cast_possible_truncation, reason = "the halves, on purpose")]
+fn square_bits(v: u128) -> Option<u128> {
+    let (h, l) = (v >> 64, u128::from(v as u64));
+    if h >> 31 != 0 {
+        return mul_bits(v, v);
+    }
+    Some(((h * h) << 64) + 2 * (h * l) + ((l * l) >> 64))
+}
+
+/// `√(V² + p_term)` on raw bits, the same bits as [`Tokenomic::share`].
+#[inline(always)]
+fn share_bits(v: u128, p_term: u128) -> Option<u128> {
+    let square = square_bits(v)?.checked_add(p_term)?;
+    // isqrt(bits) < 2^64, so the shift cannot overflow.
+    Some(isqrt(square) << 32)
+}
+
 impl Tokenomic {
     /// A record at start: V = Ve, P's both equal to the benchmark score.
     ///
@@ -223,11 +265,21 @@ impl Tokenomic {
     #[inline(always)]
     pub fn idle_block_share(&mut self, v_max: u128, rho_m1: u128) -> Option<u128> {
         let v = self.v.to_bits();
-        let growth = mul_bits(rho_m1, v)?.checked_add(self.cost_idle.to_bits())?;
-        let delta = mul_bits(self.perf.to_bits(), growth)?;
+        let growth = mul_fast(rho_m1, v)?.checked_add(self.cost_idle.to_bits())?;
+        let delta = mul_fast(self.perf.to_bits(), growth)?;
         let payable = self.payable.to_bits().checked_add(delta)?;
         let v = v.checked_add(delta)?.min(v_max);
-        let share = self.share_of(v)?;
+        let p_term = self.p_term.to_bits();
+        let share = if self.cache.v == v && self.cache.p_term == p_term {
+            self.cache.share
+        } else {
+            let share = share_bits(v, p_term)?;
+            // A V that grew will differ next block: only one held at the cap is worth keeping.
+            if v == v_max {
+                self.cache = ShareCache { v, p_term, share };
+            }
+            share
+        };
         self.v = U64F64::from_bits(v);
         self.payable = U64F64::from_bits(payable);
         Some(share)
@@ -246,9 +298,7 @@ impl Tokenomic {
         if self.cache.v == v && self.cache.p_term == p_term {
             return Some(self.cache.share);
         }
-        let square = mul_bits(v, v)?.checked_add(p_term)?;
-        // isqrt(bits) < 2^64, so the shift cannot overflow.
-        let share = isqrt(square) << 32;
+        let share = share_bits(v, p_term)?;
         self.cache = ShareCache { v, p_term, share };
         Some(share)
     }
@@ -344,26 +394,31 @@ mod tests;
 /// double-precision estimate, whose error is then under 2, corrected by exact integer
 /// comparisons; from 2^104 on, `u128::isqrt`.
 #[must_use]
-#[inline]
+#[inline(always)]
 #[allow(
     clippy::cast_precision_loss,
     clippy::cast_possible_truncation,
     clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
     reason = "an estimate only: the result is corrected exactly below"
 )]
 pub fn isqrt(n: u128) -> u128 {
     if n >> 104 != 0 {
         return n.isqrt();
     }
-    // n < 2^104: √n < 2^52, so the estimate converts exactly and r + 1 squared fits a u128.
-    // Through u64 halves: the hardware converts those, not 128-bit integers.
-    let estimate = (n >> 64) as u64 as f64 * 18_446_744_073_709_551_616.0 + n as u64 as f64;
-    let mut r = u128::from(estimate.sqrt() as u64);
-    while r * r > n {
+    // n < 2^104: the high half is below 2^40 and half the low one below 2^63, so both convert
+    // as signed integers (one instruction each); dropping the lowest bit moves the estimate
+    // by far less than its rounding. √n < 2^52, so r converts back exactly and r + 1 squared
+    // fits a u128 (a 64 × 64-bit product).
+    let (hi, lo) = ((n >> 64) as i64, ((n as u64) >> 1) as i64);
+    let estimate = hi as f64 * 18_446_744_073_709_551_616.0 + lo as f64 * 2.0;
+    let mut r = estimate.sqrt() as i64 as u64;
+    let square = |r: u64| u128::from(r) * u128::from(r);
+    while square(r) > n {
         r -= 1;
     }
-    while (r + 1) * (r + 1) <= n {
+    while square(r + 1) <= n {
         r += 1;
     }
-    r
+    u128::from(r)
 }
