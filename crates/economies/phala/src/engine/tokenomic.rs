@@ -264,11 +264,7 @@ impl Tokenomic {
     /// the plain path would report an overflow. `v_max` and `rho_m1` are raw bits.
     #[inline(always)]
     pub fn idle_block_share(&mut self, v_max: u128, rho_m1: u128) -> Option<u128> {
-        let v = self.v.to_bits();
-        let growth = mul_fast(rho_m1, v)?.checked_add(self.cost_idle.to_bits())?;
-        let delta = mul_fast(self.perf.to_bits(), growth)?;
-        let payable = self.payable.to_bits().checked_add(delta)?;
-        let v = v.checked_add(delta)?.min(v_max);
+        let (v, payable) = self.grown(v_max, rho_m1)?;
         let p_term = self.p_term.to_bits();
         let share = if self.cache.v == v && self.cache.p_term == p_term {
             self.cache.share
@@ -283,6 +279,26 @@ impl Tokenomic {
         self.v = U64F64::from_bits(v);
         self.payable = U64F64::from_bits(payable);
         Some(share)
+    }
+
+    /// One idle block on raw bits, without the share: the same bits as
+    /// [`Tokenomic::update_v_idle`]. `None` (and nothing changed) where it would overflow.
+    #[inline(always)]
+    pub fn idle_block(&mut self, v_max: u128, rho_m1: u128) -> Option<()> {
+        let (v, payable) = self.grown(v_max, rho_m1)?;
+        self.v = U64F64::from_bits(v);
+        self.payable = U64F64::from_bits(payable);
+        Some(())
+    }
+
+    /// V and payable after one idle block, raw bits.
+    #[inline(always)]
+    fn grown(&self, v_max: u128, rho_m1: u128) -> Option<(u128, u128)> {
+        let v = self.v.to_bits();
+        let growth = mul_fast(rho_m1, v)?.checked_add(self.cost_idle.to_bits())?;
+        let delta = mul_fast(self.perf.to_bits(), growth)?;
+        let payable = self.payable.to_bits().checked_add(delta)?;
+        Some((v.checked_add(delta)?.min(v_max), payable))
     }
 
     /// The share's raw bits, from the cache when V and the P term are unchanged (then no
