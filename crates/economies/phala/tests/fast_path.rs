@@ -4,6 +4,8 @@
 //! [`Tokenomic::share`]; and a network's Σshare after each block against
 //! [`ergon_phala::block::sum_share`], which recomputes it from scratch.
 
+#![allow(clippy::unwrap_used)] // a test crate: unwrap is the assertion
+
 use ergon_core::{Economy, Qty, U64F64};
 use ergon_phala::params::{ParamSet, Params};
 use ergon_phala::{Action, Genesis, Phala, Profile, Tokenomic};

@@ -3,6 +3,8 @@
 //! doc): the small-vs-big shares and their pay, the budget's decay, the 80/20 split, PHA
 //! conserved, outages and recoveries, determinism.
 
+#![allow(clippy::unwrap_used)] // a test crate: unwrap is the assertion
+
 use ergon_core::{Metric, MetricValue, Model, RngStreams, Seed};
 use ergon_phala::PhalaModel;
 use ergon_phala::model::{Agents, Config};

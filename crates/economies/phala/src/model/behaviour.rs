@@ -166,7 +166,7 @@ impl PhalaModel {
     /// One block's actions (before the economy closes it).
     pub(super) fn act(&mut self) -> Result<(), Rejection> {
         let b = self.blocks;
-        if b % DAY == 0 {
+        if b.is_multiple_of(DAY) {
             self.start_day()?;
         }
         while let Some(&Reverse((due, w))) = self.returns.peek() {
@@ -402,7 +402,7 @@ impl PhalaModel {
                 continue;
             }
             let Some(best) = best else { break };
-            if (i as u64 + day) % every != 0 || best == dl.pool as usize {
+            if !(i as u64 + day).is_multiple_of(every) || best == dl.pool as usize {
                 continue;
             }
             let (own, top) = (self.pools[dl.pool as usize].daily_rate, self.pools[best].daily_rate);
