@@ -99,6 +99,12 @@ pub static ECONOMIES: &[Entry] = &[
         "Marlin: POND and MPOND, the bridge, tickets, Cobb-Douglas staking rewards, spam deposits",
         ["marlin-paper", "marlin-bridge"]
     ),
+    economy!(
+        ergon_phala::Phala,
+        ergon_phala::PhalaModel,
+        "Phala (Khala): workers with V and P, shares, heartbeats, halving budget, stake pools and delegators",
+        ["phala-khala", "phala-paper", "phala-small-vs-big"]
+    ),
 ];
 
 /// The economy named `name`.
@@ -114,16 +120,10 @@ pub fn names() -> impl Iterator<Item = &'static str> {
 
 /// Economies that replay but have no simulation model yet: `ergon replay` takes their files;
 /// `run`, `sweep` and `scenarios` do not list them. Each moves to [`ECONOMIES`] with its model.
-pub static REPLAY_ONLY: &[(&str, Constructor)] = &[
-    (
-        <ergon_phala::Phala as ergon_core::Economy>::NAME,
-        ergon_core::economy::constructor::<ergon_phala::Phala>,
-    ),
-    (
-        <ergon_trias::Trias as ergon_core::Economy>::NAME,
-        ergon_core::economy::constructor::<ergon_trias::Trias>,
-    ),
-];
+pub static REPLAY_ONLY: &[(&str, Constructor)] = &[(
+    <ergon_trias::Trias as ergon_core::Economy>::NAME,
+    ergon_core::economy::constructor::<ergon_trias::Trias>,
+)];
 
 /// The name → constructor table of [`ergon_core::replay::Replayer`]: every economy of
 /// [`ECONOMIES`], then those of [`REPLAY_ONLY`].
@@ -207,7 +207,7 @@ mod tests {
         let err = for_scenario(Source { name: "x.toml", text }).expect_err("unknown");
         assert_eq!(
             err.to_string(),
-            "x.toml: scenario.economy: unknown economy \"stratso\" (this build has: stratos, marlin); did you mean \"stratos\"?"
+            "x.toml: scenario.economy: unknown economy \"stratso\" (this build has: stratos, marlin, phala); did you mean \"stratos\"?"
         );
     }
 }

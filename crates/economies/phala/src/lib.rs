@@ -14,10 +14,13 @@
 //! - [`actions`]: every operation as an [`Action`] (the replay ops);
 //! - [`view`]: the state dump, metrics and invariants.
 //!
-//! One epoch is one 12-second block. Vaults, contracts (the paper's Active state) and the
-//! simulation model are not part of this crate yet.
+//! - [`model`]: the simulation model — workers, outages, pools and delegators.
+//!
+//! One epoch is one 12-second block. Vaults and contracts (the paper's Active state) are not
+//! part of this crate yet.
 
 mod engine;
+pub mod model;
 
 pub use engine::{
     Action, BlockReport, Event, Genesis, ParamSet, Params, Phala, PhalaError, PoolIndex, Pools,
@@ -27,3 +30,4 @@ pub use engine::{
     actions, block, error, events, genesis, ops, params, pool_ops, stake_pool, tokenomic, view,
     workers,
 };
+pub use model::PhalaModel;

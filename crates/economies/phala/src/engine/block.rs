@@ -7,6 +7,16 @@
 //! more than `heartbeat_window` blocks becomes unresponsive; then an unresponsive worker is
 //! slashed, and a responsive one without a heartbeat this block grows by one idle block (the
 //! heartbeat block itself does not grow). The pass allocates nothing.
+//!
+//! Speed: a growing worker's V, payable and share are computed together on raw bits
+//! ([`crate::tokenomic::Tokenomic::idle_block_share`], inlined, the same operations as the
+//! plain methods), and a worker whose V and P term did not change (V held at v_max, stopped,
+//! unresponsive without a slash) reuses its cached share without a square root. The plain
+//! path [`sum_share`] recomputes Σshare from scratch; tests compare the two bit for bit.
+//! Without report detail (a simulation) the pass skips shares altogether: Σshare is needed
+//! only by a heartbeat's payout, so the first operation of a block that changes a worker
+//! computes it first ([`refresh_sum_share`]), from the columns as the block's start left them;
+//! a run of idle blocks costs V's growth only.
 
 use ergon_core::U64F64;
 use ergon_core::invariants::Violation;
@@ -33,53 +43,81 @@ pub fn end_block(s: &mut Phala) -> Result<BlockReport, Violation> {
     let block = s.block;
     let params = s.params;
     let detail = s.report_detail;
+    // Without detail, Σshare is left for the first operation of the next block that needs it.
+    let lazy = !detail;
     s.scratch.entered.clear();
     s.scratch.exited.clear();
     let (mut idle, mut slashed) = (0u32, 0u32);
     let rho_m1 = params.rho.checked_sub(U64F64::ONE).map_err(|e| bug("rho", &e))?;
     let khala = params.profile == Profile::Khala;
-    let mut sum = U64F64::ZERO;
+    let (v_max, rho_bits) = (params.v_max.to_bits(), rho_m1.to_bits());
+    let mut sum = 0u128;
     let cols = s.workers.block_columns();
-    for i in 0..cols.tok.len() {
-        if cols.computing[i] {
-            if cols.unresponsive[i] {
-                if cols.heartbeat[i] {
-                    cols.unresponsive[i] = false;
-                    cols.state[i] = WorkerState::Idle;
+    // Every column has the workers' count: said once, so the loop's indexing needs no checks.
+    let n = cols.tok.len();
+    let (state, tok, computing) = (&mut cols.state[..n], &mut cols.tok[..n], &cols.computing[..n]);
+    let (unresponsive, heartbeat) = (&mut cols.unresponsive[..n], &mut cols.heartbeat[..n]);
+    let pending = &cols.pending[..n];
+    for i in 0..n {
+        // The new share of a worker that grew this block (computed with its growth).
+        let mut grown = None;
+        if computing[i] {
+            if unresponsive[i] {
+                if heartbeat[i] {
+                    unresponsive[i] = false;
+                    state[i] = WorkerState::Idle;
                     if detail {
                         s.scratch.exited.push(i as u32);
                     }
                 }
-            } else if let Some((sent, _)) = cols.pending[i].front()
+            } else if let Some((sent, _)) = pending[i].front()
                 && block - sent > params.heartbeat_window
             {
-                cols.unresponsive[i] = true;
-                cols.state[i] = WorkerState::Unresponsive;
+                unresponsive[i] = true;
+                state[i] = WorkerState::Unresponsive;
                 if detail {
                     s.scratch.entered.push(i as u32);
                 }
             }
-            if cols.unresponsive[i] {
-                cols.tok[i].update_v_slash(&params).map_err(|e| bug("slash arithmetic", &e))?;
+            if unresponsive[i] {
+                tok[i].update_v_slash(&params).map_err(|e| bug("slash arithmetic", &e))?;
                 slashed += 1;
-            } else if !cols.heartbeat[i] {
-                cols.tok[i]
-                    .update_v_idle(&params, rho_m1)
-                    .map_err(|e| bug("idle arithmetic", &e))?;
+            } else if !heartbeat[i] {
+                let ok = if lazy {
+                    tok[i].idle_block(v_max, rho_bits).is_some()
+                } else {
+                    grown = tok[i].idle_block_share(v_max, rho_bits);
+                    grown.is_some()
+                };
+                if !ok {
+                    // The plain path names the overflow.
+                    tok[i]
+                        .update_v_idle(&params, rho_m1)
+                        .map_err(|e| bug("idle arithmetic", &e))?;
+                }
                 idle += 1;
             }
         }
-        cols.heartbeat[i] = false;
+        heartbeat[i] = false;
         // Σshare for the next block, in the same pass (see `sum_share`).
-        let counted =
-            if khala { !cols.unresponsive[i] } else { cols.state[i] == WorkerState::Idle };
-        if counted {
-            let share = cols.tok[i].share().map_err(|e| bug("share arithmetic", &e))?;
-            sum = sum.checked_add(share).map_err(|e| bug("Σshare", &e))?;
+        let counted = if khala { !unresponsive[i] } else { state[i] == WorkerState::Idle };
+        if counted && !lazy {
+            let share = match grown.or_else(|| tok[i].cached_share()) {
+                Some(x) => x,
+                None => tok[i].share().map_err(|e| bug("share arithmetic", &e))?.to_bits(),
+            };
+            sum = sum
+                .checked_add(share)
+                .ok_or_else(|| Violation::new("Σshare", "overflow".into()))?;
         }
     }
     let halved = halve_if_due(s)?;
-    s.sum_share = sum;
+    if lazy {
+        s.sum_share_stale = true;
+    } else {
+        s.sum_share = U64F64::from_bits(sum);
+        s.sum_share_stale = false;
+    }
     s.block = block.checked_add(1).ok_or_else(|| Violation::new("block", "u32 overflow".into()))?;
     let names = |ids: &[u32]| -> Vec<String> {
         ids.iter().map(|&i| s.workers.name(WorkerIndex(i)).to_owned()).collect()
@@ -92,7 +130,7 @@ pub fn end_block(s: &mut Phala) -> Result<BlockReport, Violation> {
         exited_unresponsive: names(&s.scratch.exited),
         halved,
         budget_per_block: s.params.budget_per_block,
-        sum_share: s.sum_share,
+        sum_share: (!lazy).then_some(s.sum_share),
     })
 }
 
@@ -109,6 +147,29 @@ fn halve_if_due(s: &mut Phala) -> Result<bool, Violation> {
         s.params.budget_per_block.mul(three_quarters).map_err(|e| bug("halving", &e))?;
     s.halvings += 1;
     Ok(true)
+}
+
+/// Recomputes a stale Σshare (see [`Phala::set_report_detail`]) from the columns, which are
+/// still those of the block's start: the operations call it before they change a worker.
+/// Shares come from the workers' caches where V and P did not change.
+pub(crate) fn refresh_sum_share(s: &mut Phala) {
+    if !s.sum_share_stale {
+        return;
+    }
+    let khala = s.params.profile == Profile::Khala;
+    let cols = s.workers.block_columns();
+    let mut sum = 0u128;
+    for i in 0..cols.tok.len() {
+        let counted =
+            if khala { !cols.unresponsive[i] } else { cols.state[i] == WorkerState::Idle };
+        if counted {
+            // V ≤ v_max ≤ 10^9 and P ≤ 7200 keep every share below 2^95 and the sum far below
+            // 2^128 (Params::validate): neither step can fail.
+            sum = sum.saturating_add(cols.tok[i].cached_share().unwrap_or(u128::MAX));
+        }
+    }
+    s.sum_share = U64F64::from_bits(sum);
+    s.sum_share_stale = false;
 }
 
 /// Σshare for the next block's payouts. khala: the gatekeeper's sum over every worker it

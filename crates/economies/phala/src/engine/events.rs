@@ -200,7 +200,16 @@ pub struct BlockReport {
     /// The budget per block from the next block on.
     #[serde(serialize_with = "ser_fx")]
     pub budget_per_block: U64F64,
-    /// Σshare for the next block's payouts.
-    #[serde(serialize_with = "ser_fx")]
-    pub sum_share: U64F64,
+    /// Σshare for the next block's payouts (`None` without report detail: computed when
+    /// first needed, see [`crate::Phala::set_report_detail`]).
+    #[serde(serialize_with = "ser_opt_fx")]
+    pub sum_share: Option<U64F64>,
+}
+
+/// Serializes an optional 64.64 value as [`ser_fx`] does, or null.
+pub fn ser_opt_fx<S: Serializer>(v: &Option<U64F64>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(x) => s.collect_str(x),
+        None => s.serialize_none(),
+    }
 }

@@ -84,6 +84,7 @@ pub fn build(g: Genesis) -> Result<Phala> {
         block: first,
         start_block: first,
         sum_share: U64F64::ZERO,
+        sum_share_stale: false,
         stats: Snapshot::new(Stats::default()),
         halvings: 0,
         genesis_supply,

@@ -82,8 +82,10 @@ pub struct Phala {
     block: u32,
     /// The genesis block: halving counts from it, epochs are blocks since it.
     start_block: u32,
-    /// Σshare taken at the start of the current block.
+    /// Σshare taken at the start of the current block (when not stale).
     sum_share: U64F64,
+    /// Σshare is still to be computed from the block-start columns (no detail).
+    sum_share_stale: bool,
     stats: Snapshot<Stats>,
     halvings: u32,
     /// PHA minted at genesis (nothing mints later).
@@ -100,7 +102,7 @@ ergon_core::transactional!(Phala {
     workers: Workers,
     stake_pools: StakePools,
     stats: Snapshot<Stats>,
-}; ignore params, pha, pools, block, start_block, sum_share, halvings, genesis_supply,
+}; ignore params, pha, pools, block, start_block, sum_share, sum_share_stale, halvings, genesis_supply,
     report_detail, scratch);
 
 impl Phala {
@@ -137,7 +139,18 @@ impl Phala {
     /// Σshare taken at the start of the current block.
     #[must_use]
     pub fn sum_share(&self) -> U64F64 {
-        self.sum_share
+        if self.sum_share_stale {
+            // The columns are still the block's start (no operation changed a worker since).
+            block::sum_share(self).unwrap_or(self.sum_share)
+        } else {
+            self.sum_share
+        }
+    }
+
+    /// Computes Σshare now if the block close left it for later; every operation that changes
+    /// a worker calls it first.
+    pub(crate) fn fresh_sum_share(&mut self) {
+        block::refresh_sum_share(self);
     }
 
     /// The ledger pools.
@@ -188,7 +201,10 @@ impl Phala {
         self.accounts.name(a.0)
     }
 
-    /// Whether block reports name the workers that changed responsiveness (default on).
+    /// Whether block reports name the workers that changed responsiveness and carry Σshare
+    /// (default on). Off (a simulation), the block close skips the shares and Σshare is
+    /// computed at the first operation of a block that changes a worker, from the same
+    /// block-start columns: the same payouts, and idle blocks cost V's growth only.
     pub fn set_report_detail(&mut self, on: bool) {
         self.report_detail = on;
     }

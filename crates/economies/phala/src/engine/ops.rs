@@ -78,6 +78,7 @@ impl Phala {
     /// Registers worker `name`, operated by `owner`, with the attestation's confidence level.
     /// paper: only the tiers 1–5 exist.
     pub fn register(&mut self, name: &str, owner: AccountId, level: u8) -> Result<WorkerIndex> {
+        self.fresh_sum_share();
         if self.params.profile == Profile::Paper && !(1..=5).contains(&level) {
             return Err(PhalaError::BadConfidenceLevel { level });
         }
@@ -97,6 +98,7 @@ impl Phala {
     /// Records worker `w`'s benchmark score, capped at 6000. A running session keeps the
     /// score it started with. Returns the score kept.
     pub fn set_benchmark(&mut self, w: WorkerIndex, score: u32) -> Result<u32> {
+        self.fresh_sum_share();
         let mut row = self.worker_in(w)?;
         row.score = score.min(MAX_P);
         atomic(self, |s| {
@@ -109,6 +111,7 @@ impl Phala {
     /// pallet's order of checks: Ready, a benchmark, P ≥ 50, stake ≥ k·√P, Ve ≤ v_max. A worker
     /// of a stake pool starts through its pool ([`Phala::pool_start`]).
     pub fn start(&mut self, w: WorkerIndex, stake: Amount) -> Result<Started> {
+        self.fresh_sum_share();
         if let Some(&pool) = self.stake_pools.assigned.get(&w.0) {
             return Err(PhalaError::WorkerInPool { worker: w, pool });
         }
@@ -169,6 +172,7 @@ impl Phala {
     /// Sends worker `w` a heartbeat challenge in the current block. Only a computing worker
     /// answers challenges; at most four may wait. Returns how many wait now.
     pub fn challenge(&mut self, w: WorkerIndex) -> Result<usize> {
+        self.fresh_sum_share();
         let mut row = self.worker_in(w)?;
         if !row.computing {
             let needed = "only a computing worker is challenged";
@@ -189,6 +193,7 @@ impl Phala {
     /// against the Σshare taken at the start of the block; the payout and the treasury's part
     /// leave the subsidy pool as balances (48-fraction-bit conversion, floor).
     pub fn heartbeat(&mut self, w: WorkerIndex, iterations: u64) -> Result<Beat> {
+        self.fresh_sum_share();
         let mut row = self.worker_in(w)?;
         let (challenge_block, session) =
             row.pending.front().ok_or(PhalaError::NoPendingChallenge { worker: w })?;
@@ -253,6 +258,7 @@ impl Phala {
     /// record (see docs/economies/phala.md, "Σshare"). Returns V and the first block it may be
     /// reclaimed.
     pub fn stop(&mut self, w: WorkerIndex) -> Result<(U64F64, u64)> {
+        self.fresh_sum_share();
         let mut row = self.worker_in(w)?;
         if !row.state.is_computing() {
             let needed = "stopping needs an Idle or Unresponsive worker";
@@ -271,6 +277,7 @@ impl Phala {
     /// Ends the cool-down: khala returns the whole stake; paper returns `min(V/Ve, 1)·S`
     /// (floor) and keeps the rest in the `slashed` pool.
     pub fn reclaim(&mut self, w: WorkerIndex) -> Result<Reclaimed> {
+        self.fresh_sum_share();
         let mut row = self.worker_in(w)?;
         if row.state != WorkerState::CoolingDown {
             let needed = "reclaiming needs a CoolingDown worker";

@@ -106,6 +106,7 @@ impl Phala {
     /// Adds worker `w` to pool `p`: its operator must be the pool's owner and it must be in
     /// no pool and not computing.
     pub fn add_worker(&mut self, p: PoolIndex, w: WorkerIndex) -> Result<()> {
+        self.fresh_sum_share();
         let row = self.pool_in(p)?;
         if (w.0 as usize) >= self.workers.len() {
             return Err(PhalaError::UnknownWorker { name: format!("#{}", w.0) });
@@ -162,6 +163,7 @@ impl Phala {
     /// Starts pool `p`'s worker `w` with `stake` PHA base units of the pool's free stake (the
     /// same checks as [`Phala::start`], then the free stake must cover it).
     pub fn pool_start(&mut self, p: PoolIndex, w: WorkerIndex, stake: Amount) -> Result<Started> {
+        self.fresh_sum_share();
         let mut pool = self.pool_in(p)?;
         if self.stake_pools.assigned.get(&w.0) != Some(&p.0) {
             self.workers_in(w)?;
@@ -230,6 +232,7 @@ impl Phala {
     /// cooling-down workers cannot cover has waited more than the grace period, every computing
     /// worker of the pool stops. Returns the workers stopped (none when not expired).
     pub fn check_force_withdraw(&mut self, p: PoolIndex) -> Result<Vec<WorkerIndex>> {
+        self.fresh_sum_share();
         let row = self.pool_in(p)?;
         let members: Vec<WorkerIndex> = self
             .stake_pools

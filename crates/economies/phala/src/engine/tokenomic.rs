@@ -75,33 +75,70 @@ pub fn ve(params: &Params, stake: Amount, p: u32, level: u8) -> Fx {
 }
 
 /// One worker's tokenomic record: the gatekeeper's `TokenomicInfo` fields that the economics
-/// read. Raw 64.64 values.
+/// read. Raw 64.64 values. The four fields an idle block reads and writes come first, in one
+/// 64-byte cache line (`repr(C, align(64))`), so the block pass streams a quarter of the record.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[repr(C, align(64))]
 pub struct Tokenomic {
     /// V.
     pub v: U64F64,
-    /// Ve, the value at start.
-    pub v_init: U64F64,
     /// Growth since the last payout (`v_deductible`; the gatekeeper's `payable`).
     pub payable: U64F64,
-    /// The benchmark score at start.
-    pub p_bench: U64F64,
-    /// The instant performance, updated by heartbeats.
-    pub p_instant: U64F64,
-    /// The block of the last payout (or of the start).
-    pub v_update_block: u32,
-    /// The iteration counter the last heartbeat reported.
-    pub iteration_last: u64,
-    /// The time of the last answered challenge (or of the start), ms.
-    pub challenge_time_last: u64,
-    /// The confidence score used in shares.
-    pub conf: U64F64,
     /// Cached `cost_k·p_bench + cost_b` (fixed for a session).
     pub cost_idle: U64F64,
     /// Cached `p_instant / p_bench` (1 when p_bench is 0), refreshed with P.
     pub perf: U64F64,
+    /// The last share the block pass computed, with the V and P term it belongs to.
+    #[serde(skip)]
+    pub cache: ShareCache,
     /// Cached `(2·p_instant·conf)²`, refreshed with P.
     pub p_term: U64F64,
+    /// Ve, the value at start.
+    pub v_init: U64F64,
+    /// The benchmark score at start.
+    pub p_bench: U64F64,
+    /// The instant performance, updated by heartbeats.
+    pub p_instant: U64F64,
+    /// The confidence score used in shares.
+    pub conf: U64F64,
+    /// The iteration counter the last heartbeat reported.
+    pub iteration_last: u64,
+    /// The time of the last answered challenge (or of the start), ms.
+    pub challenge_time_last: u64,
+    /// The block of the last payout (or of the start).
+    pub v_update_block: u32,
+}
+
+/// A worker's share as last computed, keyed by the raw V and P term it was computed from:
+/// valid exactly while both are unchanged, so using it gives the same bits as
+/// [`Tokenomic::share`]. A cache, not state: any two compare equal.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ShareCache {
+    v: u128,
+    p_term: u128,
+    share: u128,
+}
+
+impl PartialEq for ShareCache {
+    fn eq(&self, _: &ShareCache) -> bool {
+        true
+    }
+}
+
+impl Eq for ShareCache {}
+
+/// The raw bits of [`U64F64::mul`] (the same operations), inlined for the block pass; `None`
+/// where it overflows.
+#[inline(always)]
+#[must_use]
+pub fn mul_bits(a: u128, b: u128) -> Option<u128> {
+    const LOW: u128 = u64::MAX as u128;
+    let (ah, al, bh, bl) = (a >> 64, a & LOW, b >> 64, b & LOW);
+    let high = ah * bh;
+    if high >> 64 != 0 {
+        return None;
+    }
+    (high << 64).checked_add(ah * bl)?.checked_add(al * bh)?.checked_add((al * bl) >> 64)
 }
 
 /// What one heartbeat settles: the worker's payout and the treasury's part, PHA.
@@ -111,6 +148,48 @@ pub struct Settle {
     pub payout: U64F64,
     /// To the treasury.
     pub treasury: U64F64,
+}
+
+/// `⌊a·b / 2^64⌋` for `a < 2^64`: the same bits as [`mul_bits`], in two 64-bit products;
+/// never overflows (at most (2^64 − 1)² + 2^64 − 1 < 2^128).
+#[inline(always)]
+#[allow(clippy::cast_possible_truncation, reason = "the low 64 bits, on purpose")]
+fn mul_u64(a: u64, b: u128) -> u128 {
+    let a = u128::from(a);
+    a * u128::from((b >> 64) as u64) + ((a * u128::from(b as u64)) >> 64)
+}
+
+/// `a × b` on raw bits, through [`mul_u64`] when either factor is below 1.0 (2^64 bits).
+#[inline(always)]
+#[allow(clippy::cast_possible_truncation, reason = "checked below 2^64")]
+fn mul_fast(a: u128, b: u128) -> Option<u128> {
+    if a >> 64 == 0 {
+        Some(mul_u64(a as u64, b))
+    } else if b >> 64 == 0 {
+        Some(mul_u64(b as u64, a))
+    } else {
+        mul_bits(a, b)
+    }
+}
+
+/// `v × v` on raw bits: the same bits as [`mul_bits`]`(v, v)`, in three 64-bit products when
+/// V < 2^31 (always: V ≤ v_max ≤ 10^9), so `(h²)·2^64 + 2·h·l + ⌊l²/2^64⌋ < 2^127`.
+#[inline(always)]
+#[allow(clippy::cast_possible_truncation, reason = "the halves, on purpose")]
+fn square_bits(v: u128) -> Option<u128> {
+    let (h, l) = (v >> 64, u128::from(v as u64));
+    if h >> 31 != 0 {
+        return mul_bits(v, v);
+    }
+    Some(((h * h) << 64) + 2 * (h * l) + ((l * l) >> 64))
+}
+
+/// `√(V² + p_term)` on raw bits, the same bits as [`Tokenomic::share`].
+#[inline(always)]
+fn share_bits(v: u128, p_term: u128) -> Option<u128> {
+    let square = square_bits(v)?.checked_add(p_term)?;
+    // isqrt(bits) < 2^64, so the shift cannot overflow.
+    Some(isqrt(square) << 32)
 }
 
 impl Tokenomic {
@@ -140,6 +219,7 @@ impl Tokenomic {
             cost_idle: params.cost_k.mul(p)?.checked_add(params.cost_b)?,
             perf: U64F64::ONE,
             p_term: U64F64::ZERO,
+            cache: ShareCache::default(),
         };
         t.refresh_p()?;
         Ok(t)
@@ -176,6 +256,67 @@ impl Tokenomic {
         self.v = self.v.checked_sub(slash)?;
         self.payable = U64F64::ZERO;
         Ok(slash)
+    }
+
+    /// One idle block and the new share, on raw bits: the same bits as
+    /// [`Tokenomic::update_v_idle`] then [`Tokenomic::share`], inlined, with the share taken
+    /// from the cache when V and the P term are unchanged. `None` (and nothing changed) where
+    /// the plain path would report an overflow. `v_max` and `rho_m1` are raw bits.
+    #[inline(always)]
+    pub fn idle_block_share(&mut self, v_max: u128, rho_m1: u128) -> Option<u128> {
+        let (v, payable) = self.grown(v_max, rho_m1)?;
+        let p_term = self.p_term.to_bits();
+        let share = if self.cache.v == v && self.cache.p_term == p_term {
+            self.cache.share
+        } else {
+            let share = share_bits(v, p_term)?;
+            // A V that grew will differ next block: only one held at the cap is worth keeping.
+            if v == v_max {
+                self.cache = ShareCache { v, p_term, share };
+            }
+            share
+        };
+        self.v = U64F64::from_bits(v);
+        self.payable = U64F64::from_bits(payable);
+        Some(share)
+    }
+
+    /// One idle block on raw bits, without the share: the same bits as
+    /// [`Tokenomic::update_v_idle`]. `None` (and nothing changed) where it would overflow.
+    #[inline(always)]
+    pub fn idle_block(&mut self, v_max: u128, rho_m1: u128) -> Option<()> {
+        let (v, payable) = self.grown(v_max, rho_m1)?;
+        self.v = U64F64::from_bits(v);
+        self.payable = U64F64::from_bits(payable);
+        Some(())
+    }
+
+    /// V and payable after one idle block, raw bits.
+    #[inline(always)]
+    fn grown(&self, v_max: u128, rho_m1: u128) -> Option<(u128, u128)> {
+        let v = self.v.to_bits();
+        let growth = mul_fast(rho_m1, v)?.checked_add(self.cost_idle.to_bits())?;
+        let delta = mul_fast(self.perf.to_bits(), growth)?;
+        let payable = self.payable.to_bits().checked_add(delta)?;
+        Some((v.checked_add(delta)?.min(v_max), payable))
+    }
+
+    /// The share's raw bits, from the cache when V and the P term are unchanged (then no
+    /// square root); the same bits as [`Tokenomic::share`]. `None` where it would overflow.
+    #[inline(always)]
+    pub fn cached_share(&mut self) -> Option<u128> {
+        self.share_of(self.v.to_bits())
+    }
+
+    #[inline(always)]
+    fn share_of(&mut self, v: u128) -> Option<u128> {
+        let p_term = self.p_term.to_bits();
+        if self.cache.v == v && self.cache.p_term == p_term {
+            return Some(self.cache.share);
+        }
+        let share = share_bits(v, p_term)?;
+        self.cache = ShareCache { v, p_term, share };
+        Some(share)
     }
 
     /// `√(V² + (2·p_instant·conf)²)` with the 32-fraction-bit square root
@@ -269,26 +410,31 @@ mod tests;
 /// double-precision estimate, whose error is then under 2, corrected by exact integer
 /// comparisons; from 2^104 on, `u128::isqrt`.
 #[must_use]
-#[inline]
+#[inline(always)]
 #[allow(
     clippy::cast_precision_loss,
     clippy::cast_possible_truncation,
     clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
     reason = "an estimate only: the result is corrected exactly below"
 )]
 pub fn isqrt(n: u128) -> u128 {
     if n >> 104 != 0 {
         return n.isqrt();
     }
-    // n < 2^104: √n < 2^52, so the estimate converts exactly and r + 1 squared fits a u128.
-    // Through u64 halves: the hardware converts those, not 128-bit integers.
-    let estimate = (n >> 64) as u64 as f64 * 18_446_744_073_709_551_616.0 + n as u64 as f64;
-    let mut r = u128::from(estimate.sqrt() as u64);
-    while r * r > n {
+    // n < 2^104: the high half is below 2^40 and half the low one below 2^63, so both convert
+    // as signed integers (one instruction each); dropping the lowest bit moves the estimate
+    // by far less than its rounding. √n < 2^52, so r converts back exactly and r + 1 squared
+    // fits a u128 (a 64 × 64-bit product).
+    let (hi, lo) = ((n >> 64) as i64, ((n as u64) >> 1) as i64);
+    let estimate = hi as f64 * 18_446_744_073_709_551_616.0 + lo as f64 * 2.0;
+    let mut r = estimate.sqrt() as i64 as u64;
+    let square = |r: u64| u128::from(r) * u128::from(r);
+    while square(r) > n {
         r -= 1;
     }
-    while (r + 1) * (r + 1) <= n {
+    while square(r + 1) <= n {
         r += 1;
     }
-    r
+    u128::from(r)
 }

@@ -164,9 +164,21 @@ fn heartbeat_guards() {
 mod isqrt_props {
     use proptest::prelude::*;
 
-    use crate::tokenomic::isqrt;
+    use crate::tokenomic::{isqrt, mul_bits, mul_fast, square_bits};
 
     proptest! {
+        /// The block pass's multiplies are the plain 64.64 multiply's bits, overflow included.
+        #[test]
+        fn fast_multiplies_are_exact(a in any::<u128>(), b in any::<u128>(), small in 0u128..1 << 64, v in 0u128..1 << 95) {
+            prop_assert_eq!(mul_fast(a, b), mul_bits(a, b));
+            prop_assert_eq!(mul_fast(small, b), mul_bits(small, b));
+            prop_assert_eq!(mul_fast(b, small), mul_bits(b, small));
+            prop_assert_eq!(square_bits(v), mul_bits(v, v));
+            prop_assert_eq!(square_bits(a), mul_bits(a, a));
+            let plain = ergon_core::U64F64::from_bits(a).mul(ergon_core::U64F64::from_bits(b));
+            prop_assert_eq!(mul_bits(a, b), plain.ok().map(ergon_core::U64F64::to_bits));
+        }
+
         /// The fast square root is `u128::isqrt` everywhere: any value, and the squares and
         /// their neighbours where a float estimate is most likely to land on the wrong side.
         #[test]

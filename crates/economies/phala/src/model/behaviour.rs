@@ -1,0 +1,452 @@
+//! The Phala agents' behaviour (docs/economies/phala.md, "Simulation"): the genesis of a run,
+//! each block's actions — workers coming back and going offline, answers to challenges
+//! (heartbeats with their payouts), new challenges — and each day's: pools' APRs, owners
+//! reclaiming, stopping for withdrawals and starting workers, delegators moving, the day's
+//! outages. Every change goes through the economy's public operations.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+
+use ergon_core::dist::to_base_units;
+use ergon_core::economy::Rejection;
+use ergon_core::rng::purpose;
+use ergon_core::{AccountId, Amount, Coded, Economy, Holder, Qty, RngStreams, StreamRng};
+
+use super::config::{Agents, Config};
+use super::{Delegator, Flows, PhalaModel, Pool, Worker};
+use crate::ops::Beat;
+use crate::params::{MAX_P, MIN_P};
+use crate::stake_pool::DUST;
+use crate::tokenomic::{self, PICO};
+use crate::{Genesis, Phala, PhalaError, WorkerState};
+
+/// Blocks in a day.
+const DAY: u64 = 7_200;
+/// Blocks in an hour: the window of the two-challenges-an-hour rule.
+const HOUR: u64 = 300;
+
+fn err(econ: &Phala, e: &PhalaError) -> Rejection {
+    Rejection { code: e.code(), message: econ.explain(e) }
+}
+
+/// A uniform draw in [0, 1).
+#[allow(clippy::cast_precision_loss, reason = "53 random bits, exact in f64")]
+fn unit(rng: &mut StreamRng) -> f64 {
+    (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// `x` PHA as a decimal quantity (rounded down to a millionth).
+fn qty(x: f64) -> Result<Qty, Rejection> {
+    let micro = to_base_units(x, 6);
+    Qty::parse(&format!("{}.{:06}", micro / 1_000_000, micro % 1_000_000))
+        .map_err(|e| Rejection::new("E_SCENARIO", e.to_string()))
+}
+
+fn account(econ: &Phala, name: &str) -> Result<AccountId, Rejection> {
+    econ.account(name).ok_or_else(|| Rejection::new("E_SCENARIO", format!("no account {name}")))
+}
+
+/// Builds the run: genesis accounts (pool owners, delegators with drawn amounts), then pools,
+/// workers (tier, score, performance drawn in group order), contributions and starts.
+pub(super) fn build(c: &Config, a: &Agents, streams: &RngStreams) -> Result<PhalaModel, Rejection> {
+    let mut rng = streams.stream(&[purpose::AGENTS]);
+    let mut accounts = BTreeMap::new();
+    for (g, group) in a.groups.iter().enumerate() {
+        for j in 0..group.pools {
+            accounts.insert(format!("g{g}-owner{j}"), qty(group.owner_stake)?);
+        }
+    }
+    let amount = a.delegators.amount.sampler(1e-6);
+    for i in 0..a.delegators.count {
+        accounts.insert(format!("delegator{i}"), qty(amount.sample(&mut rng))?);
+    }
+    let genesis = Genesis {
+        profile: c.profile,
+        params: c.param_set,
+        overrides: c.params.clone(),
+        block: None,
+        subsidy_pool: Some(qty(c.subsidy_pool)?),
+        accounts,
+    };
+    let mut econ = Phala::from_genesis(genesis)?;
+    econ.set_report_detail(false);
+    let mut m = PhalaModel {
+        econ,
+        agents: a.clone(),
+        net: streams.stream(&[purpose::NETWORK]),
+        faults: streams.stream(&[purpose::FAULTS]),
+        rng,
+        workers: Vec::new(),
+        pools: Vec::new(),
+        delegators: Vec::new(),
+        answers: VecDeque::new(),
+        outages: Vec::new(),
+        next_outage: 0,
+        returns: BinaryHeap::new(),
+        subsidy_at_record: 0,
+        groups: a.groups.len(),
+        flows: Flows::default(),
+        blocks: 0,
+    };
+    for (g, group) in a.groups.iter().enumerate() {
+        let first = m.pools.len();
+        for j in 0..group.pools {
+            let owner = account(&m.econ, &format!("g{g}-owner{j}"))?;
+            let name = format!("g{g}-pool{j}");
+            let r = m.econ.create_pool(&name, owner, group.commission_permill);
+            let index = r.map_err(|e| err(&m.econ, &e))?;
+            m.pools.push(Pool {
+                index,
+                owner,
+                workers: Vec::new(),
+                income_today: 0,
+                daily_rate: 0.0,
+                rated: false,
+            });
+        }
+        let (score, perf) = (group.score.sampler(f64::from(MIN_P)), group.performance.sampler(0.0));
+        let total: f64 = group.tiers.iter().sum();
+        for k in 0..group.workers {
+            let p = first + (k % group.pools) as usize;
+            let mut x = unit(&mut m.rng) * total;
+            let mut level = 5u8;
+            for (t, &w) in group.tiers.iter().enumerate() {
+                if x < w {
+                    level = t as u8 + 1;
+                    break;
+                }
+                x -= w;
+            }
+            let s = (score.sample(&mut m.rng) as u32).clamp(MIN_P, MAX_P);
+            let p_true = (f64::from(s) * perf.sample(&mut m.rng)) as u64;
+            let n = m.workers.len();
+            let (owner, pool) = (m.pools[p].owner, m.pools[p].index);
+            let e = &mut m.econ;
+            let w = e.register(&format!("w{n}"), owner, level).map_err(|x| err(e, &x))?;
+            e.set_benchmark(w, s).map_err(|x| err(e, &x))?;
+            e.add_worker(pool, w).map_err(|x| err(e, &x))?;
+            m.pools[p].workers.push(n as u32);
+            m.workers.push(Worker {
+                index: w,
+                pool: p as u32,
+                group: g as u8,
+                p_true,
+                online: true,
+                iters_base: 0,
+                since: 0,
+                backlog: 0,
+                recent: [u64::MAX; 2],
+            });
+        }
+        for p in first..m.pools.len() {
+            let (index, owner) = (m.pools[p].index, m.pools[p].owner);
+            let x = m.econ.balance_of(Holder::Account(owner));
+            if x.0 > 0 {
+                m.econ.contribute(index, owner, x).map_err(|e| err(&m.econ, &e))?;
+            }
+        }
+    }
+    let pools = m.pools.len() as u64;
+    for i in 0..a.delegators.count {
+        let acct = account(&m.econ, &format!("delegator{i}"))?;
+        let p = m.rng.below(pools) as u32;
+        let x = m.econ.balance_of(Holder::Account(acct));
+        let index = m.pools[p as usize].index;
+        m.econ.contribute(index, acct, x).map_err(|e| err(&m.econ, &e))?;
+        m.delegators.push(Delegator { account: acct, pool: p, moving_to: None });
+    }
+    for p in 0..m.pools.len() {
+        m.start_ready(p)?;
+    }
+    m.subsidy_at_record = m.econ.balance_of(Holder::Pool(m.econ.pools().subsidy)).0;
+    Ok(m)
+}
+
+impl PhalaModel {
+    /// One block's actions (before the economy closes it).
+    pub(super) fn act(&mut self) -> Result<(), Rejection> {
+        let b = self.blocks;
+        if b.is_multiple_of(DAY) {
+            self.start_day()?;
+        }
+        while let Some(&Reverse((due, w))) = self.returns.peek() {
+            if due > b {
+                break;
+            }
+            self.returns.pop();
+            let wk = &mut self.workers[w as usize];
+            wk.online = true;
+            wk.since = b;
+            for _ in 0..std::mem::take(&mut wk.backlog) {
+                self.answer(w)?;
+            }
+        }
+        while let Some(&(due, w, blocks)) = self.outages.get(self.next_outage) {
+            if due > b {
+                break;
+            }
+            self.next_outage += 1;
+            let wk = &mut self.workers[w as usize];
+            if wk.online {
+                wk.online = false;
+                wk.iters_base += 2 * wk.p_true * (b - wk.since);
+                wk.since = b;
+                self.returns.push(Reverse((b + blocks, w)));
+                self.flows.outages += 1;
+            }
+        }
+        while let Some(&(due, w)) = self.answers.front() {
+            if due > b {
+                break;
+            }
+            self.answers.pop_front();
+            self.answer(w)?;
+        }
+        let n = self.workers.len() as u64;
+        let delay = self.agents.heartbeats.answer_delay_blocks;
+        for _ in 0..self.agents.heartbeats.challenges_per_block {
+            let w = self.net.below(n) as u32;
+            let wk = &self.workers[w as usize];
+            let busy = wk.recent.iter().all(|&r| r != u64::MAX && b - r < HOUR);
+            if busy || !self.econ.workers().states()[wk.index.0 as usize].is_computing() {
+                continue;
+            }
+            match self.econ.challenge(wk.index) {
+                Ok(_) => {}
+                Err(PhalaError::TooManyChallenges { .. }) => continue,
+                Err(e) => return Err(err(&self.econ, &e)),
+            }
+            let wk = &mut self.workers[w as usize];
+            wk.recent = [wk.recent[1], b];
+            self.answers.push_back((b + delay, w));
+            self.flows.challenges += 1;
+        }
+        Ok(())
+    }
+
+    /// Worker `w` answers its oldest challenge now, or later when it is offline.
+    fn answer(&mut self, w: u32) -> Result<(), Rejection> {
+        let b = self.blocks;
+        let wk = &mut self.workers[w as usize];
+        if !wk.online {
+            wk.backlog += 1;
+            return Ok(());
+        }
+        let iterations = wk.iters_base + 2 * wk.p_true * (b - wk.since);
+        let (index, group, pool) = (wk.index, wk.group as usize, wk.pool as usize);
+        let beat = match self.econ.heartbeat(index, iterations) {
+            Ok(beat) => beat,
+            Err(PhalaError::NoPendingChallenge { .. }) => return Ok(()),
+            Err(e) => return Err(err(&self.econ, &e)),
+        };
+        if let Beat::Answered { paid, to_treasury, pool: split, .. } = beat {
+            let f = &mut self.flows;
+            f.heartbeats += 1;
+            f.paid += paid.0;
+            f.group_paid[group] += paid.0;
+            f.treasury += to_treasury.0;
+            if let Some(s) = split {
+                f.commission += s.to_owner;
+                f.treasury += s.dust;
+                self.pools[pool].income_today += s.to_stakers;
+            }
+        }
+        Ok(())
+    }
+
+    /// A day's start: yesterday's pool returns, owners' and delegators' moves, today's
+    /// outages.
+    fn start_day(&mut self) -> Result<(), Rejection> {
+        if self.blocks > 0 {
+            for p in &mut self.pools {
+                let value = self.econ.pool_row(p.index).total_value;
+                let rate = if value == 0 { 0.0 } else { p.income_today as f64 / value as f64 };
+                p.daily_rate =
+                    if p.rated { p.daily_rate + (rate - p.daily_rate) / 7.0 } else { rate };
+                p.rated = true;
+                p.income_today = 0;
+            }
+        }
+        for p in 0..self.pools.len() {
+            self.maintain(p)?;
+        }
+        self.delegators_act()?;
+        for p in 0..self.pools.len() {
+            self.start_ready(p)?;
+        }
+        self.plan_outages();
+        Ok(())
+    }
+
+    /// A pool owner's day: reclaim workers whose cool-down ended; when the withdrawal queue
+    /// asks more than the free stake and the stake already releasing, stop the workers with
+    /// the largest stakes until it is covered; anyone's force-stop check.
+    fn maintain(&mut self, p: usize) -> Result<(), Rejection> {
+        let index = self.pools[p].index;
+        let cool = u64::from(self.econ.params().cool_down_blocks);
+        let block = u64::from(self.econ.block());
+        let mut releasing = 0u128;
+        let mut computing = Vec::new();
+        for &w in &self.pools[p].workers {
+            let wi = self.workers[w as usize].index;
+            let row = self.econ.workers().row(wi);
+            if row.state == WorkerState::CoolingDown {
+                if u64::from(row.cool_down_start) + cool <= block {
+                    self.econ.reclaim(wi).map_err(|e| err(&self.econ, &e))?;
+                } else {
+                    releasing += row.stake;
+                }
+            } else if row.state.is_computing() {
+                computing.push((Reverse(row.stake), wi));
+            }
+        }
+        let row = self.econ.pool_row(index);
+        let queued: u128 =
+            self.econ.stake_pools().queues[index.0 as usize].iter().map(|r| r.shares).sum();
+        if queued > 0 && row.total_shares > 0 {
+            let value = ergon_core::mul_div(
+                queued,
+                row.total_value,
+                row.total_shares,
+                ergon_core::Rounding::Up,
+            )
+            .map_err(|e| Rejection::new("E_ARITH", e.to_string()))?;
+            let mut have = row.free + releasing;
+            computing.sort();
+            for (Reverse(stake), wi) in computing {
+                if have >= value {
+                    break;
+                }
+                self.econ.stop(wi).map_err(|e| err(&self.econ, &e))?;
+                have += stake;
+                self.flows.stops += 1;
+            }
+        }
+        let stopped = self.econ.check_force_withdraw(index).map_err(|e| err(&self.econ, &e))?;
+        self.flows.stops += stopped.len() as u64;
+        Ok(())
+    }
+
+    /// A pool owner starts its Ready workers while no withdrawal waits: each with an even part
+    /// of the free stake, at most the group's `max_worker_stake` and the stake that keeps
+    /// Ve ≤ v_max; a worker whose part is below its minimum stake k·√P stays Ready.
+    fn start_ready(&mut self, p: usize) -> Result<(), Rejection> {
+        let index = self.pools[p].index;
+        if !self.econ.stake_pools().queues[index.0 as usize].is_empty() {
+            return Ok(());
+        }
+        let ready: Vec<u32> = self.pools[p]
+            .workers
+            .iter()
+            .copied()
+            .filter(|&w| {
+                self.econ.workers().states()[self.workers[w as usize].index.0 as usize]
+                    == WorkerState::Ready
+            })
+            .collect();
+        let mut free = self.econ.pool_row(index).free;
+        let params = *self.econ.params();
+        for (i, &w) in ready.iter().enumerate() {
+            let wi = self.workers[w as usize].index;
+            let row = self.econ.workers().row(wi);
+            let group = &self.agents.groups[self.workers[w as usize].group as usize];
+            let min = tokenomic::minimum_stake(&params, row.score)
+                .map_err(|e| Rejection::new("E_ARITH", e.to_string()))?;
+            let cap = ve_cap(&params, row.score, row.level)
+                .min(to_base_units(group.max_worker_stake, 12));
+            let stake = (free / (ready.len() - i) as u128).min(cap);
+            if stake < min.0 {
+                continue;
+            }
+            match self.econ.pool_start(index, wi, Amount(stake)) {
+                Ok(_) => {}
+                Err(PhalaError::TooMuchStake { .. } | PhalaError::InsufficientStake { .. }) => {
+                    continue;
+                }
+                Err(e) => return Err(err(&self.econ, &e)),
+            }
+            free -= stake;
+            let b = self.blocks;
+            let wk = &mut self.workers[w as usize];
+            (wk.iters_base, wk.since) = (0, b);
+            self.flows.starts += 1;
+        }
+        Ok(())
+    }
+
+    /// Delegators: a moving one contributes what its withdrawal returned to its new pool; a
+    /// reviewing one (every `review_every_days`, each on its own day of the cycle) moves when
+    /// the best pool's APR exceeds its pool's × (1 + min_gain), with chance `switch_share`.
+    fn delegators_act(&mut self) -> Result<(), Rejection> {
+        let d = &self.agents.delegators;
+        let (every, gain, share) = (d.review_every_days, d.min_gain, d.switch_share);
+        let day = self.blocks / DAY;
+        let best = (0..self.pools.len()).max_by(|&a, &b| {
+            self.pools[a].daily_rate.total_cmp(&self.pools[b].daily_rate).then(b.cmp(&a))
+        });
+        for i in 0..self.delegators.len() {
+            let dl = self.delegators[i].clone();
+            if let Some(to) = dl.moving_to {
+                let x = self.econ.balance_of(Holder::Account(dl.account));
+                let index = self.pools[to as usize].index;
+                if x.0 > 0 {
+                    self.econ.contribute(index, dl.account, x).map_err(|e| err(&self.econ, &e))?;
+                }
+                let from = self.pools[dl.pool as usize].index;
+                let waiting = self.econ.stake_pools().queues[from.0 as usize]
+                    .iter()
+                    .any(|r| r.user == dl.account.0);
+                if !waiting {
+                    self.delegators[i] = Delegator { pool: to, moving_to: None, ..dl };
+                }
+                continue;
+            }
+            let Some(best) = best else { break };
+            if !(i as u64 + day).is_multiple_of(every) || best == dl.pool as usize {
+                continue;
+            }
+            let (own, top) = (self.pools[dl.pool as usize].daily_rate, self.pools[best].daily_rate);
+            if top <= 0.0 || top <= own * (1.0 + gain) || unit(&mut self.rng) >= share {
+                continue;
+            }
+            let from = self.pools[dl.pool as usize].index;
+            let shares = self.econ.pool_shares(from, dl.account);
+            if shares <= DUST {
+                continue;
+            }
+            self.econ.withdraw(from, dl.account, shares).map_err(|e| err(&self.econ, &e))?;
+            self.delegators[i].moving_to = Some(best as u32);
+            self.flows.redelegations += 1;
+        }
+        Ok(())
+    }
+
+    /// Draws today's outages: each worker with chance `per_day`, at a uniform block of the
+    /// day, for `hours` (at least one block).
+    fn plan_outages(&mut self) {
+        let o = &self.agents.outages;
+        self.outages.clear();
+        self.next_outage = 0;
+        if o.per_day <= 0.0 {
+            return;
+        }
+        let hours = o.hours.sampler(0.0);
+        for w in 0..self.workers.len() as u32 {
+            if unit(&mut self.faults) < o.per_day {
+                let at = self.blocks + self.faults.below(DAY);
+                let blocks = ((hours.sample(&mut self.faults) * HOUR as f64) as u64).max(1);
+                self.outages.push((at, w, blocks));
+            }
+        }
+        self.outages.sort_unstable();
+    }
+}
+
+/// The largest stake, base units, that keeps Ve ≤ v_max for score `p` and `level`, a little
+/// under the exact bound (1 PHA), so that the engine's exact check passes.
+fn ve_cap(params: &crate::Params, p: u32, level: u8) -> u128 {
+    let f = |x: ergon_core::U64F64| x.to_bits() as f64 / 18_446_744_073_709_551_616.0;
+    let tweak = (f(params.re) - 1.0) * f(tokenomic::conf_score_pallet(level)) + 1.0;
+    let s = f(params.v_max) / tweak - f(params.rig_k) * f64::from(p) - f(params.rig_b) - 1.0;
+    if s <= 0.0 { 0 } else { (s * PICO as f64) as u128 }
+}

@@ -1,0 +1,271 @@
+//! The scenario sections of a Phala simulation (docs/economies/phala.md, "Simulation"):
+//! `[economy]` (profile, parameter set and overrides, the subsidy pool) and `[agents]` (groups
+//! of workers in stake pools, heartbeat challenges, outages, delegators), with their defaults
+//! and limits. Amounts are whole PHA; distributions follow `ergon_core::dist`.
+
+use std::collections::BTreeMap;
+
+use ergon_core::FieldError;
+use ergon_core::dist::{self, Dist};
+use serde::{Deserialize, Serialize};
+
+use crate::params::{MIN_P, ParamSet, Params, Profile};
+
+/// Most worker groups a scenario may have (each has its own columns `g0_…` to `g3_…`).
+pub const GROUPS_MAX: usize = 4;
+/// Most workers in all groups together.
+pub const WORKERS_MAX: u64 = 200_000;
+/// Most stake pools in all groups together.
+pub const POOLS_MAX: u64 = 10_000;
+/// Most delegators.
+pub const DELEGATORS_MAX: u64 = 100_000;
+
+/// `[economy]`: the rules.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `paper` (default) or `khala`.
+    #[serde(default)]
+    pub profile: Profile,
+    /// The parameter values: `khala`, `genesis` or `gk_test` (default: `khala` under khala,
+    /// `genesis` under paper).
+    #[serde(default)]
+    pub param_set: Option<ParamSet>,
+    /// Parameter overrides, as in a replay genesis (`budget_per_block = "100"`,
+    /// `halving_interval_blocks = "216000"`); docs/economies/phala.md lists them.
+    #[serde(default)]
+    pub params: BTreeMap<String, String>,
+    /// PHA in the subsidy pool at genesis.
+    #[serde(default = "default_subsidy")]
+    pub subsidy_pool: f64,
+}
+
+fn default_subsidy() -> f64 {
+    100_000_000.0
+}
+
+impl Config {
+    /// The parameters in force at genesis, or the error naming the field at fault.
+    pub fn parameters(&self) -> Result<Params, FieldError> {
+        let set = self.param_set.unwrap_or(match self.profile {
+            Profile::Khala => ParamSet::Khala,
+            Profile::Paper => ParamSet::Genesis,
+        });
+        Params::of(self.profile, set).with_overrides(&self.params).map_err(|e| {
+            let field = match &e {
+                crate::PhalaError::BadParam { field, .. }
+                | crate::PhalaError::UnknownParam { field } => field.clone(),
+                _ => String::new(),
+            };
+            let path = if field.is_empty() {
+                "economy.params".to_owned()
+            } else {
+                format!("economy.params.{field}")
+            };
+            FieldError::new(path, e.to_string())
+        })
+    }
+}
+
+/// `[agents]`: who is in the network and what they do.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Agents {
+    /// `[[agents.groups]]`: groups of workers, each in its own stake pools.
+    pub groups: Vec<Group>,
+    /// `[agents.heartbeats]`: how the gatekeeper challenges and workers answer.
+    pub heartbeats: Heartbeats,
+    /// `[agents.outages]`: workers going offline and coming back.
+    pub outages: Outages,
+    /// `[agents.delegators]`: delegators moving between pools on APR.
+    pub delegators: Delegators,
+}
+
+/// One group of workers: its hardware and its pools.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Group {
+    /// A name for the docs (the columns are `g0_…` in group order).
+    pub label: String,
+    /// Workers in the group, spread round-robin over its pools.
+    pub workers: u64,
+    /// Stake pools of the group, each with its own owner.
+    pub pools: u64,
+    /// Relative weights of the confidence tiers 1 to 5.
+    pub tiers: [f64; 5],
+    /// The benchmark score P, rounded down and kept within 50..=6000.
+    #[serde(deserialize_with = "dist::deserialize")]
+    pub score: Dist,
+    /// A worker's true performance as a multiple of its benchmark (heartbeats measure it).
+    #[serde(deserialize_with = "dist::deserialize")]
+    pub performance: Dist,
+    /// Each pool's owner commission, parts per million.
+    pub commission_permill: u32,
+    /// PHA each pool's owner contributes at genesis.
+    pub owner_stake: f64,
+    /// The most PHA a worker is started with (the Ve ≤ v_max cap applies too).
+    pub max_worker_stake: f64,
+}
+
+impl Default for Group {
+    fn default() -> Group {
+        Group {
+            label: String::new(),
+            workers: 100,
+            pools: 10,
+            tiers: [0.5, 0.2, 0.1, 0.1, 0.1],
+            score: Dist::Uniform { low: 500.0, high: 3000.0 },
+            performance: Dist::Normal { mean: 1.0, sd: 0.03 },
+            commission_permill: 100_000,
+            owner_stake: 50_000.0,
+            max_worker_stake: 20_000.0,
+        }
+    }
+}
+
+/// `[agents.heartbeats]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Heartbeats {
+    /// Challenges drawn each block (a draw of a worker already challenged twice in the last
+    /// hour, or not computing, sends none).
+    pub challenges_per_block: u64,
+    /// Blocks an online worker takes to answer (below the heartbeat window keeps it responsive).
+    pub answer_delay_blocks: u64,
+}
+
+impl Default for Heartbeats {
+    fn default() -> Heartbeats {
+        Heartbeats { challenges_per_block: 20, answer_delay_blocks: 1 }
+    }
+}
+
+/// `[agents.outages]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Outages {
+    /// The chance, each day, that a worker goes offline (at a uniform block of the day).
+    pub per_day: f64,
+    /// How long it stays offline, hours.
+    #[serde(deserialize_with = "dist::deserialize")]
+    pub hours: Dist,
+}
+
+impl Default for Outages {
+    fn default() -> Outages {
+        Outages { per_day: 0.02, hours: Dist::Exponential { mean: 3.0 } }
+    }
+}
+
+/// `[agents.delegators]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Delegators {
+    /// Delegators, each in one pool drawn uniformly at genesis.
+    pub count: u64,
+    /// PHA each delegates.
+    #[serde(deserialize_with = "dist::deserialize")]
+    pub amount: Dist,
+    /// Days between a delegator's reviews (each on its own day of the cycle).
+    pub review_every_days: u64,
+    /// A reviewing delegator moves when the best pool's APR is above its own × (1 + min_gain).
+    pub min_gain: f64,
+    /// The chance that a delegator who would gain by moving does move.
+    pub switch_share: f64,
+}
+
+impl Default for Delegators {
+    fn default() -> Delegators {
+        Delegators {
+            count: 0,
+            amount: Dist::Lognormal { median: 5_000.0, sigma: 1.0 },
+            review_every_days: 7,
+            min_gain: 0.2,
+            switch_share: 0.5,
+        }
+    }
+}
+
+/// Every check beyond the types; each error names its field and value.
+#[must_use]
+pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
+    let mut errs = Vec::new();
+    if let Err(e) = c.parameters() {
+        errs.push(e);
+    }
+    let mut num = |path: String, x: f64, lo: f64, hi: f64| {
+        if !(x.is_finite() && x >= lo && x <= hi) {
+            errs.push(FieldError::new(path, format!("must be {lo} to {hi}, not {x}")));
+        }
+    };
+    num("economy.subsidy_pool".into(), c.subsidy_pool, 0.0, 5e8);
+    num("agents.outages.per_day".into(), a.outages.per_day, 0.0, 1.0);
+    num("agents.delegators.min_gain".into(), a.delegators.min_gain, 0.0, 100.0);
+    num("agents.delegators.switch_share".into(), a.delegators.switch_share, 0.0, 1.0);
+    for (i, g) in a.groups.iter().enumerate() {
+        num(format!("agents.groups[{i}].owner_stake"), g.owner_stake, 0.0, 1e8);
+        num(format!("agents.groups[{i}].max_worker_stake"), g.max_worker_stake, 1.0, 1e8);
+        for (t, &w) in g.tiers.iter().enumerate() {
+            num(format!("agents.groups[{i}].tiers[{t}]"), w, 0.0, 1e6);
+        }
+    }
+    let mut counts = vec![
+        ("agents.groups".to_owned(), a.groups.len() as u64, GROUPS_MAX as u64, 1),
+        (
+            "agents.heartbeats.challenges_per_block".into(),
+            a.heartbeats.challenges_per_block,
+            10_000,
+            0,
+        ),
+        (
+            "agents.heartbeats.answer_delay_blocks".into(),
+            a.heartbeats.answer_delay_blocks,
+            7_200,
+            1,
+        ),
+        ("agents.delegators.count".into(), a.delegators.count, DELEGATORS_MAX, 0),
+        ("agents.delegators.review_every_days".into(), a.delegators.review_every_days, 3_650, 1),
+    ];
+    for (i, g) in a.groups.iter().enumerate() {
+        counts.push((format!("agents.groups[{i}].workers"), g.workers, WORKERS_MAX, 1));
+        counts.push((format!("agents.groups[{i}].pools"), g.pools, g.workers.max(1), 1));
+        counts.push((
+            format!("agents.groups[{i}].commission_permill"),
+            u64::from(g.commission_permill),
+            1_000_000,
+            0,
+        ));
+    }
+    let workers: u64 = a.groups.iter().map(|g| g.workers).sum();
+    let pools: u64 = a.groups.iter().map(|g| g.pools).sum();
+    if !a.groups.is_empty() {
+        counts.push(("agents.groups[].workers (total)".into(), workers, WORKERS_MAX, 0));
+        counts.push(("agents.groups[].pools (total)".into(), pools, POOLS_MAX, 0));
+    }
+    for (path, n, max, min) in counts {
+        if n < min || n > max {
+            errs.push(FieldError::new(path, format!("must be {min} to {max}, not {n}")));
+        }
+    }
+    for (i, g) in a.groups.iter().enumerate() {
+        if g.tiers.iter().sum::<f64>() <= 0.0 {
+            let path = format!("agents.groups[{i}].tiers");
+            errs.push(FieldError::new(path, format!("needs a positive weight, not {:?}", g.tiers)));
+        }
+        let dists = [("score", &g.score, f64::from(MIN_P)), ("performance", &g.performance, 0.0)];
+        for (name, d, min) in dists {
+            if let Err(e) = d.validate(Some(min)) {
+                errs.push(FieldError::new(format!("agents.groups[{i}].{name}"), e));
+            }
+        }
+    }
+    for (path, d) in [
+        ("agents.outages.hours", &a.outages.hours),
+        ("agents.delegators.amount", &a.delegators.amount),
+    ] {
+        if let Err(e) = d.validate(Some(1e-6)) {
+            errs.push(FieldError::new(path, e));
+        }
+    }
+    errs
+}

@@ -1,0 +1,174 @@
+//! Phala as a simulation [`Model`] (issue 14, item 6; seed 003, the AMA's workers, shares and
+//! pools): the economy plus its agents — workers of several hardware groups (confidence tiers,
+//! benchmark P, true performance) in stake pools, the gatekeeper's heartbeat challenges,
+//! workers going offline and coming back, pool owners staking, stopping and reclaiming their
+//! workers, and delegators moving between pools on APR. One step is one 12-second block.
+//! docs/economies/phala.md ("Simulation") describes each behaviour.
+//!
+//! Agents call only the economy's public operations. Cost a block: O(workers) for the block
+//! close plus O(challenges + answers + outages); a day adds O(workers + delegators).
+
+mod behaviour;
+pub mod config;
+mod record;
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+
+use ergon_core::economy::Rejection;
+use ergon_core::invariants::Violation;
+use ergon_core::{ColumnSpec, Economy, FieldError, Metric, Model, RngStreams, StreamRng};
+
+use crate::{Phala, PoolIndex, WorkerIndex};
+pub use config::{Agents, Config};
+use ergon_core::AccountId;
+
+/// A worker as its operator runs it.
+#[derive(Clone, Debug)]
+struct Worker {
+    index: WorkerIndex,
+    /// Its pool (model index = engine index).
+    pool: u32,
+    /// Its group.
+    group: u8,
+    /// Its true performance: benchmark iterations per 6 s it really runs.
+    p_true: u64,
+    /// Online now.
+    online: bool,
+    /// Its iteration counter at `since` (reset at each start).
+    iters_base: u64,
+    /// The block its counter last rebased (a start, going offline, coming back).
+    since: u64,
+    /// Challenges that came due while it was offline.
+    backlog: u32,
+    /// The blocks of its last two challenges (at most two an hour).
+    recent: [u64; 2],
+}
+
+/// A stake pool and its owner.
+#[derive(Clone, Debug)]
+struct Pool {
+    index: PoolIndex,
+    owner: AccountId,
+    /// Its workers (model indices).
+    workers: Vec<u32>,
+    /// PHA the stakers got today, base units.
+    income_today: u128,
+    /// The smoothed daily return on the pool's value (see `behaviour::end_day`).
+    daily_rate: f64,
+    /// Whether `daily_rate` has a value yet.
+    rated: bool,
+}
+
+/// A delegator: its account, its pool and the pool it is moving to.
+#[derive(Clone, Debug)]
+struct Delegator {
+    account: AccountId,
+    pool: u32,
+    moving_to: Option<u32>,
+}
+
+/// Flows since the last record (reset by each record).
+#[derive(Clone, Debug, Default)]
+struct Flows {
+    blocks: u64,
+    paid: u128,
+    treasury: u128,
+    commission: u128,
+    group_paid: [u128; config::GROUPS_MAX],
+    challenges: u64,
+    heartbeats: u64,
+    outages: u64,
+    redelegations: u64,
+    stops: u64,
+    starts: u64,
+}
+
+/// A Phala network with its agents.
+pub struct PhalaModel {
+    econ: Phala,
+    agents: Agents,
+    /// Genesis draws and delegators' choices.
+    rng: StreamRng,
+    /// Heartbeat challenges.
+    net: StreamRng,
+    /// Outages.
+    faults: StreamRng,
+    workers: Vec<Worker>,
+    pools: Vec<Pool>,
+    delegators: Vec<Delegator>,
+    /// Answers due: (block, worker), in due order (one answer delay for all).
+    answers: VecDeque<(u64, u32)>,
+    /// Today's outages: (block, worker, blocks offline), by block.
+    outages: Vec<(u64, u32, u64)>,
+    /// The next of `outages` to happen.
+    next_outage: usize,
+    /// Workers coming back: (block, worker).
+    returns: BinaryHeap<Reverse<(u64, u32)>>,
+    /// The subsidy pool's balance at the last record, base units.
+    subsidy_at_record: u128,
+    groups: usize,
+    flows: Flows,
+    blocks: u64,
+}
+
+impl PhalaModel {
+    /// The economy.
+    #[must_use]
+    pub fn economy(&self) -> &Phala {
+        &self.econ
+    }
+}
+
+impl Model for PhalaModel {
+    const NAME: &'static str = "phala";
+    const STEP_SECONDS: u64 = 12;
+    const STEP_NAME: &'static str = "block";
+    const KEY_METRICS: &'static [&'static str] = &[
+        "workers_idle",
+        "workers_unresponsive",
+        "budget_per_block_pha",
+        "share_mean",
+        "v_mean",
+        "subsidy_paid_pha",
+        "treasury_paid_pha",
+        "pool_apr_median",
+        "g0_apr",
+        "g1_apr",
+    ];
+    type Config = Config;
+    type Agents = Agents;
+
+    fn validate(config: &Config, agents: &Agents) -> Result<(), Vec<FieldError>> {
+        let errs = config::validate(config, agents);
+        if errs.is_empty() { Ok(()) } else { Err(errs) }
+    }
+
+    fn build(config: &Config, agents: &Agents, streams: &RngStreams) -> Result<Self, Rejection> {
+        behaviour::build(config, agents, streams)
+    }
+
+    fn columns(_config: &Config, agents: &Agents) -> Vec<ColumnSpec> {
+        record::columns(agents.groups.len())
+    }
+
+    fn step(&mut self) -> Result<(), Violation> {
+        self.act().map_err(|r| Violation::new("phala agents", r.to_string()))?;
+        self.econ.end_epoch()?;
+        self.flows.blocks += 1;
+        self.blocks += 1;
+        Ok(())
+    }
+
+    fn epochs_done(&self) -> u64 {
+        self.blocks
+    }
+
+    fn record(&mut self) -> Vec<Metric> {
+        record::record(self)
+    }
+
+    fn check_invariants(&self) -> Result<(), Violation> {
+        self.econ.check_invariants()
+    }
+}

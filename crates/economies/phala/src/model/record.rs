@@ -1,0 +1,159 @@
+//! The metrics of a Phala simulation (docs/metrics.md, "Phala"): the economy's own metrics,
+//! PHA supply, V and shares over the computing workers, pool APRs, the flows since the
+//! previous record, and each worker group's stake, shares, pay and return. Token amounts stay
+//! exact; V, shares and APRs are floats. [`columns`] names every metric and its kind.
+
+use ergon_core::{ColumnSpec, Economy, Holder, Metric, MetricKind, MetricValue, U64F64};
+
+use super::PhalaModel;
+use super::config::GROUPS_MAX;
+use crate::events::PHA_DECIMALS;
+
+const PHA: MetricKind = MetricKind::Amount { decimals: PHA_DECIMALS };
+const COUNT: MetricKind = MetricKind::Count;
+const FLOAT: MetricKind = MetricKind::Float;
+
+const fn c(name: &'static str, kind: MetricKind) -> ColumnSpec {
+    ColumnSpec::new(name, kind)
+}
+
+/// The columns every record has, before the groups'.
+const COMMON: &[ColumnSpec] = &[
+    c("block", COUNT),
+    c("workers_idle", COUNT),
+    c("workers_unresponsive", COUNT),
+    c("workers_cooling_down", COUNT),
+    c("workers_ready", COUNT),
+    c("budget_per_block_pha", FLOAT),
+    c("sum_share", FLOAT),
+    c("subsidy_pool_pha", PHA),
+    c("treasury_pha", PHA),
+    c("staked_pha", PHA),
+    c("paid_pha", PHA),
+    c("stake_pools", COUNT),
+    c("pool_free_pha", PHA),
+    c("pha_supply", PHA),
+    c("v_mean", FLOAT),
+    c("v_total", FLOAT),
+    c("share_mean", FLOAT),
+    c("share_total", FLOAT),
+    c("pool_apr_min", FLOAT),
+    c("pool_apr_median", FLOAT),
+    c("pool_apr_max", FLOAT),
+    c("subsidy_paid_pha", PHA),
+    c("workers_paid_pha", PHA),
+    c("treasury_paid_pha", PHA),
+    c("commission_pha", PHA),
+    c("challenges", COUNT),
+    c("heartbeats", COUNT),
+    c("outages", COUNT),
+    c("redelegations", COUNT),
+    c("stops", COUNT),
+    c("starts", COUNT),
+];
+
+/// Each group's columns: stake, Σshare, pay since the last record, annualized return.
+const GROUP: [[&str; 4]; GROUPS_MAX] = [
+    ["g0_stake_pha", "g0_share_total", "g0_paid_pha", "g0_apr"],
+    ["g1_stake_pha", "g1_share_total", "g1_paid_pha", "g1_apr"],
+    ["g2_stake_pha", "g2_share_total", "g2_paid_pha", "g2_apr"],
+    ["g3_stake_pha", "g3_share_total", "g3_paid_pha", "g3_apr"],
+];
+
+/// The columns of a run with `groups` worker groups, in record order.
+pub(super) fn columns(groups: usize) -> Vec<ColumnSpec> {
+    let mut out = COMMON.to_vec();
+    for names in GROUP.iter().take(groups) {
+        let kinds = [PHA, FLOAT, PHA, FLOAT];
+        out.extend(names.iter().zip(kinds).map(|(&n, k)| c(n, k)));
+    }
+    out
+}
+
+#[allow(clippy::cast_precision_loss, reason = "a metric, not a ledger value")]
+fn f(v: U64F64) -> f64 {
+    v.to_bits() as f64 / 18_446_744_073_709_551_616.0
+}
+
+fn amount(raw: u128) -> MetricValue {
+    MetricValue::Amount { raw, decimals: PHA_DECIMALS }
+}
+
+fn m(name: &'static str, value: MetricValue) -> Metric {
+    Metric { name, value }
+}
+
+#[allow(clippy::cast_precision_loss, reason = "metrics, not ledger values")]
+pub(super) fn record(model: &mut PhalaModel) -> Vec<Metric> {
+    let fl = std::mem::take(&mut model.flows);
+    let econ = &model.econ;
+    let mut out = econ.metrics();
+    let supply = econ.ledger().supply(econ.pha_token()).map(|a| a.0).unwrap_or_default();
+    out.push(m("pha_supply", amount(supply)));
+    let (toks, states, stakes) =
+        (econ.workers().toks(), econ.workers().states(), econ.workers().stakes());
+    let mut group_stake = [0u128; GROUPS_MAX];
+    let mut group_share = [0f64; GROUPS_MAX];
+    let (mut n, mut v, mut share) = (0u64, 0f64, 0f64);
+    for wk in &model.workers {
+        let i = wk.index.0 as usize;
+        group_stake[wk.group as usize] += stakes[i];
+        if states[i].is_computing() {
+            let s = toks[i].share().map(f).unwrap_or(f64::NAN);
+            n += 1;
+            v += f(toks[i].v);
+            share += s;
+            group_share[wk.group as usize] += s;
+        }
+    }
+    let per = |x: f64| if n == 0 { 0.0 } else { x / n as f64 };
+    out.push(m("v_mean", MetricValue::Float(per(v))));
+    out.push(m("v_total", MetricValue::Float(v)));
+    out.push(m("share_mean", MetricValue::Float(per(share))));
+    out.push(m("share_total", MetricValue::Float(share)));
+    let mut aprs: Vec<f64> = model
+        .pools
+        .iter()
+        .filter(|p| p.rated && econ.pool_row(p.index).total_value > 0)
+        .map(|p| p.daily_rate * 365.0)
+        .collect();
+    aprs.sort_by(f64::total_cmp);
+    let (lo, mid, hi) = match aprs.len() {
+        0 => (0.0, 0.0, 0.0),
+        k => (aprs[0], aprs[k / 2], aprs[k - 1]),
+    };
+    out.push(m("pool_apr_min", MetricValue::Float(lo)));
+    out.push(m("pool_apr_median", MetricValue::Float(mid)));
+    out.push(m("pool_apr_max", MetricValue::Float(hi)));
+    let subsidy = econ.balance_of(Holder::Pool(econ.pools().subsidy)).0;
+    let paid_out = model.subsidy_at_record.saturating_sub(subsidy);
+    model.subsidy_at_record = subsidy;
+    out.push(m("subsidy_paid_pha", amount(paid_out)));
+    out.push(m("workers_paid_pha", amount(fl.paid)));
+    out.push(m("treasury_paid_pha", amount(fl.treasury)));
+    out.push(m("commission_pha", amount(fl.commission)));
+    for (name, x) in [
+        ("challenges", fl.challenges),
+        ("heartbeats", fl.heartbeats),
+        ("outages", fl.outages),
+        ("redelegations", fl.redelegations),
+        ("stops", fl.stops),
+        ("starts", fl.starts),
+    ] {
+        out.push(m(name, MetricValue::Count(x)));
+    }
+    let year = 365.0 * 7_200.0 / fl.blocks.max(1) as f64;
+    for g in 0..model.groups {
+        let [s, sh, p, apr] = GROUP[g];
+        out.push(m(s, amount(group_stake[g])));
+        out.push(m(sh, MetricValue::Float(group_share[g])));
+        out.push(m(p, amount(fl.group_paid[g])));
+        let r = if group_stake[g] == 0 {
+            0.0
+        } else {
+            fl.group_paid[g] as f64 / group_stake[g] as f64 * year
+        };
+        out.push(m(apr, MetricValue::Float(r)));
+    }
+    out
+}

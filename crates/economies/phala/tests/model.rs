@@ -1,0 +1,175 @@
+//! The Phala simulation model: validation naming each field and value, and each shipped
+//! scenario run briefly against figures worked out by hand (the arithmetic is in each test's
+//! doc): the small-vs-big shares and their pay, the budget's decay, the 80/20 split, PHA
+//! conserved, outages and recoveries, determinism.
+
+#![allow(clippy::unwrap_used)] // a test crate: unwrap is the assertion
+
+use ergon_core::{Metric, MetricValue, Model, RngStreams, Seed};
+use ergon_phala::PhalaModel;
+use ergon_phala::model::{Agents, Config};
+use ergon_sim::Source;
+
+const PICO: f64 = 1e12;
+
+fn value(ms: &[Metric], name: &str) -> MetricValue {
+    ms.iter().find(|m| m.name == name).unwrap_or_else(|| panic!("no metric {name}")).value
+}
+
+fn count(ms: &[Metric], name: &str) -> u64 {
+    match value(ms, name) {
+        MetricValue::Count(n) => n,
+        v => panic!("{name} is {v:?}"),
+    }
+}
+
+fn raw(ms: &[Metric], name: &str) -> u128 {
+    match value(ms, name) {
+        MetricValue::Amount { raw, .. } => raw,
+        v => panic!("{name} is {v:?}"),
+    }
+}
+
+fn float(ms: &[Metric], name: &str) -> f64 {
+    match value(ms, name) {
+        MetricValue::Float(x) => x,
+        v => panic!("{name} is {v:?}"),
+    }
+}
+
+fn close(got: f64, want: f64, rel: f64, what: &str) {
+    assert!(((got - want) / want).abs() <= rel, "{what}: {got} against {want} (±{rel})");
+}
+
+/// The scenario `name`'s economy and agents, as shipped.
+fn scenario(name: &str, text: &str) -> (Config, Agents) {
+    let plan = ergon_sim::scenario::plan::<PhalaModel>(Source { name, text }, &[])
+        .unwrap_or_else(|d| panic!("{name}: {d}"));
+    let p = plan.points.into_iter().next().expect("one point");
+    (p.config, p.agents)
+}
+
+fn build(c: &Config, a: &Agents, seed: u64) -> PhalaModel {
+    PhalaModel::build(c, a, &RngStreams::new(Seed::from_u64(seed))).expect("a genesis")
+}
+
+/// Ten workers of 1,600 PHA against one of 16,000, P = 1000, tier 1, Khala numbers under the
+/// paper's rules. By hand (Python fractions, then a 40-digit square root):
+/// Ve = 1.5·(1600 + 0.4497751124437781·1000) = 3074.6627, share = √(Ve² + 2000²) = 3667.9082,
+/// ten of them 36679.082; big: Ve = 24674.6627, share 24755.5848. Ratio 1.481649.
+/// A day at 0.01 PHA a block: 0.8·0.01·7200 = 57.6 PHA to workers, split 36679.08 : 24755.58
+/// → 34.3896 and 23.2104 PHA; the treasury 0.2·0.01·7200 = 14.4 PHA (a quarter of the pay).
+#[test]
+fn small_workers_earn_more_per_pha_than_one_big_stake() {
+    let (c, a) = scenario(
+        "phala-small-vs-big",
+        include_str!("../../../../scenarios/phala-small-vs-big.toml"),
+    );
+    let mut m = build(&c, &a, 1);
+    m.record();
+    m.step().unwrap();
+    let r = m.record();
+    assert_eq!(raw(&r, "g0_stake_pha"), 16_000_000_000_000_000);
+    assert_eq!(raw(&r, "g1_stake_pha"), 16_000_000_000_000_000);
+    close(float(&r, "g0_share_total"), 36_679.082, 1e-6, "small fleet's Σshare");
+    close(float(&r, "g1_share_total"), 24_755.585, 1e-6, "big worker's share");
+    m.advance(7_199).unwrap();
+    let r = m.record();
+    m.check_invariants().unwrap();
+    let (small, big) = (raw(&r, "g0_paid_pha") as f64 / PICO, raw(&r, "g1_paid_pha") as f64 / PICO);
+    // Heartbeats come at random blocks: the blocks since a worker's last one are paid at its
+    // next, so a day's pay misses at most an hour of blocks or so per worker.
+    close(small, 34.3896, 0.03, "the small fleet's day");
+    close(big, 23.2104, 0.03, "the big worker's day");
+    close(small / big, 1.481_649, 0.03, "pay per PHA, small against big");
+    let (paid, treasury) = (raw(&r, "workers_paid_pha"), raw(&r, "treasury_paid_pha"));
+    // 80/20: the treasury gets a quarter of what the workers get, to a base unit a heartbeat.
+    let beats = u128::from(count(&r, "heartbeats"));
+    assert!(treasury.abs_diff(paid / 4) <= beats, "{treasury} against {paid}/4");
+    assert_eq!(raw(&r, "subsidy_paid_pha"), paid + treasury, "the subsidy pool paid both");
+    assert_eq!(raw(&r, "pha_supply"), (1_000_000 + 32_000) * 1_000_000_000_000);
+}
+
+/// The paper scenario with a halving every 200 blocks: the budget of 100 PHA a block (the
+/// pallet's genesis: 720,000 × 12 / 86,400 = 100) becomes 75 at the end of block 200 and
+/// 56.25 at the end of block 400 (× 0.75 each, exact in binary). PHA supply: minted once.
+#[test]
+fn paper_budget_decays_by_three_quarters_each_halving() {
+    let (mut c, a) =
+        scenario("phala-paper", include_str!("../../../../scenarios/phala-paper.toml"));
+    c.params.insert("halving_interval_blocks".into(), "200".into());
+    let mut m = build(&c, &a, 1);
+    let supply = raw(&m.record(), "pha_supply");
+    m.advance(199).unwrap();
+    assert_eq!(float(&m.record(), "budget_per_block_pha"), 100.0);
+    m.advance(1).unwrap();
+    assert_eq!(float(&m.record(), "budget_per_block_pha"), 75.0);
+    m.advance(200).unwrap();
+    let r = m.record();
+    assert_eq!(float(&r, "budget_per_block_pha"), 56.25);
+    assert_eq!(raw(&r, "pha_supply"), supply);
+    m.check_invariants().unwrap();
+}
+
+/// Khala for six hours (1,800 blocks): every worker starts (stake between k·√P and 15,000
+/// PHA); the subsidy pool pays at most 1,800 × 4.6969575 = 8,454.5235 PHA (the whole budget,
+/// khala's payout being capped by V's growth); outages (2 % of 1,000 workers a day, about 5 in
+/// six hours, 3 h on average) outlast the 20-block window, so workers turn unresponsive; PHA
+/// supply stays what genesis minted.
+#[test]
+fn khala_pays_within_budget_and_outages_turn_workers_unresponsive() {
+    let (c, a) = scenario("phala-khala", include_str!("../../../../scenarios/phala-khala.toml"));
+    let mut m = build(&c, &a, 1);
+    let r0 = m.record();
+    assert_eq!(count(&r0, "workers_idle"), 1_000);
+    let supply = raw(&r0, "pha_supply");
+    let (mut unresponsive_seen, mut paid) = (0, 0);
+    for _ in 0..6 {
+        m.advance(300).unwrap();
+        let r = m.record();
+        unresponsive_seen = unresponsive_seen.max(count(&r, "workers_unresponsive"));
+        assert_eq!(raw(&r, "pha_supply"), supply);
+        paid += raw(&r, "subsidy_paid_pha");
+    }
+    m.check_invariants().unwrap();
+    let r = m.record();
+    assert!(unresponsive_seen > 0, "some outage outlasted the window");
+    assert_eq!(count(&r, "workers_idle") + count(&r, "workers_unresponsive"), 1_000);
+    assert!(paid > 0 && paid <= 8_454_523_500_000_000, "{paid}");
+}
+
+#[test]
+fn same_seed_same_records() {
+    let (c, a) = scenario("phala-paper", include_str!("../../../../scenarios/phala-paper.toml"));
+    let run = || {
+        let mut m = build(&c, &a, 3);
+        m.advance(3_000).unwrap();
+        format!("{:?}", m.record())
+    };
+    assert_eq!(run(), run());
+}
+
+#[test]
+fn validation_names_each_field_and_value() {
+    let c: Config = serde_json::from_value(serde_json::json!({
+        "profile": "khala", "params": {"rho": "3"}
+    }))
+    .unwrap();
+    let mut a = Agents::default();
+    let errs = PhalaModel::validate(&c, &a).unwrap_err();
+    let paths: Vec<&str> = errs.iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(paths, ["economy.params.rho", "agents.groups"]);
+    assert!(errs[0].message.contains('3'), "{}", errs[0].message);
+    a.groups.push(Default::default());
+    a.groups[0].pools = 0;
+    a.outages.per_day = 2.0;
+    let errs = PhalaModel::validate(&Config::default(), &a).unwrap_err();
+    let msgs: Vec<String> = errs.iter().map(|e| format!("{}: {}", e.path, e.message)).collect();
+    assert_eq!(
+        msgs,
+        [
+            "agents.outages.per_day: must be 0 to 1, not 2",
+            "agents.groups[0].pools: must be 1 to 100, not 0"
+        ]
+    );
+}
