@@ -211,6 +211,14 @@ pub fn resolve_params(
         }
         .into());
     }
+    if p.lock_stake_rewards && p.profile == Profile::Mainnet {
+        return Err(Error::InvalidParameter {
+            name: "lock_stake_rewards".into(),
+            value: "true".into(),
+            reason: "mainnet pays the stake rewards at once (x/distribution); paper only".into(),
+        }
+        .into());
+    }
     if p.deposit_noz_rate == 0 {
         return Err(Error::InvalidParameter {
             name: "deposit_noz_rate".into(),
@@ -399,7 +407,7 @@ fn empty(params: Params, seed: Seed) -> Result<Stratos, Rejection> {
     };
     let staking = Staking::new(&mut ledger, stos, "staking", staking_params)?;
     let stake_locks =
-        StakeLocks::new(&mut ledger, stos, params.profile, reward_chunks_max(&params))?;
+        StakeLocks::new(&mut ledger, stos, params.lock_stake_rewards, reward_chunks_max(&params))?;
     ledger.mint(stos, pools.mining.into(), params.mining_pool)?;
     if !params.incentive_testnet.is_zero() {
         let testnet = ledger.add_pool("incentive_testnet")?;
