@@ -12,8 +12,8 @@ use ergon_core::economy::Rejection;
 use ergon_core::rng::purpose;
 use ergon_core::txn::Keyed;
 use ergon_core::{
-    AccountId, Amount, Epoch, Error, Ledger, LockQueue, Names, Qty, RngStreams, Seed, Staking,
-    StakingParams, TokenId, TokenMeta,
+    AccountId, Amount, Epoch, Error, Ledger, LockQueue, Names, Qty, RngStreams, RowLocks, Seed,
+    Staking, StakingParams, TokenId, TokenMeta,
 };
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
@@ -395,8 +395,9 @@ fn ledger_and_pools() -> Result<(Ledger, TokenId, TokenId, Pools), Rejection> {
 fn empty(params: Params, seed: Seed) -> Result<Stratos, Rejection> {
     let (mut ledger, stos, ozone_token, pools) = ledger_and_pools()?;
     let deposit_rewards = DepositRewards::new(params.reward_lock_epochs, Epoch(0))?;
-    let reward_locks =
-        LockQueue::new(stos, ledger.add_pool("locked_rewards")?, reward_chunks_max(&params));
+    let locked = ledger.add_pool("locked_rewards")?;
+    let sources = [pools.volume, pools.mining];
+    let reward_locks = RowLocks::new(stos, locked, sources, reward_chunks_max(&params))?;
     let deposit_returns =
         LockQueue::new(stos, ledger.add_pool("returning_deposits")?, LOCK_CHUNKS_MAX);
     let staking_params = StakingParams {
