@@ -394,6 +394,7 @@ impl FastSampler {
     ///
     /// Errors: [`Error::NotEnoughWeight`] when the total weight is zero (nothing is drawn).
     /// When a single item has weight, it is drawn without taking anything from the stream.
+    #[inline]
     pub fn sample(&mut self, tree: &SumTree, rng: &mut StreamRng) -> Result<usize> {
         match (&self.table, tree.positive_count()) {
             (Some(t), 2..) if self.built_at == tree.changes() => Ok(t.sample(rng)),

@@ -1,6 +1,7 @@
 //! Rules of issue-level scope pinned by hand-worked figures: a mainnet epoch without a volume
 //! report (nothing settled, paid, mined or matured; the pending traffic carries), the paper
-//! lock of the validators' and delegators' stake rewards, and the paper shutdown that drops a
+//! lock of the validators' and delegators' stake rewards (and its absence when switched off),
+//! and the paper shutdown that drops a
 //! leaving node's unsettled traffic.
 
 #![allow(clippy::unwrap_used)] // a test crate: unwrap is the assertion
@@ -100,6 +101,34 @@ fn paper_stake_rewards_lock_and_a_validator_with_no_shares_sends_them_to_dust() 
     assert_eq!(pools(&st, "locked_stake_rewards"), json!("16"));
     assert_eq!(pools(&st, "staking.rewards"), json!("12"));
     st.check_invariants().unwrap();
+}
+
+#[test]
+fn paper_without_the_stake_lock_pays_validators_at_once_and_mainnet_refuses_the_lock() {
+    // The same network as above with `lock_stake_rewards = false`: epoch 0's stake part of
+    // M = 80 STOS is 20% = 16 STOS, 4 to v0 (100 of 400) and 12 to v1 (300 of 400), paid into
+    // the staking rewards pool at the close; no locked_stake_rewards pool exists.
+    let mut st = build(json!({
+        "params": {"reward_lock_epochs": 2, "deposits_share_stake_rewards": false,
+                   "lock_stake_rewards": false},
+        "ozone_limit": "1000",
+        "accounts": {"n1": "1000", "v0": "100", "v1": "300"},
+        "resource_nodes": [{"name": "n1", "deposit": "1000"}],
+        "validators": [
+            {"operator": "v0", "self_bond": "100", "commission": "0"},
+            {"operator": "v1", "self_bond": "300", "commission": "0"},
+        ],
+    }));
+    let rep = st.end_epoch().unwrap();
+    assert_eq!(rep.validator_rewards, Amount(16 * STOS));
+    let snap = st.snapshot();
+    assert_eq!(snap["pools"]["staking.rewards"], json!("16"));
+    assert!(snap["pools"].get("locked_stake_rewards").is_none());
+    st.check_invariants().unwrap();
+    let g = json!({"profile": "mainnet", "params": {"lock_stake_rewards": true}});
+    let e = Stratos::from_genesis(serde_json::from_value(g).unwrap()).unwrap_err();
+    assert_eq!(e.code, "invalid_parameter");
+    assert!(e.message.contains("lock_stake_rewards"), "{}", e.message);
 }
 
 /// Two nodes, a user with Ozone; `profile` paper or mainnet.

@@ -12,8 +12,8 @@ use ergon_core::economy::Rejection;
 use ergon_core::rng::purpose;
 use ergon_core::txn::Keyed;
 use ergon_core::{
-    AccountId, Amount, Epoch, Error, Ledger, LockQueue, Names, Qty, RngStreams, Seed, Staking,
-    StakingParams, TokenId, TokenMeta,
+    AccountId, Amount, Epoch, Error, Ledger, LockQueue, Names, Qty, RngStreams, RowLocks, Seed,
+    Staking, StakingParams, TokenId, TokenMeta,
 };
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
@@ -211,6 +211,14 @@ pub fn resolve_params(
         }
         .into());
     }
+    if p.lock_stake_rewards && p.profile == Profile::Mainnet {
+        return Err(Error::InvalidParameter {
+            name: "lock_stake_rewards".into(),
+            value: "true".into(),
+            reason: "mainnet pays the stake rewards at once (x/distribution); paper only".into(),
+        }
+        .into());
+    }
     if p.deposit_noz_rate == 0 {
         return Err(Error::InvalidParameter {
             name: "deposit_noz_rate".into(),
@@ -387,8 +395,9 @@ fn ledger_and_pools() -> Result<(Ledger, TokenId, TokenId, Pools), Rejection> {
 fn empty(params: Params, seed: Seed) -> Result<Stratos, Rejection> {
     let (mut ledger, stos, ozone_token, pools) = ledger_and_pools()?;
     let deposit_rewards = DepositRewards::new(params.reward_lock_epochs, Epoch(0))?;
-    let reward_locks =
-        LockQueue::new(stos, ledger.add_pool("locked_rewards")?, reward_chunks_max(&params));
+    let locked = ledger.add_pool("locked_rewards")?;
+    let sources = [pools.volume, pools.mining];
+    let reward_locks = RowLocks::new(stos, locked, sources, reward_chunks_max(&params))?;
     let deposit_returns =
         LockQueue::new(stos, ledger.add_pool("returning_deposits")?, LOCK_CHUNKS_MAX);
     let staking_params = StakingParams {
@@ -399,7 +408,7 @@ fn empty(params: Params, seed: Seed) -> Result<Stratos, Rejection> {
     };
     let staking = Staking::new(&mut ledger, stos, "staking", staking_params)?;
     let stake_locks =
-        StakeLocks::new(&mut ledger, stos, params.profile, reward_chunks_max(&params))?;
+        StakeLocks::new(&mut ledger, stos, params.lock_stake_rewards, reward_chunks_max(&params))?;
     ledger.mint(stos, pools.mining.into(), params.mining_pool)?;
     if !params.incentive_testnet.is_zero() {
         let testnet = ledger.add_pool("incentive_testnet")?;

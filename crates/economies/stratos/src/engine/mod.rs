@@ -29,7 +29,8 @@ use ergon_core::economy::{Economy, Metric, Rejection};
 use ergon_core::invariants::Violation;
 use ergon_core::txn::Keyed;
 use ergon_core::{
-    AccountId, Amount, Epoch, Ledger, LockQueue, Names, PoolId, Staking, StreamRng, TokenId,
+    AccountId, Amount, Epoch, Ledger, LockQueue, Names, PoolId, RowLocks, Staking, StreamRng,
+    TokenId,
 };
 use serde_json::Value;
 
@@ -91,7 +92,7 @@ pub struct Stratos {
     names: Names,
     /// Resource and meta nodes, their task weights and the traffic index.
     nodes: NodeRegistry,
-    reward_locks: LockQueue,
+    reward_locks: RowLocks<2>,
     /// paper: the node deposits' share of the stake rewards, by source (volume pool, mining
     /// pool), accrued by index and vesting `reward_lock_epochs` after the epoch that earned them
     /// (withdrawable, not paid out by the epoch). Stakes: each account's deposits that share.
@@ -116,7 +117,7 @@ ergon_core::transactional!(Stratos {
     market: OzoneMarket,
     names: Names,
     nodes: NodeRegistry,
-    reward_locks: LockQueue,
+    reward_locks: RowLocks<2>,
     deposit_rewards: DepositRewards,
     deposit_returns: LockQueue,
     stake_locks: StakeLocks,

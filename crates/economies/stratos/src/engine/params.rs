@@ -56,6 +56,11 @@ pub struct Params {
     /// Whether node deposits share the blockchain (stake) rewards (paper) or validators and
     /// delegators take all of it (mainnet).
     pub deposits_share_stake_rewards: bool,
+    /// paper: whether the validators' and delegators' share of the stake rewards locks for
+    /// `reward_lock_epochs` as node rewards do (seed §2: "all traffic rewards and mining rewards
+    /// will have a lock-up period"), or is paid at once; mainnet pays it at once
+    /// (`x/distribution`) and refuses `true`.
+    pub lock_stake_rewards: bool,
     /// Mined before genesis (mainnet: 1,000,000 STOS). Held in wei; a genesis override writes it
     /// in STOS, like `mining_pool`.
     pub mined_at_genesis: Amount,
@@ -94,6 +99,7 @@ impl Params {
             deposit_noz_rate: 1_000_000,
             community_tax_ppm: 0,
             deposits_share_stake_rewards: true,
+            lock_stake_rewards: true,
             mined_at_genesis: Amount::ZERO,
             mining: crate::mining::paper_schedule(),
             mining_pool: Amount(39_000_000 * STOS),
@@ -108,6 +114,7 @@ impl Params {
                 reward_lock_epochs: 2016,
                 community_tax_ppm: 10_000,
                 deposits_share_stake_rewards: false,
+                lock_stake_rewards: false,
                 mined_at_genesis: Amount(1_000_000 * STOS),
                 mining: crate::mining::mainnet_schedule(),
                 ..paper

@@ -10,6 +10,7 @@
 //! the validator cannot take (no shares left, or jailed) goes to the dust pool.
 //!
 //! mainnet has no such lock: the chain's fee collector pays Cosmos `x/distribution` at once.
+//! paper's `lock_stake_rewards = false` pays the share at once too (a design variant).
 //! Gas fees are not rewards and are paid at once under both profiles.
 
 use ergon_core::txn::Transactional;
@@ -17,27 +18,24 @@ use ergon_core::{AccountId, Amount, Epoch, Ledger, LockQueue, ProRata, Released,
 
 use crate::Stratos;
 use crate::error::StratosError;
-use crate::params::Profile;
 
 /// paper: the validators' stake rewards still locked (absent under mainnet).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StakeLocks(Option<LockQueue>);
 
 impl StakeLocks {
-    /// paper: a queue over a new `locked_stake_rewards` pool of `ledger`, with at most
-    /// `chunks_max` chunks per validator; mainnet: none (no pool).
+    /// When `on` (paper's `lock_stake_rewards`), a queue over a new `locked_stake_rewards` pool
+    /// of `ledger`, with at most `chunks_max` chunks per validator; else none (no pool).
     pub(in crate::engine) fn new(
         ledger: &mut Ledger,
         stos: TokenId,
-        profile: Profile,
+        on: bool,
         chunks_max: u32,
     ) -> Result<StakeLocks, ergon_core::Error> {
-        Ok(StakeLocks(match profile {
-            Profile::Paper => {
-                Some(LockQueue::new(stos, ledger.add_pool("locked_stake_rewards")?, chunks_max))
-            }
-            Profile::Mainnet => None,
-        }))
+        let queue = |l: &mut Ledger| -> Result<LockQueue, ergon_core::Error> {
+            Ok(LockQueue::new(stos, l.add_pool("locked_stake_rewards")?, chunks_max))
+        };
+        Ok(StakeLocks(if on { Some(queue(ledger)?) } else { None }))
     }
 
     /// Whether the stake rewards lock (paper).

@@ -231,7 +231,7 @@ pub(super) fn pay_mainnet(
     lock_until: ergon_core::Epoch,
     scratch: &mut Scratch,
 ) -> Result<Totals, StratosError> {
-    let (volume, mining_pool) = (st.pools.volume, st.pools.mining);
+    let volume = st.pools.volume;
     st.market.apply_settlement(plan.y)?;
     rep.tier = plan.tier;
     scratch.locks.clear();
@@ -239,12 +239,7 @@ pub(super) fn pay_mainnet(
     let locks = &mut scratch.locks;
     st.ledger.transfer(st.stos, volume.into(), st.pools.community.into(), plan.tax)?;
     let dust = if plan.validators { pay_stake(st, rep, &plan)? } else { Amount::ZERO };
-    st.reward_locks.lock_rows(
-        &mut st.ledger,
-        lock_until,
-        &[volume, mining_pool],
-        locks.sorted(),
-    )?;
+    st.reward_locks.lock_rows(&mut st.ledger, lock_until, locks.sorted())?;
     let (r, m) = reported_rewards(&plan)?;
     rep.traffic_reward = r;
     rep.mining_reward = m;

@@ -104,8 +104,7 @@ pub(super) fn pay(
     pay_resource(st, rep, &mut books, &sources, settled, y)?;
     pay_meta(st, rep, &mut books, &sources, metas, rewards)?;
     let delegated = pay_stake(st, rep, &mut books, &sources, (lock_until, stake_rows))?;
-    let pools = [sources[0].pool, sources[1].pool];
-    st.reward_locks.lock_rows(&mut st.ledger, lock_until, &pools, books.locks.sorted())?;
+    st.reward_locks.lock_rows(&mut st.ledger, lock_until, books.locks.sorted())?;
     let Books { dust, community_tax, unissued, issued_m, .. } = books;
     Ok(Totals { dust, community_tax, unissued, mined: issued_m, delegated })
 }

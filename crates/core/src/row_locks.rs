@@ -1,0 +1,564 @@
+//! [`RowLocks`]: rewards locked by rows — an owner's amounts from each of `N` fixed source pools
+//! until one release epoch — released in order of their release epoch.
+//!
+//! The shape of an epoch's rewards (Stratos: the volume pool and the mining pool, a row per
+//! paid owner, all locked until the same epoch). It keeps the locks, checks, errors and release
+//! order of a [`crate::LockQueue`] fed by [`crate::LockQueue::lock_rows`] — a row's live
+//! amounts are that queue's chunks, in the same order — with less work per row: a row is one
+//! record (not one chunk per source), an owner's record is a fixed array indexed by the account
+//! (not a list of sources searched by pool), buckets sit in release order in a ring (not a
+//! tree), and a bucket is paid with one ledger call and one credit per row. A property test
+//! runs both side by side (`tests/row_locks_props.rs`). One difference: rows locked into a
+//! bucket that already holds a row of the same owner stay two rows (the queue joins a batch's
+//! first chunk to the bucket's last one when they match), which counts against the chunk budget
+//! — an epoch's close locks into its own release epoch, where the two agree.
+//!
+//! Forfeits are O(N) (the owner's generation moves on; its older rows are skipped when they
+//! fall due) and deductions O(rows locked), newest first, as the queue's. While a checkpoint
+//! is open ([`RowLocks::checkpoint`]), every change records what it replaced, so a failed
+//! operation rolls back in O(changes).
+
+use std::collections::VecDeque;
+
+use crate::Epoch;
+use crate::amount::Amount;
+use crate::error::{Error, Result};
+use crate::invariants::Violation;
+use crate::ledger::{AccountId, Holder, Ledger, PoolId, TokenId};
+use crate::locks::Released;
+
+#[cfg(test)]
+mod tests;
+
+/// One owner's amounts locked until one epoch, by source; `generation` is the owner's forfeit
+/// generation when it was locked (a row of an older one is dead).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Row<const N: usize> {
+    owner: AccountId,
+    generation: u16,
+    amounts: [Amount; N],
+}
+
+/// What an owner has locked, by source; its live chunks (non-zero amounts in live rows, the
+/// unit of the chunk budget); its forfeit generation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Owner<const N: usize> {
+    amounts: [Amount; N],
+    chunks: u32,
+    generation: u16,
+}
+
+impl<const N: usize> Default for Owner<N> {
+    fn default() -> Owner<N> {
+        Owner { amounts: [Amount::ZERO; N], chunks: 0, generation: 0 }
+    }
+}
+
+impl<const N: usize> Owner<N> {
+    fn total(&self) -> u128 {
+        self.amounts.iter().map(|a| a.0).sum()
+    }
+}
+
+/// An undo record: what a change replaced.
+#[derive(Clone, Debug)]
+enum Undo<const N: usize> {
+    /// Bucket `release_at` had `len` rows (0: it did not exist).
+    Appended { release_at: Epoch, len: usize },
+    /// Row `index` of bucket `release_at` had `prev`.
+    Row { release_at: Epoch, index: usize, prev: [Amount; N] },
+    /// The owner's record before the change.
+    Owner { owner: AccountId, prev: Owner<N> },
+    /// The total before the change.
+    Total(Amount),
+    /// The first bucket, released.
+    Released { release_at: Epoch, rows: Vec<Row<N>> },
+}
+
+/// A position in the journal, returned by [`RowLocks::checkpoint`].
+#[derive(Debug)]
+#[must_use = "a checkpoint must be committed or reverted"]
+pub struct RowCheckpoint {
+    journal_len: usize,
+    depth: u32,
+}
+
+/// Rows of locked amounts of one token from `N` source pools, released in order of their
+/// release epoch. The tokens sit in one ledger pool the locks own alone.
+#[derive(Clone, Debug)]
+pub struct RowLocks<const N: usize> {
+    token: TokenId,
+    pool: PoolId,
+    sources: [PoolId; N],
+    max_chunks_per_owner: u32,
+    /// Buckets by release epoch, earliest first.
+    buckets: VecDeque<(Epoch, Vec<Row<N>>)>,
+    /// Owners' records by account index (an absent record is the default).
+    owners: Vec<Owner<N>>,
+    total: Amount,
+    journal: Vec<Undo<N>>,
+    depth: u32,
+    /// The row list of the last bucket released, reused by the next new bucket.
+    spare: Vec<Row<N>>,
+}
+
+/// Two lock sets are equal when they hold the same locks (open checkpoints aside).
+impl<const N: usize> PartialEq for RowLocks<N> {
+    fn eq(&self, other: &RowLocks<N>) -> bool {
+        let len = self.owners.len().max(other.owners.len());
+        (self.token, self.pool, self.sources, self.max_chunks_per_owner, self.total)
+            == (other.token, other.pool, other.sources, other.max_chunks_per_owner, other.total)
+            && self.buckets == other.buckets
+            && (0..len).all(|i| self.record(i) == other.record(i))
+    }
+}
+
+impl<const N: usize> Eq for RowLocks<N> {}
+
+impl<const N: usize> RowLocks<N> {
+    /// Locks of `token` kept in the ledger pool `pool` (which they must own alone), taken from
+    /// `sources` (distinct pools other than `pool`), with at most `max_chunks_per_owner` live
+    /// amounts per owner.
+    pub fn new(
+        token: TokenId,
+        pool: PoolId,
+        sources: [PoolId; N],
+        max_chunks_per_owner: u32,
+    ) -> Result<RowLocks<N>> {
+        for (k, s) in sources.iter().enumerate() {
+            if *s == pool || sources[..k].contains(s) {
+                return Err(Error::InvalidParameter {
+                    name: "sources".into(),
+                    value: format!("pool:{}", s.0),
+                    reason: "sources must be distinct pools other than the locks' own".into(),
+                });
+            }
+        }
+        Ok(RowLocks {
+            token,
+            pool,
+            sources,
+            max_chunks_per_owner,
+            buckets: VecDeque::new(),
+            owners: Vec::new(),
+            total: Amount::ZERO,
+            journal: Vec::new(),
+            depth: 0,
+            spare: Vec::new(),
+        })
+    }
+
+    fn record(&self, i: usize) -> Owner<N> {
+        self.owners.get(i).copied().unwrap_or_default()
+    }
+
+    /// The ledger pool holding the locked tokens.
+    #[must_use]
+    pub fn pool(&self) -> PoolId {
+        self.pool
+    }
+
+    /// Everything locked.
+    #[must_use]
+    pub fn total(&self) -> Amount {
+        self.total
+    }
+
+    /// What `owner` has locked.
+    #[must_use]
+    pub fn locked_of(&self, owner: AccountId) -> Amount {
+        Amount(self.record(owner.0 as usize).total())
+    }
+
+    /// The earliest epoch with a bucket of locks, if any.
+    #[must_use]
+    pub fn next_release(&self) -> Option<Epoch> {
+        self.buckets.front().map(|b| b.0)
+    }
+
+    fn journal(&mut self, undo: Undo<N>) {
+        if self.depth > 0 {
+            self.journal.push(undo);
+        }
+    }
+
+    fn save_owner(&mut self, owner: AccountId) {
+        if self.depth > 0 {
+            let prev = self.record(owner.0 as usize);
+            self.journal.push(Undo::Owner { owner, prev });
+        }
+    }
+
+    /// The record of `owner`, the table grown to hold it.
+    fn owner_mut(&mut self, owner: AccountId) -> &mut Owner<N> {
+        let i = owner.0 as usize;
+        if self.owners.len() <= i {
+            self.owners.resize(i + 1, Owner::default());
+        }
+        &mut self.owners[i]
+    }
+
+    /// Locks `rows` until `release_at`: the row `(owner, amounts)` moves `amounts[k]` from the
+    /// source pool `k` into the locks for `owner`. Owners must rise strictly from row to row and
+    /// be accounts; an owner's live amounts may not exceed the chunk budget. All-or-nothing,
+    /// with the errors of [`crate::LockQueue::lock_rows`] on the same rows.
+    pub fn lock_rows(
+        &mut self,
+        ledger: &mut Ledger,
+        release_at: Epoch,
+        rows: &[(AccountId, [Amount; N])],
+    ) -> Result<()> {
+        let accounts = ledger.account_count();
+        let mut total = self.total;
+        let mut sums = [0u128; N];
+        let mut prev: Option<AccountId> = None;
+        for &(owner, amounts) in rows {
+            if prev.is_some_and(|p| p >= owner) {
+                return Err(unsorted(owner));
+            }
+            prev = Some(owner);
+            if owner.0 >= accounts {
+                ledger.balance(self.token, Holder::Account(owner))?;
+            }
+            let mut n = 0u32;
+            for (k, a) in amounts.iter().enumerate() {
+                if !a.is_zero() {
+                    total = total.checked_add(*a)?;
+                    sums[k] += a.0; // at most the total, which did not overflow
+                    n += 1;
+                }
+            }
+            let chunks = self.owners.get(owner.0 as usize).map_or(0, |o| o.chunks);
+            if n > 0 && chunks.saturating_add(n) > self.max_chunks_per_owner {
+                return Err(Error::LimitReached {
+                    what: format!("lock chunks of account {}", owner.0),
+                    limit: u64::from(self.max_chunks_per_owner),
+                });
+            }
+        }
+        let (token, pool, sources) = (self.token, self.pool, self.sources);
+        ledger.atomic(|l| {
+            sources.iter().zip(sums).filter(|(_, s)| *s != 0).try_for_each(|(src, s)| {
+                l.transfer(token, Holder::Pool(*src), Holder::Pool(pool), Amount(s))
+            })
+        })?;
+        // Infallible from here on.
+        let at = match self.buckets.iter().rposition(|b| b.0 <= release_at) {
+            Some(i) if self.buckets[i].0 == release_at => i,
+            found => {
+                let i = found.map_or(0, |i| i + 1);
+                let rows = std::mem::take(&mut self.spare);
+                self.buckets.insert(i, (release_at, rows));
+                i
+            }
+        };
+        let mut bucket = std::mem::take(&mut self.buckets[at].1);
+        self.journal(Undo::Appended { release_at, len: bucket.len() });
+        self.journal(Undo::Total(self.total));
+        self.total = total;
+        if let Some(&(last, _)) = rows.last()
+            && self.owners.len() <= last.0 as usize
+        {
+            self.owners.resize(last.0 as usize + 1, Owner::default());
+        }
+        bucket.reserve(rows.len());
+        for &(owner, amounts) in rows {
+            let n = amounts.iter().map(|a| u32::from(!a.is_zero())).sum::<u32>();
+            if n == 0 {
+                continue;
+            }
+            self.save_owner(owner);
+            let o = &mut self.owners[owner.0 as usize];
+            for (mine, a) in o.amounts.iter_mut().zip(amounts) {
+                mine.0 += a.0;
+            }
+            o.chunks += n;
+            bucket.push(Row { owner, generation: o.generation, amounts });
+        }
+        if bucket.is_empty() {
+            self.buckets.remove(at);
+            self.spare = bucket;
+        } else {
+            self.buckets[at].1 = bucket;
+        }
+        Ok(())
+    }
+
+    /// Pays every live row whose release epoch is ≤ `now` to its owner's account, earliest
+    /// first; lists what it paid in `out` (cleared first) by owner and source, as
+    /// [`crate::LockQueue::release_due_into`] does. A bucket the ledger refuses stays, and
+    /// nothing of it is paid.
+    pub fn release_due_into(
+        &mut self,
+        ledger: &mut Ledger,
+        now: Epoch,
+        out: &mut Vec<Released>,
+    ) -> Result<()> {
+        out.clear();
+        self.journal(Undo::Total(self.total));
+        while let Some((release_at, rows)) = self.buckets.front() {
+            let release_at = *release_at;
+            if release_at > now {
+                break;
+            }
+            let owners = &self.owners;
+            let live = |r: &&Row<N>| owners[r.owner.0 as usize].generation == r.generation;
+            let paid = rows.iter().filter(live).map(|r| (r.owner, row_sum(r)));
+            ledger.pay_from_pool(self.token, self.pool, paid)?;
+            for r in rows.iter().filter(live) {
+                for (k, &amount) in r.amounts.iter().enumerate() {
+                    if !amount.is_zero() {
+                        let (owner, source) = (r.owner, self.sources[k]);
+                        out.push(Released { owner, source, amount, release_at });
+                    }
+                }
+            }
+            let Some((_, rows)) = self.buckets.pop_front() else { break };
+            for r in rows.iter() {
+                let i = r.owner.0 as usize;
+                if self.owners[i].generation != r.generation {
+                    continue;
+                }
+                if self.depth > 0 {
+                    self.journal.push(Undo::Owner { owner: r.owner, prev: self.owners[i] });
+                }
+                let o = &mut self.owners[i];
+                for (mine, a) in o.amounts.iter_mut().zip(r.amounts) {
+                    mine.0 -= a.0;
+                    o.chunks -= u32::from(!a.is_zero());
+                }
+                self.total = Amount(self.total.0 - row_sum(r).0);
+            }
+            if self.depth > 0 {
+                self.journal.push(Undo::Released { release_at, rows });
+            } else if rows.capacity() > self.spare.capacity() {
+                let mut rows = rows;
+                rows.clear();
+                self.spare = rows;
+            }
+        }
+        Ok(())
+    }
+
+    /// Returns everything `owner` has locked to the pools it came from, at once; its locked
+    /// rows are dead from now on. Returns what went back, by source (none when nothing was
+    /// locked). At most 65,535 forfeits per owner.
+    pub fn forfeit(
+        &mut self,
+        ledger: &mut Ledger,
+        owner: AccountId,
+    ) -> Result<Vec<(PoolId, Amount)>> {
+        let o = self.record(owner.0 as usize);
+        if o.total() == 0 {
+            return Ok(Vec::new());
+        }
+        if o.generation == u16::MAX {
+            return Err(Error::LimitReached {
+                what: format!("forfeits of account {}", owner.0),
+                limit: u64::from(u16::MAX),
+            });
+        }
+        let back: Vec<(PoolId, Amount)> =
+            self.sources.iter().copied().zip(o.amounts).filter(|(_, a)| !a.is_zero()).collect();
+        let (token, pool) = (self.token, self.pool);
+        ledger.atomic(|l| {
+            back.iter()
+                .try_for_each(|(p, a)| l.transfer(token, Holder::Pool(pool), Holder::Pool(*p), *a))
+        })?;
+        self.save_owner(owner);
+        self.journal(Undo::Total(self.total));
+        self.total = Amount(self.total.0 - o.total());
+        *self.owner_mut(owner) = Owner { generation: o.generation + 1, ..Owner::default() };
+        Ok(back)
+    }
+
+    /// Takes up to `amount` of what `owner` has locked, newest rows first (within a row, the
+    /// last source first), and moves it to `to`. Returns what was taken.
+    pub fn deduct(
+        &mut self,
+        ledger: &mut Ledger,
+        owner: AccountId,
+        amount: Amount,
+        to: Holder,
+    ) -> Result<Amount> {
+        let o = self.record(owner.0 as usize);
+        let take = amount.min(Amount(o.total()));
+        if take.is_zero() {
+            return Ok(Amount::ZERO);
+        }
+        ledger.transfer(self.token, Holder::Pool(self.pool), to, take)?;
+        // Infallible from here on.
+        self.save_owner(owner);
+        self.journal(Undo::Total(self.total));
+        let (mut left, mut rec) = (take.0, o);
+        let journal = self.depth > 0;
+        'buckets: for (release_at, rows) in self.buckets.iter_mut().rev() {
+            for (index, r) in rows.iter_mut().enumerate().rev() {
+                if r.owner != owner || r.generation != o.generation {
+                    continue;
+                }
+                if journal {
+                    let prev = r.amounts;
+                    self.journal.push(Undo::Row { release_at: *release_at, index, prev });
+                }
+                for k in (0..N).rev() {
+                    let t = left.min(r.amounts[k].0);
+                    if t == 0 {
+                        continue;
+                    }
+                    r.amounts[k].0 -= t;
+                    rec.amounts[k].0 -= t;
+                    rec.chunks -= u32::from(r.amounts[k].is_zero());
+                    left -= t;
+                    if left == 0 {
+                        break 'buckets;
+                    }
+                }
+            }
+        }
+        *self.owner_mut(owner) = rec;
+        self.total = Amount(self.total.0 - take.0);
+        Ok(take)
+    }
+
+    /// Checks that the total is the ledger pool's balance, O(1).
+    pub fn check_pool(&self, ledger: &Ledger) -> std::result::Result<(), Violation> {
+        let pool = ledger
+            .balance(self.token, Holder::Pool(self.pool))
+            .map_err(|e| Violation::new("row locks pool", e.to_string()))?;
+        if pool != self.total {
+            return Err(Violation::new(
+                "row locks total",
+                format!("locks total {}, pool {pool}", self.total),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Checks that the live rows, the owners' records, the total and the ledger pool agree, and
+    /// that the buckets are in release order.
+    pub fn check_invariants(&self, ledger: &Ledger) -> std::result::Result<(), Violation> {
+        let mut sums = vec![Owner::<N>::default(); self.owners.len()];
+        for (release_at, rows) in &self.buckets {
+            for r in rows {
+                let Some(s) = sums.get_mut(r.owner.0 as usize) else {
+                    return Err(Violation::new(
+                        "row locks owners",
+                        format!(
+                            "a row of account {} at {} without a record",
+                            r.owner.0, release_at.0
+                        ),
+                    ));
+                };
+                if self.owners[r.owner.0 as usize].generation != r.generation {
+                    continue;
+                }
+                for (s, a) in s.amounts.iter_mut().zip(r.amounts) {
+                    s.0 += a.0;
+                }
+                s.chunks += r.amounts.iter().filter(|a| !a.is_zero()).count() as u32;
+            }
+        }
+        if self.buckets.iter().zip(self.buckets.iter().skip(1)).any(|(a, b)| a.0 >= b.0) {
+            return Err(Violation::new("row locks order", "buckets out of release order".into()));
+        }
+        let mut total = 0u128;
+        for (i, (o, s)) in self.owners.iter().zip(&sums).enumerate() {
+            if (o.amounts, o.chunks) != (s.amounts, s.chunks) {
+                return Err(Violation::new(
+                    "row locks owner totals",
+                    format!(
+                        "account {i}: rows sum {:?} in {} chunk(s), recorded {:?} in {}",
+                        s.amounts, s.chunks, o.amounts, o.chunks
+                    ),
+                ));
+            }
+            total += o.total();
+        }
+        if total != self.total.0 {
+            return Err(Violation::new(
+                "row locks total",
+                format!("rows {total}, locks total {}", self.total),
+            ));
+        }
+        self.check_pool(ledger)
+    }
+
+    /// Starts recording undo information; checkpoints nest.
+    pub fn checkpoint(&mut self) -> RowCheckpoint {
+        self.depth += 1;
+        RowCheckpoint { journal_len: self.journal.len(), depth: self.depth }
+    }
+
+    /// Keeps every change since `cp`.
+    ///
+    /// # Panics
+    /// When `cp` is not the innermost open checkpoint (a programming error).
+    pub fn commit(&mut self, cp: RowCheckpoint) {
+        assert_eq!(cp.depth, self.depth, "checkpoints must be closed innermost first");
+        self.depth -= 1;
+        if self.depth == 0 {
+            self.journal.clear();
+        }
+    }
+
+    /// Undoes every change since `cp`, newest first (the ledger's side is the caller's).
+    ///
+    /// # Panics
+    /// When `cp` is not the innermost open checkpoint (a programming error).
+    pub fn revert(&mut self, cp: RowCheckpoint) {
+        assert_eq!(cp.depth, self.depth, "checkpoints must be closed innermost first");
+        while self.journal.len() > cp.journal_len {
+            let Some(undo) = self.journal.pop() else { break };
+            match undo {
+                Undo::Appended { release_at, len } => {
+                    if let Some(i) = self.buckets.iter().position(|b| b.0 == release_at) {
+                        self.buckets[i].1.truncate(len);
+                        if len == 0 {
+                            self.buckets.remove(i);
+                        }
+                    }
+                }
+                Undo::Row { release_at, index, prev } => {
+                    let bucket = self.buckets.iter_mut().find(|b| b.0 == release_at);
+                    if let Some(r) = bucket.and_then(|b| b.1.get_mut(index)) {
+                        r.amounts = prev;
+                    }
+                }
+                Undo::Owner { owner, prev } => *self.owner_mut(owner) = prev,
+                Undo::Total(t) => self.total = t,
+                Undo::Released { release_at, rows } => self.buckets.push_front((release_at, rows)),
+            }
+        }
+        self.depth -= 1;
+        if self.depth == 0 {
+            self.journal.clear();
+        }
+    }
+}
+
+impl<const N: usize> crate::txn::Transactional for RowLocks<N> {
+    type Checkpoint = RowCheckpoint;
+    fn checkpoint(&mut self) -> RowCheckpoint {
+        RowLocks::checkpoint(self)
+    }
+    fn commit(&mut self, cp: RowCheckpoint) {
+        RowLocks::commit(self, cp);
+    }
+    fn revert(&mut self, cp: RowCheckpoint) {
+        RowLocks::revert(self, cp);
+    }
+}
+
+/// A row's amounts together (below the total, which fits).
+fn row_sum<const N: usize>(r: &Row<N>) -> Amount {
+    Amount(r.amounts.iter().map(|a| a.0).sum())
+}
+
+fn unsorted(owner: AccountId) -> Error {
+    Error::InvalidParameter {
+        name: "entries".into(),
+        value: format!("account {}", owner.0),
+        reason: "a lock batch must be sorted by owner, with no (owner, source) pair twice".into(),
+    }
+}
