@@ -71,6 +71,7 @@ pub(super) fn build(c: &Config, a: &Agents, mut rng: StreamRng) -> Result<Marlin
         tickets: vec![0; budgets.len()],
         returns: vec![0.0; budgets.len()],
         share: vec![0; budgets.len()],
+        paid_per_day: 0.0,
         flows: Flows::default(),
         epochs: 0,
         agents: a.clone(),
@@ -106,7 +107,7 @@ pub(super) fn build(c: &Config, a: &Agents, mut rng: StreamRng) -> Result<Marlin
         let cluster = m.rng.below(budgets.len() as u64) as u32;
         let x = econ.pond_balance(account);
         let stash = op!(econ, econ.create_stash(account, x, Amount::ZERO, Some(cluster)))?;
-        m.delegators.push(Delegator { account, stash, moving_on: None });
+        m.delegators.push(Delegator { account, stash, moving_on: None, moving_to: cluster });
     }
     for i in 0..r.count {
         let a = id(&econ, &format!("receiver{i}"))?;
@@ -251,12 +252,26 @@ impl MarlinModel {
         Ok(())
     }
 
+    /// The tickets each receiver hands out today: its demand `tickets_per_day`, cut (floored)
+    /// to its equal part of what the nodes can deliver, `node_capacity` a node (0: no limit).
+    /// Receivers pay a flat monthly fee, so more nodes buy them more delivered messages until
+    /// their demand is met; past that point a node adds no tickets, only a share of them.
+    fn delivered_per_receiver(&self, total_nodes: u64) -> u64 {
+        let r = &self.agents.receivers;
+        let receivers = self.receivers.len() as u128;
+        if r.node_capacity == 0 || receivers == 0 {
+            return r.tickets_per_day;
+        }
+        let capacity = u128::from(total_nodes) * u128::from(r.node_capacity);
+        (capacity / receivers).min(u128::from(r.tickets_per_day)) as u64
+    }
+
     /// Each receiver hands out its day's tickets over the clusters in proportion to their
     /// nodes (largest node count takes the rounding remainder), renewing its subscription when
     /// it has run out.
     fn receivers_relay(&mut self, day: u64) -> Result<(), Rejection> {
-        let per = self.agents.receivers.tickets_per_day;
         let total_nodes: u64 = self.relayers.iter().map(|r| r.nodes).sum();
+        let per = self.delivered_per_receiver(total_nodes);
         self.tickets.iter_mut().for_each(|t| *t = 0);
         if self.receivers.is_empty() || per == 0 || total_nodes == 0 {
             return Ok(());
@@ -311,8 +326,12 @@ impl MarlinModel {
     }
 
     /// Delegators on their review day claim their rewards and, with chance `switch_share`,
-    /// ask to move to the cluster whose expected Cobb-Douglas return per POND (after
-    /// commission, with their own stake added) beats their own by `min_gain`.
+    /// ask to move to the cluster with the best estimated APR when it beats their own by more
+    /// than `min_apr_gap` (a band of inaction: the hysteresis that lets the loop settle). A
+    /// cluster's APR per POND staked is `365 · P · (1 − commission) · (t/T)^α · (s/S)^(1−α) / s`,
+    /// with `P` the rewards paid a day (smoothed), `t/T` its share of yesterday's tickets and `s`
+    /// its stake with the moves already asked for counted where they go (the mover's own stake
+    /// added to a candidate's), so a day's reviewers do not all pile onto one cluster.
     fn delegators_review(&mut self, day: u64) -> Result<(), Rejection> {
         let cfg = self.agents.delegators.clone();
         let total_t: f64 = self.tickets.iter().sum::<u128>() as f64;
@@ -325,35 +344,52 @@ impl MarlinModel {
             self.returns[c] = stake_of(&self.econ, c as u32) as f64;
             total_s += self.returns[c];
         }
+        for d in &self.delegators {
+            if d.moving_on.is_some() {
+                let x = self.econ.stash(d.account, d.stash).map_or(0.0, |s| s.pond.0 as f64);
+                if let Ok(Some(from)) = self.econ.stash(d.account, d.stash).map(|s| s.cluster) {
+                    self.returns[from as usize] -= x;
+                    self.returns[d.moving_to as usize] += x;
+                }
+            }
+        }
         let (alpha, switch) = (self.alpha, (cfg.switch_share * 1e6) as u64);
-        for (j, d) in self.delegators.iter_mut().enumerate() {
+        let year_paid = 365.0 * self.paid_per_day;
+        for j in 0..self.delegators.len() {
+            let d = self.delegators[j].clone();
             if !(day + j as u64).is_multiple_of(cfg.review_every_days) || d.moving_on.is_some() {
                 continue;
             }
             op!(self.econ, self.econ.claim_rewards(d.account, d.stash))?;
             let stash = op!(self.econ, self.econ.stash(d.account, d.stash))?;
             let (Some(cur), a) = (stash.cluster, stash.pond.0 as f64) else { continue };
-            let ret = |c: usize, s: f64| {
+            let apr = |c: usize, s: f64| {
                 let comm = f64::from(self.econ.stakes().clusters()[c].commission_percent) / 100.0;
                 let t = self.tickets[c] as f64 / total_t;
-                (1.0 - comm) * t.powf(alpha) * (s / total_s).powf(1.0 - alpha) / s.max(1.0)
+                let part = t.powf(alpha) * (s / total_s).powf(1.0 - alpha);
+                year_paid * (1.0 - comm) * part / s.max(1.0)
             };
-            let mine = ret(cur as usize, self.returns[cur as usize]);
+            let mine = apr(cur as usize, self.returns[cur as usize]);
             let mut best = (cur as usize, mine);
             for c in 0..n {
                 if c != cur as usize {
-                    let r = ret(c, self.returns[c] + a);
+                    let r = apr(c, self.returns[c] + a);
                     if r > best.1 {
                         best = (c, r);
                     }
                 }
             }
             if best.0 != cur as usize
-                && best.1 > mine * (1.0 + cfg.min_gain)
+                && best.1 - mine > cfg.min_apr_gap
                 && self.rng.bernoulli(switch, 1_000_000)
             {
                 let r = self.econ.request_redelegation(d.account, d.stash, best.0 as u32);
-                d.moving_on = Some(ok(&self.econ, r)?);
+                let on = ok(&self.econ, r)?;
+                self.returns[cur as usize] -= a;
+                self.returns[best.0] += a;
+                let me = &mut self.delegators[j];
+                me.moving_on = Some(on);
+                me.moving_to = best.0 as u32;
             }
         }
         Ok(())
