@@ -46,6 +46,7 @@ pub mod rewards;
 pub mod rng;
 pub mod sampler;
 pub mod staking;
+pub mod stats;
 pub mod touched;
 pub mod txn;
 pub mod vesting;
