@@ -48,13 +48,14 @@ fn validation_names_each_field() {
     let mut a = quiet();
     a.relayers.count = 0;
     a.receivers.count = 1;
+    a.producers.count = 1;
     let c: Config = serde_json::from_value(serde_json::json!({
         "profile": "deployed", "params": {"alpha": "2"}
     }))
     .unwrap();
     let errs = MarlinModel::validate(&c, &a).unwrap_err();
     let paths: Vec<&str> = errs.iter().map(|e| e.path.as_str()).collect();
-    assert_eq!(paths, ["economy.params.alpha", "agents.relayers.count", "agents.receivers.count"]);
+    assert_eq!(paths, ["economy.params.alpha", "agents.relayers.count", "agents.producers.count"]);
 }
 
 /// One holder with 10 MPOND requests all of it on day 0. Paper defaults: W = 180 days,
@@ -204,4 +205,38 @@ fn the_stake_ticket_loop_settles() {
     assert!(share_gap < 0.01, "share gap {share_gap}");
     let (restless, _, _) = run(0.0);
     assert!(restless > 10 * moves.max(1), "with no band delegators still move: {restless}");
+}
+
+/// deployed: 3 relayers each staking 1 MPOND (all eligible, all drawn: 5 to select), 2
+/// receivers with 1,000 POND staked each, 100 POND an epoch (`w/W` = 1). The first draw is at
+/// day 0's close, for day 1; from day 2 each receiver issues 65,536 tickets for the day before:
+/// share = 100 · 1,000/2,000 = 50 POND, credited but for the floors (< 3 base units a
+/// receiver). Days 2–6 of the first week: 5 × 2 × 65,536 = 655,360 tickets and 5 × 100 POND
+/// paid less at most 5 × 2 × 2 = 20 units.
+#[test]
+fn deployed_receivers_issue_their_tickets_over_the_drawn_clusters() {
+    let mut a = quiet();
+    a.relayers.count = 3;
+    a.relayers.budget = Dist::constant(100_000.0);
+    a.relayers.node_share = 0.1;
+    a.relayers.mpond = 1.0;
+    a.receivers.count = 2;
+    a.receivers.balance = 1_000.0;
+    let c: Config = serde_json::from_value(serde_json::json!({
+        "profile": "deployed",
+        "subsidy_pool": 1_000_000.0,
+        "params": {"reward_per_epoch": "100", "network_weight": 1, "total_weight": 1}
+    }))
+    .unwrap();
+    let mut m = build(&c, &a);
+    assert_eq!(raw(&m.record(), "receiver_stake"), 2_000 * UNIT);
+    for _ in 0..7 {
+        m.step().unwrap();
+        m.check_invariants().unwrap();
+    }
+    let r = m.record();
+    assert_eq!(count(&r, "tickets"), 655_360);
+    let paid = raw(&r, "subsidy_paid_pond");
+    assert!((500 * UNIT - 20..=500 * UNIT).contains(&paid), "{paid}");
+    assert_eq!(raw(&r, "rewards_pool"), 1_000_000 * UNIT - paid);
 }

@@ -45,7 +45,8 @@ pub(super) fn build(c: &Config, a: &Agents, mut rng: StreamRng) -> Result<Marlin
     let amounts = draw(&a.delegators.amount, a.delegators.count, &mut rng);
     let mponds = draw(&a.bridge.mpond, a.bridge.count, &mut rng);
     let mut holdings = vec![("hardware".to_owned(), 0.0, 0.0)];
-    holdings.extend(budgets.iter().enumerate().map(|(i, &b)| (format!("relayer{i}"), b, 0.0)));
+    let rm = a.relayers.mpond;
+    holdings.extend(budgets.iter().enumerate().map(|(i, &b)| (format!("relayer{i}"), b, rm)));
     holdings.extend(amounts.iter().enumerate().map(|(i, &x)| (format!("delegator{i}"), x, 0.0)));
     let r = &a.receivers;
     holdings.extend((0..r.count).map(|i| (format!("receiver{i}"), r.balance, 0.0)));
@@ -57,6 +58,7 @@ pub(super) fn build(c: &Config, a: &Agents, mut rng: StreamRng) -> Result<Marlin
     holdings.extend(mponds.iter().enumerate().map(|(i, &m)| (format!("holder{i}"), 0.0, m)));
     let genesis = genesis_value(c, a, &holdings).map_err(bad)?;
     let mut econ = Marlin::from_genesis(genesis)?;
+    let deployed = econ.params().profile == crate::Profile::Deployed;
     let alpha = econ.params().alpha.to_string().parse::<f64>().unwrap_or(0.5);
     let mut m = MarlinModel {
         hardware: id(&econ, "hardware")?,
@@ -72,6 +74,7 @@ pub(super) fn build(c: &Config, a: &Agents, mut rng: StreamRng) -> Result<Marlin
         returns: vec![0.0; budgets.len()],
         share: vec![0; budgets.len()],
         paid_per_day: 0.0,
+        issued: 0,
         flows: Flows::default(),
         epochs: 0,
         agents: a.clone(),
@@ -82,12 +85,13 @@ pub(super) fn build(c: &Config, a: &Agents, mut rng: StreamRng) -> Result<Marlin
         let op = id(&econ, &format!("relayer{i}"))?;
         let cluster = op!(econ, econ.register_cluster(op, a.relayers.commission_percent))?;
         let wallet = econ.pond_balance(op).0;
+        let mpond = econ.mpond_balance(op);
         let nodes = (wallet as f64 * a.relayers.node_share / m.node_price as f64) as u64;
         let cost = u128::from(nodes) * m.node_price;
         op!(econ, econ.transfer(Token::Pond, op, m.hardware, Amount(cost)))?;
         let rest = wallet - cost;
-        let stash = if rest > 0 {
-            Some(op!(econ, econ.create_stash(op, Amount(rest), Amount::ZERO, Some(cluster)))?)
+        let stash = if rest > 0 || mpond.0 > 0 {
+            Some(op!(econ, econ.create_stash(op, Amount(rest), mpond, Some(cluster)))?)
         } else {
             None
         };
@@ -112,7 +116,12 @@ pub(super) fn build(c: &Config, a: &Agents, mut rng: StreamRng) -> Result<Marlin
     for i in 0..r.count {
         let a = id(&econ, &format!("receiver{i}"))?;
         op!(econ, econ.register_receiver(a))?;
-        op!(econ, econ.subscribe(a, Amount(pond(r.fee)), r.months))?;
+        if deployed {
+            let x = econ.pond_balance(a);
+            op!(econ, econ.receiver_deposit(a, x))?;
+        } else {
+            op!(econ, econ.subscribe(a, Amount(pond(r.fee)), r.months))?;
+        }
         m.receivers.push(a);
     }
     for i in 0..p.count {
@@ -157,7 +166,11 @@ impl MarlinModel {
             }
         }
         self.relayers_decide()?;
-        self.receivers_relay(day)?;
+        if self.econ.params().profile == crate::Profile::Deployed {
+            self.receivers_issue(day)?;
+        } else {
+            self.receivers_relay(day)?;
+        }
         self.delegators_review(day)?;
         self.producers_send()?;
         self.holders_convert(day)
@@ -264,6 +277,63 @@ impl MarlinModel {
         }
         let capacity = u128::from(total_nodes) * u128::from(r.node_capacity);
         (capacity / receivers).min(u128::from(r.tickets_per_day)) as u64
+    }
+
+    /// deployed: each receiver issues its 65,536 tickets for yesterday over the clusters
+    /// selected for it, in proportion to their nodes (equally when none runs a node; the last
+    /// selected takes the remainder, as the contract does); the credits leave the `rewards`
+    /// pool. Then, with chance `dip_share`, a receiver withdraws half its stake and deposits it
+    /// back: today's stake is its minimum, half.
+    fn receivers_issue(&mut self, day: u64) -> Result<(), Rejection> {
+        const PER_EPOCH: u64 = 65_536;
+        self.tickets.iter_mut().for_each(|t| *t = 0);
+        let sel = day.checked_sub(1).and_then(|e| self.econ.relay().selected(e).copied());
+        if let Some(sel) = sel.filter(|s| s.n > 0) {
+            let epoch = day - 1;
+            let ids = sel.ids();
+            let nodes: Vec<u64> = ids.iter().map(|&c| self.cluster_nodes(c)).collect();
+            let total: u64 = nodes.iter().sum();
+            let mut named = [0u16; crate::rewards::selection::MAX_SELECT];
+            let mut given = 0u64;
+            for k in 0..ids.len() - 1 {
+                let t = (PER_EPOCH * nodes[k])
+                    .checked_div(total)
+                    .unwrap_or(PER_EPOCH / ids.len() as u64);
+                let t = t.min(u64::from(u16::MAX));
+                named[k] = t as u16;
+                given += t;
+            }
+            for &a in &self.receivers {
+                let r = self.econ.issue_tickets(a, epoch, &named[..ids.len() - 1]);
+                let issued = ok(&self.econ, r)?;
+                for &x in &issued.credits[..issued.n] {
+                    self.issued += x.0;
+                }
+                for (k, &c) in ids.iter().enumerate() {
+                    let t =
+                        if k + 1 == ids.len() { PER_EPOCH - given } else { u64::from(named[k]) };
+                    self.tickets[c as usize] += u128::from(t);
+                }
+            }
+            self.flows.tickets += self.tickets.iter().sum::<u128>();
+        }
+        let dip = (self.agents.receivers.dip_share * 1e6) as u64;
+        for &a in &self.receivers {
+            if dip > 0 && self.rng.bernoulli(dip, 1_000_000) {
+                let half = self.econ.relay().receiver(a).map_or(0, |r| r.stake.balance().0 / 2);
+                if half > 0 {
+                    op!(self.econ, self.econ.receiver_withdraw(a, Amount(half)))?;
+                    op!(self.econ, self.econ.receiver_deposit(a, Amount(half)))?;
+                    self.flows.dips += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The nodes run by cluster `c`'s relayer.
+    fn cluster_nodes(&self, c: u32) -> u64 {
+        self.relayers.iter().find(|r| r.cluster == c).map_or(0, |r| r.nodes)
     }
 
     /// Each receiver hands out its day's tickets over the clusters in proportion to their

@@ -79,6 +79,9 @@ pub struct Relayers {
     pub rule: Rule,
     /// The fraction of the gap to its target node count a relayer closes each day.
     pub adjust: f64,
+    /// MPOND each relayer stakes on its own cluster at genesis (deployed: a cluster is drawn
+    /// only with at least the selection threshold, 0.5 MPOND by default).
+    pub mpond: f64,
 }
 
 impl Default for Relayers {
@@ -91,6 +94,7 @@ impl Default for Relayers {
             commission_percent: 10,
             rule: Rule::Solver,
             adjust: 0.2,
+            mpond: 0.0,
         }
     }
 }
@@ -143,6 +147,9 @@ pub struct Receivers {
     /// Tickets a node can deliver a day; receivers share what the nodes deliver equally, each
     /// up to `tickets_per_day` (0: no limit, every receiver's demand is met).
     pub node_capacity: u64,
+    /// deployed: the chance, each day, that a receiver withdraws half its stake and deposits it
+    /// back the same day (its stake for that epoch is the minimum, half).
+    pub dip_share: f64,
 }
 
 impl Default for Receivers {
@@ -154,6 +161,7 @@ impl Default for Receivers {
             months: 12,
             tickets_per_day: 1_000,
             node_capacity: 0,
+            dip_share: 0.0,
         }
     }
 }
@@ -231,6 +239,8 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
     num("agents.relayers.node_share", r.node_share, 0.0, 1.0);
     num("agents.relayers.node_price", r.node_price, 1e-6, 1e9);
     num("agents.relayers.adjust", r.adjust, 0.0, 1.0);
+    num("agents.relayers.mpond", r.mpond, 0.0, 10_000.0);
+    num("agents.receivers.dip_share", a.receivers.dip_share, 0.0, 1.0);
     let d = &a.delegators;
     num("agents.delegators.switch_share", d.switch_share, 0.0, 1.0);
     num("agents.delegators.min_apr_gap", d.min_apr_gap, 0.0, 100.0);
@@ -276,15 +286,11 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
             errs.push(FieldError::new(path, e));
         }
     }
-    if c.profile != Profile::Paper {
-        for (path, n) in [
-            ("agents.receivers.count", a.receivers.count),
-            ("agents.producers.count", a.producers.count),
-        ] {
-            if n > 0 {
-                errs.push(FieldError::new(path, "these agents need profile = \"paper\""));
-            }
-        }
+    if c.profile != Profile::Paper && a.producers.count > 0 {
+        errs.push(FieldError::new(
+            "agents.producers.count",
+            "spam deposits are paper only (the contracts have none): profile = \"paper\"",
+        ));
     }
     errs
 }

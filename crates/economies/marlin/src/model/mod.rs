@@ -72,6 +72,8 @@ struct Flows {
     slashes: u64,
     nodes_bought: u64,
     nodes_sold: u64,
+    /// deployed: receivers' same-day withdrawals and re-deposits.
+    dips: u64,
 }
 
 /// Days over which the delegators' estimate of the rewards paid a day is smoothed (an
@@ -103,6 +105,8 @@ pub struct MarlinModel {
     /// The rewards paid a day, smoothed over about a month (`PAID_SMOOTHING` days), POND base
     /// units as a float: the delegators' APR estimates.
     paid_per_day: f64,
+    /// deployed: today's ticket credits out of the `rewards` pool, base units.
+    issued: u128,
     flows: Flows,
     epochs: u64,
 }
@@ -155,7 +159,10 @@ impl Model for MarlinModel {
         self.flows.subsidy_paid += r.subsidy.paid.0;
         self.flows.fees_paid += r.fees.paid.0;
         self.flows.commission += r.subsidy.commission.0 + r.fees.commission.0;
-        let paid = (r.subsidy.paid.0 + r.fees.paid.0) as f64;
+        // deployed: the ticket credits are the day's payout from the `rewards` pool.
+        let issued = std::mem::take(&mut self.issued);
+        self.flows.subsidy_paid += issued;
+        let paid = (r.subsidy.paid.0 + r.fees.paid.0 + issued) as f64;
         self.paid_per_day = if self.epochs == 0 {
             paid
         } else {

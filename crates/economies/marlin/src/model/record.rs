@@ -52,6 +52,7 @@ pub(super) const COLUMNS: &[ColumnSpec] = &[
     c("spam_proofs", COUNT),
     c("nodes_bought", COUNT),
     c("nodes_sold", COUNT),
+    c("receiver_dips", COUNT),
     c("nodes", COUNT),
     c("stake_mean_pond", FLOAT),
     c("tickets_mean", FLOAT),
@@ -103,6 +104,7 @@ pub(super) fn record(model: &mut MarlinModel) -> Vec<Metric> {
     out.push(m("spam_proofs", MetricValue::Count(f.slashes)));
     out.push(m("nodes_bought", MetricValue::Count(f.nodes_bought)));
     out.push(m("nodes_sold", MetricValue::Count(f.nodes_sold)));
+    out.push(m("receiver_dips", MetricValue::Count(f.dips)));
     let rs = &model.relayers;
     let n = rs.len() as f64;
     let stakes: Vec<f64> = rs.iter().map(|r| tokens(stake_of(econ, r.cluster))).collect();
