@@ -315,3 +315,31 @@ fn ctrl_c_keeps_the_rows_written_marked_incomplete() {
     assert!(std::fs::metadata(out.join("metrics.parquet")).unwrap().len() > 0);
     assert!(!out.join(".parts").exists(), "part files left behind");
 }
+
+/// The shipped Marlin sweep runs its three α points, and at the year's end the relayers' node
+/// share rises with α (they put about α of their resources in nodes), and so do the nodes.
+#[test]
+fn marlin_sweep_node_share_follows_alpha() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let sweep = repo().join("scenarios/marlin-sweep.toml");
+    let o = ergon(&["sweep", sweep.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let csv = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
+    let mut lines = csv.lines();
+    let head: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| head.iter().position(|h| *h == name).unwrap();
+    let (alpha, day, share, nodes) =
+        (col("sweep_economy_params_alpha"), col("day"), col("node_share_mean"), col("nodes"));
+    let last: Vec<(String, f64, u64)> = lines
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|f| f[day] == "365")
+        .map(|f| (f[alpha].to_owned(), f[share].parse().unwrap(), f[nodes].parse().unwrap()))
+        .collect();
+    let alphas: Vec<&str> = last.iter().map(|p| p.0.as_str()).collect();
+    assert_eq!(alphas, ["0.3", "0.5", "0.7"]);
+    assert!(last[0].1 < last[1].1 && last[1].1 < last[2].1, "{last:?}");
+    assert!(last[0].2 < last[1].2 && last[1].2 < last[2].2, "{last:?}");
+    // About α of the resources in nodes where the relayers reach their target.
+    assert!((last[0].1 - 0.3).abs() < 0.05 && (last[1].1 - 0.5).abs() < 0.05, "{last:?}");
+}

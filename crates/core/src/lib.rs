@@ -47,6 +47,7 @@ pub mod rng;
 pub mod row_locks;
 pub mod sampler;
 pub mod staking;
+pub mod stats;
 pub mod touched;
 pub mod txn;
 pub mod vesting;

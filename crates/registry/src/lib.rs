@@ -97,7 +97,7 @@ pub static ECONOMIES: &[Entry] = &[
         ergon_marlin::Marlin,
         ergon_marlin::model::MarlinModel,
         "Marlin: POND and MPOND, the bridge, tickets, Cobb-Douglas staking rewards, spam deposits",
-        ["marlin-paper", "marlin-bridge"]
+        ["marlin-paper", "marlin-bridge", "marlin-sweep", "marlin-deployed"]
     ),
     economy!(
         ergon_phala::Phala,

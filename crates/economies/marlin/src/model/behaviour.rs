@@ -45,7 +45,8 @@ pub(super) fn build(c: &Config, a: &Agents, mut rng: StreamRng) -> Result<Marlin
     let amounts = draw(&a.delegators.amount, a.delegators.count, &mut rng);
     let mponds = draw(&a.bridge.mpond, a.bridge.count, &mut rng);
     let mut holdings = vec![("hardware".to_owned(), 0.0, 0.0)];
-    holdings.extend(budgets.iter().enumerate().map(|(i, &b)| (format!("relayer{i}"), b, 0.0)));
+    let rm = a.relayers.mpond;
+    holdings.extend(budgets.iter().enumerate().map(|(i, &b)| (format!("relayer{i}"), b, rm)));
     holdings.extend(amounts.iter().enumerate().map(|(i, &x)| (format!("delegator{i}"), x, 0.0)));
     let r = &a.receivers;
     holdings.extend((0..r.count).map(|i| (format!("receiver{i}"), r.balance, 0.0)));
@@ -57,6 +58,7 @@ pub(super) fn build(c: &Config, a: &Agents, mut rng: StreamRng) -> Result<Marlin
     holdings.extend(mponds.iter().enumerate().map(|(i, &m)| (format!("holder{i}"), 0.0, m)));
     let genesis = genesis_value(c, a, &holdings).map_err(bad)?;
     let mut econ = Marlin::from_genesis(genesis)?;
+    let deployed = econ.params().profile == crate::Profile::Deployed;
     let alpha = econ.params().alpha.to_string().parse::<f64>().unwrap_or(0.5);
     let mut m = MarlinModel {
         hardware: id(&econ, "hardware")?,
@@ -71,6 +73,8 @@ pub(super) fn build(c: &Config, a: &Agents, mut rng: StreamRng) -> Result<Marlin
         tickets: vec![0; budgets.len()],
         returns: vec![0.0; budgets.len()],
         share: vec![0; budgets.len()],
+        paid_per_day: 0.0,
+        issued: 0,
         flows: Flows::default(),
         epochs: 0,
         agents: a.clone(),
@@ -81,12 +85,13 @@ pub(super) fn build(c: &Config, a: &Agents, mut rng: StreamRng) -> Result<Marlin
         let op = id(&econ, &format!("relayer{i}"))?;
         let cluster = op!(econ, econ.register_cluster(op, a.relayers.commission_percent))?;
         let wallet = econ.pond_balance(op).0;
+        let mpond = econ.mpond_balance(op);
         let nodes = (wallet as f64 * a.relayers.node_share / m.node_price as f64) as u64;
         let cost = u128::from(nodes) * m.node_price;
         op!(econ, econ.transfer(Token::Pond, op, m.hardware, Amount(cost)))?;
         let rest = wallet - cost;
-        let stash = if rest > 0 {
-            Some(op!(econ, econ.create_stash(op, Amount(rest), Amount::ZERO, Some(cluster)))?)
+        let stash = if rest > 0 || mpond.0 > 0 {
+            Some(op!(econ, econ.create_stash(op, Amount(rest), mpond, Some(cluster)))?)
         } else {
             None
         };
@@ -106,12 +111,17 @@ pub(super) fn build(c: &Config, a: &Agents, mut rng: StreamRng) -> Result<Marlin
         let cluster = m.rng.below(budgets.len() as u64) as u32;
         let x = econ.pond_balance(account);
         let stash = op!(econ, econ.create_stash(account, x, Amount::ZERO, Some(cluster)))?;
-        m.delegators.push(Delegator { account, stash, moving_on: None });
+        m.delegators.push(Delegator { account, stash, moving_on: None, moving_to: cluster });
     }
     for i in 0..r.count {
         let a = id(&econ, &format!("receiver{i}"))?;
         op!(econ, econ.register_receiver(a))?;
-        op!(econ, econ.subscribe(a, Amount(pond(r.fee)), r.months))?;
+        if deployed {
+            let x = econ.pond_balance(a);
+            op!(econ, econ.receiver_deposit(a, x))?;
+        } else {
+            op!(econ, econ.subscribe(a, Amount(pond(r.fee)), r.months))?;
+        }
         m.receivers.push(a);
     }
     for i in 0..p.count {
@@ -156,7 +166,11 @@ impl MarlinModel {
             }
         }
         self.relayers_decide()?;
-        self.receivers_relay(day)?;
+        if self.econ.params().profile == crate::Profile::Deployed {
+            self.receivers_issue(day)?;
+        } else {
+            self.receivers_relay(day)?;
+        }
         self.delegators_review(day)?;
         self.producers_send()?;
         self.holders_convert(day)
@@ -251,12 +265,83 @@ impl MarlinModel {
         Ok(())
     }
 
+    /// The tickets each receiver hands out today: its demand `tickets_per_day`, cut (floored)
+    /// to its equal part of what the nodes can deliver, `node_capacity` a node (0: no limit).
+    /// Receivers pay a flat monthly fee, so more nodes buy them more delivered messages until
+    /// their demand is met; past that point a node adds no tickets, only a share of them.
+    fn delivered_per_receiver(&self, total_nodes: u64) -> u64 {
+        let r = &self.agents.receivers;
+        let receivers = self.receivers.len() as u128;
+        if r.node_capacity == 0 || receivers == 0 {
+            return r.tickets_per_day;
+        }
+        let capacity = u128::from(total_nodes) * u128::from(r.node_capacity);
+        (capacity / receivers).min(u128::from(r.tickets_per_day)) as u64
+    }
+
+    /// deployed: each receiver issues its 65,536 tickets for yesterday over the clusters
+    /// selected for it, in proportion to their nodes (equally when none runs a node; the last
+    /// selected takes the remainder, as the contract does); the credits leave the `rewards`
+    /// pool. Then, with chance `dip_share`, a receiver withdraws half its stake and deposits it
+    /// back: today's stake is its minimum, half.
+    fn receivers_issue(&mut self, day: u64) -> Result<(), Rejection> {
+        const PER_EPOCH: u64 = 65_536;
+        self.tickets.iter_mut().for_each(|t| *t = 0);
+        let sel = day.checked_sub(1).and_then(|e| self.econ.relay().selected(e).copied());
+        if let Some(sel) = sel.filter(|s| s.n > 0) {
+            let epoch = day - 1;
+            let ids = sel.ids();
+            let nodes: Vec<u64> = ids.iter().map(|&c| self.cluster_nodes(c)).collect();
+            let total: u64 = nodes.iter().sum();
+            let mut named = [0u16; crate::rewards::selection::MAX_SELECT];
+            let mut given = 0u64;
+            for k in 0..ids.len() - 1 {
+                let t = (PER_EPOCH * nodes[k])
+                    .checked_div(total)
+                    .unwrap_or(PER_EPOCH / ids.len() as u64);
+                let t = t.min(u64::from(u16::MAX));
+                named[k] = t as u16;
+                given += t;
+            }
+            for &a in &self.receivers {
+                let r = self.econ.issue_tickets(a, epoch, &named[..ids.len() - 1]);
+                let issued = ok(&self.econ, r)?;
+                for &x in &issued.credits[..issued.n] {
+                    self.issued += x.0;
+                }
+                for (k, &c) in ids.iter().enumerate() {
+                    let t =
+                        if k + 1 == ids.len() { PER_EPOCH - given } else { u64::from(named[k]) };
+                    self.tickets[c as usize] += u128::from(t);
+                }
+            }
+            self.flows.tickets += self.tickets.iter().sum::<u128>();
+        }
+        let dip = (self.agents.receivers.dip_share * 1e6) as u64;
+        for &a in &self.receivers {
+            if dip > 0 && self.rng.bernoulli(dip, 1_000_000) {
+                let half = self.econ.relay().receiver(a).map_or(0, |r| r.stake.balance().0 / 2);
+                if half > 0 {
+                    op!(self.econ, self.econ.receiver_withdraw(a, Amount(half)))?;
+                    op!(self.econ, self.econ.receiver_deposit(a, Amount(half)))?;
+                    self.flows.dips += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The nodes run by cluster `c`'s relayer.
+    fn cluster_nodes(&self, c: u32) -> u64 {
+        self.relayers.iter().find(|r| r.cluster == c).map_or(0, |r| r.nodes)
+    }
+
     /// Each receiver hands out its day's tickets over the clusters in proportion to their
     /// nodes (largest node count takes the rounding remainder), renewing its subscription when
     /// it has run out.
     fn receivers_relay(&mut self, day: u64) -> Result<(), Rejection> {
-        let per = self.agents.receivers.tickets_per_day;
         let total_nodes: u64 = self.relayers.iter().map(|r| r.nodes).sum();
+        let per = self.delivered_per_receiver(total_nodes);
         self.tickets.iter_mut().for_each(|t| *t = 0);
         if self.receivers.is_empty() || per == 0 || total_nodes == 0 {
             return Ok(());
@@ -311,8 +396,12 @@ impl MarlinModel {
     }
 
     /// Delegators on their review day claim their rewards and, with chance `switch_share`,
-    /// ask to move to the cluster whose expected Cobb-Douglas return per POND (after
-    /// commission, with their own stake added) beats their own by `min_gain`.
+    /// ask to move to the cluster with the best estimated APR when it beats their own by more
+    /// than `min_apr_gap` (a band of inaction: the hysteresis that lets the loop settle). A
+    /// cluster's APR per POND staked is `365 · P · (1 − commission) · (t/T)^α · (s/S)^(1−α) / s`,
+    /// with `P` the rewards paid a day (smoothed), `t/T` its share of yesterday's tickets and `s`
+    /// its stake with the moves already asked for counted where they go (the mover's own stake
+    /// added to a candidate's), so a day's reviewers do not all pile onto one cluster.
     fn delegators_review(&mut self, day: u64) -> Result<(), Rejection> {
         let cfg = self.agents.delegators.clone();
         let total_t: f64 = self.tickets.iter().sum::<u128>() as f64;
@@ -325,35 +414,52 @@ impl MarlinModel {
             self.returns[c] = stake_of(&self.econ, c as u32) as f64;
             total_s += self.returns[c];
         }
+        for d in &self.delegators {
+            if d.moving_on.is_some() {
+                let x = self.econ.stash(d.account, d.stash).map_or(0.0, |s| s.pond.0 as f64);
+                if let Ok(Some(from)) = self.econ.stash(d.account, d.stash).map(|s| s.cluster) {
+                    self.returns[from as usize] -= x;
+                    self.returns[d.moving_to as usize] += x;
+                }
+            }
+        }
         let (alpha, switch) = (self.alpha, (cfg.switch_share * 1e6) as u64);
-        for (j, d) in self.delegators.iter_mut().enumerate() {
+        let year_paid = 365.0 * self.paid_per_day;
+        for j in 0..self.delegators.len() {
+            let d = self.delegators[j].clone();
             if !(day + j as u64).is_multiple_of(cfg.review_every_days) || d.moving_on.is_some() {
                 continue;
             }
             op!(self.econ, self.econ.claim_rewards(d.account, d.stash))?;
             let stash = op!(self.econ, self.econ.stash(d.account, d.stash))?;
             let (Some(cur), a) = (stash.cluster, stash.pond.0 as f64) else { continue };
-            let ret = |c: usize, s: f64| {
+            let apr = |c: usize, s: f64| {
                 let comm = f64::from(self.econ.stakes().clusters()[c].commission_percent) / 100.0;
                 let t = self.tickets[c] as f64 / total_t;
-                (1.0 - comm) * t.powf(alpha) * (s / total_s).powf(1.0 - alpha) / s.max(1.0)
+                let part = t.powf(alpha) * (s / total_s).powf(1.0 - alpha);
+                year_paid * (1.0 - comm) * part / s.max(1.0)
             };
-            let mine = ret(cur as usize, self.returns[cur as usize]);
+            let mine = apr(cur as usize, self.returns[cur as usize]);
             let mut best = (cur as usize, mine);
             for c in 0..n {
                 if c != cur as usize {
-                    let r = ret(c, self.returns[c] + a);
+                    let r = apr(c, self.returns[c] + a);
                     if r > best.1 {
                         best = (c, r);
                     }
                 }
             }
             if best.0 != cur as usize
-                && best.1 > mine * (1.0 + cfg.min_gain)
+                && best.1 - mine > cfg.min_apr_gap
                 && self.rng.bernoulli(switch, 1_000_000)
             {
                 let r = self.econ.request_redelegation(d.account, d.stash, best.0 as u32);
-                d.moving_on = Some(ok(&self.econ, r)?);
+                let on = ok(&self.econ, r)?;
+                self.returns[cur as usize] -= a;
+                self.returns[best.0] += a;
+                let me = &mut self.delegators[j];
+                me.moving_on = Some(on);
+                me.moving_to = best.0 as u32;
             }
         }
         Ok(())

@@ -79,6 +79,9 @@ pub struct Relayers {
     pub rule: Rule,
     /// The fraction of the gap to its target node count a relayer closes each day.
     pub adjust: f64,
+    /// MPOND each relayer stakes on its own cluster at genesis (deployed: a cluster is drawn
+    /// only with at least the selection threshold, 0.5 MPOND by default).
+    pub mpond: f64,
 }
 
 impl Default for Relayers {
@@ -91,6 +94,7 @@ impl Default for Relayers {
             commission_percent: 10,
             rule: Rule::Solver,
             adjust: 0.2,
+            mpond: 0.0,
         }
     }
 }
@@ -106,10 +110,11 @@ pub struct Delegators {
     pub amount: Dist,
     /// Days between a delegator's reviews (each on its own day of the cycle).
     pub review_every_days: u64,
-    /// The chance a reviewing delegator moves when a cluster pays at least `min_gain` more.
+    /// The chance a reviewing delegator moves when a cluster pays more than `min_apr_gap` more.
     pub switch_share: f64,
-    /// The relative gain in expected return that makes a move worth it.
-    pub min_gain: f64,
+    /// The APR gap (a fraction a year: 0.02 = 2 points) a better cluster must exceed before a
+    /// delegator moves: inside this band it stays (hysteresis).
+    pub min_apr_gap: f64,
 }
 
 impl Default for Delegators {
@@ -119,7 +124,7 @@ impl Default for Delegators {
             amount: Dist::Lognormal { median: 20_000.0, sigma: 1.0 },
             review_every_days: 7,
             switch_share: 0.3,
-            min_gain: 0.05,
+            min_apr_gap: 0.02,
         }
     }
 }
@@ -136,8 +141,15 @@ pub struct Receivers {
     pub fee: f64,
     /// Months each subscription buys (renewed when it ends).
     pub months: u64,
-    /// Tickets each hands out a day, over the clusters by their nodes.
+    /// Tickets each wants to hand out a day (its messages to deliver), over the clusters by
+    /// their nodes.
     pub tickets_per_day: u64,
+    /// Tickets a node can deliver a day; receivers share what the nodes deliver equally, each
+    /// up to `tickets_per_day` (0: no limit, every receiver's demand is met).
+    pub node_capacity: u64,
+    /// deployed: the chance, each day, that a receiver withdraws half its stake and deposits it
+    /// back the same day (its stake for that epoch is the minimum, half).
+    pub dip_share: f64,
 }
 
 impl Default for Receivers {
@@ -148,6 +160,8 @@ impl Default for Receivers {
             fee: 1_000.0,
             months: 12,
             tickets_per_day: 1_000,
+            node_capacity: 0,
+            dip_share: 0.0,
         }
     }
 }
@@ -225,9 +239,11 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
     num("agents.relayers.node_share", r.node_share, 0.0, 1.0);
     num("agents.relayers.node_price", r.node_price, 1e-6, 1e9);
     num("agents.relayers.adjust", r.adjust, 0.0, 1.0);
+    num("agents.relayers.mpond", r.mpond, 0.0, 10_000.0);
+    num("agents.receivers.dip_share", a.receivers.dip_share, 0.0, 1.0);
     let d = &a.delegators;
     num("agents.delegators.switch_share", d.switch_share, 0.0, 1.0);
-    num("agents.delegators.min_gain", d.min_gain, 0.0, 100.0);
+    num("agents.delegators.min_apr_gap", d.min_apr_gap, 0.0, 100.0);
     num("agents.receivers.balance", a.receivers.balance, 0.0, 1e10);
     num("agents.receivers.fee", a.receivers.fee, 0.0, 1e9);
     num("agents.producers.deposit", a.producers.deposit, 1e-6, 1e9);
@@ -242,6 +258,7 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
         ("agents.delegators.review_every_days", d.review_every_days, 3_650, 1),
         ("agents.receivers.months", a.receivers.months, 120, 1),
         ("agents.receivers.tickets_per_day", a.receivers.tickets_per_day, 1_000_000_000, 0),
+        ("agents.receivers.node_capacity", a.receivers.node_capacity, 1_000_000_000, 0),
         ("agents.producers.messages_per_day", a.producers.messages_per_day, 10_000, 0),
         ("agents.producers.message_size", a.producers.message_size, 1_000_000_000, 1),
         ("agents.bridge.every_days", a.bridge.every_days, 3_650, 1),
@@ -269,15 +286,11 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
             errs.push(FieldError::new(path, e));
         }
     }
-    if c.profile != Profile::Paper {
-        for (path, n) in [
-            ("agents.receivers.count", a.receivers.count),
-            ("agents.producers.count", a.producers.count),
-        ] {
-            if n > 0 {
-                errs.push(FieldError::new(path, "these agents need profile = \"paper\""));
-            }
-        }
+    if c.profile != Profile::Paper && a.producers.count > 0 {
+        errs.push(FieldError::new(
+            "agents.producers.count",
+            "spam deposits are paper only (the contracts have none): profile = \"paper\"",
+        ));
     }
     errs
 }

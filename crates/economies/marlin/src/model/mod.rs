@@ -46,6 +46,8 @@ struct Delegator {
     stash: u64,
     /// The day its requested redelegation may be carried out.
     moving_on: Option<u64>,
+    /// The cluster it asked to move to (meaningful while `moving_on` is set).
+    moving_to: u32,
 }
 
 /// An MPOND holder: its account, the days of its open requests, what it has not requested.
@@ -70,7 +72,13 @@ struct Flows {
     slashes: u64,
     nodes_bought: u64,
     nodes_sold: u64,
+    /// deployed: receivers' same-day withdrawals and re-deposits.
+    dips: u64,
 }
+
+/// Days over which the delegators' estimate of the rewards paid a day is smoothed (an
+/// exponential average with weight 1/30: the month-end fee payouts count spread over the month).
+const PAID_SMOOTHING: f64 = 30.0;
 
 /// A Marlin network with its agents.
 pub struct MarlinModel {
@@ -94,6 +102,11 @@ pub struct MarlinModel {
     returns: Vec<f64>,
     /// Today's tickets from one receiver per cluster (scratch, by cluster).
     share: Vec<u64>,
+    /// The rewards paid a day, smoothed over about a month (`PAID_SMOOTHING` days), POND base
+    /// units as a float: the delegators' APR estimates.
+    paid_per_day: f64,
+    /// deployed: today's ticket credits out of the `rewards` pool, base units.
+    issued: u128,
     flows: Flows,
     epochs: u64,
 }
@@ -146,6 +159,15 @@ impl Model for MarlinModel {
         self.flows.subsidy_paid += r.subsidy.paid.0;
         self.flows.fees_paid += r.fees.paid.0;
         self.flows.commission += r.subsidy.commission.0 + r.fees.commission.0;
+        // deployed: the ticket credits are the day's payout from the `rewards` pool.
+        let issued = std::mem::take(&mut self.issued);
+        self.flows.subsidy_paid += issued;
+        let paid = (r.subsidy.paid.0 + r.fees.paid.0 + issued) as f64;
+        self.paid_per_day = if self.epochs == 0 {
+            paid
+        } else {
+            self.paid_per_day + (paid - self.paid_per_day) / PAID_SMOOTHING
+        };
         self.flows.days += 1;
         self.epochs += 1;
         Ok(())

@@ -3,6 +3,7 @@
 //! their tickets and against the Cobb-Douglas optimum. Token amounts stay exact; shares, Gini
 //! and correlations are floats. [`COLUMNS`] names every metric and its kind, in record order.
 
+use ergon_core::stats::gini;
 use ergon_core::{ColumnSpec, Economy, Metric, MetricKind, MetricValue};
 
 use super::MarlinModel;
@@ -51,6 +52,7 @@ pub(super) const COLUMNS: &[ColumnSpec] = &[
     c("spam_proofs", COUNT),
     c("nodes_bought", COUNT),
     c("nodes_sold", COUNT),
+    c("receiver_dips", COUNT),
     c("nodes", COUNT),
     c("stake_mean_pond", FLOAT),
     c("tickets_mean", FLOAT),
@@ -69,21 +71,6 @@ fn amount(raw: u128) -> MetricValue {
 
 fn m(name: &'static str, value: MetricValue) -> Metric {
     Metric { name, value }
-}
-
-/// The Gini coefficient of non-negative values (0: all equal; → 1: one takes all); 0 for none
-/// or an all-zero set. Sorts a copy: O(n log n).
-#[must_use]
-pub fn gini(values: &[f64]) -> f64 {
-    let mut v: Vec<f64> = values.to_vec();
-    v.sort_by(f64::total_cmp);
-    let n = v.len() as f64;
-    let total: f64 = v.iter().sum();
-    if v.is_empty() || total <= 0.0 {
-        return 0.0;
-    }
-    let weighted: f64 = v.iter().enumerate().map(|(i, x)| (i as f64 + 1.0) * x).sum();
-    (2.0 * weighted) / (n * total) - (n + 1.0) / n
 }
 
 /// Pearson's correlation of two equally long series (NaN when either is constant).
@@ -117,6 +104,7 @@ pub(super) fn record(model: &mut MarlinModel) -> Vec<Metric> {
     out.push(m("spam_proofs", MetricValue::Count(f.slashes)));
     out.push(m("nodes_bought", MetricValue::Count(f.nodes_bought)));
     out.push(m("nodes_sold", MetricValue::Count(f.nodes_sold)));
+    out.push(m("receiver_dips", MetricValue::Count(f.dips)));
     let rs = &model.relayers;
     let n = rs.len() as f64;
     let stakes: Vec<f64> = rs.iter().map(|r| tokens(stake_of(econ, r.cluster))).collect();

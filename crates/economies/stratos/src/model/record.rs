@@ -3,6 +3,7 @@
 //! Token amounts stay exact; shares, Gini and APR are floats. [`COLUMNS`] names every metric
 //! and its kind, in record order, without a model.
 
+use ergon_core::stats::{gini, median_sorted};
 use ergon_core::{ColumnSpec, Economy, Metric, MetricKind, MetricValue};
 
 use super::{Flows, StratosModel};
@@ -79,30 +80,6 @@ fn oz(raw: u128) -> MetricValue {
 
 fn m(name: &'static str, value: MetricValue) -> Metric {
     Metric { name, value }
-}
-
-/// The Gini coefficient of non-negative values (0: all equal; → 1: one takes all); 0 for none
-/// or an all-zero set. Sorts a copy: O(n log n).
-#[must_use]
-pub fn gini(values: &[f64]) -> f64 {
-    let mut v: Vec<f64> = values.to_vec();
-    v.sort_by(f64::total_cmp);
-    let n = v.len() as f64;
-    let total: f64 = v.iter().sum();
-    if v.is_empty() || total <= 0.0 {
-        return 0.0;
-    }
-    let weighted: f64 = v.iter().enumerate().map(|(i, x)| (i as f64 + 1.0) * x).sum();
-    (2.0 * weighted) / (n * total) - (n + 1.0) / n
-}
-
-/// The median of a sorted slice (NaN when empty).
-fn median_sorted(v: &[f64]) -> f64 {
-    match v.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => v[n / 2],
-        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
-    }
 }
 
 pub(super) fn record(model: &mut StratosModel) -> Vec<Metric> {
@@ -222,17 +199,5 @@ mod tests {
             }
             assert_eq!(ColumnSpec::of_record(&model.record()), columns, "{profile}: later");
         }
-    }
-
-    #[test]
-    fn gini_figures() {
-        assert_eq!(gini(&[]), 0.0);
-        assert_eq!(gini(&[5.0, 5.0, 5.0, 5.0]), 0.0);
-        // One of four takes all: G = (n − 1)/n = 0.75.
-        assert!((gini(&[0.0, 0.0, 0.0, 8.0]) - 0.75).abs() < 1e-12);
-        // 1, 2, 3, 4: G = 2·(1 + 4 + 9 + 16)/(4·10) − 5/4 = 0.25.
-        assert!((gini(&[4.0, 1.0, 3.0, 2.0]) - 0.25).abs() < 1e-12);
-        assert_eq!(median_sorted(&[1.0, 2.0, 3.0, 4.0]), 2.5);
-        assert!(median_sorted(&[]).is_nan());
     }
 }
