@@ -27,5 +27,5 @@ pub use attest::{Attestation, AttestationBook, NodeId, NodeTrust, Outcome, Recor
 pub use cb::FlowNet;
 pub use error::TriasError;
 pub use gate::{Snapshot, TrustParams, snapshot};
-pub use state::{Action, Event, Genesis, Profile, Trias};
+pub use state::{Action, EpochOutcome, Event, FraudOutcome, Genesis, Paid, Profile, Reserves, Trias};
 pub use trust::{Stop, TrustGraph, TrustVector, eigentrust, pagerank};
