@@ -99,6 +99,12 @@ pub static ECONOMIES: &[Entry] = &[
         "Marlin: POND and MPOND, the bridge, tickets, Cobb-Douglas staking rewards, spam deposits",
         ["marlin-paper", "marlin-bridge"]
     ),
+    economy!(
+        ergon_trias::Trias,
+        ergon_trias::TriasModel,
+        "Trias (Leviatom): attestations, EigenTrust and the conspiracy-breaching cost, the reward gate, verification and routing as mining",
+        ["trias-paper", "trias-sybil"]
+    ),
 ];
 
 /// The economy named `name`.
@@ -118,10 +124,6 @@ pub static REPLAY_ONLY: &[(&str, Constructor)] = &[
     (
         <ergon_phala::Phala as ergon_core::Economy>::NAME,
         ergon_core::economy::constructor::<ergon_phala::Phala>,
-    ),
-    (
-        <ergon_trias::Trias as ergon_core::Economy>::NAME,
-        ergon_core::economy::constructor::<ergon_trias::Trias>,
     ),
 ];
 

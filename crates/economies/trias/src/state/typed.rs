@@ -194,6 +194,18 @@ impl Trias {
         Ok((r, k))
     }
 
+    /// The attestation book (nodes, bitmaps, clock).
+    #[must_use]
+    pub fn book(&self) -> &crate::attest::AttestationBook {
+        &self.book
+    }
+
+    /// The rule profile.
+    #[must_use]
+    pub fn profile(&self) -> Profile {
+        self.profile
+    }
+
     /// The step the clock stands at.
     #[must_use]
     pub fn now(&self) -> u64 {
