@@ -120,12 +120,10 @@ pub fn names() -> impl Iterator<Item = &'static str> {
 
 /// Economies that replay but have no simulation model yet: `ergon replay` takes their files;
 /// `run`, `sweep` and `scenarios` do not list them. Each moves to [`ECONOMIES`] with its model.
-pub static REPLAY_ONLY: &[(&str, Constructor)] = &[
-    (
-        <ergon_phala::Phala as ergon_core::Economy>::NAME,
-        ergon_core::economy::constructor::<ergon_phala::Phala>,
-    ),
-];
+pub static REPLAY_ONLY: &[(&str, Constructor)] = &[(
+    <ergon_phala::Phala as ergon_core::Economy>::NAME,
+    ergon_core::economy::constructor::<ergon_phala::Phala>,
+)];
 
 /// The name → constructor table of [`ergon_core::replay::Replayer`]: every economy of
 /// [`ECONOMIES`], then those of [`REPLAY_ONLY`].

@@ -28,7 +28,9 @@ pub mod trust;
 pub use attest::{Attestation, AttestationBook, NodeId, NodeTrust, Outcome, Recorded, Tee};
 pub use cb::FlowNet;
 pub use error::TriasError;
-pub use model::TriasModel;
 pub use gate::{Snapshot, TrustParams, snapshot};
-pub use state::{Action, EpochOutcome, Event, FraudOutcome, Genesis, Paid, Profile, Reserves, Trias};
+pub use model::TriasModel;
+pub use state::{
+    Action, EpochOutcome, Event, FraudOutcome, Genesis, Paid, Profile, Reserves, Trias,
+};
 pub use trust::{Stop, TrustGraph, TrustVector, eigentrust, pagerank};

@@ -111,7 +111,8 @@ fn a_ring_without_attack_edges_gets_nothing_under_the_gate_and_half_under_pagera
         assert_eq!(m.economy().balance_of(j), ergon_core::Amount(625 * UNIT));
     }
     let shadow = m.shadow().unwrap();
-    let epoch = [104_166_666_666_666_666_666u128, 104_166_666_666_666_666_667, 104_166_666_666_666_666_667];
+    let epoch =
+        [104_166_666_666_666_666_666u128, 104_166_666_666_666_666_667, 104_166_666_666_666_666_667];
     for j in 0..6 {
         assert_eq!(shadow.balance_of(j).0, epoch.iter().sum::<u128>());
     }

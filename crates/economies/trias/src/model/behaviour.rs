@@ -74,8 +74,7 @@ fn draw_distinct(rng: &mut StreamRng, pool: &[NodeId], me: NodeId, k: u64, out: 
 pub(super) fn build(c: &Config, a: &Agents, mut rng: StreamRng) -> Result<TriasModel, Rejection> {
     let mut econ = Trias::from_genesis(genesis(c, c.profile)?)?;
     let other = if c.profile == Profile::Spec { Profile::Compat } else { Profile::Spec };
-    let mut shadow =
-        if c.compare { Some(Trias::from_genesis(genesis(c, other)?)?) } else { None };
+    let mut shadow = if c.compare { Some(Trias::from_genesis(genesis(c, other)?)?) } else { None };
     let v = &a.verifiers;
     let plan = [
         (Class::Seed, v.seeds),
@@ -107,7 +106,8 @@ pub(super) fn build(c: &Config, a: &Agents, mut rng: StreamRng) -> Result<TriasM
     };
     let honest = ids(&|k| !matches!(k, Class::Faulty | Class::Sybil));
     let ring = ids(&|k| k == Class::Sybil);
-    let verifiers = ids(&|k| matches!(k, Class::Seed | Class::Verifier | Class::Faulty | Class::Sybil));
+    let verifiers =
+        ids(&|k| matches!(k, Class::Seed | Class::Verifier | Class::Faulty | Class::Sybil));
     let (mut peer_start, mut peers) = (vec![0u32], Vec::new());
     for &x in &verifiers {
         if class[x as usize] == Class::Sybil {
@@ -391,10 +391,9 @@ impl TriasModel {
         }
         let compat = if main == 1 { Some(o) } else { shadow };
         if let Some(c) = compat.and_then(|x| x.compat.as_ref()) {
-            let ring: f64 = (0..self.class.len())
+            let ring = (0..self.class.len())
                 .filter(|&j| self.class[j] == Class::Sybil)
-                .map(|j| c.trust[j])
-                .sum();
+                .fold(0.0, |s, j| s + c.trust[j]);
             l.sybil_trust[1] = ring;
         }
         let (mut sum, mut cnt) = ([0u64; 2], [0u64; 2]);

@@ -199,10 +199,7 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
         }
     }
     if total > NODES_MAX {
-        errs.push(FieldError::new(
-            "agents",
-            format!("{total} nodes in all; at most {NODES_MAX}"),
-        ));
+        errs.push(FieldError::new("agents", format!("{total} nodes in all; at most {NODES_MAX}")));
     }
     if a.sybil.count == 0 && a.sybil.attack_edges > 0 {
         errs.push(FieldError::new("agents.sybil.attack_edges", "needs agents.sybil.count ≥ 1"));

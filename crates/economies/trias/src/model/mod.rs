@@ -24,8 +24,8 @@ use ergon_core::invariants::Violation;
 use ergon_core::rng::purpose;
 use ergon_core::{ColumnSpec, Economy, FieldError, Metric, Model, RngStreams, StreamRng};
 
-use crate::attest::{NodeId, Tee};
 use crate::Trias;
+use crate::attest::{NodeId, Tee};
 pub use config::{Agents, Config};
 
 /// What a node is in the model.

@@ -365,8 +365,10 @@ impl Economy for Trias {
         };
         let paid = |list: &[Paid], extra: &str| -> Vec<Value> {
             list.iter()
-                .map(|p| json!({"node": name(p.node), extra: p.base,
-                                "weight": p.weight.to_string(), "amount": self.fmt(p.amount)}))
+                .map(|p| {
+                    json!({"node": name(p.node), extra: p.base,
+                                "weight": p.weight.to_string(), "amount": self.fmt(p.amount)})
+                })
                 .collect()
         };
         let p = o.pools;
