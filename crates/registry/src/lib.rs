@@ -207,7 +207,7 @@ mod tests {
         let err = for_scenario(Source { name: "x.toml", text }).expect_err("unknown");
         assert_eq!(
             err.to_string(),
-            "x.toml: scenario.economy: unknown economy \"stratso\" (this build has: stratos, marlin); did you mean \"stratos\"?"
+            "x.toml: scenario.economy: unknown economy \"stratso\" (this build has: stratos, marlin, trias); did you mean \"stratos\"?"
         );
     }
 }
