@@ -22,6 +22,20 @@ pub enum TriasError {
         /// The name given.
         name: String,
     },
+    /// No call or program has this name (replay).
+    #[error("no {kind} named {name:?}")]
+    UnknownLabel {
+        /// `call` or `program`.
+        kind: &'static str,
+        /// The name given.
+        name: String,
+    },
+    /// A call with this name exists already (replay).
+    #[error("a call named {name:?} exists already")]
+    DuplicateCall {
+        /// The name given.
+        name: String,
+    },
     /// A node with this name exists already.
     #[error("a node named {name:?} exists already")]
     DuplicateName {
@@ -146,6 +160,109 @@ pub enum TriasError {
         /// The largest allowed.
         max: u64,
     },
+    /// Fewer than `k` nodes pass the call's filters under the per-TEE-family cap.
+    #[error("fewer than {k} eligible executers")]
+    TooFewExecuters {
+        /// Executers asked for.
+        k: u32,
+    },
+    /// No call has this id.
+    #[error("no call {call}")]
+    UnknownCall {
+        /// The id.
+        call: u32,
+    },
+    /// The node is not one of the call's executers.
+    #[error("node {node} is not scheduled on call {call}")]
+    NotScheduled {
+        /// The call.
+        call: u32,
+        /// The node.
+        node: NodeId,
+    },
+    /// The call is settled or its deadline has passed.
+    #[error("call {call} takes no response at step {now} (deadline {deadline})")]
+    CallClosed {
+        /// The call.
+        call: u32,
+        /// Its deadline.
+        deadline: u64,
+        /// The clock.
+        now: u64,
+    },
+    /// The executer has responded already.
+    #[error("node {node} has responded to call {call} already")]
+    AlreadyResponded {
+        /// The call.
+        call: u32,
+        /// The node.
+        node: NodeId,
+    },
+    /// The call is settled, or awaits responses before its deadline.
+    #[error("call {call} cannot settle at step {now} (deadline {deadline})")]
+    NotSettleable {
+        /// The call.
+        call: u32,
+        /// Its deadline.
+        deadline: u64,
+        /// The clock.
+        now: u64,
+    },
+    /// The vulnerability was reported before (only the first report counts).
+    #[error("vulnerability {vulnerability} was reported already")]
+    DuplicateReport {
+        /// Its id.
+        vulnerability: u32,
+    },
+    /// The node did not run the program within the exposure window of its vulnerability (or
+    /// the program has no reported vulnerability).
+    #[error("node {node} was not exposed to program {program}")]
+    NotExposed {
+        /// The claimant.
+        node: NodeId,
+        /// The program.
+        program: u32,
+    },
+    /// The node claimed for this program already.
+    #[error("node {node} has claimed for program {program} already")]
+    DuplicateClaim {
+        /// The claimant.
+        node: NodeId,
+        /// The program.
+        program: u32,
+    },
+    /// The claimant holds no live cover.
+    #[error("node {node} holds no cover")]
+    NoCover {
+        /// The claimant.
+        node: NodeId,
+    },
+    /// The subject was analysed this epoch already (first submission only).
+    #[error("subject {subject} was analysed this epoch already")]
+    DuplicateSubject {
+        /// The subject.
+        subject: u64,
+    },
+    /// A test that covers no new line.
+    #[error("program {program}: {covered} of {total} lines is no gain on {best}")]
+    NoNewCoverage {
+        /// The program.
+        program: u32,
+        /// Lines the test covers.
+        covered: u64,
+        /// The program's lines.
+        total: u64,
+        /// The best coverage so far.
+        best: u64,
+    },
+    /// An assigned record whose attestee is not one of the verifier's beacon targets.
+    #[error("node {attestee} is not a beacon target of node {attester} this epoch")]
+    NotAssigned {
+        /// The verifier.
+        attester: NodeId,
+        /// The attestee.
+        attestee: NodeId,
+    },
     /// A trust snapshot needs at least one pre-trusted seed that is not quarantined.
     #[error("no pre-trusted seed is active")]
     NoSeeds,
@@ -157,6 +274,9 @@ impl Coded for TriasError {
             TriasError::Core(e) => e.code(),
             TriasError::UnknownNode { .. } | TriasError::UnknownName { .. } => "unknown_node",
             TriasError::DuplicateName { .. } => "duplicate_node",
+            TriasError::UnknownLabel { kind: "call", .. } => "unknown_call",
+            TriasError::UnknownLabel { .. } => "unknown_program",
+            TriasError::DuplicateCall { .. } => "duplicate_call",
             TriasError::SelfAttestation { .. } => "self_attestation",
             TriasError::Quarantined { .. } => "quarantined",
             TriasError::TeeMismatch { .. } => "tee_mismatch",
@@ -171,6 +291,19 @@ impl Coded for TriasError {
             TriasError::DuplicateReceipt { .. } => "duplicate_receipt",
             TriasError::BadParam { .. } => "bad_param",
             TriasError::NoSeeds => "no_seeds",
+            TriasError::TooFewExecuters { .. } => "too_few_executers",
+            TriasError::UnknownCall { .. } => "unknown_call",
+            TriasError::NotScheduled { .. } => "not_scheduled",
+            TriasError::CallClosed { .. } => "call_closed",
+            TriasError::AlreadyResponded { .. } => "already_responded",
+            TriasError::NotSettleable { .. } => "not_settleable",
+            TriasError::DuplicateReport { .. } => "duplicate_report",
+            TriasError::NotExposed { .. } => "not_exposed",
+            TriasError::DuplicateClaim { .. } => "duplicate_claim",
+            TriasError::NoCover { .. } => "no_cover",
+            TriasError::DuplicateSubject { .. } => "duplicate_subject",
+            TriasError::NoNewCoverage { .. } => "no_new_coverage",
+            TriasError::NotAssigned { .. } => "not_assigned",
         }
     }
 }

@@ -14,6 +14,8 @@
 //! - [`model`]: the simulation model ([`TriasModel`]): agents, scenarios' sections, metrics.
 //! - [`state`]: the [`Trias`] economy (genesis, replay actions, the epoch, invariants).
 //! - [`error`]: [`TriasError`] with stable codes.
+//! - [`magcarta`], [`gas`], [`insurance`], [`prometh`]: consensus calls and their scheduling
+//!   and rules, execution and verification as gas, cover and claims, Prometh points.
 
 pub mod attest;
 pub mod cb;
@@ -34,3 +36,16 @@ pub use state::{
     Action, EpochOutcome, Event, FraudOutcome, Genesis, Paid, Profile, Reserves, Trias,
 };
 pub use trust::{Stop, TrustGraph, TrustVector, eigentrust, pagerank};
+
+// The executers' side: MagCarta calls, gas, insurance, Prometh (the pure parts; their state in
+// `state/calls.rs` and `state/cover.rs`).
+pub mod gas;
+pub mod insurance;
+pub mod magcarta;
+pub mod prometh;
+
+pub use insurance::Severity;
+pub use magcarta::{Filter, Rule, Strategy};
+pub use state::calls::{Call, CallSpec, ExecPay, Settlement};
+pub use state::cover::InsuranceFigures;
+pub use state::extra::{ExtraAction, ExtraEvent};

@@ -51,3 +51,28 @@ fn routing_receipts_answers_and_caps() {
 fn bonds_slashes_and_fraud_proofs() {
     replay("bonds");
 }
+
+#[test]
+fn a_majority_call_settled_with_gas() {
+    replay("call_majority");
+}
+
+#[test]
+fn median_calls_an_outlier_slashed_and_a_tie_refunded() {
+    replay("call_median");
+}
+
+#[test]
+fn an_insurance_epoch_with_pro_rata_claims_a_queue_and_prometh() {
+    replay("insurance");
+}
+
+#[test]
+fn beacon_targets_and_assigned_records() {
+    replay("beacon");
+}
+
+#[test]
+fn sample_scheduling_weighted_and_unanimous_calls() {
+    replay("call_rules");
+}

@@ -52,6 +52,9 @@ fn genesis(c: &Config, profile: Profile) -> Result<Genesis, Rejection> {
         bootstrap_epochs: c.bootstrap_epochs,
         steps_per_epoch: 360,
         window: 32,
+        beacon: ergon_core::rng::Seed::default(),
+        bounty_cap: None,
+        claim_expiry: crate::insurance::default_expiry(),
     })
 }
 
@@ -240,13 +243,12 @@ impl TriasModel {
             if self.quarantined[v as usize] {
                 continue;
             }
+            // The epoch beacon's targets (the engine refuses an assigned record off them), the
+            // first `assigned` of them that are not quarantined.
             self.targets.clear();
             let want = (self.agents.verifiers.assigned as usize).min(n - 1);
-            let mut tries = 0;
-            while self.targets.len() < want && tries < 8 * want {
-                tries += 1;
-                let t = self.rng.below(n as u64) as NodeId;
-                if t != v && !self.quarantined[t as usize] && !self.targets.contains(&t) {
+            for t in self.econ.beacon_targets(v) {
+                if self.targets.len() < want && !self.quarantined[t as usize] {
                     self.targets.push(t);
                 }
             }

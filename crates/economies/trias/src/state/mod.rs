@@ -30,6 +30,9 @@ use crate::routing::Receipts;
 mod bonds;
 mod typed;
 pub use typed::{EpochOutcome, FraudOutcome, Paid, Reserves};
+pub mod calls;
+pub mod cover;
+pub mod extra;
 
 /// Credit for an upheld FAIL_EVIDENCE.
 pub const UPHELD_CREDIT: u64 = 10;
@@ -91,6 +94,15 @@ pub struct Genesis {
     /// `K`, the recency window (32, at most 64).
     #[serde(default = "d_window")]
     pub window: u32,
+    /// The epoch beacon's master seed (64 hex digits, default zero).
+    #[serde(default)]
+    pub beacon: ergon_core::rng::Seed,
+    /// The most one bounty pays, tokens (default: no cap).
+    #[serde(default)]
+    pub bounty_cap: Option<Qty>,
+    /// Epochs after filing a queued claim expires (30).
+    #[serde(default = "crate::insurance::default_expiry")]
+    pub claim_expiry: u64,
 }
 
 /// One action; `op` names it in replay.
@@ -131,6 +143,9 @@ pub enum Action {
     Bond { node: String, amount: Qty },
     /// `challenger` proves `attester`'s standing PASS on the quarantined `attestee` false.
     FraudProof { challenger: String, attester: String, attestee: String },
+    /// Calls, gas, insurance, Prometh and beacon ops (`state/extra.rs`).
+    #[serde(untagged)]
+    Extra(extra::ExtraAction),
 }
 
 /// What an accepted action reports.
@@ -160,6 +175,9 @@ pub enum Event {
         bounty: String,
         compensation: String,
     },
+    /// What a calls, insurance or Prometh op reports.
+    #[serde(untagged)]
+    Extra(extra::ExtraEvent),
 }
 
 /// The verifiers' split of one epoch, kept for the invariant check.
@@ -193,6 +211,7 @@ pub struct Trias {
     emitted: Amount,
     epoch: Epoch,
     last: [LastSplit; 2],
+    extra: extra::Extra,
 }
 
 impl Trias {
@@ -218,6 +237,7 @@ impl Trias {
         self.ids.insert(node.into(), index);
         self.accounts.push(account);
         self.bonds.push(Amount::ZERO);
+        self.extra.grow(self.names.len());
         Ok(Event::NodeRegistered { node: node.into(), index })
     }
 
@@ -293,6 +313,8 @@ impl Economy for Trias {
             ledger.add_pool("insurance_bounty")?,
             ledger.add_pool("insurance_compensation")?,
         ];
+        let escrow = ledger.add_pool("calls")?;
+        let bounty_cap = g.bounty_cap.as_ref().map(|q| q.to_amount(&meta)).transpose()?;
         let emission = EmissionParams {
             initial: g.epoch_reward.to_amount(&meta)?,
             halving_epochs: g.halving_epochs,
@@ -319,6 +341,7 @@ impl Economy for Trias {
             emitted: Amount::ZERO,
             epoch: Epoch(0),
             last: [LastSplit::default(); 2],
+            extra: extra::Extra::new(escrow, g.beacon, bounty_cap, g.claim_expiry),
         })
     }
 
@@ -343,6 +366,7 @@ impl Economy for Trias {
             Action::FraudProof { challenger, attester, attestee } => {
                 self.fraud_proof(challenger, attester, attestee)?
             }
+            Action::Extra(a) => Event::Extra(self.apply_extra(a)?),
         }])
     }
 
@@ -372,7 +396,7 @@ impl Economy for Trias {
                 .collect()
         };
         let p = o.pools;
-        Ok(json!({
+        let mut report = json!({
             "emitted": self.fmt(o.emitted),
             "pools": {"verifiers": self.fmt(p.verifiers), "routers": self.fmt(p.routers),
                       "prometh": self.fmt(p.prometh), "dust": self.fmt(p.dust)},
@@ -383,7 +407,12 @@ impl Economy for Trias {
             "router_pool": self.fmt(o.router_pool),
             "router_payouts": paid(&o.routers, "receipts"),
             "router_carry": self.fmt(o.router_carry),
-        }))
+        });
+        // Calls settled, Prometh payouts and claims of the close, after the mining splits.
+        if let (Some(r), Value::Object(extra)) = (report.as_object_mut(), o.extra) {
+            r.extend(extra);
+        }
+        Ok(report)
     }
 
     fn epoch(&self) -> Epoch {
@@ -408,6 +437,7 @@ impl Economy for Trias {
                 format!("{minted:?} minted vs {:?} emitted", self.emitted),
             ));
         }
+        self.check_extra()?;
         for l in self.last {
             if l.paid.0 + l.carry.0 != l.pool.0 {
                 return Err(Violation::new("trias split", format!("{l:?}")));

@@ -58,6 +58,9 @@ pub struct EpochOutcome {
     pub routers: Vec<Paid>,
     /// What the routers' split carries.
     pub router_carry: Amount,
+    /// The calls settled at the close, the Prometh payouts and the insurance claims, as the
+    /// replay report's rows (an empty object when there are none).
+    pub extra: serde_json::Value,
 }
 
 /// What a fraud proof moved.
@@ -113,7 +116,11 @@ impl Trias {
         if a.step > end {
             return Err(TriasError::FutureStep { step: a.step, now: end });
         }
+        if assigned && !self.is_target(a.attester, a.attestee) {
+            return Err(TriasError::NotAssigned { attester: a.attester, attestee: a.attestee });
+        }
         let done = self.book.record_advancing(a)?;
+        self.extra.note_attester(a.attester, a.attestee);
         let c = self.credits.entry((a.attester, a.attestee)).or_default();
         if assigned {
             c.0 += 1
@@ -278,18 +285,20 @@ impl Trias {
     }
 
     /// Each node's gate at the epoch's end by the profile, the snapshot and, under `compat`,
-    /// the PageRank.
-    fn gates(&self) -> (Vec<u64>, Option<Snapshot>, Option<TrustVector>) {
+    /// the PageRank; the snapshot's CB, relative trust and gates are kept for the calls' filters.
+    fn gates(&mut self) -> (Vec<u64>, Option<Snapshot>, Option<TrustVector>) {
         let n = self.names.len();
         let Ok(g) = TrustGraph::new(self.book.nodes(), self.book.edges()) else {
-            return (vec![0; n], None, None); // no active seed: nobody is trusted
+            return (self.untrusted().0, None, None); // no active seed: nobody is trusted
         };
         // The nodes with rewards at stake: verifiers, routers and their receivers.
         let candidates: Vec<NodeId> =
             self.credits.keys().map(|k| k.0).chain(self.receipts.nodes()).collect();
-        let Ok(s) = snapshot(&g, &self.trust, &candidates) else { return (vec![0; n], None, None) };
-        match self.profile {
-            Profile::Spec => (s.gate.clone(), Some(s), None),
+        let Ok(s) = snapshot(&g, &self.trust, &candidates) else {
+            return (self.untrusted().0, None, None);
+        };
+        let (gates, compat) = match self.profile {
+            Profile::Spec => (s.gate.clone(), None),
             Profile::Compat => {
                 let c = compat(&g, &self.trust);
                 let gates = (0..n)
@@ -297,9 +306,12 @@ impl Trias {
                         if g.nodes[j].quarantined { 0 } else { relative_ppm(c.trust[j], g.active) }
                     })
                     .collect();
-                (gates, Some(s), Some(c))
+                (gates, Some(c))
             }
-        }
+        };
+        let cb = s.cb.iter().map(|c| c.map_or(0, |c| c.0)).collect();
+        self.extra.record_snapshot(cb, s.relative_ppm.clone(), gates.clone());
+        (gates, Some(s), compat)
     }
 
     /// Closes the epoch: the clock to its last step, the snapshot, `E_e` minted (clamped to
@@ -309,6 +321,8 @@ impl Trias {
         let bug = |e: ergon_core::Error| Violation::new("trias epoch", e.to_string());
         let to = self.epoch_end().max(self.book.now());
         self.book.advance_to(to).map_err(|e| Violation::new("trias clock", e.to_string()))?;
+        let close = |e: TriasError| Violation::new("trias close", e.to_string());
+        let calls = self.settle_due().map_err(close)?;
         let (gates, snapshot, compat) = self.gates();
         let t = self.token;
         let e = emission(&self.emission, self.epoch.0, self.emitted);
@@ -339,6 +353,8 @@ impl Trias {
         self.credits.clear();
         self.upheld.clear();
         self.receipts.clear();
+        let mut extra = serde_json::Value::Object(serde_json::Map::new());
+        self.close_extra(&mut extra, calls).map_err(close)?;
         let epoch = self.epoch;
         self.epoch = self.epoch.plus(1);
         Ok(EpochOutcome {
@@ -354,6 +370,7 @@ impl Trias {
             router_pool: lr.pool,
             routers,
             router_carry: lr.carry,
+            extra,
         })
     }
 }

@@ -1,0 +1,329 @@
+//! Insurance, bounties, claims, Prometh points and beacon targets in the state, and the
+//! executers' part of the epoch's close (spec trias.md, "Insurance", "Prometh early-stage
+//! mining", "Verification as mining": "Each verifier gets a = 8 random targets per epoch from
+//! the epoch beacon").
+//!
+//! The beacon: epoch `e`'s targets of verifier `v` come from the stream at path
+//! `[e, TASKS, v]` under the genesis `beacon` seed; with at most 8 other registered nodes,
+//! every other node is a target; otherwise 8 distinct draws `below(n)` skipping `v` and
+//! repeats, listed ascending. An `assigned` record must name one of them.
+//!
+//! The close: due calls settle first (their gas reaches this epoch's pools), then — after the
+//! mining splits — the Prometh pool is split by points, the lapsed policies and expired claims
+//! go, and the queue is paid from at most half of the compensation reserve.
+
+use ergon_core::ledger::Holder;
+use ergon_core::rng::{RngStreams, purpose};
+use ergon_core::{Amount, Rounding, mul_div};
+use serde_json::{Value, json};
+
+use super::Trias;
+use crate::attest::NodeId;
+use crate::error::TriasError;
+use crate::insurance::{BUDGET_BP, EXPOSURE_EPOCHS, Severity, cover_for};
+use crate::prometh::{RUN_POINTS, coverage_points, prometh_split};
+
+/// Beacon targets per verifier per epoch.
+pub const TARGETS: usize = 8;
+
+/// The insurance pool at a glance (metrics).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InsuranceFigures {
+    /// The bounty reserve.
+    pub bounty_reserve: Amount,
+    /// The compensation reserve.
+    pub compensation_reserve: Amount,
+    /// Live cover not yet claimed.
+    pub cover: Amount,
+    /// Claims queued, unpaid.
+    pub queued: Amount,
+}
+
+impl Trias {
+    /// Moves `a` from `from` into insurance: `⌊a·3000/10^4⌋` to the bounty reserve, the rest
+    /// to the compensation reserve; the two parts.
+    pub(super) fn inflow(
+        &mut self,
+        from: Holder,
+        a: Amount,
+    ) -> Result<(Amount, Amount), TriasError> {
+        let (parts, dust) = ergon_core::emission::split_amount(a, &super::bonds::INSURANCE_SPLIT);
+        let comp = parts[1].checked_add(dust)?;
+        let bounty = Holder::Pool(self.reserves[1]);
+        // All at once first, so a short balance refuses before anything moved.
+        self.ledger.transfer(self.token, from, bounty, a)?;
+        self.ledger.transfer(self.token, bounty, Holder::Pool(self.reserves[2]), comp)?;
+        Ok((parts[0], comp))
+    }
+
+    fn active(&mut self, n: NodeId) -> Result<(), TriasError> {
+        if self.book.node(n)?.quarantined {
+            return Err(TriasError::Quarantined { node: n });
+        }
+        self.extra.grow(self.names.len());
+        Ok(())
+    }
+
+    /// Node `n` insures itself with `premium` of its balance; the cover bought and the
+    /// inflow's parts.
+    pub fn buy_insurance(
+        &mut self,
+        n: NodeId,
+        premium: Amount,
+    ) -> Result<(Amount, (Amount, Amount)), TriasError> {
+        self.active(n)?;
+        let from = Holder::Account(self.accounts[n as usize]);
+        let epoch = self.epoch.0;
+        let reserve = self.ledger.balance(self.token, Holder::Pool(self.reserves[2]))?;
+        let cover = cover_for(premium, reserve, self.extra.insurance.outstanding())?;
+        let parts = self.inflow(from, premium)?;
+        self.extra.insurance.buy(n, cover, epoch);
+        Ok((cover, parts))
+    }
+
+    /// The first valid report of vulnerability `v` in program `p` by `analyst`: its bounty
+    /// (paid from the bounty reserve, capped) and its Prometh points.
+    pub fn report_vulnerability(
+        &mut self,
+        analyst: NodeId,
+        v: u32,
+        p: u32,
+        severity: Severity,
+    ) -> Result<(Amount, u64), TriasError> {
+        self.active(analyst)?;
+        if self.extra.vulns.get(v as usize).copied().unwrap_or(false) {
+            return Err(TriasError::DuplicateReport { vulnerability: v });
+        }
+        let pool = Holder::Pool(self.reserves[1]);
+        let b = self.ledger.balance(self.token, pool)?;
+        let bounty = Amount(mul_div(b.0, severity.bounty_bp().into(), 10_000, Rounding::Down)?)
+            .min(self.extra.bounty_cap);
+        self.ledger.transfer(
+            self.token,
+            pool,
+            Holder::Account(self.accounts[analyst as usize]),
+            bounty,
+        )?;
+        let x = &mut self.extra;
+        if x.vulns.len() <= v as usize {
+            x.vulns.resize(v as usize + 1, false);
+        }
+        x.vulns[v as usize] = true;
+        if x.reported.len() <= p as usize {
+            x.reported.resize(p as usize + 1, None);
+        }
+        x.reported[p as usize].get_or_insert(self.epoch.0);
+        let points = severity.points();
+        x.points[analyst as usize] += points;
+        Ok((bounty, points))
+    }
+
+    /// Node `n` claims `loss` from running program `p`; the amount queued (`loss` capped by
+    /// its cover).
+    pub fn file_claim(&mut self, n: NodeId, p: u32, loss: Amount) -> Result<Amount, TriasError> {
+        self.book.node(n)?;
+        self.extra.grow(self.names.len());
+        let x = &self.extra;
+        let exposed = x.reported.get(p as usize).copied().flatten().is_some_and(|r| {
+            x.ran[n as usize].iter().any(|&(q, e)| q == p && e <= r && e + EXPOSURE_EPOCHS >= r)
+        });
+        if !exposed {
+            return Err(TriasError::NotExposed { node: n, program: p });
+        }
+        let at = x.claimed.binary_search(&(n, p));
+        let Err(at) = at else { return Err(TriasError::DuplicateClaim { node: n, program: p }) };
+        if x.insurance.cover(n).0 == 0 {
+            return Err(TriasError::NoCover { node: n });
+        }
+        self.extra.claimed.insert(at, (n, p));
+        Ok(self.extra.insurance.file(n, loss, self.epoch.0))
+    }
+
+    /// An accepted analysis run of `subject` by `analyst` (the first this epoch); its points.
+    pub fn analysis_run(&mut self, analyst: NodeId, subject: u64) -> Result<u64, TriasError> {
+        self.active(analyst)?;
+        let Err(at) = self.extra.analysed.binary_search(&subject) else {
+            return Err(TriasError::DuplicateSubject { subject });
+        };
+        self.extra.analysed.insert(at, subject);
+        self.extra.points[analyst as usize] += RUN_POINTS;
+        Ok(RUN_POINTS)
+    }
+
+    /// A test by `analyst` raising program `p`'s coverage to `covered` of `total` lines; its
+    /// points.
+    pub fn test_coverage(
+        &mut self,
+        analyst: NodeId,
+        p: u32,
+        covered: u64,
+        total: u64,
+    ) -> Result<u64, TriasError> {
+        self.active(analyst)?;
+        if total == 0 || covered > total {
+            return Err(TriasError::BadParam {
+                name: "covered",
+                value: covered,
+                min: 1,
+                max: total,
+            });
+        }
+        let best = self.extra.coverage.get(p as usize).copied().unwrap_or(0);
+        if covered <= best {
+            return Err(TriasError::NoNewCoverage { program: p, covered, total, best });
+        }
+        let points = coverage_points(best, covered, total)?;
+        if self.extra.coverage.len() <= p as usize {
+            self.extra.coverage.resize(p as usize + 1, 0);
+        }
+        self.extra.coverage[p as usize] = covered;
+        self.extra.points[analyst as usize] += points;
+        Ok(points)
+    }
+
+    /// The insurance pool's reserves, live cover and queued claims now.
+    #[must_use]
+    pub fn insurance_figures(&self) -> InsuranceFigures {
+        let bal = |p| self.ledger.balance(self.token, Holder::Pool(p)).unwrap_or_default();
+        let book = &self.extra.insurance;
+        let queued = book.queued();
+        InsuranceFigures {
+            bounty_reserve: bal(self.reserves[1]),
+            compensation_reserve: bal(self.reserves[2]),
+            cover: Amount(book.outstanding().0 - queued.0),
+            queued,
+        }
+    }
+
+    /// Live cover of node `n`.
+    #[must_use]
+    pub fn cover_of(&self, n: NodeId) -> Amount {
+        self.extra.insurance.cover(n)
+    }
+
+    /// Verifier `v`'s beacon targets this epoch, ascending (module doc).
+    #[must_use]
+    pub fn beacon_targets(&self, v: NodeId) -> Vec<NodeId> {
+        let n = self.names.len() as NodeId;
+        if n <= TARGETS as NodeId + 1 {
+            return (0..n).filter(|&j| j != v).collect();
+        }
+        let (t, _) = self.drawn_targets(v);
+        t.to_vec()
+    }
+
+    /// Whether `j` is one of `v`'s beacon targets this epoch (no allocation).
+    #[must_use]
+    pub fn is_target(&self, v: NodeId, j: NodeId) -> bool {
+        let n = self.names.len() as NodeId;
+        if n <= TARGETS as NodeId + 1 {
+            return j != v && j < n;
+        }
+        self.drawn_targets(v).0.contains(&j)
+    }
+
+    /// The 8 drawn targets when there are more than 8 other nodes, ascending, and the draws
+    /// it took.
+    fn drawn_targets(&self, v: NodeId) -> ([NodeId; TARGETS], u32) {
+        let n = self.names.len() as u64;
+        let path = [self.epoch.0, purpose::TASKS, v.into()];
+        let mut rng = RngStreams::new(self.extra.beacon).stream(&path);
+        let mut out = [0 as NodeId; TARGETS];
+        let (mut len, mut draws) = (0, 0);
+        while len < TARGETS {
+            let j = rng.below(n) as NodeId;
+            draws += 1;
+            if j != v && !out[..len].contains(&j) {
+                out[len] = j;
+                len += 1;
+            }
+        }
+        out.sort_unstable();
+        (out, draws)
+    }
+
+    /// The executers' part of the close (module doc), after the mining splits; adds its rows to
+    /// `report` when there is something to show.
+    pub(super) fn close_extra(
+        &mut self,
+        report: &mut Value,
+        calls: Vec<super::calls::SettledReport>,
+    ) -> Result<(), TriasError> {
+        self.extra.grow(self.names.len());
+        let t = self.token;
+        let pp = Holder::Pool(self.pools[2]);
+        let pool = self.ledger.balance(t, pp)?;
+        let who: Vec<NodeId> = (0..self.names.len() as NodeId)
+            .filter(|&n| self.extra.points[n as usize] > 0)
+            .collect();
+        let pts: Vec<u64> = who.iter().map(|&n| self.extra.points[n as usize]).collect();
+        let (paid, carry) = prometh_split(pool, &pts)?;
+        let mut rows = Vec::with_capacity(who.len());
+        for ((&n, &p), &a) in who.iter().zip(&pts).zip(&paid) {
+            self.ledger.transfer(t, pp, Holder::Account(self.accounts[n as usize]), a)?;
+            rows.push(json!({"node": self.names[n as usize], "points": p, "amount": self.fmt(a)}));
+        }
+        self.extra.last[0] = (pool.0, pool.0 - carry.0, carry.0);
+        let epoch = self.epoch.0;
+        let expired = self.extra.insurance.expire(epoch, self.extra.claim_expiry);
+        let rc = Holder::Pool(self.reserves[2]);
+        let reserve = self.ledger.balance(t, rc)?;
+        let budget = mul_div(reserve.0, BUDGET_BP.into(), 10_000, Rounding::Down)?;
+        let had_claims = !self.extra.insurance.queue.is_empty();
+        let claims = self.extra.insurance.pay(Amount(budget))?;
+        let mut claim_rows = Vec::with_capacity(claims.len());
+        let mut sum = 0u128;
+        for &(n, a) in &claims {
+            self.ledger.transfer(t, rc, Holder::Account(self.accounts[n as usize]), a)?;
+            sum += a.0;
+            claim_rows.push(json!({"node": self.names[n as usize], "amount": self.fmt(a)}));
+        }
+        self.extra.last[1] = (budget, sum, budget - sum);
+        let o = report.as_object_mut().expect("the close's report is an object");
+        if !calls.is_empty() {
+            o.insert("calls".into(), serde_json::to_value(calls).unwrap_or_default());
+        }
+        if !who.is_empty() {
+            o.insert("prometh_payouts".into(), rows.into());
+            o.insert("prometh_carry".into(), self.fmt(carry).into());
+        }
+        if had_claims || !expired.is_empty() {
+            let queued = self.extra.insurance.queued().0;
+            let gone: u128 = expired.iter().map(|c| c.owed.0).sum();
+            o.insert("claims_budget".into(), self.fmt(Amount(budget)).into());
+            o.insert("claims_paid".into(), claim_rows.into());
+            o.insert("claims_queued".into(), self.fmt(Amount(queued)).into());
+            o.insert("claims_expired".into(), self.fmt(Amount(gone)).into());
+        }
+        self.extra.points.iter_mut().for_each(|p| *p = 0);
+        self.extra.analysed.clear();
+        Ok(())
+    }
+
+    /// The executers' invariants: the escrow holds the open calls' prices, the bonds pool the
+    /// bonds, and the last Prometh split and claims payment add up.
+    pub(super) fn check_extra(&self) -> Result<(), ergon_core::invariants::Violation> {
+        let v = |what, e: String| ergon_core::invariants::Violation::new(what, e);
+        let bal = |h| self.ledger.balance(self.token, h).unwrap_or_default().0;
+        let open: u128 = self.extra.calls.iter().filter(|c| c.open).map(|c| c.spec.price.0).sum();
+        if bal(Holder::Pool(self.extra.escrow)) != open {
+            return Err(v(
+                "trias escrow",
+                format!("escrow {} vs open prices {open}", bal(Holder::Pool(self.extra.escrow))),
+            ));
+        }
+        let bonds: u128 = self.bonds.iter().map(|b| b.0).sum();
+        if bal(Holder::Pool(self.reserves[0])) != bonds {
+            return Err(v("trias bonds", format!("bonds pool vs Σ bonds {bonds}")));
+        }
+        if !self.extra.insurance.consistent() {
+            return Err(v("trias insurance", "running totals differ from the book".into()));
+        }
+        for (pool, paid, carry) in self.extra.last {
+            if paid + carry != pool {
+                return Err(v("trias split", format!("{paid} + {carry} != {pool}")));
+            }
+        }
+        Ok(())
+    }
+}
