@@ -105,6 +105,12 @@ pub static ECONOMIES: &[Entry] = &[
         "Phala (Khala): workers with V and P, shares, heartbeats, halving budget, stake pools and delegators",
         ["phala-khala", "phala-paper", "phala-small-vs-big"]
     ),
+    economy!(
+        ergon_trias::Trias,
+        ergon_trias::TriasModel,
+        "Trias (Leviatom): attestations, EigenTrust and the conspiracy-breaching cost, the reward gate, verification and routing as mining",
+        ["trias-paper", "trias-sybil"]
+    ),
 ];
 
 /// The economy named `name`.
@@ -120,10 +126,7 @@ pub fn names() -> impl Iterator<Item = &'static str> {
 
 /// Economies that replay but have no simulation model yet: `ergon replay` takes their files;
 /// `run`, `sweep` and `scenarios` do not list them. Each moves to [`ECONOMIES`] with its model.
-pub static REPLAY_ONLY: &[(&str, Constructor)] = &[(
-    <ergon_trias::Trias as ergon_core::Economy>::NAME,
-    ergon_core::economy::constructor::<ergon_trias::Trias>,
-)];
+pub static REPLAY_ONLY: &[(&str, Constructor)] = &[];
 
 /// The name → constructor table of [`ergon_core::replay::Replayer`]: every economy of
 /// [`ECONOMIES`], then those of [`REPLAY_ONLY`].
@@ -207,7 +210,7 @@ mod tests {
         let err = for_scenario(Source { name: "x.toml", text }).expect_err("unknown");
         assert_eq!(
             err.to_string(),
-            "x.toml: scenario.economy: unknown economy \"stratso\" (this build has: stratos, marlin, phala); did you mean \"stratos\"?"
+            "x.toml: scenario.economy: unknown economy \"stratso\" (this build has: stratos, marlin, phala, trias); did you mean \"stratos\"?"
         );
     }
 }

@@ -11,6 +11,7 @@
 //! - [`mining`]: emission with halving, the pool split, verification credits and the gated
 //!   split.
 //! - [`routing`]: routing as mining (receipts, query answers, caps, weights by both gates).
+//! - [`model`]: the simulation model ([`TriasModel`]): agents, scenarios' sections, metrics.
 //! - [`state`]: the [`Trias`] economy (genesis, replay actions, the epoch, invariants).
 //! - [`error`]: [`TriasError`] with stable codes.
 //! - [`magcarta`], [`gas`], [`insurance`], [`prometh`]: consensus calls and their scheduling
@@ -21,6 +22,7 @@ pub mod cb;
 pub mod error;
 pub mod gate;
 pub mod mining;
+pub mod model;
 pub mod routing;
 pub mod state;
 pub mod trust;
@@ -29,7 +31,10 @@ pub use attest::{Attestation, AttestationBook, NodeId, NodeTrust, Outcome, Recor
 pub use cb::FlowNet;
 pub use error::TriasError;
 pub use gate::{Snapshot, TrustParams, snapshot};
-pub use state::{Action, Event, Genesis, Profile, Trias};
+pub use model::TriasModel;
+pub use state::{
+    Action, EpochOutcome, Event, FraudOutcome, Genesis, Paid, Profile, Reserves, Trias,
+};
 pub use trust::{Stop, TrustGraph, TrustVector, eigentrust, pagerank};
 
 // The executers' side: MagCarta calls, gas, insurance, Prometh (the pure parts; their state in

@@ -1,6 +1,6 @@
 //! The replay vectors in tests/vectors/trias/ (worked by hand in their `#` lines) replay through
 //! the core's [`Replayer`] to exactly their expected output, with a registry of Trias alone
-//! (the economy is not in the program's registry yet).
+//! (the program's registry lists it beside the others).
 
 #![allow(clippy::unwrap_used)] // a test: unwrap is the assertion
 

@@ -15,7 +15,7 @@ use ergon_core::amount::Qty;
 use ergon_core::emission::split_amount;
 use ergon_core::ledger::Holder;
 
-use super::{Event, Trias};
+use super::{Event, FraudOutcome, Trias};
 use crate::attest::NodeId;
 use crate::error::TriasError;
 
@@ -25,15 +25,21 @@ pub const INSURANCE_SPLIT: [u32; 2] = [3000, 7000];
 impl Trias {
     pub(super) fn bond(&mut self, node: &str, amount: &Qty) -> Result<Event, TriasError> {
         let n = self.id(node)?;
+        let a = amount.to_amount(self.meta())?;
+        let bond = self.bond_core(n, a)?;
+        Ok(Event::Bonded { node: node.into(), amount: self.fmt(a), bond: self.fmt(bond) })
+    }
+
+    /// Adds `a` of `n`'s balance to its bond; the bond after it.
+    pub(super) fn bond_core(&mut self, n: NodeId, a: Amount) -> Result<Amount, TriasError> {
         if self.book.node(n)?.quarantined {
             return Err(TriasError::Quarantined { node: n });
         }
-        let a = amount.to_amount(self.meta())?;
         let from = Holder::Account(self.accounts[n as usize]);
         let bond = self.bonds[n as usize].checked_add(a)?;
         self.ledger.transfer(self.token, from, Holder::Pool(self.reserves[0]), a)?;
         self.bonds[n as usize] = bond;
-        Ok(Event::Bonded { node: node.into(), amount: self.fmt(a), bond: self.fmt(bond) })
+        Ok(bond)
     }
 
     /// Moves `a` from the bonds pool into insurance; the two parts.
@@ -68,9 +74,28 @@ impl Trias {
         attestee: &str,
     ) -> Result<Event, TriasError> {
         let (c, i, j) = (self.id(challenger)?, self.id(attester)?, self.id(attestee)?);
+        let f = self.fraud_core(c, i, j)?;
+        Ok(Event::FraudProven {
+            attester: attester.into(),
+            challenger: challenger.into(),
+            credits: f.credits,
+            to_challenger: self.fmt(f.to_challenger),
+            bounty: self.fmt(f.bounty),
+            compensation: self.fmt(f.compensation),
+        })
+    }
+
+    /// A fraud proof by index (the rules of the module doc).
+    pub(super) fn fraud_core(
+        &mut self,
+        c: NodeId,
+        i: NodeId,
+        j: NodeId,
+    ) -> Result<FraudOutcome, TriasError> {
         if c == i {
             return Err(TriasError::SelfAttestation { node: c });
         }
+        self.book.node(c)?;
         let standing = self.book.direct(i, j, self.book.now()) > 0;
         if !self.book.node(j)?.quarantined || !standing {
             return Err(TriasError::NoFraud { attester: i, attestee: j });
@@ -88,14 +113,7 @@ impl Trias {
         let half = Amount(bond.0 / 2);
         let to = Holder::Account(self.accounts[c as usize]);
         self.ledger.transfer(self.token, Holder::Pool(self.reserves[0]), to, half)?;
-        let (bounty, comp) = self.insure(Amount(bond.0 - half.0))?;
-        Ok(Event::FraudProven {
-            attester: attester.into(),
-            challenger: challenger.into(),
-            credits,
-            to_challenger: self.fmt(half),
-            bounty: self.fmt(bounty),
-            compensation: self.fmt(comp),
-        })
+        let (bounty, compensation) = self.insure(Amount(bond.0 - half.0))?;
+        Ok(FraudOutcome { credits, bond, to_challenger: half, bounty, compensation })
     }
 }

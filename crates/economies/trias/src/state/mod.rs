@@ -23,15 +23,16 @@ use serde_json::{Value, json};
 
 use crate::attest::{Attestation, AttestationBook, NodeId, Outcome, Recorded, Tee};
 use crate::error::TriasError;
-use crate::gate::{TrustParams, compat, relative_ppm, snapshot};
-use crate::mining::{EmissionParams, emission, gated_split, pair_credit, pool_split};
-use crate::routing::{FRESH_STEPS, Receipts};
+use crate::gate::TrustParams;
+use crate::mining::EmissionParams;
+use crate::routing::Receipts;
 
 mod bonds;
+mod typed;
+pub use typed::{EpochOutcome, FraudOutcome, Paid, Reserves};
 pub mod calls;
 pub mod cover;
 pub mod extra;
-use crate::trust::TrustGraph;
 
 /// Credit for an upheld FAIL_EVIDENCE.
 pub const UPHELD_CREDIT: u64 = 10;
@@ -240,53 +241,25 @@ impl Trias {
         Ok(Event::NodeRegistered { node: node.into(), index })
     }
 
-    fn attest(&mut self, a: &Attestation, assigned: bool) -> Result<Event, TriasError> {
-        let end = self.epoch_end();
-        if a.step > end {
-            return Err(TriasError::FutureStep { step: a.step, now: end });
-        }
-        if assigned && !self.is_target(a.attester, a.attestee) {
-            return Err(TriasError::NotAssigned { attester: a.attester, attestee: a.attestee });
-        }
-        let done = self.book.record_advancing(a)?;
-        self.extra.note_attester(a.attester, a.attestee);
-        let c = self.credits.entry((a.attester, a.attestee)).or_default();
-        if assigned {
-            c.0 += 1
-        } else {
-            c.1 += 1
-        }
+    fn attest(&mut self, a: &Attestation, assigned: bool) -> Result<Vec<Event>, TriasError> {
+        let (done, slashed) = self.record_slashing(a, assigned)?;
         let (attester, attestee) =
             (self.names[a.attester as usize].clone(), self.names[a.attestee as usize].clone());
-        Ok(match done {
+        let first = match done {
             Recorded::Pass { direct } => {
                 Event::Attested { attester, attestee, step: a.step, direct }
             }
             Recorded::Wiped => Event::Attested { attester, attestee, step: a.step, direct: 0 },
             Recorded::Quarantined { .. } => {
-                *self.upheld.entry(a.attester).or_default() += 1;
                 Event::Quarantined { node: attestee, by: attester, step: a.step }
             }
-        })
+        };
+        Ok(std::iter::once(first).chain(slashed).collect())
     }
 
     /// The epoch's last step.
     fn epoch_end(&self) -> u64 {
         (self.epoch.0 + 1).saturating_mul(self.steps_per_epoch) - 1
-    }
-
-    /// Both ends of a receipt: registered, distinct, neither quarantined.
-    fn route_ends(&self, router: &str, receiver: &str) -> Result<(NodeId, NodeId), TriasError> {
-        let (r, k) = (self.id(router)?, self.id(receiver)?);
-        if r == k {
-            return Err(TriasError::SelfReceipt { node: r });
-        }
-        for n in [r, k] {
-            if self.book.node(n)?.quarantined {
-                return Err(TriasError::Quarantined { node: n });
-            }
-        }
-        Ok((r, k))
     }
 
     /// A receipt: `(router, receiver, attester, attestee)` by name, the record's step and the
@@ -298,89 +271,15 @@ impl Trias {
         step: &u64,
     ) -> Result<Event, TriasError> {
         let [router, receiver, attester, attestee] = names;
-        let (r, k) = self.route_ends(router, receiver)?;
+        let (r, k) = (self.id(router)?, self.id(receiver)?);
         let (i, j) = (self.id(attester)?, self.id(attestee)?);
-        let end = self.epoch_end();
-        if *step > end {
-            return Err(TriasError::FutureStep { step: *step, now: end });
-        }
-        let latest = self.book.last_record(i, j) == Some(*record_step);
-        if !latest || self.book.node(i)?.quarantined || self.book.node(j)?.quarantined {
-            return Err(TriasError::UnknownRecord { attester: i, attestee: j, step: *record_step });
-        }
-        if *step < *record_step || *step - *record_step > FRESH_STEPS {
-            return Err(TriasError::StaleCopy { record_step: *record_step, step: *step });
-        }
-        if !self.receipts.receipt(r, k, (i, j, *record_step)) {
-            return Err(TriasError::DuplicateReceipt { receiver: k });
-        }
-        self.book.advance_to(self.book.now().max(*step))?;
-        let receipts = self.receipts.count(r, k);
+        let receipts = self.receipt_ids(r, k, (i, j, *record_step), *step)?;
         Ok(Event::Receipted { router: router.clone(), receiver: receiver.clone(), receipts })
     }
 
     fn answer(&mut self, router: &str, receiver: &str) -> Result<Event, TriasError> {
-        let (r, k) = self.route_ends(router, receiver)?;
-        self.receipts.answer(r, k);
-        let receipts = self.receipts.count(r, k);
+        let receipts = self.answer_ids(self.id(router)?, self.id(receiver)?)?;
         Ok(Event::Receipted { router: router.into(), receiver: receiver.into(), receipts })
-    }
-
-    /// Splits `pool`'s balance by `weights` (ascending nodes) to their accounts; the rows of
-    /// the report (node, `extra` figure, weight, amount) and the split.
-    fn pay(
-        &mut self,
-        pool: Holder,
-        weights: &[(NodeId, u64, u128)],
-        extra: &str,
-    ) -> Result<(Vec<Value>, LastSplit), Violation> {
-        let bug = |e: String| Violation::new("trias split", e);
-        let t = self.token;
-        let total = self.ledger.balance(t, pool).map_err(|e| bug(e.to_string()))?;
-        let w: Vec<u128> = weights.iter().map(|x| x.2).collect();
-        let (paid, carry) = gated_split(total, &w).map_err(|e| bug(e.to_string()))?;
-        let mut rows = Vec::with_capacity(paid.len());
-        let mut sum = 0u128;
-        for (&(i, c, w), &a) in weights.iter().zip(&paid) {
-            let to = Holder::Account(self.accounts[i as usize]);
-            self.ledger.transfer(t, pool, to, a).map_err(|e| bug(e.to_string()))?;
-            sum += a.0;
-            rows.push(json!({"node": self.names[i as usize], extra: c, "weight": w.to_string(), "amount": self.fmt(a)}));
-        }
-        Ok((rows, LastSplit { pool: total, paid: Amount(sum), carry }))
-    }
-
-    /// Each node's gate at the epoch's end, with the per-node report rows.
-    fn gates(&mut self) -> (Vec<u64>, Vec<Value>) {
-        let n = self.names.len();
-        let Ok(g) = TrustGraph::new(self.book.nodes(), self.book.edges()) else {
-            return self.untrusted(); // no active seed: nobody is trusted
-        };
-        // The nodes with rewards at stake: verifiers, routers and their receivers.
-        let candidates: Vec<NodeId> =
-            self.credits.keys().map(|k| k.0).chain(self.receipts.nodes()).collect();
-        let Ok(s) = snapshot(&g, &self.trust, &candidates) else { return self.untrusted() };
-        let gates = match self.profile {
-            Profile::Spec => s.gate.clone(),
-            Profile::Compat => {
-                let c = compat(&g, &self.trust);
-                (0..n)
-                    .map(|j| {
-                        if g.nodes[j].quarantined { 0 } else { relative_ppm(c.trust[j], g.active) }
-                    })
-                    .collect()
-            }
-        };
-        let rows = (0..n)
-            .map(|j| {
-                let (cb, het) = s.cb[j].unwrap_or((0, 0));
-                json!({"node": self.names[j], "relative_ppm": s.relative_ppm[j], "cb": cb,
-                       "cb_het": het, "gate": gates[j]})
-            })
-            .collect();
-        let cb = s.cb.iter().map(|c| c.map_or(0, |c| c.0)).collect();
-        self.extra.record_snapshot(cb, s.relative_ppm.clone(), gates.clone());
-        (gates, rows)
     }
 }
 
@@ -457,12 +356,7 @@ impl Economy for Trias {
                     outcome: *outcome,
                     tee: *tee,
                 };
-                let first = self.attest(&a, *assigned)?;
-                let slashed = match first {
-                    Event::Quarantined { .. } => self.slash(a.attestee)?,
-                    _ => None,
-                };
-                return Ok(std::iter::once(first).chain(slashed).collect());
+                return self.attest(&a, *assigned);
             }
             Action::Receipt { router, receiver, attester, attestee, record_step, step } => {
                 self.receipt([router, receiver, attester, attestee], record_step, step)?
@@ -481,56 +375,43 @@ impl Economy for Trias {
     }
 
     fn end_epoch(&mut self) -> Result<Value, Violation> {
-        let bug = |e: ergon_core::Error| Violation::new("trias epoch", e.to_string());
-        let last_step = (self.epoch.0 + 1).saturating_mul(self.steps_per_epoch) - 1;
-        let to = last_step.max(self.book.now());
-        self.book.advance_to(to).map_err(|e| Violation::new("trias clock", e.to_string()))?;
-        let calls = self.settle_due().map_err(|e| Violation::new("trias close", e.to_string()))?;
-        let (gates, rows) = self.gates();
-        let t = self.token;
-        let e = emission(&self.emission, self.epoch.0, self.emitted);
-        let e = e.min(self.ledger.reserve(t).map_err(bug)?);
-        let p = pool_split(e, self.epoch.0, self.emission.bootstrap_epochs);
-        let [pv, pr, pp] = self.pools.map(Holder::Pool);
-        let v_in = p.verifiers.checked_add(p.dust).map_err(bug)?;
-        self.ledger.mint(t, pv, v_in).map_err(bug)?;
-        self.ledger.mint(t, pr, p.routers).map_err(bug)?;
-        self.ledger.mint(t, pp, p.prometh).map_err(bug)?;
-        self.emitted = self.emitted.checked_add(e).map_err(bug)?;
-        // Credits by verifier (canonical order): min(4, 2·assigned + free) per pair, + upheld.
-        let mut credit: BTreeMap<NodeId, u64> = BTreeMap::new();
-        for (&(i, _), &(a, f)) in &self.credits {
-            *credit.entry(i).or_default() += pair_credit(a, f);
-        }
-        for (&i, &u) in &self.upheld {
-            *credit.entry(i).or_default() += UPHELD_CREDIT * u;
-        }
-        let verifiers: Vec<(NodeId, u64, u128)> = credit
-            .into_iter()
-            .map(|(i, c)| (i, c, u128::from(c) * u128::from(gates[i as usize])))
-            .collect();
-        let (payouts, lv) = self.pay(pv, &verifiers, "credit")?;
-        let routers = self.receipts.weights(&gates);
-        let (router_payouts, lr) = self.pay(pr, &routers, "receipts")?;
-        self.last = [lv, lr];
-        self.credits.clear();
-        self.upheld.clear();
-        self.receipts.clear();
+        let o = self.close_epoch()?;
+        let name = |j: NodeId| self.names[j as usize].as_str();
+        let rows: Vec<Value> = match &o.snapshot {
+            None => Vec::new(),
+            Some(s) => (0..self.names.len())
+                .map(|j| {
+                    let (cb, het) = s.cb[j].unwrap_or((0, 0));
+                    json!({"node": self.names[j], "relative_ppm": s.relative_ppm[j], "cb": cb,
+                           "cb_het": het, "gate": o.gates[j]})
+                })
+                .collect(),
+        };
+        let paid = |list: &[Paid], extra: &str| -> Vec<Value> {
+            list.iter()
+                .map(|p| {
+                    json!({"node": name(p.node), extra: p.base,
+                                "weight": p.weight.to_string(), "amount": self.fmt(p.amount)})
+                })
+                .collect()
+        };
+        let p = o.pools;
         let mut report = json!({
-            "emitted": self.fmt(e),
+            "emitted": self.fmt(o.emitted),
             "pools": {"verifiers": self.fmt(p.verifiers), "routers": self.fmt(p.routers),
                       "prometh": self.fmt(p.prometh), "dust": self.fmt(p.dust)},
             "trust": rows,
-            "verifier_pool": self.fmt(lv.pool),
-            "payouts": payouts,
-            "carry": self.fmt(lv.carry),
-            "router_pool": self.fmt(lr.pool),
-            "router_payouts": router_payouts,
-            "router_carry": self.fmt(lr.carry),
+            "verifier_pool": self.fmt(o.verifier_pool),
+            "payouts": paid(&o.verifiers, "credit"),
+            "carry": self.fmt(o.verifier_carry),
+            "router_pool": self.fmt(o.router_pool),
+            "router_payouts": paid(&o.routers, "receipts"),
+            "router_carry": self.fmt(o.router_carry),
         });
-        self.close_extra(&mut report, calls)
-            .map_err(|e| Violation::new("trias close", e.to_string()))?;
-        self.epoch = self.epoch.plus(1);
+        // Calls settled, Prometh payouts and claims of the close, after the mining splits.
+        if let (Some(r), Value::Object(extra)) = (report.as_object_mut(), o.extra) {
+            r.extend(extra);
+        }
         Ok(report)
     }
 

@@ -1,0 +1,208 @@
+//! The scenario sections of a Trias simulation (docs/economies/trias.md, "Simulation"):
+//! `[economy]` (profile, emission, whether to run the compatibility PageRank beside it) and
+//! `[agents]` (verifiers honest and faulty, routers, executers, faults, a Sybil ring), with
+//! their defaults and limits. Amounts are whole TRY as decimal strings; counts are integers.
+
+use ergon_core::FieldError;
+use ergon_core::amount::{Qty, TokenMeta};
+use serde::{Deserialize, Serialize};
+
+use crate::Profile;
+
+/// Most nodes a scenario may have (every population together).
+pub const NODES_MAX: u64 = 1_000_000;
+/// Most members of a Sybil ring (it attests as a complete graph).
+pub const RING_MAX: u64 = 256;
+
+/// `[economy]`: the rules.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// `spec` (default): rewards gated by EigenTrust and CB; `compat`: by the compatibility
+    /// PageRank.
+    pub profile: Profile,
+    /// `E_0`, whole TRY an epoch (an hour).
+    pub epoch_reward: String,
+    /// The mining pool's cap, whole TRY.
+    pub cap: String,
+    /// `H`, epochs per halving.
+    pub halving_epochs: u64,
+    /// Epochs of the bootstrap split (Prometh testers' 20 %).
+    pub bootstrap_epochs: u64,
+    /// Runs a second economy under the other profile on the same actions, for the "what the
+    /// other trust rule would have paid" metrics (`*_compat`).
+    pub compare: bool,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            profile: Profile::Spec,
+            epoch_reward: "1000".into(),
+            cap: "1000000000".into(),
+            halving_epochs: 8760,
+            bootstrap_epochs: 0,
+            compare: true,
+        }
+    }
+}
+
+/// `[agents]`: who is in the network and what they do.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Agents {
+    /// Verifiers (the seeds among them), honest and faulty.
+    pub verifiers: Verifiers,
+    /// Routers and their receivers.
+    pub routers: Routers,
+    /// Executers: attested, attesting nobody.
+    pub executers: Executers,
+    /// Compromised nodes and fraud proofs.
+    pub faults: Faults,
+    /// A Sybil ring.
+    pub sybil: Sybil,
+}
+
+/// `[agents.verifiers]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Verifiers {
+    /// Honest verifiers, the seeds included.
+    pub count: u64,
+    /// The first `seeds` of them are pre-trusted.
+    pub seeds: u64,
+    /// Faulty verifiers besides: they post PASS for every target without checking it.
+    pub faulty: u64,
+    /// Fixed peers each verifier attests every epoch (free attestations): the web of trust.
+    pub neighbours: u64,
+    /// `a`: targets the epoch beacon assigns each verifier an epoch.
+    pub assigned: u64,
+    /// Share of each reward a node adds to its bond, basis points.
+    pub bond_bps: u32,
+}
+
+impl Default for Verifiers {
+    fn default() -> Verifiers {
+        Verifiers { count: 200, seeds: 8, faulty: 10, neighbours: 6, assigned: 8, bond_bps: 1000 }
+    }
+}
+
+/// `[agents.routers]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Routers {
+    /// Routers.
+    pub count: u64,
+    /// Fixed receivers each serves.
+    pub receivers: u64,
+    /// Fresh records each delivers to each receiver an epoch.
+    pub receipts: u64,
+    /// Property queries each answers for each receiver an epoch (5 receipts each).
+    pub queries: u64,
+}
+
+impl Default for Routers {
+    fn default() -> Routers {
+        Routers { count: 30, receivers: 8, receipts: 10, queries: 1 }
+    }
+}
+
+/// `[agents.executers]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Executers {
+    /// Executers.
+    pub count: u64,
+}
+
+impl Default for Executers {
+    fn default() -> Executers {
+        Executers { count: 200 }
+    }
+}
+
+/// `[agents.faults]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Faults {
+    /// The chance, each epoch, that an honest non-seed node is compromised (its next honest
+    /// attestation is FAIL_EVIDENCE and quarantines it).
+    pub fail_rate: f64,
+    /// The chance that a faulty verifier's standing PASS on a node just quarantined is proven
+    /// false by the node that quarantined it.
+    pub proof_rate: f64,
+}
+
+impl Default for Faults {
+    fn default() -> Faults {
+        Faults { fail_rate: 0.0002, proof_rate: 0.5 }
+    }
+}
+
+/// `[agents.sybil]`: a ring of `count` identities attesting one another every epoch, joined
+/// to the honest region by `attack_edges` honest verifiers bought to attest a ring member each
+/// epoch. Ring members ignore honest attesters (NO_RESPONSE), PASS their assigned targets
+/// unchecked, and one of them routes the ring's records to the others when `router`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Sybil {
+    /// Ring members (0: no ring).
+    pub count: u64,
+    /// `g`: honest non-seed verifiers bought, each attesting one ring member.
+    pub attack_edges: u64,
+    /// One member routes the ring's records to the others.
+    pub router: bool,
+}
+
+/// Every check of both sections; each error names its field.
+pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
+    let mut errs = Vec::new();
+    let meta = TokenMeta::new("TRY", 18);
+    for (path, text) in [("economy.epoch_reward", &c.epoch_reward), ("economy.cap", &c.cap)] {
+        if let Err(e) = Qty::parse(text).and_then(|q| q.to_amount(&meta)) {
+            errs.push(FieldError::new(path, e.to_string()));
+        }
+    }
+    if c.halving_epochs == 0 {
+        errs.push(FieldError::new("economy.halving_epochs", "must be at least 1, not 0"));
+    }
+    let mut share = |path: &str, v: f64| {
+        if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
+            errs.push(FieldError::new(path, format!("must be in [0, 1], not {v}")));
+        }
+    };
+    share("agents.faults.fail_rate", a.faults.fail_rate);
+    share("agents.faults.proof_rate", a.faults.proof_rate);
+    let v = &a.verifiers;
+    let honest = v.count + a.routers.count + a.executers.count;
+    let total = honest + v.faulty + a.sybil.count;
+    // Receivers are drawn among the other honest nodes (moot without routers).
+    let receivers_max = if a.routers.count == 0 { 64 } else { honest.saturating_sub(1).min(64) };
+    let counts = [
+        ("agents.verifiers.count", v.count, 1, NODES_MAX),
+        ("agents.verifiers.seeds", v.seeds, 1, v.count.max(1)),
+        ("agents.verifiers.faulty", v.faulty, 0, NODES_MAX),
+        ("agents.verifiers.neighbours", v.neighbours, 0, honest.saturating_sub(1).min(64)),
+        ("agents.verifiers.assigned", v.assigned, 0, total.saturating_sub(1).min(64)),
+        ("agents.verifiers.bond_bps", u64::from(v.bond_bps), 0, 10_000),
+        ("agents.routers.count", a.routers.count, 0, NODES_MAX),
+        ("agents.routers.receivers", a.routers.receivers, 0, receivers_max),
+        ("agents.routers.receipts", a.routers.receipts, 0, 50),
+        ("agents.routers.queries", a.routers.queries, 0, 10),
+        ("agents.executers.count", a.executers.count, 0, NODES_MAX),
+        ("agents.sybil.count", a.sybil.count, 0, RING_MAX),
+        ("agents.sybil.attack_edges", a.sybil.attack_edges, 0, v.count - v.seeds.min(v.count)),
+    ];
+    for (path, n, min, max) in counts {
+        if n < min || n > max {
+            errs.push(FieldError::new(path, format!("must be {min} to {max}, not {n}")));
+        }
+    }
+    if total > NODES_MAX {
+        errs.push(FieldError::new("agents", format!("{total} nodes in all; at most {NODES_MAX}")));
+    }
+    if a.sybil.count == 0 && a.sybil.attack_edges > 0 {
+        errs.push(FieldError::new("agents.sybil.attack_edges", "needs agents.sybil.count ≥ 1"));
+    }
+    errs
+}

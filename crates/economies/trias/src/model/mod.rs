@@ -1,0 +1,198 @@
+//! Trias as a simulation [`Model`] (issue: the Trias model; spec trias.md, "Attestations and
+//! direct trust" to "Routing as mining"): the economy plus its agents — honest verifiers (the
+//! seeds among them) attesting their beacon-assigned targets and their fixed peers, faulty
+//! verifiers posting PASS without checking, routers relaying fresh records to their receivers,
+//! executers being attested, honest nodes compromised at a rate (quarantined by the first
+//! honest FAIL_EVIDENCE, false PASSes on them proven at a rate) and a Sybil ring joined by `g`
+//! bought attestation edges. One step is one epoch (an hour). docs/economies/trias.md
+//! ("Simulation") describes each behaviour.
+//!
+//! With `compare`, a second economy under the other profile receives the same operations (all
+//! but bonds, which depend on balances and move no reward), so each record carries what the
+//! compatibility PageRank would have paid beside what the gate paid.
+//!
+//! Agents call only the economy's typed operations. Cost an epoch: O(verifiers · (assigned +
+//! neighbours) + routers · receivers · receipts) operations plus the economy's snapshot;
+//! buffers are reused, so the agents allocate nothing per epoch.
+
+mod behaviour;
+pub mod config;
+mod record;
+
+use ergon_core::economy::Rejection;
+use ergon_core::invariants::Violation;
+use ergon_core::rng::purpose;
+use ergon_core::{ColumnSpec, Economy, FieldError, Metric, Model, RngStreams, StreamRng};
+
+use crate::Trias;
+use crate::attest::{NodeId, Tee};
+pub use config::{Agents, Config};
+
+/// What a node is in the model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Class {
+    /// An honest, pre-trusted verifier.
+    Seed,
+    /// An honest verifier.
+    Verifier,
+    /// A verifier that posts PASS without checking.
+    Faulty,
+    /// A router.
+    Router,
+    /// An executer.
+    Executer,
+    /// A member of the Sybil ring.
+    Sybil,
+}
+
+impl Class {
+    /// The reward tally a class adds to: honest, faulty, Sybil.
+    fn tally(self) -> usize {
+        match self {
+            Class::Faulty => 1,
+            Class::Sybil => 2,
+            _ => 0,
+        }
+    }
+}
+
+/// Flows since the last record (reset by each record).
+#[derive(Clone, Debug, Default)]
+struct Flows {
+    emitted: u128,
+    /// Verifiers' rewards paid: honest, faulty, Sybil (the economy that moves tokens).
+    verifiers: [u128; 3],
+    /// Routers' rewards paid: honest, faulty, Sybil.
+    routers: [u128; 3],
+    /// Rewards (both roles) under each trust rule: `[spec, compat]` × (all, Sybil).
+    by_rule: [[u128; 2]; 2],
+    forfeited: u128,
+    attestations: u64,
+    refused: u64,
+    receipts: u64,
+    quarantines: u64,
+    false_passes: u64,
+    fraud_proofs: u64,
+}
+
+/// The latest snapshot's figures (kept between records).
+#[derive(Clone, Debug, Default)]
+struct Latest {
+    /// EigenTrust of the active nodes (scratch reused each epoch).
+    trust: Vec<f64>,
+    /// The ring's EigenTrust mass, and its compatibility-PageRank mass.
+    sybil_trust: [f64; 2],
+    /// Mean gate (of 10^6) of the honest verifiers and of the ring.
+    gate_mean: [f64; 2],
+}
+
+/// A Trias network with its agents.
+pub struct TriasModel {
+    econ: Trias,
+    /// The same network under the other profile (with `compare`).
+    shadow: Option<Trias>,
+    agents: Agents,
+    rng: StreamRng,
+    /// `fail_rate` as a threshold on a uniform `u64`.
+    fail_threshold: u64,
+    /// `proof_rate` likewise.
+    proof_threshold: u64,
+    class: Vec<Class>,
+    tee: Vec<Tee>,
+    failing: Vec<bool>,
+    quarantined: Vec<bool>,
+    /// Who quarantined each node (`NONE` if nobody).
+    challenger: Vec<NodeId>,
+    /// Every attesting node (honest, faulty, Sybil), ascending.
+    verifiers: Vec<NodeId>,
+    /// Fixed peers: `peers[peer_start[v]..peer_start[v + 1]]` for the `v`-th verifier.
+    peer_start: Vec<u32>,
+    peers: Vec<NodeId>,
+    /// (bought honest verifier, ring member) attack edges.
+    bought: Vec<(NodeId, NodeId)>,
+    /// Every router, ascending, with its receivers likewise laid out.
+    routers: Vec<NodeId>,
+    receiver_start: Vec<u32>,
+    receivers: Vec<NodeId>,
+    // Scratch, reused every epoch.
+    targets: Vec<NodeId>,
+    records: Vec<(NodeId, NodeId)>,
+    ring_records: Vec<(NodeId, NodeId)>,
+    fails: Vec<(NodeId, NodeId, bool)>,
+    false_passes: Vec<(NodeId, NodeId)>,
+    latest: Latest,
+    flows: Flows,
+    epochs: u64,
+}
+
+/// No node.
+const NONE: NodeId = NodeId::MAX;
+
+impl TriasModel {
+    /// The economy that moves the tokens.
+    #[must_use]
+    pub fn economy(&self) -> &Trias {
+        &self.econ
+    }
+
+    /// The economy under the other profile, when `compare` is on.
+    #[must_use]
+    pub fn shadow(&self) -> Option<&Trias> {
+        self.shadow.as_ref()
+    }
+}
+
+impl Model for TriasModel {
+    const NAME: &'static str = "trias";
+    const STEP_SECONDS: u64 = 3_600;
+    const STEP_NAME: &'static str = "epoch";
+    const KEY_METRICS: &'static [&'static str] = &[
+        "active_nodes",
+        "quarantined",
+        "trust_gini",
+        "trust_top10_share",
+        "sybil_trust_share",
+        "sybil_trust_share_compat",
+        "sybil_reward_share",
+        "sybil_reward_share_compat",
+        "rewards_verifiers",
+        "rewards_routers",
+        "fraud_proofs",
+        "bonds_forfeited",
+    ];
+    type Config = Config;
+    type Agents = Agents;
+
+    fn validate(config: &Config, agents: &Agents) -> Result<(), Vec<FieldError>> {
+        let errs = config::validate(config, agents);
+        if errs.is_empty() { Ok(()) } else { Err(errs) }
+    }
+
+    fn build(config: &Config, agents: &Agents, streams: &RngStreams) -> Result<Self, Rejection> {
+        behaviour::build(config, agents, streams.stream(&[purpose::AGENTS]))
+    }
+
+    fn columns(_config: &Config, _agents: &Agents) -> Vec<ColumnSpec> {
+        record::COLUMNS.to_vec()
+    }
+
+    fn step(&mut self) -> Result<(), Violation> {
+        self.epoch()
+    }
+
+    fn epochs_done(&self) -> u64 {
+        self.epochs
+    }
+
+    fn record(&mut self) -> Vec<Metric> {
+        record::record(self)
+    }
+
+    fn check_invariants(&self) -> Result<(), Violation> {
+        self.econ.check_invariants()?;
+        if let Some(s) = &self.shadow {
+            s.check_invariants()?;
+        }
+        Ok(())
+    }
+}
