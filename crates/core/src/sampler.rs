@@ -381,6 +381,8 @@ pub struct FastSampler {
     built_at: u64,
     /// Draws from the tree since the table went stale.
     stale_draws: usize,
+    /// The one item with weight, and the tree's [`SumTree::changes`] when it was found.
+    sole: Option<(u64, usize)>,
 }
 
 impl FastSampler {
@@ -398,8 +400,21 @@ impl FastSampler {
     pub fn sample(&mut self, tree: &SumTree, rng: &mut StreamRng) -> Result<usize> {
         match (&self.table, tree.positive_count()) {
             (Some(t), 2..) if self.built_at == tree.changes() => Ok(t.sample(rng)),
-            (_, 1) => Ok(tree.find(0)),
+            (_, 1) => Ok(self.sole(tree)),
             _ => self.sample_otherwise(tree, rng),
+        }
+    }
+
+    /// The one item with weight (found in O(log n) once after each change of the weights).
+    #[inline]
+    fn sole(&mut self, tree: &SumTree) -> usize {
+        match self.sole {
+            Some((at, i)) if at == tree.changes() => i,
+            _ => {
+                let i = tree.find(0);
+                self.sole = Some((tree.changes(), i));
+                i
+            }
         }
     }
 

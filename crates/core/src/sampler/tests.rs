@@ -81,6 +81,13 @@ fn fast_draws_of_one_item_take_nothing_from_the_stream() {
     let (mut r, mut untouched) = (rng(&[13]), rng(&[13]));
     assert_eq!(fast.sample(&tree, &mut r).unwrap(), 2);
     assert_eq!(r.next_u64(), untouched.next_u64());
+    // The one item is kept until the weights change: then it is found again.
+    let mut tree = tree;
+    assert_eq!(fast.sample(&tree, &mut r).unwrap(), 2);
+    tree.set(2, 0);
+    tree.set(0, 4);
+    assert_eq!(fast.sample(&tree, &mut r).unwrap(), 0);
+    assert_eq!(r.next_u64(), untouched.next_u64());
     let empty = SumTree::from_weights(&[0, 0]);
     assert!(matches!(
         fast.sample(&empty, &mut r),
