@@ -18,7 +18,6 @@ use ergon_core::{Amount, Rounding, mul_div};
 use serde::Serialize;
 
 use super::Trias;
-use super::extra::Paid;
 use crate::attest::NodeId;
 use crate::error::TriasError;
 use crate::gas::{GasSplit, PREMIUM_MIN_BP, gas_split};
@@ -114,6 +113,14 @@ pub struct Settlement {
     pub dust: Amount,
     /// The insurance inflow, split: bounty, compensation.
     pub insurance: (Amount, Amount),
+}
+
+/// A node and an amount, in a report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[allow(missing_docs)]
+pub struct Paid {
+    pub node: String,
+    pub amount: String,
 }
 
 /// The replay form of a [`Settlement`].

@@ -257,14 +257,6 @@ pub enum ExtraAction {
     Targets { verifier: String },
 }
 
-/// A node and an amount, in a report.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[allow(missing_docs)]
-pub struct Paid {
-    pub node: String,
-    pub amount: String,
-}
-
 /// What the executers' ops report.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
