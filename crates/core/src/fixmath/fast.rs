@@ -282,9 +282,11 @@ fn ln2_times(k: u128) -> u128 {
 
 /// `a·b` as `(high, low)` 128-bit halves.
 fn mul_full(a: u128, b: u128) -> (u128, u128) {
-    let (a1, a0) = (a >> 64, a & u128::from(u64::MAX));
-    let (b1, b0) = (b >> 64, b & u128::from(u64::MAX));
-    let (p00, p01, p10, p11) = (a0 * b0, a0 * b1, a1 * b0, a1 * b1);
+    // The halves as `u64`, so that each partial product is one 64×64→128 multiply.
+    let (a1, a0) = ((a >> 64) as u64, a as u64);
+    let (b1, b0) = ((b >> 64) as u64, b as u64);
+    let wide = |x: u64, y: u64| u128::from(x) * u128::from(y);
+    let (p00, p01, p10, p11) = (wide(a0, b0), wide(a0, b1), wide(a1, b0), wide(a1, b1));
     let mask = u128::from(u64::MAX);
     let mid = (p00 >> 64) + (p01 & mask) + (p10 & mask);
     ((p11 + (p01 >> 64) + (p10 >> 64) + (mid >> 64)), (p00 & mask) | (mid << 64))
