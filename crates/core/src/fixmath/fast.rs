@@ -206,7 +206,7 @@ struct Tables {
     exp_pos: [u128; 65],
 }
 
-/// `⌈2^22/(64+i)⌉`, `i = 0..64`: the first reduction step, `c₁·2^16`.
+/// `⌈2^22/(64+i)⌉`, `i = 0..64`: the first reduction step, `c₁·2^16` (below 2^17).
 const C1: [u128; 64] = {
     let mut t = [0u128; 64];
     let mut i = 0;
@@ -216,7 +216,7 @@ const C1: [u128; 64] = {
     }
     t
 };
-/// `⌈2^36/(4096+j)⌉`, `j = 0..=64`: the second reduction step, `c₂·2^24`.
+/// `⌈2^36/(4096+j)⌉`, `j = 0..=64`: the second reduction step, `c₂·2^24` (below 2^25).
 const C2: [u128; 65] = {
     let mut t = [0u128; 65];
     let mut j = 0;
@@ -260,11 +260,11 @@ fn ln_int(x: u128, t: &Tables) -> u128 {
     // m = mm/2^127 ∈ [1, 2).
     let mm = x << (128 - b);
     let i = ((mm >> 121) & 63) as usize;
-    let (hi, lo) = mul_full(mm, C1[i]);
+    let (hi, lo) = mul_small(mm, C1[i] as u64);
     // m₁ = m·c₁ at 2^120: mm·C₁ / 2^(127 + 16 − 120).
     let m1 = (hi << 105) | (lo >> 23);
     let j = ((m1 - (1u128 << F)) >> (F - 12)).min(64) as usize;
-    let (hi, lo) = mul_full(m1, C2[j]);
+    let (hi, lo) = mul_small(m1, C2[j] as u64);
     let m2 = (hi << 104) | (lo >> 24);
     let x2 = m2 - (1u128 << F);
     // ln(1+x) = x·(1 − x·(1/2 − x·(1/3 − …(1/8 − x/9))))
@@ -282,12 +282,24 @@ fn ln2_times(k: u128) -> u128 {
 
 /// `a·b` as `(high, low)` 128-bit halves.
 fn mul_full(a: u128, b: u128) -> (u128, u128) {
-    let (a1, a0) = (a >> 64, a & u128::from(u64::MAX));
-    let (b1, b0) = (b >> 64, b & u128::from(u64::MAX));
-    let (p00, p01, p10, p11) = (a0 * b0, a0 * b1, a1 * b0, a1 * b1);
+    // The halves as `u64`, so that each partial product is one 64×64→128 multiply.
+    let (a1, a0) = ((a >> 64) as u64, a as u64);
+    let (b1, b0) = ((b >> 64) as u64, b as u64);
+    let wide = |x: u64, y: u64| u128::from(x) * u128::from(y);
+    let (p00, p01, p10, p11) = (wide(a0, b0), wide(a0, b1), wide(a1, b0), wide(a1, b1));
     let mask = u128::from(u64::MAX);
     let mid = (p00 >> 64) + (p01 & mask) + (p10 & mask);
     ((p11 + (p01 >> 64) + (p10 >> 64) + (mid >> 64)), (p00 & mask) | (mid << 64))
+}
+
+/// `a·c` as `(high, low)` 128-bit halves, for `c < 2^64` (the reduction constants): two
+/// partial products instead of four.
+fn mul_small(a: u128, c: u64) -> (u128, u128) {
+    let wide = |x: u64| u128::from(x) * u128::from(c);
+    let (p0, p1) = (wide(a as u64), wide((a >> 64) as u64));
+    // p1 + ⌊p0/2^64⌋ ≤ (2^64 − 1)^2 + 2^64 − 1 < 2^128.
+    let mid = p1 + (p0 >> 64);
+    (mid >> 64, (p0 & u128::from(u64::MAX)) | (mid << 64))
 }
 
 /// `⌊a·b/2^120⌋` (the result below 2^128 by the callers' bounds).
