@@ -84,7 +84,7 @@ pub struct Tokenomic {
     pub v: U64F64,
     /// Growth since the last payout (`v_deductible`; the gatekeeper's `payable`).
     pub payable: U64F64,
-    /// Cached `cost_k·p_bench + cost_b` (fixed for a session).
+    /// Cached `cost_k·p_bench + cost_b` (fixed from a worker's start to its stop).
     pub cost_idle: U64F64,
     /// Cached `p_instant / p_bench` (1 when p_bench is 0), refreshed with P.
     pub perf: U64F64,
