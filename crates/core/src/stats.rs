@@ -7,6 +7,12 @@
 pub fn gini(values: &[f64]) -> f64 {
     let mut v: Vec<f64> = values.to_vec();
     v.sort_by(f64::total_cmp);
+    gini_sorted(&v)
+}
+
+/// [`gini`] of values already sorted ascending (by `f64::total_cmp`): O(n), no allocation.
+#[must_use]
+pub fn gini_sorted(v: &[f64]) -> f64 {
     let n = v.len() as f64;
     let total: f64 = v.iter().sum();
     if v.is_empty() || total <= 0.0 {

@@ -60,19 +60,6 @@ fn m(name: &'static str, value: MetricValue) -> Metric {
     Metric { name, value }
 }
 
-/// The Gini coefficient of non-negative values, sorting them in place (0: all equal; → 1:
-/// one holds all); 0 for none or an all-zero set.
-pub fn gini_sorting(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len() as f64;
-    let total: f64 = v.iter().sum();
-    if v.is_empty() || total <= 0.0 {
-        return 0.0;
-    }
-    let weighted: f64 = v.iter().enumerate().map(|(i, x)| (i as f64 + 1.0) * x).sum();
-    (2.0 * weighted) / (n * total) - (n + 1.0) / n
-}
-
 /// `part / whole`, NaN when nothing was paid.
 fn share(part: u128, whole: u128) -> f64 {
     if whole == 0 { f64::NAN } else { part as f64 / whole as f64 }
@@ -84,7 +71,8 @@ pub(super) fn record(model: &mut TriasModel) -> Vec<Metric> {
     let q = model.quarantined.iter().filter(|&&x| x).count() as u64;
     let l = &mut model.latest;
     let total: f64 = l.trust.iter().sum();
-    let gini = gini_sorting(&mut l.trust);
+    l.trust.sort_by(f64::total_cmp);
+    let gini = ergon_core::stats::gini_sorted(&l.trust);
     let top: f64 = l.trust.iter().rev().take(10).sum();
     let top10 = if total > 0.0 { top / total } else { f64::NAN };
     let r = model.econ.reserves();

@@ -94,24 +94,25 @@ pub(in crate::engine) fn close_without_report(
         finish(st, rep, totals, &mut scratch, false)
     })();
     st.scratch = scratch;
-    match closed {
-        Ok(r) => {
-            st.ledger.commit(cp);
-            st.stats.last = Some(r.clone());
-            Ok(r)
-        }
-        Err(e) => {
-            st.ledger.revert(cp);
-            Err(e)
-        }
-    }
+    keep_if_closed(st, cp, closed)
 }
 
 /// Closes the epoch settling the shortest prefix that reaches `bps` of the pending traffic;
 /// all-or-nothing on the ledger.
 fn close_committed(st: &mut Stratos, bps: u32) -> Result<EpochReport, StratosError> {
     let cp = st.ledger.checkpoint();
-    match close(st, bps) {
+    let closed = close(st, bps);
+    keep_if_closed(st, cp, closed)
+}
+
+/// The ledger's side of a close begun at `cp`: kept, and the report kept as the last, when the
+/// close succeeded; rolled back when it failed.
+fn keep_if_closed(
+    st: &mut Stratos,
+    cp: ergon_core::ledger::Checkpoint,
+    closed: Result<EpochReport, StratosError>,
+) -> Result<EpochReport, StratosError> {
+    match closed {
         Ok(r) => {
             st.ledger.commit(cp);
             st.stats.last = Some(r.clone());
