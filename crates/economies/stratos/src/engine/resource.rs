@@ -377,21 +377,21 @@ impl Stratos {
     /// anything.
     pub(in crate::engine) fn deduct_slashing(
         &mut self,
-        paid: &[ergon_core::Released],
+        paid: impl Iterator<Item = (AccountId, Amount)>,
     ) -> Result<Amount> {
         let mut total = Amount::ZERO;
         if self.slashing.is_empty() {
             return Ok(total);
         }
-        for r in paid {
-            let Some(&owed) = self.slashing.get(&r.owner) else { continue };
-            let take = r.amount.min(owed);
-            self.ledger.transfer(self.stos, r.owner.into(), self.pools.community.into(), take)?;
+        for (owner, amount) in paid {
+            let Some(&owed) = self.slashing.get(&owner) else { continue };
+            let take = amount.min(owed);
+            self.ledger.transfer(self.stos, owner.into(), self.pools.community.into(), take)?;
             let left = owed.checked_sub(take)?;
             if left.is_zero() {
-                self.slashing.remove(&r.owner);
+                self.slashing.remove(&owner);
             } else {
-                self.slashing.insert(r.owner, left);
+                self.slashing.insert(owner, left);
             }
             total = total.checked_add(take)?;
         }

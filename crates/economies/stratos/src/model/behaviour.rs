@@ -94,7 +94,15 @@ fn samplers(agents: &Agents) -> Samplers {
         query: u.query_size.sampler(1e-9),
         touches: u.query_touches.sampler(0.0),
         prepay: u.prepay.sampler(0.0),
+        mix_total: mix_total(u.mix.upload, u.mix.download, u.mix.query),
     }
+}
+
+/// The request mix's total weight, none when one kind has it all (a request's kind is then
+/// known without a draw).
+fn mix_total(upload: f64, download: f64, query: f64) -> Option<f64> {
+    let kinds = [upload, download, query].iter().filter(|&&w| w > 0.0).count();
+    (kinds != 1).then_some(upload + download + query)
 }
 
 /// A run's genesis while its agents are drawn: the economy being built, the genesis agents'

@@ -61,6 +61,8 @@ struct Samplers {
     query: Sampler,
     touches: Sampler,
     prepay: Sampler,
+    /// The request mix's total weight; none when a request's kind is drawn from nothing.
+    mix_total: Option<f64>,
 }
 
 /// Downloads of one user collected to go to the economy as one [`Stratos::downloads`]: the

@@ -19,11 +19,9 @@ impl StratosModel {
         self.flows.requests += 1;
         let mix = self.agents.users.mix;
         // A mix of one kind draws nothing: 0 falls in that kind's range, the others' being empty.
-        let kinds = [mix.upload, mix.download, mix.query];
-        let pick = if kinds.iter().filter(|&&w| w > 0.0).count() == 1 {
-            0.0
-        } else {
-            uniform(&mut self.rng) * (mix.upload + mix.download + mix.query)
+        let pick = match self.samplers.mix_total {
+            None => 0.0,
+            Some(total) => uniform(&mut self.rng) * total,
         };
         let replicas = self.agents.users.replicas;
         let draw = |s: &ergon_core::dist::Sampler, rng: &mut StreamRng| {

@@ -3,7 +3,7 @@
 //! at most two chunks (volume pool, mining pool) by [`ergon_core::LockQueue::lock_rows`]; and
 //! the close's working memory ([`Scratch`]).
 
-use ergon_core::{AccountId, Amount, Released};
+use ergon_core::{AccountId, Amount, Released, ReleasedRow};
 
 use crate::error::StratosError;
 use crate::mainnet::NodeReward;
@@ -23,8 +23,8 @@ pub(in crate::engine) struct Scratch {
     pub(super) rewards: Vec<Amount>,
     /// The epoch's rewards to lock.
     pub(super) locks: Locks,
-    /// Locked rewards and deposits released.
-    pub(super) released: Vec<Released>,
+    /// Locked rewards (by row: owner, by source) and deposits released.
+    pub(super) released: Vec<ReleasedRow<2>>,
     pub(super) returned: Vec<Released>,
     /// paper: the epoch's stake rewards by validator (operator, by source), and those released.
     pub(super) stake_rows: Vec<(AccountId, [Amount; 2])>,

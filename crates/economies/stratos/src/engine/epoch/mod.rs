@@ -251,7 +251,7 @@ fn finish(
     } else {
         released.clear();
     }
-    rep.rewards_released = Amount(released.iter().map(|r| r.amount.0).sum());
+    rep.rewards_released = Amount(released.iter().map(|r| r.total().0).sum());
     // paper: the validators' stake rewards due now reach commission and delegations.
     let (stake_paid, stake_dust) = st.release_stake_rewards(stake_released)?;
     rep.stake_rewards_released = stake_paid.checked_add(stake_dust)?;
@@ -259,8 +259,9 @@ fn finish(
     st.deposit_returns.release_due_into(&mut st.ledger, st.epoch, returned)?;
     rep.deposits_returned = Amount(returned.iter().map(|r| r.amount.0).sum());
     // mainnet: slashing is taken from rewards as they mature, then from returned deposits.
-    let slashed = st.deduct_slashing(released)?;
-    rep.slashing_deducted = slashed.checked_add(st.deduct_slashing(returned)?)?;
+    let slashed = st.deduct_slashing(released.iter().map(|r| (r.owner, r.total())))?;
+    let from_deposits = st.deduct_slashing(returned.iter().map(|r| (r.owner, r.amount)))?;
+    rep.slashing_deducted = slashed.checked_add(from_deposits)?;
     // The resource node whose deposit this is: its owner's, due now (the same account may also
     // have been a meta node, whose deposit returns on its own date).
     for r in returned.iter() {
