@@ -23,11 +23,12 @@ mod engine;
 pub mod model;
 
 pub use engine::{
-    Action, BlockReport, Event, Genesis, ParamSet, Params, Phala, PhalaError, PoolIndex, Pools,
-    Profile, StakePools, Stats, Tokenomic, WorkerIndex, WorkerState, Workers,
+    Action, BlockReport, ContractIndex, Contracts, Event, Genesis, ParamSet, Params, Phala,
+    PhalaError, PoolIndex, Pools, Profile, StakePools, Stats, Tokenomic, WorkerIndex, WorkerState,
+    Workers,
 };
 pub use engine::{
-    actions, block, error, events, genesis, ops, params, pool_ops, stake_pool, tokenomic, view,
-    workers,
+    actions, block, contract_ops, contracts, error, events, genesis, ops, params, pool_ops,
+    stake_pool, tokenomic, view, workers,
 };
 pub use model::PhalaModel;

@@ -10,8 +10,9 @@ use ergon_core::{AccountId, Amount, Qty};
 use serde::Deserialize;
 
 use crate::Phala;
+use crate::contract_ops::Ended;
 use crate::error::{PhalaError, Result};
-use crate::events::{Event, PoolReward, Withdrawal, pha_meta};
+use crate::events::{ContractEnded, Event, Gas, PoolReward, Withdrawal, pha_meta};
 use crate::ops::Beat;
 use crate::stake_pool::{PoolIndex, Served};
 use crate::workers::WorkerIndex;
@@ -54,6 +55,18 @@ pub enum Action {
     Withdraw { pool: String, account: String, shares: Qty },
     /// Anyone's grace-period check: force-stops the pool's workers when a request expired.
     CheckForceWithdraw { pool: String },
+    /// paper: deploys a contract accepting `tiers`, escrowing `gas_budget` PHA, paying
+    /// `gas_per_block` PHA a block; `draw` (0 to 2^64 − 1) picks the worker.
+    DeployContract {
+        contract: String,
+        developer: String,
+        tiers: Vec<u8>,
+        gas_budget: Qty,
+        gas_per_block: Qty,
+        draw: u64,
+    },
+    /// paper: the developer stops its contract.
+    StopContract { contract: String, developer: String },
 }
 
 fn pool(s: &Phala, name: &str) -> Result<PoolIndex> {
@@ -73,6 +86,17 @@ fn withdrawals(s: &Phala, served: &[Served]) -> Vec<Withdrawal> {
             shares: Amount(x.shares),
         })
         .collect()
+}
+
+fn ended(s: &Phala, e: &Ended) -> ContractEnded {
+    let row = s.contract_row(e.contract);
+    ContractEnded {
+        contract: s.contract_name(e.contract).to_owned(),
+        worker: s.workers().name(WorkerIndex(row.worker)).to_owned(),
+        reason: e.reason,
+        gas: Amount(e.gas),
+        refund: Amount(e.refund),
+    }
 }
 
 fn worker(s: &Phala, name: &str) -> Result<WorkerIndex> {
@@ -137,6 +161,7 @@ pub fn apply(s: &mut Phala, action: &Action) -> Result<Event> {
                     to_treasury,
                     v,
                     pool,
+                    gas,
                 } => {
                     let pool = pool.map(|x| PoolReward {
                         pool: s.pool_name(s.stake_pools().assigned_pool(w)).to_owned(),
@@ -159,14 +184,21 @@ pub fn apply(s: &mut Phala, action: &Action) -> Result<Event> {
                         v,
                         v_bits: v,
                         pool,
+                        gas: gas.map(|g| Gas {
+                            contract: s.contract_name(g.contract).to_owned(),
+                            paid: Amount(g.paid),
+                            left: Amount(g.left),
+                            ended: g.ended,
+                        }),
                     }
                 }
             })
         }
         Action::Stop { worker: name } => {
             let w = worker(s, name)?;
-            let (v, cool_down_ends) = s.stop(w)?;
-            Ok(Event::Stopped { worker: name.clone(), v, cool_down_ends })
+            let (v, cool_down_ends, e) = s.stop(w)?;
+            let contract = e.map(|e| ended(s, &e));
+            Ok(Event::Stopped { worker: name.clone(), v, cool_down_ends, contract })
         }
         Action::Reclaim { worker: name } => {
             let w = worker(s, name)?;
@@ -241,6 +273,33 @@ pub fn apply(s: &mut Phala, action: &Action) -> Result<Event> {
             let stopped = s.check_force_withdraw(p)?;
             let stopped = stopped.iter().map(|&w| s.workers().name(w).to_owned()).collect();
             Ok(Event::ForceWithdrawChecked { pool: name.clone(), stopped })
+        }
+        Action::DeployContract { contract, developer, tiers, gas_budget, gas_per_block, draw } => {
+            s.paper_only("deploy_contract")?;
+            let a = account(s, developer)?;
+            let budget = gas_budget.to_amount(&pha_meta())?;
+            let rate = gas_per_block.to_amount(&pha_meta())?;
+            let d = s.deploy_contract(contract, a, tiers, budget, rate, *draw)?;
+            Ok(Event::ContractDeployed {
+                contract: contract.clone(),
+                developer: developer.clone(),
+                tiers: crate::contracts::tiers_of(s.contract_row(d.contract).tiers),
+                gas_budget: budget,
+                gas_per_block: rate,
+                worker: s.workers().name(d.worker).to_owned(),
+                weight: d.weight,
+                total_weight: d.total_weight,
+                point: d.point,
+            })
+        }
+        Action::StopContract { contract, developer } => {
+            s.paper_only("stop_contract")?;
+            let a = account(s, developer)?;
+            let c = s
+                .contract_named(contract)
+                .ok_or_else(|| PhalaError::UnknownContract { name: contract.clone() })?;
+            let e = s.stop_contract(c, a)?;
+            Ok(Event::ContractStopped(ended(s, &e)))
         }
     }
 }

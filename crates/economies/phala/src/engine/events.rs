@@ -88,6 +88,9 @@ pub enum Event {
         /// A pooled worker: how its pool took the payout.
         #[serde(skip_serializing_if = "Option::is_none")]
         pool: Option<PoolReward>,
+        /// paper: an Active worker's gas.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        gas: Option<Gas>,
     },
     /// A heartbeat answering a challenge of an ended session: taken off the queue, no effect.
     HeartbeatIgnored {
@@ -99,6 +102,9 @@ pub enum Event {
         #[serde(serialize_with = "ser_fx")]
         v: U64F64,
         cool_down_ends: u64,
+        /// paper: the contract the stop ended.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        contract: Option<ContractEnded>,
     },
     Reclaimed {
         worker: String,
@@ -154,6 +160,47 @@ pub enum Event {
         pool: String,
         stopped: Vec<String>,
     },
+    /// paper: a contract deployed and assigned by the weighted draw.
+    ContractDeployed {
+        contract: String,
+        developer: String,
+        tiers: Vec<u8>,
+        #[serde(serialize_with = "ser_pha")]
+        gas_budget: Amount,
+        #[serde(serialize_with = "ser_pha")]
+        gas_per_block: Amount,
+        worker: String,
+        weight: u64,
+        total_weight: u64,
+        point: u64,
+    },
+    /// paper: a contract its developer stopped.
+    ContractStopped(ContractEnded),
+}
+
+/// An Active worker's gas at a heartbeat, PHA.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[allow(missing_docs)] // fields are documented in docs/economies/phala.md
+pub struct Gas {
+    pub contract: String,
+    #[serde(serialize_with = "ser_pha")]
+    pub paid: Amount,
+    #[serde(serialize_with = "ser_pha")]
+    pub left: Amount,
+    pub ended: bool,
+}
+
+/// A contract's end, PHA.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[allow(missing_docs)] // fields are documented in docs/economies/phala.md
+pub struct ContractEnded {
+    pub contract: String,
+    pub worker: String,
+    pub reason: crate::contracts::ContractEnd,
+    #[serde(serialize_with = "ser_pha")]
+    pub gas: Amount,
+    #[serde(serialize_with = "ser_pha")]
+    pub refund: Amount,
 }
 
 /// A withdrawal served from a pool's free stake. Shares are shown like PHA (12 decimals).
