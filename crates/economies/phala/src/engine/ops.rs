@@ -31,6 +31,7 @@ pub struct Started {
 }
 
 /// A heartbeat's outcome.
+#[allow(clippy::large_enum_variant, reason = "returned once per heartbeat, never stored")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Beat {
     /// It answered a challenge of an ended session: taken off the queue, nothing else.
