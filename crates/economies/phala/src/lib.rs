@@ -9,15 +9,17 @@
 //! - [`workers`]: the workers in compact columns;
 //! - [`ops`]: register, benchmark, start, challenge, heartbeat, stop, reclaim;
 //! - [`stake_pool`]: the stake pools' state and share arithmetic;
+//! - [`contracts`], [`contract_ops`]: the paper profile's contracts, the Active state, the
+//!   weighted assignment and the gas escrow;
 //! - [`pool_ops`]: create a pool, add workers, contribute, pooled start, withdraw, force stop;
 //! - [`block`]: a block's close — growth, unresponsiveness and slash, halving, Σshare;
 //! - [`actions`]: every operation as an [`Action`] (the replay ops);
 //! - [`view`]: the state dump, metrics and invariants.
 //!
-//! - [`model`]: the simulation model — workers, outages, pools and delegators.
+//! - [`model`]: the simulation model — workers, outages, pools, delegators and (paper)
+//!   developers.
 //!
-//! One epoch is one 12-second block. Vaults and contracts (the paper's Active state) are not
-//! part of this crate yet.
+//! One epoch is one 12-second block. Vaults are not part of this crate yet.
 
 mod engine;
 pub mod model;
