@@ -19,7 +19,10 @@
 //! - [`model`]: the simulation model — workers, outages, pools, delegators and (paper)
 //!   developers.
 //!
-//! One epoch is one 12-second block. Vaults are not part of this crate yet.
+//! - [`vaults`]: vaults pooling delegations into stake pools, the owner's commission by
+//!   minted shares, the shutdown.
+//!
+//! One epoch is one 12-second block.
 
 mod engine;
 pub mod model;
@@ -31,6 +34,6 @@ pub use engine::{
 };
 pub use engine::{
     actions, block, contract_ops, contracts, error, events, genesis, ops, params, pool_ops,
-    stake_pool, tokenomic, view, workers,
+    stake_pool, tokenomic, vaults, view, workers,
 };
 pub use model::PhalaModel;

@@ -15,6 +15,7 @@ use crate::error::{PhalaError, Result};
 use crate::events::{ContractEnded, Event, Gas, PoolReward, Withdrawal, pha_meta};
 use crate::ops::Beat;
 use crate::stake_pool::{PoolIndex, Served};
+use crate::vaults::VaultIndex;
 use crate::workers::WorkerIndex;
 
 /// A Phala operation. Stakes are PHA decimal strings; workers and owners are names.
@@ -67,6 +68,24 @@ pub enum Action {
     },
     /// paper: the developer stops its contract.
     StopContract { contract: String, developer: String },
+    /// Creates a vault with the owner's commission in parts per million.
+    CreateVault { vault: String, owner: String, commission_ppm: u32 },
+    /// Contributes `amount` PHA to the vault for shares.
+    VaultContribute { vault: String, account: String, amount: Qty },
+    /// The owner invests `amount` of the vault's free PHA in a stake pool.
+    VaultInvest { vault: String, owner: String, pool: String, amount: Qty },
+    /// The owner asks a stake pool to return `shares` of the vault's pool shares.
+    VaultDivest { vault: String, owner: String, pool: String, shares: Qty },
+    /// Asks to withdraw `shares` vault shares.
+    VaultWithdraw { vault: String, account: String, shares: Qty },
+    /// The owner's commission: mints shares when the price rose above the checkpoint.
+    GainOwnerShares { vault: String, owner: String },
+    /// Anyone's check: serves the queue, shuts the vault down when a request expired.
+    CheckVault { vault: String },
+}
+
+fn vault(s: &Phala, name: &str) -> Result<VaultIndex> {
+    s.vault_named(name).ok_or_else(|| PhalaError::UnknownVault { name: name.into() })
 }
 
 fn pool(s: &Phala, name: &str) -> Result<PoolIndex> {
@@ -300,6 +319,86 @@ pub fn apply(s: &mut Phala, action: &Action) -> Result<Event> {
                 .ok_or_else(|| PhalaError::UnknownContract { name: contract.clone() })?;
             let e = s.stop_contract(c, a)?;
             Ok(Event::ContractStopped(ended(s, &e)))
+        }
+        Action::CreateVault { vault: name, owner, commission_ppm } => {
+            let a = account(s, owner)?;
+            s.create_vault(name, a, *commission_ppm)?;
+            Ok(Event::VaultCreated {
+                vault: name.clone(),
+                owner: owner.clone(),
+                commission_ppm: *commission_ppm,
+                account: format!("vault:{name}"),
+            })
+        }
+        Action::VaultContribute { vault: name, account: who, amount } => {
+            let (v, a) = (vault(s, name)?, account(s, who)?);
+            let amount = amount.to_amount(&pha_meta())?;
+            let (shares, served) = s.vault_contribute(v, a, amount)?;
+            let (row, _) = s.vault_pool_row(v)?;
+            Ok(Event::VaultContributed {
+                vault: name.clone(),
+                account: who.clone(),
+                amount,
+                shares: Amount(shares),
+                total_shares: Amount(row.total_shares),
+                total_value: Amount(row.total_value),
+                served: withdrawals(s, &served),
+            })
+        }
+        Action::VaultInvest { vault: name, owner, pool: pname, amount } => {
+            let (v, a, p) = (vault(s, name)?, account(s, owner)?, pool(s, pname)?);
+            let amount = amount.to_amount(&pha_meta())?;
+            let shares = s.vault_invest(v, a, p, amount)?;
+            Ok(Event::VaultInvested {
+                vault: name.clone(),
+                pool: pname.clone(),
+                amount,
+                pool_shares: Amount(shares),
+            })
+        }
+        Action::VaultDivest { vault: name, owner, pool: pname, shares } => {
+            let (v, a, p) = (vault(s, name)?, account(s, owner)?, pool(s, pname)?);
+            let asked = shares.to_amount(&pha_meta())?;
+            let (paid, queued, served) = s.vault_divest(v, a, p, asked.0)?;
+            Ok(Event::VaultDivested {
+                vault: name.clone(),
+                pool: pname.clone(),
+                pool_shares: asked,
+                paid: Amount(paid),
+                queued: Amount(queued),
+                served: withdrawals(s, &served),
+            })
+        }
+        Action::VaultWithdraw { vault: name, account: who, shares } => {
+            let (v, a) = (vault(s, name)?, account(s, who)?);
+            let asked = shares.to_amount(&pha_meta())?;
+            let (served, queued) = s.vault_withdraw(v, a, asked.0)?;
+            Ok(Event::VaultWithdrawalRequested {
+                vault: name.clone(),
+                account: who.clone(),
+                shares: asked,
+                served: withdrawals(s, &served),
+                queued: Amount(queued),
+            })
+        }
+        Action::GainOwnerShares { vault: name, owner } => {
+            let (v, a) = (vault(s, name)?, account(s, owner)?);
+            let g = s.gain_owner_shares(v, a)?;
+            Ok(Event::OwnerSharesGained {
+                vault: name.clone(),
+                minted: Amount(g.shares),
+                price: Amount(g.price),
+                checkpoint: Amount(g.checkpoint),
+            })
+        }
+        Action::CheckVault { vault: name } => {
+            let v = vault(s, name)?;
+            let (served, pools) = s.check_vault(v)?;
+            Ok(Event::VaultChecked {
+                vault: name.clone(),
+                served: withdrawals(s, &served),
+                shutdown: pools.iter().map(|&p| s.pool_name(p).to_owned()).collect(),
+            })
         }
     }
 }

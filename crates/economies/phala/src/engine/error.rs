@@ -260,6 +260,42 @@ pub enum PhalaError {
         /// The contract.
         contract: u32,
     },
+    /// No vault has this name.
+    #[error("no vault named {name:?}")]
+    UnknownVault {
+        /// The name given.
+        name: String,
+    },
+    /// A vault of this name (or its account `vault:NAME`) exists already.
+    #[error("a vault named {name:?} exists already")]
+    DuplicateVault {
+        /// The name given.
+        name: String,
+    },
+    /// Only the vault's owner may do this.
+    #[error("account #{account} is not vault #{vault}'s owner")]
+    NotVaultOwner {
+        /// The vault.
+        vault: u32,
+        /// The account that asked.
+        account: u32,
+    },
+    /// The vault's shares are worth nothing: no contribution until it recovers.
+    #[error("vault #{vault} is bankrupt (shares but no value)")]
+    VaultBankrupt {
+        /// The vault.
+        vault: u32,
+    },
+    /// A vault withdrawal of more shares than the delegator holds (with its queued request).
+    #[error("{} shares asked from vault #{vault}, {} held", fmt_pha(Amount(*shares)), fmt_pha(Amount(*held)))]
+    InvalidVaultShares {
+        /// The vault.
+        vault: u32,
+        /// Shares asked for.
+        shares: u128,
+        /// Shares held.
+        held: u128,
+    },
     /// Only the contract's developer may stop it.
     #[error("account #{account} is not contract #{contract}'s developer")]
     NotContractDeveloper {
@@ -311,6 +347,11 @@ impl Coded for PhalaError {
             PhalaError::NoEligibleWorker { .. } => "no_eligible_worker",
             PhalaError::ContractEnded { .. } => "contract_ended",
             PhalaError::NotContractDeveloper { .. } => "not_contract_developer",
+            PhalaError::UnknownVault { .. } => "unknown_vault",
+            PhalaError::DuplicateVault { .. } => "duplicate_vault",
+            PhalaError::NotVaultOwner { .. } => "unauthorized_vault_owner",
+            PhalaError::VaultBankrupt { .. } => "vault_bankrupt",
+            PhalaError::InvalidVaultShares { .. } => "invalid_vault_shares",
         }
     }
 }

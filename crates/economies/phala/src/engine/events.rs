@@ -176,6 +176,75 @@ pub enum Event {
     },
     /// paper: a contract its developer stopped.
     ContractStopped(ContractEnded),
+    VaultCreated {
+        vault: String,
+        owner: String,
+        commission_ppm: u32,
+        /// The vault's own ledger account.
+        account: String,
+    },
+    VaultContributed {
+        vault: String,
+        account: String,
+        #[serde(serialize_with = "ser_pha")]
+        amount: Amount,
+        #[serde(serialize_with = "ser_pha")]
+        shares: Amount,
+        #[serde(serialize_with = "ser_pha")]
+        total_shares: Amount,
+        #[serde(serialize_with = "ser_pha")]
+        total_value: Amount,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        served: Vec<Withdrawal>,
+    },
+    VaultInvested {
+        vault: String,
+        pool: String,
+        #[serde(serialize_with = "ser_pha")]
+        amount: Amount,
+        #[serde(serialize_with = "ser_pha")]
+        pool_shares: Amount,
+    },
+    VaultDivested {
+        vault: String,
+        pool: String,
+        #[serde(serialize_with = "ser_pha")]
+        pool_shares: Amount,
+        /// PHA the pool paid now.
+        #[serde(serialize_with = "ser_pha")]
+        paid: Amount,
+        /// Pool shares still waiting in the pool's queue.
+        #[serde(serialize_with = "ser_pha")]
+        queued: Amount,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        served: Vec<Withdrawal>,
+    },
+    VaultWithdrawalRequested {
+        vault: String,
+        account: String,
+        #[serde(serialize_with = "ser_pha")]
+        shares: Amount,
+        served: Vec<Withdrawal>,
+        #[serde(serialize_with = "ser_pha")]
+        queued: Amount,
+    },
+    /// The owner's commission: `minted` shares (none when the price is not above the
+    /// checkpoint); prices in PHA per share.
+    OwnerSharesGained {
+        vault: String,
+        #[serde(serialize_with = "ser_pha")]
+        minted: Amount,
+        #[serde(serialize_with = "ser_pha")]
+        price: Amount,
+        #[serde(serialize_with = "ser_pha")]
+        checkpoint: Amount,
+    },
+    /// The shutdown check: withdrawals served, the pools asked to return all the vault's shares.
+    VaultChecked {
+        vault: String,
+        served: Vec<Withdrawal>,
+        shutdown: Vec<String>,
+    },
 }
 
 /// An Active worker's gas at a heartbeat, PHA.

@@ -83,6 +83,7 @@ pub fn build(g: Genesis) -> Result<Phala> {
         workers: Default::default(),
         stake_pools: Default::default(),
         contracts: Default::default(),
+        vaults: Default::default(),
         block: first,
         start_block: first,
         sum_share: U64F64::ZERO,

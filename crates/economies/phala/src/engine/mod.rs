@@ -16,6 +16,7 @@ pub mod params;
 pub mod pool_ops;
 pub mod stake_pool;
 pub mod tokenomic;
+pub mod vaults;
 pub mod view;
 pub mod workers;
 
@@ -85,6 +86,8 @@ pub struct Phala {
     stake_pools: StakePools,
     /// paper: the contracts.
     contracts: Contracts,
+    /// The vaults.
+    vaults: vaults::Vaults,
     /// The current block (the one operations happen in).
     block: u32,
     /// The genesis block: halving counts from it, epochs are blocks since it.
@@ -109,6 +112,7 @@ ergon_core::transactional!(Phala {
     workers: Workers,
     stake_pools: StakePools,
     contracts: Contracts,
+    vaults: vaults::Vaults,
     stats: Snapshot<Stats>,
 }; ignore params, pha, pools, block, start_block, sum_share, sum_share_stale, halvings, genesis_supply,
     report_detail, scratch);

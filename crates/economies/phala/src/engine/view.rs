@@ -13,6 +13,7 @@ use crate::contracts;
 use crate::events::{PHA_DECIMALS, pha_meta};
 use crate::params::Profile;
 use crate::stake_pool::PoolIndex;
+use crate::vaults::VaultIndex;
 use crate::workers::{WorkerIndex, WorkerState};
 
 fn pha(a: Amount) -> Value {
@@ -122,7 +123,57 @@ pub fn snapshot(s: &Phala) -> Value {
     if p.profile == Profile::Paper {
         out["contracts"] = contracts_snapshot(s);
     }
+    if !s.vaults().rows.is_empty() {
+        out["vaults"] = vaults_snapshot(s);
+    }
     out
+}
+
+/// Every vault: owner, account, commission, shares, value, free PHA, checkpoint, holders, queue.
+fn vaults_snapshot(s: &Phala) -> Value {
+    let vs = s.vaults();
+    let mut out = Map::new();
+    for i in 0..vs.rows.len() {
+        let v = VaultIndex(i as u32);
+        let r = vs.rows[i];
+        // The value's arithmetic cannot fail on a state that passed every operation.
+        let (value, free, releasing) = s
+            .vault_pool_row(v)
+            .map_or((0, 0, 0), |(row, releasing)| (row.total_value, row.free, releasing));
+        let mut holders = Map::new();
+        for (&(vault, a), &shares) in vs.holdings.iter() {
+            if vault == v.0 && shares > 0 {
+                holders.insert(s.account_name(AccountId(a)).to_owned(), pha(Amount(shares)));
+            }
+        }
+        let queue: Vec<Value> = vs.queues[i]
+            .iter()
+            .map(|q| {
+                json!({
+                    "account": s.account_name(AccountId(q.user)),
+                    "shares": pha(Amount(q.shares)),
+                    "block": q.block,
+                })
+            })
+            .collect();
+        out.insert(
+            s.vault_name(v).to_owned(),
+            json!({
+                "owner": s.account_name(AccountId(r.owner)),
+                "account": s.account_name(AccountId(r.account)),
+                "commission_ppm": r.commission.parts(),
+                "total_shares": pha(Amount(r.total_shares)),
+                "total_value": pha(Amount(value)),
+                "free": pha(Amount(free)),
+                "releasing": pha(Amount(releasing)),
+                "checkpoint": pha(Amount(r.checkpoint)),
+                "owner_shares": pha(Amount(r.owner_shares)),
+                "holders": holders,
+                "withdraw_queue": queue,
+            }),
+        );
+    }
+    Value::Object(out)
 }
 
 /// paper: the gas escrow, the gas totals and every contract.
@@ -248,6 +299,7 @@ pub fn check_invariants(s: &Phala) -> Result<(), Violation> {
     }
     check_pools(s)?;
     check_contracts(s)?;
+    check_vaults(s)?;
     let minted =
         s.ledger().minted(s.pha_token()).map_err(|e| Violation::new("ledger", e.to_string()))?;
     if minted != s.genesis_supply() {
@@ -359,6 +411,28 @@ fn check_contracts(s: &Phala) -> Result<(), Violation> {
             "gas_escrow pool = Σ running contracts' escrow",
             format!("ledger {} base units, contracts {escrow}", held.0),
         );
+    }
+    Ok(())
+}
+
+/// Each vault's shares are those held plus those queued.
+fn check_vaults(s: &Phala) -> Result<(), Violation> {
+    let vs = s.vaults();
+    let mut shares = vec![0u128; vs.rows.len()];
+    for (&(v, _), &x) in vs.holdings.iter() {
+        shares[v as usize] += x;
+    }
+    for (i, r) in vs.rows.iter().enumerate() {
+        let queued: u128 = vs.queues[i].iter().map(|q| q.shares).sum();
+        if r.total_shares != shares[i] + queued {
+            return Err(Violation::new(
+                "vault shares = held + queued",
+                format!(
+                    "vault #{i}: total {}, held {}, queued {queued}",
+                    r.total_shares, shares[i]
+                ),
+            ));
+        }
     }
     Ok(())
 }
