@@ -145,6 +145,25 @@ fn paper_run_has_active_workers_and_pays_gas() {
     assert_eq!(raw(&r, "pha_supply"), raw(&r0, "pha_supply"));
 }
 
+/// Every record's metrics are the columns, by name and in order, under both profiles (paper
+/// adds its contract columns after the groups').
+#[test]
+fn records_match_their_columns() {
+    for (name, text) in [
+        ("phala-paper", include_str!("../../../../scenarios/phala-paper.toml")),
+        ("phala-khala", include_str!("../../../../scenarios/phala-khala.toml")),
+    ] {
+        let (c, mut a) = scenario(name, text);
+        a.groups[0].workers = 20;
+        a.groups[0].pools = 2;
+        a.delegators.count = 10;
+        let mut m = PhalaModel::build(&c, &a, &RngStreams::new(Seed::from_u64(1))).unwrap();
+        let columns: Vec<&str> = PhalaModel::columns(&c, &a).iter().map(|c| c.name).collect();
+        let record: Vec<&str> = m.record().iter().map(|m| m.name).collect();
+        assert_eq!(record, columns, "{name}");
+    }
+}
+
 #[test]
 fn khala_scenario_with_developers_is_refused() {
     let c: Config = serde_json::from_value(serde_json::json!({"profile": "khala"})).unwrap();
