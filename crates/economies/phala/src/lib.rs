@@ -9,25 +9,31 @@
 //! - [`workers`]: the workers in compact columns;
 //! - [`ops`]: register, benchmark, start, challenge, heartbeat, stop, reclaim;
 //! - [`stake_pool`]: the stake pools' state and share arithmetic;
+//! - [`contracts`], [`contract_ops`]: the paper profile's contracts, the Active state, the
+//!   weighted assignment and the gas escrow;
 //! - [`pool_ops`]: create a pool, add workers, contribute, pooled start, withdraw, force stop;
 //! - [`block`]: a block's close — growth, unresponsiveness and slash, halving, Σshare;
 //! - [`actions`]: every operation as an [`Action`] (the replay ops);
 //! - [`view`]: the state dump, metrics and invariants.
 //!
-//! - [`model`]: the simulation model — workers, outages, pools and delegators.
+//! - [`model`]: the simulation model — workers, outages, pools, delegators and (paper)
+//!   developers.
 //!
-//! One epoch is one 12-second block. Vaults and contracts (the paper's Active state) are not
-//! part of this crate yet.
+//! - [`vaults`]: vaults pooling delegations into stake pools, the owner's commission by
+//!   minted shares, the shutdown.
+//!
+//! One epoch is one 12-second block.
 
 mod engine;
 pub mod model;
 
 pub use engine::{
-    Action, BlockReport, Event, Genesis, ParamSet, Params, Phala, PhalaError, PoolIndex, Pools,
-    Profile, StakePools, Stats, Tokenomic, WorkerIndex, WorkerState, Workers,
+    Action, BlockReport, ContractIndex, Contracts, Event, Genesis, ParamSet, Params, Phala,
+    PhalaError, PoolIndex, Pools, Profile, StakePools, Stats, Tokenomic, WorkerIndex, WorkerState,
+    Workers,
 };
 pub use engine::{
-    actions, block, error, events, genesis, ops, params, pool_ops, stake_pool, tokenomic, view,
-    workers,
+    actions, block, contract_ops, contracts, error, events, genesis, ops, params, pool_ops,
+    stake_pool, tokenomic, vaults, view, workers,
 };
 pub use model::PhalaModel;

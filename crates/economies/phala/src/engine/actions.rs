@@ -10,10 +10,12 @@ use ergon_core::{AccountId, Amount, Qty};
 use serde::Deserialize;
 
 use crate::Phala;
+use crate::contract_ops::Ended;
 use crate::error::{PhalaError, Result};
-use crate::events::{Event, PoolReward, Withdrawal, pha_meta};
+use crate::events::{ContractEnded, Event, Gas, PoolReward, Withdrawal, pha_meta};
 use crate::ops::Beat;
 use crate::stake_pool::{PoolIndex, Served};
+use crate::vaults::VaultIndex;
 use crate::workers::WorkerIndex;
 
 /// A Phala operation. Stakes are PHA decimal strings; workers and owners are names.
@@ -54,6 +56,36 @@ pub enum Action {
     Withdraw { pool: String, account: String, shares: Qty },
     /// Anyone's grace-period check: force-stops the pool's workers when a request expired.
     CheckForceWithdraw { pool: String },
+    /// paper: deploys a contract accepting `tiers`, escrowing `gas_budget` PHA, paying
+    /// `gas_per_block` PHA a block; `draw` (0 to 2^64 − 1) picks the worker.
+    DeployContract {
+        contract: String,
+        developer: String,
+        tiers: Vec<u8>,
+        gas_budget: Qty,
+        gas_per_block: Qty,
+        draw: u64,
+    },
+    /// paper: the developer stops its contract.
+    StopContract { contract: String, developer: String },
+    /// Creates a vault with the owner's commission in parts per million.
+    CreateVault { vault: String, owner: String, commission_ppm: u32 },
+    /// Contributes `amount` PHA to the vault for shares.
+    VaultContribute { vault: String, account: String, amount: Qty },
+    /// The owner invests `amount` of the vault's free PHA in a stake pool.
+    VaultInvest { vault: String, owner: String, pool: String, amount: Qty },
+    /// The owner asks a stake pool to return `shares` of the vault's pool shares.
+    VaultDivest { vault: String, owner: String, pool: String, shares: Qty },
+    /// Asks to withdraw `shares` vault shares.
+    VaultWithdraw { vault: String, account: String, shares: Qty },
+    /// The owner's commission: mints shares when the price rose above the checkpoint.
+    GainOwnerShares { vault: String, owner: String },
+    /// Anyone's check: serves the queue, shuts the vault down when a request expired.
+    CheckVault { vault: String },
+}
+
+fn vault(s: &Phala, name: &str) -> Result<VaultIndex> {
+    s.vault_named(name).ok_or_else(|| PhalaError::UnknownVault { name: name.into() })
 }
 
 fn pool(s: &Phala, name: &str) -> Result<PoolIndex> {
@@ -73,6 +105,17 @@ fn withdrawals(s: &Phala, served: &[Served]) -> Vec<Withdrawal> {
             shares: Amount(x.shares),
         })
         .collect()
+}
+
+fn ended(s: &Phala, e: &Ended) -> ContractEnded {
+    let row = s.contract_row(e.contract);
+    ContractEnded {
+        contract: s.contract_name(e.contract).to_owned(),
+        worker: s.workers().name(WorkerIndex(row.worker)).to_owned(),
+        reason: e.reason,
+        gas: Amount(e.gas),
+        refund: Amount(e.refund),
+    }
 }
 
 fn worker(s: &Phala, name: &str) -> Result<WorkerIndex> {
@@ -137,6 +180,7 @@ pub fn apply(s: &mut Phala, action: &Action) -> Result<Event> {
                     to_treasury,
                     v,
                     pool,
+                    gas,
                 } => {
                     let pool = pool.map(|x| PoolReward {
                         pool: s.pool_name(s.stake_pools().assigned_pool(w)).to_owned(),
@@ -159,14 +203,21 @@ pub fn apply(s: &mut Phala, action: &Action) -> Result<Event> {
                         v,
                         v_bits: v,
                         pool,
+                        gas: gas.map(|g| Gas {
+                            contract: s.contract_name(g.contract).to_owned(),
+                            paid: Amount(g.paid),
+                            left: Amount(g.left),
+                            ended: g.ended,
+                        }),
                     }
                 }
             })
         }
         Action::Stop { worker: name } => {
             let w = worker(s, name)?;
-            let (v, cool_down_ends) = s.stop(w)?;
-            Ok(Event::Stopped { worker: name.clone(), v, cool_down_ends })
+            let (v, cool_down_ends, e) = s.stop(w)?;
+            let contract = e.map(|e| ended(s, &e));
+            Ok(Event::Stopped { worker: name.clone(), v, cool_down_ends, contract })
         }
         Action::Reclaim { worker: name } => {
             let w = worker(s, name)?;
@@ -241,6 +292,113 @@ pub fn apply(s: &mut Phala, action: &Action) -> Result<Event> {
             let stopped = s.check_force_withdraw(p)?;
             let stopped = stopped.iter().map(|&w| s.workers().name(w).to_owned()).collect();
             Ok(Event::ForceWithdrawChecked { pool: name.clone(), stopped })
+        }
+        Action::DeployContract { contract, developer, tiers, gas_budget, gas_per_block, draw } => {
+            s.paper_only("deploy_contract")?;
+            let a = account(s, developer)?;
+            let budget = gas_budget.to_amount(&pha_meta())?;
+            let rate = gas_per_block.to_amount(&pha_meta())?;
+            let d = s.deploy_contract(contract, a, tiers, budget, rate, *draw)?;
+            Ok(Event::ContractDeployed {
+                contract: contract.clone(),
+                developer: developer.clone(),
+                tiers: crate::contracts::tiers_of(s.contract_row(d.contract).tiers),
+                gas_budget: budget,
+                gas_per_block: rate,
+                worker: s.workers().name(d.worker).to_owned(),
+                weight: d.weight,
+                total_weight: d.total_weight,
+                point: d.point,
+            })
+        }
+        Action::StopContract { contract, developer } => {
+            s.paper_only("stop_contract")?;
+            let a = account(s, developer)?;
+            let c = s
+                .contract_named(contract)
+                .ok_or_else(|| PhalaError::UnknownContract { name: contract.clone() })?;
+            let e = s.stop_contract(c, a)?;
+            Ok(Event::ContractStopped(ended(s, &e)))
+        }
+        Action::CreateVault { vault: name, owner, commission_ppm } => {
+            let a = account(s, owner)?;
+            s.create_vault(name, a, *commission_ppm)?;
+            Ok(Event::VaultCreated {
+                vault: name.clone(),
+                owner: owner.clone(),
+                commission_ppm: *commission_ppm,
+                account: format!("vault:{name}"),
+            })
+        }
+        Action::VaultContribute { vault: name, account: who, amount } => {
+            let (v, a) = (vault(s, name)?, account(s, who)?);
+            let amount = amount.to_amount(&pha_meta())?;
+            let (shares, served) = s.vault_contribute(v, a, amount)?;
+            let (row, _) = s.vault_pool_row(v)?;
+            Ok(Event::VaultContributed {
+                vault: name.clone(),
+                account: who.clone(),
+                amount,
+                shares: Amount(shares),
+                total_shares: Amount(row.total_shares),
+                total_value: Amount(row.total_value),
+                served: withdrawals(s, &served),
+            })
+        }
+        Action::VaultInvest { vault: name, owner, pool: pname, amount } => {
+            let (v, a, p) = (vault(s, name)?, account(s, owner)?, pool(s, pname)?);
+            let amount = amount.to_amount(&pha_meta())?;
+            let shares = s.vault_invest(v, a, p, amount)?;
+            Ok(Event::VaultInvested {
+                vault: name.clone(),
+                pool: pname.clone(),
+                amount,
+                pool_shares: Amount(shares),
+            })
+        }
+        Action::VaultDivest { vault: name, owner, pool: pname, shares } => {
+            let (v, a, p) = (vault(s, name)?, account(s, owner)?, pool(s, pname)?);
+            let asked = shares.to_amount(&pha_meta())?;
+            let (paid, queued, served) = s.vault_divest(v, a, p, asked.0)?;
+            Ok(Event::VaultDivested {
+                vault: name.clone(),
+                pool: pname.clone(),
+                pool_shares: asked,
+                paid: Amount(paid),
+                queued: Amount(queued),
+                served: withdrawals(s, &served),
+            })
+        }
+        Action::VaultWithdraw { vault: name, account: who, shares } => {
+            let (v, a) = (vault(s, name)?, account(s, who)?);
+            let asked = shares.to_amount(&pha_meta())?;
+            let (served, queued) = s.vault_withdraw(v, a, asked.0)?;
+            Ok(Event::VaultWithdrawalRequested {
+                vault: name.clone(),
+                account: who.clone(),
+                shares: asked,
+                served: withdrawals(s, &served),
+                queued: Amount(queued),
+            })
+        }
+        Action::GainOwnerShares { vault: name, owner } => {
+            let (v, a) = (vault(s, name)?, account(s, owner)?);
+            let g = s.gain_owner_shares(v, a)?;
+            Ok(Event::OwnerSharesGained {
+                vault: name.clone(),
+                minted: Amount(g.shares),
+                price: Amount(g.price),
+                checkpoint: Amount(g.checkpoint),
+            })
+        }
+        Action::CheckVault { vault: name } => {
+            let v = vault(s, name)?;
+            let (served, pools) = s.check_vault(v)?;
+            Ok(Event::VaultChecked {
+                vault: name.clone(),
+                served: withdrawals(s, &served),
+                shutdown: pools.iter().map(|&p| s.pool_name(p).to_owned()).collect(),
+            })
         }
     }
 }

@@ -57,7 +57,7 @@ pub fn end_block(s: &mut Phala) -> Result<BlockReport, Violation> {
     let n = cols.tok.len();
     let (state, tok, computing) = (&mut cols.state[..n], &mut cols.tok[..n], &cols.computing[..n]);
     let (unresponsive, heartbeat) = (&mut cols.unresponsive[..n], &mut cols.heartbeat[..n]);
-    let pending = &cols.pending[..n];
+    let (pending, contract) = (&cols.pending[..n], &cols.contract[..n]);
     for i in 0..n {
         // The new share of a worker that grew this block (computed with its growth).
         let mut grown = None;
@@ -65,7 +65,9 @@ pub fn end_block(s: &mut Phala) -> Result<BlockReport, Violation> {
             if unresponsive[i] {
                 if heartbeat[i] {
                     unresponsive[i] = false;
-                    state[i] = WorkerState::Idle;
+                    // paper: a worker keeps its contract while unresponsive.
+                    state[i] =
+                        if contract[i].is_some() { WorkerState::Active } else { WorkerState::Idle };
                     if detail {
                         s.scratch.exited.push(i as u32);
                     }
@@ -100,7 +102,7 @@ pub fn end_block(s: &mut Phala) -> Result<BlockReport, Violation> {
         }
         heartbeat[i] = false;
         // Σshare for the next block, in the same pass (see `sum_share`).
-        let counted = if khala { !unresponsive[i] } else { state[i] == WorkerState::Idle };
+        let counted = if khala { !unresponsive[i] } else { state[i].is_responsive() };
         if counted && !lazy {
             let share = match grown.or_else(|| tok[i].cached_share()) {
                 Some(x) => x,
@@ -160,8 +162,7 @@ pub(crate) fn refresh_sum_share(s: &mut Phala) {
     let cols = s.workers.block_columns();
     let mut sum = 0u128;
     for i in 0..cols.tok.len() {
-        let counted =
-            if khala { !cols.unresponsive[i] } else { cols.state[i] == WorkerState::Idle };
+        let counted = if khala { !cols.unresponsive[i] } else { cols.state[i].is_responsive() };
         if counted {
             // V ≤ v_max ≤ 10^9 and P ≤ 7200 keep every share below 2^95 and the sum far below
             // 2^128 (Params::validate): neither step can fail.
@@ -183,7 +184,7 @@ pub fn sum_share(s: &Phala) -> Result<U64F64, Violation> {
     for i in 0..toks.len() {
         let counted = match s.params.profile {
             Profile::Khala => !unresponsive[i],
-            Profile::Paper => states[i] == WorkerState::Idle,
+            Profile::Paper => states[i].is_responsive(),
         };
         if counted {
             let share = toks[i].share().map_err(|e| bug("share arithmetic", &e))?;

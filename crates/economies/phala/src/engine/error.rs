@@ -9,6 +9,7 @@
 use ergon_core::{Amount, Coded, U64F64};
 
 use crate::events::pha_meta;
+use crate::params::Profile;
 use crate::workers::{WorkerIndex, WorkerState};
 
 fn fmt_pha(a: Amount) -> String {
@@ -215,6 +216,94 @@ pub enum PhalaError {
     /// A contribution of nothing.
     #[error("a contribution must be positive")]
     ZeroContribution,
+    /// The operation exists only under another profile (contracts: paper only).
+    #[error("{op} is not part of the {profile:?} profile")]
+    NotInProfile {
+        /// The operation.
+        op: &'static str,
+        /// The profile in force.
+        profile: Profile,
+    },
+    /// No contract has this name.
+    #[error("no contract named {name:?}")]
+    UnknownContract {
+        /// The name given.
+        name: String,
+    },
+    /// A contract of this name exists already.
+    #[error("a contract named {name:?} exists already")]
+    DuplicateContract {
+        /// The name given.
+        name: String,
+    },
+    /// A contract's tier list is empty or names a tier outside 1–5.
+    #[error("tiers {tiers:?}: a contract accepts one or more of the tiers 1–5")]
+    BadTiers {
+        /// The tiers given.
+        tiers: Vec<u8>,
+    },
+    /// A contract's gas budget or gas fee per block is zero.
+    #[error("a contract's {field} must be positive")]
+    ZeroGas {
+        /// `gas_budget` or `gas_per_block`.
+        field: &'static str,
+    },
+    /// No Idle worker of an accepted tier to run the contract.
+    #[error("no Idle worker of the tiers {tiers:?} to run the contract")]
+    NoEligibleWorker {
+        /// The tiers accepted.
+        tiers: Vec<u8>,
+    },
+    /// The contract has ended already.
+    #[error("contract #{contract} has ended")]
+    ContractEnded {
+        /// The contract.
+        contract: u32,
+    },
+    /// No vault has this name.
+    #[error("no vault named {name:?}")]
+    UnknownVault {
+        /// The name given.
+        name: String,
+    },
+    /// A vault of this name (or its account `vault:NAME`) exists already.
+    #[error("a vault named {name:?} exists already")]
+    DuplicateVault {
+        /// The name given.
+        name: String,
+    },
+    /// Only the vault's owner may do this.
+    #[error("account #{account} is not vault #{vault}'s owner")]
+    NotVaultOwner {
+        /// The vault.
+        vault: u32,
+        /// The account that asked.
+        account: u32,
+    },
+    /// The vault's shares are worth nothing: no contribution until it recovers.
+    #[error("vault #{vault} is bankrupt (shares but no value)")]
+    VaultBankrupt {
+        /// The vault.
+        vault: u32,
+    },
+    /// A vault withdrawal of more shares than the delegator holds (with its queued request).
+    #[error("{} shares asked from vault #{vault}, {} held", fmt_pha(Amount(*shares)), fmt_pha(Amount(*held)))]
+    InvalidVaultShares {
+        /// The vault.
+        vault: u32,
+        /// Shares asked for.
+        shares: u128,
+        /// Shares held.
+        held: u128,
+    },
+    /// Only the contract's developer may stop it.
+    #[error("account #{account} is not contract #{contract}'s developer")]
+    NotContractDeveloper {
+        /// The contract.
+        contract: u32,
+        /// The account that asked.
+        account: u32,
+    },
 }
 
 /// Results of Phala operations.
@@ -250,6 +339,19 @@ impl Coded for PhalaError {
             PhalaError::InvalidShares { .. } => "invalid_share_to_withdraw",
             PhalaError::DustWithdrawal { .. } => "invalid_withdrawal_amount",
             PhalaError::ZeroContribution => "zero_contribution",
+            PhalaError::NotInProfile { .. } => "not_in_profile",
+            PhalaError::UnknownContract { .. } => "unknown_contract",
+            PhalaError::DuplicateContract { .. } => "duplicate_contract",
+            PhalaError::BadTiers { .. } => "bad_tiers",
+            PhalaError::ZeroGas { .. } => "zero_gas",
+            PhalaError::NoEligibleWorker { .. } => "no_eligible_worker",
+            PhalaError::ContractEnded { .. } => "contract_ended",
+            PhalaError::NotContractDeveloper { .. } => "not_contract_developer",
+            PhalaError::UnknownVault { .. } => "unknown_vault",
+            PhalaError::DuplicateVault { .. } => "duplicate_vault",
+            PhalaError::NotVaultOwner { .. } => "unauthorized_vault_owner",
+            PhalaError::VaultBankrupt { .. } => "vault_bankrupt",
+            PhalaError::InvalidVaultShares { .. } => "invalid_vault_shares",
         }
     }
 }

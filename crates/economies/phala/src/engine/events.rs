@@ -88,6 +88,9 @@ pub enum Event {
         /// A pooled worker: how its pool took the payout.
         #[serde(skip_serializing_if = "Option::is_none")]
         pool: Option<PoolReward>,
+        /// paper: an Active worker's gas.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        gas: Option<Gas>,
     },
     /// A heartbeat answering a challenge of an ended session: taken off the queue, no effect.
     HeartbeatIgnored {
@@ -99,6 +102,9 @@ pub enum Event {
         #[serde(serialize_with = "ser_fx")]
         v: U64F64,
         cool_down_ends: u64,
+        /// paper: the contract the stop ended.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        contract: Option<ContractEnded>,
     },
     Reclaimed {
         worker: String,
@@ -154,6 +160,116 @@ pub enum Event {
         pool: String,
         stopped: Vec<String>,
     },
+    /// paper: a contract deployed and assigned by the weighted draw.
+    ContractDeployed {
+        contract: String,
+        developer: String,
+        tiers: Vec<u8>,
+        #[serde(serialize_with = "ser_pha")]
+        gas_budget: Amount,
+        #[serde(serialize_with = "ser_pha")]
+        gas_per_block: Amount,
+        worker: String,
+        weight: u64,
+        total_weight: u64,
+        point: u64,
+    },
+    /// paper: a contract its developer stopped.
+    ContractStopped(ContractEnded),
+    VaultCreated {
+        vault: String,
+        owner: String,
+        commission_ppm: u32,
+        /// The vault's own ledger account.
+        account: String,
+    },
+    VaultContributed {
+        vault: String,
+        account: String,
+        #[serde(serialize_with = "ser_pha")]
+        amount: Amount,
+        #[serde(serialize_with = "ser_pha")]
+        shares: Amount,
+        #[serde(serialize_with = "ser_pha")]
+        total_shares: Amount,
+        #[serde(serialize_with = "ser_pha")]
+        total_value: Amount,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        served: Vec<Withdrawal>,
+    },
+    VaultInvested {
+        vault: String,
+        pool: String,
+        #[serde(serialize_with = "ser_pha")]
+        amount: Amount,
+        #[serde(serialize_with = "ser_pha")]
+        pool_shares: Amount,
+    },
+    VaultDivested {
+        vault: String,
+        pool: String,
+        #[serde(serialize_with = "ser_pha")]
+        pool_shares: Amount,
+        /// PHA the pool paid now.
+        #[serde(serialize_with = "ser_pha")]
+        paid: Amount,
+        /// Pool shares still waiting in the pool's queue.
+        #[serde(serialize_with = "ser_pha")]
+        queued: Amount,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        served: Vec<Withdrawal>,
+    },
+    VaultWithdrawalRequested {
+        vault: String,
+        account: String,
+        #[serde(serialize_with = "ser_pha")]
+        shares: Amount,
+        served: Vec<Withdrawal>,
+        #[serde(serialize_with = "ser_pha")]
+        queued: Amount,
+    },
+    /// The owner's commission: `minted` shares (none when the price is not above the
+    /// checkpoint); prices in PHA per share.
+    OwnerSharesGained {
+        vault: String,
+        #[serde(serialize_with = "ser_pha")]
+        minted: Amount,
+        #[serde(serialize_with = "ser_pha")]
+        price: Amount,
+        #[serde(serialize_with = "ser_pha")]
+        checkpoint: Amount,
+    },
+    /// The shutdown check: withdrawals served, the pools asked to return all the vault's shares.
+    VaultChecked {
+        vault: String,
+        served: Vec<Withdrawal>,
+        shutdown: Vec<String>,
+    },
+}
+
+/// An Active worker's gas at a heartbeat, PHA.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[allow(missing_docs)] // fields are documented in docs/economies/phala.md
+pub struct Gas {
+    pub contract: String,
+    #[serde(serialize_with = "ser_pha")]
+    pub paid: Amount,
+    #[serde(serialize_with = "ser_pha")]
+    pub left: Amount,
+    pub ended: bool,
+}
+
+/// A contract's end, PHA.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[allow(missing_docs)] // fields are documented in docs/economies/phala.md
+pub struct ContractEnded {
+    pub contract: String,
+    pub worker: String,
+    pub reason: crate::contracts::ContractEnd,
+    #[serde(serialize_with = "ser_pha")]
+    pub gas: Amount,
+    #[serde(serialize_with = "ser_pha")]
+    pub refund: Amount,
 }
 
 /// A withdrawal served from a pool's free stake. Shares are shown like PHA (12 decimals).

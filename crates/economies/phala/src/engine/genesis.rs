@@ -58,6 +58,7 @@ pub fn build(g: Genesis) -> Result<Phala> {
         stakes: ledger.add_pool("stakes")?,
         slashed: ledger.add_pool("slashed")?,
         pool_free: ledger.add_pool("pool_free")?,
+        gas_escrow: ledger.add_pool("gas_escrow")?,
     };
     let mut accounts = Names::new();
     for (name, qty) in &g.accounts {
@@ -81,6 +82,8 @@ pub fn build(g: Genesis) -> Result<Phala> {
         accounts,
         workers: Default::default(),
         stake_pools: Default::default(),
+        contracts: Default::default(),
+        vaults: Default::default(),
         block: first,
         start_block: first,
         sum_share: U64F64::ZERO,

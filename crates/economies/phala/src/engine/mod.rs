@@ -6,6 +6,8 @@
 
 pub mod actions;
 pub mod block;
+pub mod contract_ops;
+pub mod contracts;
 pub mod error;
 pub mod events;
 pub mod genesis;
@@ -14,6 +16,7 @@ pub mod params;
 pub mod pool_ops;
 pub mod stake_pool;
 pub mod tokenomic;
+pub mod vaults;
 pub mod view;
 pub mod workers;
 
@@ -25,6 +28,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 pub use actions::Action;
+pub use contracts::{ContractIndex, Contracts};
 pub use error::PhalaError;
 pub use events::{BlockReport, Event};
 pub use genesis::Genesis;
@@ -46,6 +50,8 @@ pub struct Pools {
     pub slashed: PoolId,
     /// The stake pools' free stake (each pool's share is its `free`).
     pub pool_free: PoolId,
+    /// paper: the contracts' gas budgets not yet paid or returned.
+    pub gas_escrow: PoolId,
 }
 
 /// Running totals of what heartbeats paid.
@@ -78,6 +84,10 @@ pub struct Phala {
     workers: Workers,
     /// The stake pools.
     stake_pools: StakePools,
+    /// paper: the contracts.
+    contracts: Contracts,
+    /// The vaults.
+    vaults: vaults::Vaults,
     /// The current block (the one operations happen in).
     block: u32,
     /// The genesis block: halving counts from it, epochs are blocks since it.
@@ -101,6 +111,8 @@ ergon_core::transactional!(Phala {
     accounts: Names,
     workers: Workers,
     stake_pools: StakePools,
+    contracts: Contracts,
+    vaults: vaults::Vaults,
     stats: Snapshot<Stats>,
 }; ignore params, pha, pools, block, start_block, sum_share, sum_share_stale, halvings, genesis_supply,
     report_detail, scratch);
@@ -128,6 +140,12 @@ impl Phala {
     #[must_use]
     pub fn stake_pools(&self) -> &StakePools {
         &self.stake_pools
+    }
+
+    /// The contracts (paper).
+    #[must_use]
+    pub fn contracts(&self) -> &Contracts {
+        &self.contracts
     }
 
     /// The current block.

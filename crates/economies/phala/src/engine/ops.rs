@@ -11,6 +11,8 @@ use ergon_core::txn::atomic;
 use ergon_core::{AccountId, Amount, Holder, Rounding, U64F64, mul_div};
 
 use crate::Phala;
+use crate::contract_ops::{Ended, GasPaid};
+use crate::contracts::{ContractEnd, ContractIndex};
 use crate::error::{PhalaError, Result};
 use crate::params::{BLOCK_MS, MAX_P, MIN_P, Profile};
 use crate::stake_pool::{PoolIndex, Served, Split};
@@ -29,6 +31,7 @@ pub struct Started {
 }
 
 /// A heartbeat's outcome.
+#[allow(clippy::large_enum_variant, reason = "returned once per heartbeat, never stored")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Beat {
     /// It answered a challenge of an ended session: taken off the queue, nothing else.
@@ -52,6 +55,8 @@ pub enum Beat {
         v: U64F64,
         /// A pooled worker: how its pool took the payout.
         pool: Option<Split>,
+        /// paper: an Active worker's gas.
+        gas: Option<GasPaid>,
     },
 }
 
@@ -240,6 +245,10 @@ impl Phala {
             st.paid = st.paid.checked_add(paid)?;
             st.treasury = st.treasury.checked_add(to_treasury)?;
             st.shortfall = st.shortfall.checked_add(shortfall)?;
+            let gas = match row.contract {
+                Some(c) => Some(s.heartbeat_gas(ContractIndex(c), &mut row)?),
+                None => None,
+            };
             s.workers.set(w, row);
             let v = row.tok.v;
             Ok(Beat::Answered {
@@ -250,27 +259,35 @@ impl Phala {
                 to_treasury,
                 v,
                 pool: split,
+                gas,
             })
         })
     }
 
     /// Stops computing: the worker cools down; the gatekeeper stops its growth but keeps its
-    /// record (see docs/economies/phala.md, "Σshare"). Returns V and the first block it may be
-    /// reclaimed.
-    pub fn stop(&mut self, w: WorkerIndex) -> Result<(U64F64, u64)> {
+    /// record (see docs/economies/phala.md, "Σshare"). paper: an Active worker's contract ends
+    /// first ([`crate::contract_ops`]). Returns V, the first block it may be reclaimed and the
+    /// contract's end.
+    pub fn stop(&mut self, w: WorkerIndex) -> Result<(U64F64, u64, Option<Ended>)> {
         self.fresh_sum_share();
         let mut row = self.worker_in(w)?;
         if !row.state.is_computing() {
-            let needed = "stopping needs an Idle or Unresponsive worker";
+            let needed = "stopping needs an Idle, Active or Unresponsive worker";
             return Err(PhalaError::WrongState { worker: w, state: row.state, needed });
         }
-        row.state = WorkerState::CoolingDown;
-        row.cool_down_start = self.block;
-        row.computing = false;
         let ends = u64::from(self.block) + u64::from(self.params.cool_down_blocks);
         atomic(self, |s| {
+            let ended = match row.contract {
+                Some(c) => {
+                    Some(s.end_contract(ContractIndex(c), &mut row, ContractEnd::WorkerStopped)?)
+                }
+                None => None,
+            };
+            row.state = WorkerState::CoolingDown;
+            row.cool_down_start = s.block;
+            row.computing = false;
             s.workers.set(w, row);
-            Ok((row.tok.v, ends))
+            Ok((row.tok.v, ends, ended))
         })
     }
 

@@ -99,6 +99,9 @@ pub struct Params {
     /// How long a stake pool's withdrawal request may wait unserved before anyone may
     /// force-stop the pool's workers, blocks (the stake pool pallet's `GracePeriod`, 7 days).
     pub grace_period_blocks: u32,
+    /// How long a vault's withdrawal request may wait unserved before anyone may shut the
+    /// vault down (withdraw all its pool shares), blocks (the spec's 21 days).
+    pub vault_grace_period_blocks: u32,
 }
 
 impl Params {
@@ -172,6 +175,7 @@ impl Params {
             cool_down_blocks: COOL_DOWN_BLOCKS,
             halving_interval_blocks: HALVING_BLOCKS,
             grace_period_blocks: COOL_DOWN_BLOCKS,
+            vault_grace_period_blocks: 3 * COOL_DOWN_BLOCKS,
         }
     }
 
@@ -203,6 +207,7 @@ impl Params {
                 "cool_down_blocks" => self.cool_down_blocks = int()?,
                 "halving_interval_blocks" => self.halving_interval_blocks = int()?,
                 "grace_period_blocks" => self.grace_period_blocks = int()?,
+                "vault_grace_period_blocks" => self.vault_grace_period_blocks = int()?,
                 _ => return Err(PhalaError::UnknownParam { field: field.clone() }),
             }
         }

@@ -9,8 +9,11 @@ use ergon_core::{AccountId, Amount, Holder, U64F64};
 use serde_json::{Map, Value, json};
 
 use crate::Phala;
+use crate::contracts;
 use crate::events::{PHA_DECIMALS, pha_meta};
+use crate::params::Profile;
 use crate::stake_pool::PoolIndex;
+use crate::vaults::VaultIndex;
 use crate::workers::{WorkerIndex, WorkerState};
 
 fn pha(a: Amount) -> Value {
@@ -100,7 +103,7 @@ pub fn snapshot(s: &Phala) -> Value {
             }),
         );
     }
-    json!({
+    let mut out = json!({
         "block": s.block(),
         "profile": p.profile,
         "budget_per_block": fx(p.budget_per_block),
@@ -116,6 +119,93 @@ pub fn snapshot(s: &Phala) -> Value {
         "stats": s.stats(),
         "workers": workers,
         "stake_pools": stake_pools,
+    });
+    if p.profile == Profile::Paper {
+        out["contracts"] = contracts_snapshot(s);
+    }
+    if !s.vaults().rows.is_empty() {
+        out["vaults"] = vaults_snapshot(s);
+    }
+    out
+}
+
+/// Every vault: owner, account, commission, shares, value, free PHA, checkpoint, holders, queue.
+fn vaults_snapshot(s: &Phala) -> Value {
+    let vs = s.vaults();
+    let mut out = Map::new();
+    for i in 0..vs.rows.len() {
+        let v = VaultIndex(i as u32);
+        let r = vs.rows[i];
+        // The value's arithmetic cannot fail on a state that passed every operation.
+        let (value, free, releasing) = s
+            .vault_pool_row(v)
+            .map_or((0, 0, 0), |(row, releasing)| (row.total_value, row.free, releasing));
+        let mut holders = Map::new();
+        for (&(vault, a), &shares) in vs.holdings.iter() {
+            if vault == v.0 && shares > 0 {
+                holders.insert(s.account_name(AccountId(a)).to_owned(), pha(Amount(shares)));
+            }
+        }
+        let queue: Vec<Value> = vs.queues[i]
+            .iter()
+            .map(|q| {
+                json!({
+                    "account": s.account_name(AccountId(q.user)),
+                    "shares": pha(Amount(q.shares)),
+                    "block": q.block,
+                })
+            })
+            .collect();
+        out.insert(
+            s.vault_name(v).to_owned(),
+            json!({
+                "owner": s.account_name(AccountId(r.owner)),
+                "account": s.account_name(AccountId(r.account)),
+                "commission_ppm": r.commission.parts(),
+                "total_shares": pha(Amount(r.total_shares)),
+                "total_value": pha(Amount(value)),
+                "free": pha(Amount(free)),
+                "releasing": pha(Amount(releasing)),
+                "checkpoint": pha(Amount(r.checkpoint)),
+                "owner_shares": pha(Amount(r.owner_shares)),
+                "holders": holders,
+                "withdraw_queue": queue,
+            }),
+        );
+    }
+    Value::Object(out)
+}
+
+/// paper: the gas escrow, the gas totals and every contract.
+fn contracts_snapshot(s: &Phala) -> Value {
+    let c = s.contracts();
+    let mut list = Map::new();
+    for (i, r) in c.rows.iter().enumerate() {
+        let state = match r.ended {
+            None => json!("running"),
+            Some(e) => json!(e),
+        };
+        list.insert(
+            c.names.name(i as u32).to_owned(),
+            json!({
+                "developer": s.account_name(AccountId(r.developer)),
+                "tiers": contracts::tiers_of(r.tiers),
+                "gas_per_block": pha(Amount(r.gas_per_block)),
+                "escrow": pha(Amount(r.escrow)),
+                "worker": s.workers().name(WorkerIndex(r.worker)),
+                "last_gas_block": r.last_gas_block,
+                "paid": pha(Amount(r.paid)),
+                "state": state,
+            }),
+        );
+    }
+    let t = c.totals.get();
+    json!({
+        "gas_escrow": pha(s.balance_of(Holder::Pool(s.pools().gas_escrow))),
+        "deposited": pha(Amount(t.deposited)),
+        "paid": pha(Amount(t.paid)),
+        "refunded": pha(Amount(t.refunded)),
+        "list": list,
     })
 }
 
@@ -126,7 +216,7 @@ pub fn metrics(s: &Phala) -> Vec<Metric> {
     let count = |state: WorkerState| {
         MetricValue::Count(s.workers().states().iter().filter(|&&x| x == state).count() as u64)
     };
-    vec![
+    let mut out = vec![
         Metric { name: "block", value: MetricValue::Count(u64::from(s.block())) },
         Metric { name: "workers_idle", value: count(WorkerState::Idle) },
         Metric { name: "workers_unresponsive", value: count(WorkerState::Unresponsive) },
@@ -152,7 +242,22 @@ pub fn metrics(s: &Phala) -> Vec<Metric> {
             name: "pool_free_pha",
             value: amount(s.balance_of(Holder::Pool(pools.pool_free))),
         },
-    ]
+    ];
+    // paper only: khala has no Active state, and its metrics stay as they were.
+    if s.params().profile == Profile::Paper {
+        let c = s.contracts();
+        out.extend([
+            Metric { name: "workers_active", value: count(WorkerState::Active) },
+            Metric { name: "contracts_running", value: MetricValue::Count(c.running() as u64) },
+            Metric { name: "contracts_total", value: MetricValue::Count(c.rows.len() as u64) },
+            Metric {
+                name: "gas_escrow_pha",
+                value: amount(s.balance_of(Holder::Pool(pools.gas_escrow))),
+            },
+            Metric { name: "gas_paid_pha", value: amount(Amount(c.totals.get().paid)) },
+        ]);
+    }
+    out
 }
 
 /// A reported figure only (never in ledger paths).
@@ -180,7 +285,10 @@ pub fn check_invariants(s: &Phala) -> Result<(), Violation> {
     for (i, (&state, &stake)) in s.workers().states().iter().zip(s.workers().stakes()).enumerate() {
         let holds = matches!(
             state,
-            WorkerState::Idle | WorkerState::Unresponsive | WorkerState::CoolingDown
+            WorkerState::Idle
+                | WorkerState::Active
+                | WorkerState::Unresponsive
+                | WorkerState::CoolingDown
         );
         if holds != (stake > 0) {
             return Err(Violation::new(
@@ -190,6 +298,8 @@ pub fn check_invariants(s: &Phala) -> Result<(), Violation> {
         }
     }
     check_pools(s)?;
+    check_contracts(s)?;
+    check_vaults(s)?;
     let minted =
         s.ledger().minted(s.pha_token()).map_err(|e| Violation::new("ledger", e.to_string()))?;
     if minted != s.genesis_supply() {
@@ -244,6 +354,85 @@ fn check_pools(s: &Phala) -> Result<(), Violation> {
             "pool_free pool = Σ pools' free stake",
             format!("ledger {} base units, pools {free}", held.0),
         ));
+    }
+    Ok(())
+}
+
+/// The `gas_escrow` ledger pool holds exactly Σ the running contracts' escrow (an ended one
+/// holds none), every running contract's worker runs it (Active, or Unresponsive keeping it)
+/// and every worker that names a contract is that contract's worker; khala has none.
+fn check_contracts(s: &Phala) -> Result<(), Violation> {
+    let c = s.contracts();
+    let fail = |what: &'static str, detail: String| Err(Violation::new(what, detail));
+    if s.params().profile == Profile::Khala && !c.rows.is_empty() {
+        return fail("khala has no contracts", format!("{} contracts", c.rows.len()));
+    }
+    let mut escrow = 0u128;
+    for (i, r) in c.rows.iter().enumerate() {
+        escrow += r.escrow;
+        let w = s.workers().row(WorkerIndex(r.worker));
+        let runs = w.contract == Some(i as u32)
+            && matches!(w.state, WorkerState::Active | WorkerState::Unresponsive);
+        match r.ended {
+            None if !runs => {
+                return fail(
+                    "a running contract's worker runs it",
+                    format!("contract #{i}: worker #{} is {:?}", r.worker, w.state),
+                );
+            }
+            Some(_) if r.escrow != 0 || w.contract == Some(i as u32) => {
+                return fail(
+                    "an ended contract holds no escrow and no worker",
+                    format!("contract #{i}: escrow {}, worker #{}", r.escrow, r.worker),
+                );
+            }
+            _ => {}
+        }
+    }
+    for i in 0..s.workers().len() {
+        let w = s.workers().row(WorkerIndex(i as u32));
+        let named = w.contract.and_then(|k| c.rows.get(k as usize).map(|r| (k, r)));
+        let ok = match (w.state, named) {
+            (WorkerState::Active, Some((_, r))) => r.ended.is_none() && r.worker == i as u32,
+            (WorkerState::Unresponsive, Some((_, r))) => r.ended.is_none() && r.worker == i as u32,
+            (_, Some(_)) | (WorkerState::Active, None) => false,
+            (_, None) => w.contract.is_none(),
+        };
+        if !ok {
+            return fail(
+                "an Active worker runs exactly one running contract",
+                format!("worker #{i} is {:?} with contract {:?}", w.state, w.contract),
+            );
+        }
+    }
+    let held = s.balance_of(Holder::Pool(s.pools().gas_escrow));
+    if held.0 != escrow {
+        return fail(
+            "gas_escrow pool = Σ running contracts' escrow",
+            format!("ledger {} base units, contracts {escrow}", held.0),
+        );
+    }
+    Ok(())
+}
+
+/// Each vault's shares are those held plus those queued.
+fn check_vaults(s: &Phala) -> Result<(), Violation> {
+    let vs = s.vaults();
+    let mut shares = vec![0u128; vs.rows.len()];
+    for (&(v, _), &x) in vs.holdings.iter() {
+        shares[v as usize] += x;
+    }
+    for (i, r) in vs.rows.iter().enumerate() {
+        let queued: u128 = vs.queues[i].iter().map(|q| q.shares).sum();
+        if r.total_shares != shares[i] + queued {
+            return Err(Violation::new(
+                "vault shares = held + queued",
+                format!(
+                    "vault #{i}: total {}, held {}, queued {queued}",
+                    r.total_shares, shares[i]
+                ),
+            ));
+        }
     }
     Ok(())
 }

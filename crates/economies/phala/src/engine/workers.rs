@@ -27,6 +27,9 @@ pub enum WorkerState {
     Ready,
     /// Computing and answering its challenges.
     Idle,
+    /// paper: computing, answering its challenges and running a contract (the seed's Active
+    /// state; see [`crate::contracts`]).
+    Active,
     /// Computing, but a challenge went unanswered for longer than the heartbeat window.
     Unresponsive,
     /// Stopped; its stake returns after the cool-down.
@@ -34,10 +37,16 @@ pub enum WorkerState {
 }
 
 impl WorkerState {
-    /// Idle or unresponsive: the states the pallet counts as computing.
+    /// Idle, Active or Unresponsive: the states the pallet counts as computing.
     #[must_use]
     pub fn is_computing(self) -> bool {
-        matches!(self, WorkerState::Idle | WorkerState::Unresponsive)
+        matches!(self, WorkerState::Idle | WorkerState::Active | WorkerState::Unresponsive)
+    }
+
+    /// Idle or Active: computing and responsive (paper's Σshare counts these).
+    #[must_use]
+    pub fn is_responsive(self) -> bool {
+        matches!(self, WorkerState::Idle | WorkerState::Active)
     }
 }
 
@@ -123,6 +132,8 @@ pub struct Row {
     pub pending: Pending,
     /// PHA paid to the worker in all its sessions, base units.
     pub paid: u128,
+    /// paper: the contract it runs (its index), kept while it is unresponsive.
+    pub contract: Option<u32>,
 }
 
 /// Every worker, in columns. See the module doc.
@@ -142,6 +153,7 @@ pub struct Workers {
     heartbeat: Vec<bool>,
     pending: Vec<Pending>,
     paid: Vec<u128>,
+    contract: Vec<Option<u32>>,
     journal: Vec<(u32, Row)>,
     depth: u32,
 }
@@ -196,6 +208,7 @@ impl Workers {
             heartbeat: self.heartbeat[i],
             pending: self.pending[i],
             paid: self.paid[i],
+            contract: self.contract[i],
         }
     }
 
@@ -216,6 +229,7 @@ impl Workers {
         self.heartbeat.push(false);
         self.pending.push(Pending::default());
         self.paid.push(0);
+        self.contract.push(None);
         Some(WorkerIndex(id))
     }
 
@@ -243,6 +257,7 @@ impl Workers {
         self.heartbeat[i] = row.heartbeat;
         self.pending[i] = row.pending;
         self.paid[i] = row.paid;
+        self.contract[i] = row.contract;
     }
 
     /// Adds challenge (block, session) to `row`'s queue; false when it is full.
@@ -264,6 +279,7 @@ impl Workers {
             unresponsive: &mut self.unresponsive,
             heartbeat: &mut self.heartbeat,
             pending: &self.pending,
+            contract: &self.contract,
         }
     }
 
@@ -307,6 +323,7 @@ pub struct BlockColumns<'a> {
     pub unresponsive: &'a mut [bool],
     pub heartbeat: &'a mut [bool],
     pub pending: &'a [Pending],
+    pub contract: &'a [Option<u32>],
 }
 
 impl Transactional for Workers {
@@ -345,6 +362,7 @@ impl Transactional for Workers {
         self.heartbeat.truncate(n);
         self.pending.truncate(n);
         self.paid.truncate(n);
+        self.contract.truncate(n);
         self.names.revert(names);
         self.depth -= 1;
     }

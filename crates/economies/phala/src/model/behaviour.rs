@@ -21,17 +21,17 @@ use crate::tokenomic::{self, PICO};
 use crate::{Genesis, Phala, PhalaError, WorkerState};
 
 /// Blocks in a day.
-const DAY: u64 = 7_200;
+pub(super) const DAY: u64 = 7_200;
 /// Blocks in an hour: the window of the two-challenges-an-hour rule.
 const HOUR: u64 = 300;
 
-fn err(econ: &Phala, e: &PhalaError) -> Rejection {
+pub(super) fn err(econ: &Phala, e: &PhalaError) -> Rejection {
     Rejection { code: e.code(), message: econ.explain(e) }
 }
 
 /// A uniform draw in [0, 1).
 #[allow(clippy::cast_precision_loss, reason = "53 random bits, exact in f64")]
-fn unit(rng: &mut StreamRng) -> f64 {
+pub(super) fn unit(rng: &mut StreamRng) -> f64 {
     (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
 }
 
@@ -60,6 +60,9 @@ pub(super) fn build(c: &Config, a: &Agents, streams: &RngStreams) -> Result<Phal
     for i in 0..a.delegators.count {
         accounts.insert(format!("delegator{i}"), qty(amount.sample(&mut rng))?);
     }
+    for i in 0..a.developers.count {
+        accounts.insert(format!("developer{i}"), qty(a.developers.funds)?);
+    }
     let genesis = Genesis {
         profile: c.profile,
         params: c.param_set,
@@ -75,7 +78,11 @@ pub(super) fn build(c: &Config, a: &Agents, streams: &RngStreams) -> Result<Phal
         agents: a.clone(),
         net: streams.stream(&[purpose::NETWORK]),
         faults: streams.stream(&[purpose::FAULTS]),
+        tasks: streams.stream(&[purpose::TASKS]),
         rng,
+        developers: Vec::new(),
+        deploys: Vec::new(),
+        next_deploy: 0,
         workers: Vec::new(),
         pools: Vec::new(),
         delegators: Vec::new(),
@@ -146,6 +153,10 @@ pub(super) fn build(c: &Config, a: &Agents, streams: &RngStreams) -> Result<Phal
             }
         }
     }
+    for i in 0..a.developers.count {
+        let dev = account(&m.econ, &format!("developer{i}"))?;
+        m.developers.push(dev);
+    }
     let pools = m.pools.len() as u64;
     for i in 0..a.delegators.count {
         let acct = account(&m.econ, &format!("delegator{i}"))?;
@@ -202,6 +213,7 @@ impl PhalaModel {
             self.answers.pop_front();
             self.answer(w)?;
         }
+        self.deploy_due()?;
         let n = self.workers.len() as u64;
         let delay = self.agents.heartbeats.answer_delay_blocks;
         for _ in 0..self.agents.heartbeats.challenges_per_block {
@@ -239,8 +251,12 @@ impl PhalaModel {
             Err(PhalaError::NoPendingChallenge { .. }) => return Ok(()),
             Err(e) => return Err(err(&self.econ, &e)),
         };
-        if let Beat::Answered { paid, to_treasury, pool: split, .. } = beat {
+        if let Beat::Answered { paid, to_treasury, pool: split, gas, .. } = beat {
             let f = &mut self.flows;
+            if let Some(g) = gas {
+                f.gas += g.paid;
+                f.contracts_spent += u64::from(g.ended);
+            }
             f.heartbeats += 1;
             f.paid += paid.0;
             f.group_paid[group] += paid.0;
@@ -274,6 +290,7 @@ impl PhalaModel {
         for p in 0..self.pools.len() {
             self.start_ready(p)?;
         }
+        self.developers_day()?;
         self.plan_outages();
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! The scenario sections of a Phala simulation (docs/economies/phala.md, "Simulation"):
 //! `[economy]` (profile, parameter set and overrides, the subsidy pool) and `[agents]` (groups
-//! of workers in stake pools, heartbeat challenges, outages, delegators), with their defaults
+//! of workers in stake pools, heartbeat challenges, outages, delegators, and under paper
+//! developers deploying contracts), with their defaults
 //! and limits. Amounts are whole PHA; distributions follow `ergon_core::dist`.
 
 use std::collections::BTreeMap;
@@ -79,6 +80,11 @@ pub struct Agents {
     pub outages: Outages,
     /// `[agents.delegators]`: delegators moving between pools on APR.
     pub delegators: Delegators,
+    /// `[agents.developers]` (paper only): developers deploying confidential contracts. Left
+    /// out of the scenario as run while there are none, so a run without contracts keeps its
+    /// parameter hash.
+    #[serde(skip_serializing_if = "Developers::is_off")]
+    pub developers: Developers,
 }
 
 /// One group of workers: its hardware and its pools.
@@ -186,6 +192,54 @@ impl Default for Delegators {
     }
 }
 
+/// `[agents.developers]`: developers deploying contracts (the paper profile's Active state).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Developers {
+    /// Developer accounts (0: no contracts).
+    pub count: u64,
+    /// PHA each developer holds at genesis.
+    pub funds: f64,
+    /// Contracts deployed a day, all developers together (the fraction is a chance of one
+    /// more), each at a uniform block of the day by a uniform developer.
+    pub contracts_per_day: f64,
+    /// The share of contracts that accept only the tiers 1–3 (the rest accept 1–5).
+    pub strict_share: f64,
+    /// A contract's gas budget, PHA.
+    #[serde(deserialize_with = "dist::deserialize")]
+    pub gas_budget: Dist,
+    /// A contract's gas fee a block, PHA.
+    #[serde(deserialize_with = "dist::deserialize")]
+    pub gas_per_block: Dist,
+    /// The chance, each day, that a running contract's developer stops it.
+    pub stop_per_day: f64,
+}
+
+impl Default for Developers {
+    fn default() -> Developers {
+        Developers {
+            count: 0,
+            funds: 1_000_000.0,
+            contracts_per_day: 10.0,
+            strict_share: 0.5,
+            gas_budget: Dist::Lognormal { median: 2_000.0, sigma: 0.5 },
+            gas_per_block: Dist::Uniform { low: 0.1, high: 0.5 },
+            stop_per_day: 0.05,
+        }
+    }
+}
+
+impl Developers {
+    /// No developers: no contracts.
+    #[must_use]
+    pub fn is_off(&self) -> bool {
+        self.count == 0
+    }
+}
+
+/// Most developers.
+pub const DEVELOPERS_MAX: u64 = 10_000;
+
 /// Every check beyond the types; each error names its field and value.
 #[must_use]
 pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
@@ -202,6 +256,11 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
     num("agents.outages.per_day".into(), a.outages.per_day, 0.0, 1.0);
     num("agents.delegators.min_gain".into(), a.delegators.min_gain, 0.0, 100.0);
     num("agents.delegators.switch_share".into(), a.delegators.switch_share, 0.0, 1.0);
+    let dv = &a.developers;
+    num("agents.developers.funds".into(), dv.funds, 0.0, 1e8);
+    num("agents.developers.contracts_per_day".into(), dv.contracts_per_day, 0.0, 1e5);
+    num("agents.developers.strict_share".into(), dv.strict_share, 0.0, 1.0);
+    num("agents.developers.stop_per_day".into(), dv.stop_per_day, 0.0, 1.0);
     for (i, g) in a.groups.iter().enumerate() {
         num(format!("agents.groups[{i}].owner_stake"), g.owner_stake, 0.0, 1e8);
         num(format!("agents.groups[{i}].max_worker_stake"), g.max_worker_stake, 1.0, 1e8);
@@ -225,7 +284,17 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
         ),
         ("agents.delegators.count".into(), a.delegators.count, DELEGATORS_MAX, 0),
         ("agents.delegators.review_every_days".into(), a.delegators.review_every_days, 3_650, 1),
+        ("agents.developers.count".into(), a.developers.count, DEVELOPERS_MAX, 0),
     ];
+    if a.developers.count > 0 && c.profile == Profile::Khala {
+        errs.push(FieldError::new(
+            "agents.developers.count",
+            format!(
+                "contracts exist only under the paper profile (khala has no Active state), not {}",
+                a.developers.count
+            ),
+        ));
+    }
     for (i, g) in a.groups.iter().enumerate() {
         counts.push((format!("agents.groups[{i}].workers"), g.workers, WORKERS_MAX, 1));
         counts.push((format!("agents.groups[{i}].pools"), g.pools, g.workers.max(1), 1));
@@ -262,6 +331,8 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
     for (path, d) in [
         ("agents.outages.hours", &a.outages.hours),
         ("agents.delegators.amount", &a.delegators.amount),
+        ("agents.developers.gas_budget", &a.developers.gas_budget),
+        ("agents.developers.gas_per_block", &a.developers.gas_per_block),
     ] {
         if let Err(e) = d.validate(Some(1e-6)) {
             errs.push(FieldError::new(path, e));

@@ -2,7 +2,8 @@
 //! pools): the economy plus its agents — workers of several hardware groups (confidence tiers,
 //! benchmark P, true performance) in stake pools, the gatekeeper's heartbeat challenges,
 //! workers going offline and coming back, pool owners staking, stopping and reclaiming their
-//! workers, and delegators moving between pools on APR. One step is one 12-second block.
+//! workers, delegators moving between pools on APR, and (paper) developers deploying
+//! contracts that make workers Active. One step is one 12-second block.
 //! docs/economies/phala.md ("Simulation") describes each behaviour.
 //!
 //! Agents call only the economy's public operations. Cost a block: O(workers) for the block
@@ -10,6 +11,7 @@
 
 mod behaviour;
 pub mod config;
+mod developers;
 mod record;
 
 use std::cmp::Reverse;
@@ -82,6 +84,12 @@ struct Flows {
     redelegations: u64,
     stops: u64,
     starts: u64,
+    /// paper: gas paid to workers, base units.
+    gas: u128,
+    contracts_deployed: u64,
+    contracts_unassigned: u64,
+    contracts_spent: u64,
+    contracts_stopped: u64,
 }
 
 /// A Phala network with its agents.
@@ -94,6 +102,14 @@ pub struct PhalaModel {
     net: StreamRng,
     /// Outages.
     faults: StreamRng,
+    /// paper: contract deployments and their draws.
+    tasks: StreamRng,
+    /// paper: the developers' accounts.
+    developers: Vec<AccountId>,
+    /// paper: today's deployments, by block.
+    deploys: Vec<u64>,
+    /// The next of `deploys` to happen.
+    next_deploy: usize,
     workers: Vec<Worker>,
     pools: Vec<Pool>,
     delegators: Vec<Delegator>,
@@ -148,8 +164,8 @@ impl Model for PhalaModel {
         behaviour::build(config, agents, streams)
     }
 
-    fn columns(_config: &Config, agents: &Agents) -> Vec<ColumnSpec> {
-        record::columns(agents.groups.len())
+    fn columns(config: &Config, agents: &Agents) -> Vec<ColumnSpec> {
+        record::columns(agents.groups.len(), config.profile == crate::Profile::Paper)
     }
 
     fn step(&mut self) -> Result<(), Violation> {

@@ -1,6 +1,7 @@
 //! The metrics of a Phala simulation (docs/metrics.md, "Phala"): the economy's own metrics,
 //! PHA supply, V and shares over the computing workers, pool APRs, the flows since the
-//! previous record, and each worker group's stake, shares, pay and return. Token amounts stay
+//! previous record, each worker group's stake, shares, pay and return, and (paper) the
+//! contracts: Active workers, contracts running, the gas escrow and the gas paid. Token amounts stay
 //! exact; V, shares and APRs are floats. [`columns`] names every metric and its kind.
 
 use ergon_core::{ColumnSpec, Economy, Holder, Metric, MetricKind, MetricValue, U64F64};
@@ -60,12 +61,32 @@ const GROUP: [[&str; 4]; GROUPS_MAX] = [
     ["g3_stake_pha", "g3_share_total", "g3_paid_pha", "g3_apr"],
 ];
 
-/// The columns of a run with `groups` worker groups, in record order.
-pub(super) fn columns(groups: usize) -> Vec<ColumnSpec> {
+/// paper's columns, after the groups': the economy's contract metrics, then the flows.
+const PAPER: &[ColumnSpec] = &[
+    c("workers_active", COUNT),
+    c("contracts_running", COUNT),
+    c("contracts_total", COUNT),
+    c("gas_escrow_pha", PHA),
+    c("gas_paid_pha", PHA),
+    c("gas_flow_pha", PHA),
+    c("contracts_deployed", COUNT),
+    c("contracts_unassigned", COUNT),
+    c("contracts_spent", COUNT),
+    c("contracts_stopped", COUNT),
+];
+
+/// How many of the economy's metrics are paper's contract metrics (the last ones).
+const PAPER_ECONOMY: usize = 5;
+
+/// The columns of a run with `groups` worker groups, in record order; paper adds its own.
+pub(super) fn columns(groups: usize, paper: bool) -> Vec<ColumnSpec> {
     let mut out = COMMON.to_vec();
     for names in GROUP.iter().take(groups) {
         let kinds = [PHA, FLOAT, PHA, FLOAT];
         out.extend(names.iter().zip(kinds).map(|(&n, k)| c(n, k)));
+    }
+    if paper {
+        out.extend_from_slice(PAPER);
     }
     out
 }
@@ -88,6 +109,9 @@ pub(super) fn record(model: &mut PhalaModel) -> Vec<Metric> {
     let fl = std::mem::take(&mut model.flows);
     let econ = &model.econ;
     let mut out = econ.metrics();
+    let paper = econ.params().profile == crate::Profile::Paper;
+    let contract_metrics =
+        if paper { out.split_off(out.len() - PAPER_ECONOMY) } else { Vec::new() };
     let supply = econ.ledger().supply(econ.pha_token()).map(|a| a.0).unwrap_or_default();
     out.push(m("pha_supply", amount(supply)));
     let (toks, states, stakes) =
@@ -154,6 +178,18 @@ pub(super) fn record(model: &mut PhalaModel) -> Vec<Metric> {
             fl.group_paid[g] as f64 / group_stake[g] as f64 * year
         };
         out.push(m(apr, MetricValue::Float(r)));
+    }
+    if paper {
+        out.extend(contract_metrics);
+        out.push(m("gas_flow_pha", amount(fl.gas)));
+        for (name, x) in [
+            ("contracts_deployed", fl.contracts_deployed),
+            ("contracts_unassigned", fl.contracts_unassigned),
+            ("contracts_spent", fl.contracts_spent),
+            ("contracts_stopped", fl.contracts_stopped),
+        ] {
+            out.push(m(name, MetricValue::Count(x)));
+        }
     }
     out
 }

@@ -1,0 +1,436 @@
+//! Vaults (spec: shared/spec/phala.md, "Stake pools (delegation)": "Vaults pool delegations
+//! into stake pools; the vault owner's commission is paid by minting shares when the share
+//! price rises above its last checkpoint. A request older than 21 days forces a vault
+//! shutdown"; the vault pallet, `pallets/phala/src/compute/vault.rs`, for the order of the
+//! commission's arithmetic).
+//!
+//! A vault is a base pool without workers: delegators contribute PHA for vault shares at the
+//! vault's share price (value / shares); its owner invests the vault's free PHA in stake pools
+//! (the vault holds pool shares like any delegator, through its own ledger account
+//! `vault:NAME`) and divests them (a pool withdrawal whose proceeds return to the vault's
+//! account). The vault's value is its free PHA plus the value of its pool shares, held and
+//! queued, at each pool's price — computed when needed, so the stake pools' rewards compound
+//! into it. Withdrawals queue FIFO and are served from the free PHA.
+//!
+//! Owner's commission (`gain_owner_shares`): with the price `P` in PHA per share as a balance
+//! (12 decimals) and the checkpoint `C` (1 PHA at creation): when `P > C`, `P' = P −
+//! commission × (P − C)` (Permill, nearest, ties down), the shares minted to the owner are
+//! `value / P' − total_shares` (floor) — so after the mint the price is `P'`, and the owner holds
+//! the commission's part of the gain — and `C = P'`. khala divides in 64.64 fixed point through
+//! the 48-fraction-bit conversions as the pallet does; paper divides exactly, floored.
+//!
+//! Shutdown (`check_vault`, anyone): the queue is served; then, when the oldest request that
+//! the free PHA plus the value of the vault's pending pool withdrawals cannot cover has waited
+//! more than `vault_grace_period_blocks` (21 days), the vault asks every pool to withdraw all
+//! its shares. Differences from the pallet: time in blocks; the owner's minted shares are
+//! credited to the owner at once (no separate claim); no NFT wrapping; the value is computed,
+//! not tracked through value subscriptions; the grace period is the spec's 21 days (the pallet
+//! source read reuses the stake pools' grace period).
+
+use std::collections::VecDeque;
+
+use ergon_core::txn::{Keyed, Table, atomic};
+use ergon_core::{AccountId, Amount, Holder, Names, PerMill, Rounding, U64F64, mul_div};
+
+use crate::Phala;
+use crate::error::{PhalaError, Result};
+use crate::params::Profile;
+use crate::stake_pool::{DUST, PoolIndex, PoolRow, Price, Request, Served, serve_queue};
+use crate::tokenomic::PICO;
+
+/// A vault's index: its creation order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct VaultIndex(pub u32);
+
+/// A vault's stored figures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VaultRow {
+    /// The owner's account.
+    pub owner: u32,
+    /// The vault's own ledger account (its free PHA; the holder of its pool shares).
+    pub account: u32,
+    /// The owner's part of the price's rise.
+    pub commission: PerMill,
+    /// Shares held by delegators (the owner included) and waiting in the queue.
+    pub total_shares: u128,
+    /// The price at the last checkpoint, PHA base units per 10^12 shares.
+    pub checkpoint: u128,
+    /// Shares minted to the owner so far.
+    pub owner_shares: u128,
+}
+
+/// Every vault.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Vaults {
+    /// Vault names, by index.
+    pub names: Names,
+    /// Vault figures, by index.
+    pub rows: Table<VaultRow>,
+    /// Withdrawal queues, by vault index, oldest first.
+    pub queues: Table<VecDeque<Request>>,
+    /// Vault shares held (not queued), by (vault, account).
+    pub holdings: Keyed<(u32, u32), u128>,
+}
+
+ergon_core::transactional!(Vaults {
+    names: Names,
+    rows: Table<VaultRow>,
+    queues: Table<VecDeque<Request>>,
+    holdings: Keyed<(u32, u32), u128>,
+});
+
+impl Default for Vaults {
+    fn default() -> Vaults {
+        Vaults {
+            names: Names::new(),
+            rows: Table::new(),
+            queues: Table::new(),
+            holdings: Keyed::new(),
+        }
+    }
+}
+
+/// Owner shares minted by a checkpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Gained {
+    /// The price before, base units per 10^12 shares.
+    pub price: u128,
+    /// The new checkpoint (the price after the mint).
+    pub checkpoint: u128,
+    /// Shares minted to the owner.
+    pub shares: u128,
+}
+
+impl Phala {
+    /// The vaults.
+    #[must_use]
+    pub fn vaults(&self) -> &Vaults {
+        &self.vaults
+    }
+
+    /// The vault named `name`.
+    #[must_use]
+    pub fn vault_named(&self, name: &str) -> Option<VaultIndex> {
+        self.vaults.names.id(name).map(VaultIndex)
+    }
+
+    /// Vault `v`'s name.
+    #[must_use]
+    pub fn vault_name(&self, v: VaultIndex) -> &str {
+        self.vaults.names.name(v.0)
+    }
+
+    fn vault_in(&self, v: VaultIndex) -> Result<VaultRow> {
+        self.vaults
+            .rows
+            .get(v.0 as usize)
+            .copied()
+            .ok_or_else(|| PhalaError::UnknownVault { name: format!("#{}", v.0) })
+    }
+
+    fn vault_owner(&self, v: VaultIndex, who: AccountId) -> Result<VaultRow> {
+        let row = self.vault_in(v)?;
+        if row.owner != who.0 {
+            return Err(PhalaError::NotVaultOwner { vault: v.0, account: who.0 });
+        }
+        Ok(row)
+    }
+
+    /// Vault shares `who` holds in `v` (not counting a queued request).
+    #[must_use]
+    pub fn vault_shares(&self, v: VaultIndex, who: AccountId) -> u128 {
+        self.vaults.holdings.get(&(v.0, who.0)).copied().unwrap_or(0)
+    }
+
+    /// The value of the shares vault account `account` holds and has queued in pool `p`.
+    fn invested_in(&self, p: PoolIndex, account: u32) -> Result<(u128, u128)> {
+        let row = self.pool_row(p);
+        let held = self.pool_shares(p, AccountId(account));
+        let queued: u128 = self.stake_pools.queues[p.0 as usize]
+            .iter()
+            .filter(|r| r.user == account)
+            .map(|r| r.shares)
+            .sum();
+        let value = |shares: u128| -> Result<u128> {
+            match Price::of(self.params.profile, &row)? {
+                Some(price) if shares > 0 => price.value_of(shares),
+                _ => Ok(0),
+            }
+        };
+        Ok((value(held)?, value(queued)?))
+    }
+
+    /// Vault `v`'s base-pool figures now: free = its account's PHA, value = free + its pool
+    /// shares' value (held and queued). Also the queued part alone (stake releasing).
+    pub fn vault_pool_row(&self, v: VaultIndex) -> Result<(PoolRow, u128)> {
+        let row = self.vault_in(v)?;
+        let free = self.balance_of(Holder::Account(AccountId(row.account))).0;
+        let (mut value, mut releasing) = (free, 0u128);
+        for p in 0..self.stake_pools.rows.len() as u32 {
+            let (held, queued) = self.invested_in(PoolIndex(p), row.account)?;
+            value += held + queued;
+            releasing += queued;
+        }
+        let pool = PoolRow {
+            owner: row.owner,
+            commission: row.commission,
+            total_shares: row.total_shares,
+            total_value: value,
+            free,
+            commission_paid: 0,
+        };
+        Ok((pool, releasing))
+    }
+
+    /// Creates vault `name` of `owner` with the owner's `commission` (parts per million), and
+    /// its ledger account `vault:NAME`. The checkpoint starts at 1 PHA a share.
+    pub fn create_vault(
+        &mut self,
+        name: &str,
+        owner: AccountId,
+        commission: u32,
+    ) -> Result<VaultIndex> {
+        if owner.0 as usize >= self.accounts.len() {
+            return Err(PhalaError::UnknownAccount { name: format!("#{}", owner.0) });
+        }
+        let commission = PerMill::from_parts(commission)?;
+        let account_name = format!("vault:{name}");
+        if self.vault_named(name).is_some() || self.account(&account_name).is_some() {
+            return Err(PhalaError::DuplicateVault { name: name.into() });
+        }
+        atomic(self, |s| {
+            let a = s.ledger.open_account()?;
+            let id = s
+                .accounts
+                .push(&account_name)
+                .ok_or(PhalaError::DuplicateVault { name: name.into() })?;
+            debug_assert_eq!(id, a.0);
+            let v = s
+                .vaults
+                .names
+                .push(name)
+                .ok_or(PhalaError::DuplicateVault { name: name.into() })?;
+            s.vaults.rows.push(VaultRow {
+                owner: owner.0,
+                account: a.0,
+                commission,
+                total_shares: 0,
+                checkpoint: PICO,
+                owner_shares: 0,
+            });
+            s.vaults.queues.push(VecDeque::new());
+            Ok(VaultIndex(v))
+        })
+    }
+
+    /// `who` contributes `amount` to vault `v` for shares at its price (one per base unit into
+    /// an empty vault); the new free PHA then serves the queue.
+    pub fn vault_contribute(
+        &mut self,
+        v: VaultIndex,
+        who: AccountId,
+        amount: Amount,
+    ) -> Result<(u128, Vec<Served>)> {
+        let (row, _) = self.vault_pool_row(v)?;
+        if amount.0 == 0 {
+            return Err(PhalaError::ZeroContribution);
+        }
+        if row.total_shares != 0 && row.total_value == 0 {
+            return Err(PhalaError::VaultBankrupt { vault: v.0 });
+        }
+        let shares =
+            crate::stake_pool::shares_for_contribution(self.params.profile, &row, amount.0)?;
+        let held = self.vault_shares(v, who);
+        let account = self.vault_in(v)?.account;
+        atomic(self, |s| {
+            s.ledger.transfer(
+                s.pha,
+                Holder::Account(who),
+                Holder::Account(AccountId(account)),
+                amount,
+            )?;
+            s.vaults.holdings.insert((v.0, who.0), held + shares);
+            s.vaults.rows.update(v.0 as usize, |r| r.total_shares += shares);
+            let served = s.serve_vault(v)?;
+            Ok((shares, served))
+        })
+    }
+
+    /// The owner invests `amount` of vault `v`'s free PHA in stake pool `p` (a contribution of
+    /// the vault's account). Returns the pool shares bought.
+    pub fn vault_invest(
+        &mut self,
+        v: VaultIndex,
+        who: AccountId,
+        p: PoolIndex,
+        amount: Amount,
+    ) -> Result<u128> {
+        let row = self.vault_owner(v, who)?;
+        atomic(self, |s| {
+            let (shares, _) = s.contribute(p, AccountId(row.account), amount)?;
+            Ok(shares)
+        })
+    }
+
+    /// The owner asks stake pool `p` to return `shares` of vault `v`'s pool shares; what the
+    /// pool pays lands in the vault's account, which then serves the vault's queue. Returns the
+    /// PHA the pool paid now and the pool shares still queued.
+    pub fn vault_divest(
+        &mut self,
+        v: VaultIndex,
+        who: AccountId,
+        p: PoolIndex,
+        shares: u128,
+    ) -> Result<(u128, u128, Vec<Served>)> {
+        let row = self.vault_owner(v, who)?;
+        atomic(self, |s| {
+            let out = s.withdraw(p, AccountId(row.account), shares)?;
+            let paid = out.served.iter().map(|x| x.amount).sum();
+            let served = s.serve_vault(v)?;
+            Ok((paid, out.queued, served))
+        })
+    }
+
+    /// `who` asks to withdraw `shares` from vault `v`: one request each (a waiting one is
+    /// merged back first), FIFO, served from the vault's free PHA at its price.
+    pub fn vault_withdraw(
+        &mut self,
+        v: VaultIndex,
+        who: AccountId,
+        shares: u128,
+    ) -> Result<(Vec<Served>, u128)> {
+        self.vault_in(v)?;
+        if shares <= DUST {
+            return Err(PhalaError::DustWithdrawal { shares });
+        }
+        let queue = &self.vaults.queues[v.0 as usize];
+        let waiting: u128 = queue.iter().filter(|r| r.user == who.0).map(|r| r.shares).sum();
+        let held = self.vault_shares(v, who) + waiting;
+        if shares > held {
+            return Err(PhalaError::InvalidVaultShares { vault: v.0, shares, held });
+        }
+        let block = self.block;
+        atomic(self, |s| {
+            let mut queue = s.vaults.queues[v.0 as usize].clone();
+            queue.retain(|r| r.user != who.0);
+            queue.push_back(Request { user: who.0, shares, block });
+            s.vaults.holdings.insert((v.0, who.0), held - shares);
+            s.vaults.queues.update(v.0 as usize, |q| *q = queue);
+            let served = s.serve_vault(v)?;
+            let queued = s.vaults.queues[v.0 as usize]
+                .iter()
+                .filter(|r| r.user == who.0)
+                .map(|r| r.shares)
+                .sum();
+            Ok((served, queued))
+        })
+    }
+
+    /// The price of `row` as a balance: PHA base units per 10^12 shares (the pallet's
+    /// `from_fixed(share_price)` under khala; the exact ratio floored under paper).
+    fn price_balance(&self, row: &PoolRow) -> Result<Option<u128>> {
+        Ok(match Price::of(self.params.profile, row)? {
+            None => None,
+            Some(Price::Fixed(p)) => Some(p.to_balance(PICO)?),
+            Some(Price::Ratio { value, shares }) => {
+                Some(mul_div(value, PICO, shares, Rounding::Down)?)
+            }
+        })
+    }
+
+    /// The owner's commission on vault `v` (see the module doc). Nothing is minted (and the
+    /// checkpoint stays) when the vault has no shares or its price is not above the checkpoint.
+    pub fn gain_owner_shares(&mut self, v: VaultIndex, who: AccountId) -> Result<Gained> {
+        let vrow = self.vault_owner(v, who)?;
+        let (row, _) = self.vault_pool_row(v)?;
+        let none = |price| Gained { price, checkpoint: vrow.checkpoint, shares: 0 };
+        let Some(price) = self.price_balance(&row)? else { return Ok(none(0)) };
+        if price <= vrow.checkpoint {
+            return Ok(none(price));
+        }
+        let delta = vrow.commission.mul(price - vrow.checkpoint, Rounding::NearestHalfDown);
+        let new_price = price - delta;
+        let target = match self.params.profile {
+            Profile::Khala => {
+                let p = U64F64::from_balance(new_price, PICO)?;
+                U64F64::from_balance(row.total_value, PICO)?.div(p)?.to_balance(PICO)?
+            }
+            Profile::Paper => mul_div(row.total_value, PICO, new_price, Rounding::Down)?,
+        };
+        let shares = target.saturating_sub(row.total_shares);
+        let held = self.vault_shares(v, AccountId(vrow.owner));
+        atomic(self, |s| {
+            s.vaults.rows.update(v.0 as usize, |r| {
+                r.total_shares += shares;
+                r.owner_shares += shares;
+                r.checkpoint = new_price;
+            });
+            s.vaults.holdings.insert((v.0, vrow.owner), held + shares);
+            Ok(Gained { price, checkpoint: new_price, shares })
+        })
+    }
+
+    /// Anyone's check on vault `v`: its queue is served; then, when the oldest request that
+    /// its free PHA and pending pool withdrawals cannot cover has waited more than
+    /// `vault_grace_period_blocks`, the vault withdraws all its shares from every pool (the
+    /// shutdown). Returns the withdrawals served and the pools asked.
+    pub fn check_vault(&mut self, v: VaultIndex) -> Result<(Vec<Served>, Vec<PoolIndex>)> {
+        let vrow = self.vault_in(v)?;
+        let grace = self.params.vault_grace_period_blocks;
+        atomic(self, |s| {
+            let mut served = s.serve_vault(v)?;
+            let (row, releasing) = s.vault_pool_row(v)?;
+            let queue = &s.vaults.queues[v.0 as usize];
+            let expired = crate::stake_pool::has_expired_withdrawal(
+                s.params.profile,
+                &row,
+                queue,
+                releasing,
+                s.block,
+                grace,
+            )?;
+            let mut pools = Vec::new();
+            if expired {
+                for p in 0..s.stake_pools.rows.len() as u32 {
+                    let p = PoolIndex(p);
+                    let held = s.pool_shares(p, AccountId(vrow.account));
+                    if held > DUST {
+                        s.withdraw(p, AccountId(vrow.account), held)?;
+                        pools.push(p);
+                    }
+                }
+                let more = s.serve_vault(v)?;
+                served.extend(more);
+            }
+            Ok((served, pools))
+        })
+    }
+
+    /// Serves vault `v`'s queue from its free PHA at its price, paying from its account.
+    /// Inside the caller's transaction.
+    pub(crate) fn serve_vault(&mut self, v: VaultIndex) -> Result<Vec<Served>> {
+        let (mut row, _) = self.vault_pool_row(v)?;
+        let i = v.0 as usize;
+        let mut queue = self.vaults.queues[i].clone();
+        let mut served = Vec::new();
+        serve_queue(self.params.profile, &mut row, &mut queue, |x| {
+            served.push(x);
+            Ok(())
+        })?;
+        if served.is_empty() {
+            return Ok(served);
+        }
+        let account = Holder::Account(AccountId(self.vaults.rows[i].account));
+        for x in &served {
+            self.ledger.transfer(
+                self.pha,
+                account,
+                Holder::Account(AccountId(x.user)),
+                Amount(x.amount),
+            )?;
+        }
+        self.vaults.rows.update(i, |r| r.total_shares = row.total_shares);
+        self.vaults.queues.update(i, |q| *q = queue);
+        Ok(served)
+    }
+}
