@@ -70,12 +70,8 @@ impl AliasTable {
         let n_wide = u128::try_from(n).map_err(|_| overflow("alias table size"))?;
         let n32 = u32::try_from(n).map_err(|_| overflow("alias table size"))?;
         // `prob` holds the scaled weights n·w_i while the table builds: an item's entry is
-        // final once it leaves the small stack.
-        for &w in weights {
-            prob.push(
-                u128::from(w).checked_mul(n_wide).ok_or_else(|| overflow("alias table scale"))?,
-            );
-        }
+        // final once it leaves the small stack. Below 2^96 (w < 2^64, n ≤ 2^32): no overflow.
+        prob.extend(weights.iter().map(|&w| u128::from(w) * n_wide));
         alias.extend(0..n32);
         // The small items stack up from the front of `work`, the large from the back.
         let mut work = vec![0u32; n];
