@@ -3,6 +3,7 @@
 //! Exit codes: 0 ok; 1 a check or expectation failed (an invariant, a replay that differs from
 //! its expected output); 2 bad input or I/O (a malformed file, an unknown economy, a usage error).
 
+mod bounded;
 mod progress;
 mod replay_cmd;
 mod sim_cmd;

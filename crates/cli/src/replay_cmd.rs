@@ -1,12 +1,12 @@
 //! `ergon replay FILE [--expect EXPECTED] [--out OUT] [--state STATE]`.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use clap::Args;
 use ergon_core::replay::{Replayer, first_difference};
 
-use crate::{BadInput, Outcome};
+use crate::{BadInput, Outcome, bounded};
 use ergon_output::AtomicFile;
 
 /// Arguments of `ergon replay`.
@@ -37,8 +37,9 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<Outcome, BadInput> {
     let reader = open_input(&args.file)?;
     let expected = match &args.expect {
         Some(p) => Some(
-            std::fs::read_to_string(p)
-                .map_err(|e| BadInput(format!("cannot read {}: {e}", p.display())))?,
+            bounded::read_to_string(p, bounded::EXPECTED_MAX)
+                .map_err(|e| BadInput(format!("cannot read {}: {e}", p.display())))?
+                .map_err(BadInput)?,
         ),
         None => None,
     };
@@ -82,10 +83,9 @@ fn replay(
     replayer: &mut Replayer<'_>,
 ) -> Result<Option<Vec<String>>, BadInput> {
     let mut lines = Vec::new();
-    for (i, text) in BufReader::new(reader).lines().enumerate() {
-        let text =
-            text.map_err(|e| BadInput(format!("{name}: line {}: cannot read: {e}", i + 1)))?;
-        match replayer.feed(i + 1, &text) {
+    for (n, text) in bounded::Lines::new(BufReader::new(reader)) {
+        let text = text.map_err(|why| BadInput(format!("{name}: line {n}: {why}")))?;
+        match replayer.feed(n, &text) {
             Ok(Some(out)) => lines.push(out),
             Ok(None) => {}
             Err(e) if e.is_invariant() => {

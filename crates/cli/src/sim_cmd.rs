@@ -68,8 +68,9 @@ fn read(scenario: Option<&Path>) -> Result<(String, String), BadInput> {
         let s = ergon_registry::default_scenario();
         return Ok((format!("<embedded {}>", s.name), s.text.to_owned()));
     };
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok((path.display().to_string(), text)),
+    match crate::bounded::read_to_string(path, crate::bounded::SCENARIO_MAX) {
+        Ok(Ok(text)) => Ok((path.display().to_string(), text)),
+        Ok(Err(too_large)) => Err(BadInput(format!("cannot read scenario: {too_large}"))),
         Err(e) => {
             let name = path.to_string_lossy();
             match ergon_registry::scenario(&name) {

@@ -114,6 +114,20 @@ fn malformed_lines_exit_2_naming_the_line() {
             "line 1: invalid genesis: unknown field `cap`",
         ),
         ("# only a comment\n\n".to_owned(), "no genesis line"),
+        (
+            format!(
+                "{GENESIS}\n{{\"op\":\"transfer\",\"from\":\"a\",\"from\":\"n\",\"to\":\"a\",\"amount\":\"1\"}}\n"
+            ),
+            "line 2: not valid JSON: the key \"from\" appears twice",
+        ),
+        (
+            format!("{GENESIS}\n{{\"op\":\"advance\",\"epochs\":18446744073709551616}}\n"),
+            "line 2: the integer 18446744073709551616 is outside the range of a JSON number",
+        ),
+        (
+            format!("{GENESIS}\n{}\n", "x".repeat((1 << 20) + 1)),
+            "line 2: longer than 1048576 bytes",
+        ),
     ];
     for (i, (text, message)) in cases.iter().enumerate() {
         let input = write(dir.path(), &format!("bad{i}.jsonl"), text);

@@ -343,3 +343,18 @@ fn marlin_sweep_node_share_follows_alpha() {
     // About α of the resources in nodes where the relayers reach their target.
     assert!((last[0].1 - 0.3).abs() < 0.05 && (last[1].1 - 0.5).abs() < 0.05, "{last:?}");
 }
+
+/// A scenario file is read only up to its limit (4 MiB): a larger one, or an endless one, is
+/// refused with the limit named, before anything is held whole.
+#[test]
+fn an_oversized_scenario_file_is_refused_with_the_limit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let big = tmp.path().join("big.toml");
+    std::fs::write(&big, format!("# {}\n", "x".repeat(4 << 20))).unwrap();
+    for path in [big.to_str().unwrap(), "/dev/zero"] {
+        let o = ergon(&["check", path]);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{path}: {err}");
+        assert!(err.contains("is larger than 4194304 bytes, the limit"), "{path}: {err}");
+    }
+}

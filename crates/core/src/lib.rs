@@ -48,6 +48,7 @@ pub mod row_locks;
 pub mod sampler;
 pub mod staking;
 pub mod stats;
+pub mod strict_json;
 pub mod touched;
 pub mod txn;
 pub mod vesting;

@@ -245,8 +245,7 @@ fn malformed(line: usize, message: String) -> ReplayError {
 
 /// The `op` and the object of a non-blank input line.
 fn parse_action(line: usize, text: &str) -> Result<(String, Map<String, Value>), ReplayError> {
-    let value: Value =
-        serde_json::from_str(text).map_err(|e| malformed(line, format!("not valid JSON: {e}")))?;
+    let value = crate::strict_json::from_str(text).map_err(|e| malformed(line, e))?;
     let Value::Object(obj) = value else {
         return Err(malformed(line, "expected a JSON object with an \"op\" field".into()));
     };

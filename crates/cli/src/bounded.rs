@@ -1,0 +1,106 @@
+//! Input read with a limit, checked before anything is held whole: a scenario file, an expected
+//! replay output, a replay line. A file past its limit (or an endless one such as `/dev/zero`)
+//! is refused with the limit named, never read until memory runs out. The limits are documented
+//! in `docs/replay.md` and `docs/scenarios.md`.
+
+use std::io::{self, BufRead, Read};
+use std::path::Path;
+
+/// The largest scenario file read, bytes (shipped scenarios are a few kilobytes).
+pub(crate) const SCENARIO_MAX: u64 = 4 << 20;
+/// The largest expected-output file `ergon replay --expect` reads, bytes.
+pub(crate) const EXPECTED_MAX: u64 = 256 << 20;
+/// The longest replay line, bytes (without its newline).
+pub(crate) const LINE_MAX: usize = 1 << 20;
+
+/// The text of `path`, read whole only when it has at most `limit` bytes: `Ok(Err(why))` names
+/// the limit when it is longer, `Err` is the system's error opening or reading it.
+pub(crate) fn read_to_string(path: &Path, limit: u64) -> io::Result<Result<String, String>> {
+    let mut text = String::new();
+    std::fs::File::open(path)?.take(limit + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > limit {
+        return Ok(Err(format!("{} is larger than {limit} bytes, the limit", path.display())));
+    }
+    Ok(Ok(text))
+}
+
+/// The lines of `reader`, each at most [`LINE_MAX`] bytes: a longer one is an error naming its
+/// (1-based) number, found after reading at most `LINE_MAX + 1` bytes of it.
+pub(crate) struct Lines<R> {
+    reader: R,
+    number: usize,
+    buf: Vec<u8>,
+}
+
+impl<R: BufRead> Lines<R> {
+    /// Lines of `reader`.
+    pub(crate) fn new(reader: R) -> Lines<R> {
+        Lines { reader, number: 0, buf: Vec::new() }
+    }
+}
+
+impl<R: BufRead> Iterator for Lines<R> {
+    /// The line's number and text, or why it could not be read.
+    type Item = (usize, Result<String, String>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.buf.clear();
+        self.number += 1;
+        let limit = LINE_MAX as u64 + 1;
+        match (&mut self.reader).take(limit).read_until(b'\n', &mut self.buf) {
+            Ok(0) => None,
+            Ok(_) => {
+                if self.buf.last() == Some(&b'\n') {
+                    self.buf.pop();
+                    if self.buf.last() == Some(&b'\r') {
+                        self.buf.pop();
+                    }
+                }
+                if self.buf.len() > LINE_MAX {
+                    let why = format!("longer than {LINE_MAX} bytes, the limit of a replay line");
+                    return Some((self.number, Err(why)));
+                }
+                let text = String::from_utf8(std::mem::take(&mut self.buf))
+                    .map_err(|_| "not valid UTF-8".to_owned());
+                Some((self.number, text))
+            }
+            Err(e) => Some((self.number, Err(format!("cannot read: {e}")))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_end_at_newlines_and_refuse_an_overlong_one() {
+        let text = b"a\r\nbc\n\nlast";
+        let got: Vec<_> = Lines::new(&text[..]).collect();
+        let want = [(1, "a"), (2, "bc"), (3, ""), (4, "last")];
+        assert_eq!(got.len(), 4);
+        for ((n, t), (wn, wt)) in got.into_iter().zip(want) {
+            assert_eq!((n, t.unwrap()), (wn, wt.to_owned()));
+        }
+        let mut long = vec![b'x'; LINE_MAX];
+        long.push(b'\n');
+        long.extend(vec![b'y'; LINE_MAX + 1]);
+        let got: Vec<_> = Lines::new(&long[..]).take(2).collect();
+        assert_eq!(got[0].1.as_ref().map(String::len), Ok(LINE_MAX)); // at the limit: kept
+        assert_eq!(got[1].0, 2);
+        assert!(got[1].1.as_ref().unwrap_err().contains("longer than 1048576 bytes"));
+    }
+
+    #[test]
+    fn a_file_past_its_limit_is_refused_after_limit_plus_one_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.toml");
+        std::fs::write(&p, "abcd").unwrap();
+        assert_eq!(read_to_string(&p, 4).unwrap(), Ok("abcd".to_owned()));
+        let e = read_to_string(&p, 3).unwrap().unwrap_err();
+        assert!(e.ends_with("s.toml is larger than 3 bytes, the limit"), "{e}");
+        // An endless file stops at the limit.
+        let e = read_to_string(Path::new("/dev/zero"), 1000).unwrap().unwrap_err();
+        assert!(e.contains("larger than 1000 bytes"), "{e}");
+    }
+}
