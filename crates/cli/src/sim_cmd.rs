@@ -41,9 +41,9 @@ pub(crate) struct RunArgs {
     /// Override any field: `--set agents.users.count=5000` (repeatable; TOML values).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
-    /// Worker threads (default: one per core). Results do not depend on it.
-    #[arg(long)]
-    pub threads: Option<usize>,
+    /// Worker threads, at least 1 (default: one per core). Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -158,7 +158,7 @@ pub(crate) fn run(args: &RunArgs, require_sweep: bool) -> Result<Outcome, BadInp
 }
 
 fn execute(sim: &dyn Simulation, args: &RunArgs) -> Result<Outcome, BadInput> {
-    let threads = args.threads.unwrap_or(0);
+    let threads = args.threads.map_or(0, usize::from);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()

@@ -358,3 +358,14 @@ fn an_oversized_scenario_file_is_refused_with_the_limit() {
         assert!(err.contains("is larger than 4194304 bytes, the limit"), "{path}: {err}");
     }
 }
+
+/// `--threads 0` is a usage error naming the value, not a silent default.
+#[test]
+fn zero_threads_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = ergon(&["run", "--threads", "0", "--epochs", "1", "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("invalid value '0' for '--threads"), "{}", text(&o.stderr));
+    assert!(!out.exists());
+}
