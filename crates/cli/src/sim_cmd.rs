@@ -117,6 +117,8 @@ pub(crate) fn check(args: &CheckArgs) -> Result<Outcome, BadInput> {
     let (name, text) = read(Some(&args.scenario))?;
     let sets = parse_sets(&args.set)?;
     let sim = plan(Source { name: &name, text: &text }, &sets)?;
+    // Every run's genesis, drawn as the run would: a scenario check passes does not fail there.
+    sim.build_all().map_err(|e| BadInput(format!("{name}: {e}")))?;
     describe(sim.info(), &name);
     Ok(Outcome::Ok)
 }

@@ -369,3 +369,26 @@ fn zero_threads_is_refused() {
     assert!(text(&o.stderr).contains("invalid value '0' for '--threads"), "{}", text(&o.stderr));
     assert!(!out.exists());
 }
+
+/// `ergon check` builds every run's genesis as the run would: a draw the economy refuses is
+/// found there, naming the scenario field, and the run refuses it the same way before writing.
+#[test]
+fn check_finds_a_genesis_the_economy_refuses_naming_the_field() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    // Balances drawn from normal(1, 10^9 STOS): the first user's draw alone passes the STOS cap.
+    let set = r#"agents.users.balance={ dist = "normal", mean = 1, sd = 1000000000 }"#;
+    for args in [
+        vec!["check", "stratos-paper", "--set", set],
+        vec!["run", "stratos-paper", "--epochs", "1", "--set", set, "--out", out.to_str().unwrap()],
+    ] {
+        let o = ergon(&args);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("cap_exceeded: agents.users.balance: the draw for u0: minting"),
+            "{err}"
+        );
+    }
+    assert!(!out.exists());
+}

@@ -52,6 +52,8 @@ pub trait Simulation: Send + Sync {
     fn info(&self) -> &PlanInfo;
     /// The sink writing its jobs' part files into `out`.
     fn sink(&self, out: &OutDir) -> Result<PartSink, OutputError>;
+    /// Builds every job's genesis without running it (see [`ergon_sim::runner::build_all`]).
+    fn build_all(&self) -> Result<(), RunError>;
     /// Runs every job on the current rayon pool; results in job order.
     fn run(&self, sink: &PartSink, control: &Control<'_>) -> Result<Vec<JobResult>, RunError>;
     /// Merges the parts and writes summary.json and scenario.toml (see
@@ -106,6 +108,10 @@ impl<M: Model> Simulation for Planned<M> {
 
     fn sink(&self, out: &OutDir) -> Result<PartSink, OutputError> {
         PartSink::new(&self.plan, out)
+    }
+
+    fn build_all(&self) -> Result<(), RunError> {
+        ergon_sim::runner::build_all(&self.plan)
     }
 
     fn run(&self, sink: &PartSink, control: &Control<'_>) -> Result<Vec<JobResult>, RunError> {

@@ -144,13 +144,29 @@ pub fn run<M: Model, S: Sink>(
     jobs.par_iter().map(|job| run_job(plan, job, sink, control)).collect()
 }
 
+/// Builds the genesis of every job of `plan` (the same draws as a run's) on the current rayon
+/// pool, runs nothing and keeps nothing: what `ergon check` does so that a scenario it passes
+/// cannot fail at its genesis. The first job that fails, in job order.
+pub fn build_all<M: Model>(plan: &Plan<M>) -> Result<(), RunError> {
+    let failed: Vec<Option<RunError>> =
+        jobs(plan).par_iter().map(|job| build(plan, job).err()).collect();
+    failed.into_iter().flatten().next().map_or(Ok(()), Err)
+}
+
+/// The model of `job` at its genesis.
+fn build<M: Model>(plan: &Plan<M>, job: &Job) -> Result<M, RunError> {
+    let point = &plan.points[job.point];
+    M::build(&point.config, &point.agents, &RngStreams::new(job.seed)).map_err(|r| {
+        RunError::Build { job: job.index, point: job.point, run: job.run, message: r.to_string() }
+    })
+}
+
 fn run_job<M: Model, S: Sink>(
     plan: &Plan<M>,
     job: &Job,
     sink: &S,
     control: &Control<'_>,
 ) -> Result<JobResult, RunError> {
-    let point = &plan.points[job.point];
     let sink_err = |message: String| RunError::Sink { job: job.index, message };
     let violation = |epoch: u64, message: String| RunError::Violation {
         job: job.index,
@@ -159,15 +175,7 @@ fn run_job<M: Model, S: Sink>(
         epoch,
         message,
     };
-    let mut model =
-        M::build(&point.config, &point.agents, &RngStreams::new(job.seed)).map_err(|r| {
-            RunError::Build {
-                job: job.index,
-                point: job.point,
-                run: job.run,
-                message: r.to_string(),
-            }
-        })?;
+    let mut model = build(plan, job)?;
     let mut out = sink.open(job).map_err(sink_err)?;
     let mut last = model.record();
     out.row(0, &last).map_err(sink_err)?;

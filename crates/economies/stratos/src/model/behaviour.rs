@@ -227,8 +227,9 @@ impl Draft {
             let (id, d) = (self.ids.nodes[i], samplers.deposit.sample(rng));
             let capacity = samplers.capacity.sample(rng);
             self.deposits += d;
-            self.genesis.mint(id, stos(d + FLOAT_STOS))?;
-            self.genesis.resource_node(id, stos(d), Some(oz(capacity)))?;
+            let at = |r| blame(r, "agents.resource_nodes.deposit", 'r', i);
+            self.genesis.mint(id, stos(d + FLOAT_STOS)).map_err(at)?;
+            self.genesis.resource_node(id, stos(d), Some(oz(capacity))).map_err(at)?;
             self.operators
                 .push(Operator { reliability: samplers.performance.sample(rng), outage_until: 0 });
         }
@@ -241,8 +242,9 @@ impl Draft {
         for i in 0..metas.count as usize {
             let (id, d) = (self.ids.metas[i], meta_deposit.sample(rng));
             self.deposits += d;
-            self.genesis.mint(id, stos(d))?;
-            self.genesis.meta_node(id, stos(d))?;
+            let at = |r| blame(r, "agents.meta_nodes.deposit", 'm', i);
+            self.genesis.mint(id, stos(d)).map_err(at)?;
+            self.genesis.meta_node(id, stos(d)).map_err(at)?;
         }
         Ok(())
     }
@@ -259,7 +261,8 @@ impl Draft {
         for i in 0..validators.count as usize {
             let b = bond.sample(rng);
             let c = commission.sample(rng).min(1.0);
-            self.genesis.mint(self.ids.validators[i], stos(b + FLOAT_STOS))?;
+            let at = |r| blame(r, "agents.validators.self_bond", 'v', i);
+            self.genesis.mint(self.ids.validators[i], stos(b + FLOAT_STOS)).map_err(at)?;
             self.validators.push((stos(b), ppm(c)));
         }
         Ok(())
@@ -278,7 +281,8 @@ impl Draft {
         for i in 0..delegators.count as usize {
             let (id, a) = (self.ids.delegators[i], amount.sample(rng));
             let v = rng.below(validators) as usize;
-            self.genesis.mint(id, stos(a + FLOAT_STOS))?;
+            let at = |r| blame(r, "agents.delegators.amount", 'd', i);
+            self.genesis.mint(id, stos(a + FLOAT_STOS)).map_err(at)?;
             let amount = stos(a);
             if !amount.is_zero() {
                 self.delegations.push((id, v, amount));
@@ -296,7 +300,8 @@ impl Draft {
     ) -> Result<(), Rejection> {
         for i in 0..count as usize {
             let balance = stos(samplers.balance.sample(rng));
-            self.genesis.mint(self.ids.users[i], balance)?;
+            let at = |r| blame(r, "agents.users.balance", 'u', i);
+            self.genesis.mint(self.ids.users[i], balance).map_err(at)?;
             self.rates.push(rate_weight(samplers.rate.sample(rng)));
         }
         Ok(())
@@ -546,4 +551,9 @@ mod tests {
             assert_eq!(order, names, "n = {n}");
         }
     }
+}
+
+/// A genesis refusal put on the scenario field whose draw for agent `prefix``i` caused it.
+fn blame(r: Rejection, field: &str, prefix: char, i: usize) -> Rejection {
+    Rejection::new(r.code, format!("{field}: the draw for {prefix}{i}: {}", r.message))
 }
