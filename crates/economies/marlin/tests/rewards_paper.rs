@@ -8,7 +8,7 @@ use std::str::FromStr;
 
 use ergon_core::{Amount, Coded, Dec};
 use ergon_marlin::rewards::RewardsError;
-use ergon_marlin::rewards::cobb::cobb_douglas_payout;
+use ergon_marlin::rewards::cobb::{cobb_douglas_payout, cobb_douglas_payouts};
 use ergon_marlin::rewards::solver::{Split, SplitProblem, optimal_split, small_relayer_split};
 use num_bigint::BigUint;
 use num_traits::{One, Zero};
@@ -291,4 +291,33 @@ fn paper_delegator_payout_with_commission() {
     assert_eq!(acc.settle(1).unwrap(), Amount(620 * E18));
     assert_eq!(commission_cut(Amount(5), 101).unwrap_err().code(), "commission_above_100");
     assert_eq!(commission_cut(Amount(5), 100).unwrap(), (Amount(5), Amount::ZERO));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Two pools paid in one pass (each relayer's logarithms once) give each pool's own payout,
+    /// relayer by relayer; the shares are often equal (`r/R = s/S`, an integer value) and one
+    /// pool is often the other's double.
+    #[test]
+    fn two_pools_in_one_pass_equal_two_payouts(
+        rs in proptest::collection::vec((1u128..1 << 40, 0u128..1 << 50, any::<bool>()), 1..40),
+        p0 in 0u128..1 << 80, p1 in prop_oneof![0u128..1 << 80, Just(0)], double in any::<bool>(),
+        a in prop_oneof![Just("0.3"), Just("0.5"), Just("0.25"), Just("1"), Just("0")],
+    ) {
+        // Equal shares where asked: s = r·2^10, so s/S = r/R when every relayer is so.
+        let tickets: Vec<Amount> = rs.iter().map(|&(r, _, _)| Amount(r)).collect();
+        let stakes: Vec<Amount> =
+            rs.iter().map(|&(r, s, eq)| Amount(if eq { r << 10 } else { s })).collect();
+        let p1 = if double { p0 * 2 } else { p1 };
+        let (pools, n) = ([Amount(p0), Amount(p1)], rs.len());
+        let (mut o0, mut o1) = (vec![Amount::ZERO; n], vec![Amount::ZERO; n]);
+        let both = cobb_douglas_payouts(pools, &tickets, &stakes, dec(a), [&mut o0, &mut o1]);
+        let mut want = [vec![Amount::ZERO; n], vec![Amount::ZERO; n]];
+        let [w0, w1] = &mut want;
+        let one = |p, out: &mut [Amount]| cobb_douglas_payout(p, &tickets, &stakes, dec(a), out);
+        let (x0, x1) = (one(pools[0], w0), one(pools[1], w1));
+        prop_assert_eq!(both, x0.and_then(|x| Ok([x, x1?])));
+        prop_assert_eq!([o0, o1], want);
+    }
 }
