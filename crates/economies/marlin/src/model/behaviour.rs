@@ -441,7 +441,9 @@ impl MarlinModel {
             };
             let mine = apr(cur as usize, self.returns[cur as usize]);
             let mut best = (cur as usize, mine);
-            for c in 0..n {
+            let draws = if cfg.candidates == 0 { n } else { cfg.candidates as usize };
+            for k in 0..draws {
+                let c = if cfg.candidates == 0 { k } else { self.rng.below(n as u64) as usize };
                 if c != cur as usize {
                     let r = apr(c, self.returns[c] + a);
                     if r > best.1 {
