@@ -321,3 +321,44 @@ proptest! {
         prop_assert_eq!([o0, o1], want);
     }
 }
+
+/// The solver's definition (module doc of `solver`): the largest `x` in `[0, B)` with
+/// `α_n·R_o·p_r·(B−x)·(S_o·p_s + B−x) ≥ β·S_o·p_s·x·(R_o·p_r + x)`, by plain bisection over the
+/// whole budget in big integers.
+fn split_by_definition(p: &SplitProblem, an: u128, ad: u128) -> u128 {
+    let big = |x: u128| BigUint::from(x);
+    let (kr, ks) = (big(p.other_tickets * p.ticket_price), big(p.other_stake * p.stake_price));
+    let (b, beta) = (p.budget, ad - an);
+    let h = |x: u128| {
+        big(an) * &kr * big(b - x) * (&ks + big(b - x)) >= big(beta) * &ks * big(x) * (&kr + big(x))
+    };
+    let (mut lo, mut hi) = (0u128, b);
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if h(mid) { lo = mid } else { hi = mid }
+    }
+    lo
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+
+    /// The solver (exact 512-bit comparisons from a bracket its float estimate proposes) ends on
+    /// the definition's `x`, for budgets, totals and prices over many magnitudes, including
+    /// small budgets (where the bracket is the whole range) and near-balanced ones.
+    #[test]
+    fn optimal_split_equals_the_definition(
+        budget in prop_oneof![1u128..100, 1u128..1 << 40, 1u128..1 << 90],
+        other_tickets in prop_oneof![1u128..1000, 1u128..1 << 40],
+        other_stake in prop_oneof![1u128..1000, 1u128..1 << 90],
+        ticket_price in prop_oneof![Just(1u128), 1u128..1 << 40],
+        a in prop_oneof![Just(("0.3", 3u128, 10u128)), Just(("0.5", 1, 2)),
+            Just(("0.123456789", 123_456_789, 1_000_000_000)), Just(("0.999", 999, 1000))],
+    ) {
+        let p = SplitProblem {
+            budget, alpha: dec(a.0), other_tickets, other_stake, ticket_price, stake_price: 1,
+        };
+        let want = split_by_definition(&p, a.1, a.2);
+        prop_assert_eq!(optimal_split(&p).unwrap(), Split { nodes: want, stake: budget - want });
+    }
+}

@@ -31,7 +31,7 @@
 use ergon_core::Dec;
 
 use super::{Result, RewardsError};
-use ruint::aliases::U512;
+use ruint::aliases::{U128, U256, U512};
 
 /// One relayer's budget problem (module doc). Prices are budget base units per ticket and per
 /// stake base unit; both at least 1.
@@ -76,9 +76,14 @@ fn alpha_parts(alpha: Dec) -> Result<(u128, u128)> {
     Ok((n / g, d / g))
 }
 
-/// `Π factors` in 512 bits, or `None` above (never for four factors below 2^128).
-fn product(factors: &[u128]) -> Option<U512> {
-    factors.iter().try_fold(U512::from(1u8), |acc, &f| acc.checked_mul(U512::from(f)))
+/// `a·b` exactly, in 256 bits.
+fn wide(a: u128, b: u128) -> U256 {
+    U128::from(a).widening_mul(U128::from(b))
+}
+
+/// `x·y` exactly, in 512 bits (each operand a product of two factors below 2^128).
+fn wide512(x: U256, y: U256) -> U512 {
+    x.widening_mul(y)
 }
 
 fn gcd(mut a: u128, mut b: u128) -> u128 {
@@ -125,20 +130,50 @@ pub fn optimal_split(p: &SplitProblem) -> Result<Split> {
     kr.checked_add(b).ok_or_else(overflow)?;
     let beta = ad - an;
     // H(x) ≥ 0 ⇔ α_n·R_o·p_r·(B−x)·(S_o·p_s + B−x) ≥ β·S_o·p_s·x·(R_o·p_r + x).
-    let nonneg = |x: u128| -> Result<bool> {
-        let lhs = product(&[an, kr, b - x, ks + (b - x)]).ok_or_else(overflow)?;
-        let rhs = product(&[beta, ks, x, kr + x]).ok_or_else(overflow)?;
-        Ok(lhs >= rhs)
+    // The constant halves of both products once; each side exact in 512 bits.
+    let (c_lhs, c_rhs) = (wide(an, kr), wide(beta, ks));
+    let nonneg = |x: u128| -> bool {
+        let lhs = wide512(c_lhs, wide(b - x, ks + (b - x)));
+        let rhs = wide512(c_rhs, wide(x, kr + x));
+        lhs >= rhs
     };
-    // Invariant: H(lo) ≥ 0 > H(hi); H(0) > 0 and H(B) < 0 as R_o, S_o, B > 0.
+    // Invariant: H(lo) ≥ 0 > H(hi); H(0) > 0 and H(B) < 0 as R_o, S_o, B > 0. A float
+    // estimate narrows the start to `x̂ ± (B/2^36 + 2)` when both ends pass the exact test (as H
+    // changes sign once, the bisection then ends on the same `x`); else the whole `[0, B]`.
     let (mut lo, mut hi) = (0u128, b);
+    let guess = float_root(an, beta, kr, ks, b);
+    let d = (b >> 36) + 2;
+    let (l, h) = (guess.saturating_sub(d), guess.saturating_add(d).min(b));
+    if l < h && (l == 0 || nonneg(l)) && (h == b || !nonneg(h)) {
+        (lo, hi) = (l, h);
+    }
     while hi - lo > 1 {
         let mid = lo + (hi - lo) / 2;
-        if nonneg(mid)? {
+        if nonneg(mid) {
             lo = mid;
         } else {
             hi = mid;
         }
     }
     Ok(Split { nodes: lo, stake: b - lo })
+}
+
+/// The root of `H` (module doc) estimated in floating point by bisection: only a starting
+/// bracket for [`optimal_split`], which checks it exactly (any value in `[0, B]` is safe).
+fn float_root(an: u128, beta: u128, kr: u128, ks: u128, b: u128) -> u128 {
+    let (an, beta, kr, ks, bf) = (an as f64, beta as f64, kr as f64, ks as f64, b as f64);
+    let h = |x: f64| an * kr * (bf - x) * (ks + (bf - x)) - beta * ks * x * (kr + x);
+    let (mut lo, mut hi) = (0.0f64, bf);
+    for _ in 0..80 {
+        let mid = 0.5 * (lo + hi);
+        if mid <= lo || mid >= hi {
+            break;
+        }
+        if h(mid) >= 0.0 {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    (lo as u128).min(b)
 }
