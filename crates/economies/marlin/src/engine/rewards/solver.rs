@@ -138,11 +138,11 @@ pub fn optimal_split(p: &SplitProblem) -> Result<Split> {
         lhs >= rhs
     };
     // Invariant: H(lo) ≥ 0 > H(hi); H(0) > 0 and H(B) < 0 as R_o, S_o, B > 0. A float
-    // estimate narrows the start to `x̂ ± (B/2^36 + 2)` when both ends pass the exact test (as H
+    // estimate narrows the start to `x̂ ± (B/2^44 + 2)` when both ends pass the exact test (as H
     // changes sign once, the bisection then ends on the same `x`); else the whole `[0, B]`.
     let (mut lo, mut hi) = (0u128, b);
     let guess = float_root(an, beta, kr, ks, b);
-    let d = (b >> 36) + 2;
+    let d = (b >> 44) + 2;
     let (l, h) = (guess.saturating_sub(d), guess.saturating_add(d).min(b));
     if l < h && (l == 0 || nonneg(l)) && (h == b || !nonneg(h)) {
         (lo, hi) = (l, h);
@@ -158,22 +158,39 @@ pub fn optimal_split(p: &SplitProblem) -> Result<Split> {
     Ok(Split { nodes: lo, stake: b - lo })
 }
 
-/// The root of `H` (module doc) estimated in floating point by bisection: only a starting
+/// The root of `H` (module doc) in `(0, B)` estimated in floating point: only a starting
 /// bracket for [`optimal_split`], which checks it exactly (any value in `[0, B]` is safe).
+/// `H(x) = a₂x² + a₁x + a₀` with `A = α_n·R_o·p_r`, `C = β·S_o·p_s`: `a₂ = A − C`,
+/// `a₁ = −A·(2B + S_o·p_s) − C·R_o·p_r < 0`, `a₀ = A·B·(B + S_o·p_s) > 0`; the root in `(0, B)`
+/// is `2a₀/(−a₁ + √(a₁² − 4a₂a₀))` whatever the sign of `a₂` (no cancellation: `−a₁ > 0`).
 fn float_root(an: u128, beta: u128, kr: u128, ks: u128, b: u128) -> u128 {
     let (an, beta, kr, ks, bf) = (an as f64, beta as f64, kr as f64, ks as f64, b as f64);
-    let h = |x: f64| an * kr * (bf - x) * (ks + (bf - x)) - beta * ks * x * (kr + x);
-    let (mut lo, mut hi) = (0.0f64, bf);
-    for _ in 0..80 {
-        let mid = 0.5 * (lo + hi);
-        if mid <= lo || mid >= hi {
-            break;
-        }
-        if h(mid) >= 0.0 {
-            lo = mid;
-        } else {
-            hi = mid;
+    let (a, c) = (an * kr, beta * ks);
+    let (a2, a1, a0) = (a - c, -a * (2.0 * bf + ks) - c * kr, a * bf * (bf + ks));
+    let x = 2.0 * a0 / (-a1 + (a1 * a1 - 4.0 * a2 * a0).max(0.0).sqrt());
+    // `as` saturates: NaN to 0, above the range to u128::MAX.
+    (x as u128).min(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::float_root;
+
+    /// The float estimate lands within the exact bracket's half-width `B/2^44 + 2` of the
+    /// worked cases' optima (tests/rewards_paper.rs, `optimal_split_worked_case`), so the
+    /// bisection starts there rather than on `[0, B]`.
+    #[test]
+    fn float_root_lands_in_the_bracket() {
+        let e18 = 1_000_000_000_000_000_000u128;
+        let cases = [
+            // (α_n, β, R_o·p_r, S_o·p_s, B, ⌊x*⌋)
+            (1, 1, 100 * e18, 400 * e18, 100 * e18, 44_151_844_011_225_288_799u128),
+            (3, 7, 2000 * e18, 5000 * e18, 700 * e18, 209_146_449_428_522_441_363),
+            (3, 7, 2 * e18 * 1_000_000_000, 10u128.pow(27), 700 * e18, 210_000_056_594_975_041_615),
+        ];
+        for (an, beta, kr, ks, b, want) in cases {
+            let got = float_root(an, beta, kr, ks, b);
+            assert!(got.abs_diff(want) <= (b >> 44) + 2, "{got} vs {want}");
         }
     }
-    (lo as u128).min(b)
 }
