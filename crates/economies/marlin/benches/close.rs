@@ -21,8 +21,8 @@ const CLUSTERS: usize = 10_000;
 
 /// A network of `CLUSTERS` clusters (each operator staking 1,000–8,000 POND and 1 MPOND on its
 /// own cluster, 10% commission) and `delegators` stashes of 10–1,000 POND spread over them;
-/// paper: one receiver subscribed for 1,000 months. `month_days = 1` makes every close a
-/// month's close.
+/// paper: 50,000 POND of subsidy a day, one receiver subscribed for 1,000 months at 1,000 POND;
+/// `month_days = 1` makes every close a month's close.
 fn network(profile: &str, delegators: usize, month_days: u64) -> (Marlin, AccountId) {
     let mut accounts = serde_json::Map::new();
     for i in 0..CLUSTERS {
@@ -35,6 +35,7 @@ fn network(profile: &str, delegators: usize, month_days: u64) -> (Marlin, Accoun
     let genesis = serde_json::json!({
         "profile": profile, "accounts": accounts, "rewards_pool": "1000000000",
         "transfers_open": true, "month_days": month_days, "alpha": "0.3",
+        "subsidy_per_epoch": "50000", "subsidy_epochs": 3650,
     });
     let mut m = Marlin::from_genesis(serde_json::from_value(genesis).expect("a genesis"))
         .expect("a valid genesis");
@@ -75,6 +76,12 @@ fn epoch_close(c: &mut Criterion) {
     let cases = [("paper", 10_000, 30), ("paper", 100_000, 30), ("paper_month", 100_000, 1)];
     for (name, delegators, month_days) in cases {
         let (mut m, r) = network("paper", delegators, month_days);
+        // Every close pays the subsidy (and, monthly, the fees) over all the clusters.
+        relay_all(&mut m, r, 0);
+        let first = m.end_epoch().expect("a close").rewards;
+        assert!(
+            first.subsidy.paid > Amount::ZERO && (month_days > 1 || first.fees.paid > Amount::ZERO)
+        );
         group.bench_with_input(BenchmarkId::new(name, delegators), &delegators, |b, _| {
             b.iter_custom(|iters| {
                 let mut spent = Duration::ZERO;

@@ -256,7 +256,10 @@ impl Marlin {
     }
 
     /// Distributes a computed Cobb-Douglas payout of `amount` from `source` (`sc.out`, or
-    /// `sc.out2` when `second`) to the clusters in `sc`.
+    /// `sc.out2` when `second`) to the clusters in `sc`: the whole payment moves to the
+    /// `cluster_rewards` pool in one transfer, each operator's commission out of it, and what
+    /// clusters with nothing delegated could not allocate back to `source` in one transfer (the
+    /// same balances as cluster by cluster, with a third of the ledger writes).
     fn pay_pool(
         &mut self,
         sc: &Scratch,
@@ -271,19 +274,24 @@ impl Marlin {
         }
         (p.paid, p.remainder) = (cd.paid, cd.remainder);
         let out = if second { &sc.out2 } else { &sc.out };
-        let to = Holder::Pool(self.cluster_pool);
+        let (pond, to) = (self.pond, Holder::Pool(self.cluster_pool));
+        self.ledger.transfer(pond, source, to, cd.paid)?;
         for (&c, &x) in sc.ids.iter().zip(out) {
             if x.is_zero() {
                 continue;
             }
-            self.ledger.transfer(self.pond, source, to, x)?;
+            let row = self.stakes.clusters()[c as usize];
             let mut pool = self.relay.pool(c);
-            let d = pool.distribute(x, self.stakes.clusters()[c as usize].commission_percent)?;
-            self.pay_distribution(c, d, source)?;
+            let d = pool.distribute(x, row.commission_percent)?;
+            self.ledger.transfer(pond, to, row.operator.into(), d.commission)?;
             self.relay.pools.insert(c, pool);
             p.commission = p.commission.checked_add(d.commission)?;
             p.unallocated = p.unallocated.checked_add(d.unallocated)?;
         }
+        self.ledger.transfer(pond, to, source, p.unallocated)?;
+        let mut b = *self.relay.books.get();
+        b.commission = b.commission.checked_add(p.commission)?;
+        *self.relay.books.get_mut() = b;
         Ok(p)
     }
 
