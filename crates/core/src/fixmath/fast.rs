@@ -175,6 +175,7 @@ impl CobbDouglas {
 
     /// `⌊v⌋` from the factor `f` when the band test decides it, else the reference (`r`, `s`,
     /// `total` positive and within the totals).
+    #[inline(always)]
     fn finish(
         &self,
         total: Amount,
@@ -184,11 +185,16 @@ impl CobbDouglas {
     ) -> Result<Amount> {
         match f.and_then(|(m, shift)| decide(U256::from(total.0) * U256::from(m), shift)) {
             Some(q) => Ok(Amount(q)),
-            None => {
-                let (rt, st) = (Amount(self.r_total), Amount(self.s_total));
-                cobb_douglas(total, r, rt, s, st, self.alpha)
-            }
+            None => self.reference(total, r, s),
         }
+    }
+
+    /// The reference's result (the rare undecided call, module doc).
+    #[cold]
+    #[inline(never)]
+    fn reference(&self, total: Amount, r: Amount, s: Amount) -> Result<Amount> {
+        let (rt, st) = (Amount(self.r_total), Amount(self.s_total));
+        cobb_douglas(total, r, rt, s, st, self.alpha)
     }
 
     /// `V'·2^shift` as an integer `X` (module doc), or `None` outside the tables (never, by the
@@ -208,6 +214,7 @@ impl CobbDouglas {
 
     /// The factor `e^−r` (scale 2^120, below 2^120) and the shift `120 + k` of the module doc:
     /// `X = total·m`, `V' = X/2^shift`. `None` outside the tables (never: a guard).
+    #[inline(always)]
     fn factor(&self, r: u128, s: u128) -> Option<(u128, usize)> {
         let t = tables();
         let l1 = self.ln_r_total.saturating_sub(ln_int(r, t));

@@ -86,7 +86,14 @@ pub fn cobb_douglas_payouts<const N: usize>(
     let epoch = CobbDouglas::new(alpha, r_total, s_total)?;
     let mut paid = [Amount::ZERO; N];
     for (i, (&r, &s)) in tickets.iter().zip(stakes).enumerate() {
-        let v = epoch.rewards(pools, r, s)?;
+        let v = if let [pool] = pools[..] {
+            // One pool: the single-total call (no array of totals to walk).
+            let mut v = [Amount::ZERO; N];
+            v[0] = epoch.reward(pool, r, s)?;
+            v
+        } else {
+            epoch.rewards(pools, r, s)?
+        };
         for k in 0..N {
             outs[k][i] = v[k];
             paid[k] = paid[k].checked_add(v[k])?;
