@@ -148,6 +148,12 @@ fn equals_the_reference_on_crafted_near_grid_inputs() {
     for &(t, r, rt, s, st, p) in cases {
         let (fast, slow) = both(t, r, rt, s, st, p);
         assert_eq!(fast, slow, "total {t} r {r}/{rt} s {s}/{st} α {p}");
+        // The same values as the second of two totals sharing one factor (`rewards`).
+        let a = Amount;
+        let two = CobbDouglas::new(alpha(p), a(rt), a(st))
+            .and_then(|c| c.rewards([a(t / 3), a(t)], a(r), a(s)))
+            .map(|[_, v]| v);
+        assert_eq!(format!("{two:?}"), slow, "rewards: total {t} r {r}/{rt} s {s}/{st} α {p}");
     }
     // Hand values: 1000·√(1/4) = 500; 1000·2^−6.5 = 11.048… → 11.
     let c = CobbDouglas::new(d("0.5"), Amount(4), Amount(7)).unwrap();
