@@ -144,24 +144,78 @@ impl CobbDouglas {
         if r.is_zero() || s.is_zero() || total.is_zero() {
             return Ok(Amount::ZERO);
         }
-        match self.decide(total.0, r.0, s.0) {
+        self.finish(total, r, s, self.factor(r.0, s.0))
+    }
+
+    /// The rewards of `totals` (several pools paid over the same tickets and stakes, e.g. an
+    /// epoch's subsidy and its fees) to one relayer: `[reward(totals[k], r, s); N]`, exactly,
+    /// with the relayer's two `ln` and its `exp` computed once for all the totals (the estimate
+    /// `V'` of the module doc is `total·e^−r·2^−k`, the factor `e^−r·2^−k` the same for every
+    /// total; each total's band test and fallback are its own).
+    pub fn rewards<const N: usize>(
+        &self,
+        totals: [Amount; N],
+        r: Amount,
+        s: Amount,
+    ) -> Result<[Amount; N]> {
+        let mut out = [Amount::ZERO; N];
+        let special = r.0 > self.r_total || s.0 > self.s_total || self.p == E18 || self.p == 0;
+        if special || r.is_zero() || s.is_zero() {
+            for (o, &total) in out.iter_mut().zip(&totals) {
+                *o = self.reward(total, r, s)?;
+            }
+            return Ok(out);
+        }
+        let f = self.factor(r.0, s.0);
+        for (o, &total) in out.iter_mut().zip(&totals) {
+            *o = if total.is_zero() { Amount::ZERO } else { self.finish(total, r, s, f)? };
+        }
+        Ok(out)
+    }
+
+    /// `⌊v⌋` from the factor `f` when the band test decides it, else the reference (`r`, `s`,
+    /// `total` positive and within the totals).
+    #[inline(always)]
+    fn finish(
+        &self,
+        total: Amount,
+        r: Amount,
+        s: Amount,
+        f: Option<(u128, usize)>,
+    ) -> Result<Amount> {
+        match f.and_then(|(m, shift)| decide(U256::from(total.0) * U256::from(m), shift)) {
             Some(q) => Ok(Amount(q)),
-            None => cobb_douglas(total, r, rt, s, st, self.alpha),
+            None => self.reference(total, r, s),
         }
     }
 
-    /// `⌊v⌋` when the widened estimate decides it, else `None` (module doc).
-    fn decide(&self, total: u128, r: u128, s: u128) -> Option<u128> {
-        let (x, shift) = self.estimate(total, r, s)?;
-        let band = (x >> BAND_SHIFT) + U256::ONE;
-        let lo = x.checked_sub(band)? >> shift;
-        let hi = x.checked_add(band)? >> shift;
-        if lo == hi { u128::try_from(lo).ok() } else { None }
+    /// The reference's result (the rare undecided call, module doc).
+    #[cold]
+    #[inline(never)]
+    fn reference(&self, total: Amount, r: Amount, s: Amount) -> Result<Amount> {
+        let (rt, st) = (Amount(self.r_total), Amount(self.s_total));
+        cobb_douglas(total, r, rt, s, st, self.alpha)
     }
 
     /// `V'·2^shift` as an integer `X` (module doc), or `None` outside the tables (never, by the
     /// bounds of the module doc: a guard).
+    #[cfg(test)]
     pub(crate) fn estimate(&self, total: u128, r: u128, s: u128) -> Option<(U256, usize)> {
+        let (m, shift) = self.factor(r, s)?;
+        Some((U256::from(total) * U256::from(m), shift))
+    }
+
+    /// `⌊v⌋` when the widened estimate decides it, else `None` (module doc).
+    #[cfg(test)]
+    pub(crate) fn decide(&self, total: u128, r: u128, s: u128) -> Option<u128> {
+        let (x, shift) = self.estimate(total, r, s)?;
+        decide(x, shift)
+    }
+
+    /// The factor `e^−r` (scale 2^120, below 2^120) and the shift `120 + k` of the module doc:
+    /// `X = total·m`, `V' = X/2^shift`. `None` outside the tables (never: a guard).
+    #[inline(always)]
+    fn factor(&self, r: u128, s: u128) -> Option<(u128, usize)> {
         let t = tables();
         let l1 = self.ln_r_total.saturating_sub(ln_int(r, t));
         let l2 = self.ln_s_total.saturating_sub(ln_int(s, t));
@@ -189,9 +243,17 @@ impl CobbDouglas {
             h = INV_FACT[n] + mul_f(w, h);
         }
         let m = mul_f(mul_f(*t.exp_neg.get(i)?, *t.exp_pos.get(j)?), h);
-        let x = U256::from(total) * U256::from(m);
-        Some((x, F as usize + usize::try_from(k).ok()?))
+        Some((m, F as usize + usize::try_from(k).ok()?))
     }
+}
+
+/// `⌊X/2^shift⌋` when the band `X·(1 ± 2^−110)` around the estimate holds no other floor, else
+/// `None` (module doc).
+fn decide(x: U256, shift: usize) -> Option<u128> {
+    let band = (x >> BAND_SHIFT) + U256::ONE;
+    let lo = x.checked_sub(band)? >> shift;
+    let hi = x.checked_add(band)? >> shift;
+    if lo == hi { u128::try_from(lo).ok() } else { None }
 }
 
 /// The tables of the module doc, at scale 2^120.

@@ -8,7 +8,7 @@ use std::str::FromStr;
 
 use ergon_core::{Amount, Coded, Dec};
 use ergon_marlin::rewards::RewardsError;
-use ergon_marlin::rewards::cobb::cobb_douglas_payout;
+use ergon_marlin::rewards::cobb::{cobb_douglas_payout, cobb_douglas_payouts};
 use ergon_marlin::rewards::solver::{Split, SplitProblem, optimal_split, small_relayer_split};
 use num_bigint::BigUint;
 use num_traits::{One, Zero};
@@ -291,4 +291,74 @@ fn paper_delegator_payout_with_commission() {
     assert_eq!(acc.settle(1).unwrap(), Amount(620 * E18));
     assert_eq!(commission_cut(Amount(5), 101).unwrap_err().code(), "commission_above_100");
     assert_eq!(commission_cut(Amount(5), 100).unwrap(), (Amount(5), Amount::ZERO));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Two pools paid in one pass (each relayer's logarithms once) give each pool's own payout,
+    /// relayer by relayer; the shares are often equal (`r/R = s/S`, an integer value) and one
+    /// pool is often the other's double.
+    #[test]
+    fn two_pools_in_one_pass_equal_two_payouts(
+        rs in proptest::collection::vec((1u128..1 << 40, 0u128..1 << 50, any::<bool>()), 1..40),
+        p0 in 0u128..1 << 80, p1 in prop_oneof![0u128..1 << 80, Just(0)], double in any::<bool>(),
+        a in prop_oneof![Just("0.3"), Just("0.5"), Just("0.25"), Just("1"), Just("0")],
+    ) {
+        // Equal shares where asked: s = r·2^10, so s/S = r/R when every relayer is so.
+        let tickets: Vec<Amount> = rs.iter().map(|&(r, _, _)| Amount(r)).collect();
+        let stakes: Vec<Amount> =
+            rs.iter().map(|&(r, s, eq)| Amount(if eq { r << 10 } else { s })).collect();
+        let p1 = if double { p0 * 2 } else { p1 };
+        let (pools, n) = ([Amount(p0), Amount(p1)], rs.len());
+        let (mut o0, mut o1) = (vec![Amount::ZERO; n], vec![Amount::ZERO; n]);
+        let both = cobb_douglas_payouts(pools, &tickets, &stakes, dec(a), [&mut o0, &mut o1]);
+        let mut want = [vec![Amount::ZERO; n], vec![Amount::ZERO; n]];
+        let [w0, w1] = &mut want;
+        let one = |p, out: &mut [Amount]| cobb_douglas_payout(p, &tickets, &stakes, dec(a), out);
+        let (x0, x1) = (one(pools[0], w0), one(pools[1], w1));
+        prop_assert_eq!(both, x0.and_then(|x| Ok([x, x1?])));
+        prop_assert_eq!([o0, o1], want);
+    }
+}
+
+/// The solver's definition (module doc of `solver`): the largest `x` in `[0, B)` with
+/// `α_n·R_o·p_r·(B−x)·(S_o·p_s + B−x) ≥ β·S_o·p_s·x·(R_o·p_r + x)`, by plain bisection over the
+/// whole budget in big integers.
+fn split_by_definition(p: &SplitProblem, an: u128, ad: u128) -> u128 {
+    let big = |x: u128| BigUint::from(x);
+    let (kr, ks) = (big(p.other_tickets * p.ticket_price), big(p.other_stake * p.stake_price));
+    let (b, beta) = (p.budget, ad - an);
+    let h = |x: u128| {
+        big(an) * &kr * big(b - x) * (&ks + big(b - x)) >= big(beta) * &ks * big(x) * (&kr + big(x))
+    };
+    let (mut lo, mut hi) = (0u128, b);
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if h(mid) { lo = mid } else { hi = mid }
+    }
+    lo
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+
+    /// The solver (exact 512-bit comparisons from a bracket its float estimate proposes) ends on
+    /// the definition's `x`, for budgets, totals and prices over many magnitudes, including
+    /// small budgets (where the bracket is the whole range) and near-balanced ones.
+    #[test]
+    fn optimal_split_equals_the_definition(
+        budget in prop_oneof![1u128..100, 1u128..1 << 40, 1u128..1 << 90],
+        other_tickets in prop_oneof![1u128..1000, 1u128..1 << 40],
+        other_stake in prop_oneof![1u128..1000, 1u128..1 << 90],
+        ticket_price in prop_oneof![Just(1u128), 1u128..1 << 40],
+        a in prop_oneof![Just(("0.3", 3u128, 10u128)), Just(("0.5", 1, 2)),
+            Just(("0.123456789", 123_456_789, 1_000_000_000)), Just(("0.999", 999, 1000))],
+    ) {
+        let p = SplitProblem {
+            budget, alpha: dec(a.0), other_tickets, other_stake, ticket_price, stake_price: 1,
+        };
+        let want = split_by_definition(&p, a.1, a.2);
+        prop_assert_eq!(optimal_split(&p).unwrap(), Split { nodes: want, stake: budget - want });
+    }
 }

@@ -88,6 +88,23 @@ proptest! {
         prop_assert!(estimate_within_bound(t, r, rt, s, st, p), "r {r}/{rt} s {s}/{st} α {p}");
     }
 
+    /// Several totals over one relayer's shares (one factor, each total's own band test and
+    /// fallback) give the reference's result for each total; the second total is often the
+    /// first's double or `t·R/r`-like multiple, so values on the grid are common.
+    #[test]
+    fn rewards_of_several_totals_equal_the_reference(
+        (r, rt) in share(), (s, st) in share(), t in total(), u in total(), p in exponent(),
+    ) {
+        let a = Amount;
+        let totals = [a(t), a(u), a(t / 2 * 2), a(0), a(t.saturating_mul(2))];
+        let got = CobbDouglas::new(alpha(p), a(rt), a(st)).and_then(|c| c.rewards(totals, a(r), a(s)));
+        let want: Result<Vec<Amount>> = totals
+            .iter()
+            .map(|&x| cobb_douglas(x, a(r), a(rt), a(s), a(st), alpha(p)))
+            .collect();
+        prop_assert_eq!(format!("{:?}", got.map(|v| v.to_vec())), format!("{want:?}"));
+    }
+
     /// Proportional shares: the value `t·r/R` is often an integer, the reference's exact case.
     #[test]
     fn equals_the_reference_on_proportional_shares(
@@ -131,6 +148,12 @@ fn equals_the_reference_on_crafted_near_grid_inputs() {
     for &(t, r, rt, s, st, p) in cases {
         let (fast, slow) = both(t, r, rt, s, st, p);
         assert_eq!(fast, slow, "total {t} r {r}/{rt} s {s}/{st} α {p}");
+        // The same values as the second of two totals sharing one factor (`rewards`).
+        let a = Amount;
+        let two = CobbDouglas::new(alpha(p), a(rt), a(st))
+            .and_then(|c| c.rewards([a(t / 3), a(t)], a(r), a(s)))
+            .map(|[_, v]| v);
+        assert_eq!(format!("{two:?}"), slow, "rewards: total {t} r {r}/{rt} s {s}/{st} α {p}");
     }
     // Hand values: 1000·√(1/4) = 500; 1000·2^−6.5 = 11.048… → 11.
     let c = CobbDouglas::new(d("0.5"), Amount(4), Amount(7)).unwrap();

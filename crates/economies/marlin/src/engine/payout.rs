@@ -28,7 +28,7 @@ use crate::engine::Marlin;
 use crate::engine::error::Result;
 use crate::engine::params::{POND_PER_MPOND, Profile};
 use crate::engine::relay::Selection;
-use crate::engine::rewards::cobb::cobb_douglas_payout;
+use crate::engine::rewards::cobb::{CobbDouglasPayout, cobb_douglas_payouts};
 use crate::engine::rewards::delegators::Distribution;
 use crate::engine::rewards::pools::subsidy_schedule;
 use crate::engine::rewards::selection::{
@@ -51,6 +51,7 @@ pub struct Scratch {
     tickets: Vec<Amount>,
     stakes: Vec<Amount>,
     out: Vec<Amount>,
+    out2: Vec<Amount>,
     weights: Vec<u64>,
     tree: Option<SumTree>,
 }
@@ -217,10 +218,7 @@ impl Marlin {
             sc.tickets.push(t);
             sc.stakes.push(self.acc_amounts(row.pond, row.mpond)?[0]);
         }
-        sc.out.clear();
-        sc.out.resize(sc.ids.len(), Amount::ZERO);
-        let subsidy = self.pay_pool(&mut sc, emit, rewards);
-        let fee_payout = subsidy.and_then(|s| Ok((s, self.pay_pool(&mut sc, fee_amount, fees)?)));
+        let fee_payout = self.pay_pools(&mut sc, [(emit, rewards), (fee_amount, fees)]);
         for &c in &sc.ids {
             self.relay.tickets.remove(&c);
         }
@@ -234,29 +232,66 @@ impl Marlin {
         Ok(ClosePayout { subsidy, fees: fee_payout, selected: 0 })
     }
 
-    /// Pays `amount` from `source` over the clusters in `sc` by Cobb-Douglas, and distributes
-    /// each cluster's part.
-    fn pay_pool(&mut self, sc: &mut Scratch, amount: Amount, source: Holder) -> Result<PoolPayout> {
+    /// Pays the subsidy and the fees (`(amount, source)` each) over the clusters in `sc` by
+    /// Cobb-Douglas, both computed in one pass (`cobb_douglas_payouts`: each cluster's
+    /// logarithms once), then distributes each cluster's part, the subsidy's first.
+    fn pay_pools(
+        &mut self,
+        sc: &mut Scratch,
+        pools: [(Amount, Holder); 2],
+    ) -> Result<(PoolPayout, PoolPayout)> {
+        let n = sc.ids.len();
+        for out in [&mut sc.out, &mut sc.out2] {
+            out.clear();
+            out.resize(n, Amount::ZERO);
+        }
+        let [(a0, h0), (a1, h1)] = pools;
+        if a0.is_zero() && a1.is_zero() {
+            return Ok((PoolPayout::default(), PoolPayout::default()));
+        }
+        let outs = [&mut sc.out[..], &mut sc.out2[..]];
+        let cd = cobb_douglas_payouts([a0, a1], &sc.tickets, &sc.stakes, self.params.alpha, outs)?;
+        let subsidy = self.pay_pool(sc, a0, cd[0], false, h0)?;
+        Ok((subsidy, self.pay_pool(sc, a1, cd[1], true, h1)?))
+    }
+
+    /// Distributes a computed Cobb-Douglas payout of `amount` from `source` (`sc.out`, or
+    /// `sc.out2` when `second`) to the clusters in `sc`: the whole payment moves to the
+    /// `cluster_rewards` pool in one transfer, each operator's commission out of it, and what
+    /// clusters with nothing delegated could not allocate back to `source` in one transfer (the
+    /// same balances as cluster by cluster, with a third of the ledger writes).
+    fn pay_pool(
+        &mut self,
+        sc: &Scratch,
+        amount: Amount,
+        cd: CobbDouglasPayout,
+        second: bool,
+        source: Holder,
+    ) -> Result<PoolPayout> {
         let mut p = PoolPayout { amount, ..PoolPayout::default() };
         if amount.is_zero() {
             return Ok(p);
         }
-        let cd =
-            cobb_douglas_payout(amount, &sc.tickets, &sc.stakes, self.params.alpha, &mut sc.out)?;
         (p.paid, p.remainder) = (cd.paid, cd.remainder);
-        let to = Holder::Pool(self.cluster_pool);
-        for (&c, &x) in sc.ids.iter().zip(&sc.out) {
+        let out = if second { &sc.out2 } else { &sc.out };
+        let (pond, to) = (self.pond, Holder::Pool(self.cluster_pool));
+        self.ledger.transfer(pond, source, to, cd.paid)?;
+        for (&c, &x) in sc.ids.iter().zip(out) {
             if x.is_zero() {
                 continue;
             }
-            self.ledger.transfer(self.pond, source, to, x)?;
+            let row = self.stakes.clusters()[c as usize];
             let mut pool = self.relay.pool(c);
-            let d = pool.distribute(x, self.stakes.clusters()[c as usize].commission_percent)?;
-            self.pay_distribution(c, d, source)?;
+            let d = pool.distribute(x, row.commission_percent)?;
+            self.ledger.transfer(pond, to, row.operator.into(), d.commission)?;
             self.relay.pools.insert(c, pool);
             p.commission = p.commission.checked_add(d.commission)?;
             p.unallocated = p.unallocated.checked_add(d.unallocated)?;
         }
+        self.ledger.transfer(pond, to, source, p.unallocated)?;
+        let mut b = *self.relay.books.get();
+        b.commission = b.commission.checked_add(p.commission)?;
+        *self.relay.books.get_mut() = b;
         Ok(p)
     }
 

@@ -72,6 +72,7 @@ pub(super) fn build(c: &Config, a: &Agents, mut rng: StreamRng) -> Result<Marlin
         node_price: pond(a.relayers.node_price).max(1),
         tickets: vec![0; budgets.len()],
         returns: vec![0.0; budgets.len()],
+        ticket_part: vec![0.0; budgets.len()],
         share: vec![0; budgets.len()],
         paid_per_day: 0.0,
         issued: 0,
@@ -410,9 +411,12 @@ impl MarlinModel {
         }
         let n = self.relayers.len();
         let mut total_s = 0.0;
+        let alpha = self.alpha;
         for c in 0..n {
             self.returns[c] = stake_of(&self.econ, c as u32) as f64;
             total_s += self.returns[c];
+            let t = self.tickets[c] as f64 / total_t;
+            self.ticket_part[c] = t.powf(alpha);
         }
         for d in &self.delegators {
             if d.moving_on.is_some() {
@@ -423,7 +427,7 @@ impl MarlinModel {
                 }
             }
         }
-        let (alpha, switch) = (self.alpha, (cfg.switch_share * 1e6) as u64);
+        let switch = (cfg.switch_share * 1e6) as u64;
         let year_paid = 365.0 * self.paid_per_day;
         for j in 0..self.delegators.len() {
             let d = self.delegators[j].clone();
@@ -435,13 +439,14 @@ impl MarlinModel {
             let (Some(cur), a) = (stash.cluster, stash.pond.0 as f64) else { continue };
             let apr = |c: usize, s: f64| {
                 let comm = f64::from(self.econ.stakes().clusters()[c].commission_percent) / 100.0;
-                let t = self.tickets[c] as f64 / total_t;
-                let part = t.powf(alpha) * (s / total_s).powf(1.0 - alpha);
+                let part = self.ticket_part[c] * (s / total_s).powf(1.0 - alpha);
                 year_paid * (1.0 - comm) * part / s.max(1.0)
             };
             let mine = apr(cur as usize, self.returns[cur as usize]);
             let mut best = (cur as usize, mine);
-            for c in 0..n {
+            let draws = if cfg.candidates == 0 { n } else { cfg.candidates as usize };
+            for k in 0..draws {
+                let c = if cfg.candidates == 0 { k } else { self.rng.below(n as u64) as usize };
                 if c != cur as usize {
                     let r = apr(c, self.returns[c] + a);
                     if r > best.1 {

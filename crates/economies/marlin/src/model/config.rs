@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use crate::Profile;
 
 /// Most relayers (clusters) a scenario may have.
-pub const RELAYERS_MAX: u64 = 1_000;
+pub const RELAYERS_MAX: u64 = 10_000;
 /// Most delegators, receivers, producers or bridge users.
 pub const POPULATION_MAX: u64 = 100_000;
 
@@ -115,6 +115,10 @@ pub struct Delegators {
     /// The APR gap (a fraction a year: 0.02 = 2 points) a better cluster must exceed before a
     /// delegator moves: inside this band it stays (hysteresis).
     pub min_apr_gap: f64,
+    /// The clusters a reviewing delegator compares with its own: 0 (default) every cluster;
+    /// `n > 0`, `n` drawn uniformly at random (with replacement) at each review, so that a
+    /// review costs O(n) rather than O(clusters) in a large network.
+    pub candidates: u64,
 }
 
 impl Default for Delegators {
@@ -125,6 +129,7 @@ impl Default for Delegators {
             review_every_days: 7,
             switch_share: 0.3,
             min_apr_gap: 0.02,
+            candidates: 0,
         }
     }
 }
@@ -256,6 +261,7 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
         ("agents.producers.count", a.producers.count, POPULATION_MAX, 0),
         ("agents.bridge.count", a.bridge.count, POPULATION_MAX, 0),
         ("agents.delegators.review_every_days", d.review_every_days, 3_650, 1),
+        ("agents.delegators.candidates", d.candidates, RELAYERS_MAX, 0),
         ("agents.receivers.months", a.receivers.months, 120, 1),
         ("agents.receivers.tickets_per_day", a.receivers.tickets_per_day, 1_000_000_000, 0),
         ("agents.receivers.node_capacity", a.receivers.node_capacity, 1_000_000_000, 0),

@@ -100,6 +100,8 @@ pub struct MarlinModel {
     tickets: Vec<u128>,
     /// Each cluster's expected return per POND staked (scratch, by cluster).
     returns: Vec<f64>,
+    /// Each cluster's `(t/T)^α` of the day (scratch for the delegators' reviews, by cluster).
+    ticket_part: Vec<f64>,
     /// Today's tickets from one receiver per cluster (scratch, by cluster).
     share: Vec<u64>,
     /// The rewards paid a day, smoothed over about a month (`PAID_SMOOTHING` days), POND base

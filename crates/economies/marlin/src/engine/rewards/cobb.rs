@@ -40,8 +40,27 @@ pub fn cobb_douglas_payout(
     alpha: Dec,
     out: &mut [Amount],
 ) -> Result<CobbDouglasPayout> {
-    let n = out.len();
-    for (what, len) in [("tickets", tickets.len()), ("stakes", stakes.len())] {
+    let [p] = cobb_douglas_payouts([pool], tickets, stakes, alpha, [out])?;
+    Ok(p)
+}
+
+/// Pays each of `pools` over the same relayers (an epoch's subsidy and its fees):
+/// `outs[k][i]` is what [`cobb_douglas_payout`] of `pools[k]` pays relayer `i`, exactly, with
+/// each relayer's `ln r_i`, `ln s_i` and `exp` computed once for all the pools
+/// ([`CobbDouglas::rewards`]). O(n), no allocation.
+///
+/// Errors: as [`cobb_douglas_payout`], for any of the pools.
+pub fn cobb_douglas_payouts<const N: usize>(
+    pools: [Amount; N],
+    tickets: &[Amount],
+    stakes: &[Amount],
+    alpha: Dec,
+    mut outs: [&mut [Amount]; N],
+) -> Result<[CobbDouglasPayout; N]> {
+    let n = outs.first().map_or(tickets.len(), |o| o.len());
+    let outs_len = outs.iter().map(|o| ("out", o.len()));
+    let lens = [("tickets", tickets.len()), ("stakes", stakes.len())].into_iter().chain(outs_len);
+    for (what, len) in lens {
         if len != n {
             return Err(RewardsError::Length { what, expected: n, got: len });
         }
@@ -57,20 +76,33 @@ pub fn cobb_douglas_payout(
     let sum = |v: &[Amount]| v.iter().try_fold(Amount::ZERO, |a, &x| a.checked_add(x));
     let (r_total, s_total) = (sum(tickets)?, sum(stakes)?);
     let pays_by_tickets_only = alpha == Dec::ONE;
+    let nothing = pools.map(|remainder| CobbDouglasPayout { paid: Amount::ZERO, remainder });
     if r_total.is_zero() || (s_total.is_zero() && !pays_by_tickets_only) {
-        out.fill(Amount::ZERO);
-        return Ok(CobbDouglasPayout { paid: Amount::ZERO, remainder: pool });
+        outs.iter_mut().for_each(|o| o.fill(Amount::ZERO));
+        return Ok(nothing);
     }
     // With α = 1 the stake does not enter; a unit total keeps the core's domain check happy.
     let s_total = if s_total.is_zero() { Amount(1) } else { s_total };
     let epoch = CobbDouglas::new(alpha, r_total, s_total)?;
-    let mut paid = Amount::ZERO;
-    for ((slot, &r), &s) in out.iter_mut().zip(tickets).zip(stakes) {
-        let v = epoch.reward(pool, r, s)?;
-        *slot = v;
-        paid = paid.checked_add(v)?;
+    let mut paid = [Amount::ZERO; N];
+    for (i, (&r, &s)) in tickets.iter().zip(stakes).enumerate() {
+        let v = if let [pool] = pools[..] {
+            // One pool: the single-total call (no array of totals to walk).
+            let mut v = [Amount::ZERO; N];
+            v[0] = epoch.reward(pool, r, s)?;
+            v
+        } else {
+            epoch.rewards(pools, r, s)?
+        };
+        for k in 0..N {
+            outs[k][i] = v[k];
+            paid[k] = paid[k].checked_add(v[k])?;
+        }
     }
     // Σ ≤ pool by AM-GM and rounding toward zero (module doc).
-    let remainder = pool.checked_sub(paid)?;
-    Ok(CobbDouglasPayout { paid, remainder })
+    let mut result = nothing;
+    for k in 0..N {
+        result[k] = CobbDouglasPayout { paid: paid[k], remainder: pools[k].checked_sub(paid[k])? };
+    }
+    Ok(result)
 }

@@ -31,7 +31,7 @@
 use ergon_core::Dec;
 
 use super::{Result, RewardsError};
-use ruint::aliases::U512;
+use ruint::aliases::{U128, U256, U512};
 
 /// One relayer's budget problem (module doc). Prices are budget base units per ticket and per
 /// stake base unit; both at least 1.
@@ -76,9 +76,14 @@ fn alpha_parts(alpha: Dec) -> Result<(u128, u128)> {
     Ok((n / g, d / g))
 }
 
-/// `Π factors` in 512 bits, or `None` above (never for four factors below 2^128).
-fn product(factors: &[u128]) -> Option<U512> {
-    factors.iter().try_fold(U512::from(1u8), |acc, &f| acc.checked_mul(U512::from(f)))
+/// `a·b` exactly, in 256 bits.
+fn wide(a: u128, b: u128) -> U256 {
+    U128::from(a).widening_mul(U128::from(b))
+}
+
+/// `x·y` exactly, in 512 bits (each operand a product of two factors below 2^128).
+fn wide512(x: U256, y: U256) -> U512 {
+    x.widening_mul(y)
 }
 
 fn gcd(mut a: u128, mut b: u128) -> u128 {
@@ -125,20 +130,67 @@ pub fn optimal_split(p: &SplitProblem) -> Result<Split> {
     kr.checked_add(b).ok_or_else(overflow)?;
     let beta = ad - an;
     // H(x) ≥ 0 ⇔ α_n·R_o·p_r·(B−x)·(S_o·p_s + B−x) ≥ β·S_o·p_s·x·(R_o·p_r + x).
-    let nonneg = |x: u128| -> Result<bool> {
-        let lhs = product(&[an, kr, b - x, ks + (b - x)]).ok_or_else(overflow)?;
-        let rhs = product(&[beta, ks, x, kr + x]).ok_or_else(overflow)?;
-        Ok(lhs >= rhs)
+    // The constant halves of both products once; each side exact in 512 bits.
+    let (c_lhs, c_rhs) = (wide(an, kr), wide(beta, ks));
+    let nonneg = |x: u128| -> bool {
+        let lhs = wide512(c_lhs, wide(b - x, ks + (b - x)));
+        let rhs = wide512(c_rhs, wide(x, kr + x));
+        lhs >= rhs
     };
-    // Invariant: H(lo) ≥ 0 > H(hi); H(0) > 0 and H(B) < 0 as R_o, S_o, B > 0.
+    // Invariant: H(lo) ≥ 0 > H(hi); H(0) > 0 and H(B) < 0 as R_o, S_o, B > 0. A float
+    // estimate narrows the start to `x̂ ± (B/2^44 + 2)` when both ends pass the exact test (as H
+    // changes sign once, the bisection then ends on the same `x`); else the whole `[0, B]`.
     let (mut lo, mut hi) = (0u128, b);
+    let guess = float_root(an, beta, kr, ks, b);
+    let d = (b >> 44) + 2;
+    let (l, h) = (guess.saturating_sub(d), guess.saturating_add(d).min(b));
+    if l < h && (l == 0 || nonneg(l)) && (h == b || !nonneg(h)) {
+        (lo, hi) = (l, h);
+    }
     while hi - lo > 1 {
         let mid = lo + (hi - lo) / 2;
-        if nonneg(mid)? {
+        if nonneg(mid) {
             lo = mid;
         } else {
             hi = mid;
         }
     }
     Ok(Split { nodes: lo, stake: b - lo })
+}
+
+/// The root of `H` (module doc) in `(0, B)` estimated in floating point: only a starting
+/// bracket for [`optimal_split`], which checks it exactly (any value in `[0, B]` is safe).
+/// `H(x) = a₂x² + a₁x + a₀` with `A = α_n·R_o·p_r`, `C = β·S_o·p_s`: `a₂ = A − C`,
+/// `a₁ = −A·(2B + S_o·p_s) − C·R_o·p_r < 0`, `a₀ = A·B·(B + S_o·p_s) > 0`; the root in `(0, B)`
+/// is `2a₀/(−a₁ + √(a₁² − 4a₂a₀))` whatever the sign of `a₂` (no cancellation: `−a₁ > 0`).
+fn float_root(an: u128, beta: u128, kr: u128, ks: u128, b: u128) -> u128 {
+    let (an, beta, kr, ks, bf) = (an as f64, beta as f64, kr as f64, ks as f64, b as f64);
+    let (a, c) = (an * kr, beta * ks);
+    let (a2, a1, a0) = (a - c, -a * (2.0 * bf + ks) - c * kr, a * bf * (bf + ks));
+    let x = 2.0 * a0 / (-a1 + (a1 * a1 - 4.0 * a2 * a0).max(0.0).sqrt());
+    // `as` saturates: NaN to 0, above the range to u128::MAX.
+    (x as u128).min(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::float_root;
+
+    /// The float estimate lands within the exact bracket's half-width `B/2^44 + 2` of the
+    /// worked cases' optima (tests/rewards_paper.rs, `optimal_split_worked_case`), so the
+    /// bisection starts there rather than on `[0, B]`.
+    #[test]
+    fn float_root_lands_in_the_bracket() {
+        let e18 = 1_000_000_000_000_000_000u128;
+        let cases = [
+            // (α_n, β, R_o·p_r, S_o·p_s, B, ⌊x*⌋)
+            (1, 1, 100 * e18, 400 * e18, 100 * e18, 44_151_844_011_225_288_799u128),
+            (3, 7, 2000 * e18, 5000 * e18, 700 * e18, 209_146_449_428_522_441_363),
+            (3, 7, 2 * e18 * 1_000_000_000, 10u128.pow(27), 700 * e18, 210_000_056_594_975_041_615),
+        ];
+        for (an, beta, kr, ks, b, want) in cases {
+            let got = float_root(an, beta, kr, ks, b);
+            assert!(got.abs_diff(want) <= (b >> 44) + 2, "{got} vs {want}");
+        }
+    }
 }
