@@ -61,7 +61,7 @@ pub use atomic::AtomicFile;
 pub use columns::AMOUNT_PRECISION;
 pub use error::OutputError;
 pub use merge::{CSV_FILE, MergeOptions, MergeStats, PARQUET_FILE, TruncatedPart, merge_parts};
-pub use part::PartWriter;
+pub use part::{FLUSH_EVERY, PartWriter};
 pub use run_dir::{OutDir, default_dir};
 pub use run_finish::{Written, finish};
 pub use run_sink::{PartJob, PartSink};

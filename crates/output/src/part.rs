@@ -4,12 +4,15 @@
 //! Rows reach the file whole: a row is encoded in memory first, and the buffer is flushed before
 //! a row that would not fit in it, so a run stopped part-way leaves complete lines (an operating
 //! system write cut short by a crash may still leave a partial last line, which the merge
-//! ignores and reports). Memory is one row plus a fixed buffer, whatever the number of rows.
+//! ignores and reports). The buffer is also flushed after a row when [`FLUSH_EVERY`] has passed
+//! since the last flush, so a process killed outright (SIGKILL) loses at most that much of its
+//! rows. Memory is one row plus a fixed buffer, whatever the number of rows.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use crate::csv;
 use crate::error::OutputError;
@@ -17,6 +20,9 @@ use crate::schema::{Cell, ColumnKind, MAX_AMOUNT_RAW, Schema};
 
 /// Capacity of a part's write buffer.
 const BUFFER_BYTES: usize = 64 * 1024;
+
+/// The longest a written row waits in the buffer before the next row flushes it to the file.
+pub const FLUSH_EVERY: Duration = Duration::from_secs(2);
 
 /// Streams one job's rows to a part file.
 #[derive(Debug)]
@@ -26,6 +32,7 @@ pub struct PartWriter {
     out: BufWriter<File>,
     line: String,
     rows: u64,
+    flushed: Instant,
 }
 
 impl PartWriter {
@@ -38,6 +45,7 @@ impl PartWriter {
             out: BufWriter::with_capacity(BUFFER_BYTES, file),
             line: String::new(),
             rows: 0,
+            flushed: Instant::now(),
         })
     }
 
@@ -66,6 +74,10 @@ impl PartWriter {
         }
         self.out.write_all(bytes).map_err(|e| OutputError::io("write", &self.path, e))?;
         self.rows += 1;
+        if self.flushed.elapsed() >= FLUSH_EVERY {
+            self.out.flush().map_err(|e| OutputError::io("write", &self.path, e))?;
+            self.flushed = Instant::now();
+        }
         Ok(())
     }
 

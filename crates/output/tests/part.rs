@@ -102,3 +102,21 @@ fn many_rows_stay_whole_lines() {
     assert_eq!(part.finish().expect("finish"), 200);
     assert_eq!(fs::read(&path).expect("read").len(), 200 * 1001);
 }
+
+/// A row written once `FLUSH_EVERY` has passed since the last flush reaches the file with the
+/// rows before it, without `finish`: what a process killed outright (SIGKILL) keeps.
+#[test]
+fn rows_reach_the_file_once_the_flush_interval_has_passed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("part.csv");
+    let schema = Arc::new(
+        Schema::new(vec![Column::new("n", ColumnKind::Amount { decimals: 0 })]).expect("valid"),
+    );
+    let mut part = PartWriter::create(&path, schema).expect("create");
+    part.write_row(&[Cell::Amount(1)]).expect("row");
+    assert_eq!(fs::read_to_string(&path).expect("read"), "", "in the buffer still");
+    std::thread::sleep(ergon_output::FLUSH_EVERY + std::time::Duration::from_millis(100));
+    part.write_row(&[Cell::Amount(2)]).expect("row");
+    assert_eq!(fs::read_to_string(&path).expect("read"), "1\n2\n");
+    drop(part);
+}
