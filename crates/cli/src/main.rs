@@ -21,7 +21,7 @@ pub(crate) const VERSION: &str =
 #[derive(Parser, Debug)]
 #[command(name = "ergon", version = VERSION, about, long_about = None)]
 #[command(
-    after_help = "Exit codes: 0 ok, 1 a check or expectation failed, 2 bad input or I/O, 130 interrupted (rows so far kept, marked incomplete)."
+    after_help = "Exit codes: 0 ok, 1 a check or expectation failed, 2 bad input or I/O, 128 + the signal (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP) stopped by a signal (rows so far kept, marked incomplete)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -53,8 +53,9 @@ pub(crate) enum Outcome {
     Ok,
     /// Exit 1: a check or expectation failed.
     CheckFailed,
-    /// Exit 130: stopped by Ctrl-C; what was written is kept, marked incomplete.
-    Interrupted,
+    /// Exit 128 + the signal (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP): stopped by a signal; what
+    /// was written is kept, marked incomplete.
+    Interrupted(u8),
 }
 
 /// A failure that maps to exit code 2.
@@ -84,7 +85,7 @@ fn main() -> ExitCode {
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::CheckFailed) => ExitCode::from(1),
-        Ok(Outcome::Interrupted) => ExitCode::from(130),
+        Ok(Outcome::Interrupted(signal)) => ExitCode::from(128u8.saturating_add(signal)),
         Err(BadInput(msg)) => {
             eprintln!("error: {msg}");
             ExitCode::from(2)

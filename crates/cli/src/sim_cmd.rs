@@ -3,7 +3,8 @@
 //! metrics.parquet, metrics.csv, summary.json and the resolved scenario.toml.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use clap::Args;
@@ -13,8 +14,36 @@ use ergon_sim::{Control, Diagnostics, Source};
 
 use crate::{BadInput, Outcome};
 
-/// Set by Ctrl-C: every job stops after its current epoch.
-static STOP: AtomicBool = AtomicBool::new(false);
+/// The signals that stop a run with its rows kept (SIGINT is Ctrl-C); the exit code is 128 + the
+/// signal's number.
+const STOP_SIGNALS: [i32; 3] =
+    [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP];
+
+/// Set by a stop signal (every job stops after its current epoch), and which signal it was.
+struct Stop {
+    flag: Arc<AtomicBool>,
+    signal: Arc<AtomicUsize>,
+}
+
+impl Stop {
+    /// Handlers for [`STOP_SIGNALS`] that set the flag and record the signal.
+    fn install() -> Result<Stop, BadInput> {
+        let stop = Stop { flag: Arc::default(), signal: Arc::default() };
+        for sig in STOP_SIGNALS {
+            let installed =
+                signal_hook::flag::register_usize(sig, Arc::clone(&stop.signal), sig as usize)
+                    .and_then(|_| signal_hook::flag::register(sig, Arc::clone(&stop.flag)));
+            installed.map_err(|e| BadInput(format!("cannot handle signal {sig}: {e}")))?;
+        }
+        Ok(stop)
+    }
+
+    /// The signal that stopped the run, if one did.
+    fn signal(&self) -> Option<u8> {
+        let sig = self.signal.load(Ordering::SeqCst);
+        (sig != 0).then(|| u8::try_from(sig).unwrap_or(u8::MAX))
+    }
+}
 
 /// Options of `ergon run` and `ergon sweep`.
 #[derive(Args, Debug)]
@@ -167,10 +196,10 @@ fn execute(sim: &dyn Simulation, args: &RunArgs) -> Result<Outcome, BadInput> {
         .map_err(|e| BadInput(format!("cannot start {threads} worker threads: {e}")))?;
     let info = sim.info();
     let out = OutDir::prepare(args.out.as_deref(), &info.name, args.force).map_err(bad)?;
-    let _ = ctrlc::set_handler(|| STOP.store(true, Ordering::SeqCst));
+    let stop = Stop::install()?;
     let bar = crate::progress::bar(info.jobs() * info.epochs, args.quiet, info.step_name);
     let progress = |n: u64| bar.inc(n);
-    let control = Control { progress: &progress, stop: &STOP, paranoid: args.paranoid };
+    let control = Control { progress: &progress, stop: &stop.flag, paranoid: args.paranoid };
     let started = Instant::now();
     let sink = sim.sink(&out).map_err(bad)?;
     let result = pool.install(|| sim.run(&sink, &control));
@@ -201,7 +230,7 @@ fn execute(sim: &dyn Simulation, args: &RunArgs) -> Result<Outcome, BadInput> {
             "interrupted: the rows written so far are kept in {}, marked incomplete",
             written.dir.display()
         );
-        Ok(Outcome::Interrupted)
+        Ok(Outcome::Interrupted(stop.signal().unwrap_or(2)))
     }
 }
 

@@ -278,6 +278,19 @@ fn broken_scenarios_exit_2_with_their_message_and_write_nothing() {
 #[cfg(unix)]
 #[test]
 fn ctrl_c_keeps_the_rows_written_marked_incomplete() {
+    stopped_by_a_signal_keeps_the_rows_written("INT", 130);
+}
+
+/// SIGTERM and SIGHUP stop a run as Ctrl-C does, with exit 128 + the signal.
+#[cfg(unix)]
+#[test]
+fn sigterm_and_sighup_keep_the_rows_written_marked_incomplete() {
+    stopped_by_a_signal_keeps_the_rows_written("TERM", 143);
+    stopped_by_a_signal_keeps_the_rows_written("HUP", 129);
+}
+
+#[cfg(unix)]
+fn stopped_by_a_signal_keeps_the_rows_written(signal: &str, code: i32) {
     use std::time::{Duration, Instant};
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
@@ -299,10 +312,11 @@ fn ctrl_c_keeps_the_rows_written_marked_incomplete() {
         std::thread::sleep(Duration::from_millis(50));
     }
     let pid = child.id().to_string();
-    let kill = Command::new("kill").args(["-INT", &pid]).status().expect("kill runs");
+    let kill =
+        Command::new("kill").args([&format!("-{signal}"), &pid]).status().expect("kill runs");
     assert!(kill.success());
     let o = child.wait_with_output().expect("ergon ends");
-    assert_eq!(o.status.code(), Some(130), "{}", text(&o.stderr));
+    assert_eq!(o.status.code(), Some(code), "SIG{signal}: {}", text(&o.stderr));
     assert!(text(&o.stderr).contains("interrupted"), "{}", text(&o.stderr));
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
