@@ -6,8 +6,23 @@
 //! capped at [`FlowNet::cap`]; seeds get the cap. It is a unit-capacity max-flow on the
 //! node-split graph: node `v` becomes `v_in → v_out` with capacity 1 (a seed: the cap), each
 //! edge `u → v` with `D_uv > 0` becomes `u_out → v_in` with capacity 1, a source feeds every
-//! seed's `v_in`, and the flow ends at `j_in`. Augmenting paths by breadth-first search stop at
-//! the cap, so one target costs at most `cap + 1` searches of O(n + m).
+//! seed's `v_in`, and the flow ends at `j_in`. The flow grows one augmenting path at a time and
+//! stops at the cap, so one target costs at most `cap + 1` searches of O(n + m).
+//!
+//! # The search
+//! Each augmenting-path search runs from both ends over residual arcs, on the network's arc
+//! lists (CSR) with a per-worker scratch — residual capacities restored arc by arc after each
+//! target, visited stamps bumped rather than cleared, no allocation per search:
+//! - depth first *backwards* from `j_in`, every vertex's arcs ordered once by their far end's
+//!   hop distance from the source, so it walks straight towards the seeds and a path costs
+//!   about its length in arc scans;
+//! - breadth first forwards from the source, taking turns with the other side by arcs scanned.
+//!
+//! A path is found where the two sides first meet; the search fails as soon as either side
+//! runs out, so the last, failing search costs about twice the smaller side of the cut — a few
+//! scans when the cut is `j`'s own in-edges, one when a removed family holds every seed. The
+//! order changes which paths are found, never how many: the maximum flow is unique, so `CB` is
+//! the same under any search.
 //!
 //! `CB_het(j)` is the minimum of `CB(j)` over removing every node of one TEE family (seeds
 //! included, the target itself excepted): the paths that survive one broken hardware family.
@@ -23,6 +38,16 @@ use crate::trust::TrustGraph;
 /// Source vertex marker in `parent` for "reached from nowhere".
 const NONE: u32 = u32::MAX;
 
+/// `f`'s position in [`Tee::ALL`].
+fn family(f: Tee) -> usize {
+    match f {
+        Tee::Sgx => 0,
+        Tee::Tz => 1,
+        Tee::Tpm => 2,
+        Tee::Sev => 3,
+    }
+}
+
 /// The node-split flow network of one snapshot, shared by every target.
 #[derive(Clone, Debug)]
 pub struct FlowNet {
@@ -34,6 +59,8 @@ pub struct FlowNet {
     /// `adj[adj_start[v]..adj_start[v + 1]]`: arcs leaving vertex `v`.
     adj_start: Vec<u32>,
     adj: Vec<u32>,
+    /// Active nodes of each family, in [`Tee::ALL`]'s order.
+    family_active: [u32; 4],
     /// Each node's TEE family and seed flag, by node.
     tee: Vec<Tee>,
     seed: Vec<bool>,
@@ -44,11 +71,28 @@ pub struct FlowNet {
 #[derive(Clone, Debug, Default)]
 pub struct Scratch {
     cap: Vec<u8>,
-    parent: Vec<u32>,
-    seen: Vec<u32>,
+    /// Backward side: the arc leaving each seen vertex towards the sink.
+    to_sink: Vec<u32>,
+    /// Forward side: the arc entering each seen vertex from the source.
+    from_source: Vec<u32>,
+    /// The search's stamp on vertices the backward / forward side has seen.
+    seen_back: Vec<u32>,
+    seen_fwd: Vec<u32>,
     stamp: u32,
+    /// The backward depth-first search's path: `(vertex, next position in its arc list)`.
+    stack: Vec<(u32, u32)>,
+    /// The forward breadth-first search's queue.
     queue: Vec<u32>,
     touched: Vec<u32>,
+}
+
+impl Scratch {
+    /// Sends one unit along `arc`, remembering it for the restore.
+    fn push(&mut self, arc: u32) {
+        self.cap[arc as usize] -= 1;
+        self.cap[(arc ^ 1) as usize] += 1;
+        self.touched.push(arc);
+    }
 }
 
 impl FlowNet {
@@ -91,12 +135,40 @@ impl FlowNet {
             adj[next[b as usize] as usize] = back;
             next[b as usize] += 1;
         }
+        // Hop distance from the source along arcs with capacity: each vertex's arcs are
+        // ordered by their far end's distance, so the backward search tries first the
+        // predecessors nearest to the seeds (a heuristic: any order gives the same flow).
+        let mut dist = vec![u32::MAX; vertices];
+        let mut queue = Vec::with_capacity(vertices);
+        dist[source as usize] = 0;
+        queue.push(source);
+        let mut qi = 0;
+        while qi < queue.len() {
+            let v = queue[qi] as usize;
+            qi += 1;
+            for &arc in &adj[adj_start[v] as usize..adj_start[v + 1] as usize] {
+                let w = head[arc as usize] as usize;
+                if cap0[arc as usize] > 0 && dist[w] == u32::MAX {
+                    dist[w] = dist[v] + 1;
+                    queue.push(w as u32);
+                }
+            }
+        }
+        for v in 0..vertices {
+            adj[adj_start[v] as usize..adj_start[v + 1] as usize]
+                .sort_unstable_by_key(|&arc| (dist[head[arc as usize] as usize], arc));
+        }
+        let mut family_active = [0u32; 4];
+        for s in g.nodes.iter().filter(|s| !s.quarantined) {
+            family_active[family(s.tee)] += 1;
+        }
         FlowNet {
             cap,
             head,
             cap0,
             adj_start,
             adj,
+            family_active,
             tee: g.nodes.iter().map(|s| s.tee).collect(),
             seed: g.nodes.iter().map(|s| s.seed).collect(),
             quarantined: g.nodes.iter().map(|s| s.quarantined).collect(),
@@ -113,18 +185,28 @@ impl FlowNet {
     /// quarantined node 0.
     #[must_use]
     pub fn cb(&self, s: &mut Scratch, j: NodeId, without: Option<Tee>) -> u8 {
+        self.cb_upto(s, j, without, self.cap)
+    }
+
+    /// `min(CB(j), limit)` (as [`FlowNet::cb`], the search stopping once the flow reaches
+    /// `limit`; `limit` above the cap counts as the cap).
+    #[must_use]
+    pub fn cb_upto(&self, s: &mut Scratch, j: NodeId, without: Option<Tee>, limit: u8) -> u8 {
         let ju = j as usize;
+        let limit = limit.min(self.cap);
         if self.quarantined[ju] {
             return 0;
         }
         if self.seed[ju] {
-            return self.cap;
+            return limit;
         }
         let vertices = self.adj_start.len() - 1;
         if s.cap.len() != self.cap0.len() {
             s.cap = self.cap0.clone();
-            s.parent = vec![NONE; vertices];
-            s.seen = vec![0; vertices];
+            s.to_sink = vec![NONE; vertices];
+            s.from_source = vec![NONE; vertices];
+            s.seen_back = vec![0; vertices];
+            s.seen_fwd = vec![0; vertices];
             s.stamp = 0;
         }
         let source = (vertices - 1) as u32;
@@ -133,45 +215,27 @@ impl FlowNet {
             v != source && v / 2 != j && without.is_some_and(|f| self.tee[(v / 2) as usize] == f)
         };
         let mut flow = 0u8;
-        while flow < self.cap {
+        while flow < limit {
             if s.stamp == u32::MAX {
-                s.seen.fill(0);
+                s.seen_back.fill(0);
+                s.seen_fwd.fill(0);
                 s.stamp = 0;
             }
             s.stamp += 1;
-            s.queue.clear();
-            s.queue.push(source);
-            s.seen[source as usize] = s.stamp;
-            let mut found = false;
-            let mut qi = 0;
-            'bfs: while qi < s.queue.len() {
-                let v = s.queue[qi];
-                qi += 1;
-                let (a0, a1) = (self.adj_start[v as usize], self.adj_start[v as usize + 1]);
-                for &arc in &self.adj[a0 as usize..a1 as usize] {
-                    let w = self.head[arc as usize];
-                    if s.cap[arc as usize] == 0 || s.seen[w as usize] == s.stamp || banned(w) {
-                        continue;
-                    }
-                    s.seen[w as usize] = s.stamp;
-                    s.parent[w as usize] = arc;
-                    if w == sink {
-                        found = true;
-                        break 'bfs;
-                    }
-                    s.queue.push(w);
-                }
-            }
-            if !found {
+            let Some(meet) = self.search(s, sink, source, &banned) else {
                 break;
-            }
-            let mut v = sink;
+            };
+            let mut v = meet;
             while v != source {
-                let arc = s.parent[v as usize];
-                s.cap[arc as usize] -= 1;
-                s.cap[(arc ^ 1) as usize] += 1;
-                s.touched.push(arc);
+                let arc = s.from_source[v as usize];
+                s.push(arc);
                 v = self.head[(arc ^ 1) as usize];
+            }
+            let mut v = meet;
+            while v != sink {
+                let arc = s.to_sink[v as usize];
+                s.push(arc);
+                v = self.head[arc as usize];
             }
             flow += 1;
         }
@@ -183,20 +247,85 @@ impl FlowNet {
         flow
     }
 
+    /// One augmenting-path search (module doc, "The search"): a depth-first search backwards
+    /// from `sink` and a breadth-first search forwards from `source`, over residual arcs,
+    /// taking turns by arcs scanned, until one side sees a vertex the other has seen (the
+    /// first such vertex is returned: the two half-paths through it share no other vertex) or
+    /// either side runs out (no augmenting path).
+    fn search(
+        &self,
+        s: &mut Scratch,
+        sink: u32,
+        source: u32,
+        banned: &impl Fn(u32) -> bool,
+    ) -> Option<u32> {
+        let stamp = s.stamp;
+        s.stack.clear();
+        s.queue.clear();
+        s.seen_back[sink as usize] = stamp;
+        s.seen_fwd[source as usize] = stamp;
+        s.stack.push((sink, self.adj_start[sink as usize]));
+        s.queue.push(source);
+        let (mut qi, mut back_work, mut fwd_work) = (0usize, 0u64, 0u64);
+        loop {
+            if back_work <= fwd_work {
+                // One arc scan of the backward search.
+                let top = s.stack.last_mut()?;
+                let (y, pos) = *top;
+                if pos == self.adj_start[y as usize + 1] {
+                    s.stack.pop();
+                    continue;
+                }
+                top.1 += 1;
+                back_work += 1;
+                // `arc` leaves `y`; its pair enters `y` from `x`.
+                let arc = self.adj[pos as usize];
+                let x = self.head[arc as usize];
+                let back = arc ^ 1;
+                if s.cap[back as usize] == 0 || s.seen_back[x as usize] == stamp || banned(x) {
+                    continue;
+                }
+                s.seen_back[x as usize] = stamp;
+                s.to_sink[x as usize] = back;
+                if s.seen_fwd[x as usize] == stamp {
+                    return Some(x);
+                }
+                s.stack.push((x, self.adj_start[x as usize]));
+            } else {
+                // One vertex of the forward search, all its arcs.
+                let v = *s.queue.get(qi)? as usize;
+                qi += 1;
+                let (a0, a1) = (self.adj_start[v] as usize, self.adj_start[v + 1] as usize);
+                fwd_work += (a1 - a0) as u64 + 1;
+                for &arc in &self.adj[a0..a1] {
+                    let w = self.head[arc as usize];
+                    if s.cap[arc as usize] == 0 || s.seen_fwd[w as usize] == stamp || banned(w) {
+                        continue;
+                    }
+                    s.seen_fwd[w as usize] = stamp;
+                    s.from_source[w as usize] = arc;
+                    if s.seen_back[w as usize] == stamp {
+                        return Some(w);
+                    }
+                    s.queue.push(w);
+                }
+            }
+        }
+    }
+
     /// `(CB(j), CB_het(j))`: `CB_het` is the minimum of `CB(j)` over removing each TEE family
     /// present among the other active nodes (`CB(j)` itself when no other family exists).
     #[must_use]
     pub fn cb_het(&self, s: &mut Scratch, j: NodeId) -> (u8, u8) {
         let whole = self.cb(s, j, None);
         let mut best = whole;
+        let own = !self.quarantined[j as usize];
         for f in Tee::ALL {
-            let present = self
-                .tee
-                .iter()
-                .enumerate()
-                .any(|(v, &t)| t == f && v != j as usize && !self.quarantined[v]);
-            if present && best > 0 {
-                best = best.min(self.cb(s, j, Some(f)));
+            let others =
+                self.family_active[family(f)] - u32::from(own && self.tee[j as usize] == f);
+            if others > 0 && best > 0 {
+                // Only the minimum is kept, so each search may stop at the best so far.
+                best = best.min(self.cb_upto(s, j, Some(f), best));
             }
         }
         (whole, best)
