@@ -16,7 +16,8 @@
 //! - depth first *backwards* from `j_in`, every vertex's arcs ordered once by their far end's
 //!   hop distance from the source, so it walks straight towards the seeds and a path costs
 //!   about its length in arc scans;
-//! - breadth first forwards from the source, taking turns with the other side by arcs scanned.
+//! - breadth first forwards from the source, taking turns with the other side by arcs scanned
+//!   once the backward side has had a head start of [`HEAD_START`] scans.
 //!
 //! A path is found where the two sides first meet; the search fails as soon as either side
 //! runs out, so the last, failing search costs about twice the smaller side of the cut — a few
@@ -37,6 +38,12 @@ use crate::trust::TrustGraph;
 
 /// Source vertex marker in `parent` for "reached from nowhere".
 const NONE: u32 = u32::MAX;
+
+/// Arc scans the backward search makes before the forward one starts: most paths are found
+/// within them, so the forward search (whose first step alone scans an arc per seed) is only
+/// paid for where the backward side is slow, and a failing search still costs at most this
+/// plus twice the smaller side.
+const HEAD_START: u64 = 256;
 
 /// `f`'s position in [`Tee::ALL`].
 fn family(f: Tee) -> usize {
@@ -268,7 +275,7 @@ impl FlowNet {
         s.queue.push(source);
         let (mut qi, mut back_work, mut fwd_work) = (0usize, 0u64, 0u64);
         loop {
-            if back_work <= fwd_work {
+            if back_work <= fwd_work + HEAD_START {
                 // One arc scan of the backward search.
                 let top = s.stack.last_mut()?;
                 let (y, pos) = *top;
@@ -331,9 +338,20 @@ impl FlowNet {
         (whole, best)
     }
 
-    /// `(CB, CB_het)` of every target, in parallel, in the targets' order.
+    /// `(CB, CB_het)` of every target, in parallel, in the targets' order: the targets split
+    /// into four runs a worker thread, each run with one scratch (whose first use copies the
+    /// network's capacities — paid a few times, not once per rayon job).
     #[must_use]
     pub fn cb_many(&self, targets: &[NodeId]) -> Vec<(u8, u8)> {
-        targets.par_iter().map_init(Scratch::default, |s, &j| self.cb_het(s, j)).collect()
+        let runs = 4 * rayon::current_num_threads();
+        let run = targets.len().div_ceil(runs).max(1);
+        let mut out = vec![(0, 0); targets.len()];
+        out.par_chunks_mut(run).zip(targets.par_chunks(run)).for_each(|(out, targets)| {
+            let mut s = Scratch::default();
+            for (o, &j) in out.iter_mut().zip(targets) {
+                *o = self.cb_het(&mut s, j);
+            }
+        });
+        out
     }
 }
