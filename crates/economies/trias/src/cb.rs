@@ -45,6 +45,17 @@ const NONE: u32 = u32::MAX;
 /// plus twice the smaller side.
 const HEAD_START: u64 = 256;
 
+/// Swaps arcs `p` and `q` of one vertex's list, keeping their pairs pointing at them.
+fn swap_arcs(head: &mut [u32], cap0: &mut [u8], rev: &mut [u32], p: usize, q: usize) {
+    if p != q {
+        head.swap(p, q);
+        cap0.swap(p, q);
+        rev.swap(p, q);
+        let (rp, rq) = (rev[p] as usize, rev[q] as usize);
+        (rev[rp], rev[rq]) = (p as u32, q as u32);
+    }
+}
+
 /// `f`'s position in [`Tee::ALL`].
 fn family(f: Tee) -> usize {
     match f {
@@ -59,13 +70,13 @@ fn family(f: Tee) -> usize {
 #[derive(Clone, Debug)]
 pub struct FlowNet {
     cap: u8,
-    /// Arc heads; arcs come in pairs `a`, `a ^ 1` (forward, residual).
+    /// Arc heads; arcs `adj_start[v]..adj_start[v + 1]` leave vertex `v`.
     head: Vec<u32>,
     /// Initial residual capacities.
     cap0: Vec<u8>,
-    /// `adj[adj_start[v]..adj_start[v + 1]]`: arcs leaving vertex `v`.
     adj_start: Vec<u32>,
-    adj: Vec<u32>,
+    /// Each arc's pair (forward ↔ residual).
+    rev: Vec<u32>,
     /// Active nodes of each family, in [`Tee::ALL`]'s order.
     family_active: [u32; 4],
     /// Each node's TEE family and seed flag, by node.
@@ -94,76 +105,108 @@ pub struct Scratch {
 }
 
 impl Scratch {
-    /// Sends one unit along `arc`, remembering it for the restore.
-    fn push(&mut self, arc: u32) {
+    /// Sends one unit along `arc` (paired with `back`), remembering it for the restore.
+    fn push(&mut self, arc: u32, back: u32) {
         self.cap[arc as usize] -= 1;
-        self.cap[(arc ^ 1) as usize] += 1;
+        self.cap[back as usize] += 1;
         self.touched.push(arc);
     }
 }
 
 impl FlowNet {
     /// The network of `g`, CB capped at `cap` (1..=255).
+    ///
+    /// Arcs are numbered in arc-list order, each vertex's list contiguous: `v_in` holds
+    /// `v_in → v_out`, then the residual arcs back to its in-neighbours' `u_out` (sources
+    /// ascending, as in the graph's transpose), then (an active seed) the residual arc to the
+    /// source; `v_out` holds the residual arc to `v_in`, then its out-edges; the source holds
+    /// one arc to each active seed's `v_in`. `rev` pairs each arc with its residual.
     #[must_use]
     pub fn new(g: &TrustGraph, cap: u8) -> FlowNet {
-        let n = g.len() as u32;
+        let n = g.len();
+        let vertices = 2 * n + 1;
         let source = 2 * n;
-        let mut arcs: Vec<(u32, u32, u8)> = Vec::new();
-        for (v, s) in g.nodes.iter().enumerate() {
-            let v = v as u32;
-            arcs.push((2 * v, 2 * v + 1, if s.seed { cap } else { 1 }));
-            if s.seed && !s.quarantined {
-                arcs.push((source, 2 * v, cap));
+        let active_seed = |v: usize| g.nodes[v].seed && !g.nodes[v].quarantined;
+        let mut out_deg = vec![0u32; n];
+        for &u in &g.in_src {
+            out_deg[u as usize] += 1;
+        }
+        let in_deg = |v: usize| (g.in_start[v + 1] - g.in_start[v]) as u32;
+        let mut adj_start = vec![0u32; vertices + 1];
+        let mut seeds = 0;
+        for v in 0..n {
+            adj_start[2 * v + 1] = 1 + in_deg(v) + u32::from(active_seed(v));
+            adj_start[2 * v + 2] = 1 + out_deg[v];
+            seeds += u32::from(active_seed(v));
+        }
+        adj_start[vertices] = seeds;
+        for k in 0..vertices {
+            adj_start[k + 1] += adj_start[k];
+        }
+        let arcs = adj_start[vertices] as usize;
+        let mut head = vec![0u32; arcs];
+        let mut cap0 = vec![0u8; arcs];
+        let mut rev = vec![0u32; arcs];
+        let mut pair = |p: u32, p_head: u32, p_cap: u8, q: u32, q_head: u32| {
+            (head[p as usize], cap0[p as usize], rev[p as usize]) = (p_head, p_cap, q);
+            (head[q as usize], cap0[q as usize], rev[q as usize]) = (q_head, 0, p);
+        };
+        // `v_out`'s next free slot for an out-edge: out-rows fill in ascending target order.
+        let mut cursor: Vec<u32> = (0..n).map(|v| adj_start[2 * v + 1] + 1).collect();
+        let mut next_seed = adj_start[source];
+        for v in 0..n {
+            let (i, o) = (adj_start[2 * v], adj_start[2 * v + 1]);
+            let (vi, vo) = (2 * v as u32, 2 * v as u32 + 1);
+            pair(i, vo, if g.nodes[v].seed { cap } else { 1 }, o, vi);
+            let row = &g.in_src[g.in_start[v]..g.in_start[v + 1]];
+            for (k, &u) in row.iter().enumerate() {
+                let q = cursor[u as usize];
+                cursor[u as usize] += 1;
+                pair(q, vi, 1, i + 1 + k as u32, 2 * u + 1);
+            }
+            if active_seed(v) {
+                pair(next_seed, vi, cap, adj_start[2 * v + 1] - 1, source as u32);
+                next_seed += 1;
             }
         }
-        for (u, v, _) in g.fwd.edges() {
-            arcs.push((2 * u + 1, 2 * v, 1));
-        }
-        let vertices = 2 * n as usize + 1;
-        let mut head = Vec::with_capacity(2 * arcs.len());
-        let mut cap0 = Vec::with_capacity(2 * arcs.len());
-        let mut degree = vec![0u32; vertices + 1];
-        for &(a, b, c) in &arcs {
-            head.extend([b, a]);
-            cap0.extend([c, 0]);
-            degree[a as usize + 1] += 1;
-            degree[b as usize + 1] += 1;
-        }
-        for v in 0..vertices {
-            degree[v + 1] += degree[v];
-        }
-        let adj_start = degree.clone();
-        let mut next = degree;
-        let mut adj = vec![0u32; head.len()];
-        for (k, &(a, b, _)) in arcs.iter().enumerate() {
-            let (fwd, back) = (2 * k as u32, 2 * k as u32 + 1);
-            adj[next[a as usize] as usize] = fwd;
-            next[a as usize] += 1;
-            adj[next[b as usize] as usize] = back;
-            next[b as usize] += 1;
-        }
-        // Hop distance from the source along arcs with capacity: each vertex's arcs are
-        // ordered by their far end's distance, so the backward search tries first the
-        // predecessors nearest to the seeds (a heuristic: any order gives the same flow).
+        // Hop distance from the source along arcs with capacity; each vertex's list is then
+        // split three ways by the far end's distance — nearer the source than the vertex
+        // itself, as near, farther — so the backward search tries the nearer predecessors
+        // first (a heuristic: any order gives the same flow).
         let mut dist = vec![u32::MAX; vertices];
         let mut queue = Vec::with_capacity(vertices);
-        dist[source as usize] = 0;
-        queue.push(source);
+        dist[source] = 0;
+        queue.push(source as u32);
         let mut qi = 0;
         while qi < queue.len() {
             let v = queue[qi] as usize;
             qi += 1;
-            for &arc in &adj[adj_start[v] as usize..adj_start[v + 1] as usize] {
-                let w = head[arc as usize] as usize;
-                if cap0[arc as usize] > 0 && dist[w] == u32::MAX {
+            for a in adj_start[v] as usize..adj_start[v + 1] as usize {
+                let w = head[a] as usize;
+                if cap0[a] > 0 && dist[w] == u32::MAX {
                     dist[w] = dist[v] + 1;
                     queue.push(w as u32);
                 }
             }
         }
-        for v in 0..vertices {
-            adj[adj_start[v] as usize..adj_start[v + 1] as usize]
-                .sort_unstable_by_key(|&arc| (dist[head[arc as usize] as usize], arc));
+        for (y, &d) in dist.iter().enumerate() {
+            // Dutch-flag partition: `[start, lo)` nearer, `[lo, mid)` as near, `[hi, end)`
+            // farther.
+            let (mut lo, mut mid, mut hi) =
+                (adj_start[y] as usize, adj_start[y] as usize, adj_start[y + 1] as usize);
+            while mid < hi {
+                let e = dist[head[mid] as usize];
+                if e < d {
+                    swap_arcs(&mut head, &mut cap0, &mut rev, lo, mid);
+                    lo += 1;
+                    mid += 1;
+                } else if e == d {
+                    mid += 1;
+                } else {
+                    hi -= 1;
+                    swap_arcs(&mut head, &mut cap0, &mut rev, mid, hi);
+                }
+            }
         }
         let mut family_active = [0u32; 4];
         for s in g.nodes.iter().filter(|s| !s.quarantined) {
@@ -174,7 +217,7 @@ impl FlowNet {
             head,
             cap0,
             adj_start,
-            adj,
+            rev,
             family_active,
             tee: g.nodes.iter().map(|s| s.tee).collect(),
             seed: g.nodes.iter().map(|s| s.seed).collect(),
@@ -235,20 +278,22 @@ impl FlowNet {
             let mut v = meet;
             while v != source {
                 let arc = s.from_source[v as usize];
-                s.push(arc);
-                v = self.head[(arc ^ 1) as usize];
+                let back = self.rev[arc as usize];
+                s.push(arc, back);
+                v = self.head[back as usize];
             }
             let mut v = meet;
             while v != sink {
                 let arc = s.to_sink[v as usize];
-                s.push(arc);
+                s.push(arc, self.rev[arc as usize]);
                 v = self.head[arc as usize];
             }
             flow += 1;
         }
         for &arc in &s.touched {
             s.cap[arc as usize] = self.cap0[arc as usize];
-            s.cap[(arc ^ 1) as usize] = self.cap0[(arc ^ 1) as usize];
+            let back = self.rev[arc as usize] as usize;
+            s.cap[back] = self.cap0[back];
         }
         s.touched.clear();
         flow
@@ -285,10 +330,9 @@ impl FlowNet {
                 }
                 top.1 += 1;
                 back_work += 1;
-                // `arc` leaves `y`; its pair enters `y` from `x`.
-                let arc = self.adj[pos as usize];
-                let x = self.head[arc as usize];
-                let back = arc ^ 1;
+                // The arc at `pos` leaves `y`; its pair enters `y` from `x`.
+                let x = self.head[pos as usize];
+                let back = self.rev[pos as usize];
                 if s.cap[back as usize] == 0 || s.seen_back[x as usize] == stamp || banned(x) {
                     continue;
                 }
@@ -304,7 +348,7 @@ impl FlowNet {
                 qi += 1;
                 let (a0, a1) = (self.adj_start[v] as usize, self.adj_start[v + 1] as usize);
                 fwd_work += (a1 - a0) as u64 + 1;
-                for &arc in &self.adj[a0..a1] {
+                for arc in a0 as u32..a1 as u32 {
                     let w = self.head[arc as usize];
                     if s.cap[arc as usize] == 0 || s.seen_fwd[w as usize] == stamp || banned(w) {
                         continue;

@@ -32,11 +32,11 @@ pub struct TrustGraph {
     /// `D` by attester, canonical.
     pub fwd: Csr<u64>,
     /// Sources of every in-row (the transpose's targets): `j`'s in-row, sources ascending.
-    in_src: Vec<u32>,
+    pub(crate) in_src: Vec<u32>,
     /// `c_ij` aligned with `in_src`.
     coef: Vec<f64>,
     /// Start of `j`'s in-row in `coef`.
-    in_start: Vec<usize>,
+    pub(crate) in_start: Vec<usize>,
     /// True for a node without out-edges.
     dangling: Vec<bool>,
     /// Each node's status (TEE family, seed, quarantine).
