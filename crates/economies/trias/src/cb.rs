@@ -13,9 +13,9 @@
 //! Each augmenting-path search runs from both ends over residual arcs, on the network's arc
 //! lists (CSR) with a per-worker scratch — residual capacities restored arc by arc after each
 //! target, visited stamps bumped rather than cleared, no allocation per search:
-//! - depth first *backwards* from `j_in`, every vertex's arcs ordered once by their far end's
-//!   hop distance from the source, so it walks straight towards the seeds and a path costs
-//!   about its length in arc scans;
+//! - depth first *backwards* from `j_in`, every vertex's arcs split once by their far end's
+//!   hop distance from the source (nearer than the vertex, as near, farther), so it walks
+//!   straight towards the seeds and a path costs about its length in arc scans;
 //! - breadth first forwards from the source, taking turns with the other side by arcs scanned
 //!   once the backward side has had a head start of [`HEAD_START`] scans.
 //!
@@ -28,15 +28,16 @@
 //! `CB_het(j)` is the minimum of `CB(j)` over removing every node of one TEE family (seeds
 //! included, the target itself excepted): the paths that survive one broken hardware family.
 //!
-//! Results are integers, so computing targets in parallel (rayon, one scratch per worker, the
-//! network shared read-only) can never change them; they come back in the targets' order.
+//! Results are integers, so computing targets in parallel (rayon, one scratch per run of
+//! targets, the network shared read-only) can never change them; they come back in the
+//! targets' order.
 
 use rayon::prelude::*;
 
 use crate::attest::{NodeId, Tee};
 use crate::trust::TrustGraph;
 
-/// Source vertex marker in `parent` for "reached from nowhere".
+/// "No arc yet" in the scratch's path arrays.
 const NONE: u32 = u32::MAX;
 
 /// Arc scans the backward search makes before the forward one starts: most paths are found
