@@ -27,6 +27,9 @@
 //!
 //! `CB_het(j)` is the minimum of `CB(j)` over removing every node of one TEE family (seeds
 //! included, the target itself excepted): the paths that survive one broken hardware family.
+//! Each family's flow starts from the whole flow's paths that avoid the family (traced back
+//! from `j_in` to their first seed — a valid flow without it) and stops at the smallest value
+//! found so far: the same minimum, about a third fewer searches.
 //!
 //! Results are integers, so computing targets in parallel (rayon, one scratch per run of
 //! targets, the network shared read-only) can never change them; they come back in the
@@ -102,6 +105,10 @@ pub struct Scratch {
     stack: Vec<(u32, u32)>,
     /// The forward breadth-first search's queue.
     queue: Vec<u32>,
+    /// The whole flow's paths (`CB_het`'s warm start): their arcs, and per path the end of
+    /// its arcs and a bit per TEE family on it.
+    seg_arcs: Vec<u32>,
+    segs: Vec<(u32, u8)>,
     touched: Vec<u32>,
 }
 
@@ -251,6 +258,14 @@ impl FlowNet {
         if self.seed[ju] {
             return limit;
         }
+        self.prepare(s);
+        let flow = self.augment(s, j, without, 0, limit);
+        self.restore(s);
+        flow
+    }
+
+    /// Sizes `s` for this network on its first use.
+    fn prepare(&self, s: &mut Scratch) {
         let vertices = self.adj_start.len() - 1;
         if s.cap.len() != self.cap0.len() {
             s.cap = self.cap0.clone();
@@ -260,12 +275,17 @@ impl FlowNet {
             s.seen_fwd = vec![0; vertices];
             s.stamp = 0;
         }
-        let source = (vertices - 1) as u32;
+    }
+
+    /// Grows the flow in `s` (of value `flow`) into the non-seed `j_in` by augmenting paths
+    /// avoiding family `without` (but `j`), up to `limit`; returns its value.
+    fn augment(&self, s: &mut Scratch, j: NodeId, without: Option<Tee>, flow: u8, limit: u8) -> u8 {
+        let source = (self.adj_start.len() - 2) as u32;
         let sink = 2 * j;
         let banned = |v: u32| {
             v != source && v / 2 != j && without.is_some_and(|f| self.tee[(v / 2) as usize] == f)
         };
-        let mut flow = 0u8;
+        let mut flow = flow;
         while flow < limit {
             if s.stamp == u32::MAX {
                 s.seen_back.fill(0);
@@ -291,13 +311,74 @@ impl FlowNet {
             }
             flow += 1;
         }
+        flow
+    }
+
+    /// Puts every arc the flow touched back to its initial capacity.
+    fn restore(&self, s: &mut Scratch) {
         for &arc in &s.touched {
             s.cap[arc as usize] = self.cap0[arc as usize];
             let back = self.rev[arc as usize] as usize;
             s.cap[back] = self.cap0[back];
         }
         s.touched.clear();
-        flow
+    }
+
+    /// The first arc of vertex `v`'s list with `pick(arc)`.
+    fn find(&self, v: u32, pick: impl Fn(usize) -> bool) -> Option<usize> {
+        (self.adj_start[v as usize] as usize..self.adj_start[v as usize + 1] as usize)
+            .find(|&a| pick(a))
+    }
+
+    /// Splits the flow in `s` into `j`'s paths, each traced backwards from `j_in` to its
+    /// first seed: `segs` gets each path's end in `seg_arcs` and the families of its nodes
+    /// (`j` excepted). Vertices carry one unit (seeds excepted), so each step back is unique.
+    /// False if a trace fails to close (the warm start is then skipped).
+    fn trace(&self, s: &mut Scratch, j: NodeId) -> bool {
+        s.seg_arcs.clear();
+        s.segs.clear();
+        let (j_in, j_out, source) = (2 * j, 2 * j + 1, (self.adj_start.len() - 2) as u32);
+        let into = |s: &Scratch, v: u32, a: usize| {
+            let x = self.head[a];
+            x % 2 == 1 && x != v + 1 && s.cap[self.rev[a] as usize] == 0
+        };
+        let (start, end) =
+            (self.adj_start[j_in as usize] as usize, self.adj_start[j_out as usize] as usize);
+        for p in start..end {
+            if !into(s, j_in, p) {
+                continue;
+            }
+            s.seg_arcs.push(self.rev[p]);
+            let mut u = self.head[p] / 2;
+            let mut mask = 0u8;
+            let mut steps = 0;
+            loop {
+                steps += 1;
+                if steps > self.tee.len() {
+                    return false;
+                }
+                mask |= 1 << family(self.tee[u as usize]);
+                let u_in = 2 * u;
+                let Some(internal) = self.find(u_in, |a| self.head[a] == u_in + 1) else {
+                    return false;
+                };
+                s.seg_arcs.push(internal as u32);
+                if self.seed[u as usize] {
+                    let Some(r) = self.find(u_in, |a| self.head[a] == source) else {
+                        return false;
+                    };
+                    s.seg_arcs.push(self.rev[r]);
+                    break;
+                }
+                let Some(q) = self.find(u_in, |a| into(s, u_in, a)) else {
+                    return false;
+                };
+                s.seg_arcs.push(self.rev[q]);
+                u = self.head[q] / 2;
+            }
+            s.segs.push((s.seg_arcs.len() as u32, mask));
+        }
+        true
     }
 
     /// One augmenting-path search (module doc, "The search"): a depth-first search backwards
@@ -369,16 +450,44 @@ impl FlowNet {
     /// present among the other active nodes (`CB(j)` itself when no other family exists).
     #[must_use]
     pub fn cb_het(&self, s: &mut Scratch, j: NodeId) -> (u8, u8) {
-        let whole = self.cb(s, j, None);
+        let ju = j as usize;
+        if self.quarantined[ju] {
+            return (0, 0);
+        }
+        if self.seed[ju] {
+            return (self.cap, self.cap);
+        }
+        self.prepare(s);
+        let whole = self.augment(s, j, None, 0, self.cap);
+        let traced = whole > 0 && self.trace(s, j);
+        self.restore(s);
         let mut best = whole;
-        let own = !self.quarantined[j as usize];
         for f in Tee::ALL {
-            let others =
-                self.family_active[family(f)] - u32::from(own && self.tee[j as usize] == f);
-            if others > 0 && best > 0 {
-                // Only the minimum is kept, so each search may stop at the best so far.
-                best = best.min(self.cb_upto(s, j, Some(f), best));
+            let others = self.family_active[family(f)] - u32::from(self.tee[ju] == f);
+            if others == 0 || best == 0 {
+                continue;
             }
+            // Warm start: the whole flow's paths that avoid `f` are a flow without `f`.
+            let bit = 1u8 << family(f);
+            let mut flow = 0u8;
+            if traced {
+                let mut from = 0usize;
+                for k in 0..s.segs.len() {
+                    let (end, mask) = s.segs[k];
+                    if mask & bit == 0 && flow < best {
+                        for a in from..end as usize {
+                            let arc = s.seg_arcs[a];
+                            s.push(arc, self.rev[arc as usize]);
+                        }
+                        flow += 1;
+                    }
+                    from = end as usize;
+                }
+            }
+            // Only the minimum is kept, so each flow may stop at the best so far.
+            let got = self.augment(s, j, Some(f), flow, best);
+            self.restore(s);
+            best = best.min(got);
         }
         (whole, best)
     }
