@@ -177,7 +177,7 @@ impl FlowNet {
                 next_seed += 1;
             }
         }
-        // Hop distance from the source along arcs with capacity; each vertex's list is then
+        // Hop distance from the source along arcs with capacity; each `v_in`'s list is then
         // split three ways by the far end's distance — nearer the source than the vertex
         // itself, as near, farther — so the backward search tries the nearer predecessors
         // first (a heuristic: any order gives the same flow).
@@ -197,7 +197,9 @@ impl FlowNet {
                 }
             }
         }
-        for (y, &d) in dist.iter().enumerate() {
+        // Only the `v_in` lists: a `v_out`'s one predecessor with capacity is its own `v_in`
+        // (already first), and the search never stands on the source.
+        for (y, &d) in dist.iter().enumerate().take(2 * n).step_by(2) {
             // Dutch-flag partition: `[start, lo)` nearer, `[lo, mid)` as near, `[hi, end)`
             // farther.
             let (mut lo, mut mid, mut hi) =
@@ -359,10 +361,9 @@ impl FlowNet {
                 }
                 mask |= 1 << family(self.tee[u as usize]);
                 let u_in = 2 * u;
-                let Some(internal) = self.find(u_in, |a| self.head[a] == u_in + 1) else {
-                    return false;
-                };
-                s.seg_arcs.push(internal as u32);
+                // `u_in → u_out`: the pair of the first arc of `u_out`'s (unsplit) list.
+                let internal = self.rev[self.adj_start[u_in as usize + 1] as usize];
+                s.seg_arcs.push(internal);
                 if self.seed[u as usize] {
                     let Some(r) = self.find(u_in, |a| self.head[a] == source) else {
                         return false;
