@@ -13,7 +13,7 @@
 //! Each augmenting-path search runs from both ends over residual arcs, on the network's arc
 //! lists (CSR) with a per-worker scratch — residual capacities restored arc by arc after each
 //! target, visited stamps bumped rather than cleared, no allocation per search:
-//! - depth first *backwards* from `j_in`, every vertex's arcs split once by their far end's
+//! - depth first *backwards* from `j_in`, every `v_in`'s arcs split once by their far end's
 //!   hop distance from the source (nearer than the vertex, as near, farther), so it walks
 //!   straight towards the seeds and a path costs about its length in arc scans;
 //! - breadth first forwards from the source, taking turns with the other side by arcs scanned
