@@ -32,11 +32,11 @@ pub struct TrustGraph {
     /// `D` by attester, canonical.
     pub fwd: Csr<u64>,
     /// Sources of every in-row (the transpose's targets): `j`'s in-row, sources ascending.
-    in_src: Vec<u32>,
+    pub(crate) in_src: Vec<u32>,
     /// `c_ij` aligned with `in_src`.
     coef: Vec<f64>,
     /// Start of `j`'s in-row in `coef`.
-    in_start: Vec<usize>,
+    pub(crate) in_start: Vec<usize>,
     /// True for a node without out-edges.
     dangling: Vec<bool>,
     /// Each node's status (TEE family, seed, quarantine).
@@ -164,30 +164,44 @@ fn chunked_sum(xs: &[f64], partials: &mut [f64], f: impl Fn(usize, f64) -> f64 +
     partials.iter().sum()
 }
 
-/// The power iteration shared by both modes; allocates its three buffers once.
+/// The power iteration shared by both modes; allocates its buffers once. One parallel pass an
+/// iteration: each chunk of [`CHUNK`] nodes computes its new values and, in index order, its
+/// part of the L1 change and of the next iteration's dangling mass — the same additions in
+/// the same order as three separate passes.
 fn power(g: &TrustGraph, p: &[f64], alpha: f64, stop: Stop) -> TrustVector {
     let n = g.len();
     let mut t = p.to_vec();
     let mut next = vec![0.0f64; n];
     let mut partials = vec![0.0f64; n.div_ceil(CHUNK)];
+    // Per chunk: (L1 change, dangling mass of the new values).
+    let mut fused = vec![(0.0f64, 0.0f64); n.div_ceil(CHUNK)];
     let mut iterations = 0;
     let mut change = f64::INFINITY;
+    let mut dangling = chunked_sum(&t, &mut partials, |i, x| if g.dangling[i] { x } else { 0.0 });
     while iterations < stop.max_iter {
-        let dangling = chunked_sum(&t, &mut partials, |i, x| if g.dangling[i] { x } else { 0.0 });
         let tr = &t;
-        next.par_chunks_mut(CHUNK).enumerate().for_each(|(c, out)| {
-            for (k, slot) in out.iter_mut().enumerate() {
-                let j = c * CHUNK + k;
-                let (a, b) = (g.in_start[j], g.in_start[j + 1]);
-                let mut s = 0.0;
-                for (&c, &i) in g.coef[a..b].iter().zip(&g.in_src[a..b]) {
-                    s += c * tr[i as usize];
+        next.par_chunks_mut(CHUNK).zip(fused.par_iter_mut()).enumerate().for_each(
+            |(c, (out, part))| {
+                let base = c * CHUNK;
+                for (k, slot) in out.iter_mut().enumerate() {
+                    let j = base + k;
+                    let (a, b) = (g.in_start[j], g.in_start[j + 1]);
+                    let mut s = 0.0;
+                    for (&c, &i) in g.coef[a..b].iter().zip(&g.in_src[a..b]) {
+                        s += c * tr[i as usize];
+                    }
+                    *slot = (1.0 - alpha) * (s + dangling * p[j]) + alpha * p[j];
                 }
-                *slot = (1.0 - alpha) * (s + dangling * p[j]) + alpha * p[j];
-            }
-        });
-        let nx = &next;
-        change = chunked_sum(&t, &mut partials, |i, x| (nx[i] - x).abs());
+                let (mut ch, mut dm) = (0.0, 0.0);
+                for (k, (&x, &y)) in tr[base..base + out.len()].iter().zip(out.iter()).enumerate() {
+                    ch += (y - x).abs();
+                    dm += if g.dangling[base + k] { y } else { 0.0 };
+                }
+                *part = (ch, dm);
+            },
+        );
+        change = fused.iter().map(|f| f.0).sum();
+        dangling = fused.iter().map(|f| f.1).sum();
         std::mem::swap(&mut t, &mut next);
         iterations += 1;
         if change <= stop.tol {

@@ -1,7 +1,8 @@
 //! Timing of one simulated epoch at 10^5 nodes (run with `--release --test model_speed --
 //! --ignored --nocapture`): the agents' actions, then the parts of the epoch's close on the
 //! same attestation graph — building the snapshot graph, EigenTrust, the compatibility
-//! PageRank, and CB with CB_het for a sample of candidates. The figures are in
+//! PageRank, the flow network, CB with CB_het for a sample of candidates — and then the whole
+//! close of the epoch (snapshot with CB for every candidate, payouts). The figures are in
 //! docs/PERFORMANCE.md ("Trias: an epoch at 10^5 nodes").
 
 #![allow(clippy::unwrap_used)] // a test: unwrap is the assertion
@@ -43,14 +44,19 @@ fn an_epoch_at_a_hundred_thousand_nodes() {
     let compat = t4.elapsed();
     let t5 = Instant::now();
     let net = FlowNet::new(&g, 16);
+    let flow_net = t5.elapsed();
+    let t6 = Instant::now();
     let targets: Vec<u32> = (0..10).map(|k| 200 + k * 4_951).collect();
     let cbs = net.cb_many(&targets);
-    let cb = t5.elapsed();
+    let cb = t6.elapsed();
+    let t7 = Instant::now();
+    m.close().unwrap();
+    let close = t7.elapsed();
     println!(
         "nodes {}; build {build:?}; agents {act:?} ({m_edges} edges); graph {graph:?}; \
-         EigenTrust {eigen:?} ({} it); PageRank {compat:?} ({} it); CB+CB_het of {} \
-         candidates {cb:?} (mean CB {})",
-        book.nodes().len(),
+         EigenTrust {eigen:?} ({} it); PageRank {compat:?} ({} it); flow network {flow_net:?}; \
+         CB+CB_het of {} candidates {cb:?} (mean CB {}); the epoch's close {close:?}",
+        g.len(),
         et.iterations,
         pr.iterations,
         targets.len(),

@@ -1,7 +1,7 @@
 //! Timing of the trust snapshot at scale (run with `--release -- --ignored --nocapture`):
-//! EigenTrust on 10^6 nodes and 10^7 edges, and CB with CB_het for 10 candidates on that
-//! graph. It prints the times as it goes; the targets and the measured figures are in
-//! docs/economies/trias.md.
+//! EigenTrust on 10^6 nodes and 10^7 edges, the flow network, and CB with CB_het for 10^4
+//! candidates on that graph. It prints the times as it goes; the targets and the measured
+//! figures are in docs/PERFORMANCE.md ("Trias").
 
 #![allow(clippy::unwrap_used)] // a test: unwrap is the assertion
 
@@ -12,7 +12,9 @@ use ergon_trias::{FlowNet, NodeTrust, Stop, Tee, TrustGraph, eigentrust};
 #[test]
 #[ignore = "timing at scale; run in release"]
 fn snapshot_at_scale() {
-    let n = 1_000_000u32;
+    // `TRIAS_SPEED_NODES` scales the graph down (for a run under callgrind); 10 edges a node.
+    let n: u32 =
+        std::env::var("TRIAS_SPEED_NODES").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
     let mut x = 0x2545_f491_4f6c_dd1du64;
     let mut next = move || {
         x ^= x << 13;
@@ -20,7 +22,7 @@ fn snapshot_at_scale() {
         x ^= x << 17;
         x
     };
-    let mut edges: Vec<(u32, u32, u64)> = (0..10_000_000)
+    let mut edges: Vec<(u32, u32, u64)> = (0..10 * n as usize)
         .map(|_| ((next() % u64::from(n)) as u32, (next() % u64::from(n)) as u32, 1 + next() % 7))
         .collect();
     edges.sort_unstable_by_key(|e| (e.0, e.1));
@@ -38,15 +40,21 @@ fn snapshot_at_scale() {
     eprintln!("eigentrust {et:?} ({} iterations)", t.iterations);
     let t2 = Instant::now();
     let net = FlowNet::new(&g, 16);
-    let targets: Vec<u32> = (1..=10).map(|k| k * 99_991).collect();
+    let flow_net = t2.elapsed();
+    // `TRIAS_SPEED_CANDIDATES`: how many CB targets (10^4).
+    let cands: u32 =
+        std::env::var("TRIAS_SPEED_CANDIDATES").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
+    let t3 = Instant::now();
+    let targets: Vec<u32> = (1..=cands).map(|k| k * (n / (cands + 1))).collect();
     let cbs = net.cb_many(&targets);
-    let cb = t2.elapsed();
+    let cb = t3.elapsed();
     println!(
-        "build {build:?}; eigentrust {et:?} ({} iterations, change {:e}); CB+CB_het of {} \
-         candidates {cb:?} (mean CB {})",
+        "build {build:?}; eigentrust {et:?} ({} iterations, change {:e}); flow network \
+         {flow_net:?}; CB+CB_het of {} candidates {cb:?} (mean CB {}, mean CB_het {})",
         t.iterations,
         t.change,
         targets.len(),
-        cbs.iter().map(|c| f64::from(c.0)).sum::<f64>() / cbs.len() as f64
+        cbs.iter().map(|c| f64::from(c.0)).sum::<f64>() / cbs.len() as f64,
+        cbs.iter().map(|c| f64::from(c.1)).sum::<f64>() / cbs.len() as f64
     );
 }
