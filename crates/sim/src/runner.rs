@@ -6,7 +6,9 @@
 //! A job advances its model in chunks ([`Model::advance`]): up to the next recorded row, and at
 //! most a simulated hour or [`CHUNK_STEPS_MAX`] steps, so a year of 12-second blocks takes a few
 //! thousand calls, not millions, while Ctrl-C and the progress bar stay prompt. Under
-//! `--paranoid` a chunk is one step, checked. The rows are the same either way.
+//! `--paranoid` a chunk is one step, checked by [`Model::check_step`] (what the step changed),
+//! with the full [`Model::check_invariants`] every [`PARANOID_FULL_EVERY`] steps and at the end.
+//! The rows are the same either way.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -20,6 +22,10 @@ pub const CHUNK_STEPS_MAX: u64 = 4_096;
 /// Most simulated seconds in one chunk: a step's cost tends to grow with its length (more
 /// events in a 10-minute epoch than in a 12-second block), so this bounds a chunk's wall time.
 pub const CHUNK_SECONDS_MAX: u64 = 3_600;
+
+/// Under `--paranoid`, the steps between two full invariant checks (each step in between gets
+/// the model's step check).
+pub const PARANOID_FULL_EVERY: u64 = 1_000;
 
 /// Steps a chunk may hold for model `M`, `paranoid` or not: at least 1.
 #[must_use]
@@ -65,7 +71,8 @@ pub struct Control<'a> {
     pub progress: &'a (dyn Fn(u64) + Sync),
     /// Set (by a Ctrl-C handler) to stop every job after its current chunk.
     pub stop: &'a AtomicBool,
-    /// Check every invariant after every step (slower: chunks of one step).
+    /// Check the invariants after every step (slower: chunks of one step; see
+    /// [`PARANOID_FULL_EVERY`]).
     pub paranoid: bool,
 }
 
@@ -195,7 +202,12 @@ fn run_job<M: Model, S: Sink>(
         })?;
         epoch += steps;
         if control.paranoid {
-            model.check_invariants().map_err(|v| violation(epoch, v.to_string()))?;
+            let checked = if epoch % PARANOID_FULL_EVERY == 0 || epoch == plan.epochs {
+                model.check_invariants()
+            } else {
+                model.check_step()
+            };
+            checked.map_err(|v| violation(epoch, v.to_string()))?;
         }
         if epoch % plan.record_every == 0 || epoch == plan.epochs {
             last = model.record();

@@ -204,6 +204,11 @@ impl Model for StratosModel {
     fn check_invariants(&self) -> Result<(), Violation> {
         self.econ.check_invariants()
     }
+
+    /// The economy's step check: O(what changed + validators) ([`Economy::check_step`]).
+    fn check_step(&mut self) -> Result<(), Violation> {
+        Economy::check_step(&mut self.econ)
+    }
 }
 
 impl Flows {
