@@ -50,11 +50,11 @@ const PROBE: &str = r#"JSON.stringify({
     const svg = f.querySelector('svg');
     const box = svg ? svg.getBoundingClientRect() : {width: 0, height: 0};
     const lines = [...f.querySelectorAll('polyline[stroke-width="2"]')];
-    const bars = [...f.querySelectorAll('rect')].filter(r => r.getAttribute('fill') === '#0072B2'
+    const bars = [...f.querySelectorAll('rect')].filter(r => r.getAttribute('fill') === '#4682B4'
       && parseFloat(r.getAttribute('height')) > 0);
     return {
       id: f.id,
-      title: svg ? (svg.querySelector('text') || {textContent: ''}).textContent : '',
+      title: svg ? (svg.querySelector('text') || {textContent: ''}).textContent.trim() : '',
       want_series: +f.dataset.series,
       want_bars: +f.dataset.bars,
       series: lines.length,

@@ -7,7 +7,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::data::{Band, span};
-use super::html::number;
+use super::html::{fixed, number};
 
 /// Chart size in SVG units (scaled to the page width by CSS).
 const SIZE: (u32, u32) = (1000, 420);
@@ -22,8 +22,8 @@ pub(crate) const PALETTE: [RGBColor; 8] = [
     RGBColor(120, 120, 120),
     RGBColor(0, 0, 0),
 ];
-/// The histogram bars' colour.
-pub(crate) const BAR: RGBColor = RGBColor(0, 114, 178);
+/// The histogram bars' colour (no series uses it, so the bars can be counted).
+pub(crate) const BAR: RGBColor = RGBColor(70, 130, 180);
 
 type Res<T> = Result<T, String>;
 
@@ -40,7 +40,18 @@ fn padded((lo, hi): (f64, f64)) -> std::ops::Range<f64> {
 /// Widens a y range upwards to leave room for a legend of `entries` lines in the upper left.
 fn headroom((lo, hi): (f64, f64), entries: usize) -> (f64, f64) {
     let h = if hi > lo { hi - lo } else { lo.abs().max(1.0) * 0.1 };
-    (lo, hi + h * (0.05 + 0.09 * entries as f64))
+    (lo, hi + h * (0.05 + 0.12 * entries as f64))
+}
+
+/// An axis tick label: [`number`], or a fixed number of decimals with thousands separators
+/// when the axis spans under 5 % of its magnitude (where "1.36 M" would repeat).
+fn tick(v: f64, (lo, hi): (f64, f64)) -> String {
+    let span = hi - lo;
+    if span <= 0.0 || span >= lo.abs().max(hi.abs()) * 0.05 {
+        return number(v);
+    }
+    let decimals = (-(span / 10.0).log10()).ceil().clamp(0.0, 12.0) as usize;
+    fixed(v, decimals)
 }
 
 fn color(i: usize) -> RGBColor {
@@ -84,8 +95,8 @@ pub(crate) fn series(
             .y_desc(y_desc)
             .axis_desc_style(("sans-serif", 17))
             .label_style(("sans-serif", 15))
-            .y_label_formatter(&|v| number(*v))
-            .x_label_formatter(&|v| number(*v))
+            .y_label_formatter(&|v| tick(*v, ys))
+            .x_label_formatter(&|v| tick(*v, xs))
             .light_line_style(RGBColor(238, 238, 238))
             .bold_line_style(RGBColor(215, 215, 215))
             .draw()
@@ -158,8 +169,8 @@ pub(crate) fn lines(
             .y_desc(y_desc)
             .axis_desc_style(("sans-serif", 17))
             .label_style(("sans-serif", 15))
-            .y_label_formatter(&|v| number(*v))
-            .x_label_formatter(&|v| number(*v))
+            .y_label_formatter(&|v| tick(*v, ys))
+            .x_label_formatter(&|v| tick(*v, xs))
             .light_line_style(RGBColor(238, 238, 238))
             .bold_line_style(RGBColor(215, 215, 215))
             .draw()
@@ -220,7 +231,7 @@ pub(crate) fn histogram(title: &str, x_desc: &str, bins: &[(f64, f64, u32)]) -> 
             .y_desc("runs")
             .axis_desc_style(("sans-serif", 17))
             .label_style(("sans-serif", 15))
-            .x_label_formatter(&|v| number(*v))
+            .x_label_formatter(&|v| tick(*v, xs))
             .y_label_formatter(&|v| number(*v))
             .light_line_style(RGBColor(238, 238, 238))
             .bold_line_style(RGBColor(215, 215, 215))
@@ -251,6 +262,16 @@ pub(crate) fn lorenz(title: &str, x_desc: &str, points: &[(f64, f64)]) -> Res<St
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ticks_keep_the_digits_that_differ() {
+        // 1.34 M to 1.38 M spans 3 % of its magnitude: ticks a tenth of 40,000 apart need no
+        // decimals, so they print in full.
+        assert_eq!(tick(1_355_000.0, (1_340_000.0, 1_380_000.0)), "1,355,000");
+        assert_eq!(tick(1_355_000.0, (0.0, 1_380_000.0)), "1.35 M");
+        // 1.000 to 1.014: a tenth of the span is 0.0014, so three decimals.
+        assert_eq!(tick(1.002, (1.0, 1.014)), "1.002");
+    }
 
     #[test]
     fn bins_by_hand() {

@@ -222,7 +222,8 @@ mod tests {
         assert_eq!(b.mean, vec![3.0, 25.0]);
         assert!((b.p5[0] - 1.15).abs() < 1e-12 && (b.p5[1] - 11.5).abs() < 1e-12);
         assert!((b.p95[0] - 5.55).abs() < 1e-12 && (b.p95[1] - 38.5).abs() < 1e-12);
-        assert_eq!(b.range(), Some((1.0, 40.0)));
+        // The drawn range: lowest p5 (1.15) to highest p95 (38.5), not the raw 1 and 40.
+        assert_eq!(b.range(), Some((1.15, 38.5)));
         assert_eq!(b.without_genesis().mean, vec![25.0]);
         assert_eq!(b.without_genesis().without_genesis().day, vec![1.0]);
         // Each run's last value: the day-1 row.

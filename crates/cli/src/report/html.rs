@@ -37,6 +37,11 @@ pub(crate) fn number(v: f64) -> String {
     }
 }
 
+/// A number with `decimals` decimals and thousands separators.
+pub(crate) fn fixed(v: f64, decimals: usize) -> String {
+    separated_str(&format!("{v:.decimals$}"))
+}
+
 fn separated(v: f64) -> String {
     separated_str(&format!("{v:.0}"))
 }
@@ -77,7 +82,7 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}th{background:#eef1f4}\
 figure{background:#fff;border:1px solid #d5d9de;margin:14px 0;padding:6px}figure svg{width:100%;\
 height:auto;display:block}figcaption{font-size:13px;color:#55606d;padding:4px 6px}\
 pre{background:#fff;border:1px solid #d5d9de;padding:10px;font-size:13px;overflow:auto}\
-.warn{background:#fff3cd;border:1px solid #e0c060;padding:8px 12px}.ok{color:#1b7f3b;font-weight:600}";
+.warn{background:#fff3cd;border:1px solid #e0c060;padding:8px 12px}.ok{color:#1b7f3b;font-weight:600}.wide{overflow-x:auto}small{color:#55606d}";
 
 /// Builds the page.
 pub(crate) fn page(run: &Run) -> Result<String, String> {
@@ -175,13 +180,24 @@ fn unit_label(run: &Run, spec: &ChartSpec) -> String {
 }
 
 fn key_figures(h: &mut String, run: &Run, specs: &[&ChartSpec]) {
-    h.push_str(
-        "<h2>Key figures</h2><p class=\"sub\">Each run's last row: mean across runs (p5–p95). \
+    let mut points = String::new();
+    if run.points.len() > 1 {
+        points.push_str("<table><tr><th>sweep point</th><th>swept values</th></tr>");
+        for p in &run.points {
+            let _ = write!(points, "<tr><td>point {}</td><td>{}</td></tr>", p.index, esc(&p.label));
+        }
+        points.push_str("</table>");
+    }
+    let _ = write!(
+        h,
+        "<h2>Key figures</h2>{points}<p class=\"sub\">Each run's last row: mean across runs, and below it the p5 – p95 range. \
          State metrics are the value at the end; flows are those of the last row's interval.</p>\
-         <table><tr><th>metric</th><th>unit</th>",
+         <div class=\"wide\"><table><tr><th>metric</th><th>unit</th>",
     );
     for p in &run.points {
-        let _ = write!(h, "<th>{}</th>", esc(&p.label));
+        let head =
+            if run.points.len() > 1 { format!("point {}", p.index) } else { p.label.clone() };
+        let _ = write!(h, "<th title=\"{}\">{}</th>", esc(&p.label), esc(&head));
     }
     h.push_str("</tr>");
     let mut seen: Vec<&str> = Vec::new();
@@ -194,7 +210,7 @@ fn key_figures(h: &mut String, run: &Run, specs: &[&ChartSpec]) {
             seen.push(col);
             let _ = write!(
                 h,
-                "<tr><td>{} <code>{}</code></td><td>{}</td>",
+                "<tr><td>{}<br><code>{}</code></td><td>{}</td>",
                 esc(label),
                 esc(col),
                 esc(&unit)
@@ -208,7 +224,7 @@ fn key_figures(h: &mut String, run: &Run, specs: &[&ChartSpec]) {
             h.push_str("</tr>");
         }
     }
-    h.push_str("</table>");
+    h.push_str("</table></div>");
 }
 
 /// A chart in its figure; `series` is the number of lines drawn, `bars` of histogram bars.
@@ -253,7 +269,11 @@ fn time_chart(
             .iter()
             .filter_map(|p| bands.get(&p.index).map(|b| (p.label.clone(), b)))
             .collect();
-        let title = format!("{} — {label}", spec.title);
+        let title = if *label == spec.title {
+            spec.title.to_owned()
+        } else {
+            format!("{} — {label}", spec.title)
+        };
         let svg = charts::series(&title, &unit, &lines, false)?;
         (svg, lines.len(), format!("{col}, one line a sweep point"))
     } else {

@@ -126,10 +126,13 @@ fn points(summary: &Value) -> Vec<Point> {
         .collect()
 }
 
-/// A swept path's last segment: `agents.users.count` → `users.count`.
+/// A swept path's last segment, with its parent when the segment is short (a generic word):
+/// `agents.users.count` → `users.count`, `economy.params.settle_threshold_bps` →
+/// `settle_threshold_bps`.
 pub(crate) fn short(key: &str) -> &str {
     let mut dots = key.rmatch_indices('.');
     match (dots.next(), dots.next()) {
+        (Some((last, _)), _) if key.len() - last > 8 => &key[last + 1..],
         (Some(_), Some((i, _))) => &key[i + 1..],
         _ => key,
     }
@@ -162,7 +165,7 @@ mod tests {
     #[test]
     fn short_keeps_the_last_two_segments() {
         assert_eq!(short("agents.users.count"), "users.count");
-        assert_eq!(short("economy.params.settle_threshold_bps"), "params.settle_threshold_bps");
+        assert_eq!(short("economy.params.settle_threshold_bps"), "settle_threshold_bps");
         assert_eq!(short("seed"), "seed");
         assert_eq!(short("a.b"), "a.b");
     }
@@ -171,13 +174,13 @@ mod tests {
     fn a_missing_or_foreign_directory_is_refused_and_left_untouched() {
         let tmp = tempfile::tempdir().expect("a temp dir");
         let gone = tmp.path().join("nope");
-        let e = write(&gone).err().expect("missing dir");
+        let e = write(&gone).expect_err("missing dir");
         assert!(e.0.contains("no such directory"), "{}", e.0);
         std::fs::write(tmp.path().join("notes.txt"), "hello").expect("write");
-        let e = write(tmp.path()).err().expect("foreign dir");
+        let e = write(tmp.path()).expect_err("foreign dir");
         assert!(e.0.contains("not an Ergon run directory") && e.0.contains("summary.json"));
         std::fs::write(tmp.path().join("summary.json"), "{\"a\": 1}").expect("write");
-        let e = write(tmp.path()).err().expect("foreign summary");
+        let e = write(tmp.path()).expect_err("foreign summary");
         assert!(e.0.contains("has no \"scenario\""), "{}", e.0);
         let names: Vec<_> = std::fs::read_dir(tmp.path())
             .expect("list")

@@ -31,10 +31,11 @@ pub(crate) fn section(h: &mut String, run: &Run, specs: &[&ChartSpec]) -> Result
     if let Some((col, _)) = specs.first().and_then(|s| s.series.first()) {
         metrics.push(col);
     }
-    if let Some((col, _)) = catalog::distribution(economy) {
-        if run.metrics.has(col) && !metrics.contains(&col) {
-            metrics.push(col);
-        }
+    if let Some((col, _)) = catalog::distribution(economy)
+        && run.metrics.has(col)
+        && !metrics.contains(&col)
+    {
+        metrics.push(col);
     }
     let _ = write!(
         h,
