@@ -78,7 +78,7 @@ margin:0;background:#f6f7f9;color:#1d232b}main{max-width:1060px;margin:0 auto;pa
 h1{font-size:28px;margin:8px 0 2px}h2{font-size:21px;margin:30px 0 10px;border-bottom:1px solid #d5d9de;\
 padding-bottom:4px}p.sub{color:#55606d;margin:0 0 12px}table{border-collapse:collapse;background:#fff;\
 font-size:14px;margin:6px 0}th,td{border:1px solid #d5d9de;padding:4px 10px;text-align:left}\
-td.n{text-align:right;font-variant-numeric:tabular-nums}th{background:#eef1f4}\
+td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}th{background:#eef1f4}\
 figure{background:#fff;border:1px solid #d5d9de;margin:14px 0;padding:6px}figure svg{width:100%;\
 height:auto;display:block}figcaption{font-size:13px;color:#55606d;padding:4px 6px}\
 pre{background:#fff;border:1px solid #d5d9de;padding:10px;font-size:13px;overflow:auto}\
@@ -218,8 +218,13 @@ fn key_figures(h: &mut String, run: &Run, specs: &[&ChartSpec]) {
             for p in &run.points {
                 let st = &p.finals[*col];
                 let f = |k: &str| figure(col, st[k].as_f64().unwrap_or(f64::NAN));
-                let _ =
-                    write!(h, "<td class=\"n\">{} ({} – {})</td>", f("mean"), f("p5"), f("p95"));
+                let _ = write!(
+                    h,
+                    "<td class=\"n\">{}<br><small>{} – {}</small></td>",
+                    f("mean"),
+                    f("p5"),
+                    f("p95")
+                );
             }
             h.push_str("</tr>");
         }

@@ -9,12 +9,18 @@ use super::catalog::{self, ChartSpec};
 use super::html::{esc, figure_html};
 use super::{Run, charts, short};
 
+/// A swept value as a number: a JSON number, or a string that reads as one (decimal
+/// parameters are recorded as strings, e.g. "0.3").
+fn num(v: &serde_json::Value) -> Option<f64> {
+    v.as_f64().or_else(|| v.as_str()?.parse().ok())
+}
+
 /// The swept key on the x axis: the first whose values are all numbers, with at least two.
 fn x_key(run: &Run) -> Option<String> {
     let keys = run.summary["sweep_keys"].as_array()?;
     keys.iter().filter_map(|k| k.as_str()).find_map(|k| {
         let xs: Vec<f64> =
-            run.points.iter().filter_map(|p| p.values.get(k).and_then(|v| v.as_f64())).collect();
+            run.points.iter().filter_map(|p| p.values.get(k).and_then(num)).collect();
         let distinct = xs.iter().any(|x| *x != xs[0]);
         (xs.len() == run.points.len() && distinct).then(|| k.to_owned())
     })
@@ -47,7 +53,7 @@ pub(crate) fn section(h: &mut String, run: &Run, specs: &[&ChartSpec]) -> Result
     for (i, col) in metrics.into_iter().enumerate() {
         let mut lines: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
         for p in &run.points {
-            let x = p.values.get(&key).and_then(|v| v.as_f64()).unwrap_or(f64::NAN);
+            let x = p.values.get(&key).and_then(num).unwrap_or(f64::NAN);
             let y = p.finals[col]["mean"].as_f64().unwrap_or(f64::NAN);
             let others: Vec<String> = p
                 .values
@@ -72,4 +78,16 @@ pub(crate) fn section(h: &mut String, run: &Run, specs: &[&ChartSpec]) -> Result
         figure_html(h, &format!("chart-sweep-{i}"), &svg, lines.len(), 0, "mean across runs");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn swept_values_read_as_numbers() {
+        assert_eq!(num(&serde_json::json!(4000)), Some(4000.0));
+        assert_eq!(num(&serde_json::json!("0.3")), Some(0.3));
+        assert_eq!(num(&serde_json::json!("paper")), None);
+    }
 }
