@@ -36,10 +36,12 @@ enum Command {
     Sweep(sim_cmd::RunArgs),
     /// Replay a JSON Lines file of actions against an economy; one result line per input line.
     Replay(replay_cmd::ReplayArgs),
-    /// Write DIR/report.html: one self-contained page (no network) with the scenario, key
-    /// figures, charts (mean and p5–p95 band across runs; a line a sweep point), the
-    /// distribution, the invariant checks and the run's metadata. Exit 2 if DIR is missing or is
-    /// not a run's output directory (nothing is written then).
+    /// Write DIR/report.html, the charts and tables of a finished run or sweep (docs/report.md).
+    ///
+    /// One self-contained page (no network): the scenario and its parameters, key figures,
+    /// charts (mean and p5–p95 band across runs; a line a sweep point), the distribution, the
+    /// invariant checks and the run's metadata. Exit 2 if DIR is missing or is not a run's
+    /// output directory (nothing is written then).
     Report {
         /// A finished run's output directory (the `--out` of `ergon run` or `ergon sweep`).
         dir: std::path::PathBuf,

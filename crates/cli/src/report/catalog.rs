@@ -191,6 +191,18 @@ mod tests {
     }
 
     #[test]
+    fn every_charted_column_is_in_the_metric_catalogue() {
+        let doc = include_str!("../../../../docs/metrics.md");
+        for e in ["stratos", "marlin", "phala", "trias"] {
+            let dist = distribution(e).map(|d| d.0);
+            let cols = charts(e).iter().flat_map(|c| c.series.iter().map(|s| s.0)).chain(dist);
+            for col in cols {
+                assert!(doc.contains(&format!("`{col}`")), "{e}: {col} not in docs/metrics.md");
+            }
+        }
+    }
+
+    #[test]
     fn units_follow_the_suffix() {
         assert_eq!(unit("ozone_price_stos_per_oz"), "STOS/Oz");
         assert_eq!(unit("bridge_pending_mpond"), "MPOND");
