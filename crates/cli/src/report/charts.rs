@@ -43,15 +43,21 @@ fn headroom((lo, hi): (f64, f64), entries: usize) -> (f64, f64) {
     (lo, hi + h * (0.05 + 0.12 * entries as f64))
 }
 
-/// An axis tick label: [`number`], or a fixed number of decimals with thousands separators
-/// when the axis spans under 5 % of its magnitude (where "1.36 M" would repeat).
+/// An axis tick label: [`number`], or, when the axis spans under 5 % of its magnitude (where
+/// "1.36 M" would repeat), as many decimals (of M or bn above a million) as tell ticks apart.
 fn tick(v: f64, (lo, hi): (f64, f64)) -> String {
     let span = hi - lo;
     if span <= 0.0 || span >= lo.abs().max(hi.abs()) * 0.05 {
         return number(v);
     }
-    let decimals = (-(span / 10.0).log10()).ceil().clamp(0.0, 12.0) as usize;
-    fixed(v, decimals)
+    let mag = lo.abs().max(hi.abs());
+    let (scale, suffix) = match mag {
+        m if m >= 1e9 => (1e9, " bn"),
+        m if m >= 1e6 => (1e6, " M"),
+        _ => (1.0, ""),
+    };
+    let decimals = (-(span / 10.0 / scale).log10()).ceil().clamp(0.0, 12.0) as usize;
+    format!("{}{suffix}", fixed(v / scale, decimals))
 }
 
 fn color(i: usize) -> RGBColor {
@@ -265,9 +271,13 @@ mod tests {
 
     #[test]
     fn ticks_keep_the_digits_that_differ() {
-        // 1.34 M to 1.38 M spans 3 % of its magnitude: ticks a tenth of 40,000 apart need no
-        // decimals, so they print in full.
-        assert_eq!(tick(1_355_000.0, (1_340_000.0, 1_380_000.0)), "1,355,000");
+        // 1.34 M to 1.38 M spans 3 % of its magnitude: a tenth of the span, 4,000, is 0.004 M,
+        // so three decimals of M.
+        assert_eq!(tick(1_355_000.0, (1_340_000.0, 1_380_000.0)), "1.355 M");
+        // 2.77 bn to 2.82 bn: a tenth is 0.005 bn, three decimals of bn.
+        assert_eq!(tick(2_815_000_000.0, (2.77e9, 2.82e9)), "2.815 bn");
+        // 9,000 to 9,100 (1 %): a tenth is 10, no decimals, separators kept.
+        assert_eq!(tick(9_050.0, (9_000.0, 9_100.0)), "9,050");
         assert_eq!(tick(1_355_000.0, (0.0, 1_380_000.0)), "1.35 M");
         // 1.000 to 1.014: a tenth of the span is 0.0014, so three decimals.
         assert_eq!(tick(1.002, (1.0, 1.014)), "1.002");
