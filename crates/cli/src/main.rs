@@ -6,6 +6,7 @@
 mod bounded;
 mod progress;
 mod replay_cmd;
+mod report;
 mod sim_cmd;
 mod table;
 
@@ -36,9 +37,14 @@ enum Command {
     Sweep(sim_cmd::RunArgs),
     /// Replay a JSON Lines file of actions against an economy; one result line per input line.
     Replay(replay_cmd::ReplayArgs),
-    /// Build the HTML report of a finished run.
+    /// Write DIR/report.html, the charts and tables of a finished run or sweep (docs/report.md).
+    ///
+    /// One self-contained page (no network): the scenario and its parameters, key figures,
+    /// charts (mean and p5–p95 band across runs; a line a sweep point), the distribution, the
+    /// invariant checks and the run's metadata. Exit 2 if DIR is missing or is not a run's
+    /// output directory (nothing is written then).
     Report {
-        /// A run's output directory.
+        /// A finished run's output directory (the `--out` of `ergon run` or `ergon sweep`).
         dir: std::path::PathBuf,
     },
     /// Validate a scenario file without running it.
@@ -68,7 +74,7 @@ fn main() -> ExitCode {
         Command::Replay(args) => replay_cmd::run(&args),
         Command::Run(args) => sim_cmd::run(&args, false),
         Command::Sweep(args) => sim_cmd::run(&args, true),
-        Command::Report { .. } => not_yet("report", "the HTML report"),
+        Command::Report { dir } => report::command(&dir),
         Command::Check(args) => sim_cmd::check(&args),
         Command::Scenarios => {
             println!("Shipped scenarios (`ergon run NAME`; files in scenarios/):");
@@ -91,10 +97,4 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-fn not_yet(command: &str, what: &str) -> Result<Outcome, BadInput> {
-    Err(BadInput(format!(
-        "`ergon {command}` is not available yet: it arrives with {what}. Use `ergon replay` meanwhile."
-    )))
 }

@@ -79,6 +79,9 @@ pub(crate) struct RunArgs {
     /// Check every invariant after every step (slower).
     #[arg(long)]
     pub paranoid: bool,
+    /// Also write OUT_DIR/report.html (as `ergon report OUT_DIR` does).
+    #[arg(long)]
+    pub report: bool,
 }
 
 /// Options of `ergon check`.
@@ -223,6 +226,10 @@ fn execute(sim: &dyn Simulation, args: &RunArgs) -> Result<Outcome, BadInput> {
         .install(|| sim.finish(&sink, &out, &results, complete, crate::VERSION))
         .map_err(bad)?;
     crate::table::print(info, &results, &written, started.elapsed());
+    if args.report {
+        let path = crate::report::write(&written.dir)?;
+        println!("report: {}", path.display());
+    }
     if complete {
         Ok(Outcome::Ok)
     } else {

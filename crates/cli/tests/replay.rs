@@ -173,10 +173,10 @@ fn a_failed_replay_keeps_the_previous_output_file() {
 }
 
 #[test]
-fn commands_of_later_issues_say_so_and_exit_2() {
-    let o = ergon(&["report", "dir"]);
+fn a_missing_report_directory_and_usage_errors_exit_2() {
+    let o = ergon(&["report", "no-such-dir"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("is not available yet"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no-such-dir: no such directory"), "{}", stderr(&o));
     let o = ergon(&["--version"]);
     assert!(o.status.success());
     let v = String::from_utf8_lossy(&o.stdout);

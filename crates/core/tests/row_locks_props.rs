@@ -194,7 +194,7 @@ fn a_hand_worked_epoch_sequence() {
     // epoch-1 volume 6). Epoch 3 pays owner 2's epoch-0 row (10 + 0); epoch 4 pays its
     // epoch-1 row less the deduction (5 + 0); owner 1 is paid nothing.
     let mut w = world(8);
-    let (a, b) = (w.sources[0], w.sources[1]);
+    let b = w.sources[1];
     w.apply(&Op::Lock(vec![(1, 7, 1), (2, 10, 0)])); // epoch 0, then time moves to 1
     w.apply(&Op::Lock(vec![(1, 3, 3), (2, 6, 4)])); // epoch 1, then 2
     assert_eq!(w.r.locked_of(AccountId(1)), Amount(14));

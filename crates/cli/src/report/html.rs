@@ -1,0 +1,377 @@
+//! The report page: one self-contained HTML file (inline CSS and SVG, no script, no request)
+//! with the scenario and its parameters, the key figures, the charts of the economy's
+//! catalogue, the sweep's final values, the distribution, the invariant checks and the run's
+//! metadata; and the number formatting the page and the charts share.
+
+use std::fmt::Write as _;
+
+use serde_json::Value;
+
+use super::Run;
+use super::catalog::{self, ChartSpec};
+use super::charts;
+use super::data::lorenz;
+
+/// A number as people read it: thousands separators, M and bn for large values, four
+/// significant digits for small ones, "–" for a missing value.
+pub(crate) fn number(v: f64) -> String {
+    let a = v.abs();
+    if !v.is_finite() {
+        "–".to_owned()
+    } else if a == 0.0 {
+        "0".to_owned()
+    } else if a >= 1e9 {
+        format!("{:.2} bn", v / 1e9)
+    } else if a >= 1e6 {
+        format!("{:.2} M", v / 1e6)
+    } else if a >= 1e4 {
+        separated(v.round())
+    } else if a >= 1.0 {
+        let s = format!("{v:.3}");
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        if a >= 1000.0 { separated_str(s) } else { s.to_owned() }
+    } else {
+        let digits = (3 - a.log10().floor() as i32).clamp(0, 12) as usize;
+        let s = format!("{v:.digits$}");
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    }
+}
+
+/// A number with `decimals` decimals and thousands separators.
+pub(crate) fn fixed(v: f64, decimals: usize) -> String {
+    separated_str(&format!("{v:.decimals$}"))
+}
+
+fn separated(v: f64) -> String {
+    separated_str(&format!("{v:.0}"))
+}
+
+/// Inserts a comma every three digits of the integer part.
+fn separated_str(s: &str) -> String {
+    let (sign, rest) = s.strip_prefix('-').map_or(("", s), |r| ("-", r));
+    let (int, frac) = rest.split_once('.').map_or((rest, None), |(i, f)| (i, Some(f)));
+    let mut out = String::new();
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    match frac {
+        Some(f) => format!("{sign}{out}.{f}"),
+        None => format!("{sign}{out}"),
+    }
+}
+
+/// A metric's figure: APRs as percent, the rest as [`number`].
+fn figure(column: &str, v: f64) -> String {
+    if column.contains("apr") && v.is_finite() { format!("{:.2} %", v * 100.0) } else { number(v) }
+}
+
+/// Text escaped for HTML.
+pub(crate) fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;\
+margin:0;background:#f6f7f9;color:#1d232b}main{max-width:1060px;margin:0 auto;padding:20px 24px 48px}\
+h1{font-size:28px;margin:8px 0 2px}h2{font-size:21px;margin:30px 0 10px;border-bottom:1px solid #d5d9de;\
+padding-bottom:4px}p.sub{color:#55606d;margin:0 0 12px}table{border-collapse:collapse;background:#fff;\
+font-size:14px;margin:6px 0}th,td{border:1px solid #d5d9de;padding:4px 10px;text-align:left}\
+td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}th{background:#eef1f4}\
+figure{background:#fff;border:1px solid #d5d9de;margin:14px 0;padding:6px}figure svg{width:100%;\
+height:auto;display:block}figcaption{font-size:13px;color:#55606d;padding:4px 6px}\
+pre{background:#fff;border:1px solid #d5d9de;padding:10px;font-size:13px;overflow:auto}\
+.warn{background:#fff3cd;border:1px solid #e0c060;padding:8px 12px}.ok{color:#1b7f3b;font-weight:600}.wide{overflow-x:auto}small{color:#55606d}";
+
+/// Builds the page.
+pub(crate) fn page(run: &Run) -> Result<String, String> {
+    let s = &run.summary;
+    let name = s["scenario"].as_str().unwrap_or("?");
+    let economy = s["economy"].as_str().unwrap_or("?");
+    let mut h = String::with_capacity(1 << 20);
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
+         <title>{} — Ergon report</title><style>{STYLE}</style></head><body><main>\
+         <h1>{}</h1><p class=\"sub\">Ergon report · economy <b>{}</b> · {}</p>",
+        esc(name),
+        esc(name),
+        esc(economy),
+        esc(run.scenario_str(&["scenario", "description"]).unwrap_or_default().as_str()),
+    );
+    if s["complete"].as_bool() != Some(true) {
+        h.push_str(
+            "<p class=\"warn\">This run is <b>incomplete</b> (interrupted): its rows stop where \
+             it stopped, and the figures below are those of the rows written.</p>",
+        );
+    }
+    scenario_section(&mut h, run);
+    let specs: Vec<&ChartSpec> = catalog::charts(economy)
+        .iter()
+        .filter(|c| c.series.iter().any(|(col, _)| run.metrics.has(col)))
+        .collect();
+    key_figures(&mut h, run, &specs);
+    h.push_str("<h2>Over time</h2>");
+    let sweep = run.points.len() > 1;
+    h.push_str(if sweep {
+        "<p class=\"sub\">One line a sweep point: the mean across its Monte Carlo runs.</p>"
+    } else {
+        "<p class=\"sub\">Lines: the mean across the Monte Carlo runs; shaded: their 5th–95th \
+         percentile band.</p>"
+    });
+    if specs.is_empty() {
+        h.push_str("<p>No chart catalogue for this economy.</p>");
+    }
+    for (i, spec) in specs.iter().enumerate() {
+        time_chart(&mut h, run, spec, i, sweep)?;
+    }
+    if sweep {
+        super::sweep::section(&mut h, run, &specs)?;
+    }
+    distribution(&mut h, run)?;
+    checks_and_metadata(&mut h, run);
+    h.push_str("</main></body></html>\n");
+    Ok(h)
+}
+
+fn row(h: &mut String, key: &str, value: &str) {
+    let _ = write!(h, "<tr><th>{}</th><td>{}</td></tr>", esc(key), esc(value));
+}
+
+fn scenario_section(h: &mut String, run: &Run) {
+    let s = &run.summary;
+    h.push_str("<h2>Scenario</h2><table>");
+    row(h, "scenario", s["scenario"].as_str().unwrap_or("?"));
+    row(h, "economy", s["economy"].as_str().unwrap_or("?"));
+    row(h, "profile", &run.scenario_str(&["economy", "profile"]).unwrap_or("(default)".into()));
+    row(h, "duration", &run.scenario_str(&["scenario", "duration"]).unwrap_or_default());
+    row(h, "a row every", &run.scenario_str(&["scenario", "record_every"]).unwrap_or_default());
+    row(h, "Monte Carlo runs per point", &s["runs"].to_string());
+    row(h, "sweep points", &run.points.len().to_string());
+    if let Some(keys) = s["sweep_keys"].as_array().filter(|k| !k.is_empty()) {
+        let keys: Vec<&str> = keys.iter().filter_map(Value::as_str).collect();
+        row(h, "swept", &keys.join(", "));
+    }
+    h.push_str("</table><h3>Economy parameters</h3>");
+    let params = run.scenario.get("economy").and_then(|e| e.get("params"));
+    match params.and_then(toml::Value::as_table).filter(|t| !t.is_empty()) {
+        Some(t) => {
+            h.push_str("<table>");
+            for (k, v) in t {
+                row(h, k, &v.to_string());
+            }
+            h.push_str("</table>");
+        }
+        None => h.push_str("<p>None set: every parameter is the profile's default.</p>"),
+    }
+    let _ = write!(
+        h,
+        "<details><summary>The scenario as run (scenario.toml)</summary><pre>{}</pre></details>",
+        esc(&run.scenario_text)
+    );
+}
+
+/// The chart's y label, its "{row}" replaced by the record interval.
+fn unit_label(run: &Run, spec: &ChartSpec) -> String {
+    let every = run.scenario_str(&["scenario", "record_every"]).unwrap_or("row".into());
+    spec.unit.replace("{row}", &every)
+}
+
+fn key_figures(h: &mut String, run: &Run, specs: &[&ChartSpec]) {
+    let mut points = String::new();
+    if run.points.len() > 1 {
+        points.push_str("<table><tr><th>sweep point</th><th>swept values</th></tr>");
+        for p in &run.points {
+            let _ = write!(points, "<tr><td>point {}</td><td>{}</td></tr>", p.index, esc(&p.label));
+        }
+        points.push_str("</table>");
+    }
+    let _ = write!(
+        h,
+        "<h2>Key figures</h2>{points}<p class=\"sub\">Each run's last row: mean across runs, and below it the p5 – p95 range. \
+         State metrics are the value at the end; flows are those of the last row's interval.</p>\
+         <div class=\"wide\"><table><tr><th>metric</th><th>unit</th>",
+    );
+    for p in &run.points {
+        let head =
+            if run.points.len() > 1 { format!("point {}", p.index) } else { p.label.clone() };
+        let _ = write!(h, "<th title=\"{}\">{}</th>", esc(&p.label), esc(&head));
+    }
+    h.push_str("</tr>");
+    let mut seen: Vec<&str> = Vec::new();
+    for spec in specs {
+        let unit = unit_label(run, spec);
+        for (col, label) in spec.series.iter().filter(|(c, _)| run.metrics.has(c)) {
+            if seen.contains(col) {
+                continue;
+            }
+            seen.push(col);
+            let _ = write!(
+                h,
+                "<tr><td>{}<br><code>{}</code></td><td>{}</td>",
+                esc(label),
+                esc(col),
+                esc(&unit)
+            );
+            for p in &run.points {
+                let st = &p.finals[*col];
+                let f = |k: &str| figure(col, st[k].as_f64().unwrap_or(f64::NAN));
+                let _ = write!(
+                    h,
+                    "<td class=\"n\">{}<br><small>{} – {}</small></td>",
+                    f("mean"),
+                    f("p5"),
+                    f("p95")
+                );
+            }
+            h.push_str("</tr>");
+        }
+    }
+    h.push_str("</table></div>");
+}
+
+/// A chart in its figure; `series` is the number of lines drawn, `bars` of histogram bars.
+pub(crate) fn figure_html(
+    h: &mut String,
+    id: &str,
+    svg: &str,
+    series: usize,
+    bars: usize,
+    cap: &str,
+) {
+    let _ = write!(
+        h,
+        "<figure class=\"chart\" id=\"{id}\" data-series=\"{series}\" data-bars=\"{bars}\">{svg}\
+         <figcaption>{}</figcaption></figure>",
+        esc(cap)
+    );
+}
+
+fn time_chart(
+    h: &mut String,
+    run: &Run,
+    spec: &ChartSpec,
+    i: usize,
+    sweep: bool,
+) -> Result<(), String> {
+    let unit = unit_label(run, spec);
+    let flows = spec.unit.contains("{row}");
+    let bands_of = |col: &str| {
+        let mut b = run.metrics.bands(col);
+        if flows {
+            b.values_mut().for_each(|b| *b = b.without_genesis());
+        }
+        b
+    };
+    let cols: Vec<&(&str, &str)> = spec.series.iter().filter(|(c, _)| run.metrics.has(c)).collect();
+    let (svg, n, cap) = if sweep {
+        let (col, label) = cols[0];
+        let bands = bands_of(col);
+        let lines: Vec<(String, &super::data::Band)> = run
+            .points
+            .iter()
+            .filter_map(|p| bands.get(&p.index).map(|b| (p.label.clone(), b)))
+            .collect();
+        let title = if *label == spec.title {
+            spec.title.to_owned()
+        } else {
+            format!("{} — {label}", spec.title)
+        };
+        let svg = charts::series(&title, &unit, &lines, false)?;
+        (svg, lines.len(), format!("{col}, one line a sweep point"))
+    } else {
+        let all: Vec<_> = cols.iter().map(|(c, l)| (*l, bands_of(c))).collect();
+        let lines: Vec<(String, &super::data::Band)> = all
+            .iter()
+            .filter_map(|(l, b)| b.get(&run.points[0].index).map(|b| ((*l).to_owned(), b)))
+            .collect();
+        let svg = charts::series(spec.title, &unit, &lines, true)?;
+        let names: Vec<&str> = cols.iter().map(|(c, _)| *c).collect();
+        (svg, lines.len(), format!("columns: {}", names.join(", ")))
+    };
+    figure_html(h, &format!("chart-{i}"), &svg, n, 0, &cap);
+    Ok(())
+}
+
+fn distribution(h: &mut String, run: &Run) -> Result<(), String> {
+    let economy = run.summary["economy"].as_str().unwrap_or("");
+    let Some((col, unit)) = catalog::distribution(economy).filter(|(c, _)| run.metrics.has(c))
+    else {
+        return Ok(());
+    };
+    let values = run.metrics.finals(col);
+    let _ = write!(
+        h,
+        "<h2>Distribution</h2><p class=\"sub\">The run's files hold no per-node values, so these \
+         charts show the final <code>{}</code> of each of the {} Monte Carlo runs (every sweep \
+         point). The per-node spread over time is the Gini chart above, where the economy \
+         records one.</p>",
+        esc(col),
+        values.len()
+    );
+    let bins = charts::bins(&values, values.len().clamp(1, 20));
+    let bars = bins.iter().filter(|b| b.2 > 0).count();
+    let x = format!("final {col} ({unit})");
+    let svg = charts::histogram(&format!("Histogram of the final {col}"), &x, &bins)?;
+    figure_html(h, "chart-histogram", &svg, 0, bars, &format!("{} runs", values.len()));
+    if let Some(points) = lorenz(&values) {
+        let g = ergon_core::stats::gini(&values);
+        let title = format!("Lorenz curve of the final {col} across runs — Gini {g:.4}");
+        let svg = charts::lorenz(&title, "share of runs, poorest first (0–1)", &points)?;
+        figure_html(h, "chart-lorenz", &svg, 2, 0, &format!("Gini coefficient {g:.4}"));
+    }
+    Ok(())
+}
+
+fn checks_and_metadata(h: &mut String, run: &Run) {
+    let s = &run.summary;
+    h.push_str("<h2>Invariant checks</h2>");
+    match s.get("invariants") {
+        Some(v) => {
+            let _ = write!(h, "<pre>{}</pre>", esc(&v.to_string()));
+        }
+        None if s["complete"].as_bool() == Some(true) => h.push_str(
+            "<p><span class=\"ok\">Passed.</span> The economy's invariants (conservation of \
+             every token, among others) are checked as the run advances, and after every step \
+             under <code>--paranoid</code>; a violation stops the run with exit code 1 and \
+             leaves no outputs. This run finished every job, so every check passed. \
+             summary.json does not list the checks one by one.</p>",
+        ),
+        None => h.push_str(
+            "<p class=\"warn\">The run was interrupted: the checks passed up to where it \
+             stopped.</p>",
+        ),
+    }
+    h.push_str("<h2>Run metadata</h2><table>");
+    row(h, "Ergon version", s["ergon_version"].as_str().unwrap_or("?"));
+    row(h, "master seed", &s["seed"].to_string());
+    row(h, "parameter hash", s["parameter_hash"].as_str().unwrap_or("?"));
+    row(h, "complete", &s["complete"].to_string());
+    row(h, "steps a run", &s["epochs"].to_string());
+    row(h, "a row every (steps)", &s["record_every"].to_string());
+    row(h, "rows in metrics.csv", &s["rows"].to_string());
+    row(h, "output directory", &run.dir.display().to_string());
+    h.push_str("</table>");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_as_people_read_them() {
+        assert_eq!(number(0.0), "0");
+        assert_eq!(number(f64::NAN), "–");
+        assert_eq!(number(2_770_967.5), "2.77 M");
+        assert_eq!(number(9_103_006_013.0), "9.10 bn");
+        assert_eq!(number(345_600.0), "345,600");
+        assert_eq!(number(-12_345.4), "-12,345");
+        assert_eq!(number(1192.25), "1,192.25");
+        assert_eq!(number(5.5), "5.5");
+        assert_eq!(number(0.000_879_2), "0.0008792");
+        assert_eq!(figure("deposit_apr", 1.1434), "114.34 %");
+        assert_eq!(esc("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
+    }
+}

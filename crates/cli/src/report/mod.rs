@@ -1,0 +1,191 @@
+//! `ergon report OUT_DIR` (and `ergon run --report`): reads a finished run's directory
+//! (summary.json, metrics.csv, scenario.toml; docs/scenarios.md, "Outputs") and writes
+//! OUT_DIR/report.html, one self-contained page (docs/report.md). The file appears complete or
+//! not at all: it is written to a temporary name and renamed.
+//!
+//! Modules: `data` reads the metrics and computes bands and distributions, `catalog` says which
+//! charts each economy gets, `charts` draws them as SVG, `html` and `sweep` lay out the page.
+
+mod catalog;
+mod charts;
+mod data;
+mod html;
+mod sweep;
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use ergon_output::AtomicFile;
+use serde_json::Value;
+
+use crate::{BadInput, Outcome};
+
+/// The report's file name inside the run directory.
+pub(crate) const REPORT_FILE: &str = "report.html";
+
+/// One sweep point (the only point of a run without a sweep).
+pub(crate) struct Point {
+    /// Its index: the `point` column.
+    pub index: u64,
+    /// Its swept values, as "key = value, …" ("all runs" without a sweep).
+    pub label: String,
+    /// Its swept values by key.
+    pub values: serde_json::Map<String, Value>,
+    /// summary.json's statistics of each metric's last value across runs.
+    pub finals: Value,
+}
+
+/// A finished run's directory, read.
+pub(crate) struct Run {
+    /// The directory.
+    pub dir: PathBuf,
+    /// summary.json.
+    pub summary: Value,
+    /// scenario.toml's text.
+    pub scenario_text: String,
+    /// scenario.toml parsed.
+    pub scenario: toml::Table,
+    /// metrics.csv.
+    pub metrics: data::Metrics,
+    /// Its sweep points.
+    pub points: Vec<Point>,
+}
+
+impl Run {
+    /// Reads a run directory; the error says what is missing or malformed.
+    pub fn load(dir: &Path) -> Result<Run, String> {
+        if !dir.is_dir() {
+            return Err(format!("{}: no such directory", dir.display()));
+        }
+        let read = |name: &str| {
+            let path = dir.join(name);
+            std::fs::read_to_string(&path).map_err(|e| {
+                if path.exists() {
+                    format!("cannot read {}: {e}", path.display())
+                } else {
+                    format!(
+                        "{} is not an Ergon run directory: it has no {name} (`ergon run --out \
+                         DIR` writes summary.json, metrics.csv and scenario.toml)",
+                        dir.display()
+                    )
+                }
+            })
+        };
+        let summary_text = read("summary.json")?;
+        let summary: Value = serde_json::from_str(&summary_text)
+            .map_err(|e| format!("{}: not valid JSON: {e}", dir.join("summary.json").display()))?;
+        for key in ["scenario", "economy", "points"] {
+            if summary.get(key).is_none() {
+                return Err(format!(
+                    "{} is not an Ergon run's summary: it has no \"{key}\"",
+                    dir.join("summary.json").display()
+                ));
+            }
+        }
+        let scenario_text = read("scenario.toml")?;
+        let scenario: toml::Table = scenario_text
+            .parse()
+            .map_err(|e| format!("{}: not valid TOML: {e}", dir.join("scenario.toml").display()))?;
+        let metrics = data::Metrics::parse(&read("metrics.csv")?)?;
+        for col in ["run", "epoch", "day"] {
+            if metrics.column(col).is_none() {
+                return Err(format!("{}: no `{col}` column", dir.join("metrics.csv").display()));
+            }
+        }
+        let points = points(&summary);
+        Ok(Run { dir: dir.to_path_buf(), summary, scenario_text, scenario, metrics, points })
+    }
+
+    /// A string (or other value, as TOML writes it) of scenario.toml at a table path.
+    pub fn scenario_str(&self, path: &[&str]) -> Option<String> {
+        let (last, tables) = path.split_last()?;
+        let mut t = &self.scenario;
+        for k in tables {
+            t = t.get(*k)?.as_table()?;
+        }
+        t.get(*last).map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+    }
+}
+
+fn points(summary: &Value) -> Vec<Point> {
+    let list = summary["points"].as_array().cloned().unwrap_or_default();
+    list.into_iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let values = p["values"].as_object().cloned().unwrap_or_default();
+            let label = if values.is_empty() {
+                "all runs".to_owned()
+            } else {
+                let parts: Vec<String> =
+                    values.iter().map(|(k, v)| format!("{} = {v}", short(k))).collect();
+                parts.join(", ")
+            };
+            let index = p["point"].as_u64().unwrap_or(i as u64);
+            Point { index, label, values, finals: p["final"].clone() }
+        })
+        .collect()
+}
+
+/// A swept path's last segment, with its parent when the segment is short (a generic word):
+/// `agents.users.count` → `users.count`, `economy.params.settle_threshold_bps` →
+/// `settle_threshold_bps`.
+pub(crate) fn short(key: &str) -> &str {
+    let mut dots = key.rmatch_indices('.');
+    match (dots.next(), dots.next()) {
+        (Some((last, _)), _) if key.len() - last > 8 => &key[last + 1..],
+        (Some(_), Some((i, _))) => &key[i + 1..],
+        _ => key,
+    }
+}
+
+/// Writes `dir`/report.html; returns its path.
+pub(crate) fn write(dir: &Path) -> Result<PathBuf, BadInput> {
+    let run = Run::load(dir).map_err(BadInput)?;
+    let page = html::page(&run).map_err(BadInput)?;
+    let target = dir.join(REPORT_FILE);
+    let bad = |e: ergon_output::OutputError| BadInput(e.to_string());
+    let mut file = AtomicFile::create(&target).map_err(bad)?;
+    file.write_all(page.as_bytes())
+        .map_err(|e| BadInput(format!("cannot write {}: {e}", target.display())))?;
+    file.finish().map_err(bad)?;
+    Ok(target)
+}
+
+/// `ergon report DIR`.
+pub(crate) fn command(dir: &Path) -> Result<Outcome, BadInput> {
+    let path = write(dir)?;
+    println!("report: {}", path.display());
+    Ok(Outcome::Ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_keeps_the_last_two_segments() {
+        assert_eq!(short("agents.users.count"), "users.count");
+        assert_eq!(short("economy.params.settle_threshold_bps"), "settle_threshold_bps");
+        assert_eq!(short("seed"), "seed");
+        assert_eq!(short("a.b"), "a.b");
+    }
+
+    #[test]
+    fn a_missing_or_foreign_directory_is_refused_and_left_untouched() {
+        let tmp = tempfile::tempdir().expect("a temp dir");
+        let gone = tmp.path().join("nope");
+        let e = write(&gone).expect_err("missing dir");
+        assert!(e.0.contains("no such directory"), "{}", e.0);
+        std::fs::write(tmp.path().join("notes.txt"), "hello").expect("write");
+        let e = write(tmp.path()).expect_err("foreign dir");
+        assert!(e.0.contains("not an Ergon run directory") && e.0.contains("summary.json"));
+        std::fs::write(tmp.path().join("summary.json"), "{\"a\": 1}").expect("write");
+        let e = write(tmp.path()).expect_err("foreign summary");
+        assert!(e.0.contains("has no \"scenario\""), "{}", e.0);
+        let names: Vec<_> = std::fs::read_dir(tmp.path())
+            .expect("list")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(!names.iter().any(|n| n.starts_with(REPORT_FILE)), "{names:?}");
+    }
+}
