@@ -18,11 +18,10 @@
 //! step. FAIL_EVIDENCE quarantines the attestee: it keeps no edges in any later snapshot, earns
 //! nothing, and its bond is slashed by the state. NO_RESPONSE only wipes the pair.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, TriasError};
+use crate::fastmap::NodeMap;
 
 /// A node's dense index (canonical order: registration order, which the replay keeps sorted).
 pub type NodeId = u32;
@@ -139,7 +138,7 @@ pub struct AttestationBook {
     window: u32,
     now: u64,
     nodes: Vec<NodeTrust>,
-    pairs: BTreeMap<(NodeId, NodeId), Pair>,
+    pairs: NodeMap<(NodeId, NodeId), Pair>,
 }
 
 impl AttestationBook {
@@ -153,7 +152,7 @@ impl AttestationBook {
                 max: 64,
             });
         }
-        Ok(AttestationBook { window, now: 0, nodes: Vec::new(), pairs: BTreeMap::new() })
+        Ok(AttestationBook { window, now: 0, nodes: Vec::new(), pairs: NodeMap::default() })
     }
 
     /// K, the window in steps.
@@ -297,11 +296,14 @@ impl AttestationBook {
     #[must_use]
     pub fn edges(&self) -> Vec<(NodeId, NodeId, u64)> {
         let q = |n: NodeId| self.nodes[n as usize].quarantined;
-        self.pairs
+        let mut edges: Vec<(NodeId, NodeId, u64)> = self
+            .pairs
             .iter()
             .filter(|((i, j), _)| !q(*i) && !q(*j))
             .map(|(&(i, j), p)| (i, j, advance(p.d, p.last, self.now)))
             .filter(|e| e.2 > 0)
-            .collect()
+            .collect();
+        edges.sort_unstable_by_key(|e| (e.0, e.1)); // each pair once: the canonical order
+        edges
     }
 }

@@ -20,6 +20,7 @@
 pub mod attest;
 pub mod cb;
 pub mod error;
+pub mod fastmap;
 pub mod gate;
 pub mod mining;
 pub mod model;

@@ -10,11 +10,10 @@
 //! `gate(router) × Σ_k min(receipts_k, 50) × gate(k)`; the routers' pool is `split(Pool_R,
 //! weight)`, its dust carried.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use serde::Serialize;
 
 use crate::attest::NodeId;
+use crate::fastmap::{NodeMap, NodeSet, sorted_keys};
 
 /// A copy older than this many steps earns no receipt.
 pub const FRESH_STEPS: u64 = 6;
@@ -27,9 +26,9 @@ pub const PAIR_CAP: u32 = 50;
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Receipts {
     /// Records each receiver has receipted: (receiver, attester, attestee, record step).
-    seen: BTreeSet<(NodeId, NodeId, NodeId, u64)>,
+    seen: NodeSet<(NodeId, NodeId, NodeId, u64)>,
     /// Receipts by (router, receiver), uncapped.
-    counts: BTreeMap<(NodeId, NodeId), u32>,
+    counts: NodeMap<(NodeId, NodeId), u32>,
 }
 
 impl Receipts {
@@ -54,9 +53,10 @@ impl Receipts {
         *c = c.saturating_add(QUERY_RECEIPTS);
     }
 
-    /// Every router and receiver with receipts this epoch (with repeats).
+    /// Every router and receiver with receipts this epoch (with repeats), by `(router,
+    /// receiver)` ascending.
     pub fn nodes(&self) -> impl Iterator<Item = NodeId> + '_ {
-        self.counts.keys().flat_map(|&(r, k)| [r, k])
+        sorted_keys(&self.counts).into_iter().flat_map(|(r, k)| [r, k])
     }
 
     /// The receipts of `(router, receiver)` this epoch, uncapped.
@@ -69,7 +69,8 @@ impl Receipts {
     #[must_use]
     pub fn weights(&self, gates: &[u64]) -> Vec<(NodeId, u64, u128)> {
         let mut out: Vec<(NodeId, u64, u128)> = Vec::new();
-        for (&(router, receiver), &c) in &self.counts {
+        for (router, receiver) in sorted_keys(&self.counts) {
+            let c = self.counts[&(router, receiver)];
             let capped = c.min(PAIR_CAP);
             let w = u128::from(capped) * u128::from(gates[receiver as usize]);
             match out.last_mut() {

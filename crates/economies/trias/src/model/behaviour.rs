@@ -58,9 +58,10 @@ fn genesis(c: &Config, profile: Profile) -> Result<Genesis, Rejection> {
     })
 }
 
-/// Draws `k` distinct members of `pool` other than `me` into `out` (all of them when fewer).
+/// Draws `k` distinct members of `pool` (ascending, without repeats) other than `me` into
+/// `out` (all of them when fewer).
 fn draw_distinct(rng: &mut StreamRng, pool: &[NodeId], me: NodeId, k: u64, out: &mut Vec<NodeId>) {
-    let others = pool.iter().filter(|&&x| x != me).count() as u64;
+    let others = (pool.len() - usize::from(pool.binary_search(&me).is_ok())) as u64;
     let k = k.min(others) as usize;
     let start = out.len();
     while out.len() - start < k {

@@ -23,6 +23,7 @@ use serde_json::{Value, json};
 
 use crate::attest::{Attestation, AttestationBook, NodeId, Outcome, Recorded, Tee};
 use crate::error::TriasError;
+use crate::fastmap::NodeMap;
 use crate::gate::TrustParams;
 use crate::mining::EmissionParams;
 use crate::routing::Receipts;
@@ -205,7 +206,7 @@ pub struct Trias {
     names: Vec<String>,
     ids: BTreeMap<String, NodeId>,
     accounts: Vec<AccountId>,
-    credits: BTreeMap<(NodeId, NodeId), (u32, u32)>,
+    credits: NodeMap<(NodeId, NodeId), (u32, u32)>,
     upheld: BTreeMap<NodeId, u64>,
     receipts: Receipts,
     emitted: Amount,
@@ -335,7 +336,7 @@ impl Economy for Trias {
             names: Vec::new(),
             ids: BTreeMap::new(),
             accounts: Vec::new(),
-            credits: BTreeMap::new(),
+            credits: NodeMap::default(),
             upheld: BTreeMap::new(),
             receipts: Receipts::default(),
             emitted: Amount::ZERO,

@@ -13,6 +13,7 @@ use ergon_core::{Amount, Epoch};
 use super::{Event, LastSplit, Profile, Trias, UPHELD_CREDIT};
 use crate::attest::{Attestation, NodeId, Recorded, Tee};
 use crate::error::TriasError;
+use crate::fastmap::sorted_keys;
 use crate::gate::{Snapshot, compat, relative_ppm, snapshot};
 use crate::mining::{Pools, emission, gated_split, pair_credit, pool_split};
 use crate::routing::FRESH_STEPS;
@@ -292,8 +293,11 @@ impl Trias {
             return (self.untrusted().0, None, None); // no active seed: nobody is trusted
         };
         // The nodes with rewards at stake: verifiers, routers and their receivers.
-        let candidates: Vec<NodeId> =
-            self.credits.keys().map(|k| k.0).chain(self.receipts.nodes()).collect();
+        let candidates: Vec<NodeId> = sorted_keys(&self.credits)
+            .into_iter()
+            .map(|k| k.0)
+            .chain(self.receipts.nodes())
+            .collect();
         let Ok(s) = snapshot(&g, &self.trust, &candidates) else {
             return (self.untrusted().0, None, None);
         };
@@ -337,6 +341,7 @@ impl Trias {
         // Credits by verifier (canonical order): min(4, 2·assigned + free) per pair, + upheld.
         let mut credit: BTreeMap<NodeId, u64> = BTreeMap::new();
         for (&(i, _), &(a, f)) in &self.credits {
+            // integer sums into an ordered map: the walk's order does not matter
             *credit.entry(i).or_default() += pair_credit(a, f);
         }
         for (&i, &u) in &self.upheld {
