@@ -1,8 +1,8 @@
 //! The tokenomic arithmetic against the live code's own unit tests, to the last bit: the
 //! computation pallet's `test_tokenomic` (genesis parameters) and the gatekeeper's
 //! `check_tokenomic_numerics`, `should_payout_at_v_max`, `test_repair_v` and
-//! `test_update_p_instant` (its `test_params`). Expected values are the tests' `fp!` literals, parsed with the same
-//! round-to-nearest as the `fixed` crate.
+//! `test_update_p_instant` (its `test_params`). Expected values are the tests' `fp!`
+//! literals, parsed with the same round-to-nearest as the `fixed` crate.
 
 use ergon_core::{Amount, U64F64};
 
