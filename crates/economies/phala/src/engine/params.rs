@@ -2,10 +2,12 @@
 //! seed 003, the AMA's worker states).
 //!
 //! A [`Profile`] picks the rules; a [`ParamSet`] picks the numbers. Three sets exist:
-//! - [`ParamSet::Khala`]: the Khala "Gemini" tokenomic as the spec lists it (re 1.5, k 50,
-//!   rig_k 0.4497751124437781, budget 187.8783 PHA a block, heartbeat window 20, no slash).
-//!   The spec gives `cost_k ≈ 2.3711e-8` and `cost_b ≈ 5.0542e-5` only approximately: the set uses
-//!   those decimals; an override with `bits:` gives the chain's raw bits when they are known.
+//! - [`ParamSet::Khala`]: the Khala "Gemini" tokenomic (re 1.5, k 50, budget 187.8783 PHA a
+//!   block, heartbeat window 20, no slash). `cost_k`, `cost_b` and `rig_k` are the pallet's
+//!   formulas over a PHA price `pha_rate = 0.667`, in the pallet's order, each step truncating
+//!   (`fp!(0.0415625) × 12 ÷ year_sec ÷ pha_rate`, `fp!(0.3) ÷ pha_rate`): the values the spec
+//!   quotes (`cost_k ≈ 2.3711e-8`, `cost_b ≈ 5.0542e-5`, `rig_k` 0.4497751124437781 as a
+//!   double). docs/economies/phala.md, "Parameter sets", gives each value's source.
 //! - [`ParamSet::Genesis`]: the computation pallet's `GenesisConfig::default`, computed in the
 //!   pallet's own order (`fp!(0.001) × 12 / 3600` for the slash rate, and so on).
 //! - [`ParamSet::GkTest`]: the gatekeeper's `test_params` (budget 100, its printed cost and
@@ -31,6 +33,8 @@ pub const BLOCK_MS: u64 = 12_000;
 pub const MIN_P: u32 = 50;
 /// The highest benchmark score kept (the spec's cap on P).
 pub const MAX_P: u32 = 6_000;
+/// The PHA price (in the pallet's unit, USD) the Khala "Gemini" set divides its costs by.
+pub const KHALA_PHA_RATE: &str = "0.667";
 /// The largest `v_max` accepted: every product of the per-block arithmetic stays far below
 /// 2^64 (V² ≤ 10^18 < 2^60).
 pub const V_MAX_LIMIT: u64 = 1_000_000_000;
@@ -121,15 +125,19 @@ impl Params {
         let genesis_slash = d("0.001").mul_int(12).and_then(|x| x.div_int(3600)).expect("small");
         let genesis_budget =
             d("720000").mul_int(12).and_then(|x| x.div_int(86_400)).expect("small");
+        // Khala's Gemini set: the pallet's per-block costs and rig cost divided by the PHA price
+        // 0.667 (the pallet's `initialize` migration's order, its price there 0.84).
+        let gemini_rate = d(KHALA_PHA_RATE);
+        let over_rate = |x: U64F64| x.div(gemini_rate).expect("pha_rate > 0");
         let (rho, slash_rate, budget, cost_k, cost_b, window, rig_k, re, k) = match set {
             ParamSet::Khala => (
                 d("1.000000666600231"),
                 U64F64::ZERO,
                 d("187.8783"),
-                d("0.000000023711"),
-                d("0.000050542"),
+                over_rate(per_block("0.0415625")),
+                over_rate(per_block("88.59375")),
                 20,
-                d("0.4497751124437781"),
+                over_rate(d("0.3")),
                 d("1.5"),
                 d("50"),
             ),
@@ -258,5 +266,61 @@ impl Params {
             });
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The parameter sets' bits, worked out with Python `fractions` over the 64.64 operations
+    //! (`x × 12` exact, `÷ n` and `÷ pha_rate` truncating, decimals rounded to nearest).
+
+    use super::*;
+
+    fn bits(p: U64F64) -> u128 {
+        p.to_bits()
+    }
+
+    /// Khala's launch motion (the `phala-blockchain` script `genLaunchTransactions.js`, price
+    /// 0.83) printed its costs as 20-digit decimals of the pallet-order bits: `costK`
+    /// 0.000000019054528616676159186, `costB` 0.00004061623205149357237, `rigK`
+    /// 0.36144578313253012048. Read back to 64.64 (×2^64, rounded) they are exactly the bits
+    /// below, which the pallet's order gives and a 20-digit decimal division does not
+    /// (0.0415625 × 12 ÷ 31536000 ÷ 0.83 to 20 digits is 1.9054528616750105445e-8). So the
+    /// chain's costs are the pallet-order bits; the Gemini set follows the same order.
+    #[test]
+    fn launch_motion_costs_are_pallet_order_bits() {
+        let d = |s: &str| U64F64::from_decimal_str(s).unwrap();
+        let rate = d("0.83");
+        let year = 365 * 24 * 3600u128;
+        let per_block = |a: &str| d(a).mul_int(12).unwrap().div_int(year).unwrap();
+        assert_eq!(bits(per_block("0.0415625").div(rate).unwrap()), 351_494_012_837);
+        assert_eq!(bits(per_block("88.59375").div(rate).unwrap()), 749_237_237_892_301);
+        assert_eq!(bits(d("0.3").div(rate).unwrap()), 6_667_497_857_967_307_813);
+    }
+
+    /// The Khala "Gemini" set: pha_rate 0.667 → 12303978297164270928 bits; cost_k =
+    /// ⌊⌊fp(0.0415625)·12 / 31536000⌋ · 2^64 / rate⌋ = 437391350307 (2.3711032611460885339e-8),
+    /// cost_b = 932334194078875 (5.0541937935141909976e-5), rig_k = ⌊fp(0.3) · 2^64 / rate⌋ =
+    /// 8296886389974311071 (0.44977511244377811091, printed as a double 0.4497751124437781: the
+    /// spec's figure; 0.3 / 0.667 in doubles prints 0.44977511244377805).
+    #[test]
+    fn khala_gemini_bits() {
+        let p = Params::of(Profile::Khala, ParamSet::Khala);
+        assert_eq!(
+            bits(U64F64::from_decimal_str(KHALA_PHA_RATE).unwrap()),
+            12_303_978_297_164_270_928
+        );
+        assert_eq!(bits(p.cost_k), 437_391_350_307);
+        assert_eq!(bits(p.cost_b), 932_334_194_078_875);
+        assert_eq!(bits(p.rig_k), 8_296_886_389_974_311_071);
+        // The decimals quoted in the spec, for reference: fp(0.0415625)·12/31536000 alone is
+        // the genesis cost_k, 291740030655 bits (1.5815258751856933056e-8).
+        let g = Params::of(Profile::Khala, ParamSet::Genesis);
+        assert_eq!(bits(g.cost_k), 291_740_030_655);
+        assert_eq!(bits(p.rho), bits(g.rho));
+        assert_eq!(
+            (p.heartbeat_window, p.re, p.k),
+            (20, U64F64::from_decimal_str("1.5").unwrap(), U64F64::from_int(50))
+        );
     }
 }

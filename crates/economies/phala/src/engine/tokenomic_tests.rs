@@ -1,8 +1,8 @@
 //! The tokenomic arithmetic against the live code's own unit tests, to the last bit: the
 //! computation pallet's `test_tokenomic` (genesis parameters) and the gatekeeper's
-//! `check_tokenomic_numerics`, `should_payout_at_v_max` and `test_update_p_instant`
-//! (its `test_params`). Expected values are the tests' `fp!` literals, parsed with the same
-//! round-to-nearest as the `fixed` crate.
+//! `check_tokenomic_numerics`, `should_payout_at_v_max`, `test_repair_v` and
+//! `test_update_p_instant` (its `test_params`). Expected values are the tests' `fp!`
+//! literals, parsed with the same round-to-nearest as the `fixed` crate.
 
 use ergon_core::{Amount, U64F64};
 
@@ -131,6 +131,20 @@ fn gk_check_tokenomic_numerics() {
         }
     }
     assert_eq!(t.v, fp("2997.0260877851113935014"));
+}
+
+/// Gatekeeper `test_repair_v`: the one-off `RepairV` message sets a worker's V (100 in the
+/// test) back to its initial 200; the same block's idle growth at P = 3000 then gives
+/// 200 + (ρ − 1)·200 + cost_k·3000 + cost_b = 200.00021447729505831407 (bits
+/// 3689352771149681885410, checked with Python fractions). Ergon has no repair message; the
+/// test's figure is the idle block from the repaired V.
+#[test]
+fn gk_test_repair_v() {
+    let (params, mut t) = gk_start(30000, 3000);
+    t.v = U64F64::from_int(200);
+    t.update_v_idle(&params, rho_m1(&params)).unwrap();
+    assert_eq!(t.v, fp("200.00021447729505831407"));
+    assert_eq!(t.v.to_bits(), 3_689_352_771_149_681_885_410);
 }
 
 /// Gatekeeper `should_payout_at_v_max`: V stays at the cap while `payable` keeps growing.
