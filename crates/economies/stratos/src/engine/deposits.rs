@@ -136,19 +136,25 @@ impl DepositRewards {
     }
 
     /// [`DepositRewards::check_invariants`] in O(`accounts`): the index's totals, epoch and
-    /// reserves against `pool` ([`Vesting::check_bound`]), and the books and stakes of
-    /// `accounts` — those changed since the last check.
+    /// reserves against `pool` ([`Vesting::check_bound`]), the books and stakes of
+    /// `accounts` — those whose records changed since the last check — and the stakes of
+    /// `owners`, the owners of nodes changed since then (their records did not change).
     pub fn check_step(
         &self,
         pool: Amount,
         epoch: Epoch,
         accounts: &[AccountId],
+        owners: &[AccountId],
         sharing: impl Fn(AccountId) -> Amount,
     ) -> std::result::Result<(), Violation> {
         self.index.check_bound()?;
         self.check_books(pool, epoch)?;
         for &a in accounts {
             self.index.check_holder(a)?;
+            self.check_account(a, &sharing)?;
+        }
+        // A touched node's owner whose vesting record did not change: its stake still matches.
+        for &a in owners {
             self.check_account(a, &sharing)?;
         }
         Ok(())
@@ -275,12 +281,10 @@ impl Stratos {
         pool: Amount,
         owners: Option<Vec<AccountId>>,
     ) -> std::result::Result<(), Violation> {
-        let (Some(mut accounts), Some(owners)) = (self.deposit_rewards.take_touched(), owners)
-        else {
+        let (Some(accounts), Some(owners)) = (self.deposit_rewards.take_touched(), owners) else {
             return self.check_deposit_rewards(pool);
         };
-        accounts.extend(owners);
         let sharing = |a| self.stake_of(a);
-        self.deposit_rewards.check_step(pool, self.epoch, &accounts, sharing)
+        self.deposit_rewards.check_step(pool, self.epoch, &accounts, &owners, sharing)
     }
 }
