@@ -1,5 +1,6 @@
 //! The closing table of a run: the model's key metrics at the end, mean and p5–p95 across
-//! runs, per sweep point; then where the files are.
+//! runs, per sweep point — the state at the end apart from what the last row measured over its
+//! interval (flows and the interval's rates) — then where the files are.
 
 use std::time::Duration;
 
@@ -7,21 +8,63 @@ use ergon_output::Written;
 use ergon_registry::PlanInfo;
 use ergon_sim::JobResult;
 
-/// Compact figures: 4 significant digits, thousands as k/M/G.
-fn fmt(x: f64) -> String {
-    let a = x.abs();
+/// A figure as people read it: rates and shares (`…_apr…`, `…share…`) in percent; Gini
+/// coefficients and correlations with three decimals; other values with thousands separators:
+/// whole numbers as they are, others with two decimals below 10,000 and four significant digits
+/// below 1. Never in exponent form.
+fn fmt(name: &str, x: f64) -> String {
     if x.is_nan() {
-        "–".into()
-    } else if a >= 1e9 {
-        format!("{:.3}G", x / 1e9)
-    } else if a >= 1e6 {
-        format!("{:.3}M", x / 1e6)
-    } else if a >= 1e4 {
-        format!("{:.2}k", x / 1e3)
+        return "–".into();
+    }
+    if name.contains("_apr") || name.contains("share") {
+        return format!("{} %", grouped(x * 100.0, 2));
+    }
+    if name.ends_with("_gini") || name.ends_with("_corr") {
+        return format!("{x:.3}");
+    }
+    let a = x.abs();
+    if a >= 10_000.0 || x.fract() == 0.0 {
+        grouped(x, 0)
     } else if a >= 1.0 || a == 0.0 {
-        format!("{x:.2}")
+        grouped(x, 2)
     } else {
-        format!("{x:.4e}")
+        // Four significant digits: 0.0009755.
+        let decimals = (3 - a.log10().floor() as i32).clamp(4, 18) as usize;
+        format!("{x:.decimals$}")
+    }
+}
+
+/// `x` with `decimals` decimals and its whole part grouped by thousands: 1,234,567.89.
+fn grouped(x: f64, decimals: usize) -> String {
+    let text = format!("{:.decimals$}", x.abs());
+    let (whole, frac) = text.split_once('.').map_or((text.as_str(), ""), |(w, f)| (w, f));
+    let mut out = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if !frac.is_empty() {
+        out.push('.');
+        out.push_str(frac);
+    }
+    if x.is_sign_negative() && text.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        out.insert(0, '-');
+    }
+    out
+}
+
+/// The interval one row covers, in words: "1 day", "6 hours", "12 epochs".
+fn interval(info: &PlanInfo) -> String {
+    let (steps, per_day) = (info.record_every, info.epochs_per_day.max(1));
+    let plural = |n: u64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
+    if steps % per_day == 0 {
+        plural(steps / per_day, "day")
+    } else if (steps * 24) % per_day == 0 {
+        plural(steps * 24 / per_day, "hour")
+    } else {
+        plural(steps, info.step_name)
     }
 }
 
@@ -29,13 +72,16 @@ fn fmt(x: f64) -> String {
 pub(crate) fn print(info: &PlanInfo, results: &[JobResult], written: &Written, elapsed: Duration) {
     let epochs: u64 = results.iter().map(|r| r.epochs).sum();
     println!(
-        "{}: {} job(s), {} epochs in {:.1} s ({:.0} epochs/s)",
+        "{}: {} job(s), {} {}s in {:.1} s ({} {}s/s)",
         info.name,
         results.len(),
-        epochs,
+        grouped(epochs as f64, 0),
+        info.step_name,
         elapsed.as_secs_f64(),
-        epochs as f64 / elapsed.as_secs_f64().max(1e-9)
+        grouped(epochs as f64 / elapsed.as_secs_f64().max(1e-9), 0),
+        info.step_name,
     );
+    let last = format!("over the last row's {}", interval(info));
     let shown = written.stats.len().min(12);
     for (k, stats) in written.stats.iter().take(shown).enumerate() {
         if !info.sweep_keys.is_empty() {
@@ -43,10 +89,22 @@ pub(crate) fn print(info: &PlanInfo, results: &[JobResult], written: &Written, e
                 info.points[k].iter().map(|(p, v)| format!("{p} = {v}")).collect();
             println!("\npoint {k}: {}", values.join(", "));
         }
-        println!("  {:<28} {:>12} {:>12} {:>12}", "metric (at the end)", "mean", "p5", "p95");
-        for name in info.key_metrics {
-            if let Some(s) = stats.get(*name) {
-                println!("  {name:<28} {:>12} {:>12} {:>12}", fmt(s.mean), fmt(s.p5), fmt(s.p95));
+        let groups = [("state at the end of the run", false), (last.as_str(), true)];
+        for (title, flows) in groups {
+            let names: Vec<&str> = info
+                .key_metrics
+                .iter()
+                .copied()
+                .filter(|n| info.key_flows.contains(n) == flows && stats.contains_key(*n))
+                .collect();
+            if names.is_empty() {
+                continue;
+            }
+            println!("  {title:<34} {:>14} {:>14} {:>14}", "mean", "p5", "p95");
+            for name in names {
+                let s = &stats[name];
+                let [mean, p5, p95] = [s.mean, s.p5, s.p95].map(|x| fmt(name, x));
+                println!("  {name:<34} {mean:>14} {p5:>14} {p95:>14}");
             }
         }
     }
@@ -54,6 +112,32 @@ pub(crate) fn print(info: &PlanInfo, results: &[JobResult], written: &Written, e
         println!("\n… {} more points in summary.json", written.stats.len() - shown);
     }
     let d = written.dir.display();
-    println!("\n{} rows: {d}/metrics.parquet, {d}/metrics.csv", written.rows);
+    println!("\n{} rows: {d}/metrics.parquet, {d}/metrics.csv", grouped(written.rows as f64, 0));
     println!("summary: {d}/summary.json; scenario as run: {d}/scenario.toml");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn figures_read_as_people_read_them() {
+        assert_eq!(fmt("deposit_apr", 1.2604), "126.04 %");
+        assert_eq!(fmt("stake_apr", 0.070977), "7.10 %");
+        assert_eq!(fmt("trust_top10_share", 0.5), "50.00 %");
+        assert_eq!(fmt("resource_reward_gini", 0.33582), "0.336");
+        assert_eq!(fmt("total_mined_stos", 57_600.0), "57,600");
+        assert_eq!(fmt("requests", 22_970_000.4), "22,970,000");
+        assert_eq!(fmt("p_stos", 358.123), "358.12");
+        assert_eq!(fmt("p_stos", 0.0), "0");
+        assert_eq!(fmt("active_resource_nodes", 1_034.0), "1,034");
+        assert_eq!(fmt("resource_node_apr_median", 1.2704), "127.04 %");
+        assert_eq!(fmt("ozone_price_stos_per_oz", 0.000_975_52), "0.0009755");
+        assert_eq!(fmt("x", 0.5), "0.5000");
+        assert_eq!(fmt("x", -12_345.6), "-12,346");
+        assert_eq!(fmt("x", f64::NAN), "–");
+        assert_eq!(grouped(999.0, 0), "999");
+        assert_eq!(grouped(1_000.0, 0), "1,000");
+        assert_eq!(grouped(-0.001, 2), "0.00");
+    }
 }

@@ -116,6 +116,10 @@ pub trait Model: Sized + Send {
     const STEP_NAME: &'static str = "epoch";
     /// The metrics a run's closing table shows, in order.
     const KEY_METRICS: &'static [&'static str] = &[];
+    /// Those of [`Model::KEY_METRICS`] measured over the interval since the previous row (flows,
+    /// and rates of the interval such as an annualised return) rather than the state at the row:
+    /// the closing table shows them apart, as the last interval's.
+    const KEY_FLOWS: &'static [&'static str] = &[];
     /// The `[economy]` section: profile, parameter overrides, genesis.
     type Config: DeserializeOwned + Serialize + Clone + Default + std::fmt::Debug + Send + Sync;
     /// The `[agents]` section: populations and behaviours.

@@ -36,6 +36,8 @@ pub struct PlanInfo {
     pub points: Vec<Vec<(String, String)>>,
     /// The metrics a closing table shows, in order.
     pub key_metrics: &'static [&'static str],
+    /// Those of them measured since the previous row ([`ergon_core::Model::KEY_FLOWS`]).
+    pub key_flows: &'static [&'static str],
 }
 
 impl PlanInfo {
@@ -97,6 +99,7 @@ pub fn plan<M: Model + 'static>(
             .map(|p| p.values.iter().map(|(k, v)| (k.clone(), v.to_string())).collect())
             .collect(),
         key_metrics: M::KEY_METRICS,
+        key_flows: M::KEY_FLOWS,
     };
     Ok(Box::new(Planned { plan, info }))
 }

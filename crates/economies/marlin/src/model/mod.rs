@@ -138,6 +138,8 @@ impl Model for MarlinModel {
         "bridge_converted_mpond",
         "bridge_pending_mpond",
     ];
+    const KEY_FLOWS: &'static [&'static str] =
+        &["tickets", "rewards_paid_pond", "bridge_requested_mpond", "bridge_converted_mpond"];
     type Config = Config;
     type Agents = Agents;
 

@@ -152,6 +152,8 @@ impl Model for PhalaModel {
         "g0_apr",
         "g1_apr",
     ];
+    const KEY_FLOWS: &'static [&'static str] =
+        &["subsidy_paid_pha", "treasury_paid_pha", "g0_apr", "g1_apr"];
     type Config = Config;
     type Agents = Agents;
 

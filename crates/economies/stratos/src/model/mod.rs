@@ -168,6 +168,16 @@ impl Model for StratosModel {
         "deposit_apr",
         "stake_apr",
     ];
+    const KEY_FLOWS: &'static [&'static str] = &[
+        "requests",
+        "requests_refused",
+        "traffic_settled_oz",
+        "resource_reward_mean_stos",
+        "resource_reward_gini",
+        "resource_node_apr_median",
+        "deposit_apr",
+        "stake_apr",
+    ];
     type Config = Config;
     type Agents = Agents;
 

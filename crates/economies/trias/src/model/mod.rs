@@ -160,6 +160,14 @@ impl Model for TriasModel {
         "fraud_proofs",
         "bonds_forfeited",
     ];
+    const KEY_FLOWS: &'static [&'static str] = &[
+        "sybil_reward_share",
+        "sybil_reward_share_compat",
+        "rewards_verifiers",
+        "rewards_routers",
+        "fraud_proofs",
+        "bonds_forfeited",
+    ];
     type Config = Config;
     type Agents = Agents;
 
