@@ -200,7 +200,8 @@ fn execute(sim: &dyn Simulation, args: &RunArgs) -> Result<Outcome, BadInput> {
     let info = sim.info();
     let out = OutDir::prepare(args.out.as_deref(), &info.name, args.force).map_err(bad)?;
     let stop = Stop::install()?;
-    let bar = crate::progress::bar(info.jobs() * info.epochs, args.quiet, info.step_name);
+    let bar =
+        crate::progress::bar(info.jobs() * info.epochs, args.quiet, &info.name, info.step_name);
     let progress = |n: u64| bar.inc(n);
     let control = Control { progress: &progress, stop: &stop.flag, paranoid: args.paranoid };
     let started = Instant::now();
