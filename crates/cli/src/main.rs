@@ -33,7 +33,8 @@ struct Cli {
 enum Command {
     /// Run a scenario (default: the embedded stratos-paper scenario) and write its metrics.
     Run(sim_cmd::RunArgs),
-    /// Run a scenario's [sweep] grid (as `run` does for a scenario with a [sweep]).
+    /// Run a scenario's [sweep] grid (as `run` does for a scenario with a [sweep]); without a
+    /// scenario, the shipped stratos-sweep.
     Sweep(sim_cmd::RunArgs),
     /// Replay a JSON Lines file of actions against an economy; one result line per input line.
     Replay(replay_cmd::ReplayArgs),

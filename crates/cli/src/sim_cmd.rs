@@ -94,6 +94,9 @@ pub(crate) struct CheckArgs {
     pub set: Vec<String>,
 }
 
+/// The scenario `ergon sweep` runs when given none: a shipped one with a `[sweep]`.
+const DEFAULT_SWEEP: &str = "stratos-sweep";
+
 /// Reads a scenario: a file, else a shipped scenario by name, else the default.
 fn read(scenario: Option<&Path>) -> Result<(String, String), BadInput> {
     let Some(path) = scenario else {
@@ -127,6 +130,26 @@ fn overrides(args: &RunArgs) -> Result<Vec<(String, String)>, BadInput> {
     }
     out.extend(parse_sets(&args.set)?);
     Ok(out)
+}
+
+/// `e` with the overrides that `--epochs`, `--runs` and `--seed` made named as the user typed
+/// them (the plan sees them as `--set scenario.…`).
+fn as_typed(e: BadInput, args: &RunArgs) -> BadInput {
+    let mut text = e.0;
+    let flags = [
+        ("duration", "--epochs", args.epochs.clone()),
+        ("runs", "--runs", args.runs.map(|r| r.to_string())),
+        ("seed", "--seed", args.seed.map(|s| s.to_string())),
+    ];
+    for (field, flag, typed) in flags {
+        let Some(typed) = typed else { continue };
+        let prefix = format!("--set scenario.{field}=");
+        while let Some(at) = text.find(&prefix) {
+            let end = text[at..].find(": ").map_or(text.len(), |i| at + i);
+            text.replace_range(at..end, &format!("{flag} {typed}"));
+        }
+    }
+    BadInput(text)
 }
 
 fn parse_sets(sets: &[String]) -> Result<Vec<(String, String)>, BadInput> {
@@ -180,9 +203,12 @@ fn describe(info: &PlanInfo, name: &str) {
 
 /// `ergon run` / `ergon sweep`.
 pub(crate) fn run(args: &RunArgs, require_sweep: bool) -> Result<Outcome, BadInput> {
-    let (name, text) = read(args.scenario.as_deref())?;
+    // `ergon sweep` alone sweeps the shipped grid; `ergon run` alone runs the default scenario.
+    let shipped_sweep = Path::new(DEFAULT_SWEEP);
+    let scenario = args.scenario.as_deref().or(require_sweep.then_some(shipped_sweep));
+    let (name, text) = read(scenario)?;
     let sets = overrides(args)?;
-    let sim = plan(Source { name: &name, text: &text }, &sets)?;
+    let sim = plan(Source { name: &name, text: &text }, &sets).map_err(|e| as_typed(e, args))?;
     if require_sweep && sim.info().sweep_keys.is_empty() {
         return Err(BadInput(format!(
             "{name}: `ergon sweep` needs a [sweep] section (or use `ergon run`)"

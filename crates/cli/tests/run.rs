@@ -406,3 +406,25 @@ fn check_finds_a_genesis_the_economy_refuses_naming_the_field() {
     }
     assert!(!out.exists());
 }
+
+/// A value from `--epochs`, `--runs` or `--seed` is blamed on the flag the user typed, and
+/// `ergon sweep` without a scenario sweeps the shipped grid.
+#[test]
+fn flags_are_named_as_typed_and_sweep_has_a_default() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = ergon(&["run", "--epochs", "0", "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("--epochs 0: scenario.duration: 0 is 0 epochs"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = ergon(&["run", "--runs", "0", "--out", out.to_str().unwrap()]);
+    assert!(text(&o.stderr).contains("--runs 0: scenario.runs"), "{}", text(&o.stderr));
+    assert!(!out.exists());
+    let o = ergon(&["sweep", "--epochs", "1", "--runs", "1", "--out", out.to_str().unwrap(), "-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
+    assert!(summary.contains("stratos-sweep"), "{summary}");
+}
