@@ -81,9 +81,13 @@ pub(crate) struct Batch {
 
 impl Batch {
     /// An empty batch for rows of `schema`, full at `capacity` rows.
-    pub(crate) fn new(schema: &Schema, capacity: usize) -> Batch {
+    pub(crate) fn new(schema: &Schema, capacity: usize, metadata: &[(String, String)]) -> Batch {
         let builders = schema.columns.iter().map(|c| Builder::new(c.kind, capacity)).collect();
-        Batch { schema: Arc::new(schema.to_arrow()), builders, rows: 0, capacity }
+        // The run's metadata on the Arrow schema too, where Arrow readers show it
+        // (`pyarrow.parquet.read_table(…).schema.metadata`), not only in the Parquet footer.
+        let pairs: std::collections::HashMap<String, String> = metadata.iter().cloned().collect();
+        let arrow = schema.to_arrow().with_metadata(pairs);
+        Batch { schema: Arc::new(arrow), builders, rows: 0, capacity }
     }
 
     /// The Arrow schema of the batches.

@@ -141,7 +141,7 @@ pub fn merge_parts(
     csv_out
         .write_all(schema.csv_header().as_bytes())
         .map_err(|e| OutputError::io("write", &csv_path, e))?;
-    let batch = Batch::new(schema, opts.batch_rows);
+    let batch = Batch::new(schema, opts.batch_rows, &opts.metadata);
     let parquet = ArrowWriter::try_new(
         AtomicFile::create(&parquet_path)?,
         batch.arrow_schema(),

@@ -58,6 +58,10 @@ fn assert_parquet_metadata_and_types(path: &Path) {
         .collect();
     assert!(kv.contains(&("ergon_version", Some("0.1.0"))), "{kv:?}");
     assert!(kv.contains(&("seed", Some("42"))), "{kv:?}");
+    // The same pairs on the Arrow schema, where Arrow readers look.
+    let arrow_meta = builder.schema().metadata();
+    assert_eq!(arrow_meta.get("seed").map(String::as_str), Some("42"));
+    assert_eq!(arrow_meta.get("ergon_version").map(String::as_str), Some("0.1.0"));
 
     // Types.
     let schema = builder.schema().clone();
