@@ -4,6 +4,7 @@
 //! its expected output); 2 bad input or I/O (a malformed file, an unknown economy, a usage error).
 
 mod bounded;
+mod memory;
 mod progress;
 mod replay_cmd;
 mod report;

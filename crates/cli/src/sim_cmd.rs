@@ -175,6 +175,12 @@ pub(crate) fn check(args: &CheckArgs) -> Result<Outcome, BadInput> {
     // Every run's genesis, drawn as the run would: a scenario check passes does not fail there.
     sim.build_all().map_err(|e| BadInput(format!("{name}: {e}")))?;
     describe(sim.info(), &name);
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    if let Some(e) = crate::memory::estimate(sim.info(), threads) {
+        let machine = crate::memory::machine_memory()
+            .map_or(String::new(), |m| format!(" (this machine: {} MiB)", m >> 20));
+        println!("expected peak memory: {}, one run a core{machine}", crate::memory::describe(e));
+    }
     Ok(Outcome::Ok)
 }
 
@@ -224,6 +230,8 @@ fn execute(sim: &dyn Simulation, args: &RunArgs) -> Result<Outcome, BadInput> {
         .build()
         .map_err(|e| BadInput(format!("cannot start {threads} worker threads: {e}")))?;
     let info = sim.info();
+    let expected = crate::memory::estimate(info, pool.current_num_threads());
+    crate::memory::check_fits(expected, crate::memory::machine_memory(), args.force)?;
     let out = OutDir::prepare(args.out.as_deref(), &info.name, args.force).map_err(bad)?;
     let stop = Stop::install()?;
     let bar =

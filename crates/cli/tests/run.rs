@@ -428,3 +428,32 @@ fn flags_are_named_as_typed_and_sweep_has_a_default() {
     let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
     assert!(summary.contains("stratos-sweep"), "{summary}");
 }
+
+/// `ergon check` prints the expected peak memory; `ergon run` refuses a run expected to need
+/// more than the machine has (users growing 11-fold a year for 10 years) and creates nothing.
+#[cfg(target_os = "linux")]
+#[test]
+fn memory_is_estimated_and_a_run_past_the_machine_refused() {
+    let o = ergon(&["check", "stratos-paper"]);
+    // 64 MiB + (1,000 + 2 a day × 365 joined) nodes × 910 B + 10,000 users × 1.5 (a year's
+    // growth) × 81 B + 2,000 delegators × 200 B = 64 MiB + 3,189,300 B = 67.04 MiB, rounded up.
+    assert!(
+        text(&o.stdout).contains("expected peak memory: ≈ 68 MiB a run"),
+        "{}",
+        text(&o.stdout)
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = ergon(&[
+        "run",
+        "--set",
+        "agents.users.growth_per_year=10",
+        "--epochs",
+        "10y",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("more than this machine's"), "{}", text(&o.stderr));
+    assert!(!out.exists());
+}

@@ -168,6 +168,13 @@ pub trait Model: Sized + Send {
     /// Checks every invariant of the economy and the agents' books.
     fn check_invariants(&self) -> Result<(), Violation>;
 
+    /// The expected peak memory of one run of `steps` steps, in bytes, from the populations
+    /// (measured bytes per agent, docs/PERFORMANCE.md): what `ergon check` prints and `ergon run`
+    /// compares with the machine's memory. `None` when the model has no estimate.
+    fn memory_estimate(_config: &Self::Config, _agents: &Self::Agents, _steps: u64) -> Option<u64> {
+        None
+    }
+
     /// Checks the invariants a step can break at a cost that follows what changed since the
     /// previous call (`--paranoid` calls it after every step, with [`Model::check_invariants`]
     /// now and then). The default is the full check.

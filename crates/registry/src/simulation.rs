@@ -38,6 +38,9 @@ pub struct PlanInfo {
     pub key_metrics: &'static [&'static str],
     /// Those of them measured since the previous row ([`ergon_core::Model::KEY_FLOWS`]).
     pub key_flows: &'static [&'static str],
+    /// The expected peak memory of one run, bytes: the largest over the points
+    /// ([`ergon_core::Model::memory_estimate`]); none without an estimate.
+    pub memory_per_run: Option<u64>,
 }
 
 impl PlanInfo {
@@ -100,6 +103,11 @@ pub fn plan<M: Model + 'static>(
             .collect(),
         key_metrics: M::KEY_METRICS,
         key_flows: M::KEY_FLOWS,
+        memory_per_run: plan
+            .points
+            .iter()
+            .map(|p| M::memory_estimate(&p.config, &p.agents, plan.epochs))
+            .try_fold(0u64, |max, m| m.map(|m| max.max(m))),
     };
     Ok(Box::new(Planned { plan, info }))
 }

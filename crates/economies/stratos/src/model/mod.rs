@@ -215,6 +215,10 @@ impl Model for StratosModel {
         self.econ.check_invariants()
     }
 
+    fn memory_estimate(_config: &Config, agents: &Agents, steps: u64) -> Option<u64> {
+        Some(memory_estimate(agents, steps))
+    }
+
     /// The economy's step check: O(what changed + validators) ([`Economy::check_step`]).
     fn check_step(&mut self) -> Result<(), Violation> {
         Economy::check_step(&mut self.econ)
@@ -240,4 +244,28 @@ impl Flows {
 /// A fresh stream for the agents of a run.
 fn agent_rng(streams: &RngStreams) -> StreamRng {
     streams.stream(&[purpose::AGENTS])
+}
+
+/// Peak bytes of a run besides its agents: the program, the pools, the buffers (the lite year
+/// of 1,000 nodes peaks at 58 MB).
+const MEMORY_BASE: u64 = 64 << 20;
+/// Bytes a resource node, a year of reward locks included (docs/PERFORMANCE.md, "Memory": 805
+/// measured over 10^6 nodes for a day, 908 for a year).
+const MEMORY_PER_NODE: u64 = 910;
+/// Bytes a user (81 measured over 10^7 users).
+const MEMORY_PER_USER: u64 = 81;
+/// Bytes a delegator: a user's, plus its delegation's reward-accumulator entry and
+/// unbonding record (computed from the records, not measured).
+const MEMORY_PER_DELEGATOR: u64 = 200;
+
+/// The expected peak memory of a run of `steps` epochs: per agent at the populations the run
+/// reaches (nodes joining every day, users growing every year), measured bytes per agent.
+fn memory_estimate(agents: &Agents, steps: u64) -> u64 {
+    let days = steps as f64 / EPOCHS_PER_DAY as f64;
+    let nodes = agents.resource_nodes.count as f64 + agents.resource_nodes.joins_per_day * days;
+    let users = agents.users.count as f64 * (1.0 + agents.users.growth_per_year).powf(days / 365.0);
+    let bytes = nodes * MEMORY_PER_NODE as f64
+        + users * MEMORY_PER_USER as f64
+        + agents.delegators.count as f64 * MEMORY_PER_DELEGATOR as f64;
+    MEMORY_BASE.saturating_add(bytes.min(u64::MAX as f64 / 2.0) as u64)
 }
