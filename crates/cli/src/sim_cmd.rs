@@ -54,7 +54,8 @@ pub(crate) struct RunArgs {
     /// Output directory (default: ./ergon-out/<scenario>-<UTC time>).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Write into a non-empty output directory (its metrics files are replaced).
+    /// Write into a non-empty output directory (its metrics files are replaced), and run even
+    /// when the expected memory exceeds the machine's.
     #[arg(long)]
     pub force: bool,
     /// Monte Carlo runs per point (overrides scenario.runs).
