@@ -35,12 +35,12 @@ fn fmt(name: &str, x: f64) -> String {
 }
 
 /// `x` with `decimals` decimals and its whole part grouped by thousands: 1,234,567.89.
-fn grouped(x: f64, decimals: usize) -> String {
+pub(crate) fn grouped(x: f64, decimals: usize) -> String {
     let text = format!("{:.decimals$}", x.abs());
     let (whole, frac) = text.split_once('.').map_or((text.as_str(), ""), |(w, f)| (w, f));
     let mut out = String::new();
     for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -538,6 +538,11 @@ pub(super) fn normal(rng: &mut StreamRng) -> f64 {
     (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
 }
 
+/// A genesis refusal put on the scenario field whose draw for agent `prefix``i` caused it.
+fn blame(r: Rejection, field: &str, prefix: char, i: usize) -> Rejection {
+    Rejection::new(r.code, format!("{field}: the draw for {prefix}{i}: {}", r.message))
+}
+
 #[cfg(test)]
 mod tests {
     use super::decimal_order;
@@ -551,9 +556,4 @@ mod tests {
             assert_eq!(order, names, "n = {n}");
         }
     }
-}
-
-/// A genesis refusal put on the scenario field whose draw for agent `prefix``i` caused it.
-fn blame(r: Rejection, field: &str, prefix: char, i: usize) -> Rejection {
-    Rejection::new(r.code, format!("{field}: the draw for {prefix}{i}: {}", r.message))
 }
