@@ -5,6 +5,7 @@
 
 mod bounded;
 mod memory;
+mod numbers;
 mod progress;
 mod replay_cmd;
 mod report;

@@ -40,7 +40,7 @@ pub(crate) fn machine_memory() -> Option<u64> {
 /// `bytes` in MiB, rounded up, with thousands separators.
 #[allow(clippy::cast_precision_loss, reason = "MiB counts are far below 2^53")]
 fn mib(bytes: u64) -> String {
-    format!("{} MiB", crate::table::grouped(bytes.div_ceil(1 << 20) as f64, 0))
+    format!("{} MiB", crate::numbers::grouped(bytes.div_ceil(1 << 20) as f64, 0))
 }
 
 /// The estimate in words: "≈ 66 MiB a run × 2 at once = 132 MiB".

@@ -8,6 +8,8 @@ use ergon_output::Written;
 use ergon_registry::PlanInfo;
 use ergon_sim::JobResult;
 
+use crate::numbers::grouped;
+
 /// A figure as people read it: rates and shares (`…_apr…`, `…share…`) in percent; Gini
 /// coefficients and correlations with three decimals; other values with thousands separators:
 /// whole numbers as they are, others with two decimals below 10,000 and four significant digits
@@ -32,27 +34,6 @@ fn fmt(name: &str, x: f64) -> String {
         let decimals = (3 - a.log10().floor() as i32).clamp(4, 18) as usize;
         format!("{x:.decimals$}")
     }
-}
-
-/// `x` with `decimals` decimals and its whole part grouped by thousands: 1,234,567.89.
-pub(crate) fn grouped(x: f64, decimals: usize) -> String {
-    let text = format!("{:.decimals$}", x.abs());
-    let (whole, frac) = text.split_once('.').map_or((text.as_str(), ""), |(w, f)| (w, f));
-    let mut out = String::new();
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if !frac.is_empty() {
-        out.push('.');
-        out.push_str(frac);
-    }
-    if x.is_sign_negative() && text.chars().any(|c| c.is_ascii_digit() && c != '0') {
-        out.insert(0, '-');
-    }
-    out
 }
 
 /// The interval one row covers, in words: "1 day", "6 hours", "12 epochs".
@@ -136,8 +117,5 @@ mod tests {
         assert_eq!(fmt("x", 0.5), "0.5000");
         assert_eq!(fmt("x", -12_345.6), "-12,346");
         assert_eq!(fmt("x", f64::NAN), "–");
-        assert_eq!(grouped(999.0, 0), "999");
-        assert_eq!(grouped(1_000.0, 0), "1,000");
-        assert_eq!(grouped(-0.001, 2), "0.00");
     }
 }

@@ -7,7 +7,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::data::{Band, span};
-use super::html::{fixed, number};
+use crate::numbers::{fixed, number};
 
 /// Chart size in SVG units (scaled to the page width by CSS).
 const SIZE: (u32, u32) = (1000, 420);

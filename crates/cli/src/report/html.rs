@@ -1,7 +1,7 @@
 //! The report page: one self-contained HTML file (inline CSS and SVG, no script, no request)
 //! with the scenario and its parameters, the key figures, the charts of the economy's
 //! catalogue, the sweep's final values, the distribution, the invariant checks and the run's
-//! metadata; and the number formatting the page and the charts share.
+//! metadata.
 
 use std::fmt::Write as _;
 
@@ -11,57 +11,7 @@ use super::Run;
 use super::catalog::{self, ChartSpec};
 use super::charts;
 use super::data::lorenz;
-
-/// A number as people read it: thousands separators, M and bn for large values, four
-/// significant digits for small ones, "–" for a missing value.
-pub(crate) fn number(v: f64) -> String {
-    let a = v.abs();
-    if !v.is_finite() {
-        "–".to_owned()
-    } else if a == 0.0 {
-        "0".to_owned()
-    } else if a >= 1e9 {
-        format!("{:.2} bn", v / 1e9)
-    } else if a >= 1e6 {
-        format!("{:.2} M", v / 1e6)
-    } else if a >= 1e4 {
-        separated(v.round())
-    } else if a >= 1.0 {
-        let s = format!("{v:.3}");
-        let s = s.trim_end_matches('0').trim_end_matches('.');
-        if a >= 1000.0 { separated_str(s) } else { s.to_owned() }
-    } else {
-        let digits = (3 - a.log10().floor() as i32).clamp(0, 12) as usize;
-        let s = format!("{v:.digits$}");
-        s.trim_end_matches('0').trim_end_matches('.').to_owned()
-    }
-}
-
-/// A number with `decimals` decimals and thousands separators.
-pub(crate) fn fixed(v: f64, decimals: usize) -> String {
-    separated_str(&format!("{v:.decimals$}"))
-}
-
-fn separated(v: f64) -> String {
-    separated_str(&format!("{v:.0}"))
-}
-
-/// Inserts a comma every three digits of the integer part.
-fn separated_str(s: &str) -> String {
-    let (sign, rest) = s.strip_prefix('-').map_or(("", s), |r| ("-", r));
-    let (int, frac) = rest.split_once('.').map_or((rest, None), |(i, f)| (i, Some(f)));
-    let mut out = String::new();
-    for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    match frac {
-        Some(f) => format!("{sign}{out}.{f}"),
-        None => format!("{sign}{out}"),
-    }
-}
+use crate::numbers::number;
 
 /// A metric's figure: APRs as percent, the rest as [`number`].
 fn figure(column: &str, v: f64) -> String {
@@ -362,15 +312,6 @@ mod tests {
 
     #[test]
     fn numbers_as_people_read_them() {
-        assert_eq!(number(0.0), "0");
-        assert_eq!(number(f64::NAN), "–");
-        assert_eq!(number(2_770_967.5), "2.77 M");
-        assert_eq!(number(9_103_006_013.0), "9.10 bn");
-        assert_eq!(number(345_600.0), "345,600");
-        assert_eq!(number(-12_345.4), "-12,345");
-        assert_eq!(number(1192.25), "1,192.25");
-        assert_eq!(number(5.5), "5.5");
-        assert_eq!(number(0.000_879_2), "0.0008792");
         assert_eq!(figure("deposit_apr", 1.1434), "114.34 %");
         assert_eq!(esc("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
     }
