@@ -4,6 +4,7 @@
 //! the bar colour, so a reader (or the browser test) can count them; legends use swatches.
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use super::data::{Band, span};
@@ -76,6 +77,36 @@ fn svg(draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Res<()>) -> Res
     Ok(out)
 }
 
+/// A chart's plane over `xs` × `ys` (padded): the caption, both axes with their descriptions
+/// and ticks, and the light grid.
+fn plane<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    title: &str,
+    (x_desc, xs): (&str, (f64, f64)),
+    (y_desc, ys): (&str, (f64, f64)),
+) -> Res<ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>> {
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, ("sans-serif", 24))
+        .margin(14)
+        .x_label_area_size(48)
+        .y_label_area_size(96)
+        .build_cartesian_2d(padded(xs), padded(ys))
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .axis_desc_style(("sans-serif", 17))
+        .label_style(("sans-serif", 15))
+        .y_label_formatter(&|v| tick(*v, ys))
+        .x_label_formatter(&|v| tick(*v, xs))
+        .light_line_style(RGBColor(238, 238, 238))
+        .bold_line_style(RGBColor(215, 215, 215))
+        .draw()
+        .map_err(err)?;
+    Ok(chart)
+}
+
 /// A time series chart: per series a mean line, with its p5–p95 band shaded when `bands`.
 pub(crate) fn series(
     title: &str,
@@ -88,25 +119,7 @@ pub(crate) fn series(
         .unwrap_or((0.0, 1.0));
     let ys = headroom(ys, lines.len());
     svg(|root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, ("sans-serif", 24))
-            .margin(14)
-            .x_label_area_size(48)
-            .y_label_area_size(96)
-            .build_cartesian_2d(padded(xs), padded(ys))
-            .map_err(err)?;
-        chart
-            .configure_mesh()
-            .x_desc("day")
-            .y_desc(y_desc)
-            .axis_desc_style(("sans-serif", 17))
-            .label_style(("sans-serif", 15))
-            .y_label_formatter(&|v| tick(*v, ys))
-            .x_label_formatter(&|v| tick(*v, xs))
-            .light_line_style(RGBColor(238, 238, 238))
-            .bold_line_style(RGBColor(215, 215, 215))
-            .draw()
-            .map_err(err)?;
+        let mut chart = plane(root, title, ("day", xs), (y_desc, ys))?;
         for (i, (label, band)) in lines.iter().enumerate() {
             let c = color(i);
             if bands && band.day.len() > 1 {
@@ -162,25 +175,7 @@ pub(crate) fn lines(
     let ys = span(lines.iter().flat_map(|(_, p)| p.iter().map(|q| q.1))).unwrap_or((0.0, 1.0));
     let ys = headroom(ys, lines.len());
     svg(|root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, ("sans-serif", 24))
-            .margin(14)
-            .x_label_area_size(48)
-            .y_label_area_size(96)
-            .build_cartesian_2d(padded(xs), padded(ys))
-            .map_err(err)?;
-        chart
-            .configure_mesh()
-            .x_desc(x_desc)
-            .y_desc(y_desc)
-            .axis_desc_style(("sans-serif", 17))
-            .label_style(("sans-serif", 15))
-            .y_label_formatter(&|v| tick(*v, ys))
-            .x_label_formatter(&|v| tick(*v, xs))
-            .light_line_style(RGBColor(238, 238, 238))
-            .bold_line_style(RGBColor(215, 215, 215))
-            .draw()
-            .map_err(err)?;
+        let mut chart = plane(root, title, (x_desc, xs), (y_desc, ys))?;
         for (i, (label, points)) in lines.iter().enumerate() {
             let c = color(i);
             chart
