@@ -5,6 +5,9 @@
 
 use ergon_core::economy::{Metric, MetricValue};
 use ergon_core::invariants::Violation;
+use std::collections::VecDeque;
+
+use ergon_core::txn::Keyed;
 use ergon_core::{AccountId, Amount, Holder, U64F64};
 use serde_json::{Map, Value, json};
 
@@ -12,12 +15,35 @@ use crate::Phala;
 use crate::contracts;
 use crate::events::{PHA_DECIMALS, pha_meta};
 use crate::params::Profile;
-use crate::stake_pool::PoolIndex;
+use crate::stake_pool::{PoolIndex, Request};
 use crate::vaults::VaultIndex;
 use crate::workers::{WorkerIndex, WorkerState};
 
 fn pha(a: Amount) -> Value {
     Value::String(pha_meta().format(a))
+}
+
+/// The share holders of pool or vault `id` in `holdings`, by account name.
+fn holders(s: &Phala, holdings: &Keyed<(u32, u32), u128>, id: u32) -> Map<String, Value> {
+    let mut out = Map::new();
+    for (&(owner, a), &shares) in holdings.iter() {
+        if owner == id && shares > 0 {
+            out.insert(s.account_name(AccountId(a)).to_owned(), pha(Amount(shares)));
+        }
+    }
+    out
+}
+
+/// A withdrawal queue, oldest request first.
+fn queue(s: &Phala, requests: &VecDeque<Request>) -> Vec<Value> {
+    let request = |q: &Request| {
+        json!({
+            "account": s.account_name(AccountId(q.user)),
+            "shares": pha(Amount(q.shares)),
+            "block": q.block,
+        })
+    };
+    requests.iter().map(request).collect()
 }
 
 fn fx(v: U64F64) -> Value {
@@ -66,22 +92,7 @@ pub fn snapshot(s: &Phala) -> Value {
     for i in 0..sp.rows.len() {
         let p = PoolIndex(i as u32);
         let r = s.pool_row(p);
-        let mut holders = Map::new();
-        for (&(pool, a), &shares) in sp.holdings.iter() {
-            if pool == p.0 && shares > 0 {
-                holders.insert(s.account_name(AccountId(a)).to_owned(), pha(Amount(shares)));
-            }
-        }
-        let queue: Vec<Value> = sp.queues[i]
-            .iter()
-            .map(|q| {
-                json!({
-                    "account": s.account_name(AccountId(q.user)),
-                    "shares": pha(Amount(q.shares)),
-                    "block": q.block,
-                })
-            })
-            .collect();
+        let (holders, queue) = (holders(s, &sp.holdings, p.0), queue(s, &sp.queues[i]));
         let members: Vec<&str> = sp
             .assigned
             .iter()
@@ -140,22 +151,7 @@ fn vaults_snapshot(s: &Phala) -> Value {
         let (value, free, releasing) = s
             .vault_pool_row(v)
             .map_or((0, 0, 0), |(row, releasing)| (row.total_value, row.free, releasing));
-        let mut holders = Map::new();
-        for (&(vault, a), &shares) in vs.holdings.iter() {
-            if vault == v.0 && shares > 0 {
-                holders.insert(s.account_name(AccountId(a)).to_owned(), pha(Amount(shares)));
-            }
-        }
-        let queue: Vec<Value> = vs.queues[i]
-            .iter()
-            .map(|q| {
-                json!({
-                    "account": s.account_name(AccountId(q.user)),
-                    "shares": pha(Amount(q.shares)),
-                    "block": q.block,
-                })
-            })
-            .collect();
+        let (holders, queue) = (holders(s, &vs.holdings, v.0), queue(s, &vs.queues[i]));
         out.insert(
             s.vault_name(v).to_owned(),
             json!({
