@@ -1,0 +1,4 @@
+#![no_main]
+//! `ops_phala`: phala operation programs, see ergon_fuzzing::ops.
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| ergon_fuzzing::ops("phala", data));
