@@ -296,6 +296,13 @@ pub enum PhalaError {
         /// Shares held.
         held: u128,
     },
+    /// khala: the vault was shut down and its queue is not yet clear (the pallet's
+    /// `VaultIsLocked`).
+    #[error("vault #{vault} is locked after its shutdown until its queue is clear")]
+    VaultLocked {
+        /// The vault.
+        vault: u32,
+    },
     /// A restart while withdrawals wait in the pool's queue (the pallet's
     /// `WithdrawQueueNotEmpty`).
     #[error("stake pool #{pool} has withdrawals waiting: no restart")]
@@ -370,6 +377,7 @@ impl Coded for PhalaError {
             PhalaError::VaultBankrupt { .. } => "vault_bankrupt",
             PhalaError::InvalidVaultShares { .. } => "invalid_vault_shares",
             PhalaError::WithdrawQueueNotEmpty { .. } => "withdraw_queue_not_empty",
+            PhalaError::VaultLocked { .. } => "vault_is_locked",
             PhalaError::CannotRestartWithLessStake { .. } => "cannot_restart_with_less_stake",
         }
     }
