@@ -7,8 +7,9 @@
 //! the queue and may shut the vault down); the owner's `gain_owner_shares`; each depositor
 //! still in withdraws all its shares with chance `withdraw_per_day`; the owner divests what
 //! the queue needs beyond the free PHA and the pool withdrawals already pending, from the
-//! pools with the lowest smoothed return first; and on the vault's review day (every
-//! `review_every_days`, each vault on its own day of the cycle) the owner rebalances: it
+//! pools with the lowest smoothed return first; and on the first day and then on the vault's
+//! review day (every `review_every_days`, each vault on its own day of the cycle) the owner
+//! rebalances: it
 //! divests everything from pools outside the `pools` best, then invests the free PHA above a
 //! reserve of `1 − invest_share` of the vault's value (in parts per million, floor) and what
 //! the queue waits for, evenly (floor) in those best pools, when each part is at least 1 PHA. The best pools are those with the highest smoothed daily return on their value
@@ -106,7 +107,7 @@ impl PhalaModel {
                     || self.econ.vaults().queues[index.0 as usize].iter().any(|r| r.user == who.0)
             });
             self.cover_queue(i)?;
-            if (i as u64 + day).is_multiple_of(every) {
+            if day == 0 || (i as u64 + day).is_multiple_of(every) {
                 self.rebalance(i)?;
             }
         }
