@@ -4,7 +4,8 @@
 //! under both profiles. After every step the invariants hold (PHA conserved; every pool's value
 //! = free + locked stake, its shares = held + queued, the `pool_free` pool = Σ free); a
 //! rejected action leaves the state `==` to its clone from before; every kind is both accepted
-//! and rejected. A fixed case checks how a pool splits a pooled worker's payout.
+//! and rejected. Fixed cases check how a pool splits a pooled worker's payout, and a restart's
+//! refusals (each leaving the state `==` to before) and its effect.
 
 #![allow(clippy::unwrap_used)] // a test crate: unwrap is the assertion
 
@@ -148,6 +149,58 @@ fn a_pooled_heartbeat_pays_the_commission_and_compounds() {
     assert_eq!(r.free, 1000 * PHA + 7_659_990_545);
     let a = s.account("a").unwrap();
     assert_eq!(s.balance_of(ergon_core::Holder::Account(a)).0, 2_553_330_181);
+}
+
+/// khala, k = 10, P = 1000 (minimum stake 316.227766016837 PHA): d contributes 3000 PHA and
+/// the worker starts with 1000 (2000 free). A restart with 1000 (not above the 1000 released)
+/// and one with 5000 (above the 3000 free after the instant reclaim) are refused and change
+/// nothing; one with 1500 stops, reclaims (1000 back: 3000 free) and starts again: session 2,
+/// stake 1500, 1500 free, the pool's value still 3000. Then d asks 2000 shares back: 1500 are
+/// served, 500 wait, and a restart is refused while they wait.
+#[test]
+fn a_restart_needs_more_stake_and_an_empty_queue() {
+    use ergon_core::Economy;
+    let g = json!({"profile": "khala", "params": "genesis", "subsidy_pool": "1000000",
+                   "overrides": {"k": "10"}, "accounts": {"a": "0", "d": "5000"}});
+    let mut s = Phala::from_genesis(serde_json::from_value(g).unwrap()).unwrap();
+    for v in [
+        json!({"op": "create_pool", "pool": "P", "owner": "a", "commission_ppm": 0}),
+        json!({"op": "register", "worker": "w", "owner": "a", "confidence_level": 1,
+               "score": 1000}),
+        json!({"op": "add_worker", "pool": "P", "worker": "w"}),
+        json!({"op": "contribute", "pool": "P", "account": "d", "amount": "3000"}),
+        json!({"op": "pool_start", "pool": "P", "worker": "w", "stake": "1000"}),
+    ] {
+        s.apply(&serde_json::from_value(v).unwrap()).unwrap();
+    }
+    s.end_epoch().unwrap();
+    let restart = |x: &str| -> Action {
+        serde_json::from_value(
+            json!({"op": "pool_restart", "pool": "P", "worker": "w", "stake": x}),
+        )
+        .unwrap()
+    };
+    for (stake, code) in
+        [("1000", "cannot_restart_with_less_stake"), ("5000", "insufficient_free_stake")]
+    {
+        let before = s.clone();
+        let e = s.apply(&restart(stake)).unwrap_err();
+        assert_eq!(ergon_core::Coded::code(&e), code, "{stake}");
+        assert!(s == before, "a refused restart with {stake} changed the state");
+    }
+    s.apply(&restart("1500")).unwrap();
+    s.check_invariants().unwrap();
+    let w = s.workers().find("w").unwrap();
+    let row = s.workers().row(w);
+    assert_eq!((row.session, row.stake), (2, 1500 * PHA));
+    let r = s.pool_row(PoolIndex(0));
+    assert_eq!((r.free, r.total_value), (1500 * PHA, 3000 * PHA));
+    let withdraw = json!({"op": "withdraw", "pool": "P", "account": "d", "shares": "2000"});
+    s.apply(&serde_json::from_value(withdraw).unwrap()).unwrap();
+    let before = s.clone();
+    let e = s.apply(&restart("2000")).unwrap_err();
+    assert_eq!(ergon_core::Coded::code(&e), "withdraw_queue_not_empty");
+    assert!(s == before);
 }
 
 const PHA: u128 = 1_000_000_000_000;

@@ -52,6 +52,9 @@ pub enum Action {
     Contribute { pool: String, account: String, amount: Qty },
     /// Starts a pool's worker with `stake` PHA of the pool's free stake.
     PoolStart { pool: String, worker: String, stake: Qty },
+    /// Restarts a pool's computing worker with a larger `stake` PHA (stop, instant reclaim,
+    /// start).
+    PoolRestart { pool: String, worker: String, stake: Qty },
     /// Asks to withdraw `shares` (a decimal with 12 decimals, like PHA).
     Withdraw { pool: String, account: String, shares: Qty },
     /// Anyone's grace-period check: force-stops the pool's workers when a request expired.
@@ -269,6 +272,22 @@ pub fn apply(s: &mut Phala, action: &Action) -> Result<Event> {
                 minimum_stake: st.minimum_stake,
                 ve: st.ve,
                 ve_bits: st.ve,
+            })
+        }
+        Action::PoolRestart { pool: name, worker: wname, stake } => {
+            let (p, w) = (pool(s, name)?, worker(s, wname)?);
+            let amount = stake.to_amount(&pha_meta())?;
+            let (r, st) = s.pool_restart(p, w, amount)?;
+            Ok(Event::Restarted {
+                pool: name.clone(),
+                worker: wname.clone(),
+                returned: r.returned,
+                slashed: r.slashed,
+                session: st.session,
+                stake: amount,
+                ve: st.ve,
+                ve_bits: st.ve,
+                free: Amount(s.pool_row(p).free),
             })
         }
         Action::Withdraw { pool: name, account: who, shares } => {

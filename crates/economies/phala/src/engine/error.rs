@@ -296,6 +296,30 @@ pub enum PhalaError {
         /// Shares held.
         held: u128,
     },
+    /// khala: the vault was shut down and its queue is not yet clear (the pallet's
+    /// `VaultIsLocked`).
+    #[error("vault #{vault} is locked after its shutdown until its queue is clear")]
+    VaultLocked {
+        /// The vault.
+        vault: u32,
+    },
+    /// A restart while withdrawals wait in the pool's queue (the pallet's
+    /// `WithdrawQueueNotEmpty`).
+    #[error("stake pool #{pool} has withdrawals waiting: no restart")]
+    WithdrawQueueNotEmpty {
+        /// The pool.
+        pool: u32,
+    },
+    /// A restart must stake more than the stake it releases.
+    #[error("restarting worker #{} with {} PHA, not more than the {} PHA released", worker.0, fmt_pha(*stake), fmt_pha(*released))]
+    CannotRestartWithLessStake {
+        /// The worker.
+        worker: WorkerIndex,
+        /// The new stake asked for.
+        stake: Amount,
+        /// The stake the stop and instant reclaim released.
+        released: Amount,
+    },
     /// Only the contract's developer may stop it.
     #[error("account #{account} is not contract #{contract}'s developer")]
     NotContractDeveloper {
@@ -352,6 +376,9 @@ impl Coded for PhalaError {
             PhalaError::NotVaultOwner { .. } => "unauthorized_vault_owner",
             PhalaError::VaultBankrupt { .. } => "vault_bankrupt",
             PhalaError::InvalidVaultShares { .. } => "invalid_vault_shares",
+            PhalaError::WithdrawQueueNotEmpty { .. } => "withdraw_queue_not_empty",
+            PhalaError::VaultLocked { .. } => "vault_is_locked",
+            PhalaError::CannotRestartWithLessStake { .. } => "cannot_restart_with_less_stake",
         }
     }
 }

@@ -116,6 +116,23 @@ pub enum Event {
         #[serde(skip_serializing_if = "Vec::is_empty")]
         served: Vec<Withdrawal>,
     },
+    Restarted {
+        pool: String,
+        worker: String,
+        #[serde(serialize_with = "ser_pha")]
+        returned: Amount,
+        #[serde(serialize_with = "ser_pha")]
+        slashed: Amount,
+        session: u32,
+        #[serde(serialize_with = "ser_pha")]
+        stake: Amount,
+        #[serde(serialize_with = "ser_fx")]
+        ve: U64F64,
+        #[serde(serialize_with = "ser_bits")]
+        ve_bits: U64F64,
+        #[serde(serialize_with = "ser_pha")]
+        free: Amount,
+    },
     PoolCreated {
         pool: String,
         owner: String,

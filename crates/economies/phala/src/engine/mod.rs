@@ -243,7 +243,8 @@ impl Phala {
             | E::IterationsOutOfRange { worker, .. }
             | E::WorkerInPool { worker, .. }
             | E::NotInPool { worker, .. }
-            | E::NotPoolOwner { worker, .. } => Some(*worker),
+            | E::NotPoolOwner { worker, .. }
+            | E::CannotRestartWithLessStake { worker, .. } => Some(*worker),
             _ => None,
         };
         match worker {

@@ -14,7 +14,7 @@ use crate::Phala;
 use crate::contract_ops::{Ended, GasPaid};
 use crate::contracts::{ContractEnd, ContractIndex};
 use crate::error::{PhalaError, Result};
-use crate::params::{BLOCK_MS, MAX_P, MIN_P, Profile};
+use crate::params::{BLOCK_MS, MAX_P, Profile};
 use crate::stake_pool::{PoolIndex, Served, Split};
 use crate::tokenomic::{self, PICO, Settle, Tokenomic};
 use crate::workers::{PENDING_MAX, Row, WorkerIndex, WorkerState, Workers};
@@ -113,8 +113,8 @@ impl Phala {
     }
 
     /// Starts computing with `stake` PHA base units from the operator's account, in the
-    /// pallet's order of checks: Ready, a benchmark, P ≥ 50, stake ≥ k·√P, Ve ≤ v_max. A worker
-    /// of a stake pool starts through its pool ([`Phala::pool_start`]).
+    /// pallet's order of checks: Ready, a benchmark, P ≥ `min_init_p` (50), stake ≥ k·√P,
+    /// Ve ≤ v_max. A worker of a stake pool starts through its pool ([`Phala::pool_start`]).
     pub fn start(&mut self, w: WorkerIndex, stake: Amount) -> Result<Started> {
         self.fresh_sum_share();
         if let Some(&pool) = self.stake_pools.assigned.get(&w.0) {
@@ -152,8 +152,9 @@ impl Phala {
         if row.score == 0 {
             return Err(PhalaError::BenchmarkMissing { worker: w });
         }
-        if row.score < MIN_P {
-            return Err(PhalaError::BenchmarkTooLow { worker: w, score: row.score, min: MIN_P });
+        let min = self.params.min_init_p;
+        if row.score < min {
+            return Err(PhalaError::BenchmarkTooLow { worker: w, score: row.score, min });
         }
         let minimum_stake = tokenomic::minimum_stake(&self.params, row.score)?;
         if stake < minimum_stake {
@@ -294,6 +295,12 @@ impl Phala {
     /// Ends the cool-down: khala returns the whole stake; paper returns `min(V/Ve, 1)·S`
     /// (floor) and keeps the rest in the `slashed` pool.
     pub fn reclaim(&mut self, w: WorkerIndex) -> Result<Reclaimed> {
+        self.reclaim_after(w, true)
+    }
+
+    /// [`Phala::reclaim`], the cool-down checked or not (a pool's restart reclaims at once,
+    /// as the pallet's `reclaim(session, check_cooldown = false)`).
+    pub(crate) fn reclaim_after(&mut self, w: WorkerIndex, cool_down: bool) -> Result<Reclaimed> {
         self.fresh_sum_share();
         let mut row = self.worker_in(w)?;
         if row.state != WorkerState::CoolingDown {
@@ -301,7 +308,7 @@ impl Phala {
             return Err(PhalaError::WrongState { worker: w, state: row.state, needed });
         }
         let ready_at = u64::from(row.cool_down_start) + u64::from(self.params.cool_down_blocks);
-        if u64::from(self.block) < ready_at {
+        if cool_down && u64::from(self.block) < ready_at {
             return Err(PhalaError::CoolDownNotReady { worker: w, ready_at, block: self.block });
         }
         let stake = row.stake;

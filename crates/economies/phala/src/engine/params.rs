@@ -29,7 +29,8 @@ pub const COOL_DOWN_BLOCKS: u32 = 50_400;
 pub const HALVING_BLOCKS: u32 = 1_296_000;
 /// Milliseconds in a block.
 pub const BLOCK_MS: u64 = 12_000;
-/// The lowest benchmark score that may start computing (the runtime's `MinInitP`).
+/// The lowest benchmark score that may start computing by default (the Khala and Phala
+/// runtimes' `MinInitP`; the pallet's unit-test mock sets 1: parameter `min_init_p`).
 pub const MIN_P: u32 = 50;
 /// The highest benchmark score kept (the spec's cap on P).
 pub const MAX_P: u32 = 6_000;
@@ -106,6 +107,9 @@ pub struct Params {
     /// How long a vault's withdrawal request may wait unserved before anyone may shut the
     /// vault down (withdraw all its pool shares), blocks (the spec's 21 days).
     pub vault_grace_period_blocks: u32,
+    /// The lowest benchmark score that may start computing (the runtime's `MinInitP`: 50 on
+    /// Khala, 1 in the pallet's unit-test mock).
+    pub min_init_p: u32,
 }
 
 impl Params {
@@ -184,6 +188,7 @@ impl Params {
             halving_interval_blocks: HALVING_BLOCKS,
             grace_period_blocks: COOL_DOWN_BLOCKS,
             vault_grace_period_blocks: 3 * COOL_DOWN_BLOCKS,
+            min_init_p: MIN_P,
         }
     }
 
@@ -216,6 +221,7 @@ impl Params {
                 "halving_interval_blocks" => self.halving_interval_blocks = int()?,
                 "grace_period_blocks" => self.grace_period_blocks = int()?,
                 "vault_grace_period_blocks" => self.vault_grace_period_blocks = int()?,
+                "min_init_p" => self.min_init_p = int()?,
                 _ => return Err(PhalaError::UnknownParam { field: field.clone() }),
             }
         }
@@ -258,6 +264,10 @@ impl Params {
             if v > big {
                 return bad(f, v);
             }
+        }
+        if self.min_init_p == 0 || self.min_init_p > MAX_P {
+            let value = self.min_init_p.to_string();
+            return Err(PhalaError::BadParam { field: "min_init_p".into(), value });
         }
         if self.heartbeat_window == 0 {
             return Err(PhalaError::BadParam {

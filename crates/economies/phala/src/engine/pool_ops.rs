@@ -15,7 +15,7 @@ use ergon_core::{AccountId, Amount, Holder, PerMill};
 
 use crate::Phala;
 use crate::error::{PhalaError, Result};
-use crate::ops::Started;
+use crate::ops::{Reclaimed, Started};
 use crate::stake_pool::{
     self, DUST, PoolIndex, PoolRow, Price, Served, Split, serve_queue, shares_for_contribution,
     split_reward,
@@ -160,26 +160,59 @@ impl Phala {
         })
     }
 
-    /// Starts pool `p`'s worker `w` with `stake` PHA base units of the pool's free stake (the
-    /// same checks as [`Phala::start`], then the free stake must cover it).
+    /// Starts pool `p`'s worker `w` with `stake` PHA base units of the pool's free stake, in the
+    /// pallet's order of checks (`do_start_computing`): the free stake covers it, the worker is
+    /// the pool's, then the same checks as [`Phala::start`].
     pub fn pool_start(&mut self, p: PoolIndex, w: WorkerIndex, stake: Amount) -> Result<Started> {
         self.fresh_sum_share();
         let mut pool = self.pool_in(p)?;
+        if pool.free < stake.0 {
+            let (free, needed) = (Amount(pool.free), stake);
+            return Err(PhalaError::InsufficientFreeStake { pool: p.0, free, needed });
+        }
         if self.stake_pools.assigned.get(&w.0) != Some(&p.0) {
             self.workers_in(w)?;
             return Err(PhalaError::NotInPool { worker: w, pool: p.0 });
         }
         let (row, started) = self.prepare_start(w, stake)?;
-        if pool.free < stake.0 {
-            let (free, needed) = (Amount(pool.free), stake);
-            return Err(PhalaError::InsufficientFreeStake { pool: p.0, free, needed });
-        }
         pool.free -= stake.0;
         let from = Holder::Pool(self.pools.pool_free);
         atomic(self, |s| {
             s.commit_start(w, row, from, stake)?;
             s.stake_pools.rows.update(p.0 as usize, |r| *r = pool);
             Ok(started)
+        })
+    }
+
+    /// Restarts pool `p`'s computing worker `w` with a larger `stake` (the pallet's
+    /// `restart_computing`): refused while withdrawals wait; the worker stops and is reclaimed
+    /// at once (its stake back to the free stake: all of it under khala, `min(V/Ve, 1)·S` under
+    /// paper), the new stake must exceed what was released, and the worker starts again from
+    /// the free stake — a new session with V = Ve of the new stake. All or nothing.
+    pub fn pool_restart(
+        &mut self,
+        p: PoolIndex,
+        w: WorkerIndex,
+        stake: Amount,
+    ) -> Result<(Reclaimed, Started)> {
+        self.fresh_sum_share();
+        self.pool_in(p)?;
+        if self.stake_pools.assigned.get(&w.0) != Some(&p.0) {
+            self.workers_in(w)?;
+            return Err(PhalaError::NotInPool { worker: w, pool: p.0 });
+        }
+        if !self.stake_pools.queues[p.0 as usize].is_empty() {
+            return Err(PhalaError::WithdrawQueueNotEmpty { pool: p.0 });
+        }
+        atomic(self, |s| {
+            s.stop(w)?;
+            let reclaimed = s.reclaim_after(w, false)?;
+            if stake <= reclaimed.returned {
+                let released = reclaimed.returned;
+                return Err(PhalaError::CannotRestartWithLessStake { worker: w, stake, released });
+            }
+            let started = s.pool_start(p, w, stake)?;
+            Ok((reclaimed, started))
         })
     }
 

@@ -57,6 +57,9 @@ pub struct VaultRow {
     pub checkpoint: u128,
     /// Shares minted to the owner so far.
     pub owner_shares: u128,
+    /// khala: shut down and not yet cleared (the pallet's `VaultLocks`): the owner may not
+    /// divest until a check finds the queue empty.
+    pub locked: bool,
 }
 
 /// Every vault.
@@ -217,6 +220,7 @@ impl Phala {
                 total_shares: 0,
                 checkpoint: PICO,
                 owner_shares: 0,
+                locked: false,
             });
             s.vaults.queues.push(VecDeque::new());
             Ok(VaultIndex(v))
@@ -273,8 +277,11 @@ impl Phala {
     }
 
     /// The owner asks stake pool `p` to return `shares` of vault `v`'s pool shares; what the
-    /// pool pays lands in the vault's account, which then serves the vault's queue. Returns the
-    /// PHA the pool paid now and the pool shares still queued.
+    /// pool pays lands in the vault's account. paper: the vault's queue is then served. khala:
+    /// not — the pallet's pool withdrawal only transfers to the vault's account, and the
+    /// vault's queue waits for its next contribution or check (the pallet's `test_withdraw`:
+    /// the vault holds the 300 PHA paid while a request of 100 waits). Returns the PHA the pool
+    /// paid now, the pool shares still queued and the vault's withdrawals served.
     pub fn vault_divest(
         &mut self,
         v: VaultIndex,
@@ -283,10 +290,16 @@ impl Phala {
         shares: u128,
     ) -> Result<(u128, u128, Vec<Served>)> {
         let row = self.vault_owner(v, who)?;
+        if row.locked {
+            return Err(PhalaError::VaultLocked { vault: v.0 });
+        }
         atomic(self, |s| {
             let out = s.withdraw(p, AccountId(row.account), shares)?;
             let paid = out.served.iter().map(|x| x.amount).sum();
-            let served = s.serve_vault(v)?;
+            let served = match s.params.profile {
+                Profile::Paper => s.serve_vault(v)?,
+                Profile::Khala => Vec::new(),
+            };
             Ok((paid, out.queued, served))
         })
     }
@@ -370,25 +383,55 @@ impl Phala {
         })
     }
 
-    /// Anyone's check on vault `v`: its queue is served; then, when the oldest request that
-    /// its free PHA and pending pool withdrawals cannot cover has waited more than
-    /// `vault_grace_period_blocks`, the vault withdraws all its shares from every pool (the
-    /// shutdown). Returns the withdrawals served and the pools asked.
+    /// Anyone's check on vault `v`: its queue is served; then the vault may shut down: it
+    /// withdraws all its shares from every pool. Returns the withdrawals served and the pools
+    /// asked.
+    ///
+    /// paper: when the oldest request that its free PHA and pending pool withdrawals cannot
+    /// cover has waited more than `vault_grace_period_blocks` (the spec's 21 days); the
+    /// pools' payments then serve the queue at once.
+    ///
+    /// khala, the pallet's `check_and_maybe_force_withdraw`: a vault whose queue is empty after
+    /// serving is unlocked; a locked vault is not shut down again; otherwise it shuts down
+    /// (and locks) when its oldest request has waited more than `vault_grace_period_blocks`
+    /// (the pallet's 3 × `GracePeriod`, `Waiting3xGracePeriod`), or when a request its free PHA
+    /// and pending pool withdrawals cannot cover has waited more than `grace_period_blocks`
+    /// (`NoEnoughReleasingStake`). The pools' payments wait in the vault's account for the
+    /// next contribution or check.
     pub fn check_vault(&mut self, v: VaultIndex) -> Result<(Vec<Served>, Vec<PoolIndex>)> {
         let vrow = self.vault_in(v)?;
-        let grace = self.params.vault_grace_period_blocks;
+        let profile = self.params.profile;
         atomic(self, |s| {
             let mut served = s.serve_vault(v)?;
+            let i = v.0 as usize;
             let (row, releasing) = s.vault_pool_row(v)?;
-            let queue = &s.vaults.queues[v.0 as usize];
-            let expired = crate::stake_pool::has_expired_withdrawal(
-                s.params.profile,
-                &row,
-                queue,
-                releasing,
-                s.block,
-                grace,
-            )?;
+            let queue = &s.vaults.queues[i];
+            let expired = match profile {
+                Profile::Paper => crate::stake_pool::has_expired_withdrawal(
+                    profile,
+                    &row,
+                    queue,
+                    releasing,
+                    s.block,
+                    s.params.vault_grace_period_blocks,
+                )?,
+                Profile::Khala => {
+                    let locked = s.vaults.rows[i].locked && !queue.is_empty();
+                    let oldest = queue.front().map_or(0, |r| s.block.saturating_sub(r.block));
+                    let expired = !locked
+                        && (oldest > s.params.vault_grace_period_blocks
+                            || crate::stake_pool::has_expired_withdrawal(
+                                profile,
+                                &row,
+                                queue,
+                                releasing,
+                                s.block,
+                                s.params.grace_period_blocks,
+                            )?);
+                    s.vaults.rows.update(i, |r| r.locked = locked || expired);
+                    expired
+                }
+            };
             let mut pools = Vec::new();
             if expired {
                 for p in 0..s.stake_pools.rows.len() as u32 {
@@ -399,8 +442,10 @@ impl Phala {
                         pools.push(p);
                     }
                 }
-                let more = s.serve_vault(v)?;
-                served.extend(more);
+                if profile == Profile::Paper {
+                    let more = s.serve_vault(v)?;
+                    served.extend(more);
+                }
             }
             Ok((served, pools))
         })

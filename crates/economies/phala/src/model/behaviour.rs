@@ -1,8 +1,8 @@
 //! The Phala agents' behaviour (docs/economies/phala.md, "Simulation"): the genesis of a run,
 //! each block's actions — workers coming back and going offline, answers to challenges
 //! (heartbeats with their payouts), new challenges — and each day's: pools' APRs, owners
-//! reclaiming, stopping for withdrawals and starting workers, delegators moving, the day's
-//! outages. Every change goes through the economy's public operations.
+//! reclaiming, stopping for withdrawals and starting workers, delegators moving, the vaults'
+//! day ([`super::vaults`]), the day's outages. Every change goes through the economy's public operations.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, VecDeque};
@@ -24,6 +24,9 @@ use crate::{Genesis, Phala, PhalaError, WorkerState};
 pub(super) const DAY: u64 = 7_200;
 /// Blocks in an hour: the window of the two-challenges-an-hour rule.
 const HOUR: u64 = 300;
+/// The vaults' own random stream (a sub-stream of the agents'): their deposits and
+/// withdrawals, so a run without vaults draws exactly as before.
+const VAULTS_STREAM: [u64; 2] = [purpose::AGENTS, 1];
 
 pub(super) fn err(econ: &Phala, e: &PhalaError) -> Rejection {
     Rejection { code: e.code(), message: econ.explain(e) }
@@ -63,6 +66,14 @@ pub(super) fn build(c: &Config, a: &Agents, streams: &RngStreams) -> Result<Phal
     for i in 0..a.developers.count {
         accounts.insert(format!("developer{i}"), qty(a.developers.funds)?);
     }
+    let mut vault_rng = streams.stream(&VAULTS_STREAM);
+    let deposit = a.vaults.deposit.sampler(1e-6);
+    for i in 0..a.vaults.count {
+        accounts.insert(format!("vault{i}-owner"), qty(a.vaults.owner_funds)?);
+        for j in 0..a.vaults.depositors {
+            accounts.insert(format!("vault{i}-depositor{j}"), qty(deposit.sample(&mut vault_rng))?);
+        }
+    }
     let genesis = Genesis {
         profile: c.profile,
         params: c.param_set,
@@ -81,6 +92,8 @@ pub(super) fn build(c: &Config, a: &Agents, streams: &RngStreams) -> Result<Phal
         tasks: streams.stream(&[purpose::TASKS]),
         rng,
         developers: Vec::new(),
+        vault_rng,
+        vaults: Vec::new(),
         deploys: Vec::new(),
         next_deploy: 0,
         workers: Vec::new(),
@@ -166,6 +179,7 @@ pub(super) fn build(c: &Config, a: &Agents, streams: &RngStreams) -> Result<Phal
         m.econ.contribute(index, acct, x).map_err(|e| err(&m.econ, &e))?;
         m.delegators.push(Delegator { account: acct, pool: p, moving_to: None });
     }
+    m.open_vaults()?;
     for p in 0..m.pools.len() {
         m.start_ready(p)?;
     }
@@ -287,6 +301,7 @@ impl PhalaModel {
             self.maintain(p)?;
         }
         self.delegators_act()?;
+        self.vaults_day()?;
         for p in 0..self.pools.len() {
             self.start_ready(p)?;
         }

@@ -1,7 +1,7 @@
 //! The scenario sections of a Phala simulation (docs/economies/phala.md, "Simulation"):
 //! `[economy]` (profile, parameter set and overrides, the subsidy pool) and `[agents]` (groups
-//! of workers in stake pools, heartbeat challenges, outages, delegators, and under paper
-//! developers deploying contracts), with their defaults
+//! of workers in stake pools, heartbeat challenges, outages, delegators, vault owners and
+//! their depositors, and under paper developers deploying contracts), with their defaults
 //! and limits. Amounts are whole PHA; distributions follow `ergon_core::dist`.
 
 use std::collections::BTreeMap;
@@ -85,6 +85,11 @@ pub struct Agents {
     /// parameter hash.
     #[serde(skip_serializing_if = "Developers::is_off")]
     pub developers: Developers,
+    /// `[agents.vaults]`: vault owners pooling depositors' PHA into the best stake pools.
+    /// Left out of the scenario as run while there are none, so a run without vaults keeps
+    /// its parameter hash.
+    #[serde(skip_serializing_if = "VaultAgents::is_off")]
+    pub vaults: VaultAgents,
 }
 
 /// One group of workers: its hardware and its pools.
@@ -240,6 +245,60 @@ impl Developers {
 /// Most developers.
 pub const DEVELOPERS_MAX: u64 = 10_000;
 
+/// `[agents.vaults]`: vaults, their owners and depositors (docs/scenarios.md, "Phala").
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VaultAgents {
+    /// Vaults, each with its own owner (0: none).
+    pub count: u64,
+    /// PHA each vault's owner puts in its own vault at genesis.
+    pub owner_funds: f64,
+    /// Depositors of each vault.
+    pub depositors: u64,
+    /// PHA each depositor puts in at genesis.
+    #[serde(deserialize_with = "dist::deserialize")]
+    pub deposit: Dist,
+    /// The owner's commission on the share price's rise, parts per million.
+    pub commission_permill: u32,
+    /// The share of the vault's value its owner keeps invested in stake pools.
+    pub invest_share: f64,
+    /// How many pools (the best by recent return) a vault invests in.
+    pub pools: u64,
+    /// Days between an owner's reviews (each vault on its own day of the cycle).
+    pub review_every_days: u64,
+    /// The chance, each day, that a depositor withdraws all its shares.
+    pub withdraw_per_day: f64,
+}
+
+impl Default for VaultAgents {
+    fn default() -> VaultAgents {
+        VaultAgents {
+            count: 0,
+            owner_funds: 50_000.0,
+            depositors: 10,
+            deposit: Dist::Lognormal { median: 5_000.0, sigma: 1.0 },
+            commission_permill: 100_000,
+            invest_share: 0.9,
+            pools: 3,
+            review_every_days: 7,
+            withdraw_per_day: 0.01,
+        }
+    }
+}
+
+impl VaultAgents {
+    /// No vaults.
+    #[must_use]
+    pub fn is_off(&self) -> bool {
+        self.count == 0
+    }
+}
+
+/// Most vaults.
+pub const VAULTS_MAX: u64 = 1_000;
+/// Most depositors of a vault.
+pub const VAULT_DEPOSITORS_MAX: u64 = 10_000;
+
 /// Every check beyond the types; each error names its field and value.
 #[must_use]
 pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
@@ -261,6 +320,10 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
     num("agents.developers.contracts_per_day".into(), dv.contracts_per_day, 0.0, 1e5);
     num("agents.developers.strict_share".into(), dv.strict_share, 0.0, 1.0);
     num("agents.developers.stop_per_day".into(), dv.stop_per_day, 0.0, 1.0);
+    let va = &a.vaults;
+    num("agents.vaults.owner_funds".into(), va.owner_funds, 0.0, 1e8);
+    num("agents.vaults.invest_share".into(), va.invest_share, 0.0, 1.0);
+    num("agents.vaults.withdraw_per_day".into(), va.withdraw_per_day, 0.0, 1.0);
     for (i, g) in a.groups.iter().enumerate() {
         num(format!("agents.groups[{i}].owner_stake"), g.owner_stake, 0.0, 1e8);
         num(format!("agents.groups[{i}].max_worker_stake"), g.max_worker_stake, 1.0, 1e8);
@@ -285,6 +348,11 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
         ("agents.delegators.count".into(), a.delegators.count, DELEGATORS_MAX, 0),
         ("agents.delegators.review_every_days".into(), a.delegators.review_every_days, 3_650, 1),
         ("agents.developers.count".into(), a.developers.count, DEVELOPERS_MAX, 0),
+        ("agents.vaults.count".into(), va.count, VAULTS_MAX, 0),
+        ("agents.vaults.depositors".into(), va.depositors, VAULT_DEPOSITORS_MAX, 0),
+        ("agents.vaults.commission_permill".into(), u64::from(va.commission_permill), 1_000_000, 0),
+        ("agents.vaults.pools".into(), va.pools, POOLS_MAX, 1),
+        ("agents.vaults.review_every_days".into(), va.review_every_days, 3_650, 1),
     ];
     if a.developers.count > 0 && c.profile == Profile::Khala {
         errs.push(FieldError::new(
@@ -333,6 +401,7 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
         ("agents.delegators.amount", &a.delegators.amount),
         ("agents.developers.gas_budget", &a.developers.gas_budget),
         ("agents.developers.gas_per_block", &a.developers.gas_per_block),
+        ("agents.vaults.deposit", &a.vaults.deposit),
     ] {
         if let Err(e) = d.validate(Some(1e-6)) {
             errs.push(FieldError::new(path, e));

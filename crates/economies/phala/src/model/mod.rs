@@ -2,8 +2,9 @@
 //! pools): the economy plus its agents — workers of several hardware groups (confidence tiers,
 //! benchmark P, true performance) in stake pools, the gatekeeper's heartbeat challenges,
 //! workers going offline and coming back, pool owners staking, stopping and reclaiming their
-//! workers, delegators moving between pools on APR, and (paper) developers deploying
-//! contracts that make workers Active. One step is one 12-second block.
+//! workers, delegators moving between pools on APR, vault owners investing their depositors'
+//! PHA in the best pools, and (paper) developers deploying contracts that make workers
+//! Active. One step is one 12-second block.
 //! docs/economies/phala.md ("Simulation") describes each behaviour.
 //!
 //! Agents call only the economy's public operations. Cost a block: O(workers) for the block
@@ -13,6 +14,7 @@ mod behaviour;
 pub mod config;
 mod developers;
 mod record;
+mod vaults;
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -90,6 +92,14 @@ struct Flows {
     contracts_unassigned: u64,
     contracts_spent: u64,
     contracts_stopped: u64,
+    /// PHA paid to vault depositors, base units.
+    vault_withdrawn: u128,
+    /// PHA vaults invested in pools, base units.
+    vault_invested: u128,
+    /// Vault divestments.
+    vault_divests: u64,
+    /// Vault shutdowns.
+    vault_shutdowns: u64,
 }
 
 /// A Phala network with its agents.
@@ -106,6 +116,10 @@ pub struct PhalaModel {
     tasks: StreamRng,
     /// paper: the developers' accounts.
     developers: Vec<AccountId>,
+    /// The vaults' deposits and depositors' choices (their own stream).
+    vault_rng: StreamRng,
+    /// The vaults.
+    vaults: Vec<vaults::VaultAgent>,
     /// paper: today's deployments, by block.
     deploys: Vec<u64>,
     /// The next of `deploys` to happen.
@@ -167,7 +181,8 @@ impl Model for PhalaModel {
     }
 
     fn columns(config: &Config, agents: &Agents) -> Vec<ColumnSpec> {
-        record::columns(agents.groups.len(), config.profile == crate::Profile::Paper)
+        let paper = config.profile == crate::Profile::Paper;
+        record::columns(agents.groups.len(), paper, agents.vaults.count > 0)
     }
 
     fn step(&mut self) -> Result<(), Violation> {

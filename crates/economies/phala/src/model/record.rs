@@ -1,8 +1,9 @@
 //! The metrics of a Phala simulation (docs/metrics.md, "Phala"): the economy's own metrics,
 //! PHA supply, V and shares over the computing workers, pool APRs, the flows since the
 //! previous record, each worker group's stake, shares, pay and return, and (paper) the
-//! contracts: Active workers, contracts running, the gas escrow and the gas paid. Token amounts stay
-//! exact; V, shares and APRs are floats. [`columns`] names every metric and its kind.
+//! contracts: Active workers, contracts running, the gas escrow and the gas paid; with vaults,
+//! their assets, investments, free PHA, owner shares and flows. Token amounts stay exact; V,
+//! shares and APRs are floats. [`columns`] names every metric and its kind.
 
 use ergon_core::{ColumnSpec, Economy, Holder, Metric, MetricKind, MetricValue, U64F64};
 
@@ -75,11 +76,25 @@ const PAPER: &[ColumnSpec] = &[
     c("contracts_stopped", COUNT),
 ];
 
+/// The vaults' columns, last, when the scenario has vaults.
+const VAULTS: &[ColumnSpec] = &[
+    c("vaults", COUNT),
+    c("vault_assets_pha", PHA),
+    c("vault_invested_pha", PHA),
+    c("vault_free_pha", PHA),
+    c("vault_owner_shares", PHA),
+    c("vault_invested_flow_pha", PHA),
+    c("vault_withdrawn_pha", PHA),
+    c("vault_divests", COUNT),
+    c("vault_shutdowns", COUNT),
+];
+
 /// How many of the economy's metrics are paper's contract metrics (the last ones).
 const PAPER_ECONOMY: usize = 5;
 
-/// The columns of a run with `groups` worker groups, in record order; paper adds its own.
-pub(super) fn columns(groups: usize, paper: bool) -> Vec<ColumnSpec> {
+/// The columns of a run with `groups` worker groups, in record order; paper adds its own, and
+/// a run with vaults theirs.
+pub(super) fn columns(groups: usize, paper: bool, vaults: bool) -> Vec<ColumnSpec> {
     let mut out = COMMON.to_vec();
     for names in GROUP.iter().take(groups) {
         let kinds = [PHA, FLOAT, PHA, FLOAT];
@@ -87,6 +102,9 @@ pub(super) fn columns(groups: usize, paper: bool) -> Vec<ColumnSpec> {
     }
     if paper {
         out.extend_from_slice(PAPER);
+    }
+    if vaults {
+        out.extend_from_slice(VAULTS);
     }
     out
 }
@@ -190,6 +208,25 @@ pub(super) fn record(model: &mut PhalaModel) -> Vec<Metric> {
         ] {
             out.push(m(name, MetricValue::Count(x)));
         }
+    }
+    if !model.vaults.is_empty() {
+        let (mut assets, mut free, mut owner_shares) = (0u128, 0u128, 0u128);
+        for v in &model.vaults {
+            if let Ok((row, _)) = econ.vault_pool_row(v.index) {
+                assets += row.total_value;
+                free += row.free;
+            }
+            owner_shares += econ.vaults().rows[v.index.0 as usize].owner_shares;
+        }
+        out.push(m("vaults", MetricValue::Count(model.vaults.len() as u64)));
+        out.push(m("vault_assets_pha", amount(assets)));
+        out.push(m("vault_invested_pha", amount(assets - free)));
+        out.push(m("vault_free_pha", amount(free)));
+        out.push(m("vault_owner_shares", amount(owner_shares)));
+        out.push(m("vault_invested_flow_pha", amount(fl.vault_invested)));
+        out.push(m("vault_withdrawn_pha", amount(fl.vault_withdrawn)));
+        out.push(m("vault_divests", MetricValue::Count(fl.vault_divests)));
+        out.push(m("vault_shutdowns", MetricValue::Count(fl.vault_shutdowns)));
     }
     out
 }
