@@ -30,7 +30,7 @@ use crate::routing::Receipts;
 
 mod bonds;
 mod typed;
-pub use typed::{EpochOutcome, FraudOutcome, Paid, Reserves};
+pub use typed::{ClaimsPaid, CloseExtra, EpochOutcome, FraudOutcome, Paid, Reserves};
 pub mod calls;
 pub mod cover;
 pub mod extra;
@@ -410,8 +410,8 @@ impl Economy for Trias {
             "router_carry": self.fmt(o.router_carry),
         });
         // Calls settled, Prometh payouts and claims of the close, after the mining splits.
-        if let (Some(r), Value::Object(extra)) = (report.as_object_mut(), o.extra) {
-            r.extend(extra);
+        if let Some(r) = report.as_object_mut() {
+            self.render_extra(&o.extra, r);
         }
         Ok(report)
     }
