@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Profile;
 use crate::insurance::Severity;
-use crate::magcarta::Rule;
+use crate::magcarta::{Rule, Strategy};
 
 /// Most nodes a scenario may have (every population together).
 pub const NODES_MAX: u64 = 1_000_000;
@@ -136,7 +136,7 @@ impl Default for Executers {
 
 /// `[agents.developers]`: the last `count` honest verifiers (the seeds last of all) also
 /// develop: each epoch each opens a MagCarta call with probability `call_rate`, paid from its
-/// rewards, scheduling `k` executers by TOP among the executers.
+/// rewards, scheduling `k` executers among the executers by `strategy`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Developers {
@@ -147,6 +147,9 @@ pub struct Developers {
     pub call_rate: f64,
     /// Executers a call schedules.
     pub k: u32,
+    /// `top` (CB, then relative trust) or `sample` (weighted by gate; needs executers with a
+    /// gate, so CB computed for them: below 4,096 nodes every node's is).
+    pub strategy: Strategy,
     /// The consensus rule (`majority`, `unanimous`, `k_of_n`, `weighted`, `median`).
     pub rule: Rule,
     /// The price `P`, whole TRY.
@@ -164,6 +167,7 @@ impl Default for Developers {
             count: 0,
             call_rate: 0.5,
             k: 3,
+            strategy: Strategy::Top,
             rule: Rule::Majority,
             price: "5".into(),
             bond: "0.1".into(),

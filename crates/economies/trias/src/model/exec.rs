@@ -6,7 +6,7 @@
 //!
 //! Each epoch, after the routers (the clock at `end − 21`): every developer, ascending, opens a
 //! call with probability `call_rate` when its balance covers the price (one program drawn
-//! uniformly, TOP among the executers, deadline `end − 12`); a call asks the bond `b` and,
+//! uniformly, `k` executers by `strategy`, deadline `end − 12`); a call asks the bond `b` and,
 //! when fewer than `k` executers hold it, none. Each scheduled executer, by slot, stays silent
 //! with probability `silence_rate`, else returns the call's id as its result, or with
 //! probability `dissent_rate` the id plus one plus its slot (dissenters never agree). After the
@@ -28,7 +28,7 @@ use super::{NONE, TriasModel};
 use crate::attest::NodeId;
 use crate::error::TriasError;
 use crate::gas::PREMIUM_BP;
-use crate::magcarta::{Filter, Rule, Strategy};
+use crate::magcarta::{Filter, Rule};
 use crate::state::CloseExtra;
 use crate::state::calls::CallSpec;
 
@@ -142,7 +142,7 @@ impl TriasModel {
     /// The developers' calls with `deadline`, answered at once (module doc).
     pub(super) fn calls(&mut self, deadline: u64) {
         let d = &self.agents.developers;
-        let (k, rule, programs) = (d.k, d.rule, u64::from(d.programs));
+        let (k, rule, strategy, programs) = (d.k, d.rule, d.strategy, u64::from(d.programs));
         for x in 0..self.exec.developers.len() {
             let dev = self.exec.developers[x];
             if self.quarantined[dev as usize] || !self.chance(self.exec.call) {
@@ -160,7 +160,7 @@ impl TriasModel {
                     ..Filter::default()
                 },
                 k,
-                strategy: Strategy::Top,
+                strategy,
                 rule,
                 quorum: if rule == Rule::KOfN { k / 2 + 1 } else { 0 },
                 tol: 0,
