@@ -83,6 +83,11 @@ pub(super) fn build(c: &Config, a: &Agents, mut rng: StreamRng) -> Result<TriasM
     let mut econ = Trias::from_genesis(genesis(c, c.profile)?)?;
     let other = if c.profile == Profile::Spec { Profile::Compat } else { Profile::Spec };
     let mut shadow = if c.compare { Some(Trias::from_genesis(genesis(c, other)?)?) } else { None };
+    // The model reads the gates and CB, never CB_het: one flow a candidate, not five.
+    econ.set_cb_het(false);
+    if let Some(s) = shadow.as_mut() {
+        s.set_cb_het(false);
+    }
     let v = &a.verifiers;
     let plan = [
         (Class::Seed, v.seeds),
@@ -172,6 +177,7 @@ pub(super) fn build(c: &Config, a: &Agents, mut rng: StreamRng) -> Result<TriasM
         receiver_start,
         receivers,
         targets: Vec::new(),
+        beacon: Vec::new(),
         records: Vec::new(),
         ring_records: Vec::new(),
         fails: Vec::new(),
@@ -266,7 +272,8 @@ impl TriasModel {
             // first `assigned` of them that are not quarantined.
             self.targets.clear();
             let want = (self.agents.verifiers.assigned as usize).min(n - 1);
-            for t in self.econ.beacon_targets(v) {
+            self.econ.beacon_targets_into(v, &mut self.beacon);
+            for &t in &self.beacon {
                 if self.targets.len() < want && !self.quarantined[t as usize] {
                     self.targets.push(t);
                 }

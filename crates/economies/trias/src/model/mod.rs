@@ -127,6 +127,8 @@ pub struct TriasModel {
     receivers: Vec<NodeId>,
     // Scratch, reused every epoch.
     targets: Vec<NodeId>,
+    /// The economy's beacon targets of the verifier at hand.
+    beacon: Vec<NodeId>,
     records: Vec<(NodeId, NodeId)>,
     ring_records: Vec<(NodeId, NodeId)>,
     fails: Vec<(NodeId, NodeId, bool)>,

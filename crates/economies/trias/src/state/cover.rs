@@ -1,19 +1,12 @@
-//! Insurance, bounties, claims, Prometh points and beacon targets in the state, and the
-//! executers' part of the epoch's close (spec trias.md, "Insurance", "Prometh early-stage
-//! mining", "Verification as mining": "Each verifier gets a = 8 random targets per epoch from
-//! the epoch beacon").
-//!
-//! The beacon: epoch `e`'s targets of verifier `v` come from the stream at path
-//! `[e, TASKS, v]` under the genesis `beacon` seed; with at most 8 other registered nodes,
-//! every other node is a target; otherwise 8 distinct draws `below(n)` skipping `v` and
-//! repeats, listed ascending. An `assigned` record must name one of them.
+//! Insurance, bounties, claims and Prometh points in the state, and the executers' part of the
+//! epoch's close (spec trias.md, "Insurance", "Prometh early-stage mining"); the beacon
+//! targets are in `beacon.rs`.
 //!
 //! The close: due calls settle first (their gas reaches this epoch's pools), then — after the
 //! mining splits — the Prometh pool is split by points, the lapsed policies and expired claims
 //! go, and the queue is paid from at most half of the compensation reserve.
 
 use ergon_core::ledger::Holder;
-use ergon_core::rng::{RngStreams, purpose};
 use ergon_core::{Amount, Rounding, mul_div};
 use serde_json::{Value, json};
 
@@ -23,9 +16,6 @@ use crate::attest::NodeId;
 use crate::error::TriasError;
 use crate::insurance::{BUDGET_BP, EXPOSURE_EPOCHS, Severity, cover_for};
 use crate::prometh::{RUN_POINTS, coverage_points, prometh_split};
-
-/// Beacon targets per verifier per epoch.
-pub const TARGETS: usize = 8;
 
 /// The insurance pool at a glance (metrics).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -200,47 +190,6 @@ impl Trias {
     #[must_use]
     pub fn cover_of(&self, n: NodeId) -> Amount {
         self.extra.insurance.cover(n)
-    }
-
-    /// Verifier `v`'s beacon targets this epoch, ascending (module doc).
-    #[must_use]
-    pub fn beacon_targets(&self, v: NodeId) -> Vec<NodeId> {
-        let n = self.names.len() as NodeId;
-        if n <= TARGETS as NodeId + 1 {
-            return (0..n).filter(|&j| j != v).collect();
-        }
-        let (t, _) = self.drawn_targets(v);
-        t.to_vec()
-    }
-
-    /// Whether `j` is one of `v`'s beacon targets this epoch (no allocation).
-    #[must_use]
-    pub fn is_target(&self, v: NodeId, j: NodeId) -> bool {
-        let n = self.names.len() as NodeId;
-        if n <= TARGETS as NodeId + 1 {
-            return j != v && j < n;
-        }
-        self.drawn_targets(v).0.contains(&j)
-    }
-
-    /// The 8 drawn targets when there are more than 8 other nodes, ascending, and the draws
-    /// it took.
-    fn drawn_targets(&self, v: NodeId) -> ([NodeId; TARGETS], u32) {
-        let n = self.names.len() as u64;
-        let path = [self.epoch.0, purpose::TASKS, v.into()];
-        let mut rng = RngStreams::new(self.extra.beacon).stream(&path);
-        let mut out = [0 as NodeId; TARGETS];
-        let (mut len, mut draws) = (0, 0);
-        while len < TARGETS {
-            let j = rng.below(n) as NodeId;
-            draws += 1;
-            if j != v && !out[..len].contains(&j) {
-                out[len] = j;
-                len += 1;
-            }
-        }
-        out.sort_unstable();
-        (out, draws)
     }
 
     /// The executers' part of the close (module doc), after the mining splits, with the calls

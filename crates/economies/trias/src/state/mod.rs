@@ -28,6 +28,7 @@ use crate::gate::TrustParams;
 use crate::mining::EmissionParams;
 use crate::routing::Receipts;
 
+pub mod beacon;
 mod bonds;
 mod typed;
 pub use typed::{ClaimsPaid, CloseExtra, EpochOutcome, FraudOutcome, Paid, Reserves};
@@ -213,6 +214,7 @@ pub struct Trias {
     epoch: Epoch,
     last: [LastSplit; 2],
     extra: extra::Extra,
+    beacon_cache: beacon::BeaconCache,
 }
 
 impl Trias {
@@ -343,6 +345,7 @@ impl Economy for Trias {
             epoch: Epoch(0),
             last: [LastSplit::default(); 2],
             extra: extra::Extra::new(escrow, g.beacon, bounty_cap, g.claim_expiry),
+            beacon_cache: beacon::BeaconCache::default(),
         })
     }
 
@@ -382,7 +385,7 @@ impl Economy for Trias {
             None => Vec::new(),
             Some(s) => (0..self.names.len())
                 .map(|j| {
-                    let (cb, het) = s.cb[j].unwrap_or((0, 0));
+                    let (cb, het) = (s.cb[j].unwrap_or(0), s.cb_het[j].unwrap_or(0));
                     json!({"node": self.names[j], "relative_ppm": s.relative_ppm[j], "cb": cb,
                            "cb_het": het, "gate": o.gates[j]})
                 })

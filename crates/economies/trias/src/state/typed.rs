@@ -148,7 +148,7 @@ impl Trias {
         if a.step > end {
             return Err(TriasError::FutureStep { step: a.step, now: end });
         }
-        if assigned && !self.is_target(a.attester, a.attestee) {
+        if assigned && !self.is_target_cached(a.attester, a.attestee) {
             return Err(TriasError::NotAssigned { attester: a.attester, attestee: a.attestee });
         }
         let done = self.book.record_advancing(a)?;
@@ -237,6 +237,13 @@ impl Trias {
     #[must_use]
     pub fn book(&self) -> &crate::attest::AttestationBook {
         &self.book
+    }
+
+    /// Whether the snapshot computes `CB_het` (on by default; replay reports it). The gate
+    /// reads `CB` alone, so a caller that reads no `CB_het` — the simulation model — turns it
+    /// off: the same gates and `CB`, one flow a candidate instead of five.
+    pub fn set_cb_het(&mut self, on: bool) {
+        self.trust.cb_het = on;
     }
 
     /// The rule profile.
@@ -345,7 +352,7 @@ impl Trias {
                 (gates, Some(c))
             }
         };
-        let cb = s.cb.iter().map(|c| c.map_or(0, |c| c.0)).collect();
+        let cb = s.cb.iter().map(|c| c.unwrap_or(0)).collect();
         self.extra.record_snapshot(cb, s.relative_ppm.clone(), gates.clone());
         (gates, Some(s), compat)
     }
