@@ -109,7 +109,7 @@ pub static ECONOMIES: &[Entry] = &[
         ergon_trias::Trias,
         ergon_trias::TriasModel,
         "Trias (Leviatom): attestations, EigenTrust and the conspiracy-breaching cost, the reward gate, verification and routing as mining",
-        ["trias-paper", "trias-sybil"]
+        ["trias-paper", "trias-sybil", "trias-exploit"]
     ),
 ];
 

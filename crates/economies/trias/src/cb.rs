@@ -509,4 +509,20 @@ impl FlowNet {
         });
         out
     }
+
+    /// `CB` of every target alone (no `CB_het`), in parallel, in the targets' order (split
+    /// as in [`FlowNet::cb_many`]).
+    #[must_use]
+    pub fn cb_many_plain(&self, targets: &[NodeId]) -> Vec<u8> {
+        let runs = 4 * rayon::current_num_threads();
+        let run = targets.len().div_ceil(runs).max(1);
+        let mut out = vec![0; targets.len()];
+        out.par_chunks_mut(run).zip(targets.par_chunks(run)).for_each(|(out, targets)| {
+            let mut s = Scratch::default();
+            for (o, &j) in out.iter_mut().zip(targets) {
+                *o = self.cb(&mut s, j, None);
+            }
+        });
+        out
+    }
 }

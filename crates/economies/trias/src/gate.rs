@@ -3,7 +3,8 @@
 //!
 //! [`snapshot`] runs EigenTrust, then CB and CB_het for every node — or, above
 //! [`TrustParams::cb_all_below`] nodes, only for the candidates the caller names (the nodes
-//! with rewards at stake this epoch); a node without a CB has gate 0.
+//! with rewards at stake this epoch); a node without a CB has gate 0. CB_het is left out when
+//! [`TrustParams::cb_het`] is off (the gate does not read it).
 //!
 //! The float trust becomes an integer once, here: `r_ppm = ⌊t_j·|V|·10^6⌋` (IEEE products of
 //! bit-identical inputs, so bit-identical), then everything is integer:
@@ -38,6 +39,10 @@ pub struct TrustParams {
     /// Below this many nodes CB is computed for every node; at or above, for candidates only
     /// (4096).
     pub cb_all_below: u32,
+    /// Whether the snapshot computes `CB_het` (true). The gate reads `CB` alone; `CB_het` is
+    /// reported (replay's close), so the simulation model, which reads only the gates and
+    /// `CB`, turns it off: one flow a candidate instead of five.
+    pub cb_het: bool,
 }
 
 impl Default for TrustParams {
@@ -50,6 +55,7 @@ impl Default for TrustParams {
             cb_cap: 16,
             cb_full: 3,
             cb_all_below: 4096,
+            cb_het: true,
         }
     }
 }
@@ -106,8 +112,11 @@ pub fn gate(r_ppm: u64, cb: u8, cb_full: u8) -> u64 {
 pub struct Snapshot {
     /// EigenTrust.
     pub trust: TrustVector,
-    /// `(CB, CB_het)` by node; `None` where not computed (not a candidate).
-    pub cb: Vec<Option<(u8, u8)>>,
+    /// `CB` by node; `None` where not computed (not a candidate).
+    pub cb: Vec<Option<u8>>,
+    /// `CB_het` by node; `None` where not computed (not a candidate, or
+    /// [`TrustParams::cb_het`] off).
+    pub cb_het: Vec<Option<u8>>,
     /// `⌊min(1, r_j)·10^6⌋` by node.
     pub relative_ppm: Vec<u64>,
     /// The reward gate by node, `0..=10^6`; 0 for a quarantined node or one without a CB.
@@ -129,18 +138,26 @@ pub fn snapshot(g: &TrustGraph, p: &TrustParams, candidates: &[NodeId]) -> Resul
         t
     };
     let net = FlowNet::new(g, p.cb_cap);
-    let mut cb = vec![None; n];
-    for (&j, &c) in targets.iter().zip(&net.cb_many(&targets)) {
-        cb[j as usize] = Some(c);
+    let mut cb: Vec<Option<u8>> = vec![None; n];
+    let mut cb_het = vec![None; n];
+    if p.cb_het {
+        for (&j, &(c, h)) in targets.iter().zip(&net.cb_many(&targets)) {
+            cb[j as usize] = Some(c);
+            cb_het[j as usize] = Some(h);
+        }
+    } else {
+        for (&j, &c) in targets.iter().zip(&net.cb_many_plain(&targets)) {
+            cb[j as usize] = Some(c);
+        }
     }
     let relative_ppm: Vec<u64> = trust.trust.iter().map(|&t| relative_ppm(t, g.active)).collect();
     let gate = (0..n)
         .map(|j| match cb[j] {
-            Some((c, _)) if !g.nodes[j].quarantined => gate(relative_ppm[j], c, p.cb_full),
+            Some(c) if !g.nodes[j].quarantined => gate(relative_ppm[j], c, p.cb_full),
             _ => 0,
         })
         .collect();
-    Ok(Snapshot { trust, cb, relative_ppm, gate })
+    Ok(Snapshot { trust, cb, cb_het, relative_ppm, gate })
 }
 
 /// The compatibility PageRank of `g` under `p` (for comparison only; it gates nothing).

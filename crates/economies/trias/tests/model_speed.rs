@@ -2,7 +2,8 @@
 //! --ignored --nocapture`): the agents' actions, then the parts of the epoch's close on the
 //! same attestation graph — building the snapshot graph, EigenTrust, the compatibility
 //! PageRank, the flow network, CB with CB_het for a sample of candidates — and then the whole
-//! close of the epoch (snapshot with CB for every candidate, payouts). The figures are in
+//! close of the epoch (snapshot with CB for every candidate — the model leaves CB_het out —,
+//! payouts). The figures are in
 //! docs/PERFORMANCE.md ("Trias: an epoch at 10^5 nodes").
 
 #![allow(clippy::unwrap_used)] // a test: unwrap is the assertion

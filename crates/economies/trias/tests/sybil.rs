@@ -119,18 +119,23 @@ fn cb_and_gates_are_exact() {
     let s = snapshot(&g, &TrustParams::default(), &[]).unwrap();
     let cb = [("H1", 3), ("H2", 3), ("H3", 3), ("H4", 3), ("Y1", 1), ("Y2", 1), ("Y3", 1)];
     for (name, c) in cb {
-        assert_eq!(s.cb[id(name) as usize].unwrap().0, c, "{name}");
+        assert_eq!(s.cb[id(name) as usize], Some(c), "{name}");
     }
     for seed in ["S1", "S2", "S3"] {
-        assert_eq!(s.cb[id(seed) as usize], Some((16, 16)));
+        assert_eq!((s.cb[id(seed) as usize], s.cb_het[id(seed) as usize]), (Some(16), Some(16)));
     }
     // CB_het by hand. Y1–Y3: every path enters through H3 (SGX) → 0 without SGX. H1 (SGX): its
     // in-neighbours S1 (SGX), H2 (TZ), Y1 (SGX); without SGX only S2 → H2 → H1 is left → 1.
     // H2, H3, H4: each keeps two disjoint paths whichever family goes → 2.
     let het = [("H1", 1), ("H2", 2), ("H3", 2), ("H4", 2), ("Y1", 0), ("Y2", 0), ("Y3", 0)];
     for (name, c) in het {
-        assert_eq!(s.cb[id(name) as usize].unwrap().1, c, "{name}");
+        assert_eq!(s.cb_het[id(name) as usize], Some(c), "{name}");
     }
+    // Without CB_het (the simulation's setting): the same CB and gates, no CB_het.
+    let plain =
+        snapshot(&g, &TrustParams { cb_het: false, ..TrustParams::default() }, &[]).unwrap();
+    assert_eq!((&plain.cb, &plain.gate), (&s.cb, &s.gate));
+    assert!(plain.cb_het.iter().all(Option::is_none));
     // Gates: ⌊min(10^6, ⌊10·t·10^6⌋)·min(CB, 3)/3⌋. S1, S2 have r > 1 → 10^6;
     // S3: ⌊757 064.271⌋ = 757 064; Y1: r = 1.05 → 10^6/3 → 333 333;
     // Y2, Y3: ⌊668 329.949⌋ = 668 329, /3 → 222 776.

@@ -6,10 +6,13 @@
 //! 2. step `end − 24`: every verifier, ascending, attests its assigned targets (drawn from the
 //!    beacon stream, distinct, active, not itself) and then its fixed peers; the bought honest
 //!    verifiers attest their ring member;
-//! 3. step `end − 21`: routers deliver fresh records and answer queries;
+//! 3. step `end − 21`: routers deliver fresh records and answer queries; developers open
+//!    calls (deadline `end − 12`) and the scheduled executers answer them (`exec.rs`);
 //! 4. step `end − 12`: honest FAIL_EVIDENCE on compromised targets (the first quarantines),
 //!    then fraud proofs against the false PASSes on them, each with probability `proof_rate`;
-//! 5. the epoch closes; each paid node bonds `bond_bps` of its reward.
+//!    then the analysts' submissions and the claims after a first report (`exec.rs`);
+//! 5. the epoch closes (the calls settle); each paid node bonds `bond_bps` of its reward and
+//!    each agreeing executer of its net gas.
 //!
 //! Every change goes through the economy's typed operations, mirrored to the comparison
 //! economy (bonds excepted).
@@ -20,6 +23,7 @@ use ergon_core::invariants::Violation;
 use ergon_core::{Amount, Coded, Economy, StreamRng};
 
 use super::config::{Agents, Config};
+use super::exec::{EXECUTER_STACK, Exec};
 use super::{Class, Flows, Latest, NONE, TriasModel};
 use crate::attest::{Attestation, NodeId, Outcome, Recorded, Tee};
 use crate::error::TriasError;
@@ -79,6 +83,11 @@ pub(super) fn build(c: &Config, a: &Agents, mut rng: StreamRng) -> Result<TriasM
     let mut econ = Trias::from_genesis(genesis(c, c.profile)?)?;
     let other = if c.profile == Profile::Spec { Profile::Compat } else { Profile::Spec };
     let mut shadow = if c.compare { Some(Trias::from_genesis(genesis(c, other)?)?) } else { None };
+    // The model reads the gates and CB, never CB_het: one flow a candidate, not five.
+    econ.set_cb_het(false);
+    if let Some(s) = shadow.as_mut() {
+        s.set_cb_het(false);
+    }
     let v = &a.verifiers;
     let plan = [
         (Class::Seed, v.seeds),
@@ -87,6 +96,7 @@ pub(super) fn build(c: &Config, a: &Agents, mut rng: StreamRng) -> Result<TriasM
         (Class::Router, a.routers.count),
         (Class::Executer, a.executers.count),
         (Class::Sybil, a.sybil.count),
+        (Class::Analyst, a.analysts.count),
     ];
     let (mut class, mut tee) = (Vec::new(), Vec::new());
     for (k, n) in plan {
@@ -108,7 +118,7 @@ pub(super) fn build(c: &Config, a: &Agents, mut rng: StreamRng) -> Result<TriasM
     let ids = |f: &dyn Fn(Class) -> bool| -> Vec<NodeId> {
         (0..n as NodeId).filter(|&i| f(class[i as usize])).collect()
     };
-    let honest = ids(&|k| !matches!(k, Class::Faulty | Class::Sybil));
+    let honest = ids(&|k| !matches!(k, Class::Faulty | Class::Sybil | Class::Analyst));
     let ring = ids(&|k| k == Class::Sybil);
     let verifiers =
         ids(&|k| matches!(k, Class::Seed | Class::Verifier | Class::Faulty | Class::Sybil));
@@ -136,6 +146,18 @@ pub(super) fn build(c: &Config, a: &Agents, mut rng: StreamRng) -> Result<TriasM
         receivers.extend(&ring[1..]);
         receiver_start.push(receivers.len() as u32);
     }
+    let exec = Exec::new(
+        a,
+        &ids(&|k| matches!(k, Class::Seed | Class::Verifier)),
+        ids(&|k| k == Class::Analyst),
+        threshold,
+    )?;
+    if exec.has_developers() {
+        for e in ids(&|k| k == Class::Executer) {
+            let ok = |e: TriasError| Rejection { code: e.code(), message: e.to_string() };
+            econ.declare(e, EXECUTER_STACK, 0).map_err(ok)?;
+        }
+    }
     Ok(TriasModel {
         econ,
         shadow,
@@ -155,12 +177,14 @@ pub(super) fn build(c: &Config, a: &Agents, mut rng: StreamRng) -> Result<TriasM
         receiver_start,
         receivers,
         targets: Vec::new(),
+        beacon: Vec::new(),
         records: Vec::new(),
         ring_records: Vec::new(),
         fails: Vec::new(),
         false_passes: Vec::new(),
         latest: Latest::default(),
         flows: Flows::default(),
+        exec,
         epochs: 0,
         rng,
     })
@@ -179,7 +203,7 @@ impl TriasModel {
         Ok(r)
     }
 
-    fn chance(&mut self, threshold: u64) -> bool {
+    pub(super) fn chance(&mut self, threshold: u64) -> bool {
         threshold > 0 && self.rng.next_u64() < threshold
     }
 
@@ -248,7 +272,8 @@ impl TriasModel {
             // first `assigned` of them that are not quarantined.
             self.targets.clear();
             let want = (self.agents.verifiers.assigned as usize).min(n - 1);
-            for t in self.econ.beacon_targets(v) {
+            self.econ.beacon_targets_into(v, &mut self.beacon);
+            for &t in &self.beacon {
                 if self.targets.len() < want && !self.quarantined[t as usize] {
                     self.targets.push(t);
                 }
@@ -270,7 +295,9 @@ impl TriasModel {
             }
         }
         self.route(end - AT_ATTEST, end - AT_ROUTE);
+        self.calls(end - AT_FAIL);
         self.fail_and_prove(end - AT_FAIL);
+        self.analyse_and_claim();
     }
 
     /// Closes the epoch the agents acted in (step 5 of the module doc).
@@ -281,7 +308,9 @@ impl TriasModel {
             None => None,
         };
         self.tally(&o, shadow.as_ref());
+        self.tally_exec(&o.extra);
         self.bond(&o);
+        self.bond_gas(&o.extra);
         self.epochs += 1;
         Ok(())
     }

@@ -1,13 +1,16 @@
 //! The scenario sections of a Trias simulation (docs/economies/trias.md, "Simulation"):
 //! `[economy]` (profile, emission, whether to run the compatibility PageRank beside it) and
-//! `[agents]` (verifiers honest and faulty, routers, executers, faults, a Sybil ring), with
-//! their defaults and limits. Amounts are whole TRY as decimal strings; counts are integers.
+//! `[agents]` (verifiers honest and faulty, routers, executers, faults, a Sybil ring,
+//! developers making MagCarta calls, Prometh analysts, claims after an exploit), with their
+//! defaults and limits (docs/scenarios.md, "Trias agents"). Amounts are whole TRY as decimal strings; counts are integers.
 
 use ergon_core::FieldError;
 use ergon_core::amount::{Qty, TokenMeta};
 use serde::{Deserialize, Serialize};
 
 use crate::Profile;
+use crate::insurance::Severity;
+use crate::magcarta::{Rule, Strategy};
 
 /// Most nodes a scenario may have (every population together).
 pub const NODES_MAX: u64 = 1_000_000;
@@ -61,6 +64,12 @@ pub struct Agents {
     pub faults: Faults,
     /// A Sybil ring.
     pub sybil: Sybil,
+    /// Developers making MagCarta calls (none by default).
+    pub developers: Developers,
+    /// Security analysts earning Prometh points (none by default).
+    pub analysts: Analysts,
+    /// Insurance claims after an exploit.
+    pub claims: Claims,
 }
 
 /// `[agents.verifiers]`.
@@ -113,11 +122,110 @@ impl Default for Routers {
 pub struct Executers {
     /// Executers.
     pub count: u64,
+    /// The chance that a scheduled executer returns a wrong value (a dissenter).
+    pub dissent_rate: f64,
+    /// The chance that a scheduled executer does not respond.
+    pub silence_rate: f64,
 }
 
 impl Default for Executers {
     fn default() -> Executers {
-        Executers { count: 200 }
+        Executers { count: 200, dissent_rate: 0.05, silence_rate: 0.02 }
+    }
+}
+
+/// `[agents.developers]`: the last `count` honest verifiers (the seeds last of all) also
+/// develop: each epoch each opens a MagCarta call with probability `call_rate`, paid from its
+/// rewards, scheduling `k` executers among the executers by `strategy`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Developers {
+    /// Developers among the honest verifiers (0: no calls).
+    pub count: u64,
+    /// The chance, each epoch, that a developer opens a call (skipped, and counted, when its
+    /// balance is short of the price).
+    pub call_rate: f64,
+    /// Executers a call schedules.
+    pub k: u32,
+    /// `top` (CB, then relative trust) or `sample` (weighted by gate; needs executers with a
+    /// gate, so CB computed for them: below 4,096 nodes every node's is).
+    pub strategy: Strategy,
+    /// The consensus rule (`majority`, `unanimous`, `k_of_n`, `weighted`, `median`).
+    pub rule: Rule,
+    /// The price `P`, whole TRY.
+    pub price: String,
+    /// The bond `b` a call asks of each executer, whole TRY (the slashes are fractions of it);
+    /// a call asks none when fewer than `k` executers hold it.
+    pub bond: String,
+    /// Programs: each call runs one, drawn uniformly.
+    pub programs: u32,
+}
+
+impl Default for Developers {
+    fn default() -> Developers {
+        Developers {
+            count: 0,
+            call_rate: 0.5,
+            k: 3,
+            strategy: Strategy::Top,
+            rule: Rule::Majority,
+            price: "5".into(),
+            bond: "0.1".into(),
+            programs: 8,
+        }
+    }
+}
+
+/// `[agents.analysts]`: Prometh's testers and security analysts (nodes that attest nobody).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Analysts {
+    /// Analysts (0: none).
+    pub count: u64,
+    /// Automated analysis runs each submits an epoch, each of its own subject (10 points each).
+    pub runs: u64,
+    /// Lines each analyst's test adds to a program's coverage an epoch (0: no tests).
+    pub test_lines: u64,
+    /// Lines of each program.
+    pub lines: u64,
+    /// The chance, each epoch, that an analyst finds a vulnerability in a program (drawn among
+    /// `developers.programs`).
+    pub vuln_rate: f64,
+    /// The first epoch in which analysts look for vulnerabilities (the programs run before
+    /// it are the ones a first report exposes).
+    pub vuln_from: u64,
+    /// Severity of what they find.
+    pub severity: Severity,
+}
+
+impl Default for Analysts {
+    fn default() -> Analysts {
+        Analysts {
+            count: 0,
+            runs: 2,
+            test_lines: 10,
+            lines: 10_000,
+            vuln_rate: 0.01,
+            vuln_from: 0,
+            severity: Severity::High,
+        }
+    }
+}
+
+/// `[agents.claims]`: after the first report of a vulnerability in a program, each executer
+/// that ran it claims its loss with probability `rate`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Claims {
+    /// The chance that an exposed executer claims.
+    pub rate: f64,
+    /// Its loss, whole TRY.
+    pub loss: String,
+}
+
+impl Default for Claims {
+    fn default() -> Claims {
+        Claims { rate: 1.0, loss: "10".into() }
     }
 }
 
@@ -158,7 +266,14 @@ pub struct Sybil {
 pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
     let mut errs = Vec::new();
     let meta = TokenMeta::new("TRY", 18);
-    for (path, text) in [("economy.epoch_reward", &c.epoch_reward), ("economy.cap", &c.cap)] {
+    let amounts = [
+        ("economy.epoch_reward", &c.epoch_reward),
+        ("economy.cap", &c.cap),
+        ("agents.developers.price", &a.developers.price),
+        ("agents.developers.bond", &a.developers.bond),
+        ("agents.claims.loss", &a.claims.loss),
+    ];
+    for (path, text) in amounts {
         if let Err(e) = Qty::parse(text).and_then(|q| q.to_amount(&meta)) {
             errs.push(FieldError::new(path, e.to_string()));
         }
@@ -173,9 +288,17 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
     };
     share("agents.faults.fail_rate", a.faults.fail_rate);
     share("agents.faults.proof_rate", a.faults.proof_rate);
+    share("agents.executers.dissent_rate", a.executers.dissent_rate);
+    share("agents.executers.silence_rate", a.executers.silence_rate);
+    share("agents.developers.call_rate", a.developers.call_rate);
+    share("agents.analysts.vuln_rate", a.analysts.vuln_rate);
+    share("agents.claims.rate", a.claims.rate);
     let v = &a.verifiers;
     let honest = v.count + a.routers.count + a.executers.count;
-    let total = honest + v.faulty + a.sybil.count;
+    let total = honest + v.faulty + a.sybil.count + a.analysts.count;
+    let (d, an) = (&a.developers, &a.analysts);
+    // Calls need `k` executers (moot without developers).
+    let k_max = if d.count == 0 { 64 } else { a.executers.count.min(64) };
     // Receivers are drawn among the other honest nodes (moot without routers).
     let receivers_max = if a.routers.count == 0 { 64 } else { honest.saturating_sub(1).min(64) };
     let counts = [
@@ -192,6 +315,13 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
         ("agents.executers.count", a.executers.count, 0, NODES_MAX),
         ("agents.sybil.count", a.sybil.count, 0, RING_MAX),
         ("agents.sybil.attack_edges", a.sybil.attack_edges, 0, v.count - v.seeds.min(v.count)),
+        ("agents.developers.count", d.count, 0, v.count),
+        ("agents.developers.k", u64::from(d.k), 1, k_max),
+        ("agents.developers.programs", u64::from(d.programs), 1, 1024),
+        ("agents.analysts.count", an.count, 0, NODES_MAX),
+        ("agents.analysts.runs", an.runs, 0, 100),
+        ("agents.analysts.lines", an.lines, 1, 1_000_000_000),
+        ("agents.analysts.test_lines", an.test_lines, 0, an.lines),
     ];
     for (path, n, min, max) in counts {
         if n < min || n > max {

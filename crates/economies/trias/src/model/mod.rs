@@ -11,12 +11,19 @@
 //! but bonds, which depend on balances and move no reward), so each record carries what the
 //! compatibility PageRank would have paid beside what the gate paid.
 //!
+//! Developers (honest verifiers spending their rewards) open MagCarta calls that the executers
+//! answer, a few wrongly or not at all; analysts earn Prometh points and report
+//! vulnerabilities, after which the executers that ran the program claim on their cover
+//! (`exec.rs`). These act on the token-moving economy only: calls depend on balances and on
+//! the profile's gates, so the comparison economy sees mining only.
+//!
 //! Agents call only the economy's typed operations. Cost an epoch: O(verifiers · (assigned +
 //! neighbours) + routers · receivers · receipts) operations plus the economy's snapshot;
 //! buffers are reused, so the agents allocate nothing per epoch.
 
 mod behaviour;
 pub mod config;
+mod exec;
 mod record;
 
 use ergon_core::economy::Rejection;
@@ -43,6 +50,8 @@ enum Class {
     Executer,
     /// A member of the Sybil ring.
     Sybil,
+    /// A Prometh analyst.
+    Analyst,
 }
 
 impl Class {
@@ -73,6 +82,8 @@ struct Flows {
     quarantines: u64,
     false_passes: u64,
     fraud_proofs: u64,
+    /// The calls, Prometh and claims.
+    x: exec::ExecFlows,
 }
 
 /// The latest snapshot's figures (kept between records).
@@ -116,12 +127,16 @@ pub struct TriasModel {
     receivers: Vec<NodeId>,
     // Scratch, reused every epoch.
     targets: Vec<NodeId>,
+    /// The economy's beacon targets of the verifier at hand.
+    beacon: Vec<NodeId>,
     records: Vec<(NodeId, NodeId)>,
     ring_records: Vec<(NodeId, NodeId)>,
     fails: Vec<(NodeId, NodeId, bool)>,
     false_passes: Vec<(NodeId, NodeId)>,
     latest: Latest,
     flows: Flows,
+    /// Developers, analysts and claims.
+    exec: exec::Exec,
     epochs: u64,
 }
 

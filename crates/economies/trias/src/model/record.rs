@@ -2,7 +2,8 @@
 //! network's nodes, the latest snapshot's trust distribution and the ring's share of it under
 //! both trust rules, the flows since the previous record (emission, rewards by role and by
 //! kind of node, the ring's share of them under both rules, quarantines, fraud proofs, bonds
-//! forfeited) and the reserves. Token amounts stay exact; shares and Gini are floats.
+//! forfeited; the calls, their gas, slashes and fees, the analysts' submissions, Prometh
+//! payouts and the claims) and the reserves, the insurance cover and the claims queue. Token amounts stay exact; shares and Gini are floats.
 //! [`COLUMNS`] names every metric and its kind, in record order.
 
 use ergon_core::{ColumnSpec, Metric, MetricKind, MetricValue};
@@ -49,6 +50,29 @@ pub(super) const COLUMNS: &[ColumnSpec] = &[
     c("pool_carry", TOKEN),
     c("prometh_pool", TOKEN),
     c("emitted_total", TOKEN),
+    c("calls_opened", COUNT),
+    c("calls_unfunded", COUNT),
+    c("calls_succeeded", COUNT),
+    c("calls_failed", COUNT),
+    c("gas_executers", TOKEN),
+    c("gas_verifiers", TOKEN),
+    c("gas_routers", TOKEN),
+    c("gas_premiums", TOKEN),
+    c("call_slashes", TOKEN),
+    c("call_fees", TOKEN),
+    c("call_refunds", TOKEN),
+    c("analysis_runs", COUNT),
+    c("tests", COUNT),
+    c("vulnerabilities", COUNT),
+    c("bounties", TOKEN),
+    c("prometh_points", COUNT),
+    c("prometh_paid", TOKEN),
+    c("claims_filed", COUNT),
+    c("claims_owed", TOKEN),
+    c("claims_paid", TOKEN),
+    c("claims_expired", TOKEN),
+    c("insurance_cover", TOKEN),
+    c("claims_queued", TOKEN),
     c("tokens_conserved", COUNT),
 ];
 
@@ -79,6 +103,7 @@ pub(super) fn record(model: &mut TriasModel) -> Vec<Metric> {
     let accounts: u128 = (0..n as u32).map(|j| model.econ.balance_of(j).0).sum();
     let held = accounts
         + r.pools.iter().map(|a| a.0).sum::<u128>()
+        + r.escrow.0
         + r.bonds.0
         + r.bounty.0
         + r.compensation.0;
@@ -86,6 +111,8 @@ pub(super) fn record(model: &mut TriasModel) -> Vec<Metric> {
     let paid = |x: &[u128; 3]| x.iter().sum::<u128>();
     let rewards = [0, 1, 2].map(|k| f.verifiers[k] + f.routers[k]);
     let [spec, compat] = f.by_rule;
+    let x = &f.x;
+    let ins = model.econ.insurance_figures();
     vec![
         m("nodes", MetricValue::Count(n)),
         m("active_nodes", MetricValue::Count(n - q)),
@@ -117,6 +144,29 @@ pub(super) fn record(model: &mut TriasModel) -> Vec<Metric> {
         m("pool_carry", amount(r.pools[0].0 + r.pools[1].0)),
         m("prometh_pool", amount(r.pools[2].0)),
         m("emitted_total", amount(emitted_total)),
+        m("calls_opened", MetricValue::Count(x.calls_opened)),
+        m("calls_unfunded", MetricValue::Count(x.calls_unfunded)),
+        m("calls_succeeded", MetricValue::Count(x.calls_succeeded)),
+        m("calls_failed", MetricValue::Count(x.calls_failed)),
+        m("gas_executers", amount(x.gas_executers)),
+        m("gas_verifiers", amount(x.gas_verifiers)),
+        m("gas_routers", amount(x.gas_routers)),
+        m("gas_premiums", amount(x.premiums)),
+        m("call_slashes", amount(x.call_slashes)),
+        m("call_fees", amount(x.call_fees)),
+        m("call_refunds", amount(x.call_refunds)),
+        m("analysis_runs", MetricValue::Count(x.analysis_runs)),
+        m("tests", MetricValue::Count(x.tests)),
+        m("vulnerabilities", MetricValue::Count(x.vulnerabilities)),
+        m("bounties", amount(x.bounties)),
+        m("prometh_points", MetricValue::Count(x.prometh_points)),
+        m("prometh_paid", amount(x.prometh_paid)),
+        m("claims_filed", MetricValue::Count(x.claims_filed)),
+        m("claims_owed", amount(x.claims_owed)),
+        m("claims_paid", amount(x.claims_paid)),
+        m("claims_expired", amount(x.claims_expired)),
+        m("insurance_cover", amount(ins.cover.0)),
+        m("claims_queued", amount(ins.queued.0)),
         m("tokens_conserved", MetricValue::Count(u64::from(held == emitted_total))),
     ]
 }

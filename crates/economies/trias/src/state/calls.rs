@@ -434,21 +434,17 @@ impl Trias {
     }
 
     /// Settles every open call whose deadline is at or before the clock (the epoch's close);
-    /// the replay rows.
-    pub(super) fn settle_due(&mut self) -> Result<Vec<SettledReport>, TriasError> {
+    /// each call's id and settlement, ascending ids.
+    pub(super) fn settle_due(&mut self) -> Result<Vec<(u32, Settlement)>, TriasError> {
         let now = self.book.now();
-        let due: Vec<u32> = (0..self.extra.calls.len() as u32)
-            .filter(|&i| {
-                let c = &self.extra.calls[i as usize];
-                c.open && c.spec.deadline <= now
-            })
-            .collect();
-        let mut rows = Vec::with_capacity(due.len());
-        for id in due {
-            let s = self.settle_due_one(id)?;
-            rows.push(self.settled_report(&self.call_name(id), &s));
+        let mut out = Vec::new();
+        for id in 0..self.extra.calls.len() as u32 {
+            let c = &self.extra.calls[id as usize];
+            if c.open && c.spec.deadline <= now {
+                out.push((id, self.settle_due_one(id)?));
+            }
         }
-        Ok(rows)
+        Ok(out)
     }
 
     fn settle_due_one(&mut self, id: u32) -> Result<Settlement, TriasError> {

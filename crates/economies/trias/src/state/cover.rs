@@ -1,30 +1,21 @@
-//! Insurance, bounties, claims, Prometh points and beacon targets in the state, and the
-//! executers' part of the epoch's close (spec trias.md, "Insurance", "Prometh early-stage
-//! mining", "Verification as mining": "Each verifier gets a = 8 random targets per epoch from
-//! the epoch beacon").
-//!
-//! The beacon: epoch `e`'s targets of verifier `v` come from the stream at path
-//! `[e, TASKS, v]` under the genesis `beacon` seed; with at most 8 other registered nodes,
-//! every other node is a target; otherwise 8 distinct draws `below(n)` skipping `v` and
-//! repeats, listed ascending. An `assigned` record must name one of them.
+//! Insurance, bounties, claims and Prometh points in the state, and the executers' part of the
+//! epoch's close (spec trias.md, "Insurance", "Prometh early-stage mining"); the beacon
+//! targets are in `beacon.rs`.
 //!
 //! The close: due calls settle first (their gas reaches this epoch's pools), then — after the
 //! mining splits — the Prometh pool is split by points, the lapsed policies and expired claims
 //! go, and the queue is paid from at most half of the compensation reserve.
 
 use ergon_core::ledger::Holder;
-use ergon_core::rng::{RngStreams, purpose};
 use ergon_core::{Amount, Rounding, mul_div};
 use serde_json::{Value, json};
 
-use super::Trias;
+use super::calls::Settlement;
+use super::{ClaimsPaid, CloseExtra, Trias};
 use crate::attest::NodeId;
 use crate::error::TriasError;
 use crate::insurance::{BUDGET_BP, EXPOSURE_EPOCHS, Severity, cover_for};
 use crate::prometh::{RUN_POINTS, coverage_points, prometh_split};
-
-/// Beacon targets per verifier per epoch.
-pub const TARGETS: usize = 8;
 
 /// The insurance pool at a glance (metrics).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -201,54 +192,12 @@ impl Trias {
         self.extra.insurance.cover(n)
     }
 
-    /// Verifier `v`'s beacon targets this epoch, ascending (module doc).
-    #[must_use]
-    pub fn beacon_targets(&self, v: NodeId) -> Vec<NodeId> {
-        let n = self.names.len() as NodeId;
-        if n <= TARGETS as NodeId + 1 {
-            return (0..n).filter(|&j| j != v).collect();
-        }
-        let (t, _) = self.drawn_targets(v);
-        t.to_vec()
-    }
-
-    /// Whether `j` is one of `v`'s beacon targets this epoch (no allocation).
-    #[must_use]
-    pub fn is_target(&self, v: NodeId, j: NodeId) -> bool {
-        let n = self.names.len() as NodeId;
-        if n <= TARGETS as NodeId + 1 {
-            return j != v && j < n;
-        }
-        self.drawn_targets(v).0.contains(&j)
-    }
-
-    /// The 8 drawn targets when there are more than 8 other nodes, ascending, and the draws
-    /// it took.
-    fn drawn_targets(&self, v: NodeId) -> ([NodeId; TARGETS], u32) {
-        let n = self.names.len() as u64;
-        let path = [self.epoch.0, purpose::TASKS, v.into()];
-        let mut rng = RngStreams::new(self.extra.beacon).stream(&path);
-        let mut out = [0 as NodeId; TARGETS];
-        let (mut len, mut draws) = (0, 0);
-        while len < TARGETS {
-            let j = rng.below(n) as NodeId;
-            draws += 1;
-            if j != v && !out[..len].contains(&j) {
-                out[len] = j;
-                len += 1;
-            }
-        }
-        out.sort_unstable();
-        (out, draws)
-    }
-
-    /// The executers' part of the close (module doc), after the mining splits; adds its rows to
-    /// `report` when there is something to show.
+    /// The executers' part of the close (module doc), after the mining splits, with the calls
+    /// settled before the snapshot; typed (nothing formatted).
     pub(super) fn close_extra(
         &mut self,
-        report: &mut Value,
-        calls: Vec<super::calls::SettledReport>,
-    ) -> Result<(), TriasError> {
+        calls: Vec<(u32, Settlement)>,
+    ) -> Result<CloseExtra, TriasError> {
         self.extra.grow(self.names.len());
         let t = self.token;
         let pp = Holder::Pool(self.pools[2]);
@@ -258,10 +207,10 @@ impl Trias {
             .collect();
         let pts: Vec<u64> = who.iter().map(|&n| self.extra.points[n as usize]).collect();
         let (paid, carry) = prometh_split(pool, &pts)?;
-        let mut rows = Vec::with_capacity(who.len());
+        let mut prometh = Vec::with_capacity(who.len());
         for ((&n, &p), &a) in who.iter().zip(&pts).zip(&paid) {
             self.ledger.transfer(t, pp, Holder::Account(self.accounts[n as usize]), a)?;
-            rows.push(json!({"node": self.names[n as usize], "points": p, "amount": self.fmt(a)}));
+            prometh.push((n, p, a));
         }
         self.extra.last[0] = (pool.0, pool.0 - carry.0, carry.0);
         let epoch = self.epoch.0;
@@ -271,33 +220,55 @@ impl Trias {
         let budget = mul_div(reserve.0, BUDGET_BP.into(), 10_000, Rounding::Down)?;
         let had_claims = !self.extra.insurance.queue.is_empty();
         let claims = self.extra.insurance.pay(Amount(budget))?;
-        let mut claim_rows = Vec::with_capacity(claims.len());
         let mut sum = 0u128;
         for &(n, a) in &claims {
             self.ledger.transfer(t, rc, Holder::Account(self.accounts[n as usize]), a)?;
             sum += a.0;
-            claim_rows.push(json!({"node": self.names[n as usize], "amount": self.fmt(a)}));
         }
         self.extra.last[1] = (budget, sum, budget - sum);
-        let o = report.as_object_mut().expect("the close's report is an object");
-        if !calls.is_empty() {
-            o.insert("calls".into(), serde_json::to_value(calls).unwrap_or_default());
-        }
-        if !who.is_empty() {
-            o.insert("prometh_payouts".into(), rows.into());
-            o.insert("prometh_carry".into(), self.fmt(carry).into());
-        }
-        if had_claims || !expired.is_empty() {
-            let queued = self.extra.insurance.queued().0;
-            let gone: u128 = expired.iter().map(|c| c.owed.0).sum();
-            o.insert("claims_budget".into(), self.fmt(Amount(budget)).into());
-            o.insert("claims_paid".into(), claim_rows.into());
-            o.insert("claims_queued".into(), self.fmt(Amount(queued)).into());
-            o.insert("claims_expired".into(), self.fmt(Amount(gone)).into());
-        }
+        let claims = (had_claims || !expired.is_empty()).then(|| ClaimsPaid {
+            budget: Amount(budget),
+            paid: claims,
+            queued: self.extra.insurance.queued(),
+            expired: Amount(expired.iter().map(|c| c.owed.0).sum()),
+        });
         self.extra.points.iter_mut().for_each(|p| *p = 0);
         self.extra.analysed.clear();
-        Ok(())
+        Ok(CloseExtra { calls, prometh, prometh_pool: pool, prometh_carry: carry, claims })
+    }
+
+    /// The replay report's rows of the executers' part of a close: the calls settled, the
+    /// Prometh payouts, the claims (each only when there is something to show).
+    pub(super) fn render_extra(&self, x: &CloseExtra, o: &mut serde_json::Map<String, Value>) {
+        let name = |n: NodeId| self.names[n as usize].clone();
+        if !x.calls.is_empty() {
+            let rows: Vec<_> = x
+                .calls
+                .iter()
+                .map(|(id, s)| self.settled_report(&self.call_name(*id), s))
+                .collect();
+            o.insert("calls".into(), serde_json::to_value(rows).unwrap_or_default());
+        }
+        if !x.prometh.is_empty() {
+            let rows: Vec<Value> = x
+                .prometh
+                .iter()
+                .map(|&(n, p, a)| json!({"node": name(n), "points": p, "amount": self.fmt(a)}))
+                .collect();
+            o.insert("prometh_payouts".into(), rows.into());
+            o.insert("prometh_carry".into(), self.fmt(x.prometh_carry).into());
+        }
+        if let Some(c) = &x.claims {
+            let rows: Vec<Value> = c
+                .paid
+                .iter()
+                .map(|&(n, a)| json!({"node": name(n), "amount": self.fmt(a)}))
+                .collect();
+            o.insert("claims_budget".into(), self.fmt(c.budget).into());
+            o.insert("claims_paid".into(), rows.into());
+            o.insert("claims_queued".into(), self.fmt(c.queued).into());
+            o.insert("claims_expired".into(), self.fmt(c.expired).into());
+        }
     }
 
     /// The executers' invariants: the escrow holds the open calls' prices, the bonds pool the

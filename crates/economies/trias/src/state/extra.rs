@@ -375,10 +375,10 @@ impl Trias {
     }
 
     /// A snapshot without trust (no active seed): every gate 0, recorded as such.
-    pub(super) fn untrusted(&mut self) -> (Vec<u64>, Vec<serde_json::Value>) {
+    pub(super) fn untrusted(&mut self) -> Vec<u64> {
         let n = self.names.len();
         self.extra.record_snapshot(vec![0; n], vec![0; n], vec![0; n]);
-        (vec![0; n], Vec::new())
+        vec![0; n]
     }
 
     fn known(&self, ns: usize, name: &str) -> Result<u32, TriasError> {

@@ -28,9 +28,10 @@ use crate::gate::TrustParams;
 use crate::mining::EmissionParams;
 use crate::routing::Receipts;
 
+pub mod beacon;
 mod bonds;
 mod typed;
-pub use typed::{EpochOutcome, FraudOutcome, Paid, Reserves};
+pub use typed::{ClaimsPaid, CloseExtra, EpochOutcome, FraudOutcome, Paid, Reserves};
 pub mod calls;
 pub mod cover;
 pub mod extra;
@@ -213,6 +214,7 @@ pub struct Trias {
     epoch: Epoch,
     last: [LastSplit; 2],
     extra: extra::Extra,
+    beacon_cache: beacon::BeaconCache,
 }
 
 impl Trias {
@@ -343,6 +345,7 @@ impl Economy for Trias {
             epoch: Epoch(0),
             last: [LastSplit::default(); 2],
             extra: extra::Extra::new(escrow, g.beacon, bounty_cap, g.claim_expiry),
+            beacon_cache: beacon::BeaconCache::default(),
         })
     }
 
@@ -382,7 +385,7 @@ impl Economy for Trias {
             None => Vec::new(),
             Some(s) => (0..self.names.len())
                 .map(|j| {
-                    let (cb, het) = s.cb[j].unwrap_or((0, 0));
+                    let (cb, het) = (s.cb[j].unwrap_or(0), s.cb_het[j].unwrap_or(0));
                     json!({"node": self.names[j], "relative_ppm": s.relative_ppm[j], "cb": cb,
                            "cb_het": het, "gate": o.gates[j]})
                 })
@@ -410,8 +413,8 @@ impl Economy for Trias {
             "router_carry": self.fmt(o.router_carry),
         });
         // Calls settled, Prometh payouts and claims of the close, after the mining splits.
-        if let (Some(r), Value::Object(extra)) = (report.as_object_mut(), o.extra) {
-            r.extend(extra);
+        if let Some(r) = report.as_object_mut() {
+            self.render_extra(&o.extra, r);
         }
         Ok(report)
     }

@@ -10,6 +10,7 @@ use ergon_core::invariants::Violation;
 use ergon_core::ledger::Holder;
 use ergon_core::{Amount, Epoch};
 
+use super::calls::Settlement;
 use super::{Event, LastSplit, Profile, Trias, UPHELD_CREDIT};
 use crate::attest::{Attestation, NodeId, Recorded, Tee};
 use crate::error::TriasError;
@@ -59,9 +60,37 @@ pub struct EpochOutcome {
     pub routers: Vec<Paid>,
     /// What the routers' split carries.
     pub router_carry: Amount,
-    /// The calls settled at the close, the Prometh payouts and the insurance claims, as the
-    /// replay report's rows (an empty object when there are none).
-    pub extra: serde_json::Value,
+    /// The calls settled at the close, the Prometh payouts and the insurance claims.
+    pub extra: CloseExtra,
+}
+
+/// The executers' part of an epoch's close, typed (replay renders it; the model counts it).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CloseExtra {
+    /// The calls whose deadline had come, settled before the snapshot: (call id, settlement),
+    /// ascending ids.
+    pub calls: Vec<(u32, Settlement)>,
+    /// The Prometh split: (analyst, points, amount), ascending analysts (empty without points).
+    pub prometh: Vec<(NodeId, u64, Amount)>,
+    /// The Prometh pool split (this epoch's share with the carry).
+    pub prometh_pool: Amount,
+    /// What the Prometh split carries.
+    pub prometh_carry: Amount,
+    /// The claims payment (`None` when nothing was queued and nothing expired).
+    pub claims: Option<ClaimsPaid>,
+}
+
+/// One close's claims payment.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ClaimsPaid {
+    /// The budget: half the compensation reserve.
+    pub budget: Amount,
+    /// Each queued claim's payment, in queue order.
+    pub paid: Vec<(NodeId, Amount)>,
+    /// Still queued after the payment.
+    pub queued: Amount,
+    /// Owed by the claims that expired at this close.
+    pub expired: Amount,
 }
 
 /// What a fraud proof moved.
@@ -84,6 +113,8 @@ pub struct FraudOutcome {
 pub struct Reserves {
     /// Verifiers', routers' and Prometh pools (with their carries).
     pub pools: [Amount; 3],
+    /// The `calls` escrow: the open calls' prices.
+    pub escrow: Amount,
     /// Bonds held.
     pub bonds: Amount,
     /// Insurance: bounty reserve.
@@ -117,7 +148,7 @@ impl Trias {
         if a.step > end {
             return Err(TriasError::FutureStep { step: a.step, now: end });
         }
-        if assigned && !self.is_target(a.attester, a.attestee) {
+        if assigned && !self.is_target_cached(a.attester, a.attestee) {
             return Err(TriasError::NotAssigned { attester: a.attester, attestee: a.attestee });
         }
         let done = self.book.record_advancing(a)?;
@@ -208,6 +239,13 @@ impl Trias {
         &self.book
     }
 
+    /// Whether the snapshot computes `CB_het` (on by default; replay reports it). The gate
+    /// reads `CB` alone, so a caller that reads no `CB_het` — the simulation model — turns it
+    /// off: the same gates and `CB`, one flow a candidate instead of five.
+    pub fn set_cb_het(&mut self, on: bool) {
+        self.trust.cb_het = on;
+    }
+
     /// The rule profile.
     #[must_use]
     pub fn profile(&self) -> Profile {
@@ -257,6 +295,7 @@ impl Trias {
         let b = |p| self.ledger.balance(self.token, Holder::Pool(p)).unwrap_or_default();
         Reserves {
             pools: self.pools.map(b),
+            escrow: b(self.extra.escrow),
             bonds: b(self.reserves[0]),
             bounty: b(self.reserves[1]),
             compensation: b(self.reserves[2]),
@@ -290,7 +329,7 @@ impl Trias {
     fn gates(&mut self) -> (Vec<u64>, Option<Snapshot>, Option<TrustVector>) {
         let n = self.names.len();
         let Ok(g) = TrustGraph::new(self.book.nodes(), self.book.edges()) else {
-            return (self.untrusted().0, None, None); // no active seed: nobody is trusted
+            return (self.untrusted(), None, None); // no active seed: nobody is trusted
         };
         // The nodes with rewards at stake: verifiers, routers and their receivers.
         let candidates: Vec<NodeId> = sorted_keys(&self.credits)
@@ -299,7 +338,7 @@ impl Trias {
             .chain(self.receipts.nodes())
             .collect();
         let Ok(s) = snapshot(&g, &self.trust, &candidates) else {
-            return (self.untrusted().0, None, None);
+            return (self.untrusted(), None, None);
         };
         let (gates, compat) = match self.profile {
             Profile::Spec => (s.gate.clone(), None),
@@ -313,7 +352,7 @@ impl Trias {
                 (gates, Some(c))
             }
         };
-        let cb = s.cb.iter().map(|c| c.map_or(0, |c| c.0)).collect();
+        let cb = s.cb.iter().map(|c| c.unwrap_or(0)).collect();
         self.extra.record_snapshot(cb, s.relative_ppm.clone(), gates.clone());
         (gates, Some(s), compat)
     }
@@ -358,8 +397,7 @@ impl Trias {
         self.credits.clear();
         self.upheld.clear();
         self.receipts.clear();
-        let mut extra = serde_json::Value::Object(serde_json::Map::new());
-        self.close_extra(&mut extra, calls).map_err(close)?;
+        let extra = self.close_extra(calls).map_err(close)?;
         let epoch = self.epoch;
         self.epoch = self.epoch.plus(1);
         Ok(EpochOutcome {
