@@ -3,7 +3,6 @@
 //! Exit codes: 0 ok; 1 a check or expectation failed (an invariant, a replay that differs from
 //! its expected output); 2 bad input or I/O (a malformed file, an unknown economy, a usage error).
 
-mod bounded;
 mod memory;
 mod numbers;
 mod progress;
@@ -17,8 +16,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 /// Version line: crate version and the git commit it was built from.
-pub(crate) const VERSION: &str =
-    concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("ERGON_GIT_COMMIT"), ")");
+pub(crate) const VERSION: &str = ergon_registry::VERSION;
 
 /// Exact, fast engine and simulator for the token economies of decentralized resource networks.
 #[derive(Parser, Debug)]

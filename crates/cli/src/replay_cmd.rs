@@ -1,13 +1,15 @@
 //! `ergon replay FILE [--expect EXPECTED] [--out OUT] [--state STATE]`.
 
-use std::io::{BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use ergon_core::replay::{Replayer, first_difference};
-
-use crate::{BadInput, Outcome, bounded};
+use ergon_core::replay::first_difference;
 use ergon_output::AtomicFile;
+use ergon_registry::input;
+use ergon_registry::replay::{ReplayError, ReplayOptions, replay};
+
+use crate::{BadInput, Outcome};
 
 /// Arguments of `ergon replay`.
 #[derive(Args, Debug)]
@@ -37,26 +39,34 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<Outcome, BadInput> {
     let reader = open_input(&args.file)?;
     let expected = match &args.expect {
         Some(p) => Some(
-            bounded::read_to_string(p, bounded::EXPECTED_MAX)
+            input::read_to_string(p, input::EXPECTED_MAX)
                 .map_err(|e| BadInput(format!("cannot read {}: {e}", p.display())))?
                 .map_err(BadInput)?,
         ),
         None => None,
     };
     let name = args.file.display().to_string();
-    let economies = ergon_registry::replay_registry();
-    let mut replayer =
-        Replayer::new(&economies).full_checks(args.full_check).check_invariants(!args.no_check);
-    let Some(lines) = replay(reader, &name, &mut replayer)? else {
-        return Ok(Outcome::CheckFailed);
+    let options = ReplayOptions {
+        check: !args.no_check,
+        full_check: args.full_check,
+        state: args.state.is_some(),
     };
+    let replayed = match replay(reader, &name, options) {
+        Ok(r) => r,
+        Err(ReplayError::Input(why)) => return Err(BadInput(why)),
+        Err(ReplayError::Invariant(why)) => {
+            eprintln!("error: {why}");
+            return Ok(Outcome::CheckFailed);
+        }
+    };
+    let lines = replayed.lines;
     match &args.out {
         Some(path) => write_lines(path, lines.iter().map(String::as_str))?,
         None if expected.is_none() => lines.iter().for_each(|l| println!("{l}")),
         None => {}
     }
-    if let (Some(path), Some(econ)) = (&args.state, replayer.economy()) {
-        let state = serde_json::to_string_pretty(&econ.snapshot_value()).expect("state serializes");
+    if let (Some(path), Some(state)) = (&args.state, &replayed.state) {
+        let state = serde_json::to_string_pretty(state).expect("state serializes");
         write_lines(path, [state.as_str()])?;
     }
     match (expected, &args.expect) {
@@ -73,38 +83,6 @@ fn open_input(file: &Path) -> Result<Box<dyn Read>, BadInput> {
     let f = std::fs::File::open(file)
         .map_err(|e| BadInput(format!("cannot open {}: {e}", file.display())))?;
     Ok(Box::new(f))
-}
-
-/// Feeds every line of `reader` (named `name` in errors) to `replayer`; returns the output
-/// lines, or `None` when an invariant broke (reported on standard error).
-fn replay(
-    reader: Box<dyn Read>,
-    name: &str,
-    replayer: &mut Replayer<'_>,
-) -> Result<Option<Vec<String>>, BadInput> {
-    let mut lines = Vec::new();
-    for (n, text) in bounded::Lines::new(BufReader::new(reader)) {
-        let text = text.map_err(|why| BadInput(format!("{name}: line {n}: {why}")))?;
-        match replayer.feed(n, &text) {
-            Ok(Some(out)) => lines.push(out),
-            Ok(None) => {}
-            Err(e) if e.is_invariant() => {
-                eprintln!("error: {name}: {e}");
-                return Ok(None);
-            }
-            Err(e) => return Err(BadInput(format!("{name}: {e}"))),
-        }
-    }
-    if replayer.economy().is_none() {
-        return Err(BadInput(format!(
-            "{name}: no genesis line: the first action line must be {{\"op\":\"genesis\",\"economy\":…}}"
-        )));
-    }
-    if let Err(e) = replayer.finish() {
-        eprintln!("error: {name}: {e}");
-        return Ok(None);
-    }
-    Ok(Some(lines))
 }
 
 /// Compares the output `lines` of `name` with the `expected` text read from `path`, and says

@@ -100,35 +100,11 @@ const DEFAULT_SWEEP: &str = "stratos-sweep";
 
 /// Reads a scenario: a file, else a shipped scenario by name, else the default.
 fn read(scenario: Option<&Path>) -> Result<(String, String), BadInput> {
-    let Some(path) = scenario else {
-        let s = ergon_registry::default_scenario();
-        return Ok((format!("<embedded {}>", s.name), s.text.to_owned()));
-    };
-    match crate::bounded::read_to_string(path, crate::bounded::SCENARIO_MAX) {
-        Ok(Ok(text)) => Ok((path.display().to_string(), text)),
-        Ok(Err(too_large)) => Err(BadInput(format!("cannot read scenario: {too_large}"))),
-        Err(e) => {
-            let name = path.to_string_lossy();
-            match ergon_registry::scenario(&name) {
-                Some(s) => Ok((format!("<embedded {}>", s.name), s.text.to_owned())),
-                None => Err(BadInput(format!("cannot read scenario {}: {e}", path.display()))),
-            }
-        }
-    }
+    ergon_registry::input::read_scenario(scenario).map_err(BadInput)
 }
 
 fn overrides(args: &RunArgs) -> Result<Vec<(String, String)>, BadInput> {
-    let mut out = Vec::new();
-    if let Some(r) = args.runs {
-        out.push(("scenario.runs".to_owned(), r.to_string()));
-    }
-    if let Some(s) = args.seed {
-        out.push(("scenario.seed".to_owned(), s.to_string()));
-    }
-    if let Some(e) = &args.epochs {
-        let v = if e.chars().all(|c| c.is_ascii_digit()) { e.clone() } else { format!("{e:?}") };
-        out.push(("scenario.duration".to_owned(), v));
-    }
+    let mut out = ergon_sim::scenario::run_overrides(args.runs, args.seed, args.epochs.as_deref());
     out.extend(parse_sets(&args.set)?);
     Ok(out)
 }
@@ -191,7 +167,7 @@ fn plan(source: Source<'_>, sets: &[(String, String)]) -> Result<Box<dyn Simulat
         RegistryError::Scenario(d) => diagnostics(&d),
         other => BadInput(other.to_string()),
     })?;
-    (entry.plan)(source, sets).map_err(|d| diagnostics(&d))
+    (entry.plan)(source, sets, None).map_err(|d| diagnostics(&d))
 }
 
 fn describe(info: &PlanInfo, name: &str) {
@@ -259,7 +235,7 @@ fn execute(sim: &dyn Simulation, args: &RunArgs) -> Result<Outcome, BadInput> {
     let complete = results.iter().all(|r| r.complete);
     // The merge runs on a worker thread, where the finished jobs freed their memory.
     let written: Written = pool
-        .install(|| sim.finish(&sink, &out, &results, complete, crate::VERSION))
+        .install(|| sim.finish(&sink, &out, &results, complete, ergon_registry::VERSION))
         .map_err(bad)?;
     crate::table::print(info, &results, &written, started.elapsed());
     if args.report {

@@ -48,7 +48,7 @@ pub fn scenario(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let source = Source { name: "fuzz.toml", text };
     let Ok(entry) = ergon_registry::for_scenario(source) else { return };
-    let Ok(sim) = (entry.plan)(source, &[]) else { return };
+    let Ok(sim) = (entry.plan)(source, &[], None) else { return };
     let info = sim.info();
     let jobs =
         u64::try_from(info.points.len()).unwrap_or(u64::MAX).saturating_mul(u64::from(info.runs));

@@ -10,7 +10,14 @@
 //! [`ergon_core::Model`]), one [`economy!`] line in [`ECONOMIES`], its dependency in this
 //! crate's `Cargo.toml`, its scenarios in `scenarios/`, and its docs.
 
+pub mod input;
+pub mod replay;
 mod simulation;
+
+/// The version of this build: the crate version and the git commit it was built from
+/// (`ergon --version`, and `ergon.version` in every metrics file's metadata).
+pub const VERSION: &str =
+    concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("ERGON_GIT_COMMIT"), ")");
 
 use ergon_core::economy::Constructor;
 use ergon_sim::{Diagnostics, Source};
@@ -196,7 +203,7 @@ mod tests {
                 let source = Source { name: s.name, text: s.text };
                 let found = for_scenario(source).expect("a known economy");
                 assert_eq!(found.name, entry.name, "{}", s.name);
-                let sim = (entry.plan)(source, &[]).expect("a valid scenario");
+                let sim = (entry.plan)(source, &[], None).expect("a valid scenario");
                 assert_eq!(sim.info().economy, entry.name, "the model's name is the economy's");
                 assert!(!s.about().is_empty(), "{} has a description", s.name);
             }

@@ -4,10 +4,12 @@
 
 use ergon_core::Model;
 use ergon_output::{OutDir, OutputError, PartSink, Written};
-use ergon_sim::{Control, Diagnostics, JobResult, Plan, RunError, Source};
+use ergon_sim::{Control, Diagnostics, JobResult, Plan, RunError, Source, Sweep};
 
-/// Validates a scenario (with `--set` overrides: path, TOML value text) into a [`Simulation`].
-pub type PlanFn = fn(Source<'_>, &[(String, String)]) -> Result<Box<dyn Simulation>, Diagnostics>;
+/// Validates a scenario (with `--set` overrides: path, TOML value text; and a sweep in place of
+/// the file's `[sweep]`, when given) into a [`Simulation`].
+pub type PlanFn =
+    fn(Source<'_>, &[(String, String)], Option<&Sweep>) -> Result<Box<dyn Simulation>, Diagnostics>;
 
 /// What a validated scenario is, for describing it and printing its results.
 #[derive(Clone, Debug)]
@@ -61,6 +63,14 @@ pub trait Simulation: Send + Sync {
     fn build_all(&self) -> Result<(), RunError>;
     /// Runs every job on the current rayon pool; results in job order.
     fn run(&self, sink: &PartSink, control: &Control<'_>) -> Result<Vec<JobResult>, RunError>;
+    /// Runs the jobs whose indexes are in `jobs` (see [`ergon_sim::runner::run_jobs`]): a
+    /// share of the run, with the rows those jobs have in the whole run.
+    fn run_jobs(
+        &self,
+        sink: &PartSink,
+        control: &Control<'_>,
+        jobs: std::ops::Range<usize>,
+    ) -> Result<Vec<JobResult>, RunError>;
     /// Merges the parts and writes summary.json and scenario.toml (see
     /// [`ergon_output::finish`]).
     fn finish(
@@ -83,8 +93,9 @@ struct Planned<M: Model> {
 pub fn plan<M: Model + 'static>(
     source: Source<'_>,
     overrides: &[(String, String)],
+    sweep: Option<&Sweep>,
 ) -> Result<Box<dyn Simulation>, Diagnostics> {
-    let plan = ergon_sim::scenario::plan::<M>(source, overrides)?;
+    let plan = ergon_sim::scenario::plan_with::<M>(source, overrides, sweep)?;
     let info = PlanInfo {
         name: plan.header.name.clone(),
         economy: M::NAME,
@@ -127,6 +138,15 @@ impl<M: Model> Simulation for Planned<M> {
 
     fn run(&self, sink: &PartSink, control: &Control<'_>) -> Result<Vec<JobResult>, RunError> {
         ergon_sim::runner::run(&self.plan, sink, control)
+    }
+
+    fn run_jobs(
+        &self,
+        sink: &PartSink,
+        control: &Control<'_>,
+        jobs: std::ops::Range<usize>,
+    ) -> Result<Vec<JobResult>, RunError> {
+        ergon_sim::runner::run_jobs(&self.plan, jobs, sink, control)
     }
 
     fn finish(

@@ -147,8 +147,22 @@ pub fn run<M: Model, S: Sink>(
     sink: &S,
     control: &Control<'_>,
 ) -> Result<Vec<JobResult>, RunError> {
-    let jobs = jobs(plan);
-    jobs.par_iter().map(|job| run_job(plan, job, sink, control)).collect()
+    run_jobs(plan, 0..usize::MAX, sink, control)
+}
+
+/// Runs the jobs of `plan` whose indexes are in `range` (point-major: point `k`'s runs `r0..r1`
+/// are `k × runs + r0 .. k × runs + r1`), each with the seed it has in the whole run, so its rows
+/// are those of [`run`]; results in job order. A range past the last job stops at it.
+pub fn run_jobs<M: Model, S: Sink>(
+    plan: &Plan<M>,
+    range: std::ops::Range<usize>,
+    sink: &S,
+    control: &Control<'_>,
+) -> Result<Vec<JobResult>, RunError> {
+    let all = jobs(plan);
+    let end = range.end.min(all.len());
+    let start = range.start.min(end);
+    all[start..end].par_iter().map(|job| run_job(plan, job, sink, control)).collect()
 }
 
 /// Builds the genesis of every job of `plan` (the same draws as a run's) on the current rayon

@@ -194,6 +194,31 @@ pub struct Plan<M: Model> {
     pub hash: String,
 }
 
+/// The overrides that a run's own options make — Monte Carlo runs, master seed, duration
+/// (`ergon run --runs --seed --epochs`; `ergon.run(runs=, seed=, epochs=)` in Python) — as
+/// (path, TOML value text) pairs for [`plan`], to come before the `--set` ones. A duration of
+/// digits only is a number of steps; any other is duration text (`"90d"`).
+#[must_use]
+pub fn run_overrides(
+    runs: Option<u32>,
+    seed: Option<u64>,
+    duration: Option<&str>,
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if let Some(r) = runs {
+        out.push(("scenario.runs".to_owned(), r.to_string()));
+    }
+    if let Some(s) = seed {
+        out.push(("scenario.seed".to_owned(), s.to_string()));
+    }
+    if let Some(e) = duration {
+        let digits = !e.is_empty() && e.chars().all(|c| c.is_ascii_digit());
+        let v = if digits { e.to_owned() } else { format!("{e:?}") };
+        out.push(("scenario.duration".to_owned(), v));
+    }
+    out
+}
+
 /// The economy a scenario names, read before its model is known.
 pub fn economy_of(source: Source<'_>) -> Result<String, Diagnostics> {
     #[derive(Deserialize)]
@@ -223,7 +248,21 @@ pub fn plan<M: Model>(
     source: Source<'_>,
     overrides: &[(String, String)],
 ) -> Result<Plan<M>, Diagnostics> {
-    let (file, table) = read_with_overrides::<M>(source, overrides)?;
+    plan_with::<M>(source, overrides, None)
+}
+
+/// [`plan`], with `sweep` (when given) in place of the file's `[sweep]` section: the grid a
+/// program passes (`ergon.sweep(grid=…)` in Python). It is part of the resolved scenario, so of
+/// the parameter hash.
+pub fn plan_with<M: Model>(
+    source: Source<'_>,
+    overrides: &[(String, String)],
+    sweep: Option<&Sweep>,
+) -> Result<Plan<M>, Diagnostics> {
+    let (mut file, table) = read_with_overrides::<M>(source, overrides)?;
+    if let Some(s) = sweep {
+        file.sweep = Some(s.clone());
+    }
     let spans = toml::de::DeTable::parse(source.text).ok();
     let mut report = Report { source, overrides, spans, errs: Vec::new() };
     let (epochs, record_every) = check_header::<M>(&file.scenario, &mut report);

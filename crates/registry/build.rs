@@ -1,4 +1,5 @@
-//! Records the git commit the binary was built from, for `ergon --version`.
+//! Records the git commit the build comes from, for `ergon --version` and the metrics files'
+//! metadata ([`VERSION`] of the crate).
 use std::process::Command;
 
 fn main() {

@@ -1,5 +1,5 @@
 //! Input read with a limit, checked before anything is held whole: a scenario file, an expected
-//! replay output, a replay line. A file past its limit (or an endless one such as `/dev/zero`)
+//! replay output, a replay line (for the `ergon` command and the Python module alike). A file past its limit (or an endless one such as `/dev/zero`)
 //! is refused with the limit named, never read until memory runs out. The limits are documented
 //! in `docs/replay.md` and `docs/scenarios.md`.
 
@@ -7,15 +7,15 @@ use std::io::{self, BufRead, Read};
 use std::path::Path;
 
 /// The largest scenario file read, bytes (shipped scenarios are a few kilobytes).
-pub(crate) const SCENARIO_MAX: u64 = 4 << 20;
+pub const SCENARIO_MAX: u64 = 4 << 20;
 /// The largest expected-output file `ergon replay --expect` reads, bytes.
-pub(crate) const EXPECTED_MAX: u64 = 256 << 20;
+pub const EXPECTED_MAX: u64 = 256 << 20;
 /// The longest replay line, bytes (without its newline).
-pub(crate) const LINE_MAX: usize = 1 << 20;
+pub const LINE_MAX: usize = 1 << 20;
 
 /// The text of `path`, read whole only when it has at most `limit` bytes: `Ok(Err(why))` names
 /// the limit when it is longer, `Err` is the system's error opening or reading it.
-pub(crate) fn read_to_string(path: &Path, limit: u64) -> io::Result<Result<String, String>> {
+pub fn read_to_string(path: &Path, limit: u64) -> io::Result<Result<String, String>> {
     let mut text = String::new();
     std::fs::File::open(path)?.take(limit + 1).read_to_string(&mut text)?;
     if text.len() as u64 > limit {
@@ -26,7 +26,8 @@ pub(crate) fn read_to_string(path: &Path, limit: u64) -> io::Result<Result<Strin
 
 /// The lines of `reader`, each at most [`LINE_MAX`] bytes: a longer one is an error naming its
 /// (1-based) number, found after reading at most `LINE_MAX + 1` bytes of it.
-pub(crate) struct Lines<R> {
+#[derive(Debug)]
+pub struct Lines<R> {
     reader: R,
     number: usize,
     buf: Vec<u8>,
@@ -34,7 +35,7 @@ pub(crate) struct Lines<R> {
 
 impl<R: BufRead> Lines<R> {
     /// Lines of `reader`.
-    pub(crate) fn new(reader: R) -> Lines<R> {
+    pub fn new(reader: R) -> Lines<R> {
         Lines { reader, number: 0, buf: Vec::new() }
     }
 }
@@ -66,6 +67,24 @@ impl<R: BufRead> Iterator for Lines<R> {
             }
             Err(e) => Some((self.number, Err(format!("cannot read: {e}")))),
         }
+    }
+}
+
+/// A scenario's name (for messages) and text: the file at `scenario`, else the shipped scenario
+/// of that name (`ergon scenarios`), else — with none given — the default scenario. The error
+/// says why neither could be read.
+pub fn read_scenario(scenario: Option<&Path>) -> Result<(String, String), String> {
+    let Some(path) = scenario else {
+        let s = crate::default_scenario();
+        return Ok((format!("<embedded {}>", s.name), s.text.to_owned()));
+    };
+    match read_to_string(path, SCENARIO_MAX) {
+        Ok(Ok(text)) => Ok((path.display().to_string(), text)),
+        Ok(Err(too_large)) => Err(format!("cannot read scenario: {too_large}")),
+        Err(e) => match crate::scenario(&path.to_string_lossy()) {
+            Some(s) => Ok((format!("<embedded {}>", s.name), s.text.to_owned())),
+            None => Err(format!("cannot read scenario {}: {e}", path.display())),
+        },
     }
 }
 

@@ -1,0 +1,144 @@
+"""A sweep spread over a Ray cluster.
+
+``sweep`` cuts a sweep into tasks — each sweep point's Monte Carlo runs in batches of
+``runs_per_task`` — and runs them as Ray tasks. Each task runs the Rust engine on its jobs (with
+the seeds they have in the whole sweep: the same rows as ``ergon.sweep``, byte for byte), writes
+them as one Parquet shard under ``out_dir`` and returns only a small summary: no trajectory
+passes through the driver. The shards, named in job order, form one ``pyarrow.dataset``.
+
+``out_dir`` must be reachable by every worker under the same name: a local directory on one
+machine, a shared file system, or a URI that pyarrow's file systems know (``s3://…``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional, Sequence, Union
+
+import pyarrow.dataset as pads
+import pyarrow.fs as pafs
+
+from ergon import _ergon
+
+
+@dataclass
+class RaySweep:
+    """What a Ray sweep wrote: the dataset of its shards and the tasks' summaries."""
+
+    out_dir: str
+    """Where the shards are."""
+    dataset: pads.Dataset
+    """The shards as one dataset, in job order (``dataset.to_table()`` is ``ergon.sweep``'s table)."""
+    summaries: list = field(default_factory=list)
+    """One dict a task, in job order: shard, point, runs, rows, bytes, seconds, final."""
+
+    def to_table(self):
+        """The whole sweep as one pyarrow table, in job order."""
+        return self.dataset.to_table()
+
+
+def _filesystem(out_dir: str):
+    """The pyarrow file system of ``out_dir`` and the path in it."""
+    if "://" in out_dir:
+        return pafs.FileSystem.from_uri(out_dir)
+    return pafs.LocalFileSystem(), os.path.abspath(out_dir)
+
+
+def _task(source, options, jobs, point, runs, out_dir, shard):
+    """One Ray task: run ``jobs`` (first, end), write the shard, return its summary."""
+    from ergon import _ergon as engine
+
+    started = time.perf_counter()
+    data, summary = engine._run(source, jobs=jobs, sweep=True, **options)
+    fs, root = _filesystem(out_dir)
+    path = f"{root}/{shard}"
+    partial = f"{root}/.{shard}.partial"
+    with fs.open_output_stream(partial) as f:
+        f.write(data)
+    fs.move(partial, path)
+    final = json.loads(summary)["points"][point]["final"]
+    return {
+        "shard": shard,
+        "point": point,
+        "runs": list(runs),
+        "rows": json.loads(summary)["rows"],
+        "bytes": len(data),
+        "seconds": time.perf_counter() - started,
+        "final": final,
+    }
+
+
+def sweep(
+    scenario: Union[str, "os.PathLike[str]", Mapping[str, Any]],
+    grid: Optional[Mapping[str, Sequence[Any]]] = None,
+    *,
+    runs: Optional[int] = None,
+    seed: Optional[int] = None,
+    epochs: Union[int, str, None] = None,
+    set: Optional[Mapping[str, Any]] = None,
+    runs_per_task: int = 1,
+    threads_per_task: int = 1,
+    out_dir: str = "ergon-ray-out",
+    address: Optional[str] = None,
+    force: bool = False,
+) -> RaySweep:
+    """Run a sweep as Ray tasks; the dataset of the shards they wrote under ``out_dir``.
+
+    ``scenario``, ``grid``, ``runs``, ``seed``, ``epochs`` and ``set`` are those of
+    ``ergon.sweep`` (``grid`` None: the scenario's ``[sweep]``). Each task runs
+    ``runs_per_task`` Monte Carlo runs of one point on ``threads_per_task`` threads (it asks Ray
+    for that many CPUs). ``address`` is that of an existing cluster (``"ray://head:10001"``,
+    ``"auto"``); without it, Ray already initialised is used, else a local Ray is started.
+    ``out_dir`` must be empty (or missing) unless ``force``: earlier shards would join the
+    dataset. The scenario is read on the driver and sent as text, so workers need no copy of
+    it, only the ``ergon`` package. Ctrl-C cancels the tasks.
+    """
+    import ray
+
+    if runs_per_task < 1:
+        raise ValueError("runs_per_task: at least 1")
+    if threads_per_task < 1:
+        raise ValueError("threads_per_task: at least 1")
+    source = _ergon._source(scenario)
+    options = {"runs": runs, "seed": seed, "epochs": epochs, "set": set, "grid": grid}
+    info = _ergon.check(source, genesis=False, **options)
+    if not info["sweep_keys"]:
+        err = _ergon.InputError(f"{source[0]}: a sweep needs a grid (grid=… or a [sweep] section)")
+        err.code, err.exit_code = "no_sweep", 2
+        raise err
+    fs, root = _filesystem(out_dir)
+    existing = fs.get_file_info(pafs.FileSelector(root, allow_not_found=True))
+    if existing and not force:
+        raise FileExistsError(f"{out_dir} is not empty; choose another out_dir or pass force=True")
+    for entry in existing:
+        if entry.type == pafs.FileType.File:
+            fs.delete_file(entry.path)
+    fs.create_dir(root, recursive=True)
+    if address is not None:
+        ray.init(address=address, ignore_reinit_error=True)
+    elif not ray.is_initialized():
+        ray.init()
+    remote = ray.remote(num_cpus=threads_per_task)(_task)
+    options["threads"] = threads_per_task
+    total = info["runs"]
+    refs = []
+    for point in range(len(info["points"])):
+        for first in range(0, total, runs_per_task):
+            end = min(first + runs_per_task, total)
+            jobs = (point * total + first, point * total + end)
+            shard = f"part-{jobs[0]:07d}-{jobs[1]:07d}.parquet"
+            refs.append(
+                remote.remote(source, options, jobs, point, (first, end), out_dir, shard)
+            )
+    try:
+        summaries = ray.get(refs)
+    except KeyboardInterrupt:
+        for r in refs:
+            ray.cancel(r, force=True)
+        raise
+    paths = [f"{root}/{s['shard']}" for s in summaries]
+    dataset = pads.dataset(paths, format="parquet", filesystem=fs)
+    return RaySweep(out_dir=out_dir, dataset=dataset, summaries=summaries)

@@ -1,0 +1,129 @@
+//! Python arguments into what the libraries take: a scenario (a path, a shipped name or a dict
+//! shaped like the TOML file) into its name and TOML text; `set` values into `--set` value text;
+//! a `grid` into the scenario's `[sweep]`; the run options into overrides. No scenario is parsed
+//! here: the text goes to the same validation as a file's (`ergon_sim::scenario`).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use ergon_sim::{Sweep, SweepMode};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use toml::Value;
+
+use crate::errors::{Failure, Result};
+
+/// The name a scenario given as a dict has in messages.
+pub(crate) const DICT_NAME: &str = "<dict>";
+
+/// A Python value as a TOML value; `what` names it in an error.
+fn value(obj: &Bound<'_, PyAny>, what: &str) -> Result<Value> {
+    let bad = |why: String| Failure::Input("bad_input", format!("{what}: {why}"));
+    if obj.is_instance_of::<PyBool>() {
+        return Ok(Value::Boolean(obj.extract()?));
+    }
+    if obj.is_instance_of::<PyInt>() {
+        let n: i64 = obj.extract().map_err(|_| bad(format!("{obj} does not fit 64 bits")))?;
+        return Ok(Value::Integer(n));
+    }
+    if obj.is_instance_of::<PyFloat>() {
+        return Ok(Value::Float(obj.extract()?));
+    }
+    if obj.is_instance_of::<PyString>() {
+        return Ok(Value::String(obj.extract()?));
+    }
+    if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        let items: Vec<Bound<'_, PyAny>> = obj.extract()?;
+        return items.iter().map(|v| value(v, what)).collect::<Result<_>>().map(Value::Array);
+    }
+    if let Ok(d) = obj.cast::<PyDict>() {
+        return table(d, what).map(Value::Table);
+    }
+    let kind = obj.get_type().name().map_or_else(|_| "?".to_owned(), |n| n.to_string());
+    Err(bad(format!("a {kind} has no TOML value (use bool, int, float, str, list or dict)")))
+}
+
+/// A dict with string keys as a TOML table.
+fn table(d: &Bound<'_, PyDict>, what: &str) -> Result<toml::Table> {
+    let mut t = toml::Table::new();
+    for (k, v) in d.iter() {
+        let key: String = k.extract().map_err(|_| {
+            Failure::Input("bad_input", format!("{what}: the key {k} is not a string"))
+        })?;
+        let inner = format!("{what}.{key}");
+        t.insert(key, value(&v, &inner)?);
+    }
+    Ok(t)
+}
+
+/// The scenario's name and TOML text: a dict is written as TOML; a (name, text) pair, as
+/// `_source` returns it, is taken as it is; anything else is a path or a shipped scenario's
+/// name (`str` or `os.PathLike`).
+pub(crate) fn scenario(obj: &Bound<'_, PyAny>) -> Result<(String, String)> {
+    if let Ok(d) = obj.cast::<PyDict>() {
+        let t = table(d, "scenario")?;
+        let text = toml::to_string(&t)
+            .map_err(|e| Failure::Input("bad_input", format!("scenario: {e}")))?;
+        return Ok((DICT_NAME.to_owned(), text));
+    }
+    if let Ok(source) = obj.extract::<(String, String)>() {
+        return Ok(source);
+    }
+    let path: PathBuf = obj.extract().map_err(|_| {
+        Failure::Input(
+            "bad_input",
+            "scenario: give a shipped scenario's name, a path or a dict".to_owned(),
+        )
+    })?;
+    ergon_registry::input::read_scenario(Some(&path)).map_err(|m| Failure::Input("bad_input", m))
+}
+
+/// The overrides of `runs`, `seed`, `epochs` (steps, or duration text such as `"90d"`) and the
+/// `set` dict (dotted path → value), in that order, as `ergon run` makes them.
+pub(crate) fn overrides(
+    runs: Option<u32>,
+    seed: Option<u64>,
+    epochs: Option<&Bound<'_, PyAny>>,
+    set: Option<&Bound<'_, PyDict>>,
+) -> Result<Vec<(String, String)>> {
+    let epochs = match epochs {
+        None => None,
+        Some(e) if e.is_instance_of::<PyInt>() && !e.is_instance_of::<PyBool>() => {
+            let n: u64 = e.extract().map_err(|_| {
+                Failure::Input("bad_input", format!("epochs: {e} is not a number of steps"))
+            })?;
+            Some(n.to_string())
+        }
+        Some(e) => Some(e.extract::<String>().map_err(|_| {
+            Failure::Input(
+                "bad_input",
+                "epochs: give a number of steps or text like \"90d\"".into(),
+            )
+        })?),
+    };
+    let mut out = ergon_sim::scenario::run_overrides(runs, seed, epochs.as_deref());
+    for (k, v) in set.iter().flat_map(|d| d.iter()) {
+        let path: String = k.extract().map_err(|_| {
+            Failure::Input("bad_input", format!("set: the key {k} is not a string"))
+        })?;
+        let text = value(&v, &format!("set[{path:?}]"))?.to_string();
+        out.push((path, text));
+    }
+    Ok(out)
+}
+
+/// The sweep of a `grid` (dotted path → list of values; every combination).
+pub(crate) fn grid(g: &Bound<'_, PyDict>) -> Result<Sweep> {
+    let mut values = BTreeMap::new();
+    for (k, v) in g.iter() {
+        let path: String = k.extract().map_err(|_| {
+            Failure::Input("bad_input", format!("grid: the key {k} is not a string"))
+        })?;
+        let what = format!("grid[{path:?}]");
+        let Value::Array(list) = value(&v, &what)? else {
+            return Err(Failure::Input("bad_input", format!("{what}: give a list of values")));
+        };
+        values.insert(path, list);
+    }
+    Ok(Sweep { mode: SweepMode::Grid, values })
+}

@@ -1,0 +1,125 @@
+"""Every error path: the exception class, its stable code and the command's exit code."""
+
+import pytest
+
+import ergon
+
+BAD_FIELD = """[scenario]
+name = "bad"
+economy = "stratos"
+duration = "3d"
+runs = 0
+"""
+
+
+def test_the_classes_form_one_tree():
+    for cls in (ergon.ScenarioError, ergon.InputError, ergon.InvariantError):
+        assert issubclass(cls, ergon.ErgonError)
+    assert issubclass(ergon.ErgonError, Exception)
+
+
+def test_check_reports_problems_with_file_line_and_field(cli, tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text(BAD_FIELD)
+    with pytest.raises(ergon.ScenarioError) as e:
+        ergon.check(path)
+    err = e.value
+    assert (err.code, err.exit_code) == ("invalid_scenario", 2)
+    [p] = err.problems
+    # `runs = 0` is line 5; its value starts at column 8.
+    assert (p["file"], p["line"], p["column"]) == (str(path), 5, 8)
+    assert p["field"] == "scenario.runs"
+    assert p["message"] == "0; must be 1 to 100000"
+    assert p["snippet"] == "runs = 0"
+    # The command prints the same problem and exits 2.
+    o = cli("check", path)
+    assert o.returncode == err.exit_code
+    assert f"{path}:5:8: scenario.runs: 0; must be 1 to 100000" in o.stderr
+
+
+def test_a_toml_syntax_error_names_its_line(tmp_path):
+    path = tmp_path / "syntax.toml"
+    path.write_text('[scenario]\nname = "x"\neconomy = \n')
+    with pytest.raises(ergon.ScenarioError) as e:
+        ergon.run(path)
+    assert e.value.problems[0]["line"] == 3
+
+
+def test_an_unknown_economy_is_suggested():
+    scenario = {"scenario": {"name": "x", "economy": "stratso", "duration": 5}}
+    with pytest.raises(ergon.ScenarioError) as e:
+        ergon.run(scenario)
+    [p] = e.value.problems
+    assert p["file"] == "<dict>" and p["field"] == "scenario.economy"
+    assert 'did you mean "stratos"?' in p["message"]
+
+
+def test_a_misspelt_set_path_is_blamed_on_the_set():
+    with pytest.raises(ergon.ScenarioError) as e:
+        ergon.run("stratos-small", set={"agents.users.cuont": 5})
+    [p] = e.value.problems
+    assert p["file"] == "--set agents.users.cuont=5"
+    assert p["line"] is None
+    assert "count" in p["message"]
+
+
+def test_bad_options_are_scenario_problems():
+    with pytest.raises(ergon.ScenarioError) as e:
+        ergon.run("stratos-small", epochs=0)
+    assert e.value.problems[0]["field"] == "scenario.duration"
+    with pytest.raises(ergon.ScenarioError) as e:
+        ergon.run("stratos-small", epochs="3m")
+    assert 'write "3min" for minutes' in e.value.problems[0]["message"]
+    with pytest.raises(ergon.ScenarioError) as e:
+        ergon.sweep("stratos-small", grid={"agents.users.count": []})
+    assert e.value.problems[0]["field"] == "sweep.values.agents.users.count"
+
+
+def test_input_errors():
+    cases = [
+        (lambda: ergon.run("no-such-scenario"), "bad_input", "cannot read scenario no-such-scenario"),
+        (lambda: ergon.run(42), "bad_input", "give a shipped scenario's name"),
+        (lambda: ergon.run("stratos-small", threads=0), "bad_input", "threads: at least 1"),
+        (lambda: ergon.run("stratos-small", epochs=1.5), "bad_input", "epochs"),
+        (lambda: ergon.run("stratos-small", set={"x.y": None}), "bad_input", "has no TOML value"),
+        (lambda: ergon.run("stratos-small", set={"x": 2**70}), "bad_input", "does not fit 64 bits"),
+        (lambda: ergon.sweep("stratos-small", epochs=1), "no_sweep", "a sweep needs a grid"),
+        (lambda: ergon.sweep("stratos-small", grid={"agents.users.count": 5}), "bad_input", "list"),
+    ]
+    for call, code, text in cases:
+        with pytest.raises(ergon.InputError) as e:
+            call()
+        assert (e.value.code, e.value.exit_code) == (code, 2), text
+        assert text in str(e.value)
+
+
+def test_a_refused_genesis_is_found_by_check_and_run():
+    # Balances drawn from normal(1, 10^9 STOS): the first user's draw alone passes the STOS cap.
+    sets = {"agents.users.balance": {"dist": "normal", "mean": 1, "sd": 1000000000}}
+    with pytest.raises(ergon.ScenarioError) as e:
+        ergon.check("stratos-paper", set=sets)
+    assert e.value.code == "genesis_refused"
+    assert "cap_exceeded: agents.users.balance" in e.value.problems[0]["message"]
+    with pytest.raises(ergon.InputError) as e:
+        ergon.run("stratos-paper", epochs=1, set=sets)
+    assert e.value.code == "genesis_refused" and e.value.exit_code == 2
+
+
+def test_replay_errors_name_the_line(cli, repo, tmp_path):
+    missing = tmp_path / "missing.jsonl"
+    with pytest.raises(ergon.InputError) as e:
+        ergon.replay(missing)
+    assert "cannot open" in str(e.value)
+    bad = tmp_path / "bad.jsonl"
+    vector = repo / "tests" / "vectors" / "stratos" / "deposit-return.jsonl"
+    genesis = next(l for l in vector.read_text().splitlines() if l.startswith("{"))
+    bad.write_text(genesis + '\n{"op":"fly"}\n')
+    with pytest.raises(ergon.InputError) as e:
+        ergon.replay(bad)
+    assert f"{bad}: line 2" in str(e.value)
+    assert e.value.exit_code == cli("replay", bad).returncode == 2
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("# nothing\n")
+    with pytest.raises(ergon.InputError) as e:
+        ergon.replay_state(empty)
+    assert "no genesis line" in str(e.value)

@@ -1,0 +1,76 @@
+"""ergon.ray.sweep on a local Ray (2 CPUs): the same rows as ergon.sweep, byte for byte."""
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as pads
+import pytest
+
+import ergon
+import ergon.ray
+from conftest import ipc
+
+ray = pytest.importorskip("ray")
+
+GRID = {"economy.params.settle_threshold_bps": [6000, 9000]}
+OPTIONS = {"runs": 3, "epochs": "2d", "seed": 11}
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+def run_bytes(table, point, run):
+    """The IPC stream bytes of one run's rows."""
+    mask = pc.and_(pc.equal(table["point"], point), pc.equal(table["run"], run))
+    rows = table.filter(mask)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, rows.schema) as w:
+        w.write_table(rows)
+    return sink.getvalue().to_pybytes()
+
+
+def test_a_ray_sweep_equals_the_local_sweep(local_ray, tmp_path):
+    local = ergon.sweep("stratos-small", grid=GRID, **OPTIONS)
+    out = tmp_path / "shards"
+    result = ergon.ray.sweep("stratos-small", GRID, runs_per_task=2, out_dir=str(out), **OPTIONS)
+    # 2 points × 3 runs in batches of 2: runs 0-1 and 2 of each point, 4 tasks, 4 shards.
+    assert [s["runs"] for s in result.summaries] == [[0, 2], [2, 3], [0, 2], [2, 3]]
+    assert [s["point"] for s in result.summaries] == [0, 0, 1, 1]
+    # Rows a task: its runs × 3 (the genesis and 2 days).
+    assert [s["rows"] for s in result.summaries] == [6, 3, 6, 3]
+    assert sorted(p.name for p in out.iterdir()) == [s["shard"] for s in result.summaries]
+    table = pads.dataset(str(out), format="parquet").to_table()
+    assert table.num_rows == local.num_rows == 18
+    assert ipc(table) == ipc(local)
+    assert ipc(result.to_table()) == ipc(local)
+    for point in (0, 1):
+        for run in (0, 1, 2):
+            assert run_bytes(table, point, run) == run_bytes(local, point, run)
+
+
+def test_one_run_a_task_and_the_scenarios_grid(local_ray, tmp_path):
+    local = ergon.sweep("stratos-sweep", runs=2, epochs="1d")
+    result = ergon.ray.sweep("stratos-sweep", runs=2, epochs="1d", out_dir=str(tmp_path / "s"))
+    # 6 points × 2 runs, a task a run.
+    assert len(result.summaries) == 12
+    assert ipc(result.to_table()) == ipc(local)
+    # A task's summary holds its final figures, not its rows.
+    assert "p_stos" in result.summaries[0]["final"]
+
+
+def test_ray_errors(local_ray, tmp_path):
+    out = tmp_path / "busy"
+    out.mkdir()
+    (out / "old.parquet").write_bytes(b"x")
+    with pytest.raises(FileExistsError):
+        ergon.ray.sweep("stratos-small", GRID, out_dir=str(out), epochs=1)
+    with pytest.raises(ergon.InputError) as e:
+        ergon.ray.sweep("stratos-small", None, out_dir=str(tmp_path / "n"), epochs=1)
+    assert e.value.code == "no_sweep"
+    with pytest.raises(ergon.ScenarioError):
+        ergon.ray.sweep("stratos-small", {"agents.users.cuont": [1]}, out_dir=str(tmp_path / "m"))
+    with pytest.raises(ValueError):
+        ergon.ray.sweep("stratos-small", GRID, runs_per_task=0, out_dir=str(tmp_path / "z"))

@@ -1,0 +1,77 @@
+//! Replaying a JSON Lines file of actions (docs/replay.md) against the economies of the build:
+//! one output line per result, the final state on request. What `ergon replay` and the Python
+//! module's `ergon.replay` share; the caller prints, compares or converts.
+
+use std::io::{BufReader, Read};
+
+use ergon_core::replay::Replayer;
+
+use crate::input::Lines;
+
+/// How to replay.
+#[derive(Clone, Copy, Debug)]
+pub struct ReplayOptions {
+    /// Check the invariants after every line and at the end.
+    pub check: bool,
+    /// Check every invariant in full after every line (slower), not only what the line changed.
+    pub full_check: bool,
+    /// Keep the final state ([`Replayed::state`]).
+    pub state: bool,
+}
+
+impl Default for ReplayOptions {
+    fn default() -> Self {
+        ReplayOptions { check: true, full_check: false, state: false }
+    }
+}
+
+/// What a replay produced.
+#[derive(Debug)]
+pub struct Replayed {
+    /// One JSON line per result, in input order.
+    pub lines: Vec<String>,
+    /// The economy's final state as `query` shows it, when asked for.
+    pub state: Option<serde_json::Value>,
+}
+
+/// Why a replay stopped. Each message names the input and the line.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    /// Bad input: an unreadable line, invalid JSON, an unknown op, no genesis, … (exit code 2).
+    #[error("{0}")]
+    Input(String),
+    /// A broken invariant: a bug in Ergon or an economy (exit code 1).
+    #[error("{0}")]
+    Invariant(String),
+}
+
+/// Replays every line of `reader` (named `name` in messages).
+pub fn replay(
+    reader: impl Read,
+    name: &str,
+    options: ReplayOptions,
+) -> Result<Replayed, ReplayError> {
+    let economies = crate::replay_registry();
+    let mut replayer =
+        Replayer::new(&economies).full_checks(options.full_check).check_invariants(options.check);
+    let mut lines = Vec::new();
+    for (n, text) in Lines::new(BufReader::new(reader)) {
+        let text = text.map_err(|why| ReplayError::Input(format!("{name}: line {n}: {why}")))?;
+        match replayer.feed(n, &text) {
+            Ok(Some(out)) => lines.push(out),
+            Ok(None) => {}
+            Err(e) if e.is_invariant() => {
+                return Err(ReplayError::Invariant(format!("{name}: {e}")));
+            }
+            Err(e) => return Err(ReplayError::Input(format!("{name}: {e}"))),
+        }
+    }
+    if replayer.economy().is_none() {
+        return Err(ReplayError::Input(format!(
+            "{name}: no genesis line: the first action line must be {{\"op\":\"genesis\",\"economy\":…}}"
+        )));
+    }
+    replayer.finish().map_err(|e| ReplayError::Invariant(format!("{name}: {e}")))?;
+    let state = if options.state { replayer.economy().map(|e| e.snapshot_value()) } else { None };
+    Ok(Replayed { lines, state })
+}
