@@ -1,6 +1,6 @@
 //! A run's output directory: created (or refused when it holds files, unless forced), with a
 //! `.parts` directory for the jobs' part files while they run. The default name is
-//! `./ergon-out/<scenario>-<UTC yyyymmdd-hhmmss>`.
+//! `./ergon-out/<scenario>-<UTC yyyymmdd-hhmmss>`, suffixed `-2`, `-3`, … for runs of the same second.
 
 use std::path::{Path, PathBuf};
 
@@ -18,27 +18,18 @@ pub struct OutDir {
 }
 
 impl OutDir {
-    /// Creates the output directory `out` (default: [`default_dir`] of `name`), refusing one
-    /// that holds anything unless `force`, and an empty `.parts` directory in it.
+    /// Creates the output directory `out`, refusing one that holds anything unless `force`,
+    /// and an empty `.parts` directory in it. Without `out`, a new directory [`default_dir`] of
+    /// `name`, suffixed `-2`, `-3`, … when a run of the same second already has that name.
     pub fn prepare(out: Option<&Path>, name: &str, force: bool) -> Result<OutDir, OutputError> {
-        let dir = out.map_or_else(|| default_dir(name), Path::to_path_buf);
+        let (dir, created) = match out {
+            Some(out) => (out.to_path_buf(), claim(out, force)?),
+            None => (fresh(&default_dir(name))?, true),
+        };
         let io = |op: &'static str, source: std::io::Error| OutputError::Dir {
             op,
             dir: dir.clone(),
             source,
-        };
-        let created = match std::fs::read_dir(&dir) {
-            Ok(mut entries) => {
-                if entries.next().is_some() && !force {
-                    return Err(OutputError::DirNotEmpty { dir });
-                }
-                false
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                std::fs::create_dir_all(&dir).map_err(|e| io("create", e))?;
-                true
-            }
-            Err(e) => return Err(io("read", e)),
         };
         let parts = dir.join(".parts");
         // Parts of an earlier, unfinished run are stale: start over.
@@ -56,6 +47,61 @@ impl OutDir {
             let _ = std::fs::remove_dir(&self.dir);
         }
     }
+}
+
+/// Makes `dir` ready for a run: created when missing (then `true`), refused when it holds
+/// anything unless `force`.
+fn claim(dir: &Path, force: bool) -> Result<bool, OutputError> {
+    let io = |op: &'static str, source: std::io::Error| OutputError::Dir {
+        op,
+        dir: dir.to_path_buf(),
+        source,
+    };
+    match std::fs::read_dir(dir) {
+        Ok(mut entries) => {
+            if entries.next().is_some() && !force {
+                return Err(OutputError::DirNotEmpty { dir: dir.to_path_buf() });
+            }
+            Ok(false)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(dir).map_err(|e| io("create", e))?;
+            Ok(true)
+        }
+        Err(e) => Err(io("read", e)),
+    }
+}
+
+/// Most suffixes [`fresh`] tries before it gives up.
+const FRESH_TRIES: u32 = 1_000;
+
+/// Creates a directory that did not exist: `base`, else `base-2`, `base-3`, … (each created
+/// with one `mkdir`, so two processes never get the same one).
+fn fresh(base: &Path) -> Result<PathBuf, OutputError> {
+    let io = |op: &'static str, dir: &Path, source: std::io::Error| OutputError::Dir {
+        op,
+        dir: dir.to_path_buf(),
+        source,
+    };
+    if let Some(parent) = base.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| io("create", parent, e))?;
+    }
+    let mut last = None;
+    for k in 1..=FRESH_TRIES {
+        let dir = if k == 1 {
+            base.to_path_buf()
+        } else {
+            let mut name = base.as_os_str().to_owned();
+            name.push(format!("-{k}"));
+            PathBuf::from(name)
+        };
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(dir),
+            Err(e) => return Err(io("create", &dir, e)),
+        }
+    }
+    Err(OutputError::DirNotEmpty { dir: last.unwrap_or_else(|| base.to_path_buf()) })
 }
 
 /// The default output directory of scenario `name`: `ergon-out/<name>-<UTC yyyymmdd-hhmmss>`.
@@ -107,5 +153,18 @@ mod tests {
         assert!(out.parts.is_dir());
         out.abandon();
         assert!(!fresh.exists(), "a directory the run created goes");
+    }
+
+    #[test]
+    fn default_directories_of_the_same_second_get_suffixes() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let base = tmp.path().join("ergon-out").join("s-20000229-123456");
+        let first = fresh(&base).expect("the first");
+        let second = fresh(&base).expect("the second");
+        let third = fresh(&base).expect("the third");
+        assert_eq!(first, base);
+        assert_eq!(second, tmp.path().join("ergon-out").join("s-20000229-123456-2"));
+        assert_eq!(third, tmp.path().join("ergon-out").join("s-20000229-123456-3"));
+        assert!(first.is_dir() && second.is_dir() && third.is_dir());
     }
 }
