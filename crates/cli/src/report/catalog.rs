@@ -1,6 +1,7 @@
 //! Which charts the report draws for each economy: the key metrics of docs/metrics.md, grouped
 //! into charts with a title and a unit, and the metric whose final values the distribution
-//! chart shows. A chart whose columns a run lacks is left out.
+//! chart shows. A chart is left out when a run lacks its columns or has numbers in them at fewer
+//! than two recorded steps (a line needs two points).
 
 /// One time-series chart: its title, its y-axis unit and its series (column, legend label).
 #[derive(Debug)]
