@@ -58,8 +58,8 @@ impl Metrics {
     /// charts leave it out ([`Band::without_genesis`]).
     pub fn has_line(&self, name: &str, flows: bool) -> bool {
         self.grouped(name).values().any(|steps| {
-            let drawn = steps.values().filter(|(day, v)| !v.is_empty() && !(flows && *day == 0.0));
-            drawn.count() >= 2
+            let genesis = |day: f64| flows && day == 0.0;
+            steps.values().filter(|(day, v)| !v.is_empty() && !genesis(*day)).count() >= 2
         })
     }
 
