@@ -200,6 +200,27 @@ fn report_renders_in_chromium() {
     assert!(by_title(&charts, "Histogram")["bars"].as_u64() >= Some(1));
     assert!(charts.len() >= 10, "{} charts", charts.len());
 
+    // The other economies' catalogues (their charts and series are pinned in report_charts.rs):
+    // every line drawn with points, none left empty.
+    let scenarios: [(&str, &[&str]); 4] = [
+        ("marlin-paper", &["--epochs", "30d"]),
+        ("phala-khala", &["--epochs", "2d", "--set", "agents.vaults.count=2"]),
+        ("phala-paper", &["--epochs", "2d"]),
+        ("trias-exploit", &[]),
+    ];
+    for (name, args) in scenarios {
+        let dir = tmp.path().join(name);
+        let path = format!("{}/../../scenarios/{name}.toml", env!("CARGO_MANIFEST_DIR"));
+        let mut all =
+            vec!["run", "-q", &path, "--runs", "2", "--out", dir.to_str().expect("utf-8")];
+        all.extend_from_slice(args);
+        all.push("--report");
+        ergon(&all);
+        let shot = out.join(format!("report-{name}-screenshot.png"));
+        let charts = check(&browser, &dir.join("report.html"), &shot);
+        assert!(charts.len() >= 10, "{name}: {} charts", charts.len());
+    }
+
     let charts =
         check(&browser, &sweep.join("report.html"), &out.join("report-sweep-screenshot.png"));
     // The sweep's 3 × 2 grid: six lines a time chart; final value against users.count, one

@@ -1,6 +1,7 @@
 //! Which charts the report draws for each economy: the key metrics of docs/metrics.md, grouped
 //! into charts with a title and a unit, and the metric whose final values the distribution
-//! chart shows. A chart whose columns a run lacks is left out.
+//! chart shows. A chart is left out when a run lacks its columns or has numbers in them at fewer
+//! than two recorded steps (a line needs two points).
 
 /// One time-series chart: its title, its y-axis unit and its series (column, legend label).
 #[derive(Debug)]
@@ -79,6 +80,42 @@ const MARLIN: &[ChartSpec] = &[
         "share of resources in nodes",
         &[("node_share_mean", "node share"), ("optimum_node_share_mean", "optimum")],
     ),
+    c(
+        "Stake vs tickets: correlation",
+        "Pearson correlation over the clusters (−1 to 1)",
+        &[("stake_tickets_corr", "stake–tickets correlation")],
+    ),
+    c(
+        "Stake vs tickets: share gap",
+        "mean |ticket share − stake share| (0–1)",
+        &[("share_gap_mean", "share gap")],
+    ),
+    c(
+        "Bridge: POND in and out",
+        "POND (since genesis)",
+        &[("bridge_pond_in", "in (POND→MPOND)"), ("bridge_pond_out", "out (MPOND→POND)")],
+    ),
+    c(
+        "Bridge: MPOND in and out",
+        "MPOND (since genesis)",
+        &[("bridge_mpond_in", "in (MPOND→POND)"), ("bridge_mpond_out", "out (POND→MPOND)")],
+    ),
+    c(
+        "Bridge: MPOND→POND requests and conversions",
+        "MPOND per {row}",
+        &[("bridge_requested_mpond", "requested"), ("bridge_converted_mpond", "converted")],
+    ),
+    c("Bridge: MPOND awaiting conversion", "MPOND", &[("bridge_pending_mpond", "pending")]),
+    c(
+        "Spam deposits locked and slashed",
+        "POND (slashed: since genesis)",
+        &[("spam_deposits_locked", "locked"), ("spam_slashed", "slashed")],
+    ),
+    c(
+        "Spam-checked messages",
+        "messages (since genesis)",
+        &[("spam_messages", "attested"), ("spam_dropped_messages", "dropped (over quota)")],
+    ),
 ];
 
 const PHALA: &[ChartSpec] = &[
@@ -109,6 +146,40 @@ const PHALA: &[ChartSpec] = &[
         &[("pool_apr_min", "min"), ("pool_apr_median", "median"), ("pool_apr_max", "max")],
     ),
     c("Contracts running", "contracts", &[("contracts_running", "running")]),
+    c(
+        "V and share of a computing worker",
+        "mean over the computing workers",
+        &[("v_mean", "V"), ("share_mean", "share")],
+    ),
+    c(
+        "Σshare",
+        "share (sum over the workers)",
+        &[("sum_share", "Σshare (block start)"), ("share_total", "computing workers")],
+    ),
+    c(
+        "Vaults' assets",
+        "PHA",
+        &[
+            ("vault_assets_pha", "assets"),
+            ("vault_invested_pha", "invested"),
+            ("vault_free_pha", "free"),
+        ],
+    ),
+    c(
+        "Vaults' investments and withdrawals",
+        "PHA per {row}",
+        &[("vault_invested_flow_pha", "invested"), ("vault_withdrawn_pha", "withdrawn")],
+    ),
+    c(
+        "Vault owners' commission shares",
+        "shares (since genesis)",
+        &[("vault_owner_shares", "owners' shares")],
+    ),
+    c(
+        "Vaults' divestments and shutdowns",
+        "vaults per {row}",
+        &[("vault_divests", "divestments"), ("vault_shutdowns", "shutdowns")],
+    ),
 ];
 
 const TRIAS: &[ChartSpec] = &[
@@ -137,6 +208,39 @@ const TRIAS: &[ChartSpec] = &[
         &[("rewards_honest", "honest"), ("rewards_faulty", "faulty"), ("rewards_sybil", "Sybil")],
     ),
     c("Emitted so far", "TRY", &[("emitted_total", "emitted")]),
+    c(
+        "Sybil ring's share of rewards",
+        "share of rewards (0–1)",
+        &[
+            ("sybil_reward_share", "EigenTrust"),
+            ("sybil_reward_share_compat", "compatibility PageRank"),
+        ],
+    ),
+    c(
+        "Insurance reserves, cover and queued claims",
+        "TRY",
+        &[
+            ("insurance_bounty", "bounty reserve"),
+            ("insurance_compensation", "compensation reserve"),
+            ("insurance_cover", "cover"),
+            ("claims_queued", "claims queued"),
+        ],
+    ),
+    c(
+        "Paid into insurance",
+        "TRY per {row}",
+        &[
+            ("gas_premiums", "premiums"),
+            ("call_slashes", "slashes"),
+            ("call_fees", "failed calls' fees"),
+            ("bonds_forfeited", "bonds forfeited"),
+        ],
+    ),
+    c(
+        "Insurance claims",
+        "TRY per {row}",
+        &[("claims_owed", "filed (owed)"), ("claims_paid", "paid"), ("claims_expired", "expired")],
+    ),
 ];
 
 /// The charts of an economy (none for an economy this build has no catalogue for).
@@ -198,6 +302,25 @@ mod tests {
             let cols = charts(e).iter().flat_map(|c| c.series.iter().map(|s| s.0)).chain(dist);
             for col in cols {
                 assert!(doc.contains(&format!("`{col}`")), "{e}: {col} not in docs/metrics.md");
+            }
+        }
+    }
+
+    /// A chart naming a column its economy's model never records would never be drawn: every
+    /// charted column is named in the model's column list (`COLUMNS` of its record.rs).
+    #[test]
+    fn every_charted_column_is_recorded_by_its_model() {
+        let records = [
+            ("stratos", include_str!("../../../economies/stratos/src/model/record.rs")),
+            ("marlin", include_str!("../../../economies/marlin/src/model/record.rs")),
+            ("phala", include_str!("../../../economies/phala/src/model/record.rs")),
+            ("trias", include_str!("../../../economies/trias/src/model/record.rs")),
+        ];
+        for (e, code) in records {
+            let dist = distribution(e).map(|d| d.0);
+            let cols = charts(e).iter().flat_map(|c| c.series.iter().map(|s| s.0)).chain(dist);
+            for col in cols {
+                assert!(code.contains(&format!("\"{col}\"")), "{e}: {col} not in its record.rs");
             }
         }
     }

@@ -53,6 +53,16 @@ impl Metrics {
         self.column(name).is_some_and(|c| c.iter().any(|v| v.is_finite()))
     }
 
+    /// Whether the column draws a line: at some sweep point, numbers at two recorded steps or
+    /// more (a line needs two points). With `flows` the genesis row (day 0) does not count: flow
+    /// charts leave it out ([`Band::without_genesis`]).
+    pub fn has_line(&self, name: &str, flows: bool) -> bool {
+        self.grouped(name).values().any(|steps| {
+            let genesis = |day: f64| flows && day == 0.0;
+            steps.values().filter(|(day, v)| !v.is_empty() && !genesis(*day)).count() >= 2
+        })
+    }
+
     /// The number of rows.
     pub fn rows(&self) -> usize {
         self.columns.first().map_or(0, Vec::len)
@@ -244,6 +254,27 @@ mod tests {
         assert!((bands[&0].p5[0] - 1.1).abs() < 1e-12);
         assert_eq!(bands[&1].mean, vec![7.0]);
         assert!((bands[&1].p95[0] - 8.8).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_line_needs_two_steps_with_numbers() {
+        // `once`: a number at genesis only (a figure the run leaves NaN afterwards); `flow`: at
+        // genesis and day 1, so a flow chart (genesis left out) has one point; `late`: NaN at
+        // genesis, then days 1 and 2; `gaps`: one run at day 1, the other at day 2.
+        let csv = "run,epoch,day,once,flow,late,gaps\n\
+            0,0,0,0,0,,\n1,0,0,0,0,,\n\
+            0,1,1,,5,1,7\n1,1,1,,6,2,\n\
+            0,2,2,,,3,\n1,2,2,,,4,8\n";
+        let m = Metrics::parse(csv).expect("valid csv");
+        assert!(m.has("once") && !m.has_line("once", false) && !m.has_line("once", true));
+        assert!(m.has_line("flow", false) && !m.has_line("flow", true));
+        assert!(m.has_line("late", false) && m.has_line("late", true));
+        assert!(m.has_line("gaps", true));
+        assert!(!m.has_line("absent", false));
+        let csv = "point,run,epoch,day,x\n0,0,0,0,1\n0,0,1,1,2\n1,0,0,0,3\n";
+        let m = Metrics::parse(csv).expect("valid csv");
+        // Point 0 has two steps: the column draws a line there.
+        assert!(m.has_line("x", false) && !m.has_line("x", true));
     }
 
     #[test]

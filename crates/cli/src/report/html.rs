@@ -58,10 +58,8 @@ pub(crate) fn page(run: &Run) -> Result<String, String> {
         );
     }
     scenario_section(&mut h, run);
-    let specs: Vec<&ChartSpec> = catalog::charts(economy)
-        .iter()
-        .filter(|c| c.series.iter().any(|(col, _)| run.metrics.has(col)))
-        .collect();
+    let specs: Vec<&ChartSpec> =
+        catalog::charts(economy).iter().filter(|c| !drawn(run, c).is_empty()).collect();
     key_figures(&mut h, run, &specs);
     h.push_str("<h2>Over time</h2>");
     let sweep = run.points.len() > 1;
@@ -123,6 +121,13 @@ fn scenario_section(h: &mut String, run: &Run) {
     );
 }
 
+/// The series of a chart the run can draw: its columns with numbers at two recorded steps or
+/// more (the genesis row left out of a flow chart). A chart with none is left out.
+pub(crate) fn drawn<'a>(run: &Run, spec: &'a ChartSpec) -> Vec<&'a (&'static str, &'static str)> {
+    let flows = spec.unit.contains("{row}");
+    spec.series.iter().filter(|(c, _)| run.metrics.has_line(c, flows)).collect()
+}
+
 /// The chart's y label, its "{row}" replaced by the record interval.
 fn unit_label(run: &Run, spec: &ChartSpec) -> String {
     let every = run.scenario_str(&["scenario", "record_every"]).unwrap_or("row".into());
@@ -153,7 +158,7 @@ fn key_figures(h: &mut String, run: &Run, specs: &[&ChartSpec]) {
     let mut seen: Vec<&str> = Vec::new();
     for spec in specs {
         let unit = unit_label(run, spec);
-        for (col, label) in spec.series.iter().filter(|(c, _)| run.metrics.has(c)) {
+        for (col, label) in drawn(run, spec) {
             if seen.contains(col) {
                 continue;
             }
@@ -215,7 +220,7 @@ fn time_chart(
         }
         b
     };
-    let cols: Vec<&(&str, &str)> = spec.series.iter().filter(|(c, _)| run.metrics.has(c)).collect();
+    let cols = drawn(run, spec);
     let (svg, n, cap) = if sweep {
         let (col, label) = cols[0];
         let bands = bands_of(col);

@@ -1,0 +1,140 @@
+//! `ergon run --report` on each economy's shipped scenarios, without a browser: the time charts
+//! the report draws, in order, each by its title (the SVG's first text) and the number of series
+//! lines its figure announces (`data-series`). A chart is left out when the run has numbers in
+//! none of its columns at two recorded steps; a series, when its column has none
+//! (docs/report.md). The browser test (report_browser.rs) checks that the lines render.
+
+use std::process::Command;
+
+fn ergon(args: &[&str]) {
+    let out = Command::new(env!("CARGO_BIN_EXE_ergon")).args(args).output().expect("runs ergon");
+    assert!(
+        out.status.success(),
+        "ergon {args:?}: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The text between `start` and the next `end` after it, and the rest after that.
+fn between<'a>(s: &'a str, start: &str, end: &str) -> Option<(&'a str, &'a str)> {
+    let from = s.find(start)? + start.len();
+    let len = s[from..].find(end)?;
+    Some((&s[from..from + len], &s[from + len + end.len()..]))
+}
+
+/// The time charts of a report (figures `chart-N`): (title, series lines).
+fn time_charts(html: &str) -> Vec<(String, u64)> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some((id, after)) = between(rest, "<figure class=\"chart\" id=\"", "\"") {
+        let (series, after) = between(after, "data-series=\"", "\"").expect("data-series");
+        let (text, after) = between(after, "<text", "</text>").expect("a title");
+        let title = text.split_once('>').expect("a text element").1.trim();
+        let title = title.replace("&apos;", "'").replace("&amp;", "&");
+        if id.strip_prefix("chart-").is_some_and(|n| n.parse::<u32>().is_ok()) {
+            out.push((title, series.parse().expect("a count")));
+        }
+        rest = after;
+    }
+    out
+}
+
+/// Runs a scenario with `args` (2 runs) and returns its report's time charts.
+fn charts_of(scenario: &str, args: &[&str]) -> Vec<(String, u64)> {
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let out = tmp.path().join("run");
+    let path = format!("{}/../../scenarios/{scenario}.toml", env!("CARGO_MANIFEST_DIR"));
+    let mut all = vec!["run", "-q", &path, "--runs", "2", "--out", out.to_str().expect("utf-8")];
+    all.extend_from_slice(args);
+    all.push("--report");
+    ergon(&all);
+    time_charts(&std::fs::read_to_string(out.join("report.html")).expect("report.html"))
+}
+
+fn check(scenario: &str, args: &[&str], want: &[&[(&str, u64)]]) {
+    let got = charts_of(scenario, args);
+    let want: Vec<(String, u64)> =
+        want.iter().flat_map(|part| part.iter().map(|(t, n)| ((*t).to_owned(), *n))).collect();
+    assert_eq!(got, want, "{scenario} {args:?}");
+}
+
+const MARLIN: &[(&str, u64)] = &[
+    ("POND supply", 1),
+    ("Staked POND and the rewards pool", 2),
+    ("Eligible clusters", 1),
+    ("Rewards paid", 2),
+    ("Concentration of stake and tickets", 2),
+    ("Relayers' node share vs the optimum", 2),
+];
+const MARLIN_TICKETS: &[(&str, u64)] =
+    &[("Stake vs tickets: correlation", 1), ("Stake vs tickets: share gap", 1)];
+const MARLIN_BRIDGE_SPAM: &[(&str, u64)] = &[
+    ("Bridge: POND in and out", 2),
+    ("Bridge: MPOND in and out", 2),
+    ("Bridge: MPOND→POND requests and conversions", 2),
+    ("Bridge: MPOND awaiting conversion", 1),
+    ("Spam deposits locked and slashed", 2),
+    ("Spam-checked messages", 2),
+];
+
+#[test]
+fn marlin_charts() {
+    check("marlin-paper", &["--epochs", "30d"], &[MARLIN, MARLIN_TICKETS, MARLIN_BRIDGE_SPAM]);
+    check("marlin-deployed", &["--epochs", "30d"], &[MARLIN, MARLIN_TICKETS, MARLIN_BRIDGE_SPAM]);
+    // No receivers, no tickets: the correlation and the share gap are NaN at every row.
+    check("marlin-bridge", &[], &[MARLIN, MARLIN_BRIDGE_SPAM]);
+}
+
+const PHALA: &[(&str, u64)] = &[
+    ("Workers by state", 4),
+    ("Budget per block", 1),
+    ("Subsidy pool", 1),
+    ("Payouts", 3),
+    ("Pool APR", 3),
+];
+const PHALA_CONTRACTS: &[(&str, u64)] = &[("Contracts running", 1)];
+const PHALA_SHARES: &[(&str, u64)] = &[("V and share of a computing worker", 2), ("Σshare", 2)];
+const PHALA_VAULTS: &[(&str, u64)] = &[
+    ("Vaults' assets", 3),
+    ("Vaults' investments and withdrawals", 2),
+    ("Vault owners' commission shares", 1),
+    ("Vaults' divestments and shutdowns", 2),
+];
+
+#[test]
+fn phala_charts() {
+    check("phala-khala", &["--epochs", "3d"], &[PHALA, PHALA_SHARES]);
+    check("phala-paper", &["--epochs", "2d"], &[PHALA, PHALA_CONTRACTS, PHALA_SHARES]);
+    let vaults = ["--epochs", "2d", "--set", "agents.vaults.count=2"];
+    check("phala-khala", &vaults, &[PHALA, PHALA_SHARES, PHALA_VAULTS]);
+    // A day recorded daily: genesis and day 1. The payouts (flows, genesis left out) have one
+    // point each, no line: the chart is left out.
+    let day: Vec<(&str, u64)> = PHALA.iter().copied().filter(|c| c.0 != "Payouts").collect();
+    check("phala-khala", &["--epochs", "1d"], &[&day, PHALA_SHARES]);
+}
+
+const TRIAS: &[(&str, u64)] = &[
+    ("Nodes", 2),
+    ("Concentration of trust", 2),
+    ("Sybil ring's trust", 2),
+    ("Rewards by role", 2),
+    ("Rewards by kind of node", 3),
+    ("Emitted so far", 1),
+    ("Sybil ring's share of rewards", 2),
+];
+const TRIAS_INSURANCE: &[(&str, u64)] = &[
+    ("Insurance reserves, cover and queued claims", 4),
+    ("Paid into insurance", 4),
+    ("Insurance claims", 3),
+];
+
+#[test]
+fn trias_charts() {
+    check("trias-paper", &["--epochs", "2d"], &[TRIAS, TRIAS_INSURANCE]);
+    // `compare = false`: the compatibility PageRank's columns have no numbers past genesis, so
+    // both Sybil charts keep the EigenTrust line only.
+    let exploit: Vec<(&str, u64)> =
+        TRIAS.iter().map(|&(t, n)| (t, if t.starts_with("Sybil") { 1 } else { n })).collect();
+    check("trias-exploit", &[], &[&exploit, TRIAS_INSURANCE]);
+}
