@@ -457,3 +457,19 @@ fn memory_is_estimated_and_a_run_past_the_machine_refused() {
     assert!(text(&o.stderr).contains("more than this machine's"), "{}", text(&o.stderr));
     assert!(!out.exists());
 }
+
+/// `ergon check` prints the Marlin, Phala and Trias estimates of their shipped scenarios.
+#[test]
+fn check_prints_each_economys_memory_estimate() {
+    // marlin-paper: 16 MiB + 20 relayers × 800 + 550 accounts × 900 + 5 producers × (900 + 20
+    // × 280) = 17,320,716 B = 16.5 MiB, rounded up. phala-khala: 16 MiB + 1,000 workers × 520
+    // + 100 pools × 300 + 2,000 delegators × 240 = 17,807,216 B = 16.98 MiB. trias-paper (a
+    // week, compare): 16 MiB + 1.8 × (440 nodes × 450 + 240 receivers × 480 + 210 attesters
+    // × 439 pairs × 90) = 32,275,756 B = 30.8 MiB.
+    for (scenario, mib) in [("marlin-paper", 17), ("phala-khala", 17), ("trias-paper", 31)] {
+        let o = ergon(&["check", scenario]);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        let expected = format!("expected peak memory: ≈ {mib} MiB a run");
+        assert!(text(&o.stdout).contains(&expected), "{scenario}: {}", text(&o.stdout));
+    }
+}

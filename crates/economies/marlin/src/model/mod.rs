@@ -9,6 +9,7 @@
 
 mod behaviour;
 pub mod config;
+mod memory;
 mod record;
 
 use ergon_core::economy::Rejection;
@@ -187,6 +188,10 @@ impl Model for MarlinModel {
 
     fn check_invariants(&self) -> Result<(), Violation> {
         self.econ.check_invariants()
+    }
+
+    fn memory_estimate(_config: &Config, agents: &Agents, steps: u64) -> Option<u64> {
+        Some(memory::memory_estimate(agents, steps))
     }
 }
 

@@ -13,6 +13,7 @@
 mod behaviour;
 pub mod config;
 mod developers;
+mod memory;
 mod record;
 mod vaults;
 
@@ -203,5 +204,9 @@ impl Model for PhalaModel {
 
     fn check_invariants(&self) -> Result<(), Violation> {
         self.econ.check_invariants()
+    }
+
+    fn memory_estimate(_config: &Config, agents: &Agents, _steps: u64) -> Option<u64> {
+        Some(memory::memory_estimate(agents))
     }
 }

@@ -24,6 +24,7 @@
 mod behaviour;
 pub mod config;
 mod exec;
+mod memory;
 mod record;
 
 use ergon_core::economy::Rejection;
@@ -217,5 +218,9 @@ impl Model for TriasModel {
             s.check_invariants()?;
         }
         Ok(())
+    }
+
+    fn memory_estimate(config: &Config, agents: &Agents, steps: u64) -> Option<u64> {
+        Some(memory::memory_estimate(config, agents, steps))
     }
 }
