@@ -49,7 +49,7 @@ impl Stop {
 #[derive(Args, Debug)]
 pub(crate) struct RunArgs {
     /// Scenario file (TOML), or the name of a shipped scenario (`ergon scenarios`). Default:
-    /// the embedded `stratos-paper`.
+    /// the embedded `stratos-paper` for `run`, the shipped `stratos-sweep` for `sweep`.
     pub scenario: Option<PathBuf>,
     /// Output directory (default: ./ergon-out/<scenario>-<UTC time>).
     #[arg(long)]

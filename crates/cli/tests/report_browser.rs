@@ -6,7 +6,7 @@
 //! artifacts in the test's temporary directory (target/tmp/report-*.png).
 //!
 //! Without /usr/bin/chromium the test prints why and passes, unless the environment variable CI
-//! is set: under CI it must run (scripts/test.sh and .ci/run install the browser).
+//! is set: under CI it must run (.ci/run installs the browser).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
