@@ -9,7 +9,9 @@
 //! - [`props`]: the random-action-sequence property harness every economy plugs into:
 //!   invariants after every step, a rejection changes nothing (`==` and a byte-identical
 //!   snapshot), and every operation kind reached across the run.
+//! - [`metrics`]: a model's recorded metrics read by name (`value`, `count`, `raw`).
 
+pub mod metrics;
 pub mod props;
 pub mod toy;
 

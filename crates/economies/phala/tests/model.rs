@@ -9,26 +9,9 @@ use ergon_core::{Metric, MetricValue, Model, RngStreams, Seed};
 use ergon_phala::PhalaModel;
 use ergon_phala::model::{Agents, Config};
 use ergon_sim::Source;
+use ergon_testkit::metrics::{count, raw, value};
 
 const PICO: f64 = 1e12;
-
-fn value(ms: &[Metric], name: &str) -> MetricValue {
-    ms.iter().find(|m| m.name == name).unwrap_or_else(|| panic!("no metric {name}")).value
-}
-
-fn count(ms: &[Metric], name: &str) -> u64 {
-    match value(ms, name) {
-        MetricValue::Count(n) => n,
-        v => panic!("{name} is {v:?}"),
-    }
-}
-
-fn raw(ms: &[Metric], name: &str) -> u128 {
-    match value(ms, name) {
-        MetricValue::Amount { raw, .. } => raw,
-        v => panic!("{name} is {v:?}"),
-    }
-}
 
 fn float(ms: &[Metric], name: &str) -> f64 {
     match value(ms, name) {

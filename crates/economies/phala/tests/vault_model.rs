@@ -7,31 +7,14 @@
 #![allow(clippy::unwrap_used)] // a test crate: unwrap is the assertion
 
 use ergon_core::dist::Dist;
-use ergon_core::{AccountId, Metric, MetricValue, Model, RngStreams, Seed};
+use ergon_core::{AccountId, Model, RngStreams, Seed};
 use ergon_phala::PhalaModel;
 use ergon_phala::model::{Agents, Config};
 use ergon_phala::{Phala, PoolIndex};
 use ergon_sim::Source;
+use ergon_testkit::metrics::{count, raw};
 
 const PHA: u128 = 1_000_000_000_000;
-
-fn value(ms: &[Metric], name: &str) -> MetricValue {
-    ms.iter().find(|m| m.name == name).unwrap_or_else(|| panic!("no metric {name}")).value
-}
-
-fn count(ms: &[Metric], name: &str) -> u64 {
-    match value(ms, name) {
-        MetricValue::Count(n) => n,
-        v => panic!("{name} is {v:?}"),
-    }
-}
-
-fn raw(ms: &[Metric], name: &str) -> u128 {
-    match value(ms, name) {
-        MetricValue::Amount { raw, .. } => raw,
-        v => panic!("{name} is {v:?}"),
-    }
-}
 
 /// phala-khala with 100 workers in 10 pools, no delegators, two vaults: each owner puts in
 /// 100,000 PHA and each of 4 depositors 25,000 (200,000 a vault), 90 % invested in 3 pools,
