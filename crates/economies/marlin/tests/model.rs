@@ -6,26 +6,9 @@ use ergon_core::dist::Dist;
 use ergon_core::{Metric, MetricValue, Model, RngStreams, Seed};
 use ergon_marlin::model::config::Rule;
 use ergon_marlin::model::{Agents, Config, MarlinModel};
+use ergon_testkit::metrics::{count, raw, value};
 
 const UNIT: u128 = 1_000_000_000_000_000_000;
-
-fn value(ms: &[Metric], name: &str) -> MetricValue {
-    ms.iter().find(|m| m.name == name).unwrap_or_else(|| panic!("no metric {name}")).value
-}
-
-fn count(ms: &[Metric], name: &str) -> u64 {
-    match value(ms, name) {
-        MetricValue::Count(n) => n,
-        v => panic!("{name} is {v:?}"),
-    }
-}
-
-fn raw(ms: &[Metric], name: &str) -> u128 {
-    match value(ms, name) {
-        MetricValue::Amount { raw, .. } => raw,
-        v => panic!("{name} is {v:?}"),
-    }
-}
 
 fn quiet() -> Agents {
     let mut a = Agents::default();

@@ -1,9 +1,10 @@
 //! The Stratos simulation model: invariants after every epoch, conservation of the agents'
 //! books, determinism from the seed, and figures that follow from the scenario.
 
-use ergon_core::{Metric, MetricValue, Model, RngStreams, Seed};
+use ergon_core::{Model, RngStreams, Seed};
 use ergon_stratos::StratosModel;
 use ergon_stratos::model::{Agents, Config};
+use ergon_testkit::metrics::{count, raw};
 
 fn small() -> Agents {
     let mut a = Agents::default();
@@ -18,24 +19,6 @@ fn small() -> Agents {
     a.delegators.withdraw_every_days = 1;
     a.validators.withdraw_every_days = 1;
     a
-}
-
-fn value(ms: &[Metric], name: &str) -> MetricValue {
-    ms.iter().find(|m| m.name == name).unwrap_or_else(|| panic!("no metric {name}")).value
-}
-
-fn count(ms: &[Metric], name: &str) -> u64 {
-    match value(ms, name) {
-        MetricValue::Count(n) => n,
-        v => panic!("{name} is {v:?}"),
-    }
-}
-
-fn raw(ms: &[Metric], name: &str) -> u128 {
-    match value(ms, name) {
-        MetricValue::Amount { raw, .. } => raw,
-        v => panic!("{name} is {v:?}"),
-    }
 }
 
 #[test]
