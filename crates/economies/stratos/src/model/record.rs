@@ -3,7 +3,7 @@
 //! Token amounts stay exact; shares, Gini and APR are floats. [`COLUMNS`] names every metric
 //! and its kind, in record order, without a model.
 
-use ergon_core::stats::{gini, median_sorted};
+use ergon_core::stats::{gini_sorted, median_sorted};
 use ergon_core::{ColumnSpec, Economy, Metric, MetricKind, MetricValue};
 
 use super::{Flows, StratosModel};
@@ -105,9 +105,11 @@ pub(super) fn record(model: &mut StratosModel) -> Vec<Metric> {
     }
     let meta_deposits: u128 =
         econ.meta_nodes().iter().filter(|m| m.is_active()).map(|m| m.deposit.0).sum();
-    let g = gini(&rewards);
-    rewards.sort_by(f64::total_cmp);
-    aprs.sort_by(f64::total_cmp);
+    // One sort each: equal values under `total_cmp` are the same bits, so an unstable sort
+    // gives the same slice as a stable one.
+    rewards.sort_unstable_by(f64::total_cmp);
+    aprs.sort_unstable_by(f64::total_cmp);
+    let g = gini_sorted(&rewards);
     let mean = if rewards.is_empty() {
         f64::NAN
     } else {
