@@ -1,11 +1,14 @@
 //! Hash maps keyed by node indices for the per-epoch book (attestation pairs, verification
 //! credits, receipts): rustc-hash's Fx hasher, fast on small integer keys and without
-//! per-process random state, and no iteration order relied on — every walk over these maps that can affect a result sorts its
-//! keys first (the canonical `(i, j)` order the ordered maps gave).
+//! per-process random state, and no iteration order relied on — every walk over these maps that
+//! can affect a result sorts its keys first (the canonical `(i, j)` order the ordered maps gave),
+//! by a radix sort (`radsort`: O(n), a few passes over the bytes in which the keys differ).
 
 use std::collections::{HashMap, HashSet};
 
 use rustc_hash::FxBuildHasher;
+
+use crate::attest::NodeId;
 
 /// A hash map with rustc-hash's Fx hasher (no per-process random state).
 pub type NodeMap<K, V> = HashMap<K, V, FxBuildHasher>;
@@ -13,11 +16,12 @@ pub type NodeMap<K, V> = HashMap<K, V, FxBuildHasher>;
 /// A hash set with rustc-hash's Fx hasher.
 pub type NodeSet<K> = HashSet<K, FxBuildHasher>;
 
-/// The keys of `m`, sorted: the order an ordered map would have walked them in.
+/// The keys of `m`, sorted: the order an ordered map would have walked them in (keys are
+/// distinct, so any correct sort gives this one order).
 #[must_use]
-pub fn sorted_keys<K: Ord + Copy, V>(m: &NodeMap<K, V>) -> Vec<K> {
-    let mut keys: Vec<K> = m.keys().copied().collect();
-    keys.sort_unstable();
+pub fn sorted_keys<V>(m: &NodeMap<(NodeId, NodeId), V>) -> Vec<(NodeId, NodeId)> {
+    let mut keys: Vec<(NodeId, NodeId)> = m.keys().copied().collect();
+    radsort::sort_by_key(&mut keys, |&k| k);
     keys
 }
 

@@ -133,7 +133,7 @@ pub fn snapshot(g: &TrustGraph, p: &TrustParams, candidates: &[NodeId]) -> Resul
         (0..n as NodeId).collect()
     } else {
         let mut t: Vec<NodeId> = candidates.iter().copied().filter(|&c| (c as usize) < n).collect();
-        t.sort_unstable();
+        radsort::sort(&mut t); // O(candidates), the same order as any sort of integers
         t.dedup();
         t
     };
