@@ -11,7 +11,7 @@
 use ergon_core::{Amount, Economy, U64F64};
 use ergon_phala::closed_form::{self, idle_bound, slash_bound};
 use ergon_phala::params::{ParamSet, Params};
-use ergon_phala::{Genesis, Phala, Profile, Tokenomic, WorkerIndex};
+use ergon_phala::{Genesis, Phala, PhalaError, Profile, Tokenomic, WorkerIndex};
 use proptest::prelude::*;
 
 const PHA: u128 = 1_000_000_000_000;
@@ -182,4 +182,23 @@ fn lazy_network_follows_the_per_block_one_refreshing_every_block() {
 #[test]
 fn lazy_network_within_the_refresh_bound() {
     compare(300, 0.037);
+}
+
+/// khala's close stays per block: the lazy close is refused naming the profile; a recount
+/// every 0 blocks is refused too, and leaves the close per block.
+#[test]
+fn khala_refuses_the_lazy_close() {
+    let g: Genesis = serde_json::from_value(serde_json::json!({
+        "profile": "khala", "subsidy_pool": "1000", "accounts": {"op": "1"}
+    }))
+    .unwrap();
+    let mut s = Phala::from_genesis(g).unwrap();
+    let e = s.set_lazy(Some(10)).unwrap_err();
+    assert_eq!(e, PhalaError::NotInProfile { op: "lazy close", profile: Profile::Khala });
+    assert!(s.lazy().is_none());
+    let (mut p, _) = network();
+    assert!(matches!(p.set_lazy(Some(0)), Err(PhalaError::BadParam { .. })));
+    assert!(p.lazy().is_none());
+    p.set_lazy(Some(5)).unwrap();
+    assert_eq!(p.lazy().map(|l| l.refresh_blocks), Some(5));
 }
