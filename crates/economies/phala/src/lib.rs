@@ -13,6 +13,8 @@
 //!   weighted assignment and the gas escrow;
 //! - [`pool_ops`]: create a pool, add workers, contribute, pooled start, withdraw, force stop;
 //! - [`block`]: a block's close — growth, unresponsiveness and slash, halving, Σshare;
+//! - [`lazy`], [`closed_form`]: paper's lazy close — only the workers that changed are
+//!   closed each block, the others brought up to date by the closed form of their growth;
 //! - [`actions`]: every operation as an [`Action`] (the replay ops);
 //! - [`view`]: the state dump, metrics and invariants.
 //!
@@ -33,7 +35,7 @@ pub use engine::{
     Workers,
 };
 pub use engine::{
-    actions, block, contract_ops, contracts, error, events, genesis, ops, params, pool_ops,
-    stake_pool, tokenomic, vaults, view, workers,
+    actions, block, closed_form, contract_ops, contracts, error, events, genesis, lazy, ops,
+    params, pool_ops, stake_pool, tokenomic, vaults, view, workers,
 };
 pub use model::PhalaModel;

@@ -40,6 +40,9 @@ fn bug(what: &'static str, e: &ergon_core::Error) -> Violation {
 
 /// Closes the current block and opens the next. See the module doc.
 pub fn end_block(s: &mut Phala) -> Result<BlockReport, Violation> {
+    if s.lazy.is_some() {
+        return crate::lazy::end_block(s);
+    }
     let block = s.block;
     let params = s.params;
     let detail = s.report_detail;
@@ -139,7 +142,7 @@ pub fn end_block(s: &mut Phala) -> Result<BlockReport, Violation> {
 /// The pallet's `on_finalize`: at the last block of each halving interval (counted from the
 /// genesis block) the budget becomes `budget × 0.75`, truncated; the gatekeeper uses it from
 /// the next block on.
-fn halve_if_due(s: &mut Phala) -> Result<bool, Violation> {
+pub(crate) fn halve_if_due(s: &mut Phala) -> Result<bool, Violation> {
     let interval = s.params.halving_interval_blocks;
     if interval == 0 || (s.block - s.start_block) % interval != interval - 1 {
         return Ok(false);

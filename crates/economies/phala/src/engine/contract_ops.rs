@@ -96,7 +96,7 @@ impl Phala {
                 continue;
             }
             let w = WorkerIndex(i as u32);
-            let row = self.workers.row(w);
+            let row = self.workers.row_stored(w);
             if contracts::accepts(mask, row.level) {
                 ids.push(w);
                 weights.push(contracts::weight(row.level, row.tok.p_bench.floor_int()));

@@ -93,6 +93,7 @@ pub fn build(g: Genesis) -> Result<Phala> {
         genesis_supply,
         report_detail: true,
         scratch: block::Scratch::default(),
+        lazy: None,
     };
     s.sum_share = block::sum_share(&s)
         .map_err(|v| PhalaError::BadParam { field: "genesis".into(), value: v.to_string() })?;

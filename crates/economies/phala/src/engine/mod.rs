@@ -6,11 +6,13 @@
 
 pub mod actions;
 pub mod block;
+pub mod closed_form;
 pub mod contract_ops;
 pub mod contracts;
 pub mod error;
 pub mod events;
 pub mod genesis;
+pub mod lazy;
 pub mod ops;
 pub mod params;
 pub mod pool_ops;
@@ -104,6 +106,8 @@ pub struct Phala {
     report_detail: bool,
     /// Working memory of the block's close (not part of the state).
     scratch: block::Scratch,
+    /// paper's lazy close, when on ([`Phala::set_lazy`]).
+    lazy: Option<lazy::Lazy>,
 }
 
 ergon_core::transactional!(Phala {
@@ -115,7 +119,7 @@ ergon_core::transactional!(Phala {
     vaults: vaults::Vaults,
     stats: Snapshot<Stats>,
 }; ignore params, pha, pools, block, start_block, sum_share, sum_share_stale, halvings, genesis_supply,
-    report_detail, scratch);
+    report_detail, scratch, lazy);
 
 impl Phala {
     /// The parameters in force (the budget changes at each halving).

@@ -267,6 +267,14 @@ impl Phala {
     pub fn check_force_withdraw(&mut self, p: PoolIndex) -> Result<Vec<WorkerIndex>> {
         self.fresh_sum_share();
         let row = self.pool_in(p)?;
+        // Requests wait in the order they were made, so if the first one the free stake alone
+        // cannot cover has not waited past the grace period, none that a larger budget leaves
+        // uncovered has: the walk over every assigned worker is needed only otherwise.
+        let (profile, grace) = (self.params.profile, self.params.grace_period_blocks);
+        let queue = &self.stake_pools.queues[p.0 as usize];
+        if !stake_pool::has_expired_withdrawal(profile, &row, queue, 0, self.block, grace)? {
+            return Ok(Vec::new());
+        }
         let members: Vec<WorkerIndex> = self
             .stake_pools
             .assigned
@@ -276,7 +284,7 @@ impl Phala {
             .collect();
         let releasing: u128 = members
             .iter()
-            .map(|&w| self.workers.row(w))
+            .map(|&w| self.workers.row_stored(w))
             .filter(|r| r.state == WorkerState::CoolingDown)
             .map(|r| r.stake)
             .sum();
@@ -295,7 +303,7 @@ impl Phala {
         atomic(self, |s| {
             let mut stopped = Vec::new();
             for w in members {
-                if s.workers.row(w).state.is_computing() {
+                if s.workers.row_stored(w).state.is_computing() {
                     s.stop(w)?;
                     stopped.push(w);
                 }

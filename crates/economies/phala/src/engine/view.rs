@@ -320,7 +320,7 @@ fn check_pools(s: &Phala) -> Result<(), Violation> {
     let n = sp.rows.len();
     let (mut locked, mut shares) = (vec![0u128; n], vec![0u128; n]);
     for (&w, &p) in sp.assigned.iter() {
-        locked[p as usize] += s.workers().row(WorkerIndex(w)).stake;
+        locked[p as usize] += s.workers().row_stored(WorkerIndex(w)).stake;
     }
     for (&(p, _), &x) in sp.holdings.iter() {
         shares[p as usize] += x;
@@ -368,7 +368,7 @@ fn check_contracts(s: &Phala) -> Result<(), Violation> {
     let mut escrow = 0u128;
     for (i, r) in c.rows.iter().enumerate() {
         escrow += r.escrow;
-        let w = s.workers().row(WorkerIndex(r.worker));
+        let w = s.workers().row_stored(WorkerIndex(r.worker));
         let runs = w.contract == Some(i as u32)
             && matches!(w.state, WorkerState::Active | WorkerState::Unresponsive);
         match r.ended {
@@ -388,7 +388,7 @@ fn check_contracts(s: &Phala) -> Result<(), Violation> {
         }
     }
     for i in 0..s.workers().len() {
-        let w = s.workers().row(WorkerIndex(i as u32));
+        let w = s.workers().row_stored(WorkerIndex(i as u32));
         let named = w.contract.and_then(|k| c.rows.get(k as usize).map(|r| (k, r)));
         let ok = match (w.state, named) {
             (WorkerState::Active, Some((_, r))) => r.ended.is_none() && r.worker == i as u32,

@@ -9,6 +9,7 @@ use ergon_core::txn::Transactional;
 use ergon_core::{AccountId, Amount, Names};
 use serde::Serialize;
 
+use crate::closed_form::{self, Clock};
 use crate::tokenomic::Tokenomic;
 
 /// A worker's index: its registration order.
@@ -134,6 +135,9 @@ pub struct Row {
     pub paid: u128,
     /// paper: the contract it runs (its index), kept while it is unresponsive.
     pub contract: Option<u32>,
+    /// paper's lazy close: the first block whose close is not yet in `tok` (rows read while
+    /// the lazy close is on are brought up to the current block; see [`crate::lazy`]).
+    pub upto: u32,
 }
 
 /// Every worker, in columns. See the module doc.
@@ -154,6 +158,13 @@ pub struct Workers {
     pending: Vec<Pending>,
     paid: Vec<u128>,
     contract: Vec<Option<u32>>,
+    upto: Vec<u32>,
+    /// paper's lazy close: each worker's part of Σshare as last computed (0: not counted).
+    share_ref: Vec<u128>,
+    /// paper's lazy close: the current block and the growth constants; `None`: per block.
+    clock: Option<Clock>,
+    /// paper's lazy close: the workers changed in the current block (repeats allowed).
+    touched: Vec<u32>,
     journal: Vec<(u32, Row)>,
     depth: u32,
 }
@@ -190,9 +201,22 @@ impl Workers {
         self.names.name(w.0)
     }
 
-    /// Worker `w`'s fields. Panics when `w` is not a worker's index (a bug).
+    /// Worker `w`'s fields (under the lazy close, V and `payable` brought up to the current
+    /// block). Panics when `w` is not a worker's index (a bug).
     #[must_use]
     pub fn row(&self, w: WorkerIndex) -> Row {
+        let mut row = self.row_stored(w);
+        if let Some(clock) = &self.clock {
+            closed_form::advance_row(&mut row, clock);
+        }
+        row
+    }
+
+    /// Worker `w`'s fields as stored: under the lazy close V and `payable` are those of block
+    /// `upto` (every other field is current), so this costs no closed form. Panics when `w`
+    /// is not a worker's index (a bug).
+    #[must_use]
+    pub fn row_stored(&self, w: WorkerIndex) -> Row {
         let i = w.0 as usize;
         Row {
             owner: self.owner[i],
@@ -209,13 +233,15 @@ impl Workers {
             pending: self.pending[i],
             paid: self.paid[i],
             contract: self.contract[i],
+            upto: self.upto[i],
         }
     }
 
     /// Registers worker `name` of `owner`; `None` when the name is taken.
     pub fn register(&mut self, name: &str, owner: AccountId, level: u8) -> Option<WorkerIndex> {
         let id = self.names.push(name)?;
-        let row = Row { owner: owner.0, level, ..Row::default() };
+        let upto = self.clock.as_ref().map_or(0, |c| c.block);
+        let row = Row { owner: owner.0, level, upto, ..Row::default() };
         self.owner.push(row.owner);
         self.level.push(row.level);
         self.score.push(0);
@@ -230,16 +256,22 @@ impl Workers {
         self.pending.push(Pending::default());
         self.paid.push(0);
         self.contract.push(None);
+        self.upto.push(upto);
+        self.share_ref.push(0);
         Some(WorkerIndex(id))
     }
 
     /// Replaces worker `w`'s fields with `row` (saving the old ones inside a transaction).
     pub fn set(&mut self, w: WorkerIndex, row: Row) {
         if self.depth > 0 {
-            let old = self.row(w);
+            // As stored: a revert puts back the same `upto` with the same V.
+            let old = self.row_stored(w);
             self.journal.push((w.0, old));
         }
         self.write(w, row);
+        if self.clock.is_some() {
+            self.touched.push(w.0);
+        }
     }
 
     fn write(&mut self, w: WorkerIndex, row: Row) {
@@ -258,6 +290,7 @@ impl Workers {
         self.pending[i] = row.pending;
         self.paid[i] = row.paid;
         self.contract[i] = row.contract;
+        self.upto[i] = row.upto;
     }
 
     /// Adds challenge (block, session) to `row`'s queue; false when it is full.
@@ -280,7 +313,40 @@ impl Workers {
             heartbeat: &mut self.heartbeat,
             pending: &self.pending,
             contract: &self.contract,
+            upto: &mut self.upto,
+            share_ref: &mut self.share_ref,
         }
+    }
+
+    /// The lazy close's clock (`None`: the per-block close).
+    #[must_use]
+    pub fn clock(&self) -> Option<&Clock> {
+        self.clock.as_ref()
+    }
+
+    /// Sets the lazy close's clock (`None`: back to the per-block close).
+    pub(crate) fn set_clock(&mut self, clock: Option<Clock>) {
+        self.clock = clock;
+    }
+
+    /// Moves the lazy close's clock to `block`.
+    pub(crate) fn tick(&mut self, block: u32) {
+        if let Some(c) = &mut self.clock {
+            c.block = block;
+        }
+    }
+
+    /// Takes the workers changed in this block (for the lazy close), leaving an empty list
+    /// with the same capacity to be given back by [`Workers::give_back_touched`].
+    pub(crate) fn take_touched(&mut self) -> Vec<u32> {
+        std::mem::take(&mut self.touched)
+    }
+
+    /// Gives back the list [`Workers::take_touched`] took, emptied.
+    pub(crate) fn give_back_touched(&mut self, mut list: Vec<u32>) {
+        list.clear();
+        list.append(&mut self.touched);
+        self.touched = list;
     }
 
     /// The gatekeeper records, by worker.
@@ -324,6 +390,8 @@ pub struct BlockColumns<'a> {
     pub heartbeat: &'a mut [bool],
     pub pending: &'a [Pending],
     pub contract: &'a [Option<u32>],
+    pub upto: &'a mut [u32],
+    pub share_ref: &'a mut [u128],
 }
 
 impl Transactional for Workers {
@@ -363,6 +431,8 @@ impl Transactional for Workers {
         self.pending.truncate(n);
         self.paid.truncate(n);
         self.contract.truncate(n);
+        self.upto.truncate(n);
+        self.share_ref.truncate(n);
         self.names.revert(names);
         self.depth -= 1;
     }

@@ -84,6 +84,9 @@ pub(super) fn build(c: &Config, a: &Agents, streams: &RngStreams) -> Result<Phal
     };
     let mut econ = Phala::from_genesis(genesis)?;
     econ.set_report_detail(false);
+    if c.lazy_refresh_blocks.is_some() {
+        econ.set_lazy(c.lazy_refresh_blocks).map_err(|e| err(&econ, &e))?;
+    }
     let mut m = PhalaModel {
         econ,
         agents: a.clone(),
@@ -321,7 +324,7 @@ impl PhalaModel {
         let mut computing = Vec::new();
         for &w in &self.pools[p].workers {
             let wi = self.workers[w as usize].index;
-            let row = self.econ.workers().row(wi);
+            let row = self.econ.workers().row_stored(wi);
             if row.state == WorkerState::CoolingDown {
                 if u64::from(row.cool_down_start) + cool <= block {
                     self.econ.reclaim(wi).map_err(|e| err(&self.econ, &e))?;
@@ -380,7 +383,7 @@ impl PhalaModel {
         let params = *self.econ.params();
         for (i, &w) in ready.iter().enumerate() {
             let wi = self.workers[w as usize].index;
-            let row = self.econ.workers().row(wi);
+            let row = self.econ.workers().row_stored(wi);
             let group = &self.agents.groups[self.workers[w as usize].group as usize];
             let min = tokenomic::minimum_stake(&params, row.score)
                 .map_err(|e| Rejection::new("E_ARITH", e.to_string()))?;

@@ -39,6 +39,10 @@ pub struct Config {
     /// PHA in the subsidy pool at genesis.
     #[serde(default = "default_subsidy")]
     pub subsidy_pool: f64,
+    /// paper only: close blocks lazily, Σshare recounted every this many blocks
+    /// (docs/economies/phala.md, "Lazy close"); absent: every worker every block.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lazy_refresh_blocks: Option<u32>,
 }
 
 fn default_subsidy() -> f64 {
@@ -305,6 +309,17 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
     let mut errs = Vec::new();
     if let Err(e) = c.parameters() {
         errs.push(e);
+    }
+    match c.lazy_refresh_blocks {
+        Some(_) if c.profile != Profile::Paper => errs.push(FieldError::new(
+            "economy.lazy_refresh_blocks",
+            "the lazy close is paper's only (khala closes every worker every block)",
+        )),
+        Some(0) => errs.push(FieldError::new(
+            "economy.lazy_refresh_blocks",
+            "must be at least 1 block, not 0",
+        )),
+        _ => {}
     }
     let mut num = |path: String, x: f64, lo: f64, hi: f64| {
         if !(x.is_finite() && x >= lo && x <= hi) {

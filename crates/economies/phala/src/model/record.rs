@@ -125,6 +125,8 @@ fn m(name: &'static str, value: MetricValue) -> Metric {
 #[allow(clippy::cast_precision_loss, reason = "metrics, not ledger values")]
 pub(super) fn record(model: &mut PhalaModel) -> Vec<Metric> {
     let fl = std::mem::take(&mut model.flows);
+    // Under the lazy close the columns read below are brought up to this block first.
+    model.econ.catch_up();
     let econ = &model.econ;
     let mut out = econ.metrics();
     let paper = econ.params().profile == crate::Profile::Paper;

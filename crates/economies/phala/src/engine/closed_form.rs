@@ -1,0 +1,232 @@
+//! Many blocks of one worker at once (spec: shared/spec/phala.md, "Worker lifecycle"; the
+//! `paper` profile's lazy close, [`crate::lazy`]): n idle blocks of the recurrence
+//! `V_{k+1} = a·V_k + b` with `a = 1 + perf·(ρ − 1)` and `b = perf·(cost_k·p_bench + cost_b)`,
+//! capped at v_max, and n unresponsive blocks `V·(1 − slash_rate)^n`.
+//!
+//! The closed form `V_n = a^n·V_0 + b·(a^n − 1)/(a − 1)` is evaluated without a division, by a
+//! doubling table: `P_j = a^(2^j)` and `G_j = Σ_{i<2^j} a^i = (a^(2^j) − 1)/(a − 1)`, with
+//! `P_{j+1} = P_j²` and `G_{j+1} = G_j + P_j·G_j`; a step of 2^j blocks is
+//! `V ← P_j·V + G_j·b`. The steps are taken from the largest down while V stays below v_max
+//! (V only grows: a ≥ 1, b ≥ 0), which finds the last block before the cap in O(log n)
+//! multiplies; the block that reaches the cap and the blocks after it use the per-block
+//! operations themselves (at the cap each block adds the same ΔV to `payable`). `payable`
+//! gains what V grew, as the per-block path adds each block's ΔV.
+//!
+//! Arithmetic: raw 64.64 bits, every product truncated (as [`crate::tokenomic::mul_bits`]).
+//! The bound against the per-block path is [`idle_bound`] (docs/economies/phala.md, "Lazy
+//! close"); `tests/lazy_close.rs` checks it on random workers and gaps.
+
+use crate::tokenomic::{Tokenomic, mul_bits};
+use crate::workers::Row;
+
+/// 1.0 in raw 64.64 bits.
+const ONE: u128 = 1 << 64;
+/// Levels of the doubling table: steps of up to 2^31 blocks (a u32 gap).
+const LEVELS: usize = 32;
+
+/// The most V (and `payable`) of an n-block idle advance may differ from n per-block idle
+/// blocks, raw 64.64 bits: `(v_max + 8)·(n + 128)·2^-62`, with v_max's integer part.
+///
+/// Why: the closed form's a carries at most one unit of 2^-64 of truncation, so `a^n` is off
+/// by at most `n·2^-64` relatively, and each of the at most 2·32 table and step products adds
+/// one more; the per-block path truncates twice a block, at most `2.2·2^-64` (perf ≤ 1.2).
+/// Either path's V stays below v_max, so each relative error costs at most `v_max·2^-64`
+/// absolutely; the bound takes four times their sum.
+#[must_use]
+pub fn idle_bound(v_max: u128, n: u32) -> u128 {
+    ((v_max >> 64) + 8) * (u128::from(n) + 128) * 4
+}
+
+/// The most V of an n-block unresponsive advance may differ from n per-block slashes, raw
+/// bits: `(V + 1)·(n + 64)·2^-62` with V's integer part (the per-block slash truncates once a
+/// block; the closed form's `(1 − slash)^n` by squaring once a product).
+#[must_use]
+pub fn slash_bound(v: u128, n: u32) -> u128 {
+    ((v >> 64) + 1) * (u128::from(n) + 64) * 4
+}
+
+/// What the lazy close advances workers with: the current block and the growth constants,
+/// raw 64.64 bits.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Clock {
+    /// The current block: a row read now has every earlier block's close.
+    pub block: u32,
+    /// v_max.
+    pub v_max: u128,
+    /// ρ − 1.
+    pub rho_m1: u128,
+    /// 1 − slash_rate.
+    pub keep: u128,
+}
+
+/// Brings a worker's record from block `from` up to the clock's block: a computing,
+/// responsive worker grows by the closed form, an unresponsive one decays; a worker not
+/// computing does not change. Returns the new `upto` (the clock's block).
+pub fn advance(
+    t: &mut Tokenomic,
+    computing: bool,
+    unresponsive: bool,
+    from: u32,
+    c: &Clock,
+) -> u32 {
+    let n = c.block.saturating_sub(from);
+    if n > 0 && computing {
+        if unresponsive {
+            if advance_slash(t, n, c.keep).is_none() {
+                // Cannot overflow (a factor below 1); the per-block slashes as a fallback.
+                for _ in 0..n {
+                    let slash = mul_bits(t.v.to_bits(), ONE - c.keep).unwrap_or(0);
+                    t.v = ergon_core::U64F64::from_bits(t.v.to_bits() - slash.min(t.v.to_bits()));
+                }
+                t.payable = ergon_core::U64F64::ZERO;
+            }
+        } else if advance_idle(t, n, c.v_max, c.rho_m1).is_none() {
+            // Only past the validated parameters' range: the per-block growth, while it can.
+            for _ in 0..n {
+                if t.idle_block(c.v_max, c.rho_m1).is_none() {
+                    break;
+                }
+            }
+        }
+    }
+    from.max(c.block)
+}
+
+/// [`advance`] on a whole row.
+pub fn advance_row(row: &mut Row, c: &Clock) {
+    row.upto = advance(&mut row.tok, row.computing, row.unresponsive, row.upto, c);
+}
+
+/// `n` idle blocks at once: V and `payable` as n calls of
+/// [`Tokenomic::update_v_idle`] would leave them, within [`idle_bound`]. `rho_m1` and `v_max`
+/// are raw bits. `None` (nothing changed) where a product overflows.
+pub fn advance_idle(t: &mut Tokenomic, n: u32, v_max: u128, rho_m1: u128) -> Option<()> {
+    if n == 0 {
+        return Some(());
+    }
+    let (perf, cost) = (t.perf.to_bits(), t.cost_idle.to_bits());
+    let a = ONE.checked_add(mul_bits(perf, rho_m1)?)?;
+    let b = mul_bits(perf, cost)?;
+    let (mut p, mut g) = ([0u128; LEVELS], [0u128; LEVELS]);
+    (p[0], g[0]) = (a, ONE);
+    let mut top = 0;
+    // A level past an overflow is not needed: its step would pass any cap.
+    while top + 1 < LEVELS && (1u64 << (top + 1)) <= u64::from(n) {
+        let Some(square) = mul_bits(p[top], p[top]) else { break };
+        let Some(sum) = mul_bits(p[top], g[top]).and_then(|x| x.checked_add(g[top])) else {
+            break;
+        };
+        top += 1;
+        (p[top], g[top]) = (square, sum);
+    }
+    let v0 = t.v.to_bits();
+    let (mut v, mut left) = (v0, n);
+    if v < v_max {
+        for j in (0..=top).rev() {
+            let step = 1u32 << j;
+            while left >= step {
+                let next =
+                    mul_bits(p[j], v).zip(mul_bits(g[j], b)).and_then(|(x, y)| x.checked_add(y));
+                match next {
+                    Some(x) if x < v_max => {
+                        v = x;
+                        left -= step;
+                    }
+                    _ => break,
+                }
+            }
+        }
+    }
+    let mut payable = t.payable.to_bits().checked_add(v.checked_sub(v0)?)?;
+    // The block that reaches the cap (one or two, as rounding falls): the per-block operations.
+    while left > 0 && v < v_max {
+        let delta = mul_bits(perf, mul_bits(rho_m1, v)?.checked_add(cost)?)?;
+        payable = payable.checked_add(delta)?;
+        v = v.checked_add(delta)?.min(v_max);
+        left -= 1;
+    }
+    if left > 0 {
+        // At the cap: V stays, each block's ΔV (the same one) goes to `payable`.
+        let delta = mul_bits(perf, mul_bits(rho_m1, v_max)?.checked_add(cost)?)?;
+        payable = payable.checked_add(delta.checked_mul(u128::from(left))?)?;
+    }
+    t.v = ergon_core::U64F64::from_bits(v);
+    t.payable = ergon_core::U64F64::from_bits(payable);
+    Some(())
+}
+
+/// `n` unresponsive blocks at once: `V·(1 − slash_rate)^n` (the power by squaring, each
+/// product truncated), `payable = 0`; within [`slash_bound`] of n calls of
+/// [`Tokenomic::update_v_slash`]. `keep` is `1 − slash_rate`, raw bits.
+pub fn advance_slash(t: &mut Tokenomic, n: u32, keep: u128) -> Option<()> {
+    if n == 0 {
+        return Some(());
+    }
+    let (mut factor, mut base, mut k) = (ONE, keep, n);
+    while k > 0 {
+        if k & 1 == 1 {
+            factor = mul_bits(factor, base)?;
+        }
+        k >>= 1;
+        if k > 0 {
+            base = mul_bits(base, base)?;
+        }
+    }
+    t.v = ergon_core::U64F64::from_bits(mul_bits(t.v.to_bits(), factor)?);
+    t.payable = ergon_core::U64F64::ZERO;
+    Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ergon_core::U64F64;
+
+    fn tok(v: u128, perf: u128, cost: u128) -> Tokenomic {
+        Tokenomic {
+            v: U64F64::from_bits(v),
+            perf: U64F64::from_bits(perf),
+            cost_idle: U64F64::from_bits(cost),
+            ..Tokenomic::default()
+        }
+    }
+
+    /// By hand, with fractions: ρ − 1 = 1/2, perf = 1, cost = 1/4, so a = 3/2 and b = 1/4.
+    /// From V_0 = 1: V_3 = (3/2)^3·1 + (1/4)·((3/2)^3 − 1)/(1/2) = 27/8 + 19/16 = 73/16, and
+    /// `payable` gains 73/16 − 1 = 57/16. Every value is a multiple of 2^-4, so no product
+    /// truncates and both paths give exactly 73/16. With v_max = 4 the per-block values are
+    /// 1 → 7/4 → 23/8 → 4 (the third block's ΔV is 23/16 + 1/4 = 27/16, so `payable` gains
+    /// 3/4 + 9/8 + 27/16 = 57/16 as well, V held at 4); two more blocks at the cap add
+    /// (1/2·4 + 1/4) = 9/4 each: `payable` 57/16 + 9/2 = 129/16.
+    #[test]
+    fn hand_worked_three_blocks() {
+        let sixteenth = ONE / 16;
+        let (rho_m1, perf, cost) = (ONE / 2, ONE, ONE / 4);
+        let mut t = tok(ONE, perf, cost);
+        advance_idle(&mut t, 3, 100 * ONE, rho_m1).expect("no overflow");
+        assert_eq!(t.v.to_bits(), 73 * sixteenth);
+        assert_eq!(t.payable.to_bits(), 57 * sixteenth);
+        let mut t = tok(ONE, perf, cost);
+        advance_idle(&mut t, 5, 4 * ONE, rho_m1).expect("no overflow");
+        assert_eq!(t.v.to_bits(), 4 * ONE);
+        assert_eq!(t.payable.to_bits(), 129 * sixteenth);
+    }
+
+    /// (1 − 1/4)^3 = 27/64: V = 64 → 27, `payable` 0.
+    #[test]
+    fn hand_worked_slash() {
+        let mut t = tok(64 * ONE, ONE, 0);
+        t.payable = U64F64::ONE;
+        advance_slash(&mut t, 3, ONE - ONE / 4).expect("no overflow");
+        assert_eq!(t.v.to_bits(), 27 * ONE);
+        assert!(t.payable.is_zero());
+    }
+
+    /// perf = 0 (a worker that reported no iterations): nothing grows, a = 1 over 2^31 blocks.
+    #[test]
+    fn no_performance_no_growth() {
+        let mut t = tok(5 * ONE, 0, ONE / 8);
+        advance_idle(&mut t, u32::MAX, 30_000 * ONE, ONE / 1_000_000).expect("no overflow");
+        assert_eq!((t.v.to_bits(), t.payable.to_bits()), (5 * ONE, 0));
+    }
+}
