@@ -1,8 +1,11 @@
 //! `ergon`: the command-line face of Ergon. Glue only: parse, validate, call the libraries.
 //!
 //! Exit codes: 0 ok; 1 a check or expectation failed (an invariant, a replay that differs from
-//! its expected output); 2 bad input or I/O (a malformed file, an unknown economy, a usage error).
+//! its expected output, an output directory of an interrupted run); 2 bad input or I/O (a
+//! malformed file, an unknown economy, a usage error); 3 an output directory of a run killed
+//! before it finished (`ergon check-output`); 128 + the signal that stopped a run.
 
+mod check_output;
 mod memory;
 mod numbers;
 mod progress;
@@ -22,7 +25,7 @@ pub(crate) const VERSION: &str = ergon_registry::VERSION;
 #[derive(Parser, Debug)]
 #[command(name = "ergon", version = VERSION, about, long_about = None)]
 #[command(
-    after_help = "Exit codes: 0 ok, 1 a check or expectation failed, 2 bad input or I/O, 128 + the signal (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP) stopped by a signal (rows so far kept, marked incomplete)."
+    after_help = "Exit codes: 0 ok, 1 a check or expectation failed, 2 bad input or I/O, 3 (check-output) a run killed before it finished, 128 + the signal (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP) stopped by a signal (rows so far kept, marked incomplete)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -48,6 +51,17 @@ enum Command {
         /// A finished run's output directory (the `--out` of `ergon run` or `ergon sweep`).
         dir: std::path::PathBuf,
     },
+    /// Say whether an output directory holds a complete run, one stopped by a signal, or one
+    /// killed before it finished (SIGKILL, a crash), and how many rows and steps each job
+    /// (sweep point × run) reached.
+    ///
+    /// Exit codes: 0 complete; 1 incomplete, stopped by a signal (rows merged, summary.json
+    /// `complete: false`); 3 incomplete, killed before it finished (rows only in DIR/.parts, not
+    /// merged); 2 DIR is missing or is not a run's output directory.
+    CheckOutput {
+        /// A run's output directory (the `--out` of `ergon run` or `ergon sweep`).
+        dir: std::path::PathBuf,
+    },
     /// Validate a scenario file without running it.
     Check(sim_cmd::CheckArgs),
     /// List the shipped example scenarios and the economies this build knows.
@@ -63,6 +77,8 @@ pub(crate) enum Outcome {
     /// Exit 128 + the signal (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP): stopped by a signal; what
     /// was written is kept, marked incomplete.
     Interrupted(u8),
+    /// Exit 3: `ergon check-output` found a run killed before it finished.
+    Killed,
 }
 
 /// A failure that maps to exit code 2.
@@ -76,6 +92,7 @@ fn main() -> ExitCode {
         Command::Run(args) => sim_cmd::run(&args, false),
         Command::Sweep(args) => sim_cmd::run(&args, true),
         Command::Report { dir } => report::command(&dir),
+        Command::CheckOutput { dir } => check_output::command(&dir),
         Command::Check(args) => sim_cmd::check(&args),
         Command::Scenarios => {
             println!("Shipped scenarios (`ergon run NAME`; files in scenarios/):");
@@ -92,6 +109,7 @@ fn main() -> ExitCode {
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::CheckFailed) => ExitCode::from(1),
+        Ok(Outcome::Killed) => ExitCode::from(3),
         Ok(Outcome::Interrupted(signal)) => ExitCode::from(128u8.saturating_add(signal)),
         Err(BadInput(msg)) => {
             eprintln!("error: {msg}");

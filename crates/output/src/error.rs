@@ -87,6 +87,14 @@ pub enum OutputError {
         /// What was wrong, naming the column where there is one.
         reason: String,
     },
+    /// A directory read as a run's output directory is not one.
+    #[error("{dir} is not an Ergon run's output directory: {reason}")]
+    NotARun {
+        /// The directory.
+        dir: PathBuf,
+        /// What it lacks.
+        reason: String,
+    },
     /// A run's output directory holds files and the run may not write into it.
     #[error("output directory {dir} is not empty; choose another --out or pass --force")]
     DirNotEmpty {

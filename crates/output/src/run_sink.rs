@@ -99,6 +99,7 @@ impl PartSink {
             columns.push(Column::new(name, column_kind(kind)));
         }
         let schema = Schema::new(columns).map_err(|e| OutputError::Columns(Box::new(e)))?;
+        crate::inspect::write_manifest(&out.parts, &crate::inspect::Manifest::of(plan, &schema))?;
         let point_cells = plan
             .points
             .iter()

@@ -6,6 +6,7 @@
 //! and hands each job's rows to a [`Sink`]. The simulator knows economies only through
 //! [`ergon_core::Model`]; it reads no files and writes none (ergon-output does).
 
+pub mod checkpoint;
 pub mod diag;
 pub mod runner;
 pub mod scenario;

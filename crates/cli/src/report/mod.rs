@@ -71,6 +71,16 @@ impl Run {
                 }
             })
         };
+        if dir.join(".parts").is_dir() {
+            return Err(format!(
+                "{} is an incomplete run: killed before it finished (SIGKILL or a crash), its \
+                 rows are in {}/.parts and were never merged, so it has no metrics.csv or \
+                 summary.json of its own (`ergon check-output {}` says how far each job got)",
+                dir.display(),
+                dir.display(),
+                dir.display()
+            ));
+        }
         let summary_text = read("summary.json")?;
         let summary: Value = serde_json::from_str(&summary_text)
             .map_err(|e| format!("{}: not valid JSON: {e}", dir.join("summary.json").display()))?;

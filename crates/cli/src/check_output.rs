@@ -1,0 +1,64 @@
+//! `ergon check-output DIR`: whether an output directory holds a complete run, one stopped by a
+//! signal (merged, marked incomplete) or one killed before it finished (SIGKILL, a crash: part
+//! files never merged), and how many rows and steps each job reached.
+//!
+//! Exit codes: 0 complete, 1 interrupted, 3 killed, 2 not a run's output directory.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use ergon_output::{Inspection, RunState};
+
+use crate::{BadInput, Outcome};
+
+/// `ergon check-output DIR`.
+pub(crate) fn command(dir: &Path) -> Result<Outcome, BadInput> {
+    let found = ergon_output::inspect(dir).map_err(|e| BadInput(e.to_string()))?;
+    print!("{}", describe(&found));
+    Ok(match found.state {
+        RunState::Complete => Outcome::Ok,
+        RunState::Interrupted => Outcome::CheckFailed,
+        RunState::Killed => Outcome::Killed,
+    })
+}
+
+/// The state line, then one line a job.
+pub(crate) fn describe(found: &Inspection) -> String {
+    let dir = found.dir.display();
+    let mut out = match found.state {
+        RunState::Complete => format!("{dir}: complete"),
+        RunState::Interrupted => format!(
+            "{dir}: incomplete: stopped by a signal; the rows written were merged into \
+             metrics.csv and metrics.parquet, marked incomplete"
+        ),
+        RunState::Killed => format!(
+            "{dir}: incomplete: killed before it finished (SIGKILL or a crash); its rows are in \
+             {dir}/.parts, not merged, and there is no summary.json of this run"
+        ),
+    };
+    let scenario = found.scenario.as_deref().unwrap_or("unknown");
+    let _ =
+        write!(out, "\nscenario {scenario}, {} job(s), {} row(s)", found.jobs.len(), found.rows);
+    if let Some(e) = found.epochs {
+        let _ = write!(out, ", {e} steps each");
+    }
+    out.push('\n');
+    for j in &found.jobs {
+        let _ = write!(out, "  point {} run {}: {} row(s)", j.point, j.run, j.rows);
+        match (j.last_epoch, found.epochs) {
+            (Some(e), Some(of)) => {
+                let _ = write!(out, ", step {e} of {of}");
+            }
+            (Some(e), None) => {
+                let _ = write!(out, ", step {e}");
+            }
+            (None, _) if found.state == RunState::Killed => out.push_str(", not started"),
+            (None, _) => {}
+        }
+        if j.partial_bytes > 0 {
+            let _ = write!(out, " (an incomplete last row of {} bytes ignored)", j.partial_bytes);
+        }
+        out.push('\n');
+    }
+    out
+}

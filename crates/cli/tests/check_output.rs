@@ -1,0 +1,145 @@
+//! `ergon check-output DIR` on a complete run, a run stopped by SIGTERM and a run killed with
+//! SIGKILL (part files never merged), and `ergon report` refusing the killed one by name.
+
+#![allow(clippy::unwrap_used)] // a test crate: unwrap is the assertion, helpers included
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+fn ergon(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ergon")).args(args).output().expect("ergon runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Stratos, 2 days of 10-minute epochs (288), a row every 72 epochs, 3 runs.
+fn tiny(dir: &Path) -> PathBuf {
+    let path = dir.join("tiny.toml");
+    let scenario = "[scenario]\nname = \"tiny\"\neconomy = \"stratos\"\nduration = \"2d\"\n\
+        seed = 11\nruns = 3\nrecord_every = 72\n\n[agents.resource_nodes]\ncount = 30\n\
+        [agents.meta_nodes]\ncount = 4\n[agents.validators]\ncount = 3\n[agents.delegators]\n\
+        count = 20\n[agents.users]\ncount = 300\n";
+    std::fs::write(&path, scenario).unwrap();
+    path
+}
+
+#[test]
+fn a_complete_run_exits_0_with_each_jobs_rows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let scenario = tiny(tmp.path());
+    let o = ergon(&["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = ergon(&["check-output", out.to_str().unwrap()]);
+    let said = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{said}{}", text(&o.stderr));
+    assert!(said.starts_with(&format!("{}: complete\n", out.display())), "{said}");
+    // 288 epochs, a row every 72: epochs 0, 72, 144, 216, 288 — 5 rows a run, 15 in all.
+    assert!(said.contains("scenario tiny, 3 job(s), 15 row(s), 288 steps each"), "{said}");
+    for run in 0..3 {
+        assert!(
+            said.contains(&format!("point 0 run {run}: 5 row(s), step 288 of 288\n")),
+            "{said}"
+        );
+    }
+}
+
+#[test]
+fn a_missing_or_foreign_directory_exits_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = ergon(&["check-output", tmp.path().join("none").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("no such directory"), "{}", text(&o.stderr));
+    let o = ergon(&["check-output", tmp.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("neither summary.json"), "{}", text(&o.stderr));
+}
+
+/// Starts a ten-year run of one job and waits until its part file holds `rows` rows.
+fn started(tmp: &Path, out: &Path, rows: usize) -> std::process::Child {
+    let scenario = tiny(tmp);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ergon"))
+        .args(["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"])
+        .args(["--runs", "1", "--epochs", "10y"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("ergon starts");
+    let part = out.join(".parts").join("job-0000000.csv");
+    let begun = Instant::now();
+    while std::fs::read(&part).map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count()) < rows {
+        assert!(begun.elapsed() < Duration::from_secs(300), "no rows after 300 s");
+        assert!(child.try_wait().unwrap().is_none(), "ergon ended before it was stopped");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child
+}
+
+fn signal(child: &std::process::Child, name: &str) {
+    let pid = child.id().to_string();
+    let sent = Command::new("kill").args([&format!("-{name}"), &pid]).status().unwrap();
+    assert!(sent.success());
+}
+
+/// The rows of the one job, from the line "point 0 run 0: N row(s), step E of 525600".
+fn job_line(said: &str) -> (u64, u64) {
+    let line = said.lines().find(|l| l.starts_with("  point 0 run 0: ")).expect("the job's line");
+    let words: Vec<&str> = line.split_whitespace().collect();
+    (words[4].parse().unwrap(), words[7].trim_end_matches(',').parse().unwrap())
+}
+
+#[cfg(unix)]
+#[test]
+fn a_run_killed_with_sigkill_is_reported_with_exit_3_and_refused_by_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let mut child = started(tmp.path(), &out, 3);
+    signal(&child, "KILL");
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), None, "killed by a signal");
+    assert!(out.join(".parts").is_dir() && !out.join("summary.json").exists());
+    let o = ergon(&["check-output", out.to_str().unwrap()]);
+    let said = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(3), "{said}{}", text(&o.stderr));
+    assert!(said.contains("incomplete: killed before it finished (SIGKILL"), "{said}");
+    assert!(said.contains("scenario tiny, 1 job(s), "), "{said}");
+    // Ten years of 10-minute epochs: 525,600; the rows are those the part file holds, one
+    // every 72 epochs from epoch 0.
+    let part = std::fs::read(out.join(".parts").join("job-0000000.csv")).unwrap();
+    let lines = part.iter().filter(|&&c| c == b'\n').count() as u64;
+    let (rows, step) = job_line(&said);
+    assert!(rows >= 3 && rows == lines, "{rows} rows, {lines} lines: {said}");
+    assert_eq!(step, (rows - 1) * 72, "{said}");
+    assert!(said.contains(&format!("step {step} of 525600")), "{said}");
+    let o = ergon(&["report", out.to_str().unwrap()]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!("{} is an incomplete run: killed before it finished", out.display())),
+        "{err}"
+    );
+    assert!(!out.join("report.html").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_run_stopped_by_sigterm_is_reported_incomplete_with_exit_1() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let child = started(tmp.path(), &out, 3);
+    signal(&child, "TERM");
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(143), "{}", text(&o.stderr));
+    let o = ergon(&["check-output", out.to_str().unwrap()]);
+    let said = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{said}{}", text(&o.stderr));
+    assert!(said.contains("incomplete: stopped by a signal"), "{said}");
+    let csv = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
+    let (rows, step) = job_line(&said);
+    assert_eq!(rows, csv.lines().count() as u64 - 1, "{said}");
+    let last = csv.lines().last().unwrap().split(',').nth(1).unwrap().parse::<u64>().unwrap();
+    assert_eq!(step, last, "{said}");
+}

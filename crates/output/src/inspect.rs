@@ -1,0 +1,292 @@
+//! What an output directory holds: a complete run, one stopped by a signal (merged and marked
+//! incomplete), or one killed outright (SIGKILL, a crash, a power cut) before its part files were
+//! merged, with the rows and steps each job reached (`ergon check-output DIR`).
+//!
+//! A run writes its [`Manifest`] beside its part files when it starts (`.parts/run.json`), so a
+//! directory left by a killed run still says which scenario it was and how far each job got.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+use ergon_core::Model;
+use ergon_sim::Plan;
+use serde::{Deserialize, Serialize};
+
+use crate::error::OutputError;
+use crate::schema::Schema;
+
+/// The manifest's file name inside `.parts`.
+pub const MANIFEST_FILE: &str = "run.json";
+
+/// Capacity of the read buffer of a scanned file.
+const READ_BUFFER_BYTES: usize = 64 * 1024;
+
+/// What a run is, written to `.parts/run.json` when its parts are created.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// The scenario's name.
+    pub scenario: String,
+    /// The economy's name.
+    pub economy: String,
+    /// SHA-256 of the resolved scenario, hex.
+    pub parameter_hash: String,
+    /// The master seed.
+    pub seed: u64,
+    /// Steps of each job.
+    pub epochs: u64,
+    /// Steps between rows.
+    pub record_every: u64,
+    /// Monte Carlo runs per point.
+    pub runs: u32,
+    /// Sweep points.
+    pub points: usize,
+    /// The columns of every row, in order.
+    pub columns: Vec<String>,
+}
+
+impl Manifest {
+    /// The manifest of `plan`, whose rows have `schema`.
+    pub fn of<M: Model>(plan: &Plan<M>, schema: &Schema) -> Manifest {
+        Manifest {
+            scenario: plan.header.name.clone(),
+            economy: M::NAME.to_owned(),
+            parameter_hash: plan.hash.clone(),
+            seed: plan.header.seed,
+            epochs: plan.epochs,
+            record_every: plan.record_every,
+            runs: plan.header.runs,
+            points: plan.points.len(),
+            columns: schema.columns.iter().map(|c| c.name.clone()).collect(),
+        }
+    }
+}
+
+/// Writes `manifest` to `parts/run.json`.
+pub(crate) fn write_manifest(parts: &Path, manifest: &Manifest) -> Result<(), OutputError> {
+    let path = parts.join(MANIFEST_FILE);
+    let text = serde_json::to_string_pretty(manifest).expect("a manifest serializes");
+    std::fs::write(&path, text).map_err(|e| OutputError::io("write", &path, e))
+}
+
+/// How a run directory ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunState {
+    /// Every job ran to its end; the outputs are merged.
+    Complete,
+    /// Stopped by a signal: the rows written were merged, `summary.json` says `complete: false`.
+    Interrupted,
+    /// Killed before the merge: rows only in `.parts`, no summary of this run.
+    Killed,
+}
+
+/// How far one job (sweep point × run) got.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobProgress {
+    /// The sweep point (0 without a sweep).
+    pub point: u64,
+    /// The Monte Carlo run.
+    pub run: u64,
+    /// Complete rows written.
+    pub rows: u64,
+    /// The step of its last complete row; `None` when it wrote none.
+    pub last_epoch: Option<u64>,
+    /// Bytes of an incomplete last row (a write cut short), left out of `rows`.
+    pub partial_bytes: u64,
+}
+
+/// What [`inspect`] found.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Inspection {
+    /// The directory.
+    pub dir: PathBuf,
+    /// How the run ended.
+    pub state: RunState,
+    /// The scenario's name, when known.
+    pub scenario: Option<String>,
+    /// Steps each job was to run, when known.
+    pub epochs: Option<u64>,
+    /// Complete rows, all jobs.
+    pub rows: u64,
+    /// Each job, in job order (a job of a killed run that had not started has no rows).
+    pub jobs: Vec<JobProgress>,
+}
+
+/// Reads the output directory `dir`: whether its run is complete, interrupted or killed, and
+/// how far each job got. An error when `dir` is not a run's output directory.
+pub fn inspect(dir: &Path) -> Result<Inspection, OutputError> {
+    let not_a_run = |reason: String| OutputError::NotARun { dir: dir.to_path_buf(), reason };
+    if !dir.is_dir() {
+        return Err(not_a_run("no such directory".into()));
+    }
+    let parts = dir.join(".parts");
+    if parts.is_dir() {
+        return killed(dir, &parts);
+    }
+    let summary_path = dir.join("summary.json");
+    let text = match std::fs::read_to_string(&summary_path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(not_a_run(
+                "it has neither summary.json (a finished run) nor .parts (a run killed before \
+                 it finished)"
+                    .into(),
+            ));
+        }
+        Err(e) => return Err(OutputError::io("read", &summary_path, e)),
+    };
+    let summary: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| not_a_run(format!("summary.json is not valid JSON: {e}")))?;
+    let complete = summary["complete"]
+        .as_bool()
+        .ok_or_else(|| not_a_run("summary.json has no \"complete\"".into()))?;
+    let csv = dir.join(crate::merge::CSV_FILE);
+    if !csv.is_file() {
+        return Err(not_a_run("summary.json is there but metrics.csv is missing".into()));
+    }
+    let mut jobs = Vec::new();
+    scan(&csv, None, &mut jobs)?;
+    let points = summary["points"].as_array().map_or(1, Vec::len) as u64;
+    let runs = summary["runs"].as_u64().unwrap_or(0);
+    add_missing(&mut jobs, points, runs);
+    Ok(Inspection {
+        dir: dir.to_path_buf(),
+        state: if complete { RunState::Complete } else { RunState::Interrupted },
+        scenario: summary["scenario"].as_str().map(str::to_owned),
+        epochs: summary["epochs"].as_u64(),
+        rows: jobs.iter().map(|j| j.rows).sum(),
+        jobs,
+    })
+}
+
+/// A directory whose `.parts` was never merged.
+fn killed(dir: &Path, parts: &Path) -> Result<Inspection, OutputError> {
+    let manifest: Option<Manifest> = std::fs::read_to_string(parts.join(MANIFEST_FILE))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok());
+    let mut files: Vec<PathBuf> = std::fs::read_dir(parts)
+        .map_err(|e| OutputError::io("read", parts, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("job-") && n.ends_with(".csv"))
+        })
+        .collect();
+    files.sort();
+    let mut jobs = Vec::new();
+    for (k, file) in files.iter().enumerate() {
+        let before = jobs.len();
+        scan(file, manifest.as_ref().map(|m| m.columns.as_slice()), &mut jobs)?;
+        if jobs.len() == before {
+            // A part without a complete row: name its job from the file name.
+            let index = file_index(file).unwrap_or(k as u64);
+            let runs = manifest.as_ref().map_or(1, |m| u64::from(m.runs.max(1)));
+            let partial = std::fs::metadata(file).map_or(0, |m| m.len());
+            jobs.push(JobProgress {
+                point: index / runs,
+                run: index % runs,
+                rows: 0,
+                last_epoch: None,
+                partial_bytes: partial,
+            });
+        }
+    }
+    if let Some(m) = &manifest {
+        add_missing(&mut jobs, m.points as u64, u64::from(m.runs));
+    }
+    Ok(Inspection {
+        dir: dir.to_path_buf(),
+        state: RunState::Killed,
+        scenario: manifest.as_ref().map(|m| m.scenario.clone()),
+        epochs: manifest.as_ref().map(|m| m.epochs),
+        rows: jobs.iter().map(|j| j.rows).sum(),
+        jobs,
+    })
+}
+
+/// The job index in a part's name `job-0000003.csv`.
+fn file_index(path: &Path) -> Option<u64> {
+    let name = path.file_name()?.to_str()?;
+    name.strip_prefix("job-")?.strip_suffix(".csv")?.parse().ok()
+}
+
+/// Adds a job without rows for each (point, run) of `points × runs` not in `jobs`, keeping
+/// job order.
+fn add_missing(jobs: &mut Vec<JobProgress>, points: u64, runs: u64) {
+    for point in 0..points {
+        for run in 0..runs {
+            if !jobs.iter().any(|j| j.point == point && j.run == run) {
+                let job = JobProgress { point, run, rows: 0, last_epoch: None, partial_bytes: 0 };
+                jobs.push(job);
+            }
+        }
+    }
+    jobs.sort_by_key(|j| (j.point, j.run));
+}
+
+/// Reads the rows of a CSV file into per-job progress: with `columns`, a part file (no
+/// header); without, a merged file whose first line is its header.
+fn scan(
+    path: &Path,
+    columns: Option<&[String]>,
+    jobs: &mut Vec<JobProgress>,
+) -> Result<(), OutputError> {
+    let file = File::open(path).map_err(|e| OutputError::io("open", path, e))?;
+    let mut reader = BufReader::with_capacity(READ_BUFFER_BYTES, file);
+    let mut line = Vec::new();
+    let header: Vec<String> = match columns {
+        Some(c) => c.to_vec(),
+        None => {
+            reader.read_until(b'\n', &mut line).map_err(|e| OutputError::io("read", path, e))?;
+            String::from_utf8_lossy(&line).trim_end().split(',').map(str::to_owned).collect()
+        }
+    };
+    let at = |name: &str| header.iter().position(|c| c == name);
+    let (point_at, run_at, epoch_at) = (at("point"), at("run"), at("epoch"));
+    let mut fields = Vec::new();
+    let mut number = 1 + u64::from(columns.is_none());
+    loop {
+        line.clear();
+        let n =
+            reader.read_until(b'\n', &mut line).map_err(|e| OutputError::io("read", path, e))?;
+        if n == 0 {
+            return Ok(());
+        }
+        let malformed = |reason: String| OutputError::Malformed {
+            path: path.to_path_buf(),
+            line: number,
+            reason,
+        };
+        if line.last() != Some(&b'\n') {
+            if let Some(j) = jobs.last_mut() {
+                j.partial_bytes += n as u64;
+            }
+            return Ok(());
+        }
+        crate::csv::split_fields(&line[..n - 1], &mut fields).map_err(|r| malformed(r.into()))?;
+        let number_at = |i: Option<usize>| -> Result<u64, OutputError> {
+            let Some(i) = i else { return Ok(0) };
+            let raw = fields.get(i).map_or(&b""[..], |r| &line[r.clone()]);
+            std::str::from_utf8(raw)
+                .ok()
+                .and_then(|t| t.parse().ok())
+                .ok_or_else(|| malformed(format!("column {}: not a count", header[i])))
+        };
+        let (point, run, epoch) = (number_at(point_at)?, number_at(run_at)?, number_at(epoch_at)?);
+        match jobs.last_mut() {
+            Some(j) if j.point == point && j.run == run => {
+                j.rows += 1;
+                j.last_epoch = epoch_at.map(|_| epoch);
+            }
+            _ => jobs.push(JobProgress {
+                point,
+                run,
+                rows: 1,
+                last_epoch: epoch_at.map(|_| epoch),
+                partial_bytes: 0,
+            }),
+        }
+        number += 1;
+    }
+}
