@@ -138,3 +138,49 @@ fn trias_charts() {
         TRIAS.iter().map(|&(t, n)| (t, if t.starts_with("Sybil") { 1 } else { n })).collect();
     check("trias-exploit", &[], &[&exploit, TRIAS_INSURANCE]);
 }
+
+/// Stratos' catalogue, a run without a sweep: a line (and band) a column.
+const STRATOS: &[(&str, u64)] = &[
+    ("Ozone price", 1),
+    ("Deposit term S", 1),
+    ("Volume pool P (prepaid, not yet paid as traffic rewards)", 1),
+    ("Remaining Ozone limit L", 1),
+    ("Mining vs traffic rewards", 2),
+    ("Traffic rewards R", 1),
+    ("Mining tier in force", 1),
+    ("Settled vs carried traffic", 2),
+    ("Suspensions and reinstatements", 2),
+    ("Resource nodes", 2),
+    ("Gini of resource-node rewards", 1),
+];
+
+#[test]
+fn stratos_charts() {
+    check("stratos-paper", &["--epochs", "2d"], &[STRATOS]);
+}
+
+/// A sweep draws each chart once per column, a line per sweep point: the 3 × 2 grid of
+/// stratos-sweep gives six lines a chart, and the catalogue's 15 columns give 15 charts (a
+/// single-column chart keeps its title, the others name the column after a dash).
+#[test]
+fn sweep_charts_draw_every_column() {
+    let want: Vec<(String, u64)> = STRATOS
+        .iter()
+        .flat_map(|&(title, columns)| {
+            let labels: &[&str] = match title {
+                "Mining vs traffic rewards" => &["mining M", "traffic R"],
+                "Settled vs carried traffic" => &["settled Y", "carried"],
+                "Suspensions and reinstatements" => &["suspended", "reinstated"],
+                "Resource nodes" => &["active", "suspended"],
+                _ => &[""],
+            };
+            assert_eq!(labels.len() as u64, columns, "{title}");
+            labels.iter().map(move |l| {
+                let t = if l.is_empty() { title.to_owned() } else { format!("{title} — {l}") };
+                (t, 6)
+            })
+        })
+        .collect();
+    assert_eq!(want.len(), 15);
+    assert_eq!(charts_of("stratos-sweep", &["--epochs", "2d"]), want);
+}

@@ -64,7 +64,8 @@ pub(crate) fn page(run: &Run) -> Result<String, String> {
     h.push_str("<h2>Over time</h2>");
     let sweep = run.points.len() > 1;
     h.push_str(if sweep {
-        "<p class=\"sub\">One line a sweep point: the mean across its Monte Carlo runs.</p>"
+        "<p class=\"sub\">One line a sweep point: the mean across its Monte Carlo runs; a chart \
+         of several metrics is drawn once per metric.</p>"
     } else {
         "<p class=\"sub\">Lines: the mean across the Monte Carlo runs; shaded: their 5th–95th \
          percentile band.</p>"
@@ -72,8 +73,9 @@ pub(crate) fn page(run: &Run) -> Result<String, String> {
     if specs.is_empty() {
         h.push_str("<p>No chart catalogue for this economy.</p>");
     }
-    for (i, spec) in specs.iter().enumerate() {
-        time_chart(&mut h, run, spec, i, sweep)?;
+    let mut n = 0;
+    for spec in &specs {
+        n = time_chart(&mut h, run, spec, n, sweep)?;
     }
     if sweep {
         super::sweep::section(&mut h, run, &specs)?;
@@ -204,13 +206,16 @@ pub(crate) fn figure_html(
     );
 }
 
+/// Draws a catalogue chart as figures `chart-{first}`, `chart-{first + 1}`, …; returns the
+/// next free number. Without a sweep: one figure, a mean line and band per column. With one:
+/// a figure per column, a line per sweep point (its runs' mean).
 fn time_chart(
     h: &mut String,
     run: &Run,
     spec: &ChartSpec,
-    i: usize,
+    first: usize,
     sweep: bool,
-) -> Result<(), String> {
+) -> Result<usize, String> {
     let unit = unit_label(run, spec);
     let flows = spec.unit.contains("{row}");
     let bands_of = |col: &str| {
@@ -221,22 +226,7 @@ fn time_chart(
         b
     };
     let cols = drawn(run, spec);
-    let (svg, n, cap) = if sweep {
-        let (col, label) = cols[0];
-        let bands = bands_of(col);
-        let lines: Vec<(String, &super::data::Band)> = run
-            .points
-            .iter()
-            .filter_map(|p| bands.get(&p.index).map(|b| (p.label.clone(), b)))
-            .collect();
-        let title = if *label == spec.title {
-            spec.title.to_owned()
-        } else {
-            format!("{} — {label}", spec.title)
-        };
-        let svg = charts::series(&title, &unit, &lines, false)?;
-        (svg, lines.len(), format!("{col}, one line a sweep point"))
-    } else {
+    if !sweep {
         let all: Vec<_> = cols.iter().map(|(c, l)| (*l, bands_of(c))).collect();
         let lines: Vec<(String, &super::data::Band)> = all
             .iter()
@@ -244,10 +234,29 @@ fn time_chart(
             .collect();
         let svg = charts::series(spec.title, &unit, &lines, true)?;
         let names: Vec<&str> = cols.iter().map(|(c, _)| *c).collect();
-        (svg, lines.len(), format!("columns: {}", names.join(", ")))
-    };
-    figure_html(h, &format!("chart-{i}"), &svg, n, 0, &cap);
-    Ok(())
+        let cap = format!("columns: {}", names.join(", "));
+        figure_html(h, &format!("chart-{first}"), &svg, lines.len(), 0, &cap);
+        return Ok(first + 1);
+    }
+    let mut n = first;
+    for (col, label) in cols {
+        let bands = bands_of(col);
+        let lines: Vec<(String, &super::data::Band)> = run
+            .points
+            .iter()
+            .filter_map(|p| bands.get(&p.index).map(|b| (p.label.clone(), b)))
+            .collect();
+        let title = if spec.series.len() == 1 {
+            spec.title.to_owned()
+        } else {
+            format!("{} — {label}", spec.title)
+        };
+        let svg = charts::series(&title, &unit, &lines, false)?;
+        let cap = format!("{col}, one line a sweep point");
+        figure_html(h, &format!("chart-{n}"), &svg, lines.len(), 0, &cap);
+        n += 1;
+    }
+    Ok(n)
 }
 
 fn distribution(h: &mut String, run: &Run) -> Result<(), String> {
