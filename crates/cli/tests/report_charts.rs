@@ -184,3 +184,54 @@ fn sweep_charts_draw_every_column() {
     assert_eq!(want.len(), 15);
     assert_eq!(charts_of("stratos-sweep", &["--epochs", "2d"]), want);
 }
+
+/// The report's parameter table of a run with `args`: (name, value, where it came from).
+fn parameters_of(scenario: &str, args: &[&str]) -> Vec<(String, String, String)> {
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let out = tmp.path().join("run");
+    let path = format!("{}/../../scenarios/{scenario}.toml", env!("CARGO_MANIFEST_DIR"));
+    let mut all = vec!["run", "-q", &path, "--runs", "1", "--out", out.to_str().expect("utf-8")];
+    all.extend_from_slice(args);
+    all.push("--report");
+    ergon(&all);
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+    let (table, _) = between(&html, "<h3>Economy parameters</h3>", "</table>").expect("a table");
+    let mut rows = Vec::new();
+    let mut rest = table;
+    while let Some((name, after)) = between(rest, "<tr><th>", "</th>") {
+        let (value, after) = between(after, "<td class=\"v\">", "</td>").expect("a value");
+        let (from, after) = between(after, "<td>", "</td>").expect("an origin");
+        rows.push((name.to_owned(), value.to_owned(), from.to_owned()));
+        rest = after;
+    }
+    rows
+}
+
+fn param<'a>(rows: &'a [(String, String, String)], name: &str) -> (&'a str, &'a str) {
+    let r = rows.iter().find(|r| r.0 == name).unwrap_or_else(|| panic!("no {name} in {rows:?}"));
+    (r.1.as_str(), r.2.as_str())
+}
+
+/// Every parameter in force is listed, the profile's defaults the scenario never wrote with
+/// their values (docs/economies/*.md, the parameter tables), overrides marked as the scenario's.
+#[test]
+fn the_scenario_section_lists_every_parameter_in_force() {
+    let set = ["--epochs", "1d", "--set", "economy.params.settle_threshold_bps=9000"];
+    let stratos = parameters_of("stratos-paper", &set);
+    assert_eq!(stratos.len(), 21, "{stratos:?}");
+    assert_eq!(param(&stratos, "settle_threshold_bps"), ("9000", "scenario"));
+    // paper: 3 replicas, rewards locked 14 days of 144 epochs, the 39 M STOS mining pool.
+    assert_eq!(param(&stratos, "default_replicas"), ("3", "default"));
+    assert_eq!(param(&stratos, "reward_lock_epochs"), ("2016", "default"));
+    assert_eq!(param(&stratos, "mining_pool"), ("39000000", "default"));
+    let marlin = parameters_of("marlin-paper", &["--epochs", "1d"]);
+    // The seed's 10 G POND cap and 1 MPOND proposal threshold, in whole tokens.
+    assert_eq!(param(&marlin, "pond_cap"), ("10000000000", "default"));
+    assert_eq!(param(&marlin, "proposal_threshold"), ("1", "default"));
+    let phala = parameters_of("phala-khala", &["--epochs", "1d"]);
+    // Khala's 1.5 stake multiplier and 50,400-block (7-day) cool-down.
+    assert_eq!(param(&phala, "re"), ("1.5", "default"));
+    assert_eq!(param(&phala, "cool_down_blocks"), ("50400", "default"));
+    let trias = parameters_of("trias-paper", &["--epochs", "1d"]);
+    assert_eq!(param(&trias, "halving_epochs"), ("8760", "[economy]"));
+}

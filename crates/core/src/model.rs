@@ -103,6 +103,22 @@ pub const fn steps_per_day(step_seconds: u64) -> u64 {
     SECONDS_PER_DAY / step_seconds
 }
 
+/// The fields of a serializable parameter set as (name, value) pairs, in its field order: a
+/// string as it is, any other value as its JSON text. For [`Model::parameters`]. Empty when
+/// `params` does not serialize to a JSON object.
+pub fn parameter_pairs<P: Serialize>(params: &P) -> Vec<(String, String)> {
+    match serde_json::to_value(params) {
+        Ok(serde_json::Value::Object(fields)) => fields
+            .into_iter()
+            .map(|(k, v)| match v {
+                serde_json::Value::String(s) => (k, s),
+                v => (k, v.to_string()),
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// An economy and its agents, advanced step by step by the simulator.
 pub trait Model: Sized + Send {
     /// The economy's name in scenario files (`economy = "stratos"`).
@@ -173,6 +189,13 @@ pub trait Model: Sized + Send {
     /// compares with the machine's memory. `None` when the model has no estimate.
     fn memory_estimate(_config: &Self::Config, _agents: &Self::Agents, _steps: u64) -> Option<u64> {
         None
+    }
+
+    /// Every parameter in force under `config`: the profile's defaults with the scenario's
+    /// overrides, as (name, value) pairs in the economy's order, each value as the economy's
+    /// genesis files write it. The report lists them; empty when the model does not.
+    fn parameters(_config: &Self::Config) -> Vec<(String, String)> {
+        Vec::new()
     }
 
     /// Checks the invariants a step can break at a cost that follows what changed since the

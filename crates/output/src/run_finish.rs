@@ -63,6 +63,7 @@ pub fn finish<M: Model>(
         "record_every": plan.record_every,
         "runs": plan.header.runs,
         "sweep_keys": plan.sweep_keys,
+        "parameters": parameters(plan),
         "rows": merged.rows,
         "statistics": "per metric, its last recorded value across runs: mean, p5, p50, p95 (linear interpolation), min, max, n",
         "points": points,
@@ -73,6 +74,18 @@ pub fn finish<M: Model>(
     // The parts are merged; one left behind is harmless.
     let _ = std::fs::remove_dir_all(&out.parts);
     Ok(Written { dir: out.dir.clone(), rows: merged.rows, stats })
+}
+
+/// The parameters in force at the first point (the only one without a sweep; a sweep's
+/// points differ from it in their swept keys), as `[name, value]` pairs in the economy's order.
+fn parameters<M: Model>(plan: &Plan<M>) -> Vec<[String; 2]> {
+    plan.points
+        .first()
+        .map(|p| M::parameters(&p.config))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(k, v)| [k, v])
+        .collect()
 }
 
 /// Per point: each metric's statistics across runs, and the point's summary.json entry.

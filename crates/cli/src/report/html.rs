@@ -32,7 +32,8 @@ td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}th{ba
 figure{background:#fff;border:1px solid #d5d9de;margin:14px 0;padding:6px}figure svg{width:100%;\
 height:auto;display:block}figcaption{font-size:13px;color:#55606d;padding:4px 6px}\
 pre{background:#fff;border:1px solid #d5d9de;padding:10px;font-size:13px;overflow:auto}\
-.warn{background:#fff3cd;border:1px solid #e0c060;padding:8px 12px}.ok{color:#1b7f3b;font-weight:600}.wide{overflow-x:auto}small{color:#55606d}";
+.warn{background:#fff3cd;border:1px solid #e0c060;padding:8px 12px}.ok{color:#1b7f3b;font-weight:600}.wide{overflow-x:auto}small{color:#55606d}\
+td.v{font-variant-numeric:tabular-nums;word-break:break-all;max-width:640px}";
 
 /// Builds the page.
 pub(crate) fn page(run: &Run) -> Result<String, String> {
@@ -104,23 +105,69 @@ fn scenario_section(h: &mut String, run: &Run) {
         let keys: Vec<&str> = keys.iter().filter_map(Value::as_str).collect();
         row(h, "swept", &keys.join(", "));
     }
-    h.push_str("</table><h3>Economy parameters</h3>");
-    let params = run.scenario.get("economy").and_then(|e| e.get("params"));
-    match params.and_then(toml::Value::as_table).filter(|t| !t.is_empty()) {
-        Some(t) => {
-            h.push_str("<table>");
-            for (k, v) in t {
-                row(h, k, &v.to_string());
-            }
-            h.push_str("</table>");
-        }
-        None => h.push_str("<p>None set: every parameter is the profile's default.</p>"),
-    }
+    h.push_str("</table>");
+    parameters(h, run);
     let _ = write!(
         h,
         "<details><summary>The scenario as run (scenario.toml)</summary><pre>{}</pre></details>",
         esc(&run.scenario_text)
     );
+}
+
+/// The economy's parameters in force: every one (summary.json's `parameters`, the profile's
+/// defaults with the scenario's overrides), each marked as the profile's default, set by the
+/// scenario, or swept. A run written without the list shows the overrides alone.
+fn parameters(h: &mut String, run: &Run) {
+    h.push_str("<h3>Economy parameters</h3>");
+    let set =
+        run.scenario.get("economy").and_then(|e| e.get("params")).and_then(toml::Value::as_table);
+    let swept: Vec<&str> = run.summary["sweep_keys"]
+        .as_array()
+        .map(|k| k.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let all = run.summary["parameters"].as_array().filter(|a| !a.is_empty());
+    let Some(all) = all else {
+        match set.filter(|t| !t.is_empty()) {
+            Some(t) => {
+                h.push_str("<table>");
+                for (k, v) in t {
+                    row(h, k, &v.to_string());
+                }
+                h.push_str("</table>");
+            }
+            None => h.push_str("<p>None set: every parameter is the profile's default.</p>"),
+        }
+        return;
+    };
+    h.push_str(
+        "<p class=\"sub\">Every parameter in force (of the first sweep point, for a sweep): the \
+         profile's defaults, with what the scenario set over them. Amounts are as a replay \
+         genesis writes them (docs/report.md).</p><table><tr><th>parameter</th><th>value</th>\
+         <th>from</th></tr>",
+    );
+    for pair in all {
+        let (Some(k), Some(v)) = (pair[0].as_str(), pair[1].as_str()) else {
+            continue;
+        };
+        let economy = run.scenario.get("economy").and_then(toml::Value::as_table);
+        let from = if swept
+            .iter()
+            .any(|s| *s == format!("economy.params.{k}") || *s == format!("economy.{k}"))
+        {
+            "swept"
+        } else if set.is_some_and(|t| t.contains_key(k)) {
+            "scenario"
+        } else if economy.is_some_and(|t| t.contains_key(k)) {
+            // An economy whose parameters are [economy]'s own fields (Trias): scenario.toml
+            // writes each, its default or not.
+            "[economy]"
+        } else {
+            "default"
+        };
+        let _ =
+            write!(h, "<tr><th>{}</th><td class=\"v\">{}</td><td>{from}</td></tr>", esc(k), esc(v));
+    }
+    h.push_str("</table>");
 }
 
 /// The series of a chart the run can draw: its columns with numbers at two recorded steps or

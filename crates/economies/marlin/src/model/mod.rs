@@ -157,6 +157,31 @@ impl Model for MarlinModel {
         record::COLUMNS.to_vec()
     }
 
+    /// The token amounts in whole POND or MPOND, as a genesis override writes them.
+    fn parameters(config: &Config) -> Vec<(String, String)> {
+        const AMOUNTS: [&str; 7] = [
+            "pond_cap",
+            "mpond_cap",
+            "proposal_threshold",
+            "quorum",
+            "subsidy_per_epoch",
+            "reward_per_epoch",
+            "stake_per_byte",
+        ];
+        let params = genesis_value(config, &Agents::default(), &[])
+            .ok()
+            .and_then(|g| crate::genesis::params(&g).ok());
+        let mut pairs = params.map(|p| ergon_core::parameter_pairs(&p)).unwrap_or_default();
+        for (k, v) in &mut pairs {
+            if AMOUNTS.contains(&k.as_str())
+                && let Ok(raw) = v.parse::<u128>()
+            {
+                *v = crate::units::fmt(ergon_core::Amount(raw));
+            }
+        }
+        pairs
+    }
+
     fn step(&mut self) -> Result<(), Violation> {
         self.act().map_err(|r| Violation::new("marlin agents", r.to_string()))?;
         let report = self.econ.end_epoch()?;

@@ -186,6 +186,10 @@ impl Model for PhalaModel {
         record::columns(agents.groups.len(), paper, agents.vaults.count > 0)
     }
 
+    fn parameters(config: &Config) -> Vec<(String, String)> {
+        config.parameters().map(|p| config::readable(&p)).unwrap_or_default()
+    }
+
     fn step(&mut self) -> Result<(), Violation> {
         self.act().map_err(|r| Violation::new("phala agents", r.to_string()))?;
         self.econ.end_epoch()?;

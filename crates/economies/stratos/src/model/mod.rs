@@ -194,6 +194,10 @@ impl Model for StratosModel {
         record::COLUMNS.to_vec()
     }
 
+    fn parameters(config: &Config) -> Vec<(String, String)> {
+        config::parameters(config)
+    }
+
     fn step(&mut self) -> Result<(), Violation> {
         self.act().map_err(|r| Violation::new("stratos agents", r.to_string()))?;
         let report = self.econ.end_epoch()?;

@@ -200,6 +200,10 @@ impl Model for TriasModel {
         record::COLUMNS.to_vec()
     }
 
+    fn parameters(config: &Config) -> Vec<(String, String)> {
+        ergon_core::parameter_pairs(config)
+    }
+
     fn step(&mut self) -> Result<(), Violation> {
         self.epoch()
     }
