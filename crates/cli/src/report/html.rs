@@ -306,7 +306,14 @@ fn time_chart(
     Ok(n)
 }
 
+/// The distribution across nodes (nodes.csv); for a run without node rows, that of the
+/// economy's distribution metric across the Monte Carlo runs.
 fn distribution(h: &mut String, run: &Run) -> Result<(), String> {
+    if let Some(rows) = &run.nodes
+        && super::nodes::section(h, run, rows)?
+    {
+        return Ok(());
+    }
     let economy = run.summary["economy"].as_str().unwrap_or("");
     let Some((col, unit)) = catalog::distribution(economy).filter(|(c, _)| run.metrics.has(c))
     else {
@@ -315,7 +322,7 @@ fn distribution(h: &mut String, run: &Run) -> Result<(), String> {
     let values = run.metrics.finals(col);
     let _ = write!(
         h,
-        "<h2>Distribution</h2><p class=\"sub\">The run's files hold no per-node values, so these \
+        "<h2>Distribution</h2><p class=\"sub\">The run's files hold no per-node rewards, so these \
          charts show the final <code>{}</code> of each of the {} Monte Carlo runs (every sweep \
          point). The per-node spread over time is the Gini chart above, where the economy \
          records one.</p>",
