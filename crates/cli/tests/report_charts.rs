@@ -138,3 +138,100 @@ fn trias_charts() {
         TRIAS.iter().map(|&(t, n)| (t, if t.starts_with("Sybil") { 1 } else { n })).collect();
     check("trias-exploit", &[], &[&exploit, TRIAS_INSURANCE]);
 }
+
+/// Stratos' catalogue, a run without a sweep: a line (and band) a column.
+const STRATOS: &[(&str, u64)] = &[
+    ("Ozone price", 1),
+    ("Deposit term S", 1),
+    ("Volume pool P (prepaid, not yet paid as traffic rewards)", 1),
+    ("Remaining Ozone limit L", 1),
+    ("Mining vs traffic rewards", 2),
+    ("Traffic rewards R", 1),
+    ("Mining tier in force", 1),
+    ("Settled vs carried traffic", 2),
+    ("Suspensions and reinstatements", 2),
+    ("Resource nodes", 2),
+    ("Gini of resource-node rewards", 1),
+];
+
+#[test]
+fn stratos_charts() {
+    check("stratos-paper", &["--epochs", "2d"], &[STRATOS]);
+}
+
+/// A sweep draws each chart once per column, a line per sweep point: the 3 × 2 grid of
+/// stratos-sweep gives six lines a chart, and the catalogue's 15 columns give 15 charts (a
+/// single-column chart keeps its title, the others name the column after a dash).
+#[test]
+fn sweep_charts_draw_every_column() {
+    let want: Vec<(String, u64)> = STRATOS
+        .iter()
+        .flat_map(|&(title, columns)| {
+            let labels: &[&str] = match title {
+                "Mining vs traffic rewards" => &["mining M", "traffic R"],
+                "Settled vs carried traffic" => &["settled Y", "carried"],
+                "Suspensions and reinstatements" => &["suspended", "reinstated"],
+                "Resource nodes" => &["active", "suspended"],
+                _ => &[""],
+            };
+            assert_eq!(labels.len() as u64, columns, "{title}");
+            labels.iter().map(move |l| {
+                let t = if l.is_empty() { title.to_owned() } else { format!("{title} — {l}") };
+                (t, 6)
+            })
+        })
+        .collect();
+    assert_eq!(want.len(), 15);
+    assert_eq!(charts_of("stratos-sweep", &["--epochs", "2d"]), want);
+}
+
+/// The report's parameter table of a run with `args`: (name, value, where it came from).
+fn parameters_of(scenario: &str, args: &[&str]) -> Vec<(String, String, String)> {
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let out = tmp.path().join("run");
+    let path = format!("{}/../../scenarios/{scenario}.toml", env!("CARGO_MANIFEST_DIR"));
+    let mut all = vec!["run", "-q", &path, "--runs", "1", "--out", out.to_str().expect("utf-8")];
+    all.extend_from_slice(args);
+    all.push("--report");
+    ergon(&all);
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+    let (table, _) = between(&html, "<h3>Economy parameters</h3>", "</table>").expect("a table");
+    let mut rows = Vec::new();
+    let mut rest = table;
+    while let Some((name, after)) = between(rest, "<tr><th>", "</th>") {
+        let (value, after) = between(after, "<td class=\"v\">", "</td>").expect("a value");
+        let (from, after) = between(after, "<td>", "</td>").expect("an origin");
+        rows.push((name.to_owned(), value.to_owned(), from.to_owned()));
+        rest = after;
+    }
+    rows
+}
+
+fn param<'a>(rows: &'a [(String, String, String)], name: &str) -> (&'a str, &'a str) {
+    let r = rows.iter().find(|r| r.0 == name).unwrap_or_else(|| panic!("no {name} in {rows:?}"));
+    (r.1.as_str(), r.2.as_str())
+}
+
+/// Every parameter in force is listed, the profile's defaults the scenario never wrote with
+/// their values (docs/economies/*.md, the parameter tables), overrides marked as the scenario's.
+#[test]
+fn the_scenario_section_lists_every_parameter_in_force() {
+    let set = ["--epochs", "1d", "--set", "economy.params.settle_threshold_bps=9000"];
+    let stratos = parameters_of("stratos-paper", &set);
+    assert_eq!(stratos.len(), 21, "{stratos:?}");
+    assert_eq!(param(&stratos, "settle_threshold_bps"), ("9000", "scenario"));
+    // paper: 3 replicas, rewards locked 14 days of 144 epochs, the 39 M STOS mining pool.
+    assert_eq!(param(&stratos, "default_replicas"), ("3", "default"));
+    assert_eq!(param(&stratos, "reward_lock_epochs"), ("2016", "default"));
+    assert_eq!(param(&stratos, "mining_pool"), ("39000000", "default"));
+    let marlin = parameters_of("marlin-paper", &["--epochs", "1d"]);
+    // The seed's 10 G POND cap and 1 MPOND proposal threshold, in whole tokens.
+    assert_eq!(param(&marlin, "pond_cap"), ("10000000000", "default"));
+    assert_eq!(param(&marlin, "proposal_threshold"), ("1", "default"));
+    let phala = parameters_of("phala-khala", &["--epochs", "1d"]);
+    // Khala's 1.5 stake multiplier and 50,400-block (7-day) cool-down.
+    assert_eq!(param(&phala, "re"), ("1.5", "default"));
+    assert_eq!(param(&phala, "cool_down_blocks"), ("50400", "default"));
+    let trias = parameters_of("trias-paper", &["--epochs", "1d"]);
+    assert_eq!(param(&trias, "halving_epochs"), ("8760", "[economy]"));
+}

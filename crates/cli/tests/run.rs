@@ -64,7 +64,17 @@ fn a_small_scenario_end_to_end() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names, ["metrics.csv", "metrics.parquet", "scenario.toml", "summary.json"]);
+    assert_eq!(
+        names,
+        [
+            "metrics.csv",
+            "metrics.parquet",
+            "nodes.csv",
+            "nodes.parquet",
+            "scenario.toml",
+            "summary.json"
+        ]
+    );
     // 3 runs × (genesis + 288 / 72 = 4 rows).
     let csv = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
@@ -122,11 +132,17 @@ fn outputs_are_byte_identical_at_one_and_two_threads() {
             "4",
         ]);
         assert!(o.status.success(), "{}", text(&o.stderr));
-        let files: Vec<Vec<u8>> =
-            ["metrics.parquet", "metrics.csv", "summary.json", "scenario.toml"]
-                .iter()
-                .map(|f| std::fs::read(out.join(f)).unwrap())
-                .collect();
+        let files: Vec<Vec<u8>> = [
+            "metrics.parquet",
+            "metrics.csv",
+            "nodes.parquet",
+            "nodes.csv",
+            "summary.json",
+            "scenario.toml",
+        ]
+        .iter()
+        .map(|f| std::fs::read(out.join(f)).unwrap())
+        .collect();
         outputs.push(files);
     }
     assert_eq!(outputs[0], outputs[1]);

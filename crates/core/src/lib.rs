@@ -67,7 +67,7 @@ pub use graph::{Csr, GraphRules, Merge, SelfLoops};
 pub use invariants::Violation;
 pub use ledger::{AccountId, Holder, Ledger, PoolId, TokenId};
 pub use locks::{LockQueue, Released};
-pub use model::{ColumnSpec, FieldError, MetricKind, Model};
+pub use model::{ColumnSpec, FieldError, MetricKind, Model, NodeReward, parameter_pairs};
 pub use multistake::{ClusterId, MultiStake, MultiStakeParams, StakeToken};
 pub use names::Names;
 pub use ratio::{BasisPoints, Parts, PerMill};

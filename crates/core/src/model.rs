@@ -103,6 +103,33 @@ pub const fn steps_per_day(step_seconds: u64) -> u64 {
     SECONDS_PER_DAY / step_seconds
 }
 
+/// One node's rewards since genesis, as [`Model::node_rewards`] lists them at a run's end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NodeReward {
+    /// The node's number in the economy's node order (stable within a run).
+    pub node: u64,
+    /// Its kind or role, as the economy's docs name it (`"resource"`, `"relayer"`, …).
+    pub kind: &'static str,
+    /// Rewards it earned since genesis, in base units of [`Model::REWARD_TOKEN`].
+    pub reward: u128,
+}
+
+/// The fields of a serializable parameter set as (name, value) pairs, in its field order: a
+/// string as it is, any other value as its JSON text. For [`Model::parameters`]. Empty when
+/// `params` does not serialize to a JSON object.
+pub fn parameter_pairs<P: Serialize>(params: &P) -> Vec<(String, String)> {
+    match serde_json::to_value(params) {
+        Ok(serde_json::Value::Object(fields)) => fields
+            .into_iter()
+            .map(|(k, v)| match v {
+                serde_json::Value::String(s) => (k, s),
+                v => (k, v.to_string()),
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// An economy and its agents, advanced step by step by the simulator.
 pub trait Model: Sized + Send {
     /// The economy's name in scenario files (`economy = "stratos"`).
@@ -120,6 +147,8 @@ pub trait Model: Sized + Send {
     /// and rates of the interval such as an annualised return) rather than the state at the row:
     /// the closing table shows them apart, as the last interval's.
     const KEY_FLOWS: &'static [&'static str] = &[];
+    /// The token [`Model::node_rewards`] counts in: its symbol and decimals.
+    const REWARD_TOKEN: (&'static str, u8) = ("", 0);
     /// The `[economy]` section: profile, parameter overrides, genesis.
     type Config: DeserializeOwned + Serialize + Clone + Default + std::fmt::Debug + Send + Sync;
     /// The `[agents]` section: populations and behaviours.
@@ -165,6 +194,14 @@ pub trait Model: Sized + Send {
     /// kinds are the same at every call.
     fn record(&mut self) -> Vec<Metric>;
 
+    /// Each node's rewards since genesis, in node order: what a run keeps of its nodes at its
+    /// end (`nodes.csv`, the report's distribution across nodes). Called once a run, so it may
+    /// allocate; the model keeps the running totals (O(1) a payout). Empty when the model
+    /// does not track rewards per node.
+    fn node_rewards(&self) -> Vec<NodeReward> {
+        Vec::new()
+    }
+
     /// Checks every invariant of the economy and the agents' books.
     fn check_invariants(&self) -> Result<(), Violation>;
 
@@ -173,6 +210,13 @@ pub trait Model: Sized + Send {
     /// compares with the machine's memory. `None` when the model has no estimate.
     fn memory_estimate(_config: &Self::Config, _agents: &Self::Agents, _steps: u64) -> Option<u64> {
         None
+    }
+
+    /// Every parameter in force under `config`: the profile's defaults with the scenario's
+    /// overrides, as (name, value) pairs in the economy's order, each value as the economy's
+    /// genesis files write it. The report lists them; empty when the model does not.
+    fn parameters(_config: &Self::Config) -> Vec<(String, String)> {
+        Vec::new()
     }
 
     /// Checks the invariants a step can break at a cost that follows what changed since the

@@ -8,7 +8,8 @@
 //!
 //! A simulator run writes through these: [`OutDir`] prepares its output directory,
 //! [`PartSink`] is the simulator's [`Sink`](ergon_sim::Sink) writing each job's part file, and
-//! [`finish`] merges the parts and writes `summary.json` and the resolved `scenario.toml`.
+//! [`finish`] merges the parts, writes the nodes' rewards (`nodes.csv`, `nodes.parquet`),
+//! `summary.json` and the resolved `scenario.toml`.
 //!
 //! All rows of a run share one [`Schema`] of named, typed columns. The files are deterministic:
 //! the same rows give the same bytes, whatever the split into parts, the thread count or the
@@ -51,6 +52,7 @@ mod decimal;
 mod error;
 mod inspect;
 mod merge;
+mod nodes;
 mod part;
 mod run_dir;
 mod run_finish;
@@ -62,7 +64,10 @@ pub use atomic::AtomicFile;
 pub use columns::AMOUNT_PRECISION;
 pub use error::OutputError;
 pub use inspect::{Inspection, JobProgress, MANIFEST_FILE, Manifest, RunState, inspect};
-pub use merge::{CSV_FILE, MergeOptions, MergeStats, PARQUET_FILE, TruncatedPart, merge_parts};
+pub use merge::{
+    CSV_FILE, MergeOptions, MergeStats, PARQUET_FILE, TruncatedPart, merge_parts, merge_parts_into,
+};
+pub use nodes::{NODES_CSV, NODES_PARQUET};
 pub use part::{FLUSH_EVERY, PartWriter};
 pub use run_dir::{OutDir, default_dir};
 pub use run_finish::{Written, finish};

@@ -132,10 +132,21 @@ pub fn merge_parts(
     out_dir: &Path,
     opts: &MergeOptions,
 ) -> Result<MergeStats, OutputError> {
+    merge_parts_into(parts, schema, &out_dir.join(CSV_FILE), &out_dir.join(PARQUET_FILE), opts)
+}
+
+/// [`merge_parts`] into the files `csv_path` and `parquet_path` (other result files of rows,
+/// such as `nodes.csv` and `nodes.parquet`).
+pub fn merge_parts_into(
+    parts: &[PathBuf],
+    schema: &Schema,
+    csv_path: &Path,
+    parquet_path: &Path,
+    opts: &MergeOptions,
+) -> Result<MergeStats, OutputError> {
     schema.validate()?;
     opts.validate()?;
-    let csv_path = out_dir.join(CSV_FILE);
-    let parquet_path = out_dir.join(PARQUET_FILE);
+    let (csv_path, parquet_path) = (csv_path.to_path_buf(), parquet_path.to_path_buf());
 
     let mut csv_out = AtomicFile::create(&csv_path)?;
     csv_out

@@ -1,4 +1,5 @@
-//! The end of a run: its part files merged into metrics.parquet and metrics.csv, summary.json
+//! The end of a run: its part files merged into metrics.parquet and metrics.csv, each node's
+//! rewards in nodes.csv and nodes.parquet, summary.json
 //! (the run's identity and each metric's last value across runs, per sweep point) and the
 //! resolved scenario.toml written beside them, the parts removed.
 
@@ -51,6 +52,7 @@ pub fn finish<M: Model>(
     };
     let merged = merge_parts(&parts, &sink.schema, &out.dir, &opts)
         .map_err(|e| OutputError::Metrics(Box::new(e)))?;
+    let nodes = crate::nodes::write::<M>(results, &out.dir, &out.parts, &opts)?;
     let (stats, points) = final_stats(plan, results);
     let summary = json!({
         "scenario": plan.header.name,
@@ -63,7 +65,10 @@ pub fn finish<M: Model>(
         "record_every": plan.record_every,
         "runs": plan.header.runs,
         "sweep_keys": plan.sweep_keys,
+        "parameters": parameters(plan),
         "rows": merged.rows,
+        "node_rows": nodes,
+        "reward_token": {"symbol": M::REWARD_TOKEN.0, "decimals": M::REWARD_TOKEN.1},
         "statistics": "per metric, its last recorded value across runs: mean, p5, p50, p95 (linear interpolation), min, max, n",
         "points": points,
     });
@@ -73,6 +78,18 @@ pub fn finish<M: Model>(
     // The parts are merged; one left behind is harmless.
     let _ = std::fs::remove_dir_all(&out.parts);
     Ok(Written { dir: out.dir.clone(), rows: merged.rows, stats })
+}
+
+/// The parameters in force at the first point (the only one without a sweep; a sweep's
+/// points differ from it in their swept keys), as `[name, value]` pairs in the economy's order.
+fn parameters<M: Model>(plan: &Plan<M>) -> Vec<[String; 2]> {
+    plan.points
+        .first()
+        .map(|p| M::parameters(&p.config))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(k, v)| [k, v])
+        .collect()
 }
 
 /// Per point: each metric's statistics across runs, and the point's summary.json entry.

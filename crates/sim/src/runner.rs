@@ -12,7 +12,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use ergon_core::{Metric, Model, RngStreams, Seed};
+use ergon_core::{Metric, Model, NodeReward, RngStreams, Seed};
 use rayon::prelude::*;
 
 use crate::scenario::Plan;
@@ -87,6 +87,8 @@ pub struct JobResult {
     pub last: Vec<Metric>,
     /// Whether it ran to the end.
     pub complete: bool,
+    /// Each node's rewards since genesis where it stopped ([`Model::node_rewards`]).
+    pub nodes: Vec<NodeReward>,
 }
 
 /// Why a run failed.
@@ -234,5 +236,6 @@ fn run_job<M: Model, S: Sink>(
         out.row(epoch, &last).map_err(sink_err)?;
     }
     out.close().map_err(sink_err)?;
-    Ok(JobResult { job: *job, epochs: epoch, last, complete })
+    let nodes = model.node_rewards();
+    Ok(JobResult { job: *job, epochs: epoch, last, complete, nodes })
 }

@@ -265,6 +265,15 @@ pub(crate) fn distribution(economy: &str) -> Option<(&'static str, &'static str)
     }
 }
 
+/// The kinds of node (nodes.csv's `kind`) whose rewards the distribution charts: Stratos'
+/// resource nodes (its meta nodes are paid apart, from another share); every node elsewhere.
+pub(crate) fn node_kinds(economy: &str) -> &'static [&'static str] {
+    match economy {
+        "stratos" => &["resource"],
+        _ => &[],
+    }
+}
+
 /// The unit of a metric, from its name's suffix (docs/metrics.md names units so).
 pub(crate) fn unit(column: &str) -> &'static str {
     const SUFFIXES: &[(&str, &str)] = &[

@@ -32,7 +32,8 @@ td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}th{ba
 figure{background:#fff;border:1px solid #d5d9de;margin:14px 0;padding:6px}figure svg{width:100%;\
 height:auto;display:block}figcaption{font-size:13px;color:#55606d;padding:4px 6px}\
 pre{background:#fff;border:1px solid #d5d9de;padding:10px;font-size:13px;overflow:auto}\
-.warn{background:#fff3cd;border:1px solid #e0c060;padding:8px 12px}.ok{color:#1b7f3b;font-weight:600}.wide{overflow-x:auto}small{color:#55606d}";
+.warn{background:#fff3cd;border:1px solid #e0c060;padding:8px 12px}.ok{color:#1b7f3b;font-weight:600}.wide{overflow-x:auto}small{color:#55606d}\
+td.v{font-variant-numeric:tabular-nums;word-break:break-all;max-width:640px}";
 
 /// Builds the page.
 pub(crate) fn page(run: &Run) -> Result<String, String> {
@@ -64,7 +65,8 @@ pub(crate) fn page(run: &Run) -> Result<String, String> {
     h.push_str("<h2>Over time</h2>");
     let sweep = run.points.len() > 1;
     h.push_str(if sweep {
-        "<p class=\"sub\">One line a sweep point: the mean across its Monte Carlo runs.</p>"
+        "<p class=\"sub\">One line a sweep point: the mean across its Monte Carlo runs; a chart \
+         of several metrics is drawn once per metric.</p>"
     } else {
         "<p class=\"sub\">Lines: the mean across the Monte Carlo runs; shaded: their 5th–95th \
          percentile band.</p>"
@@ -72,8 +74,9 @@ pub(crate) fn page(run: &Run) -> Result<String, String> {
     if specs.is_empty() {
         h.push_str("<p>No chart catalogue for this economy.</p>");
     }
-    for (i, spec) in specs.iter().enumerate() {
-        time_chart(&mut h, run, spec, i, sweep)?;
+    let mut n = 0;
+    for spec in &specs {
+        n = time_chart(&mut h, run, spec, n, sweep)?;
     }
     if sweep {
         super::sweep::section(&mut h, run, &specs)?;
@@ -102,23 +105,69 @@ fn scenario_section(h: &mut String, run: &Run) {
         let keys: Vec<&str> = keys.iter().filter_map(Value::as_str).collect();
         row(h, "swept", &keys.join(", "));
     }
-    h.push_str("</table><h3>Economy parameters</h3>");
-    let params = run.scenario.get("economy").and_then(|e| e.get("params"));
-    match params.and_then(toml::Value::as_table).filter(|t| !t.is_empty()) {
-        Some(t) => {
-            h.push_str("<table>");
-            for (k, v) in t {
-                row(h, k, &v.to_string());
-            }
-            h.push_str("</table>");
-        }
-        None => h.push_str("<p>None set: every parameter is the profile's default.</p>"),
-    }
+    h.push_str("</table>");
+    parameters(h, run);
     let _ = write!(
         h,
         "<details><summary>The scenario as run (scenario.toml)</summary><pre>{}</pre></details>",
         esc(&run.scenario_text)
     );
+}
+
+/// The economy's parameters in force: every one (summary.json's `parameters`, the profile's
+/// defaults with the scenario's overrides), each marked as the profile's default, set by the
+/// scenario, or swept. A run written without the list shows the overrides alone.
+fn parameters(h: &mut String, run: &Run) {
+    h.push_str("<h3>Economy parameters</h3>");
+    let set =
+        run.scenario.get("economy").and_then(|e| e.get("params")).and_then(toml::Value::as_table);
+    let swept: Vec<&str> = run.summary["sweep_keys"]
+        .as_array()
+        .map(|k| k.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let all = run.summary["parameters"].as_array().filter(|a| !a.is_empty());
+    let Some(all) = all else {
+        match set.filter(|t| !t.is_empty()) {
+            Some(t) => {
+                h.push_str("<table>");
+                for (k, v) in t {
+                    row(h, k, &v.to_string());
+                }
+                h.push_str("</table>");
+            }
+            None => h.push_str("<p>None set: every parameter is the profile's default.</p>"),
+        }
+        return;
+    };
+    h.push_str(
+        "<p class=\"sub\">Every parameter in force (of the first sweep point, for a sweep): the \
+         profile's defaults, with what the scenario set over them. Amounts are as a replay \
+         genesis writes them (docs/report.md).</p><table><tr><th>parameter</th><th>value</th>\
+         <th>from</th></tr>",
+    );
+    for pair in all {
+        let (Some(k), Some(v)) = (pair[0].as_str(), pair[1].as_str()) else {
+            continue;
+        };
+        let economy = run.scenario.get("economy").and_then(toml::Value::as_table);
+        let from = if swept
+            .iter()
+            .any(|s| *s == format!("economy.params.{k}") || *s == format!("economy.{k}"))
+        {
+            "swept"
+        } else if set.is_some_and(|t| t.contains_key(k)) {
+            "scenario"
+        } else if economy.is_some_and(|t| t.contains_key(k)) {
+            // An economy whose parameters are [economy]'s own fields (Trias): scenario.toml
+            // writes each, its default or not.
+            "[economy]"
+        } else {
+            "default"
+        };
+        let _ =
+            write!(h, "<tr><th>{}</th><td class=\"v\">{}</td><td>{from}</td></tr>", esc(k), esc(v));
+    }
+    h.push_str("</table>");
 }
 
 /// The series of a chart the run can draw: its columns with numbers at two recorded steps or
@@ -204,13 +253,16 @@ pub(crate) fn figure_html(
     );
 }
 
+/// Draws a catalogue chart as figures `chart-{first}`, `chart-{first + 1}`, …; returns the
+/// next free number. Without a sweep: one figure, a mean line and band per column. With one:
+/// a figure per column, a line per sweep point (its runs' mean).
 fn time_chart(
     h: &mut String,
     run: &Run,
     spec: &ChartSpec,
-    i: usize,
+    first: usize,
     sweep: bool,
-) -> Result<(), String> {
+) -> Result<usize, String> {
     let unit = unit_label(run, spec);
     let flows = spec.unit.contains("{row}");
     let bands_of = |col: &str| {
@@ -221,22 +273,7 @@ fn time_chart(
         b
     };
     let cols = drawn(run, spec);
-    let (svg, n, cap) = if sweep {
-        let (col, label) = cols[0];
-        let bands = bands_of(col);
-        let lines: Vec<(String, &super::data::Band)> = run
-            .points
-            .iter()
-            .filter_map(|p| bands.get(&p.index).map(|b| (p.label.clone(), b)))
-            .collect();
-        let title = if *label == spec.title {
-            spec.title.to_owned()
-        } else {
-            format!("{} — {label}", spec.title)
-        };
-        let svg = charts::series(&title, &unit, &lines, false)?;
-        (svg, lines.len(), format!("{col}, one line a sweep point"))
-    } else {
+    if !sweep {
         let all: Vec<_> = cols.iter().map(|(c, l)| (*l, bands_of(c))).collect();
         let lines: Vec<(String, &super::data::Band)> = all
             .iter()
@@ -244,13 +281,39 @@ fn time_chart(
             .collect();
         let svg = charts::series(spec.title, &unit, &lines, true)?;
         let names: Vec<&str> = cols.iter().map(|(c, _)| *c).collect();
-        (svg, lines.len(), format!("columns: {}", names.join(", ")))
-    };
-    figure_html(h, &format!("chart-{i}"), &svg, n, 0, &cap);
-    Ok(())
+        let cap = format!("columns: {}", names.join(", "));
+        figure_html(h, &format!("chart-{first}"), &svg, lines.len(), 0, &cap);
+        return Ok(first + 1);
+    }
+    let mut n = first;
+    for (col, label) in cols {
+        let bands = bands_of(col);
+        let lines: Vec<(String, &super::data::Band)> = run
+            .points
+            .iter()
+            .filter_map(|p| bands.get(&p.index).map(|b| (p.label.clone(), b)))
+            .collect();
+        let title = if spec.series.len() == 1 {
+            spec.title.to_owned()
+        } else {
+            format!("{} — {label}", spec.title)
+        };
+        let svg = charts::series(&title, &unit, &lines, false)?;
+        let cap = format!("{col}, one line a sweep point");
+        figure_html(h, &format!("chart-{n}"), &svg, lines.len(), 0, &cap);
+        n += 1;
+    }
+    Ok(n)
 }
 
+/// The distribution across nodes (nodes.csv); for a run without node rows, that of the
+/// economy's distribution metric across the Monte Carlo runs.
 fn distribution(h: &mut String, run: &Run) -> Result<(), String> {
+    if let Some(rows) = &run.nodes
+        && super::nodes::section(h, run, rows)?
+    {
+        return Ok(());
+    }
     let economy = run.summary["economy"].as_str().unwrap_or("");
     let Some((col, unit)) = catalog::distribution(economy).filter(|(c, _)| run.metrics.has(c))
     else {
@@ -259,7 +322,7 @@ fn distribution(h: &mut String, run: &Run) -> Result<(), String> {
     let values = run.metrics.finals(col);
     let _ = write!(
         h,
-        "<h2>Distribution</h2><p class=\"sub\">The run's files hold no per-node values, so these \
+        "<h2>Distribution</h2><p class=\"sub\">The run's files hold no per-node rewards, so these \
          charts show the final <code>{}</code> of each of the {} Monte Carlo runs (every sweep \
          point). The per-node spread over time is the Gini chart above, where the economy \
          records one.</p>",

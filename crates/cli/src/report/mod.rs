@@ -1,15 +1,17 @@
 //! `ergon report OUT_DIR` (and `ergon run --report`): reads a finished run's directory
-//! (summary.json, metrics.csv, scenario.toml; docs/scenarios.md, "Outputs") and writes
+//! (summary.json, metrics.csv, scenario.toml, nodes.csv; docs/scenarios.md, "Outputs") and writes
 //! OUT_DIR/report.html, one self-contained page (docs/report.md). The file appears complete or
 //! not at all: it is written to a temporary name and renamed.
 //!
 //! Modules: `data` reads the metrics and computes bands and distributions, `catalog` says which
-//! charts each economy gets, `charts` draws them as SVG, `html` and `sweep` lay out the page.
+//! charts each economy gets, `charts` draws them as SVG, `html`, `sweep` and `nodes` (the
+//! distribution across nodes) lay out the page.
 
 mod catalog;
 mod charts;
 mod data;
 mod html;
+mod nodes;
 mod sweep;
 
 use std::io::Write as _;
@@ -49,6 +51,8 @@ pub(crate) struct Run {
     pub metrics: data::Metrics,
     /// Its sweep points.
     pub points: Vec<Point>,
+    /// nodes.csv: each node's rewards at its run's end (`None` for a run without the file).
+    pub nodes: Option<Vec<nodes::NodeRow>>,
 }
 
 impl Run {
@@ -103,7 +107,8 @@ impl Run {
             }
         }
         let points = points(&summary);
-        Ok(Run { dir: dir.to_path_buf(), summary, scenario_text, scenario, metrics, points })
+        let nodes = nodes::load(dir)?;
+        Ok(Run { dir: dir.to_path_buf(), summary, scenario_text, scenario, metrics, points, nodes })
     }
 
     /// A string (or other value, as TOML writes it) of scenario.toml at a table path.

@@ -47,7 +47,7 @@ pub enum BridgeCustody {
 /// Every parameter of the economy, with its profile default. The bridge's W, L and period and
 /// the transfer switch are the genesis values: governance changes them later (the live values
 /// are the bridge's [`crate::settings::Settings`]).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Params {
     /// Profile these defaults came from.
     pub profile: Profile,

@@ -16,7 +16,7 @@ use ergon_core::economy::Rejection;
 use ergon_core::invariants::Violation;
 use ergon_core::rng::purpose;
 use ergon_core::{
-    AccountId, ColumnSpec, Economy, FieldError, Metric, Model, RngStreams, StreamRng,
+    AccountId, ColumnSpec, Economy, FieldError, Metric, Model, NodeReward, RngStreams, StreamRng,
 };
 use serde_json::{Map, Value};
 
@@ -124,6 +124,7 @@ impl MarlinModel {
 
 impl Model for MarlinModel {
     const NAME: &'static str = "marlin";
+    const REWARD_TOKEN: (&'static str, u8) = ("POND", 18);
     const STEP_SECONDS: u64 = ergon_core::model::SECONDS_PER_DAY;
     const KEY_METRICS: &'static [&'static str] = &[
         "nodes",
@@ -155,6 +156,45 @@ impl Model for MarlinModel {
 
     fn columns(_config: &Config, _agents: &Agents) -> Vec<ColumnSpec> {
         record::COLUMNS.to_vec()
+    }
+
+    /// The token amounts in whole POND or MPOND, as a genesis override writes them.
+    fn parameters(config: &Config) -> Vec<(String, String)> {
+        const AMOUNTS: [&str; 7] = [
+            "pond_cap",
+            "mpond_cap",
+            "proposal_threshold",
+            "quorum",
+            "subsidy_per_epoch",
+            "reward_per_epoch",
+            "stake_per_byte",
+        ];
+        let params = genesis_value(config, &Agents::default(), &[])
+            .ok()
+            .and_then(|g| crate::genesis::params(&g).ok());
+        let mut pairs = params.map(|p| ergon_core::parameter_pairs(&p)).unwrap_or_default();
+        for (k, v) in &mut pairs {
+            if AMOUNTS.contains(&k.as_str())
+                && let Ok(raw) = v.parse::<u128>()
+            {
+                *v = crate::units::fmt(ergon_core::Amount(raw));
+            }
+        }
+        pairs
+    }
+
+    /// Every cluster (one a relayer), by id: the rewards it received since genesis, its
+    /// operator's commission and its delegators' shares together (deployed: the ticket rewards
+    /// claimed so far; what a cluster has accrued but not yet claimed is left out).
+    fn node_rewards(&self) -> Vec<NodeReward> {
+        let clusters = self.econ.stakes().clusters().len() as u32;
+        (0..clusters)
+            .map(|c| NodeReward {
+                node: u64::from(c),
+                kind: "cluster",
+                reward: self.econ.relay().pool(c).received().0,
+            })
+            .collect()
     }
 
     fn step(&mut self) -> Result<(), Violation> {

@@ -159,6 +159,7 @@ pub(super) fn build(c: &Config, a: &Agents, streams: &RngStreams) -> Result<Phal
                 since: 0,
                 backlog: 0,
                 recent: [u64::MAX; 2],
+                earned: 0,
             });
         }
         for p in first..m.pools.len() {
@@ -269,6 +270,7 @@ impl PhalaModel {
             Err(e) => return Err(err(&self.econ, &e)),
         };
         if let Beat::Answered { paid, to_treasury, pool: split, gas, .. } = beat {
+            self.workers[w as usize].earned += paid.0;
             let f = &mut self.flows;
             if let Some(g) = gas {
                 f.gas += g.paid;

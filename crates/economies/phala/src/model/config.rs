@@ -424,3 +424,26 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
     }
     errs
 }
+
+/// `params` as (name, value) pairs in field order, the fixed-point figures (serialized as strings
+/// of raw bits) as decimals of 20 places, trailing zeros dropped.
+pub(crate) fn readable(params: &Params) -> Vec<(String, String)> {
+    let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(params) else {
+        return Vec::new();
+    };
+    let fixed = |bits: &str| {
+        let text = ergon_core::U64F64::from_bits(bits.parse().ok()?).to_decimal_string(20);
+        Some(text.trim_end_matches('0').trim_end_matches('.').to_owned())
+    };
+    fields
+        .into_iter()
+        .map(|(k, v)| match v {
+            serde_json::Value::String(s) if s.bytes().all(|b| b.is_ascii_digit()) => {
+                let v = fixed(&s).unwrap_or(s);
+                (k, v)
+            }
+            serde_json::Value::String(s) => (k, s),
+            v => (k, v.to_string()),
+        })
+        .collect()
+}

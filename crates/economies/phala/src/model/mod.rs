@@ -22,7 +22,9 @@ use std::collections::{BinaryHeap, VecDeque};
 
 use ergon_core::economy::Rejection;
 use ergon_core::invariants::Violation;
-use ergon_core::{ColumnSpec, Economy, FieldError, Metric, Model, RngStreams, StreamRng};
+use ergon_core::{
+    ColumnSpec, Economy, FieldError, Metric, Model, NodeReward, RngStreams, StreamRng,
+};
 
 use crate::{Phala, PoolIndex, WorkerIndex};
 pub use config::{Agents, Config};
@@ -48,6 +50,8 @@ struct Worker {
     backlog: u32,
     /// The blocks of its last two challenges (at most two an hour).
     recent: [u64; 2],
+    /// Its heartbeat payouts since genesis, base units.
+    earned: u128,
 }
 
 /// A stake pool and its owner.
@@ -153,6 +157,7 @@ impl PhalaModel {
 
 impl Model for PhalaModel {
     const NAME: &'static str = "phala";
+    const REWARD_TOKEN: (&'static str, u8) = ("PHA", crate::events::PHA_DECIMALS);
     const STEP_SECONDS: u64 = 12;
     const STEP_NAME: &'static str = "block";
     const KEY_METRICS: &'static [&'static str] = &[
@@ -184,6 +189,19 @@ impl Model for PhalaModel {
     fn columns(config: &Config, agents: &Agents) -> Vec<ColumnSpec> {
         let paper = config.profile == crate::Profile::Paper;
         record::columns(agents.groups.len(), paper, agents.vaults.count > 0)
+    }
+
+    fn parameters(config: &Config) -> Vec<(String, String)> {
+        config.parameters().map(|p| config::readable(&p)).unwrap_or_default()
+    }
+
+    /// Every worker, in registration order: its heartbeat payouts since genesis (what the
+    /// computation pallet pays the worker, before its pool's commission and stakers' split).
+    fn node_rewards(&self) -> Vec<NodeReward> {
+        let workers = self.workers.iter().enumerate();
+        workers
+            .map(|(i, w)| NodeReward { node: i as u64, kind: "worker", reward: w.earned })
+            .collect()
     }
 
     fn step(&mut self) -> Result<(), Violation> {

@@ -8,7 +8,7 @@ use ergon_core::dist::{self, Dist};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::genesis::resolve_params;
+use crate::genesis::{STOS_PARAMS, resolve_params};
 use crate::params::Profile;
 
 /// Most users a scenario may start with or grow to.
@@ -498,4 +498,22 @@ fn check_genesis_holdings(a: &Agents, errs: &mut Vec<FieldError>) {
             ),
         ));
     }
+}
+
+/// Every parameter in force: the profile's defaults with `[economy.params]` over them, the STOS
+/// amounts in STOS as an override writes them (the others as a replay genesis does). Empty when
+/// the overrides do not resolve (validation refuses them first).
+pub(crate) fn parameters(c: &Config) -> Vec<(String, String)> {
+    let Ok(p) = resolve_params(c.profile, &c.params) else {
+        return Vec::new();
+    };
+    let mut pairs = ergon_core::parameter_pairs(&p);
+    for (k, v) in &mut pairs {
+        if STOS_PARAMS.contains(&k.as_str())
+            && let Ok(raw) = v.parse::<u128>()
+        {
+            *v = crate::units::fmt_stos(ergon_core::Amount(raw));
+        }
+    }
+    pairs
 }

@@ -16,8 +16,8 @@ use ergon_core::economy::Rejection;
 use ergon_core::invariants::Violation;
 use ergon_core::rng::purpose;
 use ergon_core::{
-    AccountId, Amount, ColumnSpec, Economy, FastSampler, FieldError, Metric, Model, RngStreams,
-    StreamRng, SumTree,
+    AccountId, Amount, ColumnSpec, Economy, FastSampler, FieldError, Metric, Model, NodeReward,
+    RngStreams, StreamRng, SumTree,
 };
 
 use crate::Stratos;
@@ -178,6 +178,7 @@ impl Model for StratosModel {
         "deposit_apr",
         "stake_apr",
     ];
+    const REWARD_TOKEN: (&'static str, u8) = ("STOS", 18);
     type Config = Config;
     type Agents = Agents;
 
@@ -192,6 +193,22 @@ impl Model for StratosModel {
 
     fn columns(_config: &Config, _agents: &Agents) -> Vec<ColumnSpec> {
         record::COLUMNS.to_vec()
+    }
+
+    fn parameters(config: &Config) -> Vec<(String, String)> {
+        config::parameters(config)
+    }
+
+    /// The resource nodes (numbered first, in registration order), then the meta nodes: each
+    /// one's traffic and mining rewards since genesis, as the economy tallies them.
+    fn node_rewards(&self) -> Vec<NodeReward> {
+        let resource = self.econ.resource_nodes().iter().map(|n| ("resource", n.rewards_total.0));
+        let meta = self.econ.meta_nodes().iter().map(|m| ("meta", m.rewards_total.0));
+        resource
+            .chain(meta)
+            .enumerate()
+            .map(|(i, (kind, reward))| NodeReward { node: i as u64, kind, reward })
+            .collect()
     }
 
     fn step(&mut self) -> Result<(), Violation> {

@@ -184,6 +184,7 @@ pub(super) fn build(c: &Config, a: &Agents, mut rng: StreamRng) -> Result<TriasM
         false_passes: Vec::new(),
         latest: Latest::default(),
         flows: Flows::default(),
+        earned: vec![0; n],
         exec,
         epochs: 0,
         rng,
@@ -391,9 +392,11 @@ impl TriasModel {
         self.flows.emitted += o.emitted.0;
         for p in &o.verifiers {
             self.flows.verifiers[self.class[p.node as usize].tally()] += p.amount.0;
+            self.earned[p.node as usize] += p.amount.0;
         }
         for p in &o.routers {
             self.flows.routers[self.class[p.node as usize].tally()] += p.amount.0;
+            self.earned[p.node as usize] += p.amount.0;
         }
         let main = usize::from(self.econ.profile() == Profile::Compat);
         for (rule, out) in [(main, Some(o)), (1 - main, shadow)] {

@@ -30,7 +30,9 @@ mod record;
 use ergon_core::economy::Rejection;
 use ergon_core::invariants::Violation;
 use ergon_core::rng::purpose;
-use ergon_core::{ColumnSpec, Economy, FieldError, Metric, Model, RngStreams, StreamRng};
+use ergon_core::{
+    ColumnSpec, Economy, FieldError, Metric, Model, NodeReward, RngStreams, StreamRng,
+};
 
 use crate::Trias;
 use crate::attest::{NodeId, Tee};
@@ -56,6 +58,19 @@ enum Class {
 }
 
 impl Class {
+    /// The class's name in `nodes.csv`.
+    fn name(self) -> &'static str {
+        match self {
+            Class::Seed => "seed",
+            Class::Verifier => "verifier",
+            Class::Faulty => "faulty",
+            Class::Router => "router",
+            Class::Executer => "executer",
+            Class::Sybil => "sybil",
+            Class::Analyst => "analyst",
+        }
+    }
+
     /// The reward tally a class adds to: honest, faulty, Sybil.
     fn tally(self) -> usize {
         match self {
@@ -136,6 +151,8 @@ pub struct TriasModel {
     false_passes: Vec<(NodeId, NodeId)>,
     latest: Latest,
     flows: Flows,
+    /// Each node's verifier and router rewards since genesis, base units (by node id).
+    earned: Vec<u128>,
     /// Developers, analysts and claims.
     exec: exec::Exec,
     epochs: u64,
@@ -162,6 +179,7 @@ impl Model for TriasModel {
     const NAME: &'static str = "trias";
     const STEP_SECONDS: u64 = 3_600;
     const STEP_NAME: &'static str = "epoch";
+    const REWARD_TOKEN: (&'static str, u8) = ("TRY", 18);
     const KEY_METRICS: &'static [&'static str] = &[
         "active_nodes",
         "quarantined",
@@ -198,6 +216,21 @@ impl Model for TriasModel {
 
     fn columns(_config: &Config, _agents: &Agents) -> Vec<ColumnSpec> {
         record::COLUMNS.to_vec()
+    }
+
+    fn parameters(config: &Config) -> Vec<(String, String)> {
+        ergon_core::parameter_pairs(config)
+    }
+
+    /// Every node that attests or routes (seeds, verifiers, faulty verifiers, routers, the
+    /// Sybil ring), by id, with its class: its verifier and router rewards since genesis.
+    /// Executers and analysts, whom the mining pool does not pay, are left out.
+    fn node_rewards(&self) -> Vec<NodeReward> {
+        let nodes = self.class.iter().zip(&self.earned).enumerate();
+        nodes
+            .filter(|(_, (c, _))| !matches!(c, Class::Executer | Class::Analyst))
+            .map(|(i, (c, &reward))| NodeReward { node: i as u64, kind: c.name(), reward })
+            .collect()
     }
 
     fn step(&mut self) -> Result<(), Violation> {

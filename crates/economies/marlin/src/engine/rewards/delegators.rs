@@ -98,6 +98,8 @@ pub struct ClusterPool<const N: usize> {
     allocated: Amount,
     /// Σ paid to delegators.
     paid: Amount,
+    /// Σ rewards distributed: commission, delegators' part and unallocated part.
+    received: Amount,
 }
 
 /// One delegator's delegations to one cluster and its debts.
@@ -140,6 +142,7 @@ impl<const N: usize> Default for ClusterPool<N> {
             acc: [Acc { whole: 0, frac: 0 }; N],
             allocated: Amount::ZERO,
             paid: Amount::ZERO,
+            received: Amount::ZERO,
         }
     }
 }
@@ -165,13 +168,21 @@ impl<const N: usize> ClusterPool<N> {
         self.paid
     }
 
+    /// Σ rewards the cluster received ([`ClusterPool::distribute`]'s `reward`s): what its
+    /// operator's commission and its delegators' shares came out of.
+    pub fn received(&self) -> Amount {
+        self.received
+    }
+
     /// Distributes the cluster's reward `reward` with a commission of `percent` (module doc).
     /// Errors: a commission above 100%; overflow. On error nothing changed.
     pub fn distribute(&mut self, reward: Amount, percent: u8) -> Result<Distribution> {
         let (commission, d) = commission_cut(reward, percent)?;
         let (commission, d) = (commission.0, d.0);
+        let received = self.received.checked_add(reward)?;
         let k = self.totals.iter().filter(|t| !t.is_zero()).count() as u128;
         if k == 0 {
+            self.received = received;
             let unallocated = Amount(d);
             return Ok(Distribution {
                 commission: Amount(commission),
@@ -189,6 +200,7 @@ impl<const N: usize> ClusterPool<N> {
         }
         self.allocated = self.allocated.checked_add(Amount(d))?;
         self.acc = next;
+        self.received = received;
         Ok(Distribution {
             commission: Amount(commission),
             delegators: Amount(d),
