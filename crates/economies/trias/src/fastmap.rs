@@ -8,19 +8,17 @@ use std::collections::{HashMap, HashSet};
 
 use rustc_hash::FxBuildHasher;
 
-use crate::attest::NodeId;
-
 /// A hash map with rustc-hash's Fx hasher (no per-process random state).
 pub type NodeMap<K, V> = HashMap<K, V, FxBuildHasher>;
 
 /// A hash set with rustc-hash's Fx hasher.
 pub type NodeSet<K> = HashSet<K, FxBuildHasher>;
 
-/// The keys of `m`, sorted: the order an ordered map would have walked them in (keys are
+/// The keys of `m` (node-index pairs), sorted: the order an ordered map would have walked them in (keys are
 /// distinct, so any correct sort gives this one order).
 #[must_use]
-pub fn sorted_keys<V>(m: &NodeMap<(NodeId, NodeId), V>) -> Vec<(NodeId, NodeId)> {
-    let mut keys: Vec<(NodeId, NodeId)> = m.keys().copied().collect();
+pub fn sorted_keys<V>(m: &NodeMap<(u32, u32), V>) -> Vec<(u32, u32)> {
+    let mut keys: Vec<(u32, u32)> = m.keys().copied().collect();
     radsort::sort_by_key(&mut keys, |&k| k);
     keys
 }
