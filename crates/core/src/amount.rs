@@ -73,15 +73,19 @@ impl fmt::Display for Amount {
     }
 }
 
-/// Serialized as a decimal string of base units, so no JSON reader loses precision.
+/// Serialized as a decimal string of base units, so no JSON reader loses precision; in a
+/// binary format (a saved state) as the integer.
 impl Serialize for Amount {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.collect_str(&self.0)
+        if s.is_human_readable() { s.collect_str(&self.0) } else { s.serialize_u128(self.0) }
     }
 }
 
 impl<'de> Deserialize<'de> for Amount {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        if !d.is_human_readable() {
+            return u128::deserialize(d).map(Amount);
+        }
         let text = String::deserialize(d)?;
         parse_digits(&text).map(Amount).map_err(serde::de::Error::custom)
     }
