@@ -8,6 +8,7 @@
 
 pub mod checkpoint;
 pub mod diag;
+mod resume;
 mod resume_check;
 pub mod runner;
 pub mod scenario;
@@ -15,5 +16,5 @@ mod sweep;
 
 pub use diag::{Diagnostic, Diagnostics, Source};
 pub use resume_check::check_resume;
-pub use runner::{Control, Job, JobResult, JobSink, RunError, Sink};
+pub use runner::{CheckpointStore, Checkpoints, Control, Job, JobResult, JobSink, RunError, Sink};
 pub use scenario::{Duration, File, Header, Plan, Point, Sweep, SweepMode};
