@@ -265,16 +265,3 @@ impl Model for TriasModel {
         Some(memory::memory_estimate(config, agents, steps))
     }
 }
-
-// TEMPORARY-CKPT-STUB: replaced by derives when the model's state is saveable.
-impl serde::Serialize for TriasModel {
-    fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
-        Err(serde::ser::Error::custom("not yet saveable"))
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for TriasModel {
-    fn deserialize<D: serde::Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
-        Err(serde::de::Error::custom("not yet saveable"))
-    }
-}
