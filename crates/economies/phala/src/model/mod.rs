@@ -230,16 +230,3 @@ impl Model for PhalaModel {
         Some(memory::memory_estimate(agents))
     }
 }
-
-// TEMPORARY-CKPT-STUB: replaced by derives when the model's state is saveable.
-impl serde::Serialize for PhalaModel {
-    fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
-        Err(serde::ser::Error::custom("not yet saveable"))
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for PhalaModel {
-    fn deserialize<D: serde::Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
-        Err(serde::de::Error::custom("not yet saveable"))
-    }
-}
