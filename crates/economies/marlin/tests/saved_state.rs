@@ -51,7 +51,8 @@ fn the_paper_and_deployed_networks_resume_mid_week_as_if_never_stopped() {
     // yesterday kept for proofs; to day 100, across two month closes.
     let (name, text) = SCENARIOS[0];
     check(name, text, &[], 0, 45, 100);
-    // Day 40: the clusters drawn for days 40 and 41, receivers' minima and dips of the day.
+    // Day 40: the clusters drawn for days 38 to 40 (receivers issue for yesterday's), the
+    // receivers' epoch minima, the clusters' accrued tickets.
     let (name, text) = SCENARIOS[1];
     check(name, text, &[], 0, 40, 100);
 }
