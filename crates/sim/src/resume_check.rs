@@ -3,8 +3,6 @@
 //! Each economy calls [`check_resume`] from its tests on its shipped scenarios.
 
 use ergon_core::{Metric, MetricValue, Model, RngStreams};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 
 use crate::checkpoint::{load_model, save_model};
 use crate::runner::jobs;
@@ -13,7 +11,7 @@ use crate::scenario::Plan;
 /// Builds job `job` of `plan`, runs it `at` steps, saves its model and reads it back, then runs
 /// both the original and the copy to `to` steps, recording a row every `every` steps. `Err`
 /// names the first difference: a row (by step), or the state saved at the end.
-pub fn check_resume<M: Model + Serialize + DeserializeOwned>(
+pub fn check_resume<M: Model>(
     plan: &Plan<M>,
     job: usize,
     at: u64,

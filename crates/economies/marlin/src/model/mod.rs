@@ -288,16 +288,3 @@ pub(crate) fn genesis_value(
     }
     Ok(genesis)
 }
-
-// TEMPORARY-CKPT-STUB: replaced by derives when the model's state is saveable.
-impl serde::Serialize for MarlinModel {
-    fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
-        Err(serde::ser::Error::custom("not yet saveable"))
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for MarlinModel {
-    fn deserialize<D: serde::Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
-        Err(serde::de::Error::custom("not yet saveable"))
-    }
-}
