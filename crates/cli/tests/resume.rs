@@ -103,7 +103,9 @@ fn a_run_killed_with_sigkill_resumes_to_byte_identical_outputs() {
     signal(&child, "KILL");
     assert_eq!(child.wait().unwrap().code(), None, "killed by a signal");
     let o = ergon(&["check-output", out.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(3), "{}", text(&o.stdout));
+    let said = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(3), "{said}");
+    assert!(said.contains("continue with `ergon run --resume"), "{said}");
     let o = ergon(&["run", "--resume", out.to_str().unwrap(), "-q"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert_same_outputs(&reference, &out);
