@@ -15,6 +15,7 @@ pub mod scenario;
 mod sweep;
 
 pub use diag::{Diagnostic, Diagnostics, Source};
+pub use resume::{CheckpointStore, Checkpoints};
 pub use resume_check::check_resume;
-pub use runner::{CheckpointStore, Checkpoints, Control, Job, JobResult, JobSink, RunError, Sink};
+pub use runner::{Control, Job, JobResult, JobSink, RunError, Sink};
 pub use scenario::{Duration, File, Header, Plan, Point, Sweep, SweepMode};

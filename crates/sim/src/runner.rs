@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use ergon_core::{Metric, Model, NodeReward, RngStreams, Seed};
 use rayon::prelude::*;
 
-use crate::resume::Saver;
+use crate::resume::{Checkpoints, Saver};
 use crate::scenario::Plan;
 
 /// Most steps in one chunk of [`Model::advance`] between two stop checks.
@@ -70,26 +70,6 @@ pub trait JobSink: Send {
     fn sync(&mut self) -> Result<u64, String>;
     /// The job ended (completely or stopped): flush.
     fn close(self) -> Result<(), String>;
-}
-
-/// Where a run keeps its jobs' checkpoints (one a job, each replaced whole or not at all).
-pub trait CheckpointStore: Sync {
-    /// Replaces job `job`'s checkpoint with `bytes`, atomically.
-    fn save(&self, job: usize, bytes: &[u8]) -> Result<(), String>;
-    /// Job `job`'s checkpoint, if it has one.
-    fn load(&self, job: usize) -> Result<Option<Vec<u8>>, String>;
-}
-
-/// A run's checkpoints (`ergon run --checkpoint-every`, `--resume`): each job saves its model
-/// after the first row at or past every `every` steps since its last checkpoint, at its end,
-/// and where a stop signal ends it early.
-pub struct Checkpoints<'a> {
-    /// Steps between two checkpoints of a job (at least 1).
-    pub every: u64,
-    /// Where they are kept.
-    pub store: &'a dyn CheckpointStore,
-    /// Whether each job goes on from its checkpoint, where it has one (the others start over).
-    pub resume: bool,
 }
 
 /// How the runner reports progress and learns it must stop.
@@ -203,7 +183,9 @@ pub fn run_jobs<M: Model, S: Sink>(
     let start = range.start.min(end);
     if let Some(c) = control.checkpoints.as_ref().filter(|c| c.resume) {
         for job in &all[start..end] {
-            Saver::new(plan, job, c).verify()?;
+            Saver::new(plan, job.index, job.point, c)
+                .verify()
+                .map_err(|message| ckpt_err(job, message))?;
         }
     }
     all[start..end].par_iter().map(|job| run_job(plan, job, sink, control)).collect()
@@ -226,6 +208,11 @@ fn build<M: Model>(plan: &Plan<M>, job: &Job) -> Result<M, RunError> {
     })
 }
 
+/// A checkpoint's failure, as the run reports it.
+fn ckpt_err(job: &Job, message: String) -> RunError {
+    RunError::Checkpoint { job: job.index, message }
+}
+
 fn run_job<M: Model, S: Sink>(
     plan: &Plan<M>,
     job: &Job,
@@ -240,10 +227,14 @@ fn run_job<M: Model, S: Sink>(
         epoch,
         message,
     };
-    let saver = control.checkpoints.as_ref().map(|c| Saver::new(plan, job, c));
+    let saver = control.checkpoints.as_ref().map(|c| Saver::new(plan, job.index, job.point, c));
     let resumed = match &saver {
-        Some(s) if s.resume => s.load::<M>()?,
+        Some(s) if s.resume => s.load::<M>().map_err(|message| ckpt_err(job, message))?,
         _ => None,
+    };
+    let save = |s: &Saver<'_>, model: &M, out: &mut S::Job, epoch: u64, last: &[Metric], done| {
+        let part_bytes = out.sync().map_err(sink_err)?;
+        s.save(model, epoch, part_bytes, last, done).map_err(|message| ckpt_err(job, message))
     };
     let (mut model, mut out, mut last, mut epoch) = match resumed {
         Some(r) => {
@@ -299,7 +290,7 @@ fn run_job<M: Model, S: Sink>(
             if let Some(s) = &saver
                 && (epoch - saved_at >= s.every || epoch == plan.epochs)
             {
-                s.save(&model, &mut out, epoch, &last, epoch == plan.epochs)?;
+                save(s, &model, &mut out, epoch, &last, epoch == plan.epochs)?;
                 saved_at = epoch;
             }
         }
@@ -310,7 +301,7 @@ fn run_job<M: Model, S: Sink>(
         if let Some(s) = &saver
             && epoch > saved_at
         {
-            s.save(&model, &mut out, epoch, &last, false)?;
+            save(s, &model, &mut out, epoch, &last, false)?;
         }
         if epoch % plan.record_every != 0 && epoch > 0 {
             last = model.record();
