@@ -15,10 +15,27 @@ use crate::{BadInput, Outcome};
 pub(crate) fn command(dir: &Path) -> Result<Outcome, BadInput> {
     let found = ergon_output::inspect(dir).map_err(|e| BadInput(e.to_string()))?;
     print!("{}", describe(&found));
+    let checkpoints = checkpoints(dir);
+    if found.state != RunState::Complete && checkpoints > 0 {
+        println!(
+            "{checkpoints} job checkpoint(s) kept: continue with `ergon run --resume {}`",
+            dir.display()
+        );
+    }
     Ok(match found.state {
         RunState::Complete => Outcome::Ok,
         RunState::Interrupted => Outcome::CheckFailed,
         RunState::Killed => Outcome::Killed,
+    })
+}
+
+/// How many job checkpoints `dir/.parts` holds (`ergon run --checkpoint-every`).
+fn checkpoints(dir: &Path) -> usize {
+    std::fs::read_dir(dir.join(".parts")).map_or(0, |entries| {
+        entries
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_str().is_some_and(|n| n.ends_with(".ckpt")))
+            .count()
     })
 }
 

@@ -11,6 +11,7 @@ mod numbers;
 mod progress;
 mod replay_cmd;
 mod report;
+mod resume;
 mod sim_cmd;
 mod table;
 

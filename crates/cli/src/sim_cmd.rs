@@ -83,6 +83,19 @@ pub(crate) struct RunArgs {
     /// Also write OUT_DIR/report.html (as `ergon report OUT_DIR` does).
     #[arg(long)]
     pub report: bool,
+    /// Save each job's state every DURATION of simulated time ("30d", "5000" steps) in
+    /// OUT_DIR/.parts, so that a run killed outright or stopped by a signal goes on with
+    /// `--resume OUT_DIR`.
+    #[arg(long, value_name = "DURATION")]
+    pub checkpoint_every: Option<String>,
+    /// Go on with the run in DIR from its checkpoints (a run of `--checkpoint-every` killed or
+    /// stopped by a signal); its outputs come out byte-identical to a run never stopped.
+    #[arg(
+        long,
+        value_name = "DIR",
+        conflicts_with_all = ["scenario", "out", "force", "runs", "seed", "epochs", "set"]
+    )]
+    pub resume: Option<PathBuf>,
 }
 
 /// Options of `ergon check`.
@@ -162,7 +175,10 @@ pub(crate) fn check(args: &CheckArgs) -> Result<Outcome, BadInput> {
 }
 
 /// Validates a scenario under the model of the economy it names.
-fn plan(source: Source<'_>, sets: &[(String, String)]) -> Result<Box<dyn Simulation>, BadInput> {
+pub(crate) fn plan(
+    source: Source<'_>,
+    sets: &[(String, String)],
+) -> Result<Box<dyn Simulation>, BadInput> {
     let entry = ergon_registry::for_scenario(source).map_err(|e| match e {
         RegistryError::Scenario(d) => diagnostics(&d),
         other => BadInput(other.to_string()),
@@ -186,6 +202,14 @@ fn describe(info: &PlanInfo, name: &str) {
 
 /// `ergon run` / `ergon sweep`.
 pub(crate) fn run(args: &RunArgs, require_sweep: bool) -> Result<Outcome, BadInput> {
+    if let Some(dir) = &args.resume {
+        let r = crate::resume::open(dir)?;
+        let every = match &args.checkpoint_every {
+            Some(text) => crate::resume::every(text, r.sim.info())?,
+            None => r.every,
+        };
+        return execute(r.sim.as_ref(), args, Some(r.out), Some(every));
+    }
     // `ergon sweep` alone sweeps the shipped grid; `ergon run` alone runs the default scenario.
     let shipped_sweep = Path::new(DEFAULT_SWEEP);
     let scenario = args.scenario.as_deref().or(require_sweep.then_some(shipped_sweep));
@@ -197,10 +221,21 @@ pub(crate) fn run(args: &RunArgs, require_sweep: bool) -> Result<Outcome, BadInp
             "{name}: `ergon sweep` needs a [sweep] section (or use `ergon run`)"
         )));
     }
-    execute(sim.as_ref(), args)
+    let every = match &args.checkpoint_every {
+        Some(text) => Some(crate::resume::every(text, sim.info())?),
+        None => None,
+    };
+    execute(sim.as_ref(), args, None, every)
 }
 
-fn execute(sim: &dyn Simulation, args: &RunArgs) -> Result<Outcome, BadInput> {
+/// Runs `sim` into a new output directory, or into `resumed`'s from its checkpoints; with
+/// checkpoints every `every` steps when given.
+fn execute(
+    sim: &dyn Simulation,
+    args: &RunArgs,
+    resumed: Option<OutDir>,
+    every: Option<u64>,
+) -> Result<Outcome, BadInput> {
     let threads = args.threads.map_or(0, usize::from);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -209,14 +244,24 @@ fn execute(sim: &dyn Simulation, args: &RunArgs) -> Result<Outcome, BadInput> {
     let info = sim.info();
     let expected = crate::memory::estimate(info, pool.current_num_threads());
     crate::memory::check_fits(expected, crate::memory::machine_memory(), args.force)?;
-    let out = OutDir::prepare(args.out.as_deref(), &info.name, args.force).map_err(bad)?;
+    let resume = resumed.is_some();
+    let mut out = match resumed {
+        Some(out) => out,
+        None => OutDir::prepare(args.out.as_deref(), &info.name, args.force).map_err(bad)?,
+    };
+    out.checkpoint_every = every;
     let stop = Stop::install()?;
     let bar =
         crate::progress::bar(info.jobs() * info.epochs, args.quiet, &info.name, info.step_name);
     let progress = |n: u64| bar.inc(n);
-    let control = Control { progress: &progress, stop: &stop.flag, paranoid: args.paranoid };
     let started = Instant::now();
     let sink = sim.sink(&out).map_err(bad)?;
+    if resume {
+        out.drop_stale_merge().map_err(bad)?;
+    }
+    let checkpoints = every.map(|every| ergon_sim::Checkpoints { every, store: &sink, resume });
+    let control =
+        Control { progress: &progress, stop: &stop.flag, paranoid: args.paranoid, checkpoints };
     let result = pool.install(|| sim.run(&sink, &control));
     bar.finish_and_clear();
     let results = match result {
@@ -224,7 +269,9 @@ fn execute(sim: &dyn Simulation, args: &RunArgs) -> Result<Outcome, BadInput> {
         Err(e) => {
             out.abandon();
             return match e {
-                ergon_sim::RunError::Build { .. } => Err(BadInput(e.to_string())),
+                ergon_sim::RunError::Build { .. } | ergon_sim::RunError::Checkpoint { .. } => {
+                    Err(BadInput(e.to_string()))
+                }
                 _ => {
                     eprintln!("error: {e}");
                     Ok(Outcome::CheckFailed)

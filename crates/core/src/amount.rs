@@ -73,17 +73,43 @@ impl fmt::Display for Amount {
     }
 }
 
-/// Serialized as a decimal string of base units, so no JSON reader loses precision.
+/// Serialized as a decimal string of base units, so no JSON reader loses precision; in a
+/// binary format (a saved state) as 16 little-endian bytes (serde carries no 128-bit integer
+/// through the fields of a tagged enum, which it buffers).
 impl Serialize for Amount {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.collect_str(&self.0)
+        if s.is_human_readable() {
+            s.collect_str(&self.0)
+        } else {
+            s.serialize_bytes(&self.0.to_le_bytes())
+        }
+    }
+}
+
+/// Reads the decimal string (or, from a saved state, the 16 bytes).
+struct AmountVisitor;
+
+impl serde::de::Visitor<'_> for AmountVisitor {
+    type Value = Amount;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<Amount, E> {
+        parse_digits(v).map(Amount).map_err(E::custom)
+    }
+    fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> std::result::Result<Amount, E> {
+        let bytes: [u8; 16] = v.try_into().map_err(|_| E::invalid_length(v.len(), &self))?;
+        Ok(Amount(u128::from_le_bytes(bytes)))
     }
 }
 
 impl<'de> Deserialize<'de> for Amount {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        parse_digits(&text).map(Amount).map_err(serde::de::Error::custom)
+        if d.is_human_readable() {
+            d.deserialize_str(AmountVisitor)
+        } else {
+            d.deserialize_bytes(AmountVisitor)
+        }
     }
 }
 

@@ -166,7 +166,7 @@ impl Dist {
                 Pareto::new(scale, shape).map(Kind::Pareto).unwrap_or(Kind::Constant(min))
             }
         };
-        Sampler { kind, min }
+        Sampler { kind, min, from: *self }
     }
 }
 
@@ -199,6 +199,23 @@ pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Dist, D::Error> {
 pub struct Sampler {
     kind: Kind,
     min: f64,
+    /// The parameters it was made from: what a saved state keeps.
+    from: Dist,
+}
+
+/// Saved as the distribution and the minimum it was made from ([`Dist::sampler`] makes it
+/// again, the same to the bit).
+impl Serialize for Sampler {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (self.from, self.min).serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Sampler {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let (from, min): (Dist, f64) = Deserialize::deserialize(d)?;
+        Ok(from.sampler(min))
+    }
 }
 
 #[derive(Clone, Copy, Debug)]

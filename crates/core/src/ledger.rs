@@ -72,7 +72,8 @@ impl fmt::Display for Holder {
 }
 
 /// One token's books.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "SavedBook")]
 struct TokenBook {
     meta: TokenMeta,
     cap: Amount,
@@ -86,6 +87,25 @@ struct TokenBook {
     /// sum is the supply, below 2^128): conservation checked in O(1) ([`Ledger::check_supply`]).
     #[serde(skip)]
     held: u128,
+}
+
+/// A token's book as saved: every field but `held`, which reads back as the sum it keeps.
+#[derive(Deserialize)]
+struct SavedBook {
+    meta: TokenMeta,
+    cap: Amount,
+    minted: Amount,
+    burned: Amount,
+    accounts: Vec<Amount>,
+    pools: Vec<Amount>,
+}
+
+impl From<SavedBook> for TokenBook {
+    fn from(b: SavedBook) -> TokenBook {
+        let held = b.accounts.iter().chain(&b.pools).fold(0u128, |s, a| s.wrapping_add(a.0));
+        let SavedBook { meta, cap, minted, burned, accounts, pools } = b;
+        TokenBook { meta, cap, minted, burned, accounts, pools, held }
+    }
 }
 
 /// An undo record: the value a slot had before a journaled change.
@@ -132,7 +152,7 @@ pub struct Checkpoint {
 }
 
 /// Balances of every token, by account and by pool, with a capped mint and a burn sink.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ledger {
     tokens: Vec<TokenBook>,
     pool_names: Vec<String>,

@@ -40,7 +40,7 @@ mod tests;
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::Epoch;
 use crate::amount::Amount;
@@ -53,7 +53,7 @@ use owner::OwnerLocks;
 
 /// One chunk of locked tokens: 24 bytes (packed to 8-byte alignment, so the 16-byte amount
 /// does not pad it to 32; a queue can hold millions). Fields are read by copy.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[repr(C, packed(8))]
 struct Chunk {
     owner: AccountId,
@@ -130,13 +130,26 @@ impl<T: PartialEq> PartialEq for ById<T> {
 
 impl<T: Eq> Eq for ById<T> {}
 
+/// A map of the present entries; in a binary format (a saved state) the vector itself.
 impl<T: Serialize> Serialize for ById<T> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.collect_map(self.iter())
+        if s.is_human_readable() { s.collect_map(self.iter()) } else { self.0.serialize(s) }
+    }
+}
+
+/// Reads back a saved state only (the map form is a view).
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for ById<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        if d.is_human_readable() {
+            return Err(serde::de::Error::custom(
+                "per-account values read back from a saved state only",
+            ));
+        }
+        Vec::deserialize(d).map(ById)
     }
 }
 /// Locked amounts of one token, released in order of their release epoch.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct LockQueue {
     token: TokenId,
     pool: PoolId,

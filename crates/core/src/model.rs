@@ -131,7 +131,10 @@ pub fn parameter_pairs<P: Serialize>(params: &P) -> Vec<(String, String)> {
 }
 
 /// An economy and its agents, advanced step by step by the simulator.
-pub trait Model: Sized + Send {
+///
+/// A model's whole state serializes ([`serde`], in a binary format: a checkpoint), and a model
+/// read back runs on exactly as the original would have (`ergon run --resume`).
+pub trait Model: Sized + Send + serde::Serialize + serde::de::DeserializeOwned {
     /// The economy's name in scenario files (`economy = "stratos"`).
     const NAME: &'static str;
     /// The length of one step in simulated seconds: 600 for Stratos' 10-minute epochs, 12 for

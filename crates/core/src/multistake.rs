@@ -107,7 +107,7 @@ impl MultiStakeParams {
 }
 
 /// One cluster: its operator, commission and one accumulator per staked token.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Cluster {
     operator: AccountId,
     commission_ppm: u32,
@@ -166,7 +166,7 @@ impl ClusterReward {
 }
 
 /// Multi-token delegations to clusters, with commission and per-token reward shares.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct MultiStake {
     params: MultiStakeParams,
     staked_pool: PoolId,

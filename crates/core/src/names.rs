@@ -13,7 +13,7 @@ use crate::txn::{Journal, Journaled};
 pub const NAMES_TEXT_MAX: usize = u32::MAX as usize;
 
 /// Names of the ids `0, 1, …`, with a lookup by name. See the module doc.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Names {
     /// Every name, one after the other.
     text: String,

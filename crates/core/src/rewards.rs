@@ -59,7 +59,7 @@
 use std::collections::BTreeMap;
 
 use ruint::aliases::{U256, U512};
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 
 use crate::amount::Amount;
 use crate::arith::{Divisor, mul_wide};
@@ -74,11 +74,17 @@ fn ser_u256<S: Serializer>(v: &U256, s: S) -> std::result::Result<S::Ok, S::Erro
     s.collect_str(v)
 }
 
+/// Reads [`ser_u256`]'s decimal string back.
+fn de_u256<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<U256, D::Error> {
+    let text = String::deserialize(d)?;
+    U256::from_str_radix(&text, 10).map_err(serde::de::Error::custom)
+}
+
 /// One holder's shares and the accumulator value it was last settled at.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 struct Position {
     shares: u128,
-    #[serde(serialize_with = "ser_u256")]
+    #[serde(serialize_with = "ser_u256", deserialize_with = "de_u256")]
     snapshot: U256,
 }
 
@@ -100,14 +106,14 @@ impl DistributionPlan {
 }
 
 /// Reward-per-share accounting for one reward token over share holders `K`. See the module doc.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(bound(serialize = "K: Serialize"))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(bound(serialize = "K: Serialize", deserialize = "K: Deserialize<'de>"))]
 pub struct RewardAccumulator<K: Ord + Copy> {
     /// Cumulative reward per share, scaled by [`SCALE`].
-    #[serde(serialize_with = "ser_u256")]
+    #[serde(serialize_with = "ser_u256", deserialize_with = "de_u256")]
     acc: U256,
     /// Remainder numerator of past distributions (scaled base units not yet in `acc`).
-    #[serde(serialize_with = "ser_u256")]
+    #[serde(serialize_with = "ser_u256", deserialize_with = "de_u256")]
     carry: U256,
     /// Σ shares of all positions.
     total_shares: u128,
@@ -118,7 +124,7 @@ pub struct RewardAccumulator<K: Ord + Copy> {
     /// Base units of dust handed back by [`RewardAccumulator::sweep_dust`].
     swept: Amount,
     /// Scaled fractions cut off by the floors at settlements: dust that no one can claim.
-    #[serde(serialize_with = "ser_u256")]
+    #[serde(serialize_with = "ser_u256", deserialize_with = "de_u256")]
     lost: U256,
     /// Positions with shares > 0, in key order.
     positions: BTreeMap<K, Position>,

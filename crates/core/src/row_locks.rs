@@ -31,10 +31,12 @@ mod tests;
 
 /// One owner's amounts locked until one epoch, by source; `generation` is the owner's forfeit
 /// generation when it was locked (a row of an older one is dead).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[serde_with::serde_as]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct Row<const N: usize> {
     owner: AccountId,
     generation: u16,
+    #[serde_as(as = "[_; N]")]
     amounts: [Amount; N],
 }
 
@@ -60,8 +62,10 @@ impl<const N: usize> ReleasedRow<N> {
 
 /// What an owner has locked, by source; its live chunks (non-zero amounts in live rows, the
 /// unit of the chunk budget); its forfeit generation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[serde_with::serde_as]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct Owner<const N: usize> {
+    #[serde_as(as = "[_; N]")]
     amounts: [Amount; N],
     chunks: u32,
     generation: u16,
@@ -104,10 +108,12 @@ pub struct RowCheckpoint {
 
 /// Rows of locked amounts of one token from `N` source pools, released in order of their
 /// release epoch. The tokens sit in one ledger pool the locks own alone.
-#[derive(Clone, Debug)]
+#[serde_with::serde_as]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct RowLocks<const N: usize> {
     token: TokenId,
     pool: PoolId,
+    #[serde_as(as = "[_; N]")]
     sources: [PoolId; N],
     max_chunks_per_owner: u32,
     /// Buckets by release epoch, earliest first.
@@ -115,9 +121,12 @@ pub struct RowLocks<const N: usize> {
     /// Owners' records by account index (an absent record is the default).
     owners: Vec<Owner<N>>,
     total: Amount,
+    #[serde(skip)]
     journal: Vec<Undo<N>>,
+    #[serde(skip)]
     depth: u32,
     /// The row list of the last bucket released, reused by the next new bucket.
+    #[serde(skip)]
     spare: Vec<Row<N>>,
 }
 

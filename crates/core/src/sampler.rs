@@ -36,7 +36,7 @@ pub use alias::AliasTable;
 /// [`SumTree::sample`] are O(log n), [`SumTree::get`] and [`SumTree::total`] O(1).
 /// Item `i` is drawn with probability exactly `w_i / total`. Its changes are journaled while a
 /// checkpoint is open ([`crate::txn::Transactional`]).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct SumTree {
     /// The weights, by index.
     weights: Vec<u64>,
@@ -374,7 +374,7 @@ pub const MAX_TABLE: usize = 1 << 21;
 /// runs stay deterministic; which of the two methods made a
 /// draw (and so which stream values it used) depends on that history, not on the machine.
 /// A clone keeps its table: a cloned state draws as the original would.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct FastSampler {
     table: Option<AliasTable>,
     /// The tree's [`SumTree::changes`] when the table was built.

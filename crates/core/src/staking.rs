@@ -122,7 +122,7 @@ pub struct StakeChange {
 }
 
 /// Validators, delegations, unbonding and reward distribution for one token. See the module doc.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Staking {
     token: TokenId,
     bonded_pool: PoolId,

@@ -25,6 +25,20 @@ impl<K> Default for Touched<K> {
     }
 }
 
+/// Saved as nothing: a restored state starts with tracking off, as a clone does.
+impl<K> serde::Serialize for Touched<K> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_unit()
+    }
+}
+
+impl<'de, K> serde::Deserialize<'de> for Touched<K> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        <()>::deserialize(d)?;
+        Ok(Touched::default())
+    }
+}
+
 impl<K> Clone for Touched<K> {
     fn clone(&self) -> Self {
         Touched::default()

@@ -175,6 +175,24 @@ impl<U> Default for Journal<U> {
     }
 }
 
+/// A journal is saved as nothing: a checkpoint of the state is taken between operations, when
+/// no transaction is open (saving inside one is refused), and reads back empty.
+impl<U> serde::Serialize for Journal<U> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.depth > 0 {
+            return Err(serde::ser::Error::custom("the state is saved inside an open transaction"));
+        }
+        s.serialize_unit()
+    }
+}
+
+impl<'de, U> serde::Deserialize<'de> for Journal<U> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        <()>::deserialize(d)?;
+        Ok(Journal::default())
+    }
+}
+
 impl<U> Journal<U> {
     pub(crate) fn open(&self) -> bool {
         self.depth > 0
@@ -217,17 +235,39 @@ pub struct Table<T> {
     journal: Journal<TableUndo<T>>,
 }
 
-/// Serialized as its rows.
+/// Serialized as its rows (a saved state refuses an open transaction: [`Journal`]).
 impl<T: serde::Serialize> serde::Serialize for Table<T> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.journal.open() {
+            return Err(serde::ser::Error::custom("the state is saved inside an open transaction"));
+        }
         self.rows.serialize(s)
     }
 }
 
-/// Serialized as its map.
+/// Read back from its rows, with no transaction open.
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Table<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Table { rows: Vec::deserialize(d)?, journal: Journal::default() })
+    }
+}
+
+/// Serialized as its map (a saved state refuses an open transaction: [`Journal`]).
 impl<K: serde::Serialize, V: serde::Serialize> serde::Serialize for Keyed<K, V> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.journal.open() {
+            return Err(serde::ser::Error::custom("the state is saved inside an open transaction"));
+        }
         self.map.serialize(s)
+    }
+}
+
+/// Read back from its map, with no transaction open.
+impl<'de, K: serde::Deserialize<'de> + Ord, V: serde::Deserialize<'de>> serde::Deserialize<'de>
+    for Keyed<K, V>
+{
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Keyed { map: BTreeMap::deserialize(d)?, journal: Journal::default() })
     }
 }
 
@@ -487,7 +527,8 @@ impl<K: Ord + Clone, V: Clone> Journaled for Keyed<K, V> {
 
 /// A small value copied whole at each checkpoint (a market's few numbers, an RNG's state): a
 /// revert puts the copy back. For values of a few hundred bytes at most.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
 pub struct Snapshot<T>(T);
 
 impl<T: Clone> Snapshot<T> {

@@ -62,14 +62,19 @@ pub const MAX_LAG: u64 = 1 << 24;
 
 /// A stake held between two index values of each source (`end` None: the open segment, up to
 /// `acc`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[serde_with::serde_as]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct Segment<const N: usize> {
     stake: u128,
+    #[serde_as(as = "[_; N]")]
     start: [U256; N],
+    #[serde_as(as = "Option<[_; N]>")]
     end: Option<[U256; N]>,
     /// Locked rewards taken away by [`Vesting::deduct`], by source.
+    #[serde_as(as = "[_; N]")]
     taken: [Amount; N],
     /// Vested rewards already moved to the holder's vested balance, by source.
+    #[serde_as(as = "[_; N]")]
     credited: [Amount; N],
 }
 
@@ -77,10 +82,12 @@ struct Segment<const N: usize> {
 /// rewards credited to it and not yet withdrawn, by source. The segments are a boxed slice,
 /// allocated to their exact number: most holders have one, and a vector's first push would
 /// reserve four.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[serde_with::serde_as]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct Entry<const N: usize> {
     stake: u128,
     segments: Box<[Segment<N>]>,
+    #[serde_as(as = "[_; N]")]
     vested: [Amount; N],
 }
 
@@ -135,26 +142,33 @@ pub(crate) struct Undo<K, const N: usize> {
 /// holders are journaled while a checkpoint is open ([`crate::txn::Transactional`]);
 /// [`Vesting::distribute_source`] and [`Vesting::close_epoch`] belong to an epoch's close and are
 /// never called inside one.
-#[derive(Clone, Debug)]
+#[serde_with::serde_as]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Vesting<K: Ord + Copy, const N: usize = 1> {
     /// Epochs between the epoch that earns a reward and the epoch it is withdrawable in.
     lag: u64,
     /// The epoch now (the one whose rewards [`Vesting::distribute_source`] adds).
     epoch: Epoch,
     /// Cumulative reward per unit of stake, scaled by [`SCALE`], by source.
+    #[serde_as(as = "[_; N]")]
     acc: [U256; N],
     /// Remainder numerator of past distributions, by source.
+    #[serde_as(as = "[_; N]")]
     carry: [U256; N],
     /// `acc` at the end of epoch `e`, at `e mod lag`, for the last `lag` epochs.
+    #[serde_as(as = "Vec<[_; N]>")]
     ring: Vec<[U256; N]>,
     total_stake: u128,
     /// Base units distributed over stakes, by source.
+    #[serde_as(as = "[_; N]")]
     distributed: [Amount; N],
     /// Base units that left: withdrawn, forfeited or deducted, by source.
+    #[serde_as(as = "[_; N]")]
     paid: [Amount; N],
     /// Σ [`check::exact_base`] over the holders, by source, modulo 2^512: with
     /// `total_stake·acc` added, what every holder is owed before the floors, scaled by
     /// [`SCALE`] ([`Vesting::check_bound`]).
+    #[serde_as(as = "[_; N]")]
     exact: [U512; N],
     entries: BTreeMap<K, Entry<N>>,
     journal: Journal<Undo<K, N>>,

@@ -87,6 +87,14 @@ pub enum OutputError {
         /// What was wrong, naming the column where there is one.
         reason: String,
     },
+    /// A directory given to `--resume` holds nothing to resume.
+    #[error("cannot resume {dir}: {reason}")]
+    NotResumable {
+        /// The directory.
+        dir: PathBuf,
+        /// Why.
+        reason: String,
+    },
     /// A directory read as a run's output directory is not one.
     #[error("{dir} is not an Ergon run's output directory: {reason}")]
     NotARun {

@@ -43,6 +43,9 @@ pub struct Manifest {
     pub points: usize,
     /// The columns of every row, in order.
     pub columns: Vec<String>,
+    /// Steps between a job's checkpoints, when the run keeps them (`--checkpoint-every`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint_every: Option<u64>,
 }
 
 impl Manifest {
@@ -58,6 +61,7 @@ impl Manifest {
             runs: plan.header.runs,
             points: plan.points.len(),
             columns: schema.columns.iter().map(|c| c.name.clone()).collect(),
+            checkpoint_every: None,
         }
     }
 }
@@ -120,10 +124,11 @@ pub fn inspect(dir: &Path) -> Result<Inspection, OutputError> {
         return Err(not_a_run("no such directory".into()));
     }
     let parts = dir.join(".parts");
-    if parts.is_dir() {
+    let summary_path = dir.join("summary.json");
+    // A run stopped by a signal with checkpoints keeps its .parts beside its merged files.
+    if parts.is_dir() && !summary_path.is_file() {
         return killed(dir, &parts);
     }
-    let summary_path = dir.join("summary.json");
     let text = match std::fs::read_to_string(&summary_path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {

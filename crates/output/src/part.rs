@@ -9,7 +9,7 @@
 //! rows. Memory is one row plus a fixed buffer, whatever the number of rows.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -47,6 +47,46 @@ impl PartWriter {
             rows: 0,
             flushed: Instant::now(),
         })
+    }
+
+    /// Reopens the part file at `path` to go on after its first `bytes` bytes (the rows a
+    /// checkpoint recorded): what follows them — rows written after the checkpoint, a line cut
+    /// short — is cut off. An error when the file is shorter than `bytes`.
+    pub fn reopen(path: &Path, schema: Arc<Schema>, bytes: u64) -> Result<PartWriter, OutputError> {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(|e| OutputError::io("open", path, e))?;
+        let len = file.metadata().map_err(|e| OutputError::io("read", path, e))?.len();
+        if len < bytes {
+            let e = std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                format!("{len} bytes, fewer than the {bytes} its checkpoint recorded"),
+            );
+            return Err(OutputError::io("resume", path, e));
+        }
+        file.set_len(bytes).map_err(|e| OutputError::io("truncate", path, e))?;
+        let mut out = BufWriter::with_capacity(BUFFER_BYTES, file);
+        out.seek(SeekFrom::End(0)).map_err(|e| OutputError::io("seek", path, e))?;
+        Ok(PartWriter {
+            path: path.to_path_buf(),
+            schema,
+            out,
+            line: String::new(),
+            rows: 0,
+            flushed: Instant::now(),
+        })
+    }
+
+    /// Writes every row so far through to the disk (flush and `fsync`) and returns the file's
+    /// length in bytes: what a checkpoint records.
+    pub fn sync(&mut self) -> Result<u64, OutputError> {
+        self.out.flush().map_err(|e| OutputError::io("write", &self.path, e))?;
+        self.flushed = Instant::now();
+        let file = self.out.get_mut();
+        file.sync_data().map_err(|e| OutputError::io("sync", &self.path, e))?;
+        file.stream_position().map_err(|e| OutputError::io("seek", &self.path, e))
     }
 
     /// The part file's path.

@@ -15,6 +15,12 @@ pub struct OutDir {
     pub(crate) parts: PathBuf,
     /// Whether this run created the directory (then a failed run removes it).
     created: bool,
+    /// Steps between a job's checkpoints, when the run keeps them (`--checkpoint-every`): then
+    /// a run stopped by a signal keeps `.parts` (its checkpoints) for `--resume`.
+    pub checkpoint_every: Option<u64>,
+    /// Whether this run goes on from an earlier one's `.parts` (`--resume`): then a failure
+    /// leaves them as they are.
+    resumed: bool,
 }
 
 impl OutDir {
@@ -35,12 +41,71 @@ impl OutDir {
         // Parts of an earlier, unfinished run are stale: start over.
         let _ = std::fs::remove_dir_all(&parts);
         std::fs::create_dir_all(&parts).map_err(|e| io("create parts in", e))?;
-        Ok(OutDir { dir, parts, created })
+        Ok(OutDir { dir, parts, created, checkpoint_every: None, resumed: false })
+    }
+
+    /// The directory `dir` of a run killed (or stopped by a signal) with checkpoints, to go on
+    /// where its jobs' checkpoints are (`ergon run --resume`), its `.parts` kept (nothing is
+    /// changed yet: see [`OutDir::drop_stale_merge`]). An error when `dir` has no `.parts` with
+    /// a resolved scenario.
+    pub fn resume(dir: &Path) -> Result<OutDir, OutputError> {
+        let parts = dir.join(".parts");
+        let scenario = parts.join(RESOLVED_SCENARIO);
+        if !scenario.is_file() {
+            return Err(OutputError::NotResumable {
+                dir: dir.to_path_buf(),
+                reason: if parts.is_dir() {
+                    "its .parts has no scenario.toml (written by runs with --checkpoint-every)"
+                        .into()
+                } else {
+                    "it has no .parts: the run finished and was merged, or was not run with \
+                     --checkpoint-every"
+                        .into()
+                },
+            });
+        }
+        Ok(OutDir {
+            dir: dir.to_path_buf(),
+            parts,
+            created: false,
+            checkpoint_every: None,
+            resumed: true,
+        })
+    }
+
+    /// Before a resumed run goes on: removes the files a stop merged (summary.json and
+    /// scenario.toml), which no longer tell how the run ended; its rows stay in `.parts`.
+    pub fn drop_stale_merge(&self) -> Result<(), OutputError> {
+        for merged in ["summary.json", "scenario.toml"] {
+            let path = self.dir.join(merged);
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(OutputError::io("remove", &path, e)),
+            }
+        }
+        Ok(())
+    }
+
+    /// The resolved scenario a run with checkpoints keeps in `.parts`, as [`OutDir::resume`]
+    /// reads it.
+    #[must_use]
+    pub fn resolved_scenario(&self) -> PathBuf {
+        self.parts.join(RESOLVED_SCENARIO)
+    }
+
+    /// Whether the run goes on from an earlier one ([`OutDir::resume`]).
+    #[must_use]
+    pub fn is_resumed(&self) -> bool {
+        self.resumed
     }
 
     /// Removes what this run wrote (after a failure): its part files, and the directory if the
-    /// run created it.
+    /// run created it. A resumed run's parts and checkpoints stay, to resume again.
     pub fn abandon(&self) {
+        if self.resumed {
+            return;
+        }
         // Best effort: what cannot be removed stays for the user to see.
         let _ = std::fs::remove_dir_all(&self.parts);
         if self.created {
@@ -48,6 +113,9 @@ impl OutDir {
         }
     }
 }
+
+/// The resolved scenario's file name inside `.parts`.
+pub const RESOLVED_SCENARIO: &str = "scenario.toml";
 
 /// Makes `dir` ready for a run: created when missing (then `true`), refused when it holds
 /// anything unless `force`.

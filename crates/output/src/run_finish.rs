@@ -75,8 +75,11 @@ pub fn finish<M: Model>(
     let text = serde_json::to_string_pretty(&summary).expect("a summary serializes");
     write_file(&out.dir.join("summary.json"), &text)?;
     write_file(&out.dir.join("scenario.toml"), &plan.resolved)?;
-    // The parts are merged; one left behind is harmless.
-    let _ = std::fs::remove_dir_all(&out.parts);
+    // The parts are merged; one left behind is harmless. A stopped run with checkpoints keeps
+    // them, to resume.
+    if complete || out.checkpoint_every.is_none() {
+        let _ = std::fs::remove_dir_all(&out.parts);
+    }
     Ok(Written { dir: out.dir.clone(), rows: merged.rows, stats })
 }
 

@@ -7,9 +7,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use ergon_core::{ColumnSpec, Metric, MetricKind, MetricValue, Model};
-use ergon_sim::{Job, JobSink, Plan, Sink};
+use std::io::Write;
+
+use ergon_sim::{CheckpointStore, Job, JobSink, Plan, Sink};
 use toml::Value as TomlValue;
 
+use crate::atomic::AtomicFile;
 use crate::error::OutputError;
 use crate::part::PartWriter;
 use crate::run_dir::OutDir;
@@ -99,7 +102,14 @@ impl PartSink {
             columns.push(Column::new(name, column_kind(kind)));
         }
         let schema = Schema::new(columns).map_err(|e| OutputError::Columns(Box::new(e)))?;
-        crate::inspect::write_manifest(&out.parts, &crate::inspect::Manifest::of(plan, &schema))?;
+        let mut manifest = crate::inspect::Manifest::of(plan, &schema);
+        manifest.checkpoint_every = out.checkpoint_every;
+        crate::inspect::write_manifest(&out.parts, &manifest)?;
+        if out.checkpoint_every.is_some() && !out.is_resumed() {
+            let path = out.resolved_scenario();
+            std::fs::write(&path, &plan.resolved)
+                .map_err(|e| OutputError::io("write", &path, e))?;
+        }
         let point_cells = plan
             .points
             .iter()
@@ -134,18 +144,53 @@ pub struct PartJob {
     row: Vec<Cell>,
 }
 
-impl Sink for PartSink {
-    type Job = PartJob;
-    fn open(&self, job: &Job) -> Result<PartJob, String> {
-        let writer = PartWriter::create(&self.part_path(job.index), Arc::clone(&self.schema))
-            .map_err(|e| e.to_string())?;
+impl PartSink {
+    /// The checkpoint file of job `index`.
+    pub(crate) fn checkpoint_path(&self, index: usize) -> PathBuf {
+        self.parts.join(format!("job-{index:07}.ckpt"))
+    }
+
+    fn job(&self, job: &Job, writer: PartWriter) -> PartJob {
         let mut prefix = Vec::new();
         if self.sweep {
             prefix.push(Cell::U64(job.point as u64));
             prefix.extend(self.point_cells[job.point].iter().cloned());
         }
         prefix.push(Cell::U64(u64::from(job.run)));
-        Ok(PartJob { writer, prefix, epochs_per_day: self.epochs_per_day, row: Vec::new() })
+        PartJob { writer, prefix, epochs_per_day: self.epochs_per_day, row: Vec::new() }
+    }
+}
+
+impl Sink for PartSink {
+    type Job = PartJob;
+    fn open(&self, job: &Job) -> Result<PartJob, String> {
+        let writer = PartWriter::create(&self.part_path(job.index), Arc::clone(&self.schema))
+            .map_err(|e| e.to_string())?;
+        Ok(self.job(job, writer))
+    }
+    fn reopen(&self, job: &Job, bytes: u64) -> Result<PartJob, String> {
+        let path = self.part_path(job.index);
+        let writer = PartWriter::reopen(&path, Arc::clone(&self.schema), bytes)
+            .map_err(|e| e.to_string())?;
+        Ok(self.job(job, writer))
+    }
+}
+
+/// Each job's checkpoint in `.parts/job-NNNNNNN.ckpt`, replaced atomically (written to a
+/// temporary name, synced, renamed).
+impl CheckpointStore for PartSink {
+    fn save(&self, job: usize, bytes: &[u8]) -> Result<(), String> {
+        let mut file = AtomicFile::create(self.checkpoint_path(job)).map_err(|e| e.to_string())?;
+        file.write_all(bytes).map_err(|e| e.to_string())?;
+        file.finish().map(|_| ()).map_err(|e| e.to_string())
+    }
+    fn load(&self, job: usize) -> Result<Option<Vec<u8>>, String> {
+        let path = self.checkpoint_path(job);
+        match std::fs::read(&path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+        }
     }
 }
 
@@ -157,6 +202,9 @@ impl JobSink for PartJob {
         self.row.push(Cell::F64(epoch as f64 / self.epochs_per_day as f64));
         self.row.extend(metrics.iter().map(|m| cell_of(&m.value)));
         self.writer.write_row(&self.row).map_err(|e| e.to_string())
+    }
+    fn sync(&mut self) -> Result<u64, String> {
+        self.writer.sync().map_err(|e| e.to_string())
     }
     fn close(self) -> Result<(), String> {
         self.writer.finish().map(|_| ()).map_err(|e| e.to_string())

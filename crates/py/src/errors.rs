@@ -77,7 +77,9 @@ impl From<RunError> for Failure {
         match e {
             RunError::Build { .. } => Failure::Input("genesis_refused", e.to_string()),
             RunError::Violation { .. } => Failure::Invariant(e.to_string()),
-            RunError::Sink { .. } => Failure::Output(e.to_string(), 1),
+            RunError::Sink { .. } | RunError::Checkpoint { .. } => {
+                Failure::Output(e.to_string(), 1)
+            }
         }
     }
 }

@@ -71,7 +71,12 @@ pub(crate) fn run(py: Python<'_>, sim: &dyn Simulation, options: &Options) -> Re
     let joined = std::thread::scope(|s| {
         let worker = s.spawn(|| {
             let progress = |_: u64| {};
-            let control = Control { progress: &progress, stop: &stop, paranoid: options.paranoid };
+            let control = Control {
+                progress: &progress,
+                stop: &stop,
+                paranoid: options.paranoid,
+                checkpoints: None,
+            };
             let result = pool.install(|| match &options.jobs {
                 Some(range) => sim.run_jobs(&sink, &control, range.clone()),
                 None => sim.run(&sink, &control),

@@ -8,10 +8,14 @@
 
 pub mod checkpoint;
 pub mod diag;
+mod resume;
+mod resume_check;
 pub mod runner;
 pub mod scenario;
 mod sweep;
 
 pub use diag::{Diagnostic, Diagnostics, Source};
+pub use resume::{CheckpointStore, Checkpoints};
+pub use resume_check::check_resume;
 pub use runner::{Control, Job, JobResult, JobSink, RunError, Sink};
 pub use scenario::{Duration, File, Header, Plan, Point, Sweep, SweepMode};

@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use ergon_core::{Metric, Model, NodeReward, RngStreams, Seed};
 use rayon::prelude::*;
 
+use crate::resume::{Checkpoints, Saver};
 use crate::scenario::Plan;
 
 /// Most steps in one chunk of [`Model::advance`] between two stop checks.
@@ -55,12 +56,18 @@ pub trait Sink: Sync {
     type Job: JobSink;
     /// Opens the writer of `job`.
     fn open(&self, job: &Job) -> Result<Self::Job, String>;
+    /// Opens the writer of `job` to go on after the first `bytes` bytes it wrote (the rows its
+    /// checkpoint recorded; anything after them is cut off).
+    fn reopen(&self, job: &Job, bytes: u64) -> Result<Self::Job, String>;
 }
 
 /// A job's rows, in step order.
 pub trait JobSink: Send {
     /// One recorded row: the step (epoch, block) and the metrics then.
     fn row(&mut self, epoch: u64, metrics: &[Metric]) -> Result<(), String>;
+    /// Makes every row so far durable and returns how many bytes they take: what a checkpoint
+    /// records, so that a resumed job goes on from exactly there.
+    fn sync(&mut self) -> Result<u64, String>;
     /// The job ended (completely or stopped): flush.
     fn close(self) -> Result<(), String>;
 }
@@ -74,6 +81,8 @@ pub struct Control<'a> {
     /// Check the invariants after every step (slower: chunks of one step; see
     /// [`PARANOID_FULL_EVERY`]).
     pub paranoid: bool,
+    /// Checkpoints, when the run keeps them.
+    pub checkpoints: Option<Checkpoints<'a>>,
 }
 
 /// What a job did.
@@ -120,6 +129,14 @@ pub enum RunError {
         /// What broke.
         message: String,
     },
+    /// A checkpoint could not be written or read back.
+    #[error("job {job}: checkpoint: {message}")]
+    Checkpoint {
+        /// Job index.
+        job: usize,
+        /// Why.
+        message: String,
+    },
     /// The sink failed (disk full, …).
     #[error("job {job}: cannot write its rows: {message}")]
     Sink {
@@ -164,6 +181,13 @@ pub fn run_jobs<M: Model, S: Sink>(
     let all = jobs(plan);
     let end = range.end.min(all.len());
     let start = range.start.min(end);
+    if let Some(c) = control.checkpoints.as_ref().filter(|c| c.resume) {
+        for job in &all[start..end] {
+            Saver::new(plan, job.index, job.point, c)
+                .verify()
+                .map_err(|message| ckpt_err(job, message))?;
+        }
+    }
     all[start..end].par_iter().map(|job| run_job(plan, job, sink, control)).collect()
 }
 
@@ -184,6 +208,11 @@ fn build<M: Model>(plan: &Plan<M>, job: &Job) -> Result<M, RunError> {
     })
 }
 
+/// A checkpoint's failure, as the run reports it.
+fn ckpt_err(job: &Job, message: String) -> RunError {
+    RunError::Checkpoint { job: job.index, message }
+}
+
 fn run_job<M: Model, S: Sink>(
     plan: &Plan<M>,
     job: &Job,
@@ -198,12 +227,42 @@ fn run_job<M: Model, S: Sink>(
         epoch,
         message,
     };
-    let mut model = build(plan, job)?;
-    let mut out = sink.open(job).map_err(sink_err)?;
-    let mut last = model.record();
-    out.row(0, &last).map_err(sink_err)?;
+    let saver = control.checkpoints.as_ref().map(|c| Saver::new(plan, job.index, job.point, c));
+    let resumed = match &saver {
+        Some(s) if s.resume => s.load::<M>().map_err(|message| ckpt_err(job, message))?,
+        _ => None,
+    };
+    let save = |s: &Saver<'_>, model: &M, out: &mut S::Job, epoch: u64, last: &[Metric], done| {
+        let part_bytes = out.sync().map_err(sink_err)?;
+        s.save(model, epoch, part_bytes, last, done).map_err(|message| ckpt_err(job, message))
+    };
+    let (mut model, mut out, mut last, mut epoch) = match resumed {
+        Some(r) => {
+            let out = sink.reopen(job, r.part_bytes).map_err(sink_err)?;
+            (control.progress)(r.epoch);
+            if r.done {
+                out.close().map_err(sink_err)?;
+                let nodes = r.model.node_rewards();
+                return Ok(JobResult {
+                    job: *job,
+                    epochs: r.epoch,
+                    last: r.last,
+                    complete: true,
+                    nodes,
+                });
+            }
+            (r.model, out, r.last, r.epoch)
+        }
+        None => {
+            let mut model = build(plan, job)?;
+            let mut out = sink.open(job).map_err(sink_err)?;
+            let last = model.record();
+            out.row(0, &last).map_err(sink_err)?;
+            (model, out, last, 0)
+        }
+    };
+    let mut saved_at = epoch;
     let mut complete = true;
-    let mut epoch = 0;
     let chunk_max = chunk_steps::<M>(control.paranoid);
     while epoch < plan.epochs {
         if control.stop.load(Ordering::Relaxed) {
@@ -228,12 +287,26 @@ fn run_job<M: Model, S: Sink>(
         if epoch % plan.record_every == 0 || epoch == plan.epochs {
             last = model.record();
             out.row(epoch, &last).map_err(sink_err)?;
+            if let Some(s) = &saver
+                && (epoch - saved_at >= s.every || epoch == plan.epochs)
+            {
+                save(s, &model, &mut out, epoch, &last, epoch == plan.epochs)?;
+                saved_at = epoch;
+            }
         }
         (control.progress)(steps);
     }
-    if !complete && epoch % plan.record_every != 0 && epoch > 0 {
-        last = model.record();
-        out.row(epoch, &last).map_err(sink_err)?;
+    if !complete {
+        // Saved before the stop's own row, which a resumed job leaves out.
+        if let Some(s) = &saver
+            && epoch > saved_at
+        {
+            save(s, &model, &mut out, epoch, &last, false)?;
+        }
+        if epoch % plan.record_every != 0 && epoch > 0 {
+            last = model.record();
+            out.row(epoch, &last).map_err(sink_err)?;
+        }
     }
     out.close().map_err(sink_err)?;
     let nodes = model.node_rewards();

@@ -110,7 +110,7 @@ fn a_stop_ends_the_job_after_its_chunk() {
     let memory = Memory::default();
     let stop = AtomicBool::new(false);
     let progress = |_: u64| stop.store(true, Ordering::Relaxed);
-    let control = Control { progress: &progress, stop: &stop, paranoid: false };
+    let control = Control { progress: &progress, stop: &stop, paranoid: false, checkpoints: None };
     let results = ergon_sim::runner::run(&plan, &&memory, &control).expect("runs");
     assert!(!results[0].complete);
     assert_eq!(results[0].epochs, 300);

@@ -4,8 +4,8 @@
 //! allocating (the journal saves it before every change) and holds its total as the sum of its
 //! sources.
 
-use serde::Serialize;
 use serde::ser::SerializeStruct;
+use serde::{Deserialize, Serialize};
 
 use crate::amount::Amount;
 use crate::ledger::PoolId;
@@ -146,13 +146,30 @@ impl Serialize for BySource<'_> {
     }
 }
 
+/// `{total, chunks, by_source}`; in a binary format (a saved state) the record's fields.
 impl Serialize for OwnerLocks {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        if !s.is_human_readable() {
+            return (self.chunks, self.pools, self.amounts, &self.more).serialize(s);
+        }
         let mut st = s.serialize_struct("OwnerLocks", 3)?;
         st.serialize_field("total", &self.total())?;
         st.serialize_field("chunks", &self.chunks)?;
         st.serialize_field("by_source", &BySource(self))?;
         st.end()
+    }
+}
+
+/// Reads back a saved state only (the other form is a view).
+impl<'de> Deserialize<'de> for OwnerLocks {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        if d.is_human_readable() {
+            return Err(serde::de::Error::custom(
+                "an owner's locks read back from a saved state only",
+            ));
+        }
+        let (chunks, pools, amounts, more) = Deserialize::deserialize(d)?;
+        Ok(OwnerLocks { chunks, pools, amounts, more })
     }
 }
 

@@ -23,7 +23,7 @@ use super::floor_scaled;
 /// `f + n ≤ cut` (the column) or `f > cut` (its alias). Otherwise — a chance below `2n / 2^64`
 /// a draw — the rest of `U` is drawn exactly: `⌊U·n·W⌋` from one more uniform integer below
 /// `n·W` (see the module `sampler`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AliasTable {
     /// Per column: `⌊prob·2^64 / W⌋` (`2^64 − 1` when `prob = W`), what one word is held to.
     pub(super) cut: Vec<u64>,

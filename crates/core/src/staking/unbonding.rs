@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::ValidatorId;
 use crate::Epoch;
@@ -20,7 +20,7 @@ use crate::ledger::AccountId;
 use crate::txn::{Keyed, Snapshot};
 
 /// Stake leaving a validator: paid to `delegator` when `completes` is reached.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnbondingEntry {
     /// Who receives the tokens.
     pub delegator: AccountId,
@@ -49,10 +49,27 @@ crate::transactional!(UnbondingQueue {
     per_delegator: Keyed<AccountId, u32>,
 });
 
-/// Serialized as the entries in payment order (JSON maps cannot have tuple keys).
+/// Serialized as the entries in payment order (JSON maps cannot have tuple keys); in a binary
+/// format (a saved state) as its three parts.
 impl Serialize for UnbondingQueue {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        if !s.is_human_readable() {
+            return (&self.entries, &self.next_seq, &self.per_delegator).serialize(s);
+        }
         s.collect_seq(self.entries.values())
+    }
+}
+
+/// Reads back a saved state only (the list of entries is a view).
+impl<'de> Deserialize<'de> for UnbondingQueue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        if d.is_human_readable() {
+            return Err(serde::de::Error::custom(
+                "an unbonding queue reads back from a saved state only",
+            ));
+        }
+        let (entries, next_seq, per_delegator) = Deserialize::deserialize(d)?;
+        Ok(UnbondingQueue { entries, next_seq, per_delegator })
     }
 }
 

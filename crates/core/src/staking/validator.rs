@@ -11,7 +11,7 @@ use crate::ledger::AccountId;
 use crate::rewards::RewardAccumulator;
 
 /// One validator's state. Only [`Staking`](super::Staking) changes it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Validator {
     pub(super) operator: AccountId,
     pub(super) created: Epoch,

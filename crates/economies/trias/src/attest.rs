@@ -115,7 +115,7 @@ pub enum Recorded {
 }
 
 /// A registered node as the trust machinery sees it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NodeTrust {
     /// Its TEE family.
     pub tee: Tee,
@@ -126,18 +126,20 @@ pub struct NodeTrust {
 }
 
 /// A pair's bitmap: `D` at step `last` (its last record).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 struct Pair {
     last: u64,
     d: u64,
 }
 
 /// Every node's TEE family and status and every pair's recency bitmap, with the clock.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttestationBook {
     window: u32,
     now: u64,
     nodes: Vec<NodeTrust>,
+    /// Saved sorted by pair (a map read back walks in another order).
+    #[serde(with = "crate::fastmap::sorted_map")]
     pairs: NodeMap<(NodeId, NodeId), Pair>,
 }
 

@@ -22,7 +22,7 @@ use crate::trust::{Stop, TrustGraph, TrustVector, eigentrust, pagerank};
 pub const GATE_SCALE: u64 = 1_000_000;
 
 /// The trust parameters (spec defaults in [`TrustParams::default`]).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct TrustParams {
     /// EigenTrust's teleport weight α (0.15).
     pub alpha: f64,

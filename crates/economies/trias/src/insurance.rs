@@ -96,7 +96,7 @@ pub fn cover_for(premium: Amount, reserve: Amount, outstanding: Amount) -> Resul
 }
 
 /// One policy: cover left and the epoch it lapses (live while `epoch < expires`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Policy {
     /// Cover left.
     pub left: Amount,
@@ -105,7 +105,7 @@ pub struct Policy {
 }
 
 /// A queued claim.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claim {
     /// The claimant.
     pub node: NodeId,
@@ -119,7 +119,7 @@ pub struct Claim {
 ///
 /// A node keeps at most one policy per expiry epoch (purchases in one epoch merge), so at most
 /// 720. Policies not live in the next epoch leave at each close, so every listed policy is live.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InsuranceBook {
     /// Policies by node, expiry ascending (a column).
     pub policies: Vec<Vec<Policy>>,

@@ -47,7 +47,7 @@ pub enum Rule {
 }
 
 /// COMPUTE_SET: what a node must satisfy to be scheduled.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Filter {
     /// Relative trust, ppm, at least this in every one of the last `trust_epochs` snapshots.
     pub trust_min_ppm: u64,

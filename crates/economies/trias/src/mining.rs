@@ -19,7 +19,7 @@ use crate::error::Result;
 
 /// The emission parameters (defaults: the spec's `H = 8760` epochs; `E_0`, the cap and the
 /// bootstrap length are the scenario's).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct EmissionParams {
     /// `E_0`, base units per epoch.
     pub initial: Amount,

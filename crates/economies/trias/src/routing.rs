@@ -10,7 +10,7 @@
 //! `gate(router) × Σ_k min(receipts_k, 50) × gate(k)`; the routers' pool is `split(Pool_R,
 //! weight)`, its dust carried.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::attest::NodeId;
 use crate::fastmap::{NodeMap, NodeSet, sorted_keys};
@@ -23,11 +23,13 @@ pub const QUERY_RECEIPTS: u32 = 5;
 pub const PAIR_CAP: u32 = 50;
 
 /// One epoch's receipts.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Receipts {
     /// Records each receiver has receipted: (receiver, attester, attestee, record step).
+    #[serde(with = "crate::fastmap::sorted_set")]
     seen: NodeSet<(NodeId, NodeId, NodeId, u64)>,
     /// Receipts by (router, receiver), uncapped.
+    #[serde(with = "crate::fastmap::sorted_map")]
     counts: NodeMap<(NodeId, NodeId), u32>,
 }
 

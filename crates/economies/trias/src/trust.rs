@@ -131,7 +131,7 @@ pub struct TrustVector {
 }
 
 /// The stopping rule of a power iteration.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct Stop {
     /// Stop once the L1 change is at most this.
     pub tol: f64,

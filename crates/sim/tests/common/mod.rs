@@ -43,7 +43,7 @@ impl Default for Config {
 pub struct Agents {}
 
 /// The block economy; `JUMP` overrides [`Model::advance`].
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Blocks<const JUMP: bool> {
     blocks: u64,
     budget: u128,
@@ -195,12 +195,18 @@ impl<'s> Sink for &'s Memory {
     fn open(&self, job: &Job) -> Result<MemoryJob<'s>, String> {
         Ok(MemoryJob { index: job.index, rows: Vec::with_capacity(512), into: &self.jobs })
     }
+    fn reopen(&self, _: &Job, _: u64) -> Result<MemoryJob<'s>, String> {
+        Err("rows in memory do not outlive the run".to_owned())
+    }
 }
 
 impl JobSink for MemoryJob<'_> {
     fn row(&mut self, epoch: u64, metrics: &[Metric]) -> Result<(), String> {
         self.rows.push((epoch, metrics.to_vec()));
         Ok(())
+    }
+    fn sync(&mut self) -> Result<u64, String> {
+        Ok(self.rows.len() as u64)
     }
     fn close(self) -> Result<(), String> {
         self.into.lock().map_err(|e| e.to_string())?.push((self.index, self.rows));
@@ -226,7 +232,7 @@ pub fn run<M: Model>(text: &str, paranoid: bool) -> (Rows, bool, u64) {
     let progress = |_: u64| {
         calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     };
-    let control = Control { progress: &progress, stop: &stop, paranoid };
+    let control = Control { progress: &progress, stop: &stop, paranoid, checkpoints: None };
     let results = ergon_sim::runner::run(&plan, &&memory, &control).expect("the run succeeds");
     let mut jobs = memory.jobs.into_inner().expect("no job panicked");
     let rows = jobs.pop().expect("one job").1;

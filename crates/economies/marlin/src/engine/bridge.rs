@@ -19,7 +19,7 @@
 
 use ergon_core::txn::{Keyed, Snapshot};
 use ergon_core::{AccountId, Amount, Holder};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::engine::Marlin;
 use crate::engine::error::{MarlinError, Result};
@@ -27,7 +27,7 @@ use crate::engine::params::{BP_ONE, BridgeCustody, POND_PER_MPOND, REQUESTS_PER_
 use crate::engine::settings::Settings;
 
 /// One MPOND → POND request, keyed by (account, the day it was placed).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Request {
     /// P: requested MPOND, base units (less what was cancelled).
     pub amount: Amount,
@@ -38,7 +38,7 @@ pub struct Request {
 }
 
 /// Cumulative value through the bridge, base units.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BridgeBooks {
     /// POND received (deployed: into the pool; paper: burned).
     pub pond_in: Amount,
@@ -52,7 +52,7 @@ pub struct BridgeBooks {
 
 /// The requests and the books of the bridge. Changes only through [`Marlin`]'s bridge
 /// operations.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Bridge {
     requests: Keyed<(AccountId, u64), Request>,
     /// Per account: MPOND in requests (requested − converted − cancelled), and requests held.

@@ -16,7 +16,8 @@
 
 use ergon_core::txn::{Keyed, Table};
 use ergon_core::{AccountId, Amount};
-use serde::Serialize;
+use serde::ser::SerializeStruct;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::engine::Marlin;
 use crate::engine::error::{MarlinError, Result};
@@ -29,10 +30,9 @@ pub const PROPOSALS_MAX: usize = 100_000;
 pub(crate) type Totals = Keyed<AccountId, Amount>;
 
 /// A proposal.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Proposal {
-    /// Who made it.
-    #[serde(skip)]
+    /// Who made it (left out of the JSON view).
     pub proposer: AccountId,
     /// The day it was made: votes count as at the end of this day.
     pub created_day: u64,
@@ -48,8 +48,41 @@ pub struct Proposal {
     pub executed: bool,
 }
 
+/// `{created_day, end_day, for_votes, against_votes, change, executed}`; in a binary format (a
+/// saved state) every field, the proposer first.
+impl Serialize for Proposal {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let Proposal { proposer, created_day, end_day, for_votes, against_votes, change, executed } =
+            *self;
+        if !s.is_human_readable() {
+            return (proposer, created_day, end_day, for_votes, against_votes, change, executed)
+                .serialize(s);
+        }
+        let mut st = s.serialize_struct("Proposal", 6)?;
+        st.serialize_field("created_day", &created_day)?;
+        st.serialize_field("end_day", &end_day)?;
+        st.serialize_field("for_votes", &for_votes)?;
+        st.serialize_field("against_votes", &against_votes)?;
+        st.serialize_field("change", &change)?;
+        st.serialize_field("executed", &executed)?;
+        st.end()
+    }
+}
+
+/// Reads back a saved state only (the JSON form is a view).
+impl<'de> Deserialize<'de> for Proposal {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        if d.is_human_readable() {
+            return Err(serde::de::Error::custom("a proposal reads back from a saved state only"));
+        }
+        let (proposer, created_day, end_day, for_votes, against_votes, change, executed) =
+            Deserialize::deserialize(d)?;
+        Ok(Proposal { proposer, created_day, end_day, for_votes, against_votes, change, executed })
+    }
+}
+
 /// Vote delegations, votes with their daily checkpoints, proposals and receipts.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Governance {
     delegations: Keyed<(AccountId, AccountId), Amount>,
     delegated: Keyed<AccountId, Amount>,

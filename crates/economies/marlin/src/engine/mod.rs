@@ -41,7 +41,7 @@ pub use tokens::Token;
 /// Every operation with several fallible steps runs as one transaction over it
 /// ([`ergon_core::txn::atomic`]): each field an operation may change is journaled (the
 /// `transactional!` list below), so a rejection restores all of them together.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Marlin {
     params: Params,
     ledger: Ledger,
@@ -72,7 +72,9 @@ pub struct Marlin {
     stakes: stakes::Stakes,
     relay: relay::Relay,
     spam: spam::Spam,
-    /// Buffers of the epoch close.
+    /// Buffers of the epoch close (working memory, rewritten before each use: a saved state
+    /// leaves them out).
+    #[serde(skip)]
     scratch: payout::Scratch,
     /// What genesis minted and put in the bridge (for the conservation checks).
     genesis_books: GenesisBooks,
@@ -94,7 +96,7 @@ ergon_core::transactional!(Marlin {
    deposits_pool, cluster_pool, scratch, genesis_books, epoch);
 
 /// What genesis minted to accounts and to the bridge's pool, base units.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct GenesisBooks {
     /// POND minted to accounts.
     pub pond_accounts: ergon_core::Amount,

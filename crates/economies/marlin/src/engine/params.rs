@@ -33,7 +33,7 @@ pub enum Profile {
 }
 
 /// How the bridge holds value (the one bridge difference between the profiles).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BridgeCustody {
     /// paper (seed, "POND to MPOND"): POND sent to the bridge is burned and MPOND minted; MPOND
@@ -47,7 +47,7 @@ pub enum BridgeCustody {
 /// Every parameter of the economy, with its profile default. The bridge's W, L and period and
 /// the transfer switch are the genesis values: governance changes them later (the live values
 /// are the bridge's [`crate::settings::Settings`]).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Params {
     /// Profile these defaults came from.
     pub profile: Profile,

@@ -13,7 +13,7 @@
 
 use ergon_core::txn::{Keyed, Snapshot};
 use ergon_core::{AccountId, Amount, Holder};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::engine::Marlin;
 use crate::engine::error::{MarlinError, Result};
@@ -22,12 +22,13 @@ use crate::engine::rewards::delegators::{ClusterPool, Position};
 use crate::engine::rewards::pools::{FeePool, Subscription};
 use crate::engine::rewards::selection::MAX_SELECT;
 use crate::engine::rewards::tickets::{EpochMin, network_reward, pay_receiver};
+use crate::engine::units::{de, ser};
 
 /// The most receivers the economy holds.
 pub const RECEIVERS_MAX: usize = 1_000_000;
 
 /// One receiver.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Receiver {
     /// deployed: its staked POND and the minima per epoch.
     pub stake: EpochMin,
@@ -38,11 +39,13 @@ pub struct Receiver {
 }
 
 /// deployed: the clusters selected for one epoch, in cluster-id order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[serde_with::serde_as]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Selection {
     /// How many.
     pub n: usize,
     /// Their ids (`[..n]`).
+    #[serde_as(as = "[_; MAX_SELECT]")]
     pub clusters: [u32; MAX_SELECT],
 }
 
@@ -55,28 +58,28 @@ impl Selection {
 }
 
 /// The reward books (base units of POND), for the conservation checks and the metrics.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RewardBooks {
     /// paper: the subsidy emitted (taken from the `rewards` pool for payouts).
-    #[serde(serialize_with = "crate::engine::units::ser")]
+    #[serde(serialize_with = "ser", deserialize_with = "de")]
     pub subsidy_emitted: Amount,
     /// paper: the fees released by month closes.
-    #[serde(serialize_with = "crate::engine::units::ser")]
+    #[serde(serialize_with = "ser", deserialize_with = "de")]
     pub fees_released: Amount,
     /// paper: the part of released fees not paid (the Cobb-Douglas remainder and unallocated),
     /// held in the `fees` pool and paid with the next month's release.
-    #[serde(serialize_with = "crate::engine::units::ser")]
+    #[serde(serialize_with = "ser", deserialize_with = "de")]
     pub fee_carry: Amount,
     /// Commission paid to operators.
-    #[serde(serialize_with = "crate::engine::units::ser")]
+    #[serde(serialize_with = "ser", deserialize_with = "de")]
     pub commission: Amount,
     /// Paid to delegators.
-    #[serde(serialize_with = "crate::engine::units::ser")]
+    #[serde(serialize_with = "ser", deserialize_with = "de")]
     pub to_delegators: Amount,
 }
 
 /// Receivers, tickets, the pools' books and the clusters' reward accumulators.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Relay {
     pub(crate) receivers: Keyed<AccountId, Receiver>,
     /// deployed: the epoch's total receiver stake (sum of minima).

@@ -9,7 +9,7 @@ use crate::engine::error::{MarlinError, Result};
 use crate::engine::params::BP_ONE;
 
 /// The live, governance-controlled parameters.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Settings {
     /// W for requests placed from now on, days.
     pub wait_days: u64,

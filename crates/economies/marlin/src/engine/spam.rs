@@ -24,36 +24,63 @@
 
 use ergon_core::txn::{Keyed, Snapshot};
 use ergon_core::{AccountId, Amount, Holder};
-use serde::Serialize;
+use serde::ser::SerializeStruct;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::engine::Marlin;
 use crate::engine::error::{MarlinError, Result};
 use crate::engine::params::{BP_ONE, Profile};
-use crate::engine::units::ser;
+use crate::engine::units::{de, ser};
 
 /// Seconds in a day.
 pub const DAY_SECS: u64 = 86_400;
 
 /// One signed use of a producer's deposit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Attestation {
-    /// The producer.
-    #[serde(skip)]
+    /// The producer (left out of the JSON view).
     pub producer: AccountId,
     /// The quota window.
     pub window: u64,
     /// The day it was made.
     pub day: u64,
     /// Start of its range of the deposit, base units.
-    #[serde(serialize_with = "ser")]
     pub start: Amount,
     /// End of its range (exclusive).
-    #[serde(serialize_with = "ser")]
     pub end: Amount,
 }
 
+/// `{window, day, start, end}`, the range in token units; in a binary format (a saved state)
+/// every field, the producer first.
+impl Serialize for Attestation {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        if !s.is_human_readable() {
+            return (self.producer, self.window, self.day, self.start, self.end).serialize(s);
+        }
+        let mut st = s.serialize_struct("Attestation", 4)?;
+        st.serialize_field("window", &self.window)?;
+        st.serialize_field("day", &self.day)?;
+        st.serialize_field("start", &crate::engine::units::fmt(self.start))?;
+        st.serialize_field("end", &crate::engine::units::fmt(self.end))?;
+        st.end()
+    }
+}
+
+/// Reads back a saved state only (the JSON form is a view).
+impl<'de> Deserialize<'de> for Attestation {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        if d.is_human_readable() {
+            return Err(serde::de::Error::custom(
+                "an attestation reads back from a saved state only",
+            ));
+        }
+        let (producer, window, day, start, end) = Deserialize::deserialize(d)?;
+        Ok(Attestation { producer, window, day, start, end })
+    }
+}
+
 /// A producer's quota state.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Producer {
     /// Its deposit, all owners.
     pub deposit: Amount,
@@ -66,7 +93,7 @@ pub struct Producer {
 }
 
 /// Counters of the spam flow.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SpamBooks {
     /// Messages within quota.
     pub messages: u64,
@@ -75,21 +102,21 @@ pub struct SpamBooks {
     /// Bytes dropped over quota.
     pub dropped_bytes: u128,
     /// Deposits slashed.
-    #[serde(serialize_with = "ser")]
+    #[serde(serialize_with = "ser", deserialize_with = "de")]
     pub slashed: Amount,
     /// Paid to checkers.
-    #[serde(serialize_with = "ser")]
+    #[serde(serialize_with = "ser", deserialize_with = "de")]
     pub to_checkers: Amount,
     /// Burned.
-    #[serde(serialize_with = "ser")]
+    #[serde(serialize_with = "ser", deserialize_with = "de")]
     pub burned: Amount,
     /// Fees paid by producers to attesters.
-    #[serde(serialize_with = "ser")]
+    #[serde(serialize_with = "ser", deserialize_with = "de")]
     pub attester_fees: Amount,
 }
 
 /// Deposits, producers, attestations and the books.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Spam {
     /// (producer, owner) → POND posted.
     pub(crate) deposits: Keyed<(AccountId, AccountId), Amount>,

@@ -15,7 +15,8 @@
 
 use ergon_core::txn::{Keyed, Table};
 use ergon_core::{AccountId, Amount, Holder};
-use serde::Serialize;
+use serde::ser::SerializeStruct;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::engine::Marlin;
 use crate::engine::error::{MarlinError, Result};
@@ -27,10 +28,9 @@ pub const ELIGIBLE_MPOND_ABOVE: Amount = Amount(UNIT / 2);
 pub const STASHES_MAX: usize = 1_000_000;
 
 /// A stash.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Stash {
-    /// Its owner.
-    #[serde(skip)]
+    /// Its owner (left out of the JSON view).
     pub staker: AccountId,
     /// POND in it, base units.
     pub pond: Amount,
@@ -47,10 +47,9 @@ pub struct Stash {
 }
 
 /// A cluster.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Cluster {
-    /// Who runs it.
-    #[serde(skip)]
+    /// Who runs it (left out of the JSON view).
     pub operator: AccountId,
     /// Commission, whole percent (0–100).
     pub commission_percent: u8,
@@ -58,6 +57,65 @@ pub struct Cluster {
     pub pond: Amount,
     /// MPOND delegated to it, base units.
     pub mpond: Amount,
+}
+
+/// `{pond, mpond, cluster, withdrawable_day, redelegation, closed}`; in a binary format (a
+/// saved state) every field, the staker first.
+impl Serialize for Stash {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        if !s.is_human_readable() {
+            let Stash { staker, pond, mpond, cluster, withdrawable_day, redelegation, closed } =
+                *self;
+            return (staker, pond, mpond, cluster, withdrawable_day, redelegation, closed)
+                .serialize(s);
+        }
+        let mut st = s.serialize_struct("Stash", 6)?;
+        st.serialize_field("pond", &self.pond)?;
+        st.serialize_field("mpond", &self.mpond)?;
+        st.serialize_field("cluster", &self.cluster)?;
+        st.serialize_field("withdrawable_day", &self.withdrawable_day)?;
+        st.serialize_field("redelegation", &self.redelegation)?;
+        st.serialize_field("closed", &self.closed)?;
+        st.end()
+    }
+}
+
+/// Reads back a saved state only (the JSON form is a view).
+impl<'de> Deserialize<'de> for Stash {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        if d.is_human_readable() {
+            return Err(serde::de::Error::custom("a stash reads back from a saved state only"));
+        }
+        let (staker, pond, mpond, cluster, withdrawable_day, redelegation, closed) =
+            Deserialize::deserialize(d)?;
+        Ok(Stash { staker, pond, mpond, cluster, withdrawable_day, redelegation, closed })
+    }
+}
+
+/// `{commission_percent, pond, mpond}`; in a binary format (a saved state) every field, the
+/// operator first.
+impl Serialize for Cluster {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        if !s.is_human_readable() {
+            return (self.operator, self.commission_percent, self.pond, self.mpond).serialize(s);
+        }
+        let mut st = s.serialize_struct("Cluster", 3)?;
+        st.serialize_field("commission_percent", &self.commission_percent)?;
+        st.serialize_field("pond", &self.pond)?;
+        st.serialize_field("mpond", &self.mpond)?;
+        st.end()
+    }
+}
+
+/// Reads back a saved state only (the JSON form is a view).
+impl<'de> Deserialize<'de> for Cluster {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        if d.is_human_readable() {
+            return Err(serde::de::Error::custom("a cluster reads back from a saved state only"));
+        }
+        let (operator, commission_percent, pond, mpond) = Deserialize::deserialize(d)?;
+        Ok(Cluster { operator, commission_percent, pond, mpond })
+    }
 }
 
 impl Cluster {
@@ -69,7 +127,7 @@ impl Cluster {
 }
 
 /// Stashes, clusters and the running totals.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Stakes {
     stashes: Table<Stash>,
     clusters: Table<Cluster>,

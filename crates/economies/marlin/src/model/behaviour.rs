@@ -347,6 +347,8 @@ impl MarlinModel {
         if self.receivers.is_empty() || per == 0 || total_nodes == 0 {
             return Ok(());
         }
+        self.share.clear();
+        self.share.resize(self.tickets.len(), 0);
         let mut given = 0u64;
         let mut top = 0usize;
         for (i, r) in self.relayers.iter().enumerate() {
@@ -412,6 +414,8 @@ impl MarlinModel {
         let n = self.relayers.len();
         let mut total_s = 0.0;
         let alpha = self.alpha;
+        self.returns.resize(n, 0.0);
+        self.ticket_part.resize(n, 0.0);
         for c in 0..n {
             self.returns[c] = stake_of(&self.econ, c as u32) as f64;
             total_s += self.returns[c];

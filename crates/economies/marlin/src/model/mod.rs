@@ -24,7 +24,7 @@ use crate::{Genesis, Marlin};
 pub use config::{Agents, Config};
 
 /// A relayer: its operator account and cluster, its own stash and its nodes.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Relayer {
     operator: AccountId,
     cluster: u32,
@@ -41,7 +41,7 @@ struct Relayer {
 }
 
 /// A delegator: its stash, the cluster it is on, and a requested move.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Delegator {
     account: AccountId,
     stash: u64,
@@ -52,7 +52,7 @@ struct Delegator {
 }
 
 /// An MPOND holder: its account, the days of its open requests, what it has not requested.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Holder {
     account: AccountId,
     requests: Vec<u64>,
@@ -60,7 +60,7 @@ struct Holder {
 }
 
 /// Flows since the last record (reset by each record).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 struct Flows {
     days: u64,
     tickets: u128,
@@ -82,6 +82,7 @@ struct Flows {
 const PAID_SMOOTHING: f64 = 30.0;
 
 /// A Marlin network with its agents.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct MarlinModel {
     econ: Marlin,
     agents: Agents,
@@ -99,11 +100,17 @@ pub struct MarlinModel {
     node_price: u128,
     /// Yesterday's tickets per cluster.
     tickets: Vec<u128>,
-    /// Each cluster's expected return per POND staked (scratch, by cluster).
+    /// Each cluster's expected return per POND staked (scratch, by cluster). Working memory,
+    /// sized and written before each use: a saved state leaves it out.
+    #[serde(skip)]
     returns: Vec<f64>,
     /// Each cluster's `(t/T)^α` of the day (scratch for the delegators' reviews, by cluster).
+    /// Working memory, sized and written before each use: a saved state leaves it out.
+    #[serde(skip)]
     ticket_part: Vec<f64>,
-    /// Today's tickets from one receiver per cluster (scratch, by cluster).
+    /// Today's tickets from one receiver per cluster (scratch, by cluster). Working memory,
+    /// sized and written before each use: a saved state leaves it out.
+    #[serde(skip)]
     share: Vec<u64>,
     /// The rewards paid a day, smoothed over about a month (`PAID_SMOOTHING` days), POND base
     /// units as a float: the delegators' APR estimates.

@@ -47,7 +47,7 @@ pub fn slash_bound(v: u128, n: u32) -> u128 {
 
 /// What the lazy close advances workers with: the current block and the growth constants,
 /// raw 64.64 bits.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Clock {
     /// The current block: a row read now has every earlier block's close.
     pub block: u32,

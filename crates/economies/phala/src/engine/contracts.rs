@@ -17,14 +17,14 @@
 
 use ergon_core::Names;
 use ergon_core::txn::{Snapshot, Table};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A contract's index: its deployment order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ContractIndex(pub u32);
 
 /// Why a contract ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ContractEnd {
     /// Its gas escrow was spent.
@@ -36,7 +36,7 @@ pub enum ContractEnd {
 }
 
 /// One contract's figures. PHA amounts in base units.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContractRow {
     /// The developer's account.
     pub developer: u32,
@@ -72,7 +72,7 @@ impl ContractRow {
 }
 
 /// Running gas totals, PHA base units.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GasTotals {
     /// Deposited into the escrow by deployments.
     pub deposited: u128,
@@ -83,7 +83,7 @@ pub struct GasTotals {
 }
 
 /// Every contract. See the module doc.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contracts {
     /// Contract names, by index.
     pub names: Names,

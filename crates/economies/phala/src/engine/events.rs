@@ -5,7 +5,7 @@
 //! raw bits.
 
 use ergon_core::{Amount, TokenMeta, U64F64};
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// PHA's decimals.
 pub const PHA_DECIMALS: u8 = 12;
@@ -19,6 +19,22 @@ pub fn pha_meta() -> TokenMeta {
 /// Serializes base units as a PHA decimal string.
 pub fn ser_pha<S: Serializer>(a: &Amount, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(&pha_meta().format(*a))
+}
+
+/// [`ser_pha`] in a human-readable format; in a binary one (a saved state) the amount itself.
+pub fn ser_pha_saved<S: Serializer>(a: &Amount, s: S) -> Result<S::Ok, S::Error> {
+    if s.is_human_readable() { ser_pha(a, s) } else { a.serialize(s) }
+}
+
+/// Reads an amount [`ser_pha_saved`] saved: from a binary format only (the PHA decimal form is
+/// a view).
+pub fn de_saved<'de, D: Deserializer<'de>>(d: D) -> Result<Amount, D::Error> {
+    if d.is_human_readable() {
+        return Err(serde::de::Error::custom(
+            "PHA shown as a decimal reads back from a saved state only",
+        ));
+    }
+    Amount::deserialize(d)
 }
 
 /// Serializes a 64.64 value as its decimal expansion with 20 decimals, truncated.

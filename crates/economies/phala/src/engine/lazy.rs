@@ -29,7 +29,7 @@ use crate::params::Profile;
 use crate::workers::{WorkerIndex, WorkerState};
 
 /// The lazy close's own state.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Lazy {
     /// Blocks between two full recounts of Σshare.
     pub refresh_blocks: u32,

@@ -26,7 +26,7 @@ use ergon_core::economy::{Economy, Metric, Rejection};
 use ergon_core::invariants::Violation;
 use ergon_core::txn::Snapshot;
 use ergon_core::{AccountId, Amount, Coded, Epoch, Ledger, Names, PoolId, TokenId, U64F64};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use actions::Action;
@@ -40,7 +40,7 @@ pub use tokenomic::Tokenomic;
 pub use workers::{WorkerIndex, WorkerState, Workers};
 
 /// The ledger pools of the economy.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pools {
     /// The computing subsidy: payouts and the treasury's part come from here.
     pub subsidy: PoolId,
@@ -57,16 +57,19 @@ pub struct Pools {
 }
 
 /// Running totals of what heartbeats paid.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+///
+/// Shown as PHA (the state dump); in a binary format (a saved state) as the amounts, and read
+/// back from that form only.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stats {
     /// PHA paid to workers, base units.
-    #[serde(serialize_with = "events::ser_pha")]
+    #[serde(serialize_with = "events::ser_pha_saved", deserialize_with = "events::de_saved")]
     pub paid: Amount,
     /// PHA paid to the treasury, base units.
-    #[serde(serialize_with = "events::ser_pha")]
+    #[serde(serialize_with = "events::ser_pha_saved", deserialize_with = "events::de_saved")]
     pub treasury: Amount,
     /// PHA a settlement owed but the subsidy pool did not hold, base units.
-    #[serde(serialize_with = "events::ser_pha")]
+    #[serde(serialize_with = "events::ser_pha_saved", deserialize_with = "events::de_saved")]
     pub shortfall: Amount,
 }
 
@@ -75,7 +78,7 @@ pub struct Stats {
 /// Every operation runs as one transaction over it ([`ergon_core::txn::atomic`]): the fields an
 /// operation may change are journaled (the `transactional!` list below); the block's close is
 /// not an operation and changes the workers' columns directly.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Phala {
     params: Params,
     ledger: Ledger,
@@ -104,7 +107,9 @@ pub struct Phala {
     genesis_supply: Amount,
     /// Whether block reports name the workers that changed responsiveness.
     report_detail: bool,
-    /// Working memory of the block's close (not part of the state).
+    /// Working memory of the block's close (not part of the state: cleared at the start of
+    /// each close, so not saved).
+    #[serde(skip)]
     scratch: block::Scratch,
     /// paper's lazy close, when on ([`Phala::set_lazy`]).
     lazy: Option<lazy::Lazy>,

@@ -67,7 +67,7 @@ pub enum ParamSet {
 
 /// The tokenomic parameters in force (the chain's `TokenomicParameters`, plus the pallet's
 /// constants).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Params {
     /// The rules.
     pub profile: Profile,

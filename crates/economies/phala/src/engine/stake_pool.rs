@@ -29,11 +29,14 @@ use crate::tokenomic::PICO;
 pub const DUST: u128 = 1000;
 
 /// A stake pool's index: its creation order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
 pub struct PoolIndex(pub u32);
 
 /// A stake pool's figures (the numbers only: what a payout changes).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PoolRow {
     /// The owner's account.
     pub owner: u32,
@@ -50,7 +53,7 @@ pub struct PoolRow {
 }
 
 /// A withdrawal request waiting in a pool's queue.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Request {
     /// The delegator's account.
     pub user: u32,
@@ -85,7 +88,7 @@ pub struct Split {
 }
 
 /// Every stake pool. See the module doc.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StakePools {
     /// Pool names, by index.
     pub names: Names,

@@ -8,7 +8,7 @@
 //! the rest); docs/economies/phala.md lists each formula with its order and quirks.
 
 use ergon_core::{Amount, Error as CoreError, U64F64};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::params::{Params, Profile};
 
@@ -77,7 +77,7 @@ pub fn ve(params: &Params, stake: Amount, p: u32, level: u8) -> Fx {
 /// One worker's tokenomic record: the gatekeeper's `TokenomicInfo` fields that the economics
 /// read. Raw 64.64 values. The four fields an idle block reads and writes come first, in one
 /// 64-byte cache line (`repr(C, align(64))`), so the block pass streams a quarter of the record.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[repr(C, align(64))]
 pub struct Tokenomic {
     /// V.
@@ -88,7 +88,9 @@ pub struct Tokenomic {
     pub cost_idle: U64F64,
     /// Cached `p_instant / p_bench` (1 when p_bench is 0), refreshed with P.
     pub perf: U64F64,
-    /// The last share the block pass computed, with the V and P term it belongs to.
+    /// The last share the block pass computed, with the V and P term it belongs to. Not
+    /// saved: a cache only (its value never changes a result), read back empty, which is
+    /// valid (V = 0, P term = 0, share = 0) and refilled at the next share computed.
     #[serde(skip)]
     pub cache: ShareCache,
     /// Cached `(2·p_instant·conf)²`, refreshed with P.

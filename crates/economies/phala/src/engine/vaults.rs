@@ -39,11 +39,14 @@ use crate::stake_pool::{DUST, PoolIndex, PoolRow, Price, Request, Served, serve_
 use crate::tokenomic::PICO;
 
 /// A vault's index: its creation order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
 pub struct VaultIndex(pub u32);
 
 /// A vault's stored figures.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct VaultRow {
     /// The owner's account.
     pub owner: u32,
@@ -63,7 +66,7 @@ pub struct VaultRow {
 }
 
 /// Every vault.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Vaults {
     /// Vault names, by index.
     pub names: Names,

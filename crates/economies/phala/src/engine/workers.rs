@@ -7,20 +7,20 @@
 
 use ergon_core::txn::Transactional;
 use ergon_core::{AccountId, Amount, Names};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::closed_form::{self, Clock};
 use crate::tokenomic::Tokenomic;
 
 /// A worker's index: its registration order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct WorkerIndex(pub u32);
 
 /// The most challenges a worker may have waiting.
 pub const PENDING_MAX: usize = 4;
 
 /// A worker's state in the computation pallet.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WorkerState {
     /// Registered, not computing (never started, or reclaimed).
@@ -53,7 +53,7 @@ impl WorkerState {
 
 /// Challenges waiting for a heartbeat, oldest first: the block each was sent in and the
 /// computing session it was sent to.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pending {
     blocks: [u32; PENDING_MAX],
     sessions: [u32; PENDING_MAX],
@@ -141,7 +141,7 @@ pub struct Row {
 }
 
 /// Every worker, in columns. See the module doc.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Workers {
     names: Names,
     owner: Vec<u32>,
@@ -165,7 +165,13 @@ pub struct Workers {
     clock: Option<Clock>,
     /// paper's lazy close: the workers changed in the current block (repeats allowed).
     touched: Vec<u32>,
+    /// The rows the open transactions saved: empty between operations, when a state is
+    /// saved, so not saved.
+    #[serde(skip)]
     journal: Vec<(u32, Row)>,
+    /// Open transactions: a state is saved with none open (else refused) and reads back with
+    /// none.
+    #[serde(with = "no_open_transaction")]
     depth: u32,
 }
 
@@ -377,6 +383,25 @@ impl Workers {
     #[must_use]
     pub fn total_stake(&self) -> Amount {
         Amount(self.stake.iter().sum())
+    }
+}
+
+/// [`Workers`]' transaction depth in a saved state: nothing, and refused while a transaction
+/// is open (the journal is not saved).
+mod no_open_transaction {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    #[allow(clippy::trivially_copy_pass_by_ref, reason = "serde's `with` signature")]
+    pub fn serialize<S: Serializer>(depth: &u32, s: S) -> Result<S::Ok, S::Error> {
+        if *depth > 0 {
+            return Err(serde::ser::Error::custom("the state is saved inside an open transaction"));
+        }
+        s.serialize_unit()
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+        <()>::deserialize(d)?;
+        Ok(0)
     }
 }
 

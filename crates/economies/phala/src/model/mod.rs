@@ -31,7 +31,7 @@ pub use config::{Agents, Config};
 use ergon_core::AccountId;
 
 /// A worker as its operator runs it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Worker {
     index: WorkerIndex,
     /// Its pool (model index = engine index).
@@ -55,7 +55,7 @@ struct Worker {
 }
 
 /// A stake pool and its owner.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Pool {
     index: PoolIndex,
     owner: AccountId,
@@ -70,7 +70,7 @@ struct Pool {
 }
 
 /// A delegator: its account, its pool and the pool it is moving to.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Delegator {
     account: AccountId,
     pool: u32,
@@ -78,7 +78,7 @@ struct Delegator {
 }
 
 /// Flows since the last record (reset by each record).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 struct Flows {
     blocks: u64,
     paid: u128,
@@ -108,6 +108,7 @@ struct Flows {
 }
 
 /// A Phala network with its agents.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct PhalaModel {
     econ: Phala,
     agents: Agents,
@@ -138,7 +139,8 @@ pub struct PhalaModel {
     outages: Vec<(u64, u32, u64)>,
     /// The next of `outages` to happen.
     next_outage: usize,
-    /// Workers coming back: (block, worker).
+    /// Workers coming back: (block, worker). Saved in its heap order, which reads back
+    /// unchanged (each entry pushed in that order is already below its parent).
     returns: BinaryHeap<Reverse<(u64, u32)>>,
     /// The subsidy pool's balance at the last record, base units.
     subsidy_at_record: u128,

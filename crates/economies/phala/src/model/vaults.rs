@@ -30,7 +30,7 @@ use crate::vaults::VaultIndex;
 use crate::{PhalaError, PoolIndex};
 
 /// A vault as the model runs it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(super) struct VaultAgent {
     pub(super) index: VaultIndex,
     pub(super) owner: AccountId,

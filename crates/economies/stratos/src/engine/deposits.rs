@@ -24,7 +24,7 @@ use crate::Stratos;
 use crate::error::Result;
 
 /// The deposits' stake rewards by source, vesting after the reward lock. See the module doc.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DepositRewards {
     /// Source 0: the volume pool's part, 1: the mining pool's; one stake per account for both.
     index: Vesting<AccountId, 2>,

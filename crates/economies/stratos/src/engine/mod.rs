@@ -49,7 +49,7 @@ pub use resource::{Activated, Migration, ShutDown, Unregistered};
 pub use stake_locks::StakeLocks;
 
 /// The ledger pools of the economy.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Pools {
     /// STOS reserved for mining rewards.
     pub mining: PoolId,
@@ -77,7 +77,7 @@ pub struct Pools {
 /// operation may change is journaled (see the `transactional!` list below), so a rejection
 /// restores all of them together. The fields an operation never changes — parameters, ids, the
 /// epoch's books — are named in the list's `ignore` part.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Stratos {
     params: Params,
     ledger: Ledger,
@@ -109,6 +109,7 @@ pub struct Stratos {
     /// Whether epoch reports list every node (replay) or only totals (simulation).
     report_detail: bool,
     /// Working memory of the epoch's reward split (not part of the state).
+    #[serde(skip)]
     scratch: epoch::Scratch,
 }
 

@@ -30,7 +30,7 @@ use crate::params::Profile;
 /// down. So the Ozone consumed (burned by requests) is `settled − reported + dropped` plus the
 /// traffic still pending, and the Ozone still out — sold, not yet consumed and settled, which
 /// returns to L at settlement — is `sold − (settled − reported) − dropped`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct OzoneMarket {
     /// Deposit term `S`, wei.
     s: Amount,

@@ -20,7 +20,7 @@ use crate::Stratos;
 use crate::error::StratosError;
 
 /// paper: the validators' stake rewards still locked (absent under mainnet).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StakeLocks(Option<LockQueue>);
 
 impl StakeLocks {

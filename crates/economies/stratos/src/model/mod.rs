@@ -25,14 +25,14 @@ use crate::params::EPOCHS_PER_DAY;
 pub use config::{Agents, Config};
 
 /// A user: its account (its request rate is its weight in `StratosModel::rates`).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct User {
     account: AccountId,
 }
 
 /// A resource-node operator (by the economy's node index): its usual performance and the day
 /// its current outage ends (0 or past: none).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Operator {
     reliability: f64,
     outage_until: u64,
@@ -40,7 +40,7 @@ struct Operator {
 
 /// A delegator: its account, the operator of the validator it delegates to, the validator it
 /// is moving to (its stake unbonding meanwhile), and whether it has left.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
 struct Delegator {
     account: AccountId,
     validator: AccountId,
@@ -49,7 +49,7 @@ struct Delegator {
 }
 
 /// The draws of every behaviour, ready to sample.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Samplers {
     deposit: Sampler,
     capacity: Sampler,
@@ -69,7 +69,7 @@ struct Samplers {
 /// same as sending each at once, because nothing between them touches that user's Ozone or the
 /// economy's task draws (the model sends the batch before anything else). Its memory is kept
 /// from epoch to epoch.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 struct Downloads {
     user: Option<AccountId>,
     /// The user's Ozone less the batch, noz.
@@ -78,7 +78,7 @@ struct Downloads {
 }
 
 /// Flows since the last record (reset by each record).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 struct Flows {
     epochs: u64,
     requests: u64,
@@ -111,6 +111,7 @@ struct Flows {
 }
 
 /// A Stratos network with its agents.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct StratosModel {
     econ: Stratos,
     agents: Agents,

@@ -37,7 +37,7 @@ use crate::state::calls::CallSpec;
 pub(super) const EXECUTER_STACK: u64 = 1;
 
 /// Flows of calls, Prometh and claims since the last record.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(super) struct ExecFlows {
     pub calls_opened: u64,
     pub calls_unfunded: u64,
@@ -68,7 +68,7 @@ pub(super) struct ExecFlows {
 }
 
 /// The developers', analysts' and claimants' state.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(super) struct Exec {
     developers: Vec<NodeId>,
     analysts: Vec<NodeId>,
@@ -89,7 +89,8 @@ pub(super) struct Exec {
     coverage: Vec<u64>,
     next_vuln: u32,
     next_subject: u64,
-    /// Programs first reported this epoch (scratch).
+    /// Programs first reported this epoch (scratch, cleared before use: not saved).
+    #[serde(skip)]
     fresh: Vec<u32>,
 }
 

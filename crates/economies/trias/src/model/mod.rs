@@ -39,7 +39,7 @@ use crate::attest::{NodeId, Tee};
 pub use config::{Agents, Config};
 
 /// What a node is in the model.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 enum Class {
     /// An honest, pre-trusted verifier.
     Seed,
@@ -82,7 +82,7 @@ impl Class {
 }
 
 /// Flows since the last record (reset by each record).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 struct Flows {
     emitted: u128,
     /// Verifiers' rewards paid: honest, faulty, Sybil (the economy that moves tokens).
@@ -103,9 +103,9 @@ struct Flows {
 }
 
 /// The latest snapshot's figures (kept between records).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 struct Latest {
-    /// EigenTrust of the active nodes (scratch reused each epoch).
+    /// EigenTrust of the active nodes (refilled each epoch, read by the next record: saved).
     trust: Vec<f64>,
     /// The ring's EigenTrust mass, and its compatibility-PageRank mass.
     sybil_trust: [f64; 2],
@@ -114,6 +114,7 @@ struct Latest {
 }
 
 /// A Trias network with its agents.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct TriasModel {
     econ: Trias,
     /// The same network under the other profile (with `compare`).
@@ -141,13 +142,20 @@ pub struct TriasModel {
     routers: Vec<NodeId>,
     receiver_start: Vec<u32>,
     receivers: Vec<NodeId>,
-    // Scratch, reused every epoch.
+    // Scratch, reused every epoch: each is cleared before use (per verifier, or at the start
+    // of the agents' actions), so a saved state leaves them out.
+    #[serde(skip)]
     targets: Vec<NodeId>,
     /// The economy's beacon targets of the verifier at hand.
+    #[serde(skip)]
     beacon: Vec<NodeId>,
+    #[serde(skip)]
     records: Vec<(NodeId, NodeId)>,
+    #[serde(skip)]
     ring_records: Vec<(NodeId, NodeId)>,
+    #[serde(skip)]
     fails: Vec<(NodeId, NodeId, bool)>,
+    #[serde(skip)]
     false_passes: Vec<(NodeId, NodeId)>,
     latest: Latest,
     flows: Flows,

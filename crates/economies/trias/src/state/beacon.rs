@@ -21,7 +21,8 @@ use crate::attest::NodeId;
 pub const TARGETS: usize = 8;
 
 /// Values derived from the beacon seed, the epoch and the node count (module doc). Not state:
-/// two economies are equal whatever their caches hold.
+/// two economies are equal whatever their caches hold, and a saved state leaves it out (read
+/// back empty, it refills on first use with the same draws).
 #[derive(Clone, Debug, Default)]
 pub struct BeaconCache {
     /// The epoch and node count the cache holds (`None`: empty).

@@ -15,7 +15,7 @@
 use ergon_core::ledger::Holder;
 use ergon_core::rng::{RngStreams, purpose};
 use ergon_core::{Amount, Rounding, mul_div};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Trias;
 use crate::attest::NodeId;
@@ -36,7 +36,7 @@ pub const FEE_BP: u128 = 100;
 pub const MAX_K: u32 = 64;
 
 /// A call's terms, by id (the typed form of the replay's `call`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallSpec {
     /// COMPUTE_SET.
     pub filter: Filter,
@@ -67,7 +67,7 @@ pub struct CallSpec {
 }
 
 /// One call.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Call {
     /// Who pays.
     pub caller: NodeId,

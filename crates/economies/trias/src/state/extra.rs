@@ -30,7 +30,7 @@ pub const HISTORY: usize = 64;
 pub const MASK_BITS: usize = 64;
 
 /// The executers' side of the state. See the module doc.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Extra {
     /// The `calls` pool: escrowed prices of open calls.
     pub(super) escrow: PoolId,

@@ -183,7 +183,7 @@ pub enum Event {
 }
 
 /// The verifiers' split of one epoch, kept for the invariant check.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 struct LastSplit {
     pool: Amount,
     paid: Amount,
@@ -191,7 +191,7 @@ struct LastSplit {
 }
 
 /// The Trias economy. See the module doc.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Trias {
     profile: Profile,
     trust: TrustParams,
@@ -207,6 +207,8 @@ pub struct Trias {
     names: Vec<String>,
     ids: BTreeMap<String, NodeId>,
     accounts: Vec<AccountId>,
+    /// Saved sorted by pair (a map read back walks in another order).
+    #[serde(with = "crate::fastmap::sorted_map")]
     credits: NodeMap<(NodeId, NodeId), (u32, u32)>,
     upheld: BTreeMap<NodeId, u64>,
     receipts: Receipts,
@@ -214,6 +216,10 @@ pub struct Trias {
     epoch: Epoch,
     last: [LastSplit; 2],
     extra: extra::Extra,
+    /// Targets drawn from the beacon this epoch, kept to draw each once (not state: each is
+    /// what a fresh draw gives, and an empty cache refills on first use — a saved state
+    /// leaves it out).
+    #[serde(skip)]
     beacon_cache: beacon::BeaconCache,
 }
 

@@ -52,7 +52,18 @@ pub fn commission_cut(reward: Amount, percent: u8) -> Result<(Amount, Amount)> {
 
 /// A per-share accumulator `whole·10^30 + frac`, `frac < 10^30`: the contract's
 /// `accRewardPerShare`, exactly.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub struct Acc {
     /// `⌊acc / 10^30⌋`: whole base units per delegated base unit.
     pub whole: u128,
@@ -88,11 +99,14 @@ impl Acc {
 }
 
 /// One cluster's delegations of `N` staked tokens and their per-share accumulators.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[serde_with::serde_as]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ClusterPool<const N: usize> {
     /// Total delegation per token.
+    #[serde_as(as = "[_; N]")]
     totals: [Amount; N],
     /// Reward per delegated base unit, scaled by [`ACC_SCALE`], per token.
+    #[serde_as(as = "[_; N]")]
     acc: [Acc; N],
     /// `Σ D` over distributions with `k > 0`.
     allocated: Amount,
@@ -103,11 +117,14 @@ pub struct ClusterPool<const N: usize> {
 }
 
 /// One delegator's delegations to one cluster and its debts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[serde_with::serde_as]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Position<const N: usize> {
     /// Delegation per token.
+    #[serde_as(as = "[_; N]")]
     balances: [Amount; N],
     /// `⌊acc·balance/10^30⌋` at the last settlement, per token.
+    #[serde_as(as = "[_; N]")]
     debts: [u128; N],
 }
 

@@ -26,7 +26,7 @@ use ergon_core::{Amount, EmissionSchedule, Tier};
 use super::{Result, RewardsError};
 
 /// One subscription as the pool saw it: the caller stores it with the receiver.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Subscription {
     /// The fee per month.
     pub fee: Amount,
@@ -37,7 +37,7 @@ pub struct Subscription {
 }
 
 /// One fee token's subscription pool (module doc).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FeePool {
     /// The current month: subscriptions and cancellations happen in it.
     month: u64,

@@ -111,7 +111,7 @@ pub fn claim(accrued: Amount) -> (Amount, Amount) {
 
 /// One balance and its minimum over the current and the previous epoch (module doc). Epochs only
 /// move forward.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EpochMin {
     /// The balance now.
     balance: Amount,

@@ -27,9 +27,11 @@ use crate::nodes::NodeIndex;
 use crate::params::Profile;
 
 /// Figures of the last epoch, kept for metrics.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Stats {
-    /// The last epoch's report.
+    /// The last epoch's report (replay's view; a saved state leaves it out, and the next
+    /// close writes it again).
+    #[serde(skip)]
     pub last: Option<EpochReport>,
 }
 
@@ -199,7 +201,7 @@ fn pay(
 }
 
 /// What the reward steps of an epoch leave for [`finish`].
-#[derive(Default)]
+#[derive(Default, serde::Serialize, serde::Deserialize)]
 struct Totals {
     /// Rounding remainders moved to the dust pool so far.
     dust: Amount,

@@ -14,7 +14,9 @@ use serde::Serialize;
 use crate::params::Profile;
 
 /// A resource node: its index in creation order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(transparent)]
 pub struct NodeIndex(pub u32);
 
@@ -27,7 +29,9 @@ impl NodeIndex {
 }
 
 /// A meta node: its index in registration order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(transparent)]
 pub struct MetaIndex(pub u32);
 
@@ -40,7 +44,7 @@ impl MetaIndex {
 }
 
 /// Where a resource node is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case", tag = "state")]
 pub enum NodeStatus {
     /// mainnet: registered with a deposit that is not yet effective (the meta nodes have not
@@ -62,7 +66,7 @@ pub enum NodeStatus {
 }
 
 /// A resource node (its name is its owner's account name).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ResourceNode {
     /// The account that deposited and receives rewards.
     pub owner: AccountId,
@@ -167,7 +171,7 @@ impl ResourceNode {
 }
 
 /// A meta-node vote in progress (registration or kick).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Vote {
     /// Meta nodes (by index) that approved.
     pub approvals: BTreeSet<u32>,
@@ -176,7 +180,7 @@ pub struct Vote {
 }
 
 /// Where a meta node is in its life.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case", tag = "state")]
 pub enum MetaStatus {
     /// Registered, deposit paid, waiting for foundation approval and the vote.
@@ -199,7 +203,7 @@ pub enum MetaStatus {
 }
 
 /// A meta node (its name is its owner's account name).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct MetaNode {
     /// The account that deposited and receives rewards.
     pub owner: AccountId,

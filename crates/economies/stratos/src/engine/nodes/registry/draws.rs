@@ -11,7 +11,7 @@ use crate::nodes::NodeIndex;
 /// that a task allocates nothing; and the alias table of the task weights. Not part of the
 /// state: every two are equal, and clones keep only the alias table (so that a clone draws as
 /// the original would).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(super) struct Scratch {
     picked: Vec<NodeIndex>,
     passed: Vec<usize>,

@@ -23,7 +23,7 @@ use crate::params::Profile;
 
 /// Sums over the nodes, kept by every change of a node (and journaled with it): what the
 /// economy's books are checked against after each step without walking the nodes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NodeTotals {
     /// Σ deposits of resource and meta nodes, wei: what the deposits pool holds.
     pub deposits: u128,
@@ -71,7 +71,7 @@ impl NodeTotals {
 /// Where each resource node sits in the traffic index (`u32::MAX` or a stale place when it
 /// is not listed: a place counts only when the index holds the node there), so a check can
 /// tell in O(1) whether a node is listed. Not part of the state: the index it points into is.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 struct Slots(Vec<u32>);
 
 impl PartialEq for Slots {
@@ -83,7 +83,7 @@ impl PartialEq for Slots {
 impl Eq for Slots {}
 
 /// The nodes of the network. See the module doc.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NodeRegistry {
     /// The profile whose task weights apply.
     profile: Profile,

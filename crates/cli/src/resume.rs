@@ -1,0 +1,70 @@
+//! `ergon run --checkpoint-every DURATION` and `ergon run --resume DIR`: each job's model saved
+//! every DURATION of simulated time (docs/scenarios.md, "Checkpoints"), and a run killed or
+//! stopped by a signal continued from them, its rows byte-identical to a run never stopped.
+
+use std::path::Path;
+
+use ergon_output::{MANIFEST_FILE, Manifest, OutDir};
+use ergon_registry::{PlanInfo, Simulation};
+use ergon_sim::{Duration, Source};
+
+use crate::BadInput;
+
+/// The steps of `--checkpoint-every TEXT` for the plan `info`: a number of steps ("5000",
+/// "5000e") or a duration ("30d"), at least one step.
+pub(crate) fn every(text: &str, info: &PlanInfo) -> Result<u64, BadInput> {
+    let step_seconds = ergon_core::model::SECONDS_PER_DAY / info.epochs_per_day.max(1);
+    let steps = Duration::Text(text.to_owned())
+        .steps(step_seconds, info.step_name)
+        .map_err(|e| BadInput(format!("--checkpoint-every {text:?}: {e}")))?;
+    if steps == 0 {
+        return Err(BadInput(format!(
+            "--checkpoint-every {text:?}: at least one {}, e.g. \"30d\"",
+            info.step_name
+        )));
+    }
+    Ok(steps)
+}
+
+/// What `--resume DIR` goes on with: the run's plan (from the resolved scenario kept in
+/// `.parts`), its directory and its checkpoint interval. Nothing in `dir` is changed.
+pub(crate) struct Resume {
+    pub(crate) sim: Box<dyn Simulation>,
+    pub(crate) out: OutDir,
+    pub(crate) every: u64,
+}
+
+/// Reads the run in `dir` for `--resume`: its resolved scenario and manifest, checked against
+/// each other.
+pub(crate) fn open(dir: &Path) -> Result<Resume, BadInput> {
+    let out = OutDir::resume(dir).map_err(|e| BadInput(e.to_string()))?;
+    let path = out.resolved_scenario();
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        BadInput(format!("cannot resume {}: {}: {e}", dir.display(), path.display()))
+    })?;
+    let manifest_path = path.with_file_name(MANIFEST_FILE);
+    let manifest: Manifest = std::fs::read_to_string(&manifest_path)
+        .map_err(|e| e.to_string())
+        .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
+        .map_err(|e| {
+            BadInput(format!("cannot resume {}: {}: {e}", dir.display(), manifest_path.display()))
+        })?;
+    let name = path.display().to_string();
+    let sim = crate::sim_cmd::plan(Source { name: &name, text: &text }, &[])?;
+    if sim.info().hash != manifest.parameter_hash {
+        return Err(BadInput(format!(
+            "cannot resume {}: its scenario's parameter hash is {}, its run.json says {}: the \
+             files in .parts do not belong together",
+            dir.display(),
+            sim.info().hash,
+            manifest.parameter_hash
+        )));
+    }
+    let every = manifest.checkpoint_every.ok_or_else(|| {
+        BadInput(format!(
+            "cannot resume {}: the run kept no checkpoints (run with --checkpoint-every)",
+            dir.display()
+        ))
+    })?;
+    Ok(Resume { sim, out, every })
+}
