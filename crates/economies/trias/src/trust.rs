@@ -15,6 +15,16 @@
 //! mass and L1 change) add fixed chunks of [`CHUNK`] nodes, each chunk in index order, then the
 //! chunk sums in chunk order. No result depends on the thread count. The gate
 //! ([`crate::gate`]) turns the result into integers before any token moves.
+//!
+//! # Layout of the pass
+//! A row's sum gathers `t_i` at random sources; at 10^6 nodes `t` is 8 MB and each gather
+//! misses the core's cache. The pass therefore reads the in-rows rearranged ([`PassLayout`]):
+//! the rows are cut into parts (one parallel task each) and, within a part, the edges are
+//! ordered by source block of [`SOURCE_BLOCK`] nodes, then by row, then by source, so the
+//! gathers of a stretch of the pass fall in one block of `t` that stays in the cache, and
+//! each row's sum meets its sources in ascending order as before, block after block: the same
+//! additions in the same order, so the same bits whatever the part and block sizes
+//! ([`TrustGraph::with_layout`]).
 
 use ergon_core::{Csr, GraphRules, Merge, SelfLoops};
 use rayon::prelude::*;
@@ -26,6 +36,78 @@ use crate::error::{Result, TriasError};
 /// Nodes per chunk of a global float sum (fixed, so sums never depend on the thread count).
 pub const CHUNK: usize = 4096;
 
+/// Sources per block of the pass's layout (module doc, "Layout of the pass"): 2^15 values of
+/// `t`, 256 KB, a quarter of a core's second-level cache.
+pub const SOURCE_BLOCK: u32 = 15;
+
+/// The most rows in one part of the pass: 2^18, 2 MB of new values.
+const MAX_PART: u32 = 18;
+
+/// The in-rows of a [`TrustGraph`] rearranged for the power iteration (module doc, "Layout of
+/// the pass"). Part `p` holds rows `p·2^part_bits ..` and their edges
+/// `in_start[first row] .. in_start[last row + 1]`, ordered by (source block, row, source).
+#[derive(Clone, Debug)]
+struct PassLayout {
+    /// log2 of the rows in a part (≥ log2 [`CHUNK`], so parts hold whole chunks).
+    part_bits: u32,
+    /// Each edge's row, less its part's first row.
+    row: Vec<u32>,
+    /// Each edge's source.
+    src: Vec<u32>,
+    /// Each edge's `c_ij`.
+    coef: Vec<f64>,
+}
+
+impl PassLayout {
+    /// The layout of in-rows `in_start`/`in_src` with coefficients `coef` (aligned with
+    /// `in_src`), parts of `2^part_bits` rows and source blocks of `2^block_bits` nodes.
+    fn new(
+        in_start: &[usize],
+        in_src: &[u32],
+        coef: &[f64],
+        part_bits: u32,
+        block_bits: u32,
+    ) -> PassLayout {
+        let n = in_start.len() - 1;
+        let m = in_src.len();
+        let mut layout =
+            PassLayout { part_bits, row: vec![0; m], src: vec![0; m], coef: vec![0.0; m] };
+        let blocks = (n >> block_bits) + 1;
+        // Split the output at the parts' edge ranges, then fill the parts in parallel.
+        let mut parts = Vec::new();
+        let (mut row, mut src, mut cf) =
+            (&mut layout.row[..], &mut layout.src[..], &mut layout.coef[..]);
+        for r0 in (0..n).step_by(1 << part_bits) {
+            let r1 = (r0 + (1 << part_bits)).min(n);
+            let len = in_start[r1] - in_start[r0];
+            let (a, b) = std::mem::take(&mut row).split_at_mut(len);
+            let (c, d) = std::mem::take(&mut src).split_at_mut(len);
+            let (e, f) = std::mem::take(&mut cf).split_at_mut(len);
+            parts.push((r0, r1, a, c, e));
+            (row, src, cf) = (b, d, f);
+        }
+        parts.into_par_iter().for_each(|(r0, r1, row, src, cf)| {
+            let edges = in_start[r0]..in_start[r1];
+            let mut fill = vec![0usize; blocks + 1];
+            for &i in &in_src[edges.clone()] {
+                fill[(i >> block_bits) as usize + 1] += 1;
+            }
+            for b in 0..blocks {
+                fill[b + 1] += fill[b];
+            }
+            for j in r0..r1 {
+                for k in in_start[j]..in_start[j + 1] {
+                    let i = in_src[k];
+                    let slot = &mut fill[(i >> block_bits) as usize];
+                    (row[*slot], src[*slot], cf[*slot]) = ((j - r0) as u32, i, coef[k]);
+                    *slot += 1;
+                }
+            }
+        });
+        layout
+    }
+}
+
 /// One snapshot's attestation graph. See the module doc.
 #[derive(Clone, Debug)]
 pub struct TrustGraph {
@@ -33,8 +115,8 @@ pub struct TrustGraph {
     pub fwd: Csr<u64>,
     /// Sources of every in-row (the transpose's targets): `j`'s in-row, sources ascending.
     pub(crate) in_src: Vec<u32>,
-    /// `c_ij` aligned with `in_src`.
-    coef: Vec<f64>,
+    /// The in-rows with their `c_ij`, rearranged for the power iteration.
+    pass: PassLayout,
     /// Start of `j`'s in-row in `coef`.
     pub(crate) in_start: Vec<usize>,
     /// True for a node without out-edges.
@@ -79,11 +161,38 @@ impl TrustGraph {
             acc += inv.out_degree(j)?;
         }
         in_start.push(acc);
-        let in_src = inv.edges().map(|(_, i, _)| i).collect();
-        let coef = inv.edges().map(|(_, i, w)| w as f64 / row_sum[i as usize] as f64).collect();
+        let in_src: Vec<u32> = inv.edges().map(|(_, i, _)| i).collect();
+        let coef: Vec<f64> =
+            inv.edges().map(|(_, i, w)| w as f64 / row_sum[i as usize] as f64).collect();
+        // Parts of at most 2^MAX_PART rows, about eight of them, each of whole chunks.
+        let part_bits = (n as usize).div_ceil(8).next_power_of_two().trailing_zeros();
+        let part_bits = part_bits.clamp(CHUNK.trailing_zeros(), MAX_PART);
+        let pass = PassLayout::new(&in_start, &in_src, &coef, part_bits, SOURCE_BLOCK);
         let dangling = row_sum.iter().map(|&s| s == 0).collect();
         let active = nodes.iter().filter(|s| !s.quarantined).count() as u32;
-        Ok(TrustGraph { fwd, in_src, coef, in_start, dangling, nodes: nodes.to_vec(), active })
+        Ok(TrustGraph { fwd, in_src, pass, in_start, dangling, nodes: nodes.to_vec(), active })
+    }
+
+    /// The same graph with the power iteration's pass laid out in parts of `2^part_bits` rows
+    /// (at least [`CHUNK`]) and source blocks of `2^block_bits` nodes (module doc, "Layout of
+    /// the pass"). Only the speed changes: every result is the same, bit for bit.
+    #[must_use]
+    pub fn with_layout(mut self, part_bits: u32, block_bits: u32) -> TrustGraph {
+        let part_bits = part_bits.clamp(CHUNK.trailing_zeros(), 31);
+        let block_bits = block_bits.min(31);
+        let n = self.len();
+        let mut coef = vec![0.0; self.in_src.len()];
+        for r0 in (0..n).step_by(1 << self.pass.part_bits) {
+            let r1 = (r0 + (1 << self.pass.part_bits)).min(n);
+            let mut at: Vec<usize> = self.in_start[r0..r1].to_vec();
+            for e in self.in_start[r0]..self.in_start[r1] {
+                let slot = &mut at[self.pass.row[e] as usize];
+                coef[*slot] = self.pass.coef[e];
+                *slot += 1;
+            }
+        }
+        self.pass = PassLayout::new(&self.in_start, &self.in_src, &coef, part_bits, block_bits);
+        self
     }
 
     /// Number of nodes (active or not).
@@ -165,11 +274,14 @@ fn chunked_sum(xs: &[f64], partials: &mut [f64], f: impl Fn(usize, f64) -> f64 +
 }
 
 /// The power iteration shared by both modes; allocates its buffers once. One parallel pass an
-/// iteration: each chunk of [`CHUNK`] nodes computes its new values and, in index order, its
-/// part of the L1 change and of the next iteration's dangling mass — the same additions in
-/// the same order as three separate passes.
+/// iteration: each part of the layout sums its rows' in-edges (module doc, "Layout of the
+/// pass"), then each of its chunks of [`CHUNK`] nodes computes its new values and, in index
+/// order, its part of the L1 change and of the next iteration's dangling mass — the same
+/// additions in the same order as three separate passes.
 fn power(g: &TrustGraph, p: &[f64], alpha: f64, stop: Stop) -> TrustVector {
     let n = g.len();
+    let lay = &g.pass;
+    let part = 1usize << lay.part_bits;
     let mut t = p.to_vec();
     let mut next = vec![0.0f64; n];
     let mut partials = vec![0.0f64; n.div_ceil(CHUNK)];
@@ -180,24 +292,27 @@ fn power(g: &TrustGraph, p: &[f64], alpha: f64, stop: Stop) -> TrustVector {
     let mut dangling = chunked_sum(&t, &mut partials, |i, x| if g.dangling[i] { x } else { 0.0 });
     while iterations < stop.max_iter {
         let tr = &t;
-        next.par_chunks_mut(CHUNK).zip(fused.par_iter_mut()).enumerate().for_each(
-            |(c, (out, part))| {
-                let base = c * CHUNK;
-                for (k, slot) in out.iter_mut().enumerate() {
-                    let j = base + k;
-                    let (a, b) = (g.in_start[j], g.in_start[j + 1]);
-                    let mut s = 0.0;
-                    for (&c, &i) in g.coef[a..b].iter().zip(&g.in_src[a..b]) {
-                        s += c * tr[i as usize];
+        next.par_chunks_mut(part).zip(fused.par_chunks_mut(part / CHUNK)).enumerate().for_each(
+            |(q, (out, parts))| {
+                let r0 = q * part;
+                out.fill(0.0);
+                let edges = g.in_start[r0]..g.in_start[r0 + out.len()];
+                let (rows, srcs) = (&lay.row[edges.clone()], &lay.src[edges.clone()]);
+                for ((&r, &i), &c) in rows.iter().zip(srcs).zip(&lay.coef[edges]) {
+                    out[r as usize] += c * tr[i as usize];
+                }
+                for (c, (chunk, part)) in out.chunks_mut(CHUNK).zip(parts).enumerate() {
+                    let base = r0 + c * CHUNK;
+                    let (mut ch, mut dm) = (0.0, 0.0);
+                    for (k, slot) in chunk.iter_mut().enumerate() {
+                        let j = base + k;
+                        let y = (1.0 - alpha) * (*slot + dangling * p[j]) + alpha * p[j];
+                        *slot = y;
+                        ch += (y - tr[j]).abs();
+                        dm += if g.dangling[j] { y } else { 0.0 };
                     }
-                    *slot = (1.0 - alpha) * (s + dangling * p[j]) + alpha * p[j];
+                    *part = (ch, dm);
                 }
-                let (mut ch, mut dm) = (0.0, 0.0);
-                for (k, (&x, &y)) in tr[base..base + out.len()].iter().zip(out.iter()).enumerate() {
-                    ch += (y - x).abs();
-                    dm += if g.dangling[base + k] { y } else { 0.0 };
-                }
-                *part = (ch, dm);
             },
         );
         change = fused.iter().map(|f| f.0).sum();

@@ -212,12 +212,19 @@ fn eigentrust_matches_the_sequential_reference_bit_for_bit() {
         .collect();
     let stop = Stop { tol: 1e-12, max_iter: 200 };
     let (want, iterations) = reference_eigentrust(&nodes, &edges, 0.15, stop);
-    let g = TrustGraph::new(&nodes, edges).unwrap();
     let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<u64>>();
-    for threads in [1, 2, 3] {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-        let got = pool.install(|| eigentrust(&g, 0.15, stop));
-        assert_eq!(got.iterations, iterations, "{threads} threads");
-        assert!(bits(&got.trust) == bits(&want), "{threads} threads: bits differ");
+    let mut g = TrustGraph::new(&nodes, edges).unwrap();
+    // The default layout (one part, one block at this size), then several parts and blocks:
+    // parts of 4,096 rows with blocks of 1,024 or 1 source, one part with 30 blocks.
+    for layout in [None, Some((12, 10)), Some((12, 0)), Some((20, 10))] {
+        if let Some((part, block)) = layout {
+            g = g.with_layout(part, block);
+        }
+        for threads in [1, 2, 3] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            let got = pool.install(|| eigentrust(&g, 0.15, stop));
+            assert_eq!(got.iterations, iterations, "{threads} threads, {layout:?}");
+            assert!(bits(&got.trust) == bits(&want), "{threads} threads, {layout:?}: bits differ");
+        }
     }
 }
