@@ -21,7 +21,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, TriasError};
-use crate::fastmap::NodeMap;
+use crate::rowmap::RowMap;
 
 /// A node's dense index (canonical order: registration order, which the replay keeps sorted).
 pub type NodeId = u32;
@@ -138,9 +138,8 @@ pub struct AttestationBook {
     window: u32,
     now: u64,
     nodes: Vec<NodeTrust>,
-    /// Saved sorted by pair (a map read back walks in another order).
-    #[serde(with = "crate::fastmap::sorted_map")]
-    pairs: NodeMap<(NodeId, NodeId), Pair>,
+    /// Every pair with a record, by attester then attestee.
+    pairs: RowMap<Pair>,
 }
 
 impl AttestationBook {
@@ -154,7 +153,7 @@ impl AttestationBook {
                 max: 64,
             });
         }
-        Ok(AttestationBook { window, now: 0, nodes: Vec::new(), pairs: NodeMap::default() })
+        Ok(AttestationBook { window, now: 0, nodes: Vec::new(), pairs: RowMap::default() })
     }
 
     /// K, the window in steps.
@@ -226,7 +225,7 @@ impl AttestationBook {
         if a.step + u64::from(self.window) <= now {
             return Err(TriasError::StaleStep { step: a.step, now, window: self.window });
         }
-        if let Some(p) = self.pairs.get(&(a.attester, a.attestee))
+        if let Some(p) = self.pairs.get(a.attester, a.attestee)
             && a.step <= p.last
         {
             return Err(TriasError::OutOfOrder {
@@ -256,13 +255,12 @@ impl AttestationBook {
 
     /// Records a checked attestation.
     fn apply(&mut self, a: &Attestation) -> Recorded {
-        let key = (a.attester, a.attestee);
-        let old = self.pairs.get(&key).copied().unwrap_or(Pair { last: a.step, d: 0 });
+        let (pair, _) = self.pairs.entry_or(a.attester, a.attestee, || Pair { last: a.step, d: 0 });
         let d = match a.outcome {
-            Outcome::Pass => with_pass(old.d, old.last, a.step, self.window),
+            Outcome::Pass => with_pass(pair.d, pair.last, a.step, self.window),
             Outcome::FailEvidence | Outcome::NoResponse => 0,
         };
-        self.pairs.insert(key, Pair { last: a.step, d });
+        *pair = Pair { last: a.step, d };
         match a.outcome {
             Outcome::Pass => Recorded::Pass { direct: d },
             Outcome::NoResponse => Recorded::Wiped,
@@ -275,7 +273,7 @@ impl AttestationBook {
 
     /// Wipes a pair's endorsements (a fraud proof against its PASS).
     pub fn wipe(&mut self, attester: NodeId, attestee: NodeId) {
-        if let Some(p) = self.pairs.get_mut(&(attester, attestee)) {
+        if let Some(p) = self.pairs.get_mut(attester, attestee) {
             p.d = 0;
         }
     }
@@ -283,14 +281,14 @@ impl AttestationBook {
     /// The step of the pair's latest record, if any.
     #[must_use]
     pub fn last_record(&self, attester: NodeId, attestee: NodeId) -> Option<u64> {
-        self.pairs.get(&(attester, attestee)).map(|p| p.last)
+        self.pairs.get(attester, attestee).map(|p| p.last)
     }
 
     /// `D_ij` at step `t` (at or after the pair's last record; earlier steps read as the last
     /// record's value) — zero for a pair without records.
     #[must_use]
     pub fn direct(&self, attester: NodeId, attestee: NodeId, t: u64) -> u64 {
-        self.pairs.get(&(attester, attestee)).map_or(0, |p| advance(p.d, p.last, t))
+        self.pairs.get(attester, attestee).map_or(0, |p| advance(p.d, p.last, t))
     }
 
     /// Every edge `(i, j, D_ij(now))` with `D_ij > 0` and neither end quarantined, in canonical
@@ -298,15 +296,12 @@ impl AttestationBook {
     #[must_use]
     pub fn edges(&self) -> Vec<(NodeId, NodeId, u64)> {
         let q = |n: NodeId| self.nodes[n as usize].quarantined;
-        let mut edges: Vec<(NodeId, NodeId, u64)> = self
-            .pairs
+        // The rows walk in canonical order: no sort.
+        self.pairs
             .iter()
             .filter(|((i, j), _)| !q(*i) && !q(*j))
-            .map(|(&(i, j), p)| (i, j, advance(p.d, p.last, self.now)))
+            .map(|((i, j), p)| (i, j, advance(p.d, p.last, self.now)))
             .filter(|e| e.2 > 0)
-            .collect();
-        // Each pair once, so the canonical order whatever the sort; a radix sort, O(edges).
-        radsort::sort_by_key(&mut edges, |e| (e.0, e.1));
-        edges
+            .collect()
     }
 }

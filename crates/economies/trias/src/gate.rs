@@ -127,7 +127,9 @@ pub struct Snapshot {
 /// [`TrustParams::cb_all_below`] nodes.
 pub fn snapshot(g: &TrustGraph, p: &TrustParams, candidates: &[NodeId]) -> Result<Snapshot> {
     p.validate()?;
-    let trust = eigentrust(g, p.alpha, p.stop);
+    // The trust vector and the flow network depend on the graph alone: built side by side
+    // (the network's build is sequential, EigenTrust's iterations fill the other core).
+    let (trust, net) = rayon::join(|| eigentrust(g, p.alpha, p.stop), || FlowNet::new(g, p.cb_cap));
     let n = g.len();
     let targets: Vec<NodeId> = if (n as u64) < u64::from(p.cb_all_below) {
         (0..n as NodeId).collect()
@@ -137,7 +139,6 @@ pub fn snapshot(g: &TrustGraph, p: &TrustParams, candidates: &[NodeId]) -> Resul
         t.dedup();
         t
     };
-    let net = FlowNet::new(g, p.cb_cap);
     let mut cb: Vec<Option<u8>> = vec![None; n];
     let mut cb_het = vec![None; n];
     if p.cb_het {

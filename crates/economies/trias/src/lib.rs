@@ -25,6 +25,7 @@ pub mod gate;
 pub mod mining;
 pub mod model;
 pub mod routing;
+pub mod rowmap;
 pub mod state;
 pub mod trust;
 

@@ -1,9 +1,10 @@
 //! A Trias model saved at a step and read back runs on exactly as the original: the same rows,
 //! bit for bit, and the same state at the end (what `ergon run --resume` relies on). Each
 //! shipped scenario is saved mid-day, with quarantines, bonds, policies and the claims queue
-//! live; a model saved in the middle of an epoch — the epoch's attestation credits and receipts
-//! held in hash maps — closes it as the original does; and the hash maps and the beacon cache
-//! give the same saved bytes and the same answers whatever their history.
+//! live; a model saved in the middle of an epoch — the epoch's attestation credits in rows by
+//! attester, its receipts in hash maps, new attesters not yet merged into their lists — closes
+//! it as the original does; and the hash maps and the beacon cache give the same saved bytes
+//! and the same answers whatever their history.
 
 #![allow(clippy::unwrap_used)] // a test: unwrap is the assertion
 
@@ -91,8 +92,9 @@ fn first_difference(a: &[Metric], b: &[Metric]) -> Option<&'static str> {
 
 #[test]
 fn a_model_saved_in_the_middle_of_an_epoch_closes_it_as_the_original() {
-    // After the agents act the epoch's credits, receipts and seen records fill the hash maps;
-    // the copy builds its maps anew (another capacity, another walk order).
+    // After the agents act the epoch's credits fill their rows, its receipts and seen records
+    // the hash maps, and the new pairs wait to be merged into the attesters' lists; the copy
+    // builds its maps anew (another capacity, another walk order) and its rows and lists merged.
     for (name, sets, at) in [
         ("trias-exploit", &[][..], 4 * DAY + 7),
         ("trias-sybil", &[("agents.sybil.attack_edges", "10")][..], DAY + 7),

@@ -100,13 +100,12 @@ impl Trias {
         if !self.book.node(j)?.quarantined || !standing {
             return Err(TriasError::NoFraud { attester: i, attestee: j });
         }
-        let mut credits = 0;
-        self.credits.retain(|&(a, _), &mut (x, y)| {
-            if a == i {
-                credits += crate::mining::pair_credit(x, y);
-            }
-            a != i
-        });
+        let mut credits: u64 = self
+            .credits
+            .take_row(i)
+            .iter()
+            .map(|&(_, (x, y))| crate::mining::pair_credit(x, y))
+            .sum();
         credits += self.upheld.remove(&i).unwrap_or(0) * super::UPHELD_CREDIT;
         self.book.wipe(i, j);
         let bond = std::mem::take(&mut self.bonds[i as usize]);

@@ -344,7 +344,9 @@ impl Trias {
     /// `(verifier, D_vx)` with `D_vx > 0` now, verifiers not quarantined, ascending.
     pub(super) fn attesters_of(&self, x: NodeId) -> Vec<(NodeId, u64)> {
         let now = self.book.now();
-        self.extra.attesters[x as usize]
+        self.extra
+            .attesters
+            .of(x)
             .iter()
             .filter(|&&i| !self.book.nodes()[i as usize].quarantined)
             .map(|&i| (i, self.book.direct(i, x, now)))
@@ -449,6 +451,7 @@ impl Trias {
 
     fn settle_due_one(&mut self, id: u32) -> Result<Settlement, TriasError> {
         let call = self.extra.calls[id as usize].clone();
+        self.extra.attesters.merge();
         let s = self.settlement(&call)?;
         self.pay_settlement(&call, &s)
             .map_err(|e| TriasError::Core(ergon_core::Error::Overflow { op: e }))?;

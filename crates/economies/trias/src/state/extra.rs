@@ -52,7 +52,7 @@ pub struct Extra {
     pub(super) history: VecDeque<Vec<u64>>,
     /// Every node that ever recorded on each node, ascending, by attestee (the candidates of
     /// verification as gas).
-    pub(super) attesters: Vec<Vec<NodeId>>,
+    pub(super) attesters: super::attesters::Attesters,
     /// Every call, by id.
     pub(super) calls: Vec<Call>,
     /// Programs each node ran and the last epoch it did, by node.
@@ -91,7 +91,7 @@ impl Extra {
             cb: Vec::new(),
             gate: Vec::new(),
             history: VecDeque::new(),
-            attesters: Vec::new(),
+            attesters: Default::default(),
             calls: Vec::new(),
             ran: Vec::new(),
             reported: Vec::new(),
@@ -113,16 +113,8 @@ impl Extra {
         }
         self.cb.resize(n.max(self.cb.len()), 0);
         self.ran.resize_with(n.max(self.ran.len()), Vec::new);
-        self.attesters.resize_with(n.max(self.attesters.len()), Vec::new);
+        self.attesters.grow(n);
         self.insurance.grow(n);
-    }
-
-    /// Notes that `i` recorded on `j`.
-    pub(super) fn note_attester(&mut self, i: NodeId, j: NodeId) {
-        let list = &mut self.attesters[j as usize];
-        if let Err(at) = list.binary_search(&i) {
-            list.insert(at, i);
-        }
     }
 
     /// Records an epoch's snapshot.

@@ -23,11 +23,12 @@ use serde_json::{Value, json};
 
 use crate::attest::{Attestation, AttestationBook, NodeId, Outcome, Recorded, Tee};
 use crate::error::TriasError;
-use crate::fastmap::NodeMap;
 use crate::gate::TrustParams;
 use crate::mining::EmissionParams;
 use crate::routing::Receipts;
+use crate::rowmap::RowMap;
 
+mod attesters;
 pub mod beacon;
 mod bonds;
 mod typed;
@@ -207,9 +208,8 @@ pub struct Trias {
     names: Vec<String>,
     ids: BTreeMap<String, NodeId>,
     accounts: Vec<AccountId>,
-    /// Saved sorted by pair (a map read back walks in another order).
-    #[serde(with = "crate::fastmap::sorted_map")]
-    credits: NodeMap<(NodeId, NodeId), (u32, u32)>,
+    /// This epoch's (assigned, free) records by pair, by attester then attestee.
+    credits: RowMap<(u32, u32)>,
     upheld: BTreeMap<NodeId, u64>,
     receipts: Receipts,
     emitted: Amount,
@@ -344,7 +344,7 @@ impl Economy for Trias {
             names: Vec::new(),
             ids: BTreeMap::new(),
             accounts: Vec::new(),
-            credits: NodeMap::default(),
+            credits: RowMap::default(),
             upheld: BTreeMap::new(),
             receipts: Receipts::default(),
             emitted: Amount::ZERO,

@@ -14,7 +14,6 @@ use super::calls::Settlement;
 use super::{Event, LastSplit, Profile, Trias, UPHELD_CREDIT};
 use crate::attest::{Attestation, NodeId, Recorded, Tee};
 use crate::error::TriasError;
-use crate::fastmap::sorted_keys;
 use crate::gate::{Snapshot, compat, relative_ppm, snapshot};
 use crate::mining::{Pools, emission, gated_split, pair_credit, pool_split};
 use crate::routing::FRESH_STEPS;
@@ -151,9 +150,12 @@ impl Trias {
         if assigned && !self.is_target_cached(a.attester, a.attestee) {
             return Err(TriasError::NotAssigned { attester: a.attester, attestee: a.attestee });
         }
+        let first = self.book.last_record(a.attester, a.attestee).is_none();
         let done = self.book.record_advancing(a)?;
-        self.extra.note_attester(a.attester, a.attestee);
-        let c = self.credits.entry((a.attester, a.attestee)).or_default();
+        if first {
+            self.extra.attesters.note(a.attester, a.attestee);
+        }
+        let (c, _) = self.credits.entry_or(a.attester, a.attestee, Default::default);
         if assigned {
             c.0 += 1
         } else {
@@ -332,11 +334,7 @@ impl Trias {
             return (self.untrusted(), None, None); // no active seed: nobody is trusted
         };
         // The nodes with rewards at stake: verifiers, routers and their receivers.
-        let candidates: Vec<NodeId> = sorted_keys(&self.credits)
-            .into_iter()
-            .map(|k| k.0)
-            .chain(self.receipts.nodes())
-            .collect();
+        let candidates: Vec<NodeId> = self.credits.firsts().chain(self.receipts.nodes()).collect();
         let Ok(s) = snapshot(&g, &self.trust, &candidates) else {
             return (self.untrusted(), None, None);
         };
@@ -365,6 +363,7 @@ impl Trias {
         let to = self.epoch_end().max(self.book.now());
         self.book.advance_to(to).map_err(|e| Violation::new("trias clock", e.to_string()))?;
         let close = |e: TriasError| Violation::new("trias close", e.to_string());
+        self.extra.attesters.merge();
         let calls = self.settle_due().map_err(close)?;
         let (gates, snapshot, compat) = self.gates();
         let t = self.token;
@@ -377,14 +376,21 @@ impl Trias {
         self.ledger.mint(t, pr, pools.routers).map_err(bug)?;
         self.ledger.mint(t, pp, pools.prometh).map_err(bug)?;
         self.emitted = self.emitted.checked_add(e).map_err(bug)?;
-        // Credits by verifier (canonical order): min(4, 2·assigned + free) per pair, + upheld.
-        let mut credit: BTreeMap<NodeId, u64> = BTreeMap::new();
-        for (&(i, _), &(a, f)) in &self.credits {
-            // integer sums into an ordered map: the walk's order does not matter
-            *credit.entry(i).or_default() += pair_credit(a, f);
+        // Credits by verifier, ascending (the rows walk by attester): min(4, 2·assigned + free)
+        // per pair, + upheld.
+        let mut credit: Vec<(NodeId, u64)> = Vec::new();
+        for ((i, _), &(a, f)) in self.credits.iter() {
+            match credit.last_mut() {
+                Some(last) if last.0 == i => last.1 += pair_credit(a, f),
+                _ => credit.push((i, pair_credit(a, f))),
+            }
         }
-        for (&i, &u) in &self.upheld {
-            *credit.entry(i).or_default() += UPHELD_CREDIT * u;
+        if !self.upheld.is_empty() {
+            let mut all: BTreeMap<NodeId, u64> = credit.into_iter().collect();
+            for (&i, &u) in &self.upheld {
+                *all.entry(i).or_default() += UPHELD_CREDIT * u;
+            }
+            credit = all.into_iter().collect();
         }
         let verifiers: Vec<(NodeId, u64, u128)> = credit
             .into_iter()
