@@ -185,6 +185,25 @@ impl<W: Weight> Csr<W> {
         self.targets.len()
     }
 
+    /// The rows' bounds: `offsets()[i]..offsets()[i + 1]` indexes node `i`'s row in
+    /// [`Csr::targets`] and [`Csr::weights`]; `node_count + 1` entries.
+    #[must_use]
+    pub fn offsets(&self) -> &[u32] {
+        &self.offsets
+    }
+
+    /// Every row's targets, rows in node order, ascending within a row.
+    #[must_use]
+    pub fn targets(&self) -> &[u32] {
+        &self.targets
+    }
+
+    /// The weights, aligned with [`Csr::targets`].
+    #[must_use]
+    pub fn weights(&self) -> &[W] {
+        &self.weights
+    }
+
     /// `node`'s out-edges in O(1) ([`Error::Unknown`] beyond the nodes).
     pub fn out_edges(&self, node: u32) -> Result<Row<'_, W>> {
         let i = node as usize;
@@ -234,11 +253,14 @@ impl<W: Weight> Csr<W> {
         let mut targets = vec![0u32; self.targets.len()];
         let mut weights = self.weights.clone();
         // Sources visited ascending: each in-row fills in ascending source order.
-        for (src, dst, w) in self.edges() {
-            let slot = &mut next[dst as usize];
-            targets[*slot as usize] = src;
-            weights[*slot as usize] = w;
-            *slot += 1;
+        for src in 0..n {
+            let row = self.offsets[src] as usize..self.offsets[src + 1] as usize;
+            for (&dst, &w) in self.targets[row.clone()].iter().zip(&self.weights[row]) {
+                let slot = &mut next[dst as usize];
+                targets[*slot as usize] = src as u32;
+                weights[*slot as usize] = w;
+                *slot += 1;
+            }
         }
         Csr { offsets, targets, weights }
     }

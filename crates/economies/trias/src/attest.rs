@@ -126,7 +126,7 @@ pub struct NodeTrust {
 }
 
 /// A pair's bitmap: `D` at step `last` (its last record).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 struct Pair {
     last: u64,
     d: u64,

@@ -150,20 +150,17 @@ impl TrustGraph {
             return Err(TriasError::NoSeeds);
         }
         let mut row_sum = vec![0u128; n as usize];
-        for (i, _, w) in fwd.edges() {
-            row_sum[i as usize] += u128::from(w);
+        for (i, w) in fwd.offsets().windows(2).zip(&mut row_sum) {
+            *w = fwd.weights()[i[0] as usize..i[1] as usize].iter().map(|&x| u128::from(x)).sum();
         }
         let inv = fwd.transpose();
-        let mut in_start = Vec::with_capacity(n as usize + 1);
-        let mut acc = 0usize;
-        for j in 0..n {
-            in_start.push(acc);
-            acc += inv.out_degree(j)?;
-        }
-        in_start.push(acc);
-        let in_src: Vec<u32> = inv.edges().map(|(_, i, _)| i).collect();
-        let coef: Vec<f64> =
-            inv.edges().map(|(_, i, w)| w as f64 / row_sum[i as usize] as f64).collect();
+        let in_start: Vec<usize> = inv.offsets().iter().map(|&o| o as usize).collect();
+        let in_src: Vec<u32> = inv.targets().to_vec();
+        let coef: Vec<f64> = in_src
+            .iter()
+            .zip(inv.weights())
+            .map(|(&i, &w)| w as f64 / row_sum[i as usize] as f64)
+            .collect();
         // Parts of at most 2^MAX_PART rows, about eight of them, each of whole chunks.
         let part_bits = (n as usize).div_ceil(8).next_power_of_two().trailing_zeros();
         let part_bits = part_bits.clamp(CHUNK.trailing_zeros(), MAX_PART);
