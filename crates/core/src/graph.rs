@@ -159,8 +159,14 @@ impl<W: Weight> Csr<W> {
                 }
             }
         }
-        edges.sort_unstable_by_key(|e| (e.0, e.1));
-        let merged = merge_sorted(edges, rules.merge)?;
+        // Edges already in canonical order without repeats (a snapshot's, say) need neither
+        // the sort nor the merge.
+        let merged = if edges.windows(2).all(|w| (w[0].0, w[0].1) < (w[1].0, w[1].1)) {
+            edges
+        } else {
+            edges.sort_unstable_by_key(|e| (e.0, e.1));
+            merge_sorted(edges, rules.merge)?
+        };
         let mut offsets = vec![0u32; node_count as usize + 1];
         for e in &merged {
             offsets[e.0 as usize + 1] += 1;
