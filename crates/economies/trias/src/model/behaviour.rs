@@ -180,6 +180,7 @@ pub(super) fn build(c: &Config, a: &Agents, mut rng: StreamRng) -> Result<TriasM
         beacon: Vec::new(),
         records: Vec::new(),
         ring_records: Vec::new(),
+        deliveries: Vec::new(),
         fails: Vec::new(),
         false_passes: Vec::new(),
         latest: Latest::default(),
@@ -317,8 +318,16 @@ impl TriasModel {
     }
 
     /// Routers deliver this epoch's records (made at `record_step`) at `step`.
+    ///
+    /// Every receipt of the step is drawn first (router by router, receiver by receiver, as
+    /// the stream gives them) and then signed in the records' order: each check reads the
+    /// record's pair, and in that order the pairs are read as they lie in memory instead of
+    /// at random. Nothing observable depends on the order of one step's receipts (each is
+    /// checked against the records alone, a duplicate is refused whichever comes first, the
+    /// counts are sums), so the results are those of signing them as drawn.
     fn route(&mut self, record_step: u64, step: u64) {
         let (per, queries) = (self.agents.routers.receipts, self.agents.routers.queries);
+        self.deliveries.clear();
         for x in 0..self.routers.len() {
             let r = self.routers[x];
             let ring = self.class[r as usize] == Class::Sybil;
@@ -334,16 +343,21 @@ impl TriasModel {
                 for _ in 0..per {
                     let i = self.rng.below(len as u64) as usize;
                     let (a, b) = if ring { self.ring_records[i] } else { self.records[i] };
-                    match self.both(|e| e.receipt_ids(r, k, (a, b, record_step), step)) {
-                        Ok(_) => self.flows.receipts += 1,
-                        Err(_) => self.flows.refused += 1,
-                    }
+                    self.deliveries.push((a, b, r, k));
                 }
                 for _ in 0..queries {
                     if self.both(|e| e.answer_ids(r, k)).is_ok() {
                         self.flows.receipts += 5;
                     }
                 }
+            }
+        }
+        radsort::sort_by_key(&mut self.deliveries, |d| (d.0, d.1));
+        for x in 0..self.deliveries.len() {
+            let (a, b, r, k) = self.deliveries[x];
+            match self.both(|e| e.receipt_ids(r, k, (a, b, record_step), step)) {
+                Ok(_) => self.flows.receipts += 1,
+                Err(_) => self.flows.refused += 1,
             }
         }
     }

@@ -153,6 +153,9 @@ pub struct TriasModel {
     records: Vec<(NodeId, NodeId)>,
     #[serde(skip)]
     ring_records: Vec<(NodeId, NodeId)>,
+    /// The step's receipts as drawn: (attester, attestee, router, receiver).
+    #[serde(skip)]
+    deliveries: Vec<(NodeId, NodeId, NodeId, NodeId)>,
     #[serde(skip)]
     fails: Vec<(NodeId, NodeId, bool)>,
     #[serde(skip)]
