@@ -297,11 +297,18 @@ impl AttestationBook {
     pub fn edges(&self) -> Vec<(NodeId, NodeId, u64)> {
         let q = |n: NodeId| self.nodes[n as usize].quarantined;
         // The rows walk in canonical order: no sort.
-        self.pairs
-            .iter()
-            .filter(|((i, j), _)| !q(*i) && !q(*j))
-            .map(|((i, j), p)| (i, j, advance(p.d, p.last, self.now)))
-            .filter(|e| e.2 > 0)
-            .collect()
+        let mut edges = Vec::with_capacity(self.pairs.len());
+        for (i, keys, pairs) in self.pairs.rows() {
+            if q(i) {
+                continue;
+            }
+            for (&j, p) in keys.iter().zip(pairs) {
+                let d = advance(p.d, p.last, self.now);
+                if d > 0 && !q(j) {
+                    edges.push((i, j, d));
+                }
+            }
+        }
+        edges
     }
 }

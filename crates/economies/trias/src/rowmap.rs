@@ -127,6 +127,15 @@ impl<V> RowMap<V> {
         })
     }
 
+    /// Every non-empty row: `(i, keys, values)`, `i` ascending, keys ascending.
+    pub fn rows(&self) -> impl Iterator<Item = (u32, &[u32], &[V])> + '_ {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|r| r.1.len > 0)
+            .map(move |(i, slot)| (i as u32, &self.keys[slot.used()], &self.vals[slot.used()]))
+    }
+
     /// Every `i` with an entry, ascending.
     pub fn firsts(&self) -> impl Iterator<Item = u32> + '_ {
         self.slots.iter().enumerate().filter(|r| r.1.len > 0).map(|r| r.0 as u32)
@@ -214,6 +223,12 @@ mod tests {
         let keys: Vec<(u32, u32)> = m.iter().map(|e| e.0).collect();
         assert_eq!(keys, vec![(0, 2), (0, 9), (1, 1), (3, 0), (3, 1)]);
         assert_eq!(m.firsts().collect::<Vec<u32>>(), vec![0, 1, 3]);
+        let rows: Vec<(u32, Vec<u32>, Vec<u8>)> =
+            m.rows().map(|(i, k, v)| (i, k.to_vec(), v.to_vec())).collect();
+        assert_eq!(
+            rows,
+            vec![(0, vec![2, 9], vec![4, 1]), (1, vec![1], vec![3]), (3, vec![0, 1], vec![2, 0])]
+        );
         assert_eq!(
             (m.get(3, 1), m.get(0, 9), m.get(2, 0), m.get(9, 9)),
             (Some(&0), Some(&1), None, None)

@@ -31,28 +31,42 @@ impl Attesters {
         self.pending.push((j, i));
     }
 
-    /// Merges the pending pairs into the lists.
+    /// Merges the pending pairs into the lists: a counting sort by attestee, each attestee's
+    /// new attesters sorted, then appended to an empty list or inserted one by one.
     pub(super) fn merge(&mut self) {
         if self.pending.is_empty() {
             return;
         }
-        radsort::sort_by_key(&mut self.pending, |&p| p);
-        self.pending.dedup();
-        let mut k = 0;
-        while k < self.pending.len() {
-            let j = self.pending[k].0;
-            let end = k + self.pending[k..].iter().take_while(|p| p.0 == j).count();
-            let list = &mut self.lists[j as usize];
+        let n = self.lists.len();
+        let mut start = vec![0u32; n + 1];
+        for &(j, _) in &self.pending {
+            start[j as usize + 1] += 1;
+        }
+        for j in 0..n {
+            start[j + 1] += start[j];
+        }
+        let mut at = start.clone();
+        let mut by_j = vec![0; self.pending.len()];
+        for &(j, i) in &self.pending {
+            by_j[at[j as usize] as usize] = i;
+            at[j as usize] += 1;
+        }
+        for (j, list) in self.lists.iter_mut().enumerate() {
+            let new = &mut by_j[start[j] as usize..start[j + 1] as usize];
+            if new.is_empty() {
+                continue;
+            }
+            new.sort_unstable();
             if list.is_empty() {
-                list.extend(self.pending[k..end].iter().map(|p| p.1));
+                list.extend_from_slice(new);
+                list.dedup();
             } else {
-                for p in &self.pending[k..end] {
-                    if let Err(at) = list.binary_search(&p.1) {
-                        list.insert(at, p.1);
+                for &i in new.iter() {
+                    if let Err(k) = list.binary_search(&i) {
+                        list.insert(k, i);
                     }
                 }
             }
-            k = end;
         }
         self.pending.clear();
     }
