@@ -153,14 +153,28 @@ impl TrustGraph {
         for (i, w) in fwd.offsets().windows(2).zip(&mut row_sum) {
             *w = fwd.weights()[i[0] as usize..i[1] as usize].iter().map(|&x| u128::from(x)).sum();
         }
-        let inv = fwd.transpose();
-        let in_start: Vec<usize> = inv.offsets().iter().map(|&o| o as usize).collect();
-        let in_src: Vec<u32> = inv.targets().to_vec();
-        let coef: Vec<f64> = in_src
-            .iter()
-            .zip(inv.weights())
-            .map(|(&i, &w)| w as f64 / row_sum[i as usize] as f64)
-            .collect();
+        // The transpose by one counting sort over the canonical rows: each in-row fills with
+        // its sources ascending, its coefficients beside them.
+        let mut in_start = vec![0usize; n as usize + 1];
+        for &j in fwd.targets() {
+            in_start[j as usize + 1] += 1;
+        }
+        for j in 0..n as usize {
+            in_start[j + 1] += in_start[j];
+        }
+        let mut at = in_start.clone();
+        let mut in_src = vec![0u32; fwd.edge_count()];
+        let mut coef = vec![0.0f64; fwd.edge_count()];
+        for (i, row) in fwd.offsets().windows(2).enumerate() {
+            let row = row[0] as usize..row[1] as usize;
+            let sum = row_sum[i] as f64;
+            for (&j, &w) in fwd.targets()[row.clone()].iter().zip(&fwd.weights()[row]) {
+                let slot = &mut at[j as usize];
+                in_src[*slot] = i as u32;
+                coef[*slot] = w as f64 / sum;
+                *slot += 1;
+            }
+        }
         // Parts of at most 2^MAX_PART rows, about eight of them, each of whole chunks.
         let part_bits = (n as usize).div_ceil(8).next_power_of_two().trailing_zeros();
         let part_bits = part_bits.clamp(CHUNK.trailing_zeros(), MAX_PART);
