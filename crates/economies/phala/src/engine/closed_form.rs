@@ -38,8 +38,10 @@ pub fn idle_bound(v_max: u128, n: u32) -> u128 {
 }
 
 /// The most V of an n-block unresponsive advance may differ from n per-block slashes, raw
-/// bits: `(V + 1)·(n + 64)·2^-62` with V's integer part (the per-block slash truncates once a
-/// block; the closed form's `(1 − slash)^n` by squaring once a product).
+/// bits: `(V + 1)·(n + 64)·2^-62` with the integer part of `v`, the V before the gap (the
+/// per-block slash truncates once a block; the closed form's `(1 − slash)^n` by squaring once a
+/// product, which keeps it within `(n + 64)·2^-64` of the exact power, an error the product
+/// then carries times the V it multiplies).
 #[must_use]
 pub fn slash_bound(v: u128, n: u32) -> u128 {
     ((v >> 64) + 1) * (u128::from(n) + 64) * 4
