@@ -16,7 +16,7 @@ const MEMORY_PER_RECEIVER: u64 = 480;
 /// Bytes an attestation pair, kept from its first record on: its key and bitmap in the book's
 /// rows with the room a row keeps and the holes moved rows leave, and the attester in its
 /// attestee's list (61 on average from 3 to 72 epochs, 10^4 verifiers; the arena doubles, so
-/// the peak moves in steps: 97 a pair over the step from 24 to 36 epochs, 0 from 36 to 48).
+/// the peak moves in steps: 99 a pair over the step from 24 to 36 epochs, 0 from 36 to 48).
 const MEMORY_PER_PAIR: u64 = 90;
 /// The economies' part is this many times larger with `compare` (the second economy under the
 /// other profile; 1.65–1.8 measured), in hundredths.
