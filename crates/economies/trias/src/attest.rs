@@ -241,34 +241,36 @@ impl AttestationBook {
     /// Records an attestation (all or nothing: a refused record changes nothing).
     pub fn record(&mut self, a: &Attestation) -> Result<Recorded> {
         self.check(a)?;
-        Ok(self.apply(a))
+        Ok(self.apply(a).0)
     }
 
     /// Moves the clock to the record's step when it is later, then records it — all or
-    /// nothing: a refused record leaves the clock too.
-    pub fn record_advancing(&mut self, a: &Attestation) -> Result<Recorded> {
+    /// nothing: a refused record leaves the clock too. True with the pair's first record.
+    pub fn record_advancing(&mut self, a: &Attestation) -> Result<(Recorded, bool)> {
         let now = self.now.max(a.step);
         self.check_at(a, now)?;
         self.now = now;
         Ok(self.apply(a))
     }
 
-    /// Records a checked attestation.
-    fn apply(&mut self, a: &Attestation) -> Recorded {
-        let (pair, _) = self.pairs.entry_or(a.attester, a.attestee, || Pair { last: a.step, d: 0 });
+    /// Records a checked attestation; true with the pair's first record.
+    fn apply(&mut self, a: &Attestation) -> (Recorded, bool) {
+        let (pair, first) =
+            self.pairs.entry_or(a.attester, a.attestee, || Pair { last: a.step, d: 0 });
         let d = match a.outcome {
             Outcome::Pass => with_pass(pair.d, pair.last, a.step, self.window),
             Outcome::FailEvidence | Outcome::NoResponse => 0,
         };
         *pair = Pair { last: a.step, d };
-        match a.outcome {
+        let done = match a.outcome {
             Outcome::Pass => Recorded::Pass { direct: d },
             Outcome::NoResponse => Recorded::Wiped,
             Outcome::FailEvidence => {
                 self.nodes[a.attestee as usize].quarantined = true;
                 Recorded::Quarantined { node: a.attestee }
             }
-        }
+        };
+        (done, first)
     }
 
     /// Wipes a pair's endorsements (a fraud proof against its PASS).

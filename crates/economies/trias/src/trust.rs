@@ -108,6 +108,25 @@ impl PassLayout {
     }
 }
 
+/// The in-rows of `fwd`: each in-row's start, its sources ascending (the transpose), the
+/// coefficients `c_ij = D_ij / Σ_k D_ik` aligned with them, and the row sums `Σ_k D_ik`.
+fn in_rows(fwd: &Csr<u64>) -> (Vec<usize>, Vec<u32>, Vec<f64>, Vec<u128>) {
+    let row_sum: Vec<u128> = fwd
+        .offsets()
+        .windows(2)
+        .map(|r| fwd.weights()[r[0] as usize..r[1] as usize].iter().map(|&x| u128::from(x)).sum())
+        .collect();
+    let inv = fwd.transpose();
+    let in_start = inv.offsets().iter().map(|&o| o as usize).collect();
+    let coef = inv
+        .targets()
+        .iter()
+        .zip(inv.weights())
+        .map(|(&i, &w)| w as f64 / row_sum[i as usize] as f64)
+        .collect();
+    (in_start, inv.targets().to_vec(), coef, row_sum)
+}
+
 /// One snapshot's attestation graph. See the module doc.
 #[derive(Clone, Debug)]
 pub struct TrustGraph {
@@ -149,32 +168,7 @@ impl TrustGraph {
         if !nodes.iter().any(|s| s.seed && !s.quarantined) {
             return Err(TriasError::NoSeeds);
         }
-        let mut row_sum = vec![0u128; n as usize];
-        for (i, w) in fwd.offsets().windows(2).zip(&mut row_sum) {
-            *w = fwd.weights()[i[0] as usize..i[1] as usize].iter().map(|&x| u128::from(x)).sum();
-        }
-        // The transpose by one counting sort over the canonical rows: each in-row fills with
-        // its sources ascending, its coefficients beside them.
-        let mut in_start = vec![0usize; n as usize + 1];
-        for &j in fwd.targets() {
-            in_start[j as usize + 1] += 1;
-        }
-        for j in 0..n as usize {
-            in_start[j + 1] += in_start[j];
-        }
-        let mut at = in_start.clone();
-        let mut in_src = vec![0u32; fwd.edge_count()];
-        let mut coef = vec![0.0f64; fwd.edge_count()];
-        for (i, row) in fwd.offsets().windows(2).enumerate() {
-            let row = row[0] as usize..row[1] as usize;
-            let sum = row_sum[i] as f64;
-            for (&j, &w) in fwd.targets()[row.clone()].iter().zip(&fwd.weights()[row]) {
-                let slot = &mut at[j as usize];
-                in_src[*slot] = i as u32;
-                coef[*slot] = w as f64 / sum;
-                *slot += 1;
-            }
-        }
+        let (in_start, in_src, coef, row_sum) = in_rows(&fwd);
         // Parts of at most 2^MAX_PART rows, about eight of them, each of whole chunks.
         let part_bits = (n as usize).div_ceil(8).next_power_of_two().trailing_zeros();
         let part_bits = part_bits.clamp(CHUNK.trailing_zeros(), MAX_PART);
@@ -191,17 +185,7 @@ impl TrustGraph {
     pub fn with_layout(mut self, part_bits: u32, block_bits: u32) -> TrustGraph {
         let part_bits = part_bits.clamp(CHUNK.trailing_zeros(), 31);
         let block_bits = block_bits.min(31);
-        let n = self.len();
-        let mut coef = vec![0.0; self.in_src.len()];
-        for r0 in (0..n).step_by(1 << self.pass.part_bits) {
-            let r1 = (r0 + (1 << self.pass.part_bits)).min(n);
-            let mut at: Vec<usize> = self.in_start[r0..r1].to_vec();
-            for e in self.in_start[r0]..self.in_start[r1] {
-                let slot = &mut at[self.pass.row[e] as usize];
-                coef[*slot] = self.pass.coef[e];
-                *slot += 1;
-            }
-        }
+        let (_, _, coef, _) = in_rows(&self.fwd);
         self.pass = PassLayout::new(&self.in_start, &self.in_src, &coef, part_bits, block_bits);
         self
     }

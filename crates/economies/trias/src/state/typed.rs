@@ -150,8 +150,7 @@ impl Trias {
         if assigned && !self.is_target_cached(a.attester, a.attestee) {
             return Err(TriasError::NotAssigned { attester: a.attester, attestee: a.attestee });
         }
-        let first = self.book.last_record(a.attester, a.attestee).is_none();
-        let done = self.book.record_advancing(a)?;
+        let (done, first) = self.book.record_advancing(a)?;
         if first {
             self.extra.attesters.note(a.attester, a.attestee);
         }
@@ -378,13 +377,11 @@ impl Trias {
         self.emitted = self.emitted.checked_add(e).map_err(bug)?;
         // Credits by verifier, ascending (the rows walk by attester): min(4, 2·assigned + free)
         // per pair, + upheld.
-        let mut credit: Vec<(NodeId, u64)> = Vec::new();
-        for ((i, _), &(a, f)) in self.credits.iter() {
-            match credit.last_mut() {
-                Some(last) if last.0 == i => last.1 += pair_credit(a, f),
-                _ => credit.push((i, pair_credit(a, f))),
-            }
-        }
+        let mut credit: Vec<(NodeId, u64)> = self
+            .credits
+            .rows()
+            .map(|(i, _, pairs)| (i, pairs.iter().map(|&(a, f)| pair_credit(a, f)).sum()))
+            .collect();
         if !self.upheld.is_empty() {
             let mut all: BTreeMap<NodeId, u64> = credit.into_iter().collect();
             for (&i, &u) in &self.upheld {
