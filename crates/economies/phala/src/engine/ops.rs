@@ -117,7 +117,7 @@ impl Phala {
     /// Ve ≤ v_max. A worker of a stake pool starts through its pool ([`Phala::pool_start`]).
     pub fn start(&mut self, w: WorkerIndex, stake: Amount) -> Result<Started> {
         self.fresh_sum_share();
-        if let Some(&pool) = self.stake_pools.assigned.get(&w.0) {
+        if let Some(pool) = self.stake_pools.pool_of(w.0) {
             return Err(PhalaError::WorkerInPool { worker: w, pool });
         }
         let (row, started) = self.prepare_start(w, stake)?;
@@ -230,7 +230,7 @@ impl Phala {
         let owner = Holder::Account(AccountId(row.owner));
         let (pool, treasury) =
             (Holder::Pool(self.pools.subsidy), Holder::Pool(self.pools.treasury));
-        let stake_pool = self.stake_pools.assigned.get(&w.0).copied();
+        let stake_pool = self.stake_pools.pool_of(w.0);
         atomic(self, |s| {
             let split = match stake_pool {
                 None => {
@@ -323,7 +323,7 @@ impl Phala {
         row.state = WorkerState::Ready;
         row.stake = 0;
         row.cool_down_start = 0;
-        let stake_pool = self.stake_pools.assigned.get(&w.0).copied();
+        let stake_pool = self.stake_pools.pool_of(w.0);
         let to = match stake_pool {
             None => Holder::Account(AccountId(row.owner)),
             Some(_) => Holder::Pool(self.pools.pool_free),

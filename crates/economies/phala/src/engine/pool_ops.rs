@@ -111,7 +111,7 @@ impl Phala {
         if (w.0 as usize) >= self.workers.len() {
             return Err(PhalaError::UnknownWorker { name: format!("#{}", w.0) });
         }
-        if let Some(&pool) = self.stake_pools.assigned.get(&w.0) {
+        if let Some(pool) = self.stake_pools.pool_of(w.0) {
             return Err(PhalaError::WorkerInPool { worker: w, pool });
         }
         let worker = self.workers.row(w);
@@ -123,7 +123,7 @@ impl Phala {
             return Err(PhalaError::WrongState { worker: w, state: worker.state, needed });
         }
         atomic(self, |s| {
-            s.stake_pools.assigned.insert(w.0, p.0);
+            s.stake_pools.assign(w.0, p);
             Ok(())
         })
     }
@@ -170,7 +170,7 @@ impl Phala {
             let (free, needed) = (Amount(pool.free), stake);
             return Err(PhalaError::InsufficientFreeStake { pool: p.0, free, needed });
         }
-        if self.stake_pools.assigned.get(&w.0) != Some(&p.0) {
+        if self.stake_pools.pool_of(w.0) != Some(p.0) {
             self.workers_in(w)?;
             return Err(PhalaError::NotInPool { worker: w, pool: p.0 });
         }
@@ -197,7 +197,7 @@ impl Phala {
     ) -> Result<(Reclaimed, Started)> {
         self.fresh_sum_share();
         self.pool_in(p)?;
-        if self.stake_pools.assigned.get(&w.0) != Some(&p.0) {
+        if self.stake_pools.pool_of(w.0) != Some(p.0) {
             self.workers_in(w)?;
             return Err(PhalaError::NotInPool { worker: w, pool: p.0 });
         }
@@ -275,13 +275,7 @@ impl Phala {
         if !stake_pool::has_expired_withdrawal(profile, &row, queue, 0, self.block, grace)? {
             return Ok(Vec::new());
         }
-        let members: Vec<WorkerIndex> = self
-            .stake_pools
-            .assigned
-            .iter()
-            .filter(|&(_, &pool)| pool == p.0)
-            .map(|(&w, _)| WorkerIndex(w))
-            .collect();
+        let members: Vec<WorkerIndex> = self.stake_pools.members(p).collect();
         let releasing: u128 = members
             .iter()
             .map(|&w| self.workers.row_stored(w))

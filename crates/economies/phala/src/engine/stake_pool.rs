@@ -98,16 +98,20 @@ pub struct StakePools {
     pub queues: Table<VecDeque<Request>>,
     /// Shares held (not queued), by (pool, account).
     pub holdings: Keyed<(u32, u32), u128>,
-    /// The pool each pooled worker belongs to, by worker index.
-    pub assigned: Keyed<u32, u32>,
+    /// The pool each worker belongs to, by worker index ([`NO_POOL`]: none; workers past the
+    /// end belong to none). A column, not a map: a heartbeat reads it for every payout.
+    pool_of: Table<u32>,
 }
+
+/// [`StakePools`]' mark of a worker in no pool.
+const NO_POOL: u32 = u32::MAX;
 
 ergon_core::transactional!(StakePools {
     names: Names,
     rows: Table<PoolRow>,
     queues: Table<VecDeque<Request>>,
     holdings: Keyed<(u32, u32), u128>,
-    assigned: Keyed<u32, u32>,
+    pool_of: Table<u32>,
 });
 
 impl Default for StakePools {
@@ -117,7 +121,7 @@ impl Default for StakePools {
             rows: Table::new(),
             queues: Table::new(),
             holdings: Keyed::new(),
-            assigned: Keyed::new(),
+            pool_of: Table::new(),
         }
     }
 }
@@ -126,7 +130,32 @@ impl StakePools {
     /// The pool worker `w` belongs to. Panics when it belongs to none (a bug).
     #[must_use]
     pub fn assigned_pool(&self, w: crate::WorkerIndex) -> PoolIndex {
-        PoolIndex(self.assigned.get(&w.0).copied().expect("a pooled worker"))
+        PoolIndex(self.pool_of(w.0).expect("a pooled worker"))
+    }
+
+    /// The pool worker `w` belongs to, if any.
+    #[inline]
+    #[must_use]
+    pub fn pool_of(&self, w: u32) -> Option<u32> {
+        self.pool_of.get(w as usize).copied().filter(|&p| p != NO_POOL)
+    }
+
+    /// Every pooled worker and its pool, by worker index.
+    pub fn assigned(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        (0u32..).zip(self.pool_of.iter().copied()).filter(|&(_, p)| p != NO_POOL)
+    }
+
+    /// Pool `p`'s workers, by index.
+    pub fn members(&self, p: PoolIndex) -> impl Iterator<Item = crate::WorkerIndex> + '_ {
+        self.assigned().filter(move |&(_, q)| q == p.0).map(|(w, _)| crate::WorkerIndex(w))
+    }
+
+    /// Puts worker `w` (in no pool) into pool `p`, journaled.
+    pub(crate) fn assign(&mut self, w: u32, p: PoolIndex) {
+        while self.pool_of.len() <= w as usize {
+            self.pool_of.push(NO_POOL);
+        }
+        self.pool_of.update(w as usize, |q| *q = p.0);
     }
 }
 

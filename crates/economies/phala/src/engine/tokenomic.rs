@@ -17,9 +17,11 @@ pub const PICO: u128 = 1_000_000_000_000;
 
 type Fx = std::result::Result<U64F64, CoreError>;
 
-fn fx(s: &str) -> U64F64 {
-    U64F64::from_decimal_str(s).expect("a literal score parses")
-}
+/// 0.8, 0.7 and 1.2 as the `fixed` crate parses them (to nearest): the raw bits, so that no
+/// hot path parses a literal (tokenomic_tests.rs checks each against the parser).
+pub(crate) const POINT_8: U64F64 = U64F64::from_bits(14_757_395_258_967_641_293);
+pub(crate) const POINT_7: U64F64 = U64F64::from_bits(12_912_720_851_596_686_131);
+pub(crate) const ONE_POINT_2: U64F64 = U64F64::from_bits(22_136_092_888_451_461_939);
 
 /// The gatekeeper's confidence score, used in shares: levels 1, 2, 3 and 128 → 1, 4 → 0.8,
 /// 5 → 0.7, any other level → 0.
@@ -27,8 +29,8 @@ fn fx(s: &str) -> U64F64 {
 pub fn conf_score_gk(level: u8) -> U64F64 {
     match level {
         1..=3 | 128 => U64F64::ONE,
-        4 => fx("0.8"),
-        5 => fx("0.7"),
+        4 => POINT_8,
+        5 => POINT_7,
         _ => U64F64::ZERO,
     }
 }
@@ -38,8 +40,8 @@ pub fn conf_score_gk(level: u8) -> U64F64 {
 #[must_use]
 pub fn conf_score_pallet(level: u8) -> U64F64 {
     match level {
-        4 => fx("0.8"),
-        5 => fx("0.7"),
+        4 => POINT_8,
+        5 => POINT_7,
         _ => U64F64::ONE,
     }
 }
@@ -346,7 +348,7 @@ impl Tokenomic {
         }
         let dt = U64F64::from_int(now_ms - self.challenge_time_last).div_int(1000)?;
         let p = U64F64::from_int(iterations - self.iteration_last).div(dt)?.mul_int(6)?;
-        self.p_instant = p.min(self.p_bench.mul(fx("1.2"))?);
+        self.p_instant = p.min(self.p_bench.mul(ONE_POINT_2)?);
         self.refresh_p()
     }
 

@@ -219,3 +219,12 @@ mod isqrt_props {
         assert_eq!(isqrt(r * r + 2 * r), r);
     }
 }
+
+/// The literals' raw bits are the parser's (round to nearest): 0.8·2^64 ends in .8, 0.7·2^64
+/// and 1.2·2^64 in .2.
+#[test]
+fn literal_constants_are_the_parsed_decimals() {
+    assert_eq!(POINT_8, fp("0.8"));
+    assert_eq!(POINT_7, fp("0.7"));
+    assert_eq!(ONE_POINT_2, fp("1.2"));
+}

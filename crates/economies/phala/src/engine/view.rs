@@ -93,12 +93,7 @@ pub fn snapshot(s: &Phala) -> Value {
         let p = PoolIndex(i as u32);
         let r = s.pool_row(p);
         let (holders, queue) = (holders(s, &sp.holdings, p.0), queue(s, &sp.queues[i]));
-        let members: Vec<&str> = sp
-            .assigned
-            .iter()
-            .filter(|&(_, &pool)| pool == p.0)
-            .map(|(&w, _)| s.workers().name(WorkerIndex(w)))
-            .collect();
+        let members: Vec<&str> = sp.members(p).map(|w| s.workers().name(w)).collect();
         stake_pools.insert(
             s.pool_name(p).to_owned(),
             json!({
@@ -319,7 +314,7 @@ fn check_pools(s: &Phala) -> Result<(), Violation> {
     let sp = s.stake_pools();
     let n = sp.rows.len();
     let (mut locked, mut shares) = (vec![0u128; n], vec![0u128; n]);
-    for (&w, &p) in sp.assigned.iter() {
+    for (w, p) in sp.assigned() {
         locked[p as usize] += s.workers().row_stored(WorkerIndex(w)).stake;
     }
     for (&(p, _), &x) in sp.holdings.iter() {
