@@ -145,7 +145,10 @@ impl U64F64 {
         if rhs.is_zero() {
             return Err(Error::DivisionByZero { op: "U64F64 div" });
         }
-        narrow((U256::from(self.0) << FRAC_BITS) / U256::from(rhs.0), "U64F64 div")
+        // ⌊self·2^64 / rhs⌋ by `mul_div`'s 256-by-128-bit division (no general 256-bit one).
+        crate::arith::mul_div(self.0, 1 << FRAC_BITS, rhs.0, crate::arith::Rounding::Down)
+            .map(U64F64)
+            .map_err(|_| overflow("U64F64 div"))
     }
 
     /// `self × n`, exact (`fixed`'s `checked_mul_int`), or [`Error::Overflow`].

@@ -63,7 +63,7 @@ fn model_at(scenario: (&str, &str), sets: &[(&str, &str)], at: u64) -> PhalaMode
 
 /// Workers in `state`.
 fn count(m: &PhalaModel, state: WorkerState) -> usize {
-    m.economy().workers().states().iter().filter(|&&s| s == state).count()
+    m.economy().workers().states().filter(|&s| s == state).count()
 }
 
 /// Workers with a challenge waiting.

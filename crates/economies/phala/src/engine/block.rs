@@ -55,61 +55,54 @@ pub fn end_block(s: &mut Phala) -> Result<BlockReport, Violation> {
     let khala = params.profile == Profile::Khala;
     let (v_max, rho_bits) = (params.v_max.to_bits(), rho_m1.to_bits());
     let mut sum = 0u128;
-    let cols = s.workers.block_columns();
-    // Every column has the workers' count: said once, so the loop's indexing needs no checks.
-    let n = cols.tok.len();
-    let (state, tok, computing) = (&mut cols.state[..n], &mut cols.tok[..n], &cols.computing[..n]);
-    let (unresponsive, heartbeat) = (&mut cols.unresponsive[..n], &mut cols.heartbeat[..n]);
-    let (pending, contract) = (&cols.pending[..n], &cols.contract[..n]);
-    for i in 0..n {
+    let (hot, _) = s.workers.block_rows();
+    for (i, h) in hot.iter_mut().enumerate() {
         // The new share of a worker that grew this block (computed with its growth).
         let mut grown = None;
-        if computing[i] {
-            if unresponsive[i] {
-                if heartbeat[i] {
-                    unresponsive[i] = false;
+        if h.computing {
+            if h.unresponsive {
+                if h.heartbeat {
+                    h.unresponsive = false;
                     // paper: a worker keeps its contract while unresponsive.
-                    state[i] =
-                        if contract[i].is_some() { WorkerState::Active } else { WorkerState::Idle };
+                    h.state =
+                        if h.contract.is_some() { WorkerState::Active } else { WorkerState::Idle };
                     if detail {
                         s.scratch.exited.push(i as u32);
                     }
                 }
-            } else if let Some((sent, _)) = pending[i].front()
+            } else if let Some((sent, _)) = h.pending.front()
                 && block - sent > params.heartbeat_window
             {
-                unresponsive[i] = true;
-                state[i] = WorkerState::Unresponsive;
+                h.unresponsive = true;
+                h.state = WorkerState::Unresponsive;
                 if detail {
                     s.scratch.entered.push(i as u32);
                 }
             }
-            if unresponsive[i] {
-                tok[i].update_v_slash(&params).map_err(|e| bug("slash arithmetic", &e))?;
+            if h.unresponsive {
+                h.tok.update_v_slash(&params).map_err(|e| bug("slash arithmetic", &e))?;
                 slashed += 1;
-            } else if !heartbeat[i] {
+            } else if !h.heartbeat {
                 let ok = if lazy {
-                    tok[i].idle_block(v_max, rho_bits).is_some()
+                    h.tok.idle_block(v_max, rho_bits).is_some()
                 } else {
-                    grown = tok[i].idle_block_share(v_max, rho_bits);
+                    grown = h.tok.idle_block_share(v_max, rho_bits);
                     grown.is_some()
                 };
                 if !ok {
                     // The plain path names the overflow.
-                    tok[i]
-                        .update_v_idle(&params, rho_m1)
-                        .map_err(|e| bug("idle arithmetic", &e))?;
+                    h.tok.update_v_idle(&params, rho_m1).map_err(|e| bug("idle arithmetic", &e))?;
                 }
                 idle += 1;
             }
         }
-        heartbeat[i] = false;
+        h.heartbeat = false;
         // Σshare for the next block, in the same pass (see `sum_share`).
-        let counted = if khala { !unresponsive[i] } else { state[i].is_responsive() };
+        let counted = if khala { !h.unresponsive } else { h.state.is_responsive() };
         if counted && !lazy {
-            let share = match grown.or_else(|| tok[i].cached_share()) {
+            let share = match grown.or_else(|| h.tok.cached_share()) {
                 Some(x) => x,
-                None => tok[i].share().map_err(|e| bug("share arithmetic", &e))?.to_bits(),
+                None => h.tok.share().map_err(|e| bug("share arithmetic", &e))?.to_bits(),
             };
             sum = sum
                 .checked_add(share)
@@ -162,14 +155,14 @@ pub(crate) fn refresh_sum_share(s: &mut Phala) {
         return;
     }
     let khala = s.params.profile == Profile::Khala;
-    let cols = s.workers.block_columns();
+    let (hot, _) = s.workers.block_rows();
     let mut sum = 0u128;
-    for i in 0..cols.tok.len() {
-        let counted = if khala { !cols.unresponsive[i] } else { cols.state[i].is_responsive() };
+    for h in hot.iter_mut() {
+        let counted = if khala { !h.unresponsive } else { h.state.is_responsive() };
         if counted {
             // V ≤ v_max ≤ 10^9 and P ≤ 7200 keep every share below 2^95 and the sum far below
             // 2^128 (Params::validate): neither step can fail.
-            sum = sum.saturating_add(cols.tok[i].cached_share().unwrap_or(u128::MAX));
+            sum = sum.saturating_add(h.tok.cached_share().unwrap_or(u128::MAX));
         }
     }
     s.sum_share = U64F64::from_bits(sum);
@@ -180,17 +173,14 @@ pub(crate) fn refresh_sum_share(s: &mut Phala) {
 /// knows that is not unresponsive — stopped workers keep their last record and still count,
 /// never-started ones count zero. paper: over the computing, responsive workers only.
 pub fn sum_share(s: &Phala) -> Result<U64F64, Violation> {
-    let toks = s.workers.toks();
-    let unresponsive = s.workers.unresponsive_flags();
-    let states = s.workers.states();
     let mut sum = U64F64::ZERO;
-    for i in 0..toks.len() {
+    for h in s.workers.hot() {
         let counted = match s.params.profile {
-            Profile::Khala => !unresponsive[i],
-            Profile::Paper => states[i].is_responsive(),
+            Profile::Khala => !h.unresponsive,
+            Profile::Paper => h.state.is_responsive(),
         };
         if counted {
-            let share = toks[i].share().map_err(|e| bug("share arithmetic", &e))?;
+            let share = h.tok.share().map_err(|e| bug("share arithmetic", &e))?;
             sum = sum.checked_add(share).map_err(|e| bug("Σshare", &e))?;
         }
     }

@@ -90,8 +90,7 @@ impl Phala {
     /// registration order: Idle workers of an accepted tier.
     fn eligible(&self, mask: u8) -> (Vec<WorkerIndex>, Vec<u64>) {
         let (mut ids, mut weights) = (Vec::new(), Vec::new());
-        let states = self.workers.states();
-        for (i, &state) in states.iter().enumerate() {
+        for (i, state) in self.workers.states().enumerate() {
             if state != WorkerState::Idle {
                 continue;
             }

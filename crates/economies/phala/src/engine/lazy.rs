@@ -71,12 +71,12 @@ impl Phala {
         let clock = Clock { block: self.block, v_max: p.v_max.to_bits(), rho_m1, keep };
         self.workers.set_clock(Some(clock));
         let mut lazy = Lazy { refresh_blocks: k, ..Lazy::default() };
-        let cols = self.workers.block_columns();
-        for (i, upto) in cols.upto.iter_mut().enumerate() {
-            *upto = self.block;
-            if cols.computing[i]
-                && !cols.unresponsive[i]
-                && let Some((sent, _)) = cols.pending[i].front()
+        let (hot, cold) = self.workers.block_rows();
+        for (i, (h, c)) in hot.iter().zip(cold.iter_mut()).enumerate() {
+            c.upto = self.block;
+            if h.computing
+                && !h.unresponsive
+                && let Some((sent, _)) = h.pending.front()
             {
                 let due = sent.saturating_add(self.params.heartbeat_window + 1);
                 lazy.deadlines.insert((due.max(self.block), i as u32));
@@ -91,16 +91,9 @@ impl Phala {
     /// hold what a per-block close would, within the closed form's bound); else nothing.
     pub fn catch_up(&mut self) {
         let Some(clock) = self.workers.clock().copied() else { return };
-        let cols = self.workers.block_columns();
-        for i in 0..cols.tok.len() {
-            let (computing, unresponsive) = (cols.computing[i], cols.unresponsive[i]);
-            cols.upto[i] = closed_form::advance(
-                &mut cols.tok[i],
-                computing,
-                unresponsive,
-                cols.upto[i],
-                &clock,
-            );
+        let (hot, cold) = self.workers.block_rows();
+        for (h, c) in hot.iter_mut().zip(cold.iter_mut()) {
+            c.upto = closed_form::advance(&mut h.tok, h.computing, h.unresponsive, c.upto, &clock);
         }
     }
 
@@ -114,16 +107,16 @@ impl Phala {
 /// Brings every worker up to date and recounts Σshare (see the module doc).
 fn refresh(s: &mut Phala) {
     s.catch_up();
-    let cols = s.workers.block_columns();
+    let (hot, cold) = s.workers.block_rows();
     let mut sum = 0u128;
-    for i in 0..cols.tok.len() {
-        let share = if cols.state[i].is_responsive() {
+    for (h, c) in hot.iter_mut().zip(cold.iter_mut()) {
+        let share = if h.state.is_responsive() {
             // V ≤ v_max and P ≤ 7200 keep a share far below 2^128 (Params::validate).
-            cols.tok[i].cached_share().unwrap_or(u128::MAX)
+            h.tok.cached_share().unwrap_or(u128::MAX)
         } else {
             0
         };
-        cols.share_ref[i] = share;
+        c.share_ref = share;
         sum = sum.saturating_add(share);
     }
     if let Some(l) = &mut s.lazy {
@@ -154,47 +147,39 @@ pub(crate) fn end_block(s: &mut Phala) -> std::result::Result<BlockReport, Viola
     let (mut idle, mut slashed) = (0u32, 0u32);
     let (mut entered, mut exited) = (Vec::new(), Vec::new());
     let window = params.heartbeat_window;
-    let cols = s.workers.block_columns();
+    let (hot, cold) = s.workers.block_rows();
     for &w in &touched {
         let i = w as usize;
-        if i >= cols.tok.len() || cols.upto[i] > block {
+        let (Some(h), Some(c)) = (hot.get_mut(i), cold.get_mut(i)) else { continue };
+        if c.upto > block {
             continue;
         }
-        let tok = &mut cols.tok[i];
-        cols.upto[i] = closed_form::advance(
-            tok,
-            cols.computing[i],
-            cols.unresponsive[i],
-            cols.upto[i],
-            &clock,
-        );
+        let tok = &mut h.tok;
+        c.upto = closed_form::advance(tok, h.computing, h.unresponsive, c.upto, &clock);
         // The per-block close of this block, as `block::end_block` does it.
-        if cols.computing[i] {
-            if cols.unresponsive[i] {
-                if cols.heartbeat[i] {
-                    cols.unresponsive[i] = false;
-                    cols.state[i] = if cols.contract[i].is_some() {
-                        WorkerState::Active
-                    } else {
-                        WorkerState::Idle
-                    };
+        if h.computing {
+            if h.unresponsive {
+                if h.heartbeat {
+                    h.unresponsive = false;
+                    h.state =
+                        if h.contract.is_some() { WorkerState::Active } else { WorkerState::Idle };
                     if detail {
                         exited.push(w);
                     }
                 }
-            } else if let Some((sent, _)) = cols.pending[i].front()
+            } else if let Some((sent, _)) = h.pending.front()
                 && block - sent > window
             {
-                cols.unresponsive[i] = true;
-                cols.state[i] = WorkerState::Unresponsive;
+                h.unresponsive = true;
+                h.state = WorkerState::Unresponsive;
                 if detail {
                     entered.push(w);
                 }
             }
-            if cols.unresponsive[i] {
+            if h.unresponsive {
                 tok.update_v_slash(&params).map_err(|e| bug("slash arithmetic", &e))?;
                 slashed += 1;
-            } else if !cols.heartbeat[i] {
+            } else if !h.heartbeat {
                 if tok.idle_block(clock.v_max, clock.rho_m1).is_none() {
                     let rho_m1 = U64F64::from_bits(clock.rho_m1);
                     tok.update_v_idle(&params, rho_m1).map_err(|e| bug("idle arithmetic", &e))?;
@@ -202,18 +187,18 @@ pub(crate) fn end_block(s: &mut Phala) -> std::result::Result<BlockReport, Viola
                 idle += 1;
             }
         }
-        cols.heartbeat[i] = false;
-        cols.upto[i] = block + 1;
-        let share = if cols.state[i].is_responsive() {
+        h.heartbeat = false;
+        c.upto = block + 1;
+        let share = if h.state.is_responsive() {
             tok.cached_share().ok_or_else(|| Violation::new("share", "overflow".into()))?
         } else {
             0
         };
-        lazy.sum = lazy.sum - cols.share_ref[i] + share;
-        cols.share_ref[i] = share;
-        if cols.computing[i]
-            && !cols.unresponsive[i]
-            && let Some((sent, _)) = cols.pending[i].front()
+        lazy.sum = lazy.sum - c.share_ref + share;
+        c.share_ref = share;
+        if h.computing
+            && !h.unresponsive
+            && let Some((sent, _)) = h.pending.front()
         {
             let due = sent.saturating_add(window + 1).max(block + 1);
             lazy.deadlines.insert((due, w));

@@ -205,7 +205,7 @@ pub fn metrics(s: &Phala) -> Vec<Metric> {
     let pools = s.pools();
     let amount = |raw: Amount| MetricValue::Amount { raw: raw.0, decimals: PHA_DECIMALS };
     let count = |state: WorkerState| {
-        MetricValue::Count(s.workers().states().iter().filter(|&&x| x == state).count() as u64)
+        MetricValue::Count(s.workers().states().filter(|&x| x == state).count() as u64)
     };
     let mut out = vec![
         Metric { name: "block", value: MetricValue::Count(u64::from(s.block())) },
@@ -273,7 +273,7 @@ pub fn check_invariants(s: &Phala) -> Result<(), Violation> {
             ),
         ));
     }
-    for (i, (&state, &stake)) in s.workers().states().iter().zip(s.workers().stakes()).enumerate() {
+    for (i, (state, stake)) in s.workers().states().zip(s.workers().stakes()).enumerate() {
         let holds = matches!(
             state,
             WorkerState::Idle

@@ -140,38 +140,117 @@ pub struct Row {
     pub upto: u32,
 }
 
-/// Every worker, in columns. See the module doc.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// The fields of a worker that the per-block close reads and writes, together: the khala pass
+/// streams these records and nothing else, and an operation on a worker reads one record.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Hot {
+    /// The gatekeeper's record.
+    pub tok: Tokenomic,
+    /// Challenges waiting.
+    pub pending: Pending,
+    /// paper: the contract it runs (its index), kept while it is unresponsive.
+    pub contract: Option<u32>,
+    /// The pallet's state.
+    pub state: WorkerState,
+    /// The gatekeeper sees the worker computing.
+    pub computing: bool,
+    /// The gatekeeper's unresponsive flag.
+    pub unresponsive: bool,
+    /// A heartbeat of the current session arrived in this block.
+    pub heartbeat: bool,
+}
+
+/// The other fields of a worker, together, with the lazy close's own two.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Cold {
+    /// The stake locked by the current session, PHA base units.
+    pub stake: u128,
+    /// PHA paid to the worker in all its sessions, base units.
+    pub paid: u128,
+    /// paper's lazy close: the worker's part of Σshare as last computed (0: not counted).
+    pub share_ref: u128,
+    /// The operator's account.
+    pub owner: u32,
+    /// The benchmark score (0: none yet).
+    pub score: u32,
+    /// The computing session (counts starts).
+    pub session: u32,
+    /// The block the cool-down started.
+    pub cool_down_start: u32,
+    /// paper's lazy close: the first block whose close is not yet in `tok`.
+    pub upto: u32,
+    /// The confidence level from the attestation.
+    pub level: u8,
+}
+
+impl Row {
+    /// The row of a worker's two records.
+    #[must_use]
+    pub fn of(h: &Hot, c: &Cold) -> Row {
+        Row {
+            owner: c.owner,
+            level: c.level,
+            score: c.score,
+            state: h.state,
+            session: c.session,
+            stake: c.stake,
+            cool_down_start: c.cool_down_start,
+            tok: h.tok,
+            computing: h.computing,
+            unresponsive: h.unresponsive,
+            heartbeat: h.heartbeat,
+            pending: h.pending,
+            paid: c.paid,
+            contract: h.contract,
+            upto: c.upto,
+        }
+    }
+
+    /// The row's hot record.
+    fn hot(&self) -> Hot {
+        Hot {
+            tok: self.tok,
+            pending: self.pending,
+            contract: self.contract,
+            state: self.state,
+            computing: self.computing,
+            unresponsive: self.unresponsive,
+            heartbeat: self.heartbeat,
+        }
+    }
+
+    /// The row's cold record, with the lazy close's `share_ref` (not a field of the row).
+    fn cold(&self, share_ref: u128) -> Cold {
+        Cold {
+            stake: self.stake,
+            paid: self.paid,
+            share_ref,
+            owner: self.owner,
+            score: self.score,
+            session: self.session,
+            cool_down_start: self.cool_down_start,
+            upto: self.upto,
+            level: self.level,
+        }
+    }
+}
+
+/// Every worker, as two records each ([`Hot`] and [`Cold`]), by index. See the module doc.
+/// Saved as one column per field ([`saved`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Workers {
     names: Names,
-    owner: Vec<u32>,
-    level: Vec<u8>,
-    score: Vec<u32>,
-    state: Vec<WorkerState>,
-    session: Vec<u32>,
-    stake: Vec<u128>,
-    cool_down_start: Vec<u32>,
-    tok: Vec<Tokenomic>,
-    computing: Vec<bool>,
-    unresponsive: Vec<bool>,
-    heartbeat: Vec<bool>,
-    pending: Vec<Pending>,
-    paid: Vec<u128>,
-    contract: Vec<Option<u32>>,
-    upto: Vec<u32>,
-    /// paper's lazy close: each worker's part of Σshare as last computed (0: not counted).
-    share_ref: Vec<u128>,
+    hot: Vec<Hot>,
+    cold: Vec<Cold>,
     /// paper's lazy close: the current block and the growth constants; `None`: per block.
     clock: Option<Clock>,
     /// paper's lazy close: the workers changed in the current block (repeats allowed).
     touched: Vec<u32>,
     /// The rows the open transactions saved: empty between operations, when a state is
     /// saved, so not saved.
-    #[serde(skip)]
     journal: Vec<(u32, Row)>,
     /// Open transactions: a state is saved with none open (else refused) and reads back with
     /// none.
-    #[serde(with = "no_open_transaction")]
     depth: u32,
 }
 
@@ -186,13 +265,13 @@ impl Workers {
     /// How many workers are registered.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.owner.len()
+        self.hot.len()
     }
 
     /// Whether none is.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.owner.is_empty()
+        self.hot.is_empty()
     }
 
     /// The worker named `name`.
@@ -224,23 +303,7 @@ impl Workers {
     #[must_use]
     pub fn row_stored(&self, w: WorkerIndex) -> Row {
         let i = w.0 as usize;
-        Row {
-            owner: self.owner[i],
-            level: self.level[i],
-            score: self.score[i],
-            state: self.state[i],
-            session: self.session[i],
-            stake: self.stake[i],
-            cool_down_start: self.cool_down_start[i],
-            tok: self.tok[i],
-            computing: self.computing[i],
-            unresponsive: self.unresponsive[i],
-            heartbeat: self.heartbeat[i],
-            pending: self.pending[i],
-            paid: self.paid[i],
-            contract: self.contract[i],
-            upto: self.upto[i],
-        }
+        Row::of(&self.hot[i], &self.cold[i])
     }
 
     /// Registers worker `name` of `owner`; `None` when the name is taken.
@@ -248,22 +311,8 @@ impl Workers {
         let id = self.names.push(name)?;
         let upto = self.clock.as_ref().map_or(0, |c| c.block);
         let row = Row { owner: owner.0, level, upto, ..Row::default() };
-        self.owner.push(row.owner);
-        self.level.push(row.level);
-        self.score.push(0);
-        self.state.push(row.state);
-        self.session.push(0);
-        self.stake.push(0);
-        self.cool_down_start.push(0);
-        self.tok.push(row.tok);
-        self.computing.push(false);
-        self.unresponsive.push(false);
-        self.heartbeat.push(false);
-        self.pending.push(Pending::default());
-        self.paid.push(0);
-        self.contract.push(None);
-        self.upto.push(upto);
-        self.share_ref.push(0);
+        self.hot.push(row.hot());
+        self.cold.push(row.cold(0));
         Some(WorkerIndex(id))
     }
 
@@ -282,21 +331,8 @@ impl Workers {
 
     fn write(&mut self, w: WorkerIndex, row: Row) {
         let i = w.0 as usize;
-        self.owner[i] = row.owner;
-        self.level[i] = row.level;
-        self.score[i] = row.score;
-        self.state[i] = row.state;
-        self.session[i] = row.session;
-        self.stake[i] = row.stake;
-        self.cool_down_start[i] = row.cool_down_start;
-        self.tok[i] = row.tok;
-        self.computing[i] = row.computing;
-        self.unresponsive[i] = row.unresponsive;
-        self.heartbeat[i] = row.heartbeat;
-        self.pending[i] = row.pending;
-        self.paid[i] = row.paid;
-        self.contract[i] = row.contract;
-        self.upto[i] = row.upto;
+        self.hot[i] = row.hot();
+        self.cold[i] = row.cold(self.cold[i].share_ref);
     }
 
     /// Adds challenge (block, session) to `row`'s queue; false when it is full.
@@ -309,19 +345,15 @@ impl Workers {
         row.pending.pop();
     }
 
-    /// The columns a block's pass reads and writes, all of the same length.
-    pub fn block_columns(&mut self) -> BlockColumns<'_> {
-        BlockColumns {
-            state: &mut self.state,
-            tok: &mut self.tok,
-            computing: &self.computing,
-            unresponsive: &mut self.unresponsive,
-            heartbeat: &mut self.heartbeat,
-            pending: &self.pending,
-            contract: &self.contract,
-            upto: &mut self.upto,
-            share_ref: &mut self.share_ref,
-        }
+    /// The records a block's pass reads and writes, by worker (both of the same length).
+    pub fn block_rows(&mut self) -> (&mut [Hot], &mut [Cold]) {
+        (&mut self.hot, &mut self.cold)
+    }
+
+    /// Every worker's hot record, by index.
+    #[must_use]
+    pub fn hot(&self) -> &[Hot] {
+        &self.hot
     }
 
     /// The lazy close's clock (`None`: the per-block close).
@@ -355,69 +387,31 @@ impl Workers {
         self.touched = list;
     }
 
-    /// The gatekeeper records, by worker.
+    /// Worker `w`'s state. Panics when `w` is not a worker's index (a bug).
     #[must_use]
-    pub fn toks(&self) -> &[Tokenomic] {
-        &self.tok
-    }
-
-    /// The unresponsive flags, by worker.
-    #[must_use]
-    pub fn unresponsive_flags(&self) -> &[bool] {
-        &self.unresponsive
+    pub fn state(&self, w: WorkerIndex) -> WorkerState {
+        self.hot[w.0 as usize].state
     }
 
     /// The pallet states, by worker.
-    #[must_use]
-    pub fn states(&self) -> &[WorkerState] {
-        &self.state
+    pub fn states(&self) -> impl Iterator<Item = WorkerState> + '_ {
+        self.hot.iter().map(|h| h.state)
     }
 
     /// The stakes, by worker.
-    #[must_use]
-    pub fn stakes(&self) -> &[u128] {
-        &self.stake
+    pub fn stakes(&self) -> impl Iterator<Item = u128> + '_ {
+        self.cold.iter().map(|c| c.stake)
     }
 
     /// Σ stake of the workers that hold one.
     #[must_use]
     pub fn total_stake(&self) -> Amount {
-        Amount(self.stake.iter().sum())
+        Amount(self.stakes().sum())
     }
 }
 
-/// [`Workers`]' transaction depth in a saved state: nothing, and refused while a transaction
-/// is open (the journal is not saved).
-mod no_open_transaction {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    #[allow(clippy::trivially_copy_pass_by_ref, reason = "serde's `with` signature")]
-    pub fn serialize<S: Serializer>(depth: &u32, s: S) -> Result<S::Ok, S::Error> {
-        if *depth > 0 {
-            return Err(serde::ser::Error::custom("the state is saved inside an open transaction"));
-        }
-        s.serialize_unit()
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-        <()>::deserialize(d)?;
-        Ok(0)
-    }
-}
-
-/// Mutable views of the columns of a block's pass (see [`Workers::block_columns`]).
-#[allow(missing_docs)]
-pub struct BlockColumns<'a> {
-    pub state: &'a mut [WorkerState],
-    pub tok: &'a mut [Tokenomic],
-    pub computing: &'a [bool],
-    pub unresponsive: &'a mut [bool],
-    pub heartbeat: &'a mut [bool],
-    pub pending: &'a [Pending],
-    pub contract: &'a [Option<u32>],
-    pub upto: &'a mut [u32],
-    pub share_ref: &'a mut [u128],
-}
+#[path = "workers_saved.rs"]
+mod saved;
 
 impl Transactional for Workers {
     type Checkpoint = (Mark, <Names as Transactional>::Checkpoint);
@@ -441,23 +435,8 @@ impl Transactional for Workers {
             let (i, row) = self.journal.pop().expect("longer than the mark");
             self.write(WorkerIndex(i), row);
         }
-        let n = mark.len;
-        self.owner.truncate(n);
-        self.level.truncate(n);
-        self.score.truncate(n);
-        self.state.truncate(n);
-        self.session.truncate(n);
-        self.stake.truncate(n);
-        self.cool_down_start.truncate(n);
-        self.tok.truncate(n);
-        self.computing.truncate(n);
-        self.unresponsive.truncate(n);
-        self.heartbeat.truncate(n);
-        self.pending.truncate(n);
-        self.paid.truncate(n);
-        self.contract.truncate(n);
-        self.upto.truncate(n);
-        self.share_ref.truncate(n);
+        self.hot.truncate(mark.len);
+        self.cold.truncate(mark.len);
         self.names.revert(names);
         self.depth -= 1;
     }

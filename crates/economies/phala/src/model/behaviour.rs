@@ -238,7 +238,7 @@ impl PhalaModel {
             let w = self.net.below(n) as u32;
             let wk = &self.workers[w as usize];
             let busy = wk.recent.iter().all(|&r| r != u64::MAX && b - r < HOUR);
-            if busy || !self.econ.workers().states()[wk.index.0 as usize].is_computing() {
+            if busy || !self.econ.workers().state(wk.index).is_computing() {
                 continue;
             }
             match self.econ.challenge(wk.index) {
@@ -377,8 +377,7 @@ impl PhalaModel {
             .iter()
             .copied()
             .filter(|&w| {
-                self.econ.workers().states()[self.workers[w as usize].index.0 as usize]
-                    == WorkerState::Ready
+                self.econ.workers().state(self.workers[w as usize].index) == WorkerState::Ready
             })
             .collect();
         let mut free = self.econ.pool_row(index).free;

@@ -134,18 +134,16 @@ pub(super) fn record(model: &mut PhalaModel) -> Vec<Metric> {
         if paper { out.split_off(out.len() - PAPER_ECONOMY) } else { Vec::new() };
     let supply = econ.ledger().supply(econ.pha_token()).map(|a| a.0).unwrap_or_default();
     out.push(m("pha_supply", amount(supply)));
-    let (toks, states, stakes) =
-        (econ.workers().toks(), econ.workers().states(), econ.workers().stakes());
     let mut group_stake = [0u128; GROUPS_MAX];
     let mut group_share = [0f64; GROUPS_MAX];
     let (mut n, mut v, mut share) = (0u64, 0f64, 0f64);
     for wk in &model.workers {
-        let i = wk.index.0 as usize;
-        group_stake[wk.group as usize] += stakes[i];
-        if states[i].is_computing() {
-            let s = toks[i].share().map(f).unwrap_or(f64::NAN);
+        let row = econ.workers().row_stored(wk.index);
+        group_stake[wk.group as usize] += row.stake;
+        if row.state.is_computing() {
+            let s = row.tok.share().map(f).unwrap_or(f64::NAN);
             n += 1;
-            v += f(toks[i].v);
+            v += f(row.tok.v);
             share += s;
             group_share[wk.group as usize] += s;
         }
