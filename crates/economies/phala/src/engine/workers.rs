@@ -387,6 +387,21 @@ impl Workers {
         self.touched = list;
     }
 
+    /// Reads a word of each cache line of worker `w`'s two records and returns their
+    /// exclusive or, which means nothing: an agent about to act on many random workers warms
+    /// them all first, so that their memory is fetched side by side rather than one wait after
+    /// another. Panics when `w` is not a worker's index (a bug).
+    #[inline]
+    #[allow(clippy::cast_possible_truncation, reason = "any bits will do")]
+    #[must_use]
+    pub fn warm(&self, w: WorkerIndex) -> u64 {
+        let (h, c) = (&self.hot[w.0 as usize], &self.cold[w.0 as usize]);
+        let t = &h.tok;
+        let words = [t.v.to_bits(), t.p_term.to_bits(), t.p_instant.to_bits(), c.stake];
+        let more = [t.iteration_last, u64::from(h.computing), u64::from(c.level)];
+        words.iter().fold(0, |x, &y| x ^ y as u64) ^ more.iter().fold(0, |x, &y| x ^ y)
+    }
+
     /// Worker `w`'s state. Panics when `w` is not a worker's index (a bug).
     #[must_use]
     pub fn state(&self, w: WorkerIndex) -> WorkerState {

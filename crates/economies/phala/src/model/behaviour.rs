@@ -102,6 +102,7 @@ pub(super) fn build(c: &Config, a: &Agents, streams: &RngStreams) -> Result<Phal
         workers: Vec::new(),
         pools: Vec::new(),
         delegators: Vec::new(),
+        targets: Vec::new(),
         answers: VecDeque::new(),
         outages: Vec::new(),
         next_outage: 0,
@@ -234,8 +235,27 @@ impl PhalaModel {
         self.deploy_due()?;
         let n = self.workers.len() as u64;
         let delay = self.agents.heartbeats.answer_delay_blocks;
-        for _ in 0..self.agents.heartbeats.challenges_per_block {
-            let w = self.net.below(n) as u32;
+        let mut targets = std::mem::take(&mut self.targets);
+        targets.clear();
+        targets.extend(
+            (0..self.agents.heartbeats.challenges_per_block).map(|_| self.net.below(n) as u32),
+        );
+        // Every target's records fetched side by side before the first is read for real.
+        let warm = targets.iter().fold(0, |x, &w| {
+            let wk = &self.workers[w as usize];
+            x ^ wk.recent[0] ^ self.econ.workers().warm(wk.index)
+        });
+        std::hint::black_box(warm);
+        let outcome = self.challenge_targets(&targets, delay);
+        self.targets = targets;
+        outcome
+    }
+
+    /// Challenges each of `targets` (drawn this block) that may be: computing, not challenged
+    /// twice in the last hour, with fewer than four challenges waiting.
+    fn challenge_targets(&mut self, targets: &[u32], delay: u64) -> Result<(), Rejection> {
+        let b = self.blocks;
+        for &w in targets {
             let wk = &self.workers[w as usize];
             let busy = wk.recent.iter().all(|&r| r != u64::MAX && b - r < HOUR);
             if busy || !self.econ.workers().state(wk.index).is_computing() {

@@ -133,6 +133,9 @@ pub struct PhalaModel {
     workers: Vec<Worker>,
     pools: Vec<Pool>,
     delegators: Vec<Delegator>,
+    /// This block's challenge targets (working memory, empty between blocks).
+    #[serde(skip)]
+    targets: Vec<u32>,
     /// Answers due: (block, worker), in due order (one answer delay for all).
     answers: VecDeque<(u64, u32)>,
     /// Today's outages: (block, worker, blocks offline), by block.
