@@ -177,21 +177,23 @@ impl Phala {
 
     /// Sends worker `w` a heartbeat challenge in the current block. Only a computing worker
     /// answers challenges; at most four may wait. Returns how many wait now.
+    ///
+    /// One change that cannot fail once checked, so no transaction of its own (an enclosing
+    /// one still journals it), and no closed form: the worker's V is brought up to date at the
+    /// block's close, from the same block as here, so to the same bits.
     pub fn challenge(&mut self, w: WorkerIndex) -> Result<usize> {
         self.fresh_sum_share();
-        let mut row = self.worker_in(w)?;
-        if !row.computing {
+        if (w.0 as usize) >= self.workers.len() {
+            return Err(PhalaError::UnknownWorker { name: format!("#{}", w.0) });
+        }
+        let hot = &self.workers.hot()[w.0 as usize];
+        if !hot.computing {
             let needed = "only a computing worker is challenged";
-            return Err(PhalaError::WrongState { worker: w, state: row.state, needed });
+            return Err(PhalaError::WrongState { worker: w, state: hot.state, needed });
         }
-        let session = row.session;
-        if !Workers::push_challenge(&mut row, self.block, session) {
-            return Err(PhalaError::TooManyChallenges { worker: w, max: PENDING_MAX });
-        }
-        atomic(self, |s| {
-            s.workers.set(w, row);
-            Ok(row.pending.len())
-        })
+        self.workers
+            .push_challenge(w, self.block)
+            .ok_or(PhalaError::TooManyChallenges { worker: w, max: PENDING_MAX })
     }
 
     /// Worker `w` answers its oldest challenge with its iteration counter. A worker of the

@@ -335,9 +335,25 @@ impl Workers {
         self.cold[i] = row.cold(self.cold[i].share_ref);
     }
 
-    /// Adds challenge (block, session) to `row`'s queue; false when it is full.
-    pub fn push_challenge(row: &mut Row, block: u32, session: u32) -> bool {
-        row.pending.push(block, session)
+    /// Adds a challenge sent in `block` to worker `w`'s queue, for its current session (the
+    /// row saved inside a transaction, the worker marked touched under the lazy close); returns
+    /// how many wait now, or `None` (nothing changed) when the queue is full. Nothing else of
+    /// the worker changes: V stays as stored. Panics when `w` is not a worker's index (a bug).
+    pub fn push_challenge(&mut self, w: WorkerIndex, block: u32) -> Option<usize> {
+        let i = w.0 as usize;
+        if self.hot[i].pending.len() == PENDING_MAX {
+            return None;
+        }
+        if self.depth > 0 {
+            let old = self.row_stored(w);
+            self.journal.push((w.0, old));
+        }
+        let pending = &mut self.hot[i].pending;
+        pending.push(block, self.cold[i].session);
+        if self.clock.is_some() {
+            self.touched.push(w.0);
+        }
+        Some(pending.len())
     }
 
     /// Removes `row`'s oldest challenge (there is one).
