@@ -145,7 +145,11 @@ impl U64F64 {
         if rhs.is_zero() {
             return Err(Error::DivisionByZero { op: "U64F64 div" });
         }
-        // ⌊self·2^64 / rhs⌋ by `mul_div`'s 256-by-128-bit division (no general 256-bit one).
+        // A whole divisor c·2^64: ⌊self·2^64 / (c·2^64)⌋ = ⌊self / c⌋, one narrow division.
+        if rhs.0 & u128::from(u64::MAX) == 0 {
+            return Ok(U64F64(self.0 / (rhs.0 >> FRAC_BITS)));
+        }
+        // Else ⌊self·2^64 / rhs⌋ by `mul_div`'s 256-by-128-bit division (no general one).
         crate::arith::mul_div(self.0, 1 << FRAC_BITS, rhs.0, crate::arith::Rounding::Down)
             .map(U64F64)
             .map_err(|_| overflow("U64F64 div"))
@@ -419,6 +423,13 @@ mod tests {
         #[test]
         fn div_matches_oracle(a in any_bits(), b in any_bits()) {
             prop_assume!(b != 0);
+            let want = oracle((BigUint::from(a) << 64u32) / BigUint::from(b));
+            prop_assert_eq!(U64F64::from_bits(a).div(U64F64::from_bits(b)).ok().map(U64F64::to_bits), want);
+        }
+
+        #[test]
+        fn div_by_whole_numbers_matches_oracle(a in any_bits(), c in 1u128..1 << 64) {
+            let b = c << 64;
             let want = oracle((BigUint::from(a) << 64u32) / BigUint::from(b));
             prop_assert_eq!(U64F64::from_bits(a).div(U64F64::from_bits(b)).ok().map(U64F64::to_bits), want);
         }
