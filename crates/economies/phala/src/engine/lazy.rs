@@ -5,7 +5,8 @@
 //! read while the lazy close is on is brought up to the current block by the closed form
 //! ([`crate::closed_form`]); an operation that changes a worker writes the up-to-date row and
 //! marks it touched. At a block's close only the touched workers and those whose oldest
-//! challenge may have timed out (a deadline queue) run the per-block close — the same steps
+//! challenge times out in it (a deadline queue, whose entries a heartbeat or a stop has made
+//! moot are dropped unclosed) run the per-block close — the same steps
 //! as [`crate::block::end_block`]: recovery, timeout, slash or growth, no growth in a
 //! heartbeat's block — and are up to date after it. Every other worker is untouched.
 //!
@@ -135,18 +136,27 @@ pub(crate) fn end_block(s: &mut Phala) -> std::result::Result<BlockReport, Viola
         return Err(Violation::new("lazy close", "not on".into()));
     };
     let mut touched = s.workers.take_touched();
+    let window = params.heartbeat_window;
     while let Some(&(due, w)) = lazy.deadlines.first() {
         if due > block {
             break;
         }
         lazy.deadlines.pop_first();
-        touched.push(w);
+        // Closed now only if its oldest challenge times out now: one its heartbeat met (or a
+        // stop ended) leaves the worker to the closed form of its next read.
+        let times_out = s.workers.hot().get(w as usize).is_some_and(|h| {
+            h.computing
+                && !h.unresponsive
+                && h.pending.front().is_some_and(|(sent, _)| block - sent > window)
+        });
+        if times_out {
+            touched.push(w);
+        }
     }
     let clock =
         *s.workers.clock().ok_or_else(|| Violation::new("lazy close", "no clock".into()))?;
     let (mut idle, mut slashed) = (0u32, 0u32);
     let (mut entered, mut exited) = (Vec::new(), Vec::new());
-    let window = params.heartbeat_window;
     let (hot, cold) = s.workers.block_rows();
     for &w in &touched {
         let i = w as usize;
