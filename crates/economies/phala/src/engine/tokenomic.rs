@@ -166,7 +166,7 @@ fn mul_u64(a: u64, b: u128) -> u128 {
 /// `a × b` on raw bits, through [`mul_u64`] when either factor is below 1.0 (2^64 bits).
 #[inline(always)]
 #[allow(clippy::cast_possible_truncation, reason = "checked below 2^64")]
-fn mul_fast(a: u128, b: u128) -> Option<u128> {
+pub(crate) fn mul_fast(a: u128, b: u128) -> Option<u128> {
     if a >> 64 == 0 {
         Some(mul_u64(a as u64, b))
     } else if b >> 64 == 0 {
@@ -180,7 +180,7 @@ fn mul_fast(a: u128, b: u128) -> Option<u128> {
 /// V < 2^31 (always: V ≤ v_max ≤ 10^9), so `(h²)·2^64 + 2·h·l + ⌊l²/2^64⌋ < 2^127`.
 #[inline(always)]
 #[allow(clippy::cast_possible_truncation, reason = "the halves, on purpose")]
-fn square_bits(v: u128) -> Option<u128> {
+pub(crate) fn square_bits(v: u128) -> Option<u128> {
     let (h, l) = (v >> 64, u128::from(v as u64));
     if h >> 31 != 0 {
         return mul_bits(v, v);

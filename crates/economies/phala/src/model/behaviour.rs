@@ -243,7 +243,8 @@ impl PhalaModel {
         // Every target's records fetched side by side before the first is read for real.
         let warm = targets.iter().fold(0, |x, &w| {
             let wk = &self.workers[w as usize];
-            x ^ wk.recent[0] ^ self.econ.workers().warm(wk.index)
+            let pool = self.econ.stake_pools().pool_of(wk.index.0).unwrap_or_default();
+            x ^ wk.recent[0] ^ self.econ.workers().warm(wk.index) ^ u64::from(pool)
         });
         std::hint::black_box(warm);
         let outcome = self.challenge_targets(&targets, delay);
