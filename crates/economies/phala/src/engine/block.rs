@@ -32,6 +32,8 @@ use crate::workers::{WorkerIndex, WorkerState};
 pub struct Scratch {
     entered: Vec<u32>,
     exited: Vec<u32>,
+    /// The lazy close's deadlines due in the block.
+    pub(crate) due: Vec<(u32, u32)>,
 }
 
 fn bug(what: &'static str, e: &ergon_core::Error) -> Violation {

@@ -17,11 +17,10 @@
 //! at most `refresh_blocks` blocks of growth, so this Σshare is at most the per-block one and
 //! at least it over `(1 + g)^refresh_blocks`, g the largest relative growth of V a block.
 
-use std::collections::BTreeSet;
-
 use ergon_core::U64F64;
 use ergon_core::invariants::Violation;
 
+use super::deadlines::Deadlines;
 use crate::Phala;
 use crate::closed_form::{self, Clock};
 use crate::error::{PhalaError, Result};
@@ -35,7 +34,7 @@ pub struct Lazy {
     /// Blocks between two full recounts of Σshare.
     pub refresh_blocks: u32,
     /// (block, worker): at the close of `block` the worker's oldest challenge may time out.
-    deadlines: BTreeSet<(u32, u32)>,
+    deadlines: Deadlines,
     /// Σ of the workers' kept shares, raw bits.
     sum: u128,
 }
@@ -80,7 +79,7 @@ impl Phala {
                 && let Some((sent, _)) = h.pending.front()
             {
                 let due = sent.saturating_add(self.params.heartbeat_window + 1);
-                lazy.deadlines.insert((due.max(self.block), i as u32));
+                lazy.deadlines.insert(due.max(self.block), i as u32);
             }
         }
         self.lazy = Some(lazy);
@@ -137,11 +136,9 @@ pub(crate) fn end_block(s: &mut Phala) -> std::result::Result<BlockReport, Viola
     };
     let mut touched = s.workers.take_touched();
     let window = params.heartbeat_window;
-    while let Some(&(due, w)) = lazy.deadlines.first() {
-        if due > block {
-            break;
-        }
-        lazy.deadlines.pop_first();
+    let mut due = std::mem::take(&mut s.scratch.due);
+    lazy.deadlines.take_due(block, &mut due);
+    for &(_, w) in &due {
         // Closed now only if its oldest challenge times out now: one its heartbeat met (or a
         // stop ended) leaves the worker to the closed form of its next read.
         let times_out = s.workers.hot().get(w as usize).is_some_and(|h| {
@@ -153,6 +150,8 @@ pub(crate) fn end_block(s: &mut Phala) -> std::result::Result<BlockReport, Viola
             touched.push(w);
         }
     }
+    due.clear();
+    s.scratch.due = due;
     let clock =
         *s.workers.clock().ok_or_else(|| Violation::new("lazy close", "no clock".into()))?;
     let (mut idle, mut slashed) = (0u32, 0u32);
@@ -211,7 +210,7 @@ pub(crate) fn end_block(s: &mut Phala) -> std::result::Result<BlockReport, Viola
             && let Some((sent, _)) = h.pending.front()
         {
             let due = sent.saturating_add(window + 1).max(block + 1);
-            lazy.deadlines.insert((due, w));
+            lazy.deadlines.insert(due, w);
         }
     }
     s.workers.give_back_touched(touched);

@@ -9,6 +9,7 @@ pub mod block;
 pub mod closed_form;
 pub mod contract_ops;
 pub mod contracts;
+mod deadlines;
 pub mod error;
 pub mod events;
 pub mod genesis;
