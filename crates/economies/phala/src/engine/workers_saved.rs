@@ -168,3 +168,67 @@ mod no_open_transaction {
         Ok(0)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use ergon_core::AccountId;
+
+    use super::*;
+    use crate::workers::{Row, WorkerIndex};
+
+    fn two_workers() -> Workers {
+        let mut w = Workers::default();
+        let a = w.register("a", AccountId(3), 4).unwrap();
+        w.register("b", AccountId(5), 1).unwrap();
+        let row = Row { score: 1_234, stake: 7, paid: 9, session: 2, ..w.row_stored(a) };
+        w.set(a, row);
+        w
+    }
+
+    /// Saved as one column per field, in the order every saved state has had, and read back
+    /// equal.
+    #[test]
+    fn saved_as_columns_and_read_back() {
+        let w = two_workers();
+        let v = serde_json::to_value(&w).unwrap();
+        let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        let want = [
+            "names",
+            "owner",
+            "level",
+            "score",
+            "state",
+            "session",
+            "stake",
+            "cool_down_start",
+            "tok",
+            "computing",
+            "unresponsive",
+            "heartbeat",
+            "pending",
+            "paid",
+            "contract",
+            "upto",
+            "share_ref",
+            "clock",
+            "touched",
+            "depth",
+        ];
+        assert_eq!(keys, want);
+        assert_eq!(v["owner"], serde_json::json!([3, 5]));
+        assert_eq!(v["score"], serde_json::json!([1_234, 0]));
+        assert_eq!(v["level"], serde_json::json!([4, 1]));
+        let back: Workers = serde_json::from_value(v).unwrap();
+        assert_eq!(back, w);
+        assert_eq!(back.row_stored(WorkerIndex(0)).stake, 7);
+    }
+
+    /// Columns of different lengths are refused, naming the lengths.
+    #[test]
+    fn columns_of_different_lengths_are_refused() {
+        let mut v = serde_json::to_value(two_workers()).unwrap();
+        v["paid"] = serde_json::json!([1]);
+        let e = serde_json::from_value::<Workers>(v).unwrap_err().to_string();
+        assert!(e.contains("2 owners, a column of 1"), "{e}");
+    }
+}
