@@ -106,10 +106,14 @@ impl Phala {
 
 /// Brings every worker up to date and recounts Σshare (see the module doc).
 fn refresh(s: &mut Phala) {
-    s.catch_up();
+    // `catch_up` and the recount in one pass, each worker's record read once.
+    let clock = s.workers.clock().copied();
     let (hot, cold) = s.workers.block_rows();
     let mut sum = 0u128;
     for (h, c) in hot.iter_mut().zip(cold.iter_mut()) {
+        if let Some(clock) = &clock {
+            c.upto = closed_form::advance(&mut h.tok, h.computing, h.unresponsive, c.upto, clock);
+        }
         let share = if h.state.is_responsive() {
             // V ≤ v_max and P ≤ 7200 keep a share far below 2^128 (Params::validate).
             h.tok.cached_share().unwrap_or(u128::MAX)
