@@ -1,6 +1,8 @@
 //! [`Workers`] saved as one column per field, the form every saved state has, and read back
 //! into records.
 
+use std::borrow::Cow;
+
 use ergon_core::Names;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -8,11 +10,11 @@ use super::{Cold, Hot, Pending, WorkerState, Workers};
 use crate::closed_form::Clock;
 use crate::tokenomic::Tokenomic;
 
-/// The saved form, written.
-#[derive(Serialize)]
+/// The saved form: written from borrowed parts, read into owned ones.
+#[derive(Serialize, Deserialize)]
 #[serde(rename = "Workers")]
 struct Columns<'a> {
-    names: &'a Names,
+    names: Cow<'a, Names>,
     owner: Vec<u32>,
     level: Vec<u8>,
     score: Vec<u32>,
@@ -29,37 +31,10 @@ struct Columns<'a> {
     contract: Vec<Option<u32>>,
     upto: Vec<u32>,
     share_ref: Vec<u128>,
-    clock: &'a Option<Clock>,
-    touched: &'a [u32],
+    clock: Cow<'a, Option<Clock>>,
+    touched: Cow<'a, [u32]>,
+    /// Read to refuse a state saved inside a transaction.
     #[serde(with = "no_open_transaction")]
-    depth: u32,
-}
-
-/// The saved form, read.
-#[derive(Deserialize)]
-#[serde(rename = "Workers")]
-struct Read {
-    names: Names,
-    owner: Vec<u32>,
-    level: Vec<u8>,
-    score: Vec<u32>,
-    state: Vec<WorkerState>,
-    session: Vec<u32>,
-    stake: Vec<u128>,
-    cool_down_start: Vec<u32>,
-    tok: Vec<Tokenomic>,
-    computing: Vec<bool>,
-    unresponsive: Vec<bool>,
-    heartbeat: Vec<bool>,
-    pending: Vec<Pending>,
-    paid: Vec<u128>,
-    contract: Vec<Option<u32>>,
-    upto: Vec<u32>,
-    share_ref: Vec<u128>,
-    clock: Option<Clock>,
-    touched: Vec<u32>,
-    #[serde(with = "no_open_transaction")]
-    #[allow(dead_code, reason = "read to refuse a state saved inside a transaction")]
     depth: u32,
 }
 
@@ -70,7 +45,7 @@ impl Serialize for Workers {
         }
         let (h, c) = (&self.hot, &self.cold);
         Columns {
-            names: &self.names,
+            names: Cow::Borrowed(&self.names),
             owner: col(c, |c| c.owner),
             level: col(c, |c| c.level),
             score: col(c, |c| c.score),
@@ -87,8 +62,8 @@ impl Serialize for Workers {
             contract: col(h, |h| h.contract),
             upto: col(c, |c| c.upto),
             share_ref: col(c, |c| c.share_ref),
-            clock: &self.clock,
-            touched: &self.touched,
+            clock: Cow::Borrowed(&self.clock),
+            touched: Cow::Borrowed(&self.touched),
             depth: self.depth,
         }
         .serialize(s)
@@ -97,7 +72,7 @@ impl Serialize for Workers {
 
 impl<'de> Deserialize<'de> for Workers {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Workers, D::Error> {
-        let r = Read::deserialize(d)?;
+        let r = Columns::deserialize(d)?;
         let n = r.owner.len();
         let lens = [
             r.level.len(),
@@ -145,7 +120,8 @@ impl<'de> Deserialize<'de> for Workers {
                 level: r.level[i],
             })
             .collect();
-        let (names, clock, touched) = (r.names, r.clock, r.touched);
+        let (names, clock) = (r.names.into_owned(), r.clock.into_owned());
+        let touched = r.touched.into_owned();
         Ok(Workers { names, hot, cold, clock, touched, journal: Vec::new(), depth: 0 })
     }
 }
