@@ -16,7 +16,7 @@
 //! The bound against the per-block path is [`idle_bound`] (docs/economies/phala.md, "Lazy
 //! close"); `tests/lazy_close.rs` checks it on random workers and gaps.
 
-use crate::tokenomic::{Tokenomic, mul_bits, mul_fast, square_bits};
+use crate::tokenomic::{Tokenomic, mul_bits, mul_fast, mul_u64, square_bits};
 use crate::workers::Row;
 
 /// 1.0 in raw 64.64 bits.
@@ -102,6 +102,11 @@ pub fn advance_row(row: &mut Row, c: &Clock) {
 /// `n` idle blocks at once: V and `payable` as n calls of
 /// [`Tokenomic::update_v_idle`] would leave them, within [`idle_bound`]. `rho_m1` and `v_max`
 /// are raw bits. `None` (nothing changed) where a product overflows.
+///
+/// Every product is the exact floor of `x·y / 2^64`, so the result does not depend on how a
+/// product is split: gaps below 2^16 blocks with every `P_j < 2` (always, at the validated
+/// growth rates: `a^(2^16) < 1.1`) take [`advance_idle_near_one`], the same bits in fewer
+/// multiplies; the rest the plain doubling table.
 pub fn advance_idle(t: &mut Tokenomic, n: u32, v_max: u128, rho_m1: u128) -> Option<()> {
     if n == 0 {
         return Some(());
@@ -109,6 +114,73 @@ pub fn advance_idle(t: &mut Tokenomic, n: u32, v_max: u128, rho_m1: u128) -> Opt
     let (perf, cost) = (t.perf.to_bits(), t.cost_idle.to_bits());
     let a = ONE.checked_add(mul_bits(perf, rho_m1)?)?;
     let b = mul_bits(perf, cost)?;
+    let (v, left) = if n < 1 << NEAR_LEVELS
+        && let (Ok(eps), Ok(b64)) = (u64::try_from(a - ONE), u64::try_from(b))
+        && let Some(done) = advance_idle_near_one(t.v.to_bits(), n, v_max, eps, b64)
+    {
+        done
+    } else {
+        advance_idle_table(t.v.to_bits(), n, v_max, a, b)?
+    };
+    finish_idle(t, v, left, v_max, rho_m1)
+}
+
+/// Levels of [`advance_idle_near_one`]'s table: gaps below 2^16 blocks.
+const NEAR_LEVELS: usize = 16;
+
+/// The doubling table and the descent of [`advance_idle`] for `a = 1 + eps`, `eps < 1`, while
+/// every `P_j = 1 + d_j` keeps `d_j < 1`: with `P_j = 2^64 + d_j` in raw bits,
+/// `⌊P_j²/2^64⌋ = 2^64 + 2·d_j + ⌊d_j²/2^64⌋`, `⌊P_j·x/2^64⌋ = x + ⌊d_j·x/2^64⌋` — the same
+/// bits as the plain table's products, each a 64-bit factor times a wider one. Returns V and
+/// the blocks left before the cap, or `None` when a `d_j` reaches 1 (the plain table then).
+#[inline]
+fn advance_idle_near_one(v0: u128, n: u32, v_max: u128, eps: u64, b: u64) -> Option<(u128, u32)> {
+    let (mut d, mut g) = ([0u64; NEAR_LEVELS], [0u128; NEAR_LEVELS]);
+    (d[0], g[0]) = (eps, ONE);
+    let mut top = 0;
+    while top + 1 < NEAR_LEVELS && (1u32 << (top + 1)) <= n {
+        let (dj, gj) = (d[top], g[top]);
+        let square = 2 * u128::from(dj) + ((u128::from(dj) * u128::from(dj)) >> 64);
+        top += 1;
+        d[top] = u64::try_from(square).ok()?;
+        // G_{j+1} = G_j + P_j·G_j = 2·G_j + ⌊d_j·G_j/2^64⌋ (G_j < 2^(j+1) · 2^64: no overflow).
+        g[top] = 2 * gj + mul_u64(dj, gj);
+    }
+    if v0 >= v_max {
+        return Some((v0, n));
+    }
+    // V < v_max < 2^94 and G·b < 2^81: no step overflows.
+    let step = |j: usize, v: u128| v + mul_u64(d[j], v) + mul_u64(b, g[j]);
+    // n < 2^(top+1): below the cap, level j takes one step exactly when bit j of n is set.
+    // Taken without a branch on the bits; a step refused by the cap sends the whole descent
+    // to the plain loop, which may then take two steps at a lower level.
+    let (mut v, mut capped) = (v0, false);
+    for j in (0..=top).rev() {
+        let next = step(j, v);
+        let (take, below) = ((n >> j) & 1 == 1, next < v_max);
+        capped |= take && !below;
+        v = if take && below { next } else { v };
+    }
+    if !capped {
+        return Some((v, 0));
+    }
+    let (mut v, mut left) = (v0, n);
+    for j in (0..=top).rev() {
+        while left >= 1 << j {
+            let next = step(j, v);
+            if next >= v_max {
+                break;
+            }
+            v = next;
+            left -= 1 << j;
+        }
+    }
+    Some((v, left))
+}
+
+/// The plain doubling table and descent of [`advance_idle`]: V and the blocks left before the
+/// cap, `None` where the first level overflows.
+fn advance_idle_table(v0: u128, n: u32, v_max: u128, a: u128, b: u128) -> Option<(u128, u32)> {
     let (mut p, mut g) = ([0u128; LEVELS], [0u128; LEVELS]);
     (p[0], g[0]) = (a, ONE);
     let mut top = 0;
@@ -122,7 +194,6 @@ pub fn advance_idle(t: &mut Tokenomic, n: u32, v_max: u128, rho_m1: u128) -> Opt
         top += 1;
         (p[top], g[top]) = (square, sum);
     }
-    let v0 = t.v.to_bits();
     let (mut v, mut left) = (v0, n);
     if v < v_max {
         for j in (0..=top).rev() {
@@ -140,8 +211,17 @@ pub fn advance_idle(t: &mut Tokenomic, n: u32, v_max: u128, rho_m1: u128) -> Opt
             }
         }
     }
-    let mut payable = t.payable.to_bits().checked_add(v.checked_sub(v0)?)?;
-    // The block that reaches the cap (one or two, as rounding falls): the per-block operations.
+    Some((v, left))
+}
+
+/// The end of [`advance_idle`]: `payable` gains what V grew; the block that reaches the cap
+/// (one or two, as rounding falls) by the per-block operations; at the cap each block's ΔV
+/// (the same one) goes to `payable`.
+fn finish_idle(t: &mut Tokenomic, v: u128, left: u32, v_max: u128, rho_m1: u128) -> Option<()> {
+    let (perf, cost) = (t.perf.to_bits(), t.cost_idle.to_bits());
+    let mut v = v;
+    let mut left = left;
+    let mut payable = t.payable.to_bits().checked_add(v.checked_sub(t.v.to_bits())?)?;
     while left > 0 && v < v_max {
         let delta = mul_bits(perf, mul_bits(rho_m1, v)?.checked_add(cost)?)?;
         payable = payable.checked_add(delta)?;
@@ -149,7 +229,6 @@ pub fn advance_idle(t: &mut Tokenomic, n: u32, v_max: u128, rho_m1: u128) -> Opt
         left -= 1;
     }
     if left > 0 {
-        // At the cap: V stays, each block's ΔV (the same one) goes to `payable`.
         let delta = mul_bits(perf, mul_bits(rho_m1, v_max)?.checked_add(cost)?)?;
         payable = payable.checked_add(delta.checked_mul(u128::from(left))?)?;
     }
@@ -223,6 +302,32 @@ mod tests {
         advance_slash(&mut t, 3, ONE - ONE / 4).expect("no overflow");
         assert_eq!(t.v.to_bits(), 27 * ONE);
         assert!(t.payable.is_zero());
+    }
+
+    proptest::proptest! {
+        /// The near-one table against the plain one: the same V and `payable` to the bit, on
+        /// random V, performance (0–1.2), growth rates from the genesis ρ to 1.001 a block, and
+        /// gaps up to 2^16, caps included, so that both the near-one path and its fallback run.
+        #[test]
+        fn near_one_table_equals_the_plain_table(
+            v in 1u128..(30_000u128 << 64), perf in 0u128..=(6u128 << 64) / 5,
+            rho_bits in 1u128..(1u128 << 54), shift in 0u32..20, cost in 0u128..(1u128 << 40),
+            payable in 0u128..(1u128 << 74), n in 0u32..(1 << 16), v_max in 1u128..=30_000,
+        ) {
+            // ρ − 1 from 2^-10 down to about 2^-30 (the genesis ρ: 2^-20.5).
+            let (v_max, rho_m1) = (v_max << 64, (rho_bits >> shift).max(1));
+            let mut fast = tok(v.min(v_max), perf, cost);
+            fast.payable = U64F64::from_bits(payable);
+            let mut plain = fast;
+            let done = advance_idle(&mut fast, n, v_max, rho_m1);
+            let a = ONE + mul_bits(perf, rho_m1).unwrap_or(0);
+            let b = mul_bits(perf, cost).unwrap_or(0);
+            let table = advance_idle_table(plain.v.to_bits(), n, v_max, a, b)
+                .and_then(|(v, left)| finish_idle(&mut plain, v, left, v_max, rho_m1));
+            proptest::prop_assert_eq!(done.is_some(), n == 0 || table.is_some());
+            proptest::prop_assert_eq!(fast, plain);
+            proptest::prop_assert_eq!(fast.payable, plain.payable);
+        }
     }
 
     /// perf = 0 (a worker that reported no iterations): nothing grows, a = 1 over 2^31 blocks.

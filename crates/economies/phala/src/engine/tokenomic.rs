@@ -158,7 +158,7 @@ pub struct Settle {
 /// never overflows (at most (2^64 − 1)² + 2^64 − 1 < 2^128).
 #[inline(always)]
 #[allow(clippy::cast_possible_truncation, reason = "the low 64 bits, on purpose")]
-fn mul_u64(a: u64, b: u128) -> u128 {
+pub(crate) fn mul_u64(a: u64, b: u128) -> u128 {
     let a = u128::from(a);
     a * u128::from((b >> 64) as u64) + ((a * u128::from(b as u64)) >> 64)
 }
