@@ -114,13 +114,17 @@ pub fn advance_idle(t: &mut Tokenomic, n: u32, v_max: u128, rho_m1: u128) -> Opt
     let (perf, cost) = (t.perf.to_bits(), t.cost_idle.to_bits());
     let a = ONE.checked_add(mul_bits(perf, rho_m1)?)?;
     let b = mul_bits(perf, cost)?;
-    let (v, left) = if n < 1 << NEAR_LEVELS
+    let v0 = t.v.to_bits();
+    let (v, left) = if v0 >= v_max {
+        // At the cap already: no table, every block at the cap.
+        (v0, n)
+    } else if n < 1 << NEAR_LEVELS
         && let (Ok(eps), Ok(b64)) = (u64::try_from(a - ONE), u64::try_from(b))
-        && let Some(done) = advance_idle_near_one(t.v.to_bits(), n, v_max, eps, b64)
+        && let Some(done) = advance_idle_near_one(v0, n, v_max, eps, b64)
     {
         done
     } else {
-        advance_idle_table(t.v.to_bits(), n, v_max, a, b)?
+        advance_idle_table(v0, n, v_max, a, b)?
     };
     finish_idle(t, v, left, v_max, rho_m1)
 }
@@ -132,7 +136,8 @@ const NEAR_LEVELS: usize = 16;
 /// every `P_j = 1 + d_j` keeps `d_j < 1`: with `P_j = 2^64 + d_j` in raw bits,
 /// `⌊P_j²/2^64⌋ = 2^64 + 2·d_j + ⌊d_j²/2^64⌋`, `⌊P_j·x/2^64⌋ = x + ⌊d_j·x/2^64⌋` — the same
 /// bits as the plain table's products, each a 64-bit factor times a wider one. Returns V and
-/// the blocks left before the cap, or `None` when a `d_j` reaches 1 (the plain table then).
+/// the blocks left before the cap (`v0 < v_max`), or `None` when a `d_j` reaches 1 (the plain
+/// table then).
 #[inline]
 fn advance_idle_near_one(v0: u128, n: u32, v_max: u128, eps: u64, b: u64) -> Option<(u128, u32)> {
     let (mut d, mut g) = ([0u64; NEAR_LEVELS], [0u128; NEAR_LEVELS]);
@@ -145,9 +150,6 @@ fn advance_idle_near_one(v0: u128, n: u32, v_max: u128, eps: u64, b: u64) -> Opt
         d[top] = u64::try_from(square).ok()?;
         // G_{j+1} = G_j + P_j·G_j = 2·G_j + ⌊d_j·G_j/2^64⌋ (G_j < 2^(j+1) · 2^64: no overflow).
         g[top] = 2 * gj + mul_u64(dj, gj);
-    }
-    if v0 >= v_max {
-        return Some((v0, n));
     }
     // V < v_max < 2^94 and G·b < 2^81: no step overflows.
     let step = |j: usize, v: u128| v + mul_u64(d[j], v) + mul_u64(b, g[j]);
