@@ -27,6 +27,26 @@ pub const DECIMAL_DIGITS_MAX: usize = 120;
 /// Decimals [`fmt::Display`] prints.
 const DISPLAY_DIGITS: u32 = 20;
 
+/// A [`U64F64`] divisor prepared once (its normalization and reciprocal) for
+/// [`U64F64::div_by`].
+#[derive(Clone, Copy, Debug)]
+pub struct FixedDivisor(crate::arith::Divisor, U64F64);
+
+impl FixedDivisor {
+    /// Prepares division by `d`; [`Error::DivisionByZero`] when `d` is zero.
+    pub fn new(d: U64F64) -> Result<FixedDivisor> {
+        crate::arith::Divisor::new(d.0)
+            .map(|x| FixedDivisor(x, d))
+            .ok_or(Error::DivisionByZero { op: "U64F64 div" })
+    }
+
+    /// The divisor.
+    #[must_use]
+    pub fn value(&self) -> U64F64 {
+        self.1
+    }
+}
+
 /// An unsigned binary fixed-point number: `bits / 2^64`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct U64F64(u128);
@@ -153,6 +173,14 @@ impl U64F64 {
         crate::arith::mul_div(self.0, 1 << FRAC_BITS, rhs.0, crate::arith::Rounding::Down)
             .map(U64F64)
             .map_err(|_| overflow("U64F64 div"))
+    }
+
+    /// `self ÷ d`: the same bits as [`U64F64::div`] by the value `d` was prepared from, without
+    /// preparing the division again (a quotient by the same divisor many times).
+    pub fn div_by(self, d: &FixedDivisor) -> Result<U64F64> {
+        d.0.div_rem_wide(self.0 >> FRAC_BITS, self.0 << FRAC_BITS)
+            .map(|(q, _)| U64F64(q))
+            .ok_or_else(|| overflow("U64F64 div"))
     }
 
     /// `self × n`, exact (`fixed`'s `checked_mul_int`), or [`Error::Overflow`].
@@ -432,6 +460,20 @@ mod tests {
             let b = c << 64;
             let want = oracle((BigUint::from(a) << 64u32) / BigUint::from(b));
             prop_assert_eq!(U64F64::from_bits(a).div(U64F64::from_bits(b)).ok().map(U64F64::to_bits), want);
+        }
+
+        /// A prepared divisor gives what `div` gives (the same quotient or the same
+        /// refusal), whole divisors included, and its refusal of zero.
+        #[test]
+        fn div_by_a_prepared_divisor_matches_div(a in any_bits(), b in any_bits(), whole in any::<bool>()) {
+            let b = if whole { (b >> 64) << 64 } else { b };
+            let d = FixedDivisor::new(U64F64::from_bits(b));
+            prop_assert_eq!(d.is_err(), b == 0);
+            if let Ok(d) = d {
+                let (x, y) = (U64F64::from_bits(a), U64F64::from_bits(b));
+                prop_assert_eq!(x.div_by(&d).ok(), x.div(y).ok());
+                prop_assert_eq!(d.value(), y);
+            }
         }
 
         #[test]

@@ -61,7 +61,7 @@ pub use dec::Dec;
 pub use dist::Dist;
 pub use economy::{Economy, Metric, MetricValue, Rejection};
 pub use emission::{Emission, EmissionSchedule, Tier};
-pub use fixed::U64F64;
+pub use fixed::{FixedDivisor, U64F64};
 pub use fixmath::{CobbDouglas, SDec, cobb_douglas};
 pub use graph::{Csr, GraphRules, Merge, SelfLoops};
 pub use invariants::Violation;

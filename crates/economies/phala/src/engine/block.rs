@@ -34,6 +34,31 @@ pub struct Scratch {
     exited: Vec<u32>,
     /// The lazy close's deadlines due in the block.
     pub(crate) due: Vec<(u32, u32)>,
+    /// Σshare prepared as a divisor for the block's heartbeats.
+    pub(crate) sum_divisor: SumDivisor,
+}
+
+/// Σshare prepared as a divisor ([`ergon_core::FixedDivisor`]), kept while Σshare stays the
+/// value it was prepared from: a cache, not state (any two compare equal).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct SumDivisor(Option<ergon_core::FixedDivisor>);
+
+impl PartialEq for SumDivisor {
+    fn eq(&self, _: &SumDivisor) -> bool {
+        true
+    }
+}
+
+impl Eq for SumDivisor {}
+
+impl SumDivisor {
+    /// `sum` prepared, from the cache when it was prepared last; `None` for zero.
+    pub(crate) fn of(&mut self, sum: U64F64) -> Option<ergon_core::FixedDivisor> {
+        if self.0.is_none_or(|d| d.value() != sum) {
+            self.0 = ergon_core::FixedDivisor::new(sum).ok();
+        }
+        self.0
+    }
 }
 
 fn bug(what: &'static str, e: &ergon_core::Error) -> Violation {

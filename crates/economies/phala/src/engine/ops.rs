@@ -207,10 +207,9 @@ impl Phala {
             row.pending.front().ok_or(PhalaError::NoPendingChallenge { worker: w })?;
         Workers::pop_challenge(&mut row);
         if !row.computing || session != row.session {
-            return atomic(self, |s| {
-                s.workers.set(w, row);
-                Ok(Beat::Ignored { challenge_block })
-            });
+            // One infallible write: nothing to undo.
+            self.workers.set(w, row);
+            return Ok(Beat::Ignored { challenge_block });
         }
         row.heartbeat = true;
         let now_ms = u64::from(self.block) * BLOCK_MS;
@@ -221,7 +220,8 @@ impl Phala {
         let settle = if row.unresponsive {
             Settle::default()
         } else {
-            row.tok.update_v_heartbeat(&self.params, self.sum_share, self.block)?
+            let sum = self.scratch.sum_divisor.of(self.sum_share);
+            row.tok.update_v_heartbeat_by(&self.params, sum.as_ref(), self.block)?
         };
         let want_paid = Amount(settle.payout.to_balance(PICO)?);
         let want_treasury = Amount(settle.treasury.to_balance(PICO)?);
@@ -229,21 +229,11 @@ impl Phala {
         let paid = want_paid.min(subsidy);
         let to_treasury = want_treasury.min(Amount(subsidy.0 - paid.0));
         let shortfall = Amount(want_paid.0 - paid.0 + want_treasury.0 - to_treasury.0);
-        let owner = Holder::Account(AccountId(row.owner));
-        let (pool, treasury) =
-            (Holder::Pool(self.pools.subsidy), Holder::Pool(self.pools.treasury));
-        let stake_pool = self.stake_pools.pool_of(w.0);
-        atomic(self, |s| {
-            let split = match stake_pool {
-                None => {
-                    s.ledger.transfer(s.pha, pool, owner, paid)?;
-                    None
-                }
-                Some(p) => Some(s.pay_pool(PoolIndex(p), paid.0)?),
-            };
+        let stake_pool = self.stake_pools.pool_of(w.0).map(PoolIndex);
+        let (split, paid, gas) = atomic(self, |s| {
+            let owner = AccountId(row.owner);
+            let split = s.pay_heartbeat(stake_pool, owner, paid.0, to_treasury.0)?;
             let paid = Amount(paid.0 - split.map_or(0, |x| x.dismissed));
-            row.paid += paid.0;
-            s.ledger.transfer(s.pha, pool, treasury, to_treasury)?;
             let st = s.stats.get_mut();
             st.paid = st.paid.checked_add(paid)?;
             st.treasury = st.treasury.checked_add(to_treasury)?;
@@ -252,18 +242,21 @@ impl Phala {
                 Some(c) => Some(s.heartbeat_gas(ContractIndex(c), &mut row)?),
                 None => None,
             };
-            s.workers.set(w, row);
-            let v = row.tok.v;
-            Ok(Beat::Answered {
-                challenge_block,
-                p_instant: row.tok.p_instant,
-                settle,
-                paid,
-                to_treasury,
-                v,
-                pool: split,
-                gas,
-            })
+            Ok::<_, PhalaError>((split, paid, gas))
+        })?;
+        row.paid += paid.0;
+        // Written once every move above has succeeded: the write itself cannot fail, so it
+        // needs no undo of its own (inside an outer transaction `set` still saves the old row).
+        self.workers.set(w, row);
+        Ok(Beat::Answered {
+            challenge_block,
+            p_instant: row.tok.p_instant,
+            settle,
+            paid,
+            to_treasury,
+            v: row.tok.v,
+            pool: split,
+            gas,
         })
     }
 

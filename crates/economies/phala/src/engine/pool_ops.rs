@@ -4,7 +4,7 @@
 //! (queued FIFO, served from free stake), and the check anyone may call that force-stops every
 //! worker of a pool whose oldest unserved request has waited beyond the grace period.
 //!
-//! The pool's side of a worker's payout ([`Phala::pay_pool`]) and of its reclaim
+//! The pool's side of a worker's payout ([`Phala::pay_heartbeat`]) and of its reclaim
 //! ([`Phala::pool_reclaimed`]) are called from the worker operations ([`crate::ops`]). The
 //! share arithmetic is in [`crate::stake_pool`].
 
@@ -306,21 +306,44 @@ impl Phala {
         })
     }
 
-    /// Pool `p` takes a worker's payout of `rewards` base units from the subsidy pool: the
-    /// commission to the owner's account, the stakers' part into its free stake and value, dust
-    /// to the treasury; a pool without shares is not paid. Inside the caller's transaction.
-    pub(crate) fn pay_pool(&mut self, p: PoolIndex, rewards: u128) -> Result<Split> {
+    /// A heartbeat's payout of `paid` base units and the treasury's `to_treasury`, both from
+    /// the subsidy pool, in one ledger move: a worker outside any stake pool is paid to its
+    /// operator's account `owner`; in pool `p`, the commission goes to the pool owner's
+    /// account, the stakers' part into the pool's free stake and value, dust to the treasury
+    /// (with its own part), and a pool without shares is not paid (`dismissed`, left in the
+    /// subsidy pool). Inside the caller's transaction. Returns the pool's split, if any.
+    pub(crate) fn pay_heartbeat(
+        &mut self,
+        pool: Option<PoolIndex>,
+        owner: AccountId,
+        paid: u128,
+        to_treasury: u128,
+    ) -> Result<Option<Split>> {
+        let (subsidy, treasury) =
+            (Holder::Pool(self.pools.subsidy), Holder::Pool(self.pools.treasury));
+        let Some(p) = pool else {
+            let parts = [(Holder::Account(owner), Amount(paid)), (treasury, Amount(to_treasury))];
+            self.ledger.split_from(self.pha, subsidy, &parts)?;
+            return Ok(None);
+        };
         let mut row = self.stake_pools.rows[p.0 as usize];
-        let split = split_reward(&mut row, rewards);
-        let subsidy = Holder::Pool(self.pools.subsidy);
-        let owner = Holder::Account(AccountId(row.owner));
-        self.ledger.transfer(self.pha, subsidy, owner, Amount(split.to_owner))?;
-        let free = Holder::Pool(self.pools.pool_free);
-        self.ledger.transfer(self.pha, subsidy, free, Amount(split.to_stakers))?;
-        let treasury = Holder::Pool(self.pools.treasury);
-        self.ledger.transfer(self.pha, subsidy, treasury, Amount(split.dust))?;
+        let split = split_reward(&mut row, paid);
+        let parts = [
+            (Holder::Account(AccountId(row.owner)), Amount(split.to_owner)),
+            (Holder::Pool(self.pools.pool_free), Amount(split.to_stakers)),
+            (
+                treasury,
+                Amount(
+                    split
+                        .dust
+                        .checked_add(to_treasury)
+                        .ok_or(ergon_core::Error::Overflow { op: "heartbeat treasury part" })?,
+                ),
+            ),
+        ];
+        self.ledger.split_from(self.pha, subsidy, &parts)?;
         self.stake_pools.rows.update(p.0 as usize, |r| *r = row);
-        Ok(split)
+        Ok(Some(split))
     }
 
     /// Pool `p` gets back `returned` of a reclaimed worker's stake (already moved to the

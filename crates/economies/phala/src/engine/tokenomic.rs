@@ -7,7 +7,7 @@
 //! (Phala's `computation` pallet for the stake and Ve, the gatekeeper's `tokenomic` module for
 //! the rest); docs/economies/phala.md lists each formula with its order and quirks.
 
-use ergon_core::{Amount, Error as CoreError, U64F64};
+use ergon_core::{Amount, Error as CoreError, FixedDivisor, U64F64};
 use serde::{Deserialize, Serialize};
 
 use crate::params::{Params, Profile};
@@ -346,7 +346,13 @@ impl Tokenomic {
         if iterations < self.iteration_last {
             self.iteration_last = iterations;
         }
-        let dt = U64F64::from_int(now_ms - self.challenge_time_last).div_int(1000)?;
+        // Whole seconds (challenges come at 12-second blocks): ⌊ms·2^64/1000⌋ = (ms/1000)·2^64.
+        let ms = now_ms - self.challenge_time_last;
+        let dt = if ms.is_multiple_of(1000) {
+            U64F64::from_int(ms / 1000)
+        } else {
+            U64F64::from_int(ms).div_int(1000)?
+        };
         let p = U64F64::from_int(iterations - self.iteration_last).div(dt)?.mul_int(6)?;
         self.p_instant = p.min(self.p_bench.mul(ONE_POINT_2)?);
         self.refresh_p()
@@ -370,7 +376,20 @@ impl Tokenomic {
         sum_share: U64F64,
         block: u32,
     ) -> std::result::Result<Settle, CoreError> {
-        if sum_share.is_zero() || self.payable.is_zero() || block <= self.v_update_block {
+        let sum = if sum_share.is_zero() { None } else { Some(FixedDivisor::new(sum_share)?) };
+        self.update_v_heartbeat_by(params, sum.as_ref(), block)
+    }
+
+    /// [`Tokenomic::update_v_heartbeat`] with Σshare prepared as a divisor (`None`: zero), the
+    /// same bits.
+    pub fn update_v_heartbeat_by(
+        &mut self,
+        params: &Params,
+        sum_share: Option<&FixedDivisor>,
+        block: u32,
+    ) -> std::result::Result<Settle, CoreError> {
+        let Some(sum_share) = sum_share else { return Ok(Settle::default()) };
+        if self.payable.is_zero() || block <= self.v_update_block {
             return Ok(Settle::default());
         }
         let share = self.share()?;
@@ -378,7 +397,7 @@ impl Tokenomic {
             return Ok(Settle::default());
         }
         let blocks = U64F64::from_int(u64::from(block - self.v_update_block));
-        let budget = share.div(sum_share)?.mul(params.budget_per_block)?.mul(blocks)?;
+        let budget = share.div_by(sum_share)?.mul(params.budget_per_block)?.mul(blocks)?;
         let to_payout = budget.mul(params.payout_ratio)?;
         let to_treasury = budget.mul(params.treasury_ratio)?;
         let settle = match params.profile {
