@@ -10,15 +10,16 @@ use ergon_sim::JobResult;
 
 use crate::numbers::grouped;
 
-/// A figure as people read it: rates and shares (`…_apr…`, `…share…`) in percent; Gini
-/// coefficients and correlations with three decimals; other values with thousands separators:
+/// A figure as people read it: rates (`…_apr…`) and parts of a whole (`…_share`, `…_share_…`,
+/// `share_gap…`) in percent — but not Phala's mining shares (`share_mean`, `sum_share`,
+/// `…_share_total`, `…_shares`), which are numbers; Gini coefficients and correlations with three decimals; other values with thousands separators:
 /// whole numbers as they are, others with two decimals below 10,000 and four significant digits
 /// below 1. Never in exponent form.
 fn fmt(name: &str, x: f64) -> String {
     if x.is_nan() {
         return "–".into();
     }
-    if name.contains("_apr") || name.contains("share") {
+    if is_fraction(name) {
         return format!("{} %", grouped(x * 100.0, 2));
     }
     if name.ends_with("_gini") || name.ends_with("_corr") {
@@ -34,6 +35,14 @@ fn fmt(name: &str, x: f64) -> String {
         let decimals = (3 - a.log10().floor() as i32).clamp(4, 18) as usize;
         format!("{x:.decimals$}")
     }
+}
+
+/// Whether metric `name` is a rate or a part of a whole, shown in percent.
+fn is_fraction(name: &str) -> bool {
+    let part = (name.ends_with("_share") || name.contains("_share_"))
+        && !name.starts_with("sum_")
+        && !name.ends_with("_total");
+    name.contains("_apr") || part || name.starts_with("share_gap")
 }
 
 /// The interval one row covers, in words: "1 day", "6 hours", "12 epochs".
@@ -106,6 +115,14 @@ mod tests {
         assert_eq!(fmt("deposit_apr", 1.2604), "126.04 %");
         assert_eq!(fmt("stake_apr", 0.070977), "7.10 %");
         assert_eq!(fmt("trust_top10_share", 0.5), "50.00 %");
+        assert_eq!(fmt("sybil_reward_share_compat", 0.25), "25.00 %");
+        assert_eq!(fmt("node_share_mean", 0.625), "62.50 %");
+        assert_eq!(fmt("share_gap_mean", 0.0125), "1.25 %");
+        // Phala's mining shares are numbers, not parts of a whole.
+        assert_eq!(fmt("share_mean", 8_734.2879), "8,734.29");
+        assert_eq!(fmt("sum_share", 5.0e8), "500,000,000");
+        assert_eq!(fmt("g0_share_total", 1_500.5), "1,500.50");
+        assert_eq!(fmt("vault_owner_shares", 12.0), "12");
         assert_eq!(fmt("resource_reward_gini", 0.33582), "0.336");
         assert_eq!(fmt("total_mined_stos", 57_600.0), "57,600");
         assert_eq!(fmt("requests", 22_970_000.4), "22,970,000");

@@ -230,20 +230,20 @@ impl Phala {
         let to_treasury = want_treasury.min(Amount(subsidy.0 - paid.0));
         let shortfall = Amount(want_paid.0 - paid.0 + want_treasury.0 - to_treasury.0);
         let stake_pool = self.stake_pools.pool_of(w.0).map(PoolIndex);
-        let (split, paid, gas) = atomic(self, |s| {
-            let owner = AccountId(row.owner);
-            let split = s.pay_heartbeat(stake_pool, owner, paid.0, to_treasury.0)?;
-            let paid = Amount(paid.0 - split.map_or(0, |x| x.dismissed));
-            let st = s.stats.get_mut();
-            st.paid = st.paid.checked_add(paid)?;
-            st.treasury = st.treasury.checked_add(to_treasury)?;
-            st.shortfall = st.shortfall.checked_add(shortfall)?;
-            let gas = match row.contract {
-                Some(c) => Some(s.heartbeat_gas(ContractIndex(c), &mut row)?),
-                None => None,
-            };
-            Ok::<_, PhalaError>((split, paid, gas))
-        })?;
+        let owner = AccountId(row.owner);
+        let pay = (paid.0, to_treasury.0, shortfall.0);
+        let (split, paid, gas) = match row.contract {
+            // The payout alone is all-or-nothing by itself: no transaction needed.
+            None => {
+                let (split, paid) = self.pay_heartbeat(stake_pool, owner, pay.0, pay.1, pay.2)?;
+                (split, paid, None)
+            }
+            Some(c) => atomic(self, |s| {
+                let (split, paid) = s.pay_heartbeat(stake_pool, owner, pay.0, pay.1, pay.2)?;
+                let gas = s.heartbeat_gas(ContractIndex(c), &mut row)?;
+                Ok::<_, PhalaError>((split, paid, Some(gas)))
+            })?,
+        };
         row.paid += paid.0;
         // Written once every move above has succeeded: the write itself cannot fail, so it
         // needs no undo of its own (inside an outer transaction `set` still saves the old row).

@@ -14,6 +14,7 @@ use ergon_core::txn::atomic;
 use ergon_core::{AccountId, Amount, Holder, PerMill};
 
 use crate::Phala;
+use crate::Stats;
 use crate::error::{PhalaError, Result};
 use crate::ops::{Reclaimed, Started};
 use crate::stake_pool::{
@@ -307,43 +308,64 @@ impl Phala {
     }
 
     /// A heartbeat's payout of `paid` base units and the treasury's `to_treasury`, both from
-    /// the subsidy pool, in one ledger move: a worker outside any stake pool is paid to its
-    /// operator's account `owner`; in pool `p`, the commission goes to the pool owner's
-    /// account, the stakers' part into the pool's free stake and value, dust to the treasury
-    /// (with its own part), and a pool without shares is not paid (`dismissed`, left in the
-    /// subsidy pool). Inside the caller's transaction. Returns the pool's split, if any.
+    /// the subsidy pool, in one ledger move, and the running [`Stats`] (with the settlement's
+    /// `shortfall`): a worker outside any stake pool is paid to its operator's account `owner`;
+    /// in pool `p`, the commission goes to the pool owner's account, the stakers' part into the
+    /// pool's free stake and value, dust to the treasury (with its own part), and a pool
+    /// without shares is not paid (`dismissed`, left in the subsidy pool). Returns the pool's
+    /// split, if any, and what the worker's side was paid.
+    ///
+    /// All-or-nothing without a transaction of its own: everything is computed and checked
+    /// first, then the one ledger move (itself all-or-nothing) and the writes that cannot fail.
     pub(crate) fn pay_heartbeat(
         &mut self,
         pool: Option<PoolIndex>,
         owner: AccountId,
         paid: u128,
         to_treasury: u128,
-    ) -> Result<Option<Split>> {
+        shortfall: u128,
+    ) -> Result<(Option<Split>, Amount)> {
         let (subsidy, treasury) =
             (Holder::Pool(self.pools.subsidy), Holder::Pool(self.pools.treasury));
-        let Some(p) = pool else {
-            let parts = [(Holder::Account(owner), Amount(paid)), (treasury, Amount(to_treasury))];
-            self.ledger.split_from(self.pha, subsidy, &parts)?;
-            return Ok(None);
+        let pooled = match pool {
+            Some(p) => {
+                let mut row = self.stake_pools.rows[p.0 as usize];
+                let split = split_reward(&mut row, paid);
+                Some((p, row, split))
+            }
+            None => None,
         };
-        let mut row = self.stake_pools.rows[p.0 as usize];
-        let split = split_reward(&mut row, paid);
-        let parts = [
-            (Holder::Account(AccountId(row.owner)), Amount(split.to_owner)),
-            (Holder::Pool(self.pools.pool_free), Amount(split.to_stakers)),
-            (
-                treasury,
-                Amount(
-                    split
-                        .dust
-                        .checked_add(to_treasury)
-                        .ok_or(ergon_core::Error::Overflow { op: "heartbeat treasury part" })?,
-                ),
-            ),
-        ];
-        self.ledger.split_from(self.pha, subsidy, &parts)?;
-        self.stake_pools.rows.update(p.0 as usize, |r| *r = row);
-        Ok(Some(split))
+        let net = Amount(paid - pooled.map_or(0, |(_, _, x)| x.dismissed));
+        let st = self.stats.get();
+        let stats = Stats {
+            paid: st.paid.checked_add(net)?,
+            treasury: st.treasury.checked_add(Amount(to_treasury))?,
+            shortfall: st.shortfall.checked_add(Amount(shortfall))?,
+        };
+        match pooled {
+            None => {
+                let parts =
+                    [(Holder::Account(owner), Amount(paid)), (treasury, Amount(to_treasury))];
+                self.ledger.split_from(self.pha, subsidy, &parts)?;
+            }
+            Some((_, row, split)) => {
+                let dust = split
+                    .dust
+                    .checked_add(to_treasury)
+                    .ok_or(ergon_core::Error::Overflow { op: "heartbeat treasury part" })?;
+                let parts = [
+                    (Holder::Account(AccountId(row.owner)), Amount(split.to_owner)),
+                    (Holder::Pool(self.pools.pool_free), Amount(split.to_stakers)),
+                    (treasury, Amount(dust)),
+                ];
+                self.ledger.split_from(self.pha, subsidy, &parts)?;
+            }
+        }
+        if let Some((p, row, _)) = pooled {
+            self.stake_pools.rows.update(p.0 as usize, |r| *r = row);
+        }
+        *self.stats.get_mut() = stats;
+        Ok((pooled.map(|(_, _, x)| x), net))
     }
 
     /// Pool `p` gets back `returned` of a reclaimed worker's stake (already moved to the
