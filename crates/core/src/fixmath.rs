@@ -59,7 +59,7 @@ use crate::dec::Dec;
 use crate::error::{Error, Result, overflow};
 
 mod fast;
-pub use fast::CobbDouglas;
+pub use fast::{CobbDouglas, LnCache};
 
 /// Fraction bits of the internal binary fixed point.
 pub const FRAC_BITS: usize = 192;

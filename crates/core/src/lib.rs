@@ -62,7 +62,7 @@ pub use dist::Dist;
 pub use economy::{Economy, Metric, MetricValue, Rejection};
 pub use emission::{Emission, EmissionSchedule, Tier};
 pub use fixed::{FixedDivisor, U64F64};
-pub use fixmath::{CobbDouglas, SDec, cobb_douglas};
+pub use fixmath::{CobbDouglas, LnCache, SDec, cobb_douglas};
 pub use graph::{Csr, GraphRules, Merge, SelfLoops};
 pub use invariants::Violation;
 pub use ledger::{AccountId, Holder, Ledger, PoolId, TokenId};

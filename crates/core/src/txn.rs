@@ -406,11 +406,19 @@ impl<T: Clone> Journaled for Table<T> {
     }
 }
 
+/// An undo record of a [`Keyed`]: one entry's old value (`None`: it was absent), or the whole
+/// map before a [`Keyed::clear`].
+#[derive(Clone, Debug)]
+pub(crate) enum KeyedUndo<K, V> {
+    Entry(K, Option<V>),
+    Map(BTreeMap<K, V>),
+}
+
 /// An ordered map whose changes are journaled while a checkpoint is open.
 #[derive(Clone, Debug)]
 pub struct Keyed<K, V> {
     map: BTreeMap<K, V>,
-    journal: Journal<(K, Option<V>)>,
+    journal: Journal<KeyedUndo<K, V>>,
 }
 
 impl<K, V> Default for Keyed<K, V> {
@@ -479,7 +487,7 @@ impl<K: Ord + Clone, V: Clone> Keyed<K, V> {
             return self.map.insert(k, v);
         }
         let old = self.map.insert(k.clone(), v);
-        self.journal.record((k, old.clone()));
+        self.journal.record(KeyedUndo::Entry(k, old.clone()));
         old
     }
 
@@ -506,22 +514,36 @@ impl<K: Ord + Clone, V: Clone> Keyed<K, V> {
     pub fn remove(&mut self, k: &K) -> Option<V> {
         let old = self.map.remove(k);
         if old.is_some() {
-            self.journal.record((k.clone(), old.clone()));
+            self.journal.record(KeyedUndo::Entry(k.clone(), old.clone()));
         }
         old
+    }
+
+    /// Removes every entry: one undo record (the whole map, moved, not copied), whatever the
+    /// number of entries.
+    pub fn clear(&mut self) {
+        let old = std::mem::take(&mut self.map);
+        if self.journal.open() {
+            self.journal.record(KeyedUndo::Map(old));
+        }
     }
 }
 
 impl<K: Ord + Clone, V: Clone> Journaled for Keyed<K, V> {
-    type Undo = (K, Option<V>);
-    fn journal(&mut self) -> &mut Journal<(K, Option<V>)> {
+    type Undo = KeyedUndo<K, V>;
+    fn journal(&mut self) -> &mut Journal<KeyedUndo<K, V>> {
         &mut self.journal
     }
-    fn undo(&mut self, (k, old): (K, Option<V>)) {
-        match old {
-            Some(v) => self.map.insert(k, v),
-            None => self.map.remove(&k),
-        };
+    fn undo(&mut self, u: KeyedUndo<K, V>) {
+        match u {
+            KeyedUndo::Entry(k, Some(v)) => {
+                self.map.insert(k, v);
+            }
+            KeyedUndo::Entry(k, None) => {
+                self.map.remove(&k);
+            }
+            KeyedUndo::Map(m) => self.map = m,
+        }
     }
 }
 

@@ -158,6 +158,30 @@ impl CobbDouglas {
         r: Amount,
         s: Amount,
     ) -> Result<[Amount; N]> {
+        self.rewards_ln(totals, r, s, |s| ln_int(s, tables()))
+    }
+
+    /// [`CobbDouglas::rewards`] with `ln s` from `cache`'s slot `slot` (the relayer's): the same
+    /// results, the logarithm computed only when the slot last saw another stake.
+    pub fn rewards_cached<const N: usize>(
+        &self,
+        totals: [Amount; N],
+        r: Amount,
+        s: Amount,
+        cache: &mut LnCache,
+        slot: usize,
+    ) -> Result<[Amount; N]> {
+        self.rewards_ln(totals, r, s, |s| cache.ln(slot, s))
+    }
+
+    #[inline(always)]
+    fn rewards_ln<const N: usize>(
+        &self,
+        totals: [Amount; N],
+        r: Amount,
+        s: Amount,
+        ln_s: impl FnOnce(u128) -> u128,
+    ) -> Result<[Amount; N]> {
         let mut out = [Amount::ZERO; N];
         let special = r.0 > self.r_total || s.0 > self.s_total || self.p == E18 || self.p == 0;
         if special || r.is_zero() || s.is_zero() {
@@ -166,7 +190,7 @@ impl CobbDouglas {
             }
             return Ok(out);
         }
-        let f = self.factor(r.0, s.0);
+        let f = self.factor_ln(r.0, ln_s(s.0));
         for (o, &total) in out.iter_mut().zip(&totals) {
             *o = if total.is_zero() { Amount::ZERO } else { self.finish(total, r, s, f)? };
         }
@@ -216,9 +240,15 @@ impl CobbDouglas {
     /// `X = total·m`, `V' = X/2^shift`. `None` outside the tables (never: a guard).
     #[inline(always)]
     fn factor(&self, r: u128, s: u128) -> Option<(u128, usize)> {
+        self.factor_ln(r, ln_int(s, tables()))
+    }
+
+    /// [`CobbDouglas::factor`] with `ln s` (scale 2^120) given.
+    #[inline(always)]
+    fn factor_ln(&self, r: u128, ln_s: u128) -> Option<(u128, usize)> {
         let t = tables();
         let l1 = self.ln_r_total.saturating_sub(ln_int(r, t));
-        let l2 = self.ln_s_total.saturating_sub(ln_int(s, t));
+        let l2 = self.ln_s_total.saturating_sub(ln_s);
         let y = mul_hi(l1, self.a) + mul_hi(l2, self.b);
         // k_est ∈ {⌊y/ln 2⌋ − 1, ⌊y/ln 2⌋}; then at most one step either way.
         let mut k = ((y >> 60) * INV_LN2_60) >> F;
@@ -244,6 +274,31 @@ impl CobbDouglas {
         }
         let m = mul_f(mul_f(*t.exp_neg.get(i)?, *t.exp_pos.get(j)?), h);
         Some((m, F as usize + usize::try_from(k).ok()?))
+    }
+}
+
+/// The `ln` of values kept by slot (a relayer's stake, which stays the same from epoch to epoch
+/// unless it acts), recomputed only when a slot is asked for another value: what
+/// [`CobbDouglas::rewards_cached`] reads. A cache, not state: whatever it holds, the results
+/// are the same (each entry is a pure function of its value).
+#[derive(Clone, Debug, Default)]
+pub struct LnCache {
+    /// `(x, ln x)` by slot (`(0, 0)` is `ln 0`'s entry: what a new slot holds).
+    slots: Vec<(u128, u128)>,
+}
+
+impl LnCache {
+    /// `ln x` (scale 2^120) for slot `slot`.
+    #[inline]
+    fn ln(&mut self, slot: usize, x: u128) -> u128 {
+        if slot >= self.slots.len() {
+            self.slots.resize(slot + 1, (0, 0));
+        }
+        let e = &mut self.slots[slot];
+        if e.0 != x {
+            *e = (x, ln_int(x, tables()));
+        }
+        e.1
     }
 }
 

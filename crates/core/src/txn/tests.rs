@@ -94,6 +94,34 @@ fn nested_checkpoints_revert_only_the_inner_changes() {
 }
 
 #[test]
+fn a_cleared_map_comes_back_whole_with_the_changes_around_it() {
+    let mut w = world();
+    w.names.insert("b".to_owned(), 1);
+    let before = state(&w);
+    let r: Result<(), ()> = atomic(&mut w, |w| {
+        w.names.insert("c".to_owned(), 2);
+        w.names.clear();
+        w.names.insert("a".to_owned(), 7);
+        assert_eq!(w.names.len(), 1);
+        Err(())
+    });
+    assert!(r.is_err());
+    assert_eq!(state(&w), before);
+    // Committed: only what came after the clear is left, and the journal is empty again.
+    atomic(&mut w, |w| {
+        w.names.clear();
+        w.names.insert("d".to_owned(), 4);
+        Ok::<_, ()>(())
+    })
+    .unwrap();
+    assert_eq!(state(&w).1, vec![("d".to_owned(), 4)]);
+    assert!(w.names.journal.undo.is_empty());
+    // Outside a checkpoint nothing is recorded.
+    w.names.clear();
+    assert!(w.names.is_empty() && w.names.journal.undo.is_empty());
+}
+
+#[test]
 fn outside_a_checkpoint_nothing_is_recorded() {
     let mut w = world();
     change(&mut w);

@@ -6,9 +6,11 @@
 
 use std::str::FromStr;
 
-use ergon_core::{Amount, Coded, Dec};
+use ergon_core::{Amount, Coded, Dec, LnCache};
 use ergon_marlin::rewards::RewardsError;
-use ergon_marlin::rewards::cobb::{cobb_douglas_payout, cobb_douglas_payouts};
+use ergon_marlin::rewards::cobb::{
+    cobb_douglas_payout, cobb_douglas_payouts, cobb_douglas_payouts_cached,
+};
 use ergon_marlin::rewards::solver::{Split, SplitProblem, optimal_split, small_relayer_split};
 use num_bigint::BigUint;
 use num_traits::{One, Zero};
@@ -320,6 +322,50 @@ proptest! {
         prop_assert_eq!(both, x0.and_then(|x| Ok([x, x1?])));
         prop_assert_eq!([o0, o1], want);
     }
+
+    /// Epochs paid with one cache of `ln s` by cluster id give the uncached payouts: clusters
+    /// paid in some epochs and not others, their stakes often the same as at their last payout
+    /// (the cache's hits) and often not.
+    #[test]
+    fn cached_stake_logarithms_give_the_same_payouts(
+        epochs in proptest::collection::vec(
+            proptest::collection::vec((0u32..12, 1u128..1 << 40, 0u128..3), 1..12), 1..8),
+        p0 in 1u128..1 << 80, a in prop_oneof![Just("0.3"), Just("0.5"), Just("1"), Just("0")],
+    ) {
+        let mut cache = LnCache::default();
+        for relayers in epochs {
+            let mut relayers = relayers;
+            relayers.sort_by_key(|x| x.0);
+            relayers.dedup_by_key(|x| x.0);
+            let ids: Vec<u32> = relayers.iter().map(|x| x.0).collect();
+            let tickets: Vec<Amount> = relayers.iter().map(|x| Amount(x.1)).collect();
+            // Each cluster's stake is one of three, so it is often what it was.
+            let stakes: Vec<Amount> = relayers
+                .iter()
+                .map(|&(c, _, k)| Amount(u128::from(c + 1) << (30 + 5 * k)))
+                .collect();
+            let pools = [Amount(p0), Amount(p0 / 3)];
+            let n = ids.len();
+            let (mut o0, mut o1) = (vec![Amount::ZERO; n], vec![Amount::ZERO; n]);
+            let (mut w0, mut w1) = (vec![Amount::ZERO; n], vec![Amount::ZERO; n]);
+            let got = cobb_douglas_payouts_cached(
+                pools, &tickets, &stakes, &ids, &mut cache, dec(a), [&mut o0, &mut o1],
+            );
+            let want = cobb_douglas_payouts(pools, &tickets, &stakes, dec(a), [&mut w0, &mut w1]);
+            prop_assert_eq!(got, want);
+            prop_assert_eq!((o0, o1), (w0, w1));
+        }
+    }
+}
+
+#[test]
+fn cached_payouts_refuse_ids_of_another_length() {
+    let t = [Amount(1), Amount(2)];
+    let (mut o, mut cache) = ([Amount::ZERO; 2], LnCache::default());
+    let e =
+        cobb_douglas_payouts_cached([Amount(100)], &t, &t, &[0], &mut cache, dec("0.5"), [&mut o])
+            .unwrap_err();
+    assert_eq!(e, RewardsError::Length { what: "ids", expected: 2, got: 1 });
 }
 
 /// The solver's definition (module doc of `solver`): the largest `x` in `[0, B)` with

@@ -105,6 +105,28 @@ proptest! {
         prop_assert_eq!(format!("{:?}", got.map(|v| v.to_vec())), format!("{want:?}"));
     }
 
+    /// A cache of `ln s` by slot gives the uncached results: over a run of relayers in a few
+    /// slots whose stakes often repeat (hits) and often change (misses), and after a slot last
+    /// held another stake.
+    #[test]
+    fn cached_ln_gives_the_same_rewards(
+        cases in proptest::collection::vec(((1u128..1 << 100), 0usize..4, 0u128..3), 1..24),
+        rt in 1u128 << 100..u128::MAX, p in exponent(), t in total(),
+    ) {
+        let a = Amount;
+        let st = 1u128 << 110;
+        let c = CobbDouglas::new(alpha(p), a(rt), a(st)).unwrap();
+        let mut cache = LnCache::default();
+        for (r, slot, pick) in cases {
+            // Three stakes per slot, one of them zero: a slot sees the same stake again often.
+            let s = [0, (slot as u128 + 1) << 90, (slot as u128 + 7) << 60][pick as usize];
+            let totals = [a(t), a(t / 3)];
+            let want = c.rewards(totals, a(r), a(s));
+            let got = c.rewards_cached(totals, a(r), a(s), &mut cache, slot);
+            prop_assert_eq!(got, want, "r {} s {} slot {}", r, s, slot);
+        }
+    }
+
     /// Proportional shares: the value `t·r/R` is often an integer, the reference's exact case.
     #[test]
     fn equals_the_reference_on_proportional_shares(

@@ -17,7 +17,7 @@
 //!   each paid over the clusters with tickets by Cobb-Douglas (`cobb`); the remainder stays in
 //!   its pool; each payment is distributed at once.
 
-use ergon_core::{Amount, Holder, RngStreams, Seed, SumTree};
+use ergon_core::{Amount, Holder, LnCache, RngStreams, Seed, SumTree};
 use std::collections::BTreeMap;
 
 use ergon_core::invariants::Violation;
@@ -28,7 +28,7 @@ use crate::engine::Marlin;
 use crate::engine::error::Result;
 use crate::engine::params::{POND_PER_MPOND, Profile};
 use crate::engine::relay::Selection;
-use crate::engine::rewards::cobb::{CobbDouglasPayout, cobb_douglas_payouts};
+use crate::engine::rewards::cobb::{CobbDouglasPayout, cobb_douglas_payouts_cached};
 use crate::engine::rewards::delegators::Distribution;
 use crate::engine::rewards::pools::subsidy_schedule;
 use crate::engine::rewards::selection::{
@@ -54,6 +54,10 @@ pub struct Scratch {
     out2: Vec<Amount>,
     weights: Vec<u64>,
     tree: Option<SumTree>,
+    /// paper: `ln` of each cluster's stake at its last payout.
+    ln_stakes: LnCache,
+    /// paper: the operators' commissions of one payout.
+    parts: Vec<(Holder, Amount)>,
 }
 
 impl PartialEq for Scratch {
@@ -141,7 +145,7 @@ impl Marlin {
         let d = pool.distribute(paid, self.stakes.clusters()[c as usize].commission_percent)?;
         self.pay_distribution(c, d, Holder::Pool(self.rewards_pool))?;
         self.relay.accrued.insert(c, left);
-        self.relay.pools.insert(c, pool);
+        self.relay.set_pool(c, pool);
         Ok(())
     }
 
@@ -165,7 +169,7 @@ impl Marlin {
         let mut b = *self.relay.books.get();
         b.to_delegators = b.to_delegators.checked_add(r)?;
         *self.relay.books.get_mut() = b;
-        self.relay.pools.insert(c, pool);
+        self.relay.set_pool(c, pool);
         self.relay.positions.insert(id, pos);
         Ok(r)
     }
@@ -219,9 +223,7 @@ impl Marlin {
             sc.stakes.push(self.acc_amounts(row.pond, row.mpond)?[0]);
         }
         let fee_payout = self.pay_pools(&mut sc, [(emit, rewards), (fee_amount, fees)]);
-        for &c in &sc.ids {
-            self.relay.tickets.remove(&c);
-        }
+        self.relay.tickets.clear();
         self.scratch = sc;
         let (subsidy, fee_payout) = fee_payout?;
         if !fee_amount.is_zero() {
@@ -250,19 +252,28 @@ impl Marlin {
             return Ok((PoolPayout::default(), PoolPayout::default()));
         }
         let outs = [&mut sc.out[..], &mut sc.out2[..]];
-        let cd = cobb_douglas_payouts([a0, a1], &sc.tickets, &sc.stakes, self.params.alpha, outs)?;
+        let (alpha, ids) = (self.params.alpha, &sc.ids);
+        let cd = cobb_douglas_payouts_cached(
+            [a0, a1],
+            &sc.tickets,
+            &sc.stakes,
+            ids,
+            &mut sc.ln_stakes,
+            alpha,
+            outs,
+        )?;
         let subsidy = self.pay_pool(sc, a0, cd[0], false, h0)?;
         Ok((subsidy, self.pay_pool(sc, a1, cd[1], true, h1)?))
     }
 
     /// Distributes a computed Cobb-Douglas payout of `amount` from `source` (`sc.out`, or
     /// `sc.out2` when `second`) to the clusters in `sc`: the whole payment moves to the
-    /// `cluster_rewards` pool in one transfer, each operator's commission out of it, and what
-    /// clusters with nothing delegated could not allocate back to `source` in one transfer (the
-    /// same balances as cluster by cluster, with a third of the ledger writes).
+    /// `cluster_rewards` pool in one transfer, the operators' commissions out of it in one
+    /// move, and what clusters with nothing delegated could not allocate back to `source` in one
+    /// transfer (the same balances as cluster by cluster, with a fraction of the ledger writes).
     fn pay_pool(
         &mut self,
-        sc: &Scratch,
+        sc: &mut Scratch,
         amount: Amount,
         cd: CobbDouglasPayout,
         second: bool,
@@ -276,6 +287,7 @@ impl Marlin {
         let out = if second { &sc.out2 } else { &sc.out };
         let (pond, to) = (self.pond, Holder::Pool(self.cluster_pool));
         self.ledger.transfer(pond, source, to, cd.paid)?;
+        sc.parts.clear();
         for (&c, &x) in sc.ids.iter().zip(out) {
             if x.is_zero() {
                 continue;
@@ -283,11 +295,12 @@ impl Marlin {
             let row = self.stakes.clusters()[c as usize];
             let mut pool = self.relay.pool(c);
             let d = pool.distribute(x, row.commission_percent)?;
-            self.ledger.transfer(pond, to, row.operator.into(), d.commission)?;
-            self.relay.pools.insert(c, pool);
+            sc.parts.push((row.operator.into(), d.commission));
+            self.relay.set_pool(c, pool);
             p.commission = p.commission.checked_add(d.commission)?;
             p.unallocated = p.unallocated.checked_add(d.unallocated)?;
         }
+        self.ledger.split_from(pond, to, &sc.parts)?;
         self.ledger.transfer(pond, to, source, p.unallocated)?;
         let mut b = *self.relay.books.get();
         b.commission = b.commission.checked_add(p.commission)?;
@@ -366,7 +379,7 @@ pub fn check_rewards(m: &Marlin) -> std::result::Result<(), Violation> {
     }
     let accrued: u128 = r.accrued.values().map(|x| x.0).sum();
     let (allocated, paid) =
-        r.pools.values().fold((0u128, 0u128), |(a, p), c| (a + c.allocated().0, p + c.paid().0));
+        r.pools.iter().fold((0u128, 0u128), |(a, p), c| (a + c.allocated().0, p + c.paid().0));
     if accrued + allocated != held(m.cluster_pool) + paid {
         return bad(
             "cluster rewards",

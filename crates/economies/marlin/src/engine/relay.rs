@@ -11,7 +11,7 @@
 //!   epoch (`tickets::pay_receiver`); each credit moves from the `rewards` pool to the clusters'
 //!   accrued rewards (`cluster_rewards` pool), what the floors leave stays in the `rewards` pool.
 
-use ergon_core::txn::{Keyed, Snapshot};
+use ergon_core::txn::{Keyed, Snapshot, Table};
 use ergon_core::{AccountId, Amount, Holder};
 use serde::{Deserialize, Serialize};
 
@@ -93,8 +93,9 @@ pub struct Relay {
     pub(crate) selected: Keyed<u64, Selection>,
     /// deployed: per cluster, ticket rewards accrued and not yet claimed.
     pub(crate) accrued: Keyed<u32, Amount>,
-    /// Per cluster, the delegators' accumulators.
-    pub(crate) pools: Keyed<u32, ClusterPool<2>>,
+    /// Per cluster by index, the delegators' accumulators (clusters past the end hold the
+    /// empty accumulators).
+    pub(crate) pools: Table<ClusterPool<2>>,
     /// Per stash, its position in its cluster's accumulators.
     pub(crate) positions: Keyed<u64, Position<2>>,
 }
@@ -107,7 +108,7 @@ ergon_core::transactional!(Relay {
     tickets: Keyed<u32, Amount>,
     selected: Keyed<u64, Selection>,
     accrued: Keyed<u32, Amount>,
-    pools: Keyed<u32, ClusterPool<2>>,
+    pools: Table<ClusterPool<2>>,
     positions: Keyed<u64, Position<2>>,
 });
 
@@ -121,7 +122,7 @@ impl Default for Relay {
             tickets: Keyed::new(),
             selected: Keyed::new(),
             accrued: Keyed::new(),
-            pools: Keyed::new(),
+            pools: Table::new(),
             positions: Keyed::new(),
         }
     }
@@ -161,7 +162,16 @@ impl Relay {
     /// Cluster `c`'s accumulators.
     #[must_use]
     pub fn pool(&self, c: u32) -> ClusterPool<2> {
-        self.pools.get(&c).copied().unwrap_or_default()
+        self.pools.get(c as usize).copied().unwrap_or_default()
+    }
+
+    /// Sets cluster `c`'s accumulators (journaled inside a transaction).
+    pub(crate) fn set_pool(&mut self, c: u32, pool: ClusterPool<2>) {
+        let i = c as usize;
+        while self.pools.len() <= i {
+            self.pools.push(ClusterPool::default());
+        }
+        self.pools.update(i, |p| *p = pool);
     }
 }
 

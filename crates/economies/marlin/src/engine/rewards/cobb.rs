@@ -16,7 +16,7 @@
 //!
 //! No tickets at all (`R = 0`), or no stake with `α < 1`, pays nobody: the whole pool remains.
 
-use ergon_core::{Amount, CobbDouglas, Dec};
+use ergon_core::{Amount, CobbDouglas, Dec, LnCache};
 
 use super::{Result, RewardsError};
 
@@ -55,7 +55,51 @@ pub fn cobb_douglas_payouts<const N: usize>(
     tickets: &[Amount],
     stakes: &[Amount],
     alpha: Dec,
+    outs: [&mut [Amount]; N],
+) -> Result<[CobbDouglasPayout; N]> {
+    payouts_by(pools, tickets, stakes, alpha, outs, |epoch, pools, r, s, _| {
+        if let [pool] = pools[..] {
+            // One pool: the single-total call (no array of totals to walk).
+            let mut v = [Amount::ZERO; N];
+            v[0] = epoch.reward(pool, r, s)?;
+            Ok(v)
+        } else {
+            Ok(epoch.rewards(pools, r, s)?)
+        }
+    })
+}
+
+/// [`cobb_douglas_payouts`] with each relayer's `ln s_i` kept in `cache` by its cluster id
+/// (`ids`, one per relayer): the same payouts, the logarithm of a stake that did not change
+/// since the cluster's last payout not computed again.
+///
+/// Errors: as [`cobb_douglas_payouts`]; `ids` of another length.
+pub fn cobb_douglas_payouts_cached<const N: usize>(
+    pools: [Amount; N],
+    tickets: &[Amount],
+    stakes: &[Amount],
+    ids: &[u32],
+    cache: &mut LnCache,
+    alpha: Dec,
+    outs: [&mut [Amount]; N],
+) -> Result<[CobbDouglasPayout; N]> {
+    if ids.len() != tickets.len() {
+        return Err(RewardsError::Length { what: "ids", expected: tickets.len(), got: ids.len() });
+    }
+    payouts_by(pools, tickets, stakes, alpha, outs, |epoch, pools, r, s, i| {
+        Ok(epoch.rewards_cached(pools, r, s, cache, ids[i] as usize)?)
+    })
+}
+
+/// The payouts' checks, totals and sums, each relayer's rewards from `reward(epoch, pools,
+/// r_i, s_i, i)`.
+fn payouts_by<const N: usize>(
+    pools: [Amount; N],
+    tickets: &[Amount],
+    stakes: &[Amount],
+    alpha: Dec,
     mut outs: [&mut [Amount]; N],
+    mut reward: impl FnMut(&CobbDouglas, [Amount; N], Amount, Amount, usize) -> Result<[Amount; N]>,
 ) -> Result<[CobbDouglasPayout; N]> {
     let n = outs.first().map_or(tickets.len(), |o| o.len());
     let outs_len = outs.iter().map(|o| ("out", o.len()));
@@ -86,14 +130,7 @@ pub fn cobb_douglas_payouts<const N: usize>(
     let epoch = CobbDouglas::new(alpha, r_total, s_total)?;
     let mut paid = [Amount::ZERO; N];
     for (i, (&r, &s)) in tickets.iter().zip(stakes).enumerate() {
-        let v = if let [pool] = pools[..] {
-            // One pool: the single-total call (no array of totals to walk).
-            let mut v = [Amount::ZERO; N];
-            v[0] = epoch.reward(pool, r, s)?;
-            v
-        } else {
-            epoch.rewards(pools, r, s)?
-        };
+        let v = reward(&epoch, pools, r, s, i)?;
         for k in 0..N {
             outs[k][i] = v[k];
             paid[k] = paid[k].checked_add(v[k])?;
