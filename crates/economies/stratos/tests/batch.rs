@@ -56,3 +56,41 @@ fn a_batch_the_user_cannot_pay_changes_nothing() {
     // What it could pay, it pays: the first alone goes.
     assert_eq!(st.downloads(user, &sizes[..1]).unwrap(), sizes[0]);
 }
+
+/// Downloads and queries check before they change anything (they run without a transaction
+/// of their own): a refusal for want of a node leaves the state, the task stream included,
+/// where it was.
+#[test]
+fn a_download_no_node_can_take_changes_nothing() {
+    use ergon_stratos::nodes::NodeIndex;
+    let mut st = network(5);
+    let user = st.account("u").unwrap();
+    st.prepay(user, user, Amount(10u128.pow(20))).unwrap();
+    // A named node that no longer takes tasks refuses a query and a download.
+    st.shutdown_node(NodeIndex(3)).unwrap();
+    let twin = st.clone();
+    let before = st.snapshot();
+    assert!(st.db_query(user, Amount(1_000), 5, Some(NodeIndex(3))).is_err());
+    assert!(st.download(user, Amount(1_000), Some(NodeIndex(3))).is_err());
+    assert!(st.download(user, Amount(1_000), Some(NodeIndex(400))).is_err());
+    assert_eq!(st.snapshot(), before);
+    // The next drawn downloads land where the twin's do: the stream did not move.
+    let mut twin = twin;
+    let sizes = [Amount(5_000), Amount(7_000), Amount(9_000)];
+    assert_eq!(st.downloads(user, &sizes).unwrap(), twin.downloads(user, &sizes).unwrap());
+    assert_eq!(st.snapshot(), twin.snapshot());
+    // No node at all takes tasks: a batch and a drawn query are refused, nothing changes.
+    for i in 0..40 {
+        if i != 3 {
+            st.shutdown_node(NodeIndex(i)).unwrap();
+        }
+    }
+    let before = st.snapshot();
+    assert!(st.downloads(user, &sizes).is_err());
+    assert!(st.db_query(user, Amount(1_000), 5, None).is_err());
+    assert!(st.download(user, Amount(1_000), None).is_err());
+    assert_eq!(st.snapshot(), before);
+    // An empty batch still succeeds: nothing to draw, nothing charged.
+    assert_eq!(st.downloads(user, &[]).unwrap(), Amount::ZERO);
+    assert_eq!(st.snapshot(), before);
+}

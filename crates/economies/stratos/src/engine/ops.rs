@@ -3,9 +3,12 @@
 //! database query (§3.1) and task assignment by weight (§3.2). Replay's [`crate::actions`]
 //! resolves names and calls these; the simulation model calls them directly.
 //!
-//! A request runs as one transaction over exactly the state it can touch — the ledger, the
-//! Ozone market, the node registry and the task RNG ([`crate::requests`]) — so a rejection
-//! undoes every change it made. The cost is O(replicas · log nodes), never O(state).
+//! A request is all-or-nothing: PREPAY and uploads run as one transaction over exactly the
+//! state they can touch — the ledger, the Ozone market, the node registry and the task RNG
+//! ([`crate::requests`]) — so a rejection undoes every change they made; downloads and database
+//! queries check everything that could refuse them first, then make changes that cannot fail,
+//! and need no transaction (ARCHITECTURE, "One way to act"). The cost is O(replicas · log
+//! nodes), never O(state).
 
 use ergon_core::txn::atomic;
 use ergon_core::{AccountId, Amount, Error};
@@ -113,7 +116,8 @@ impl Stratos {
         size: Amount,
         node: Option<NodeIndex>,
     ) -> Result<NodeIndex> {
-        atomic(&mut self.requests(), |r| r.download(user, size, node))
+        // All-or-nothing by itself (checked before any change): no transaction of its own.
+        self.requests().download(user, size, node)
     }
 
     /// Downloads of `sizes` noz by `user`, in order, each served by a node chosen by weight, as
@@ -121,7 +125,8 @@ impl Stratos {
     /// succeeds (the same charges, draws and nodes), and nothing at all when one would not.
     /// Returns the total charge. A simulation's many downloads by one user cost one charge.
     pub fn downloads(&mut self, user: AccountId, sizes: &[Amount]) -> Result<Amount> {
-        atomic(&mut self.requests(), |r| r.downloads(user, sizes))
+        // All-or-nothing by itself (checked before any change): no transaction of its own.
+        self.requests().downloads(user, sizes)
     }
 
     /// Database query: `size` noz of delivery plus `touches` record touches (10^6 a Oz).
@@ -133,6 +138,7 @@ impl Stratos {
         touches: u64,
         node: Option<NodeIndex>,
     ) -> Result<(Amount, NodeIndex)> {
-        atomic(&mut self.requests(), |r| r.db_query(user, size, touches, node))
+        // All-or-nothing by itself (checked before any change): no transaction of its own.
+        self.requests().db_query(user, size, touches, node)
     }
 }

@@ -2,7 +2,8 @@
 //! uploads, downloads and database queries — on `Requests`: a view of exactly the state a
 //! request can touch (the ledger, the Ozone market, the node registry, the task RNG). Its
 //! transaction checkpoints those four parts only, and a request cannot change anything else:
-//! the view holds no other part mutably. [`crate::ops`] runs each request in one.
+//! the view holds no other part mutably. [`crate::ops`] runs PREPAY and uploads in one;
+//! downloads and queries check first and change after, needing none.
 
 use ergon_core::txn::Transactional;
 use ergon_core::{AccountId, Amount, Error, Ledger, StreamRng, TokenId};
@@ -132,19 +133,31 @@ impl Requests<'_> {
     }
 
     /// A download ([`Stratos::download`]). Returns the node.
+    ///
+    /// All-or-nothing without a transaction, as [`Requests::downloads`].
     pub(in crate::engine) fn download(
         &mut self,
         user: AccountId,
         size: Amount,
         node: Option<NodeIndex>,
     ) -> Result<NodeIndex> {
-        self.charge_ozone(user, size)?;
+        self.check_ozone(user, size)?;
+        match node {
+            Some(i) => self.check_nodes(&[i], 1, Amount::ZERO)?,
+            None => self.check_capacity()?,
+        }
+        self.ledger.burn(self.ozone, user.into(), size)?;
         let i = self.one_node(node)?;
         self.nodes.serve_one(i, size)?;
         Ok(i)
     }
 
     /// Downloads of `sizes`, in order ([`Stratos::downloads`]). Returns the total charge.
+    ///
+    /// All-or-nothing without a transaction: the charge and the capacity are checked before
+    /// anything changes; then the one burn, the draws and the credits cannot fail (a node
+    /// takes tasks, so each draw finds one; a node's pending traffic is Ozone burned and not
+    /// yet settled, so with this charge it stays below the Ozone ever minted, a `u128`).
     pub(in crate::engine) fn downloads(
         &mut self,
         user: AccountId,
@@ -154,7 +167,11 @@ impl Requests<'_> {
         for &size in sizes {
             total = total.checked_add(size)?;
         }
-        self.charge_ozone(user, total)?;
+        self.check_ozone(user, total)?;
+        if !sizes.is_empty() {
+            self.check_capacity()?;
+        }
+        self.ledger.burn(self.ozone, user.into(), total)?;
         for &size in sizes {
             let i = self.one_node(None)?;
             self.nodes.serve_one(i, size)?;
@@ -163,6 +180,9 @@ impl Requests<'_> {
     }
 
     /// A database query ([`Stratos::db_query`]). Returns the charge and the node.
+    ///
+    /// All-or-nothing without a transaction, as [`Requests::downloads`]: the charge and the
+    /// node (named, or the capacity to draw one) are checked first.
     pub(in crate::engine) fn db_query(
         &mut self,
         user: AccountId,
@@ -172,10 +192,32 @@ impl Requests<'_> {
     ) -> Result<(Amount, NodeIndex)> {
         let touched = Amount(u128::from(touches)).checked_mul_int(NOZ_PER_TOUCH)?;
         let charge = size.checked_add(touched)?;
-        self.charge_ozone(user, charge)?;
+        self.check_ozone(user, charge)?;
+        match node {
+            Some(i) => self.check_nodes(&[i], 1, Amount::ZERO)?,
+            None => self.check_capacity()?,
+        }
+        self.ledger.burn(self.ozone, user.into(), charge)?;
         let i = self.one_node(node)?;
         self.nodes.serve_one(i, charge)?;
         Ok((charge, i))
+    }
+
+    /// Refuses a charge of `charge` noz above `user`'s Ozone (and an unknown user).
+    fn check_ozone(&self, user: AccountId, charge: Amount) -> Result<()> {
+        let have = self.ledger.balance(self.ozone, user.into())?;
+        if have < charge {
+            return Err(StratosError::InsufficientOzone { user, have, needed: charge });
+        }
+        Ok(())
+    }
+
+    /// Refuses a drawn delivery when no node takes tasks (what [`Requests::one_node`] would).
+    fn check_capacity(&self) -> Result<()> {
+        if self.nodes.taking_tasks() == 0 {
+            return Err(StratosError::NoCapacity { found: 0, needed: 1, size: Amount::ZERO });
+        }
+        Ok(())
     }
 
     /// Burns `charge` noz of `user`'s Ozone: no Ozone, no service.
@@ -184,10 +226,7 @@ impl Requests<'_> {
         user: AccountId,
         charge: Amount,
     ) -> Result<()> {
-        let have = self.ledger.balance(self.ozone, user.into())?;
-        if have < charge {
-            return Err(StratosError::InsufficientOzone { user, have, needed: charge });
-        }
+        self.check_ozone(user, charge)?;
         self.ledger.burn(self.ozone, user.into(), charge)?;
         Ok(())
     }
