@@ -218,6 +218,14 @@ impl Phala {
         row.tok.challenge_time_last = u64::from(challenge_block) * BLOCK_MS;
         row.tok.iteration_last = iterations;
         let settle = if row.unresponsive {
+            if self.params.profile == Profile::Paper {
+                row.tok.v_update_block = paper_pay_clock_after_recovery(
+                    row.tok.v_update_block,
+                    challenge_block,
+                    self.params.heartbeat_window,
+                    self.block,
+                );
+            }
             Settle::default()
         } else {
             let sum = self.scratch.sum_divisor.of(self.sum_share);
@@ -334,5 +342,39 @@ impl Phala {
             };
             Ok(Reclaimed { returned: Amount(returned), slashed: Amount(slashed), served })
         })
+    }
+}
+
+/// paper: the block a recovered worker's next payout counts from, so that the blocks it was
+/// unresponsive are not paid (spec: "no pay for the offline blocks after recovery"). It became
+/// unresponsive when the challenge its recovering heartbeat answers (sent in
+/// `challenge_block`, its oldest) timed out, `heartbeat_window + 1` blocks after it was sent;
+/// the blocks from then to `block` (the recovery) are moved out of the count, and the blocks
+/// it was responsive since its last payout (`paid_to`) stay in it.
+#[must_use]
+pub fn paper_pay_clock_after_recovery(
+    paid_to: u32,
+    challenge_block: u32,
+    heartbeat_window: u32,
+    block: u32,
+) -> u32 {
+    let went = challenge_block.saturating_add(heartbeat_window).saturating_add(1).max(paid_to);
+    let offline = block.saturating_sub(went);
+    paid_to.saturating_add(offline).min(block)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::paper_pay_clock_after_recovery as clock;
+
+    #[test]
+    fn the_offline_blocks_leave_the_pay_count() {
+        // Paid to block 1, challenged in 1, window 10: unresponsive from 12; back at 14.
+        assert_eq!(clock(1, 1, 10, 14), 3);
+        // Back in the block it went: nothing to take out.
+        assert_eq!(clock(1, 1, 10, 12), 1);
+        // Paid after the challenge was sent: only the blocks since then count as offline.
+        assert_eq!(clock(20, 1, 10, 25), 25);
+        assert_eq!(clock(5, 30, 10, 100), 5 + (100 - 41));
     }
 }
