@@ -202,6 +202,57 @@ fn a_corrupt_cut_or_foreign_checkpoint_is_refused_and_nothing_changes() {
     refused(&out, &files, "do not belong together");
 }
 
+/// Every file of `dir` and of its `.parts`, by path and content.
+fn all_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    for d in [dir.to_path_buf(), dir.join(".parts")] {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_file() {
+                let b = std::fs::read(&p).unwrap();
+                files.push((p, b));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// A run stopped by a signal has merged its rows, summary.json and scenario.toml: a resume
+/// refused for a bad checkpoint or a part file that does not match its checkpoint leaves all
+/// of them, and the parts, as they were (exit 2); the good checkpoints then resume.
+#[cfg(unix)]
+#[test]
+fn a_refused_resume_of_a_stopped_run_keeps_its_merged_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("stopped");
+    let child = started(tmp.path(), &out);
+    signal(&child, "TERM");
+    assert_eq!(child.wait_with_output().unwrap().status.code(), Some(143));
+    let ckpt = out.join(".parts").join("job-0000000.ckpt");
+    let part = out.join(".parts").join("job-0000000.csv");
+    let (good_ckpt, good_part) = (std::fs::read(&ckpt).unwrap(), std::fs::read(&part).unwrap());
+    let cases: [(&Path, Vec<u8>, &str); 2] = [
+        (&ckpt, good_ckpt[..good_ckpt.len() - 7].to_vec(), "job 0: checkpoint: truncated"),
+        (&part, Vec::new(), "job 0: checkpoint: its part file"),
+    ];
+    for (path, bad, expect) in cases {
+        std::fs::write(path, &bad).unwrap();
+        let before = all_files(&out);
+        assert!(before.iter().any(|(p, _)| p.ends_with("summary.json")));
+        let o = ergon(&["run", "--resume", out.to_str().unwrap(), "-q", "--threads", "1"]);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains(expect), "expected {expect:?} in: {err}");
+        assert_eq!(all_files(&out), before, "a refused resume changed the directory");
+        std::fs::write(&ckpt, &good_ckpt).unwrap();
+        std::fs::write(&part, &good_part).unwrap();
+    }
+    let o = ergon(&["run", "--resume", out.to_str().unwrap(), "-q", "--threads", "2"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_same_outputs(&reference(tmp.path()), &out);
+}
+
 #[test]
 fn resume_refuses_a_directory_without_checkpoints_and_options_that_change_the_run() {
     let tmp = tempfile::tempdir().unwrap();

@@ -73,16 +73,20 @@ impl OutDir {
         })
     }
 
-    /// Before a resumed run goes on: removes the files a stop merged (summary.json and
-    /// scenario.toml), which no longer tell how the run ended; its rows stay in `.parts`.
+    /// Before a resumed run goes on: moves the files a stop merged (summary.json and
+    /// scenario.toml), which no longer tell how the run ended, into `.parts` (its rows stay
+    /// there too); a resumed run that fails puts them back ([`OutDir::abandon`]), so a refused
+    /// resume leaves the directory as it found it.
     pub fn drop_stale_merge(&self) -> Result<(), OutputError> {
-        for merged in ["summary.json", "scenario.toml"] {
+        let aside = self.parts.join(MERGED_BEFORE);
+        for merged in MERGED_FILES {
             let path = self.dir.join(merged);
-            match std::fs::remove_file(&path) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(OutputError::io("remove", &path, e)),
+            if !path.is_file() {
+                continue;
             }
+            std::fs::create_dir_all(&aside).map_err(|e| OutputError::io("create", &aside, e))?;
+            let to = aside.join(merged);
+            std::fs::rename(&path, &to).map_err(|e| OutputError::io("move", &path, e))?;
         }
         Ok(())
     }
@@ -104,6 +108,15 @@ impl OutDir {
     /// run created it. A resumed run's parts and checkpoints stay, to resume again.
     pub fn abandon(&self) {
         if self.resumed {
+            // The files the stop had merged go back where they were (best effort).
+            for merged in MERGED_FILES {
+                let (from, to) =
+                    (self.parts.join(MERGED_BEFORE).join(merged), self.dir.join(merged));
+                if from.is_file() && !to.exists() {
+                    let _ = std::fs::rename(&from, &to);
+                }
+            }
+            let _ = std::fs::remove_dir(self.parts.join(MERGED_BEFORE));
             return;
         }
         // Best effort: what cannot be removed stays for the user to see.
@@ -116,6 +129,12 @@ impl OutDir {
 
 /// The resolved scenario's file name inside `.parts`.
 pub const RESOLVED_SCENARIO: &str = "scenario.toml";
+
+/// The files a run's merge writes beside the metrics that a resumed run sets aside.
+const MERGED_FILES: [&str; 2] = ["summary.json", "scenario.toml"];
+
+/// Where in `.parts` a resumed run keeps them until it ends ([`OutDir::drop_stale_merge`]).
+const MERGED_BEFORE: &str = "merged-before-resume";
 
 /// Makes `dir` ready for a run: created when missing (then `true`), refused when it holds
 /// anything unless `force`.

@@ -238,7 +238,11 @@ fn run_job<M: Model, S: Sink>(
     };
     let (mut model, mut out, mut last, mut epoch) = match resumed {
         Some(r) => {
-            let out = sink.reopen(job, r.part_bytes).map_err(sink_err)?;
+            // A part file that does not hold what its checkpoint recorded is a checkpoint
+            // that does not match its run, like a cut or altered one.
+            let out = sink
+                .reopen(job, r.part_bytes)
+                .map_err(|m| ckpt_err(job, format!("its part file: {m}")))?;
             (control.progress)(r.epoch);
             if r.done {
                 out.close().map_err(sink_err)?;
