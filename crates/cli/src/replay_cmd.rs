@@ -36,6 +36,7 @@ pub(crate) struct ReplayArgs {
 
 /// Runs the replay.
 pub(crate) fn run(args: &ReplayArgs) -> Result<Outcome, BadInput> {
+    check_paths(args)?;
     let reader = open_input(&args.file)?;
     let expected = match &args.expect {
         Some(p) => Some(
@@ -72,6 +73,42 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<Outcome, BadInput> {
     match (expected, &args.expect) {
         (Some(expected), Some(path)) => Ok(compare(&lines, &expected, path, &name)),
         _ => Ok(Outcome::Ok),
+    }
+}
+
+/// Refuses, before anything is read or written, an `--out` or `--state` that names the input,
+/// the expected file or each other: writing it would replace what the replay reads or the
+/// other output.
+fn check_paths(args: &ReplayArgs) -> Result<(), BadInput> {
+    let read: [(&str, Option<&Path>); 2] = [
+        ("the input", (args.file.as_os_str() != "-").then_some(args.file.as_path())),
+        ("--expect", args.expect.as_deref()),
+    ];
+    let written = [("--out", args.out.as_deref()), ("--state", args.state.as_deref())];
+    for (i, &(flag, path)) in written.iter().enumerate() {
+        let Some(path) = path else { continue };
+        let others = read.iter().chain(&written[..i]);
+        for &(other, other_path) in others {
+            if other_path.is_some_and(|o| same_file(path, o)) {
+                return Err(BadInput(format!(
+                    "{flag} {} is {other}: it would be overwritten; write elsewhere",
+                    path.display()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether `a` and `b` name the same file: equal as given, or the same existing file (links
+/// and relative paths resolved).
+fn same_file(a: &Path, b: &Path) -> bool {
+    if a == b {
+        return true;
+    }
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
     }
 }
 

@@ -184,3 +184,28 @@ fn a_missing_report_directory_and_usage_errors_exit_2() {
     let o = ergon(&["frobnicate"]);
     assert_eq!(o.status.code(), Some(2), "usage errors exit 2");
 }
+
+#[test]
+fn an_output_naming_the_input_or_another_output_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let input = write(dir.path(), "in.jsonl", &format!("{GENESIS}\n"));
+    let expect = write(dir.path(), "e.jsonl", "{}\n");
+    let out = dir.path().join("o.jsonl").to_string_lossy().into_owned();
+    let cases: [(&[&str], &str); 4] = [
+        (&["--out", &input], "--out"),
+        (&["--state", &input], "--state"),
+        (&["--expect", &expect, "--state", &expect], "--state"),
+        (&["--out", &out, "--state", &out], "--state"),
+    ];
+    for (flags, flag) in cases {
+        let mut args = vec!["replay", input.as_str()];
+        args.extend_from_slice(flags);
+        let o = ergon(&args);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains(&format!("{flag} ")), "{}", stderr(&o));
+        assert!(stderr(&o).contains("would be overwritten"), "{}", stderr(&o));
+    }
+    assert_eq!(std::fs::read_to_string(&input).expect("input"), format!("{GENESIS}\n"));
+    assert_eq!(std::fs::read_to_string(&expect).expect("expected"), "{}\n");
+    assert!(!Path::new(&out).exists());
+}
