@@ -94,3 +94,28 @@ fn a_download_no_node_can_take_changes_nothing() {
     assert_eq!(st.downloads(user, &[]).unwrap(), Amount::ZERO);
     assert_eq!(st.snapshot(), before);
 }
+
+/// An upload that finds fewer nodes than replicas is refused after its draws: the state and
+/// the task stream are where they were (the next draws land where a twin's do).
+#[test]
+fn an_upload_short_of_nodes_changes_nothing() {
+    use ergon_stratos::nodes::NodeIndex;
+    let mut st = network(6);
+    let user = st.account("u").unwrap();
+    st.prepay(user, user, Amount(10u128.pow(20))).unwrap();
+    for i in 0..38 {
+        st.shutdown_node(NodeIndex(i)).unwrap();
+    }
+    let mut twin = st.clone();
+    let before = st.snapshot();
+    // Two nodes take tasks: three replicas cannot be placed, after draws that find the two.
+    assert!(st.upload(user, Amount(1_000), 3, None).is_err());
+    assert_eq!(st.snapshot(), before);
+    let (a, b) =
+        (st.upload(user, Amount(1_000), 2, None), twin.upload(user, Amount(1_000), 2, None));
+    assert_eq!(a.unwrap().0, b.unwrap().0);
+    assert_eq!(st.snapshot(), twin.snapshot());
+    let sizes: Vec<Amount> = (1..=64u128).map(|k| Amount(k * 1_000)).collect();
+    assert_eq!(st.downloads(user, &sizes).unwrap(), twin.downloads(user, &sizes).unwrap());
+    assert_eq!(st.snapshot(), twin.snapshot());
+}

@@ -3,11 +3,11 @@
 //! database query (§3.1) and task assignment by weight (§3.2). Replay's [`crate::actions`]
 //! resolves names and calls these; the simulation model calls them directly.
 //!
-//! A request is all-or-nothing: PREPAY and uploads run as one transaction over exactly the
-//! state they can touch — the ledger, the Ozone market, the node registry and the task RNG
-//! ([`crate::requests`]) — so a rejection undoes every change they made; downloads and database
-//! queries check everything that could refuse them first, then make changes that cannot fail,
-//! and need no transaction (ARCHITECTURE, "One way to act"). The cost is O(replicas · log
+//! A request is all-or-nothing: PREPAY runs as one transaction over exactly the state it can
+//! touch — the ledger, the Ozone market, the node registry and the task RNG
+//! ([`crate::requests`]) — so a rejection undoes every change it made; uploads, downloads and
+//! database queries check everything that could refuse them first, then make changes that
+//! cannot fail, and need no transaction (ARCHITECTURE, "One way to act"). The cost is O(replicas · log
 //! nodes), never O(state).
 
 use ergon_core::txn::atomic;
@@ -104,7 +104,8 @@ impl Stratos {
         replicas: u32,
         nodes: Option<&[NodeIndex]>,
     ) -> Result<(Amount, &[NodeIndex])> {
-        let charge = atomic(&mut self.requests(), |r| r.upload(user, size, replicas, nodes))?;
+        // All-or-nothing by itself (checked before any change): no transaction of its own.
+        let charge = self.requests().upload(user, size, replicas, nodes)?;
         Ok((charge, self.nodes.picked()))
     }
 

@@ -2,7 +2,7 @@
 //! uploads, downloads and database queries — on `Requests`: a view of exactly the state a
 //! request can touch (the ledger, the Ozone market, the node registry, the task RNG). Its
 //! transaction checkpoints those four parts only, and a request cannot change anything else:
-//! the view holds no other part mutably. [`crate::ops`] runs PREPAY and uploads in one;
+//! the view holds no other part mutably. [`crate::ops`] runs PREPAY in one; uploads,
 //! downloads and queries check first and change after, needing none.
 
 use ergon_core::txn::Transactional;
@@ -109,6 +109,11 @@ impl Requests<'_> {
 
     /// An upload ([`Stratos::upload`]); its nodes are the registry's picked list. Returns the
     /// charge.
+    ///
+    /// All-or-nothing without a transaction: the charge is checked, then the nodes are picked
+    /// (a refusal puts the task stream back where it was; the draws change nothing else that
+    /// stays: weights set aside while drawing are restored); then the burn and the credits,
+    /// which cannot fail (as [`Requests::downloads`]).
     pub(in crate::engine) fn upload(
         &mut self,
         user: AccountId,
@@ -123,11 +128,18 @@ impl Requests<'_> {
             return Err(Error::InvalidParameter { name, value, reason }.into());
         }
         let charge = size.checked_mul_int(u128::from(replicas))?;
-        self.charge_ozone(user, charge)?;
+        self.check_ozone(user, charge)?;
         match nodes {
             Some(ids) => self.check_nodes(ids, replicas as usize, size)?,
-            None => self.pick_nodes(replicas as usize, size)?,
+            None => {
+                let at = Transactional::checkpoint(self.rng);
+                if let Err(e) = self.pick_nodes(replicas as usize, size) {
+                    Transactional::revert(self.rng, at);
+                    return Err(e);
+                }
+            }
         }
+        self.ledger.burn(self.ozone, user.into(), charge)?;
         self.nodes.serve_picked(size, true)?;
         Ok(charge)
     }
