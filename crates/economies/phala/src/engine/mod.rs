@@ -237,7 +237,9 @@ impl Phala {
         self.report_detail = on;
     }
 
-    /// `e` as a person reads it: the variant's message with the worker's name.
+    /// `e` as a person reads it: the variant's message, then the name of each worker, stake
+    /// pool, vault, contract and account it gives by number (a ledger refusal's `account:N`
+    /// included).
     #[must_use]
     pub fn explain(&self, e: &PhalaError) -> String {
         use PhalaError as E;
@@ -257,10 +259,50 @@ impl Phala {
             | E::CannotRestartWithLessStake { worker, .. } => Some(*worker),
             _ => None,
         };
-        match worker {
-            Some(w) => format!("{e}; worker #{} is {:?}", w.0, self.workers.name(w)),
-            None => e.to_string(),
-        }
+        let pool = match e {
+            E::WorkerInPool { pool, .. }
+            | E::NotInPool { pool, .. }
+            | E::NotPoolOwner { pool, .. }
+            | E::PoolBankrupt { pool }
+            | E::InsufficientFreeStake { pool, .. }
+            | E::InvalidShares { pool, .. }
+            | E::WithdrawQueueNotEmpty { pool } => Some(*pool),
+            _ => None,
+        };
+        let vault = match e {
+            E::NotVaultOwner { vault, .. }
+            | E::VaultBankrupt { vault }
+            | E::InvalidVaultShares { vault, .. }
+            | E::VaultLocked { vault } => Some(*vault),
+            _ => None,
+        };
+        let contract = match e {
+            E::ContractEnded { contract } | E::NotContractDeveloper { contract, .. } => {
+                Some(*contract)
+            }
+            _ => None,
+        };
+        let account = match e {
+            E::NotVaultOwner { account, .. } | E::NotContractDeveloper { account, .. } => {
+                Some(*account)
+            }
+            E::Core(ergon_core::Error::InsufficientBalance { holder, .. }) => {
+                holder.strip_prefix("account:").and_then(|n| n.parse().ok())
+            }
+            _ => None,
+        };
+        let mut out = e.to_string();
+        let mut name = |what: &str, id: Option<u32>, names: &ergon_core::Names| {
+            if let Some(id) = id.filter(|&i| (i as usize) < names.len()) {
+                out.push_str(&format!("; {what} #{id} is {:?}", names.name(id)));
+            }
+        };
+        name("worker", worker.map(|w| w.0), self.workers.names());
+        name("stake pool", pool, &self.stake_pools.names);
+        name("vault", vault, &self.vaults.names);
+        name("contract", contract, &self.contracts.names);
+        name("account", account, &self.accounts);
+        out
     }
 }
 

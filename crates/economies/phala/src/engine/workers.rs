@@ -286,6 +286,12 @@ impl Workers {
         self.names.name(w.0)
     }
 
+    /// The workers' names, by index.
+    #[must_use]
+    pub fn names(&self) -> &Names {
+        &self.names
+    }
+
     /// Worker `w`'s fields (under the lazy close, V and `payable` brought up to the current
     /// block). Panics when `w` is not a worker's index (a bug).
     #[must_use]
