@@ -73,28 +73,31 @@ impl AliasTable {
         // final once it leaves the small stack. Below 2^96 (w < 2^64, n ≤ 2^32): no overflow.
         prob.extend(weights.iter().map(|&w| u128::from(w) * n_wide));
         alias.extend(0..n32);
-        // The small items stack up from the front of `work`, the large from the back.
-        let mut work = vec![0u32; n];
+        // The small items stack up from the front of `work`, the large from the back. `work`
+        // is the cuts' memory, which the cuts overwrite once the stacks are done: a rebuild
+        // allocates nothing once the table has held as many items.
+        cut.resize(n, 0);
+        let work = &mut cut[..];
         let (mut small, mut large) = (0, n);
         for (i, &p) in (0..n32).zip(prob.iter()) {
             if p < total {
-                work[small] = i;
+                work[small] = u64::from(i);
                 small += 1;
             } else {
                 large -= 1;
-                work[large] = i;
+                work[large] = u64::from(i);
             }
         }
         // Invariant: the scaled weights still in play sum to (items in play)·W exactly.
         while small > 0 && large < n {
             small -= 1;
             let (s, l) = (work[small] as usize, work[large] as usize);
-            alias[s] = work[large];
+            alias[s] = work[large] as u32;
             // prob[l] ≥ W > W − prob[s], so this stays non-negative.
             prob[l] -= total - prob[s];
             if prob[l] < total {
                 large += 1;
-                work[small] = l as u32;
+                work[small] = l as u64;
                 small += 1;
             }
         }
@@ -104,7 +107,9 @@ impl AliasTable {
         debug_assert!(work[large..].iter().all(|&l| prob[l as usize] == total));
         // Each column's cut: one exact division by the same W.
         let divisor = Divisor::new(total);
-        cut.extend(prob.iter().map(|&p| if p < total { divisor.digit(p) } else { u64::MAX }));
+        for (c, &p) in cut.iter_mut().zip(prob.iter()) {
+            *c = if p < total { divisor.digit(p) } else { u64::MAX };
+        }
         self.total = total;
         Ok(())
     }
