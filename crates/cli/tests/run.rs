@@ -489,3 +489,30 @@ fn check_prints_each_economys_memory_estimate() {
         assert!(text(&o.stdout).contains(&expected), "{scenario}: {}", text(&o.stdout));
     }
 }
+
+/// Agents that the economy cannot hold are refused naming the scenario field and the agent:
+/// a draw from a tail too heavy for the token, a receiver without a fee or the PONDs to
+/// prepay its months.
+#[test]
+fn agents_the_economy_cannot_hold_are_refused_by_field() {
+    let cases: [(&str, &str, &str); 4] = [
+        (
+            "marlin-paper",
+            "agents.relayers.budget={dist='pareto',scale=1e-10,shape=0.01}",
+            "agents.relayers.budget: relayer",
+        ),
+        ("marlin-paper", "agents.receivers.fee=0", "agents.receivers.fee: a paper receiver"),
+        ("marlin-paper", "agents.receivers.balance=0", "agents.receivers.balance: 0 POND cannot"),
+        (
+            "phala-paper",
+            "agents.delegators.amount={dist='lognormal',median=1e30,sigma=1}",
+            "agents.delegators.amount: delegator0 drew",
+        ),
+    ];
+    for (scenario, set, expect) in cases {
+        let o = ergon(&["check", scenario, "--set", set]);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains(expect), "expected {expect:?} in: {err}");
+    }
+}

@@ -15,6 +15,9 @@ use crate::{Marlin, MarlinError, Token};
 
 /// POND (and MPOND) base units in one token.
 const UNIT: u128 = 1_000_000_000_000_000_000;
+/// POND's and MPOND's supply caps, tokens (the genesis defaults): no one agent's draw above.
+const POND_CAP: f64 = 1e10;
+const MPOND_CAP: f64 = 1e4;
 /// MPOND counts 10^6 POND in a cluster's stake (paper).
 const POND_PER_MPOND: u128 = 1_000_000;
 
@@ -44,6 +47,22 @@ pub(super) fn build(c: &Config, a: &Agents, mut rng: StreamRng) -> Result<Marlin
     let budgets = draw(&a.relayers.budget, a.relayers.count, &mut rng);
     let amounts = draw(&a.delegators.amount, a.delegators.count, &mut rng);
     let mponds = draw(&a.bridge.mpond, a.bridge.count, &mut rng);
+    let drawn = [
+        ("agents.relayers.budget", "relayer", &budgets, "POND", POND_CAP),
+        ("agents.delegators.amount", "delegator", &amounts, "POND", POND_CAP),
+        ("agents.bridge.mpond", "holder", &mponds, "MPOND", MPOND_CAP),
+    ];
+    for (path, who, values, token, cap) in drawn {
+        if let Some((i, x)) = values.iter().enumerate().find(|&(_, &x)| !(x <= cap)) {
+            return Err(Rejection {
+                code: "E_SCENARIO",
+                message: format!(
+                    "{path}: {who}{i} drew {x:e} {token}, above the {token} supply cap of \
+                     {cap:e}: lower the distribution's scale, median or tail"
+                ),
+            });
+        }
+    }
     let mut holdings = vec![("hardware".to_owned(), 0.0, 0.0)];
     let rm = a.relayers.mpond;
     holdings.extend(budgets.iter().enumerate().map(|(i, &b)| (format!("relayer{i}"), b, rm)));
@@ -57,7 +76,18 @@ pub(super) fn build(c: &Config, a: &Agents, mut rng: StreamRng) -> Result<Marlin
     }
     holdings.extend(mponds.iter().enumerate().map(|(i, &m)| (format!("holder{i}"), 0.0, m)));
     let genesis = genesis_value(c, a, &holdings).map_err(bad)?;
-    let mut econ = Marlin::from_genesis(genesis)?;
+    let mut econ = Marlin::from_genesis(genesis).map_err(|r| {
+        let total: f64 = holdings.iter().map(|h| h.1).sum();
+        Rejection {
+            code: r.code,
+            message: format!(
+                "{} (the agents' genesis holdings: {total:e} POND in all, from \
+                 agents.relayers.budget, agents.delegators.amount, agents.receivers.balance \
+                 and agents.producers.deposit)",
+                r.message
+            ),
+        }
+    })?;
     let deployed = econ.params().profile == crate::Profile::Deployed;
     let alpha = econ.params().alpha.to_string().parse::<f64>().unwrap_or(0.5);
     let mut m = MarlinModel {

@@ -4,7 +4,7 @@
 //! are whole POND or MPOND, as numbers or distributions (ergon_core::dist); counts are integers.
 
 use ergon_core::FieldError;
-use ergon_core::dist::{self, Dist};
+use ergon_core::dist::{self, Dist, to_base_units};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -290,6 +290,28 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
     for (path, dist) in dists {
         if let Err(e) = dist.validate(Some(1e-6)) {
             errs.push(FieldError::new(path, e));
+        }
+    }
+    let rc = &a.receivers;
+    if c.profile == Profile::Paper && rc.count > 0 {
+        let (fee, balance) = (to_base_units(rc.fee, 18), to_base_units(rc.balance, 18));
+        if fee == 0 {
+            errs.push(FieldError::new(
+                "agents.receivers.fee",
+                format!(
+                    "a paper receiver subscribes: the monthly fee must be positive, not {}",
+                    rc.fee
+                ),
+            ));
+        } else if balance < fee.saturating_mul(u128::from(rc.months)) {
+            errs.push(FieldError::new(
+                "agents.receivers.balance",
+                format!(
+                    "{} POND cannot prepay agents.receivers.months = {} months at \
+                     agents.receivers.fee = {} POND",
+                    rc.balance, rc.months, rc.fee
+                ),
+            ));
         }
     }
     if c.profile != Profile::Paper && a.producers.count > 0 {

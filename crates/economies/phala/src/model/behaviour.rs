@@ -45,6 +45,23 @@ fn qty(x: f64) -> Result<Qty, Rejection> {
         .map_err(|e| Rejection::new("E_SCENARIO", e.to_string()))
 }
 
+/// The most PHA one agent's draw may give it: ten times the token's whole supply
+/// (10^9 PHA); a draw above comes from a tail too heavy to be meant.
+const DRAW_MAX_PHA: f64 = 1e10;
+
+/// [`qty`] of a value drawn from the distribution at `path` for agent `who`: a draw above
+/// [`DRAW_MAX_PHA`] is refused naming both.
+fn drawn_qty(x: f64, path: &str, who: &str) -> Result<Qty, Rejection> {
+    if !(x <= DRAW_MAX_PHA) {
+        let message = format!(
+            "{path}: {who} drew {x:e} PHA, above {DRAW_MAX_PHA:e} (ten times PHA's supply): \
+             lower the distribution's median, scale or tail"
+        );
+        return Err(Rejection::new("E_SCENARIO", message));
+    }
+    qty(x)
+}
+
 fn account(econ: &Phala, name: &str) -> Result<AccountId, Rejection> {
     econ.account(name).ok_or_else(|| Rejection::new("E_SCENARIO", format!("no account {name}")))
 }
@@ -61,7 +78,9 @@ pub(super) fn build(c: &Config, a: &Agents, streams: &RngStreams) -> Result<Phal
     }
     let amount = a.delegators.amount.sampler(1e-6);
     for i in 0..a.delegators.count {
-        accounts.insert(format!("delegator{i}"), qty(amount.sample(&mut rng))?);
+        let who = format!("delegator{i}");
+        let x = drawn_qty(amount.sample(&mut rng), "agents.delegators.amount", &who)?;
+        accounts.insert(who, x);
     }
     for i in 0..a.developers.count {
         accounts.insert(format!("developer{i}"), qty(a.developers.funds)?);
@@ -71,7 +90,9 @@ pub(super) fn build(c: &Config, a: &Agents, streams: &RngStreams) -> Result<Phal
     for i in 0..a.vaults.count {
         accounts.insert(format!("vault{i}-owner"), qty(a.vaults.owner_funds)?);
         for j in 0..a.vaults.depositors {
-            accounts.insert(format!("vault{i}-depositor{j}"), qty(deposit.sample(&mut vault_rng))?);
+            let who = format!("vault{i}-depositor{j}");
+            let x = drawn_qty(deposit.sample(&mut vault_rng), "agents.vaults.deposit", &who)?;
+            accounts.insert(who, x);
         }
     }
     let genesis = Genesis {
