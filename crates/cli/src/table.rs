@@ -119,7 +119,7 @@ mod tests {
         assert_eq!(fmt("node_share_mean", 0.625), "62.50 %");
         assert_eq!(fmt("share_gap_mean", 0.0125), "1.25 %");
         // Phala's mining shares are numbers, not parts of a whole.
-        assert_eq!(fmt("share_mean", 8_734.2879), "8,734.29");
+        assert_eq!(fmt("share_mean", 8_734.287_9), "8,734.29");
         assert_eq!(fmt("sum_share", 5.0e8), "500,000,000");
         assert_eq!(fmt("g0_share_total", 1_500.5), "1,500.50");
         assert_eq!(fmt("vault_owner_shares", 12.0), "12");

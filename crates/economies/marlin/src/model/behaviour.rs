@@ -53,7 +53,7 @@ pub(super) fn build(c: &Config, a: &Agents, mut rng: StreamRng) -> Result<Marlin
         ("agents.bridge.mpond", "holder", &mponds, "MPOND", MPOND_CAP),
     ];
     for (path, who, values, token, cap) in drawn {
-        if let Some((i, x)) = values.iter().enumerate().find(|&(_, &x)| !(x <= cap)) {
+        if let Some((i, x)) = values.iter().enumerate().find(|&(_, &x)| x.is_nan() || x > cap) {
             return Err(Rejection {
                 code: "E_SCENARIO",
                 message: format!(

@@ -52,7 +52,7 @@ const DRAW_MAX_PHA: f64 = 1e10;
 /// [`qty`] of a value drawn from the distribution at `path` for agent `who`: a draw above
 /// [`DRAW_MAX_PHA`] is refused naming both.
 fn drawn_qty(x: f64, path: &str, who: &str) -> Result<Qty, Rejection> {
-    if !(x <= DRAW_MAX_PHA) {
+    if x.is_nan() || x > DRAW_MAX_PHA {
         let message = format!(
             "{path}: {who} drew {x:e} PHA, above {DRAW_MAX_PHA:e} (ten times PHA's supply): \
              lower the distribution's median, scale or tail"
