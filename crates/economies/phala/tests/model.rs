@@ -156,3 +156,115 @@ fn validation_names_each_field_and_value() {
         ]
     );
 }
+
+/// Five workers and twenty challenge draws a block: a worker is challenged at most twice an
+/// hour (300 blocks of 12 s), so each hour holds exactly 2 × 5 = 10 challenges — the two in the
+/// first blocks it is drawn, then one more each time one of its last two is an hour old.
+#[test]
+fn a_worker_is_challenged_at_most_twice_an_hour() {
+    let text = r#"
+[scenario]
+name = "challenge-limit"
+economy = "phala"
+duration = "1d"
+seed = 1
+
+[economy]
+profile = "khala"
+subsidy_pool = 1000000
+
+[[agents.groups]]
+label = "five"
+workers = 5
+pools = 1
+tiers = [1.0, 0.0, 0.0, 0.0, 0.0]
+score = { dist = "uniform", low = 1000, high = 1000 }
+performance = { dist = "normal", mean = 1.0, sd = 0.0 }
+owner_stake = 100000
+max_worker_stake = 15000
+
+[agents.heartbeats]
+challenges_per_block = 20
+answer_delay_blocks = 1
+
+[agents.outages]
+per_day = 0.0
+
+[agents.delegators]
+count = 0
+"#;
+    let (c, a) = scenario("challenge-limit", text);
+    let mut m = build(&c, &a, 7);
+    assert_eq!(count(&m.record(), "workers_idle"), 5);
+    let mut hours = Vec::new();
+    for _ in 0..3 {
+        m.advance(300).unwrap();
+        hours.push(count(&m.record(), "challenges"));
+    }
+    assert_eq!(hours, [10, 10, 10]);
+}
+
+/// Delegators follow APR: two groups of pools, one keeping half the pay as commission and one
+/// keeping none. Delegators start spread over every pool; reviewing daily, those in the
+/// greedy pools move (withdraw, then contribute to the best pool), and with a gain no pool
+/// can offer (`min_gain = 100`: 101 times their own APR) nobody moves.
+#[test]
+fn delegators_move_to_the_pools_that_pay_them_more() {
+    let text = |min_gain: f64| {
+        format!(
+            r#"
+[scenario]
+name = "apr-chasers"
+economy = "phala"
+duration = "10d"
+seed = 2
+
+[economy]
+profile = "paper"
+subsidy_pool = 100000000
+
+[[agents.groups]]
+label = "greedy"
+workers = 10
+pools = 2
+commission_permill = 500000
+owner_stake = 100000
+max_worker_stake = 15000
+
+[[agents.groups]]
+label = "fair"
+workers = 10
+pools = 2
+commission_permill = 0
+owner_stake = 100000
+max_worker_stake = 15000
+
+[agents.outages]
+per_day = 0.0
+
+[agents.delegators]
+count = 200
+review_every_days = 1
+min_gain = {min_gain}
+switch_share = 1.0
+"#
+        )
+    };
+    let moves = |min_gain: f64| {
+        let (c, a) = scenario("apr-chasers", &text(min_gain));
+        let mut m = build(&c, &a, 5);
+        let supply = raw(&m.record(), "pha_supply");
+        let mut moved = 0;
+        for _ in 0..4 {
+            m.advance(7_200).unwrap();
+            let r = m.record();
+            assert_eq!(raw(&r, "pha_supply"), supply);
+            moved += count(&r, "redelegations");
+        }
+        m.check_invariants().unwrap();
+        moved
+    };
+    let chasing = moves(0.2);
+    assert!(chasing >= 50, "{chasing} moves: the greedy pools' delegators should leave");
+    assert_eq!(moves(100.0), 0);
+}
