@@ -281,9 +281,19 @@ fn execute(
     };
     let complete = results.iter().all(|r| r.complete);
     // The merge runs on a worker thread, where the finished jobs freed their memory.
-    let written: Written = pool
-        .install(|| sim.finish(&sink, &out, &results, complete, ergon_registry::VERSION))
-        .map_err(bad)?;
+    let finished =
+        pool.install(|| sim.finish(&sink, &out, &results, complete, ergon_registry::VERSION));
+    let written: Written = match finished {
+        Ok(w) => w,
+        Err(e) => {
+            // Nothing was moved into place: the directory keeps what it held. A run with
+            // checkpoints keeps them, to merge again with --resume.
+            if out.is_resumed() || out.checkpoint_every.is_none() {
+                out.abandon();
+            }
+            return Err(bad(e));
+        }
+    };
     crate::table::print(info, &results, &written, started.elapsed());
     if args.report {
         let path = crate::report::write(&written.dir)?;

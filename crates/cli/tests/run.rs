@@ -516,3 +516,28 @@ fn agents_the_economy_cannot_hold_are_refused_by_field() {
         assert!(err.contains(expect), "expected {expect:?} in: {err}");
     }
 }
+
+/// A forced run whose outputs cannot all be put in place (here a directory holds
+/// summary.json's name) moves none of them: the directory keeps the earlier run's files, byte
+/// for byte, and no parts are left behind (exit 2).
+#[test]
+fn a_forced_run_that_cannot_write_every_output_changes_none() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let dir = out.to_str().unwrap();
+    let first = ergon(&["run", "phala-khala", "-q", "--seed", "7", "--epochs", "1d", "--out", dir]);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    std::fs::remove_file(out.join("summary.json")).unwrap();
+    std::fs::create_dir(out.join("summary.json")).unwrap();
+    let files = ["metrics.csv", "metrics.parquet", "nodes.csv", "nodes.parquet", "scenario.toml"];
+    let before: Vec<Vec<u8>> = files.iter().map(|f| std::fs::read(out.join(f)).unwrap()).collect();
+    let args =
+        ["run", "phala-khala", "-q", "--seed", "8", "--epochs", "2d", "--out", dir, "--force"];
+    let o = ergon(&args);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("summary.json"), "{}", text(&o.stderr));
+    for (f, b) in files.iter().zip(&before) {
+        assert!(std::fs::read(out.join(f)).unwrap() == *b, "{f} changed");
+    }
+    assert!(!out.join(".parts").exists(), "parts left behind");
+}

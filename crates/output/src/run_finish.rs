@@ -18,6 +18,19 @@ use crate::run_dir::OutDir;
 use crate::run_sink::{PartSink, cell_of, column_kind};
 use crate::summary::{Stat, stat};
 
+/// The staging directory inside `.parts` where the outputs are written before they are moved.
+const STAGE: &str = "staged";
+
+/// The files a run's end writes, in the order they are moved into place (summary.json last).
+const STAGED: [&str; 6] = [
+    "metrics.parquet",
+    "metrics.csv",
+    "nodes.parquet",
+    "nodes.csv",
+    "scenario.toml",
+    "summary.json",
+];
+
 /// What a finished run wrote.
 #[derive(Clone, Debug)]
 pub struct Written {
@@ -50,9 +63,15 @@ pub fn finish<M: Model>(
         ],
         ..MergeOptions::default()
     };
-    let merged = merge_parts(&parts, &sink.schema, &out.dir, &opts)
+    // Every file is written into a staging directory first and moved beside the others only
+    // once all are written: a failure (a full disk) leaves the directory's earlier files as
+    // they were, never a mix of two runs.
+    let stage = out.parts.join(STAGE);
+    let _ = std::fs::remove_dir_all(&stage);
+    std::fs::create_dir_all(&stage).map_err(|e| OutputError::io("create", &stage, e))?;
+    let merged = merge_parts(&parts, &sink.schema, &stage, &opts)
         .map_err(|e| OutputError::Metrics(Box::new(e)))?;
-    let nodes = crate::nodes::write::<M>(results, &out.dir, &out.parts, &opts)?;
+    let nodes = crate::nodes::write::<M>(results, &stage, &out.parts, &opts)?;
     let (stats, points) = final_stats(plan, results);
     let summary = json!({
         "scenario": plan.header.name,
@@ -73,8 +92,25 @@ pub fn finish<M: Model>(
         "points": points,
     });
     let text = serde_json::to_string_pretty(&summary).expect("a summary serializes");
-    write_file(&out.dir.join("summary.json"), &text)?;
-    write_file(&out.dir.join("scenario.toml"), &plan.resolved)?;
+    write_file(&stage.join("scenario.toml"), &plan.resolved)?;
+    write_file(&stage.join("summary.json"), &text)?;
+    // A name taken by something a file cannot replace (a directory) is refused before any
+    // file moves; then summary.json moves last: it is what marks the directory a finished
+    // run's.
+    for name in STAGED {
+        let to = out.dir.join(name);
+        if to.is_dir() {
+            let e = std::io::Error::other("a directory has the name; remove it or write elsewhere");
+            return Err(OutputError::io("replace", &to, e));
+        }
+    }
+    for name in STAGED {
+        let (from, to) = (stage.join(name), out.dir.join(name));
+        if from.is_file() {
+            std::fs::rename(&from, &to).map_err(|e| OutputError::io("move", &to, e))?;
+        }
+    }
+    let _ = std::fs::remove_dir_all(&stage);
     // The parts are merged; one left behind is harmless. A stopped run with checkpoints keeps
     // them, to resume.
     if complete || out.checkpoint_every.is_none() {
