@@ -541,3 +541,13 @@ fn a_forced_run_that_cannot_write_every_output_changes_none() {
     }
     assert!(!out.join(".parts").exists(), "parts left behind");
 }
+
+/// A problem with a table after a `--set` of one of its keys is blamed on the `--set`, not on
+/// the table's line in the file.
+#[test]
+fn a_table_made_bad_by_a_set_names_the_set() {
+    let o = ergon(&["check", "marlin-paper", "--set", "economy.params.alpha=0.5"]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("--set economy.params.alpha=0.5: economy.params:"), "{err}");
+}

@@ -337,9 +337,13 @@ impl Report<'_> {
         self.errs.push(d);
     }
 
-    /// Where the value at `path` comes from: the `--set` that set it, or its place in the file.
+    /// Where the value at `path` comes from: the `--set` that set it, or one inside it (a
+    /// table's problem after a `--set` of one of its keys), or its place in the file.
     fn origin_of(&self, path: &str) -> Diagnostic {
-        let from_set = self.overrides.iter().find(|(p, _)| path.starts_with(p.as_str()));
+        let within = |outer: &str, inner: &str| {
+            inner.strip_prefix(outer).is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+        };
+        let from_set = self.overrides.iter().find(|(p, _)| within(p, path) || within(path, p));
         let locate = |path: &str| self.spans.as_ref().and_then(|t| span_of(t.get_ref(), path));
         match (from_set, locate(path)) {
             (Some((p, v)), _) => at(&format!("--set {p}={v}"), path, ""),
