@@ -15,9 +15,6 @@ use crate::{Marlin, MarlinError, Token};
 
 /// POND (and MPOND) base units in one token.
 const UNIT: u128 = 1_000_000_000_000_000_000;
-/// POND's and MPOND's supply caps, tokens (the genesis defaults): no one agent's draw above.
-const POND_CAP: f64 = 1e10;
-const MPOND_CAP: f64 = 1e4;
 /// MPOND counts 10^6 POND in a cluster's stake (paper).
 const POND_PER_MPOND: u128 = 1_000_000;
 
@@ -47,10 +44,14 @@ pub(super) fn build(c: &Config, a: &Agents, mut rng: StreamRng) -> Result<Marlin
     let budgets = draw(&a.relayers.budget, a.relayers.count, &mut rng);
     let amounts = draw(&a.delegators.amount, a.delegators.count, &mut rng);
     let mponds = draw(&a.bridge.mpond, a.bridge.count, &mut rng);
+    // No one agent's draw may pass its token's supply cap (the profile's default).
+    let defaults = crate::Params::for_profile(c.profile);
+    let tokens = |cap: Amount| cap.0 as f64 / UNIT as f64;
+    let (pond_cap, mpond_cap) = (tokens(defaults.pond_cap), tokens(defaults.mpond_cap));
     let drawn = [
-        ("agents.relayers.budget", "relayer", &budgets, "POND", POND_CAP),
-        ("agents.delegators.amount", "delegator", &amounts, "POND", POND_CAP),
-        ("agents.bridge.mpond", "holder", &mponds, "MPOND", MPOND_CAP),
+        ("agents.relayers.budget", "relayer", &budgets, "POND", pond_cap),
+        ("agents.delegators.amount", "delegator", &amounts, "POND", pond_cap),
+        ("agents.bridge.mpond", "holder", &mponds, "MPOND", mpond_cap),
     ];
     for (path, who, values, token, cap) in drawn {
         if let Some((i, x)) = values.iter().enumerate().find(|&(_, &x)| x.is_nan() || x > cap) {

@@ -239,15 +239,16 @@ impl Phala {
         let shortfall = Amount(want_paid.0 - paid.0 + want_treasury.0 - to_treasury.0);
         let stake_pool = self.stake_pools.pool_of(w.0).map(PoolIndex);
         let owner = AccountId(row.owner);
-        let pay = (paid.0, to_treasury.0, shortfall.0);
+        let pay =
+            |s: &mut Phala| s.pay_heartbeat(stake_pool, owner, paid.0, to_treasury.0, shortfall.0);
         let (split, paid, gas) = match row.contract {
             // The payout alone is all-or-nothing by itself: no transaction needed.
             None => {
-                let (split, paid) = self.pay_heartbeat(stake_pool, owner, pay.0, pay.1, pay.2)?;
+                let (split, paid) = pay(self)?;
                 (split, paid, None)
             }
             Some(c) => atomic(self, |s| {
-                let (split, paid) = s.pay_heartbeat(stake_pool, owner, pay.0, pay.1, pay.2)?;
+                let (split, paid) = pay(s)?;
                 let gas = s.heartbeat_gas(ContractIndex(c), &mut row)?;
                 Ok::<_, PhalaError>((split, paid, Some(gas)))
             })?,

@@ -154,10 +154,7 @@ impl Requests<'_> {
         node: Option<NodeIndex>,
     ) -> Result<NodeIndex> {
         self.check_ozone(user, size)?;
-        match node {
-            Some(i) => self.check_nodes(&[i], 1, Amount::ZERO)?,
-            None => self.check_capacity()?,
-        }
+        self.check_node(node)?;
         self.ledger.burn(self.ozone, user.into(), size)?;
         let i = self.one_node(node)?;
         self.nodes.serve_one(i, size)?;
@@ -205,10 +202,7 @@ impl Requests<'_> {
         let touched = Amount(u128::from(touches)).checked_mul_int(NOZ_PER_TOUCH)?;
         let charge = size.checked_add(touched)?;
         self.check_ozone(user, charge)?;
-        match node {
-            Some(i) => self.check_nodes(&[i], 1, Amount::ZERO)?,
-            None => self.check_capacity()?,
-        }
+        self.check_node(node)?;
         self.ledger.burn(self.ozone, user.into(), charge)?;
         let i = self.one_node(node)?;
         self.nodes.serve_one(i, charge)?;
@@ -222,6 +216,15 @@ impl Requests<'_> {
             return Err(StratosError::InsufficientOzone { user, have, needed: charge });
         }
         Ok(())
+    }
+
+    /// Refuses a delivery [`Requests::one_node`] would refuse: by the named `node`, one that
+    /// cannot take it; drawn, when no node takes tasks.
+    fn check_node(&mut self, node: Option<NodeIndex>) -> Result<()> {
+        match node {
+            Some(i) => self.check_nodes(&[i], 1, Amount::ZERO),
+            None => self.check_capacity(),
+        }
     }
 
     /// Refuses a drawn delivery when no node takes tasks (what [`Requests::one_node`] would).
