@@ -230,21 +230,36 @@ enum Kind {
 
 impl Sampler {
     /// One draw, at least the sampler's minimum. A constant draws nothing from the stream.
+    #[inline(always)]
     pub fn sample(&self, rng: &mut StreamRng) -> f64 {
-        let x = match &self.kind {
+        let x = match self.kind {
+            Kind::Constant(v) => v,
+            Kind::Uniform { low, width } => uniform(low, width, rng),
+            _ => self.sample_other(rng),
+        };
+        if x >= self.min { x } else { self.min }
+    }
+
+    /// A draw before the minimum, out of the way of the constant and the uniform (which
+    /// [`Sampler::sample`] draws inline).
+    #[inline(never)]
+    fn sample_other(&self, rng: &mut StreamRng) -> f64 {
+        match &self.kind {
             Kind::Constant(v) => *v,
-            Kind::Uniform { low, width } => {
-                // 53 random bits → [0, 1], then scaled.
-                let u = (rng.next_u64() >> 11) as f64 / ((1u64 << 53) - 1) as f64;
-                low + width * u
-            }
+            Kind::Uniform { low, width } => uniform(*low, *width, rng),
             Kind::Normal(d) => d.sample(rng),
             Kind::Lognormal(d) => d.sample(rng),
             Kind::Exponential(d) => d.sample(rng),
             Kind::Pareto(d) => d.sample(rng),
-        };
-        if x >= self.min { x } else { self.min }
+        }
     }
+}
+
+/// A uniform draw in `[low, low + width]`: 53 random bits → `[0, 1]`, then scaled.
+#[inline(always)]
+fn uniform(low: f64, width: f64, rng: &mut StreamRng) -> f64 {
+    let u = (rng.next_u64() >> 11) as f64 / ((1u64 << 53) - 1) as f64;
+    low + width * u
 }
 
 /// 10^0 … 10^22, each exact in f64 (a table, not `powi`: this is on the path of every request).

@@ -190,6 +190,7 @@ impl StreamRng {
     }
 
     /// The next 64 uniformly random bits.
+    #[inline]
     pub fn next_u64(&mut self) -> u64 {
         self.inner.next_u64()
     }

@@ -396,7 +396,7 @@ impl FastSampler {
     ///
     /// Errors: [`Error::NotEnoughWeight`] when the total weight is zero (nothing is drawn).
     /// When a single item has weight, it is drawn without taking anything from the stream.
-    #[inline]
+    #[inline(always)]
     pub fn sample(&mut self, tree: &SumTree, rng: &mut StreamRng) -> Result<usize> {
         match (&self.table, tree.positive_count()) {
             (Some(t), 2..) if self.built_at == tree.changes() => Ok(t.sample(rng)),
@@ -405,8 +405,20 @@ impl FastSampler {
         }
     }
 
+    /// The alias table that [`FastSampler::sample`] draws from now, if it draws from one: the
+    /// table is current and at least two items have weight. While the weights stay, a run of
+    /// draws may take them from it directly (the same draws, one check for the run).
+    #[inline(always)]
+    #[must_use]
+    pub fn current(&self, tree: &SumTree) -> Option<&AliasTable> {
+        match &self.table {
+            Some(t) if self.built_at == tree.changes() && tree.positive_count() >= 2 => Some(t),
+            _ => None,
+        }
+    }
+
     /// The one item with weight (found in O(log n) once after each change of the weights).
-    #[inline]
+    #[inline(always)]
     fn sole(&mut self, tree: &SumTree) -> usize {
         match self.sole {
             Some((at, i)) if at == tree.changes() => i,

@@ -165,19 +165,15 @@ impl AliasTable {
         let n = self.cut.len() as u64; // at most 2^32 items
         let m = u128::from(x) * u128::from(n);
         let (j, f) = ((m >> 64) as usize, m as u64); // j < n; f is the low word, on purpose
-        let cut = self.cut[j];
-        // f ≤ 2^64 − n: U·n stays below j + 1 (for n = 1 that is every f).
-        if f <= n.wrapping_neg() {
-            if f > cut {
-                // frac(U·n)·2^64 ≥ f ≥ cut + 1 > prob·2^64 / W.
-                return Some(self.alias[j] as usize);
-            }
-            if cut - f >= n {
-                // frac(U·n)·2^64 < f + n ≤ cut ≤ prob·2^64 / W.
-                return Some(j);
-            }
-        }
-        None
+        let (cut, alias) = (self.cut[j], self.alias[j] as usize);
+        // Without branches on the word, whose outcome is a coin toss a draw: the item is the
+        // alias when f > cut, else the column; the word decides when f ≤ 2^64 − n (U·n stays
+        // below j + 1; for n = 1 that is every f) and either f > cut (frac(U·n)·2^64 ≥ f ≥
+        // cut + 1 > prob·2^64 / W) or cut − f ≥ n (frac(U·n)·2^64 < f + n ≤ cut ≤ prob·2^64 / W).
+        let above = f > cut;
+        let item = if above { alias } else { j };
+        let sure = (f <= n.wrapping_neg()) & (above | (cut.wrapping_sub(f) >= n));
+        sure.then_some(item)
     }
 
     /// The draw for `U = (x + V) / 2^64` given `y = ⌊n·W·V⌋`, uniform in `[0, n·W)` when `V` is

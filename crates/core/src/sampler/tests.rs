@@ -95,6 +95,42 @@ fn fast_draws_of_one_item_take_nothing_from_the_stream() {
     ));
 }
 
+/// Draws taken from [`FastSampler::current`] while it names a table, and from
+/// [`FastSampler::sample`] otherwise, are the draws of `sample` alone, through every state: no
+/// table yet, a current table, a stale one after a change, one item with weight.
+#[test]
+fn draws_from_the_current_table_are_the_samplers_draws() {
+    let mut tree = SumTree::from_weights(&[3, 0, 9, 4, 1, 7, 2, 8]);
+    let (mut by_sample, mut by_current) = (FastSampler::new(), FastSampler::new());
+    let (mut r1, mut r2) = (rng(&[21]), rng(&[21]));
+    let mut from_table = 0;
+    for round in 0..6 {
+        for _ in 0..40 {
+            let want = by_sample.sample(&tree, &mut r1).unwrap();
+            let got = match by_current.current(&tree) {
+                Some(t) => {
+                    from_table += 1;
+                    t.sample(&mut r2)
+                }
+                None => by_current.sample(&tree, &mut r2).unwrap(),
+            };
+            assert_eq!(got, want, "round {round}");
+        }
+        match round {
+            2 => {
+                // One item with weight: no table is current, and nothing is drawn.
+                for i in 0..8 {
+                    tree.set(i, u64::from(i == 5));
+                }
+                assert!(by_current.current(&tree).is_none());
+            }
+            _ => tree.set(round % 8, 11 + round as u64),
+        }
+    }
+    assert!(from_table > 100, "the table served most draws ({from_table})");
+    assert_eq!(r1.next_u64(), r2.next_u64());
+}
+
 #[test]
 fn a_rebuilt_alias_table_equals_a_new_one() {
     let mut table = AliasTable::new(&[3, 1, 4, 1, 5]).unwrap();

@@ -1,7 +1,7 @@
 //! The users' requests of an epoch: each one's kind and size, the Ozone bought when a user runs
 //! short, a user's consecutive downloads sent as one batch, and the refusals counted.
 
-use ergon_core::dist::to_base_units;
+use ergon_core::dist::{Sampler, to_base_units};
 use ergon_core::{AccountId, Amount, Error, StreamRng};
 
 use super::StratosModel;
@@ -24,9 +24,6 @@ impl StratosModel {
             Some(total) => uniform(&mut self.rng) * total,
         };
         let replicas = self.agents.users.replicas;
-        let draw = |s: &ergon_core::dist::Sampler, rng: &mut StreamRng| {
-            Amount(to_base_units(s.sample(rng), 9).max(1))
-        };
         enum Kind {
             Upload(Amount),
             Download(Amount),
@@ -192,4 +189,10 @@ impl StratosModel {
             _ => self.flows.refused_other += 1,
         }
     }
+}
+
+/// A request's size drawn from `s`, in noz: at least 1.
+#[inline(always)]
+fn draw(s: &Sampler, rng: &mut StreamRng) -> Amount {
+    Amount(to_base_units(s.sample(rng), 9).max(1))
 }

@@ -1,9 +1,10 @@
 //! Task assignment (seed §3.2): nodes drawn by weight — one, or up to `k` distinct ones with
 //! room for the task — or named by a replay; and the traffic a task credits to them.
 
-use ergon_core::{Amount, Error, FastSampler, StreamRng};
+use ergon_core::txn::Table;
+use ergon_core::{Amount, Error, FastSampler, StreamRng, SumTree, Touched};
 
-use super::NodeRegistry;
+use super::{NodeRegistry, NodeTotals};
 use crate::nodes::NodeIndex;
 
 /// The nodes a task was given ([`NodeRegistry::picked`]), the nodes a draw without
@@ -78,10 +79,7 @@ impl NodeRegistry {
             }
         }
         for &i in nodes {
-            let now = self.pending[i.idx()];
-            if !noz.is_zero() {
-                self.set_pending(i, now, Amount(now.0 + noz.0));
-            }
+            self.credit().1.add(i.idx(), noz)?; // checked above: cannot fail
             if store {
                 let n = self.resource.get_mut(i.idx());
                 n.stored = Amount(n.stored.0 + noz.0);
@@ -93,27 +91,40 @@ impl NodeRegistry {
     /// Credits `noz` of traffic to node `i` alone: [`NodeRegistry::serve`] of one node without
     /// a store (a download or a query), as a task's hot path takes it.
     pub fn serve_one(&mut self, i: NodeIndex, noz: Amount) -> Result<(), Error> {
-        let now = self.pending[i.idx()];
-        let sum = now.checked_add(noz)?;
-        if sum != now {
-            self.set_pending(i, now, sum);
+        self.credit().1.add(i.idx(), noz)
+    }
+
+    /// Downloads of `sizes`, in order, each credited to a node drawn by weight: exactly
+    /// [`NodeRegistry::pick_one`] then [`NodeRegistry::serve_one`] for each size, with the
+    /// sampler's checks made once for the run while its alias table is current
+    /// ([`FastSampler::current`]; crediting traffic changes no weight). Errors as those two: no
+    /// node takes tasks (nothing drawn), or a node's pending traffic would overflow.
+    pub fn serve_drawn(&mut self, rng: &mut StreamRng, sizes: &[Amount]) -> Result<(), Error> {
+        let (fast, mut credit) = self.credit();
+        for (k, &noz) in sizes.iter().enumerate() {
+            if let Some(table) = fast.current(credit.weights) {
+                for &noz in &sizes[k..] {
+                    credit.add(table.sample(rng), noz)?;
+                }
+                return Ok(());
+            }
+            let i = fast.sample(credit.weights, rng)?;
+            credit.add(i, noz)?;
         }
         Ok(())
     }
 
-    /// Raises node `i`'s pending traffic from `now` to `sum`, lists the node in the traffic
-    /// index when it had none, and keeps the totals.
-    #[inline(always)]
-    fn set_pending(&mut self, i: NodeIndex, now: Amount, sum: Amount) {
-        *self.pending.get_mut(i.idx()) = sum;
-        let totals = self.totals.get_mut();
-        totals.pending = totals.pending.wrapping_add(sum.0 - now.0);
-        if now.is_zero() {
-            totals.with_traffic += 1;
-            let place = self.with_traffic.push(i.0);
-            self.slots.0[i.idx()] = place as u32;
-        }
-        self.touched.mark(i.0);
+    /// The sampler and the traffic columns, borrowed apart.
+    fn credit(&mut self) -> (&mut FastSampler, Credit<'_>) {
+        let credit = Credit {
+            weights: &self.weights,
+            pending: &mut self.pending,
+            totals: self.totals.get_mut(),
+            with_traffic: &mut self.with_traffic,
+            slots: &mut self.slots.0,
+            touched: &mut self.touched,
+        };
+        (&mut self.scratch.fast, credit)
     }
 
     /// One node taking tasks, drawn by weight from `rng` (none when no node takes tasks; then
@@ -176,5 +187,36 @@ impl NodeRegistry {
             self.weights.set(i, w);
         }
         picked.len()
+    }
+}
+
+/// What a task's traffic changes: a node's pending traffic, the totals, the index of nodes with
+/// traffic and the nodes touched (the task weights read alongside).
+struct Credit<'a> {
+    weights: &'a SumTree,
+    pending: &'a mut Table<Amount>,
+    totals: &'a mut NodeTotals,
+    with_traffic: &'a mut Table<u32>,
+    slots: &'a mut [u32],
+    touched: &'a mut Touched<u32>,
+}
+
+impl Credit<'_> {
+    /// Adds `noz` to node `i`'s pending traffic, lists the node in the traffic index when it had
+    /// none, and keeps the totals. Changes nothing when the sum overflows.
+    #[inline(always)]
+    fn add(&mut self, i: usize, noz: Amount) -> Result<(), Error> {
+        let now = self.pending[i];
+        let sum = now.checked_add(noz)?;
+        if sum != now {
+            *self.pending.get_mut(i) = sum;
+            self.totals.pending = self.totals.pending.wrapping_add(noz.0);
+            if now.is_zero() {
+                self.totals.with_traffic += 1;
+                self.slots[i] = self.with_traffic.push(i as u32) as u32;
+            }
+            self.touched.mark(i as u32);
+        }
+        Ok(())
     }
 }
