@@ -128,6 +128,10 @@ pub struct RowLocks<const N: usize> {
     /// The row list of the last bucket released, reused by the next new bucket.
     #[serde(skip)]
     spare: Vec<Row<N>>,
+    /// By account, the last batch of [`RowLocks::lock_distinct_rows`] that named it; the
+    /// number of the last batch.
+    #[serde(skip)]
+    seen: (Vec<u32>, u32),
 }
 
 /// Two lock sets are equal when they hold the same locks (open checkpoints aside).
@@ -173,6 +177,7 @@ impl<const N: usize> RowLocks<N> {
             journal: Vec::new(),
             depth: 0,
             spare: Vec::new(),
+            seen: (Vec::new(), 0),
         })
     }
 
@@ -236,15 +241,43 @@ impl<const N: usize> RowLocks<N> {
         release_at: Epoch,
         rows: &[(AccountId, [Amount; N])],
     ) -> Result<()> {
+        self.lock_checked(ledger, release_at, rows, true)
+    }
+
+    /// [`RowLocks::lock_rows`] of rows in any order, each owner at most once: the same locks,
+    /// checks and errors (a repeated owner is refused before any other check), the bucket's new
+    /// rows in the order given (which changes no amount,
+    /// release or deduction: an owner has one row a batch), without sorting the batch first.
+    pub fn lock_distinct_rows(
+        &mut self,
+        ledger: &mut Ledger,
+        release_at: Epoch,
+        rows: &[(AccountId, [Amount; N])],
+    ) -> Result<()> {
+        self.lock_checked(ledger, release_at, rows, false)
+    }
+
+    /// [`RowLocks::lock_rows`] (`sorted`) or [`RowLocks::lock_distinct_rows`].
+    fn lock_checked(
+        &mut self,
+        ledger: &mut Ledger,
+        release_at: Epoch,
+        rows: &[(AccountId, [Amount; N])],
+        sorted: bool,
+    ) -> Result<()> {
         let accounts = ledger.account_count();
         let mut total = self.total;
         let mut sums = [0u128; N];
-        let mut prev: Option<AccountId> = None;
+        let (mut prev, mut top): (Option<AccountId>, Option<AccountId>) = (None, None);
+        if !sorted {
+            self.check_distinct(rows)?;
+        }
         for &(owner, amounts) in rows {
-            if prev.is_some_and(|p| p >= owner) {
+            if sorted && prev.is_some_and(|p| p >= owner) {
                 return Err(unsorted(owner));
             }
             prev = Some(owner);
+            top = top.max(prev);
             if owner.0 >= accounts {
                 ledger.balance(self.token, Holder::Account(owner))?;
             }
@@ -284,7 +317,7 @@ impl<const N: usize> RowLocks<N> {
         self.journal(Undo::Appended { release_at, len: bucket.len() });
         self.journal(Undo::Total(self.total));
         self.total = total;
-        if let Some(&(last, _)) = rows.last()
+        if let Some(last) = top
             && self.owners.len() <= last.0 as usize
         {
             self.owners.resize(last.0 as usize + 1, Owner::default());
@@ -308,6 +341,29 @@ impl<const N: usize> RowLocks<N> {
             self.spare = bucket;
         } else {
             self.buckets[at].1 = bucket;
+        }
+        Ok(())
+    }
+
+    /// Refuses a batch that names an owner twice, in O(rows): each account's entry in `seen`
+    /// holds the number of the last batch that named it (batches numbered from 1; the entries
+    /// are cleared when the numbers wrap).
+    fn check_distinct(&mut self, rows: &[(AccountId, [Amount; N])]) -> Result<()> {
+        let (seen, batch) = &mut self.seen;
+        *batch = batch.wrapping_add(1);
+        if *batch == 0 {
+            seen.fill(0);
+            *batch = 1;
+        }
+        for &(owner, _) in rows {
+            let i = owner.0 as usize;
+            if seen.len() <= i {
+                seen.resize(i + 1, 0);
+            }
+            if seen[i] == *batch {
+                return Err(unsorted(owner));
+            }
+            seen[i] = *batch;
         }
         Ok(())
     }
@@ -579,6 +635,6 @@ fn unsorted(owner: AccountId) -> Error {
     Error::InvalidParameter {
         name: "entries".into(),
         value: format!("account {}", owner.0),
-        reason: "a lock batch must be sorted by owner, with no (owner, source) pair twice".into(),
+        reason: "a lock batch must be sorted by owner (or, unsorted, name each owner once), with no (owner, source) pair twice".into(),
     }
 }

@@ -219,3 +219,57 @@ fn a_hand_worked_epoch_sequence() {
     assert_eq!(bal(b.into()), 10_000 - 1 - 3 - 4 + 4);
     w.r.check_invariants(&w.l2).unwrap();
 }
+
+/// Every account's balance and locked amount, and the locks' total.
+fn books_of(l: &Ledger, r: &RowLocks<2>) -> Vec<Amount> {
+    let t = ergon_core::TokenId(0);
+    let pools = (0..3).map(|p| l.balance(t, Holder::Pool(PoolId(p))).unwrap());
+    let accounts = (0..ACCOUNTS).map(|a| l.balance(t, Holder::Account(AccountId(a))).unwrap());
+    let locked = (0..ACCOUNTS).map(|a| r.locked_of(AccountId(a)));
+    pools.chain(accounts).chain(locked).chain([r.total()]).collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// `lock_distinct_rows` of an epoch's rows in any order locks what `lock_rows` locks of the
+    /// same rows sorted: the same balances, amounts by owner, totals and releases (by owner; a
+    /// bucket's rows keep the order given); a batch naming an owner twice is refused and
+    /// changes nothing.
+    #[test]
+    fn distinct_rows_in_any_order_lock_as_sorted_rows(
+        epochs in proptest::collection::vec((proptest::collection::vec((0..ACCOUNTS, 0u128..1_000, 0u128..100), 0..8), any::<u64>(), any::<bool>()), 1..12),
+    ) {
+        let w = world(64);
+        let (mut l1, mut l2, mut r1, mut r2) = (w.l2.clone(), w.l2, w.r.clone(), w.r);
+        for (k, (rows, shuffle, repeat)) in epochs.iter().enumerate() {
+            let mut rows: Vec<(AccountId, [Amount; 2])> =
+                rows.iter().map(|&(o, a, b)| (AccountId(o), [Amount(a), Amount(b)])).collect();
+            rows.sort_by_key(|r| r.0);
+            rows.dedup_by_key(|r| r.0);
+            let mut any_order = rows.clone();
+            // A deterministic shuffle from the drawn word.
+            let mut x = *shuffle;
+            for i in (1..any_order.len()).rev() {
+                x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                any_order.swap(i, (x >> 33) as usize % (i + 1));
+            }
+            let at = Epoch(k as u64 + LOCK);
+            if *repeat && !any_order.is_empty() {
+                let before = (books_of(&l2, &r2), r2.clone());
+                let twice = [any_order.clone(), vec![any_order[0]]].concat();
+                prop_assert!(r2.lock_distinct_rows(&mut l2, at, &twice).is_err());
+                prop_assert!((books_of(&l2, &r2), r2.clone()) == before);
+            }
+            r1.lock_rows(&mut l1, at, &rows).unwrap();
+            r2.lock_distinct_rows(&mut l2, at, &any_order).unwrap();
+            prop_assert_eq!(books_of(&l1, &r1), books_of(&l2, &r2));
+            let (mut o1, mut o2) = (Vec::new(), Vec::new());
+            r1.release_due_into(&mut l1, Epoch(k as u64 + 1), &mut o1).unwrap();
+            r2.release_due_into(&mut l2, Epoch(k as u64 + 1), &mut o2).unwrap();
+            o2.sort_by_key(|r| (r.release_at, r.owner));
+            prop_assert_eq!(o1, o2);
+            r2.check_invariants(&l2).unwrap();
+        }
+    }
+}

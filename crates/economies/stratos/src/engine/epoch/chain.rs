@@ -239,7 +239,7 @@ pub(super) fn pay_mainnet(
     let locks = &mut scratch.locks;
     st.ledger.transfer(st.stos, volume.into(), st.pools.community.into(), plan.tax)?;
     let dust = if plan.validators { pay_stake(st, rep, &plan)? } else { Amount::ZERO };
-    st.reward_locks.lock_rows(&mut st.ledger, lock_until, locks.sorted())?;
+    st.reward_locks.lock_distinct_rows(&mut st.ledger, lock_until, locks.rows())?;
     let (r, m) = reported_rewards(&plan)?;
     rep.traffic_reward = r;
     rep.mining_reward = m;

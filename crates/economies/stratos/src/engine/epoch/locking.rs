@@ -1,7 +1,7 @@
-//! The epoch's node rewards as lock-queue rows, summed by owner and source as they are paid and
-//! sorted by owner, so an owner paid as a resource node and a meta node in the same epoch adds
-//! at most two chunks (volume pool, mining pool) by [`ergon_core::LockQueue::lock_rows`]; and
-//! the close's working memory ([`Scratch`]).
+//! The epoch's node rewards as lock rows, summed by owner and source as they are paid, so an
+//! owner paid as a resource node and a meta node in the same epoch adds at most two chunks
+//! (volume pool, mining pool) by [`ergon_core::RowLocks::lock_distinct_rows`]; and the close's
+//! working memory ([`Scratch`]).
 
 use ergon_core::{AccountId, Amount, Released, ReleasedRow};
 
@@ -47,17 +47,12 @@ impl Eq for Scratch {}
 
 /// The epoch's rewards to lock, summed by owner and source (0 volume pool, 1 mining pool) in
 /// O(1) each: `slot[account]` is the account's row in `sums` when that row names the account
-/// (so stale slots need no reset). The owners are put in order by a two-level bitmap of
-/// accounts, O(owners + accounts / 4096), instead of a sort.
+/// (so stale slots need no reset). The rows stay in the order their owners were first paid,
+/// one an owner, for [`ergon_core::RowLocks::lock_distinct_rows`].
 #[derive(Debug, Default)]
 pub(super) struct Locks {
     slot: Vec<u32>,
     sums: Vec<(AccountId, [Amount; 2])>,
-    /// A bit per account with a row; a bit per non-zero word of `owners`. Zero between epochs
-    /// ([`Locks::sorted`] clears what it reads).
-    owners: Vec<u64>,
-    words: Vec<u64>,
-    sorted: Vec<(AccountId, [Amount; 2])>,
 }
 
 impl Locks {
@@ -80,7 +75,7 @@ impl Locks {
     }
 
     /// Adds `a[si]` from each source `si` to `owner`'s lock: to its row of this epoch, or as a
-    /// new row (its bit set in the bitmaps).
+    /// new row.
     #[inline(always)]
     pub(super) fn add_both(
         &mut self,
@@ -96,48 +91,17 @@ impl Locks {
             return Ok(());
         }
         if self.slot.len() <= i {
-            self.grow(i);
+            self.slot.resize(i + 1, u32::MAX);
         }
         self.slot[i] = self.sums.len() as u32;
         self.sums.push((owner, a));
-        self.owners[i / 64] |= 1 << (i % 64);
-        self.words[i / 4096] |= 1 << (i / 64 % 64);
         Ok(())
     }
 
-    /// Room for account `i` in the slots and the bitmaps.
-    #[inline(never)]
-    fn grow(&mut self, i: usize) {
-        self.slot.resize(i + 1, u32::MAX);
-        self.owners.resize(i / 64 + 1, 0);
-        self.words.resize(i / 4096 + 1, 0);
-    }
-
-    /// The sums as [`ergon_core::LockQueue::lock_rows`] takes them: a row per owner, by owner,
-    /// owners with nothing to lock left out.
-    pub(super) fn sorted(&mut self) -> &[(AccountId, [Amount; 2])] {
-        let Locks { slot, sums, owners, words, sorted } = self;
-        sorted.clear();
-        sorted.reserve(sums.len());
-        for (wi, word) in words.iter_mut().enumerate() {
-            let mut w = std::mem::take(word);
-            while w != 0 {
-                let oi = wi * 64 + w.trailing_zeros() as usize;
-                w &= w - 1;
-                let mut bits = std::mem::take(&mut owners[oi]);
-                while bits != 0 {
-                    let i = oi * 64 + bits.trailing_zeros() as usize;
-                    bits &= bits - 1;
-                    // A row of this epoch (a bit left by a failed close names none).
-                    if let Some(row) = sums.get(slot[i] as usize).filter(|r| r.0.0 as usize == i)
-                        && row.1.iter().any(|a| !a.is_zero())
-                    {
-                        sorted.push(*row);
-                    }
-                }
-            }
-        }
-        sorted
+    /// The sums, a row an owner, in the order the owners were first paid (a row of zeros, which
+    /// locks nothing, included).
+    pub(super) fn rows(&self) -> &[(AccountId, [Amount; 2])] {
+        &self.sums
     }
 }
 
@@ -150,7 +114,7 @@ mod tests {
     }
 
     #[test]
-    fn sums_by_owner_and_sorts_leaving_out_empty_rows() {
+    fn sums_by_owner_in_the_order_first_paid() {
         let mut l = Locks::default();
         l.clear();
         l.add_both(AccountId(5), [a(3), a(4)]).unwrap();
@@ -159,13 +123,12 @@ mod tests {
         l.add_both(AccountId(70), [a(0), a(0)]).unwrap();
         l.add_both(AccountId(4100), [a(2), a(0)]).unwrap();
         let want = [
-            (AccountId(2), [a(0), a(7)]),
             (AccountId(5), [a(4), a(4)]),
+            (AccountId(2), [a(0), a(7)]),
+            (AccountId(70), [a(0), a(0)]),
             (AccountId(4100), [a(2), a(0)]),
         ];
-        assert_eq!(l.sorted(), want);
-        // Every bit read is cleared.
-        assert!(l.owners.iter().chain(&l.words).all(|w| *w == 0));
+        assert_eq!(l.rows(), want);
         assert!(matches!(l.add(0, AccountId(5), Amount(u128::MAX)), Err(StratosError::Core(_))));
     }
 
@@ -175,11 +138,12 @@ mod tests {
         l.clear();
         l.add_both(AccountId(9), [a(1), a(1)]).unwrap();
         l.add_both(AccountId(3), [a(2), a(2)]).unwrap();
-        // The close fails before sorting; the next epoch starts over.
+        // The close fails before locking; the next epoch starts over (account 9's slot is stale).
         l.clear();
         l.add_both(AccountId(3), [a(5), a(6)]).unwrap();
-        assert_eq!(l.sorted(), [(AccountId(3), [a(5), a(6)])]);
+        l.add_both(AccountId(9), [a(1), a(0)]).unwrap();
+        assert_eq!(l.rows(), [(AccountId(3), [a(5), a(6)]), (AccountId(9), [a(1), a(0)])]);
         l.clear();
-        assert_eq!(l.sorted(), []);
+        assert_eq!(l.rows(), []);
     }
 }

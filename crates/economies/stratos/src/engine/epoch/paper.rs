@@ -104,7 +104,7 @@ pub(super) fn pay(
     pay_resource(st, rep, &mut books, &sources, settled, y)?;
     pay_meta(st, rep, &mut books, &sources, metas, rewards)?;
     let delegated = pay_stake(st, rep, &mut books, &sources, (lock_until, stake_rows))?;
-    st.reward_locks.lock_rows(&mut st.ledger, lock_until, books.locks.sorted())?;
+    st.reward_locks.lock_distinct_rows(&mut st.ledger, lock_until, books.locks.rows())?;
     let Books { dust, community_tax, unissued, issued_m, .. } = books;
     Ok(Totals { dust, community_tax, unissued, mined: issued_m, delegated })
 }
