@@ -352,6 +352,12 @@ impl<T: Clone> Table<T> {
         self.rows.retain(keep);
     }
 
+    /// Keeps the first `len` rows (outside a checkpoint only: an epoch's bookkeeping).
+    pub fn truncate(&mut self, len: usize) {
+        assert!(!self.journal.open(), "a table is not truncated inside a transaction");
+        self.rows.truncate(len);
+    }
+
     /// Removes every row (outside a checkpoint only: an epoch's bookkeeping).
     pub fn clear(&mut self) {
         assert!(!self.journal.open(), "a table is not cleared inside a transaction");

@@ -149,21 +149,25 @@ fn by_buckets(v: &mut [(u32, u128)], bits: u64, need: u64) -> (usize, usize, u12
         }
         cum = with;
     }
-    let mut above = 0;
-    for j in 0..v.len() {
-        if bucket(v[j].1) > cut {
-            v.swap(above, j);
-            above += 1;
-        }
-    }
-    let mut end = above;
-    for j in above..v.len() {
-        if bucket(v[j].1) == cut {
-            v.swap(end, j);
-            end += 1;
-        }
-    }
+    let above = partition_by(v, |t| bucket(t) > cut);
+    let end = above + partition_by(&mut v[above..], |t| bucket(t) == cut);
     (above, end, u128::from(cum))
+}
+
+/// Moves the entries whose traffic `first` accepts to the front of `v` (the others' order
+/// changes: no order among them is kept) and returns how many. One pass without a branch on the
+/// test, whose outcome is a coin toss a node: each entry trades places with the first entry not
+/// accepted, and the boundary moves on when it was accepted.
+#[inline(always)]
+fn partition_by(v: &mut [(u32, u128)], first: impl Fn(u128) -> bool) -> usize {
+    let mut front = 0;
+    for j in 0..v.len() {
+        let x = v[j];
+        v[j] = v[front];
+        v[front] = x;
+        front += usize::from(first(x.1));
+    }
+    front
 }
 
 /// Rounds of [`select_settled`] before it sorts what is left (a bound on bad pivots).

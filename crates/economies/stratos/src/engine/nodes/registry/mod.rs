@@ -366,11 +366,19 @@ impl NodeRegistry {
     /// After a settlement: drops the settled nodes (no pending traffic left) from the traffic
     /// index; the others carry to the next epoch. O(nodes in the index), no allocation.
     pub fn carry(&mut self) {
-        let pending = &self.pending;
-        self.with_traffic.retain(|&i| !pending[i as usize].is_zero());
-        for (place, &i) in self.with_traffic.rows().iter().enumerate() {
-            self.slots.0[i as usize] = place as u32;
+        let (pending, slots) = (self.pending.rows(), &mut self.slots.0);
+        let listed = self.with_traffic.rows_mut();
+        // One pass without a branch on the traffic (settled or not is a coin toss a node): each
+        // node is written to the next place and kept there when it still has traffic (a node
+        // dropped keeps a stale slot, which counts for nothing).
+        let mut kept = 0;
+        for j in 0..listed.len() {
+            let i = listed[j];
+            listed[kept] = i;
+            slots[i as usize] = kept as u32;
+            kept += usize::from(!pending[i as usize].is_zero());
         }
+        self.with_traffic.truncate(kept);
     }
 
     /// Adds `reward` wei to node `i`'s rewards so far.
