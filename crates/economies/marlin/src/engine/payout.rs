@@ -30,6 +30,7 @@ use crate::engine::params::{POND_PER_MPOND, Profile};
 use crate::engine::relay::Selection;
 use crate::engine::rewards::cobb::{CobbDouglasPayout, cobb_douglas_payouts_cached};
 use crate::engine::rewards::delegators::Distribution;
+use crate::engine::rewards::delegators::ScaleDivisor;
 use crate::engine::rewards::pools::subsidy_schedule;
 use crate::engine::rewards::selection::{
     MAX_SELECT, TokenWeight, effective_delegation, select_clusters, selection_weight,
@@ -58,6 +59,8 @@ pub struct Scratch {
     ln_stakes: LnCache,
     /// paper: the operators' commissions of one payout.
     parts: Vec<(Holder, Amount)>,
+    /// paper: each cluster's delegation totals prepared as divisors, by cluster index.
+    divisors: Vec<[ScaleDivisor; 2]>,
 }
 
 impl PartialEq for Scratch {
@@ -294,7 +297,11 @@ impl Marlin {
             }
             let row = self.stakes.clusters()[c as usize];
             let mut pool = self.relay.pool(c);
-            let d = pool.distribute(x, row.commission_percent)?;
+            let at = c as usize;
+            if sc.divisors.len() <= at {
+                sc.divisors.resize(at + 1, [ScaleDivisor::default(); 2]);
+            }
+            let d = pool.distribute_with(x, row.commission_percent, &mut sc.divisors[at])?;
             sc.parts.push((row.operator.into(), d.commission));
             self.relay.set_pool(c, pool);
             p.commission = p.commission.checked_add(d.commission)?;

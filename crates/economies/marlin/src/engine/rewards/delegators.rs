@@ -33,7 +33,7 @@
 //! delegation of one base unit (which takes a whole token's half of every reward, as on chain)
 //! fits; [`RewardsError::Overflow`] only when an owed amount itself exceeds u128.
 
-use ergon_core::Amount;
+use ergon_core::{Amount, ProRata};
 
 use super::{Result, RewardsError, mul_div_floor};
 
@@ -71,17 +71,49 @@ pub struct Acc {
     pub frac: u128,
 }
 
+/// `⌊r·10^30/m⌋` for one divisor `m` and many `r`, with `m` prepared once ([`ProRata`]) and
+/// kept while it holds: a cache keyed by `m`'s value, so whatever it holds the quotient is
+/// the same (a different `m` is prepared again). Not part of any state.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ScaleDivisor(Option<(u128, ProRata)>);
+
+impl ScaleDivisor {
+    /// `⌊r·10^30/m⌋`, exactly `mul_div(r, 10^30, m)` rounded down. Errors: `m = 0`; overflow.
+    fn floor(&mut self, r: u128, m: u128) -> Result<u128> {
+        let shares = match self.0 {
+            Some((held, p)) if held == m => p,
+            _ => {
+                let p = ProRata::new(ACC_SCALE, m)?;
+                self.0 = Some((m, p));
+                p
+            }
+        };
+        Ok(shares.floor(r)?)
+    }
+}
+
 impl Acc {
-    /// `acc + ⌊amount·10^30/m⌋` (module doc). Errors: `m = 0`; overflow.
-    fn add_share(self, amount: u128, m: u128) -> Result<Acc> {
+    /// `acc + ⌊amount·10^30/m⌋` (module doc), `m` prepared in `div`. Errors: `m = 0`;
+    /// overflow.
+    fn add_share(self, amount: u128, m: u128, div: &mut ScaleDivisor) -> Result<Acc> {
         if m == 0 {
             return Err(RewardsError::ZeroTotal { what: "delegation" });
         }
         let overflow = || RewardsError::Overflow { op: "accRewardPerShare" };
-        let frac = self.frac + mul_div_floor(amount % m, ACC_SCALE, m)?;
-        let whole = self.whole.checked_add(amount / m).ok_or_else(overflow)?;
-        let whole = whole.checked_add(frac / ACC_SCALE).ok_or_else(overflow)?;
-        Ok(Acc { whole, frac: frac % ACC_SCALE })
+        // One division for the quotient and the remainder; the fractions' sum is below
+        // 2·10^30 (each part is below 10^30), so its carry is a comparison, not a division
+        // (an accumulator read back with a larger fraction takes the division).
+        let q = amount / m;
+        let frac = self.frac.checked_add(div.floor(amount - q * m, m)?);
+        let frac = frac.ok_or_else(overflow)?;
+        let (carry, frac) = match frac {
+            f if f < ACC_SCALE => (0, f),
+            f if f < 2 * ACC_SCALE => (1, f - ACC_SCALE),
+            f => (f / ACC_SCALE, f % ACC_SCALE),
+        };
+        let whole = self.whole.checked_add(q).ok_or_else(overflow)?;
+        let whole = whole.checked_add(carry).ok_or_else(overflow)?;
+        Ok(Acc { whole, frac })
     }
 
     /// `⌊acc·b / 10^30⌋`. Errors: overflow.
@@ -194,6 +226,17 @@ impl<const N: usize> ClusterPool<N> {
     /// Distributes the cluster's reward `reward` with a commission of `percent` (module doc).
     /// Errors: a commission above 100%; overflow. On error nothing changed.
     pub fn distribute(&mut self, reward: Amount, percent: u8) -> Result<Distribution> {
+        self.distribute_with(reward, percent, &mut [ScaleDivisor::default(); N])
+    }
+
+    /// [`ClusterPool::distribute`] with each token's divisor kept in `divs` between calls (a
+    /// cluster's totals seldom change from one epoch to the next).
+    pub fn distribute_with(
+        &mut self,
+        reward: Amount,
+        percent: u8,
+        divs: &mut [ScaleDivisor; N],
+    ) -> Result<Distribution> {
         let (commission, d) = commission_cut(reward, percent)?;
         let (commission, d) = (commission.0, d.0);
         let received = self.received.checked_add(reward)?;
@@ -209,10 +252,10 @@ impl<const N: usize> ClusterPool<N> {
         }
         let overflow = || RewardsError::Overflow { op: "accRewardPerShare" };
         let mut next = self.acc;
-        for (a, total) in next.iter_mut().zip(&self.totals) {
+        for ((a, total), div) in next.iter_mut().zip(&self.totals).zip(divs.iter_mut()) {
             if !total.is_zero() {
                 let m = total.0.checked_mul(k).ok_or_else(overflow)?;
-                *a = a.add_share(d, m)?;
+                *a = a.add_share(d, m, div)?;
             }
         }
         self.allocated = self.allocated.checked_add(Amount(d))?;
@@ -283,5 +326,52 @@ impl<const N: usize> ClusterPool<N> {
         self.paid = paid;
         *pos = next;
         Ok(reward)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The kept divisor gives `mul_div`'s quotient, through hits (the same `m` again) and
+        /// misses (another `m`), for divisors below and above 2^64.
+        #[test]
+        fn kept_divisor_floors_as_mul_div(
+            steps in proptest::collection::vec((any::<u128>(), 0usize..3, 1u32..128), 1..40),
+        ) {
+            let mut div = ScaleDivisor::default();
+            let mut m = 1u128;
+            for (x, change, bits) in steps {
+                if change == 0 {
+                    m = (x >> (128 - bits)).max(1);
+                }
+                let r = x % m;
+                let want = ergon_core::mul_div(r, ACC_SCALE, m, ergon_core::Rounding::Down)?;
+                prop_assert_eq!(div.floor(r, m)?, want);
+            }
+        }
+
+        /// A pool distributing with its divisors kept from one reward to the next ends where it
+        /// does distributing each reward afresh, delegations changing in between.
+        #[test]
+        fn kept_divisors_distribute_as_fresh_ones(
+            steps in proptest::collection::vec((1u128..1u128 << 80, 0u8..=100, any::<bool>(), 1u128..1u128 << 70), 1..30),
+        ) {
+            let (mut kept, mut fresh) = (ClusterPool::<2>::default(), ClusterPool::<2>::default());
+            let mut divs = [ScaleDivisor::default(); 2];
+            let mut pos = (Position::<2>::default(), Position::<2>::default());
+            for (reward, percent, delegate, amount) in steps {
+                if delegate {
+                    let a = [Amount(amount), Amount(amount / 3)];
+                    prop_assert_eq!(kept.apply(&mut pos.0, &a, true)?, fresh.apply(&mut pos.1, &a, true)?);
+                }
+                let a = kept.distribute_with(Amount(reward), percent, &mut divs)?;
+                let b = fresh.distribute(Amount(reward), percent)?;
+                prop_assert_eq!(a, b);
+                prop_assert_eq!(kept, fresh);
+            }
+        }
     }
 }
