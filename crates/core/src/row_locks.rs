@@ -23,9 +23,9 @@ use std::collections::VecDeque;
 use crate::Epoch;
 use crate::amount::Amount;
 use crate::error::{Error, Result};
-use crate::invariants::Violation;
 use crate::ledger::{AccountId, Holder, Ledger, PoolId, TokenId};
 
+mod check;
 #[cfg(test)]
 mod tests;
 
@@ -500,69 +500,6 @@ impl<const N: usize> RowLocks<N> {
         *self.owner_mut(owner) = rec;
         self.total = Amount(self.total.0 - take.0);
         Ok(take)
-    }
-
-    /// Checks that the total is the ledger pool's balance, O(1).
-    pub fn check_pool(&self, ledger: &Ledger) -> std::result::Result<(), Violation> {
-        let pool = ledger
-            .balance(self.token, Holder::Pool(self.pool))
-            .map_err(|e| Violation::new("row locks pool", e.to_string()))?;
-        if pool != self.total {
-            return Err(Violation::new(
-                "row locks total",
-                format!("locks total {}, pool {pool}", self.total),
-            ));
-        }
-        Ok(())
-    }
-
-    /// Checks that the live rows, the owners' records, the total and the ledger pool agree, and
-    /// that the buckets are in release order.
-    pub fn check_invariants(&self, ledger: &Ledger) -> std::result::Result<(), Violation> {
-        let mut sums = vec![Owner::<N>::default(); self.owners.len()];
-        for (release_at, rows) in &self.buckets {
-            for r in rows {
-                let Some(s) = sums.get_mut(r.owner.0 as usize) else {
-                    return Err(Violation::new(
-                        "row locks owners",
-                        format!(
-                            "a row of account {} at {} without a record",
-                            r.owner.0, release_at.0
-                        ),
-                    ));
-                };
-                if self.owners[r.owner.0 as usize].generation != r.generation {
-                    continue;
-                }
-                for (s, a) in s.amounts.iter_mut().zip(r.amounts) {
-                    s.0 += a.0;
-                }
-                s.chunks += r.amounts.iter().filter(|a| !a.is_zero()).count() as u32;
-            }
-        }
-        if self.buckets.iter().zip(self.buckets.iter().skip(1)).any(|(a, b)| a.0 >= b.0) {
-            return Err(Violation::new("row locks order", "buckets out of release order".into()));
-        }
-        let mut total = 0u128;
-        for (i, (o, s)) in self.owners.iter().zip(&sums).enumerate() {
-            if (o.amounts, o.chunks) != (s.amounts, s.chunks) {
-                return Err(Violation::new(
-                    "row locks owner totals",
-                    format!(
-                        "account {i}: rows sum {:?} in {} chunk(s), recorded {:?} in {}",
-                        s.amounts, s.chunks, o.amounts, o.chunks
-                    ),
-                ));
-            }
-            total += o.total();
-        }
-        if total != self.total.0 {
-            return Err(Violation::new(
-                "row locks total",
-                format!("rows {total}, locks total {}", self.total),
-            ));
-        }
-        self.check_pool(ledger)
     }
 
     /// Starts recording undo information; checkpoints nest.

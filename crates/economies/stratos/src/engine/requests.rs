@@ -268,7 +268,7 @@ impl Requests<'_> {
     fn one_node(&mut self, node: Option<NodeIndex>) -> Result<NodeIndex> {
         match node {
             Some(i) => self.check_nodes(&[i], 1, Amount::ZERO).map(|()| i),
-            None => self.nodes.pick_one(self.rng).ok_or_else(|| StratosError::NoCapacity {
+            None => self.nodes.pick_one(self.rng).ok_or(StratosError::NoCapacity {
                 found: 0,
                 needed: 1,
                 size: Amount::ZERO,

@@ -162,10 +162,9 @@ fn by_buckets(v: &mut [(u32, u128)], bits: u64, need: u64) -> (usize, usize, u12
 fn partition_by(v: &mut [(u32, u128)], first: impl Fn(u128) -> bool) -> usize {
     let mut front = 0;
     for j in 0..v.len() {
-        let x = v[j];
-        v[j] = v[front];
-        v[front] = x;
-        front += usize::from(first(x.1));
+        let accepted = first(v[j].1);
+        v.swap(j, front);
+        front += usize::from(accepted);
     }
     front
 }
