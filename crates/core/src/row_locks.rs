@@ -245,9 +245,11 @@ impl<const N: usize> RowLocks<N> {
     }
 
     /// [`RowLocks::lock_rows`] of rows in any order, each owner at most once: the same locks,
-    /// checks and errors (a repeated owner is refused before any other check), the bucket's new
-    /// rows in the order given (which changes no amount,
-    /// release or deduction: an owner has one row a batch), without sorting the batch first.
+    /// checks and errors (an error names the first bad row in the order given; a repeated owner
+    /// is refused after the rows' other checks), the bucket's new rows in the order given,
+    /// without sorting the batch first. The order changes no amount, release or deduction (an
+    /// owner has one row a batch); it is part of the saved state, so a caller that wants the
+    /// same state from the same locks gives them in the same order.
     pub fn lock_distinct_rows(
         &mut self,
         ledger: &mut Ledger,
@@ -269,15 +271,11 @@ impl<const N: usize> RowLocks<N> {
         let mut total = self.total;
         let mut sums = [0u128; N];
         let (mut prev, mut top): (Option<AccountId>, Option<AccountId>) = (None, None);
-        if !sorted {
-            self.check_distinct(rows)?;
-        }
         for &(owner, amounts) in rows {
             if sorted && prev.is_some_and(|p| p >= owner) {
                 return Err(unsorted(owner));
             }
             prev = Some(owner);
-            top = top.max(prev);
             if owner.0 >= accounts {
                 ledger.balance(self.token, Holder::Account(owner))?;
             }
@@ -296,6 +294,16 @@ impl<const N: usize> RowLocks<N> {
                     limit: u64::from(self.max_chunks_per_owner),
                 });
             }
+            // The owners' records reach the last owner of a sorted batch, as they always did,
+            // and the last owner locking anything of an unsorted one (a row of zeros locks
+            // nothing and makes no record).
+            if sorted || n > 0 {
+                top = top.max(prev);
+            }
+        }
+        // After the accounts are known to exist (the check sizes a table by account).
+        if !sorted {
+            self.check_distinct(rows)?;
         }
         let (token, pool, sources) = (self.token, self.pool, self.sources);
         ledger.atomic(|l| {

@@ -48,7 +48,9 @@ impl Eq for Scratch {}
 /// The epoch's rewards to lock, summed by owner and source (0 volume pool, 1 mining pool) in
 /// O(1) each: `slot[account]` is the account's row in `sums` when that row names the account
 /// (so stale slots need no reset). The rows stay in the order their owners were first paid,
-/// one an owner, for [`ergon_core::RowLocks::lock_distinct_rows`].
+/// one an owner, for [`ergon_core::RowLocks::lock_distinct_rows`]: the close's order, which
+/// with a detailed report (replay) is settlement order and without one (simulation) the
+/// selection's; a run always gives the same.
 #[derive(Debug, Default)]
 pub(super) struct Locks {
     slot: Vec<u32>,
