@@ -551,3 +551,19 @@ fn a_table_made_bad_by_a_set_names_the_set() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("--set economy.params.alpha=0.5: economy.params:"), "{err}");
 }
+
+/// A problem in an element of an array of tables (`[[agents.groups]]`) names the line of the
+/// key in that element, not the file alone.
+#[test]
+fn a_problem_in_an_array_of_tables_names_its_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("groups.toml");
+    let toml = "[scenario]\nname = \"g\"\neconomy = \"phala\"\nduration = \"2d\"\nseed = 1\n\n\
+                [[agents.groups]]\nlabel = \"a\"\nworkers = 2\npools = 1\n\n\
+                [[agents.groups]]\nlabel = \"b\"\nworkers = 0\npools = 1\n";
+    std::fs::write(&file, toml).unwrap();
+    let o = ergon(&["check", file.to_str().unwrap()]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("groups.toml:14:11: agents.groups[1].workers: must be 1 to"), "{err}");
+}

@@ -544,15 +544,38 @@ fn set_path(table: &mut Table, path: &str, value: Value) -> Result<(), String> {
 /// The span of the value at dotted `path` in a parsed document.
 fn span_of(table: &toml::de::DeTable<'_>, path: &str) -> Option<std::ops::Range<usize>> {
     let mut parts = path.split('.');
-    let first = parts.next()?;
+    let (first, index) = key_and_index(parts.next()?);
     let mut value = table.iter().find(|(k, _)| k.get_ref().as_ref() == first)?.1;
+    value = element(value, index);
     for p in parts {
+        let (key, index) = key_and_index(p);
         match value.get_ref() {
             toml::de::DeValue::Table(t) => {
-                value = t.iter().find(|(k, _)| k.get_ref().as_ref() == p)?.1;
+                value = t.iter().find(|(k, _)| k.get_ref().as_ref() == key)?.1;
+                value = element(value, index);
             }
             _ => break,
         }
     }
     Some(value.span())
+}
+
+/// A path part's key and, for `key[i]` (an element of an array, `[[key]]` tables included),
+/// its index; `key[]` and other text after the key name no element.
+fn key_and_index(part: &str) -> (&str, Option<usize>) {
+    match part.split_once('[') {
+        Some((key, rest)) => (key, rest.split_once(']').and_then(|(i, _)| i.parse().ok())),
+        None => (part, None),
+    }
+}
+
+/// Element `index` of `value` when it is an array that has one, else `value` itself.
+fn element<'a, 'i>(
+    value: &'a toml::Spanned<toml::de::DeValue<'i>>,
+    index: Option<usize>,
+) -> &'a toml::Spanned<toml::de::DeValue<'i>> {
+    match (value.get_ref(), index) {
+        (toml::de::DeValue::Array(a), Some(i)) => a.get(i).unwrap_or(value),
+        _ => value,
+    }
 }
