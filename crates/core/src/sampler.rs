@@ -398,9 +398,11 @@ impl FastSampler {
     /// When a single item has weight, it is drawn without taking anything from the stream.
     #[inline(always)]
     pub fn sample(&mut self, tree: &SumTree, rng: &mut StreamRng) -> Result<usize> {
-        match (&self.table, tree.positive_count()) {
-            (Some(t), 2..) if self.built_at == tree.changes() => Ok(t.sample(rng)),
-            (_, 1) => Ok(self.sole(tree)),
+        if let Some(t) = self.current(tree) {
+            return Ok(t.sample(rng));
+        }
+        match tree.positive_count() {
+            1 => Ok(self.sole(tree)),
             _ => self.sample_otherwise(tree, rng),
         }
     }
