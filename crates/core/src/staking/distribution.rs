@@ -79,36 +79,66 @@ impl Staking {
         amount: Amount,
         dust: Holder,
     ) -> Result<Amount> {
-        self.check_outside(from, "from")?;
+        Ok(self.distribute_sources_by_power(ledger, [(from, amount)], dust)?[0])
+    }
+
+    /// [`Staking::distribute_by_power_total`] of `N` sources at once (each `(from, amount)`):
+    /// the same parts, commissions, transfers and dust as one call a source in order, with one
+    /// accumulator step a validator for all of them. Each source's part of a validator is
+    /// floor(amount·tokens_v/Σ tokens) and its commission is floored on its own; the rests go
+    /// to the delegators' accumulator together, which is the same as one after the other: the
+    /// accumulator keeps the remainder of each division, so two steps add
+    /// ⌊(a·S + c)/T⌋ + ⌊(b·S + c')/T⌋ = ⌊((a + b)·S + c)/T⌋ and leave the same remainder.
+    /// Returns what the validators received from each source. All or nothing.
+    pub fn distribute_sources_by_power<const N: usize>(
+        &mut self,
+        ledger: &mut Ledger,
+        sources: [(Holder, Amount); N],
+        dust: Holder,
+    ) -> Result<[Amount; N]> {
+        for (from, _) in sources {
+            self.check_outside(from, "from")?;
+        }
         self.check_outside(dust, "dust")?;
         let total = self.total_voting_power();
         let mut planned = std::mem::take(&mut self.planned.0);
         planned.clear();
-        let mut received = Amount::ZERO;
+        let mut received = [Amount::ZERO; N];
         let planning = (|| -> Result<()> {
             if total.is_zero() {
                 return Ok(());
             }
-            let shares = ProRata::new(amount.0, total.0)?;
+            let mut shares = [None; N];
+            for (k, (_, amount)) in sources.iter().enumerate() {
+                shares[k] = Some(ProRata::new(amount.0, total.0)?);
+            }
             for (i, v) in self.validators.iter().enumerate() {
                 // Zero while jailed: a validator with power is not jailed.
                 let power = v.voting_power();
                 if power.is_zero() {
                     continue;
                 }
-                let part = Amount(shares.floor(power.0)?);
-                let (split, plan) = v.plan_reward(part)?;
-                received = received.checked_add(split.received())?;
+                let mut parts = [Amount::ZERO; N];
+                for (part, s) in parts.iter_mut().zip(&shares) {
+                    *part = Amount(s.as_ref().map_or(Ok(0), |s| s.floor(power.0))?);
+                }
+                let (split, plan, kept) = v.plan_rewards(parts)?;
+                for k in 0..N {
+                    received[k] = received[k].checked_add(kept[k])?;
+                }
                 planned.push((ValidatorId(i as u32), split, plan));
             }
             Ok(())
         })();
         let moved = planning.and_then(|()| {
-            let remainder = amount.checked_sub(received)?;
             let (token, rewards) = (self.token, self.rewards_pool);
             ledger.atomic(|l| -> Result<()> {
-                l.transfer(token, from, rewards.into(), received)?;
-                l.transfer(token, from, dust, remainder)
+                for ((from, amount), got) in sources.iter().zip(received) {
+                    let remainder = amount.checked_sub(got)?;
+                    l.transfer(token, *from, rewards.into(), got)?;
+                    l.transfer(token, *from, dust, remainder)?;
+                }
+                Ok(())
             })
         });
         if moved.is_ok() {
@@ -208,14 +238,33 @@ impl Validator {
     /// anything: the commission, then the rest over the delegation shares.
     #[inline]
     fn plan_reward(&self, amount: Amount) -> Result<(ValidatorReward, DistributionPlan)> {
-        let commission = Amount(ppm_floor(amount.0, self.commission_ppm)?);
-        let rest = amount.checked_sub(commission)?;
+        self.plan_rewards([amount]).map(|(split, plan, _)| (split, plan))
+    }
+
+    /// [`Validator::plan_reward`] of the sum of `parts` (one a source), each part's commission
+    /// floored on its own; also what of each part the validator keeps (all of it, or its
+    /// commission alone when no shares take the rest).
+    #[inline]
+    fn plan_rewards<const N: usize>(
+        &self,
+        parts: [Amount; N],
+    ) -> Result<(ValidatorReward, DistributionPlan, [Amount; N])> {
+        let (mut commission, mut rest) = (Amount::ZERO, Amount::ZERO);
+        let mut commissions = [Amount::ZERO; N];
+        for (c, part) in commissions.iter_mut().zip(parts) {
+            *c = Amount(ppm_floor(part.0, self.commission_ppm)?);
+            commission = commission.checked_add(*c)?;
+            rest = rest.checked_add(part.checked_sub(*c)?)?;
+        }
         let plan = self.delegations.plan_distribute(rest)?;
         let returned = plan.undistributable();
         self.commission.checked_add(commission)?;
+        // All or nothing: with no shares, every part's rest is returned.
+        let kept = if returned.is_zero() { parts } else { commissions };
         Ok((
             ValidatorReward { commission, delegators: rest.checked_sub(returned)?, returned },
             plan,
+            kept,
         ))
     }
 }

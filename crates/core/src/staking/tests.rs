@@ -414,6 +414,52 @@ fn reward_dust_is_swept_once() {
     w.check();
 }
 
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+    /// Two sources in one pass leave what two distributions one after the other leave: the
+    /// same parts, commissions (each floored on its own), accumulators, transfers and dust.
+    #[test]
+    fn sources_in_one_pass_equal_one_distribution_a_source(
+        validators in proptest::collection::vec(
+            (1u128..5_000, 0u128..3_000, 0u32..200_000, proptest::bool::weighted(0.2)), 1..6),
+        amounts in (0u128..10_000_000, 0u128..10_000_000),
+        scale in 0u32..19,
+    ) {
+        let unit = 10u128.pow(scale);
+        let mut w = world(2 * validators.len() as u32);
+        let other = w.ledger.add_pool("second source").unwrap();
+        for pool in [w.treasury, other] {
+            w.ledger.mint(w.token, pool.into(), Amount(100_000_000 * E18)).unwrap();
+        }
+        for (i, &(bond, delegated, commission, jailed)) in validators.iter().enumerate() {
+            let (op, d) = (w.accounts[2 * i], w.accounts[2 * i + 1]);
+            let id = w.staking
+                .create_validator(&mut w.ledger, op, Amount(bond * E18 / 1000 + E18), pm(commission), Epoch(0))
+                .unwrap();
+            if delegated > 0 {
+                w.staking.delegate(&mut w.ledger, d, id, Amount(delegated * E18 / 7), Epoch(0)).unwrap();
+            }
+            if jailed {
+                w.staking.jail(id).unwrap();
+            }
+        }
+        let (a, b) = (Amount(amounts.0 * unit), Amount(amounts.1 * unit));
+        let (from_a, from_b, dust) = (w.treasury.into(), other.into(), w.dust.into());
+        let mut one_by_one = (w.ledger.clone(), w.staking.clone());
+        let (l, s) = (&mut one_by_one.0, &mut one_by_one.1);
+        let got_a = s.distribute_by_power_total(l, from_a, a, dust).unwrap();
+        let got_b = s.distribute_by_power_total(l, from_b, b, dust).unwrap();
+        let got = w.staking
+            .distribute_sources_by_power(&mut w.ledger, [(from_a, a), (from_b, b)], dust)
+            .unwrap();
+        proptest::prop_assert_eq!(got, [got_a, got_b]);
+        proptest::prop_assert!(w.ledger == one_by_one.0);
+        proptest::prop_assert!(w.staking == one_by_one.1);
+        w.check();
+    }
+}
+
 /// `p` parts per million.
 fn pm(p: u32) -> PerMill {
     PerMill::from_parts(p).expect("a ratio")

@@ -6,7 +6,7 @@
 //! validators' and delegators' stake part (seed §2, [`crate::stake_locks`]).
 
 use ergon_core::arith::{ProRata, Rounding, mul_div, ppm_floor};
-use ergon_core::{AccountId, Amount, Emission, Epoch, PoolId};
+use ergon_core::{AccountId, Amount, Emission, Epoch, Holder, PoolId};
 
 use super::locking::{Locks, Scratch};
 use super::{EpochReport, Totals, split3};
@@ -210,6 +210,7 @@ fn pay_stake(
     let share_deposits = st.params.deposits_share_stake_rewards && !deposit_total.is_zero();
     let locking = st.stake_locks.is_on();
     let mut to_validators = [Amount::ZERO; 2];
+    let mut to_deposits = [Amount::ZERO; 2];
     for (si, src) in sources.iter().enumerate() {
         let (v_part, d_part) = if share_deposits {
             let all = delegated.0 + deposit_total.0;
@@ -220,22 +221,26 @@ fn pay_stake(
         };
         if delegated.is_zero() {
             books.unissued(st, si, v_part)?;
-        } else if locking {
-            to_validators[si] = v_part;
         } else {
-            let dust = st.pools.dust.into();
-            let got = (st.staking).distribute_by_power_total(
-                &mut st.ledger,
-                src.pool.into(),
-                v_part,
-                dust,
-            )?;
-            rep.validator_rewards = rep.validator_rewards.checked_add(got)?;
-            books.dust = books.dust.checked_add(Amount(v_part.0 - got.0))?;
+            to_validators[si] = v_part;
         }
+        to_deposits[si] = d_part;
+    }
+    if !locking && !delegated.is_zero() {
+        // Both sources in one pass: the same parts and dust as a distribution a source.
+        let from = |si: usize| (Holder::Pool(sources[si].pool), to_validators[si]);
+        let dust = st.pools.dust.into();
+        let got =
+            st.staking.distribute_sources_by_power(&mut st.ledger, [from(0), from(1)], dust)?;
+        for (si, got) in got.into_iter().enumerate() {
+            rep.validator_rewards = rep.validator_rewards.checked_add(got)?;
+            books.dust = books.dust.checked_add(Amount(to_validators[si].0 - got.0))?;
+        }
+    }
+    for (si, d_part) in to_deposits.into_iter().enumerate() {
         // The deposits' part accrues by index, O(1) ([`crate::deposits`]).
-        let to_deposits = st.distribute_to_deposits(si, d_part)?;
-        rep.deposit_rewards = rep.deposit_rewards.checked_add(to_deposits)?;
+        let paid = st.distribute_to_deposits(si, d_part)?;
+        rep.deposit_rewards = rep.deposit_rewards.checked_add(paid)?;
     }
     if locking && !delegated.is_zero() {
         // paper: allotted by voting power now, locked, paid to the validators when due.
