@@ -214,6 +214,39 @@ mod tests {
     }
 
     #[test]
+    fn a_run_of_draws_equals_the_draws_one_by_one_even_cut_short() {
+        use ergon_core::{RngStreams, Seed};
+        let mut cut_short = 0;
+        for seed in 0..40u64 {
+            let mut run = three();
+            // Node 1 (a third of the weight) can take 3 more before its traffic overflows.
+            run.serve_one(NodeIndex(1), Amount(u128::MAX - 3)).unwrap();
+            let mut each = run.clone();
+            let sizes: Vec<Amount> = (0..12u128).map(|k| Amount((k * seed as u128) % 4)).collect();
+            let streams = RngStreams::new(Seed::from_u64(seed));
+            let (mut a, mut b) = (streams.stream(&[1]), streams.stream(&[1]));
+            let got = run.serve_drawn(&mut a, &sizes);
+            let mut want = Ok(());
+            for &s in &sizes {
+                let i = each.pick_one(&mut b).unwrap();
+                if let Err(e) = each.serve_one(i, s) {
+                    want = Err(e);
+                    break;
+                }
+            }
+            assert_eq!(got.is_err(), want.is_err(), "seed {seed}");
+            cut_short += usize::from(got.is_err());
+            assert_eq!(run.pending.rows(), each.pending.rows(), "seed {seed}");
+            assert_eq!(run.with_traffic.rows(), each.with_traffic.rows(), "seed {seed}");
+            assert_eq!(run.slots.0, each.slots.0, "seed {seed}");
+            assert_eq!(run.totals(), each.totals(), "seed {seed}");
+            run.check_touched().unwrap();
+            run.check_invariants().unwrap();
+        }
+        assert!((5..35).contains(&cut_short), "{cut_short} of 40 runs cut short");
+    }
+
+    #[test]
     fn running_totals_that_drift_fail_the_full_check() {
         let mut r = three();
         r.totals.get_mut().deposits += 1;

@@ -17,6 +17,8 @@ pub(super) struct Scratch {
     picked: Vec<NodeIndex>,
     passed: Vec<usize>,
     zeroed: Vec<(usize, u64)>,
+    /// The nodes a run of draws gave their first traffic ([`Credit::add_run`]).
+    fresh: Vec<u32>,
     fast: FastSampler,
 }
 
@@ -79,7 +81,7 @@ impl NodeRegistry {
             }
         }
         for &i in nodes {
-            self.credit().1.add(i.idx(), noz)?; // checked above: cannot fail
+            self.credit().2.add(i.idx(), noz)?; // checked above: cannot fail
             if store {
                 let n = self.resource.get_mut(i.idx());
                 n.stored = Amount(n.stored.0 + noz.0);
@@ -91,7 +93,7 @@ impl NodeRegistry {
     /// Credits `noz` of traffic to node `i` alone: [`NodeRegistry::serve`] of one node without
     /// a store (a download or a query), as a task's hot path takes it.
     pub fn serve_one(&mut self, i: NodeIndex, noz: Amount) -> Result<(), Error> {
-        self.credit().1.add(i.idx(), noz)
+        self.credit().2.add(i.idx(), noz)
     }
 
     /// Downloads of `sizes`, in order, each credited to a node drawn by weight: exactly
@@ -100,13 +102,10 @@ impl NodeRegistry {
     /// ([`FastSampler::current`]; crediting traffic changes no weight). Errors as those two: no
     /// node takes tasks (nothing drawn), or a node's pending traffic would overflow.
     pub fn serve_drawn(&mut self, rng: &mut StreamRng, sizes: &[Amount]) -> Result<(), Error> {
-        let (fast, mut credit) = self.credit();
+        let (fast, fresh, mut credit) = self.credit();
         for (k, &noz) in sizes.iter().enumerate() {
             if let Some(table) = fast.current(credit.weights) {
-                for &noz in &sizes[k..] {
-                    credit.add(table.sample(rng), noz)?;
-                }
-                return Ok(());
+                return credit.add_run(&sizes[k..], fresh, || table.sample(rng));
             }
             let i = fast.sample(credit.weights, rng)?;
             credit.add(i, noz)?;
@@ -114,8 +113,8 @@ impl NodeRegistry {
         Ok(())
     }
 
-    /// The sampler and the traffic columns, borrowed apart.
-    fn credit(&mut self) -> (&mut FastSampler, Credit<'_>) {
+    /// The sampler, the list of nodes new to traffic and the traffic columns, borrowed apart.
+    fn credit(&mut self) -> (&mut FastSampler, &mut Vec<u32>, Credit<'_>) {
         let credit = Credit {
             weights: &self.weights,
             pending: &mut self.pending,
@@ -124,7 +123,7 @@ impl NodeRegistry {
             slots: &mut self.slots.0,
             touched: &mut self.touched,
         };
-        (&mut self.scratch.fast, credit)
+        (&mut self.scratch.fast, &mut self.scratch.fresh, credit)
     }
 
     /// One node taking tasks, drawn by weight from `rng` (none when no node takes tasks; then
@@ -218,5 +217,47 @@ impl Credit<'_> {
             self.touched.mark(i as u32);
         }
         Ok(())
+    }
+
+    /// [`Credit::add`] of each of `sizes` to the node `draw` gives, in order, with the same
+    /// result (a run cut short by an overflow keeps what it added before it): the nodes that
+    /// had no traffic are collected without a branch on that (a coin toss a draw), by a store
+    /// to `fresh` that counts only for them, and indexed after the run, in the order of their
+    /// first draw.
+    #[inline(always)]
+    fn add_run(
+        &mut self,
+        sizes: &[Amount],
+        fresh: &mut Vec<u32>,
+        mut draw: impl FnMut() -> usize,
+    ) -> Result<(), Error> {
+        if fresh.len() < sizes.len() {
+            fresh.resize(sizes.len(), 0);
+        }
+        let (mut count, mut added) = (0, Ok(()));
+        for &noz in sizes {
+            let i = draw();
+            if noz.is_zero() {
+                continue;
+            }
+            let now = self.pending[i];
+            let sum = match now.checked_add(noz) {
+                Ok(sum) => sum,
+                Err(e) => {
+                    added = Err(e);
+                    break;
+                }
+            };
+            *self.pending.get_mut(i) = sum;
+            self.totals.pending = self.totals.pending.wrapping_add(noz.0);
+            fresh[count] = i as u32;
+            count += usize::from(now.is_zero());
+            self.touched.mark(i as u32);
+        }
+        for &i in &fresh[..count] {
+            self.slots[i as usize] = self.with_traffic.push(i) as u32;
+        }
+        self.totals.with_traffic += count as u32;
+        added
     }
 }
