@@ -138,7 +138,7 @@ fn pay_resource(
             share[0] = share[0].checked_sub(node_tax)?;
             tax = tax.checked_add(node_tax)?;
         }
-        books.locks.add_both(st.nodes.resource(NodeIndex(i)).owner, share)?;
+        books.locks.add_first(st.nodes.resource(NodeIndex(i)).owner, share);
         let reward = share[0].checked_add(share[1])?;
         st.nodes.add_reward(NodeIndex(i), reward)?;
         rep.resource_total = rep.resource_total.checked_add(reward)?;
