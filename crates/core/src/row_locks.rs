@@ -234,14 +234,15 @@ impl<const N: usize> RowLocks<N> {
     /// Locks `rows` until `release_at`: the row `(owner, amounts)` moves `amounts[k]` from the
     /// source pool `k` into the locks for `owner`. Owners must rise strictly from row to row and
     /// be accounts; an owner's live amounts may not exceed the chunk budget. All-or-nothing,
-    /// with the errors of [`crate::LockQueue::lock_rows`] on the same rows.
+    /// refusing the batches [`crate::LockQueue::lock_rows`] refuses: an error names the first
+    /// bad row, or says the total would overflow (found when a source's sum or the total does).
     pub fn lock_rows(
         &mut self,
         ledger: &mut Ledger,
         release_at: Epoch,
         rows: &[(AccountId, [Amount; N])],
     ) -> Result<()> {
-        self.lock_checked(ledger, release_at, rows, true)
+        self.lock_checked::<true>(ledger, release_at, rows)
     }
 
     /// [`RowLocks::lock_rows`] of rows in any order, each owner at most once: the same locks,
@@ -256,59 +257,63 @@ impl<const N: usize> RowLocks<N> {
         release_at: Epoch,
         rows: &[(AccountId, [Amount; N])],
     ) -> Result<()> {
-        self.lock_checked(ledger, release_at, rows, false)
+        self.lock_checked::<false>(ledger, release_at, rows)
     }
 
-    /// [`RowLocks::lock_rows`] (`sorted`) or [`RowLocks::lock_distinct_rows`].
-    fn lock_checked(
+    /// [`RowLocks::lock_rows`] (`SORTED`) or [`RowLocks::lock_distinct_rows`].
+    fn lock_checked<const SORTED: bool>(
         &mut self,
         ledger: &mut Ledger,
         release_at: Epoch,
         rows: &[(AccountId, [Amount; N])],
-        sorted: bool,
     ) -> Result<()> {
         let accounts = ledger.account_count();
-        let mut total = self.total;
-        let mut sums = [0u128; N];
+        let mut sums = [Amount::ZERO; N];
         let (mut prev, mut top): (Option<AccountId>, Option<AccountId>) = (None, None);
         for &(owner, amounts) in rows {
-            if sorted && prev.is_some_and(|p| p >= owner) {
-                return Err(unsorted(owner));
+            if SORTED {
+                if prev.is_some_and(|p| p >= owner) {
+                    return Err(unsorted(owner));
+                }
+                prev = Some(owner);
             }
-            prev = Some(owner);
             if owner.0 >= accounts {
                 ledger.balance(self.token, Holder::Account(owner))?;
             }
             let mut n = 0u32;
-            for (k, a) in amounts.iter().enumerate() {
-                if !a.is_zero() {
-                    total = total.checked_add(*a)?;
-                    sums[k] += a.0; // at most the total, which did not overflow
-                    n += 1;
-                }
+            for (sum, a) in sums.iter_mut().zip(amounts) {
+                *sum = sum.checked_add(a)?;
+                n += u32::from(!a.is_zero());
             }
-            let chunks = self.owners.get(owner.0 as usize).map_or(0, |o| o.chunks);
-            if n > 0 && chunks.saturating_add(n) > self.max_chunks_per_owner {
-                return Err(Error::LimitReached {
-                    what: format!("lock chunks of account {}", owner.0),
-                    limit: u64::from(self.max_chunks_per_owner),
-                });
+            if n > 0 {
+                let chunks = self.owners.get(owner.0 as usize).map_or(0, |o| o.chunks);
+                if chunks.saturating_add(n) > self.max_chunks_per_owner {
+                    return Err(Error::LimitReached {
+                        what: format!("lock chunks of account {}", owner.0),
+                        limit: u64::from(self.max_chunks_per_owner),
+                    });
+                }
             }
             // The owners' records reach the last owner of a sorted batch, as they always did,
             // and the last owner locking anything of an unsorted one (a row of zeros locks
             // nothing and makes no record).
-            if sorted || n > 0 {
-                top = top.max(prev);
+            if SORTED || n > 0 {
+                top = top.max(Some(owner));
             }
         }
+        // Each sum is at most the new total: the total overflows when any of them would.
+        let mut total = self.total;
+        for sum in sums {
+            total = total.checked_add(sum)?;
+        }
         // After the accounts are known to exist (the check sizes a table by account).
-        if !sorted {
+        if !SORTED {
             self.check_distinct(rows)?;
         }
         let (token, pool, sources) = (self.token, self.pool, self.sources);
         ledger.atomic(|l| {
-            sources.iter().zip(sums).filter(|(_, s)| *s != 0).try_for_each(|(src, s)| {
-                l.transfer(token, Holder::Pool(*src), Holder::Pool(pool), Amount(s))
+            sources.iter().zip(sums).filter(|(_, s)| !s.is_zero()).try_for_each(|(src, s)| {
+                l.transfer(token, Holder::Pool(*src), Holder::Pool(pool), s)
             })
         })?;
         // Infallible from here on.
