@@ -209,3 +209,53 @@ fn an_output_naming_the_input_or_another_output_is_refused_before_anything_is_wr
     assert_eq!(std::fs::read_to_string(&expect).expect("expected"), "{}\n");
     assert!(!Path::new(&out).exists());
 }
+
+#[test]
+fn names_no_one_could_write_back_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    // Accounts named at genesis: the genesis is refused (exit 2), naming the field and value.
+    let geneses = [
+        (
+            r#"{"op":"genesis","economy":"stratos","profile":"paper","ozone_limit":"1000","accounts":{"":"10","n":"100"},"resource_nodes":[{"name":"n","deposit":"100"}]}"#,
+            r#"account name = "": a name must not be empty"#,
+        ),
+        (
+            r#"{"op":"genesis","economy":"marlin","accounts":{"":{"mpond":"10"}}}"#,
+            r#"account name = "": a name must not be empty"#,
+        ),
+        (
+            r#"{"op":"genesis","economy":"phala","profile":"khala","params":"gk_test","subsidy_pool":"1000","accounts":{"op\n1":"10"}}"#,
+            r#"account name = "op\n1": a name must not hold control characters"#,
+        ),
+    ];
+    for (i, (genesis, message)) in geneses.iter().enumerate() {
+        let input = write(dir.path(), &format!("g{i}.jsonl"), &format!("{genesis}\n"));
+        let o = ergon(&["replay", &input]);
+        assert_eq!(o.status.code(), Some(2), "case {i}: {}", stderr(&o));
+        assert!(stderr(&o).contains(message), "case {i}: wanted {message:?} in {}", stderr(&o));
+    }
+    // Workers and nodes named later: the operation is refused, the replay goes on.
+    let ops = [
+        concat!(
+            r#"{"op":"genesis","economy":"phala","profile":"khala","params":"gk_test","subsidy_pool":"1000","accounts":{"op1":"10"}}"#,
+            "\n",
+            r#"{"op":"register","worker":"","owner":"op1","confidence_level":2,"score":100}"#,
+        ),
+        concat!(
+            r#"{"op":"genesis","economy":"trias","decimals":0,"cap":"1000","epoch_reward":"10","steps_per_epoch":4,"window":4,"beacon":"0700000000000000000000000000000000000000000000000000000000000000"}"#,
+            "\n",
+            r#"{"op":"register_node","node":"N\t0","tee":"SGX","seed":true}"#,
+        ),
+    ];
+    for (i, text) in ops.iter().enumerate() {
+        let input = write(dir.path(), &format!("o{i}.jsonl"), &format!("{text}\n"));
+        let o = ergon(&["replay", &input]);
+        assert_eq!(o.status.code(), Some(0), "case {i}: {}", stderr(&o));
+        let out = String::from_utf8_lossy(&o.stdout);
+        let second = out.lines().nth(1).unwrap_or_default();
+        assert!(
+            second.contains(r#""ok":false"#) && second.contains("invalid_parameter"),
+            "case {i}: {second}"
+        );
+    }
+}

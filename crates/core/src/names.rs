@@ -12,6 +12,24 @@ use crate::txn::{Journal, Journaled};
 /// The most text the names may hold, bytes (offsets are `u32`).
 pub const NAMES_TEXT_MAX: usize = u32::MAX as usize;
 
+/// Refuses a name no one could write back: empty, or with a control character (a line break
+/// would split a replay line, a CSV row or a report's table). `kind` says what is named
+/// (`"account"`, `"worker"`, `"node"`).
+pub fn check_name(kind: &'static str, name: &str) -> crate::error::Result<()> {
+    let reason = if name.is_empty() {
+        "a name must not be empty"
+    } else if name.chars().any(char::is_control) {
+        "a name must not hold control characters (line breaks, tabs)"
+    } else {
+        return Ok(());
+    };
+    Err(crate::error::Error::InvalidParameter {
+        name: format!("{kind} name"),
+        value: format!("{name:?}"),
+        reason: reason.into(),
+    })
+}
+
 /// Names of the ids `0, 1, …`, with a lookup by name. See the module doc.
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Names {

@@ -22,6 +22,7 @@ pub enum Token {
 impl Marlin {
     /// Opens an account named `name` with no tokens.
     pub fn open_account(&mut self, name: &str) -> Result<AccountId> {
+        ergon_core::names::check_name("account", name)?;
         if self.names.id(name).is_some() {
             return Err(
                 ergon_core::Error::Duplicate { kind: "account", name: name.to_owned() }.into()

@@ -62,6 +62,7 @@ pub fn build(g: Genesis) -> Result<Phala> {
     };
     let mut accounts = Names::new();
     for (name, qty) in &g.accounts {
+        ergon_core::names::check_name("account", name)?;
         let a = ledger.open_account()?;
         let id = accounts.push(name).ok_or(PhalaError::DuplicateAccount { name: name.clone() })?;
         debug_assert_eq!(id, a.0);

@@ -90,6 +90,7 @@ impl Phala {
         if owner.0 as usize >= self.accounts.len() {
             return Err(PhalaError::UnknownAccount { name: format!("#{}", owner.0) });
         }
+        ergon_core::names::check_name("worker", name)?;
         if self.workers.find(name).is_some() {
             return Err(PhalaError::DuplicateWorker { name: name.into() });
         }

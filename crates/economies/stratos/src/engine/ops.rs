@@ -56,6 +56,7 @@ impl Stratos {
 
     /// Opens account `name` with no STOS.
     pub fn open(&mut self, name: &str) -> Result<AccountId> {
+        ergon_core::names::check_name("account", name)?;
         atomic(self, |st| {
             if st.names.id(name).is_some() {
                 return Err(Error::Duplicate { kind: "account", name: name.to_owned() }.into());

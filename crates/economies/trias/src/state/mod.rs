@@ -237,6 +237,7 @@ impl Trias {
     }
 
     fn register(&mut self, node: &str, tee: Tee, seed: bool) -> Result<Event, TriasError> {
+        ergon_core::names::check_name("node", node)?;
         if self.ids.contains_key(node) {
             return Err(TriasError::DuplicateName { name: node.into() });
         }
