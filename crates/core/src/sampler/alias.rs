@@ -34,7 +34,29 @@ pub struct AliasTable {
     pub(super) prob: Vec<u128>,
     /// The sum of the weights, `W`.
     pub(super) total: u128,
+    /// The stacks of a build of 64-bit weights (not part of the table).
+    #[serde(skip)]
+    work: Work,
 }
+
+/// Working memory of [`AliasTable::rebuild`]: kept between builds so that a build allocates
+/// nothing once the table has held as many items. Every two are equal; clones start empty.
+#[derive(Debug, Default)]
+struct Work(Vec<u32>);
+
+impl Clone for Work {
+    fn clone(&self) -> Work {
+        Work::default()
+    }
+}
+
+impl PartialEq for Work {
+    fn eq(&self, _: &Work) -> bool {
+        true
+    }
+}
+
+impl Eq for Work {}
 
 impl AliasTable {
     /// Builds the table for `weights` in O(n).
@@ -50,7 +72,13 @@ impl AliasTable {
 
     /// A table of no items, to be rebuilt.
     pub(super) fn empty() -> AliasTable {
-        AliasTable { cut: Vec::new(), alias: Vec::new(), prob: Vec::new(), total: 0 }
+        AliasTable {
+            cut: Vec::new(),
+            alias: Vec::new(),
+            prob: Vec::new(),
+            total: 0,
+            work: Work::default(),
+        }
     }
 
     /// Rebuilds the table for `weights` in O(n), in its own memory: 28 bytes an item, and 4
@@ -69,6 +97,20 @@ impl AliasTable {
         }
         let n_wide = u128::try_from(n).map_err(|_| overflow("alias table size"))?;
         let n32 = u32::try_from(n).map_err(|_| overflow("alias table size"))?;
+        if let Some(scaled_total) = total.checked_mul(n_wide).and_then(|x| u64::try_from(x).ok()) {
+            // n·W < 2^64 (so every n·w_i and W itself): the same build in 64-bit words.
+            self.rebuild_narrow(weights, total as u64, scaled_total);
+            return Ok(());
+        }
+        self.rebuild_wide(weights, total, n32);
+        Ok(())
+    }
+
+    /// [`AliasTable::rebuild`] in u128, for any weights (`total` their sum, `n` their count).
+    pub(super) fn rebuild_wide(&mut self, weights: &[u64], total: u128, n32: u32) {
+        let n = weights.len();
+        let n_wide = u128::from(n32);
+        let (prob, alias, cut) = (&mut self.prob, &mut self.alias, &mut self.cut);
         // `prob` holds the scaled weights n·w_i while the table builds: an item's entry is
         // final once it leaves the small stack. Below 2^96 (w < 2^64, n ≤ 2^32): no overflow.
         prob.extend(weights.iter().map(|&w| u128::from(w) * n_wide));
@@ -111,7 +153,56 @@ impl AliasTable {
             *c = if p < total { divisor.digit(p) } else { u64::MAX };
         }
         self.total = total;
-        Ok(())
+    }
+
+    /// [`AliasTable::rebuild_wide`] when `n·W < 2^64` (`w` = W, `n·W` = `scaled_total`): the same
+    /// steps in the same order on 64-bit words, so the same table. The scaled weights live in
+    /// `cut` while the table builds, the stacks in `work`; a stack's side is chosen without a
+    /// branch (an item's side is a coin toss); each cut is one division of two words by the
+    /// prepared one-word divisor `W`.
+    fn rebuild_narrow(&mut self, weights: &[u64], w: u64, scaled_total: u64) {
+        let n = weights.len();
+        let n64 = n as u64; // n·W < 2^64: every n·w_i fits
+        debug_assert_eq!(u128::from(w) * u128::from(n64), u128::from(scaled_total));
+        let (prob, alias, cut, work) =
+            (&mut self.prob, &mut self.alias, &mut self.cut, &mut self.work.0);
+        cut.extend(weights.iter().map(|&x| x * n64));
+        alias.extend(0..n as u32);
+        work.clear();
+        work.resize(n, 0);
+        let (mut small, mut large) = (0, n);
+        for (i, &p) in cut.iter().enumerate() {
+            let is_small = p < w;
+            let at = if is_small { small } else { large - 1 };
+            work[at] = i as u32;
+            small += usize::from(is_small);
+            large -= usize::from(!is_small);
+        }
+        while small > 0 && large < n {
+            small -= 1;
+            let (s, l) = (work[small] as usize, work[large] as usize);
+            alias[s] = work[large];
+            // cut[l] ≥ W > W − cut[s]: stays non-negative.
+            cut[l] -= w - cut[s];
+            if cut[l] < w {
+                large += 1;
+                work[small] = l as u32;
+                small += 1;
+            }
+        }
+        debug_assert!(small == 0, "alias table: exact invariant broken");
+        prob.extend(cut.iter().map(|&p| u128::from(p)));
+        let divisor = crate::arith::Divisor::new(u128::from(w)).unwrap_or_else(|| unreachable!());
+        let shift = divisor.shift();
+        for c in cut.iter_mut() {
+            // ⌊p·2^64 / W⌋ for p < W: the numerator shifted as the divisor is, p·2^shift < W·2^shift.
+            *c = if *c < w {
+                divisor.narrow_quotient(u128::from(*c << shift) << 64)
+            } else {
+                u64::MAX
+            };
+        }
+        self.total = u128::from(w);
     }
 
     /// The number of items.

@@ -141,6 +141,18 @@ fn a_rebuilt_alias_table_equals_a_new_one() {
 }
 
 #[test]
+fn the_narrow_build_equals_the_wide_one_on_ties() {
+    // Items whose scaled weight is exactly W (n·w_i = Σ w) stay out of the small stack.
+    for weights in [&[5u64, 5, 5][..], &[1, 2, 3], &[0, 4, 2, 0, 6], &[1; 17], &[7]] {
+        let built = AliasTable::new(weights).unwrap();
+        let mut wide = AliasTable::empty();
+        let total: u128 = weights.iter().map(|&w| u128::from(w)).sum();
+        wide.rebuild_wide(weights, total, weights.len() as u32);
+        assert_eq!(built, wide, "{weights:?}");
+    }
+}
+
+#[test]
 fn set_get_total_are_consistent() {
     let mut t = SumTree::new(5);
     assert_eq!((t.len(), t.total(), t.positive_count()), (5, 0, 0));
@@ -290,6 +302,23 @@ proptest! {
         weights in prop::collection::vec(prop_oneof![Just(0u64), 0u64..50, any::<u64>()], 1..60)
             .prop_filter("some positive weight", |w| w.iter().any(|&x| x > 0)),
     ) {
+        assert_exact(&weights);
+    }
+
+    /// The build in 64-bit words (taken when n·W < 2^64) gives the table of the u128 build:
+    /// the same cuts, aliases, thresholds and total. Weights up to 2^58 over up to 60 items
+    /// reach both sides of the bound.
+    #[test]
+    fn the_narrow_build_equals_the_wide_one(
+        weights in prop::collection::vec(
+            prop_oneof![Just(0u64), 0u64..50, 0u64..(1 << 20), 0u64..(1 << 58)], 1..60)
+            .prop_filter("some positive weight", |w| w.iter().any(|&x| x > 0)),
+    ) {
+        let built = AliasTable::new(&weights).unwrap();
+        let mut wide = AliasTable::empty();
+        let total: u128 = weights.iter().map(|&w| u128::from(w)).sum();
+        wide.rebuild_wide(&weights, total, weights.len() as u32);
+        prop_assert_eq!(&built, &wide);
         assert_exact(&weights);
     }
 }
