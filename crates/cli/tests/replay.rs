@@ -234,12 +234,22 @@ fn names_no_one_could_write_back_are_refused() {
         assert_eq!(o.status.code(), Some(2), "case {i}: {}", stderr(&o));
         assert!(stderr(&o).contains(message), "case {i}: wanted {message:?} in {}", stderr(&o));
     }
-    // Workers and nodes named later: the operation is refused, the replay goes on.
+    // Workers, pools, vaults and nodes named later: the operation is refused, the replay goes on.
     let ops = [
         concat!(
             r#"{"op":"genesis","economy":"phala","profile":"khala","params":"gk_test","subsidy_pool":"1000","accounts":{"op1":"10"}}"#,
             "\n",
             r#"{"op":"register","worker":"","owner":"op1","confidence_level":2,"score":100}"#,
+        ),
+        concat!(
+            r#"{"op":"genesis","economy":"phala","profile":"khala","params":"gk_test","subsidy_pool":"1000","accounts":{"a1":"10"}}"#,
+            "\n",
+            r#"{"op":"create_pool","pool":"P\n0","owner":"a1","commission_ppm":0}"#,
+        ),
+        concat!(
+            r#"{"op":"genesis","economy":"phala","profile":"khala","params":"gk_test","subsidy_pool":"1000","accounts":{"a1":"10"}}"#,
+            "\n",
+            r#"{"op":"create_vault","vault":"","owner":"a1","commission_ppm":0}"#,
         ),
         concat!(
             r#"{"op":"genesis","economy":"trias","decimals":0,"cap":"1000","epoch_reward":"10","steps_per_epoch":4,"window":4,"beacon":"0700000000000000000000000000000000000000000000000000000000000000"}"#,

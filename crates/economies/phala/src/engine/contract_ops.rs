@@ -122,6 +122,7 @@ impl Phala {
         if developer.0 as usize >= self.accounts.len() {
             return Err(PhalaError::UnknownAccount { name: format!("#{}", developer.0) });
         }
+        ergon_core::names::check_name("contract", name)?;
         if self.contract_named(name).is_some() {
             return Err(PhalaError::DuplicateContract { name: name.into() });
         }

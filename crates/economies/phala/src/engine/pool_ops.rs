@@ -82,6 +82,7 @@ impl Phala {
     ) -> Result<PoolIndex> {
         self.account_in(owner)?;
         let commission = PerMill::from_parts(commission)?;
+        ergon_core::names::check_name("pool", name)?;
         if self.pool_named(name).is_some() {
             return Err(PhalaError::DuplicatePool { name: name.into() });
         }

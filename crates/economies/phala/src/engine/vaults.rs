@@ -200,6 +200,7 @@ impl Phala {
             return Err(PhalaError::UnknownAccount { name: format!("#{}", owner.0) });
         }
         let commission = PerMill::from_parts(commission)?;
+        ergon_core::names::check_name("vault", name)?;
         let account_name = format!("vault:{name}");
         if self.vault_named(name).is_some() || self.account(&account_name).is_some() {
             return Err(PhalaError::DuplicateVault { name: name.into() });

@@ -17,7 +17,8 @@ pub(super) struct Scratch {
     picked: Vec<NodeIndex>,
     passed: Vec<usize>,
     zeroed: Vec<(usize, u64)>,
-    /// The nodes a run of draws gave their first traffic ([`Credit::add_run`]).
+    /// The nodes a run of draws gave their first traffic ([`Credit::add_run`]); not saved.
+    #[serde(skip)]
     fresh: Vec<u32>,
     fast: FastSampler,
 }
