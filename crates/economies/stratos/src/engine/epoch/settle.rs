@@ -223,9 +223,9 @@ pub(super) fn settle(
     rep.settled = y;
     rep.carried = Amount(total - y.0);
     rep.settled_count = k;
-    for &(i, t) in settled {
-        st.nodes.settle(NodeIndex(i), Amount(t))?;
-        if st.report_detail {
+    st.nodes.settle_each(settled)?;
+    if st.report_detail {
+        for &(i, _) in settled {
             rep.settled_nodes.push(st.node_name(NodeIndex(i)).to_owned());
         }
     }

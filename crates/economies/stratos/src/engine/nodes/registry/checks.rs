@@ -247,6 +247,27 @@ mod tests {
     }
 
     #[test]
+    fn settling_stops_at_the_first_overflow_and_keeps_the_books() {
+        let mut r = three();
+        for (i, t) in [(0, 5), (1, 7), (2, 9)] {
+            r.serve_one(NodeIndex(i), Amount(t)).unwrap();
+        }
+        r.resource.rows_mut()[1].settled_total = Amount(u128::MAX - 6);
+        assert!(r.settle_each(&[(0, 5), (1, 7), (2, 9)]).is_err());
+        let pending: Vec<u128> = r.pending.rows().iter().map(|a| a.0).collect();
+        assert_eq!(pending, [0, 7, 9]);
+        assert_eq!(r.resource.rows()[0].settled_total, Amount(5));
+        assert_eq!(r.resource.rows()[1].settled_total, Amount(u128::MAX - 6));
+        assert_eq!((r.totals().pending, r.totals().with_traffic), (16, 2));
+        r.settle_each(&[(2, 9)]).unwrap();
+        assert_eq!((r.totals().pending, r.totals().with_traffic), (7, 1));
+        assert_eq!(r.resource.rows()[2].settled_total, Amount(9));
+        r.carry();
+        r.check_touched().unwrap();
+        r.check_invariants().unwrap();
+    }
+
+    #[test]
     fn running_totals_that_drift_fail_the_full_check() {
         let mut r = three();
         r.totals.get_mut().deposits += 1;

@@ -314,11 +314,21 @@ impl NodeRegistry {
 
     // ---- an epoch's close (outside transactions) --------------------------------------------
 
-    /// Settles node `i`'s pending traffic `t` noz (all of it).
-    pub fn settle(&mut self, i: NodeIndex, t: Amount) -> Result<(), Error> {
-        let n = &mut self.resource.rows_mut()[i.idx()];
-        n.settled_total = n.settled_total.checked_add(t)?;
-        self.take_pending(i);
+    /// Settles each `(node, traffic)` of `settled` in order — the traffic (all the node's
+    /// pending traffic) added to its settled total, its pending traffic zero — stopping at the
+    /// first whose settled total would overflow (those before it stay settled): the node rows,
+    /// the pending column and the totals borrowed once for all.
+    pub fn settle_each(&mut self, settled: &[(u32, u128)]) -> Result<(), Error> {
+        let (rows, pending) = (self.resource.rows_mut(), self.pending.rows_mut());
+        let totals = self.totals.get_mut();
+        for &(i, t) in settled {
+            let n = &mut rows[i as usize];
+            n.settled_total = n.settled_total.checked_add(Amount(t))?;
+            let was = std::mem::take(&mut pending[i as usize]);
+            totals.pending = totals.pending.wrapping_sub(was.0);
+            totals.with_traffic -= u32::from(!was.is_zero());
+            self.touched.mark(i);
+        }
         Ok(())
     }
 
