@@ -36,7 +36,8 @@ impl NodeRegistry {
         let mut sums = NodeTotals::default();
         for (n, &p) in self.resource.iter().zip(self.pending.rows()) {
             sums.resource(n, true);
-            sums.pending += p.0;
+            // Modulo 2^128, as the running total keeps it (`Credit::add`'s wrapping sum).
+            sums.pending = sums.pending.wrapping_add(p.0);
             sums.with_traffic += u32::from(!p.is_zero());
         }
         for m in self.meta.iter() {
