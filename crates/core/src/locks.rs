@@ -247,16 +247,12 @@ impl LockQueue {
     /// [`LockQueue::check_invariants`] a step's check runs (the chunks and the owners' records
     /// are walked by the full check only).
     pub fn check_pool(&self, ledger: &Ledger) -> std::result::Result<(), Violation> {
-        let pool = ledger
-            .balance(self.token, Holder::Pool(self.pool))
-            .map_err(|e| Violation::new("lock queue pool", e.to_string()))?;
-        if pool != self.total {
-            return Err(Violation::new(
-                "lock queue total",
-                format!("queue total {}, pool {pool}", self.total),
-            ));
-        }
-        Ok(())
+        crate::invariants::pool_holds(
+            ledger,
+            (self.token, self.pool),
+            self.total,
+            "lock queue total",
+        )
     }
 
     /// Checks that live chunks, owner totals, the queue total and the ledger pool all agree.

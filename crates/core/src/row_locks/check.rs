@@ -3,21 +3,17 @@
 
 use super::{Owner, RowLocks};
 use crate::invariants::Violation;
-use crate::ledger::{Holder, Ledger};
+use crate::ledger::Ledger;
 
 impl<const N: usize> RowLocks<N> {
     /// Checks that the total is the ledger pool's balance, O(1).
     pub fn check_pool(&self, ledger: &Ledger) -> std::result::Result<(), Violation> {
-        let pool = ledger
-            .balance(self.token, Holder::Pool(self.pool))
-            .map_err(|e| Violation::new("row locks pool", e.to_string()))?;
-        if pool != self.total {
-            return Err(Violation::new(
-                "row locks total",
-                format!("locks total {}, pool {pool}", self.total),
-            ));
-        }
-        Ok(())
+        crate::invariants::pool_holds(
+            ledger,
+            (self.token, self.pool),
+            self.total,
+            "row locks total",
+        )
     }
 
     /// Checks that the live rows, the owners' records, the total and the ledger pool agree, and
