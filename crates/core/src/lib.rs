@@ -50,6 +50,7 @@ pub mod staking;
 pub mod stats;
 pub mod strict_json;
 pub mod touched;
+pub mod transient;
 pub mod txn;
 pub mod vesting;
 
@@ -77,6 +78,7 @@ pub use row_locks::{ReleasedRow, RowLocks};
 pub use sampler::{AliasTable, FastSampler, SumTree};
 pub use staking::{Staking, StakingParams, ValidatorId};
 pub use touched::Touched;
+pub use transient::Transient;
 pub use vesting::Vesting;
 
 /// A count of epochs or an epoch index. Economies define what one epoch is (10 minutes on

@@ -34,29 +34,11 @@ pub struct AliasTable {
     pub(super) prob: Vec<u128>,
     /// The sum of the weights, `W`.
     pub(super) total: u128,
-    /// The stacks of a build of 64-bit weights (not part of the table).
+    /// The stacks of a build, kept so that a rebuild allocates nothing once the table has held
+    /// as many items (not part of the table).
     #[serde(skip)]
-    work: Work,
+    work: crate::Transient<Vec<u32>>,
 }
-
-/// Working memory of [`AliasTable::rebuild`]: kept between builds so that a build allocates
-/// nothing once the table has held as many items. Every two are equal; clones start empty.
-#[derive(Debug, Default)]
-struct Work(Vec<u32>);
-
-impl Clone for Work {
-    fn clone(&self) -> Work {
-        Work::default()
-    }
-}
-
-impl PartialEq for Work {
-    fn eq(&self, _: &Work) -> bool {
-        true
-    }
-}
-
-impl Eq for Work {}
 
 impl AliasTable {
     /// Builds the table for `weights` in O(n).
@@ -77,7 +59,7 @@ impl AliasTable {
             alias: Vec::new(),
             prob: Vec::new(),
             total: 0,
-            work: Work::default(),
+            work: crate::Transient::default(),
         }
     }
 
@@ -97,101 +79,40 @@ impl AliasTable {
         }
         let n_wide = u128::try_from(n).map_err(|_| overflow("alias table size"))?;
         let n32 = u32::try_from(n).map_err(|_| overflow("alias table size"))?;
-        if let Some(scaled_total) = total.checked_mul(n_wide).and_then(|x| u64::try_from(x).ok()) {
+        if total.checked_mul(n_wide).is_some_and(|x| x >> 64 == 0) {
             // n·W < 2^64 (so every n·w_i and W itself): the same build in 64-bit words.
-            self.rebuild_narrow(weights, total as u64, scaled_total);
+            self.rebuild_narrow(weights, total as u64);
             return Ok(());
         }
         self.rebuild_wide(weights, total, n32);
         Ok(())
     }
 
-    /// [`AliasTable::rebuild`] in u128, for any weights (`total` their sum, `n` their count).
+    /// [`AliasTable::rebuild`] in u128, for any weights (`total` their sum, `n32` their count).
+    /// `prob` holds the scaled weights `n·w_i` while the table builds (below 2^96: w < 2^64,
+    /// n ≤ 2^32), each final once its item has left the small stack.
     pub(super) fn rebuild_wide(&mut self, weights: &[u64], total: u128, n32: u32) {
-        let n = weights.len();
         let n_wide = u128::from(n32);
-        let (prob, alias, cut) = (&mut self.prob, &mut self.alias, &mut self.cut);
-        // `prob` holds the scaled weights n·w_i while the table builds: an item's entry is
-        // final once it leaves the small stack. Below 2^96 (w < 2^64, n ≤ 2^32): no overflow.
-        prob.extend(weights.iter().map(|&w| u128::from(w) * n_wide));
-        alias.extend(0..n32);
-        // The small items stack up from the front of `work`, the large from the back. `work`
-        // is the cuts' memory, which the cuts overwrite once the stacks are done: a rebuild
-        // allocates nothing once the table has held as many items.
-        cut.resize(n, 0);
-        let work = &mut cut[..];
-        let (mut small, mut large) = (0, n);
-        for (i, &p) in (0..n32).zip(prob.iter()) {
-            if p < total {
-                work[small] = u64::from(i);
-                small += 1;
-            } else {
-                large -= 1;
-                work[large] = u64::from(i);
-            }
-        }
-        // Invariant: the scaled weights still in play sum to (items in play)·W exactly.
-        while small > 0 && large < n {
-            small -= 1;
-            let (s, l) = (work[small] as usize, work[large] as usize);
-            alias[s] = work[large] as u32;
-            // prob[l] ≥ W > W − prob[s], so this stays non-negative.
-            prob[l] -= total - prob[s];
-            if prob[l] < total {
-                large += 1;
-                work[small] = l as u64;
-                small += 1;
-            }
-        }
-        // What remains has scaled weight exactly W (by the invariant), so it keeps prob = W and
-        // aliases itself. Small items can only remain if the invariant were broken.
-        debug_assert!(small == 0, "alias table: exact invariant broken");
-        debug_assert!(work[large..].iter().all(|&l| prob[l as usize] == total));
+        self.prob.extend(weights.iter().map(|&w| u128::from(w) * n_wide));
+        self.alias.extend(0..n32);
+        pair(&mut self.prob, total, &mut self.alias, &mut self.work.0);
         // Each column's cut: one exact division by the same W.
         let divisor = Divisor::new(total);
-        for (c, &p) in cut.iter_mut().zip(prob.iter()) {
-            *c = if p < total { divisor.digit(p) } else { u64::MAX };
-        }
+        self.cut
+            .extend(self.prob.iter().map(|&p| if p < total { divisor.digit(p) } else { u64::MAX }));
         self.total = total;
     }
 
-    /// [`AliasTable::rebuild_wide`] when `n·W < 2^64` (`w` = W, `n·W` = `scaled_total`): the same
-    /// steps in the same order on 64-bit words, so the same table. The scaled weights live in
-    /// `cut` while the table builds, the stacks in `work`; a stack's side is chosen without a
-    /// branch (an item's side is a coin toss); each cut is one division of two words by the
-    /// prepared one-word divisor `W`.
-    fn rebuild_narrow(&mut self, weights: &[u64], w: u64, scaled_total: u64) {
-        let n = weights.len();
-        let n64 = n as u64; // n·W < 2^64: every n·w_i fits
-        debug_assert_eq!(u128::from(w) * u128::from(n64), u128::from(scaled_total));
-        let (prob, alias, cut, work) =
-            (&mut self.prob, &mut self.alias, &mut self.cut, &mut self.work.0);
+    /// [`AliasTable::rebuild_wide`] when `n·W < 2^64` (`w` = W): the same steps in the same
+    /// order on 64-bit words, so the same table. The scaled weights live in `cut` while the
+    /// table builds; each cut is one division of two words by the prepared one-word divisor W.
+    fn rebuild_narrow(&mut self, weights: &[u64], w: u64) {
+        let n64 = weights.len() as u64; // n·W < 2^64: every n·w_i fits
+        let cut = &mut self.cut;
         cut.extend(weights.iter().map(|&x| x * n64));
-        alias.extend(0..n as u32);
-        work.clear();
-        work.resize(n, 0);
-        let (mut small, mut large) = (0, n);
-        for (i, &p) in cut.iter().enumerate() {
-            let is_small = p < w;
-            let at = if is_small { small } else { large - 1 };
-            work[at] = i as u32;
-            small += usize::from(is_small);
-            large -= usize::from(!is_small);
-        }
-        while small > 0 && large < n {
-            small -= 1;
-            let (s, l) = (work[small] as usize, work[large] as usize);
-            alias[s] = work[large];
-            // cut[l] ≥ W > W − cut[s]: stays non-negative.
-            cut[l] -= w - cut[s];
-            if cut[l] < w {
-                large += 1;
-                work[small] = l as u32;
-                small += 1;
-            }
-        }
-        debug_assert!(small == 0, "alias table: exact invariant broken");
-        prob.extend(cut.iter().map(|&p| u128::from(p)));
+        self.alias.extend(0..weights.len() as u32);
+        pair(cut, w, &mut self.alias, &mut self.work.0);
+        self.prob.extend(cut.iter().map(|&p| u128::from(p)));
         let divisor = crate::arith::Divisor::new(u128::from(w)).unwrap_or_else(|| unreachable!());
         let shift = divisor.shift();
         for c in cut.iter_mut() {
@@ -275,6 +196,44 @@ impl AliasTable {
         let j = (k / self.total) as usize; // k < n·W, so j < n
         if k % self.total < self.prob[j] { j } else { self.alias[j] as usize }
     }
+}
+
+/// Vose's pairing of the scaled weights `scaled` (`n·w_i`) against `total` (W), exactly: each
+/// small item (below W) takes its alias from a large one, whose excess pays for the small
+/// item's shortfall; a large item that falls below W joins the small ones. The small items
+/// stack up from the front of `work`, the large from the back, each side chosen without a
+/// branch (an item's side is a coin toss). Leaves each item's final threshold in `scaled`.
+/// Invariant: the scaled weights still in play sum to (items in play)·W exactly, so what
+/// remains has weight exactly W and aliases itself.
+fn pair<T>(scaled: &mut [T], total: T, alias: &mut [u32], work: &mut Vec<u32>)
+where
+    T: Copy + Ord + std::ops::Sub<Output = T> + std::ops::SubAssign,
+{
+    let n = scaled.len();
+    work.clear();
+    work.resize(n, 0);
+    let (mut small, mut large) = (0, n);
+    for (i, &p) in scaled.iter().enumerate() {
+        let is_small = p < total;
+        let at = if is_small { small } else { large - 1 };
+        work[at] = i as u32; // n ≤ 2^32
+        small += usize::from(is_small);
+        large -= usize::from(!is_small);
+    }
+    while small > 0 && large < n {
+        small -= 1;
+        let (s, l) = (work[small] as usize, work[large] as usize);
+        alias[s] = work[large];
+        // scaled[l] ≥ W > W − scaled[s]: stays non-negative.
+        scaled[l] -= total - scaled[s];
+        if scaled[l] < total {
+            large += 1;
+            work[small] = l as u32;
+            small += 1;
+        }
+    }
+    debug_assert!(small == 0, "alias table: exact invariant broken");
+    debug_assert!(work[large..].iter().all(|&l| scaled[l as usize] == total));
 }
 
 /// A divisor `d` ready for many divisions `⌊r·2^64 / d⌋` (`r < d`): the first base-2^64 digit

@@ -140,16 +140,30 @@ fn a_rebuilt_alias_table_equals_a_new_one() {
     assert_eq!(table.len(), 0);
 }
 
+/// Tables worked by hand (Vose's pairing on n·w_i against W, small items from the front of
+/// the stack, large from the back), for the 64-bit build and the u128 one.
 #[test]
-fn the_narrow_build_equals_the_wide_one_on_ties() {
-    // Items whose scaled weight is exactly W (n·w_i = Σ w) stay out of the small stack.
-    for weights in [&[5u64, 5, 5][..], &[1, 2, 3], &[0, 4, 2, 0, 6], &[1; 17], &[7]] {
-        let built = AliasTable::new(weights).unwrap();
-        let mut wide = AliasTable::empty();
-        let total: u128 = weights.iter().map(|&w| u128::from(w)).sum();
-        wide.rebuild_wide(weights, total, weights.len() as u32);
-        assert_eq!(built, wide, "{weights:?}");
-    }
+fn the_builds_give_the_worked_tables() {
+    let table = |w: &[u64]| {
+        let t = AliasTable::new(w).unwrap();
+        (t.prob.clone(), t.alias.clone(), t.cut.clone(), t.total)
+    };
+    // [1, 2, 3]: n·w = [3, 6, 9] against W = 6. Item 0 (small) takes item 2 as alias, which
+    // keeps 9 − (6 − 3) = 6 = W; item 1, exactly W (a tie), never enters the small stack.
+    assert_eq!(
+        table(&[1, 2, 3]),
+        (vec![3, 6, 6], vec![2, 1, 2], vec![1 << 63, u64::MAX, u64::MAX], 6)
+    );
+    // [5, 5, 5]: every item exactly W: each its own alias.
+    assert_eq!(table(&[5, 5, 5]), (vec![15; 3], vec![0, 1, 2], vec![u64::MAX; 3], 15));
+    // [2^63, 2^62]: n·W = 3·2^63 ≥ 2^64, the u128 build. n·w = [2^64, 2^63] against
+    // W = 3·2^62: item 1 takes item 0, which keeps 2^64 − 2^62 = W; cut ⌊2^63·2^64 / W⌋ =
+    // ⌊2^65 / 3⌋.
+    let w = 3u128 << 62;
+    assert_eq!(
+        table(&[1 << 63, 1 << 62]),
+        (vec![w, 1 << 63], vec![0, 0], vec![u64::MAX, 12_297_829_382_473_034_410], w)
+    );
 }
 
 #[test]

@@ -270,21 +270,5 @@ impl Validator {
 }
 
 /// The splits [`Staking::distribute_by_power`] planned, kept between calls so that a
-/// distribution allocates nothing. Not part of the state: clones start empty and every two are
-/// equal.
-#[derive(Debug, Default)]
-pub(super) struct Planned(Vec<(ValidatorId, ValidatorReward, DistributionPlan)>);
-
-impl Clone for Planned {
-    fn clone(&self) -> Planned {
-        Planned::default()
-    }
-}
-
-impl PartialEq for Planned {
-    fn eq(&self, _: &Planned) -> bool {
-        true
-    }
-}
-
-impl Eq for Planned {}
+/// distribution allocates nothing (not part of the state).
+pub(super) type Planned = crate::Transient<Vec<(ValidatorId, ValidatorReward, DistributionPlan)>>;
