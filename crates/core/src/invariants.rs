@@ -3,9 +3,6 @@
 
 use serde::Serialize;
 
-use crate::amount::Amount;
-use crate::ledger::{Holder, Ledger, PoolId, TokenId};
-
 /// A broken invariant: which one, and the figures that break it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
 #[error("invariant {invariant} violated: {detail}")]
@@ -22,22 +19,4 @@ impl Violation {
     pub fn new(invariant: &'static str, detail: String) -> Violation {
         Violation { invariant, detail }
     }
-}
-
-/// Checks that ledger pool `pool` holds exactly `total` of `token`, O(1): the part of a lock
-/// set's invariants a step's check runs. Both failures (the pool unreadable, or another
-/// balance) are violations of `invariant`.
-pub(crate) fn pool_holds(
-    ledger: &Ledger,
-    (token, pool): (TokenId, PoolId),
-    total: Amount,
-    invariant: &'static str,
-) -> Result<(), Violation> {
-    let held = ledger
-        .balance(token, Holder::Pool(pool))
-        .map_err(|e| Violation::new(invariant, e.to_string()))?;
-    if held != total {
-        return Err(Violation::new(invariant, format!("total {total}, pool {held}")));
-    }
-    Ok(())
 }

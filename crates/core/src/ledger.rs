@@ -16,6 +16,7 @@
 //! undo entries, [`Ledger::revert`] restores every touched value, [`Ledger::commit`] keeps them.
 //! Outside a checkpoint nothing is recorded, so plain transfers cost no journal.
 
+mod checks;
 mod payout;
 
 use std::fmt;

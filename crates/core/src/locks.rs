@@ -247,12 +247,7 @@ impl LockQueue {
     /// [`LockQueue::check_invariants`] a step's check runs (the chunks and the owners' records
     /// are walked by the full check only).
     pub fn check_pool(&self, ledger: &Ledger) -> std::result::Result<(), Violation> {
-        crate::invariants::pool_holds(
-            ledger,
-            (self.token, self.pool),
-            self.total,
-            "lock queue total",
-        )
+        ledger.check_pool_holds((self.token, self.pool), self.total, "lock queue total")
     }
 
     /// Checks that live chunks, owner totals, the queue total and the ledger pool all agree.

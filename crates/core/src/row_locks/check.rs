@@ -8,12 +8,7 @@ use crate::ledger::Ledger;
 impl<const N: usize> RowLocks<N> {
     /// Checks that the total is the ledger pool's balance, O(1).
     pub fn check_pool(&self, ledger: &Ledger) -> std::result::Result<(), Violation> {
-        crate::invariants::pool_holds(
-            ledger,
-            (self.token, self.pool),
-            self.total,
-            "row locks total",
-        )
+        ledger.check_pool_holds((self.token, self.pool), self.total, "row locks total")
     }
 
     /// Checks that the live rows, the owners' records, the total and the ledger pool agree, and
