@@ -7,7 +7,8 @@
 //! amounts are that queue's chunks, in the same order — with less work per row: a row is one
 //! record (not one chunk per source), an owner's record is a fixed array indexed by the account
 //! (not a list of sources searched by pool), buckets sit in release order in a ring (not a
-//! tree), and a bucket is paid with one ledger call and one credit per row. A property test
+//! tree), a row's amounts are held in 64-bit words when they fit (`bucket.rs`), and a bucket is
+//! paid with one ledger call and one credit per row. A property test
 //! runs both side by side (`tests/row_locks_props.rs`). One difference: rows locked into a
 //! bucket that already holds a row of the same owner stay two rows (the queue joins a batch's
 //! first chunk to the bucket's last one when they match), which counts against the chunk budget
@@ -24,21 +25,12 @@ use crate::Epoch;
 use crate::amount::Amount;
 use crate::error::{Error, Result};
 use crate::ledger::{AccountId, Holder, Ledger, PoolId, TokenId};
+use bucket::Bucket;
 
+mod bucket;
 mod check;
 #[cfg(test)]
 mod tests;
-
-/// One owner's amounts locked until one epoch, by source; `generation` is the owner's forfeit
-/// generation when it was locked (a row of an older one is dead).
-#[serde_with::serde_as]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-struct Row<const N: usize> {
-    owner: AccountId,
-    generation: u16,
-    #[serde_as(as = "[_; N]")]
-    amounts: [Amount; N],
-}
 
 /// A row [`RowLocks::release_due_into`] paid: its owner, its amounts by source (in the order of
 /// the locks' sources) and the epoch it was locked until.
@@ -86,8 +78,8 @@ impl<const N: usize> Owner<N> {
 /// An undo record: what a change replaced.
 #[derive(Clone, Debug)]
 enum Undo<const N: usize> {
-    /// Bucket `release_at` had `len` rows (0: it did not exist).
-    Appended { release_at: Epoch, len: usize },
+    /// Bucket `release_at` had `len` rows and wide rows (no rows: it did not exist).
+    Appended { release_at: Epoch, len: (usize, usize) },
     /// Row `index` of bucket `release_at` had `prev`.
     Row { release_at: Epoch, index: usize, prev: [Amount; N] },
     /// The owner's record before the change.
@@ -95,7 +87,7 @@ enum Undo<const N: usize> {
     /// The total before the change.
     Total(Amount),
     /// The first bucket, released.
-    Released { release_at: Epoch, rows: Vec<Row<N>> },
+    Released(Bucket<N>),
 }
 
 /// A position in the journal, returned by [`RowLocks::checkpoint`].
@@ -117,7 +109,7 @@ pub struct RowLocks<const N: usize> {
     sources: [PoolId; N],
     max_chunks_per_owner: u32,
     /// Buckets by release epoch, earliest first.
-    buckets: VecDeque<(Epoch, Vec<Row<N>>)>,
+    buckets: VecDeque<Bucket<N>>,
     /// Owners' records by account index (an absent record is the default).
     owners: Vec<Owner<N>>,
     total: Amount,
@@ -127,7 +119,7 @@ pub struct RowLocks<const N: usize> {
     depth: u32,
     /// The row list of the last bucket released, reused by the next new bucket.
     #[serde(skip)]
-    spare: Vec<Row<N>>,
+    spare: Bucket<N>,
     /// By account, the last batch of [`RowLocks::lock_distinct_rows`] that named it; the
     /// number of the last batch.
     #[serde(skip)]
@@ -176,7 +168,7 @@ impl<const N: usize> RowLocks<N> {
             total: Amount::ZERO,
             journal: Vec::new(),
             depth: 0,
-            spare: Vec::new(),
+            spare: Bucket::default(),
             seen: (Vec::new(), 0),
         })
     }
@@ -206,7 +198,7 @@ impl<const N: usize> RowLocks<N> {
     /// The earliest epoch with a bucket of locks, if any.
     #[must_use]
     pub fn next_release(&self) -> Option<Epoch> {
-        self.buckets.front().map(|b| b.0)
+        self.buckets.front().map(|b| b.release_at)
     }
 
     fn journal(&mut self, undo: Undo<N>) {
@@ -317,16 +309,16 @@ impl<const N: usize> RowLocks<N> {
             })
         })?;
         // Infallible from here on.
-        let at = match self.buckets.iter().rposition(|b| b.0 <= release_at) {
-            Some(i) if self.buckets[i].0 == release_at => i,
+        let at = match self.buckets.iter().rposition(|b| b.release_at <= release_at) {
+            Some(i) if self.buckets[i].release_at == release_at => i,
             found => {
                 let i = found.map_or(0, |i| i + 1);
-                let rows = std::mem::take(&mut self.spare);
-                self.buckets.insert(i, (release_at, rows));
+                let spare = std::mem::take(&mut self.spare);
+                self.buckets.insert(i, Bucket::reuse(spare, release_at));
                 i
             }
         };
-        let mut bucket = std::mem::take(&mut self.buckets[at].1);
+        let mut bucket = std::mem::take(&mut self.buckets[at]);
         self.journal(Undo::Appended { release_at, len: bucket.len() });
         self.journal(Undo::Total(self.total));
         self.total = total;
@@ -347,13 +339,13 @@ impl<const N: usize> RowLocks<N> {
                 mine.0 += a.0;
             }
             o.chunks += n;
-            bucket.push(Row { owner, generation: o.generation, amounts });
+            bucket.push(owner, o.generation, amounts);
         }
         if bucket.is_empty() {
             self.buckets.remove(at);
             self.spare = bucket;
         } else {
-            self.buckets[at].1 = bucket;
+            self.buckets[at] = bucket;
         }
         Ok(())
     }
@@ -394,23 +386,30 @@ impl<const N: usize> RowLocks<N> {
     ) -> Result<()> {
         out.clear();
         self.journal(Undo::Total(self.total));
-        while let Some(&(release_at, _)) = self.buckets.front() {
+        while let Some(bucket) = self.buckets.front() {
+            let release_at = bucket.release_at;
             if release_at > now {
                 break;
             }
             let start = out.len();
-            let (owners, rows) = (&self.owners, &self.buckets[0].1);
+            let owners = &self.owners;
             out.extend(
-                rows.iter()
+                bucket
+                    .rows()
+                    .iter()
                     .filter(|r| owners[r.owner.0 as usize].generation == r.generation)
-                    .map(|r| ReleasedRow { owner: r.owner, amounts: r.amounts, release_at }),
+                    .map(|r| ReleasedRow {
+                        owner: r.owner,
+                        amounts: bucket.amounts(r),
+                        release_at,
+                    }),
             );
             let paid = out[start..].iter().map(|r| (r.owner, r.total()));
             if let Err(e) = ledger.pay_from_pool(self.token, self.pool, paid) {
                 out.truncate(start);
                 return Err(e);
             }
-            let Some((_, rows)) = self.buckets.pop_front() else { break };
+            let Some(bucket) = self.buckets.pop_front() else { break };
             for r in &out[start..] {
                 let i = r.owner.0 as usize;
                 if self.depth > 0 {
@@ -424,11 +423,9 @@ impl<const N: usize> RowLocks<N> {
                 self.total = Amount(self.total.0 - r.total().0);
             }
             if self.depth > 0 {
-                self.journal.push(Undo::Released { release_at, rows });
-            } else if rows.capacity() > self.spare.capacity() {
-                let mut rows = rows;
-                rows.clear();
-                self.spare = rows;
+                self.journal.push(Undo::Released(bucket));
+            } else if bucket.capacity() > self.spare.capacity() {
+                self.spare = bucket;
             }
         }
         Ok(())
@@ -486,27 +483,33 @@ impl<const N: usize> RowLocks<N> {
         self.journal(Undo::Total(self.total));
         let (mut left, mut rec) = (take.0, o);
         let journal = self.depth > 0;
-        'buckets: for (release_at, rows) in self.buckets.iter_mut().rev() {
-            for (index, r) in rows.iter_mut().enumerate().rev() {
+        'buckets: for bucket in self.buckets.iter_mut().rev() {
+            for index in (0..bucket.rows().len()).rev() {
+                let r = bucket.rows()[index];
                 if r.owner != owner || r.generation != o.generation {
                     continue;
                 }
+                let (prev, mut amounts) = (bucket.amounts(&r), bucket.amounts(&r));
                 if journal {
-                    let prev = r.amounts;
-                    self.journal.push(Undo::Row { release_at: *release_at, index, prev });
+                    let release_at = bucket.release_at;
+                    self.journal.push(Undo::Row { release_at, index, prev });
                 }
                 for k in (0..N).rev() {
-                    let t = left.min(r.amounts[k].0);
+                    let t = left.min(amounts[k].0);
                     if t == 0 {
                         continue;
                     }
-                    r.amounts[k].0 -= t;
+                    amounts[k].0 -= t;
                     rec.amounts[k].0 -= t;
-                    rec.chunks -= u32::from(r.amounts[k].is_zero());
+                    rec.chunks -= u32::from(amounts[k].is_zero());
                     left -= t;
                     if left == 0 {
-                        break 'buckets;
+                        break;
                     }
+                }
+                bucket.set(index, amounts);
+                if left == 0 {
+                    break 'buckets;
                 }
             }
         }
@@ -543,22 +546,22 @@ impl<const N: usize> RowLocks<N> {
             let Some(undo) = self.journal.pop() else { break };
             match undo {
                 Undo::Appended { release_at, len } => {
-                    if let Some(i) = self.buckets.iter().position(|b| b.0 == release_at) {
-                        self.buckets[i].1.truncate(len);
-                        if len == 0 {
+                    if let Some(i) = self.buckets.iter().position(|b| b.release_at == release_at) {
+                        self.buckets[i].truncate(len);
+                        if len.0 == 0 {
                             self.buckets.remove(i);
                         }
                     }
                 }
                 Undo::Row { release_at, index, prev } => {
-                    let bucket = self.buckets.iter_mut().find(|b| b.0 == release_at);
-                    if let Some(r) = bucket.and_then(|b| b.1.get_mut(index)) {
-                        r.amounts = prev;
+                    let bucket = self.buckets.iter_mut().find(|b| b.release_at == release_at);
+                    if let Some(b) = bucket.filter(|b| index < b.rows().len()) {
+                        b.set(index, prev);
                     }
                 }
                 Undo::Owner { owner, prev } => *self.owner_mut(owner) = prev,
                 Undo::Total(t) => self.total = t,
-                Undo::Released { release_at, rows } => self.buckets.push_front((release_at, rows)),
+                Undo::Released(bucket) => self.buckets.push_front(bucket),
             }
         }
         self.depth -= 1;

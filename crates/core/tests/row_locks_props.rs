@@ -36,6 +36,8 @@ fn amount() -> impl Strategy<Value = u128> {
         16 => 1u128..1_000,
         1 => Just(1u128 << 120),
         1 => (0u128..3).prop_map(|d| u128::MAX - d),
+        // Around 2^64, where a row's amounts stop fitting one word each.
+        2 => (0u128..3).prop_map(|d| (1u128 << 64) - 1 + d),
     ]
 }
 

@@ -15,27 +15,33 @@ impl<const N: usize> RowLocks<N> {
     /// that the buckets are in release order.
     pub fn check_invariants(&self, ledger: &Ledger) -> std::result::Result<(), Violation> {
         let mut sums = vec![Owner::<N>::default(); self.owners.len()];
-        for (release_at, rows) in &self.buckets {
-            for r in rows {
+        for bucket in &self.buckets {
+            for r in bucket.rows() {
                 let Some(s) = sums.get_mut(r.owner.0 as usize) else {
                     return Err(Violation::new(
                         "row locks owners",
                         format!(
                             "a row of account {} at {} without a record",
-                            r.owner.0, release_at.0
+                            r.owner.0, bucket.release_at.0
                         ),
                     ));
                 };
                 if self.owners[r.owner.0 as usize].generation != r.generation {
                     continue;
                 }
-                for (s, a) in s.amounts.iter_mut().zip(r.amounts) {
+                let amounts = bucket.amounts(r);
+                for (s, a) in s.amounts.iter_mut().zip(amounts) {
                     s.0 += a.0;
                 }
-                s.chunks += r.amounts.iter().filter(|a| !a.is_zero()).count() as u32;
+                s.chunks += amounts.iter().filter(|a| !a.is_zero()).count() as u32;
             }
         }
-        if self.buckets.iter().zip(self.buckets.iter().skip(1)).any(|(a, b)| a.0 >= b.0) {
+        if self
+            .buckets
+            .iter()
+            .zip(self.buckets.iter().skip(1))
+            .any(|(a, b)| a.release_at >= b.release_at)
+        {
             return Err(Violation::new("row locks order", "buckets out of release order".into()));
         }
         let mut total = 0u128;
