@@ -75,7 +75,7 @@ pub use ratio::{BasisPoints, Parts, PerMill};
 pub use rewards::RewardAccumulator;
 pub use rng::{RngStreams, Seed, StreamRng};
 pub use row_locks::{ReleasedRow, RowLocks};
-pub use sampler::{AliasTable, FastSampler, SumTree};
+pub use sampler::{AliasTable, ChurnSampler, FastSampler, SumTree};
 pub use staking::{Staking, StakingParams, ValidatorId};
 pub use touched::Touched;
 pub use transient::Transient;

@@ -29,8 +29,10 @@ use crate::rng::StreamRng;
 use crate::txn::{Journal, Journaled};
 
 mod alias;
+mod churn;
 
 pub use alias::AliasTable;
+pub use churn::ChurnSampler;
 
 /// Weights `w_0 … w_{n-1}` with prefix sums in a Fenwick tree: [`SumTree::set`] and
 /// [`SumTree::sample`] are O(log n), [`SumTree::get`] and [`SumTree::total`] O(1).

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use ergon_core::dist::to_base_units;
 use ergon_core::economy::Rejection;
 use ergon_core::rng::purpose;
-use ergon_core::{AccountId, Amount, FastSampler, RngStreams, StreamRng, SumTree};
+use ergon_core::{AccountId, Amount, ChurnSampler, RngStreams, StreamRng};
 use rand_distr::{Distribution, Poisson};
 
 use super::config::Users;
@@ -119,7 +119,7 @@ struct Draft {
     /// Each delegator that delegates: its account, its validator's position and the amount.
     delegations: Vec<(AccountId, usize, Amount)>,
     /// The genesis users' request-rate weights, in order.
-    rates: SumTree,
+    rates: ChurnSampler,
 }
 
 /// The genesis agents' accounts, each population in index order. The economy opens them in
@@ -210,7 +210,7 @@ impl Draft {
             operators: Vec::new(),
             validators: Vec::new(),
             delegations: Vec::new(),
-            rates: SumTree::new(0),
+            rates: ChurnSampler::new(),
         })
     }
 
@@ -357,7 +357,6 @@ fn model(
         samplers,
         users: ids.users.into_iter().map(|account| User { account }).collect(),
         rates,
-        user_draws: FastSampler::new(),
         batch: Downloads::default(),
         operators,
         delegators,
@@ -401,7 +400,7 @@ impl StratosModel {
         }
         let standing = self.agents.users.prepay_per_epoch;
         if standing > 0.0
-            && let Ok(i) = self.user_draws.sample(&self.rates, &mut self.rng)
+            && let Ok(i) = self.rates.sample(&mut self.rng)
         {
             let user = self.users[i].account;
             self.prepay_up_to(user, stos(standing));
@@ -414,7 +413,7 @@ impl StratosModel {
             }
         };
         for _ in 0..requests {
-            let Ok(i) = self.user_draws.sample(&self.rates, &mut self.rng) else { break };
+            let Ok(i) = self.rates.sample(&mut self.rng) else { break };
             self.request(i);
         }
         self.send_downloads();

@@ -16,8 +16,8 @@ use ergon_core::economy::Rejection;
 use ergon_core::invariants::Violation;
 use ergon_core::rng::purpose;
 use ergon_core::{
-    AccountId, Amount, ColumnSpec, Economy, FastSampler, FieldError, Metric, Model, NodeReward,
-    RngStreams, StreamRng, SumTree,
+    AccountId, Amount, ChurnSampler, ColumnSpec, Economy, FieldError, Metric, Model, NodeReward,
+    RngStreams, StreamRng,
 };
 
 use crate::Stratos;
@@ -119,10 +119,9 @@ pub struct StratosModel {
     samplers: Samplers,
     exchange: AccountId,
     users: Vec<User>,
-    /// Users' request rates, requests a day × 10^6.
-    rates: SumTree,
-    /// Draws of users by rate, O(1) while the rates stay.
-    user_draws: FastSampler,
+    /// Users' request rates, requests a day × 10^6, and their draws by rate (O(1) as users
+    /// join and leave).
+    rates: ChurnSampler,
     /// Downloads of one user not yet sent to the economy.
     batch: Downloads,
     /// One per resource node, by the economy's node index.

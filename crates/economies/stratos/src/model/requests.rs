@@ -149,7 +149,7 @@ impl StratosModel {
             self.flows.refused_no_funds += 1;
             return false;
         }
-        self.rates.set(i, 0);
+        self.rates.zero(i);
         self.flows.users_left += 1;
         self.flows.refused_no_funds += 1;
         false
