@@ -40,6 +40,11 @@ pub struct ChurnSampler {
     /// The one item with weight, and the tree's changes when it was found.
     #[serde(skip)]
     sole: Option<(u64, usize)>,
+    /// By table item, a bit set when its weight is zero (it left): the test of a table draw
+    /// without a load from the weights. Derived from them (`None` until derived again after a
+    /// saved state is read back).
+    #[serde(skip)]
+    gone: Option<Vec<u64>>,
 }
 
 impl ChurnSampler {
@@ -53,6 +58,7 @@ impl ChurnSampler {
             built_total: 0,
             alive: 0,
             sole: None,
+            gone: None,
         }
     }
 
@@ -68,6 +74,9 @@ impl ChurnSampler {
         }
         if i < self.built_len {
             self.alive -= u128::from(self.tree.get(i));
+            if let Some(gone) = &mut self.gone {
+                gone[i / 64] |= 1 << (i % 64);
+            }
         }
         self.tree.set(i, 0);
     }
@@ -127,11 +136,16 @@ impl ChurnSampler {
                 return Ok(self.tree.find(x));
             }
         }
-        let Some(table) = &self.table else { return self.tree.sample(rng) };
+        if self.gone.is_none() {
+            self.gone = Some(self.gone_bits());
+        }
+        let (Some(table), Some(gone)) = (&self.table, &self.gone) else {
+            return self.tree.sample(rng);
+        };
         // `alive > 0` here (else `x ≥ alive` above): some item of the table is still in play.
         loop {
             let i = table.sample(rng);
-            if self.tree.get(i) != 0 {
+            if gone[i / 64] & (1 << (i % 64)) == 0 {
                 return Ok(i);
             }
         }
@@ -141,12 +155,23 @@ impl ChurnSampler {
     #[cold]
     #[inline(never)]
     fn rebuild_and_sample(&mut self, rng: &mut StreamRng) -> Result<usize> {
-        let table = self.table.get_or_insert_with(AliasTable::empty);
-        table.rebuild(self.tree.weights())?;
+        let mut table = self.table.take().unwrap_or_else(AliasTable::empty);
+        table.rebuild(self.tree.weights())?; // on error no table is kept
+        self.table = Some(table);
         self.built_len = self.tree.len();
         self.built_total = self.tree.total();
         self.alive = self.built_total;
-        Ok(table.sample(rng))
+        self.gone = Some(self.gone_bits());
+        Ok(self.table.as_ref().map_or(0, |t| t.sample(rng)))
+    }
+
+    /// The bits of the table's items with weight zero.
+    fn gone_bits(&self) -> Vec<u64> {
+        let mut bits = vec![0u64; self.built_len.div_ceil(64)];
+        for i in (0..self.built_len).filter(|&i| self.tree.get(i) == 0) {
+            bits[i / 64] |= 1 << (i % 64);
+        }
+        bits
     }
 
     /// The one item with weight (found once after each change).
