@@ -97,5 +97,37 @@ pub fn ppm_floor(a: u128, ppm: u32) -> Result<u128> {
     }
 }
 
+/// `(⌊x/D⌋, x mod D)` for a constant `0 < D < 2^32`, by 32-bit limbs from the top: each step
+/// divides a value below `D·2^32 < 2^64` by the constant, which compiles to a multiply and a
+/// shift, where `x / D` on `u128` is a call to the 128-bit division routine.
+#[inline]
+#[must_use]
+pub const fn div_rem_const<const D: u64>(x: u128) -> (u128, u64) {
+    const { assert!(D > 0 && D < 1 << 32, "div_rem_const: D must be in 1..2^32") };
+    let mut q = 0u128;
+    let mut r = 0u64;
+    let mut k = 4;
+    while k > 0 {
+        k -= 1;
+        let cur = (r << 32) | ((x >> (32 * k)) as u64 & 0xffff_ffff);
+        q |= ((cur / D) as u128) << (32 * k);
+        r = cur % D;
+    }
+    (q, r)
+}
+
+/// `⌊a·percent/100⌋`, exactly as `mul_div(a, percent, 100, Rounding::Down)`: for a
+/// commission (`percent ≤ 100`) without a 128-bit division, for every `a` — `a = 100·q + r`
+/// gives `q·percent + ⌊r·percent/100⌋`, where `q·percent ≤ a` fits.
+///
+/// Errors: as `mul_div` (an overflow, possible only above 100 %).
+pub fn percent_floor(a: u128, percent: u8) -> Result<u128> {
+    if percent > 100 {
+        return mul_div(a, u128::from(percent), 100, Rounding::Down);
+    }
+    let (q, r) = div_rem_const::<100>(a);
+    Ok(q * u128::from(percent) + u128::from(r * u64::from(percent) / 100))
+}
+
 #[cfg(test)]
 mod tests;

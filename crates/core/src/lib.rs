@@ -55,7 +55,7 @@ pub mod txn;
 pub mod vesting;
 
 pub use amount::{Amount, Qty, TokenMeta};
-pub use arith::{ProRata, Rounding, mul_div, ppm_floor};
+pub use arith::{ProRata, Rounding, div_rem_const, mul_div, percent_floor, ppm_floor};
 pub use error::{Coded, Error};
 // (re-exports of the other modules follow, one line each)
 pub use dec::Dec;

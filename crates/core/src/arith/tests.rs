@@ -89,6 +89,24 @@ proptest! {
     }
 
     #[test]
+    fn division_by_a_constant_by_limbs_matches_u128(x in any::<u128>(), small in any::<u64>()) {
+        for x in [x, u128::from(small), u128::MAX, 0] {
+            prop_assert_eq!(div_rem_const::<100>(x), (x / 100, (x % 100) as u64));
+            prop_assert_eq!(div_rem_const::<1>(x), (x, 0));
+            prop_assert_eq!(div_rem_const::<7>(x), (x / 7, (x % 7) as u64));
+            let m = u128::from(u32::MAX);
+            prop_assert_eq!(div_rem_const::<{ u32::MAX as u64 }>(x), (x / m, (x % m) as u64));
+        }
+    }
+
+    #[test]
+    fn percent_floor_matches_mul_div(a in any::<u128>(), small in any::<u64>(), percent in any::<u8>()) {
+        for a in [a, u128::from(small), u128::MAX] {
+            prop_assert_eq!(percent_floor(a, percent).ok(), mul_div(a, u128::from(percent), 100, Rounding::Down).ok());
+        }
+    }
+
+    #[test]
     fn ppm_floor_matches_mul_div(a in any::<u128>(), small in any::<u64>(), ppm in 0u32..=2_000_000) {
         for a in [a, u128::from(small)] {
             prop_assert_eq!(ppm_floor(a, ppm).ok(), mul_div(a, u128::from(ppm), 1_000_000, Rounding::Down).ok());

@@ -296,14 +296,16 @@ impl Marlin {
                 continue;
             }
             let row = self.stakes.clusters()[c as usize];
-            let mut pool = self.relay.pool(c);
             let at = c as usize;
             if sc.divisors.len() <= at {
                 sc.divisors.resize(at + 1, [ScaleDivisor::default(); 2]);
             }
-            let d = pool.distribute_with(x, row.commission_percent, &mut sc.divisors[at])?;
+            let divs = &mut sc.divisors[at];
+            // In place: on error the pool is unchanged (`distribute_with`).
+            let d = self
+                .relay
+                .update_pool(c, |pool| pool.distribute_with(x, row.commission_percent, divs))?;
             sc.parts.push((row.operator.into(), d.commission));
-            self.relay.set_pool(c, pool);
             p.commission = p.commission.checked_add(d.commission)?;
             p.unallocated = p.unallocated.checked_add(d.unallocated)?;
         }

@@ -167,11 +167,16 @@ impl Relay {
 
     /// Sets cluster `c`'s accumulators (journaled inside a transaction).
     pub(crate) fn set_pool(&mut self, c: u32, pool: ClusterPool<2>) {
+        self.update_pool(c, |p| *p = pool);
+    }
+
+    /// Changes cluster `c`'s accumulators in place by `f` (journaled inside a transaction).
+    pub(crate) fn update_pool<R>(&mut self, c: u32, f: impl FnOnce(&mut ClusterPool<2>) -> R) -> R {
         let i = c as usize;
         while self.pools.len() <= i {
             self.pools.push(ClusterPool::default());
         }
-        self.pools.update(i, |p| *p = pool);
+        self.pools.update(i, f)
     }
 }
 

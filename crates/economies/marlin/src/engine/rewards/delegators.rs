@@ -46,7 +46,7 @@ pub fn commission_cut(reward: Amount, percent: u8) -> Result<(Amount, Amount)> {
     if percent > 100 {
         return Err(RewardsError::CommissionAbove100 { percent });
     }
-    let commission = mul_div_floor(reward.0, u128::from(percent), 100)?;
+    let commission = ergon_core::percent_floor(reward.0, percent)?;
     Ok((Amount(commission), Amount(reward.0 - commission)))
 }
 
