@@ -10,25 +10,30 @@
 //!   steps `m₁ = m·c₁`, `m₂ = m₁·c₂` with `c₁ = ⌈2^22/(64+i)⌉/2^16` (`i` = top 6 fraction bits of
 //!   `m`) and `c₂ = ⌈2^36/(4096+j)⌉/2^24` (`j = ⌊(m₁−1)·2^12⌋ ≤ 64`), so `m₁ ∈ [1, 1+2^−6+2^−15)`
 //!   and `m₂ ∈ [1, 1+2^−12+2^−23)`; `ln m = ln(1/c₁) + ln(1/c₂) + ln m₂`, the two logarithms from
-//!   tables (computed once from the 192-bit `ln`), `ln(1+x)` by its series to `x^9/9` (Horner).
+//!   tables (computed once from the 192-bit `ln`), `ln(1+x)` by its series to `x^9/9` (Horner;
+//!   its four inner steps, whose errors reach the result times `x^5 < 2^−60`, in 64-bit words).
 //! - `e^−y = 2^−k·e^−r`, `r = y − k·ln 2 ∈ [0, ln 2)`; `r = (i+1)/64 − j/4096 − w` with
 //!   `w ∈ [0, 2^−12)`, so `e^−r = e^−(i+1)/64 · e^(j/4096) · e^w`: two tables (from the 192-bit
-//!   `exp`) and the Taylor series of `e^w` to `w^8/8!`.
+//!   `exp`) and the Taylor series of `e^w` to `w^8/8!` (Horner; its three inner steps in 64-bit
+//!   words, as for `ln`).
 //! - `V' = total·e^−r·2^−k`, the last product exact in 256 bits.
 //!
 //! # Error bound: `|V' − v| ≤ 2^−114·v`
 //! Each truncation to 120 fraction bits costs at most `1u`. `ln x`: `(b−1)·ln 2` ≤ 1u (ln 2 held to
 //! 2^−128, times at most 127); each table entry ≤ 1u (plus 2^−180 from the 192-bit source);
 //! forming `m₁`, `m₂` ≤ 1u each in the value, so ≤ 1u each in the logarithm (`m ≥ 1`); the series:
-//! tail `< x^10/10 < 2^−123`, Horner ≤ 2u. So `ln x` is within 7u + 2^−123 < 8u, and
+//! tail `< x^10/10 < 2^−123`, Horner ≤ 2u over its outer steps; its inner steps in 64-bit words
+//! leave `h₅` (the value the outer steps start from) within `2^−62`, which reaches the result
+//! times `x^5 < 2^−60`: below `2^−122`. So `ln x` is within 7u + 2^−123 + 2^−122 < 8u, and
 //! `ln R − ln r` within 16u (a negative difference, possible only within 16u of zero, is taken as
 //! zero, which is closer). `α` is held as `A = ⌊α·2^128⌋`, `1−α` as `2^128 − A`, each within 2^−128:
 //! against `|ln| < 89` that is under 2^−121 per term, plus 1u per product, so `y` is within
 //! `16u + 2·(1u + 2^−121) < 19u`. `k·ln 2` is within 2u, so `r` is within 21u and `e^−r` within a
 //! factor `e^(±21u)`. The tables `e^−(i+1)/64 ≥ e^−45/64 > 0.49` and `e^(j/4096) ≥ 1` are within
-//! 1u (relative 2.1u and 1u); the series of `e^w` within 2u (tail `< 2^−126`); the two products
+//! 1u (relative 2.1u and 1u); the series of `e^w` within 2u + 2^−122 (tail `< 2^−126`; the
+//! inner steps' `h₅` within `2^−62`, times `w^5 < 2^−60`); the two products
 //! 1u each (relative ≤ 2.1u, values above 0.49). In all the relative error is below
-//! `21u + 2.1u + 1u + 2u + 4.2u + 2^−100u < 31u < 2^−115`, and the last product is exact: the
+//! `21u + 2.1u + 1u + 2.25u + 4.2u + 2^−100u < 31u < 2^−115`, and the last product is exact: the
 //! bound holds with a factor 2 to spare. The tests measure the estimate against the 192-bit path.
 //!
 //! # Why the result equals the reference's
@@ -62,25 +67,48 @@ const LN2_F: u128 = LN2_128 >> 8;
 const INV_LN2_60: u128 = 0x1715_4765_2b82_fe17;
 /// The widening of the estimate: `2^−110` relative (module doc).
 const BAND_SHIFT: u32 = 110;
-/// `⌊2^120/n⌋`, `n = 1..=9`: the series of `ln(1+x)` (index 0 unused).
-const INV: [u128; 10] = {
-    let mut t = [0u128; 10];
+/// `⌊2^120/n⌋`, `n = 1..=4`: the outer steps of the series of `ln(1+x)` (index 0 unused).
+const INV: [u128; 5] = {
+    let mut t = [0u128; 5];
     let mut n = 1;
-    while n < 10 {
+    while n < 5 {
         t[n] = (1u128 << F) / n as u128;
         n += 1;
     }
     t
 };
-/// `⌊2^120/n!⌋`, `n = 0..=8`: the series of `e^w`.
-const INV_FACT: [u128; 9] = {
-    let mut t = [0u128; 9];
+/// `⌊2^64/n⌋`, `n = 5..=9`: the inner steps of the series of `ln(1+x)` (indexes below 5 unused).
+const INV64: [u64; 10] = {
+    let mut t = [0u64; 10];
+    let mut n = 5;
+    while n < 10 {
+        t[n] = ((1u128 << 64) / n as u128) as u64;
+        n += 1;
+    }
+    t
+};
+/// `⌊2^120/n!⌋`, `n = 0..=4`: the outer steps of the series of `e^w`.
+const INV_FACT: [u128; 5] = {
+    let mut t = [0u128; 5];
     let (mut n, mut f) = (0, 1u128);
-    while n < 9 {
+    while n < 5 {
         if n > 0 {
             f *= n as u128;
         }
         t[n] = (1u128 << F) / f;
+        n += 1;
+    }
+    t
+};
+/// `⌊2^64/n!⌋`, `n = 5..=8`: the inner steps of the series of `e^w` (indexes below 5 unused).
+const INV_FACT64: [u64; 9] = {
+    let mut t = [0u64; 9];
+    let (mut n, mut f) = (1, 1u128);
+    while n < 9 {
+        f *= n as u128;
+        if n >= 5 {
+            t[n] = ((1u128 << 64) / f) as u64;
+        }
         n += 1;
     }
     t
@@ -268,8 +296,14 @@ impl CobbDouglas {
         let w = ((i as u128 + 1) << (F - 6)) - r_;
         let j = (w >> (F - 12)) as usize;
         let w = w & ((1u128 << (F - 12)) - 1);
-        let mut h = INV_FACT[8];
-        for n in (0..8).rev() {
+        // h_n = 1/n! + w·h_{n+1}: the steps n = 7, 6, 5 in 64-bit words (module doc).
+        let w64 = (w >> (F - 64)) as u64;
+        let mut h64 = INV_FACT64[8];
+        for n in (5..8).rev() {
+            h64 = INV_FACT64[n] + mul64(w64, h64);
+        }
+        let mut h = u128::from(h64) << (F - 64);
+        for n in (0..5).rev() {
             h = INV_FACT[n] + mul_f(w, h);
         }
         let m = mul_f(mul_f(*t.exp_neg.get(i)?, *t.exp_pos.get(j)?), h);
@@ -385,8 +419,14 @@ fn ln_int(x: u128, t: &Tables) -> u128 {
     let m2 = (hi << 104) | (lo >> 24);
     let x2 = m2 - (1u128 << F);
     // ln(1+x) = x·(1 − x·(1/2 − x·(1/3 − …(1/8 − x/9))))
-    let mut h = INV[9];
-    for n in (1..9).rev() {
+    // h_n = 1/n − x·h_{n+1}: the steps n = 8, 7, 6, 5 in 64-bit words (module doc).
+    let x64 = (x2 >> (F - 64)) as u64;
+    let mut h64 = INV64[9];
+    for n in (5..9).rev() {
+        h64 = INV64[n] - mul64(x64, h64);
+    }
+    let mut h = u128::from(h64) << (F - 64);
+    for n in (1..5).rev() {
         h = INV[n] - mul_f(x2, h);
     }
     ln2_times(u128::from(b - 1)) + t.ln1[i] + t.ln2[j] + mul_f(x2, h)
@@ -423,6 +463,11 @@ fn mul_small(a: u128, c: u64) -> (u128, u128) {
 fn mul_f(a: u128, b: u128) -> u128 {
     let (hi, lo) = mul_full(a, b);
     (hi << (128 - F)) | (lo >> F)
+}
+
+/// `⌊a·b/2^64⌋` (64-bit fixed point).
+fn mul64(a: u64, b: u64) -> u64 {
+    ((u128::from(a) * u128::from(b)) >> 64) as u64
 }
 
 /// `⌊a·b/2^128⌋`.
