@@ -104,16 +104,15 @@ pub fn ppm_floor(a: u128, ppm: u32) -> Result<u128> {
 #[must_use]
 pub const fn div_rem_const<const D: u64>(x: u128) -> (u128, u64) {
     const { assert!(D > 0 && D < 1 << 32, "div_rem_const: D must be in 1..2^32") };
-    let mut q = 0u128;
-    let mut r = 0u64;
-    let mut k = 4;
-    while k > 0 {
-        k -= 1;
-        let cur = (r << 32) | ((x >> (32 * k)) as u64 & 0xffff_ffff);
-        q |= ((cur / D) as u128) << (32 * k);
-        r = cur % D;
-    }
-    (q, r)
+    const MASK: u64 = 0xffff_ffff;
+    let (hi, lo) = ((x >> 64) as u64, x as u64);
+    // The high word at once (a 64-bit value), then the low word's two halves.
+    let (q_hi, r) = (hi / D, hi % D);
+    let cur = (r << 32) | (lo >> 32);
+    let (q1, r) = (cur / D, cur % D);
+    let cur = (r << 32) | (lo & MASK);
+    let (q0, r) = (cur / D, cur % D);
+    (((q_hi as u128) << 64) | ((q1 as u128) << 32) | q0 as u128, r)
 }
 
 /// `⌊a·percent/100⌋`, exactly as `mul_div(a, percent, 100, Rounding::Down)`: for a

@@ -247,7 +247,8 @@ impl Marlin {
     ) -> Result<(PoolPayout, PoolPayout)> {
         let n = sc.ids.len();
         for out in [&mut sc.out, &mut sc.out2] {
-            out.clear();
+            // Every entry is written by the payout (or the error discards them): only the length
+            // matters, so the last close's values are not zeroed first.
             out.resize(n, Amount::ZERO);
         }
         let [(a0, h0), (a1, h1)] = pools;
