@@ -58,7 +58,7 @@ pub struct Scratch {
     /// paper: `ln` of each cluster's stake at its last payout.
     ln_stakes: LnCache,
     /// paper: the operators' commissions of one payout.
-    parts: Vec<(Holder, Amount)>,
+    parts: Vec<(ergon_core::AccountId, Amount)>,
     /// paper: each cluster's delegation totals prepared as divisors, by cluster index.
     divisors: Vec<[ScaleDivisor; 2]>,
 }
@@ -306,11 +306,11 @@ impl Marlin {
             let d = self
                 .relay
                 .update_pool(c, |pool| pool.distribute_with(x, row.commission_percent, divs))?;
-            sc.parts.push((row.operator.into(), d.commission));
+            sc.parts.push((row.operator, d.commission));
             p.commission = p.commission.checked_add(d.commission)?;
             p.unallocated = p.unallocated.checked_add(d.unallocated)?;
         }
-        self.ledger.split_from(pond, to, &sc.parts)?;
+        self.ledger.pay_from_pool(pond, self.cluster_pool, sc.parts.iter().copied())?;
         self.ledger.transfer(pond, to, source, p.unallocated)?;
         let mut b = *self.relay.books.get();
         b.commission = b.commission.checked_add(p.commission)?;
