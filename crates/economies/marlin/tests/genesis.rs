@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used)] // a test crate: unwrap is the assertion
 
-use ergon_core::{Amount, Economy};
+use ergon_core::{Amount, Coded, Economy};
 use ergon_marlin::{BridgeCustody, Marlin, Params, Profile};
 use serde_json::{Value, json};
 
@@ -53,4 +53,18 @@ fn the_profiles_defaults_are_the_documented_ones() {
     let deployed = Params::for_profile(Profile::Deployed);
     assert_eq!((deployed.custody, deployed.cancel_allowed), (BridgeCustody::Reserve, false));
     assert_eq!(Params::default(), paper);
+}
+
+/// A cluster index no cluster has is refused as such (not as a stash), by the stash and ticket
+/// calls that take an index.
+#[test]
+fn an_unknown_cluster_index_is_named() {
+    let mut m = build(json!({"accounts": {"op": {"pond": "5000", "mpond": "1"}, "r": {"pond": "5000"}}, "transfers_open": true})).unwrap();
+    let (op, r) = (m.account("op").unwrap(), m.account("r").unwrap());
+    let e = m.create_stash(op, Amount(10), Amount::ZERO, Some(7)).unwrap_err();
+    assert_eq!((e.code(), e.to_string()), ("unknown_cluster", "no cluster 7".to_string()));
+    m.register_receiver(r).unwrap();
+    m.subscribe(r, Amount(1), 1).unwrap();
+    let e = m.relay_tickets(r, 3, Amount(1)).unwrap_err();
+    assert_eq!((e.code(), e.to_string()), ("unknown_cluster", "no cluster 3".to_string()));
 }

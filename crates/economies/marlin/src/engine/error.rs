@@ -159,6 +159,12 @@ pub enum MarlinError {
         /// The account named.
         operator: AccountId,
     },
+    /// No cluster has this index.
+    #[error("no cluster {cluster}")]
+    NoCluster {
+        /// The index given.
+        cluster: u32,
+    },
     /// No stash has this id.
     #[error("no stash {stash}")]
     UnknownStash {
@@ -342,7 +348,7 @@ impl Coded for MarlinError {
             MarlinError::CancelAboveLeft { .. } => "cancel_above_left",
             MarlinError::NotInProfile { .. } => "not_in_profile",
             MarlinError::DelegationTooSmall { .. } => "insufficient_delegation",
-            MarlinError::UnknownCluster { .. } => "unknown_cluster",
+            MarlinError::UnknownCluster { .. } | MarlinError::NoCluster { .. } => "unknown_cluster",
             MarlinError::UnknownStash { .. } => "unknown_stash",
             MarlinError::StashState { .. } => "stash_state",
             MarlinError::StashLocked { .. } => "stash_locked",

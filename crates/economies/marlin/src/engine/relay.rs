@@ -327,7 +327,7 @@ impl Marlin {
             return Err(MarlinError::ZeroAmount { what: "tickets" });
         }
         if c as usize >= self.stakes.clusters().len() {
-            return Err(MarlinError::UnknownStash { stash: u64::from(c) });
+            return Err(MarlinError::NoCluster { cluster: c });
         }
         let now = self.relay.tickets.get(&c).copied().unwrap_or_default().checked_add(count)?;
         self.relay.tickets.insert(c, now);

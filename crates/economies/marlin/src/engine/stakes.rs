@@ -184,11 +184,8 @@ impl Stakes {
     }
 
     fn add_to_cluster(&mut self, c: u32, pond: Amount, mpond: Amount, add: bool) -> Result<()> {
-        let mut row = self
-            .clusters
-            .get(c as usize)
-            .copied()
-            .ok_or(MarlinError::UnknownStash { stash: u64::from(c) })?;
+        let mut row =
+            self.clusters.get(c as usize).copied().ok_or(MarlinError::NoCluster { cluster: c })?;
         if add {
             row.pond = row.pond.checked_add(pond)?;
             row.mpond = row.mpond.checked_add(mpond)?;
