@@ -11,7 +11,8 @@
 //!   `m`) and `c₂ = ⌈2^36/(4096+j)⌉/2^24` (`j = ⌊(m₁−1)·2^12⌋ ≤ 64`), so `m₁ ∈ [1, 1+2^−6+2^−15)`
 //!   and `m₂ ∈ [1, 1+2^−12+2^−23)`; `ln m = ln(1/c₁) + ln(1/c₂) + ln m₂`, the two logarithms from
 //!   tables (computed once from the 192-bit `ln`), `ln(1+x)` by its series to `x^9/9` (Horner;
-//!   its four inner steps, whose errors reach the result times `x^5 < 2^−60`, in 64-bit words).
+//!   its four inner steps, whose errors reach the result times `x^5 < 1.01·2^−60`, in 64-bit
+//!   words).
 //! - `e^−y = 2^−k·e^−r`, `r = y − k·ln 2 ∈ [0, ln 2)`; `r = (i+1)/64 − j/4096 − w` with
 //!   `w ∈ [0, 2^−12)`, so `e^−r = e^−(i+1)/64 · e^(j/4096) · e^w`: two tables (from the 192-bit
 //!   `exp`) and the Taylor series of `e^w` to `w^8/8!` (Horner; its three inner steps in 64-bit
@@ -24,7 +25,8 @@
 //! forming `m₁`, `m₂` ≤ 1u each in the value, so ≤ 1u each in the logarithm (`m ≥ 1`); the series:
 //! tail `< x^10/10 < 2^−123`, Horner ≤ 2u over its outer steps; its inner steps in 64-bit words
 //! leave `h₅` (the value the outer steps start from) within `2^−62`, which reaches the result
-//! times `x^5 < 2^−60`: below `2^−122`. So `ln x` is within 7u + 2^−123 + 2^−122 < 8u, and
+//! times `x^5 < 1.01·2^−60` (`x < 2^−12 + 2^−23`): below `1.01·2^−122`. So `ln x` is within
+//! 7u + 2^−123 + 1.01·2^−122 < 8u, and
 //! `ln R − ln r` within 16u (a negative difference, possible only within 16u of zero, is taken as
 //! zero, which is closer). `α` is held as `A = ⌊α·2^128⌋`, `1−α` as `2^128 − A`, each within 2^−128:
 //! against `|ln| < 89` that is under 2^−121 per term, plus 1u per product, so `y` is within

@@ -170,7 +170,9 @@ impl Relay {
         self.update_pool(c, |p| *p = pool);
     }
 
-    /// Changes cluster `c`'s accumulators in place by `f` (journaled inside a transaction).
+    /// Changes cluster `c`'s accumulators in place by `f` (journaled inside a transaction). The
+    /// table grows to hold `c` first, whatever `f` returns: the close calls it inside its
+    /// transaction, which a failure reverts whole.
     pub(crate) fn update_pool<R>(&mut self, c: u32, f: impl FnOnce(&mut ClusterPool<2>) -> R) -> R {
         let i = c as usize;
         while self.pools.len() <= i {
