@@ -4,7 +4,8 @@
 //! update and per draw, for task assignment and cluster selection among many nodes — and
 //! [`AliasTable`] (in `alias`), Vose's alias method in exact integers for weights that do not
 //! change — O(1) per draw — and [`FastSampler`], an alias table kept current with a sum tree's
-//! changing weights. All draw from a [`StreamRng`], so a choice is a pure function of its stream
+//! changing weights, and [`ChurnSampler`], an alias table kept across items that join and leave
+//! (in `churn`). All draw from a [`StreamRng`], so a choice is a pure function of its stream
 //! (ARCHITECTURE, "Scalable accounting" and "Deterministic simulation").
 //!
 //! Weights are `u64`; totals are `u128`, which cannot overflow: fewer than 2^64 weights below
