@@ -84,16 +84,28 @@ pub fn mul_div(a: u128, b: u128, c: u128, rounding: Rounding) -> Result<u128> {
     q.checked_add(u128::from(up)).ok_or_else(|| overflow("mul_div"))
 }
 
-/// `⌊a·ppm/10^6⌋`, exactly as `mul_div(a, ppm, 1_000_000, Rounding::Down)`, with divisions by
-/// the constant only (cheap) when `a` fits 64 bits.
+/// `⌊a·ppm/10^6⌋`, exactly as `mul_div(a, ppm, 1_000_000, Rounding::Down)` ([`fraction_floor`]).
 pub fn ppm_floor(a: u128, ppm: u32) -> Result<u128> {
-    const M: u64 = 1_000_000;
-    match u64::try_from(a) {
-        Ok(a) => {
-            let (hi, lo) = (a / M, a % M);
-            Ok(u128::from(hi) * u128::from(ppm) + u128::from(lo * u64::from(ppm) / M))
-        }
-        Err(_) => mul_div(a, u128::from(ppm), u128::from(M), Rounding::Down),
+    fraction_floor::<1_000_000>(a, ppm)
+}
+
+/// `⌊a·percent/100⌋`, exactly as `mul_div(a, percent, 100, Rounding::Down)` ([`fraction_floor`]):
+/// a commission.
+pub fn percent_floor(a: u128, percent: u8) -> Result<u128> {
+    fraction_floor::<100>(a, u32::from(percent))
+}
+
+/// `⌊a·n/D⌋` for a constant `D < 2^32`, exactly as `mul_div(a, n, D, Rounding::Down)`, without a
+/// 128-bit division: `a = D·q + r` gives `q·n + ⌊r·n/D⌋` (`r·n < 2^64`), by [`div_rem_const`].
+/// Only when `q·n` overflows (a result near or above 2^128) does it take `mul_div`.
+///
+/// Errors: as `mul_div` (an overflow).
+fn fraction_floor<const D: u64>(a: u128, n: u32) -> Result<u128> {
+    let (q, r) = div_rem_const::<D>(a);
+    let part = u128::from(r * u64::from(n) / D);
+    match q.checked_mul(u128::from(n)).and_then(|qn| qn.checked_add(part)) {
+        Some(v) => Ok(v),
+        None => mul_div(a, u128::from(n), u128::from(D), Rounding::Down),
     }
 }
 
@@ -113,19 +125,6 @@ pub const fn div_rem_const<const D: u64>(x: u128) -> (u128, u64) {
     let cur = (r << 32) | (lo & MASK);
     let (q0, r) = (cur / D, cur % D);
     (((q_hi as u128) << 64) | ((q1 as u128) << 32) | q0 as u128, r)
-}
-
-/// `⌊a·percent/100⌋`, exactly as `mul_div(a, percent, 100, Rounding::Down)`: for a
-/// commission (`percent ≤ 100`) without a 128-bit division, for every `a` — `a = 100·q + r`
-/// gives `q·percent + ⌊r·percent/100⌋`, where `q·percent ≤ a` fits.
-///
-/// Errors: as `mul_div` (an overflow, possible only above 100 %).
-pub fn percent_floor(a: u128, percent: u8) -> Result<u128> {
-    if percent > 100 {
-        return mul_div(a, u128::from(percent), 100, Rounding::Down);
-    }
-    let (q, r) = div_rem_const::<100>(a);
-    Ok(q * u128::from(percent) + u128::from(r * u64::from(percent) / 100))
 }
 
 #[cfg(test)]

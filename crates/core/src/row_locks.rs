@@ -489,7 +489,8 @@ impl<const N: usize> RowLocks<N> {
                 if r.owner != owner || r.generation != o.generation {
                     continue;
                 }
-                let (prev, mut amounts) = (bucket.amounts(&r), bucket.amounts(&r));
+                let prev = bucket.amounts(&r);
+                let mut amounts = prev;
                 if journal {
                     let release_at = bucket.release_at;
                     self.journal.push(Undo::Row { release_at, index, prev });

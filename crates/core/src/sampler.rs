@@ -385,7 +385,7 @@ pub struct FastSampler {
     /// Draws from the tree since the table went stale.
     stale_draws: usize,
     /// The one item with weight, and the tree's [`SumTree::changes`] when it was found.
-    sole: Option<(u64, usize)>,
+    sole: Sole,
 }
 
 impl FastSampler {
@@ -405,7 +405,7 @@ impl FastSampler {
             return Ok(t.sample(rng));
         }
         match tree.positive_count() {
-            1 => Ok(self.sole(tree)),
+            1 => Ok(self.sole.item(tree)),
             _ => self.sample_otherwise(tree, rng),
         }
     }
@@ -419,19 +419,6 @@ impl FastSampler {
         match &self.table {
             Some(t) if self.built_at == tree.changes() && tree.positive_count() >= 2 => Some(t),
             _ => None,
-        }
-    }
-
-    /// The one item with weight (found in O(log n) once after each change of the weights).
-    #[inline(always)]
-    fn sole(&mut self, tree: &SumTree) -> usize {
-        match self.sole {
-            Some((at, i)) if at == tree.changes() => i,
-            _ => {
-                let i = tree.find(0);
-                self.sole = Some((tree.changes(), i));
-                i
-            }
         }
     }
 
@@ -455,6 +442,27 @@ impl FastSampler {
         match &self.table {
             Some(t) => Ok(t.sample(rng)),
             None => tree.sample(rng),
+        }
+    }
+}
+
+/// The one item with weight of a tree, found in O(log n) once after each change of its weights
+/// and kept with the tree's [`SumTree::changes`] then (saved as that pair, or nothing).
+#[derive(Clone, Copy, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub(crate) struct Sole(Option<(u64, usize)>);
+
+impl Sole {
+    /// The one item with weight of `tree` (which has exactly one).
+    #[inline(always)]
+    pub(crate) fn item(&mut self, tree: &SumTree) -> usize {
+        match self.0 {
+            Some((at, i)) if at == tree.changes() => i,
+            _ => {
+                let i = tree.find(0);
+                self.0 = Some((tree.changes(), i));
+                i
+            }
         }
     }
 }

@@ -24,7 +24,7 @@
 use crate::error::{Error, Result};
 use crate::rng::StreamRng;
 
-use super::{AliasTable, MAX_TABLE, SumTree};
+use super::{AliasTable, MAX_TABLE, Sole, SumTree};
 
 /// Weights that grow by new items and shrink by items set to zero, drawn in O(1) (module doc).
 /// Draws are a pure function of the history of pushes, zeroings and the stream.
@@ -37,9 +37,9 @@ pub struct ChurnSampler {
     built_total: u128,
     /// `Σ_{i < built_len} w_i`: the table's items still in play.
     alive: u128,
-    /// The one item with weight, and the tree's changes when it was found.
+    /// The one item with weight, once found.
     #[serde(skip)]
-    sole: Option<(u64, usize)>,
+    sole: Sole,
     /// By table item, a bit set when its weight is zero (it left): the test of a table draw
     /// without a load from the weights. Derived from them (`None` until derived again after a
     /// saved state is read back).
@@ -57,7 +57,7 @@ impl ChurnSampler {
             built_len: 0,
             built_total: 0,
             alive: 0,
-            sole: None,
+            sole: Sole::default(),
             gone: None,
         }
     }
@@ -118,7 +118,7 @@ impl ChurnSampler {
     pub fn sample(&mut self, rng: &mut StreamRng) -> Result<usize> {
         match self.tree.positive_count() {
             0 => return Err(Error::NotEnoughWeight { wanted: 1, available: 0 }),
-            1 => return Ok(self.sole()),
+            1 => return Ok(self.sole.item(&self.tree)),
             _ => {}
         }
         if self.tree.len() > MAX_TABLE {
@@ -172,18 +172,6 @@ impl ChurnSampler {
             bits[i / 64] |= 1 << (i % 64);
         }
         bits
-    }
-
-    /// The one item with weight (found once after each change).
-    fn sole(&mut self) -> usize {
-        match self.sole {
-            Some((at, i)) if at == self.tree.changes() => i,
-            _ => {
-                let i = self.tree.find(0);
-                self.sole = Some((self.tree.changes(), i));
-                i
-            }
-        }
     }
 }
 
