@@ -237,7 +237,7 @@ impl CobbDouglas {
         s: Amount,
         f: Option<(u128, usize)>,
     ) -> Result<Amount> {
-        match f.and_then(|(m, shift)| decide(U256::from(total.0) * U256::from(m), shift)) {
+        match f.and_then(|(m, shift)| decide(mul_full(total.0, m), shift)) {
             Some(q) => Ok(Amount(q)),
             None => self.reference(total, r, s),
         }
@@ -262,8 +262,8 @@ impl CobbDouglas {
     /// `⌊v⌋` when the widened estimate decides it, else `None` (module doc).
     #[cfg(test)]
     pub(crate) fn decide(&self, total: u128, r: u128, s: u128) -> Option<u128> {
-        let (x, shift) = self.estimate(total, r, s)?;
-        decide(x, shift)
+        let (m, shift) = self.factor(r, s)?;
+        decide(mul_full(total, m), shift)
     }
 
     /// The factor `e^−r` (scale 2^120, below 2^120) and the shift `120 + k` of the module doc:
@@ -339,12 +339,30 @@ impl LnCache {
 }
 
 /// `⌊X/2^shift⌋` when the band `X·(1 ± 2^−110)` around the estimate holds no other floor, else
-/// `None` (module doc).
-fn decide(x: U256, shift: usize) -> Option<u128> {
-    let band = (x >> BAND_SHIFT) + U256::ONE;
-    let lo = x.checked_sub(band)? >> shift;
-    let hi = x.checked_add(band)? >> shift;
-    if lo == hi { u128::try_from(lo).ok() } else { None }
+/// `None` (module doc); `X` given as its `(high, low)` 128-bit halves.
+#[inline(always)]
+fn decide((h, l): (u128, u128), shift: usize) -> Option<u128> {
+    // band = ⌊X/2^110⌋ + 1, as halves (the sum cannot carry out: X/2^110 < 2^146).
+    let (bl, c) = ((h << (256 - BAND_SHIFT - 128)) | (l >> BAND_SHIFT)).overflowing_add(1);
+    let bh = (h >> BAND_SHIFT) + u128::from(c);
+    // X − band and X + band, each `None` outside 0..2^256.
+    let (ll, borrow) = l.overflowing_sub(bl);
+    let lh = h.checked_sub(bh)?.checked_sub(u128::from(borrow))?;
+    let (hl, carry) = l.overflowing_add(bl);
+    let hh = h.checked_add(bh)?.checked_add(u128::from(carry))?;
+    let lo = shr_pair(lh, ll, shift);
+    if lo == shr_pair(hh, hl, shift) { Some(lo.1) } else { None }
+}
+
+/// `(h·2^128 + l) >> s` as halves, for `s < 256`.
+#[inline(always)]
+fn shr_pair(h: u128, l: u128, s: usize) -> (u128, u128) {
+    match s {
+        0 => (h, l),
+        1..=127 => (h >> s, (h << (128 - s)) | (l >> s)),
+        128..=255 => (0, h >> (s - 128)),
+        _ => (0, 0),
+    }
 }
 
 /// The tables of the module doc, at scale 2^120.
@@ -435,11 +453,13 @@ fn ln_int(x: u128, t: &Tables) -> u128 {
 }
 
 /// `⌊k·ln 2·2^120⌋` from the 128-bit constant (`k < 2^8`).
+#[inline(always)]
 fn ln2_times(k: u128) -> u128 {
     k * LN2_F + ((k * (LN2_128 & 0xff)) >> 8)
 }
 
 /// `a·b` as `(high, low)` 128-bit halves.
+#[inline(always)]
 fn mul_full(a: u128, b: u128) -> (u128, u128) {
     // The halves as `u64`, so that each partial product is one 64×64→128 multiply.
     let (a1, a0) = ((a >> 64) as u64, a as u64);
@@ -453,6 +473,7 @@ fn mul_full(a: u128, b: u128) -> (u128, u128) {
 
 /// `a·c` as `(high, low)` 128-bit halves, for `c < 2^64` (the reduction constants): two
 /// partial products instead of four.
+#[inline(always)]
 fn mul_small(a: u128, c: u64) -> (u128, u128) {
     let wide = |x: u64| u128::from(x) * u128::from(c);
     let (p0, p1) = (wide(a as u64), wide((a >> 64) as u64));
@@ -462,17 +483,20 @@ fn mul_small(a: u128, c: u64) -> (u128, u128) {
 }
 
 /// `⌊a·b/2^120⌋` (the result below 2^128 by the callers' bounds).
+#[inline(always)]
 fn mul_f(a: u128, b: u128) -> u128 {
     let (hi, lo) = mul_full(a, b);
     (hi << (128 - F)) | (lo >> F)
 }
 
 /// `⌊a·b/2^64⌋` (64-bit fixed point).
+#[inline(always)]
 fn mul64(a: u64, b: u64) -> u64 {
     ((u128::from(a) * u128::from(b)) >> 64) as u64
 }
 
 /// `⌊a·b/2^128⌋`.
+#[inline(always)]
 fn mul_hi(a: u128, b: u128) -> u128 {
     mul_full(a, b).0
 }

@@ -71,8 +71,45 @@ fn total() -> impl Strategy<Value = u128> {
     prop_oneof![0..=u128::MAX, 0u128..1 << 90, 0u128..1 << 20, Just(u128::MAX)]
 }
 
+/// The band test written on `U256`: what [`decide`] computes on two halves.
+fn decide_u256(x: U256, shift: usize) -> Option<u128> {
+    let band = (x >> BAND_SHIFT) + U256::ONE;
+    let lo = x.checked_sub(band)? >> shift;
+    let hi = x.checked_add(band)? >> shift;
+    if lo == hi { u128::try_from(lo).ok() } else { None }
+}
+
+/// An `X` of the band test: any; with `X − band` or `X + band` a few units from a multiple of
+/// `2^shift` (the edges where the test turns); near `2^256`; or small.
+fn band_input() -> impl Strategy<Value = (U256, usize)> {
+    let word = || any::<[u64; 4]>().prop_map(U256::from_limbs);
+    let band = |x: U256| (x >> BAND_SHIFT) + U256::ONE;
+    let edge = (word(), 0usize..256, any::<bool>(), 0u8..5).prop_map(move |(x, s, up, e)| {
+        let grid = (x >> s) << s;
+        // X with X ∓ band(X) = grid: a fixed point, reached in a few steps (band' ≈ 2^−110).
+        let mut v = grid;
+        for _ in 0..4 {
+            v = if up { grid.wrapping_sub(band(v)) } else { grid.wrapping_add(band(v)) };
+        }
+        (v.wrapping_add(U256::from(e)).wrapping_sub(U256::from(2u8)), s)
+    });
+    prop_oneof![
+        (word(), 0usize..260),
+        edge,
+        (any::<u128>(), 0usize..260).prop_map(|(x, s)| (U256::MAX - U256::from(x), s)),
+        (any::<u128>(), 0usize..140).prop_map(|(x, s)| (U256::from(x), s)),
+    ]
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn two_word_band_test_equals_the_wide_one((x, shift) in band_input()) {
+        let h = u128::try_from(x >> 128).unwrap();
+        let l = u128::try_from(x & U256::from(u128::MAX)).unwrap();
+        prop_assert_eq!(decide((h, l), shift), decide_u256(x, shift), "x {:#x} shift {}", x, shift);
+    }
 
     #[test]
     fn equals_the_reference((r, rt) in share(), (s, st) in share(), t in total(), p in exponent()) {
