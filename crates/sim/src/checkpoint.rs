@@ -29,7 +29,7 @@ use serde::de::DeserializeOwned;
 pub const MAGIC: &[u8; 8] = b"ERGONCKP";
 /// The layout version this build writes and reads; a change of the layout or of a model's state
 /// changes it.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 /// Bytes of the header.
 const HEADER_BYTES: usize = 24;
 
@@ -265,7 +265,7 @@ mod tests {
         let c = sample();
         let bytes = encode(&c).expect("encodes");
         assert_eq!(&bytes[..8], b"ERGONCKP");
-        assert_eq!(&bytes[8..12], &[2, 0, 0, 0], "format version 2");
+        assert_eq!(&bytes[8..12], &[3, 0, 0, 0], "format version 3");
         let body = (bytes.len() - 24) as u64;
         assert_eq!(&bytes[12..20], &body.to_le_bytes());
         assert_eq!(&bytes[20..24], &crc32fast::hash(&bytes[24..]).to_le_bytes());
@@ -308,7 +308,7 @@ mod tests {
                 let err = decode(&bad, HASH, 4, 144).expect_err("altered");
                 let ok = match at {
                     0..8 => err == CheckpointError::NotACheckpoint,
-                    8..12 => matches!(err, CheckpointError::Version { expected: 2, .. }),
+                    8..12 => matches!(err, CheckpointError::Version { expected: FORMAT_VERSION, .. }),
                     12..20 => matches!(err, CheckpointError::Length { .. }),
                     _ => matches!(err, CheckpointError::Checksum { .. }),
                 };
@@ -326,10 +326,10 @@ mod tests {
         assert_eq!(err.to_string(), "of job 4, read for job 5");
         let err = decode(&bytes, HASH, 4, 143).expect_err("a shorter run");
         assert_eq!(err.to_string(), "at step 144, past the run's 143 steps");
-        let mut v1 = bytes.clone();
-        v1[8] = 1;
-        let err = decode(&v1, HASH, 4, 144).expect_err("version 1");
-        assert_eq!(err.to_string(), "checkpoint format version 1; this build reads version 2 only");
+        let mut v2 = bytes.clone();
+        v2[8] = 2;
+        let err = decode(&v2, HASH, 4, 144).expect_err("version 2");
+        assert_eq!(err.to_string(), "checkpoint format version 2; this build reads version 3 only");
     }
 
     #[test]

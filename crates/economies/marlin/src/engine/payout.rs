@@ -15,7 +15,9 @@
 //! - paper: at each epoch's close, the subsidy's emission (from the `rewards` pool) and, at a
 //!   month's close, the released fees with what earlier months left (from the `fees` pool) are
 //!   each paid over the clusters with tickets by Cobb-Douglas (`cobb`); the remainder stays in
-//!   its pool; each payment is distributed at once.
+//!   its pool; of each cluster's payment the commission goes to its operator at once and the
+//!   rest is held by the cluster ([`Held`]) and given to its accumulator before any of its
+//!   positions is next read or changed, so a close writes one small record a cluster.
 
 use ergon_core::{Amount, Holder, LnCache, RngStreams, Seed, SumTree};
 use std::collections::BTreeMap;
@@ -29,8 +31,7 @@ use crate::engine::error::Result;
 use crate::engine::params::{POND_PER_MPOND, Profile};
 use crate::engine::relay::Selection;
 use crate::engine::rewards::cobb::{CobbDouglasPayout, cobb_douglas_payouts_cached};
-use crate::engine::rewards::delegators::Distribution;
-use crate::engine::rewards::delegators::ScaleDivisor;
+use crate::engine::rewards::delegators::{Distribution, Held, ScaleDivisor, commission_cut};
 use crate::engine::rewards::pools::subsidy_schedule;
 use crate::engine::rewards::selection::{
     MAX_SELECT, TokenWeight, effective_delegation, select_clusters, selection_weight,
@@ -59,8 +60,6 @@ pub struct Scratch {
     ln_stakes: LnCache,
     /// paper: the operators' commissions of one payout.
     parts: Vec<(ergon_core::AccountId, Amount)>,
-    /// paper: each cluster's delegation totals prepared as divisors, by cluster index.
-    divisors: Vec<[ScaleDivisor; 2]>,
 }
 
 impl PartialEq for Scratch {
@@ -134,21 +133,34 @@ impl Marlin {
         Ok(())
     }
 
-    /// deployed: claims cluster `c`'s accrued ticket rewards and distributes them. Call inside a
-    /// transaction.
+    /// Brings cluster `c`'s accumulators up to date before one of its positions is read or
+    /// changed. Call inside a transaction. deployed: claims its accrued ticket rewards and
+    /// distributes them. paper: takes in what it held since the last time ([`Held`]).
     fn sync_cluster(&mut self, c: u32) -> Result<()> {
-        if self.params.profile != Profile::Deployed {
-            return Ok(());
+        match self.params.profile {
+            Profile::Deployed => {
+                let (paid, left) = claim(self.relay.accrued(c));
+                if paid.is_zero() {
+                    return Ok(());
+                }
+                let mut pool = self.relay.pool(c);
+                let d =
+                    pool.distribute(paid, self.stakes.clusters()[c as usize].commission_percent)?;
+                self.pay_distribution(c, d, Holder::Pool(self.rewards_pool))?;
+                self.relay.accrued.insert(c, left);
+                self.relay.set_pool(c, pool);
+            }
+            Profile::Paper => {
+                let held = self.relay.held(c);
+                if held.is_empty() {
+                    return Ok(());
+                }
+                let mut pool = self.relay.pool(c);
+                pool.credit(held, &mut [ScaleDivisor::default(); 2])?;
+                self.relay.set_pool(c, pool);
+                self.relay.update_held(c, |h| *h = Held::default());
+            }
         }
-        let (paid, left) = claim(self.relay.accrued(c));
-        if paid.is_zero() {
-            return Ok(());
-        }
-        let mut pool = self.relay.pool(c);
-        let d = pool.distribute(paid, self.stakes.clusters()[c as usize].commission_percent)?;
-        self.pay_distribution(c, d, Holder::Pool(self.rewards_pool))?;
-        self.relay.accrued.insert(c, left);
-        self.relay.set_pool(c, pool);
         Ok(())
     }
 
@@ -270,11 +282,12 @@ impl Marlin {
         Ok((subsidy, self.pay_pool(sc, a1, cd[1], true, h1)?))
     }
 
-    /// Distributes a computed Cobb-Douglas payout of `amount` from `source` (`sc.out`, or
-    /// `sc.out2` when `second`) to the clusters in `sc`: the whole payment moves to the
-    /// `cluster_rewards` pool in one transfer, the operators' commissions out of it in one
-    /// move, and what clusters with nothing delegated could not allocate back to `source` in one
-    /// transfer (the same balances as cluster by cluster, with a fraction of the ledger writes).
+    /// Pays a computed Cobb-Douglas payout of `amount` from `source` (`sc.out`, or `sc.out2`
+    /// when `second`) to the clusters in `sc`: the whole payment moves to the `cluster_rewards`
+    /// pool in one transfer, the operators' commissions out of it in one move, each cluster's
+    /// delegators' part is held for its accumulator ([`Held`]), and what clusters with nothing
+    /// delegated could not allocate goes back to `source` in one transfer (the same balances as
+    /// cluster by cluster, with a fraction of the ledger writes).
     fn pay_pool(
         &mut self,
         sc: &mut Scratch,
@@ -292,23 +305,24 @@ impl Marlin {
         let (pond, to) = (self.pond, Holder::Pool(self.cluster_pool));
         self.ledger.transfer(pond, source, to, cd.paid)?;
         sc.parts.clear();
-        for (&c, &x) in sc.ids.iter().zip(out) {
+        for ((&c, &x), &stake) in sc.ids.iter().zip(out).zip(&sc.stakes) {
             if x.is_zero() {
                 continue;
             }
             let row = self.stakes.clusters()[c as usize];
-            let at = c as usize;
-            if sc.divisors.len() <= at {
-                sc.divisors.resize(at + 1, [ScaleDivisor::default(); 2]);
-            }
-            let divs = &mut sc.divisors[at];
-            // In place: on error the pool is unchanged (`distribute_with`).
-            let d = self
-                .relay
-                .update_pool(c, |pool| pool.distribute_with(x, row.commission_percent, divs))?;
-            sc.parts.push((row.operator, d.commission));
-            p.commission = p.commission.checked_add(d.commission)?;
-            p.unallocated = p.unallocated.checked_add(d.unallocated)?;
+            let (commission, d) = commission_cut(x, row.commission_percent)?;
+            // The stake is the cluster's delegation (its accumulator's total): with none, the
+            // delegators' part has no one to go to.
+            let delegators = if stake.is_zero() {
+                p.unallocated = p.unallocated.checked_add(d)?;
+                Amount::ZERO
+            } else {
+                d
+            };
+            let held = self.relay.held(c).add(x, delegators)?;
+            self.relay.update_held(c, |h| *h = held);
+            sc.parts.push((row.operator, commission));
+            p.commission = p.commission.checked_add(commission)?;
         }
         self.ledger.pay_from_pool(pond, self.cluster_pool, sc.parts.iter().copied())?;
         self.ledger.transfer(pond, to, source, p.unallocated)?;
@@ -387,7 +401,8 @@ pub fn check_rewards(m: &Marlin) -> std::result::Result<(), Violation> {
     if staked != held(m.receiver_pool) || staked != r.total_stake.get().balance().0 {
         return bad("receiver stakes", format!("{staked} vs {}", held(m.receiver_pool)));
     }
-    let accrued: u128 = r.accrued.values().map(|x| x.0).sum();
+    let accrued: u128 = r.accrued.values().map(|x| x.0).sum::<u128>()
+        + r.held.iter().map(|h| h.delegators.0).sum::<u128>();
     let (allocated, paid) =
         r.pools.iter().fold((0u128, 0u128), |(a, p), c| (a + c.allocated().0, p + c.paid().0));
     if accrued + allocated != held(m.cluster_pool) + paid {
@@ -438,12 +453,14 @@ pub fn relay_view(m: &Marlin) -> Value {
         .iter()
         .enumerate()
         .map(|(c, row)| {
-            let p = r.pool(c as u32);
+            let (p, held) = (r.pool(c as u32), r.held(c as u32));
+            // paper: what the cluster holds counts as allocated already ([`Held`]).
+            let allocated = p.allocated().0 + held.delegators.0;
             (
                 m.name(row.operator),
                 json!({"accrued": fmt(r.accrued(c as u32)),
                 "tickets": r.tickets.get(&(c as u32)).map_or(0, |t| t.0),
-                "allocated": fmt(p.allocated()), "paid": fmt(p.paid())}),
+                "allocated": fmt(Amount(allocated)), "paid": fmt(p.paid())}),
             )
         })
         .collect();

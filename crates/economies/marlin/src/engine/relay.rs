@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::engine::Marlin;
 use crate::engine::error::{MarlinError, Result};
 use crate::engine::params::Profile;
-use crate::engine::rewards::delegators::{ClusterPool, Position};
+use crate::engine::rewards::delegators::{ClusterPool, Held, Position};
 use crate::engine::rewards::pools::{FeePool, Subscription};
 use crate::engine::rewards::selection::MAX_SELECT;
 use crate::engine::rewards::tickets::{EpochMin, network_reward, pay_receiver};
@@ -96,6 +96,9 @@ pub struct Relay {
     /// Per cluster by index, the delegators' accumulators (clusters past the end hold the
     /// empty accumulators).
     pub(crate) pools: Table<ClusterPool<2>>,
+    /// paper: per cluster by index, its payments not yet taken into its accumulators
+    /// ([`Held`]; clusters past the end hold nothing).
+    pub(crate) held: Table<Held>,
     /// Per stash, its position in its cluster's accumulators.
     pub(crate) positions: Keyed<u64, Position<2>>,
 }
@@ -109,6 +112,7 @@ ergon_core::transactional!(Relay {
     selected: Keyed<u64, Selection>,
     accrued: Keyed<u32, Amount>,
     pools: Table<ClusterPool<2>>,
+    held: Table<Held>,
     positions: Keyed<u64, Position<2>>,
 });
 
@@ -123,6 +127,7 @@ impl Default for Relay {
             selected: Keyed::new(),
             accrued: Keyed::new(),
             pools: Table::new(),
+            held: Table::new(),
             positions: Keyed::new(),
         }
     }
@@ -163,6 +168,22 @@ impl Relay {
     #[must_use]
     pub fn pool(&self, c: u32) -> ClusterPool<2> {
         self.pools.get(c as usize).copied().unwrap_or_default()
+    }
+
+    /// paper: what cluster `c` holds for its accumulators ([`Held`]).
+    #[must_use]
+    pub fn held(&self, c: u32) -> Held {
+        self.held.get(c as usize).copied().unwrap_or_default()
+    }
+
+    /// Changes what cluster `c` holds by `f` (journaled inside a transaction; the table grows to
+    /// hold `c` first, as [`Relay::update_pool`]'s).
+    pub(crate) fn update_held<R>(&mut self, c: u32, f: impl FnOnce(&mut Held) -> R) -> R {
+        let i = c as usize;
+        while self.held.len() <= i {
+            self.held.push(Held::default());
+        }
+        self.held.update(i, f)
     }
 
     /// Sets cluster `c`'s accumulators (journaled inside a transaction).

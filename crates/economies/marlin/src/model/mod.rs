@@ -191,15 +191,17 @@ impl Model for MarlinModel {
     }
 
     /// Every cluster (one a relayer), by id: the rewards it received since genesis, its
-    /// operator's commission and its delegators' shares together (deployed: the ticket rewards
-    /// claimed so far; what a cluster has accrued but not yet claimed is left out).
+    /// operator's commission and its delegators' shares together (paper: with what it holds for
+    /// its accumulators; deployed: the ticket rewards claimed so far, what a cluster has accrued
+    /// but not yet claimed left out).
     fn node_rewards(&self) -> Vec<NodeReward> {
         let clusters = self.econ.stakes().clusters().len() as u32;
         (0..clusters)
             .map(|c| NodeReward {
                 node: u64::from(c),
                 kind: "cluster",
-                reward: self.econ.relay().pool(c).received().0,
+                reward: self.econ.relay().pool(c).received().0
+                    + self.econ.relay().held(c).received.0,
             })
             .collect()
     }

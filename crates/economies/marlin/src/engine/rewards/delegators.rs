@@ -148,6 +148,36 @@ pub struct ClusterPool<const N: usize> {
     received: Amount,
 }
 
+/// paper: what a cluster received at epochs' closes since its accumulators last changed
+/// ([`ClusterPool::credit`] takes it in): the payments and, out of them, the delegators' part
+/// (commission already cut). Held, not given to the accumulators at once, so that a close
+/// writes one small record a cluster; it is taken in before the cluster's delegation next
+/// changes or a delegator settles, so every delegator of the time shares it, as it would
+/// close by close (the accumulator's floors are taken once over the sum: delegators receive at
+/// least what per-close increments would pay).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Held {
+    /// Payments received.
+    pub received: Amount,
+    /// Their delegators' part.
+    pub delegators: Amount,
+}
+
+impl Held {
+    /// Whether nothing is held.
+    pub fn is_empty(&self) -> bool {
+        self.received.is_zero() && self.delegators.is_zero()
+    }
+
+    /// `self` plus one more payment `received` with delegators' part `delegators`.
+    pub fn add(self, received: Amount, delegators: Amount) -> Result<Held> {
+        Ok(Held {
+            received: self.received.checked_add(received)?,
+            delegators: self.delegators.checked_add(delegators)?,
+        })
+    }
+}
+
 /// One delegator's delegations to one cluster and its debts.
 #[serde_with::serde_as]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -238,17 +268,33 @@ impl<const N: usize> ClusterPool<N> {
         divs: &mut [ScaleDivisor; N],
     ) -> Result<Distribution> {
         let (commission, d) = commission_cut(reward, percent)?;
-        let (commission, d) = (commission.0, d.0);
-        let received = self.received.checked_add(reward)?;
-        let k = self.totals.iter().filter(|t| !t.is_zero()).count() as u128;
-        if k == 0 {
+        if self.delegated_tokens() == 0 {
+            self.received = self.received.checked_add(reward)?;
+            return Ok(Distribution { commission, delegators: Amount::ZERO, unallocated: d });
+        }
+        self.credit(Held { received: reward, delegators: d }, divs)?;
+        Ok(Distribution { commission, delegators: d, unallocated: Amount::ZERO })
+    }
+
+    /// The number of tokens with any delegation (`k` of the module doc).
+    pub fn delegated_tokens(&self) -> usize {
+        self.totals.iter().filter(|t| !t.is_zero()).count()
+    }
+
+    /// Takes in what the cluster held since its accumulators last changed: `held.received`
+    /// counts as received, `held.delegators` (the delegators' part, commission already cut)
+    /// is given to the accumulators as one reward `D` (module doc, step 2). Errors: a
+    /// delegators' part with nothing delegated; overflow. On error nothing changed.
+    pub fn credit(&mut self, held: Held, divs: &mut [ScaleDivisor; N]) -> Result<()> {
+        let received = self.received.checked_add(held.received)?;
+        let d = held.delegators.0;
+        if d == 0 {
             self.received = received;
-            let unallocated = Amount(d);
-            return Ok(Distribution {
-                commission: Amount(commission),
-                delegators: Amount::ZERO,
-                unallocated,
-            });
+            return Ok(());
+        }
+        let k = self.delegated_tokens() as u128;
+        if k == 0 {
+            return Err(RewardsError::ZeroTotal { what: "delegation" });
         }
         let overflow = || RewardsError::Overflow { op: "accRewardPerShare" };
         let mut next = self.acc;
@@ -258,14 +304,10 @@ impl<const N: usize> ClusterPool<N> {
                 *a = a.add_share(d, m, div)?;
             }
         }
-        self.allocated = self.allocated.checked_add(Amount(d))?;
+        self.allocated = self.allocated.checked_add(held.delegators)?;
         self.acc = next;
         self.received = received;
-        Ok(Distribution {
-            commission: Amount(commission),
-            delegators: Amount(d),
-            unallocated: Amount::ZERO,
-        })
+        Ok(())
     }
 
     /// What `pos` would be paid now for all its tokens (the contract's pending rewards).
