@@ -308,7 +308,9 @@ mod tests {
                 let err = decode(&bad, HASH, 4, 144).expect_err("altered");
                 let ok = match at {
                     0..8 => err == CheckpointError::NotACheckpoint,
-                    8..12 => matches!(err, CheckpointError::Version { expected: FORMAT_VERSION, .. }),
+                    8..12 => {
+                        matches!(err, CheckpointError::Version { expected: FORMAT_VERSION, .. })
+                    }
                     12..20 => matches!(err, CheckpointError::Length { .. }),
                     _ => matches!(err, CheckpointError::Checksum { .. }),
                 };

@@ -2,7 +2,14 @@
 //! returns exactly what [`cobb_douglas`] returns (the reference: module doc of [`super`]) on every
 //! valid input, at a fraction of its cost (docs/PERFORMANCE.md, "Cobb-Douglas").
 //!
-//! # Method
+//! # Two estimates
+//! Each reward is first estimated coarsely ([`quick`]: within `2^−85.9` relative, the series'
+//! small remainders in `f64`, six double-word products in all) and decided by the band
+//! `2^−84`; only when that band holds a grid point (for values below 2^62 units, about one call
+//! in 2^21) is the 120-bit estimate below computed, and only when its band holds one too, the
+//! reference. Each step is exact when it decides, so the result is the same whichever decides.
+//!
+//! # Method (the 120-bit estimate)
 //! [`CobbDouglas::new`] keeps `ln R`, `ln S`, `α` and `1 − α` of the epoch. Each
 //! [`CobbDouglas::reward`] computes, in `u128` binary fixed point with 120 fraction bits (unit
 //! `u = 2^−120`), an estimate `V'` of `v = total·e^−y`, `y = α·(ln R − ln r) + (1−α)·(ln S − ln s)`:
@@ -69,6 +76,8 @@ const LN2_F: u128 = LN2_128 >> 8;
 const INV_LN2_60: u128 = 0x1715_4765_2b82_fe17;
 /// The widening of the estimate: `2^−110` relative (module doc).
 const BAND_SHIFT: u32 = 110;
+/// The widening of the first estimate: `2^−84` relative ([`quick`]).
+const QUICK_BAND_SHIFT: u32 = 84;
 /// `⌊2^120/n⌋`, `n = 1..=4`: the outer steps of the series of `ln(1+x)` (index 0 unused).
 const INV: [u128; 5] = {
     let mut t = [0u128; 5];
@@ -174,7 +183,8 @@ impl CobbDouglas {
         if r.is_zero() || s.is_zero() || total.is_zero() {
             return Ok(Amount::ZERO);
         }
-        self.finish(total, r, s, self.factor(r.0, s.0))
+        let [v] = self.rewards_ln([total], r, s, |s| ln_int(s, tables()))?;
+        Ok(v)
     }
 
     /// The rewards of `totals` (several pools paid over the same tickets and stakes, e.g. an
@@ -220,9 +230,23 @@ impl CobbDouglas {
             }
             return Ok(out);
         }
-        let f = self.factor_ln(r.0, ln_s(s.0));
+        let ln_s = ln_s(s.0);
+        let quick = self.factor_quick(r.0, ln_s);
+        let mut fine = None;
         for (o, &total) in out.iter_mut().zip(&totals) {
-            *o = if total.is_zero() { Amount::ZERO } else { self.finish(total, r, s, f)? };
+            if total.is_zero() {
+                *o = Amount::ZERO;
+                continue;
+            }
+            let decided =
+                quick.and_then(|(m, sh)| decide::<QUICK_BAND_SHIFT>(mul_full(total.0, m), sh));
+            *o = match decided {
+                Some(q) => Amount(q),
+                None => {
+                    let f = *fine.get_or_insert_with(|| self.factor_ln(r.0, ln_s));
+                    self.finish(total, r, s, f)?
+                }
+            };
         }
         Ok(out)
     }
@@ -237,7 +261,7 @@ impl CobbDouglas {
         s: Amount,
         f: Option<(u128, usize)>,
     ) -> Result<Amount> {
-        match f.and_then(|(m, shift)| decide(mul_full(total.0, m), shift)) {
+        match f.and_then(|(m, shift)| decide::<BAND_SHIFT>(mul_full(total.0, m), shift)) {
             Some(q) => Ok(Amount(q)),
             None => self.reference(total, r, s),
         }
@@ -263,37 +287,37 @@ impl CobbDouglas {
     #[cfg(test)]
     pub(crate) fn decide(&self, total: u128, r: u128, s: u128) -> Option<u128> {
         let (m, shift) = self.factor(r, s)?;
-        decide(mul_full(total, m), shift)
+        decide::<BAND_SHIFT>(mul_full(total, m), shift)
+    }
+
+    /// The first estimate ([`quick`]) as `(X, shift)`, `V₁ = X/2^shift`.
+    #[cfg(test)]
+    pub(crate) fn estimate_quick(&self, total: u128, r: u128, s: u128) -> Option<(U256, usize)> {
+        let (m, shift) = self.factor_quick(r, ln_int(s, tables()))?;
+        Some((U256::from(total) * U256::from(m), shift))
+    }
+
+    /// `⌊v⌋` when the first estimate's band decides it, else `None`.
+    #[cfg(test)]
+    pub(crate) fn decide_quick(&self, total: u128, r: u128, s: u128) -> Option<u128> {
+        let (m, shift) = self.factor_quick(r, ln_int(s, tables()))?;
+        decide::<QUICK_BAND_SHIFT>(mul_full(total, m), shift)
     }
 
     /// The factor `e^−r` (scale 2^120, below 2^120) and the shift `120 + k` of the module doc:
     /// `X = total·m`, `V' = X/2^shift`. `None` outside the tables (never: a guard).
-    #[inline(always)]
+    #[cfg(test)]
     fn factor(&self, r: u128, s: u128) -> Option<(u128, usize)> {
         self.factor_ln(r, ln_int(s, tables()))
     }
 
-    /// [`CobbDouglas::factor`] with `ln s` (scale 2^120) given.
-    #[inline(always)]
+    /// [`CobbDouglas::factor`] with `ln s` (scale 2^120) given: taken only when the first
+    /// estimate's band does not decide.
+    #[cold]
+    #[inline(never)]
     fn factor_ln(&self, r: u128, ln_s: u128) -> Option<(u128, usize)> {
         let t = tables();
-        let l1 = self.ln_r_total.saturating_sub(ln_int(r, t));
-        let l2 = self.ln_s_total.saturating_sub(ln_s);
-        let y = mul_hi(l1, self.a) + mul_hi(l2, self.b);
-        // k_est ∈ {⌊y/ln 2⌋ − 1, ⌊y/ln 2⌋}; then at most one step either way.
-        let mut k = ((y >> 60) * INV_LN2_60) >> F;
-        let mut r_ = y.checked_sub(ln2_times(k));
-        if r_.is_some_and(|v| v >= LN2_F) {
-            k += 1;
-            r_ = y.checked_sub(ln2_times(k));
-        }
-        let r_ = match r_ {
-            Some(v) => v,
-            None => {
-                k = k.checked_sub(1)?;
-                y.checked_sub(ln2_times(k))?
-            }
-        };
+        let (k, r_) = split_ln2(self.exponent(ln_int(r, t), ln_s))?;
         let i = (r_ >> (F - 6)) as usize;
         let w = ((i as u128 + 1) << (F - 6)) - r_;
         let j = (w >> (F - 12)) as usize;
@@ -311,6 +335,44 @@ impl CobbDouglas {
         let m = mul_f(mul_f(*t.exp_neg.get(i)?, *t.exp_pos.get(j)?), h);
         Some((m, F as usize + usize::try_from(k).ok()?))
     }
+
+    /// The first estimate's factor and shift, as [`CobbDouglas::factor_ln`]'s ([`quick`]).
+    #[inline(always)]
+    fn factor_quick(&self, r: u128, ln_s: u128) -> Option<(u128, usize)> {
+        let (k, r_) = split_ln2(self.exponent(quick::ln_int(r, tables()), ln_s))?;
+        let m = quick::exp_neg(r_, tables())?;
+        Some((m, F as usize + usize::try_from(k).ok()?))
+    }
+
+    /// `y = α·(ln R − ln r) + (1−α)·(ln S − ln s)` from `ln r` and `ln s` (scale 2^120; a
+    /// negative difference, possible only within the logarithms' errors of zero, taken as zero).
+    #[inline(always)]
+    fn exponent(&self, ln_r: u128, ln_s: u128) -> u128 {
+        let l1 = self.ln_r_total.saturating_sub(ln_r);
+        let l2 = self.ln_s_total.saturating_sub(ln_s);
+        mul_hi(l1, self.a) + mul_hi(l2, self.b)
+    }
+}
+
+/// `(k, r)` with `y = k·ln 2 + r`, `r ∈ [0, ln 2)` (scale 2^120; `k·ln 2` within 2u), or `None`
+/// out of range (never: a guard).
+#[inline(always)]
+fn split_ln2(y: u128) -> Option<(u128, u128)> {
+    // k_est ∈ {⌊y/ln 2⌋ − 1, ⌊y/ln 2⌋}; then at most one step either way.
+    let mut k = ((y >> 60) * INV_LN2_60) >> F;
+    let mut r = y.checked_sub(ln2_times(k));
+    if r.is_some_and(|v| v >= LN2_F) {
+        k += 1;
+        r = y.checked_sub(ln2_times(k));
+    }
+    let r = match r {
+        Some(v) => v,
+        None => {
+            k = k.checked_sub(1)?;
+            y.checked_sub(ln2_times(k))?
+        }
+    };
+    Some((k, r))
 }
 
 /// The `ln` of values kept by slot (a relayer's stake, which stays the same from epoch to epoch
@@ -338,13 +400,14 @@ impl LnCache {
     }
 }
 
-/// `⌊X/2^shift⌋` when the band `X·(1 ± 2^−110)` around the estimate holds no other floor, else
+/// `⌊X/2^shift⌋` when the band `X·(1 ± 2^−BS)` around the estimate holds no other floor, else
 /// `None` (module doc); `X` given as its `(high, low)` 128-bit halves.
 #[inline(always)]
-fn decide((h, l): (u128, u128), shift: usize) -> Option<u128> {
-    // band = ⌊X/2^110⌋ + 1, as halves (the sum cannot carry out: X/2^110 < 2^146).
-    let (bl, c) = ((h << (256 - BAND_SHIFT - 128)) | (l >> BAND_SHIFT)).overflowing_add(1);
-    let bh = (h >> BAND_SHIFT) + u128::from(c);
+fn decide<const BS: u32>((h, l): (u128, u128), shift: usize) -> Option<u128> {
+    const { assert!(BS > 0 && BS < 128) };
+    // band = ⌊X/2^BS⌋ + 1, as halves (the sum cannot carry out: X/2^BS < 2^(256−BS)).
+    let (bl, c) = ((h << (128 - BS)) | (l >> BS)).overflowing_add(1);
+    let bh = (h >> BS) + u128::from(c);
     // X − band and X + band, each `None` outside 0..2^256.
     let (ll, borrow) = l.overflowing_sub(bl);
     let lh = h.checked_sub(bh)?.checked_sub(u128::from(borrow))?;
@@ -501,5 +564,6 @@ fn mul_hi(a: u128, b: u128) -> u128 {
     mul_full(a, b).0
 }
 
+mod quick;
 #[cfg(test)]
 mod tests;

@@ -36,6 +36,29 @@ fn big(x: U256) -> BigUint {
 fn estimate_within_bound(total: u128, r: u128, rt: u128, s: u128, st: u128, p: u128) -> bool {
     let c = CobbDouglas::new(alpha(p), Amount(rt), Amount(st)).expect("valid");
     let (x, shift) = c.estimate(total, r, s).expect("in the tables");
+    within(x, shift, total, r, rt, s, st, p, 114)
+}
+
+/// `|V₁ − v|·2^85 < v` for the first estimate (bound 2^−85.9, `quick`).
+fn quick_estimate_within_bound(total: u128, r: u128, rt: u128, s: u128, st: u128, p: u128) -> bool {
+    let c = CobbDouglas::new(alpha(p), Amount(rt), Amount(st)).expect("valid");
+    let (x, shift) = c.estimate_quick(total, r, s).expect("in the tables");
+    within(x, shift, total, r, rt, s, st, p, 85)
+}
+
+/// `|X/2^shift − v|·2^bits < v`.
+#[allow(clippy::too_many_arguments)]
+fn within(
+    x: U256,
+    shift: usize,
+    total: u128,
+    r: u128,
+    rt: u128,
+    s: u128,
+    st: u128,
+    p: u128,
+    bits: u32,
+) -> bool {
     let l1 = scale_by(ln_fx(U256::from(r), U256::from(rt)).mag, p);
     let l2 = scale_by(ln_fx(U256::from(s), U256::from(st)).mag, E18B - p);
     let (mant, e2) = exp_fx(Fx { neg: true, mag: l1 + l2 });
@@ -43,7 +66,7 @@ fn estimate_within_bound(total: u128, r: u128, rt: u128, s: u128, st: u128, p: u
     let lhs = big(x) << (192 - e2) as u32;
     let rhs = (BigUint::from(total) * big(mant)) << shift as u32;
     let diff = if lhs > rhs { &lhs - &rhs } else { &rhs - &lhs };
-    (diff << 114u32) < rhs
+    (diff << bits) < rhs
 }
 
 /// A share `n ≤ d` over the whole range, near one, and small.
@@ -72,18 +95,18 @@ fn total() -> impl Strategy<Value = u128> {
 }
 
 /// The band test written on `U256`: what [`decide`] computes on two halves.
-fn decide_u256(x: U256, shift: usize) -> Option<u128> {
-    let band = (x >> BAND_SHIFT) + U256::ONE;
+fn decide_u256(x: U256, shift: usize, bs: u32) -> Option<u128> {
+    let band = (x >> bs as usize) + U256::ONE;
     let lo = x.checked_sub(band)? >> shift;
     let hi = x.checked_add(band)? >> shift;
     if lo == hi { u128::try_from(lo).ok() } else { None }
 }
 
-/// An `X` of the band test: any; with `X − band` or `X + band` a few units from a multiple of
-/// `2^shift` (the edges where the test turns); near `2^256`; or small.
-fn band_input() -> impl Strategy<Value = (U256, usize)> {
+/// An `X` of the band test for band `2^−bs`: any; with `X − band` or `X + band` a few units
+/// from a multiple of `2^shift` (the edges where the test turns); near `2^256`; or small.
+fn band_input(bs: u32) -> impl Strategy<Value = (U256, usize)> {
     let word = || any::<[u64; 4]>().prop_map(U256::from_limbs);
-    let band = |x: U256| (x >> BAND_SHIFT) + U256::ONE;
+    let band = move |x: U256| (x >> bs as usize) + U256::ONE;
     let edge = (word(), 0usize..256, any::<bool>(), 0u8..5).prop_map(move |(x, s, up, e)| {
         let grid = (x >> s) << s;
         // X with X ∓ band(X) = grid: a fixed point, reached in a few steps (band' ≈ 2^−110).
@@ -105,10 +128,27 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
 
     #[test]
-    fn two_word_band_test_equals_the_wide_one((x, shift) in band_input()) {
+    fn two_word_band_test_equals_the_wide_one((x, shift) in band_input(BAND_SHIFT)) {
         let h = u128::try_from(x >> 128).unwrap();
         let l = u128::try_from(x & U256::from(u128::MAX)).unwrap();
-        prop_assert_eq!(decide((h, l), shift), decide_u256(x, shift), "x {:#x} shift {}", x, shift);
+        let want = decide_u256(x, shift, BAND_SHIFT);
+        prop_assert_eq!(decide::<BAND_SHIFT>((h, l), shift), want, "x {:#x} shift {}", x, shift);
+    }
+
+    #[test]
+    fn two_word_quick_band_test_equals_the_wide_one((x, shift) in band_input(QUICK_BAND_SHIFT)) {
+        let h = u128::try_from(x >> 128).unwrap();
+        let l = u128::try_from(x & U256::from(u128::MAX)).unwrap();
+        let want = decide_u256(x, shift, QUICK_BAND_SHIFT);
+        prop_assert_eq!(decide::<QUICK_BAND_SHIFT>((h, l), shift), want, "x {:#x} shift {}", x, shift);
+    }
+
+    #[test]
+    fn quick_estimate_is_within_2_pow_minus_85(
+        (r, rt) in share(), (s, st) in share(), t in 1..=u128::MAX, p in 1..E18B,
+    ) {
+        prop_assume!(r > 0 && s > 0);
+        prop_assert!(quick_estimate_within_bound(t, r, rt, s, st, p), "r {r}/{rt} s {s}/{st} α {p}");
     }
 
     #[test]
@@ -251,6 +291,28 @@ fn the_fast_path_decides_ordinary_calls() {
         let p = next() % (E18B - 1) + 1;
         let c = CobbDouglas::new(alpha(p), Amount(rt), Amount(st)).unwrap();
         if c.decide(t, r.min(rt), s.min(st)).is_none() {
+            undecided += 1;
+        }
+    }
+    assert_eq!(undecided, 0);
+}
+
+/// The first estimate decides ordinary calls: totals below 2^60 units (a fall-back needs a grid
+/// point within about 2^−24 units), over a fixed sweep of 2,000 random shares.
+#[test]
+fn the_first_estimate_decides_ordinary_calls() {
+    let mut x = 0x243f_6a88_85a3_08d3_1319_8a2e_0370_7344u128;
+    let mut next = || {
+        x = x.wrapping_mul(0x2360_ed05_1fc6_5da4_4385_df64_9fcc_f645).wrapping_add(1);
+        x >> 40
+    };
+    let mut undecided = 0;
+    for _ in 0..2000 {
+        let (rt, st, t) = (next().max(1), next().max(1), next() >> 28);
+        let (r, s) = (next() % rt + 1, next() % st + 1);
+        let p = next() % (E18B - 1) + 1;
+        let c = CobbDouglas::new(alpha(p), Amount(rt), Amount(st)).unwrap();
+        if c.decide_quick(t, r.min(rt), s.min(st)).is_none() {
             undecided += 1;
         }
     }

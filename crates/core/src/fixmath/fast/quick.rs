@@ -1,0 +1,135 @@
+//! The first estimate of [`CobbDouglas`](super::CobbDouglas): `V₁` within `2^−85.9·v`, decided
+//! with the band `V₁·(1 ± 2^−84)`; only when that band holds a grid point is the 120-bit
+//! estimate of [`super`] computed (for a value below 2^62 units, about one call in 2^21).
+//!
+//! # Method
+//! As the 120-bit estimate, with one more table step each way, so that the last argument is
+//! below `2^−18` and the series' part beyond its first term is below `2^−37`: that part alone is
+//! computed in `f64` (IEEE-754 double precision: every operation correctly rounded, so the same
+//! bits on every platform), all else in `u128` at scale 2^120 (`u = 2^−120`).
+//! - `ln x`: `m₃ = m₂·c₃`, `c₃ = ⌈2^54/(2^18+l)⌉/2^36`, `l = ⌊(m₂−1)·2^18⌋ ≤ 64`, so
+//!   `m₃ ∈ [1, 1 + 2^−18 + 2^−35.9)`; `ln m₃ = x − T(x)`, `x = m₃ − 1`, `T(x) = x − ln(1+x)
+//!   = x²/2 − x³/3 + x⁴/4 − x⁵/5 + …`, the terms to `x⁵/5` in `f64` from `x` truncated to
+//!   `2^−70`.
+//! - `e^−r`: `w = j/4096 + l/2^18 + w''`, `w'' < 2^−18`: `e^−r = e^−(i+1)/64 · e^(j/4096) ·
+//!   e^(l/2^18) · (1 + w'' + E(w''))`, `E(w) = e^w − 1 − w = w²/2 + w³/6 + w⁴/24 + …`, the terms
+//!   to `w⁴/24` in `f64` from `w''` truncated to `2^−70`.
+//!
+//! # Error bound: `|V₁ − v| < 2^−85.9·v`
+//! `T` in `f64`: the truncation of `x` moves `T` by at most `x·2^−70 < 2^−88` (`T' < x`); the
+//! terms left out are below `x⁶/6 < 2^−110`; the rounding of the five `f64` operations and of
+//! the constants `1/3`, `1/5` is below `4·2^−53` relative of `T < x²/2 < 2^−37`: `2^−88`. So
+//! `T` is within `2^−86.9` before its conversion, which floors to a multiple of `2^−100`. The table steps and
+//! products are as in [`super`] (three tables, three truncations of `m`, `(b−1)·ln 2`: `7u`);
+//! so `ln x` is within `2^−86.9 + 2^−100 + 8u < 2^−86.89`. `y` then gains at most `α` times that plus the
+//! 120-bit terms (`ln R`, `ln S`, `ln s`, the products: `19u`): `< 2^−86.88`; `k·ln 2` adds 2u.
+//! `E(w'')` likewise: truncation `w''·2^−70 < 2^−88`, terms left out `< 1.01·w⁵/120 < 2^−96.8`,
+//! rounding `< 2^−88`: within `2^−86.9`, plus `2^−100` for its floor; the three tables within
+//! `2.1u, 1u, 1u` relative and the three products `2.1u` each. In all, relative:
+//! `2^−86.88 + 2^−86.9 + 2^−100 + 40u < 2^−85.9`. The band `2^−84` holds `v` (a factor 3.7 to spare),
+//! and when its ends have one floor `q`, `q = ⌊v⌋` and the reference returns `q` too, by the
+//! argument of [`super`] (the reference's own interval lies inside this band). The tests
+//! measure `V₁` against the 192-bit path.
+
+use std::sync::OnceLock;
+
+use ruint::aliases::U256;
+
+use super::super::{FRAC_BITS, Fx, exp_fx, ln_fx};
+use super::{C1, C2, F, Tables, ln2_times, mul_f, mul_small, to_u128};
+
+/// `⌈2^54/(2^18+l)⌉`, `l = 0..=64`: the third reduction step, `c₃·2^36` (below 2^37).
+const C3: [u64; 65] = {
+    let mut t = [0u64; 65];
+    let mut l = 0;
+    while l < 65 {
+        t[l] = (1u128 << 54).div_ceil((1 << 18) + l as u128) as u64;
+        l += 1;
+    }
+    t
+};
+
+/// `2^−70` and `2^100` as `f64` (exact powers of two).
+const TWO_M70: f64 = f64::from_bits((1023 - 70) << 52);
+const TWO_100: f64 = f64::from_bits((1023 + 100) << 52);
+
+/// A series' remainder `v ∈ [0, 2^−36.9)` at scale 2^120, floored to a multiple of `2^−100`
+/// (through `u64`: `v·2^100 < 2^63.1`, a one-instruction conversion where `u128`'s is a call).
+#[inline(always)]
+fn to_fixed(v: f64) -> u128 {
+    u128::from((v * TWO_100) as u64) << (F - 100)
+}
+
+/// The third step's tables, at scale 2^120.
+struct Third {
+    /// `ln(2^36/C3[l])`, `l = 0..=64`.
+    ln3: [u128; 65],
+    /// `e^(l/2^18)`, `l = 0..64`.
+    exp3: [u128; 64],
+}
+
+fn third() -> &'static Third {
+    static T: OnceLock<Third> = OnceLock::new();
+    T.get_or_init(|| {
+        let down = FRAC_BITS - F as usize;
+        let ln = |n: u128, d: u128| to_u128(ln_fx(U256::from(n), U256::from(d)).mag >> down);
+        let exp = |num: u128| {
+            let mag = (U256::from(num) << FRAC_BITS) / U256::from(1u128 << 18);
+            let (mant, e2) = exp_fx(Fx { neg: false, mag });
+            let s = i64::try_from(down).unwrap_or(0) - i64::from(e2);
+            to_u128(mant >> usize::try_from(s).unwrap_or(0))
+        };
+        Third {
+            ln3: C3.map(|c| ln(1 << 36, u128::from(c))),
+            exp3: std::array::from_fn(|l| exp(l as u128)),
+        }
+    })
+}
+
+/// `x` (scale 2^120, below 2^102) truncated to `2^−70`, as `f64` (exact: below 2^52 units).
+#[inline(always)]
+fn small_f64(x: u128) -> f64 {
+    ((x >> 50) as u64 as f64) * TWO_M70
+}
+
+/// `ln x` at scale 2^120 for `x ≥ 1`, within `2^−86.89` (module doc; 0 for `x = 0`, never used).
+#[inline(always)]
+pub(super) fn ln_int(x: u128, t: &Tables) -> u128 {
+    if x == 0 {
+        return 0;
+    }
+    let b = 128 - x.leading_zeros();
+    let mm = x << (128 - b);
+    let i = ((mm >> 121) & 63) as usize;
+    let (hi, lo) = mul_small(mm, C1[i] as u64);
+    let m1 = (hi << 105) | (lo >> 23);
+    let j = ((m1 - (1u128 << F)) >> (F - 12)).min(64) as usize;
+    let (hi, lo) = mul_small(m1, C2[j] as u64);
+    let m2 = (hi << 104) | (lo >> 24);
+    let l = ((m2 - (1u128 << F)) >> (F - 18)).min(64) as usize;
+    let (hi, lo) = mul_small(m2, C3[l]);
+    let m3 = (hi << 92) | (lo >> 36);
+    let x3 = m3 - (1u128 << F);
+    // T(x) = x²·(1/2 − x·(1/3 − x·(1/4 − x/5))).
+    let xf = small_f64(x3);
+    let tail = xf * xf * (0.5 - xf * (1.0 / 3.0 - xf * (0.25 - xf * 0.2)));
+    let tail = to_fixed(tail);
+    ln2_times(u128::from(b - 1)) + t.ln1[i] + t.ln2[j] + third().ln3[l] + x3 - tail
+}
+
+/// `e^−r` at scale 2^120 for `r ∈ [0, ln 2)` (module doc), or `None` outside the tables (never).
+#[inline(always)]
+pub(super) fn exp_neg(r: u128, t: &Tables) -> Option<u128> {
+    let i = (r >> (F - 6)) as usize;
+    let w = ((i as u128 + 1) << (F - 6)) - r;
+    let j = (w >> (F - 12)) as usize;
+    let w = w & ((1u128 << (F - 12)) - 1);
+    let l = (w >> (F - 18)) as usize;
+    let w = w & ((1u128 << (F - 18)) - 1);
+    // E(w) = w²·(1/2 + w·(1/6 + w/24)).
+    let wf = small_f64(w);
+    let e = wf * wf * (0.5 + wf * (1.0 / 6.0 + wf * (1.0 / 24.0)));
+    let p = (1u128 << F) + w + to_fixed(e);
+    let e12 = mul_f(*t.exp_neg.get(i)?, *t.exp_pos.get(j)?);
+    Some(mul_f(mul_f(e12, *third().exp3.get(l)?), p))
+}
