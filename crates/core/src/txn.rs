@@ -227,6 +227,7 @@ impl<U> Journal<U> {
 pub(crate) enum TableUndo<T> {
     Set(u32, T),
     Pushed,
+    Cleared(Vec<T>),
 }
 
 /// A vector addressed by index whose changes are journaled while a checkpoint is open: rows are
@@ -358,10 +359,21 @@ impl<T: Clone> Table<T> {
         self.rows.truncate(len);
     }
 
-    /// Removes every row (outside a checkpoint only: an epoch's bookkeeping).
+    /// Removes every row: outside a checkpoint in place (the capacity kept), inside one by
+    /// moving the rows into the journal.
     pub fn clear(&mut self) {
-        assert!(!self.journal.open(), "a table is not cleared inside a transaction");
-        self.rows.clear();
+        if self.journal.open() {
+            let rows = std::mem::take(&mut self.rows);
+            self.journal.record(TableUndo::Cleared(rows));
+        } else {
+            self.rows.clear();
+        }
+    }
+
+    /// Whether a checkpoint is open (changes are journaled).
+    #[must_use]
+    pub fn in_transaction(&self) -> bool {
+        self.journal.open()
     }
 }
 
@@ -391,6 +403,7 @@ impl<T: Clone> Journaled for Table<T> {
             TableUndo::Pushed => {
                 self.rows.pop();
             }
+            TableUndo::Cleared(rows) => self.rows = rows,
         }
     }
 }

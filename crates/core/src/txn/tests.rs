@@ -251,3 +251,27 @@ fn multi_token_stakes_revert_with_the_ledger() {
 fn pm(p: u32) -> crate::PerMill {
     crate::PerMill::from_parts(p).expect("a ratio")
 }
+
+#[test]
+fn a_cleared_table_reverts_to_its_rows_and_clears_in_place_outside() {
+    let mut w = world();
+    let r: Result<(), &str> = atomic(&mut w, |w| {
+        w.rows.push((2, "b".to_owned()));
+        w.rows.clear();
+        w.rows.push((3, "c".to_owned()));
+        w.rows.update(0, |r| r.0 = 30);
+        Err("no")
+    });
+    assert_eq!(r, Err("no"));
+    assert_eq!(w.rows.rows(), &[(1, "a".to_owned())]);
+    let r: Result<(), ()> = atomic(&mut w, |w| {
+        w.rows.clear();
+        w.rows.push((3, "c".to_owned()));
+        Ok(())
+    });
+    assert_eq!(r, Ok(()));
+    assert_eq!(w.rows.rows(), &[(3, "c".to_owned())]);
+    assert!(!w.rows.in_transaction());
+    w.rows.clear();
+    assert!(w.rows.is_empty());
+}

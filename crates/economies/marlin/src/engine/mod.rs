@@ -208,6 +208,8 @@ impl Economy for Marlin {
     fn end_epoch(&mut self) -> Result<DayReport, Violation> {
         let rewards =
             self.close_rewards().map_err(|e| Violation::new("epoch close", self.explain(&e)))?;
+        // The day's tickets are paid (paper): forgotten after the close's transaction, in place.
+        self.relay.clear_tickets();
         self.close_spam();
         self.epoch = self.epoch.plus(1);
         Ok(DayReport { day: self.epoch.0, rewards })

@@ -231,14 +231,13 @@ impl Marlin {
         sc.ids.clear();
         sc.tickets.clear();
         sc.stakes.clear();
-        for (&c, &t) in self.relay.tickets.iter() {
+        for &c in self.relay.ticketed.rows() {
             let row = self.stakes.clusters()[c as usize];
             sc.ids.push(c);
-            sc.tickets.push(t);
+            sc.tickets.push(self.relay.tickets[c as usize]);
             sc.stakes.push(self.acc_amounts(row.pond, row.mpond)?[0]);
         }
         let fee_payout = self.pay_pools(&mut sc, [(emit, rewards), (fee_amount, fees)]);
-        self.relay.tickets.clear();
         self.scratch = sc;
         let (subsidy, fee_payout) = fee_payout?;
         if !fee_amount.is_zero() {
@@ -459,7 +458,7 @@ pub fn relay_view(m: &Marlin) -> Value {
             (
                 m.name(row.operator),
                 json!({"accrued": fmt(r.accrued(c as u32)),
-                "tickets": r.tickets.get(&(c as u32)).map_or(0, |t| t.0),
+                "tickets": r.tickets(c as u32).0,
                 "allocated": fmt(Amount(allocated)), "paid": fmt(p.paid())}),
             )
         })

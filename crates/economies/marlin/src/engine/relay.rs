@@ -87,8 +87,11 @@ pub struct Relay {
     /// paper: the POND subscription pool.
     pub(crate) fee_pool: Snapshot<FeePool>,
     pub(crate) books: Snapshot<RewardBooks>,
-    /// paper: this epoch's tickets per cluster.
-    pub(crate) tickets: Keyed<u32, Amount>,
+    /// paper: this epoch's tickets per cluster, by cluster index (zero: none; clusters past the
+    /// end have none).
+    pub(crate) tickets: Table<Amount>,
+    /// paper: the clusters with tickets this epoch, in the order of their first tickets.
+    pub(crate) ticketed: Table<u32>,
     /// deployed: the selection per epoch (the last few epochs).
     pub(crate) selected: Keyed<u64, Selection>,
     /// deployed: per cluster, ticket rewards accrued and not yet claimed.
@@ -108,7 +111,8 @@ ergon_core::transactional!(Relay {
     total_stake: Snapshot<EpochMin>,
     fee_pool: Snapshot<FeePool>,
     books: Snapshot<RewardBooks>,
-    tickets: Keyed<u32, Amount>,
+    tickets: Table<Amount>,
+    ticketed: Table<u32>,
     selected: Keyed<u64, Selection>,
     accrued: Keyed<u32, Amount>,
     pools: Table<ClusterPool<2>>,
@@ -123,7 +127,8 @@ impl Default for Relay {
             total_stake: Snapshot::new(EpochMin::default()),
             fee_pool: Snapshot::new(FeePool::new(0)),
             books: Snapshot::new(RewardBooks::default()),
-            tickets: Keyed::new(),
+            tickets: Table::new(),
+            ticketed: Table::new(),
             selected: Keyed::new(),
             accrued: Keyed::new(),
             pools: Table::new(),
@@ -168,6 +173,29 @@ impl Relay {
     #[must_use]
     pub fn pool(&self, c: u32) -> ClusterPool<2> {
         self.pools.get(c as usize).copied().unwrap_or_default()
+    }
+
+    /// paper: cluster `c`'s tickets this epoch.
+    #[must_use]
+    pub fn tickets(&self, c: u32) -> Amount {
+        self.tickets.get(c as usize).copied().unwrap_or_default()
+    }
+
+    /// paper: forgets this epoch's tickets once its close has paid them: in place outside a
+    /// transaction (no allocation, nothing journaled), else journaled.
+    pub(crate) fn clear_tickets(&mut self) {
+        if self.tickets.in_transaction() {
+            for i in 0..self.ticketed.len() {
+                let c = self.ticketed[i] as usize;
+                self.tickets.update(c, |t| *t = Amount::ZERO);
+            }
+        } else {
+            let rows = self.tickets.rows_mut();
+            for &c in self.ticketed.rows() {
+                rows[c as usize] = Amount::ZERO;
+            }
+        }
+        self.ticketed.clear();
     }
 
     /// paper: what cluster `c` holds for its accumulators ([`Held`]).
@@ -352,8 +380,16 @@ impl Marlin {
         if c as usize >= self.stakes.clusters().len() {
             return Err(MarlinError::NoCluster { cluster: c });
         }
-        let now = self.relay.tickets.get(&c).copied().unwrap_or_default().checked_add(count)?;
-        self.relay.tickets.insert(c, now);
+        let before = self.relay.tickets(c);
+        let now = before.checked_add(count)?;
+        let t = &mut self.relay.tickets;
+        while t.len() <= c as usize {
+            t.push(Amount::ZERO);
+        }
+        t.update(c as usize, |x| *x = now);
+        if before.is_zero() {
+            self.relay.ticketed.push(c);
+        }
         Ok(now)
     }
 
