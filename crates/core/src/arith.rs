@@ -101,6 +101,11 @@ pub fn percent_floor(a: u128, percent: u8) -> Result<u128> {
 ///
 /// Errors: as `mul_div` (an overflow).
 fn fraction_floor<const D: u64>(a: u128, n: u32) -> Result<u128> {
+    if let Ok(a) = u64::try_from(a) {
+        // One word: one division by the constant, and no overflow (`q·n < 2^96`).
+        let (q, r) = (a / D, a % D);
+        return Ok(u128::from(q) * u128::from(n) + u128::from(r * u64::from(n) / D));
+    }
     let (q, r) = div_rem_const::<D>(a);
     let part = u128::from(r * u64::from(n) / D);
     match q.checked_mul(u128::from(n)).and_then(|qn| qn.checked_add(part)) {

@@ -19,17 +19,17 @@
 //! `T` in `f64`: the truncation of `x` moves `T` by at most `x·2^−70 < 2^−88` (`T' < x`); the
 //! terms left out are below `x⁶/6 < 2^−110`; the rounding of the five `f64` operations and of
 //! the constants `1/3`, `1/5` is below `4·2^−53` relative of `T < x²/2 < 2^−37`: `2^−88`. So
-//! `T` is within `2^−86.9` before its conversion, which floors to a multiple of `2^−100`. The table steps and
-//! products are as in [`super`] (three tables, three truncations of `m`, `(b−1)·ln 2`: `7u`);
-//! so `ln x` is within `2^−86.9 + 2^−100 + 8u < 2^−86.89`. `y` then gains at most `α` times that plus the
-//! 120-bit terms (`ln R`, `ln S`, `ln s`, the products: `19u`): `< 2^−86.88`; `k·ln 2` adds 2u.
-//! `E(w'')` likewise: truncation `w''·2^−70 < 2^−88`, terms left out `< 1.01·w⁵/120 < 2^−96.8`,
-//! rounding `< 2^−88`: within `2^−86.9`, plus `2^−100` for its floor; the three tables within
-//! `2.1u, 1u, 1u` relative and the three products `2.1u` each. In all, relative:
-//! `2^−86.88 + 2^−86.9 + 2^−100 + 40u < 2^−85.9`. The band `2^−84` holds `v` (a factor 3.7 to spare),
-//! and when its ends have one floor `q`, `q = ⌊v⌋` and the reference returns `q` too, by the
-//! argument of [`super`] (the reference's own interval lies inside this band). The tests
-//! measure `V₁` against the 192-bit path.
+//! `T` is within `2^−86.9` before its conversion, which floors to a multiple of `2^−99`. The
+//! table steps and products are as in [`super`] (three tables, three truncations of `m`,
+//! `(b−1)·ln 2`: `7u`); so `ln x` is within `2^−86.9 + 2^−99 + 8u < 2^−86.89`. `y` then gains
+//! at most `α` times that plus the 120-bit terms (`ln R`, `ln S`, `ln s`, the products: `19u`):
+//! `< 2^−86.88`; `k·ln 2` adds 2u. `E(w'')` likewise: truncation `w''·2^−70 < 2^−88`, terms
+//! left out `< 1.01·w⁵/120 < 2^−96.8`, rounding `< 2^−88`: within `2^−86.9`, plus `2^−99` for
+//! its floor; the three tables within `2.1u, 1u, 1u` relative and the three products `2.1u`
+//! each. In all, relative: `2^−86.88 + 2^−86.9 + 2^−99 + 40u < 2^−85.9`. The band `2^−84`
+//! holds `v` (a factor 3.7 to spare), and when its ends have one floor `q`, `q = ⌊v⌋` and the
+//! reference returns `q` too, by the argument of [`super`] (the reference's own interval lies
+//! inside this band). The tests measure `V₁` against the 192-bit path.
 
 use std::sync::OnceLock;
 
@@ -49,15 +49,15 @@ const C3: [u64; 65] = {
     t
 };
 
-/// `2^−70` and `2^100` as `f64` (exact powers of two).
+/// `2^−70` and `2^99` as `f64` (exact powers of two).
 const TWO_M70: f64 = f64::from_bits((1023 - 70) << 52);
-const TWO_100: f64 = f64::from_bits((1023 + 100) << 52);
+const TWO_99: f64 = f64::from_bits((1023 + 99) << 52);
 
-/// A series' remainder `v ∈ [0, 2^−36.9)` at scale 2^120, floored to a multiple of `2^−100`
-/// (through `u64`: `v·2^100 < 2^63.1`, a one-instruction conversion where `u128`'s is a call).
+/// A series' remainder `v ∈ [0, 2^−36.9)` at scale 2^120, floored to a multiple of `2^−99`
+/// (through `i64`: `v·2^99 < 2^62.1`, a one-instruction conversion where `u128`'s is a call).
 #[inline(always)]
 fn to_fixed(v: f64) -> u128 {
-    u128::from((v * TWO_100) as u64) << (F - 100)
+    u128::from((v * TWO_99) as i64 as u64) << (F - 99)
 }
 
 /// The third step's tables, at scale 2^120.

@@ -318,8 +318,7 @@ impl Marlin {
             } else {
                 d
             };
-            let held = self.relay.held(c).add(x, delegators)?;
-            self.relay.update_held(c, |h| *h = held);
+            self.relay.update_held(c, |h| h.add(x, delegators).map(|v| *h = v))?;
             sc.parts.push((row.operator, commission));
             p.commission = p.commission.checked_add(commission)?;
         }
