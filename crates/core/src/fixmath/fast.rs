@@ -214,6 +214,20 @@ impl CobbDouglas {
         self.rewards_ln(totals, r, s, |s| cache.ln(slot, s))
     }
 
+    /// [`CobbDouglas::rewards_cached`] reading `cache` only (so that relayers can be paid from
+    /// several threads): the same results, `ln s` computed here when slot `slot` holds another
+    /// stake ([`LnCache::fill`] it first).
+    pub fn rewards_read_cached<const N: usize>(
+        &self,
+        totals: [Amount; N],
+        r: Amount,
+        s: Amount,
+        cache: &LnCache,
+        slot: usize,
+    ) -> Result<[Amount; N]> {
+        self.rewards_ln(totals, r, s, |s| cache.read(slot, s))
+    }
+
     #[inline(always)]
     fn rewards_ln<const N: usize>(
         &self,
@@ -397,6 +411,20 @@ impl LnCache {
             *e = (x, ln_int(x, tables()));
         }
         e.1
+    }
+
+    /// Makes slot `slot` hold `ln x` (computed only when it held another value).
+    pub fn fill(&mut self, slot: usize, x: u128) {
+        self.ln(slot, x);
+    }
+
+    /// `ln x` for slot `slot`, from the slot when it holds `x`, else computed (and not kept).
+    #[inline]
+    fn read(&self, slot: usize, x: u128) -> u128 {
+        match self.slots.get(slot) {
+            Some(&(held, ln)) if held == x => ln,
+            _ => ln_int(x, tables()),
+        }
     }
 }
 

@@ -57,21 +57,26 @@ pub fn cobb_douglas_payouts<const N: usize>(
     alpha: Dec,
     outs: [&mut [Amount]; N],
 ) -> Result<[CobbDouglasPayout; N]> {
-    payouts_by(pools, tickets, stakes, alpha, outs, |epoch, pools, r, s, _| {
-        if let [pool] = pools[..] {
-            // One pool: the single-total call (no array of totals to walk).
-            let mut v = [Amount::ZERO; N];
-            v[0] = epoch.reward(pool, r, s)?;
-            Ok(v)
-        } else {
-            Ok(epoch.rewards(pools, r, s)?)
-        }
+    payouts_by(pools, tickets, stakes, alpha, outs, |epoch, pools, outs| {
+        fill(0, outs, &|i| {
+            let (r, s) = (tickets[i], stakes[i]);
+            if let [pool] = pools[..] {
+                // One pool: the single-total call (no array of totals to walk).
+                let mut v = [Amount::ZERO; N];
+                v[0] = epoch.reward(pool, r, s)?;
+                Ok(v)
+            } else {
+                epoch.rewards(pools, r, s)
+            }
+        })
     })
 }
 
 /// [`cobb_douglas_payouts`] with each relayer's `ln s_i` kept in `cache` by its cluster id
 /// (`ids`, one per relayer): the same payouts, the logarithm of a stake that did not change
-/// since the cluster's last payout not computed again.
+/// since the cluster's last payout not computed again. The relayers' rewards are computed on the
+/// current rayon pool's threads in ranges of at least [`PAR_MIN`] relayers (each a pure function
+/// of its inputs: the same results at any thread count).
 ///
 /// Errors: as [`cobb_douglas_payouts`]; `ids` of another length.
 pub fn cobb_douglas_payouts_cached<const N: usize>(
@@ -83,23 +88,81 @@ pub fn cobb_douglas_payouts_cached<const N: usize>(
     alpha: Dec,
     outs: [&mut [Amount]; N],
 ) -> Result<[CobbDouglasPayout; N]> {
-    if ids.len() != tickets.len() {
+    if ids.len() != tickets.len() || ids.len() != stakes.len() {
         return Err(RewardsError::Length { what: "ids", expected: tickets.len(), got: ids.len() });
     }
-    payouts_by(pools, tickets, stakes, alpha, outs, |epoch, pools, r, s, i| {
-        Ok(epoch.rewards_cached(pools, r, s, cache, ids[i] as usize)?)
+    for (&id, &s) in ids.iter().zip(stakes) {
+        cache.fill(id as usize, s.0);
+    }
+    let cache = &*cache;
+    payouts_by(pools, tickets, stakes, alpha, outs, |epoch, pools, outs| {
+        fill_par(0, outs, &|i| {
+            epoch.rewards_read_cached(pools, tickets[i], stakes[i], cache, ids[i] as usize)
+        })
     })
 }
 
-/// The payouts' checks, totals and sums, each relayer's rewards from `reward(epoch, pools,
-/// r_i, s_i, i)`.
+/// The fewest relayers a thread is given ([`cobb_douglas_payouts_cached`]).
+pub const PAR_MIN: usize = 2048;
+
+/// Writes `reward(from + i)` into `outs[k][i]` for every `i`, halving the range onto two tasks
+/// (`rayon::join`) while it holds more than `2·PAR_MIN` and the pool has two threads or more;
+/// the first error by position.
+fn fill_par<const N: usize>(
+    from: usize,
+    outs: [&mut [Amount]; N],
+    reward: &(impl Fn(usize) -> std::result::Result<[Amount; N], ergon_core::Error> + Sync),
+) -> Result<()> {
+    let n = outs.first().map_or(0, |o| o.len());
+    if n <= 2 * PAR_MIN || rayon::current_num_threads() < 2 {
+        return fill(from, outs, reward);
+    }
+    let mid = n / 2;
+    let (left, right) = split_all(outs, mid);
+    let (a, b) =
+        rayon::join(|| fill_par(from, left, reward), || fill_par(from + mid, right, reward));
+    a.and(b)
+}
+
+/// Each of `outs` split at `mid`.
+fn split_all<const N: usize>(
+    outs: [&mut [Amount]; N],
+    mid: usize,
+) -> ([&mut [Amount]; N], [&mut [Amount]; N]) {
+    let mut pairs = outs.map(|o| {
+        let (a, b) = o.split_at_mut(mid);
+        (Some(a), Some(b))
+    });
+    let left = std::array::from_fn(|k| pairs[k].0.take().unwrap_or_default());
+    let right = std::array::from_fn(|k| pairs[k].1.take().unwrap_or_default());
+    (left, right)
+}
+
+/// [`fill_par`] on one thread.
+fn fill<const N: usize>(
+    from: usize,
+    outs: [&mut [Amount]; N],
+    reward: &impl Fn(usize) -> std::result::Result<[Amount; N], ergon_core::Error>,
+) -> Result<()> {
+    let n = outs.first().map_or(0, |o| o.len());
+    for i in 0..n {
+        let v = reward(from + i)?;
+        for k in 0..N {
+            outs[k][i] = v[k];
+        }
+    }
+    Ok(())
+}
+
+/// The payouts' checks, totals and sums, the relayers' rewards written into `outs` by
+/// `rewards(epoch, pools, outs)`.
 fn payouts_by<const N: usize>(
     pools: [Amount; N],
     tickets: &[Amount],
     stakes: &[Amount],
     alpha: Dec,
     mut outs: [&mut [Amount]; N],
-    mut reward: impl FnMut(&CobbDouglas, [Amount; N], Amount, Amount, usize) -> Result<[Amount; N]>,
+    rewards: impl FnOnce(&CobbDouglas, [Amount; N], [&mut [Amount]; N]) -> Result<()>,
 ) -> Result<[CobbDouglasPayout; N]> {
     let n = outs.first().map_or(tickets.len(), |o| o.len());
     let outs_len = outs.iter().map(|o| ("out", o.len()));
@@ -129,12 +192,9 @@ fn payouts_by<const N: usize>(
     let s_total = if s_total.is_zero() { Amount(1) } else { s_total };
     let epoch = CobbDouglas::new(alpha, r_total, s_total)?;
     let mut paid = [Amount::ZERO; N];
-    for (i, (&r, &s)) in tickets.iter().zip(stakes).enumerate() {
-        let v = reward(&epoch, pools, r, s, i)?;
-        for k in 0..N {
-            outs[k][i] = v[k];
-            paid[k] = paid[k].checked_add(v[k])?;
-        }
+    rewards(&epoch, pools, outs.each_mut().map(|o| &mut **o))?;
+    for k in 0..N {
+        paid[k] = sum(outs[k])?;
     }
     // Σ ≤ pool by AM-GM and rounding toward zero (module doc).
     let mut result = nothing;
