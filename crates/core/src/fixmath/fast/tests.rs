@@ -202,14 +202,14 @@ proptest! {
             let totals = [a(t), a(t / 3)];
             let want = c.rewards(totals, a(r), a(s));
             let got = c.rewards_cached(totals, a(r), a(s), &mut cache, slot);
-            prop_assert_eq!(got, want, "r {} s {} slot {}", r, s, slot);
+            prop_assert_eq!(&got, &want, "r {} s {} slot {}", r, s, slot);
             // Read only: a slot holding another stake computes it; filled, it holds it.
             let shared = c.rewards_read_cached(totals, a(r), a(s), &cache, (slot + 1) % 4);
-            prop_assert_eq!(shared, want);
+            prop_assert_eq!(&shared, &want);
             cache.fill(slot, s + 1);
-            prop_assert_eq!(c.rewards_read_cached(totals, a(r), a(s), &cache, slot), want);
+            prop_assert_eq!(&c.rewards_read_cached(totals, a(r), a(s), &cache, slot), &want);
             cache.fill(slot, s);
-            prop_assert_eq!(c.rewards_read_cached(totals, a(r), a(s), &cache, slot), want);
+            prop_assert_eq!(&c.rewards_read_cached(totals, a(r), a(s), &cache, slot), &want);
         }
     }
 

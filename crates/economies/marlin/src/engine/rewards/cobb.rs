@@ -144,11 +144,12 @@ fn fill<const N: usize>(
     outs: [&mut [Amount]; N],
     reward: &impl Fn(usize) -> std::result::Result<[Amount; N], ergon_core::Error>,
 ) -> Result<()> {
+    let mut outs = outs;
     let n = outs.first().map_or(0, |o| o.len());
     for i in 0..n {
         let v = reward(from + i)?;
-        for k in 0..N {
-            outs[k][i] = v[k];
+        for (o, x) in outs.iter_mut().zip(v) {
+            o[i] = x;
         }
     }
     Ok(())
