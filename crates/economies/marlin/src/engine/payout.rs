@@ -262,7 +262,7 @@ impl Marlin {
             // matters, so the last close's values are not zeroed first.
             out.resize(n, Amount::ZERO);
         }
-        let [(a0, h0), (a1, h1)] = pools;
+        let [(a0, _), (a1, _)] = pools;
         if a0.is_zero() && a1.is_zero() {
             return Ok((PoolPayout::default(), PoolPayout::default()));
         }
@@ -277,57 +277,86 @@ impl Marlin {
             alpha,
             outs,
         )?;
-        let subsidy = self.pay_pool(sc, a0, cd[0], false, h0)?;
-        Ok((subsidy, self.pay_pool(sc, a1, cd[1], true, h1)?))
+        let [subsidy, fees] = self.pay_both(sc, pools, cd)?;
+        Ok((subsidy, fees))
     }
 
-    /// Pays a computed Cobb-Douglas payout of `amount` from `source` (`sc.out`, or `sc.out2`
-    /// when `second`) to the clusters in `sc`: the whole payment moves to the `cluster_rewards`
-    /// pool in one transfer, the operators' commissions out of it in one move, each cluster's
-    /// delegators' part is held for its accumulator ([`Held`]), and what clusters with nothing
-    /// delegated could not allocate goes back to `source` in one transfer (the same balances as
-    /// cluster by cluster, with a fraction of the ledger writes).
-    fn pay_pool(
+    /// Pays the two computed Cobb-Douglas payouts (`sc.out` of `pools[0]`, `sc.out2` of
+    /// `pools[1]`, each `(amount, source)`) to the clusters in `sc`, in one pass over them: each
+    /// pool's payment moves to the `cluster_rewards` pool in one transfer; each cluster's
+    /// commission is cut from each pool's part (`⌊x·c/100⌋` per pool) and the operators are paid
+    /// in one move; each cluster's delegators' parts are held for its accumulator ([`Held`]);
+    /// what clusters with nothing delegated could not allocate goes back to its pool in one
+    /// transfer each (the same balances as cluster by cluster and pool by pool, with a fraction
+    /// of the ledger writes).
+    fn pay_both(
         &mut self,
         sc: &mut Scratch,
-        amount: Amount,
-        cd: CobbDouglasPayout,
-        second: bool,
-        source: Holder,
-    ) -> Result<PoolPayout> {
-        let mut p = PoolPayout { amount, ..PoolPayout::default() };
-        if amount.is_zero() {
-            return Ok(p);
-        }
-        (p.paid, p.remainder) = (cd.paid, cd.remainder);
-        let out = if second { &sc.out2 } else { &sc.out };
+        pools: [(Amount, Holder); 2],
+        cd: [CobbDouglasPayout; 2],
+    ) -> Result<[PoolPayout; 2]> {
+        // A pool of nothing paid nothing (its column is all zero).
+        let mut p = [0, 1].map(|k| PoolPayout {
+            amount: pools[k].0,
+            paid: cd[k].paid,
+            remainder: cd[k].remainder,
+            ..PoolPayout::default()
+        });
         let (pond, to) = (self.pond, Holder::Pool(self.cluster_pool));
-        self.ledger.transfer(pond, source, to, cd.paid)?;
+        for k in 0..2 {
+            self.ledger.transfer(pond, pools[k].1, to, p[k].paid)?;
+        }
         sc.parts.clear();
-        for ((&c, &x), &stake) in sc.ids.iter().zip(out).zip(&sc.stakes) {
-            if x.is_zero() {
+        match (pools[0].0.is_zero(), pools[1].0.is_zero()) {
+            (false, true) => self.hold_parts(sc, &mut p, [0])?,
+            (true, false) => self.hold_parts(sc, &mut p, [1])?,
+            _ => self.hold_parts(sc, &mut p, [0, 1])?,
+        }
+        self.ledger.pay_from_pool(pond, self.cluster_pool, sc.parts.iter().copied())?;
+        let mut b = *self.relay.books.get();
+        for k in 0..2 {
+            self.ledger.transfer(pond, to, pools[k].1, p[k].unallocated)?;
+            b.commission = b.commission.checked_add(p[k].commission)?;
+        }
+        *self.relay.books.get_mut() = b;
+        Ok(p)
+    }
+
+    /// [`Marlin::pay_both`]'s pass over the clusters for the pools `ks` (those offering
+    /// anything): each cluster's commission cut per pool, its operator's part listed in
+    /// `sc.parts`, its delegators' parts held.
+    fn hold_parts<const N: usize>(
+        &mut self,
+        sc: &mut Scratch,
+        p: &mut [PoolPayout; 2],
+        ks: [usize; N],
+    ) -> Result<()> {
+        let cols = [&sc.out, &sc.out2];
+        for (i, (&c, &stake)) in sc.ids.iter().zip(&sc.stakes).enumerate() {
+            let xs = ks.map(|k| cols[k][i]);
+            if xs.iter().all(|x| x.is_zero()) {
                 continue;
             }
             let row = self.stakes.clusters()[c as usize];
-            let (commission, d) = commission_cut(x, row.commission_percent)?;
-            // The stake is the cluster's delegation (its accumulator's total): with none, the
-            // delegators' part has no one to go to.
-            let delegators = if stake.is_zero() {
-                p.unallocated = p.unallocated.checked_add(d)?;
-                Amount::ZERO
-            } else {
-                d
-            };
-            self.relay.update_held(c, |h| h.add(x, delegators).map(|v| *h = v))?;
+            let (mut received, mut delegators, mut commission) =
+                (Amount::ZERO, Amount::ZERO, Amount::ZERO);
+            for (&k, x) in ks.iter().zip(xs) {
+                let (cut, d) = commission_cut(x, row.commission_percent)?;
+                p[k].commission = p[k].commission.checked_add(cut)?;
+                // The stake is the cluster's delegation (its accumulator's total): with none,
+                // the delegators' part has no one to go to.
+                if stake.is_zero() {
+                    p[k].unallocated = p[k].unallocated.checked_add(d)?;
+                } else {
+                    delegators = delegators.checked_add(d)?;
+                }
+                received = received.checked_add(x)?;
+                commission = commission.checked_add(cut)?;
+            }
+            self.relay.update_held(c, |h| h.add(received, delegators).map(|v| *h = v))?;
             sc.parts.push((row.operator, commission));
-            p.commission = p.commission.checked_add(commission)?;
         }
-        self.ledger.pay_from_pool(pond, self.cluster_pool, sc.parts.iter().copied())?;
-        self.ledger.transfer(pond, to, source, p.unallocated)?;
-        let mut b = *self.relay.books.get();
-        b.commission = b.commission.checked_add(p.commission)?;
-        *self.relay.books.get_mut() = b;
-        Ok(p)
+        Ok(())
     }
 
     fn close_deployed(&mut self) -> Result<ClosePayout> {
