@@ -3,7 +3,7 @@
 //! valid input, at a fraction of its cost (docs/PERFORMANCE.md, "Cobb-Douglas").
 //!
 //! # Two estimates
-//! Each reward is first estimated coarsely ([`quick`]: within `2^−85.9` relative, the series'
+//! Each reward is first estimated coarsely ([`quick`]: within `2^−85.8` relative, the series'
 //! small remainders in `f64`, six double-word products in all) and decided by the band
 //! `2^−84`; only when that band holds a grid point (for values below 2^62 units, about one call
 //! in 2^21) is the 120-bit estimate below computed, and only when its band holds one too, the
@@ -76,7 +76,7 @@ const LN2_F: u128 = LN2_128 >> 8;
 const INV_LN2_60: u128 = 0x1715_4765_2b82_fe17;
 /// The widening of the estimate: `2^−110` relative (module doc).
 const BAND_SHIFT: u32 = 110;
-/// The widening of the first estimate: `2^−84` relative ([`quick`]).
+/// The widening of the first estimate: `2^−84` relative ([`quick`]: its error is below `2^−85.8`).
 const QUICK_BAND_SHIFT: u32 = 84;
 /// `⌊2^120/n⌋`, `n = 1..=4`: the outer steps of the series of `ln(1+x)` (index 0 unused).
 const INV: [u128; 5] = {

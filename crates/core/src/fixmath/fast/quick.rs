@@ -1,4 +1,4 @@
-//! The first estimate of [`CobbDouglas`](super::CobbDouglas): `V₁` within `2^−85.9·v`, decided
+//! The first estimate of [`CobbDouglas`](super::CobbDouglas): `V₁` within `2^−85.8·v`, decided
 //! with the band `V₁·(1 ± 2^−84)`; only when that band holds a grid point is the 120-bit
 //! estimate of [`super`] computed (for a value below 2^62 units, about one call in 2^21).
 //!
@@ -15,7 +15,7 @@
 //!   e^(l/2^18) · (1 + w'' + E(w''))`, `E(w) = e^w − 1 − w = w²/2 + w³/6 + w⁴/24 + …`, the terms
 //!   to `w⁴/24` in `f64` from `w''` truncated to `2^−70`.
 //!
-//! # Error bound: `|V₁ − v| < 2^−85.9·v`
+//! # Error bound: `|V₁ − v| < 2^−85.8·v`
 //! `T` in `f64`: the truncation of `x` moves `T` by at most `x·2^−70 < 2^−88` (`T' < x`); the
 //! terms left out are below `x⁶/6 < 2^−110`; the rounding of the five `f64` operations and of
 //! the constants `1/3`, `1/5` is below `4·2^−53` relative of `T < x²/2 < 2^−37`: `2^−88`. So
@@ -26,8 +26,8 @@
 //! `< 2^−86.88`; `k·ln 2` adds 2u. `E(w'')` likewise: truncation `w''·2^−70 < 2^−88`, terms
 //! left out `< 1.01·w⁵/120 < 2^−96.8`, rounding `< 2^−88`: within `2^−86.9`, plus `2^−99` for
 //! its floor; the three tables within `2.1u, 1u, 1u` relative and the three products `2.1u`
-//! each. In all, relative: `2^−86.88 + 2^−86.9 + 2^−99 + 40u < 2^−85.9`. The band `2^−84`
-//! holds `v` (a factor 3.7 to spare), and when its ends have one floor `q`, `q = ⌊v⌋` and the
+//! each. In all, relative: `2^−86.88 + 2^−86.9 + 2^−99 + 40u < 2^−85.88`. The band `2^−84`
+//! holds `v` (a factor 3.6 to spare), and when its ends have one floor `q`, `q = ⌊v⌋` and the
 //! reference returns `q` too, by the argument of [`super`] (the reference's own interval lies
 //! inside this band). The tests measure `V₁` against the 192-bit path.
 
@@ -86,7 +86,8 @@ fn third() -> &'static Third {
     })
 }
 
-/// `x` (scale 2^120, below 2^102) truncated to `2^−70`, as `f64` (exact: below 2^52 units).
+/// `x` (scale 2^120, below `2^−18 + 2^−35.9`) truncated to `2^−70`, as `f64` (exact: below
+/// 2^53 units of `2^−70`).
 #[inline(always)]
 fn small_f64(x: u128) -> f64 {
     ((x >> 50) as u64 as f64) * TWO_M70

@@ -39,7 +39,7 @@ fn estimate_within_bound(total: u128, r: u128, rt: u128, s: u128, st: u128, p: u
     within(x, shift, total, r, rt, s, st, p, 114)
 }
 
-/// `|V₁ − v|·2^85 < v` for the first estimate (bound 2^−85.9, `quick`).
+/// `|V₁ − v|·2^85 < v` for the first estimate (bound 2^−85.8, `quick`).
 fn quick_estimate_within_bound(total: u128, r: u128, rt: u128, s: u128, st: u128, p: u128) -> bool {
     let c = CobbDouglas::new(alpha(p), Amount(rt), Amount(st)).expect("valid");
     let (x, shift) = c.estimate_quick(total, r, s).expect("in the tables");

@@ -457,6 +457,30 @@ pub fn check_rewards(m: &Marlin) -> std::result::Result<(), Violation> {
             return bad("accumulator totals", format!("cluster {c}: {t:?}"));
         }
     }
+    // A delegators' part is held only by a cluster with a delegation (its sync can take it in),
+    // and only under the paper rules.
+    for (c, h) in r.held.iter().enumerate() {
+        let delegated = r.pool(c as u32).delegated_tokens() > 0;
+        if (!h.delegators.is_zero() && !delegated)
+            || (!h.is_empty() && m.params.profile != Profile::Paper)
+        {
+            return bad("held rewards", format!("cluster {c}: {h:?}"));
+        }
+    }
+    // The clusters with tickets are listed once each, and only they.
+    let listed = r.ticketed.rows();
+    let with_tickets = r.tickets.iter().filter(|t| !t.is_zero()).count();
+    let mut seen = vec![false; r.tickets.len()];
+    for &c in listed {
+        let once = seen.get(c as usize).is_some_and(|s| !s);
+        if !once || r.tickets(c).is_zero() {
+            return bad("tickets", format!("cluster {c} listed twice or without tickets"));
+        }
+        seen[c as usize] = true;
+    }
+    if listed.len() != with_tickets {
+        return bad("tickets", format!("{} listed, {with_tickets} with tickets", listed.len()));
+    }
     Ok(())
 }
 

@@ -74,9 +74,9 @@ pub fn cobb_douglas_payouts<const N: usize>(
 
 /// [`cobb_douglas_payouts`] with each relayer's `ln s_i` kept in `cache` by its cluster id
 /// (`ids`, one per relayer): the same payouts, the logarithm of a stake that did not change
-/// since the cluster's last payout not computed again. The relayers' rewards are computed on the
-/// current rayon pool's threads in ranges of at least [`PAR_MIN`] relayers (each a pure function
-/// of its inputs: the same results at any thread count).
+/// since the cluster's last payout not computed again. Called from outside the rayon pools, the
+/// relayers' rewards are computed on the global pool's threads in ranges of at least [`PAR_MIN`]
+/// relayers (each a pure function of its inputs: the same results at any thread count).
 ///
 /// Errors: as [`cobb_douglas_payouts`]; `ids` of another length.
 pub fn cobb_douglas_payouts_cached<const N: usize>(
@@ -88,7 +88,7 @@ pub fn cobb_douglas_payouts_cached<const N: usize>(
     alpha: Dec,
     outs: [&mut [Amount]; N],
 ) -> Result<[CobbDouglasPayout; N]> {
-    if ids.len() != tickets.len() || ids.len() != stakes.len() {
+    if ids.len() != tickets.len() {
         return Err(RewardsError::Length { what: "ids", expected: tickets.len(), got: ids.len() });
     }
     for (&id, &s) in ids.iter().zip(stakes) {
@@ -106,7 +106,8 @@ pub fn cobb_douglas_payouts_cached<const N: usize>(
 pub const PAR_MIN: usize = 2048;
 
 /// Writes `reward(from + i)` into `outs[k][i]` for every `i`, halving the range onto two tasks
-/// (`rayon::join`) while it holds more than `2·PAR_MIN` and the pool has two threads or more;
+/// (`rayon::join`) while it holds more than `2·PAR_MIN`, when called from outside the rayon
+/// pools (a library call, not a simulation's job) and the global pool has two threads or more;
 /// the first error by position.
 fn fill_par<const N: usize>(
     from: usize,
@@ -114,7 +115,10 @@ fn fill_par<const N: usize>(
     reward: &(impl Fn(usize) -> std::result::Result<[Amount; N], ergon_core::Error> + Sync),
 ) -> Result<()> {
     let n = outs.first().map_or(0, |o| o.len());
-    if n <= 2 * PAR_MIN || rayon::current_num_threads() < 2 {
+    // Inside a pool's thread (a simulation's job), no tasks: a thread waiting in `join` may
+    // take up another whole job, so jobs would no longer be one a thread.
+    let here = rayon::current_thread_index().is_none() && rayon::current_num_threads() >= 2;
+    if n <= 2 * PAR_MIN || !here {
         return fill(from, outs, reward);
     }
     let mid = n / 2;
