@@ -408,3 +408,64 @@ proptest! {
         prop_assert_eq!(optimal_split(&p).unwrap(), Split { nodes: want, stake: budget - want });
     }
 }
+
+/// 10,000 relayers paid from outside the rayon pools (on several threads when the machine has
+/// two cores or more), then from inside a pool of two threads (on one), give the one-thread
+/// uncached payouts exactly, both pools.
+#[test]
+fn payouts_on_threads_equal_one_thread() {
+    let n = 10_000;
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = || {
+        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        u128::from(x >> 20)
+    };
+    let ids: Vec<u32> = (0..n as u32).collect();
+    let tickets: Vec<Amount> = (0..n).map(|_| Amount(1 + next() % (1 << 20))).collect();
+    let stakes: Vec<Amount> =
+        (0..n).map(|_| Amount((1 + next() % 8_000) * 10u128.pow(18))).collect();
+    let pools = [Amount(50_000 * 10u128.pow(18)), Amount(123_456_789_000_000_000_007)];
+    let (mut w0, mut w1) = (vec![Amount::ZERO; n], vec![Amount::ZERO; n]);
+    let want = cobb_douglas_payouts(pools, &tickets, &stakes, dec("0.3"), [&mut w0, &mut w1]);
+    let mut cache = LnCache::default();
+    let (mut o0, mut o1) = (vec![Amount::ZERO; n], vec![Amount::ZERO; n]);
+    let got = cobb_douglas_payouts_cached(
+        pools,
+        &tickets,
+        &stakes,
+        &ids,
+        &mut cache,
+        dec("0.3"),
+        [&mut o0, &mut o1],
+    );
+    assert_eq!(got, want);
+    assert_eq!((&o0, &o1), (&w0, &w1));
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    let (mut p0, mut p1) = (vec![Amount::ZERO; n], vec![Amount::ZERO; n]);
+    let inside = pool.install(|| {
+        cobb_douglas_payouts_cached(
+            pools,
+            &tickets,
+            &stakes,
+            &ids,
+            &mut LnCache::default(),
+            dec("0.3"),
+            [&mut p0, &mut p1],
+        )
+    });
+    assert_eq!(inside, want);
+    assert_eq!((&p0, &p1), (&w0, &w1));
+    // A relayer's tickets above the total cannot happen in a payout (the total is their sum);
+    // lengths that differ are refused before any thread starts.
+    let e = cobb_douglas_payouts_cached(
+        pools,
+        &tickets,
+        &stakes[1..],
+        &ids,
+        &mut cache,
+        dec("0.3"),
+        [&mut o0, &mut o1],
+    )
+    .unwrap_err();
+    assert!(matches!(e, RewardsError::Length { what: "stakes", .. }), "{e:?}");
+}

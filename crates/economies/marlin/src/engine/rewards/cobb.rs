@@ -58,7 +58,7 @@ pub fn cobb_douglas_payouts<const N: usize>(
     outs: [&mut [Amount]; N],
 ) -> Result<[CobbDouglasPayout; N]> {
     payouts_by(pools, tickets, stakes, alpha, outs, |epoch, pools, outs| {
-        fill(0, outs, &|i| {
+        fill(0, outs, |i| {
             let (r, s) = (tickets[i], stakes[i]);
             if let [pool] = pools[..] {
                 // One pool: the single-total call (no array of totals to walk).
@@ -91,6 +91,14 @@ pub fn cobb_douglas_payouts_cached<const N: usize>(
     if ids.len() != tickets.len() {
         return Err(RewardsError::Length { what: "ids", expected: tickets.len(), got: ids.len() });
     }
+    if !splits(ids.len()) {
+        // One thread: each stake's logarithm looked up (and kept) as its relayer is paid.
+        return payouts_by(pools, tickets, stakes, alpha, outs, |epoch, pools, outs| {
+            fill(0, outs, |i| {
+                epoch.rewards_cached(pools, tickets[i], stakes[i], cache, ids[i] as usize)
+            })
+        });
+    }
     for (&id, &s) in ids.iter().zip(stakes) {
         cache.fill(id as usize, s.0);
     }
@@ -102,23 +110,27 @@ pub fn cobb_douglas_payouts_cached<const N: usize>(
     })
 }
 
+/// Whether `n` relayers are paid on several threads: more than `2·PAR_MIN` of them, a call
+/// from outside the rayon pools (a library call, not a simulation's job: there a thread
+/// waiting in `join` may take up another whole job, so jobs would no longer be one a thread),
+/// and a global pool of two threads or more.
+fn splits(n: usize) -> bool {
+    n > 2 * PAR_MIN && rayon::current_thread_index().is_none() && rayon::current_num_threads() >= 2
+}
+
 /// The fewest relayers a thread is given ([`cobb_douglas_payouts_cached`]).
 pub const PAR_MIN: usize = 2048;
 
 /// Writes `reward(from + i)` into `outs[k][i]` for every `i`, halving the range onto two tasks
-/// (`rayon::join`) while it holds more than `2·PAR_MIN`, when called from outside the rayon
-/// pools (a library call, not a simulation's job) and the global pool has two threads or more;
-/// the first error by position.
+/// (`rayon::join`) while it holds more than `2·PAR_MIN` ([`splits`]); the first error by
+/// position.
 fn fill_par<const N: usize>(
     from: usize,
     outs: [&mut [Amount]; N],
     reward: &(impl Fn(usize) -> std::result::Result<[Amount; N], ergon_core::Error> + Sync),
 ) -> Result<()> {
     let n = outs.first().map_or(0, |o| o.len());
-    // Inside a pool's thread (a simulation's job), no tasks: a thread waiting in `join` may
-    // take up another whole job, so jobs would no longer be one a thread.
-    let here = rayon::current_thread_index().is_none() && rayon::current_num_threads() >= 2;
-    if n <= 2 * PAR_MIN || !here {
+    if !splits(n) {
         return fill(from, outs, reward);
     }
     let mid = n / 2;
@@ -146,7 +158,7 @@ fn split_all<const N: usize>(
 fn fill<const N: usize>(
     from: usize,
     outs: [&mut [Amount]; N],
-    reward: &impl Fn(usize) -> std::result::Result<[Amount; N], ergon_core::Error>,
+    mut reward: impl FnMut(usize) -> std::result::Result<[Amount; N], ergon_core::Error>,
 ) -> Result<()> {
     let mut outs = outs;
     let n = outs.first().map_or(0, |o| o.len());
