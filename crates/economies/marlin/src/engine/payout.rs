@@ -504,14 +504,13 @@ pub fn relay_view(m: &Marlin) -> Value {
         .iter()
         .enumerate()
         .map(|(c, row)| {
-            let (p, held) = (r.pool(c as u32), r.held(c as u32));
-            // paper: what the cluster holds counts as allocated already ([`Held`]).
-            let allocated = p.allocated().0 + held.delegators.0;
+            let p = r.pool(c as u32);
             (
                 m.name(row.operator),
                 json!({"accrued": fmt(r.accrued(c as u32)),
+                "held": fmt(r.held(c as u32).delegators),
                 "tickets": r.tickets(c as u32).0,
-                "allocated": fmt(Amount(allocated)), "paid": fmt(p.paid())}),
+                "allocated": fmt(p.allocated()), "paid": fmt(p.paid())}),
             )
         })
         .collect();
