@@ -56,15 +56,14 @@
 //! always for a value that is an integer, as with shares `r/R = s/S`) `reward` calls
 //! [`cobb_douglas`].
 
-use std::sync::OnceLock;
-
 use ruint::aliases::U256;
 
-use super::{E18, FRAC_BITS, Fx, cobb_douglas, exp_fx, exponent_parts, ln_fx};
+use super::{E18, cobb_douglas, exponent_parts};
 use crate::amount::Amount;
 use crate::arith::{Rounding, mul_div};
 use crate::dec::Dec;
 use crate::error::{Error, Result};
+use tables::{C1, C2, Tables, tables};
 
 /// Fraction bits of the fast fixed point.
 const F: u32 = 120;
@@ -456,68 +455,10 @@ fn shr_pair(h: u128, l: u128, s: usize) -> (u128, u128) {
     }
 }
 
-/// The tables of the module doc, at scale 2^120.
-struct Tables {
-    /// `ln(2^16/c)`, `c = ⌈2^22/(64+i)⌉`, `i = 0..64`.
-    ln1: [u128; 64],
-    /// `ln(2^24/c)`, `c = ⌈2^36/(4096+j)⌉`, `j = 0..=64`.
-    ln2: [u128; 65],
-    /// `e^−(i+1)/64`, `i = 0..64`.
-    exp_neg: [u128; 64],
-    /// `e^(j/4096)`, `j = 0..=64`.
-    exp_pos: [u128; 65],
-}
-
-/// `⌈2^22/(64+i)⌉`, `i = 0..64`: the first reduction step, `c₁·2^16` (below 2^17).
-const C1: [u128; 64] = {
-    let mut t = [0u128; 64];
-    let mut i = 0;
-    while i < 64 {
-        t[i] = (1u128 << 22).div_ceil(64 + i as u128);
-        i += 1;
-    }
-    t
-};
-/// `⌈2^36/(4096+j)⌉`, `j = 0..=64`: the second reduction step, `c₂·2^24` (below 2^25).
-const C2: [u128; 65] = {
-    let mut t = [0u128; 65];
-    let mut j = 0;
-    while j < 65 {
-        t[j] = (1u128 << 36).div_ceil(4096 + j as u128);
-        j += 1;
-    }
-    t
-};
-
-fn tables() -> &'static Tables {
-    static T: OnceLock<Tables> = OnceLock::new();
-    T.get_or_init(|| {
-        let down = FRAC_BITS - F as usize;
-        let ln = |n: u128, d: u128| to_u128(ln_fx(U256::from(n), U256::from(d)).mag >> down);
-        let exp = |num: u128, den: u128, neg: bool| {
-            let mag = (U256::from(num) << FRAC_BITS) / U256::from(den);
-            let (mant, e2) = exp_fx(Fx { neg, mag });
-            let s = i64::try_from(down).unwrap_or(0) - i64::from(e2);
-            to_u128(mant >> usize::try_from(s).unwrap_or(0))
-        };
-        Tables {
-            ln1: C1.map(|c| ln(1 << 16, c)),
-            ln2: C2.map(|c| ln(1 << 24, c)),
-            exp_neg: std::array::from_fn(|i| exp(i as u128 + 1, 64, true)),
-            exp_pos: std::array::from_fn(|j| exp(j as u128, 4096, false)),
-        }
-    })
-}
-
-fn to_u128(x: U256) -> u128 {
-    u128::try_from(x).unwrap_or(u128::MAX)
-}
-
-/// `ln x` at scale 2^120 for `x ≥ 1` (module doc; 0 for `x = 0`, never used).
-fn ln_int(x: u128, t: &Tables) -> u128 {
-    if x == 0 {
-        return 0;
-    }
+/// The two table steps of `ln x` for `x ≥ 1` (module doc): `(ln(x/m₂), m₂)`, `m₂` at scale
+/// 2^120 in `[1, 1 + 2^−12 + 2^−23)` and `ln(x/m₂) = (b−1)·ln 2 + ln(1/c₁) + ln(1/c₂)`.
+#[inline(always)]
+fn reduce_ln(x: u128, t: &Tables) -> (u128, u128) {
     let b = 128 - x.leading_zeros();
     // m = mm/2^127 ∈ [1, 2).
     let mm = x << (128 - b);
@@ -528,6 +469,15 @@ fn ln_int(x: u128, t: &Tables) -> u128 {
     let j = ((m1 - (1u128 << F)) >> (F - 12)).min(64) as usize;
     let (hi, lo) = mul_small(m1, C2[j] as u64);
     let m2 = (hi << 104) | (lo >> 24);
+    (ln2_times(u128::from(b - 1)) + t.ln1[i] + t.ln2[j], m2)
+}
+
+/// `ln x` at scale 2^120 for `x ≥ 1` (module doc; 0 for `x = 0`, never used).
+fn ln_int(x: u128, t: &Tables) -> u128 {
+    if x == 0 {
+        return 0;
+    }
+    let (base, m2) = reduce_ln(x, t);
     let x2 = m2 - (1u128 << F);
     // ln(1+x) = x·(1 − x·(1/2 − x·(1/3 − …(1/8 − x/9))))
     // h_n = 1/n − x·h_{n+1}: the steps n = 8, 7, 6, 5 in 64-bit words (module doc).
@@ -540,7 +490,7 @@ fn ln_int(x: u128, t: &Tables) -> u128 {
     for n in (1..5).rev() {
         h = INV[n] - mul_f(x2, h);
     }
-    ln2_times(u128::from(b - 1)) + t.ln1[i] + t.ln2[j] + mul_f(x2, h)
+    base + mul_f(x2, h)
 }
 
 /// `⌊k·ln 2·2^120⌋` from the 128-bit constant (`k < 2^8`).
@@ -593,5 +543,6 @@ fn mul_hi(a: u128, b: u128) -> u128 {
 }
 
 mod quick;
+mod tables;
 #[cfg(test)]
 mod tests;

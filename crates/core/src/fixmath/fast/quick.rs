@@ -31,23 +31,8 @@
 //! reference returns `q` too, by the argument of [`super`] (the reference's own interval lies
 //! inside this band). The tests measure `V₁` against the 192-bit path.
 
-use std::sync::OnceLock;
-
-use ruint::aliases::U256;
-
-use super::super::{FRAC_BITS, Fx, exp_fx, ln_fx};
-use super::{C1, C2, F, Tables, ln2_times, mul_f, mul_small, to_u128};
-
-/// `⌈2^54/(2^18+l)⌉`, `l = 0..=64`: the third reduction step, `c₃·2^36` (below 2^37).
-const C3: [u64; 65] = {
-    let mut t = [0u64; 65];
-    let mut l = 0;
-    while l < 65 {
-        t[l] = (1u128 << 54).div_ceil((1 << 18) + l as u128) as u64;
-        l += 1;
-    }
-    t
-};
+use super::tables::C3;
+use super::{F, Tables, mul_f, mul_small, reduce_ln};
 
 /// `2^−70` and `2^99` as `f64` (exact powers of two).
 const TWO_M70: f64 = f64::from_bits((1023 - 70) << 52);
@@ -58,32 +43,6 @@ const TWO_99: f64 = f64::from_bits((1023 + 99) << 52);
 #[inline(always)]
 fn to_fixed(v: f64) -> u128 {
     u128::from((v * TWO_99) as i64 as u64) << (F - 99)
-}
-
-/// The third step's tables, at scale 2^120.
-struct Third {
-    /// `ln(2^36/C3[l])`, `l = 0..=64`.
-    ln3: [u128; 65],
-    /// `e^(l/2^18)`, `l = 0..64`.
-    exp3: [u128; 64],
-}
-
-fn third() -> &'static Third {
-    static T: OnceLock<Third> = OnceLock::new();
-    T.get_or_init(|| {
-        let down = FRAC_BITS - F as usize;
-        let ln = |n: u128, d: u128| to_u128(ln_fx(U256::from(n), U256::from(d)).mag >> down);
-        let exp = |num: u128| {
-            let mag = (U256::from(num) << FRAC_BITS) / U256::from(1u128 << 18);
-            let (mant, e2) = exp_fx(Fx { neg: false, mag });
-            let s = i64::try_from(down).unwrap_or(0) - i64::from(e2);
-            to_u128(mant >> usize::try_from(s).unwrap_or(0))
-        };
-        Third {
-            ln3: C3.map(|c| ln(1 << 36, u128::from(c))),
-            exp3: std::array::from_fn(|l| exp(l as u128)),
-        }
-    })
 }
 
 /// `x` (scale 2^120, below `2^−18 + 2^−35.9`) truncated to `2^−70`, as `f64` (exact: below
@@ -99,14 +58,7 @@ pub(super) fn ln_int(x: u128, t: &Tables) -> u128 {
     if x == 0 {
         return 0;
     }
-    let b = 128 - x.leading_zeros();
-    let mm = x << (128 - b);
-    let i = ((mm >> 121) & 63) as usize;
-    let (hi, lo) = mul_small(mm, C1[i] as u64);
-    let m1 = (hi << 105) | (lo >> 23);
-    let j = ((m1 - (1u128 << F)) >> (F - 12)).min(64) as usize;
-    let (hi, lo) = mul_small(m1, C2[j] as u64);
-    let m2 = (hi << 104) | (lo >> 24);
+    let (base, m2) = reduce_ln(x, t);
     let l = ((m2 - (1u128 << F)) >> (F - 18)).min(64) as usize;
     let (hi, lo) = mul_small(m2, C3[l]);
     let m3 = (hi << 92) | (lo >> 36);
@@ -115,7 +67,7 @@ pub(super) fn ln_int(x: u128, t: &Tables) -> u128 {
     let xf = small_f64(x3);
     let tail = xf * xf * (0.5 - xf * (1.0 / 3.0 - xf * (0.25 - xf * 0.2)));
     let tail = to_fixed(tail);
-    ln2_times(u128::from(b - 1)) + t.ln1[i] + t.ln2[j] + third().ln3[l] + x3 - tail
+    base + t.ln3[l] + x3 - tail
 }
 
 /// `e^−r` at scale 2^120 for `r ∈ [0, ln 2)` (module doc), or `None` outside the tables (never).
@@ -132,5 +84,5 @@ pub(super) fn exp_neg(r: u128, t: &Tables) -> Option<u128> {
     let e = wf * wf * (0.5 + wf * (1.0 / 6.0 + wf * (1.0 / 24.0)));
     let p = (1u128 << F) + w + to_fixed(e);
     let e12 = mul_f(*t.exp_neg.get(i)?, *t.exp_pos.get(j)?);
-    Some(mul_f(mul_f(e12, *third().exp3.get(l)?), p))
+    Some(mul_f(mul_f(e12, *t.exp3.get(l)?), p))
 }

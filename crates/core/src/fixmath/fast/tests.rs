@@ -284,46 +284,43 @@ fn errors_match_the_reference_kinds() {
     assert!(matches!(c.reward(a(10), a(1), a(4)), Err(Error::InvalidParameter { .. })));
 }
 
-/// With totals below 2^90 units the estimate decides nearly every call: over a fixed sweep of
-/// 2,000 random shares none falls back (a fall-back needs a grid point within 2^−20 units).
-#[test]
-fn the_fast_path_decides_ordinary_calls() {
-    let mut x = 0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c834u128;
+/// Over a fixed sweep of 2,000 random shares (seeded by `seed`) with totals of `128 − 40 −
+/// total_shift` bits, how many calls `decide` leaves undecided.
+fn undecided_in_sweep(
+    seed: u128,
+    total_shift: u32,
+    decide: impl Fn(&CobbDouglas, u128, u128, u128) -> Option<u128>,
+) -> usize {
+    let mut x = seed;
     let mut next = || {
         x = x.wrapping_mul(0x2360_ed05_1fc6_5da4_4385_df64_9fcc_f645).wrapping_add(1);
         x >> 40
     };
     let mut undecided = 0;
     for _ in 0..2000 {
-        let (rt, st, t) = (next().max(1), next().max(1), next() >> 8);
+        let (rt, st, t) = (next().max(1), next().max(1), next() >> total_shift);
         let (r, s) = (next() % rt + 1, next() % st + 1);
         let p = next() % (E18B - 1) + 1;
         let c = CobbDouglas::new(alpha(p), Amount(rt), Amount(st)).unwrap();
-        if c.decide(t, r.min(rt), s.min(st)).is_none() {
+        if decide(&c, t, r.min(rt), s.min(st)).is_none() {
             undecided += 1;
         }
     }
-    assert_eq!(undecided, 0);
+    undecided
+}
+
+/// With totals below 2^80 units the 120-bit estimate decides every call of the sweep (a
+/// fall-back needs a grid point within 2^−30 units).
+#[test]
+fn the_fast_path_decides_ordinary_calls() {
+    let seed = 0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c834u128;
+    assert_eq!(undecided_in_sweep(seed, 8, |c, t, r, s| c.decide(t, r, s)), 0);
 }
 
 /// The first estimate decides ordinary calls: totals below 2^60 units (a fall-back needs a grid
-/// point within about 2^−24 units), over a fixed sweep of 2,000 random shares.
+/// point within about 2^−24 units), over the sweep.
 #[test]
 fn the_first_estimate_decides_ordinary_calls() {
-    let mut x = 0x243f_6a88_85a3_08d3_1319_8a2e_0370_7344u128;
-    let mut next = || {
-        x = x.wrapping_mul(0x2360_ed05_1fc6_5da4_4385_df64_9fcc_f645).wrapping_add(1);
-        x >> 40
-    };
-    let mut undecided = 0;
-    for _ in 0..2000 {
-        let (rt, st, t) = (next().max(1), next().max(1), next() >> 28);
-        let (r, s) = (next() % rt + 1, next() % st + 1);
-        let p = next() % (E18B - 1) + 1;
-        let c = CobbDouglas::new(alpha(p), Amount(rt), Amount(st)).unwrap();
-        if c.decide_quick(t, r.min(rt), s.min(st)).is_none() {
-            undecided += 1;
-        }
-    }
-    assert_eq!(undecided, 0);
+    let seed = 0x243f_6a88_85a3_08d3_1319_8a2e_0370_7344u128;
+    assert_eq!(undecided_in_sweep(seed, 28, |c, t, r, s| c.decide_quick(t, r, s)), 0);
 }

@@ -207,11 +207,7 @@ impl Relay {
     /// Changes what cluster `c` holds by `f` (journaled inside a transaction; the table grows to
     /// hold `c` first, as [`Relay::update_pool`]'s).
     pub(crate) fn update_held<R>(&mut self, c: u32, f: impl FnOnce(&mut Held) -> R) -> R {
-        let i = c as usize;
-        while self.held.len() <= i {
-            self.held.push(Held::default());
-        }
-        self.held.update(i, f)
+        update_grown(&mut self.held, c, f)
     }
 
     /// Sets cluster `c`'s accumulators (journaled inside a transaction).
@@ -223,12 +219,18 @@ impl Relay {
     /// table grows to hold `c` first, whatever `f` returns: the close calls it inside its
     /// transaction, which a failure reverts whole.
     pub(crate) fn update_pool<R>(&mut self, c: u32, f: impl FnOnce(&mut ClusterPool<2>) -> R) -> R {
-        let i = c as usize;
-        while self.pools.len() <= i {
-            self.pools.push(ClusterPool::default());
-        }
-        self.pools.update(i, f)
+        update_grown(&mut self.pools, c, f)
     }
+}
+
+/// Changes row `c` of a table by cluster by `f` (journaled inside a transaction), the table
+/// grown with empty rows to hold `c` first.
+fn update_grown<T: Clone + Default, R>(t: &mut Table<T>, c: u32, f: impl FnOnce(&mut T) -> R) -> R {
+    let i = c as usize;
+    while t.len() <= i {
+        t.push(T::default());
+    }
+    t.update(i, f)
 }
 
 /// What one deployed ticket issue paid.
@@ -382,11 +384,7 @@ impl Marlin {
         }
         let before = self.relay.tickets(c);
         let now = before.checked_add(count)?;
-        let t = &mut self.relay.tickets;
-        while t.len() <= c as usize {
-            t.push(Amount::ZERO);
-        }
-        t.update(c as usize, |x| *x = now);
+        update_grown(&mut self.relay.tickets, c, |x| *x = now);
         if before.is_zero() {
             self.relay.ticketed.push(c);
         }
