@@ -463,11 +463,11 @@ fn reduce_ln(x: u128, t: &Tables) -> (u128, u128) {
     // m = mm/2^127 ∈ [1, 2).
     let mm = x << (128 - b);
     let i = ((mm >> 121) & 63) as usize;
-    let (hi, lo) = mul_small(mm, C1[i] as u64);
+    let (hi, lo) = mul_small(mm, C1[i]);
     // m₁ = m·c₁ at 2^120: mm·C₁ / 2^(127 + 16 − 120).
     let m1 = (hi << 105) | (lo >> 23);
     let j = ((m1 - (1u128 << F)) >> (F - 12)).min(64) as usize;
-    let (hi, lo) = mul_small(m1, C2[j] as u64);
+    let (hi, lo) = mul_small(m1, C2[j]);
     let m2 = (hi << 104) | (lo >> 24);
     (ln2_times(u128::from(b - 1)) + t.ln1[i] + t.ln2[j], m2)
 }

@@ -24,26 +24,24 @@ pub(super) struct Tables {
     pub(super) exp3: [u128; 64],
 }
 
-/// `⌈2^22/(64+i)⌉`, `i = 0..64`: the first reduction step, `c₁·2^16` (below 2^17).
-pub(super) const C1: [u128; 64] = {
-    let mut t = [0u128; 64];
+/// `⌈2^(s+k)/(2^k+i)⌉`, `i = 0..N`: the constants `c·2^s` of a reduction step of `k` bits,
+/// `c ≈ 1/(1 + i/2^k)` rounded up (so that `m·c ≥ 1`).
+const fn reduction<const N: usize>(k: u32, s: u32) -> [u64; N] {
+    let mut t = [0u64; N];
     let mut i = 0;
-    while i < 64 {
-        t[i] = (1u128 << 22).div_ceil(64 + i as u128);
+    while i < N {
+        t[i] = (1u128 << (s + k)).div_ceil((1 << k) + i as u128) as u64;
         i += 1;
     }
     t
-};
-/// `⌈2^36/(4096+j)⌉, `j = 0..=64`: the second reduction step, `c₂·2^24` (below 2^25).
-pub(super) const C2: [u128; 65] = {
-    let mut t = [0u128; 65];
-    let mut j = 0;
-    while j < 65 {
-        t[j] = (1u128 << 36).div_ceil(4096 + j as u128);
-        j += 1;
-    }
-    t
-};
+}
+
+/// `⌈2^22/(64+i)⌉`, `i = 0..64`: the first reduction step, `c₁·2^16` (below 2^17).
+pub(super) const C1: [u64; 64] = reduction(6, 16);
+/// `⌈2^36/(4096+j)⌉`, `j = 0..=64`: the second reduction step, `c₂·2^24` (below 2^25).
+pub(super) const C2: [u64; 65] = reduction(12, 24);
+/// `⌈2^54/(2^18+l)⌉`, `l = 0..=64`: the third reduction step, `c₃·2^36` (below 2^37).
+pub(super) const C3: [u64; 65] = reduction(18, 36);
 
 pub(super) fn tables() -> &'static Tables {
     static T: OnceLock<Tables> = OnceLock::new();
@@ -57,8 +55,8 @@ pub(super) fn tables() -> &'static Tables {
             to_u128(mant >> usize::try_from(s).unwrap_or(0))
         };
         Tables {
-            ln1: C1.map(|c| ln(1 << 16, c)),
-            ln2: C2.map(|c| ln(1 << 24, c)),
+            ln1: C1.map(|c| ln(1 << 16, u128::from(c))),
+            ln2: C2.map(|c| ln(1 << 24, u128::from(c))),
             exp_neg: std::array::from_fn(|i| exp(i as u128 + 1, 64, true)),
             exp_pos: std::array::from_fn(|j| exp(j as u128, 4096, false)),
             ln3: C3.map(|c| ln(1 << 36, u128::from(c))),
@@ -70,14 +68,3 @@ pub(super) fn tables() -> &'static Tables {
 fn to_u128(x: U256) -> u128 {
     u128::try_from(x).unwrap_or(u128::MAX)
 }
-
-/// `⌈2^54/(2^18+l)⌉`, `l = 0..=64`: the third reduction step, `c₃·2^36` (below 2^37).
-pub(super) const C3: [u64; 65] = {
-    let mut t = [0u64; 65];
-    let mut l = 0;
-    while l < 65 {
-        t[l] = (1u128 << 54).div_ceil((1 << 18) + l as u128) as u64;
-        l += 1;
-    }
-    t
-};
