@@ -111,6 +111,13 @@ impl ChurnSampler {
         self.tree.total()
     }
 
+    /// The one item with weight, when exactly one has any: what [`ChurnSampler::sample`]
+    /// returns then, without a word of the stream (so a run of draws of it can be skipped).
+    #[inline]
+    pub fn sole(&mut self) -> Option<usize> {
+        (self.tree.positive_count() == 1).then(|| self.sole.item(&self.tree))
+    }
+
     /// Draws item `i` with probability exactly `w_i / total` (module doc).
     ///
     /// Errors: [`Error::NotEnoughWeight`] when the total weight is zero (nothing is drawn).

@@ -368,6 +368,7 @@ fn model(
         exit_scale: 1.0,
         mean_charge_oz,
         epochs: 0,
+        one_by_one: false,
     })
 }
 
@@ -412,9 +413,18 @@ impl StratosModel {
                 poisson(&mut self.rng, per_day / EPOCHS_PER_DAY as f64)
             }
         };
-        for _ in 0..requests {
+        let mut left = requests;
+        while left > 0 {
+            if !self.one_by_one
+                && let Some(i) = self.rates.sole()
+                && self.downloads_only()
+            {
+                left -= self.sole_downloads(i, left);
+                continue;
+            }
             let Ok(i) = self.rates.sample(&mut self.rng) else { break };
             self.request(i);
+            left -= 1;
         }
         self.send_downloads();
         Ok(())

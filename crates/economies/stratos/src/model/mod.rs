@@ -139,6 +139,10 @@ pub struct StratosModel {
     /// A request's expected charge, Oz, by the mix and the sizes' means.
     mean_charge_oz: f64,
     epochs: u64,
+    /// Requests one by one even when [`StratosModel::sole_downloads`] could run them (the
+    /// tests' reference; not saved).
+    #[serde(skip)]
+    one_by_one: bool,
 }
 
 impl StratosModel {

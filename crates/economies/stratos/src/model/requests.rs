@@ -57,6 +57,42 @@ impl StratosModel {
         }
     }
 
+    /// Whether every request is a download: a mix of one kind, downloads ([`Self::request`]
+    /// then draws no kind and picks the download).
+    pub(super) fn downloads_only(&self) -> bool {
+        let mix = self.agents.users.mix;
+        self.samplers.mix_total.is_none() && !(0.0 < mix.upload) && 0.0 < mix.upload + mix.download
+    }
+
+    /// Up to `n` requests of user `i`, the only user with a rate, when every request is a
+    /// download ([`Self::downloads_only`]): exactly [`Self::request`] of `i` `n` times (the
+    /// user's draw takes no word of the stream, [`ChurnSampler::sole`]), the sizes added to the
+    /// waiting batch in a tight loop while it is `i`'s and its Ozone covers them. Stops after a
+    /// download that left `i` without a rate (it left); returns how many requests it made (at
+    /// least one).
+    ///
+    /// [`ChurnSampler::sole`]: ergon_core::ChurnSampler::sole
+    pub(super) fn sole_downloads(&mut self, i: usize, n: u64) -> u64 {
+        let user = self.users[i].account;
+        let mut done = 0;
+        while done < n {
+            let size = draw(&self.samplers.download, &mut self.rng);
+            done += 1;
+            let b = &mut self.batch;
+            if b.user == Some(user) && b.ozone_left >= size.0 {
+                b.ozone_left -= size.0;
+                b.sizes.push(size);
+                continue;
+            }
+            self.download(i, size);
+            if self.rates.sole() != Some(i) {
+                break;
+            }
+        }
+        self.flows.requests += done;
+        done
+    }
+
     /// A download of `size` by user `i`: into the waiting batch when it is the same user's and
     /// its Ozone covers it; else the batch goes, the user buys Ozone if short, and a new batch
     /// starts (or, still short, the download is refused).
@@ -195,4 +231,75 @@ impl StratosModel {
 #[inline(always)]
 fn draw(s: &Sampler, rng: &mut StreamRng) -> Amount {
     Amount(to_base_units(s.sample(rng), 9).max(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use ergon_core::dist::Dist;
+    use ergon_core::{Model, RngStreams, Seed};
+
+    use super::StratosModel;
+    use crate::model::{Agents, Config};
+
+    /// One user sending only downloads, short of STOS (so that it buys Ozone, tops up or
+    /// leaves mid-epoch), `users` at genesis and `growth` new users a year.
+    fn agents(users: u64, growth: f64, topup_share: f64) -> Agents {
+        let mut a = Agents::default();
+        a.resource_nodes.count = 20;
+        a.meta_nodes.count = 2;
+        a.validators.count = 3;
+        a.delegators.count = 0;
+        let u = &mut a.users;
+        u.count = users;
+        u.growth_per_year = growth;
+        u.requests_per_epoch = Some(40);
+        u.mix.upload = 0.0;
+        u.mix.query = 0.0;
+        u.mix.download = 1.0;
+        u.balance = Dist::Uniform { low: 2.0, high: 6.0 };
+        u.download_size = Dist::Uniform { low: 1.0, high: 10.0 };
+        u.prepay_days = 0.0;
+        u.topup_share = topup_share;
+        u.prepay = Dist::constant(0.5);
+        a
+    }
+
+    /// The same run with and without the run of downloads of a sole user: the same state, to
+    /// the byte, every 25 epochs and at the end — through PREPAYs, top-ups, a user leaving and
+    /// users joining.
+    #[test]
+    fn sole_downloads_equal_requests_one_by_one() {
+        let config: Config =
+            serde_json::from_value(serde_json::json!({"profile": "paper"})).expect("a config");
+        let cases = [(1, 0.0, 0.0), (1, 0.0, 1.0), (1, 100.0, 1.0), (3, 0.0, 0.3)];
+        for (users, growth, topup) in cases {
+            let a = agents(users, growth, topup);
+            StratosModel::validate(&config, &a).expect("valid agents");
+            let streams = RngStreams::new(Seed::from_u64(5));
+            let mut fast = StratosModel::build(&config, &a, &streams).expect("a genesis");
+            let mut plain = StratosModel::build(&config, &a, &streams).expect("a genesis");
+            plain.one_by_one = true;
+            let mut runs = 0;
+            for epoch in 1..=1_000 {
+                runs += u32::from(fast.rates.positive_count() == 1);
+                fast.step().expect("an epoch");
+                plain.step().expect("an epoch");
+                if epoch % 25 == 0 {
+                    let (x, y) = (serde_json::to_string(&fast), serde_json::to_string(&plain));
+                    assert_eq!(x.ok(), y.ok(), "{users} users: the states part by epoch {epoch}");
+                }
+            }
+            let f = &fast.flows;
+            assert_eq!(f.requests, plain.flows.requests);
+            assert!(f.prepays > 3, "{users} users: {} PREPAYs", f.prepays);
+            match (users, topup, growth > 0.0) {
+                (1, 0.0, _) => assert_eq!((runs, f.users_left), (21, 1), "the user leaves"),
+                // Runs while the user is alone: every epoch, or until the first one joins.
+                (1, _, false) => assert!(runs == 1_000 && f.user_top_ups > 3, "{runs} runs"),
+                (1, _, true) => assert!(runs > 100 && runs < 1_000 && f.users_joined > 0),
+                // Alone once the others have left.
+                _ => assert!(runs > 0 && f.users_left >= 2, "{runs} runs"),
+            }
+        }
+    }
 }
