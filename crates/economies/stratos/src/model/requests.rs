@@ -57,11 +57,11 @@ impl StratosModel {
         }
     }
 
-    /// Whether every request is a download: a mix of one kind, downloads ([`Self::request`]
-    /// then draws no kind and picks the download).
+    /// Whether every request is a download: a mix of one kind (the only share above zero, the
+    /// others zero by validation), downloads — [`Self::request`] then draws no kind and picks
+    /// the download.
     pub(super) fn downloads_only(&self) -> bool {
-        let mix = self.agents.users.mix;
-        self.samplers.mix_total.is_none() && !(0.0 < mix.upload) && 0.0 < mix.upload + mix.download
+        self.samplers.mix_total.is_none() && self.agents.users.mix.download > 0.0
     }
 
     /// Up to `n` requests of user `i`, the only user with a rate, when every request is a
@@ -241,9 +241,10 @@ mod tests {
     use super::StratosModel;
     use crate::model::{Agents, Config};
 
-    /// One user sending only downloads, short of STOS (so that it buys Ozone, tops up or
-    /// leaves mid-epoch), `users` at genesis and `growth` new users a year.
-    fn agents(users: u64, growth: f64, topup_share: f64) -> Agents {
+    /// Users sending downloads (and uploads, a share `upload` of the mix), short of STOS (so
+    /// that they buy Ozone, top up or leave mid-epoch), `users` at genesis and `growth` new
+    /// users a year.
+    fn agents(users: u64, growth: f64, topup_share: f64, upload: f64) -> Agents {
         let mut a = Agents::default();
         a.resource_nodes.count = 20;
         a.meta_nodes.count = 2;
@@ -253,7 +254,7 @@ mod tests {
         u.count = users;
         u.growth_per_year = growth;
         u.requests_per_epoch = Some(40);
-        u.mix.upload = 0.0;
+        u.mix.upload = upload;
         u.mix.query = 0.0;
         u.mix.download = 1.0;
         u.balance = Dist::Uniform { low: 2.0, high: 6.0 };
@@ -271,9 +272,11 @@ mod tests {
     fn sole_downloads_equal_requests_one_by_one() {
         let config: Config =
             serde_json::from_value(serde_json::json!({"profile": "paper"})).expect("a config");
-        let cases = [(1, 0.0, 0.0), (1, 0.0, 1.0), (1, 100.0, 1.0), (3, 0.0, 0.3)];
-        for (users, growth, topup) in cases {
-            let a = agents(users, growth, topup);
+        let cases = [(1, 0.0, 0.0), (1, 0.0, 1.0), (1, 100.0, 1.0), (3, 0.0, 0.3), (1, 0.0, 1.0)];
+        for (case, (users, growth, topup)) in cases.into_iter().enumerate() {
+            // The last case mixes uploads in: no run (its requests draw their kind).
+            let upload = if case == 4 { 0.3 } else { 0.0 };
+            let a = agents(users, growth, topup, upload);
             StratosModel::validate(&config, &a).expect("valid agents");
             let streams = RngStreams::new(Seed::from_u64(5));
             let mut fast = StratosModel::build(&config, &a, &streams).expect("a genesis");
@@ -293,6 +296,7 @@ mod tests {
             assert_eq!(f.requests, plain.flows.requests);
             assert!(f.prepays > 3, "{users} users: {} PREPAYs", f.prepays);
             match (users, topup, growth > 0.0) {
+                _ if upload > 0.0 => assert!(runs == 1_000 && f.user_top_ups > 3, "{runs} runs"),
                 (1, 0.0, _) => assert_eq!((runs, f.users_left), (21, 1), "the user leaves"),
                 // Runs while the user is alone: every epoch, or until the first one joins.
                 (1, _, false) => assert!(runs == 1_000 && f.user_top_ups > 3, "{runs} runs"),
