@@ -4,7 +4,7 @@
 //!
 //! # Two estimates
 //! Each reward is first estimated coarsely ([`quick`]: within `2^−85.8` relative, the series'
-//! small remainders in `f64`, six double-word products in all) and decided by the band
+//! small remainders in `f64`, four double-word products in all) and decided by the band
 //! `2^−84`; only when that band holds a grid point (for values below 2^62 units, about one call
 //! in 2^21) is the 120-bit estimate below computed, and only when its band holds one too, the
 //! reference. Each step is exact when it decides, so the result is the same whichever decides.
@@ -34,10 +34,12 @@
 //! leave `h₅` (the value the outer steps start from) within `2^−62`, which reaches the result
 //! times `x^5 < 1.01·2^−60` (`x < 2^−12 + 2^−23`): below `1.01·2^−122`. So `ln x` is within
 //! 7u + 2^−123 + 1.01·2^−122 < 8u, and
-//! `ln R − ln r` within 16u (a negative difference, possible only within 16u of zero, is taken as
-//! zero, which is closer). `α` is held as `A = ⌊α·2^128⌋`, `1−α` as `2^128 − A`, each within 2^−128:
-//! against `|ln| < 89` that is under 2^−121 per term, plus 1u per product, so `y` is within
-//! `16u + 2·(1u + 2^−121) < 19u`. `k·ln 2` is within 2u, so `r` is within 21u and `e^−r` within a
+//! `l₁ = ln R − ln r` and `l₂ = ln S − ln s` within 16u each (a negative difference, possible only
+//! within 16u of zero, is taken as zero, which is closer). `y = l₂ + α·(l₁ − l₂)`, one product:
+//! `α` is held as `A = ⌊α·2^128⌋`, within 2^−128, which against `|l₁ − l₂| < 89` is under
+//! 2^−121, plus 1u for the product's floor (`l₂ − ⌊A·(l₂ − l₁)/2^128⌋` when `l₁ < l₂`, never
+//! below `l₁`); `A·l₁ + (2^128 − A)·l₂` keeps the 16u of the two, so `y` is within
+//! `16u + 1u + 2^−121 < 19u`. `k·ln 2` is within 2u, so `r` is within 21u and `e^−r` within a
 //! factor `e^(±21u)`. The tables `e^−(i+1)/64 ≥ e^−45/64 > 0.49` and `e^(j/4096) ≥ 1` are within
 //! 1u (relative 2.1u and 1u); the series of `e^w` within 2u + 2^−122 (tail `< 2^−126`; the
 //! inner steps' `h₅` within `2^−62`, times `w^5 < 2^−60`); the two products
@@ -132,9 +134,10 @@ pub struct CobbDouglas {
     p: u128,
     r_total: u128,
     s_total: u128,
-    /// `⌊α·2^128⌋` and `2^128 − ⌊α·2^128⌋` (only for `0 < α < 1`).
+    /// `⌊α·2^128⌋` (only for `0 < α < 1`).
     a: u128,
-    b: u128,
+    /// `α` is 0 or 1: each reward is a plain share (of the stake or of the tickets).
+    edge: bool,
     /// `ln R`, `ln S` at scale 2^120.
     ln_r_total: u128,
     ln_s_total: u128,
@@ -161,7 +164,7 @@ impl CobbDouglas {
             r_total: r_total.0,
             s_total: s_total.0,
             a,
-            b: a.wrapping_neg(),
+            edge: p == 0 || p == E18,
             ln_r_total: ln_int(r_total.0, tables()),
             ln_s_total: ln_int(s_total.0, tables()),
         })
@@ -236,7 +239,7 @@ impl CobbDouglas {
         ln_s: impl FnOnce(u128) -> u128,
     ) -> Result<[Amount; N]> {
         let mut out = [Amount::ZERO; N];
-        let special = r.0 > self.r_total || s.0 > self.s_total || self.p == E18 || self.p == 0;
+        let special = self.edge || r.0 > self.r_total || s.0 > self.s_total;
         if special || r.is_zero() || s.is_zero() {
             for (o, &total) in out.iter_mut().zip(&totals) {
                 *o = self.reward(total, r, s)?;
@@ -345,25 +348,27 @@ impl CobbDouglas {
         for n in (0..5).rev() {
             h = INV_FACT[n] + mul_f(w, h);
         }
-        let m = mul_f(mul_f(*t.exp_neg.get(i)?, *t.exp_pos.get(j)?), h);
+        let m = mul_f(*t.exp12.get(i)?.get(j)?, h);
         Some((m, F as usize + usize::try_from(k).ok()?))
     }
 
     /// The first estimate's factor and shift, as [`CobbDouglas::factor_ln`]'s ([`quick`]).
     #[inline(always)]
     fn factor_quick(&self, r: u128, ln_s: u128) -> Option<(u128, usize)> {
-        let (k, r_) = split_ln2(self.exponent(quick::ln_int(r, tables()), ln_s))?;
-        let m = quick::exp_neg(r_, tables())?;
+        let t = tables();
+        let (k, r_) = split_ln2(self.exponent(quick::ln_int(r, t), ln_s))?;
+        let m = quick::exp_neg(r_, t)?;
         Some((m, F as usize + usize::try_from(k).ok()?))
     }
 
     /// `y = α·(ln R − ln r) + (1−α)·(ln S − ln s)` from `ln r` and `ln s` (scale 2^120; a
-    /// negative difference, possible only within the logarithms' errors of zero, taken as zero).
+    /// negative difference, possible only within the logarithms' errors of zero, taken as zero),
+    /// as `l₂ + α·(l₁ − l₂)` with one product (module doc): never below `min(l₁, l₂) ≥ 0`.
     #[inline(always)]
     fn exponent(&self, ln_r: u128, ln_s: u128) -> u128 {
         let l1 = self.ln_r_total.saturating_sub(ln_r);
         let l2 = self.ln_s_total.saturating_sub(ln_s);
-        mul_hi(l1, self.a) + mul_hi(l2, self.b)
+        if l1 >= l2 { l2 + mul_hi(l1 - l2, self.a) } else { l2 - mul_hi(l2 - l1, self.a) }
     }
 }
 
@@ -372,7 +377,8 @@ impl CobbDouglas {
 #[inline(always)]
 fn split_ln2(y: u128) -> Option<(u128, u128)> {
     // k_est ∈ {⌊y/ln 2⌋ − 1, ⌊y/ln 2⌋}; then at most one step either way.
-    let mut k = ((y >> 60) * INV_LN2_60) >> F;
+    // y < 89·2^120 (the logarithms of u128 values), so k < 129.
+    let mut k = (((y >> 60) * INV_LN2_60) >> F) as u64;
     let mut r = y.checked_sub(ln2_times(k));
     if r.is_some_and(|v| v >= LN2_F) {
         k += 1;
@@ -385,7 +391,7 @@ fn split_ln2(y: u128) -> Option<(u128, u128)> {
             y.checked_sub(ln2_times(k))?
         }
     };
-    Some((k, r))
+    Some((u128::from(k), r))
 }
 
 /// The `ln` of values kept by slot (a relayer's stake, which stays the same from epoch to epoch
@@ -469,7 +475,7 @@ fn reduce_ln(x: u128, t: &Tables) -> (u128, u128) {
     let j = ((m1 - (1u128 << F)) >> (F - 12)).min(64) as usize;
     let (hi, lo) = mul_small(m1, C2[j]);
     let m2 = (hi << 104) | (lo >> 24);
-    (ln2_times(u128::from(b - 1)) + t.ln1[i] + t.ln2[j], m2)
+    (ln2_times(u64::from(b - 1)) + t.ln1[i] + t.ln2[j], m2)
 }
 
 /// `ln x` at scale 2^120 for `x ≥ 1` (module doc; 0 for `x = 0`, never used).
@@ -493,9 +499,11 @@ fn ln_int(x: u128, t: &Tables) -> u128 {
     base + mul_f(x2, h)
 }
 
-/// `⌊k·ln 2·2^120⌋` from the 128-bit constant (`k < 2^8`).
+/// `⌊k·ln 2·2^120⌋` from the 128-bit constant (`k < 2^8`; a 64-bit `k`, so that each product
+/// is two multiplies, not three).
 #[inline(always)]
-fn ln2_times(k: u128) -> u128 {
+fn ln2_times(k: u64) -> u128 {
+    let k = u128::from(k);
     k * LN2_F + ((k * (LN2_128 & 0xff)) >> 8)
 }
 

@@ -83,6 +83,6 @@ pub(super) fn exp_neg(r: u128, t: &Tables) -> Option<u128> {
     let wf = small_f64(w);
     let e = wf * wf * (0.5 + wf * (1.0 / 6.0 + wf * (1.0 / 24.0)));
     let p = (1u128 << F) + w + to_fixed(e);
-    let e12 = mul_f(*t.exp_neg.get(i)?, *t.exp_pos.get(j)?);
+    let e12 = *t.exp12.get(i)?.get(j)?;
     Some(mul_f(mul_f(e12, *t.exp3.get(l)?), p))
 }

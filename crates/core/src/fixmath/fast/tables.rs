@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use ruint::aliases::U256;
 
 use super::super::{FRAC_BITS, Fx, exp_fx, ln_fx};
-use super::F;
+use super::{F, mul_f};
 
 /// The tables of the module doc, at scale 2^120.
 pub(super) struct Tables {
@@ -14,14 +14,14 @@ pub(super) struct Tables {
     pub(super) ln1: [u128; 64],
     /// `ln(2^24/c)`, `c = ⌈2^36/(4096+j)⌉`, `j = 0..=64`.
     pub(super) ln2: [u128; 65],
-    /// `e^−(i+1)/64`, `i = 0..64`.
-    pub(super) exp_neg: [u128; 64],
-    /// `e^(j/4096)`, `j = 0..=64`.
-    pub(super) exp_pos: [u128; 65],
     /// `ln(2^36/c)`, `c = C3[l]`, `l = 0..=64` (the first estimate's third step).
     pub(super) ln3: [u128; 65],
     /// `e^(l/2^18)`, `l = 0..64` (the first estimate's third step).
     pub(super) exp3: [u128; 64],
+    /// `⌊e^−(i+1)/64 · e^(j/4096)⌋` as the product of the two tables (`e^−(i+1)/64`, `i = 0..64`;
+    /// `e^(j/4096)`, `j = 0..=64`; each at scale 2^120 from the 192-bit `exp`), floored to
+    /// 120 bits: the product both estimates formed on every call, made once.
+    pub(super) exp12: Box<[[u128; 65]; 64]>,
 }
 
 /// `⌈2^(s+k)/(2^k+i)⌉`, `i = 0..N`: the constants `c·2^s` of a reduction step of `k` bits,
@@ -54,13 +54,15 @@ pub(super) fn tables() -> &'static Tables {
             let s = i64::try_from(down).unwrap_or(0) - i64::from(e2);
             to_u128(mant >> usize::try_from(s).unwrap_or(0))
         };
+        let exp_neg: [u128; 64] = std::array::from_fn(|i| exp(i as u128 + 1, 64, true));
+        let exp_pos: [u128; 65] = std::array::from_fn(|j| exp(j as u128, 4096, false));
+        let exp12 = Box::new(exp_neg.map(|e| exp_pos.map(|f| mul_f(e, f))));
         Tables {
             ln1: C1.map(|c| ln(1 << 16, u128::from(c))),
             ln2: C2.map(|c| ln(1 << 24, u128::from(c))),
-            exp_neg: std::array::from_fn(|i| exp(i as u128 + 1, 64, true)),
-            exp_pos: std::array::from_fn(|j| exp(j as u128, 4096, false)),
             ln3: C3.map(|c| ln(1 << 36, u128::from(c))),
             exp3: std::array::from_fn(|l| exp(l as u128, 1 << 18, false)),
+            exp12,
         }
     })
 }
