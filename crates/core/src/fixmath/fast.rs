@@ -368,7 +368,11 @@ impl CobbDouglas {
     fn exponent(&self, ln_r: u128, ln_s: u128) -> u128 {
         let l1 = self.ln_r_total.saturating_sub(ln_r);
         let l2 = self.ln_s_total.saturating_sub(ln_s);
-        if l1 >= l2 { l2 + mul_hi(l1 - l2, self.a) } else { l2 - mul_hi(l2 - l1, self.a) }
+        // Without a branch on the sign of l₁ − l₂ (a coin toss a relayer): negated by the mask.
+        let mask = 0u128.wrapping_sub(u128::from(l1 < l2));
+        let d = (l1.wrapping_sub(l2) ^ mask).wrapping_sub(mask);
+        let m = mul_hi(d, self.a);
+        l2.wrapping_add((m ^ mask).wrapping_sub(mask))
     }
 }
 
