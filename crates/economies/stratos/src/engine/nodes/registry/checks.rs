@@ -236,6 +236,8 @@ mod tests {
                 }
             }
             assert_eq!(got.is_err(), want.is_err(), "seed {seed}");
+            // The stream stops where the draws one by one stop.
+            assert_eq!(a.next_u64(), b.next_u64(), "seed {seed}: the stream's place");
             cut_short += usize::from(got.is_err());
             assert_eq!(run.pending.rows(), each.pending.rows(), "seed {seed}");
             assert_eq!(run.with_traffic.rows(), each.with_traffic.rows(), "seed {seed}");
