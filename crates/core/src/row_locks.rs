@@ -29,6 +29,7 @@ use bucket::Bucket;
 
 mod bucket;
 mod check;
+mod release;
 #[cfg(test)]
 mod tests;
 
@@ -369,64 +370,6 @@ impl<const N: usize> RowLocks<N> {
                 return Err(unsorted(owner));
             }
             seen[i] = *batch;
-        }
-        Ok(())
-    }
-
-    /// Pays every live row whose release epoch is ≤ `now` to its owner's account, earliest
-    /// first, and lists the rows it paid in `out` (cleared first), in bucket order: one entry a
-    /// row, its amounts by source. A bucket the ledger refuses stays, and nothing of it is paid
-    /// or listed. About 60 instructions a row: one pass copies the live rows out, the ledger pays
-    /// them in one call, one pass over the copies updates the owners' records.
-    pub fn release_due_into(
-        &mut self,
-        ledger: &mut Ledger,
-        now: Epoch,
-        out: &mut Vec<ReleasedRow<N>>,
-    ) -> Result<()> {
-        out.clear();
-        self.journal(Undo::Total(self.total));
-        while let Some(bucket) = self.buckets.front() {
-            let release_at = bucket.release_at;
-            if release_at > now {
-                break;
-            }
-            let start = out.len();
-            let owners = &self.owners;
-            out.extend(
-                bucket
-                    .rows()
-                    .iter()
-                    .filter(|r| owners[r.owner.0 as usize].generation == r.generation)
-                    .map(|r| ReleasedRow {
-                        owner: r.owner,
-                        amounts: bucket.amounts(r),
-                        release_at,
-                    }),
-            );
-            let paid = out[start..].iter().map(|r| (r.owner, r.total()));
-            if let Err(e) = ledger.pay_from_pool(self.token, self.pool, paid) {
-                out.truncate(start);
-                return Err(e);
-            }
-            let Some(bucket) = self.buckets.pop_front() else { break };
-            for r in &out[start..] {
-                let i = r.owner.0 as usize;
-                if self.depth > 0 {
-                    self.journal.push(Undo::Owner { owner: r.owner, prev: self.owners[i] });
-                }
-                let o = &mut self.owners[i];
-                for (mine, a) in o.amounts.iter_mut().zip(r.amounts) {
-                    mine.0 -= a.0;
-                    o.chunks -= u32::from(!a.is_zero());
-                }
-                self.total = Amount(self.total.0 - r.total().0);
-            }
-            if self.depth > 0 {
-                self.journal.push(Undo::Released(bucket));
-            } else if bucket.capacity() > self.spare.capacity() {
-                self.spare = bucket;
-            }
         }
         Ok(())
     }

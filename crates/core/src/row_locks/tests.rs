@@ -31,3 +31,54 @@ fn refuses_repeated_sources_and_its_own_pool_and_names_the_first_bad_row() {
     assert_eq!((r.total(), r.locked_of(AccountId(0))), (Amount(9), Amount(5)));
     r.check_invariants(&l).unwrap();
 }
+
+/// A bucket the ledger refuses to pay (the locks' pool short, by a transfer out of it) stays
+/// whole: its rows are back on their owners' records, the total as before, nothing of it
+/// listed; the buckets before it stay paid. Inside a checkpoint too, whose revert then finds
+/// the journal as the refusal left it.
+#[test]
+fn a_refused_release_leaves_its_bucket_and_the_records_as_they_were() {
+    let mut l = Ledger::new();
+    let t = l.add_token(TokenMeta::new("T", 0), Amount(1_000)).unwrap();
+    let (a, b, own) =
+        (l.add_pool("a").unwrap(), l.add_pool("b").unwrap(), l.add_pool("l").unwrap());
+    l.open_accounts(3).unwrap();
+    l.mint(t, a.into(), Amount(100)).unwrap();
+    l.mint(t, b.into(), Amount(100)).unwrap();
+    let mut r = RowLocks::new(t, own, [a, b], 8).unwrap();
+    let row = |o: u32, p: u128, q: u128| (AccountId(o), [Amount(p), Amount(q)]);
+    // Bucket 5: owners 2, 0, then 0 again (a second row of the same owner); bucket 6: 1 and 0.
+    r.lock_distinct_rows(&mut l, Epoch(5), &[row(2, 3, 1), row(0, 2, 0)]).unwrap();
+    r.lock_distinct_rows(&mut l, Epoch(5), &[row(0, 1, 3)]).unwrap();
+    r.lock_distinct_rows(&mut l, Epoch(6), &[row(1, 2, 2), row(0, 0, 1)]).unwrap();
+    assert_eq!(r.total(), Amount(15));
+    // The pool falls one short of bucket 6 once bucket 5 is paid.
+    l.transfer(t, own.into(), a.into(), Amount(1)).unwrap();
+    for journaled in [false, true] {
+        let (mut r, mut l) = (r.clone(), l.clone());
+        let start = r.clone();
+        let cps = journaled.then(|| (r.checkpoint(), l.checkpoint()));
+        let mut out = Vec::new();
+        assert!(r.release_due_into(&mut l, Epoch(6), &mut out).is_err());
+        let paid: Vec<_> = out.iter().map(|x| (x.owner.0, x.total().0, x.release_at)).collect();
+        assert_eq!(paid, [(2, 4, Epoch(5)), (0, 2, Epoch(5)), (0, 4, Epoch(5))]);
+        assert_eq!((r.total(), r.next_release()), (Amount(5), Some(Epoch(6))));
+        let locked: Vec<_> = (0..3).map(|o| r.locked_of(AccountId(o)).0).collect();
+        assert_eq!(locked, [1, 4, 0]);
+        assert_eq!(l.balance(t, Holder::Account(AccountId(0))).unwrap(), Amount(6));
+        let due = if let Some((cp, lcp)) = cps {
+            // Reverted, both buckets are due again.
+            r.revert(cp);
+            l.revert(lcp);
+            assert_eq!(r, start);
+            5
+        } else {
+            2
+        };
+        // With the pool made whole, what is due pays as if nothing had happened.
+        l.transfer(t, a.into(), own.into(), Amount(1)).unwrap();
+        r.release_due_into(&mut l, Epoch(6), &mut out).unwrap();
+        assert_eq!((r.total(), r.next_release(), out.len()), (Amount::ZERO, None, due));
+        r.check_invariants(&l).unwrap();
+    }
+}
