@@ -26,7 +26,7 @@
 //! `< 2^−86.88`; `k·ln 2` adds 2u. `E(w'')` likewise: truncation `w''·2^−70 < 2^−88`, terms
 //! left out `< 1.01·w⁵/120 < 2^−96.8`, rounding `< 2^−88`: within `2^−86.9`, plus `2^−99` for
 //! its floor; the three tables within `2.1u, 1u, 1u` relative and the three products `2.1u`
-//! each. In all, relative: `2^−86.88 + 2^−86.9 + 2^−99 + 40u < 2^−85.88`. The band `2^−84`
+//! each (the first, of the first two tables, made once into the table `exp12`: the same value). In all, relative: `2^−86.88 + 2^−86.9 + 2^−99 + 40u < 2^−85.88`. The band `2^−84`
 //! holds `v` (a factor 3.6 to spare), and when its ends have one floor `q`, `q = ⌊v⌋` and the
 //! reference returns `q` too, by the argument of [`super`] (the reference's own interval lies
 //! inside this band). The tests measure `V₁` against the 192-bit path.
