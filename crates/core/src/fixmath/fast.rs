@@ -239,15 +239,36 @@ impl CobbDouglas {
         ln_s: impl FnOnce(u128) -> u128,
     ) -> Result<[Amount; N]> {
         let mut out = [Amount::ZERO; N];
-        let special = self.edge || r.0 > self.r_total || s.0 > self.s_total;
-        if special || r.is_zero() || s.is_zero() {
+        if !self.plain(r, s) {
             for (o, &total) in out.iter_mut().zip(&totals) {
                 *o = self.reward(total, r, s)?;
             }
             return Ok(out);
         }
         let ln_s = ln_s(s.0);
-        let quick = self.factor_quick(r.0, ln_s);
+        self.decide_all(totals, r, s, ln_s, self.factor_quick(r.0, ln_s))
+    }
+
+    /// Whether the reward of `r` tickets and stake `s` takes the estimates' path: `0 < α < 1`,
+    /// both positive and within the epoch's totals (else [`CobbDouglas::reward`]'s other cases).
+    #[inline(always)]
+    fn plain(&self, r: Amount, s: Amount) -> bool {
+        !(self.edge || r.0 > self.r_total || s.0 > self.s_total || r.is_zero() || s.is_zero())
+    }
+
+    /// Each of `totals`' reward from the first estimate's factor `quick` when its band
+    /// decides, else from the 120-bit estimate (made once for all the totals), else the
+    /// reference.
+    #[inline(always)]
+    fn decide_all<const N: usize>(
+        &self,
+        totals: [Amount; N],
+        r: Amount,
+        s: Amount,
+        ln_s: u128,
+        quick: Option<(u128, usize)>,
+    ) -> Result<[Amount; N]> {
+        let mut out = [Amount::ZERO; N];
         let mut fine = None;
         for (o, &total) in out.iter_mut().zip(&totals) {
             if total.is_zero() {
@@ -554,6 +575,7 @@ fn mul_hi(a: u128, b: u128) -> u128 {
     mul_full(a, b).0
 }
 
+mod pair;
 mod quick;
 mod tables;
 #[cfg(test)]

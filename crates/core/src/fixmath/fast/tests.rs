@@ -184,6 +184,33 @@ proptest! {
         prop_assert_eq!(format!("{:?}", got.map(|v| v.to_vec())), format!("{want:?}"));
     }
 
+    /// Two relayers side by side give each one's rewards, errors included and the first's
+    /// first: tickets above the total (an error), zero tickets or stakes, stakes that repeat by
+    /// slot, α at its edges (a plain share) and inside; both lanes on the estimates' path in
+    /// about one pair in nine.
+    #[test]
+    fn pairs_give_each_ones_rewards(
+        cases in proptest::collection::vec(((0u128..1 << 101), 0u128..3, 0usize..4), 2..24),
+        p in prop_oneof![exponent(), Just(0u128), Just(E18B)], t in total(),
+    ) {
+        let a = Amount;
+        let (rt, st) = (1u128 << 100, 1u128 << 110);
+        let c = CobbDouglas::new(alpha(p), a(rt), a(st)).unwrap();
+        let (mut cache, mut read) = (LnCache::default(), LnCache::default());
+        let stake = |k: u128, slot: usize| a([0, (slot as u128 + 1) << 90, (slot as u128 + 7) << 60][k as usize]);
+        for w in cases.windows(2) {
+            let (r, s) = ([a(w[0].0), a(w[1].0)], [stake(w[0].1, w[0].2), stake(w[1].1, w[1].2)]);
+            let slots = [w[0].2, w[1].2];
+            let totals = [a(t), a(t / 3)];
+            let want = c.rewards(totals, r[0], s[0]).and_then(|x| Ok([x, c.rewards(totals, r[1], s[1])?]));
+            let got = c.rewards_cached_pair(totals, r, s, &mut cache, slots);
+            prop_assert_eq!(format!("{got:?}"), format!("{want:?}"));
+            let shared = c.rewards_read_cached_pair(totals, r, s, &read, slots);
+            prop_assert_eq!(format!("{shared:?}"), format!("{want:?}"));
+            read.fill(slots[0], s[0].0);
+        }
+    }
+
     /// A cache of `ln s` by slot gives the uncached results: over a run of relayers in a few
     /// slots whose stakes often repeat (hits) and often change (misses), and after a slot last
     /// held another stake.

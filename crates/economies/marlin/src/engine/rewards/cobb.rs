@@ -92,10 +92,17 @@ pub fn cobb_douglas_payouts_cached<const N: usize>(
         return Err(RewardsError::Length { what: "ids", expected: tickets.len(), got: ids.len() });
     }
     if !splits(ids.len()) {
-        // One thread: each stake's logarithm looked up (and kept) as its relayer is paid.
+        // One thread: each stake's logarithm looked up (and kept) as its relayer is paid, two
+        // relayers at a time (their estimates side by side).
         return payouts_by(pools, tickets, stakes, alpha, outs, |epoch, pools, outs| {
-            fill(0, outs, |i| {
-                epoch.rewards_cached(pools, tickets[i], stakes[i], cache, ids[i] as usize)
+            fill_pairs(outs, |i, two| {
+                let slot = |k: usize| ids[i + k] as usize;
+                if !two {
+                    let one = epoch.rewards_cached(pools, tickets[i], stakes[i], cache, slot(0))?;
+                    return Ok([one, [Amount::ZERO; N]]);
+                }
+                let (r, s) = ([tickets[i], tickets[i + 1]], [stakes[i], stakes[i + 1]]);
+                epoch.rewards_cached_pair(pools, r, s, cache, [slot(0), slot(1)])
             })
         });
     }
@@ -104,8 +111,15 @@ pub fn cobb_douglas_payouts_cached<const N: usize>(
     }
     let cache = &*cache;
     payouts_by(pools, tickets, stakes, alpha, outs, |epoch, pools, outs| {
-        fill_par(0, outs, &|i| {
-            epoch.rewards_read_cached(pools, tickets[i], stakes[i], cache, ids[i] as usize)
+        fill_par(0, outs, &|i, two| {
+            let slot = |k: usize| ids[i + k] as usize;
+            if !two {
+                let one =
+                    epoch.rewards_read_cached(pools, tickets[i], stakes[i], cache, slot(0))?;
+                return Ok([one, [Amount::ZERO; N]]);
+            }
+            let (r, s) = ([tickets[i], tickets[i + 1]], [stakes[i], stakes[i + 1]]);
+            epoch.rewards_read_cached_pair(pools, r, s, cache, [slot(0), slot(1)])
         })
     })
 }
@@ -121,17 +135,16 @@ fn splits(n: usize) -> bool {
 /// The fewest relayers a thread is given ([`cobb_douglas_payouts_cached`]).
 pub const PAR_MIN: usize = 2048;
 
-/// Writes `reward(from + i)` into `outs[k][i]` for every `i`, halving the range onto two tasks
-/// (`rayon::join`) while it holds more than `2·PAR_MIN` ([`splits`]); the first error by
-/// position.
+/// [`fill_pairs`] of `reward(from + i, two)`, halving the range onto two tasks (`rayon::join`)
+/// while it holds more than `2·PAR_MIN` ([`splits`]); the first error by position.
 fn fill_par<const N: usize>(
     from: usize,
     outs: [&mut [Amount]; N],
-    reward: &(impl Fn(usize) -> std::result::Result<[Amount; N], ergon_core::Error> + Sync),
+    reward: &(impl Fn(usize, bool) -> std::result::Result<[[Amount; N]; 2], ergon_core::Error> + Sync),
 ) -> Result<()> {
     let n = outs.first().map_or(0, |o| o.len());
     if !splits(n) {
-        return fill(from, outs, reward);
+        return fill_pairs(outs, |i, two| reward(from + i, two));
     }
     let mid = n / 2;
     let (left, right) = split_all(outs, mid);
@@ -152,6 +165,32 @@ fn split_all<const N: usize>(
     let left = std::array::from_fn(|k| pairs[k].0.take().unwrap_or_default());
     let right = std::array::from_fn(|k| pairs[k].1.take().unwrap_or_default());
     (left, right)
+}
+
+/// Writes `reward(i, two)[0]` into `outs[k][i]` and, when `two`, `reward(i, two)[1]` into
+/// `outs[k][i + 1]`: two relayers at a time, the last alone when they are odd; the first error
+/// by position.
+fn fill_pairs<const N: usize>(
+    outs: [&mut [Amount]; N],
+    mut reward: impl FnMut(usize, bool) -> std::result::Result<[[Amount; N]; 2], ergon_core::Error>,
+) -> Result<()> {
+    let mut outs = outs;
+    let n = outs.first().map_or(0, |o| o.len());
+    let mut i = 0;
+    while i < n {
+        let two = i + 1 < n;
+        let [a, b] = reward(i, two)?;
+        for (o, x) in outs.iter_mut().zip(a) {
+            o[i] = x;
+        }
+        if two {
+            for (o, x) in outs.iter_mut().zip(b) {
+                o[i + 1] = x;
+            }
+        }
+        i += 2;
+    }
+    Ok(())
 }
 
 /// [`fill_par`] on one thread.
