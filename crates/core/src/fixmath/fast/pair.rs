@@ -63,11 +63,15 @@ impl CobbDouglas {
         let t = tables();
         let ln_r = [quick::ln_int(r[0], t), quick::ln_int(r[1], t)];
         let y = [self.exponent(ln_r[0], ln_s[0]), self.exponent(ln_r[1], ln_s[1])];
-        let split = [split_ln2(y[0]), split_ln2(y[1])];
-        let m = split.map(|p| p.and_then(|(_, r_)| quick::exp_neg(r_, t)));
-        [0, 1].map(|k| {
-            let (kk, _) = split[k]?;
-            Some((m[k]?, F as usize + usize::try_from(kk).ok()?))
-        })
+        let (s0, s1) = (split_ln2(y[0]), split_ln2(y[1]));
+        // Written out, not by `map`: a closure called once a lane would run the lanes in turn.
+        let (m0, m1) = (
+            s0.and_then(|(_, r_)| quick::exp_neg(r_, t)),
+            s1.and_then(|(_, r_)| quick::exp_neg(r_, t)),
+        );
+        let factor = |s: Option<(u128, u128)>, m: Option<u128>| {
+            Some((m?, F as usize + usize::try_from(s?.0).ok()?))
+        };
+        [factor(s0, m0), factor(s1, m1)]
     }
 }
