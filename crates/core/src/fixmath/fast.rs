@@ -10,7 +10,7 @@
 //! reference. Each step is exact when it decides, so the result is the same whichever decides.
 //!
 //! # Method (the 120-bit estimate)
-//! [`CobbDouglas::new`] keeps `ln R`, `ln S`, `α` and `1 − α` of the epoch. Each
+//! [`CobbDouglas::new`] keeps `ln R`, `ln S` and `α` (as `A = ⌊α·2^128⌋`) of the epoch. Each
 //! [`CobbDouglas::reward`] computes, in `u128` binary fixed point with 120 fraction bits (unit
 //! `u = 2^−120`), an estimate `V'` of `v = total·e^−y`, `y = α·(ln R − ln r) + (1−α)·(ln S − ln s)`:
 //! - `ln x` (`x ≥ 1` an integer): `x = 2^(b−1)·m`, `m ∈ [1, 2)` exact in 127 bits; then two table
@@ -22,8 +22,9 @@
 //!   words).
 //! - `e^−y = 2^−k·e^−r`, `r = y − k·ln 2 ∈ [0, ln 2)`; `r = (i+1)/64 − j/4096 − w` with
 //!   `w ∈ [0, 2^−12)`, so `e^−r = e^−(i+1)/64 · e^(j/4096) · e^w`: two tables (from the 192-bit
-//!   `exp`) and the Taylor series of `e^w` to `w^8/8!` (Horner; its three inner steps in 64-bit
-//!   words, as for `ln`).
+//!   `exp`), whose product, floored to 120 bits, is itself a table (`exp12`, made once), and the
+//!   Taylor series of `e^w` to `w^8/8!` (Horner; its three inner steps in 64-bit words, as for
+//!   `ln`).
 //! - `V' = total·e^−r·2^−k`, the last product exact in 256 bits.
 //!
 //! # Error bound: `|V' − v| ≤ 2^−114·v`
@@ -42,8 +43,9 @@
 //! `16u + 1u + 2^−121 < 19u`. `k·ln 2` is within 2u, so `r` is within 21u and `e^−r` within a
 //! factor `e^(±21u)`. The tables `e^−(i+1)/64 ≥ e^−45/64 > 0.49` and `e^(j/4096) ≥ 1` are within
 //! 1u (relative 2.1u and 1u); the series of `e^w` within 2u + 2^−122 (tail `< 2^−126`; the
-//! inner steps' `h₅` within `2^−62`, times `w^5 < 2^−60`); the two products
-//! 1u each (relative ≤ 2.1u, values above 0.49). In all the relative error is below
+//! inner steps' `h₅` within `2^−62`, times `w^5 < 2^−60`); the two products (the first that of
+//! the two tables, made once into `exp12`, the second by the series) 1u each (relative ≤ 2.1u,
+//! values above 0.49). In all the relative error is below
 //! `21u + 2.1u + 1u + 2.25u + 4.2u + 2^−100u < 31u < 2^−115`, and the last product is exact: the
 //! bound holds with a factor 2 to spare. The tests measure the estimate against the 192-bit path.
 //!

@@ -17,16 +17,22 @@
 //!
 //! # Error bound: `|V₁ − v| < 2^−85.8·v`
 //! `T` in `f64`: the truncation of `x` moves `T` by at most `x·2^−70 < 2^−88` (`T' < x`); the
-//! terms left out are below `x⁶/6 < 2^−110`; the rounding of the five `f64` operations and of
-//! the constants `1/3`, `1/5` is below `4·2^−53` relative of `T < x²/2 < 2^−37`: `2^−88`. So
+//! terms left out are below `x⁶/6 < 2^−110`. `T` is evaluated as `x²·((1/2 − x/3) + x²·(1/4 −
+//! x/5))` (Estrin's form: the two halves side by side, so a shorter chain of dependent
+//! operations): the roundings of `x²`, of `1/2 − x/3`, of the sum and of the last product are
+//! `2^−53` relative each; those of `x/3`, `x/5`, `1/4 − x/5`, `x²·(…)` and of the constants
+//! `1/3`, `1/5` reach `T` through terms below `2^−17` of the sums they enter: in all below
+//! `4.01·2^−53` relative of `T < x²/2 < 2^−37`, under `2^−87.99`. So
 //! `T` is within `2^−86.9` before its conversion, which floors to a multiple of `2^−99`. The
 //! table steps and products are as in [`super`] (three tables, three truncations of `m`,
 //! `(b−1)·ln 2`: `7u`); so `ln x` is within `2^−86.9 + 2^−99 + 8u < 2^−86.89`. `y` then gains
 //! at most `α` times that plus the 120-bit terms (`ln R`, `ln S`, `ln s`, the products: `19u`):
 //! `< 2^−86.88`; `k·ln 2` adds 2u. `E(w'')` likewise: truncation `w''·2^−70 < 2^−88`, terms
-//! left out `< 1.01·w⁵/120 < 2^−96.8`, rounding `< 2^−88`: within `2^−86.9`, plus `2^−99` for
-//! its floor; the three tables within `2.1u, 1u, 1u` relative and the three products `2.1u`
-//! each (the first, of the first two tables, made once into the table `exp12`: the same value). In all, relative: `2^−86.88 + 2^−86.9 + 2^−99 + 40u < 2^−85.88`. The band `2^−84`
+//! left out `< 1.01·w⁵/120 < 2^−96.8`, rounding (`w²·((1/2 + w/6) + w²/24)`, as `T`) below
+//! `4.01·2^−53` of `E < 2^−37`, under `2^−87.99`: within `2^−86.9`, plus `2^−99` for its floor;
+//! the three tables within `2.1u, 1u, 1u` relative and the three products `2.1u` each (the
+//! first, of the first two tables, made once into the table `exp12`: the same value). In all,
+//! relative: `2^−86.88 + 2^−86.9 + 2^−99 + 40u < 2^−85.88`. The band `2^−84`
 //! holds `v` (a factor 3.6 to spare), and when its ends have one floor `q`, `q = ⌊v⌋` and the
 //! reference returns `q` too, by the argument of [`super`] (the reference's own interval lies
 //! inside this band). The tests measure `V₁` against the 192-bit path.
@@ -63,9 +69,10 @@ pub(super) fn ln_int(x: u128, t: &Tables) -> u128 {
     let (hi, lo) = mul_small(m2, C3[l]);
     let m3 = (hi << 92) | (lo >> 36);
     let x3 = m3 - (1u128 << F);
-    // T(x) = x²·(1/2 − x·(1/3 − x·(1/4 − x/5))).
+    // T(x) = x²·((1/2 − x/3) + x²·(1/4 − x/5)): Estrin's form, a shorter chain than Horner's.
     let xf = small_f64(x3);
-    let tail = xf * xf * (0.5 - xf * (1.0 / 3.0 - xf * (0.25 - xf * 0.2)));
+    let x2 = xf * xf;
+    let tail = x2 * ((0.5 - xf * (1.0 / 3.0)) + x2 * (0.25 - xf * 0.2));
     let tail = to_fixed(tail);
     base + t.ln3[l] + x3 - tail
 }
@@ -79,9 +86,10 @@ pub(super) fn exp_neg(r: u128, t: &Tables) -> Option<u128> {
     let w = w & ((1u128 << (F - 12)) - 1);
     let l = (w >> (F - 18)) as usize;
     let w = w & ((1u128 << (F - 18)) - 1);
-    // E(w) = w²·(1/2 + w·(1/6 + w/24)).
+    // E(w) = w²·((1/2 + w/6) + w²/24), Estrin's form.
     let wf = small_f64(w);
-    let e = wf * wf * (0.5 + wf * (1.0 / 6.0 + wf * (1.0 / 24.0)));
+    let w2 = wf * wf;
+    let e = w2 * ((0.5 + wf * (1.0 / 6.0)) + w2 * (1.0 / 24.0));
     let p = (1u128 << F) + w + to_fixed(e);
     let e12 = *t.exp12.get(i)?.get(j)?;
     Some(mul_f(mul_f(e12, *t.exp3.get(l)?), p))

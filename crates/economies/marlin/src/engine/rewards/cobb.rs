@@ -193,7 +193,8 @@ fn fill_pairs<const N: usize>(
     Ok(())
 }
 
-/// [`fill_par`] on one thread.
+/// Writes `reward(from + i)` into `outs[k][i]` for every `i`, one relayer at a time (the
+/// uncached payouts); the first error by position.
 fn fill<const N: usize>(
     from: usize,
     outs: [&mut [Amount]; N],
