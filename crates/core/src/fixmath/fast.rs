@@ -180,7 +180,7 @@ impl CobbDouglas {
             // The reference reports the shares.
             return cobb_douglas(total, r, rt, s, st, self.alpha);
         }
-        if self.p == E18 || self.p == 0 {
+        if self.edge {
             let (n, d) = if self.p == E18 { (r.0, rt.0) } else { (s.0, st.0) };
             return Ok(Amount(mul_div(total.0, n, d, Rounding::Down)?));
         }

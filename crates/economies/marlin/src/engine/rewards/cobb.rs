@@ -58,7 +58,7 @@ pub fn cobb_douglas_payouts<const N: usize>(
     outs: [&mut [Amount]; N],
 ) -> Result<[CobbDouglasPayout; N]> {
     payouts_by(pools, tickets, stakes, alpha, outs, |epoch, pools, outs| {
-        fill(0, outs, |i| {
+        let one = |i: usize| {
             let (r, s) = (tickets[i], stakes[i]);
             if let [pool] = pools[..] {
                 // One pool: the single-total call (no array of totals to walk).
@@ -68,7 +68,9 @@ pub fn cobb_douglas_payouts<const N: usize>(
             } else {
                 epoch.rewards(pools, r, s)
             }
-        })
+        };
+        // Relayer by relayer, two to a call of the pairs' writer.
+        fill_pairs(outs, |i, two| Ok([one(i)?, if two { one(i + 1)? } else { [Amount::ZERO; N] }]))
     })
 }
 
@@ -189,24 +191,6 @@ fn fill_pairs<const N: usize>(
             }
         }
         i += 2;
-    }
-    Ok(())
-}
-
-/// Writes `reward(from + i)` into `outs[k][i]` for every `i`, one relayer at a time (the
-/// uncached payouts); the first error by position.
-fn fill<const N: usize>(
-    from: usize,
-    outs: [&mut [Amount]; N],
-    mut reward: impl FnMut(usize) -> std::result::Result<[Amount; N], ergon_core::Error>,
-) -> Result<()> {
-    let mut outs = outs;
-    let n = outs.first().map_or(0, |o| o.len());
-    for i in 0..n {
-        let v = reward(from + i)?;
-        for (o, x) in outs.iter_mut().zip(v) {
-            o[i] = x;
-        }
     }
     Ok(())
 }
