@@ -4,12 +4,17 @@
 use super::*;
 use crate::amount::TokenMeta;
 
-#[test]
-fn refuses_repeated_sources_and_its_own_pool_and_names_the_first_bad_row() {
+/// A ledger with a token `T` (cap 1,000) and the pools `a`, `b` (sources) and `l` (the locks').
+fn ledger() -> (Ledger, TokenId, [PoolId; 3]) {
     let mut l = Ledger::new();
     let t = l.add_token(TokenMeta::new("T", 0), Amount(1_000)).unwrap();
-    let (a, b, own) =
-        (l.add_pool("a").unwrap(), l.add_pool("b").unwrap(), l.add_pool("l").unwrap());
+    let pools = ["a", "b", "l"].map(|name| l.add_pool(name).unwrap());
+    (l, t, pools)
+}
+
+#[test]
+fn refuses_repeated_sources_and_its_own_pool_and_names_the_first_bad_row() {
+    let (mut l, t, [a, b, own]) = ledger();
     assert!(RowLocks::new(t, own, [a, a], 4).is_err());
     assert!(RowLocks::new(t, own, [a, own], 4).is_err());
     let mut r = RowLocks::new(t, own, [a, b], 2).unwrap();
@@ -38,10 +43,7 @@ fn refuses_repeated_sources_and_its_own_pool_and_names_the_first_bad_row() {
 /// the journal as the refusal left it.
 #[test]
 fn a_refused_release_leaves_its_bucket_and_the_records_as_they_were() {
-    let mut l = Ledger::new();
-    let t = l.add_token(TokenMeta::new("T", 0), Amount(1_000)).unwrap();
-    let (a, b, own) =
-        (l.add_pool("a").unwrap(), l.add_pool("b").unwrap(), l.add_pool("l").unwrap());
+    let (mut l, t, [a, b, own]) = ledger();
     l.open_accounts(3).unwrap();
     l.mint(t, a.into(), Amount(100)).unwrap();
     l.mint(t, b.into(), Amount(100)).unwrap();
