@@ -223,3 +223,35 @@ fn deployed_receivers_issue_their_tickets_over_the_drawn_clusters() {
     assert!((500 * UNIT - 20..=500 * UNIT).contains(&paid), "{paid}");
     assert_eq!(raw(&r, "rewards_pool"), 1_000_000 * UNIT - paid);
 }
+
+/// A reward contract that runs dry: 120 POND for 100 POND of receivers' shares a day (the
+/// network above). Day 2's two issues are paid (100 POND less the floors, < 3 units each);
+/// from day 3 the 20 POND left cannot cover a 50-POND share: days 3–6 refuse 2 × 4 = 8 issues,
+/// counted, and the run goes on with the tickets still earned.
+#[test]
+fn deployed_issues_the_reward_contract_cannot_pay_are_counted_not_fatal() {
+    let mut a = quiet();
+    a.relayers.count = 3;
+    a.relayers.budget = Dist::constant(100_000.0);
+    a.relayers.node_share = 0.1;
+    a.relayers.mpond = 1.0;
+    a.receivers.count = 2;
+    a.receivers.balance = 1_000.0;
+    let c: Config = serde_json::from_value(serde_json::json!({
+        "profile": "deployed",
+        "subsidy_pool": 120.0,
+        "params": {"reward_per_epoch": "100", "network_weight": 1, "total_weight": 1}
+    }))
+    .unwrap();
+    let mut m = build(&c, &a);
+    for _ in 0..7 {
+        m.step().unwrap();
+        m.check_invariants().unwrap();
+    }
+    let r = m.record();
+    assert_eq!(count(&r, "ticket_issues_unpaid"), 8);
+    assert_eq!(count(&r, "tickets"), 655_360);
+    let paid = raw(&r, "subsidy_paid_pond");
+    assert!((100 * UNIT - 4..=100 * UNIT).contains(&paid), "{paid}");
+    assert_eq!(raw(&r, "rewards_pool"), 120 * UNIT - paid);
+}

@@ -75,6 +75,8 @@ struct Flows {
     nodes_sold: u64,
     /// deployed: receivers' same-day withdrawals and re-deposits.
     dips: u64,
+    /// deployed: ticket issues refused because the reward contract holds too little POND.
+    issues_unpaid: u64,
 }
 
 /// Days over which the delegators' estimate of the rewards paid a day is smoothed (an

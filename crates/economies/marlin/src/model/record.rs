@@ -53,6 +53,7 @@ pub(super) const COLUMNS: &[ColumnSpec] = &[
     c("nodes_bought", COUNT),
     c("nodes_sold", COUNT),
     c("receiver_dips", COUNT),
+    c("ticket_issues_unpaid", COUNT),
     c("nodes", COUNT),
     c("stake_mean_pond", FLOAT),
     c("tickets_mean", FLOAT),
@@ -105,6 +106,7 @@ pub(super) fn record(model: &mut MarlinModel) -> Vec<Metric> {
     out.push(m("nodes_bought", MetricValue::Count(f.nodes_bought)));
     out.push(m("nodes_sold", MetricValue::Count(f.nodes_sold)));
     out.push(m("receiver_dips", MetricValue::Count(f.dips)));
+    out.push(m("ticket_issues_unpaid", MetricValue::Count(f.issues_unpaid)));
     let rs = &model.relayers;
     let n = rs.len() as f64;
     let stakes: Vec<f64> = rs.iter().map(|r| tokens(stake_of(econ, r.cluster))).collect();
