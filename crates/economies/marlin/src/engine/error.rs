@@ -205,6 +205,15 @@ pub enum MarlinError {
         /// The threshold, base units.
         threshold: Amount,
     },
+    /// deployed: a proposer whose latest proposal is still open (GovernorAlpha's `propose`:
+    /// "one live proposal per proposer").
+    #[error("account:{} already has proposal {id} open for votes", account.0)]
+    ProposalLive {
+        /// The proposer.
+        account: AccountId,
+        /// Its open proposal.
+        id: u64,
+    },
     /// A vote outside the proposal's voting days.
     #[error("proposal {id} takes votes from day {start} to day {end}; today is day {today}")]
     VotingClosed {
@@ -354,6 +363,7 @@ impl Coded for MarlinError {
             MarlinError::StashLocked { .. } => "stash_locked",
             MarlinError::UnknownProposal { .. } => "unknown_proposal",
             MarlinError::BelowThreshold { .. } => "below_threshold",
+            MarlinError::ProposalLive { .. } => "proposal_live",
             MarlinError::VotingClosed { .. } => "voting_closed",
             MarlinError::AlreadyVoted { .. } => "already_voted",
             MarlinError::NotExecutable { .. } => "not_executable",

@@ -21,6 +21,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::engine::Marlin;
 use crate::engine::error::{MarlinError, Result};
+use crate::engine::params::Profile;
 use crate::engine::settings::Change;
 
 /// The most proposals the economy holds.
@@ -171,13 +172,21 @@ impl Governance {
     }
 }
 
-/// A proposal's state on a day.
-fn state(p: &Proposal, today: u64, quorum: Amount) -> &'static str {
+/// A proposal's state on a day. It passes with at least `quorum` votes for and — paper — more
+/// for than against; deployed (Marlin's `GovernorAlpha.state`: defeated when
+/// `3·forVotes ≤ 17·againstVotes`) more than 17/3 times as many for as against.
+fn state(p: &Proposal, today: u64, quorum: Amount, profile: Profile) -> &'static str {
+    // Votes are MPOND base units, at most the cap of 10^22: the products stay far below 2^128.
+    let (f, a) = (p.for_votes.0, p.against_votes.0);
+    let majority = match profile {
+        Profile::Paper => f > a,
+        Profile::Deployed => f.saturating_mul(3) > a.saturating_mul(17),
+    };
     if p.executed {
         "executed"
     } else if today <= p.end_day {
         "active"
-    } else if p.for_votes > p.against_votes && p.for_votes >= quorum {
+    } else if majority && p.for_votes >= quorum {
         "succeeded"
     } else {
         "defeated"
@@ -253,6 +262,16 @@ impl Marlin {
         if let Some(c) = change {
             crate::engine::settings::Settings::check(c)?;
         }
+        if self.params.profile == Profile::Deployed {
+            // The proposer's latest proposal must not be open (a backward scan: proposals are
+            // few and a proposer's latest is usually recent).
+            let rows = self.gov.proposals.rows();
+            if let Some(id) = rows.iter().rposition(|p| p.proposer == proposer)
+                && self.proposal_state(&rows[id]) == "active"
+            {
+                return Err(MarlinError::ProposalLive { account: proposer, id: id as u64 });
+            }
+        }
         if self.gov.proposals.len() >= PROPOSALS_MAX {
             return Err(MarlinError::Core(ergon_core::Error::LimitReached {
                 what: "proposals".into(),
@@ -303,7 +322,7 @@ impl Marlin {
     pub fn execute(&mut self, id: u64) -> Result<Option<Change>> {
         let i = usize::try_from(id).map_err(|_| MarlinError::UnknownProposal { id })?;
         let p = *self.gov.proposals.get(i).ok_or(MarlinError::UnknownProposal { id })?;
-        let s = state(&p, self.epoch.0, self.params.quorum);
+        let s = state(&p, self.epoch.0, self.params.quorum, self.params.profile);
         if s != "succeeded" {
             return Err(MarlinError::NotExecutable { id, state: s });
         }
@@ -321,6 +340,6 @@ impl Marlin {
     /// Proposal `p`'s state today (`active`, `succeeded`, `defeated`, `executed`).
     #[must_use]
     pub fn proposal_state(&self, p: &Proposal) -> &'static str {
-        state(p, self.epoch.0, self.params.quorum)
+        state(p, self.epoch.0, self.params.quorum, self.params.profile)
     }
 }

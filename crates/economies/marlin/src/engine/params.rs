@@ -153,9 +153,13 @@ impl Params {
         };
         match profile {
             Profile::Paper => paper,
-            Profile::Deployed => {
-                Params { custody: BridgeCustody::Reserve, cancel_allowed: false, ..paper }
-            }
+            // GovernorAlpha's `quorumVotes()`: 200 MPOND.
+            Profile::Deployed => Params {
+                custody: BridgeCustody::Reserve,
+                cancel_allowed: false,
+                quorum: Amount(200 * UNIT),
+                ..paper
+            },
         }
     }
 

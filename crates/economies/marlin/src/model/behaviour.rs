@@ -346,7 +346,7 @@ impl MarlinModel {
                     // refused and counted (on chain the cluster's claim would fail), the run
                     // goes on; the tickets were still earned.
                     Err(e) if e.code() == "insufficient_balance" => self.flows.issues_unpaid += 1,
-                    Err(e) => return Err(ok::<()>(&self.econ, Err(e)).unwrap_err()),
+                    Err(e) => return ok(&self.econ, Err(e)),
                 }
                 for (k, &c) in ids.iter().enumerate() {
                     let t =
