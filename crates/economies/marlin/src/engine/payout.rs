@@ -374,7 +374,9 @@ impl Marlin {
         Ok(ClosePayout { selected: sel.n, ..ClosePayout::default() })
     }
 
-    /// Draws the clusters of epoch `epoch` by ⌊√ effective delegation⌋, sorted by id.
+    /// Draws the clusters of epoch `epoch` by ⌊√ effective delegation⌋, kept in the order drawn
+    /// (the selector's order: a receiver's last cluster, which takes the tickets' remainder, is
+    /// the last drawn).
     fn draw(&self, sc: &mut Scratch, epoch: u64) -> Result<Selection> {
         sc.weights.clear();
         for row in self.stakes.clusters() {
@@ -402,7 +404,6 @@ impl Marlin {
         for (slot, &i) in sel.clusters.iter_mut().zip(&out[..n]) {
             *slot = i as u32;
         }
-        sel.clusters[..n].sort_unstable();
         Ok(sel)
     }
 }

@@ -38,7 +38,7 @@ pub struct Receiver {
     pub last_issued: Option<u64>,
 }
 
-/// deployed: the clusters selected for one epoch, in cluster-id order.
+/// deployed: the clusters selected for one epoch, in the order drawn (`ClusterSelector`'s).
 #[serde_with::serde_as]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Selection {
