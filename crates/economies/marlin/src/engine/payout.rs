@@ -368,8 +368,15 @@ impl Marlin {
         if sel.n > 0 {
             self.relay.selected.insert(next, sel);
         }
-        if let Some(old) = next.checked_sub(3) {
-            self.relay.selected.remove(&old);
+        // Kept: the selections from the latest one of epoch `next − 2` or before (the one the
+        // epochs after it without a draw reuse) on; older ones go.
+        let keep = next.checked_sub(2).and_then(|e| self.relay.selected.range(..=e).next_back());
+        if let Some(&keep) = keep.map(|(e, _)| e) {
+            while let Some(&first) = self.relay.selected.first().map(|(e, _)| e)
+                && first < keep
+            {
+                self.relay.selected.remove(&first);
+            }
         }
         Ok(ClosePayout { selected: sel.n, ..ClosePayout::default() })
     }

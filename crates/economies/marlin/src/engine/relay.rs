@@ -157,10 +157,11 @@ impl Relay {
         self.receivers.get(&a)
     }
 
-    /// deployed: the clusters selected for `epoch`.
+    /// deployed: the clusters selected for `epoch`: its own draw, or — an epoch nobody was
+    /// drawn for — the latest earlier one (`ClusterSelector.getClusters`).
     #[must_use]
     pub fn selected(&self, epoch: u64) -> Option<&Selection> {
-        self.selected.get(&epoch)
+        self.selected.range(..=epoch).next_back().map(|(_, s)| s)
     }
 
     /// deployed: cluster `c`'s accrued ticket rewards.
@@ -403,7 +404,7 @@ impl Marlin {
         if r.last_issued.is_some_and(|l| l >= epoch) {
             return Err(MarlinError::TicketsIssued { account: a, epoch });
         }
-        let sel = self.relay.selected.get(&epoch).copied().ok_or(MarlinError::Rewards(
+        let sel = self.relay.selected(epoch).copied().ok_or(MarlinError::Rewards(
             crate::engine::rewards::RewardsError::NoSelectedClusters,
         ))?;
         let stake = r.stake.stake_at(epoch)?;
