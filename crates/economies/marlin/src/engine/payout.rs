@@ -176,8 +176,9 @@ impl Marlin {
     ) -> Result<Amount> {
         self.sync_cluster(c)?;
         let staker = self.stakes.stashes()[id as usize].staker;
+        let key = position_key(staker, c);
         let mut pool = self.relay.pool(c);
-        let mut pos = self.relay.positions.get(&id).copied().unwrap_or_default();
+        let mut pos = self.relay.positions.get(&key).copied().unwrap_or_default();
         let amounts = self.acc_amounts(pond, mpond)?;
         let r = pool.apply(&mut pos, &amounts, delegate)?;
         self.ledger.transfer(self.pond, Holder::Pool(self.cluster_pool), staker.into(), r)?;
@@ -185,7 +186,7 @@ impl Marlin {
         b.to_delegators = b.to_delegators.checked_add(r)?;
         *self.relay.books.get_mut() = b;
         self.relay.set_pool(c, pool);
-        self.relay.positions.insert(id, pos);
+        self.relay.positions.insert(key, pos);
         Ok(r)
     }
 
@@ -413,6 +414,13 @@ impl Marlin {
         }
         Ok(sel)
     }
+}
+
+/// The key of `staker`'s position in cluster `c`'s accumulators: every stash of a staker
+/// delegated to one cluster shares one position, as `RewardDelegators` keys them by delegator
+/// and cluster (its floors are taken over their sum).
+fn position_key(staker: ergon_core::AccountId, c: u32) -> u64 {
+    (u64::from(staker.0) << 32) | u64::from(c)
 }
 
 /// The rewards' invariants: each reward pool's POND against its books.

@@ -102,7 +102,8 @@ pub struct Relay {
     /// paper: per cluster by index, its payments not yet taken into its accumulators
     /// ([`Held`]; clusters past the end hold nothing).
     pub(crate) held: Table<Held>,
-    /// Per stash, its position in its cluster's accumulators.
+    /// Per staker and cluster (`payout::position_key`), the position of its stashes delegated
+    /// there in the cluster's accumulators.
     pub(crate) positions: Keyed<u64, Position<2>>,
 }
 

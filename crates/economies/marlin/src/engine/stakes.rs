@@ -409,8 +409,9 @@ impl Marlin {
         })
     }
 
-    /// Splits `pond` and `mpond` off a stash with nothing pending into a new stash in the same
-    /// state. Returns the new stash's id.
+    /// Splits `pond` and `mpond` off a stash into a new stash with its cluster and undelegation
+    /// lock; a pending redelegation stays with the old stash alone (`splitStash` copies the
+    /// undelegation lock, not the redelegation). Returns the new stash's id.
     pub fn split_stash(
         &mut self,
         staker: AccountId,
@@ -419,28 +420,24 @@ impl Marlin {
         mpond: Amount,
     ) -> Result<u64> {
         let mut s = self.stash(staker, id)?;
-        if s.redelegation.is_some() {
-            return Err(MarlinError::StashState { stash: id, state: "a redelegation is pending" });
-        }
         if pond.is_zero() && mpond.is_zero() {
             return Err(MarlinError::ZeroAmount { what: "split" });
         }
         s.pond = s.pond.checked_sub(pond).map_err(|_| self.short(id, "pond"))?;
         s.mpond = s.mpond.checked_sub(mpond).map_err(|_| self.short(id, "mpond"))?;
-        let new = Stash { pond, mpond, ..s };
+        let new = Stash { pond, mpond, redelegation: None, ..s };
         let nid = self.stakes.stashes.len() as u64;
+        // The staker's delegation to the cluster does not change: its position (one for all
+        // its stashes there) and the rewards are untouched, as `splitStash` leaves them.
         ergon_core::txn::atomic(self, |st| {
             *st.stakes.stashes.get_mut(id as usize) = s;
             st.stakes.stashes.push(new);
-            if let Some(c) = s.cluster {
-                st.settle(id, c, pond, mpond, false)?;
-                st.settle(nid, c, pond, mpond, true)?;
-            }
             Ok(nid)
         })
     }
 
-    /// Merges stash `from` into `into`: same staker, same cluster, nothing pending in either.
+    /// Merges stash `from` into `into`: same staker, same cluster, neither with a redelegation
+    /// pending nor an undelegation lock running (`mergeStash`'s checks).
     pub fn merge_stashes(&mut self, staker: AccountId, into: u64, from: u64) -> Result<()> {
         let (mut a, mut b) = (self.stash(staker, into)?, self.stash(staker, from)?);
         if into == from
@@ -453,18 +450,17 @@ impl Marlin {
                 state: "not mergeable (same stash, other cluster or a redelegation pending)",
             });
         }
+        for (id, s) in [(into, a), (from, b)] {
+            self.check_unlocked(id, s.withdrawable_day)?;
+        }
         a.pond = a.pond.checked_add(b.pond)?;
         a.mpond = a.mpond.checked_add(b.mpond)?;
         a.withdrawable_day = a.withdrawable_day.max(b.withdrawable_day);
-        let (moved_pond, moved_mpond) = (b.pond, b.mpond);
         b = Stash { pond: Amount::ZERO, mpond: Amount::ZERO, closed: true, ..b };
+        // As a split: the staker's position in the cluster and the rewards are untouched.
         ergon_core::txn::atomic(self, |st| {
             *st.stakes.stashes.get_mut(into as usize) = a;
             *st.stakes.stashes.get_mut(from as usize) = b;
-            if let Some(c) = a.cluster {
-                st.settle(from, c, moved_pond, moved_mpond, false)?;
-                st.settle(into, c, moved_pond, moved_mpond, true)?;
-            }
             Ok(())
         })
     }
