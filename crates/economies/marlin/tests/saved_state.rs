@@ -123,6 +123,7 @@ fn the_json_views_of_the_saved_records_are_unchanged() {
         withdrawable_day: 0,
         redelegation: Some((2, 9)),
         closed: false,
+        undelegated_from: Some(4),
     };
     let want = json!({"pond": "5", "mpond": "7", "cluster": 1, "withdrawable_day": 0,
                       "redelegation": [2, 9], "closed": false});

@@ -131,6 +131,10 @@ pub enum Action {
         staker: String,
         stash: u64,
     },
+    CancelUndelegation {
+        staker: String,
+        stash: u64,
+    },
     UndelegateStash {
         staker: String,
         stash: u64,
@@ -373,6 +377,11 @@ fn stake_action(m: &mut Marlin, action: &Action) -> Result<Event> {
             let s = m.account(staker)?;
             m.cancel_redelegation(s, *stash)?;
             Event::RedelegationCancelled { stash: *stash }
+        }
+        Action::CancelUndelegation { staker, stash } => {
+            let s = m.account(staker)?;
+            let c = m.cancel_undelegation(s, *stash)?;
+            Event::UndelegationCancelled { stash: *stash, cluster: cluster_name(m, c) }
         }
         Action::UndelegateStash { staker, stash } => {
             let s = m.account(staker)?;

@@ -132,6 +132,10 @@ pub enum Event {
     RedelegationCancelled {
         stash: u64,
     },
+    UndelegationCancelled {
+        stash: u64,
+        cluster: String,
+    },
     StashUndelegated {
         stash: u64,
         cluster: String,

@@ -44,6 +44,9 @@ pub struct Stash {
     pub redelegation: Option<(u32, u64)>,
     /// Merged into another stash: empty for good.
     pub closed: bool,
+    /// The cluster it left at its last undelegation, where a cancellation returns it while the
+    /// lock runs (left out of the JSON view).
+    pub undelegated_from: Option<u32>,
 }
 
 /// A cluster.
@@ -64,10 +67,18 @@ pub struct Cluster {
 impl Serialize for Stash {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         if !s.is_human_readable() {
-            let Stash { staker, pond, mpond, cluster, withdrawable_day, redelegation, closed } =
-                *self;
-            return (staker, pond, mpond, cluster, withdrawable_day, redelegation, closed)
-                .serialize(s);
+            let Stash {
+                staker,
+                pond,
+                mpond,
+                cluster,
+                withdrawable_day,
+                redelegation,
+                closed,
+                undelegated_from,
+            } = *self;
+            let rest = (withdrawable_day, redelegation, closed, undelegated_from);
+            return (staker, pond, mpond, cluster, rest).serialize(s);
         }
         let mut st = s.serialize_struct("Stash", 6)?;
         st.serialize_field("pond", &self.pond)?;
@@ -86,9 +97,18 @@ impl<'de> Deserialize<'de> for Stash {
         if d.is_human_readable() {
             return Err(serde::de::Error::custom("a stash reads back from a saved state only"));
         }
-        let (staker, pond, mpond, cluster, withdrawable_day, redelegation, closed) =
-            Deserialize::deserialize(d)?;
-        Ok(Stash { staker, pond, mpond, cluster, withdrawable_day, redelegation, closed })
+        let (staker, pond, mpond, cluster, rest) = Deserialize::deserialize(d)?;
+        let (withdrawable_day, redelegation, closed, undelegated_from) = rest;
+        Ok(Stash {
+            staker,
+            pond,
+            mpond,
+            cluster,
+            withdrawable_day,
+            redelegation,
+            closed,
+            undelegated_from,
+        })
     }
 }
 
@@ -280,6 +300,7 @@ impl Marlin {
             withdrawable_day: 0,
             redelegation: None,
             closed: false,
+            undelegated_from: None,
         };
         let (p, m, pool) = (self.pond, self.mpond, Holder::Pool(self.stakes_pool));
         let staked = self.stakes.staked_mpond(staker).checked_add(mpond)?;
@@ -305,6 +326,7 @@ impl Marlin {
         }
         self.check_unlocked(id, s.withdrawable_day)?;
         s.cluster = Some(cluster);
+        s.undelegated_from = None;
         ergon_core::txn::atomic(self, |st| {
             st.stakes.add_to_cluster(cluster, s.pond, s.mpond, true)?;
             *st.stakes.stashes.get_mut(id as usize) = s;
@@ -363,6 +385,31 @@ impl Marlin {
         Ok(())
     }
 
+    /// Cancels the stash's undelegation while its lock runs (`StakeManager.cancelUndelegation`):
+    /// the lock goes and the stash is delegated again to the cluster it left, its position
+    /// settled as by a delegation. Returns the cluster.
+    pub fn cancel_undelegation(&mut self, staker: AccountId, id: u64) -> Result<u32> {
+        let mut s = self.stash(staker, id)?;
+        let (None, Some(c)) = (s.cluster, s.undelegated_from) else {
+            return Err(MarlinError::StashState { stash: id, state: "no undelegation to cancel" });
+        };
+        if self.epoch.0 >= s.withdrawable_day {
+            return Err(MarlinError::StashState {
+                stash: id,
+                state: "its undelegation lock ended",
+            });
+        }
+        s.cluster = Some(c);
+        s.undelegated_from = None;
+        s.withdrawable_day = 0;
+        ergon_core::txn::atomic(self, |st| {
+            st.stakes.add_to_cluster(c, s.pond, s.mpond, true)?;
+            *st.stakes.stashes.get_mut(id as usize) = s;
+            st.settle(id, c, s.pond, s.mpond, true)?;
+            Ok(c)
+        })
+    }
+
     /// Undelegates the stash at once (its stake stops counting); its tokens may be withdrawn
     /// after the undelegation lock. Returns (cluster, withdrawable day).
     pub fn undelegate_stash(&mut self, staker: AccountId, id: u64) -> Result<(u32, u64)> {
@@ -374,6 +421,7 @@ impl Marlin {
         s.cluster = None;
         s.redelegation = None;
         s.withdrawable_day = day;
+        s.undelegated_from = Some(c);
         ergon_core::txn::atomic(self, |st| {
             st.stakes.add_to_cluster(c, s.pond, s.mpond, false)?;
             *st.stakes.stashes.get_mut(id as usize) = s;
