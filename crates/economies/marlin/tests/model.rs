@@ -255,3 +255,26 @@ fn deployed_issues_the_reward_contract_cannot_pay_are_counted_not_fatal() {
     assert!((100 * UNIT - 4..=100 * UNIT).contains(&paid), "{paid}");
     assert_eq!(raw(&r, "rewards_pool"), 120 * UNIT - paid);
 }
+
+/// Amounts a network cannot hold are refused when the scenario is read, naming the parameter:
+/// a subsidy above the POND cap (10^10 POND), a subsidy whose total `per_epoch × epochs`
+/// leaves u128, a deployed reward above the cap.
+#[test]
+fn validation_refuses_rewards_above_what_pond_can_hold() {
+    let cases = [
+        (serde_json::json!({"subsidy_per_epoch": "10000000001"}), "subsidy_per_epoch"),
+        (
+            serde_json::json!({"subsidy_per_epoch": "10000000000", "subsidy_epochs": 1u64 << 60}),
+            "subsidy_epochs",
+        ),
+        (serde_json::json!({"reward_per_epoch": "99999999999999999999"}), "reward_per_epoch"),
+    ];
+    for (params, name) in cases {
+        let c: Config =
+            serde_json::from_value(serde_json::json!({"profile": "paper", "params": params}))
+                .unwrap();
+        let errs = MarlinModel::validate(&c, &quiet()).unwrap_err();
+        let paths: Vec<&str> = errs.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(paths, [format!("economy.params.{name}")], "{errs:?}");
+    }
+}

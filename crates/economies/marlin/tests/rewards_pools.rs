@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)] // a test crate: unwrap is the assertion
 
 use ergon_core::{Amount, Coded, Emission};
-use ergon_marlin::rewards::pools::{FeePool, Subscription, subsidy_schedule};
+use ergon_marlin::rewards::pools::{FeePool, Subscription, subsidy_emission, subsidy_schedule};
 
 #[test]
 fn fee_pool_prepays_releases_and_refunds() {
@@ -54,4 +54,11 @@ fn subsidy_pays_a_fixed_amount_until_the_end_epoch() {
     // Clamped to the end: 3000 − 2500 = 500.
     assert_eq!(s.emission(2, Amount(2500)).amount(), Amount(500));
     assert!(matches!(s.emission(3, Amount(3000)), Emission::Ended));
+    // The close's emission without the schedule built: the same amounts, emitted or not.
+    for emitted in [0, 1, 999, 1000, 2000, 2001, 2999, 3000, 3001, 10_000] {
+        let want = s.emission(0, Amount(emitted)).amount();
+        assert_eq!(subsidy_emission(Amount(1000), 3, Amount(emitted)).unwrap(), want, "{emitted}");
+    }
+    assert_eq!(subsidy_emission(Amount(7), 0, Amount::ZERO).unwrap(), Amount::ZERO);
+    assert!(subsidy_emission(Amount(u128::MAX / 2), 3, Amount::ZERO).is_err());
 }

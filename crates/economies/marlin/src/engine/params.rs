@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::error::MarlinError;
 use crate::engine::rewards::selection::MAX_SELECT;
+use crate::engine::units::fmt;
 
 /// One POND or one MPOND in base units (both have 18 decimals).
 pub const UNIT: u128 = 1_000_000_000_000_000_000;
@@ -193,6 +194,15 @@ impl Params {
         }
         if self.alpha > Dec::ONE {
             return bad("alpha", self.alpha.to_string());
+        }
+        if self.subsidy_per_epoch > self.pond_cap {
+            return bad("subsidy_per_epoch", fmt(self.subsidy_per_epoch));
+        }
+        if self.subsidy_per_epoch.checked_mul_int(u128::from(self.subsidy_epochs)).is_err() {
+            return bad("subsidy_epochs", self.subsidy_epochs.to_string());
+        }
+        if self.reward_per_epoch > self.pond_cap {
+            return bad("reward_per_epoch", fmt(self.reward_per_epoch));
         }
         if self.month_days == 0 || self.month_days > 366 {
             return bad("month_days", self.month_days.to_string());

@@ -32,7 +32,7 @@ use crate::engine::params::{POND_PER_MPOND, Profile};
 use crate::engine::relay::Selection;
 use crate::engine::rewards::cobb::{CobbDouglasPayout, cobb_douglas_payouts_cached};
 use crate::engine::rewards::delegators::{Distribution, Held, ScaleDivisor, commission_cut};
-use crate::engine::rewards::pools::subsidy_schedule;
+use crate::engine::rewards::pools::subsidy_emission;
 use crate::engine::rewards::selection::{
     MAX_SELECT, TokenWeight, effective_delegation, select_clusters, selection_weight,
 };
@@ -215,9 +215,9 @@ impl Marlin {
         let rewards = Holder::Pool(self.rewards_pool);
         let fees = Holder::Pool(self.fees_pool);
         let mut b = *self.relay.books.get();
-        let schedule = subsidy_schedule(self.params.subsidy_per_epoch, self.params.subsidy_epochs)?;
+        let (per_epoch, epochs) = (self.params.subsidy_per_epoch, self.params.subsidy_epochs);
         let held = self.ledger.balance(self.pond, rewards)?;
-        let emit = schedule.emission(day, b.subsidy_emitted).amount().min(held);
+        let emit = subsidy_emission(per_epoch, epochs, b.subsidy_emitted)?.min(held);
         b.subsidy_emitted = b.subsidy_emitted.checked_add(emit)?;
         let mut fee_amount = Amount::ZERO;
         if (day + 1).is_multiple_of(self.params.month_days) {

@@ -149,6 +149,15 @@ impl FeePool {
     }
 }
 
+/// The subsidy's emission when `emitted` has been emitted so far: `per_epoch`, or what is left
+/// of `per_epoch·epochs`, or nothing once that is reached — what [`subsidy_schedule`]'s
+/// `emission` gives, without building the schedule (a close allocates nothing). Errors:
+/// overflow of `per_epoch·epochs`.
+pub fn subsidy_emission(per_epoch: Amount, epochs: u64, emitted: Amount) -> Result<Amount> {
+    let end = per_epoch.checked_mul_int(u128::from(epochs))?;
+    Ok(if emitted >= end { Amount::ZERO } else { per_epoch.min(end.saturating_sub(emitted)) })
+}
+
 /// The subsidy pool's schedule: `per_epoch` each epoch for `epochs` epochs, all to one recipient
 /// class (the relayers). Errors: overflow of `per_epoch·epochs`.
 pub fn subsidy_schedule(per_epoch: Amount, epochs: u64) -> Result<EmissionSchedule> {
