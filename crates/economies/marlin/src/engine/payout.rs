@@ -110,6 +110,21 @@ impl ClosePayout {
 }
 
 impl Marlin {
+    /// Whether cluster `c` can be rewarded: paper, more than 0.5 MPOND delegated (the seed);
+    /// deployed, what the selector draws from — its MPOND toward the threshold at least
+    /// `selection_threshold` and an effective delegation above zero (`_getEffectiveDelegation`).
+    #[must_use]
+    pub fn eligible(&self, c: &crate::engine::stakes::Cluster) -> bool {
+        match self.params.profile {
+            Profile::Paper => c.eligible(),
+            Profile::Deployed => {
+                let threshold = self.params.selection_threshold;
+                effective_delegation(&[c.pond, c.mpond], &TOKEN_WEIGHTS, threshold)
+                    .is_ok_and(|e| e > 0)
+            }
+        }
+    }
+
     /// The accumulator amounts of a stash's `pond` and `mpond` (module doc).
     fn acc_amounts(&self, pond: Amount, mpond: Amount) -> Result<[Amount; 2]> {
         Ok(match self.params.profile {

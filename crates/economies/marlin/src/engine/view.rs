@@ -89,7 +89,7 @@ fn stakes_view(m: &Marlin) -> Value {
             (
                 m.name(c.operator),
                 json!({"commission_percent": c.commission_percent, "pond": fmt(c.pond),
-                                        "mpond": fmt(c.mpond), "eligible": c.eligible()}),
+                                        "mpond": fmt(c.mpond), "eligible": m.eligible(c)}),
             )
         })
         .collect();
@@ -146,7 +146,7 @@ pub fn metrics(m: &Marlin) -> Vec<Metric> {
     let b = m.bridge.books();
     let staked = |t| m.ledger.balance(t, Holder::Pool(m.stakes_pool)).unwrap_or_default();
     let pool = |p| m.ledger.balance(m.pond, Holder::Pool(p)).unwrap_or_default();
-    let eligible = m.stakes.clusters().iter().filter(|c| c.eligible()).count() as u64;
+    let eligible = m.stakes.clusters().iter().filter(|c| m.eligible(c)).count() as u64;
     vec![
         Metric { name: "pond_supply", value: amount(m.ledger.supply(m.pond).unwrap_or_default()) },
         Metric {
