@@ -155,6 +155,14 @@ pub enum Action {
         #[serde(default)]
         mpond: Option<Qty>,
     },
+    AddToStash {
+        staker: String,
+        stash: u64,
+        #[serde(default)]
+        pond: Option<Qty>,
+        #[serde(default)]
+        mpond: Option<Qty>,
+    },
     MergeStashes {
         staker: String,
         into: u64,
@@ -399,6 +407,12 @@ fn stake_action(m: &mut Marlin, action: &Action) -> Result<Event> {
             let (p, x) = (opt(pond.as_ref())?, opt(mpond.as_ref())?);
             let new_stash = m.split_stash(s, *stash, p, x)?;
             Event::StashSplit { stash: *stash, new_stash, pond: p, mpond: x }
+        }
+        Action::AddToStash { staker, stash, pond, mpond } => {
+            let s = m.account(staker)?;
+            let (p, x) = (opt(pond.as_ref())?, opt(mpond.as_ref())?);
+            m.add_to_stash(s, *stash, p, x)?;
+            Event::StashAdded { stash: *stash, pond: p, mpond: x }
         }
         Action::MergeStashes { staker, into, from } => {
             let s = m.account(staker)?;

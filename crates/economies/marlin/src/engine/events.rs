@@ -136,6 +136,13 @@ pub enum Event {
         stash: u64,
         cluster: String,
     },
+    StashAdded {
+        stash: u64,
+        #[serde(serialize_with = "ser")]
+        pond: Amount,
+        #[serde(serialize_with = "ser")]
+        mpond: Amount,
+    },
     StashUndelegated {
         stash: u64,
         cluster: String,

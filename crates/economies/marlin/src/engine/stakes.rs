@@ -318,6 +318,39 @@ impl Marlin {
         })
     }
 
+    /// Adds `pond` and `mpond` of the staker's to its stash `id` (`StakeManager.addToStash`);
+    /// a delegated stash delegates them to its cluster at once, its staker's position settled
+    /// as by a delegation of those tokens alone.
+    pub fn add_to_stash(
+        &mut self,
+        staker: AccountId,
+        id: u64,
+        pond: Amount,
+        mpond: Amount,
+    ) -> Result<()> {
+        let mut s = self.stash(staker, id)?;
+        if pond.is_zero() && mpond.is_zero() {
+            return Err(MarlinError::ZeroAmount { what: "addition" });
+        }
+        self.check_free_mpond(staker, mpond)?;
+        s.pond = s.pond.checked_add(pond)?;
+        s.mpond = s.mpond.checked_add(mpond)?;
+        let (p, m, pool) = (self.pond, self.mpond, Holder::Pool(self.stakes_pool));
+        let staked = self.stakes.staked_mpond(staker).checked_add(mpond)?;
+        ergon_core::txn::atomic(self, |st| {
+            st.ledger.transfer(p, staker.into(), pool, pond)?;
+            st.ledger.transfer(m, staker.into(), pool, mpond)?;
+            *st.stakes.stashes.get_mut(id as usize) = s;
+            st.stakes.staked_mpond.insert(staker, staked);
+            st.gov.stake_votes(staker, mpond, true, st.epoch.0)?;
+            if let Some(c) = s.cluster {
+                st.stakes.add_to_cluster(c, pond, mpond, true)?;
+                st.settle(id, c, pond, mpond, true)?;
+            }
+            Ok(())
+        })
+    }
+
     /// Delegates an undelegated stash whose lock has passed to `cluster`.
     pub fn delegate_stash(&mut self, staker: AccountId, id: u64, cluster: u32) -> Result<()> {
         let mut s = self.stash(staker, id)?;
