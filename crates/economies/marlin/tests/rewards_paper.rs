@@ -349,7 +349,7 @@ proptest! {
             let (mut o0, mut o1) = (vec![Amount::ZERO; n], vec![Amount::ZERO; n]);
             let (mut w0, mut w1) = (vec![Amount::ZERO; n], vec![Amount::ZERO; n]);
             let got = cobb_douglas_payouts_cached(
-                pools, &tickets, &stakes, &ids, &mut cache, dec(a), [&mut o0, &mut o1],
+                pools, &tickets, &stakes, None, &ids, &mut cache, dec(a), [&mut o0, &mut o1],
             );
             let want = cobb_douglas_payouts(pools, &tickets, &stakes, dec(a), [&mut w0, &mut w1]);
             prop_assert_eq!(got, want);
@@ -362,9 +362,17 @@ proptest! {
 fn cached_payouts_refuse_ids_of_another_length() {
     let t = [Amount(1), Amount(2)];
     let (mut o, mut cache) = ([Amount::ZERO; 2], LnCache::default());
-    let e =
-        cobb_douglas_payouts_cached([Amount(100)], &t, &t, &[0], &mut cache, dec("0.5"), [&mut o])
-            .unwrap_err();
+    let e = cobb_douglas_payouts_cached(
+        [Amount(100)],
+        &t,
+        &t,
+        None,
+        &[0],
+        &mut cache,
+        dec("0.5"),
+        [&mut o],
+    )
+    .unwrap_err();
     assert_eq!(e, RewardsError::Length { what: "ids", expected: 2, got: 1 });
 }
 
@@ -433,6 +441,7 @@ fn payouts_on_threads_equal_one_thread() {
         pools,
         &tickets,
         &stakes,
+        None,
         &ids,
         &mut cache,
         dec("0.3"),
@@ -447,6 +456,7 @@ fn payouts_on_threads_equal_one_thread() {
             pools,
             &tickets,
             &stakes,
+            None,
             &ids,
             &mut LnCache::default(),
             dec("0.3"),
@@ -461,6 +471,7 @@ fn payouts_on_threads_equal_one_thread() {
         pools,
         &tickets,
         &stakes[1..],
+        None,
         &ids,
         &mut cache,
         dec("0.3"),

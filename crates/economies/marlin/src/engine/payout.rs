@@ -284,10 +284,15 @@ impl Marlin {
         }
         let outs = [&mut sc.out[..], &mut sc.out2[..]];
         let (alpha, ids) = (self.params.alpha, &sc.ids);
+        // S: the stake delegated to every cluster, with tickets today or not (seed: "S = total
+        // stake").
+        let [pond, mpond] = self.stakes.delegated();
+        let s_total = self.acc_amounts(pond, mpond)?[0];
         let cd = cobb_douglas_payouts_cached(
             [a0, a1],
             &sc.tickets,
             &sc.stakes,
+            Some(s_total),
             ids,
             &mut sc.ln_stakes,
             alpha,

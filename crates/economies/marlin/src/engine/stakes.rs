@@ -13,7 +13,7 @@
 //! staker. Every change of a stash's delegation settles its reward position first
 //! (`payout`): the rewards earned so far are paid to its staker.
 
-use ergon_core::txn::{Keyed, Table};
+use ergon_core::txn::{Keyed, Snapshot, Table};
 use ergon_core::{AccountId, Amount, Holder};
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -153,6 +153,8 @@ pub struct Stakes {
     clusters: Table<Cluster>,
     cluster_of: Keyed<AccountId, u32>,
     staked_mpond: Keyed<AccountId, Amount>,
+    /// POND and MPOND delegated to all the clusters together (the sums of their rows).
+    delegated: Snapshot<[Amount; 2]>,
 }
 
 ergon_core::transactional!(Stakes {
@@ -160,6 +162,7 @@ ergon_core::transactional!(Stakes {
     clusters: Table<Cluster>,
     cluster_of: Keyed<AccountId, u32>,
     staked_mpond: Keyed<AccountId, Amount>,
+    delegated: Snapshot<[Amount; 2]>,
 });
 
 impl Default for Stakes {
@@ -169,6 +172,7 @@ impl Default for Stakes {
             clusters: Table::new(),
             cluster_of: Keyed::new(),
             staked_mpond: Keyed::new(),
+            delegated: Snapshot::new([Amount::ZERO; 2]),
         }
     }
 }
@@ -203,17 +207,29 @@ impl Stakes {
         self.staked_mpond.iter()
     }
 
+    /// POND and MPOND delegated to all the clusters together.
+    #[must_use]
+    pub fn delegated(&self) -> [Amount; 2] {
+        *self.delegated.get()
+    }
+
     fn add_to_cluster(&mut self, c: u32, pond: Amount, mpond: Amount, add: bool) -> Result<()> {
         let mut row =
             self.clusters.get(c as usize).copied().ok_or(MarlinError::NoCluster { cluster: c })?;
+        let [mut all_pond, mut all_mpond] = *self.delegated.get();
         if add {
             row.pond = row.pond.checked_add(pond)?;
             row.mpond = row.mpond.checked_add(mpond)?;
+            all_pond = all_pond.checked_add(pond)?;
+            all_mpond = all_mpond.checked_add(mpond)?;
         } else {
             row.pond = row.pond.checked_sub(pond)?;
             row.mpond = row.mpond.checked_sub(mpond)?;
+            all_pond = all_pond.checked_sub(pond)?;
+            all_mpond = all_mpond.checked_sub(mpond)?;
         }
         *self.clusters.get_mut(c as usize) = row;
+        *self.delegated.get_mut() = [all_pond, all_mpond];
         Ok(())
     }
 }

@@ -57,7 +57,7 @@ pub fn cobb_douglas_payouts<const N: usize>(
     alpha: Dec,
     outs: [&mut [Amount]; N],
 ) -> Result<[CobbDouglasPayout; N]> {
-    payouts_by(pools, tickets, stakes, alpha, outs, |epoch, pools, outs| {
+    payouts_by(pools, tickets, (stakes, None), alpha, outs, |epoch, pools, outs| {
         let one = |i: usize| {
             let (r, s) = (tickets[i], stakes[i]);
             if let [pool] = pools[..] {
@@ -80,11 +80,16 @@ pub fn cobb_douglas_payouts<const N: usize>(
 /// relayers' rewards are computed on the global pool's threads in ranges of at least [`PAR_MIN`]
 /// relayers (each a pure function of its inputs: the same results at any thread count).
 ///
+/// `s_total`: the network's total stake `S` when the relayers listed are not all (at least
+/// their sum: [`RewardsError::StakeAboveTotal`] otherwise); `None`, their sum.
+///
 /// Errors: as [`cobb_douglas_payouts`]; `ids` of another length.
+#[allow(clippy::too_many_arguments)]
 pub fn cobb_douglas_payouts_cached<const N: usize>(
     pools: [Amount; N],
     tickets: &[Amount],
     stakes: &[Amount],
+    s_total: Option<Amount>,
     ids: &[u32],
     cache: &mut LnCache,
     alpha: Dec,
@@ -96,7 +101,7 @@ pub fn cobb_douglas_payouts_cached<const N: usize>(
     if !splits(ids.len()) {
         // One thread: each stake's logarithm looked up (and kept) as its relayer is paid, two
         // relayers at a time (their estimates side by side).
-        return payouts_by(pools, tickets, stakes, alpha, outs, |epoch, pools, outs| {
+        return payouts_by(pools, tickets, (stakes, s_total), alpha, outs, |epoch, pools, outs| {
             fill_pairs(outs, |i, two| {
                 let slot = |k: usize| ids[i + k] as usize;
                 if !two {
@@ -112,7 +117,7 @@ pub fn cobb_douglas_payouts_cached<const N: usize>(
         cache.fill(id as usize, s.0);
     }
     let cache = &*cache;
-    payouts_by(pools, tickets, stakes, alpha, outs, |epoch, pools, outs| {
+    payouts_by(pools, tickets, (stakes, s_total), alpha, outs, |epoch, pools, outs| {
         fill_par(0, outs, &|i, two| {
             let slot = |k: usize| ids[i + k] as usize;
             if !two {
@@ -200,7 +205,7 @@ fn fill_pairs<const N: usize>(
 fn payouts_by<const N: usize>(
     pools: [Amount; N],
     tickets: &[Amount],
-    stakes: &[Amount],
+    (stakes, s_all): (&[Amount], Option<Amount>),
     alpha: Dec,
     mut outs: [&mut [Amount]; N],
     rewards: impl FnOnce(&CobbDouglas, [Amount; N], [&mut [Amount]; N]) -> Result<()>,
@@ -222,7 +227,15 @@ fn payouts_by<const N: usize>(
         .into());
     }
     let sum = |v: &[Amount]| v.iter().try_fold(Amount::ZERO, |a, &x| a.checked_add(x));
-    let (r_total, s_total) = (sum(tickets)?, sum(stakes)?);
+    let (r_total, s_listed) = (sum(tickets)?, sum(stakes)?);
+    // S: the whole network's stake when given (at least the relayers' listed here), else theirs.
+    let s_total = match s_all {
+        Some(total) if total < s_listed => {
+            return Err(RewardsError::StakeAboveTotal { stake: s_listed, total });
+        }
+        Some(s) => s,
+        None => s_listed,
+    };
     let pays_by_tickets_only = alpha == Dec::ONE;
     let nothing = pools.map(|remainder| CobbDouglasPayout { paid: Amount::ZERO, remainder });
     if r_total.is_zero() || (s_total.is_zero() && !pays_by_tickets_only) {
