@@ -381,9 +381,18 @@ impl Marlin {
         let (pond, pool) = (self.pond, Holder::Pool(self.deposits_pool));
         let lo = (producer, AccountId(0));
         let hi = (producer, AccountId(u32::MAX));
+        // The producer's attestations go with the deposit: evidence slashes once, never a
+        // deposit posted after it (a rare event: the kept attestations are scanned).
+        let used: Vec<u64> = (self.spam.attestations.iter())
+            .filter(|(_, a)| a.producer == producer)
+            .map(|(&id, _)| id)
+            .collect();
         ergon_core::txn::atomic(self, |st| {
             while let Some((&k, _)) = st.spam.deposits.range(lo..=hi).next() {
                 st.spam.deposits.remove(&k);
+            }
+            for id in &used {
+                st.spam.attestations.remove(id);
             }
             st.ledger.transfer(pond, pool, checker.into(), to_checker)?;
             st.ledger.burn(pond, pool, burned)?;

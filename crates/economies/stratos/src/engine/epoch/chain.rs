@@ -71,6 +71,12 @@ pub(super) fn plan_mainnet(
     scratch: &mut Scratch,
 ) -> Result<Result<MainnetPlan, String>, StratosError> {
     let y = Amount(settled.iter().map(|p| p.1).sum());
+    // The chain refuses a volume report without traffic: an empty one in `ValidateBasic`
+    // (`ErrEmptyWalletVolumes`), an all-zero one by its division 0/0 in
+    // `CalcRewardForResourceNode`.
+    if y.is_zero() {
+        return Ok(Err("a volume report without traffic".to_owned()));
+    }
     if let Some(reason) = supply_guard(st, y)? {
         return Ok(Err(reason));
     }
