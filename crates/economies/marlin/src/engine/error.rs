@@ -308,7 +308,7 @@ pub enum MarlinError {
         latest: u64,
     },
     /// No attestation kept with this id.
-    #[error("no attestation {id} (unknown or past the proof period)")]
+    #[error("no attestation {id} (unknown, past the proof period, or taken by a slash)")]
     UnknownAttestation {
         /// The id given.
         id: u64,

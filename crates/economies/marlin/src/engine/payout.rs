@@ -1,13 +1,15 @@
 //! Paying clusters and their delegators (spec marlin.md, "Rewards" and "Staking"; seed 002,
 //! "Rewards", "Staking"; deployed: `ClusterRewards`, `ClusterSelector`, `RewardDelegators`).
 //!
-//! - Every stash delegated to a cluster holds a position in the cluster's
-//!   [`ClusterPool`](crate::rewards::delegators::ClusterPool):
+//! - A staker's stashes delegated to one cluster hold one position in the cluster's
+//!   [`ClusterPool`](crate::rewards::delegators::ClusterPool) (`RewardDelegators` keys
+//!   positions by delegator and cluster):
 //!   deployed, per token (POND, MPOND), each delegated token's holders sharing the delegators'
 //!   part equally (`RewardDelegators`); paper, one share per POND of value (`pond + 10^6·mpond`),
 //!   so the delegators' part is split by stake value — the per-share accumulator the staking side
-//!   pays through. Each change of a stash's delegation settles its position first and pays its
-//!   reward from the `cluster_rewards` pool ([`Marlin::claim_rewards`] settles without a change).
+//!   pays through. Each change of a staker's delegation to a cluster settles its position first
+//!   and pays its reward from the `cluster_rewards` pool ([`Marlin::claim_rewards`] settles
+//!   without a change; splits and merges change no delegation and settle nothing).
 //! - deployed: a cluster's accrued ticket rewards are claimed (all but one base unit) and
 //!   distributed before any of its positions changes — commission to the operator, the rest to
 //!   the accumulators, nothing delegated: back to the `rewards` pool. At each epoch's close the
@@ -179,8 +181,9 @@ impl Marlin {
         Ok(())
     }
 
-    /// Settles stash `id`'s position in cluster `c` with `pond` and `mpond` delegated
-    /// (`delegate`) or taken out; pays its reward to `staker`. Call inside a transaction.
+    /// Settles the position of stash `id`'s staker in cluster `c` (all its stashes there) with
+    /// `pond` and `mpond` delegated (`delegate`) or taken out; pays its reward to the staker.
+    /// Call inside a transaction.
     pub(crate) fn settle(
         &mut self,
         id: u64,
@@ -205,7 +208,8 @@ impl Marlin {
         Ok(r)
     }
 
-    /// Pays stash `id`'s rewards so far to its staker (a settlement with no change).
+    /// Pays the rewards so far of the staker's position in stash `id`'s cluster (every stash
+    /// of the staker there) to the staker: a settlement with no change.
     pub fn claim_rewards(&mut self, staker: ergon_core::AccountId, id: u64) -> Result<Amount> {
         let s = self.stash(staker, id)?;
         let Some(c) = s.cluster else {

@@ -158,8 +158,9 @@ impl Relay {
         self.receivers.get(&a)
     }
 
-    /// deployed: the clusters selected for `epoch`: its own draw, or — an epoch nobody was
-    /// drawn for — the latest earlier one (`ClusterSelector.getClusters`).
+    /// deployed: the clusters selected for `epoch` (a closed epoch or the next one): its own
+    /// draw, or — an epoch nobody was drawn for — the latest earlier one
+    /// (`ClusterSelector.getClusters`). Later epochs are not asked for (the chain reverts).
     #[must_use]
     pub fn selected(&self, epoch: u64) -> Option<&Selection> {
         self.selected.range(..=epoch).next_back().map(|(_, s)| s)

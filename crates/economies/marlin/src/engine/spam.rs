@@ -16,8 +16,9 @@
 //!   window whose ranges overlap (the same attestation twice is not a proof), or with one
 //!   attestation it judged spam. The producer's whole deposit (every owner's part) is slashed: the
 //!   checker gets `⌊slashed × checker_bp / 10,000⌋` (default 10%), the rest is burned.
-//! - Attestations are kept `proof_days` days after their day (proofs must come by then); a
-//!   deposit may be withdrawn once its producer's last attestation is that old.
+//! - Attestations are kept `proof_days` days after their day (proofs must come by then), and go
+//!   with a slash of their producer (evidence slashes once); a deposit may be withdrawn once its
+//!   producer's last attestation is that old.
 //!
 //! The POND locked in deposits is the `deposits` pool's balance (state `spam.locked`, metric
 //! `spam_deposits_locked`).

@@ -6,12 +6,14 @@
 //! cluster at a time; a redelegation is requested, then carried out once `redelegation_lock_days`
 //! have passed (or cancelled); an undelegation takes the stash out of its cluster at once (its
 //! stake stops counting at once) and its tokens may be withdrawn once `undelegation_lock_days`
-//! have passed. Stashes split (part of a stash into a new one with the same state) and merge
-//! (two of the same staker, delegated to the same cluster, with nothing pending). A cluster has a
-//! whole-percent commission and is eligible while more than 0.5 MPOND is delegated to it.
-//! Staked MPOND (in stashes) counts toward what a bridge request may ask, and votes for its
-//! staker. Every change of a stash's delegation settles its reward position first
-//! (`payout`): the rewards earned so far are paid to its staker.
+//! have passed, unless cancelled while they run. Stashes split (part of a stash into a new one
+//! with its cluster and undelegation lock, not its pending redelegation), merge (two of the same
+//! staker, in the same cluster, neither with a redelegation pending nor an undelegation lock
+//! running) and grow (`add_to_stash`). A cluster has a whole-percent commission; it is eligible
+//! (paper) while more than 0.5 MPOND is delegated to it, (deployed) while the selector can draw
+//! it. Staked MPOND (in stashes) counts toward what a bridge request may ask, and votes for its
+//! staker. Every change of a staker's delegation to a cluster settles its reward position there
+//! first (`payout`): the rewards earned so far are paid to the staker.
 
 use ergon_core::txn::{Keyed, Snapshot, Table};
 use ergon_core::{AccountId, Amount, Holder};

@@ -239,6 +239,11 @@ fn check_stakes(m: &Marlin) -> Result<(), Violation> {
             return bad("cluster totals", format!("cluster {c}: {row:?} vs {t:?}"));
         }
     }
+    let sum = by_cluster.iter().fold((0u128, 0u128), |(p, m), t| (p + t.0, m + t.1));
+    let [all_pond, all_mpond] = st.delegated();
+    if (all_pond.0, all_mpond.0) != sum {
+        return bad("delegated total", format!("{all_pond:?} / {all_mpond:?} vs clusters {sum:?}"));
+    }
     for (a, x) in st.staked_totals() {
         if by_staker.remove(a).unwrap_or_default() != x.0 {
             return bad("staked MPOND", format!("account {}: {x:?}", a.0));

@@ -345,7 +345,9 @@ impl MarlinModel {
                     // The reward contract holds less than the issue credits: the issue is
                     // refused and counted (on chain the cluster's claim would fail), the run
                     // goes on; the tickets were still earned.
-                    Err(e) if e.code() == "insufficient_balance" => self.flows.issues_unpaid += 1,
+                    Err(MarlinError::Core(ergon_core::Error::InsufficientBalance { .. })) => {
+                        self.flows.issues_unpaid += 1;
+                    }
                     Err(e) => return ok(&self.econ, Err(e)),
                 }
                 for (k, &c) in ids.iter().enumerate() {

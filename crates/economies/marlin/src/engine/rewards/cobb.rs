@@ -1,6 +1,6 @@
 //! Paper Cobb-Douglas payout (spec marlin.md, "Rewards", paper; seed 002, "Staking": "Rewards are
 //! modified by the Cobb-Douglas utility function"): relayer `i` with tickets `r_i` (of `R = Σ r`)
-//! and delegated stake `s_i` (of `S = Σ s`) receives
+//! and delegated stake `s_i` (of `S`, the network's total, at least `Σ s`) receives
 //!
 //! ```text
 //! R_i' = ⌊P·(r_i/R)^α·(s_i/S)^(1−α)⌋        (P the epoch's pool, 0 ≤ α ≤ 1)
