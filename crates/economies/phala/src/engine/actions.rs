@@ -308,9 +308,10 @@ pub fn apply(s: &mut Phala, action: &Action) -> Result<Event> {
         }
         Action::CheckForceWithdraw { pool: name } => {
             let p = pool(s, name)?;
-            let stopped = s.check_force_withdraw(p)?;
+            let (served, stopped) = s.check_force_withdraw(p)?;
             let stopped = stopped.iter().map(|&w| s.workers().name(w).to_owned()).collect();
-            Ok(Event::ForceWithdrawChecked { pool: name.clone(), stopped })
+            let served = withdrawals(s, &served);
+            Ok(Event::ForceWithdrawChecked { pool: name.clone(), served, stopped })
         }
         Action::DeployContract { contract, developer, tiers, gas_budget, gas_per_block, draw } => {
             s.paper_only("deploy_contract")?;

@@ -191,6 +191,9 @@ pub enum Event {
     /// The grace-period check: the workers it stopped (none unless a request expired).
     ForceWithdrawChecked {
         pool: String,
+        /// The withdrawals the check served first from the free stake.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        served: Vec<Withdrawal>,
         stopped: Vec<String>,
     },
     /// paper: a contract deployed and assigned by the weighted draw.

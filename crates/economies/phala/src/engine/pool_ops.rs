@@ -263,11 +263,18 @@ impl Phala {
         })
     }
 
-    /// Anyone's check on pool `p`: when its oldest request the free stake and the stake of its
-    /// cooling-down workers cannot cover has waited more than the grace period, every computing
-    /// worker of the pool stops. Returns the workers stopped (none when not expired).
-    pub fn check_force_withdraw(&mut self, p: PoolIndex) -> Result<Vec<WorkerIndex>> {
+    /// Anyone's check on pool `p`: the queue is served from the free stake first (the pallet's
+    /// `check_and_maybe_force_withdraw` begins with `try_process_withdraw_queue`); then, when
+    /// its oldest request the free stake and the stake of its cooling-down workers cannot
+    /// cover has waited more than the grace period, every computing worker of the pool stops.
+    /// Returns the withdrawals served and the workers stopped (none when not expired).
+    pub fn check_force_withdraw(
+        &mut self,
+        p: PoolIndex,
+    ) -> Result<(Vec<Served>, Vec<WorkerIndex>)> {
         self.fresh_sum_share();
+        self.pool_in(p)?;
+        let served = atomic(self, |s| s.serve(p))?;
         let row = self.pool_in(p)?;
         // Requests wait in the order they were made, so if the first one the free stake alone
         // cannot cover has not waited past the grace period, none that a larger budget leaves
@@ -275,7 +282,7 @@ impl Phala {
         let (profile, grace) = (self.params.profile, self.params.grace_period_blocks);
         let queue = &self.stake_pools.queues[p.0 as usize];
         if !stake_pool::has_expired_withdrawal(profile, &row, queue, 0, self.block, grace)? {
-            return Ok(Vec::new());
+            return Ok((served, Vec::new()));
         }
         let members: Vec<WorkerIndex> = self.stake_pools.members(p).collect();
         let releasing: u128 = members
@@ -294,9 +301,9 @@ impl Phala {
             self.block,
             grace,
         )? {
-            return Ok(Vec::new());
+            return Ok((served, Vec::new()));
         }
-        atomic(self, |s| {
+        let stopped = atomic(self, |s| -> Result<Vec<WorkerIndex>> {
             let mut stopped = Vec::new();
             for w in members {
                 if s.workers.row_stored(w).state.is_computing() {
@@ -305,7 +312,8 @@ impl Phala {
                 }
             }
             Ok(stopped)
-        })
+        })?;
+        Ok((served, stopped))
     }
 
     /// A heartbeat's payout of `paid` base units and the treasury's `to_treasury`, both from

@@ -401,7 +401,8 @@ impl PhalaModel {
                 self.flows.stops += 1;
             }
         }
-        let stopped = self.econ.check_force_withdraw(index).map_err(|e| err(&self.econ, &e))?;
+        let (_, stopped) =
+            self.econ.check_force_withdraw(index).map_err(|e| err(&self.econ, &e))?;
         self.flows.stops += stopped.len() as u64;
         Ok(())
     }
