@@ -190,14 +190,10 @@ fn the_stake_ticket_loop_settles() {
     assert!(restless > 10 * moves.max(1), "with no band delegators still move: {restless}");
 }
 
-/// deployed: 3 relayers each staking 1 MPOND (all eligible, all drawn: 5 to select), 2
-/// receivers with 1,000 POND staked each, 100 POND an epoch (`w/W` = 1). The first draw is at
-/// day 0's close, for day 1; from day 2 each receiver issues 65,536 tickets for the day before:
-/// share = 100 · 1,000/2,000 = 50 POND, credited but for the floors (< 3 base units a
-/// receiver). Days 2–6 of the first week: 5 × 2 × 65,536 = 655,360 tickets and 5 × 100 POND
-/// paid less at most 5 × 2 × 2 = 20 units.
-#[test]
-fn deployed_receivers_issue_their_tickets_over_the_drawn_clusters() {
+/// The deployed network of the tests below: three relayers staking 1 MPOND each on their
+/// cluster, two receivers staking 1,000 POND each, 100 POND of rewards a day for all networks
+/// (this one's weight 1/1), a reward contract holding `subsidy_pool` POND.
+fn deployed_network(subsidy_pool: f64) -> MarlinModel {
     let mut a = quiet();
     a.relayers.count = 3;
     a.relayers.budget = Dist::constant(100_000.0);
@@ -207,17 +203,33 @@ fn deployed_receivers_issue_their_tickets_over_the_drawn_clusters() {
     a.receivers.balance = 1_000.0;
     let c: Config = serde_json::from_value(serde_json::json!({
         "profile": "deployed",
-        "subsidy_pool": 1_000_000.0,
+        "subsidy_pool": subsidy_pool,
         "params": {"reward_per_epoch": "100", "network_weight": 1, "total_weight": 1}
     }))
-    .unwrap();
-    let mut m = build(&c, &a);
-    assert_eq!(raw(&m.record(), "receiver_stake"), 2_000 * UNIT);
+    .expect("a deployed configuration");
+    build(&c, &a)
+}
+
+/// Seven days of `m`, its invariants checked after each; the record at the end.
+fn first_week(m: &mut MarlinModel) -> Vec<Metric> {
     for _ in 0..7 {
-        m.step().unwrap();
-        m.check_invariants().unwrap();
+        m.step().expect("a day");
+        m.check_invariants().expect("the invariants");
     }
-    let r = m.record();
+    m.record()
+}
+
+/// deployed: 3 relayers each staking 1 MPOND (all eligible, all drawn: 5 to select), 2
+/// receivers with 1,000 POND staked each, 100 POND an epoch (`w/W` = 1). The first draw is at
+/// day 0's close, for day 1; from day 2 each receiver issues 65,536 tickets for the day before:
+/// share = 100 · 1,000/2,000 = 50 POND, credited but for the floors (< 3 base units a
+/// receiver). Days 2–6 of the first week: 5 × 2 × 65,536 = 655,360 tickets and 5 × 100 POND
+/// paid less at most 5 × 2 × 2 = 20 units.
+#[test]
+fn deployed_receivers_issue_their_tickets_over_the_drawn_clusters() {
+    let mut m = deployed_network(1_000_000.0);
+    assert_eq!(raw(&m.record(), "receiver_stake"), 2_000 * UNIT);
+    let r = first_week(&mut m);
     assert_eq!(count(&r, "tickets"), 655_360);
     let paid = raw(&r, "subsidy_paid_pond");
     assert!((500 * UNIT - 20..=500 * UNIT).contains(&paid), "{paid}");
@@ -230,25 +242,8 @@ fn deployed_receivers_issue_their_tickets_over_the_drawn_clusters() {
 /// counted, and the run goes on with the tickets still earned.
 #[test]
 fn deployed_issues_the_reward_contract_cannot_pay_are_counted_not_fatal() {
-    let mut a = quiet();
-    a.relayers.count = 3;
-    a.relayers.budget = Dist::constant(100_000.0);
-    a.relayers.node_share = 0.1;
-    a.relayers.mpond = 1.0;
-    a.receivers.count = 2;
-    a.receivers.balance = 1_000.0;
-    let c: Config = serde_json::from_value(serde_json::json!({
-        "profile": "deployed",
-        "subsidy_pool": 120.0,
-        "params": {"reward_per_epoch": "100", "network_weight": 1, "total_weight": 1}
-    }))
-    .unwrap();
-    let mut m = build(&c, &a);
-    for _ in 0..7 {
-        m.step().unwrap();
-        m.check_invariants().unwrap();
-    }
-    let r = m.record();
+    let mut m = deployed_network(120.0);
+    let r = first_week(&mut m);
     assert_eq!(count(&r, "ticket_issues_unpaid"), 8);
     assert_eq!(count(&r, "tickets"), 655_360);
     let paid = raw(&r, "subsidy_paid_pond");

@@ -320,18 +320,9 @@ impl Marlin {
             closed: false,
             undelegated_from: None,
         };
-        let (p, m, pool) = (self.pond, self.mpond, Holder::Pool(self.stakes_pool));
-        let staked = self.stakes.staked_mpond(staker).checked_add(mpond)?;
         ergon_core::txn::atomic(self, |st| {
-            st.ledger.transfer(p, staker.into(), pool, pond)?;
-            st.ledger.transfer(m, staker.into(), pool, mpond)?;
             st.stakes.stashes.push(stash);
-            st.stakes.staked_mpond.insert(staker, staked);
-            st.gov.stake_votes(staker, mpond, true, st.epoch.0)?;
-            if let Some(c) = cluster {
-                st.stakes.add_to_cluster(c, pond, mpond, true)?;
-                st.settle(id, c, pond, mpond, true)?;
-            }
+            st.stake_into(id, stash, pond, mpond)?;
             Ok(id)
         })
     }
@@ -353,20 +344,28 @@ impl Marlin {
         self.check_free_mpond(staker, mpond)?;
         s.pond = s.pond.checked_add(pond)?;
         s.mpond = s.mpond.checked_add(mpond)?;
-        let (p, m, pool) = (self.pond, self.mpond, Holder::Pool(self.stakes_pool));
-        let staked = self.stakes.staked_mpond(staker).checked_add(mpond)?;
         ergon_core::txn::atomic(self, |st| {
-            st.ledger.transfer(p, staker.into(), pool, pond)?;
-            st.ledger.transfer(m, staker.into(), pool, mpond)?;
             *st.stakes.stashes.get_mut(id as usize) = s;
-            st.stakes.staked_mpond.insert(staker, staked);
-            st.gov.stake_votes(staker, mpond, true, st.epoch.0)?;
-            if let Some(c) = s.cluster {
-                st.stakes.add_to_cluster(c, pond, mpond, true)?;
-                st.settle(id, c, pond, mpond, true)?;
-            }
-            Ok(())
+            st.stake_into(id, s, pond, mpond)
         })
+    }
+
+    /// `pond` and `mpond` of stash `id`'s staker into the stakes pool for the stash (`s`, already
+    /// written with them): the staker's staked MPOND and votes count them, and a delegated stash
+    /// delegates them to its cluster, settling the staker's position there. Inside a
+    /// transaction.
+    fn stake_into(&mut self, id: u64, s: Stash, pond: Amount, mpond: Amount) -> Result<()> {
+        let (staker, pool) = (s.staker, Holder::Pool(self.stakes_pool));
+        let staked = self.stakes.staked_mpond(staker).checked_add(mpond)?;
+        self.ledger.transfer(self.pond, staker.into(), pool, pond)?;
+        self.ledger.transfer(self.mpond, staker.into(), pool, mpond)?;
+        self.stakes.staked_mpond.insert(staker, staked);
+        self.gov.stake_votes(staker, mpond, true, self.epoch.0)?;
+        if let Some(c) = s.cluster {
+            self.stakes.add_to_cluster(c, pond, mpond, true)?;
+            self.settle(id, c, pond, mpond, true)?;
+        }
+        Ok(())
     }
 
     /// Delegates an undelegated stash whose lock has passed to `cluster`.
@@ -376,8 +375,14 @@ impl Marlin {
             return Err(MarlinError::StashState { stash: id, state: "already delegated" });
         }
         self.check_unlocked(id, s.withdrawable_day)?;
-        s.cluster = Some(cluster);
         s.undelegated_from = None;
+        self.delegate_whole(id, s, cluster)
+    }
+
+    /// Stash `id` (`s`, undelegated) delegated whole to `cluster`, its staker's position there
+    /// settled first.
+    fn delegate_whole(&mut self, id: u64, mut s: Stash, cluster: u32) -> Result<()> {
+        s.cluster = Some(cluster);
         ergon_core::txn::atomic(self, |st| {
             st.stakes.add_to_cluster(cluster, s.pond, s.mpond, true)?;
             *st.stakes.stashes.get_mut(id as usize) = s;
@@ -450,15 +455,10 @@ impl Marlin {
                 state: "its undelegation lock ended",
             });
         }
-        s.cluster = Some(c);
         s.undelegated_from = None;
         s.withdrawable_day = 0;
-        ergon_core::txn::atomic(self, |st| {
-            st.stakes.add_to_cluster(c, s.pond, s.mpond, true)?;
-            *st.stakes.stashes.get_mut(id as usize) = s;
-            st.settle(id, c, s.pond, s.mpond, true)?;
-            Ok(c)
-        })
+        self.delegate_whole(id, s, c)?;
+        Ok(c)
     }
 
     /// Undelegates the stash at once (its stake stops counting); its tokens may be withdrawn
