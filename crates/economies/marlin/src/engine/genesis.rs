@@ -76,6 +76,8 @@ pub struct Genesis {
     #[serde(default)]
     pub alpha: Option<Dec>,
     #[serde(default)]
+    pub eligibility_mpond: Option<Qty>,
+    #[serde(default)]
     pub month_days: Option<u64>,
     #[serde(default)]
     pub subsidy_per_epoch: Option<Qty>,
@@ -120,6 +122,7 @@ pub fn params(g: &Genesis) -> Result<Params> {
     p.quorum = opt(g.quorum.as_ref())?.unwrap_or(p.quorum);
     p.voting_period_days = g.voting_period_days.unwrap_or(p.voting_period_days);
     p.alpha = g.alpha.unwrap_or(p.alpha);
+    p.eligibility_mpond = opt(g.eligibility_mpond.as_ref())?.unwrap_or(p.eligibility_mpond);
     p.month_days = g.month_days.unwrap_or(p.month_days);
     p.subsidy_per_epoch = opt(g.subsidy_per_epoch.as_ref())?.unwrap_or(p.subsidy_per_epoch);
     p.subsidy_epochs = g.subsidy_epochs.unwrap_or(p.subsidy_epochs);

@@ -4,6 +4,7 @@
 
 pub mod actions;
 pub mod bridge;
+mod close_paper;
 pub mod error;
 pub mod events;
 pub mod genesis;
@@ -208,8 +209,10 @@ impl Economy for Marlin {
     fn end_epoch(&mut self) -> Result<DayReport, Violation> {
         let rewards =
             self.close_rewards().map_err(|e| Violation::new("epoch close", self.explain(&e)))?;
-        // The day's tickets are paid (paper): forgotten after the close's transaction, in place.
-        self.relay.clear_tickets();
+        // The day's tickets are paid (paper), and the month's at its close: forgotten after the
+        // close's transaction, in place.
+        let month_closed = (self.epoch.0 + 1).is_multiple_of(self.params.month_days);
+        self.relay.clear_tickets(month_closed);
         self.close_spam();
         self.epoch = self.epoch.plus(1);
         Ok(DayReport { day: self.epoch.0, rewards })

@@ -85,6 +85,10 @@ pub struct Params {
     /// paper: α of the Cobb-Douglas modifier (seed "Staking"), `0 ≤ α ≤ 1`: the weight of the
     /// ticket share against the stake share.
     pub alpha: Dec,
+    /// paper: the MPOND a cluster needs delegated to be paid, base units, exclusive (seed 002,
+    /// "MPOND": "every cluster is cumulatively required to have at least 0.5 MPOND staked or
+    /// delegated"; the spec's "> 0.5 MPOND"); 0: every cluster is eligible.
+    pub eligibility_mpond: Amount,
     /// paper: days in a subscription month (the fee pool releases a month's fees at its close).
     pub month_days: u64,
     /// paper: the subsidy pool's emission per epoch, base units of POND.
@@ -137,6 +141,7 @@ impl Params {
             voting_period_days: 3,
             // 1/2 (exact in 18 decimals).
             alpha: Dec::new_with_prec(5, 1).unwrap_or(Dec::ONE),
+            eligibility_mpond: Amount(UNIT / 2),
             month_days: 30,
             subsidy_per_epoch: Amount::ZERO,
             subsidy_epochs: 0,
@@ -203,6 +208,9 @@ impl Params {
         }
         if self.reward_per_epoch > self.pond_cap {
             return bad("reward_per_epoch", fmt(self.reward_per_epoch));
+        }
+        if self.eligibility_mpond > self.mpond_cap {
+            return bad("eligibility_mpond", fmt(self.eligibility_mpond));
         }
         if self.month_days == 0 || self.month_days > 366 {
             return bad("month_days", self.month_days.to_string());

@@ -32,9 +32,7 @@ use crate::engine::Marlin;
 use crate::engine::error::Result;
 use crate::engine::params::{POND_PER_MPOND, Profile};
 use crate::engine::relay::Selection;
-use crate::engine::rewards::cobb::{CobbDouglasPayout, cobb_douglas_payouts_cached};
-use crate::engine::rewards::delegators::{Distribution, Held, ScaleDivisor, commission_cut};
-use crate::engine::rewards::pools::subsidy_emission;
+use crate::engine::rewards::delegators::{Distribution, Held, ScaleDivisor};
 use crate::engine::rewards::selection::{
     MAX_SELECT, TokenWeight, effective_delegation, select_clusters, selection_weight,
 };
@@ -51,17 +49,26 @@ pub const TOKEN_WEIGHTS: [TokenWeight; 2] = [
 /// Buffers reused by every epoch close (no meaning of their own: equal whatever they hold).
 #[derive(Clone, Debug, Default)]
 pub struct Scratch {
-    ids: Vec<u32>,
-    tickets: Vec<Amount>,
-    stakes: Vec<Amount>,
-    out: Vec<Amount>,
-    out2: Vec<Amount>,
-    weights: Vec<u64>,
-    tree: Option<SumTree>,
+    pub(crate) ids: Vec<u32>,
+    pub(crate) tickets: Vec<Amount>,
+    pub(crate) stakes: Vec<Amount>,
+    pub(crate) out: Vec<Amount>,
+    pub(crate) out2: Vec<Amount>,
+    pub(crate) weights: Vec<u64>,
+    pub(crate) tree: Option<SumTree>,
     /// paper: `ln` of each cluster's stake at its last payout.
-    ln_stakes: LnCache,
+    pub(crate) ln_stakes: LnCache,
     /// paper: the operators' commissions of one payout.
-    parts: Vec<(ergon_core::AccountId, Amount)>,
+    pub(crate) parts: Vec<(ergon_core::AccountId, Amount)>,
+}
+
+impl Scratch {
+    /// Empties the columns of clusters to pay.
+    pub(crate) fn clear_columns(&mut self) {
+        self.ids.clear();
+        self.tickets.clear();
+        self.stakes.clear();
+    }
 }
 
 impl PartialEq for Scratch {
@@ -101,6 +108,21 @@ pub struct ClosePayout {
     pub fees: PoolPayout,
     /// deployed: clusters selected for the next epoch.
     pub selected: usize,
+    /// paper: the day's tickets of clusters not eligible at the close (not paid).
+    #[serde(skip_serializing_if = "no_tickets", serialize_with = "count")]
+    pub tickets_unpaid: Amount,
+    /// paper, a month's close: the month's tickets of clusters not eligible at it (no fees).
+    #[serde(skip_serializing_if = "no_tickets", serialize_with = "count")]
+    pub month_tickets_unpaid: Amount,
+}
+
+/// A count of tickets kept as an `Amount`, written as a plain number.
+fn count<S: serde::Serializer>(a: &Amount, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_u128(a.0)
+}
+
+fn no_tickets(a: &Amount) -> bool {
+    a.is_zero()
 }
 
 impl ClosePayout {
@@ -112,13 +134,17 @@ impl ClosePayout {
 }
 
 impl Marlin {
-    /// Whether cluster `c` can be rewarded: paper, more than 0.5 MPOND delegated (the seed);
+    /// Whether cluster `c` can be rewarded: paper, more MPOND delegated than `eligibility_mpond`
+    /// (0.5 MPOND, the seed's; 0: every cluster);
     /// deployed, what the selector draws from — its MPOND toward the threshold at least
     /// `selection_threshold` and an effective delegation above zero (`_getEffectiveDelegation`).
     #[must_use]
     pub fn eligible(&self, c: &crate::engine::stakes::Cluster) -> bool {
         match self.params.profile {
-            Profile::Paper => c.eligible(),
+            Profile::Paper => {
+                let need = self.params.eligibility_mpond;
+                need.is_zero() || c.mpond > need
+            }
             Profile::Deployed => {
                 let threshold = self.params.selection_threshold;
                 effective_delegation(&[c.pond, c.mpond], &TOKEN_WEIGHTS, threshold)
@@ -128,7 +154,7 @@ impl Marlin {
     }
 
     /// The accumulator amounts of a stash's `pond` and `mpond` (module doc).
-    fn acc_amounts(&self, pond: Amount, mpond: Amount) -> Result<[Amount; 2]> {
+    pub(crate) fn acc_amounts(&self, pond: Amount, mpond: Amount) -> Result<[Amount; 2]> {
         Ok(match self.params.profile {
             Profile::Deployed => [pond, mpond],
             Profile::Paper => {
@@ -227,161 +253,6 @@ impl Marlin {
             Profile::Paper => st.close_paper(),
             Profile::Deployed => st.close_deployed(),
         })
-    }
-
-    fn close_paper(&mut self) -> Result<ClosePayout> {
-        let day = self.epoch.0;
-        let rewards = Holder::Pool(self.rewards_pool);
-        let fees = Holder::Pool(self.fees_pool);
-        let mut b = *self.relay.books.get();
-        let (per_epoch, epochs) = (self.params.subsidy_per_epoch, self.params.subsidy_epochs);
-        let held = self.ledger.balance(self.pond, rewards)?;
-        let emit = subsidy_emission(per_epoch, epochs, b.subsidy_emitted)?.min(held);
-        b.subsidy_emitted = b.subsidy_emitted.checked_add(emit)?;
-        let mut fee_amount = Amount::ZERO;
-        if (day + 1).is_multiple_of(self.params.month_days) {
-            let mut pool = self.relay.fee_pool.get().clone();
-            let released = pool.close_month()?;
-            *self.relay.fee_pool.get_mut() = pool;
-            b.fees_released = b.fees_released.checked_add(released)?;
-            fee_amount = b.fee_carry.checked_add(released)?;
-        }
-        *self.relay.books.get_mut() = b;
-        let mut sc = std::mem::take(&mut self.scratch);
-        sc.ids.clear();
-        sc.tickets.clear();
-        sc.stakes.clear();
-        for &c in self.relay.ticketed.rows() {
-            let row = self.stakes.clusters()[c as usize];
-            sc.ids.push(c);
-            sc.tickets.push(self.relay.tickets[c as usize]);
-            sc.stakes.push(self.acc_amounts(row.pond, row.mpond)?[0]);
-        }
-        let fee_payout = self.pay_pools(&mut sc, [(emit, rewards), (fee_amount, fees)]);
-        self.scratch = sc;
-        let (subsidy, fee_payout) = fee_payout?;
-        if !fee_amount.is_zero() {
-            let mut b = *self.relay.books.get();
-            b.fee_carry = fee_payout.remainder.checked_add(fee_payout.unallocated)?;
-            *self.relay.books.get_mut() = b;
-        }
-        Ok(ClosePayout { subsidy, fees: fee_payout, selected: 0 })
-    }
-
-    /// Pays the subsidy and the fees (`(amount, source)` each) over the clusters in `sc` by
-    /// Cobb-Douglas, both computed in one pass (`cobb_douglas_payouts`: each cluster's
-    /// logarithms once), then distributes each cluster's part, the subsidy's first.
-    fn pay_pools(
-        &mut self,
-        sc: &mut Scratch,
-        pools: [(Amount, Holder); 2],
-    ) -> Result<(PoolPayout, PoolPayout)> {
-        let n = sc.ids.len();
-        for out in [&mut sc.out, &mut sc.out2] {
-            // Every entry is written by the payout (or the error discards them): only the length
-            // matters, so the last close's values are not zeroed first.
-            out.resize(n, Amount::ZERO);
-        }
-        let [(a0, _), (a1, _)] = pools;
-        if a0.is_zero() && a1.is_zero() {
-            return Ok((PoolPayout::default(), PoolPayout::default()));
-        }
-        let outs = [&mut sc.out[..], &mut sc.out2[..]];
-        let (alpha, ids) = (self.params.alpha, &sc.ids);
-        // S: the stake delegated to every cluster, with tickets today or not (seed: "S = total
-        // stake").
-        let [pond, mpond] = self.stakes.delegated();
-        let s_total = self.acc_amounts(pond, mpond)?[0];
-        let cd = cobb_douglas_payouts_cached(
-            [a0, a1],
-            &sc.tickets,
-            &sc.stakes,
-            Some(s_total),
-            ids,
-            &mut sc.ln_stakes,
-            alpha,
-            outs,
-        )?;
-        let [subsidy, fees] = self.pay_both(sc, pools, cd)?;
-        Ok((subsidy, fees))
-    }
-
-    /// Pays the two computed Cobb-Douglas payouts (`sc.out` of `pools[0]`, `sc.out2` of
-    /// `pools[1]`, each `(amount, source)`) to the clusters in `sc`, in one pass over them: each
-    /// pool's payment moves to the `cluster_rewards` pool in one transfer; each cluster's
-    /// commission is cut from each pool's part (`⌊x·c/100⌋` per pool) and the operators are paid
-    /// in one move; each cluster's delegators' parts are held for its accumulator ([`Held`]);
-    /// what clusters with nothing delegated could not allocate goes back to its pool in one
-    /// transfer each (the same balances as cluster by cluster and pool by pool, with a fraction
-    /// of the ledger writes).
-    fn pay_both(
-        &mut self,
-        sc: &mut Scratch,
-        pools: [(Amount, Holder); 2],
-        cd: [CobbDouglasPayout; 2],
-    ) -> Result<[PoolPayout; 2]> {
-        // A pool of nothing paid nothing (its column is all zero).
-        let mut p = [0, 1].map(|k| PoolPayout {
-            amount: pools[k].0,
-            paid: cd[k].paid,
-            remainder: cd[k].remainder,
-            ..PoolPayout::default()
-        });
-        let (pond, to) = (self.pond, Holder::Pool(self.cluster_pool));
-        for k in 0..2 {
-            self.ledger.transfer(pond, pools[k].1, to, p[k].paid)?;
-        }
-        sc.parts.clear();
-        match (pools[0].0.is_zero(), pools[1].0.is_zero()) {
-            (false, true) => self.hold_parts(sc, &mut p, [0])?,
-            (true, false) => self.hold_parts(sc, &mut p, [1])?,
-            _ => self.hold_parts(sc, &mut p, [0, 1])?,
-        }
-        self.ledger.pay_from_pool(pond, self.cluster_pool, sc.parts.iter().copied())?;
-        let mut b = *self.relay.books.get();
-        for k in 0..2 {
-            self.ledger.transfer(pond, to, pools[k].1, p[k].unallocated)?;
-            b.commission = b.commission.checked_add(p[k].commission)?;
-        }
-        *self.relay.books.get_mut() = b;
-        Ok(p)
-    }
-
-    /// [`Marlin::pay_both`]'s pass over the clusters for the pools `ks` (those offering
-    /// anything): each cluster's commission cut per pool, its operator's part listed in
-    /// `sc.parts`, its delegators' parts held.
-    fn hold_parts<const N: usize>(
-        &mut self,
-        sc: &mut Scratch,
-        p: &mut [PoolPayout; 2],
-        ks: [usize; N],
-    ) -> Result<()> {
-        let cols = [&sc.out, &sc.out2];
-        for (i, (&c, &stake)) in sc.ids.iter().zip(&sc.stakes).enumerate() {
-            let xs = ks.map(|k| cols[k][i]);
-            if xs.iter().all(|x| x.is_zero()) {
-                continue;
-            }
-            let row = self.stakes.clusters()[c as usize];
-            let (mut received, mut delegators, mut commission) =
-                (Amount::ZERO, Amount::ZERO, Amount::ZERO);
-            for (&k, x) in ks.iter().zip(xs) {
-                let (cut, d) = commission_cut(x, row.commission_percent)?;
-                p[k].commission = p[k].commission.checked_add(cut)?;
-                // The stake is the cluster's delegation (its accumulator's total): with none,
-                // the delegators' part has no one to go to.
-                if stake.is_zero() {
-                    p[k].unallocated = p[k].unallocated.checked_add(d)?;
-                } else {
-                    delegators = delegators.checked_add(d)?;
-                }
-                received = received.checked_add(x)?;
-                commission = commission.checked_add(cut)?;
-            }
-            self.relay.update_held(c, |h| h.add(received, delegators).map(|v| *h = v))?;
-            sc.parts.push((row.operator, commission));
-        }
-        Ok(())
     }
 
     fn close_deployed(&mut self) -> Result<ClosePayout> {
@@ -507,19 +378,38 @@ pub fn check_rewards(m: &Marlin) -> std::result::Result<(), Violation> {
             return bad("held rewards", format!("cluster {c}: {h:?}"));
         }
     }
-    // The clusters with tickets are listed once each, and only they.
-    let listed = r.ticketed.rows();
-    let with_tickets = r.tickets.iter().filter(|t| !t.is_zero()).count();
-    let mut seen = vec![false; r.tickets.len()];
-    for &c in listed {
+    listed_once("tickets", &r.tickets, &r.ticketed)?;
+    listed_once("month tickets", &r.month_tickets, &r.month_ticketed)?;
+    // The month's unpaid tickets are some of those given.
+    for (c, u) in r.month_unpaid.iter().enumerate() {
+        if *u > r.month_tickets.get(c).copied().unwrap_or_default() {
+            return bad("month tickets", format!("cluster {c}: {} unpaid of fewer given", u.0));
+        }
+    }
+    Ok(())
+}
+
+/// The clusters with tickets in `counts` are listed in `listed` once each, and only they.
+fn listed_once(
+    what: &'static str,
+    counts: &ergon_core::txn::Table<Amount>,
+    listed: &ergon_core::txn::Table<u32>,
+) -> std::result::Result<(), Violation> {
+    let with_tickets = counts.iter().filter(|t| !t.is_zero()).count();
+    let mut seen = vec![false; counts.len()];
+    for &c in listed.rows() {
         let once = seen.get(c as usize).is_some_and(|s| !s);
-        if !once || r.tickets(c).is_zero() {
-            return bad("tickets", format!("cluster {c} listed twice or without tickets"));
+        if !once || counts[c as usize].is_zero() {
+            return Err(Violation::new(
+                what,
+                format!("cluster {c} listed twice or without tickets"),
+            ));
         }
         seen[c as usize] = true;
     }
     if listed.len() != with_tickets {
-        return bad("tickets", format!("{} listed, {with_tickets} with tickets", listed.len()));
+        let n = listed.len();
+        return Err(Violation::new(what, format!("{n} listed, {with_tickets} with tickets")));
     }
     Ok(())
 }
@@ -550,6 +440,7 @@ pub fn relay_view(m: &Marlin) -> Value {
                 json!({"accrued": fmt(r.accrued(c as u32)),
                 "held": fmt(r.held(c as u32).delegators),
                 "tickets": r.tickets(c as u32).0,
+                "month_tickets": r.month_tickets(c as u32).0,
                 "allocated": fmt(p.allocated()), "paid": fmt(p.paid())}),
             )
         })

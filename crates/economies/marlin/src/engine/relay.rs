@@ -6,7 +6,8 @@
 //!   total is the sum of those minima. paper: a receiver subscribes to the fee pool for whole
 //!   months, prepaying them (`fees` pool); unsubscribing refunds the months after the current one.
 //! - Tickets. paper: during an epoch a subscribed receiver gives tickets to clusters; the epoch's
-//!   close pays the pools by ticket share modified by Cobb-Douglas (`payout`). deployed: after an
+//!   close pays the subsidy by the day's ticket shares, and a month's close the fees by the
+//!   month's, each modified by Cobb-Douglas (`payout`). deployed: after an
 //!   epoch closed, a receiver issues its 65,536 tickets for it over the clusters selected for that
 //!   epoch (`tickets::pay_receiver`); each credit moves from the `rewards` pool to the clusters'
 //!   accrued rewards (`cluster_rewards` pool), what the floors leave stays in the `rewards` pool.
@@ -92,6 +93,13 @@ pub struct Relay {
     pub(crate) tickets: Table<Amount>,
     /// paper: the clusters with tickets this epoch, in the order of their first tickets.
     pub(crate) ticketed: Table<u32>,
+    /// paper: this month's tickets per cluster, by cluster index, as given.
+    pub(crate) month_tickets: Table<Amount>,
+    /// paper: the part of `month_tickets` given on days the cluster was not eligible at the
+    /// close (unpaid, and out of the month's shares).
+    pub(crate) month_unpaid: Table<Amount>,
+    /// paper: the clusters with tickets in `month_tickets`, in the order of their first.
+    pub(crate) month_ticketed: Table<u32>,
     /// deployed: the selection per epoch (the last few epochs).
     pub(crate) selected: Keyed<u64, Selection>,
     /// deployed: per cluster, ticket rewards accrued and not yet claimed.
@@ -114,6 +122,9 @@ ergon_core::transactional!(Relay {
     books: Snapshot<RewardBooks>,
     tickets: Table<Amount>,
     ticketed: Table<u32>,
+    month_tickets: Table<Amount>,
+    month_unpaid: Table<Amount>,
+    month_ticketed: Table<u32>,
     selected: Keyed<u64, Selection>,
     accrued: Keyed<u32, Amount>,
     pools: Table<ClusterPool<2>>,
@@ -130,6 +141,9 @@ impl Default for Relay {
             books: Snapshot::new(RewardBooks::default()),
             tickets: Table::new(),
             ticketed: Table::new(),
+            month_tickets: Table::new(),
+            month_unpaid: Table::new(),
+            month_ticketed: Table::new(),
             selected: Keyed::new(),
             accrued: Keyed::new(),
             pools: Table::new(),
@@ -184,21 +198,33 @@ impl Relay {
         self.tickets.get(c as usize).copied().unwrap_or_default()
     }
 
-    /// paper: forgets this epoch's tickets once its close has paid them: in place outside a
-    /// transaction (no allocation, nothing journaled), else journaled.
-    pub(crate) fn clear_tickets(&mut self) {
-        if self.tickets.in_transaction() {
-            for i in 0..self.ticketed.len() {
-                let c = self.ticketed[i] as usize;
-                self.tickets.update(c, |t| *t = Amount::ZERO);
-            }
-        } else {
-            let rows = self.tickets.rows_mut();
-            for &c in self.ticketed.rows() {
-                rows[c as usize] = Amount::ZERO;
-            }
-        }
+    /// paper: cluster `c`'s tickets this month that count for the fees: those given, less
+    /// those of days it was not eligible at the close.
+    #[must_use]
+    pub fn month_tickets(&self, c: u32) -> Amount {
+        let given = self.month_tickets.get(c as usize).copied().unwrap_or_default();
+        let unpaid = self.month_unpaid.get(c as usize).copied().unwrap_or_default();
+        Amount(given.0 - unpaid.0)
+    }
+
+    /// paper: forgets this epoch's tickets once its close has paid them, and this month's too
+    /// after a month's close: in place outside a transaction (no allocation, nothing journaled),
+    /// else journaled.
+    pub(crate) fn clear_tickets(&mut self, month_closed: bool) {
+        zero_listed(&mut self.tickets, &self.ticketed);
         self.ticketed.clear();
+        if month_closed {
+            zero_listed(&mut self.month_tickets, &self.month_ticketed);
+            zero_listed(&mut self.month_unpaid, &self.month_ticketed);
+            self.month_ticketed.clear();
+        }
+    }
+
+    /// paper: marks the day's `t` tickets of cluster `c` unpaid for the month (it is not
+    /// eligible at the close).
+    pub(crate) fn month_unpaid_add(&mut self, c: u32, t: Amount) {
+        // At most the month's tickets given, which fit.
+        update_grown(&mut self.month_unpaid, c, |x| *x = Amount(x.0 + t.0));
     }
 
     /// paper: what cluster `c` holds for its accumulators ([`Held`]).
@@ -223,6 +249,22 @@ impl Relay {
     /// transaction, which a failure reverts whole.
     pub(crate) fn update_pool<R>(&mut self, c: u32, f: impl FnOnce(&mut ClusterPool<2>) -> R) -> R {
         update_grown(&mut self.pools, c, f)
+    }
+}
+
+/// Zeroes the rows of `counts` that `listed` names (those it holds), in place outside a
+/// transaction, journaled inside.
+fn zero_listed(counts: &mut Table<Amount>, listed: &Table<u32>) {
+    let n = counts.len();
+    if counts.in_transaction() {
+        for &c in listed.rows().iter().filter(|&&c| (c as usize) < n) {
+            counts.update(c as usize, |t| *t = Amount::ZERO);
+        }
+    } else {
+        let rows = counts.rows_mut();
+        for &c in listed.rows().iter().filter(|&&c| (c as usize) < n) {
+            rows[c as usize] = Amount::ZERO;
+        }
     }
 }
 
@@ -387,9 +429,15 @@ impl Marlin {
         }
         let before = self.relay.tickets(c);
         let now = before.checked_add(count)?;
+        let month_before = self.relay.month_tickets.get(c as usize).copied().unwrap_or_default();
+        let month_now = month_before.checked_add(count)?;
         update_grown(&mut self.relay.tickets, c, |x| *x = now);
         if before.is_zero() {
             self.relay.ticketed.push(c);
+        }
+        update_grown(&mut self.relay.month_tickets, c, |x| *x = month_now);
+        if month_before.is_zero() {
+            self.relay.month_ticketed.push(c);
         }
         Ok(now)
     }

@@ -10,8 +10,8 @@
 //! with its cluster and undelegation lock, not its pending redelegation), merge (two of the same
 //! staker, in the same cluster, neither with a redelegation pending nor an undelegation lock
 //! running) and grow (`add_to_stash`). A cluster has a whole-percent commission; it is eligible
-//! (paper) while more than 0.5 MPOND is delegated to it, (deployed) while the selector can draw
-//! it. Staked MPOND (in stashes) counts toward what a bridge request may ask, and votes for its
+//! (paper) while more than `eligibility_mpond` (0.5 MPOND) is delegated to it, (deployed) while
+//! the selector can draw it; only eligible clusters are paid. Staked MPOND (in stashes) counts toward what a bridge request may ask, and votes for its
 //! staker. Every change of a staker's delegation to a cluster settles its reward position there
 //! first (`payout`): the rewards earned so far are paid to the staker.
 
@@ -22,10 +22,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::engine::Marlin;
 use crate::engine::error::{MarlinError, Result};
-use crate::engine::params::UNIT;
 
-/// The MPOND a cluster needs delegated, exclusive: 0.5 MPOND.
-pub const ELIGIBLE_MPOND_ABOVE: Amount = Amount(UNIT / 2);
 /// The most stashes and clusters the economy holds (a bound on every table).
 pub const STASHES_MAX: usize = 1_000_000;
 
@@ -137,14 +134,6 @@ impl<'de> Deserialize<'de> for Cluster {
         }
         let (operator, commission_percent, pond, mpond) = Deserialize::deserialize(d)?;
         Ok(Cluster { operator, commission_percent, pond, mpond })
-    }
-}
-
-impl Cluster {
-    /// Eligible: more than 0.5 MPOND delegated.
-    #[must_use]
-    pub fn eligible(&self) -> bool {
-        self.mpond > ELIGIBLE_MPOND_ABOVE
     }
 }
 

@@ -79,8 +79,9 @@ pub struct Relayers {
     pub rule: Rule,
     /// The fraction of the gap to its target node count a relayer closes each day.
     pub adjust: f64,
-    /// MPOND each relayer stakes on its own cluster at genesis (deployed: a cluster is drawn
-    /// only with at least the selection threshold, 0.5 MPOND by default).
+    /// MPOND each relayer stakes on its own cluster at genesis: what a cluster needs to be paid
+    /// (paper: more than `eligibility_mpond`, 0.5 MPOND by default; deployed: a cluster is drawn
+    /// only with at least the selection threshold, 0.5 MPOND by default). Default 1.
     pub mpond: f64,
 }
 
@@ -94,7 +95,7 @@ impl Default for Relayers {
             commission_percent: 10,
             rule: Rule::Solver,
             adjust: 0.2,
-            mpond: 0.0,
+            mpond: 1.0,
         }
     }
 }

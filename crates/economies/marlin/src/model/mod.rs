@@ -77,6 +77,8 @@ struct Flows {
     dips: u64,
     /// deployed: ticket issues refused because the reward contract holds too little POND.
     issues_unpaid: u64,
+    /// paper: tickets of clusters not eligible at the close (unpaid).
+    tickets_unpaid: u128,
 }
 
 /// Days over which the delegators' estimate of the rewards paid a day is smoothed (an
@@ -214,6 +216,7 @@ impl Model for MarlinModel {
         let r = report.rewards;
         self.flows.subsidy_paid += r.subsidy.paid.0;
         self.flows.fees_paid += r.fees.paid.0;
+        self.flows.tickets_unpaid += r.tickets_unpaid.0;
         self.flows.commission += r.subsidy.commission.0 + r.fees.commission.0;
         // deployed: the ticket credits are the day's payout from the `rewards` pool.
         let issued = std::mem::take(&mut self.issued);

@@ -54,6 +54,7 @@ pub(super) const COLUMNS: &[ColumnSpec] = &[
     c("nodes_sold", COUNT),
     c("receiver_dips", COUNT),
     c("ticket_issues_unpaid", COUNT),
+    c("tickets_unpaid", COUNT),
     c("nodes", COUNT),
     c("stake_mean_pond", FLOAT),
     c("tickets_mean", FLOAT),
@@ -107,6 +108,8 @@ pub(super) fn record(model: &mut MarlinModel) -> Vec<Metric> {
     out.push(m("nodes_sold", MetricValue::Count(f.nodes_sold)));
     out.push(m("receiver_dips", MetricValue::Count(f.dips)));
     out.push(m("ticket_issues_unpaid", MetricValue::Count(f.issues_unpaid)));
+    let unpaid = u64::try_from(f.tickets_unpaid).unwrap_or(u64::MAX);
+    out.push(m("tickets_unpaid", MetricValue::Count(unpaid)));
     let rs = &model.relayers;
     let n = rs.len() as f64;
     let stakes: Vec<f64> = rs.iter().map(|r| tokens(stake_of(econ, r.cluster))).collect();
