@@ -53,6 +53,10 @@ const KINDS: &[&str] = &[
     "split_stash",
     "merge_stashes",
     "claim_rewards",
+    "create_pool",
+    "join_pool",
+    "leave_pool",
+    "claim_pool_rewards",
     "register_receiver",
     "receiver_deposit",
     "receiver_withdraw",
@@ -206,6 +210,27 @@ fn chain() -> impl Strategy<Value = Vec<S>> {
             S::Fixed(act("unsubscribe", json!({"op": "unsubscribe", "receiver": "c"}))),
             if both { S::Stash("undelegate_stash", json!({"op": "undelegate_stash", "staker": "b"})) } else { S::Fixed(Move::EndEpochs(1)) },
         ]);
+    let pools = (amount(), amount(), 0u8..101, 1u64..6, 1u64..70_000)
+        .prop_map(|(x, y, pct, d, tickets)| vec![
+            S::Fixed(act("register_cluster", json!({"op": "register_cluster", "operator": "a", "commission_percent": pct}))),
+            S::Fixed(act("create_pool", json!({"op": "create_pool", "operator": "c", "account": "p", "commission_percent": pct}))),
+            S::Fixed(act("join_pool", json!({"op": "join_pool", "staker": "b", "pool": "p", "pond": x, "mpond": "0.6"}))),
+            S::Fixed(act("join_pool", json!({"op": "join_pool", "staker": "a", "pool": "p", "pond": y}))),
+            S::Fixed(act("create_stash", json!({"op": "create_stash", "staker": "p", "pond": x, "mpond": "0.6", "cluster": "a"}))),
+            S::Fixed(act("transfer", json!({"op": "transfer", "token": "POND", "from": "p", "to": "a", "amount": "1"}))),
+            S::Fixed(act("register_receiver", json!({"op": "register_receiver", "account": "c"}))),
+            S::Fixed(act("subscribe", json!({"op": "subscribe", "receiver": "c", "fee": y, "months": 2}))),
+            S::Fixed(act("relay_tickets", json!({"op": "relay_tickets", "receiver": "c", "cluster": "a", "tickets": tickets}))),
+            S::Fixed(Move::EndEpochs(1)),
+            S::Stash("claim_rewards", json!({"op": "claim_rewards", "staker": "p"})),
+            S::Fixed(act("claim_pool_rewards", json!({"op": "claim_pool_rewards", "staker": "b", "pool": "p"}))),
+            S::Fixed(act("leave_pool", json!({"op": "leave_pool", "staker": "b", "pool": "p", "pond": x}))),
+            S::Stash("undelegate_stash", json!({"op": "undelegate_stash", "staker": "p"})),
+            S::Fixed(Move::EndEpochs(d)),
+            S::Stash("withdraw_stash", json!({"op": "withdraw_stash", "staker": "p", "pond": x, "mpond": "0.6"})),
+            S::Fixed(act("leave_pool", json!({"op": "leave_pool", "staker": "b", "pool": "p", "pond": x, "mpond": "0.6"}))),
+            S::Fixed(act("leave_pool", json!({"op": "leave_pool", "staker": "a", "pool": "p", "pond": y}))),
+        ]);
     let spam = (amount(), 0u64..90_000, 1u64..5_000, prop::option::of(amount()), any::<bool>(), 1u64..4)
         .prop_map(|(x, second, size, offset, pair, d)| vec![
             S::Fixed(act("spam_deposit", json!({"op": "spam_deposit", "producer": "a", "amount": x}))),
@@ -218,6 +243,7 @@ fn chain() -> impl Strategy<Value = Vec<S>> {
         ]);
     prop_oneof![
         1 => rewards,
+        1 => pools,
         1 => spam,
         2 => staking,
         2 => (holder.clone(), 1u64..3, amount(), prop::option::of(amount())).prop_map(
@@ -374,5 +400,7 @@ fn every_kind_of_operation_was_reached() {
         "not_subscribed",
         "not_a_proof",
         "deposit_locked",
+        "pool_account",
+        "pool_short",
     ]);
 }

@@ -173,6 +173,35 @@ pub enum Action {
         staker: String,
         stash: u64,
     },
+    /// paper: opens `account` for a staking pool run by `operator`.
+    CreatePool {
+        operator: String,
+        account: String,
+        commission_percent: u8,
+    },
+    /// paper: puts the staker's POND and MPOND in a pool.
+    JoinPool {
+        staker: String,
+        pool: String,
+        #[serde(default)]
+        pond: Option<Qty>,
+        #[serde(default)]
+        mpond: Option<Qty>,
+    },
+    /// paper: takes what the staker put in a pool out of it.
+    LeavePool {
+        staker: String,
+        pool: String,
+        #[serde(default)]
+        pond: Option<Qty>,
+        #[serde(default)]
+        mpond: Option<Qty>,
+    },
+    /// paper: pays a member's rewards so far.
+    ClaimPoolRewards {
+        staker: String,
+        pool: String,
+    },
     RegisterReceiver {
         account: String,
     },
@@ -325,112 +354,17 @@ pub fn apply(m: &mut Marlin, action: &Action) -> Result<Event> {
             let change = m.execute(*proposal)?;
             Event::Executed { proposal: *proposal, change }
         }
-        other => stake_action(m, other)?,
-    })
-}
-
-fn opt(q: Option<&Qty>) -> Result<Amount> {
-    Ok(q.map(amount).transpose()?.unwrap_or_default())
-}
-
-/// The staking actions.
-fn stake_action(m: &mut Marlin, action: &Action) -> Result<Event> {
-    let cluster_name =
-        |m: &Marlin, c: u32| m.name(m.stakes().clusters()[c as usize].operator).to_owned();
-    Ok(match action {
-        Action::RegisterCluster { operator, commission_percent } => {
-            let o = m.account(operator)?;
-            m.register_cluster(o, *commission_percent)?;
-            Event::ClusterRegistered {
-                operator: operator.clone(),
-                commission_percent: *commission_percent,
-            }
-        }
-        Action::CreateStash { staker, pond, mpond, cluster } => {
-            let s = m.account(staker)?;
-            let (p, x) = (opt(pond.as_ref())?, opt(mpond.as_ref())?);
-            let c = match cluster {
-                Some(name) => Some(m.cluster(m.account(name)?)?),
-                None => None,
-            };
-            let stash = m.create_stash(s, p, x, c)?;
-            Event::StashCreated {
-                stash,
-                staker: staker.clone(),
-                pond: p,
-                mpond: x,
-                cluster: cluster.clone(),
-            }
-        }
-        Action::DelegateStash { staker, stash, cluster } => {
-            let (s, c) = (m.account(staker)?, m.cluster(m.account(cluster)?)?);
-            m.delegate_stash(s, *stash, c)?;
-            Event::StashDelegated { stash: *stash, cluster: cluster.clone() }
-        }
-        Action::RequestRedelegation { staker, stash, cluster } => {
-            let (s, c) = (m.account(staker)?, m.cluster(m.account(cluster)?)?);
-            let day = m.request_redelegation(s, *stash, c)?;
-            Event::RedelegationRequested { stash: *stash, cluster: cluster.clone(), day }
-        }
-        Action::Redelegate { staker, stash } => {
-            let s = m.account(staker)?;
-            let (from, to) = m.redelegate(s, *stash)?;
-            Event::Redelegated {
-                stash: *stash,
-                from: cluster_name(m, from),
-                to: cluster_name(m, to),
-            }
-        }
-        Action::CancelRedelegation { staker, stash } => {
-            let s = m.account(staker)?;
-            m.cancel_redelegation(s, *stash)?;
-            Event::RedelegationCancelled { stash: *stash }
-        }
-        Action::CancelUndelegation { staker, stash } => {
-            let s = m.account(staker)?;
-            let c = m.cancel_undelegation(s, *stash)?;
-            Event::UndelegationCancelled { stash: *stash, cluster: cluster_name(m, c) }
-        }
-        Action::UndelegateStash { staker, stash } => {
-            let s = m.account(staker)?;
-            let (c, withdrawable_day) = m.undelegate_stash(s, *stash)?;
-            Event::StashUndelegated { stash: *stash, cluster: cluster_name(m, c), withdrawable_day }
-        }
-        Action::WithdrawStash { staker, stash, pond, mpond } => {
-            let s = m.account(staker)?;
-            let (p, x) = (opt(pond.as_ref())?, opt(mpond.as_ref())?);
-            m.withdraw_stash(s, *stash, p, x)?;
-            Event::StashWithdrawn { stash: *stash, pond: p, mpond: x }
-        }
-        Action::SplitStash { staker, stash, pond, mpond } => {
-            let s = m.account(staker)?;
-            let (p, x) = (opt(pond.as_ref())?, opt(mpond.as_ref())?);
-            let new_stash = m.split_stash(s, *stash, p, x)?;
-            Event::StashSplit { stash: *stash, new_stash, pond: p, mpond: x }
-        }
-        Action::AddToStash { staker, stash, pond, mpond } => {
-            let s = m.account(staker)?;
-            let (p, x) = (opt(pond.as_ref())?, opt(mpond.as_ref())?);
-            m.add_to_stash(s, *stash, p, x)?;
-            Event::StashAdded { stash: *stash, pond: p, mpond: x }
-        }
-        Action::MergeStashes { staker, into, from } => {
-            let s = m.account(staker)?;
-            m.merge_stashes(s, *into, *from)?;
-            Event::StashesMerged { into: *into, from: *from }
-        }
         other => relay_action(m, other)?,
     })
+}
+
+pub(crate) fn opt(q: Option<&Qty>) -> Result<Amount> {
+    Ok(q.map(amount).transpose()?.unwrap_or_default())
 }
 
 /// The receivers' and rewards' actions.
 fn relay_action(m: &mut Marlin, action: &Action) -> Result<Event> {
     Ok(match action {
-        Action::ClaimRewards { staker, stash } => {
-            let s = m.account(staker)?;
-            let amount = m.claim_rewards(s, *stash)?;
-            Event::RewardsClaimed { stash: *stash, amount }
-        }
         Action::RegisterReceiver { account } => {
             let a = m.account(account)?;
             m.register_receiver(a)?;
@@ -569,9 +503,7 @@ fn spam_action(m: &mut Marlin, action: &Action) -> Result<Event> {
             let s = m.report_spam(c, *attestation)?;
             slashed(m, checker, s)
         }
-        _ => unreachable!(
-            "the other actions are applied by `apply`, `stake_action` and `relay_action`"
-        ),
+        other => m.apply_staking(other)?,
     })
 }
 

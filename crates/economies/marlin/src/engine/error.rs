@@ -329,6 +329,36 @@ pub enum MarlinError {
         /// The producer.
         producer: AccountId,
     },
+    /// No staking pool has an account of this name.
+    #[error("no staking pool named {name:?}")]
+    UnknownPool {
+        /// The name given.
+        name: String,
+    },
+    /// A pool's account named where only stash operations (its operator's) may name it.
+    #[error("{name:?} is a staking pool's account: only the stash operations name it")]
+    PoolAccount {
+        /// The account's name.
+        name: String,
+    },
+    /// A pool or a member holds too little for a leave or a stake.
+    #[error("{what}: {} {token}", fmt(*has))]
+    PoolShort {
+        /// Whose part: the member's, or what the pool holds free.
+        what: &'static str,
+        /// The token.
+        token: &'static str,
+        /// What it holds, base units.
+        has: Amount,
+    },
+    /// An account with nothing in the pool.
+    #[error("account:{} has nothing in pool {pool:?}", account.0)]
+    NotAMember {
+        /// The account.
+        account: AccountId,
+        /// The pool's name.
+        pool: String,
+    },
     /// An execution of a proposal that has not passed, is still open or was executed.
     #[error("proposal {id} cannot be executed: {state}")]
     NotExecutable {
@@ -379,6 +409,10 @@ impl Coded for MarlinError {
             MarlinError::UnknownAttestation { .. } => "unknown_attestation",
             MarlinError::NotAProof { .. } => "not_a_proof",
             MarlinError::NothingToSlash { .. } => "nothing_to_slash",
+            MarlinError::UnknownPool { .. } => "unknown_pool",
+            MarlinError::PoolAccount { .. } => "pool_account",
+            MarlinError::PoolShort { .. } => "pool_short",
+            MarlinError::NotAMember { .. } => "not_a_member",
         }
     }
 }

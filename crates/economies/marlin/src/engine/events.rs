@@ -222,6 +222,41 @@ pub enum Event {
         #[serde(serialize_with = "ser")]
         amount: Amount,
     },
+    /// paper: a staking pool opened.
+    PoolCreated {
+        pool: String,
+        operator: String,
+        commission_percent: u8,
+    },
+    /// paper: a member put tokens in a pool (its rewards so far paid first).
+    PoolJoined {
+        staker: String,
+        pool: String,
+        #[serde(serialize_with = "ser")]
+        pond: Amount,
+        #[serde(serialize_with = "ser")]
+        mpond: Amount,
+        #[serde(serialize_with = "ser")]
+        rewards: Amount,
+    },
+    /// paper: a member took tokens out of a pool (its rewards so far paid first).
+    PoolLeft {
+        staker: String,
+        pool: String,
+        #[serde(serialize_with = "ser")]
+        pond: Amount,
+        #[serde(serialize_with = "ser")]
+        mpond: Amount,
+        #[serde(serialize_with = "ser")]
+        rewards: Amount,
+    },
+    /// paper: a member's pool rewards paid.
+    PoolRewardsClaimed {
+        staker: String,
+        pool: String,
+        #[serde(serialize_with = "ser")]
+        amount: Amount,
+    },
     /// paper: a spam deposit posted by `owner` for `producer` (`fee` paid by the producer).
     DepositPosted {
         owner: String,

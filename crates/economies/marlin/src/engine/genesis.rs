@@ -183,6 +183,7 @@ pub fn build(g: Genesis) -> Result<Marlin> {
         gov: Governance::default(),
         stakes: Stakes::default(),
         relay: crate::engine::relay::Relay::default(),
+        pools: crate::engine::pools::Pools::default(),
         spam: crate::engine::spam::Spam::default(),
         scratch: crate::engine::payout::Scratch::default(),
         genesis_books: GenesisBooks::default(),

@@ -11,10 +11,12 @@ pub mod genesis;
 pub mod governance;
 pub mod params;
 pub mod payout;
+pub mod pools;
 pub mod relay;
 pub mod rewards;
 pub mod settings;
 pub mod spam;
+mod stake_ops;
 pub mod stakes;
 pub mod tokens;
 pub mod units;
@@ -73,6 +75,7 @@ pub struct Marlin {
     stakes: stakes::Stakes,
     relay: relay::Relay,
     spam: spam::Spam,
+    pools: pools::Pools,
     /// Buffers of the epoch close (working memory, rewritten before each use: a saved state
     /// leaves them out).
     #[serde(skip)]
@@ -93,6 +96,7 @@ ergon_core::transactional!(Marlin {
     stakes: stakes::Stakes,
     relay: relay::Relay,
     spam: spam::Spam,
+    pools: pools::Pools,
 }; ignore params, pond, mpond, bridge_pool, stakes_pool, rewards_pool, fees_pool, receiver_pool,
    deposits_pool, cluster_pool, scratch, genesis_books, epoch);
 
@@ -162,6 +166,12 @@ impl Marlin {
     #[must_use]
     pub fn relay(&self) -> &relay::Relay {
         &self.relay
+    }
+
+    /// The staking pools (paper).
+    #[must_use]
+    pub fn pools(&self) -> &pools::Pools {
+        &self.pools
     }
 
     /// paper: spam deposits, attestations and their books.

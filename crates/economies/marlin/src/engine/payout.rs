@@ -226,6 +226,7 @@ impl Marlin {
         let amounts = self.acc_amounts(pond, mpond)?;
         let r = pool.apply(&mut pos, &amounts, delegate)?;
         self.ledger.transfer(self.pond, Holder::Pool(self.cluster_pool), staker.into(), r)?;
+        self.pool_received(staker, r)?;
         let mut b = *self.relay.books.get();
         b.to_delegators = b.to_delegators.checked_add(r)?;
         *self.relay.books.get_mut() = b;

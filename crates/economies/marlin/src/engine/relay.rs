@@ -293,7 +293,7 @@ pub struct Issued {
 
 /// The receivers' operations.
 impl Marlin {
-    fn profile_only(&self, want: Profile, op: &'static str) -> Result<()> {
+    pub(crate) fn profile_only(&self, want: Profile, op: &'static str) -> Result<()> {
         if self.params.profile != want {
             let profile = match self.params.profile {
                 Profile::Paper => "paper",

@@ -194,6 +194,11 @@ impl Stakes {
     }
 
     /// Per staker, the MPOND in its stashes (for the checks).
+    /// Sets `a`'s staked MPOND (a pool member's join or leave).
+    pub(crate) fn set_staked_mpond(&mut self, a: AccountId, x: Amount) {
+        self.staked_mpond.insert(a, x);
+    }
+
     pub(crate) fn staked_totals(&self) -> impl Iterator<Item = (&AccountId, &Amount)> {
         self.staked_mpond.iter()
     }
@@ -345,11 +350,15 @@ impl Marlin {
     /// transaction.
     fn stake_into(&mut self, id: u64, s: Stash, pond: Amount, mpond: Amount) -> Result<()> {
         let (staker, pool) = (s.staker, Holder::Pool(self.stakes_pool));
-        let staked = self.stakes.staked_mpond(staker).checked_add(mpond)?;
+        self.check_pool_stake(staker, pond)?;
         self.ledger.transfer(self.pond, staker.into(), pool, pond)?;
         self.ledger.transfer(self.mpond, staker.into(), pool, mpond)?;
-        self.stakes.staked_mpond.insert(staker, staked);
-        self.gov.stake_votes(staker, mpond, true, self.epoch.0)?;
+        // A pool's stashes stake its members' MPOND, which counts for them already.
+        if self.pools.of_account(staker).is_none() {
+            let staked = self.stakes.staked_mpond(staker).checked_add(mpond)?;
+            self.stakes.staked_mpond.insert(staker, staked);
+            self.gov.stake_votes(staker, mpond, true, self.epoch.0)?;
+        }
         if let Some(c) = s.cluster {
             self.stakes.add_to_cluster(c, pond, mpond, true)?;
             self.settle(id, c, pond, mpond, true)?;
@@ -486,12 +495,19 @@ impl Marlin {
         s.pond = s.pond.checked_sub(pond).map_err(|_| self.short(id, "pond"))?;
         s.mpond = s.mpond.checked_sub(mpond).map_err(|_| self.short(id, "mpond"))?;
         let (p, m, pool) = (self.pond, self.mpond, Holder::Pool(self.stakes_pool));
-        let staked = self.stakes.staked_mpond(staker).checked_sub(mpond)?;
+        let pooled = self.pools.of_account(staker).is_some();
+        let staked = self.stakes.staked_mpond(staker).checked_sub(if pooled {
+            Amount::ZERO
+        } else {
+            mpond
+        })?;
         ergon_core::txn::atomic(self, |st| {
             st.ledger.transfer(p, pool, staker.into(), pond)?;
             st.ledger.transfer(m, pool, staker.into(), mpond)?;
-            st.stakes.staked_mpond.insert(staker, staked);
-            st.gov.stake_votes(staker, mpond, false, st.epoch.0)?;
+            if !pooled {
+                st.stakes.staked_mpond.insert(staker, staked);
+                st.gov.stake_votes(staker, mpond, false, st.epoch.0)?;
+            }
             *st.stakes.stashes.get_mut(id as usize) = s;
             Ok(())
         })

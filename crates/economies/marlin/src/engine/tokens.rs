@@ -35,8 +35,19 @@ impl Marlin {
         })
     }
 
-    /// The account named `name`.
+    /// The account named `name`; a staking pool's account is refused (`pool_account`): it is
+    /// named by the stash operations only ([`Marlin::staker_account`]).
     pub fn account(&self, name: &str) -> Result<AccountId> {
+        let a = self.staker_account(name)?;
+        if self.pools.of_account(a).is_some() {
+            return Err(MarlinError::PoolAccount { name: name.to_owned() });
+        }
+        Ok(a)
+    }
+
+    /// The account named `name` as a stash's staker: any account, a staking pool's included
+    /// (its operator stakes the pool's tokens through its stashes).
+    pub fn staker_account(&self, name: &str) -> Result<AccountId> {
         self.names
             .id(name)
             .map(AccountId)

@@ -75,6 +75,7 @@ pub fn snapshot(m: &Marlin) -> Value {
         "stakes": stakes_view(m),
         "relay": crate::engine::payout::relay_view(m),
         "spam": spam_view(m),
+        "pools": crate::engine::pools::pools_view(m),
     })
 }
 
@@ -189,6 +190,7 @@ pub fn check_invariants(m: &Marlin) -> Result<(), Violation> {
     check_governance(m)?;
     check_stakes(m)?;
     crate::engine::payout::check_rewards(m)?;
+    crate::engine::pools::check_pools(m)?;
     check_spam(m)
 }
 
@@ -217,7 +219,10 @@ fn check_stakes(m: &Marlin) -> Result<(), Violation> {
         }
         pond += s.pond.0;
         mpond += s.mpond.0;
-        *by_staker.entry(s.staker).or_default() += s.mpond.0;
+        // A pool's stashes stake its members' MPOND (counted for them below).
+        if m.pools.of_account(s.staker).is_none() {
+            *by_staker.entry(s.staker).or_default() += s.mpond.0;
+        }
         if let Some(c) = s.cluster {
             let Some(t) = by_cluster.get_mut(c as usize) else {
                 return bad("stash cluster", format!("stash {i}: cluster {c}"));
@@ -243,6 +248,9 @@ fn check_stakes(m: &Marlin) -> Result<(), Violation> {
     let [all_pond, all_mpond] = st.delegated();
     if (all_pond.0, all_mpond.0) != sum {
         return bad("delegated total", format!("{all_pond:?} / {all_mpond:?} vs clusters {sum:?}"));
+    }
+    for (member, _, part) in m.pools.members() {
+        *by_staker.entry(member).or_default() += part.mpond.0;
     }
     for (a, x) in st.staked_totals() {
         if by_staker.remove(a).unwrap_or_default() != x.0 {
