@@ -222,6 +222,7 @@ fn chain() -> impl Strategy<Value = Vec<S>> {
             S::Fixed(act("subscribe", json!({"op": "subscribe", "receiver": "c", "fee": y, "months": 2}))),
             S::Fixed(act("relay_tickets", json!({"op": "relay_tickets", "receiver": "c", "cluster": "a", "tickets": tickets}))),
             S::Fixed(Move::EndEpochs(1)),
+            S::Fixed(act("join_pool", json!({"op": "join_pool", "staker": "c", "pool": "p", "pond": y}))),
             S::Stash("claim_rewards", json!({"op": "claim_rewards", "staker": "p"})),
             S::Fixed(act("claim_pool_rewards", json!({"op": "claim_pool_rewards", "staker": "b", "pool": "p"}))),
             S::Fixed(act("leave_pool", json!({"op": "leave_pool", "staker": "b", "pool": "p", "pond": x}))),
@@ -230,6 +231,8 @@ fn chain() -> impl Strategy<Value = Vec<S>> {
             S::Stash("withdraw_stash", json!({"op": "withdraw_stash", "staker": "p", "pond": x, "mpond": "0.6"})),
             S::Fixed(act("leave_pool", json!({"op": "leave_pool", "staker": "b", "pool": "p", "pond": x, "mpond": "0.6"}))),
             S::Fixed(act("leave_pool", json!({"op": "leave_pool", "staker": "a", "pool": "p", "pond": y}))),
+            S::Fixed(act("claim_pool_rewards", json!({"op": "claim_pool_rewards", "staker": "c", "pool": "p"}))),
+            S::Fixed(act("leave_pool", json!({"op": "leave_pool", "staker": "c", "pool": "p", "pond": y}))),
         ]);
     let spam = (amount(), 0u64..90_000, 1u64..5_000, prop::option::of(amount()), any::<bool>(), 1u64..4)
         .prop_map(|(x, second, size, offset, pair, d)| vec![

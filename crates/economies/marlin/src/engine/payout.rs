@@ -218,8 +218,20 @@ impl Marlin {
         mpond: Amount,
         delegate: bool,
     ) -> Result<Amount> {
-        self.sync_cluster(c)?;
         let staker = self.stakes.stashes()[id as usize].staker;
+        self.settle_staker(staker, c, pond, mpond, delegate)
+    }
+
+    /// [`Marlin::settle`] of `staker`'s position in cluster `c`. Inside a transaction.
+    pub(crate) fn settle_staker(
+        &mut self,
+        staker: ergon_core::AccountId,
+        c: u32,
+        pond: Amount,
+        mpond: Amount,
+        delegate: bool,
+    ) -> Result<Amount> {
+        self.sync_cluster(c)?;
         let key = position_key(staker, c);
         let mut pool = self.relay.pool(c);
         let mut pos = self.relay.positions.get(&key).copied().unwrap_or_default();
@@ -315,7 +327,7 @@ impl Marlin {
 /// The key of `staker`'s position in cluster `c`'s accumulators: every stash of a staker
 /// delegated to one cluster shares one position, as `RewardDelegators` keys them by delegator
 /// and cluster (its floors are taken over their sum).
-fn position_key(staker: ergon_core::AccountId, c: u32) -> u64 {
+pub(crate) fn position_key(staker: ergon_core::AccountId, c: u32) -> u64 {
     (u64::from(staker.0) << 32) | u64::from(c)
 }
 

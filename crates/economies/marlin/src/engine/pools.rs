@@ -49,6 +49,9 @@ pub struct StakingPool {
     pub commission_percent: u8,
     /// POND and MPOND its members put in, base units.
     pub principal: [Amount; 2],
+    /// Rewards paid to its members, base units: at most what its accumulator allocated (a
+    /// payment is capped at what is owed).
+    pub paid: Amount,
 }
 
 /// What one member put in one pool, base units.
@@ -136,8 +139,7 @@ impl Pools {
     /// The members' rewards pool `p` has received and not yet paid (held by its account).
     #[must_use]
     pub fn owed(&self, p: u32) -> Amount {
-        let acc = self.acc(p);
-        Amount(acc.allocated().0 - acc.paid().0)
+        self.acc(p).allocated().saturating_sub(self.pools[p as usize].paid)
     }
 }
 
@@ -180,6 +182,7 @@ impl Marlin {
                 operator,
                 commission_percent: percent,
                 principal: [Amount::ZERO; 2],
+                paid: Amount::ZERO,
             };
             st.pools.pools.push(row);
             st.pools.by_account.insert(account, id);
@@ -188,8 +191,26 @@ impl Marlin {
         })
     }
 
+    /// Settles every position pool `p` holds in the clusters (its account's), so that what its
+    /// stake earned so far reaches its members' accumulator before their shares change. Inside
+    /// a transaction.
+    fn harvest_pool(&mut self, p: u32) -> Result<()> {
+        let account = self.pools.pools[p as usize].account;
+        let first = crate::engine::payout::position_key(account, 0);
+        let last = crate::engine::payout::position_key(account, u32::MAX);
+        let clusters: Vec<u32> =
+            self.relay.positions.range(first..=last).map(|(k, _)| *k as u32).collect();
+        for c in clusters {
+            self.settle_staker(account, c, Amount::ZERO, Amount::ZERO, true)?;
+        }
+        Ok(())
+    }
+
     /// Settles `member`'s position in pool `p` with `amount` of value put in (`join`) or taken
-    /// out, paying its rewards so far from the pool's account. Inside a transaction.
+    /// out, paying its rewards so far from the pool's account: at most what the pool owes its
+    /// members (the accumulator's floors can pay a unit above a member's exact share); once the
+    /// last member is gone, what the floors left goes to the operator. The pool is harvested
+    /// first. Inside a transaction.
     fn settle_member(
         &mut self,
         member: AccountId,
@@ -197,19 +218,27 @@ impl Marlin {
         amount: Amount,
         join: bool,
     ) -> Result<Amount> {
+        self.harvest_pool(p)?;
         let key = member_key(member, p);
         let mut acc = self.pools.acc(p);
         let mut pos = self.pools.positions.get(&key).copied().unwrap_or_default();
-        let r = acc.apply(&mut pos, &[amount], join)?;
-        let account = self.pools.pools[p as usize].account;
-        self.ledger.transfer(self.pond, account.into(), member.into(), r)?;
+        let pay = acc.apply(&mut pos, &[amount], join)?.min(self.pools.owed(p));
+        let mut pool = self.pools.pools[p as usize];
+        pool.paid = pool.paid.checked_add(pay)?;
+        self.ledger.transfer(self.pond, pool.account.into(), member.into(), pay)?;
+        if acc.total(0).is_zero() {
+            let dust = acc.allocated().saturating_sub(pool.paid);
+            self.ledger.transfer(self.pond, pool.account.into(), pool.operator.into(), dust)?;
+            pool.paid = acc.allocated();
+        }
         *self.pools.accs.get_mut(p as usize) = acc;
+        *self.pools.pools.get_mut(p as usize) = pool;
         if pos.balance(0).is_zero() {
             self.pools.positions.remove(&key);
         } else {
             self.pools.positions.insert(key, pos);
         }
-        Ok(r)
+        Ok(pay)
     }
 
     /// `member` puts `pond` and `mpond` in pool `p`; its rewards so far are paid first.
@@ -223,6 +252,9 @@ impl Marlin {
     ) -> Result<Amount> {
         if pond.is_zero() && mpond.is_zero() {
             return Err(MarlinError::ZeroAmount { what: "pool join" });
+        }
+        if self.pools.of_account(member).is_some() {
+            return Err(MarlinError::PoolAccount { name: self.name(member).to_owned() });
         }
         self.check_free_mpond(member, mpond)?;
         let pool = self.pools.pools[p as usize];
@@ -415,7 +447,7 @@ pub fn pools_view(m: &Marlin) -> Value {
                 .filter(|(_, q, _)| *q as usize == p)
                 .map(|(a, q, part)| {
                     let pos = m.pools.positions.get(&member_key(a, q)).copied().unwrap_or_default();
-                    let pending = acc.pending(&pos).unwrap_or_default();
+                    let pending = acc.pending(&pos).unwrap_or_default().min(m.pools.owed(q));
                     (m.name(a), json!({"pond": fmt(part.pond), "mpond": fmt(part.mpond), "pending": fmt(pending)}))
                 })
                 .collect();
