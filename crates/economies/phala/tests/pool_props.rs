@@ -116,8 +116,10 @@ fn pool_sequences_keep_every_invariant() {
 #[test]
 fn a_pooled_heartbeat_pays_the_commission_and_compounds() {
     use ergon_core::Economy;
+    // The legacy payout (the growth since the last payout: `phala_launched` off).
     let g = json!({"profile": "khala", "params": "genesis", "subsidy_pool": "1000000",
-                   "overrides": {"k": "10"}, "accounts": {"a": "0", "d": "5000"}});
+                   "overrides": {"k": "10", "phala_launched": "false"},
+                   "accounts": {"a": "0", "d": "5000"}});
     let mut s = Phala::from_genesis(serde_json::from_value(g).unwrap()).unwrap();
     let mut run = |v: Value| {
         let a: Action = serde_json::from_value(v).unwrap();

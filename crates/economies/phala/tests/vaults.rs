@@ -15,8 +15,9 @@ fn apply(s: &mut Phala, v: serde_json::Value) -> Event {
     events.remove(0)
 }
 
-/// khala, ΔV = 1 a block (rho 1, cost_k 0, cost_b 1), one pooled worker: after 4 blocks its
-/// heartbeat pays min(payable 4, to_payout ≈ 32) = 4 PHA into pool p (commission 0): value
+/// khala with the legacy payout (`phala_launched` off), ΔV = 1 a block (rho 1, cost_k 0,
+/// cost_b 1), one pooled worker: after 4 blocks its heartbeat pays min(payable 4, to_payout ≈
+/// 32) = 4 PHA into pool p (commission 0): value
 /// 2004, 2000 shares. The pool's price is fx(2004)/fx(2000) = 1.00199999999999999998 (64.64,
 /// truncated), so the vault's 2000 pool shares are worth to_balance(2000 × that) =
 /// 2003.999999999999 PHA; the vault's price to_balance(fx(2003.999999999999)/fx(2000)) =
@@ -28,7 +29,7 @@ fn khala_owner_commission_in_fixed_point() {
     let g: Genesis = serde_json::from_value(json!({
         "profile": "khala", "subsidy_pool": "1000000",
         "overrides": {"rho": "1", "cost_k": "0", "cost_b": "1", "budget_per_block": "10",
-                      "re": "1", "rig_k": "0", "k": "1"},
+                      "re": "1", "rig_k": "0", "k": "1", "phala_launched": "false"},
         "accounts": {"a": "2000", "po": "0", "vo": "0"}
     }))
     .unwrap();

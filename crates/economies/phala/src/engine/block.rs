@@ -125,7 +125,11 @@ pub fn end_block(s: &mut Phala) -> Result<BlockReport, Violation> {
         }
         h.heartbeat = false;
         // Σshare for the next block, in the same pass (see `sum_share`).
-        let counted = if khala { !h.unresponsive } else { h.state.is_responsive() };
+        let counted = if khala {
+            !h.unresponsive && (h.computing || !params.phala_launched)
+        } else {
+            h.state.is_responsive()
+        };
         if counted && !lazy {
             let share = match grown.or_else(|| h.tok.cached_share()) {
                 Some(x) => x,
@@ -182,10 +186,15 @@ pub(crate) fn refresh_sum_share(s: &mut Phala) {
         return;
     }
     let khala = s.params.profile == Profile::Khala;
+    let launched = s.params.phala_launched;
     let (hot, _) = s.workers.block_rows();
     let mut sum = 0u128;
     for h in hot.iter_mut() {
-        let counted = if khala { !h.unresponsive } else { h.state.is_responsive() };
+        let counted = if khala {
+            !h.unresponsive && (h.computing || !launched)
+        } else {
+            h.state.is_responsive()
+        };
         if counted {
             // V ≤ v_max ≤ 10^9 and P ≤ 7200 keep every share below 2^95 and the sum far below
             // 2^128 (Params::validate): neither step can fail.
@@ -197,13 +206,14 @@ pub(crate) fn refresh_sum_share(s: &mut Phala) {
 }
 
 /// Σshare for the next block's payouts. khala: the gatekeeper's sum over every worker it
-/// knows that is not unresponsive — stopped workers keep their last record and still count,
-/// never-started ones count zero. paper: over the computing, responsive workers only.
+/// knows that is not unresponsive and, with `phala_launched`, still computing (off: stopped
+/// workers keep their last record and still count; never-started ones count zero). paper:
+/// over the computing, responsive workers only.
 pub fn sum_share(s: &Phala) -> Result<U64F64, Violation> {
     let mut sum = U64F64::ZERO;
     for h in s.workers.hot() {
         let counted = match s.params.profile {
-            Profile::Khala => !h.unresponsive,
+            Profile::Khala => !h.unresponsive && (h.computing || !s.params.phala_launched),
             Profile::Paper => h.state.is_responsive(),
         };
         if counted {

@@ -226,6 +226,10 @@ impl Phala {
                     self.params.heartbeat_window,
                     self.block,
                 );
+            } else if self.params.unresp_fix {
+                // The gatekeeper's `update_v_recover`: no growth owed, the clock restarts.
+                row.tok.payable = U64F64::ZERO;
+                row.tok.v_update_block = self.block;
             }
             Settle::default()
         } else {

@@ -110,6 +110,16 @@ pub struct Params {
     /// The lowest benchmark score that may start computing (the runtime's `MinInitP`: 50 on
     /// Khala, 1 in the pallet's unit-test mock).
     pub min_init_p: u32,
+    /// khala: the gatekeeper's `phala_launched` switch (on since the chain sent
+    /// `PhalaLaunched`): a heartbeat pays the whole budget share (`V` falls by at most its
+    /// growth since the last payout), and stopped workers leave Σshare. Off: the payout is
+    /// capped by that growth and stopped workers keep counting. Default on, off under the
+    /// gatekeeper's unit-test set (`gk_test`), which its tests run with it off.
+    pub phala_launched: bool,
+    /// khala: the gatekeeper's `unresp_fix` switch (on since the chain sent `UnrespFix`): a
+    /// recovering heartbeat zeroes the growth since the last payout and restarts the payout
+    /// clock, so the offline blocks are not paid. Default as `phala_launched`.
+    pub unresp_fix: bool,
 }
 
 impl Params {
@@ -189,6 +199,8 @@ impl Params {
             grace_period_blocks: COOL_DOWN_BLOCKS,
             vault_grace_period_blocks: 3 * COOL_DOWN_BLOCKS,
             min_init_p: MIN_P,
+            phala_launched: set != ParamSet::GkTest,
+            unresp_fix: set != ParamSet::GkTest,
         }
     }
 
@@ -204,6 +216,11 @@ impl Params {
                 }
             };
             let int = || text.parse::<u32>().map_err(|_| bad());
+            let switch = || match text.as_str() {
+                "true" | "1" => Ok(true),
+                "false" | "0" => Ok(false),
+                _ => Err(bad()),
+            };
             match field.as_str() {
                 "rho" => self.rho = fixed()?,
                 "slash_rate" => self.slash_rate = fixed()?,
@@ -222,6 +239,8 @@ impl Params {
                 "grace_period_blocks" => self.grace_period_blocks = int()?,
                 "vault_grace_period_blocks" => self.vault_grace_period_blocks = int()?,
                 "min_init_p" => self.min_init_p = int()?,
+                "phala_launched" => self.phala_launched = switch()?,
+                "unresp_fix" => self.unresp_fix = switch()?,
                 _ => return Err(PhalaError::UnknownParam { field: field.clone() }),
             }
         }

@@ -364,10 +364,11 @@ impl Tokenomic {
     /// when the worker was already settled in this block. Otherwise the budget is
     /// `share / Σshare × budget_per_block × blocks` (left to right, each step truncating),
     /// `to_payout = budget × payout_ratio`, `to_treasury = budget × treasury_ratio`, and:
-    /// - khala: the payout is `min(payable, to_payout)` and the treasury
-    ///   `(payout / to_payout) × to_treasury`; `V −= payout`;
-    /// - paper: the payout is `to_payout`, the treasury `to_treasury`; `V −= min(payable,
-    ///   payout)`.
+    /// - khala without `phala_launched` (the gatekeeper's legacy rule): the payout is
+    ///   `min(payable, to_payout)` and the treasury `(payout / to_payout) × to_treasury`;
+    ///   `V −= payout`;
+    /// - paper, and khala with `phala_launched`: the payout is `to_payout`, the treasury
+    ///   `to_treasury`; `V −= min(payable, payout)`.
     ///
     /// Then `payable = 0` and the last payout block is `block`.
     pub fn update_v_heartbeat(
@@ -401,7 +402,7 @@ impl Tokenomic {
         let to_payout = budget.mul(params.payout_ratio)?;
         let to_treasury = budget.mul(params.treasury_ratio)?;
         let settle = match params.profile {
-            Profile::Khala => {
+            Profile::Khala if !params.phala_launched => {
                 let payout = self.payable.min(to_payout);
                 // The gatekeeper divides by `to_payout` unguarded; it is zero only when the
                 // budget is, and then nothing is paid.
@@ -413,7 +414,7 @@ impl Tokenomic {
                 self.v = self.v.checked_sub(payout)?;
                 Settle { payout, treasury }
             }
-            Profile::Paper => {
+            Profile::Khala | Profile::Paper => {
                 self.v = self.v.checked_sub(self.payable.min(to_payout))?;
                 Settle { payout: to_payout, treasury: to_treasury }
             }
