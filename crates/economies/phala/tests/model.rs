@@ -95,8 +95,9 @@ fn paper_budget_decays_by_three_quarters_each_halving() {
 }
 
 /// Khala for six hours (1,800 blocks): every worker starts (stake between k·√P and 15,000
-/// PHA); the subsidy pool pays at most 1,800 × 4.6969575 = 8,454.5235 PHA (the whole budget,
-/// khala's payout being capped by V's growth); outages (2 % of 1,000 workers a day, about 5 in
+/// PHA); the subsidy pool pays no more than 1,800 × 4.6969575 = 8,454.5235 PHA (each heartbeat
+/// pays the worker's share of the blocks since its last payout, the stopped and unresponsive
+/// out of Σshare); outages (2 % of 1,000 workers a day, about 5 in
 /// six hours, 3 h on average) outlast the 20-block window, so workers turn unresponsive; PHA
 /// supply stays what genesis minted.
 #[test]

@@ -61,6 +61,17 @@ pub enum PhalaError {
         /// The value given.
         value: String,
     },
+    /// One of the khala gatekeeper's switches given a value other than true, false, 1 or 0, or
+    /// given under paper (whose rules have no such switch).
+    #[error("parameter {field} {reason}, not {value:?}")]
+    BadSwitch {
+        /// The switch.
+        field: String,
+        /// The value given.
+        value: String,
+        /// What it takes.
+        reason: &'static str,
+    },
     /// paper: a confidence level outside the tiers 1–5.
     #[error("confidence level {level} is not a tier 1–5")]
     BadConfidenceLevel {
@@ -342,7 +353,7 @@ impl Coded for PhalaError {
             PhalaError::UnknownWorker { .. } => "unknown_worker",
             PhalaError::DuplicateWorker { .. } => "duplicate_worker",
             PhalaError::UnknownParam { .. } => "unknown_param",
-            PhalaError::BadParam { .. } => "bad_param",
+            PhalaError::BadParam { .. } | PhalaError::BadSwitch { .. } => "bad_param",
             PhalaError::BadConfidenceLevel { .. } => "bad_confidence_level",
             PhalaError::BenchmarkMissing { .. } => "benchmark_missing",
             PhalaError::BenchmarkTooLow { .. } => "benchmark_too_low",

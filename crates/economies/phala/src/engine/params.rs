@@ -216,10 +216,20 @@ impl Params {
                 }
             };
             let int = || text.parse::<u32>().map_err(|_| bad());
-            let switch = || match text.as_str() {
-                "true" | "1" => Ok(true),
-                "false" | "0" => Ok(false),
-                _ => Err(bad()),
+            let switch = || {
+                let refuse = |reason| PhalaError::BadSwitch {
+                    field: field.clone(),
+                    value: text.clone(),
+                    reason,
+                };
+                if self.profile == Profile::Paper {
+                    return Err(refuse("is khala's gatekeeper switch: paper has none"));
+                }
+                match text.as_str() {
+                    "true" | "1" => Ok(true),
+                    "false" | "0" => Ok(false),
+                    _ => Err(refuse("must be true, false, 1 or 0")),
+                }
             };
             match field.as_str() {
                 "rho" => self.rho = fixed()?,
@@ -307,6 +317,33 @@ mod tests {
 
     fn bits(p: U64F64) -> u128 {
         p.to_bits()
+    }
+
+    /// The gatekeeper's switches: on by default under khala, off under its unit-test set;
+    /// `true`/`1` and `false`/`0` accepted, anything else and any use under paper refused by
+    /// name.
+    #[test]
+    fn gatekeeper_switches_parse_and_default() {
+        let set = |p: Profile, s: ParamSet, kv: &[(&str, &str)]| {
+            let o = kv.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+            Params::of(p, s).with_overrides(&o)
+        };
+        let on = set(Profile::Khala, ParamSet::Khala, &[]).unwrap();
+        assert!(on.phala_launched && on.unresp_fix);
+        let gk = set(Profile::Khala, ParamSet::GkTest, &[]).unwrap();
+        assert!(!gk.phala_launched && !gk.unresp_fix);
+        let kv = [("phala_launched", "0"), ("unresp_fix", "false")];
+        let off = set(Profile::Khala, ParamSet::Genesis, &kv).unwrap();
+        assert!(!off.phala_launched && !off.unresp_fix);
+        let kv = [("phala_launched", "1"), ("unresp_fix", "true")];
+        assert!(set(Profile::Khala, ParamSet::GkTest, &kv).unwrap().phala_launched);
+        let e = set(Profile::Khala, ParamSet::Khala, &[("unresp_fix", "yes")]).unwrap_err();
+        assert_eq!(e.to_string(), "parameter unresp_fix must be true, false, 1 or 0, not \"yes\"");
+        let e = set(Profile::Paper, ParamSet::Genesis, &[("phala_launched", "true")]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "parameter phala_launched is khala's gatekeeper switch: paper has none, not \"true\""
+        );
     }
 
     /// Khala's launch motion (the `phala-blockchain` script `genLaunchTransactions.js`, price
