@@ -204,7 +204,7 @@ impl Relay {
     pub fn month_tickets(&self, c: u32) -> Amount {
         let given = self.month_tickets.get(c as usize).copied().unwrap_or_default();
         let unpaid = self.month_unpaid.get(c as usize).copied().unwrap_or_default();
-        Amount(given.0 - unpaid.0)
+        given.saturating_sub(unpaid)
     }
 
     /// paper: forgets this epoch's tickets once its close has paid them, and this month's too
