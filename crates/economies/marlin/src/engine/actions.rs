@@ -103,6 +103,21 @@ pub enum Action {
         operator: String,
         commission_percent: u8,
     },
+    /// Asks for the cluster's commission to change after `commission_lock_days`.
+    RequestCommissionUpdate {
+        operator: String,
+        commission_percent: u8,
+    },
+    UpdateCommission {
+        operator: String,
+    },
+    /// Asks for the cluster to be unregistered after `unregister_lock_days`.
+    RequestUnregister {
+        operator: String,
+    },
+    Unregister {
+        operator: String,
+    },
     /// A stash of the staker's POND and MPOND, delegated to `cluster` when given.
     CreateStash {
         staker: String,

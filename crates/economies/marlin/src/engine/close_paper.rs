@@ -64,7 +64,7 @@ impl Marlin {
             let c = self.relay.ticketed[i];
             let row = self.stakes.clusters()[c as usize];
             let t = self.relay.tickets[c as usize];
-            if !self.eligible(&row) {
+            if !self.eligible(c) {
                 unpaid = unpaid.checked_add(t)?;
                 self.relay.month_unpaid_add(c, t);
                 continue;
@@ -87,7 +87,7 @@ impl Marlin {
             if t.is_zero() {
                 continue;
             }
-            if !self.eligible(&row) {
+            if !self.eligible(c) {
                 out.month_tickets_unpaid = out.month_tickets_unpaid.checked_add(t)?;
                 continue;
             }

@@ -329,6 +329,21 @@ pub enum MarlinError {
         /// The producer.
         producer: AccountId,
     },
+    /// A delegation to, or a registry request of, a cluster that was unregistered.
+    #[error("the cluster of account:{} is unregistered", operator.0)]
+    ClusterUnregistered {
+        /// The cluster's operator.
+        operator: AccountId,
+    },
+    /// A cluster registry request refused: none pending, one pending already, or its wait
+    /// not over.
+    #[error("the cluster of account:{}: {what}", operator.0)]
+    RegistryRequest {
+        /// The cluster's operator.
+        operator: AccountId,
+        /// Why.
+        what: String,
+    },
     /// No staking pool has an account of this name.
     #[error("no staking pool named {name:?}")]
     UnknownPool {
@@ -410,6 +425,8 @@ impl Coded for MarlinError {
             MarlinError::NotAProof { .. } => "not_a_proof",
             MarlinError::NothingToSlash { .. } => "nothing_to_slash",
             MarlinError::UnknownPool { .. } => "unknown_pool",
+            MarlinError::ClusterUnregistered { .. } => "cluster_unregistered",
+            MarlinError::RegistryRequest { .. } => "registry_request",
             MarlinError::PoolAccount { .. } => "pool_account",
             MarlinError::PoolShort { .. } => "pool_short",
             MarlinError::NotAMember { .. } => "not_a_member",

@@ -222,6 +222,26 @@ pub enum Event {
         #[serde(serialize_with = "ser")]
         amount: Amount,
     },
+    /// A cluster's commission update requested, to be carried out from `day`.
+    CommissionUpdateRequested {
+        operator: String,
+        commission_percent: u8,
+        day: u64,
+    },
+    /// A cluster's commission changed.
+    CommissionUpdated {
+        operator: String,
+        commission_percent: u8,
+    },
+    /// A cluster's unregistration requested, to be carried out from `day`.
+    UnregisterRequested {
+        operator: String,
+        day: u64,
+    },
+    /// A cluster unregistered.
+    ClusterUnregistered {
+        operator: String,
+    },
     /// paper: a staking pool opened.
     PoolCreated {
         pool: String,

@@ -67,6 +67,10 @@ pub struct Genesis {
     #[serde(default)]
     pub redelegation_lock_days: Option<u64>,
     #[serde(default)]
+    pub commission_lock_days: Option<u64>,
+    #[serde(default)]
+    pub unregister_lock_days: Option<u64>,
+    #[serde(default)]
     pub proposal_threshold: Option<Qty>,
     #[serde(default)]
     pub quorum: Option<Qty>,
@@ -118,6 +122,8 @@ pub fn params(g: &Genesis) -> Result<Params> {
     p.transfers_open = g.transfers_open.unwrap_or(p.transfers_open);
     p.undelegation_lock_days = g.undelegation_lock_days.unwrap_or(p.undelegation_lock_days);
     p.redelegation_lock_days = g.redelegation_lock_days.unwrap_or(p.redelegation_lock_days);
+    p.commission_lock_days = g.commission_lock_days.unwrap_or(p.commission_lock_days);
+    p.unregister_lock_days = g.unregister_lock_days.unwrap_or(p.unregister_lock_days);
     p.proposal_threshold = opt(g.proposal_threshold.as_ref())?.unwrap_or(p.proposal_threshold);
     p.quorum = opt(g.quorum.as_ref())?.unwrap_or(p.quorum);
     p.voting_period_days = g.voting_period_days.unwrap_or(p.voting_period_days);
@@ -184,6 +190,7 @@ pub fn build(g: Genesis) -> Result<Marlin> {
         stakes: Stakes::default(),
         relay: crate::engine::relay::Relay::default(),
         pools: crate::engine::pools::Pools::default(),
+        registry: crate::engine::registry::Registry::default(),
         spam: crate::engine::spam::Spam::default(),
         scratch: crate::engine::payout::Scratch::default(),
         genesis_books: GenesisBooks::default(),

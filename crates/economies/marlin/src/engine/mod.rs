@@ -12,12 +12,14 @@ pub mod governance;
 pub mod params;
 pub mod payout;
 pub mod pools;
+pub mod registry;
 pub mod relay;
 pub mod rewards;
 pub mod settings;
 pub mod spam;
 mod stake_ops;
 pub mod stakes;
+mod stakes_saved;
 pub mod tokens;
 pub mod units;
 pub mod view;
@@ -76,6 +78,7 @@ pub struct Marlin {
     relay: relay::Relay,
     spam: spam::Spam,
     pools: pools::Pools,
+    registry: registry::Registry,
     /// Buffers of the epoch close (working memory, rewritten before each use: a saved state
     /// leaves them out).
     #[serde(skip)]
@@ -97,6 +100,7 @@ ergon_core::transactional!(Marlin {
     relay: relay::Relay,
     spam: spam::Spam,
     pools: pools::Pools,
+    registry: registry::Registry,
 }; ignore params, pond, mpond, bridge_pool, stakes_pool, rewards_pool, fees_pool, receiver_pool,
    deposits_pool, cluster_pool, scratch, genesis_books, epoch);
 

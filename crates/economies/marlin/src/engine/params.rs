@@ -75,6 +75,12 @@ pub struct Params {
     pub undelegation_lock_days: u64,
     /// Days between a redelegation request and the move (StakeManager's redelegation lock).
     pub redelegation_lock_days: u64,
+    /// Days between a cluster's commission update request and the update
+    /// (`ClusterRegistry.lockWaitTime[COMMISSION_LOCK_SELECTOR]`).
+    pub commission_lock_days: u64,
+    /// Days between a cluster's unregistration request and the unregistration
+    /// (`lockWaitTime[UNREGISTER_LOCK_SELECTOR]`).
+    pub unregister_lock_days: u64,
     /// Governance: votes (MPOND base units) a proposer must exceed (GovernorAlpha's
     /// `proposalThreshold`, compared with `>`).
     pub proposal_threshold: Amount,
@@ -136,6 +142,8 @@ impl Params {
             transfers_open: false,
             undelegation_lock_days: 5,
             redelegation_lock_days: 5,
+            commission_lock_days: 5,
+            unregister_lock_days: 5,
             proposal_threshold: Amount(UNIT),
             quorum: Amount(8 * UNIT),
             voting_period_days: 3,
@@ -193,6 +201,12 @@ impl Params {
         }
         if self.redelegation_lock_days > 36_500 {
             return bad("redelegation_lock_days", self.redelegation_lock_days.to_string());
+        }
+        if self.commission_lock_days > 36_500 {
+            return bad("commission_lock_days", self.commission_lock_days.to_string());
+        }
+        if self.unregister_lock_days > 36_500 {
+            return bad("unregister_lock_days", self.unregister_lock_days.to_string());
         }
         if self.voting_period_days == 0 || self.voting_period_days > 3_650 {
             return bad("voting_period_days", self.voting_period_days.to_string());

@@ -138,8 +138,13 @@ impl Marlin {
     /// (0.5 MPOND, the seed's; 0: every cluster);
     /// deployed, what the selector draws from — its MPOND toward the threshold at least
     /// `selection_threshold` and an effective delegation above zero (`_getEffectiveDelegation`).
+    /// An unregistered cluster is never eligible.
     #[must_use]
-    pub fn eligible(&self, c: &crate::engine::stakes::Cluster) -> bool {
+    pub fn eligible(&self, i: u32) -> bool {
+        let Some(c) = self.stakes.clusters().get(i as usize) else { return false };
+        if !self.stakes.is_registered(i) {
+            return false;
+        }
         match self.params.profile {
             Profile::Paper => {
                 let need = self.params.eligibility_mpond;
@@ -295,13 +300,15 @@ impl Marlin {
     /// the last drawn).
     fn draw(&self, sc: &mut Scratch, epoch: u64) -> Result<Selection> {
         sc.weights.clear();
-        for row in self.stakes.clusters() {
+        for (i, row) in self.stakes.clusters().iter().enumerate() {
             let e = effective_delegation(
                 &[row.pond, row.mpond],
                 &TOKEN_WEIGHTS,
                 self.params.selection_threshold,
             )?;
-            sc.weights.push(selection_weight(e));
+            // An unregistered cluster is out of the selector's tree.
+            let registered = self.stakes.is_registered(i as u32);
+            sc.weights.push(if registered { selection_weight(e) } else { 0 });
         }
         let tree = match &mut sc.tree {
             Some(t) if t.len() == sc.weights.len() => {

@@ -112,6 +112,30 @@ fn pool_action(m: &mut Marlin, action: &Action) -> Result<Event> {
             let amount = m.claim_rewards(s, *stash)?;
             Event::RewardsClaimed { stash: *stash, amount }
         }
+        Action::RequestCommissionUpdate { operator, commission_percent } => {
+            let o = m.account(operator)?;
+            let day = m.request_commission_update(o, *commission_percent)?;
+            Event::CommissionUpdateRequested {
+                operator: operator.clone(),
+                commission_percent: *commission_percent,
+                day,
+            }
+        }
+        Action::UpdateCommission { operator } => {
+            let o = m.account(operator)?;
+            let commission_percent = m.update_commission(o)?;
+            Event::CommissionUpdated { operator: operator.clone(), commission_percent }
+        }
+        Action::RequestUnregister { operator } => {
+            let o = m.account(operator)?;
+            let day = m.request_unregister(o)?;
+            Event::UnregisterRequested { operator: operator.clone(), day }
+        }
+        Action::Unregister { operator } => {
+            let o = m.account(operator)?;
+            m.unregister(o)?;
+            Event::ClusterUnregistered { operator: operator.clone() }
+        }
         Action::CreatePool { operator, account, commission_percent } => {
             let o = m.account(operator)?;
             m.create_pool(o, account, *commission_percent)?;

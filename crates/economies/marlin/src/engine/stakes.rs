@@ -17,8 +17,7 @@
 
 use ergon_core::txn::{Keyed, Snapshot, Table};
 use ergon_core::{AccountId, Amount, Holder};
-use serde::ser::SerializeStruct;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::Serialize;
 
 use crate::engine::Marlin;
 use crate::engine::error::{MarlinError, Result};
@@ -61,82 +60,6 @@ pub struct Cluster {
     pub mpond: Amount,
 }
 
-/// `{pond, mpond, cluster, withdrawable_day, redelegation, closed}`; in a binary format (a
-/// saved state) every field, the staker first.
-impl Serialize for Stash {
-    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        if !s.is_human_readable() {
-            let Stash {
-                staker,
-                pond,
-                mpond,
-                cluster,
-                withdrawable_day,
-                redelegation,
-                closed,
-                undelegated_from,
-            } = *self;
-            let rest = (withdrawable_day, redelegation, closed, undelegated_from);
-            return (staker, pond, mpond, cluster, rest).serialize(s);
-        }
-        let mut st = s.serialize_struct("Stash", 6)?;
-        st.serialize_field("pond", &self.pond)?;
-        st.serialize_field("mpond", &self.mpond)?;
-        st.serialize_field("cluster", &self.cluster)?;
-        st.serialize_field("withdrawable_day", &self.withdrawable_day)?;
-        st.serialize_field("redelegation", &self.redelegation)?;
-        st.serialize_field("closed", &self.closed)?;
-        st.end()
-    }
-}
-
-/// Reads back a saved state only (the JSON form is a view).
-impl<'de> Deserialize<'de> for Stash {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        if d.is_human_readable() {
-            return Err(serde::de::Error::custom("a stash reads back from a saved state only"));
-        }
-        let (staker, pond, mpond, cluster, rest) = Deserialize::deserialize(d)?;
-        let (withdrawable_day, redelegation, closed, undelegated_from) = rest;
-        Ok(Stash {
-            staker,
-            pond,
-            mpond,
-            cluster,
-            withdrawable_day,
-            redelegation,
-            closed,
-            undelegated_from,
-        })
-    }
-}
-
-/// `{commission_percent, pond, mpond}`; in a binary format (a saved state) every field, the
-/// operator first.
-impl Serialize for Cluster {
-    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        if !s.is_human_readable() {
-            return (self.operator, self.commission_percent, self.pond, self.mpond).serialize(s);
-        }
-        let mut st = s.serialize_struct("Cluster", 3)?;
-        st.serialize_field("commission_percent", &self.commission_percent)?;
-        st.serialize_field("pond", &self.pond)?;
-        st.serialize_field("mpond", &self.mpond)?;
-        st.end()
-    }
-}
-
-/// Reads back a saved state only (the JSON form is a view).
-impl<'de> Deserialize<'de> for Cluster {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        if d.is_human_readable() {
-            return Err(serde::de::Error::custom("a cluster reads back from a saved state only"));
-        }
-        let (operator, commission_percent, pond, mpond) = Deserialize::deserialize(d)?;
-        Ok(Cluster { operator, commission_percent, pond, mpond })
-    }
-}
-
 /// Stashes, clusters and the running totals.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Stakes {
@@ -146,6 +69,8 @@ pub struct Stakes {
     staked_mpond: Keyed<AccountId, Amount>,
     /// POND and MPOND delegated to all the clusters together (the sums of their rows).
     delegated: Snapshot<[Amount; 2]>,
+    /// Clusters unregistered (`ClusterRegistry.unregister`): nothing more delegated to them.
+    unregistered: Keyed<u32, ()>,
 }
 
 ergon_core::transactional!(Stakes {
@@ -154,6 +79,7 @@ ergon_core::transactional!(Stakes {
     cluster_of: Keyed<AccountId, u32>,
     staked_mpond: Keyed<AccountId, Amount>,
     delegated: Snapshot<[Amount; 2]>,
+    unregistered: Keyed<u32, ()>,
 });
 
 impl Default for Stakes {
@@ -164,6 +90,7 @@ impl Default for Stakes {
             cluster_of: Keyed::new(),
             staked_mpond: Keyed::new(),
             delegated: Snapshot::new([Amount::ZERO; 2]),
+            unregistered: Keyed::new(),
         }
     }
 }
@@ -193,12 +120,12 @@ impl Stakes {
         self.staked_mpond.get(&a).copied().unwrap_or_default()
     }
 
-    /// Per staker, the MPOND in its stashes (for the checks).
     /// Sets `a`'s staked MPOND (a pool member's join or leave).
     pub(crate) fn set_staked_mpond(&mut self, a: AccountId, x: Amount) {
         self.staked_mpond.insert(a, x);
     }
 
+    /// Per staker, the MPOND in its stashes (for the checks).
     pub(crate) fn staked_totals(&self) -> impl Iterator<Item = (&AccountId, &Amount)> {
         self.staked_mpond.iter()
     }
@@ -209,9 +136,28 @@ impl Stakes {
         *self.delegated.get()
     }
 
+    /// Whether cluster `c` exists and is not unregistered.
+    #[must_use]
+    pub fn is_registered(&self, c: u32) -> bool {
+        (c as usize) < self.clusters.len() && !self.unregistered.contains_key(&c)
+    }
+
+    /// Sets cluster `c`'s commission (`ClusterRegistry.updateCommission`).
+    pub(crate) fn set_commission(&mut self, c: u32, percent: u8) {
+        self.clusters.update(c as usize, |row| row.commission_percent = percent);
+    }
+
+    /// Marks cluster `c` unregistered (`ClusterRegistry.unregister`).
+    pub(crate) fn unregister(&mut self, c: u32) {
+        self.unregistered.insert(c, ());
+    }
+
     fn add_to_cluster(&mut self, c: u32, pond: Amount, mpond: Amount, add: bool) -> Result<()> {
         let mut row =
             self.clusters.get(c as usize).copied().ok_or(MarlinError::NoCluster { cluster: c })?;
+        if add && self.unregistered.contains_key(&c) {
+            return Err(MarlinError::ClusterUnregistered { operator: row.operator });
+        }
         let [mut all_pond, mut all_mpond] = *self.delegated.get();
         if add {
             row.pond = row.pond.checked_add(pond)?;

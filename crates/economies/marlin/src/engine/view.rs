@@ -86,12 +86,22 @@ fn stakes_view(m: &Marlin) -> Value {
     let clusters: BTreeMap<&str, Value> = st
         .clusters()
         .iter()
-        .map(|c| {
-            (
-                m.name(c.operator),
-                json!({"commission_percent": c.commission_percent, "pond": fmt(c.pond),
-                                        "mpond": fmt(c.mpond), "eligible": m.eligible(c)}),
-            )
+        .enumerate()
+        .map(|(i, c)| {
+            let i = i as u32;
+            let mut v = json!({"commission_percent": c.commission_percent, "pond": fmt(c.pond),
+                               "mpond": fmt(c.mpond), "eligible": m.eligible(i)});
+            // The registry's state, shown only when there is any.
+            if !m.stakes.is_registered(i) {
+                v["registered"] = json!(false);
+            }
+            if let Some((percent, day)) = m.registry.commission_request(i) {
+                v["commission_request"] = json!({"percent": percent, "day": day});
+            }
+            if let Some(day) = m.registry.unregister_request(i) {
+                v["unregister_day"] = json!(day);
+            }
+            (m.name(c.operator), v)
         })
         .collect();
     let stashes: Vec<Value> = st
@@ -147,7 +157,8 @@ pub fn metrics(m: &Marlin) -> Vec<Metric> {
     let b = m.bridge.books();
     let staked = |t| m.ledger.balance(t, Holder::Pool(m.stakes_pool)).unwrap_or_default();
     let pool = |p| m.ledger.balance(m.pond, Holder::Pool(p)).unwrap_or_default();
-    let eligible = m.stakes.clusters().iter().filter(|c| m.eligible(c)).count() as u64;
+    let n = m.stakes.clusters().len() as u32;
+    let eligible = (0..n).filter(|&c| m.eligible(c)).count() as u64;
     vec![
         Metric { name: "pond_supply", value: amount(m.ledger.supply(m.pond).unwrap_or_default()) },
         Metric {
