@@ -72,7 +72,7 @@ impl Marlin {
                 format!("a commission update is pending until day {day}"),
             ));
         }
-        let day = self.epoch.0 + self.params.commission_lock_days;
+        let day = self.epoch.0.saturating_add(self.params.commission_lock_days);
         self.registry.commission.insert(c, (percent, day));
         Ok(day)
     }
@@ -101,7 +101,7 @@ impl Marlin {
         if let Some(day) = self.registry.unregister_request(c) {
             return Err(refused(operator, format!("an unregistration is pending until day {day}")));
         }
-        let day = self.epoch.0 + self.params.unregister_lock_days;
+        let day = self.epoch.0.saturating_add(self.params.unregister_lock_days);
         self.registry.unregister.insert(c, day);
         Ok(day)
     }
