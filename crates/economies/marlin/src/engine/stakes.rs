@@ -178,7 +178,8 @@ impl Stakes {
 
 /// The staking operations.
 impl Marlin {
-    /// Registers a cluster run by `operator` with a whole-percent commission.
+    /// Registers a cluster run by `operator` with a whole-percent commission (again, after an
+    /// unregistration: the same cluster, back in play).
     pub fn register_cluster(&mut self, operator: AccountId, percent: u8) -> Result<u32> {
         if percent > 100 {
             return Err(MarlinError::InvalidParameter {
@@ -186,9 +187,18 @@ impl Marlin {
                 value: percent.to_string(),
             });
         }
-        if self.stakes.cluster_of.contains_key(&operator) {
-            let name = self.name(operator).to_owned();
-            return Err(ergon_core::Error::Duplicate { kind: "cluster", name }.into());
+        if let Some(c) = self.stakes.cluster_of(operator) {
+            if self.stakes.is_registered(c) {
+                let name = self.name(operator).to_owned();
+                return Err(ergon_core::Error::Duplicate { kind: "cluster", name }.into());
+            }
+            // Registered again after an unregistration (`ClusterRegistry.register` needs only
+            // that the cluster is not valid): the same cluster, its new commission.
+            return ergon_core::txn::atomic(self, |st| {
+                st.stakes.set_commission(c, percent);
+                st.stakes.unregistered.remove(&c);
+                Ok(c)
+            });
         }
         if self.stakes.clusters.len() >= STASHES_MAX {
             return Err(MarlinError::Core(ergon_core::Error::LimitReached {
