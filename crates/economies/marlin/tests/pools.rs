@@ -2,11 +2,21 @@
 //! members, and a member joining late takes none of what the pool's stake earned before.
 //! Amounts in base units, worked by hand.
 
-use ergon_core::Amount;
 use ergon_core::economy::Economy;
+use ergon_core::{AccountId, Amount};
 use ergon_marlin::Marlin;
 
-fn network() -> Marlin {
+/// The network of both tests: cluster x (commission 0) and pool p (operator po, commission 0)
+/// with its account, receiver rx subscribed; and the accounts by name.
+struct Net {
+    m: Marlin,
+    cluster: u32,
+    p: u32,
+    pool: AccountId,
+    rx: AccountId,
+}
+
+fn network() -> Net {
     let genesis = serde_json::json!({
         "alpha": "1", "eligibility_mpond": "0", "rewards_pool": "0.00000000000000002",
         "subsidy_per_epoch": "0.000000000000000001", "subsidy_epochs": 20,
@@ -15,7 +25,15 @@ fn network() -> Marlin {
                      "A": {"pond": "0.000000000000000009"}, "E": {"pond": "0.000000000000000009"},
                      "rx": {"pond": "1"}},
     });
-    Marlin::from_genesis(serde_json::from_value(genesis).expect("a genesis")).expect("a network")
+    let mut m = Marlin::from_genesis(serde_json::from_value(genesis).expect("a genesis"))
+        .expect("a network");
+    let [po, x, rx] = ["po", "x", "rx"].map(|n| m.account(n).expect("an account"));
+    let cluster = m.register_cluster(x, 0).expect("a cluster");
+    let p = m.create_pool(po, "p", 0).expect("a pool");
+    let pool = m.staker_account("p").expect("the pool's account");
+    m.register_receiver(rx).expect("a receiver");
+    m.subscribe(rx, Amount(1), 12).expect("a subscription");
+    Net { m, cluster, p, pool, rx }
 }
 
 fn step(m: &mut Marlin) {
@@ -30,14 +48,8 @@ fn step(m: &mut Marlin) {
 /// left.
 #[test]
 fn payments_never_exceed_what_the_pool_received() {
-    let mut m = network();
-    let [po, x, c, a, e, rx] =
-        ["po", "x", "C", "A", "E", "rx"].map(|n| m.account(n).expect("an account"));
-    let cluster = m.register_cluster(x, 0).expect("a cluster");
-    let p = m.create_pool(po, "p", 0).expect("a pool");
-    let pool = m.staker_account("p").expect("the pool's account");
-    m.register_receiver(rx).expect("a receiver");
-    m.subscribe(rx, Amount(1), 12).expect("a subscription");
+    let Net { mut m, cluster, p, pool, rx } = network();
+    let [c, a, e] = ["C", "A", "E"].map(|n| m.account(n).expect("an account"));
     m.join_pool(c, p, Amount(10), Amount::ZERO).expect("C joins");
     let s = m.create_stash(pool, Amount(10), Amount::ZERO, Some(cluster)).expect("a stash");
     m.relay_tickets(rx, cluster, Amount(1)).expect("tickets");
@@ -63,13 +75,8 @@ fn payments_never_exceed_what_the_pool_received() {
 /// units are A's alone (A's claim 9 after E's join), E's claim 0.
 #[test]
 fn a_late_member_takes_nothing_earned_before_it_joined() {
-    let mut m = network();
-    let [po, x, a, e, rx] = ["po", "x", "A", "E", "rx"].map(|n| m.account(n).expect("an account"));
-    let cluster = m.register_cluster(x, 0).expect("a cluster");
-    let p = m.create_pool(po, "p", 0).expect("a pool");
-    let pool = m.staker_account("p").expect("the pool's account");
-    m.register_receiver(rx).expect("a receiver");
-    m.subscribe(rx, Amount(1), 12).expect("a subscription");
+    let Net { mut m, cluster, p, pool, rx } = network();
+    let [a, e] = ["A", "E"].map(|n| m.account(n).expect("an account"));
     m.join_pool(a, p, Amount(9), Amount::ZERO).expect("A joins");
     m.create_stash(pool, Amount(9), Amount::ZERO, Some(cluster)).expect("a stash");
     for _ in 0..9 {

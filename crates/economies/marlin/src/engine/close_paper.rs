@@ -62,16 +62,13 @@ impl Marlin {
         let mut unpaid = Amount::ZERO;
         for i in 0..self.relay.ticketed.len() {
             let c = self.relay.ticketed[i];
-            let row = self.stakes.clusters()[c as usize];
             let t = self.relay.tickets[c as usize];
             if !self.eligible(c) {
                 unpaid = unpaid.checked_add(t)?;
                 self.relay.month_unpaid_add(c, t);
                 continue;
             }
-            sc.ids.push(c);
-            sc.tickets.push(t);
-            sc.stakes.push(self.acc_amounts(row.pond, row.mpond)?[0]);
+            self.push_column(sc, c, t)?;
         }
         let mut out = ClosePayout { tickets_unpaid: unpaid, ..ClosePayout::default() };
         if one_day_months || !month_close {
@@ -82,7 +79,6 @@ impl Marlin {
         sc.clear_columns();
         for i in 0..self.relay.month_ticketed.len() {
             let c = self.relay.month_ticketed[i];
-            let row = self.stakes.clusters()[c as usize];
             let t = self.relay.month_tickets(c);
             if t.is_zero() {
                 continue;
@@ -91,12 +87,19 @@ impl Marlin {
                 out.month_tickets_unpaid = out.month_tickets_unpaid.checked_add(t)?;
                 continue;
             }
-            sc.ids.push(c);
-            sc.tickets.push(t);
-            sc.stakes.push(self.acc_amounts(row.pond, row.mpond)?[0]);
+            self.push_column(sc, c, t)?;
         }
         out.fees = self.pay_pools(sc, [(Amount::ZERO, rewards), (fee_amount, fees)])?.1;
         Ok(out)
+    }
+
+    /// Lists cluster `c` with `t` tickets and its stake value in the payout's columns.
+    fn push_column(&self, sc: &mut Scratch, c: u32, t: Amount) -> Result<()> {
+        let row = self.stakes.clusters()[c as usize];
+        sc.ids.push(c);
+        sc.tickets.push(t);
+        sc.stakes.push(self.acc_amounts(row.pond, row.mpond)?[0]);
+        Ok(())
     }
 
     /// Pays the subsidy and the fees (`(amount, source)` each) over the clusters in `sc` by

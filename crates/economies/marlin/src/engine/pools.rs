@@ -145,17 +145,12 @@ impl Pools {
 
 /// The staking pools' operations.
 impl Marlin {
-    /// The pool named by its account's name.
-    fn pool_named(&self, name: &str) -> Result<u32> {
+    /// The pool named `name` (by its account's name).
+    pub fn pool(&self, name: &str) -> Result<u32> {
         self.names
             .id(name)
             .and_then(|a| self.pools.of_account(AccountId(a)))
             .ok_or_else(|| MarlinError::UnknownPool { name: name.to_owned() })
-    }
-
-    /// The pool named `name` (by its account's name).
-    pub fn pool(&self, name: &str) -> Result<u32> {
-        self.pool_named(name)
     }
 
     /// paper: opens account `name` for a new pool run by `operator` with a whole-percent
@@ -257,24 +252,7 @@ impl Marlin {
             return Err(MarlinError::PoolAccount { name: self.name(member).to_owned() });
         }
         self.check_free_mpond(member, mpond)?;
-        let pool = self.pools.pools[p as usize];
-        let had = self.pools.member(member, p);
-        let now =
-            Member { pond: had.pond.checked_add(pond)?, mpond: had.mpond.checked_add(mpond)? };
-        let principal =
-            [pool.principal[0].checked_add(pond)?, pool.principal[1].checked_add(mpond)?];
-        let staked = self.stakes.staked_mpond(member).checked_add(mpond)?;
-        let v = value(pond, mpond)?;
-        ergon_core::txn::atomic(self, |st| {
-            let r = st.settle_member(member, p, v, true)?;
-            st.ledger.transfer(st.pond, member.into(), pool.account.into(), pond)?;
-            st.ledger.transfer(st.mpond, member.into(), pool.account.into(), mpond)?;
-            st.stakes.set_staked_mpond(member, staked);
-            st.gov.stake_votes(member, mpond, true, st.epoch.0)?;
-            st.pools.members.insert(member_key(member, p), now);
-            st.pools.pools.get_mut(p as usize).principal = principal;
-            Ok(r)
-        })
+        ergon_core::txn::atomic(self, |st| st.move_membership(member, p, pond, mpond, true))
     }
 
     /// `member` takes `pond` and `mpond` of what it put in out of pool `p`, from the tokens the
@@ -289,50 +267,51 @@ impl Marlin {
         if pond.is_zero() && mpond.is_zero() {
             return Err(MarlinError::ZeroAmount { what: "pool leave" });
         }
-        let pool = self.pools.pools[p as usize];
         let had = self.pools.member(member, p);
-        let short = |token: &'static str, has: Amount| MarlinError::PoolShort {
-            what: "the member's part",
-            token,
-            has,
-        };
-        let now = Member {
-            pond: had.pond.checked_sub(pond).map_err(|_| short("POND", had.pond))?,
-            mpond: had.mpond.checked_sub(mpond).map_err(|_| short("MPOND", had.mpond))?,
-        };
-        let (free_pond, free_mpond) = self.pool_free(p);
-        if pond > free_pond {
-            return Err(MarlinError::PoolShort {
-                what: "free in the pool",
-                token: "POND",
-                has: free_pond,
-            });
-        }
-        if mpond > free_mpond {
-            return Err(MarlinError::PoolShort {
-                what: "free in the pool",
-                token: "MPOND",
-                has: free_mpond,
-            });
-        }
-        let principal =
-            [pool.principal[0].checked_sub(pond)?, pool.principal[1].checked_sub(mpond)?];
-        let staked = self.stakes.staked_mpond(member).checked_sub(mpond)?;
-        let v = value(pond, mpond)?;
-        ergon_core::txn::atomic(self, |st| {
-            let r = st.settle_member(member, p, v, false)?;
-            st.ledger.transfer(st.pond, pool.account.into(), member.into(), pond)?;
-            st.ledger.transfer(st.mpond, pool.account.into(), member.into(), mpond)?;
-            st.stakes.set_staked_mpond(member, staked);
-            st.gov.stake_votes(member, mpond, false, st.epoch.0)?;
-            if now == Member::default() {
-                st.pools.members.remove(&member_key(member, p));
-            } else {
-                st.pools.members.insert(member_key(member, p), now);
+        for (token, want, has) in [("POND", pond, had.pond), ("MPOND", mpond, had.mpond)] {
+            if want > has {
+                return Err(MarlinError::PoolShort { what: "the member's part", token, has });
             }
-            st.pools.pools.get_mut(p as usize).principal = principal;
-            Ok(r)
-        })
+        }
+        let (free_pond, free_mpond) = self.pool_free(p);
+        for (token, want, has) in [("POND", pond, free_pond), ("MPOND", mpond, free_mpond)] {
+            if want > has {
+                return Err(MarlinError::PoolShort { what: "free in the pool", token, has });
+            }
+        }
+        ergon_core::txn::atomic(self, |st| st.move_membership(member, p, pond, mpond, false))
+    }
+
+    /// A checked join (`join`) or leave of `pond` and `mpond` by `member` in pool `p`: its
+    /// rewards so far paid, the tokens moved between it and the pool's account, its staked
+    /// MPOND and votes, its part and the pool's principal. Returns the rewards paid. Inside a
+    /// transaction.
+    fn move_membership(
+        &mut self,
+        member: AccountId,
+        p: u32,
+        pond: Amount,
+        mpond: Amount,
+        join: bool,
+    ) -> Result<Amount> {
+        let step = |a: Amount, x: Amount| if join { a.checked_add(x) } else { a.checked_sub(x) };
+        let (had, pool) = (self.pools.member(member, p), self.pools.pools[p as usize]);
+        let now = Member { pond: step(had.pond, pond)?, mpond: step(had.mpond, mpond)? };
+        let principal = [step(pool.principal[0], pond)?, step(pool.principal[1], mpond)?];
+        let staked = step(self.stakes.staked_mpond(member), mpond)?;
+        let r = self.settle_member(member, p, value(pond, mpond)?, join)?;
+        let (from, to) = if join { (member, pool.account) } else { (pool.account, member) };
+        self.ledger.transfer(self.pond, from.into(), to.into(), pond)?;
+        self.ledger.transfer(self.mpond, from.into(), to.into(), mpond)?;
+        self.stakes.set_staked_mpond(member, staked);
+        self.gov.stake_votes(member, mpond, join, self.epoch.0)?;
+        if now == Member::default() {
+            self.pools.members.remove(&member_key(member, p));
+        } else {
+            self.pools.members.insert(member_key(member, p), now);
+        }
+        self.pools.pools.get_mut(p as usize).principal = principal;
+        Ok(r)
     }
 
     /// Pays `member`'s rewards so far in pool `p`.

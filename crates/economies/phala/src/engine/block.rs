@@ -23,8 +23,8 @@ use ergon_core::invariants::Violation;
 
 use crate::Phala;
 use crate::events::BlockReport;
-use crate::params::Profile;
-use crate::workers::{WorkerIndex, WorkerState};
+use crate::params::{Params, Profile};
+use crate::workers::{Hot, WorkerIndex, WorkerState};
 
 /// Working memory of a block's close, kept between blocks so that it allocates only when a
 /// list grows past its largest size so far.
@@ -79,7 +79,6 @@ pub fn end_block(s: &mut Phala) -> Result<BlockReport, Violation> {
     s.scratch.exited.clear();
     let (mut idle, mut slashed) = (0u32, 0u32);
     let rho_m1 = params.rho.checked_sub(U64F64::ONE).map_err(|e| bug("rho", &e))?;
-    let khala = params.profile == Profile::Khala;
     let (v_max, rho_bits) = (params.v_max.to_bits(), rho_m1.to_bits());
     let mut sum = 0u128;
     let (hot, _) = s.workers.block_rows();
@@ -125,12 +124,7 @@ pub fn end_block(s: &mut Phala) -> Result<BlockReport, Violation> {
         }
         h.heartbeat = false;
         // Σshare for the next block, in the same pass (see `sum_share`).
-        let counted = if khala {
-            !h.unresponsive && (h.computing || !params.phala_launched)
-        } else {
-            h.state.is_responsive()
-        };
-        if counted && !lazy {
+        if in_sum_share(&params, h) && !lazy {
             let share = match grown.or_else(|| h.tok.cached_share()) {
                 Some(x) => x,
                 None => h.tok.share().map_err(|e| bug("share arithmetic", &e))?.to_bits(),
@@ -185,17 +179,11 @@ pub(crate) fn refresh_sum_share(s: &mut Phala) {
     if !s.sum_share_stale {
         return;
     }
-    let khala = s.params.profile == Profile::Khala;
-    let launched = s.params.phala_launched;
+    let params = s.params;
     let (hot, _) = s.workers.block_rows();
     let mut sum = 0u128;
     for h in hot.iter_mut() {
-        let counted = if khala {
-            !h.unresponsive && (h.computing || !launched)
-        } else {
-            h.state.is_responsive()
-        };
-        if counted {
+        if in_sum_share(&params, h) {
             // V ≤ v_max ≤ 10^9 and P ≤ 7200 keep every share below 2^95 and the sum far below
             // 2^128 (Params::validate): neither step can fail.
             sum = sum.saturating_add(h.tok.cached_share().unwrap_or(u128::MAX));
@@ -205,6 +193,14 @@ pub(crate) fn refresh_sum_share(s: &mut Phala) {
     s.sum_share_stale = false;
 }
 
+/// Whether worker `h`'s share counts in Σshare (see [`sum_share`]).
+fn in_sum_share(params: &Params, h: &Hot) -> bool {
+    match params.profile {
+        Profile::Khala => !h.unresponsive && (h.computing || !params.phala_launched),
+        Profile::Paper => h.state.is_responsive(),
+    }
+}
+
 /// Σshare for the next block's payouts. khala: the gatekeeper's sum over every worker it
 /// knows that is not unresponsive and, with `phala_launched`, still computing (off: stopped
 /// workers keep their last record and still count; never-started ones count zero). paper:
@@ -212,11 +208,7 @@ pub(crate) fn refresh_sum_share(s: &mut Phala) {
 pub fn sum_share(s: &Phala) -> Result<U64F64, Violation> {
     let mut sum = U64F64::ZERO;
     for h in s.workers.hot() {
-        let counted = match s.params.profile {
-            Profile::Khala => !h.unresponsive && (h.computing || !s.params.phala_launched),
-            Profile::Paper => h.state.is_responsive(),
-        };
-        if counted {
+        if in_sum_share(&s.params, h) {
             let share = h.tok.share().map_err(|e| bug("share arithmetic", &e))?;
             sum = sum.checked_add(share).map_err(|e| bug("Σshare", &e))?;
         }
