@@ -259,9 +259,12 @@ proptest! {
             let at = Epoch(k as u64 + LOCK);
             if *repeat && !any_order.is_empty() {
                 let before = (books_of(&l2, &r2), r2.clone());
+                let saved = serde_json::to_string(&r2).unwrap();
                 let twice = [any_order.clone(), vec![any_order[0]]].concat();
                 prop_assert!(r2.lock_distinct_rows(&mut l2, at, &twice).is_err());
                 prop_assert!((books_of(&l2, &r2), r2.clone()) == before);
+                // Nothing of the refused batch is kept, not even a longer table of owners.
+                prop_assert_eq!(serde_json::to_string(&r2).unwrap(), saved);
             }
             r1.lock_rows(&mut l1, at, &rows).unwrap();
             r2.lock_distinct_rows(&mut l2, at, &any_order).unwrap();
