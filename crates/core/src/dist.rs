@@ -240,6 +240,25 @@ impl Sampler {
         if x >= self.min { x } else { self.min }
     }
 
+    /// Whether each draw takes exactly one word of the stream (the uniform): then
+    /// [`Sampler::sample_word`] gives the draw of that word.
+    #[must_use]
+    pub fn one_word(&self) -> bool {
+        matches!(self.kind, Kind::Uniform { .. })
+    }
+
+    /// The draw of [`Sampler::sample`] whose one stream word is `x`, for a sampler that draws
+    /// one word ([`Sampler::one_word`]); the minimum otherwise (call it only for those).
+    #[inline(always)]
+    #[must_use]
+    pub fn sample_word(&self, x: u64) -> f64 {
+        let x = match self.kind {
+            Kind::Uniform { low, width } => uniform_word(low, width, x),
+            _ => self.min,
+        };
+        if x >= self.min { x } else { self.min }
+    }
+
     /// A draw before the minimum, out of the way of the constant and the uniform (which
     /// [`Sampler::sample`] draws inline).
     #[inline(never)]
@@ -258,7 +277,13 @@ impl Sampler {
 /// A uniform draw in `[low, low + width]`: 53 random bits → `[0, 1]`, then scaled.
 #[inline(always)]
 fn uniform(low: f64, width: f64, rng: &mut StreamRng) -> f64 {
-    let u = (rng.next_u64() >> 11) as f64 / ((1u64 << 53) - 1) as f64;
+    uniform_word(low, width, rng.next_u64())
+}
+
+/// [`uniform`] of the stream word `x`.
+#[inline(always)]
+fn uniform_word(low: f64, width: f64, x: u64) -> f64 {
+    let u = (x >> 11) as f64 / ((1u64 << 53) - 1) as f64;
     low + width * u
 }
 
@@ -341,6 +366,24 @@ mod tests {
 
     fn parse(text: &str) -> Result<Dist, String> {
         serde_json::from_str::<Holder>(text).map(|h| h.d).map_err(|e| e.to_string())
+    }
+
+    /// A uniform sampler's draw of a word is its draw from the stream that gives that word,
+    /// the minimum included (a range reaching below it); the other kinds are not one-word.
+    #[test]
+    fn a_uniform_draw_is_its_word_s_draw() {
+        for (low, high, min) in [(1.0, 10.0, 0.0), (-3.0, 2.0, 0.5), (7.0, 7.0, 0.0)] {
+            let s = Dist::Uniform { low, high }.sampler(min);
+            assert!(s.one_word());
+            let mut a = crate::RngStreams::new(Seed::from_u64(9)).stream(&[1]);
+            let mut b = a.clone();
+            for _ in 0..1_000 {
+                assert_eq!(s.sample(&mut a).to_bits(), s.sample_word(b.next_u64()).to_bits());
+            }
+        }
+        for d in [Dist::constant(2.0), Dist::Exponential { mean: 1.0 }] {
+            assert!(!d.sampler(0.0).one_word());
+        }
     }
 
     #[test]

@@ -195,6 +195,33 @@ impl StreamRng {
         self.inner.next_u64()
     }
 
+    /// Fills `out` with the stream's next words: exactly the values of `out.len()` calls of
+    /// [`StreamRng::next_u64`], in order, read in one pass over ChaCha's blocks (a run of draws
+    /// that knows how many words it takes reads them so, then draws without the stream).
+    pub fn fill_u64(&mut self, out: &mut [u64]) {
+        let mut bytes = [0u8; 256];
+        for words in out.chunks_mut(32) {
+            let b = &mut bytes[..words.len() * 8];
+            // Whole 32-bit words, low word first: the bytes of `next_u64`'s values in order.
+            self.inner.fill_bytes(b);
+            for (w, c) in words.iter_mut().zip(b.as_chunks::<8>().0) {
+                *w = u64::from_le_bytes(*c);
+            }
+        }
+    }
+
+    /// The stream's position: the number of 32-bit ChaCha words drawn so far.
+    #[must_use]
+    pub fn word_pos(&self) -> u128 {
+        self.inner.get_word_pos()
+    }
+
+    /// Moves the stream to word `pos` ([`StreamRng::word_pos`]): the words from there are those
+    /// drawn from there before.
+    pub fn set_word_pos(&mut self, pos: u128) {
+        self.inner.set_word_pos(pos);
+    }
+
     /// A uniform integer in `[0, n)`, without bias: Lemire's multiply-shift, rejecting the
     /// `2^64 mod n` low products that would favour some results. Draws one word, rarely more.
     ///
@@ -292,6 +319,32 @@ mod tests {
 
     fn streams() -> RngStreams {
         RngStreams::new(Seed::from_u64(42))
+    }
+
+    /// `fill_u64` gives the words `next_u64` would, from any position (odd word counts and
+    /// block edges included) and for any length, and leaves the stream where they would; a
+    /// position read and set again repeats the words from there.
+    #[test]
+    fn filled_words_are_the_next_words() {
+        for skip in [0u32, 1, 2, 15, 16, 17, 63, 64, 65, 127] {
+            for len in [0usize, 1, 2, 7, 31, 32, 33, 64, 100, 257] {
+                let mut one = streams().stream(&[purpose::TASKS, 3]);
+                for _ in 0..skip {
+                    one.inner.next_u32();
+                }
+                let mut batch = one.clone();
+                let at = batch.word_pos();
+                let want: Vec<u64> = (0..len).map(|_| one.next_u64()).collect();
+                let mut got = vec![0; len];
+                batch.fill_u64(&mut got);
+                assert_eq!(got, want, "skip {skip}, {len} words");
+                assert_eq!(batch.word_pos(), at + 2 * len as u128);
+                assert_eq!(batch.next_u64(), one.next_u64(), "skip {skip}, {len} words: after");
+                batch.set_word_pos(at);
+                let again: Vec<u64> = (0..len).map(|_| batch.next_u64()).collect();
+                assert_eq!(again, want, "skip {skip}, {len} words: again from {at}");
+            }
+        }
     }
 
     /// A stream saved part-way and loaded draws on as the one saved: its position is in the

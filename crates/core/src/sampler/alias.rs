@@ -156,6 +156,22 @@ impl AliasTable {
         }
     }
 
+    /// The draw of [`AliasTable::sample`] whose first stream word is `x`, and whether `x`
+    /// decides it alone (when not, a chance below `2n / 2^64`, the item is not the draw: the
+    /// draw needs more of the stream). As [`AliasTable::sure`], with the item chosen by a
+    /// select the compiler keeps without a branch in a run of draws.
+    #[inline(always)]
+    #[must_use]
+    pub fn decide(&self, x: u64) -> (usize, bool) {
+        let n = self.cut.len() as u64;
+        let m = u128::from(x) * u128::from(n);
+        let (j, f) = ((m >> 64) as usize, m as u64);
+        let (cut, alias) = (self.cut[j], self.alias[j] as usize);
+        let above = f > cut;
+        let sure = (f <= n.wrapping_neg()) & (above | (cut.wrapping_sub(f) >= n));
+        (std::hint::select_unpredictable(above, alias, j), sure)
+    }
+
     /// [`AliasTable::settle`] with the rest of `U` drawn from `rng`: the rare draw that one
     /// word leaves open, kept out of the way of the common one.
     #[cold]

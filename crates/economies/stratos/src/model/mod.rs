@@ -75,6 +75,9 @@ struct Downloads {
     /// The user's Ozone less the batch, noz.
     ozone_left: u128,
     sizes: Vec<Amount>,
+    /// The stream words of a run of sizes ([`StratosModel::sole_downloads`]); not saved.
+    #[serde(skip)]
+    words: Vec<u64>,
 }
 
 /// Flows since the last record (reset by each record).

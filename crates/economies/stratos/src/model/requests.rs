@@ -9,6 +9,11 @@ use super::behaviour::{stos, uniform};
 use crate::error::StratosError;
 use crate::params::{OZ, STOS};
 
+/// Runs of this many sizes or more are drawn from words read at once
+/// ([`StratosModel::sizes_run`]): reading them and the stream's place cost about a hundred
+/// instructions, which a few sizes do not win back.
+const SIZE_RUN: u64 = 32;
+
 impl StratosModel {
     /// One request of `user`: its kind by the mix (drawn unless the mix has one kind), its size
     /// by the kind's distribution; a PREPAY first when the user's Ozone does not cover it.
@@ -76,6 +81,16 @@ impl StratosModel {
         let user = self.users[i].account;
         let mut done = 0;
         while done < n {
+            if n - done >= SIZE_RUN
+                && self.batch.user == Some(user)
+                && self.samplers.download.one_word()
+            {
+                // `n - done` ≤ n, a count of requests that fits in memory.
+                done += self.sizes_run((n - done) as usize) as u64;
+                if done == n {
+                    break;
+                }
+            }
             let size = draw(&self.samplers.download, &mut self.rng);
             done += 1;
             let b = &mut self.batch;
@@ -91,6 +106,34 @@ impl StratosModel {
         }
         self.flows.requests += done;
         done
+    }
+
+    /// Up to `m` downloads into the waiting batch, each size drawn from one stream word (a
+    /// sampler of one word a draw), while the batch's Ozone covers them: the run's words read
+    /// at once. Stops before the first size the Ozone does not cover, with the stream put back
+    /// just before its word, so that the general step draws it again. Returns how many joined.
+    fn sizes_run(&mut self, m: usize) -> usize {
+        let (s, b) = (&self.samplers.download, &mut self.batch);
+        if b.words.len() < m {
+            b.words.resize(m, 0);
+        }
+        let words = &mut b.words[..m];
+        let start = self.rng.word_pos();
+        self.rng.fill_u64(words);
+        b.sizes.reserve(m);
+        let mut left = b.ozone_left;
+        for (k, &x) in words.iter().enumerate() {
+            let size = to_base_units(s.sample_word(x), 9).max(1);
+            if size > left {
+                self.rng.set_word_pos(start + 2 * k as u128);
+                b.ozone_left = left;
+                return k;
+            }
+            left -= size;
+            b.sizes.push(Amount(size));
+        }
+        b.ozone_left = left;
+        m
     }
 
     /// A download of `size` by user `i`: into the waiting batch when it is the same user's and

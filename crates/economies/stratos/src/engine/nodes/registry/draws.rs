@@ -19,7 +19,12 @@ pub(super) struct Scratch {
     zeroed: Vec<(usize, u64)>,
     /// The nodes a run of draws gave their first traffic ([`Credit::add_run`]); not saved.
     #[serde(skip)]
-    fresh: Vec<u32>,
+    pub(super) fresh: Vec<u32>,
+    /// The stream words and the nodes drawn of a run ([`Credit::add_run_drawn`]); not saved.
+    #[serde(skip)]
+    pub(super) words: Vec<u64>,
+    #[serde(skip)]
+    pub(super) drawn: Vec<u32>,
     fast: FastSampler,
 }
 
@@ -36,6 +41,11 @@ impl PartialEq for Scratch {
 }
 
 impl Eq for Scratch {}
+
+/// Runs of downloads this long or longer are drawn in two passes ([`Credit::add_run_drawn`]):
+/// reading a run's words at once and the stream's place cost about a hundred instructions, which
+/// a run of a few downloads (one user's of many in an epoch) does not win back.
+const TWO_PASS_RUN: usize = 64;
 
 /// Draws a task may reject (a node already chosen or without room) before the rest of it is
 /// drawn from the sum tree with those nodes' weights set to zero.
@@ -82,7 +92,7 @@ impl NodeRegistry {
             }
         }
         for &i in nodes {
-            self.credit().2.add(i.idx(), noz)?; // checked above: cannot fail
+            self.credit().1.add(i.idx(), noz)?; // checked above: cannot fail
             if store {
                 let n = self.resource.get_mut(i.idx());
                 n.stored = Amount(n.stored.0 + noz.0);
@@ -94,7 +104,7 @@ impl NodeRegistry {
     /// Credits `noz` of traffic to node `i` alone: [`NodeRegistry::serve`] of one node without
     /// a store (a download or a query), as a task's hot path takes it.
     pub fn serve_one(&mut self, i: NodeIndex, noz: Amount) -> Result<(), Error> {
-        self.credit().2.add(i.idx(), noz)
+        self.credit().1.add(i.idx(), noz)
     }
 
     /// Downloads of `sizes`, in order, each credited to a node drawn by weight: exactly
@@ -103,10 +113,18 @@ impl NodeRegistry {
     /// ([`FastSampler::current`]; crediting traffic changes no weight). Errors as those two: no
     /// node takes tasks (nothing drawn), or a node's pending traffic would overflow.
     pub fn serve_drawn(&mut self, rng: &mut StreamRng, sizes: &[Amount]) -> Result<(), Error> {
-        let (fast, fresh, mut credit) = self.credit();
+        let (Scratch { fast, fresh, words, drawn, .. }, mut credit) = self.credit();
         for (k, &noz) in sizes.iter().enumerate() {
             if let Some(table) = fast.current(credit.weights) {
-                return credit.add_run(&sizes[k..], fresh, || table.sample(rng));
+                let run = &sizes[k..];
+                if run.len() >= TWO_PASS_RUN
+                    && credit.plain()
+                    && let Some(added) =
+                        credit.add_run_drawn(run, (fresh, words, drawn), rng, |x| table.decide(x))
+                {
+                    return added;
+                }
+                return credit.add_run(run, fresh, || table.sample(rng));
             }
             let i = fast.sample(credit.weights, rng)?;
             credit.add(i, noz)?;
@@ -114,8 +132,9 @@ impl NodeRegistry {
         Ok(())
     }
 
-    /// The sampler, the list of nodes new to traffic and the traffic columns, borrowed apart.
-    fn credit(&mut self) -> (&mut FastSampler, &mut Vec<u32>, Credit<'_>) {
+    /// The scratch (sampler, nodes new to traffic, a run's words and nodes) and the traffic
+    /// columns, borrowed apart.
+    pub(super) fn credit(&mut self) -> (&mut Scratch, Credit<'_>) {
         let credit = Credit {
             weights: &self.weights,
             pending: &mut self.pending,
@@ -124,7 +143,7 @@ impl NodeRegistry {
             slots: &mut self.slots.0,
             touched: &mut self.touched,
         };
-        (&mut self.scratch.fast, &mut self.scratch.fresh, credit)
+        (&mut self.scratch, credit)
     }
 
     /// One node taking tasks, drawn by weight from `rng` (none when no node takes tasks; then
@@ -192,7 +211,7 @@ impl NodeRegistry {
 
 /// What a task's traffic changes: a node's pending traffic, the totals, the index of nodes with
 /// traffic and the nodes touched (the task weights read alongside).
-struct Credit<'a> {
+pub(super) struct Credit<'a> {
     weights: &'a SumTree,
     pending: &'a mut Table<Amount>,
     totals: &'a mut NodeTotals,
@@ -220,13 +239,88 @@ impl Credit<'_> {
         Ok(())
     }
 
+    /// Whether the columns change in place: no transaction is open (nothing to journal) and no
+    /// checker keeps the touched nodes.
+    pub(super) fn plain(&self) -> bool {
+        !self.pending.in_transaction()
+            && !self.with_traffic.in_transaction()
+            && !self.touched.is_on()
+    }
+
+    /// [`Credit::add_run`] of draws from an alias table when the columns change in place
+    /// ([`Credit::plain`]), in two tight passes: the run's stream words read at once
+    /// ([`StreamRng::fill_u64`]) and each node drawn from its word by `decide`
+    /// ([`ergon_core::AliasTable::decide`]),
+    /// then the traffic credited with the totals in registers. The same draws, credits, errors
+    /// and stream position after: a run cut short by an overflow leaves the stream just after
+    /// the word of the failed credit. None, having changed nothing (the stream put back), when
+    /// a word does not decide its draw alone (a chance below `2n / 2^64` a word): then the run
+    /// is drawn one word at a time.
+    #[inline(never)]
+    pub(super) fn add_run_drawn(
+        &mut self,
+        sizes: &[Amount],
+        (fresh, words, drawn): (&mut Vec<u32>, &mut Vec<u64>, &mut Vec<u32>),
+        rng: &mut StreamRng,
+        decide: impl Fn(u64) -> (usize, bool),
+    ) -> Option<Result<(), Error>> {
+        let n = sizes.len();
+        for v in [&mut *fresh, &mut *drawn] {
+            if v.len() < n {
+                v.resize(n, 0);
+            }
+        }
+        if words.len() < n {
+            words.resize(n, 0);
+        }
+        let (words, drawn) = (&mut words[..n], &mut drawn[..n]);
+        let start = rng.word_pos();
+        rng.fill_u64(words);
+        let mut sure = true;
+        for (d, &x) in drawn.iter_mut().zip(words.iter()) {
+            let (i, decided) = decide(x);
+            *d = i as u32; // items are u32
+            sure &= decided;
+        }
+        if !sure {
+            rng.set_word_pos(start);
+            return None;
+        }
+        let pending = self.pending.rows_mut();
+        let (mut total, mut count, mut added) = (self.totals.pending, 0, Ok(()));
+        for (k, (&noz, &i)) in sizes.iter().zip(drawn.iter()).enumerate() {
+            if noz.is_zero() {
+                continue;
+            }
+            let now = pending[i as usize];
+            match now.checked_add(noz) {
+                Ok(sum) => pending[i as usize] = sum,
+                Err(e) => {
+                    rng.set_word_pos(start + 2 * (k as u128 + 1));
+                    added = Err(e);
+                    break;
+                }
+            }
+            total = total.wrapping_add(noz.0);
+            fresh[count] = i;
+            count += usize::from(now.is_zero());
+        }
+        self.totals.pending = total;
+        let first = self.with_traffic.extend_from_slice(&fresh[..count]);
+        for (k, &i) in fresh[..count].iter().enumerate() {
+            self.slots[i as usize] = (first + k) as u32; // the index's places are u32
+        }
+        self.totals.with_traffic += count as u32;
+        Some(added)
+    }
+
     /// [`Credit::add`] of each of `sizes` to the node `draw` gives, in order, with the same
     /// result (a run cut short by an overflow keeps what it added before it): the nodes that
     /// had no traffic are collected without a branch on that (a coin toss a draw), by a store
     /// to `fresh` that counts only for them, and indexed after the run, in the order of their
     /// first draw.
     #[inline(always)]
-    fn add_run(
+    pub(super) fn add_run(
         &mut self,
         sizes: &[Amount],
         fresh: &mut Vec<u32>,
