@@ -265,7 +265,7 @@ mod tests {
             let sizes: Vec<Amount> = (0..12u128).map(|k| Amount((k * seed as u128) % 4)).collect();
             // A third of the seeds leave one word in about fifty undecided.
             let open = seed % 3 == 0;
-            let decide = |x: u64| ((x >> 40) as usize % 3, !open || x % 50 != 0);
+            let decide = |x: u64| ((x >> 40) as usize % 3, !open || !x.is_multiple_of(50));
             let streams = RngStreams::new(Seed::from_u64(seed));
             let (mut a, mut b) = (streams.stream(&[1]), streams.stream(&[1]));
             let got = {
