@@ -240,23 +240,14 @@ impl Sampler {
         if x >= self.min { x } else { self.min }
     }
 
-    /// Whether each draw takes exactly one word of the stream (the uniform): then
-    /// [`Sampler::sample_word`] gives the draw of that word.
-    #[must_use]
-    pub fn one_word(&self) -> bool {
-        matches!(self.kind, Kind::Uniform { .. })
-    }
-
-    /// The draw of [`Sampler::sample`] whose one stream word is `x`, for a sampler that draws
-    /// one word ([`Sampler::one_word`]); the minimum otherwise (call it only for those).
+    /// The draw of [`Sampler::sample`] whose one stream word is `x`, for a sampler whose every
+    /// draw takes exactly one word (the uniform); none for the others.
     #[inline(always)]
     #[must_use]
-    pub fn sample_word(&self, x: u64) -> f64 {
-        let x = match self.kind {
-            Kind::Uniform { low, width } => uniform_word(low, width, x),
-            _ => self.min,
-        };
-        if x >= self.min { x } else { self.min }
+    pub fn sample_word(&self, x: u64) -> Option<f64> {
+        let Kind::Uniform { low, width } = self.kind else { return None };
+        let x = uniform_word(low, width, x);
+        Some(if x >= self.min { x } else { self.min })
     }
 
     /// A draw before the minimum, out of the way of the constant and the uniform (which
@@ -374,15 +365,15 @@ mod tests {
     fn a_uniform_draw_is_its_word_s_draw() {
         for (low, high, min) in [(1.0, 10.0, 0.0), (-3.0, 2.0, 0.5), (7.0, 7.0, 0.0)] {
             let s = Dist::Uniform { low, high }.sampler(min);
-            assert!(s.one_word());
             let mut a = crate::RngStreams::new(Seed::from_u64(9)).stream(&[1]);
             let mut b = a.clone();
             for _ in 0..1_000 {
-                assert_eq!(s.sample(&mut a).to_bits(), s.sample_word(b.next_u64()).to_bits());
+                let word = s.sample_word(b.next_u64()).map(f64::to_bits);
+                assert_eq!(Some(s.sample(&mut a).to_bits()), word);
             }
         }
         for d in [Dist::constant(2.0), Dist::Exponential { mean: 1.0 }] {
-            assert!(!d.sampler(0.0).one_word());
+            assert!(d.sampler(0.0).sample_word(7).is_none());
         }
     }
 

@@ -158,8 +158,8 @@ impl AliasTable {
 
     /// The draw of [`AliasTable::sample`] whose first stream word is `x`, and whether `x`
     /// decides it alone (when not, a chance below `2n / 2^64`, the item is not the draw: the
-    /// draw needs more of the stream). As [`AliasTable::sure`], with the item chosen by a
-    /// select the compiler keeps without a branch in a run of draws.
+    /// draw needs more of the stream). The same test as the one `sample` makes, with the item
+    /// chosen by a select the compiler keeps without a branch in a run of draws.
     #[inline(always)]
     #[must_use]
     pub fn decide(&self, x: u64) -> (usize, bool) {

@@ -131,6 +131,31 @@ fn draws_from_the_current_table_are_the_samplers_draws() {
     assert_eq!(r1.next_u64(), r2.next_u64());
 }
 
+/// `decide` gives the draw `sure` gives whenever the word decides it, and says so exactly when
+/// `sure` does: on random words and on the words at the edges of every column's cut (where
+/// `sure` leaves the draw open), for tables narrow and wide.
+#[test]
+fn a_decided_word_is_the_sure_draw() {
+    let mut rng = RngStreams::new(Seed::from_u64(4)).stream(&[1]);
+    for w in [&[3u64, 1, 4, 1, 5][..], &[u64::MAX, 1, u64::MAX / 3], &[7]] {
+        let t = AliasTable::new(w).unwrap();
+        let n = t.len() as u64;
+        let edges = t.cut.iter().enumerate().flat_map(|(j, &c)| {
+            // The words whose column is j and whose fraction is next to the cut.
+            let base = ((u128::from(j as u64) << 64) / u128::from(n)) as u64;
+            [c, c.wrapping_sub(1), c.wrapping_add(1)].map(|f| base.wrapping_add(f / n))
+        });
+        let words: Vec<u64> = (0..2_000).map(|_| rng.next_u64()).chain(edges).collect();
+        let mut open = 0;
+        for x in words {
+            let (item, decided) = t.decide(x);
+            assert_eq!(t.sure(x), decided.then_some(item), "{w:?}, word {x}");
+            open += usize::from(!decided);
+        }
+        assert!(open > 0 || n == 1, "{w:?}: no word left open");
+    }
+}
+
 #[test]
 fn a_rebuilt_alias_table_equals_a_new_one() {
     let mut table = AliasTable::new(&[3, 1, 4, 1, 5]).unwrap();

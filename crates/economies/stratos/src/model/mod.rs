@@ -75,7 +75,7 @@ struct Downloads {
     /// The user's Ozone less the batch, noz.
     ozone_left: u128,
     sizes: Vec<Amount>,
-    /// The stream words of a run of sizes ([`StratosModel::sole_downloads`]); not saved.
+    /// The stream words of a run of sizes ([`StratosModel::sizes_run`]); not saved.
     #[serde(skip)]
     words: Vec<u64>,
 }

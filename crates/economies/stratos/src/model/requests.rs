@@ -12,7 +12,10 @@ use crate::params::{OZ, STOS};
 /// Runs of this many sizes or more are drawn from words read at once
 /// ([`StratosModel::sizes_run`]): reading them and the stream's place cost about a hundred
 /// instructions, which a few sizes do not win back.
-const SIZE_RUN: u64 = 32;
+const SIZE_RUN: usize = 32;
+
+/// The most sizes a run draws at once (the words it holds).
+const SIZE_CHUNK: usize = 4_096;
 
 impl StratosModel {
     /// One request of `user`: its kind by the mix (drawn unless the mix has one kind), its size
@@ -81,12 +84,9 @@ impl StratosModel {
         let user = self.users[i].account;
         let mut done = 0;
         while done < n {
-            if n - done >= SIZE_RUN
-                && self.batch.user == Some(user)
-                && self.samplers.download.one_word()
-            {
-                // `n - done` ≤ n, a count of requests that fits in memory.
-                done += self.sizes_run((n - done) as usize) as u64;
+            if n - done >= SIZE_RUN as u64 && self.batch.user == Some(user) {
+                let left = usize::try_from(n - done).unwrap_or(usize::MAX);
+                done += self.sizes_run(left) as u64;
                 if done == n {
                     break;
                 }
@@ -109,11 +109,24 @@ impl StratosModel {
     }
 
     /// Up to `m` downloads into the waiting batch, each size drawn from one stream word (a
-    /// sampler of one word a draw), while the batch's Ozone covers them: the run's words read
-    /// at once. Stops before the first size the Ozone does not cover, with the stream put back
-    /// just before its word, so that the general step draws it again. Returns how many joined.
+    /// sampler of one word a draw, [`Sampler::sample_word`]), as many as the batch's Ozone is
+    /// sure to cover (each size is at most the draw of the word `2^64 − 1`, the range's top) and
+    /// at most [`SIZE_CHUNK`]: the run's words read at once. None when that is fewer than
+    /// [`SIZE_RUN`]. Should a size exceed what is left all the same, it stops there with the
+    /// stream put back before its word, so that the general step draws it again. Returns how
+    /// many joined the batch.
     fn sizes_run(&mut self, m: usize) -> usize {
         let (s, b) = (&self.samplers.download, &mut self.batch);
+        let Some(top) = s.sample_word(u64::MAX) else { return 0 };
+        let top = to_base_units(top, 9).max(1);
+        let covered = |k: usize| top.checked_mul(k as u128).is_some_and(|c| c <= b.ozone_left);
+        if !covered(SIZE_RUN) {
+            return 0;
+        }
+        let mut m = m.min(SIZE_CHUNK);
+        if !covered(m) {
+            m = (b.ozone_left / top) as usize; // in SIZE_RUN..m: fits
+        }
         if b.words.len() < m {
             b.words.resize(m, 0);
         }
@@ -123,7 +136,7 @@ impl StratosModel {
         b.sizes.reserve(m);
         let mut left = b.ozone_left;
         for (k, &x) in words.iter().enumerate() {
-            let size = to_base_units(s.sample_word(x), 9).max(1);
+            let size = s.sample_word(x).map_or(u128::MAX, |x| to_base_units(x, 9).max(1));
             if size > left {
                 self.rng.set_word_pos(start + 2 * k as u128);
                 b.ozone_left = left;

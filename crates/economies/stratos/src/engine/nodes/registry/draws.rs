@@ -20,9 +20,10 @@ pub(super) struct Scratch {
     /// The nodes a run of draws gave their first traffic ([`Credit::add_run`]); not saved.
     #[serde(skip)]
     pub(super) fresh: Vec<u32>,
-    /// The stream words and the nodes drawn of a run ([`Credit::add_run_drawn`]); not saved.
+    /// The stream words of a run's chunk ([`Credit::add_run_drawn`]); not saved.
     #[serde(skip)]
     pub(super) words: Vec<u64>,
+    /// The nodes drawn from those words; not saved.
     #[serde(skip)]
     pub(super) drawn: Vec<u32>,
     fast: FastSampler,
@@ -46,6 +47,11 @@ impl Eq for Scratch {}
 /// reading a run's words at once and the stream's place cost about a hundred instructions, which
 /// a run of a few downloads (one user's of many in an epoch) does not win back.
 const TWO_PASS_RUN: usize = 64;
+
+/// The most draws of a run taken in two passes at once, so that the scratch holds at most this
+/// many words and nodes whatever the run (a few under the unit tests, so that their runs span
+/// several chunks).
+const RUN_CHUNK: usize = if cfg!(test) { 5 } else { 4_096 };
 
 /// Draws a task may reject (a node already chosen or without room) before the rest of it is
 /// drawn from the sum tree with those nodes' weights set to zero.
@@ -117,12 +123,10 @@ impl NodeRegistry {
         for (k, &noz) in sizes.iter().enumerate() {
             if let Some(table) = fast.current(credit.weights) {
                 let run = &sizes[k..];
-                if run.len() >= TWO_PASS_RUN
-                    && credit.plain()
-                    && let Some(added) =
-                        credit.add_run_drawn(run, (fresh, words, drawn), rng, |x| table.decide(x))
-                {
-                    return added;
+                if run.len() >= TWO_PASS_RUN && credit.plain() {
+                    let bufs = (fresh, words, drawn);
+                    let decide = |x| table.decide(x);
+                    return credit.add_run_in_passes(run, bufs, rng, (decide, |r| table.sample(r)));
                 }
                 return credit.add_run(run, fresh, || table.sample(rng));
             }
@@ -209,6 +213,10 @@ impl NodeRegistry {
     }
 }
 
+/// The scratch of a run in two passes: the nodes new to traffic, the stream words, the nodes
+/// drawn ([`Scratch`]'s `fresh`, `words`, `drawn`).
+pub(super) type RunBuffers<'b> = (&'b mut Vec<u32>, &'b mut Vec<u64>, &'b mut Vec<u32>);
+
 /// What a task's traffic changes: a node's pending traffic, the totals, the index of nodes with
 /// traffic and the nodes touched (the task weights read alongside).
 pub(super) struct Credit<'a> {
@@ -248,70 +256,96 @@ impl Credit<'_> {
     }
 
     /// [`Credit::add_run`] of draws from an alias table when the columns change in place
-    /// ([`Credit::plain`]), in two tight passes: the run's stream words read at once
-    /// ([`StreamRng::fill_u64`]) and each node drawn from its word by `decide`
-    /// ([`ergon_core::AliasTable::decide`]),
-    /// then the traffic credited with the totals in registers. The same draws, credits, errors
-    /// and stream position after: a run cut short by an overflow leaves the stream just after
-    /// the word of the failed credit. None, having changed nothing (the stream put back), when
-    /// a word does not decide its draw alone (a chance below `2n / 2^64` a word): then the run
-    /// is drawn one word at a time.
+    /// ([`Credit::plain`]): as many of the run as [`Credit::add_run_drawn`] takes in two
+    /// passes, the rest one draw at a time (`draw`: the table's own draw from the stream). The
+    /// same draws, credits, errors and stream position after as [`Credit::add_run`] of `draw`.
+    pub(super) fn add_run_in_passes(
+        &mut self,
+        run: &[Amount],
+        bufs: RunBuffers<'_>,
+        rng: &mut StreamRng,
+        (decide, mut draw): (impl Fn(u64) -> (usize, bool), impl FnMut(&mut StreamRng) -> usize),
+    ) -> Result<(), Error> {
+        let (fresh, words, drawn) = bufs;
+        let done = self.add_run_drawn(run, (fresh, words, drawn), rng, decide)?;
+        if done == run.len() {
+            return Ok(());
+        }
+        self.add_run(&run[done..], fresh, || draw(rng))
+    }
+
+    /// The first draws of a run taken in two tight passes a chunk of [`RUN_CHUNK`]: the
+    /// chunk's stream words read at once ([`StreamRng::fill_u64`]) and each node drawn from
+    /// its word by `decide` ([`ergon_core::AliasTable::decide`]), then the traffic credited
+    /// with the totals in registers. Returns how many of `sizes` it took: all, or up to a chunk
+    /// holding a word that `decide` leaves open (a chance below `2n / 2^64` a word for an
+    /// alias table), which it leaves untouched with the stream put back before its first word.
+    /// An overflow is the error of [`Credit::add_run`], with the stream just after the word of
+    /// the failed credit and the credits before it kept. For columns that change in place
+    /// ([`Credit::plain`]) only.
     #[inline(never)]
     pub(super) fn add_run_drawn(
         &mut self,
         sizes: &[Amount],
-        (fresh, words, drawn): (&mut Vec<u32>, &mut Vec<u64>, &mut Vec<u32>),
+        (fresh, words, drawn): RunBuffers<'_>,
         rng: &mut StreamRng,
         decide: impl Fn(u64) -> (usize, bool),
-    ) -> Option<Result<(), Error>> {
-        let n = sizes.len();
+    ) -> Result<usize, Error> {
+        debug_assert!(self.plain(), "two passes write the columns in place");
+        let m = sizes.len().min(RUN_CHUNK);
         for v in [&mut *fresh, &mut *drawn] {
-            if v.len() < n {
-                v.resize(n, 0);
+            if v.len() < m {
+                v.resize(m, 0);
             }
         }
-        if words.len() < n {
-            words.resize(n, 0);
+        if words.len() < m {
+            words.resize(m, 0);
         }
-        let (words, drawn) = (&mut words[..n], &mut drawn[..n]);
-        let start = rng.word_pos();
-        rng.fill_u64(words);
-        let mut sure = true;
-        for (d, &x) in drawn.iter_mut().zip(words.iter()) {
-            let (i, decided) = decide(x);
-            *d = i as u32; // items are u32
-            sure &= decided;
-        }
-        if !sure {
-            rng.set_word_pos(start);
-            return None;
-        }
-        let pending = self.pending.rows_mut();
-        let (mut total, mut count, mut added) = (self.totals.pending, 0, Ok(()));
-        for (k, (&noz, &i)) in sizes.iter().zip(drawn.iter()).enumerate() {
-            if noz.is_zero() {
-                continue;
+        let mut done = 0;
+        for chunk in sizes.chunks(RUN_CHUNK) {
+            let n = chunk.len();
+            let (words, drawn) = (&mut words[..n], &mut drawn[..n]);
+            let start = rng.word_pos();
+            rng.fill_u64(words);
+            let mut sure = true;
+            for (d, &x) in drawn.iter_mut().zip(words.iter()) {
+                let (i, decided) = decide(x);
+                *d = i as u32; // items are u32
+                sure &= decided;
             }
-            let now = pending[i as usize];
-            match now.checked_add(noz) {
-                Ok(sum) => pending[i as usize] = sum,
-                Err(e) => {
-                    rng.set_word_pos(start + 2 * (k as u128 + 1));
-                    added = Err(e);
-                    break;
+            if !sure {
+                rng.set_word_pos(start);
+                return Ok(done);
+            }
+            let pending = self.pending.rows_mut();
+            let (mut total, mut count, mut added) = (self.totals.pending, 0, Ok(()));
+            for (k, (&noz, &i)) in chunk.iter().zip(drawn.iter()).enumerate() {
+                if noz.is_zero() {
+                    continue;
                 }
+                let now = pending[i as usize];
+                match now.checked_add(noz) {
+                    Ok(sum) => pending[i as usize] = sum,
+                    Err(e) => {
+                        rng.set_word_pos(start + 2 * (k as u128 + 1));
+                        added = Err(e);
+                        break;
+                    }
+                }
+                total = total.wrapping_add(noz.0);
+                fresh[count] = i;
+                count += usize::from(now.is_zero());
             }
-            total = total.wrapping_add(noz.0);
-            fresh[count] = i;
-            count += usize::from(now.is_zero());
+            self.totals.pending = total;
+            let first = self.with_traffic.extend_from_slice(&fresh[..count]);
+            for (k, &i) in fresh[..count].iter().enumerate() {
+                self.slots[i as usize] = (first + k) as u32; // the index's places are u32
+            }
+            self.totals.with_traffic += count as u32;
+            added?;
+            done += n;
         }
-        self.totals.pending = total;
-        let first = self.with_traffic.extend_from_slice(&fresh[..count]);
-        for (k, &i) in fresh[..count].iter().enumerate() {
-            self.slots[i as usize] = (first + k) as u32; // the index's places are u32
-        }
-        self.totals.with_traffic += count as u32;
-        Some(added)
+        Ok(done)
     }
 
     /// [`Credit::add`] of each of `sizes` to the node `draw` gives, in order, with the same
