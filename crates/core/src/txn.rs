@@ -307,18 +307,6 @@ impl<T: Clone> Table<T> {
         self.rows.len() - 1
     }
 
-    /// Appends `rows` in order (as a [`Table::push`] each); returns the index of the first.
-    pub fn extend_from_slice(&mut self, rows: &[T]) -> usize {
-        let first = self.rows.len();
-        if self.journal.open() {
-            for _ in rows {
-                self.journal.record(TableUndo::Pushed);
-            }
-        }
-        self.rows.extend_from_slice(rows);
-        first
-    }
-
     /// Row `i` for changing, its old value journaled (panics when `i` is out of range: indexes
     /// come from the table itself).
     #[inline]

@@ -32,7 +32,6 @@ fn world() -> World {
 
 fn change(w: &mut World) {
     w.rows.push((2, "b".to_owned()));
-    assert_eq!(w.rows.extend_from_slice(&[(3, "c".to_owned()), (4, "d".to_owned())]), 2);
     w.rows.update(0, |r| r.0 = 10);
     w.rows.get_mut(1).1.push('!');
     w.names.insert("b".to_owned(), 1);
@@ -72,8 +71,7 @@ fn revert_restores_every_part_and_commit_keeps_them() {
     });
     assert_eq!(r, Ok(3));
     let after = state(&w);
-    let rows = [(10, "a"), (2, "b!"), (3, "c"), (4, "d")].map(|(k, v)| (k, v.to_owned()));
-    assert_eq!(after.0, rows);
+    assert_eq!(after.0, vec![(10, "a".to_owned()), (2, "b!".to_owned())]);
     assert_eq!(after.1, vec![("b".to_owned(), 1)]);
     assert_eq!((after.2, after.3), (6, [1, 7]));
 }

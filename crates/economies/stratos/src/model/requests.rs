@@ -117,8 +117,7 @@ impl StratosModel {
     /// many joined the batch.
     fn sizes_run(&mut self, m: usize) -> usize {
         let (s, b) = (&self.samplers.download, &mut self.batch);
-        let Some(top) = s.sample_word(u64::MAX) else { return 0 };
-        let top = to_base_units(top, 9).max(1);
+        let Some(top) = s.sample_word(u64::MAX).map(noz) else { return 0 };
         let covered = |k: usize| top.checked_mul(k as u128).is_some_and(|c| c <= b.ozone_left);
         if !covered(SIZE_RUN) {
             return 0;
@@ -136,7 +135,7 @@ impl StratosModel {
         b.sizes.reserve(m);
         let mut left = b.ozone_left;
         for (k, &x) in words.iter().enumerate() {
-            let size = s.sample_word(x).map_or(u128::MAX, |x| to_base_units(x, 9).max(1));
+            let size = s.sample_word(x).map_or(u128::MAX, noz);
             if size > left {
                 self.rng.set_word_pos(start + 2 * k as u128);
                 b.ozone_left = left;
@@ -286,7 +285,12 @@ impl StratosModel {
 /// A request's size drawn from `s`, in noz: at least 1.
 #[inline(always)]
 fn draw(s: &Sampler, rng: &mut StreamRng) -> Amount {
-    Amount(to_base_units(s.sample(rng), 9).max(1))
+    Amount(noz(s.sample(rng)))
+}
+
+/// A drawn size of `oz` Oz in noz, at least one.
+fn noz(oz: f64) -> u128 {
+    to_base_units(oz, 9).max(1)
 }
 
 #[cfg(test)]

@@ -214,6 +214,14 @@ mod tests {
         assert!(e.to_string().contains("node #2 pending 1, indexed false"), "{e}");
     }
 
+    /// Two registries hold the same pending traffic, traffic index, index places and totals.
+    fn assert_same_traffic(a: &NodeRegistry, b: &NodeRegistry, seed: u64) {
+        assert_eq!(a.pending.rows(), b.pending.rows(), "seed {seed}");
+        assert_eq!(a.with_traffic.rows(), b.with_traffic.rows(), "seed {seed}");
+        assert_eq!(a.slots.0, b.slots.0, "seed {seed}");
+        assert_eq!(a.totals(), b.totals(), "seed {seed}");
+    }
+
     #[test]
     fn a_run_of_draws_equals_the_draws_one_by_one_even_cut_short() {
         use ergon_core::{RngStreams, Seed};
@@ -239,10 +247,7 @@ mod tests {
             // The stream stops where the draws one by one stop.
             assert_eq!(a.next_u64(), b.next_u64(), "seed {seed}: the stream's place");
             cut_short += usize::from(got.is_err());
-            assert_eq!(run.pending.rows(), each.pending.rows(), "seed {seed}");
-            assert_eq!(run.with_traffic.rows(), each.with_traffic.rows(), "seed {seed}");
-            assert_eq!(run.slots.0, each.slots.0, "seed {seed}");
-            assert_eq!(run.totals(), each.totals(), "seed {seed}");
+            assert_same_traffic(&run, &each, seed);
             run.check_touched().unwrap();
             run.check_invariants().unwrap();
         }
@@ -301,10 +306,7 @@ mod tests {
             assert_eq!(got.is_err(), want.is_err(), "seed {seed}");
             assert_eq!(a.word_pos(), b.word_pos(), "seed {seed}: the stream's place");
             cut_short += usize::from(got.is_err());
-            assert_eq!(plain.pending.rows(), general.pending.rows(), "seed {seed}");
-            assert_eq!(plain.with_traffic.rows(), general.with_traffic.rows(), "seed {seed}");
-            assert_eq!(plain.slots.0, general.slots.0, "seed {seed}");
-            assert_eq!(plain.totals(), general.totals(), "seed {seed}");
+            assert_same_traffic(&plain, &general, seed);
             plain.check_invariants().unwrap();
         }
         assert!((5..50).contains(&cut_short), "{cut_short} runs cut short");

@@ -267,7 +267,7 @@ impl Credit<'_> {
         (decide, mut draw): (impl Fn(u64) -> (usize, bool), impl FnMut(&mut StreamRng) -> usize),
     ) -> Result<(), Error> {
         let (fresh, words, drawn) = bufs;
-        let done = self.add_run_drawn(run, (fresh, words, drawn), rng, decide)?;
+        let done = self.add_run_drawn(run, (&mut *fresh, words, drawn), rng, decide)?;
         if done == run.len() {
             return Ok(());
         }
@@ -337,11 +337,7 @@ impl Credit<'_> {
                 count += usize::from(now.is_zero());
             }
             self.totals.pending = total;
-            let first = self.with_traffic.extend_from_slice(&fresh[..count]);
-            for (k, &i) in fresh[..count].iter().enumerate() {
-                self.slots[i as usize] = (first + k) as u32; // the index's places are u32
-            }
-            self.totals.with_traffic += count as u32;
+            self.index_new(&fresh[..count]);
             added?;
             done += n;
         }
@@ -383,10 +379,15 @@ impl Credit<'_> {
             count += usize::from(now.is_zero());
             self.touched.mark(i as u32);
         }
-        for &i in &fresh[..count] {
-            self.slots[i as usize] = self.with_traffic.push(i) as u32;
-        }
-        self.totals.with_traffic += count as u32;
+        self.index_new(&fresh[..count]);
         added
+    }
+
+    /// Appends `nodes` (given their first traffic, in that order) to the traffic index.
+    fn index_new(&mut self, nodes: &[u32]) {
+        for &i in nodes {
+            self.slots[i as usize] = self.with_traffic.push(i) as u32; // places are u32
+        }
+        self.totals.with_traffic += nodes.len() as u32;
     }
 }
