@@ -353,12 +353,13 @@ pub fn apply(s: &mut Phala, action: &Action) -> Result<Event> {
         Action::VaultContribute { vault: name, account: who, amount } => {
             let (v, a) = (vault(s, name)?, account(s, who)?);
             let amount = amount.to_amount(&pha_meta())?;
-            let (shares, served) = s.vault_contribute(v, a, amount)?;
+            let (shares, served, gained) = s.vault_contribute(v, a, amount)?;
             let (row, _) = s.vault_pool_row(v)?;
             Ok(Event::VaultContributed {
                 vault: name.clone(),
                 account: who.clone(),
                 amount,
+                owner_shares_gained: Amount(gained),
                 shares: Amount(shares),
                 total_shares: Amount(row.total_shares),
                 total_value: Amount(row.total_value),
@@ -392,10 +393,11 @@ pub fn apply(s: &mut Phala, action: &Action) -> Result<Event> {
         Action::VaultWithdraw { vault: name, account: who, shares } => {
             let (v, a) = (vault(s, name)?, account(s, who)?);
             let asked = shares.to_amount(&pha_meta())?;
-            let (served, queued) = s.vault_withdraw(v, a, asked.0)?;
+            let (served, queued, gained) = s.vault_withdraw(v, a, asked.0)?;
             Ok(Event::VaultWithdrawalRequested {
                 vault: name.clone(),
                 account: who.clone(),
+                owner_shares_gained: Amount(gained),
                 shares: asked,
                 served: withdrawals(s, &served),
                 queued: Amount(queued),

@@ -21,6 +21,11 @@ pub fn ser_pha<S: Serializer>(a: &Amount, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(&pha_meta().format(*a))
 }
 
+/// Whether `a` is zero: an amount left out of an event.
+fn is_none(a: &Amount) -> bool {
+    a.is_zero()
+}
+
 /// [`ser_pha`] in a human-readable format; in a binary one (a saved state) the amount itself.
 pub fn ser_pha_saved<S: Serializer>(a: &Amount, s: S) -> Result<S::Ok, S::Error> {
     if s.is_human_readable() { ser_pha(a, s) } else { a.serialize(s) }
@@ -224,6 +229,9 @@ pub enum Event {
         account: String,
         #[serde(serialize_with = "ser_pha")]
         amount: Amount,
+        /// khala: the owner's commission settled first, in shares (absent when none).
+        #[serde(serialize_with = "ser_pha", skip_serializing_if = "is_none")]
+        owner_shares_gained: Amount,
         #[serde(serialize_with = "ser_pha")]
         shares: Amount,
         #[serde(serialize_with = "ser_pha")]
@@ -258,6 +266,9 @@ pub enum Event {
     VaultWithdrawalRequested {
         vault: String,
         account: String,
+        /// khala: the owner's commission settled first, in shares (absent when none).
+        #[serde(serialize_with = "ser_pha", skip_serializing_if = "is_none")]
+        owner_shares_gained: Amount,
         #[serde(serialize_with = "ser_pha")]
         shares: Amount,
         served: Vec<Withdrawal>,

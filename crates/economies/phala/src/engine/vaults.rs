@@ -232,25 +232,30 @@ impl Phala {
     }
 
     /// `who` contributes `amount` to vault `v` for shares at its price (one per base unit into
-    /// an empty vault); the new free PHA then serves the queue.
+    /// an empty vault); the new free PHA then serves the queue. khala: the owner's commission
+    /// is settled first, as the pallet's `contribute` does (`do_gain_owner_share`, "to ensure
+    /// no harm to the contributor"). Returns the shares bought, the withdrawals served and the
+    /// shares minted to the owner first.
     pub fn vault_contribute(
         &mut self,
         v: VaultIndex,
         who: AccountId,
         amount: Amount,
-    ) -> Result<(u128, Vec<Served>)> {
-        let (row, _) = self.vault_pool_row(v)?;
+    ) -> Result<(u128, Vec<Served>, u128)> {
+        self.vault_pool_row(v)?;
         if amount.0 == 0 {
             return Err(PhalaError::ZeroContribution);
         }
-        if row.total_shares != 0 && row.total_value == 0 {
-            return Err(PhalaError::VaultBankrupt { vault: v.0 });
-        }
-        let shares =
-            crate::stake_pool::shares_for_contribution(self.params.profile, &row, amount.0)?;
-        let held = self.vault_shares(v, who);
         let account = self.vault_in(v)?.account;
         atomic(self, |s| {
+            let gained = s.gain_first(v)?;
+            let (row, _) = s.vault_pool_row(v)?;
+            if row.total_shares != 0 && row.total_value == 0 {
+                return Err(PhalaError::VaultBankrupt { vault: v.0 });
+            }
+            let shares =
+                crate::stake_pool::shares_for_contribution(s.params.profile, &row, amount.0)?;
+            let held = s.vault_shares(v, who);
             s.ledger.transfer(
                 s.pha,
                 Holder::Account(who),
@@ -260,8 +265,18 @@ impl Phala {
             s.vaults.holdings.insert((v.0, who.0), held + shares);
             s.vaults.rows.update(v.0 as usize, |r| r.total_shares += shares);
             let served = s.serve_vault(v)?;
-            Ok((shares, served))
+            Ok((shares, served, gained))
         })
+    }
+
+    /// khala: the owner's commission settled before a contribution or a withdrawal changes
+    /// the vault's shares (the pallet's `do_gain_owner_share`); the shares minted. paper: none
+    /// (the owner settles it with [`Phala::gain_owner_shares`]).
+    fn gain_first(&mut self, v: VaultIndex) -> Result<u128> {
+        match self.params.profile {
+            Profile::Khala => Ok(self.gain(v)?.shares),
+            Profile::Paper => Ok(0),
+        }
     }
 
     /// The owner invests `amount` of vault `v`'s free PHA in stake pool `p` (a contribution of
@@ -310,24 +325,29 @@ impl Phala {
 
     /// `who` asks to withdraw `shares` from vault `v`: one request each (a waiting one is
     /// merged back first), FIFO, served from the vault's free PHA at its price.
+    ///
+    /// khala: the owner's commission is settled first, as the pallet's `withdraw` does ("to
+    /// ensure no harm to the pool owner"). Returns the withdrawals served, `who`'s shares still
+    /// queued and the shares minted to the owner first.
     pub fn vault_withdraw(
         &mut self,
         v: VaultIndex,
         who: AccountId,
         shares: u128,
-    ) -> Result<(Vec<Served>, u128)> {
+    ) -> Result<(Vec<Served>, u128, u128)> {
         self.vault_in(v)?;
         if shares <= DUST {
             return Err(PhalaError::DustWithdrawal { shares });
         }
-        let queue = &self.vaults.queues[v.0 as usize];
-        let waiting: u128 = queue.iter().filter(|r| r.user == who.0).map(|r| r.shares).sum();
-        let held = self.vault_shares(v, who) + waiting;
-        if shares > held {
-            return Err(PhalaError::InvalidVaultShares { vault: v.0, shares, held });
-        }
         let block = self.block;
         atomic(self, |s| {
+            let gained = s.gain_first(v)?;
+            let queue = &s.vaults.queues[v.0 as usize];
+            let waiting: u128 = queue.iter().filter(|r| r.user == who.0).map(|r| r.shares).sum();
+            let held = s.vault_shares(v, who) + waiting;
+            if shares > held {
+                return Err(PhalaError::InvalidVaultShares { vault: v.0, shares, held });
+            }
             let mut queue = s.vaults.queues[v.0 as usize].clone();
             queue.retain(|r| r.user != who.0);
             queue.push_back(Request { user: who.0, shares, block });
@@ -339,7 +359,7 @@ impl Phala {
                 .filter(|r| r.user == who.0)
                 .map(|r| r.shares)
                 .sum();
-            Ok((served, queued))
+            Ok((served, queued, gained))
         })
     }
 
@@ -358,7 +378,13 @@ impl Phala {
     /// The owner's commission on vault `v` (see the module doc). Nothing is minted (and the
     /// checkpoint stays) when the vault has no shares or its price is not above the checkpoint.
     pub fn gain_owner_shares(&mut self, v: VaultIndex, who: AccountId) -> Result<Gained> {
-        let vrow = self.vault_owner(v, who)?;
+        self.vault_owner(v, who)?;
+        self.gain(v)
+    }
+
+    /// [`Phala::gain_owner_shares`] whoever asks.
+    fn gain(&mut self, v: VaultIndex) -> Result<Gained> {
+        let vrow = self.vault_in(v)?;
         let (row, _) = self.vault_pool_row(v)?;
         let none = |price| Gained { price, checkpoint: vrow.checkpoint, shares: 0 };
         let Some(price) = self.price_balance(&row)? else { return Ok(none(0)) };
@@ -438,11 +464,18 @@ impl Phala {
             };
             let mut pools = Vec::new();
             if expired {
+                // All its shares: those held (not dust) and those already waiting in the
+                // pool's queue, in one request (the pallet's `check_and_maybe_force_withdraw`).
+                let vault = AccountId(vrow.account);
                 for p in 0..s.stake_pools.rows.len() as u32 {
                     let p = PoolIndex(p);
-                    let held = s.pool_shares(p, AccountId(vrow.account));
-                    if held > DUST {
-                        s.withdraw(p, AccountId(vrow.account), held)?;
+                    let queue = &s.stake_pools.queues[p.0 as usize];
+                    let waiting: u128 =
+                        queue.iter().filter(|r| r.user == vault.0).map(|r| r.shares).sum();
+                    let held = s.pool_shares(p, vault);
+                    let all = waiting + if held > DUST { held } else { 0 };
+                    if all > DUST {
+                        s.withdraw(p, vault, all)?;
                         pools.push(p);
                     }
                 }

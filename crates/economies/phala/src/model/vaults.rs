@@ -98,7 +98,7 @@ impl PhalaModel {
                 if held <= DUST || unit(&mut self.vault_rng) >= leave {
                     continue;
                 }
-                let (served, _) =
+                let (served, ..) =
                     self.econ.vault_withdraw(index, who, held).map_err(|e| err(&self.econ, &e))?;
                 self.flows.vault_withdrawn += served.iter().map(|s| s.amount).sum::<u128>();
             }

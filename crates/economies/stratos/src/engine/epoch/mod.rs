@@ -169,7 +169,10 @@ fn close_with(
     }
     let totals = pay(st, &mut rep, (&pending, total), k, lock_until, scratch);
     scratch.pending = pending;
-    finish(st, rep, totals?, scratch, true)
+    // mainnet: a refused report matures nothing (the chain reverts it whole, its maturing pass
+    // included); its rewards mature with the next report the chain accepts.
+    let mature = rep.refused.is_none();
+    finish(st, rep, totals?, scratch, mature)
 }
 
 /// Settles the first `k` of `pending` (the settled prefix, in any order; with their `total`
