@@ -44,7 +44,9 @@ pub(super) struct MainnetPlan {
 /// mainnet: the mining reward of the tier by the total mined, the tier and its split. The chain
 /// pays the tier's reward whole (`x/pot` `GetMiningRewardParamByMinedToken`: no clamp to the
 /// table's end); here at most what the mining pool holds. After the end: nothing, with the last
-/// tier's split (a report is then refused before this is used: [`plan_mainnet`]).
+/// tier's split (`GetMiningRewardParamByMinedToken` returns the last tier with
+/// `ErrOutOfIssuance`, which `CalcTrafficRewardInTotal` uses for the traffic reward's parts and
+/// on which `CalcMiningRewardInTotal` adds no mining part).
 pub(super) fn mainnet_mining(
     st: &Stratos,
 ) -> Result<(Amount, Option<usize>, [u32; 3]), StratosError> {
@@ -80,12 +82,9 @@ pub(super) fn plan_mainnet(
     if let Some(reason) = supply_guard(st, y)? {
         return Ok(Err(reason));
     }
-    // Past the end of issuance the chain's distribution fails (`x/pot` `ErrOutOfIssuance`), so
-    // the whole volume report is refused: nothing is settled or paid.
-    if st.params.mining.emission(st.epoch.0, st.total_mined).is_ended() {
-        let mined = fmt_stos(st.total_mined);
-        return Ok(Err(format!("out of issuance: {mined} STOS mined, the last tier has ended")));
-    }
+    // Past the end of issuance the chain's distribution goes on (`x/pot`
+    // `DistributePotReward` lets `ErrOutOfIssuance` through): the traffic reward is split by
+    // the last tier, and nothing is mined ([`mainnet_mining`]).
     let p = st.volume_pool();
     let r = mainnet::traffic_reward(st.market.s(), p, st.market.l(), y)?;
     let (m, tier, bps) = mainnet_mining(st)?;
