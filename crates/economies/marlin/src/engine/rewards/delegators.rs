@@ -31,9 +31,13 @@
 //! 10^30 in two u128, exact: an increment `⌊D·10^30/m⌋` (`m = k·d_t`) is
 //! `⌊D/m⌋·10^30 + ⌊(D mod m)·10^30/m⌋`, and `⌊acc·b/10^30⌋ = whole·b + ⌊frac·b/10^30⌋`. So even a
 //! delegation of one base unit (which takes a whole token's half of every reward, as on chain)
-//! fits; [`RewardsError::Overflow`] only when an owed amount itself exceeds u128.
+//! fits. A debt `⌊acc·b/10^30⌋` can pass 2^128 where a large balance sits in a token whose
+//! accumulator is large (a delegation of one MPOND to a cluster where a few base units of MPOND
+//! have taken half of every reward); it is the contract's uint256 `rewardDebt`, a [`Debt`] of two
+//! u128 halves here. [`RewardsError::Overflow`] only when a reward paid itself exceeds u128.
 
 use ergon_core::{Amount, ProRata};
+use ruint::aliases::U256;
 
 use super::{Result, RewardsError, mul_div_floor};
 
@@ -116,12 +120,10 @@ impl Acc {
         Ok(Acc { whole, frac })
     }
 
-    /// `⌊acc·b / 10^30⌋`. Errors: overflow.
-    fn times(self, b: Amount) -> Result<u128> {
-        let whole =
-            self.whole.checked_mul(b.0).ok_or(RewardsError::Overflow { op: "acc·balance" })?;
+    /// `⌊acc·b / 10^30⌋ = whole·b + ⌊frac·b/10^30⌋`, exact (below 2^256).
+    fn times(self, b: Amount) -> Result<Debt> {
         let part = mul_div_floor(self.frac, b.0, ACC_SCALE)?;
-        whole.checked_add(part).ok_or(RewardsError::Overflow { op: "acc·balance" })
+        Ok(Debt::of(U256::from(self.whole) * U256::from(b.0) + U256::from(part)))
     }
 
     /// The accumulator as one integer, when it fits u128.
@@ -178,6 +180,42 @@ impl Held {
     }
 }
 
+/// `⌊acc·balance/10^30⌋`: the contract's uint256 `rewardDebt` (and what is owed before the debt
+/// is taken off), as its two 128-bit halves; ordered as the number.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+pub struct Debt {
+    hi: u128,
+    lo: u128,
+}
+
+impl Debt {
+    fn of(x: U256) -> Debt {
+        let [a, b, c, d] = x.into_limbs();
+        let join = |lo: u64, hi: u64| u128::from(lo) | (u128::from(hi) << 64);
+        Debt { hi: join(c, d), lo: join(a, b) }
+    }
+
+    fn value(self) -> U256 {
+        (U256::from(self.hi) << 128) | U256::from(self.lo)
+    }
+
+    /// `self − debt` (the reward it leaves), when `self ≥ debt` and the difference fits u128.
+    fn minus(self, debt: Debt) -> Option<u128> {
+        self.value().checked_sub(debt.value()).and_then(|r| u128::try_from(r).ok())
+    }
+}
+
 /// One delegator's delegations to one cluster and its debts.
 #[serde_with::serde_as]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -187,12 +225,12 @@ pub struct Position<const N: usize> {
     balances: [Amount; N],
     /// `⌊acc·balance/10^30⌋` at the last settlement, per token.
     #[serde_as(as = "[_; N]")]
-    debts: [u128; N],
+    debts: [Debt; N],
 }
 
 impl<const N: usize> Default for Position<N> {
     fn default() -> Self {
-        Position { balances: [Amount::ZERO; N], debts: [0; N] }
+        Position { balances: [Amount::ZERO; N], debts: [Debt::default(); N] }
     }
 }
 
@@ -315,7 +353,7 @@ impl<const N: usize> ClusterPool<N> {
         let mut sum = Amount::ZERO;
         for t in 0..N {
             let owed = self.acc[t].times(pos.balances[t])?;
-            sum = sum.checked_add(Amount(owed.saturating_sub(pos.debts[t])))?;
+            sum = sum.checked_add(Amount(owed.minus(pos.debts[t]).unwrap_or(0)))?;
         }
         Ok(sum)
     }
@@ -355,9 +393,7 @@ impl<const N: usize> ClusterPool<N> {
             next.balances[t] = new;
             let owed = self.acc[t].times(old)?;
             // The contract's checked subtraction: owed ≥ debt, as acc only grows.
-            let r = owed
-                .checked_sub(pos.debts[t])
-                .ok_or(RewardsError::Overflow { op: "rewardDebt" })?;
+            let r = owed.minus(pos.debts[t]).ok_or(RewardsError::Overflow { op: "rewardDebt" })?;
             if !(old == new && r == 0) {
                 next.debts[t] = self.acc[t].times(new)?;
             }
@@ -375,6 +411,31 @@ impl<const N: usize> ClusterPool<N> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// A debt past 2^128, as the contract's uint256 holds it. A cluster with 1,000 POND and one
+    /// base unit of MPOND distributes 1,000 POND: acc_MPOND = ⌊10^21·10^30/(1·2)⌋ = 5·10^50.
+    /// C then delegates 1 MPOND: its debt ⌊5·10^50·10^18/10^30⌋ = 5·10^38 > 2^128 − 1. After
+    /// another 1,000 POND, acc_MPOND grows by ⌊10^21·10^30/((10^18 + 1)·2)⌋ and C is paid
+    /// ⌊acc·10^18/10^30⌋ − 5·10^38 = 499,999,999,999,999,999,500; A (1,000 POND and the one
+    /// base unit) 10^21 of POND's part and 5·10^20 + 499 of MPOND's: 1,500,000,000,000,000,000,499.
+    #[test]
+    fn a_debt_past_two_to_the_128_is_kept_whole() {
+        let e18 = 10u128.pow(18);
+        let mut pool = ClusterPool::<2>::default();
+        let (mut a, mut c) = (Position::<2>::default(), Position::<2>::default());
+        pool.apply(&mut a, &[Amount(1000 * e18), Amount(1)], true).unwrap();
+        pool.distribute(Amount(1000 * e18), 0).unwrap();
+        assert_eq!(pool.apply(&mut c, &[Amount::ZERO, Amount(e18)], true).unwrap(), Amount::ZERO);
+        let five_e38 = U256::from(5u8) * U256::from(10u8).pow(U256::from(38u8));
+        assert_eq!(c.debts[1].value(), five_e38);
+        assert!(five_e38 > U256::from(u128::MAX));
+        pool.distribute(Amount(1000 * e18), 0).unwrap();
+        assert_eq!(pool.pending(&c).unwrap(), Amount(499_999_999_999_999_999_500));
+        let paid = pool.apply(&mut c, &[Amount::ZERO, Amount::ZERO], true).unwrap();
+        assert_eq!(paid, Amount(499_999_999_999_999_999_500));
+        let paid = pool.apply(&mut a, &[Amount::ZERO, Amount::ZERO], true).unwrap();
+        assert_eq!(paid, Amount(1_500_000_000_000_000_000_499));
+    }
 
     proptest! {
         /// The kept divisor gives `mul_div`'s quotient, through hits (the same `m` again) and
