@@ -68,3 +68,36 @@ fn an_unknown_cluster_index_is_named() {
     let e = m.relay_tickets(r, 3, Amount(1)).unwrap_err();
     assert_eq!((e.code(), e.to_string()), ("unknown_cluster", "no cluster 3".to_string()));
 }
+
+/// deployed: the tokens' weights and the selection threshold are genesis parameters. With the
+/// defaults (MPOND `(1, 10^6)`, threshold 0.5 MPOND) a cluster holding 0.4 MPOND is below the
+/// threshold: 4·10^17 < 5·10^17. With the weights of Marlin's published test deployments
+/// (MPOND `(10^6, 10^6)`, `thresholdForSelection` 5·10^17) the same cluster counts
+/// 4·10^17·10^6 = 4·10^23 toward the threshold and is eligible. Weights whose product with a
+/// token's cap passes 2^128 are refused by name.
+#[test]
+fn token_weights_and_the_selection_threshold_are_parameters() {
+    let accounts = json!({"op": {"pond": "1000", "mpond": "0.4"}});
+    let eligible = |extra: Value| {
+        let mut g = json!({"profile": "deployed", "accounts": accounts, "transfers_open": true});
+        for (k, v) in extra.as_object().unwrap() {
+            g[k] = v.clone();
+        }
+        let mut m = build(g).unwrap();
+        let op = m.account("op").unwrap();
+        m.register_cluster(op, 0).unwrap();
+        let c = 0;
+        m.create_stash(op, Amount::ZERO, Amount(400_000_000_000_000_000), Some(c)).unwrap();
+        m.eligible(c)
+    };
+    assert!(!eligible(json!({})));
+    let test_deployment = json!({
+        "token_weights": {"mpond": {"threshold": 1_000_000, "delegation": 1_000_000}},
+        "selection_threshold": 500_000_000_000_000_000u64,
+    });
+    assert!(eligible(test_deployment));
+    let e = build(json!({"token_weights": {"pond": {"threshold": 0, "delegation": 1u64 << 40}}}))
+        .unwrap_err();
+    assert_eq!(e.code, "invalid_parameter");
+    assert!(e.message.contains("token_weights"), "{}", e.message);
+}

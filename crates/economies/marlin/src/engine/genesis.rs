@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use crate::engine::error::{MarlinError, Result};
 use crate::engine::params::{BridgeCustody, Params, Profile};
+use crate::engine::rewards::selection::TokenWeight;
 use crate::engine::settings::Settings;
 use crate::engine::stakes::Stakes;
 use crate::engine::units::{amount, mpond_meta, pond_meta};
@@ -97,6 +98,12 @@ pub struct Genesis {
     pub clusters_to_select: Option<usize>,
     #[serde(default)]
     pub selection_seed: Option<u64>,
+    /// deployed: `thresholdForSelection`, in threshold-weighted base units.
+    #[serde(default)]
+    pub selection_threshold: Option<u128>,
+    /// deployed: the tokens' weights (`tokenWeights`), each token's given whole.
+    #[serde(default)]
+    pub token_weights: Option<TokenWeights>,
     #[serde(default)]
     pub stake_per_byte: Option<Qty>,
     #[serde(default)]
@@ -105,6 +112,29 @@ pub struct Genesis {
     pub checker_bp: Option<u32>,
     #[serde(default)]
     pub proof_days: Option<u64>,
+}
+
+/// The staked tokens' weights of a genesis: `{"pond": {"threshold": 0, "delegation": 1}, ...}`;
+/// a token left out keeps its default weights.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenWeights {
+    /// POND's weights.
+    #[serde(default)]
+    pub pond: Option<TokenWeightsOf>,
+    /// MPOND's weights.
+    #[serde(default)]
+    pub mpond: Option<TokenWeightsOf>,
+}
+
+/// One token's weights: toward the threshold and toward the effective delegation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenWeightsOf {
+    /// Weight toward the selection threshold (`weightForThreshold`).
+    pub threshold: u128,
+    /// Weight toward the effective delegation (`weightForDelegation`).
+    pub delegation: u128,
 }
 
 fn opt(q: Option<&Qty>) -> Result<Option<Amount>> {
@@ -137,6 +167,15 @@ pub fn params(g: &Genesis) -> Result<Params> {
     p.total_weight = g.total_weight.unwrap_or(p.total_weight);
     p.clusters_to_select = g.clusters_to_select.unwrap_or(p.clusters_to_select);
     p.selection_seed = g.selection_seed.unwrap_or(p.selection_seed);
+    p.selection_threshold = g.selection_threshold.unwrap_or(p.selection_threshold);
+    if let Some(w) = &g.token_weights {
+        for (k, given) in [w.pond, w.mpond].into_iter().enumerate() {
+            if let Some(x) = given {
+                p.token_weights[k] =
+                    TokenWeight { for_threshold: x.threshold, for_delegation: x.delegation };
+            }
+        }
+    }
     p.stake_per_byte = opt(g.stake_per_byte.as_ref())?.unwrap_or(p.stake_per_byte);
     p.window_secs = g.window_secs.unwrap_or(p.window_secs);
     p.checker_bp = g.checker_bp.unwrap_or(p.checker_bp);

@@ -10,7 +10,7 @@ use ergon_core::{Amount, Dec};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::error::MarlinError;
-use crate::engine::rewards::selection::MAX_SELECT;
+use crate::engine::rewards::selection::{MAX_SELECT, TokenWeight};
 use crate::engine::units::fmt;
 
 /// One POND or one MPOND in base units (both have 18 decimals).
@@ -21,6 +21,17 @@ pub const POND_PER_MPOND: u128 = 1_000_000;
 pub const BP_ONE: u32 = 10_000;
 /// The most open conversion requests one account may hold (a bound on every queue).
 pub const REQUESTS_PER_ACCOUNT_MAX: u32 = 4_096;
+
+/// deployed: the tokens' selection weights by default (`tokenWeights`): POND counts toward the
+/// effective delegation only, MPOND toward the threshold and at 10^6 toward the delegation.
+pub const TOKEN_WEIGHTS: [TokenWeight; 2] = [
+    TokenWeight { for_threshold: 0, for_delegation: 1 },
+    TokenWeight { for_threshold: 1, for_delegation: POND_PER_MPOND },
+];
+
+fn default_token_weights() -> [TokenWeight; 2] {
+    TOKEN_WEIGHTS
+}
 
 /// Which rules apply.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,6 +123,9 @@ pub struct Params {
     /// deployed: effective-delegation threshold for selection (`thresholdForSelection`), in
     /// threshold-weighted base units.
     pub selection_threshold: u128,
+    /// deployed: the staked tokens' weights, POND then MPOND (`tokenWeights`).
+    #[serde(default = "default_token_weights")]
+    pub token_weights: [TokenWeight; 2],
     /// deployed: the seed of the clusters' draw (the chain draws from a block hash).
     pub selection_seed: u64,
     /// paper, spam: deposit used per byte of a message, base units of POND.
@@ -158,6 +172,7 @@ impl Params {
             total_weight: 1,
             clusters_to_select: 5,
             selection_threshold: UNIT / 2,
+            token_weights: TOKEN_WEIGHTS,
             selection_seed: 0,
             // 10^-6 POND a byte: a 1 POND deposit carries 1 MB per window.
             stake_per_byte: Amount(UNIT / 1_000_000),
@@ -213,6 +228,17 @@ impl Params {
         }
         if self.alpha > Dec::ONE {
             return bad("alpha", self.alpha.to_string());
+        }
+        // Each weight times its token's cap, and their sums, fit 128 bits: a cluster's
+        // effective delegation never overflows.
+        let caps = [self.pond_cap.0, self.mpond_cap.0];
+        let weighted = |f: fn(&TokenWeight) -> u128| {
+            self.token_weights.iter().zip(caps).try_fold(0u128, |sum, (w, cap)| {
+                f(w).checked_mul(cap).and_then(|x| sum.checked_add(x))
+            })
+        };
+        if weighted(|w| w.for_threshold).is_none() || weighted(|w| w.for_delegation).is_none() {
+            return bad("token_weights", format!("{:?}", self.token_weights));
         }
         if self.subsidy_per_epoch > self.pond_cap {
             return bad("subsidy_per_epoch", fmt(self.subsidy_per_epoch));

@@ -34,17 +34,10 @@ use crate::engine::params::{POND_PER_MPOND, Profile};
 use crate::engine::relay::Selection;
 use crate::engine::rewards::delegators::{Distribution, Held, ScaleDivisor};
 use crate::engine::rewards::selection::{
-    MAX_SELECT, TokenWeight, effective_delegation, select_clusters, selection_weight,
+    MAX_SELECT, effective_delegation, select_clusters, selection_weight,
 };
 use crate::engine::rewards::tickets::claim;
 use crate::engine::units::{fmt, ser};
-
-/// deployed: the tokens' selection weights (`tokenWeights`): POND counts toward the effective
-/// delegation only, MPOND toward the threshold and at 10^6 toward the delegation.
-pub const TOKEN_WEIGHTS: [TokenWeight; 2] = [
-    TokenWeight { for_threshold: 0, for_delegation: 1 },
-    TokenWeight { for_threshold: 1, for_delegation: POND_PER_MPOND },
-];
 
 /// Buffers reused by every epoch close (no meaning of their own: equal whatever they hold).
 #[derive(Clone, Debug, Default)]
@@ -152,7 +145,7 @@ impl Marlin {
             }
             Profile::Deployed => {
                 let threshold = self.params.selection_threshold;
-                effective_delegation(&[c.pond, c.mpond], &TOKEN_WEIGHTS, threshold)
+                effective_delegation(&[c.pond, c.mpond], &self.params.token_weights, threshold)
                     .is_ok_and(|e| e > 0)
             }
         }
@@ -303,7 +296,7 @@ impl Marlin {
         for (i, row) in self.stakes.clusters().iter().enumerate() {
             let e = effective_delegation(
                 &[row.pond, row.mpond],
-                &TOKEN_WEIGHTS,
+                &self.params.token_weights,
                 self.params.selection_threshold,
             )?;
             // An unregistered cluster is out of the selector's tree.

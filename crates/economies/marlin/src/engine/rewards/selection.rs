@@ -31,7 +31,7 @@ pub const CLUSTERS_TO_SELECT: usize = 5;
 pub const MAX_SELECT: usize = 64;
 
 /// One staked token's weights (`RewardDelegators.tokenWeights`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TokenWeight {
     /// Weight toward the eligibility threshold.
     pub for_threshold: u128,
