@@ -34,7 +34,7 @@ pub(super) struct MainnetPlan {
     meta: NodeReward,
     /// Community tax paid: `TruncateInt(Σ tax)` over every node.
     tax: Amount,
-    /// Whether validators are bonded (the stake parts are paid).
+    /// Whether validators are bonded (the stake parts go to them; else to the community pool).
     validators: bool,
     /// What leaves the volume pool and the mining pool.
     paid_p: Amount,
@@ -97,12 +97,11 @@ pub(super) fn plan_mainnet(
     let meta = meta_rewards(st, &traffic, &mining, tax_rate, &mut paid, &mut scratch.metas)?;
     let meta_count = scratch.metas.len();
     let tax = Amount(paid.tax.truncate_int()?);
-    let (mut paid_p, mut paid_m) = (paid.p.checked_add(tax)?, paid.m);
+    // The stake parts always leave their pools (`transferTokensForDistribution`: to the fee
+    // collector), to the validators or, with none bonded, to the community pool.
+    let paid_p = paid.p.checked_add(tax)?.checked_add(traffic.stake)?;
+    let paid_m = paid.m.checked_add(mining.stake)?;
     let validators = !st.staking.total_voting_power().is_zero();
-    if validators {
-        paid_p = paid_p.checked_add(traffic.stake)?;
-        paid_m = paid_m.checked_add(mining.stake)?;
-    }
     if let Some(reason) = pools_guard(st, p, paid_p, paid_m)? {
         return Ok(Err(reason));
     }
@@ -243,7 +242,16 @@ pub(super) fn pay_mainnet(
     node_rewards(st, rep, &plan, scratch)?;
     let locks = &mut scratch.locks;
     st.ledger.transfer(st.stos, volume.into(), st.pools.community.into(), plan.tax)?;
-    let dust = if plan.validators { pay_stake(st, rep, &plan)? } else { Amount::ZERO };
+    let dust = if plan.validators {
+        pay_stake(st, rep, &plan)?
+    } else {
+        let community = st.pools.community.into();
+        for (pool, part) in [(volume, plan.traffic.stake), (st.pools.mining, plan.mining.stake)] {
+            st.ledger.transfer(st.stos, pool.into(), community, part)?;
+            rep.stake_to_community = rep.stake_to_community.checked_add(part)?;
+        }
+        Amount::ZERO
+    };
     st.reward_locks.lock_distinct_rows(&mut st.ledger, lock_until, locks.rows())?;
     let (r, m) = reported_rewards(&plan)?;
     rep.traffic_reward = r;
@@ -325,9 +333,6 @@ fn reported_rewards(plan: &MainnetPlan) -> Result<(Amount, Amount), StratosError
         }
         if plan.meta_count == 0 {
             a = a.checked_add(parts.meta)?;
-        }
-        if !plan.validators {
-            a = a.checked_add(parts.stake)?;
         }
         Ok(a)
     };
