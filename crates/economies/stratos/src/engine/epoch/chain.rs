@@ -248,7 +248,7 @@ pub(super) fn pay_mainnet(
         let community = st.pools.community.into();
         for (pool, part) in [(volume, plan.traffic.stake), (st.pools.mining, plan.mining.stake)] {
             st.ledger.transfer(st.stos, pool.into(), community, part)?;
-            rep.stake_to_community = rep.stake_to_community.checked_add(part)?;
+            rep.to_community_pool = rep.to_community_pool.checked_add(part)?;
         }
         Amount::ZERO
     };

@@ -236,9 +236,13 @@ fn finish(
 ) -> Result<EpochReport, StratosError> {
     let stos = st.stos;
     let Totals { mut dust, community_tax, unissued, mined: issued_m, delegated } = t;
-    // 6. Gas fees: validators and delegators only.
+    // 6. Gas fees: validators and delegators only; mainnet, with none bonded, the community
+    // pool (Cosmos `x/distribution` `AllocateTokens` while the total voting power is zero).
     let gas = st.ledger.balance(stos, st.pools.gas.into())?;
-    if !gas.is_zero() && !delegated.is_zero() {
+    if !gas.is_zero() && delegated.is_zero() && st.params.profile == Profile::Mainnet {
+        st.ledger.transfer(stos, st.pools.gas.into(), st.pools.community.into(), gas)?;
+        rep.to_community_pool = rep.to_community_pool.checked_add(gas)?;
+    } else if !gas.is_zero() && !delegated.is_zero() {
         let got = st.staking.distribute_by_power_total(
             &mut st.ledger,
             st.pools.gas.into(),

@@ -44,11 +44,11 @@ pub struct EpochReport {
     /// Stake rewards to validators and delegators, STOS.
     #[serde(serialize_with = "ser_stos")]
     pub validator_rewards: Amount,
-    /// mainnet: the stake parts when no validator is bonded, to the community pool (the chain
-    /// sends them to the fee collector, which the distribution module empties into the
-    /// community pool while the total voting power is zero), STOS. Absent when zero.
+    /// mainnet: the stake parts and the gas fees when no validator is bonded, to the community
+    /// pool (the chain sends them to the fee collector, which the distribution module empties
+    /// into the community pool while the total voting power is zero), STOS. Absent when zero.
     #[serde(serialize_with = "ser_stos", skip_serializing_if = "is_zero")]
-    pub stake_to_community: Amount,
+    pub to_community_pool: Amount,
     /// Stake rewards to node deposits (paper), STOS.
     #[serde(serialize_with = "ser_stos")]
     pub deposit_rewards: Amount,
