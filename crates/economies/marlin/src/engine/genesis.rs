@@ -121,20 +121,10 @@ pub struct Genesis {
 pub struct TokenWeights {
     /// POND's weights.
     #[serde(default)]
-    pub pond: Option<TokenWeightsOf>,
+    pub pond: Option<TokenWeight>,
     /// MPOND's weights.
     #[serde(default)]
-    pub mpond: Option<TokenWeightsOf>,
-}
-
-/// One token's weights: toward the threshold and toward the effective delegation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TokenWeightsOf {
-    /// Weight toward the selection threshold (`weightForThreshold`).
-    pub threshold: u128,
-    /// Weight toward the effective delegation (`weightForDelegation`).
-    pub delegation: u128,
+    pub mpond: Option<TokenWeight>,
 }
 
 fn opt(q: Option<&Qty>) -> Result<Option<Amount>> {
@@ -169,11 +159,8 @@ pub fn params(g: &Genesis) -> Result<Params> {
     p.selection_seed = g.selection_seed.unwrap_or(p.selection_seed);
     p.selection_threshold = g.selection_threshold.unwrap_or(p.selection_threshold);
     if let Some(w) = &g.token_weights {
-        for (k, given) in [w.pond, w.mpond].into_iter().enumerate() {
-            if let Some(x) = given {
-                p.token_weights[k] =
-                    TokenWeight { for_threshold: x.threshold, for_delegation: x.delegation };
-            }
+        for (mine, given) in p.token_weights.iter_mut().zip([w.pond, w.mpond]) {
+            *mine = given.unwrap_or(*mine);
         }
     }
     p.stake_per_byte = opt(g.stake_per_byte.as_ref())?.unwrap_or(p.stake_per_byte);

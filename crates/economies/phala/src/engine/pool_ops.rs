@@ -235,8 +235,7 @@ impl Phala {
         if shares <= DUST {
             return Err(PhalaError::DustWithdrawal { shares });
         }
-        let queue = &self.stake_pools.queues[p.0 as usize];
-        let waiting: u128 = queue.iter().filter(|r| r.user == who.0).map(|r| r.shares).sum();
+        let waiting = stake_pool::queued_shares(&self.stake_pools.queues[p.0 as usize], who.0);
         let held = self.pool_shares(p, who) + waiting;
         if shares > held {
             return Err(PhalaError::InvalidShares { pool: p.0, shares, held });
@@ -254,11 +253,7 @@ impl Phala {
             queue.push_back(stake_pool::Request { user: who.0, shares, block });
             s.stake_pools.queues.update(p.0 as usize, |q| *q = queue);
             let served = s.serve(p)?;
-            let queued = s.stake_pools.queues[p.0 as usize]
-                .iter()
-                .filter(|r| r.user == who.0)
-                .map(|r| r.shares)
-                .sum();
+            let queued = stake_pool::queued_shares(&s.stake_pools.queues[p.0 as usize], who.0);
             Ok(Withdrawn { served, queued })
         })
     }

@@ -63,6 +63,11 @@ pub struct Request {
     pub block: u32,
 }
 
+/// The shares `user` has waiting in `queue` (at most one request each; none is 0).
+pub(crate) fn queued_shares<'a>(queue: impl IntoIterator<Item = &'a Request>, user: u32) -> u128 {
+    queue.into_iter().filter(|r| r.user == user).map(|r| r.shares).sum()
+}
+
 /// A withdrawal served from free stake.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Served {

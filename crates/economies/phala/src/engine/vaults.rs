@@ -35,7 +35,9 @@ use ergon_core::{AccountId, Amount, Holder, Names, PerMill, Rounding, U64F64, mu
 use crate::Phala;
 use crate::error::{PhalaError, Result};
 use crate::params::Profile;
-use crate::stake_pool::{DUST, PoolIndex, PoolRow, Price, Request, Served, serve_queue};
+use crate::stake_pool::{
+    DUST, PoolIndex, PoolRow, Price, Request, Served, queued_shares, serve_queue,
+};
 use crate::tokenomic::PICO;
 
 /// A vault's index: its creation order.
@@ -152,11 +154,7 @@ impl Phala {
     fn invested_in(&self, p: PoolIndex, account: u32) -> Result<(u128, u128)> {
         let row = self.pool_row(p);
         let held = self.pool_shares(p, AccountId(account));
-        let queued: u128 = self.stake_pools.queues[p.0 as usize]
-            .iter()
-            .filter(|r| r.user == account)
-            .map(|r| r.shares)
-            .sum();
+        let queued = queued_shares(&self.stake_pools.queues[p.0 as usize], account);
         let value = |shares: u128| -> Result<u128> {
             match Price::of(self.params.profile, &row)? {
                 Some(price) if shares > 0 => price.value_of(shares),
@@ -342,8 +340,7 @@ impl Phala {
         let block = self.block;
         atomic(self, |s| {
             let gained = s.gain_first(v)?;
-            let queue = &s.vaults.queues[v.0 as usize];
-            let waiting: u128 = queue.iter().filter(|r| r.user == who.0).map(|r| r.shares).sum();
+            let waiting = queued_shares(&s.vaults.queues[v.0 as usize], who.0);
             let held = s.vault_shares(v, who) + waiting;
             if shares > held {
                 return Err(PhalaError::InvalidVaultShares { vault: v.0, shares, held });
@@ -354,11 +351,7 @@ impl Phala {
             s.vaults.holdings.insert((v.0, who.0), held - shares);
             s.vaults.queues.update(v.0 as usize, |q| *q = queue);
             let served = s.serve_vault(v)?;
-            let queued = s.vaults.queues[v.0 as usize]
-                .iter()
-                .filter(|r| r.user == who.0)
-                .map(|r| r.shares)
-                .sum();
+            let queued = queued_shares(&s.vaults.queues[v.0 as usize], who.0);
             Ok((served, queued, gained))
         })
     }
@@ -469,9 +462,7 @@ impl Phala {
                 let vault = AccountId(vrow.account);
                 for p in 0..s.stake_pools.rows.len() as u32 {
                     let p = PoolIndex(p);
-                    let queue = &s.stake_pools.queues[p.0 as usize];
-                    let waiting: u128 =
-                        queue.iter().filter(|r| r.user == vault.0).map(|r| r.shares).sum();
+                    let waiting = queued_shares(&s.stake_pools.queues[p.0 as usize], vault.0);
                     let held = s.pool_shares(p, vault);
                     let all = waiting + if held > DUST { held } else { 0 };
                     if all > DUST {

@@ -181,19 +181,8 @@ impl Held {
 }
 
 /// `⌊acc·balance/10^30⌋`: the contract's uint256 `rewardDebt` (and what is owed before the debt
-/// is taken off), as its two 128-bit halves; ordered as the number.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    Default,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+/// is taken off), as its two 128-bit halves.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Debt {
     hi: u128,
     lo: u128,

@@ -30,12 +30,16 @@ pub const CLUSTERS_TO_SELECT: usize = 5;
 /// The most clusters one [`select_clusters`] call draws.
 pub const MAX_SELECT: usize = 64;
 
-/// One staked token's weights (`RewardDelegators.tokenWeights`).
+/// One staked token's weights (`RewardDelegators.tokenWeights`), written
+/// `{"threshold": …, "delegation": …}`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TokenWeight {
-    /// Weight toward the eligibility threshold.
+    /// Weight toward the eligibility threshold (`weightForThreshold`).
+    #[serde(rename = "threshold")]
     pub for_threshold: u128,
-    /// Weight toward the effective delegation.
+    /// Weight toward the effective delegation (`weightForDelegation`).
+    #[serde(rename = "delegation")]
     pub for_delegation: u128,
 }
 

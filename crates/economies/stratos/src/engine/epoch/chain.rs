@@ -242,16 +242,7 @@ pub(super) fn pay_mainnet(
     node_rewards(st, rep, &plan, scratch)?;
     let locks = &mut scratch.locks;
     st.ledger.transfer(st.stos, volume.into(), st.pools.community.into(), plan.tax)?;
-    let dust = if plan.validators {
-        pay_stake(st, rep, &plan)?
-    } else {
-        let community = st.pools.community.into();
-        for (pool, part) in [(volume, plan.traffic.stake), (st.pools.mining, plan.mining.stake)] {
-            st.ledger.transfer(st.stos, pool.into(), community, part)?;
-            rep.to_community_pool = rep.to_community_pool.checked_add(part)?;
-        }
-        Amount::ZERO
-    };
+    let dust = pay_stake(st, rep, &plan)?;
     st.reward_locks.lock_distinct_rows(&mut st.ledger, lock_until, locks.rows())?;
     let (r, m) = reported_rewards(&plan)?;
     rep.traffic_reward = r;
@@ -302,7 +293,8 @@ fn node_rewards(
 }
 
 /// Pays the stake parts of the traffic and mining rewards to validators and delegators by
-/// voting power; returns what the truncation left as dust.
+/// voting power, or, with no validator bonded, to the community pool; returns what the
+/// truncation left as dust.
 fn pay_stake(
     st: &mut Stratos,
     rep: &mut EpochReport,
@@ -311,6 +303,11 @@ fn pay_stake(
     let (volume, mining_pool) = (st.pools.volume, st.pools.mining);
     let mut dust = Amount::ZERO;
     for (pool, amount) in [(volume, plan.traffic.stake), (mining_pool, plan.mining.stake)] {
+        if !plan.validators {
+            st.ledger.transfer(st.stos, pool.into(), st.pools.community.into(), amount)?;
+            rep.to_community_pool = rep.to_community_pool.checked_add(amount)?;
+            continue;
+        }
         let got = st.staking.distribute_by_power_total(
             &mut st.ledger,
             pool.into(),

@@ -239,10 +239,7 @@ fn finish(
     // 6. Gas fees: validators and delegators only; mainnet, with none bonded, the community
     // pool (Cosmos `x/distribution` `AllocateTokens` while the total voting power is zero).
     let gas = st.ledger.balance(stos, st.pools.gas.into())?;
-    if !gas.is_zero() && delegated.is_zero() && st.params.profile == Profile::Mainnet {
-        st.ledger.transfer(stos, st.pools.gas.into(), st.pools.community.into(), gas)?;
-        rep.to_community_pool = rep.to_community_pool.checked_add(gas)?;
-    } else if !gas.is_zero() && !delegated.is_zero() {
+    if !gas.is_zero() && !delegated.is_zero() {
         let got = st.staking.distribute_by_power_total(
             &mut st.ledger,
             st.pools.gas.into(),
@@ -251,6 +248,9 @@ fn finish(
         )?;
         dust = dust.checked_add(Amount(gas.0 - got.0))?;
         rep.gas_fees = got;
+    } else if !gas.is_zero() && st.params.profile == Profile::Mainnet {
+        st.ledger.transfer(stos, st.pools.gas.into(), st.pools.community.into(), gas)?;
+        rep.to_community_pool = rep.to_community_pool.checked_add(gas)?;
     }
     st.total_mined = st.total_mined.checked_add(issued_m)?;
     rep.community_tax = community_tax;
