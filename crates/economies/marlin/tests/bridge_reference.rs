@@ -38,7 +38,7 @@ fn op() -> impl Strategy<Value = Op> {
         3 => amt.clone().prop_map(Op::Request),
         6 => (0u64..8, small.clone()).prop_map(|(i, x)| Op::Convert(i, x)),
         2 => (0u64..8, small).prop_map(|(i, x)| Op::Cancel(i, x)),
-        2 => (0u32..4_000).prop_map(Op::SetL),
+        2 => prop_oneof![3 => 0u32..4_000, 1 => 10_000u32..30_000].prop_map(Op::SetL),
         1 => (1u64..6).prop_map(Op::SetPeriod),
         1 => (0u64..5).prop_map(Op::SetWait),
         3 => (1u64..6).prop_map(Op::Days),
@@ -115,12 +115,10 @@ impl Reference {
                 }
                 ok
             }
+            // `changeLiquidityBp` takes any value; min(k·L, 10,000) caps it where used.
             Op::SetL(bp) => {
-                let ok = bp <= 10_000;
-                if ok {
-                    self.l_bp = bp;
-                }
-                ok
+                self.l_bp = bp;
+                true
             }
             Op::SetPeriod(d) => {
                 self.period = d;

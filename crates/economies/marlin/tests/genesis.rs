@@ -15,7 +15,6 @@ fn build(g: Value) -> Result<Marlin, ergon_core::Rejection> {
 #[test]
 fn out_of_range_parameters_are_refused_by_name() {
     for (field, value, name) in [
-        ("liquidity_bp", json!(10_001), "liquidity_bp = 10001"),
         ("liquidity_period_days", json!(0), "liquidity_period_days = 0"),
         ("wait_days", json!(36_501), "wait_days = 36501"),
         ("voting_period_days", json!(0), "voting_period_days = 0"),

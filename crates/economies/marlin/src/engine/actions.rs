@@ -374,7 +374,12 @@ pub fn apply(m: &mut Marlin, action: &Action) -> Result<Event> {
 }
 
 pub(crate) fn opt(q: Option<&Qty>) -> Result<Amount> {
-    Ok(q.map(amount).transpose()?.unwrap_or_default())
+    Ok(given(q)?.unwrap_or_default())
+}
+
+/// An optional quantity read, `None` when not given (a token a stash operation does not name).
+pub(crate) fn given(q: Option<&Qty>) -> Result<Option<Amount>> {
+    Ok(q.map(amount).transpose()?)
 }
 
 /// The receivers' and rewards' actions.

@@ -291,3 +291,28 @@ impl Marlin {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `min(k·L, 10,000)`: L above 10,000 (accepted, as `changeLiquidityBp` takes any value)
+    /// makes a request wholly convertible from its release; below, k periods add L each.
+    #[test]
+    fn liquidity_is_k_times_l_capped_at_whole() {
+        let s = |bp| Settings {
+            wait_days: 180,
+            liquidity_bp: bp,
+            liquidity_period_days: 180,
+            transfers_open: false,
+        };
+        assert_eq!(effective_bp(&s(25_000), 200, 199), 0);
+        assert_eq!(effective_bp(&s(25_000), 200, 200), 10_000);
+        assert_eq!(effective_bp(&s(u32::MAX), 200, 200 + 180 * 7), 10_000);
+        // L = 30%: periods 1, 2, 3, 4 → 30%, 60%, 90%, 100%.
+        let got: Vec<u32> = (0..4).map(|k| effective_bp(&s(3_000), 0, 180 * k + 179)).collect();
+        assert_eq!(got, [3_000, 6_000, 9_000, 10_000]);
+        assert_eq!(cap(Amount(1_000), effective_bp(&s(25_000), 0, 0)), Amount(1_000));
+        assert_eq!(cap(Amount(999), 3_000), Amount(299));
+    }
+}

@@ -205,9 +205,6 @@ impl Params {
         if self.liquidity_period_days == 0 {
             return bad("liquidity_period_days", "0".into());
         }
-        if self.liquidity_bp > BP_ONE {
-            return bad("liquidity_bp", self.liquidity_bp.to_string());
-        }
         if self.wait_days > 36_500 {
             return bad("wait_days", self.wait_days.to_string());
         }

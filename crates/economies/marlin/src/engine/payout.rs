@@ -229,12 +229,31 @@ impl Marlin {
         mpond: Amount,
         delegate: bool,
     ) -> Result<Amount> {
+        self.settle_tokens(staker, c, [pond, mpond], delegate, [true; 2])
+    }
+
+    /// [`Marlin::settle_staker`] of the tokens `tokens` marks (POND, MPOND) alone, as
+    /// `RewardDelegators` settles the tokens of its call (deployed: `addToStash`'s; paper's one
+    /// accumulator counts a stash's value, so any token marked settles it). Inside a
+    /// transaction.
+    pub(crate) fn settle_tokens(
+        &mut self,
+        staker: ergon_core::AccountId,
+        c: u32,
+        [pond, mpond]: [Amount; 2],
+        delegate: bool,
+        tokens: [bool; 2],
+    ) -> Result<Amount> {
         self.sync_cluster(c)?;
         let key = position_key(staker, c);
         let mut pool = self.relay.pool(c);
         let mut pos = self.relay.positions.get(&key).copied().unwrap_or_default();
         let amounts = self.acc_amounts(pond, mpond)?;
-        let r = pool.apply(&mut pos, &amounts, delegate)?;
+        let tokens = match self.params.profile {
+            Profile::Deployed => tokens,
+            Profile::Paper => [tokens[0] || tokens[1], false],
+        };
+        let r = pool.apply_tokens(&mut pos, &amounts, delegate, tokens)?;
         self.ledger.transfer(self.pond, Holder::Pool(self.cluster_pool), staker.into(), r)?;
         self.pool_received(staker, r)?;
         let mut b = *self.relay.books.get();

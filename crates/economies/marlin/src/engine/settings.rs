@@ -6,7 +6,6 @@
 use serde::{Deserialize, Serialize};
 
 use crate::engine::error::{MarlinError, Result};
-use crate::engine::params::BP_ONE;
 
 /// The live, governance-controlled parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,7 +24,8 @@ pub struct Settings {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Change {
-    /// Sets L, basis points (0 to 10,000).
+    /// Sets L, basis points (above 10,000 accepted, as `Bridge.changeLiquidityBp` accepts
+    /// it: the liquidity `min(k·L, 10,000)` caps it where used).
     LiquidityBp(u32),
     /// Sets the liquidity period, days (at least 1).
     LiquidityPeriodDays(u64),
@@ -42,7 +42,6 @@ impl Settings {
             Err(MarlinError::InvalidParameter { name, value: value.to_string() })
         };
         match change {
-            Change::LiquidityBp(bp) if bp > BP_ONE => bad("liquidity_bp", u64::from(bp)),
             Change::LiquidityPeriodDays(0) => bad("liquidity_period_days", 0),
             Change::WaitDays(d) if d > 36_500 => bad("wait_days", d),
             _ => Ok(()),

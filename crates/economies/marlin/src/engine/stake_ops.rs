@@ -2,8 +2,9 @@
 //! their staker: its operator's acts) and staking pools (docs/replay.md, "The Marlin economy").
 
 use crate::engine::Marlin;
-use crate::engine::actions::{Action, opt};
-use crate::engine::error::Result;
+use crate::engine::actions::{Action, given, opt};
+use crate::engine::error::{MarlinError, Result};
+use ergon_core::Qty;
 use crate::engine::events::Event;
 
 impl Marlin {
@@ -29,6 +30,7 @@ fn stake_action(m: &mut Marlin, action: &Action) -> Result<Event> {
         }
         Action::CreateStash { staker, pond, mpond, cluster } => {
             let s = m.staker_account(staker)?;
+            named_token(pond, mpond)?;
             let (p, x) = (opt(pond.as_ref())?, opt(mpond.as_ref())?);
             let c = match cluster {
                 Some(name) => Some(m.cluster(m.account(name)?)?),
@@ -85,15 +87,17 @@ fn stake_action(m: &mut Marlin, action: &Action) -> Result<Event> {
         }
         Action::SplitStash { staker, stash, pond, mpond } => {
             let s = m.staker_account(staker)?;
+            named_token(pond, mpond)?;
             let (p, x) = (opt(pond.as_ref())?, opt(mpond.as_ref())?);
             let new_stash = m.split_stash(s, *stash, p, x)?;
             Event::StashSplit { stash: *stash, new_stash, pond: p, mpond: x }
         }
         Action::AddToStash { staker, stash, pond, mpond } => {
             let s = m.staker_account(staker)?;
-            let (p, x) = (opt(pond.as_ref())?, opt(mpond.as_ref())?);
+            let (p, x) = (given(pond.as_ref())?, given(mpond.as_ref())?);
             m.add_to_stash(s, *stash, p, x)?;
-            Event::StashAdded { stash: *stash, pond: p, mpond: x }
+            let (pond, mpond) = (p.unwrap_or_default(), x.unwrap_or_default());
+            Event::StashAdded { stash: *stash, pond, mpond }
         }
         Action::MergeStashes { staker, into, from } => {
             let s = m.staker_account(staker)?;
@@ -102,6 +106,17 @@ fn stake_action(m: &mut Marlin, action: &Action) -> Result<Event> {
         }
         other => pool_action(m, other)?,
     })
+}
+
+/// A stash's creation or split names at least one token (`createStash` and `splitStash`
+/// refuse an empty list of tokens; an amount of zero is the profile's to judge).
+fn named_token(pond: &Option<Qty>, mpond: &Option<Qty>) -> Result<()> {
+    if pond.is_none() && mpond.is_none() {
+        return Err(MarlinError::Core(ergon_core::Error::NotAllowed {
+            reason: "a stash's creation or split names no token (give pond, mpond or both)".into(),
+        }));
+    }
+    Ok(())
 }
 
 /// The staking pools' actions.

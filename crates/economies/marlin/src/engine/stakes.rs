@@ -21,6 +21,7 @@ use serde::Serialize;
 
 use crate::engine::Marlin;
 use crate::engine::error::{MarlinError, Result};
+use crate::engine::params::Profile;
 
 /// The most stashes and clusters the economy holds (a bound on every table).
 pub const STASHES_MAX: usize = 1_000_000;
@@ -241,7 +242,9 @@ impl Marlin {
         Ok(s)
     }
 
-    /// Creates a stash of `staker`'s POND and MPOND, delegated to `cluster` when given.
+    /// Creates a stash of `staker`'s POND and MPOND, delegated to `cluster` when given. paper
+    /// refuses a stash of nothing; deployed accepts it (`createStash` needs a token named, not
+    /// an amount: the replay's `create_stash` names at least one).
     pub fn create_stash(
         &mut self,
         staker: AccountId,
@@ -249,9 +252,7 @@ impl Marlin {
         mpond: Amount,
         cluster: Option<u32>,
     ) -> Result<u64> {
-        if pond.is_zero() && mpond.is_zero() {
-            return Err(MarlinError::ZeroAmount { what: "stash" });
-        }
+        self.refuse_zero(pond, mpond, "stash")?;
         if self.stakes.stashes.len() >= STASHES_MAX {
             return Err(MarlinError::Core(ergon_core::Error::LimitReached {
                 what: "stashes".into(),
@@ -272,39 +273,61 @@ impl Marlin {
         };
         ergon_core::txn::atomic(self, |st| {
             st.stakes.stashes.push(stash);
-            st.stake_into(id, stash, pond, mpond)?;
+            st.stake_into(stash, pond, mpond)?;
             Ok(id)
         })
     }
 
-    /// Adds `pond` and `mpond` of the staker's to its stash `id` (`StakeManager.addToStash`);
-    /// a delegated stash delegates them to its cluster at once, its staker's position settled
-    /// as by a delegation of those tokens alone.
+    /// Adds `pond` and `mpond` of the staker's to its stash `id` (`StakeManager.addToStash`,
+    /// the tokens given being those that are `Some`); a delegated stash delegates them to its
+    /// cluster at once, its staker's position there settled as by a delegation of those tokens
+    /// alone (deployed: the tokens not given keep their pending rewards; a call of no token
+    /// brings the cluster's rewards in and settles nothing). paper refuses an addition of
+    /// nothing; deployed accepts it.
     pub fn add_to_stash(
         &mut self,
         staker: AccountId,
         id: u64,
-        pond: Amount,
-        mpond: Amount,
+        pond: Option<Amount>,
+        mpond: Option<Amount>,
     ) -> Result<()> {
         let mut s = self.stash(staker, id)?;
-        if pond.is_zero() && mpond.is_zero() {
-            return Err(MarlinError::ZeroAmount { what: "addition" });
-        }
+        let tokens = [pond.is_some(), mpond.is_some()];
+        let (pond, mpond) = (pond.unwrap_or_default(), mpond.unwrap_or_default());
+        self.refuse_zero(pond, mpond, "addition")?;
         self.check_free_mpond(staker, mpond)?;
         s.pond = s.pond.checked_add(pond)?;
         s.mpond = s.mpond.checked_add(mpond)?;
         ergon_core::txn::atomic(self, |st| {
             *st.stakes.stashes.get_mut(id as usize) = s;
-            st.stake_into(id, s, pond, mpond)
+            st.stake_tokens_into(s, [pond, mpond], tokens)
         })
+    }
+
+    /// paper: refuses `pond` and `mpond` both zero (an operation that moves nothing) as
+    /// `what`; deployed accepts it, as `StakeManager` does.
+    fn refuse_zero(&self, pond: Amount, mpond: Amount, what: &'static str) -> Result<()> {
+        if self.params.profile == Profile::Paper && pond.is_zero() && mpond.is_zero() {
+            return Err(MarlinError::ZeroAmount { what });
+        }
+        Ok(())
     }
 
     /// `pond` and `mpond` of stash `id`'s staker into the stakes pool for the stash (`s`, already
     /// written with them): the staker's staked MPOND and votes count them, and a delegated stash
     /// delegates them to its cluster, settling the staker's position there. Inside a
     /// transaction.
-    fn stake_into(&mut self, id: u64, s: Stash, pond: Amount, mpond: Amount) -> Result<()> {
+    fn stake_into(&mut self, s: Stash, pond: Amount, mpond: Amount) -> Result<()> {
+        self.stake_tokens_into(s, [pond, mpond], [true; 2])
+    }
+
+    /// [`Marlin::stake_into`] settling the tokens `tokens` marks alone ([`Marlin::add_to_stash`]).
+    fn stake_tokens_into(
+        &mut self,
+        s: Stash,
+        [pond, mpond]: [Amount; 2],
+        tokens: [bool; 2],
+    ) -> Result<()> {
         let (staker, pool) = (s.staker, Holder::Pool(self.stakes_pool));
         self.check_pool_stake(staker, pond)?;
         self.ledger.transfer(self.pond, staker.into(), pool, pond)?;
@@ -317,7 +340,7 @@ impl Marlin {
         }
         if let Some(c) = s.cluster {
             self.stakes.add_to_cluster(c, pond, mpond, true)?;
-            self.settle(id, c, pond, mpond, true)?;
+            self.settle_tokens(staker, c, [pond, mpond], true, tokens)?;
         }
         Ok(())
     }
@@ -480,9 +503,7 @@ impl Marlin {
         mpond: Amount,
     ) -> Result<u64> {
         let mut s = self.stash(staker, id)?;
-        if pond.is_zero() && mpond.is_zero() {
-            return Err(MarlinError::ZeroAmount { what: "split" });
-        }
+        self.refuse_zero(pond, mpond, "split")?;
         s.pond = s.pond.checked_sub(pond).map_err(|_| self.short(id, "pond"))?;
         s.mpond = s.mpond.checked_sub(mpond).map_err(|_| self.short(id, "mpond"))?;
         let new = Stash { pond, mpond, redelegation: None, ..s };

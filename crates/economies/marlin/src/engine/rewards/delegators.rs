@@ -357,12 +357,26 @@ impl<const N: usize> ClusterPool<N> {
         amounts: &[Amount],
         delegate: bool,
     ) -> Result<Amount> {
+        self.apply_tokens(pos, amounts, delegate, [true; N])
+    }
+
+    /// [`ClusterPool::apply`] of the tokens `t` with `tokens[t]` alone (`RewardDelegators`'s
+    /// `_updateTokens` over the tokens of the call, as `StakeManager.addToStash` passes the
+    /// tokens it is given): the other tokens' balances, debts and rewards are left as they are
+    /// (their amounts must be zero).
+    pub fn apply_tokens(
+        &mut self,
+        pos: &mut Position<N>,
+        amounts: &[Amount],
+        delegate: bool,
+        tokens: [bool; N],
+    ) -> Result<Amount> {
         if amounts.len() != N {
             return Err(RewardsError::Length { what: "amounts", expected: N, got: amounts.len() });
         }
         let (mut totals, mut next) = (self.totals, *pos);
         let mut reward = Amount::ZERO;
-        for t in 0..N {
+        for t in (0..N).filter(|&t| tokens[t]) {
             let old = pos.balances[t];
             let new = if amounts[t].is_zero() {
                 old
