@@ -4,8 +4,8 @@
 use crate::engine::Marlin;
 use crate::engine::actions::{Action, given, opt};
 use crate::engine::error::{MarlinError, Result};
-use ergon_core::Qty;
 use crate::engine::events::Event;
+use ergon_core::Qty;
 
 impl Marlin {
     /// The staking and staking-pool actions (the last of [`crate::engine::actions::apply`]'s

@@ -177,7 +177,10 @@ impl Phala {
     }
 
     /// Sends worker `w` a heartbeat challenge in the current block. Only a computing worker
-    /// answers challenges; at most four may wait. Returns how many wait now.
+    /// answers challenges; at most four may wait. khala: a worker the gatekeeper holds
+    /// unresponsive is paused and answers none (the worker's `handle_heartbeat_challenge`
+    /// returns on `MiningState::Paused`); it recovers by answering a challenge sent before.
+    /// Returns how many wait now.
     ///
     /// One change that cannot fail once checked, so no transaction of its own (an enclosing
     /// one still journals it), and no closed form: the worker's V is brought up to date at the
@@ -190,6 +193,10 @@ impl Phala {
         let hot = &self.workers.hot()[w.0 as usize];
         if !hot.computing {
             let needed = "only a computing worker is challenged";
+            return Err(PhalaError::WrongState { worker: w, state: hot.state, needed });
+        }
+        if hot.unresponsive && self.params.profile == Profile::Khala {
+            let needed = "khala: a paused (unresponsive) worker is not challenged";
             return Err(PhalaError::WrongState { worker: w, state: hot.state, needed });
         }
         self.workers

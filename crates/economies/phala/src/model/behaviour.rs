@@ -15,7 +15,7 @@ use ergon_core::{AccountId, Amount, Coded, Economy, Holder, Qty, RngStreams, Str
 use super::config::{Agents, Config};
 use super::{Delegator, Flows, PhalaModel, Pool, Worker};
 use crate::ops::Beat;
-use crate::params::{MAX_P, MIN_P};
+use crate::params::{MAX_P, MIN_P, Profile};
 use crate::stake_pool::DUST;
 use crate::tokenomic::{self, PICO};
 use crate::{Genesis, Phala, PhalaError, WorkerState};
@@ -273,14 +273,18 @@ impl PhalaModel {
         outcome
     }
 
-    /// Challenges each of `targets` (drawn this block) that may be: computing, not challenged
-    /// twice in the last hour, with fewer than four challenges waiting.
+    /// Challenges each of `targets` (drawn this block) that may be: computing (khala: and not
+    /// paused as unresponsive), not challenged twice in the last hour, with fewer than four
+    /// challenges waiting.
     fn challenge_targets(&mut self, targets: &[u32], delay: u64) -> Result<(), Rejection> {
         let b = self.blocks;
+        let khala = self.econ.params().profile == Profile::Khala;
         for &w in targets {
             let wk = &self.workers[w as usize];
             let busy = wk.recent.iter().all(|&r| r != u64::MAX && b - r < HOUR);
-            if busy || !self.econ.workers().state(wk.index).is_computing() {
+            let state = self.econ.workers().state(wk.index);
+            let paused = khala && state == WorkerState::Unresponsive;
+            if busy || paused || !state.is_computing() {
                 continue;
             }
             match self.econ.challenge(wk.index) {
