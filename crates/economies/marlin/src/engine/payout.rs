@@ -8,12 +8,15 @@
 //!   part equally (`RewardDelegators`); paper, one share per POND of value (`pond + 10^6·mpond`),
 //!   so the delegators' part is split by stake value — the per-share accumulator the staking side
 //!   pays through. Each change of a staker's delegation to a cluster settles its position first
-//!   and pays its reward from the `cluster_rewards` pool ([`Marlin::claim_rewards`] settles
-//!   without a change; splits and merges change no delegation and settle nothing).
-//! - deployed: a cluster's accrued ticket rewards are claimed (all but one base unit) and
-//!   distributed before any of its positions changes — commission to the operator, the rest to
-//!   the accumulators, nothing delegated: back to the `rewards` pool. At each epoch's close the
-//!   next epoch's clusters are drawn (`selection`).
+//!   and pays its reward (paper: from the `cluster_rewards` pool; deployed: from the `rewards`
+//!   pool, `RewardDelegators`' balance) ([`Marlin::claim_rewards`] settles without a change;
+//!   splits and merges change no delegation and settle nothing).
+//! - deployed: a cluster's accrued ticket rewards (credited by `issue_tickets`, no token moved)
+//!   are claimed (all but one base unit) and distributed before any of its positions changes —
+//!   commission to the operator from the `rewards` pool, the rest to the accumulators (owed from
+//!   that pool), nothing delegated: left in it. A pool short of a payment refuses the operation
+//!   that makes it, as the contract's transfer reverts. At each epoch's close the next epoch's
+//!   clusters are drawn (`selection`).
 //! - paper: at each epoch's close, the subsidy's emission (from the `rewards` pool) and, at a
 //!   month's close, the released fees with what earlier months left (from the `fees` pool) are
 //!   each paid over the clusters with tickets by Cobb-Douglas (`cobb`); the remainder stays in
@@ -161,13 +164,14 @@ impl Marlin {
         })
     }
 
-    /// Pays a distribution's commission to cluster `c`'s operator and its unallocated part back
-    /// to `back_to`.
-    fn pay_distribution(&mut self, c: u32, d: Distribution, back_to: Holder) -> Result<()> {
+    /// deployed: pays a distribution's commission to cluster `c`'s operator from the `rewards`
+    /// pool (`RewardDelegators.transferRewards`: a pool short of it refuses the operation that
+    /// claimed); the delegators' part stays there, owed through the accumulators, and so does
+    /// an unallocated part (nothing delegated).
+    fn pay_distribution(&mut self, c: u32, d: Distribution) -> Result<()> {
         let operator = self.stakes.clusters()[c as usize].operator;
-        let from = Holder::Pool(self.cluster_pool);
+        let from = Holder::Pool(self.rewards_pool);
         self.ledger.transfer(self.pond, from, operator.into(), d.commission)?;
-        self.ledger.transfer(self.pond, from, back_to, d.unallocated)?;
         let mut b = *self.relay.books.get();
         b.commission = b.commission.checked_add(d.commission)?;
         *self.relay.books.get_mut() = b;
@@ -187,7 +191,7 @@ impl Marlin {
                 let mut pool = self.relay.pool(c);
                 let d =
                     pool.distribute(paid, self.stakes.clusters()[c as usize].commission_percent)?;
-                self.pay_distribution(c, d, Holder::Pool(self.rewards_pool))?;
+                self.pay_distribution(c, d)?;
                 self.relay.accrued.insert(c, left);
                 self.relay.set_pool(c, pool);
             }
@@ -254,7 +258,13 @@ impl Marlin {
             Profile::Paper => [tokens[0] || tokens[1], false],
         };
         let r = pool.apply_tokens(&mut pos, &amounts, delegate, tokens)?;
-        self.ledger.transfer(self.pond, Holder::Pool(self.cluster_pool), staker.into(), r)?;
+        // deployed: from `RewardDelegators`' balance, the `rewards` pool; paper: from what the
+        // closes moved to `cluster_rewards`.
+        let from = match self.params.profile {
+            Profile::Deployed => self.rewards_pool,
+            Profile::Paper => self.cluster_pool,
+        };
+        self.ledger.transfer(self.pond, Holder::Pool(from), staker.into(), r)?;
         self.pool_received(staker, r)?;
         let mut b = *self.relay.books.get();
         b.to_delegators = b.to_delegators.checked_add(r)?;
@@ -354,7 +364,10 @@ pub(crate) fn position_key(staker: ergon_core::AccountId, c: u32) -> u64 {
 ///
 /// - `fees` = the fee pool's prepaid + the carried fees (and the fee pool's own books);
 /// - `receiver_stakes` = Σ receivers' stakes = the total's balance;
-/// - `cluster_rewards` = Σ accrued + Σ (allocated − paid) over the clusters' accumulators;
+/// - paper: `cluster_rewards` = Σ held + Σ (allocated − paid) over the clusters'
+///   accumulators; deployed: `cluster_rewards` holds nothing (the accrued rewards and the
+///   accumulators' unpaid part are owed from the `rewards` pool, as by `RewardDelegators`,
+///   whose balance may fall short of them);
 /// - each cluster's accumulator totals = its delegated stashes' amounts.
 pub fn check_rewards(m: &Marlin) -> std::result::Result<(), Violation> {
     let bad = |what: &'static str, detail: String| Err(Violation::new(what, detail));
@@ -371,10 +384,17 @@ pub fn check_rewards(m: &Marlin) -> std::result::Result<(), Violation> {
     if staked != held(m.receiver_pool) || staked != r.total_stake.get().balance().0 {
         return bad("receiver stakes", format!("{staked} vs {}", held(m.receiver_pool)));
     }
-    let accrued: u128 = r.accrued.values().map(|x| x.0).sum::<u128>()
-        + r.held.iter().map(|h| h.delegators.0).sum::<u128>();
-    let (allocated, paid) =
-        r.pools.iter().fold((0u128, 0u128), |(a, p), c| (a + c.allocated().0, p + c.paid().0));
+    let (accrued, allocated, paid) = match m.params.profile {
+        Profile::Paper => {
+            let held_parts: u128 = r.held.iter().map(|h| h.delegators.0).sum();
+            let (a, p) = r
+                .pools
+                .iter()
+                .fold((0u128, 0u128), |(a, p), c| (a + c.allocated().0, p + c.paid().0));
+            (held_parts, a, p)
+        }
+        Profile::Deployed => (0, 0, 0),
+    };
     if accrued + allocated != held(m.cluster_pool) + paid {
         return bad(
             "cluster rewards",

@@ -444,7 +444,8 @@ impl Marlin {
 
     /// deployed: receiver `a` issues its tickets for the closed `epoch` over the clusters
     /// selected for it (`tickets`: the first `n − 1`; the last gets `65536 − Σ`). Each credit
-    /// moves from the `rewards` pool to the cluster's accrued rewards.
+    /// adds to the cluster's accrued rewards; no token moves (`ClusterRewards` keeps a number:
+    /// what the `rewards` pool cannot pay fails at the claim, not here).
     pub fn issue_tickets(&mut self, a: AccountId, epoch: u64, tickets: &[u16]) -> Result<Issued> {
         self.profile_only(Profile::Deployed, "issue_tickets")?;
         let mut r = self.receiver_row(a)?;
@@ -464,10 +465,7 @@ impl Marlin {
         let mut credits = [Amount::ZERO; MAX_SELECT];
         let pay = pay_receiver(n_reward, stake, total, tickets, &mut credits[..sel.n])?;
         r.last_issued = Some(epoch);
-        let (pond, from, to) =
-            (self.pond, Holder::Pool(self.rewards_pool), Holder::Pool(self.cluster_pool));
         ergon_core::txn::atomic(self, |st| {
-            st.ledger.transfer(pond, from, to, pay.credited)?;
             for (&c, &x) in sel.ids().iter().zip(&credits) {
                 let now = st.relay.accrued(c).checked_add(x)?;
                 st.relay.accrued.insert(c, now);

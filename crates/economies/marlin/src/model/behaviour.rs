@@ -179,6 +179,26 @@ fn ok<T>(econ: &Marlin, r: Result<T, MarlinError>) -> Result<T, Rejection> {
     r.map_err(|e| Rejection { code: e.code(), message: econ.explain(&e) })
 }
 
+/// deployed: an operation that pays from the `rewards` pool (a claim, or a delegation change
+/// that settles first) and finds it short is refused, as the contract's transfer reverts:
+/// counted in `refused`, `None`, and the run goes on; any other error ends it.
+fn unless_dry<T>(
+    econ: &Marlin,
+    refused: &mut u64,
+    r: Result<T, MarlinError>,
+) -> Result<Option<T>, Rejection> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(MarlinError::Core(ergon_core::Error::InsufficientBalance { holder, .. }))
+            if holder == "pool:rewards" =>
+        {
+            *refused += 1;
+            Ok(None)
+        }
+        Err(e) => ok(econ, Err(e)),
+    }
+}
+
 /// A cluster's stake in POND base units (paper: an MPOND counts 10^6 POND).
 pub(super) fn stake_of(econ: &Marlin, c: u32) -> u128 {
     let row = econ.stakes().clusters()[c as usize];
@@ -192,9 +212,11 @@ impl MarlinModel {
         for d in &mut self.delegators {
             if d.moving_on.is_some_and(|on| on <= day) {
                 let r = self.econ.redelegate(d.account, d.stash);
-                ok(&self.econ, r)?;
-                d.moving_on = None;
-                self.flows.moves += 1;
+                // Refused while the reward contract is dry: tried again the next day.
+                if unless_dry(&self.econ, &mut self.flows.payments_refused, r)?.is_some() {
+                    d.moving_on = None;
+                    self.flows.moves += 1;
+                }
             }
         }
         self.relayers_decide()?;
@@ -227,7 +249,8 @@ impl MarlinModel {
         for i in 0..self.relayers.len() {
             let r = self.relayers[i].clone();
             if let Some(s) = r.stash {
-                op!(self.econ, self.econ.claim_rewards(r.operator, s))?;
+                let claimed = self.econ.claim_rewards(r.operator, s);
+                unless_dry(&self.econ, &mut self.flows.payments_refused, claimed)?;
             }
             let wallet = self.econ.pond_balance(r.operator).0;
             let in_nodes = u128::from(r.nodes) * self.node_price;
@@ -277,20 +300,23 @@ impl MarlinModel {
             let free = self.econ.pond_balance(r.operator).0;
             let add = free.min(stake_target.saturating_sub(r.self_stake));
             let mut stash = r.stash;
+            let mut added = 0;
             if add > 0 {
                 let s =
                     self.econ.create_stash(r.operator, Amount(add), Amount::ZERO, Some(r.cluster));
-                let new = ok(&self.econ, s)?;
-                if let Some(into) = stash {
-                    op!(self.econ, self.econ.merge_stashes(r.operator, into, new))?;
-                } else {
-                    stash = Some(new);
+                if let Some(new) = unless_dry(&self.econ, &mut self.flows.payments_refused, s)? {
+                    added = add;
+                    if let Some(into) = stash {
+                        op!(self.econ, self.econ.merge_stashes(r.operator, into, new))?;
+                    } else {
+                        stash = Some(new);
+                    }
                 }
             }
             let me = &mut self.relayers[i];
             me.nodes = nodes;
             me.stash = stash;
-            me.self_stake += add;
+            me.self_stake += added;
             me.budget = budget;
             me.target_share = nodes_spend as f64 / budget.max(1) as f64;
         }
@@ -313,8 +339,8 @@ impl MarlinModel {
 
     /// deployed: each receiver issues its 65,536 tickets for yesterday over the clusters
     /// selected for it, in proportion to their nodes (equally when none runs a node; the last
-    /// selected takes the remainder, as the contract does); the credits leave the `rewards`
-    /// pool. Then, with chance `dip_share`, a receiver withdraws half its stake and deposits it
+    /// selected takes the remainder, as the contract does); the credits accrue to the clusters
+    /// (paid from the `rewards` pool when claimed). Then, with chance `dip_share`, a receiver withdraws half its stake and deposits it
     /// back: today's stake is its minimum, half.
     fn receivers_issue(&mut self, day: u64) -> Result<(), Rejection> {
         const PER_EPOCH: u64 = 65_536;
@@ -336,19 +362,10 @@ impl MarlinModel {
                 given += t;
             }
             for &a in &self.receivers {
-                match self.econ.issue_tickets(a, epoch, &named[..ids.len() - 1]) {
-                    Ok(issued) => {
-                        for &x in &issued.credits[..issued.n] {
-                            self.issued += x.0;
-                        }
-                    }
-                    // The reward contract holds less than the issue credits: the issue is
-                    // refused and counted (on chain the cluster's claim would fail), the run
-                    // goes on; the tickets were still earned.
-                    Err(MarlinError::Core(ergon_core::Error::InsufficientBalance { .. })) => {
-                        self.flows.issues_unpaid += 1;
-                    }
-                    Err(e) => return ok(&self.econ, Err(e)),
+                let issued = self.econ.issue_tickets(a, epoch, &named[..ids.len() - 1]);
+                let issued = ok(&self.econ, issued)?;
+                for &x in &issued.credits[..issued.n] {
+                    self.issued += x.0;
                 }
                 for (k, &c) in ids.iter().enumerate() {
                     let t =
@@ -478,7 +495,8 @@ impl MarlinModel {
             if !(day + j as u64).is_multiple_of(cfg.review_every_days) || d.moving_on.is_some() {
                 continue;
             }
-            op!(self.econ, self.econ.claim_rewards(d.account, d.stash))?;
+            let claimed = self.econ.claim_rewards(d.account, d.stash);
+            unless_dry(&self.econ, &mut self.flows.payments_refused, claimed)?;
             let stash = op!(self.econ, self.econ.stash(d.account, d.stash))?;
             let (Some(cur), a) = (stash.cluster, stash.pond.0 as f64) else { continue };
             let apr = |c: usize, s: f64| {

@@ -75,8 +75,9 @@ struct Flows {
     nodes_sold: u64,
     /// deployed: receivers' same-day withdrawals and re-deposits.
     dips: u64,
-    /// deployed: ticket issues refused because the reward contract holds too little POND.
-    issues_unpaid: u64,
+    /// deployed: claims and delegation changes refused because the reward contract (the
+    /// `rewards` pool) held less POND than they pay.
+    payments_refused: u64,
     /// paper: tickets of clusters not eligible at the close (unpaid).
     tickets_unpaid: u128,
 }

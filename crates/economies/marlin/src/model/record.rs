@@ -53,7 +53,7 @@ pub(super) const COLUMNS: &[ColumnSpec] = &[
     c("nodes_bought", COUNT),
     c("nodes_sold", COUNT),
     c("receiver_dips", COUNT),
-    c("ticket_issues_unpaid", COUNT),
+    c("reward_payments_refused", COUNT),
     c("tickets_unpaid", COUNT),
     c("nodes", COUNT),
     c("stake_mean_pond", FLOAT),
@@ -107,7 +107,7 @@ pub(super) fn record(model: &mut MarlinModel) -> Vec<Metric> {
     out.push(m("nodes_bought", MetricValue::Count(f.nodes_bought)));
     out.push(m("nodes_sold", MetricValue::Count(f.nodes_sold)));
     out.push(m("receiver_dips", MetricValue::Count(f.dips)));
-    out.push(m("ticket_issues_unpaid", MetricValue::Count(f.issues_unpaid)));
+    out.push(m("reward_payments_refused", MetricValue::Count(f.payments_refused)));
     let unpaid = u64::try_from(f.tickets_unpaid).unwrap_or(u64::MAX);
     out.push(m("tickets_unpaid", MetricValue::Count(unpaid)));
     let rs = &model.relayers;
