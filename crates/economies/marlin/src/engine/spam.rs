@@ -100,7 +100,9 @@ pub struct SpamBooks {
     pub messages: u64,
     /// Messages dropped over quota.
     pub dropped_messages: u64,
-    /// Bytes dropped over quota.
+    /// Bytes dropped over quota (a JSON number up to 2^64 − 1, a decimal string above: a
+    /// JSON value holds no larger number).
+    #[serde(serialize_with = "ser_count", deserialize_with = "de_count")]
     pub dropped_bytes: u128,
     /// Deposits slashed.
     #[serde(serialize_with = "ser", deserialize_with = "de")]
@@ -114,6 +116,28 @@ pub struct SpamBooks {
     /// Fees paid by producers to attesters.
     #[serde(serialize_with = "ser", deserialize_with = "de")]
     pub attester_fees: Amount,
+}
+
+/// A count as a JSON number while it fits 64 bits, else as its decimal string.
+fn ser_count<S: Serializer>(x: &u128, s: S) -> std::result::Result<S::Ok, S::Error> {
+    match u64::try_from(*x) {
+        Ok(v) => s.serialize_u64(v),
+        Err(_) => s.serialize_str(&x.to_string()),
+    }
+}
+
+/// [`ser_count`]'s count back: a number or a decimal string.
+fn de_count<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<u128, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Count {
+        Number(u128),
+        Text(String),
+    }
+    match Count::deserialize(d)? {
+        Count::Number(v) => Ok(v),
+        Count::Text(t) => t.parse().map_err(serde::de::Error::custom),
+    }
 }
 
 /// Deposits, producers, attestations and the books.
