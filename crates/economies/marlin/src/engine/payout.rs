@@ -384,7 +384,8 @@ pub fn check_rewards(m: &Marlin) -> std::result::Result<(), Violation> {
     if staked != held(m.receiver_pool) || staked != r.total_stake.get().balance().0 {
         return bad("receiver stakes", format!("{staked} vs {}", held(m.receiver_pool)));
     }
-    let (accrued, allocated, paid) = match m.params.profile {
+    // deployed: the pool holds nothing (every term zero).
+    let (held_parts, allocated, paid) = match m.params.profile {
         Profile::Paper => {
             let held_parts: u128 = r.held.iter().map(|h| h.delegators.0).sum();
             let (a, p) = r
@@ -395,11 +396,11 @@ pub fn check_rewards(m: &Marlin) -> std::result::Result<(), Violation> {
         }
         Profile::Deployed => (0, 0, 0),
     };
-    if accrued + allocated != held(m.cluster_pool) + paid {
+    if held_parts + allocated != held(m.cluster_pool) + paid {
         return bad(
             "cluster rewards",
             format!(
-                "accrued {accrued} + allocated {allocated} − paid {paid} vs {}",
+                "held {held_parts} + allocated {allocated} − paid {paid} vs {}",
                 held(m.cluster_pool)
             ),
         );
