@@ -126,18 +126,28 @@ fn ser_count<S: Serializer>(x: &u128, s: S) -> std::result::Result<S::Ok, S::Err
     }
 }
 
-/// [`ser_count`]'s count back: a number or a decimal string.
+/// [`ser_count`]'s count back: a number (of any width the format gives) or a decimal string.
 fn de_count<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<u128, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Count {
-        Number(u128),
-        Text(String),
+    struct Count;
+    impl serde::de::Visitor<'_> for Count {
+        type Value = u128;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a count: a non-negative integer or its decimal string")
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<u128, E> {
+            Ok(u128::from(v))
+        }
+        fn visit_u128<E: serde::de::Error>(self, v: u128) -> std::result::Result<u128, E> {
+            Ok(v)
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<u128, E> {
+            u128::try_from(v).map_err(E::custom)
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<u128, E> {
+            v.parse().map_err(E::custom)
+        }
     }
-    match Count::deserialize(d)? {
-        Count::Number(v) => Ok(v),
-        Count::Text(t) => t.parse().map_err(serde::de::Error::custom),
-    }
+    d.deserialize_any(Count)
 }
 
 /// Deposits, producers, attestations and the books.
@@ -436,6 +446,27 @@ impl Marlin {
                 break;
             }
             self.spam.attestations.remove(&id);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The books' dropped bytes read back as written, in JSON (the view: a number up to
+    /// 2^64 − 1, a string above) and in CBOR (the saved state), on both sides of 2^64.
+    #[test]
+    fn dropped_bytes_round_trip_past_two_to_the_64() {
+        for bytes in [0, u128::from(u64::MAX), u128::from(u64::MAX) + 1, u128::MAX] {
+            let books = SpamBooks { dropped_bytes: bytes, ..SpamBooks::default() };
+            let json = serde_json::to_value(books).unwrap();
+            let shown = &json["dropped_bytes"];
+            assert_eq!(shown.is_string(), bytes > u128::from(u64::MAX), "{shown}");
+            assert_eq!(serde_json::from_value::<SpamBooks>(json).unwrap(), books);
+            let mut cbor = Vec::new();
+            ciborium::into_writer(&books, &mut cbor).unwrap();
+            assert_eq!(ciborium::from_reader::<SpamBooks, _>(&cbor[..]).unwrap(), books);
         }
     }
 }
