@@ -110,7 +110,7 @@ pub enum OutputError {
         dir: PathBuf,
     },
     /// A run's output directory cannot be read or created.
-    #[error("cannot {op} {dir}: {source}")]
+    #[error("cannot {op} the output directory {dir}: {source}")]
     Dir {
         /// What was being done (`create`, `read`, `create parts in`).
         op: &'static str,
