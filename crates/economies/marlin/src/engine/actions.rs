@@ -14,7 +14,7 @@ use crate::engine::rewards::tickets::RECEIVER_TICKETS_PER_EPOCH;
 use crate::engine::settings::Change;
 use crate::engine::spam::{Sent, Slash};
 use crate::engine::tokens::Token;
-use crate::engine::units::amount;
+use crate::engine::units::{amount, given};
 
 /// A Marlin operation. Amounts are decimal strings in token units; accounts are named.
 #[derive(Clone, Debug, Deserialize)]
@@ -375,11 +375,6 @@ pub fn apply(m: &mut Marlin, action: &Action) -> Result<Event> {
 
 pub(crate) fn opt(q: Option<&Qty>) -> Result<Amount> {
     Ok(given(q)?.unwrap_or_default())
-}
-
-/// An optional quantity read, `None` when not given (a token a stash operation does not name).
-pub(crate) fn given(q: Option<&Qty>) -> Result<Option<Amount>> {
-    Ok(q.map(amount).transpose()?)
 }
 
 /// The receivers' and rewards' actions.

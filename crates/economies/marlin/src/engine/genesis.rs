@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use ergon_core::txn::{Keyed, Snapshot};
-use ergon_core::{Amount, Dec, Epoch, Holder, Ledger, Names, Qty};
+use ergon_core::{Dec, Epoch, Holder, Ledger, Names, Qty};
 use serde::Deserialize;
 
 use crate::engine::error::{MarlinError, Result};
@@ -15,7 +15,7 @@ use crate::engine::params::{BridgeCustody, Params, Profile};
 use crate::engine::rewards::selection::TokenWeight;
 use crate::engine::settings::Settings;
 use crate::engine::stakes::Stakes;
-use crate::engine::units::{amount, mpond_meta, pond_meta};
+use crate::engine::units::{given, mpond_meta, pond_meta};
 use crate::engine::{Bridge, GenesisBooks, Governance, Marlin};
 
 /// An account's (or the bridge's) holdings at genesis, in token units.
@@ -127,15 +127,11 @@ pub struct TokenWeights {
     pub mpond: Option<TokenWeight>,
 }
 
-fn opt(q: Option<&Qty>) -> Result<Option<Amount>> {
-    Ok(q.map(amount).transpose()?)
-}
-
 /// The parameters `g` asks for: its profile's defaults with its overrides, validated.
 pub fn params(g: &Genesis) -> Result<Params> {
     let mut p = Params::for_profile(g.profile);
-    p.pond_cap = opt(g.pond_cap.as_ref())?.unwrap_or(p.pond_cap);
-    p.mpond_cap = opt(g.mpond_cap.as_ref())?.unwrap_or(p.mpond_cap);
+    p.pond_cap = given(g.pond_cap.as_ref())?.unwrap_or(p.pond_cap);
+    p.mpond_cap = given(g.mpond_cap.as_ref())?.unwrap_or(p.mpond_cap);
     p.wait_days = g.wait_days.unwrap_or(p.wait_days);
     p.liquidity_bp = g.liquidity_bp.unwrap_or(p.liquidity_bp);
     p.liquidity_period_days = g.liquidity_period_days.unwrap_or(p.liquidity_period_days);
@@ -144,15 +140,15 @@ pub fn params(g: &Genesis) -> Result<Params> {
     p.redelegation_lock_days = g.redelegation_lock_days.unwrap_or(p.redelegation_lock_days);
     p.commission_lock_days = g.commission_lock_days.unwrap_or(p.commission_lock_days);
     p.unregister_lock_days = g.unregister_lock_days.unwrap_or(p.unregister_lock_days);
-    p.proposal_threshold = opt(g.proposal_threshold.as_ref())?.unwrap_or(p.proposal_threshold);
-    p.quorum = opt(g.quorum.as_ref())?.unwrap_or(p.quorum);
+    p.proposal_threshold = given(g.proposal_threshold.as_ref())?.unwrap_or(p.proposal_threshold);
+    p.quorum = given(g.quorum.as_ref())?.unwrap_or(p.quorum);
     p.voting_period_days = g.voting_period_days.unwrap_or(p.voting_period_days);
     p.alpha = g.alpha.unwrap_or(p.alpha);
-    p.eligibility_mpond = opt(g.eligibility_mpond.as_ref())?.unwrap_or(p.eligibility_mpond);
+    p.eligibility_mpond = given(g.eligibility_mpond.as_ref())?.unwrap_or(p.eligibility_mpond);
     p.month_days = g.month_days.unwrap_or(p.month_days);
-    p.subsidy_per_epoch = opt(g.subsidy_per_epoch.as_ref())?.unwrap_or(p.subsidy_per_epoch);
+    p.subsidy_per_epoch = given(g.subsidy_per_epoch.as_ref())?.unwrap_or(p.subsidy_per_epoch);
     p.subsidy_epochs = g.subsidy_epochs.unwrap_or(p.subsidy_epochs);
-    p.reward_per_epoch = opt(g.reward_per_epoch.as_ref())?.unwrap_or(p.reward_per_epoch);
+    p.reward_per_epoch = given(g.reward_per_epoch.as_ref())?.unwrap_or(p.reward_per_epoch);
     p.network_weight = g.network_weight.unwrap_or(p.network_weight);
     p.total_weight = g.total_weight.unwrap_or(p.total_weight);
     p.clusters_to_select = g.clusters_to_select.unwrap_or(p.clusters_to_select);
@@ -163,7 +159,7 @@ pub fn params(g: &Genesis) -> Result<Params> {
             *mine = given.unwrap_or(*mine);
         }
     }
-    p.stake_per_byte = opt(g.stake_per_byte.as_ref())?.unwrap_or(p.stake_per_byte);
+    p.stake_per_byte = given(g.stake_per_byte.as_ref())?.unwrap_or(p.stake_per_byte);
     p.window_secs = g.window_secs.unwrap_or(p.window_secs);
     p.checker_bp = g.checker_bp.unwrap_or(p.checker_bp);
     p.proof_days = g.proof_days.unwrap_or(p.proof_days);
@@ -225,8 +221,10 @@ pub fn build(g: Genesis) -> Result<Marlin> {
     let mut books = GenesisBooks::default();
     for (name, h) in &g.accounts {
         let a = m.open_account(name)?;
-        let (p, x) =
-            (opt(h.pond.as_ref())?.unwrap_or_default(), opt(h.mpond.as_ref())?.unwrap_or_default());
+        let (p, x) = (
+            given(h.pond.as_ref())?.unwrap_or_default(),
+            given(h.mpond.as_ref())?.unwrap_or_default(),
+        );
         m.ledger.mint(pond, a.into(), p)?;
         m.ledger.mint(mpond, a.into(), x)?;
         books.pond_accounts = books.pond_accounts.checked_add(p)?;
@@ -234,12 +232,12 @@ pub fn build(g: Genesis) -> Result<Marlin> {
     }
     if let Some(h) = &g.bridge {
         let pool = Holder::Pool(bridge_pool);
-        books.pond_bridge = opt(h.pond.as_ref())?.unwrap_or_default();
-        books.mpond_bridge = opt(h.mpond.as_ref())?.unwrap_or_default();
+        books.pond_bridge = given(h.pond.as_ref())?.unwrap_or_default();
+        books.mpond_bridge = given(h.mpond.as_ref())?.unwrap_or_default();
         m.ledger.mint(pond, pool, books.pond_bridge)?;
         m.ledger.mint(mpond, pool, books.mpond_bridge)?;
     }
-    books.pond_rewards = opt(g.rewards_pool.as_ref())?.unwrap_or_default();
+    books.pond_rewards = given(g.rewards_pool.as_ref())?.unwrap_or_default();
     m.ledger.mint(pond, Holder::Pool(rewards_pool), books.pond_rewards)?;
     for name in &g.whitelist {
         let a = m.account(name)?;

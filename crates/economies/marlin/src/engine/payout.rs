@@ -325,14 +325,18 @@ impl Marlin {
     /// (the selector's order: a receiver's last cluster, which takes the tickets' remainder, is
     /// the last drawn).
     fn draw(&self, sc: &mut Scratch, epoch: u64) -> Result<Selection> {
-        let weight = |i: usize, row: &crate::engine::stakes::Cluster| -> Result<u64> {
+        // A cluster's weight is a function of its delegation and registration alone.
+        let inputs = |i: usize, row: &crate::engine::stakes::Cluster| {
+            (row.pond, row.mpond, self.stakes.is_registered(i as u32))
+        };
+        let weight = |(pond, mpond, registered): (Amount, Amount, bool)| -> Result<u64> {
             // An unregistered cluster is out of the selector's tree.
-            if !self.stakes.is_registered(i as u32) {
+            if !registered {
                 return Ok(0);
             }
             let (weights, threshold) =
                 (&self.params.token_weights, self.params.selection_threshold);
-            Ok(selection_weight(effective_delegation(&[row.pond, row.mpond], weights, threshold)?))
+            Ok(selection_weight(effective_delegation(&[pond, mpond], weights, threshold)?))
         };
         let clusters = self.stakes.clusters();
         let tree = match &mut sc.tree {
@@ -340,9 +344,9 @@ impl Marlin {
             // are weighed again: the others' weights are the tree's.
             Some(t) if t.len() == clusters.len() && sc.drawn_from.len() == clusters.len() => {
                 for (i, (row, seen)) in clusters.iter().zip(&mut sc.drawn_from).enumerate() {
-                    let now = (row.pond, row.mpond, self.stakes.is_registered(i as u32));
+                    let now = inputs(i, row);
                     if now != *seen {
-                        t.set(i, weight(i, row)?);
+                        t.set(i, weight(now)?);
                         *seen = now;
                     }
                 }
@@ -352,8 +356,9 @@ impl Marlin {
                 sc.weights.clear();
                 sc.drawn_from.clear();
                 for (i, row) in clusters.iter().enumerate() {
-                    sc.weights.push(weight(i, row)?);
-                    sc.drawn_from.push((row.pond, row.mpond, self.stakes.is_registered(i as u32)));
+                    let now = inputs(i, row);
+                    sc.weights.push(weight(now)?);
+                    sc.drawn_from.push(now);
                 }
                 slot.insert(SumTree::from_weights(&sc.weights))
             }

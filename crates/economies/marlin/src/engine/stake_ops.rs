@@ -2,9 +2,10 @@
 //! their staker: its operator's acts) and staking pools (docs/replay.md, "The Marlin economy").
 
 use crate::engine::Marlin;
-use crate::engine::actions::{Action, given, opt};
+use crate::engine::actions::{Action, opt};
 use crate::engine::error::{MarlinError, Result};
 use crate::engine::events::Event;
+use crate::engine::units::given;
 use ergon_core::Qty;
 
 impl Marlin {

@@ -28,6 +28,11 @@ pub fn amount(q: &Qty) -> Result<Amount, ergon_core::Error> {
     q.to_amount(&pond_meta())
 }
 
+/// An optional quantity in token units read as [`amount`]: `None` when not given.
+pub fn given(q: Option<&Qty>) -> Result<Option<Amount>, ergon_core::Error> {
+    q.map(amount).transpose()
+}
+
 /// serde: base units as a decimal string of token units; in a binary format (a saved state)
 /// the amount itself.
 pub fn ser<S: serde::Serializer>(a: &Amount, s: S) -> Result<S::Ok, S::Error> {
