@@ -134,6 +134,25 @@ fn same_seed_same_records() {
 }
 
 #[test]
+fn parameter_overrides_take_whole_numbers_unquoted() {
+    // A scenario may write a block count without quotes; it is read as its digits, as the
+    // quoted form is.
+    let text = include_str!("../../../../scenarios/phala-paper.toml");
+    let quoted = "halving_interval_blocks = \"144000\"";
+    assert!(text.contains(quoted));
+    let bare = text.replace(quoted, "halving_interval_blocks = 150000\nrho = \"1.5\"");
+    let (c, _) = scenario("phala-paper", &bare);
+    let p = c.parameters().unwrap();
+    assert_eq!(p.halving_interval_blocks, 150_000);
+    assert_eq!(p.rho, ergon_core::U64F64::from_decimal_str("1.5").unwrap());
+    // A number with a fraction is refused: only its text is exact.
+    let float = text.replace(quoted, "rho = 1.5");
+    let plan = ergon_sim::scenario::plan::<PhalaModel>(Source { name: "p", text: &float }, &[]);
+    let e = plan.err().expect("refused").to_string();
+    assert!(e.contains("p:24:7") && e.contains("rho = 1.5") && e.contains("(\"1.5\")"), "{e}");
+}
+
+#[test]
 fn validation_names_each_field_and_value() {
     let c: Config = serde_json::from_value(serde_json::json!({
         "profile": "khala", "params": {"rho": "3"}

@@ -29,7 +29,7 @@ pub struct Genesis {
     #[serde(default)]
     pub params: Option<ParamSet>,
     /// Parameter overrides: name → decimal (or `bits:N`); block counts as integers.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::params::de_overrides")]
     pub overrides: BTreeMap<String, String>,
     /// The first block (default 1).
     #[serde(default)]

@@ -34,7 +34,7 @@ pub struct Config {
     pub param_set: Option<ParamSet>,
     /// Parameter overrides, as in a replay genesis (`budget_per_block = "100"`,
     /// `halving_interval_blocks = "216000"`); docs/economies/phala.md lists them.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::params::de_overrides")]
     pub params: BTreeMap<String, String>,
     /// PHA in the subsidy pool at genesis.
     #[serde(default = "default_subsidy")]
