@@ -131,6 +131,21 @@ fn paper_without_the_stake_lock_pays_validators_at_once_and_mainnet_refuses_the_
     assert!(e.message.contains("lock_stake_rewards"), "{}", e.message);
 }
 
+#[test]
+fn parts_per_million_above_the_whole_are_refused_at_genesis() {
+    // A community tax above 100 % would take more than a node's reward; a KPI above 100 %
+    // could never be met. Both are refused by name, and 100 % itself is accepted.
+    for (name, ok, bad) in
+        [("community_tax_ppm", 1_000_000, 1_000_001), ("kpi_min_ppm", 1_000_000, 2_000_000)]
+    {
+        let g = |v: u32| json!({"profile": "mainnet", "params": {name: v}});
+        assert!(Stratos::from_genesis(serde_json::from_value(g(ok)).unwrap()).is_ok(), "{name}");
+        let e = Stratos::from_genesis(serde_json::from_value(g(bad)).unwrap()).unwrap_err();
+        assert_eq!(e.code, "invalid_parameter");
+        assert!(e.message.contains(name) && e.message.contains(&bad.to_string()), "{}", e.message);
+    }
+}
+
 /// Two nodes, a user with Ozone; `profile` paper or mainnet.
 fn two_nodes(profile: &str) -> Stratos {
     let mut g = json!({

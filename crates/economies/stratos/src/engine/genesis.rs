@@ -219,6 +219,17 @@ pub fn resolve_params(
         }
         .into());
     }
+    for (name, ppm) in [("community_tax_ppm", p.community_tax_ppm), ("kpi_min_ppm", p.kpi_min_ppm)]
+    {
+        if ppm > 1_000_000 {
+            return Err(Error::InvalidParameter {
+                name: name.into(),
+                value: ppm.to_string(),
+                reason: "is parts per million: at most 1000000 (100 %)".into(),
+            }
+            .into());
+        }
+    }
     if p.deposit_noz_rate == 0 {
         return Err(Error::InvalidParameter {
             name: "deposit_noz_rate".into(),
