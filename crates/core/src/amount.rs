@@ -294,9 +294,47 @@ impl<'de> Deserialize<'de> for Qty {
             fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<Qty, E> {
                 Qty::parse(&v.to_string()).map_err(E::custom)
             }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<Qty, E> {
+                Err(float_refused(v))
+            }
         }
         d.deserialize_any(QtyVisitor)
     }
+}
+
+/// The refusal of a float where a decimal's text is wanted: `1.5` unquoted in TOML or JSON
+/// reaches the program as a binary float, not as the decimal written.
+fn float_refused<E: serde::de::Error>(v: f64) -> E {
+    E::custom(format_args!(
+        "{v:?} would be read as a binary float: write the decimal as a string (\"{v:?}\") so \
+         that it is read exactly"
+    ))
+}
+
+/// A decimal as its text, from a string (`"0.3"`) or an integer (`12`, `-3`, read as its
+/// digits); a float (`0.3`) is refused with the reason ([`float_refused`]). For fields that
+/// keep the text and parse it later (`#[serde(deserialize_with = "ergon_core::amount::decimal_text")]`).
+pub fn decimal_text<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<String, D::Error> {
+    struct Text;
+    impl serde::de::Visitor<'_> for Text {
+        type Value = String;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a decimal as a string, e.g. \"0.3\", or a whole number")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<String, E> {
+            Ok(v.to_owned())
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<String, E> {
+            Err(float_refused(v))
+        }
+    }
+    d.deserialize_any(Text)
 }
 
 /// Parses a string of decimal digits (base units) into a u128.

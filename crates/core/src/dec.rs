@@ -276,7 +276,8 @@ impl Serialize for Dec {
 /// Accepts any string [`Dec::from_str`] accepts.
 impl<'de> Deserialize<'de> for Dec {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
+        // A string or an integer; a float is refused (its decimal text is gone).
+        let text = crate::amount::decimal_text(d)?;
         text.parse().map_err(serde::de::Error::custom)
     }
 }

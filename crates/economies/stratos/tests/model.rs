@@ -103,6 +103,31 @@ fn validation_names_each_bad_field() {
 }
 
 #[test]
+fn nodes_join_only_below_the_economy_s_limit() {
+    // 20 nodes at genesis, joins of 5 a day: with max_resource_nodes = 20 none joins (on the
+    // chain a registration beyond the limit is refused) and the run goes on; a genesis above
+    // the limit is refused by name.
+    let a = small();
+    let mut c = Config::default();
+    c.params.insert("max_resource_nodes".into(), serde_json::json!(20));
+    StratosModel::validate(&c, &a).unwrap();
+    let mut m = StratosModel::build(&c, &a, &RngStreams::new(Seed::from_u64(5))).unwrap();
+    let mut joined = 0;
+    for e in 0..2 * 144 {
+        m.step().unwrap_or_else(|v| panic!("epoch {e}: {v}"));
+        if e % 144 == 143 {
+            joined += count(&m.record(), "nodes_joined");
+        }
+    }
+    m.check_invariants().unwrap();
+    assert_eq!(joined, 0);
+    c.params.insert("max_resource_nodes".into(), serde_json::json!(19));
+    let errs = StratosModel::validate(&c, &a).unwrap_err();
+    assert_eq!(errs[0].path, "agents.resource_nodes.count");
+    assert!(errs[0].message.contains("max_resource_nodes (19)"), "{}", errs[0].message);
+}
+
+#[test]
 fn users_without_stos_are_refused_and_counted() {
     let mut a = small();
     a.users.balance = ergon_core::Dist::constant(0.0);

@@ -324,6 +324,12 @@ impl Builder {
             let name = st.account_name(owner).to_owned();
             return Err(Error::Duplicate { kind: "resource node", name }.into());
         }
+        let max = st.params.max_resource_nodes;
+        if st.nodes.resource_nodes().len() as u64 >= u64::from(max) {
+            return Err(
+                Error::LimitReached { what: "resource nodes".into(), limit: max.into() }.into()
+            );
+        }
         st.ledger.transfer(st.stos, owner.into(), st.pools.deposits.into(), deposit)?;
         self.deposits_total = self.deposits_total.checked_add(deposit)?;
         st.nodes.add_resource(ResourceNode::new(owner, deposit, Amount::ZERO, capacity, Epoch(0)));
@@ -336,6 +342,10 @@ impl Builder {
         if st.nodes.meta_of(owner).is_some() {
             let name = st.account_name(owner).to_owned();
             return Err(Error::Duplicate { kind: "meta node", name }.into());
+        }
+        let max = st.params.max_meta_nodes;
+        if st.nodes.meta_nodes().len() as u64 >= u64::from(max) {
+            return Err(Error::LimitReached { what: "meta nodes".into(), limit: max.into() }.into());
         }
         st.ledger.transfer(st.stos, owner.into(), st.pools.deposits.into(), deposit)?;
         self.deposits_total = self.deposits_total.checked_add(deposit)?;

@@ -437,14 +437,17 @@ impl StratosModel {
         }
     }
 
-    /// A new operator buys its deposit from the exchange and activates a node.
+    /// A new operator buys its deposit from the exchange and activates a node (none while the
+    /// network holds `max_resource_nodes`, or the exchange cannot sell the deposit).
     fn join_node(&mut self) -> Result<(), StratosError> {
         let d = self.samplers.deposit.sample(&mut self.rng);
         let capacity = self.samplers.capacity.sample(&mut self.rng);
         let reliability = self.samplers.performance.sample(&mut self.rng);
         let (deposit, float) = (stos(d), stos(FLOAT_STOS));
         let need = Amount(deposit.0 + float.0);
-        if self.econ.stos_balance(self.exchange) < need || deposit.is_zero() {
+        let full = self.econ.resource_nodes().len() as u64
+            >= u64::from(self.econ.params().max_resource_nodes);
+        if full || self.econ.stos_balance(self.exchange) < need || deposit.is_zero() {
             return Ok(());
         }
         let name = format!("r{}", self.operators.len());

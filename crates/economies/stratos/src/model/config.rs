@@ -336,7 +336,7 @@ impl Default for Agents {
 /// only when everything else is valid.
 pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
     let mut errs = Vec::new();
-    check_economy(c, &mut errs);
+    check_economy(c, a, &mut errs);
     check_rates(a, &mut errs);
     check_counts(a, &mut errs);
     check_dists(a, &mut errs);
@@ -347,11 +347,27 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
 }
 
 /// `[economy]`: the parameter overrides and the initial Ozone limit.
-fn check_economy(c: &Config, errs: &mut Vec<FieldError>) {
-    if let Err(r) = resolve_params(c.profile, &c.params) {
-        let name = c.params.keys().find(|k| r.message.contains(k.as_str()));
-        let path = name.map_or("economy.params".to_owned(), |k| format!("economy.params.{k}"));
-        errs.push(FieldError::new(path, r.message));
+fn check_economy(c: &Config, a: &Agents, errs: &mut Vec<FieldError>) {
+    match resolve_params(c.profile, &c.params) {
+        Err(r) => {
+            let name = c.params.keys().find(|k| r.message.contains(k.as_str()));
+            let path = name.map_or("economy.params".to_owned(), |k| format!("economy.params.{k}"));
+            errs.push(FieldError::new(path, r.message));
+        }
+        // The genesis's nodes within the economy's limits.
+        Ok(p) => {
+            let limits = [
+                ("resource_nodes", a.resource_nodes.count, p.max_resource_nodes),
+                ("meta_nodes", a.meta_nodes.count, p.max_meta_nodes),
+                ("validators", a.validators.count, p.max_validators),
+            ];
+            for (kind, n, max) in limits {
+                if n > u64::from(max) {
+                    let why = format!("{n} is above the economy's max_{kind} ({max})");
+                    errs.push(FieldError::new(format!("agents.{kind}.count"), why));
+                }
+            }
+        }
     }
     if let Some(l) = c.ozone_limit
         && !(l.is_finite() && l > 0.0)

@@ -25,8 +25,10 @@ pub struct Config {
     /// PageRank.
     pub profile: Profile,
     /// `E_0`, whole TRY an epoch (an hour).
+    #[serde(deserialize_with = "ergon_core::amount::decimal_text")]
     pub epoch_reward: String,
     /// The mining pool's cap, whole TRY.
+    #[serde(deserialize_with = "ergon_core::amount::decimal_text")]
     pub cap: String,
     /// `H`, epochs per halving.
     pub halving_epochs: u64,
@@ -153,9 +155,11 @@ pub struct Developers {
     /// The consensus rule (`majority`, `unanimous`, `k_of_n`, `weighted`, `median`).
     pub rule: Rule,
     /// The price `P`, whole TRY.
+    #[serde(deserialize_with = "ergon_core::amount::decimal_text")]
     pub price: String,
     /// The bond `b` a call asks of each executer, whole TRY (the slashes are fractions of it);
     /// a call asks none when fewer than `k` executers hold it.
+    #[serde(deserialize_with = "ergon_core::amount::decimal_text")]
     pub bond: String,
     /// Programs: each call runs one, drawn uniformly.
     pub programs: u32,
@@ -220,6 +224,7 @@ pub struct Claims {
     /// The chance that an exposed executer claims.
     pub rate: f64,
     /// Its loss, whole TRY.
+    #[serde(deserialize_with = "ergon_core::amount::decimal_text")]
     pub loss: String,
 }
 
