@@ -352,6 +352,20 @@ mod tests {
     }
 
     #[test]
+    fn decimal_text_takes_strings_and_whole_numbers_and_refuses_floats() {
+        let read = |v: serde_json::Value| decimal_text(v).map_err(|e| e.to_string());
+        assert_eq!(read(serde_json::json!("0.3")).unwrap(), "0.3");
+        assert_eq!(read(serde_json::json!(12)).unwrap(), "12");
+        assert_eq!(read(serde_json::json!(-3)).unwrap(), "-3");
+        let e = read(serde_json::json!(1.5)).unwrap_err();
+        assert!(e.contains("binary float") && e.contains("\"1.5\""), "{e}");
+        let e = serde_json::from_value::<Qty>(serde_json::json!(2.0)).unwrap_err().to_string();
+        assert!(e.contains("\"2.0\""), "{e}");
+        let d: crate::Dec = serde_json::from_value(serde_json::json!(3)).unwrap();
+        assert_eq!(d.to_string(), "3.000000000000000000");
+    }
+
+    #[test]
     fn parses_and_formats_exactly() {
         let t = stos();
         assert_eq!(t.parse("1000").unwrap(), Amount(1000 * 10u128.pow(18)));
