@@ -341,11 +341,15 @@ impl Marlin {
         if p.last_day.is_none() || window > p.window {
             (p.window, p.next) = (window, Amount::ZERO);
         }
-        let cost = self.params.stake_per_byte.checked_mul_int(u128::from(size))?;
         let start = offset.unwrap_or(p.next);
-        let end = start.checked_add(cost)?;
+        // A use that ends past 2^128 − 1 base units is past any deposit: dropped, as any use
+        // over the deposit (its `needed` then reads 2^128 − 1).
+        let end = (self.params.stake_per_byte.checked_mul_int(u128::from(size)))
+            .and_then(|cost| start.checked_add(cost))
+            .ok();
+        let (end, past) = (end.unwrap_or(Amount(u128::MAX)), end.is_none());
         let mut b = *self.spam.books.get();
-        if end > p.deposit {
+        if past || end > p.deposit {
             b.dropped_messages += 1;
             b.dropped_bytes = b.dropped_bytes.saturating_add(u128::from(size));
             *self.spam.books.get_mut() = b;
