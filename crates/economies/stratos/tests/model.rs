@@ -128,6 +128,20 @@ fn nodes_join_only_below_the_economy_s_limit() {
 }
 
 #[test]
+fn users_rates_whose_mean_outruns_the_request_cap_are_refused() {
+    // 200 users at a lognormal rate of median 10^9 a day and sigma 1: a mean of
+    // 10^9·e^0.5 ≈ 1.65·10^9 a day, ≈ 2.29·10^9 requests an epoch, above the cap of 10^8.
+    let mut a = small();
+    a.users.requests_per_day = ergon_core::Dist::Lognormal { median: 1e9, sigma: 1.0 };
+    let errs = StratosModel::validate(&Config::default(), &a).unwrap_err();
+    assert_eq!(errs[0].path, "agents.users.requests_per_day");
+    assert!(errs[0].message.contains("100000000"), "{}", errs[0].message);
+    // Median 10^7: ≈ 2.29·10^7 an epoch, accepted.
+    a.users.requests_per_day = ergon_core::Dist::Lognormal { median: 1e7, sigma: 1.0 };
+    StratosModel::validate(&Config::default(), &a).unwrap();
+}
+
+#[test]
 fn users_without_stos_are_refused_and_counted() {
     let mut a = small();
     a.users.balance = ergon_core::Dist::constant(0.0);

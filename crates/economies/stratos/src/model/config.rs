@@ -480,10 +480,29 @@ fn check_dists(a: &Agents, errs: &mut Vec<FieldError>) {
         ("agents.users.query_touches", &a.users.query_touches, None),
         ("agents.users.prepay", &a.users.prepay, None),
     ];
+    let mut valid = true;
     for (path, d, min) in dists {
         if let Err(e) = d.validate(min) {
             errs.push(FieldError::new(path, e));
+            valid = false;
         }
+    }
+    // Users who draw their own rates: their expected requests an epoch within the cap of a
+    // fixed `requests_per_epoch` (else a run would not end).
+    let rate = a.users.requests_per_day.mean();
+    let per_epoch = a.users.count as f64 * rate / 144.0;
+    if valid
+        && a.users.requests_per_epoch.is_none()
+        && !(per_epoch <= REQUESTS_PER_EPOCH_MAX as f64)
+    {
+        let n = a.users.count;
+        errs.push(FieldError::new(
+            "agents.users.requests_per_day",
+            format!(
+                "{n} users at its mean of {rate:e} a day make {per_epoch:e} requests an epoch; \
+                 at most {REQUESTS_PER_EPOCH_MAX}"
+            ),
+        ));
     }
     if let Dist::Constant { value } = a.validators.commission
         && !(0.0..=1.0).contains(&value)
