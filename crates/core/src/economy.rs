@@ -150,9 +150,11 @@ pub trait DynEconomy {
     fn metric_values(&self) -> Vec<Metric>;
 }
 
-fn to_value<T: Serialize>(v: &T) -> Value {
-    // Serializing plain data structs with string keys cannot fail.
-    serde_json::to_value(v).expect("economy events and reports serialize to JSON")
+/// `v` as JSON. Plain data with string keys fails only on a number a JSON value cannot hold (an
+/// integer above 2^64 − 1 written as a number: economies write such figures as decimal
+/// strings); should one slip through, it is reported as a broken invariant, not a panic.
+fn to_value<T: Serialize>(v: &T, what: &str) -> Result<Value, Violation> {
+    serde_json::to_value(v).map_err(|e| Violation::new("json view", format!("{what}: {e}")))
 }
 
 impl<E: Economy> DynEconomy for E {
@@ -163,11 +165,16 @@ impl<E: Economy> DynEconomy for E {
     fn apply_value(&mut self, action: Value) -> Result<Result<Value, Rejection>, DecodeError> {
         let action: E::Action =
             serde_json::from_value(action).map_err(|e| DecodeError(e.to_string()))?;
-        Ok(self.apply(&action).map(|events| to_value(&events)).map_err(|e| self.rejection(e)))
+        match self.apply(&action) {
+            Ok(events) => to_value(&events, "the operation's events")
+                .map(Ok)
+                .map_err(|v| DecodeError(v.to_string())),
+            Err(e) => Ok(Err(self.rejection(e))),
+        }
     }
 
     fn end_epoch_value(&mut self) -> Result<Value, Violation> {
-        self.end_epoch().map(|r| to_value(&r))
+        self.end_epoch().and_then(|r| to_value(&r, "the epoch's report"))
     }
 
     fn current_epoch(&self) -> Epoch {

@@ -418,7 +418,7 @@ fn relay_action(m: &mut Marlin, action: &Action) -> Result<Event> {
                 receiver: receiver.clone(),
                 cluster: cluster.clone(),
                 tickets: *tickets,
-                total: u64::try_from(total.0).unwrap_or(u64::MAX),
+                total: total.0,
             }
         }
         Action::IssueTickets { receiver, epoch, tickets } => {

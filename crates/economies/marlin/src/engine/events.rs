@@ -205,7 +205,9 @@ pub enum Event {
         receiver: String,
         cluster: String,
         tickets: u64,
-        total: u64,
+        /// A JSON number while it fits 64 bits, else its decimal string.
+        #[serde(serialize_with = "crate::engine::units::ser_count")]
+        total: u128,
     },
     /// deployed: a receiver's tickets for a closed epoch.
     TicketsIssued {

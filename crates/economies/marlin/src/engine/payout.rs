@@ -40,7 +40,7 @@ use crate::engine::rewards::selection::{
     MAX_SELECT, effective_delegation, select_clusters, selection_weight,
 };
 use crate::engine::rewards::tickets::claim;
-use crate::engine::units::{fmt, ser};
+use crate::engine::units::{count_json, fmt, ser};
 
 /// Buffers reused by every epoch close (no meaning of their own: equal whatever they hold).
 #[derive(Clone, Debug, Default)]
@@ -118,7 +118,7 @@ pub struct ClosePayout {
 
 /// A count of tickets kept as an `Amount`, written as a plain number.
 fn count<S: serde::Serializer>(a: &Amount, s: S) -> std::result::Result<S::Ok, S::Error> {
-    s.serialize_u128(a.0)
+    crate::engine::units::ser_count(&a.0, s)
 }
 
 fn no_tickets(a: &Amount) -> bool {
@@ -514,8 +514,8 @@ pub fn relay_view(m: &Marlin) -> Value {
                 m.name(row.operator),
                 json!({"accrued": fmt(r.accrued(c as u32)),
                 "held": fmt(r.held(c as u32).delegators),
-                "tickets": r.tickets(c as u32).0,
-                "month_tickets": r.month_tickets(c as u32).0,
+                "tickets": count_json(r.tickets(c as u32).0),
+                "month_tickets": count_json(r.month_tickets(c as u32).0),
                 "allocated": fmt(p.allocated()), "paid": fmt(p.paid())}),
             )
         })

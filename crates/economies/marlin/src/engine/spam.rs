@@ -31,7 +31,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::engine::Marlin;
 use crate::engine::error::{MarlinError, Result};
 use crate::engine::params::{BP_ONE, Profile};
-use crate::engine::units::{de, ser};
+use crate::engine::units::{de, de_count, ser, ser_count};
 
 /// Seconds in a day.
 pub const DAY_SECS: u64 = 86_400;
@@ -116,38 +116,6 @@ pub struct SpamBooks {
     /// Fees paid by producers to attesters.
     #[serde(serialize_with = "ser", deserialize_with = "de")]
     pub attester_fees: Amount,
-}
-
-/// A count as a JSON number while it fits 64 bits, else as its decimal string.
-fn ser_count<S: Serializer>(x: &u128, s: S) -> std::result::Result<S::Ok, S::Error> {
-    match u64::try_from(*x) {
-        Ok(v) => s.serialize_u64(v),
-        Err(_) => s.serialize_str(&x.to_string()),
-    }
-}
-
-/// [`ser_count`]'s count back: a number (of any width the format gives) or a decimal string.
-fn de_count<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<u128, D::Error> {
-    struct Count;
-    impl serde::de::Visitor<'_> for Count {
-        type Value = u128;
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("a count: a non-negative integer or its decimal string")
-        }
-        fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<u128, E> {
-            Ok(u128::from(v))
-        }
-        fn visit_u128<E: serde::de::Error>(self, v: u128) -> std::result::Result<u128, E> {
-            Ok(v)
-        }
-        fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<u128, E> {
-            u128::try_from(v).map_err(E::custom)
-        }
-        fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<u128, E> {
-            v.parse().map_err(E::custom)
-        }
-    }
-    d.deserialize_any(Count)
 }
 
 /// Deposits, producers, attestations and the books.

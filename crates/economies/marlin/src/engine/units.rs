@@ -47,3 +47,50 @@ pub fn de<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Amount, D::Error> {
     let text = String::deserialize(d)?;
     pond_meta().parse(&text).map_err(serde::de::Error::custom)
 }
+
+/// A count (bytes, tickets) as a JSON number while it fits 64 bits, else as its decimal string:
+/// a JSON value holds no larger number, and a count is never shown rounded.
+pub(crate) fn ser_count<S: serde::Serializer>(
+    x: &u128,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match u64::try_from(*x) {
+        Ok(v) => s.serialize_u64(v),
+        Err(_) => s.serialize_str(&x.to_string()),
+    }
+}
+
+/// [`ser_count`]'s count back: a number (of any width the format gives) or a decimal string.
+pub(crate) fn de_count<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<u128, D::Error> {
+    struct Count;
+    impl serde::de::Visitor<'_> for Count {
+        type Value = u128;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a count: a non-negative integer or its decimal string")
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<u128, E> {
+            Ok(u128::from(v))
+        }
+        fn visit_u128<E: serde::de::Error>(self, v: u128) -> std::result::Result<u128, E> {
+            Ok(v)
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<u128, E> {
+            u128::try_from(v).map_err(E::custom)
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<u128, E> {
+            v.parse().map_err(E::custom)
+        }
+    }
+    d.deserialize_any(Count)
+}
+
+/// [`ser_count`] as a JSON value, for views built with `json!`.
+#[must_use]
+pub(crate) fn count_json(x: u128) -> serde_json::Value {
+    match u64::try_from(x) {
+        Ok(v) => v.into(),
+        Err(_) => x.to_string().into(),
+    }
+}

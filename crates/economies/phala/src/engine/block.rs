@@ -141,7 +141,12 @@ pub fn end_block(s: &mut Phala) -> Result<BlockReport, Violation> {
         s.sum_share = U64F64::from_bits(sum);
         s.sum_share_stale = false;
     }
-    s.block = block.checked_add(1).ok_or_else(|| Violation::new("block", "u32 overflow".into()))?;
+    s.block = block.checked_add(1).ok_or_else(|| {
+        Violation::new(
+            "block",
+            "no block follows 4294967295 (the chain's BlockNumber is a u32)".into(),
+        )
+    })?;
     let names = |ids: &[u32]| -> Vec<String> {
         ids.iter().map(|&i| s.workers.name(WorkerIndex(i)).to_owned()).collect()
     };

@@ -219,7 +219,12 @@ pub(crate) fn end_block(s: &mut Phala) -> std::result::Result<BlockReport, Viola
     }
     s.workers.give_back_touched(touched);
     let halved = crate::block::halve_if_due(s)?;
-    s.block = block.checked_add(1).ok_or_else(|| Violation::new("block", "u32 overflow".into()))?;
+    s.block = block.checked_add(1).ok_or_else(|| {
+        Violation::new(
+            "block",
+            "no block follows 4294967295 (the chain's BlockNumber is a u32)".into(),
+        )
+    })?;
     s.workers.tick(s.block);
     let due = (s.block - s.start_block).is_multiple_of(lazy.refresh_blocks);
     s.sum_share = U64F64::from_bits(lazy.sum);
