@@ -153,6 +153,22 @@ fn parameter_overrides_take_whole_numbers_unquoted() {
 }
 
 #[test]
+fn a_first_block_with_none_after_it_is_refused() {
+    // The chain's block number is a u32: a genesis at 2^32 − 1 could never close a block.
+    let g = |block: u32| -> ergon_phala::Genesis {
+        serde_json::from_value(
+            serde_json::json!({"block": block, "overrides": {"halving_interval_blocks": 7}}),
+        )
+        .unwrap()
+    };
+    let e = <ergon_phala::Phala as ergon_core::Economy>::from_genesis(g(u32::MAX)).unwrap_err();
+    assert!(e.to_string().contains("block") && e.to_string().contains("4294967295"), "{e}");
+    let mut s = <ergon_phala::Phala as ergon_core::Economy>::from_genesis(g(u32::MAX - 1)).unwrap();
+    ergon_core::Economy::end_epoch(&mut s).unwrap();
+    assert!(ergon_core::Economy::end_epoch(&mut s).is_err());
+}
+
+#[test]
 fn validation_names_each_field_and_value() {
     let c: Config = serde_json::from_value(serde_json::json!({
         "profile": "khala", "params": {"rho": "3"}

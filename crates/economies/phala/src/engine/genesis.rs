@@ -74,6 +74,10 @@ pub fn build(g: Genesis) -> Result<Phala> {
     };
     ledger.mint(pha, Holder::Pool(pools.subsidy), subsidy)?;
     let first = g.block.unwrap_or(1);
+    // A block must follow the first (the chain's BlockNumber is a u32).
+    if first == u32::MAX {
+        return Err(PhalaError::BadParam { field: "block".into(), value: first.to_string() });
+    }
     let genesis_supply = ledger.minted(pha)?;
     let mut s = Phala {
         params,
