@@ -548,7 +548,7 @@ mod tests {
             (json!({"deposit": "0.0000000000000000001"}), "19 decimals, but STOS has only 18"),
             (json!({"deposit": "1", "capacity": "0.0000000001"}), "10 decimals, but OZ has only 9"),
             (json!({"deposit": "-1"}), "negative amounts are not allowed"),
-            (json!({"deposit": 1.5}), "an amount as a decimal string"),
+            (json!({"deposit": 1.5}), "write the decimal as a string (\"1.5\")"),
         ];
         for (mut node, needle) in cases {
             node["name"] = json!("r");
