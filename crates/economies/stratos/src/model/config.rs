@@ -493,7 +493,7 @@ fn check_dists(a: &Agents, errs: &mut Vec<FieldError>) {
     let per_epoch = a.users.count as f64 * rate / 144.0;
     if valid
         && a.users.requests_per_epoch.is_none()
-        && !(per_epoch <= REQUESTS_PER_EPOCH_MAX as f64)
+        && (per_epoch.is_nan() || per_epoch > REQUESTS_PER_EPOCH_MAX as f64)
     {
         let n = a.users.count;
         errs.push(FieldError::new(
