@@ -1,0 +1,83 @@
+//! `--set` paths end to end: a table made bad by a `--set` is blamed on it, a problem in an
+//! element of an array of tables names its line, and `--set` names an entry of a list as the
+//! diagnostics do.
+
+#![allow(clippy::unwrap_used)] // a test crate: unwrap is the assertion, helpers included
+
+use std::process::{Command, Output};
+
+fn ergon(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ergon")).args(args).output().expect("ergon runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A problem with a table after a `--set` of one of its keys is blamed on the `--set`, not on
+/// the table's line in the file.
+#[test]
+fn a_table_made_bad_by_a_set_names_the_set() {
+    let o = ergon(&["check", "marlin-paper", "--set", "economy.params.alpha=0.5"]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("--set economy.params.alpha=0.5: economy.params:"), "{err}");
+}
+
+/// A problem in an element of an array of tables (`[[agents.groups]]`) names the line of the
+/// key in that element, not the file alone.
+#[test]
+fn a_problem_in_an_array_of_tables_names_its_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("groups.toml");
+    let toml = "[scenario]\nname = \"g\"\neconomy = \"phala\"\nduration = \"2d\"\nseed = 1\n\n\
+                [[agents.groups]]\nlabel = \"a\"\nworkers = 2\npools = 1\n\n\
+                [[agents.groups]]\nlabel = \"b\"\nworkers = 0\npools = 1\n";
+    std::fs::write(&file, toml).unwrap();
+    let o = ergon(&["check", file.to_str().unwrap()]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("groups.toml:14:11: agents.groups[1].workers: must be 1 to"), "{err}");
+}
+
+/// `--set` names an entry of a list as the diagnostics do, `key[i]`: a key of an element of an
+/// array of tables, or a value of a list; a path past a list's end, into a list without an
+/// index or indexing a value is refused by name.
+#[test]
+fn set_names_entries_of_lists() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = ergon(&[
+        "run",
+        "phala-paper",
+        "--epochs",
+        "10e",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+        "--set",
+        "agents.groups[0].workers=40",
+        "--set",
+        "agents.groups[0].tiers[1]=0.9",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let resolved = std::fs::read_to_string(out.join("scenario.toml")).unwrap();
+    assert!(resolved.contains("workers = 40"), "{resolved}");
+    assert!(resolved.contains("tiers = [0.3, 0.9, 0.2, 0.15, 0.15]"), "{resolved}");
+    for (set, why) in [
+        (
+            "agents.groups[1].workers=7",
+            "\"groups\" in \"agents.groups[1].workers\" has 1 entry: [1] is none of them",
+        ),
+        ("agents.groups.workers=7", "is a list: name an entry, groups[0]"),
+        (
+            "agents.groups[0].workers[0]=7",
+            "\"workers\" in \"agents.groups[0].workers[0]\" is not a list",
+        ),
+    ] {
+        let o = ergon(&["check", "phala-paper", "--set", set]);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains(why), "{set}: {err}");
+    }
+}

@@ -1,0 +1,72 @@
+//! `--set PATH=VALUE` and sweep keys: a value parsed as TOML, set at a dotted path whose parts
+//! may name an entry of a list (`key[i]`), as the diagnostics name it.
+
+use toml::{Table, Value};
+
+use super::key_and_index;
+
+/// A `--set` value: TOML (`5`, `0.1`, `"x"`, `[1, 2]`, `{ dist = "uniform", … }`), or else a
+/// bare string.
+pub(super) fn parse_value(text: &str) -> Value {
+    toml::from_str::<Table>(&format!("v = {text}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| Value::String(text.to_owned()))
+}
+
+/// Sets `path` (dotted) in `table`, creating tables on the way; a part `key[i]` names entry `i`
+/// of the list `key` (an entry of an array of tables, `agents.groups[0].workers`, or a value of
+/// a list, `agents.groups[0].tiers[1]`), as the diagnostics name them.
+pub(super) fn set_path(table: &mut Table, path: &str, value: Value) -> Result<(), String> {
+    let parts: Vec<&str> = path.split('.').collect();
+    if parts.iter().any(|p| p.is_empty()) {
+        return Err(format!("{path:?} is not a dotted path"));
+    }
+    let (last, init) = parts.split_last().expect("split yields at least one part");
+    let mut t = table;
+    for p in init {
+        let (key, index) = key_and_index(p);
+        let entry = t.entry(key.to_owned()).or_insert_with(|| Value::Table(Table::new()));
+        let entry = match index {
+            None => entry,
+            Some(i) => list_entry(entry, key, i, path)?,
+        };
+        t = match entry {
+            Value::Table(inner) => inner,
+            Value::Array(_) => {
+                return Err(format!("{key:?} in {path:?} is a list: name an entry, {key}[0]"));
+            }
+            _ => return Err(format!("{p:?} in {path:?} is a value, not a table")),
+        };
+    }
+    let (key, index) = key_and_index(last);
+    match index {
+        None => {
+            t.insert(key.to_owned(), value);
+        }
+        Some(i) => {
+            let entry = t.get_mut(key).ok_or_else(|| format!("{key:?} in {path:?} is not set"))?;
+            *list_entry(entry, key, i, path)? = value;
+        }
+    }
+    Ok(())
+}
+
+/// Entry `i` of the list `value` (named `key` in `path`), or why there is none.
+fn list_entry<'a>(
+    value: &'a mut Value,
+    key: &str,
+    i: usize,
+    path: &str,
+) -> Result<&'a mut Value, String> {
+    match value {
+        Value::Array(items) => {
+            let n = items.len();
+            let entries = if n == 1 { "1 entry".to_owned() } else { format!("{n} entries") };
+            items
+                .get_mut(i)
+                .ok_or_else(|| format!("{key:?} in {path:?} has {entries}: [{i}] is none of them"))
+        }
+        _ => Err(format!("{key:?} in {path:?} is not a list: [{i}] names nothing")),
+    }
+}
