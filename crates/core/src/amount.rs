@@ -311,30 +311,56 @@ fn float_refused<E: serde::de::Error>(v: f64) -> E {
     ))
 }
 
-/// A decimal as its text, from a string (`"0.3"`) or an integer (`12`, `-3`, read as its
-/// digits); a float (`0.3`) is refused with the reason ([`float_refused`]). For fields that
-/// keep the text and parse it later (`#[serde(deserialize_with = "ergon_core::amount::decimal_text")]`).
-pub fn decimal_text<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<String, D::Error> {
-    struct Text;
-    impl serde::de::Visitor<'_> for Text {
-        type Value = String;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a decimal as a string, e.g. \"0.3\", or a whole number")
+/// A scalar kept as its text: a string (`"0.3"`) as written, an integer (`12`, `-3`) as its
+/// digits, with `BOOL` a boolean as `true`/`false`; a float (`0.3`) is refused with the reason
+/// ([`float_refused`]). For values read exactly later: decimals ([`decimal_text`]), an
+/// economy's parameter overrides.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScalarText<const BOOL: bool>(pub String);
+
+impl<'de, const BOOL: bool> Deserialize<'de> for ScalarText<BOOL> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Text<const BOOL: bool>;
+        impl<const BOOL: bool> serde::de::Visitor<'_> for Text<BOOL> {
+            type Value = ScalarText<BOOL>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a decimal as a string, e.g. \"0.3\", or a whole number")?;
+                if BOOL { f.write_str(", or true/false") } else { Ok(()) }
+            }
+            fn visit_str<E: serde::de::Error>(
+                self,
+                v: &str,
+            ) -> std::result::Result<Self::Value, E> {
+                Ok(ScalarText(v.to_owned()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<Self::Value, E> {
+                Ok(ScalarText(v.to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<Self::Value, E> {
+                Ok(ScalarText(v.to_string()))
+            }
+            fn visit_bool<E: serde::de::Error>(
+                self,
+                v: bool,
+            ) -> std::result::Result<Self::Value, E> {
+                if BOOL {
+                    Ok(ScalarText(v.to_string()))
+                } else {
+                    Err(E::invalid_type(serde::de::Unexpected::Bool(v), &self))
+                }
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<Self::Value, E> {
+                Err(float_refused(v))
+            }
         }
-        fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<String, E> {
-            Ok(v.to_owned())
-        }
-        fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<String, E> {
-            Ok(v.to_string())
-        }
-        fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<String, E> {
-            Ok(v.to_string())
-        }
-        fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<String, E> {
-            Err(float_refused(v))
-        }
+        d.deserialize_any(Text::<BOOL>)
     }
-    d.deserialize_any(Text)
+}
+
+/// A decimal as its text ([`ScalarText`] without booleans). For fields that keep the text and
+/// parse it later (`#[serde(deserialize_with = "ergon_core::amount::decimal_text")]`).
+pub fn decimal_text<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<String, D::Error> {
+    ScalarText::<false>::deserialize(d).map(|t| t.0)
 }
 
 /// Parses a string of decimal digits (base units) into a u128.

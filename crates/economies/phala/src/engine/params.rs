@@ -19,6 +19,7 @@
 use std::collections::BTreeMap;
 
 use ergon_core::U64F64;
+use ergon_core::amount::ScalarText;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{PhalaError, Result};
@@ -315,39 +316,8 @@ impl Params {
 pub(crate) fn de_overrides<'de, D: serde::Deserializer<'de>>(
     d: D,
 ) -> std::result::Result<BTreeMap<String, String>, D::Error> {
-    struct Text(String);
-    impl<'de> Deserialize<'de> for Text {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Text, D::Error> {
-            struct V;
-            impl serde::de::Visitor<'_> for V {
-                type Value = Text;
-                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                    f.write_str("a decimal as a string (\"0.5\"), a whole number or true/false")
-                }
-                fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<Text, E> {
-                    Ok(Text(v.to_owned()))
-                }
-                fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<Text, E> {
-                    Ok(Text(v.to_string()))
-                }
-                fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<Text, E> {
-                    Ok(Text(v.to_string()))
-                }
-                fn visit_bool<E: serde::de::Error>(self, v: bool) -> std::result::Result<Text, E> {
-                    Ok(Text(v.to_string()))
-                }
-                fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<Text, E> {
-                    Err(E::custom(format_args!(
-                        "{v:?} would be read as a binary float: write the decimal as a string \
-                         (\"{v:?}\") so that it is read exactly"
-                    )))
-                }
-            }
-            d.deserialize_any(V)
-        }
-    }
-    let map = BTreeMap::<String, Text>::deserialize(d)?;
-    Ok(map.into_iter().map(|(k, Text(v))| (k, v)).collect())
+    let map = BTreeMap::<String, ScalarText<true>>::deserialize(d)?;
+    Ok(map.into_iter().map(|(k, ScalarText(v))| (k, v)).collect())
 }
 
 #[cfg(test)]
