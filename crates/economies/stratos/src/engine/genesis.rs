@@ -23,6 +23,7 @@ use crate::error::StratosError;
 use crate::nodes::{MetaNode, MetaStatus, NodeRegistry, ResourceNode};
 use crate::ozone::OzoneMarket;
 use crate::params::{OZ, Params, Profile, STOS};
+use crate::resource::room_for;
 use crate::units;
 use crate::{DepositRewards, Pools, StakeLocks, Stratos};
 
@@ -324,12 +325,7 @@ impl Builder {
             let name = st.account_name(owner).to_owned();
             return Err(Error::Duplicate { kind: "resource node", name }.into());
         }
-        let max = st.params.max_resource_nodes;
-        if st.nodes.resource_nodes().len() as u64 >= u64::from(max) {
-            return Err(
-                Error::LimitReached { what: "resource nodes".into(), limit: max.into() }.into()
-            );
-        }
+        room_for("resource nodes", st.nodes.resource_nodes().len(), st.params.max_resource_nodes)?;
         st.ledger.transfer(st.stos, owner.into(), st.pools.deposits.into(), deposit)?;
         self.deposits_total = self.deposits_total.checked_add(deposit)?;
         st.nodes.add_resource(ResourceNode::new(owner, deposit, Amount::ZERO, capacity, Epoch(0)));
@@ -343,10 +339,7 @@ impl Builder {
             let name = st.account_name(owner).to_owned();
             return Err(Error::Duplicate { kind: "meta node", name }.into());
         }
-        let max = st.params.max_meta_nodes;
-        if st.nodes.meta_nodes().len() as u64 >= u64::from(max) {
-            return Err(Error::LimitReached { what: "meta nodes".into(), limit: max.into() }.into());
-        }
+        room_for("meta nodes", st.nodes.meta_nodes().len(), st.params.max_meta_nodes)?;
         st.ledger.transfer(st.stos, owner.into(), st.pools.deposits.into(), deposit)?;
         self.deposits_total = self.deposits_total.checked_add(deposit)?;
         st.nodes.add_meta(MetaNode {

@@ -286,9 +286,7 @@ impl Stratos {
             let name = self.account_name(owner).to_owned();
             return Err(Error::Duplicate { kind: node, name }.into());
         }
-        if count as u64 >= u64::from(max) {
-            return Err(Error::LimitReached { what: nodes.into(), limit: u64::from(max) }.into());
-        }
+        room_for(nodes, count, max)?;
         if z.is_zero() {
             return Err(Error::BelowMinimum { what: deposit, amount: z, minimum: Amount(1) }.into());
         }
@@ -397,4 +395,12 @@ impl Stratos {
         }
         Ok(total)
     }
+}
+
+/// Whether a network holding `count` of `nodes` (at most `max`) has room for one more.
+pub(in crate::engine) fn room_for(nodes: &str, count: usize, max: u32) -> Result<()> {
+    if count as u64 >= u64::from(max) {
+        return Err(Error::LimitReached { what: nodes.into(), limit: u64::from(max) }.into());
+    }
+    Ok(())
 }
