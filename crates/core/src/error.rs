@@ -77,17 +77,17 @@ pub enum Error {
         /// Base units available.
         available: Amount,
     },
-    /// A mint would exceed the token's capped reserve.
+    /// A mint would take the token's supply (minted − burned) past its cap.
     #[error(
-        "minting {amount} base units of {token} exceeds its cap: {minted} of {cap} already minted"
+        "minting {amount} base units of {token} exceeds its cap: {supply} of {cap} in existence"
     )]
     CapExceeded {
         /// The token's symbol.
         token: String,
         /// Base units asked for.
         amount: Amount,
-        /// Base units minted so far.
-        minted: Amount,
+        /// Base units in existence (minted − burned).
+        supply: Amount,
         /// The token's cap.
         cap: Amount,
     },

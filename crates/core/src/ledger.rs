@@ -173,7 +173,8 @@ impl Ledger {
 
     // ---- registration ---------------------------------------------------------------------
 
-    /// Registers a token whose total mint may never exceed `cap`.
+    /// Registers a token whose supply (minted − burned) may never exceed `cap`: a burn makes
+    /// room to mint again, as an ERC-20 capped supply does.
     pub fn add_token(&mut self, meta: TokenMeta, cap: Amount) -> Result<TokenId> {
         if self.tokens.iter().any(|t| t.meta.symbol == meta.symbol) {
             return Err(Error::Duplicate { kind: "token", name: meta.symbol });
@@ -325,10 +326,10 @@ impl Ledger {
         Ok(b.minted.saturating_sub(b.burned))
     }
 
-    /// What can still be minted: cap − minted.
+    /// What can still be minted: cap − supply.
     pub fn reserve(&self, token: TokenId) -> Result<Amount> {
         let b = self.book(token)?;
-        Ok(b.cap.saturating_sub(b.minted))
+        Ok(b.cap.saturating_sub(b.minted.saturating_sub(b.burned)))
     }
 
     // ---- moving tokens --------------------------------------------------------------------
@@ -355,16 +356,18 @@ impl Ledger {
         Ok(())
     }
 
-    /// Creates `amount` of `token` for `to`, from the capped reserve.
+    /// Creates `amount` of `token` for `to`, from the capped reserve: refused when the supply
+    /// (minted − burned) would exceed the cap.
     pub fn mint(&mut self, token: TokenId, to: Holder, amount: Amount) -> Result<()> {
         self.check_holder(to)?;
         let book = self.book(token)?;
         let minted = book.minted.checked_add(amount)?;
-        if minted > book.cap {
+        let supply = book.minted.saturating_sub(book.burned); // minted ≥ burned: an invariant
+        if amount > book.cap.saturating_sub(supply) {
             return Err(Error::CapExceeded {
                 token: book.meta.symbol.clone(),
                 amount,
-                minted: book.minted,
+                supply,
                 cap: book.cap,
             });
         }
@@ -466,7 +469,8 @@ impl Ledger {
     // ---- invariants -----------------------------------------------------------------------
 
     /// Recomputes, for every token, minted − burned and Σ balances + Σ pools, and checks they are
-    /// equal (and equal to the running sum [`Ledger::check_supply`] reads) and that minted ≤ cap.
+    /// equal (and equal to the running sum [`Ledger::check_supply`] reads) and that the supply is
+    /// at most the cap.
     /// O(accounts × tokens): for tests, `--paranoid` runs and replay's full check.
     pub fn check_conservation(&self) -> std::result::Result<(), Violation> {
         self.check_supply()?;
@@ -487,12 +491,13 @@ impl Ledger {
     }
 
     /// Checks, for every token, that the running sum of every holder's balance equals minted −
-    /// burned and that minted ≤ cap: conservation in O(tokens), against the sum every change
+    /// burned and that this supply is at most the cap: conservation in O(tokens), against the sum
+    /// every change
     /// of a balance keeps ([`Ledger::check_conservation`] also recomputes that sum).
     pub fn check_supply(&self) -> std::result::Result<(), Violation> {
         for book in &self.tokens {
             let supply = book.minted.0.checked_sub(book.burned.0);
-            if supply != Some(book.held) || book.minted > book.cap {
+            if supply != Some(book.held) || supply.is_some_and(|s| s > book.cap.0) {
                 return Err(Violation::new(
                     "ledger conservation",
                     format!(
