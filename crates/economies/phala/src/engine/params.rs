@@ -3,11 +3,10 @@
 //!
 //! A [`Profile`] picks the rules; a [`ParamSet`] picks the numbers. Three sets exist:
 //! - [`ParamSet::Khala`]: the Khala "Gemini" tokenomic (re 1.5, k 50, budget 187.8783 PHA a
-//!   block, heartbeat window 20, no slash). `cost_k`, `cost_b` and `rig_k` are the pallet's
-//!   formulas over a PHA price `pha_rate = 0.667`, in the pallet's order, each step truncating
-//!   (`fp!(0.0415625) × 12 ÷ year_sec ÷ pha_rate`, `fp!(0.3) ÷ pha_rate`): the values the spec
-//!   quotes (`cost_k ≈ 2.3711e-8`, `cost_b ≈ 5.0542e-5`, `rig_k` 0.4497751124437781 as a
-//!   double). docs/economies/phala.md, "Parameter sets", gives each value's source.
+//!   block, heartbeat window 20, no slash), with `budget_per_block`, `cost_k`, `cost_b` and
+//!   `rig_k` the bits the chain's code encodes ([`KHALA_GEMINI_BITS`]): the values the spec
+//!   quotes (`cost_k ≈ 2.3711e-8`, `cost_b ≈ 5.0542e-5`, `rig_k` 0.4497751124437781 printed to
+//!   16 digits). docs/economies/phala.md, "Parameter sets", gives each value's source.
 //! - [`ParamSet::Genesis`]: the computation pallet's `GenesisConfig::default`, computed in the
 //!   pallet's own order (`fp!(0.001) × 12 / 3600` for the slash rate, and so on).
 //! - [`ParamSet::GkTest`]: the gatekeeper's `test_params` (budget 100, its printed cost and
@@ -35,8 +34,18 @@ pub const BLOCK_MS: u64 = 12_000;
 pub const MIN_P: u32 = 50;
 /// The highest benchmark score kept (the spec's cap on P).
 pub const MAX_P: u32 = 6_000;
-/// The PHA price (in the pallet's unit, USD) the Khala "Gemini" set divides its costs by.
-pub const KHALA_PHA_RATE: &str = "0.667";
+/// The bits of the Khala "Gemini" set's `budget_per_block`, `cost_k`, `cost_b` and `rig_k`
+/// (187.8783, ≈ 2.3711e-8, ≈ 5.0542e-5, ≈ 0.44977511244377805), as the chain's own code holds
+/// them: the SCALE-encoded `TokenomicParams` of the computation pallet's
+/// `migrations::enable_phala_tokenomic` (phala-blockchain `pallets/phala/src/mining.rs`), the
+/// set whose every other figure is the spec's too (ρ, v_max 30000, slash 0, treasury 0.2,
+/// window 20, rig_b 0, re 1.5, k 50, κ 1).
+pub const KHALA_GEMINI_BITS: [u128; 4] = [
+    3_465_742_917_103_625_251_400,
+    437_391_350_309,
+    932_334_194_078_877,
+    8_296_886_389_974_309_947,
+];
 /// The largest `v_max` accepted: every product of the per-block arithmetic stays far below
 /// 2^64 (V² ≤ 10^18 < 2^60).
 pub const V_MAX_LIMIT: u64 = 1_000_000_000;
@@ -140,19 +149,17 @@ impl Params {
         let genesis_slash = d("0.001").mul_int(12).and_then(|x| x.div_int(3600)).expect("small");
         let genesis_budget =
             d("720000").mul_int(12).and_then(|x| x.div_int(86_400)).expect("small");
-        // Khala's Gemini set: the pallet's per-block costs and rig cost divided by the PHA price
-        // 0.667 (the pallet's `initialize` migration's order, its price there 0.84).
-        let gemini_rate = d(KHALA_PHA_RATE);
-        let over_rate = |x: U64F64| x.div(gemini_rate).expect("pha_rate > 0");
+        // Khala's Gemini set: the chain's encoded bits (`KHALA_GEMINI_BITS`).
+        let gemini = KHALA_GEMINI_BITS.map(U64F64::from_bits);
         let (rho, slash_rate, budget, cost_k, cost_b, window, rig_k, re, k) = match set {
             ParamSet::Khala => (
                 d("1.000000666600231"),
                 U64F64::ZERO,
-                d("187.8783"),
-                over_rate(per_block("0.0415625")),
-                over_rate(per_block("88.59375")),
+                gemini[0],
+                gemini[1],
+                gemini[2],
                 20,
-                over_rate(d("0.3")),
+                gemini[3],
                 d("1.5"),
                 d("50"),
             ),
@@ -376,21 +383,21 @@ mod tests {
         assert_eq!(bits(d("0.3").div(rate).unwrap()), 6_667_497_857_967_307_813);
     }
 
-    /// The Khala "Gemini" set: pha_rate 0.667 → 12303978297164270928 bits; cost_k =
-    /// ⌊⌊fp(0.0415625)·12 / 31536000⌋ · 2^64 / rate⌋ = 437391350307 (2.3711032611460885339e-8),
-    /// cost_b = 932334194078875 (5.0541937935141909976e-5), rig_k = ⌊fp(0.3) · 2^64 / rate⌋ =
-    /// 8296886389974311071 (0.44977511244377811091, printed as a double 0.4497751124437781: the
-    /// spec's figure; 0.3 / 0.667 in doubles prints 0.44977511244377805).
+    /// The Khala "Gemini" set: the chain's encoded bits (`enable_phala_tokenomic`), not the
+    /// pallet-order formulas over a price of 0.667 (cost_k 437391350307, cost_b 932334194078875,
+    /// rig_k 8296886389974311071 bits).
     #[test]
     fn khala_gemini_bits() {
         let p = Params::of(Profile::Khala, ParamSet::Khala);
-        assert_eq!(
-            bits(U64F64::from_decimal_str(KHALA_PHA_RATE).unwrap()),
-            12_303_978_297_164_270_928
-        );
-        assert_eq!(bits(p.cost_k), 437_391_350_307);
-        assert_eq!(bits(p.cost_b), 932_334_194_078_875);
-        assert_eq!(bits(p.rig_k), 8_296_886_389_974_311_071);
+        // The chain's encoded set, decoded by hand (16 little-endian bytes a field): budget
+        // 187.8783 (24 bits above the nearest 64.64 value, as a 20-digit decimal string read
+        // back gives it), the costs and the rig cost as the chain holds them.
+        assert_eq!(bits(p.budget_per_block), 3_465_742_917_103_625_251_400);
+        assert_eq!(bits(p.cost_k), 437_391_350_309);
+        assert_eq!(bits(p.cost_b), 932_334_194_078_877);
+        assert_eq!(bits(p.rig_k), 8_296_886_389_974_309_947);
+        let nearest = U64F64::from_decimal_str("187.8783").unwrap();
+        assert_eq!(bits(p.budget_per_block) - bits(nearest), 24);
         // The decimals quoted in the spec, for reference: fp(0.0415625)·12/31536000 alone is
         // the genesis cost_k, 291740030655 bits (1.5815258751856933056e-8).
         let g = Params::of(Profile::Khala, ParamSet::Genesis);
