@@ -218,11 +218,13 @@ fn param<'a>(rows: &'a [(String, String, String)], name: &str) -> (&'a str, &'a 
 fn the_scenario_section_lists_every_parameter_in_force() {
     let set = ["--epochs", "1d", "--set", "economy.params.settle_threshold_bps=9000"];
     let stratos = parameters_of("stratos-paper", &set);
-    assert_eq!(stratos.len(), 21, "{stratos:?}");
+    assert_eq!(stratos.len(), 22, "{stratos:?}");
     assert_eq!(param(&stratos, "settle_threshold_bps"), ("9000", "scenario"));
     // paper: 3 replicas, rewards locked 14 days of 144 epochs, the 39 M STOS mining pool.
     assert_eq!(param(&stratos, "default_replicas"), ("3", "default"));
     assert_eq!(param(&stratos, "reward_lock_epochs"), ("2016", "default"));
+    // paper: any positive deposit (one wei), written in STOS.
+    assert_eq!(param(&stratos, "resource_node_min_deposit"), ("0.000000000000000001", "default"));
     assert_eq!(param(&stratos, "mining_pool"), ("39000000", "default"));
     let marlin = parameters_of("marlin-paper", &["--epochs", "1d"]);
     // The seed's 10 G POND cap and 1 MPOND proposal threshold, in whole tokens.

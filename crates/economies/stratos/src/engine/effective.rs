@@ -18,11 +18,11 @@
 use ergon_core::txn::atomic;
 use ergon_core::{AccountId, Amount, Error};
 
-use crate::Stratos;
 use crate::error::{Refusal, Result, StratosError};
 use crate::nodes::{NodeIndex, NodeStatus, ResourceNode};
 use crate::params::Profile;
 use crate::resource::NodeKind;
+use crate::{Stratos, mainnet};
 
 /// What [`Stratos::update_effective_deposit`] did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,9 +102,17 @@ impl Stratos {
                     st.nodes.set_limit_added(i, n.limit_added.checked_add(added)?);
                 }
                 NodeStatus::Active if effective < n.effective => {
-                    st.mainnet_remove_deposit(n.effective.checked_sub(effective)?)?;
-                    let removed = limit.checked_sub(st.market.l())?;
-                    st.nodes.set_limit_added(i, n.limit_added.saturating_sub(removed));
+                    // The chain's `UpdateEffectiveDeposit` moves S and L only when L can give
+                    // up the Ozone (`IsUnbondable`); otherwise the difference stays in S.
+                    let dz = n.effective.checked_sub(effective)?;
+                    let rate = mainnet::deposit_rate(st.params.deposit_noz_rate);
+                    if mainnet::is_unbondable(limit, dz, rate)? {
+                        st.mainnet_remove_deposit(dz)?;
+                        let removed = limit.checked_sub(st.market.l())?;
+                        st.nodes.set_limit_added(i, n.limit_added.saturating_sub(removed));
+                    } else {
+                        st.market.keep_deposit_mainnet(dz)?;
+                    }
                 }
                 _ => {} // suspended (out of S), or active and unchanged
             }

@@ -157,7 +157,8 @@ pub struct Genesis {
 /// The parameters that are STOS amounts. An override writes them in STOS, exact decimals, like
 /// every amount of a replay file (`"mined_at_genesis": "16819120"` is 16,819,120 STOS); they are
 /// kept in wei. (The `mining` table is the core's `EmissionSchedule`, in base units.)
-pub const STOS_PARAMS: [&str; 3] = ["mined_at_genesis", "mining_pool", "incentive_testnet"];
+pub const STOS_PARAMS: [&str; 4] =
+    ["mined_at_genesis", "mining_pool", "incentive_testnet", "resource_node_min_deposit"];
 
 /// An override of a STOS parameter, in STOS, as the wei amount [`Params`] holds.
 fn stos_param(name: &str, v: &Value) -> Result<Value, Rejection> {

@@ -90,11 +90,12 @@ impl Stratos {
     }
 
     /// Active meta node `voter` votes to kick active meta node `m`. Returns whether it was
-    /// kicked.
+    /// kicked. paper: a node does not vote on its own kick; mainnet: it may, as the chain's
+    /// `HandleVoteForKickMetaNode` checks only that the voter is an active meta node.
     pub fn vote_kick(&mut self, voter: MetaIndex, m: MetaIndex) -> Result<bool> {
         atomic(self, |st| {
             let (v, m) = (st.active(voter)?, st.active(m)?);
-            if v == m {
+            if v == m && st.params.profile == Profile::Paper {
                 return Err(Refusal::OwnKick(v).into());
             }
             let deadline = st.epoch.plus(st.params.meta_vote_epochs);
@@ -141,17 +142,26 @@ impl Stratos {
         let z = self.nodes.meta(m).deposit;
         let delta = self.market.deposit_limit_delta(profile, z, rate)?;
         self.market.raise_limit(delta)?;
+        // The epoch its deposit's lock runs from: paper, its activation (seed §4.4); mainnet,
+        // its registration (the chain's `CreationTime`, which `UnbondMetaNode` counts from).
+        let mut since = self.epoch;
         if profile == Profile::Mainnet {
             self.market.add_deposit_term(z)?;
+            since = self.nodes.meta(m).activated;
         }
-        self.nodes.activate_meta(m, delta, self.epoch);
+        self.nodes.activate_meta(m, delta, since);
         self.sync_stake(self.nodes.meta(m).owner)?;
         Ok(true)
     }
 
-    /// Kicks active meta node `m` when its kick vote passed.
+    /// Kicks active meta node `m` when its kick vote passed: ⌊2n/3⌋ + 1 approvals of the n
+    /// active meta nodes that may vote — paper, the others; mainnet, all of them, `m` included
+    /// (the chain's `HandleVoteForKickMetaNode` counts every active meta node).
     fn try_kick_meta(&mut self, m: MetaIndex) -> Result<bool> {
-        let voters = self.active_meta_count().saturating_sub(1);
+        let voters = match self.params.profile {
+            Profile::Paper => self.active_meta_count().saturating_sub(1),
+            Profile::Mainnet => self.active_meta_count(),
+        };
         let MetaStatus::Active { kick: Some(vote) } = &self.nodes.meta(m).status else {
             return Ok(false);
         };

@@ -44,6 +44,13 @@ pub struct OzoneMarket {
     reported: Amount,
     /// paper: traffic consumed (burned) and never settled, because its node shut down, noz.
     dropped: Amount,
+    /// mainnet: the part of `S` that no effective deposit holds any more, wei — deposits the
+    /// chain leaves in S when they stop being effective: an unregistered resource node's
+    /// (`UnbondResourceNode` moves neither S nor L) and an effective deposit lowered when L
+    /// could not give up its Ozone (`UpdateEffectiveDeposit` then moves neither). So S is the
+    /// active effective deposits plus this.
+    #[serde(default)]
+    kept: Amount,
 }
 
 impl Transactional for OzoneMarket {
@@ -68,6 +75,19 @@ impl OzoneMarket {
     #[must_use]
     pub fn s(&self) -> Amount {
         self.s
+    }
+
+    /// mainnet: the part of `S` no effective deposit holds (see the field), wei.
+    #[must_use]
+    pub fn s_kept(&self) -> Amount {
+        self.kept
+    }
+
+    /// mainnet: `z` wei of effective deposit stops being effective and stays in S (neither S
+    /// nor L moves, as on the chain): counted in [`OzoneMarket::s_kept`].
+    pub fn keep_deposit_mainnet(&mut self, z: Amount) -> Result<(), Error> {
+        self.kept = self.kept.checked_add(z)?;
+        Ok(())
     }
 
     /// Remaining Ozone limit `L`, noz.

@@ -72,6 +72,10 @@ pub struct Params {
     /// 40M reserve that mining does not issue); none by default, and no pool then.
     #[serde(default)]
     pub incentive_testnet: Amount,
+    /// The least deposit a resource node registers or activates with, wei (paper: one wei, any
+    /// positive deposit; mainnet: 1 STOS, the live genesis's `resource_node_min_deposit`). A
+    /// genesis override writes it in STOS, like `mining_pool`.
+    pub resource_node_min_deposit: Amount,
     /// Most resource nodes.
     pub max_resource_nodes: u32,
     /// Most meta nodes.
@@ -104,6 +108,7 @@ impl Params {
             mining: crate::mining::paper_schedule(),
             mining_pool: Amount(39_000_000 * STOS),
             incentive_testnet: Amount::ZERO,
+            resource_node_min_deposit: Amount(1),
             max_resource_nodes: 10_000_000,
             max_meta_nodes: 1_000,
             max_validators: 1_000,
@@ -117,6 +122,7 @@ impl Params {
                 lock_stake_rewards: false,
                 mined_at_genesis: Amount(1_000_000 * STOS),
                 mining: crate::mining::mainnet_schedule(),
+                resource_node_min_deposit: Amount(STOS),
                 ..paper
             },
         }

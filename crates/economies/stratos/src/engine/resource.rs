@@ -183,8 +183,9 @@ impl Stratos {
         self.slashing.get(&owner).copied().unwrap_or_default()
     }
 
-    /// Unregisters node `i`: the Ozone limit falls, the replica migration is paid, the deposit
-    /// is scheduled to return after the cooling-off and the lock.
+    /// Unregisters node `i`: paper, the Ozone limit falls and the replica migration is paid;
+    /// mainnet, S and L stay (the chain's `UnbondResourceNode`). The deposit is scheduled to
+    /// return after the cooling-off and the lock.
     pub fn unregister_node(&mut self, i: NodeIndex) -> Result<Unregistered> {
         atomic(self, |st| st.unregister_inner(i))
     }
@@ -206,8 +207,10 @@ impl Stratos {
                     limit,
                 })?;
             }
+            // The chain's `UnbondResourceNode` moves neither S nor L: the effective deposit
+            // stays in S.
             Profile::Mainnet if n.status == NodeStatus::Active => {
-                self.mainnet_remove_deposit(n.effective)?;
+                self.market.keep_deposit_mainnet(n.effective)?;
             }
             Profile::Mainnet => {}
         }
@@ -268,7 +271,8 @@ impl Stratos {
 
     /// Whether `owner` may add a node of `kind` with a deposit of `z` wei: it has none of that
     /// kind (`has`), the network holds fewer than `max` (it holds `count`), the deposit is
-    /// positive.
+    /// positive and, for a resource node, at least `resource_node_min_deposit` (the chain's
+    /// `RegisterResourceNode`: `ErrInsufficientDeposit`).
     pub(in crate::engine) fn admit(
         &self,
         kind: NodeKind,
@@ -287,8 +291,12 @@ impl Stratos {
             return Err(Error::Duplicate { kind: node, name }.into());
         }
         room_for(nodes, count, max)?;
-        if z.is_zero() {
-            return Err(Error::BelowMinimum { what: deposit, amount: z, minimum: Amount(1) }.into());
+        let minimum = match kind {
+            NodeKind::Resource => self.params.resource_node_min_deposit.max(Amount(1)),
+            NodeKind::Meta => Amount(1),
+        };
+        if z < minimum {
+            return Err(Error::BelowMinimum { what: deposit, amount: z, minimum }.into());
         }
         Ok(())
     }
@@ -320,14 +328,15 @@ impl Stratos {
         Ok(())
     }
 
-    /// A leaving node pays the replica migration of the data it stored: one new copy of each
-    /// copy it held, so its stored data once, charged like an upload of that size. The STOS that
-    /// buys that Ozone comes from its locked rewards first, then its deposit; the Ozone is then
-    /// spent uploading the copy to another node.
+    /// paper: a leaving node pays the replica migration of the data it stored (seed §4.4): one
+    /// new copy of each copy it held, so its stored data once, charged like an upload of that
+    /// size. The STOS that buys that Ozone comes from its locked rewards first, then its
+    /// deposit; the Ozone is then spent uploading the copy to another node. mainnet: nothing
+    /// (the chain's `UnbondResourceNode` returns the whole deposit less slashing).
     fn pay_migration(&mut self, i: NodeIndex) -> Result<Migration> {
         let n = *self.nodes.resource(i);
         let needed = n.stored;
-        if needed.is_zero() {
+        if needed.is_zero() || self.params.profile == Profile::Mainnet {
             return Ok(Migration::default());
         }
         // The STOS that buys `needed` Ozone at the constant product: ⌈needed·(S+P)/(L−needed)⌉.

@@ -212,7 +212,8 @@ pub fn check_step(st: &mut Stratos) -> Result<(), Violation> {
 /// The books against the registry's totals: the deposits pool holds every node's deposit; the
 /// Ozone minted is what was sold, the Ozone burned plus what volume reports settled is the
 /// traffic pending plus settled plus dropped (paper: nodes that shut down); mainnet: S is the
-/// effective deposits of active nodes.
+/// effective deposits of active nodes plus what the chain keeps in S after they stopped being
+/// effective.
 fn check_books(st: &Stratos) -> Result<(), Violation> {
     let totals = st.nodes.totals();
     let deposits = st.balance_of(st.pools.deposits);
@@ -240,10 +241,12 @@ fn check_books(st: &Stratos) -> Result<(), Violation> {
             ),
         ));
     }
-    if st.params.profile == Profile::Mainnet && totals.active != m.s().0 {
+    if st.params.profile == Profile::Mainnet
+        && totals.active.checked_add(m.s_kept().0) != Some(m.s().0)
+    {
         return Err(violation(
             "stratos S",
-            format!("S {} ≠ effective deposits {}", m.s(), totals.active),
+            format!("S {} ≠ effective deposits {} + kept {}", m.s(), totals.active, m.s_kept()),
         ));
     }
     Ok(())

@@ -211,7 +211,8 @@ pub struct MetaNode {
     pub deposit: Amount,
     /// Ozone limit its deposit added when it became active, noz.
     pub limit_added: Amount,
-    /// Epoch it became active (registration epoch for candidates).
+    /// Registration epoch for candidates; once active, the epoch its deposit's lock runs from:
+    /// paper, its activation; mainnet, still its registration (the chain's creation time).
     pub activated: Epoch,
     /// Life state.
     pub status: MetaStatus,

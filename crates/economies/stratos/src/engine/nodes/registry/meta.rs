@@ -62,11 +62,12 @@ impl NodeRegistry {
         }
     }
 
-    /// Candidate `m` becomes active at `epoch`, its deposit having added `limit_added` noz.
-    pub fn activate_meta(&mut self, m: MetaIndex, limit_added: Amount, epoch: Epoch) {
+    /// Candidate `m` becomes active, its deposit having added `limit_added` noz and its lock
+    /// running from `since`.
+    pub fn activate_meta(&mut self, m: MetaIndex, limit_added: Amount, since: Epoch) {
         self.change_meta(m, |meta| {
             meta.limit_added = limit_added;
-            meta.activated = epoch;
+            meta.activated = since;
             meta.status = MetaStatus::Active { kick: None };
         });
     }
