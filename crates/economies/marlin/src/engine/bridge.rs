@@ -23,7 +23,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::Marlin;
 use crate::engine::error::{MarlinError, Result};
-use crate::engine::params::{BP_ONE, BridgeCustody, POND_PER_MPOND, REQUESTS_PER_ACCOUNT_MAX};
+use crate::engine::params::{
+    BP_ONE, BridgeCustody, POND_PER_MPOND, Profile, REQUESTS_PER_ACCOUNT_MAX,
+};
 use crate::engine::settings::Settings;
 
 /// One MPOND → POND request, keyed by (account, the day it was placed).
@@ -134,9 +136,14 @@ pub struct Converted {
 /// The bridge's operations.
 impl Marlin {
     /// POND → MPOND: `account` gives 10^6 × `mpond` POND and receives `mpond` MPOND
-    /// (`Bridge.getMpond`, which also takes the MPOND amount). Returns the POND taken.
+    /// (`Bridge.getMpond`, which also takes the MPOND amount). Returns the POND taken. Zero:
+    /// paper refuses it; deployed moves nothing and succeeds, as `getMpond(0)` does.
     pub fn get_mpond(&mut self, account: AccountId, mpond: Amount) -> Result<Amount> {
         if mpond.is_zero() {
+            self.ledger.balance(self.pond, account.into())?; // a known account
+            if self.params.profile == Profile::Deployed {
+                return Ok(Amount::ZERO);
+            }
             return Err(MarlinError::ZeroAmount { what: "mpond" });
         }
         let pond = mpond.checked_mul_int(POND_PER_MPOND)?;

@@ -9,8 +9,9 @@
 //!   close pays the subsidy by the day's ticket shares, and a month's close the fees by the
 //!   month's, each modified by Cobb-Douglas (`payout`). deployed: after an
 //!   epoch closed, a receiver issues its 65,536 tickets for it over the clusters selected for that
-//!   epoch (`tickets::pay_receiver`); each credit moves from the `rewards` pool to the clusters'
-//!   accrued rewards (`cluster_rewards` pool), what the floors leave stays in the `rewards` pool.
+//!   epoch (`tickets::pay_receiver`); each credit is added to the cluster's accrued rewards and
+//!   no token moves: the credits leave the `rewards` pool when the cluster's rewards are
+//!   claimed (`payout`), and what the floors leave stays there.
 
 use ergon_core::txn::{Keyed, Snapshot, Table};
 use ergon_core::{AccountId, Amount, Holder};
@@ -324,12 +325,13 @@ impl Marlin {
         Ok(())
     }
 
-    /// deployed: stakes `x` POND for receiver `a` (its minimum this epoch does not rise).
+    /// deployed: stakes `x` POND for receiver `a` (its minimum this epoch does not rise). Zero
+    /// moves nothing and succeeds, as `ReceiverStaking.deposit(0)` does.
     pub fn receiver_deposit(&mut self, a: AccountId, x: Amount) -> Result<Amount> {
         self.profile_only(Profile::Deployed, "receiver_deposit")?;
         let mut r = self.receiver_row(a)?;
         if x.is_zero() {
-            return Err(MarlinError::ZeroAmount { what: "receiver deposit" });
+            return Ok(r.stake.balance());
         }
         let day = self.epoch.0;
         let mut total = *self.relay.total_stake.get();
@@ -345,13 +347,15 @@ impl Marlin {
     }
 
     /// deployed: withdraws `x` staked POND of receiver `a`; its minimum this epoch (and the
-    /// total's) drops to the new balance when below it.
+    /// total's) drops to the new balance when below it. Zero moves nothing and succeeds, as
+    /// `ReceiverStaking.withdraw(0)` does.
     pub fn receiver_withdraw(&mut self, a: AccountId, x: Amount) -> Result<Amount> {
         self.profile_only(Profile::Deployed, "receiver_withdraw")?;
-        let mut r = self.receiver_row(a)?;
+        let r = self.receiver_row(a)?;
         if x.is_zero() {
-            return Err(MarlinError::ZeroAmount { what: "receiver withdrawal" });
+            return Ok(r.stake.balance());
         }
+        let mut r = r;
         let day = self.epoch.0;
         let mut total = *self.relay.total_stake.get();
         let drop = r.stake.withdraw(day, x)?;
