@@ -146,6 +146,24 @@ fn parts_per_million_above_the_whole_are_refused_at_genesis() {
     }
 }
 
+/// Seed §2, "100M total STOS supply": the genesis accounts, deposits and the 39 M mining pool
+/// may make exactly 100,000,000 STOS; one wei more is refused (`cap_exceeded`).
+#[test]
+fn the_genesis_supply_is_capped_at_100_million_stos() {
+    let g = |whale: &str| {
+        json!({"profile": "paper", "ozone_limit": "1000",
+               "accounts": {"n1": "1000", "whale": whale},
+               "resource_nodes": [{"name": "n1", "deposit": "1000"}]})
+    };
+    // 1,000 (n1's deposit) + 60,999,000 + 39,000,000 (the mining pool) = 100,000,000 STOS.
+    let st = build(g("60999000"));
+    assert_eq!(st.snapshot()["stos_supply"], json!("100000000"));
+    let e =
+        Stratos::from_genesis(serde_json::from_value(g("60999000.000000000000000001")).unwrap())
+            .unwrap_err();
+    assert_eq!(e.code, "cap_exceeded", "{}", e.message);
+}
+
 /// Two nodes, a user with Ozone; `profile` paper or mainnet.
 fn two_nodes(profile: &str) -> Stratos {
     let mut g = json!({
