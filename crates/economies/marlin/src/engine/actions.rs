@@ -188,6 +188,11 @@ pub enum Action {
         staker: String,
         stash: u64,
     },
+    /// deployed: anyone brings a cluster's accrued ticket rewards into its accumulators now, at
+    /// its commission in force (`RewardDelegators._updateRewards`, a public function).
+    UpdateRewards {
+        cluster: String,
+    },
     /// paper: opens `account` for a staking pool run by `operator`.
     CreatePool {
         operator: String,

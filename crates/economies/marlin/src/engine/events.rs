@@ -224,6 +224,20 @@ pub enum Event {
         #[serde(serialize_with = "ser")]
         amount: Amount,
     },
+    /// deployed: a cluster's accrued rewards claimed (`claimed`; all but one unit), its
+    /// operator's commission paid and the rest (`delegators`) given to its accumulators
+    /// (`unallocated` when nothing is delegated, kept in the rewards pool).
+    RewardsUpdated {
+        cluster: String,
+        #[serde(serialize_with = "ser")]
+        claimed: Amount,
+        #[serde(serialize_with = "ser")]
+        commission: Amount,
+        #[serde(serialize_with = "ser")]
+        delegators: Amount,
+        #[serde(serialize_with = "ser")]
+        unallocated: Amount,
+    },
     /// A cluster's commission update requested, to be carried out from `day`.
     CommissionUpdateRequested {
         operator: String,

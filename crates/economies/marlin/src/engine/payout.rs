@@ -184,13 +184,14 @@ impl Marlin {
 
     /// Brings cluster `c`'s accumulators up to date before one of its positions is read or
     /// changed. Call inside a transaction. deployed: claims its accrued ticket rewards and
-    /// distributes them. paper: takes in what it held since the last time ([`Held`]).
-    fn sync_cluster(&mut self, c: u32) -> Result<()> {
+    /// distributes them (what it claimed and how, when anything). paper: takes in what it held
+    /// since the last time ([`Held`]).
+    pub(crate) fn sync_cluster(&mut self, c: u32) -> Result<Option<(Amount, Distribution)>> {
         match self.params.profile {
             Profile::Deployed => {
                 let (paid, left) = claim(self.relay.accrued(c));
                 if paid.is_zero() {
-                    return Ok(());
+                    return Ok(None);
                 }
                 let mut pool = self.relay.pool(c);
                 let d =
@@ -198,11 +199,12 @@ impl Marlin {
                 self.pay_distribution(c, d)?;
                 self.relay.accrued.insert(c, left);
                 self.relay.set_pool(c, pool);
+                return Ok(Some((paid, d)));
             }
             Profile::Paper => {
                 let held = self.relay.held(c);
                 if held.is_empty() {
-                    return Ok(());
+                    return Ok(None);
                 }
                 let mut pool = self.relay.pool(c);
                 pool.credit(held, &mut [ScaleDivisor::default(); 2])?;
@@ -210,7 +212,7 @@ impl Marlin {
                 self.relay.update_held(c, |h| *h = Held::default());
             }
         }
-        Ok(())
+        Ok(None)
     }
 
     /// Settles the position of stash `id`'s staker in cluster `c` (all its stashes there) with

@@ -5,6 +5,7 @@ use crate::engine::Marlin;
 use crate::engine::actions::{Action, opt};
 use crate::engine::error::{MarlinError, Result};
 use crate::engine::events::Event;
+use crate::engine::params::Profile;
 use crate::engine::units::given;
 use ergon_core::Qty;
 
@@ -127,6 +128,19 @@ fn pool_action(m: &mut Marlin, action: &Action) -> Result<Event> {
             let s = m.staker_account(staker)?;
             let amount = m.claim_rewards(s, *stash)?;
             Event::RewardsClaimed { stash: *stash, amount }
+        }
+        Action::UpdateRewards { cluster } => {
+            m.profile_only(Profile::Deployed, "update_rewards")?;
+            let c = m.cluster(m.account(cluster)?)?;
+            let done = ergon_core::txn::atomic(m, |st| st.sync_cluster(c))?;
+            let (claimed, d) = done.unwrap_or_default();
+            Event::RewardsUpdated {
+                cluster: cluster.clone(),
+                claimed,
+                commission: d.commission,
+                delegators: d.delegators,
+                unallocated: d.unallocated,
+            }
         }
         Action::RequestCommissionUpdate { operator, commission_percent } => {
             let o = m.account(operator)?;

@@ -231,7 +231,7 @@ impl<const N: usize> Position<N> {
 }
 
 /// One distribution's parts: `commission + delegators + unallocated = A`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Distribution {
     /// To the cluster's operator.
     pub commission: Amount,
