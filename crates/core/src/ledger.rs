@@ -361,7 +361,6 @@ impl Ledger {
     pub fn mint(&mut self, token: TokenId, to: Holder, amount: Amount) -> Result<()> {
         self.check_holder(to)?;
         let book = self.book(token)?;
-        let minted = book.minted.checked_add(amount)?;
         let supply = book.minted.saturating_sub(book.burned); // minted ≥ burned: an invariant
         if amount > book.cap.saturating_sub(supply) {
             return Err(Error::CapExceeded {
@@ -371,6 +370,7 @@ impl Ledger {
                 cap: book.cap,
             });
         }
+        let minted = book.minted.checked_add(amount)?;
         let credited = self.balance(token, to)?.checked_add(amount)?;
         let prev = book.minted;
         self.record(Undo::Minted { token: token.0, prev });
@@ -491,20 +491,22 @@ impl Ledger {
     }
 
     /// Checks, for every token, that the running sum of every holder's balance equals minted −
-    /// burned and that this supply is at most the cap: conservation in O(tokens), against the sum
-    /// every change
-    /// of a balance keeps ([`Ledger::check_conservation`] also recomputes that sum).
+    /// burned and that this supply is at most the cap: conservation in O(tokens), against the
+    /// sum every change of a balance keeps ([`Ledger::check_conservation`] also recomputes it).
     pub fn check_supply(&self) -> std::result::Result<(), Violation> {
         for book in &self.tokens {
             let supply = book.minted.0.checked_sub(book.burned.0);
-            if supply != Some(book.held) || supply.is_some_and(|s| s > book.cap.0) {
-                return Err(Violation::new(
-                    "ledger conservation",
-                    format!(
-                        "{}: minted {} − burned {} ≠ Σ holders {} (cap {})",
-                        book.meta.symbol, book.minted, book.burned, book.held, book.cap
-                    ),
-                ));
+            let symbol = &book.meta.symbol;
+            if supply != Some(book.held) {
+                let detail = format!(
+                    "{symbol}: minted {} − burned {} ≠ Σ holders {}",
+                    book.minted, book.burned, book.held
+                );
+                return Err(Violation::new("ledger conservation", detail));
+            }
+            if book.held > book.cap.0 {
+                let detail = format!("{symbol}: supply {} above the cap {}", book.held, book.cap);
+                return Err(Violation::new("ledger conservation", detail));
             }
         }
         Ok(())

@@ -36,7 +36,7 @@ pub struct ToyGenesis {
     /// Token decimals (default 6).
     #[serde(default = "default_decimals")]
     pub decimals: u8,
-    /// The most that may ever be minted, in token units.
+    /// The most that may exist at once (minted − burned), in token units.
     pub cap: Qty,
     /// Initial balances by account name, minted at genesis.
     #[serde(default)]

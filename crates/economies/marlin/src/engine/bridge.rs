@@ -140,7 +140,8 @@ impl Marlin {
     /// paper refuses it; deployed moves nothing and succeeds, as `getMpond(0)` does.
     pub fn get_mpond(&mut self, account: AccountId, mpond: Amount) -> Result<Amount> {
         if mpond.is_zero() {
-            self.ledger.balance(self.pond, account.into())?; // a known account
+            // A known account (the contract's transfer from it), then nothing moves.
+            self.ledger.balance(self.pond, account.into())?;
             if self.params.profile == Profile::Deployed {
                 return Ok(Amount::ZERO);
             }

@@ -184,8 +184,8 @@ impl Marlin {
 
     /// Brings cluster `c`'s accumulators up to date before one of its positions is read or
     /// changed. Call inside a transaction. deployed: claims its accrued ticket rewards and
-    /// distributes them (what it claimed and how, when anything). paper: takes in what it held
-    /// since the last time ([`Held`]).
+    /// distributes them, returning what it claimed and how (None when nothing). paper: takes in
+    /// what it held since the last time ([`Held`]), returning None.
     pub(crate) fn sync_cluster(&mut self, c: u32) -> Result<Option<(Amount, Distribution)>> {
         match self.params.profile {
             Profile::Deployed => {

@@ -351,11 +351,10 @@ impl Marlin {
     /// `ReceiverStaking.withdraw(0)` does.
     pub fn receiver_withdraw(&mut self, a: AccountId, x: Amount) -> Result<Amount> {
         self.profile_only(Profile::Deployed, "receiver_withdraw")?;
-        let r = self.receiver_row(a)?;
+        let mut r = self.receiver_row(a)?;
         if x.is_zero() {
             return Ok(r.stake.balance());
         }
-        let mut r = r;
         let day = self.epoch.0;
         let mut total = *self.relay.total_stake.get();
         let drop = r.stake.withdraw(day, x)?;

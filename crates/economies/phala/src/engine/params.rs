@@ -5,8 +5,8 @@
 //! - [`ParamSet::Khala`]: the Khala "Gemini" tokenomic (re 1.5, k 50, budget 187.8783 PHA a
 //!   block, heartbeat window 20, no slash), with `budget_per_block`, `cost_k`, `cost_b` and
 //!   `rig_k` the bits the chain's code encodes ([`KHALA_GEMINI_BITS`]): the values the spec
-//!   quotes (`cost_k ≈ 2.3711e-8`, `cost_b ≈ 5.0542e-5`, `rig_k` 0.4497751124437781 printed to
-//!   16 digits). docs/economies/phala.md, "Parameter sets", gives each value's source.
+//!   quotes (`cost_k ≈ 2.3711e-8`, `cost_b ≈ 5.0542e-5`, `rig_k` ≈ 0.4497751124437781).
+//!   docs/economies/phala.md, "Parameter sets", gives each value's source.
 //! - [`ParamSet::Genesis`]: the computation pallet's `GenesisConfig::default`, computed in the
 //!   pallet's own order (`fp!(0.001) × 12 / 3600` for the slash rate, and so on).
 //! - [`ParamSet::GkTest`]: the gatekeeper's `test_params` (budget 100, its printed cost and
@@ -383,9 +383,7 @@ mod tests {
         assert_eq!(bits(d("0.3").div(rate).unwrap()), 6_667_497_857_967_307_813);
     }
 
-    /// The Khala "Gemini" set: the chain's encoded bits (`enable_phala_tokenomic`), not the
-    /// pallet-order formulas over a price of 0.667 (cost_k 437391350307, cost_b 932334194078875,
-    /// rig_k 8296886389974311071 bits).
+    /// The Khala "Gemini" set: the chain's encoded bits (`enable_phala_tokenomic`).
     #[test]
     fn khala_gemini_bits() {
         let p = Params::of(Profile::Khala, ParamSet::Khala);

@@ -8,9 +8,9 @@
 //!
 //! The effective deposit is what counts while the node is active: in S, in the Ozone limit it
 //! added, in its task weight. Raised, S += ΔZ and L rises as for any deposit
-//! (`IncreaseOzoneLimitByAddDeposit`); lowered, S −= ΔZ and L −= ΔZ / rate only when L stays
-//! ≥ ΔZ / rate, as for a suspension (the chain skips both when `IsUnbondable` fails; the
-//! effective total S here stays the sum over active nodes). A suspended node's deposit is out
+//! (`IncreaseOzoneLimitByAddDeposit`); lowered, S −= ΔZ and L −= ΔZ / rate when L stays
+//! ≥ ΔZ / rate (`IsUnbondable`), else neither moves and the ΔZ stays in S as no node's
+//! effective deposit ([`crate::ozone::OzoneMarket::s_kept`]). A suspended node's deposit is out
 //! of S: its effective deposit changes alone, and `reinstate` brings the new one back (the
 //! chain also clears the suspension). A node registered at epoch `e` keeps `e` as its
 //! activation epoch, from which its deposit lock runs (the chain's creation time).

@@ -2,7 +2,8 @@
 //! Ozone in STOS.
 //!
 //! - `S` — deposit term. paper: the genesis deposit of all nodes, constant. mainnet: the
-//!   current effective total deposit.
+//!   active nodes' effective deposits plus what the chain leaves in S once it stops being
+//!   effective ([`OzoneMarket::s_kept`]).
 //! - `P` — the volume pool: prepaid STOS not yet paid out as traffic rewards (the balance of the
 //!   ledger's `volume_pool`, passed in by the caller).
 //! - `L` — the remaining Ozone limit, in noz.
@@ -49,7 +50,6 @@ pub struct OzoneMarket {
     /// (`UnbondResourceNode` moves neither S nor L) and an effective deposit lowered when L
     /// could not give up its Ozone (`UpdateEffectiveDeposit` then moves neither). So S is the
     /// active effective deposits plus this.
-    #[serde(default)]
     kept: Amount,
 }
 
@@ -149,7 +149,7 @@ impl OzoneMarket {
     /// mainnet: a deposit of `z` wei leaves the effective total: S −= Z, and L falls as the
     /// chain's `DecreaseOzoneLimitBySubtractDeposit`, `TruncateInt(Dec(L) − Dec(Z)/rate)`, when
     /// `IsUnbondable` (L ≥ Z/rate, compared as decimals); otherwise L stays (the chain's
-    /// suspension would store a negative limit, its effective-deposit update skips the change).
+    /// suspension would store a negative limit).
     /// Changes nothing when it fails.
     pub fn remove_deposit_mainnet(&mut self, z: Amount, rate: Dec) -> Result<(), Error> {
         let s = self.s.checked_sub(z)?;

@@ -1,6 +1,6 @@
 //! The life of a resource node (seed §3.2, §4): activation with a deposit, performance
-//! measurement, suspension and reinstatement, mainnet slashing, unregistering with the replica
-//! migration and the deposit's return, and going offline. Each operation takes ids, runs as one
+//! measurement, suspension and reinstatement, mainnet slashing, unregistering (paper: with the
+//! replica migration) and the deposit's return, and going offline. Each operation takes ids, runs as one
 //! transaction over the whole state ([`ergon_core::txn::atomic`]) and returns what it did.
 //!
 //! The deposit term `S` and the Ozone limit `L` move under each profile: paper, a deposit adds

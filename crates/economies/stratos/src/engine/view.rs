@@ -41,7 +41,10 @@ pub fn snapshot(st: &Stratos) -> Value {
         "pools": pools_json(st),
     });
     match st.params.profile {
-        Profile::Mainnet => state["ozone_reported"] = fmt_oz(st.market.reported()).into(),
+        Profile::Mainnet => {
+            state["ozone_reported"] = fmt_oz(st.market.reported()).into();
+            state["S_kept"] = fmt_stos(st.market.s_kept()).into();
+        }
         Profile::Paper => state["ozone_dropped"] = fmt_oz(st.market.dropped()).into(),
     }
     state

@@ -438,7 +438,8 @@ impl StratosModel {
     }
 
     /// A new operator buys its deposit from the exchange and activates a node (none while the
-    /// network holds `max_resource_nodes`, or the exchange cannot sell the deposit).
+    /// network holds `max_resource_nodes`, the exchange cannot sell the deposit, or the draw is
+    /// below `resource_node_min_deposit`).
     fn join_node(&mut self) -> Result<(), StratosError> {
         let d = self.samplers.deposit.sample(&mut self.rng);
         let capacity = self.samplers.capacity.sample(&mut self.rng);
@@ -447,7 +448,8 @@ impl StratosModel {
         let need = Amount(deposit.0 + float.0);
         let full = self.econ.resource_nodes().len() as u64
             >= u64::from(self.econ.params().max_resource_nodes);
-        if full || self.econ.stos_balance(self.exchange) < need || deposit.is_zero() {
+        let least = self.econ.params().resource_node_min_deposit.max(Amount(1));
+        if full || self.econ.stos_balance(self.exchange) < need || deposit < least {
             return Ok(());
         }
         let name = format!("r{}", self.operators.len());
@@ -481,7 +483,7 @@ impl StratosModel {
         }
         let shutdown = uniform(&mut self.rng) < self.agents.resource_nodes.shutdown_share;
         let node = NodeIndex(i as u32);
-        // A migration the node cannot pay is refused by the economy: the node stays.
+        // paper: a migration the node cannot pay is refused by the economy: the node stays.
         let left = if shutdown {
             self.econ.shutdown_node(node).is_ok()
         } else {

@@ -202,40 +202,48 @@ fn mainnet_deposits_add_no_ozone_limit_when_s_was_zero() {
     );
 }
 
+/// A node `a` storing 10,000 Oz with locked rewards, under `profile`: the unregister below costs
+/// more than its locked rewards and deposit under paper.
+fn a_storing_node(profile: &str) -> (Stratos, Value) {
+    let mut st = economy(&json!({
+        "profile": profile, "ozone_limit": "100000",
+        "accounts": {"g": "100000", "a": "1000", "u": "30000"},
+        "resource_nodes": [{"name": "g", "deposit": "100000"},
+                           {"name": "a", "deposit": "1000"}],
+    }));
+    act(&mut st, &json!({"op": "prepay", "payer": "u", "amount": "20000"})).unwrap();
+    let upload =
+        json!({"op": "upload", "user": "u", "size": "10000", "replicas": 1, "nodes": ["a"]});
+    act(&mut st, &upload).unwrap();
+    for _ in 0..3 {
+        close(&mut st);
+    }
+    let locked = st.snapshot()["accounts"]["a"]["locked_rewards"].clone();
+    assert_ne!(locked, json!("0"), "{profile}: a has locked rewards to take");
+    (st, locked)
+}
+
+/// mainnet charges a leaving node no replica migration (the chain's `UnbondResourceNode`): the
+/// unregister paper refuses below is accepted, the whole deposit returning, the locked rewards
+/// untouched.
+#[test]
+fn mainnet_unregister_charges_no_migration() {
+    let (mut st, locked) = a_storing_node("mainnet");
+    act(&mut st, &json!({"op": "unregister", "node": "a"})).unwrap();
+    let a = &st.snapshot()["accounts"]["a"];
+    assert_eq!((&a["returning_deposit"], &a["locked_rewards"]), (&json!("1000"), &locked));
+}
+
 /// paper: an unregister whose replica migration costs more than the node's locked rewards and
 /// deposit is refused after the locked rewards were already taken: the lock queue must come back
 /// through its journal, leaving the economy `==` to its clone from before and its snapshot
-/// identical. (The random steps above rarely build a node storing this much.) mainnet charges no
-/// migration (the chain's `UnbondResourceNode`): the same unregister is accepted, the whole
-/// deposit returning.
+/// identical. (The random steps above rarely build a node storing this much.)
 #[test]
 fn a_migration_refused_after_taking_locked_rewards_changes_nothing() {
-    for profile in ["paper", "mainnet"] {
-        let mut st = economy(&json!({
-            "profile": profile, "ozone_limit": "100000",
-            "accounts": {"g": "100000", "a": "1000", "u": "30000"},
-            "resource_nodes": [{"name": "g", "deposit": "100000"},
-                               {"name": "a", "deposit": "1000"}],
-        }));
-        act(&mut st, &json!({"op": "prepay", "payer": "u", "amount": "20000"})).unwrap();
-        act(
-            &mut st,
-            &json!({"op": "upload", "user": "u", "size": "10000", "replicas": 1,
-                             "nodes": ["a"]}),
-        )
-        .unwrap();
-        for _ in 0..3 {
-            close(&mut st);
-        }
-        let locked = st.snapshot()["accounts"]["a"]["locked_rewards"].clone();
-        assert_ne!(locked, json!("0"), "{profile}: a has locked rewards to take");
+    {
+        let profile = "paper";
+        let (mut st, _) = a_storing_node(profile);
         let (before, json_before) = (st.clone(), st.snapshot());
-        if profile == "mainnet" {
-            act(&mut st, &json!({"op": "unregister", "node": "a"})).unwrap();
-            let a = &st.snapshot()["accounts"]["a"];
-            assert_eq!((&a["returning_deposit"], &a["locked_rewards"]), (&json!("1000"), &locked));
-            continue;
-        }
         let r = act(&mut st, &json!({"op": "unregister", "node": "a"})).unwrap_err();
         assert_eq!(r.code, "insufficient_deposit", "{profile}: {r}");
         assert!(st == before, "{profile}: the refused unregister changed the economy");

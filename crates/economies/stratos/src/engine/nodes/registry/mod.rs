@@ -28,7 +28,7 @@ pub struct NodeTotals {
     /// Σ deposits of resource and meta nodes, wei: what the deposits pool holds.
     pub deposits: u128,
     /// Σ effective deposits of active resource nodes and deposits of active meta nodes, wei:
-    /// mainnet's S.
+    /// mainnet's S less what stays in it ([`crate::ozone::OzoneMarket::s_kept`]).
     pub active: u128,
     /// Σ pending traffic, noz.
     pub pending: u128,
