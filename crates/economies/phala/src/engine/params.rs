@@ -150,16 +150,17 @@ impl Params {
         let genesis_budget =
             d("720000").mul_int(12).and_then(|x| x.div_int(86_400)).expect("small");
         // Khala's Gemini set: the chain's encoded bits (`KHALA_GEMINI_BITS`).
-        let gemini = KHALA_GEMINI_BITS.map(U64F64::from_bits);
+        let [budget_bits, cost_k_bits, cost_b_bits, rig_k_bits] =
+            KHALA_GEMINI_BITS.map(U64F64::from_bits);
         let (rho, slash_rate, budget, cost_k, cost_b, window, rig_k, re, k) = match set {
             ParamSet::Khala => (
                 d("1.000000666600231"),
                 U64F64::ZERO,
-                gemini[0],
-                gemini[1],
-                gemini[2],
+                budget_bits,
+                cost_k_bits,
+                cost_b_bits,
                 20,
-                gemini[3],
+                rig_k_bits,
                 d("1.5"),
                 d("50"),
             ),

@@ -102,17 +102,10 @@ impl Stratos {
                     st.nodes.set_limit_added(i, n.limit_added.checked_add(added)?);
                 }
                 NodeStatus::Active if effective < n.effective => {
-                    // The chain's `UpdateEffectiveDeposit` moves S and L only when L can give
-                    // up the Ozone (`IsUnbondable`); otherwise the difference stays in S.
-                    let dz = n.effective.checked_sub(effective)?;
                     let rate = mainnet::deposit_rate(st.params.deposit_noz_rate);
-                    if mainnet::is_unbondable(limit, dz, rate)? {
-                        st.mainnet_remove_deposit(dz)?;
-                        let removed = limit.checked_sub(st.market.l())?;
-                        st.nodes.set_limit_added(i, n.limit_added.saturating_sub(removed));
-                    } else {
-                        st.market.keep_deposit_mainnet(dz)?;
-                    }
+                    st.market.lower_effective_mainnet(n.effective.checked_sub(effective)?, rate)?;
+                    let removed = limit.checked_sub(st.market.l())?;
+                    st.nodes.set_limit_added(i, n.limit_added.saturating_sub(removed));
                 }
                 _ => {} // suspended (out of S), or active and unchanged
             }

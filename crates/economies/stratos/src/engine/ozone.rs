@@ -90,6 +90,18 @@ impl OzoneMarket {
         Ok(())
     }
 
+    /// mainnet: an active node's effective deposit lowered by `z` wei (the chain's
+    /// `UpdateEffectiveDeposit`): S and L move as [`OzoneMarket::remove_deposit_mainnet`] when
+    /// `IsUnbondable`; otherwise neither moves and `z` stays in S
+    /// ([`OzoneMarket::keep_deposit_mainnet`]).
+    pub fn lower_effective_mainnet(&mut self, z: Amount, rate: Dec) -> Result<(), Error> {
+        if mainnet::is_unbondable(self.l, z, rate)? {
+            self.remove_deposit_mainnet(z, rate)
+        } else {
+            self.keep_deposit_mainnet(z)
+        }
+    }
+
     /// Remaining Ozone limit `L`, noz.
     #[must_use]
     pub fn l(&self) -> Amount {

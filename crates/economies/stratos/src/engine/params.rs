@@ -85,6 +85,13 @@ pub struct Params {
 }
 
 impl Params {
+    /// The least deposit a resource node takes: `resource_node_min_deposit`, and one wei at
+    /// least (no node deposits nothing).
+    #[must_use]
+    pub fn least_resource_deposit(&self) -> Amount {
+        self.resource_node_min_deposit.max(Amount(1))
+    }
+
     /// The defaults of `profile`.
     #[must_use]
     pub fn for_profile(profile: Profile) -> Params {

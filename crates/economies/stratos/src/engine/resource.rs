@@ -292,7 +292,7 @@ impl Stratos {
         }
         room_for(nodes, count, max)?;
         let minimum = match kind {
-            NodeKind::Resource => self.params.resource_node_min_deposit.max(Amount(1)),
+            NodeKind::Resource => self.params.least_resource_deposit(),
             NodeKind::Meta => Amount(1),
         };
         if z < minimum {

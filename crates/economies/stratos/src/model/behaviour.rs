@@ -448,7 +448,7 @@ impl StratosModel {
         let need = Amount(deposit.0 + float.0);
         let full = self.econ.resource_nodes().len() as u64
             >= u64::from(self.econ.params().max_resource_nodes);
-        let least = self.econ.params().resource_node_min_deposit.max(Amount(1));
+        let least = self.econ.params().least_resource_deposit();
         if full || self.econ.stos_balance(self.exchange) < need || deposit < least {
             return Ok(());
         }
