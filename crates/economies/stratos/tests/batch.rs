@@ -103,16 +103,16 @@ fn an_upload_short_of_nodes_changes_nothing() {
     let mut st = network(6);
     let user = st.account("u").unwrap();
     st.prepay(user, user, Amount(10u128.pow(20))).unwrap();
-    for i in 0..38 {
+    for i in 0..37 {
         st.shutdown_node(NodeIndex(i)).unwrap();
     }
     let mut twin = st.clone();
     let before = st.snapshot();
-    // Two nodes take tasks: three replicas cannot be placed, after draws that find the two.
-    assert!(st.upload(user, Amount(1_000), 3, None).is_err());
+    // Three nodes take tasks: four replicas cannot be placed, after draws that find the three.
+    assert!(st.upload(user, Amount(1_000), 4, None).is_err());
     assert_eq!(st.snapshot(), before);
     let (a, b) =
-        (st.upload(user, Amount(1_000), 2, None), twin.upload(user, Amount(1_000), 2, None));
+        (st.upload(user, Amount(1_000), 3, None), twin.upload(user, Amount(1_000), 3, None));
     assert_eq!(a.unwrap().0, b.unwrap().0);
     assert_eq!(st.snapshot(), twin.snapshot());
     let sizes: Vec<Amount> = (1..=64u128).map(|k| Amount(k * 1_000)).collect();

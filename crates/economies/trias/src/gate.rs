@@ -6,10 +6,16 @@
 //! with rewards at stake this epoch); a node without a CB has gate 0. CB_het is left out when
 //! [`TrustParams::cb_het`] is off (the gate does not read it).
 //!
-//! The float trust becomes an integer once, here: `r_ppm = ⌊t_j·|V|·10^6⌋` (IEEE products of
-//! bit-identical inputs, so bit-identical), then everything is integer:
-//! `G_j = ⌊min(10^6, r_ppm) · min(CB_j, 3) / 3⌋`. The gate is monotone in `t_j` (the floor of
-//! a monotone product) and in `CB_j`.
+//! The float trust becomes an integer here, each figure with one floor of its own float:
+//! `r_ppm = ⌊t_j·|V|·10^6⌋` (the relative trust, not capped: TOP ranks by it and trust
+//! filters read it) and `G_j = ⌊min(10^6, t_j·|V|·10^6) · min(CB_j, 3) / 3⌋` (one product,
+//! one floor, as the spec writes it; IEEE operations on bit-identical inputs, so
+//! bit-identical). Each floor takes a value within [`NEAR`] below an integer as that integer:
+//! a float holds a decimal such as `0.15` a hair below its value (`0.15·3·10^6` is
+//! 449,999.999999…), and the exact figure is then the integer, not one less; a trust that
+//! genuinely falls that close below an integer (EigenTrust stops at an L1 change of 10^-10,
+//! far coarser) is taken up with it. The gate is monotone in `t_j` (the floor of a monotone
+//! product) and in `CB_j`.
 
 use serde::Serialize;
 
@@ -87,24 +93,29 @@ impl TrustParams {
     }
 }
 
-/// `⌊t·|V|·10^6⌋`, clamped to `0..=10^6` (the integer form of `min(1, r_j)`).
-#[must_use]
-pub fn relative_ppm(trust: f64, active: u32) -> u64 {
-    let x = (trust * f64::from(active)) * GATE_SCALE as f64;
+/// How far below an integer a float is still taken as that integer by the floors (module doc).
+pub const NEAR: f64 = 1e-6;
+
+/// `⌊x⌋`, or `⌊x⌋ + 1` when `x` lies within [`NEAR`] below it; 0 for `x ≤ 0` or NaN.
+fn floor_near(x: f64) -> u64 {
     if x.is_nan() || x <= 0.0 {
-        0
-    } else if x >= GATE_SCALE as f64 {
-        GATE_SCALE
-    } else {
-        x.floor() as u64
+        return 0;
     }
+    (x + NEAR).floor() as u64
 }
 
-/// `G = ⌊min(10^6, r_ppm) · min(CB, full) / full⌋` (module doc).
+/// `⌊t·|V|·10^6⌋`: the relative trust `r_j` in ppm, not capped (module doc).
 #[must_use]
-pub fn gate(r_ppm: u64, cb: u8, cb_full: u8) -> u64 {
-    let full = u64::from(cb_full.max(1));
-    r_ppm.min(GATE_SCALE) * u64::from(cb).min(full) / full
+pub fn relative_ppm(trust: f64, active: u32) -> u64 {
+    floor_near((trust * f64::from(active)) * GATE_SCALE as f64)
+}
+
+/// `G = ⌊min(10^6, t·|V|·10^6) · min(CB, full) / full⌋` (module doc): one floor.
+#[must_use]
+pub fn gate(trust: f64, active: u32, cb: u8, cb_full: u8) -> u64 {
+    let full = cb_full.max(1);
+    let x = ((trust * f64::from(active)) * GATE_SCALE as f64).min(GATE_SCALE as f64);
+    floor_near(x * f64::from(cb.min(full)) / f64::from(full)).min(GATE_SCALE)
 }
 
 /// One epoch's trust snapshot.
@@ -117,7 +128,7 @@ pub struct Snapshot {
     /// `CB_het` by node; `None` where not computed (not a candidate, or
     /// [`TrustParams::cb_het`] off).
     pub cb_het: Vec<Option<u8>>,
-    /// `⌊min(1, r_j)·10^6⌋` by node.
+    /// `⌊r_j·10^6⌋` by node (not capped).
     pub relative_ppm: Vec<u64>,
     /// The reward gate by node, `0..=10^6`; 0 for a quarantined node or one without a CB.
     pub gate: Vec<u64>,
@@ -154,14 +165,14 @@ pub fn snapshot(g: &TrustGraph, p: &TrustParams, candidates: &[NodeId]) -> Resul
     let relative_ppm: Vec<u64> = trust.trust.iter().map(|&t| relative_ppm(t, g.active)).collect();
     let gate = (0..n)
         .map(|j| match cb[j] {
-            Some(c) if !g.nodes[j].quarantined => gate(relative_ppm[j], c, p.cb_full),
+            Some(c) if !g.nodes[j].quarantined => gate(trust.trust[j], g.active, c, p.cb_full),
             _ => 0,
         })
         .collect();
     Ok(Snapshot { trust, cb, cb_het, relative_ppm, gate })
 }
 
-/// The compatibility PageRank of `g` under `p` (for comparison only; it gates nothing).
+/// The compatibility PageRank of `g` under `p` (the `compat` profile's gate; under `spec`, none).
 #[must_use]
 pub fn compat(g: &TrustGraph, p: &TrustParams) -> TrustVector {
     pagerank(g, p.compat_alpha, p.compat_stop)

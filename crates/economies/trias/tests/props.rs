@@ -103,9 +103,9 @@ proptest! {
         let (t2, c2) = (t1 + dt, c1.saturating_add(dc));
         let (r1, r2) = (relative_ppm(t1, n), relative_ppm(t2, n));
         prop_assert!(r1 <= r2);
-        prop_assert!(gate(r1, c1, 3) <= gate(r2, c1, 3));
-        prop_assert!(gate(r1, c1, 3) <= gate(r1, c2, 3));
-        prop_assert!(gate(r2, c2, 3) <= 1_000_000);
+        prop_assert!(gate(t1, n, c1, 3) <= gate(t2, n, c1, 3));
+        prop_assert!(gate(t1, n, c1, 3) <= gate(t1, n, c2, 3));
+        prop_assert!(gate(t2, n, c2, 3) <= 1_000_000);
     }
 }
 

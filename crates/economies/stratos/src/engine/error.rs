@@ -200,9 +200,6 @@ pub enum Refusal {
     /// The candidate's voting period is over (or it is no candidate).
     #[error("meta node #{} is not a candidate in its voting period", .0.0)]
     NotInVotingPeriod(MetaIndex),
-    /// paper: a meta node cannot vote on its own kick.
-    #[error("meta node #{} cannot vote on its own kick (paper)", .0.0)]
-    OwnKick(MetaIndex),
 }
 
 impl Coded for StratosError {
@@ -311,7 +308,6 @@ impl Stratos {
             Refusal::NotInVotingPeriod(m) => {
                 format!("{:?} is not a candidate in its voting period", meta(m))
             }
-            Refusal::OwnKick(m) => format!("{:?} cannot vote on its own kick (paper)", meta(m)),
             Refusal::ReportExited(n) => {
                 format!("node {:?} has exited: a volume report cannot pay it", node(n))
             }

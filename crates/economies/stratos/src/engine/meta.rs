@@ -89,15 +89,13 @@ impl Stratos {
         })
     }
 
-    /// Active meta node `voter` votes to kick active meta node `m`. Returns whether it was
-    /// kicked. paper: a node does not vote on its own kick; mainnet: it may, as the chain's
-    /// `HandleVoteForKickMetaNode` checks only that the voter is an active meta node.
+    /// Active meta node `voter` votes to kick active meta node `m` (itself included: the spec's
+    /// kick "works the same way" as a registration, a vote of the existing meta nodes, and the
+    /// chain's `HandleVoteForKickMetaNode` checks only that the voter is an active meta node).
+    /// Returns whether it was kicked.
     pub fn vote_kick(&mut self, voter: MetaIndex, m: MetaIndex) -> Result<bool> {
         atomic(self, |st| {
             let (v, m) = (st.active(voter)?, st.active(m)?);
-            if v == m && st.params.profile == Profile::Paper {
-                return Err(Refusal::OwnKick(v).into());
-            }
             let deadline = st.epoch.plus(st.params.meta_vote_epochs);
             st.nodes.vote_kick(m, v, deadline);
             st.try_kick_meta(m)
@@ -155,13 +153,10 @@ impl Stratos {
     }
 
     /// Kicks active meta node `m` when its kick vote passed: ⌊2n/3⌋ + 1 approvals of the n
-    /// active meta nodes that may vote — paper, the others; mainnet, all of them, `m` included
-    /// (the chain's `HandleVoteForKickMetaNode` counts every active meta node).
+    /// active meta nodes, `m` included (spec: "Kicks work the same way" as the vote of the
+    /// existing meta nodes; the chain's `HandleVoteForKickMetaNode` counts every active one).
     fn try_kick_meta(&mut self, m: MetaIndex) -> Result<bool> {
-        let voters = match self.params.profile {
-            Profile::Paper => self.active_meta_count().saturating_sub(1),
-            Profile::Mainnet => self.active_meta_count(),
-        };
+        let voters = self.active_meta_count();
         let MetaStatus::Active { kick: Some(vote) } = &self.nodes.meta(m).status else {
             return Ok(false);
         };

@@ -32,7 +32,8 @@ pub struct Params {
     pub profile: Profile,
     /// Fraction of pending traffic the settled prefix must reach, in basis points (seed: 80%).
     pub settle_threshold_bps: u32,
-    /// Replicas of an upload when the user asks for none (seed: 3).
+    /// Replicas of an upload when the user asks for none, and the least one may ask for (seed:
+    /// 3, "Users can configure a higher initial replica number").
     pub default_replicas: u32,
     /// The most replicas one upload may ask for.
     pub max_replicas: u32,

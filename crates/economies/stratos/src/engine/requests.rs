@@ -121,10 +121,11 @@ impl Requests<'_> {
         replicas: u32,
         nodes: Option<&[NodeIndex]>,
     ) -> Result<Amount> {
-        let max = self.params.max_replicas;
-        if replicas == 0 || replicas > max {
+        // Spec "User charges": replicas "default 3, user-configurable higher".
+        let (least, max) = (self.params.default_replicas, self.params.max_replicas);
+        if replicas < least || replicas > max {
             let (name, value) = ("replicas".into(), replicas.to_string());
-            let reason = format!("must be 1 to {max}");
+            let reason = format!("must be {least} (default_replicas) to {max}");
             return Err(Error::InvalidParameter { name, value, reason }.into());
         }
         let charge = size.checked_mul_int(u128::from(replicas))?;

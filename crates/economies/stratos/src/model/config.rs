@@ -367,6 +367,11 @@ fn check_economy(c: &Config, a: &Agents, errs: &mut Vec<FieldError>) {
                     errs.push(FieldError::new(format!("agents.{kind}.count"), why));
                 }
             }
+            let (n, least, most) = (a.users.replicas, p.default_replicas, p.max_replicas);
+            if n < least || n > most {
+                let why = format!("must be {least} (default_replicas) to {most}, not {n}");
+                errs.push(FieldError::new("agents.users.replicas", why));
+            }
         }
     }
     if let Some(l) = c.ozone_limit
@@ -418,7 +423,8 @@ fn check_rates(a: &Agents, errs: &mut Vec<FieldError>) {
 }
 
 /// The agents' integers: the populations within their limits (delegators only with
-/// validators), the withdrawal cycles and the replicas.
+/// validators) and the withdrawal cycles (the replicas are checked against the economy's
+/// parameters, in `check_economy`).
 fn check_counts(a: &Agents, errs: &mut Vec<FieldError>) {
     let r = &a.resource_nodes;
     let counts = [
@@ -453,10 +459,6 @@ fn check_counts(a: &Agents, errs: &mut Vec<FieldError>) {
     {
         let msg = format!("must be 0 to {REQUESTS_PER_EPOCH_MAX}, not {n}");
         errs.push(FieldError::new("agents.users.requests_per_epoch", msg));
-    }
-    if a.users.replicas == 0 || a.users.replicas > 32 {
-        let n = a.users.replicas;
-        errs.push(FieldError::new("agents.users.replicas", format!("must be 1 to 32, not {n}")));
     }
 }
 

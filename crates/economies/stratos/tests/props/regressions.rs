@@ -206,7 +206,7 @@ fn mainnet_deposits_add_no_ozone_limit_when_s_was_zero() {
 /// more than its locked rewards and deposit under paper.
 fn a_storing_node(profile: &str) -> (Stratos, Value) {
     let mut st = economy(&json!({
-        "profile": profile, "ozone_limit": "100000",
+        "profile": profile, "ozone_limit": "100000", "params": {"default_replicas": 1},
         "accounts": {"g": "100000", "a": "1000", "u": "30000"},
         "resource_nodes": [{"name": "g", "deposit": "100000"},
                            {"name": "a", "deposit": "1000"}],
@@ -263,7 +263,7 @@ fn a_migration_refused_after_taking_locked_rewards_changes_nothing() {
 #[test]
 fn a_paper_migration_is_paid_from_locked_deposit_rewards() {
     let mut st = economy(&json!({
-        "profile": "paper", "ozone_limit": "100000",
+        "profile": "paper", "ozone_limit": "100000", "params": {"default_replicas": 1},
         "accounts": {"n1": "1000", "n2": "1000", "m1": "1000", "u": "100"},
         "resource_nodes": [{"name": "n1", "deposit": "1000"}, {"name": "n2", "deposit": "1000"}],
         "meta_nodes": [{"name": "m1", "deposit": "1000"}],

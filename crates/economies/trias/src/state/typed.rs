@@ -14,7 +14,7 @@ use super::calls::Settlement;
 use super::{Event, LastSplit, Profile, Trias, UPHELD_CREDIT};
 use crate::attest::{Attestation, NodeId, Recorded, Tee};
 use crate::error::TriasError;
-use crate::gate::{Snapshot, compat, relative_ppm, snapshot};
+use crate::gate::{GATE_SCALE, Snapshot, compat, relative_ppm, snapshot};
 use crate::mining::{Pools, emission, gated_split, pair_credit, pool_split};
 use crate::routing::FRESH_STEPS;
 use crate::trust::{TrustGraph, TrustVector};
@@ -343,7 +343,8 @@ impl Trias {
                 let c = compat(&g, &self.trust);
                 let gates = (0..n)
                     .map(|j| {
-                        if g.nodes[j].quarantined { 0 } else { relative_ppm(c.trust[j], g.active) }
+                        let r = relative_ppm(c.trust[j], g.active).min(GATE_SCALE);
+                        if g.nodes[j].quarantined { 0 } else { r }
                     })
                     .collect();
                 (gates, Some(c))
