@@ -14,7 +14,7 @@ use crate::Phala;
 use crate::contract_ops::{Ended, GasPaid};
 use crate::contracts::{ContractEnd, ContractIndex};
 use crate::error::{PhalaError, Result};
-use crate::params::{BLOCK_MS, MAX_P, Profile};
+use crate::params::{BLOCK_MS, E18, MAX_P, Profile};
 use crate::stake_pool::{PoolIndex, Served, Split};
 use crate::tokenomic::{self, PICO, Settle, Tokenomic};
 use crate::workers::{PENDING_MAX, Row, WorkerIndex, WorkerState, Workers};
@@ -221,11 +221,23 @@ impl Phala {
         }
         row.heartbeat = true;
         let now_ms = u64::from(self.block) * BLOCK_MS;
+        let paper = self.params.profile == Profile::Paper;
+        // paper settles on the share Σshare holds (the block's start, before this heartbeat's
+        // P), so that the shares paid for a block sum to its budget (a lone worker takes all of
+        // it); khala, as the gatekeeper, on the share after it.
+        let early = if paper && !row.unresponsive {
+            let sum = self.scratch.sum_divisor.of(self.sum_share);
+            Some(row.tok.update_v_heartbeat_by(&self.params, sum.as_ref(), self.block)?)
+        } else {
+            None
+        };
         let out_of_range = |_| PhalaError::IterationsOutOfRange { worker: w, iterations };
         row.tok.update_p_instant(now_ms, iterations).map_err(out_of_range)?;
         row.tok.challenge_time_last = u64::from(challenge_block) * BLOCK_MS;
         row.tok.iteration_last = iterations;
-        let settle = if row.unresponsive {
+        let settle = if let Some(settle) = early {
+            settle
+        } else if row.unresponsive {
             if self.params.profile == Profile::Paper {
                 row.tok.v_update_block = paper_pay_clock_after_recovery(
                     row.tok.v_update_block,
@@ -243,8 +255,15 @@ impl Phala {
             let sum = self.scratch.sum_divisor.of(self.sum_share);
             row.tok.update_v_heartbeat_by(&self.params, sum.as_ref(), self.block)?
         };
-        let want_paid = Amount(settle.payout.to_balance(PICO)?);
-        let want_treasury = Amount(settle.treasury.to_balance(PICO)?);
+        let (want_paid, want_treasury) = if paper {
+            // The budget in pico, split there by the exact ratio: nothing lost to the 64.64
+            // form of 0.2 (spec "Budget": 80 % to the worker, 20 % to the treasury).
+            let total = settle.budget.to_balance(PICO)?;
+            let treasury = mul_div(total, self.params.treasury_e18, E18, Rounding::Down)?;
+            (Amount(total - treasury), Amount(treasury))
+        } else {
+            (Amount(settle.payout.to_balance(PICO)?), Amount(settle.treasury.to_balance(PICO)?))
+        };
         let subsidy = self.balance_of(Holder::Pool(self.pools.subsidy));
         let paid = want_paid.min(subsidy);
         let to_treasury = want_treasury.min(Amount(subsidy.0 - paid.0));

@@ -17,11 +17,15 @@
 
 use std::collections::BTreeMap;
 
-use ergon_core::U64F64;
 use ergon_core::amount::ScalarText;
+use ergon_core::arith::{Rounding, mul_div};
+use ergon_core::{Dec, U64F64};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{PhalaError, Result};
+
+/// 10^18: [`Params::treasury_e18`]'s unit.
+pub(crate) const E18: u128 = 1_000_000_000_000_000_000;
 
 /// Blocks in 7 days at 12 s: the computation pallet's cool-down of 604 800 s.
 pub const COOL_DOWN_BLOCKS: u32 = 50_400;
@@ -95,6 +99,10 @@ pub struct Params {
     pub cost_b: U64F64,
     /// The treasury's part of a payout's budget.
     pub treasury_ratio: U64F64,
+    /// The same part exactly, in units of 10^-18 (the decimal given, or the bits' value
+    /// floored): paper splits each payout in pico by it, so that 20 % of 1,000 PHA is 200 PHA
+    /// (`treasury_ratio`, 0.2 a hair below in 64.64, would give 199.999999999999).
+    pub treasury_e18: u128,
     /// `1 − treasury_ratio`: the worker's part.
     pub payout_ratio: U64F64,
     /// Blocks a challenge may wait for its heartbeat before the worker is unresponsive.
@@ -197,6 +205,7 @@ impl Params {
             cost_k,
             cost_b,
             treasury_ratio,
+            treasury_e18: 200_000_000_000_000_000,
             payout_ratio: U64F64::ONE.checked_sub(treasury_ratio).expect("0.2 < 1"),
             heartbeat_window: window,
             rig_k,
@@ -247,7 +256,20 @@ impl Params {
                 "v_max" => self.v_max = fixed()?,
                 "cost_k" => self.cost_k = fixed()?,
                 "cost_b" => self.cost_b = fixed()?,
-                "treasury_ratio" => self.treasury_ratio = fixed()?,
+                "treasury_ratio" => {
+                    self.treasury_ratio = fixed()?;
+                    self.treasury_e18 = match text.strip_prefix("bits:") {
+                        // bits/2^64 floored to 10^-18.
+                        Some(_) => {
+                            let bits = self.treasury_ratio.to_bits();
+                            mul_div(bits, E18, 1 << 64, Rounding::Down).map_err(|_| bad())?
+                        }
+                        None => text
+                            .parse::<Dec>()
+                            .and_then(|d| d.mul_int(E18)?.truncate_int())
+                            .map_err(|_| bad())?,
+                    };
+                }
                 "rig_k" => self.rig_k = fixed()?,
                 "rig_b" => self.rig_b = fixed()?,
                 "re" => self.re = fixed()?,

@@ -152,6 +152,9 @@ pub struct Settle {
     pub payout: U64F64,
     /// To the treasury.
     pub treasury: U64F64,
+    /// The budget the two come from (`share / Σshare × budget_per_block × blocks`): paper
+    /// pays it in pico and splits it there (`Phala::heartbeat`).
+    pub budget: U64F64,
 }
 
 /// `⌊a·b / 2^64⌋` for `a < 2^64`: the same bits as [`mul_bits`], in two 64-bit products;
@@ -360,8 +363,11 @@ impl Tokenomic {
 
     /// A heartbeat's settlement at `block` with the block-start Σshare `sum_share`.
     ///
-    /// Nothing is paid (and nothing changes) when Σshare, `payable` or the share is zero, or
-    /// when the worker was already settled in this block. Otherwise the budget is
+    /// Nothing is paid (and nothing changes) when Σshare or the share is zero, when (khala,
+    /// the gatekeeper's rule) `payable` is, or when the worker was already settled in this
+    /// block. (paper pays the budget's share of the blocks since the last payout whatever V
+    /// grew: spec "a worker is paid on its heartbeat: budget × share/Σshare × blocks since its
+    /// last payout".) Otherwise the budget is
     /// `share / Σshare × budget_per_block × blocks` (left to right, each step truncating),
     /// `to_payout = budget × payout_ratio`, `to_treasury = budget × treasury_ratio`, and:
     /// - khala without `phala_launched` (the gatekeeper's legacy rule): the payout is
@@ -390,7 +396,8 @@ impl Tokenomic {
         block: u32,
     ) -> std::result::Result<Settle, CoreError> {
         let Some(sum_share) = sum_share else { return Ok(Settle::default()) };
-        if self.payable.is_zero() || block <= self.v_update_block {
+        let no_growth = self.payable.is_zero() && params.profile == Profile::Khala;
+        if no_growth || block <= self.v_update_block {
             return Ok(Settle::default());
         }
         let share = self.share()?;
@@ -412,11 +419,11 @@ impl Tokenomic {
                     payout.div(to_payout)?.mul(to_treasury)?
                 };
                 self.v = self.v.checked_sub(payout)?;
-                Settle { payout, treasury }
+                Settle { payout, treasury, budget }
             }
             Profile::Khala | Profile::Paper => {
                 self.v = self.v.checked_sub(self.payable.min(to_payout))?;
-                Settle { payout: to_payout, treasury: to_treasury }
+                Settle { payout: to_payout, treasury: to_treasury, budget }
             }
         };
         self.payable = U64F64::ZERO;
