@@ -52,12 +52,21 @@ impl Stratos {
             let has = st.nodes.meta_of(owner).is_some();
             st.admit(NodeKind::Meta, owner, has, count, st.params.max_meta_nodes, z)?;
             st.ledger.transfer(st.stos, owner.into(), st.pools.deposits.into(), z)?;
+            // paper: the deposit raises L as it is paid, at registration (spec "Deposit Z
+            // (activation of a resource node, registration of a meta node)": L += L·Z/S);
+            // mainnet at activation, as the chain.
+            let mut limit_added = Amount::ZERO;
+            if st.params.profile == Profile::Paper {
+                let rate = st.params.deposit_noz_rate;
+                limit_added = st.market.deposit_limit_delta(Profile::Paper, z, rate)?;
+                st.market.raise_limit(limit_added)?;
+            }
             let deadline = st.epoch.plus(st.params.meta_vote_epochs);
             let vote = crate::nodes::Vote { approvals: Default::default(), deadline };
             st.nodes.add_meta(MetaNode {
                 owner,
                 deposit: z,
-                limit_added: Amount::ZERO,
+                limit_added,
                 activated: st.epoch,
                 status: MetaStatus::Candidate { foundation_approved: false, vote },
                 rewards_total: Amount::ZERO,
@@ -138,12 +147,14 @@ impl Stratos {
         }
         let (profile, rate) = (self.params.profile, self.params.deposit_noz_rate);
         let z = self.nodes.meta(m).deposit;
-        let delta = self.market.deposit_limit_delta(profile, z, rate)?;
-        self.market.raise_limit(delta)?;
-        // The epoch its deposit's lock runs from: paper, its activation (seed §4.4); mainnet,
-        // its registration (the chain's `CreationTime`, which `UnbondMetaNode` counts from).
+        // The epoch its deposit's lock runs from: paper, its activation (seed §4.4), its
+        // deposit having raised L at registration; mainnet, its registration (the chain's
+        // `CreationTime`, which `UnbondMetaNode` counts from), L and S raised now.
         let mut since = self.epoch;
+        let mut delta = self.nodes.meta(m).limit_added;
         if profile == Profile::Mainnet {
+            delta = self.market.deposit_limit_delta(profile, z, rate)?;
+            self.market.raise_limit(delta)?;
             self.market.add_deposit_term(z)?;
             since = self.nodes.meta(m).activated;
         }
@@ -199,9 +210,13 @@ impl Stratos {
     }
 
     /// At an epoch's end: paper, candidates whose voting period ended unapproved are refused
-    /// (deposit back at once); kick votes that ran out are dropped.
+    /// (deposit back at once, L lowered as by an exit); kick votes that ran out are dropped.
     pub(in crate::engine) fn expire_votes(&mut self) -> Result<()> {
         for (owner, deposit) in self.nodes.expire_votes(self.epoch) {
+            // paper (the only profile that refuses): the deposit leaves as an exit does,
+            // L −= L·Z/S.
+            let delta = self.market.exit_limit_delta_paper(deposit)?;
+            self.market.lower_limit(delta)?;
             let from = self.pools.deposits.into();
             self.ledger.transfer(self.stos, from, Holder::Account(owner), deposit)?;
         }
