@@ -95,21 +95,24 @@ fn run(a: &Agents, epochs: u64) -> (TriasModel, Vec<Metric>) {
 /// G: premium ⌊G·500/10^4⌋ = 1,666,666,666,666,666,666, V = ⌊G/10⌋ = 3,333,333,333,333,333,333
 /// split equally among the three seeds (each D = 2^(31−24) = 128 at the close) as
 /// 1,111,111,111,111,111,111 each, no dust; routers' pool 1,666,666,666,666,666,666; net
-/// 26,666,666,666,666,666,668. Insurance inflow 3 premiums + 1 = 4,999,999,999,999,999,999:
-/// bounty ⌊·0.3⌋ = 1,499,999,999,999,999,999, compensation 3,500,000,000,000,000,000. No
+/// 26,666,666,666,666,666,668. Insurance inflows, each split 30/70 on its own: each premium
+/// gives the bounty ⌊·0.3⌋ = 499,999,999,999,999,999 and the compensation the rest,
+/// 1,166,666,666,666,666,667; the dust 1 goes to the compensation: bounty
+/// 1,499,999,999,999,999,997, compensation 3,500,000,000,000,000,002. No
 /// liability before: each cover 20·premium = 33,333,333,333,333,333,320. Prometh pool 350,
 /// pays 87.5 (the cap), carries 262.5.
 ///
 /// Epoch 2: a second call, the same parts. The analyst finds a high vulnerability in the one
-/// program: bounty ⌊1,499,999,999,999,999,999·800/10^4⌋ = 119,999,999,999,999,999 and 150
+/// program: bounty ⌊1,499,999,999,999,999,997·800/10^4⌋ = 119,999,999,999,999,999 and 150
 /// points (270 this epoch). The three executers ran it in epoch 1: each claims 10 TRY (under
-/// its cover): 30 TRY queued. The second call's covers are priced on R = 3.5 TRY and the
-/// liability L = 3·23.33… live + 30 queued = 99,999,999,999,999,999,960: ratio
-/// R·10^4/(L·1000) = 0.35, so ⌊20·I·R·10^4/(L·1000)⌋ each; live cover
-/// 104,999,999,999,999,999,958 after. The compensation reserve reaches
-/// 6,999,999,999,999,999,999 + 1… = 7,000,000,000,000,000,000 (the second inflow likewise);
-/// budget half of it, 3.5 TRY, against 30 owed: ⌊10·3.5/30⌋ = 1,166,666,666,666,666,666 each,
-/// 3,499,999,999,999,999,998 paid, 26,500,000,000,000,000,002 still queued. Prometh pool 462.5,
+/// its cover): 30 TRY queued. The second call's covers are priced on R =
+/// 3,500,000,000,000,000,002 and the liability L = 3·23.33… live + 30 queued =
+/// 99,999,999,999,999,999,960: ratio R·10^4/(L·1000) ≈ 0.35, so ⌊20·I·R·10^4/(L·1000)⌋ =
+/// 11,666,666,666,666,666,673 each; live cover 104,999,999,999,999,999,979 after. The
+/// compensation reserve reaches 7,000,000,000,000,000,004 (the second inflows likewise);
+/// budget half of it, 3,500,000,000,000,000,002, against 30 owed: ⌊10·budget/30⌋ =
+/// 1,166,666,666,666,666,667 each, 3,500,000,000,000,000,001 paid, 26,499,999,999,999,999,999
+/// still queued. Prometh pool 462.5,
 /// pays 115.625, carries 346.875.
 #[test]
 fn calls_gas_prometh_and_claims_worked_by_hand() {
@@ -136,20 +139,20 @@ fn calls_gas_prometh_and_claims_worked_by_hand() {
     assert_eq!(raw(&r, "prometh_pool"), 346_875 * UNIT / 1000);
     assert_eq!(count(&r, "claims_filed"), 3);
     assert_eq!(raw(&r, "claims_owed"), 30 * UNIT);
-    assert_eq!(raw(&r, "claims_paid"), 3_499_999_999_999_999_998);
+    assert_eq!(raw(&r, "claims_paid"), 3_500_000_000_000_000_001);
     assert_eq!(raw(&r, "claims_expired"), 0);
-    assert_eq!(raw(&r, "claims_queued"), 26_500_000_000_000_000_002);
-    assert_eq!(raw(&r, "insurance_cover"), 104_999_999_999_999_999_958);
-    // Bounty reserve: 2 × 1,499,999,999,999,999,999 − the bounty.
-    assert_eq!(raw(&r, "insurance_bounty"), 2_879_999_999_999_999_999);
-    // Compensation: 2 × 3,500,000,000,000,000,000 − 3,499,999,999,999,999,998.
-    assert_eq!(raw(&r, "insurance_compensation"), 3_500_000_000_000_000_002);
+    assert_eq!(raw(&r, "claims_queued"), 26_499_999_999_999_999_999);
+    assert_eq!(raw(&r, "insurance_cover"), 104_999_999_999_999_999_979);
+    // Bounty reserve: 2 × 1,499,999,999,999,999,997 − the bounty.
+    assert_eq!(raw(&r, "insurance_bounty"), 2_879_999_999_999_999_995);
+    // Compensation: 2 × 3,500,000,000,000,000,002 − 3,500,000,000,000,000,001.
+    assert_eq!(raw(&r, "insurance_compensation"), 3_500_000_000_000_000_003);
     // Verifiers' carry 0; routers' pool 3 × 300 TRY + the six routers' shares.
     assert_eq!(raw(&r, "pool_carry"), 909_999_999_999_999_999_996);
     let e = m.economy();
-    // Each executer: 2 nets + its claim's 1,166,666,666,666,666,666.
+    // Each executer: 2 nets + its claim's 1,166,666,666,666,666,667.
     for x in 3..6 {
-        assert_eq!(e.balance_of(x), Amount(54_500_000_000_000_000_002));
+        assert_eq!(e.balance_of(x), Amount(54_500_000_000_000_000_003));
     }
     // The developer: its thirds (166.…666 + 2 × 166.…667) + 2 × 3 verification shares − 200.
     assert_eq!(e.balance_of(2), Amount(306_666_666_666_666_666_666));

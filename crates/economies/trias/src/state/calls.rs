@@ -305,12 +305,22 @@ impl Trias {
                 _ => {}
             }
         }
-        let mut inflow = s.slashes.iter().map(|x| x.1.0).sum::<u128>();
+        // Spec "Insurance": every inflow (premiums, slashes, fees, dust) splits 30/70 on its own.
+        let mut reserves = (Amount::ZERO, Amount::ZERO);
+        let mut inflow = |x: Amount| {
+            let (parts, dust) =
+                ergon_core::emission::split_amount(x, &super::bonds::INSURANCE_SPLIT);
+            reserves.0 = Amount(reserves.0.0 + parts[0].0);
+            reserves.1 = Amount(reserves.1.0 + parts[1].0 + dust.0);
+        };
+        for &(_, a) in &s.slashes {
+            inflow(a);
+        }
         match verdict {
             Verdict::Failure => {
                 s.fee = bp(p, FEE_BP)?;
                 s.refund = Amount(p.0 - s.fee.0);
-                inflow += s.fee.0;
+                inflow(s.fee);
             }
             Verdict::Success { agree, value } => {
                 s.value = Some(value);
@@ -323,21 +333,19 @@ impl Trias {
                 let rest = p.0 - prov.0;
                 let gross = rest / winners.len() as u128;
                 s.dust = Amount(prov.0 - each * np + rest - gross * winners.len() as u128);
-                inflow += s.dust.0;
+                inflow(s.dust);
                 let reserve = self.ledger.balance(self.token, Holder::Pool(self.reserves[2]))?;
                 let outstanding = self.extra.insurance.outstanding();
                 for x in winners {
                     let att = self.attesters_of(x);
                     let split = gas_split(Amount(gross), spec.premium_bp, &att)?;
-                    inflow += split.premium.0;
+                    inflow(split.premium);
                     let cover = cover_for(split.premium, reserve, outstanding)?;
                     s.executers.push(ExecPay { node: x, gross: Amount(gross), split, cover });
                 }
             }
         }
-        let (parts, dust) =
-            ergon_core::emission::split_amount(Amount(inflow), &super::bonds::INSURANCE_SPLIT);
-        s.insurance = (parts[0], Amount(parts[1].0 + dust.0));
+        s.insurance = reserves;
         Ok(s)
     }
 
