@@ -168,6 +168,12 @@ impl Phala {
         let conf = tokenomic::share_score(self.params.profile, row.level);
         let now_ms = u64::from(self.block) * BLOCK_MS;
         row.session += 1;
+        if self.params.profile == Profile::Paper {
+            // paper: a new session starts with no challenge waiting; the gatekeeper keeps an
+            // earlier session's (khala: `gk_should_not_miss_any_heartbeats_cross_session`),
+            // which would make the new one unresponsive before it was ever challenged.
+            row.pending = crate::workers::Pending::default();
+        }
         row.state = WorkerState::Idle;
         row.stake = stake.0;
         row.tok = Tokenomic::start(&self.params, ve, row.score, conf, self.block, now_ms)?;
