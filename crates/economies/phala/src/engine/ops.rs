@@ -239,7 +239,11 @@ impl Phala {
         };
         let out_of_range = |_| PhalaError::IterationsOutOfRange { worker: w, iterations };
         row.tok.update_p_instant(now_ms, iterations).map_err(out_of_range)?;
-        row.tok.challenge_time_last = u64::from(challenge_block) * BLOCK_MS;
+        // The next instant P's clock: paper, this heartbeat (iterations and time both counted
+        // from it: "measured at heartbeats"); khala, the answered challenge's block, as the
+        // gatekeeper (its iterations still from this heartbeat's counter).
+        row.tok.challenge_time_last =
+            if paper { now_ms } else { u64::from(challenge_block) * BLOCK_MS };
         row.tok.iteration_last = iterations;
         let settle = if let Some(settle) = early {
             settle
