@@ -9,10 +9,13 @@
 //! Each amount paid is also attributed to its two sources, so that the locks can return a
 //! forfeit to the pool it came from (seed §3.3) and each pool pays exactly its own: after
 //! amounts totalling `X` in the order paid (resource nodes as settled, meta nodes, the
-//! validators' part, the deposits' part), the traffic reward's part of them is `⌊X·R/T⌋`
-//! ([`Attribution`]). Each amount's parts are then within a unit of `x·R/T` and `x·M/T`, the
-//! parts never exceed R and M, and what is left of each (the dust) is `R − ⌊X·R/T⌋` and
-//! `M − ⌈X·M/T⌉`, both at least zero.
+//! validators' part, the deposits' part), the traffic reward's part of them is
+//! `⌊X·ρ/2^64⌋`, `ρ = ⌊R·2^64/T⌋` ([`Attribution`]: two 64-bit products an amount, where
+//! `⌊X·R/T⌋` would take a 256-bit division, T being above 2^64). Each amount's parts are then
+//! within a unit of `x·R/T` and `x·M/T` (and `x/2^64`), R's never exceed R; M's may exceed M by
+//! a few units (at most `X/2^64 + 1`, `X ≤ T`): the volume pool then hands the mining pool that
+//! excess before either pays out, from what it keeps of R (R's dust is at least M's excess,
+//! their sum being the whole dust), so each pool still pays exactly its own.
 
 use ergon_core::arith::{ProRata, Rounding, mul_div, ppm_floor};
 use ergon_core::{AccountId, Amount, Emission, Epoch, Holder};
@@ -38,10 +41,10 @@ fn split(t: Amount, bps: &[u32]) -> Shares {
 }
 
 /// The running attribution of an epoch's amounts to the traffic reward R and the mining
-/// reward M (module doc): after amounts totalling `X`, R's part is `⌊X·R/T⌋`.
+/// reward M (module doc): after amounts totalling `X`, R's part is `⌊X·ρ/2^64⌋`.
 struct Attribution {
-    /// `⌊·R/T⌋`; `None` when `T = 0` (then every amount is zero).
-    to_r: Option<ProRata>,
+    /// `ρ = ⌊R·2^64/T⌋`, or `None` when every amount is R's (`M = 0`).
+    rho: Option<u64>,
     /// `X` and R's part of it.
     paid: u128,
     paid_r: u128,
@@ -49,26 +52,45 @@ struct Attribution {
 
 impl Attribution {
     fn new(r: Amount, t: Amount) -> Result<Attribution, StratosError> {
-        let to_r = if t.is_zero() { None } else { Some(ProRata::new(r.0, t.0)?) };
-        Ok(Attribution { to_r, paid: 0, paid_r: 0 })
+        let rho = if r == t {
+            None
+        } else {
+            // R < T: ρ < 2^64.
+            Some(mul_div(r.0, 1 << 64, t.0, Rounding::Down)? as u64)
+        };
+        Ok(Attribution { rho, paid: 0, paid_r: 0 })
+    }
+
+    /// R's part of `X`: `⌊X·ρ/2^64⌋`, exactly (the high word's product and the low word's).
+    #[inline]
+    fn r_part(&self, x: u128) -> u128 {
+        match self.rho {
+            None => x,
+            Some(rho) => {
+                let rho = u128::from(rho);
+                (x >> 64) * rho + (((x as u64 as u128) * rho) >> 64)
+            }
+        }
     }
 
     /// Amount `x`'s parts `[from R, from M]`.
+    #[inline]
     fn split(&mut self, x: Amount) -> Result<[Amount; 2], StratosError> {
-        let Some(to_r) = &self.to_r else {
-            return Ok([Amount::ZERO, x]);
-        };
         let paid = Amount(self.paid).checked_add(x)?.0;
-        let paid_r = to_r.floor(paid)?;
+        let paid_r = self.r_part(paid);
         let xr = paid_r - self.paid_r;
         (self.paid, self.paid_r) = (paid, paid_r);
         Ok([Amount(xr), Amount(x.0 - xr)])
     }
 
-    /// What is left of R and of M once everything is paid: the dust of each pool.
-    fn left(&self, r: Amount, m: Amount) -> Result<[Amount; 2], StratosError> {
-        let paid_m = Amount(self.paid - self.paid_r);
-        Ok([r.checked_sub(Amount(self.paid_r))?, m.checked_sub(paid_m)?])
+    /// What is left of R and of M once everything is attributed; M's may be below zero by the
+    /// few units of the module doc, returned as what R must hand to M first:
+    /// `[R's dust, M's dust, R to M]`.
+    fn left(&self, r: Amount, m: Amount) -> Result<[Amount; 3], StratosError> {
+        let left_r = r.checked_sub(Amount(self.paid_r))?;
+        let paid_m = self.paid - self.paid_r;
+        let (left_m, excess) = if paid_m <= m.0 { (m.0 - paid_m, 0) } else { (0, paid_m - m.0) };
+        Ok([left_r.checked_sub(Amount(excess))?, Amount(left_m), Amount(excess)])
     }
 }
 
@@ -140,12 +162,12 @@ pub(super) fn pay(
     };
     pay_resource(st, rep, &mut books, shares.resource, settled, y)?;
     pay_meta(st, rep, &mut books, shares.meta, metas, rewards)?;
-    let delegated = pay_stake(st, rep, &mut books, shares.chain, (lock_until, stake_rows))?;
+    let (delegated, [dust_r, dust_m]) =
+        pay_stake(st, rep, &mut books, shares.chain, (r, m), (lock_until, stake_rows))?;
     st.reward_locks.lock_distinct_rows(&mut st.ledger, lock_until, books.locks.rows())?;
     // Every remainder — of the split, the nodes' floors, the meta nodes' equal parts, the
     // stake part's two floors — is what the attribution left of R and of M.
-    let left = books.attribution.left(r, m)?;
-    for (pool, rem) in [st.pools.volume, st.pools.mining].into_iter().zip(left) {
+    for (pool, rem) in [st.pools.volume, st.pools.mining].into_iter().zip([dust_r, dust_m]) {
         st.ledger.transfer(st.stos, pool.into(), st.pools.dust.into(), rem)?;
         books.dust = books.dust.checked_add(rem)?;
     }
@@ -228,15 +250,17 @@ fn pay_meta(
 
 /// Step 4, stake rewards: validators and delegators, and (paper) node deposits, by their
 /// totals, each part floored. The validators' part is distributed at once, or (paper,
-/// [`crate::stake_locks`]) allotted by voting power and locked until `lock_until`. Returns the
-/// validators' total voting power.
+/// [`crate::stake_locks`]) allotted by voting power and locked until `lock_until`. Every
+/// amount attributed, M's excess (module doc) goes from the volume pool to the mining pool
+/// before either pays. Returns the validators' total voting power and the dust of R and of M.
 fn pay_stake(
     st: &mut Stratos,
     rep: &mut EpochReport,
     books: &mut Books,
     share: Amount,
+    (r, m): (Amount, Amount),
     (lock_until, rows): (Epoch, &mut Vec<(AccountId, [Amount; 2])>),
-) -> Result<Amount, StratosError> {
+) -> Result<(Amount, [Amount; 2]), StratosError> {
     let deposit_total = st.deposit_rewards.total_stake();
     let delegated = st.staking.total_voting_power();
     let share_deposits = st.params.deposits_share_stake_rewards && !deposit_total.is_zero();
@@ -256,6 +280,8 @@ fn pay_stake(
     };
     let to_deposits = books.attribution.split(d_part)?;
     let pools = [st.pools.volume, st.pools.mining];
+    let [dust_r, dust_m, r_to_m] = books.attribution.left(r, m)?;
+    st.ledger.transfer(st.stos, pools[0].into(), pools[1].into(), r_to_m)?;
     if !locking && !delegated.is_zero() {
         // Both sources in one pass: the same parts and dust as a distribution a source.
         let from = |si: usize| (Holder::Pool(pools[si]), to_validators[si]);
@@ -283,5 +309,44 @@ fn pay_stake(
         }
         st.lock_stake_rewards(lock_until, rows)?;
     }
-    Ok(delegated)
+    Ok((delegated, [dust_r, dust_m]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Amounts of any size totalling at most T: R's parts never exceed R and are within
+        /// `x/2^64 + 1` of `x·R/T` each; M's exceed M by at most `X/2^64 + 1`, never by more
+        /// than what R keeps; the dust and the hand-over account for every unit.
+        #[test]
+        fn attribution_keeps_each_pool_to_its_own(
+            r in 0u128..(1 << 100), m in 0u128..(1 << 100),
+            cuts in proptest::collection::vec(0u64..10_000, 1..40),
+        ) {
+            let t = r + m;
+            let mut at = Attribution::new(Amount(r), Amount(t)).unwrap();
+            let sum: u128 = cuts.iter().map(|&c| u128::from(c)).sum::<u128>().max(1);
+            let (mut paid_r, mut paid_m, mut paid) = (0u128, 0u128, 0u128);
+            for &c in &cuts {
+                // A share of T by the cut, floored: the amounts total at most T.
+                let x = mul_div(t, u128::from(c), sum, Rounding::Down).unwrap();
+                let [xr, xm] = at.split(Amount(x)).unwrap();
+                prop_assert_eq!(xr.0 + xm.0, x);
+                if t > 0 {
+                    let exact = ergon_core::arith::mul_div(x, r, t, Rounding::Down).unwrap();
+                    prop_assert!(xr.0 <= exact + 1 && xr.0 + (x >> 64) + 1 >= exact);
+                }
+                (paid_r, paid_m, paid) = (paid_r + xr.0, paid_m + xm.0, paid + x);
+            }
+            prop_assert!(paid_r <= r);
+            prop_assert!(paid_m <= m + (paid >> 64) + 1);
+            let [dust_r, dust_m, r_to_m] = at.left(Amount(r), Amount(m)).unwrap();
+            prop_assert_eq!(paid_r + dust_r.0 + r_to_m.0, r);
+            prop_assert_eq!(paid_m + dust_m.0, m + r_to_m.0);
+            prop_assert_eq!(dust_r.0 + dust_m.0, t - paid);
+        }
+    }
 }
