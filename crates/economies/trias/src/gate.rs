@@ -114,7 +114,11 @@ pub fn relative_ppm(trust: f64, active: u32) -> u64 {
 #[must_use]
 pub fn gate(trust: f64, active: u32, cb: u8, cb_full: u8) -> u64 {
     let full = cb_full.max(1);
-    let x = ((trust * f64::from(active)) * GATE_SCALE as f64).min(GATE_SCALE as f64);
+    let x = (trust * f64::from(active)) * GATE_SCALE as f64;
+    if x.is_nan() {
+        return 0;
+    }
+    let x = x.min(GATE_SCALE as f64);
     floor_near(x * f64::from(cb.min(full)) / f64::from(full)).min(GATE_SCALE)
 }
 

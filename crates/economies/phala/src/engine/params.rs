@@ -17,15 +17,22 @@
 
 use std::collections::BTreeMap;
 
+use ergon_core::U64F64;
 use ergon_core::amount::ScalarText;
-use ergon_core::arith::{Rounding, mul_div};
-use ergon_core::{Dec, U64F64};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{PhalaError, Result};
 
 /// 10^18: [`Params::treasury_e18`]'s unit.
 pub(crate) const E18: u128 = 1_000_000_000_000_000_000;
+
+/// A ratio in `[0, 1]` held in 64.64 bits, to the nearest 10^-18: the decimal it was read
+/// from, when that had at most 18 places (the bits are within 2^-65 of it, far inside half a
+/// unit of 10^-18), e.g. 0.2 → 2·10^17 (its bits are a hair below).
+fn e18_of(x: U64F64) -> u128 {
+    // x ≤ 1: bits ≤ 2^64, bits·10^18 < 2^124.
+    (x.to_bits().min(1 << 64) * E18 + (1 << 63)) >> 64
+}
 
 /// Blocks in 7 days at 12 s: the computation pallet's cool-down of 604 800 s.
 pub const COOL_DOWN_BLOCKS: u32 = 50_400;
@@ -99,8 +106,8 @@ pub struct Params {
     pub cost_b: U64F64,
     /// The treasury's part of a payout's budget.
     pub treasury_ratio: U64F64,
-    /// The same part exactly, in units of 10^-18 (the decimal given, or the bits' value
-    /// floored): paper splits each payout in pico by it, so that 20 % of 1,000 PHA is 200 PHA
+    /// The same part exactly, in units of 10^-18 (the ratio to the nearest 10^-18: the decimal
+    /// it was given as): paper splits each payout in pico by it, so that 20 % of 1,000 PHA is 200 PHA
     /// (`treasury_ratio`, 0.2 a hair below in 64.64, would give 199.999999999999).
     pub treasury_e18: u128,
     /// `1 − treasury_ratio`: the worker's part.
@@ -205,7 +212,7 @@ impl Params {
             cost_k,
             cost_b,
             treasury_ratio,
-            treasury_e18: 200_000_000_000_000_000,
+            treasury_e18: e18_of(treasury_ratio),
             payout_ratio: U64F64::ONE.checked_sub(treasury_ratio).expect("0.2 < 1"),
             heartbeat_window: window,
             rig_k,
@@ -258,17 +265,7 @@ impl Params {
                 "cost_b" => self.cost_b = fixed()?,
                 "treasury_ratio" => {
                     self.treasury_ratio = fixed()?;
-                    self.treasury_e18 = match text.strip_prefix("bits:") {
-                        // bits/2^64 floored to 10^-18.
-                        Some(_) => {
-                            let bits = self.treasury_ratio.to_bits();
-                            mul_div(bits, E18, 1 << 64, Rounding::Down).map_err(|_| bad())?
-                        }
-                        None => text
-                            .parse::<Dec>()
-                            .and_then(|d| d.mul_int(E18)?.truncate_int())
-                            .map_err(|_| bad())?,
-                    };
+                    self.treasury_e18 = e18_of(self.treasury_ratio);
                 }
                 "rig_k" => self.rig_k = fixed()?,
                 "rig_b" => self.rig_b = fixed()?,
@@ -359,6 +356,27 @@ mod tests {
 
     fn bits(p: U64F64) -> u128 {
         p.to_bits()
+    }
+
+    /// The treasury ratio's exact twin follows every way of setting the ratio: the default
+    /// and a decimal (0.2 → 2·10^17, though 0.2's 64.64 bits are a hair below), the bits of
+    /// the same value, a ratio of more places; the 64.64 ratio itself is unchanged.
+    #[test]
+    fn the_treasury_ratio_s_twin_is_its_decimal() {
+        let set = |kv: &[(&str, &str)]| {
+            let o = kv.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+            Params::of(Profile::Paper, ParamSet::Genesis).with_overrides(&o).unwrap()
+        };
+        let default = set(&[]);
+        assert_eq!(default.treasury_e18, 200_000_000_000_000_000);
+        let bits = default.treasury_ratio.to_bits();
+        assert_eq!(bits, 3_689_348_814_741_910_323); // round(0.2·2^64): below 0.2
+        let by_bits = set(&[("treasury_ratio", &format!("bits:{bits}"))]);
+        assert_eq!(by_bits.treasury_e18, 200_000_000_000_000_000);
+        assert_eq!(set(&[("treasury_ratio", "0.35")]).treasury_e18, 350_000_000_000_000_000);
+        let fine = set(&[("treasury_ratio", "0.123456789012345678")]);
+        assert_eq!(fine.treasury_e18, 123_456_789_012_345_678);
+        assert_eq!(set(&[("treasury_ratio", "1")]).treasury_e18, 1_000_000_000_000_000_000);
     }
 
     /// The gatekeeper's switches: on by default under khala, off under its unit-test set;

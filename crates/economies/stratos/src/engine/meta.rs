@@ -210,12 +210,14 @@ impl Stratos {
     }
 
     /// At an epoch's end: paper, candidates whose voting period ended unapproved are refused
-    /// (deposit back at once, L lowered as by an exit); kick votes that ran out are dropped.
+    /// (deposit back at once, the L its deposit added taken back); kick votes that ran out
+    /// are dropped.
     pub(in crate::engine) fn expire_votes(&mut self) -> Result<()> {
         for (owner, deposit) in self.nodes.expire_votes(self.epoch) {
-            // paper (the only profile that refuses): the deposit leaves as an exit does,
-            // L −= L·Z/S.
-            let delta = self.market.exit_limit_delta_paper(deposit)?;
+            // paper (the only profile that refuses): the deposit takes back what it added at
+            // registration, L −= L·Z/(S + Z) (the raise's inverse: not an exit's L·Z/S, which
+            // would leave L lower for every refused candidate).
+            let delta = self.market.refusal_limit_delta_paper(deposit)?;
             self.market.lower_limit(delta)?;
             let from = self.pools.deposits.into();
             self.ledger.transfer(self.stos, from, Holder::Account(owner), deposit)?;

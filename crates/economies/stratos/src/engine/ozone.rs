@@ -268,6 +268,18 @@ impl OzoneMarket {
         Ok(Amount(mul_div(self.l.0, z.0, den.0, Rounding::Down)?))
     }
 
+    /// paper: the Ozone limit a meta-node candidate's deposit `z` takes back when the
+    /// candidate is refused: ⌊L·Z / (S + Z)⌋, the inverse of the raise at its registration (L
+    /// was multiplied by (S + Z)/S), so a refused candidate leaves L as it found it (within a
+    /// floor), whatever Z.
+    pub fn refusal_limit_delta_paper(&self, z: Amount) -> Result<Amount, Error> {
+        let den = self.s.checked_add(z)?;
+        if den.is_zero() {
+            return Ok(Amount::ZERO);
+        }
+        Ok(Amount(mul_div(self.l.0, z.0, den.0, Rounding::Down)?))
+    }
+
     /// The price now in wei per Oz: ⌊(S + P)·10^9 / L⌋ (None when L is zero).
     pub fn price_wei_per_oz(&self, p: Amount) -> Option<Amount> {
         let num = self.s.checked_add(p).ok()?;

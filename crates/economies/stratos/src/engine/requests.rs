@@ -121,11 +121,16 @@ impl Requests<'_> {
         replicas: u32,
         nodes: Option<&[NodeIndex]>,
     ) -> Result<Amount> {
-        // Spec "User charges": replicas "default 3, user-configurable higher".
-        let (least, max) = (self.params.default_replicas, self.params.max_replicas);
+        // paper (spec "User charges"): replicas "default 3, user-configurable higher";
+        // mainnet (the chain does not count replicas): at least 1.
+        let least = match self.params.profile {
+            Profile::Paper => self.params.default_replicas,
+            Profile::Mainnet => 1,
+        };
+        let max = self.params.max_replicas;
         if replicas < least || replicas > max {
             let (name, value) = ("replicas".into(), replicas.to_string());
-            let reason = format!("must be {least} (default_replicas) to {max}");
+            let reason = format!("must be {least} to {max} (paper: default_replicas at least)");
             return Err(Error::InvalidParameter { name, value, reason }.into());
         }
         let charge = size.checked_mul_int(u128::from(replicas))?;

@@ -367,9 +367,12 @@ fn check_economy(c: &Config, a: &Agents, errs: &mut Vec<FieldError>) {
                     errs.push(FieldError::new(format!("agents.{kind}.count"), why));
                 }
             }
-            let (n, least, most) = (a.users.replicas, p.default_replicas, p.max_replicas);
+            let least = if c.profile == Profile::Paper { p.default_replicas } else { 1 };
+            let (n, most) = (a.users.replicas, p.max_replicas);
             if n < least || n > most {
-                let why = format!("must be {least} (default_replicas) to {most}, not {n}");
+                let why = format!(
+                    "must be {least} to {most} (paper: default_replicas at least), not {n}"
+                );
                 errs.push(FieldError::new("agents.users.replicas", why));
             }
         }

@@ -15,7 +15,9 @@
 //! within a unit of `x·R/T` and `x·M/T` (and `x/2^64`), R's never exceed R; M's may exceed M by
 //! a few units (at most `X/2^64 + 1`, `X ≤ T`): the volume pool then hands the mining pool that
 //! excess before either pays out, from what it keeps of R (R's dust is at least M's excess,
-//! their sum being the whole dust), so each pool still pays exactly its own.
+//! their sum being the whole dust), so each pool still pays exactly its own; M's parts of
+//! shares with no recipient stay in the mining pool, counted not mined up to M
+//! ([`Attribution::left`]). A node's two parts depend, by a unit, on the order paid.
 
 use ergon_core::arith::{ProRata, Rounding, mul_div, ppm_floor};
 use ergon_core::{AccountId, Amount, Emission, Epoch, Holder};
@@ -83,14 +85,21 @@ impl Attribution {
         Ok([Amount(xr), Amount(x.0 - xr)])
     }
 
-    /// What is left of R and of M once everything is attributed; M's may be below zero by the
-    /// few units of the module doc, returned as what R must hand to M first:
-    /// `[R's dust, M's dust, R to M]`.
-    fn left(&self, r: Amount, m: Amount) -> Result<[Amount; 3], StratosError> {
+    /// What is left of R and of M once everything is attributed, `kept_m` of M's parts being
+    /// shares with no recipient (they stay in the mining pool): `[R's dust, M's dust, R to M]`.
+    /// M's parts may exceed M by the few units of the module doc: then the mining pool pays
+    /// out exactly what M leaves after the kept parts (counted unissued up to M), and the
+    /// volume pool hands it the rest of what it pays, from what R keeps.
+    fn left(&self, r: Amount, m: Amount, kept_m: Amount) -> Result<[Amount; 3], StratosError> {
         let left_r = r.checked_sub(Amount(self.paid_r))?;
         let paid_m = self.paid - self.paid_r;
-        let (left_m, excess) = if paid_m <= m.0 { (m.0 - paid_m, 0) } else { (0, paid_m - m.0) };
-        Ok([left_r.checked_sub(Amount(excess))?, Amount(left_m), Amount(excess)])
+        if paid_m <= m.0 {
+            return Ok([left_r, Amount(m.0 - paid_m), Amount::ZERO]);
+        }
+        // Sent out of the mining pool: paid_m − kept_m; it may send M − min(kept_m, M).
+        let sent = paid_m - kept_m.0;
+        let r_to_m = Amount(sent - (m.0 - kept_m.0.min(m.0)));
+        Ok([left_r.checked_sub(r_to_m)?, Amount::ZERO, r_to_m])
     }
 }
 
@@ -104,6 +113,8 @@ struct Books<'a> {
     unissued: Amount,
     /// Mining rewards issued (M less the parts with no recipient).
     issued_m: Amount,
+    /// M's parts of the shares with no recipient.
+    kept_m: Amount,
 }
 
 impl Books<'_> {
@@ -113,7 +124,9 @@ impl Books<'_> {
     fn unissued(&mut self, st: &mut Stratos, part: Amount) -> Result<(), StratosError> {
         let [from_r, from_m] = self.attribution.split(part)?;
         self.unissued = self.unissued.checked_add(part)?;
+        // At most M counts as not mined (M's parts may exceed M by a few units: module doc).
         self.issued_m = self.issued_m.saturating_sub(from_m);
+        self.kept_m = self.kept_m.checked_add(from_m)?;
         let (from, to) = (st.pools.volume, st.pools.unclaimed_traffic);
         st.ledger.transfer(st.stos, from.into(), to.into(), from_r)?;
         Ok(())
@@ -159,6 +172,7 @@ pub(super) fn pay(
         community_tax: Amount::ZERO,
         unissued: Amount::ZERO,
         issued_m: m,
+        kept_m: Amount::ZERO,
     };
     pay_resource(st, rep, &mut books, shares.resource, settled, y)?;
     pay_meta(st, rep, &mut books, shares.meta, metas, rewards)?;
@@ -280,7 +294,7 @@ fn pay_stake(
     };
     let to_deposits = books.attribution.split(d_part)?;
     let pools = [st.pools.volume, st.pools.mining];
-    let [dust_r, dust_m, r_to_m] = books.attribution.left(r, m)?;
+    let [dust_r, dust_m, r_to_m] = books.attribution.left(r, m, books.kept_m)?;
     st.ledger.transfer(st.stos, pools[0].into(), pools[1].into(), r_to_m)?;
     if !locking && !delegated.is_zero() {
         // Both sources in one pass: the same parts and dust as a distribution a source.
@@ -343,10 +357,19 @@ mod tests {
             }
             prop_assert!(paid_r <= r);
             prop_assert!(paid_m <= m + (paid >> 64) + 1);
-            let [dust_r, dust_m, r_to_m] = at.left(Amount(r), Amount(m)).unwrap();
-            prop_assert_eq!(paid_r + dust_r.0 + r_to_m.0, r);
-            prop_assert_eq!(paid_m + dust_m.0, m + r_to_m.0);
-            prop_assert_eq!(dust_r.0 + dust_m.0, t - paid);
+            // Shares kept in the mining pool: none, or the M parts so far (as if all were shares
+            // with no recipient), which may hold more than M.
+            for kept_m in [0, paid_m] {
+                let [dust_r, dust_m, r_to_m] =
+                    at.left(Amount(r), Amount(m), Amount(kept_m)).unwrap();
+                // The mining pool sends out exactly M less what it keeps (counted unissued up
+                // to M), net of the hand-over; the volume pool exactly R.
+                prop_assert_eq!(paid_m - kept_m + dust_m.0, m - kept_m.min(m) + r_to_m.0);
+                prop_assert_eq!(paid_r + dust_r.0 + r_to_m.0, r);
+                if kept_m == 0 {
+                    prop_assert!(r_to_m.0 <= (paid >> 64) + 1);
+                }
+            }
         }
     }
 }
