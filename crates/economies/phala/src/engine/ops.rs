@@ -231,12 +231,8 @@ impl Phala {
         // paper settles on the share Σshare holds (the block's start, before this heartbeat's
         // P), so that the shares paid for a block sum to its budget (a lone worker takes all of
         // it); khala, as the gatekeeper, on the share after it.
-        let early = if paper && !row.unresponsive {
-            let sum = self.scratch.sum_divisor.of(self.sum_share);
-            Some(row.tok.update_v_heartbeat_by(&self.params, sum.as_ref(), self.block)?)
-        } else {
-            None
-        };
+        let early =
+            if paper && !row.unresponsive { Some(self.settle(&mut row.tok)?) } else { None };
         let out_of_range = |_| PhalaError::IterationsOutOfRange { worker: w, iterations };
         row.tok.update_p_instant(now_ms, iterations).map_err(out_of_range)?;
         // The next instant P's clock: paper, this heartbeat (iterations and time both counted
@@ -248,7 +244,7 @@ impl Phala {
         let settle = if let Some(settle) = early {
             settle
         } else if row.unresponsive {
-            if self.params.profile == Profile::Paper {
+            if paper {
                 row.tok.v_update_block = paper_pay_clock_after_recovery(
                     row.tok.v_update_block,
                     challenge_block,
@@ -262,8 +258,7 @@ impl Phala {
             }
             Settle::default()
         } else {
-            let sum = self.scratch.sum_divisor.of(self.sum_share);
-            row.tok.update_v_heartbeat_by(&self.params, sum.as_ref(), self.block)?
+            self.settle(&mut row.tok)?
         };
         let (want_paid, want_treasury) = if paper {
             // The budget in pico, split there by the exact ratio: nothing lost to the 64.64
@@ -308,6 +303,12 @@ impl Phala {
             pool: split,
             gas,
         })
+    }
+
+    /// A responsive worker's heartbeat settlement against the block-start Σshare.
+    fn settle(&mut self, tok: &mut Tokenomic) -> Result<Settle> {
+        let sum = self.scratch.sum_divisor.of(self.sum_share);
+        Ok(tok.update_v_heartbeat_by(&self.params, sum.as_ref(), self.block)?)
     }
 
     /// Stops computing: the worker cools down; the gatekeeper stops its growth but keeps its

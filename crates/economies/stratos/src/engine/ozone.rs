@@ -265,6 +265,14 @@ impl OzoneMarket {
             return Err(Error::DivisionByZero { op: "paper exit: L·Z/S with S = 0" });
         }
         let den = if z < self.s { self.s } else { self.s.checked_add(z)? };
+        self.limit_share(z, den)
+    }
+
+    /// `⌊L·Z / den⌋` (0 when `den` is 0).
+    fn limit_share(&self, z: Amount, den: Amount) -> Result<Amount, Error> {
+        if den.is_zero() {
+            return Ok(Amount::ZERO);
+        }
         Ok(Amount(mul_div(self.l.0, z.0, den.0, Rounding::Down)?))
     }
 
@@ -273,11 +281,7 @@ impl OzoneMarket {
     /// was multiplied by (S + Z)/S), so a refused candidate leaves L as it found it (within a
     /// floor), whatever Z.
     pub fn refusal_limit_delta_paper(&self, z: Amount) -> Result<Amount, Error> {
-        let den = self.s.checked_add(z)?;
-        if den.is_zero() {
-            return Ok(Amount::ZERO);
-        }
-        Ok(Amount(mul_div(self.l.0, z.0, den.0, Rounding::Down)?))
+        self.limit_share(z, self.s.checked_add(z)?)
     }
 
     /// The price now in wei per Oz: ⌊(S + P)·10^9 / L⌋ (None when L is zero).

@@ -93,6 +93,16 @@ impl Params {
         self.resource_node_min_deposit.max(Amount(1))
     }
 
+    /// The fewest replicas an upload may ask for: paper, `default_replicas` (spec "User
+    /// charges": "default 3, user-configurable higher"); mainnet, 1 (the chain counts none).
+    #[must_use]
+    pub fn least_replicas(&self) -> u32 {
+        match self.profile {
+            Profile::Paper => self.default_replicas,
+            Profile::Mainnet => 1,
+        }
+    }
+
     /// The defaults of `profile`.
     #[must_use]
     pub fn for_profile(profile: Profile) -> Params {

@@ -121,13 +121,7 @@ impl Requests<'_> {
         replicas: u32,
         nodes: Option<&[NodeIndex]>,
     ) -> Result<Amount> {
-        // paper (spec "User charges"): replicas "default 3, user-configurable higher";
-        // mainnet (the chain does not count replicas): at least 1.
-        let least = match self.params.profile {
-            Profile::Paper => self.params.default_replicas,
-            Profile::Mainnet => 1,
-        };
-        let max = self.params.max_replicas;
+        let (least, max) = (self.params.least_replicas(), self.params.max_replicas);
         if replicas < least || replicas > max {
             let (name, value) = ("replicas".into(), replicas.to_string());
             let reason = format!("must be {least} to {max} (paper: default_replicas at least)");

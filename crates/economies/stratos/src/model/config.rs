@@ -367,8 +367,7 @@ fn check_economy(c: &Config, a: &Agents, errs: &mut Vec<FieldError>) {
                     errs.push(FieldError::new(format!("agents.{kind}.count"), why));
                 }
             }
-            let least = if c.profile == Profile::Paper { p.default_replicas } else { 1 };
-            let (n, most) = (a.users.replicas, p.max_replicas);
+            let (n, least, most) = (a.users.replicas, p.least_replicas(), p.max_replicas);
             if n < least || n > most {
                 let why = format!(
                     "must be {least} to {most} (paper: default_replicas at least), not {n}"

@@ -111,9 +111,7 @@ struct Books<'a> {
     dust: Amount,
     community_tax: Amount,
     unissued: Amount,
-    /// Mining rewards issued (M less the parts with no recipient).
-    issued_m: Amount,
-    /// M's parts of the shares with no recipient.
+    /// M's parts of the shares with no recipient (M less these, at least zero, is mined).
     kept_m: Amount,
 }
 
@@ -124,8 +122,6 @@ impl Books<'_> {
     fn unissued(&mut self, st: &mut Stratos, part: Amount) -> Result<(), StratosError> {
         let [from_r, from_m] = self.attribution.split(part)?;
         self.unissued = self.unissued.checked_add(part)?;
-        // At most M counts as not mined (M's parts may exceed M by a few units: module doc).
-        self.issued_m = self.issued_m.saturating_sub(from_m);
         self.kept_m = self.kept_m.checked_add(from_m)?;
         let (from, to) = (st.pools.volume, st.pools.unclaimed_traffic);
         st.ledger.transfer(st.stos, from.into(), to.into(), from_r)?;
@@ -171,7 +167,6 @@ pub(super) fn pay(
         dust: Amount::ZERO,
         community_tax: Amount::ZERO,
         unissued: Amount::ZERO,
-        issued_m: m,
         kept_m: Amount::ZERO,
     };
     pay_resource(st, rep, &mut books, shares.resource, settled, y)?;
@@ -185,8 +180,10 @@ pub(super) fn pay(
         st.ledger.transfer(st.stos, pool.into(), st.pools.dust.into(), rem)?;
         books.dust = books.dust.checked_add(rem)?;
     }
-    let Books { dust, community_tax, unissued, issued_m, .. } = books;
-    Ok(Totals { dust, community_tax, unissued, mined: issued_m, delegated })
+    let Books { dust, community_tax, unissued, kept_m, .. } = books;
+    // At most M counts as not mined (M's parts may exceed M by a few units: module doc).
+    let mined = m.saturating_sub(kept_m);
+    Ok(Totals { dust, community_tax, unissued, mined, delegated })
 }
 
 /// Step 4, resource nodes: `⌊share·t/Y⌋` each, less the community tax on its traffic-reward
