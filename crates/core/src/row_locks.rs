@@ -79,7 +79,8 @@ impl<const N: usize> Owner<N> {
 /// An undo record: what a change replaced.
 #[derive(Clone, Debug)]
 enum Undo<const N: usize> {
-    /// Bucket `release_at` had `len` rows and wide rows (no rows: it did not exist).
+    /// Bucket `release_at` had `len` rows and wide rows (no rows: it did not exist); the rows
+    /// after them were added to their owners' records, and are taken off again.
     Appended { release_at: Epoch, len: (usize, usize) },
     /// Row `index` of bucket `release_at` had `prev`.
     Row { release_at: Epoch, index: usize, prev: [Amount; N] },
@@ -87,7 +88,8 @@ enum Undo<const N: usize> {
     Owner { owner: AccountId, prev: Owner<N> },
     /// The total before the change.
     Total(Amount),
-    /// The first bucket, released.
+    /// The first bucket, released: its live rows were taken off their owners' records, and are
+    /// put back.
     Released(Bucket<N>),
 }
 
@@ -334,7 +336,7 @@ impl<const N: usize> RowLocks<N> {
             if n == 0 {
                 continue;
             }
-            self.save_owner(owner);
+            // No undo record an owner: the batch's `Appended` takes its rows off again.
             let o = &mut self.owners[owner.0 as usize];
             for (mine, a) in o.amounts.iter_mut().zip(amounts) {
                 mine.0 += a.0;
@@ -491,6 +493,10 @@ impl<const N: usize> RowLocks<N> {
             match undo {
                 Undo::Appended { release_at, len } => {
                     if let Some(i) = self.buckets.iter().position(|b| b.release_at == release_at) {
+                        let b = &self.buckets[i];
+                        for r in &b.rows()[len.0.min(b.rows().len())..] {
+                            owner_add(&mut self.owners[r.owner.0 as usize], b.amounts(r), false);
+                        }
                         self.buckets[i].truncate(len);
                         if len.0 == 0 {
                             self.buckets.remove(i);
@@ -505,7 +511,15 @@ impl<const N: usize> RowLocks<N> {
                 }
                 Undo::Owner { owner, prev } => *self.owner_mut(owner) = prev,
                 Undo::Total(t) => self.total = t,
-                Undo::Released(bucket) => self.buckets.push_front(bucket),
+                Undo::Released(bucket) => {
+                    for r in bucket.rows() {
+                        let o = &mut self.owners[r.owner.0 as usize];
+                        if o.generation == r.generation {
+                            owner_add(o, bucket.amounts(r), true);
+                        }
+                    }
+                    self.buckets.push_front(bucket);
+                }
             }
         }
         self.depth -= 1;
@@ -525,6 +539,19 @@ impl<const N: usize> crate::txn::Transactional for RowLocks<N> {
     }
     fn revert(&mut self, cp: RowCheckpoint) {
         RowLocks::revert(self, cp);
+    }
+}
+
+/// Adds a row's amounts to its owner's record (`add`) or takes them off, with its chunks.
+fn owner_add<const N: usize>(o: &mut Owner<N>, amounts: [Amount; N], add: bool) {
+    for (mine, a) in o.amounts.iter_mut().zip(amounts) {
+        if add {
+            mine.0 += a.0;
+            o.chunks += u32::from(!a.is_zero());
+        } else {
+            mine.0 -= a.0;
+            o.chunks -= u32::from(!a.is_zero());
+        }
     }
 }
 

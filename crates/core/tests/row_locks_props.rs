@@ -26,8 +26,9 @@ enum Op {
     Advance,
     Forfeit(u32),
     Deduct(u32, u128),
-    /// The operation under a checkpoint, reverted after.
-    Reverted(Box<Op>),
+    /// The operations under one checkpoint, reverted after: a lock, the deductions and
+    /// forfeits of its rows and their release all undone at once.
+    Reverted(Vec<Op>),
 }
 
 fn amount() -> impl Strategy<Value = u128> {
@@ -61,7 +62,9 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..ACCOUNTS).prop_map(Op::Forfeit),
         2 => (0..ACCOUNTS, 0u128..3_000).prop_map(|(o, a)| Op::Deduct(o, a)),
     ];
-    leaf.prop_recursive(1, 2, 1, |inner| inner.prop_map(|o| Op::Reverted(Box::new(o))))
+    leaf.prop_recursive(1, 8, 6, |inner| {
+        proptest::collection::vec(inner, 1..6).prop_map(Op::Reverted)
+    })
 }
 
 struct Both {
@@ -140,7 +143,9 @@ impl Both {
                 let (c1, c2) = (self.l1.checkpoint(), self.l2.checkpoint());
                 let (k1, k2) = (self.q.checkpoint(), self.r.checkpoint());
                 let (before, now) = (self.r.clone(), self.now);
-                self.apply(inner);
+                for op in inner {
+                    self.apply(op);
+                }
                 self.q.revert(k1);
                 self.r.revert(k2);
                 self.l1.revert(c1);

@@ -32,9 +32,6 @@ impl<const N: usize> RowLocks<N> {
                 if o.generation != r.generation {
                     continue;
                 }
-                if journal {
-                    self.journal.push(Undo::Owner { owner: r.owner, prev: o });
-                }
                 let amounts = bucket.amounts(r);
                 let o = &mut self.owners[i];
                 let mut sum = 0;
@@ -48,7 +45,7 @@ impl<const N: usize> RowLocks<N> {
             }
             let paid = out[start..].iter().map(|r| (r.owner, r.total()));
             if let Err(e) = ledger.pay_from_pool(self.token, self.pool, paid) {
-                self.restore(&out[start..], total_before, journal);
+                self.restore(&out[start..], total_before);
                 out.truncate(start);
                 return Err(e);
             }
@@ -63,20 +60,12 @@ impl<const N: usize> RowLocks<N> {
     }
 
     /// Puts back on their owners' records the rows of a bucket the ledger refused to pay
-    /// (listed in `rows`), and the total from before it; inside a checkpoint, the undo records
-    /// those rows pushed go too.
+    /// (listed in `rows`), and the total from before it.
     #[cold]
     #[inline(never)]
-    fn restore(&mut self, rows: &[ReleasedRow<N>], total: Amount, journaled: bool) {
-        for r in rows.iter().rev() {
-            if journaled {
-                self.journal.pop();
-            }
-            let o = &mut self.owners[r.owner.0 as usize];
-            for (mine, a) in o.amounts.iter_mut().zip(r.amounts) {
-                mine.0 += a.0;
-                o.chunks += u32::from(!a.is_zero());
-            }
+    fn restore(&mut self, rows: &[ReleasedRow<N>], total: Amount) {
+        for r in rows {
+            super::owner_add(&mut self.owners[r.owner.0 as usize], r.amounts, true);
         }
         self.total = total;
     }
