@@ -14,10 +14,10 @@ use crate::{BadInput, Outcome};
 /// `ergon check-output DIR`.
 pub(crate) fn command(dir: &Path) -> Result<Outcome, BadInput> {
     let found = ergon_output::inspect(dir).map_err(|e| BadInput(e.to_string()))?;
-    print!("{}", describe(&found));
+    crate::stdout(&describe(&found))?;
     let checkpoints = checkpoints(dir);
     if found.state != RunState::Complete && checkpoints > 0 {
-        println!(
+        say!(
             "{checkpoints} job checkpoint(s) kept: continue with `ergon run --resume {}`",
             dir.display()
         );

@@ -3,7 +3,15 @@
 //! Exit codes: 0 ok; 1 a check or expectation failed (an invariant, a replay that differs from
 //! its expected output, an output directory of an interrupted run); 2 bad input or I/O (a
 //! malformed file, an unknown economy, a usage error); 3 an output directory of a run killed
-//! before it finished (`ergon check-output`); 128 + the signal that stopped a run.
+//! before it finished (`ergon check-output`); 128 + the signal that stopped a run; 141 (as
+//! SIGPIPE) when standard output was closed before all was written (`ergon replay … | head`).
+
+/// Writes a line to standard output through [`stdout`] (`?` on its error).
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::stdout(&format!("{}\n", format_args!($($arg)*)))?
+    };
+}
 
 mod check_output;
 mod memory;
@@ -26,7 +34,7 @@ pub(crate) const VERSION: &str = ergon_registry::VERSION;
 #[derive(Parser, Debug)]
 #[command(name = "ergon", version = VERSION, about, long_about = None)]
 #[command(
-    after_help = "Exit codes: 0 ok, 1 a check or expectation failed, 2 bad input or I/O, 3 (check-output) a run killed before it finished, 128 + the signal (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP) stopped by a signal (rows so far kept, marked incomplete)."
+    after_help = "Exit codes: 0 ok, 1 a check or expectation failed, 2 bad input or I/O, 3 (check-output) a run killed before it finished, 128 + the signal (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP) stopped by a signal (rows so far kept, marked incomplete), 141 standard output closed (a pipe's reader gone)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -86,6 +94,22 @@ pub(crate) enum Outcome {
 #[derive(Debug)]
 pub(crate) struct BadInput(pub String);
 
+/// Writes `text` to standard output. A closed pipe (the reader gone: `ergon replay … | head`)
+/// ends the command at once with exit 141, as SIGPIPE ends other tools, what it wrote before
+/// kept; any other failure (a full disk) is exit 2, named.
+pub(crate) fn stdout(text: &str) -> Result<(), BadInput> {
+    use std::io::Write as _;
+    std::io::stdout().lock().write_all(text.as_bytes()).map_err(stdout_failed)
+}
+
+/// The exit-2 error of a failed write to standard output; a closed pipe exits 141 at once.
+pub(crate) fn stdout_failed(e: std::io::Error) -> BadInput {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(141);
+    }
+    BadInput(format!("cannot write to standard output: {e}"))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -95,18 +119,9 @@ fn main() -> ExitCode {
         Command::Report { dir } => report::command(&dir),
         Command::CheckOutput { dir } => check_output::command(&dir),
         Command::Check(args) => sim_cmd::check(&args),
-        Command::Scenarios => {
-            println!("Shipped scenarios (`ergon run NAME`; files in scenarios/):");
-            for s in ergon_registry::scenarios() {
-                println!("  {:<18} {}", s.name, s.about());
-            }
-            println!("Economies in this build:");
-            for e in ergon_registry::ECONOMIES {
-                println!("  {:<18} {}", e.name, e.about);
-            }
-            Ok(Outcome::Ok)
-        }
+        Command::Scenarios => scenarios(),
     };
+    // Standard output is line-buffered: what a command wrote is out before the exit.
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::CheckFailed) => ExitCode::from(1),
@@ -117,4 +132,17 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `ergon scenarios`.
+fn scenarios() -> Result<Outcome, BadInput> {
+    say!("Shipped scenarios (`ergon run NAME`; files in scenarios/):");
+    for s in ergon_registry::scenarios() {
+        say!("  {:<18} {}", s.name, s.about());
+    }
+    say!("Economies in this build:");
+    for e in ergon_registry::ECONOMIES {
+        say!("  {:<18} {}", e.name, e.about);
+    }
+    Ok(Outcome::Ok)
 }

@@ -63,7 +63,13 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<Outcome, BadInput> {
     let lines = replayed.lines;
     match &args.out {
         Some(path) => write_lines(path, lines.iter().map(String::as_str))?,
-        None if expected.is_none() => lines.iter().for_each(|l| println!("{l}")),
+        None if expected.is_none() => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            for l in &lines {
+                writeln!(out, "{l}").map_err(crate::stdout_failed)?;
+            }
+            out.flush().map_err(crate::stdout_failed)?;
+        }
         None => {}
     }
     if let (Some(path), Some(state)) = (&args.state, &replayed.state) {

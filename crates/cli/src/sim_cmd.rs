@@ -164,12 +164,12 @@ pub(crate) fn check(args: &CheckArgs) -> Result<Outcome, BadInput> {
     let sim = plan(Source { name: &name, text: &text }, &sets)?;
     // Every run's genesis, drawn as the run would: a scenario check passes does not fail there.
     sim.build_all().map_err(|e| BadInput(format!("{name}: {e}")))?;
-    describe(sim.info(), &name);
+    describe(sim.info(), &name)?;
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     if let Some(e) = crate::memory::estimate(sim.info(), threads) {
         let machine = crate::memory::machine_memory()
             .map_or(String::new(), |m| format!(" (this machine: {} MiB)", m >> 20));
-        println!("expected peak memory: {}, one run a core{machine}", crate::memory::describe(e));
+        say!("expected peak memory: {}, one run a core{machine}", crate::memory::describe(e));
     }
     Ok(Outcome::Ok)
 }
@@ -186,8 +186,8 @@ pub(crate) fn plan(
     (entry.plan)(source, sets, None).map_err(|d| diagnostics(&d))
 }
 
-fn describe(info: &PlanInfo, name: &str) {
-    println!(
+fn describe(info: &PlanInfo, name: &str) -> Result<(), BadInput> {
+    say!(
         "{name}: valid. economy {}, {} {unit}s ({} days), {} point(s) × {} run(s), a row every {} {unit}s; parameter hash {}",
         info.economy,
         info.epochs,
@@ -198,6 +198,7 @@ fn describe(info: &PlanInfo, name: &str) {
         &info.hash[..16],
         unit = info.step_name,
     );
+    Ok(())
 }
 
 /// `ergon run` / `ergon sweep`.
@@ -294,10 +295,10 @@ fn execute(
             return Err(bad(e));
         }
     };
-    crate::table::print(info, &results, &written, started.elapsed());
+    crate::table::print(info, &results, &written, started.elapsed())?;
     if args.report {
         let path = crate::report::write(&written.dir)?;
-        println!("report: {}", path.display());
+        say!("report: {}", path.display());
     }
     if complete {
         Ok(Outcome::Ok)

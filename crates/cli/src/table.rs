@@ -59,9 +59,14 @@ fn interval(info: &PlanInfo) -> String {
 }
 
 /// Prints the table and the files.
-pub(crate) fn print(info: &PlanInfo, results: &[JobResult], written: &Written, elapsed: Duration) {
+pub(crate) fn print(
+    info: &PlanInfo,
+    results: &[JobResult],
+    written: &Written,
+    elapsed: Duration,
+) -> Result<(), crate::BadInput> {
     let epochs: u64 = results.iter().map(|r| r.epochs).sum();
-    println!(
+    say!(
         "{}: {} job(s), {} {}s in {:.1} s ({} {}s/s)",
         info.name,
         results.len(),
@@ -77,7 +82,7 @@ pub(crate) fn print(info: &PlanInfo, results: &[JobResult], written: &Written, e
         if !info.sweep_keys.is_empty() {
             let values: Vec<String> =
                 info.points[k].iter().map(|(p, v)| format!("{p} = {v}")).collect();
-            println!("\npoint {k}: {}", values.join(", "));
+            say!("\npoint {k}: {}", values.join(", "));
         }
         let groups = [("state at the end of the run", false), (last.as_str(), true)];
         for (title, flows) in groups {
@@ -90,20 +95,21 @@ pub(crate) fn print(info: &PlanInfo, results: &[JobResult], written: &Written, e
             if names.is_empty() {
                 continue;
             }
-            println!("  {title:<34} {:>14} {:>14} {:>14}", "mean", "p5", "p95");
+            say!("  {title:<34} {:>14} {:>14} {:>14}", "mean", "p5", "p95");
             for name in names {
                 let s = &stats[name];
                 let [mean, p5, p95] = [s.mean, s.p5, s.p95].map(|x| fmt(name, x));
-                println!("  {name:<34} {mean:>14} {p5:>14} {p95:>14}");
+                say!("  {name:<34} {mean:>14} {p5:>14} {p95:>14}");
             }
         }
     }
     if written.stats.len() > shown {
-        println!("\n… {} more points in summary.json", written.stats.len() - shown);
+        say!("\n… {} more points in summary.json", written.stats.len() - shown);
     }
     let d = written.dir.display();
-    println!("\n{} rows: {d}/metrics.parquet, {d}/metrics.csv", grouped(written.rows as f64, 0));
-    println!("summary: {d}/summary.json; scenario as run: {d}/scenario.toml");
+    say!("\n{} rows: {d}/metrics.parquet, {d}/metrics.csv", grouped(written.rows as f64, 0));
+    say!("summary: {d}/summary.json; scenario as run: {d}/scenario.toml");
+    Ok(())
 }
 
 #[cfg(test)]

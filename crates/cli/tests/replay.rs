@@ -269,3 +269,38 @@ fn names_no_one_could_write_back_are_refused() {
         );
     }
 }
+
+/// A reader that goes away (`ergon replay … | head`) ends the replay with 141, as SIGPIPE
+/// would, without a panic; a full disk is exit 2, named.
+#[cfg(unix)]
+#[test]
+fn a_closed_or_full_standard_output_is_no_panic() {
+    use std::io::Read as _;
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let queries = "{\"op\":\"query\"}\n".repeat(20_000);
+    let input = write(dir.path(), "q.jsonl", &format!("{GENESIS}\n{queries}"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ergon"))
+        .args(["replay", &input])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the ergon binary runs");
+    let mut first = [0u8; 10];
+    child.stdout.take().expect("stdout").read_exact(&mut first).expect("the first bytes");
+    // The pipe's reader is dropped: the rest of the output has nowhere to go.
+    let out = child.wait_with_output().expect("ergon ends");
+    assert_eq!(out.status.code(), Some(141), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+
+    let full = std::fs::File::create("/dev/full");
+    if let Ok(full) = full {
+        let out = Command::new(env!("CARGO_BIN_EXE_ergon"))
+            .arg("scenarios")
+            .stdout(full)
+            .output()
+            .expect("the ergon binary runs");
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(stderr(&out).contains("cannot write to standard output"), "{}", stderr(&out));
+    }
+}

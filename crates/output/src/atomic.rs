@@ -4,6 +4,11 @@
 //! renames it over the target. Dropping an unfinished `AtomicFile` removes the temporary file,
 //! so an error leaves any earlier file of the same name untouched. Two `AtomicFile`s for the same
 //! target in one process would share a temporary name: write each target from one place only.
+//!
+//! A symbolic link is followed: the file it names is replaced, the link stays. A target that
+//! exists and is not a regular file — a device (`/dev/null`, `/dev/stdout`), a pipe, a socket —
+//! is written in place, as a shell's `>` would, never renamed over: it cannot be whole or
+//! absent, and replacing it would replace the device for everyone.
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
@@ -15,16 +20,46 @@ use crate::error::OutputError;
 #[derive(Debug)]
 pub struct AtomicFile {
     target: PathBuf,
+    /// Where the bytes go: the temporary file, or the target itself when it is not a regular
+    /// file (`in_place`).
     tmp: PathBuf,
+    in_place: bool,
     /// `None` once finished.
     file: Option<BufWriter<File>>,
     bytes: u64,
 }
 
 impl AtomicFile {
-    /// Creates (or truncates) the temporary file `path.tmp-PID` beside `path`.
+    /// Creates (or truncates) the temporary file `path.tmp-PID` beside `path` (beside the file
+    /// a link names); opens `path` itself when it exists and is not a regular file (module doc).
     pub fn create(path: impl AsRef<Path>) -> Result<AtomicFile, OutputError> {
-        let target = path.as_ref().to_path_buf();
+        let given = path.as_ref();
+        // A link's file, resolved (a dangling link stays as given, and is written through).
+        let link = fs::symlink_metadata(given).is_ok_and(|m| m.file_type().is_symlink());
+        let target = match link.then(|| fs::canonicalize(given)) {
+            Some(Ok(file)) => file,
+            _ => given.to_path_buf(),
+        };
+        let in_place = match fs::metadata(&target) {
+            Ok(meta) => !meta.is_file() && !meta.is_dir(),
+            Err(_) => link, // dangling: the file it names is created
+        };
+        if in_place {
+            let file = fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .open(&target)
+                .map_err(|e| OutputError::io("open", &target, e))?;
+            let writer = Some(BufWriter::new(file));
+            return Ok(AtomicFile {
+                tmp: target.clone(),
+                target,
+                in_place: true,
+                file: writer,
+                bytes: 0,
+            });
+        }
         let mut name = target
             .file_name()
             .ok_or_else(|| {
@@ -35,7 +70,7 @@ impl AtomicFile {
         name.push(format!(".tmp-{}", std::process::id()));
         let tmp = target.with_file_name(name);
         let file = File::create(&tmp).map_err(|e| OutputError::io("create", &tmp, e))?;
-        Ok(AtomicFile { target, tmp, file: Some(BufWriter::new(file)), bytes: 0 })
+        Ok(AtomicFile { target, tmp, in_place: false, file: Some(BufWriter::new(file)), bytes: 0 })
     }
 
     /// The path the file will have once finished.
@@ -48,17 +83,26 @@ impl AtomicFile {
         self.bytes
     }
 
-    /// Flushes the buffered bytes and syncs the temporary file to disk, keeping it open.
+    /// Flushes the buffered bytes and syncs the temporary file to disk, keeping it open (a
+    /// target written in place is flushed only).
     pub fn sync(&mut self) -> Result<(), OutputError> {
         let writer = self.file.as_mut().expect("an AtomicFile is writable until finished");
         writer.flush().map_err(|e| OutputError::io("write", &self.tmp, e))?;
+        if self.in_place {
+            return Ok(());
+        }
         writer.get_ref().sync_all().map_err(|e| OutputError::io("sync", &self.tmp, e))
     }
 
     /// Flushes, syncs and renames the file to its target, replacing any file there; returns the
-    /// number of bytes written. On error the temporary file is removed.
+    /// number of bytes written. On error the temporary file is removed. A target written in
+    /// place is flushed only.
     pub fn finish(mut self) -> Result<u64, OutputError> {
         let writer = self.file.take().expect("only finish takes the file, and it consumes self");
+        if self.in_place {
+            writer.into_inner().map_err(|e| OutputError::io("write", &self.tmp, e.into_error()))?;
+            return Ok(self.bytes);
+        }
         let file = writer
             .into_inner()
             .map_err(|e| OutputError::io("write", &self.tmp, e.into_error()))
@@ -75,6 +119,9 @@ impl AtomicFile {
     }
 
     fn remove_tmp(&self) {
+        if self.in_place {
+            return;
+        }
         // The file may already be gone; there is nothing more to do either way.
         let _ = fs::remove_file(&self.tmp);
     }
@@ -136,6 +183,39 @@ mod tests {
         assert_eq!(file.finish().expect("finish"), 8);
         assert_eq!(fs::read_to_string(&target).expect("read"), "new text");
         assert_eq!(fs::read_dir(dir.path()).expect("list").count(), 1);
+    }
+
+    /// A link's file is replaced and the link kept; a pipe is written in place, not replaced.
+    #[cfg(unix)]
+    #[test]
+    fn links_are_followed_and_pipes_written_in_place() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let real = dir.path().join("real.json");
+        fs::write(&real, "old").expect("seed file");
+        let link = dir.path().join("link.json");
+        std::os::unix::fs::symlink(&real, &link).expect("symlink");
+        let mut file = AtomicFile::create(&link).expect("create");
+        file.write_all(b"new").expect("write");
+        file.finish().expect("finish");
+        assert!(fs::symlink_metadata(&link).expect("link").file_type().is_symlink());
+        assert_eq!(fs::read_to_string(&real).expect("read"), "new");
+
+        let fifo = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            return; // no mkfifo here: the link half stands
+        }
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || fs::read_to_string(fifo).expect("read the pipe"))
+        };
+        let mut file = AtomicFile::create(&fifo).expect("open the pipe");
+        file.write_all(b"through the pipe\n").expect("write");
+        assert_eq!(file.finish().expect("finish"), 17);
+        assert_eq!(reader.join().expect("reader"), "through the pipe\n");
+        use std::os::unix::fs::FileTypeExt as _;
+        assert!(fs::metadata(&fifo).expect("fifo").file_type().is_fifo(), "the pipe was replaced");
+        assert_eq!(fs::read_dir(dir.path()).expect("list").count(), 3, "a temporary file left");
     }
 
     #[test]

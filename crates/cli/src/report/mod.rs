@@ -169,7 +169,7 @@ pub(crate) fn write(dir: &Path) -> Result<PathBuf, BadInput> {
 /// `ergon report DIR`.
 pub(crate) fn command(dir: &Path) -> Result<Outcome, BadInput> {
     let path = write(dir)?;
-    println!("report: {}", path.display());
+    say!("report: {}", path.display());
     Ok(Outcome::Ok)
 }
 
