@@ -61,8 +61,8 @@ pub(crate) struct RunArgs {
     /// Monte Carlo runs per point (overrides scenario.runs).
     #[arg(long)]
     pub runs: Option<u32>,
-    /// Master seed (overrides scenario.seed).
-    #[arg(long)]
+    /// Master seed, 0 to 2^63 − 1 (a scenario's integers; overrides scenario.seed).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
     pub seed: Option<u64>,
     /// Duration: steps (epochs, blocks), or "90d", "2w", "10y", "12h" (overrides
     /// scenario.duration).

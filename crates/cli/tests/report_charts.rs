@@ -237,3 +237,33 @@ fn the_scenario_section_lists_every_parameter_in_force() {
     let trias = parameters_of("trias-paper", &["--epochs", "1d"]);
     assert_eq!(param(&trias, "halving_epochs"), ("8760", "[economy]"));
 }
+
+/// A summary.json without points, with points that are no list, or of an unknown economy is
+/// refused with exit 2 naming it, and no report is written.
+#[test]
+fn a_summary_without_points_or_economy_is_refused() {
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let out = tmp.path().join("run");
+    let path = format!("{}/../../scenarios/stratos-small.toml", env!("CARGO_MANIFEST_DIR"));
+    ergon(&["run", "-q", &path, "--epochs", "2d", "--out", out.to_str().expect("utf-8")]);
+    let summary = out.join("summary.json");
+    let good: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&summary).expect("summary")).expect("json");
+    for (key, value, says) in [
+        ("points", serde_json::json!([]), "\"points\" must list"),
+        ("points", serde_json::json!(2), "\"points\" must list"),
+        ("economy", serde_json::json!("nope"), "unknown economy \"nope\""),
+    ] {
+        let mut bad = good.clone();
+        bad[key] = value;
+        std::fs::write(&summary, bad.to_string()).expect("write");
+        let o = Command::new(env!("CARGO_BIN_EXE_ergon"))
+            .args(["report", out.to_str().expect("utf-8")])
+            .output()
+            .expect("runs ergon");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{key}: {err}");
+        assert!(err.contains(says) && err.contains("summary.json"), "{key}: {err}");
+        assert!(!out.join("report.html").exists(), "{key}: a report was written");
+    }
+}

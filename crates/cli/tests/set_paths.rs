@@ -81,3 +81,23 @@ fn set_names_entries_of_lists() {
         assert!(err.contains(why), "{set}: {err}");
     }
 }
+
+/// Values beyond what a scenario holds are refused by name: a seed above 2^63 − 1 (the option
+/// and `--set`), an initial Ozone limit above 10^18 Oz (the run would fail on its metrics).
+#[test]
+fn values_beyond_a_scenario_s_range_are_refused_by_name() {
+    let o = ergon(&["check", "stratos-small", "--set", "scenario.seed=100000000000000000000"]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("scenario.seed: the integer 100000000000000000000 is beyond"), "{err}");
+    let o = ergon(&["run", "stratos-small", "--seed", "9223372036854775808", "--epochs", "1"]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("--seed") && err.contains("0..=9223372036854775807"), "{err}");
+    let o = ergon(&["check", "stratos-small", "--set", "economy.ozone_limit=1e29"]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("economy.ozone_limit: must be > 0 and at most 1e18 Oz"), "{err}");
+    let o = ergon(&["check", "stratos-small", "--set", "economy.ozone_limit=1e18"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+}

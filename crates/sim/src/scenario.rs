@@ -304,7 +304,9 @@ fn read_with_overrides<M: Model>(
         if path.starts_with("sweep") {
             return Err(fail(at(&origin, path, "the sweep cannot be set from the command line")));
         }
-        set_path(&mut table, path, parse_value(text)).map_err(|m| fail(at(&origin, path, &m)))?;
+        parse_value(text)
+            .and_then(|v| set_path(&mut table, path, v))
+            .map_err(|m| fail(at(&origin, path, &m)))?;
         if let Err(e) = Table::try_into::<File<M>>(table.clone()) {
             return Err(fail(at(&origin, path, &with_suggestion(e.message()))));
         }

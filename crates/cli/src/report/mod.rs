@@ -106,7 +106,19 @@ impl Run {
                 return Err(format!("{}: no `{col}` column", dir.join("metrics.csv").display()));
             }
         }
+        let at = || dir.join("summary.json").display().to_string();
+        let economy = summary["economy"].as_str().unwrap_or_default();
+        if !ergon_registry::ECONOMIES.iter().any(|e| e.name == economy) {
+            return Err(format!("{}: unknown economy {}", at(), summary["economy"]));
+        }
         let points = points(&summary);
+        if points.is_empty() {
+            return Err(format!(
+                "{}: \"points\" must list the run's points (one at least), not {}",
+                at(),
+                summary["points"]
+            ));
+        }
         let nodes = nodes::load(dir)?;
         Ok(Run { dir: dir.to_path_buf(), summary, scenario_text, scenario, metrics, points, nodes })
     }

@@ -6,12 +6,21 @@ use toml::{Table, Value};
 use super::key_and_index;
 
 /// A `--set` value: TOML (`5`, `0.1`, `"x"`, `[1, 2]`, `{ dist = "uniform", … }`), or else a
-/// bare string.
-pub(super) fn parse_value(text: &str) -> Value {
-    toml::from_str::<Table>(&format!("v = {text}"))
-        .ok()
-        .and_then(|mut t| t.remove("v"))
-        .unwrap_or_else(|| Value::String(text.to_owned()))
+/// bare string; an integer beyond TOML's (64-bit signed) is refused, not taken as a string.
+pub(super) fn parse_value(text: &str) -> Result<Value, String> {
+    if let Some(v) =
+        toml::from_str::<Table>(&format!("v = {text}")).ok().and_then(|mut t| t.remove("v"))
+    {
+        return Ok(v);
+    }
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit() || c == '_') {
+        return Err(format!(
+            "the integer {text} is beyond a scenario's integers (at most {})",
+            i64::MAX
+        ));
+    }
+    Ok(Value::String(text.to_owned()))
 }
 
 /// Sets `path` (dotted) in `table`, creating tables on the way; a part `key[i]` names entry `i`

@@ -21,6 +21,8 @@ pub const META_NODES_MAX: u64 = 1_000;
 pub const VALIDATORS_MAX: u64 = 1_000;
 /// Most delegators.
 pub const DELEGATORS_MAX: u64 = 10_000_000;
+/// The largest initial Ozone limit, Oz.
+pub const OZONE_LIMIT_MAX: f64 = 1e18;
 /// Most requests an epoch, when fixed.
 pub const REQUESTS_PER_EPOCH_MAX: u64 = 100_000_000;
 
@@ -376,10 +378,13 @@ fn check_economy(c: &Config, a: &Agents, errs: &mut Vec<FieldError>) {
             }
         }
     }
+    // At most 10^18 Oz: a million times the limit of the whole STOS cap at the default 1,000 Oz
+    // a STOS, and far below what the metrics' 38 digits of noz hold as it grows.
     if let Some(l) = c.ozone_limit
-        && !(l.is_finite() && l > 0.0)
+        && !(l.is_finite() && l > 0.0 && l <= OZONE_LIMIT_MAX)
     {
-        errs.push(FieldError::new("economy.ozone_limit", format!("must be > 0 Oz, not {l}")));
+        let why = format!("must be > 0 and at most {OZONE_LIMIT_MAX:e} Oz, not {l}");
+        errs.push(FieldError::new("economy.ozone_limit", why));
     }
 }
 
