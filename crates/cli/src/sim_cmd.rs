@@ -268,12 +268,25 @@ fn execute(
     let results = match result {
         Ok(r) => r,
         Err(e) => {
+            use ergon_sim::RunError::{Build, Checkpoint, Sink, Violation};
+            // A write that failed (a full disk) loses nothing the run had saved: with
+            // checkpoints, they stay, to go on with --resume once the cause is gone.
+            let io = matches!(e, Sink { .. } | Checkpoint { .. });
+            if io && every.is_some() {
+                if resume {
+                    out.abandon(); // the merged files back; its parts stay
+                }
+                return Err(BadInput(format!(
+                    "{e}; the checkpoints saved so far stay in {}: `ergon run --resume {}` goes \
+                     on from them",
+                    out.parts_dir().display(),
+                    out.dir().display()
+                )));
+            }
             out.abandon();
             return match e {
-                ergon_sim::RunError::Build { .. } | ergon_sim::RunError::Checkpoint { .. } => {
-                    Err(BadInput(e.to_string()))
-                }
-                _ => {
+                Build { .. } | Checkpoint { .. } | Sink { .. } => Err(BadInput(e.to_string())),
+                Violation { .. } => {
                     eprintln!("error: {e}");
                     Ok(Outcome::CheckFailed)
                 }

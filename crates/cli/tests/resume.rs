@@ -63,14 +63,23 @@ fn reference(tmp: &Path) -> PathBuf {
 
 /// Starts the run into `out` and waits until job 0 has saved a checkpoint past day 20.
 fn started(tmp: &Path, out: &Path) -> Child {
+    started_on(tmp, out, "1", 0)
+}
+
+/// Starts the run into `out` on `threads` and waits until job `job` has saved a checkpoint past
+/// day 20.
+fn started_on(tmp: &Path, out: &Path, threads: &str, job: usize) -> Child {
+    let scenario = scenario(tmp);
+    let mut args = run_args(&scenario, out);
+    *args.iter_mut().find(|a| **a == "1").unwrap() = threads;
     let mut child = Command::new(env!("CARGO_BIN_EXE_ergon"))
-        .args(run_args(&scenario(tmp), out))
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("ergon starts");
-    let part = out.join(".parts").join("job-0000000.csv");
-    let checkpoint = out.join(".parts").join("job-0000000.ckpt");
+    let part = out.join(".parts").join(format!("job-{job:07}.csv"));
+    let checkpoint = out.join(".parts").join(format!("job-{job:07}.ckpt"));
     let begun = Instant::now();
     let rows = || std::fs::read(&part).map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count());
     while !(checkpoint.exists() && rows() > 21) {
@@ -128,6 +137,11 @@ fn a_run_stopped_by_sigterm_keeps_its_checkpoints_and_resumes_to_the_same_output
     let o = ergon(&["check-output", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o.stdout));
     assert!(out.join(".parts").join("job-0000000.ckpt").is_file());
+    // Its report is the stopped run's, flagged incomplete (the checkpoints do not make it a
+    // killed run).
+    let o = ergon(&["report", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    std::fs::remove_file(out.join("report.html")).unwrap();
     let o = ergon(&["run", "--resume", out.to_str().unwrap(), "-q", "--threads", "2"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert_same_outputs(&reference, &out);
@@ -226,15 +240,26 @@ fn all_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 fn a_refused_resume_of_a_stopped_run_keeps_its_merged_files() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("stopped");
-    let child = started(tmp.path(), &out);
+    // On two threads, so that both jobs have a checkpoint.
+    let child = started_on(tmp.path(), &out, "2", 1);
     signal(&child, "TERM");
     assert_eq!(child.wait_with_output().unwrap().status.code(), Some(143));
+    assert!(out.join(".parts").join("job-0000000.ckpt").is_file());
     let ckpt = out.join(".parts").join("job-0000000.ckpt");
     let part = out.join(".parts").join("job-0000000.csv");
+    // Job 1's part file: its job comes after job 0, which must not run before the refusal.
+    let part1 = out.join(".parts").join("job-0000001.csv");
     let (good_ckpt, good_part) = (std::fs::read(&ckpt).unwrap(), std::fs::read(&part).unwrap());
-    let cases: [(&Path, Vec<u8>, &str); 2] = [
+    let good_part1 = std::fs::read(&part1).unwrap();
+    // A digit of the first rows changed, the length kept.
+    let mut altered = good_part1.clone();
+    let digit = altered.iter().position(|b| b.is_ascii_digit() && *b != b'9').unwrap();
+    altered[digit] += 1;
+    let cases: [(&Path, Vec<u8>, &str); 4] = [
         (&ckpt, good_ckpt[..good_ckpt.len() - 7].to_vec(), "job 0: checkpoint: truncated"),
         (&part, Vec::new(), "job 0: checkpoint: its part file"),
+        (&part1, good_part1[..good_part1.len() / 3].to_vec(), "job 1: checkpoint: its part file"),
+        (&part1, altered, "were altered since the checkpoint"),
     ];
     for (path, bad, expect) in cases {
         std::fs::write(path, &bad).unwrap();
@@ -247,6 +272,7 @@ fn a_refused_resume_of_a_stopped_run_keeps_its_merged_files() {
         assert_eq!(all_files(&out), before, "a refused resume changed the directory");
         std::fs::write(&ckpt, &good_ckpt).unwrap();
         std::fs::write(&part, &good_part).unwrap();
+        std::fs::write(&part1, &good_part1).unwrap();
     }
     let o = ergon(&["run", "--resume", out.to_str().unwrap(), "-q", "--threads", "2"]);
     assert!(o.status.success(), "{}", text(&o.stderr));

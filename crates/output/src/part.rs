@@ -33,6 +33,8 @@ pub struct PartWriter {
     line: String,
     rows: u64,
     flushed: Instant,
+    /// The CRC-32 of every byte of the file so far (what a checkpoint records of its rows).
+    crc: crc32fast::Hasher,
 }
 
 impl PartWriter {
@@ -46,26 +48,64 @@ impl PartWriter {
             line: String::new(),
             rows: 0,
             flushed: Instant::now(),
+            crc: crc32fast::Hasher::new(),
         })
     }
 
-    /// Reopens the part file at `path` to go on after its first `bytes` bytes (the rows a
-    /// checkpoint recorded): what follows them — rows written after the checkpoint, a line cut
-    /// short — is cut off. An error when the file is shorter than `bytes`.
-    pub fn reopen(path: &Path, schema: Arc<Schema>, bytes: u64) -> Result<PartWriter, OutputError> {
-        let file = std::fs::OpenOptions::new()
+    /// Checks that the part file at `path` begins with `bytes` bytes whose CRC-32 is `crc` (the
+    /// rows a checkpoint recorded), changing nothing; returns the open file and that CRC's
+    /// state. An error names a file shorter than `bytes` or rows altered since.
+    pub fn check_rows(
+        path: &Path,
+        bytes: u64,
+        crc: u32,
+    ) -> Result<(File, crc32fast::Hasher), OutputError> {
+        let mut file = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
             .open(path)
             .map_err(|e| OutputError::io("open", path, e))?;
         let len = file.metadata().map_err(|e| OutputError::io("read", path, e))?.len();
+        let refuse = |why: String| {
+            let e = std::io::Error::new(std::io::ErrorKind::InvalidData, why);
+            OutputError::io("resume", path, e)
+        };
         if len < bytes {
-            let e = std::io::Error::new(
-                std::io::ErrorKind::UnexpectedEof,
-                format!("{len} bytes, fewer than the {bytes} its checkpoint recorded"),
-            );
-            return Err(OutputError::io("resume", path, e));
+            return Err(refuse(format!(
+                "{len} bytes, fewer than the {bytes} its checkpoint recorded"
+            )));
         }
+        let mut hasher = crc32fast::Hasher::new();
+        let mut left = bytes;
+        let mut chunk = vec![0u8; BUFFER_BYTES];
+        while left > 0 {
+            let n = usize::try_from(left).map_or(chunk.len(), |l| l.min(chunk.len()));
+            std::io::Read::read_exact(&mut file, &mut chunk[..n])
+                .map_err(|e| OutputError::io("read", path, e))?;
+            hasher.update(&chunk[..n]);
+            left -= n as u64;
+        }
+        let found = hasher.clone().finalize();
+        if found != crc {
+            return Err(refuse(format!(
+                "its first {bytes} bytes were altered since the checkpoint (CRC-32 {found:08x}, \
+                 recorded {crc:08x})"
+            )));
+        }
+        Ok((file, hasher))
+    }
+
+    /// Reopens the part file at `path` to go on after its first `bytes` bytes (the rows a
+    /// checkpoint recorded, whose CRC-32 is `crc`): what follows them — rows written after the
+    /// checkpoint, a line cut short — is cut off. An error when the file is shorter than
+    /// `bytes` or those bytes were altered ([`PartWriter::check_rows`]).
+    pub fn reopen(
+        path: &Path,
+        schema: Arc<Schema>,
+        bytes: u64,
+        crc: u32,
+    ) -> Result<PartWriter, OutputError> {
+        let (file, hasher) = PartWriter::check_rows(path, bytes, crc)?;
         file.set_len(bytes).map_err(|e| OutputError::io("truncate", path, e))?;
         let mut out = BufWriter::with_capacity(BUFFER_BYTES, file);
         out.seek(SeekFrom::End(0)).map_err(|e| OutputError::io("seek", path, e))?;
@@ -76,17 +116,19 @@ impl PartWriter {
             line: String::new(),
             rows: 0,
             flushed: Instant::now(),
+            crc: hasher,
         })
     }
 
     /// Writes every row so far through to the disk (flush and `fsync`) and returns the file's
-    /// length in bytes: what a checkpoint records.
-    pub fn sync(&mut self) -> Result<u64, OutputError> {
+    /// length in bytes and their CRC-32: what a checkpoint records.
+    pub fn sync(&mut self) -> Result<(u64, u32), OutputError> {
         self.out.flush().map_err(|e| OutputError::io("write", &self.path, e))?;
         self.flushed = Instant::now();
         let file = self.out.get_mut();
         file.sync_data().map_err(|e| OutputError::io("sync", &self.path, e))?;
-        file.stream_position().map_err(|e| OutputError::io("seek", &self.path, e))
+        let bytes = file.stream_position().map_err(|e| OutputError::io("seek", &self.path, e))?;
+        Ok((bytes, self.crc.clone().finalize()))
     }
 
     /// The part file's path.
@@ -113,6 +155,7 @@ impl PartWriter {
             self.out.flush().map_err(|e| OutputError::io("write", &self.path, e))?;
         }
         self.out.write_all(bytes).map_err(|e| OutputError::io("write", &self.path, e))?;
+        self.crc.update(bytes);
         self.rows += 1;
         if self.flushed.elapsed() >= FLUSH_EVERY {
             self.out.flush().map_err(|e| OutputError::io("write", &self.path, e))?;

@@ -98,6 +98,18 @@ impl OutDir {
         self.parts.join(RESOLVED_SCENARIO)
     }
 
+    /// The output directory.
+    #[must_use]
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Where the jobs' part files and checkpoints are, until the merge.
+    #[must_use]
+    pub fn parts_dir(&self) -> &Path {
+        &self.parts
+    }
+
     /// Whether the run goes on from an earlier one ([`OutDir::resume`]).
     #[must_use]
     pub fn is_resumed(&self) -> bool {

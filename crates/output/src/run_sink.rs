@@ -9,7 +9,7 @@ use std::sync::Arc;
 use ergon_core::{ColumnSpec, Metric, MetricKind, MetricValue, Model};
 use std::io::Write;
 
-use ergon_sim::{CheckpointStore, Job, JobSink, Plan, Sink};
+use ergon_sim::{CheckpointStore, Job, JobSink, PartMark, Plan, Sink};
 use toml::Value as TomlValue;
 
 use crate::atomic::AtomicFile;
@@ -168,9 +168,13 @@ impl Sink for PartSink {
             .map_err(|e| e.to_string())?;
         Ok(self.job(job, writer))
     }
-    fn reopen(&self, job: &Job, bytes: u64) -> Result<PartJob, String> {
+    fn check(&self, job: &Job, mark: PartMark) -> Result<(), String> {
         let path = self.part_path(job.index);
-        let writer = PartWriter::reopen(&path, Arc::clone(&self.schema), bytes)
+        PartWriter::check_rows(&path, mark.bytes, mark.crc).map(|_| ()).map_err(|e| e.to_string())
+    }
+    fn reopen(&self, job: &Job, mark: PartMark) -> Result<PartJob, String> {
+        let path = self.part_path(job.index);
+        let writer = PartWriter::reopen(&path, Arc::clone(&self.schema), mark.bytes, mark.crc)
             .map_err(|e| e.to_string())?;
         Ok(self.job(job, writer))
     }
@@ -203,8 +207,9 @@ impl JobSink for PartJob {
         self.row.extend(metrics.iter().map(|m| cell_of(&m.value)));
         self.writer.write_row(&self.row).map_err(|e| e.to_string())
     }
-    fn sync(&mut self) -> Result<u64, String> {
-        self.writer.sync().map_err(|e| e.to_string())
+    fn sync(&mut self) -> Result<PartMark, String> {
+        let (bytes, crc) = self.writer.sync().map_err(|e| e.to_string())?;
+        Ok(PartMark { bytes, crc })
     }
     fn close(self) -> Result<(), String> {
         self.writer.finish().map(|_| ()).map_err(|e| e.to_string())

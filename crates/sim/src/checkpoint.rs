@@ -12,7 +12,7 @@
 //! | 20..24 | CRC-32 (IEEE) of the body, u32 little-endian |
 //!
 //! The body is [`Checkpoint`] in CBOR (RFC 8949, by `ciborium`): the scenario's parameter
-//! hash, the job, the step reached, the length of the job's part file then, whether the job had
+//! hash, the job, the step reached, the length and CRC-32 of the job's part file then, whether the job had
 //! finished, its last recorded metric values and the model's state (itself CBOR, by
 //! [`save_model`]). CBOR describes itself, so the scenario sections a model keeps (tagged and
 //! untagged enums, defaults) read back as they were written; a serializer that is not human
@@ -29,7 +29,7 @@ use serde::de::DeserializeOwned;
 pub const MAGIC: &[u8; 8] = b"ERGONCKP";
 /// The layout version this build writes and reads; a change of the layout or of a model's state
 /// changes it.
-pub const FORMAT_VERSION: u32 = 11;
+pub const FORMAT_VERSION: u32 = 12;
 /// Bytes of the header.
 const HEADER_BYTES: usize = 24;
 
@@ -44,6 +44,8 @@ pub struct Checkpoint {
     pub epoch: u64,
     /// Bytes of the job's part file holding its rows up to `epoch` (set by the sink).
     pub part_bytes: u64,
+    /// CRC-32 (IEEE) of those bytes: a part file altered since is refused on resume.
+    pub part_crc: u32,
     /// Whether the job had run to its end.
     pub done: bool,
     /// The values of the job's last recorded row, in column order.
@@ -238,6 +240,7 @@ mod tests {
             job: 4,
             epoch: 144,
             part_bytes: 9_876,
+            part_crc: 0x1234_5678,
             done: false,
             last: vec![Value::Count(7), Value::Amount(u128::MAX, 18), Value::Float(f64::NAN)],
             state: save_model(&rng).expect("a stream saves"),
@@ -255,8 +258,8 @@ mod tests {
                 })
                 .collect::<Vec<_>>()
         };
-        (&a.hash, a.job, a.epoch, a.part_bytes, a.done, &a.state)
-            == (&b.hash, b.job, b.epoch, b.part_bytes, b.done, &b.state)
+        (&a.hash, a.job, a.epoch, a.part_bytes, a.part_crc, a.done, &a.state)
+            == (&b.hash, b.job, b.epoch, b.part_bytes, b.part_crc, b.done, &b.state)
             && bits(a) == bits(b)
     }
 
@@ -265,7 +268,7 @@ mod tests {
         let c = sample();
         let bytes = encode(&c).expect("encodes");
         assert_eq!(&bytes[..8], b"ERGONCKP");
-        assert_eq!(&bytes[8..12], &[11, 0, 0, 0], "format version 11");
+        assert_eq!(&bytes[8..12], &[12, 0, 0, 0], "format version 12");
         let body = (bytes.len() - 24) as u64;
         assert_eq!(&bytes[12..20], &body.to_le_bytes());
         assert_eq!(&bytes[20..24], &crc32fast::hash(&bytes[24..]).to_le_bytes());
@@ -333,7 +336,7 @@ mod tests {
         let err = decode(&v2, HASH, 4, 144).expect_err("version 2");
         assert_eq!(
             err.to_string(),
-            "checkpoint format version 2; this build reads version 11 only"
+            "checkpoint format version 2; this build reads version 12 only"
         );
     }
 

@@ -4,6 +4,7 @@
 use ergon_core::{Metric, Model};
 
 use crate::checkpoint::{Checkpoint, Value, decode, encode, load_model, save_model};
+use crate::runner::PartMark;
 use crate::scenario::Plan;
 
 /// Where a run keeps its jobs' checkpoints (one a job, each replaced whole or not at all).
@@ -44,7 +45,7 @@ pub(crate) struct Saver<'a> {
 pub(crate) struct Resumed<M> {
     pub(crate) model: M,
     pub(crate) epoch: u64,
-    pub(crate) part_bytes: u64,
+    pub(crate) part: PartMark,
     pub(crate) done: bool,
     pub(crate) last: Vec<Metric>,
 }
@@ -69,13 +70,13 @@ impl<'a> Saver<'a> {
         }
     }
 
-    /// Saves `model` at `epoch`, after `part_bytes` bytes of durable rows; `last` is the last
-    /// row, `done` whether the job has run to its end.
+    /// Saves `model` at `epoch`, after the durable rows `part`; `last` is the last row, `done`
+    /// whether the job has run to its end.
     pub(crate) fn save<M: Model>(
         &self,
         model: &M,
         epoch: u64,
-        part_bytes: u64,
+        part: PartMark,
         last: &[Metric],
         done: bool,
     ) -> Result<(), String> {
@@ -84,7 +85,8 @@ impl<'a> Saver<'a> {
             hash: self.hash.to_owned(),
             job: self.job as u64,
             epoch,
-            part_bytes,
+            part_bytes: part.bytes,
+            part_crc: part.crc,
             done,
             last: last.iter().map(|m| Value::from(m.value)).collect(),
             state,
@@ -94,13 +96,15 @@ impl<'a> Saver<'a> {
     }
 
     /// Checks the job's checkpoint, when it has one, as [`Saver::load`] would, without
-    /// reading its model back: a resumed run checks every job's before any job goes on, so a
-    /// bad one changes nothing.
-    pub(crate) fn verify(&self) -> Result<(), String> {
-        if let Some(bytes) = self.store.load(self.job)? {
+    /// reading its model back, and returns the rows it recorded: a resumed run checks every
+    /// job's, and those rows, before any job goes on, so a bad one changes nothing.
+    pub(crate) fn verify(&self) -> Result<Option<PartMark>, String> {
+        let Some(bytes) = self.store.load(self.job)? else {
+            return Ok(None);
+        };
+        let c =
             decode(&bytes, self.hash, self.job as u64, self.epochs).map_err(|e| e.to_string())?;
-        }
-        Ok(())
+        Ok(Some(PartMark { bytes: c.part_bytes, crc: c.part_crc }))
     }
 
     /// The job's checkpoint read back, or `None` when it has none. Every check of
@@ -132,7 +136,7 @@ impl<'a> Saver<'a> {
             last: last.collect(),
             model,
             epoch: c.epoch,
-            part_bytes: c.part_bytes,
+            part: PartMark { bytes: c.part_bytes, crc: c.part_crc },
             done: c.done,
         }))
     }

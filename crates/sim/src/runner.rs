@@ -50,24 +50,36 @@ pub struct Job {
     pub seed: Seed,
 }
 
+/// How far a job's durable rows reach: their length in bytes and the CRC-32 (IEEE) of those
+/// bytes, what a checkpoint records of them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PartMark {
+    /// Bytes of rows.
+    pub bytes: u64,
+    /// CRC-32 of those bytes.
+    pub crc: u32,
+}
+
 /// Where a job's rows go (the simulator formats and writes nothing itself).
 pub trait Sink: Sync {
     /// One job's writer.
     type Job: JobSink;
     /// Opens the writer of `job`.
     fn open(&self, job: &Job) -> Result<Self::Job, String>;
-    /// Opens the writer of `job` to go on after the first `bytes` bytes it wrote (the rows its
-    /// checkpoint recorded; anything after them is cut off).
-    fn reopen(&self, job: &Job, bytes: u64) -> Result<Self::Job, String>;
+    /// Checks that `job`'s rows hold what its checkpoint recorded (`mark`), changing nothing.
+    fn check(&self, job: &Job, mark: PartMark) -> Result<(), String>;
+    /// Opens the writer of `job` to go on after the rows its checkpoint recorded (`mark`, which
+    /// they must match; anything after them is cut off).
+    fn reopen(&self, job: &Job, mark: PartMark) -> Result<Self::Job, String>;
 }
 
 /// A job's rows, in step order.
 pub trait JobSink: Send {
     /// One recorded row: the step (epoch, block) and the metrics then.
     fn row(&mut self, epoch: u64, metrics: &[Metric]) -> Result<(), String>;
-    /// Makes every row so far durable and returns how many bytes they take: what a checkpoint
+    /// Makes every row so far durable and returns how far they reach: what a checkpoint
     /// records, so that a resumed job goes on from exactly there.
-    fn sync(&mut self) -> Result<u64, String>;
+    fn sync(&mut self) -> Result<PartMark, String>;
     /// The job ended (completely or stopped): flush.
     fn close(self) -> Result<(), String>;
 }
@@ -182,10 +194,15 @@ pub fn run_jobs<M: Model, S: Sink>(
     let end = range.end.min(all.len());
     let start = range.start.min(end);
     if let Some(c) = control.checkpoints.as_ref().filter(|c| c.resume) {
+        // Every checkpoint and the rows it recorded, before any job goes on: a bad one
+        // changes nothing.
         for job in &all[start..end] {
-            Saver::new(plan, job.index, job.point, c)
+            let mark = Saver::new(plan, job.index, job.point, c)
                 .verify()
                 .map_err(|message| ckpt_err(job, message))?;
+            if let Some(mark) = mark {
+                sink.check(job, mark).map_err(|m| ckpt_err(job, format!("its part file: {m}")))?;
+            }
         }
     }
     all[start..end].par_iter().map(|job| run_job(plan, job, sink, control)).collect()
@@ -233,15 +250,15 @@ fn run_job<M: Model, S: Sink>(
         _ => None,
     };
     let save = |s: &Saver<'_>, model: &M, out: &mut S::Job, epoch: u64, last: &[Metric], done| {
-        let part_bytes = out.sync().map_err(sink_err)?;
-        s.save(model, epoch, part_bytes, last, done).map_err(|message| ckpt_err(job, message))
+        let mark = out.sync().map_err(sink_err)?;
+        s.save(model, epoch, mark, last, done).map_err(|message| ckpt_err(job, message))
     };
     let (mut model, mut out, mut last, mut epoch) = match resumed {
         Some(r) => {
             // A part file that does not hold what its checkpoint recorded is a checkpoint
             // that does not match its run, like a cut or altered one.
             let out = sink
-                .reopen(job, r.part_bytes)
+                .reopen(job, r.part)
                 .map_err(|m| ckpt_err(job, format!("its part file: {m}")))?;
             (control.progress)(r.epoch);
             if r.done {

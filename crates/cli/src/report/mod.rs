@@ -17,7 +17,7 @@ mod sweep;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use ergon_output::AtomicFile;
+use ergon_output::{AtomicFile, RunState};
 use serde_json::Value;
 
 use crate::{BadInput, Outcome};
@@ -75,7 +75,10 @@ impl Run {
                 }
             })
         };
-        if dir.join(".parts").is_dir() {
+        // A run stopped by a signal keeps its checkpoints in .parts beside its merged rows: only
+        // a run killed before it merged anything is refused (as `ergon check-output` tells).
+        let killed = ergon_output::inspect(dir).is_ok_and(|f| f.state == RunState::Killed);
+        if killed {
             return Err(format!(
                 "{} is an incomplete run: killed before it finished (SIGKILL or a crash), its \
                  rows are in {}/.parts and were never merged, so it has no metrics.csv or \

@@ -13,7 +13,7 @@ use ergon_core::{
     ColumnSpec, FieldError, Metric, MetricKind, MetricValue, Model, Rejection, RngStreams,
     Violation,
 };
-use ergon_sim::{Control, Job, JobSink, Sink, Source};
+use ergon_sim::{Control, Job, JobSink, PartMark, Sink, Source};
 use serde::{Deserialize, Serialize};
 
 /// Blocks in 180 days of 12-second blocks.
@@ -195,7 +195,10 @@ impl<'s> Sink for &'s Memory {
     fn open(&self, job: &Job) -> Result<MemoryJob<'s>, String> {
         Ok(MemoryJob { index: job.index, rows: Vec::with_capacity(512), into: &self.jobs })
     }
-    fn reopen(&self, _: &Job, _: u64) -> Result<MemoryJob<'s>, String> {
+    fn check(&self, _: &Job, _: PartMark) -> Result<(), String> {
+        Err("rows in memory do not outlive the run".to_owned())
+    }
+    fn reopen(&self, _: &Job, _: PartMark) -> Result<MemoryJob<'s>, String> {
         Err("rows in memory do not outlive the run".to_owned())
     }
 }
@@ -205,8 +208,8 @@ impl JobSink for MemoryJob<'_> {
         self.rows.push((epoch, metrics.to_vec()));
         Ok(())
     }
-    fn sync(&mut self) -> Result<u64, String> {
-        Ok(self.rows.len() as u64)
+    fn sync(&mut self) -> Result<PartMark, String> {
+        Ok(PartMark { bytes: self.rows.len() as u64, crc: 0 })
     }
     fn close(self) -> Result<(), String> {
         self.into.lock().map_err(|e| e.to_string())?.push((self.index, self.rows));
