@@ -78,6 +78,34 @@ fn the_bridge_releases_a_tenth_every_period_after_the_wait() {
     m.check_invariants().unwrap();
 }
 
+/// Under `deployed` the bridge pays converted MPOND from its POND reserve: the genesis gives it
+/// the POND of the MPOND held (10.5 MPOND: 10,500,000 POND), so the holder converts it all
+/// (before, the first conversion found the reserve empty and the run stopped on an invariant).
+#[test]
+fn a_deployed_bridge_pays_its_holders_from_the_reserve_the_genesis_gives_it() {
+    let mut a = quiet();
+    a.bridge.count = 1;
+    a.bridge.mpond = Dist::constant(10.5);
+    a.bridge.share = 1.0;
+    a.bridge.every_days = 3_650;
+    let c: Config = serde_json::from_value(serde_json::json!({"profile": "deployed"})).unwrap();
+    let mut m = build(&c, &a);
+    let r = m.record();
+    assert_eq!(raw(&r, "bridge_pond_out"), 0);
+    let mut days = 0;
+    loop {
+        m.step().unwrap();
+        m.check_invariants().unwrap();
+        days += 1;
+        let r = m.record();
+        if raw(&r, "bridge_pending_mpond") == 0 && raw(&r, "bridge_requested_mpond") == 0 {
+            break;
+        }
+        assert!(days < 4_000, "not drained after {days} days");
+    }
+    assert_eq!(raw(&m.record(), "bridge_pond_out"), 10_500_000 * UNIT);
+}
+
 /// 4 relayers, 20 delegators, 5 receivers of 100 tickets a day, 2 producers, 100 POND a day
 /// of subsidy: each week 5 × 100 × 7 = 3,500 tickets; the subsidy pool loses exactly what was
 /// paid (the Cobb-Douglas remainder and unallocated parts stay), at most 7 × 100 POND.

@@ -76,7 +76,7 @@ pub(super) fn build(c: &Config, a: &Agents, mut rng: StreamRng) -> Result<Marlin
         holdings.push(("checker".to_owned(), 0.0, 0.0));
     }
     holdings.extend(mponds.iter().enumerate().map(|(i, &m)| (format!("holder{i}"), 0.0, m)));
-    let genesis = genesis_value(c, a, &holdings).map_err(bad)?;
+    let genesis = genesis_value(c, &mponds, &holdings).map_err(bad)?;
     let mut econ = Marlin::from_genesis(genesis).map_err(|r| {
         let total: f64 = holdings.iter().map(|h| h.1).sum();
         Rejection {

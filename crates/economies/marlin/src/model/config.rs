@@ -232,7 +232,7 @@ impl Default for BridgeUsers {
 /// Every check of both sections; each error names its field.
 pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
     let mut errs = Vec::new();
-    if let Err(e) = super::genesis_value(c, a, &[]) {
+    if let Err(e) = super::genesis_value(c, &[], &[]) {
         errs.push(e);
     }
     let mut num = |path: &str, v: f64, lo: f64, hi: f64| {

@@ -181,9 +181,8 @@ impl Model for MarlinModel {
             "reward_per_epoch",
             "stake_per_byte",
         ];
-        let params = genesis_value(config, &Agents::default(), &[])
-            .ok()
-            .and_then(|g| crate::genesis::params(&g).ok());
+        let params =
+            genesis_value(config, &[], &[]).ok().and_then(|g| crate::genesis::params(&g).ok());
         let mut pairs = params.map(|p| ergon_core::parameter_pairs(&p)).unwrap_or_default();
         for (k, v) in &mut pairs {
             if AMOUNTS.contains(&k.as_str())
@@ -251,10 +250,12 @@ impl Model for MarlinModel {
 }
 
 /// The genesis of a run: `[economy]`'s overrides with the profile, the subsidy pool and the
-/// agents' `holdings` (name, POND, MPOND). Errors name the field at fault.
+/// agents' `holdings` (name, POND, MPOND). Under `deployed`, the bridge pays converted MPOND
+/// from its POND reserve, so the genesis puts in it the POND of the MPOND its holders will
+/// convert (`bridge_mpond`, 10^6 each). Errors name the field at fault.
 pub(crate) fn genesis_value(
     c: &Config,
-    _a: &Agents,
+    bridge_mpond: &[f64],
     holdings: &[(String, f64, f64)],
 ) -> Result<Genesis, FieldError> {
     const RESERVED: [&str; 4] = ["profile", "accounts", "rewards_pool", "bridge"];
@@ -282,6 +283,16 @@ pub(crate) fn genesis_value(
         accounts.insert(name.clone(), Value::Object(h));
     }
     g.insert("accounts".into(), Value::Object(accounts));
+    if c.profile == crate::Profile::Deployed {
+        // Each holding as the genesis reads it (six decimals), in millionths of an MPOND: as
+        // many whole POND at 10^6 POND an MPOND.
+        let reserve: u128 = bridge_mpond.iter().map(|m| micro_units(&format!("{m:.6}"))).sum();
+        if reserve > 0 {
+            let mut b = Map::new();
+            b.insert("pond".into(), Value::String(reserve.to_string()));
+            g.insert("bridge".into(), Value::Object(b));
+        }
+    }
     if c.subsidy_pool > 0.0 {
         let s = c.subsidy_pool;
         g.insert("rewards_pool".into(), Value::String(format!("{s:.6}")));
@@ -295,4 +306,12 @@ pub(crate) fn genesis_value(
         return Err(FieldError::new(path, msg));
     }
     Ok(genesis)
+}
+
+/// `text`, a decimal with six places as `format!("{:.6}")` writes it, in millionths.
+fn micro_units(text: &str) -> u128 {
+    let (whole, frac) = text.split_once('.').unwrap_or((text, "0"));
+    let whole: u128 = whole.parse().unwrap_or(0);
+    let frac: u128 = format!("{frac:0<6}")[..6].parse().unwrap_or(0);
+    whole * 1_000_000 + frac
 }
