@@ -37,6 +37,9 @@ pub mod calls;
 pub mod cover;
 pub mod extra;
 
+/// The most steps an epoch (`steps_per_epoch`): the steps of 2^32 epochs fit the step clock.
+pub const STEPS_PER_EPOCH_MAX: u64 = 1 << 32;
+
 /// Credit for an upheld FAIL_EVIDENCE.
 pub const UPHELD_CREDIT: u64 = 10;
 
@@ -308,6 +311,11 @@ impl Economy for Trias {
         }
         if g.steps_per_epoch == 0 || g.halving_epochs == 0 {
             return Err(reject(bad("steps_per_epoch/halving_epochs", 0, 1, u64::MAX)));
+        }
+        // At most 2^32 steps an epoch: the steps of 2^32 epochs fit the 64-bit step clock.
+        if g.steps_per_epoch > STEPS_PER_EPOCH_MAX {
+            let s = g.steps_per_epoch;
+            return Err(reject(bad("steps_per_epoch", s, 1, STEPS_PER_EPOCH_MAX)));
         }
         let meta = TokenMeta::new(&g.symbol, g.decimals);
         let cap = g.cap.to_amount(&meta)?;
