@@ -139,8 +139,20 @@ impl Extra {
 /// Interned names: one map per namespace.
 type Names = [BTreeMap<String, u32>; 6];
 
-/// The id of `name` in namespace `ns`, interned when new (at most `limit` names).
-fn intern(names: &mut Names, ns: usize, name: &str, limit: usize) -> Result<u32, TriasError> {
+/// The names one op interned, in namespace order: taken out again should the op fail
+/// ([`Trias::staged`]), so that a refused op changes nothing without a copy of every name.
+#[derive(Default)]
+struct Added(Vec<(usize, String)>);
+
+/// The id of `name` in namespace `ns`, interned when new (at most `limit` names; a new one is
+/// listed in `added`).
+fn intern(
+    names: &mut Names,
+    added: &mut Added,
+    ns: usize,
+    name: &str,
+    limit: usize,
+) -> Result<u32, TriasError> {
     let m = &mut names[ns];
     if let Some(&id) = m.get(name) {
         return Ok(id);
@@ -151,12 +163,18 @@ fn intern(names: &mut Names, ns: usize, name: &str, limit: usize) -> Result<u32,
     }
     let id = m.len() as u32;
     m.insert(name.into(), id);
+    added.0.push((ns, name.into()));
     Ok(id)
 }
 
 /// The mask of `list` in namespace `ns` (at most [`MASK_BITS`] names).
-fn mask(names: &mut Names, ns: usize, list: &[String]) -> Result<u64, TriasError> {
-    list.iter().try_fold(0u64, |m, n| Ok(m | 1u64 << intern(names, ns, n, MASK_BITS)?))
+fn mask(
+    names: &mut Names,
+    added: &mut Added,
+    ns: usize,
+    list: &[String],
+) -> Result<u64, TriasError> {
+    list.iter().try_fold(0u64, |m, n| Ok(m | 1u64 << intern(names, added, ns, n, MASK_BITS)?))
 }
 
 /// Namespaces of [`Extra::names`].
@@ -271,10 +289,13 @@ impl Trias {
         Ok(match a {
             ExtraAction::Declare { node, software, data } => {
                 let n = self.id(node)?;
-                let mut x = self.extra.names.clone();
-                let (s, d) = (mask(&mut x, STACKS, software)?, mask(&mut x, DATA, data)?);
-                self.declare(n, s, d)?;
-                self.extra.names = x;
+                let (s, d) = self.staged(|t, added| {
+                    let names = &mut t.extra.names;
+                    let s = mask(names, added, STACKS, software)?;
+                    let d = mask(names, added, DATA, data)?;
+                    t.declare(n, s, d)?;
+                    Ok((s, d))
+                })?;
                 ExtraEvent::Declared { node: node.clone(), software: s, data: d }
             }
             ExtraAction::Call(c) => self.call_op(c)?,
@@ -307,11 +328,12 @@ impl Trias {
             }
             ExtraAction::ReportVulnerability { analyst, vulnerability, program, severity } => {
                 let n = self.id(analyst)?;
-                let mut x = self.extra.names.clone();
-                let v = intern(&mut x, VULNS, vulnerability, usize::MAX)?;
-                let p = intern(&mut x, PROGRAMS, program, usize::MAX)?;
-                let (bounty, points) = self.report_vulnerability(n, v, p, *severity)?;
-                self.extra.names = x;
+                let (bounty, points) = self.staged(|t, added| {
+                    let names = &mut t.extra.names;
+                    let v = intern(names, added, VULNS, vulnerability, usize::MAX)?;
+                    let p = intern(names, added, PROGRAMS, program, usize::MAX)?;
+                    t.report_vulnerability(n, v, p, *severity)
+                })?;
                 ExtraEvent::VulnerabilityReported {
                     analyst: analyst.clone(),
                     vulnerability: vulnerability.clone(),
@@ -332,10 +354,10 @@ impl Trias {
             }
             ExtraAction::AnalysisRun { analyst, subject } => {
                 let n = self.id(analyst)?;
-                let mut x = self.extra.names.clone();
-                let s = intern(&mut x, SUBJECTS, subject, usize::MAX)?;
-                let points = self.analysis_run(n, u64::from(s))?;
-                self.extra.names = x;
+                let points = self.staged(|t, added| {
+                    let s = intern(&mut t.extra.names, added, SUBJECTS, subject, usize::MAX)?;
+                    t.analysis_run(n, u64::from(s))
+                })?;
                 ExtraEvent::Points {
                     analyst: analyst.clone(),
                     points,
@@ -344,10 +366,10 @@ impl Trias {
             }
             ExtraAction::TestCoverage { analyst, program, covered, total } => {
                 let n = self.id(analyst)?;
-                let mut x = self.extra.names.clone();
-                let p = intern(&mut x, PROGRAMS, program, usize::MAX)?;
-                let points = self.test_coverage(n, p, *covered, *total)?;
-                self.extra.names = x;
+                let points = self.staged(|t, added| {
+                    let p = intern(&mut t.extra.names, added, PROGRAMS, program, usize::MAX)?;
+                    t.test_coverage(n, p, *covered, *total)
+                })?;
                 ExtraEvent::Points {
                     analyst: analyst.clone(),
                     points,
@@ -373,6 +395,22 @@ impl Trias {
         vec![0; n]
     }
 
+    /// Runs `op`, which interns names in place (listing them in its `Added`): when it fails,
+    /// the names it added are taken out again, newest first, and the table is as before.
+    fn staged<T>(
+        &mut self,
+        op: impl FnOnce(&mut Trias, &mut Added) -> Result<T, TriasError>,
+    ) -> Result<T, TriasError> {
+        let mut added = Added::default();
+        let done = op(self, &mut added);
+        if done.is_err() {
+            for (ns, name) in added.0.into_iter().rev() {
+                self.extra.names[ns].remove(&name);
+            }
+        }
+        done
+    }
+
     fn known(&self, ns: usize, name: &str) -> Result<u32, TriasError> {
         let kind = if ns == CALLS { "call" } else { "program" };
         let unknown = || TriasError::UnknownLabel { kind, name: name.into() };
@@ -393,20 +431,43 @@ impl Trias {
             return Err(TriasError::DuplicateCall { name: c.call.clone() });
         }
         let caller = self.id(&c.caller)?;
+        let id = self.staged(|t, added| t.open_named_call(c, caller, added))?;
+        self.extra.names[CALLS].insert(c.call.clone(), id);
+        let executers = self.extra.calls[id as usize]
+            .executers
+            .iter()
+            .map(|&e| self.names[e as usize].clone())
+            .collect();
+        let price = self.fmt(self.extra.calls[id as usize].spec.price);
+        Ok(ExtraEvent::CallOpened {
+            call: c.call.clone(),
+            caller: c.caller.clone(),
+            price,
+            executers,
+        })
+    }
+
+    /// Opens call `c` of `caller`, its programs, stacks and data interned (listed in `added`).
+    fn open_named_call(
+        &mut self,
+        c: &CallArgs,
+        caller: u32,
+        added: &mut Added,
+    ) -> Result<u32, TriasError> {
         let meta = self.meta().clone();
         let amount = |q: &Option<Qty>| q.as_ref().map_or(Ok(Amount::ZERO), |q| q.to_amount(&meta));
-        let mut x = self.extra.names.clone();
+        let names = &mut self.extra.names;
         let programs = c
             .programs
             .iter()
-            .map(|p| intern(&mut x, PROGRAMS, p, usize::MAX))
+            .map(|p| intern(names, added, PROGRAMS, p, usize::MAX))
             .collect::<Result<Vec<_>, _>>()?;
         let filter = Filter {
             trust_min_ppm: c.trust_min_ppm,
             trust_max_ppm: c.trust_max_ppm.unwrap_or(u64::MAX),
             trust_epochs: c.trust_epochs,
-            software: mask(&mut x, STACKS, &c.software)?,
-            data: mask(&mut x, DATA, &c.data)?,
+            software: mask(names, added, STACKS, &c.software)?,
+            data: mask(names, added, DATA, &c.data)?,
             min_bond: amount(&c.min_bond)?.0,
             tees: c.tees.iter().fold(0, |m, &t| m | tee_bit(t)),
         };
@@ -426,20 +487,6 @@ impl Trias {
             weights: c.weights.clone(),
             providers,
         };
-        let id = self.open_call(caller, spec)?;
-        x[CALLS].insert(c.call.clone(), id);
-        self.extra.names = x;
-        let executers = self.extra.calls[id as usize]
-            .executers
-            .iter()
-            .map(|&e| self.names[e as usize].clone())
-            .collect();
-        let price = self.fmt(self.extra.calls[id as usize].spec.price);
-        Ok(ExtraEvent::CallOpened {
-            call: c.call.clone(),
-            caller: c.caller.clone(),
-            price,
-            executers,
-        })
+        self.open_call(caller, spec)
     }
 }
