@@ -61,6 +61,10 @@ impl<R: BufRead> Iterator for Lines<R> {
                     let why = format!("longer than {LINE_MAX} bytes, the limit of a replay line");
                     return Some((self.number, Err(why)));
                 }
+                // A byte-order mark before the first line (as some editors write) is not text.
+                if self.number == 1 && self.buf.starts_with(b"\xEF\xBB\xBF") {
+                    self.buf.drain(..3);
+                }
                 let text = String::from_utf8(std::mem::take(&mut self.buf))
                     .map_err(|_| "not valid UTF-8".to_owned());
                 Some((self.number, text))
@@ -91,6 +95,14 @@ pub fn read_scenario(scenario: Option<&Path>) -> Result<(String, String), String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_byte_order_mark_before_the_first_line_is_left_out() {
+        let text = "\u{feff}{\"op\":\"genesis\"}\n\u{feff}x\n";
+        let lines: Vec<_> = Lines::new(text.as_bytes()).map(|(n, l)| (n, l.unwrap())).collect();
+        // Only the first line's: a mark inside the file is the text's own.
+        assert_eq!(lines, [(1, "{\"op\":\"genesis\"}".to_owned()), (2, "\u{feff}x".to_owned())]);
+    }
 
     #[test]
     fn lines_end_at_newlines_and_refuse_an_overlong_one() {

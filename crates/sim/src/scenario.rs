@@ -77,13 +77,41 @@ fn day() -> Duration {
 /// steps, `s` seconds, `min` minutes, `h` hours, `d` days, `w` weeks, `y` years of 365 days.
 /// Units of time convert through the model's step length ([`Model::STEP_SECONDS`]) and must
 /// come to a whole number of steps.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum Duration {
     /// Steps.
     Epochs(u64),
     /// `"90d"`, `"10y"`, `"12h"`, …
     Text(String),
+}
+
+/// Read as the enum's untagged form would be, with an error that says what a duration is (a
+/// negative number, a float or a table is neither form).
+impl<'de> Deserialize<'de> for Duration {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Duration;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(
+                    "a number of steps (an integer, 0 or more) or a duration such as \"90d\"",
+                )
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Duration, E> {
+                Ok(Duration::Epochs(n))
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Duration, E> {
+                u64::try_from(n)
+                    .map(Duration::Epochs)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Signed(n), &self))
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Duration, E> {
+                Ok(Duration::Text(s.to_owned()))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 impl std::fmt::Display for Duration {

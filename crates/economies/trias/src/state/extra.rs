@@ -157,6 +157,7 @@ fn intern(
     if let Some(&id) = m.get(name) {
         return Ok(id);
     }
+    ergon_core::names::check_name(KINDS[ns], name)?;
     if m.len() >= limit {
         let value = m.len() as u64;
         return Err(TriasError::BadParam { name: "names", value, min: 0, max: limit as u64 - 1 });
@@ -176,6 +177,9 @@ fn mask(
 ) -> Result<u64, TriasError> {
     list.iter().try_fold(0u64, |m, n| Ok(m | 1u64 << intern(names, added, ns, n, MASK_BITS)?))
 }
+
+/// What each namespace names, for messages.
+const KINDS: [&str; 6] = ["program", "software", "data", "subject", "vulnerability", "call"];
 
 /// Namespaces of [`Extra::names`].
 const PROGRAMS: usize = 0;
@@ -430,6 +434,7 @@ impl Trias {
         if self.extra.names[CALLS].contains_key(&c.call) {
             return Err(TriasError::DuplicateCall { name: c.call.clone() });
         }
+        ergon_core::names::check_name(KINDS[CALLS], &c.call)?;
         let caller = self.id(&c.caller)?;
         let id = self.staged(|t, added| t.open_named_call(c, caller, added))?;
         self.extra.names[CALLS].insert(c.call.clone(), id);
