@@ -100,4 +100,9 @@ fn values_beyond_a_scenario_s_range_are_refused_by_name() {
     assert!(err.contains("economy.ozone_limit: must be > 0 and at most 1e18 Oz"), "{err}");
     let o = ergon(&["check", "stratos-small", "--set", "economy.ozone_limit=1e18"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    // A Marlin parameter that does not read names its key.
+    let o = ergon(&["check", "marlin-paper", "--set", "economy.params.wait_days=-3"]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("economy.params.wait_days: invalid value: integer `-3`"), "{err}");
 }

@@ -297,8 +297,16 @@ pub(crate) fn genesis_value(
         let s = c.subsidy_pool;
         g.insert("rewards_pool".into(), Value::String(format!("{s:.6}")));
     }
-    let genesis: Genesis = serde_json::from_value(Value::Object(g))
-        .map_err(|e| FieldError::new("economy.params", e.to_string()))?;
+    let genesis: Genesis = serde_json::from_value(Value::Object(g)).map_err(|e| {
+        // The first override that fails on its own is the one to name.
+        let alone = |k: &String, v: &Value| {
+            let one = Map::from_iter([(k.clone(), v.clone())]);
+            serde_json::from_value::<Genesis>(Value::Object(one)).is_err()
+        };
+        let key = c.params.iter().find(|(k, v)| alone(k, v)).map(|(k, _)| k);
+        let path = key.map_or("economy.params".to_owned(), |k| format!("economy.params.{k}"));
+        FieldError::new(path, e.to_string())
+    })?;
     if let Err(e) = crate::genesis::params(&genesis) {
         let msg = e.to_string();
         let key = c.params.keys().find(|k| msg.contains(k.as_str()));
