@@ -21,7 +21,7 @@ fn a_table_made_bad_by_a_set_names_the_set() {
     let o = ergon(&["check", "marlin-paper", "--set", "economy.params.alpha=0.5"]);
     let err = text(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(err.contains("--set economy.params.alpha=0.5: economy.params:"), "{err}");
+    assert!(err.contains("--set economy.params.alpha=0.5: economy.params.alpha:"), "{err}");
 }
 
 /// A problem in an element of an array of tables (`[[agents.groups]]`) names the line of the
