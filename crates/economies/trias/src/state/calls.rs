@@ -201,6 +201,7 @@ impl Trias {
         let id = self.extra.calls.len() as u32;
         let responses = vec![None; executers.len()];
         self.extra.calls.push(Call { caller, spec, executers, responses, open: true });
+        self.extra.open.push(id); // ids rise: the list stays ascending
         Ok(id)
     }
 
@@ -447,12 +448,13 @@ impl Trias {
     /// each call's id and settlement, ascending ids.
     pub(super) fn settle_due(&mut self) -> Result<Vec<(u32, Settlement)>, TriasError> {
         let now = self.book.now();
-        let mut out = Vec::new();
-        for id in 0..self.extra.calls.len() as u32 {
-            let c = &self.extra.calls[id as usize];
-            if c.open && c.spec.deadline <= now {
-                out.push((id, self.settle_due_one(id)?));
-            }
+        let calls = &self.extra.calls;
+        let due: Vec<u32> = (self.extra.open.iter().copied())
+            .filter(|&id| calls[id as usize].spec.deadline <= now)
+            .collect();
+        let mut out = Vec::with_capacity(due.len());
+        for id in due {
+            out.push((id, self.settle_due_one(id)?));
         }
         Ok(out)
     }
@@ -464,6 +466,9 @@ impl Trias {
         self.pay_settlement(&call, &s)
             .map_err(|e| TriasError::Core(ergon_core::Error::Overflow { op: e }))?;
         self.extra.calls[id as usize].open = false;
+        if let Ok(at) = self.extra.open.binary_search(&id) {
+            self.extra.open.remove(at);
+        }
         Ok(s)
     }
 }

@@ -276,7 +276,16 @@ impl Trias {
     pub(super) fn check_extra(&self) -> Result<(), ergon_core::invariants::Violation> {
         let v = |what, e: String| ergon_core::invariants::Violation::new(what, e);
         let bal = |h| self.ledger.balance(self.token, h).unwrap_or_default().0;
-        let open: u128 = self.extra.calls.iter().filter(|c| c.open).map(|c| c.spec.price.0).sum();
+        // The open calls' list: each listed call open (a call open but not listed would leave
+        // the escrow above the sum).
+        let mut open = 0u128;
+        for &id in &self.extra.open {
+            let c = &self.extra.calls[id as usize];
+            if !c.open {
+                return Err(v("trias open calls", format!("call {id} is listed open, and is not")));
+            }
+            open += c.spec.price.0;
+        }
         if bal(Holder::Pool(self.extra.escrow)) != open {
             return Err(v(
                 "trias escrow",

@@ -55,6 +55,9 @@ pub struct Extra {
     pub(super) attesters: super::attesters::Attesters,
     /// Every call, by id.
     pub(super) calls: Vec<Call>,
+    /// The ids of the open calls, ascending: what the epoch's close settles and the escrow
+    /// holds, without a pass over every call ever opened.
+    pub(super) open: Vec<u32>,
     /// Programs each node ran and the last epoch it did, by node.
     pub(super) ran: Vec<Vec<(u32, u64)>>,
     /// The epoch each program's first vulnerability was reported, by program.
@@ -93,6 +96,7 @@ impl Extra {
             history: VecDeque::new(),
             attesters: Default::default(),
             calls: Vec::new(),
+            open: Vec::new(),
             ran: Vec::new(),
             reported: Vec::new(),
             vulns: Vec::new(),
