@@ -15,7 +15,7 @@ pub mod scenario;
 mod sweep;
 
 pub use diag::{Diagnostic, Diagnostics, Source};
-pub use resume::{CheckpointStore, Checkpoints};
+pub use resume::{CheckpointStore, Checkpoints, PartMark};
 pub use resume_check::check_resume;
-pub use runner::{Control, Job, JobResult, JobSink, PartMark, RunError, Sink};
+pub use runner::{Control, Job, JobResult, JobSink, RunError, Sink};
 pub use scenario::{Duration, File, Header, Plan, Point, Sweep, SweepMode};

@@ -4,7 +4,6 @@
 use ergon_core::{Metric, Model};
 
 use crate::checkpoint::{Checkpoint, Value, decode, encode, load_model, save_model};
-use crate::runner::PartMark;
 use crate::scenario::Plan;
 
 /// Where a run keeps its jobs' checkpoints (one a job, each replaced whole or not at all).
@@ -25,6 +24,16 @@ pub struct Checkpoints<'a> {
     pub store: &'a dyn CheckpointStore,
     /// Whether each job goes on from its checkpoint, where it has one (the others start over).
     pub resume: bool,
+}
+
+/// How far a job's durable rows reach: their length in bytes and the CRC-32 (IEEE) of those
+/// bytes, what a checkpoint records of them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PartMark {
+    /// Bytes of rows.
+    pub bytes: u64,
+    /// CRC-32 of those bytes.
+    pub crc: u32,
 }
 
 /// A job's checkpointing.

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use ergon_core::{Metric, Model, NodeReward, RngStreams, Seed};
 use rayon::prelude::*;
 
-use crate::resume::{Checkpoints, Saver};
+use crate::resume::{Checkpoints, PartMark, Saver};
 use crate::scenario::Plan;
 
 /// Most steps in one chunk of [`Model::advance`] between two stop checks.
@@ -48,16 +48,6 @@ pub struct Job {
     pub run: u32,
     /// The job's own seed: `RngStreams(master).derive([point, run])`.
     pub seed: Seed,
-}
-
-/// How far a job's durable rows reach: their length in bytes and the CRC-32 (IEEE) of those
-/// bytes, what a checkpoint records of them.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct PartMark {
-    /// Bytes of rows.
-    pub bytes: u64,
-    /// CRC-32 of those bytes.
-    pub crc: u32,
 }
 
 /// Where a job's rows go (the simulator formats and writes nothing itself).

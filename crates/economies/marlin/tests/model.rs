@@ -21,6 +21,16 @@ fn quiet() -> Agents {
     a
 }
 
+/// [`quiet`] with one holder of `mpond` MPOND who requests all of it on day 0.
+fn one_holder(mpond: f64) -> Agents {
+    let mut a = quiet();
+    a.bridge.count = 1;
+    a.bridge.mpond = Dist::constant(mpond);
+    a.bridge.share = 1.0;
+    a.bridge.every_days = 3_650;
+    a
+}
+
 fn build(c: &Config, a: &Agents) -> MarlinModel {
     MarlinModel::validate(c, a).expect("a valid scenario");
     MarlinModel::build(c, a, &RngStreams::new(Seed::from_u64(7))).expect("a genesis")
@@ -46,12 +56,7 @@ fn validation_names_each_field() {
 /// converts (10^6 POND minted). Day 360: k = 2, cap 2 MPOND: one more. Nothing in between.
 #[test]
 fn the_bridge_releases_a_tenth_every_period_after_the_wait() {
-    let mut a = quiet();
-    a.bridge.count = 1;
-    a.bridge.mpond = Dist::constant(10.0);
-    a.bridge.share = 1.0;
-    a.bridge.every_days = 3_650;
-    let mut m = build(&Config::default(), &a);
+    let mut m = build(&Config::default(), &one_holder(10.0));
     m.record();
     for _ in 0..180 {
         m.step().unwrap();
@@ -83,13 +88,8 @@ fn the_bridge_releases_a_tenth_every_period_after_the_wait() {
 /// (before, the first conversion found the reserve empty and the run stopped on an invariant).
 #[test]
 fn a_deployed_bridge_pays_its_holders_from_the_reserve_the_genesis_gives_it() {
-    let mut a = quiet();
-    a.bridge.count = 1;
-    a.bridge.mpond = Dist::constant(10.5);
-    a.bridge.share = 1.0;
-    a.bridge.every_days = 3_650;
     let c: Config = serde_json::from_value(serde_json::json!({"profile": "deployed"})).unwrap();
-    let mut m = build(&c, &a);
+    let mut m = build(&c, &one_holder(10.5));
     let r = m.record();
     assert_eq!(raw(&r, "bridge_pond_out"), 0);
     let mut days = 0;
