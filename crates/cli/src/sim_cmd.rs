@@ -271,11 +271,13 @@ fn execute(
             use ergon_sim::RunError::{Build, Checkpoint, Sink, Violation};
             // A write that failed (a full disk) loses nothing the run had saved: with
             // checkpoints, they stay, to go on with --resume once the cause is gone.
-            let io = matches!(e, Sink { .. } | Checkpoint { .. });
-            if io && every.is_some() {
-                if resume {
-                    out.abandon(); // the merged files back; its parts stay
-                }
+            // The operating system refused a write (a full disk): not a row out of range, nor
+            // a checkpoint found bad on resume, which a resume would meet again.
+            let io = match &e {
+                Sink { message, .. } | Checkpoint { message, .. } => message.contains("(os error"),
+                _ => false,
+            };
+            if io && every.is_some() && !resume {
                 return Err(BadInput(format!(
                     "{e}; the checkpoints saved so far stay in {}: `ergon run --resume {}` goes \
                      on from them",
@@ -308,9 +310,10 @@ fn execute(
             return Err(bad(e));
         }
     };
+    // The report before anything is printed: a closed standard output ends the command.
+    let report = if args.report { Some(crate::report::write(&written.dir)?) } else { None };
     crate::table::print(info, &results, &written, started.elapsed())?;
-    if args.report {
-        let path = crate::report::write(&written.dir)?;
+    if let Some(path) = report {
         say!("report: {}", path.display());
     }
     if complete {

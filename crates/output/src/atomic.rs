@@ -40,17 +40,23 @@ impl AtomicFile {
             Some(Ok(file)) => file,
             _ => given.to_path_buf(),
         };
+        // A path under /dev or /proc (`/dev/stdout`, `/proc/self/fd/1`) names what a process
+        // was given, whatever it is: a redirect to a file is appended to, not replaced.
+        let system = given.starts_with("/dev") || given.starts_with("/proc");
         let in_place = match fs::metadata(&target) {
-            Ok(meta) => !meta.is_file() && !meta.is_dir(),
+            Ok(meta) => system || (!meta.is_file() && !meta.is_dir()),
             Err(_) => link, // dangling: the file it names is created
         };
         if in_place {
-            let file = fs::OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .open(&target)
-                .map_err(|e| OutputError::io("open", &target, e))?;
+            let file = match inherited(given) {
+                Some(file) => file,
+                None => fs::OpenOptions::new()
+                    .write(true)
+                    .create(true)
+                    .truncate(!system)
+                    .open(if system { given } else { &target }),
+            }
+            .map_err(|e| OutputError::io("open", &target, e))?;
             let writer = Some(BufWriter::new(file));
             return Ok(AtomicFile {
                 tmp: target.clone(),
@@ -124,6 +130,36 @@ impl AtomicFile {
         }
         // The file may already be gone; there is nothing more to do either way.
         let _ = fs::remove_file(&self.tmp);
+    }
+}
+
+/// The process's own standard output or error for `/dev/stdout`, `/dev/stderr` and their
+/// `/proc/self/fd/` and `/dev/fd/` names: a copy of the descriptor it was given, so a shell's
+/// `>>` appends and a `>` goes on where it is (opening the path anew would start at its
+/// beginning).
+fn inherited(path: &Path) -> Option<io::Result<File>> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd as _;
+        let name = path.to_str()?;
+        let fd = name.strip_prefix("/proc/self/fd/").or_else(|| name.strip_prefix("/dev/fd/")).or(
+            match name {
+                "/dev/stdout" => Some("1"),
+                "/dev/stderr" => Some("2"),
+                _ => None,
+            },
+        )?;
+        let owned = match fd {
+            "1" => io::stdout().as_fd().try_clone_to_owned(),
+            "2" => io::stderr().as_fd().try_clone_to_owned(),
+            _ => return None,
+        };
+        Some(owned.map(File::from))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
     }
 }
 

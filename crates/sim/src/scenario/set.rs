@@ -13,10 +13,14 @@ pub(super) fn parse_value(text: &str) -> Result<Value, String> {
     {
         return Ok(v);
     }
-    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
-    if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit() || c == '_') {
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text).replace('_', "");
+    let beyond = digits.len() > 18
+        && digits.chars().all(|c| c.is_ascii_digit())
+        && digits.parse::<u128>().map_or(true, |v| v > i64::MAX as u128);
+    if beyond {
         return Err(format!(
-            "the integer {text} is beyond a scenario's integers (at most {})",
+            "the integer {text} is beyond a scenario's integers (at most {}; quote it, \"{text}\", \
+             where a field takes a decimal string)",
             i64::MAX
         ));
     }
