@@ -121,7 +121,6 @@ fn main() -> ExitCode {
         Command::Check(args) => sim_cmd::check(&args),
         Command::Scenarios => scenarios(),
     };
-    // Standard output is line-buffered: what a command wrote is out before the exit.
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::CheckFailed) => ExitCode::from(1),

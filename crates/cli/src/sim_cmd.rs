@@ -269,10 +269,10 @@ fn execute(
         Ok(r) => r,
         Err(e) => {
             use ergon_sim::RunError::{Build, Checkpoint, Sink, Violation};
-            // A write that failed (a full disk) loses nothing the run had saved: with
-            // checkpoints, they stay, to go on with --resume once the cause is gone.
-            // The operating system refused a write (a full disk): not a row out of range, nor
-            // a checkpoint found bad on resume, which a resume would meet again.
+            // A write the operating system refused (a full disk) loses nothing a fresh run had
+            // saved: its checkpoints stay, to go on with --resume once the cause is gone. Not a
+            // row out of range, nor a checkpoint found bad on resume: a resume would meet those
+            // again.
             let io = match &e {
                 Sink { message, .. } | Checkpoint { message, .. } => message.contains("(os error"),
                 _ => false,

@@ -338,10 +338,7 @@ impl<const N: usize> RowLocks<N> {
             }
             // No undo record an owner: the batch's `Appended` takes its rows off again.
             let o = &mut self.owners[owner.0 as usize];
-            for (mine, a) in o.amounts.iter_mut().zip(amounts) {
-                mine.0 += a.0;
-            }
-            o.chunks += n;
+            owner_add(o, amounts, true);
             bucket.push(owner, o.generation, amounts);
         }
         if bucket.is_empty() {

@@ -286,7 +286,12 @@ pub(crate) fn genesis_value(
     if c.profile == crate::Profile::Deployed {
         // Each holding as the genesis reads it (six decimals), in millionths of an MPOND: as
         // many whole POND at 10^6 POND an MPOND.
-        let reserve: u128 = bridge_mpond.iter().map(|m| micro_units(&format!("{m:.6}"))).sum();
+        let micro = ergon_core::amount::TokenMeta::new("MPOND", 6);
+        let mut reserve = 0u128;
+        for m in bridge_mpond {
+            let held = micro.parse(&format!("{m:.6}"));
+            reserve += held.map_err(|e| FieldError::new("agents.bridge.mpond", e.to_string()))?.0;
+        }
         if reserve > 0 {
             let mut b = Map::new();
             b.insert("pond".into(), Value::String(reserve.to_string()));
@@ -314,12 +319,4 @@ pub(crate) fn genesis_value(
         return Err(FieldError::new(path, msg));
     }
     Ok(genesis)
-}
-
-/// `text`, a decimal with six places as `format!("{:.6}")` writes it, in millionths.
-fn micro_units(text: &str) -> u128 {
-    let (whole, frac) = text.split_once('.').unwrap_or((text, "0"));
-    let whole: u128 = whole.parse().unwrap_or(0);
-    let frac: u128 = format!("{frac:0<6}")[..6].parse().unwrap_or(0);
-    whole * 1_000_000 + frac
 }
