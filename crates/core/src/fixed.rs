@@ -235,7 +235,7 @@ impl U64F64 {
     /// `FixedPointConvert::from_fixed` for `u128`: truncate to 48 fraction bits (`U80F48`),
     /// multiply by `scale`, floor. So `0.00001` PHA gives 9 999 999, not 10 000 000.
     ///
-    /// The product is exact here; Phala's `saturating_mul_int` saturates at `2^80 − 1` base units
+    /// The product is exact here; Phala's `unwrapped_mul_int` panics past `2^80 − 1` base units
     /// (≈ 1.2 × 10^12 PHA at 12 decimals, far above PHA's supply), where the two would differ.
     /// Errors: [`Error::Overflow`] when the balance does not fit a u128.
     pub fn to_balance(self, scale: u128) -> Result<u128> {

@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used)] // a test crate: unwrap is the assertion
 
-use ergon_core::{Metric, MetricValue, Model, RngStreams, Seed};
+use ergon_core::{Metric, MetricValue, Model, RngStreams, Seed, U64F64};
 use ergon_phala::PhalaModel;
 use ergon_phala::model::{Agents, Config};
 use ergon_sim::Source;
@@ -303,4 +303,71 @@ switch_share = 1.0
     let chasing = moves(0.2);
     assert!(chasing >= 50, "{chasing} moves: the greedy pools' delegators should leave");
     assert_eq!(moves(100.0), 0);
+}
+
+/// khala: the heartbeat carries the benchmark counter of the challenge's block, as phactory's
+/// `handle_heartbeat_challenge` reads it when the worker handles the challenge, while it lands
+/// five blocks later. Three workers of P = 1000 start in block 1 (the chain's first) and run at
+/// exactly their score (2,000 iterations a block), so after each heartbeat the counter the
+/// gatekeeper keeps is `2000·(c − 1)` for the answered challenge's block `c` (its time
+/// `c·12 s`); a counter read at the answer would be `2000·(c + 4)`. The session's first
+/// heartbeat with a counter measures P = 2000·(c − 1) / ((c + 5 − 1)·12 s) · 6 (the clock from
+/// the start, the answer in block `c + 5`).
+#[test]
+fn khala_heartbeats_carry_the_counter_of_the_challenge_block() {
+    let text = r#"
+[scenario]
+name = "counter-at-challenge"
+economy = "phala"
+duration = "1d"
+seed = 3
+
+[economy]
+profile = "khala"
+subsidy_pool = 1000000
+
+[[agents.groups]]
+label = "three"
+workers = 3
+pools = 1
+tiers = [1.0, 0.0, 0.0, 0.0, 0.0]
+score = { dist = "uniform", low = 1000, high = 1000 }
+performance = { dist = "normal", mean = 1.0, sd = 0.0 }
+owner_stake = 100000
+max_worker_stake = 15000
+
+[agents.heartbeats]
+challenges_per_block = 1
+answer_delay_blocks = 5
+
+[agents.outages]
+per_day = 0.0
+
+[agents.delegators]
+count = 0
+"#;
+    let (c, a) = scenario("counter-at-challenge", text);
+    let mut m = build(&c, &a, 3);
+    // Each worker's (counter, challenge time) as last seen: a change is an answer.
+    let mut seen = [(0u64, 12_000u64); 3];
+    let mut firsts = 0;
+    for _ in 0..700 {
+        m.step().unwrap();
+        for w in 0..3 {
+            let tok = m.economy().workers().row(ergon_phala::WorkerIndex(w as u32)).tok;
+            let c = tok.challenge_time_last / 12_000;
+            assert_eq!(tok.iteration_last, 2000 * (c - 1), "worker {w}, challenge block {c}");
+            let now = (tok.iteration_last, tok.challenge_time_last);
+            if now != seen[w] && seen[w] == (0, 12_000) {
+                // The session's first answer with a counter (a challenge in the start block
+                // reads 0 and changes nothing): the clock and counter from the start, block 1.
+                firsts += 1;
+                let dt = U64F64::from_int(12 * (c + 4));
+                let want = U64F64::from_int(2000 * (c - 1)).div(dt).unwrap().mul_int(6).unwrap();
+                assert_eq!(tok.p_instant, want, "worker {w}: first P after challenge block {c}");
+            }
+            seen[w] = now;
+        }
+    }
+    assert_eq!(firsts, 3, "every worker answered a challenge after its start block");
 }

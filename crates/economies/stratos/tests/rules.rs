@@ -164,11 +164,15 @@ fn the_genesis_supply_is_capped_at_100_million_stos() {
     assert_eq!(e.code, "cap_exceeded", "{}", e.message);
 }
 
-/// Two nodes, a user with Ozone; `profile` paper or mainnet.
+/// Two nodes, a user with Ozone; `profile` paper or mainnet. No mining is paid: an empty
+/// mining pool and (mainnet, where a report that would pay more mining than the pool holds is
+/// refused) a mining table of 1 wei an epoch, whose parts all truncate to zero.
 fn two_nodes(profile: &str) -> Stratos {
+    let one_wei = json!({"kind": "table", "end": "40000000000000000000000000",
+        "tiers": [{"from": "0", "reward": "1", "split": [6000, 2000, 2000]}]});
     let mut g = json!({
         "profile": profile,
-        "params": {"mining_pool": "0"},
+        "params": {"mining_pool": "0", "mining": one_wei},
         "accounts": {"n1": "1000", "n2": "1000", "u": "100"},
         "resource_nodes": [{"name": "n1", "deposit": "1000"}, {"name": "n2", "deposit": "1000"}],
     });

@@ -254,6 +254,9 @@ impl Marlin {
         delegate: bool,
         tokens: [bool; 2],
     ) -> Result<Amount> {
+        if self.params.profile == Profile::Deployed {
+            self.stakes.settled_in(c);
+        }
         self.sync_cluster(c)?;
         let key = position_key(staker, c);
         let mut pool = self.relay.pool(c);
@@ -307,18 +310,10 @@ impl Marlin {
         let drawn = self.draw(&mut sc, next);
         self.scratch = sc;
         let sel = drawn?;
+        // Every selection is kept, as the selector keeps `clustersSelected`: a receiver may issue
+        // for any closed epoch it has not issued for, however old.
         if sel.n > 0 {
             self.relay.selected.insert(next, sel);
-        }
-        // Kept: the selections from the latest one of epoch `next − 2` or before (the one the
-        // epochs after it without a draw reuse) on; older ones go.
-        let keep = next.checked_sub(2).and_then(|e| self.relay.selected.range(..=e).next_back());
-        if let Some(&keep) = keep.map(|(e, _)| e) {
-            while let Some(&first) = self.relay.selected.first().map(|(e, _)| e)
-                && first < keep
-            {
-                self.relay.selected.remove(&first);
-            }
         }
         Ok(ClosePayout { selected: sel.n, ..ClosePayout::default() })
     }
@@ -329,11 +324,12 @@ impl Marlin {
     fn draw(&self, sc: &mut Scratch, epoch: u64) -> Result<Selection> {
         // A cluster's weight is a function of its delegation and registration alone.
         let inputs = |i: usize, row: &crate::engine::stakes::Cluster| {
-            (row.pond, row.mpond, self.stakes.is_registered(i as u32))
+            (row.pond, row.mpond, self.stakes.in_selector(i as u32))
         };
-        let weight = |(pond, mpond, registered): (Amount, Amount, bool)| -> Result<u64> {
-            // An unregistered cluster is out of the selector's tree.
-            if !registered {
+        let weight = |(pond, mpond, in_tree): (Amount, Amount, bool)| -> Result<u64> {
+            // An unregistered cluster is out of the selector's tree until a delegator's
+            // settlement puts it back.
+            if !in_tree {
                 return Ok(0);
             }
             let (weights, threshold) =

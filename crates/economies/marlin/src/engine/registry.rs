@@ -2,7 +2,9 @@
 //! commission update and an unregistration each wait a lock after their request
 //! (`commission_lock_days`, `unregister_lock_days`, the contract's `lockWaitTime`) and are then
 //! carried out by the operator. One request of each kind at a time. An unregistered cluster is
-//! never paid again (not eligible, never drawn), takes no new delegation (`cluster_unregistered`)
+//! not eligible (paper: never paid again; deployed: out of the draw until a delegator's
+//! settlement in it puts it back, as the contract's selector), takes no new delegation
+//! (`cluster_unregistered`)
 //! and its pending commission update is dropped; its stashes stay until their stakers
 //! undelegate them.
 

@@ -72,6 +72,11 @@ pub struct Stakes {
     delegated: Snapshot<[Amount; 2]>,
     /// Clusters unregistered (`ClusterRegistry.unregister`): nothing more delegated to them.
     unregistered: Keyed<u32, ()>,
+    /// deployed: unregistered clusters a delegator's settlement put back in the selector's tree
+    /// (`RewardDelegators._updateTokens` ends with `_updateClusterSelector`, which upserts the
+    /// cluster by its delegation without asking whether it is registered).
+    #[serde(default)]
+    reselected: Keyed<u32, ()>,
 }
 
 ergon_core::transactional!(Stakes {
@@ -81,6 +86,7 @@ ergon_core::transactional!(Stakes {
     staked_mpond: Keyed<AccountId, Amount>,
     delegated: Snapshot<[Amount; 2]>,
     unregistered: Keyed<u32, ()>,
+    reselected: Keyed<u32, ()>,
 });
 
 impl Default for Stakes {
@@ -92,6 +98,7 @@ impl Default for Stakes {
             staked_mpond: Keyed::new(),
             delegated: Snapshot::new([Amount::ZERO; 2]),
             unregistered: Keyed::new(),
+            reselected: Keyed::new(),
         }
     }
 }
@@ -148,9 +155,27 @@ impl Stakes {
         self.clusters.update(c as usize, |row| row.commission_percent = percent);
     }
 
-    /// Marks cluster `c` unregistered (`ClusterRegistry.unregister`).
+    /// Marks cluster `c` unregistered (`ClusterRegistry.unregister`): out of the selector's
+    /// tree (`removeClusterDelegation`).
     pub(crate) fn unregister(&mut self, c: u32) {
         self.unregistered.insert(c, ());
+        self.reselected.remove(&c);
+    }
+
+    /// Whether cluster `c` is in the selector's tree, weighed by its delegation (a weight of
+    /// zero, below the threshold, draws nothing): registered, or (deployed) unregistered and
+    /// put back by a delegator's settlement since.
+    #[must_use]
+    pub fn in_selector(&self, c: u32) -> bool {
+        self.is_registered(c) || self.reselected.contains_key(&c)
+    }
+
+    /// deployed: a delegator's settlement in cluster `c` (`_updateTokens`): an unregistered
+    /// cluster goes back in the selector's tree, by whatever its delegation weighs.
+    pub(crate) fn settled_in(&mut self, c: u32) {
+        if self.unregistered.contains_key(&c) && !self.reselected.contains_key(&c) {
+            self.reselected.insert(c, ());
+        }
     }
 
     fn add_to_cluster(&mut self, c: u32, pond: Amount, mpond: Amount, add: bool) -> Result<()> {
@@ -198,6 +223,7 @@ impl Marlin {
             return ergon_core::txn::atomic(self, |st| {
                 st.stakes.set_commission(c, percent);
                 st.stakes.unregistered.remove(&c);
+                st.stakes.reselected.remove(&c);
                 Ok(c)
             });
         }

@@ -269,9 +269,17 @@ impl Phala {
         } else {
             (Amount(settle.payout.to_balance(PICO)?), Amount(settle.treasury.to_balance(PICO)?))
         };
+        // A subsidy pool short of both parts pays what it holds: khala the treasury's part
+        // first (the pallet's `try_handle_settle` withdraws it before `on_reward` pays the
+        // worker), paper the worker's.
         let subsidy = self.balance_of(Holder::Pool(self.pools.subsidy));
-        let paid = want_paid.min(subsidy);
-        let to_treasury = want_treasury.min(Amount(subsidy.0 - paid.0));
+        let (paid, to_treasury) = if paper {
+            let paid = want_paid.min(subsidy);
+            (paid, want_treasury.min(Amount(subsidy.0 - paid.0)))
+        } else {
+            let to_treasury = want_treasury.min(subsidy);
+            (want_paid.min(Amount(subsidy.0 - to_treasury.0)), to_treasury)
+        };
         let shortfall = Amount(want_paid.0 - paid.0 + want_treasury.0 - to_treasury.0);
         let stake_pool = self.stake_pools.pool_of(w.0).map(PoolIndex);
         let owner = AccountId(row.owner);

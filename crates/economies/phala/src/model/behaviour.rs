@@ -229,7 +229,7 @@ impl PhalaModel {
             wk.online = true;
             wk.since = b;
             for _ in 0..std::mem::take(&mut wk.backlog) {
-                self.answer(w)?;
+                self.answer(w, None)?;
             }
         }
         while let Some(&(due, w, blocks)) = self.outages.get(self.next_outage) {
@@ -240,18 +240,18 @@ impl PhalaModel {
             let wk = &mut self.workers[w as usize];
             if wk.online {
                 wk.online = false;
-                wk.iters_base += 2 * wk.p_true * (b - wk.since);
+                wk.iters_base = wk.iterations(b);
                 wk.since = b;
                 self.returns.push(Reverse((b + blocks, w)));
                 self.flows.outages += 1;
             }
         }
-        while let Some(&(due, w)) = self.answers.front() {
+        while let Some(&(due, w, handled)) = self.answers.front() {
             if due > b {
                 break;
             }
             self.answers.pop_front();
-            self.answer(w)?;
+            self.answer(w, handled)?;
         }
         self.deploy_due()?;
         let n = self.workers.len() as u64;
@@ -294,21 +294,30 @@ impl PhalaModel {
             }
             let wk = &mut self.workers[w as usize];
             wk.recent = [wk.recent[1], b];
-            self.answers.push_back((b + delay, w));
+            // khala: an online worker's runtime handles the challenge in its block, so the
+            // heartbeat carries the benchmark's counter read then (phactory's
+            // `handle_heartbeat_challenge`) and lands `delay` blocks later; an offline one
+            // handles it when it comes back. paper measures P at heartbeats: the counter of
+            // the answer's block.
+            let iterations = (khala && wk.online).then(|| wk.iterations(b));
+            self.answers.push_back((b + delay, w, iterations));
             self.flows.challenges += 1;
         }
         Ok(())
     }
 
-    /// Worker `w` answers its oldest challenge now, or later when it is offline.
-    fn answer(&mut self, w: u32) -> Result<(), Rejection> {
+    /// Worker `w` answers its oldest challenge now with the counter read when it handled the
+    /// challenge (`handled`; none when it was offline then), or later when it is offline. A
+    /// challenge answered from the backlog is handled as the worker comes back, so its counter
+    /// is read now: every answer of the backlog carries the same one.
+    fn answer(&mut self, w: u32, handled: Option<u64>) -> Result<(), Rejection> {
         let b = self.blocks;
         let wk = &mut self.workers[w as usize];
         if !wk.online {
             wk.backlog += 1;
             return Ok(());
         }
-        let iterations = wk.iters_base + 2 * wk.p_true * (b - wk.since);
+        let iterations = handled.unwrap_or_else(|| wk.iterations(b));
         let (index, group, pool) = (wk.index, wk.group as usize, wk.pool as usize);
         let beat = match self.econ.heartbeat(index, iterations) {
             Ok(beat) => beat,

@@ -54,6 +54,14 @@ struct Worker {
     earned: u128,
 }
 
+impl Worker {
+    /// Its benchmark counter at block `b` (online since `since`): two rounds of `p_true` a
+    /// block.
+    fn iterations(&self, b: u64) -> u64 {
+        self.iters_base + 2 * self.p_true * (b - self.since)
+    }
+}
+
 /// A stake pool and its owner.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Pool {
@@ -136,8 +144,10 @@ pub struct PhalaModel {
     /// This block's challenge targets (working memory, empty between blocks).
     #[serde(skip)]
     targets: Vec<u32>,
-    /// Answers due: (block, worker), in due order (one answer delay for all).
-    answers: VecDeque<(u64, u32)>,
+    /// Answers due: (block, worker, the benchmark counter the heartbeat carries, read in the
+    /// challenge's block when the worker was online then), in due order (one answer delay for
+    /// all).
+    answers: VecDeque<(u64, u32, Option<u64>)>,
     /// Today's outages: (block, worker, blocks offline), by block.
     outages: Vec<(u64, u32, u64)>,
     /// The next of `outages` to happen.

@@ -446,6 +446,7 @@ fn empty(params: Params, seed: Seed) -> Result<Stratos, Rejection> {
         deposit_returns,
         stake_locks,
         slashing: Keyed::new(),
+        limit_debts: Keyed::new(),
         staking,
         rng: RngStreams::new(seed).stream(&[purpose::TASKS]),
         stats: Stats::default(),

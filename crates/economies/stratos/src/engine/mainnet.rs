@@ -213,6 +213,14 @@ pub fn limit_after_withdrawal(
     trunc(dec(l).checked_sub(dec(z).quo(rate)?)?)
 }
 
+/// What a suspension of `z` wei of deposit that is not [`is_unbondable`] would take from `L`
+/// below zero on the chain: `TruncateInt(Dec(L) − Dec(Z).Quo(rate))` of an integer `L` below
+/// `Z/rate` is `L − ⌊Z/rate⌋` (truncation toward zero), so `TruncateInt(Dec(Z).Quo(rate))`
+/// below `L`.
+pub fn limit_below_zero(z: Amount, rate: Dec) -> Result<Amount, Error> {
+    trunc(dec(z).quo(rate)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -103,6 +103,12 @@ pub struct Stratos {
     /// mainnet: each account's slashing not yet deducted (the chain's per-wallet `Slashing`),
     /// wei; accounts with none are absent.
     slashing: Keyed<AccountId, Amount>,
+    /// mainnet: the Ozone limit each suspended resource node's suspension did not take, noz
+    /// (the chain's `DecreaseOzoneLimitBySubtractDeposit` would have left L below zero; here L
+    /// stays): its reinstatement takes it off the limit it gives back. Nodes with none are
+    /// absent.
+    #[serde(default)]
+    limit_debts: Keyed<NodeIndex, Amount>,
     staking: Staking,
     rng: StreamRng,
     stats: epoch::Stats,
@@ -123,6 +129,7 @@ ergon_core::transactional!(Stratos {
     deposit_returns: LockQueue,
     stake_locks: StakeLocks,
     slashing: Keyed<AccountId, Amount>,
+    limit_debts: Keyed<NodeIndex, Amount>,
     staking: Staking,
     rng: StreamRng,
 }; ignore params, stos, ozone_token, pools, total_mined, epoch, stats, report_detail, scratch);

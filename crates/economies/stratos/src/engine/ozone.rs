@@ -174,6 +174,49 @@ impl OzoneMarket {
         Ok(())
     }
 
+    /// mainnet: a resource node's effective deposit of `z` wei is suspended (the chain's
+    /// `SlashingResourceNode` calls `DecreaseOzoneLimitBySubtractDeposit` without its check):
+    /// as [`OzoneMarket::remove_deposit_mainnet`] when `IsUnbondable`; otherwise S −= Z and L
+    /// stays where the chain's would fall to `TruncateInt(Dec(L) − Dec(Z)/rate) < 0`, that is
+    /// `TruncateInt(Dec(Z)/rate)` below this L. Returns that part not taken (zero when L fell).
+    /// Changes nothing when it fails.
+    pub fn suspend_deposit_mainnet(&mut self, z: Amount, rate: Dec) -> Result<Amount, Error> {
+        if mainnet::is_unbondable(self.l, z, rate)? {
+            self.remove_deposit_mainnet(z, rate)?;
+            return Ok(Amount::ZERO);
+        }
+        let debt = mainnet::limit_below_zero(z, rate)?;
+        self.s = self.s.checked_sub(z)?;
+        Ok(debt)
+    }
+
+    /// mainnet: a suspended node's effective deposit of `z` wei comes back (the chain's
+    /// `IncreaseOzoneLimitByAddDeposit`): S += Z and L becomes `TruncateInt(Dec(L) + Dec(Z)/rate)`
+    /// (unchanged when S was zero), less `debt`, what its suspension did not take
+    /// ([`OzoneMarket::suspend_deposit_mainnet`]): the chain's L, which stood `debt` lower, is
+    /// `TruncateInt(Dec(L − debt) + Dec(Z)/rate)`, the same when that is not negative. Returns
+    /// the debt still owed: all of it when S was zero (the chain's L does not move), the part
+    /// L cannot give when the chain's L would stay below zero (here L is then zero).
+    pub fn reinstate_deposit_mainnet(
+        &mut self,
+        z: Amount,
+        rate: Dec,
+        debt: Amount,
+    ) -> Result<Amount, Error> {
+        let s = self.s.checked_add(z)?;
+        if self.s.is_zero() {
+            self.s = s;
+            return Ok(debt);
+        }
+        let l = mainnet::limit_after_deposit(self.s, self.l, z, rate)?;
+        let (l, owed) = match l.checked_sub(debt) {
+            Ok(l) => (l, Amount::ZERO),
+            Err(_) => (Amount::ZERO, Amount(debt.0 - l.0)),
+        };
+        (self.s, self.l) = (s, l);
+        Ok(owed)
+    }
+
     /// Ozone bought by a PREPAY of `x` wei with volume pool `p`: ⌊L·X / (S + P + X)⌋ noz.
     pub fn prepay_quote(&self, p: Amount, x: Amount) -> Result<Amount, Error> {
         let denom = self.s.checked_add(p)?.checked_add(x)?;
@@ -288,5 +331,46 @@ impl OzoneMarket {
     pub fn price_wei_per_oz(&self, p: Amount) -> Option<Amount> {
         let num = self.s.checked_add(p).ok()?;
         mul_div(num.0, crate::params::OZ, self.l.0, Rounding::Down).ok().map(Amount)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 10^6 wei a noz, as the chain's default `DepositNozRate`.
+    fn rate() -> Dec {
+        mainnet::deposit_rate(1_000_000)
+    }
+
+    #[test]
+    fn a_suspension_that_cannot_lower_l_is_given_back_to_the_unit() {
+        // S = 4,000 STOS, L = 2,666,666,666,666,667 noz; Z = 3,000 STOS: Z/rate = 3·10^15 > L.
+        let mut m = OzoneMarket::new(Amount(4000 * 10u128.pow(18)), Amount(2_666_666_666_666_667));
+        let z = Amount(3000 * 10u128.pow(18));
+        let debt = m.suspend_deposit_mainnet(z, rate()).unwrap();
+        assert_eq!(
+            (m.s(), m.l(), debt),
+            (Amount(10u128.pow(21)), Amount(2_666_666_666_666_667), Amount(3 * 10u128.pow(15)))
+        );
+        // Back: TruncateInt(L + 3·10^15) − 3·10^15 = L, nothing owed.
+        assert_eq!(m.reinstate_deposit_mainnet(z, rate(), debt).unwrap(), Amount::ZERO);
+        assert_eq!((m.s(), m.l()), (Amount(4000 * 10u128.pow(18)), Amount(2_666_666_666_666_667)));
+        // A lowerable suspension owes nothing: L − ⌈Z/rate⌉ for a fractional Z/rate.
+        let mut m = OzoneMarket::new(Amount(10u128.pow(22)), Amount(10u128.pow(16)));
+        assert_eq!(m.suspend_deposit_mainnet(Amount(1_500_001), rate()).unwrap(), Amount::ZERO);
+        assert_eq!(m.l(), Amount(10u128.pow(16) - 2));
+    }
+
+    #[test]
+    fn a_reinstatement_owes_what_l_cannot_give() {
+        // S was zero: the chain's L does not move, the whole debt stays owed.
+        let mut m = OzoneMarket::new(Amount::ZERO, Amount(50));
+        let owed = m.reinstate_deposit_mainnet(Amount(10_000_000), rate(), Amount(80)).unwrap();
+        assert_eq!((m.s(), m.l(), owed), (Amount(10_000_000), Amount(50), Amount(80)));
+        // L + Z/rate = 50 + 10 = 60 < a debt of 80: L is 0 (the chain's −20), 20 still owed.
+        let mut m = OzoneMarket::new(Amount(1), Amount(50));
+        let owed = m.reinstate_deposit_mainnet(Amount(10_000_000), rate(), Amount(80)).unwrap();
+        assert_eq!((m.s(), m.l(), owed), (Amount(10_000_001), Amount::ZERO, Amount(20)));
     }
 }

@@ -309,18 +309,24 @@ impl Stratos {
     }
 
     /// Suspends (`true`) or reinstates (`false`) node `i`; mainnet moves its effective deposit
-    /// out of or back into the effective total (the chain's `IncreaseOzoneLimitByAddDeposit` through
-    /// [`crate::ozone::OzoneMarket::deposit_limit_delta`]).
+    /// out of or back into the effective total
+    /// ([`crate::ozone::OzoneMarket::suspend_deposit_mainnet`] and
+    /// [`crate::ozone::OzoneMarket::reinstate_deposit_mainnet`]), keeping what the suspension
+    /// could not take from L as the node's limit debt, which its reinstatement takes off.
     fn set_suspended(&mut self, i: NodeIndex, suspend: bool) -> Result<()> {
         let z = self.nodes.resource(i).effective;
         if self.params.profile == Profile::Mainnet {
-            if suspend {
-                self.mainnet_remove_deposit(z)?;
+            let rate = mainnet::deposit_rate(self.params.deposit_noz_rate);
+            let debt = self.limit_debts.get(&i).copied().unwrap_or_default();
+            let owed = if suspend {
+                debt.checked_add(self.market.suspend_deposit_mainnet(z, rate)?)?
             } else {
-                let rate = self.params.deposit_noz_rate;
-                let dl = self.market.deposit_limit_delta(Profile::Mainnet, z, rate)?;
-                self.market.raise_limit(dl)?;
-                self.market.add_deposit_term(z)?;
+                self.market.reinstate_deposit_mainnet(z, rate, debt)?
+            };
+            if owed.is_zero() {
+                self.limit_debts.remove(&i);
+            } else {
+                self.limit_debts.insert(i, owed);
             }
         }
         let status = if suspend { NodeStatus::Suspended } else { NodeStatus::Active };

@@ -8,7 +8,7 @@ use ergon_core::{AccountId, Amount, Holder, TokenId};
 use serde_json::{Value, json};
 
 use crate::Stratos;
-use crate::nodes::NodeStatus;
+use crate::nodes::{NodeIndex, NodeStatus};
 use crate::params::Profile;
 use crate::units::{fmt_oz, fmt_stos};
 
@@ -89,7 +89,8 @@ fn resource_nodes_json(st: &Stratos) -> BTreeMap<&str, Value> {
     st.nodes.resource_nodes()
         .iter()
         .zip(st.nodes.pending_traffics())
-        .map(|(n, &pending)| {
+        .enumerate()
+        .map(|(k, (n, &pending))| {
             let mut node = json!({
                 "status": n.status, "deposit": fmt_stos(n.deposit), "ozone_limit_added": fmt_oz(n.limit_added),
                 "performance_ppm": n.performance_ppm, "pending_traffic": fmt_oz(pending),
@@ -98,6 +99,10 @@ fn resource_nodes_json(st: &Stratos) -> BTreeMap<&str, Value> {
             });
             if st.params.profile == Profile::Mainnet {
                 node["effective_deposit"] = fmt_stos(n.effective).into();
+                // What its suspension did not take from L (listed only when some is owed).
+                if let Some(&debt) = st.limit_debts.get(&NodeIndex(k as u32)) {
+                    node["limit_debt"] = fmt_oz(debt).into();
+                }
             }
             (st.name(n.owner), node)
         })

@@ -20,7 +20,7 @@ pub(super) struct MainnetPlan {
     y: Amount,
     /// Traffic reward R, unrounded.
     r: Dec,
-    /// Mining reward M of the tier (the tier's whole reward; at most the mining pool).
+    /// Mining reward M of the tier (the tier's whole reward, whatever the mining pool holds).
     m: Amount,
     /// Mining tier, or None after the end of issuance.
     tier: Option<usize>,
@@ -42,8 +42,10 @@ pub(super) struct MainnetPlan {
 }
 
 /// mainnet: the mining reward of the tier by the total mined, the tier and its split. The chain
-/// pays the tier's reward whole (`x/pot` `GetMiningRewardParamByMinedToken`: no clamp to the
-/// table's end); here at most what the mining pool holds. After the end: nothing, with the last
+/// splits the tier's reward whole (`x/pot` `GetMiningRewardParamByMinedToken`: no clamp to the
+/// table's end, nor to what the mining pool holds: `transferTokensForDistribution` takes only
+/// what is paid, and a report whose payments exceed the pool fails, [`pools_guard`]). After
+/// the end: nothing, with the last
 /// tier's split (`GetMiningRewardParamByMinedToken` returns the last tier with
 /// `ErrOutOfIssuance`, which `CalcTrafficRewardInTotal` uses for the traffic reward's parts and
 /// on which `CalcMiningRewardInTotal` adds no mining part).
@@ -58,8 +60,7 @@ pub(super) fn mainnet_mining(
                 }
                 EmissionSchedule::Geometric { .. } => amount,
             };
-            let pool = st.ledger.balance(st.stos, st.pools.mining.into())?;
-            Ok((whole.min(pool), Some(tier), split3(split)))
+            Ok((whole, Some(tier), split3(split)))
         }
         Emission::Ended => Ok((Amount::ZERO, None, st.last_split())),
     }
