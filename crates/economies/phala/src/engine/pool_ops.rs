@@ -17,6 +17,7 @@ use crate::Phala;
 use crate::Stats;
 use crate::error::{PhalaError, Result};
 use crate::ops::{Reclaimed, Started};
+use crate::params::Profile;
 use crate::stake_pool::{
     self, DUST, PoolIndex, PoolRow, Price, Served, Split, serve_queue, shares_for_contribution,
     split_reward,
@@ -401,6 +402,20 @@ impl Phala {
             return Ok(served);
         }
         let free = Holder::Pool(self.pools.pool_free);
+        // khala: a withdrawal that leaves the pool's value at dust or below sets it to zero
+        // (the base pool's `remove_stake_from_nft`), so that with shares left `contribute`
+        // refuses the pool as bankrupt until a reward adds value. The dust of free stake it
+        // held goes to the treasury, as a dust distribution does (value = free + locked).
+        if self.params.profile == Profile::Khala
+            && row.total_value != 0
+            && row.total_value <= DUST
+            && row.free >= row.total_value
+        {
+            let dust = row.total_value;
+            (row.free, row.total_value) = (row.free - dust, 0);
+            let treasury = Holder::Pool(self.pools.treasury);
+            self.ledger.transfer(self.pha, free, treasury, Amount(dust))?;
+        }
         for x in &served {
             self.ledger.transfer(
                 self.pha,

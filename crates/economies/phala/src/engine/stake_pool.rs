@@ -11,10 +11,10 @@
 //! balances of 1000 base units or less are dust. The paper profile uses the exact ratios,
 //! floored (`amount × shares / value`, `shares × value / shares_total`).
 //!
-//! Where Ergon differs from the pallet (docs/economies/phala.md, "Stake pools"): a withdrawal
-//! that leaves a dust remainder of value does not zero the pool's value (so the value always
-//! equals free + locked stake); a dust distribution goes to the treasury instead of staying
-//! unaccounted in the pool's account; the commission is paid straight to the owner's account.
+//! Where Ergon differs from the pallet (docs/economies/phala.md, "Stake pools"): the dust of
+//! value a withdrawal leaves (zeroed, as the pallet does) and a dust distribution go to the
+//! treasury instead of staying unaccounted in the pool's account (so the value always equals
+//! free + locked stake); the commission is paid straight to the owner's account.
 
 use std::collections::VecDeque;
 
