@@ -179,7 +179,12 @@ fn compare(refresh: u32, sum_tolerance: f64) {
             let (r1, r2) = (plain.workers().row(w), lazy.workers().row(w));
             assert_eq!((r1.state, r1.unresponsive), (r2.state, r2.unresponsive), "block {b}");
             let bound = idle_bound(v_max, 3_000) * 64;
-            assert!(diff(r1.tok.v, r2.tok.v) <= bound, "block {b}: {} vs {}", r1.tok.v, r2.tok.v);
+            // A payout takes min(payable, payout) off V: once what is payable (kept through
+            // an outage's slashes) exceeds the payout, V follows the payout, which a lagging
+            // Σshare moves by up to its tolerance.
+            let rel = diff(r1.tok.v, r2.tok.v) as f64 / (r1.tok.v.to_bits() as f64).max(1.0);
+            let within = diff(r1.tok.v, r2.tok.v) <= bound || (refresh > 1 && rel <= sum_tolerance);
+            assert!(within, "block {b}: {} vs {}", r1.tok.v, r2.tok.v);
         }
         let (s1, s2) = (plain.sum_share(), lazy.sum_share());
         let rel = diff(s1, s2) as f64 / (s1.to_bits() as f64).max(1.0);

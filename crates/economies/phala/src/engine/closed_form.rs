@@ -80,7 +80,6 @@ pub fn advance(
                     let slash = mul_bits(t.v.to_bits(), ONE - c.keep).unwrap_or(0);
                     t.v = ergon_core::U64F64::from_bits(t.v.to_bits() - slash.min(t.v.to_bits()));
                 }
-                t.payable = ergon_core::U64F64::ZERO;
             }
         } else if advance_idle(t, n, c.v_max, c.rho_m1).is_none() {
             // Only past the validated parameters' range: the per-block growth, while it can.
@@ -240,8 +239,9 @@ fn finish_idle(t: &mut Tokenomic, v: u128, left: u32, v_max: u128, rho_m1: u128)
 }
 
 /// `n` unresponsive blocks at once: `V·(1 − slash_rate)^n` (the power by squaring, each
-/// product truncated), `payable = 0`; within [`slash_bound`] of n calls of
-/// [`Tokenomic::update_v_slash`]. `keep` is `1 − slash_rate`, raw bits.
+/// product truncated), `payable` kept (paper: the spec's `v_deductible` resets only at a
+/// payout); within [`slash_bound`] of n calls of [`Tokenomic::update_v_slash`]. `keep` is
+/// `1 − slash_rate`, raw bits.
 pub fn advance_slash(t: &mut Tokenomic, n: u32, keep: u128) -> Option<()> {
     if n == 0 {
         return Some(());
@@ -257,7 +257,6 @@ pub fn advance_slash(t: &mut Tokenomic, n: u32, keep: u128) -> Option<()> {
         }
     }
     t.v = ergon_core::U64F64::from_bits(mul_bits(t.v.to_bits(), factor)?);
-    t.payable = ergon_core::U64F64::ZERO;
     Some(())
 }
 
@@ -296,14 +295,14 @@ mod tests {
         assert_eq!(t.payable.to_bits(), 129 * sixteenth);
     }
 
-    /// (1 − 1/4)^3 = 27/64: V = 64 → 27, `payable` 0.
+    /// (1 − 1/4)^3 = 27/64: V = 64 → 27, `payable` kept (1).
     #[test]
     fn hand_worked_slash() {
         let mut t = tok(64 * ONE, ONE, 0);
         t.payable = U64F64::ONE;
         advance_slash(&mut t, 3, ONE - ONE / 4).expect("no overflow");
         assert_eq!(t.v.to_bits(), 27 * ONE);
-        assert!(t.payable.is_zero());
+        assert_eq!(t.payable, U64F64::ONE);
     }
 
     proptest::proptest! {

@@ -257,11 +257,16 @@ impl Tokenomic {
         Ok(())
     }
 
-    /// One unresponsive block: `V −= V·slash_rate`, `payable = 0`. Returns the slash.
+    /// One unresponsive block: `V −= V·slash_rate`; khala `payable = 0` (the gatekeeper's
+    /// `update_v_slash`), paper keeps it (the spec's `v_deductible` resets only at a payout,
+    /// so the growth before an outage is still taken off V at the next one). Returns the
+    /// slash.
     pub fn update_v_slash(&mut self, params: &Params) -> Fx {
         let slash = self.v.mul(params.slash_rate)?;
         self.v = self.v.checked_sub(slash)?;
-        self.payable = U64F64::ZERO;
+        if params.profile == Profile::Khala {
+            self.payable = U64F64::ZERO;
+        }
         Ok(slash)
     }
 

@@ -192,7 +192,10 @@ impl Trias {
             return Err(TriasError::Quarantined { node: caller });
         }
         for &p in &spec.providers {
-            self.book.node(p)?;
+            // A quarantined node earns nothing (spec "Attestations and direct trust").
+            if self.book.node(p)?.quarantined {
+                return Err(TriasError::Quarantined { node: p });
+            }
         }
         let from = Holder::Account(self.accounts[caller as usize]);
         self.extra.grow(self.names.len());
@@ -252,6 +255,11 @@ impl Trias {
         if call.responses[slot].is_some() {
             return Err(TriasError::AlreadyResponded { call: id, node: e });
         }
+        // Quarantined: no rewards, so no part in a call (the call counts it silent).
+        if self.book.node(e)?.quarantined {
+            return Err(TriasError::Quarantined { node: e });
+        }
+        let call = &mut self.extra.calls[id as usize];
         call.responses[slot] = Some(value);
         Ok(())
     }
@@ -274,7 +282,13 @@ impl Trias {
             .map(|s| spec.weights.get(s % spec.weights.len().max(1)).copied().unwrap_or(1))
             .collect();
         let q = if spec.quorum == 0 { call.executers.len() / 2 + 1 } else { spec.quorum as usize };
-        let verdict = decide(spec.rule, &call.responses, q, spec.tol, &weights);
+        // An executer quarantined since it responded earns nothing: its response counts as
+        // none (spec "Attestations and direct trust": no rewards).
+        let quarantined = |n: NodeId| self.book.nodes()[n as usize].quarantined;
+        let responses: Vec<Option<i64>> = (call.executers.iter().zip(&call.responses))
+            .map(|(&n, &r)| r.filter(|_| !quarantined(n)))
+            .collect();
+        let verdict = decide(spec.rule, &responses, q, spec.tol, &weights);
         let mut s = Settlement {
             value: None,
             providers: Vec::new(),
@@ -298,7 +312,7 @@ impl Trias {
             Verdict::Failure => vec![false; call.executers.len()],
         };
         for (slot, &node) in call.executers.iter().enumerate() {
-            match (call.responses[slot], &verdict) {
+            match (responses[slot], &verdict) {
                 (None, _) => slash(node, SLASH_BP[2])?,
                 (Some(_), Verdict::Success { .. }) if !agree[slot] => {
                     slash(node, if spec.rule == Rule::Median { SLASH_BP[1] } else { SLASH_BP[0] })?;
@@ -328,12 +342,20 @@ impl Trias {
                 let np = spec.providers.len() as u128;
                 let prov = if np == 0 { Amount::ZERO } else { bp(p, PROVIDERS_BP)? };
                 let each = prov.0.checked_div(np).unwrap_or(0);
-                s.providers = spec.providers.iter().map(|&n| (n, Amount(each))).collect();
+                // A provider quarantined since the call opened earns nothing: its part is
+                // dust, to insurance.
+                s.providers = spec
+                    .providers
+                    .iter()
+                    .filter(|&&n| !quarantined(n))
+                    .map(|&n| (n, Amount(each)))
+                    .collect();
+                let unpaid = each * (np - s.providers.len() as u128);
                 let winners: Vec<NodeId> =
                     call.executers.iter().zip(&agree).filter(|x| *x.1).map(|x| *x.0).collect();
                 let rest = p.0 - prov.0;
                 let gross = rest / winners.len() as u128;
-                s.dust = Amount(prov.0 - each * np + rest - gross * winners.len() as u128);
+                s.dust = Amount(prov.0 - each * np + unpaid + rest - gross * winners.len() as u128);
                 inflow(s.dust);
                 let reserve = self.ledger.balance(self.token, Holder::Pool(self.reserves[2]))?;
                 let outstanding = self.extra.insurance.outstanding();
