@@ -353,12 +353,12 @@ count = 0
     let mut firsts = 0;
     for _ in 0..700 {
         m.step().unwrap();
-        for w in 0..3 {
+        for (w, seen) in seen.iter_mut().enumerate() {
             let tok = m.economy().workers().row(ergon_phala::WorkerIndex(w as u32)).tok;
             let c = tok.challenge_time_last / 12_000;
             assert_eq!(tok.iteration_last, 2000 * (c - 1), "worker {w}, challenge block {c}");
             let now = (tok.iteration_last, tok.challenge_time_last);
-            if now != seen[w] && seen[w] == (0, 12_000) {
+            if now != *seen && *seen == (0, 12_000) {
                 // The session's first answer with a counter (a challenge in the start block
                 // reads 0 and changes nothing): the clock and counter from the start, block 1.
                 firsts += 1;
@@ -366,7 +366,7 @@ count = 0
                 let want = U64F64::from_int(2000 * (c - 1)).div(dt).unwrap().mul_int(6).unwrap();
                 assert_eq!(tok.p_instant, want, "worker {w}: first P after challenge block {c}");
             }
-            seen[w] = now;
+            *seen = now;
         }
     }
     assert_eq!(firsts, 3, "every worker answered a challenge after its start block");

@@ -8,7 +8,8 @@
 //! (MEDIAN outliers `⌊b·1000/10^4⌋`), non-responders `⌊b·500/10^4⌋`, each at most the node's
 //! bond. On failure: a fee `⌊P·100/10^4⌋`, the rest refunded, only non-responders slashed.
 //! Every insurance inflow of one settlement (premiums, slashes, the fee, the floors' dust) is
-//! pooled and split once (30 % bounty, 70 % compensation); the covers the premiums buy are
+//! split on its own (30 % bounty, 70 % compensation, each floored, the rest to compensation),
+//! as the spec's "every inflow"; the covers the premiums buy are
 //! priced on the reserve and the liability before the settlement, so the executers' order does
 //! not matter. Conservation: `providers + Σ gross + dust = P` (success), `fee + refund = P`.
 
