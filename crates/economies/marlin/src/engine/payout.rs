@@ -138,11 +138,12 @@ impl Marlin {
     /// (0.5 MPOND, the seed's; 0: every cluster);
     /// deployed, what the selector draws from — its MPOND toward the threshold at least
     /// `selection_threshold` and an effective delegation above zero (`_getEffectiveDelegation`).
-    /// An unregistered cluster is never eligible.
+    /// An unregistered cluster is not eligible (deployed: unless a delegator's settlement put
+    /// it back in the selector's tree).
     #[must_use]
     pub fn eligible(&self, i: u32) -> bool {
         let Some(c) = self.stakes.clusters().get(i as usize) else { return false };
-        if !self.stakes.is_registered(i) {
+        if !self.stakes.in_selector(i) {
             return false;
         }
         match self.params.profile {
@@ -310,10 +311,19 @@ impl Marlin {
         let drawn = self.draw(&mut sc, next);
         self.scratch = sc;
         let sel = drawn?;
-        // Every selection is kept, as the selector keeps `clustersSelected`: a receiver may issue
-        // for any closed epoch it has not issued for, however old.
+        // Kept: the last `SELECTIONS_KEPT` epochs' selections and the latest one before them
+        // (which the epochs after it without a draw reuse).
         if sel.n > 0 {
             self.relay.selected.insert(next, sel);
+        }
+        let horizon = next.checked_sub(crate::engine::relay::SELECTIONS_KEPT);
+        let keep = horizon.and_then(|e| self.relay.selected.range(..=e).next_back());
+        if let Some(&keep) = keep.map(|(e, _)| e) {
+            while let Some(&first) = self.relay.selected.first().map(|(e, _)| e)
+                && first < keep
+            {
+                self.relay.selected.remove(&first);
+            }
         }
         Ok(ClosePayout { selected: sel.n, ..ClosePayout::default() })
     }

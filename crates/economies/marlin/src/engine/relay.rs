@@ -40,6 +40,12 @@ pub struct Receiver {
     pub last_issued: Option<u64>,
 }
 
+/// deployed: how many epochs back the clusters' selections are kept for late tickets. The
+/// selector keeps every epoch's (`clustersSelected`), so a receiver may issue for any closed
+/// epoch it has not issued for; here the last 4,096 (about 11 years of daily epochs, memory
+/// bounded over any number of epochs), older ones refused (`no_selected_clusters`).
+pub const SELECTIONS_KEPT: u64 = 4096;
+
 /// deployed: the clusters selected for one epoch, in the order drawn (`ClusterSelector`'s).
 #[serde_with::serde_as]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

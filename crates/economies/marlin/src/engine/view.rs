@@ -94,6 +94,10 @@ fn stakes_view(m: &Marlin) -> Value {
             // The registry's state, shown only when there is any.
             if !m.stakes.is_registered(i) {
                 v["registered"] = json!(false);
+                // deployed: put back in the selector's tree by a delegator's settlement.
+                if m.stakes.in_selector(i) {
+                    v["in_selector"] = json!(true);
+                }
             }
             if let Some((percent, day)) = m.registry.commission_request(i) {
                 v["commission_request"] = json!({"percent": percent, "day": day});

@@ -125,6 +125,7 @@ pub(super) fn build(c: &Config, a: &Agents, streams: &RngStreams) -> Result<Phal
         delegators: Vec::new(),
         targets: Vec::new(),
         answers: VecDeque::new(),
+        deferred: Vec::new(),
         outages: Vec::new(),
         next_outage: 0,
         returns: BinaryHeap::new(),
@@ -228,8 +229,15 @@ impl PhalaModel {
             let wk = &mut self.workers[w as usize];
             wk.online = true;
             wk.since = b;
-            for _ in 0..std::mem::take(&mut wk.backlog) {
-                self.answer(w, None)?;
+            if std::mem::take(&mut wk.backlog) > 0 {
+                // Its answers that fell due while it was away, oldest first, each with the
+                // counter of the block it was handled in (or, challenged while away, now's).
+                let (mine, others): (Vec<_>, Vec<_>) =
+                    std::mem::take(&mut self.deferred).into_iter().partition(|d| d.0 == w);
+                self.deferred = others;
+                for (_, handled) in mine {
+                    self.answer(w, handled)?;
+                }
             }
         }
         while let Some(&(due, w, blocks)) = self.outages.get(self.next_outage) {
@@ -307,14 +315,14 @@ impl PhalaModel {
     }
 
     /// Worker `w` answers its oldest challenge now with the counter read when it handled the
-    /// challenge (`handled`; none when it was offline then), or later when it is offline. A
-    /// challenge answered from the backlog is handled as the worker comes back, so its counter
-    /// is read now: every answer of the backlog carries the same one.
+    /// challenge (`handled`; none when it was offline then, and the counter is read now), or,
+    /// offline, when it comes back, with the same `handled`.
     fn answer(&mut self, w: u32, handled: Option<u64>) -> Result<(), Rejection> {
         let b = self.blocks;
         let wk = &mut self.workers[w as usize];
         if !wk.online {
             wk.backlog += 1;
+            self.deferred.push((w, handled));
             return Ok(());
         }
         let iterations = handled.unwrap_or_else(|| wk.iterations(b));

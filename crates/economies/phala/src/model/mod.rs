@@ -46,7 +46,7 @@ struct Worker {
     iters_base: u64,
     /// The block its counter last rebased (a start, going offline, coming back).
     since: u64,
-    /// Challenges that came due while it was offline.
+    /// Its answers waiting in the model's `deferred` list (they fell due while it was offline).
     backlog: u32,
     /// The blocks of its last two challenges (at most two an hour).
     recent: [u64; 2],
@@ -148,6 +148,9 @@ pub struct PhalaModel {
     /// challenge's block when the worker was online then), in due order (one answer delay for
     /// all).
     answers: VecDeque<(u64, u32, Option<u64>)>,
+    /// Answers that fell due while their worker was offline, in due order: (worker, the
+    /// counter it read handling the challenge, if online then).
+    deferred: Vec<(u32, Option<u64>)>,
     /// Today's outages: (block, worker, blocks offline), by block.
     outages: Vec<(u64, u32, u64)>,
     /// The next of `outages` to happen.

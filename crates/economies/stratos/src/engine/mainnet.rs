@@ -213,6 +213,29 @@ pub fn limit_after_withdrawal(
     trunc(dec(l).checked_sub(dec(z).quo(rate)?)?)
 }
 
+/// `IncreaseOzoneLimitByAddDeposit` of `z` wei on the chain's limit when it stands `debt` below
+/// `l` (a suspension took more than L had, [`limit_below_zero`]): the chain's new limit is
+/// `TruncateInt(Dec(l − debt) + Dec(Z).Quo(rate))`, truncated toward zero, and `l − debt`
+/// unchanged when `s_before` was zero. Returns it as (the limit, at least zero; how far it stays
+/// below zero): `(⌊a⌋ − debt, 0)` for `a = Dec(l) + Dec(Z).Quo(rate)` when `⌊a⌋ ≥ debt`, else
+/// `(0, debt − ⌈a⌉)`.
+pub fn limit_after_deposit_with_debt(
+    s_before: Amount,
+    l: Amount,
+    z: Amount,
+    rate: Dec,
+    debt: Amount,
+) -> Result<(Amount, Amount), Error> {
+    if s_before.is_zero() {
+        return Ok((l, debt));
+    }
+    let a = dec(l).checked_add(dec(z).quo(rate)?)?;
+    match trunc(a)?.checked_sub(debt) {
+        Ok(l) => Ok((l, Amount::ZERO)),
+        Err(_) => Ok((Amount::ZERO, Amount(debt.0 - a.ceil_int()?))),
+    }
+}
+
 /// What a suspension of `z` wei of deposit that is not [`is_unbondable`] would take from `L`
 /// below zero on the chain: `TruncateInt(Dec(L) − Dec(Z).Quo(rate))` of an integer `L` below
 /// `Z/rate` is `L − ⌊Z/rate⌋` (truncation toward zero), so `TruncateInt(Dec(Z).Quo(rate))`

@@ -191,12 +191,12 @@ impl OzoneMarket {
     }
 
     /// mainnet: a suspended node's effective deposit of `z` wei comes back (the chain's
-    /// `IncreaseOzoneLimitByAddDeposit`): S += Z and L becomes `TruncateInt(Dec(L) + Dec(Z)/rate)`
-    /// (unchanged when S was zero), less `debt`, what its suspension did not take
-    /// ([`OzoneMarket::suspend_deposit_mainnet`]): the chain's L, which stood `debt` lower, is
-    /// `TruncateInt(Dec(L − debt) + Dec(Z)/rate)`, the same when that is not negative. Returns
-    /// the debt still owed: all of it when S was zero (the chain's L does not move), the part
-    /// L cannot give when the chain's L would stay below zero (here L is then zero).
+    /// `IncreaseOzoneLimitByAddDeposit`): S += Z and L becomes the chain's
+    /// `TruncateInt(Dec(L − debt) + Dec(Z)/rate)` (unchanged when S was zero), its L standing
+    /// `debt` lower, what the suspension did not take
+    /// ([`OzoneMarket::suspend_deposit_mainnet`]; [`mainnet::limit_after_deposit_with_debt`]).
+    /// Returns the debt still owed: all of it when S was zero (the chain's L does not move),
+    /// how far the chain's L stays below zero otherwise (here L is then zero).
     pub fn reinstate_deposit_mainnet(
         &mut self,
         z: Amount,
@@ -204,15 +204,7 @@ impl OzoneMarket {
         debt: Amount,
     ) -> Result<Amount, Error> {
         let s = self.s.checked_add(z)?;
-        if self.s.is_zero() {
-            self.s = s;
-            return Ok(debt);
-        }
-        let l = mainnet::limit_after_deposit(self.s, self.l, z, rate)?;
-        let (l, owed) = match l.checked_sub(debt) {
-            Ok(l) => (l, Amount::ZERO),
-            Err(_) => (Amount::ZERO, Amount(debt.0 - l.0)),
-        };
+        let (l, owed) = mainnet::limit_after_deposit_with_debt(self.s, self.l, z, rate, debt)?;
         (self.s, self.l) = (s, l);
         Ok(owed)
     }
@@ -372,5 +364,14 @@ mod tests {
         let mut m = OzoneMarket::new(Amount(1), Amount(50));
         let owed = m.reinstate_deposit_mainnet(Amount(10_000_000), rate(), Amount(80)).unwrap();
         assert_eq!((m.s(), m.l(), owed), (Amount(10_000_001), Amount::ZERO, Amount(20)));
+        // Z/rate = 10.5: the chain's L is TruncateInt(50 − 80 + 10.5) = TruncateInt(−19.5) = −19
+        // (toward zero), so 19 is owed, not 20.
+        let mut m = OzoneMarket::new(Amount(1), Amount(50));
+        let owed = m.reinstate_deposit_mainnet(Amount(10_500_000), rate(), Amount(80)).unwrap();
+        assert_eq!((m.l(), owed), (Amount::ZERO, Amount(19)));
+        // ⌈a⌉ = the debt: the chain's L is TruncateInt(79.5 − 80) = 0, nothing owed.
+        let mut m = OzoneMarket::new(Amount(1), Amount(69));
+        let owed = m.reinstate_deposit_mainnet(Amount(10_500_000), rate(), Amount(80)).unwrap();
+        assert_eq!((m.l(), owed), (Amount::ZERO, Amount::ZERO));
     }
 }

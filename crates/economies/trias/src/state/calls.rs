@@ -423,7 +423,9 @@ impl Trias {
             self.extra.insurance.buy(e.node, e.cover, epoch);
         }
         for (slot, &n) in call.executers.iter().enumerate() {
-            if call.responses[slot].is_some() {
+            // A response the settlement counted as none (its executer quarantined since) ran
+            // nothing that insurance could cover.
+            if call.responses[slot].is_some() && !self.book.nodes()[n as usize].quarantined {
                 let ran = &mut self.extra.ran[n as usize];
                 for &p in &call.spec.programs {
                     match ran.iter_mut().find(|r| r.0 == p) {
