@@ -268,6 +268,25 @@ pub enum TriasError {
     NoSeeds,
 }
 
+impl TriasError {
+    /// The node the error names, if any (the rejection adds its name to the message).
+    #[must_use]
+    pub fn node(&self) -> Option<NodeId> {
+        match *self {
+            TriasError::SelfAttestation { node }
+            | TriasError::Quarantined { node }
+            | TriasError::TeeMismatch { node, .. }
+            | TriasError::SelfReceipt { node }
+            | TriasError::NotScheduled { node, .. }
+            | TriasError::AlreadyResponded { node, .. }
+            | TriasError::NotExposed { node, .. }
+            | TriasError::DuplicateClaim { node, .. }
+            | TriasError::NoCover { node } => Some(node),
+            _ => None,
+        }
+    }
+}
+
 impl Coded for TriasError {
     fn code(&self) -> &'static str {
         match self {

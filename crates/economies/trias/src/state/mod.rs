@@ -390,7 +390,12 @@ impl Economy for Trias {
     }
 
     fn rejection(&self, error: TriasError) -> Rejection {
-        reject(error)
+        let node = error.node();
+        let mut r = reject(error);
+        if let Some((n, name)) = node.and_then(|n| Some((n, self.names.get(n as usize)?))) {
+            r.message.push_str(&format!("; node {n} is {name:?}"));
+        }
+        r
     }
 
     fn end_epoch(&mut self) -> Result<Value, Violation> {
