@@ -447,6 +447,7 @@ fn empty(params: Params, seed: Seed) -> Result<Stratos, Rejection> {
         stake_locks,
         slashing: Keyed::new(),
         limit_debts: Keyed::new(),
+        kept_by_node: Keyed::new(),
         staking,
         rng: RngStreams::new(seed).stream(&[purpose::TASKS]),
         stats: Stats::default(),

@@ -109,6 +109,10 @@ pub struct Stratos {
     /// absent.
     #[serde(default)]
     limit_debts: Keyed<NodeIndex, Amount>,
+    /// mainnet: the effective deposit each unregistering resource node left in S (the chain's
+    /// `UnbondResourceNode` keeps its effective tokens), wei, until a slash suspends it.
+    #[serde(default)]
+    kept_by_node: Keyed<NodeIndex, Amount>,
     staking: Staking,
     rng: StreamRng,
     stats: epoch::Stats,
@@ -130,6 +134,7 @@ ergon_core::transactional!(Stratos {
     stake_locks: StakeLocks,
     slashing: Keyed<AccountId, Amount>,
     limit_debts: Keyed<NodeIndex, Amount>,
+    kept_by_node: Keyed<NodeIndex, Amount>,
     staking: Staking,
     rng: StreamRng,
 }; ignore params, stos, ozone_token, pools, total_mined, epoch, stats, report_detail, scratch);

@@ -190,6 +190,16 @@ impl OzoneMarket {
         Ok(debt)
     }
 
+    /// mainnet: `z` wei of deposit kept in S by an unregistering node
+    /// ([`OzoneMarket::keep_deposit_mainnet`]) suspended by a slash: it leaves S and L as any
+    /// suspension ([`OzoneMarket::suspend_deposit_mainnet`], whose debt it returns).
+    pub fn suspend_kept_mainnet(&mut self, z: Amount, rate: Dec) -> Result<Amount, Error> {
+        let kept = self.kept.checked_sub(z)?;
+        let debt = self.suspend_deposit_mainnet(z, rate)?;
+        self.kept = kept;
+        Ok(debt)
+    }
+
     /// mainnet: a suspended node's effective deposit of `z` wei comes back (the chain's
     /// `IncreaseOzoneLimitByAddDeposit`): S += Z and L becomes the chain's
     /// `TruncateInt(Dec(L − debt) + Dec(Z)/rate)` (unchanged when S was zero), its L standing

@@ -152,8 +152,9 @@ impl Stratos {
     /// `SlashingResourceNode`). The slash is the reward that traffic would earn at the constant
     /// product before any suspension, `TruncateInt((S + P)·Y / (L + Y))`, added to the owner's
     /// slashing; nothing moves now (maturing rewards and returned deposits pay it later). With
-    /// `suspend`, an active node is suspended. Returns the slash and whether the node was
-    /// suspended now.
+    /// `suspend`, an active node is suspended, and an unregistering one's deposit kept in S
+    /// leaves S and L as a suspension's (the chain's unbonding keeps its effective tokens).
+    /// Returns the slash and whether the node was suspended now.
     pub fn slash(&mut self, i: NodeIndex, y: Amount, suspend: bool) -> Result<(Amount, bool)> {
         atomic(self, |st| {
             let n = *st.node(i)?;
@@ -166,8 +167,21 @@ impl Stratos {
             let (s, p, l) = (st.market.s(), st.volume_pool(), st.market.l());
             let amount = Amount(mainnet::traffic_reward(s, p, l, y)?.truncate_int()?);
             let owed = st.slashing_of(n.owner).checked_add(amount)?;
-            let suspend_now = suspend && n.status == NodeStatus::Active;
-            if suspend_now {
+            let kept = match n.status {
+                NodeStatus::Unregistering { .. } if suspend => st.kept_by_node.get(&i).copied(),
+                _ => None,
+            };
+            let suspend_now = suspend && (n.status == NodeStatus::Active || kept.is_some());
+            if let Some(z) = kept {
+                // The chain's `UnbondResourceNode` left the node's effective tokens and no
+                // suspension flag, so `SlashingResourceNode` still takes them out of S and L.
+                let rate = mainnet::deposit_rate(st.params.deposit_noz_rate);
+                let debt = st.market.suspend_kept_mainnet(z, rate)?;
+                st.kept_by_node.remove(&i);
+                if !debt.is_zero() {
+                    st.limit_debts.insert(i, debt);
+                }
+            } else if suspend_now {
                 st.set_suspended(i, true)?;
             }
             if !owed.is_zero() {
@@ -211,6 +225,9 @@ impl Stratos {
             // stays in S.
             Profile::Mainnet if n.status == NodeStatus::Active => {
                 self.market.keep_deposit_mainnet(n.effective)?;
+                if !n.effective.is_zero() {
+                    self.kept_by_node.insert(i, n.effective);
+                }
             }
             Profile::Mainnet => {}
         }
