@@ -36,6 +36,46 @@ fn build(c: &Config, a: &Agents, seed: u64) -> PhalaModel {
     PhalaModel::build(c, a, &RngStreams::new(Seed::from_u64(seed))).expect("a genesis")
 }
 
+/// A khala network of `workers` tier-1 workers of P = 1000 running at exactly their score in
+/// one pool, no outages and no delegators: `challenges` draws a block, answers `delay` blocks
+/// after their challenge.
+fn khala_workers(name: &str, workers: u32, challenges: u32, delay: u32) -> (Config, Agents) {
+    let text = format!(
+        r#"
+[scenario]
+name = "{name}"
+economy = "phala"
+duration = "1d"
+seed = 1
+
+[economy]
+profile = "khala"
+subsidy_pool = 1000000
+
+[[agents.groups]]
+label = "workers"
+workers = {workers}
+pools = 1
+tiers = [1.0, 0.0, 0.0, 0.0, 0.0]
+score = {{ dist = "uniform", low = 1000, high = 1000 }}
+performance = {{ dist = "normal", mean = 1.0, sd = 0.0 }}
+owner_stake = 100000
+max_worker_stake = 15000
+
+[agents.heartbeats]
+challenges_per_block = {challenges}
+answer_delay_blocks = {delay}
+
+[agents.outages]
+per_day = 0.0
+
+[agents.delegators]
+count = 0
+"#
+    );
+    scenario(name, &text)
+}
+
 /// Ten workers of 1,600 PHA against one of 16,000, P = 1000, tier 1, Khala numbers under the
 /// paper's rules. By hand (Python fractions, then a 40-digit square root):
 /// Ve = 1.5·(1600 + 0.4497751124437781·1000) = 3074.6627, share = √(Ve² + 2000²) = 3667.9082,
@@ -198,38 +238,7 @@ fn validation_names_each_field_and_value() {
 /// first blocks it is drawn, then one more each time one of its last two is an hour old.
 #[test]
 fn a_worker_is_challenged_at_most_twice_an_hour() {
-    let text = r#"
-[scenario]
-name = "challenge-limit"
-economy = "phala"
-duration = "1d"
-seed = 1
-
-[economy]
-profile = "khala"
-subsidy_pool = 1000000
-
-[[agents.groups]]
-label = "five"
-workers = 5
-pools = 1
-tiers = [1.0, 0.0, 0.0, 0.0, 0.0]
-score = { dist = "uniform", low = 1000, high = 1000 }
-performance = { dist = "normal", mean = 1.0, sd = 0.0 }
-owner_stake = 100000
-max_worker_stake = 15000
-
-[agents.heartbeats]
-challenges_per_block = 20
-answer_delay_blocks = 1
-
-[agents.outages]
-per_day = 0.0
-
-[agents.delegators]
-count = 0
-"#;
-    let (c, a) = scenario("challenge-limit", text);
+    let (c, a) = khala_workers("challenge-limit", 5, 20, 1);
     let mut m = build(&c, &a, 7);
     assert_eq!(count(&m.record(), "workers_idle"), 5);
     let mut hours = Vec::new();
@@ -315,38 +324,7 @@ switch_share = 1.0
 /// the start, the answer in block `c + 5`).
 #[test]
 fn khala_heartbeats_carry_the_counter_of_the_challenge_block() {
-    let text = r#"
-[scenario]
-name = "counter-at-challenge"
-economy = "phala"
-duration = "1d"
-seed = 3
-
-[economy]
-profile = "khala"
-subsidy_pool = 1000000
-
-[[agents.groups]]
-label = "three"
-workers = 3
-pools = 1
-tiers = [1.0, 0.0, 0.0, 0.0, 0.0]
-score = { dist = "uniform", low = 1000, high = 1000 }
-performance = { dist = "normal", mean = 1.0, sd = 0.0 }
-owner_stake = 100000
-max_worker_stake = 15000
-
-[agents.heartbeats]
-challenges_per_block = 1
-answer_delay_blocks = 5
-
-[agents.outages]
-per_day = 0.0
-
-[agents.delegators]
-count = 0
-"#;
-    let (c, a) = scenario("counter-at-challenge", text);
+    let (c, a) = khala_workers("counter-at-challenge", 3, 1, 5);
     let mut m = build(&c, &a, 3);
     // Each worker's (counter, challenge time) as last seen: a change is an answer.
     let mut seen = [(0u64, 12_000u64); 3];

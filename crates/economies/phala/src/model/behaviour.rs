@@ -232,11 +232,14 @@ impl PhalaModel {
             if std::mem::take(&mut wk.backlog) > 0 {
                 // Its answers that fell due while it was away, oldest first, each with the
                 // counter of the block it was handled in (or, challenged while away, now's).
-                let (mine, others): (Vec<_>, Vec<_>) =
-                    std::mem::take(&mut self.deferred).into_iter().partition(|d| d.0 == w);
-                self.deferred = others;
-                for (_, handled) in mine {
-                    self.answer(w, handled)?;
+                let mut k = 0;
+                while let Some(&(owner, handled)) = self.deferred.get(k) {
+                    if owner == w {
+                        self.deferred.remove(k);
+                        self.answer(w, handled)?;
+                    } else {
+                        k += 1;
+                    }
                 }
             }
         }

@@ -181,10 +181,7 @@ pub fn limit_after_deposit(
     z: Amount,
     rate: Dec,
 ) -> Result<Amount, Error> {
-    if s_before.is_zero() {
-        return Ok(l);
-    }
-    trunc(dec(l).checked_add(dec(z).quo(rate)?)?)
+    limit_after_deposit_with_debt(s_before, l, z, rate, Amount::ZERO).map(|(l, _)| l)
 }
 
 /// Whether `z` wei of deposit may leave the effective total: `Dec(L) ≥ Dec(Z).Quo(rate)`.

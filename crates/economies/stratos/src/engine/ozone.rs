@@ -96,7 +96,7 @@ impl OzoneMarket {
     /// ([`OzoneMarket::keep_deposit_mainnet`]).
     pub fn lower_effective_mainnet(&mut self, z: Amount, rate: Dec) -> Result<(), Error> {
         if mainnet::is_unbondable(self.l, z, rate)? {
-            self.remove_deposit_mainnet(z, rate)
+            self.remove_deposit_mainnet(z, rate).map(|_| ())
         } else {
             self.keep_deposit_mainnet(z)
         }
@@ -160,42 +160,27 @@ impl OzoneMarket {
 
     /// mainnet: a deposit of `z` wei leaves the effective total: S −= Z, and L falls as the
     /// chain's `DecreaseOzoneLimitBySubtractDeposit`, `TruncateInt(Dec(L) − Dec(Z)/rate)`, when
-    /// `IsUnbondable` (L ≥ Z/rate, compared as decimals); otherwise L stays (the chain's
-    /// suspension would store a negative limit).
-    /// Changes nothing when it fails.
-    pub fn remove_deposit_mainnet(&mut self, z: Amount, rate: Dec) -> Result<(), Error> {
+    /// `IsUnbondable` (L ≥ Z/rate, compared as decimals); otherwise L stays where the chain's
+    /// suspension (which calls it without the check) would fall below zero, to
+    /// `TruncateInt(Dec(Z)/rate)` below this L ([`mainnet::limit_below_zero`]). Returns that part
+    /// not taken (zero when L fell). Changes nothing when it fails.
+    pub fn remove_deposit_mainnet(&mut self, z: Amount, rate: Dec) -> Result<Amount, Error> {
         let s = self.s.checked_sub(z)?;
-        let l = if mainnet::is_unbondable(self.l, z, rate)? {
-            mainnet::limit_after_withdrawal(self.s, self.l, z, rate)?
+        let (l, not_taken) = if mainnet::is_unbondable(self.l, z, rate)? {
+            (mainnet::limit_after_withdrawal(self.s, self.l, z, rate)?, Amount::ZERO)
         } else {
-            self.l
+            (self.l, mainnet::limit_below_zero(z, rate)?)
         };
         (self.s, self.l) = (s, l);
-        Ok(())
-    }
-
-    /// mainnet: a resource node's effective deposit of `z` wei is suspended (the chain's
-    /// `SlashingResourceNode` calls `DecreaseOzoneLimitBySubtractDeposit` without its check):
-    /// as [`OzoneMarket::remove_deposit_mainnet`] when `IsUnbondable`; otherwise S −= Z and L
-    /// stays where the chain's would fall to `TruncateInt(Dec(L) − Dec(Z)/rate) < 0`, that is
-    /// `TruncateInt(Dec(Z)/rate)` below this L. Returns that part not taken (zero when L fell).
-    /// Changes nothing when it fails.
-    pub fn suspend_deposit_mainnet(&mut self, z: Amount, rate: Dec) -> Result<Amount, Error> {
-        if mainnet::is_unbondable(self.l, z, rate)? {
-            self.remove_deposit_mainnet(z, rate)?;
-            return Ok(Amount::ZERO);
-        }
-        let debt = mainnet::limit_below_zero(z, rate)?;
-        self.s = self.s.checked_sub(z)?;
-        Ok(debt)
+        Ok(not_taken)
     }
 
     /// mainnet: `z` wei of deposit kept in S by an unregistering node
     /// ([`OzoneMarket::keep_deposit_mainnet`]) suspended by a slash: it leaves S and L as any
-    /// suspension ([`OzoneMarket::suspend_deposit_mainnet`], whose debt it returns).
+    /// suspension ([`OzoneMarket::remove_deposit_mainnet`], whose debt it returns).
     pub fn suspend_kept_mainnet(&mut self, z: Amount, rate: Dec) -> Result<Amount, Error> {
         let kept = self.kept.checked_sub(z)?;
-        let debt = self.suspend_deposit_mainnet(z, rate)?;
+        let debt = self.remove_deposit_mainnet(z, rate)?;
         self.kept = kept;
         Ok(debt)
     }
@@ -204,7 +189,7 @@ impl OzoneMarket {
     /// `IncreaseOzoneLimitByAddDeposit`): S += Z and L becomes the chain's
     /// `TruncateInt(Dec(L − debt) + Dec(Z)/rate)` (unchanged when S was zero), its L standing
     /// `debt` lower, what the suspension did not take
-    /// ([`OzoneMarket::suspend_deposit_mainnet`]; [`mainnet::limit_after_deposit_with_debt`]).
+    /// ([`OzoneMarket::remove_deposit_mainnet`]; [`mainnet::limit_after_deposit_with_debt`]).
     /// Returns the debt still owed: all of it when S was zero (the chain's L does not move),
     /// how far the chain's L stays below zero otherwise (here L is then zero).
     pub fn reinstate_deposit_mainnet(
@@ -350,7 +335,7 @@ mod tests {
         // S = 4,000 STOS, L = 2,666,666,666,666,667 noz; Z = 3,000 STOS: Z/rate = 3·10^15 > L.
         let mut m = OzoneMarket::new(Amount(4000 * 10u128.pow(18)), Amount(2_666_666_666_666_667));
         let z = Amount(3000 * 10u128.pow(18));
-        let debt = m.suspend_deposit_mainnet(z, rate()).unwrap();
+        let debt = m.remove_deposit_mainnet(z, rate()).unwrap();
         assert_eq!(
             (m.s(), m.l(), debt),
             (Amount(10u128.pow(21)), Amount(2_666_666_666_666_667), Amount(3 * 10u128.pow(15)))
@@ -360,7 +345,7 @@ mod tests {
         assert_eq!((m.s(), m.l()), (Amount(4000 * 10u128.pow(18)), Amount(2_666_666_666_666_667)));
         // A lowerable suspension owes nothing: L − ⌈Z/rate⌉ for a fractional Z/rate.
         let mut m = OzoneMarket::new(Amount(10u128.pow(22)), Amount(10u128.pow(16)));
-        assert_eq!(m.suspend_deposit_mainnet(Amount(1_500_001), rate()).unwrap(), Amount::ZERO);
+        assert_eq!(m.remove_deposit_mainnet(Amount(1_500_001), rate()).unwrap(), Amount::ZERO);
         assert_eq!(m.l(), Amount(10u128.pow(16) - 2));
     }
 

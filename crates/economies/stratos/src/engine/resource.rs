@@ -322,12 +322,13 @@ impl Stratos {
     /// ([`crate::ozone::OzoneMarket::remove_deposit_mainnet`]).
     pub(in crate::engine) fn mainnet_remove_deposit(&mut self, z: Amount) -> Result<()> {
         let rate = mainnet::deposit_rate(self.params.deposit_noz_rate);
-        Ok(self.market.remove_deposit_mainnet(z, rate)?)
+        self.market.remove_deposit_mainnet(z, rate)?;
+        Ok(())
     }
 
     /// Suspends (`true`) or reinstates (`false`) node `i`; mainnet moves its effective deposit
     /// out of or back into the effective total
-    /// ([`crate::ozone::OzoneMarket::suspend_deposit_mainnet`] and
+    /// ([`crate::ozone::OzoneMarket::remove_deposit_mainnet`] and
     /// [`crate::ozone::OzoneMarket::reinstate_deposit_mainnet`]), keeping what the suspension
     /// could not take from L as the node's limit debt, which its reinstatement takes off.
     fn set_suspended(&mut self, i: NodeIndex, suspend: bool) -> Result<()> {
@@ -336,7 +337,7 @@ impl Stratos {
             let rate = mainnet::deposit_rate(self.params.deposit_noz_rate);
             let debt = self.limit_debts.get(&i).copied().unwrap_or_default();
             let owed = if suspend {
-                debt.checked_add(self.market.suspend_deposit_mainnet(z, rate)?)?
+                debt.checked_add(self.market.remove_deposit_mainnet(z, rate)?)?
             } else {
                 self.market.reinstate_deposit_mainnet(z, rate, debt)?
             };
