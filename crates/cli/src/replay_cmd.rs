@@ -61,8 +61,26 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<Outcome, BadInput> {
         }
     };
     let lines = replayed.lines;
+    // Both files are written and synced before either is renamed into place: a failure of
+    // either leaves both as they were.
+    let out = match &args.out {
+        Some(path) => Some(staged(path, lines.iter().map(String::as_str))?),
+        None => None,
+    };
+    let state = match (&args.state, &replayed.state) {
+        (Some(path), Some(state)) => {
+            let state = serde_json::to_string_pretty(state).expect("state serializes");
+            Some(staged(path, [state.as_str()])?)
+        }
+        _ => None,
+    };
+    for (path, file) in [(&args.out, out), (&args.state, state)] {
+        if let (Some(path), Some(file)) = (path, file) {
+            file.finish().map_err(|e| BadInput(format!("cannot write {}: {e}", path.display())))?;
+        }
+    }
     match &args.out {
-        Some(path) => write_lines(path, lines.iter().map(String::as_str))?,
+        Some(_) => {}
         None if expected.is_none() => {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             for l in &lines {
@@ -71,10 +89,6 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<Outcome, BadInput> {
             out.flush().map_err(crate::stdout_failed)?;
         }
         None => {}
-    }
-    if let (Some(path), Some(state)) = (&args.state, &replayed.state) {
-        let state = serde_json::to_string_pretty(state).expect("state serializes");
-        write_lines(path, [state.as_str()])?;
     }
     match (expected, &args.expect) {
         (Some(expected), Some(path)) => Ok(compare(&lines, &expected, path, &name)),
@@ -148,13 +162,22 @@ fn compare(lines: &[String], expected: &str, path: &Path, name: &str) -> Outcome
     Outcome::Ok
 }
 
-/// Writes `lines`, each ending in a newline, to `path`: the whole file or, on failure, nothing
-/// (an earlier file of that name is kept).
-fn write_lines<'a>(path: &Path, lines: impl IntoIterator<Item = &'a str>) -> Result<(), BadInput> {
+/// Writes `lines`, each ending in a newline, to a temporary file for `path`, synced; the file
+/// appears under its name at [`AtomicFile::finish`] (until then, or on failure, an earlier file
+/// of that name is kept).
+fn staged<'a>(
+    path: &Path,
+    lines: impl IntoIterator<Item = &'a str>,
+) -> Result<AtomicFile, BadInput> {
     let err = |e: &dyn std::fmt::Display| BadInput(format!("cannot write {}: {e}", path.display()));
+    // A directory of that name would refuse only the final rename.
+    if path.is_dir() {
+        return Err(err(&"it is a directory"));
+    }
     let mut f = AtomicFile::create(path).map_err(|e| err(&e))?;
     for l in lines {
         writeln!(f, "{l}").map_err(|e| err(&e))?;
     }
-    f.finish().map(|_| ()).map_err(|e| err(&e))
+    f.sync().map_err(|e| err(&e))?;
+    Ok(f)
 }

@@ -154,15 +154,12 @@ fn a_failed_replay_keeps_the_previous_output_file() {
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "previous\n");
     let good = write(dir.path(), "good.jsonl", &format!("{GENESIS}\n{{\"op\":\"end_epoch\"}}\n"));
+    let with_state = |state: &Path| {
+        let (out, state) = (out.to_str().unwrap(), state.to_str().unwrap());
+        ergon(&["replay", &good, "--out", out, "--state", state])
+    };
     let state = dir.path().join("state.json");
-    let o = ergon(&[
-        "replay",
-        &good,
-        "--out",
-        out.to_str().unwrap(),
-        "--state",
-        state.to_str().unwrap(),
-    ]);
+    let o = with_state(&state);
     assert!(o.status.success(), "{}", stderr(&o));
     let lines = std::fs::read_to_string(&out).unwrap();
     assert_eq!(lines.lines().count(), 2);
@@ -170,6 +167,14 @@ fn a_failed_replay_keeps_the_previous_output_file() {
         serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
     assert_eq!(state["epoch"], 1);
     assert_eq!(state["accounts"]["n"]["locked_rewards"], "16", "the node's share of 80 STOS mined");
+    // A state that cannot be written (its name is a directory) leaves the output as it was:
+    // both are written before either is put in place.
+    std::fs::write(&out, "previous\n").unwrap();
+    let taken = dir.path().join("a-directory");
+    std::fs::create_dir(&taken).unwrap();
+    let o = with_state(&taken);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "previous\n");
 }
 
 #[test]

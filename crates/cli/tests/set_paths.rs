@@ -64,6 +64,7 @@ fn set_names_entries_of_lists() {
     let resolved = std::fs::read_to_string(out.join("scenario.toml")).unwrap();
     assert!(resolved.contains("workers = 40"), "{resolved}");
     assert!(resolved.contains("tiers = [0.3, 0.9, 0.2, 0.15, 0.15]"), "{resolved}");
+    let deep = format!("{}=1", vec!["a"; 20_000].join("."));
     for (set, why) in [
         (
             "agents.groups[1].workers=7",
@@ -74,6 +75,12 @@ fn set_names_entries_of_lists() {
             "agents.groups[0].workers[0]=7",
             "\"workers\" in \"agents.groups[0].workers[0]\" is not a list",
         ),
+        // An entry that is not a number is refused, not read as the bare key.
+        ("agents.groups[x].workers=7", "\"groups[x]\" in \"agents.groups[x].workers\" is not"),
+        ("agents.groups[0].workers[]=7", "\"workers[]\" in"),
+        ("agents.groups[0]x.workers=7", "\"groups[0]x\" in"),
+        // A path nested thousands deep (it would build tables too deep to drop).
+        (deep.as_str(), "a path of 20000 parts: at most 16"),
     ] {
         let o = ergon(&["check", "phala-paper", "--set", set]);
         let err = text(&o.stderr);

@@ -27,7 +27,9 @@
 //! - When one does, the exact value is within about 2^−166 (relative) of that grid point `g`.
 //!   `pow` and Cobb-Douglas then decide `v ≥ g` exactly in integers, when the exponent reduces to
 //!   `p/q` with `q ≤` [`EXACT_DENOMINATOR_MAX`]: `(1/4)^0.5` is exactly `0.5`,
-//!   `(1/1024)^0.1` exactly `0.5`. Otherwise (and always for `ln` and `exp`, whose values at a
+//!   `(1/1024)^0.1` exactly `0.5`; Cobb-Douglas also, whatever α, when the two shares are equal
+//!   (`r/R = s/S`: the value is `total·r/R`, so a lone relayer and the seed's equilibrium are
+//!   paid the exact floor). Otherwise (and always for `ln` and `exp`, whose values at a
 //!   rational argument other than `ln 1`, `exp 0` are transcendental, so never on the grid) the
 //!   result is `g − 1 ulp`.
 //!
@@ -245,6 +247,12 @@ pub fn cobb_douglas(
     let l2 = scale_by(ln_fx(U256::from(s), U256::from(st)).mag, E18 - p);
     let (mant, e2) = exp_fx(Fx { neg: true, mag: l1 + l2 });
     let raw = floor_out(mant, e2, U256::from(total), |g| {
+        // Equal shares (r/rt = s/st, the seed's equilibrium and a lone relayer): the value is
+        // total·r/rt whatever α, so v ≥ g ⇔ total·r ≥ g·rt.
+        let wide = |a: u128, b: u128| U512::from(a) * U512::from(b);
+        if wide(r, st) == wide(s, rt) {
+            return Some(wide(total, r) >= g * U512::from(rt));
+        }
         let (p, q) = reduced(p)?;
         let g = u128::try_from(g).ok()?;
         // total·(r/rt)^(p/q)·(s/st)^((q−p)/q) ≥ g ⇔ total^q·r^p·s^(q−p) ≥ g^q·rt^p·st^(q−p).

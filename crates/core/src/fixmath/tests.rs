@@ -374,11 +374,13 @@ fn cobb_douglas_proportional_shares_pay_the_pro_rata_floor() {
             .map(|&x| cobb_douglas(a(t), a(x), a(100), a(7 * x), a(700), d(p)).unwrap().0)
             .collect();
         let want: Vec<u128> = shares.iter().map(|&x| t * x / 100).collect();
-        if p == "0.123456789" {
-            // q = 10^9/… is beyond the exact check: an exact integer may come out one below.
-            assert!(got.iter().zip(&want).all(|(g, w)| g == w || g + 1 == *w), "{p}");
-        } else {
-            assert_eq!(got, want, "{p}");
-        }
+        // Whatever α (0.123456789: a denominator beyond the exact products' check).
+        assert_eq!(got, want, "{p}");
     }
+    // A lone relayer holding every ticket and all the stake is paid the whole total, and two
+    // equal relayers half each, at α = 0.37 (denominator 100).
+    let whole = cobb_douglas(a(10u128.pow(21)), a(3), a(3), a(100), a(100), d("0.37")).unwrap();
+    assert_eq!(whole.0, 10u128.pow(21));
+    let half = cobb_douglas(a(10u128.pow(21)), a(3), a(6), a(100), a(200), d("0.37")).unwrap();
+    assert_eq!(half.0, 5 * 10u128.pow(20));
 }

@@ -57,8 +57,13 @@ fn subsidy_pays_a_fixed_amount_until_the_end_epoch() {
     // The close's emission without the schedule built: the same amounts, emitted or not.
     for emitted in [0, 1, 999, 1000, 2000, 2001, 2999, 3000, 3001, 10_000] {
         let want = s.emission(0, Amount(emitted)).amount();
-        assert_eq!(subsidy_emission(Amount(1000), 3, Amount(emitted)).unwrap(), want, "{emitted}");
+        let got = subsidy_emission(Amount(1000), 3, 0, Amount(emitted)).unwrap();
+        assert_eq!(got, want, "{emitted}");
     }
-    assert_eq!(subsidy_emission(Amount(7), 0, Amount::ZERO).unwrap(), Amount::ZERO);
-    assert!(subsidy_emission(Amount(u128::MAX / 2), 3, Amount::ZERO).is_err());
+    assert_eq!(subsidy_emission(Amount(7), 0, 0, Amount::ZERO).unwrap(), Amount::ZERO);
+    assert!(subsidy_emission(Amount(u128::MAX / 2), 3, 0, Amount::ZERO).is_err());
+    // The schedule ends on its last epoch even when a short pool emitted less before: epochs
+    // 0, 1, 2 only.
+    assert_eq!(subsidy_emission(Amount(1000), 3, 2, Amount(1500)).unwrap(), Amount(1000));
+    assert_eq!(subsidy_emission(Amount(1000), 3, 3, Amount(1500)).unwrap(), Amount::ZERO);
 }

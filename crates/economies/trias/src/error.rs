@@ -88,6 +88,14 @@ pub enum TriasError {
         /// K.
         window: u32,
     },
+    /// The record is dated in an epoch already closed: its credits were settled then.
+    #[error("record at step {step} is in a closed epoch (this epoch starts at step {start})")]
+    ClosedEpoch {
+        /// The record's step.
+        step: u64,
+        /// The current epoch's first step.
+        start: u64,
+    },
     /// The pair already has a record at this step or a later one (records of a pair are
     /// strictly increasing in step).
     #[error("pair {attester} -> {attestee} already has a record at step {last} ≥ {step}")]
@@ -301,6 +309,7 @@ impl Coded for TriasError {
             TriasError::TeeMismatch { .. } => "tee_mismatch",
             TriasError::FutureStep { .. } => "future_step",
             TriasError::StaleStep { .. } => "stale_step",
+            TriasError::ClosedEpoch { .. } => "closed_epoch",
             TriasError::OutOfOrder { .. } => "out_of_order",
             TriasError::ClockBackwards { .. } => "clock_backwards",
             TriasError::SelfReceipt { .. } => "self_receipt",

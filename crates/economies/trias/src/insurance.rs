@@ -41,6 +41,14 @@ pub fn default_expiry() -> u64 {
 /// Epochs before a vulnerability's report in which running the program exposes a node.
 pub const EXPOSURE_EPOCHS: u64 = 720;
 
+/// Whether a run of program `p` in epoch `e` exposed its node to `p`'s reported vulnerability:
+/// `e` within `[e_v − 720, e_v]` of the first report's epoch `e_v` (spec "Insurance": claims
+/// "within its exposure window").
+#[must_use]
+pub fn exposed(reported: &[Option<u64>], p: u32, e: u64) -> bool {
+    reported.get(p as usize).copied().flatten().is_some_and(|r| e <= r && e + EXPOSURE_EPOCHS >= r)
+}
+
 /// A vulnerability's severity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

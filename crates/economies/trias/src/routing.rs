@@ -89,9 +89,11 @@ impl Receipts {
         out
     }
 
-    /// Forgets the epoch's receipts.
-    pub fn clear(&mut self) {
-        self.seen.clear();
+    /// Forgets the epoch's receipts, and the records receipted that no copy can carry any
+    /// more from step `next` (the next epoch's first) on: a record of the epoch's last
+    /// [`FRESH_STEPS`] steps is still fresh then, and its receiver receipts only its first copy.
+    pub fn roll(&mut self, next: u64) {
+        self.seen.retain(|&(_, _, _, step)| step.saturating_add(FRESH_STEPS) >= next);
         self.counts.clear();
     }
 }

@@ -35,6 +35,13 @@ pub(super) fn set_path(table: &mut Table, path: &str, value: Value) -> Result<()
     if parts.iter().any(|p| p.is_empty()) {
         return Err(format!("{path:?} is not a dotted path"));
     }
+    if parts.len() > PATH_PARTS_MAX {
+        let n = parts.len();
+        return Err(format!("a path of {n} parts: at most {PATH_PARTS_MAX} (no field is deeper)"));
+    }
+    for p in &parts {
+        check_part(p, path)?;
+    }
     let (last, init) = parts.split_last().expect("split yields at least one part");
     let mut t = table;
     for p in init {
@@ -63,6 +70,27 @@ pub(super) fn set_path(table: &mut Table, path: &str, value: Value) -> Result<()
         }
     }
     Ok(())
+}
+
+/// The most parts a `--set` path or sweep key may have: the deepest field is five parts down
+/// (`agents.groups[0].tiers[1]`), and a path nested thousands deep would build tables too deep
+/// to drop.
+const PATH_PARTS_MAX: usize = 16;
+
+/// A part of `path` is a key, or a key and an entry of its list, `key[i]` (`i` a number, the
+/// `]` last): anything else is refused by name, not read as the bare key.
+fn check_part(part: &str, path: &str) -> Result<(), String> {
+    let Some((key, rest)) = part.split_once('[') else {
+        return match part.contains(']') {
+            true => Err(format!("{part:?} in {path:?} has a `]` without its `[`")),
+            false => Ok(()),
+        };
+    };
+    let index = rest.strip_suffix(']').filter(|i| !i.contains(['[', ']']));
+    match index.map(str::parse::<usize>) {
+        Some(Ok(_)) if !key.is_empty() => Ok(()),
+        _ => Err(format!("{part:?} in {path:?} is not a key or key[n] (n an entry's number)")),
+    }
 }
 
 /// Entry `i` of the list `value` (named `key` in `path`), or why there is none.

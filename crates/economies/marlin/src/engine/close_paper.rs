@@ -21,7 +21,7 @@ impl Marlin {
         let mut b = *self.relay.books.get();
         let (per_epoch, epochs) = (self.params.subsidy_per_epoch, self.params.subsidy_epochs);
         let held = self.ledger.balance(self.pond, rewards)?;
-        let emit = subsidy_emission(per_epoch, epochs, b.subsidy_emitted)?.min(held);
+        let emit = subsidy_emission(per_epoch, epochs, day, b.subsidy_emitted)?.min(held);
         b.subsidy_emitted = b.subsidy_emitted.checked_add(emit)?;
         let month_days = self.params.month_days;
         let month_close = (day + 1).is_multiple_of(month_days);

@@ -81,7 +81,7 @@ pub fn end_block(s: &mut Phala) -> Result<BlockReport, Violation> {
     let rho_m1 = params.rho.checked_sub(U64F64::ONE).map_err(|e| bug("rho", &e))?;
     let (v_max, rho_bits) = (params.v_max.to_bits(), rho_m1.to_bits());
     let mut sum = 0u128;
-    let (hot, _) = s.workers.block_rows();
+    let (hot, cold) = s.workers.block_rows();
     for (i, h) in hot.iter_mut().enumerate() {
         // The new share of a worker that grew this block (computed with its growth).
         let mut grown = None;
@@ -101,6 +101,7 @@ pub fn end_block(s: &mut Phala) -> Result<BlockReport, Violation> {
             {
                 h.unresponsive = true;
                 h.state = WorkerState::Unresponsive;
+                cold[i].went = block;
                 if detail {
                     s.scratch.entered.push(i as u32);
                 }

@@ -185,6 +185,7 @@ pub(crate) fn end_block(s: &mut Phala) -> std::result::Result<BlockReport, Viola
             {
                 h.unresponsive = true;
                 h.state = WorkerState::Unresponsive;
+                c.went = block;
                 if detail {
                     entered.push(w);
                 }

@@ -225,7 +225,8 @@ impl Phala {
             self.workers.set(w, row);
             return Ok(Beat::Ignored { challenge_block });
         }
-        row.heartbeat = true;
+        // An earlier heartbeat of this session in this block: a recovery's clock has moved.
+        let again = std::mem::replace(&mut row.heartbeat, true);
         let now_ms = u64::from(self.block) * BLOCK_MS;
         let paper = self.params.profile == Profile::Paper;
         // paper settles on the share Σshare holds (the block's start, before this heartbeat's
@@ -244,13 +245,14 @@ impl Phala {
         let settle = if let Some(settle) = early {
             settle
         } else if row.unresponsive {
+            // The flag clears at the block's close: the recovery is this block's first
+            // heartbeat, and the others answer deferred challenges with nothing to move.
             if paper {
-                row.tok.v_update_block = paper_pay_clock_after_recovery(
-                    row.tok.v_update_block,
-                    challenge_block,
-                    self.params.heartbeat_window,
-                    self.block,
-                );
+                if !again {
+                    let clock = row.tok.v_update_block;
+                    row.tok.v_update_block =
+                        paper_pay_clock_after_recovery(clock, row.went, self.block);
+                }
             } else if self.params.unresp_fix {
                 // The gatekeeper's `update_v_recover`: no growth owed, the clock restarts.
                 row.tok.payable = U64F64::ZERO;
@@ -398,19 +400,12 @@ impl Phala {
 
 /// paper: the block a recovered worker's next payout counts from, so that the blocks it was
 /// unresponsive are not paid (spec: "no pay for the offline blocks after recovery"). It became
-/// unresponsive when the challenge its recovering heartbeat answers (sent in
-/// `challenge_block`, its oldest) timed out, `heartbeat_window + 1` blocks after it was sent;
-/// the blocks from then to `block` (the recovery) are moved out of the count, and the blocks
-/// it was responsive since its last payout (`paid_to`) stay in it.
+/// unresponsive at the close of block `went` (a challenge timed out then); the blocks from
+/// then to `block` (the recovery) are moved out of the count, and the blocks it was
+/// responsive since its last payout (`paid_to`) stay in it.
 #[must_use]
-pub fn paper_pay_clock_after_recovery(
-    paid_to: u32,
-    challenge_block: u32,
-    heartbeat_window: u32,
-    block: u32,
-) -> u32 {
-    let went = challenge_block.saturating_add(heartbeat_window).saturating_add(1).max(paid_to);
-    let offline = block.saturating_sub(went);
+pub fn paper_pay_clock_after_recovery(paid_to: u32, went: u32, block: u32) -> u32 {
+    let offline = block.saturating_sub(went.max(paid_to));
     paid_to.saturating_add(offline).min(block)
 }
 
@@ -420,12 +415,14 @@ mod tests {
 
     #[test]
     fn the_offline_blocks_leave_the_pay_count() {
-        // Paid to block 1, challenged in 1, window 10: unresponsive from 12; back at 14.
-        assert_eq!(clock(1, 1, 10, 14), 3);
+        // Paid to block 1, unresponsive at the close of 12 (challenged in 1, window 10); back
+        // at 14.
+        assert_eq!(clock(1, 12, 14), 3);
         // Back in the block it went: nothing to take out.
-        assert_eq!(clock(1, 1, 10, 12), 1);
-        // Paid after the challenge was sent: only the blocks since then count as offline.
-        assert_eq!(clock(20, 1, 10, 25), 25);
-        assert_eq!(clock(5, 30, 10, 100), 5 + (100 - 41));
+        assert_eq!(clock(1, 12, 12), 1);
+        // Paid after it went (a clock moved by an earlier recovery): only the blocks since
+        // then count as offline.
+        assert_eq!(clock(20, 12, 25), 25);
+        assert_eq!(clock(5, 41, 100), 5 + (100 - 41));
     }
 }

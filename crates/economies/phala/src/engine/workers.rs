@@ -138,6 +138,9 @@ pub struct Row {
     /// paper's lazy close: the first block whose close is not yet in `tok` (rows read while
     /// the lazy close is on are brought up to the current block; see [`crate::lazy`]).
     pub upto: u32,
+    /// paper: the block at whose close the worker last became unresponsive (its pay clock
+    /// skips the blocks from it to its recovery).
+    pub went: u32,
 }
 
 /// The fields of a worker that the per-block close reads and writes, together: the khala pass
@@ -179,6 +182,9 @@ pub struct Cold {
     pub cool_down_start: u32,
     /// paper's lazy close: the first block whose close is not yet in `tok`.
     pub upto: u32,
+    /// paper: the block at whose close the worker last became unresponsive (its pay clock
+    /// skips the blocks from it to its recovery).
+    pub went: u32,
     /// The confidence level from the attestation.
     pub level: u8,
 }
@@ -203,6 +209,7 @@ impl Row {
             paid: c.paid,
             contract: h.contract,
             upto: c.upto,
+            went: c.went,
         }
     }
 
@@ -230,6 +237,7 @@ impl Row {
             session: self.session,
             cool_down_start: self.cool_down_start,
             upto: self.upto,
+            went: self.went,
             level: self.level,
         }
     }

@@ -31,6 +31,7 @@ struct Columns<'a> {
     contract: Vec<Option<u32>>,
     upto: Vec<u32>,
     share_ref: Vec<u128>,
+    went: Vec<u32>,
     clock: Cow<'a, Option<Clock>>,
     touched: Cow<'a, [u32]>,
     /// Read to refuse a state saved inside a transaction.
@@ -62,6 +63,7 @@ impl Serialize for Workers {
             contract: col(h, |h| h.contract),
             upto: col(c, |c| c.upto),
             share_ref: col(c, |c| c.share_ref),
+            went: col(c, |c| c.went),
             clock: Cow::Borrowed(&self.clock),
             touched: Cow::Borrowed(&self.touched),
             depth: self.depth,
@@ -90,6 +92,7 @@ impl<'de> Deserialize<'de> for Workers {
             r.contract.len(),
             r.upto.len(),
             r.share_ref.len(),
+            r.went.len(),
         ];
         if let Some(bad) = lens.iter().find(|&&l| l != n) {
             let what =
@@ -117,6 +120,7 @@ impl<'de> Deserialize<'de> for Workers {
                 session: r.session[i],
                 cool_down_start: r.cool_down_start[i],
                 upto: r.upto[i],
+                went: r.went[i],
                 level: r.level[i],
             })
             .collect();
@@ -186,6 +190,7 @@ mod tests {
             "contract",
             "upto",
             "share_ref",
+            "went",
             "clock",
             "touched",
             "depth",

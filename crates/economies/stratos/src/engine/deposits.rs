@@ -239,18 +239,16 @@ impl Stratos {
     }
 
     /// paper shutdown: `owner`'s locked deposit rewards go back to their source pools. Returns
-    /// the amount.
+    /// the amounts: from the volume pool, from the mining pool.
     pub(in crate::engine) fn forfeit_deposit_rewards(
         &mut self,
         owner: AccountId,
-    ) -> Result<Amount> {
+    ) -> Result<[Amount; 2]> {
         let parts = self.deposit_rewards.forfeit(owner)?;
-        let mut total = Amount::ZERO;
-        for (a, pool) in parts.into_iter().zip([self.pools.volume, self.pools.mining]) {
+        for (&a, pool) in parts.iter().zip([self.pools.volume, self.pools.mining]) {
             self.ledger.transfer(self.stos, self.pools.deposit_rewards.into(), pool.into(), a)?;
-            total = total.checked_add(a)?;
         }
-        Ok(total)
+        Ok(parts)
     }
 
     /// Takes up to `amount` of `owner`'s locked deposit rewards to `to`. Returns what was taken.

@@ -36,6 +36,32 @@ impl Stratos {
         self.nodes.active_meta().count() as u32
     }
 
+    /// The last epoch a vote opened now counts in. paper: the `meta_vote_epochs` epochs from
+    /// this one (seed: "within a 7-day voting period"; at least this one). mainnet: one more,
+    /// as the chain's expiry time is the registration's plus the period, and a vote at that
+    /// time still counts.
+    fn vote_deadline(&self) -> Epoch {
+        let period = self.params.meta_vote_epochs;
+        match self.params.profile {
+            Profile::Paper => self.epoch.plus(period.saturating_sub(1)),
+            Profile::Mainnet => self.epoch.plus(period),
+        }
+    }
+
+    /// The approvals of `vote` that count. paper: those of meta nodes still active (spec: "a
+    /// vote of the existing meta nodes": a kicked node's approval no longer counts). mainnet:
+    /// every approval given, as the chain's approve list keeps them.
+    fn live_approvals(&self, vote: &crate::nodes::Vote) -> u32 {
+        match self.params.profile {
+            Profile::Paper => vote
+                .approvals
+                .iter()
+                .filter(|&&v| self.nodes.meta(MetaIndex(v)).is_active())
+                .count() as u32,
+            Profile::Mainnet => vote.approvals.len() as u32,
+        }
+    }
+
     /// Meta node `m` when it is active.
     fn active(&self, m: MetaIndex) -> Result<MetaIndex> {
         if !self.nodes.meta(m).is_active() {
@@ -61,7 +87,7 @@ impl Stratos {
                 limit_added = st.market.deposit_limit_delta(Profile::Paper, z, rate)?;
                 st.market.raise_limit(limit_added)?;
             }
-            let deadline = st.epoch.plus(st.params.meta_vote_epochs);
+            let deadline = st.vote_deadline();
             let vote = crate::nodes::Vote { approvals: Default::default(), deadline };
             st.nodes.add_meta(MetaNode {
                 owner,
@@ -105,7 +131,7 @@ impl Stratos {
     pub fn vote_kick(&mut self, voter: MetaIndex, m: MetaIndex) -> Result<bool> {
         atomic(self, |st| {
             let (v, m) = (st.active(voter)?, st.active(m)?);
-            let deadline = st.epoch.plus(st.params.meta_vote_epochs);
+            let deadline = st.vote_deadline();
             st.nodes.vote_kick(m, v, deadline);
             st.try_kick_meta(m)
         })
@@ -142,7 +168,7 @@ impl Stratos {
         else {
             return Ok(false);
         };
-        if (vote.approvals.len() as u32) < needed || vote.deadline < self.epoch {
+        if self.live_approvals(vote) < needed || vote.deadline < self.epoch {
             return Ok(false);
         }
         let (profile, rate) = (self.params.profile, self.params.deposit_noz_rate);
@@ -171,7 +197,7 @@ impl Stratos {
         let MetaStatus::Active { kick: Some(vote) } = &self.nodes.meta(m).status else {
             return Ok(false);
         };
-        if (vote.approvals.len() as u32) < approvals_needed(voters) {
+        if self.live_approvals(vote) < approvals_needed(voters) {
             return Ok(false);
         }
         let (owner, deposit, activated) = {

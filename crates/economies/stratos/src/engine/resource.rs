@@ -268,12 +268,22 @@ impl Stratos {
                 NodeStatus::Exited => return Err(Refusal::AlreadyExited(i).into()),
                 NodeStatus::Unregistering { .. } => None,
             };
-            let mut forfeited = Amount::ZERO;
+            let (mut forfeited, mut unmined) = (Amount::ZERO, Amount::ZERO);
             if !cooled && st.params.profile == Profile::Paper {
                 let locks = st.reward_locks.forfeit(&mut st.ledger, n.owner)?;
-                forfeited = Amount(locks.iter().map(|(_, a)| a.0).sum());
-                forfeited = forfeited.checked_add(st.forfeit_deposit_rewards(n.owner)?)?;
+                let [volume, mining] = st.forfeit_deposit_rewards(n.owner)?;
+                for (pool, a) in locks.into_iter().chain([(st.pools.volume, volume)]) {
+                    forfeited = forfeited.checked_add(a)?;
+                    if pool == st.pools.mining {
+                        unmined = unmined.checked_add(a)?;
+                    }
+                }
+                forfeited = forfeited.checked_add(mining)?;
+                unmined = unmined.checked_add(mining)?;
             }
+            // What returns to the mining pool is mined again later: it leaves the mined total,
+            // which decides the tier and the end of issuance (set last: nothing below fails).
+            let total_mined = st.total_mined.checked_sub(unmined)?;
             if !matches!(st.nodes.resource(i).status, NodeStatus::Unregistering { .. }) {
                 st.nodes.set_status(i, NodeStatus::Exited);
             }
@@ -282,6 +292,7 @@ impl Stratos {
             if st.params.profile == Profile::Paper {
                 st.nodes.set_offline(i);
             }
+            st.total_mined = total_mined;
             Ok(ShutDown { after_cooling_off: cooled, forfeited, migration })
         })
     }

@@ -95,7 +95,10 @@ impl Trias {
         if c == i {
             return Err(TriasError::SelfAttestation { node: c });
         }
-        self.book.node(c)?;
+        // A quarantined challenger earns nothing: the attestee itself among them.
+        if self.book.node(c)?.quarantined {
+            return Err(TriasError::Quarantined { node: c });
+        }
         let standing = self.book.direct(i, j, self.book.now()) > 0;
         if !self.book.node(j)?.quarantined || !standing {
             return Err(TriasError::NoFraud { attester: i, attestee: j });

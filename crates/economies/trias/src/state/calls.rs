@@ -22,7 +22,7 @@ use super::Trias;
 use crate::attest::NodeId;
 use crate::error::TriasError;
 use crate::gas::{GasSplit, PREMIUM_MIN_BP, gas_split};
-use crate::insurance::cover_for;
+use crate::insurance::{cover_for, exposed};
 use crate::magcarta::{
     Candidate, Filter, Ranked, Rule, Strategy, Verdict, decide, eligible, in_range, schedule,
 };
@@ -426,10 +426,13 @@ impl Trias {
             // A response the settlement counted as none (its executer quarantined since) ran
             // nothing that insurance could cover.
             if call.responses[slot].is_some() && !self.book.nodes()[n as usize].quarantined {
-                let ran = &mut self.extra.ran[n as usize];
+                let (ran, reported) = (&mut self.extra.ran[n as usize], &self.extra.reported);
                 for &p in &call.spec.programs {
                     match ran.iter_mut().find(|r| r.0 == p) {
-                        Some(r) => r.1 = epoch,
+                        // A run that exposed the node to the program's reported vulnerability
+                        // is kept: a later run must not take the node's claim away.
+                        Some(r) if !exposed(reported, p, r.1) => r.1 = epoch,
+                        Some(_) => {}
                         None => ran.push((p, epoch)),
                     }
                 }

@@ -14,7 +14,7 @@ use super::calls::Settlement;
 use super::{ClaimsPaid, CloseExtra, Trias};
 use crate::attest::NodeId;
 use crate::error::TriasError;
-use crate::insurance::{BUDGET_BP, EXPOSURE_EPOCHS, Severity, cover_for};
+use crate::insurance::{BUDGET_BP, Severity, cover_for, exposed};
 use crate::prometh::{RUN_POINTS, coverage_points, prometh_split};
 
 /// The insurance pool at a glance (metrics).
@@ -115,10 +115,7 @@ impl Trias {
         self.book.node(n)?;
         self.extra.grow(self.names.len());
         let x = &self.extra;
-        let exposed = x.reported.get(p as usize).copied().flatten().is_some_and(|r| {
-            x.ran[n as usize].iter().any(|&(q, e)| q == p && e <= r && e + EXPOSURE_EPOCHS >= r)
-        });
-        if !exposed {
+        if !x.ran[n as usize].iter().any(|&(q, e)| q == p && exposed(&x.reported, p, e)) {
             return Err(TriasError::NotExposed { node: n, program: p });
         }
         let at = x.claimed.binary_search(&(n, p));
@@ -202,8 +199,11 @@ impl Trias {
         let t = self.token;
         let pp = Holder::Pool(self.pools[2]);
         let pool = self.ledger.balance(t, pp)?;
+        // A quarantined analyst earns nothing (spec "Attestations and direct trust": "no
+        // rewards"): its points this epoch leave the split, and their part stays in the pool.
+        let nodes = self.book.nodes();
         let who: Vec<NodeId> = (0..self.names.len() as NodeId)
-            .filter(|&n| self.extra.points[n as usize] > 0)
+            .filter(|&n| self.extra.points[n as usize] > 0 && !nodes[n as usize].quarantined)
             .collect();
         let pts: Vec<u64> = who.iter().map(|&n| self.extra.points[n as usize]).collect();
         let (paid, carry) = prometh_split(pool, &pts)?;

@@ -147,6 +147,12 @@ impl Trias {
         if a.step > end {
             return Err(TriasError::FutureStep { step: a.step, now: end });
         }
+        // A record dated in a closed epoch is stale: its epoch's credits, cap and beacon
+        // assignment were settled at that close.
+        let start = self.epoch.0.saturating_mul(self.steps_per_epoch);
+        if a.step < start {
+            return Err(TriasError::ClosedEpoch { step: a.step, start });
+        }
         if assigned && !self.is_target_cached(a.attester, a.attestee) {
             return Err(TriasError::NotAssigned { attester: a.attester, attestee: a.attestee });
         }
@@ -400,7 +406,7 @@ impl Trias {
         self.last = [lv, lr];
         self.credits.clear();
         self.upheld.clear();
-        self.receipts.clear();
+        self.receipts.roll(self.epoch_end().saturating_add(1));
         let extra = self.close_extra(calls).map_err(close)?;
         let epoch = self.epoch;
         self.epoch = self.epoch.plus(1);

@@ -149,13 +149,21 @@ impl FeePool {
     }
 }
 
-/// The subsidy's emission when `emitted` has been emitted so far: `per_epoch`, or what is left
-/// of `per_epoch·epochs`, or nothing once that is reached — what [`subsidy_schedule`]'s
-/// `emission` gives, without building the schedule (a close allocates nothing). Errors:
-/// overflow of `per_epoch·epochs`.
-pub fn subsidy_emission(per_epoch: Amount, epochs: u64, emitted: Amount) -> Result<Amount> {
+/// The subsidy's emission of epoch `epoch` when `emitted` has been emitted so far: `per_epoch`,
+/// or what is left of `per_epoch·epochs`, or nothing once that is reached — what
+/// [`subsidy_schedule`]'s `emission` gives, without building the schedule (a close allocates
+/// nothing) — and nothing from epoch `epochs` on: the schedule ends on its last epoch even when
+/// a pool that ran short emitted less on some epoch (spec: "a fixed amount per epoch until an
+/// end epoch"). Errors: overflow of `per_epoch·epochs`.
+pub fn subsidy_emission(
+    per_epoch: Amount,
+    epochs: u64,
+    epoch: u64,
+    emitted: Amount,
+) -> Result<Amount> {
     let end = per_epoch.checked_mul_int(u128::from(epochs))?;
-    Ok(if emitted >= end { Amount::ZERO } else { per_epoch.min(end.saturating_sub(emitted)) })
+    let over = emitted >= end || epoch >= epochs;
+    Ok(if over { Amount::ZERO } else { per_epoch.min(end.saturating_sub(emitted)) })
 }
 
 /// The subsidy pool's schedule: `per_epoch` each epoch for `epochs` epochs, all to one recipient

@@ -399,14 +399,19 @@ impl NodeRegistry {
     }
 
     /// The deposit of `owner`'s resource node, unregistering and due by `now`, has returned:
-    /// the node has exited.
+    /// the node has exited. paper: it has left, so its traffic still pending is dropped at the
+    /// next close, as a shutdown's (spec "Lock-ups": "A node that has left earns nothing more:
+    /// its pending and carried-over traffic is not settled to it").
     pub fn exit_if_due(&mut self, owner: AccountId, now: Epoch) {
         let Some(i) = self.node_of(owner) else { return };
         if let NodeStatus::Unregistering { deposit_returns, .. } = self.resource(i).status
             && deposit_returns <= now
         {
-            self.resource.rows_mut()[i.idx()].status = NodeStatus::Exited;
-            self.touched.mark(i.0);
+            let paper = self.profile == Profile::Paper;
+            self.change(i, |n| {
+                n.status = NodeStatus::Exited;
+                n.offline |= paper;
+            });
         }
     }
 
