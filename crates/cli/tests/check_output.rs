@@ -45,6 +45,26 @@ fn a_complete_run_exits_0_with_each_jobs_rows() {
             "{said}"
         );
     }
+    // Damaged since: a cut metrics.csv, a cut or missing metrics.parquet: exit 2, named.
+    let damaged = |why: &str| {
+        let o = ergon(&["check-output", out.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o.stdout));
+        assert!(text(&o.stderr).contains(why), "{}", text(&o.stderr));
+    };
+    let (csv, parquet) = (out.join("metrics.csv"), out.join("metrics.parquet"));
+    let (csv_bytes, parquet_bytes) =
+        (std::fs::read(&csv).unwrap(), std::fs::read(&parquet).unwrap());
+    std::fs::write(&parquet, &parquet_bytes[..1000]).unwrap();
+    damaged("is damaged: summary.json says the run completed, but metrics.parquet cannot be read");
+    std::fs::remove_file(&parquet).unwrap();
+    damaged("metrics.parquet: ");
+    std::fs::write(&parquet, &parquet_bytes).unwrap();
+    std::fs::write(&csv, &csv_bytes[..csv_bytes.len() - 10]).unwrap();
+    damaged("point 0 run 2's last row in metrics.csv is cut short");
+    let cut =
+        csv_bytes.len() - csv_bytes.iter().rev().skip(1).position(|&b| b == b'\n').unwrap() - 1;
+    std::fs::write(&csv, &csv_bytes[..cut]).unwrap();
+    damaged("point 0 run 2 ends at step 216 of 288 in metrics.csv");
 }
 
 #[test]

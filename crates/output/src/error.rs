@@ -103,6 +103,31 @@ pub enum OutputError {
         /// What it lacks.
         reason: String,
     },
+    /// A run's output directory whose files no longer hold what its `summary.json` says.
+    #[error("{dir} is damaged: {reason}")]
+    Damaged {
+        /// The directory.
+        dir: PathBuf,
+        /// What does not match.
+        reason: String,
+    },
+    /// Another run is writing into the output directory now.
+    #[error(
+        "output directory {dir} is in use by another run (its lock is held); wait for it or choose another --out"
+    )]
+    DirBusy {
+        /// The directory.
+        dir: PathBuf,
+    },
+    /// `--force` into a directory whose `.parts` holds an unfinished run's checkpoints.
+    #[error(
+        "output directory {dir} holds the checkpoints of an unfinished run in .parts: `ergon run \
+         --resume {dir}` goes on with it; remove {dir}/.parts to replace it"
+    )]
+    Unfinished {
+        /// The directory.
+        dir: PathBuf,
+    },
     /// A run's output directory holds files and the run may not write into it.
     #[error("output directory {dir} is not empty; choose another --out or pass --force")]
     DirNotEmpty {

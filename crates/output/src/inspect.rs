@@ -125,8 +125,10 @@ pub fn inspect(dir: &Path) -> Result<Inspection, OutputError> {
     }
     let parts = dir.join(".parts");
     let summary_path = dir.join("summary.json");
-    // A run stopped by a signal with checkpoints keeps its .parts beside its merged files.
-    if parts.is_dir() && !summary_path.is_file() {
+    // A run stopped by a signal with checkpoints keeps its .parts beside its merged files
+    // (its summary says incomplete); a summary of a complete run beside .parts is an earlier
+    // run's, and the later one was killed.
+    if parts.is_dir() && !summary_says_incomplete(&summary_path) {
         return killed(dir, &parts);
     }
     let text = match std::fs::read_to_string(&summary_path) {
@@ -154,6 +156,10 @@ pub fn inspect(dir: &Path) -> Result<Inspection, OutputError> {
     let points = summary["points"].as_array().map_or(1, Vec::len) as u64;
     let runs = summary["runs"].as_u64().unwrap_or(0);
     add_missing(&mut jobs, points, runs);
+    if complete {
+        complete_as_written(dir, &jobs, summary["epochs"].as_u64())
+            .map_err(|reason| OutputError::Damaged { dir: dir.to_path_buf(), reason })?;
+    }
     Ok(Inspection {
         dir: dir.to_path_buf(),
         state: if complete { RunState::Complete } else { RunState::Interrupted },
@@ -162,6 +168,46 @@ pub fn inspect(dir: &Path) -> Result<Inspection, OutputError> {
         rows: jobs.iter().map(|j| j.rows).sum(),
         jobs,
     })
+}
+
+/// Whether `summary.json` there says its run did not complete (read as far as that; any other
+/// reading is `false`).
+fn summary_says_incomplete(path: &Path) -> bool {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .is_some_and(|v| v["complete"] == false)
+}
+
+/// A run whose summary says complete has every job's rows up to its last step, no row cut
+/// short, and its Parquet file: else why not (the files were cut or altered since).
+fn complete_as_written(
+    dir: &Path,
+    jobs: &[JobProgress],
+    epochs: Option<u64>,
+) -> Result<(), String> {
+    let says = "summary.json says the run completed, but";
+    if let Some(j) = jobs.iter().find(|j| j.partial_bytes > 0) {
+        let (p, r) = (j.point, j.run);
+        return Err(format!("{says} point {p} run {r}'s last row in metrics.csv is cut short"));
+    }
+    if let Some(of) = epochs
+        && let Some(j) = jobs.iter().find(|j| j.last_epoch != Some(of))
+    {
+        let (p, r) = (j.point, j.run);
+        let at = j.last_epoch.map_or("no row".to_owned(), |e| format!("step {e}"));
+        return Err(format!("{says} point {p} run {r} ends at {at} of {of} in metrics.csv"));
+    }
+    let name = crate::merge::PARQUET_FILE;
+    let file = File::open(dir.join(name)).map_err(|e| format!("{says} {name}: {e}"))?;
+    let reader = parquet::file::reader::SerializedFileReader::new(file)
+        .map_err(|e| format!("{says} {name} cannot be read: {e}"))?;
+    let rows = parquet::file::reader::FileReader::metadata(&reader).file_metadata().num_rows();
+    let in_csv: u64 = jobs.iter().map(|j| j.rows).sum();
+    if u64::try_from(rows).ok() != Some(in_csv) {
+        return Err(format!("{says} {name} holds {rows} rows and metrics.csv {in_csv}"));
+    }
+    Ok(())
 }
 
 /// A directory whose `.parts` was never merged.

@@ -21,6 +21,9 @@ pub struct OutDir {
     /// Whether this run goes on from an earlier one's `.parts` (`--resume`): then a failure
     /// leaves them as they are.
     resumed: bool,
+    /// The directory opened and locked for the run's life ([`lock`]): a second run into it is
+    /// refused. Released when the run ends, however it ends.
+    _lock: Option<std::fs::File>,
 }
 
 impl OutDir {
@@ -37,11 +40,16 @@ impl OutDir {
             dir: dir.clone(),
             source,
         };
+        let lock = lock(&dir)?;
         let parts = dir.join(".parts");
-        // Parts of an earlier, unfinished run are stale: start over.
+        // Checkpoints of an unfinished run are kept for `--resume`: `--force` does not drop them.
+        if parts.join(RESOLVED_SCENARIO).is_file() {
+            return Err(OutputError::Unfinished { dir });
+        }
+        // Parts of an earlier run killed without checkpoints are stale: start over.
         let _ = std::fs::remove_dir_all(&parts);
         std::fs::create_dir_all(&parts).map_err(|e| io("create parts in", e))?;
-        Ok(OutDir { dir, parts, created, checkpoint_every: None, resumed: false })
+        Ok(OutDir { dir, parts, created, checkpoint_every: None, resumed: false, _lock: lock })
     }
 
     /// The directory `dir` of a run killed (or stopped by a signal) with checkpoints, to go on
@@ -70,6 +78,7 @@ impl OutDir {
             created: false,
             checkpoint_every: None,
             resumed: true,
+            _lock: lock(dir)?,
         })
     }
 
@@ -171,6 +180,19 @@ fn claim(dir: &Path, force: bool) -> Result<bool, OutputError> {
     }
 }
 
+/// Opens `dir` and takes its exclusive lock for the run (`flock`), refusing a directory another
+/// run holds. A file system without locks runs unlocked (`None`).
+fn lock(dir: &Path) -> Result<Option<std::fs::File>, OutputError> {
+    let Ok(f) = std::fs::File::open(dir) else { return Ok(None) };
+    match f.try_lock() {
+        Ok(()) => Ok(Some(f)),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            Err(OutputError::DirBusy { dir: dir.to_path_buf() })
+        }
+        Err(std::fs::TryLockError::Error(_)) => Ok(None),
+    }
+}
+
 /// Most suffixes [`fresh`] tries before it gives up.
 const FRESH_TRIES: u32 = 1_000;
 
@@ -252,6 +274,27 @@ mod tests {
         assert!(out.parts.is_dir());
         out.abandon();
         assert!(!fresh.exists(), "a directory the run created goes");
+    }
+
+    /// A second run into a directory in use is refused while the first holds it; `--force`
+    /// keeps an unfinished run's checkpoints (refused), and drops a killed run's bare parts.
+    #[test]
+    fn a_directory_in_use_or_holding_checkpoints_is_refused() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let first = OutDir::prepare(Some(tmp.path()), "s", false).expect("empty");
+        let err = OutDir::prepare(Some(tmp.path()), "s", true).expect_err("in use");
+        assert!(matches!(err, OutputError::DirBusy { .. }), "{err}");
+        assert!(first.parts.is_dir(), "the first run's parts stay");
+        drop(first);
+        let parts = tmp.path().join(".parts");
+        std::fs::write(parts.join(RESOLVED_SCENARIO), "x").expect("a checkpointed run's scenario");
+        let err = OutDir::prepare(Some(tmp.path()), "s", true).expect_err("unfinished");
+        assert!(err.to_string().contains("--resume"), "{err}");
+        assert!(parts.join(RESOLVED_SCENARIO).is_file(), "its checkpoints stay");
+        std::fs::remove_file(parts.join(RESOLVED_SCENARIO)).expect("remove");
+        std::fs::write(parts.join("job-0000000.csv"), "x").expect("a killed run's part");
+        let out = OutDir::prepare(Some(tmp.path()), "s", true).expect("stale parts replaced");
+        assert!(!out.parts.join("job-0000000.csv").exists());
     }
 
     #[test]
