@@ -7,7 +7,7 @@ use clap::Args;
 use ergon_core::replay::first_difference;
 use ergon_output::AtomicFile;
 use ergon_registry::input;
-use ergon_registry::replay::{ReplayError, ReplayOptions, replay};
+use ergon_registry::replay::{ReplayError, ReplayOptions, replay_each};
 
 use crate::{BadInput, Outcome};
 
@@ -52,22 +52,37 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<Outcome, BadInput> {
         full_check: args.full_check,
         state: args.state.is_some(),
     };
-    let replayed = match replay(reader, &name, options) {
-        Ok(r) => r,
+    // --out is written as the lines come (to its temporary file: nothing held); standard
+    // output and --expect keep the lines, as the output appears only when the replay ends.
+    let mut out = match &args.out {
+        Some(path) => Some(staged(path, [])?),
+        None => None,
+    };
+    let keep = args.out.is_none() || expected.is_some();
+    let mut lines = Vec::new();
+    let result = replay_each(reader, &name, options, |line| {
+        if let (Some(f), Some(path)) = (out.as_mut(), &args.out) {
+            writeln!(f, "{line}").map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        }
+        if keep {
+            lines.push(line);
+        }
+        Ok(())
+    });
+    let state = match result {
+        Ok(state) => state,
         Err(ReplayError::Input(why)) => return Err(BadInput(why)),
         Err(ReplayError::Invariant(why)) => {
             eprintln!("error: {why}");
             return Ok(Outcome::CheckFailed);
         }
     };
-    let lines = replayed.lines;
     // Both files are written and synced before either is renamed into place: a failure of
     // either leaves both as they were.
-    let out = match &args.out {
-        Some(path) => Some(staged(path, lines.iter().map(String::as_str))?),
-        None => None,
-    };
-    let state = match (&args.state, &replayed.state) {
+    if let (Some(f), Some(path)) = (out.as_mut(), &args.out) {
+        f.sync().map_err(|e| BadInput(format!("cannot write {}: {e}", path.display())))?;
+    }
+    let state = match (&args.state, &state) {
         (Some(path), Some(state)) => {
             let state = serde_json::to_string_pretty(state).expect("state serializes");
             Some(staged(path, [state.as_str()])?)
@@ -79,16 +94,12 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<Outcome, BadInput> {
             file.finish().map_err(|e| BadInput(format!("cannot write {}: {e}", path.display())))?;
         }
     }
-    match &args.out {
-        Some(_) => {}
-        None if expected.is_none() => {
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            for l in &lines {
-                writeln!(out, "{l}").map_err(crate::stdout_failed)?;
-            }
-            out.flush().map_err(crate::stdout_failed)?;
+    if args.out.is_none() && expected.is_none() {
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        for l in &lines {
+            writeln!(out, "{l}").map_err(crate::stdout_failed)?;
         }
-        None => {}
+        out.flush().map_err(crate::stdout_failed)?;
     }
     match (expected, &args.expect) {
         (Some(expected), Some(path)) => Ok(compare(&lines, &expected, path, &name)),
@@ -162,9 +173,9 @@ fn compare(lines: &[String], expected: &str, path: &Path, name: &str) -> Outcome
     Outcome::Ok
 }
 
-/// Writes `lines`, each ending in a newline, to a temporary file for `path`, synced; the file
-/// appears under its name at [`AtomicFile::finish`] (until then, or on failure, an earlier file
-/// of that name is kept).
+/// Writes `lines`, each ending in a newline, to a temporary file for `path`, synced (more may
+/// follow); the file appears under its name at [`AtomicFile::finish`] (until then, or on
+/// failure, an earlier file of that name is kept).
 fn staged<'a>(
     path: &Path,
     lines: impl IntoIterator<Item = &'a str>,

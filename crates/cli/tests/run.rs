@@ -101,6 +101,8 @@ fn a_small_scenario_end_to_end() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("is not empty"), "{}", text(&o.stderr));
     assert_eq!(std::fs::read_to_string(out.join("metrics.csv")).unwrap(), csv);
+    // An earlier run's report there does not outlive it.
+    std::fs::write(out.join("report.html"), "an earlier run's report").unwrap();
     let o = ergon(&[
         "run",
         scenario.to_str().unwrap(),
@@ -111,6 +113,7 @@ fn a_small_scenario_end_to_end() {
     ]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert_eq!(std::fs::read_to_string(out.join("metrics.csv")).unwrap(), csv);
+    assert!(!out.join("report.html").exists());
 }
 
 #[test]

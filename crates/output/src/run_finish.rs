@@ -31,6 +31,9 @@ const STAGED: [&str; 6] = [
     "summary.json",
 ];
 
+/// The report an earlier run into the directory may have left (`ergon report`'s file).
+const EARLIER_REPORT: &str = "report.html";
+
 /// What a finished run wrote.
 #[derive(Clone, Debug)]
 pub struct Written {
@@ -108,6 +111,17 @@ pub fn finish<M: Model>(
         let (from, to) = (stage.join(name), out.dir.join(name));
         if from.is_file() {
             std::fs::rename(&from, &to).map_err(|e| OutputError::io("move", &to, e))?;
+        } else if to.is_file() {
+            // An earlier run's file this run does not write (no nodes' rows) is not this run's.
+            std::fs::remove_file(&to).map_err(|e| OutputError::io("remove", &to, e))?;
+        }
+        if name == "scenario.toml" {
+            // An earlier run's report describes that run: gone before summary.json marks
+            // this one finished (`--report` writes this run's after).
+            let report = out.dir.join(EARLIER_REPORT);
+            if report.is_file() {
+                std::fs::remove_file(&report).map_err(|e| OutputError::io("remove", &report, e))?;
+            }
         }
     }
     let _ = std::fs::remove_dir_all(&stage);

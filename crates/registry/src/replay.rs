@@ -51,14 +51,30 @@ pub fn replay(
     name: &str,
     options: ReplayOptions,
 ) -> Result<Replayed, ReplayError> {
+    let mut lines = Vec::new();
+    let state = replay_each(reader, name, options, |line| {
+        lines.push(line);
+        Ok(())
+    })?;
+    Ok(Replayed { lines, state })
+}
+
+/// [`replay`], each output line handed to `sink` as it is made (nothing held); returns the
+/// final state when asked for. An error of `sink` stops the replay as bad input (it names what
+/// could not be written).
+pub fn replay_each(
+    reader: impl Read,
+    name: &str,
+    options: ReplayOptions,
+    mut sink: impl FnMut(String) -> Result<(), String>,
+) -> Result<Option<serde_json::Value>, ReplayError> {
     let economies = crate::replay_registry();
     let mut replayer =
         Replayer::new(&economies).full_checks(options.full_check).check_invariants(options.check);
-    let mut lines = Vec::new();
     for (n, text) in Lines::new(BufReader::new(reader)) {
         let text = text.map_err(|why| ReplayError::Input(format!("{name}: line {n}: {why}")))?;
         match replayer.feed(n, &text) {
-            Ok(Some(out)) => lines.push(out),
+            Ok(Some(out)) => sink(out).map_err(ReplayError::Input)?,
             Ok(None) => {}
             Err(e) if e.is_invariant() => {
                 return Err(ReplayError::Invariant(format!("{name}: {e}")));
@@ -72,6 +88,5 @@ pub fn replay(
         )));
     }
     replayer.finish().map_err(|e| ReplayError::Invariant(format!("{name}: {e}")))?;
-    let state = if options.state { replayer.economy().map(|e| e.snapshot_value()) } else { None };
-    Ok(Replayed { lines, state })
+    Ok(if options.state { replayer.economy().map(|e| e.snapshot_value()) } else { None })
 }

@@ -157,11 +157,23 @@ pub fn save_model<T: Serialize>(value: &T) -> Result<Vec<u8>, CheckpointError> {
     Ok(out)
 }
 
+/// A CBOR decoding error in words (ciborium's own display is its debug form).
+fn cbor_error<E: std::fmt::Display>(e: &ciborium::de::Error<E>) -> String {
+    use ciborium::de::Error;
+    match e {
+        Error::Io(e) => format!("cut short or unreadable ({e})"),
+        Error::Syntax(at) => format!("not valid CBOR at byte {at}"),
+        Error::Semantic(Some(at), why) => format!("{why} (at byte {at})"),
+        Error::Semantic(None, why) => why.clone(),
+        Error::RecursionLimitExceeded => "nested too deep".into(),
+    }
+}
+
 /// The value [`save_model`] wrote; every byte must be part of it.
 pub fn load_model<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CheckpointError> {
     let mut rest = bytes;
     let value = ciborium::from_reader(&mut rest)
-        .map_err(|e| CheckpointError::Decode(format!("the saved state: {e}")))?;
+        .map_err(|e| CheckpointError::Decode(format!("the saved state: {}", cbor_error(&e))))?;
     if !rest.is_empty() {
         return Err(CheckpointError::Decode(format!(
             "the saved state: {} bytes after its end",

@@ -226,6 +226,15 @@ impl Marlin {
         if x.is_zero() {
             return Err(MarlinError::ZeroAmount { what: "deposit" });
         }
+        // A producer posting its own deposit pays no attester: a fee would move nothing and
+        // count as an attester fee.
+        if owner == producer && !fee.is_zero() {
+            let value = format!(
+                "{} POND (a producer's own deposit has no attester to pay)",
+                crate::engine::units::fmt(fee)
+            );
+            return Err(MarlinError::InvalidParameter { name: "fee", value });
+        }
         let mut p = self.spam.producer(producer);
         p.deposit = p.deposit.checked_add(x)?;
         let key = (producer, owner);
@@ -252,6 +261,9 @@ impl Marlin {
         x: Amount,
     ) -> Result<Amount> {
         self.paper_only("spam_withdraw")?;
+        if x.is_zero() {
+            return Err(MarlinError::ZeroAmount { what: "withdrawal" });
+        }
         let mut p = self.spam.producer(producer);
         if let Some(d) = p.last_day {
             let until = d.saturating_add(self.params.proof_days).saturating_add(1);

@@ -267,14 +267,12 @@ impl Phala {
         })
     }
 
-    /// khala: the owner's commission settled before a contribution or a withdrawal changes
-    /// the vault's shares (the pallet's `do_gain_owner_share`); the shares minted. paper: none
-    /// (the owner settles it with [`Phala::gain_owner_shares`]).
+    /// The owner's commission settled before a contribution or a withdrawal changes the
+    /// vault's shares (khala: the pallet's `do_gain_owner_share`; paper: the spec's commission is
+    /// minted on the price's rise above its checkpoint, so a newcomer's deposit at the risen
+    /// price must not pay part of it); the shares minted.
     fn gain_first(&mut self, v: VaultIndex) -> Result<u128> {
-        match self.params.profile {
-            Profile::Khala => Ok(self.gain(v)?.shares),
-            Profile::Paper => Ok(0),
-        }
+        Ok(self.gain(v)?.shares)
     }
 
     /// The owner invests `amount` of vault `v`'s free PHA in stake pool `p` (a contribution of
@@ -429,18 +427,13 @@ impl Phala {
             let i = v.0 as usize;
             let (row, releasing) = s.vault_pool_row(v)?;
             let queue = &s.vaults.queues[i];
+            let oldest = queue.front().map_or(0, |r| s.block.saturating_sub(r.block));
             let expired = match profile {
-                Profile::Paper => crate::stake_pool::has_expired_withdrawal(
-                    profile,
-                    &row,
-                    queue,
-                    releasing,
-                    s.block,
-                    s.params.vault_grace_period_blocks,
-                )?,
+                // The spec: "A request older than 21 days forces a vault shutdown", whatever
+                // the vault's pending pool withdrawals would pay.
+                Profile::Paper => oldest > s.params.vault_grace_period_blocks,
                 Profile::Khala => {
                     let locked = s.vaults.rows[i].locked && !queue.is_empty();
-                    let oldest = queue.front().map_or(0, |r| s.block.saturating_sub(r.block));
                     let expired = !locked
                         && (oldest > s.params.vault_grace_period_blocks
                             || crate::stake_pool::has_expired_withdrawal(
