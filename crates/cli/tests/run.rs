@@ -206,6 +206,24 @@ fn misspelt_set_path_is_refused(tmp: &Path, scenario: &Path) {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("did you mean `count`?"), "{}", text(&o.stderr));
     assert!(!out2.exists());
+    // A value of the wrong type in the file is named by its field; an integer beyond TOML's
+    // by what it is.
+    let text_of = |extra: &str| {
+        let path = tmp.join("typed.toml");
+        let base = std::fs::read_to_string(scenario).unwrap();
+        std::fs::write(&path, base.replace("[agents.users]\ncount = 300", extra)).unwrap();
+        let o = ergon(&["check", path.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2));
+        text(&o.stderr)
+    };
+    let said = text_of("[agents.users]\ncount = -5");
+    assert!(
+        said.contains("typed.toml:")
+            && said.contains(":9: agents.users.count: invalid value: integer `-5`"),
+        "{said}"
+    );
+    let said = text_of("[agents.users]\ncount = 9223372036854775808");
+    assert!(said.contains("agents.users.count: an integer beyond a scenario's integers"), "{said}");
 }
 
 /// The shipped sweep, shortened: 6 points, their columns, one row set per (point, run).

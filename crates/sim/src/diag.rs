@@ -113,6 +113,11 @@ pub fn with_suggestion(message: &str) -> String {
     {
         return format!("{message}; did you mean `{best}`?");
     }
+    // TOML holds 64-bit signed integers: a larger one fails as "too large" for whatever type
+    // the field has, though a u64 field could hold it.
+    if message.ends_with("value was too large") {
+        return format!("an integer beyond a scenario's integers (at most {})", i64::MAX);
+    }
     message.to_owned()
 }
 
@@ -125,6 +130,12 @@ mod tests {
         let s = Source { name: "a.toml", text: "x = 1\n[agents]\n  count = 5\n" };
         assert_eq!(s.locate(0), ("a.toml:1:1".into(), "x = 1".into()));
         assert_eq!(s.locate(17), ("a.toml:3:3".into(), "  count = 5".into()));
+    }
+
+    #[test]
+    fn integers_beyond_toml_s_are_named_so() {
+        let m = with_suggestion("u64 value was too large");
+        assert_eq!(m, "an integer beyond a scenario's integers (at most 9223372036854775807)");
     }
 
     #[test]

@@ -267,10 +267,20 @@ pub fn economy_of(source: Source<'_>) -> Result<String, Diagnostics> {
 
 fn toml_diagnostic(source: Source<'_>, e: &toml::de::Error, origin: Option<&str>) -> Diagnostic {
     let message = with_suggestion(e.message());
+    let field = toml_keys(e);
     match origin {
-        Some(o) => Diagnostic { location: o.to_owned(), field: None, message, snippet: None },
-        None => source.diagnostic(e.span(), None, message),
+        Some(o) => Diagnostic { location: o.to_owned(), field, message, snippet: None },
+        None => source.diagnostic(e.span(), field, message),
     }
+}
+
+/// The dotted path of the value a TOML error is about, when the reader knows it (`toml`
+/// prints it, as "in `a.b`", only for an error without its input).
+fn toml_keys(e: &toml::de::Error) -> Option<String> {
+    let mut bare = e.clone();
+    bare.set_input(None);
+    let text = bare.to_string();
+    text.lines().find_map(|l| Some(l.strip_prefix("in `")?.strip_suffix('`')?.to_owned()))
 }
 
 /// Parses, overrides (`--set path=value`, applied in order), expands the sweep and validates
@@ -345,7 +355,7 @@ fn read_with_overrides<M: Model>(
     let file = table.clone().try_into().map_err(|e: toml::de::Error| {
         fail(Diagnostic {
             location: "--set".into(),
-            field: None,
+            field: toml_keys(&e),
             message: with_suggestion(e.message()),
             snippet: None,
         })

@@ -55,9 +55,23 @@ pub fn share_score(profile: Profile, level: u8) -> U64F64 {
     }
 }
 
-/// `k·√P` in PHA base units: `k × sqrt(P)` with the 32-fraction-bit square root, then the
-/// 48-fraction-bit balance conversion (floor).
+/// `k·√P` in PHA base units. khala: `k × sqrt(P)` with the 32-fraction-bit square root, then
+/// the 48-fraction-bit balance conversion (floor), as the pallet. paper: the exact value rounded
+/// up, so that a stake meets it exactly when `S ≥ k·√P` (the spec's rule): the smallest `n`
+/// with `n·2^64 ≥ √X`, `X = k_bits²·P·10^24` (`k` = `k_bits`/2^64, `n` in 10^−12 PHA).
 pub fn minimum_stake(params: &Params, p: u32) -> std::result::Result<Amount, CoreError> {
+    if params.profile == Profile::Paper {
+        use ruint::aliases::U512;
+        let x = U512::from(params.k.to_bits()).pow(U512::from(2u8))
+            * U512::from(p)
+            * U512::from(PICO).pow(U512::from(2u8));
+        let floor = x.root(2);
+        let root = if floor * floor < x { floor + U512::ONE } else { floor };
+        let n = (root + U512::from(u64::MAX)) >> 64;
+        return u128::try_from(n)
+            .map(Amount)
+            .map_err(|_| CoreError::Overflow { op: "minimum_stake" });
+    }
     let root = U64F64::from_int(u64::from(p)).sqrt();
     params.k.mul(root)?.to_balance(PICO).map(Amount)
 }

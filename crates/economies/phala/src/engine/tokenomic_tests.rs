@@ -38,6 +38,12 @@ fn pallet_test_tokenomic() {
     let p = Params::of(Profile::Khala, ParamSet::Genesis);
     assert_eq!(p.v_max, U64F64::from_int(30000));
     assert_eq!(minimum_stake(&p, 1000).unwrap(), Amount(3_162_277_660_146_355));
+    // paper: ⌈k·√P⌉ exactly, 100·√1000 = 3162.27766016837933… PHA, and 100·√50 =
+    // 707.106781186547524… (decimal at 60 digits).
+    let q = Params::of(Profile::Paper, ParamSet::Genesis);
+    assert_eq!(minimum_stake(&q, 1000).unwrap(), Amount(3_162_277_660_168_380));
+    assert_eq!(minimum_stake(&q, 50).unwrap(), Amount(707_106_781_186_548));
+    assert_eq!(minimum_stake(&q, 400).unwrap(), Amount(2_000 * PHA), "an exact root");
     for level in 1..=3 {
         assert_eq!(
             ve(&p, Amount(1000 * PHA), 1000, level).unwrap(),
