@@ -52,16 +52,22 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<Outcome, BadInput> {
         full_check: args.full_check,
         state: args.state.is_some(),
     };
-    // --out is written as the lines come (to its temporary file: nothing held); standard
-    // output and --expect keep the lines, as the output appears only when the replay ends.
+    // --out is written as the lines come, to its temporary file (nothing held; a stop signal
+    // removes it); standard output, an --out written in place (a device, a pipe) and --expect
+    // keep the lines, as the output appears only when the replay ends.
     let mut out = match &args.out {
         Some(path) => Some(staged(path, [])?),
         None => None,
     };
-    let keep = args.out.is_none() || expected.is_some();
+    let tmp = out.as_ref().and_then(|f| f.temporary_path()).map(Path::to_path_buf);
+    let stream = tmp.is_some();
+    if let Some(tmp) = tmp {
+        remove_on_stop(tmp)?;
+    }
+    let keep = !stream || expected.is_some();
     let mut lines = Vec::new();
     let result = replay_each(reader, &name, options, |line| {
-        if let (Some(f), Some(path)) = (out.as_mut(), &args.out) {
+        if let (true, Some(f), Some(path)) = (stream, out.as_mut(), &args.out) {
             writeln!(f, "{line}").map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         }
         if keep {
@@ -80,7 +86,14 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<Outcome, BadInput> {
     // Both files are written and synced before either is renamed into place: a failure of
     // either leaves both as they were.
     if let (Some(f), Some(path)) = (out.as_mut(), &args.out) {
-        f.sync().map_err(|e| BadInput(format!("cannot write {}: {e}", path.display())))?;
+        let err =
+            |e: &dyn std::fmt::Display| BadInput(format!("cannot write {}: {e}", path.display()));
+        if !stream {
+            for l in &lines {
+                writeln!(f, "{l}").map_err(|e| err(&e))?;
+            }
+        }
+        f.sync().map_err(|e| err(&e))?;
     }
     let state = match (&args.state, &state) {
         (Some(path), Some(state)) => {
@@ -171,6 +184,20 @@ fn compare(lines: &[String], expected: &str, path: &Path, name: &str) -> Outcome
     }
     eprintln!("ok: {name} matches {} ({} lines)", path.display(), lines.len());
     Outcome::Ok
+}
+
+/// On a stop signal (Ctrl-C, SIGTERM, SIGHUP) while the replay writes `tmp`: removes it and
+/// exits with 128 + the signal, as the default action would, leaving no temporary file.
+fn remove_on_stop(tmp: std::path::PathBuf) -> Result<(), BadInput> {
+    let mut signals = signal_hook::iterator::Signals::new(crate::sim_cmd::STOP_SIGNALS)
+        .map_err(|e| BadInput(format!("cannot handle the stop signals: {e}")))?;
+    std::thread::spawn(move || {
+        if let Some(sig) = signals.forever().next() {
+            let _ = std::fs::remove_file(&tmp);
+            std::process::exit(128 + sig);
+        }
+    });
+    Ok(())
 }
 
 /// Writes `lines`, each ending in a newline, to a temporary file for `path`, synced (more may

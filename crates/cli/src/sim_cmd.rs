@@ -16,7 +16,7 @@ use crate::{BadInput, Outcome};
 
 /// The signals that stop a run with its rows kept (SIGINT is Ctrl-C); the exit code is 128 + the
 /// signal's number.
-const STOP_SIGNALS: [i32; 3] =
+pub(crate) const STOP_SIGNALS: [i32; 3] =
     [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP];
 
 /// Set by a stop signal (every job stops after its current epoch), and which signal it was.

@@ -84,6 +84,12 @@ impl AtomicFile {
         &self.target
     }
 
+    /// The temporary file the bytes go to until [`AtomicFile::finish`]; `None` for a target
+    /// written in place.
+    pub fn temporary_path(&self) -> Option<&Path> {
+        (!self.in_place).then_some(self.tmp.as_path())
+    }
+
     /// The number of bytes written so far.
     pub fn bytes_written(&self) -> u64 {
         self.bytes

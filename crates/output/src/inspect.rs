@@ -121,14 +121,17 @@ pub struct Inspection {
 pub fn inspect(dir: &Path) -> Result<Inspection, OutputError> {
     let not_a_run = |reason: String| OutputError::NotARun { dir: dir.to_path_buf(), reason };
     if !dir.is_dir() {
-        return Err(not_a_run("no such directory".into()));
+        let what = if dir.exists() { "not a directory" } else { "no such directory" };
+        return Err(not_a_run(what.into()));
     }
     let parts = dir.join(".parts");
     let summary_path = dir.join("summary.json");
-    // A run stopped by a signal with checkpoints keeps its .parts beside its merged files
-    // (its summary says incomplete); a summary of a complete run beside .parts is an earlier
-    // run's, and the later one was killed.
-    if parts.is_dir() && !summary_says_incomplete(&summary_path) {
+    // A run stopped by a signal with checkpoints keeps its .parts (its resolved scenario
+    // there) beside its merged files, its summary saying incomplete; any other .parts beside
+    // a summary is a later run's, killed.
+    let stopped_with_checkpoints = summary_says_incomplete(&summary_path)
+        && parts.join(crate::run_dir::RESOLVED_SCENARIO).is_file();
+    if parts.is_dir() && !stopped_with_checkpoints {
         return killed(dir, &parts);
     }
     let text = match std::fs::read_to_string(&summary_path) {

@@ -62,7 +62,9 @@ impl OutDir {
         if !scenario.is_file() {
             return Err(OutputError::NotResumable {
                 dir: dir.to_path_buf(),
-                reason: if parts.is_dir() {
+                reason: if !dir.is_dir() {
+                    if dir.exists() { "it is not a directory" } else { "no such directory" }.into()
+                } else if parts.is_dir() {
                     "its .parts has no scenario.toml (written by runs with --checkpoint-every)"
                         .into()
                 } else {

@@ -121,6 +121,15 @@ pub fn with_suggestion(message: &str) -> String {
     message.to_owned()
 }
 
+/// The dotted path of the value a TOML error is about, when the reader knows it (`toml`
+/// prints it, as "in `a.b`", only for an error without its input).
+pub(crate) fn toml_keys(e: &toml::de::Error) -> Option<String> {
+    let mut bare = e.clone();
+    bare.set_input(None);
+    let text = bare.to_string();
+    text.lines().find_map(|l| Some(l.strip_prefix("in `")?.strip_suffix('`')?.to_owned()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use toml::{Table, Value};
 
-use crate::diag::{Diagnostic, Diagnostics, Source, with_suggestion};
+use crate::diag::{Diagnostic, Diagnostics, Source, toml_keys, with_suggestion};
 use crate::sweep::{Combo, combinations, describe};
 use set::{parse_value, set_path};
 
@@ -274,15 +274,6 @@ fn toml_diagnostic(source: Source<'_>, e: &toml::de::Error, origin: Option<&str>
     }
 }
 
-/// The dotted path of the value a TOML error is about, when the reader knows it (`toml`
-/// prints it, as "in `a.b`", only for an error without its input).
-fn toml_keys(e: &toml::de::Error) -> Option<String> {
-    let mut bare = e.clone();
-    bare.set_input(None);
-    let text = bare.to_string();
-    text.lines().find_map(|l| Some(l.strip_prefix("in `")?.strip_suffix('`')?.to_owned()))
-}
-
 /// Parses, overrides (`--set path=value`, applied in order), expands the sweep and validates
 /// every point. `overrides` are (path, TOML value text) pairs.
 pub fn plan<M: Model>(
@@ -397,6 +388,9 @@ impl Report<'_> {
 
 /// Checks the `[scenario]` section; returns the run length and the steps between rows (0 and 1
 /// in place of a bad value, which is reported).
+/// The longest scenario name (its output directory's name adds 16 characters and a suffix).
+const NAME_MAX: usize = 200;
+
 fn check_header<M: Model>(h: &Header, report: &mut Report<'_>) -> (u64, u64) {
     if !M::NAME.eq(&h.economy) {
         report.add("scenario.economy", format!("{:?} is not {:?}", h.economy, M::NAME));
@@ -405,6 +399,11 @@ fn check_header<M: Model>(h: &Header, report: &mut Report<'_>) -> (u64, u64) {
         || !h.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     {
         report.add("scenario.name", format!("{:?}: use letters, digits, - and _", h.name));
+    } else if h.name.len() > NAME_MAX {
+        // The default output directory is the name and a 16-character stamp: file systems
+        // take names of 255 bytes.
+        let n = h.name.len();
+        report.add("scenario.name", format!("{n} characters: at most {NAME_MAX}"));
     }
     // Naming EPOCHS_PER_DAY makes the compiler check that the step length divides a day.
     debug_assert_eq!(M::EPOCHS_PER_DAY * M::STEP_SECONDS, SECONDS_PER_DAY);

@@ -59,7 +59,8 @@ impl Run {
     /// Reads a run directory; the error says what is missing or malformed.
     pub fn load(dir: &Path) -> Result<Run, String> {
         if !dir.is_dir() {
-            return Err(format!("{}: no such directory", dir.display()));
+            let what = if dir.exists() { "not a directory" } else { "no such directory" };
+            return Err(format!("{}: {what}", dir.display()));
         }
         let read = |name: &str| {
             let path = dir.join(name);

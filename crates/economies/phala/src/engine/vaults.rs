@@ -408,16 +408,13 @@ impl Phala {
     /// withdraws all its shares from every pool. Returns the withdrawals served and the pools
     /// asked.
     ///
-    /// paper: when the oldest request that its free PHA and pending pool withdrawals cannot
-    /// cover has waited more than `vault_grace_period_blocks` (the spec's 21 days); the
-    /// pools' payments then serve the queue at once.
-    ///
-    /// khala, the pallet's `check_and_maybe_force_withdraw`: a vault whose queue is empty after
-    /// serving is unlocked; a locked vault is not shut down again; otherwise it shuts down
-    /// (and locks) when its oldest request has waited more than `vault_grace_period_blocks`
-    /// (the pallet's 3 × `GracePeriod`, `Waiting3xGracePeriod`), or when a request its free PHA
-    /// and pending pool withdrawals cannot cover has waited more than `grace_period_blocks`
-    /// (`NoEnoughReleasingStake`). The pools' payments wait in the vault's account for the
+    /// A vault whose queue is empty after serving is unlocked; a locked vault is not shut down
+    /// again; otherwise it shuts down (and locks) when its oldest request has waited more than
+    /// `vault_grace_period_blocks` (paper: the spec's 21 days; khala: the pallet's
+    /// 3 × `GracePeriod`, `Waiting3xGracePeriod`, as its `check_and_maybe_force_withdraw`) —
+    /// khala also when a request its free PHA and pending pool withdrawals cannot cover has
+    /// waited more than `grace_period_blocks` (`NoEnoughReleasingStake`). paper: the pools'
+    /// payments then serve the queue at once; khala: they wait in the vault's account for the
     /// next contribution or check.
     pub fn check_vault(&mut self, v: VaultIndex) -> Result<(Vec<Served>, Vec<PoolIndex>)> {
         let vrow = self.vault_in(v)?;
@@ -428,26 +425,23 @@ impl Phala {
             let (row, releasing) = s.vault_pool_row(v)?;
             let queue = &s.vaults.queues[i];
             let oldest = queue.front().map_or(0, |r| s.block.saturating_sub(r.block));
-            let expired = match profile {
-                // The spec: "A request older than 21 days forces a vault shutdown", whatever
-                // the vault's pending pool withdrawals would pay.
-                Profile::Paper => oldest > s.params.vault_grace_period_blocks,
-                Profile::Khala => {
-                    let locked = s.vaults.rows[i].locked && !queue.is_empty();
-                    let expired = !locked
-                        && (oldest > s.params.vault_grace_period_blocks
-                            || crate::stake_pool::has_expired_withdrawal(
-                                profile,
-                                &row,
-                                queue,
-                                releasing,
-                                s.block,
-                                s.params.grace_period_blocks,
-                            )?);
-                    s.vaults.rows.update(i, |r| r.locked = locked || expired);
-                    expired
-                }
-            };
+            // A vault shut down stays so (its pool requests keep their dates, so the pools'
+            // own grace runs) until its queue is served.
+            let locked = s.vaults.rows[i].locked && !queue.is_empty();
+            // The spec (paper): "A request older than 21 days forces a vault shutdown",
+            // whatever its pending pool withdrawals would pay; khala also on an uncovered one.
+            let expired = !locked
+                && (oldest > s.params.vault_grace_period_blocks
+                    || profile == Profile::Khala
+                        && crate::stake_pool::has_expired_withdrawal(
+                            profile,
+                            &row,
+                            queue,
+                            releasing,
+                            s.block,
+                            s.params.grace_period_blocks,
+                        )?);
+            s.vaults.rows.update(i, |r| r.locked = locked || expired);
             let mut pools = Vec::new();
             if expired {
                 // All its shares: those held (not dust) and those already waiting in the

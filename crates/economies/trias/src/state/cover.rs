@@ -200,7 +200,7 @@ impl Trias {
         let pp = Holder::Pool(self.pools[2]);
         let pool = self.ledger.balance(t, pp)?;
         // A quarantined analyst earns nothing (spec "Attestations and direct trust": "no
-        // rewards"): its points this epoch leave the split, and their part stays in the pool.
+        // rewards"): its points this epoch leave the split, which the others share.
         let nodes = self.book.nodes();
         let who: Vec<NodeId> = (0..self.names.len() as NodeId)
             .filter(|&n| self.extra.points[n as usize] > 0 && !nodes[n as usize].quarantined)
