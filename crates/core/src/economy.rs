@@ -216,8 +216,14 @@ pub enum GenesisError {
 pub fn constructor<E: Economy + 'static>(
     genesis: Value,
 ) -> Result<Box<dyn DynEconomy>, GenesisError> {
-    let g: E::Genesis =
-        serde_json::from_value(genesis).map_err(|e| GenesisError::Decode(e.to_string()))?;
+    // The field an error is about, by its path (`params.x`, `accounts.alice`).
+    let g: E::Genesis = serde_path_to_error::deserialize(genesis).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        // An unknown field's message names it already.
+        let named = path == "." || inner.starts_with("unknown field");
+        GenesisError::Decode(if named { inner } else { format!("{path}: {inner}") })
+    })?;
     let e = E::from_genesis(g).map_err(GenesisError::Rejected)?;
     Ok(Box::new(e))
 }

@@ -187,8 +187,18 @@ pub fn resolve_params(
         let v = if STOS_PARAMS.contains(&k.as_str()) { stos_param(k, v)? } else { v.clone() };
         obj.insert(k.clone(), v);
     }
-    let p: Params = serde_json::from_value(base)
-        .map_err(|e| Rejection::new("invalid_parameter", e.to_string()))?;
+    let p: Params = serde_json::from_value(base).map_err(|e| {
+        // Named by the first override that fails on its own (serde names no field).
+        let named = overrides.iter().find_map(|(k, v)| {
+            let mut one = serde_json::to_value(Params::for_profile(profile)).ok()?;
+            let v =
+                if STOS_PARAMS.contains(&k.as_str()) { stos_param(k, v).ok()? } else { v.clone() };
+            one.as_object_mut()?.insert(k.clone(), v.clone());
+            let e = serde_json::from_value::<Params>(one).err()?;
+            Some(format!("parameter {k} = {v}: {e}"))
+        });
+        Rejection::new("invalid_parameter", named.unwrap_or_else(|| e.to_string()))
+    })?;
     if p.settle_threshold_bps == 0 || p.settle_threshold_bps > 10_000 {
         return Err(Error::InvalidParameter {
             name: "settle_threshold_bps".into(),
