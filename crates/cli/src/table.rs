@@ -45,13 +45,13 @@ fn is_fraction(name: &str) -> bool {
     name.contains("_apr") || part || name.starts_with("share_gap")
 }
 
-/// The interval one row covers, in words: "1 day", "6 hours", "12 epochs".
-fn interval(info: &PlanInfo) -> String {
-    let (steps, per_day) = (info.record_every, info.epochs_per_day.max(1));
+/// An interval of `steps` in words: "1 day", "6 hours", "12 epochs".
+fn interval(info: &PlanInfo, steps: u64) -> String {
+    let per_day = info.epochs_per_day.max(1);
     let plural = |n: u64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
-    if steps % per_day == 0 {
+    if steps.is_multiple_of(per_day) {
         plural(steps / per_day, "day")
-    } else if (steps * 24) % per_day == 0 {
+    } else if (steps * 24).is_multiple_of(per_day) {
         plural(steps * 24 / per_day, "hour")
     } else {
         plural(steps, info.step_name)
@@ -76,7 +76,17 @@ pub(crate) fn print(
         grouped(epochs as f64 / elapsed.as_secs_f64().max(1e-9), 0),
         info.step_name,
     );
-    let last = format!("over the last row's {}", interval(info));
+    // The last row covers the steps since the row before it: `record_every`, or fewer when the
+    // run ended (or was stopped) between two rows. Jobs stopped at different steps: no span.
+    let k = info.record_every.max(1);
+    let span = |e: u64| if e == 0 { 0 } else { e - (e - 1) / k * k };
+    let spans: Vec<u64> = results.iter().map(|r| span(r.epochs)).collect();
+    let last = match spans.split_first() {
+        Some((&s, rest)) if s > 0 && rest.iter().all(|&x| x == s) => {
+            format!("over the last row's {}", interval(info, s))
+        }
+        _ => "over the last row".to_owned(),
+    };
     let shown = written.stats.len().min(12);
     for (k, stats) in written.stats.iter().take(shown).enumerate() {
         if !info.sweep_keys.is_empty() {

@@ -177,8 +177,9 @@ fn final_stats<M: Model>(
 fn write_file(path: &Path, text: &str) -> Result<(), OutputError> {
     let err = |reason: String| OutputError::WriteFile { path: path.to_owned(), reason };
     let mut f = AtomicFile::create(path).map_err(|e| err(e.to_string()))?;
-    f.write_all(text.as_bytes())
-        .and_then(|()| f.write_all(b"\n"))
-        .map_err(|e| err(e.to_string()))?;
+    // One final newline (the resolved scenario has its own, so that `sha256sum scenario.toml`
+    // is its `parameter_hash`).
+    let end: &[u8] = if text.ends_with('\n') { b"" } else { b"\n" };
+    f.write_all(text.as_bytes()).and_then(|()| f.write_all(end)).map_err(|e| err(e.to_string()))?;
     f.finish().map(|_| ()).map_err(|e| err(e.to_string()))
 }

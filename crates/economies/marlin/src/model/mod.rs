@@ -211,13 +211,16 @@ impl Model for MarlinModel {
     }
 
     fn step(&mut self) -> Result<(), Violation> {
+        // The operators' commission of the day, whenever it is cut (paper: at the close;
+        // deployed: as the delegators' rewards are claimed): the difference of its books.
+        let commission = self.econ.relay().books().commission.0;
         self.act().map_err(|r| Violation::new("marlin agents", r.to_string()))?;
         let report = self.econ.end_epoch()?;
         let r = report.rewards;
         self.flows.subsidy_paid += r.subsidy.paid.0;
         self.flows.fees_paid += r.fees.paid.0;
         self.flows.tickets_unpaid += r.tickets_unpaid.0;
-        self.flows.commission += r.subsidy.commission.0 + r.fees.commission.0;
+        self.flows.commission += self.econ.relay().books().commission.0 - commission;
         // deployed: the ticket credits are the day's payout from the `rewards` pool.
         let issued = std::mem::take(&mut self.issued);
         self.flows.subsidy_paid += issued;

@@ -385,6 +385,19 @@ impl PhalaModel {
     /// asks more than the free stake and the stake already releasing, stop the workers with
     /// the largest stakes until it is covered; anyone's force-stop check.
     fn maintain(&mut self, p: usize) -> Result<(), Rejection> {
+        // A worker stopped here ends its contract, paying the gas due: counted as the day's
+        // gas and stopped contracts (metrics `gas_flow_pha`, `contracts_stopped`).
+        let (paid, running) =
+            (self.econ.contracts().totals.get().paid, self.econ.contracts().running());
+        let out = self.maintain_stopping(p);
+        let c = self.econ.contracts();
+        self.flows.gas += c.totals.get().paid - paid;
+        self.flows.contracts_stopped += (running - c.running()) as u64;
+        out
+    }
+
+    /// [`Self::maintain`]'s work.
+    fn maintain_stopping(&mut self, p: usize) -> Result<(), Rejection> {
         let index = self.pools[p].index;
         let cool = u64::from(self.econ.params().cool_down_blocks);
         let block = u64::from(self.econ.block());

@@ -37,7 +37,8 @@ impl PhalaModel {
             if unit(&mut self.tasks) < stop {
                 let c = ContractIndex(c);
                 let dev = ergon_core::AccountId(self.econ.contract_row(c).developer);
-                self.econ.stop_contract(c, dev).map_err(|e| err(&self.econ, &e))?;
+                let ended = self.econ.stop_contract(c, dev).map_err(|e| err(&self.econ, &e))?;
+                self.flows.gas += ended.gas;
                 self.flows.contracts_stopped += 1;
             }
         }
