@@ -186,14 +186,18 @@ fn compare(lines: &[String], expected: &str, path: &Path, name: &str) -> Outcome
     Outcome::Ok
 }
 
-/// On a stop signal (Ctrl-C, SIGTERM, SIGHUP) while the replay writes `tmp`: removes it and
-/// exits with 128 + the signal, as the default action would, leaving no temporary file.
+/// On a stop signal (Ctrl-C, SIGTERM, SIGHUP) while the replay writes `tmp`: removes it, then
+/// ends the process by that signal, as its default action would (so a shell sees the signal).
+/// A signal the process was started ignoring stays ignored.
 fn remove_on_stop(tmp: std::path::PathBuf) -> Result<(), BadInput> {
-    let mut signals = signal_hook::iterator::Signals::new(crate::sim_cmd::STOP_SIGNALS)
+    let watched: Vec<i32> =
+        crate::sim_cmd::STOP_SIGNALS.into_iter().filter(|&s| !crate::sim_cmd::ignored(s)).collect();
+    let mut signals = signal_hook::iterator::Signals::new(watched)
         .map_err(|e| BadInput(format!("cannot handle the stop signals: {e}")))?;
     std::thread::spawn(move || {
         if let Some(sig) = signals.forever().next() {
             let _ = std::fs::remove_file(&tmp);
+            let _ = signal_hook::low_level::emulate_default_handler(sig);
             std::process::exit(128 + sig);
         }
     });

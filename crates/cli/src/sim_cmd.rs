@@ -19,6 +19,16 @@ use crate::{BadInput, Outcome};
 pub(crate) const STOP_SIGNALS: [i32; 3] =
     [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP];
 
+/// Whether the process was started with `sig` ignored (`nohup` ignores SIGHUP; a shell's
+/// background job, SIGINT): a handler must not take it back. Read from Linux's
+/// `/proc/self/status` (its `SigIgn` mask) before any handler is installed; elsewhere, no.
+pub(crate) fn ignored(sig: i32) -> bool {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else { return false };
+    let mask = status.lines().find_map(|l| l.strip_prefix("SigIgn:"));
+    let mask = mask.and_then(|m| u64::from_str_radix(m.trim(), 16).ok()).unwrap_or(0);
+    (1..=64).contains(&sig) && (mask >> (sig - 1)) & 1 == 1
+}
+
 /// Set by a stop signal (every job stops after its current epoch), and which signal it was.
 struct Stop {
     flag: Arc<AtomicBool>,
@@ -29,7 +39,7 @@ impl Stop {
     /// Handlers for [`STOP_SIGNALS`] that set the flag and record the signal.
     fn install() -> Result<Stop, BadInput> {
         let stop = Stop { flag: Arc::default(), signal: Arc::default() };
-        for sig in STOP_SIGNALS {
+        for sig in STOP_SIGNALS.into_iter().filter(|&s| !ignored(s)) {
             let installed =
                 signal_hook::flag::register_usize(sig, Arc::clone(&stop.signal), sig as usize)
                     .and_then(|_| signal_hook::flag::register(sig, Arc::clone(&stop.flag)));

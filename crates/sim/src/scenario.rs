@@ -386,11 +386,11 @@ impl Report<'_> {
     }
 }
 
-/// Checks the `[scenario]` section; returns the run length and the steps between rows (0 and 1
-/// in place of a bad value, which is reported).
 /// The longest scenario name (its output directory's name adds 16 characters and a suffix).
 const NAME_MAX: usize = 200;
 
+/// Checks the `[scenario]` section; returns the run length and the steps between rows (0 and 1
+/// in place of a bad value, which is reported).
 fn check_header<M: Model>(h: &Header, report: &mut Report<'_>) -> (u64, u64) {
     if !M::NAME.eq(&h.economy) {
         report.add("scenario.economy", format!("{:?} is not {:?}", h.economy, M::NAME));

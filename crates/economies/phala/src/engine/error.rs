@@ -307,7 +307,7 @@ pub enum PhalaError {
         /// Shares held.
         held: u128,
     },
-    /// khala: the vault was shut down and its queue is not yet clear (the pallet's
+    /// The vault was shut down and its queue is not yet clear (khala: the pallet's
     /// `VaultIsLocked`).
     #[error("vault #{vault} is locked after its shutdown until its queue is clear")]
     VaultLocked {
