@@ -129,8 +129,7 @@ pub fn inspect(dir: &Path) -> Result<Inspection, OutputError> {
     // A run stopped by a signal with checkpoints keeps its .parts (its resolved scenario
     // there) beside its merged files, its summary saying incomplete; any other .parts beside
     // a summary is a later run's, killed.
-    let stopped_with_checkpoints = summary_says_incomplete(&summary_path)
-        && parts.join(crate::run_dir::RESOLVED_SCENARIO).is_file();
+    let stopped_with_checkpoints = stopped_here(&summary_path, &parts);
     if parts.is_dir() && !stopped_with_checkpoints {
         return killed(dir, &parts);
     }
@@ -173,13 +172,22 @@ pub fn inspect(dir: &Path) -> Result<Inspection, OutputError> {
     })
 }
 
-/// Whether `summary.json` there says its run did not complete (read as far as that; any other
-/// reading is `false`).
-fn summary_says_incomplete(path: &Path) -> bool {
-    std::fs::read_to_string(path)
-        .ok()
-        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-        .is_some_and(|v| v["complete"] == false)
+/// Whether `parts` holds the checkpoints of the run whose `summary.json` is at `path`, stopped
+/// by a signal: the summary says incomplete, and the parts' manifest names the same resolved
+/// scenario (parameter hash) and seed (any other reading is `false`: a later run's, killed).
+fn stopped_here(path: &Path, parts: &Path) -> bool {
+    let read = |p: &Path| {
+        std::fs::read_to_string(p)
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+    };
+    let (Some(summary), Some(manifest)) = (read(path), read(&parts.join(MANIFEST_FILE))) else {
+        return false;
+    };
+    summary["complete"] == false
+        && parts.join(crate::run_dir::RESOLVED_SCENARIO).is_file()
+        && summary["parameter_hash"] == manifest["parameter_hash"]
+        && summary["seed"] == manifest["seed"]
 }
 
 /// A run whose summary says complete has every job's rows up to its last step, no row cut
