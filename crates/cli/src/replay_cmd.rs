@@ -212,10 +212,6 @@ fn staged<'a>(
     lines: impl IntoIterator<Item = &'a str>,
 ) -> Result<AtomicFile, BadInput> {
     let err = |e: &dyn std::fmt::Display| BadInput(format!("cannot write {}: {e}", path.display()));
-    // A directory of that name would refuse only the final rename.
-    if path.is_dir() {
-        return Err(err(&"it is a directory"));
-    }
     let mut f = AtomicFile::create(path).map_err(|e| err(&e))?;
     for l in lines {
         writeln!(f, "{l}").map_err(|e| err(&e))?;

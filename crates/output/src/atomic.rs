@@ -44,7 +44,12 @@ impl AtomicFile {
         // was given, whatever it is: a redirect to a file is appended to, not replaced.
         let system = given.starts_with("/dev") || given.starts_with("/proc");
         let in_place = match fs::metadata(&target) {
-            Ok(meta) => system || (!meta.is_file() && !meta.is_dir()),
+            // A directory of that name would refuse only the final rename.
+            Ok(meta) if meta.is_dir() && !system => {
+                let err = io::Error::other("a directory has the name");
+                return Err(OutputError::io("create", &target, err));
+            }
+            Ok(meta) => system || !meta.is_file(),
             Err(_) => link, // dangling: the file it names is created
         };
         if in_place {

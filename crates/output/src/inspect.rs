@@ -129,8 +129,7 @@ pub fn inspect(dir: &Path) -> Result<Inspection, OutputError> {
     // A run stopped by a signal with checkpoints keeps its .parts (its resolved scenario
     // there) beside its merged files, its summary saying incomplete; any other .parts beside
     // a summary is a later run's, killed.
-    let stopped_with_checkpoints = stopped_here(&summary_path, &parts);
-    if parts.is_dir() && !stopped_with_checkpoints {
+    if parts.is_dir() && !stopped_here(&summary_path, &parts) {
         return killed(dir, &parts);
     }
     let text = match std::fs::read_to_string(&summary_path) {

@@ -422,7 +422,6 @@ impl Phala {
         atomic(self, |s| {
             let mut served = s.serve_vault(v)?;
             let i = v.0 as usize;
-            let (row, releasing) = s.vault_pool_row(v)?;
             let queue = &s.vaults.queues[i];
             let oldest = queue.front().map_or(0, |r| s.block.saturating_sub(r.block));
             // A vault shut down stays so (its pool requests keep their dates, so the pools'
@@ -432,15 +431,14 @@ impl Phala {
             // whatever its pending pool withdrawals would pay; khala also on an uncovered one.
             let expired = !locked
                 && (oldest > s.params.vault_grace_period_blocks
-                    || profile == Profile::Khala
-                        && crate::stake_pool::has_expired_withdrawal(
-                            profile,
-                            &row,
-                            queue,
-                            releasing,
-                            s.block,
-                            s.params.grace_period_blocks,
-                        )?);
+                    || profile == Profile::Khala && {
+                        let (row, releasing) = s.vault_pool_row(v)?;
+                        let queue = &s.vaults.queues[i];
+                        let grace = s.params.grace_period_blocks;
+                        crate::stake_pool::has_expired_withdrawal(
+                            profile, &row, queue, releasing, s.block, grace,
+                        )?
+                    });
             s.vaults.rows.update(i, |r| r.locked = locked || expired);
             let mut pools = Vec::new();
             if expired {
