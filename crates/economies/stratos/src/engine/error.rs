@@ -200,6 +200,9 @@ pub enum Refusal {
     /// The candidate's voting period is over (or it is no candidate).
     #[error("meta node #{} is not a candidate in its voting period", .0.0)]
     NotInVotingPeriod(MetaIndex),
+    /// mainnet: the voter has voted on this node already.
+    #[error("meta node #{} has voted on meta node #{} already", .0.0, .1.0)]
+    DuplicateVote(MetaIndex, MetaIndex),
 }
 
 impl Coded for StratosError {
@@ -307,6 +310,9 @@ impl Stratos {
             Refusal::NotCandidate(m) => format!("meta node {:?} is not a candidate", meta(m)),
             Refusal::NotInVotingPeriod(m) => {
                 format!("{:?} is not a candidate in its voting period", meta(m))
+            }
+            Refusal::DuplicateVote(v, m) => {
+                format!("meta node {:?} has voted on {:?} already", meta(v), meta(m))
             }
             Refusal::ReportExited(n) => {
                 format!("node {:?} has exited: a volume report cannot pay it", node(n))

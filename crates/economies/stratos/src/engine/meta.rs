@@ -111,14 +111,21 @@ impl Stratos {
         })
     }
 
-    /// Active meta node `voter` approves candidate `m` within its voting period. Returns
-    /// whether the candidate became active.
+    /// Meta node `voter` approves candidate `m` within its voting period. Returns whether the
+    /// candidate became active. paper: the voter must be active, and a repeated approval
+    /// changes nothing. mainnet, as the chain's `HandleVoteForMetaNodeRegistration`: a second
+    /// vote of the same voter is refused (`ErrDuplicateVoting`), and the voter's own state is
+    /// not checked — the handler sets `ErrNoActiveVoterMetaNodeFound` for an inactive voter but
+    /// goes on and returns no error, so a candidate's or a kicked node's approval counts.
     pub fn vote_meta(&mut self, voter: MetaIndex, m: MetaIndex) -> Result<bool> {
         atomic(self, |st| {
-            let v = st.active(voter)?;
+            let mainnet = st.params.profile == Profile::Mainnet;
+            let v = if mainnet { voter } else { st.active(voter)? };
             let now = st.epoch;
-            if !st.nodes.vote(m, v, now) {
-                return Err(Refusal::NotInVotingPeriod(m).into());
+            match st.nodes.vote(m, v, now) {
+                None => return Err(Refusal::NotInVotingPeriod(m).into()),
+                Some(false) if mainnet => return Err(Refusal::DuplicateVote(v, m).into()),
+                Some(_) => {}
             }
             st.try_activate_meta(m)
         })
@@ -128,24 +135,47 @@ impl Stratos {
     /// kick "works the same way" as a registration, a vote of the existing meta nodes, and the
     /// chain's `HandleVoteForKickMetaNode` checks only that the voter is an active meta node).
     /// Returns whether it was kicked.
+    ///
+    /// mainnet, as `HandleVoteForKickMetaNode`: a second vote of the same voter is refused
+    /// (`ErrDuplicateVoting`); an inactive voter's vote is refused unless it is the one that
+    /// completes the majority (the handler keeps `ErrNoActiveVoterMetaNodeFound` and returns it,
+    /// reverting the vote, except where the kick's `UnbondMetaNode` overwrites it with its own
+    /// result).
     pub fn vote_kick(&mut self, voter: MetaIndex, m: MetaIndex) -> Result<bool> {
         atomic(self, |st| {
-            let (v, m) = (st.active(voter)?, st.active(m)?);
+            let mainnet = st.params.profile == Profile::Mainnet;
+            let voter_active = st.nodes.meta(voter).is_active();
+            if !mainnet && !voter_active {
+                return Err(Refusal::MetaNotActive(voter).into());
+            }
+            let m = st.active(m)?;
             let deadline = st.vote_deadline();
-            st.nodes.vote_kick(m, v, deadline);
-            st.try_kick_meta(m)
+            if !st.nodes.vote_kick(m, voter, deadline) && mainnet {
+                return Err(Refusal::DuplicateVote(voter, m).into());
+            }
+            let kicked = st.try_kick_meta(m)?;
+            if !kicked && !voter_active {
+                return Err(Refusal::MetaNotActive(voter).into());
+            }
+            Ok(kicked)
         })
     }
 
-    /// mainnet: the owner unbonds candidate `m` (approved or not, within its voting period or
-    /// after it failed): its deposit returns when epoch max(registration + cooling-off, now + 1)
-    /// begins, which is returned. See the module doc.
+    /// mainnet: the owner unbonds meta node `m`. A candidate (within its voting period or
+    /// after it failed): its deposit returns when epoch max(registration + cooling-off, now +
+    /// 1) begins, which is returned (see the module doc). An active meta node leaves as a kick
+    /// removes it (the chain's `UnbondMetaNode` of a bonded node: refused when its deposit
+    /// would take L below zero; S and L lowered; the deposit back under the deposit lock and
+    /// cooling-off).
     pub fn unbond_meta(&mut self, m: MetaIndex) -> Result<Epoch> {
         atomic(self, |st| {
             if st.params.profile != Profile::Mainnet {
-                return Err(Refusal::MainnetOnly("unbonding a meta-node candidate").into());
+                return Err(Refusal::MainnetOnly("unbonding a meta node").into());
             }
             let meta = st.nodes.meta(m);
+            if meta.is_active() {
+                return st.remove_active_meta(m);
+            }
             if !matches!(meta.status, MetaStatus::Candidate { .. }) {
                 return Err(Refusal::NotCandidate(m).into());
             }
@@ -160,15 +190,16 @@ impl Stratos {
         })
     }
 
-    /// Activates candidate `m` when the foundation approved it and the vote passed within its
-    /// voting period.
+    /// Activates candidate `m` when the vote passed within its voting period and, paper, the
+    /// foundation approved it (spec: "Foundation verification (an approval flag)"; the chain
+    /// has no such step: its vote alone bonds the candidate, `HandleVoteForMetaNodeRegistration`).
     fn try_activate_meta(&mut self, m: MetaIndex) -> Result<bool> {
         let needed = approvals_needed(self.active_meta_count());
-        let MetaStatus::Candidate { foundation_approved: true, vote } = &self.nodes.meta(m).status
-        else {
+        let MetaStatus::Candidate { foundation_approved, vote } = &self.nodes.meta(m).status else {
             return Ok(false);
         };
-        if self.live_approvals(vote) < needed || vote.deadline < self.epoch {
+        let approved = *foundation_approved || self.params.profile == Profile::Mainnet;
+        if !approved || self.live_approvals(vote) < needed || vote.deadline < self.epoch {
             return Ok(false);
         }
         let (profile, rate) = (self.params.profile, self.params.deposit_noz_rate);
@@ -200,6 +231,14 @@ impl Stratos {
         if self.live_approvals(vote) < approvals_needed(voters) {
             return Ok(false);
         }
+        self.remove_active_meta(m)?;
+        Ok(true)
+    }
+
+    /// Active meta node `m` leaves (kicked, or mainnet unbonded by its owner): L (and mainnet
+    /// S) lowered by its deposit, which returns under the deposit lock and cooling-off; returns
+    /// the epoch it returns.
+    fn remove_active_meta(&mut self, m: MetaIndex) -> Result<Epoch> {
         let (owner, deposit, activated) = {
             let meta = self.nodes.meta(m);
             (meta.owner, meta.deposit, meta.activated)
@@ -232,7 +271,7 @@ impl Stratos {
         self.deposit_returns.lock(&mut self.ledger, pool.into(), owner, deposit, returns, pool)?;
         self.nodes.meta_gone(m, returns);
         self.sync_stake(owner)?;
-        Ok(true)
+        Ok(returns)
     }
 
     /// At an epoch's end: paper, candidates whose voting period ended unapproved are refused

@@ -4,7 +4,11 @@
 //! Epoch `e`'s targets of verifier `v` come from the stream at path `[e, TASKS, v]` under the
 //! genesis `beacon` seed; with at most 8 other registered nodes, every other node is a target;
 //! otherwise 8 distinct draws `below(n)` skipping `v` and repeats, listed ascending. An
-//! `assigned` record must name one of them.
+//! `assigned` record must name one of them. `n` is the number of nodes registered when the
+//! epoch's first assigned record is accepted or its targets are asked for (kept in the state;
+//! before that, the nodes registered now): a node registered later
+//! in the epoch is nobody's target and changes nobody's targets until the next epoch, so a
+//! verifier gets its 8 targets an epoch and cannot draw again by registering nodes.
 //!
 //! [`BeaconCache`] keeps, for the epoch and the node count it was filled at, the seed at
 //! `[e, TASKS]` (a derivation is a chain, so the stream at `[e, TASKS, v]` is the one at `[v]`
@@ -60,10 +64,26 @@ fn draw(epoch_seed: Seed, v: NodeId, n: u64) -> [NodeId; TARGETS] {
 }
 
 impl Trias {
+    /// The number of nodes the epoch's targets are drawn among: the count kept at the epoch's
+    /// first draw, or, before it, the nodes registered now.
+    fn beacon_nodes(&self) -> usize {
+        match self.extra.beacon_nodes {
+            Some((e, n)) if e == self.epoch.0 => n as usize,
+            _ => self.names.len(),
+        }
+    }
+
+    /// Keeps the number of nodes the epoch's targets are drawn among, at its first draw.
+    pub(super) fn fix_beacon_nodes(&mut self) {
+        if !matches!(self.extra.beacon_nodes, Some((e, _)) if e == self.epoch.0) {
+            self.extra.beacon_nodes = Some((self.epoch.0, self.names.len() as u64));
+        }
+    }
+
     /// Verifier `v`'s beacon targets this epoch, ascending (module doc).
     #[must_use]
     pub fn beacon_targets(&self, v: NodeId) -> Vec<NodeId> {
-        let n = self.names.len() as NodeId;
+        let n = self.beacon_nodes() as NodeId;
         if n <= TARGETS as NodeId + 1 {
             return (0..n).filter(|&j| j != v).collect();
         }
@@ -73,7 +93,7 @@ impl Trias {
     /// Whether `j` is one of `v`'s beacon targets this epoch (no allocation).
     #[must_use]
     pub fn is_target(&self, v: NodeId, j: NodeId) -> bool {
-        let n = self.names.len() as NodeId;
+        let n = self.beacon_nodes() as NodeId;
         if n <= TARGETS as NodeId + 1 {
             return j != v && j < n;
         }
@@ -83,7 +103,8 @@ impl Trias {
     /// [`Trias::beacon_targets`] into `out` (cleared first), through the cache.
     pub fn beacon_targets_into(&mut self, v: NodeId, out: &mut Vec<NodeId>) {
         out.clear();
-        let n = self.names.len() as NodeId;
+        self.fix_beacon_nodes();
+        let n = self.beacon_nodes() as NodeId;
         if n <= TARGETS as NodeId + 1 {
             out.extend((0..n).filter(|&j| j != v));
         } else {
@@ -93,7 +114,7 @@ impl Trias {
 
     /// [`Trias::is_target`] through the cache.
     pub(super) fn is_target_cached(&mut self, v: NodeId, j: NodeId) -> bool {
-        let n = self.names.len() as NodeId;
+        let n = self.beacon_nodes() as NodeId;
         if n <= TARGETS as NodeId + 1 {
             return j != v && j < n;
         }
@@ -110,12 +131,12 @@ impl Trias {
 
     /// The 8 drawn targets when there are more than 8 other nodes, ascending.
     fn drawn_targets(&self, v: NodeId) -> [NodeId; TARGETS] {
-        draw(self.epoch_seed(), v, self.names.len() as u64)
+        draw(self.epoch_seed(), v, self.beacon_nodes() as u64)
     }
 
     /// The drawn targets of `v`, drawn once per epoch and node count.
     fn cached_targets(&mut self, v: NodeId) -> [NodeId; TARGETS] {
-        let key = (self.epoch.0, self.names.len());
+        let key = (self.epoch.0, self.beacon_nodes());
         if self.beacon_cache.key != Some(key) {
             let seed = self.epoch_seed();
             let c = &mut self.beacon_cache;

@@ -113,6 +113,11 @@ impl Trias {
     /// its cover).
     pub fn file_claim(&mut self, n: NodeId, p: u32, loss: Amount) -> Result<Amount, TriasError> {
         self.book.node(n)?;
+        // No loss, no claim (spec: "a node harmed …, loss verified"): a claim of 0 would use up
+        // the node's one claim on the program.
+        if loss.is_zero() {
+            return Err(TriasError::BadParam { name: "loss", value: 0, min: 1, max: u64::MAX });
+        }
         self.extra.grow(self.names.len());
         let x = &self.extra;
         if !x.ran[n as usize].iter().any(|&(q, e)| q == p && exposed(&x.reported, p, e)) {
@@ -156,15 +161,29 @@ impl Trias {
                 max: total,
             });
         }
+        // A program has one line count, its first test's (spec: "1000·Δcovered/total lines"):
+        // a test giving another would score the same lines twice.
+        let lines = self.extra.coverage_lines.get(p as usize).copied().unwrap_or(0);
+        if lines != 0 && total != lines {
+            return Err(TriasError::BadParam {
+                name: "total",
+                value: total,
+                min: lines,
+                max: lines,
+            });
+        }
         let best = self.extra.coverage.get(p as usize).copied().unwrap_or(0);
         if covered <= best {
             return Err(TriasError::NoNewCoverage { program: p, covered, total, best });
         }
         let points = coverage_points(best, covered, total)?;
-        if self.extra.coverage.len() <= p as usize {
-            self.extra.coverage.resize(p as usize + 1, 0);
+        for column in [&mut self.extra.coverage, &mut self.extra.coverage_lines] {
+            if column.len() <= p as usize {
+                column.resize(p as usize + 1, 0);
+            }
         }
         self.extra.coverage[p as usize] = covered;
+        self.extra.coverage_lines[p as usize] = total;
         self.extra.points[analyst as usize] += points;
         Ok(points)
     }

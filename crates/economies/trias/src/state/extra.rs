@@ -74,6 +74,13 @@ pub struct Extra {
     pub(super) analysed: Vec<u64>,
     /// Best covered lines, by program.
     pub(super) coverage: Vec<u64>,
+    /// Each program's line count, fixed by its first test (0: not tested yet), by program.
+    #[serde(default)]
+    pub(super) coverage_lines: Vec<u64>,
+    /// The epoch whose beacon targets were last drawn and the number of nodes they were drawn
+    /// among (`state/beacon.rs`).
+    #[serde(default)]
+    pub(super) beacon_nodes: Option<(u64, u64)>,
     /// The last Prometh split and the last claims payment: (pool, paid, carry).
     pub(super) last: [(u128, u128, u128); 2],
     /// Interned names (replay only): programs, stacks, data sets, subjects, vulnerabilities,
@@ -105,6 +112,8 @@ impl Extra {
             points: Vec::new(),
             analysed: Vec::new(),
             coverage: Vec::new(),
+            coverage_lines: Vec::new(),
+            beacon_nodes: None,
             last: [(0, 0, 0); 2],
             names: Default::default(),
         }
@@ -386,6 +395,7 @@ impl Trias {
             }
             ExtraAction::Targets { verifier } => {
                 let v = self.id(verifier)?;
+                self.fix_beacon_nodes();
                 let targets = self
                     .beacon_targets(v)
                     .iter()

@@ -157,6 +157,10 @@ impl Trias {
             return Err(TriasError::NotAssigned { attester: a.attester, attestee: a.attestee });
         }
         let (done, first) = self.book.record_advancing(a)?;
+        if assigned {
+            // The epoch's targets stand from this first accepted draw on.
+            self.fix_beacon_nodes();
+        }
         if first {
             self.extra.attesters.note(a.attester, a.attestee);
         }
@@ -190,6 +194,11 @@ impl Trias {
         let end = self.epoch_end();
         if step > end {
             return Err(TriasError::FutureStep { step, now: end });
+        }
+        // A copy received in a closed epoch was counted (or not) at that close.
+        let start = self.epoch.0.saturating_mul(self.steps_per_epoch);
+        if step < start {
+            return Err(TriasError::ClosedEpoch { step, start });
         }
         let latest = self.book.last_record(i, j) == Some(record_step);
         if !latest || self.book.node(i)?.quarantined || self.book.node(j)?.quarantined {

@@ -42,23 +42,27 @@ impl NodeRegistry {
         }
     }
 
-    /// `voter` approves candidate `m` at `now`; false when `m` is no candidate in its voting
-    /// period.
-    pub fn vote(&mut self, m: MetaIndex, voter: MetaIndex, now: Epoch) -> bool {
+    /// `voter` approves candidate `m` at `now`: whether the approval is new, or None (nothing
+    /// changed) when `m` is no candidate in its voting period.
+    pub fn vote(&mut self, m: MetaIndex, voter: MetaIndex, now: Epoch) -> Option<bool> {
         match &mut self.meta.get_mut(m.idx()).status {
             MetaStatus::Candidate { vote, .. } if now <= vote.deadline => {
-                vote.approvals.insert(voter.0);
-                true
+                Some(vote.approvals.insert(voter.0))
             }
-            _ => false,
+            _ => None,
         }
     }
 
-    /// `voter` votes to kick active meta node `m`; a new kick vote runs until `deadline`.
-    pub fn vote_kick(&mut self, m: MetaIndex, voter: MetaIndex, deadline: Epoch) {
-        if let MetaStatus::Active { kick } = &mut self.meta.get_mut(m.idx()).status {
-            let vote = kick.get_or_insert_with(|| Vote { approvals: Default::default(), deadline });
-            vote.approvals.insert(voter.0);
+    /// `voter` votes to kick active meta node `m` (a new kick vote runs until `deadline`):
+    /// whether the vote is new.
+    pub fn vote_kick(&mut self, m: MetaIndex, voter: MetaIndex, deadline: Epoch) -> bool {
+        match &mut self.meta.get_mut(m.idx()).status {
+            MetaStatus::Active { kick } => {
+                let vote =
+                    kick.get_or_insert_with(|| Vote { approvals: Default::default(), deadline });
+                vote.approvals.insert(voter.0)
+            }
+            _ => false,
         }
     }
 
