@@ -265,9 +265,21 @@ pub fn serve_queue(
     let Some(price) = Price::of(profile, row)? else {
         return Ok(0);
     };
+    let khala = profile == Profile::Khala;
     let mut n = 0;
     while row.free > DUST {
         let Some(front) = queue.front_mut() else { break };
+        // khala: a request worth no more than the wrapped PHA's minimum balance is burnt
+        // unpaid, its shares leaving the pool (the base pool's `maybe_remove_dust` since
+        // phala-blockchain #1255, with Khala's `WPhaMinBalance`).
+        if khala && worth_dust(row, front.shares)? {
+            let (user, shares) = (front.user, front.shares);
+            row.total_shares -= shares;
+            queue.pop_front();
+            pay(Served { user, amount: 0, shares })?;
+            n += 1;
+            continue;
+        }
         let free_shares =
             if price.is_zero() { front.shares } else { price.shares_for(row.free)? };
         let withdrawing = free_shares.min(front.shares);
@@ -284,6 +296,13 @@ pub fn serve_queue(
         row.total_shares -= removed;
         row.total_value -= amount;
         row.free -= amount;
+        // khala: what is left of a partly served request is burnt when it is worth no more
+        // than the minimum balance, at the price after this part (`maybe_remove_dust` again).
+        if khala && left > 0 && worth_dust(row, left)? {
+            row.total_shares -= left;
+            removed += left;
+            left = 0;
+        }
         let user = front.user;
         if left == 0 {
             queue.pop_front();
@@ -294,6 +313,23 @@ pub fn serve_queue(
         n += 1;
     }
     Ok(n)
+}
+
+/// Khala's `WPhaMinBalance`, one cent: 0.01 PHA in base units (pico).
+pub const WPHA_MIN_BALANCE: u128 = 10_000_000_000;
+
+/// khala: whether `shares` of `row` are worth at most [`WPHA_MIN_BALANCE`] at its price now
+/// (`bmul(shares, price)`; a value of dust or less counts as 0, as `remove_stake_from_nft`
+/// sets it); false when the pool has no shares (no price).
+fn worth_dust(row: &PoolRow, shares: u128) -> Result<bool> {
+    let mut now = *row;
+    if now.total_value <= DUST {
+        now.total_value = 0;
+    }
+    Ok(match Price::of(Profile::Khala, &now)? {
+        Some(price) => price.value_of(shares)? <= WPHA_MIN_BALANCE,
+        None => false,
+    })
 }
 
 /// Whether the oldest request the free stake plus `releasing` (stake of cooling-down workers)
