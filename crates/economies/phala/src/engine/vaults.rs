@@ -379,17 +379,20 @@ impl Phala {
         let (row, _) = self.vault_pool_row(v)?;
         let none = |price| Gained { price, checkpoint: vrow.checkpoint, shares: 0 };
         let Some(price) = self.price_balance(&row)? else { return Ok(none(0)) };
-        if price <= vrow.checkpoint {
-            return Ok(none(price));
-        }
-        let delta = vrow.commission.mul(price - vrow.checkpoint, Rounding::NearestHalfDown);
-        let new_price = price - delta;
-        let target = match self.params.profile {
+        let (target, new_price) = match self.params.profile {
             Profile::Khala => {
+                if price <= vrow.checkpoint {
+                    return Ok(none(price));
+                }
+                let delta = vrow.commission.mul(price - vrow.checkpoint, Rounding::NearestHalfDown);
+                let new_price = price - delta;
                 let p = U64F64::from_balance(new_price, PICO)?;
-                U64F64::from_balance(row.total_value, PICO)?.div(p)?.to_balance(PICO)?
+                (U64F64::from_balance(row.total_value, PICO)?.div(p)?.to_balance(PICO)?, new_price)
             }
-            Profile::Paper => mul_div(row.total_value, PICO, new_price, Rounding::Down)?,
+            Profile::Paper => match paper_gain(&row, vrow.checkpoint, vrow.commission)? {
+                Some(gain) => gain,
+                None => return Ok(none(price)),
+            },
         };
         let shares = target.saturating_sub(row.total_shares);
         let held = self.vault_shares(v, AccountId(vrow.owner));
@@ -491,4 +494,26 @@ impl Phala {
         self.vaults.queues.update(i, |q| *q = queue);
         Ok(served)
     }
+}
+
+/// paper: the owner's commission on a rise of a vault's price from the checkpoint `c` (PHA per
+/// share as a balance) to the exact `P = V/S`: `P' = P − m·(P − c)` exactly (`m` = the
+/// commission), minted `⌊V/P'⌋ − S` shares and the new checkpoint `⌊P'⌋` as a balance, so that
+/// the owner's shares are worth the commission's part of the rise to the floor, not more. With
+/// `m = n/10^6`: `V/P' = V·S·10^18 / ((10^6 − n)·V·10^12 + n·c·S)`. Returns the target share
+/// count and the checkpoint; `None` when `P ≤ c` (nothing to mint) or there are no shares.
+fn paper_gain(row: &PoolRow, c: u128, m: PerMill) -> Result<Option<(u128, u128)>> {
+    use ruint::aliases::U512;
+    let (v, s) = (U512::from(row.total_value), U512::from(row.total_shares));
+    let (pico, c) = (U512::from(PICO), U512::from(c));
+    if s.is_zero() || v * pico <= c * s {
+        return Ok(None);
+    }
+    let (n, million) = (U512::from(m.parts()), U512::from(1_000_000u32));
+    let den = (million - n) * v * pico + n * c * s;
+    let target = v * s * pico * million / den;
+    let checkpoint = den / (million * s);
+    let fit =
+        |x: U512| u128::try_from(x).map_err(|_| ergon_core::Error::Overflow { op: "vault_gain" });
+    Ok(Some((fit(target)?, fit(checkpoint)?)))
 }
