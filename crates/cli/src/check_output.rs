@@ -2,7 +2,8 @@
 //! signal (merged, marked incomplete) or one killed before it finished (SIGKILL, a crash: part
 //! files never merged), and how many rows and steps each job reached.
 //!
-//! Exit codes: 0 complete, 1 interrupted, 3 killed, 2 not a run's output directory.
+//! Exit codes: 0 complete, 1 interrupted, 3 killed, 4 still running (a run holds the
+//! directory's lock), 2 not a run's output directory.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -13,6 +14,14 @@ use crate::{BadInput, Outcome};
 
 /// `ergon check-output DIR`.
 pub(crate) fn command(dir: &Path) -> Result<Outcome, BadInput> {
+    if ergon_output::in_use(dir) {
+        crate::stdout(&format!(
+            "{}: running: a run is writing it now (it holds the directory's lock); check again \
+             when it has ended\n",
+            dir.display()
+        ))?;
+        return Ok(Outcome::Running);
+    }
     let found = ergon_output::inspect(dir).map_err(|e| BadInput(e.to_string()))?;
     crate::stdout(&describe(&found))?;
     let checkpoints = checkpoints(dir);

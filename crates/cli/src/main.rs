@@ -34,7 +34,7 @@ pub(crate) const VERSION: &str = ergon_registry::VERSION;
 #[derive(Parser, Debug)]
 #[command(name = "ergon", version = VERSION, about, long_about = None)]
 #[command(
-    after_help = "Exit codes: 0 ok, 1 a check or expectation failed, 2 bad input or I/O, 3 (check-output) a run killed before it finished, 128 + the signal (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP) stopped by a signal (rows so far kept, marked incomplete), 141 standard output closed (a pipe's reader gone)."
+    after_help = "Exit codes: 0 ok, 1 a check or expectation failed, 2 bad input or I/O, 3 (check-output) a run killed before it finished, 4 (check-output) a run still writing the directory, 128 + the signal (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP) stopped by a signal (rows so far kept, marked incomplete), 141 standard output closed (a pipe's reader gone)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -88,6 +88,8 @@ pub(crate) enum Outcome {
     Interrupted(u8),
     /// Exit 3: `ergon check-output` found a run killed before it finished.
     Killed,
+    /// Exit 4: `ergon check-output` found a run still writing the directory.
+    Running,
 }
 
 /// A failure that maps to exit code 2.
@@ -125,6 +127,7 @@ fn main() -> ExitCode {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::CheckFailed) => ExitCode::from(1),
         Ok(Outcome::Killed) => ExitCode::from(3),
+        Ok(Outcome::Running) => ExitCode::from(4),
         Ok(Outcome::Interrupted(signal)) => ExitCode::from(128u8.saturating_add(signal)),
         Err(BadInput(msg)) => {
             eprintln!("error: {msg}");

@@ -320,11 +320,20 @@ fn execute(
             return Err(bad(e));
         }
     };
-    // The report before anything is printed: a closed standard output ends the command.
-    let report = if args.report { Some(crate::report::write(&written.dir)?) } else { None };
+    // The report before anything is printed: a closed standard output ends the command. One
+    // that cannot be written (a full disk) is said after the run's own results, which are kept.
+    let report = args.report.then(|| crate::report::write(&written.dir));
     crate::table::print(info, &results, &written, started.elapsed())?;
-    if let Some(path) = report {
-        say!("report: {}", path.display());
+    match report {
+        Some(Ok(path)) => say!("report: {}", path.display()),
+        Some(Err(BadInput(m))) => {
+            let dir = written.dir.display();
+            return Err(BadInput(format!(
+                "{m} (the run's outputs are written in {dir}; `ergon report {dir}` writes the \
+                 report later)"
+            )));
+        }
+        None => {}
     }
     if complete {
         Ok(Outcome::Ok)

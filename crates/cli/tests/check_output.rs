@@ -163,3 +163,34 @@ fn a_run_stopped_by_sigterm_is_reported_incomplete_with_exit_1() {
     let last = csv.lines().last().unwrap().split(',').nth(1).unwrap().parse::<u64>().unwrap();
     assert_eq!(step, last, "{said}");
 }
+
+/// A directory whose lock a run holds is still being written: `check-output` says so (exit 4)
+/// rather than calling it killed, and `report` refuses it (exit 2).
+#[test]
+fn a_directory_a_run_holds_is_running() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("live");
+    let o = ergon(&[
+        "run",
+        "stratos-small",
+        "--epochs",
+        "2e",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let held = std::fs::File::open(&out).unwrap();
+    held.try_lock().unwrap();
+    let o = ergon(&["check-output", out.to_str().unwrap()]);
+    let said = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(o.status.code(), Some(4), "{said}");
+    assert!(said.contains(": running: a run is writing it now"), "{said}");
+    let o = ergon(&["report", out.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("is in use by a run still going"), "{err}");
+    drop(held);
+    let o = ergon(&["check-output", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stdout));
+}

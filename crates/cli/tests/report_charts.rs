@@ -64,7 +64,8 @@ const MARLIN: &[(&str, u64)] = &[
     ("Staked POND and the rewards pool", 2),
     ("Eligible clusters", 1),
     ("Rewards paid", 2),
-    ("Concentration of stake and tickets", 2),
+    ("Concentration of stake", 1),
+    ("Concentration of tickets", 1),
     ("Relayers' node share vs the optimum", 2),
 ];
 const MARLIN_TICKETS: &[(&str, u64)] =

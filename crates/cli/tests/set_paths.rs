@@ -113,3 +113,69 @@ fn values_beyond_a_scenario_s_range_are_refused_by_name() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("economy.params.wait_days: invalid value: integer `-3`"), "{err}");
 }
+
+/// A `--set` of a swept path, of a table holding one, or of a key inside one is refused by name:
+/// the sweep's values would override it silently while the resolved scenario showed it.
+#[test]
+fn a_set_of_a_swept_path_is_refused() {
+    for set in
+        ["economy.params.settle_threshold_bps=6000", "economy.params={}", "agents.users.count=1000"]
+    {
+        let o = ergon(&["check", "stratos-sweep", "--set", set]);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{set}: {err}");
+        assert!(err.contains(&format!("--set {set}")), "{err}");
+        assert!(err.contains("is swept by the scenario's [sweep]"), "{err}");
+    }
+    let o = ergon(&["check", "stratos-sweep", "--set", "agents.users.balance=500"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+}
+
+/// A list where the scenario has a table is refused by name (serde would read it field by field,
+/// by position: `users = [77]` set the user count, `agents = []` dropped every agent setting);
+/// so are two sweep keys one inside the other.
+#[test]
+fn a_list_for_a_table_and_nested_sweep_keys_are_refused() {
+    for (set, path) in [("agents=[]", "agents"), ("agents.users=[77]", "agents.users")] {
+        let o = ergon(&["check", "stratos-small", "--set", set]);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{set}: {err}");
+        assert!(err.contains(&format!("{path}: a table is expected here, not a list")), "{err}");
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("nested.toml");
+    let toml = "[scenario]\nname = \"n\"\neconomy = \"stratos\"\nduration = \"2d\"\nseed = 1\n\n\
+                [sweep]\nvalues = { \"agents.users\" = [{ count = 10 }], \"agents.users.count\" = [20, 30] }\n";
+    std::fs::write(&file, toml).unwrap();
+    let o = ergon(&["check", file.to_str().unwrap()]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("agents.users.count lies inside agents.users, also swept"), "{err}");
+}
+
+/// Settings `check` accepts run: the model leaves out what the economy would refuse (a cheat
+/// over an empty range with no stake per byte; tickets of receivers with no stake).
+#[test]
+fn accepted_settings_run_without_a_refused_agent_action() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (scenario, set) in [
+        ("marlin-paper", "economy.params.stake_per_byte=0"),
+        ("marlin-deployed", "agents.receivers.balance=0"),
+    ] {
+        let out = tmp.path().join(scenario);
+        let o = ergon(&[
+            "run",
+            scenario,
+            "--epochs",
+            "10d",
+            "--runs",
+            "1",
+            "--quiet",
+            "--set",
+            set,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{scenario} {set}: {}", text(&o.stderr));
+    }
+}

@@ -121,6 +121,39 @@ impl Dist {
         Ok(())
     }
 
+    /// The smallest value the distribution can take (−∞ for a normal with a spread).
+    #[must_use]
+    pub fn lower_bound(&self) -> f64 {
+        match *self {
+            Dist::Constant { value } => value,
+            Dist::Uniform { low, .. } => low,
+            Dist::Normal { mean, sd: 0.0 } => mean,
+            Dist::Normal { .. } => f64::NEG_INFINITY,
+            Dist::Lognormal { .. } | Dist::Exponential { .. } => 0.0,
+            Dist::Pareto { scale, .. } => scale,
+        }
+    }
+
+    /// Checks that the distribution's bounded ends lie in `[lo, hi]`: a constant, a uniform's
+    /// `low` and `high`, a Pareto's `scale` (a normal's unbounded tails are left to the field's
+    /// clamp, as documented). The message names the end.
+    pub fn check_range(&self, lo: f64, hi: f64) -> Result<(), String> {
+        let (low, high) = (self.lower_bound(), self.upper_bound());
+        if low.is_finite() && !(lo..=hi).contains(&low) {
+            let side =
+                if low < lo { "below the field's least" } else { "above the field's greatest" };
+            let edge = if low < lo { lo } else { hi };
+            return Err(format!("its draws reach {low}, {side} value {edge}"));
+        }
+        if high.is_finite() && !(lo..=hi).contains(&high) {
+            let side =
+                if high > hi { "above the field's greatest" } else { "below the field's least" };
+            let edge = if high > hi { hi } else { lo };
+            return Err(format!("its draws reach {high}, {side} value {edge}"));
+        }
+        Ok(())
+    }
+
     /// The largest value the distribution can take (∞ for unbounded ones).
     #[must_use]
     pub fn upper_bound(&self) -> f64 {
@@ -470,5 +503,22 @@ mod tests {
         assert_eq!(to_base_units(f64::NAN, 9), 0);
         assert_eq!(to_base_units(1e40, 18), u128::MAX);
         assert_eq!(to_base_units(2.75, 0), 2);
+    }
+
+    #[test]
+    fn bounded_ends_are_checked_against_the_range() {
+        let ok = |d: Dist| d.check_range(0.0, 1.0).is_ok();
+        assert!(ok(Dist::Uniform { low: 0.0, high: 1.0 }));
+        assert!(!ok(Dist::Uniform { low: -1.0, high: 0.5 }));
+        assert!(!ok(Dist::Uniform { low: 0.02, high: 1.5 }));
+        assert!(!ok(Dist::Constant { value: -1.0 }));
+        assert!(!ok(Dist::Pareto { scale: 2.0, shape: 1.0 }));
+        // A normal's tails are the field's to clamp; one without a spread is its mean.
+        assert!(ok(Dist::Normal { mean: -1.0, sd: 1.0 }));
+        assert!(!ok(Dist::Normal { mean: -1.0, sd: 0.0 }));
+        // An unbounded tail above is the field's to clamp too.
+        assert!(ok(Dist::Exponential { mean: 5.0 }));
+        let e = Dist::Uniform { low: -1.0, high: 0.5 }.check_range(0.0, 1.0).unwrap_err();
+        assert_eq!(e, "its draws reach -1, below the field's least value 0");
     }
 }

@@ -134,6 +134,17 @@ pub enum OutputError {
         /// The directory.
         dir: PathBuf,
     },
+    /// The output directory is a symbolic link to nothing.
+    #[error(
+        "output directory {dir} is a symbolic link to {target}, which does not exist: create it \
+         or choose another --out"
+    )]
+    DanglingLink {
+        /// The directory (the link).
+        dir: PathBuf,
+        /// Where it points.
+        target: PathBuf,
+    },
     /// A run's output directory cannot be read or created.
     #[error("cannot {op} the output directory {dir}: {source}")]
     Dir {

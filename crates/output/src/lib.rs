@@ -69,7 +69,7 @@ pub use merge::{
 };
 pub use nodes::{NODES_CSV, NODES_PARQUET};
 pub use part::{FLUSH_EVERY, PartWriter};
-pub use run_dir::{OutDir, default_dir};
+pub use run_dir::{OutDir, default_dir, in_use};
 pub use run_finish::{Written, finish};
 pub use run_sink::{PartJob, PartSink};
 pub use schema::{Cell, Column, ColumnKind, MAX_AMOUNT_RAW, MAX_DECIMALS, Schema};

@@ -175,6 +175,9 @@ fn claim(dir: &Path, force: bool) -> Result<bool, OutputError> {
             Ok(false)
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Ok(target) = std::fs::read_link(dir) {
+                return Err(OutputError::DanglingLink { dir: dir.to_path_buf(), target });
+            }
             std::fs::create_dir_all(dir).map_err(|e| io("create", e))?;
             Ok(true)
         }
@@ -193,6 +196,14 @@ fn lock(dir: &Path) -> Result<Option<std::fs::File>, OutputError> {
         }
         Err(std::fs::TryLockError::Error(_)) => Ok(None),
     }
+}
+
+/// Whether a run holds `dir`'s lock now: it is still being written (a directory that does not
+/// exist, cannot be opened or sits on a file system without locks is not).
+#[must_use]
+pub fn in_use(dir: &Path) -> bool {
+    std::fs::File::open(dir)
+        .is_ok_and(|f| matches!(f.try_lock(), Err(std::fs::TryLockError::WouldBlock)))
 }
 
 /// Most suffixes [`fresh`] tries before it gives up.
@@ -276,6 +287,18 @@ mod tests {
         assert!(out.parts.is_dir());
         out.abandon();
         assert!(!fresh.exists(), "a directory the run created goes");
+    }
+
+    /// An output directory that is a symbolic link to nothing is refused by name, the link left.
+    #[test]
+    fn a_link_to_nothing_is_refused_by_name() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let link = tmp.path().join("l");
+        std::os::unix::fs::symlink(tmp.path().join("missing"), &link).expect("a link");
+        let err = OutDir::prepare(Some(&link), "s", false).expect_err("dangling");
+        assert!(matches!(err, OutputError::DanglingLink { .. }), "{err}");
+        assert!(err.to_string().contains("which does not exist"), "{err}");
+        assert!(link.symlink_metadata().is_ok(), "the link stays");
     }
 
     /// A second run into a directory in use is refused while the first holds it; `--force`

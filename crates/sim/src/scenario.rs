@@ -28,8 +28,10 @@ use toml::{Table, Value};
 use crate::diag::{Diagnostic, Diagnostics, Source, toml_keys, with_suggestion};
 use crate::sweep::{Combo, combinations, describe};
 use set::{parse_value, set_path};
+use shape::{lists_for_tables, swept_set, within};
 
 mod set;
+mod shape;
 pub use crate::sweep::{POINTS_MAX, Sweep, SweepMode};
 
 /// Most Monte Carlo runs per sweep point.
@@ -295,8 +297,22 @@ pub fn plan_with<M: Model>(
     if let Some(s) = sweep {
         file.sweep = Some(s.clone());
     }
+    if let Some(d) = file.sweep.as_ref().and_then(|s| swept_set(s, overrides)) {
+        return Err(Diagnostics(vec![d]));
+    }
     let spans = toml::de::DeTable::parse(source.text).ok();
     let mut report = Report { source, overrides, spans, errs: Vec::new() };
+    if let Ok(resolved) = Table::try_from(&file) {
+        let mut lists = Vec::new();
+        lists_for_tables(&table, &resolved, "", &mut lists);
+        for path in lists {
+            let message = format!(
+                "a table is expected here, not a list (write `[{path}]` followed by its keys, or \
+                 `{path} = {{ key = value }}`; `[[…]]` makes a list)"
+            );
+            report.add(&path, message);
+        }
+    }
     let (epochs, record_every) = check_header::<M>(&file.scenario, &mut report);
     let (sweep_keys, points) = sweep_points(&file, &table, &mut report);
     if !report.errs.is_empty() {
@@ -374,9 +390,6 @@ impl Report<'_> {
     /// Where the value at `path` comes from: the `--set` that set it, or one inside it (a
     /// table's problem after a `--set` of one of its keys), or its place in the file.
     fn origin_of(&self, path: &str) -> Diagnostic {
-        let within = |outer: &str, inner: &str| {
-            inner.strip_prefix(outer).is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
-        };
         let from_set = self.overrides.iter().find(|(p, _)| within(p, path) || within(path, p));
         let locate = |path: &str| self.spans.as_ref().and_then(|t| span_of(t.get_ref(), path));
         match (from_set, locate(path)) {

@@ -39,6 +39,17 @@ pub(crate) fn combinations(s: &Sweep) -> Result<Vec<Combo>, (String, String)> {
     if s.values.is_empty() {
         return Err(("sweep.values".into(), "lists no values".into()));
     }
+    // A key inside another swept key: one would override the other at every point while the
+    // sweep's columns showed both.
+    for outer in s.values.keys() {
+        let prefix = format!("{outer}.");
+        if let Some(inner) = s.values.keys().find(|k| k.starts_with(&prefix)) {
+            return Err((
+                format!("sweep.values.{inner}"),
+                format!("{inner} lies inside {outer}, also swept: sweep one or the other"),
+            ));
+        }
+    }
     for (k, v) in &s.values {
         if v.is_empty() {
             return Err((format!("sweep.values.{k}"), "is an empty list".into()));

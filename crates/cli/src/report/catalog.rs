@@ -52,7 +52,7 @@ const STRATOS: &[ChartSpec] = &[
     ),
     c(
         "Gini of resource-node rewards",
-        "Gini (0 equal, 1 concentrated)",
+        "Gini of the rewards of each {row} (0 equal, 1 concentrated)",
         &[("resource_reward_gini", "Gini")],
     ),
 ];
@@ -70,10 +70,11 @@ const MARLIN: &[ChartSpec] = &[
         "POND per {row}",
         &[("rewards_paid_pond", "paid"), ("commission_pond", "commission")],
     ),
+    c("Concentration of stake", "Gini (0 equal, 1 concentrated)", &[("stake_gini", "stake")]),
     c(
-        "Concentration of stake and tickets",
-        "Gini (0 equal, 1 concentrated)",
-        &[("stake_gini", "stake"), ("tickets_gini", "tickets")],
+        "Concentration of tickets",
+        "Gini of the last day's tickets, each {row} (0 equal, 1 concentrated)",
+        &[("tickets_gini", "tickets")],
     ),
     c(
         "Relayers' node share vs the optimum",

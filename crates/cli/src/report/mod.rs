@@ -182,8 +182,15 @@ pub(crate) fn write(dir: &Path) -> Result<PathBuf, BadInput> {
     Ok(target)
 }
 
-/// `ergon report DIR`.
+/// `ergon report DIR`: refused while a run still writes `DIR` (its rows are not merged yet).
 pub(crate) fn command(dir: &Path) -> Result<Outcome, BadInput> {
+    if ergon_output::in_use(dir) {
+        return Err(BadInput(format!(
+            "{} is in use by a run still going (it holds the directory's lock): report it when \
+             the run has ended",
+            dir.display()
+        )));
+    }
     let path = write(dir)?;
     say!("report: {}", path.display());
     Ok(Outcome::Ok)

@@ -289,7 +289,9 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
         ("agents.bridge.mpond", &a.bridge.mpond),
     ];
     for (path, dist) in dists {
-        if let Err(e) = dist.validate(Some(1e-6)) {
+        if let Err(e) =
+            dist.validate(Some(1e-6)).and_then(|()| dist.check_range(0.0, f64::INFINITY))
+        {
             errs.push(FieldError::new(path, e));
         }
     }

@@ -406,7 +406,7 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
         }
         let dists = [("score", &g.score, f64::from(MIN_P)), ("performance", &g.performance, 0.0)];
         for (name, d, min) in dists {
-            if let Err(e) = d.validate(Some(min)) {
+            if let Err(e) = d.validate(Some(min)).and_then(|()| d.check_range(0.0, f64::INFINITY)) {
                 errs.push(FieldError::new(format!("agents.groups[{i}].{name}"), e));
             }
         }
@@ -418,7 +418,7 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
         ("agents.developers.gas_per_block", &a.developers.gas_per_block),
         ("agents.vaults.deposit", &a.vaults.deposit),
     ] {
-        if let Err(e) = d.validate(Some(1e-6)) {
+        if let Err(e) = d.validate(Some(1e-6)).and_then(|()| d.check_range(0.0, f64::INFINITY)) {
             errs.push(FieldError::new(path, e));
         }
     }

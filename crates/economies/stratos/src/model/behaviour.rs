@@ -466,12 +466,20 @@ impl StratosModel {
     /// A node chosen uniformly among those taking part leaves: it unregisters, or (with the
     /// scenario's shutdown share) just goes offline.
     fn leave_node(&mut self) -> Result<(), StratosError> {
+        // Drawn over every node ever registered until one taking part (active or suspended)
+        // comes up: uniform among those taking part. A node taking tasks is active, so with one
+        // the draws end.
         let n = self.operators.len() as u64;
-        if n == 0 {
+        if n == 0 || self.econ.nodes_taking_tasks() == 0 {
             return Ok(());
         }
-        let i = self.rng.below(n) as usize;
-        self.leave(i)
+        loop {
+            let i = self.rng.below(n) as usize;
+            let status = self.econ.resource_nodes()[i].status;
+            if matches!(status, NodeStatus::Active | NodeStatus::Suspended) {
+                return self.leave(i);
+            }
+        }
     }
 
     /// Node `i`, if it takes part, leaves: it unregisters, or (with the scenario's shutdown

@@ -491,7 +491,14 @@ fn check_dists(a: &Agents, errs: &mut Vec<FieldError>) {
     ];
     let mut valid = true;
     for (path, d, min) in dists {
-        if let Err(e) = d.validate(min) {
+        // Amounts, rates, sizes, counts and the commission are ≥ 0; the commission ≤ 1 (a
+        // constant one is named below).
+        let hi = if path.ends_with("commission") && !matches!(d, Dist::Constant { .. }) {
+            1.0
+        } else {
+            f64::INFINITY
+        };
+        if let Err(e) = d.validate(min).and_then(|()| d.check_range(0.0, hi)) {
             errs.push(FieldError::new(path, e));
             valid = false;
         }

@@ -348,6 +348,8 @@ impl TriasModel {
                 for _ in 0..queries {
                     if self.both(|e| e.answer_ids(r, k)).is_ok() {
                         self.flows.receipts += 5;
+                    } else {
+                        self.flows.refused += 1;
                     }
                 }
             }
