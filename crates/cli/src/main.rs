@@ -66,7 +66,8 @@ enum Command {
     ///
     /// Exit codes: 0 complete; 1 incomplete, stopped by a signal (rows merged, summary.json
     /// `complete: false`); 3 incomplete, killed before it finished (rows only in DIR/.parts, not
-    /// merged); 2 DIR is missing or is not a run's output directory.
+    /// merged); 4 a run is still writing DIR (it holds the directory's lock); 2 DIR is missing
+    /// or is not a run's output directory.
     CheckOutput {
         /// A run's output directory (the `--out` of `ergon run` or `ergon sweep`).
         dir: std::path::PathBuf,

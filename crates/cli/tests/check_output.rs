@@ -162,6 +162,11 @@ fn a_run_stopped_by_sigterm_is_reported_incomplete_with_exit_1() {
     assert_eq!(rows, csv.lines().count() as u64 - 1, "{said}");
     let last = csv.lines().last().unwrap().split(',').nth(1).unwrap().parse::<u64>().unwrap();
     assert_eq!(step, last, "{said}");
+    // Its report labels the flows by the last row cut short, not by the record interval.
+    let o = ergon(&["report", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let page = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(page.contains("STOS per last row (cut short by the stop, its length each run"));
 }
 
 /// A directory whose lock a run holds is still being written: `check-output` says so (exit 4)

@@ -151,6 +151,14 @@ fn a_list_for_a_table_and_nested_sweep_keys_are_refused() {
     let err = text(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("agents.users.count lies inside agents.users, also swept"), "{err}");
+    // A swept list where the scenario has a table.
+    let toml = "[scenario]\nname = \"n\"\neconomy = \"stratos\"\nduration = \"2d\"\nseed = 1\n\n\
+                [sweep]\nvalues = { \"agents.users\" = [[77], [88]] }\n";
+    std::fs::write(&file, toml).unwrap();
+    let o = ergon(&["check", file.to_str().unwrap()]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("a table is expected here, not a list"), "{err}");
 }
 
 /// Settings `check` accepts run: the model leaves out what the economy would refuse (a cheat

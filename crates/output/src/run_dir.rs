@@ -199,11 +199,13 @@ fn lock(dir: &Path) -> Result<Option<std::fs::File>, OutputError> {
 }
 
 /// Whether a run holds `dir`'s lock now: it is still being written (a directory that does not
-/// exist, cannot be opened or sits on a file system without locks is not).
+/// exist, cannot be opened or sits on a file system without locks is not). The probe takes a
+/// shared lock for an instant: a run starting in that instant is refused as one beside a live
+/// run would be, and may start again.
 #[must_use]
 pub fn in_use(dir: &Path) -> bool {
     std::fs::File::open(dir)
-        .is_ok_and(|f| matches!(f.try_lock(), Err(std::fs::TryLockError::WouldBlock)))
+        .is_ok_and(|f| matches!(f.try_lock_shared(), Err(std::fs::TryLockError::WouldBlock)))
 }
 
 /// Most suffixes [`fresh`] tries before it gives up.

@@ -27,9 +27,11 @@ use toml::{Table, Value};
 
 use crate::diag::{Diagnostic, Diagnostics, Source, toml_keys, with_suggestion};
 use crate::sweep::{Combo, combinations, describe};
+use point::point_sections;
 use set::{parse_value, set_path};
-use shape::{lists_for_tables, swept_set, within};
+use shape::{list_for_table, lists_for_tables, swept_set, within};
 
+mod point;
 mod set;
 mod shape;
 pub use crate::sweep::{POINTS_MAX, Sweep, SweepMode};
@@ -306,11 +308,7 @@ pub fn plan_with<M: Model>(
         let mut lists = Vec::new();
         lists_for_tables(&table, &resolved, "", &mut lists);
         for path in lists {
-            let message = format!(
-                "a table is expected here, not a list (write `[{path}]` followed by its keys, or \
-                 `{path} = {{ key = value }}`; `[[…]]` makes a list)"
-            );
-            report.add(&path, message);
+            report.add(&path, list_for_table(&path));
         }
     }
     let (epochs, record_every) = check_header::<M>(&file.scenario, &mut report);
@@ -512,32 +510,6 @@ fn sweep_points<M: Model>(
         }
     }
     (keys, points)
-}
-
-/// The economy and agents sections at sweep point `combo` (the file's own without a sweep); an
-/// error names the path at fault.
-fn point_sections<M: Model>(
-    file: &File<M>,
-    table: &Table,
-    combo: &Combo,
-) -> Result<(M::Config, M::Agents), (String, String)> {
-    if combo.is_empty() {
-        return Ok((file.economy.clone(), file.agents.clone()));
-    }
-    let mut t = table.clone();
-    t.remove("sweep");
-    let mut bad = None;
-    for (path, v) in combo {
-        if let Err(m) = set_path(&mut t, path, v.clone()) {
-            bad = Some((path.clone(), m));
-        }
-    }
-    match bad {
-        Some(b) => Err(b),
-        None => Table::try_into::<File<M>>(t)
-            .map(|f| (f.economy, f.agents))
-            .map_err(|e| ("sweep.values".to_owned(), with_suggestion(e.message()))),
-    }
 }
 
 /// Reports what the model finds wrong with point `k` (values `combo`).

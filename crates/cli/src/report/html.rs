@@ -205,8 +205,16 @@ fn key_figures(h: &mut String, run: &Run, specs: &[&ChartSpec]) {
     }
     h.push_str("</tr>");
     let mut seen: Vec<&str> = Vec::new();
+    // A stopped run's last rows end at the stop, each run's at its own step: their flows are
+    // not those of a whole interval.
+    let stopped = run.summary["complete"].as_bool() != Some(true);
     for spec in specs {
-        let unit = unit_label(run, spec);
+        let unit = if stopped && spec.unit.contains("{row}") {
+            spec.unit
+                .replace("{row}", "last row (cut short by the stop, its length each run's own)")
+        } else {
+            unit_label(run, spec)
+        };
         for (col, label) in drawn(run, spec) {
             if seen.contains(col) {
                 continue;

@@ -231,6 +231,14 @@ pub enum TriasError {
         /// The program.
         program: u32,
     },
+    /// A claim with no loss.
+    #[error("node {node}'s claim for program {program} has a loss of 0: a claim needs a loss")]
+    ZeroLoss {
+        /// The claimant.
+        node: NodeId,
+        /// The program.
+        program: u32,
+    },
     /// The node claimed for this program already.
     #[error("node {node} has claimed for program {program} already")]
     DuplicateClaim {
@@ -289,6 +297,7 @@ impl TriasError {
             | TriasError::AlreadyResponded { node, .. }
             | TriasError::NotExposed { node, .. }
             | TriasError::DuplicateClaim { node, .. }
+            | TriasError::ZeroLoss { node, .. }
             | TriasError::NoCover { node } => Some(node),
             _ => None,
         }
@@ -328,6 +337,7 @@ impl Coded for TriasError {
             TriasError::DuplicateReport { .. } => "duplicate_report",
             TriasError::NotExposed { .. } => "not_exposed",
             TriasError::DuplicateClaim { .. } => "duplicate_claim",
+            TriasError::ZeroLoss { .. } => "bad_param",
             TriasError::NoCover { .. } => "no_cover",
             TriasError::DuplicateSubject { .. } => "duplicate_subject",
             TriasError::NoNewCoverage { .. } => "no_new_coverage",

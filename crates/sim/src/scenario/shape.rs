@@ -31,6 +31,14 @@ pub(super) fn within(outer: &str, inner: &str) -> bool {
     inner.strip_prefix(outer).is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
 }
 
+/// The message for a list at `path` where the scenario has a table.
+pub(super) fn list_for_table(path: &str) -> String {
+    format!(
+        "a table is expected here, not a list (write `[{path}]` followed by its keys, or `{path} = \
+         {{ key = value }}`; `[[…]]` makes a list)"
+    )
+}
+
 /// A `--set` of a swept path, of a table holding one or of a key inside one: the sweep's values
 /// would override it at every point, silently, while the resolved scenario showed it. The
 /// first such `--set`, as an error naming it.

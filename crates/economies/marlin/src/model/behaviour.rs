@@ -8,10 +8,11 @@ use ergon_core::economy::Rejection;
 use ergon_core::{Amount, Coded, Economy, StreamRng};
 
 use super::config::{Agents, Config, Rule};
+use super::refusals::{id, ok, unless_dry};
 use super::{Delegator, Flows, Holder, MarlinModel, Relayer, genesis_value};
 use crate::rewards::solver::{SplitProblem, optimal_split, small_relayer_split};
 use crate::spam::Sent;
-use crate::{Marlin, MarlinError, Token};
+use crate::{Marlin, Token};
 
 /// POND (and MPOND) base units in one token.
 const UNIT: u128 = 1_000_000_000_000_000_000;
@@ -169,34 +170,6 @@ pub(super) fn build(c: &Config, a: &Agents, mut rng: StreamRng) -> Result<Marlin
     }
     m.econ = econ;
     Ok(m)
-}
-
-fn id(econ: &Marlin, name: &str) -> Result<ergon_core::AccountId, Rejection> {
-    econ.account(name).map_err(|e| econ.rejection(e))
-}
-
-fn ok<T>(econ: &Marlin, r: Result<T, MarlinError>) -> Result<T, Rejection> {
-    r.map_err(|e| Rejection { code: e.code(), message: econ.explain(&e) })
-}
-
-/// deployed: an operation that pays from the `rewards` pool (a claim, or a delegation change
-/// that settles first) and finds it short is refused, as the contract's transfer reverts:
-/// counted in `refused`, `None`, and the run goes on; any other error ends it.
-fn unless_dry<T>(
-    econ: &Marlin,
-    refused: &mut u64,
-    r: Result<T, MarlinError>,
-) -> Result<Option<T>, Rejection> {
-    match r {
-        Ok(v) => Ok(Some(v)),
-        Err(MarlinError::Core(ergon_core::Error::InsufficientBalance { holder, .. }))
-            if holder == "pool:rewards" =>
-        {
-            *refused += 1;
-            Ok(None)
-        }
-        Err(e) => ok(econ, Err(e)),
-    }
 }
 
 /// A cluster's stake in POND base units (paper: an MPOND counts 10^6 POND).

@@ -11,6 +11,7 @@ mod behaviour;
 pub mod config;
 mod memory;
 mod record;
+mod refusals;
 
 use ergon_core::economy::Rejection;
 use ergon_core::invariants::Violation;

@@ -115,16 +115,17 @@ impl Phala {
             return Err(PhalaError::UnknownWorker { name: format!("#{}", w.0) });
         }
         let worker = self.workers.row(w);
-        // khala: a worker joins a pool only once benchmarked (the pool pallet's `add_worker`:
-        // `initial_score.is_some()`, else `BenchmarkMissing`); paper checks it at the start.
+        if worker.owner != row.owner {
+            return Err(PhalaError::NotPoolOwner { worker: w, pool: p.0 });
+        }
+        // khala: a worker joins a pool only once benchmarked (the pool pallet's `add_worker`,
+        // after its operator check: `initial_score.is_some()`, else `BenchmarkMissing`); paper
+        // checks it at the start.
         if self.params.profile == Profile::Khala && worker.score == 0 {
             return Err(PhalaError::BenchmarkMissing { worker: w });
         }
         if let Some(pool) = self.stake_pools.pool_of(w.0) {
             return Err(PhalaError::WorkerInPool { worker: w, pool });
-        }
-        if worker.owner != row.owner {
-            return Err(PhalaError::NotPoolOwner { worker: w, pool: p.0 });
         }
         if worker.state != WorkerState::Ready {
             let needed = "a worker joins a pool while Ready";

@@ -1,6 +1,7 @@
 //! The life of a meta node (seed §4): registration with a deposit, the foundation's approval
-//! and the active meta nodes' vote (⌊2n/3⌋ + 1 approvals within the voting period), kick
-//! votes, the expiry of votes at an epoch's end, and (mainnet) the unbonding of a candidate.
+//! (paper) and the meta nodes' vote (⌊2n/3⌋ + 1 approvals within the voting period), kick
+//! votes, the expiry of votes at an epoch's end, and (mainnet) an owner's unbonding of a
+//! candidate or an active meta node.
 //! Each operation takes ids and runs as one transaction over the whole state
 //! ([`ergon_core::txn::atomic`]).
 //!
@@ -101,9 +102,17 @@ impl Stratos {
         })
     }
 
-    /// The foundation approves candidate `m`. Returns whether it became active.
+    /// The foundation approves candidate `m`. Returns whether it became active. mainnet: the
+    /// chain has no foundation step, so this changes nothing (a candidate is bonded only by the
+    /// vote that reaches the majority, `HandleVoteForMetaNodeRegistration`).
     pub fn approve_meta(&mut self, m: MetaIndex) -> Result<bool> {
         atomic(self, |st| {
+            if st.params.profile == Profile::Mainnet {
+                return match st.nodes.meta(m).status {
+                    MetaStatus::Candidate { .. } => Ok(false),
+                    _ => Err(Refusal::NotCandidate(m).into()),
+                };
+            }
             if !st.nodes.approve(m) {
                 return Err(Refusal::NotCandidate(m).into());
             }
@@ -131,10 +140,9 @@ impl Stratos {
         })
     }
 
-    /// Active meta node `voter` votes to kick active meta node `m` (itself included: the spec's
-    /// kick "works the same way" as a registration, a vote of the existing meta nodes, and the
-    /// chain's `HandleVoteForKickMetaNode` checks only that the voter is an active meta node).
-    /// Returns whether it was kicked.
+    /// Meta node `voter` votes to kick active meta node `m`, itself included (the spec's kick
+    /// "works the same way" as a registration, a vote of the existing meta nodes). paper: the
+    /// voter must be active. Returns whether it was kicked.
     ///
     /// mainnet, as `HandleVoteForKickMetaNode`: a second vote of the same voter is refused
     /// (`ErrDuplicateVoting`); an inactive voter's vote is refused unless it is the one that
@@ -162,11 +170,11 @@ impl Stratos {
     }
 
     /// mainnet: the owner unbonds meta node `m`. A candidate (within its voting period or
-    /// after it failed): its deposit returns when epoch max(registration + cooling-off, now +
-    /// 1) begins, which is returned (see the module doc). An active meta node leaves as a kick
-    /// removes it (the chain's `UnbondMetaNode` of a bonded node: refused when its deposit
-    /// would take L below zero; S and L lowered; the deposit back under the deposit lock and
-    /// cooling-off).
+    /// after it failed): its deposit returns when epoch max(registration + cooling-off,
+    /// now + 1) begins, which is returned (see the module doc). An active meta node leaves as
+    /// a kick removes it (the chain's `UnbondMetaNode` of a bonded node: refused when its
+    /// deposit would take L below zero; S and L lowered; the deposit back under the deposit
+    /// lock and cooling-off).
     pub fn unbond_meta(&mut self, m: MetaIndex) -> Result<Epoch> {
         atomic(self, |st| {
             if st.params.profile != Profile::Mainnet {

@@ -493,12 +493,11 @@ fn check_dists(a: &Agents, errs: &mut Vec<FieldError>) {
     for (path, d, min) in dists {
         // Amounts, rates, sizes, counts and the commission are ≥ 0; the commission ≤ 1 (a
         // constant one is named below).
-        let hi = if path.ends_with("commission") && !matches!(d, Dist::Constant { .. }) {
-            1.0
-        } else {
-            f64::INFINITY
-        };
-        if let Err(e) = d.validate(min).and_then(|()| d.check_range(0.0, hi)) {
+        let commission = path.ends_with("commission");
+        let constant_commission = commission && matches!(d, Dist::Constant { .. });
+        let hi = if commission { 1.0 } else { f64::INFINITY };
+        let in_range = |d: &Dist| if constant_commission { Ok(()) } else { d.check_range(0.0, hi) };
+        if let Err(e) = d.validate(min).and_then(|()| in_range(d)) {
             errs.push(FieldError::new(path, e));
             valid = false;
         }

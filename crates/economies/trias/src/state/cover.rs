@@ -116,7 +116,7 @@ impl Trias {
         // No loss, no claim (spec: "a node harmed …, loss verified"): a claim of 0 would use up
         // the node's one claim on the program.
         if loss.is_zero() {
-            return Err(TriasError::BadParam { name: "loss", value: 0, min: 1, max: u64::MAX });
+            return Err(TriasError::ZeroLoss { node: n, program: p });
         }
         self.extra.grow(self.names.len());
         let x = &self.extra;
