@@ -69,7 +69,8 @@ pub enum Action {
     SetWait {
         days: u64,
     },
-    OpenTransfers,
+    // A struct variant, so that a field given to it is refused as any unknown field.
+    OpenTransfers {},
     /// Delegates `amount` MPOND of votes from `from` to `to`.
     DelegateVotes {
         from: String,
@@ -343,7 +344,7 @@ pub fn apply(m: &mut Marlin, action: &Action) -> Result<Event> {
         Action::SetLiquidityBp { bp } => change(m, Change::LiquidityBp(*bp))?,
         Action::SetLiquidityPeriod { days } => change(m, Change::LiquidityPeriodDays(*days))?,
         Action::SetWait { days } => change(m, Change::WaitDays(*days))?,
-        Action::OpenTransfers => change(m, Change::OpenTransfers)?,
+        Action::OpenTransfers {} => change(m, Change::OpenTransfers)?,
         Action::DelegateVotes { from, to, amount: q } => {
             let (f, t, x) = (m.account(from)?, m.account(to)?, amount(q)?);
             let votes = m.delegate_votes(f, t, x)?;

@@ -95,8 +95,15 @@ fn pool(s: &Phala, name: &str) -> Result<PoolIndex> {
     s.pool_named(name).ok_or_else(|| PhalaError::UnknownPool { name: name.into() })
 }
 
+/// The account named `name`; a vault's own account is refused (`vault_account`): the pallet
+/// lets it act only through its owner's vault operations (`contribute` … `as_vault`, refused
+/// to anyone else), which are the vault ops here.
 fn account(s: &Phala, name: &str) -> Result<AccountId> {
-    s.account(name).ok_or_else(|| PhalaError::UnknownAccount { name: name.into() })
+    let a = s.account(name).ok_or_else(|| PhalaError::UnknownAccount { name: name.into() })?;
+    match s.vault_of_account(a) {
+        Some(vault) => Err(PhalaError::VaultAccount { name: name.into(), vault }),
+        None => Ok(a),
+    }
 }
 
 fn withdrawals(s: &Phala, served: &[Served]) -> Vec<Withdrawal> {
@@ -129,9 +136,7 @@ fn worker(s: &Phala, name: &str) -> Result<WorkerIndex> {
 pub fn apply(s: &mut Phala, action: &Action) -> Result<Event> {
     match action {
         Action::Register { worker: name, owner, confidence_level, score } => {
-            let a = s
-                .account(owner)
-                .ok_or_else(|| PhalaError::UnknownAccount { name: owner.clone() })?;
+            let a = account(s, owner)?;
             ergon_core::txn::atomic(s, |s| {
                 let w = s.register(name, a, *confidence_level)?;
                 if let Some(p) = score {

@@ -283,6 +283,16 @@ pub enum PhalaError {
         /// The name given.
         name: String,
     },
+    /// A vault's own account named as an actor: only the vault's operations move its funds.
+    #[error(
+        "account {name} is vault #{vault}'s own account: only the vault's operations move its PHA and shares"
+    )]
+    VaultAccount {
+        /// The account's name.
+        name: String,
+        /// The vault.
+        vault: u32,
+    },
     /// Only the vault's owner may do this.
     #[error("account #{account} is not vault #{vault}'s owner")]
     NotVaultOwner {
@@ -385,6 +395,7 @@ impl Coded for PhalaError {
             PhalaError::UnknownVault { .. } => "unknown_vault",
             PhalaError::DuplicateVault { .. } => "duplicate_vault",
             PhalaError::NotVaultOwner { .. } => "unauthorized_vault_owner",
+            PhalaError::VaultAccount { .. } => "vault_account",
             PhalaError::VaultBankrupt { .. } => "vault_bankrupt",
             PhalaError::InvalidVaultShares { .. } => "invalid_vault_shares",
             PhalaError::WithdrawQueueNotEmpty { .. } => "withdraw_queue_not_empty",

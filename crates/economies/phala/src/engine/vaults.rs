@@ -128,6 +128,12 @@ impl Phala {
         self.vaults.names.name(v.0)
     }
 
+    /// The vault whose own ledger account `a` is, if any.
+    #[must_use]
+    pub fn vault_of_account(&self, a: AccountId) -> Option<u32> {
+        (0u32..).zip(self.vaults.rows.iter()).find(|(_, r)| r.account == a.0).map(|(v, _)| v)
+    }
+
     fn vault_in(&self, v: VaultIndex) -> Result<VaultRow> {
         self.vaults
             .rows

@@ -21,17 +21,19 @@ use ergon_core::{Amount, Coded, Epoch};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::attest::{Attestation, AttestationBook, NodeId, Outcome, Recorded, Tee};
+use crate::attest::{Attestation, AttestationBook, NodeId, Recorded, Tee};
 use crate::error::TriasError;
 use crate::gate::TrustParams;
 use crate::mining::EmissionParams;
 use crate::routing::Receipts;
 use crate::rowmap::RowMap;
 
+mod action;
 mod attesters;
 pub mod beacon;
 mod bonds;
 mod typed;
+pub use action::Action;
 pub use typed::{ClaimsPaid, CloseExtra, EpochOutcome, FraudOutcome, Paid, Reserves};
 pub mod calls;
 pub mod cover;
@@ -109,49 +111,6 @@ pub struct Genesis {
     /// Epochs after filing a queued claim expires (30).
     #[serde(default = "crate::insurance::default_expiry")]
     pub claim_expiry: u64,
-}
-
-/// One action; `op` names it in replay.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
-#[allow(missing_docs)] // every field is described in docs/replay.md ("The Trias economy")
-pub enum Action {
-    /// Registers a node (and its account) with its TEE family; `seed` makes it pre-trusted.
-    RegisterNode {
-        node: String,
-        tee: Tee,
-        #[serde(default)]
-        seed: bool,
-    },
-    /// One attestation record; `assigned` when the target came from the epoch beacon.
-    Attest {
-        attester: String,
-        attestee: String,
-        step: u64,
-        outcome: Outcome,
-        tee: Tee,
-        #[serde(default)]
-        assigned: bool,
-    },
-    /// `receiver` signs a receipt for `router`'s copy, received at `step`, of the record of
-    /// `attester` on `attestee` at `record_step`.
-    Receipt {
-        router: String,
-        receiver: String,
-        attester: String,
-        attestee: String,
-        record_step: u64,
-        step: u64,
-    },
-    /// `router` answered a property query of `receiver` (5 receipts).
-    QueryAnswer { router: String, receiver: String },
-    /// `node` bonds `amount` of its balance (slashed on quarantine or a fraud proof).
-    Bond { node: String, amount: Qty },
-    /// `challenger` proves `attester`'s standing PASS on the quarantined `attestee` false.
-    FraudProof { challenger: String, attester: String, attestee: String },
-    /// Calls, gas, insurance, Prometh and beacon ops (`state/extra.rs`).
-    #[serde(untagged)]
-    Extra(extra::ExtraAction),
 }
 
 /// What an accepted action reports.

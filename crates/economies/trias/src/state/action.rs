@@ -1,0 +1,148 @@
+//! [`Action`], the replay form of an operation, read by its `op`: the routing and trust ops
+//! here, the others ([`ExtraAction`]) by their own reader, so that an error names the field or
+//! the value at fault rather than "no variant matched".
+
+use ergon_core::amount::Qty;
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer};
+
+use super::extra::ExtraAction;
+use crate::attest::{Outcome, Tee};
+
+/// One action; `op` names it in replay.
+#[derive(Clone, Debug)]
+#[allow(missing_docs)] // every field is described in docs/replay.md ("The Trias economy")
+pub enum Action {
+    /// Registers a node (and its account) with its TEE family; `seed` makes it pre-trusted.
+    RegisterNode { node: String, tee: Tee, seed: bool },
+    /// One attestation record; `assigned` when the target came from the epoch beacon.
+    Attest {
+        attester: String,
+        attestee: String,
+        step: u64,
+        outcome: Outcome,
+        tee: Tee,
+        assigned: bool,
+    },
+    /// `receiver` signs a receipt for `router`'s copy, received at `step`, of the record of
+    /// `attester` on `attestee` at `record_step`.
+    Receipt {
+        router: String,
+        receiver: String,
+        attester: String,
+        attestee: String,
+        record_step: u64,
+        step: u64,
+    },
+    /// `router` answered a property query of `receiver` (5 receipts).
+    QueryAnswer { router: String, receiver: String },
+    /// `node` bonds `amount` of its balance (slashed on quarantine or a fraud proof).
+    Bond { node: String, amount: Qty },
+    /// `challenger` proves `attester`'s standing PASS on the quarantined `attestee` false.
+    FraudProof { challenger: String, attester: String, attestee: String },
+    /// Calls, gas, insurance, Prometh and beacon ops (`state/extra.rs`).
+    Extra(ExtraAction),
+}
+
+/// The routing and trust ops as serde reads them: [`Action`]'s first variants, field for field.
+#[derive(Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+enum Core {
+    RegisterNode {
+        node: String,
+        tee: Tee,
+        #[serde(default)]
+        seed: bool,
+    },
+    Attest {
+        attester: String,
+        attestee: String,
+        step: u64,
+        outcome: Outcome,
+        tee: Tee,
+        #[serde(default)]
+        assigned: bool,
+    },
+    Receipt {
+        router: String,
+        receiver: String,
+        attester: String,
+        attestee: String,
+        record_step: u64,
+        step: u64,
+    },
+    QueryAnswer {
+        router: String,
+        receiver: String,
+    },
+    Bond {
+        node: String,
+        amount: Qty,
+    },
+    FraudProof {
+        challenger: String,
+        attester: String,
+        attestee: String,
+    },
+}
+
+/// The `op` names [`Core`] reads.
+const CORE_OPS: [&str; 6] =
+    ["register_node", "attest", "receipt", "query_answer", "bond", "fraud_proof"];
+
+impl From<Core> for Action {
+    fn from(c: Core) -> Action {
+        match c {
+            Core::RegisterNode { node, tee, seed } => Action::RegisterNode { node, tee, seed },
+            Core::Attest { attester, attestee, step, outcome, tee, assigned } => {
+                Action::Attest { attester, attestee, step, outcome, tee, assigned }
+            }
+            Core::Receipt { router, receiver, attester, attestee, record_step, step } => {
+                Action::Receipt { router, receiver, attester, attestee, record_step, step }
+            }
+            Core::QueryAnswer { router, receiver } => Action::QueryAnswer { router, receiver },
+            Core::Bond { node, amount } => Action::Bond { node, amount },
+            Core::FraudProof { challenger, attester, attestee } => {
+                Action::FraudProof { challenger, attester, attestee }
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Action {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Action, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        let op = v.get("op").and_then(serde_json::Value::as_str).unwrap_or_default();
+        if CORE_OPS.contains(&op) {
+            serde_json::from_value::<Core>(v).map(Action::from).map_err(D::Error::custom)
+        } else {
+            serde_json::from_value(v).map(Action::Extra).map_err(D::Error::custom)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<Action, String> {
+        serde_json::from_str(text).map_err(|e| e.to_string())
+    }
+
+    /// An error names the field at fault, in a routing op and in an extra op alike (an
+    /// untagged fallback said only that no variant matched).
+    #[test]
+    fn errors_name_the_field() {
+        let e = read(r#"{"op":"insure","node":"a","amont":"1"}"#).unwrap_err();
+        assert!(e.contains("unknown field `amont`"), "{e}");
+        let e = read(r#"{"op":"attest","attester":"a"}"#).unwrap_err();
+        assert!(e.contains("missing field `attestee`"), "{e}");
+        let e = read(r#"{"op":"register_node","node":"a","tee":"SGX","x":1}"#).unwrap_err();
+        assert!(e.contains("unknown field `x`"), "{e}");
+        assert!(matches!(
+            read(r#"{"op":"register_node","node":"a","tee":"SGX"}"#),
+            Ok(Action::RegisterNode { seed: false, .. })
+        ));
+        assert!(matches!(read(r#"{"op":"targets","verifier":"a"}"#), Ok(Action::Extra(_))));
+    }
+}
