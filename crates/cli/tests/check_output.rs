@@ -166,7 +166,7 @@ fn a_run_stopped_by_sigterm_is_reported_incomplete_with_exit_1() {
     let o = ergon(&["report", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let page = std::fs::read_to_string(out.join("report.html")).unwrap();
-    assert!(page.contains("STOS per last row (cut short by the stop, its length each run"));
+    assert!(page.contains("STOS per last row, up to the stop"));
 }
 
 /// A directory whose lock a run holds is still being written: `check-output` says so (exit 4)

@@ -467,7 +467,7 @@ fn flags_are_named_as_typed_and_sweep_has_a_default() {
 }
 
 /// `ergon check` prints the expected peak memory; `ergon run` refuses a run expected to need
-/// more than the machine has (users growing 11-fold a year for 10 years) and creates nothing.
+/// more than the machine has (10^6 users gaining 10^8 a year for 10 years) and creates nothing.
 #[cfg(target_os = "linux")]
 #[test]
 fn memory_is_estimated_and_a_run_past_the_machine_refused() {
@@ -481,10 +481,16 @@ fn memory_is_estimated_and_a_run_past_the_machine_refused() {
     );
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
+    // 10^6 users arriving at 100 × 10^6 a year for 10 years: about 10^9 users × 81 B, some
+    // 77,400 MiB.
     let o = ergon(&[
         "run",
         "--set",
-        "agents.users.growth_per_year=10",
+        "agents.users.count=1000000",
+        "--set",
+        "agents.users.balance=1",
+        "--set",
+        "agents.users.growth_per_year=100",
         "--epochs",
         "10y",
         "--out",
@@ -495,9 +501,19 @@ fn memory_is_estimated_and_a_run_past_the_machine_refused() {
     assert!(!out.exists());
 }
 
-/// `ergon check` prints the Marlin, Phala and Trias estimates of their shipped scenarios.
+/// `ergon check` prints the estimates of shipped scenarios of each economy.
 #[test]
 fn check_prints_each_economys_memory_estimate() {
+    // stratos-schedule (68.8 years, 25,113.3 days): 64 MiB + (100 + 0.02 × 25,113.3) nodes ×
+    // 910 + 500 × (1 + 0.6 × 25,113.3/365) users × 81 + 50 delegators × 200 = 69,379,356 B =
+    // 66.2 MiB, rounded up (users arrive at count × growth a year; compounding them gave
+    // 4.3·10^12 MiB and refused the run).
+    let o = ergon(&["check", "stratos-schedule"]);
+    assert!(
+        text(&o.stdout).contains("expected peak memory: ≈ 67 MiB a run"),
+        "{}",
+        text(&o.stdout)
+    );
     // marlin-paper: 16 MiB + 20 relayers × 800 + 550 accounts × 900 + 5 producers × (900 + 20
     // × 280) = 17,320,716 B = 16.5 MiB, rounded up. phala-khala: 16 MiB + 1,000 workers × 520
     // + 100 pools × 300 + 2,000 delegators × 240 = 17,807,216 B = 16.98 MiB. trias-paper (a

@@ -127,6 +127,10 @@ fn a_set_of_a_swept_path_is_refused() {
         assert!(err.contains(&format!("--set {set}")), "{err}");
         assert!(err.contains("is swept by the scenario's [sweep]"), "{err}");
     }
+    // A constant commission out of [0, 1] is named once.
+    let o = ergon(&["check", "stratos-small", "--set", "agents.validators.commission=-0.5"]);
+    let err = text(&o.stderr);
+    assert!(err.contains("(1 problem(s))") && err.contains("must be in [0, 1]"), "{err}");
     let o = ergon(&["check", "stratos-sweep", "--set", "agents.users.balance=500"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
 }

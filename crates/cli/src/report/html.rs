@@ -210,8 +210,7 @@ fn key_figures(h: &mut String, run: &Run, specs: &[&ChartSpec]) {
     let stopped = run.summary["complete"].as_bool() != Some(true);
     for spec in specs {
         let unit = if stopped && spec.unit.contains("{row}") {
-            spec.unit
-                .replace("{row}", "last row (cut short by the stop, its length each run's own)")
+            spec.unit.replace("{row}", "last row, up to the stop")
         } else {
             unit_label(run, spec)
         };

@@ -4,7 +4,7 @@
 use ergon_core::Model;
 use toml::Table;
 
-use super::shape::{list_for_table, lists_for_tables};
+use super::shape::{list_for_table, lists_for_tables, within};
 use super::{File, set_path};
 use crate::diag::with_suggestion;
 use crate::sweep::Combo;
@@ -37,7 +37,9 @@ pub(super) fn point_sections<M: Model>(
     if let Ok(resolved) = Table::try_from(&f) {
         lists_for_tables(&t, &resolved, "", &mut lists);
     }
-    match lists.into_iter().next() {
+    // The file's and the `--set`s' own lists were reported already: only those the sweep set.
+    let swept = |l: &String| combo.iter().any(|(p, _)| within(p, l) || within(l, p));
+    match lists.into_iter().find(swept) {
         Some(path) => Err((format!("sweep.values.{path}"), list_for_table(&path))),
         None => Ok((f.economy, f.agents)),
     }

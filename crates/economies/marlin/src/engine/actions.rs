@@ -532,3 +532,18 @@ fn change(m: &mut Marlin, c: Change) -> Result<Event> {
     m.set(c)?;
     Ok(Event::SettingChanged { change: c })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Action;
+
+    /// `open_transfers` takes no field: one given is refused as unknown, as for every op (a
+    /// unit variant let `{"op":"open_transfers","wait_days":36500}` pass, the field unread).
+    #[test]
+    fn open_transfers_refuses_a_field() {
+        let read = |t: &str| serde_json::from_str::<Action>(t).map_err(|e| e.to_string());
+        assert!(matches!(read(r#"{"op":"open_transfers"}"#), Ok(Action::OpenTransfers {})));
+        let e = read(r#"{"op":"open_transfers","wait_days":36500}"#).unwrap_err();
+        assert!(e.contains("unknown field `wait_days`"), "{e}");
+    }
+}

@@ -283,11 +283,12 @@ const MEMORY_PER_USER: u64 = 81;
 const MEMORY_PER_DELEGATOR: u64 = 200;
 
 /// The expected peak memory of a run of `steps` epochs: per agent at the populations the run
-/// reaches (nodes joining every day, users growing every year), measured bytes per agent.
+/// reaches (nodes joining every day; users arriving at `count × growth_per_year` a year, as
+/// the model adds them, none leaving), measured bytes per agent.
 fn memory_estimate(agents: &Agents, steps: u64) -> u64 {
     let days = steps as f64 / EPOCHS_PER_DAY as f64;
     let nodes = agents.resource_nodes.count as f64 + agents.resource_nodes.joins_per_day * days;
-    let users = agents.users.count as f64 * (1.0 + agents.users.growth_per_year).powf(days / 365.0);
+    let users = agents.users.count as f64 * (1.0 + agents.users.growth_per_year * days / 365.0);
     let bytes = nodes * MEMORY_PER_NODE as f64
         + users * MEMORY_PER_USER as f64
         + agents.delegators.count as f64 * MEMORY_PER_DELEGATOR as f64;

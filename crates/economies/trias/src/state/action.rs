@@ -116,7 +116,14 @@ impl<'de> Deserialize<'de> for Action {
         if CORE_OPS.contains(&op) {
             serde_json::from_value::<Core>(v).map(Action::from).map_err(D::Error::custom)
         } else {
-            serde_json::from_value(v).map(Action::Extra).map_err(D::Error::custom)
+            serde_json::from_value(v).map(Action::Extra).map_err(|e| {
+                let e = e.to_string();
+                if e.starts_with("unknown variant") {
+                    D::Error::custom(format!("{e}, or `{}`", CORE_OPS.join("`, `")))
+                } else {
+                    D::Error::custom(e)
+                }
+            })
         }
     }
 }
@@ -144,5 +151,7 @@ mod tests {
             Ok(Action::RegisterNode { seed: false, .. })
         ));
         assert!(matches!(read(r#"{"op":"targets","verifier":"a"}"#), Ok(Action::Extra(_))));
+        let e = read(r#"{"op":"atest"}"#).unwrap_err();
+        assert!(e.contains("unknown variant `atest`") && e.contains("`attest`"), "{e}");
     }
 }

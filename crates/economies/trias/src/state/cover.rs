@@ -153,7 +153,10 @@ impl Trias {
         total: u64,
     ) -> Result<u64, TriasError> {
         self.active(analyst)?;
-        if total == 0 || covered > total {
+        if total == 0 {
+            return Err(TriasError::BadParam { name: "total", value: 0, min: 1, max: u64::MAX });
+        }
+        if covered > total {
             return Err(TriasError::BadParam {
                 name: "covered",
                 value: covered,
