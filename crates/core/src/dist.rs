@@ -138,18 +138,15 @@ impl Dist {
     /// `low` and `high`, a Pareto's `scale` (a normal's unbounded tails are left to the field's
     /// clamp, as documented). The message names the end.
     pub fn check_range(&self, lo: f64, hi: f64) -> Result<(), String> {
-        let (low, high) = (self.lower_bound(), self.upper_bound());
-        if low.is_finite() && !(lo..=hi).contains(&low) {
-            let side =
-                if low < lo { "below the field's least" } else { "above the field's greatest" };
-            let edge = if low < lo { lo } else { hi };
-            return Err(format!("its draws reach {low}, {side} value {edge}"));
-        }
-        if high.is_finite() && !(lo..=hi).contains(&high) {
-            let side =
-                if high > hi { "above the field's greatest" } else { "below the field's least" };
-            let edge = if high > hi { hi } else { lo };
-            return Err(format!("its draws reach {high}, {side} value {edge}"));
+        for end in [self.lower_bound(), self.upper_bound()] {
+            if end.is_finite() && end < lo {
+                return Err(format!("its draws reach {end}, below the field's least value {lo}"));
+            }
+            if end.is_finite() && end > hi {
+                return Err(format!(
+                    "its draws reach {end}, above the field's greatest value {hi}"
+                ));
+            }
         }
         Ok(())
     }

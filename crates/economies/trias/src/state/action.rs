@@ -9,12 +9,20 @@ use serde::{Deserialize, Deserializer};
 use super::extra::ExtraAction;
 use crate::attest::{Outcome, Tee};
 
-/// One action; `op` names it in replay.
-#[derive(Clone, Debug)]
+/// One action; `op` names it in replay. The derive reads the routing and trust ops (as the
+/// inherent `Action::deserialize`, serde's `remote = "Self"`); the trait impl below sends the
+/// others to [`ExtraAction`]'s reader.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(remote = "Self", tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 #[allow(missing_docs)] // every field is described in docs/replay.md ("The Trias economy")
 pub enum Action {
     /// Registers a node (and its account) with its TEE family; `seed` makes it pre-trusted.
-    RegisterNode { node: String, tee: Tee, seed: bool },
+    RegisterNode {
+        node: String,
+        tee: Tee,
+        #[serde(default)]
+        seed: bool,
+    },
     /// One attestation record; `assigned` when the target came from the epoch beacon.
     Attest {
         attester: String,
@@ -22,6 +30,7 @@ pub enum Action {
         step: u64,
         outcome: Outcome,
         tee: Tee,
+        #[serde(default)]
         assigned: bool,
     },
     /// `receiver` signs a receipt for `router`'s copy, received at `step`, of the record of
@@ -41,80 +50,20 @@ pub enum Action {
     /// `challenger` proves `attester`'s standing PASS on the quarantined `attestee` false.
     FraudProof { challenger: String, attester: String, attestee: String },
     /// Calls, gas, insurance, Prometh and beacon ops (`state/extra.rs`).
+    #[serde(skip_deserializing)]
     Extra(ExtraAction),
 }
 
-/// The routing and trust ops as serde reads them: [`Action`]'s first variants, field for field.
-#[derive(Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
-enum Core {
-    RegisterNode {
-        node: String,
-        tee: Tee,
-        #[serde(default)]
-        seed: bool,
-    },
-    Attest {
-        attester: String,
-        attestee: String,
-        step: u64,
-        outcome: Outcome,
-        tee: Tee,
-        #[serde(default)]
-        assigned: bool,
-    },
-    Receipt {
-        router: String,
-        receiver: String,
-        attester: String,
-        attestee: String,
-        record_step: u64,
-        step: u64,
-    },
-    QueryAnswer {
-        router: String,
-        receiver: String,
-    },
-    Bond {
-        node: String,
-        amount: Qty,
-    },
-    FraudProof {
-        challenger: String,
-        attester: String,
-        attestee: String,
-    },
-}
-
-/// The `op` names [`Core`] reads.
+/// The `op` names the derive reads.
 const CORE_OPS: [&str; 6] =
     ["register_node", "attest", "receipt", "query_answer", "bond", "fraud_proof"];
-
-impl From<Core> for Action {
-    fn from(c: Core) -> Action {
-        match c {
-            Core::RegisterNode { node, tee, seed } => Action::RegisterNode { node, tee, seed },
-            Core::Attest { attester, attestee, step, outcome, tee, assigned } => {
-                Action::Attest { attester, attestee, step, outcome, tee, assigned }
-            }
-            Core::Receipt { router, receiver, attester, attestee, record_step, step } => {
-                Action::Receipt { router, receiver, attester, attestee, record_step, step }
-            }
-            Core::QueryAnswer { router, receiver } => Action::QueryAnswer { router, receiver },
-            Core::Bond { node, amount } => Action::Bond { node, amount },
-            Core::FraudProof { challenger, attester, attestee } => {
-                Action::FraudProof { challenger, attester, attestee }
-            }
-        }
-    }
-}
 
 impl<'de> Deserialize<'de> for Action {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Action, D::Error> {
         let v = serde_json::Value::deserialize(d)?;
         let op = v.get("op").and_then(serde_json::Value::as_str).unwrap_or_default();
         if CORE_OPS.contains(&op) {
-            serde_json::from_value::<Core>(v).map(Action::from).map_err(D::Error::custom)
+            Action::deserialize(v).map_err(D::Error::custom)
         } else {
             serde_json::from_value(v).map(Action::Extra).map_err(|e| {
                 let e = e.to_string();
