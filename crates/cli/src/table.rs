@@ -66,14 +66,21 @@ pub(crate) fn print(
     elapsed: Duration,
 ) -> Result<(), crate::BadInput> {
     let epochs: u64 = results.iter().map(|r| r.epochs).sum();
+    // A resumed run's jobs ran part of their steps before the stop: the rate is of those run now.
+    let now: u64 = results.iter().map(|r| r.epochs - r.resumed_at.min(r.epochs)).sum();
+    let before = if now == epochs {
+        String::new()
+    } else {
+        format!(" ({} of them before the stop)", grouped((epochs - now) as f64, 0))
+    };
     say!(
-        "{}: {} job(s), {} {}s in {:.1} s ({} {}s/s)",
+        "{}: {} job(s), {} {}s{before} in {:.1} s ({} {}s/s)",
         info.name,
         results.len(),
         grouped(epochs as f64, 0),
         info.step_name,
         elapsed.as_secs_f64(),
-        grouped(epochs as f64 / elapsed.as_secs_f64().max(1e-9), 0),
+        grouped(now as f64 / elapsed.as_secs_f64().max(1e-9), 0),
         info.step_name,
     );
     // The last row covers the steps since the row before it: `record_every`, or fewer when the

@@ -45,11 +45,16 @@ fn a_complete_run_exits_0_with_each_jobs_rows() {
             "{said}"
         );
     }
-    // Damaged since: a cut metrics.csv, a cut or missing metrics.parquet: exit 2, named.
+    // Damaged since: a cut metrics.csv, a cut or missing metrics.parquet: exit 2, named; the
+    // report refuses it too, for the same reason, and writes nothing.
     let damaged = |why: &str| {
         let o = ergon(&["check-output", out.to_str().unwrap()]);
         assert_eq!(o.status.code(), Some(2), "{}", text(&o.stdout));
         assert!(text(&o.stderr).contains(why), "{}", text(&o.stderr));
+        let o = ergon(&["report", out.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o.stdout));
+        assert!(text(&o.stderr).contains(why), "{}", text(&o.stderr));
+        assert!(!out.join("report.html").exists());
     };
     let (csv, parquet) = (out.join("metrics.csv"), out.join("metrics.parquet"));
     let (csv_bytes, parquet_bytes) =

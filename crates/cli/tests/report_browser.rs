@@ -204,8 +204,8 @@ fn report_renders_in_chromium() {
     // every line drawn with points, none left empty.
     let scenarios: [(&str, &[&str]); 4] = [
         ("marlin-paper", &["--epochs", "30d"]),
-        ("phala-khala", &["--epochs", "2d", "--set", "agents.vaults.count=2"]),
-        ("phala-paper", &["--epochs", "2d"]),
+        ("phala-khala", &["--epochs", "3d", "--set", "agents.vaults.count=2"]),
+        ("phala-paper", &["--epochs", "3d"]),
         ("trias-exploit", &[]),
     ];
     for (name, args) in scenarios {

@@ -106,13 +106,18 @@ const PHALA_VAULTS: &[(&str, u64)] = &[
 #[test]
 fn phala_charts() {
     check("phala-khala", &["--epochs", "3d"], &[PHALA, PHALA_SHARES]);
-    check("phala-paper", &["--epochs", "2d"], &[PHALA, PHALA_CONTRACTS, PHALA_SHARES]);
-    let vaults = ["--epochs", "2d", "--set", "agents.vaults.count=2"];
+    check("phala-paper", &["--epochs", "3d"], &[PHALA, PHALA_CONTRACTS, PHALA_SHARES]);
+    let vaults = ["--epochs", "3d", "--set", "agents.vaults.count=2"];
     check("phala-khala", &vaults, &[PHALA, PHALA_SHARES, PHALA_VAULTS]);
     // A day recorded daily: genesis and day 1. The payouts (flows, genesis left out) have one
-    // point each, no line: the chart is left out.
-    let day: Vec<(&str, u64)> = PHALA.iter().copied().filter(|c| c.0 != "Payouts").collect();
+    // point each, no line, and no pool is rated before day 2 (its APRs are NaN): both charts
+    // are left out.
+    let day: Vec<(&str, u64)> =
+        PHALA.iter().copied().filter(|c| c.0 != "Payouts" && c.0 != "Pool APR").collect();
     check("phala-khala", &["--epochs", "1d"], &[&day, PHALA_SHARES]);
+    // Two days: the APRs of day 2 alone, one point: still no line.
+    let two: Vec<(&str, u64)> = PHALA.iter().copied().filter(|c| c.0 != "Pool APR").collect();
+    check("phala-paper", &["--epochs", "2d"], &[&two, PHALA_CONTRACTS, PHALA_SHARES]);
 }
 
 const TRIAS: &[(&str, u64)] = &[
@@ -126,7 +131,7 @@ const TRIAS: &[(&str, u64)] = &[
 ];
 const TRIAS_INSURANCE: &[(&str, u64)] = &[
     ("Insurance reserves, cover and queued claims", 4),
-    ("Paid into insurance", 4),
+    ("Paid into insurance", 5),
     ("Insurance claims", 3),
 ];
 
@@ -267,4 +272,28 @@ fn a_summary_without_points_or_economy_is_refused() {
         assert!(err.contains(says) && err.contains("summary.json"), "{key}: {err}");
         assert!(!out.join("report.html").exists(), "{key}: a report was written");
     }
+}
+
+/// A complete run of 30 days recorded weekly ends on a 2-day row: the key figures label its
+/// flows by that span, the charts' axes by the record interval.
+#[test]
+fn a_shorter_last_row_labels_its_flows_by_its_span() {
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let out = tmp.path().join("run");
+    let out = out.to_str().expect("utf-8");
+    ergon(&[
+        "run",
+        "-q",
+        "marlin-paper",
+        "--epochs",
+        "30d",
+        "--runs",
+        "1",
+        "--out",
+        out,
+        "--report",
+    ]);
+    let html = std::fs::read_to_string(format!("{out}/report.html")).expect("report.html");
+    assert!(html.contains("POND per 2d (the last row, shorter)"), "no 2-day label");
+    assert!(html.contains("POND per 7d"), "no 7-day axis");
 }

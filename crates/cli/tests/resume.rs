@@ -145,6 +145,12 @@ fn a_run_stopped_by_sigterm_keeps_its_checkpoints_and_resumes_to_the_same_output
     let o = ergon(&["run", "--resume", out.to_str().unwrap(), "-q", "--threads", "2"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert_same_outputs(&reference, &out);
+    // Its first line counts the steps run before the stop apart from its rate.
+    let said = text(&o.stdout);
+    assert!(
+        said.lines().next().is_some_and(|l| l.contains("of them before the stop) in ")),
+        "{said}"
+    );
 }
 
 /// A killed run's directory, its files by name and content.

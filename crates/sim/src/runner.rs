@@ -94,6 +94,8 @@ pub struct JobResult {
     pub job: Job,
     /// Steps it ran.
     pub epochs: u64,
+    /// The step a resumed job went on from (its checkpoint's); 0 for a job run from genesis.
+    pub resumed_at: u64,
     /// Its last recorded row.
     pub last: Vec<Metric>,
     /// Whether it ran to the end.
@@ -243,6 +245,7 @@ fn run_job<M: Model, S: Sink>(
         let mark = out.sync().map_err(sink_err)?;
         s.save(model, epoch, mark, last, done).map_err(|message| ckpt_err(job, message))
     };
+    let resumed_at = resumed.as_ref().map_or(0, |r| r.epoch);
     let (mut model, mut out, mut last, mut epoch) = match resumed {
         Some(r) => {
             // A part file that does not hold what its checkpoint recorded is a checkpoint
@@ -257,6 +260,7 @@ fn run_job<M: Model, S: Sink>(
                 return Ok(JobResult {
                     job: *job,
                     epochs: r.epoch,
+                    resumed_at: r.epoch,
                     last: r.last,
                     complete: true,
                     nodes,
@@ -321,5 +325,5 @@ fn run_job<M: Model, S: Sink>(
     }
     out.close().map_err(sink_err)?;
     let nodes = model.node_rewards();
-    Ok(JobResult { job: *job, epochs: epoch, last, complete, nodes })
+    Ok(JobResult { job: *job, epochs: epoch, resumed_at, last, complete, nodes })
 }

@@ -234,7 +234,8 @@ const TRIAS: &[ChartSpec] = &[
             ("gas_premiums", "premiums"),
             ("call_slashes", "slashes"),
             ("call_fees", "failed calls' fees"),
-            ("bonds_forfeited", "bonds forfeited"),
+            ("bonds_forfeited", "bonds forfeited (half to the challenger)"),
+            ("quarantine_slashes", "quarantined bonds"),
         ],
     ),
     c(

@@ -41,16 +41,22 @@ pub(crate) fn page(run: &Run) -> Result<String, String> {
     let name = s["scenario"].as_str().unwrap_or("?");
     let economy = s["economy"].as_str().unwrap_or("?");
     let mut h = String::with_capacity(1 << 20);
+    // The scenario file's own words, which a run's --runs, --epochs or --set may have changed.
+    let about = run.scenario_str(&["scenario", "description"]).unwrap_or_default();
+    let about = if about.is_empty() {
+        String::new()
+    } else {
+        format!(" · the scenario's description: “{}” (the run as made is below)", esc(&about))
+    };
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
          <title>{} — Ergon report</title><style>{STYLE}</style></head><body><main>\
-         <h1>{}</h1><p class=\"sub\">Ergon report · economy <b>{}</b> · {}</p>",
+         <h1>{}</h1><p class=\"sub\">Ergon report · economy <b>{}</b>{about}</p>",
         esc(name),
         esc(name),
         esc(economy),
-        esc(run.scenario_str(&["scenario", "description"]).unwrap_or_default().as_str()),
     );
     if s["complete"].as_bool() != Some(true) {
         h.push_str(
@@ -183,6 +189,26 @@ fn unit_label(run: &Run, spec: &ChartSpec) -> String {
     spec.unit.replace("{row}", &every)
 }
 
+/// A complete run's last row when it is shorter than `record_every` (the run ended between two
+/// rows): its span in the unit of the scenario's `record_every` ("4d"), or in steps.
+fn short_last_row(run: &Run) -> Option<String> {
+    let epochs = run.summary["epochs"].as_u64()?;
+    let every = run.summary["record_every"].as_u64().filter(|&k| k > 0)?;
+    let span = epochs.checked_sub(1).map(|e| epochs - e / every * every)?;
+    if span == every {
+        return None;
+    }
+    let text = run.scenario_str(&["scenario", "record_every"]).unwrap_or_default();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    match digits.parse::<u64>() {
+        Ok(n) if !unit.trim().is_empty() && (n * span).is_multiple_of(every) => {
+            Some(format!("{}{} (the last row, shorter)", n * span / every, unit.trim()))
+        }
+        _ => Some(format!("{span} of {every} steps (the last row, shorter)")),
+    }
+}
+
 fn key_figures(h: &mut String, run: &Run, specs: &[&ChartSpec]) {
     let mut points = String::new();
     if run.points.len() > 1 {
@@ -208,11 +234,14 @@ fn key_figures(h: &mut String, run: &Run, specs: &[&ChartSpec]) {
     // A stopped run's last rows end at the stop, each run's at its own step: their flows are
     // not those of a whole interval.
     let stopped = run.summary["complete"].as_bool() != Some(true);
+    let short = if stopped { None } else { short_last_row(run) };
     for spec in specs {
-        let unit = if stopped && spec.unit.contains("{row}") {
-            spec.unit.replace("{row}", "last row, up to the stop")
-        } else {
-            unit_label(run, spec)
+        let unit = match &short {
+            _ if stopped && spec.unit.contains("{row}") => {
+                spec.unit.replace("{row}", "last row, up to the stop")
+            }
+            Some(span) => spec.unit.replace("{row}", span),
+            None => unit_label(run, spec),
         };
         for (col, label) in drawn(run, spec) {
             if seen.contains(col) {

@@ -77,9 +77,18 @@ impl Run {
             })
         };
         // A run stopped by a signal keeps its checkpoints in .parts beside its merged rows: only
-        // a run killed before it merged anything is refused (as `ergon check-output` tells).
-        let killed = ergon_output::inspect(dir).is_ok_and(|f| f.state == RunState::Killed);
-        if killed {
+        // a run killed before it merged anything is refused (as `ergon check-output` tells),
+        // and a complete run whose files no longer hold what its summary says (rows cut,
+        // deleted or reordered, its Parquet file gone or of another length).
+        let found = ergon_output::inspect(dir);
+        if let Err(e @ ergon_output::OutputError::Damaged { .. }) = &found {
+            return Err(format!(
+                "{e}: no report is drawn from it (`ergon check-output {}` says the same; run \
+                 the scenario again)",
+                dir.display()
+            ));
+        }
+        if found.is_ok_and(|f| f.state == RunState::Killed) {
             return Err(format!(
                 "{} is an incomplete run: killed before it finished (SIGKILL or a crash), its \
                  rows are in {}/.parts and were never merged, so it has no metrics.csv or \

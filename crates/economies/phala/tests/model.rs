@@ -111,6 +111,14 @@ fn small_workers_earn_more_per_pha_than_one_big_stake() {
     assert!(treasury.abs_diff(paid / 4) <= beats, "{treasury} against {paid}/4");
     assert_eq!(raw(&r, "subsidy_paid_pha"), paid + treasury, "the subsidy pool paid both");
     assert_eq!(raw(&r, "pha_supply"), (1_000_000 + 32_000) * 1_000_000_000_000);
+    // No pool is rated before the first day's close: its APRs are NaN, not 0.
+    assert!(float(&r, "pool_apr_median").is_nan(), "{}", float(&r, "pool_apr_median"));
+    m.advance(7_200).unwrap();
+    let r = m.record();
+    // Two pools rated: the median is the mean of the two APRs.
+    let (lo, hi) = (float(&r, "pool_apr_min"), float(&r, "pool_apr_max"));
+    assert!(lo < hi, "{lo} {hi}");
+    assert_eq!(float(&r, "pool_apr_median"), f64::midpoint(lo, hi));
 }
 
 /// The paper scenario with a halving every 200 blocks: the budget of 100 PHA a block (the

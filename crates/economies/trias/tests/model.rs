@@ -181,3 +181,31 @@ fn the_records_are_the_same_at_any_thread_count() {
     let two = pool(2).install(|| run(16, 4));
     assert_eq!(format!("{one:?}"), format!("{two:?}"));
 }
+
+/// Every inflow of insurance is in a column: between two rows the reserves (bounty and
+/// compensation) grow by the premiums, the calls' slashes and fees, the part of the forfeited
+/// bonds the challengers do not take (⌈bond/2⌉ of each) and the quarantined nodes' bonds, less
+/// the bounties and the claims paid — to within the calls' equal-split dust (a few base units
+/// a call), far below one quarantined bond.
+#[test]
+fn insurance_grows_by_the_inflows_its_columns_name() {
+    let rows = run(48, 8);
+    let reserve = |r: &[Metric]| raw(r, "insurance_bounty") + raw(r, "insurance_compensation");
+    let mut slashed = 0;
+    for w in rows.windows(2) {
+        let (a, b) = (&w[0], &w[1]);
+        let forfeited = raw(b, "bonds_forfeited");
+        let into = raw(b, "gas_premiums")
+            + raw(b, "call_slashes")
+            + raw(b, "call_fees")
+            + (forfeited - forfeited / 2)
+            + raw(b, "quarantine_slashes");
+        let out = raw(b, "bounties") + raw(b, "claims_paid");
+        let (grew, want) = (reserve(b) + out, reserve(a) + into);
+        let gap = grew.abs_diff(want);
+        // The forfeits' halves floored one by one and the calls' dust: under 10^-9 TRY.
+        assert!(gap < UNIT / 1_000_000_000, "gap {gap}: grew {grew}, inflows {want}");
+        slashed += raw(b, "quarantine_slashes");
+    }
+    assert!(slashed > UNIT, "quarantined bonds slashed: {slashed}");
+}

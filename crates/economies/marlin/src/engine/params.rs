@@ -255,6 +255,11 @@ impl Params {
         if self.total_weight == 0 || self.network_weight > self.total_weight {
             return bad("total_weight", self.total_weight.to_string());
         }
+        // A message must use some of its producer's deposit: at 0 every range is empty, so a
+        // producer with no deposit sends without limit and no double use can be proven.
+        if self.stake_per_byte.is_zero() {
+            return bad("stake_per_byte", "0".into());
+        }
         if self.window_secs == 0 || self.window_secs > 86_400 {
             return bad("window_secs", self.window_secs.to_string());
         }

@@ -396,7 +396,9 @@ impl Marlin {
         b.slashed = b.slashed.checked_add(slashed)?;
         b.to_checkers = b.to_checkers.checked_add(to_checker)?;
         b.burned = b.burned.checked_add(burned)?;
-        p.deposit = Amount::ZERO;
+        // The attestations below go, so nothing of the window is used any more: a new deposit
+        // starts at offset 0.
+        (p.deposit, p.next) = (Amount::ZERO, Amount::ZERO);
         let (pond, pool) = (self.pond, Holder::Pool(self.deposits_pool));
         let lo = (producer, AccountId(0));
         let hi = (producer, AccountId(u32::MAX));

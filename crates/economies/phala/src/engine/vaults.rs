@@ -504,8 +504,10 @@ impl Phala {
 
 /// paper: the owner's commission on a rise of a vault's price from the checkpoint `c` (PHA per
 /// share as a balance) to the exact `P = V/S`: `P' = P − m·(P − c)` exactly (`m` = the
-/// commission), minted `⌊V/P'⌋ − S` shares and the new checkpoint `⌊P'⌋` as a balance, so that
-/// the owner's shares are worth the commission's part of the rise to the floor, not more. With
+/// commission), minted `⌊V/P'⌋ − S` shares and the new checkpoint the price after the mint,
+/// `⌈V/⌊V/P'⌋⌉` as a balance (at least `P'`), so that the owner's shares are worth the
+/// commission's part of the rise to the floor, not more, and a price that has not risen since
+/// mints nothing. With
 /// `m = n/10^6`: `V/P' = V·S·10^18 / ((10^6 − n)·V·10^12 + n·c·S)`. Returns the target share
 /// count and the checkpoint; `None` when `P ≤ c` (nothing to mint) or there are no shares.
 fn paper_gain(row: &PoolRow, c: u128, m: PerMill) -> Result<Option<(u128, u128)>> {
@@ -518,7 +520,9 @@ fn paper_gain(row: &PoolRow, c: u128, m: PerMill) -> Result<Option<(u128, u128)>
     let (n, million) = (U512::from(m.parts()), U512::from(1_000_000u32));
     let den = (million - n) * v * pico + n * c * s;
     let target = v * s * pico * million / den;
-    let checkpoint = den / (million * s);
+    // The price after the mint, rounded up: at least P' (target ≤ V/P'), and the exact price
+    // is not above it, so the next call mints nothing until the price rises again.
+    let checkpoint = (v * pico).div_ceil(target);
     let fit =
         |x: U512| u128::try_from(x).map_err(|_| ergon_core::Error::Overflow { op: "vault_gain" });
     Ok(Some((fit(target)?, fit(checkpoint)?)))

@@ -160,9 +160,10 @@ pub(super) fn record(model: &mut PhalaModel) -> Vec<Metric> {
         .map(|p| p.daily_rate * 365.0)
         .collect();
     aprs.sort_by(f64::total_cmp);
-    let (lo, mid, hi) = match aprs.len() {
-        0 => (0.0, 0.0, 0.0),
-        k => (aprs[0], aprs[k / 2], aprs[k - 1]),
+    // No pool rated yet (the rows before the first day's rates): no APR, NaN.
+    let (lo, mid, hi) = match (aprs.first(), aprs.last()) {
+        (Some(&lo), Some(&hi)) => (lo, ergon_core::stats::median_sorted(&aprs), hi),
+        _ => (f64::NAN, f64::NAN, f64::NAN),
     };
     out.push(m("pool_apr_min", MetricValue::Float(lo)));
     out.push(m("pool_apr_median", MetricValue::Float(mid)));

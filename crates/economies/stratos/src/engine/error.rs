@@ -197,6 +197,9 @@ pub enum Refusal {
     /// The meta node is not a candidate.
     #[error("meta node #{} is not a candidate", .0.0)]
     NotCandidate(MetaIndex),
+    /// The meta node has left (kicked, unbonded or refused).
+    #[error("meta node #{} has left: nothing to unbond", .0.0)]
+    MetaGone(MetaIndex),
     /// The candidate's voting period is over (or it is no candidate).
     #[error("meta node #{} is not a candidate in its voting period", .0.0)]
     NotInVotingPeriod(MetaIndex),
@@ -308,6 +311,7 @@ impl Stratos {
             ),
             Refusal::MetaNotActive(m) => format!("meta node {:?} is not active", meta(m)),
             Refusal::NotCandidate(m) => format!("meta node {:?} is not a candidate", meta(m)),
+            Refusal::MetaGone(m) => format!("meta node {:?} has left: nothing to unbond", meta(m)),
             Refusal::NotInVotingPeriod(m) => {
                 format!("{:?} is not a candidate in its voting period", meta(m))
             }

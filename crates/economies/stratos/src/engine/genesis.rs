@@ -358,7 +358,7 @@ impl Builder {
             deposit,
             limit_added: Amount::ZERO,
             activated: Epoch(0),
-            status: MetaStatus::Active { kick: None },
+            status: MetaStatus::Active { kick: None, registration: None },
             rewards_total: Amount::ZERO,
         });
         Ok(())

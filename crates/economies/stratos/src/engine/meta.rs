@@ -125,7 +125,9 @@ impl Stratos {
     /// changes nothing. mainnet, as the chain's `HandleVoteForMetaNodeRegistration`: a second
     /// vote of the same voter is refused (`ErrDuplicateVoting`), and the voter's own state is
     /// not checked — the handler sets `ErrNoActiveVoterMetaNodeFound` for an inactive voter but
-    /// goes on and returns no error, so a candidate's or a kicked node's approval counts.
+    /// goes on and returns no error, so a candidate's or a kicked node's approval counts; a
+    /// vote within the period on a candidate the vote has bonded already is recorded and
+    /// changes nothing else (false; a genesis meta node has no registration vote).
     pub fn vote_meta(&mut self, voter: MetaIndex, m: MetaIndex) -> Result<bool> {
         atomic(self, |st| {
             let mainnet = st.params.profile == Profile::Mainnet;
@@ -185,7 +187,7 @@ impl Stratos {
                 return st.remove_active_meta(m);
             }
             if !matches!(meta.status, MetaStatus::Candidate { .. }) {
-                return Err(Refusal::NotCandidate(m).into());
+                return Err(Refusal::MetaGone(m).into());
             }
             let (owner, deposit) = (meta.owner, meta.deposit);
             let created = meta.activated.plus(st.params.exit_cooling_epochs);
@@ -233,7 +235,7 @@ impl Stratos {
     /// existing meta nodes; the chain's `HandleVoteForKickMetaNode` counts every active one).
     fn try_kick_meta(&mut self, m: MetaIndex) -> Result<bool> {
         let voters = self.active_meta_count();
-        let MetaStatus::Active { kick: Some(vote) } = &self.nodes.meta(m).status else {
+        let MetaStatus::Active { kick: Some(vote), .. } = &self.nodes.meta(m).status else {
             return Ok(false);
         };
         if self.live_approvals(vote) < approvals_needed(voters) {

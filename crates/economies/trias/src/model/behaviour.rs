@@ -374,8 +374,11 @@ impl TriasModel {
             let tee = self.tee[t as usize];
             let outcome = Outcome::FailEvidence;
             let a = Attestation { attester: v, attestee: t, step, outcome, tee };
+            let bond = self.econ.bond_of(t).0;
             match self.both(|e| e.record(&a, assigned)) {
                 Ok(_) => {
+                    // The record quarantined `t`: its whole bond went to insurance.
+                    self.flows.quarantine_slashes += bond;
                     self.quarantined[t as usize] = true;
                     self.failing[t as usize] = false;
                     self.challenger[t as usize] = v;

@@ -92,6 +92,9 @@ struct Flows {
     /// Rewards (both roles) under each trust rule: `[spec, compat]` × (all, Sybil).
     by_rule: [[u128; 2]; 2],
     forfeited: u128,
+    /// Quarantined nodes' bonds slashed into insurance.
+    #[serde(default)]
+    quarantine_slashes: u128,
     attestations: u64,
     refused: u64,
     receipts: u64,

@@ -299,6 +299,12 @@ impl Trias {
         self.ledger.balance(self.token, Holder::Account(a)).unwrap_or_default()
     }
 
+    /// `node`'s bond now (zero for an unknown node).
+    #[must_use]
+    pub fn bond_of(&self, node: NodeId) -> Amount {
+        self.bonds.get(node as usize).copied().unwrap_or_default()
+    }
+
     /// Everything emitted so far.
     #[must_use]
     pub fn emitted(&self) -> Amount {

@@ -194,6 +194,11 @@ pub enum MetaStatus {
     Active {
         /// A kick vote in progress.
         kick: Option<Vote>,
+        /// mainnet: the registration vote that bonded it, which takes further approvals until
+        /// its deadline, changing nothing (the chain keeps the vote pool and records a vote on
+        /// a bonded candidate). None at genesis and under paper.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        registration: Option<Vote>,
     },
     /// Left (kicked, unregistered or refused); its deposit returns at `deposit_returns`.
     Gone {

@@ -43,10 +43,14 @@ impl NodeRegistry {
     }
 
     /// `voter` approves candidate `m` at `now`: whether the approval is new, or None (nothing
-    /// changed) when `m` is no candidate in its voting period.
+    /// changed) when `m` is no candidate in its voting period (mainnet: nor a meta node bonded
+    /// by a vote still in its period, whose vote takes the approval and changes nothing else).
     pub fn vote(&mut self, m: MetaIndex, voter: MetaIndex, now: Epoch) -> Option<bool> {
         match &mut self.meta.get_mut(m.idx()).status {
-            MetaStatus::Candidate { vote, .. } if now <= vote.deadline => {
+            MetaStatus::Candidate { vote, .. }
+            | MetaStatus::Active { registration: Some(vote), .. }
+                if now <= vote.deadline =>
+            {
                 Some(vote.approvals.insert(voter.0))
             }
             _ => None,
@@ -57,7 +61,7 @@ impl NodeRegistry {
     /// whether the vote is new.
     pub fn vote_kick(&mut self, m: MetaIndex, voter: MetaIndex, deadline: Epoch) -> bool {
         match &mut self.meta.get_mut(m.idx()).status {
-            MetaStatus::Active { kick } => {
+            MetaStatus::Active { kick, .. } => {
                 let vote =
                     kick.get_or_insert_with(|| Vote { approvals: Default::default(), deadline });
                 vote.approvals.insert(voter.0)
@@ -67,12 +71,20 @@ impl NodeRegistry {
     }
 
     /// Candidate `m` becomes active, its deposit having added `limit_added` noz and its lock
-    /// running from `since`.
+    /// running from `since`; mainnet keeps its registration vote (see [`MetaStatus::Active`]).
     pub fn activate_meta(&mut self, m: MetaIndex, limit_added: Amount, since: Epoch) {
+        let keep = self.profile == Profile::Mainnet;
         self.change_meta(m, |meta| {
             meta.limit_added = limit_added;
             meta.activated = since;
-            meta.status = MetaStatus::Active { kick: None };
+            let registration = match std::mem::replace(
+                &mut meta.status,
+                MetaStatus::Gone { deposit_returns: since },
+            ) {
+                MetaStatus::Candidate { vote, .. } if keep => Some(vote),
+                _ => None,
+            };
+            meta.status = MetaStatus::Active { kick: None, registration };
         });
     }
 
@@ -92,7 +104,8 @@ impl NodeRegistry {
         Ok(())
     }
 
-    /// At an epoch's end: kick votes that ran out before `now` are dropped; paper: candidates
+    /// At an epoch's end: kick votes and (mainnet) active nodes' registration votes that ran
+    /// out before `now` are dropped; paper: candidates
     /// whose voting period ended before `now` are refused (returned: each one's owner and
     /// deposit, which the caller pays back). mainnet: such a candidate stays, its vote failed
     /// and its deposit held, until its owner unbonds it (the chain returns nothing by itself).
@@ -102,9 +115,19 @@ impl NodeRegistry {
         for m in 0..self.meta.len() {
             let expired = match &self.meta[m].status {
                 MetaStatus::Candidate { vote, .. } => refuse && vote.deadline < now,
-                MetaStatus::Active { kick: Some(v) } if v.deadline < now => {
-                    if let MetaStatus::Active { kick } = &mut self.meta.rows_mut()[m].status {
-                        *kick = None;
+                MetaStatus::Active { kick, registration }
+                    if [kick, registration]
+                        .iter()
+                        .any(|v| v.as_ref().is_some_and(|v| v.deadline < now)) =>
+                {
+                    if let MetaStatus::Active { kick, registration } =
+                        &mut self.meta.rows_mut()[m].status
+                    {
+                        for v in [kick, registration] {
+                            if v.as_ref().is_some_and(|v| v.deadline < now) {
+                                *v = None;
+                            }
+                        }
                     }
                     false
                 }
