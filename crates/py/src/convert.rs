@@ -78,14 +78,38 @@ pub(crate) fn scenario(obj: &Bound<'_, PyAny>) -> Result<(String, String)> {
     ergon_registry::input::read_scenario(Some(&path)).map_err(|m| Failure::Input("bad_input", m))
 }
 
+/// A whole-number option (`runs`, `seed`, `threads`) from 0 to `max`, or None: anything else is
+/// refused naming the option and the value (a bool, a float, a negative or too large number;
+/// Python's own conversion would raise an `OverflowError` naming neither).
+pub(crate) fn whole(name: &str, v: Option<&Bound<'_, PyAny>>, max: u64) -> Result<Option<u64>> {
+    let Some(v) = v else { return Ok(None) };
+    let n = if v.is_instance_of::<PyInt>() && !v.is_instance_of::<PyBool>() {
+        v.extract::<i128>().ok()
+    } else {
+        None
+    };
+    match n.and_then(|n| u64::try_from(n).ok()).filter(|&n| n <= max) {
+        Some(n) => Ok(Some(n)),
+        None => {
+            let shown = v.repr().map_or_else(|_| "?".to_owned(), |r| r.to_string());
+            Err(Failure::Input(
+                "bad_input",
+                format!("{name}: {shown} is not a whole number from 0 to {max}"),
+            ))
+        }
+    }
+}
+
 /// The overrides of `runs`, `seed`, `epochs` (steps, or duration text such as `"90d"`) and the
 /// `set` dict (dotted path → value), in that order, as `ergon run` makes them.
 pub(crate) fn overrides(
-    runs: Option<u32>,
-    seed: Option<u64>,
+    runs: Option<&Bound<'_, PyAny>>,
+    seed: Option<&Bound<'_, PyAny>>,
     epochs: Option<&Bound<'_, PyAny>>,
     set: Option<&Bound<'_, PyDict>>,
 ) -> Result<Vec<(String, String)>> {
+    let runs = whole("runs", runs, u64::from(u32::MAX))?.map(|r| r as u32);
+    let seed = whole("seed", seed, u64::MAX)?;
     let epochs = match epochs {
         None => None,
         Some(e) if e.is_instance_of::<PyInt>() && !e.is_instance_of::<PyBool>() => {

@@ -33,11 +33,11 @@ fn raise<T>(py: Python<'_>, f: impl FnOnce() -> Result<T>) -> PyResult<T> {
 fn _run<'py>(
     py: Python<'py>,
     scenario: &Bound<'py, PyAny>,
-    runs: Option<u32>,
-    seed: Option<u64>,
+    runs: Option<&Bound<'py, PyAny>>,
+    seed: Option<&Bound<'py, PyAny>>,
     epochs: Option<&Bound<'py, PyAny>>,
     set: Option<&Bound<'py, PyDict>>,
-    threads: Option<usize>,
+    threads: Option<&Bound<'py, PyAny>>,
     grid: Option<&Bound<'py, PyDict>>,
     jobs: Option<(usize, usize)>,
     sweep: bool,
@@ -54,11 +54,12 @@ fn _run<'py>(
                 format!("{name}: a sweep needs a grid (grid=… or a [sweep] section)"),
             ));
         }
+        let threads = convert::whole("threads", threads, u64::from(u16::MAX))?;
         if threads == Some(0) {
             return Err(Failure::Input("bad_input", "threads: at least 1".to_owned()));
         }
         let options = running::Options {
-            threads: threads.unwrap_or(0),
+            threads: threads.map_or(0, |t| t as usize),
             jobs: jobs.map(|(a, b)| a..b),
             paranoid,
         };
@@ -84,8 +85,8 @@ fn _source(py: Python<'_>, scenario: &Bound<'_, PyAny>) -> PyResult<(String, Str
 fn check<'py>(
     py: Python<'py>,
     scenario: &Bound<'py, PyAny>,
-    runs: Option<u32>,
-    seed: Option<u64>,
+    runs: Option<&Bound<'py, PyAny>>,
+    seed: Option<&Bound<'py, PyAny>>,
     epochs: Option<&Bound<'py, PyAny>>,
     set: Option<&Bound<'py, PyDict>>,
     grid: Option<&Bound<'py, PyDict>>,
@@ -175,6 +176,14 @@ fn _replay(
     state: bool,
 ) -> PyResult<(Vec<String>, Option<String>)> {
     raise(py, || {
+        if full_check && !check {
+            return Err(Failure::Input(
+                "bad_input",
+                "full_check=True cannot go with check=False (as `ergon replay` refuses \
+                 --full-check with --no-check)"
+                    .to_owned(),
+            ));
+        }
         let name = path.display().to_string();
         let file = std::fs::File::open(&path)
             .map_err(|e| Failure::Input("bad_input", format!("cannot open {name}: {e}")))?;

@@ -85,6 +85,16 @@ def test_input_errors():
         (lambda: ergon.run("stratos-small", set={"x": 2**70}), "bad_input", "does not fit 64 bits"),
         (lambda: ergon.sweep("stratos-small", epochs=1), "no_sweep", "a sweep needs a grid"),
         (lambda: ergon.sweep("stratos-small", grid={"agents.users.count": 5}), "bad_input", "list"),
+        # Whole-number options out of range or of another type: named with the value (Python's
+        # own conversion raised an OverflowError naming neither).
+        (lambda: ergon.run("stratos-small", runs=-1), "bad_input", "runs: -1 is not a whole number from 0 to 4294967295"),
+        (lambda: ergon.run("stratos-small", runs=2**40), "bad_input", "runs: 1099511627776 is not"),
+        (lambda: ergon.run("stratos-small", runs=True), "bad_input", "runs: True is not"),
+        (lambda: ergon.run("stratos-small", seed=2**64), "bad_input", "seed: 18446744073709551616 is not"),
+        (lambda: ergon.run("stratos-small", seed=-1), "bad_input", "seed: -1 is not"),
+        (lambda: ergon.run("stratos-small", threads=-1), "bad_input", "threads: -1 is not"),
+        (lambda: ergon.run("stratos-small", threads=2.0), "bad_input", "threads: 2.0 is not"),
+        (lambda: ergon.check("stratos-small", runs=-1), "bad_input", "runs: -1 is not"),
     ]
     for call, code, text in cases:
         with pytest.raises(ergon.InputError) as e:
@@ -103,6 +113,13 @@ def test_a_refused_genesis_is_found_by_check_and_run():
     with pytest.raises(ergon.InputError) as e:
         ergon.run("stratos-paper", epochs=1, set=sets)
     assert e.value.code == "genesis_refused" and e.value.exit_code == 2
+
+
+def test_replay_refuses_a_full_check_without_checks(repo):
+    vector = repo / "tests" / "vectors" / "stratos" / "deposit-return.jsonl"
+    with pytest.raises(ergon.InputError) as e:
+        ergon.replay(vector, check=False, full_check=True)
+    assert e.value.code == "bad_input" and "full_check=True cannot go with check=False" in str(e.value)
 
 
 def test_replay_errors_name_the_line(cli, repo, tmp_path):

@@ -74,3 +74,31 @@ def test_ray_errors(local_ray, tmp_path):
         ergon.ray.sweep("stratos-small", {"agents.users.cuont": [1]}, out_dir=str(tmp_path / "m"))
     with pytest.raises(ValueError):
         ergon.ray.sweep("stratos-small", GRID, runs_per_task=0, out_dir=str(tmp_path / "z"))
+
+
+def test_a_relative_out_dir_is_the_drivers(local_ray, tmp_path, monkeypatch):
+    # The driver's working directory moves after ray.init: the tasks still write where the
+    # driver named (a worker resolving "rel" itself would write under its own directory).
+    monkeypatch.chdir(tmp_path)
+    result = ergon.ray.sweep("stratos-small", GRID, runs=1, epochs=1, out_dir="rel")
+    assert sorted(p.name for p in (tmp_path / "rel").iterdir()) == [
+        "part-0000000-0000001.parquet",
+        "part-0000001-0000002.parquet",
+    ]
+    assert result.to_table().num_rows == 4
+
+
+def test_a_failed_task_stops_the_sweep_and_leaves_no_shard(local_ray, tmp_path):
+    # Point 0's balances pass the STOS cap at genesis (refused in its task), point 1's do not.
+    grid = {
+        "agents.users.balance": [
+            {"dist": "normal", "mean": 1, "sd": 1000000000},
+            {"dist": "normal", "mean": 100, "sd": 1},
+        ]
+    }
+    out = tmp_path / "failed"
+    with pytest.raises(ergon.InputError) as e:
+        ergon.ray.sweep("stratos-small", grid, runs=2, epochs=2, out_dir=str(out))
+    assert e.value.code == "genesis_refused"
+    assert list(out.iterdir()) == []
+

@@ -47,8 +47,16 @@ Scenario = Union[str, "os.PathLike[str]", Mapping[str, Any]]
 
 
 def _table(parquet: bytes) -> pa.Table:
-    """The table of a metrics.parquet file's bytes."""
-    return pq.read_table(pa.BufferReader(parquet))
+    """The table of a metrics.parquet file's bytes.
+
+    The bytes are copied into a buffer Arrow owns first: ``read_table``'s dataset scanner can
+    drop its last reference to the buffer on an Arrow thread after the call returned, and
+    dropping a Python-owned one there takes the interpreter's lock, which aborts the process when
+    that happens while the interpreter exits (apache/arrow#34314).
+    """
+    sink = pa.BufferOutputStream()
+    sink.write(parquet)
+    return pq.read_table(pa.BufferReader(sink.getvalue()))
 
 
 def run(

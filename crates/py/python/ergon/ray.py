@@ -47,6 +47,12 @@ def _filesystem(out_dir: str):
     return pafs.LocalFileSystem(), os.path.abspath(out_dir)
 
 
+def _target(out_dir: str) -> str:
+    """``out_dir`` as every worker must name it: a URI as given, a local path made absolute on
+    the driver (a worker's working directory is not the driver's)."""
+    return out_dir if "://" in out_dir else os.path.abspath(out_dir)
+
+
 def _task(source, options, jobs, point, runs, out_dir, shard):
     """One Ray task: run ``jobs`` (first, end), write the shard, return its summary."""
     from ergon import _ergon as engine
@@ -69,6 +75,17 @@ def _task(source, options, jobs, point, runs, out_dir, shard):
         "seconds": time.perf_counter() - started,
         "final": final,
     }
+
+
+def _stop(ray, refs) -> None:
+    """Cancels the tasks still running and waits for them: a task stopped by its
+    ``KeyboardInterrupt`` ends its run and removes its temporary directory; one still running
+    after 30 s is killed."""
+    for r in refs:
+        ray.cancel(r)
+    _done, left = ray.wait(refs, num_returns=len(refs), timeout=30)
+    for r in left:
+        ray.cancel(r, force=True)
 
 
 def sweep(
@@ -94,7 +111,10 @@ def sweep(
     ``"auto"``); without it, Ray already initialised is used, else a local Ray is started.
     ``out_dir`` must be empty (or missing) unless ``force``: earlier shards would join the
     dataset. The scenario is read on the driver and sent as text, so workers need no copy of
-    it, only the ``ergon`` package. Ctrl-C cancels the tasks.
+    it, only the ``ergon`` package. A local ``out_dir`` is made absolute on the driver. Ctrl-C,
+    or a task's error, cancels the other tasks (each ends its run and removes its temporary
+    files; one still running 30 s later is killed) and removes the shards this call wrote, then
+    raises.
     """
     import ray
 
@@ -124,20 +144,23 @@ def sweep(
     remote = ray.remote(num_cpus=threads_per_task)(_task)
     options["threads"] = threads_per_task
     total = info["runs"]
-    refs = []
+    target = _target(out_dir)
+    refs, shards = [], []
     for point in range(len(info["points"])):
         for first in range(0, total, runs_per_task):
             end = min(first + runs_per_task, total)
             jobs = (point * total + first, point * total + end)
             shard = f"part-{jobs[0]:07d}-{jobs[1]:07d}.parquet"
-            refs.append(
-                remote.remote(source, options, jobs, point, (first, end), out_dir, shard)
-            )
+            shards.append(shard)
+            refs.append(remote.remote(source, options, jobs, point, (first, end), target, shard))
     try:
         summaries = ray.get(refs)
-    except KeyboardInterrupt:
-        for r in refs:
-            ray.cancel(r, force=True)
+    except BaseException:
+        _stop(ray, refs)
+        for shard in shards:
+            for path in (f"{root}/{shard}", f"{root}/.{shard}.partial"):
+                if fs.get_file_info(path).type == pafs.FileType.File:
+                    fs.delete_file(path)
         raise
     paths = [f"{root}/{s['shard']}" for s in summaries]
     dataset = pads.dataset(paths, format="parquet", filesystem=fs)
