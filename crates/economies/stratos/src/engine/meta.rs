@@ -204,7 +204,15 @@ impl Stratos {
     /// foundation approved it (spec: "Foundation verification (an approval flag)"; the chain
     /// has no such step: its vote alone bonds the candidate, `HandleVoteForMetaNodeRegistration`).
     fn try_activate_meta(&mut self, m: MetaIndex) -> Result<bool> {
-        let needed = approvals_needed(self.active_meta_count());
+        // paper: the seed's "all existing Meta Nodes" approve; with none left (the last one
+        // kicked, or a genesis without any) none is needed, so the foundation's approval alone
+        // admits a candidate and the set can grow again. mainnet counts as the chain does.
+        let n = self.active_meta_count();
+        let needed = if n == 0 && self.params.profile == Profile::Paper {
+            0
+        } else {
+            approvals_needed(n)
+        };
         let MetaStatus::Candidate { foundation_approved, vote } = &self.nodes.meta(m).status else {
             return Ok(false);
         };
