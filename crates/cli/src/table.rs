@@ -66,12 +66,12 @@ pub(crate) fn print(
     elapsed: Duration,
 ) -> Result<(), crate::BadInput> {
     let epochs: u64 = results.iter().map(|r| r.epochs).sum();
-    // A resumed run's jobs ran part of their steps before the stop: the rate is of those run now.
+    // A resumed run's jobs went on from their checkpoints: the rate is of the steps run now.
     let now: u64 = results.iter().map(|r| r.epochs - r.resumed_at.min(r.epochs)).sum();
     let before = if now == epochs {
         String::new()
     } else {
-        format!(" ({} of them before the stop)", grouped((epochs - now) as f64, 0))
+        format!(" ({} of them from its checkpoints)", grouped((epochs - now) as f64, 0))
     };
     say!(
         "{}: {} job(s), {} {}s{before} in {:.1} s ({} {}s/s)",

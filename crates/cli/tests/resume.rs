@@ -148,7 +148,7 @@ fn a_run_stopped_by_sigterm_keeps_its_checkpoints_and_resumes_to_the_same_output
     // Its first line counts the steps run before the stop apart from its rate.
     let said = text(&o.stdout);
     assert!(
-        said.lines().next().is_some_and(|l| l.contains("of them before the stop) in ")),
+        said.lines().next().is_some_and(|l| l.contains("of them from its checkpoints) in ")),
         "{said}"
     );
 }

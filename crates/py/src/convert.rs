@@ -78,15 +78,17 @@ pub(crate) fn scenario(obj: &Bound<'_, PyAny>) -> Result<(String, String)> {
     ergon_registry::input::read_scenario(Some(&path)).map_err(|m| Failure::Input("bad_input", m))
 }
 
-/// A whole-number option (`runs`, `seed`, `threads`) from 0 to `max`, or None: anything else is
-/// refused naming the option and the value (a bool, a float, a negative or too large number;
-/// Python's own conversion would raise an `OverflowError` naming neither).
+/// A whole-number option (`runs`, `seed`, `threads`) from 0 to `max`, or None: an integer, or
+/// anything Python takes as one (`__index__`: NumPy's integers), but not a bool. Anything else
+/// is refused naming the option and the value (a float, a string, a negative or too large
+/// number; Python's own conversion would raise an `OverflowError` naming neither).
 pub(crate) fn whole(name: &str, v: Option<&Bound<'_, PyAny>>, max: u64) -> Result<Option<u64>> {
     let Some(v) = v else { return Ok(None) };
-    let n = if v.is_instance_of::<PyInt>() && !v.is_instance_of::<PyBool>() {
-        v.extract::<i128>().ok()
-    } else {
+    let n = if v.is_instance_of::<PyBool>() || v.is_instance_of::<PyFloat>() {
         None
+    } else {
+        let index = v.py().import("operator").and_then(|op| op.call_method1("index", (v,)));
+        index.ok().and_then(|i| i.extract::<i128>().ok())
     };
     match n.and_then(|n| u64::try_from(n).ok()).filter(|&n| n <= max) {
         Some(n) => Ok(Some(n)),

@@ -65,6 +65,13 @@ def test_threads_do_not_change_the_results():
     assert ipc(a) == ipc(b)
 
 
+def test_numpy_integers_are_whole_numbers():
+    np = pytest.importorskip("numpy")
+    a = ergon.run("stratos-small", epochs=2, runs=np.int64(1), seed=np.uint64(3), threads=np.int32(1))
+    b = ergon.run("stratos-small", epochs=2, runs=1, seed=3, threads=1)
+    assert ipc(a) == ipc(b)
+
+
 def test_a_dict_scenario_is_the_file(repo):
     import tomllib
 

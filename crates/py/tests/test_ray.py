@@ -1,5 +1,7 @@
 """ergon.ray.sweep on a local Ray (2 CPUs): the same rows as ergon.sweep, byte for byte."""
 
+import time
+
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as pads
@@ -100,5 +102,8 @@ def test_a_failed_task_stops_the_sweep_and_leaves_no_shard(local_ray, tmp_path):
     with pytest.raises(ergon.InputError) as e:
         ergon.ray.sweep("stratos-small", grid, runs=2, epochs=2, out_dir=str(out))
     assert e.value.code == "genesis_refused"
+    # Point 1's task takes well under a second: left running, it would have written its shard
+    # by now.
+    time.sleep(5)
     assert list(out.iterdir()) == []
 

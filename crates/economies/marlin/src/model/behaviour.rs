@@ -526,10 +526,9 @@ impl MarlinModel {
                     last = Some((id, att, second));
                 }
             }
-            // A cheat over an empty range (no stake per byte: every range is empty) overlaps
-            // nothing, so there is nothing to prove.
+            // A cheat signs its last range again: the two overlap (a range is never empty, the
+            // economy refusing a price of 0 a byte).
             if let (Some((id, att, second)), Some(checker)) = (last, self.checker)
-                && att.end > att.start
                 && self.rng.bernoulli(cheat, 1_000_000)
             {
                 let again = self.econ.send_message(a, second, size, Some(att.start));

@@ -17,7 +17,9 @@
 //! commission × (P − C)` (Permill, nearest, ties down), the shares minted to the owner are
 //! `value / P' − total_shares` (floor) — so after the mint the price is `P'`, and the owner holds
 //! the commission's part of the gain — and `C = P'`. khala divides in 64.64 fixed point through
-//! the 48-fraction-bit conversions as the pallet does; paper divides exactly, floored.
+//! the 48-fraction-bit conversions as the pallet does; paper divides exactly, floored, and keeps
+//! as `C` the price after the mint rounded up (at least `P'`, so that a price that has not risen
+//! since mints nothing: [`paper_gain`]).
 //!
 //! Shutdown (`check_vault`, anyone): the queue is served; then, when the oldest request that
 //! the free PHA plus the value of the vault's pending pool withdrawals cannot cover has waited

@@ -204,15 +204,16 @@ impl Stratos {
     /// foundation approved it (spec: "Foundation verification (an approval flag)"; the chain
     /// has no such step: its vote alone bonds the candidate, `HandleVoteForMetaNodeRegistration`).
     fn try_activate_meta(&mut self, m: MetaIndex) -> Result<bool> {
-        // paper: the seed's "all existing Meta Nodes" approve; with none left (the last one
-        // kicked, or a genesis without any) none is needed, so the foundation's approval alone
-        // admits a candidate and the set can grow again. mainnet counts as the chain does.
-        let n = self.active_meta_count();
-        let needed = if n == 0 && self.params.profile == Profile::Paper {
-            0
-        } else {
-            approvals_needed(n)
-        };
+        self.try_activate_meta_among(m, self.active_meta_count())
+    }
+
+    /// [`Self::try_activate_meta`] with `n` active meta nodes voting. paper: the seed's "all
+    /// existing Meta Nodes" approve; with none (the last one kicked, or a genesis without any)
+    /// none is needed, so the foundation's approval alone admits a candidate and the set can
+    /// grow again. mainnet counts as the chain does.
+    fn try_activate_meta_among(&mut self, m: MetaIndex, n: u32) -> Result<bool> {
+        let needed =
+            if n == 0 && self.params.profile == Profile::Paper { 0 } else { approvals_needed(n) };
         let MetaStatus::Candidate { foundation_approved, vote } = &self.nodes.meta(m).status else {
             return Ok(false);
         };
@@ -250,6 +251,13 @@ impl Stratos {
             return Ok(false);
         }
         self.remove_active_meta(m)?;
+        // paper: the last one gone, every candidate the foundation approved within its period
+        // has the approval of all (none) existing meta nodes: each is admitted.
+        if self.params.profile == Profile::Paper && self.active_meta_count() == 0 {
+            for c in 0..self.nodes.meta_nodes().len() {
+                self.try_activate_meta_among(MetaIndex(c as u32), 0)?;
+            }
+        }
         Ok(true)
     }
 
