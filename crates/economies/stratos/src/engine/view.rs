@@ -113,8 +113,23 @@ fn resource_nodes_json(st: &Stratos) -> BTreeMap<&str, Value> {
 fn meta_nodes_json(st: &Stratos) -> BTreeMap<&str, Value> {
     st.nodes.meta_nodes()
         .iter()
-        .map(|m| (st.name(m.owner), json!({"status": m.status, "deposit": fmt_stos(m.deposit), "rewards_total": fmt_stos(m.rewards_total)})))
+        .map(|m| (st.name(m.owner), json!({"status": meta_status_json(st, &m.status), "deposit": fmt_stos(m.deposit), "rewards_total": fmt_stos(m.rewards_total)})))
         .collect()
+}
+
+/// A meta node's status, each vote's approvals by the voters' names (the state keeps indexes).
+fn meta_status_json(st: &Stratos, status: &crate::nodes::MetaStatus) -> Value {
+    let mut v = json!(status);
+    for key in ["vote", "kick", "registration"] {
+        if let Some(Value::Array(approvals)) = v.get_mut(key).and_then(|x| x.get_mut("approvals")) {
+            for a in approvals.iter_mut() {
+                if let Some(i) = a.as_u64().and_then(|i| u32::try_from(i).ok()) {
+                    *a = st.name(st.nodes.meta(crate::nodes::MetaIndex(i)).owner).into();
+                }
+            }
+        }
+    }
+    v
 }
 
 /// Every validator, in the staking module's order, with its delegations by delegator name.
