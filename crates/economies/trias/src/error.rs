@@ -285,9 +285,10 @@ pub enum TriasError {
 }
 
 impl TriasError {
-    /// The node the error names, if any (the rejection adds its name to the message).
+    /// The nodes the error names by index, in the message's order (the rejection adds their
+    /// names to the message).
     #[must_use]
-    pub fn node(&self) -> Option<NodeId> {
+    pub fn nodes(&self) -> [Option<NodeId>; 2] {
         match *self {
             TriasError::SelfAttestation { node }
             | TriasError::Quarantined { node }
@@ -298,8 +299,13 @@ impl TriasError {
             | TriasError::NotExposed { node, .. }
             | TriasError::DuplicateClaim { node, .. }
             | TriasError::ZeroLoss { node, .. }
-            | TriasError::NoCover { node } => Some(node),
-            _ => None,
+            | TriasError::NoCover { node } => [Some(node), None],
+            TriasError::DuplicateReceipt { receiver } => [Some(receiver), None],
+            TriasError::OutOfOrder { attester, attestee, .. }
+            | TriasError::UnknownRecord { attester, attestee, .. }
+            | TriasError::NoFraud { attester, attestee } => [Some(attester), Some(attestee)],
+            TriasError::NotAssigned { attester, attestee } => [Some(attestee), Some(attester)],
+            _ => [None, None],
         }
     }
 }

@@ -349,10 +349,14 @@ impl Economy for Trias {
     }
 
     fn rejection(&self, error: TriasError) -> Rejection {
-        let node = error.node();
+        let nodes = error.nodes();
         let mut r = reject(error);
-        if let Some((n, name)) = node.and_then(|n| Some((n, self.names.get(n as usize)?))) {
-            r.message.push_str(&format!("; node {n} is {name:?}"));
+        let named: Vec<String> = (nodes.iter().flatten().enumerate())
+            .filter(|&(k, n)| k == 0 || Some(*n) != nodes[0])
+            .filter_map(|(_, &n)| Some(format!("node {n} is {:?}", self.names.get(n as usize)?)))
+            .collect();
+        if !named.is_empty() {
+            r.message.push_str(&format!("; {}", named.join(", ")));
         }
         r
     }
