@@ -96,6 +96,16 @@ pub enum TriasError {
         /// The current epoch's first step.
         start: u64,
     },
+    /// A call's deadline lies in an epoch already closed: its close settled the calls due then.
+    #[error(
+        "a call's deadline, step {deadline}, is in a closed epoch (this epoch starts at step {start})"
+    )]
+    DeadlineClosed {
+        /// The deadline.
+        deadline: u64,
+        /// The current epoch's first step.
+        start: u64,
+    },
     /// The pair already has a record at this step or a later one (records of a pair are
     /// strictly increasing in step).
     #[error("pair {attester} -> {attestee} already has a record at step {last} ≥ {step}")]
@@ -324,7 +334,7 @@ impl Coded for TriasError {
             TriasError::TeeMismatch { .. } => "tee_mismatch",
             TriasError::FutureStep { .. } => "future_step",
             TriasError::StaleStep { .. } => "stale_step",
-            TriasError::ClosedEpoch { .. } => "closed_epoch",
+            TriasError::ClosedEpoch { .. } | TriasError::DeadlineClosed { .. } => "closed_epoch",
             TriasError::OutOfOrder { .. } => "out_of_order",
             TriasError::ClockBackwards { .. } => "clock_backwards",
             TriasError::SelfReceipt { .. } => "self_receipt",

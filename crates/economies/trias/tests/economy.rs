@@ -66,3 +66,14 @@ fn a_refused_record_changes_nothing() {
     assert_eq!(t.snapshot()["step"], 0);
     t.check_invariants().unwrap();
 }
+
+/// A claim expiry of 0 would expire every claim at its own close, before its payment, its
+/// cover used up: the genesis is refused, naming the field.
+#[test]
+fn a_claim_expiry_of_zero_is_refused() {
+    let g = serde_json::json!({"cap": "1000", "epoch_reward": "1", "steps_per_epoch": 8,
+        "window": 4, "claim_expiry": 0});
+    let r = Trias::from_genesis(serde_json::from_value(g).unwrap()).unwrap_err();
+    assert_eq!(r.code, "bad_param", "{}", r.message);
+    assert!(r.message.contains("claim_expiry"), "{}", r.message);
+}

@@ -78,6 +78,10 @@ pub struct Call {
     pub executers: Vec<NodeId>,
     /// Responses by slot.
     pub responses: Vec<Option<i64>>,
+    /// The epoch of each slot's response (0 until it responds): the epoch its executer ran
+    /// the call's programs, which dates its exposure to their vulnerabilities.
+    #[serde(default)]
+    pub responded: Vec<u64>,
     /// Open until settled.
     pub open: bool,
 }
@@ -189,6 +193,12 @@ impl Trias {
                 window: 0,
             });
         }
+        // A deadline in an epoch already closed (after a close the clock stands on that
+        // epoch's last step): its close settled the calls due then.
+        let start = self.epoch.0.saturating_mul(self.steps_per_epoch);
+        if spec.deadline < start {
+            return Err(TriasError::DeadlineClosed { deadline: spec.deadline, start });
+        }
         if self.book.node(caller)?.quarantined {
             return Err(TriasError::Quarantined { node: caller });
         }
@@ -203,8 +213,8 @@ impl Trias {
         let executers = self.schedule_for(&spec).ok_or(TriasError::TooFewExecuters { k })?;
         self.ledger.transfer(self.token, from, Holder::Pool(self.extra.escrow), spec.price)?;
         let id = self.extra.calls.len() as u32;
-        let responses = vec![None; executers.len()];
-        self.extra.calls.push(Call { caller, spec, executers, responses, open: true });
+        let (responses, responded) = (vec![None; executers.len()], vec![0; executers.len()]);
+        self.extra.calls.push(Call { caller, spec, executers, responses, responded, open: true });
         self.extra.open.push(id); // ids rise: the list stays ascending
         Ok(id)
     }
@@ -260,8 +270,11 @@ impl Trias {
         if self.book.node(e)?.quarantined {
             return Err(TriasError::Quarantined { node: e });
         }
+        let epoch = self.epoch.0;
         let call = &mut self.extra.calls[id as usize];
         call.responses[slot] = Some(value);
+        call.responded.resize(call.responses.len(), 0);
+        call.responded[slot] = epoch;
         Ok(())
     }
 
@@ -424,16 +437,21 @@ impl Trias {
         }
         for (slot, &n) in call.executers.iter().enumerate() {
             // A response the settlement counted as none (its executer quarantined since) ran
-            // nothing that insurance could cover.
+            // nothing that insurance could cover. A run is dated by its response, not by the
+            // settlement: the executer ran the programs then.
             if call.responses[slot].is_some() && !self.book.nodes()[n as usize].quarantined {
+                let at = call.responded.get(slot).copied().unwrap_or(epoch);
                 let (ran, reported) = (&mut self.extra.ran[n as usize], &self.extra.reported);
                 for &p in &call.spec.programs {
                     match ran.iter_mut().find(|r| r.0 == p) {
                         // A run that exposed the node to the program's reported vulnerability
                         // is kept: a later run must not take the node's claim away.
-                        Some(r) if !exposed(reported, p, r.1) => r.1 = epoch,
+                        // Else the latest run, or this one when it is exposed now.
+                        Some(r) if !exposed(reported, p, r.1) => {
+                            r.1 = if exposed(reported, p, at) { at } else { r.1.max(at) };
+                        }
                         Some(_) => {}
-                        None => ran.push((p, epoch)),
+                        None => ran.push((p, at)),
                     }
                 }
             }

@@ -271,6 +271,11 @@ impl Economy for Trias {
         if g.steps_per_epoch == 0 || g.halving_epochs == 0 {
             return Err(reject(bad("steps_per_epoch/halving_epochs", 0, 1, u64::MAX)));
         }
+        // A claim expires `claim_expiry` closes after its filing: at 0 it would expire at its
+        // own close, before the payment, its cover used up.
+        if g.claim_expiry == 0 {
+            return Err(reject(bad("claim_expiry", 0, 1, u64::MAX)));
+        }
         // At most 2^32 steps an epoch: the steps of 2^32 epochs fit the 64-bit step clock.
         if g.steps_per_epoch > STEPS_PER_EPOCH_MAX {
             let s = g.steps_per_epoch;
