@@ -286,7 +286,11 @@ pub fn serve_queue(
         if withdrawing == 0 {
             break; // the free stake buys no whole share: nothing can be served now
         }
-        let amount = price.value_of(withdrawing)?.min(row.free);
+        // khala: the shares the free stake buys are counted at the price taken once, as
+        // `try_process_withdraw_queue`, but each part is paid at the pool's price now, as
+        // `remove_stake_from_nft` reads it (a burnt request or a part's rounding moved it).
+        let now = if khala { Price::of(profile, row)?.unwrap_or(price) } else { price };
+        let amount = now.value_of(withdrawing)?.min(row.free);
         let mut left = front.shares - withdrawing;
         let mut removed = withdrawing;
         if left <= DUST {
