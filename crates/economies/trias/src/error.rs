@@ -42,6 +42,12 @@ pub enum TriasError {
         /// The name given.
         name: String,
     },
+    /// A call names a program provider twice (each provider takes one equal share).
+    #[error("node {node} is named twice among the call's providers")]
+    DuplicateProvider {
+        /// The provider.
+        node: NodeId,
+    },
     /// No node has this index.
     #[error("no node with index {node}")]
     UnknownNode {
@@ -309,7 +315,8 @@ impl TriasError {
             | TriasError::NotExposed { node, .. }
             | TriasError::DuplicateClaim { node, .. }
             | TriasError::ZeroLoss { node, .. }
-            | TriasError::NoCover { node } => [Some(node), None],
+            | TriasError::NoCover { node }
+            | TriasError::DuplicateProvider { node } => [Some(node), None],
             TriasError::DuplicateReceipt { receiver } => [Some(receiver), None],
             TriasError::OutOfOrder { attester, attestee, .. }
             | TriasError::UnknownRecord { attester, attestee, .. }
@@ -325,7 +332,9 @@ impl Coded for TriasError {
         match self {
             TriasError::Core(e) => e.code(),
             TriasError::UnknownNode { .. } | TriasError::UnknownName { .. } => "unknown_node",
-            TriasError::DuplicateName { .. } => "duplicate_node",
+            TriasError::DuplicateName { .. } | TriasError::DuplicateProvider { .. } => {
+                "duplicate_node"
+            }
             TriasError::UnknownLabel { kind: "call", .. } => "unknown_call",
             TriasError::UnknownLabel { .. } => "unknown_program",
             TriasError::DuplicateCall { .. } => "duplicate_call",

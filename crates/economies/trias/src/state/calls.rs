@@ -202,10 +202,14 @@ impl Trias {
         if self.book.node(caller)?.quarantined {
             return Err(TriasError::Quarantined { node: caller });
         }
-        for &p in &spec.providers {
+        for (k, &p) in spec.providers.iter().enumerate() {
             // A quarantined node earns nothing (spec "Attestations and direct trust").
             if self.book.node(p)?.quarantined {
                 return Err(TriasError::Quarantined { node: p });
+            }
+            // The providers share equally: one named twice would take two shares.
+            if spec.providers[..k].contains(&p) {
+                return Err(TriasError::DuplicateProvider { node: p });
             }
         }
         let from = Holder::Account(self.accounts[caller as usize]);
