@@ -215,7 +215,7 @@ impl InsuranceBook {
         }
         self.live -= lapsed;
         let (gone, keep): (Vec<Claim>, Vec<Claim>) =
-            self.queue.iter().partition(|c| epoch >= c.filed + expiry);
+            self.queue.iter().partition(|c| epoch >= c.filed.saturating_add(expiry));
         self.queue = keep;
         self.queued -= gone.iter().map(|c| c.owed.0).sum::<u128>();
         gone
@@ -281,5 +281,16 @@ mod tests {
         b.expire(719, CLAIM_EXPIRY);
         assert_eq!(b.outstanding(), Amount(0));
         assert!(b.consistent());
+    }
+
+    /// The longest expiry never comes: filed + expiry saturates instead of wrapping below the
+    /// epoch (a claim filed at 5 lapsed at its first close).
+    #[test]
+    fn the_longest_expiry_never_lapses() {
+        let mut b = InsuranceBook::default();
+        b.buy(0, Amount(100), 5);
+        assert_eq!(b.file(0, Amount(10), 5), Amount(10));
+        assert!(b.expire(5, u64::MAX).is_empty());
+        assert!(b.expire(u64::MAX - 1, u64::MAX).is_empty());
     }
 }

@@ -253,9 +253,10 @@ pub fn split_reward(row: &mut PoolRow, rewards: u128) -> Split {
     }
 }
 
-/// Serves `queue` from `row`'s free stake, oldest request first, at the price taken once
-/// before the first (the pallet's `try_process_withdraw_queue`), while the free stake is not
-/// dust. Calls `pay(user, amount)` for each served part; returns how many were served.
+/// Serves `queue` from `row`'s free stake, oldest request first, while the free stake is not
+/// dust: the shares a part takes at the price taken once before the first (the pallet's
+/// `try_process_withdraw_queue`), paid at that price under paper and at the pool's price then
+/// under khala (`remove_stake_from_nft`). Calls `pay(user, amount)` for each served part; returns how many were served.
 pub fn serve_queue(
     profile: Profile,
     row: &mut PoolRow,

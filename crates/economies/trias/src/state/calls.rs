@@ -78,8 +78,8 @@ pub struct Call {
     pub executers: Vec<NodeId>,
     /// Responses by slot.
     pub responses: Vec<Option<i64>>,
-    /// The epoch of each slot's response (0 until it responds): the epoch its executer ran
-    /// the call's programs, which dates its exposure to their vulnerabilities.
+    /// The epoch of each slot's response (`u64::MAX` until it responds): the epoch its
+    /// executer ran the call's programs, which dates its exposure to their vulnerabilities.
     #[serde(default)]
     pub responded: Vec<u64>,
     /// Open until settled.
@@ -217,7 +217,7 @@ impl Trias {
         let executers = self.schedule_for(&spec).ok_or(TriasError::TooFewExecuters { k })?;
         self.ledger.transfer(self.token, from, Holder::Pool(self.extra.escrow), spec.price)?;
         let id = self.extra.calls.len() as u32;
-        let (responses, responded) = (vec![None; executers.len()], vec![0; executers.len()]);
+        let (responses, responded) = (vec![None; executers.len()], vec![u64::MAX; executers.len()]);
         self.extra.calls.push(Call { caller, spec, executers, responses, responded, open: true });
         self.extra.open.push(id); // ids rise: the list stays ascending
         Ok(id)
@@ -277,7 +277,7 @@ impl Trias {
         let epoch = self.epoch.0;
         let call = &mut self.extra.calls[id as usize];
         call.responses[slot] = Some(value);
-        call.responded.resize(call.responses.len(), 0);
+        call.responded.resize(call.responses.len(), u64::MAX);
         call.responded[slot] = epoch;
         Ok(())
     }
@@ -444,7 +444,7 @@ impl Trias {
             // nothing that insurance could cover. A run is dated by its response, not by the
             // settlement: the executer ran the programs then.
             if call.responses[slot].is_some() && !self.book.nodes()[n as usize].quarantined {
-                let at = call.responded.get(slot).copied().unwrap_or(epoch);
+                let at = call.responded.get(slot).copied().filter(|&e| e <= epoch).unwrap_or(epoch);
                 let (ran, reported) = (&mut self.extra.ran[n as usize], &self.extra.reported);
                 for &p in &call.spec.programs {
                     match ran.iter_mut().find(|r| r.0 == p) {

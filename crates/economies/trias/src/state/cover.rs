@@ -120,21 +120,9 @@ impl Trias {
         }
         self.extra.grow(self.names.len());
         let x = &self.extra;
-        // Its settled runs, and its answers to calls still open (the run is the answer; the
-        // settlement counts it unless the node is quarantined by then, as it would be now).
-        let settled = x.ran[n as usize].iter().any(|&(q, e)| q == p && exposed(&x.reported, p, e));
-        let answered = || {
-            !self.book.nodes()[n as usize].quarantined
-                && x.open.iter().filter_map(|&c| x.calls.get(c as usize)).any(|c| {
-                    c.spec.programs.contains(&p)
-                        && (c.executers.iter().enumerate()).any(|(s, &e)| {
-                            e == n
-                                && c.responses[s].is_some()
-                                && c.responded.get(s).is_some_and(|&at| exposed(&x.reported, p, at))
-                        })
-                })
-        };
-        if !settled && !answered() {
+        // Its runs of settled calls (an answer to a call still open may yet count as none: its
+        // executer quarantined by the settlement), each dated by its answer.
+        if !x.ran[n as usize].iter().any(|&(q, e)| q == p && exposed(&x.reported, p, e)) {
             return Err(TriasError::NotExposed { node: n, program: p });
         }
         let at = x.claimed.binary_search(&(n, p));
