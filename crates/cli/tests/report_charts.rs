@@ -131,7 +131,7 @@ const TRIAS: &[(&str, u64)] = &[
 ];
 const TRIAS_INSURANCE: &[(&str, u64)] = &[
     ("Insurance reserves, cover and queued claims", 4),
-    ("Paid into insurance", 5),
+    ("Paid into insurance", 6),
     ("Insurance claims", 3),
 ];
 

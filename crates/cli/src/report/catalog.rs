@@ -234,6 +234,7 @@ const TRIAS: &[ChartSpec] = &[
             ("gas_premiums", "premiums"),
             ("call_slashes", "slashes"),
             ("call_fees", "failed calls' fees"),
+            ("call_dust", "calls' floors' dust"),
             ("bonds_forfeited", "bonds forfeited (half to the challenger)"),
             ("quarantine_slashes", "quarantined bonds"),
         ],

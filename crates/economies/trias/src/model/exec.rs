@@ -54,6 +54,9 @@ pub(super) struct ExecFlows {
     pub call_slashes: u128,
     pub call_fees: u128,
     pub call_refunds: u128,
+    /// The floors' dust of the settled calls' shares, paid into insurance.
+    #[serde(default)]
+    pub call_dust: u128,
     pub analysis_runs: u64,
     pub tests: u64,
     pub vulnerabilities: u64,
@@ -294,6 +297,7 @@ impl TriasModel {
             f.call_slashes += s.slashes.iter().map(|v| v.1.0).sum::<u128>();
             f.call_fees += s.fee.0;
             f.call_refunds += s.refund.0;
+            f.call_dust += s.dust.0;
         }
         for &(_, points, paid) in &x.prometh {
             f.prometh_points += points;
