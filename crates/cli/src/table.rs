@@ -58,6 +58,13 @@ fn interval(info: &PlanInfo, steps: u64) -> String {
     }
 }
 
+/// The steps the last row of a job that ran `steps` covers: those since the row before it,
+/// `every`, or fewer when the job ended (or was stopped) between two rows; 0 for no step.
+pub(crate) fn last_row_span(steps: u64, every: u64) -> u64 {
+    let k = every.max(1);
+    if steps == 0 { 0 } else { steps - (steps - 1) / k * k }
+}
+
 /// Prints the table and the files.
 pub(crate) fn print(
     info: &PlanInfo,
@@ -83,11 +90,9 @@ pub(crate) fn print(
         grouped(now as f64 / elapsed.as_secs_f64().max(1e-9), 0),
         info.step_name,
     );
-    // The last row covers the steps since the row before it: `record_every`, or fewer when the
-    // run ended (or was stopped) between two rows. Jobs stopped at different steps: no span.
-    let k = info.record_every.max(1);
-    let span = |e: u64| if e == 0 { 0 } else { e - (e - 1) / k * k };
-    let spans: Vec<u64> = results.iter().map(|r| span(r.epochs)).collect();
+    // Jobs stopped at different steps: no span.
+    let spans: Vec<u64> =
+        results.iter().map(|r| last_row_span(r.epochs, info.record_every)).collect();
     let last = match spans.split_first() {
         Some((&s, rest)) if s > 0 && rest.iter().all(|&x| x == s) => {
             format!("over the last row's {}", interval(info, s))

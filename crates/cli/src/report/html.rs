@@ -194,8 +194,8 @@ fn unit_label(run: &Run, spec: &ChartSpec) -> String {
 fn short_last_row(run: &Run) -> Option<String> {
     let epochs = run.summary["epochs"].as_u64()?;
     let every = run.summary["record_every"].as_u64().filter(|&k| k > 0)?;
-    let span = epochs.checked_sub(1).map(|e| epochs - e / every * every)?;
-    if span == every {
+    let span = crate::table::last_row_span(epochs, every);
+    if span == every || span == 0 {
         return None;
     }
     let text = run.scenario_str(&["scenario", "record_every"]).unwrap_or_default();
@@ -233,14 +233,14 @@ fn key_figures(h: &mut String, run: &Run, specs: &[&ChartSpec]) {
     let mut seen: Vec<&str> = Vec::new();
     // A stopped run's last rows end at the stop, each run's at its own step: their flows are
     // not those of a whole interval.
-    let stopped = run.summary["complete"].as_bool() != Some(true);
-    let short = if stopped { None } else { short_last_row(run) };
+    let last_row = if run.summary["complete"].as_bool() != Some(true) {
+        Some("last row, up to the stop".to_owned())
+    } else {
+        short_last_row(run)
+    };
     for spec in specs {
-        let unit = match &short {
-            _ if stopped && spec.unit.contains("{row}") => {
-                spec.unit.replace("{row}", "last row, up to the stop")
-            }
-            Some(span) => spec.unit.replace("{row}", span),
+        let unit = match &last_row {
+            Some(row) => spec.unit.replace("{row}", row),
             None => unit_label(run, spec),
         };
         for (col, label) in drawn(run, spec) {

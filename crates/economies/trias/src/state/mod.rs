@@ -354,11 +354,12 @@ impl Economy for Trias {
     }
 
     fn rejection(&self, error: TriasError) -> Rejection {
-        let nodes = error.nodes();
+        let [a, b] = error.nodes();
         let mut r = reject(error);
-        let named: Vec<String> = (nodes.iter().flatten().enumerate())
-            .filter(|&(k, n)| k == 0 || Some(*n) != nodes[0])
-            .filter_map(|(_, &n)| Some(format!("node {n} is {:?}", self.names.get(n as usize)?)))
+        let named: Vec<String> = [a, b.filter(|&b| Some(b) != a)]
+            .into_iter()
+            .flatten()
+            .filter_map(|n| Some(format!("node {n} is {:?}", self.names.get(n as usize)?)))
             .collect();
         if !named.is_empty() {
             r.message.push_str(&format!("; {}", named.join(", ")));
