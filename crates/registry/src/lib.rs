@@ -39,6 +39,8 @@ pub struct Entry {
     pub replay: Constructor,
     /// Validates a scenario of its model into a runnable [`Simulation`].
     pub plan: PlanFn,
+    /// What one step of its model is called ("epoch", "block").
+    pub step_name: &'static str,
     /// Its shipped scenarios; the first economy's first is the default of `ergon run`.
     pub scenarios: &'static [Scenario],
 }
@@ -74,6 +76,7 @@ macro_rules! economy {
             about: $about,
             replay: $crate::__core::economy::constructor::<$economy>,
             plan: $crate::plan::<$model>,
+            step_name: <$model as $crate::__core::model::Model>::STEP_NAME,
             scenarios: &[$($crate::Scenario {
                 name: $scenario,
                 text: include_str!(concat!(

@@ -190,7 +190,8 @@ fn unit_label(run: &Run, spec: &ChartSpec) -> String {
 }
 
 /// A complete run's last row when it is shorter than `record_every` (the run ended between two
-/// rows): its span in the unit of the scenario's `record_every` ("4d"), or in steps.
+/// rows): its span in the unit of the scenario's `record_every` ("4d"), or in the model's steps
+/// ("7 of 10 blocks").
 fn short_last_row(run: &Run) -> Option<String> {
     let epochs = run.summary["epochs"].as_u64()?;
     let every = run.summary["record_every"].as_u64().filter(|&k| k > 0)?;
@@ -205,7 +206,11 @@ fn short_last_row(run: &Run) -> Option<String> {
         Ok(n) if !unit.trim().is_empty() && (n * span).is_multiple_of(every) => {
             Some(format!("{}{} (the last row, shorter)", n * span / every, unit.trim()))
         }
-        _ => Some(format!("{span} of {every} steps (the last row, shorter)")),
+        _ => {
+            let economy = run.summary["economy"].as_str().unwrap_or_default();
+            let step = ergon_registry::find(economy).map_or("step", |e| e.step_name);
+            Some(format!("{span} of {every} {step}s (the last row, shorter)"))
+        }
     }
 }
 
