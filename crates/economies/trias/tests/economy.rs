@@ -5,9 +5,11 @@
 #![allow(clippy::unwrap_used)] // a test: unwrap is the assertion
 
 use ergon_core::Economy;
+use ergon_core::economy::DynEconomy;
 use ergon_core::economy::{Registry, constructor};
 use ergon_core::replay::Replayer;
 use ergon_trias::{Action, Outcome, Tee, Trias};
+use serde_json::json;
 
 static REPLAY: &Registry = &[("trias", constructor::<Trias>)];
 
@@ -76,4 +78,48 @@ fn a_claim_expiry_of_zero_is_refused() {
     let r = Trias::from_genesis(serde_json::from_value(g).unwrap()).unwrap_err();
     assert_eq!(r.code, "bad_param", "{}", r.message);
     assert!(r.message.contains("claim_expiry"), "{}", r.message);
+}
+
+/// At `cb_all_below` (4,096) nodes or more CB is computed for candidates only, and every
+/// executer a call can schedule is one: X, attested by three seeds and declared before the
+/// close, has CB 3 and is TOP's pick over V (CB 1); an unattested filler, declaring nothing,
+/// shows no CB (null), not a CB of 0. (Before, only verifiers, routers and receivers were
+/// candidates: X read CB 0 and gate 0, and TOP took V.)
+#[test]
+fn executers_get_their_cb_at_scale() {
+    let g = json!({"cap": "1000000", "epoch_reward": "1000", "steps_per_epoch": 4, "window": 4});
+    let mut t = Trias::from_genesis(serde_json::from_value(g).unwrap()).unwrap();
+    let mut act = |v: serde_json::Value| t.apply_value(v).unwrap().unwrap();
+    for s in ["S1", "S2", "S3"] {
+        act(json!({"op": "register_node", "node": s, "tee": "SGX", "seed": true}));
+    }
+    for (n, tee) in [("V", "TZ"), ("X", "TPM"), ("T", "SEV")] {
+        act(json!({"op": "register_node", "node": n, "tee": tee}));
+    }
+    for k in 0..4090 {
+        act(json!({"op": "register_node", "node": format!("F{k}"), "tee": "SGX"}));
+    }
+    for (a, b, tee) in
+        [("S1", "X", "TPM"), ("S2", "X", "TPM"), ("S3", "X", "TPM"), ("S1", "V", "TZ")]
+            .into_iter()
+            .chain([("V", "T", "SEV")])
+    {
+        act(json!({"op": "attest", "attester": a, "attestee": b, "step": 3, "outcome": "pass",
+                   "tee": tee}));
+    }
+    act(json!({"op": "declare", "node": "V", "software": ["x"]}));
+    act(json!({"op": "declare", "node": "X", "software": ["x"]}));
+    let close = t.end_epoch_value().unwrap();
+    let row = |n: &str| close["trust"].as_array().unwrap().iter().find(|r| r["node"] == n).cloned();
+    assert_eq!(row("X").unwrap()["cb"], 3, "{:?}", row("X"));
+    assert_eq!(row("V").unwrap()["cb"], 1, "{:?}", row("V"));
+    assert!(row("F7").unwrap()["cb"].is_null(), "{:?}", row("F7"));
+    assert_eq!(row("F7").unwrap()["gate"], 0);
+    let call = t
+        .apply_value(json!({"op": "call", "call": "c1", "caller": "S1", "k": 1,
+            "strategy": "top", "rule": "majority", "price": "100", "bond": "0", "deadline": 7,
+            "software": ["x"]}))
+        .unwrap()
+        .unwrap();
+    assert_eq!(call[0]["executers"], json!(["X"]), "{call}");
 }

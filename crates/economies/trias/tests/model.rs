@@ -77,6 +77,21 @@ fn validation_names_each_field() {
     );
 }
 
+/// The epoch beacon assigns a verifier 8 targets: `assigned` above 8 is refused, even among
+/// hundreds of nodes (it was taken up to 64 and attested 8).
+#[test]
+fn assigned_targets_are_at_most_the_beacons_eight() {
+    let mut a = Agents::default();
+    assert!(a.verifiers.count > 100, "{}", a.verifiers.count);
+    a.verifiers.assigned = 8;
+    TriasModel::validate(&Config::default(), &a).unwrap();
+    a.verifiers.assigned = 9;
+    let errs = TriasModel::validate(&Config::default(), &a).unwrap_err();
+    let paths: Vec<&str> = errs.iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(paths, ["agents.verifiers.assigned"]);
+    assert!(errs[0].message.contains("9") && errs[0].message.contains("8"), "{}", errs[0].message);
+}
+
 /// Each node attests its two triangle mates once an epoch (free: credit 1 each, 2 a node). E_0
 /// = 1,000 TRY, after bootstrap: 625 to the verifiers' pool, 375 to the routers' (no routers:
 /// all carried).

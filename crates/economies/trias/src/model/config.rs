@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::Profile;
 use crate::insurance::Severity;
 use crate::magcarta::{Rule, Strategy};
+use crate::state::beacon::TARGETS;
 
 /// Most nodes a scenario may have (every population together).
 pub const NODES_MAX: u64 = 1_000_000;
@@ -311,7 +312,8 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
         ("agents.verifiers.seeds", v.seeds, 1, v.count.max(1)),
         ("agents.verifiers.faulty", v.faulty, 0, NODES_MAX),
         ("agents.verifiers.neighbours", v.neighbours, 0, honest.saturating_sub(1).min(64)),
-        ("agents.verifiers.assigned", v.assigned, 0, total.saturating_sub(1).min(64)),
+        // The epoch beacon assigns each verifier at most `TARGETS` (8) targets.
+        ("agents.verifiers.assigned", v.assigned, 0, total.saturating_sub(1).min(TARGETS as u64)),
         ("agents.verifiers.bond_bps", u64::from(v.bond_bps), 0, 10_000),
         ("agents.routers.count", a.routers.count, 0, NODES_MAX),
         ("agents.routers.receivers", a.routers.receivers, 0, receivers_max),

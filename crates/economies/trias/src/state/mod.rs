@@ -374,7 +374,9 @@ impl Economy for Trias {
             None => Vec::new(),
             Some(s) => (0..self.names.len())
                 .map(|j| {
-                    let (cb, het) = (s.cb[j].unwrap_or(0), s.cb_het[j].unwrap_or(0));
+                    // Not computed (a node outside the candidates at cb_all_below nodes or
+                    // more): null, not a CB of 0.
+                    let (cb, het) = (s.cb[j], s.cb_het[j]);
                     json!({"node": self.names[j], "relative_ppm": s.relative_ppm[j], "cb": cb,
                            "cb_het": het, "gate": o.gates[j]})
                 })

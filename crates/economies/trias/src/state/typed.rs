@@ -353,8 +353,21 @@ impl Trias {
         let Ok(g) = TrustGraph::new(self.book.nodes(), self.book.edges()) else {
             return (self.untrusted(), None, None); // no active seed: nobody is trusted
         };
-        // The nodes with rewards at stake: verifiers, routers and their receivers.
-        let candidates: Vec<NodeId> = self.credits.firsts().chain(self.receipts.nodes()).collect();
+        // The nodes with rewards at stake: verifiers, routers and their receivers, and the
+        // executers a call can schedule — the nodes that declared a software stack or a data
+        // set, or hold a bond (TOP ranks them by CB, SAMPLE draws them by gate).
+        let x = &self.extra;
+        let executers = (0..n).filter(|&j| {
+            x.software.get(j).is_some_and(|&s| s != 0)
+                || x.data.get(j).is_some_and(|&d| d != 0)
+                || self.bonds.get(j).is_some_and(|b| !b.is_zero())
+        });
+        let candidates: Vec<NodeId> = self
+            .credits
+            .firsts()
+            .chain(self.receipts.nodes())
+            .chain(executers.map(|j| j as NodeId))
+            .collect();
         let Ok(s) = snapshot(&g, &self.trust, &candidates) else {
             return (self.untrusted(), None, None);
         };
