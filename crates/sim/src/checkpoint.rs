@@ -29,7 +29,7 @@ use serde::de::DeserializeOwned;
 pub const MAGIC: &[u8; 8] = b"ERGONCKP";
 /// The layout version this build writes and reads; a change of the layout or of a model's state
 /// changes it.
-pub const FORMAT_VERSION: u32 = 18;
+pub const FORMAT_VERSION: u32 = 19;
 /// Bytes of the header.
 const HEADER_BYTES: usize = 24;
 

@@ -195,6 +195,17 @@ fn state(p: &Proposal, today: u64, quorum: Amount, profile: Profile) -> &'static
 
 /// The governance operations.
 impl Marlin {
+    /// A vote delegation or undelegation of zero: deployed moves nothing and returns `to`'s
+    /// votes (`MPond.delegate(x, 0)` and `undelegate(x, 0)` succeed, `_moveDelegates` skipping a
+    /// zero amount); paper refuses it (`zero_amount`).
+    fn zero_votes(&self, to: AccountId) -> Result<Amount> {
+        if self.params.profile == Profile::Deployed {
+            Ok(self.gov.votes(to))
+        } else {
+            Err(MarlinError::ZeroAmount { what: "amount" })
+        }
+    }
+
     /// Delegates `amount` votes of `from`'s free MPOND to `to` (possibly itself), locking it.
     /// Returns `to`'s votes after.
     pub fn delegate_votes(
@@ -204,7 +215,7 @@ impl Marlin {
         amount: Amount,
     ) -> Result<Amount> {
         if amount.is_zero() {
-            return Err(MarlinError::ZeroAmount { what: "amount" });
+            return self.zero_votes(to);
         }
         self.check_free_mpond(from, amount)?;
         let g = &self.gov;
@@ -229,7 +240,7 @@ impl Marlin {
         amount: Amount,
     ) -> Result<Amount> {
         if amount.is_zero() {
-            return Err(MarlinError::ZeroAmount { what: "amount" });
+            return self.zero_votes(to);
         }
         let g = &self.gov;
         let has = g.delegations.get(&(from, to)).copied().unwrap_or_default();

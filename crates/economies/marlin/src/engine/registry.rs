@@ -109,7 +109,8 @@ impl Marlin {
     }
 
     /// Unregisters cluster `operator` once its requested day has come (`unregister`): it is
-    /// never paid or drawn again and takes no new delegation; its pending requests go.
+    /// never paid again (deployed: out of the draw until a delegator's settlement in it puts it
+    /// back, as the contract's does) and takes no new delegation; its pending requests go.
     pub fn unregister(&mut self, operator: ergon_core::AccountId) -> Result<u32> {
         let c = self.registered_cluster(operator)?;
         let Some(day) = self.registry.unregister_request(c) else {

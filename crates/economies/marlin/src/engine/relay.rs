@@ -46,6 +46,9 @@ pub struct Receiver {
 /// bounded over any number of epochs), older ones refused (`no_selected_clusters`).
 pub const SELECTIONS_KEPT: u64 = 4096;
 
+/// [`Relay::stake_past`]'s key for the total stake (a receiver's is its account id).
+const TOTAL: u64 = u64::MAX;
+
 /// deployed: the clusters selected for one epoch, in the order drawn (`ClusterSelector`'s).
 #[serde_with::serde_as]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,6 +95,10 @@ pub struct Relay {
     pub(crate) receivers: Keyed<AccountId, Receiver>,
     /// deployed: the epoch's total receiver stake (sum of minima).
     pub(crate) total_stake: Snapshot<EpochMin>,
+    /// deployed: the stakes' older epochs, by (receiver's account, or [`TOTAL`] for the total;
+    /// the epoch of a change): `[its minimum, the balance at its end]`, for the last
+    /// [`SELECTIONS_KEPT`] epochs and the latest change before them ([`Relay::stake_for`]).
+    pub(crate) stake_past: Keyed<(u64, u64), [Amount; 2]>,
     /// paper: the POND subscription pool.
     pub(crate) fee_pool: Snapshot<FeePool>,
     pub(crate) books: Snapshot<RewardBooks>,
@@ -125,6 +132,7 @@ pub struct Relay {
 ergon_core::transactional!(Relay {
     receivers: Keyed<AccountId, Receiver>,
     total_stake: Snapshot<EpochMin>,
+    stake_past: Keyed<(u64, u64), [Amount; 2]>,
     fee_pool: Snapshot<FeePool>,
     books: Snapshot<RewardBooks>,
     tickets: Table<Amount>,
@@ -144,6 +152,7 @@ impl Default for Relay {
         Relay {
             receivers: Keyed::new(),
             total_stake: Snapshot::new(EpochMin::default()),
+            stake_past: Keyed::new(),
             fee_pool: Snapshot::new(FeePool::new(0)),
             books: Snapshot::new(RewardBooks::default()),
             tickets: Table::new(),
@@ -161,6 +170,48 @@ impl Default for Relay {
 }
 
 impl Relay {
+    /// Keeps the epochs a stake change on `day` closes (`EpochMin::closing`, by owner) and
+    /// drops each owner's entries that no issue can read any more: those before the
+    /// selections kept, but the latest of them (its end balance was held after it).
+    fn keep_past(&mut self, closing: [(u64, Option<(u64, [Amount; 2])>); 2], day: u64) {
+        let cutoff = day.saturating_sub(SELECTIONS_KEPT);
+        for (whose, closed) in closing {
+            let Some((epoch, kept)) = closed else { continue };
+            self.stake_past.insert((whose, epoch), kept);
+            // At most one entry a change: the loop removes one or none, but for a first call
+            // after a long quiet stretch.
+            while let Some(old) = self.older_than(whose, cutoff) {
+                self.stake_past.remove(&old);
+            }
+        }
+    }
+
+    /// The earliest key of `whose` before `cutoff` when a later one is before it too.
+    fn older_than(&self, whose: u64, cutoff: u64) -> Option<(u64, u64)> {
+        let mut before = self.stake_past.range((whose, 0)..(whose, cutoff)).map(|(k, _)| *k);
+        let first = before.next()?;
+        before.next().map(|_| first)
+    }
+
+    /// The stake of `whose` for the closed `epoch`: `now` (its [`EpochMin`]) answers for the
+    /// epoch of its last change and after; an older epoch is read from the kept changes — the
+    /// minimum of a change's epoch, the balance at its end for the epochs after it — as the
+    /// contract's snapshots answer any epoch. Errors: an epoch before every kept change
+    /// ([`RewardsError::StakeHistoryGone`]).
+    fn stake_for(&self, whose: u64, now: &EpochMin, epoch: u64) -> Result<Amount> {
+        use crate::engine::rewards::RewardsError;
+        match now.stake_at(epoch) {
+            Err(RewardsError::StakeHistoryGone { recorded, .. }) => {
+                let mut kept = self.stake_past.range((whose, 0)..=(whose, epoch));
+                match kept.next_back() {
+                    Some((&(_, e), &[min, end])) => Ok(if e == epoch { min } else { end }),
+                    None => Err(RewardsError::StakeHistoryGone { epoch, recorded }.into()),
+                }
+            }
+            other => Ok(other?),
+        }
+    }
+
     /// The reward books.
     #[must_use]
     pub fn books(&self) -> &RewardBooks {
@@ -341,6 +392,7 @@ impl Marlin {
         }
         let day = self.epoch.0;
         let mut total = *self.relay.total_stake.get();
+        let closing = [(u64::from(a.0), r.stake.closing(day)), (TOTAL, total.closing(day))];
         r.stake.deposit(day, x)?;
         total.deposit(day, x)?;
         let (p, pool) = (self.pond, Holder::Pool(self.receiver_pool));
@@ -348,6 +400,7 @@ impl Marlin {
             st.ledger.transfer(p, a.into(), pool, x)?;
             st.relay.receivers.insert(a, r);
             *st.relay.total_stake.get_mut() = total;
+            st.relay.keep_past(closing, day);
             Ok(r.stake.balance())
         })
     }
@@ -363,6 +416,7 @@ impl Marlin {
         }
         let day = self.epoch.0;
         let mut total = *self.relay.total_stake.get();
+        let closing = [(u64::from(a.0), r.stake.closing(day)), (TOTAL, total.closing(day))];
         let drop = r.stake.withdraw(day, x)?;
         total.lower_total(day, x, drop)?;
         let (p, pool) = (self.pond, Holder::Pool(self.receiver_pool));
@@ -370,6 +424,7 @@ impl Marlin {
             st.ledger.transfer(p, pool, a.into(), x)?;
             st.relay.receivers.insert(a, r);
             *st.relay.total_stake.get_mut() = total;
+            st.relay.keep_past(closing, day);
             Ok(r.stake.balance())
         })
     }
@@ -467,8 +522,8 @@ impl Marlin {
         let sel = self.relay.selected(epoch).copied().ok_or(MarlinError::Rewards(
             crate::engine::rewards::RewardsError::NoSelectedClusters,
         ))?;
-        let stake = r.stake.stake_at(epoch)?;
-        let total = self.relay.total_stake.get().stake_at(epoch)?;
+        let stake = self.relay.stake_for(u64::from(a.0), &r.stake, epoch)?;
+        let total = self.relay.stake_for(TOTAL, self.relay.total_stake.get(), epoch)?;
         let p = &self.params;
         let n_reward = network_reward(p.reward_per_epoch, p.network_weight, p.total_weight)?;
         let mut credits = [Amount::ZERO; MAX_SELECT];
@@ -482,5 +537,48 @@ impl Marlin {
             st.relay.receivers.insert(a, r);
             Ok(Issued { share: pay.share, credits, n: sel.n, undistributed: pay.undistributed })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A receiver (account 7) deposits 100 on day 0, withdraws 10 on day 1, deposits 5 on
+    /// day 3 and withdraws 1 on day 5,000: its older epochs are read from the kept changes,
+    /// and on day 5,000 the changes before the kept selections (day 904 on) go but the latest
+    /// of them, whose end balance was held after it.
+    #[test]
+    fn old_stakes_come_from_the_kept_changes_which_are_pruned() {
+        let mut relay = Relay::default();
+        let mut m = EpochMin::default();
+        let change = |relay: &mut Relay, m: &mut EpochMin, day: u64, x: i128| {
+            let closing = [(7, m.closing(day)), (TOTAL, None)];
+            if x >= 0 {
+                m.deposit(day, Amount(x as u128)).unwrap();
+            } else {
+                m.withdraw(day, Amount((-x) as u128)).unwrap();
+            }
+            relay.keep_past(closing, day);
+        };
+        change(&mut relay, &mut m, 0, 100);
+        change(&mut relay, &mut m, 1, -10);
+        change(&mut relay, &mut m, 3, 5);
+        let stake = |relay: &Relay, m: &EpochMin, e| relay.stake_for(7, m, e);
+        // Epoch 0: deposited during it, its minimum 0; epoch 1: 90; epoch 2 held 90 (the
+        // EpochMin's previous epoch); epoch 3: 90 (the deposit does not raise it).
+        let got: Vec<Amount> = (0..4).map(|e| stake(&relay, &m, e).unwrap()).collect();
+        assert_eq!(got, [Amount(0), Amount(90), Amount(90), Amount(90)]);
+        assert_eq!(relay.stake_past.len(), 2);
+        change(&mut relay, &mut m, 5000, -1);
+        assert_eq!(relay.stake_past.len(), 1, "{:?}", relay.stake_past.map());
+        // Epoch 1,000 held day 3's end balance, 95; epoch 4,999 too (the EpochMin's).
+        assert_eq!(stake(&relay, &m, 1000).unwrap(), Amount(95));
+        assert_eq!(stake(&relay, &m, 4999).unwrap(), Amount(95));
+        assert_eq!(stake(&relay, &m, 5000).unwrap(), Amount(94));
+        for e in [1, 2] {
+            let gone = stake(&relay, &m, e).unwrap_err().to_string();
+            assert!(gone.contains(&format!("stake of epoch {e} no longer kept")), "{gone}");
+        }
     }
 }

@@ -174,6 +174,14 @@ impl EpochMin {
         Ok(())
     }
 
+    /// What a change during `epoch` closes, when it moves past the last change's epoch: that
+    /// epoch and `[its minimum, the balance at its end]` (held through the epochs after it until
+    /// the next change) — what a history of older epochs keeps ([`EpochMin::stake_at`] answers
+    /// only for the last two).
+    pub fn closing(&self, epoch: u64) -> Option<(u64, [Amount; 2])> {
+        (epoch > self.epoch).then_some((self.epoch, [self.min, self.balance]))
+    }
+
     /// The minimum held during `epoch` (final once the epoch has closed): for an epoch after the
     /// last change the balance, for the last change's epoch and the one before their minima.
     /// Errors: an older epoch ([`RewardsError::StakeHistoryGone`]).
