@@ -251,14 +251,28 @@ impl Stratos {
             return Ok(false);
         }
         self.remove_active_meta(m)?;
-        // paper: the last one gone, every candidate the foundation approved within its period
-        // has the approval of all (none) existing meta nodes: each is admitted.
-        if self.params.profile == Profile::Paper && self.active_meta_count() == 0 {
-            for c in 0..self.nodes.meta_nodes().len() {
-                self.try_activate_meta_among(MetaIndex(c as u32), 0)?;
-            }
+        if self.params.profile == Profile::Paper {
+            self.recount_votes()?;
         }
         Ok(true)
+    }
+
+    /// paper, after a kick lowered n: the votes within their periods are counted again against
+    /// the new ⌊2n/3⌋ + 1 (the spec's rule holds whenever the approvals reach it, not only when
+    /// a vote is cast): the pending kicks first, by index (each one passing lowers n again and
+    /// counts again), then the candidates, by index (each one admitted raises n for the next).
+    /// With none left, every candidate the foundation approved within its period has the
+    /// approval of all (none) existing meta nodes and is admitted. mainnet counts a vote only
+    /// when it is cast, as the chain's handlers do.
+    fn recount_votes(&mut self) -> Result<()> {
+        let n = self.nodes.meta_nodes().len() as u32;
+        for k in 0..n {
+            self.try_kick_meta(MetaIndex(k))?;
+        }
+        for c in 0..n {
+            self.try_activate_meta(MetaIndex(c))?;
+        }
+        Ok(())
     }
 
     /// Active meta node `m` leaves (kicked, or mainnet unbonded by its owner): L (and mainnet
