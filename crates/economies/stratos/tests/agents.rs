@@ -111,3 +111,37 @@ fn ozone_bought_follows_ozone_used() {
     // A month of use with a 20 % buffer, bought as needed: within a factor of two of use.
     assert!(bought >= used * 0.9 && bought <= used * 2.0, "bought {bought}, used {used}");
 }
+
+/// The users' PREPAY an epoch is no request: refused for want of STOS, it counts among no
+/// refused requests (users holding nothing refused 144 a day of them as requests, more than
+/// the requests made). Requests are refused only among the requests made.
+#[test]
+fn a_standing_prepay_refused_is_no_refused_request() {
+    let mut a = small();
+    a.users.balance = Dist::constant(0.0);
+    a.users.requests_per_day = Dist::constant(0.01);
+    a.users.prepay_per_epoch = 1.0;
+    a.users.growth_per_year = 0.0;
+    let s = run(&a, 3);
+    let (made, refused) = (get(&s, "requests"), get(&s, "requests_refused"));
+    assert!(made > 0.0, "{made}");
+    assert!(refused <= made, "{refused} refused of {made} requests");
+    assert_eq!(get(&s, "prepays"), 0.0);
+}
+
+/// An outage of 0 days would be no outage: refused while outages happen, accepted while they
+/// do not (the field is moot then).
+#[test]
+fn outages_of_zero_days_are_refused() {
+    let config: Config =
+        serde_json::from_value(serde_json::json!({"profile": "paper"})).expect("a config");
+    let mut a = small();
+    a.resource_nodes.outages_per_year = 1.0;
+    a.resource_nodes.outage_days = 0;
+    let errs = StratosModel::validate(&config, &a).unwrap_err();
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_eq!(errs[0].path, "agents.resource_nodes.outage_days");
+    assert!(errs[0].message.contains("not 0"), "{}", errs[0].message);
+    a.resource_nodes.outages_per_year = 0.0;
+    StratosModel::validate(&config, &a).expect("no outages: any length");
+}

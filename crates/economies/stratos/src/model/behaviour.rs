@@ -404,7 +404,7 @@ impl StratosModel {
             && let Ok(i) = self.rates.sample(&mut self.rng)
         {
             let user = self.users[i].account;
-            self.prepay_up_to(user, stos(standing));
+            self.prepay_up_to(user, stos(standing), false);
         }
         let requests = match self.agents.users.requests_per_epoch {
             Some(n) => n,
@@ -512,7 +512,7 @@ impl StratosModel {
             if !amount.is_zero() && self.econ.stos_balance(self.exchange) >= amount {
                 let whale = self.econ.open("whale")?;
                 self.econ.transfer_stos(self.exchange, whale, amount)?;
-                self.prepay_up_to(whale, amount);
+                self.prepay_up_to(whale, amount, false);
             }
         }
         if let Some(x) = self.agents.exodus

@@ -454,7 +454,8 @@ fn check_counts(a: &Agents, errs: &mut Vec<FieldError>) {
         ("agents.validators.withdraw_every_days", a.validators.withdraw_every_days),
         ("agents.delegators.withdraw_every_days", a.delegators.withdraw_every_days),
         ("agents.delegators.review_every_days", a.delegators.review_every_days),
-        ("agents.resource_nodes.outage_days", r.outage_days.max(1)),
+        // An outage of 0 days would be none: refused while outages happen.
+        ("agents.resource_nodes.outage_days", outage_days(r)),
     ];
     for (path, d) in days {
         if d == 0 || d > 3_650 {
@@ -467,6 +468,11 @@ fn check_counts(a: &Agents, errs: &mut Vec<FieldError>) {
         let msg = format!("must be 0 to {REQUESTS_PER_EPOCH_MAX}, not {n}");
         errs.push(FieldError::new("agents.users.requests_per_epoch", msg));
     }
+}
+
+/// The outages' length to check: any while no outage happens (the field is moot).
+fn outage_days(r: &ResourceNodes) -> u64 {
+    if r.outages_per_year > 0.0 { r.outage_days } else { r.outage_days.max(1) }
 }
 
 /// The agents' distributions, each valid (with its minimum where a draw must be positive), and

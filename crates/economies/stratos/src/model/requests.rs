@@ -216,7 +216,7 @@ impl StratosModel {
         if self.spendable(user) == 0 && !self.top_up(i) {
             return false;
         }
-        self.prepay_up_to(user, x)
+        self.prepay_up_to(user, x, true)
     }
 
     /// `user`'s STOS less the gas of one transaction, wei.
@@ -247,13 +247,17 @@ impl StratosModel {
     }
 
     /// A PREPAY by `user` of `x` wei capped at its STOS less gas (refused for want of funds
-    /// when that leaves nothing). Whether it bought Ozone.
-    pub(super) fn prepay_up_to(&mut self, user: AccountId, x: Amount) -> bool {
+    /// when that leaves nothing). Whether it bought Ozone. A refusal counts among the requests
+    /// refused when the PREPAY serves a request (`for_request`), not when it stands alone (the
+    /// users' PREPAY an epoch, the whale's).
+    pub(super) fn prepay_up_to(&mut self, user: AccountId, x: Amount, for_request: bool) -> bool {
         let gas = stos(self.agents.gas_per_tx);
         let room = self.econ.stos_balance(user).0.saturating_sub(gas.0);
         let x = x.0.min(room);
         if x == 0 {
-            self.flows.refused_no_funds += 1;
+            if for_request {
+                self.flows.refused_no_funds += 1;
+            }
             return false;
         }
         match self.econ.prepay(user, user, Amount(x)) {
@@ -264,7 +268,9 @@ impl StratosModel {
                 true
             }
             Err(r) => {
-                self.refuse(&r);
+                if for_request {
+                    self.refuse(&r);
+                }
                 false
             }
         }
