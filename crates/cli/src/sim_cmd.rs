@@ -164,7 +164,14 @@ fn parse_sets(sets: &[String]) -> Result<Vec<(String, String)>, BadInput> {
 }
 
 fn diagnostics(d: &Diagnostics) -> BadInput {
-    BadInput(format!("the scenario is not valid ({} problem(s)):\n{d}", d.0.len()))
+    // A longer list was cut at PROBLEMS_SHOWN, its last line saying how many were found.
+    let n = d.0.len();
+    if n > ergon_sim::PROBLEMS_SHOWN {
+        let shown = ergon_sim::PROBLEMS_SHOWN;
+        BadInput(format!("the scenario is not valid (the first {shown} problems):\n{d}"))
+    } else {
+        BadInput(format!("the scenario is not valid ({n} problem(s)):\n{d}"))
+    }
 }
 
 /// `ergon check`.

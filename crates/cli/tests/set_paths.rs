@@ -191,3 +191,27 @@ fn accepted_settings_run_without_a_refused_agent_action() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
 }
+
+/// A sweep of 10^4 points of the wrong type lists the first 50 problems, each quoting its line
+/// around the column, and counts the rest (every point quoted its whole line: a 3.8 MB one
+/// took all of the machine's memory).
+#[test]
+fn a_sweep_of_many_bad_points_lists_fifty_and_counts_the_rest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("tiny.toml");
+    std::fs::write(&path, "[scenario]\nname = \"tiny\"\neconomy = \"stratos\"\nduration = 2\n")
+        .unwrap();
+    let values: Vec<String> = (0..10_000).map(|k| format!("{k}.5")).collect();
+    let sweep =
+        format!("\n[sweep]\nvalues = {{ \"agents.users.count\" = [{}] }}\n", values.join(","));
+    let mut scenario = std::fs::read_to_string(&path).unwrap();
+    scenario.push_str(&sweep);
+    std::fs::write(&path, scenario).unwrap();
+    let o = ergon(&["check", path.to_str().unwrap()]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("the scenario is not valid (the first 50 problems)"), "{}", &err[..300]);
+    assert!(err.contains("9950 more problem(s) not shown (10000 in all"), "{err}");
+    assert_eq!(err.matches("sweep point").count(), 50);
+    assert!(err.len() < 50 * 400, "{} bytes of errors", err.len());
+}

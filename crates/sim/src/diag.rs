@@ -48,6 +48,25 @@ impl fmt::Display for Diagnostics {
     }
 }
 
+impl Diagnostics {
+    /// The first problems found, `errs`, of `found` in all: when some were left out, a last
+    /// line at `name` says how many.
+    pub(crate) fn listed(mut errs: Vec<Diagnostic>, found: usize, name: &str) -> Diagnostics {
+        if found > errs.len() {
+            let (more, shown) = (found - errs.len(), errs.len());
+            errs.push(Diagnostic {
+                location: name.to_owned(),
+                field: None,
+                message: format!(
+                    "… and {more} more problem(s) not shown ({found} in all; the first {shown} above)"
+                ),
+                snippet: None,
+            });
+        }
+        Diagnostics(errs)
+    }
+}
+
 /// A source text with its name, to turn byte offsets into lines and columns.
 #[derive(Clone, Copy, Debug)]
 pub struct Source<'a> {
@@ -58,16 +77,21 @@ pub struct Source<'a> {
 }
 
 impl Source<'_> {
-    /// `name:line:column` of byte `offset` (1-based), and the line's text.
+    /// `name:line:column` of byte `offset` (1-based), and the line's text: at most
+    /// [`SNIPPET_CHARS`] characters of it around the column, the cut ends marked `…`.
     #[must_use]
     pub fn locate(&self, offset: usize) -> (String, String) {
-        let offset = offset.min(self.text.len());
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
         let before = &self.text[..offset];
         let line = before.matches('\n').count() + 1;
         let start = before.rfind('\n').map_or(0, |i| i + 1);
         let column = self.text[start..offset].chars().count() + 1;
         let end = self.text[start..].find('\n').map_or(self.text.len(), |i| start + i);
-        (format!("{}:{line}:{column}", self.name), self.text[start..end].trim_end().to_owned())
+        let text = self.text[start..end].trim_end();
+        (format!("{}:{line}:{column}", self.name), window(text, column - 1))
     }
 
     /// A diagnostic at `span` (or at the file when unknown).
@@ -86,6 +110,31 @@ impl Source<'_> {
             None => Diagnostic { location: self.name.to_owned(), field, message, snippet: None },
         }
     }
+}
+
+/// The most problems a scenario's check lists (it says how many more it found).
+pub const PROBLEMS_SHOWN: usize = 50;
+
+/// The most characters of a line a diagnostic quotes.
+pub const SNIPPET_CHARS: usize = 160;
+
+/// `line`, or at most [`SNIPPET_CHARS`] characters of it around character `at`, each cut end
+/// marked `…`.
+fn window(line: &str, at: usize) -> String {
+    let n = line.chars().count();
+    if n <= SNIPPET_CHARS {
+        return line.to_owned();
+    }
+    let from = at.saturating_sub(SNIPPET_CHARS / 2).min(n - SNIPPET_CHARS);
+    let mut out = String::with_capacity(SNIPPET_CHARS * 4 + 6);
+    if from > 0 {
+        out.push('…');
+    }
+    out.extend(line.chars().skip(from).take(SNIPPET_CHARS));
+    if from + SNIPPET_CHARS < n {
+        out.push('…');
+    }
+    out
 }
 
 /// The candidate nearest to `word` by edit distance, if near enough to be a typo (at most a
@@ -139,6 +188,44 @@ mod tests {
         let s = Source { name: "a.toml", text: "x = 1\n[agents]\n  count = 5\n" };
         assert_eq!(s.locate(0), ("a.toml:1:1".into(), "x = 1".into()));
         assert_eq!(s.locate(17), ("a.toml:3:3".into(), "  count = 5".into()));
+    }
+
+    /// A long line is quoted around the column, at most `SNIPPET_CHARS` characters and the
+    /// cut ends marked (a 3.8 MB one-line sweep quoted whole for each of its bad points took
+    /// every byte of memory).
+    #[test]
+    fn long_lines_are_quoted_around_the_column() {
+        let line: String = (0..1000).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+        let text = format!("x = 1\n{line}\n");
+        let s = Source { name: "a.toml", text: &text };
+        let (at, quoted) = s.locate(6 + 500);
+        assert_eq!(at, "a.toml:2:501");
+        assert_eq!(quoted.chars().count(), SNIPPET_CHARS + 2);
+        let inner: String = quoted.chars().skip(1).take(SNIPPET_CHARS).collect();
+        assert_eq!(inner, line[420..580]);
+        assert!(quoted.starts_with('…') && quoted.ends_with('…'), "{quoted}");
+        // At the line's start: no mark before; at its end: none after.
+        let (_, head) = s.locate(6);
+        assert_eq!(head, format!("{}…", &line[..SNIPPET_CHARS]));
+        let (_, tail) = s.locate(6 + 999);
+        assert_eq!(tail, format!("…{}", &line[1000 - SNIPPET_CHARS..]));
+    }
+
+    /// Problems past the first shown are counted on a last line.
+    #[test]
+    fn a_cut_list_says_how_many_it_left_out() {
+        let d = |k: usize| Diagnostic {
+            location: format!("a.toml:{k}:1"),
+            field: None,
+            message: "bad".into(),
+            snippet: None,
+        };
+        let all = Diagnostics::listed((0..3).map(d).collect(), 3, "a.toml");
+        assert_eq!(all.0.len(), 3);
+        let cut = Diagnostics::listed((0..3).map(d).collect(), 10_000, "a.toml");
+        assert_eq!(cut.0.len(), 4);
+        let last = cut.0.last().unwrap().to_string();
+        assert!(last.contains("9997 more problem(s) not shown (10000 in all"), "{last}");
     }
 
     #[test]

@@ -14,7 +14,7 @@ pub mod runner;
 pub mod scenario;
 mod sweep;
 
-pub use diag::{Diagnostic, Diagnostics, Source};
+pub use diag::{Diagnostic, Diagnostics, PROBLEMS_SHOWN, Source};
 pub use resume::{CheckpointStore, Checkpoints, PartMark};
 pub use resume_check::check_resume;
 pub use runner::{Control, Job, JobResult, JobSink, RunError, Sink};

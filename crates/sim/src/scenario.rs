@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use toml::{Table, Value};
 
-use crate::diag::{Diagnostic, Diagnostics, Source, toml_keys, with_suggestion};
+use crate::diag::{Diagnostic, Diagnostics, PROBLEMS_SHOWN, Source, toml_keys, with_suggestion};
 use crate::sweep::{Combo, combinations, describe};
 use point::point_sections;
 use set::{parse_value, set_path};
@@ -303,7 +303,7 @@ pub fn plan_with<M: Model>(
         return Err(Diagnostics(vec![d]));
     }
     let spans = toml::de::DeTable::parse(source.text).ok();
-    let mut report = Report { source, overrides, spans, errs: Vec::new() };
+    let mut report = Report { source, overrides, spans, errs: Vec::new(), found: 0 };
     if let Ok(resolved) = Table::try_from(&file) {
         let mut lists = Vec::new();
         lists_for_tables(&table, &resolved, "", &mut lists);
@@ -313,10 +313,8 @@ pub fn plan_with<M: Model>(
     }
     let (epochs, record_every) = check_header::<M>(&file.scenario, &mut report);
     let (sweep_keys, points) = sweep_points(&file, &table, &mut report);
-    if !report.errs.is_empty() {
-        let mut errs = report.errs;
-        errs.truncate(50);
-        return Err(Diagnostics(errs));
+    if report.found > 0 {
+        return Err(Diagnostics::listed(report.errs, report.found, source.name));
     }
     let resolved = toml::to_string(&file).map_err(|e| {
         Diagnostics(vec![Diagnostic {
@@ -373,12 +371,20 @@ struct Report<'a> {
     source: Source<'a>,
     overrides: &'a [(String, String)],
     spans: Option<toml::Spanned<toml::de::DeTable<'a>>>,
+    /// The first [`PROBLEMS_SHOWN`] problems found.
     errs: Vec<Diagnostic>,
+    /// How many were found.
+    found: usize,
 }
 
 impl Report<'_> {
-    /// Records `message` about the field at dotted `path`.
+    /// Records `message` about the field at dotted `path` (counted only, past the first
+    /// [`PROBLEMS_SHOWN`]: a sweep of 10^4 bad points must not copy 10^4 snippets).
     fn add(&mut self, path: &str, message: String) {
+        self.found += 1;
+        if self.errs.len() >= PROBLEMS_SHOWN {
+            return;
+        }
         let mut d = self.origin_of(path);
         d.field = Some(path.to_owned());
         d.message = message;
@@ -500,8 +506,11 @@ fn sweep_points<M: Model>(
         );
     }
     let mut points = Vec::new();
+    // Each point edits this table (the file's without its sweep), copied once a point.
+    let mut base = table.clone();
+    base.remove("sweep");
     for (k, combo) in combos.iter().enumerate() {
-        match point_sections(file, table, combo) {
+        match point_sections(file, &base, combo) {
             Err((path, m)) => report.add(&path, format!("sweep point {k}: {m}")),
             Ok((config, agents)) => {
                 validate_point::<M>(k, combo, (&config, &agents), report);
