@@ -280,7 +280,7 @@ mod tests {
         let c = sample();
         let bytes = encode(&c).expect("encodes");
         assert_eq!(&bytes[..8], b"ERGONCKP");
-        assert_eq!(&bytes[8..12], &[18, 0, 0, 0], "format version 18");
+        assert_eq!(&bytes[8..12], &[19, 0, 0, 0], "format version 19");
         let body = (bytes.len() - 24) as u64;
         assert_eq!(&bytes[12..20], &body.to_le_bytes());
         assert_eq!(&bytes[20..24], &crc32fast::hash(&bytes[24..]).to_le_bytes());
@@ -348,7 +348,7 @@ mod tests {
         let err = decode(&v2, HASH, 4, 144).expect_err("version 2");
         assert_eq!(
             err.to_string(),
-            "checkpoint format version 2; this build reads version 18 only"
+            "checkpoint format version 2; this build reads version 19 only"
         );
     }
 
