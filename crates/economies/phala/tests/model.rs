@@ -121,6 +121,29 @@ fn small_workers_earn_more_per_pha_than_one_big_stake() {
     assert_eq!(float(&r, "pool_apr_median"), f64::midpoint(lo, hi));
 }
 
+/// At a budget of 3 base units a block every pool's payout is dust (≤ 1,000 base units, sent
+/// to the treasury whole): it counts in `treasury_paid_pha` only, so the subsidy paid is the
+/// workers' and the treasury's parts to the base unit, and the workers' rows in nodes.csv sum
+/// to `workers_paid_pha` (the dust was counted on both sides: 38,034 against 21,022).
+#[test]
+fn a_pool_s_dust_counts_once_in_the_treasury() {
+    let (mut c, a) = scenario(
+        "phala-small-vs-big",
+        include_str!("../../../../scenarios/phala-small-vs-big.toml"),
+    );
+    c.params.insert("budget_per_block".into(), "0.000000000003".into());
+    let mut m = build(&c, &a, 1);
+    m.record();
+    m.advance(7_200).unwrap();
+    let r = m.record();
+    m.check_invariants().unwrap();
+    let (paid, treasury) = (raw(&r, "workers_paid_pha"), raw(&r, "treasury_paid_pha"));
+    assert!(treasury > 0 && count(&r, "heartbeats") > 0, "{treasury}");
+    assert_eq!(raw(&r, "subsidy_paid_pha"), paid + treasury);
+    let earned: u128 = m.node_rewards().iter().map(|n| n.reward).sum();
+    assert_eq!(earned, paid);
+}
+
 /// The paper scenario with a halving every 200 blocks: the budget of 100 PHA a block (the
 /// pallet's genesis: 720,000 × 12 / 86,400 = 100) becomes 75 at the end of block 200 and
 /// 56.25 at the end of block 400 (× 0.75 each, exact in binary). PHA supply: minted once.

@@ -336,19 +336,22 @@ impl PhalaModel {
             Err(e) => return Err(err(&self.econ, &e)),
         };
         if let Beat::Answered { paid, to_treasury, pool: split, gas, .. } = beat {
-            self.workers[w as usize].earned += paid.0;
+            // A pool's dust (a payout too small to split) goes to the treasury: counted there,
+            // not as the worker's too.
+            let dust = split.map_or(0, |s| s.dust);
+            let reached = paid.0 - dust;
+            self.workers[w as usize].earned += reached;
             let f = &mut self.flows;
             if let Some(g) = gas {
                 f.gas += g.paid;
                 f.contracts_spent += u64::from(g.ended);
             }
             f.heartbeats += 1;
-            f.paid += paid.0;
-            f.group_paid[group] += paid.0;
-            f.treasury += to_treasury.0;
+            f.paid += reached;
+            f.group_paid[group] += reached;
+            f.treasury += to_treasury.0 + dust;
             if let Some(s) = split {
                 f.commission += s.to_owner;
-                f.treasury += s.dust;
                 self.pools[pool].income_today += s.to_stakers;
             }
         }
