@@ -28,6 +28,29 @@ fn out_of_range_parameters_are_refused_by_name() {
     }
 }
 
+/// A parameter only the other profile's rules have would change nothing: refused by name
+/// (a deployed run with `subsidy_per_epoch` set ran byte-identical to one without).
+#[test]
+fn the_other_profile_s_parameters_are_refused() {
+    for (profile, field, value) in [
+        ("deployed", "subsidy_per_epoch", json!("1000")),
+        ("deployed", "alpha", json!("0.3")),
+        ("deployed", "stake_per_byte", json!("5")),
+        ("deployed", "proof_days", json!(2)),
+        ("paper", "clusters_to_select", json!(1)),
+        ("paper", "reward_per_epoch", json!("100000")),
+        ("paper", "selection_seed", json!(3)),
+    ] {
+        let mut g = json!({"profile": profile});
+        g[field] = value;
+        let e = build(g).unwrap_err();
+        assert_eq!(e.code, "invalid_parameter", "{profile} {field}");
+        let theirs = if profile == "paper" { "deployed" } else { "paper" };
+        let want = format!("parameter {field} is {theirs}'s: the {profile} rules have none");
+        assert_eq!(e.message, want);
+    }
+}
+
 #[test]
 fn a_bridge_reserve_is_deployed_only_and_caps_bound_genesis() {
     let e = build(json!({"bridge": {"pond": "1"}})).unwrap_err();

@@ -32,6 +32,16 @@ pub enum MarlinError {
         /// Its value as given.
         value: String,
     },
+    /// A parameter of the other profile's rules only (it would change nothing).
+    #[error("parameter {name} is {theirs}'s: the {ours} rules have none")]
+    OtherProfileParameter {
+        /// The parameter.
+        name: &'static str,
+        /// The profile whose rules have it.
+        theirs: &'static str,
+        /// The profile of the genesis.
+        ours: &'static str,
+    },
     /// An amount of zero where the rules need a positive one.
     #[error("{what} must be more than zero")]
     ZeroAmount {
@@ -389,7 +399,9 @@ impl Coded for MarlinError {
         match self {
             MarlinError::Core(e) => e.code(),
             MarlinError::UnknownAccount { .. } => "unknown_account",
-            MarlinError::InvalidParameter { .. } => "invalid_parameter",
+            MarlinError::InvalidParameter { .. } | MarlinError::OtherProfileParameter { .. } => {
+                "invalid_parameter"
+            }
             MarlinError::ZeroAmount { .. } => "zero_amount",
             MarlinError::TransfersClosed { .. } => "transfers_closed",
             MarlinError::MpondLocked { .. } => "mpond_locked",

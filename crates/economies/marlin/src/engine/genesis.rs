@@ -127,8 +127,36 @@ pub struct TokenWeights {
     pub mpond: Option<TokenWeight>,
 }
 
-/// The parameters `g` asks for: its profile's defaults with its overrides, validated.
+/// The parameters `g` asks for: its profile's defaults with its overrides, validated. A
+/// parameter of the other profile's rules only is refused: it would change nothing.
 pub fn params(g: &Genesis) -> Result<Params> {
+    let paper_only = [
+        ("alpha", g.alpha.is_some()),
+        ("month_days", g.month_days.is_some()),
+        ("eligibility_mpond", g.eligibility_mpond.is_some()),
+        ("subsidy_per_epoch", g.subsidy_per_epoch.is_some()),
+        ("subsidy_epochs", g.subsidy_epochs.is_some()),
+        ("stake_per_byte", g.stake_per_byte.is_some()),
+        ("window_secs", g.window_secs.is_some()),
+        ("checker_bp", g.checker_bp.is_some()),
+        ("proof_days", g.proof_days.is_some()),
+    ];
+    let deployed_only = [
+        ("reward_per_epoch", g.reward_per_epoch.is_some()),
+        ("network_weight", g.network_weight.is_some()),
+        ("total_weight", g.total_weight.is_some()),
+        ("clusters_to_select", g.clusters_to_select.is_some()),
+        ("selection_seed", g.selection_seed.is_some()),
+        ("selection_threshold", g.selection_threshold.is_some()),
+        ("token_weights", g.token_weights.is_some()),
+    ];
+    let (other, theirs, ours): (&[(&'static str, bool)], _, _) = match g.profile {
+        Profile::Paper => (&deployed_only, "deployed", "paper"),
+        Profile::Deployed => (&paper_only, "paper", "deployed"),
+    };
+    if let Some(&(name, _)) = other.iter().find(|(_, given)| *given) {
+        return Err(MarlinError::OtherProfileParameter { name, theirs, ours });
+    }
     let mut p = Params::for_profile(g.profile);
     p.pond_cap = given(g.pond_cap.as_ref())?.unwrap_or(p.pond_cap);
     p.mpond_cap = given(g.mpond_cap.as_ref())?.unwrap_or(p.mpond_cap);
