@@ -172,6 +172,51 @@ fn a_run_stopped_by_sigterm_is_reported_incomplete_with_exit_1() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let page = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(page.contains("STOS per last row, up to the stop"));
+    // Its files are checked as a complete run's are: a row deleted since is damage (exit 2),
+    // and no report is drawn from it (both read the shortened run as it stood).
+    let mut lines: Vec<&str> = csv.lines().collect();
+    lines.remove(2);
+    std::fs::write(out.join("metrics.csv"), lines.join("\n") + "\n").unwrap();
+    let o = ergon(&["check-output", out.to_str().unwrap()]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{}{err}", text(&o.stdout));
+    assert!(err.contains("says the run stopped with its rows merged, but it counts"), "{err}");
+    let o = ergon(&["report", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+}
+
+/// A row of another length than the header, or a cell that is not what its column holds, is
+/// malformed: `check-output` says where (exit 2) and `report` refuses the run by the same words.
+#[test]
+fn a_malformed_row_is_named_and_refused_by_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let scenario = tiny(tmp.path());
+    let o = ergon(&["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let csv = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
+    let cells = csv.lines().next().unwrap().split(',').count();
+    let short = |l: &str| l.rsplit_once(',').unwrap().0.to_owned();
+    let not_a_count = |l: &str| l.replacen(',', ",x", 1);
+    for (edit, says) in [
+        (
+            &short as &dyn Fn(&str) -> String,
+            format!("metrics.csv:3: {} cells, the header has {cells}", cells - 1),
+        ),
+        (&not_a_count, "metrics.csv:3: column epoch: not a count".to_owned()),
+    ] {
+        let mut lines: Vec<String> = csv.lines().map(str::to_owned).collect();
+        lines[2] = edit(&lines[2]);
+        std::fs::write(out.join("metrics.csv"), lines.join("\n") + "\n").unwrap();
+        let o = ergon(&["check-output", out.to_str().unwrap()]);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains(&says), "{err}");
+        let o = ergon(&["report", out.to_str().unwrap()]);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains(&says) && err.contains("no report is drawn from it"), "{err}");
+    }
 }
 
 /// A directory whose lock a run holds is still being written: `check-output` says so (exit 4)

@@ -157,10 +157,9 @@ pub fn inspect(dir: &Path) -> Result<Inspection, OutputError> {
     let points = summary["points"].as_array().map_or(1, Vec::len) as u64;
     let runs = summary["runs"].as_u64().unwrap_or(0);
     add_missing(&mut jobs, points, runs);
-    if complete {
-        complete_as_written(dir, &jobs, summary["epochs"].as_u64())
-            .map_err(|reason| OutputError::Damaged { dir: dir.to_path_buf(), reason })?;
-    }
+    let written = Written { epochs: summary["epochs"].as_u64(), rows: summary["rows"].as_u64() };
+    as_written(dir, &jobs, complete, written)
+        .map_err(|reason| OutputError::Damaged { dir: dir.to_path_buf(), reason })?;
     Ok(Inspection {
         dir: dir.to_path_buf(),
         state: if complete { RunState::Complete } else { RunState::Interrupted },
@@ -189,31 +188,48 @@ fn stopped_here(path: &Path, parts: &Path) -> bool {
         && summary["seed"] == manifest["seed"]
 }
 
-/// A run whose summary says complete has every job's rows up to its last step, no row cut
-/// short, and its Parquet file: else why not (the files were cut or altered since).
-fn complete_as_written(
+/// What a run's summary.json says it wrote: its steps and its rows.
+struct Written {
+    epochs: Option<u64>,
+    rows: Option<u64>,
+}
+
+/// A merged run (complete, or stopped by a signal) has no row cut short, the rows its summary
+/// counts and its Parquet file of as many; a complete one has every job's rows up to its last
+/// step: else why not (the files were cut or altered since).
+fn as_written(
     dir: &Path,
     jobs: &[JobProgress],
-    epochs: Option<u64>,
+    complete: bool,
+    written: Written,
 ) -> Result<(), String> {
-    let says = "summary.json says the run completed, but";
+    let says = if complete {
+        "summary.json says the run completed, but"
+    } else {
+        "summary.json says the run stopped with its rows merged, but"
+    };
     if let Some(j) = jobs.iter().find(|j| j.partial_bytes > 0) {
         let (p, r) = (j.point, j.run);
         return Err(format!("{says} point {p} run {r}'s last row in metrics.csv is cut short"));
     }
-    if let Some(of) = epochs
+    if let Some(of) = written.epochs.filter(|_| complete)
         && let Some(j) = jobs.iter().find(|j| j.last_epoch != Some(of))
     {
         let (p, r) = (j.point, j.run);
         let at = j.last_epoch.map_or("no row".to_owned(), |e| format!("step {e}"));
         return Err(format!("{says} point {p} run {r} ends at {at} of {of} in metrics.csv"));
     }
+    let in_csv: u64 = jobs.iter().map(|j| j.rows).sum();
+    if let Some(rows) = written.rows
+        && rows != in_csv
+    {
+        return Err(format!("{says} it counts {rows} rows and metrics.csv holds {in_csv}"));
+    }
     let name = crate::merge::PARQUET_FILE;
     let file = File::open(dir.join(name)).map_err(|e| format!("{says} {name}: {e}"))?;
     let reader = parquet::file::reader::SerializedFileReader::new(file)
         .map_err(|e| format!("{says} {name} cannot be read: {e}"))?;
     let rows = parquet::file::reader::FileReader::metadata(&reader).file_metadata().num_rows();
-    let in_csv: u64 = jobs.iter().map(|j| j.rows).sum();
     if u64::try_from(rows).ok() != Some(in_csv) {
         return Err(format!("{says} {name} holds {rows} rows and metrics.csv {in_csv}"));
     }
@@ -326,6 +342,10 @@ fn scan(
             return Ok(());
         }
         crate::csv::split_fields(&line[..n - 1], &mut fields).map_err(|r| malformed(r.into()))?;
+        if fields.len() != header.len() {
+            let (got, want) = (fields.len(), header.len());
+            return Err(malformed(format!("{got} cells, the header has {want}")));
+        }
         let number_at = |i: Option<usize>| -> Result<u64, OutputError> {
             let Some(i) = i else { return Ok(0) };
             let raw = fields.get(i).map_or(&b""[..], |r| &line[r.clone()]);
