@@ -220,7 +220,17 @@ fn fresh(base: &Path) -> Result<PathBuf, OutputError> {
         source,
     };
     if let Some(parent) = base.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|e| io("create", parent, e))?;
+        std::fs::create_dir_all(parent).map_err(|e| {
+            // The run's directory named, and what stands in its way (`./ergon-out` a file).
+            let file = parent.ancestors().find(|a| a.is_file());
+            match file {
+                Some(f) => {
+                    let why = format!("{} is a file, not a directory", f.display());
+                    io("create", base, std::io::Error::other(why))
+                }
+                None => io("create", parent, e),
+            }
+        })?;
     }
     let mut last = None;
     for k in 1..=FRESH_TRIES {
@@ -335,5 +345,20 @@ mod tests {
         assert_eq!(second, tmp.path().join("ergon-out").join("s-20000229-123456-2"));
         assert_eq!(third, tmp.path().join("ergon-out").join("s-20000229-123456-3"));
         assert!(first.is_dir() && second.is_dir() && third.is_dir());
+    }
+
+    /// `./ergon-out` a file: the run's directory is named, and the file in its way.
+    #[test]
+    fn a_file_in_the_default_directory_s_way_is_named() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        std::fs::write(tmp.path().join("ergon-out"), "").expect("a file");
+        let base = tmp.path().join("ergon-out").join("s-20000229-123456");
+        let e = fresh(&base).unwrap_err().to_string();
+        let want = format!(
+            "cannot create the output directory {}: {} is a file, not a directory",
+            base.display(),
+            tmp.path().join("ergon-out").display()
+        );
+        assert_eq!(e, want);
     }
 }
