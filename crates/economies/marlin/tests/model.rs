@@ -36,6 +36,18 @@ fn build(c: &Config, a: &Agents) -> MarlinModel {
     MarlinModel::build(c, a, &RngStreams::new(Seed::from_u64(7))).expect("a genesis")
 }
 
+/// A whitelist naming an account the model does not have is laid at the whitelist's door, not
+/// at the agents' draws.
+#[test]
+fn an_unknown_whitelisted_account_names_the_whitelist() {
+    let mut c = Config::default();
+    c.params.insert("whitelist".into(), serde_json::json!(["x"]));
+    let e = MarlinModel::build(&c, &quiet(), &RngStreams::new(Seed::from_u64(7))).err().unwrap();
+    assert_eq!(e.code, "unknown_account");
+    assert!(e.message.contains("economy.params.whitelist names the model's accounts"), "{e}");
+    assert!(!e.message.contains("agents.relayers.budget"), "{e}");
+}
+
 #[test]
 fn validation_names_each_field() {
     let mut a = quiet();

@@ -79,16 +79,24 @@ pub(super) fn build(c: &Config, a: &Agents, mut rng: StreamRng) -> Result<Marlin
     holdings.extend(mponds.iter().enumerate().map(|(i, &m)| (format!("holder{i}"), 0.0, m)));
     let genesis = genesis_value(c, &mponds, &holdings).map_err(bad)?;
     let mut econ = Marlin::from_genesis(genesis).map_err(|r| {
-        let total: f64 = holdings.iter().map(|h| h.1).sum();
-        Rejection {
-            code: r.code,
-            message: format!(
+        // An account the genesis does not know can only come from the parameters' whitelist;
+        // the other refusals of the holdings, from the agents' draws.
+        let message = if r.code == "unknown_account" {
+            format!(
+                "{} (economy.params.whitelist names the model's accounts: relayerN, \
+                 delegatorN, receiverN, producerN, holderN, checker, hardware)",
+                r.message
+            )
+        } else {
+            let total: f64 = holdings.iter().map(|h| h.1).sum();
+            format!(
                 "{} (the agents' genesis holdings: {total:e} POND in all, from \
                  agents.relayers.budget, agents.delegators.amount, agents.receivers.balance \
                  and agents.producers.deposit)",
                 r.message
-            ),
-        }
+            )
+        };
+        Rejection { code: r.code, message }
     })?;
     let deployed = econ.params().profile == crate::Profile::Deployed;
     let alpha = econ.params().alpha.to_string().parse::<f64>().unwrap_or(0.5);
