@@ -1,6 +1,6 @@
 //! The expected peak memory of a Trias run ([`ergon_core::Model::memory_estimate`]): a base
-//! plus measured bytes per node, per router's receiver and per attestation pair, the last
-//! growing with the epochs (docs/PERFORMANCE.md, "Memory", "Trias").
+//! plus measured bytes per node, per router's receiver, per attestation pair and per MagCarta
+//! call, the last two growing with the epochs (docs/PERFORMANCE.md, "Memory", "Trias").
 
 use super::config::{Agents, Config};
 
@@ -18,6 +18,9 @@ const MEMORY_PER_RECEIVER: u64 = 480;
 /// attestee's list (61 on average from 3 to 72 epochs, 10^4 verifiers; the arena doubles, so
 /// the peak moves in steps: 99 a pair over the step from 24 to 36 epochs, 0 from 36 to 48).
 const MEMORY_PER_PAIR: u64 = 90;
+/// Bytes a MagCarta call, kept for the whole run (its terms, executers and answers: about 445
+/// measured from 57,674 to 469,855 calls of 100 developers calling every epoch).
+const MEMORY_PER_CALL: u64 = 450;
 /// The economies' part is this many times larger with `compare` (the second economy under the
 /// other profile; 1.65–1.8 measured), in hundredths.
 const COMPARE_PERCENT: u64 = 180;
@@ -41,9 +44,12 @@ pub(super) fn memory_estimate(c: &Config, a: &Agents, steps: u64) -> u64 {
     let pairs =
         (v.count as f64 + v.faulty as f64) * honest_pairs + a.sybil.count as f64 * ring_pairs;
     let receivers = a.routers.count as f64 * a.routers.receivers as f64;
+    // Every call opened is kept: each developer opens one an epoch with probability call_rate.
+    let calls = a.developers.count as f64 * a.developers.call_rate * steps as f64;
     let mut bytes = nodes * MEMORY_PER_NODE as f64
         + receivers * MEMORY_PER_RECEIVER as f64
-        + pairs * MEMORY_PER_PAIR as f64;
+        + pairs * MEMORY_PER_PAIR as f64
+        + calls * MEMORY_PER_CALL as f64;
     if c.compare {
         bytes *= COMPARE_PERCENT as f64 / 100.0;
     }
@@ -65,6 +71,7 @@ mod tests {
         a.routers.count = 4;
         a.routers.receivers = 5;
         a.executers.count = 100;
+        a.developers.count = 0;
         // 116 nodes × 450 = 52,200; 20 receivers × 480 = 9,600; 12 attesters × (3 + 2 × 10)
         // pairs × 90 = 24,840.
         assert_eq!(memory_estimate(&c, &a, 10), (16 << 20) + 52_200 + 9_600 + 24_840);
@@ -76,9 +83,13 @@ mod tests {
         a.sybil.count = 4;
         assert_eq!(memory_estimate(&c, &a, 10), (16 << 20) + 54_000 + 9_600 + 24_840 + 8_280);
         // With `compare`, 1.8 times the economies' part.
-        let both = Config { compare: true, ..c };
+        let both = Config { compare: true, ..c.clone() };
         let part = 54_000 + 9_600 + 24_840 + 8_280;
         assert_eq!(memory_estimate(&both, &a, 10), (16 << 20) + part * 18 / 10);
+        // 20 developers calling every other epoch, 10 epochs: 100 calls × 450 = 45,000.
+        a.developers.count = 20;
+        a.developers.call_rate = 0.5;
+        assert_eq!(memory_estimate(&c, &a, 10), (16 << 20) + part + 45_000);
     }
 
     #[test]
