@@ -286,15 +286,20 @@ fn execute(
         Ok(r) => r,
         Err(e) => {
             use ergon_sim::RunError::{Build, Checkpoint, Sink, Violation};
-            // A write the operating system refused (a full disk) loses nothing a fresh run had
-            // saved: its checkpoints stay, to go on with --resume once the cause is gone. Not a
+            // A write the operating system refused (a full disk) loses nothing a run with
+            // checkpoints (or resumed from them) had saved: they stay, to go on with --resume
+            // once the cause is gone. Not a
             // row out of range, nor a checkpoint found bad on resume: a resume would meet those
             // again.
             let io = match &e {
                 Sink { message, .. } | Checkpoint { message, .. } => message.contains("(os error"),
                 _ => false,
             };
-            if io && every.is_some() && !resume {
+            if io && (every.is_some() || resume) {
+                // A resume puts back the files its stop had merged; its checkpoints stay.
+                if resume {
+                    out.abandon();
+                }
                 return Err(BadInput(format!(
                     "{e}; the checkpoints saved so far stay in {}: `ergon run --resume {}` goes \
                      on from them",

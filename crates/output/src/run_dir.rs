@@ -59,6 +59,10 @@ impl OutDir {
     pub fn resume(dir: &Path) -> Result<OutDir, OutputError> {
         let parts = dir.join(".parts");
         let scenario = parts.join(RESOLVED_SCENARIO);
+        // A run writing it now (with or without checkpoints): in use, whatever .parts holds.
+        if in_use(dir) {
+            return Err(OutputError::DirBusy { dir: dir.to_path_buf() });
+        }
         if !scenario.is_file() {
             return Err(OutputError::NotResumable {
                 dir: dir.to_path_buf(),
@@ -320,6 +324,9 @@ mod tests {
         let tmp = tempfile::tempdir().expect("tempdir");
         let first = OutDir::prepare(Some(tmp.path()), "s", false).expect("empty");
         let err = OutDir::prepare(Some(tmp.path()), "s", true).expect_err("in use");
+        assert!(matches!(err, OutputError::DirBusy { .. }), "{err}");
+        // A resume of it too is refused as in use (not for a .parts without checkpoints).
+        let err = OutDir::resume(tmp.path()).err().expect("in use");
         assert!(matches!(err, OutputError::DirBusy { .. }), "{err}");
         assert!(first.parts.is_dir(), "the first run's parts stay");
         drop(first);

@@ -184,8 +184,10 @@ impl Sink for PartSink {
 /// temporary name, synced, renamed).
 impl CheckpointStore for PartSink {
     fn save(&self, job: usize, bytes: &[u8]) -> Result<(), String> {
-        let mut file = AtomicFile::create(self.checkpoint_path(job)).map_err(|e| e.to_string())?;
-        file.write_all(bytes).map_err(|e| e.to_string())?;
+        let path = self.checkpoint_path(job);
+        // The file's errors name it; a write's is the operating system's alone.
+        let mut file = AtomicFile::create(&path).map_err(|e| e.to_string())?;
+        file.write_all(bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         file.finish().map(|_| ()).map_err(|e| e.to_string())
     }
     fn load(&self, job: usize) -> Result<Option<Vec<u8>>, String> {
