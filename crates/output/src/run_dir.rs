@@ -326,7 +326,7 @@ mod tests {
         let err = OutDir::prepare(Some(tmp.path()), "s", true).expect_err("in use");
         assert!(matches!(err, OutputError::DirBusy { .. }), "{err}");
         // A resume of it too is refused as in use (not for a .parts without checkpoints).
-        let err = OutDir::resume(tmp.path()).err().expect("in use");
+        let Err(err) = OutDir::resume(tmp.path()) else { panic!("a resume of a directory in use") };
         assert!(matches!(err, OutputError::DirBusy { .. }), "{err}");
         assert!(first.parts.is_dir(), "the first run's parts stay");
         drop(first);

@@ -49,6 +49,11 @@ pub const SELECTIONS_KEPT: u64 = 4096;
 /// [`Relay::stake_past`]'s key for the total stake (a receiver's is its account id).
 const TOTAL: u64 = u64::MAX;
 
+/// What a stake change closes, by owner (a receiver's account or [`TOTAL`]): the epoch of the
+/// last change and its `[minimum, end balance]`, when the change moves past it
+/// ([`EpochMin::closing`]).
+type Closing = (u64, Option<(u64, [Amount; 2])>);
+
 /// deployed: the clusters selected for one epoch, in the order drawn (`ClusterSelector`'s).
 #[serde_with::serde_as]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -173,7 +178,7 @@ impl Relay {
     /// Keeps the epochs a stake change on `day` closes (`EpochMin::closing`, by owner) and
     /// drops each owner's entries that no issue can read any more: those before the
     /// selections kept, but the latest of them (its end balance was held after it).
-    fn keep_past(&mut self, closing: [(u64, Option<(u64, [Amount; 2])>); 2], day: u64) {
+    fn keep_past(&mut self, closing: [Closing; 2], day: u64) {
         let cutoff = day.saturating_sub(SELECTIONS_KEPT);
         for (whose, closed) in closing {
             let Some((epoch, kept)) = closed else { continue };
