@@ -476,10 +476,15 @@ impl Phala {
     }
 
     /// Serves vault `v`'s queue from its free PHA at its price, paying from its account.
-    /// Inside the caller's transaction.
+    /// paper: the owner's commission on the price's rise is settled first, whoever serves the
+    /// queue (a request that waited through a payout would take the owner's part of the rise,
+    /// as a withdrawal served at once does not). Inside the caller's transaction.
     pub(crate) fn serve_vault(&mut self, v: VaultIndex) -> Result<Vec<Served>> {
-        let (mut row, _) = self.vault_pool_row(v)?;
         let i = v.0 as usize;
+        if self.params.profile == Profile::Paper && !self.vaults.queues[i].is_empty() {
+            self.gain(v)?;
+        }
+        let (mut row, _) = self.vault_pool_row(v)?;
         let mut queue = self.vaults.queues[i].clone();
         let mut served = Vec::new();
         serve_queue(self.params.profile, &mut row, &mut queue, |x| {

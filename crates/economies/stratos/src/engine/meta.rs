@@ -260,17 +260,19 @@ impl Stratos {
     /// paper, after a kick lowered n: the votes within their periods are counted again against
     /// the new ⌊2n/3⌋ + 1 (the spec's rule holds whenever the approvals reach it, not only when
     /// a vote is cast): the pending kicks first, by index (each one passing lowers n again and
-    /// counts again), then the candidates, by index (each one admitted raises n for the next).
-    /// With none left, every candidate the foundation approved within its period has the
-    /// approval of all (none) existing meta nodes and is admitted. mainnet counts a vote only
-    /// when it is cast, as the chain's handlers do.
+    /// counts again), then every candidate against the n the kicks left, all passed at that
+    /// moment (one admitted does not raise the bar for the next). With none left, every
+    /// candidate the foundation approved within its period has the approval of all (none)
+    /// existing meta nodes and is admitted. mainnet counts a vote only when it is cast, as the
+    /// chain's handlers do.
     fn recount_votes(&mut self) -> Result<()> {
         let n = self.nodes.meta_nodes().len() as u32;
         for k in 0..n {
             self.try_kick_meta(MetaIndex(k))?;
         }
+        let voters = self.active_meta_count();
         for c in 0..n {
-            self.try_activate_meta(MetaIndex(c))?;
+            self.try_activate_meta_among(MetaIndex(c), voters)?;
         }
         Ok(())
     }
