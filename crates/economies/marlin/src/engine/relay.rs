@@ -51,8 +51,9 @@ const TOTAL: u64 = u64::MAX;
 
 /// What a stake change closes, by owner (a receiver's account or [`TOTAL`]): the epoch of the
 /// last change and its `[minimum, end balance]`, when the change moves past it
-/// ([`EpochMin::closing`]).
-type Closing = (u64, Option<(u64, [Amount; 2])>);
+/// ([`EpochMin::closing`]); and the first epoch the owner may still be asked for (a receiver
+/// issues in epoch order: none up to its last issued).
+type Closing = (u64, Option<(u64, [Amount; 2])>, u64);
 
 /// deployed: the clusters selected for one epoch, in the order drawn (`ClusterSelector`'s).
 #[serde_with::serde_as]
@@ -177,11 +178,12 @@ impl Default for Relay {
 impl Relay {
     /// Keeps the epochs a stake change on `day` closes (`EpochMin::closing`, by owner) and
     /// drops each owner's entries that no issue can read any more: those before the
-    /// selections kept, but the latest of them (its end balance was held after it).
+    /// selections kept or before the owner's first epoch still to issue, but the latest of
+    /// them (its end balance was held after it).
     fn keep_past(&mut self, closing: [Closing; 2], day: u64) {
-        let cutoff = day.saturating_sub(SELECTIONS_KEPT);
-        for (whose, closed) in closing {
+        for (whose, closed, first) in closing {
             let Some((epoch, kept)) = closed else { continue };
+            let cutoff = day.saturating_sub(SELECTIONS_KEPT).max(first);
             self.stake_past.insert((whose, epoch), kept);
             // At most one entry a change: the loop removes one or none, but for a first call
             // after a long quiet stretch.
@@ -397,7 +399,9 @@ impl Marlin {
         }
         let day = self.epoch.0;
         let mut total = *self.relay.total_stake.get();
-        let closing = [(u64::from(a.0), r.stake.closing(day)), (TOTAL, total.closing(day))];
+        let first = r.last_issued.map_or(0, |l| l + 1);
+        let closing =
+            [(u64::from(a.0), r.stake.closing(day), first), (TOTAL, total.closing(day), 0)];
         r.stake.deposit(day, x)?;
         total.deposit(day, x)?;
         let (p, pool) = (self.pond, Holder::Pool(self.receiver_pool));
@@ -421,7 +425,9 @@ impl Marlin {
         }
         let day = self.epoch.0;
         let mut total = *self.relay.total_stake.get();
-        let closing = [(u64::from(a.0), r.stake.closing(day)), (TOTAL, total.closing(day))];
+        let first = r.last_issued.map_or(0, |l| l + 1);
+        let closing =
+            [(u64::from(a.0), r.stake.closing(day), first), (TOTAL, total.closing(day), 0)];
         let drop = r.stake.withdraw(day, x)?;
         total.lower_total(day, x, drop)?;
         let (p, pool) = (self.pond, Holder::Pool(self.receiver_pool));
@@ -558,7 +564,7 @@ mod tests {
         let mut relay = Relay::default();
         let mut m = EpochMin::default();
         let change = |relay: &mut Relay, m: &mut EpochMin, day: u64, x: i128| {
-            let closing = [(7, m.closing(day)), (TOTAL, None)];
+            let closing = [(7, m.closing(day), 0), (TOTAL, None, 0)];
             if x >= 0 {
                 m.deposit(day, Amount(x as u128)).unwrap();
             } else {
@@ -585,5 +591,24 @@ mod tests {
             let gone = stake(&relay, &m, e).unwrap_err().to_string();
             assert!(gone.contains(&format!("stake of epoch {e} no longer kept")), "{gone}");
         }
+    }
+
+    /// A receiver issues in epoch order: once it issued for epoch 5, its changes up to 5 are
+    /// dropped but the latest of them (the model, issuing each day for the day before, keeps
+    /// one or two entries a receiver, not one a changing day for 4,096 days).
+    #[test]
+    fn changes_before_the_last_issued_epoch_go() {
+        let mut relay = Relay::default();
+        let mut m = EpochMin::default();
+        for day in 0..8 {
+            let first = if day >= 6 { 6 } else { 0 };
+            relay.keep_past([(7, m.closing(day), first), (TOTAL, None, 0)], day);
+            m.deposit(day, Amount(10)).unwrap();
+        }
+        // Changes closed on days 1…7 record epochs 0…6; on day 6 (issued up to 5) those before
+        // 6 go but epoch 5's, on day 7 too: epochs 5 and 6 stay.
+        let kept: Vec<u64> = relay.stake_past.map().keys().map(|k| k.1).collect();
+        assert_eq!(kept, [5, 6]);
+        assert_eq!(relay.stake_for(7, &m, 5).unwrap(), Amount(50));
     }
 }
