@@ -338,15 +338,26 @@ fn step() -> impl Strategy<Value = Move<Action>> {
 fn genesis(deployed: bool) -> Value {
     let mut g = json!({
         "accounts": {"a": {"pond": "12000000", "mpond": "10"}, "b": {"pond": "3000000", "mpond": "5"}, "c": {"pond": "50", "mpond": "3"}},
-        "rewards_pool": "1000", "subsidy_per_epoch": "3", "subsidy_epochs": 5, "month_days": 2,
-        "reward_per_epoch": "7", "alpha": "0.3", "stake_per_byte": "0.001",
+        "rewards_pool": "1000",
         "wait_days": 1, "liquidity_bp": 5000, "liquidity_period_days": 1,
         "redelegation_lock_days": 2, "undelegation_lock_days": 3,
         "quorum": "3", "voting_period_days": 1, "whitelist": ["c"],
     });
+    // Each profile's own parameters (the other's are refused at genesis).
     if deployed {
         g["profile"] = json!("deployed");
         g["bridge"] = json!({"pond": "8000000", "mpond": "4"});
+        g["reward_per_epoch"] = json!("7");
+    } else {
+        for (k, v) in [
+            ("subsidy_per_epoch", json!("3")),
+            ("subsidy_epochs", json!(5)),
+            ("month_days", json!(2)),
+            ("alpha", json!("0.3")),
+            ("stake_per_byte", json!("0.001")),
+        ] {
+            g[k] = v;
+        }
     }
     g
 }
