@@ -291,8 +291,11 @@ fn execute(
             // once the cause is gone. Not a
             // row out of range, nor a checkpoint found bad on resume: a resume would meet those
             // again.
+            // (A checkpoint the system cannot read back would stop the next resume too.)
             let io = match &e {
-                Sink { message, .. } | Checkpoint { message, .. } => message.contains("(os error"),
+                Sink { message, .. } | Checkpoint { message, .. } => {
+                    message.contains("(os error") && !message.starts_with("cannot read")
+                }
                 _ => false,
             };
             if io && (every.is_some() || resume) {

@@ -298,27 +298,18 @@ fn a_shorter_last_row_labels_its_flows_by_its_span() {
     assert!(html.contains("POND per 7d"), "no 7-day axis");
 }
 
-/// A record interval written in steps names the economy's step: 25 Phala blocks recorded
-/// every 10 end on a row of 5 blocks.
+/// A record interval written in steps ("10", or "10e") names the economy's step: 25 Phala
+/// blocks recorded every 10 end on a row of 5 blocks.
 #[test]
 fn a_shorter_last_row_in_steps_names_the_step() {
-    let tmp = tempfile::tempdir().expect("a temp dir");
-    let out = tmp.path().join("run");
-    let out = out.to_str().expect("utf-8");
-    ergon(&[
-        "run",
-        "-q",
-        "phala-paper",
-        "--epochs",
-        "25",
-        "--set",
-        "scenario.record_every=\"10\"",
-        "--runs",
-        "1",
-        "--out",
-        out,
-        "--report",
-    ]);
-    let html = std::fs::read_to_string(format!("{out}/report.html")).expect("report.html");
-    assert!(html.contains("5 of 10 blocks (the last row, shorter)"), "no 5-block label");
+    for every in ["10", "10e"] {
+        let tmp = tempfile::tempdir().expect("a temp dir");
+        let out = tmp.path().join("run");
+        let out = out.to_str().expect("utf-8");
+        let set = format!("scenario.record_every=\"{every}\"");
+        let args = ["run", "-q", "phala-paper", "--epochs", "25", "--set", &set, "--runs", "1"];
+        ergon(&[&args[..], &["--out", out, "--report"]].concat());
+        let html = std::fs::read_to_string(format!("{out}/report.html")).expect("report.html");
+        assert!(html.contains("5 of 10 blocks (the last row, shorter)"), "{every}: no label");
+    }
 }

@@ -111,7 +111,14 @@ impl Failure {
         let (err, code, exit_code) = match self {
             Failure::Python(e) => return e,
             Failure::Scenario(code, d) => {
-                let message = format!("the scenario is not valid ({} problem(s)):\n{d}", d.0.len());
+                // A list cut at PROBLEMS_SHOWN ends with a line counting the rest, no problem.
+                let n = d.0.len();
+                let head = if n > ergon_sim::PROBLEMS_SHOWN {
+                    format!("the first {} problems", ergon_sim::PROBLEMS_SHOWN)
+                } else {
+                    format!("{n} problem(s)")
+                };
+                let message = format!("the scenario is not valid ({head}):\n{d}");
                 let err = ScenarioError::new_err(message);
                 if let Err(e) = problems(py, &d).and_then(|p| err.value(py).setattr("problems", p))
                 {
@@ -135,10 +142,11 @@ impl Failure {
 pub(crate) type Result<T> = std::result::Result<T, Failure>;
 
 /// Each diagnostic as a dict: `location` as printed, split into `file`, `line` and `column`
-/// when it is a place in a file (`name:line:column`); `None` for what is not known.
+/// when it is a place in a file (`name:line:column`); `None` for what is not known. The line
+/// counting the problems past the first `PROBLEMS_SHOWN` is in the message only.
 fn problems<'py>(py: Python<'py>, d: &Diagnostics) -> PyResult<Bound<'py, PyList>> {
     let list = PyList::empty(py);
-    for p in &d.0 {
+    for p in d.0.iter().take(ergon_sim::PROBLEMS_SHOWN) {
         let item = PyDict::new(py);
         let (file, line, column) = split_location(&p.location);
         item.set_item("file", file)?;

@@ -203,7 +203,8 @@ fn short_last_row(run: &Run) -> Option<String> {
     let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
     let (digits, unit) = text.split_at(split);
     match digits.parse::<u64>() {
-        Ok(n) if !unit.trim().is_empty() && (n * span).is_multiple_of(every) => {
+        // "10e" is written in steps: named by the model's step below.
+        Ok(n) if !matches!(unit.trim(), "" | "e") && (n * span).is_multiple_of(every) => {
             Some(format!("{}{} (the last row, shorter)", n * span / every, unit.trim()))
         }
         _ => {

@@ -78,9 +78,10 @@ impl Run {
         };
         // A run stopped by a signal keeps its checkpoints in .parts beside its merged rows: only
         // a run killed before it merged anything is refused (as `ergon check-output` tells),
-        // and a merged run whose files no longer hold what its summary says (rows cut,
-        // deleted or reordered, its Parquet file gone or of another length) or whose rows
-        // are malformed (a cell that is not a number, a row of another length).
+        // and a merged run whose files no longer hold what its summary says (a row cut short,
+        // rows of another count, a complete run's job short of its last step, its Parquet
+        // file gone or of another length) or whose rows are malformed (a `point`, `run` or
+        // `epoch` cell not a count, a row of another length).
         let found = ergon_output::inspect(dir);
         if let Err(
             e @ (ergon_output::OutputError::Damaged { .. }
