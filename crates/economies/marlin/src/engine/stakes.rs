@@ -497,6 +497,7 @@ impl Marlin {
             return Err(MarlinError::StashState { stash: id, state: "delegated" });
         }
         self.check_unlocked(id, s.withdrawable_day)?;
+        self.refuse_zero(pond, mpond, "withdrawal")?;
         s.pond = s.pond.checked_sub(pond).map_err(|_| self.short(id, "pond"))?;
         s.mpond = s.mpond.checked_sub(mpond).map_err(|_| self.short(id, "mpond"))?;
         let (p, m, pool) = (self.pond, self.mpond, Holder::Pool(self.stakes_pool));
