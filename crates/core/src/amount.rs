@@ -363,6 +363,41 @@ pub fn decimal_text<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Stri
     ScalarText::<false>::deserialize(d).map(|t| t.0)
 }
 
+/// An exact decimal of a scenario kept as its text: a string (`"1000000.5"`) or a whole number
+/// (`1000000`), a float refused with the reason ([`float_refused`]); written back as it came, a
+/// whole number bare (so a scenario's resolved text, and its hash, keep it). Read exactly with
+/// [`DecimalText::qty`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecimalText(pub String);
+
+impl DecimalText {
+    /// The value, exactly: an error quotes the text.
+    pub fn qty(&self) -> Result<Qty> {
+        Qty::parse(&self.0)
+    }
+}
+
+impl Default for DecimalText {
+    fn default() -> DecimalText {
+        DecimalText("0".into())
+    }
+}
+
+impl<'de> Deserialize<'de> for DecimalText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        ScalarText::<false>::deserialize(d).map(|t| DecimalText(t.0))
+    }
+}
+
+impl Serialize for DecimalText {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self.0.parse::<i64>() {
+            Ok(n) => s.serialize_i64(n),
+            Err(_) => s.serialize_str(&self.0),
+        }
+    }
+}
+
 /// Parses a string of decimal digits (base units) into a u128.
 fn parse_digits(text: &str) -> Result<u128> {
     let q = Qty::parse(text)?;

@@ -36,6 +36,19 @@ fn build(c: &Config, a: &Agents) -> MarlinModel {
     MarlinModel::build(c, a, &RngStreams::new(Seed::from_u64(7))).expect("a genesis")
 }
 
+/// The genesis subsidy pool is read exactly: 1234567.1234567891 POND is that many base units
+/// (it was read as a binary float and rounded to 6 decimals, 2.1·10^-7 POND too many).
+#[test]
+fn the_subsidy_pool_is_exact() {
+    let mut c = Config::default();
+    c.subsidy_pool = ergon_core::amount::DecimalText("1234567.1234567891".into());
+    let mut m = build(&c, &quiet());
+    assert_eq!(raw(&m.record(), "rewards_pool"), 1_234_567_123_456_789_100_000_000);
+    let float: Result<Config, _> = serde_json::from_value(serde_json::json!({"subsidy_pool": 0.5}));
+    let e = float.unwrap_err().to_string();
+    assert!(e.contains("would be read as a binary float"), "{e}");
+}
+
 /// A whitelist naming an account the model does not have is laid at the whitelist's door, not
 /// at the agents' draws.
 #[test]
@@ -131,7 +144,7 @@ fn a_paper_network_keeps_its_invariants_and_pays_from_the_subsidy() {
     a.producers.count = 2;
     a.producers.cheat_share = 0.5;
     let c: Config = serde_json::from_value(serde_json::json!({
-        "subsidy_pool": 1_000_000.0,
+        "subsidy_pool": 1_000_000,
         "params": {"subsidy_per_epoch": "100", "subsidy_epochs": 3650}
     }))
     .unwrap();
@@ -202,7 +215,7 @@ fn the_stake_ticket_loop_settles() {
         a.receivers.count = 10;
         a.receivers.node_capacity = 100;
         let c: Config = serde_json::from_value(serde_json::json!({
-            "subsidy_pool": 100_000_000.0,
+            "subsidy_pool": 100_000_000,
             "params": {"subsidy_per_epoch": "20000", "subsidy_epochs": 1825}
         }))
         .unwrap();
@@ -234,7 +247,7 @@ fn the_stake_ticket_loop_settles() {
 /// The deployed network of the tests below: three relayers staking 1 MPOND each on their
 /// cluster, two receivers staking 1,000 POND each, 100 POND of rewards a day for all networks
 /// (this one's weight 1/1), a reward contract holding `subsidy_pool` POND.
-fn deployed_network(subsidy_pool: f64) -> MarlinModel {
+fn deployed_network(subsidy_pool: u64) -> MarlinModel {
     let mut a = quiet();
     a.relayers.count = 3;
     a.relayers.budget = Dist::constant(100_000.0);
@@ -270,7 +283,7 @@ fn first_week(m: &mut MarlinModel) -> Vec<Metric> {
 /// the one unit each of the 3 clusters keeps, and day 6's 100 POND wait for day 7's claims.
 #[test]
 fn deployed_receivers_issue_their_tickets_over_the_drawn_clusters() {
-    let mut m = deployed_network(1_000_000.0);
+    let mut m = deployed_network(1_000_000);
     assert_eq!(raw(&m.record(), "receiver_stake"), 2_000 * UNIT);
     let r = first_week(&mut m);
     assert_eq!(count(&r, "tickets"), 655_360);
@@ -289,7 +302,7 @@ fn deployed_receivers_issue_their_tickets_over_the_drawn_clusters() {
 /// in all, counted, and the run goes on with the credits owed.
 #[test]
 fn deployed_payments_the_reward_contract_cannot_make_are_counted_not_fatal() {
-    let mut m = deployed_network(120.0);
+    let mut m = deployed_network(120);
     let r = first_week(&mut m);
     assert_eq!(count(&r, "reward_payments_refused"), 9);
     assert_eq!(raw(&r, "subsidy_paid_pond"), 500 * UNIT);

@@ -4,6 +4,7 @@
 //! are whole POND or MPOND, as numbers or distributions (ergon_core::dist); counts are integers.
 
 use ergon_core::FieldError;
+use ergon_core::amount::DecimalText;
 use ergon_core::dist::{self, Dist, to_base_units};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -26,9 +27,10 @@ pub struct Config {
     /// `alpha = "0.5"`, `subsidy_per_epoch = "20000"`, `subsidy_epochs = 3650`.
     #[serde(default)]
     pub params: Map<String, Value>,
-    /// POND minted into the `rewards` pool (paper: the subsidy pool) at genesis.
+    /// POND minted into the `rewards` pool (paper: the subsidy pool) at genesis, exactly (a
+    /// string, or a whole number).
     #[serde(default)]
-    pub subsidy_pool: f64,
+    pub subsidy_pool: DecimalText,
 }
 
 /// `[agents]`: who is in the network and what they do.
@@ -235,12 +237,21 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
     if let Err(e) = super::genesis_value(c, &[], &[]) {
         errs.push(e);
     }
+    // Exact: read as the genesis reads it (POND, 18 decimals), at most the cap of 10^10.
+    let pond = ergon_core::TokenMeta::new("POND", 18);
+    match c.subsidy_pool.qty().and_then(|q| q.to_amount(&pond)) {
+        Ok(x) if x.0 <= 10u128.pow(28) => {}
+        Ok(_) => errs.push(FieldError::new(
+            "economy.subsidy_pool",
+            format!("must be in [0, 10000000000], not {}", c.subsidy_pool.0),
+        )),
+        Err(e) => errs.push(FieldError::new("economy.subsidy_pool", e.to_string())),
+    }
     let mut num = |path: &str, v: f64, lo: f64, hi: f64| {
         if !(v.is_finite() && v >= lo && v <= hi) {
             errs.push(FieldError::new(path, format!("must be in [{lo}, {hi}], not {v}")));
         }
     };
-    num("economy.subsidy_pool", c.subsidy_pool, 0.0, 1e10);
     let r = &a.relayers;
     num("agents.relayers.node_share", r.node_share, 0.0, 1.0);
     num("agents.relayers.node_price", r.node_price, 1e-6, 1e9);

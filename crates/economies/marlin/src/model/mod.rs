@@ -302,9 +302,9 @@ pub(crate) fn genesis_value(
             g.insert("bridge".into(), Value::Object(b));
         }
     }
-    if c.subsidy_pool > 0.0 {
-        let s = c.subsidy_pool;
-        g.insert("rewards_pool".into(), Value::String(format!("{s:.6}")));
+    // Exact, as written (validated); zero mints nothing.
+    if c.subsidy_pool.qty().is_ok_and(|q| q.to_integer().map_or(true, |n| n > 0)) {
+        g.insert("rewards_pool".into(), Value::String(c.subsidy_pool.0.clone()));
     }
     let genesis: Genesis = serde_json::from_value(Value::Object(g)).map_err(|e| {
         // The first override that fails on its own is the one to name.

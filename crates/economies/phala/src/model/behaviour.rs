@@ -100,7 +100,9 @@ pub(super) fn build(c: &Config, a: &Agents, streams: &RngStreams) -> Result<Phal
         params: c.param_set,
         overrides: c.params.clone(),
         block: None,
-        subsidy_pool: Some(qty(c.subsidy_pool)?),
+        subsidy_pool: Some(
+            c.subsidy_pool.qty().map_err(|e| Rejection::new("E_SCENARIO", e.to_string()))?,
+        ),
         accounts,
     };
     let mut econ = Phala::from_genesis(genesis)?;

@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use ergon_core::FieldError;
+use ergon_core::amount::DecimalText;
 use ergon_core::dist::{self, Dist};
 use serde::{Deserialize, Serialize};
 
@@ -36,17 +37,17 @@ pub struct Config {
     /// `halving_interval_blocks = "216000"`); docs/economies/phala.md lists them.
     #[serde(default, deserialize_with = "crate::params::de_overrides")]
     pub params: BTreeMap<String, String>,
-    /// PHA in the subsidy pool at genesis.
+    /// PHA in the subsidy pool at genesis, exactly (a string, or a whole number).
     #[serde(default = "default_subsidy")]
-    pub subsidy_pool: f64,
+    pub subsidy_pool: DecimalText,
     /// paper only: close blocks lazily, Σshare recounted every this many blocks
     /// (docs/economies/phala.md, "Lazy close"); absent: every worker every block.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lazy_refresh_blocks: Option<u32>,
 }
 
-fn default_subsidy() -> f64 {
-    100_000_000.0
+fn default_subsidy() -> DecimalText {
+    DecimalText("100000000".into())
 }
 
 impl Config {
@@ -321,12 +322,21 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
         )),
         _ => {}
     }
+    // Exact: read as the genesis reads it (PHA, 12 decimals), at most 5·10^8.
+    let pha = ergon_core::TokenMeta::new("PHA", 12);
+    match c.subsidy_pool.qty().and_then(|q| q.to_amount(&pha)) {
+        Ok(x) if x.0 <= 500_000_000 * 10u128.pow(12) => {}
+        Ok(_) => errs.push(FieldError::new(
+            "economy.subsidy_pool",
+            format!("must be 0 to 500000000 PHA, not {}", c.subsidy_pool.0),
+        )),
+        Err(e) => errs.push(FieldError::new("economy.subsidy_pool", e.to_string())),
+    }
     let mut num = |path: String, x: f64, lo: f64, hi: f64| {
         if !(x.is_finite() && x >= lo && x <= hi) {
             errs.push(FieldError::new(path, format!("must be {lo} to {hi}, not {x}")));
         }
     };
-    num("economy.subsidy_pool".into(), c.subsidy_pool, 0.0, 5e8);
     num("agents.outages.per_day".into(), a.outages.per_day, 0.0, 1.0);
     num("agents.delegators.min_gain".into(), a.delegators.min_gain, 0.0, 100.0);
     num("agents.delegators.switch_share".into(), a.delegators.switch_share, 0.0, 1.0);
