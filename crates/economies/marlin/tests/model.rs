@@ -40,8 +40,8 @@ fn build(c: &Config, a: &Agents) -> MarlinModel {
 /// (it was read as a binary float and rounded to 6 decimals, 2.1·10^-7 POND too many).
 #[test]
 fn the_subsidy_pool_is_exact() {
-    let mut c = Config::default();
-    c.subsidy_pool = ergon_core::amount::DecimalText("1234567.1234567891".into());
+    let subsidy_pool = ergon_core::amount::DecimalText("1234567.1234567891".into());
+    let c = Config { subsidy_pool, ..Config::default() };
     let mut m = build(&c, &quiet());
     assert_eq!(raw(&m.record(), "rewards_pool"), 1_234_567_123_456_789_100_000_000);
     let float: Result<Config, _> = serde_json::from_value(serde_json::json!({"subsidy_pool": 0.5}));
