@@ -214,10 +214,18 @@ pub(crate) fn bins(values: &[f64], bins: usize) -> Vec<(f64, f64, u32)> {
         .collect()
 }
 
-/// A histogram of pre-computed bins; returns the SVG and the number of non-empty bars.
-pub(crate) fn histogram(title: &str, x_desc: &str, bins: &[(f64, f64, u32)]) -> Res<String> {
+/// A histogram of pre-computed bins, counting `y_desc` ("runs", "nodes"): its SVG.
+pub(crate) fn histogram(
+    title: &str,
+    x_desc: &str,
+    y_desc: &str,
+    bins: &[(f64, f64, u32)],
+) -> Res<String> {
     let xs = span(bins.iter().flat_map(|b| [b.0, b.1])).unwrap_or((0.0, 1.0));
     let top = bins.iter().map(|b| b.2).max().unwrap_or(1).max(1);
+    // A bin that holds any is drawn at least 1/150 of the tallest (a pixel or two): one node among
+    // hundreds in a bin would round to no bar at all.
+    let least = f64::from(top) / 150.0;
     svg(|root| {
         let mut chart = ChartBuilder::on(root)
             .caption(title, ("sans-serif", 24))
@@ -229,7 +237,7 @@ pub(crate) fn histogram(title: &str, x_desc: &str, bins: &[(f64, f64, u32)]) -> 
         chart
             .configure_mesh()
             .x_desc(x_desc)
-            .y_desc("runs")
+            .y_desc(y_desc)
             .axis_desc_style(("sans-serif", 17))
             .label_style(("sans-serif", 15))
             .x_label_formatter(&|v| tick(*v, xs))
@@ -239,11 +247,9 @@ pub(crate) fn histogram(title: &str, x_desc: &str, bins: &[(f64, f64, u32)]) -> 
             .draw()
             .map_err(err)?;
         chart
-            .draw_series(
-                bins.iter()
-                    .filter(|b| b.2 > 0)
-                    .map(|&(a, b, n)| Rectangle::new([(a, 0.0), (b, f64::from(n))], BAR.filled())),
-            )
+            .draw_series(bins.iter().filter(|b| b.2 > 0).map(|&(a, b, n)| {
+                Rectangle::new([(a, 0.0), (b, f64::from(n).max(least))], BAR.filled())
+            }))
             .map_err(err)?;
         Ok(())
     })

@@ -374,7 +374,7 @@ fn distribution(h: &mut String, run: &Run) -> Result<(), String> {
     let bins = charts::bins(&values, values.len().clamp(1, 20));
     let bars = bins.iter().filter(|b| b.2 > 0).count();
     let x = format!("final {col} ({unit})");
-    let svg = charts::histogram(&format!("Histogram of the final {col}"), &x, &bins)?;
+    let svg = charts::histogram(&format!("Histogram of the final {col}"), &x, "runs", &bins)?;
     figure_html(h, "chart-histogram", &svg, 0, bars, &format!("{} runs", values.len()));
     if let Some(points) = lorenz(&values) {
         let g = ergon_core::stats::gini(&values);

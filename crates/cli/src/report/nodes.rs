@@ -121,7 +121,7 @@ pub(crate) fn section(h: &mut String, run: &Run, rows: &[NodeRow]) -> Result<boo
     let bars = bins.iter().filter(|b| b.2 > 0).count();
     let x = format!("rewards since genesis ({token})");
     let title = format!("Histogram of the rewards of the first run's {which}");
-    let svg = charts::histogram(&title, &x, &bins)?;
+    let svg = charts::histogram(&title, &x, "nodes", &bins)?;
     figure_html(h, "chart-histogram", &svg, 0, bars, &format!("{} nodes, first run", values.len()));
     if let Some(points) = lorenz(&values) {
         let g = ergon_core::stats::gini(&values);
