@@ -311,5 +311,6 @@ fn a_shorter_last_row_in_steps_names_the_step() {
         ergon(&[&args[..], &["--out", out, "--report"]].concat());
         let html = std::fs::read_to_string(format!("{out}/report.html")).expect("report.html");
         assert!(html.contains("5 of 10 blocks (the last row, shorter)"), "{every}: no label");
+        assert!(html.contains("per 10 blocks"), "{every}: the axes' interval not in blocks");
     }
 }

@@ -186,6 +186,15 @@ pub(crate) fn drawn<'a>(run: &Run, spec: &'a ChartSpec) -> Vec<&'a (&'static str
 /// The chart's y label, its "{row}" replaced by the record interval.
 fn unit_label(run: &Run, spec: &ChartSpec) -> String {
     let every = run.scenario_str(&["scenario", "record_every"]).unwrap_or("row".into());
+    // An interval written in steps ("100", "100e") is named by the model's step.
+    let steps = every.strip_suffix('e').unwrap_or(&every);
+    let every = if steps.parse::<u64>().is_ok() {
+        let economy = run.summary["economy"].as_str().unwrap_or_default();
+        let step = ergon_registry::find(economy).map_or("step", |e| e.step_name);
+        format!("{steps} {step}s")
+    } else {
+        every
+    };
     spec.unit.replace("{row}", &every)
 }
 
