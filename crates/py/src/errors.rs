@@ -25,7 +25,7 @@ create_exception!(
     ergon,
     ScenarioError,
     ErgonError,
-    "An invalid scenario (exit code 2): `problems` lists each problem as a dict with file, line, column, field, message, location and snippet."
+    "An invalid scenario (exit code 2): `problems` lists the problems found (the first 50) as dicts with file, line, column, field, message, location and snippet."
 );
 create_exception!(
     ergon,
@@ -77,8 +77,9 @@ impl From<RunError> for Failure {
         match e {
             RunError::Build { .. } => Failure::Input("genesis_refused", e.to_string()),
             RunError::Violation { .. } => Failure::Invariant(e.to_string()),
+            // As `ergon run` ends: bad input or I/O, 2.
             RunError::Sink { .. } | RunError::Checkpoint { .. } => {
-                Failure::Output(e.to_string(), 1)
+                Failure::Output(e.to_string(), 2)
             }
         }
     }

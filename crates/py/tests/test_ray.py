@@ -76,6 +76,21 @@ def test_ray_errors(local_ray, tmp_path):
         ergon.ray.sweep("stratos-small", {"agents.users.cuont": [1]}, out_dir=str(tmp_path / "m"))
     with pytest.raises(ValueError):
         ergon.ray.sweep("stratos-small", GRID, runs_per_task=0, out_dir=str(tmp_path / "z"))
+    # Ray already up: an address would be ignored, so it is refused.
+    with pytest.raises(ValueError, match="already initialised"):
+        ergon.ray.sweep("stratos-small", GRID, out_dir=str(tmp_path / "a"), address="auto")
+
+
+def test_force_removes_earlier_shards_only(local_ray, tmp_path):
+    out = tmp_path / "again"
+    out.mkdir()
+    (out / "part-0000000-0000001.parquet").write_bytes(b"an earlier shard")
+    (out / "notes.txt").write_text("the user's")
+    result = ergon.ray.sweep("stratos-small", GRID, runs=1, epochs=1, out_dir=str(out), force=True)
+    names = sorted(p.name for p in out.iterdir())
+    assert "notes.txt" in names and (out / "notes.txt").read_text() == "the user's"
+    assert len(result.summaries) == len(names) - 1
+    assert all(n.startswith("part-") for n in names if n != "notes.txt")
 
 
 def test_a_relative_out_dir_is_the_drivers(local_ray, tmp_path, monkeypatch):

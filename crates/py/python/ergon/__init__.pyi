@@ -42,7 +42,8 @@ class ErgonError(Exception):
     broken invariant."""
 
 class ScenarioError(ErgonError):
-    """An invalid scenario (exit code 2); ``problems`` lists every problem found."""
+    """An invalid scenario (exit code 2); ``problems`` lists the problems found, the first 50
+    (the message says how many more there were)."""
 
     problems: list[Problem]
 
@@ -120,7 +121,8 @@ def check(
     """Validate a scenario with the options of ``run`` and (with ``genesis``) build every run's
     genesis, running nothing, as ``ergon check``. Returns its figures: name, economy, epochs,
     epochs_per_day, step_name, record_every, runs, seed, parameter_hash, sweep_keys, points,
-    memory_per_run. Raises ``ScenarioError`` whose ``problems`` hold every problem."""
+    memory_per_run. Raises ``ScenarioError`` whose ``problems`` hold the problems found (the
+    first 50)."""
 
 def scenarios() -> list[dict[str, str]]:
     """The shipped scenarios (``ergon scenarios``): name, economy and description of each."""

@@ -109,8 +109,10 @@ def sweep(
     ``runs_per_task`` Monte Carlo runs of one point on ``threads_per_task`` threads (it asks Ray
     for that many CPUs). ``address`` is that of an existing cluster (``"ray://head:10001"``,
     ``"auto"``); without it, Ray already initialised is used, else a local Ray is started.
-    ``out_dir`` must be empty (or missing) unless ``force``: earlier shards would join the
-    dataset. The scenario is read on the driver and sent as text, so workers need no copy of
+    ``out_dir`` must be empty (or missing) unless ``force``, which removes the shards an earlier
+    sweep wrote there (``part-*.parquet`` and their ``.partial`` files) once Ray is connected,
+    and keeps every other file. An ``address`` while Ray is already initialised is refused
+    (``ValueError``): it would be ignored. The scenario is read on the driver and sent as text, so workers need no copy of
     it, only the ``ergon`` package. A local ``out_dir`` is made absolute on the driver. Ctrl-C,
     or a task's error, cancels the other tasks (each ends its run and removes its temporary
     files; one still running 30 s later is killed) and removes the shards this call wrote, then
@@ -133,14 +135,23 @@ def sweep(
     existing = fs.get_file_info(pafs.FileSelector(root, allow_not_found=True))
     if existing and not force:
         raise FileExistsError(f"{out_dir} is not empty; choose another out_dir or pass force=True")
-    for entry in existing:
-        if entry.type == pafs.FileType.File:
-            fs.delete_file(entry.path)
-    fs.create_dir(root, recursive=True)
+    if address is not None and ray.is_initialized():
+        raise ValueError(
+            f"address={address!r}: Ray is already initialised here, so the address would be "
+            "ignored; call ray.shutdown() first, or leave address out to use this Ray"
+        )
     if address is not None:
-        ray.init(address=address, ignore_reinit_error=True)
+        ray.init(address=address)
     elif not ray.is_initialized():
         ray.init()
+    # Only earlier shards go: any other file in out_dir is the user's.
+    for entry in existing:
+        name = entry.base_name
+        shard = name.startswith("part-") and name.endswith(".parquet")
+        partial = name.startswith(".part-") and name.endswith(".parquet.partial")
+        if entry.type == pafs.FileType.File and (shard or partial):
+            fs.delete_file(entry.path)
+    fs.create_dir(root, recursive=True)
     remote = ray.remote(num_cpus=threads_per_task)(_task)
     options["threads"] = threads_per_task
     total = info["runs"]
