@@ -111,7 +111,8 @@ pub(crate) fn overrides(
     set: Option<&Bound<'_, PyDict>>,
 ) -> Result<Vec<(String, String)>> {
     let runs = whole("runs", runs, u64::from(u32::MAX))?.map(|r| r as u32);
-    let seed = whole("seed", seed, u64::MAX)?;
+    // A scenario's integers (TOML's), as `--seed` takes them: 0 to 2^63 − 1.
+    let seed = whole("seed", seed, i64::MAX as u64)?;
     let epochs = match epochs {
         None => None,
         Some(e) if e.is_instance_of::<PyInt>() && !e.is_instance_of::<PyBool>() => {

@@ -91,6 +91,8 @@ def test_input_errors():
         (lambda: ergon.run("stratos-small", runs=2**40), "bad_input", "runs: 1099511627776 is not"),
         (lambda: ergon.run("stratos-small", runs=True), "bad_input", "runs: True is not"),
         (lambda: ergon.run("stratos-small", seed=2**64), "bad_input", "seed: 18446744073709551616 is not"),
+        # As --seed: a scenario's integers, at most 2^63 − 1 (2^63 was a ScenarioError).
+        (lambda: ergon.run("stratos-small", seed=2**63), "bad_input", "seed: 9223372036854775808 is not a whole number from 0 to 9223372036854775807"),
         (lambda: ergon.run("stratos-small", seed=-1), "bad_input", "seed: -1 is not"),
         (lambda: ergon.run("stratos-small", threads=-1), "bad_input", "threads: -1 is not"),
         (lambda: ergon.run("stratos-small", threads=2.0), "bad_input", "threads: 2.0 is not"),
