@@ -54,6 +54,15 @@ def test_an_unknown_economy_is_suggested():
     assert 'did you mean "stratos"?' in p["message"]
 
 
+def test_a_bad_epochs_is_named_as_the_option():
+    # The plan sees it as `--set scenario.duration=…`: named as the call gave it.
+    with pytest.raises(ergon.ScenarioError) as e:
+        ergon.run("stratos-small", epochs="9x")
+    [p] = e.value.problems
+    assert p["location"] == 'epochs="9x"', p
+    assert "9x" in p["message"] and "--set" not in str(e.value), str(e.value)
+
+
 def test_a_misspelt_set_path_is_blamed_on_the_set():
     with pytest.raises(ergon.ScenarioError) as e:
         ergon.run("stratos-small", set={"agents.users.cuont": 5})
