@@ -314,3 +314,29 @@ fn a_shorter_last_row_in_steps_names_the_step() {
         assert!(html.contains("per 10 blocks"), "{every}: the axes' interval not in blocks");
     }
 }
+
+/// The final-value chart of a sweep draws a line a combination of the other keys, in the
+/// sweep's order: 6000, 8000, 10000 (as text, 10000 came first).
+#[test]
+fn a_sweep_s_final_value_lines_follow_the_sweep_s_order() {
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let out = tmp.path().join("run");
+    let out = out.to_str().expect("utf-8");
+    ergon(&[
+        "sweep",
+        "-q",
+        "stratos-sweep",
+        "--epochs",
+        "1d",
+        "--runs",
+        "1",
+        "--out",
+        out,
+        "--report",
+    ]);
+    let html = std::fs::read_to_string(format!("{out}/report.html")).expect("report.html");
+    let from = html.find("Final value against").expect("the final-value section");
+    let chart = &html[from..from + html[from..].find("</svg>").expect("its chart")];
+    let at = |v: &str| chart.find(&format!("settle_threshold_bps = {v}\n")).expect(v);
+    assert!(at("6000") < at("8000") && at("8000") < at("10000"), "legend out of order");
+}

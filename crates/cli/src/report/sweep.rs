@@ -51,7 +51,10 @@ pub(crate) fn section(h: &mut String, run: &Run, specs: &[&ChartSpec]) -> Result
         esc(&key)
     );
     for (i, col) in metrics.into_iter().enumerate() {
-        let mut lines: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
+        // One line a combination of the other keys, in the sweep's order (its values as the
+        // scenario lists them, not as text: 6000 before 10000).
+        let mut lines: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
+        let mut line_of: BTreeMap<String, usize> = BTreeMap::new();
         for p in &run.points {
             let x = p.values.get(&key).and_then(num).unwrap_or(f64::NAN);
             let y = p.finals[col]["mean"].as_f64().unwrap_or(f64::NAN);
@@ -63,10 +66,13 @@ pub(crate) fn section(h: &mut String, run: &Run, specs: &[&ChartSpec]) -> Result
                 .collect();
             let label = if others.is_empty() { col.to_owned() } else { others.join(", ") };
             if x.is_finite() && y.is_finite() {
-                lines.entry(label).or_default().push((x, y));
+                let k = *line_of.entry(label.clone()).or_insert_with(|| {
+                    lines.push((label, Vec::new()));
+                    lines.len() - 1
+                });
+                lines[k].1.push((x, y));
             }
         }
-        let mut lines: Vec<(String, Vec<(f64, f64)>)> = lines.into_iter().collect();
         for (_, pts) in &mut lines {
             pts.sort_by(|a, b| a.0.total_cmp(&b.0));
         }
