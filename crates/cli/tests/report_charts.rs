@@ -274,26 +274,20 @@ fn a_summary_without_points_or_economy_is_refused() {
     }
 }
 
+/// The report.html of `ergon` run with `args` and `--out DIR --report`.
+fn report_of(args: &[&str]) -> String {
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let out = tmp.path().join("run");
+    let out = out.to_str().expect("utf-8");
+    ergon(&[args, &["--out", out, "--report"]].concat());
+    std::fs::read_to_string(format!("{out}/report.html")).expect("report.html")
+}
+
 /// A complete run of 30 days recorded weekly ends on a 2-day row: the key figures label its
 /// flows by that span, the charts' axes by the record interval.
 #[test]
 fn a_shorter_last_row_labels_its_flows_by_its_span() {
-    let tmp = tempfile::tempdir().expect("a temp dir");
-    let out = tmp.path().join("run");
-    let out = out.to_str().expect("utf-8");
-    ergon(&[
-        "run",
-        "-q",
-        "marlin-paper",
-        "--epochs",
-        "30d",
-        "--runs",
-        "1",
-        "--out",
-        out,
-        "--report",
-    ]);
-    let html = std::fs::read_to_string(format!("{out}/report.html")).expect("report.html");
+    let html = report_of(&["run", "-q", "marlin-paper", "--epochs", "30d", "--runs", "1"]);
     assert!(html.contains("POND per 2d (the last row, shorter)"), "no 2-day label");
     assert!(html.contains("POND per 7d"), "no 7-day axis");
 }
@@ -303,13 +297,9 @@ fn a_shorter_last_row_labels_its_flows_by_its_span() {
 #[test]
 fn a_shorter_last_row_in_steps_names_the_step() {
     for every in ["10", "10e"] {
-        let tmp = tempfile::tempdir().expect("a temp dir");
-        let out = tmp.path().join("run");
-        let out = out.to_str().expect("utf-8");
         let set = format!("scenario.record_every=\"{every}\"");
         let args = ["run", "-q", "phala-paper", "--epochs", "25", "--set", &set, "--runs", "1"];
-        ergon(&[&args[..], &["--out", out, "--report"]].concat());
-        let html = std::fs::read_to_string(format!("{out}/report.html")).expect("report.html");
+        let html = report_of(&args);
         assert!(html.contains("5 of 10 blocks (the last row, shorter)"), "{every}: no label");
         assert!(html.contains("per 10 blocks"), "{every}: the axes' interval not in blocks");
     }
@@ -319,22 +309,7 @@ fn a_shorter_last_row_in_steps_names_the_step() {
 /// sweep's order: 6000, 8000, 10000 (as text, 10000 came first).
 #[test]
 fn a_sweep_s_final_value_lines_follow_the_sweep_s_order() {
-    let tmp = tempfile::tempdir().expect("a temp dir");
-    let out = tmp.path().join("run");
-    let out = out.to_str().expect("utf-8");
-    ergon(&[
-        "sweep",
-        "-q",
-        "stratos-sweep",
-        "--epochs",
-        "1d",
-        "--runs",
-        "1",
-        "--out",
-        out,
-        "--report",
-    ]);
-    let html = std::fs::read_to_string(format!("{out}/report.html")).expect("report.html");
+    let html = report_of(&["sweep", "-q", "stratos-sweep", "--epochs", "1d", "--runs", "1"]);
     let from = html.find("Final value against").expect("the final-value section");
     let chart = &html[from..from + html[from..].find("</svg>").expect("its chart")];
     let at = |v: &str| chart.find(&format!("settle_threshold_bps = {v}\n")).expect(v);
