@@ -42,4 +42,21 @@ echo "== the Python module (maturin develop, debug profile)"
 
 echo "== Python tests (pytest, Ray on a local 2-CPU cluster)"
 export RAY_USAGE_STATS_ENABLED=0
-"$venv/bin/python" -m pytest -p no:cacheprovider -q crates/py/tests "$@"
+"$venv/bin/python" -m pytest -p no:cacheprovider -q crates/py/tests --ignore=crates/py/tests/test_ray.py "$@"
+# The Ray tests in a process of their own. A local Ray cluster has been seen to end its driver
+# (exit 1, before pytest reports anything) while a cancelled task's worker shuts down: that
+# run, and only that (no pytest summary line), is made once more; a test that fails, fails.
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+for attempt in 1 2; do
+  set +e
+  "$venv/bin/python" -m pytest -p no:cacheprovider -q crates/py/tests/test_ray.py "$@" 2>&1 | tee "$log"
+  code=${PIPESTATUS[0]}
+  set -e
+  # 5: the arguments selected no Ray test.
+  if [ "$code" = 5 ]; then exit 0; fi
+  if [ "$code" = 0 ] || grep -qE '[0-9]+ (passed|failed|errors?|deselected)|no tests ran' "$log" || [ "$attempt" = 2 ]; then
+    exit "$code"
+  fi
+  echo "== the Ray tests' process ended before pytest reported (exit $code): once more"
+done
