@@ -183,14 +183,19 @@ pub(crate) fn drawn<'a>(run: &Run, spec: &'a ChartSpec) -> Vec<&'a (&'static str
     spec.series.iter().filter(|(c, _)| run.metrics.has_line(c, flows)).collect()
 }
 
+/// What one step of the run's model is called ("epoch", "block").
+fn step_name(run: &Run) -> &'static str {
+    let economy = run.summary["economy"].as_str().unwrap_or_default();
+    ergon_registry::find(economy).map_or("step", |e| e.step_name)
+}
+
 /// The chart's y label, its "{row}" replaced by the record interval.
 fn unit_label(run: &Run, spec: &ChartSpec) -> String {
     let every = run.scenario_str(&["scenario", "record_every"]).unwrap_or("row".into());
     // An interval written in steps ("100", "100e") is named by the model's step.
     let steps = every.strip_suffix('e').unwrap_or(&every);
     let every = if steps.parse::<u64>().is_ok() {
-        let economy = run.summary["economy"].as_str().unwrap_or_default();
-        let step = ergon_registry::find(economy).map_or("step", |e| e.step_name);
+        let step = step_name(run);
         format!("{steps} {step}s")
     } else {
         every
@@ -217,8 +222,7 @@ fn short_last_row(run: &Run) -> Option<String> {
             Some(format!("{}{} (the last row, shorter)", n * span / every, unit.trim()))
         }
         _ => {
-            let economy = run.summary["economy"].as_str().unwrap_or_default();
-            let step = ergon_registry::find(economy).map_or("step", |e| e.step_name);
+            let step = step_name(run);
             Some(format!("{span} of {every} {step}s (the last row, shorter)"))
         }
     }
