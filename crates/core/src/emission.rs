@@ -71,9 +71,11 @@ pub enum EmissionSchedule {
     },
 }
 
-/// Serde for the u128 ratio terms: an integer when it fits a u64, else a decimal string; reads
-/// either. (Internally tagged enums cannot carry a u128 through serde directly.)
-mod wide_int {
+/// Serde for u128 integers of inputs (the emission's ratio terms, other crates' wide
+/// parameters): an integer when it fits a u64, else a decimal string; reads either, so a value
+/// above 2^64 − 1 (beyond a JSON or TOML number here) is given as a string of digits.
+/// (Internally tagged enums cannot carry a u128 through serde directly.)
+pub mod wide_int {
     use serde::{Deserialize, Deserializer, Serializer};
 
     /// Writes `n` as an integer when it fits a u64, else as a decimal string.
@@ -101,6 +103,12 @@ mod wide_int {
             }
             Raw::Text(t) => Err(serde::de::Error::custom(format!("expected digits, got {t:?}"))),
         }
+    }
+
+    /// [`deserialize`] for an optional field (`#[serde(default, deserialize_with = ...)]`):
+    /// present, the value.
+    pub fn deserialize_some<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u128>, D::Error> {
+        deserialize(d).map(Some)
     }
 }
 

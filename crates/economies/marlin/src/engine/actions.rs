@@ -102,12 +102,12 @@ pub enum Action {
     /// Registers a cluster run by `operator` (clusters are named by their operator).
     RegisterCluster {
         operator: String,
-        commission_percent: u8,
+        commission_percent: u64,
     },
     /// Asks for the cluster's commission to change after `commission_lock_days`.
     RequestCommissionUpdate {
         operator: String,
-        commission_percent: u8,
+        commission_percent: u64,
     },
     UpdateCommission {
         operator: String,
@@ -198,7 +198,7 @@ pub enum Action {
     CreatePool {
         operator: String,
         account: String,
-        commission_percent: u8,
+        commission_percent: u64,
     },
     /// paper: puts the staker's POND and MPOND in a pool.
     JoinPool {

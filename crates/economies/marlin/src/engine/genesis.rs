@@ -90,16 +90,16 @@ pub struct Genesis {
     pub subsidy_epochs: Option<u64>,
     #[serde(default)]
     pub reward_per_epoch: Option<Qty>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "ergon_core::emission::wide_int::deserialize_some")]
     pub network_weight: Option<u128>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "ergon_core::emission::wide_int::deserialize_some")]
     pub total_weight: Option<u128>,
     #[serde(default)]
     pub clusters_to_select: Option<usize>,
     #[serde(default)]
     pub selection_seed: Option<u64>,
     /// deployed: `thresholdForSelection`, in threshold-weighted base units.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "ergon_core::emission::wide_int::deserialize_some")]
     pub selection_threshold: Option<u128>,
     /// deployed: the tokens' weights (`tokenWeights`), each token's given whole.
     #[serde(default)]

@@ -24,11 +24,9 @@ fn stake_action(m: &mut Marlin, action: &Action) -> Result<Event> {
     Ok(match action {
         Action::RegisterCluster { operator, commission_percent } => {
             let o = m.account(operator)?;
-            m.register_cluster(o, *commission_percent)?;
-            Event::ClusterRegistered {
-                operator: operator.clone(),
-                commission_percent: *commission_percent,
-            }
+            let commission_percent = percent(*commission_percent)?;
+            m.register_cluster(o, commission_percent)?;
+            Event::ClusterRegistered { operator: operator.clone(), commission_percent }
         }
         Action::CreateStash { staker, pond, mpond, cluster } => {
             let s = m.staker_account(staker)?;
@@ -144,12 +142,9 @@ fn pool_action(m: &mut Marlin, action: &Action) -> Result<Event> {
         }
         Action::RequestCommissionUpdate { operator, commission_percent } => {
             let o = m.account(operator)?;
-            let day = m.request_commission_update(o, *commission_percent)?;
-            Event::CommissionUpdateRequested {
-                operator: operator.clone(),
-                commission_percent: *commission_percent,
-                day,
-            }
+            let commission_percent = percent(*commission_percent)?;
+            let day = m.request_commission_update(o, commission_percent)?;
+            Event::CommissionUpdateRequested { operator: operator.clone(), commission_percent, day }
         }
         Action::UpdateCommission { operator } => {
             let o = m.account(operator)?;
@@ -168,11 +163,12 @@ fn pool_action(m: &mut Marlin, action: &Action) -> Result<Event> {
         }
         Action::CreatePool { operator, account, commission_percent } => {
             let o = m.account(operator)?;
-            m.create_pool(o, account, *commission_percent)?;
+            let commission_percent = percent(*commission_percent)?;
+            m.create_pool(o, account, commission_percent)?;
             Event::PoolCreated {
                 pool: account.clone(),
                 operator: operator.clone(),
-                commission_percent: *commission_percent,
+                commission_percent,
             }
         }
         Action::JoinPool { staker, pool, pond, mpond } => {
@@ -205,5 +201,14 @@ fn pool_action(m: &mut Marlin, action: &Action) -> Result<Event> {
             Event::PoolRewardsClaimed { staker: staker.clone(), pool: pool.clone(), amount }
         }
         _ => unreachable!("the other actions are applied by `actions::apply` and its handlers"),
+    })
+}
+
+/// A replay's commission as the operations take it: a whole percent of at most 100, larger
+/// ones refused on their own line (the contracts' `uint256` reverts above 100).
+fn percent(p: u64) -> Result<u8> {
+    u8::try_from(p).ok().filter(|&p| p <= 100).ok_or_else(|| MarlinError::InvalidParameter {
+        name: "commission_percent",
+        value: p.to_string(),
     })
 }

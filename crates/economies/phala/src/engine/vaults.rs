@@ -21,13 +21,16 @@
 //! as `C` the price after the mint rounded up (at least `P'`, so that a price that has not risen
 //! since mints nothing: [`paper_gain`]).
 //!
-//! Shutdown (`check_vault`, anyone): the queue is served; then, when the oldest request that
-//! the free PHA plus the value of the vault's pending pool withdrawals cannot cover has waited
-//! more than `vault_grace_period_blocks` (21 days), the vault asks every pool to withdraw all
-//! its shares. Differences from the pallet: time in blocks; the owner's minted shares are
-//! credited to the owner at once (no separate claim); no NFT wrapping; the value is computed,
-//! not tracked through value subscriptions; the grace period is the spec's 21 days (the pallet
-//! source read reuses the stake pools' grace period).
+//! Shutdown (`check_vault`, anyone): the queue is served; then, when the oldest request has
+//! waited more than `vault_grace_period_blocks` (21 days), covered or not — or, khala, when a
+//! request that the free PHA plus the value of the vault's pending pool withdrawals cannot
+//! cover has waited more than `grace_period_blocks` (7 days) — the vault asks every pool to
+//! withdraw all its shares. Differences from the pallet: time in blocks; the owner's minted
+//! shares are credited to the owner at once (no separate claim); no NFT wrapping; the value is
+//! computed, not tracked through value subscriptions; where the pallet's `value / P' −
+//! total_shares` would fall below zero (a vault without commission at a price of exactly 12
+//! decimals, whose 64.64 division lands a base unit under the shares), the chain's runtime,
+//! built without overflow checks, wraps the owner's shares to 2^128 − 1; Ergon mints nothing.
 
 use std::collections::VecDeque;
 

@@ -114,6 +114,9 @@ pub enum Action {
     WithdrawRewards { delegator: String, validator: String },
     /// Pays a validator's commission to its operator.
     WithdrawCommission { validator: String },
+    /// Frees a validator jailed when its operator's self-bond fell below the minimum, once the
+    /// self-bond is back at the minimum or above (the chain's `MsgUnjail`).
+    Unjail { validator: String },
     /// Pays an account its matured rewards not yet withdrawn (paper: the deposits' share of the
     /// stake rewards, withdrawable 14 days after the epoch that earned them).
     WithdrawMatured { account: String },
@@ -149,7 +152,8 @@ pub fn apply(st: &mut Stratos, action: &Action) -> Result<Event> {
         | A::Delegate { .. }
         | A::Undelegate { .. }
         | A::WithdrawRewards { .. }
-        | A::WithdrawCommission { .. } => staking(st, action),
+        | A::WithdrawCommission { .. }
+        | A::Unjail { .. } => staking(st, action),
     }
 }
 
@@ -397,6 +401,10 @@ fn staking(st: &mut Stratos, action: &Action) -> Result<Event> {
         A::WithdrawCommission { validator } => {
             let amount = st.withdraw_commission(st.validator_id(validator)?)?;
             Event::CommissionWithdrawn { validator: validator.clone(), amount }
+        }
+        A::Unjail { validator } => {
+            st.unjail(st.validator_id(validator)?)?;
+            Event::Unjailed { validator: validator.clone() }
         }
         _ => unreachable!("apply sends each function only its own group's actions"),
     })

@@ -146,6 +146,9 @@ pub enum Refusal {
     /// The resource node has exited.
     #[error("node #{} has already exited", .0.0)]
     AlreadyExited(NodeIndex),
+    /// paper: a shutdown of a node that has already shut down (it is offline).
+    #[error("node #{} has already shut down", .0.0)]
+    AlreadyShutDown(NodeIndex),
     /// A slash of a node that has exited.
     #[error("node #{} has exited", .0.0)]
     SlashExited(NodeIndex),
@@ -294,6 +297,7 @@ impl Stratos {
         let meta = |m: MetaIndex| self.meta_name(m);
         match *r {
             Refusal::AlreadyExited(n) => format!("node {:?} has already exited", node(n)),
+            Refusal::AlreadyShutDown(n) => format!("node {:?} has already shut down", node(n)),
             Refusal::SlashExited(n) => format!("node {:?} has exited", node(n)),
             Refusal::CannotUnregister(n, status) => format!(
                 "node {:?} is {status:?}: only an active, suspended or registered node can unregister",

@@ -189,6 +189,9 @@ pub enum Event {
         #[serde(serialize_with = "ser_stos")]
         amount: Amount,
     },
+    Unjailed {
+        validator: String,
+    },
     MaturedWithdrawn {
         account: String,
         #[serde(serialize_with = "ser_stos")]

@@ -266,6 +266,10 @@ impl Stratos {
                     Some(st.unregister_inner(i)?.migration)
                 }
                 NodeStatus::Exited => return Err(Refusal::AlreadyExited(i).into()),
+                // A second shutdown would forfeit what the owner's meta node earned since.
+                NodeStatus::Unregistering { .. } if n.offline => {
+                    return Err(Refusal::AlreadyShutDown(i).into());
+                }
                 NodeStatus::Unregistering { .. } => None,
             };
             let (mut forfeited, mut unmined) = (Amount::ZERO, Amount::ZERO);

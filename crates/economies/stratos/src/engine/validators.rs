@@ -66,4 +66,11 @@ impl Stratos {
     pub fn withdraw_commission(&mut self, v: ValidatorId) -> Result<Amount> {
         atomic(self, |st| Ok(st.staking.withdraw_commission(&mut st.ledger, v)?))
     }
+
+    /// Frees validator `v`, jailed when its operator's self-bond fell below the minimum
+    /// (`min_self_bond`), once that self-bond is at the minimum again. Refused when it is not
+    /// jailed or its self-bond is still short.
+    pub fn unjail(&mut self, v: ValidatorId) -> Result<()> {
+        atomic(self, |st| Ok(st.staking.unjail(v)?))
+    }
 }

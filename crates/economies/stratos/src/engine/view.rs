@@ -97,6 +97,9 @@ fn resource_nodes_json(st: &Stratos) -> BTreeMap<&str, Value> {
                 "stored": fmt_oz(n.stored), "capacity": fmt_oz(n.capacity), "settled_total": fmt_oz(n.settled_total),
                 "rewards_total": fmt_stos(n.rewards_total), "activated_epoch": n.activated.0,
             });
+            if n.offline {
+                node["offline"] = true.into(); // paper: shut down (still cooling off)
+            }
             if st.params.profile == Profile::Mainnet {
                 node["effective_deposit"] = fmt_stos(n.effective).into();
                 // What its suspension did not take from L (listed only when some is owed).

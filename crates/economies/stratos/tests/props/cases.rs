@@ -128,6 +128,7 @@ pub enum Step {
     Undelegate(&'static str, &'static str, Amt),
     WithdrawRewards(&'static str, &'static str),
     WithdrawCommission(&'static str),
+    Unjail(&'static str),
     WithdrawMatured(&'static str),
     RegisterNode(&'static str, Amt, String),
     UpdateEffective(&'static str, Amt),
@@ -184,6 +185,7 @@ fn step() -> impl Strategy<Value = Step> {
         3 => (anyone(), validator(), stos()).prop_map(|(d, v, a)| Step::Undelegate(d, v, a)),
         2 => (anyone(), validator()).prop_map(|(d, v)| Step::WithdrawRewards(d, v)),
         1 => validator().prop_map(Step::WithdrawCommission),
+        2 => validator().prop_map(Step::Unjail),
         2 => anyone().prop_map(Step::WithdrawMatured),
         2 => (node(), stos(), size()).prop_map(|(n, d, c)| Step::RegisterNode(n, d, c)),
         3 => (node(), stos()).prop_map(|(n, e)| Step::UpdateEffective(n, e)),
@@ -240,6 +242,15 @@ fn chain() -> impl Strategy<Value = Vec<Step>> {
         (anyone(), pick(&VALIDATORS), 1u32..500).prop_map(|(d, v, a)| vec![
             Step::Delegate(d, v, Amt::Lit(a.to_string())),
             Step::Undelegate(d, v, Amt::Delegation),
+        ]),
+        // An operator's whole self-bond undelegated jails its validator; bonded again (or not),
+        // `unjail` frees it (or is refused).
+        (pick(&VALIDATORS), 0u32..500, 0u64..3).prop_map(|(v, a, wait)| vec![
+            Step::Undelegate(v, v, Amt::Delegation),
+            Step::Unjail(v),
+            Step::EndEpochs(wait),
+            Step::Delegate(v, v, Amt::Lit(a.to_string())),
+            Step::Unjail(v),
         ]),
         (pick(&["n2", "n3"]), 2u32..3_000, 1u32..3_000).prop_map(|(n, d, e)| vec![
             Step::RegisterNode(n, Amt::Lit(d.to_string()), "1000".into()),
@@ -356,6 +367,7 @@ fn action(st: &Stratos, step: &Step) -> Value {
         | Step::Undelegate(..)
         | Step::WithdrawRewards(..)
         | Step::WithdrawCommission(_)
+        | Step::Unjail(_)
         | Step::WithdrawMatured(_) => staking_action(st, step),
         Step::ActivateNode(n, d, c) => {
             json!({"op": "activate_node", "node": n, "deposit": amount(d, n, n), "capacity": c})
@@ -439,6 +451,7 @@ fn staking_action(st: &Stratos, step: &Step) -> Value {
             json!({"op": "withdraw_rewards", "delegator": d, "validator": v})
         }
         Step::WithdrawCommission(v) => json!({"op": "withdraw_commission", "validator": v}),
+        Step::Unjail(v) => json!({"op": "unjail", "validator": v}),
         Step::WithdrawMatured(a) => json!({"op": "withdraw_matured", "account": a}),
         _ => unreachable!("not a staking step"),
     }

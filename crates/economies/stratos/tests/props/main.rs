@@ -60,6 +60,7 @@ const KINDS: &[&str] = &[
     "undelegate",
     "withdraw_rewards",
     "withdraw_commission",
+    "unjail",
     "withdraw_matured",
     "register_node",
     "update_effective_deposit",

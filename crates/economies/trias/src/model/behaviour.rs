@@ -383,6 +383,7 @@ impl TriasModel {
                     self.failing[t as usize] = false;
                     self.challenger[t as usize] = v;
                     self.flows.quarantines += 1;
+                    self.flows.attestations += 1; // a record accepted, as a PASS is
                 }
                 Err(_) => self.flows.refused += 1,
             }
