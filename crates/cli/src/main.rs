@@ -13,6 +13,16 @@ macro_rules! say {
     };
 }
 
+/// A line to standard error; a standard error that cannot be written (a closed terminal, a full
+/// disk, a reader gone) loses the line and changes nothing else, so the exit code stays the
+/// command's (`eprintln!` would panic, exit 101).
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod check_output;
 mod memory;
 mod numbers;
@@ -114,7 +124,10 @@ pub(crate) fn stdout_failed(e: std::io::Error) -> BadInput {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return parse_failed(&e),
+    };
     let result = match cli.command {
         Command::Replay(args) => replay_cmd::run(&args),
         Command::Run(args) => sim_cmd::run(&args, false),
@@ -131,8 +144,28 @@ fn main() -> ExitCode {
         Ok(Outcome::Running) => ExitCode::from(4),
         Ok(Outcome::Interrupted(signal)) => ExitCode::from(128u8.saturating_add(signal)),
         Err(BadInput(msg)) => {
-            eprintln!("error: {msg}");
+            note!("error: {msg}");
             ExitCode::from(2)
+        }
+    }
+}
+
+/// Help and the version go to standard output through [`stdout`] (one that cannot be written is
+/// exit 2, named); a command line clap refuses is printed as clap prints it, exit 2.
+fn parse_failed(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => match stdout(&e.render().to_string())
+        {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(BadInput(msg)) => {
+                note!("error: {msg}");
+                ExitCode::from(2)
+            }
+        },
+        _ => {
+            let _ = e.print();
+            ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
         }
     }
 }

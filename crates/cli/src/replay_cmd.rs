@@ -79,7 +79,7 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<Outcome, BadInput> {
         Ok(state) => state,
         Err(ReplayError::Input(why)) => return Err(BadInput(why)),
         Err(ReplayError::Invariant(why)) => {
-            eprintln!("error: {why}");
+            note!("error: {why}");
             return Ok(Outcome::CheckFailed);
         }
     };
@@ -177,12 +177,12 @@ fn compare(lines: &[String], expected: &str, path: &Path, name: &str) -> Outcome
             .and_then(|l| serde_json::from_str::<serde_json::Value>(l).ok())
             .and_then(|v| v.get("line").and_then(serde_json::Value::as_u64));
         let at = input_line.map_or(String::new(), |l| format!(" (input line {l})"));
-        eprintln!("replay differs from {} at output line {}{at}:", path.display(), d.index);
-        eprintln!("  expected: {}", d.expected.as_deref().unwrap_or("<end of file>"));
-        eprintln!("  actual:   {}", d.actual.as_deref().unwrap_or("<end of output>"));
+        note!("replay differs from {} at output line {}{at}:", path.display(), d.index);
+        note!("  expected: {}", d.expected.as_deref().unwrap_or("<end of file>"));
+        note!("  actual:   {}", d.actual.as_deref().unwrap_or("<end of output>"));
         return Outcome::CheckFailed;
     }
-    eprintln!("ok: {name} matches {} ({} lines)", path.display(), lines.len());
+    note!("ok: {name} matches {} ({} lines)", path.display(), lines.len());
     Outcome::Ok
 }
 

@@ -314,7 +314,7 @@ fn execute(
             return match e {
                 Build { .. } | Checkpoint { .. } | Sink { .. } => Err(BadInput(e.to_string())),
                 Violation { .. } => {
-                    eprintln!("error: {e}");
+                    note!("error: {e}");
                     Ok(Outcome::CheckFailed)
                 }
             };
@@ -353,7 +353,7 @@ fn execute(
     if complete {
         Ok(Outcome::Ok)
     } else {
-        eprintln!(
+        note!(
             "interrupted: the rows written so far are kept in {}, marked incomplete",
             written.dir.display()
         );

@@ -308,4 +308,31 @@ fn a_closed_or_full_standard_output_is_no_panic() {
         assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
         assert!(stderr(&out).contains("cannot write to standard output"), "{}", stderr(&out));
     }
+    // Help and the version go the same way (clap's own printing lost them with exit 0).
+    for args in [&["--version"][..], &["--help"], &["run", "--help"]] {
+        let Ok(full) = std::fs::File::create("/dev/full") else { break };
+        let out = Command::new(env!("CARGO_BIN_EXE_ergon"))
+            .args(args)
+            .stdout(full)
+            .output()
+            .expect("the ergon binary runs");
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+    }
+    // A standard error that cannot be written loses its lines, not the exit code (a panic, 101):
+    // a refused scenario stays 2, a replay that matches its expectation 0.
+    let vector = repo().join("tests/vectors/stratos/seed-settlement.jsonl");
+    let expected = repo().join("tests/vectors/stratos/seed-settlement.expected.jsonl");
+    let cases: [(&[&str], i32); 2] = [
+        (&["check", "marlin-paper", "--set", "x=1"], 2),
+        (&["replay", vector.to_str().unwrap(), "--expect", expected.to_str().unwrap()], 0),
+    ];
+    for (args, code) in cases {
+        let Ok(full) = std::fs::File::create("/dev/full") else { break };
+        let out = Command::new(env!("CARGO_BIN_EXE_ergon"))
+            .args(args)
+            .stderr(full)
+            .output()
+            .expect("the ergon binary runs");
+        assert_eq!(out.status.code(), Some(code), "{args:?}");
+    }
 }

@@ -215,3 +215,33 @@ fn a_sweep_of_many_bad_points_lists_fifty_and_counts_the_rest() {
     assert_eq!(err.matches("sweep point").count(), 50);
     assert!(err.len() < 50 * 400, "{} bytes of errors", err.len());
 }
+
+/// A float that is not a number (`nan`, `inf`) is refused by name anywhere in a scenario: a
+/// Marlin parameter of `nan` read as "not given" (a sweep point of `alpha = nan` ran the
+/// profile's default), a Stratos one as `null`.
+#[test]
+fn nan_and_inf_are_refused_by_name() {
+    for (scenario, set, path) in [
+        ("marlin-paper", "economy.params.alpha=nan", "economy.params.alpha"),
+        ("stratos-paper", "agents.resource_nodes.performance_noise=inf", "performance_noise"),
+        ("phala-paper", "agents.groups[0].tiers[1]=-inf", "agents.groups[0].tiers[1]"),
+    ] {
+        let o = ergon(&["check", scenario, "--set", set]);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{set}: {err}");
+        assert!(err.contains(&format!("{path}: not a number")), "{err}");
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("nan-sweep.toml");
+    let toml = "[scenario]\nname = \"n\"\neconomy = \"marlin\"\nduration = \"2d\"\n\n\
+                [sweep]\nvalues = { \"economy.params.alpha\" = [\"0.5\", nan, inf] }\n";
+    std::fs::write(&path, toml).unwrap();
+    let o = ergon(&["check", path.to_str().unwrap()]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("(2 problem(s))"), "{err}");
+    for i in [1, 2] {
+        let at = format!("sweep.values.\"economy.params.alpha\"[{i}]: not a number");
+        assert!(err.contains(&at), "{err}");
+    }
+}

@@ -1,5 +1,5 @@
 //! Shapes a scenario must keep: a table where the scenario has a table (not a list read field
-//! by field), and a swept value left to the sweep.
+//! by field), a swept value left to the sweep, and no float that is not a number.
 
 use toml::{Table, Value};
 
@@ -51,4 +51,42 @@ pub(super) fn swept_set(sweep: &Sweep, overrides: &[(String, String)]) -> Option
         );
         Some(at(&format!("--set {path}={text}"), path, &message))
     })
+}
+
+/// The dotted paths of a scenario's `table` and of its `sweep`'s values holding a float that is
+/// not a number (`nan`, `inf`): no field of a scenario takes one, and on their way to an
+/// economy's parameters they would read as "not given". A list's items are named by index
+/// (`sweep.values."economy.params.alpha"[0]`).
+pub(super) fn non_finite(table: &Table, sweep: Option<&Sweep>) -> Vec<String> {
+    let mut out = Vec::new();
+    non_finite_in(table, "", &mut out);
+    out.retain(|p| !within("sweep", p)); // named below, by key and index
+    for (key, values) in sweep.iter().flat_map(|s| &s.values) {
+        for (i, v) in values.iter().enumerate() {
+            if matches!(v, Value::Float(x) if !x.is_finite()) {
+                out.push(format!("sweep.values.\"{key}\"[{i}]"));
+            }
+        }
+    }
+    out
+}
+
+fn non_finite_in(table: &Table, prefix: &str, out: &mut Vec<String>) {
+    for (key, value) in table {
+        let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+        non_finite_value(value, path, out);
+    }
+}
+
+fn non_finite_value(value: &Value, path: String, out: &mut Vec<String>) {
+    match value {
+        Value::Float(x) if !x.is_finite() => out.push(path),
+        Value::Table(t) => non_finite_in(t, &path, out),
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                non_finite_value(v, format!("{path}[{i}]"), out);
+            }
+        }
+        _ => {}
+    }
 }

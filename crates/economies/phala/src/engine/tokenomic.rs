@@ -440,8 +440,14 @@ impl Tokenomic {
                 self.v = self.v.checked_sub(payout)?;
                 Settle { payout, treasury, budget }
             }
-            Profile::Khala | Profile::Paper => {
+            Profile::Khala => {
                 self.v = self.v.checked_sub(self.payable.min(to_payout))?;
+                Settle { payout: to_payout, treasury: to_treasury, budget }
+            }
+            // paper keeps `payable` through slashes, so a slashed V may hold less than the
+            // growth to take off: V stops at zero.
+            Profile::Paper => {
+                self.v = self.v.checked_sub(self.payable.min(to_payout).min(self.v))?;
                 Settle { payout: to_payout, treasury: to_treasury, budget }
             }
         };
