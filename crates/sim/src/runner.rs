@@ -268,6 +268,13 @@ fn run_job<M: Model, S: Sink>(
             }
             (r.model, out, r.last, r.epoch)
         }
+        None if control.stop.load(Ordering::Relaxed) => {
+            // Stopped before it began: no genesis is built (a stop among thousands of jobs
+            // built each), its part holds no row, and a resume starts it from genesis.
+            sink.open(job).and_then(JobSink::close).map_err(sink_err)?;
+            let (last, nodes) = (Vec::new(), Vec::new());
+            return Ok(JobResult { job: *job, epochs: 0, resumed_at: 0, last, complete: false, nodes });
+        }
         None => {
             let mut model = build(plan, job)?;
             let mut out = sink.open(job).map_err(sink_err)?;

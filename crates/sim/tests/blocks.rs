@@ -117,3 +117,23 @@ fn a_stop_ends_the_job_after_its_chunk() {
     let rows = memory.jobs.into_inner().expect("no panic").pop().expect("one job").1;
     assert_eq!(rows.iter().map(|r| r.0).collect::<Vec<_>>(), [0, 300]);
 }
+
+/// A job a stop finds not yet begun builds no genesis and writes no row (a stop among thousands
+/// of jobs built each of them, minutes of work); it is incomplete at step 0.
+#[test]
+fn a_stop_before_a_job_begins_builds_nothing() {
+    let text = format!("{}runs = 3\n", scenario("\"1d\"", "\"12h\""));
+    let plan =
+        ergon_sim::scenario::plan::<Blocks<true>>(Source { name: "b.toml", text: &text }, &[])
+            .expect("valid");
+    let memory = Memory::default();
+    let stop = AtomicBool::new(true);
+    let progress = |_: u64| {};
+    let control = Control { progress: &progress, stop: &stop, paranoid: false, checkpoints: None };
+    let results = ergon_sim::runner::run(&plan, &&memory, &control).expect("runs");
+    assert_eq!(results.len(), 3);
+    assert!(results.iter().all(|r| !r.complete && r.epochs == 0 && r.last.is_empty()));
+    let jobs = memory.jobs.into_inner().expect("no panic");
+    assert_eq!(jobs.len(), 3, "each job's writer opened and closed");
+    assert!(jobs.iter().all(|(_, rows)| rows.is_empty()), "{jobs:?}");
+}
