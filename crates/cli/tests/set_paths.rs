@@ -245,3 +245,25 @@ fn nan_and_inf_are_refused_by_name() {
         assert!(err.contains(&at), "{err}");
     }
 }
+
+/// A line break in a string a scenario writes into its CSV outputs (a label, a swept value) is
+/// refused by name: the run's own readers (`check-output`, `report`) read a row a line, and
+/// called the run damaged. The description may hold them.
+#[test]
+fn line_breaks_are_refused_by_name_but_in_the_description() {
+    let o = ergon(&["check", "phala-paper", "--set", "agents.groups[0].label=\"a\\nb\""]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("agents.groups[0].label: a line break"), "{err}");
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("label-sweep.toml");
+    let toml = "[scenario]\nname = \"l\"\neconomy = \"phala\"\nduration = \"2d\"\n\
+                description = \"\"\"two\nlines\"\"\"\n\n\
+                [sweep]\nvalues = { \"agents.groups[0].label\" = [\"x\", \"a,\\\"b\\r\"] }\n";
+    std::fs::write(&path, toml).unwrap();
+    let o = ergon(&["check", path.to_str().unwrap()]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("(1 problem(s))"), "{err}");
+    assert!(err.contains("sweep.values.\"agents.groups[0].label\"[1]: a line break"), "{err}");
+}

@@ -273,7 +273,14 @@ fn run_job<M: Model, S: Sink>(
             // built each), its part holds no row, and a resume starts it from genesis.
             sink.open(job).and_then(JobSink::close).map_err(sink_err)?;
             let (last, nodes) = (Vec::new(), Vec::new());
-            return Ok(JobResult { job: *job, epochs: 0, resumed_at: 0, last, complete: false, nodes });
+            return Ok(JobResult {
+                job: *job,
+                epochs: 0,
+                resumed_at: 0,
+                last,
+                complete: false,
+                nodes,
+            });
         }
         None => {
             let mut model = build(plan, job)?;

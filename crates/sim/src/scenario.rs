@@ -29,7 +29,7 @@ use crate::diag::{Diagnostic, Diagnostics, PROBLEMS_SHOWN, Source, toml_keys, wi
 use crate::sweep::{Combo, combinations, describe};
 use point::point_sections;
 use set::{parse_value, set_path};
-use shape::{list_for_table, lists_for_tables, non_finite, swept_set, within};
+use shape::{bad_values, list_for_table, lists_for_tables, swept_set, within};
 
 mod point;
 mod set;
@@ -304,10 +304,10 @@ pub fn plan_with<M: Model>(
     }
     let spans = toml::de::DeTable::parse(source.text).ok();
     let mut report = Report { source, overrides, spans, errs: Vec::new(), found: 0 };
-    let odd = non_finite(&table, file.sweep.as_ref());
+    let odd = bad_values(&table, file.sweep.as_ref());
     if !odd.is_empty() {
-        for path in odd {
-            report.add(&path, "not a number (nan and inf are no value of any field)".into());
+        for (path, why) in odd {
+            report.add(&path, why.into());
         }
         return Err(Diagnostics::listed(report.errs, report.found, source.name));
     }

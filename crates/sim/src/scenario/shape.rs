@@ -1,5 +1,5 @@
 //! Shapes a scenario must keep: a table where the scenario has a table (not a list read field
-//! by field), a swept value left to the sweep, and no float that is not a number.
+//! by field), a swept value left to the sweep, and no value no field takes (nan, a line break).
 
 use toml::{Table, Value};
 
@@ -53,38 +53,42 @@ pub(super) fn swept_set(sweep: &Sweep, overrides: &[(String, String)]) -> Option
     })
 }
 
-/// The dotted paths of a scenario's `table` and of its `sweep`'s values holding a float that is
-/// not a number (`nan`, `inf`): no field of a scenario takes one, and on their way to an
-/// economy's parameters they would read as "not given". A list's items are named by index
+/// Values no field of a scenario takes, by dotted path, with why: a float that is not a number
+/// (`nan`, `inf`: on their way to an economy's parameters they would read as "not given"), and
+/// a line break in a string (names, labels and swept values go into the CSV outputs, a row a
+/// line; the scenario's `description` may have them). A list's items are named by index
 /// (`sweep.values."economy.params.alpha"[0]`).
-pub(super) fn non_finite(table: &Table, sweep: Option<&Sweep>) -> Vec<String> {
+pub(super) fn bad_values(table: &Table, sweep: Option<&Sweep>) -> Vec<(String, &'static str)> {
     let mut out = Vec::new();
-    non_finite_in(table, "", &mut out);
-    out.retain(|p| !within("sweep", p)); // named below, by key and index
+    bad_in(table, "", &mut out);
+    // The sweep's values are named below, by key and index.
+    out.retain(|(p, _)| !within("sweep", p) && p != "scenario.description");
     for (key, values) in sweep.iter().flat_map(|s| &s.values) {
         for (i, v) in values.iter().enumerate() {
-            if matches!(v, Value::Float(x) if !x.is_finite()) {
-                out.push(format!("sweep.values.\"{key}\"[{i}]"));
-            }
+            bad_value(v, format!("sweep.values.\"{key}\"[{i}]"), &mut out);
         }
     }
     out
 }
 
-fn non_finite_in(table: &Table, prefix: &str, out: &mut Vec<String>) {
+const NOT_A_NUMBER: &str = "not a number (nan and inf are no value of any field)";
+const LINE_BREAK: &str = "a line break: the value goes into the CSV outputs, a row a line";
+
+fn bad_in(table: &Table, prefix: &str, out: &mut Vec<(String, &'static str)>) {
     for (key, value) in table {
         let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
-        non_finite_value(value, path, out);
+        bad_value(value, path, out);
     }
 }
 
-fn non_finite_value(value: &Value, path: String, out: &mut Vec<String>) {
+fn bad_value(value: &Value, path: String, out: &mut Vec<(String, &'static str)>) {
     match value {
-        Value::Float(x) if !x.is_finite() => out.push(path),
-        Value::Table(t) => non_finite_in(t, &path, out),
+        Value::Float(x) if !x.is_finite() => out.push((path, NOT_A_NUMBER)),
+        Value::String(t) if t.contains(['\n', '\r']) => out.push((path, LINE_BREAK)),
+        Value::Table(t) => bad_in(t, &path, out),
         Value::Array(items) => {
             for (i, v) in items.iter().enumerate() {
-                non_finite_value(v, format!("{path}[{i}]"), out);
+                bad_value(v, format!("{path}[{i}]"), out);
             }
         }
         _ => {}
