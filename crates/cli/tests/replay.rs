@@ -87,7 +87,13 @@ fn malformed_lines_exit_2_naming_the_line() {
             format!(
                 "{GENESIS}\n{{\"op\":\"transfer\",\"from\":\"a\",\"to\":\"a\",\"amount\":\"-1\"}}\n"
             ),
-            "line 2: op \"transfer\": invalid amount \"-1\"",
+            "line 2: op \"transfer\": amount: invalid amount \"-1\"",
+        ),
+        (
+            format!(
+                "{GENESIS}\n{{\"op\":\"transfer\",\"from\":\"a\",\"to\":7,\"amount\":\"1\"}}\n"
+            ),
+            "line 2: op \"transfer\": to: invalid type: integer `7`",
         ),
         (
             format!(

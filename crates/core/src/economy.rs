@@ -157,14 +157,37 @@ fn to_value<T: Serialize>(v: &T, what: &str) -> Result<Value, Violation> {
     serde_json::to_value(v).map_err(|e| Violation::new("json view", format!("{what}: {e}")))
 }
 
+/// `message`, an action's decoding error, with the field it is about named in front when the
+/// message quotes a value (`invalid amount "x"`, ``invalid type: integer `7` ``) that exactly
+/// one or a few of the action's fields hold (`pond: invalid amount "x"`, `from or to: …`): an
+/// internally tagged action loses serde's path to the field. A message naming its field
+/// (`missing field`, `unknown field`) or quoting no field's value is kept as it is.
+fn name_the_field(action: &Value, message: String) -> String {
+    let Some(fields) = action.as_object() else { return message };
+    let quotes = |v: &Value| match v {
+        Value::String(t) => {
+            [format!("\"{t}\""), format!("`{t}`")].iter().any(|q| message.contains(q.as_str()))
+        }
+        Value::Number(_) | Value::Bool(_) => message.contains(&format!("`{v}`")),
+        _ => false,
+    };
+    let named: Vec<&str> =
+        fields.iter().filter(|&(k, v)| k != "op" && quotes(v)).map(|(k, _)| k.as_str()).collect();
+    if named.is_empty() || message.contains("field `") {
+        return message;
+    }
+    format!("{}: {message}", named.join(" or "))
+}
+
 impl<E: Economy> DynEconomy for E {
     fn name(&self) -> &'static str {
         E::NAME
     }
 
     fn apply_value(&mut self, action: Value) -> Result<Result<Value, Rejection>, DecodeError> {
-        let action: E::Action =
-            serde_json::from_value(action).map_err(|e| DecodeError(e.to_string()))?;
+        let fields = action.clone();
+        let action: E::Action = serde_json::from_value(action)
+            .map_err(|e| DecodeError(name_the_field(&fields, e.to_string())))?;
         match self.apply(&action) {
             Ok(events) => to_value(&events, "the operation's events")
                 .map(Ok)

@@ -61,13 +61,14 @@ const CORE_OPS: [&str; 6] =
 impl<'de> Deserialize<'de> for Action {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Action, D::Error> {
         let v = serde_json::Value::deserialize(d)?;
-        let op = v.get("op").and_then(serde_json::Value::as_str).unwrap_or_default();
-        if CORE_OPS.contains(&op) {
+        let op = v.get("op").and_then(serde_json::Value::as_str).unwrap_or_default().to_owned();
+        if CORE_OPS.contains(&op.as_str()) {
             Action::deserialize(v).map_err(D::Error::custom)
         } else {
             serde_json::from_value(v).map(Action::Extra).map_err(|e| {
                 let e = e.to_string();
-                if e.starts_with("unknown variant") {
+                // The op unknown (not a value of one of its fields): the core ops are valid too.
+                if e.starts_with(&format!("unknown variant `{op}`")) {
                     D::Error::custom(format!("{e}, or `{}`", CORE_OPS.join("`, `")))
                 } else {
                     D::Error::custom(e)
@@ -100,6 +101,10 @@ mod tests {
             Ok(Action::RegisterNode { seed: false, .. })
         ));
         assert!(matches!(read(r#"{"op":"targets","verifier":"a"}"#), Ok(Action::Extra(_))));
+        // A bad value of a field's enum lists that enum's values, not the ops.
+        let call = r#"{"op":"call","call":"c","caller":"a","k":1,"price":"1","deadline":1,"rule":"majorty"}"#;
+        let e = read(call).unwrap_err();
+        assert!(e.contains("unknown variant `majorty`") && !e.contains("register_node"), "{e}");
         let e = read(r#"{"op":"atest"}"#).unwrap_err();
         assert!(e.contains("unknown variant `atest`") && e.contains("`attest`"), "{e}");
     }
