@@ -13,8 +13,9 @@ pub struct OutDir {
     pub dir: PathBuf,
     /// Where the jobs' part files are written until the merge.
     pub(crate) parts: PathBuf,
-    /// Whether this run created the directory (then a failed run removes it).
-    created: bool,
+    /// The highest directory this run created, the run's own or an ancestor of it (`out/a` of
+    /// `--out out/a/b`, `ergon-out` of the default): a failed run removes those it left empty.
+    created: Option<PathBuf>,
     /// Steps between a job's checkpoints, when the run keeps them (`--checkpoint-every`): then
     /// a run stopped by a signal keeps `.parts` (its checkpoints) for `--resume`.
     pub checkpoint_every: Option<u64>,
@@ -32,8 +33,15 @@ impl OutDir {
     /// `name`, suffixed `-2`, `-3`, … when a run of the same second already has that name.
     pub fn prepare(out: Option<&Path>, name: &str, force: bool) -> Result<OutDir, OutputError> {
         let (dir, created) = match out {
-            Some(out) => (out.to_path_buf(), claim(out, force)?),
-            None => (fresh(&default_dir(name))?, true),
+            Some(out) => {
+                let top = first_missing(out);
+                (out.to_path_buf(), claim(out, force)?.then_some(top).flatten())
+            }
+            None => {
+                let base = default_dir(name);
+                let top = first_missing(&base);
+                (fresh(&base)?, top)
+            }
         };
         let io = |op: &'static str, source: std::io::Error| OutputError::Dir {
             op,
@@ -81,7 +89,7 @@ impl OutDir {
         Ok(OutDir {
             dir: dir.to_path_buf(),
             parts,
-            created: false,
+            created: None,
             checkpoint_every: None,
             resumed: true,
             _lock: lock(dir)?,
@@ -148,8 +156,13 @@ impl OutDir {
         }
         // Best effort: what cannot be removed stays for the user to see.
         let _ = std::fs::remove_dir_all(&self.parts);
-        if self.created {
-            let _ = std::fs::remove_dir(&self.dir);
+        if let Some(top) = &self.created {
+            // The run's directory, then each parent it created, while empty.
+            for d in self.dir.ancestors() {
+                if std::fs::remove_dir(d).is_err() || d == top {
+                    break;
+                }
+            }
         }
     }
 }
@@ -162,6 +175,13 @@ const MERGED_FILES: [&str; 2] = ["summary.json", "scenario.toml"];
 
 /// Where in `.parts` a resumed run keeps them until it ends ([`OutDir::drop_stale_merge`]).
 const MERGED_BEFORE: &str = "merged-before-resume";
+
+/// The highest of `dir` and its ancestors that does not exist (the first a `create_dir_all` of
+/// `dir` would make); none when `dir` exists.
+fn first_missing(dir: &Path) -> Option<PathBuf> {
+    let missing = |a: &&Path| !a.as_os_str().is_empty() && std::fs::symlink_metadata(a).is_err();
+    dir.ancestors().take_while(missing).last().map(Path::to_path_buf)
+}
 
 /// Makes `dir` ready for a run: created when missing (then `true`), refused when it holds
 /// anything unless `force`.
@@ -303,6 +323,13 @@ mod tests {
         assert!(out.parts.is_dir());
         out.abandon();
         assert!(!fresh.exists(), "a directory the run created goes");
+        // The parents it created go too, while empty; those it found stay.
+        let deep = tmp.path().join("p/q/r");
+        std::fs::create_dir(tmp.path().join("p")).expect("p");
+        let out = OutDir::prepare(Some(&deep), "s", false).expect("created");
+        out.abandon();
+        assert!(!tmp.path().join("p/q").exists(), "q was the run's");
+        assert!(tmp.path().join("p").is_dir(), "p was there before");
     }
 
     /// An output directory that is a symbolic link to nothing is refused by name, the link left.
