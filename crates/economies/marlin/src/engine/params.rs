@@ -234,20 +234,32 @@ impl Params {
                 f(w).checked_mul(cap).and_then(|x| sum.checked_add(x))
             })
         };
+        let beyond = |name: &str, value: String, reason: &str| {
+            let (name, reason) = (name.to_owned(), reason.to_owned());
+            Err(MarlinError::Core(ergon_core::Error::InvalidParameter { name, value, reason }))
+        };
         if weighted(|w| w.for_threshold).is_none() || weighted(|w| w.for_delegation).is_none() {
-            return bad("token_weights", format!("{:?}", self.token_weights));
+            let [p, m] = &self.token_weights;
+            let value = format!(
+                "pond {{threshold {}, delegation {}}}, mpond {{threshold {}, delegation {}}}",
+                p.for_threshold, p.for_delegation, m.for_threshold, m.for_delegation
+            );
+            let why = "each weight times its token's cap (pond_cap, mpond_cap), summed over the \
+                       tokens, must fit 128 bits: lower a weight or a cap";
+            return beyond("token_weights", value, why);
         }
         if self.subsidy_per_epoch > self.pond_cap {
-            return bad("subsidy_per_epoch", fmt(self.subsidy_per_epoch));
+            let why = "at most pond_cap";
+            return beyond("subsidy_per_epoch", fmt(self.subsidy_per_epoch), why);
         }
         if self.subsidy_per_epoch.checked_mul_int(u128::from(self.subsidy_epochs)).is_err() {
             return bad("subsidy_epochs", self.subsidy_epochs.to_string());
         }
         if self.reward_per_epoch > self.pond_cap {
-            return bad("reward_per_epoch", fmt(self.reward_per_epoch));
+            return beyond("reward_per_epoch", fmt(self.reward_per_epoch), "at most pond_cap");
         }
         if self.eligibility_mpond > self.mpond_cap {
-            return bad("eligibility_mpond", fmt(self.eligibility_mpond));
+            return beyond("eligibility_mpond", fmt(self.eligibility_mpond), "at most mpond_cap");
         }
         if self.month_days == 0 || self.month_days > 366 {
             return bad("month_days", self.month_days.to_string());

@@ -87,12 +87,21 @@ pub(super) fn build(c: &Config, a: &Agents, mut rng: StreamRng) -> Result<Marlin
                  delegatorN, receiverN, producerN, holderN, checker, hardware)",
                 r.message
             )
+        } else if r.message.contains("of MPOND") {
+            let total: f64 = holdings.iter().map(|h| h.2).sum();
+            format!(
+                "{} (the agents' genesis holdings: {total:e} MPOND in all, from \
+                 agents.relayers.mpond and agents.bridge.mpond, against \
+                 economy.params.mpond_cap)",
+                r.message
+            )
         } else {
             let total: f64 = holdings.iter().map(|h| h.1).sum();
             format!(
                 "{} (the agents' genesis holdings: {total:e} POND in all, from \
                  agents.relayers.budget, agents.delegators.amount, agents.receivers.balance \
-                 and agents.producers.deposit)",
+                 and agents.producers.deposit, and economy.subsidy_pool, against \
+                 economy.params.pond_cap)",
                 r.message
             )
         };

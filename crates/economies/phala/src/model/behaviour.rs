@@ -105,7 +105,19 @@ pub(super) fn build(c: &Config, a: &Agents, streams: &RngStreams) -> Result<Phal
         ),
         accounts,
     };
-    let mut econ = Phala::from_genesis(genesis)?;
+    let mut econ = Phala::from_genesis(genesis).map_err(|r| {
+        if r.code != "cap_exceeded" {
+            return r;
+        }
+        // Over the supply: what the genesis mints, by the fields it comes from.
+        let message = format!(
+            "{} (the genesis mints economy.subsidy_pool and the agents' holdings: \
+             agents.groups[*].owner_stake for each pool, agents.delegators.amount, \
+             agents.developers.funds, agents.vaults.owner_funds and agents.vaults.deposit)",
+            r.message
+        );
+        Rejection { code: r.code, message }
+    })?;
     econ.set_report_detail(false);
     if c.lazy_refresh_blocks.is_some() {
         econ.set_lazy(c.lazy_refresh_blocks).map_err(|e| err(&econ, &e))?;
