@@ -32,9 +32,10 @@
 //! Any change of a delegation settles it first and pays the settled reward to the delegator.
 //!
 //! # Jailing and slashing
-//! A jailed validator has no voting power, receives no rewards and takes no new delegations
-//! except from its operator (so a self-bond that fell below `min_self_bond` — which jails, as in
-//! Cosmos — can be topped up before [`Staking::unjail`]). Slashing (submodule `slashing`) takes
+//! A jailed validator has no voting power and receives no rewards; it still takes delegations,
+//! as Cosmos's x/staking does ("it is possible to delegate to a jailed validator"), its
+//! operator's too (so a self-bond that fell below `min_self_bond` — which jails, as in Cosmos —
+//! can be topped up before [`Staking::unjail`]). Slashing (submodule `slashing`) takes
 //! a fraction of the bonded tokens and of the unbonding entries created at or after the
 //! infraction, into a pool or the burn; it never jails by itself.
 //!
@@ -329,8 +330,8 @@ impl Staking {
     /// Bonds `amount` from `delegator`'s account to `validator`, minting shares (module doc).
     /// Pending rewards of an existing delegation are settled and paid first. `epoch` is the
     /// epoch of the operation (kept for a uniform, replayable signature).
-    /// Rejects zero, a jailed validator (except for its operator), and a validator whose
-    /// tokens were all slashed away while shares remain ([`Error::NotAllowed`]).
+    /// Rejects zero and a validator whose tokens were all slashed away while shares remain
+    /// ([`Error::NotAllowed`]); a jailed validator takes delegations (module doc).
     pub fn delegate(
         &mut self,
         ledger: &mut Ledger,
@@ -345,11 +346,6 @@ impl Staking {
         }
         let (token, bonded, rewards) = (self.token, self.bonded_pool, self.rewards_pool);
         let v = self.validator_mut(validator)?;
-        if v.jailed && delegator != v.operator {
-            return Err(Error::NotAllowed {
-                reason: format!("validator {} is jailed", validator.0),
-            });
-        }
         let total = v.total_shares();
         let shares = match (total, v.tokens.0) {
             (0, _) => amount.0,

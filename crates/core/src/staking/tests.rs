@@ -228,7 +228,7 @@ fn slashing_reaches_bonded_and_later_unbonding_stake() {
 }
 
 #[test]
-fn jailed_validators_get_nothing_and_take_no_delegations() {
+fn jailed_validators_get_nothing_but_take_delegations() {
     let mut w = world(3);
     let (a, b, alice) = (w.accounts[0], w.accounts[1], w.accounts[2]);
     let va =
@@ -243,10 +243,9 @@ fn jailed_validators_get_nothing_and_take_no_delegations() {
         .unwrap();
     assert_eq!(parts, vec![(va, Amount(7))]);
     assert_eq!(w.staking.validator(vb).unwrap().delegations().distributed_total(), Amount::ZERO);
-    assert!(matches!(
-        w.staking.delegate(&mut w.ledger, alice, vb, Amount(E18), Epoch(1)),
-        Err(Error::NotAllowed { .. })
-    ));
+    // Cosmos: "it is possible to delegate to a jailed validator"; its power stays 0 until then.
+    w.staking.delegate(&mut w.ledger, alice, vb, Amount(E18), Epoch(1)).unwrap();
+    assert_eq!(w.staking.total_voting_power(), Amount(300 * E18));
     assert!(matches!(
         w.staking.distribute_to_validator(&mut w.ledger, w.treasury.into(), vb, Amount(1)),
         Err(Error::NotAllowed { .. })
@@ -256,6 +255,8 @@ fn jailed_validators_get_nothing_and_take_no_delegations() {
     assert!(matches!(w.staking.unjail(vb), Err(Error::BelowMinimum { .. })));
     w.staking.delegate(&mut w.ledger, b, vb, Amount(E18), Epoch(2)).unwrap();
     w.staking.unjail(vb).unwrap();
+    // Back: the operator's 1 + 10^-18 and alice's 1 (of 10^18 base units) count again.
+    assert_eq!(w.staking.total_voting_power(), Amount(302 * E18 + 1));
     assert!(matches!(w.staking.unjail(vb), Err(Error::NotAllowed { .. })));
     // Uneven power: remainders go to dust, Σ parts + dust == amount.
     let parts = w
@@ -264,7 +265,8 @@ fn jailed_validators_get_nothing_and_take_no_delegations() {
         .unwrap();
     let sum: u128 = parts.iter().map(|(_, p)| p.0).sum();
     assert_eq!(sum + w.balance(w.dust).0, 1000);
-    assert_eq!(parts[0], (va, Amount(996)));
+    // ⌊1000 · 300 / (302 + 10^-18)⌋ = 993 (300,000 / 302 = 993.38).
+    assert_eq!(parts[0], (va, Amount(993)));
     w.check();
 }
 
