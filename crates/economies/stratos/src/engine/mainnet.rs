@@ -57,10 +57,14 @@ pub fn prepay_noz(s: Amount, p: Amount, l: Amount, x: Amount) -> Result<Amount, 
 /// The traffic reward of settling `y` noz, kept as a `LegacyDec` (never truncated as a whole):
 /// `R = Dec(S + P).Mul(Dec(Y)).Quo(Dec(L + Y))`, with `L` the limit before the settlement.
 ///
-/// Mirrors `x/pot` `Keeper.GetTrafficReward`. Zero when `y` is zero (the chain would divide by
-/// `L` alone; nothing is settled then).
+/// Mirrors `x/pot` `Keeper.GetTrafficReward`. Zero when `y` is zero and `L` is not (nothing is
+/// settled then); when both are, the chain's division by zero fails its transaction, and so
+/// does this ([`Error::DivisionByZero`]).
 pub fn traffic_reward(s: Amount, p: Amount, l: Amount, y: Amount) -> Result<Dec, Error> {
     if y.is_zero() {
+        if l.is_zero() {
+            return Err(Error::DivisionByZero { op: "traffic reward (S + P)·Y/(L + Y), L + Y = 0" });
+        }
         return Ok(Dec::ZERO);
     }
     dec(s.checked_add(p)?).mul(dec(y))?.quo(dec(l.checked_add(y)?))
