@@ -267,3 +267,21 @@ fn line_breaks_are_refused_by_name_but_in_the_description() {
     assert!(err.contains("(1 problem(s))"), "{err}");
     assert!(err.contains("sweep.values.\"agents.groups[0].label\"[1]: a line break"), "{err}");
 }
+
+/// A sweep whose points write other columns (Phala with vaults and without) is refused at the
+/// check, naming the points and the columns: the outputs hold one table, and the run failed
+/// at the second point's first row, after the first point's runs.
+#[test]
+fn a_sweep_of_points_with_other_columns_is_refused() {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut toml = std::fs::read_to_string(repo.join("scenarios/phala-khala.toml")).unwrap();
+    toml.push_str("\n[sweep]\nvalues = { \"agents.vaults.count\" = [2, 0] }\n");
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("vault-sweep.toml");
+    std::fs::write(&path, toml).unwrap();
+    let o = ergon(&["check", path.to_str().unwrap()]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("sweep point 1 (agents.vaults.count = 0) writes other columns"), "{err}");
+    assert!(err.contains("only at point 0: vaults, vault_assets_pha"), "{err}");
+}

@@ -525,6 +525,9 @@ fn sweep_points<M: Model>(
             }
         }
     }
+    if let Some((path, m)) = point::mixed_columns(&points).filter(|_| report.found == 0) {
+        report.add(&path, m);
+    }
     (keys, points)
 }
 

@@ -45,3 +45,34 @@ pub(super) fn point_sections<M: Model>(
         None => Ok((f.economy, f.agents)),
     }
 }
+
+/// When a sweep's points write other columns than its first (a Phala point with vaults and one
+/// without, another profile): the path to blame and why. The outputs hold one table of one
+/// set of columns, which the first point's decide.
+pub(super) fn mixed_columns<M: Model>(points: &[super::Point<M>]) -> Option<(String, String)> {
+    let first = points.first()?;
+    let columns = M::columns(&first.config, &first.agents);
+    let (k, p) = points
+        .iter()
+        .enumerate()
+        .skip(1)
+        .find(|(_, p)| M::columns(&p.config, &p.agents) != columns)?;
+    let other = M::columns(&p.config, &p.agents);
+    let only = |a: &[ergon_core::ColumnSpec], b: &[ergon_core::ColumnSpec]| {
+        let names: Vec<&str> =
+            a.iter().filter(|c| !b.contains(c)).map(|c| c.name).take(3).collect();
+        if names.is_empty() { "none".to_owned() } else { names.join(", ") }
+    };
+    let show = |v: &crate::sweep::Combo| {
+        v.iter().map(|(path, x)| format!("{path} = {x}")).collect::<Vec<_>>().join(", ")
+    };
+    let message = format!(
+        "sweep point {k} ({}) writes other columns than point 0 ({}): only at point {k}: {}; \
+         only at point 0: {}. A sweep's points share one table: sweep each shape on its own",
+        show(&p.values),
+        show(&first.values),
+        only(&other, &columns),
+        only(&columns, &other),
+    );
+    Some(("sweep.values".to_owned(), message))
+}

@@ -63,7 +63,9 @@ pub fn prepay_noz(s: Amount, p: Amount, l: Amount, x: Amount) -> Result<Amount, 
 pub fn traffic_reward(s: Amount, p: Amount, l: Amount, y: Amount) -> Result<Dec, Error> {
     if y.is_zero() {
         if l.is_zero() {
-            return Err(Error::DivisionByZero { op: "traffic reward (S + P)·Y/(L + Y), L + Y = 0" });
+            return Err(Error::DivisionByZero {
+                op: "traffic reward (S + P)·Y/(L + Y), L + Y = 0",
+            });
         }
         return Ok(Dec::ZERO);
     }
