@@ -110,7 +110,18 @@ fn assigned_targets_are_at_most_the_beacons_eight() {
 #[test]
 fn a_ring_without_attack_edges_gets_nothing_under_the_gate_and_half_under_pagerank() {
     let mut m = build(&Config::default(), &two_triangles(), 1);
-    m.record();
+    // The genesis row: no snapshot yet, so no trust, shares or gates to measure (NaN, not 0).
+    let genesis = m.record();
+    for name in [
+        "trust_gini",
+        "trust_top10_share",
+        "sybil_trust_share",
+        "sybil_trust_share_compat",
+        "honest_gate_mean",
+        "sybil_gate_mean",
+    ] {
+        assert!(float(&genesis, name).is_nan(), "{name}: {}", float(&genesis, name));
+    }
     for _ in 0..3 {
         m.step().unwrap();
         m.check_invariants().unwrap();

@@ -105,8 +105,9 @@ struct Flows {
     x: exec::ExecFlows,
 }
 
-/// The latest snapshot's figures (kept between records).
-#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+/// The latest snapshot's figures (kept between records); before the first snapshot, none (NaN,
+/// as metrics.md gives a figure that does not exist).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Latest {
     /// EigenTrust of the active nodes (refilled each epoch, read by the next record: saved).
     trust: Vec<f64>,
@@ -114,6 +115,12 @@ struct Latest {
     sybil_trust: [f64; 2],
     /// Mean gate (of 10^6) of the honest verifiers and of the ring.
     gate_mean: [f64; 2],
+}
+
+impl Default for Latest {
+    fn default() -> Latest {
+        Latest { trust: Vec::new(), sybil_trust: [f64::NAN; 2], gate_mean: [f64::NAN; 2] }
+    }
 }
 
 /// A Trias network with its agents.

@@ -98,7 +98,8 @@ pub(super) fn record(model: &mut TriasModel) -> Vec<Metric> {
     let l = &mut model.latest;
     let total: f64 = l.trust.iter().sum();
     l.trust.sort_by(f64::total_cmp);
-    let gini = ergon_core::stats::gini_sorted(&l.trust);
+    // No snapshot yet (the genesis row): no trust to measure.
+    let gini = if l.trust.is_empty() { f64::NAN } else { ergon_core::stats::gini_sorted(&l.trust) };
     let top: f64 = l.trust.iter().rev().take(10).sum();
     let top10 = if total > 0.0 { top / total } else { f64::NAN };
     let r = model.econ.reserves();
