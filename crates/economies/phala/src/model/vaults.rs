@@ -185,7 +185,9 @@ impl PhalaModel {
         shares: u128,
     ) -> Result<(), Rejection> {
         match self.econ.vault_divest(v, owner, pool, shares) {
-            Ok(_) => {
+            Ok((.., served)) => {
+                // paper: the PHA back from the pool serves the waiting depositors at once.
+                self.flows.vault_withdrawn += served.iter().map(|s| s.amount).sum::<u128>();
                 self.flows.vault_divests += 1;
                 Ok(())
             }
