@@ -315,3 +315,44 @@ fn a_sweep_s_final_value_lines_follow_the_sweep_s_order() {
     let at = |v: &str| chart.find(&format!("settle_threshold_bps = {v}\n")).expect(v);
     assert!(at("6000") < at("8000") && at("8000") < at("10000"), "legend out of order");
 }
+
+/// An interval of one step is "per block", not "per 1 blocks"; one run's nodes text gives its
+/// Gini, not a range "across the 1 runs"; a sweep point whose column has no value (Trias's
+/// compatibility PageRank without `compare`) draws no line and has no legend entry.
+#[test]
+fn one_step_one_run_and_a_point_without_values_read_as_such() {
+    let set = "scenario.record_every=\"1\"";
+    let args = ["run", "-q", "phala-paper", "--epochs", "3", "--set", set, "--runs", "1"];
+    let html = report_of(&args);
+    assert!(html.contains("per block") && !html.contains("per 1 blocks"), "the step's label");
+    assert!(!html.contains("across the 1 runs"), "one run's Gini");
+
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let path = tmp.path().join("cmp.toml");
+    let mut toml = std::fs::read_to_string(format!(
+        "{}/../../scenarios/trias-sybil.toml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("trias-sybil");
+    let at = toml.find("[sweep").expect("a sweep");
+    toml.truncate(at);
+    toml.push_str("[sweep]\nvalues = { \"economy.compare\" = [true, false] }\n");
+    std::fs::write(&path, toml).expect("write");
+    let out = tmp.path().join("run");
+    let out = out.to_str().expect("utf-8");
+    ergon(&[
+        "run",
+        "-q",
+        path.to_str().expect("utf-8"),
+        "--epochs",
+        "2d",
+        "--out",
+        out,
+        "--report",
+    ]);
+    let html = std::fs::read_to_string(format!("{out}/report.html")).expect("report.html");
+    let compat = html.find("sybil_trust_share_compat, one line a sweep point").expect("the chart");
+    let figure = &html[html[..compat].rfind("<figure").expect("its figure")..];
+    let figure = &figure[..figure.find("</figure>").expect("its end")];
+    assert!(figure.contains("data-series=\"1\""), "{figure}");
+}

@@ -196,7 +196,7 @@ fn unit_label(run: &Run, spec: &ChartSpec) -> String {
     let steps = every.strip_suffix('e').unwrap_or(&every);
     let every = if steps.parse::<u64>().is_ok() {
         let step = step_name(run);
-        format!("{steps} {step}s")
+        if steps == "1" { step.to_owned() } else { format!("{steps} {step}s") }
     } else {
         every
     };
@@ -333,6 +333,7 @@ fn time_chart(
         let lines: Vec<(String, &super::data::Band)> = all
             .iter()
             .filter_map(|(l, b)| b.get(&run.points[0].index).map(|b| ((*l).to_owned(), b)))
+            .filter(|(_, b)| !b.day.is_empty()) // a column without a value: no line, no legend
             .collect();
         let svg = charts::series(spec.title, &unit, &lines, true)?;
         let names: Vec<&str> = cols.iter().map(|(c, _)| *c).collect();
@@ -347,6 +348,7 @@ fn time_chart(
             .points
             .iter()
             .filter_map(|p| bands.get(&p.index).map(|b| (p.label.clone(), b)))
+            .filter(|(_, b)| !b.day.is_empty()) // a point without a value: no line, no legend
             .collect();
         let title = if spec.series.len() == 1 {
             spec.title.to_owned()

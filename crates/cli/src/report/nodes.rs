@@ -108,14 +108,17 @@ pub(crate) fn section(h: &mut String, run: &Run, rows: &[NodeRow]) -> Result<boo
         h,
         "<h2>Distribution of rewards across nodes</h2><p class=\"sub\">Each of the {} {} of \
          the first run (point {}, run {}): its rewards in {} from genesis to the run's end \
-         (<code>nodes.csv</code>). The Gini coefficient across the {} runs ranges from {lo:.4} \
-         to {hi:.4}.</p>",
+         (<code>nodes.csv</code>). {}</p>",
         values.len(),
         esc(&which),
         first.0,
         first.1,
         esc(token),
-        ginis.len(),
+        match ginis.len() {
+            1 => format!("Its Gini coefficient is {lo:.4}."),
+            n =>
+                format!("The Gini coefficient across the {n} runs ranges from {lo:.4} to {hi:.4}."),
+        },
     );
     let bins = charts::bins(&values, values.len().clamp(1, 20));
     let bars = bins.iter().filter(|b| b.2 > 0).count();
