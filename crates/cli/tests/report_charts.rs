@@ -324,8 +324,11 @@ fn one_step_one_run_and_a_point_without_values_read_as_such() {
     let set = "scenario.record_every=\"1\"";
     let args = ["run", "-q", "phala-paper", "--epochs", "3", "--set", set, "--runs", "1"];
     let html = report_of(&args);
-    assert!(html.contains("per block") && !html.contains("per 1 blocks"), "the step's label");
+    // The budget's own unit is "PHA per block"; the flows' axes now read so too.
+    assert!(!html.contains("per 1 blocks"), "the step's label");
+    assert!(html.matches("PHA per block<").count() >= 2, "the flows' axes by the step");
     assert!(!html.contains("across the 1 runs"), "one run's Gini");
+    assert!(html.contains("Its Gini coefficient is"), "one run's Gini");
 
     let tmp = tempfile::tempdir().expect("a temp dir");
     let path = tmp.path().join("cmp.toml");

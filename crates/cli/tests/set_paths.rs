@@ -284,4 +284,5 @@ fn a_sweep_of_points_with_other_columns_is_refused() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("sweep point 1 (agents.vaults.count = 0) writes other columns"), "{err}");
     assert!(err.contains("only at point 0: vaults, vault_assets_pha"), "{err}");
+    assert!(err.contains("only at point 1: none;"), "{err}");
 }

@@ -158,25 +158,47 @@ fn to_value<T: Serialize>(v: &T, what: &str) -> Result<Value, Violation> {
 }
 
 /// `message`, an action's decoding error, with the field it is about named in front when the
-/// message quotes a value (`invalid amount "x"`, ``invalid type: integer `7` ``) that exactly
-/// one or a few of the action's fields hold (`pond: invalid amount "x"`, `from or to: …`): an
-/// internally tagged action loses serde's path to the field. A message naming its field
-/// (`missing field`, `unknown field`) or quoting no field's value is kept as it is.
+/// message quotes a value (`invalid amount "x"`, ``invalid type: integer `7` ``) that exactly one
+/// field of the action holds, nested fields included (`mpond: invalid amount "x"`,
+/// `change.liquidity_bp: …`): an internally tagged action loses serde's path to the field. A
+/// message naming its field (`missing field`, `unknown field`), quoting no field's value, or
+/// quoting a value two fields hold (which of them is at fault is not known) is kept as it is.
 fn name_the_field(action: &Value, message: String) -> String {
-    let Some(fields) = action.as_object() else { return message };
-    let quotes = |v: &Value| match v {
-        Value::String(t) => {
-            [format!("\"{t}\""), format!("`{t}`")].iter().any(|q| message.contains(q.as_str()))
+    fn find(v: &Value, path: String, message: &str, out: &mut Vec<String>) {
+        let quoted = match v {
+            Value::String(t) => {
+                [format!("\"{t}\""), format!("`{t}`")].iter().any(|q| message.contains(q.as_str()))
+            }
+            Value::Number(_) | Value::Bool(_) => message.contains(&format!("`{v}`")),
+            _ => false,
+        };
+        if quoted {
+            out.push(path.clone());
         }
-        Value::Number(_) | Value::Bool(_) => message.contains(&format!("`{v}`")),
-        _ => false,
-    };
-    let named: Vec<&str> =
-        fields.iter().filter(|&(k, v)| k != "op" && quotes(v)).map(|(k, _)| k.as_str()).collect();
-    if named.is_empty() || message.contains("field `") {
+        let sep = if path.is_empty() { "" } else { "." };
+        match v {
+            Value::Object(fields) => {
+                for (k, x) in fields.iter().filter(|(k, _)| !(path.is_empty() && *k == "op")) {
+                    find(x, format!("{path}{sep}{k}"), message, out);
+                }
+            }
+            Value::Array(items) => {
+                for (i, x) in items.iter().enumerate() {
+                    find(x, format!("{path}[{i}]"), message, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    if message.contains("field `") {
         return message;
     }
-    format!("{}: {message}", named.join(" or "))
+    let mut named = Vec::new();
+    find(action, String::new(), &message, &mut named);
+    match named.as_slice() {
+        [one] if !one.is_empty() => format!("{one}: {message}"),
+        _ => message,
+    }
 }
 
 impl<E: Economy> DynEconomy for E {
@@ -253,3 +275,33 @@ pub fn constructor<E: Economy + 'static>(
 
 /// A name → constructor table of the economies a program knows.
 pub type Registry = [(&'static str, Constructor)];
+
+#[cfg(test)]
+mod tests {
+    use super::name_the_field;
+    use serde_json::json;
+
+    /// The field whose value a decoding error quotes is named when exactly one field holds it,
+    /// nested fields included; never one of two that hold it.
+    #[test]
+    fn the_field_a_message_quotes_is_named_only_when_alone() {
+        let name = |v: serde_json::Value, m: &str| name_the_field(&v, m.to_owned());
+        let stash = json!({"op": "create_stash", "staker": "a", "pond": "1", "mpond": "x"});
+        assert_eq!(name(stash, "invalid amount \"x\""), "mpond: invalid amount \"x\"");
+        let nested = json!({"op": "propose", "proposer": "a", "change": {"liquidity_bp": "zz"}});
+        let m = "invalid type: string \"zz\", expected u32";
+        assert_eq!(name(nested, m), format!("change.liquidity_bp: {m}"));
+        // "a" is both the proposer and the bad value: which is at fault is not known.
+        let two = json!({"op": "propose", "proposer": "a", "change": {"liquidity_bp": "a"}});
+        let m = "invalid type: string \"a\", expected u32";
+        assert_eq!(name(two, m), m);
+        let vote = json!({"op": "cast_vote", "voter": "a", "proposal": 1, "support": 1});
+        let m = "invalid type: integer `1`, expected a boolean";
+        assert_eq!(name(vote, m), m);
+        // A message that names its field, or quotes the op alone, is kept.
+        let m = "missing field `to`";
+        assert_eq!(name(json!({"op": "transfer", "from": "a"}), m), m);
+        let m = "unknown variant `atest`";
+        assert_eq!(name(json!({"op": "atest"}), m), m);
+    }
+}

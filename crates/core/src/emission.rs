@@ -106,9 +106,11 @@ pub mod wide_int {
     }
 
     /// [`deserialize`] for an optional field (`#[serde(default, deserialize_with = ...)]`):
-    /// present, the value.
+    /// present, the value; `null`, none (as when left out).
     pub fn deserialize_some<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u128>, D::Error> {
-        deserialize(d).map(Some)
+        #[derive(Deserialize)]
+        struct Wide(#[serde(deserialize_with = "deserialize")] u128);
+        Ok(Option::<Wide>::deserialize(d)?.map(|w| w.0))
     }
 }
 

@@ -141,7 +141,7 @@ pub enum Error {
         /// Base units delegated.
         available: Amount,
     },
-    /// An operation that the current state forbids (e.g. delegating to a jailed validator).
+    /// An operation that the current state forbids (e.g. freeing a validator not jailed).
     #[error("not allowed: {reason}")]
     NotAllowed {
         /// Why.

@@ -298,7 +298,7 @@ impl Staking {
         Ok(())
     }
 
-    /// Jails a validator: no new delegations (but its operator's), no rewards, no voting power.
+    /// Jails a validator: no rewards, no voting power (it still takes delegations, as Cosmos).
     pub fn jail(&mut self, id: ValidatorId) -> Result<()> {
         let v = self.validator_mut(id)?;
         if v.jailed {

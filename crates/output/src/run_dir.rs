@@ -38,9 +38,13 @@ impl OutDir {
                 (out.to_path_buf(), claim(out, force)?.then_some(top).flatten())
             }
             None => {
+                // `fresh` makes the run's own directory (`base` or `base-2`, …) and the parents
+                // missing before it: the highest of those, or the run's own.
                 let base = default_dir(name);
-                let top = first_missing(&base);
-                (fresh(&base)?, top)
+                let parents = base.parent().and_then(first_missing);
+                let dir = fresh(&base)?;
+                let top = parents.unwrap_or_else(|| dir.clone());
+                (dir, Some(top))
             }
         };
         let io = |op: &'static str, source: std::io::Error| OutputError::Dir {

@@ -107,7 +107,10 @@ fn plane<'a, 'b>(
     Ok(chart)
 }
 
-/// A time series chart: per series a mean line, with its p5–p95 band shaded when `bands`.
+/// A time series chart: per series a mean line, with its p5–p95 band shaded when `bands`; a
+/// series without a value (a sweep point where the column is NaN) has no line and no legend
+/// entry, and the others keep the colour of their place (the same point, the same colour, on
+/// every chart).
 pub(crate) fn series(
     title: &str,
     y_desc: &str,
@@ -122,6 +125,9 @@ pub(crate) fn series(
         let mut chart = plane(root, title, ("day", xs), (y_desc, ys))?;
         for (i, (label, band)) in lines.iter().enumerate() {
             let c = color(i);
+            if band.day.is_empty() {
+                continue;
+            }
             if bands && band.day.len() > 1 {
                 let upper = band.day.iter().zip(&band.p95).map(|(&x, &y)| (x, y));
                 let lower = band.day.iter().zip(&band.p5).rev().map(|(&x, &y)| (x, y));

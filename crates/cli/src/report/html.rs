@@ -333,12 +333,11 @@ fn time_chart(
         let lines: Vec<(String, &super::data::Band)> = all
             .iter()
             .filter_map(|(l, b)| b.get(&run.points[0].index).map(|b| ((*l).to_owned(), b)))
-            .filter(|(_, b)| !b.day.is_empty()) // a column without a value: no line, no legend
             .collect();
         let svg = charts::series(spec.title, &unit, &lines, true)?;
         let names: Vec<&str> = cols.iter().map(|(c, _)| *c).collect();
         let cap = format!("columns: {}", names.join(", "));
-        figure_html(h, &format!("chart-{first}"), &svg, lines.len(), 0, &cap);
+        figure_html(h, &format!("chart-{first}"), &svg, drawn_lines(&lines), 0, &cap);
         return Ok(first + 1);
     }
     let mut n = first;
@@ -348,7 +347,6 @@ fn time_chart(
             .points
             .iter()
             .filter_map(|p| bands.get(&p.index).map(|b| (p.label.clone(), b)))
-            .filter(|(_, b)| !b.day.is_empty()) // a point without a value: no line, no legend
             .collect();
         let title = if spec.series.len() == 1 {
             spec.title.to_owned()
@@ -357,10 +355,15 @@ fn time_chart(
         };
         let svg = charts::series(&title, &unit, &lines, false)?;
         let cap = format!("{col}, one line a sweep point");
-        figure_html(h, &format!("chart-{n}"), &svg, lines.len(), 0, &cap);
+        figure_html(h, &format!("chart-{n}"), &svg, drawn_lines(&lines), 0, &cap);
         n += 1;
     }
     Ok(n)
+}
+
+/// The lines [`charts::series`] draws of `lines`: those with a value.
+fn drawn_lines(lines: &[(String, &super::data::Band)]) -> usize {
+    lines.iter().filter(|(_, b)| !b.day.is_empty()).count()
 }
 
 /// The distribution across nodes (nodes.csv); for a run without node rows, that of the

@@ -59,7 +59,7 @@ impl Validator {
         self.commission_ppm
     }
 
-    /// Whether it is jailed: no new delegations, no rewards, no voting power.
+    /// Whether it is jailed: no rewards, no voting power (it still takes delegations).
     #[must_use]
     pub fn is_jailed(&self) -> bool {
         self.jailed

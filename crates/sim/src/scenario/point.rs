@@ -58,10 +58,14 @@ pub(super) fn mixed_columns<M: Model>(points: &[super::Point<M>]) -> Option<(Str
         .skip(1)
         .find(|(_, p)| M::columns(&p.config, &p.agents) != columns)?;
     let other = M::columns(&p.config, &p.agents);
+    // The columns of `a` that `b` has not (by name and kind): the first five, and a count.
     let only = |a: &[ergon_core::ColumnSpec], b: &[ergon_core::ColumnSpec]| {
-        let names: Vec<&str> =
-            a.iter().filter(|c| !b.contains(c)).map(|c| c.name).take(3).collect();
-        if names.is_empty() { "none".to_owned() } else { names.join(", ") }
+        let names: Vec<&str> = a.iter().filter(|c| !b.contains(c)).map(|c| c.name).collect();
+        match names.len() {
+            0 => "none".to_owned(),
+            n @ 1..=5 => format!("{} ({n})", names.join(", ")),
+            n => format!("{}, … ({n})", names[..5].join(", ")),
+        }
     };
     let show = |v: &crate::sweep::Combo| {
         v.iter().map(|(path, x)| format!("{path} = {x}")).collect::<Vec<_>>().join(", ")

@@ -97,8 +97,10 @@ fn resource_nodes_json(st: &Stratos) -> BTreeMap<&str, Value> {
                 "stored": fmt_oz(n.stored), "capacity": fmt_oz(n.capacity), "settled_total": fmt_oz(n.settled_total),
                 "rewards_total": fmt_stos(n.rewards_total), "activated_epoch": n.activated.0,
             });
-            if n.offline {
-                node["offline"] = true.into(); // paper: shut down (still cooling off)
+            // paper: shut down and still cooling off (an exited node is offline whichever way
+            // it left).
+            if n.offline && matches!(n.status, crate::nodes::NodeStatus::Unregistering { .. }) {
+                node["offline"] = true.into();
             }
             if st.params.profile == Profile::Mainnet {
                 node["effective_deposit"] = fmt_stos(n.effective).into();
