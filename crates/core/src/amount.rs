@@ -305,8 +305,14 @@ impl<'de> Deserialize<'de> for Qty {
 /// The refusal of a float where a decimal's text is wanted: `1.5` unquoted in TOML or JSON
 /// reaches the program as a binary float, not as the decimal written.
 fn float_refused<E: serde::de::Error>(v: f64) -> E {
+    if !v.is_finite() {
+        return E::custom(format_args!("{v} is not a number: a decimal is written as a string"));
+    }
+    // The float's shortest decimal in plain digits (Display has no exponent), as the string to
+    // write: `1e-5` is advised as "0.00001", which reads back; -0 as "0".
+    let text = if v == 0.0 { "0".to_owned() } else { format!("{v}") };
     E::custom(format_args!(
-        "{v:?} would be read as a binary float: write the decimal as a string (\"{v:?}\") so \
+        "{v:?} would be read as a binary float: write the decimal as a string (\"{text}\") so \
          that it is read exactly"
     ))
 }
@@ -421,7 +427,13 @@ mod tests {
         let e = read(serde_json::json!(1.5)).unwrap_err();
         assert!(e.contains("binary float") && e.contains("\"1.5\""), "{e}");
         let e = serde_json::from_value::<Qty>(serde_json::json!(2.0)).unwrap_err().to_string();
-        assert!(e.contains("\"2.0\""), "{e}");
+        assert!(e.contains("(\"2\")"), "{e}");
+        // The advised string is plain digits, which read back (not Rust's "1e-5").
+        let e = read(serde_json::json!(1e-5)).unwrap_err();
+        assert!(e.contains("(\"0.00001\")"), "{e}");
+        assert!(Qty::parse("0.00001").is_ok());
+        let e = read(serde_json::json!(-0.0)).unwrap_err();
+        assert!(e.contains("(\"0\")"), "{e}");
         let d: crate::Dec = serde_json::from_value(serde_json::json!(3)).unwrap();
         assert_eq!(d.to_string(), "3.000000000000000000");
     }

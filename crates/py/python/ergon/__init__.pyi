@@ -74,8 +74,9 @@ def run(
     values, as ``--set`` does (``{"agents.users.count": 5000}``). ``threads`` (default: one per
     core) does not change the results. A scenario with a ``[sweep]`` runs its grid.
 
-    The engine runs with the GIL released; Ctrl-C (``KeyboardInterrupt``) stops it within a
-    fraction of a second. Raises ``ScenarioError``, ``InputError`` or ``InvariantError``."""
+    The engine runs with the GIL released; Ctrl-C (``KeyboardInterrupt``) stops its jobs within
+    a fraction of a second (once they have ended, the merge of their rows runs to its end
+    first). Raises ``ScenarioError``, ``InputError`` or ``InvariantError``."""
 
 def sweep(
     scenario: Scenario,
