@@ -76,6 +76,11 @@ def test_ray_errors(local_ray, tmp_path):
         ergon.ray.sweep("stratos-small", {"agents.users.cuont": [1]}, out_dir=str(tmp_path / "m"))
     with pytest.raises(ValueError):
         ergon.ray.sweep("stratos-small", GRID, runs_per_task=0, out_dir=str(tmp_path / "z"))
+    # Counts are whole numbers: a bool or a float is refused before anything else.
+    with pytest.raises(TypeError):
+        ergon.ray.sweep("stratos-small", GRID, threads_per_task=True, out_dir=str(tmp_path / "t"))
+    with pytest.raises(TypeError):
+        ergon.ray.sweep("stratos-small", GRID, runs_per_task=2.0, out_dir=str(tmp_path / "t"))
     # Ray already up: an address would be ignored, so it is refused.
     with pytest.raises(ValueError, match="already initialised"):
         ergon.ray.sweep("stratos-small", GRID, out_dir=str(tmp_path / "a"), address="auto")

@@ -13,6 +13,7 @@ machine, a shared file system, or a URI that pyarrow's file systems know (``s3:/
 from __future__ import annotations
 
 import json
+import operator
 import os
 import time
 from dataclasses import dataclass, field
@@ -88,6 +89,17 @@ def _stop(ray, refs) -> None:
         ray.cancel(r, force=True)
 
 
+def _at_least_one(name, value):
+    """``value`` as a Python ``int`` of at least 1: any integer type (NumPy's too, which Ray's
+    ``num_cpus`` would refuse after connecting), not a bool or a float."""
+    if isinstance(value, bool) or not hasattr(type(value), "__index__"):
+        raise TypeError(f"{name}: a whole number, not {value!r}")
+    n = operator.index(value)
+    if n < 1:
+        raise ValueError(f"{name}: at least 1, not {n}")
+    return n
+
+
 def sweep(
     scenario: Union[str, "os.PathLike[str]", Mapping[str, Any]],
     grid: Optional[Mapping[str, Sequence[Any]]] = None,
@@ -118,12 +130,10 @@ def sweep(
     files; one still running 30 s later is killed) and removes the shards this call wrote, then
     raises.
     """
+    runs_per_task = _at_least_one("runs_per_task", runs_per_task)
+    threads_per_task = _at_least_one("threads_per_task", threads_per_task)
     import ray
 
-    if runs_per_task < 1:
-        raise ValueError("runs_per_task: at least 1")
-    if threads_per_task < 1:
-        raise ValueError("threads_per_task: at least 1")
     source = _ergon._source(scenario)
     options = {"runs": runs, "seed": seed, "epochs": epochs, "set": set, "grid": grid}
     info = _ergon.check(source, genesis=False, **options)
