@@ -121,8 +121,9 @@ def check(
 ) -> dict[str, Any]:
     """Validate a scenario with the options of ``run`` and (with ``genesis``) build every run's
     genesis, running nothing, as ``ergon check``. Returns its figures: name, economy, epochs,
-    epochs_per_day, step_name, record_every, runs, seed, parameter_hash, sweep_keys, points,
-    memory_per_run. Raises ``ScenarioError`` whose ``problems`` hold the problems found (the
+    epochs_per_day, step_name, record_every, runs, seed, parameter_hash, sweep_keys, points
+    (each point's swept values by key, as TOML text: ``'"0.3"'``, ``'1000'``), memory_per_run.
+    ``set`` and ``grid`` take a ``dict`` (another mapping: ``dict(m)``). Raises ``ScenarioError`` whose ``problems`` hold the problems found (the
     first 50)."""
 
 def scenarios() -> list[dict[str, str]]:
