@@ -332,3 +332,25 @@ fn validation_refuses_rewards_above_what_pond_can_hold() {
         assert_eq!(paths, [format!("economy.params.{name}")], "{errs:?}");
     }
 }
+
+/// The `fixed` rule's split in integers: 200,000 POND at ½ is 100,000 to nodes, 20 nodes at
+/// 5,000 (at genesis and every day after), and 0.3 of it 12 nodes. In floats the product came a
+/// base unit short: 19 nodes wanted on day 1 (one sold, 8,388,608 base units staked too many),
+/// 11 at 0.3.
+#[test]
+fn the_fixed_split_is_exact() {
+    for (share, nodes) in [(0.5, 20), (0.3, 12)] {
+        let mut a = quiet();
+        a.relayers.budget = Dist::constant(200_000.0);
+        a.relayers.node_share = share;
+        a.relayers.node_price = 5_000.0;
+        let mut c = Config::default();
+        c.params.insert("subsidy_per_epoch".into(), serde_json::json!("0"));
+        let mut m = build(&c, &a);
+        assert_eq!(count(&m.record(), "nodes"), nodes, "genesis at {share}");
+        m.step().expect("a day");
+        let r = m.record();
+        assert_eq!((count(&r, "nodes"), count(&r, "nodes_sold")), (nodes, 0), "day 1 at {share}");
+        assert_eq!(raw(&r, "staked_pond"), (200_000 - 5_000 * u128::from(nodes)) * UNIT);
+    }
+}

@@ -9,7 +9,7 @@ use ergon_core::{Amount, Coded, Economy, StreamRng};
 
 use super::config::{Agents, Config, Rule};
 use super::refusals::{id, ok, unless_dry};
-use super::{Delegator, Flows, Holder, MarlinModel, Relayer, genesis_value};
+use super::{Delegator, Flows, Holder, MarlinModel, Relayer, genesis_value, share_of};
 use crate::rewards::solver::{SplitProblem, optimal_split, small_relayer_split};
 use crate::spam::Sent;
 use crate::{Marlin, Token};
@@ -136,7 +136,7 @@ pub(super) fn build(c: &Config, a: &Agents, mut rng: StreamRng) -> Result<Marlin
         let cluster = op!(econ, econ.register_cluster(op, a.relayers.commission_percent))?;
         let wallet = econ.pond_balance(op).0;
         let mpond = econ.mpond_balance(op);
-        let nodes = (wallet as f64 * a.relayers.node_share / m.node_price as f64) as u64;
+        let nodes = (share_of(wallet, a.relayers.node_share) / m.node_price) as u64;
         let cost = u128::from(nodes) * m.node_price;
         op!(econ, econ.transfer(Token::Pond, op, m.hardware, Amount(cost)))?;
         let rest = wallet - cost;
@@ -255,7 +255,7 @@ impl MarlinModel {
                 stake_price: 1,
             };
             let nodes_spend = match cfg.rule {
-                Rule::Fixed => (budget as f64 * cfg.node_share) as u128,
+                Rule::Fixed => share_of(budget, cfg.node_share),
                 Rule::Small => {
                     ok(&self.econ, small_relayer_split(budget, alpha).map_err(Into::into))?.nodes
                 }
