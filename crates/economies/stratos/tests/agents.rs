@@ -145,3 +145,31 @@ fn outages_of_zero_days_are_refused() {
     a.resource_nodes.outages_per_year = 0.0;
     StratosModel::validate(&config, &a).expect("no outages: any length");
 }
+
+/// The genesis holdings fit in the supply less the pools the genesis mints (mining and testnet
+/// incentives), as set: 90M STOS on the exchange fit beside a mining pool of 0 (they were
+/// refused against the default 39M), not beside one of 99M (passed, then refused at the
+/// genesis naming no field). A whale buys at most what the exchange holds.
+#[test]
+fn genesis_holdings_fit_the_pools_as_set() {
+    let config = |pool: &str| -> Config {
+        serde_json::from_value(serde_json::json!({
+            "profile": "paper", "params": {"mining_pool": pool}
+        }))
+        .expect("a config")
+    };
+    let mut a = small();
+    a.exchange = 90_000_000.0;
+    StratosModel::validate(&config("0"), &a).expect("90M beside no mining pool");
+    let errs = StratosModel::validate(&config("39000000"), &a).unwrap_err();
+    assert!(errs[0].message.contains("more than the 61000000 STOS"), "{errs:?}");
+    a.exchange = 5_000_000.0;
+    let errs = StratosModel::validate(&config("99000000"), &a).unwrap_err();
+    assert_eq!(errs[0].path, "agents");
+    assert!(errs[0].message.contains("economy.params.mining_pool"), "{errs:?}");
+    let errs = StratosModel::validate(&config("101000000"), &a).unwrap_err();
+    assert_eq!(errs[0].path, "economy.params.mining_pool", "{errs:?}");
+    a.whale = serde_json::from_value(serde_json::json!({"day": 1, "stos": 6_000_000.0})).ok();
+    let errs = StratosModel::validate(&config("39000000"), &a).unwrap_err();
+    assert_eq!(errs[0].path, "agents.whale.stos", "{errs:?}");
+}

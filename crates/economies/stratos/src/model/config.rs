@@ -343,7 +343,7 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
     check_counts(a, &mut errs);
     check_dists(a, &mut errs);
     if errs.is_empty() {
-        check_genesis_holdings(a, &mut errs);
+        check_genesis_holdings(c, a, &mut errs);
     }
     errs
 }
@@ -381,9 +381,10 @@ fn check_economy(c: &Config, a: &Agents, errs: &mut Vec<FieldError>) {
     // At most 10^18 Oz: a million times the limit of the whole STOS cap at the default 1,000 Oz
     // a STOS, and far below what the metrics' 38 digits of noz hold as it grows.
     if let Some(l) = c.ozone_limit
-        && !(l.is_finite() && l > 0.0 && l <= OZONE_LIMIT_MAX)
+        && !(l.is_finite() && l >= 1e-9 && l <= OZONE_LIMIT_MAX)
     {
-        let why = format!("must be > 0 and at most {OZONE_LIMIT_MAX:e} Oz, not {l}");
+        let why =
+            format!("must be at least 1 noz (1e-9 Oz) and at most {OZONE_LIMIT_MAX:e} Oz, not {l}");
         errs.push(FieldError::new("economy.ozone_limit", why));
     }
 }
@@ -413,7 +414,8 @@ fn check_rates(a: &Agents, errs: &mut Vec<FieldError>) {
     num("agents.users.prepay_buffer", a.users.prepay_buffer, 0.0, 100.0);
     num("agents.users.topup_share", a.users.topup_share, 0.0, 1.0);
     if let Some(w) = a.whale {
-        num("agents.whale.stos", w.stos, 0.0, 1e8);
+        // The whale buys from the exchange: no more than it holds at genesis.
+        num("agents.whale.stos", w.stos, 0.0, a.exchange.max(0.0));
     }
     if let Some(x) = a.exodus {
         num("agents.exodus.share", x.share, 0.0, 1.0);
@@ -537,7 +539,22 @@ fn check_dists(a: &Agents, errs: &mut Vec<FieldError>) {
 
 /// STOS at genesis, at the distributions' means: it must fit the supply with the mining pool
 /// (the exact total is checked again when a run builds its genesis).
-fn check_genesis_holdings(a: &Agents, errs: &mut Vec<FieldError>) {
+fn check_genesis_holdings(c: &Config, a: &Agents, errs: &mut Vec<FieldError>) {
+    // The supply's 100M STOS less what the genesis mints into the mining pool and the testnet's
+    // incentives (the parameters are valid here: checked before).
+    let stos = |x: ergon_core::Amount| x.0 as f64 / crate::params::STOS as f64;
+    let cap = stos(ergon_core::Amount(crate::genesis::STOS_CAP));
+    let pools = resolve_params(c.profile, &c.params)
+        .map_or(39e6, |p| stos(p.mining_pool) + stos(p.incentive_testnet));
+    let room = cap - pools;
+    if room < 0.0 {
+        let why = format!(
+            "the mining pool and incentive_testnet ({pools:.0} STOS together) exceed the supply \
+             of {cap:.0} STOS"
+        );
+        errs.push(FieldError::new("economy.params.mining_pool", why));
+        return;
+    }
     let r = &a.resource_nodes;
     let genesis_stos = a.exchange
         + r.count as f64 * r.deposit.mean()
@@ -545,12 +562,14 @@ fn check_genesis_holdings(a: &Agents, errs: &mut Vec<FieldError>) {
         + a.validators.count as f64 * a.validators.self_bond.mean()
         + a.delegators.count as f64 * a.delegators.amount.mean()
         + a.users.count as f64 * a.users.balance.mean();
-    let room = 61_000_000.0;
     if genesis_stos.is_nan() || genesis_stos > room {
         errs.push(FieldError::new(
             "agents",
             format!(
-                "the genesis holdings average {genesis_stos:.0} STOS, more than the {room:.0} STOS the supply (100M) leaves beside the mining pool"
+                "the genesis holdings average {genesis_stos:.4e} STOS (agents.exchange and the \
+                 resource nodes', meta nodes', validators', delegators' and users' amounts), more \
+                 than the {room:.0} STOS the supply (100M) leaves beside economy.params.mining_pool \
+                 and incentive_testnet"
             ),
         ));
     }
