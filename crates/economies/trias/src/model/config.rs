@@ -300,8 +300,11 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
     share("agents.analysts.vuln_rate", a.analysts.vuln_rate);
     share("agents.claims.rate", a.claims.rate);
     let v = &a.verifiers;
-    let honest = v.count + a.routers.count + a.executers.count;
-    let total = honest + v.faulty + a.sybil.count + a.analysts.count;
+    // Sums that cannot wrap (each count is bounded below, but refused only after).
+    let honest = v.count.saturating_add(a.routers.count).saturating_add(a.executers.count);
+    let total = [v.faulty, a.sybil.count, a.analysts.count]
+        .iter()
+        .fold(honest, |t, &n| t.saturating_add(n));
     let (d, an) = (&a.developers, &a.analysts);
     // Calls need `k` executers (moot without developers).
     let k_max = if d.count == 0 { 64 } else { a.executers.count.min(64) };
@@ -331,7 +334,11 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
         ("agents.analysts.test_lines", an.test_lines, 0, an.lines),
     ];
     for (path, n, min, max) in counts {
-        if n < min || n > max {
+        if path == "agents.developers.k" && max == 0 {
+            // No executer to call: the count at fault is the executers'.
+            let why = format!("{} developers call executers, and there are none", d.count);
+            errs.push(FieldError::new("agents.executers.count", why));
+        } else if n < min || n > max {
             errs.push(FieldError::new(path, format!("must be {min} to {max}, not {n}")));
         }
     }
