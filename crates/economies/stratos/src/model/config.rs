@@ -381,7 +381,7 @@ fn check_economy(c: &Config, a: &Agents, errs: &mut Vec<FieldError>) {
     // At most 10^18 Oz: a million times the limit of the whole STOS cap at the default 1,000 Oz
     // a STOS, and far below what the metrics' 38 digits of noz hold as it grows.
     if let Some(l) = c.ozone_limit
-        && !(l.is_finite() && l >= 1e-9 && l <= OZONE_LIMIT_MAX)
+        && !(l.is_finite() && (1e-9..=OZONE_LIMIT_MAX).contains(&l))
     {
         let why =
             format!("must be at least 1 noz (1e-9 Oz) and at most {OZONE_LIMIT_MAX:e} Oz, not {l}");
