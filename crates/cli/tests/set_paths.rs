@@ -104,7 +104,10 @@ fn values_beyond_a_scenario_s_range_are_refused_by_name() {
     let o = ergon(&["check", "stratos-small", "--set", "economy.ozone_limit=1e29"]);
     let err = text(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(err.contains("economy.ozone_limit: must be > 0 and at most 1e18 Oz"), "{err}");
+    assert!(
+        err.contains("economy.ozone_limit: must be at least 1 noz (1e-9 Oz) and at most 1e18 Oz"),
+        "{err}"
+    );
     let o = ergon(&["check", "stratos-small", "--set", "economy.ozone_limit=1e18"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     // A Marlin parameter that does not read names its key.
