@@ -149,6 +149,9 @@ pub enum Refusal {
     /// paper: a shutdown of a node that has already shut down (it is offline).
     #[error("node #{} has already shut down", .0.0)]
     AlreadyShutDown(NodeIndex),
+    /// An `unjail` of a validator that is not jailed.
+    #[error("validator {} is not jailed", .0.0)]
+    NotJailed(ergon_core::ValidatorId),
     /// A slash of a node that has exited.
     #[error("node #{} has exited", .0.0)]
     SlashExited(NodeIndex),
@@ -298,6 +301,11 @@ impl Stratos {
         match *r {
             Refusal::AlreadyExited(n) => format!("node {:?} has already exited", node(n)),
             Refusal::AlreadyShutDown(n) => format!("node {:?} has already shut down", node(n)),
+            Refusal::NotJailed(v) => {
+                let operator = self.staking.validator(v).map(|x| x.operator());
+                let name = operator.map_or("?", |o| self.account_name(o));
+                format!("validator {name:?} is not jailed")
+            }
             Refusal::SlashExited(n) => format!("node {:?} has exited", node(n)),
             Refusal::CannotUnregister(n, status) => format!(
                 "node {:?} is {status:?}: only an active, suspended or registered node can unregister",

@@ -71,6 +71,9 @@ impl Stratos {
     /// (`min_self_bond`), once that self-bond is at the minimum again. Refused when it is not
     /// jailed or its self-bond is still short.
     pub fn unjail(&mut self, v: ValidatorId) -> Result<()> {
+        if !self.staking.validator(v)?.is_jailed() {
+            return Err(crate::error::Refusal::NotJailed(v).into());
+        }
         atomic(self, |st| Ok(st.staking.unjail(v)?))
     }
 }
