@@ -165,7 +165,12 @@ fn to_value<T: Serialize>(v: &T, what: &str) -> Result<Value, Violation> {
 /// quoting a value two fields hold (which of them is at fault is not known) is kept as it is.
 fn name_the_field(action: &Value, message: String) -> String {
     fn find(v: &Value, path: String, message: &str, out: &mut Vec<String>) {
+        // A float refused as binary is quoted bare at the message's start, and only a number
+        // can be it (a string "1.5" is the exact decimal asked for).
+        let float = message.contains("would be read as a binary float");
         let quoted = match v {
+            Value::Number(n) if float => n.is_f64() && message.starts_with(&format!("{n} ")),
+            _ if float => false,
             Value::String(t) => {
                 [format!("\"{t}\""), format!("`{t}`")].iter().any(|q| message.contains(q.as_str()))
             }
@@ -298,6 +303,10 @@ mod tests {
         let vote = json!({"op": "cast_vote", "voter": "a", "proposal": 1, "support": 1});
         let m = "invalid type: integer `1`, expected a boolean";
         assert_eq!(name(vote, m), m);
+        // A float refused is the number's field, not a string's of the same digits.
+        let m = "1.5 would be read as a binary float: write the decimal as a string (\"1.5\")";
+        let mixed = json!({"op": "create_stash", "staker": "a", "pond": "1.5", "mpond": 1.5});
+        assert_eq!(name(mixed, m), format!("mpond: {m}"));
         // A message that names its field, or quotes the op alone, is kept.
         let m = "missing field `to`";
         assert_eq!(name(json!({"op": "transfer", "from": "a"}), m), m);

@@ -370,7 +370,7 @@ impl MarlinModel {
             }
             self.flows.tickets += self.tickets.iter().sum::<u128>();
         }
-        let dip = (self.agents.receivers.dip_share * 1e6) as u64;
+        let dip = (self.agents.receivers.dip_share * 1e6).round() as u64;
         for &a in &self.receivers {
             if dip > 0 && self.rng.bernoulli(dip, 1_000_000) {
                 let half = self.econ.relay().receiver(a).map_or(0, |r| r.stake.balance().0 / 2);
@@ -483,7 +483,7 @@ impl MarlinModel {
                 }
             }
         }
-        let switch = (cfg.switch_share * 1e6) as u64;
+        let switch = (cfg.switch_share * 1e6).round() as u64;
         let year_paid = 365.0 * self.paid_per_day;
         for j in 0..self.delegators.len() {
             let d = self.delegators[j].clone();
@@ -532,7 +532,7 @@ impl MarlinModel {
     fn producers_send(&mut self) -> Result<(), Rejection> {
         let p = &self.agents.producers;
         let (count, size) = (p.messages_per_day, p.message_size);
-        let cheat = (p.cheat_share * 1e6) as u64;
+        let cheat = (p.cheat_share * 1e6).round() as u64;
         for &a in &self.producers {
             let mut last = None;
             for k in 0..count {
@@ -563,7 +563,7 @@ impl MarlinModel {
     fn holders_convert(&mut self, day: u64) -> Result<(), Rejection> {
         let b = &self.agents.bridge;
         let due = day >= b.start_day && (day - b.start_day).is_multiple_of(b.every_days);
-        let share = (b.share * 1e6) as u128;
+        let share = (b.share * 1e6).round() as u128; // to millionths: 0.0157 is 15,700
         for h in &mut self.holders {
             if due && h.unrequested > 0 {
                 let x = (h.unrequested * share / 1_000_000).clamp(1, h.unrequested);

@@ -326,7 +326,7 @@ pub(crate) fn genesis_value(
 }
 
 /// `⌊amount · share⌋` exactly, the share taken to 9 decimals (in floats, 200,000 POND × ½ came
-/// a base unit short of 100,000: a node short at 5,000 a node).
+/// 8,388,608 base units short of 100,000: a node short at 5,000 a node).
 pub(super) fn share_of(amount: u128, share: f64) -> u128 {
     let parts = (share.clamp(0.0, 1.0) * 1e9).round() as u128;
     ergon_core::mul_div(amount, parts, 1_000_000_000, ergon_core::Rounding::Down).unwrap_or(amount)

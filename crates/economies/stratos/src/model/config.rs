@@ -552,7 +552,13 @@ fn check_genesis_holdings(c: &Config, a: &Agents, errs: &mut Vec<FieldError>) {
             "the mining pool and incentive_testnet ({pools:.0} STOS together) exceed the supply \
              of {cap:.0} STOS"
         );
-        errs.push(FieldError::new("economy.params.mining_pool", why));
+        // The parameter given (the mining pool when both or neither are).
+        let testnet =
+            !c.params.contains_key("mining_pool") && c.params.contains_key("incentive_testnet");
+        errs.push(FieldError::new(
+            if testnet { "economy.params.incentive_testnet" } else { "economy.params.mining_pool" },
+            why,
+        ));
         return;
     }
     let r = &a.resource_nodes;
