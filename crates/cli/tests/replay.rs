@@ -304,24 +304,13 @@ fn a_closed_or_full_standard_output_is_no_panic() {
     assert_eq!(out.status.code(), Some(141), "{}", stderr(&out));
     assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
 
-    let full = std::fs::File::create("/dev/full");
-    if let Ok(full) = full {
-        let out = Command::new(env!("CARGO_BIN_EXE_ergon"))
-            .arg("scenarios")
-            .stdout(full)
-            .output()
-            .expect("the ergon binary runs");
+    if let Some(out) = into_full(&["scenarios"], true) {
         assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
         assert!(stderr(&out).contains("cannot write to standard output"), "{}", stderr(&out));
     }
     // Help and the version go the same way (clap's own printing lost them with exit 0).
     for args in [&["--version"][..], &["--help"], &["run", "--help"]] {
-        let Ok(full) = std::fs::File::create("/dev/full") else { break };
-        let out = Command::new(env!("CARGO_BIN_EXE_ergon"))
-            .args(args)
-            .stdout(full)
-            .output()
-            .expect("the ergon binary runs");
+        let Some(out) = into_full(args, true) else { break };
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
     }
     // A standard error that cannot be written loses its lines, not the exit code (a panic, 101):
@@ -333,12 +322,21 @@ fn a_closed_or_full_standard_output_is_no_panic() {
         (&["replay", vector.to_str().unwrap(), "--expect", expected.to_str().unwrap()], 0),
     ];
     for (args, code) in cases {
-        let Ok(full) = std::fs::File::create("/dev/full") else { break };
-        let out = Command::new(env!("CARGO_BIN_EXE_ergon"))
-            .args(args)
-            .stderr(full)
-            .output()
-            .expect("the ergon binary runs");
+        let Some(out) = into_full(args, false) else { break };
         assert_eq!(out.status.code(), Some(code), "{args:?}");
     }
+}
+
+/// `ergon args` with its standard output (`stdout`) or its standard error on `/dev/full`, a
+/// device every write to fails; none where the system has no such device.
+fn into_full(args: &[&str], stdout: bool) -> Option<std::process::Output> {
+    let full = std::fs::File::create("/dev/full").ok()?;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ergon"));
+    command.args(args);
+    if stdout {
+        command.stdout(full);
+    } else {
+        command.stderr(full);
+    }
+    Some(command.output().expect("the ergon binary runs"))
 }

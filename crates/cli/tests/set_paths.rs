@@ -14,6 +14,15 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
+/// The errors of `ergon check` of `toml` written to `path`, which must refuse it (exit 2).
+fn refused(path: &std::path::Path, toml: &str) -> String {
+    std::fs::write(path, toml).unwrap();
+    let o = ergon(&["check", path.to_str().unwrap()]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    err
+}
+
 /// A problem with a table after a `--set` of one of its keys is blamed on the `--set`, not on
 /// the table's line in the file.
 #[test]
@@ -33,10 +42,7 @@ fn a_problem_in_an_array_of_tables_names_its_line() {
     let toml = "[scenario]\nname = \"g\"\neconomy = \"phala\"\nduration = \"2d\"\nseed = 1\n\n\
                 [[agents.groups]]\nlabel = \"a\"\nworkers = 2\npools = 1\n\n\
                 [[agents.groups]]\nlabel = \"b\"\nworkers = 0\npools = 1\n";
-    std::fs::write(&file, toml).unwrap();
-    let o = ergon(&["check", file.to_str().unwrap()]);
-    let err = text(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{err}");
+    let err = refused(&file, toml);
     assert!(err.contains("groups.toml:14:11: agents.groups[1].workers: must be 1 to"), "{err}");
 }
 
@@ -153,18 +159,12 @@ fn a_list_for_a_table_and_nested_sweep_keys_are_refused() {
     let file = tmp.path().join("nested.toml");
     let toml = "[scenario]\nname = \"n\"\neconomy = \"stratos\"\nduration = \"2d\"\nseed = 1\n\n\
                 [sweep]\nvalues = { \"agents.users\" = [{ count = 10 }], \"agents.users.count\" = [20, 30] }\n";
-    std::fs::write(&file, toml).unwrap();
-    let o = ergon(&["check", file.to_str().unwrap()]);
-    let err = text(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{err}");
+    let err = refused(&file, toml);
     assert!(err.contains("agents.users.count lies inside agents.users, also swept"), "{err}");
     // A swept list where the scenario has a table.
     let toml = "[scenario]\nname = \"n\"\neconomy = \"stratos\"\nduration = \"2d\"\nseed = 1\n\n\
                 [sweep]\nvalues = { \"agents.users\" = [[77], [88]] }\n";
-    std::fs::write(&file, toml).unwrap();
-    let o = ergon(&["check", file.to_str().unwrap()]);
-    let err = text(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{err}");
+    let err = refused(&file, toml);
     assert!(err.contains("a table is expected here, not a list"), "{err}");
 }
 
@@ -238,10 +238,7 @@ fn nan_and_inf_are_refused_by_name() {
     let path = tmp.path().join("nan-sweep.toml");
     let toml = "[scenario]\nname = \"n\"\neconomy = \"marlin\"\nduration = \"2d\"\n\n\
                 [sweep]\nvalues = { \"economy.params.alpha\" = [\"0.5\", nan, inf] }\n";
-    std::fs::write(&path, toml).unwrap();
-    let o = ergon(&["check", path.to_str().unwrap()]);
-    let err = text(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{err}");
+    let err = refused(&path, toml);
     assert!(err.contains("(2 problem(s))"), "{err}");
     for i in [1, 2] {
         let at = format!("sweep.values.\"economy.params.alpha\"[{i}]: not a number");
@@ -263,10 +260,7 @@ fn line_breaks_are_refused_by_name_but_in_the_description() {
     let toml = "[scenario]\nname = \"l\"\neconomy = \"phala\"\nduration = \"2d\"\n\
                 description = \"\"\"two\nlines\"\"\"\n\n\
                 [sweep]\nvalues = { \"agents.groups[0].label\" = [\"x\", \"a,\\\"b\\r\"] }\n";
-    std::fs::write(&path, toml).unwrap();
-    let o = ergon(&["check", path.to_str().unwrap()]);
-    let err = text(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{err}");
+    let err = refused(&path, toml);
     assert!(err.contains("(1 problem(s))"), "{err}");
     assert!(err.contains("sweep.values.\"agents.groups[0].label\"[1]: a line break"), "{err}");
 }
@@ -281,10 +275,7 @@ fn a_sweep_of_points_with_other_columns_is_refused() {
     toml.push_str("\n[sweep]\nvalues = { \"agents.vaults.count\" = [2, 0] }\n");
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("vault-sweep.toml");
-    std::fs::write(&path, toml).unwrap();
-    let o = ergon(&["check", path.to_str().unwrap()]);
-    let err = text(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{err}");
+    let err = refused(&path, &toml);
     assert!(err.contains("sweep point 1 (agents.vaults.count = 0) writes other columns"), "{err}");
     assert!(err.contains("only at point 0: vaults, vault_assets_pha"), "{err}");
     assert!(err.contains("only at point 1: none;"), "{err}");

@@ -10,8 +10,8 @@
 //! [`DynEconomy`] is the object-safe face of the same thing, speaking JSON values: replay files
 //! pick the economy by name at run time through a registry of [`Constructor`]s.
 
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::Epoch;
@@ -212,9 +212,9 @@ impl<E: Economy> DynEconomy for E {
     }
 
     fn apply_value(&mut self, action: Value) -> Result<Result<Value, Rejection>, DecodeError> {
-        let fields = action.clone();
-        let action: E::Action = serde_json::from_value(action)
-            .map_err(|e| DecodeError(name_the_field(&fields, e.to_string())))?;
+        // Decoded from a borrow, so that a refusal can quote the line's fields (no copy).
+        let action = E::Action::deserialize(&action)
+            .map_err(|e| DecodeError(name_the_field(&action, e.to_string())))?;
         match self.apply(&action) {
             Ok(events) => to_value(&events, "the operation's events")
                 .map(Ok)
