@@ -33,6 +33,18 @@ fn a_table_made_bad_by_a_set_names_the_set() {
     assert!(err.contains("--set economy.params.alpha=0.5: economy.params.alpha:"), "{err}");
 }
 
+/// Of two `--set`s of one path, the problem is blamed on the one that holds, the last: the
+/// first, a good value, was named.
+#[test]
+fn a_problem_names_the_last_set_of_its_path() {
+    let o =
+        ergon(&["check", "stratos-small", "--set", "scenario.runs=2", "--set", "scenario.runs=0"]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("--set scenario.runs=0: scenario.runs: 0; must be 1 to"), "{err}");
+    assert!(!err.contains("scenario.runs=2"), "{err}");
+}
+
 /// A problem in an element of an array of tables (`[[agents.groups]]`) names the line of the
 /// key in that element, not the file alone.
 #[test]

@@ -102,6 +102,42 @@ pub(crate) fn whole(name: &str, v: Option<&Bound<'_, PyAny>>, max: u64) -> Resul
     }
 }
 
+/// A call's overrides, as `ergon run` makes them: those of the options `runs`, `seed` and
+/// `epochs` first (`options` of them), then the `set` dict's.
+pub(crate) struct Overrides {
+    /// Dotted path and value text, in the order they apply (a later one of a path wins).
+    pub list: Vec<(String, String)>,
+    /// How many of `list` come from the options.
+    pub options: usize,
+}
+
+impl Overrides {
+    /// Where a problem's location names an override as the CLI does (`--set path=value`), the
+    /// call's own words: the option (`epochs=…`, `runs=…`, `seed=…`) or `set["path"]=…`. The
+    /// override named is the last one of that path and value (the one that holds).
+    pub(crate) fn name_in(&self, d: &mut ergon_sim::Diagnostics) {
+        for p in &mut d.0 {
+            let Some(k) = self.list.iter().rposition(|(path, text)| {
+                p.location.strip_prefix("--set ").and_then(|l| l.strip_prefix(path.as_str()))
+                    == Some(&format!("={text}"))
+            }) else {
+                continue;
+            };
+            let (path, text) = &self.list[k];
+            let option = match path.as_str() {
+                "scenario.runs" => "runs",
+                "scenario.seed" => "seed",
+                _ => "epochs",
+            };
+            p.location = if k < self.options {
+                format!("{option}={text}")
+            } else {
+                format!("set[{path:?}]={text}")
+            };
+        }
+    }
+}
+
 /// The overrides of `runs`, `seed`, `epochs` (steps, or duration text such as `"90d"`) and the
 /// `set` dict (dotted path → value), in that order, as `ergon run` makes them.
 pub(crate) fn overrides(
@@ -109,7 +145,7 @@ pub(crate) fn overrides(
     seed: Option<&Bound<'_, PyAny>>,
     epochs: Option<&Bound<'_, PyAny>>,
     set: Option<&Bound<'_, PyDict>>,
-) -> Result<Vec<(String, String)>> {
+) -> Result<Overrides> {
     let runs = whole("runs", runs, u64::from(u32::MAX))?.map(|r| r as u32);
     // A scenario's integers (TOML's), as `--seed` takes them: 0 to 2^63 − 1.
     let seed = whole("seed", seed, i64::MAX as u64)?;
@@ -129,6 +165,7 @@ pub(crate) fn overrides(
         })?),
     };
     let mut out = ergon_sim::scenario::run_overrides(runs, seed, epochs.as_deref());
+    let options = out.len();
     for (k, v) in set.iter().flat_map(|d| d.iter()) {
         let path: String = k.extract().map_err(|_| {
             Failure::Input("bad_input", format!("set: the key {k} is not a string"))
@@ -136,7 +173,7 @@ pub(crate) fn overrides(
         let text = value(&v, &format!("set[{path:?}]"))?.to_string();
         out.push((path, text));
     }
-    Ok(out)
+    Ok(Overrides { list: out, options })
 }
 
 /// The sweep of a `grid` (dotted path → list of values; every combination).

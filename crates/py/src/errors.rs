@@ -111,19 +111,7 @@ impl Failure {
     pub(crate) fn into_py_err(self, py: Python<'_>) -> PyErr {
         let (err, code, exit_code) = match self {
             Failure::Python(e) => return e,
-            Failure::Scenario(code, mut d) => {
-                // The options' overrides, named as the call gives them (the plan sees them as
-                // `--set scenario.…`).
-                for p in &mut d.0 {
-                    for (field, option) in
-                        [("duration", "epochs"), ("runs", "runs"), ("seed", "seed")]
-                    {
-                        let set = format!("--set scenario.{field}=");
-                        if let Some(value) = p.location.strip_prefix(&set) {
-                            p.location = format!("{option}={value}");
-                        }
-                    }
-                }
+            Failure::Scenario(code, d) => {
                 // A list cut at PROBLEMS_SHOWN ends with a line counting the rest, no problem.
                 let n = d.0.len();
                 let head = if n > ergon_sim::PROBLEMS_SHOWN {

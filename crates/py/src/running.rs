@@ -17,6 +17,7 @@ use ergon_registry::Simulation;
 use ergon_sim::{Control, Source, Sweep};
 use pyo3::prelude::*;
 
+use crate::convert::Overrides;
 use crate::errors::{Failure, Result};
 
 /// How often the calling thread lets Python handle signals while the engine runs.
@@ -27,12 +28,15 @@ pub(crate) const SIGNAL_CHECK: Duration = Duration::from_millis(50);
 pub(crate) fn plan(
     name: &str,
     text: &str,
-    overrides: &[(String, String)],
+    overrides: &Overrides,
     sweep: Option<&Sweep>,
 ) -> Result<Box<dyn Simulation>> {
     let source = Source { name, text };
     let entry = ergon_registry::for_scenario(source)?;
-    (entry.plan)(source, overrides, sweep).map_err(|d| Failure::Scenario("invalid_scenario", d))
+    (entry.plan)(source, &overrides.list, sweep).map_err(|mut d| {
+        overrides.name_in(&mut d);
+        Failure::Scenario("invalid_scenario", d)
+    })
 }
 
 /// What a run hands back.

@@ -67,9 +67,33 @@ def test_a_misspelt_set_path_is_blamed_on_the_set():
     with pytest.raises(ergon.ScenarioError) as e:
         ergon.run("stratos-small", set={"agents.users.cuont": 5})
     [p] = e.value.problems
-    assert p["file"] == "--set agents.users.cuont=5"
+    assert p["file"] == 'set["agents.users.cuont"]=5'
     assert p["line"] is None
     assert "count" in p["message"]
+
+
+def test_a_set_of_the_duration_is_named_as_the_set():
+    # `epochs` and `set` both become the plan's `scenario.duration`: each is named as given,
+    # and of two, the one that holds (the set's, applied after the option).
+    with pytest.raises(ergon.ScenarioError) as e:
+        ergon.run("stratos-small", set={"scenario.duration": "9x"})
+    assert e.value.problems[0]["location"] == 'set["scenario.duration"]="9x"'
+    with pytest.raises(ergon.ScenarioError) as e:
+        ergon.run("stratos-small", epochs=5, set={"scenario.runs": 0})
+    assert e.value.problems[0]["location"] == 'set["scenario.runs"]=0'
+    with pytest.raises(ergon.ScenarioError) as e:
+        ergon.run("stratos-small", runs=2, set={"scenario.runs": 0})
+    assert e.value.problems[0]["location"] == 'set["scenario.runs"]=0'
+
+
+def test_a_set_of_a_grid_path_names_the_grid():
+    with pytest.raises(ergon.ScenarioError) as e:
+        ergon.sweep("stratos-small", grid={"agents.users.count": [1, 2]},
+                    set={"agents.users.count": 3})
+    [p] = e.value.problems
+    assert p["location"] == 'set["agents.users.count"]=3'
+    assert "swept by the grid given: it cannot also be set" in p["message"], p
+    assert "--set" not in str(e.value) and "[sweep]" not in str(e.value), str(e.value)
 
 
 def test_bad_options_are_scenario_problems():

@@ -299,7 +299,7 @@ pub fn plan_with<M: Model>(
     if let Some(s) = sweep {
         file.sweep = Some(s.clone());
     }
-    if let Some(d) = file.sweep.as_ref().and_then(|s| swept_set(s, overrides)) {
+    if let Some(d) = file.sweep.as_ref().and_then(|s| swept_set(s, overrides, sweep.is_some())) {
         return Err(Diagnostics(vec![d]));
     }
     let spans = toml::de::DeTable::parse(source.text).ok();
@@ -398,10 +398,11 @@ impl Report<'_> {
         self.errs.push(d);
     }
 
-    /// Where the value at `path` comes from: the `--set` that set it, or one inside it (a
-    /// table's problem after a `--set` of one of its keys), or its place in the file.
+    /// Where the value at `path` comes from: the `--set` that set it (the last of several, which
+    /// is the one that holds), or one inside it (a table's problem after a `--set` of one of its
+    /// keys), or its place in the file.
     fn origin_of(&self, path: &str) -> Diagnostic {
-        let from_set = self.overrides.iter().find(|(p, _)| within(p, path) || within(path, p));
+        let from_set = self.overrides.iter().rfind(|(p, _)| within(p, path) || within(path, p));
         let locate = |path: &str| self.spans.as_ref().and_then(|t| span_of(t.get_ref(), path));
         match (from_set, locate(path)) {
             (Some((p, v)), _) => at(&format!("--set {p}={v}"), path, ""),

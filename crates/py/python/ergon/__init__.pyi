@@ -17,7 +17,8 @@ class Problem(TypedDict):
     """One problem of a scenario, as ``ergon check`` prints it."""
 
     file: str
-    """The file (or ``<dict>``, or the origin of a value, such as ``--set agents.users.count=5``)."""
+    """The file (or ``<dict>``, or the call's argument a value came from, such as
+    ``set["agents.users.count"]=5`` or ``epochs="9x"``)."""
     line: Optional[int]
     """The 1-based line in the file, when the problem is a place in it."""
     column: Optional[int]

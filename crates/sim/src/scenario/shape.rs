@@ -41,14 +41,26 @@ pub(super) fn list_for_table(path: &str) -> String {
 
 /// A `--set` of a swept path, of a table holding one or of a key inside one: the sweep's values
 /// would override it at every point, silently, while the resolved scenario showed it. The
-/// first such `--set`, as an error naming it.
-pub(super) fn swept_set(sweep: &Sweep, overrides: &[(String, String)]) -> Option<Diagnostic> {
+/// first such `--set`, as an error naming it; `given` when the sweep is a grid the caller gave
+/// ([`super::plan_with`]) rather than the file's `[sweep]`.
+pub(super) fn swept_set(
+    sweep: &Sweep,
+    overrides: &[(String, String)],
+    given: bool,
+) -> Option<Diagnostic> {
     overrides.iter().find_map(|(path, text)| {
         let key = sweep.values.keys().find(|k| within(k, path) || within(path, k))?;
-        let message = format!(
-            "{key} is swept by the scenario's [sweep]: a --set cannot change it (edit the \
-             sweep's values instead)"
-        );
+        let message = if given {
+            format!(
+                "{key} is swept by the grid given: it cannot also be set (change the grid's \
+                 values instead)"
+            )
+        } else {
+            format!(
+                "{key} is swept by the scenario's [sweep]: a --set cannot change it (edit the \
+                 sweep's values instead)"
+            )
+        };
         Some(at(&format!("--set {path}={text}"), path, &message))
     })
 }
