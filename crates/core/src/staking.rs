@@ -41,7 +41,7 @@
 //!
 //! Submodules: `validator` (state and accessors), `distribution` (rewards in and out),
 //! `slashing`, `unbonding` (the queue), `invariants` ([`Staking::check_invariants`]). Bounds:
-//! `max_validators`, and `max_unbonding_entries_per_delegator` on the queue.
+//! `max_validators`, and `max_unbonding_entries` on the queue.
 
 mod distribution;
 mod invariants;
@@ -82,8 +82,9 @@ pub struct ValidatorId(pub u32);
 pub struct StakingParams {
     /// Epochs between an undelegation and its payment (Stratos mainnet: 21 days).
     pub unbonding_epochs: u64,
-    /// Unbonding entries one delegator may hold at once, over all validators (≥ 1).
-    pub max_unbonding_entries_per_delegator: u32,
+    /// Unbonding entries one delegator may hold at once with one validator (≥ 1; Cosmos
+    /// x/staking `MaxEntries`, counted per delegator–validator pair).
+    pub max_unbonding_entries: u32,
     /// The least self-bond of an active validator (≥ 1 base unit).
     pub min_self_bond: Amount,
     /// Validators that may be created (≥ 1).
@@ -96,8 +97,8 @@ impl StakingParams {
         let bad = |name: &str, value: String, reason: &str| {
             Err(Error::InvalidParameter { name: name.into(), value, reason: reason.into() })
         };
-        if self.max_unbonding_entries_per_delegator == 0 {
-            return bad("max_unbonding_entries_per_delegator", "0".into(), "must be at least 1");
+        if self.max_unbonding_entries == 0 {
+            return bad("max_unbonding_entries", "0".into(), "must be at least 1");
         }
         if self.min_self_bond.is_zero() {
             return bad("min_self_bond", "0".into(), "must be at least one base unit");
@@ -235,10 +236,10 @@ impl Staking {
         self.unbonding.iter()
     }
 
-    /// Unbonding entries `delegator` holds.
+    /// Unbonding entries `delegator` holds, with every validator.
     #[must_use]
     pub fn unbonding_count(&self, delegator: AccountId) -> u32 {
-        self.unbonding.count_of(delegator)
+        self.unbonding.count_all(delegator)
     }
 
     // ---- validators -----------------------------------------------------------------------
@@ -387,8 +388,7 @@ impl Staking {
         }
         let (token, bonded, unbonding, rewards) =
             (self.token, self.bonded_pool, self.unbonding_pool, self.rewards_pool);
-        let (limit, min_self_bond) =
-            (self.params.max_unbonding_entries_per_delegator, self.params.min_self_bond);
+        let (limit, min_self_bond) = (self.params.max_unbonding_entries, self.params.min_self_bond);
         let v = self
             .validators
             .try_get_mut(validator.0 as usize)
@@ -403,7 +403,7 @@ impl Staking {
                 available,
             });
         }
-        self.unbonding.check_room(delegator, limit)?;
+        self.unbonding.check_room(delegator, validator, limit)?;
         // amount ≤ held·tokens/total ⇒ the ceiling is at most held (the min is a guard).
         let burn = mul_div(amount.0, total, v.tokens.0, Rounding::Up)?.min(held);
         let moved = if burn == total { v.tokens } else { amount };

@@ -120,7 +120,7 @@ fn world() -> World {
     }
     let params = StakingParams {
         unbonding_epochs: 20,
-        max_unbonding_entries_per_delegator: 3,
+        max_unbonding_entries: 3,
         min_self_bond: Amount(100),
         max_validators: VALIDATORS,
     };

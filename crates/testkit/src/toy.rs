@@ -293,7 +293,7 @@ impl Economy for Toy {
         let locks = LockQueue::new(token, ledger.add_pool("locked")?, LOCK_CHUNKS_MAX);
         let params = StakingParams {
             unbonding_epochs: g.unbonding_epochs,
-            max_unbonding_entries_per_delegator: 7,
+            max_unbonding_entries: 7,
             min_self_bond: Amount(1),
             max_validators: 100,
         };

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{PPM, Staking};
+use super::{PPM, Staking, ValidatorId};
 use crate::amount::Amount;
 use crate::invariants::Violation;
 use crate::ledger::{AccountId, Holder, Ledger, PoolId};
@@ -109,14 +109,14 @@ impl Staking {
     }
 
     /// Σ unbonding entries against the unbonding pool's balance `pool`, and (with `deep`) the
-    /// per-delegator entry counts against the queue's own and the bound.
+    /// entry counts per delegator and validator against the queue's own and the bound.
     fn check_unbonding(&self, pool: Amount, deep: bool) -> Result<(), Violation> {
         let mut unbonding = 0u128;
-        let mut counts: BTreeMap<AccountId, u32> = BTreeMap::new();
+        let mut counts: BTreeMap<(AccountId, ValidatorId), u32> = BTreeMap::new();
         for e in self.unbonding.iter() {
             unbonding = unbonding.saturating_add(e.amount.0);
             if deep {
-                *counts.entry(e.delegator).or_default() += 1;
+                *counts.entry((e.delegator, e.validator)).or_default() += 1;
             }
         }
         if pool.0 != unbonding {
@@ -129,11 +129,11 @@ impl Staking {
             return Ok(());
         }
         if &counts != self.unbonding.counts()
-            || counts.values().any(|c| *c > self.params.max_unbonding_entries_per_delegator)
+            || counts.values().any(|c| *c > self.params.max_unbonding_entries)
         {
             return fail(
                 "staking unbonding entries",
-                format!("per-delegator counts {counts:?} vs {:?}", self.unbonding.counts()),
+                format!("per-pair counts {counts:?} vs {:?}", self.unbonding.counts()),
             );
         }
         debug_assert_eq!(self.unbonding.len(), counts.values().map(|c| *c as usize).sum::<usize>());

@@ -19,7 +19,7 @@ struct World {
 fn params() -> StakingParams {
     StakingParams {
         unbonding_epochs: 3024, // 21 days of 10-minute epochs
-        max_unbonding_entries_per_delegator: 7,
+        max_unbonding_entries: 7,
         min_self_bond: Amount(E18),
         max_validators: 100,
     }
@@ -375,7 +375,7 @@ fn rejected_operations_change_nothing() {
 #[test]
 fn construction_validates_and_registers_pools() {
     let mut w = world(1);
-    let bad = StakingParams { max_unbonding_entries_per_delegator: 0, ..params() };
+    let bad = StakingParams { max_unbonding_entries: 0, ..params() };
     assert!(matches!(bad.validate(), Err(Error::InvalidParameter { .. })));
     assert!(StakingParams { min_self_bond: Amount::ZERO, ..params() }.validate().is_err());
     assert!(StakingParams { max_validators: 0, ..params() }.validate().is_err());

@@ -3,7 +3,8 @@
 //! unbonding, Marlin's wait before undelegation).
 //!
 //! Entries live in a `BTreeMap` keyed by (completion epoch, sequence number), so paying the
-//! matured ones costs O(log n + matured). Each delegator may hold a bounded number of entries.
+//! matured ones costs O(log n + matured). Each delegator may hold a bounded number of entries
+//! with each validator (Cosmos x/staking `MaxEntries`, counted per delegator–validator pair).
 //! Slashing scans every entry: slashing is rare, and a per-validator index would cost every
 //! undelegation a second map update.
 
@@ -34,19 +35,19 @@ pub struct UnbondingEntry {
     pub amount: Amount,
 }
 
-/// The queue: entries by (completion epoch, sequence), and entry counts per delegator; every
-/// change journaled while a transaction is open.
+/// The queue: entries by (completion epoch, sequence), and entry counts per delegator and
+/// validator; every change journaled while a transaction is open.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct UnbondingQueue {
     entries: Keyed<(Epoch, u64), UnbondingEntry>,
     next_seq: Snapshot<u64>,
-    per_delegator: Keyed<AccountId, u32>,
+    per_pair: Keyed<(AccountId, ValidatorId), u32>,
 }
 
 crate::transactional!(UnbondingQueue {
     entries: Keyed<(Epoch, u64), UnbondingEntry>,
     next_seq: Snapshot<u64>,
-    per_delegator: Keyed<AccountId, u32>,
+    per_pair: Keyed<(AccountId, ValidatorId), u32>,
 });
 
 /// Serialized as the entries in payment order (JSON maps cannot have tuple keys); in a binary
@@ -54,7 +55,7 @@ crate::transactional!(UnbondingQueue {
 impl Serialize for UnbondingQueue {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         if !s.is_human_readable() {
-            return (&self.entries, &self.next_seq, &self.per_delegator).serialize(s);
+            return (&self.entries, &self.next_seq, &self.per_pair).serialize(s);
         }
         s.collect_seq(self.entries.values())
     }
@@ -68,8 +69,8 @@ impl<'de> Deserialize<'de> for UnbondingQueue {
                 "an unbonding queue reads back from a saved state only",
             ));
         }
-        let (entries, next_seq, per_delegator) = Deserialize::deserialize(d)?;
-        Ok(UnbondingQueue { entries, next_seq, per_delegator })
+        let (entries, next_seq, per_pair) = Deserialize::deserialize(d)?;
+        Ok(UnbondingQueue { entries, next_seq, per_pair })
     }
 }
 
@@ -91,21 +92,36 @@ impl UnbondingQueue {
         self.entries.len()
     }
 
-    /// Number of entries of `delegator`.
-    pub(crate) fn count_of(&self, delegator: AccountId) -> u32 {
-        self.per_delegator.get(&delegator).copied().unwrap_or(0)
+    /// Number of entries of `delegator` with `validator`.
+    pub(crate) fn count_of(&self, delegator: AccountId, validator: ValidatorId) -> u32 {
+        self.per_pair.get(&(delegator, validator)).copied().unwrap_or(0)
     }
 
-    /// Per-delegator counts, for the invariant check.
-    pub(crate) fn counts(&self) -> &BTreeMap<AccountId, u32> {
-        self.per_delegator.map()
+    /// Number of entries of `delegator`, with every validator.
+    pub(crate) fn count_all(&self, delegator: AccountId) -> u32 {
+        let pairs = (delegator, ValidatorId(0))..=(delegator, ValidatorId(u32::MAX));
+        self.per_pair.map().range(pairs).map(|(_, c)| *c).sum()
     }
 
-    /// Refuses a new entry for `delegator` when it already holds `limit`.
-    pub(crate) fn check_room(&self, delegator: AccountId, limit: u32) -> Result<()> {
-        if self.count_of(delegator) >= limit {
+    /// Counts per delegator and validator, for the invariant check.
+    pub(crate) fn counts(&self) -> &BTreeMap<(AccountId, ValidatorId), u32> {
+        self.per_pair.map()
+    }
+
+    /// Refuses a new entry for `delegator` with `validator` when the pair already holds `limit`
+    /// (Cosmos `HasMaxUnbondingDelegationEntries`).
+    pub(crate) fn check_room(
+        &self,
+        delegator: AccountId,
+        validator: ValidatorId,
+        limit: u32,
+    ) -> Result<()> {
+        if self.count_of(delegator, validator) >= limit {
             return Err(Error::LimitReached {
-                what: format!("unbonding entries of account {}", delegator.0),
+                what: format!(
+                    "unbonding entries of account {} with validator {}",
+                    delegator.0, validator.0
+                ),
                 limit: u64::from(limit),
             });
         }
@@ -114,8 +130,9 @@ impl UnbondingQueue {
 
     /// Appends an entry (room checked by [`Self::check_room`] first).
     pub(crate) fn push(&mut self, entry: UnbondingEntry) {
-        let count = self.count_of(entry.delegator).saturating_add(1);
-        self.per_delegator.insert(entry.delegator, count);
+        let pair = (entry.delegator, entry.validator);
+        let count = self.count_of(pair.0, pair.1).saturating_add(1);
+        self.per_pair.insert(pair, count);
         let seq = *self.next_seq.get();
         self.entries.insert((entry.completes, seq), entry);
         *self.next_seq.get_mut() = seq.saturating_add(1);
@@ -131,9 +148,10 @@ impl UnbondingQueue {
         let mut taken = Vec::new();
         while let Some((&key, _)) = self.entries.first().filter(|(k, _)| k.0 <= now) {
             let Some(e) = self.entries.remove(&key) else { break };
-            match self.count_of(e.delegator) {
-                0 | 1 => self.per_delegator.remove(&e.delegator),
-                c => self.per_delegator.insert(e.delegator, c - 1),
+            let pair = (e.delegator, e.validator);
+            match self.count_of(pair.0, pair.1) {
+                0 | 1 => self.per_pair.remove(&pair),
+                c => self.per_pair.insert(pair, c - 1),
             };
             taken.push(e);
         }

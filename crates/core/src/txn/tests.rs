@@ -170,7 +170,7 @@ fn staking_and_its_unbonding_queue_revert_with_the_ledger() {
     ledger.mint(t, b.into(), Amount(300)).expect("mint");
     let params = StakingParams {
         unbonding_epochs: 2,
-        max_unbonding_entries_per_delegator: 7,
+        max_unbonding_entries: 7,
         min_self_bond: Amount(1),
         max_validators: 4,
     };

@@ -427,7 +427,7 @@ fn empty(params: Params, seed: Seed) -> Result<Stratos, Rejection> {
         LockQueue::new(stos, ledger.add_pool("returning_deposits")?, LOCK_CHUNKS_MAX);
     let staking_params = StakingParams {
         unbonding_epochs: params.unbonding_epochs,
-        max_unbonding_entries_per_delegator: 7,
+        max_unbonding_entries: 7,
         min_self_bond: Amount(1),
         max_validators: params.max_validators,
     };
