@@ -2,8 +2,9 @@
 //! a = 8 random targets per epoch from the epoch beacon").
 //!
 //! Epoch `e`'s targets of verifier `v` come from the stream at path `[e, TASKS, v]` under the
-//! genesis `beacon` seed; with at most 8 other registered nodes, every other node is a target;
-//! otherwise 8 distinct draws `below(n)` skipping `v` and repeats, listed ascending. An
+//! genesis `beacon` seed; with at most 8 other nodes among the `n`, every other node is a target;
+//! otherwise 8 distinct draws `below(n)` skipping `v` and repeats, listed ascending (a verifier
+//! registered after `n` was fixed has all `n` as others: at `n = 9` it draws 8 of them). An
 //! `assigned` record must name one of them. `n` is the number of nodes registered when the
 //! epoch's first assigned record is accepted or its targets are asked for (kept in the state;
 //! before that, the nodes registered now): a node registered later
@@ -63,6 +64,12 @@ fn draw(epoch_seed: Seed, v: NodeId, n: u64) -> [NodeId; TARGETS] {
     out
 }
 
+/// Whether `v`'s targets are every other node of the `n`: at most [`TARGETS`] of them (`v` is
+/// one of the `n` only when registered before `n` was fixed).
+fn all_others(v: NodeId, n: NodeId) -> bool {
+    n - NodeId::from(v < n) <= TARGETS as NodeId
+}
+
 impl Trias {
     /// The number of nodes the epoch's targets are drawn among: the count kept at the epoch's
     /// first draw, or, before it, the nodes registered now.
@@ -84,7 +91,7 @@ impl Trias {
     #[must_use]
     pub fn beacon_targets(&self, v: NodeId) -> Vec<NodeId> {
         let n = self.beacon_nodes() as NodeId;
-        if n <= TARGETS as NodeId + 1 {
+        if all_others(v, n) {
             return (0..n).filter(|&j| j != v).collect();
         }
         self.drawn_targets(v).to_vec()
@@ -94,7 +101,7 @@ impl Trias {
     #[must_use]
     pub fn is_target(&self, v: NodeId, j: NodeId) -> bool {
         let n = self.beacon_nodes() as NodeId;
-        if n <= TARGETS as NodeId + 1 {
+        if all_others(v, n) {
             return j != v && j < n;
         }
         self.drawn_targets(v).contains(&j)
@@ -105,7 +112,7 @@ impl Trias {
         out.clear();
         self.fix_beacon_nodes();
         let n = self.beacon_nodes() as NodeId;
-        if n <= TARGETS as NodeId + 1 {
+        if all_others(v, n) {
             out.extend((0..n).filter(|&j| j != v));
         } else {
             out.extend_from_slice(&self.cached_targets(v));
@@ -115,7 +122,7 @@ impl Trias {
     /// [`Trias::is_target`] through the cache.
     pub(super) fn is_target_cached(&mut self, v: NodeId, j: NodeId) -> bool {
         let n = self.beacon_nodes() as NodeId;
-        if n <= TARGETS as NodeId + 1 {
+        if all_others(v, n) {
             return j != v && j < n;
         }
         self.cached_targets(v).contains(&j)
