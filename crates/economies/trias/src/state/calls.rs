@@ -238,7 +238,9 @@ impl Trias {
         let pool: Vec<Ranked> = (0..self.names.len())
             .filter_map(|j| {
                 let node = self.book.nodes()[j];
-                let recent = x.history.iter().rev().map(|h| h.get(j).copied().unwrap_or(0));
+                // Newest first, up to the first snapshot taken before the node registered:
+                // a snapshot without it is none of its own (fewer than T: not eligible).
+                let recent = x.history.iter().rev().map_while(|h| h.get(j).copied());
                 let c = Candidate {
                     node: j as NodeId,
                     tee: node.tee,
