@@ -273,6 +273,16 @@ impl Marlin {
         if let Some(c) = change {
             crate::engine::settings::Settings::check(c)?;
         }
+        if self.params.profile == Profile::Deployed && change.is_none() {
+            // GovernorAlpha `propose`: "must provide actions", after the threshold's test.
+            return Err(MarlinError::Core(ergon_core::Error::InvalidParameter {
+                name: "change".into(),
+                value: "none".into(),
+                reason: "deployed: a proposal must carry a change (GovernorAlpha refuses one \
+                         without actions)"
+                    .into(),
+            }));
+        }
         if self.params.profile == Profile::Deployed {
             // The proposer's latest proposal must not be open (a backward scan: proposals are
             // few and a proposer's latest is usually recent).
