@@ -458,6 +458,7 @@ fn empty(params: Params, seed: Seed) -> Result<Stratos, Rejection> {
         slashing: Keyed::new(),
         limit_debts: Keyed::new(),
         kept_by_node: Keyed::new(),
+        empty_returns: Keyed::new(),
         staking,
         rng: RngStreams::new(seed).stream(&[purpose::TASKS]),
         stats: Stats::default(),

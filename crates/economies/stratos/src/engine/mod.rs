@@ -113,6 +113,11 @@ pub struct Stratos {
     /// `UnbondResourceNode` keeps its effective tokens), wei, until a slash suspends it.
     #[serde(default)]
     kept_by_node: Keyed<NodeIndex, Amount>,
+    /// The unregistering resource nodes whose replica migration took their whole deposit, by
+    /// return epoch and owner: nothing returns on that date to mark their exit, so they exit by
+    /// this list.
+    #[serde(default)]
+    empty_returns: Keyed<(Epoch, AccountId), ()>,
     staking: Staking,
     rng: StreamRng,
     stats: epoch::Stats,
@@ -135,6 +140,7 @@ ergon_core::transactional!(Stratos {
     slashing: Keyed<AccountId, Amount>,
     limit_debts: Keyed<NodeIndex, Amount>,
     kept_by_node: Keyed<NodeIndex, Amount>,
+    empty_returns: Keyed<(Epoch, AccountId), ()>,
     staking: Staking,
     rng: StreamRng,
 }; ignore params, stos, ozone_token, pools, total_mined, epoch, stats, report_detail, scratch);

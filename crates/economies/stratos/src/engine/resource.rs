@@ -246,6 +246,9 @@ impl Stratos {
             returns,
             pool,
         )?;
+        if deposit.is_zero() {
+            self.empty_returns.insert((returns, n.owner), ());
+        }
         self.nodes.set_deposit(i, Amount::ZERO);
         let since = self.epoch;
         self.nodes.set_status(i, NodeStatus::Unregistering { since, deposit_returns: returns });

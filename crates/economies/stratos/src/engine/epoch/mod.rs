@@ -283,6 +283,12 @@ fn finish(
     for r in returned.iter() {
         st.nodes.exit_if_due(r.owner, st.epoch);
     }
+    // A node whose migration took its whole deposit has nothing returned: it exits on its
+    // return date all the same.
+    while let Some((&(at, owner), ())) = st.empty_returns.first().filter(|(k, _)| k.0 <= st.epoch) {
+        st.empty_returns.remove(&(at, owner));
+        st.nodes.exit_if_due(owner, st.epoch);
+    }
     st.staking.complete_unbonding(&mut st.ledger, st.epoch)?;
     rep.price = st.market.price_wei_per_oz(st.volume_pool());
     Ok(rep)
