@@ -31,6 +31,14 @@
 //! the same result: `c·A + (1−c)·A·s = A·s + c·A·(1−s)` (the worked-example test shows both).
 //! Any change of a delegation settles it first and pays the settled reward to the delegator.
 //!
+//! # The bonded set
+//! Of the validators not jailed, the `max_validators` with the most tokens are bonded (Cosmos
+//! x/staking's `ApplyAndReturnValidatorSetUpdates` over its power index); ties go to the one
+//! created first (the chain breaks them by operator address, which Ergon does not have). Only
+//! bonded validators have voting power, so only they receive rewards by power; the others keep
+//! their delegations, take new ones and may be created beyond the cap, as on the chain, and
+//! enter the set when their tokens rank them in it ([`Staking::powers`]).
+//!
 //! # Jailing and slashing
 //! A jailed validator has no voting power and receives no rewards; it still takes delegations,
 //! as Cosmos's x/staking does ("it is possible to delegate to a jailed validator"), its
@@ -40,8 +48,8 @@
 //! infraction, into a pool or the burn; it never jails by itself.
 //!
 //! Submodules: `validator` (state and accessors), `distribution` (rewards in and out),
-//! `slashing`, `unbonding` (the queue), `invariants` ([`Staking::check_invariants`]). Bounds:
-//! `max_validators`, and `max_unbonding_entries` on the queue.
+//! `slashing`, `unbonding` (the queue), `invariants` ([`Staking::check_invariants`]). Bound:
+//! `max_unbonding_entries` on the queue.
 
 mod distribution;
 mod invariants;
@@ -87,7 +95,7 @@ pub struct StakingParams {
     pub max_unbonding_entries: u32,
     /// The least self-bond of an active validator (≥ 1 base unit).
     pub min_self_bond: Amount,
-    /// Validators that may be created (≥ 1).
+    /// The size of the bonded set (≥ 1; module doc): Cosmos x/staking's `MaxValidators`.
     pub max_validators: u32,
 }
 
@@ -220,15 +228,40 @@ impl Staking {
         self.operators.get(&operator).copied()
     }
 
-    /// A validator's voting power: bonded tokens, zero while jailed.
+    /// A validator's voting power: its tokens while in the bonded set, else zero (module doc).
     pub fn voting_power(&self, id: ValidatorId) -> Result<Amount> {
-        Ok(self.validator(id)?.voting_power())
+        let v = self.validator(id)?;
+        Ok(power_under(self.bonded_cut(), id, v))
     }
 
-    /// Σ voting power of the validators that are not jailed. O(validators).
+    /// Σ voting power: the tokens of the bonded set. O(validators).
     #[must_use]
     pub fn total_voting_power(&self) -> Amount {
-        Amount(self.validators.iter().fold(0u128, |s, v| s.saturating_add(v.voting_power().0)))
+        Amount(self.powers().fold(0u128, |s, (_, _, p)| s.saturating_add(p.0)))
+    }
+
+    /// Every validator in id order with its voting power (module doc, "The bonded set"): the
+    /// set found once, in O(validators) while it holds every validator not jailed, with a
+    /// selection (and a list of them) beyond.
+    pub fn powers(&self) -> impl Iterator<Item = (ValidatorId, &Validator, Amount)> {
+        let cut = self.bonded_cut();
+        self.validators().map(move |(id, v)| (id, v, power_under(cut, id, v)))
+    }
+
+    /// The last bonded validator's tokens and id, when the validators not jailed are more than
+    /// `max_validators` (a validator not jailed is bonded when its tokens are above those, or
+    /// equal with an id not above); `None` when all of them are bonded.
+    fn bonded_cut(&self) -> Option<(Amount, u32)> {
+        let n = self.params.max_validators as usize;
+        if self.validators.iter().filter(|v| !v.jailed).count() <= n {
+            return None;
+        }
+        let mut ranked: Vec<(Amount, u32)> =
+            self.validators().filter(|(_, v)| !v.jailed).map(|(id, v)| (v.tokens, id.0)).collect();
+        // The most tokens first, then the earlier created; `n ≥ 1` (validated).
+        let (_, cut, _) = ranked
+            .select_nth_unstable_by(n.saturating_sub(1), |a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        Some(*cut)
     }
 
     /// Unbonding entries in payment order.
@@ -244,10 +277,11 @@ impl Staking {
 
     // ---- validators -----------------------------------------------------------------------
 
-    /// Creates a validator run by `operator`, bonding `self_bond` from its account.
-    /// Rejects a second validator for the same operator ([`Error::Duplicate`]), more than
-    /// `max_validators` ([`Error::LimitReached`]), a commission above 100%
-    /// ([`Error::RatioOutOfRange`]) and a self-bond below `min_self_bond` ([`Error::BelowMinimum`]).
+    /// Creates a validator run by `operator`, bonding `self_bond` from its account (beyond
+    /// `max_validators` too: it is bonded when its tokens rank it in the set, module doc).
+    /// Rejects a second validator for the same operator ([`Error::Duplicate`]), a commission
+    /// above 100% ([`Error::RatioOutOfRange`]) and a self-bond below `min_self_bond`
+    /// ([`Error::BelowMinimum`]).
     pub fn create_validator(
         &mut self,
         ledger: &mut Ledger,
@@ -260,12 +294,6 @@ impl Staking {
             return Err(Error::Duplicate {
                 kind: "validator operator",
                 name: format!("account:{}", operator.0),
-            });
-        }
-        if self.validators.len() >= self.params.max_validators as usize {
-            return Err(Error::LimitReached {
-                what: "validators".into(),
-                limit: u64::from(self.params.max_validators),
             });
         }
         let commission_ppm = commission.parts();
@@ -493,4 +521,11 @@ fn check_ppm(ppm: u32) -> Result<()> {
         return Err(Error::RatioOutOfRange { parts: u64::from(ppm), max: PPM as u64 });
     }
     Ok(())
+}
+
+/// Validator `id`'s voting power under the bonded set's `cut` ([`Staking::bonded_cut`]).
+fn power_under(cut: Option<(Amount, u32)>, id: ValidatorId, v: &Validator) -> Amount {
+    let bonded =
+        !v.jailed && cut.is_none_or(|(t, last)| v.tokens > t || (v.tokens == t && id.0 <= last));
+    if bonded { v.tokens } else { Amount::ZERO }
 }

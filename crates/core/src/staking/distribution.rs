@@ -112,9 +112,8 @@ impl Staking {
             for (k, (_, amount)) in sources.iter().enumerate() {
                 shares[k] = Some(ProRata::new(amount.0, total.0)?);
             }
-            for (i, v) in self.validators.iter().enumerate() {
-                // Zero while jailed: a validator with power is not jailed.
-                let power = v.voting_power();
+            for (id, v, power) in self.powers() {
+                // Zero while jailed or out of the bonded set.
                 if power.is_zero() {
                     continue;
                 }
@@ -126,7 +125,7 @@ impl Staking {
                 for k in 0..N {
                     received[k] = received[k].checked_add(kept[k])?;
                 }
-                planned.push((ValidatorId(i as u32), split, plan));
+                planned.push((id, split, plan));
             }
             Ok(())
         })();

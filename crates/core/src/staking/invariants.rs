@@ -63,16 +63,10 @@ impl Staking {
         Ok(())
     }
 
-    /// The validator bound, each validator's shares, commission and operator (with `deep`, its
+    /// Each validator's shares, commission and operator (with `deep`, its
     /// accumulator), and the operator map's size; returns the validators' totals (Σ owed only
     /// with `deep`, else zero).
     fn check_validators(&self, deep: bool) -> Result<ValidatorTotals, Violation> {
-        if self.validators.len() > self.params.max_validators as usize {
-            return fail(
-                "staking validator bound",
-                format!("{} validators > {}", self.validators.len(), self.params.max_validators),
-            );
-        }
         let mut totals = ValidatorTotals { bonded: 0, reserved: 0, owed: 0 };
         for (id, v) in self.validators() {
             if deep {

@@ -391,12 +391,52 @@ fn construction_validates_and_registers_pools() {
     let mut s = Staking::new(&mut w.ledger, w.token, "phala", one).unwrap();
     s.create_validator(&mut w.ledger, w.accounts[0], Amount(E18), pm(0), Epoch(0)).unwrap();
     let a = w.ledger.open_account().unwrap();
-    assert!(matches!(
-        s.create_validator(&mut w.ledger, a, Amount(E18), pm(0), Epoch(0)),
-        Err(Error::LimitReached { .. })
-    ));
+    w.ledger.mint(w.token, a.into(), Amount(E18)).unwrap();
+    // Beyond the bonded set's size a validator is created all the same (Cosmos), without power.
+    let second = s.create_validator(&mut w.ledger, a, Amount(E18), pm(0), Epoch(0)).unwrap();
+    assert_eq!(s.voting_power(second).unwrap(), Amount::ZERO);
     let json = serde_json::to_string(&s).unwrap();
     assert!(json.contains("\"unbonding\":[]"), "{json}");
+}
+
+/// The bonded set: of the validators not jailed, the `max_validators` with the most tokens,
+/// ties to the one created first; only they have voting power and share rewards by power.
+#[test]
+fn the_bonded_set_is_the_most_tokens_not_jailed() {
+    let mut w = world(4);
+    let two = StakingParams { max_validators: 2, ..params() };
+    w.staking = Staking::new(&mut w.ledger, w.token, "set", two).unwrap();
+    let bonds = [2, 3, 3, 1];
+    let ids: Vec<ValidatorId> = (0..4)
+        .map(|i| {
+            let (l, s) = (&mut w.ledger, &mut w.staking);
+            s.create_validator(l, w.accounts[i], Amount(bonds[i] * E18), pm(0), Epoch(0)).unwrap()
+        })
+        .collect();
+    let powers = |s: &Staking| s.powers().map(|(_, _, p)| p.0 / E18).collect::<Vec<_>>();
+    // 3 and 3 (a tie: both in), 2 and 1 out.
+    assert_eq!(powers(&w.staking), [0, 3, 3, 0]);
+    assert_eq!(w.staking.total_voting_power(), Amount(6 * E18));
+    // A tie at the cut goes to the one created first: 3 stays in, the later 3 waits.
+    let (l, s) = (&mut w.ledger, &mut w.staking);
+    s.delegate(l, w.accounts[3], ids[3], Amount(2 * E18), Epoch(0)).unwrap();
+    assert_eq!(powers(&w.staking), [0, 3, 3, 0]);
+    let (l, s) = (&mut w.ledger, &mut w.staking);
+    s.delegate(l, w.accounts[0], ids[0], Amount(2 * E18), Epoch(0)).unwrap();
+    assert_eq!(powers(&w.staking), [4, 3, 0, 0]);
+    // A jailed validator leaves the set and the next enters: 3 (id 2) before 3 (id 3).
+    w.staking.jail(ids[0]).unwrap();
+    assert_eq!(powers(&w.staking), [0, 3, 3, 0]);
+    // Rewards by power go to the set alone.
+    let (l, s, from, dust) = (&mut w.ledger, &mut w.staking, w.treasury, w.dust);
+    let got = s.distribute_by_power_total(l, from.into(), Amount(60), dust.into()).unwrap();
+    assert_eq!(got, Amount(60));
+    let owed: Vec<u128> = ids
+        .iter()
+        .map(|&v| w.staking.validator(v).unwrap().pending_rewards(w.accounts[v.0 as usize]).0)
+        .collect();
+    assert_eq!(owed, [0, 30, 30, 0]);
+    w.check();
 }
 
 #[test]

@@ -41,12 +41,6 @@ impl Validator {
         self.tokens
     }
 
-    /// Voting power: its bonded tokens, or zero while jailed.
-    #[must_use]
-    pub fn voting_power(&self) -> Amount {
-        if self.jailed { Amount::ZERO } else { self.tokens }
-    }
-
     /// Σ delegation shares.
     #[must_use]
     pub fn total_shares(&self) -> u128 {

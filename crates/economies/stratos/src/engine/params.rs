@@ -81,7 +81,8 @@ pub struct Params {
     pub max_resource_nodes: u32,
     /// Most meta nodes.
     pub max_meta_nodes: u32,
-    /// Most validators.
+    /// The size of the bonded set: the validators not jailed with the most tokens that have
+    /// voting power (Cosmos x/staking `MaxValidators`; more may be created).
     pub max_validators: u32,
 }
 
@@ -141,6 +142,8 @@ impl Params {
                 mined_at_genesis: Amount(1_000_000 * STOS),
                 mining: crate::mining::mainnet_schedule(),
                 resource_node_min_deposit: Amount(STOS),
+                // The live genesis's `max_validators`.
+                max_validators: 100,
                 ..paper
             },
         }

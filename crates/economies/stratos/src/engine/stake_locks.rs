@@ -107,8 +107,7 @@ impl Stratos {
             return Ok(allotted);
         }
         let shares = [ProRata::new(amounts[0].0, total.0)?, ProRata::new(amounts[1].0, total.0)?];
-        for (_, v) in self.staking.validators() {
-            let power = v.voting_power();
+        for (_, v, power) in self.staking.powers() {
             if power.is_zero() {
                 continue;
             }

@@ -140,12 +140,12 @@ fn meta_status_json(st: &Stratos, status: &crate::nodes::MetaStatus) -> Value {
 /// Every validator, in the staking module's order, with its delegations by delegator name.
 fn validators_json(st: &Stratos) -> Vec<Value> {
     st.staking
-        .validators()
-        .map(|(_, v)| {
+        .powers()
+        .map(|(_, v, power)| {
             let delegations: BTreeMap<&str, String> =
                 v.delegations().holders().map(|(d, _)| (st.name(d), fmt_stos(v.delegation_value(d)))).collect();
-            let mut val = json!({"operator": st.name(v.operator()), "tokens": fmt_stos(v.tokens()), "commission_ppm": v.commission_ppm(),
-                   "jailed": v.is_jailed(), "commission_balance": fmt_stos(v.commission_balance()), "delegations": delegations});
+            let mut val = json!({"operator": st.name(v.operator()), "tokens": fmt_stos(v.tokens()), "voting_power": fmt_stos(power),
+                   "commission_ppm": v.commission_ppm(), "jailed": v.is_jailed(), "commission_balance": fmt_stos(v.commission_balance()), "delegations": delegations});
             if st.stake_locks.is_on() {
                 val["locked_rewards"] = fmt_stos(st.stake_locks.locked_of(v.operator())).into();
             }

@@ -361,7 +361,6 @@ fn check_economy(c: &Config, a: &Agents, errs: &mut Vec<FieldError>) {
             let limits = [
                 ("resource_nodes", a.resource_nodes.count, p.max_resource_nodes),
                 ("meta_nodes", a.meta_nodes.count, p.max_meta_nodes),
-                ("validators", a.validators.count, p.max_validators),
             ];
             for (kind, n, max) in limits {
                 if n > u64::from(max) {
