@@ -1,8 +1,9 @@
 //! Summary statistics of the simulation models' metrics (docs/metrics.md): the Gini coefficient
 //! and the median of float series. Floats, for reporting only; nothing here touches amounts.
 
-/// The Gini coefficient of non-negative values (0: all equal; → 1: one takes all); 0 for none
-/// or an all-zero set. Sorts a copy: O(n log n).
+/// The Gini coefficient of non-negative values (0: all equal; → 1: one takes all); NaN for
+/// none or an all-zero set (its mean is 0: the coefficient is not defined, and a 0 would read as
+/// "equal" and enter averages over runs). Sorts a copy: O(n log n).
 #[must_use]
 pub fn gini(values: &[f64]) -> f64 {
     let mut v: Vec<f64> = values.to_vec();
@@ -16,7 +17,7 @@ pub fn gini_sorted(v: &[f64]) -> f64 {
     let n = v.len() as f64;
     let total: f64 = v.iter().sum();
     if v.is_empty() || total <= 0.0 {
-        return 0.0;
+        return f64::NAN;
     }
     let weighted: f64 = v.iter().enumerate().map(|(i, x)| (i as f64 + 1.0) * x).sum();
     (2.0 * weighted) / (n * total) - (n + 1.0) / n
@@ -39,7 +40,7 @@ mod tests {
 
     #[test]
     fn gini_figures() {
-        assert_eq!(gini(&[]), 0.0);
+        assert!(gini(&[]).is_nan() && gini(&[0.0, 0.0]).is_nan());
         assert_eq!(gini(&[5.0, 5.0, 5.0, 5.0]), 0.0);
         // One of four takes all: G = (n − 1)/n = 0.75.
         assert!((gini(&[0.0, 0.0, 0.0, 8.0]) - 0.75).abs() < 1e-12);
