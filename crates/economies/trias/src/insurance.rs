@@ -90,17 +90,18 @@ impl Severity {
 /// Cover bought by `premium` with compensation reserve `reserve` and outstanding `outstanding`.
 pub fn cover_for(premium: Amount, reserve: Amount, outstanding: Amount) -> Result<Amount> {
     let over = ergon_core::Error::Overflow { op: "cover" };
-    let full = premium.0.checked_mul(COVER_MULTIPLE).ok_or(over.clone())?;
+    let full = premium.0.checked_mul(COVER_MULTIPLE).ok_or(over)?;
     if outstanding.0 == 0 {
         return Ok(Amount(full));
     }
-    // ratio = R / (O·1000/10^4) = R·10^4 / (O·1000), capped at 1.
-    let num = reserve.0.checked_mul(10_000).ok_or(over.clone())?;
-    let den = outstanding.0.checked_mul(BACKING_BP).ok_or(over)?;
-    if num >= den {
+    // ratio = R / (O·1000/10^4) = R·10/O, capped at 1: full when 10·R ≥ O, i.e. R ≥ ⌈O/10⌉
+    // (no product that could overflow); below, 10·R < O fits.
+    const PER_BACKING: u128 = 10_000 / BACKING_BP;
+    const _: () = assert!(10_000 % BACKING_BP == 0);
+    if reserve.0 >= outstanding.0.div_ceil(PER_BACKING) {
         return Ok(Amount(full));
     }
-    Ok(Amount(mul_div(full, num, den, Rounding::Down)?))
+    Ok(Amount(mul_div(full, reserve.0 * PER_BACKING, outstanding.0, Rounding::Down)?))
 }
 
 /// One policy: cover left and the epoch it lapses (live while `epoch < expires`).
@@ -260,6 +261,13 @@ mod tests {
         assert_eq!(cover_for(Amount(10), Amount(7), Amount(200)).expect("small"), Amount(70));
         // R = 30, O = 200: ratio 300/200 capped at 1.
         assert_eq!(cover_for(Amount(10), Amount(30), Amount(200)).expect("small"), Amount(200));
+        // At the edge: 10·R = O is a ratio of 1; one unit less, 199/200 of it.
+        assert_eq!(cover_for(Amount(10), Amount(20), Amount(200)).expect("edge"), Amount(200));
+        assert_eq!(cover_for(Amount(10), Amount(20), Amount(201)).expect("edge"), Amount(199));
+        // A reserve above 2^128/10^4 (where R·10^4 overflowed): the ratio still computed.
+        let big = u128::MAX / 1_000;
+        assert_eq!(cover_for(Amount(10), Amount(big), Amount(u128::MAX)).expect("big"), Amount(1));
+        assert_eq!(cover_for(Amount(10), Amount(big), Amount(big)).expect("big"), Amount(200));
     }
 
     #[test]

@@ -279,9 +279,22 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
         ("agents.developers.bond", &a.developers.bond),
         ("agents.claims.loss", &a.claims.loss),
     ];
+    // The outputs' amount columns hold 38 digits, 18 of them decimals: below 10^20 TRY. The cap
+    // bounds every TRY emitted (so each column's), and the reward an epoch is within it.
+    const COLUMN_MAX: u128 = 10u128.pow(38);
     for (path, text) in amounts {
-        if let Err(e) = Qty::parse(text).and_then(|q| q.to_amount(&meta)) {
-            errs.push(FieldError::new(path, e.to_string()));
+        match Qty::parse(text).and_then(|q| q.to_amount(&meta)) {
+            Err(e) => errs.push(FieldError::new(path, e.to_string())),
+            Ok(x) if x.0 >= COLUMN_MAX && path.starts_with("economy.") => {
+                errs.push(FieldError::new(
+                    path,
+                    format!(
+                        "{text} TRY: must be below 10^20 TRY (100000000000000000000), the most \
+                         the outputs' amount columns hold (38 digits, 18 decimals)"
+                    ),
+                ));
+            }
+            Ok(_) => {}
         }
     }
     if c.halving_epochs == 0 {
