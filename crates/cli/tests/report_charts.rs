@@ -65,11 +65,14 @@ const MARLIN: &[(&str, u64)] = &[
     ("Eligible clusters", 1),
     ("Rewards paid", 2),
     ("Concentration of stake", 1),
+];
+const MARLIN_TICKETS: &[(&str, u64)] = &[
     ("Concentration of tickets", 1),
     ("Relayers' node share vs the optimum", 2),
+    ("Stake vs tickets: correlation", 1),
+    ("Stake vs tickets: share gap", 1),
 ];
-const MARLIN_TICKETS: &[(&str, u64)] =
-    &[("Stake vs tickets: correlation", 1), ("Stake vs tickets: share gap", 1)];
+const MARLIN_NO_TICKETS: &[(&str, u64)] = &[("Relayers' node share vs the optimum", 2)];
 const MARLIN_BRIDGE_SPAM: &[(&str, u64)] = &[
     ("Bridge: POND in and out", 2),
     ("Bridge: MPOND in and out", 2),
@@ -83,8 +86,9 @@ const MARLIN_BRIDGE_SPAM: &[(&str, u64)] = &[
 fn marlin_charts() {
     check("marlin-paper", &["--epochs", "30d"], &[MARLIN, MARLIN_TICKETS, MARLIN_BRIDGE_SPAM]);
     check("marlin-deployed", &["--epochs", "30d"], &[MARLIN, MARLIN_TICKETS, MARLIN_BRIDGE_SPAM]);
-    // No receivers, no tickets: the correlation and the share gap are NaN at every row.
-    check("marlin-bridge", &[], &[MARLIN, MARLIN_BRIDGE_SPAM]);
+    // No receivers, no tickets: their Gini, the correlation and the share gap are NaN at every
+    // row.
+    check("marlin-bridge", &[], &[MARLIN, MARLIN_NO_TICKETS, MARLIN_BRIDGE_SPAM]);
 }
 
 const PHALA: &[(&str, u64)] = &[

@@ -97,6 +97,8 @@ struct Flows {
     rewards_deposits: u128,
     traffic_reward: u128,
     mining_reward: u128,
+    unissued: u128,
+    to_community_pool: u128,
     gas: u128,
     community_tax: u128,
     settled: u128,
@@ -258,6 +260,8 @@ impl Flows {
         self.rewards_deposits += r.deposit_rewards.0;
         self.traffic_reward += r.traffic_reward.0;
         self.mining_reward += r.mining_reward.0;
+        self.unissued += r.unissued.0;
+        self.to_community_pool += r.to_community_pool.0;
         self.gas += r.gas_fees.0;
         self.community_tax += r.community_tax.0;
         self.settled += r.settled.0;

@@ -38,6 +38,8 @@ pub(super) const COLUMNS: &[ColumnSpec] = &[
     c("rewards_deposits_stos", STOS_KIND),
     c("traffic_reward_stos", STOS_KIND),
     c("mining_reward_stos", STOS_KIND),
+    c("unissued_stos", STOS_KIND),
+    c("to_community_pool_stos", STOS_KIND),
     c("gas_fees_stos", STOS_KIND),
     c("community_tax_stos", STOS_KIND),
     c("traffic_settled_oz", OZ_KIND),
@@ -134,7 +136,7 @@ pub(super) fn record(model: &mut StratosModel) -> Vec<Metric> {
     out
 }
 
-fn flows(f: &Flows) -> [Metric; 28] {
+fn flows(f: &Flows) -> [Metric; 30] {
     let count = MetricValue::Count;
     let refused = f.refused_no_ozone + f.refused_no_capacity + f.refused_no_funds + f.refused_other;
     [
@@ -144,6 +146,8 @@ fn flows(f: &Flows) -> [Metric; 28] {
         m("rewards_deposits_stos", stos(f.rewards_deposits)),
         m("traffic_reward_stos", stos(f.traffic_reward)),
         m("mining_reward_stos", stos(f.mining_reward)),
+        m("unissued_stos", stos(f.unissued)),
+        m("to_community_pool_stos", stos(f.to_community_pool)),
         m("gas_fees_stos", stos(f.gas)),
         m("community_tax_stos", stos(f.community_tax)),
         m("traffic_settled_oz", oz(f.settled)),
