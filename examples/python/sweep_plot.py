@@ -1,7 +1,8 @@
 # %% [markdown]
 # # A sweep and its figure
 #
-# The settlement threshold of Stratos against the STOS price: a small network (stratos-small),
+# The settlement threshold of Stratos against the volume pool P (the PREPAYs' STOS not yet paid
+# out as traffic rewards): a small network (stratos-small),
 # three thresholds, two Monte Carlo runs each. Run it as a script or cell by cell in a notebook
 # (`# %%` marks the cells). Needs `pip install ./crates/py pandas matplotlib`.
 
@@ -28,7 +29,7 @@ table = ergon.sweep(
 )
 print(table.num_rows, "rows;", table.schema.metadata[b"ergon.parameter_hash"].decode()[:16])
 
-# %% To pandas: the mean across runs of the STOS price, a line per threshold.
+# %% To pandas: the mean across runs of the volume pool P, a line per threshold.
 df = table.to_pandas()
 df["p_stos"] = df["p_stos"].astype(float)
 mean = df.groupby(["sweep_economy_params_settle_threshold_bps", "day"])["p_stos"].mean()
@@ -37,7 +38,7 @@ fig, ax = plt.subplots(figsize=(7, 4))
 for threshold, series in mean.groupby(level=0):
     ax.plot(series.index.get_level_values("day"), series.values, label=f"{threshold / 100:.0f} %")
 ax.set_xlabel("day")
-ax.set_ylabel("STOS price (mean of the runs)")
+ax.set_ylabel("volume pool P, STOS (mean of the runs)")
 ax.set_title("stratos-small: settlement threshold")
 ax.legend(title="threshold")
 fig.tight_layout()
