@@ -87,14 +87,49 @@ pub fn read_scenario(scenario: Option<&Path>) -> Result<(String, String), String
         Ok(Err(too_large)) => Err(format!("cannot read scenario: {too_large}")),
         Err(e) => match crate::scenario(&path.to_string_lossy()) {
             Some(s) => Ok((format!("<embedded {}>", s.name), s.text.to_owned())),
-            None => Err(format!("cannot read scenario {}: {e}", path.display())),
+            None => Err(not_found(path, &e)),
         },
     }
+}
+
+/// Why `path` names no scenario: the file's error, and, for a plain name that is no file, that
+/// it is no shipped scenario either, with the nearest shipped name.
+fn not_found(path: &Path, e: &std::io::Error) -> String {
+    let text = path.to_string_lossy();
+    let plain = e.kind() == std::io::ErrorKind::NotFound && !text.contains(['/', '\\', '.']);
+    if !plain {
+        return format!("cannot read scenario {}: {e}", path.display());
+    }
+    let lower = text.to_lowercase().replace('_', "-");
+    let names = crate::scenarios().map(|s| s.name);
+    let hint = match ergon_sim::diag::nearest(&lower, names) {
+        Some(best) => format!("; did you mean `{best}`?"),
+        None => String::new(),
+    };
+    format!(
+        "cannot read scenario {text}: no such file, and no shipped scenario of that name (`ergon \
+         scenarios` lists them){hint}"
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_mistyped_scenario_name_is_suggested() {
+        let err = |p: &str| read_scenario(Some(Path::new(p))).expect_err("no such scenario");
+        let e = err("stratos-smal");
+        assert!(
+            e.contains("no shipped scenario of that name")
+                && e.ends_with("did you mean `stratos-small`?"),
+            "{e}"
+        );
+        assert!(err("Marlin_Paper").ends_with("did you mean `marlin-paper`?"));
+        // A path is a file's error alone; a name far from any has no suggestion.
+        assert!(err("no/such.toml").ends_with("(os error 2)"));
+        assert!(!err("zzzzzzzzzz").contains("did you mean"));
+    }
 
     #[test]
     fn a_byte_order_mark_before_the_first_line_is_left_out() {
