@@ -203,12 +203,25 @@ pub(crate) fn plan(
     (entry.plan)(source, sets, None).map_err(|d| diagnostics(&d))
 }
 
+/// `epochs` steps of which `per_day` make a day, as time: whole days, else hours, minutes or
+/// seconds ("1 day", "12 h", "30 min").
+fn span(epochs: u64, per_day: u64) -> String {
+    let secs = u128::from(epochs) * 86_400 / u128::from(per_day.max(1));
+    match secs {
+        s if s % 86_400 == 0 && s == 86_400 => "1 day".to_owned(),
+        s if s % 86_400 == 0 => format!("{} days", s / 86_400),
+        s if s % 3_600 == 0 => format!("{} h", s / 3_600),
+        s if s % 60 == 0 => format!("{} min", s / 60),
+        s => format!("{s} s"),
+    }
+}
+
 fn describe(info: &PlanInfo, name: &str) -> Result<(), BadInput> {
     say!(
-        "{name}: valid. economy {}, {} {unit}s ({} days), {} point(s) × {} run(s), a row every {} {unit}s; parameter hash {}",
+        "{name}: valid. economy {}, {} {unit}s ({}), {} point(s) × {} run(s), a row every {} {unit}s; parameter hash {}",
         info.economy,
         info.epochs,
-        info.epochs / info.epochs_per_day,
+        span(info.epochs, info.epochs_per_day),
         info.points.len(),
         info.runs,
         info.record_every,
@@ -363,4 +376,19 @@ fn execute(
 
 fn bad(e: ergon_output::OutputError) -> BadInput {
     BadInput(e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::span;
+
+    #[test]
+    fn spans_in_the_largest_whole_unit() {
+        assert_eq!(span(144, 144), "1 day");
+        assert_eq!(span(52_560, 144), "365 days");
+        assert_eq!(span(72, 144), "12 h");
+        assert_eq!(span(3, 144), "30 min");
+        assert_eq!(span(1, 7_200), "12 s");
+        assert_eq!(span(0, 144), "0 days");
+    }
 }
