@@ -81,7 +81,12 @@ fn malformed_lines_exit_2_naming_the_line() {
         (format!("{GENESIS}\n{{\"from\":\"a\"}}\n"), "line 2: missing \"op\""),
         (
             format!("{GENESIS}\n{{\"op\":\"frobnicate\"}}\n"),
-            "line 2: op \"frobnicate\": unknown variant `frobnicate`",
+            "line 2: op \"frobnicate\": unknown op, expected one of `open`, `transfer`",
+        ),
+        (
+            // The replay's own ops are listed too, and a near one suggested.
+            format!("{GENESIS}\n{{\"op\":\"end_epok\"}}\n"),
+            "`end_epoch`, `advance`, `query`; did you mean `end_epoch`?",
         ),
         (
             format!(

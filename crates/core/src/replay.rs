@@ -199,10 +199,9 @@ impl<'r> Replayer<'r> {
             "end_epoch" => end_epoch(econ, line, &obj),
             "advance" => advance(econ, line, &obj),
             "query" => query(econ, line, &obj),
-            _ => match econ
-                .apply_value(Value::Object(obj))
-                .map_err(|e| malformed(line, format!("op {op:?}: {e}")))?
-            {
+            _ => match econ.apply_value(Value::Object(obj)).map_err(|e| {
+                malformed(line, format!("op {op:?}: {}", unknown_op(op, &e.to_string())))
+            })? {
                 Ok(events) => Ok((true, body([("events", events)]))),
                 Err(r) => {
                     Ok((false, body([("code", r.code.into()), ("message", r.message.into())])))
@@ -365,4 +364,24 @@ pub struct Difference {
     pub expected: Option<String>,
     /// The actual line, or `None` when the output ended first.
     pub actual: Option<String>,
+}
+
+/// The ops every replay takes besides its economy's actions.
+const DRIVER_OPS: [&str; 3] = ["end_epoch", "advance", "query"];
+
+/// An economy's refusal of an unknown op (serde's "unknown variant `x`, expected one of …")
+/// with the replay's own ops added to the list and the nearest op suggested; other messages as
+/// they are.
+fn unknown_op(op: &str, message: &str) -> String {
+    let Some(rest) = message.strip_prefix("unknown variant `") else { return message.to_owned() };
+    let names: Vec<&str> = rest.split('`').skip(2).step_by(2).chain(DRIVER_OPS).collect();
+    let listed = names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+    let limit = (op.chars().count() / 3).max(1);
+    let best = names
+        .iter()
+        .map(|n| (strsim::damerau_levenshtein(op, n), *n))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|&(d, n)| (d, n));
+    let hint = best.map_or(String::new(), |(_, n)| format!("; did you mean `{n}`?"));
+    format!("unknown op, expected one of {listed}{hint}")
 }
