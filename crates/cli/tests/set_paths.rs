@@ -33,6 +33,22 @@ fn a_table_made_bad_by_a_set_names_the_set() {
     assert!(err.contains("--set economy.params.alpha=0.5: economy.params.alpha:"), "{err}");
 }
 
+/// A swept value a point's check refuses is located at its place in the sweep's list, not at
+/// the file's base value it replaced (which is valid).
+#[test]
+fn a_bad_swept_value_is_located_in_the_sweep() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("sweep.toml");
+    let toml = "[scenario]\nname = \"s\"\neconomy = \"stratos\"\nduration = \"1d\"\n\n\
+                [economy]\nprofile = \"paper\"\n\n[agents.users]\ncount = 10\n\n\
+                [sweep]\nvalues = { \"agents.users.count\" = [10, 20000000] }\n";
+    let err = refused(&file, toml);
+    // Line 13, column 40: the 20000000 in the list.
+    assert!(err.contains("sweep.toml:13:40: agents.users.count: sweep point 1"), "{err}");
+    assert!(err.contains("must be 0 to 10000000, not 20000000"), "{err}");
+    assert!(!err.contains("| count = 10"), "{err}");
+}
+
 /// Of two `--set`s of one path, the problem is blamed on the one that holds, the last: the
 /// first, a good value, was named.
 #[test]

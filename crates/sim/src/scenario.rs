@@ -30,10 +30,13 @@ use crate::sweep::{Combo, combinations, describe};
 use point::point_sections;
 use set::{parse_value, set_path};
 use shape::{bad_values, list_for_table, lists_for_tables, swept_set, within};
+pub(crate) use spans::key_and_index;
+use spans::span_of;
 
 mod point;
 mod set;
 mod shape;
+mod spans;
 pub use crate::sweep::{POINTS_MAX, Sweep, SweepMode};
 
 /// Most Monte Carlo runs per sweep point.
@@ -388,11 +391,16 @@ impl Report<'_> {
     /// Records `message` about the field at dotted `path` (counted only, past the first
     /// [`PROBLEMS_SHOWN`]: a sweep of 10^4 bad points must not copy 10^4 snippets).
     fn add(&mut self, path: &str, message: String) {
+        self.add_at(path, path, message);
+    }
+
+    /// [`Report::add`] of the field at `path` located at the value at `at` (a sweep's).
+    fn add_at(&mut self, at: &str, path: &str, message: String) {
         self.found += 1;
         if self.errs.len() >= PROBLEMS_SHOWN {
             return;
         }
-        let mut d = self.origin_of(path);
+        let mut d = self.origin_of(at);
         d.field = Some(path.to_owned());
         d.message = message;
         self.errs.push(d);
@@ -519,9 +527,11 @@ fn sweep_points<M: Model>(
     base.remove("sweep");
     for (k, combo) in combos.iter().enumerate() {
         match point_sections(file, &base, combo) {
-            Err((path, m)) => report.add(&path, format!("sweep point {k}: {m}")),
+            Err((path, m)) => {
+                report.add(&path, format!("sweep point {k} ({}): {m}", describe(combo)));
+            }
             Ok((config, agents)) => {
-                validate_point::<M>(k, combo, (&config, &agents), report);
+                validate_point::<M>((k, combo, file.sweep.as_ref()), (&config, &agents), report);
                 points.push(Point { values: combo.clone(), config, agents });
             }
         }
@@ -532,21 +542,22 @@ fn sweep_points<M: Model>(
     (keys, points)
 }
 
-/// Reports what the model finds wrong with point `k` (values `combo`).
+/// Reports what the model finds wrong with point `k` (values `combo` of `sweep`), each problem
+/// of a swept value located at its place in the sweep.
 fn validate_point<M: Model>(
-    k: usize,
-    combo: &Combo,
+    (k, combo, sweep): (usize, &Combo, Option<&Sweep>),
     (config, agents): (&M::Config, &M::Agents),
     report: &mut Report<'_>,
 ) {
     if let Err(fe) = M::validate(config, agents) {
         for FieldError { path, message } in fe {
-            let label = if combo.is_empty() {
-                message
-            } else {
-                format!("sweep point {k} ({}): {message}", describe(combo))
-            };
-            report.add(&path, with_suggestion(&label));
+            if combo.is_empty() {
+                report.add(&path, with_suggestion(&message));
+                continue;
+            }
+            let label = format!("sweep point {k} ({}): {message}", describe(combo));
+            let at = point::swept_item(sweep, combo, &path);
+            report.add_at(at.as_deref().unwrap_or(&path), &path, with_suggestion(&label));
         }
     }
 }
@@ -557,44 +568,5 @@ fn at(origin: &str, path: &str, message: &str) -> Diagnostic {
         field: Some(path.to_owned()),
         message: message.to_owned(),
         snippet: None,
-    }
-}
-
-/// The span of the value at dotted `path` in a parsed document.
-fn span_of(table: &toml::de::DeTable<'_>, path: &str) -> Option<std::ops::Range<usize>> {
-    let mut parts = path.split('.');
-    let (first, index) = key_and_index(parts.next()?);
-    let mut value = table.iter().find(|(k, _)| k.get_ref().as_ref() == first)?.1;
-    value = element(value, index);
-    for p in parts {
-        let (key, index) = key_and_index(p);
-        match value.get_ref() {
-            toml::de::DeValue::Table(t) => {
-                value = t.iter().find(|(k, _)| k.get_ref().as_ref() == key)?.1;
-                value = element(value, index);
-            }
-            _ => break,
-        }
-    }
-    Some(value.span())
-}
-
-/// A path part's key and, for `key[i]` (an element of an array, `[[key]]` tables included),
-/// its index; `key[]` and other text after the key name no element.
-pub(crate) fn key_and_index(part: &str) -> (&str, Option<usize>) {
-    match part.split_once('[') {
-        Some((key, rest)) => (key, rest.split_once(']').and_then(|(i, _)| i.parse().ok())),
-        None => (part, None),
-    }
-}
-
-/// Element `index` of `value` when it is an array that has one, else `value` itself.
-fn element<'a, 'i>(
-    value: &'a toml::Spanned<toml::de::DeValue<'i>>,
-    index: Option<usize>,
-) -> &'a toml::Spanned<toml::de::DeValue<'i>> {
-    match (value.get_ref(), index) {
-        (toml::de::DeValue::Array(a), Some(i)) => a.get(i).unwrap_or(value),
-        _ => value,
     }
 }

@@ -7,7 +7,7 @@ use toml::Table;
 use super::shape::{list_for_table, lists_for_tables, within};
 use super::{File, set_path};
 use crate::diag::with_suggestion;
-use crate::sweep::Combo;
+use crate::sweep::{Combo, Sweep};
 
 /// The economy and agents sections at sweep point `combo` (the file's own without a sweep); an
 /// error names the path at fault.
@@ -79,4 +79,13 @@ pub(super) fn mixed_columns<M: Model>(points: &[super::Point<M>]) -> Option<(Str
         only(&columns, &other),
     );
     Some(("sweep.values".to_owned(), message))
+}
+
+/// Where a problem at `path` of sweep point `combo` comes from, when a swept key holds or lies
+/// within `path`: that key's value in the sweep's list (`sweep.values."agents.users.count"[1]`),
+/// not the file's base value, which the point replaced.
+pub(super) fn swept_item(sweep: Option<&Sweep>, combo: &Combo, path: &str) -> Option<String> {
+    let (key, value) = combo.iter().find(|(k, _)| within(k, path) || within(path, k))?;
+    let i = sweep?.values.get(key)?.iter().position(|v| v == value)?;
+    Some(format!("sweep.values.\"{key}\"[{i}]"))
 }
