@@ -144,6 +144,14 @@ impl AtomicFile {
     }
 }
 
+/// Writes `bytes` to `path` through an [`AtomicFile`]: the file there afterwards is the earlier
+/// one or the new one, whole (a kill or a full disk at any moment never leaves it cut short).
+pub(crate) fn write_whole(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+    let mut file = AtomicFile::create(path)?;
+    file.write_all(bytes).map_err(|e| OutputError::io("write", path, e))?;
+    file.finish().map(|_| ())
+}
+
 /// The process's own standard output or error for `/dev/stdout`, `/dev/stderr` and their
 /// `/proc/self/fd/` and `/dev/fd/` names: a copy of the descriptor it was given, so a shell's
 /// `>>` appends and a `>` goes on where it is (opening the path anew would start at its

@@ -66,11 +66,22 @@ impl Manifest {
     }
 }
 
-/// Writes `manifest` to `parts/run.json`.
+/// Writes `manifest` to `parts/run.json`, replacing the file whole (a temporary file, synced,
+/// renamed over it), and not at all when it already holds `manifest` (a resumed run's): the
+/// manifest a resume needs is never cut short, not even by a kill at that moment.
 pub(crate) fn write_manifest(parts: &Path, manifest: &Manifest) -> Result<(), OutputError> {
+    if read_manifest(parts).as_ref() == Some(manifest) {
+        return Ok(());
+    }
     let path = parts.join(MANIFEST_FILE);
     let text = serde_json::to_string_pretty(manifest).expect("a manifest serializes");
-    std::fs::write(&path, text).map_err(|e| OutputError::io("write", &path, e))
+    crate::atomic::write_whole(&path, text.as_bytes())
+}
+
+/// The manifest in `parts/run.json`, when it is there and reads as one.
+fn read_manifest(parts: &Path) -> Option<Manifest> {
+    let text = std::fs::read_to_string(parts.join(MANIFEST_FILE)).ok()?;
+    serde_json::from_str(&text).ok()
 }
 
 /// How a run directory ended.
@@ -238,9 +249,7 @@ fn as_written(
 
 /// A directory whose `.parts` was never merged.
 fn killed(dir: &Path, parts: &Path) -> Result<Inspection, OutputError> {
-    let manifest: Option<Manifest> = std::fs::read_to_string(parts.join(MANIFEST_FILE))
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok());
+    let manifest = read_manifest(parts);
     let mut files: Vec<PathBuf> = std::fs::read_dir(parts)
         .map_err(|e| OutputError::io("read", parts, e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -369,5 +378,48 @@ fn scan(
             }),
         }
         number += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest(seed: u64) -> Manifest {
+        Manifest {
+            scenario: "s".into(),
+            economy: "e".into(),
+            parameter_hash: "ab".into(),
+            seed,
+            epochs: 10,
+            record_every: 1,
+            runs: 2,
+            points: 1,
+            columns: vec!["run".into(), "epoch".into()],
+            checkpoint_every: Some(5),
+        }
+    }
+
+    /// run.json is replaced whole (a reader of the earlier file reads it whole), and a manifest
+    /// it already holds is not written again (a resumed run leaves it as it was).
+    #[test]
+    fn the_manifest_is_replaced_whole_and_only_when_it_changes() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let path = tmp.path().join(MANIFEST_FILE);
+        write_manifest(tmp.path(), &manifest(1)).expect("written");
+        let before = std::fs::read(&path).expect("read");
+        let mut earlier = File::open(&path).expect("open");
+        write_manifest(tmp.path(), &manifest(2)).expect("replaced");
+        let mut held = Vec::new();
+        std::io::Read::read_to_end(&mut earlier, &mut held).expect("read");
+        assert_eq!(held, before, "the earlier file was rewritten in place");
+        assert_eq!(read_manifest(tmp.path()), Some(manifest(2)));
+        let old = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
+        File::options().write(true).open(&path).expect("open").set_modified(old).expect("mtime");
+        write_manifest(tmp.path(), &manifest(2)).expect("the same");
+        let mtime = std::fs::metadata(&path).expect("metadata").modified().expect("mtime");
+        assert_eq!(mtime, old, "a manifest already there was written again");
+        let names: Vec<_> = std::fs::read_dir(tmp.path()).expect("list").collect();
+        assert_eq!(names.len(), 1, "no temporary file is left");
     }
 }

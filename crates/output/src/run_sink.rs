@@ -106,9 +106,8 @@ impl PartSink {
         manifest.checkpoint_every = out.checkpoint_every;
         crate::inspect::write_manifest(&out.parts, &manifest)?;
         if out.checkpoint_every.is_some() && !out.is_resumed() {
-            let path = out.resolved_scenario();
-            std::fs::write(&path, &plan.resolved)
-                .map_err(|e| OutputError::io("write", &path, e))?;
+            // Whole or absent, as run.json: a resume reads both.
+            crate::atomic::write_whole(&out.resolved_scenario(), plan.resolved.as_bytes())?;
         }
         let point_cells = plan
             .points

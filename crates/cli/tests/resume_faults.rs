@@ -1,0 +1,74 @@
+//! `ergon run --resume` and the files that let it go on: a resume leaves `.parts/run.json` and
+//! `.parts/scenario.toml` as it found them, whatever stops it.
+
+#![allow(clippy::unwrap_used)] // a test crate: unwrap is the assertion, helpers included
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+fn ergon(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ergon")).args(args).output().expect("ergon runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Stratos, 2 days of 10-minute epochs (288), a row every 72 epochs, 2 runs.
+fn tiny(dir: &Path) -> PathBuf {
+    let path = dir.join("tiny.toml");
+    let scenario = "[scenario]\nname = \"tiny\"\neconomy = \"stratos\"\nduration = \"2d\"\n\
+        seed = 11\nruns = 2\nrecord_every = 72\n\n[agents.resource_nodes]\ncount = 30\n\
+        [agents.meta_nodes]\ncount = 4\n[agents.validators]\ncount = 3\n[agents.delegators]\n\
+        count = 20\n[agents.users]\ncount = 300\n";
+    std::fs::write(&path, scenario).unwrap();
+    path
+}
+
+/// A run with checkpoints whose merge is refused (a directory named `summary.json` in `out`):
+/// every job ran to its end, its checkpoints and rows stay in `out/.parts` to resume.
+fn unmerged(tmp: &Path) -> PathBuf {
+    let out = tmp.join("out");
+    std::fs::create_dir_all(out.join("summary.json")).unwrap();
+    let scenario = tiny(tmp);
+    let args = ["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap(), "--force"];
+    let o = ergon(&[&args[..], &["-q", "--checkpoint-every", "1d"]].concat());
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("a directory has the name"), "{}", text(&o.stderr));
+    assert!(out.join(".parts").join("job-0000001.ckpt").is_file());
+    out
+}
+
+fn resume(out: &Path) -> Output {
+    ergon(&["run", "--resume", out.to_str().unwrap(), "-q"])
+}
+
+/// A resume does not write run.json or the resolved scenario again: a kill or a full disk at
+/// that moment cannot cut them short, and a resume that fails leaves them as they were.
+#[test]
+fn a_resume_leaves_run_json_and_the_scenario_as_it_found_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = unmerged(tmp.path());
+    let parts = out.join(".parts");
+    let old = UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+    let mut kept = Vec::new();
+    for name in ["run.json", "scenario.toml"] {
+        let path = parts.join(name);
+        let file = std::fs::File::options().write(true).open(&path).unwrap();
+        file.set_modified(old).unwrap();
+        kept.push((path.clone(), std::fs::read(&path).unwrap()));
+    }
+    let o = resume(&out);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    for (path, bytes) in &kept {
+        let mtime: SystemTime = std::fs::metadata(path).unwrap().modified().unwrap();
+        assert_eq!(mtime, old, "{} was written again", path.display());
+        assert_eq!(&std::fs::read(path).unwrap(), bytes);
+    }
+    std::fs::remove_dir(out.join("summary.json")).unwrap();
+    let o = resume(&out);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = ergon(&["check-output", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+}
