@@ -58,8 +58,9 @@ impl OutDir {
         if parts.join(RESOLVED_SCENARIO).is_file() {
             return Err(OutputError::Unfinished { dir });
         }
-        // Parts of an earlier run killed without checkpoints are stale: start over.
-        let _ = std::fs::remove_dir_all(&parts);
+        // Parts of an earlier run killed without checkpoints are stale: start over (with what
+        // a removal killed part-way left, [`REMOVED_PARTS`]).
+        let _ = remove_parts(&dir, delete_all);
         std::fs::create_dir_all(&parts).map_err(|e| io("create parts in", e))?;
         Ok(OutDir { dir, parts, created, checkpoint_every: None, resumed: false, _lock: lock })
     }
@@ -143,6 +144,11 @@ impl OutDir {
         self.resumed
     }
 
+    /// Removes `.parts` (its rows merged, or a failed run's): see [`remove_parts`].
+    pub(crate) fn remove_parts(&self) -> std::io::Result<()> {
+        remove_parts(&self.dir, delete_all)
+    }
+
     /// Removes what this run wrote (after a failure): its part files, and the directory if the
     /// run created it. A resumed run's parts and checkpoints stay, to resume again.
     pub fn abandon(&self) {
@@ -159,7 +165,7 @@ impl OutDir {
             return;
         }
         // Best effort: what cannot be removed stays for the user to see.
-        let _ = std::fs::remove_dir_all(&self.parts);
+        let _ = self.remove_parts();
         if let Some(top) = &self.created {
             // The run's directory, then each parent it created, while empty.
             for d in self.dir.ancestors() {
@@ -179,6 +185,36 @@ const MERGED_FILES: [&str; 2] = ["summary.json", "scenario.toml"];
 
 /// Where in `.parts` a resumed run keeps them until it ends ([`OutDir::drop_stale_merge`]).
 const MERGED_BEFORE: &str = "merged-before-resume";
+
+/// The name `.parts` takes while it is deleted: nothing reads it (`ergon check-output`, a
+/// resume), and the next removal, or the next run into the directory, deletes what is left.
+pub(crate) const REMOVED_PARTS: &str = ".parts.removed";
+
+/// Removes `dir/.parts` in one step from a reader's point of view: renamed to
+/// [`REMOVED_PARTS`], then deleted with `delete` (after what an earlier removal, killed
+/// part-way, left there). A kill during the deletion leaves a directory that reads as what it
+/// holds — a finished run as finished —, never a `.parts` emptied part-way that reads as a run
+/// killed before it finished. When the rename fails, `.parts` is deleted where it is.
+fn remove_parts(dir: &Path, delete: impl Fn(&Path) -> std::io::Result<()>) -> std::io::Result<()> {
+    let (parts, gone) = (dir.join(".parts"), dir.join(REMOVED_PARTS));
+    if std::fs::symlink_metadata(&gone).is_ok() {
+        let _ = delete(&gone);
+    }
+    match std::fs::rename(&parts, &gone) {
+        Ok(()) => delete(&gone),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(_) => delete(&parts),
+    }
+}
+
+/// Deletes `path`, a directory and all it holds, or a file.
+fn delete_all(path: &Path) -> std::io::Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.is_dir() => std::fs::remove_dir_all(path),
+        Ok(_) => std::fs::remove_file(path),
+        Err(e) => Err(e),
+    }
+}
 
 /// The highest of `dir` and its ancestors that does not exist (the first a `create_dir_all` of
 /// `dir` would make); none when `dir` exists.
@@ -370,6 +406,31 @@ mod tests {
         std::fs::write(parts.join("job-0000000.csv"), "x").expect("a killed run's part");
         let out = OutDir::prepare(Some(tmp.path()), "s", true).expect("stale parts replaced");
         assert!(!out.parts.join("job-0000000.csv").exists());
+    }
+
+    /// `.parts` leaves in one rename: a kill right after it (the deletion not begun) leaves no
+    /// `.parts`, only the renamed one, which the next removal and the next run delete.
+    #[test]
+    fn parts_are_renamed_before_they_are_deleted() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let (parts, gone) = (tmp.path().join(".parts"), tmp.path().join(REMOVED_PARTS));
+        let fill = || {
+            std::fs::create_dir_all(parts.join("staged")).expect("parts");
+            std::fs::write(parts.join("run.json"), "{}").expect("a manifest");
+            std::fs::write(parts.join("job-0000000.csv"), "1,2\n").expect("a part");
+        };
+        fill();
+        remove_parts(tmp.path(), |_| Ok(())).expect("killed after the rename");
+        assert!(!parts.exists(), "no .parts is left to read as a killed run");
+        assert!(gone.join("run.json").is_file());
+        fill();
+        remove_parts(tmp.path(), delete_all).expect("removed");
+        assert!(!parts.exists() && !gone.exists(), "the leftover goes with the next removal");
+        fill();
+        remove_parts(tmp.path(), |_| Ok(())).expect("killed after the rename");
+        let out = OutDir::prepare(Some(tmp.path()), "s", true).expect("forced");
+        assert!(!gone.exists(), "the next run deletes the leftover");
+        assert!(out.parts.is_dir() && !out.parts.join("run.json").exists());
     }
 
     #[test]

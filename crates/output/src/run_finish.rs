@@ -124,11 +124,14 @@ pub fn finish<M: Model>(
             }
         }
     }
-    let _ = std::fs::remove_dir_all(&stage);
     // The parts are merged; one left behind is harmless. A stopped run with checkpoints keeps
-    // them, to resume.
+    // them, to resume. Renamed (staging directory included) as the very next step, before
+    // anything is deleted: a kill meanwhile leaves no `.parts` beside this run's summary.json
+    // to read as a later run's, killed.
     if complete || out.checkpoint_every.is_none() {
-        let _ = std::fs::remove_dir_all(&out.parts);
+        let _ = out.remove_parts();
+    } else {
+        let _ = std::fs::remove_dir_all(&stage);
     }
     Ok(Written { dir: out.dir.clone(), rows: merged.rows, stats })
 }

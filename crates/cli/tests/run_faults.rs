@@ -1,5 +1,6 @@
-//! `ergon run --resume` and the files that let it go on: a resume leaves `.parts/run.json` and
-//! `.parts/scenario.toml` as it found them, whatever stops it.
+//! A run's output directory through faults: a resume leaves `.parts/run.json` and
+//! `.parts/scenario.toml` as it found them, whatever stops it; a finished run killed while it
+//! deletes its `.parts` reads as finished.
 
 #![allow(clippy::unwrap_used)] // a test crate: unwrap is the assertion, helpers included
 
@@ -71,4 +72,35 @@ fn a_resume_leaves_run_json_and_the_scenario_as_it_found_them() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     let o = ergon(&["check-output", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+}
+
+/// A finished run deletes its `.parts` under another name (`.parts.removed`): a kill during
+/// that deletion leaves what check-output and report read as the finished run it is, and the
+/// next run into the directory deletes the rest.
+#[test]
+fn a_finished_run_killed_while_it_deletes_its_parts_reads_as_finished() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = unmerged(tmp.path());
+    std::fs::remove_dir(out.join("summary.json")).unwrap();
+    // What a resume killed at its end leaves: its parts, renamed, part-way deleted.
+    let kept = tmp.path().join("kept");
+    std::fs::create_dir(&kept).unwrap();
+    for name in ["run.json", "job-0000001.csv", "job-0000001.ckpt"] {
+        std::fs::copy(out.join(".parts").join(name), kept.join(name)).unwrap();
+    }
+    let o = resume(&out);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(!out.join(".parts").exists() && !out.join(".parts.removed").exists());
+    std::fs::rename(&kept, out.join(".parts.removed")).unwrap();
+    let o = ergon(&["check-output", out.to_str().unwrap()]);
+    let said = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{said}");
+    assert!(said.starts_with(&format!("{}: complete\n", out.display())), "{said}");
+    let o = ergon(&["report", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let scenario = tiny(tmp.path());
+    let args = ["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap(), "--force"];
+    let o = ergon(&[&args[..], &["-q"]].concat());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(!out.join(".parts.removed").exists(), "the next run deletes the leftover");
 }
