@@ -49,6 +49,8 @@ pub(crate) fn open(dir: &Path) -> Result<Resume, BadInput> {
         .map_err(|e| {
             BadInput(format!("cannot resume {}: {}: {e}", dir.display(), manifest_path.display()))
         })?;
+    // Before the scenario is read: another build may read it otherwise, or not at all.
+    same_build(dir, manifest.ergon_version.as_deref(), ergon_registry::VERSION)?;
     let name = path.display().to_string();
     let sim = crate::sim_cmd::plan(Source { name: &name, text: &text }, &[])?;
     if sim.info().hash != manifest.parameter_hash {
@@ -67,4 +69,46 @@ pub(crate) fn open(dir: &Path) -> Result<Resume, BadInput> {
         ))
     })?;
     Ok(Resume { sim, out, every })
+}
+
+/// Refuses to go on with checkpoints written by another build than `this` (`ours`, from
+/// run.json; `None` when it was written before builds were recorded): rules that changed
+/// between the builds would mix the two builds' results in one run, byte-identical to neither.
+fn same_build(dir: &Path, ours: Option<&str>, this: &str) -> Result<(), BadInput> {
+    if ours == Some(this) {
+        return Ok(());
+    }
+    let (d, by) = (
+        dir.display(),
+        ours.map_or_else(
+            || "an earlier build of ergon, which did not record its version".to_owned(),
+            |v| format!("ergon {v}"),
+        ),
+    );
+    let with = ours.map_or_else(|| "that build".to_owned(), |v| format!("ergon {v}"));
+    Err(BadInput(format!(
+        "cannot resume {d}: its run was started by {by}, and this is ergon {this}: a resume \
+         under another build could mix the two builds' results. Resume it with {with}, or \
+         remove {d}/.parts and run the scenario again with `--out {d} --force` to start over"
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn another_build_s_checkpoints_are_refused_naming_both() {
+        let dir = Path::new("out");
+        assert!(same_build(dir, Some("0.1.0 (commit a)"), "0.1.0 (commit a)").is_ok());
+        let e = same_build(dir, Some("0.1.0 (commit a)"), "0.1.0 (commit b)")
+            .expect_err("another build")
+            .0;
+        assert!(
+            e.contains("started by ergon 0.1.0 (commit a), and this is ergon 0.1.0 (commit b)")
+        );
+        assert!(e.contains("Resume it with ergon 0.1.0 (commit a), or remove out/.parts"), "{e}");
+        let e = same_build(dir, None, "0.1.0 (commit b)").expect_err("another build").0;
+        assert!(e.contains("an earlier build of ergon, which did not record its version"), "{e}");
+    }
 }

@@ -1,6 +1,7 @@
 //! A run's output directory through faults: a resume leaves `.parts/run.json` and
 //! `.parts/scenario.toml` as it found them, whatever stops it; a finished run killed while it
-//! deletes its `.parts` reads as finished.
+//! deletes its `.parts` reads as finished; a resume goes on only under the build that started
+//! the run.
 
 #![allow(clippy::unwrap_used)] // a test crate: unwrap is the assertion, helpers included
 
@@ -103,4 +104,44 @@ fn a_finished_run_killed_while_it_deletes_its_parts_reads_as_finished() {
     let o = ergon(&[&args[..], &["-q"]].concat());
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(!out.join(".parts.removed").exists(), "the next run deletes the leftover");
+}
+
+/// run.json records the build that started the run; a resume under another build, or of a
+/// run.json that names none (written before builds were recorded), is refused naming both,
+/// the directory left as it was.
+#[test]
+fn a_resume_under_another_build_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = unmerged(tmp.path());
+    std::fs::remove_dir(out.join("summary.json")).unwrap();
+    let manifest = out.join(".parts").join("run.json");
+    let text_of = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap();
+    let ours: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&manifest).unwrap()).unwrap();
+    let this = ours["ergon_version"].as_str().expect("the build is recorded").to_owned();
+    let version = text(&ergon(&["--version"]).stdout);
+    assert!(version.contains(&this), "{version} vs {this}");
+    let mut other = ours.clone();
+    other["ergon_version"] = "0.0.1 (commit 0123456789ab)".into();
+    let mut unknown = ours.clone();
+    unknown.as_object_mut().unwrap().remove("ergon_version");
+    let cases = [
+        (other, "started by ergon 0.0.1 (commit 0123456789ab), and this is ergon "),
+        (unknown, "started by an earlier build of ergon, which did not record its version"),
+    ];
+    for (manifest_text, expect) in cases {
+        std::fs::write(&manifest, text_of(&manifest_text)).unwrap();
+        let before = std::fs::read_dir(out.join(".parts")).unwrap().count();
+        let o = resume(&out);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains(expect) && err.contains(&this), "{err}");
+        assert!(err.contains("--force` to start over"), "{err}");
+        assert_eq!(std::fs::read_dir(out.join(".parts")).unwrap().count(), before);
+        assert_eq!(std::fs::read_to_string(&manifest).unwrap(), text_of(&manifest_text));
+        assert!(!out.join("metrics.csv").exists());
+    }
+    std::fs::write(&manifest, text_of(&ours)).unwrap();
+    let o = resume(&out);
+    assert!(o.status.success(), "{}", text(&o.stderr));
 }

@@ -46,11 +46,15 @@ pub struct Manifest {
     /// Steps between a job's checkpoints, when the run keeps them (`--checkpoint-every`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checkpoint_every: Option<u64>,
+    /// The build that started the run (summary.json's `ergon_version`): a resume goes on only
+    /// under the same one. `None` in a run.json written before builds were recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ergon_version: Option<String>,
 }
 
 impl Manifest {
-    /// The manifest of `plan`, whose rows have `schema`.
-    pub fn of<M: Model>(plan: &Plan<M>, schema: &Schema) -> Manifest {
+    /// The manifest of `plan`, whose rows have `schema`, run by the build `version`.
+    pub fn of<M: Model>(plan: &Plan<M>, schema: &Schema, version: &str) -> Manifest {
         Manifest {
             scenario: plan.header.name.clone(),
             economy: M::NAME.to_owned(),
@@ -62,6 +66,7 @@ impl Manifest {
             points: plan.points.len(),
             columns: schema.columns.iter().map(|c| c.name.clone()).collect(),
             checkpoint_every: None,
+            ergon_version: Some(version.to_owned()),
         }
     }
 }
@@ -397,6 +402,7 @@ mod tests {
             points: 1,
             columns: vec!["run".into(), "epoch".into()],
             checkpoint_every: Some(5),
+            ergon_version: Some("0.1.0 (commit 0123456789ab)".into()),
         }
     }
 

@@ -77,10 +77,14 @@ pub struct PartSink {
 }
 
 impl PartSink {
-    /// The sink of `plan`'s jobs, writing into `out`. The metric columns are the model's
-    /// [`Model::columns`] at the first point; a sweep column's kind is that of its values (text
-    /// when they mix kinds).
-    pub fn new<M: Model>(plan: &Plan<M>, out: &OutDir) -> Result<PartSink, OutputError> {
+    /// The sink of `plan`'s jobs, writing into `out`, run by the build `version` (recorded in
+    /// `.parts/run.json`). The metric columns are the model's [`Model::columns`] at the first
+    /// point; a sweep column's kind is that of its values (text when they mix kinds).
+    pub fn new<M: Model>(
+        plan: &Plan<M>,
+        out: &OutDir,
+        version: &str,
+    ) -> Result<PartSink, OutputError> {
         let p0 = &plan.points[0];
         let sweep = !plan.sweep_keys.is_empty();
         let mut columns = Vec::new();
@@ -102,7 +106,7 @@ impl PartSink {
             columns.push(Column::new(name, column_kind(kind)));
         }
         let schema = Schema::new(columns).map_err(|e| OutputError::Columns(Box::new(e)))?;
-        let mut manifest = crate::inspect::Manifest::of(plan, &schema);
+        let mut manifest = crate::inspect::Manifest::of(plan, &schema, version);
         manifest.checkpoint_every = out.checkpoint_every;
         crate::inspect::write_manifest(&out.parts, &manifest)?;
         if out.checkpoint_every.is_some() && !out.is_resumed() {

@@ -129,7 +129,7 @@ impl<M: Model> Simulation for Planned<M> {
     }
 
     fn sink(&self, out: &OutDir) -> Result<PartSink, OutputError> {
-        PartSink::new(&self.plan, out)
+        PartSink::new(&self.plan, out, crate::VERSION)
     }
 
     fn build_all(&self) -> Result<(), RunError> {
