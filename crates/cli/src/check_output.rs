@@ -57,6 +57,11 @@ pub(crate) fn describe(found: &Inspection) -> String {
             "{dir}: incomplete: stopped by a signal; the rows written were merged into \
              metrics.csv and metrics.parquet, marked incomplete"
         ),
+        RunState::Killed if found.moved_part_way => format!(
+            "{dir}: incomplete: it ended while its files were moved into place (a move that \
+             failed, or a kill or a crash meanwhile), so {dir} may hold some files of this run \
+             and some of an earlier one; this run's rows are in {dir}/.parts"
+        ),
         RunState::Killed => format!(
             "{dir}: incomplete: killed before it finished (SIGKILL or a crash); its rows are in \
              {dir}/.parts, not merged, and there is no summary.json of this run"

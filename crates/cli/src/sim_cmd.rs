@@ -340,10 +340,31 @@ fn execute(
     let written: Written = match finished {
         Ok(w) => w,
         Err(e) => {
-            // Nothing was moved into place: the directory keeps what it held. A run with
-            // checkpoints keeps them, to merge again with --resume.
+            let (dir, parts) = (out.dir().display(), out.parts_dir().display());
+            let kept = out.is_resumed() || out.checkpoint_every.is_some();
+            let again = if kept {
+                format!("`ergon run --resume {dir}` merges them again once the cause is gone")
+            } else {
+                "run the scenario again with --force to replace them".to_owned()
+            };
+            // A failure after the first file moved into place leaves files of this run beside
+            // some the directory held before: `.parts` stays (with its mark), so that the
+            // directory reads as incomplete rather than as either run.
+            if out.moved_part_way() {
+                return Err(BadInput(format!(
+                    "{e}; {dir} now holds some files of this run and some it held before, and \
+                     reads as incomplete (`ergon check-output` exits 3); this run's rows stay \
+                     in {parts}: {again}"
+                )));
+            }
+            // Before any move the directory keeps what it held. A run with checkpoints keeps
+            // them, to merge again with --resume (a resumed run puts back the files its stop
+            // had merged).
             if out.is_resumed() || out.checkpoint_every.is_none() {
                 out.abandon();
+            }
+            if kept {
+                return Err(BadInput(format!("{e}; the checkpoints stay in {parts}: {again}")));
             }
             return Err(bad(e));
         }

@@ -37,7 +37,10 @@ fn unmerged(tmp: &Path) -> PathBuf {
     let args = ["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap(), "--force"];
     let o = ergon(&[&args[..], &["-q", "--checkpoint-every", "1d"]].concat());
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
-    assert!(text(&o.stderr).contains("a directory has the name"), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(err.contains("a directory has the name"), "{err}");
+    let kept = format!("the checkpoints stay in {}", out.join(".parts").display());
+    assert!(err.contains(&kept) && err.contains("`ergon run --resume"), "{err}");
     assert!(out.join(".parts").join("job-0000001.ckpt").is_file());
     out
 }

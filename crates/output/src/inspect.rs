@@ -130,6 +130,10 @@ pub struct Inspection {
     pub rows: u64,
     /// Each job, in job order (a job of a killed run that had not started has no rows).
     pub jobs: Vec<JobProgress>,
+    /// Whether the run ended while its files were moved into place (a move that failed, or a
+    /// kill meanwhile): the directory may hold files of this run and files of an earlier one
+    /// (always [`RunState::Killed`]).
+    pub moved_part_way: bool,
 }
 
 /// Reads the output directory `dir`: whether its run is complete, interrupted or killed, and
@@ -144,7 +148,7 @@ pub fn inspect(dir: &Path) -> Result<Inspection, OutputError> {
     let summary_path = dir.join("summary.json");
     // A run stopped by a signal with checkpoints keeps its .parts (its resolved scenario
     // there) beside its merged files, its summary saying incomplete; any other .parts beside
-    // a summary is a later run's, killed.
+    // a summary is a later run's, killed (or one whose files were moved in part-way).
     if parts.is_dir() && !stopped_here(&summary_path, &parts) {
         return killed(dir, &parts);
     }
@@ -183,6 +187,7 @@ pub fn inspect(dir: &Path) -> Result<Inspection, OutputError> {
         epochs: summary["epochs"].as_u64(),
         rows: jobs.iter().map(|j| j.rows).sum(),
         jobs,
+        moved_part_way: false,
     })
 }
 
@@ -200,6 +205,7 @@ fn stopped_here(path: &Path, parts: &Path) -> bool {
     };
     summary["complete"] == false
         && parts.join(crate::run_dir::RESOLVED_SCENARIO).is_file()
+        && !parts.join(crate::run_dir::MOVING).exists()
         && summary["parameter_hash"] == manifest["parameter_hash"]
         && summary["seed"] == manifest["seed"]
 }
@@ -293,6 +299,7 @@ fn killed(dir: &Path, parts: &Path) -> Result<Inspection, OutputError> {
         epochs: manifest.as_ref().map(|m| m.epochs),
         rows: jobs.iter().map(|j| j.rows).sum(),
         jobs,
+        moved_part_way: parts.join(crate::run_dir::MOVING).exists(),
     })
 }
 

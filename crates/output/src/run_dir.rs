@@ -149,9 +149,22 @@ impl OutDir {
         remove_parts(&self.dir, delete_all)
     }
 
+    /// Whether the run's end began to move its files into place and did not see it through:
+    /// then the directory holds files of this run and files it held before, and `.parts` (with
+    /// its mark, [`MOVING`]) stays, so that it reads as incomplete.
+    #[must_use]
+    pub fn moved_part_way(&self) -> bool {
+        self.parts.join(MOVING).exists()
+    }
+
     /// Removes what this run wrote (after a failure): its part files, and the directory if the
-    /// run created it. A resumed run's parts and checkpoints stay, to resume again.
+    /// run created it. A resumed run's parts and checkpoints stay, to resume again. After a move
+    /// into place that failed part-way ([`OutDir::moved_part_way`]) nothing is removed or put
+    /// back: `.parts` keeps the directory reading as incomplete.
     pub fn abandon(&self) {
+        if self.moved_part_way() {
+            return;
+        }
         if self.resumed {
             // The files the stop had merged go back where they were (best effort).
             for merged in MERGED_FILES {
@@ -179,6 +192,10 @@ impl OutDir {
 
 /// The resolved scenario's file name inside `.parts`.
 pub const RESOLVED_SCENARIO: &str = "scenario.toml";
+
+/// The mark in `.parts` of a run's end moving its files into place (from before the first
+/// move until `.parts` goes): a directory whose `.parts` holds it may hold files of two runs.
+pub(crate) const MOVING: &str = "moving-into-place";
 
 /// The files a run's merge writes beside the metrics that a resumed run sets aside.
 const MERGED_FILES: [&str; 2] = ["summary.json", "scenario.toml"];

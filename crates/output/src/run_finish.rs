@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use crate::atomic::AtomicFile;
 use crate::error::OutputError;
 use crate::merge::{MergeOptions, merge_parts};
-use crate::run_dir::OutDir;
+use crate::run_dir::{MOVING, OutDir};
 use crate::run_sink::{PartSink, cell_of, column_kind};
 use crate::summary::{Stat, stat};
 
@@ -67,8 +67,9 @@ pub fn finish<M: Model>(
         ..MergeOptions::default()
     };
     // Every file is written into a staging directory first and moved beside the others only
-    // once all are written: a failure (a full disk) leaves the directory's earlier files as
-    // they were, never a mix of two runs.
+    // once all are written: a failure while they are written (a full disk) leaves the
+    // directory's earlier files as they were. A failure while they are moved leaves a mix of
+    // two runs, which reads as incomplete ([`move_into_place`]).
     let stage = out.parts.join(STAGE);
     let _ = std::fs::remove_dir_all(&stage);
     std::fs::create_dir_all(&stage).map_err(|e| OutputError::io("create", &stage, e))?;
@@ -107,10 +108,38 @@ pub fn finish<M: Model>(
             return Err(OutputError::io("replace", &to, e));
         }
     }
+    move_into_place(out, &stage, |from, to| std::fs::rename(from, to))?;
+    // The parts are merged; one left behind is harmless. A stopped run with checkpoints keeps
+    // them, to resume. Renamed (staging directory included) as the very next step, before
+    // anything is deleted: a kill meanwhile leaves no `.parts` beside this run's summary.json
+    // to read as a later run's, killed.
+    if complete || out.checkpoint_every.is_none() {
+        let _ = out.remove_parts();
+    } else {
+        let _ = std::fs::remove_dir_all(&stage);
+        // The stopped run's files are all in place: its `.parts` no longer marks a move.
+        let mark = out.parts.join(MOVING);
+        std::fs::remove_file(&mark).map_err(|e| OutputError::io("remove", &mark, e))?;
+    }
+    Ok(Written { dir: out.dir.clone(), rows: merged.rows, stats })
+}
+
+/// Moves the files staged in `stage` into the output directory with `rename`, summary.json
+/// last, removing an earlier run's files this run does not write and its report. From before
+/// the first move until `.parts` goes, `.parts` holds the mark [`MOVING`]: a move that fails
+/// part-way (a file that cannot be replaced) leaves the directory holding files of two runs,
+/// and the mark keeps `.parts` there ([`OutDir::abandon`] leaves it) and the directory reading
+/// as incomplete (`ergon check-output` exits 3), never as either run, until a run replaces it.
+fn move_into_place(
+    out: &OutDir,
+    stage: &Path,
+    rename: impl Fn(&Path, &Path) -> std::io::Result<()>,
+) -> Result<(), OutputError> {
+    crate::atomic::write_whole(&out.parts.join(MOVING), b"")?;
     for name in STAGED {
         let (from, to) = (stage.join(name), out.dir.join(name));
         if from.is_file() {
-            std::fs::rename(&from, &to).map_err(|e| OutputError::io("move", &to, e))?;
+            rename(&from, &to).map_err(|e| OutputError::io("move", &to, e))?;
         } else if to.is_file() {
             // An earlier run's file this run does not write (no nodes' rows) is not this run's.
             std::fs::remove_file(&to).map_err(|e| OutputError::io("remove", &to, e))?;
@@ -124,16 +153,7 @@ pub fn finish<M: Model>(
             }
         }
     }
-    // The parts are merged; one left behind is harmless. A stopped run with checkpoints keeps
-    // them, to resume. Renamed (staging directory included) as the very next step, before
-    // anything is deleted: a kill meanwhile leaves no `.parts` beside this run's summary.json
-    // to read as a later run's, killed.
-    if complete || out.checkpoint_every.is_none() {
-        let _ = out.remove_parts();
-    } else {
-        let _ = std::fs::remove_dir_all(&stage);
-    }
-    Ok(Written { dir: out.dir.clone(), rows: merged.rows, stats })
+    Ok(())
 }
 
 /// The parameters in force at the first point (the only one without a sweep; a sweep's
@@ -185,4 +205,58 @@ fn write_file(path: &Path, text: &str) -> Result<(), OutputError> {
     let end: &[u8] = if text.ends_with('\n') { b"" } else { b"\n" };
     f.write_all(text.as_bytes()).and_then(|()| f.write_all(end)).map_err(|e| err(e.to_string()))?;
     f.finish().map(|_| ()).map_err(|e| err(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inspect::{RunState, inspect};
+
+    /// A move into place that fails after its first files moved keeps `.parts` and its mark:
+    /// the directory, a mix of two runs, reads as incomplete — neither as the earlier run nor
+    /// as this one — even beside a summary that `.parts` would otherwise belong to.
+    #[test]
+    fn a_move_that_fails_part_way_reads_as_incomplete() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path();
+        for name in STAGED {
+            std::fs::write(dir.join(name), "earlier").expect("an earlier run's file");
+        }
+        let summary = r#"{"complete": true, "parameter_hash": "ab", "seed": 1}"#;
+        std::fs::write(dir.join("summary.json"), summary).expect("its summary");
+        let out = OutDir::prepare(Some(dir), "s", true).expect("forced");
+        let stage = out.parts.join(STAGE);
+        std::fs::create_dir_all(&stage).expect("stage");
+        for name in STAGED {
+            std::fs::write(stage.join(name), "this run").expect("a staged file");
+        }
+        let moves = std::cell::Cell::new(0);
+        let err = move_into_place(&out, &stage, |from, to| {
+            moves.set(moves.get() + 1);
+            if moves.get() == 3 {
+                return Err(std::io::Error::other("refused"));
+            }
+            std::fs::rename(from, to)
+        })
+        .expect_err("the third move fails");
+        assert!(err.to_string().contains("nodes.parquet"), "{err}");
+        let read = |name: &str| std::fs::read_to_string(dir.join(name)).expect("read");
+        assert_eq!(read("metrics.csv"), "this run");
+        assert_eq!(read("nodes.csv"), "earlier");
+        assert!(out.moved_part_way());
+        out.abandon();
+        assert!(out.parts.join(MOVING).is_file(), ".parts stays, with its mark");
+        let found = inspect(dir).expect("a run's directory");
+        assert_eq!((found.state, found.moved_part_way), (RunState::Killed, true));
+        // Beside a stopped run's summary of the same scenario and seed, with checkpoints.
+        let stopped = r#"{"complete": false, "parameter_hash": "ab", "seed": 1}"#;
+        std::fs::write(dir.join("summary.json"), stopped).expect("a stopped run's summary");
+        let manifest = r#"{"parameter_hash": "ab", "seed": 1}"#;
+        std::fs::write(out.parts.join(crate::MANIFEST_FILE), manifest).expect("run.json");
+        std::fs::write(out.parts.join("scenario.toml"), "").expect("its scenario");
+        let found = inspect(dir).expect("a run's directory");
+        assert_eq!((found.state, found.moved_part_way), (RunState::Killed, true));
+        std::fs::remove_file(out.parts.join(MOVING)).expect("no mark");
+        assert!(!inspect(dir).is_ok_and(|f| f.state == RunState::Killed), "read as stopped");
+    }
 }

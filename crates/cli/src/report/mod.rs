@@ -94,7 +94,18 @@ impl Run {
                 dir.display()
             ));
         }
-        if found.is_ok_and(|f| f.state == RunState::Killed) {
+        let killed = found.ok().filter(|f| f.state == RunState::Killed);
+        if killed.as_ref().is_some_and(|f| f.moved_part_way) {
+            return Err(format!(
+                "{} is an incomplete run: it ended while its files were moved into place, so it \
+                 may hold some files of that run and some of an earlier one; its rows are in \
+                 {}/.parts (`ergon check-output {}` says more)",
+                dir.display(),
+                dir.display(),
+                dir.display()
+            ));
+        }
+        if killed.is_some() {
             return Err(format!(
                 "{} is an incomplete run: killed before it finished (SIGKILL or a crash), its \
                  rows are in {}/.parts and were never merged, so it has no metrics.csv or \
