@@ -286,9 +286,15 @@ fn execute(
         crate::progress::bar(info.jobs() * info.epochs, args.quiet, &info.name, info.step_name);
     let progress = |n: u64| bar.inc(n);
     let started = Instant::now();
-    let sink = sim.sink(&out).map_err(bad)?;
-    if resume {
-        out.drop_stale_merge().map_err(bad)?;
+    // A new run that cannot start writes nothing (a resumed one leaves its .parts as it was).
+    let sink = match sim.sink(&out) {
+        Ok(sink) => sink,
+        Err(e) if resume => return Err(bad(e)),
+        Err(e) => return Err(abandoned(&out, e.to_string())),
+    };
+    if resume && let Err(e) = out.drop_stale_merge() {
+        // What it moved aside goes back: a refused resume leaves the directory as it found it.
+        return Err(abandoned(&out, e.to_string()));
     }
     let checkpoints = every.map(|every| ergon_sim::Checkpoints { every, store: &sink, resume });
     let control =
@@ -312,22 +318,21 @@ fn execute(
                 _ => false,
             };
             if io && (every.is_some() || resume) {
-                // A resume puts back the files its stop had merged; its checkpoints stay.
-                if resume {
-                    out.abandon();
-                }
-                return Err(BadInput(format!(
+                let message = format!(
                     "{e}; the checkpoints saved so far stay in {}: `ergon run --resume {}` goes \
                      on from them",
                     out.parts_dir().display(),
                     out.dir().display()
-                )));
+                );
+                // A resume puts back the files its stop had merged; its checkpoints stay.
+                return Err(if resume { abandoned(&out, message) } else { BadInput(message) });
             }
-            out.abandon();
             return match e {
-                Build { .. } | Checkpoint { .. } | Sink { .. } => Err(BadInput(e.to_string())),
+                Build { .. } | Checkpoint { .. } | Sink { .. } => {
+                    Err(abandoned(&out, e.to_string()))
+                }
                 Violation { .. } => {
-                    note!("error: {e}");
+                    note!("error: {}", abandoned(&out, e.to_string()).0);
                     Ok(Outcome::CheckFailed)
                 }
             };
@@ -360,13 +365,15 @@ fn execute(
             // Before any move the directory keeps what it held. A run with checkpoints keeps
             // them, to merge again with --resume (a resumed run puts back the files its stop
             // had merged).
+            let message = if kept {
+                format!("{e}; the checkpoints stay in {parts}: {again}")
+            } else {
+                e.to_string()
+            };
             if out.is_resumed() || out.checkpoint_every.is_none() {
-                out.abandon();
+                return Err(abandoned(&out, message));
             }
-            if kept {
-                return Err(BadInput(format!("{e}; the checkpoints stay in {parts}: {again}")));
-            }
-            return Err(bad(e));
+            return Err(BadInput(message));
         }
     };
     // The report before anything is printed: a closed standard output ends the command. One
@@ -392,6 +399,14 @@ fn execute(
             written.dir.display()
         );
         Ok(Outcome::Interrupted(stop.signal().unwrap_or(2)))
+    }
+}
+
+/// `message` (a failed run's), after [`OutDir::abandon`], with what it could not clean up.
+fn abandoned(out: &OutDir, message: String) -> BadInput {
+    match out.abandon() {
+        Some(left) => BadInput(format!("{message}; {left}")),
+        None => BadInput(message),
     }
 }
 

@@ -148,3 +148,43 @@ fn a_resume_under_another_build_is_refused() {
     let o = resume(&out);
     assert!(o.status.success(), "{}", text(&o.stderr));
 }
+
+/// A resume that cannot set aside the files a stop merged (summary.json, scenario.toml) puts
+/// back those it had moved: a refused resume leaves the directory as it found it.
+#[test]
+fn a_resume_that_cannot_set_the_merged_files_aside_puts_them_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = unmerged(tmp.path());
+    std::fs::remove_dir(out.join("summary.json")).unwrap();
+    let (summary, scenario) = ("{\"complete\": false}\n", "# the run's\n");
+    std::fs::write(out.join("summary.json"), summary).unwrap();
+    std::fs::write(out.join("scenario.toml"), scenario).unwrap();
+    let aside = out.join(".parts").join("merged-before-resume");
+    std::fs::create_dir_all(aside.join("scenario.toml").join("x")).unwrap();
+    let o = resume(&out);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("scenario.toml"), "{}", text(&o.stderr));
+    assert_eq!(std::fs::read_to_string(out.join("summary.json")).unwrap(), summary);
+    assert_eq!(std::fs::read_to_string(out.join("scenario.toml")).unwrap(), scenario);
+    assert!(!aside.join("summary.json").exists());
+}
+
+/// An empty `.parts` beside a summary — a run that failed before it wrote anything, and could
+/// not remove it — hides nothing: the directory reads as the run its summary describes.
+#[test]
+fn an_empty_parts_beside_a_finished_run_is_ignored() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let scenario = tiny(tmp.path());
+    let o = ergon(&["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    std::fs::create_dir(out.join(".parts")).unwrap();
+    let o = ergon(&["check-output", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+    let o = ergon(&["report", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    // With anything in it, it is a later run's, killed.
+    std::fs::write(out.join(".parts").join("run.json"), "{}").unwrap();
+    let o = ergon(&["check-output", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o.stdout));
+}

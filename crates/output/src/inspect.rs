@@ -149,7 +149,13 @@ pub fn inspect(dir: &Path) -> Result<Inspection, OutputError> {
     // A run stopped by a signal with checkpoints keeps its .parts (its resolved scenario
     // there) beside its merged files, its summary saying incomplete; any other .parts beside
     // a summary is a later run's, killed (or one whose files were moved in part-way).
-    if parts.is_dir() && !stopped_here(&summary_path, &parts) {
+    // An empty .parts beside a summary is a run's that failed (or was killed) before it wrote
+    // anything: the directory holds what it held.
+    let empty = || std::fs::read_dir(&parts).is_ok_and(|mut e| e.next().is_none());
+    if parts.is_dir()
+        && !(summary_path.is_file() && empty())
+        && !stopped_here(&summary_path, &parts)
+    {
         return killed(dir, &parts);
     }
     let text = match std::fs::read_to_string(&summary_path) {

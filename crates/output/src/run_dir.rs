@@ -158,27 +158,42 @@ impl OutDir {
     }
 
     /// Removes what this run wrote (after a failure): its part files, and the directory if the
-    /// run created it. A resumed run's parts and checkpoints stay, to resume again. After a move
-    /// into place that failed part-way ([`OutDir::moved_part_way`]) nothing is removed or put
-    /// back: `.parts` keeps the directory reading as incomplete.
-    pub fn abandon(&self) {
+    /// run created it. A resumed run's parts and checkpoints stay, to resume again, and the
+    /// files its stop had merged go back in place. After a move into place that failed
+    /// part-way ([`OutDir::moved_part_way`]) nothing is removed or put back: `.parts` keeps the
+    /// directory reading as incomplete. Best effort: what could not be removed or put back is
+    /// returned, to be said (it would make the directory read as another run's, or as killed).
+    pub fn abandon(&self) -> Option<String> {
         if self.moved_part_way() {
-            return;
+            return None;
         }
         if self.resumed {
-            // The files the stop had merged go back where they were (best effort).
+            let mut failed = Vec::new();
             for merged in MERGED_FILES {
                 let (from, to) =
                     (self.parts.join(MERGED_BEFORE).join(merged), self.dir.join(merged));
-                if from.is_file() && !to.exists() {
-                    let _ = std::fs::rename(&from, &to);
+                if from.is_file()
+                    && !to.exists()
+                    && let Err(e) = std::fs::rename(&from, &to)
+                {
+                    failed.push(format!(
+                        "could not move {} back to {}: {e}",
+                        from.display(),
+                        to.display()
+                    ));
                 }
             }
             let _ = std::fs::remove_dir(self.parts.join(MERGED_BEFORE));
-            return;
+            return (!failed.is_empty())
+                .then(|| format!("{}; move it back by hand before you resume", failed.join("; ")));
         }
-        // Best effort: what cannot be removed stays for the user to see.
-        let _ = self.remove_parts();
+        let left = match self.remove_parts() {
+            Err(e) if self.parts.exists() => Some(format!(
+                "could not remove {}: {e}; remove it by hand (it holds nothing to keep)",
+                self.parts.display()
+            )),
+            _ => None,
+        };
         if let Some(top) = &self.created {
             // The run's directory, then each parent it created, while empty.
             for d in self.dir.ancestors() {
@@ -187,6 +202,7 @@ impl OutDir {
                 }
             }
         }
+        left
     }
 }
 

@@ -135,21 +135,39 @@ fn move_into_place(
     stage: &Path,
     rename: impl Fn(&Path, &Path) -> std::io::Result<()>,
 ) -> Result<(), OutputError> {
-    crate::atomic::write_whole(&out.parts.join(MOVING), b"")?;
+    let mark = out.parts.join(MOVING);
+    crate::atomic::write_whole(&mark, b"")?;
+    // Until a file has moved or gone, the directory holds what it held: a failure then takes
+    // the mark back, and the run is abandoned as any that failed before its end.
+    let changed = std::cell::Cell::new(false);
+    let unchanged = |e: OutputError| {
+        if !changed.get() {
+            let _ = std::fs::remove_file(&mark);
+        }
+        e
+    };
+    let move_file = |from: &Path, to: &Path| {
+        rename(from, to).inspect(|()| changed.set(true)).map_err(|e| OutputError::io("move", to, e))
+    };
+    let remove = |path: &Path| {
+        std::fs::remove_file(path)
+            .inspect(|()| changed.set(true))
+            .map_err(|e| OutputError::io("remove", path, e))
+    };
     for name in STAGED {
         let (from, to) = (stage.join(name), out.dir.join(name));
         if from.is_file() {
-            rename(&from, &to).map_err(|e| OutputError::io("move", &to, e))?;
+            move_file(&from, &to).map_err(unchanged)?;
         } else if to.is_file() {
             // An earlier run's file this run does not write (no nodes' rows) is not this run's.
-            std::fs::remove_file(&to).map_err(|e| OutputError::io("remove", &to, e))?;
+            remove(&to).map_err(unchanged)?;
         }
         if name == "scenario.toml" {
             // An earlier run's report describes that run: gone before summary.json marks
             // this one finished (`--report` writes this run's after).
             let report = out.dir.join(EARLIER_REPORT);
             if report.is_file() {
-                std::fs::remove_file(&report).map_err(|e| OutputError::io("remove", &report, e))?;
+                remove(&report).map_err(unchanged)?;
             }
         }
     }
@@ -230,6 +248,9 @@ mod tests {
         for name in STAGED {
             std::fs::write(stage.join(name), "this run").expect("a staged file");
         }
+        let refused = |_: &Path, _: &Path| Err(std::io::Error::other("refused"));
+        move_into_place(&out, &stage, refused).expect_err("the first move fails");
+        assert!(!out.moved_part_way(), "nothing moved: the directory holds what it held");
         let moves = std::cell::Cell::new(0);
         let err = move_into_place(&out, &stage, |from, to| {
             moves.set(moves.get() + 1);
