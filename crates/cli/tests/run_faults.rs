@@ -188,3 +188,36 @@ fn an_empty_parts_beside_a_finished_run_is_ignored() {
     let o = ergon(&["check-output", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(3), "{}", text(&o.stdout));
 }
+
+/// What stands where a resume keeps its scratch directories is named: a file `.parts/staged`
+/// (an earlier merge's scratch) is replaced, a file `.parts/merged-before-resume` is refused
+/// saying so, and a `.parts` that is a link to itself is named, by resume and check-output.
+#[cfg(unix)]
+#[test]
+fn files_in_the_place_of_parts_directories_are_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = unmerged(tmp.path());
+    std::fs::remove_dir(out.join("summary.json")).unwrap();
+    std::fs::write(out.join("summary.json"), "{\"complete\": false}\n").unwrap();
+    let aside = out.join(".parts").join("merged-before-resume");
+    std::fs::write(&aside, "").unwrap();
+    let o = resume(&out);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("merged-before-resume: it is a file, not the directory"), "{err}");
+    std::fs::remove_file(&aside).unwrap();
+    let staged = out.join(".parts").join("staged");
+    let _ = std::fs::remove_dir_all(&staged);
+    std::fs::write(&staged, "").unwrap();
+    let o = resume(&out);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let looped = tmp.path().join("looped");
+    std::fs::create_dir(&looped).unwrap();
+    std::os::unix::fs::symlink(looped.join(".parts"), looped.join(".parts")).unwrap();
+    for args in [&["run", "--resume"][..], &["check-output"][..]] {
+        let o = ergon(&[args, &[looped.to_str().unwrap()]].concat());
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains("its .parts is not a directory"), "{err}");
+    }
+}

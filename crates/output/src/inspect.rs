@@ -161,6 +161,13 @@ pub fn inspect(dir: &Path) -> Result<Inspection, OutputError> {
     let text = match std::fs::read_to_string(&summary_path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if std::fs::symlink_metadata(&parts).is_ok() {
+                return Err(not_a_run(
+                    "it has no summary.json, and its .parts is not a directory (a file, or a \
+                     link to nothing or to itself)"
+                        .into(),
+                ));
+            }
             return Err(not_a_run(
                 "it has neither summary.json (a finished run) nor .parts (a run killed before \
                  it finished)"

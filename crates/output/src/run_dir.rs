@@ -81,6 +81,9 @@ impl OutDir {
                 dir: dir.to_path_buf(),
                 reason: if !dir.is_dir() {
                     if dir.exists() { "it is not a directory" } else { "no such directory" }.into()
+                } else if std::fs::symlink_metadata(&parts).is_ok() && !parts.is_dir() {
+                    "its .parts is not a directory (a file, or a link to nothing or to itself)"
+                        .into()
                 } else if parts.is_dir() {
                     "its .parts has no scenario.toml (written by runs with --checkpoint-every)"
                         .into()
@@ -107,6 +110,13 @@ impl OutDir {
     /// resume leaves the directory as it found it.
     pub fn drop_stale_merge(&self) -> Result<(), OutputError> {
         let aside = self.parts.join(MERGED_BEFORE);
+        if std::fs::symlink_metadata(&aside).is_ok_and(|m| !m.is_dir()) {
+            let e = std::io::Error::other(
+                "it is a file, not the directory a resume sets a stopped run's merged files \
+                 aside in: remove it, then resume again",
+            );
+            return Err(OutputError::io("use", &aside, e));
+        }
         for merged in MERGED_FILES {
             let path = self.dir.join(merged);
             if !path.is_file() {
@@ -240,8 +250,8 @@ fn remove_parts(dir: &Path, delete: impl Fn(&Path) -> std::io::Result<()>) -> st
     }
 }
 
-/// Deletes `path`, a directory and all it holds, or a file.
-fn delete_all(path: &Path) -> std::io::Result<()> {
+/// Deletes `path`, a directory and all it holds, or a file (a link, not what it names).
+pub(crate) fn delete_all(path: &Path) -> std::io::Result<()> {
     match std::fs::symlink_metadata(path) {
         Ok(m) if m.is_dir() => std::fs::remove_dir_all(path),
         Ok(_) => std::fs::remove_file(path),

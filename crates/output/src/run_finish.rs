@@ -71,7 +71,8 @@ pub fn finish<M: Model>(
     // directory's earlier files as they were. A failure while they are moved leaves a mix of
     // two runs, which reads as incomplete ([`move_into_place`]).
     let stage = out.parts.join(STAGE);
-    let _ = std::fs::remove_dir_all(&stage);
+    // Whatever has the name (an earlier merge's, a file) is this run's scratch: gone first.
+    let _ = crate::run_dir::delete_all(&stage);
     std::fs::create_dir_all(&stage).map_err(|e| OutputError::io("create", &stage, e))?;
     let merged = merge_parts(&parts, &sink.schema, &stage, &opts)
         .map_err(|e| OutputError::Metrics(Box::new(e)))?;
