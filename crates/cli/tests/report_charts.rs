@@ -363,3 +363,16 @@ fn one_step_one_run_and_a_point_without_values_read_as_such() {
     let figure = &figure[..figure.find("</figure>").expect("its end")];
     assert!(figure.contains("data-series=\"1\""), "{figure}");
 }
+
+/// Runs whose nodes earned nothing have no Gini (NaN): the text says so, with no infinite range
+/// and no Lorenz curve (marlin-bridge has no receivers, so no ticket pays a cluster).
+#[test]
+fn runs_that_paid_no_node_have_no_gini() {
+    let html = report_of(&["run", "-q", "marlin-bridge", "--epochs", "10d", "--runs", "2"]);
+    assert!(html.contains("No node earned anything in any of the 2 runs"), "the nodes' text");
+    assert!(
+        !html.contains("is inf") && !html.contains("from inf") && !html.contains("NaN"),
+        "a Gini"
+    );
+    assert!(!html.contains("chart-lorenz"), "no Lorenz curve");
+}

@@ -96,9 +96,12 @@ pub(crate) fn section(h: &mut String, run: &Run, rows: &[NodeRow]) -> Result<boo
     for r in rows.iter().filter(charted) {
         by_run.entry((r.point, r.run)).or_default().push(r.reward);
     }
-    let ginis: Vec<f64> = by_run.values().map(|v| ergon_core::stats::gini(v)).collect();
+    // A run whose nodes earned nothing has no Gini (NaN): it is counted apart.
+    let all: Vec<f64> = by_run.values().map(|v| ergon_core::stats::gini(v)).collect();
+    let ginis: Vec<f64> = all.iter().copied().filter(|g| !g.is_nan()).collect();
     let (lo, hi) =
         ginis.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), g| (a.min(*g), b.max(*g)));
+    let none = all.len() - ginis.len();
     let which = if kinds.is_empty() {
         "nodes".to_owned()
     } else {
@@ -114,10 +117,18 @@ pub(crate) fn section(h: &mut String, run: &Run, rows: &[NodeRow]) -> Result<boo
         first.0,
         first.1,
         esc(token),
-        match ginis.len() {
-            1 => format!("Its Gini coefficient is {lo:.4}."),
-            n =>
+        match (ginis.len(), none) {
+            (0, 1) => "No node earned anything: there is no Gini coefficient.".to_owned(),
+            (0, n) => format!(
+                "No node earned anything in any of the {n} runs: there is no Gini coefficient."
+            ),
+            (1, 0) => format!("Its Gini coefficient is {lo:.4}."),
+            (n, 0) =>
                 format!("The Gini coefficient across the {n} runs ranges from {lo:.4} to {hi:.4}."),
+            (n, k) => format!(
+                "The Gini coefficient across the {n} runs whose nodes earned anything ranges from \
+                 {lo:.4} to {hi:.4} ({k} more runs paid no node)."
+            ),
         },
     );
     let bins = charts::bins(&values, values.len().clamp(1, 20));
@@ -126,8 +137,8 @@ pub(crate) fn section(h: &mut String, run: &Run, rows: &[NodeRow]) -> Result<boo
     let title = format!("Histogram of the rewards of the first run's {which}");
     let svg = charts::histogram(&title, &x, "nodes", &bins)?;
     figure_html(h, "chart-histogram", &svg, 0, bars, &format!("{} nodes, first run", values.len()));
-    if let Some(points) = lorenz(&values) {
-        let g = ergon_core::stats::gini(&values);
+    let g = ergon_core::stats::gini(&values);
+    if let Some(points) = lorenz(&values).filter(|_| !g.is_nan()) {
         let title = format!("Lorenz curve of the rewards across nodes — Gini {g:.4}");
         let x_desc = "share of nodes, least rewarded first (0–1)";
         let svg = charts::lorenz(&title, x_desc, &thin(points))?;
