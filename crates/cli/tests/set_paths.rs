@@ -59,6 +59,17 @@ fn a_problem_names_the_last_set_of_its_path() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("--set scenario.runs=0: scenario.runs: 0; must be 1 to"), "{err}");
     assert!(!err.contains("scenario.runs=2"), "{err}");
+    // An earlier one of a bad type, replaced by a good one, is not read at all.
+    let args = [
+        "check",
+        "stratos-small",
+        "--set",
+        "agents.users.count=-1",
+        "--set",
+        "agents.users.count=5",
+    ];
+    let o = ergon(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
 }
 
 /// A problem in an element of an array of tables (`[[agents.groups]]`) names the line of the

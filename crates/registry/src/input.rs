@@ -96,11 +96,12 @@ pub fn read_scenario(scenario: Option<&Path>) -> Result<(String, String), String
 /// it is no shipped scenario either, with the nearest shipped name.
 fn not_found(path: &Path, e: &std::io::Error) -> String {
     let text = path.to_string_lossy();
-    let plain = e.kind() == std::io::ErrorKind::NotFound && !text.contains(['/', '\\', '.']);
+    let name = text.strip_suffix(".toml").unwrap_or(&text);
+    let plain = e.kind() == std::io::ErrorKind::NotFound && !name.contains(['/', '\\', '.']);
     if !plain {
         return format!("cannot read scenario {}: {e}", path.display());
     }
-    let lower = text.to_lowercase().replace('_', "-");
+    let lower = name.to_lowercase().replace('_', "-");
     let names = crate::scenarios().map(|s| s.name);
     let hint = match ergon_sim::diag::nearest(&lower, names) {
         Some(best) => format!("; did you mean `{best}`?"),
@@ -126,6 +127,7 @@ mod tests {
             "{e}"
         );
         assert!(err("Marlin_Paper").ends_with("did you mean `marlin-paper`?"));
+        assert!(err("stratos-smal.toml").ends_with("did you mean `stratos-small`?"));
         // A path is a file's error alone; a name far from any has no suggestion.
         assert!(err("no/such.toml").ends_with("(os error 2)"));
         assert!(!err("zzzzzzzzzz").contains("did you mean"));

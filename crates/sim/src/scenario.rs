@@ -350,7 +350,12 @@ fn read_with_overrides<M: Model>(
         toml::from_str(source.text).map_err(|e| fail(toml_diagnostic(source, &e, None)))?;
     let mut table: Table =
         toml::from_str(source.text).map_err(|e| fail(toml_diagnostic(source, &e, None)))?;
-    for (path, text) in overrides {
+    for (i, (path, text)) in overrides.iter().enumerate() {
+        // A `--set` that a later one of the same path (or of a table holding it) replaces whole
+        // never holds: only the one that holds is read and checked.
+        if overrides[i + 1..].iter().any(|(later, _)| within(later, path)) {
+            continue;
+        }
         let origin = format!("--set {path}={text}");
         if path.starts_with("sweep") {
             return Err(fail(at(&origin, path, "the sweep cannot be set from the command line")));
