@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::{Staking, Validator, ValidatorId, unknown_validator};
 use crate::amount::Amount;
 use crate::arith::{ProRata, ppm_floor};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::ledger::{AccountId, Holder, Ledger};
 use crate::rewards::DistributionPlan;
 
@@ -37,8 +37,10 @@ impl Staking {
     /// Pays a reward of `amount` from `from` to `validator`: the commission goes to the
     /// operator's commission balance, the rest to the delegators' accumulator (O(1)), and the
     /// received part moves from `from` to the rewards pool. A part that cannot be distributed
-    /// (no shares) stays with `from` and is reported as `returned`. Rejects a jailed validator
-    /// and a `from` that is one of Staking's pools ([`Error::InvalidParameter`]).
+    /// (no shares) stays with `from` and is reported as `returned`. A jailed validator is paid
+    /// too (the caller decides who earned the reward: a reward vesting now was earned while it
+    /// was bonded; Cosmos's `AllocateTokensToValidator` checks no jail either). Rejects a `from`
+    /// that is one of Staking's pools ([`crate::Error::InvalidParameter`]).
     pub fn distribute_to_validator(
         &mut self,
         ledger: &mut Ledger,
@@ -207,13 +209,7 @@ impl Staking {
         validator: ValidatorId,
         amount: Amount,
     ) -> Result<(ValidatorReward, DistributionPlan)> {
-        let v = self.validator(validator)?;
-        if v.jailed {
-            return Err(Error::NotAllowed {
-                reason: format!("validator {} is jailed", validator.0),
-            });
-        }
-        v.plan_reward(amount)
+        self.validator(validator)?.plan_reward(amount)
     }
 
     /// Applies a split planned by [`Self::plan_reward`] (nothing changed in between).
@@ -233,7 +229,7 @@ impl Staking {
 }
 
 impl Validator {
-    /// The split of a reward of `amount` to this validator (not jailed), without changing
+    /// The split of a reward of `amount` to this validator, without changing
     /// anything: the commission, then the rest over the delegation shares.
     #[inline]
     fn plan_reward(&self, amount: Amount) -> Result<(ValidatorReward, DistributionPlan)> {

@@ -7,7 +7,8 @@
 //! an epoch, owned by the validator's operator account. When it falls due (`reward_lock_epochs`
 //! later, as node rewards) it is paid to that validator as any stake reward: the commission to
 //! the operator's commission balance, the rest to the delegators by their shares then. A part
-//! the validator cannot take (no shares left, or jailed) goes to the dust pool.
+//! the validator cannot take (no shares left) goes to the dust pool; a validator jailed or out
+//! of the bonded set since is paid all the same (the part was earned while it was bonded).
 //!
 //! mainnet has no such lock: the chain's fee collector pays Cosmos `x/distribution` at once.
 //! paper's `lock_stake_rewards = false` pays the share at once too (a design variant).
@@ -147,8 +148,10 @@ impl Stratos {
         let (mut paid, mut dust) = (Amount::ZERO, Amount::ZERO);
         for r in out.iter() {
             // The release credited the operator's account; the reward moves on from there.
+            // A validator jailed (or out of the bonded set) since is paid all the same: the
+            // part vesting now was earned while it was bonded.
             let left = match self.staking.validator_of(r.owner) {
-                Some(v) if !self.staking.validator(v)?.is_jailed() => {
+                Some(v) => {
                     let from = r.owner.into();
                     let got = self.staking.distribute_to_validator(
                         &mut self.ledger,
