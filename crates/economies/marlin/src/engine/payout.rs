@@ -267,7 +267,14 @@ impl Marlin {
             Profile::Deployed => tokens,
             Profile::Paper => [tokens[0] || tokens[1], false],
         };
-        let r = pool.apply_tokens(&mut pos, &amounts, delegate, tokens)?;
+        let unpaid = pool.unpaid();
+        let mut r = pool.apply_tokens(&mut pos, &amounts, delegate, tokens)?;
+        // paper: no more than the cluster's delegators were given (the floors can promise a
+        // few units more: docs/economies/marlin.md, "Rewards"); the last to claim bears them.
+        if self.params.profile == Profile::Paper && r > unpaid {
+            pool.unpay(Amount(r.0 - unpaid.0));
+            r = unpaid;
+        }
         // deployed: from `RewardDelegators`' balance, the `rewards` pool; paper: from what the
         // closes moved to `cluster_rewards`.
         let from = match self.params.profile {

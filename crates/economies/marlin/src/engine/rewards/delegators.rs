@@ -408,6 +408,21 @@ impl<const N: usize> ClusterPool<N> {
         *pos = next;
         Ok(reward)
     }
+
+    /// What the delegators' part given to the accumulators still holds: Σ given less Σ paid.
+    /// The per-share floors can promise a position a base unit more than its exact share (its
+    /// debt is floored where it joined), so the claims of positions that joined at the same
+    /// fractional accumulator can add up to more than this.
+    #[must_use]
+    pub fn unpaid(&self) -> Amount {
+        Amount(self.allocated.0.saturating_sub(self.paid.0))
+    }
+
+    /// Takes `excess` of the last payment back (it was not paid): paper bounds a claim by
+    /// [`ClusterPool::unpaid`].
+    pub fn unpay(&mut self, excess: Amount) {
+        self.paid = Amount(self.paid.0.saturating_sub(excess.0));
+    }
 }
 
 #[cfg(test)]
