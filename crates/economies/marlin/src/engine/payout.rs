@@ -8,9 +8,9 @@
 //!   part equally (`RewardDelegators`); paper, one share per POND of value (`pond + 10^6·mpond`),
 //!   so the delegators' part is split by stake value — the per-share accumulator the staking side
 //!   pays through. Each change of a staker's delegation to a cluster settles its position first
-//!   and pays its reward (paper: from the `cluster_rewards` pool; deployed: from the `rewards`
-//!   pool, `RewardDelegators`' balance) ([`Marlin::claim_rewards`] settles without a change;
-//!   splits and merges change no delegation and settle nothing).
+//!   and pays its reward (paper: from `cluster_rewards`; deployed: from `rewards`, the
+//!   `RewardDelegators` balance) ([`Marlin::claim_rewards`] settles alone; splits and merges
+//!   settle nothing).
 //! - deployed: a cluster's accrued ticket rewards (credited by `issue_tickets`, no token moved)
 //!   are claimed (all but one base unit) and distributed before any of its positions changes —
 //!   commission to the operator from the `rewards` pool, the rest to the accumulators (owed from
@@ -24,12 +24,11 @@
 //!   rest is held by the cluster ([`Held`]) and given to its accumulator before any of its
 //!   positions is next read or changed, so a close writes one small record a cluster.
 
-use ergon_core::{Amount, Holder, LnCache, RngStreams, Seed, SumTree};
-use std::collections::BTreeMap;
-
 use ergon_core::invariants::Violation;
+use ergon_core::{Amount, Holder, LnCache, RngStreams, Seed, SumTree};
 use serde::Serialize;
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
 
 use crate::engine::Marlin;
 use crate::engine::error::Result;
@@ -267,19 +266,16 @@ impl Marlin {
             Profile::Deployed => tokens,
             Profile::Paper => [tokens[0] || tokens[1], false],
         };
-        let unpaid = pool.unpaid();
-        let mut r = pool.apply_tokens(&mut pos, &amounts, delegate, tokens)?;
-        // paper: no more than the cluster's delegators were given (the floors can promise a
-        // few units more: docs/economies/marlin.md, "Rewards"); the last to claim bears them.
-        if self.params.profile == Profile::Paper && r > unpaid {
-            pool.unpay(Amount(r.0 - unpaid.0));
-            r = unpaid;
-        }
         // deployed: from `RewardDelegators`' balance, the `rewards` pool; paper: from what the
-        // closes moved to `cluster_rewards`.
-        let from = match self.params.profile {
-            Profile::Deployed => self.rewards_pool,
-            Profile::Paper => self.cluster_pool,
+        // closes moved to `cluster_rewards`, no more than the cluster's delegators were given.
+        let (r, from) = match self.params.profile {
+            Profile::Deployed => {
+                (pool.apply_tokens(&mut pos, &amounts, delegate, tokens)?, self.rewards_pool)
+            }
+            Profile::Paper => {
+                let r = pool.apply_tokens_bounded(&mut pos, &amounts, delegate, tokens)?;
+                (r, self.cluster_pool)
+            }
         };
         self.ledger.transfer(self.pond, Holder::Pool(from), staker.into(), r)?;
         self.pool_received(staker, r)?;

@@ -418,10 +418,23 @@ impl<const N: usize> ClusterPool<N> {
         Amount(self.allocated.0.saturating_sub(self.paid.0))
     }
 
-    /// Takes `excess` of the last payment back (it was not paid): paper bounds a claim by
-    /// [`ClusterPool::unpaid`].
-    pub fn unpay(&mut self, excess: Amount) {
-        self.paid = Amount(self.paid.0.saturating_sub(excess.0));
+    /// [`ClusterPool::apply_tokens`] paying no more than [`ClusterPool::unpaid`] (paper: the
+    /// delegators are paid from what they were given; the last to claim bears the units the
+    /// floors promised beyond it).
+    pub fn apply_tokens_bounded(
+        &mut self,
+        pos: &mut Position<N>,
+        amounts: &[Amount],
+        delegate: bool,
+        tokens: [bool; N],
+    ) -> Result<Amount> {
+        let unpaid = self.unpaid();
+        let r = self.apply_tokens(pos, amounts, delegate, tokens)?;
+        if r <= unpaid {
+            return Ok(r);
+        }
+        self.paid = Amount(self.paid.0 - (r.0 - unpaid.0));
+        Ok(unpaid)
     }
 }
 
