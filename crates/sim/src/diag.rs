@@ -167,6 +167,27 @@ pub fn with_suggestion(message: &str) -> String {
     if message.ends_with("value was too large") {
         return format!("an integer beyond a scenario's integers (at most {})", i64::MAX);
     }
+    plain_types(message)
+}
+
+/// serde's Rust type names at the end of a message ("expected u64") in words a scenario's
+/// writer reads: what the field takes.
+fn plain_types(message: &str) -> String {
+    const TYPES: [(&str, &str); 8] = [
+        ("expected u64", "expected a whole number from 0 to 18446744073709551615"),
+        ("expected u32", "expected a whole number from 0 to 4294967295"),
+        ("expected u16", "expected a whole number from 0 to 65535"),
+        ("expected u8", "expected a whole number from 0 to 255"),
+        ("expected i64", "expected a whole number"),
+        ("expected f64", "expected a number"),
+        ("expected a boolean", "expected true or false"),
+        ("expected usize", "expected a whole number from 0"),
+    ];
+    for (rust, words) in TYPES {
+        if let Some(head) = message.strip_suffix(rust) {
+            return format!("{head}{words}");
+        }
+    }
     message.to_owned()
 }
 
@@ -182,6 +203,21 @@ pub(crate) fn toml_keys(e: &toml::de::Error) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rust_types_read_as_what_a_field_takes() {
+        let m = "invalid value: integer `-5`, expected u64";
+        assert_eq!(
+            with_suggestion(m),
+            "invalid value: integer `-5`, expected a whole number from 0 to 18446744073709551615"
+        );
+        assert_eq!(
+            with_suggestion("invalid type: string \"x\", expected f64"),
+            "invalid type: string \"x\", expected a number"
+        );
+        // Not at the end: left as it is.
+        assert_eq!(with_suggestion("expected u64 here"), "expected u64 here");
+    }
 
     #[test]
     fn lines_and_columns() {
