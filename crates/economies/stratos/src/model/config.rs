@@ -1,7 +1,6 @@
 //! The scenario sections of a Stratos simulation: `[economy]` (profile, parameter overrides,
-//! initial Ozone limit) and `[agents]` (the populations and how they behave), with their
-//! defaults and limits. Amounts are written in whole tokens (STOS, Oz) as numbers or
-//! distributions (ergon_core::dist); counts are integers.
+//! initial Ozone limit) and `[agents]` (the populations and how they behave), with defaults and
+//! limits. Amounts in whole tokens (STOS, Oz), numbers or distributions; counts are integers.
 
 use ergon_core::FieldError;
 use ergon_core::dist::{self, Dist};
@@ -356,14 +355,16 @@ fn check_economy(c: &Config, a: &Agents, errs: &mut Vec<FieldError>) {
             let path = name.map_or("economy.params".to_owned(), |k| format!("economy.params.{k}"));
             errs.push(FieldError::new(path, r.message));
         }
-        // The genesis's nodes within the economy's limits.
+        // The genesis's nodes within the economy's limits (past the model's own bound, the
+        // count is reported once, by `check_counts`).
         Ok(p) => {
+            let (r, m) = (a.resource_nodes.count, a.meta_nodes.count);
             let limits = [
-                ("resource_nodes", a.resource_nodes.count, p.max_resource_nodes),
-                ("meta_nodes", a.meta_nodes.count, p.max_meta_nodes),
+                ("resource_nodes", r, p.max_resource_nodes, RESOURCE_NODES_MAX),
+                ("meta_nodes", m, p.max_meta_nodes, META_NODES_MAX),
             ];
-            for (kind, n, max) in limits {
-                if n > u64::from(max) {
+            for (kind, n, max, bound) in limits {
+                if n > u64::from(max) && n <= bound {
                     let why = format!("{n} is above the economy's max_{kind} ({max})");
                     errs.push(FieldError::new(format!("agents.{kind}.count"), why));
                 }
