@@ -390,7 +390,15 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
     }
     for (i, g) in a.groups.iter().enumerate() {
         counts.push((format!("agents.groups[{i}].workers"), g.workers, WORKERS_MAX, 1));
-        counts.push((format!("agents.groups[{i}].pools"), g.pools, g.workers.max(1), 1));
+        if g.pools > g.workers.max(1) {
+            let why = format!(
+                "{} pools for {} workers: at most one pool a worker (agents.groups[{i}].workers)",
+                g.pools, g.workers
+            );
+            errs.push(FieldError::new(format!("agents.groups[{i}].pools"), why));
+        } else {
+            counts.push((format!("agents.groups[{i}].pools"), g.pools, g.workers.max(1), 1));
+        }
         counts.push((
             format!("agents.groups[{i}].commission_permill"),
             u64::from(g.commission_permill),
