@@ -355,6 +355,12 @@ fn execute(
             // A failure after the first file moved into place leaves files of this run beside
             // some the directory held before: `.parts` stays (with its mark), so that the
             // directory reads as incomplete rather than as either run.
+            if out.moved_part_way() && out.marked_before() {
+                return Err(BadInput(format!(
+                    "{e}; {}; this run's rows stay in {parts}: {again}",
+                    still_mixed(&out)
+                )));
+            }
             if out.moved_part_way() {
                 return Err(BadInput(format!(
                     "{e}; {dir} now holds some files of this run and some it held before, and \
@@ -403,11 +409,25 @@ fn execute(
 }
 
 /// `message` (a failed run's), after [`OutDir::abandon`], with what it could not clean up.
+/// A directory an earlier move into place left part-way (marked) is said to stay so: this run
+/// failed before any file of its own moved, and the mark stays in `.parts`.
 fn abandoned(out: &OutDir, message: String) -> BadInput {
+    let message =
+        if out.moved_part_way() { format!("{message}; {}", still_mixed(out)) } else { message };
     match out.abandon() {
         Some(left) => BadInput(format!("{message}; {left}")),
         None => BadInput(message),
     }
+}
+
+/// What a directory marked before the run began still is, after the run failed.
+fn still_mixed(out: &OutDir) -> String {
+    let dir = out.dir().display();
+    format!(
+        "{dir} still holds files of more than one run (an earlier move into place failed \
+         part-way), and reads as incomplete (`ergon check-output` exits 3) until a run's files \
+         are all moved in"
+    )
 }
 
 fn bad(e: ergon_output::OutputError) -> BadInput {

@@ -221,3 +221,37 @@ fn files_in_the_place_of_parts_directories_are_named() {
         assert!(err.contains("its .parts is not a directory"), "{err}");
     }
 }
+
+/// A directory left holding files of two runs (its `.parts` marked `moving-into-place`) keeps
+/// reading as incomplete through a `--force` run that fails before it moves anything, and the
+/// run says so; the next run that sees its move through replaces it.
+#[test]
+fn a_forced_run_failing_before_its_move_keeps_a_mix_reading_as_incomplete() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let scenario = tiny(tmp.path());
+    let run = ["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"];
+    let o = ergon(&run);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    // A mix: the move of nodes.csv failed; a directory now stands in its place.
+    std::fs::remove_file(out.join("nodes.csv")).unwrap();
+    std::fs::create_dir(out.join("nodes.csv")).unwrap();
+    std::fs::create_dir(out.join(".parts")).unwrap();
+    std::fs::write(out.join(".parts").join("moving-into-place"), "").unwrap();
+    let o = ergon(&[&run[..], &["--force"]].concat());
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("a directory has the name"), "{err}");
+    assert!(err.contains("still holds files of more than one run"), "{err}");
+    assert!(out.join(".parts").join("moving-into-place").is_file(), "the mark stays");
+    let o = ergon(&["check-output", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o.stdout));
+    let o = ergon(&["report", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    std::fs::remove_dir(out.join("nodes.csv")).unwrap();
+    let o = ergon(&[&run[..], &["--force"]].concat());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = ergon(&["check-output", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+    assert!(!out.join(".parts").exists());
+}

@@ -122,11 +122,15 @@ pub enum OutputError {
     /// `--force` into a directory whose `.parts` holds an unfinished run's checkpoints.
     #[error(
         "output directory {dir} holds the checkpoints of an unfinished run in .parts: `ergon run \
-         --resume {dir}` goes on with it; remove {dir}/.parts to replace it"
+         --resume {dir}` goes on with it; {}",
+        replace_unfinished(dir, *marked)
     )]
     Unfinished {
         /// The directory.
         dir: PathBuf,
+        /// Whether `.parts` marks a move into place that failed part-way: the directory holds
+        /// files of two runs, and only the mark keeps it reading as incomplete.
+        marked: bool,
     },
     /// A run's output directory holds files and the run may not write into it.
     #[error("output directory {dir} is not empty; choose another --out or pass --force")]
@@ -189,5 +193,21 @@ impl OutputError {
     /// An I/O error on `path` while doing `op`.
     pub(crate) fn io(op: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         OutputError::Io { op, path: path.into(), source }
+    }
+}
+
+/// How to replace the unfinished run in `dir` ([`OutputError::Unfinished`]). When `.parts` marks
+/// a part-way move, removing `.parts` would leave a mix of two runs reading as complete: only
+/// its scenario.toml goes, and `--force` keeps the mark until its own move sees it through.
+fn replace_unfinished(dir: &std::path::Path, marked: bool) -> String {
+    let dir = dir.display();
+    if marked {
+        format!(
+            "to replace it, remove {dir}/.parts/scenario.toml (the scenario as that run resolved \
+             it: copy it first to keep it) and run again with --force; keep the rest of \
+             {dir}/.parts: its mark `moving-into-place` says that {dir} holds files of two runs"
+        )
+    } else {
+        format!("remove {dir}/.parts to replace it")
     }
 }

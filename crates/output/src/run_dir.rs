@@ -22,6 +22,9 @@ pub struct OutDir {
     /// Whether this run goes on from an earlier one's `.parts` (`--resume`): then a failure
     /// leaves them as they are.
     resumed: bool,
+    /// Whether `.parts` held the mark [`MOVING`] when the run began: an earlier move into
+    /// place failed part-way, and the directory held files of two runs already.
+    marked_before: bool,
     /// The directory opened and locked for the run's life ([`lock`]): a second run into it is
     /// refused. Released when the run ends, however it ends.
     _lock: Option<std::fs::File>,
@@ -55,14 +58,30 @@ impl OutDir {
         let lock = lock(&dir)?;
         let parts = dir.join(".parts");
         // Checkpoints of an unfinished run are kept for `--resume`: `--force` does not drop them.
+        let marked = parts.join(MOVING).exists();
         if parts.join(RESOLVED_SCENARIO).is_file() {
-            return Err(OutputError::Unfinished { dir });
+            return Err(OutputError::Unfinished { dir, marked });
         }
-        // Parts of an earlier run killed without checkpoints are stale: start over (with what
-        // a removal killed part-way left, [`REMOVED_PARTS`]).
-        let _ = remove_parts(&dir, delete_all);
+        if marked {
+            // An earlier move into place failed part-way: the directory holds files of two
+            // runs. The mark stays (the rest of `.parts` goes) until this run's move sees it
+            // through, so that a run failing before then leaves it reading as incomplete.
+            clear_all_but_mark(&dir);
+        } else {
+            // Parts of an earlier run killed without checkpoints are stale: start over (with
+            // what a removal killed part-way left, [`REMOVED_PARTS`]).
+            let _ = remove_parts(&dir, delete_all);
+        }
         std::fs::create_dir_all(&parts).map_err(|e| io("create parts in", e))?;
-        Ok(OutDir { dir, parts, created, checkpoint_every: None, resumed: false, _lock: lock })
+        Ok(OutDir {
+            dir,
+            parts,
+            created,
+            checkpoint_every: None,
+            resumed: false,
+            marked_before: marked,
+            _lock: lock,
+        })
     }
 
     /// The directory `dir` of a run killed (or stopped by a signal) with checkpoints, to go on
@@ -100,6 +119,7 @@ impl OutDir {
             created: None,
             checkpoint_every: None,
             resumed: true,
+            marked_before: dir.join(".parts").join(MOVING).exists(),
             _lock: lock(dir)?,
         })
     }
@@ -165,6 +185,13 @@ impl OutDir {
     #[must_use]
     pub fn moved_part_way(&self) -> bool {
         self.parts.join(MOVING).exists()
+    }
+
+    /// Whether `.parts` marked a move into place that failed part-way when this run began (its
+    /// mark stays until a run's move sees it through).
+    #[must_use]
+    pub fn marked_before(&self) -> bool {
+        self.marked_before
     }
 
     /// Removes what this run wrote (after a failure): its part files, and the directory if the
@@ -247,6 +274,19 @@ fn remove_parts(dir: &Path, delete: impl Fn(&Path) -> std::io::Result<()>) -> st
         Ok(()) => delete(&gone),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(_) => delete(&parts),
+    }
+}
+
+/// Deletes what `dir/.parts` holds but its mark [`MOVING`], and what a removal killed part-way
+/// left ([`REMOVED_PARTS`]): `.parts` stays marked throughout.
+fn clear_all_but_mark(dir: &Path) {
+    let gone = dir.join(REMOVED_PARTS);
+    if std::fs::symlink_metadata(&gone).is_ok() {
+        let _ = delete_all(&gone);
+    }
+    let Ok(entries) = std::fs::read_dir(dir.join(".parts")) else { return };
+    for entry in entries.flatten().filter(|e| e.file_name() != MOVING) {
+        let _ = delete_all(&entry.path());
     }
 }
 
@@ -445,6 +485,12 @@ mod tests {
         let err = OutDir::prepare(Some(tmp.path()), "s", true).expect_err("unfinished");
         assert!(err.to_string().contains("--resume"), "{err}");
         assert!(parts.join(RESOLVED_SCENARIO).is_file(), "its checkpoints stay");
+        // Marked as moved part-way: removing `.parts` would unmark a mix of two runs.
+        std::fs::write(parts.join(MOVING), "").expect("the mark");
+        let err = OutDir::prepare(Some(tmp.path()), "s", true).expect_err("unfinished").to_string();
+        assert!(err.contains("remove ") && err.contains(".parts/scenario.toml"), "{err}");
+        assert!(!err.contains(".parts to replace"), "{err}");
+        std::fs::remove_file(parts.join(MOVING)).expect("remove");
         std::fs::remove_file(parts.join(RESOLVED_SCENARIO)).expect("remove");
         std::fs::write(parts.join("job-0000000.csv"), "x").expect("a killed run's part");
         let out = OutDir::prepare(Some(tmp.path()), "s", true).expect("stale parts replaced");

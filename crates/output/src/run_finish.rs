@@ -137,12 +137,18 @@ fn move_into_place(
     rename: impl Fn(&Path, &Path) -> std::io::Result<()>,
 ) -> Result<(), OutputError> {
     let mark = out.parts.join(MOVING);
-    crate::atomic::write_whole(&mark, b"")?;
+    // A mark already there is an earlier attempt's (a resume's, or a run's that `--force`
+    // replaces), whose move failed part-way: the directory holds two runs' files whatever
+    // this call does, and the mark stays until a move sees it through.
+    let earlier = mark.exists();
+    if !earlier {
+        crate::atomic::write_whole(&mark, b"")?;
+    }
     // Until a file has moved or gone, the directory holds what it held: a failure then takes
-    // the mark back, and the run is abandoned as any that failed before its end.
+    // this call's mark back, and the run is abandoned as any that failed before its end.
     let changed = std::cell::Cell::new(false);
     let unchanged = |e: OutputError| {
-        if !changed.get() {
+        if !changed.get() && !earlier {
             let _ = std::fs::remove_file(&mark);
         }
         e
@@ -280,5 +286,55 @@ mod tests {
         assert_eq!((found.state, found.moved_part_way), (RunState::Killed, true));
         std::fs::remove_file(out.parts.join(MOVING)).expect("no mark");
         assert!(!inspect(dir).is_ok_and(|f| f.state == RunState::Killed), "read as stopped");
+    }
+
+    /// Stages files, then makes every move into place fail (an I/O error at the first).
+    fn fail_first_move(out: &OutDir) -> OutputError {
+        let stage = out.parts.join(STAGE);
+        std::fs::create_dir_all(&stage).expect("stage");
+        for name in STAGED {
+            std::fs::write(stage.join(name), "this run").expect("a staged file");
+        }
+        let refused = |_: &Path, _: &Path| Err(std::io::Error::other("refused"));
+        move_into_place(out, &stage, refused).expect_err("the first move fails")
+    }
+
+    /// A directory marked as moved part-way keeps its mark through a `--force` run that fails
+    /// before any file of its own moved (while staging, or at its first move): the mix of two
+    /// runs never reads as complete.
+    #[test]
+    fn a_forced_run_keeps_an_earlier_mark_until_its_move_sees_it_through() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path();
+        std::fs::write(dir.join("metrics.csv"), "").expect("a file of one run");
+        let summary = r#"{"complete": true, "parameter_hash": "ab", "seed": 1}"#;
+        std::fs::write(dir.join("summary.json"), summary).expect("another run's summary");
+        let parts = dir.join(".parts");
+        std::fs::create_dir_all(parts.join(STAGE)).expect("parts");
+        std::fs::write(parts.join(MOVING), "").expect("the mark");
+        std::fs::write(parts.join("job-0000000.csv"), "x").expect("a part");
+        // A run that fails before its end (while staging): abandoned, the mark stays.
+        let out = OutDir::prepare(Some(dir), "s", true).expect("forced");
+        assert!(out.moved_part_way(), "the mark is carried into the new run's .parts");
+        assert!(!parts.join("job-0000000.csv").exists(), "the rest of .parts goes");
+        assert_eq!(out.abandon(), None);
+        assert!(parts.join(MOVING).is_file(), "a failed run leaves the mark");
+        drop(out);
+        // A run whose first move fails: the mark is not this run's to take back.
+        let out = OutDir::prepare(Some(dir), "s", true).expect("forced");
+        fail_first_move(&out);
+        assert!(out.moved_part_way());
+        out.abandon();
+        let found = inspect(dir).expect("a run's directory");
+        assert_eq!((found.state, found.moved_part_way), (RunState::Killed, true));
+        drop(out);
+        // A run that sees its move through removes it with `.parts`.
+        let out = OutDir::prepare(Some(dir), "s", true).expect("forced");
+        let stage = out.parts.join(STAGE);
+        std::fs::create_dir_all(&stage).expect("stage");
+        std::fs::write(stage.join("summary.json"), summary).expect("a staged summary");
+        move_into_place(&out, &stage, |from, to| std::fs::rename(from, to)).expect("moved");
+        out.remove_parts().expect("removed");
+        assert!(!parts.exists());
     }
 }
