@@ -337,4 +337,27 @@ mod tests {
         out.remove_parts().expect("removed");
         assert!(!parts.exists());
     }
+
+    /// A resume whose first move fails keeps the mark an earlier resume left when its move
+    /// failed part-way: nothing of the stopped run is put back beside the mix.
+    #[test]
+    fn a_resume_failing_at_its_first_move_keeps_an_earlier_mark() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path();
+        let parts = dir.join(".parts");
+        let aside = parts.join("merged-before-resume");
+        std::fs::create_dir_all(&aside).expect("parts");
+        std::fs::write(parts.join("scenario.toml"), "").expect("checkpoints' scenario");
+        std::fs::write(aside.join("summary.json"), "{}").expect("the stopped run's summary");
+        std::fs::write(parts.join(MOVING), "").expect("an earlier resume's mark");
+        let out = OutDir::resume(dir).expect("resumable");
+        fail_first_move(&out);
+        assert!(out.moved_part_way(), "the earlier mark stays");
+        assert_eq!(out.abandon(), None);
+        assert!(!dir.join("summary.json").exists(), "the stopped run's summary stays aside");
+        // Without an earlier mark, a failed first move takes its own mark back.
+        std::fs::remove_file(parts.join(MOVING)).expect("no mark");
+        fail_first_move(&out);
+        assert!(!out.moved_part_way());
+    }
 }
