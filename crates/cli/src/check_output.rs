@@ -26,16 +26,35 @@ pub(crate) fn command(dir: &Path) -> Result<Outcome, BadInput> {
     crate::stdout(&describe(&found))?;
     let checkpoints = checkpoints(dir);
     if found.state != RunState::Complete && checkpoints > 0 {
-        say!(
-            "{checkpoints} job checkpoint(s) kept: continue with `ergon run --resume {}`",
-            dir.display()
-        );
+        say!("{checkpoints} job checkpoint(s) kept: {}", resume_advice(dir, crate::VERSION));
     }
     Ok(match found.state {
         RunState::Complete => Outcome::Ok,
         RunState::Interrupted => Outcome::CheckFailed,
         RunState::Killed => Outcome::Killed,
     })
+}
+
+/// How to go on with the checkpoints in `dir/.parts`: a resume under the build `this` when
+/// their run.json names it, else the build that wrote them (a resume under another is refused).
+fn resume_advice(dir: &Path, this: &str) -> String {
+    let d = dir.display();
+    let manifest = std::fs::read_to_string(dir.join(".parts").join(ergon_output::MANIFEST_FILE))
+        .ok()
+        .and_then(|t| serde_json::from_str::<ergon_output::Manifest>(&t).ok());
+    let Some(manifest) = manifest else {
+        return format!("continue with `ergon run --resume {d}`");
+    };
+    match manifest.ergon_version.as_deref() {
+        Some(v) if v == this => format!("continue with `ergon run --resume {d}`"),
+        ours => {
+            let by = ours.map_or_else(|| "an earlier build".to_owned(), |v| format!("ergon {v}"));
+            format!(
+                "written by {by}, and this is ergon {this}: only that build resumes them \
+                 (`ergon run --resume {d}`)"
+            )
+        }
+    }
 }
 
 /// How many job checkpoints `dir/.parts` holds (`ergon run --checkpoint-every`).
@@ -92,4 +111,27 @@ pub(crate) fn describe(found: &Inspection) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Checkpoints of another build are not said to resume under this one.
+    #[test]
+    fn checkpoints_of_another_build_name_the_build_that_resumes_them() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let parts = tmp.path().join(".parts");
+        std::fs::create_dir(&parts).expect("parts");
+        let same = resume_advice(tmp.path(), "0.1.0 (commit b)");
+        assert!(same.starts_with("continue with `ergon run --resume"), "{same}");
+        let manifest = r#"{"scenario": "s", "economy": "e", "parameter_hash": "ab", "seed": 1,
+            "epochs": 2, "record_every": 1, "runs": 1, "points": 1, "columns": [],
+            "checkpoint_every": 1, "ergon_version": "0.1.0 (commit a)"}"#;
+        std::fs::write(parts.join(ergon_output::MANIFEST_FILE), manifest).expect("run.json");
+        let other = resume_advice(tmp.path(), "0.1.0 (commit b)");
+        assert!(other.starts_with("written by ergon 0.1.0 (commit a), and this is"), "{other}");
+        let same = resume_advice(tmp.path(), "0.1.0 (commit a)");
+        assert!(same.starts_with("continue with"), "{same}");
+    }
 }

@@ -89,7 +89,8 @@ fn same_build(dir: &Path, ours: Option<&str>, this: &str) -> Result<(), BadInput
     Err(BadInput(format!(
         "cannot resume {d}: its run was started by {by}, and this is ergon {this}: a resume \
          under another build could mix the two builds' results. Resume it with {with}, or \
-         remove {d}/.parts and run the scenario again with `--out {d} --force` to start over"
+         move {d}/.parts/scenario.toml (the scenario as that run resolved it, its only copy) \
+         out of {d} and run it again with `--out {d} --force` to start over"
     )))
 }
 
@@ -107,7 +108,7 @@ mod tests {
         assert!(
             e.contains("started by ergon 0.1.0 (commit a), and this is ergon 0.1.0 (commit b)")
         );
-        assert!(e.contains("Resume it with ergon 0.1.0 (commit a), or remove out/.parts"), "{e}");
+        assert!(e.contains("Resume it with ergon 0.1.0 (commit a), or move out/.parts/scenario.toml (the scenario as that run resolved it, its only copy) out of out"), "{e}");
         let e = same_build(dir, None, "0.1.0 (commit b)").expect_err("another build").0;
         assert!(e.contains("an earlier build of ergon, which did not record its version"), "{e}");
     }
