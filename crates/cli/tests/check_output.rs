@@ -3,34 +3,19 @@
 
 #![allow(clippy::unwrap_used)] // a test crate: unwrap is the assertion, helpers included
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use common::{ergon, text, tiny};
+
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
-
-fn ergon(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ergon")).args(args).output().expect("ergon runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-/// Stratos, 2 days of 10-minute epochs (288), a row every 72 epochs, 3 runs.
-fn tiny(dir: &Path) -> PathBuf {
-    let path = dir.join("tiny.toml");
-    let scenario = "[scenario]\nname = \"tiny\"\neconomy = \"stratos\"\nduration = \"2d\"\n\
-        seed = 11\nruns = 3\nrecord_every = 72\n\n[agents.resource_nodes]\ncount = 30\n\
-        [agents.meta_nodes]\ncount = 4\n[agents.validators]\ncount = 3\n[agents.delegators]\n\
-        count = 20\n[agents.users]\ncount = 300\n";
-    std::fs::write(&path, scenario).unwrap();
-    path
-}
 
 #[test]
 fn a_complete_run_exits_0_with_each_jobs_rows() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let scenario = tiny(tmp.path());
+    let scenario = tiny(tmp.path(), 3);
     let o = ergon(&["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let o = ergon(&["check-output", out.to_str().unwrap()]);
@@ -85,7 +70,7 @@ fn a_missing_or_foreign_directory_exits_2() {
 
 /// Starts a ten-year run of one job and waits until its part file holds `rows` rows.
 fn started(tmp: &Path, out: &Path, rows: usize) -> std::process::Child {
-    let scenario = tiny(tmp);
+    let scenario = tiny(tmp, 3);
     let mut child = Command::new(env!("CARGO_BIN_EXE_ergon"))
         .args(["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"])
         .args(["--runs", "1", "--epochs", "10y"])
@@ -191,7 +176,7 @@ fn a_run_stopped_by_sigterm_is_reported_incomplete_with_exit_1() {
 fn a_malformed_row_is_named_and_refused_by_report() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let scenario = tiny(tmp.path());
+    let scenario = tiny(tmp.path(), 3);
     let o = ergon(&["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let csv = std::fs::read_to_string(out.join("metrics.csv")).unwrap();

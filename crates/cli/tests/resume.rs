@@ -4,17 +4,13 @@
 
 #![allow(clippy::unwrap_used)] // a test crate: unwrap is the assertion, helpers included
 
+mod common;
+
+use common::{ergon, text};
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn ergon(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ergon")).args(args).output().expect("ergon runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 /// Stratos, 2 runs of 120 days of 10-minute epochs, a row a day, past the 14-day reward lock.
 fn scenario(dir: &Path) -> PathBuf {

@@ -4,56 +4,22 @@
 
 #![allow(clippy::unwrap_used)] // a test crate: unwrap is the assertion, helpers included
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn ergon(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ergon")).args(args).output().expect("ergon runs")
-}
+use common::{ergon, text, tiny};
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn tiny(dir: &Path) -> PathBuf {
-    let path = dir.join("tiny.toml");
-    std::fs::write(
-        &path,
-        r#"
-[scenario]
-name = "tiny"
-economy = "stratos"
-duration = "2d"
-seed = 11
-runs = 3
-record_every = "12h"
-
-[agents.resource_nodes]
-count = 30
-[agents.meta_nodes]
-count = 4
-[agents.validators]
-count = 3
-[agents.delegators]
-count = 20
-[agents.users]
-count = 300
-"#
-        .replace("\"12h\"", "72"),
-    )
-    .expect("the temporary directory is writable");
-    path
 }
 
 #[test]
 fn a_small_scenario_end_to_end() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let scenario = tiny(tmp.path());
+    let scenario = tiny(tmp.path(), 3);
     let o = ergon(&["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let stdout = text(&o.stdout);
@@ -119,7 +85,7 @@ fn a_small_scenario_end_to_end() {
 #[test]
 fn outputs_are_byte_identical_at_one_and_two_threads() {
     let tmp = tempfile::tempdir().unwrap();
-    let scenario = tiny(tmp.path());
+    let scenario = tiny(tmp.path(), 3);
     let mut outputs = Vec::new();
     for threads in ["1", "2"] {
         let out = tmp.path().join(format!("t{threads}"));
@@ -156,7 +122,7 @@ fn outputs_are_byte_identical_at_one_and_two_threads() {
 #[test]
 fn command_line_overrides_and_sweeps() {
     let tmp = tempfile::tempdir().unwrap();
-    let scenario = tiny(tmp.path());
+    let scenario = tiny(tmp.path(), 3);
     run_with_overrides(tmp.path(), &scenario);
     misspelt_set_path_is_refused(tmp.path(), &scenario);
     shipped_sweep_shortened(tmp.path());
@@ -331,7 +297,7 @@ fn stopped_by_a_signal_keeps_the_rows_written(signal: &str, code: i32) {
     use std::time::{Duration, Instant};
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let scenario = tiny(tmp.path());
+    let scenario = tiny(tmp.path(), 3);
     // Ten years, one run: far longer than the test waits.
     let mut child = Command::new(env!("CARGO_BIN_EXE_ergon"))
         .args(["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"])

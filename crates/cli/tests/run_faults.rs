@@ -5,35 +5,20 @@
 
 #![allow(clippy::unwrap_used)] // a test crate: unwrap is the assertion, helpers included
 
+mod common;
+
+use common::{ergon, text, tiny};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-fn ergon(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ergon")).args(args).output().expect("ergon runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-/// Stratos, 2 days of 10-minute epochs (288), a row every 72 epochs, 2 runs.
-fn tiny(dir: &Path) -> PathBuf {
-    let path = dir.join("tiny.toml");
-    let scenario = "[scenario]\nname = \"tiny\"\neconomy = \"stratos\"\nduration = \"2d\"\n\
-        seed = 11\nruns = 2\nrecord_every = 72\n\n[agents.resource_nodes]\ncount = 30\n\
-        [agents.meta_nodes]\ncount = 4\n[agents.validators]\ncount = 3\n[agents.delegators]\n\
-        count = 20\n[agents.users]\ncount = 300\n";
-    std::fs::write(&path, scenario).unwrap();
-    path
-}
 
 /// A run with checkpoints whose merge is refused (a directory named `summary.json` in `out`):
 /// every job ran to its end, its checkpoints and rows stay in `out/.parts` to resume.
 fn unmerged(tmp: &Path) -> PathBuf {
     let out = tmp.join("out");
     std::fs::create_dir_all(out.join("summary.json")).unwrap();
-    let scenario = tiny(tmp);
+    let scenario = tiny(tmp, 2);
     let args = ["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap(), "--force"];
     let o = ergon(&[&args[..], &["-q", "--checkpoint-every", "1d"]].concat());
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
@@ -102,7 +87,7 @@ fn a_finished_run_killed_while_it_deletes_its_parts_reads_as_finished() {
     assert!(said.starts_with(&format!("{}: complete\n", out.display())), "{said}");
     let o = ergon(&["report", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-    let scenario = tiny(tmp.path());
+    let scenario = tiny(tmp.path(), 2);
     let args = ["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap(), "--force"];
     let o = ergon(&[&args[..], &["-q"]].concat());
     assert!(o.status.success(), "{}", text(&o.stderr));
@@ -175,7 +160,7 @@ fn a_resume_that_cannot_set_the_merged_files_aside_puts_them_back() {
 fn an_empty_parts_beside_a_finished_run_is_ignored() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let scenario = tiny(tmp.path());
+    let scenario = tiny(tmp.path(), 2);
     let o = ergon(&["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     std::fs::create_dir(out.join(".parts")).unwrap();
@@ -229,7 +214,7 @@ fn files_in_the_place_of_parts_directories_are_named() {
 fn a_forced_run_failing_before_its_move_keeps_a_mix_reading_as_incomplete() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let scenario = tiny(tmp.path());
+    let scenario = tiny(tmp.path(), 2);
     let run = ["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"];
     let o = ergon(&run);
     assert!(o.status.success(), "{}", text(&o.stderr));

@@ -4,15 +4,9 @@
 
 #![allow(clippy::unwrap_used)] // a test crate: unwrap is the assertion, helpers included
 
-use std::process::{Command, Output};
+mod common;
 
-fn ergon(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ergon")).args(args).output().expect("ergon runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use common::{ergon, text};
 
 /// The errors of `ergon check` of `toml` written to `path`, which must refuse it (exit 2).
 fn refused(path: &std::path::Path, toml: &str) -> String {
