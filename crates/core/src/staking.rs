@@ -237,15 +237,25 @@ impl Staking {
     /// Σ voting power: the tokens of the bonded set. O(validators).
     #[must_use]
     pub fn total_voting_power(&self) -> Amount {
-        Amount(self.powers().fold(0u128, |s, (_, _, p)| s.saturating_add(p.0)))
+        self.powers_with_total().0
     }
 
     /// Every validator in id order with its voting power (module doc, "The bonded set"): the
     /// set found once, in O(validators) while it holds every validator not jailed, with a
     /// selection (and a list of them) beyond.
     pub fn powers(&self) -> impl Iterator<Item = (ValidatorId, &Validator, Amount)> {
+        self.powers_with_total().1
+    }
+
+    /// Σ voting power and [`Staking::powers`], the bonded set found once for both (a
+    /// distribution by power needs the sum before the parts).
+    pub fn powers_with_total(
+        &self,
+    ) -> (Amount, impl Iterator<Item = (ValidatorId, &Validator, Amount)>) {
         let cut = self.bonded_cut();
-        self.validators().map(move |(id, v)| (id, v, power_under(cut, id, v)))
+        let total =
+            self.validators().fold(0u128, |s, (id, v)| s.saturating_add(power_under(cut, id, v).0));
+        (Amount(total), self.validators().map(move |(id, v)| (id, v, power_under(cut, id, v))))
     }
 
     /// The last bonded validator's tokens and id, when the validators not jailed are more than

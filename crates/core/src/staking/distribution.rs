@@ -102,9 +102,9 @@ impl Staking {
             self.check_outside(from, "from")?;
         }
         self.check_outside(dust, "dust")?;
-        let total = self.total_voting_power();
         let mut planned = std::mem::take(&mut self.planned.0);
         planned.clear();
+        let (total, powers) = self.powers_with_total();
         let mut received = [Amount::ZERO; N];
         let planning = (|| -> Result<()> {
             if total.is_zero() {
@@ -114,7 +114,7 @@ impl Staking {
             for (k, (_, amount)) in sources.iter().enumerate() {
                 shares[k] = Some(ProRata::new(amount.0, total.0)?);
             }
-            for (id, v, power) in self.powers() {
+            for (id, v, power) in powers {
                 // Zero while jailed or out of the bonded set.
                 if power.is_zero() {
                     continue;

@@ -102,13 +102,13 @@ impl Stratos {
         rows: &mut Vec<(AccountId, [Amount; 2])>,
     ) -> Result<[Amount; 2], StratosError> {
         rows.clear();
-        let total = self.staking.total_voting_power();
+        let (total, powers) = self.staking.powers_with_total();
         let mut allotted = [Amount::ZERO; 2];
         if total.is_zero() {
             return Ok(allotted);
         }
         let shares = [ProRata::new(amounts[0].0, total.0)?, ProRata::new(amounts[1].0, total.0)?];
-        for (_, v, power) in self.staking.powers() {
+        for (_, v, power) in powers {
             if power.is_zero() {
                 continue;
             }
