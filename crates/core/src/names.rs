@@ -12,6 +12,20 @@ use crate::txn::{Journal, Journaled};
 /// The most text the names may hold, bytes (offsets are `u32`).
 pub const NAMES_TEXT_MAX: usize = u32::MAX as usize;
 
+/// The candidate nearest to `word` by edit distance (Damerau–Levenshtein), if near enough to be
+/// a typo: at most a third of the word's length, at least 1, edits away (ties: the first
+/// alphabetically). For "did you mean" hints.
+#[must_use]
+pub fn nearest<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+    let limit = (word.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(word, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, c)| (*d, *c))
+        .map(|(_, c)| c)
+}
+
 /// Refuses a name no one could write back: empty, or with a control character (a line break
 /// would split a replay line, a CSV row or a report's table). `kind` says what is named
 /// (`"account"`, `"worker"`, `"node"`).

@@ -376,12 +376,7 @@ fn unknown_op(op: &str, message: &str) -> String {
     let Some(rest) = message.strip_prefix("unknown variant `") else { return message.to_owned() };
     let names: Vec<&str> = rest.split('`').skip(2).step_by(2).chain(DRIVER_OPS).collect();
     let listed = names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
-    let limit = (op.chars().count() / 3).max(1);
-    let best = names
-        .iter()
-        .map(|n| (strsim::damerau_levenshtein(op, n), *n))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|&(d, n)| (d, n));
-    let hint = best.map_or(String::new(), |(_, n)| format!("; did you mean `{n}`?"));
+    let best = crate::names::nearest(op, names.iter().copied());
+    let hint = best.map_or(String::new(), |n| format!("; did you mean `{n}`?"));
     format!("unknown op, expected one of {listed}{hint}")
 }

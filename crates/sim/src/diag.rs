@@ -137,18 +137,7 @@ fn window(line: &str, at: usize) -> String {
     out
 }
 
-/// The candidate nearest to `word` by edit distance, if near enough to be a typo (at most a
-/// third of the word's length, at least 1, edits away).
-#[must_use]
-pub fn nearest<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
-    let limit = (word.chars().count() / 3).max(1);
-    candidates
-        .into_iter()
-        .map(|c| (strsim::damerau_levenshtein(word, c), c))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, c)| (*d, *c))
-        .map(|(_, c)| c)
-}
+pub use ergon_core::names::nearest;
 
 /// Adds "did you mean `x`?" to a serde message about an unknown field or variant, whose
 /// expected names it lists (`unknown field `nodse`, expected one of `count`, `deposit``).
