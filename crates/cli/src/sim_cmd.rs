@@ -208,7 +208,7 @@ pub(crate) fn plan(
 fn span(epochs: u64, per_day: u64) -> String {
     let secs = u128::from(epochs) * 86_400 / u128::from(per_day.max(1));
     match secs {
-        s if s % 86_400 == 0 && s == 86_400 => "1 day".to_owned(),
+        86_400 => "1 day".to_owned(),
         s if s % 86_400 == 0 => format!("{} days", s / 86_400),
         s if s % 3_600 == 0 => format!("{} h", s / 3_600),
         s if s % 60 == 0 => format!("{} min", s / 60),
