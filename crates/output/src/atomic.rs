@@ -4,6 +4,9 @@
 //! renames it over the target. Dropping an unfinished `AtomicFile` removes the temporary file,
 //! so an error leaves any earlier file of the same name untouched. Two `AtomicFile`s for the same
 //! target in one process would share a temporary name: write each target from one place only.
+//! A process killed before its rename leaves its `NAME.tmp-PID`; the next `AtomicFile` of the
+//! same target removes such files whose process is gone (where the system lists its processes
+//! under `/proc`; a file of a live process, or not of this form, is left).
 //!
 //! A symbolic link is followed: the file it names is replaced, the link stays. A target that
 //! exists and is not a regular file — a device (`/dev/null`, `/dev/stdout`), a pipe, a socket —
@@ -78,6 +81,7 @@ impl AtomicFile {
                 OutputError::io("create", &target, err)
             })?
             .to_os_string();
+        remove_stale(&target, &name);
         name.push(format!(".tmp-{}", std::process::id()));
         let tmp = target.with_file_name(name);
         let file = File::create(&tmp).map_err(|e| OutputError::io("create", &tmp, e))?;
@@ -182,6 +186,29 @@ fn inherited(path: &Path) -> Option<io::Result<File>> {
     }
 }
 
+/// Removes `NAME.tmp-PID` files beside `target` (`name` its file name) left by processes that no
+/// longer run — killed before their rename; best effort. Only where `/proc/self` shows the
+/// system lists processes there: elsewhere nothing can tell a dead writer from a live one.
+fn remove_stale(target: &Path, name: &std::ffi::OsStr) {
+    let proc = Path::new("/proc");
+    let (Some(name), true) = (name.to_str(), proc.join("self").exists()) else { return };
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    let prefix = format!("{name}.tmp-");
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let Some(pid) = file.to_str().and_then(|f| f.strip_prefix(&prefix)) else { continue };
+        let ours = pid == std::process::id().to_string();
+        let digits = !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit());
+        if digits && !ours && !proc.join(pid).exists() {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// Makes a rename durable on platforms where a directory can be synced; best effort.
 fn sync_parent(path: &Path) {
     #[cfg(unix)]
@@ -279,5 +306,29 @@ mod tests {
         let err = AtomicFile::create(dir.path().join("no/such/dir/x.csv")).expect_err("no dir");
         assert!(matches!(err, OutputError::Io { op: "create", .. }), "{err}");
         assert!(err.to_string().contains("x.csv.tmp-"), "{err}");
+    }
+
+    /// A killed writer's `NAME.tmp-PID` goes with the next write of `NAME`; one of a live
+    /// process, one of another name and one not ending in a process number stay.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_dead_writers_temporary_file_goes_with_the_next_write() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let at = |n: &str| dir.path().join(n);
+        // Above Linux's largest process number (2^22): no process has it.
+        let dead = at("x.csv.tmp-99999999");
+        let live = at(&format!("x.csv.tmp-{}", std::os::unix::process::parent_id()));
+        let (other, odd) = (at("y.csv.tmp-99999999"), at("x.csv.tmp-12a"));
+        for f in [&dead, &live, &other, &odd] {
+            fs::write(f, "left").expect("a leftover");
+        }
+        let mut file = AtomicFile::create(at("x.csv")).expect("create");
+        file.write_all(b"new").expect("write");
+        file.finish().expect("finish");
+        assert!(!dead.exists(), "a dead process's temporary file stayed");
+        for f in [&live, &other, &odd] {
+            assert!(f.exists(), "{} was removed", f.display());
+        }
+        assert_eq!(fs::read_to_string(at("x.csv")).expect("read"), "new");
     }
 }
