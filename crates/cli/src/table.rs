@@ -117,11 +117,24 @@ pub(crate) fn print(
             if names.is_empty() {
                 continue;
             }
-            say!("  {title:<34} {:>14} {:>14} {:>14}", "mean", "p5", "p95");
-            for name in names {
-                let s = &stats[name];
-                let [mean, p5, p95] = [s.mean, s.p5, s.p95].map(|x| fmt(name, x));
-                say!("  {name:<34} {mean:>14} {p5:>14} {p95:>14}");
+            // The runs a metric's figures are over: fewer than the point's where some runs had
+            // no value (a NaN: no paid node, no stake…), and the row says so.
+            let runs = stats.values().map(|s| s.n).max().unwrap_or(0);
+            let rows: Vec<(&str, [String; 3], usize)> = names
+                .iter()
+                .map(|&name| {
+                    let s = &stats[name];
+                    (name, [s.mean, s.p5, s.p95].map(|x| fmt(name, x)), s.n)
+                })
+                .collect();
+            // Columns as wide as their widest figure (a price of 18 decimals), 14 at least.
+            let w = rows.iter().flat_map(|(_, f, _)| f.iter().map(|x| x.chars().count()));
+            let w = w.max().unwrap_or(0).max(14);
+            say!("  {title:<34} {:>w$} {:>w$} {:>w$}", "mean", "p5", "p95");
+            for (name, [mean, p5, p95], n) in rows {
+                let of =
+                    if n < runs { format!("  (over {n} of {runs} runs)") } else { String::new() };
+                say!("  {name:<34} {mean:>w$} {p5:>w$} {p95:>w$}{of}");
             }
         }
     }
