@@ -277,6 +277,11 @@ impl Marlin {
         }
         let mut req = self.request(account, day)?;
         let left = req.amount.checked_sub(req.converted)?;
+        // A wholly converted request has nothing to cancel, whether an amount is given or not.
+        if left.is_zero() {
+            let amount = amount.unwrap_or(Amount::ZERO);
+            return Err(MarlinError::CancelAboveLeft { account, day, amount, left });
+        }
         let amount = amount.unwrap_or(left);
         if amount.is_zero() {
             return Err(MarlinError::ZeroAmount { what: "amount" });

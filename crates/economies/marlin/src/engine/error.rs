@@ -130,8 +130,9 @@ pub enum MarlinError {
         /// Effective liquidity now, basis points.
         liquidity_bp: u32,
     },
-    /// A cancellation of more than the request has left unconverted.
-    #[error("account:{}'s request of day {day} has {} MPOND unconverted, cannot cancel {}", account.0, fmt(*left), fmt(*amount))]
+    /// A cancellation of more than the request has left unconverted (of anything, when it is
+    /// wholly converted: `left` 0).
+    #[error("account:{}'s request of day {day} has {} MPOND unconverted, {}", account.0, fmt(*left), if left.is_zero() { "nothing to cancel".to_owned() } else { format!("cannot cancel {}", fmt(*amount)) })]
     CancelAboveLeft {
         /// The account.
         account: AccountId,
