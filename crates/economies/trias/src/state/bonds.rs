@@ -110,6 +110,7 @@ impl Trias {
             .map(|&(_, (x, y))| crate::mining::pair_credit(x, y))
             .sum();
         credits += self.upheld.remove(&i).unwrap_or(0) * super::UPHELD_CREDIT;
+        self.forfeited.insert(i);
         self.book.wipe(i, j);
         let bond = std::mem::take(&mut self.bonds[i as usize]);
         let half = Amount(bond.0 / 2);

@@ -195,6 +195,17 @@ impl Trias {
         if spec.rule == Rule::Weighted && spec.weights.len() != spec.programs.len().max(1) {
             return Err(bad("weights", spec.weights.len() as u64, 1, spec.programs.len() as u64));
         }
+        // WEIGHTED decides by more than half the k slots' weight: with none, no answer can win
+        // and the caller would pay the failure's fee for a call that cannot succeed.
+        if spec.rule == Rule::Weighted {
+            let n = spec.weights.len().max(1);
+            let total: u128 = (0..spec.k as usize)
+                .map(|s| u128::from(spec.weights.get(s % n).copied().unwrap_or(1)))
+                .sum();
+            if total == 0 {
+                return Err(bad("weights (the k slots' sum)", 0, 1, u64::MAX));
+            }
+        }
         if spec.deadline < self.book.now() {
             return Err(TriasError::StaleStep {
                 step: spec.deadline,
@@ -457,7 +468,14 @@ impl Trias {
             if call.responses[slot].is_some() && !self.book.nodes()[n as usize].quarantined {
                 let at = call.responded.get(slot).copied().filter(|&e| e <= epoch).unwrap_or(epoch);
                 let (ran, reported) = (&mut self.extra.ran[n as usize], &self.extra.reported);
-                for &p in &call.spec.programs {
+                // WEIGHTED: slot s runs program s mod |PROGRAM_SET| alone; the other rules run
+                // every program of the call on every slot.
+                let programs = &call.spec.programs;
+                let ran_here = match (call.spec.rule, programs.len()) {
+                    (Rule::Weighted, len) if len > 0 => &programs[slot % len..slot % len + 1],
+                    _ => &programs[..],
+                };
+                for &p in ran_here {
                     match ran.iter_mut().find(|r| r.0 == p) {
                         // A run that exposed the node to the program's reported vulnerability
                         // is kept: a later run must not take the node's claim away.

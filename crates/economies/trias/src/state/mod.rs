@@ -11,7 +11,7 @@
 //! as the next epoch's carry; the routers' pool likewise by router weight. The Prometh pool
 //! accumulates until its flow exists.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use ergon_core::amount::{Qty, TokenMeta};
 use ergon_core::economy::{Economy, Metric, MetricValue, Rejection};
@@ -173,6 +173,10 @@ pub struct Trias {
     /// This epoch's (assigned, free) records by pair, by attester then attestee.
     credits: RowMap<(u32, u32)>,
     upheld: BTreeMap<NodeId, u64>,
+    /// Verifiers proven fraudulent this epoch: their epoch's credits are forfeited, those
+    /// recorded after the proof too.
+    #[serde(default)]
+    forfeited: BTreeSet<NodeId>,
     receipts: Receipts,
     emitted: Amount,
     epoch: Epoch,
@@ -319,6 +323,7 @@ impl Economy for Trias {
             accounts: Vec::new(),
             credits: RowMap::default(),
             upheld: BTreeMap::new(),
+            forfeited: BTreeSet::new(),
             receipts: Receipts::default(),
             emitted: Amount::ZERO,
             epoch: Epoch(0),

@@ -424,6 +424,11 @@ impl Trias {
             }
             credit = all.into_iter().collect();
         }
+        // A verifier proven fraudulent this epoch forfeits every credit of it, those it earned
+        // after the proof too (the proof took the ones before).
+        if !self.forfeited.is_empty() {
+            credit.retain(|(i, _)| !self.forfeited.contains(i));
+        }
         let verifiers: Vec<(NodeId, u64, u128)> = credit
             .into_iter()
             .map(|(i, c)| (i, c, u128::from(c) * u128::from(gates[i as usize])))
@@ -434,6 +439,7 @@ impl Trias {
         self.last = [lv, lr];
         self.credits.clear();
         self.upheld.clear();
+        self.forfeited.clear();
         self.receipts.roll(self.epoch_end().saturating_add(1));
         let extra = self.close_extra(calls).map_err(close)?;
         let epoch = self.epoch;
