@@ -252,8 +252,8 @@ impl Marlin {
         })
     }
 
-    /// Withdraws `x` of what `owner` posted for `producer`, once the producer's last attestation
-    /// is older than `proof_days`. Returns the producer's deposit.
+    /// Withdraws `x` of what `owner` posted for `producer`, once the last day of the producer's
+    /// last window is older than `proof_days`. Returns the producer's deposit.
     pub fn spam_withdraw(
         &mut self,
         owner: AccountId,
@@ -265,8 +265,10 @@ impl Marlin {
             return Err(MarlinError::ZeroAmount { what: "withdrawal" });
         }
         let mut p = self.spam.producer(producer);
-        if let Some(d) = p.last_day {
-            let until = d.saturating_add(self.params.proof_days).saturating_add(1);
+        if p.last_day.is_some() {
+            // The proof period of the producer's last window (close_spam).
+            let last = self.window_last_day(p.window);
+            let until = last.saturating_add(self.params.proof_days).saturating_add(1);
             if self.epoch.0 < until {
                 return Err(MarlinError::DepositLocked { producer, until, today: self.epoch.0 });
             }
@@ -427,12 +429,21 @@ impl Marlin {
     /// before the next day.
     pub(crate) fn close_spam(&mut self) {
         let Some(oldest) = (self.epoch.0 + 1).checked_sub(self.params.proof_days) else { return };
+        // Attestations are listed in the order they were made, so their windows' last days
+        // never fall along the list.
         while let Some((&id, a)) = self.spam.attestations.first() {
-            if a.day >= oldest {
+            if self.window_last_day(a.window) >= oldest {
                 break;
             }
             self.spam.attestations.remove(&id);
         }
+    }
+
+    /// The last day of quota window `window`: its proof period counts from there, so a window
+    /// running past midnight keeps its first day's attestations as long as its second's.
+    fn window_last_day(&self, window: u64) -> u64 {
+        let end = window.saturating_add(1).saturating_mul(self.params.window_secs);
+        end.saturating_sub(1) / DAY_SECS
     }
 }
 
