@@ -124,6 +124,17 @@ fn malformed_lines_exit_2_naming_the_line() {
             "{\"op\":\"genesis\",\"economy\":\"stratos\",\"cap\":\"1\"}\n".to_owned(),
             "line 1: invalid genesis: unknown field `cap`",
         ),
+        (
+            // A record written as a list would be read field by field in order.
+            "{\"op\":\"genesis\",\"economy\":\"marlin\",\"accounts\":{\"s\":[\"300\",\"2\"]}}\n"
+                .to_owned(),
+            "line 1: invalid genesis: accounts.s: invalid type: sequence, expected an object",
+        ),
+        (
+            "{\"op\":\"genesis\",\"economy\":\"stratos\",\"validators\":[[\"v0\",\"200\"]]}\n"
+                .to_owned(),
+            "line 1: invalid genesis: validators[0]: invalid type: sequence, expected an object",
+        ),
         ("# only a comment\n\n".to_owned(), "no genesis line"),
         (
             format!(

@@ -125,6 +125,50 @@ impl<'de> Visitor<'de> for StrictVisitor {
     }
 }
 
+/// A record read from a JSON object only. serde reads a struct from a list too, field by field
+/// in order, so `["300", "2"]` would pass for `{"pond": "300", "mpond": "2"}` and two values of
+/// one kind could swap without a word; a list here is refused ("invalid type: sequence,
+/// expected an object …"). Used through [`objects`], [`object_map`] and [`object_opt`] on the
+/// fields of input structs that hold records.
+#[derive(Debug)]
+pub struct Object<T>(pub T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Fields<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for Fields<T> {
+            type Value = T;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object ({…}) naming its fields, not a list")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        d.deserialize_map(Fields(std::marker::PhantomData)).map(Object)
+    }
+}
+
+/// `#[serde(deserialize_with)]` of a list of records, each an object ([`Object`]).
+pub fn objects<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+    Ok(Vec::<Object<T>>::deserialize(d)?.into_iter().map(|o| o.0).collect())
+}
+
+/// `#[serde(deserialize_with)]` of a map of records by name, each an object ([`Object`]).
+pub fn object_map<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<std::collections::BTreeMap<String, T>, D::Error> {
+    let m = std::collections::BTreeMap::<String, Object<T>>::deserialize(d)?;
+    Ok(m.into_iter().map(|(k, o)| (k, o.0)).collect())
+}
+
+/// `#[serde(default, deserialize_with)]` of an optional record, an object ([`Object`]).
+pub fn object_opt<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    Ok(Option::<Object<T>>::deserialize(d)?.map(|o| o.0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,5 +206,40 @@ mod tests {
         // Digits inside a string are the string's business.
         assert!(from_str(r#"{"amount":"340282366920938463463374607431768211456"}"#).is_ok());
         assert!(from_str(r#"{"s":"a\"b 99999999999999999999999"}"#).is_ok());
+    }
+
+    /// A record is read from an object, by name; a list in its place is refused, where serde
+    /// alone would read it field by field in order.
+    #[test]
+    fn a_record_is_an_object_never_a_list() {
+        #[derive(Debug, PartialEq, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Pair {
+            a: u32,
+            b: u32,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        struct Outer {
+            #[serde(default, deserialize_with = "objects")]
+            list: Vec<Pair>,
+            #[serde(default, deserialize_with = "object_map")]
+            map: std::collections::BTreeMap<String, Pair>,
+            #[serde(default, deserialize_with = "object_opt")]
+            one: Option<Pair>,
+        }
+        let read = |t: &str| serde_json::from_str::<Outer>(t).map_err(|e| e.to_string());
+        let ok = read(r#"{"list":[{"b":2,"a":1}],"map":{"k":{"a":3,"b":4}},"one":{"a":5,"b":6}}"#)
+            .unwrap();
+        assert_eq!(ok.list, [Pair { a: 1, b: 2 }]);
+        assert_eq!(ok.map["k"], Pair { a: 3, b: 4 });
+        assert_eq!(ok.one, Some(Pair { a: 5, b: 6 }));
+        assert_eq!(read("{}").unwrap().one, None);
+        assert_eq!(read(r#"{"one":null}"#).unwrap().one, None);
+        for bad in [r#"{"list":[[1,2]]}"#, r#"{"map":{"k":[3,4]}}"#, r#"{"one":[5,6]}"#] {
+            let e = read(bad).unwrap_err();
+            assert!(e.contains("invalid type: sequence, expected an object"), "{bad}: {e}");
+        }
+        // What the record itself refuses is still refused.
+        assert!(read(r#"{"one":{"a":1,"b":2,"c":3}}"#).unwrap_err().contains("unknown field `c`"));
     }
 }

@@ -39,10 +39,10 @@ pub struct Genesis {
     #[serde(default)]
     pub profile: Profile,
     /// Accounts and what is minted to them.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "ergon_core::strict_json::object_map")]
     pub accounts: BTreeMap<String, Holdings>,
     /// deployed: the bridge's reserves, minted into its pool.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "ergon_core::strict_json::object_opt")]
     pub bridge: Option<Holdings>,
     /// Accounts MPOND may move to or from before transfers open.
     #[serde(default)]
@@ -102,7 +102,7 @@ pub struct Genesis {
     #[serde(default, deserialize_with = "ergon_core::emission::wide_int::deserialize_some")]
     pub selection_threshold: Option<u128>,
     /// deployed: the tokens' weights (`tokenWeights`), each token's given whole.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "ergon_core::strict_json::object_opt")]
     pub token_weights: Option<TokenWeights>,
     #[serde(default)]
     pub stake_per_byte: Option<Qty>,
@@ -120,10 +120,10 @@ pub struct Genesis {
 #[serde(deny_unknown_fields)]
 pub struct TokenWeights {
     /// POND's weights.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "ergon_core::strict_json::object_opt")]
     pub pond: Option<TokenWeight>,
     /// MPOND's weights.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "ergon_core::strict_json::object_opt")]
     pub mpond: Option<TokenWeight>,
 }
 

@@ -144,13 +144,13 @@ pub struct Genesis {
     #[serde(default)]
     pub accounts: BTreeMap<String, Stos>,
     /// Resource nodes active at genesis.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "ergon_core::strict_json::objects")]
     pub resource_nodes: Vec<GenesisResourceNode>,
     /// Meta nodes active at genesis.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "ergon_core::strict_json::objects")]
     pub meta_nodes: Vec<GenesisMetaNode>,
     /// Validators at genesis.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "ergon_core::strict_json::objects")]
     pub validators: Vec<GenesisValidator>,
 }
 
