@@ -128,7 +128,23 @@ fn read(scenario: Option<&Path>) -> Result<(String, String), BadInput> {
 
 fn overrides(args: &RunArgs) -> Result<Vec<(String, String)>, BadInput> {
     let mut out = ergon_sim::scenario::run_overrides(args.runs, args.seed, args.epochs.as_deref());
-    out.extend(parse_sets(&args.set)?);
+    let sets = parse_sets(&args.set)?;
+    // An option and a --set of the field it sets: one would silently override the other.
+    let flags = [
+        ("duration", "--epochs", args.epochs.clone()),
+        ("runs", "--runs", args.runs.map(|r| r.to_string())),
+        ("seed", "--seed", args.seed.map(|s| s.to_string())),
+    ];
+    for (field, flag, typed) in flags {
+        let Some(typed) = typed else { continue };
+        let path = format!("scenario.{field}");
+        if let Some((_, v)) = sets.iter().find(|(k, _)| *k == path) {
+            return Err(BadInput(format!(
+                "{flag} {typed} and --set {path}={v} both set {path}: give one of them"
+            )));
+        }
+    }
+    out.extend(sets);
     Ok(out)
 }
 

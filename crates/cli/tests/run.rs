@@ -426,6 +426,13 @@ fn flags_are_named_as_typed_and_sweep_has_a_default() {
     let o = ergon(&["run", "--runs", "0", "--out", out.to_str().unwrap()]);
     assert!(text(&o.stderr).contains("--runs 0: scenario.runs"), "{}", text(&o.stderr));
     assert!(!out.exists());
+    // An option and a --set of its field: refused, naming both (neither silently wins).
+    let o = ergon(&["run", "--epochs", "5d", "--set", "scenario.duration=\"0d\"", "-q"]);
+    assert_eq!(o.status.code(), Some(2));
+    let want = "--epochs 5d and --set scenario.duration=\"0d\" both set scenario.duration";
+    assert!(text(&o.stderr).contains(want), "{}", text(&o.stderr));
+    let o = ergon(&["run", "--seed", "5", "--set", "scenario.seed=7", "-q"]);
+    assert!(text(&o.stderr).contains("--seed 5 and --set scenario.seed=7"), "{}", text(&o.stderr));
     let o = ergon(&["sweep", "--epochs", "1", "--runs", "1", "--out", out.to_str().unwrap(), "-q"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();

@@ -171,6 +171,20 @@ pub(crate) fn overrides(
             Failure::Input("bad_input", format!("set: the key {k} is not a string"))
         })?;
         let text = value(&v, &format!("set[{path:?}]"))?.to_string();
+        // An option and a `set` of the field it sets: one would silently override the other.
+        if let Some((_, given)) = out[..options].iter().find(|(p, _)| *p == path) {
+            let option = match path.as_str() {
+                "scenario.runs" => "runs",
+                "scenario.seed" => "seed",
+                _ => "epochs",
+            };
+            return Err(Failure::Input(
+                "bad_input",
+                format!(
+                    "{option}={given} and set[{path:?}]={text} both set {path}: give one of them"
+                ),
+            ));
+        }
         out.push((path, text));
     }
     Ok(Overrides { list: out, options })

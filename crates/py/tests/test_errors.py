@@ -73,17 +73,20 @@ def test_a_misspelt_set_path_is_blamed_on_the_set():
 
 
 def test_a_set_of_the_duration_is_named_as_the_set():
-    # `epochs` and `set` both become the plan's `scenario.duration`: each is named as given,
-    # and of two, the one that holds (the set's, applied after the option).
+    # `epochs` and `set` both become the plan's `scenario.duration`: each is named as given.
     with pytest.raises(ergon.ScenarioError) as e:
         ergon.run("stratos-small", set={"scenario.duration": "9x"})
     assert e.value.problems[0]["location"] == 'set["scenario.duration"]="9x"'
     with pytest.raises(ergon.ScenarioError) as e:
         ergon.run("stratos-small", epochs=5, set={"scenario.runs": 0})
     assert e.value.problems[0]["location"] == 'set["scenario.runs"]=0'
-    with pytest.raises(ergon.ScenarioError) as e:
+    # An option and a set of its own field: neither silently wins.
+    with pytest.raises(ergon.InputError) as e:
         ergon.run("stratos-small", runs=2, set={"scenario.runs": 0})
-    assert e.value.problems[0]["location"] == 'set["scenario.runs"]=0'
+    assert 'runs=2 and set["scenario.runs"]=0 both set scenario.runs' in str(e.value)
+    with pytest.raises(ergon.InputError) as e:
+        ergon.run("stratos-small", epochs="5d", set={"scenario.duration": "0d"})
+    assert 'epochs="5d" and set["scenario.duration"]="0d"' in str(e.value), str(e.value)
 
 
 def test_a_set_of_a_grid_path_names_the_grid():
