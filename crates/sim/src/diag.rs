@@ -153,7 +153,8 @@ pub fn with_suggestion(message: &str) -> String {
     }
     // TOML holds 64-bit signed integers: a larger one fails as "too large" for whatever type
     // the field has, though a u64 field could hold it.
-    if message.ends_with("value was too large") {
+    // One past 64 bits reads as a 128-bit integer of the wrong type ("integer `…` as i128").
+    if message.ends_with("value was too large") || message.contains("` as i128") {
         return format!("an integer beyond a scenario's integers (at most {})", i64::MAX);
     }
     plain_types(message)
@@ -163,7 +164,8 @@ pub fn with_suggestion(message: &str) -> String {
 /// writer reads: what the field takes.
 fn plain_types(message: &str) -> String {
     const TYPES: [(&str, &str); 8] = [
-        ("expected u64", "expected a whole number from 0 to 18446744073709551615"),
+        // A scenario's integers (TOML's) stop at 2^63 − 1, below u64's own bound.
+        ("expected u64", "expected a whole number from 0 to 9223372036854775807"),
         ("expected u32", "expected a whole number from 0 to 4294967295"),
         ("expected u16", "expected a whole number from 0 to 65535"),
         ("expected u8", "expected a whole number from 0 to 255"),
@@ -198,7 +200,12 @@ mod tests {
         let m = "invalid value: integer `-5`, expected u64";
         assert_eq!(
             with_suggestion(m),
-            "invalid value: integer `-5`, expected a whole number from 0 to 18446744073709551615"
+            "invalid value: integer `-5`, expected a whole number from 0 to 9223372036854775807"
+        );
+        let big = "invalid type: integer `18446744073709551616` as i128, expected u64";
+        assert_eq!(
+            with_suggestion(big),
+            "an integer beyond a scenario's integers (at most 9223372036854775807)"
         );
         assert_eq!(
             with_suggestion("invalid type: string \"x\", expected f64"),
