@@ -19,8 +19,14 @@ fn out_of_range_parameters_are_refused_by_name() {
         ("wait_days", json!(36_501), "wait_days = 36501"),
         ("voting_period_days", json!(0), "voting_period_days = 0"),
         ("pond_cap", json!("0"), "pond_cap = 0"),
+        ("total_weight", json!(0), "total_weight = 0"),
+        // Above the default total weight of 1: named itself, with the bound it passes.
+        ("network_weight", json!(2), "network_weight = 2: at most total_weight (1)"),
     ] {
         let mut g = json!({});
+        if field.ends_with("_weight") {
+            g["profile"] = json!("deployed");
+        }
         g[field] = value;
         let e = build(g).unwrap_err();
         assert_eq!(e.code, "invalid_parameter", "{field}");

@@ -264,8 +264,13 @@ impl Params {
         if self.month_days == 0 || self.month_days > 366 {
             return bad("month_days", self.month_days.to_string());
         }
-        if self.total_weight == 0 || self.network_weight > self.total_weight {
-            return bad("total_weight", self.total_weight.to_string());
+        if self.total_weight == 0 {
+            return bad("total_weight", "0".into());
+        }
+        // The network's share w/W of the rewards is at most the whole.
+        if self.network_weight > self.total_weight {
+            let why = format!("at most total_weight ({})", self.total_weight);
+            return beyond("network_weight", self.network_weight.to_string(), &why);
         }
         // A message must use some of its producer's deposit: at 0 every range is empty, so a
         // producer with no deposit sends without limit and no double use can be proven.
