@@ -179,6 +179,17 @@ fn plain_types(message: &str) -> String {
             return format!("{head}{words}");
         }
     }
+    // A table's Rust name ("expected struct Agents"): what it takes is a table of keys.
+    if let Some((head, name)) = message.rsplit_once("expected struct ")
+        && !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric())
+    {
+        return format!("{head}expected a table of keys ({{ key = value, … }})");
+    }
+    // A name of a fixed list (a profile) given as something else.
+    if message == "invalid type: unit variant, expected string only" {
+        return "expected one of the field's names, in quotes".to_owned();
+    }
     message.to_owned()
 }
 
@@ -210,6 +221,14 @@ mod tests {
         assert_eq!(
             with_suggestion("invalid type: string \"x\", expected f64"),
             "invalid type: string \"x\", expected a number"
+        );
+        assert_eq!(
+            with_suggestion("invalid type: integer `1`, expected struct Agents"),
+            "invalid type: integer `1`, expected a table of keys ({ key = value, … })"
+        );
+        assert_eq!(
+            with_suggestion("invalid type: unit variant, expected string only"),
+            "expected one of the field's names, in quotes"
         );
         // Not at the end: left as it is.
         assert_eq!(with_suggestion("expected u64 here"), "expected u64 here");
