@@ -70,6 +70,18 @@ fn a_difference_exits_1_and_shows_both_sides() {
     assert!(err.contains("at output line 9 (input line 15)"), "{err}");
     assert!(err.contains("expected: ") && err.contains(r#"["n1","31"]"#), "{err}");
     assert!(err.contains("actual:   ") && err.contains(r#"["n1","30"]"#), "{err}");
+    // An expected file is read as the input is: a byte-order mark at its head is no
+    // difference, and bytes that are not UTF-8 are named by their line.
+    let bom = dir.path().join("bom.expected.jsonl");
+    std::fs::write(&bom, [b"\xEF\xBB\xBF".as_slice(), expected.as_bytes()].concat()).unwrap();
+    let o = ergon(&["replay", input.to_str().unwrap(), "--expect", bom.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let first_two: String = expected.lines().take(2).map(|l| format!("{l}\n")).collect();
+    let bad = dir.path().join("bad.expected.jsonl");
+    std::fs::write(&bad, [first_two.as_bytes(), b"\xFF\xFE\n"].concat()).unwrap();
+    let o = ergon(&["replay", input.to_str().unwrap(), "--expect", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("line 3: not valid UTF-8"), "{}", stderr(&o));
 }
 
 #[test]
