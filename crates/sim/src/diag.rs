@@ -20,11 +20,11 @@ pub struct Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: ", self.location)?;
+        write!(f, "{}: ", shortened(&self.location))?;
         if let Some(field) = &self.field {
-            write!(f, "{field}: ")?;
+            write!(f, "{}: ", shortened(field))?;
         }
-        write!(f, "{}", self.message)?;
+        write!(f, "{}", shortened(&self.message))?;
         if let Some(s) = &self.snippet {
             write!(f, "\n    | {s}")?;
         }
@@ -110,6 +110,66 @@ impl Source<'_> {
             None => Diagnostic { location: self.name.to_owned(), field, message, snippet: None },
         }
     }
+}
+
+/// The most characters of a quoted value (`"…"` or `` `…` ``) a message shows whole.
+pub const QUOTED_CHARS: usize = 120;
+
+/// `text` with each quoted value (and each word outside quotes) longer than [`QUOTED_CHARS`]
+/// characters cut to its first ones, the cut marked with its length: a value of 100,000
+/// characters would make a message of that size. Prose is left whole.
+fn shortened(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().count() <= QUOTED_CHARS {
+        return text.into();
+    }
+    let mut out = String::new();
+    let mut chars = text.chars();
+    let mut run = String::new();
+    while let Some(c) = chars.next() {
+        if c != '"' && c != '`' {
+            // Outside quotes: words are cut one by one.
+            if c.is_whitespace() {
+                cut(&mut run, &mut out);
+                out.push(c);
+            } else {
+                run.push(c);
+            }
+            continue;
+        }
+        cut(&mut run, &mut out);
+        out.push(c);
+        // The quoted value, to its closing quote (an escaped quote `\"` is part of it).
+        let mut closed = false;
+        while let Some(q) = chars.next() {
+            if q == c {
+                closed = true;
+                break;
+            }
+            run.push(q);
+            if q == '\\' {
+                run.extend(chars.next());
+            }
+        }
+        cut(&mut run, &mut out);
+        if closed {
+            out.push(c);
+        }
+    }
+    cut(&mut run, &mut out);
+    out.into()
+}
+
+/// Moves `run` to `out`, cut to [`QUOTED_CHARS`]` / 2` characters and its length when longer
+/// than [`QUOTED_CHARS`].
+fn cut(run: &mut String, out: &mut String) {
+    let n = run.chars().count();
+    if n > QUOTED_CHARS {
+        out.extend(run.chars().take(QUOTED_CHARS / 2));
+        out.push_str(&format!("…({n} characters)"));
+    } else {
+        out.push_str(run);
+    }
+    run.clear();
 }
 
 /// The most problems a scenario's check lists (it says how many more it found).
@@ -232,6 +292,29 @@ mod tests {
         );
         // Not at the end: left as it is.
         assert_eq!(with_suggestion("expected u64 here"), "expected u64 here");
+    }
+
+    /// A long value is cut in what is shown, marked with its length; short ones are whole.
+    #[test]
+    fn long_values_are_cut_in_messages() {
+        let long = "x".repeat(100_000);
+        let d = Diagnostic {
+            location: format!("--set agents.users.{long}=1"),
+            field: None,
+            message: format!("unknown field `{long}`, expected `count`; value \"{long}\" here"),
+            snippet: None,
+        };
+        let shown = d.to_string();
+        assert!(shown.len() < 1_000, "{} bytes", shown.len());
+        assert!(shown.contains("…(100000 characters)`, expected `count`"), "{shown}");
+        assert!(shown.contains("\"xxx") && shown.contains("characters)\" here"), "{shown}");
+        let short = Diagnostic {
+            location: "a.toml:1:1".into(),
+            field: None,
+            message: "m `v`".into(),
+            snippet: None,
+        };
+        assert_eq!(short.to_string(), "a.toml:1:1: m `v`");
     }
 
     #[test]
