@@ -544,6 +544,16 @@ fn sweep_points<M: Model>(
     if let Some((path, m)) = point::mixed_columns(&points).filter(|_| report.found == 0) {
         report.add(&path, m);
     }
+    // A swept key's own value in the file is replaced at every point, so no point checks it:
+    // a value no point could take is refused all the same, not kept in the scenario as run.
+    if let (Some(sweep), Err(fe)) = (&file.sweep, M::validate(&file.economy, &file.agents)) {
+        for FieldError { path, message } in fe {
+            if sweep.values.keys().any(|k| within(k, &path) || within(&path, k)) {
+                let m = format!("{message} (the sweep replaces this value; fix or remove it)");
+                report.add(&path, with_suggestion(&m));
+            }
+        }
+    }
     (keys, points)
 }
 
