@@ -229,6 +229,7 @@ fn staged<'a>(
     lines: impl IntoIterator<Item = &'a str>,
 ) -> Result<AtomicFile, BadInput> {
     let err = |e: &dyn std::fmt::Display| BadInput(format!("cannot write {}: {e}", path.display()));
+    ergon_output::remove_leftovers(path);
     let mut f = AtomicFile::create(path).map_err(|e| err(&e))?;
     for l in lines {
         writeln!(f, "{l}").map_err(|e| err(&e))?;

@@ -4,9 +4,11 @@
 //! renames it over the target. Dropping an unfinished `AtomicFile` removes the temporary file,
 //! so an error leaves any earlier file of the same name untouched. Two `AtomicFile`s for the same
 //! target in one process would share a temporary name: write each target from one place only.
-//! A process killed before its rename leaves its `NAME.tmp-PID`; the next `AtomicFile` of the
-//! same target removes such files whose process is gone (where the system lists its processes
-//! under `/proc`; a file of a live process, or not of this form, is left).
+//! A process killed before its rename leaves its `NAME.tmp-PID`; [`remove_leftovers`] removes
+//! such files whose process is gone (where the system lists its processes under `/proc`; a file
+//! of a live process, or not of this form, is left). The outputs a person names call it before
+//! they write (the run's merged files, a report, a replay's); a checkpoint's save does not, as
+//! it would list a directory of every job's files at each save.
 //!
 //! A symbolic link is followed: the file it names is replaced, the link stays. A target that
 //! exists and is not a regular file — a device (`/dev/null`, `/dev/stdout`), a pipe, a socket —
@@ -81,7 +83,6 @@ impl AtomicFile {
                 OutputError::io("create", &target, err)
             })?
             .to_os_string();
-        remove_stale(&target, &name);
         name.push(format!(".tmp-{}", std::process::id()));
         let tmp = target.with_file_name(name);
         let file = File::create(&tmp).map_err(|e| OutputError::io("create", &tmp, e))?;
@@ -151,6 +152,7 @@ impl AtomicFile {
 /// Writes `bytes` to `path` through an [`AtomicFile`]: the file there afterwards is the earlier
 /// one or the new one, whole (a kill or a full disk at any moment never leaves it cut short).
 pub(crate) fn write_whole(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+    remove_leftovers(path);
     let mut file = AtomicFile::create(path)?;
     file.write_all(bytes).map_err(|e| OutputError::io("write", path, e))?;
     file.finish().map(|_| ())
@@ -186,13 +188,18 @@ fn inherited(path: &Path) -> Option<io::Result<File>> {
     }
 }
 
-/// Removes `NAME.tmp-PID` files beside `target` (`name` its file name) left by processes that no
-/// longer run — killed before their rename; best effort. Only where `/proc/self` shows the
-/// system lists processes there: elsewhere nothing can tell a dead writer from a live one.
-fn remove_stale(target: &Path, name: &std::ffi::OsStr) {
+/// Removes the `NAME.tmp-PID` files beside `path` (its file name `NAME`) that processes no
+/// longer running left, killed before their rename; best effort. Only where `/proc/self` shows
+/// the system lists processes there: elsewhere nothing can tell a dead writer from a live one.
+pub fn remove_leftovers(path: &Path) {
     let proc = Path::new("/proc");
-    let (Some(name), true) = (name.to_str(), proc.join("self").exists()) else { return };
-    let dir = match target.parent() {
+    let name = path.file_name().and_then(|n| n.to_str());
+    let (Some(name), true) = (name, proc.join("self").exists()) else { return };
+    // A device or a process's descriptor is written in place: it has no temporary files.
+    if path.starts_with("/dev") || path.starts_with("/proc") {
+        return;
+    }
+    let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
@@ -308,7 +315,7 @@ mod tests {
         assert!(err.to_string().contains("x.csv.tmp-"), "{err}");
     }
 
-    /// A killed writer's `NAME.tmp-PID` goes with the next write of `NAME`; one of a live
+    /// A killed writer's `NAME.tmp-PID` goes with [`remove_leftovers`] of `NAME`; one of a live
     /// process, one of another name and one not ending in a process number stay.
     #[cfg(target_os = "linux")]
     #[test]
@@ -322,6 +329,7 @@ mod tests {
         for f in [&dead, &live, &other, &odd] {
             fs::write(f, "left").expect("a leftover");
         }
+        remove_leftovers(&at("x.csv"));
         let mut file = AtomicFile::create(at("x.csv")).expect("create");
         file.write_all(b"new").expect("write");
         file.finish().expect("finish");

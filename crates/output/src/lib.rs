@@ -60,7 +60,7 @@ mod run_sink;
 mod schema;
 mod summary;
 
-pub use atomic::AtomicFile;
+pub use atomic::{AtomicFile, remove_leftovers};
 pub use columns::AMOUNT_PRECISION;
 pub use error::OutputError;
 pub use inspect::{Inspection, JobProgress, MANIFEST_FILE, Manifest, RunState, inspect};

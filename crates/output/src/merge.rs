@@ -147,7 +147,8 @@ pub fn merge_parts_into(
     schema.validate()?;
     opts.validate()?;
     let (csv_path, parquet_path) = (csv_path.to_path_buf(), parquet_path.to_path_buf());
-
+    crate::atomic::remove_leftovers(&csv_path);
+    crate::atomic::remove_leftovers(&parquet_path);
     let mut csv_out = AtomicFile::create(&csv_path)?;
     csv_out
         .write_all(schema.csv_header().as_bytes())

@@ -201,6 +201,7 @@ pub(crate) fn write(dir: &Path) -> Result<PathBuf, BadInput> {
     let page = html::page(&run).map_err(BadInput)?;
     let target = dir.join(REPORT_FILE);
     let bad = |e: ergon_output::OutputError| BadInput(e.to_string());
+    ergon_output::remove_leftovers(&target);
     let mut file = AtomicFile::create(&target).map_err(bad)?;
     file.write_all(page.as_bytes())
         .map_err(|e| BadInput(format!("cannot write {}: {e}", target.display())))?;
