@@ -27,6 +27,16 @@ fn a_table_made_bad_by_a_set_names_the_set() {
     assert!(err.contains("--set economy.params.alpha=0.5: economy.params.alpha:"), "{err}");
 }
 
+/// A type error inside a table a --set gives names the key inside it, as the file's would.
+#[test]
+fn a_bad_key_inside_a_set_table_is_named() {
+    let o = ergon(&["check", "stratos-small", "--set", "agents.users={count=\"x\"}"]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    let want = "--set agents.users={count=\"x\"}: agents.users.count: invalid type: string \"x\"";
+    assert!(err.contains(want), "{err}");
+}
+
 /// A swept value a point's check refuses is located at its place in the sweep's list, not at
 /// the file's base value it replaced (which is valid).
 #[test]

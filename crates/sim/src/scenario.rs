@@ -364,7 +364,10 @@ fn read_with_overrides<M: Model>(
             .and_then(|v| set_path(&mut table, path, v))
             .map_err(|m| fail(at(&origin, path, &m)))?;
         if let Err(e) = Table::try_into::<File<M>>(table.clone()) {
-            return Err(fail(at(&origin, path, &with_suggestion(e.message()))));
+            // A key inside a table the --set gave, when the reader names it.
+            let inner = toml_keys(&e).filter(|k| within(path, k));
+            let field = inner.as_deref().unwrap_or(path);
+            return Err(fail(at(&origin, field, &with_suggestion(e.message()))));
         }
     }
     if overrides.is_empty() {
