@@ -65,6 +65,13 @@ impl<R: BufRead> Iterator for Lines<R> {
                 if self.number == 1 && self.buf.starts_with(b"\xEF\xBB\xBF") {
                     self.buf.drain(..3);
                 }
+                // A carriage return left inside a line: a file whose lines end in CR alone
+                // (no JSON text holds one raw) would otherwise read as one line, a comment.
+                if self.buf.contains(&b'\r') {
+                    let why =
+                        "holds a carriage return (\\r) inside it: end lines with \\n or \\r\\n";
+                    return Some((self.number, Err(why.to_owned())));
+                }
                 let text = String::from_utf8(std::mem::take(&mut self.buf))
                     .map_err(|_| "not valid UTF-8".to_owned());
                 Some((self.number, text))
@@ -157,6 +164,10 @@ mod tests {
         assert_eq!(got[0].1.as_ref().map(String::len), Ok(LINE_MAX)); // at the limit: kept
         assert_eq!(got[1].0, 2);
         assert!(got[1].1.as_ref().unwrap_err().contains("longer than 1048576 bytes"));
+        // Lines ended by CR alone read as one line: refused, naming the carriage return.
+        let got: Vec<_> = Lines::new(&b"# a\r{\"op\":\"genesis\"}\r"[..]).collect();
+        assert_eq!(got.len(), 1);
+        assert!(got[0].1.as_ref().unwrap_err().contains("carriage return (\\r) inside it"));
     }
 
     #[test]
