@@ -171,7 +171,7 @@ pub enum RegistryError {
     /// The scenario names an economy this build does not have.
     #[error("{file}: scenario.economy: unknown economy {name:?} (this build has: {known}){hint}")]
     UnknownEconomy {
-        /// The scenario file.
+        /// Where the scenario names it: `file:line:column`.
         file: String,
         /// The name it gives.
         name: String,
@@ -184,13 +184,13 @@ pub enum RegistryError {
 
 /// The economy of scenario `source`.
 pub fn for_scenario(source: Source<'_>) -> Result<&'static Entry, RegistryError> {
-    let name = ergon_sim::scenario::economy_of(source).map_err(RegistryError::Scenario)?;
+    let (name, at) = ergon_sim::scenario::economy_of(source).map_err(RegistryError::Scenario)?;
     find(&name).ok_or_else(|| {
         let hint = ergon_sim::diag::nearest(&name, names())
             .map(|k| format!("; did you mean {k:?}?"))
             .unwrap_or_default();
         let known = names().collect::<Vec<_>>().join(", ");
-        RegistryError::UnknownEconomy { file: source.name.to_owned(), name, known, hint }
+        RegistryError::UnknownEconomy { file: at, name, known, hint }
     })
 }
 
@@ -220,7 +220,7 @@ mod tests {
         let err = for_scenario(Source { name: "x.toml", text }).expect_err("unknown");
         assert_eq!(
             err.to_string(),
-            "x.toml: scenario.economy: unknown economy \"stratso\" (this build has: stratos, marlin, phala, trias); did you mean \"stratos\"?"
+            "x.toml:3:11: scenario.economy: unknown economy \"stratso\" (this build has: stratos, marlin, phala, trias); did you mean \"stratos\"?"
         );
     }
 }

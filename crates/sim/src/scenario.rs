@@ -257,18 +257,21 @@ pub fn run_overrides(
     out
 }
 
-/// The economy a scenario names, read before its model is known.
-pub fn economy_of(source: Source<'_>) -> Result<String, Diagnostics> {
+/// The economy a scenario names, read before its model is known, and where (`file:line:column`).
+pub fn economy_of(source: Source<'_>) -> Result<(String, String), Diagnostics> {
     #[derive(Deserialize)]
     struct Peek {
         scenario: PeekHeader,
     }
     #[derive(Deserialize)]
     struct PeekHeader {
-        economy: String,
+        economy: toml::Spanned<String>,
     }
     toml::from_str::<Peek>(source.text)
-        .map(|p| p.scenario.economy)
+        .map(|p| {
+            let at = source.locate(p.scenario.economy.span().start).0;
+            (p.scenario.economy.into_inner(), at)
+        })
         .map_err(|e| Diagnostics(vec![toml_diagnostic(source, &e, None)]))
 }
 
