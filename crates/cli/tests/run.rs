@@ -431,6 +431,14 @@ fn flags_are_named_as_typed_and_sweep_has_a_default() {
     assert_eq!(o.status.code(), Some(2));
     let want = "--epochs 5d and --set scenario.duration=\"0d\" both set scenario.duration";
     assert!(text(&o.stderr).contains(want), "{}", text(&o.stderr));
+    // Text --epochs is passed on as a TOML string: a character Rust would escape arrives whole
+    // (it read as the text of its escape, quoted twice in the message).
+    let o = ergon(&["run", "--epochs", "\u{202e}2", "-q"]);
+    assert!(
+        text(&o.stderr).contains(r#"scenario.duration: "\u{202e}2" is not a duration"#),
+        "{}",
+        text(&o.stderr)
+    );
     let o = ergon(&["run", "--seed", "5", "--set", "scenario.seed=7", "-q"]);
     assert!(text(&o.stderr).contains("--seed 5 and --set scenario.seed=7"), "{}", text(&o.stderr));
     let o = ergon(&["sweep", "--epochs", "1", "--runs", "1", "--out", out.to_str().unwrap(), "-q"]);

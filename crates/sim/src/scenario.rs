@@ -251,7 +251,8 @@ pub fn run_overrides(
     }
     if let Some(e) = duration {
         let digits = !e.is_empty() && e.chars().all(|c| c.is_ascii_digit());
-        let v = if digits { e.to_owned() } else { format!("{e:?}") };
+        // Any other text as a TOML string, escaped as TOML escapes (not as Rust's `{:?}`).
+        let v = if digits { e.to_owned() } else { toml::Value::String(e.to_owned()).to_string() };
         out.push(("scenario.duration".to_owned(), v));
     }
     out
