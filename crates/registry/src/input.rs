@@ -62,7 +62,13 @@ impl<R: BufRead> Iterator for Lines<R> {
                     return Some((self.number, Err(why)));
                 }
                 // A byte-order mark before the first line (as some editors write) is not text.
-                if self.number == 1 && self.buf.starts_with(b"\xEF\xBB\xBF") {
+                if self.buf.starts_with(b"\xEF\xBB\xBF") {
+                    if self.number > 1 {
+                        // Two files joined, the second with its mark: said as such.
+                        let why = "starts with a byte-order mark (U+FEFF), which only a file's \
+                                   first line may have";
+                        return Some((self.number, Err(why.to_owned())));
+                    }
                     self.buf.drain(..3);
                 }
                 // A carriage return left inside a line: a file whose lines end in CR alone
@@ -143,9 +149,10 @@ mod tests {
     #[test]
     fn a_byte_order_mark_before_the_first_line_is_left_out() {
         let text = "\u{feff}{\"op\":\"genesis\"}\n\u{feff}x\n";
-        let lines: Vec<_> = Lines::new(text.as_bytes()).map(|(n, l)| (n, l.unwrap())).collect();
-        // Only the first line's: a mark inside the file is the text's own.
-        assert_eq!(lines, [(1, "{\"op\":\"genesis\"}".to_owned()), (2, "\u{feff}x".to_owned())]);
+        let lines: Vec<_> = Lines::new(text.as_bytes()).collect();
+        // Only the first line's: a mark starting a later line (two files joined) is refused.
+        assert_eq!(lines[0], (1, Ok("{\"op\":\"genesis\"}".to_owned())));
+        assert!(lines[1].1.as_ref().unwrap_err().contains("byte-order mark"), "{lines:?}");
     }
 
     #[test]
@@ -168,6 +175,8 @@ mod tests {
         let got: Vec<_> = Lines::new(&b"# a\r{\"op\":\"genesis\"}\r"[..]).collect();
         assert_eq!(got.len(), 1);
         assert!(got[0].1.as_ref().unwrap_err().contains("carriage return (\\r) inside it"));
+        let got: Vec<_> = Lines::new(&b"{}\n\xEF\xBB\xBF{}\n"[..]).collect();
+        assert!(got[1].1.as_ref().unwrap_err().contains("starts with a byte-order mark"));
     }
 
     #[test]
