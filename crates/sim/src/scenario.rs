@@ -141,6 +141,12 @@ impl Duration {
         let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
         let (digits, unit) = text.split_at(split);
         let n: u64 = digits.parse().map_err(|_| {
+            // Digits past 2^64 − 1: a number, too large for any run.
+            if !digits.is_empty() {
+                return format!(
+                    "{text:?} is more {step_name}s than a run can have (1 to {EPOCHS_MAX})"
+                );
+            }
             format!(
                 "{text:?} is not a duration: write {step_name}s as a number (52560) or a number \
                  with a unit: \"90d\", \"2w\", \"10y\", \"12h\", \"30min\", \"60s\""
@@ -250,9 +256,14 @@ pub fn run_overrides(
         out.push(("scenario.seed".to_owned(), s.to_string()));
     }
     if let Some(e) = duration {
+        // A count of epochs as a TOML integer when it is one (a scenario's integers stop at
+        // 2^63 − 1); any other text as a TOML string, with TOML's escapes (not Rust's `{:?}`).
         let digits = !e.is_empty() && e.chars().all(|c| c.is_ascii_digit());
-        // Any other text as a TOML string, escaped as TOML escapes (not as Rust's `{:?}`).
-        let v = if digits { e.to_owned() } else { toml::Value::String(e.to_owned()).to_string() };
+        let v = if digits && e.parse::<i64>().is_ok() {
+            e.to_owned()
+        } else {
+            toml::Value::String(e.to_owned()).to_string()
+        };
         out.push(("scenario.duration".to_owned(), v));
     }
     out

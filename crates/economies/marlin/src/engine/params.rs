@@ -283,13 +283,6 @@ impl Params {
         if self.checker_bp > BP_ONE {
             return bad("checker_bp", self.checker_bp.to_string());
         }
-        // With no day to prove in, a day's attestations go at its close: a window running
-        // into the next day would lose its first half's proofs (and free the deposit early).
-        if self.proof_days == 0 && 86_400 % self.window_secs != 0 {
-            let why =
-                format!("0 (with window_secs {}, which does not divide a day)", self.window_secs);
-            return bad("proof_days", why);
-        }
         if self.proof_days > 3_650 {
             return bad("proof_days", self.proof_days.to_string());
         }

@@ -16,9 +16,9 @@
 //!   window whose ranges overlap (the same attestation twice is not a proof), or with one
 //!   attestation it judged spam. The producer's whole deposit (every owner's part) is slashed: the
 //!   checker gets `⌊slashed × checker_bp / 10,000⌋` (default 10%), the rest is burned.
-//! - Attestations are kept `proof_days` days after their day (proofs must come by then), and go
-//!   with a slash of their producer (evidence slashes once); a deposit may be withdrawn once its
-//!   producer's last attestation is that old.
+//! - Attestations are kept `proof_days` days after the last day of their window (proofs must
+//!   come by then), and go with a slash of their producer (evidence slashes once); a deposit may
+//!   be withdrawn once its producer's last window is that old.
 //!
 //! The POND locked in deposits is the `deposits` pool's balance (state `spam.locked`, metric
 //! `spam_deposits_locked`).
@@ -429,12 +429,19 @@ impl Marlin {
     /// before the next day.
     pub(crate) fn close_spam(&mut self) {
         let Some(oldest) = (self.epoch.0 + 1).checked_sub(self.params.proof_days) else { return };
-        // Attestations are listed in the order they were made, so their windows' last days
-        // never fall along the list.
-        while let Some((&id, a)) = self.spam.attestations.first() {
-            if self.window_last_day(a.window) >= oldest {
-                break;
-            }
+        // Attestations are listed in the order they were made, so their days never fall along
+        // the list; their windows' last days may (producers' seconds need not rise together),
+        // but a window ends at most a day after its attestation's day (windows are at most a
+        // day long): those of the days before `oldest` are all that can have gone.
+        let gone: Vec<u64> = self
+            .spam
+            .attestations
+            .iter()
+            .take_while(|(_, a)| a.day < oldest)
+            .filter(|(_, a)| self.window_last_day(a.window) < oldest)
+            .map(|(&id, _)| id)
+            .collect();
+        for id in gone {
             self.spam.attestations.remove(&id);
         }
     }
