@@ -138,9 +138,11 @@ fn overrides(args: &RunArgs) -> Result<Vec<(String, String)>, BadInput> {
     for (field, flag, typed) in flags {
         let Some(typed) = typed else { continue };
         let path = format!("scenario.{field}");
-        if let Some((_, v)) = sets.iter().find(|(k, _)| *k == path) {
+        // The field itself or a table holding it (`--set scenario={…}`).
+        let covers = |k: &str| path == k || path.starts_with(&format!("{k}."));
+        if let Some((k, v)) = sets.iter().find(|(k, _)| covers(k)) {
             return Err(BadInput(format!(
-                "{flag} {typed} and --set {path}={v} both set {path}: give one of them"
+                "{flag} {typed} and --set {k}={v} both set {path}: give one of them"
             )));
         }
     }

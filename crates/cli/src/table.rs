@@ -118,8 +118,10 @@ pub(crate) fn print(
                 continue;
             }
             // The runs a metric's figures are over: fewer than the point's where some runs had
-            // no value (a NaN: no paid node, no stake…), and the row says so.
-            let runs = stats.values().map(|s| s.n).max().unwrap_or(0);
+            // no value (a NaN: no paid node, no stake…) or a stopped run did not reach them, and
+            // the row says so.
+            let planned = info.runs as usize;
+            let runs = stats.values().map(|s| s.n).max().unwrap_or(0).max(planned);
             let rows: Vec<(&str, [String; 3], usize)> = names
                 .iter()
                 .map(|&name| {

@@ -442,6 +442,9 @@ fn flags_are_named_as_typed_and_sweep_has_a_default() {
     let o = ergon(&["run", "--epochs", "18446744073709551616", "-q"]);
     let want = r#""18446744073709551616" is more epochs than a run can have (1 to 100000000)"#;
     assert!(text(&o.stderr).contains(want), "{}", text(&o.stderr));
+    let whole = r#"scenario={name="s", economy="stratos", duration="2"}"#;
+    let o = ergon(&["run", "--epochs", "1", "--set", whole, "-q"]);
+    assert!(text(&o.stderr).contains("both set scenario.duration"), "{}", text(&o.stderr));
     let o = ergon(&["run", "--seed", "5", "--set", "scenario.seed=7", "-q"]);
     assert!(text(&o.stderr).contains("--seed 5 and --set scenario.seed=7"), "{}", text(&o.stderr));
     let o = ergon(&["sweep", "--epochs", "1", "--runs", "1", "--out", out.to_str().unwrap(), "-q"]);

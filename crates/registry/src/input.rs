@@ -53,9 +53,10 @@ impl<R: BufRead> Iterator for Lines<R> {
             Ok(_) => {
                 if self.buf.last() == Some(&b'\n') {
                     self.buf.pop();
-                    if self.buf.last() == Some(&b'\r') {
-                        self.buf.pop();
-                    }
+                }
+                // CRLF, the last line's too when the file ends without its LF.
+                if self.buf.last() == Some(&b'\r') {
+                    self.buf.pop();
                 }
                 if self.buf.len() > LINE_MAX {
                     let why = format!("longer than {LINE_MAX} bytes, the limit of a replay line");
@@ -175,6 +176,9 @@ mod tests {
         let got: Vec<_> = Lines::new(&b"# a\r{\"op\":\"genesis\"}\r"[..]).collect();
         assert_eq!(got.len(), 1);
         assert!(got[0].1.as_ref().unwrap_err().contains("carriage return (\\r) inside it"));
+        // CRLF to the end, the last line without its LF included.
+        let got: Vec<_> = Lines::new(&b"a\r\nb\r"[..]).map(|(n, l)| (n, l.unwrap())).collect();
+        assert_eq!(got, [(1, "a".to_owned()), (2, "b".to_owned())]);
         let got: Vec<_> = Lines::new(&b"{}\n\xEF\xBB\xBF{}\n"[..]).collect();
         assert!(got[1].1.as_ref().unwrap_err().contains("starts with a byte-order mark"));
     }

@@ -20,7 +20,15 @@ pub struct Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: ", shortened(&self.location))?;
+        // A file's place (`file:line:column`) is shown whole; a value's origin (`--set p=v`,
+        // Python's `set["p"]=v`, a sweep point) is cut as the message is.
+        let origin = ["--set ", "set[", "sweep"].iter().any(|p| self.location.starts_with(p))
+            || self.location.contains('=');
+        if origin {
+            write!(f, "{}: ", shortened(&self.location))?;
+        } else {
+            write!(f, "{}: ", self.location)?;
+        }
         if let Some(field) = &self.field {
             write!(f, "{}: ", shortened(field))?;
         }
@@ -315,6 +323,16 @@ mod tests {
             snippet: None,
         };
         assert_eq!(short.to_string(), "a.toml:1:1: m `v`");
+        // A file's place stays whole, however long its path.
+        let path = format!("/{}/s.toml:3:1", "d".repeat(200));
+        let d =
+            Diagnostic { location: path.clone(), field: None, message: "m".into(), snippet: None };
+        assert_eq!(d.to_string(), format!("{path}: m"));
+        // Prose longer than the limit stays whole: only long words and values are cut.
+        let prose = "a long explanation ".repeat(20);
+        let d =
+            Diagnostic { location: "f".into(), field: None, message: prose.clone(), snippet: None };
+        assert_eq!(d.to_string(), format!("f: {prose}"));
     }
 
     #[test]
