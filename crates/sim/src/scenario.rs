@@ -28,6 +28,7 @@ use toml::{Table, Value};
 use crate::diag::{Diagnostic, Diagnostics, PROBLEMS_SHOWN, Source, toml_keys, with_suggestion};
 use crate::sweep::{Combo, combinations, describe};
 use point::point_sections;
+pub use set::run_overrides;
 use set::{parse_value, set_path};
 use shape::{bad_values, list_for_table, lists_for_tables, swept_set, within};
 pub(crate) use spans::key_and_index;
@@ -236,37 +237,6 @@ pub struct Plan<M: Model> {
     pub resolved: String,
     /// SHA-256 of `resolved`, hex.
     pub hash: String,
-}
-
-/// The overrides that a run's own options make — Monte Carlo runs, master seed, duration
-/// (`ergon run --runs --seed --epochs`; `ergon.run(runs=, seed=, epochs=)` in Python) — as
-/// (path, TOML value text) pairs for [`plan`], to come before the `--set` ones. A duration of
-/// digits only is a number of steps; any other is duration text (`"90d"`).
-#[must_use]
-pub fn run_overrides(
-    runs: Option<u32>,
-    seed: Option<u64>,
-    duration: Option<&str>,
-) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    if let Some(r) = runs {
-        out.push(("scenario.runs".to_owned(), r.to_string()));
-    }
-    if let Some(s) = seed {
-        out.push(("scenario.seed".to_owned(), s.to_string()));
-    }
-    if let Some(e) = duration {
-        // A count of epochs as a TOML integer when it is one (a scenario's integers stop at
-        // 2^63 − 1); any other text as a TOML string, with TOML's escapes (not Rust's `{:?}`).
-        let digits = !e.is_empty() && e.chars().all(|c| c.is_ascii_digit());
-        let v = if digits && e.parse::<i64>().is_ok() {
-            e.to_owned()
-        } else {
-            toml::Value::String(e.to_owned()).to_string()
-        };
-        out.push(("scenario.duration".to_owned(), v));
-    }
-    out
 }
 
 /// The economy a scenario names, read before its model is known, and where (`file:line:column`).

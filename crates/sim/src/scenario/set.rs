@@ -111,3 +111,34 @@ fn list_entry<'a>(
         _ => Err(format!("{key:?} in {path:?} is not a list: [{i}] names nothing")),
     }
 }
+
+/// The overrides that a run's own options make — Monte Carlo runs, master seed, duration
+/// (`ergon run --runs --seed --epochs`; `ergon.run(runs=, seed=, epochs=)` in Python) — as
+/// (path, TOML value text) pairs for [`super::plan`], to come before the `--set` ones. A
+/// duration of digits only is a number of steps; any other is duration text (`"90d"`).
+#[must_use]
+pub fn run_overrides(
+    runs: Option<u32>,
+    seed: Option<u64>,
+    duration: Option<&str>,
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if let Some(r) = runs {
+        out.push(("scenario.runs".to_owned(), r.to_string()));
+    }
+    if let Some(s) = seed {
+        out.push(("scenario.seed".to_owned(), s.to_string()));
+    }
+    if let Some(e) = duration {
+        // A count of epochs as a TOML integer when it is one (a scenario's integers stop at
+        // 2^63 − 1); any other text as a TOML string, with TOML's escapes (not Rust's `{:?}`).
+        let digits = !e.is_empty() && e.chars().all(|c| c.is_ascii_digit());
+        let v = if digits && e.parse::<i64>().is_ok() {
+            e.to_owned()
+        } else {
+            toml::Value::String(e.to_owned()).to_string()
+        };
+        out.push(("scenario.duration".to_owned(), v));
+    }
+    out
+}
