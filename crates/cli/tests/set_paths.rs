@@ -37,6 +37,18 @@ fn a_bad_key_inside_a_set_table_is_named() {
     assert!(err.contains(want), "{err}");
 }
 
+/// A type error inside a swept table names the key inside it.
+#[test]
+fn a_bad_key_inside_a_swept_table_is_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("sweep.toml");
+    let toml = "[scenario]\nname = \"s\"\neconomy = \"stratos\"\nduration = \"1d\"\n\n\
+                [sweep]\nvalues = { \"agents.users\" = [{ count = \"x\" }] }\n";
+    let err = refused(&file, toml);
+    let want = "sweep point 0 (agents.users = { count = \"x\" }): agents.users.count: invalid type";
+    assert!(err.contains(want), "{err}");
+}
+
 /// A swept value a point's check refuses is located at its place in the sweep's list, not at
 /// the file's base value it replaced (which is valid).
 #[test]

@@ -6,7 +6,7 @@ use toml::Table;
 
 use super::shape::{list_for_table, lists_for_tables, within};
 use super::{File, set_path};
-use crate::diag::with_suggestion;
+use crate::diag::{toml_keys, with_suggestion};
 use crate::sweep::{Combo, Sweep};
 
 /// The economy and agents sections at sweep point `combo` (the file's own without a sweep); an
@@ -31,8 +31,12 @@ pub(super) fn point_sections<M: Model>(
     if let Some(b) = bad {
         return Err(b);
     }
-    let f = Table::try_into::<File<M>>(t.clone())
-        .map_err(|e| ("sweep.values".to_owned(), with_suggestion(e.message())))?;
+    let f = Table::try_into::<File<M>>(t.clone()).map_err(|e| {
+        // The key inside a swept table, when the reader names it.
+        let inner = toml_keys(&e).filter(|k| combo.iter().any(|(p, _)| k != p && within(p, k)));
+        let at = inner.map(|k| format!("{k}: ")).unwrap_or_default();
+        ("sweep.values".to_owned(), format!("{at}{}", with_suggestion(e.message())))
+    })?;
     // A swept list where the scenario has a table, as for the file and the `--set`s.
     let mut lists = Vec::new();
     if let Ok(resolved) = Table::try_from(&f) {
