@@ -129,39 +129,37 @@ fn read(scenario: Option<&Path>) -> Result<(String, String), BadInput> {
 fn overrides(args: &RunArgs) -> Result<Vec<(String, String)>, BadInput> {
     let mut out = ergon_sim::scenario::run_overrides(args.runs, args.seed, args.epochs.as_deref());
     let sets = parse_sets(&args.set)?;
-    // An option and a --set of the field it sets: one would silently override the other.
-    let flags = [
-        ("duration", "--epochs", args.epochs.clone()),
-        ("runs", "--runs", args.runs.map(|r| r.to_string())),
-        ("seed", "--seed", args.seed.map(|s| s.to_string())),
-    ];
-    for (field, flag, typed) in flags {
-        let Some(typed) = typed else { continue };
-        let path = format!("scenario.{field}");
-        // The field itself or a table holding it (`--set scenario={…}`).
-        let covers = |k: &str| path == k || path.starts_with(&format!("{k}."));
-        if let Some((k, v)) = sets.iter().find(|(k, _)| covers(k)) {
-            return Err(BadInput(format!(
-                "{flag} {typed} and --set {k}={v} both set {path}: give one of them"
-            )));
-        }
+    if let Some((i, j)) = ergon_sim::scenario::option_set_twice(&out, &sets) {
+        let ((path, _), (k, v)) = (&out[i], &sets[j]);
+        let (flag, typed) = typed_options(args)
+            .find(|(p, ..)| p == path)
+            .map(|(_, f, t)| (f, t))
+            .unwrap_or_default();
+        return Err(BadInput(format!(
+            "{flag} {typed} and --set {k}={v} both set {path}: give one of them"
+        )));
     }
     out.extend(sets);
     Ok(out)
+}
+
+/// `--epochs`, `--runs` and `--seed` as given, each with the scenario field it sets.
+fn typed_options(args: &RunArgs) -> impl Iterator<Item = (&'static str, &'static str, String)> {
+    [
+        ("scenario.duration", "--epochs", args.epochs.clone()),
+        ("scenario.runs", "--runs", args.runs.map(|r| r.to_string())),
+        ("scenario.seed", "--seed", args.seed.map(|s| s.to_string())),
+    ]
+    .into_iter()
+    .filter_map(|(path, flag, typed)| Some((path, flag, typed?)))
 }
 
 /// `e` with the overrides that `--epochs`, `--runs` and `--seed` made named as the user typed
 /// them (the plan sees them as `--set scenario.…`).
 fn as_typed(e: BadInput, args: &RunArgs) -> BadInput {
     let mut text = e.0;
-    let flags = [
-        ("duration", "--epochs", args.epochs.clone()),
-        ("runs", "--runs", args.runs.map(|r| r.to_string())),
-        ("seed", "--seed", args.seed.map(|s| s.to_string())),
-    ];
-    for (field, flag, typed) in flags {
-        let Some(typed) = typed else { continue };
-        let prefix = format!("--set scenario.{field}=");
+    for (path, flag, typed) in typed_options(args) {
+        let prefix = format!("--set {path}=");
         while let Some(at) = text.find(&prefix) {
             let end = text[at..].find(": ").map_or(text.len(), |i| at + i);
             text.replace_range(at..end, &format!("{flag} {typed}"));

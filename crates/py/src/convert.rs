@@ -124,17 +124,21 @@ impl Overrides {
                 continue;
             };
             let (path, text) = &self.list[k];
-            let option = match path.as_str() {
-                "scenario.runs" => "runs",
-                "scenario.seed" => "seed",
-                _ => "epochs",
-            };
             p.location = if k < self.options {
-                format!("{option}={text}")
+                format!("{}={text}", option_name(path))
             } else {
                 format!("set[{path:?}]={text}")
             };
         }
+    }
+}
+
+/// The keyword argument that makes the override of `path`: `runs`, `seed` or `epochs`.
+fn option_name(path: &str) -> &'static str {
+    match path {
+        "scenario.runs" => "runs",
+        "scenario.seed" => "seed",
+        _ => "epochs",
     }
 }
 
@@ -171,21 +175,16 @@ pub(crate) fn overrides(
             Failure::Input("bad_input", format!("set: the key {k} is not a string"))
         })?;
         let text = value(&v, &format!("set[{path:?}]"))?.to_string();
-        // An option and a `set` of the field it sets: one would silently override the other.
-        if let Some((_, given)) = out[..options].iter().find(|(p, _)| *p == path) {
-            let option = match path.as_str() {
-                "scenario.runs" => "runs",
-                "scenario.seed" => "seed",
-                _ => "epochs",
-            };
-            return Err(Failure::Input(
-                "bad_input",
-                format!(
-                    "{option}={given} and set[{path:?}]={text} both set {path}: give one of them"
-                ),
-            ));
-        }
         out.push((path, text));
+    }
+    let (opts, sets) = out.split_at(options);
+    if let Some((i, j)) = ergon_sim::scenario::option_set_twice(opts, sets) {
+        let ((path, given), (k, text)) = (&opts[i], &sets[j]);
+        let option = option_name(path);
+        return Err(Failure::Input(
+            "bad_input",
+            format!("{option}={given} and set[{k:?}]={text} both set {path}: give one of them"),
+        ));
     }
     Ok(Overrides { list: out, options })
 }

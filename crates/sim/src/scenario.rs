@@ -28,7 +28,7 @@ use toml::{Table, Value};
 use crate::diag::{Diagnostic, Diagnostics, PROBLEMS_SHOWN, Source, toml_keys, with_suggestion};
 use crate::sweep::{Combo, combinations, describe};
 use point::point_sections;
-pub use set::run_overrides;
+pub use set::{option_set_twice, run_overrides};
 use set::{parse_value, set_path};
 use shape::{bad_values, list_for_table, lists_for_tables, swept_set, within};
 pub(crate) use spans::key_and_index;

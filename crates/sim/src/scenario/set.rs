@@ -142,3 +142,17 @@ pub fn run_overrides(
     }
     out
 }
+
+/// The first of `options` (from [`run_overrides`]) whose field one of `sets` (the `--set`
+/// overrides) sets too — the field itself or a table holding it (`scenario`): one would
+/// silently override the other, so the caller refuses both, naming them in its own words.
+/// (index in `options`, index in `sets`).
+#[must_use]
+pub fn option_set_twice(
+    options: &[(String, String)],
+    sets: &[(String, String)],
+) -> Option<(usize, usize)> {
+    options.iter().enumerate().find_map(|(i, (path, _))| {
+        sets.iter().position(|(k, _)| super::shape::within(k, path)).map(|j| (i, j))
+    })
+}
