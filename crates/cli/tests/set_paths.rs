@@ -8,10 +8,17 @@ mod common;
 
 use common::{ergon, text};
 
-/// The errors of `ergon check` of `toml` written to `path`, which must refuse it (exit 2).
-fn refused(path: &std::path::Path, toml: &str) -> String {
-    std::fs::write(path, toml).unwrap();
-    let o = ergon(&["check", path.to_str().unwrap()]);
+/// The errors of `ergon check` of `toml` written to a file `name`, which must refuse it (exit 2).
+fn refused(name: &str, toml: &str) -> String {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join(name);
+    std::fs::write(&path, toml).unwrap();
+    check_refused(&[path.to_str().unwrap()])
+}
+
+/// The errors of `ergon check ARGS`, which must refuse them (exit 2).
+fn check_refused(args: &[&str]) -> String {
+    let o = ergon(&[&["check"], args].concat());
     let err = text(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     err
@@ -21,18 +28,14 @@ fn refused(path: &std::path::Path, toml: &str) -> String {
 /// the table's line in the file.
 #[test]
 fn a_table_made_bad_by_a_set_names_the_set() {
-    let o = ergon(&["check", "marlin-paper", "--set", "economy.params.alpha=0.5"]);
-    let err = text(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{err}");
+    let err = check_refused(&["marlin-paper", "--set", "economy.params.alpha=0.5"]);
     assert!(err.contains("--set economy.params.alpha=0.5: economy.params.alpha:"), "{err}");
 }
 
 /// A type error inside a table a --set gives names the key inside it, as the file's would.
 #[test]
 fn a_bad_key_inside_a_set_table_is_named() {
-    let o = ergon(&["check", "stratos-small", "--set", "agents.users={count=\"x\"}"]);
-    let err = text(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{err}");
+    let err = check_refused(&["stratos-small", "--set", "agents.users={count=\"x\"}"]);
     let want = "--set agents.users={count=\"x\"}: agents.users.count: invalid type: string \"x\"";
     assert!(err.contains(want), "{err}");
 }
@@ -40,11 +43,9 @@ fn a_bad_key_inside_a_set_table_is_named() {
 /// A type error inside a swept table names the key inside it.
 #[test]
 fn a_bad_key_inside_a_swept_table_is_named() {
-    let tmp = tempfile::tempdir().unwrap();
-    let file = tmp.path().join("sweep.toml");
     let toml = "[scenario]\nname = \"s\"\neconomy = \"stratos\"\nduration = \"1d\"\n\n\
                 [sweep]\nvalues = { \"agents.users\" = [{ count = \"x\" }] }\n";
-    let err = refused(&file, toml);
+    let err = refused("sweep.toml", toml);
     let want = "sweep point 0 (agents.users = { count = \"x\" }): agents.users.count: invalid type";
     assert!(err.contains(want), "{err}");
 }
@@ -53,12 +54,10 @@ fn a_bad_key_inside_a_swept_table_is_named() {
 /// the file's base value it replaced (which is valid).
 #[test]
 fn a_bad_swept_value_is_located_in_the_sweep() {
-    let tmp = tempfile::tempdir().unwrap();
-    let file = tmp.path().join("sweep.toml");
     let toml = "[scenario]\nname = \"s\"\neconomy = \"stratos\"\nduration = \"1d\"\n\n\
                 [economy]\nprofile = \"paper\"\n\n[agents.users]\ncount = 10\n\n\
                 [sweep]\nvalues = { \"agents.users.count\" = [10, 20000000] }\n";
-    let err = refused(&file, toml);
+    let err = refused("sweep.toml", toml);
     // Line 13, column 40: the 20000000 in the list.
     assert!(err.contains("sweep.toml:13:40: agents.users.count: sweep point 1"), "{err}");
     assert!(err.contains("must be 0 to 10000000, not 20000000"), "{err}");
@@ -92,12 +91,10 @@ fn a_problem_names_the_last_set_of_its_path() {
 /// key in that element, not the file alone.
 #[test]
 fn a_problem_in_an_array_of_tables_names_its_line() {
-    let tmp = tempfile::tempdir().unwrap();
-    let file = tmp.path().join("groups.toml");
     let toml = "[scenario]\nname = \"g\"\neconomy = \"phala\"\nduration = \"2d\"\nseed = 1\n\n\
                 [[agents.groups]]\nlabel = \"a\"\nworkers = 2\npools = 1\n\n\
                 [[agents.groups]]\nlabel = \"b\"\nworkers = 0\npools = 1\n";
-    let err = refused(&file, toml);
+    let err = refused("groups.toml", toml);
     assert!(err.contains("groups.toml:14:11: agents.groups[1].workers: must be 1 to"), "{err}");
 }
 
@@ -210,16 +207,14 @@ fn a_list_for_a_table_and_nested_sweep_keys_are_refused() {
         assert_eq!(o.status.code(), Some(2), "{set}: {err}");
         assert!(err.contains(&format!("{path}: a table is expected here, not a list")), "{err}");
     }
-    let tmp = tempfile::tempdir().unwrap();
-    let file = tmp.path().join("nested.toml");
     let toml = "[scenario]\nname = \"n\"\neconomy = \"stratos\"\nduration = \"2d\"\nseed = 1\n\n\
                 [sweep]\nvalues = { \"agents.users\" = [{ count = 10 }], \"agents.users.count\" = [20, 30] }\n";
-    let err = refused(&file, toml);
+    let err = refused("nested.toml", toml);
     assert!(err.contains("agents.users.count lies inside agents.users, also swept"), "{err}");
     // A swept list where the scenario has a table.
     let toml = "[scenario]\nname = \"n\"\neconomy = \"stratos\"\nduration = \"2d\"\nseed = 1\n\n\
                 [sweep]\nvalues = { \"agents.users\" = [[77], [88]] }\n";
-    let err = refused(&file, toml);
+    let err = refused("nested.toml", toml);
     assert!(err.contains("a table is expected here, not a list"), "{err}");
 }
 
@@ -289,11 +284,9 @@ fn nan_and_inf_are_refused_by_name() {
         assert_eq!(o.status.code(), Some(2), "{set}: {err}");
         assert!(err.contains(&format!("{path}: not a number")), "{err}");
     }
-    let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("nan-sweep.toml");
     let toml = "[scenario]\nname = \"n\"\neconomy = \"marlin\"\nduration = \"2d\"\n\n\
                 [sweep]\nvalues = { \"economy.params.alpha\" = [\"0.5\", nan, inf] }\n";
-    let err = refused(&path, toml);
+    let err = refused("nan-sweep.toml", toml);
     assert!(err.contains("(2 problem(s))"), "{err}");
     for i in [1, 2] {
         let at = format!("sweep.values.\"economy.params.alpha\"[{i}]: not a number");
@@ -310,12 +303,10 @@ fn line_breaks_are_refused_by_name_but_in_the_description() {
     let err = text(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("agents.groups[0].label: a line break"), "{err}");
-    let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("label-sweep.toml");
     let toml = "[scenario]\nname = \"l\"\neconomy = \"phala\"\nduration = \"2d\"\n\
                 description = \"\"\"two\nlines\"\"\"\n\n\
                 [sweep]\nvalues = { \"agents.groups[0].label\" = [\"x\", \"a,\\\"b\\r\"] }\n";
-    let err = refused(&path, toml);
+    let err = refused("label-sweep.toml", toml);
     assert!(err.contains("(1 problem(s))"), "{err}");
     assert!(err.contains("sweep.values.\"agents.groups[0].label\"[1]: a line break"), "{err}");
 }
@@ -328,9 +319,7 @@ fn a_sweep_of_points_with_other_columns_is_refused() {
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut toml = std::fs::read_to_string(repo.join("scenarios/phala-khala.toml")).unwrap();
     toml.push_str("\n[sweep]\nvalues = { \"agents.vaults.count\" = [2, 0] }\n");
-    let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("vault-sweep.toml");
-    let err = refused(&path, &toml);
+    let err = refused("vault-sweep.toml", &toml);
     assert!(err.contains("sweep point 1 (agents.vaults.count = 0) writes other columns"), "{err}");
     assert!(err.contains("only at point 0: vaults, vault_assets_pha"), "{err}");
     assert!(err.contains("only at point 1: none;"), "{err}");
