@@ -38,7 +38,8 @@ pub(crate) struct ReplayArgs {
 pub(crate) fn run(args: &ReplayArgs) -> Result<Outcome, BadInput> {
     check_paths(args)?;
     let reader = open_input(&args.file)?;
-    let expected = args.expect.as_deref().map(read_expected).transpose()?;
+    let expected =
+        args.expect.as_deref().map(input::read_expected).transpose().map_err(BadInput)?;
     let name = args.file.display().to_string();
     let options = ReplayOptions {
         check: !args.no_check,
@@ -157,30 +158,6 @@ fn open_input(file: &Path) -> Result<Box<dyn Read>, BadInput> {
     let f = std::fs::File::open(file)
         .map_err(|e| BadInput(format!("cannot open {}: {e}", file.display())))?;
     Ok(Box::new(f))
-}
-
-/// The expected output at `path`, read as the input is: a byte-order mark at its head is not
-/// part of its first line, and text that is not UTF-8 is named by its line.
-fn read_expected(path: &Path) -> Result<String, BadInput> {
-    use std::io::Read as _;
-    let cannot = |e: String| BadInput(format!("cannot read {}: {e}", path.display()));
-    let limit = input::EXPECTED_MAX;
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
-        .map_err(|e| cannot(e.to_string()))?;
-    if bytes.len() as u64 > limit {
-        return Err(BadInput(format!(
-            "{} is larger than {limit} bytes, the limit",
-            path.display()
-        )));
-    }
-    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    String::from_utf8(body.to_vec()).map_err(|e| {
-        let good = e.utf8_error().valid_up_to();
-        let line = body[..good].iter().filter(|&&b| b == b'\n').count() + 1;
-        cannot(format!("line {line}: not valid UTF-8"))
-    })
 }
 
 /// Compares the output `lines` of `name` with the `expected` text read from `path`, and says

@@ -18,10 +18,33 @@ pub const LINE_MAX: usize = 1 << 20;
 pub fn read_to_string(path: &Path, limit: u64) -> io::Result<Result<String, String>> {
     let mut text = String::new();
     std::fs::File::open(path)?.take(limit + 1).read_to_string(&mut text)?;
-    if text.len() as u64 > limit {
-        return Ok(Err(format!("{} is larger than {limit} bytes, the limit", path.display())));
+    Ok(within_limit(path, text.len(), limit).map(|()| text))
+}
+
+/// An expected replay output (`ergon replay --expect`), at most [`EXPECTED_MAX`] bytes, read as
+/// the replay's input is: a byte-order mark at its head is not part of its first line, and
+/// bytes that are not UTF-8 are named by their line. The error says why, naming the file.
+pub fn read_expected(path: &Path) -> Result<String, String> {
+    let cannot = |e: String| format!("cannot read {}: {e}", path.display());
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(EXPECTED_MAX + 1).read_to_end(&mut bytes))
+        .map_err(|e| cannot(e.to_string()))?;
+    within_limit(path, bytes.len(), EXPECTED_MAX)?;
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    String::from_utf8(body.to_vec()).map_err(|e| {
+        let good = e.utf8_error().valid_up_to();
+        let line = body[..good].iter().filter(|&&b| b == b'\n').count() + 1;
+        cannot(format!("line {line}: not valid UTF-8"))
+    })
+}
+
+/// `Err` naming the limit when `len` bytes read of `path` pass `limit`.
+fn within_limit(path: &Path, len: usize, limit: u64) -> Result<(), String> {
+    if len as u64 > limit {
+        return Err(format!("{} is larger than {limit} bytes, the limit", path.display()));
     }
-    Ok(Ok(text))
+    Ok(())
 }
 
 /// The lines of `reader`, each at most [`LINE_MAX`] bytes: a longer one is an error naming its
