@@ -100,6 +100,9 @@ pub(crate) fn print(
         _ => "over the last row".to_owned(),
     };
     let shown = written.stats.len().min(12);
+    // A metric's figures are over fewer than a point's runs where some had no value (a NaN: no
+    // paid node, no stake…) or a stopped run did not reach them, and its row says so.
+    let runs = info.runs as usize;
     for (k, stats) in written.stats.iter().take(shown).enumerate() {
         if !info.sweep_keys.is_empty() {
             let values: Vec<String> =
@@ -117,11 +120,6 @@ pub(crate) fn print(
             if names.is_empty() {
                 continue;
             }
-            // The runs a metric's figures are over: fewer than the point's where some runs had
-            // no value (a NaN: no paid node, no stake…) or a stopped run did not reach them, and
-            // the row says so.
-            let planned = info.runs as usize;
-            let runs = stats.values().map(|s| s.n).max().unwrap_or(0).max(planned);
             let rows: Vec<(&str, [String; 3], usize)> = names
                 .iter()
                 .map(|&name| {
