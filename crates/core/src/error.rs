@@ -55,8 +55,9 @@ pub enum Error {
         /// The operation that divided.
         op: &'static str,
     },
-    /// A ratio outside its range (above 100% where 100% is the maximum).
-    #[error("ratio {parts} out of range (at most {max})")]
+    /// A ratio outside its range (above 100% where 100% is the maximum), shown as the
+    /// fraction given (`1.5`, from 1,500,000 parts per million).
+    #[error("ratio {} is above 1 (100 %)", ratio_text(*parts, *max))]
     RatioOutOfRange {
         /// The parts given.
         parts: u64,
@@ -168,6 +169,21 @@ pub enum Error {
         /// Items with positive weight.
         available: u64,
     },
+}
+
+/// `parts / max` written exactly as a decimal when `max` is a power of ten (`1500000 / 10^6`
+/// is `1.5`), else as the fraction `parts/max`.
+fn ratio_text(parts: u64, max: u64) -> String {
+    let digits = max.checked_ilog10().unwrap_or(0);
+    if max == 0 || 10u64.pow(digits) != max {
+        return format!("{parts}/{max}");
+    }
+    let (whole, frac) = (parts / max, parts % max);
+    if frac == 0 {
+        return whole.to_string();
+    }
+    let frac = format!("{frac:0width$}", width = digits as usize);
+    format!("{whole}.{}", frac.trim_end_matches('0'))
 }
 
 impl Coded for Error {

@@ -224,6 +224,14 @@ mod tests {
             BasisPoints::from_percent(101).unwrap_err(),
             Error::RatioOutOfRange { parts: 101, max: 100 }
         );
+        // The message gives the fraction as written, whatever its denominator.
+        let text = |parts, max| Error::RatioOutOfRange { parts, max }.to_string();
+        assert_eq!(text(1_500_000, 1_000_000), "ratio 1.5 is above 1 (100 %)");
+        assert_eq!(text(101, 100), "ratio 1.01 is above 1 (100 %)");
+        assert_eq!(text(2_000_001, 1_000_000), "ratio 2.000001 is above 1 (100 %)");
+        assert_eq!(text(3, 1), "ratio 3 is above 1 (100 %)");
+        assert_eq!(text(7, 3), "ratio 7/3 is above 1 (100 %)");
+        assert_eq!(text(7, 0), "ratio 7/0 is above 1 (100 %)");
         assert_eq!(PerMill::from_parts(300_000).unwrap().complement().parts(), 700_000);
         assert_eq!(PerMill::one().complement(), PerMill::zero());
         assert_eq!(PerMill::one().mul(u128::MAX, Up), u128::MAX);

@@ -218,9 +218,12 @@ pub enum PhalaError {
         /// Shares held.
         held: u128,
     },
-    /// A withdrawal of dust shares (1000 base units or fewer).
-    #[error("withdrawing {shares} shares: dust")]
+    /// A withdrawal of dust shares (1000 base units or fewer) from a stake pool
+    /// (`stake pool #N`) or a vault (`vault #N`).
+    #[error("{} shares asked from {from}: 0.000000001 shares (1000 base units) or fewer is dust", fmt_pha(Amount(*shares)))]
     DustWithdrawal {
+        /// The pool or vault, named.
+        from: String,
         /// Shares asked for.
         shares: u128,
     },

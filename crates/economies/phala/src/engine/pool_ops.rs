@@ -240,7 +240,10 @@ impl Phala {
         self.account_in(who)?;
         let row = self.pool_in(p)?;
         if shares <= DUST {
-            return Err(PhalaError::DustWithdrawal { shares });
+            return Err(PhalaError::DustWithdrawal {
+                from: format!("stake pool #{}", p.0),
+                shares,
+            });
         }
         let waiting = stake_pool::queued_shares(&self.stake_pools.queues[p.0 as usize], who.0);
         let held = self.pool_shares(p, who) + waiting;

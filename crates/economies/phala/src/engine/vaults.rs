@@ -344,7 +344,7 @@ impl Phala {
     ) -> Result<(Vec<Served>, u128, u128)> {
         self.vault_in(v)?;
         if shares <= DUST {
-            return Err(PhalaError::DustWithdrawal { shares });
+            return Err(PhalaError::DustWithdrawal { from: format!("vault #{}", v.0), shares });
         }
         let block = self.block;
         atomic(self, |s| {
