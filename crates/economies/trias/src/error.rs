@@ -263,8 +263,8 @@ pub enum TriasError {
         /// The program.
         program: u32,
     },
-    /// The claimant holds no live cover.
-    #[error("node {node} holds no cover")]
+    /// The claimant holds no live cover bought before the vulnerability's report.
+    #[error("node {node} holds no cover bought before the vulnerability's report")]
     NoCover {
         /// The claimant.
         node: NodeId,

@@ -38,15 +38,16 @@ pub fn default_expiry() -> u64 {
     CLAIM_EXPIRY
 }
 
-/// Epochs before a vulnerability's report in which running the program exposes a node.
+/// Epochs of the exposure window: a run exposes its node to reports in its own epoch and the
+/// 719 after it, as long as a policy lasts.
 pub const EXPOSURE_EPOCHS: u64 = 720;
 
 /// Whether a run of program `p` in epoch `e` exposed its node to `p`'s reported vulnerability:
-/// `e` within `[e_v − 720, e_v]` of the first report's epoch `e_v` (spec "Insurance": claims
-/// "within its exposure window").
+/// `e` within `[e_v − 719, e_v]` of the first report's epoch `e_v`, 720 epochs (spec
+/// "Insurance": claims "within its exposure window").
 #[must_use]
 pub fn exposed(reported: &[Option<u64>], p: u32, e: u64) -> bool {
-    reported.get(p as usize).copied().flatten().is_some_and(|r| e <= r && e + EXPOSURE_EPOCHS >= r)
+    reported.get(p as usize).copied().flatten().is_some_and(|r| e <= r && e + EXPOSURE_EPOCHS > r)
 }
 
 /// A vulnerability's severity.
@@ -111,6 +112,10 @@ pub struct Policy {
     pub left: Amount,
     /// The first epoch it no longer covers.
     pub expires: u64,
+    /// Vulnerability reports made before it was bought: it insures against the reports
+    /// numbered from this one on ([`InsuranceBook::report`]).
+    #[serde(default)]
+    pub after: u64,
 }
 
 /// A queued claim.
@@ -126,8 +131,9 @@ pub struct Claim {
 
 /// Every policy and the claims queue, with running totals so the liability costs O(1).
 ///
-/// A node keeps at most one policy per expiry epoch (purchases in one epoch merge), so at most
-/// 720. Policies not live in the next epoch leave at each close, so every listed policy is live.
+/// A node keeps one policy per expiry epoch and reports made before it (purchases in one epoch
+/// with no report between them merge), so at most 720 plus the epochs' reports. Policies not
+/// live in the next epoch leave at each close, so every listed policy is live.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InsuranceBook {
     /// Policies by node, expiry ascending (a column).
@@ -138,6 +144,9 @@ pub struct InsuranceBook {
     live: u128,
     /// Σ owed over the queue.
     queued: u128,
+    /// Vulnerability reports made so far.
+    #[serde(default)]
+    reports: u64,
 }
 
 impl InsuranceBook {
@@ -151,8 +160,26 @@ impl InsuranceBook {
     /// Live cover of `node`.
     #[must_use]
     pub fn cover(&self, node: NodeId) -> Amount {
+        self.cover_before(node, u64::MAX)
+    }
+
+    /// Live cover of `node` from policies bought before report number `report`.
+    #[must_use]
+    pub fn cover_before(&self, node: NodeId, report: u64) -> Amount {
         let p = self.policies.get(node as usize).map_or(&[][..], |v| v.as_slice());
-        Amount(p.iter().map(|p| p.left.0).sum())
+        Amount(p.iter().filter(|p| p.after <= report).map(|p| p.left.0).sum())
+    }
+
+    /// Vulnerability reports made so far.
+    #[must_use]
+    pub fn reports(&self) -> u64 {
+        self.reports
+    }
+
+    /// Counts a vulnerability report; its number (0 for the first).
+    pub fn report(&mut self) -> u64 {
+        self.reports += 1;
+        self.reports - 1
     }
 
     /// Outstanding liability: live cover plus queued claims.
@@ -167,8 +194,9 @@ impl InsuranceBook {
         Amount(self.queued)
     }
 
-    /// Adds cover bought in `epoch` (live through `epoch + 719`).
-    pub fn buy(&mut self, node: NodeId, cover: Amount, epoch: u64) {
+    /// Adds cover bought in `epoch` (live through `epoch + 719`) after `after` vulnerability
+    /// reports: it insures against the reports numbered `after` and on.
+    pub fn buy(&mut self, node: NodeId, cover: Amount, epoch: u64, after: u64) {
         self.grow(node as usize + 1);
         if cover.0 == 0 {
             return;
@@ -176,18 +204,19 @@ impl InsuranceBook {
         let expires = epoch + COVER_EPOCHS;
         let list = &mut self.policies[node as usize];
         match list.last_mut() {
-            Some(p) if p.expires == expires => p.left.0 += cover.0,
-            _ => list.push(Policy { left: cover, expires }),
+            Some(p) if (p.expires, p.after) == (expires, after) => p.left.0 += cover.0,
+            _ => list.push(Policy { left: cover, expires, after }),
         }
         self.live += cover.0;
     }
 
-    /// Files a claim of `loss`: takes `min(loss, cover)` from the policies (earliest expiry
-    /// first) and queues it; the amount queued.
-    pub fn file(&mut self, node: NodeId, loss: Amount, epoch: u64) -> Amount {
+    /// Files a claim of `loss` on the vulnerability of report number `report`: takes
+    /// `min(loss, cover)` from the policies bought before that report (earliest expiry first)
+    /// and queues it; the amount queued.
+    pub fn file(&mut self, node: NodeId, loss: Amount, epoch: u64, report: u64) -> Amount {
         self.grow(node as usize + 1);
         let mut want = loss.0;
-        for p in &mut self.policies[node as usize] {
+        for p in self.policies[node as usize].iter_mut().filter(|p| p.after <= report) {
             let take = want.min(p.left.0);
             p.left.0 -= take;
             want -= take;
@@ -273,10 +302,10 @@ mod tests {
     #[test]
     fn pro_rata_and_queue() {
         let mut b = InsuranceBook::default();
-        b.buy(0, Amount(100), 0);
-        b.buy(1, Amount(50), 0);
-        assert_eq!(b.file(0, Amount(120), 1), Amount(100));
-        assert_eq!(b.file(1, Amount(20), 1), Amount(20));
+        b.buy(0, Amount(100), 0, 0);
+        b.buy(1, Amount(50), 0, 0);
+        assert_eq!(b.file(0, Amount(120), 1, 1), Amount(100));
+        assert_eq!(b.file(1, Amount(20), 1, 1), Amount(20));
         // Budget 60 of 120 owed: 50, 10; 50 and 10 stay queued.
         assert_eq!(b.pay(Amount(60)).expect("small"), vec![(0, Amount(50)), (1, Amount(10))]);
         assert_eq!(b.outstanding(), Amount(30 + 60));
@@ -291,13 +320,34 @@ mod tests {
         assert!(b.consistent());
     }
 
+    /// A claim draws only on the cover bought before its report: purchases of one epoch merge
+    /// only while no report falls between them.
+    #[test]
+    fn cover_bought_after_a_report_does_not_pay_its_claims() {
+        let mut b = InsuranceBook::default();
+        b.buy(0, Amount(100), 3, b.reports());
+        assert_eq!(b.report(), 0);
+        b.buy(0, Amount(80), 3, b.reports());
+        b.buy(0, Amount(20), 3, b.reports());
+        assert_eq!(b.policies[0].len(), 2);
+        assert_eq!(
+            (b.cover(0), b.cover_before(0, 0), b.cover_before(0, 1)),
+            (Amount(200), Amount(100), Amount(200))
+        );
+        assert_eq!(b.file(0, Amount(130), 3, 0), Amount(100));
+        assert_eq!(b.cover(0), Amount(100));
+        assert_eq!(b.file(0, Amount(130), 3, 1), Amount(100));
+        assert_eq!(b.cover(0), Amount(0));
+        assert!(b.consistent());
+    }
+
     /// The longest expiry never comes: filed + expiry saturates instead of wrapping below the
     /// epoch (a claim filed at 5 lapsed at its first close).
     #[test]
     fn the_longest_expiry_never_lapses() {
         let mut b = InsuranceBook::default();
-        b.buy(0, Amount(100), 5);
-        assert_eq!(b.file(0, Amount(10), 5), Amount(10));
+        b.buy(0, Amount(100), 5, 0);
+        assert_eq!(b.file(0, Amount(10), 5, 6), Amount(10));
         assert!(b.expire(5, u64::MAX).is_empty());
         assert!(b.expire(u64::MAX - 1, u64::MAX).is_empty());
     }

@@ -82,6 +82,11 @@ pub struct Call {
     /// executer ran the call's programs, which dates its exposure to their vulnerabilities.
     #[serde(default)]
     pub responded: Vec<u64>,
+    /// The vulnerability reports made before each slot's response: the cover its premium buys
+    /// insures against the later ones only, as a policy bought at the answer would (none
+    /// recorded: against every report).
+    #[serde(default)]
+    pub reports_before: Vec<u64>,
     /// Open until settled.
     pub open: bool,
 }
@@ -238,7 +243,16 @@ impl Trias {
         self.ledger.transfer(self.token, from, Holder::Pool(self.extra.escrow), spec.price)?;
         let id = self.extra.calls.len() as u32;
         let (responses, responded) = (vec![None; executers.len()], vec![u64::MAX; executers.len()]);
-        self.extra.calls.push(Call { caller, spec, executers, responses, responded, open: true });
+        let reports_before = vec![0; executers.len()];
+        self.extra.calls.push(Call {
+            caller,
+            spec,
+            executers,
+            responses,
+            responded,
+            reports_before,
+            open: true,
+        });
         self.extra.open.push(id); // ids rise: the list stays ascending
         Ok(id)
     }
@@ -296,11 +310,13 @@ impl Trias {
         if self.book.node(e)?.quarantined {
             return Err(TriasError::Quarantined { node: e });
         }
-        let epoch = self.epoch.0;
+        let (epoch, reports) = (self.epoch.0, self.extra.insurance.reports());
         let call = &mut self.extra.calls[id as usize];
         call.responses[slot] = Some(value);
         call.responded.resize(call.responses.len(), u64::MAX);
         call.responded[slot] = epoch;
+        call.reports_before.resize(call.responses.len(), 0);
+        call.reports_before[slot] = reports;
         Ok(())
     }
 
@@ -459,7 +475,10 @@ impl Trias {
         }
         let epoch = self.epoch.0;
         for e in &s.executers {
-            self.extra.insurance.buy(e.node, e.cover, epoch);
+            // The premium's cover dates from the answer: it insures against later reports.
+            let slot = call.executers.iter().position(|&n| n == e.node);
+            let after = slot.and_then(|k| call.reports_before.get(k)).copied().unwrap_or(0);
+            self.extra.insurance.buy(e.node, e.cover, epoch, after);
         }
         for (slot, &n) in call.executers.iter().enumerate() {
             // A response the settlement counted as none (its executer quarantined since) ran

@@ -68,7 +68,8 @@ impl Trias {
         let reserve = self.ledger.balance(self.token, Holder::Pool(self.reserves[2]))?;
         let cover = cover_for(premium, reserve, self.extra.insurance.outstanding())?;
         let parts = self.inflow(from, premium)?;
-        self.extra.insurance.buy(n, cover, epoch);
+        let after = self.extra.insurance.reports();
+        self.extra.insurance.buy(n, cover, epoch, after);
         Ok((cover, parts))
     }
 
@@ -103,7 +104,14 @@ impl Trias {
         if x.reported.len() <= p as usize {
             x.reported.resize(p as usize + 1, None);
         }
-        x.reported[p as usize].get_or_insert(self.epoch.0);
+        let number = x.insurance.report();
+        if x.reported[p as usize].is_none() {
+            x.reported[p as usize] = Some(self.epoch.0);
+            if x.report_numbers.len() <= p as usize {
+                x.report_numbers.resize(p as usize + 1, u64::MAX);
+            }
+            x.report_numbers[p as usize] = number;
+        }
         let points = severity.points();
         x.points[analyst as usize] += points;
         Ok((bounty, points))
@@ -127,11 +135,15 @@ impl Trias {
         }
         let at = x.claimed.binary_search(&(n, p));
         let Err(at) = at else { return Err(TriasError::DuplicateClaim { node: n, program: p }) };
-        if x.insurance.cover(n).0 == 0 {
+        // Only cover bought before the program's first report counts: cover bought after it
+        // would insure a risk already found (seed: insurance for "the undiscovered security
+        // risks"). Reports before report numbers were kept: every policy counts.
+        let report = x.report_numbers.get(p as usize).copied().unwrap_or(u64::MAX);
+        if x.insurance.cover_before(n, report).0 == 0 {
             return Err(TriasError::NoCover { node: n });
         }
         self.extra.claimed.insert(at, (n, p));
-        Ok(self.extra.insurance.file(n, loss, self.epoch.0))
+        Ok(self.extra.insurance.file(n, loss, self.epoch.0, report))
     }
 
     /// An accepted analysis run of `subject` by `analyst` (the first this epoch); its points.

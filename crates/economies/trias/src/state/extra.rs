@@ -62,6 +62,10 @@ pub struct Extra {
     pub(super) ran: Vec<Vec<(u32, u64)>>,
     /// The epoch each program's first vulnerability was reported, by program.
     pub(super) reported: Vec<Option<u64>>,
+    /// The number of each program's first report ([`InsuranceBook::report`]), by program
+    /// (`u64::MAX`: not reported, or reported before numbers were kept).
+    #[serde(default)]
+    pub(super) report_numbers: Vec<u64>,
     /// Vulnerabilities already reported, by id.
     pub(super) vulns: Vec<bool>,
     /// Claims filed, (node, program), kept sorted.
@@ -106,6 +110,7 @@ impl Extra {
             open: Vec::new(),
             ran: Vec::new(),
             reported: Vec::new(),
+            report_numbers: Vec::new(),
             vulns: Vec::new(),
             claimed: Vec::new(),
             insurance: InsuranceBook::default(),
