@@ -60,6 +60,13 @@ pub enum TriasError {
         /// The node.
         node: NodeId,
     },
+    /// A node challenges its own attestation (code `self_attestation`, as an attestation of
+    /// itself).
+    #[error("node {node} cannot prove fraud in its own attestation")]
+    SelfChallenge {
+        /// The challenger, the record's attester.
+        node: NodeId,
+    },
     /// The attester or attestee is quarantined (a FAIL_EVIDENCE record was upheld against it).
     #[error("node {node} is quarantined")]
     Quarantined {
@@ -76,11 +83,20 @@ pub enum TriasError {
         /// The attestee's registered family.
         registered: Tee,
     },
-    /// The record's step is after the current step.
-    #[error("record at step {step} is after the current step {now}")]
+    /// The record's step is after the last step it may be dated: the current step (a record)
+    /// or the current epoch's last step (a slashing record, a receipt).
+    #[error("record at step {step} is after step {now}, the last it may be dated")]
     FutureStep {
         /// The record's step.
         step: u64,
+        /// The last step it may be dated.
+        now: u64,
+    },
+    /// A call's deadline before the current step (code `stale_step`).
+    #[error("deadline step {deadline} is before the current step {now}")]
+    PastDeadline {
+        /// The deadline given.
+        deadline: u64,
         /// The current step.
         now: u64,
     },
@@ -307,6 +323,7 @@ impl TriasError {
     pub fn nodes(&self) -> [Option<NodeId>; 2] {
         match *self {
             TriasError::SelfAttestation { node }
+            | TriasError::SelfChallenge { node }
             | TriasError::Quarantined { node }
             | TriasError::TeeMismatch { node, .. }
             | TriasError::SelfReceipt { node }
@@ -338,11 +355,13 @@ impl Coded for TriasError {
             TriasError::UnknownLabel { kind: "call", .. } => "unknown_call",
             TriasError::UnknownLabel { .. } => "unknown_program",
             TriasError::DuplicateCall { .. } => "duplicate_call",
-            TriasError::SelfAttestation { .. } => "self_attestation",
+            TriasError::SelfAttestation { .. } | TriasError::SelfChallenge { .. } => {
+                "self_attestation"
+            }
             TriasError::Quarantined { .. } => "quarantined",
             TriasError::TeeMismatch { .. } => "tee_mismatch",
             TriasError::FutureStep { .. } => "future_step",
-            TriasError::StaleStep { .. } => "stale_step",
+            TriasError::StaleStep { .. } | TriasError::PastDeadline { .. } => "stale_step",
             TriasError::ClosedEpoch { .. } | TriasError::DeadlineClosed { .. } => "closed_epoch",
             TriasError::OutOfOrder { .. } => "out_of_order",
             TriasError::ClockBackwards { .. } => "clock_backwards",

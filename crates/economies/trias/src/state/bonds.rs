@@ -93,7 +93,7 @@ impl Trias {
         j: NodeId,
     ) -> Result<FraudOutcome, TriasError> {
         if c == i {
-            return Err(TriasError::SelfAttestation { node: c });
+            return Err(TriasError::SelfChallenge { node: c });
         }
         // A quarantined challenger earns nothing: the attestee itself among them.
         if self.book.node(c)?.quarantined {

@@ -212,11 +212,7 @@ impl Trias {
             }
         }
         if spec.deadline < self.book.now() {
-            return Err(TriasError::StaleStep {
-                step: spec.deadline,
-                now: self.book.now(),
-                window: 0,
-            });
+            return Err(TriasError::PastDeadline { deadline: spec.deadline, now: self.book.now() });
         }
         // A deadline in an epoch already closed (after a close the clock stands on that
         // epoch's last step): its close settled the calls due then.
