@@ -179,6 +179,55 @@ fn malformed_lines_exit_2_naming_the_line() {
 }
 
 #[test]
+fn an_amount_the_token_cannot_hold_is_a_rejection_however_many_digits_it_has() {
+    // Each whole part fits 128 bits: too many decimals or too many base units is the token's
+    // rejection (exit 0), whether or not all the digits written would fit 128 bits.
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        ("340282366920938463463.5", "invalid_amount"),
+        ("340282366920938463463.374607431768211456", "invalid_amount"),
+        ("0.0000000000000000001", "too_many_decimals"),
+        ("0.000000000000000000000000000000000000001", "too_many_decimals"),
+        ("1.00000000000000000000000000000000000000000000000001", "too_many_decimals"),
+    ];
+    let lines: String = cases
+        .iter()
+        .map(|(amount, _)| {
+            format!("{{\"op\":\"transfer\",\"from\":\"a\",\"to\":\"n\",\"amount\":\"{amount}\"}}\n")
+        })
+        .collect();
+    let input = write(dir.path(), "amounts.jsonl", &format!("{GENESIS}\n{lines}"));
+    let o = ergon(&["replay", &input]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = String::from_utf8(o.stdout).unwrap();
+    let results: Vec<&str> = out.lines().skip(1).collect();
+    assert_eq!(results.len(), cases.len(), "{out}");
+    for ((amount, code), line) in cases.iter().zip(results) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["ok"], false, "{amount}: {line}");
+        assert_eq!(v["code"], *code, "{amount}: {line}");
+        assert!(v["message"].as_str().unwrap().contains(amount), "{amount}: {line}");
+    }
+    // A whole part past 2^128 − 1 is no amount at all: a malformed line.
+    let whole = "340282366920938463463374607431768211456";
+    let input = write(
+        dir.path(),
+        "whole.jsonl",
+        &format!(
+            "{GENESIS}\n{{\"op\":\"transfer\",\"from\":\"a\",\"to\":\"n\",\"amount\":\"{whole}.5\"}}\n"
+        ),
+    );
+    let o = ergon(&["replay", &input]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("line 2: op \"transfer\": amount: invalid amount"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("whole part too large for 128 bits"), "{}", stderr(&o));
+}
+
+#[test]
 fn a_failed_replay_keeps_the_previous_output_file() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.jsonl");

@@ -172,17 +172,22 @@ pub(crate) fn format_scaled(raw: u128, scale: u32) -> String {
 }
 
 /// A non-negative decimal quantity as written in input (`"12.5"`), not yet bound to a token.
-/// `mantissa / 10^scale` is its exact value.
+/// `int + frac / 10^scale` is its exact value, `scale` the number of fraction digits (trailing
+/// zeros dropped). Its whole part fits 128 bits; its fraction may have any number of digits
+/// (`frac` is kept only up to 38 of them, the most any token has: more is always too many).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Qty {
     text: String,
-    mantissa: u128,
+    int: u128,
+    frac: u128,
     scale: u32,
 }
 
 impl Qty {
     /// Parses digits with an optional fraction: `"1000"`, `"0.5"`. No sign, exponent, spaces or
-    /// separators. Every failure is an [`Error::InvalidAmount`] that quotes the text.
+    /// separators, and a whole part of at most 2^128 − 1; the fraction may have any number of
+    /// digits (whether they fit is the token's to say, [`Qty::to_amount`]). Every failure is an
+    /// [`Error::InvalidAmount`] that quotes the text.
     pub fn parse(text: &str) -> Result<Qty> {
         let bad = |reason: &str| Error::InvalidAmount {
             value: text.to_owned(),
@@ -209,17 +214,10 @@ impl Qty {
         }
         let frac_trimmed = frac.trim_end_matches('0');
         let scale = u32::try_from(frac_trimmed.len()).map_err(|_| bad("too many decimals"))?;
-        if scale > 38 {
-            return Err(bad("more than 38 decimals"));
-        }
-        let mut mantissa: u128 = 0;
-        for b in int.bytes().chain(frac_trimmed.bytes()) {
-            mantissa = mantissa
-                .checked_mul(10)
-                .and_then(|m| m.checked_add(u128::from(b - b'0')))
-                .ok_or_else(|| bad("too large for 128 bits"))?;
-        }
-        Ok(Qty { text: text.to_owned(), mantissa, scale })
+        let int = digits_value(int).ok_or_else(|| bad("whole part too large for 128 bits"))?;
+        // 38 digits always fit (10^38 < 2^128); past them the fraction is never read.
+        let frac = if scale <= 38 { digits_value(frac_trimmed).unwrap_or(0) } else { 0 };
+        Ok(Qty { text: text.to_owned(), int, frac, scale })
     }
 
     /// The text as given.
@@ -240,9 +238,11 @@ impl Qty {
                 decimals: token.decimals,
             });
         }
-        10u128
-            .checked_pow(decimals - self.scale)
-            .and_then(|f| self.mantissa.checked_mul(f))
+        let pow = |n: u32| 10u128.checked_pow(n);
+        pow(decimals)
+            .and_then(|one| self.int.checked_mul(one))
+            .zip(pow(decimals - self.scale).and_then(|f| self.frac.checked_mul(f)))
+            .and_then(|(whole, frac)| whole.checked_add(frac))
             .map(Amount)
             .ok_or_else(|| Error::InvalidAmount {
                 value: self.text.clone(),
@@ -263,7 +263,7 @@ impl Qty {
     /// The quantity as a whole number, when it has no fraction (counts, sizes in whole units).
     pub fn to_integer(&self) -> Result<u128> {
         if self.scale == 0 {
-            Ok(self.mantissa)
+            Ok(self.int)
         } else {
             Err(Error::InvalidAmount {
                 value: self.text.clone(),
@@ -404,6 +404,11 @@ impl Serialize for DecimalText {
     }
 }
 
+/// The value of a string of ASCII digits, or `None` past 2^128 − 1.
+fn digits_value(digits: &str) -> Option<u128> {
+    digits.bytes().try_fold(0u128, |n, b| n.checked_mul(10)?.checked_add(u128::from(b - b'0')))
+}
+
 /// Parses a string of decimal digits (base units) into a u128.
 fn parse_digits(text: &str) -> Result<u128> {
     let q = Qty::parse(text)?;
@@ -477,6 +482,39 @@ mod tests {
             t.parse("999999999999999999999999999999999999999999"),
             Err(Error::InvalidAmount { .. })
         ));
+    }
+
+    #[test]
+    fn only_the_whole_part_is_bounded_when_read() {
+        // The token decides on any fraction: too many decimals, or too large in base units,
+        // however many digits were written.
+        let t = stos();
+        let q = Qty::parse("340282366920938463463.374607431768211456").unwrap();
+        assert_eq!(
+            q.to_amount(&t).unwrap_err().to_string(),
+            "invalid amount \"340282366920938463463.374607431768211456\": too large for 128 bits \
+             of STOS base units"
+        );
+        let q = Qty::parse("0.000000000000000000000000000000000000001").unwrap();
+        assert!(matches!(q.to_amount(&t), Err(Error::TooManyDecimals { found: 39, .. })));
+        let long = format!("1.{}1", "0".repeat(100));
+        assert!(matches!(
+            Qty::parse(&long).unwrap().to_amount(&t),
+            Err(Error::TooManyDecimals { found: 101, .. })
+        ));
+        assert_eq!(
+            t.parse(&format!("2.5{}", "0".repeat(60))).unwrap(),
+            Amount(25 * 10u128.pow(17))
+        );
+        assert_eq!(TokenMeta::new("T", 38).parse("3.4").unwrap(), Amount(34 * 10u128.pow(37)));
+        // The whole part alone past 2^128 − 1 is not an amount at all.
+        let e = Qty::parse("340282366920938463463374607431768211456.5").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid amount \"340282366920938463463374607431768211456.5\": whole part too large \
+             for 128 bits"
+        );
+        assert!(Qty::parse("340282366920938463463374607431768211455").is_ok());
     }
 
     #[test]
