@@ -85,6 +85,41 @@ fn a_difference_exits_1_and_shows_both_sides() {
 }
 
 #[test]
+fn an_expected_line_that_is_not_one_json_object_is_bad_input() {
+    // The expected file is read as strictly as the input: a line naming a key twice, or not
+    // JSON at all, is a broken file (exit 2, naming the line), not a match or a difference.
+    let dir = tempfile::tempdir().unwrap();
+    let input = repo().join("tests/vectors/stratos/seed-settlement.jsonl");
+    let expected = std::fs::read_to_string(
+        repo().join("tests/vectors/stratos/seed-settlement.expected.jsonl"),
+    )
+    .unwrap();
+    let first = expected.lines().next().unwrap();
+    let cases = [
+        (
+            first.replacen(r#""ok":true"#, r#""ok":false,"ok":true"#, 1),
+            "the key \"ok\" appears twice",
+        ),
+        (format!("x{first}"), "not valid JSON"),
+        ("[1]".to_owned(), "expected a JSON object"),
+    ];
+    for (i, (line, why)) in cases.iter().enumerate() {
+        assert_ne!(line, first);
+        let text = expected.replacen(first, line, 1);
+        let exp = write(
+            dir.path(),
+            &format!("broken{i}.expected.jsonl"),
+            &format!("# a comment\n{text}"),
+        );
+        let o = ergon(&["replay", input.to_str().unwrap(), "--expect", &exp]);
+        assert_eq!(o.status.code(), Some(2), "case {i}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(err.contains(&format!("broken{i}.expected.jsonl: line 2: ")), "case {i}: {err}");
+        assert!(err.contains(why), "case {i}: {err}");
+    }
+}
+
+#[test]
 fn malformed_lines_exit_2_naming_the_line() {
     let dir = tempfile::tempdir().unwrap();
     let cases = [

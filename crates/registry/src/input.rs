@@ -22,8 +22,10 @@ pub fn read_to_string(path: &Path, limit: u64) -> io::Result<Result<String, Stri
 }
 
 /// An expected replay output (`ergon replay --expect`), at most [`EXPECTED_MAX`] bytes, read as
-/// the replay's input is: a byte-order mark at its head is not part of its first line, and
-/// bytes that are not UTF-8 are named by their line. The error says why, naming the file.
+/// the replay's input is: a byte-order mark at its head is not part of its first line, bytes
+/// that are not UTF-8 are named by their line, and so is a line (not blank, not a `#` comment)
+/// that is not one JSON object read strictly (a key named twice refused, not its last value
+/// kept). The error says why, naming the file and the line.
 pub fn read_expected(path: &Path) -> Result<String, String> {
     let cannot = |e: String| format!("cannot read {}: {e}", path.display());
     let mut bytes = Vec::new();
@@ -32,11 +34,24 @@ pub fn read_expected(path: &Path) -> Result<String, String> {
         .map_err(|e| cannot(e.to_string()))?;
     within_limit(path, bytes.len(), EXPECTED_MAX)?;
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    String::from_utf8(body.to_vec()).map_err(|e| {
+    let text = String::from_utf8(body.to_vec()).map_err(|e| {
         let good = e.utf8_error().valid_up_to();
         let line = body[..good].iter().filter(|&&b| b == b'\n').count() + 1;
         cannot(format!("line {line}: not valid UTF-8"))
-    })
+    })?;
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let why = match ergon_core::strict_json::from_str(line) {
+            Ok(serde_json::Value::Object(_)) => continue,
+            Ok(_) => "expected a JSON object, as every output line is".to_owned(),
+            Err(why) => why,
+        };
+        return Err(format!("{}: line {}: {why}", path.display(), i + 1));
+    }
+    Ok(text)
 }
 
 /// `Err` naming the limit when `len` bytes read of `path` pass `limit`.
