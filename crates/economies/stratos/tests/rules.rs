@@ -91,14 +91,21 @@ fn paper_stake_rewards_lock_and_a_validator_with_no_shares_sends_them_to_dust() 
         &mut st,
         json!({"op": "undelegate", "delegator": "v0", "validator": "v0", "amount": "100"}),
     );
-    // Epoch 1: all 16 to v1 (v0 has no power); epoch 0's 16 is released: v1's 12 paid, v0's
+    // Epoch 1: all 16 to v1 (v0 has no power); epoch 0's part, due when epoch 0 + 2 + 1 begins,
+    // stays locked.
+    let rep = st.end_epoch().unwrap();
+    assert_eq!(rep.validator_rewards, Amount(16 * STOS));
+    assert_eq!(rep.stake_rewards_released, Amount::ZERO);
+    assert_eq!(pools(&st, "locked_stake_rewards"), json!("32"));
+    assert_eq!(pools(&st, "staking.rewards"), json!("0"));
+    // Epoch 2: 16 to v1 again; epoch 0's 16 is released as epoch 3 begins: v1's 12 paid, v0's
     // 4 to dust.
     let rep = st.end_epoch().unwrap();
     assert_eq!(rep.validator_rewards, Amount(16 * STOS));
     assert_eq!(rep.stake_rewards_released, Amount(16 * STOS));
     assert_eq!((rep.stake_rewards_dust, rep.dust), (Amount(4 * STOS), Amount::ZERO));
     assert_eq!(pools(&st, "dust"), json!("4"));
-    assert_eq!(pools(&st, "locked_stake_rewards"), json!("16"));
+    assert_eq!(pools(&st, "locked_stake_rewards"), json!("32"));
     assert_eq!(pools(&st, "staking.rewards"), json!("12"));
     st.check_invariants().unwrap();
 }

@@ -118,7 +118,8 @@ pub enum Action {
     /// self-bond is back at the minimum or above (the chain's `MsgUnjail`).
     Unjail { validator: String },
     /// Pays an account its matured rewards not yet withdrawn (paper: the deposits' share of the
-    /// stake rewards, withdrawable 14 days after the epoch that earned them).
+    /// stake rewards: epoch e's withdrawable when epoch e + `reward_lock_epochs` + 1 begins, 14
+    /// days after the close that issued them).
     WithdrawMatured { account: String },
 }
 

@@ -6,11 +6,13 @@
 //! for both (about 350 bytes, against 480 for an index per source). Each epoch adds the
 //! deposits' part of each source in O(1), whatever the number of deposits: an account's share is `floor(z·Σ part/D)` over each stretch of epochs in which its
 //! deposit `z` (and, through the index, the total `D`) held, so the floor is taken once per
-//! stretch rather than once an epoch. The rewards of epoch `e` become withdrawable when epoch
-//! `e + reward_lock_epochs` begins, like the node rewards of the lock queue; an account takes
-//! them with the `withdraw_matured` op. Forfeits (a paper shutdown inside the cooling-off)
-//! return the locked part to its source pools; a migration takes the locked part newest first,
-//! after the lock queue's.
+//! stretch rather than once an epoch. The rewards of epoch `e`, issued as it closes, become
+//! withdrawable when epoch `e + reward_lock_epochs + 1` begins, a whole lock after their issue
+//! (seed: 14 days, 2016 epochs; 0 means no lock), like the node rewards of the lock queue: the
+//! index vests with a lag of `reward_lock_epochs + 1`. An account takes them with the
+//! `withdraw_matured` op. Forfeits (a paper shutdown inside the cooling-off) return the locked
+//! part to its source pools; a migration takes the locked part newest first, after the lock
+//! queue's.
 //!
 //! The stake of an account is the deposits that share the stake rewards
 //! ([`crate::NodeRegistry::sharing_deposits`]); `Stratos::sync_stake` sets it after every

@@ -30,10 +30,11 @@ use crate::{DepositRewards, Pools, StakeLocks, Stratos};
 /// STOS total supply cap: 100,000,000 STOS.
 pub const STOS_CAP: u128 = 100_000_000 * STOS;
 /// Lock chunks one account may hold, at least (an epoch adds up to two reward chunks per owner,
-/// one per source pool: 14 days of them are 4,032).
+/// one per source pool, and a lock of 14 days, 2016 epochs, holds 2,017 epochs' at once: 4,034).
 pub const LOCK_CHUNKS_MAX: u32 = 4_096;
 
-/// The reward-lock chunk budget of one account: two chunks per epoch of the lock, at least
+/// The reward-lock chunk budget of one account: two chunks for each of the
+/// `reward_lock_epochs + 1` epochs whose rewards it may hold at once, at least
 /// [`LOCK_CHUNKS_MAX`].
 #[must_use]
 pub fn reward_chunks_max(params: &Params) -> u32 {
@@ -207,11 +208,11 @@ pub fn resolve_params(
         }
         .into());
     }
-    if p.reward_lock_epochs > ergon_core::vesting::MAX_LAG {
+    if p.reward_lock_epochs >= ergon_core::vesting::MAX_LAG {
         return Err(Error::InvalidParameter {
             name: "reward_lock_epochs".into(),
             value: p.reward_lock_epochs.to_string(),
-            reason: format!("must be at most {} epochs", ergon_core::vesting::MAX_LAG),
+            reason: format!("must be at most {} epochs", ergon_core::vesting::MAX_LAG - 1),
         }
         .into());
     }
@@ -419,7 +420,9 @@ fn ledger_and_pools() -> Result<(Ledger, TokenId, TokenId, Pools), Rejection> {
 /// mining pool's STOS; no market yet; the task stream from `seed`.
 fn empty(params: Params, seed: Seed) -> Result<Stratos, Rejection> {
     let (mut ledger, stos, ozone_token, pools) = ledger_and_pools()?;
-    let deposit_rewards = DepositRewards::new(params.reward_lock_epochs, Epoch(0))?;
+    // The deposits' rewards of epoch e vest when epoch e + lock + 1 begins, as node rewards do.
+    let deposit_rewards =
+        DepositRewards::new(params.reward_lock_epochs.saturating_add(1), Epoch(0))?;
     let locked = ledger.add_pool("locked_rewards")?;
     let sources = [pools.volume, pools.mining];
     let reward_locks = RowLocks::new(stos, locked, sources, reward_chunks_max(&params))?;

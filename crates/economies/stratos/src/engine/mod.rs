@@ -94,8 +94,9 @@ pub struct Stratos {
     nodes: NodeRegistry,
     reward_locks: RowLocks<2>,
     /// paper: the node deposits' share of the stake rewards, by source (volume pool, mining
-    /// pool), accrued by index and vesting `reward_lock_epochs` after the epoch that earned them
-    /// (withdrawable, not paid out by the epoch). Stakes: each account's deposits that share.
+    /// pool), accrued by index; epoch e's vest when epoch e + `reward_lock_epochs` + 1 begins, a
+    /// whole lock after the close that issued them (withdrawable, not paid out by the epoch).
+    /// Stakes: each account's deposits that share.
     deposit_rewards: DepositRewards,
     deposit_returns: LockQueue,
     /// paper: the validators' and delegators' stake rewards, locked as node rewards are.

@@ -37,7 +37,9 @@ pub struct Params {
     pub default_replicas: u32,
     /// The most replicas one upload may ask for.
     pub max_replicas: u32,
-    /// Lock of traffic and mining rewards (seed: 14 days; mainnet: 2016 epochs).
+    /// Lock of traffic and mining rewards (seed: 14 days, 2016 epochs; mainnet: 2016 epochs): a
+    /// reward issued at the close of epoch e is withdrawable when epoch
+    /// e + `reward_lock_epochs` + 1 begins, a whole lock after its issue; 0 means no lock.
     pub reward_lock_epochs: u64,
     /// Minimum lock of a node deposit from activation (seed: 180 days).
     pub deposit_lock_epochs: u64,

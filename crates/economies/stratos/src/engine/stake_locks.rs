@@ -4,9 +4,10 @@
 //! allotted to the validators by voting power when it is earned, ⌊part · power / Σ power⌋ (the
 //! remainder to the dust pool, as an unlocked distribution leaves it), and held in the
 //! `locked_stake_rewards` pool by a [`LockQueue`]: at most one chunk per validator and source
-//! an epoch, owned by the validator's operator account. When it falls due (`reward_lock_epochs`
-//! later, as node rewards) it is paid to that validator as any stake reward: the commission to
-//! the operator's commission balance, the rest to the delegators by their shares then. A part
+//! an epoch, owned by the validator's operator account. When it falls due (epoch `e`'s part,
+//! issued as `e` closes, when epoch `e + reward_lock_epochs + 1` begins, a whole lock later, as
+//! node rewards) it is paid to that validator as any stake reward: the commission to the
+//! operator's commission balance, the rest to the delegators by their shares then. A part
 //! the validator cannot take (no shares left) goes to the dust pool; a validator jailed or out
 //! of the bonded set since is paid all the same (the part was earned while it was bonded).
 //!

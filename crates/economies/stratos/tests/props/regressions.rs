@@ -299,14 +299,19 @@ fn a_paper_migration_is_paid_from_locked_deposit_rewards() {
 }
 
 /// A reward lock longer than the deposit-reward index keeps is refused at genesis, naming the
-/// parameter and the value.
+/// parameter and the value: the deposits' rewards vest `reward_lock_epochs + 1` epochs after the
+/// epoch that earned them, a lag of at most `MAX_LAG`, so `MAX_LAG` itself is refused.
 #[test]
 fn too_long_a_reward_lock_is_refused_naming_the_parameter() {
-    let g = json!({"profile": "paper", "ozone_limit": "1000",
-                   "params": {"reward_lock_epochs": ergon_core::vesting::MAX_LAG + 1},
-                   "accounts": {"n1": "1"}, "resource_nodes": [{"name": "n1", "deposit": "1"}]});
-    let r = Stratos::from_genesis(serde_json::from_value(g).unwrap()).unwrap_err();
-    assert_eq!(r.code, "invalid_parameter");
-    assert!(r.message.contains("reward_lock_epochs"), "{r}");
-    assert!(r.message.contains("16777217"), "{r}");
+    for lock in [ergon_core::vesting::MAX_LAG, ergon_core::vesting::MAX_LAG + 1] {
+        let g = json!({"profile": "paper", "ozone_limit": "1000",
+                       "params": {"reward_lock_epochs": lock},
+                       "accounts": {"n1": "1"},
+                       "resource_nodes": [{"name": "n1", "deposit": "1"}]});
+        let r = Stratos::from_genesis(serde_json::from_value(g).unwrap()).unwrap_err();
+        assert_eq!(r.code, "invalid_parameter");
+        assert!(r.message.contains("reward_lock_epochs"), "{r}");
+        assert!(r.message.contains(&lock.to_string()), "{r}");
+        assert!(r.message.contains("at most 16777215"), "{r}");
+    }
 }

@@ -147,14 +147,11 @@ fn close_with(
     bps: u32,
 ) -> Result<EpochReport, StratosError> {
     let mut rep = EpochReport { epoch: st.epoch.0, ..EpochReport::default() };
-    // paper: the rewards of epoch e are withdrawable when epoch e + lock begins (released as
-    // this close moves time to it). mainnet: they are stored for epoch e + mature_epoch and
-    // mature when that epoch's report is processed, one close later.
-    let lock = st.params.reward_lock_epochs;
-    let lock_until = match st.params.profile {
-        Profile::Paper => st.epoch.plus(lock),
-        Profile::Mainnet => st.epoch.plus(lock.saturating_add(1)),
-    };
+    // paper: the rewards of epoch e, issued as it closes, are withdrawable a whole lock later,
+    // when epoch e + lock + 1 begins (released as the close of epoch e + lock moves time to
+    // it). mainnet: they are stored for epoch e + mature_epoch and mature when that epoch's
+    // report is processed, one close later. Either way `lock_until` is e + lock + 1.
+    let lock_until = st.epoch.plus(st.params.reward_lock_epochs.saturating_add(1));
     // paper: the traffic of nodes that shut down is dropped, never settled to them.
     if st.params.profile == Profile::Paper {
         rep.dropped = Amount(st.nodes.drop_offline_pending());
