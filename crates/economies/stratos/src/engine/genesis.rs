@@ -567,6 +567,6 @@ mod tests {
         }
         let v = json!({"operator": "v", "self_bond": "1", "commission": "1.5"});
         let e = serde_json::from_value::<GenesisValidator>(v).unwrap_err().to_string();
-        assert!(e.contains("ratio 1500000 out of range"), "{e}");
+        assert!(e.contains("ratio 1.5 is above 1 (100 %)"), "{e}");
     }
 }
