@@ -182,6 +182,27 @@ fn malformed_lines_exit_2_naming_the_line() {
                 .to_owned(),
             "line 1: invalid genesis: validators[0]: invalid type: sequence, expected an object",
         ),
+        (
+            // An amount the token cannot hold names its field, in every economy.
+            "{\"op\":\"genesis\",\"economy\":\"marlin\",\"accounts\":{\"a\":{\"pond\":\"1\"},\"b\":{\"pond\":\"1.0000000000000000001\"}}}\n"
+                .to_owned(),
+            "line 1: genesis rejected: too_many_decimals: accounts.b.pond: amount",
+        ),
+        (
+            "{\"op\":\"genesis\",\"economy\":\"marlin\",\"profile\":\"deployed\",\"reward_per_epoch\":\"0.0000000000000000001\"}\n"
+                .to_owned(),
+            "genesis rejected: too_many_decimals: reward_per_epoch: amount",
+        ),
+        (
+            "{\"op\":\"genesis\",\"economy\":\"phala\",\"accounts\":{\"a\":\"1\",\"b\":\"1.0000000000001\"}}\n"
+                .to_owned(),
+            "genesis rejected: too_many_decimals: accounts.b: amount",
+        ),
+        (
+            "{\"op\":\"genesis\",\"economy\":\"stratos\",\"params\":{\"resource_node_min_deposit\":\"340282366920938463464\"}}\n"
+                .to_owned(),
+            "genesis rejected: invalid_amount: resource_node_min_deposit: invalid amount",
+        ),
         ("# only a comment\n\n".to_owned(), "no genesis line"),
         (
             format!(

@@ -324,3 +324,36 @@ fn a_sweep_of_points_with_other_columns_is_refused() {
     assert!(err.contains("only at point 0: vaults, vault_assets_pha"), "{err}");
     assert!(err.contains("only at point 1: none;"), "{err}");
 }
+
+/// An amount parameter past its token's decimals or 128 bits is named by its own path, at its
+/// own line or `--set`, once: not at `economy.params`, not at each point of a sweep of another
+/// parameter, and not as a value the sweep replaces.
+#[test]
+fn an_amount_parameter_the_token_cannot_hold_is_named_once_at_its_place() {
+    let toml = "[scenario]\nname = \"s\"\neconomy = \"stratos\"\nduration = \"1d\"\n\n\
+                [economy.params]\nresource_node_min_deposit = \"1.0000000000000000001\"\n\n\
+                [sweep]\nvalues = { \"economy.params.settle_threshold_bps\" = [6000, 8000] }\n";
+    let err = refused("params.toml", toml);
+    let want = "params.toml:7:29: economy.params.resource_node_min_deposit: amount \
+                \"1.0000000000000000001\" has 19 decimals, but STOS has only 18\n";
+    assert!(err.contains(want), "{err}");
+    assert!(err.contains("(1 problem(s))"), "{err}");
+    let big = "99999999999999999999999999999";
+    let cases = [
+        ("marlin-paper", format!("economy.params.subsidy_per_epoch=\"{big}\""), "invalid amount"),
+        ("marlin-sweep", format!("economy.params.subsidy_per_epoch=\"{big}\""), "invalid amount"),
+        ("marlin-sweep", "economy.params.quorum=\"0.0000000000000000001\"".into(), "amount"),
+        (
+            "stratos-sweep",
+            "economy.params.resource_node_min_deposit=\"-1\"".into(),
+            "invalid amount",
+        ),
+    ];
+    for (scenario, set, why) in cases {
+        let err = check_refused(&[scenario, "--set", &set]);
+        let path = set.split('=').next().unwrap();
+        assert!(err.contains(&format!("--set {set}: {path}: {why}")), "{scenario}: {err}");
+        assert!(err.contains("(1 problem(s))"), "{scenario}: {err}");
+        assert!(!err.contains("sweep"), "{scenario}: {err}");
+    }
+}

@@ -37,6 +37,15 @@ pub enum Error {
         /// The token's decimals.
         decimals: u8,
     },
+    /// Another error of the field at `field` (a genesis's `accounts.b.pond`), which it names;
+    /// the code is the error's.
+    #[error("{field}: {error}")]
+    Field {
+        /// The field's path.
+        field: String,
+        /// What is wrong with its value.
+        error: Box<Error>,
+    },
     /// A result does not fit its type.
     #[error("arithmetic overflow in {op}")]
     Overflow {
@@ -191,6 +200,7 @@ impl Coded for Error {
         match self {
             Error::InvalidAmount { .. } => "invalid_amount",
             Error::TooManyDecimals { .. } => "too_many_decimals",
+            Error::Field { error, .. } => error.code(),
             Error::Overflow { .. } => "overflow",
             Error::Underflow { .. } => "underflow",
             Error::DivisionByZero { .. } => "division_by_zero",
@@ -206,6 +216,14 @@ impl Coded for Error {
             Error::InvalidParameter { .. } => "invalid_parameter",
             Error::NotEnoughWeight { .. } => "not_enough_weight",
         }
+    }
+}
+
+impl Error {
+    /// This error as one of the field at `field`, which its message then names first.
+    #[must_use]
+    pub fn at(self, field: impl Into<String>) -> Error {
+        Error::Field { field: field.into(), error: Box::new(self) }
     }
 }
 

@@ -38,6 +38,25 @@ impl FieldError {
     pub fn new(path: impl Into<String>, message: impl Into<String>) -> FieldError {
         FieldError { path: path.into(), message: message.into() }
     }
+
+    /// An economy's refusal of its parameter overrides (`economy.params`, the keys given) at
+    /// the parameter it names: one whose message starts with `NAME: ` (said after its path,
+    /// `economy.params.NAME`), else one the message mentions, else the table.
+    pub fn of_params<'a>(
+        keys: impl IntoIterator<Item = &'a String> + Clone,
+        message: &str,
+    ) -> FieldError {
+        let starts = keys
+            .clone()
+            .into_iter()
+            .find_map(|k| Some((k, message.strip_prefix(k.as_str())?.strip_prefix(": ")?)));
+        let (key, why) = match starts {
+            Some((k, why)) => (Some(k), why),
+            None => (keys.into_iter().find(|k| message.contains(k.as_str())), message),
+        };
+        let path = key.map_or("economy.params".to_owned(), |k| format!("economy.params.{k}"));
+        FieldError::new(path, why)
+    }
 }
 
 /// The kind of a metric's values, as a column of results holds them.

@@ -518,50 +518,74 @@ fn sweep_points<M: Model>(
     // Each point edits this table (the file's without its sweep), copied once a point.
     let mut base = table.clone();
     base.remove("sweep");
+    // The file's own problems, without its sweep: one every point shares, of a value no swept
+    // key touches, is the file's, said once at its place rather than at each point.
+    let file_errs = match (&file.sweep, M::validate(&file.economy, &file.agents)) {
+        (Some(_), Err(fe)) => fe,
+        _ => Vec::new(),
+    };
+    let swept_keys: Vec<&String> = file.sweep.iter().flat_map(|s| s.values.keys()).collect();
+    let swept = |path: &str| {
+        swept_keys.iter().any(|k| {
+            within(k, path)
+                || within(path, k)
+                || path.strip_prefix(k.as_str()).is_some_and(|r| r.starts_with('['))
+        })
+    };
+    let mut checked = Vec::new();
     for (k, combo) in combos.iter().enumerate() {
         match point_sections(file, &base, combo) {
             Err((path, m)) => {
                 report.add(&path, format!("sweep point {k} ({}): {m}", describe(combo)));
             }
             Ok((config, agents)) => {
-                validate_point::<M>((k, combo, file.sweep.as_ref()), (&config, &agents), report);
+                checked.push((k, M::validate(&config, &agents).err().unwrap_or_default()));
                 points.push(Point { values: combo.clone(), config, agents });
             }
         }
+    }
+    let shared: Vec<bool> = file_errs
+        .iter()
+        .map(|e| {
+            !swept(&e.path) && !checked.is_empty() && checked.iter().all(|(_, fe)| fe.contains(e))
+        })
+        .collect();
+    for (k, fe) in checked {
+        let own =
+            fe.into_iter().filter(|e| !file_errs.iter().zip(&shared).any(|(f, &s)| s && f == e));
+        validate_point((k, &combos[k], file.sweep.as_ref()), own, report);
     }
     if let Some((path, m)) = point::mixed_columns(&points).filter(|_| report.found == 0) {
         report.add(&path, m);
     }
     // A swept key's own value in the file is replaced at every point, so no point checks it:
     // a value no point could take is refused all the same, not kept in the scenario as run.
-    if let (Some(sweep), Err(fe)) = (&file.sweep, M::validate(&file.economy, &file.agents)) {
-        for FieldError { path, message } in fe {
-            if sweep.values.keys().any(|k| within(k, &path) || within(&path, k)) {
-                let m = format!("{message} (the sweep replaces this value; fix or remove it)");
-                report.add(&path, with_suggestion(&m));
-            }
+    for (FieldError { path, message }, shared) in file_errs.into_iter().zip(shared) {
+        if shared {
+            report.add(&path, with_suggestion(&message));
+        } else if swept(&path) {
+            let m = format!("{message} (the sweep replaces this value; fix or remove it)");
+            report.add(&path, with_suggestion(&m));
         }
     }
     (keys, points)
 }
 
-/// Reports what the model finds wrong with point `k` (values `combo` of `sweep`), each problem
-/// of a swept value located at its place in the sweep.
-fn validate_point<M: Model>(
+/// Reports the problems `fe` the model finds with point `k` (values `combo` of `sweep`), each
+/// problem of a swept value located at its place in the sweep.
+fn validate_point(
     (k, combo, sweep): (usize, &Combo, Option<&Sweep>),
-    (config, agents): (&M::Config, &M::Agents),
+    fe: impl Iterator<Item = FieldError>,
     report: &mut Report<'_>,
 ) {
-    if let Err(fe) = M::validate(config, agents) {
-        for FieldError { path, message } in fe {
-            if combo.is_empty() {
-                report.add(&path, with_suggestion(&message));
-                continue;
-            }
-            let label = format!("sweep point {k} ({}): {message}", describe(combo));
-            let at = point::swept_item(sweep, combo, &path);
-            report.add_at(at.as_deref().unwrap_or(&path), &path, with_suggestion(&label));
+    for FieldError { path, message } in fe {
+        if combo.is_empty() {
+            report.add(&path, with_suggestion(&message));
+            continue;
         }
+        let label = format!("sweep point {k} ({}): {message}", describe(combo));
+        let at = point::swept_item(sweep, combo, &path);
+        report.add_at(at.as_deref().unwrap_or(&path), &path, with_suggestion(&label));
     }
 }
 

@@ -317,10 +317,7 @@ pub(crate) fn genesis_value(
         FieldError::new(path, e.to_string())
     })?;
     if let Err(e) = crate::genesis::params(&genesis) {
-        let msg = e.to_string();
-        let key = c.params.keys().find(|k| msg.contains(k.as_str()));
-        let path = key.map_or("economy.params".to_owned(), |k| format!("economy.params.{k}"));
-        return Err(FieldError::new(path, msg));
+        return Err(FieldError::of_params(c.params.keys(), &e.to_string()));
     }
     Ok(genesis)
 }

@@ -66,10 +66,11 @@ pub fn build(g: Genesis) -> Result<Phala> {
         let a = ledger.open_account()?;
         let id = accounts.push(name).ok_or(PhalaError::DuplicateAccount { name: name.clone() })?;
         debug_assert_eq!(id, a.0);
-        ledger.mint(pha, Holder::Account(AccountId(a.0)), qty.to_amount(&meta)?)?;
+        let held = qty.to_amount(&meta).map_err(|e| e.at(format!("accounts.{name}")))?;
+        ledger.mint(pha, Holder::Account(AccountId(a.0)), held)?;
     }
     let subsidy = match &g.subsidy_pool {
-        Some(q) => q.to_amount(&meta)?,
+        Some(q) => q.to_amount(&meta).map_err(|e| e.at("subsidy_pool"))?,
         None => Amount::ZERO,
     };
     ledger.mint(pha, Holder::Pool(pools.subsidy), subsidy)?;

@@ -165,7 +165,7 @@ pub const STOS_PARAMS: [&str; 4] =
 fn stos_param(name: &str, v: &Value) -> Result<Value, Rejection> {
     let q: Qty = serde_json::from_value(v.clone())
         .map_err(|e| Rejection::new("invalid_parameter", format!("{name}: {e}")))?;
-    let wei = q.to_amount(&TokenMeta::new("STOS", 18))?;
+    let wei = q.to_amount(&TokenMeta::new("STOS", 18)).map_err(|e| e.at(name))?;
     Ok(serde_json::to_value(wei).expect("an amount serializes"))
 }
 

@@ -350,11 +350,7 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
 /// `[economy]`: the parameter overrides and the initial Ozone limit.
 fn check_economy(c: &Config, a: &Agents, errs: &mut Vec<FieldError>) {
     match resolve_params(c.profile, &c.params) {
-        Err(r) => {
-            let name = c.params.keys().find(|k| r.message.contains(k.as_str()));
-            let path = name.map_or("economy.params".to_owned(), |k| format!("economy.params.{k}"));
-            errs.push(FieldError::new(path, r.message));
-        }
+        Err(r) => errs.push(FieldError::of_params(c.params.keys(), &r.message)),
         // The genesis's nodes within the economy's limits (past the model's own bound, the
         // count is reported once, by `check_counts`).
         Ok(p) => {
