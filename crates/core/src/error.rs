@@ -187,12 +187,7 @@ fn ratio_text(parts: u64, max: u64) -> String {
     if max == 0 || 10u64.pow(digits) != max {
         return format!("{parts}/{max}");
     }
-    let (whole, frac) = (parts / max, parts % max);
-    if frac == 0 {
-        return whole.to_string();
-    }
-    let frac = format!("{frac:0width$}", width = digits as usize);
-    format!("{whole}.{}", frac.trim_end_matches('0'))
+    crate::amount::format_scaled(u128::from(parts), digits)
 }
 
 impl Coded for Error {
