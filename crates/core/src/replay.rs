@@ -332,8 +332,7 @@ fn only_fields(obj: &Map<String, Value>, allowed: &[&str]) -> Result<(), String>
 /// spacing do not matter; blank and `#` lines in `expected` are skipped). Returns the first
 /// difference: the 1-based index among non-blank lines, the expected line and the actual one.
 pub fn first_difference(actual: &[String], expected: &str) -> Option<Difference> {
-    let wanted: Vec<&str> =
-        expected.lines().filter(|l| !l.trim().is_empty() && !l.trim().starts_with('#')).collect();
+    let wanted: Vec<&str> = expected_lines(expected).map(|(_, l)| l).collect();
     let n = actual.len().max(wanted.len());
     (0..n).find_map(|i| {
         let a = actual.get(i).map(String::as_str);
@@ -352,6 +351,15 @@ pub fn first_difference(actual: &[String], expected: &str) -> Option<Difference>
             expected: w.map(str::to_owned),
             actual: a.map(str::to_owned),
         })
+    })
+}
+
+/// The lines of an expected file that are output lines (not blank, not a `#` comment), with
+/// their 1-based line numbers.
+pub fn expected_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.lines().enumerate().map(|(i, l)| (i + 1, l)).filter(|(_, l)| {
+        let l = l.trim();
+        !l.is_empty() && !l.starts_with('#')
     })
 }
 

@@ -39,17 +39,13 @@ pub fn read_expected(path: &Path) -> Result<String, String> {
         let line = body[..good].iter().filter(|&&b| b == b'\n').count() + 1;
         cannot(format!("line {line}: not valid UTF-8"))
     })?;
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let why = match ergon_core::strict_json::from_str(line) {
+    for (n, line) in ergon_core::replay::expected_lines(&text) {
+        let why = match ergon_core::strict_json::from_str(line.trim()) {
             Ok(serde_json::Value::Object(_)) => continue,
             Ok(_) => "expected a JSON object, as every output line is".to_owned(),
             Err(why) => why,
         };
-        return Err(format!("{}: line {}: {why}", path.display(), i + 1));
+        return Err(format!("{}: line {n}: {why}", path.display()));
     }
     Ok(text)
 }
