@@ -271,6 +271,15 @@ pub enum TriasError {
         /// The program.
         program: u32,
     },
+    /// A bond or a premium of nothing (code `bad_param`): it would change nothing but report
+    /// an event.
+    #[error("node {node}'s {what} of 0: it must be positive")]
+    ZeroAmount {
+        /// The node.
+        node: NodeId,
+        /// What was given: `bond`, `premium`.
+        what: &'static str,
+    },
     /// The node claimed for this program already.
     #[error("node {node} has claimed for program {program} already")]
     DuplicateClaim {
@@ -332,6 +341,7 @@ impl TriasError {
             | TriasError::NotExposed { node, .. }
             | TriasError::DuplicateClaim { node, .. }
             | TriasError::ZeroLoss { node, .. }
+            | TriasError::ZeroAmount { node, .. }
             | TriasError::NoCover { node }
             | TriasError::DuplicateProvider { node } => [Some(node), None],
             TriasError::DuplicateReceipt { receiver } => [Some(receiver), None],
@@ -381,7 +391,7 @@ impl Coded for TriasError {
             TriasError::DuplicateReport { .. } => "duplicate_report",
             TriasError::NotExposed { .. } => "not_exposed",
             TriasError::DuplicateClaim { .. } => "duplicate_claim",
-            TriasError::ZeroLoss { .. } => "bad_param",
+            TriasError::ZeroLoss { .. } | TriasError::ZeroAmount { .. } => "bad_param",
             TriasError::NoCover { .. } => "no_cover",
             TriasError::DuplicateSubject { .. } => "duplicate_subject",
             TriasError::NoNewCoverage { .. } => "no_new_coverage",

@@ -35,6 +35,9 @@ impl Trias {
         if self.book.node(n)?.quarantined {
             return Err(TriasError::Quarantined { node: n });
         }
+        if a.is_zero() {
+            return Err(TriasError::ZeroAmount { node: n, what: "bond" });
+        }
         let from = Holder::Account(self.accounts[n as usize]);
         let bond = self.bonds[n as usize].checked_add(a)?;
         self.ledger.transfer(self.token, from, Holder::Pool(self.reserves[0]), a)?;

@@ -63,6 +63,9 @@ impl Trias {
         premium: Amount,
     ) -> Result<(Amount, (Amount, Amount)), TriasError> {
         self.active(n)?;
+        if premium.is_zero() {
+            return Err(TriasError::ZeroAmount { node: n, what: "premium" });
+        }
         let from = Holder::Account(self.accounts[n as usize]);
         let epoch = self.epoch.0;
         let reserve = self.ledger.balance(self.token, Holder::Pool(self.reserves[2]))?;
