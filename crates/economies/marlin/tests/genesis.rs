@@ -137,3 +137,25 @@ fn token_weights_and_the_selection_threshold_are_parameters() {
     assert_eq!(e.code, "invalid_parameter");
     assert!(e.message.contains("token_weights"), "{}", e.message);
 }
+
+/// The parameters a scenario's `economy.params` may set are the genesis fields but the four
+/// its other fields set: the list its unknown-parameter message gives (genesis::PARAMS) is
+/// exactly what serde's own refusal of an unknown genesis field lists, less those four.
+#[test]
+fn the_parameter_list_is_the_genesis_fields_less_the_scenarios_own() {
+    let e = serde_json::from_value::<ergon_marlin::Genesis>(json!({"no_such": 1})).unwrap_err();
+    let text = e.to_string();
+    let listed: Vec<&str> = text
+        .split("expected one of ")
+        .nth(1)
+        .unwrap()
+        .split(", ")
+        .map(|f| f.trim_matches(|c: char| c == '`' || c.is_whitespace()))
+        .filter(|f| !["profile", "accounts", "bridge", "rewards_pool"].contains(f))
+        .collect();
+    let mut params = ergon_marlin::genesis::PARAMS.to_vec();
+    params.sort_unstable();
+    let mut listed = listed;
+    listed.sort_unstable();
+    assert_eq!(listed, params, "{text}");
+}

@@ -76,6 +76,24 @@ fn validation_names_each_field() {
     assert_eq!(paths, ["economy.params.alpha", "agents.relayers.count", "agents.producers.count"]);
 }
 
+/// A parameter the genesis does not have is refused by its name with the parameters there
+/// are; a genesis field the scenario sets by its other fields (the accounts) is refused as such,
+/// and neither list names those fields as parameters.
+#[test]
+fn unknown_and_reserved_parameters_are_told_apart() {
+    for (key, says) in [
+        ("foo", "unknown parameter \"foo\"; known: whitelist, pond_cap"),
+        ("accounts", "set by the scenario's other fields, not as a parameter"),
+    ] {
+        let c: Config = serde_json::from_value(serde_json::json!({"params": {key: 1}})).unwrap();
+        let errs = MarlinModel::validate(&c, &quiet()).unwrap_err();
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!(errs[0].path, format!("economy.params.{key}"));
+        assert!(errs[0].message.contains(says), "{}", errs[0].message);
+        assert!(!errs[0].message.contains("rewards_pool"), "{}", errs[0].message);
+    }
+}
+
 /// One holder with 10 MPOND requests all of it on day 0. Paper defaults: W = 180 days,
 /// L = 1,000 bp a 180-day period. Day 180: k = 1, cap = 10 × 1,000 / 10,000 = 1 MPOND, which it
 /// converts (10^6 POND minted). Day 360: k = 2, cap 2 MPOND: one more. Nothing in between.

@@ -114,6 +114,42 @@ pub struct Genesis {
     pub proof_days: Option<u64>,
 }
 
+/// The parameters a genesis may override: every field of [`Genesis`] but the profile, the
+/// accounts, the bridge's reserves and the rewards pool (a scenario sets those by its other
+/// fields). A scenario's `economy.params` names only these.
+pub const PARAMS: [&str; 30] = [
+    "whitelist",
+    "pond_cap",
+    "mpond_cap",
+    "wait_days",
+    "liquidity_bp",
+    "liquidity_period_days",
+    "transfers_open",
+    "undelegation_lock_days",
+    "redelegation_lock_days",
+    "commission_lock_days",
+    "unregister_lock_days",
+    "proposal_threshold",
+    "quorum",
+    "voting_period_days",
+    "alpha",
+    "eligibility_mpond",
+    "month_days",
+    "subsidy_per_epoch",
+    "subsidy_epochs",
+    "reward_per_epoch",
+    "network_weight",
+    "total_weight",
+    "clusters_to_select",
+    "selection_seed",
+    "selection_threshold",
+    "token_weights",
+    "stake_per_byte",
+    "window_secs",
+    "checker_bp",
+    "proof_days",
+];
+
 /// The staked tokens' weights of a genesis: `{"pond": {"threshold": 0, "delegation": 1}, ...}`;
 /// a token left out keeps its default weights.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]

@@ -271,6 +271,13 @@ pub(crate) fn genesis_value(
                 "set by the scenario's other fields, not as a parameter",
             ));
         }
+        if !crate::engine::genesis::PARAMS.contains(&k.as_str()) {
+            let known = crate::engine::genesis::PARAMS.join(", ");
+            return Err(FieldError::new(
+                format!("economy.params.{k}"),
+                format!("unknown parameter {k:?}; known: {known}"),
+            ));
+        }
         g.insert(k.clone(), v.clone());
     }
     let profile = serde_json::to_value(c.profile).unwrap_or(Value::Null);

@@ -48,7 +48,7 @@ pub enum PhalaError {
         name: String,
     },
     /// The genesis names a parameter that does not exist.
-    #[error("no parameter named {field:?}")]
+    #[error("no parameter named {field:?}; known: {}", crate::engine::params::PARAM_NAMES.join(", "))]
     UnknownParam {
         /// The name given.
         field: String,

@@ -86,6 +86,30 @@ pub enum ParamSet {
     GkTest,
 }
 
+/// The parameters an override may set ([`Params::with_overrides`]): every field of [`Params`]
+/// but the profile and the two the treasury's ratio sets (`treasury_e18`, `payout_ratio`).
+pub const PARAM_NAMES: [&str; 19] = [
+    "rho",
+    "slash_rate",
+    "budget_per_block",
+    "v_max",
+    "cost_k",
+    "cost_b",
+    "treasury_ratio",
+    "heartbeat_window",
+    "rig_k",
+    "rig_b",
+    "re",
+    "k",
+    "cool_down_blocks",
+    "halving_interval_blocks",
+    "grace_period_blocks",
+    "vault_grace_period_blocks",
+    "min_init_p",
+    "phala_launched",
+    "unresp_fix",
+];
+
 /// The tokenomic parameters in force (the chain's `TokenomicParameters`, plus the pallet's
 /// constants).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -356,6 +380,28 @@ mod tests {
 
     fn bits(p: U64F64) -> u128 {
         p.to_bits()
+    }
+
+    /// The names an override takes are the parameters' fields but the profile and the
+    /// treasury ratio's two twins, each one accepted; another is refused with that list.
+    #[test]
+    fn the_override_names_are_the_fields_an_override_sets() {
+        let p = Params::of(Profile::Khala, ParamSet::Genesis);
+        let json = serde_json::to_value(p).unwrap();
+        let mut fields: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
+        fields.retain(|f| !["profile", "treasury_e18", "payout_ratio"].contains(f));
+        fields.sort_unstable();
+        let mut names = PARAM_NAMES.to_vec();
+        names.sort_unstable();
+        assert_eq!(fields, names);
+        for name in PARAM_NAMES {
+            let o = BTreeMap::from([(name.to_owned(), "1".to_owned())]);
+            let e = p.with_overrides(&o).err();
+            assert!(!matches!(e, Some(PhalaError::UnknownParam { .. })), "{name}: {e:?}");
+        }
+        let o = BTreeMap::from([("foo".to_owned(), "1".to_owned())]);
+        let e = p.with_overrides(&o).unwrap_err().to_string();
+        assert!(e.starts_with("no parameter named \"foo\"; known: rho, slash_rate,"), "{e}");
     }
 
     /// The treasury ratio's exact twin follows every way of setting the ratio: the default
