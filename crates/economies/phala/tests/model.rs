@@ -262,6 +262,19 @@ fn validation_names_each_field_and_value() {
             "agents.groups[0].pools: must be 1 to 100, not 0"
         ]
     );
+    // A group past the workers' bound is one problem, not a second of the total it swells;
+    // groups each within it whose sum is not are the total's.
+    a.outages.per_day = 0.0;
+    a.groups[0].pools = 1;
+    a.groups[0].workers = 100_000_000;
+    let errs = PhalaModel::validate(&Config::default(), &a).unwrap_err();
+    let msgs: Vec<String> = errs.iter().map(|e| format!("{}: {}", e.path, e.message)).collect();
+    assert_eq!(msgs, ["agents.groups[0].workers: must be 1 to 200000, not 100000000"]);
+    a.groups[0].workers = 150_000;
+    a.groups.push(a.groups[0].clone());
+    let errs = PhalaModel::validate(&Config::default(), &a).unwrap_err();
+    let msgs: Vec<String> = errs.iter().map(|e| format!("{}: {}", e.path, e.message)).collect();
+    assert_eq!(msgs, ["agents.groups[].workers (total): must be 0 to 200000, not 300000"]);
 }
 
 /// Five workers and twenty challenge draws a block: a worker is challenged at most twice an

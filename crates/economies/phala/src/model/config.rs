@@ -408,7 +408,10 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
     }
     let workers: u64 = a.groups.iter().map(|g| g.workers).sum();
     let pools: u64 = a.groups.iter().map(|g| g.pools).sum();
-    if !a.groups.is_empty() {
+    // The totals only when each group is within its own bounds: a group past them is its
+    // own problem, not a second one of the sum it swells.
+    let each_in_bounds = a.groups.iter().all(|g| g.workers <= WORKERS_MAX && g.pools <= g.workers);
+    if !a.groups.is_empty() && each_in_bounds {
         counts.push(("agents.groups[].workers (total)".into(), workers, WORKERS_MAX, 0));
         counts.push(("agents.groups[].pools (total)".into(), pools, POOLS_MAX, 0));
     }
