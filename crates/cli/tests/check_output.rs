@@ -55,6 +55,26 @@ fn a_complete_run_exits_0_with_each_jobs_rows() {
         csv_bytes.len() - csv_bytes.iter().rev().skip(1).position(|&b| b == b'\n').unwrap() - 1;
     std::fs::write(&csv, &csv_bytes[..cut]).unwrap();
     damaged("point 0 run 2 ends at step 216 of 288 in metrics.csv");
+    // Not a run's directory: its scenario.toml gone, or a summary without its points. Both
+    // commands refuse it (exit 2), and neither calls it complete.
+    std::fs::write(&csv, &csv_bytes).unwrap();
+    let not_a_run = |why: &str| {
+        let o = ergon(&["check-output", out.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o.stdout));
+        assert!(!text(&o.stdout).contains("complete"), "{}", text(&o.stdout));
+        assert!(text(&o.stderr).contains(why), "{}", text(&o.stderr));
+        let o = ergon(&["report", out.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o.stdout));
+    };
+    let scenario_toml = std::fs::read(out.join("scenario.toml")).unwrap();
+    std::fs::remove_file(out.join("scenario.toml")).unwrap();
+    not_a_run("is not an Ergon run's output directory: summary.json is there but scenario.toml");
+    std::fs::write(out.join("scenario.toml"), scenario_toml).unwrap();
+    let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&summary).unwrap();
+    v.as_object_mut().unwrap().remove("points");
+    std::fs::write(out.join("summary.json"), v.to_string()).unwrap();
+    not_a_run("summary.json has no \"points\"");
 }
 
 #[test]

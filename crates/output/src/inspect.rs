@@ -181,9 +181,19 @@ pub fn inspect(dir: &Path) -> Result<Inspection, OutputError> {
     let complete = summary["complete"]
         .as_bool()
         .ok_or_else(|| not_a_run("summary.json has no \"complete\"".into()))?;
+    // What every merged run's summary holds, and the scenario it ran (`ergon report` reads
+    // both): a directory without them is not a run's, however its rows read.
+    for key in ["scenario", "economy", "points", "runs"] {
+        if summary.get(key).is_none() {
+            return Err(not_a_run(format!("summary.json has no \"{key}\"")));
+        }
+    }
     let csv = dir.join(crate::merge::CSV_FILE);
     if !csv.is_file() {
         return Err(not_a_run("summary.json is there but metrics.csv is missing".into()));
+    }
+    if !dir.join("scenario.toml").is_file() {
+        return Err(not_a_run("summary.json is there but scenario.toml is missing".into()));
     }
     let mut jobs = Vec::new();
     scan(&csv, None, &mut jobs)?;
