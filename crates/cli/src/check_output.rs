@@ -82,7 +82,8 @@ pub(crate) fn describe(found: &Inspection) -> String {
              and some of an earlier one; this run's rows are in {dir}/.parts"
         ),
         RunState::Killed => format!(
-            "{dir}: incomplete: killed before it finished (SIGKILL or a crash); its rows are in \
+            "{dir}: incomplete: ended before it finished (killed, a crash, or a write error that kept \
+             its checkpoints); its rows are in \
              {dir}/.parts, not merged, and there is no summary.json of this run"
         ),
     };

@@ -326,10 +326,13 @@ fn execute(
             // once the cause is gone. Not a
             // row out of range, nor a checkpoint found bad on resume: a resume would meet those
             // again.
-            // (A checkpoint the system cannot read back would stop the next resume too.)
+            // (A checkpoint the system cannot read back would stop the next resume too, and so
+            // would a file of the run found missing: os error 2.)
             let io = match &e {
                 Sink { message, .. } | Checkpoint { message, .. } => {
-                    message.contains("(os error") && !message.starts_with("cannot read")
+                    message.contains("(os error")
+                        && !message.contains("(os error 2)")
+                        && !message.starts_with("cannot read")
                 }
                 _ => false,
             };
@@ -343,7 +346,17 @@ fn execute(
                 // A resume puts back the files its stop had merged; its checkpoints stay.
                 return Err(if resume { abandoned(&out, message) } else { BadInput(message) });
             }
+            let lost = resume
+                && matches!(&e, Checkpoint { message, .. } if message.contains("(os error 2)"));
             return match e {
+                Checkpoint { .. } if lost => {
+                    let message = format!(
+                        "{e}: a job's rows before its checkpoint are gone, so it cannot go on; \
+                         run the scenario again with `--force` (or remove {})",
+                        out.parts_dir().display()
+                    );
+                    Err(abandoned(&out, message))
+                }
                 Build { .. } | Checkpoint { .. } | Sink { .. } => {
                     Err(abandoned(&out, e.to_string()))
                 }

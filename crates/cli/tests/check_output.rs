@@ -134,7 +134,7 @@ fn a_run_killed_with_sigkill_is_reported_with_exit_3_and_refused_by_report() {
     let o = ergon(&["check-output", out.to_str().unwrap()]);
     let said = text(&o.stdout);
     assert_eq!(o.status.code(), Some(3), "{said}{}", text(&o.stderr));
-    assert!(said.contains("incomplete: killed before it finished (SIGKILL"), "{said}");
+    assert!(said.contains("incomplete: ended before it finished (killed, a crash"), "{said}");
     assert!(said.contains("scenario tiny, 1 job(s), "), "{said}");
     // Ten years of 10-minute epochs: 525,600; the rows are those the part file holds, one
     // every 72 epochs from epoch 0.
@@ -148,7 +148,7 @@ fn a_run_killed_with_sigkill_is_reported_with_exit_3_and_refused_by_report() {
     let err = text(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(
-        err.contains(&format!("{} is an incomplete run: killed before it finished", out.display())),
+        err.contains(&format!("{} is an incomplete run: ended before it finished", out.display())),
         "{err}"
     );
     assert!(!out.join("report.html").exists());

@@ -218,6 +218,26 @@ fn a_corrupt_cut_or_foreign_checkpoint_is_refused_and_nothing_changes() {
     refused(&out, &files, "do not belong together");
 }
 
+/// A job whose part file is gone beside its checkpoint cannot go on: the resume is refused
+/// without advising another resume, and the checkpoints stay as they were.
+#[cfg(unix)]
+#[test]
+fn a_resume_without_a_jobs_part_file_says_it_cannot_go_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (out, mut files) = killed(tmp.path(), "killed");
+    let part = out.join(".parts").join("job-0000000.csv");
+    std::fs::remove_file(&part).unwrap();
+    files.retain(|(p, _)| *p != part);
+    let o = ergon(&["run", "--resume", out.to_str().unwrap(), "-q"]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("its part file") && err.contains("cannot go on"), "{err}");
+    assert!(!err.contains("goes on from them"), "{err}");
+    for (path, bytes) in &files {
+        assert_eq!(&std::fs::read(path).unwrap(), bytes, "{} changed", path.display());
+    }
+}
+
 /// Every file of `dir` and of its `.parts`, by path and content.
 fn all_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let mut files = Vec::new();

@@ -107,7 +107,8 @@ impl Run {
         }
         if killed.is_some() {
             return Err(format!(
-                "{} is an incomplete run: killed before it finished (SIGKILL or a crash), its \
+                "{} is an incomplete run: ended before it finished (killed, a crash, or a write error that kept its \
+                 checkpoints), its \
                  rows are in {}/.parts and were never merged, so it has no metrics.csv or \
                  summary.json of its own (`ergon check-output {}` says how far each job got)",
                 dir.display(),
