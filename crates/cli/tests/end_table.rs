@@ -45,4 +45,18 @@ fn the_end_table_names_the_runs_a_metric_is_over() {
     let header = stdout.lines().find(|l| l.contains(" p95")).unwrap();
     let end = marked.find("  (over").unwrap();
     assert_eq!(end, header.len(), "{stdout}");
+    // The report's key figures say the same of the Gini, which has no value where no node
+    // was paid, and nothing of the volume pool, which has one in every run.
+    let o = ergon(&["report", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let page = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let gini = fin["resource_reward_gini"]["n"].as_u64().unwrap();
+    assert!(gini < 21, "{gini}");
+    let row = |col: &str| {
+        let at = page.find(&format!("<code>{col}</code>")).unwrap();
+        page[at..].split("</tr>").next().unwrap().to_owned()
+    };
+    assert!(row("resource_reward_gini").contains(&format!("over {gini} of 21 runs")), "{page}");
+    assert_eq!(fin["p_stos"]["n"], 21);
+    assert!(!row("p_stos").contains("runs"), "{}", row("p_stos"));
 }

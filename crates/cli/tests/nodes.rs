@@ -71,7 +71,13 @@ fn run(tmp: &Path, scenario: &str, args: &[&str]) -> std::path::PathBuf {
 fn report_charts_nodes(dir: &Path, nodes: usize) {
     let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
     assert!(html.contains("<h2>Distribution of rewards across nodes</h2>"), "no node section");
-    assert!(html.contains(&format!("<figcaption>{nodes} nodes, first run</figcaption>")));
+    // A count of a thousand or more with its separator, as the page writes numbers.
+    let count = if nodes >= 1000 {
+        format!("{},{:03}", nodes / 1000, nodes % 1000)
+    } else {
+        nodes.to_string()
+    };
+    assert!(html.contains(&format!("<figcaption>{count} nodes, first run</figcaption>")));
     assert!(html.contains("id=\"chart-lorenz\" data-series=\"2\""));
 }
 

@@ -15,7 +15,11 @@ use crate::numbers::number;
 
 /// A metric's figure: APRs as percent, the rest as [`number`].
 fn figure(column: &str, v: f64) -> String {
-    if column.contains("apr") && v.is_finite() { format!("{:.2} %", v * 100.0) } else { number(v) }
+    if column.contains("apr") && v.is_finite() {
+        format!("{} %", crate::numbers::fixed(v * 100.0, 2))
+    } else {
+        number(v)
+    }
 }
 
 /// Text escaped for HTML.
@@ -239,7 +243,7 @@ fn key_figures(h: &mut String, run: &Run, specs: &[&ChartSpec]) {
     }
     let _ = write!(
         h,
-        "<h2>Key figures</h2>{points}<p class=\"sub\">Each run's last row: mean across runs, and below it the p5 – p95 range. \
+        "<h2>Key figures</h2>{points}<p class=\"sub\">Each run's last row: mean across runs, and below it the p5 – p95 range (over how many runs, when a metric had no value in some). \
          State metrics are the value at the end; flows are those of the last row's interval.</p>\
          <div class=\"wide\"><table><tr><th>metric</th><th>unit</th>",
     );
@@ -274,12 +278,18 @@ fn key_figures(h: &mut String, run: &Run, specs: &[&ChartSpec]) {
                 esc(col),
                 esc(&unit)
             );
+            let runs = run.summary["runs"].as_u64().unwrap_or(0);
             for p in &run.points {
                 let st = &p.finals[*col];
                 let f = |k: &str| figure(col, st[k].as_f64().unwrap_or(f64::NAN));
+                // A metric without a value in some runs (or runs not begun) says over how many.
+                let over = match st["n"].as_u64() {
+                    Some(n) if n < runs => format!("<br><small>over {n} of {runs} runs</small>"),
+                    _ => String::new(),
+                };
                 let _ = write!(
                     h,
-                    "<td class=\"n\">{}<br><small>{} – {}</small></td>",
+                    "<td class=\"n\">{}<br><small>{} – {}</small>{over}</td>",
                     f("mean"),
                     f("p5"),
                     f("p95")
@@ -441,6 +451,7 @@ mod tests {
     #[test]
     fn numbers_as_people_read_them() {
         assert_eq!(figure("deposit_apr", 1.1434), "114.34 %");
+        assert_eq!(figure("pool_apr_median", 44.231_6), "4,423.16 %");
         assert_eq!(esc("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
     }
 }

@@ -112,7 +112,7 @@ pub(crate) fn section(h: &mut String, run: &Run, rows: &[NodeRow]) -> Result<boo
         "<h2>Distribution of rewards across nodes</h2><p class=\"sub\">Each of the {} {} of \
          the first run (point {}, run {}): its rewards in {} from genesis to the run's end \
          (<code>nodes.csv</code>). {}</p>",
-        values.len(),
+        crate::numbers::fixed(values.len() as f64, 0),
         esc(&which),
         first.0,
         first.1,
@@ -136,7 +136,14 @@ pub(crate) fn section(h: &mut String, run: &Run, rows: &[NodeRow]) -> Result<boo
     let x = format!("rewards since genesis ({token})");
     let title = format!("Histogram of the rewards of the first run's {which}");
     let svg = charts::histogram(&title, &x, "nodes", &bins)?;
-    figure_html(h, "chart-histogram", &svg, 0, bars, &format!("{} nodes, first run", values.len()));
+    figure_html(
+        h,
+        "chart-histogram",
+        &svg,
+        0,
+        bars,
+        &format!("{} nodes, first run", crate::numbers::fixed(values.len() as f64, 0)),
+    );
     let g = ergon_core::stats::gini(&values);
     if let Some(points) = lorenz(&values).filter(|_| !g.is_nan()) {
         let title = format!("Lorenz curve of the rewards across nodes — Gini {g:.4}");

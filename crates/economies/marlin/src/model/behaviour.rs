@@ -145,7 +145,6 @@ pub(super) fn build(c: &Config, a: &Agents, mut rng: StreamRng) -> Result<Marlin
         } else {
             None
         };
-        let share = cost as f64 / wallet.max(1) as f64;
         m.relayers.push(Relayer {
             operator: op,
             cluster,
@@ -153,7 +152,8 @@ pub(super) fn build(c: &Config, a: &Agents, mut rng: StreamRng) -> Result<Marlin
             self_stake: rest,
             nodes,
             budget: wallet,
-            target_share: share,
+            // No rule has been asked yet: the genesis split is the scenario's `node_share`.
+            target_share: f64::NAN,
         });
     }
     for i in 0..amounts.len() {

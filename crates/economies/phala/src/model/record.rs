@@ -191,8 +191,9 @@ pub(super) fn record(model: &mut PhalaModel) -> Vec<Metric> {
         out.push(m(s, amount(group_stake[g])));
         out.push(m(sh, MetricValue::Float(group_share[g])));
         out.push(m(p, amount(fl.group_paid[g])));
-        let r = if group_stake[g] == 0 {
-            0.0
+        // No interval (the genesis row) or no stake: no return to annualise.
+        let r = if group_stake[g] == 0 || fl.blocks == 0 {
+            f64::NAN
         } else {
             fl.group_paid[g] as f64 / group_stake[g] as f64 * year
         };
