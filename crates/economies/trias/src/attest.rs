@@ -245,18 +245,20 @@ impl AttestationBook {
     }
 
     /// Moves the clock to the record's step when it is later, then records it — all or
-    /// nothing: a refused record leaves the clock too. True with the pair's first record.
-    pub fn record_advancing(&mut self, a: &Attestation) -> Result<(Recorded, bool)> {
+    /// nothing: a refused record leaves the clock too. With the step of the record it
+    /// supersedes (the pair's previous latest; `None` with the pair's first record).
+    pub fn record_advancing(&mut self, a: &Attestation) -> Result<(Recorded, Option<u64>)> {
         let now = self.now.max(a.step);
         self.check_at(a, now)?;
         self.now = now;
         Ok(self.apply(a))
     }
 
-    /// Records a checked attestation; true with the pair's first record.
-    fn apply(&mut self, a: &Attestation) -> (Recorded, bool) {
+    /// Records a checked attestation; with the step of the record it supersedes, if any.
+    fn apply(&mut self, a: &Attestation) -> (Recorded, Option<u64>) {
         let (pair, first) =
             self.pairs.entry_or(a.attester, a.attestee, || Pair { last: a.step, d: 0 });
+        let previous = (!first).then_some(pair.last);
         let d = match a.outcome {
             Outcome::Pass => with_pass(pair.d, pair.last, a.step, self.window),
             Outcome::FailEvidence | Outcome::NoResponse => 0,
@@ -270,7 +272,7 @@ impl AttestationBook {
                 Recorded::Quarantined { node: a.attestee }
             }
         };
-        (done, first)
+        (done, previous)
     }
 
     /// Wipes a pair's endorsements (a fraud proof against its PASS).

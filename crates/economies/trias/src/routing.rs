@@ -3,8 +3,12 @@
 //! get rewarded with routing as mining").
 //!
 //! A receiver signs a receipt for the first fresh copy of a valid record it gets from a router:
-//! the record must be the pair's latest in the book, at most [`FRESH_STEPS`] (6) steps old when
-//! received, and the receiver must not have receipted that record before (from any router).
+//! the record must have been the pair's latest at the copy's own step (no later record of the
+//! pair dated at or before it), at most [`FRESH_STEPS`] (6) steps old when received, and the
+//! receiver must not have receipted that record before (from any router). The book keeps each
+//! pair's latest record only, so the receipts keep the records superseded while still within
+//! a fresh copy's reach, with the step of the record that superseded each: a receipt's
+//! validity depends on the steps it and the records carry, not on the order the lines come in.
 //! An answered property query counts [`QUERY_RECEIPTS`] (5) receipts. At the epoch's end each
 //! (router, receiver) pair counts at most [`PAIR_CAP`] (50), and a router's weight is
 //! `gate(router) × Σ_k min(receipts_k, 50) × gate(k)`; the routers' pool is `split(Pool_R,
@@ -31,6 +35,10 @@ pub struct Receipts {
     /// Receipts by (router, receiver), uncapped.
     #[serde(with = "crate::fastmap::sorted_map")]
     counts: NodeMap<(NodeId, NodeId), u32>,
+    /// Records superseded that a fresh copy received this epoch could still carry:
+    /// (attester, attestee, record step) → the step of the record that superseded it.
+    #[serde(with = "crate::fastmap::sorted_map")]
+    superseded: NodeMap<(NodeId, NodeId, u64), u64>,
 }
 
 impl Receipts {
@@ -47,6 +55,18 @@ impl Receipts {
         let c = self.counts.entry((router, receiver)).or_default();
         *c = c.saturating_add(1);
         true
+    }
+
+    /// Notes that the pair's record of step `step` was superseded by its record of step `by`.
+    pub fn supersede(&mut self, attester: NodeId, attestee: NodeId, step: u64, by: u64) {
+        self.superseded.insert((attester, attestee, step), by);
+    }
+
+    /// The step of the record that superseded the pair's record of step `step`, when that
+    /// record is one the receipts keep (see [`Receipts::supersede`]).
+    #[must_use]
+    pub fn superseded_by(&self, attester: NodeId, attestee: NodeId, step: u64) -> Option<u64> {
+        self.superseded.get(&(attester, attestee, step)).copied()
     }
 
     /// Counts an answered property query.
@@ -92,8 +112,11 @@ impl Receipts {
     /// Forgets the epoch's receipts, and the records receipted that no copy can carry any
     /// more from step `next` (the next epoch's first) on: a record of the epoch's last
     /// [`FRESH_STEPS`] steps is still fresh then, and its receiver receipts only its first copy.
+    /// The superseded records go: each was superseded by a record of this epoch, before
+    /// `next`, so no copy received from `next` on finds it the latest.
     pub fn roll(&mut self, next: u64) {
         self.seen.retain(|&(_, _, _, step)| step.saturating_add(FRESH_STEPS) >= next);
+        self.superseded.clear();
         self.counts.clear();
     }
 }

@@ -156,7 +156,14 @@ impl Trias {
         if assigned && !self.is_target_cached(a.attester, a.attestee) {
             return Err(TriasError::NotAssigned { attester: a.attester, attestee: a.attestee });
         }
-        let (done, first) = self.book.record_advancing(a)?;
+        let (done, previous) = self.book.record_advancing(a)?;
+        if let Some(p) = previous
+            && p.saturating_add(FRESH_STEPS) >= start
+        {
+            // A copy of the superseded record received this epoch may still be fresh.
+            self.receipts.supersede(a.attester, a.attestee, p, a.step);
+        }
+        let first = previous.is_none();
         if assigned {
             // The epoch's targets stand from this first accepted draw on.
             self.fix_beacon_nodes();
@@ -200,12 +207,22 @@ impl Trias {
         if step < start {
             return Err(TriasError::ClosedEpoch { step, start });
         }
+        // The record must have been the pair's latest at the copy's own step: the latest
+        // now, or one superseded by a record dated after that step.
+        let unknown = TriasError::UnknownRecord { attester: i, attestee: j, step: record_step };
         let latest = self.book.last_record(i, j) == Some(record_step);
-        if !latest || self.book.node(i)?.quarantined || self.book.node(j)?.quarantined {
-            return Err(TriasError::UnknownRecord { attester: i, attestee: j, step: record_step });
+        let superseded_by = self.receipts.superseded_by(i, j, record_step);
+        if !latest && superseded_by.is_none() {
+            return Err(unknown);
+        }
+        if self.book.node(i)?.quarantined || self.book.node(j)?.quarantined {
+            return Err(unknown);
         }
         if step < record_step || step - record_step > FRESH_STEPS {
             return Err(TriasError::StaleCopy { record_step, step });
+        }
+        if superseded_by.is_some_and(|by| by <= step) {
+            return Err(unknown);
         }
         if !self.receipts.receipt(r, k, record) {
             return Err(TriasError::DuplicateReceipt { receiver: k });
