@@ -48,6 +48,16 @@ fn routing_receipts_answers_and_caps() {
 }
 
 #[test]
+fn a_receipt_judged_at_its_own_step_in_either_line_order() {
+    replay("receipt_order");
+}
+
+#[test]
+fn a_quarantined_node_keeps_its_cover_and_its_claims() {
+    replay("quarantined_claim");
+}
+
+#[test]
 fn bonds_slashes_and_fraud_proofs() {
     replay("bonds");
 }

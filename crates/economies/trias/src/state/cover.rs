@@ -123,6 +123,9 @@ impl Trias {
     /// Node `n` claims `loss` from running program `p`; the amount queued (`loss` capped by
     /// its cover).
     pub fn file_claim(&mut self, n: NodeId, p: u32, loss: Amount) -> Result<Amount, TriasError> {
+        // A quarantined node claims too: a claim is the compensation its premiums bought, not
+        // a reward, and a compromised platform is the risk the seed's insurance covers ("the
+        // undiscovered security risks of local data or computing platforms").
         self.book.node(n)?;
         // No loss, no claim (spec: "a node harmed …, loss verified"): a claim of 0 would use up
         // the node's one claim on the program.
