@@ -188,6 +188,16 @@ pub enum TriasError {
         /// The step asked for.
         to: u64,
     },
+    /// A call gives a parameter its rule does not use (code `bad_param`).
+    #[error("parameter {name} is not used by rule {rule} (only by {users})")]
+    UnusedParam {
+        /// The parameter.
+        name: &'static str,
+        /// The call's rule.
+        rule: &'static str,
+        /// The rules that use it.
+        users: &'static str,
+    },
     /// A parameter is outside its range.
     #[error("parameter {name} = {value} is outside {min}..={max}")]
     BadParam {
@@ -380,7 +390,7 @@ impl Coded for TriasError {
             TriasError::UnknownRecord { .. } => "unknown_record",
             TriasError::StaleCopy { .. } => "stale_copy",
             TriasError::DuplicateReceipt { .. } => "duplicate_receipt",
-            TriasError::BadParam { .. } => "bad_param",
+            TriasError::BadParam { .. } | TriasError::UnusedParam { .. } => "bad_param",
             TriasError::NoSeeds => "no_seeds",
             TriasError::TooFewExecuters { .. } => "too_few_executers",
             TriasError::UnknownCall { .. } => "unknown_call",

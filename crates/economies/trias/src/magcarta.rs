@@ -46,6 +46,20 @@ pub enum Rule {
     Median,
 }
 
+impl Rule {
+    /// Its replay name (`majority`, `unanimous`, `k_of_n`, `weighted`, `median`).
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::Majority => "majority",
+            Rule::Unanimous => "unanimous",
+            Rule::KOfN => "k_of_n",
+            Rule::Weighted => "weighted",
+            Rule::Median => "median",
+        }
+    }
+}
+
 /// COMPUTE_SET: what a node must satisfy to be scheduled.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Filter {

@@ -108,6 +108,10 @@ fn raw() -> impl Strategy<Value = Rel> {
                 if r != "weighted" {
                     v["weights"] = json!([]);
                 }
+                // A tolerance outside MEDIAN is refused (`bad_param`), as a quorum of k + 1 is.
+                if r != "median" && !bad_q {
+                    v["tol"] = json!(0);
+                }
                 Rel(v, "call", d)
             }),
         12 => (call.clone(), node(), 0i64..2).prop_map(|(c, e, x)| {

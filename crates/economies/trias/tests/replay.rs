@@ -83,6 +83,11 @@ fn beacon_targets_and_assigned_records() {
 }
 
 #[test]
+fn a_parameter_the_rule_does_not_use_is_refused() {
+    replay("call_unused_params");
+}
+
+#[test]
 fn sample_scheduling_weighted_and_unanimous_calls() {
     replay("call_rules");
 }

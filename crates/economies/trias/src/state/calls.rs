@@ -47,9 +47,10 @@ pub struct CallSpec {
     pub strategy: Strategy,
     /// The consensus rule.
     pub rule: Rule,
-    /// K_OF_N's and MEDIAN's quorum (0: `⌊k/2⌋+1`; K_OF_N needs at least that).
+    /// K_OF_N's and MEDIAN's quorum: K_OF_N's in `⌊k/2⌋+1 ..= k` (0, none given, is refused);
+    /// MEDIAN's in `0 ..= k`, 0 for `⌊k/2⌋+1`. Other rules: 0 (none).
     pub quorum: u32,
-    /// MEDIAN's tolerance.
+    /// MEDIAN's tolerance (other rules: 0, none).
     pub tol: u64,
     /// The price `P`, escrowed from the caller.
     pub price: Amount,
@@ -61,7 +62,7 @@ pub struct CallSpec {
     pub deadline: u64,
     /// PROGRAM_SET (ids); slot `s` runs program `s mod len`.
     pub programs: Vec<u32>,
-    /// WEIGHTED: each program's weight (default 1).
+    /// WEIGHTED: each program's weight, one per program (other rules: none).
     pub weights: Vec<u64>,
     /// The program providers.
     pub providers: Vec<NodeId>,
@@ -177,6 +178,18 @@ impl Trias {
         let k = spec.k;
         if !(1..=MAX_K).contains(&k) {
             return Err(bad("k", k.into(), 1, MAX_K.into()));
+        }
+        // A parameter the rule does not use would be silently ignored: the caller meant
+        // something the call would not do.
+        let unused = |name, users| TriasError::UnusedParam { name, rule: spec.rule.name(), users };
+        if spec.quorum != 0 && !matches!(spec.rule, Rule::KOfN | Rule::Median) {
+            return Err(unused("quorum", "k_of_n and median"));
+        }
+        if spec.tol != 0 && spec.rule != Rule::Median {
+            return Err(unused("tol", "median"));
+        }
+        if !spec.weights.is_empty() && spec.rule != Rule::Weighted {
+            return Err(unused("weights", "weighted"));
         }
         let majority = k / 2 + 1;
         if spec.rule == Rule::KOfN && !(majority..=k).contains(&spec.quorum) {
