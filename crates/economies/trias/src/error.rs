@@ -304,8 +304,9 @@ pub enum TriasError {
         /// The claimant.
         node: NodeId,
     },
-    /// The subject was analysed this epoch already (first submission only).
-    #[error("subject {subject} was analysed this epoch already")]
+    /// The subject was analysed already, in this epoch or an earlier one (first submission
+    /// only).
+    #[error("subject {subject} was analysed already: its first submission scored")]
     DuplicateSubject {
         /// The subject.
         subject: u64,

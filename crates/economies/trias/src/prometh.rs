@@ -4,7 +4,8 @@
 //! program testings and automated analysis of verifications").
 //!
 //! Points per epoch, first valid submission only:
-//! - 10 per accepted automated analysis run — the first run of a subject in an epoch;
+//! - 10 per accepted automated analysis run — the first run of a subject ever (a later one,
+//!   in any epoch, analyses the code already analysed);
 //! - `max(1, ⌊1000·Δcovered/total⌋)` for a test that raises a program's covered lines (the
 //!   book keeps each program's best coverage; a test that adds nothing is refused);
 //! - 500 / 150 / 50 / 10 for a validated vulnerability (the first report of it).

@@ -78,6 +78,11 @@ fn an_insurance_epoch_with_pro_rata_claims_a_queue_and_prometh() {
 }
 
 #[test]
+fn a_subject_scores_its_analysis_once_ever() {
+    replay("analysis_once");
+}
+
+#[test]
 fn beacon_targets_and_assigned_records() {
     replay("beacon");
 }

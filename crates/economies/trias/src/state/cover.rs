@@ -152,7 +152,9 @@ impl Trias {
         Ok(self.extra.insurance.file(n, loss, self.epoch.0, report))
     }
 
-    /// An accepted analysis run of `subject` by `analyst` (the first this epoch); its points.
+    /// An accepted analysis run of `subject` by `analyst` (the subject's first ever: spec
+    /// "first valid submission only", as a test's lines and a vulnerability score once); its
+    /// points.
     pub fn analysis_run(&mut self, analyst: NodeId, subject: u64) -> Result<u64, TriasError> {
         self.active(analyst)?;
         let Err(at) = self.extra.analysed.binary_search(&subject) else {
@@ -275,7 +277,6 @@ impl Trias {
             expired: Amount(expired.iter().map(|c| c.owed.0).sum()),
         });
         self.extra.points.iter_mut().for_each(|p| *p = 0);
-        self.extra.analysed.clear();
         Ok(CloseExtra { calls, prometh, prometh_pool: pool, prometh_carry: carry, claims })
     }
 

@@ -74,7 +74,7 @@ pub struct Extra {
     pub(super) insurance: InsuranceBook,
     /// Prometh points this epoch, by node.
     pub(super) points: Vec<u64>,
-    /// Subjects analysed this epoch, kept sorted.
+    /// Subjects analysed (ever: a subject's analysis scores once), kept sorted.
     pub(super) analysed: Vec<u64>,
     /// Best covered lines, by program.
     pub(super) coverage: Vec<u64>,
