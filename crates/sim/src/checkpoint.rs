@@ -29,7 +29,7 @@ use serde::de::DeserializeOwned;
 pub const MAGIC: &[u8; 8] = b"ERGONCKP";
 /// The layout version this build writes and reads; a change of the layout or of a model's state
 /// changes it.
-pub const FORMAT_VERSION: u32 = 21;
+pub const FORMAT_VERSION: u32 = 22;
 /// Bytes of the header.
 const HEADER_BYTES: usize = 24;
 
@@ -280,7 +280,7 @@ mod tests {
         let c = sample();
         let bytes = encode(&c).expect("encodes");
         assert_eq!(&bytes[..8], b"ERGONCKP");
-        assert_eq!(&bytes[8..12], &[21, 0, 0, 0], "format version 21");
+        assert_eq!(&bytes[8..12], &[22, 0, 0, 0], "format version 22");
         let body = (bytes.len() - 24) as u64;
         assert_eq!(&bytes[12..20], &body.to_le_bytes());
         assert_eq!(&bytes[20..24], &crc32fast::hash(&bytes[24..]).to_le_bytes());
@@ -348,7 +348,7 @@ mod tests {
         let err = decode(&v2, HASH, 4, 144).expect_err("version 2");
         assert_eq!(
             err.to_string(),
-            "checkpoint format version 2; this build reads version 21 only"
+            "checkpoint format version 2; this build reads version 22 only"
         );
     }
 
