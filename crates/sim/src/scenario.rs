@@ -30,7 +30,7 @@ use crate::sweep::{Combo, combinations, describe};
 use point::point_sections;
 pub use set::{option_set_twice, run_overrides};
 use set::{parse_value, set_path};
-use shape::{bad_values, list_for_table, lists_for_tables, swept_set, within};
+use shape::{bad_values, list_for_table, listed_tables, lists_for_tables, swept_set, within};
 pub(crate) use spans::key_and_index;
 use spans::span_of;
 
@@ -145,7 +145,22 @@ pub fn economy_of(source: Source<'_>) -> Result<(String, String), Diagnostics> {
             let at = source.locate(p.scenario.economy.span().start).0;
             (p.scenario.economy.into_inner(), at)
         })
-        .map_err(|e| Diagnostics(vec![toml_diagnostic(source, &e, None)]))
+        .map_err(|e| {
+            // `[[scenario]]`: a list, which the peek would read field by field.
+            let listed = toml::de::DeTable::parse(source.text).ok().and_then(|t| {
+                let s = t.get_ref().get("scenario")?;
+                matches!(s.get_ref(), toml::de::DeValue::Array(_)).then(|| s.span())
+            });
+            let d = match listed {
+                Some(span) => source.diagnostic(
+                    Some(span),
+                    Some("scenario".into()),
+                    list_for_table("scenario"),
+                ),
+                None => toml_diagnostic(source, &e, None),
+            };
+            Diagnostics(vec![d])
+        })
 }
 
 fn toml_diagnostic(source: Source<'_>, e: &toml::de::Error, origin: Option<&str>) -> Diagnostic {
@@ -222,9 +237,17 @@ fn read_with_overrides<M: Model>(
     overrides: &[(String, String)],
 ) -> Result<(File<M>, Table), Diagnostics> {
     let fail = |d: Diagnostic| Diagnostics(vec![d]);
-    let file: File<M> =
-        toml::from_str(source.text).map_err(|e| fail(toml_diagnostic(source, &e, None)))?;
     let mut table: Table =
+        toml::from_str(source.text).map_err(|e| fail(toml_diagnostic(source, &e, None)))?;
+    // A list of tables where a table belongs, named before the reading takes it field by field.
+    let lists = listed_tables::<M>(&table, &|_| true);
+    if !lists.is_empty() {
+        let spans = toml::de::DeTable::parse(source.text).ok();
+        let span = |path: &str| spans.as_ref().and_then(|t| span_of(t.get_ref(), path));
+        let d = |p: &String| source.diagnostic(span(p), Some(p.clone()), list_for_table(p));
+        return Err(Diagnostics(lists.iter().map(d).collect()));
+    }
+    let file: File<M> =
         toml::from_str(source.text).map_err(|e| fail(toml_diagnostic(source, &e, None)))?;
     for (i, (path, text)) in overrides.iter().enumerate() {
         // A `--set` that a later one of the same path (or of a table holding it) replaces whole
@@ -239,6 +262,9 @@ fn read_with_overrides<M: Model>(
         parse_value(text)
             .and_then(|v| set_path(&mut table, path, v))
             .map_err(|m| fail(at(&origin, path, &m)))?;
+        if let Some(list) = listed_tables::<M>(&table, &|p| within(path, p)).first() {
+            return Err(fail(at(&origin, list, &list_for_table(list))));
+        }
         if let Err(e) = Table::try_into::<File<M>>(table.clone()) {
             // A key inside a table the --set gave, when the reader names it.
             let inner = toml_keys(&e).filter(|k| within(path, k));
@@ -426,8 +452,8 @@ fn sweep_points<M: Model>(
     let mut checked = Vec::new();
     for (k, combo) in combos.iter().enumerate() {
         match point_sections(file, &base, combo) {
-            Err((path, m)) => {
-                report.add(&path, format!("sweep point {k} ({}): {m}", describe(combo)));
+            Err((at, path, m)) => {
+                report.add_at(&at, &path, format!("sweep point {k} ({}): {m}", describe(combo)));
             }
             Ok((config, agents)) => {
                 checked.push((k, M::validate(&config, &agents).err().unwrap_or_default()));

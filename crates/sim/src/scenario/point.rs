@@ -4,18 +4,22 @@
 use ergon_core::Model;
 use toml::Table;
 
-use super::shape::{list_for_table, lists_for_tables, within};
+use super::shape::{list_for_table, listed_tables, lists_for_tables, within};
 use super::{File, set_path};
 use crate::diag::{toml_keys, with_suggestion};
 use crate::sweep::{Combo, Sweep};
 
+/// A sweep point's problem: where it is (a value in the sweep's list, or the path itself), the
+/// path at fault, and why.
+pub(super) type PointError = (String, String, String);
+
 /// The economy and agents sections at sweep point `combo` (the file's own without a sweep); an
-/// error names the path at fault.
+/// error names the path at fault, located at the swept value when one is.
 pub(super) fn point_sections<M: Model>(
     file: &File<M>,
     table: &Table,
     combo: &Combo,
-) -> Result<(M::Config, M::Agents), (String, String)> {
+) -> Result<(M::Config, M::Agents), PointError> {
     if combo.is_empty() {
         return Ok((file.economy.clone(), file.agents.clone()));
     }
@@ -28,14 +32,24 @@ pub(super) fn point_sections<M: Model>(
             bad = Some((path.clone(), m));
         }
     }
-    if let Some(b) = bad {
-        return Err(b);
+    if let Some((path, m)) = bad {
+        return Err((path.clone(), path, m));
+    }
+    // A swept list of tables where a table belongs, before the reading takes it field by field.
+    let swept = |l: &str| combo.iter().any(|(p, _)| within(p, l) || within(l, p));
+    let list = |path: String| {
+        let at = swept_item(file.sweep.as_ref(), combo, &path);
+        (at.unwrap_or_else(|| path.clone()), path.clone(), list_for_table(&path))
+    };
+    if let Some(path) = listed_tables::<M>(&t, &swept).into_iter().next() {
+        return Err(list(path));
     }
     let f = Table::try_into::<File<M>>(t.clone()).map_err(|e| {
         // The key inside a swept table, when the reader names it.
         let inner = toml_keys(&e).filter(|k| combo.iter().any(|(p, _)| k != p && within(p, k)));
         let at = inner.map(|k| format!("{k}: ")).unwrap_or_default();
-        ("sweep.values".to_owned(), format!("{at}{}", with_suggestion(e.message())))
+        let m = format!("{at}{}", with_suggestion(e.message()));
+        ("sweep.values".to_owned(), "sweep.values".to_owned(), m)
     })?;
     // A swept list where the scenario has a table, as for the file and the `--set`s.
     let mut lists = Vec::new();
@@ -43,9 +57,8 @@ pub(super) fn point_sections<M: Model>(
         lists_for_tables(&t, &resolved, "", &mut lists);
     }
     // The file's and the `--set`s' own lists were reported already: only those the sweep set.
-    let swept = |l: &String| combo.iter().any(|(p, _)| within(p, l) || within(l, p));
-    match lists.into_iter().find(swept) {
-        Some(path) => Err((format!("sweep.values.{path}"), list_for_table(&path))),
+    match lists.into_iter().find(|l| swept(l)) {
+        Some(path) => Err(list(path)),
         None => Ok((f.economy, f.agents)),
     }
 }

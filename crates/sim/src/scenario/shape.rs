@@ -1,9 +1,10 @@
 //! Shapes a scenario must keep: a table where the scenario has a table (not a list read field
 //! by field), a swept value left to the sweep, and no value no field takes (nan, a line break).
 
+use ergon_core::Model;
 use toml::{Table, Value};
 
-use super::at;
+use super::{File, at};
 use crate::diag::Diagnostic;
 use crate::sweep::Sweep;
 
@@ -24,6 +25,88 @@ pub(super) fn lists_for_tables(
             _ => {}
         }
     }
+}
+
+/// The paths where `table` gives a list of tables (`[[agents.users]]`, `relayers = [{ count =
+/// 3 }]`) and the scenario takes one table, of those `keep` accepts. Read, the list would be
+/// taken field by field, its first table for the table's first field ("invalid type: map,
+/// expected a whole number"): so this is checked before the reading, from what the reading
+/// takes at each such path (a table, not a single value), for every model's sections alike.
+pub(super) fn listed_tables<M: Model>(table: &Table, keep: &dyn Fn(&str) -> bool) -> Vec<String> {
+    let mut out = Vec::new();
+    listed_in::<M>(table, &mut Vec::new(), keep, &mut out);
+    out
+}
+
+/// A step of a path: a key, or an entry of a list (its number, for the path's name only).
+enum Step {
+    Key(String),
+    Entry(usize),
+}
+
+fn listed_in<M: Model>(
+    table: &Table,
+    trail: &mut Vec<Step>,
+    keep: &dyn Fn(&str) -> bool,
+    out: &mut Vec<String>,
+) {
+    for (key, value) in table {
+        trail.push(Step::Key(key.clone()));
+        match value {
+            Value::Table(t) => listed_in::<M>(t, trail, keep, out),
+            Value::Array(items) if !items.is_empty() && items.iter().all(Value::is_table) => {
+                let path = dotted(trail);
+                if keep(&path) && takes_table::<M>(trail) {
+                    out.push(path);
+                } else {
+                    for (i, item) in items.iter().enumerate() {
+                        trail.push(Step::Entry(i));
+                        if let Value::Table(t) = item {
+                            listed_in::<M>(t, trail, keep, out);
+                        }
+                        trail.pop();
+                    }
+                }
+            }
+            _ => {}
+        }
+        trail.pop();
+    }
+}
+
+fn dotted(trail: &[Step]) -> String {
+    let mut path = String::new();
+    for step in trail {
+        match step {
+            Step::Key(k) if path.is_empty() => path.push_str(k),
+            Step::Key(k) => {
+                path.push('.');
+                path.push_str(k);
+            }
+            Step::Entry(i) => path.push_str(&format!("[{i}]")),
+        }
+    }
+    path
+}
+
+/// Whether the scenario takes a table at `trail`: a scenario holding only an empty table
+/// there reads (but for keys it lacks), and one holding a number or a string there does not (a
+/// field that takes any value, an economy's parameter, takes lists too).
+fn takes_table<M: Model>(trail: &[Step]) -> bool {
+    let read = |leaf: Value| {
+        let mut v = leaf;
+        for step in trail.iter().rev() {
+            v = match step {
+                Step::Key(k) => Value::Table(Table::from_iter([(k.clone(), v)])),
+                Step::Entry(_) => Value::Array(vec![v]),
+            };
+        }
+        let Value::Table(t) = v else { return true };
+        // Only the keys the probe lacks may be missing.
+        t.try_into::<File<M>>().map_or_else(|e| e.message().starts_with("missing field"), |_| true)
+    };
+    read(Value::Table(Table::new()))
+        && !(read(Value::Integer(0)) && read(Value::String(String::new())))
 }
 
 /// Whether dotted path `inner` is `outer` or a key inside it.

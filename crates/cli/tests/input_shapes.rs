@@ -1,0 +1,83 @@
+//! A value of the wrong shape or kind is refused with one message that names its path, the
+//! value and where it came from: a list of tables where a table belongs (`[[agents.users]]`),
+//! a number past its field's own range, a date-time where a number belongs.
+
+#![allow(clippy::unwrap_used)] // a test crate: unwrap is the assertion, helpers included
+
+mod common;
+
+use common::{ergon, text};
+
+/// The errors of `ergon check ARGS`, which must refuse them (exit 2) with one problem.
+fn refused(args: &[&str]) -> String {
+    let o = ergon(&[&["check"], args].concat());
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("(1 problem(s))"), "{err}");
+    err
+}
+
+/// The errors of `ergon check` of a file holding `toml`.
+fn refused_file(toml: &str) -> String {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("s.toml");
+    std::fs::write(&path, toml).unwrap();
+    refused(&[path.to_str().unwrap()])
+}
+
+const HEAD: &str = "[scenario]\nname = \"x\"\neconomy = \"stratos\"\nduration = 1\n";
+
+const LIST: &str = "a table is expected here, not a list";
+
+/// `[[…]]` (a list of tables) where a table belongs is named so, at its line, before the
+/// reading takes its first table for the table's first field ("expected a whole number", "unknown
+/// variant `values`").
+#[test]
+fn a_list_of_tables_for_a_table_is_named_in_the_file() {
+    let cases = [
+        (format!("{HEAD}\n[[agents.users]]\ncount = 10\n"), "s.toml:6:1: agents.users"),
+        (
+            format!("{HEAD}\n[[sweep]]\nvalues = {{ \"agents.users.count\" = [1, 2] }}\n"),
+            "s.toml:6:1: sweep",
+        ),
+        (format!("{HEAD}\n[[economy]]\nprofile = \"paper\"\n"), "s.toml:6:1: economy"),
+        (format!("{HEAD}\n[[agents]]\nexchange = 5\n"), "s.toml:6:1: agents"),
+        (format!("{HEAD}\n[[agents.whale]]\nstos = 1\n"), "s.toml:6:1: agents.whale"),
+        (
+            "[[scenario]]\nname = \"x\"\neconomy = \"stratos\"\nduration = 1\n".to_owned(),
+            "s.toml:1:1: scenario",
+        ),
+    ];
+    for (toml, want) in cases {
+        let err = refused_file(&toml);
+        assert!(err.contains(&format!("{want}: {LIST}")), "{err}");
+        assert!(err.contains("`[[…]]` makes a list"), "{err}");
+    }
+}
+
+/// The same from a `--set` (of the table, or of a table holding it) and from a sweep's value,
+/// in each economy; a list of tables where a list of tables belongs (Phala's groups) is read.
+#[test]
+fn a_list_of_tables_for_a_table_is_named_in_a_set_and_a_sweep() {
+    let cases = [
+        ("marlin-paper", "agents.relayers=[{count=3}]", "agents.relayers"),
+        ("marlin-paper", "agents={relayers=[{count=3}]}", "agents.relayers"),
+        ("stratos-small", "economy.params=[{x=1}]", "economy.params"),
+        ("phala-khala", "agents.groups[0].score=[{dist=\"uniform\"}]", "agents.groups[0].score"),
+        ("trias-paper", "agents.verifiers=[{count=3}]", "agents.verifiers"),
+    ];
+    for (scenario, set, path) in cases {
+        let err = refused(&[scenario, "--set", set]);
+        assert!(err.contains(&format!("--set {set}: {path}: {LIST}")), "{err}");
+    }
+    let o = ergon(&["check", "phala-khala", "--set", "agents.groups=[{workers=3, pools=1}]"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let toml = format!(
+        "{HEAD}\n[sweep]\nvalues = {{ \"agents.users\" = [{{ count = 10 }}, [{{ count = 20 }}]] }}\n"
+    );
+    let err = refused_file(&toml);
+    let want = format!(
+        "s.toml:7:46: agents.users: sweep point 1 (agents.users = [{{ count = 20 }}]): {LIST}"
+    );
+    assert!(err.contains(&want), "{err}");
+}
