@@ -81,3 +81,67 @@ fn a_list_of_tables_for_a_table_is_named_in_a_set_and_a_sweep() {
     );
     assert!(err.contains(&want), "{err}");
 }
+
+/// A whole number its field's type cannot hold is refused with the field's own range (what its
+/// validation checks), not the type's ("0 to 4294967295" for runs of 1 to 100000), in each
+/// economy, from a `--set`, the file or a sweep point.
+#[test]
+fn a_whole_number_of_the_wrong_kind_is_refused_with_the_field_s_range() {
+    let cases = [
+        (
+            "stratos-small",
+            "scenario.runs=-1",
+            "scenario.runs: must be a whole number from 1 to 100000, not -1",
+        ),
+        ("stratos-small", "scenario.runs=5000000000", "from 1 to 100000, not 5000000000"),
+        (
+            "stratos-small",
+            "agents.users.count=-1",
+            "agents.users.count: must be a whole number from 0 to 10000000, not -1",
+        ),
+        ("stratos-small", "agents.users.count=\"x\"", "from 0 to 10000000, not \"x\""),
+        ("stratos-small", "agents.delegators.review_every_days=0.5", "from 1 to 3650, not 0.5"),
+        (
+            "phala-khala",
+            "agents.groups[0].commission_permill=-1",
+            "agents.groups[0].commission_permill: must be a whole number from 0 to 1000000, not -1",
+        ),
+        ("phala-khala", "agents.delegators.count=-2", "from 0 to 100000, not -2"),
+        ("marlin-paper", "agents.relayers.commission_percent=-3", "from 0 to 100, not -3"),
+        ("trias-paper", "agents.verifiers.count=-3", "from 1 to 1000000, not -3"),
+    ];
+    for (scenario, set, want) in cases {
+        let err = refused(&[scenario, "--set", set]);
+        assert!(err.contains(&format!("--set {set}: ")) && err.contains(want), "{err}");
+    }
+    let err = refused_file(&format!("{HEAD}\n[agents.users]\ncount = -1\n"));
+    assert!(
+        err.contains(
+            "s.toml:7:9: agents.users.count: must be a whole number from 0 to 10000000, not -1"
+        ),
+        "{err}"
+    );
+    let err = refused_file(&format!(
+        "{HEAD}\n[sweep]\nvalues = {{ \"agents.users.count\" = [10, -1] }}\n"
+    ));
+    assert!(err.contains("sweep point 1 (agents.users.count = -1): must be a whole number from 0 to 10000000, not -1"), "{err}");
+    // A field with no range of its own keeps its type's.
+    let err = refused(&["stratos-small", "--set", "scenario.seed=-1"]);
+    assert!(err.contains("expected a whole number from 0 to 9223372036854775807"), "{err}");
+}
+
+/// A TOML date-time where a number belongs is named so, not as the table TOML's reader makes
+/// of it ("invalid type: map").
+#[test]
+fn a_date_time_for_a_number_is_named_so() {
+    let want = "agents.users.count: a date-time is no value of this field: expected a whole number from 0 to 10000000";
+    let err = refused_file(&format!("{HEAD}\n[agents.users]\ncount = 1979-05-27\n"));
+    assert!(err.contains(&format!("s.toml:7:9: {want}")), "{err}");
+    let err = refused(&["stratos-small", "--set", "agents.users.count=1979-05-27"]);
+    assert!(err.contains(&format!("--set agents.users.count=1979-05-27: {want}")), "{err}");
+    let err = refused(&["stratos-small", "--set", "agents.exchange=1979-05-27T00:00:00Z"]);
+    assert!(
+        err.contains("agents.exchange: a date-time is no value of this field: expected a number"),
+        "{err}"
+    );
+}

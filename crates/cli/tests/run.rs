@@ -185,7 +185,9 @@ fn misspelt_set_path_is_refused(tmp: &Path, scenario: &Path) {
     let said = text_of("[agents.users]\ncount = -5");
     assert!(
         said.contains("typed.toml:")
-            && said.contains(":9: agents.users.count: invalid value: integer `-5`"),
+            && said.contains(
+                ":9: agents.users.count: must be a whole number from 0 to 10000000, not -5"
+            ),
         "{said}"
     );
     let said = text_of("[agents.users]\ncount = 9223372036854775808");

@@ -36,7 +36,8 @@ fn a_table_made_bad_by_a_set_names_the_set() {
 #[test]
 fn a_bad_key_inside_a_set_table_is_named() {
     let err = check_refused(&["stratos-small", "--set", "agents.users={count=\"x\"}"]);
-    let want = "--set agents.users={count=\"x\"}: agents.users.count: invalid type: string \"x\"";
+    let want = "--set agents.users={count=\"x\"}: agents.users.count: must be a whole number from 0 \
+                to 10000000, not \"x\"";
     assert!(err.contains(want), "{err}");
 }
 
@@ -46,7 +47,8 @@ fn a_bad_key_inside_a_swept_table_is_named() {
     let toml = "[scenario]\nname = \"s\"\neconomy = \"stratos\"\nduration = \"1d\"\n\n\
                 [sweep]\nvalues = { \"agents.users\" = [{ count = \"x\" }] }\n";
     let err = refused("sweep.toml", toml);
-    let want = "sweep point 0 (agents.users = { count = \"x\" }): agents.users.count: invalid type";
+    let want = "sweep point 0 (agents.users = { count = \"x\" }): agents.users.count: must be a \
+                whole number from 0 to 10000000, not \"x\"";
     assert!(err.contains(want), "{err}");
 }
 

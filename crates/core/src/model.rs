@@ -180,6 +180,14 @@ pub trait Model: Sized + Send + serde::Serialize + serde::de::DeserializeOwned {
     /// values. Every error names its field.
     fn validate(config: &Self::Config, agents: &Self::Agents) -> Result<(), Vec<FieldError>>;
 
+    /// The whole-number fields that have a range of their own under `config` and `agents` (the
+    /// ranges [`Model::validate`] checks), as (dotted path, least, most): a value the field's
+    /// type cannot hold (`-1`, `"x"`, a date-time) is refused with this range, not the type's.
+    /// A list's entries are named by index (`agents.groups[0].workers`).
+    fn whole_ranges(_config: &Self::Config, _agents: &Self::Agents) -> Vec<(String, u64, u64)> {
+        Vec::new()
+    }
+
     /// Builds a run's economy and agents; every random draw comes from `streams`.
     fn build(
         config: &Self::Config,

@@ -35,6 +35,7 @@ pub(crate) use spans::key_and_index;
 use spans::span_of;
 
 mod duration;
+mod kinds;
 mod point;
 mod set;
 mod shape;
@@ -247,8 +248,9 @@ fn read_with_overrides<M: Model>(
         let d = |p: &String| source.diagnostic(span(p), Some(p.clone()), list_for_table(p));
         return Err(Diagnostics(lists.iter().map(d).collect()));
     }
-    let file: File<M> =
-        toml::from_str(source.text).map_err(|e| fail(toml_diagnostic(source, &e, None)))?;
+    let file: File<M> = toml::from_str(source.text).map_err(|e| {
+        fail(source.diagnostic(e.span(), toml_keys(&e), kinds::read_message::<M>(&table, &e)))
+    })?;
     for (i, (path, text)) in overrides.iter().enumerate() {
         // A `--set` that a later one of the same path (or of a table holding it) replaces whole
         // never holds: only the one that holds is read and checked.
@@ -269,7 +271,7 @@ fn read_with_overrides<M: Model>(
             // A key inside a table the --set gave, when the reader names it.
             let inner = toml_keys(&e).filter(|k| within(path, k));
             let field = inner.as_deref().unwrap_or(path);
-            return Err(fail(at(&origin, field, &with_suggestion(e.message()))));
+            return Err(fail(at(&origin, field, &kinds::read_message::<M>(&table, &e))));
         }
     }
     if overrides.is_empty() {
@@ -279,7 +281,7 @@ fn read_with_overrides<M: Model>(
         fail(Diagnostic {
             location: "--set".into(),
             field: toml_keys(&e),
-            message: with_suggestion(e.message()),
+            message: kinds::read_message::<M>(&table, &e),
             snippet: None,
         })
     })?;

@@ -6,7 +6,7 @@ use toml::Table;
 
 use super::shape::{list_for_table, listed_tables, lists_for_tables, within};
 use super::{File, set_path};
-use crate::diag::{toml_keys, with_suggestion};
+use crate::diag::toml_keys;
 use crate::sweep::{Combo, Sweep};
 
 /// A sweep point's problem: where it is (a value in the sweep's list, or the path itself), the
@@ -48,7 +48,7 @@ pub(super) fn point_sections<M: Model>(
         // The key inside a swept table, when the reader names it.
         let inner = toml_keys(&e).filter(|k| combo.iter().any(|(p, _)| k != p && within(p, k)));
         let at = inner.map(|k| format!("{k}: ")).unwrap_or_default();
-        let m = format!("{at}{}", with_suggestion(e.message()));
+        let m = format!("{at}{}", super::kinds::read_message::<M>(&t, &e));
         ("sweep.values".to_owned(), "sweep.values".to_owned(), m)
     })?;
     // A swept list where the scenario has a table, as for the file and the `--set`s.

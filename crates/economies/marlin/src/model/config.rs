@@ -231,6 +231,29 @@ impl Default for BridgeUsers {
     }
 }
 
+/// The agents' whole numbers with a range of their own, as (path, value, least, most): what
+/// `validate` checks, and the ranges a value of another kind is refused with.
+pub fn whole_ranges(a: &Agents) -> Vec<(&'static str, u64, u64, u64)> {
+    let (r, d) = (&a.relayers, &a.delegators);
+    vec![
+        ("agents.relayers.count", r.count, 1, RELAYERS_MAX),
+        ("agents.delegators.count", d.count, 0, POPULATION_MAX),
+        ("agents.receivers.count", a.receivers.count, 0, POPULATION_MAX),
+        ("agents.producers.count", a.producers.count, 0, POPULATION_MAX),
+        ("agents.bridge.count", a.bridge.count, 0, POPULATION_MAX),
+        ("agents.delegators.review_every_days", d.review_every_days, 1, 3_650),
+        ("agents.delegators.candidates", d.candidates, 0, RELAYERS_MAX),
+        ("agents.receivers.months", a.receivers.months, 1, 120),
+        ("agents.receivers.tickets_per_day", a.receivers.tickets_per_day, 0, 1_000_000_000),
+        ("agents.receivers.node_capacity", a.receivers.node_capacity, 0, 1_000_000_000),
+        ("agents.producers.messages_per_day", a.producers.messages_per_day, 0, 10_000),
+        ("agents.producers.message_size", a.producers.message_size, 1, 1_000_000_000),
+        ("agents.bridge.every_days", a.bridge.every_days, 1, 3_650),
+        ("agents.bridge.start_day", a.bridge.start_day, 0, 36_500),
+        ("agents.relayers.commission_percent", u64::from(r.commission_percent), 0, 100),
+    ]
+}
+
 /// Every check of both sections; each error names its field.
 pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
     let mut errs = Vec::new();
@@ -266,33 +289,10 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
     num("agents.producers.deposit", a.producers.deposit, 1e-6, 1e9);
     num("agents.producers.cheat_share", a.producers.cheat_share, 0.0, 1.0);
     num("agents.bridge.share", a.bridge.share, 1e-6, 1.0);
-    let counts = [
-        ("agents.relayers.count", r.count, RELAYERS_MAX, 1),
-        ("agents.delegators.count", d.count, POPULATION_MAX, 0),
-        ("agents.receivers.count", a.receivers.count, POPULATION_MAX, 0),
-        ("agents.producers.count", a.producers.count, POPULATION_MAX, 0),
-        ("agents.bridge.count", a.bridge.count, POPULATION_MAX, 0),
-        ("agents.delegators.review_every_days", d.review_every_days, 3_650, 1),
-        ("agents.delegators.candidates", d.candidates, RELAYERS_MAX, 0),
-        ("agents.receivers.months", a.receivers.months, 120, 1),
-        ("agents.receivers.tickets_per_day", a.receivers.tickets_per_day, 1_000_000_000, 0),
-        ("agents.receivers.node_capacity", a.receivers.node_capacity, 1_000_000_000, 0),
-        ("agents.producers.messages_per_day", a.producers.messages_per_day, 10_000, 0),
-        ("agents.producers.message_size", a.producers.message_size, 1_000_000_000, 1),
-        ("agents.bridge.every_days", a.bridge.every_days, 3_650, 1),
-        ("agents.bridge.start_day", a.bridge.start_day, 36_500, 0),
-    ];
-    for (path, n, max, min) in counts {
+    for (path, n, min, max) in whole_ranges(a) {
         if n < min || n > max {
             errs.push(FieldError::new(path, format!("must be {min} to {max}, not {n}")));
         }
-    }
-    if r.commission_percent > 100 {
-        let p = r.commission_percent;
-        errs.push(FieldError::new(
-            "agents.relayers.commission_percent",
-            format!("must be 0 to 100, not {p}"),
-        ));
     }
     let dists = [
         ("agents.relayers.budget", &r.budget),

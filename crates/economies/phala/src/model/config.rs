@@ -304,6 +304,32 @@ pub const VAULTS_MAX: u64 = 1_000;
 /// Most depositors of a vault.
 pub const VAULT_DEPOSITORS_MAX: u64 = 10_000;
 
+/// The agents' whole numbers with a range of their own, as (path, value, least, most), a
+/// group's by its index: what `validate` checks, and the ranges a value of another kind is
+/// refused with.
+pub fn whole_ranges(a: &Agents) -> Vec<(String, u64, u64, u64)> {
+    let (hb, va) = (&a.heartbeats, &a.vaults);
+    let mut counts = vec![
+        ("agents.heartbeats.challenges_per_block".into(), hb.challenges_per_block, 0, 10_000),
+        ("agents.heartbeats.answer_delay_blocks".into(), hb.answer_delay_blocks, 1, 7_200),
+        ("agents.delegators.count".into(), a.delegators.count, 0, DELEGATORS_MAX),
+        ("agents.delegators.review_every_days".into(), a.delegators.review_every_days, 1, 3_650),
+        ("agents.developers.count".into(), a.developers.count, 0, DEVELOPERS_MAX),
+        ("agents.vaults.count".into(), va.count, 0, VAULTS_MAX),
+        ("agents.vaults.depositors".into(), va.depositors, 0, VAULT_DEPOSITORS_MAX),
+        ("agents.vaults.commission_permill".into(), u64::from(va.commission_permill), 0, 1_000_000),
+        ("agents.vaults.pools".into(), va.pools, 1, POOLS_MAX),
+        ("agents.vaults.review_every_days".into(), va.review_every_days, 1, 3_650),
+    ];
+    for (i, g) in a.groups.iter().enumerate() {
+        let permill = u64::from(g.commission_permill);
+        counts.push((format!("agents.groups[{i}].workers"), g.workers, 1, WORKERS_MAX));
+        counts.push((format!("agents.groups[{i}].pools"), g.pools, 1, g.workers.max(1)));
+        counts.push((format!("agents.groups[{i}].commission_permill"), permill, 0, 1_000_000));
+    }
+    counts
+}
+
 /// Every check beyond the types; each error names its field and value.
 #[must_use]
 pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
@@ -356,29 +382,6 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
             num(format!("agents.groups[{i}].tiers[{t}]"), w, 0.0, 1e6);
         }
     }
-    let mut counts = vec![
-        ("agents.groups".to_owned(), a.groups.len() as u64, GROUPS_MAX as u64, 1),
-        (
-            "agents.heartbeats.challenges_per_block".into(),
-            a.heartbeats.challenges_per_block,
-            10_000,
-            0,
-        ),
-        (
-            "agents.heartbeats.answer_delay_blocks".into(),
-            a.heartbeats.answer_delay_blocks,
-            7_200,
-            1,
-        ),
-        ("agents.delegators.count".into(), a.delegators.count, DELEGATORS_MAX, 0),
-        ("agents.delegators.review_every_days".into(), a.delegators.review_every_days, 3_650, 1),
-        ("agents.developers.count".into(), a.developers.count, DEVELOPERS_MAX, 0),
-        ("agents.vaults.count".into(), va.count, VAULTS_MAX, 0),
-        ("agents.vaults.depositors".into(), va.depositors, VAULT_DEPOSITORS_MAX, 0),
-        ("agents.vaults.commission_permill".into(), u64::from(va.commission_permill), 1_000_000, 0),
-        ("agents.vaults.pools".into(), va.pools, POOLS_MAX, 1),
-        ("agents.vaults.review_every_days".into(), va.review_every_days, 3_650, 1),
-    ];
     if a.developers.count > 0 && c.profile == Profile::Khala {
         errs.push(FieldError::new(
             "agents.developers.count",
@@ -389,33 +392,28 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
         ));
     }
     for (i, g) in a.groups.iter().enumerate() {
-        counts.push((format!("agents.groups[{i}].workers"), g.workers, WORKERS_MAX, 1));
         if g.pools > g.workers.max(1) {
             let why = format!(
                 "{} pools for {} workers: at most one pool a worker (agents.groups[{i}].workers)",
                 g.pools, g.workers
             );
             errs.push(FieldError::new(format!("agents.groups[{i}].pools"), why));
-        } else {
-            counts.push((format!("agents.groups[{i}].pools"), g.pools, g.workers.max(1), 1));
         }
-        counts.push((
-            format!("agents.groups[{i}].commission_permill"),
-            u64::from(g.commission_permill),
-            1_000_000,
-            0,
-        ));
     }
     let workers: u64 = a.groups.iter().map(|g| g.workers).sum();
     let pools: u64 = a.groups.iter().map(|g| g.pools).sum();
+    let mut counts = whole_ranges(a);
+    // Said above, with the workers.
+    counts.retain(|(path, n, _, max)| !(path.ends_with("].pools") && n > max));
+    counts.insert(0, ("agents.groups".to_owned(), a.groups.len() as u64, 1, GROUPS_MAX as u64));
     // The totals only when each group is within its own bounds: a group past them is its
     // own problem, not a second one of the sum it swells.
     let each_in_bounds = a.groups.iter().all(|g| g.workers <= WORKERS_MAX && g.pools <= g.workers);
     if !a.groups.is_empty() && each_in_bounds {
-        counts.push(("agents.groups[].workers (total)".into(), workers, WORKERS_MAX, 0));
-        counts.push(("agents.groups[].pools (total)".into(), pools, POOLS_MAX, 0));
+        counts.push(("agents.groups[].workers (total)".into(), workers, 0, WORKERS_MAX));
+        counts.push(("agents.groups[].pools (total)".into(), pools, 0, POOLS_MAX));
     }
-    for (path, n, max, min) in counts {
+    for (path, n, min, max) in counts {
         if n < min || n > max {
             errs.push(FieldError::new(path, format!("must be {min} to {max}, not {n}")));
         }

@@ -200,6 +200,11 @@ impl Model for PhalaModel {
         if errs.is_empty() { Ok(()) } else { Err(errs) }
     }
 
+    fn whole_ranges(_config: &Config, agents: &Agents) -> Vec<(String, u64, u64)> {
+        let ranges = config::whole_ranges(agents).into_iter();
+        ranges.map(|(path, _, least, most)| (path, least, most)).collect()
+    }
+
     fn build(config: &Config, agents: &Agents, streams: &RngStreams) -> Result<Self, Rejection> {
         behaviour::build(config, agents, streams)
     }

@@ -427,44 +427,44 @@ fn check_rates(a: &Agents, errs: &mut Vec<FieldError>) {
     }
 }
 
+/// The agents' whole numbers with a range of their own, as (path, value, least, most): the
+/// populations, the withdrawal cycles (in days) and the request cap. What `check_counts`
+/// checks, and the ranges a value of another kind is refused with.
+pub fn whole_ranges(a: &Agents) -> Vec<(&'static str, u64, u64, u64)> {
+    let (r, d) = (&a.resource_nodes, &a.delegators);
+    vec![
+        ("agents.resource_nodes.count", r.count, 1, RESOURCE_NODES_MAX),
+        ("agents.meta_nodes.count", a.meta_nodes.count, 0, META_NODES_MAX),
+        ("agents.validators.count", a.validators.count, 0, VALIDATORS_MAX),
+        ("agents.delegators.count", d.count, 0, DELEGATORS_MAX),
+        ("agents.users.count", a.users.count, 0, USERS_MAX),
+        ("agents.resource_nodes.withdraw_every_days", r.withdraw_every_days, 1, 3_650),
+        ("agents.validators.withdraw_every_days", a.validators.withdraw_every_days, 1, 3_650),
+        ("agents.delegators.withdraw_every_days", d.withdraw_every_days, 1, 3_650),
+        ("agents.delegators.review_every_days", d.review_every_days, 1, 3_650),
+        // An outage of 0 days would be none: refused while outages happen.
+        ("agents.resource_nodes.outage_days", outage_days(r), 1, 3_650),
+        (
+            "agents.users.requests_per_epoch",
+            a.users.requests_per_epoch.unwrap_or(0),
+            0,
+            REQUESTS_PER_EPOCH_MAX,
+        ),
+    ]
+}
+
 /// The agents' integers: the populations within their limits (delegators only with
-/// validators) and the withdrawal cycles (the replicas are checked against the economy's
-/// parameters, in `check_economy`).
+/// validators), the withdrawal cycles and the request cap (the replicas are checked against
+/// the economy's parameters, in `check_economy`).
 fn check_counts(a: &Agents, errs: &mut Vec<FieldError>) {
-    let r = &a.resource_nodes;
-    let counts = [
-        ("agents.resource_nodes.count", r.count, RESOURCE_NODES_MAX, 1),
-        ("agents.meta_nodes.count", a.meta_nodes.count, META_NODES_MAX, 0),
-        ("agents.validators.count", a.validators.count, VALIDATORS_MAX, 0),
-        ("agents.delegators.count", a.delegators.count, DELEGATORS_MAX, 0),
-        ("agents.users.count", a.users.count, USERS_MAX, 0),
-    ];
-    for (path, n, max, min) in counts {
+    for (path, n, min, max) in whole_ranges(a) {
         if n < min || n > max {
-            errs.push(FieldError::new(path, format!("must be {min} to {max}, not {n}")));
+            let unit = if path.ends_with("_days") { " days" } else { "" };
+            errs.push(FieldError::new(path, format!("must be {min} to {max}{unit}, not {n}")));
         }
     }
     if a.delegators.count > 0 && a.validators.count == 0 {
         errs.push(FieldError::new("agents.delegators.count", "delegators need validators"));
-    }
-    let days = [
-        ("agents.resource_nodes.withdraw_every_days", r.withdraw_every_days),
-        ("agents.validators.withdraw_every_days", a.validators.withdraw_every_days),
-        ("agents.delegators.withdraw_every_days", a.delegators.withdraw_every_days),
-        ("agents.delegators.review_every_days", a.delegators.review_every_days),
-        // An outage of 0 days would be none: refused while outages happen.
-        ("agents.resource_nodes.outage_days", outage_days(r)),
-    ];
-    for (path, d) in days {
-        if d == 0 || d > 3_650 {
-            errs.push(FieldError::new(path, format!("must be 1 to 3650 days, not {d}")));
-        }
-    }
-    if let Some(n) = a.users.requests_per_epoch
-        && n > REQUESTS_PER_EPOCH_MAX
-    {
-        let msg = format!("must be 0 to {REQUESTS_PER_EPOCH_MAX}, not {n}");
-        errs.push(FieldError::new("agents.users.requests_per_epoch", msg));
     }
 }
 

@@ -268,6 +268,51 @@ pub struct Sybil {
     pub router: bool,
 }
 
+/// The nodes of every kind, summed without wrapping (each count is bounded, but refused only
+/// after).
+fn nodes_total(a: &Agents) -> u64 {
+    let v = &a.verifiers;
+    let honest = v.count.saturating_add(a.routers.count).saturating_add(a.executers.count);
+    [v.faulty, a.sybil.count, a.analysts.count].iter().fold(honest, |t, &n| t.saturating_add(n))
+}
+
+/// The agents' whole numbers with a range of their own, as (path, value, least, most), some
+/// ranges following other counts: what `validate` checks, and the ranges a value of another
+/// kind is refused with.
+pub fn whole_ranges(a: &Agents) -> Vec<(&'static str, u64, u64, u64)> {
+    let v = &a.verifiers;
+    let honest = v.count.saturating_add(a.routers.count).saturating_add(a.executers.count);
+    let total = nodes_total(a);
+    let (d, an) = (&a.developers, &a.analysts);
+    // Calls need `k` executers (moot without developers).
+    let k_max = if d.count == 0 { 64 } else { a.executers.count.min(64) };
+    // Receivers are drawn among the other honest nodes (moot without routers).
+    let receivers_max = if a.routers.count == 0 { 64 } else { honest.saturating_sub(1).min(64) };
+    vec![
+        ("agents.verifiers.count", v.count, 1, NODES_MAX),
+        ("agents.verifiers.seeds", v.seeds, 1, v.count.max(1)),
+        ("agents.verifiers.faulty", v.faulty, 0, NODES_MAX),
+        ("agents.verifiers.neighbours", v.neighbours, 0, honest.saturating_sub(1).min(64)),
+        // The epoch beacon assigns each verifier at most `TARGETS` (8) targets.
+        ("agents.verifiers.assigned", v.assigned, 0, total.saturating_sub(1).min(TARGETS as u64)),
+        ("agents.verifiers.bond_bps", u64::from(v.bond_bps), 0, 10_000),
+        ("agents.routers.count", a.routers.count, 0, NODES_MAX),
+        ("agents.routers.receivers", a.routers.receivers, 0, receivers_max),
+        ("agents.routers.receipts", a.routers.receipts, 0, 50),
+        ("agents.routers.queries", a.routers.queries, 0, 10),
+        ("agents.executers.count", a.executers.count, 0, NODES_MAX),
+        ("agents.sybil.count", a.sybil.count, 0, RING_MAX),
+        ("agents.sybil.attack_edges", a.sybil.attack_edges, 0, v.count - v.seeds.min(v.count)),
+        ("agents.developers.count", d.count, 0, v.count),
+        ("agents.developers.k", u64::from(d.k), 1, k_max),
+        ("agents.developers.programs", u64::from(d.programs), 1, 1024),
+        ("agents.analysts.count", an.count, 0, NODES_MAX),
+        ("agents.analysts.runs", an.runs, 0, 100),
+        ("agents.analysts.lines", an.lines, 1, 1_000_000_000),
+        ("agents.analysts.test_lines", an.test_lines, 0, an.lines),
+    ]
+}
+
 /// Every check of both sections; each error names its field.
 pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
     let mut errs = Vec::new();
@@ -312,40 +357,9 @@ pub fn validate(c: &Config, a: &Agents) -> Vec<FieldError> {
     share("agents.developers.call_rate", a.developers.call_rate);
     share("agents.analysts.vuln_rate", a.analysts.vuln_rate);
     share("agents.claims.rate", a.claims.rate);
-    let v = &a.verifiers;
-    // Sums that cannot wrap (each count is bounded below, but refused only after).
-    let honest = v.count.saturating_add(a.routers.count).saturating_add(a.executers.count);
-    let total = [v.faulty, a.sybil.count, a.analysts.count]
-        .iter()
-        .fold(honest, |t, &n| t.saturating_add(n));
-    let (d, an) = (&a.developers, &a.analysts);
-    // Calls need `k` executers (moot without developers).
-    let k_max = if d.count == 0 { 64 } else { a.executers.count.min(64) };
-    // Receivers are drawn among the other honest nodes (moot without routers).
-    let receivers_max = if a.routers.count == 0 { 64 } else { honest.saturating_sub(1).min(64) };
-    let counts = [
-        ("agents.verifiers.count", v.count, 1, NODES_MAX),
-        ("agents.verifiers.seeds", v.seeds, 1, v.count.max(1)),
-        ("agents.verifiers.faulty", v.faulty, 0, NODES_MAX),
-        ("agents.verifiers.neighbours", v.neighbours, 0, honest.saturating_sub(1).min(64)),
-        // The epoch beacon assigns each verifier at most `TARGETS` (8) targets.
-        ("agents.verifiers.assigned", v.assigned, 0, total.saturating_sub(1).min(TARGETS as u64)),
-        ("agents.verifiers.bond_bps", u64::from(v.bond_bps), 0, 10_000),
-        ("agents.routers.count", a.routers.count, 0, NODES_MAX),
-        ("agents.routers.receivers", a.routers.receivers, 0, receivers_max),
-        ("agents.routers.receipts", a.routers.receipts, 0, 50),
-        ("agents.routers.queries", a.routers.queries, 0, 10),
-        ("agents.executers.count", a.executers.count, 0, NODES_MAX),
-        ("agents.sybil.count", a.sybil.count, 0, RING_MAX),
-        ("agents.sybil.attack_edges", a.sybil.attack_edges, 0, v.count - v.seeds.min(v.count)),
-        ("agents.developers.count", d.count, 0, v.count),
-        ("agents.developers.k", u64::from(d.k), 1, k_max),
-        ("agents.developers.programs", u64::from(d.programs), 1, 1024),
-        ("agents.analysts.count", an.count, 0, NODES_MAX),
-        ("agents.analysts.runs", an.runs, 0, 100),
-        ("agents.analysts.lines", an.lines, 1, 1_000_000_000),
-        ("agents.analysts.test_lines", an.test_lines, 0, an.lines),
-    ];
+    let d = &a.developers;
+    let total = nodes_total(a);
+    let counts = whole_ranges(a);
     for (path, n, min, max) in counts {
         if path == "agents.developers.k" && max == 0 {
             // No executer to call: the count at fault is the executers'.
