@@ -145,3 +145,35 @@ fn a_date_time_for_a_number_is_named_so() {
         "{err}"
     );
 }
+
+/// A problem with an entry of a list a `--set` or a sweep point gives names that `--set` or
+/// the list's place in the sweep, not the file's (valid, unused) value, nor a file without it.
+#[test]
+fn an_entry_of_a_set_or_swept_list_names_its_origin() {
+    let set = "agents.groups[0].tiers=[-1,1,1,0,0]";
+    let err = refused(&["phala-khala", "--set", set]);
+    assert!(
+        err.contains(&format!("--set {set}: agents.groups[0].tiers[0]: must be 0 to 1000000")),
+        "{err}"
+    );
+    assert!(!err.contains("phala-khala.toml"), "{err}");
+    let set = "agents.users.mix=[nan,1,1]";
+    let err = refused(&["stratos-small", "--set", set]);
+    assert!(err.contains(&format!("--set {set}: agents.users.mix[0]: not a number")), "{err}");
+    let toml = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../scenarios/phala-khala.toml"
+    ))
+    .unwrap()
+        + "\n[sweep]\nvalues = { \"agents.groups[0].tiers\" = [[0.4, 0.2, 0.2, 0.1, 0.1], [-1, 1, 1, 0, 0]] }\n";
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("s.toml");
+    std::fs::write(&path, &toml).unwrap();
+    let o = ergon(&["check", path.to_str().unwrap()]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    let line = toml.lines().count();
+    let want = format!("s.toml:{line}:67: agents.groups[0].tiers[0]: sweep point 1 (");
+    assert!(err.contains(&want) && err.contains("must be 0 to 1000000, not -1"), "{err}");
+    assert!(!err.contains("s.toml:31:"), "{err}");
+}

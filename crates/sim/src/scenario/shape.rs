@@ -109,9 +109,10 @@ fn takes_table<M: Model>(trail: &[Step]) -> bool {
         && !(read(Value::Integer(0)) && read(Value::String(String::new())))
 }
 
-/// Whether dotted path `inner` is `outer` or a key inside it.
+/// Whether dotted path `inner` is `outer`, a key inside it or an entry of it (`tiers[0]` of
+/// `tiers`, `groups[0].workers` of `groups`).
 pub(super) fn within(outer: &str, inner: &str) -> bool {
-    inner.strip_prefix(outer).is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+    inner.strip_prefix(outer).is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
 }
 
 /// The message for a list at `path` where the scenario has a table.
