@@ -78,11 +78,16 @@ pub(crate) fn scenario(obj: &Bound<'_, PyAny>) -> Result<(String, String)> {
     ergon_registry::input::read_scenario(Some(&path)).map_err(|m| Failure::Input("bad_input", m))
 }
 
-/// A whole-number option (`runs`, `seed`, `threads`) from 0 to `max`, or None: an integer, or
+/// A whole-number option (`runs`, `seed`, `threads`) from `min` to `max` (the option's own
+/// range, as the command's), or None: an integer, or
 /// anything Python takes as one (`__index__`: NumPy's integers), but not a bool. Anything else
 /// is refused naming the option and the value (a float, a string, a negative or too large
 /// number; Python's own conversion would raise an `OverflowError` naming neither).
-pub(crate) fn whole(name: &str, v: Option<&Bound<'_, PyAny>>, max: u64) -> Result<Option<u64>> {
+pub(crate) fn whole(
+    name: &str,
+    v: Option<&Bound<'_, PyAny>>,
+    (min, max): (u64, u64),
+) -> Result<Option<u64>> {
     let Some(v) = v else { return Ok(None) };
     let n = if v.is_instance_of::<PyBool>() || v.is_instance_of::<PyFloat>() {
         None
@@ -90,13 +95,13 @@ pub(crate) fn whole(name: &str, v: Option<&Bound<'_, PyAny>>, max: u64) -> Resul
         let index = v.py().import("operator").and_then(|op| op.call_method1("index", (v,)));
         index.ok().and_then(|i| i.extract::<i128>().ok())
     };
-    match n.and_then(|n| u64::try_from(n).ok()).filter(|&n| n <= max) {
+    match n.and_then(|n| u64::try_from(n).ok()).filter(|&n| (min..=max).contains(&n)) {
         Some(n) => Ok(Some(n)),
         None => {
             let shown = v.repr().map_or_else(|_| "?".to_owned(), |r| r.to_string());
             Err(Failure::Input(
                 "bad_input",
-                format!("{name}: {shown} is not a whole number from 0 to {max}"),
+                format!("{name}: {shown} is not a whole number from {min} to {max}"),
             ))
         }
     }
@@ -150,9 +155,10 @@ pub(crate) fn overrides(
     epochs: Option<&Bound<'_, PyAny>>,
     set: Option<&Bound<'_, PyDict>>,
 ) -> Result<Overrides> {
-    let runs = whole("runs", runs, u64::from(u32::MAX))?.map(|r| r as u32);
+    let runs =
+        whole("runs", runs, (1, u64::from(ergon_sim::scenario::RUNS_MAX)))?.map(|r| r as u32);
     // A scenario's integers (TOML's), as `--seed` takes them: 0 to 2^63 − 1.
-    let seed = whole("seed", seed, i64::MAX as u64)?;
+    let seed = whole("seed", seed, (0, i64::MAX as u64))?;
     let epochs = match epochs {
         None => None,
         Some(e) if e.is_instance_of::<PyInt>() && !e.is_instance_of::<PyBool>() => {

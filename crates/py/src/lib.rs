@@ -54,7 +54,7 @@ fn _run<'py>(
                 format!("{name}: a sweep needs a grid (grid=… or a [sweep] section)"),
             ));
         }
-        let threads = convert::whole("threads", threads, u64::from(u16::MAX))?;
+        let threads = convert::whole("threads", threads, (0, u64::from(u16::MAX)))?;
         if threads == Some(0) {
             return Err(Failure::Input("bad_input", "threads: at least 1".to_owned()));
         }

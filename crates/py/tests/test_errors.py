@@ -123,7 +123,9 @@ def test_input_errors():
         (lambda: ergon.sweep("stratos-small", grid={"agents.users.count": 5}), "bad_input", "list"),
         # Whole-number options out of range or of another type: named with the value (Python's
         # own conversion raised an OverflowError naming neither).
-        (lambda: ergon.run("stratos-small", runs=-1), "bad_input", "runs: -1 is not a whole number from 0 to 4294967295"),
+        (lambda: ergon.run("stratos-small", runs=-1), "bad_input", "runs: -1 is not a whole number from 1 to 100000"),
+        (lambda: ergon.run("stratos-small", runs=0), "bad_input", "runs: 0 is not a whole number from 1 to 100000"),
+        (lambda: ergon.run("stratos-small", runs=100_001), "bad_input", "runs: 100001 is not"),
         (lambda: ergon.run("stratos-small", runs=2**40), "bad_input", "runs: 1099511627776 is not"),
         (lambda: ergon.run("stratos-small", runs=True), "bad_input", "runs: True is not"),
         (lambda: ergon.run("stratos-small", seed=2**64), "bad_input", "seed: 18446744073709551616 is not"),
