@@ -18,6 +18,8 @@
 //! step. FAIL_EVIDENCE quarantines the attestee: it keeps no edges in any later snapshot, earns
 //! nothing, and its bond is slashed by the state. NO_RESPONSE only wipes the pair.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, TriasError};
@@ -140,6 +142,9 @@ pub struct AttestationBook {
     nodes: Vec<NodeTrust>,
     /// Every pair with a record, by attester then attestee.
     pairs: RowMap<Pair>,
+    /// The step of the FAIL_EVIDENCE record that quarantined each quarantined node.
+    #[serde(default)]
+    quarantined_at: BTreeMap<NodeId, u64>,
 }
 
 impl AttestationBook {
@@ -153,7 +158,13 @@ impl AttestationBook {
                 max: 64,
             });
         }
-        Ok(AttestationBook { window, now: 0, nodes: Vec::new(), pairs: RowMap::default() })
+        Ok(AttestationBook {
+            window,
+            now: 0,
+            nodes: Vec::new(),
+            pairs: RowMap::default(),
+            quarantined_at: BTreeMap::new(),
+        })
     }
 
     /// K, the window in steps.
@@ -183,6 +194,15 @@ impl AttestationBook {
     /// One node ([`TriasError::UnknownNode`] beyond the nodes).
     pub fn node(&self, node: NodeId) -> Result<&NodeTrust> {
         self.nodes.get(node as usize).ok_or(TriasError::UnknownNode { node })
+    }
+
+    /// The step from which `node` is quarantined: its FAIL_EVIDENCE record's step (`None`
+    /// while it is not quarantined or for an unknown node).
+    #[must_use]
+    pub fn quarantined_since(&self, node: NodeId) -> Option<u64> {
+        let n = self.nodes.get(node as usize)?;
+        // A book saved without the steps reads a quarantine as dating from the start.
+        n.quarantined.then(|| self.quarantined_at.get(&node).copied().unwrap_or(0))
     }
 
     /// Moves the clock to `step` (never back).
@@ -269,6 +289,7 @@ impl AttestationBook {
             Outcome::NoResponse => Recorded::Wiped,
             Outcome::FailEvidence => {
                 self.nodes[a.attestee as usize].quarantined = true;
+                self.quarantined_at.insert(a.attestee, a.step);
                 Recorded::Quarantined { node: a.attestee }
             }
         };

@@ -73,6 +73,16 @@ pub enum TriasError {
         /// The quarantined node.
         node: NodeId,
     },
+    /// A receipt names a node quarantined at or before the copy's step (code `quarantined`).
+    #[error("node {node} was quarantined at step {since}, at or before the copy's step {step}")]
+    QuarantinedAt {
+        /// The quarantined node.
+        node: NodeId,
+        /// The step of the FAIL_EVIDENCE record that quarantined it.
+        since: u64,
+        /// The step the copy was received.
+        step: u64,
+    },
     /// The record's TEE type is not the attestee's registered TEE family.
     #[error("record names TEE {given:?} but node {node} runs {registered:?}")]
     TeeMismatch {
@@ -345,6 +355,7 @@ impl TriasError {
             TriasError::SelfAttestation { node }
             | TriasError::SelfChallenge { node }
             | TriasError::Quarantined { node }
+            | TriasError::QuarantinedAt { node, .. }
             | TriasError::TeeMismatch { node, .. }
             | TriasError::SelfReceipt { node }
             | TriasError::NotScheduled { node, .. }
@@ -379,7 +390,7 @@ impl Coded for TriasError {
             TriasError::SelfAttestation { .. } | TriasError::SelfChallenge { .. } => {
                 "self_attestation"
             }
-            TriasError::Quarantined { .. } => "quarantined",
+            TriasError::Quarantined { .. } | TriasError::QuarantinedAt { .. } => "quarantined",
             TriasError::TeeMismatch { .. } => "tee_mismatch",
             TriasError::FutureStep { .. } => "future_step",
             TriasError::StaleStep { .. } | TriasError::PastDeadline { .. } => "stale_step",

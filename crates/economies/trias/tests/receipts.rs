@@ -94,3 +94,73 @@ fn a_record_superseded_across_the_close() {
     assert_eq!(receipt(&mut t, 5, 8), "unknown_record");
     assert_eq!(receipt(&mut t, 7, 8), "ok");
 }
+
+/// C's FAIL_EVIDENCE on `node` (S 0, A 1, B 2, R 3) at `step`.
+fn quarantine(t: &mut Trias, node: u32, step: u64) {
+    let tee = [Tee::Sgx, Tee::Tz, Tee::Tpm, Tee::Sev][node as usize];
+    let a = Attestation { attester: 4, attestee: node, step, outcome: Outcome::FailEvidence, tee };
+    t.record(&a, false).unwrap();
+}
+
+/// A node a receipt names (the record's attester or attestee, the router, the receiver) is
+/// judged quarantined at the copy's step: a FAIL_EVIDENCE dated after it does not refuse the
+/// copy, whichever line comes first; one dated at or before it does (the FAIL_EVIDENCE line
+/// read first), naming the quarantine and its step.
+#[test]
+fn a_quarantine_is_judged_at_the_copy_s_step() {
+    for node in 0..4u32 {
+        for q in 11..=17u64 {
+            for s in 10..=16u64 {
+                let net = || {
+                    let mut t = network(360);
+                    t.add_node("C", Tee::Sgx, false).unwrap();
+                    pass(&mut t, 10);
+                    t
+                };
+                let mut after = net();
+                quarantine(&mut after, node, q);
+                let b = t_receipt(&mut after, s);
+                if q > s {
+                    let mut before = net();
+                    let a = t_receipt(&mut before, s);
+                    quarantine(&mut before, node, q);
+                    assert_eq!((a.as_str(), b.as_str()), ("ok", "ok"), "node {node}, q {q}, s {s}");
+                } else {
+                    let want = format!(
+                        "quarantined: node {node} was quarantined at step {q}, at or before the \
+                         copy's step {s}"
+                    );
+                    assert_eq!(b, want, "node {node}, q {q}, s {s}");
+                }
+            }
+        }
+    }
+}
+
+/// The receipt's code and message (`ok` when counted).
+fn t_receipt(t: &mut Trias, step: u64) -> String {
+    match t.receipt_ids(3, 0, (1, 2, 10), step) {
+        Ok(_) => "ok".into(),
+        Err(e) => format!("{}: {e}", e.code()),
+    }
+}
+
+/// A quarantine from an earlier epoch refuses every copy of this one; a book saved before
+/// the quarantine steps were kept reads a quarantine as dating from the start.
+#[test]
+fn an_earlier_quarantine_refuses() {
+    let mut t = network(8);
+    t.add_node("C", Tee::Sgx, false).unwrap();
+    quarantine(&mut t, 2, 3);
+    t.close_epoch().unwrap();
+    let a =
+        Attestation { attester: 1, attestee: 0, step: 9, outcome: Outcome::Pass, tee: Tee::Sgx };
+    t.record(&a, false).unwrap();
+    let e = t.receipt_ids(3, 2, (1, 0, 9), 9).unwrap_err();
+    assert_eq!(e.to_string(), "node 2 was quarantined at step 3, at or before the copy's step 9");
+    assert_eq!(t.book().quarantined_since(2), Some(3));
+    let mut saved = serde_json::to_value(t.book()).unwrap();
+    saved.as_object_mut().unwrap().remove("quarantined_at");
+    let old: ergon_trias::AttestationBook = serde_json::from_value(saved).unwrap();
+    assert_eq!((old.quarantined_since(2), old.quarantined_since(1)), (Some(0), None));
+}

@@ -188,7 +188,9 @@ impl Trias {
     }
 
     /// `receiver` signs a receipt for `router`'s copy, received at `step`, of the record
-    /// `(attester, attestee, record step)`; the pair's receipts this epoch (uncapped).
+    /// `(attester, attestee, record step)`; the pair's receipts this epoch (uncapped). Every
+    /// node it names is judged at `step`: one quarantined by a record dated after it is not
+    /// quarantined yet, whichever line comes first.
     pub fn receipt_ids(
         &mut self,
         router: NodeId,
@@ -196,8 +198,15 @@ impl Trias {
         record: (NodeId, NodeId, u64),
         step: u64,
     ) -> Result<u32, TriasError> {
-        let (r, k) = self.route_ids(router, receiver)?;
+        let (r, k) = (router, receiver);
+        if r == k {
+            return Err(TriasError::SelfReceipt { node: r });
+        }
         let (i, j, record_step) = record;
+        for n in [r, k, i, j] {
+            self.book.node(n)?;
+        }
+        self.quarantined_by(&[r, k], step)?;
         let end = self.epoch_end();
         if step > end {
             return Err(TriasError::FutureStep { step, now: end });
@@ -215,9 +224,7 @@ impl Trias {
         if !latest && superseded_by.is_none() {
             return Err(unknown);
         }
-        if self.book.node(i)?.quarantined || self.book.node(j)?.quarantined {
-            return Err(unknown);
-        }
+        self.quarantined_by(&[i, j], step)?;
         if step < record_step || step - record_step > FRESH_STEPS {
             return Err(TriasError::StaleCopy { record_step, step });
         }
@@ -229,6 +236,18 @@ impl Trias {
         }
         self.book.advance_to(self.book.now().max(step))?;
         Ok(self.receipts.count(r, k))
+    }
+
+    /// The first of `nodes` quarantined at or before `step` ([`TriasError::QuarantinedAt`]).
+    fn quarantined_by(&self, nodes: &[NodeId], step: u64) -> Result<(), TriasError> {
+        for &node in nodes {
+            if let Some(since) = self.book.quarantined_since(node)
+                && since <= step
+            {
+                return Err(TriasError::QuarantinedAt { node, since, step });
+            }
+        }
+        Ok(())
     }
 
     /// `router` answered a property query of `receiver`; the pair's receipts this epoch.
@@ -253,7 +272,8 @@ impl Trias {
         self.fraud_core(challenger, attester, attestee)
     }
 
-    /// Both ends of a receipt: registered, distinct, neither quarantined.
+    /// Both ends of a query answer: registered, distinct, neither quarantined (an answer
+    /// carries no step: judged now).
     fn route_ids(&self, r: NodeId, k: NodeId) -> Result<(NodeId, NodeId), TriasError> {
         if r == k {
             return Err(TriasError::SelfReceipt { node: r });
