@@ -208,6 +208,16 @@ pub enum TriasError {
         /// The rules that use it.
         users: &'static str,
     },
+    /// A call gives a trust range without `trust_epochs`, the snapshots it applies over (code
+    /// `bad_param`).
+    #[error(
+        "parameter {name} is not used without trust_epochs (a trust range applies over the last \
+         trust_epochs snapshots)"
+    )]
+    RangeWithoutEpochs {
+        /// The range's bound given.
+        name: &'static str,
+    },
     /// A parameter is outside its range.
     #[error("parameter {name} = {value} is outside {min}..={max}")]
     BadParam {
@@ -402,7 +412,9 @@ impl Coded for TriasError {
             TriasError::UnknownRecord { .. } => "unknown_record",
             TriasError::StaleCopy { .. } => "stale_copy",
             TriasError::DuplicateReceipt { .. } => "duplicate_receipt",
-            TriasError::BadParam { .. } | TriasError::UnusedParam { .. } => "bad_param",
+            TriasError::BadParam { .. }
+            | TriasError::UnusedParam { .. }
+            | TriasError::RangeWithoutEpochs { .. } => "bad_param",
             TriasError::NoSeeds => "no_seeds",
             TriasError::TooFewExecuters { .. } => "too_few_executers",
             TriasError::UnknownCall { .. } => "unknown_call",

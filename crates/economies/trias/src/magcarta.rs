@@ -67,7 +67,8 @@ pub struct Filter {
     pub trust_min_ppm: u64,
     /// … and at most this.
     pub trust_max_ppm: u64,
-    /// How many snapshots back (0: no trust filter).
+    /// How many snapshots back (0: no trust filter, the bounds unread; replay refuses a bound
+    /// given without it).
     pub trust_epochs: usize,
     /// Software stacks the node must run (every bit).
     pub software: u64,

@@ -201,13 +201,14 @@ impl Trias {
         if !(PREMIUM_MIN_BP..=10_000 - 1500).contains(&spec.premium_bp) {
             return Err(bad("insurance_bp", spec.premium_bp.into(), PREMIUM_MIN_BP.into(), 8500));
         }
-        // A trust filter no node can meet: more snapshots than are kept, or an empty range.
+        // A trust filter no node can meet: more snapshots than are kept, or an empty range
+        // (refused without `trust_epochs` too: the caller meant a range).
         let f = &spec.filter;
         if f.trust_epochs > super::extra::HISTORY {
             let max = super::extra::HISTORY as u64;
             return Err(bad("trust_epochs", f.trust_epochs as u64, 0, max));
         }
-        if f.trust_epochs > 0 && f.trust_min_ppm > f.trust_max_ppm {
+        if f.trust_min_ppm > f.trust_max_ppm {
             return Err(bad("trust_min_ppm", f.trust_min_ppm, 0, f.trust_max_ppm));
         }
         if spec.rule == Rule::Weighted && spec.weights.len() != spec.programs.len().max(1) {

@@ -478,6 +478,18 @@ impl Trias {
         caller: u32,
         added: &mut Added,
     ) -> Result<u32, TriasError> {
+        // A trust range applies over the last `trust_epochs` snapshots: given without them, it
+        // would be silently ignored (an empty range is refused as such by `open_call`).
+        let max = c.trust_max_ppm.unwrap_or(u64::MAX);
+        if c.trust_epochs == 0 && c.trust_min_ppm <= max {
+            let without = |name| TriasError::RangeWithoutEpochs { name };
+            if c.trust_min_ppm != 0 {
+                return Err(without("trust_min_ppm"));
+            }
+            if c.trust_max_ppm.is_some() {
+                return Err(without("trust_max_ppm"));
+            }
+        }
         let meta = self.meta().clone();
         let amount = |q: &Option<Qty>| q.as_ref().map_or(Ok(Amount::ZERO), |q| q.to_amount(&meta));
         let names = &mut self.extra.names;
@@ -488,7 +500,7 @@ impl Trias {
             .collect::<Result<Vec<_>, _>>()?;
         let filter = Filter {
             trust_min_ppm: c.trust_min_ppm,
-            trust_max_ppm: c.trust_max_ppm.unwrap_or(u64::MAX),
+            trust_max_ppm: max,
             trust_epochs: c.trust_epochs,
             software: mask(names, added, STACKS, &c.software)?,
             data: mask(names, added, DATA, &c.data)?,
