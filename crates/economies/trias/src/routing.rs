@@ -8,7 +8,10 @@
 //! receiver must not have receipted that record before (from any router). The book keeps each
 //! pair's latest record only, so the receipts keep the records superseded while still within
 //! a fresh copy's reach, with the step of the record that superseded each: a receipt's
-//! validity depends on the steps it and the records carry, not on the order the lines come in.
+//! validity depends on the steps it and the records carry, not on the order the lines come in,
+//! save three cases, as a receipt counted is never uncounted (docs/economies/trias.md): a line
+//! dated at or before a counted receipt's step read after it, a receipt read before its
+//! record's line, and which of two copies to one receiver comes first.
 //! An answered property query counts [`QUERY_RECEIPTS`] (5) receipts. At the epoch's end each
 //! (router, receiver) pair counts at most [`PAIR_CAP`] (50), and a router's weight is
 //! `gate(router) × Σ_k min(receipts_k, 50) × gate(k)`; the routers' pool is `split(Pool_R,

@@ -164,3 +164,38 @@ fn an_earlier_quarantine_refuses() {
     let old: ergon_trias::AttestationBook = serde_json::from_value(saved).unwrap();
     assert_eq!((old.quarantined_since(2), old.quarantined_since(1)), (Some(0), None));
 }
+
+/// The three cases the line order still decides (docs/economies/trias.md, "Routing as
+/// mining"), each line answered when read and a receipt counted never uncounted.
+#[test]
+fn the_cases_line_order_decides() {
+    // A record dated behind the clock, at or before a counted receipt's step, superseding its
+    // record: the receipt stays counted, and the receiver counts a copy of the new record too.
+    let mut t = network(360);
+    pass(&mut t, 10);
+    assert_eq!(receipt(&mut t, 10, 14), "ok");
+    pass(&mut t, 12);
+    assert_eq!(receipt(&mut t, 12, 14), "ok");
+    let mut t = network(360);
+    pass(&mut t, 10);
+    pass(&mut t, 12);
+    assert_eq!(receipt(&mut t, 10, 14), "unknown_record");
+    // A FAIL_EVIDENCE dated at or before a counted receipt's step.
+    let mut t = network(360);
+    t.add_node("C", Tee::Sgx, false).unwrap();
+    pass(&mut t, 10);
+    assert_eq!(t_receipt(&mut t, 12), "ok");
+    quarantine(&mut t, 2, 11);
+    // A receipt read before the record it names: refused, and not reconsidered.
+    let mut t = network(360);
+    assert_eq!(receipt(&mut t, 10, 11), "unknown_record");
+    pass(&mut t, 10);
+    assert_eq!(receipt(&mut t, 10, 11), "ok");
+    // Two routers' copies to one receiver: the first line read counts, whatever the steps.
+    let mut t = network(360);
+    t.add_node("R2", Tee::Sev, false).unwrap();
+    pass(&mut t, 10);
+    assert!(t.receipt_ids(3, 0, (1, 2, 10), 13).is_ok());
+    let e = t.receipt_ids(4, 0, (1, 2, 10), 11).unwrap_err();
+    assert_eq!(e.code(), "duplicate_receipt");
+}
