@@ -354,6 +354,41 @@ pub enum TriasError {
     /// A trust snapshot needs at least one pre-trusted seed that is not quarantined.
     #[error("no pre-trusted seed is active")]
     NoSeeds,
+    /// A refusal that names a program, subject, vulnerability or call by index, with the name
+    /// replay gave it (the rejection adds it to the message, as it adds the nodes' names).
+    #[error("{error}")]
+    Named {
+        /// The refusal.
+        error: Box<TriasError>,
+        /// `kind index is "name"`, e.g. `program 1 is "kv-store"`.
+        label: String,
+    },
+}
+
+/// What a refusal may name by index besides nodes (see [`TriasError::label`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Label {
+    /// A program (MagCarta, insurance, Prometh tests).
+    Program,
+    /// A Prometh analysis subject.
+    Subject,
+    /// A reported vulnerability.
+    Vulnerability,
+    /// A MagCarta call.
+    Call,
+}
+
+impl Label {
+    /// The word a message uses for it.
+    #[must_use]
+    pub fn kind(self) -> &'static str {
+        match self {
+            Label::Program => "program",
+            Label::Subject => "subject",
+            Label::Vulnerability => "vulnerability",
+            Label::Call => "call",
+        }
+    }
 }
 
 impl TriasError {
@@ -362,6 +397,7 @@ impl TriasError {
     #[must_use]
     pub fn nodes(&self) -> [Option<NodeId>; 2] {
         match *self {
+            TriasError::Named { ref error, .. } => error.nodes(),
             TriasError::SelfAttestation { node }
             | TriasError::SelfChallenge { node }
             | TriasError::Quarantined { node }
@@ -386,10 +422,37 @@ impl TriasError {
     }
 }
 
+impl TriasError {
+    /// The program, subject, vulnerability or call the error names by index, if any (replay
+    /// names it: [`TriasError::Named`]).
+    #[must_use]
+    pub fn label(&self) -> Option<(Label, u64)> {
+        let call = |c: u32| Some((Label::Call, u64::from(c)));
+        let program = |p: u32| Some((Label::Program, u64::from(p)));
+        match *self {
+            TriasError::UnknownCall { call: c }
+            | TriasError::NotScheduled { call: c, .. }
+            | TriasError::CallClosed { call: c, .. }
+            | TriasError::AlreadyResponded { call: c, .. }
+            | TriasError::NotSettleable { call: c, .. } => call(c),
+            TriasError::NotExposed { program: p, .. }
+            | TriasError::ZeroLoss { program: p, .. }
+            | TriasError::DuplicateClaim { program: p, .. }
+            | TriasError::NoNewCoverage { program: p, .. } => program(p),
+            TriasError::DuplicateReport { vulnerability } => {
+                Some((Label::Vulnerability, u64::from(vulnerability)))
+            }
+            TriasError::DuplicateSubject { subject } => Some((Label::Subject, subject)),
+            _ => None,
+        }
+    }
+}
+
 impl Coded for TriasError {
     fn code(&self) -> &'static str {
         match self {
             TriasError::Core(e) => e.code(),
+            TriasError::Named { error, .. } => error.code(),
             TriasError::UnknownNode { .. } | TriasError::UnknownName { .. } => "unknown_node",
             TriasError::DuplicateName { .. } | TriasError::DuplicateProvider { .. } => {
                 "duplicate_node"

@@ -31,7 +31,7 @@ pub mod trust;
 
 pub use attest::{Attestation, AttestationBook, NodeId, NodeTrust, Outcome, Recorded, Tee};
 pub use cb::FlowNet;
-pub use error::TriasError;
+pub use error::{Label, TriasError};
 pub use gate::{Snapshot, TrustParams, snapshot};
 pub use model::TriasModel;
 pub use state::{

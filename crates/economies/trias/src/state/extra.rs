@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use super::Trias;
 use super::calls::Call;
 use crate::attest::{NodeId, Tee};
-use crate::error::TriasError;
+use crate::error::{Label, TriasError};
 use crate::insurance::{InsuranceBook, Severity};
 use crate::magcarta::{Filter, Rule, Strategy, tee_bit};
 
@@ -425,13 +425,30 @@ impl Trias {
         op: impl FnOnce(&mut Trias, &mut Added) -> Result<T, TriasError>,
     ) -> Result<T, TriasError> {
         let mut added = Added::default();
-        let done = op(self, &mut added);
+        // Named before the names the op added go.
+        let done = op(self, &mut added).map_err(|e| self.named(e));
         if done.is_err() {
             for (ns, name) in added.0.into_iter().rev() {
                 self.extra.names[ns].remove(&name);
             }
         }
         done
+    }
+
+    /// `e` with the replay name of the program, subject, vulnerability or call it names by
+    /// index ([`TriasError::Named`]); as it is without one.
+    pub(super) fn named(&self, e: TriasError) -> TriasError {
+        let Some((label, id)) = e.label() else { return e };
+        let ns = match label {
+            Label::Program => PROGRAMS,
+            Label::Subject => SUBJECTS,
+            Label::Vulnerability => VULNS,
+            Label::Call => CALLS,
+        };
+        let name = self.extra.names[ns].iter().find(|&(_, &v)| u64::from(v) == id);
+        let Some((name, _)) = name else { return e };
+        let label = format!("{} {id} is {name:?}", label.kind());
+        TriasError::Named { error: Box::new(e), label }
     }
 
     fn known(&self, ns: usize, name: &str) -> Result<u32, TriasError> {

@@ -354,17 +354,22 @@ impl Economy for Trias {
             Action::FraudProof { challenger, attester, attestee } => {
                 self.fraud_proof(challenger, attester, attestee)?
             }
-            Action::Extra(a) => Event::Extra(self.apply_extra(a)?),
+            Action::Extra(a) => Event::Extra(self.apply_extra(a).map_err(|e| self.named(e))?),
         }])
     }
 
     fn rejection(&self, error: TriasError) -> Rejection {
+        let (error, label) = match error {
+            TriasError::Named { error, label } => (*error, Some(label)),
+            e => (e, None),
+        };
         let [a, b] = error.nodes();
         let mut r = reject(error);
         let named: Vec<String> = [a, b.filter(|&b| Some(b) != a)]
             .into_iter()
             .flatten()
             .filter_map(|n| Some(format!("node {n} is {:?}", self.names.get(n as usize)?)))
+            .chain(label)
             .collect();
         if !named.is_empty() {
             r.message.push_str(&format!("; {}", named.join(", ")));
