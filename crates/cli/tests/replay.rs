@@ -53,14 +53,20 @@ fn every_shipped_vector_matches_its_expected_output() {
     assert!(checked >= 1, "no replay vectors found");
 }
 
-#[test]
-fn a_difference_exits_1_and_shows_both_sides() {
-    let dir = tempfile::tempdir().unwrap();
+/// The seed's settlement vector: its input's path and its expected file's text.
+fn seed_settlement() -> (PathBuf, String) {
     let input = repo().join("tests/vectors/stratos/seed-settlement.jsonl");
     let expected = std::fs::read_to_string(
         repo().join("tests/vectors/stratos/seed-settlement.expected.jsonl"),
     )
-    .unwrap();
+    .expect("the seed's settlement vector");
+    (input, expected)
+}
+
+#[test]
+fn a_difference_exits_1_and_shows_both_sides() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, expected) = seed_settlement();
     let tampered = expected.replace(r#"["n1","30"]"#, r#"["n1","31"]"#);
     assert_ne!(tampered, expected);
     let exp = write(dir.path(), "tampered.expected.jsonl", &tampered);
@@ -89,11 +95,7 @@ fn an_expected_line_that_is_not_one_json_object_is_bad_input() {
     // The expected file is read as strictly as the input: a line naming a key twice, or not
     // JSON at all, is a broken file (exit 2, naming the line), not a match or a difference.
     let dir = tempfile::tempdir().unwrap();
-    let input = repo().join("tests/vectors/stratos/seed-settlement.jsonl");
-    let expected = std::fs::read_to_string(
-        repo().join("tests/vectors/stratos/seed-settlement.expected.jsonl"),
-    )
-    .unwrap();
+    let (input, expected) = seed_settlement();
     let first = expected.lines().next().unwrap();
     let cases = [
         (
