@@ -41,15 +41,52 @@ fn a_bad_key_inside_a_set_table_is_named() {
     assert!(err.contains(want), "{err}");
 }
 
-/// A type error inside a swept table names the key inside it.
+/// A type error inside a swept table names the key inside it, at the table's place in the
+/// sweep's list.
 #[test]
 fn a_bad_key_inside_a_swept_table_is_named() {
     let toml = "[scenario]\nname = \"s\"\neconomy = \"stratos\"\nduration = \"1d\"\n\n\
-                [sweep]\nvalues = { \"agents.users\" = [{ count = \"x\" }] }\n";
+                [sweep]\nvalues = { \"agents.users\" = [{ count = 3 }, { count = \"x\" }] }\n";
     let err = refused("sweep.toml", toml);
-    let want = "sweep point 0 (agents.users = { count = \"x\" }): agents.users.count: must be a \
-                whole number from 0 to 10000000, not \"x\"";
+    let want = "sweep.toml:7:45: agents.users.count: sweep point 1 (agents.users = { count = \"x\" \
+                }): must be a whole number from 0 to 10000000, not \"x\"";
     assert!(err.contains(want), "{err}");
+}
+
+/// A swept value of the wrong type is located at its place in the sweep's list and names its
+/// key, as a value a point's check refuses: not at the sweep's table. Inside a list of tables,
+/// where the reader names no key, the swept value that alone makes the file unreadable.
+#[test]
+fn a_swept_value_of_the_wrong_type_is_located_in_the_sweep() {
+    let toml = "[scenario]\nname = \"s\"\neconomy = \"stratos\"\nduration = \"1d\"\n\n\
+                [sweep.values]\n\"economy.params.settle_threshold_bps\" = [6000, 8000]\n\
+                \"agents.users.count\" = [\n  1000,\n  \"many\",\n]\n";
+    let err = refused("sweep.toml", toml);
+    assert!(err.contains("(2 problem(s))"), "{err}");
+    for k in [2, 3] {
+        let want = format!("sweep.toml:10:3: agents.users.count: sweep point {k} (");
+        assert!(err.contains(&want), "{err}");
+    }
+    assert!(err.contains("must be a whole number from 0 to 10000000, not \"many\""), "{err}");
+    assert!(!err.contains("sweep.values: sweep point"), "{err}");
+    let phala = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../scenarios/phala-paper.toml"
+    ))
+    .unwrap();
+    let toml = format!(
+        "{phala}\n[sweep]\nvalues = {{ \"agents.groups[0].tiers\" = [[1, \"x\", 3, 4, 5]], \
+         \"agents.groups[0].label\" = [\"a\", 5] }}\n"
+    );
+    let err = refused("groups.toml", &toml);
+    let tiers = "agents.groups[0].tiers: sweep point 0 (agents.groups[0].label = \"a\", \
+                 agents.groups[0].tiers = [1, \"x\", 3, 4, 5]): invalid type: string \"x\", expected \
+                 a number";
+    assert!(err.contains(tiers), "{err}");
+    let label = "agents.groups[0].label: sweep point 1 (agents.groups[0].label = 5, \
+                 agents.groups[0].tiers = [1, \"x\", 3, 4, 5]): invalid type: integer `5`, expected \
+                 a string";
+    assert!(err.contains(label), "{err}");
 }
 
 /// A swept value a point's check refuses is located at its place in the sweep's list, not at

@@ -44,13 +44,8 @@ pub(super) fn point_sections<M: Model>(
     if let Some(path) = listed_tables::<M>(&t, &swept).into_iter().next() {
         return Err(list(path));
     }
-    let f = Table::try_into::<File<M>>(t.clone()).map_err(|e| {
-        // The key inside a swept table, when the reader names it.
-        let inner = toml_keys(&e).filter(|k| combo.iter().any(|(p, _)| k != p && within(p, k)));
-        let at = inner.map(|k| format!("{k}: ")).unwrap_or_default();
-        let m = format!("{at}{}", super::kinds::read_message::<M>(&t, &e));
-        ("sweep.values".to_owned(), "sweep.values".to_owned(), m)
-    })?;
+    let f = Table::try_into::<File<M>>(t.clone())
+        .map_err(|e| unreadable::<M>(file, table, combo, (&t, &e)))?;
     // A swept list where the scenario has a table, as for the file and the `--set`s.
     let mut lists = Vec::new();
     if let Ok(resolved) = Table::try_from(&f) {
@@ -60,6 +55,45 @@ pub(super) fn point_sections<M: Model>(
     match lists.into_iter().find(|l| swept(l)) {
         Some(path) => Err(list(path)),
         None => Ok((f.economy, f.agents)),
+    }
+}
+
+/// The problem of a point the reader refuses (`e`, reading `t`), located at the swept value at
+/// fault, as a point's check locates its problems: the swept key the reader names or holds the
+/// key it names; else the first swept value that alone, set on the file's `table`, makes it
+/// unreadable (the reader names no key inside a list of tables), with that reading's message.
+fn unreadable<M: Model>(
+    file: &File<M>,
+    table: &Table,
+    combo: &Combo,
+    (t, e): (&Table, &toml::de::Error),
+) -> PointError {
+    let named = |e: &toml::de::Error| {
+        let keys = toml_keys(e);
+        let key = combo.iter().find(|(p, _)| keys.as_deref().is_some_and(|k| within(p, k)));
+        key.map(|(p, _)| (p.clone(), keys.filter(|k| within(p, k)).unwrap_or_else(|| p.clone())))
+    };
+    let alone = || {
+        combo.iter().find_map(|(p, v)| {
+            let mut one = table.clone();
+            set_path(&mut one, p, v.clone()).ok()?;
+            let e = Table::try_into::<File<M>>(one.clone()).err()?;
+            let field = named(&e).map_or_else(|| p.clone(), |(_, field)| field);
+            Some((p.clone(), field, super::kinds::read_message::<M>(&one, &e)))
+        })
+    };
+    let found = match named(e) {
+        Some((key, field)) => Some((key, field, super::kinds::read_message::<M>(t, e))),
+        None => alone(),
+    };
+    match found {
+        Some((key, field, m)) => {
+            (swept_item(file.sweep.as_ref(), combo, &key).unwrap_or(key), field, m)
+        }
+        None => {
+            let m = super::kinds::read_message::<M>(t, e);
+            ("sweep.values".to_owned(), "sweep.values".to_owned(), m)
+        }
     }
 }
 
