@@ -54,10 +54,8 @@ fn _run<'py>(
                 format!("{name}: a sweep needs a grid (grid=… or a [sweep] section)"),
             ));
         }
-        let threads = convert::whole("threads", threads, (0, u64::from(u16::MAX)))?;
-        if threads == Some(0) {
-            return Err(Failure::Input("bad_input", "threads: at least 1".to_owned()));
-        }
+        // As `--threads`: at least 1 (none given: one per core).
+        let threads = convert::whole("threads", threads, (1, u64::from(u16::MAX)))?;
         let options = running::Options {
             threads: threads.map_or(0, |t| t as usize),
             jobs: jobs.map(|(a, b)| a..b),

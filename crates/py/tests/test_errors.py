@@ -115,7 +115,7 @@ def test_input_errors():
     cases = [
         (lambda: ergon.run("no-such-scenario"), "bad_input", "cannot read scenario no-such-scenario"),
         (lambda: ergon.run(42), "bad_input", "give a shipped scenario's name"),
-        (lambda: ergon.run("stratos-small", threads=0), "bad_input", "threads: at least 1"),
+        (lambda: ergon.run("stratos-small", threads=0), "bad_input", "threads: 0 is not a whole number from 1 to 65535"),
         (lambda: ergon.run("stratos-small", epochs=1.5), "bad_input", "epochs"),
         (lambda: ergon.run("stratos-small", set={"x.y": None}), "bad_input", "has no TOML value"),
         (lambda: ergon.run("stratos-small", set={"x": 2**70}), "bad_input", "does not fit 64 bits"),
