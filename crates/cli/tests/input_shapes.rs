@@ -157,9 +157,16 @@ fn an_entry_of_a_set_or_swept_list_names_its_origin() {
         "{err}"
     );
     assert!(!err.contains("phala-khala.toml"), "{err}");
+    let set = "agents.groups[0].tiers=[0.5,nan,0.5,0,0]";
+    let err = refused(&["phala-khala", "--set", set]);
+    assert!(
+        err.contains(&format!("--set {set}: agents.groups[0].tiers[1]: not a number")),
+        "{err}"
+    );
+    // A list where a table belongs is that, before what the list holds.
     let set = "agents.users.mix=[nan,1,1]";
     let err = refused(&["stratos-small", "--set", set]);
-    assert!(err.contains(&format!("--set {set}: agents.users.mix[0]: not a number")), "{err}");
+    assert!(err.contains(&format!("--set {set}: agents.users.mix: a table is expected")), "{err}");
     let toml = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../scenarios/phala-khala.toml"

@@ -30,7 +30,7 @@ use crate::sweep::{Combo, combinations, describe};
 use point::point_sections;
 pub use set::{option_set_twice, run_overrides};
 use set::{parse_value, set_path};
-use shape::{bad_values, list_for_table, listed_tables, lists_for_tables, swept_set, within};
+use shape::{bad_values, list_for_table, listed_tables, swept_set, within};
 pub(crate) use spans::key_and_index;
 use spans::span_of;
 
@@ -205,13 +205,6 @@ pub fn plan_with<M: Model>(
             report.add(&path, why.into());
         }
         return Err(Diagnostics::listed(report.errs, report.found, source.name));
-    }
-    if let Ok(resolved) = Table::try_from(&file) {
-        let mut lists = Vec::new();
-        lists_for_tables(&table, &resolved, "", &mut lists);
-        for path in lists {
-            report.add(&path, list_for_table(&path));
-        }
     }
     let (epochs, record_every) = check_header::<M>(&file.scenario, &mut report);
     let (sweep_keys, points) = sweep_points(&file, &table, &mut report);

@@ -4,7 +4,7 @@
 use ergon_core::Model;
 use toml::Table;
 
-use super::shape::{list_for_table, listed_tables, lists_for_tables, within};
+use super::shape::{list_for_table, listed_tables, within};
 use super::{File, set_path};
 use crate::diag::toml_keys;
 use crate::sweep::{Combo, Sweep};
@@ -35,7 +35,7 @@ pub(super) fn point_sections<M: Model>(
     if let Some((path, m)) = bad {
         return Err((path.clone(), path, m));
     }
-    // A swept list of tables where a table belongs, before the reading takes it field by field.
+    // A swept list where a table belongs, before the reading takes it field by field.
     let swept = |l: &str| combo.iter().any(|(p, _)| within(p, l) || within(l, p));
     let list = |path: String| {
         let at = swept_item(file.sweep.as_ref(), combo, &path);
@@ -46,16 +46,7 @@ pub(super) fn point_sections<M: Model>(
     }
     let f = Table::try_into::<File<M>>(t.clone())
         .map_err(|e| unreadable::<M>(file, table, combo, (&t, &e)))?;
-    // A swept list where the scenario has a table, as for the file and the `--set`s.
-    let mut lists = Vec::new();
-    if let Ok(resolved) = Table::try_from(&f) {
-        lists_for_tables(&t, &resolved, "", &mut lists);
-    }
-    // The file's and the `--set`s' own lists were reported already: only those the sweep set.
-    match lists.into_iter().find(|l| swept(l)) {
-        Some(path) => Err(list(path)),
-        None => Ok((f.economy, f.agents)),
-    }
+    Ok((f.economy, f.agents))
 }
 
 /// The problem of a point the reader refuses (`e`, reading `t`), located at the swept value at

@@ -8,30 +8,13 @@ use super::{File, at};
 use crate::diag::Diagnostic;
 use crate::sweep::Sweep;
 
-/// The paths where the scenario gives a list and the resolved scenario has a table: serde reads
-/// a table from a list field by field, by position, so `users = [77]` would set the user count
-/// and `agents = []` drop every agent setting, silently.
-pub(super) fn lists_for_tables(
-    given: &Table,
-    resolved: &Table,
-    prefix: &str,
-    out: &mut Vec<String>,
-) {
-    for (key, value) in given {
-        let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
-        match (value, resolved.get(key)) {
-            (Value::Array(_), Some(Value::Table(_))) => out.push(path),
-            (Value::Table(a), Some(Value::Table(b))) => lists_for_tables(a, b, &path, out),
-            _ => {}
-        }
-    }
-}
-
-/// The paths where `table` gives a list of tables (`[[agents.users]]`, `relayers = [{ count =
-/// 3 }]`) and the scenario takes one table, of those `keep` accepts. Read, the list would be
-/// taken field by field, its first table for the table's first field ("invalid type: map,
-/// expected a whole number"): so this is checked before the reading, from what the reading
-/// takes at each such path (a table, not a single value), for every model's sections alike.
+/// The paths where `table` gives a list (`[[agents.users]]`, `relayers = [{ count = 3 }]`,
+/// `users = [77]`, `agents = []`) and the scenario takes one table, of those `keep` accepts.
+/// Read, the list would be taken field by field, by position: its first table for the table's
+/// first field ("invalid type: map, expected a whole number"), `users = [77]` for the user
+/// count, `agents = []` for no agent setting at all, silently. So this is checked before the
+/// reading, from what the reading takes at each such path (a table, not a single value), for
+/// every model's sections alike.
 pub(super) fn listed_tables<M: Model>(table: &Table, keep: &dyn Fn(&str) -> bool) -> Vec<String> {
     let mut out = Vec::new();
     listed_in::<M>(table, &mut Vec::new(), keep, &mut out);
@@ -54,7 +37,7 @@ fn listed_in<M: Model>(
         trail.push(Step::Key(key.clone()));
         match value {
             Value::Table(t) => listed_in::<M>(t, trail, keep, out),
-            Value::Array(items) if !items.is_empty() && items.iter().all(Value::is_table) => {
+            Value::Array(items) => {
                 let path = dotted(trail);
                 if keep(&path) && takes_table::<M>(trail) {
                     out.push(path);
