@@ -184,3 +184,37 @@ fn an_entry_of_a_set_or_swept_list_names_its_origin() {
     assert!(err.contains(&want) && err.contains("must be 0 to 1000000, not -1"), "{err}");
     assert!(!err.contains("s.toml:31:"), "{err}");
 }
+
+/// Every value of a kind its field does not take is reported in one check, in the file's order
+/// (the reader stops at the first it meets, in its own order of the fields): then, once they
+/// read, the ranges. A missing field the search would make is no problem of the file's.
+#[test]
+fn values_of_the_wrong_kind_are_reported_together_in_the_file_s_order() {
+    let toml = "[scenario]\nname = \"s\"\neconomy = \"stratos\"\nduration = \"1d\"\n\n\
+                [agents.users]\ncount = \"x\"\ngrowth_per_year = \"y\"\n\n\
+                [agents.resource_nodes]\ncount = -5\nexits_per_year = 99999\n";
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("s.toml");
+    std::fs::write(&path, toml).unwrap();
+    let o = ergon(&["check", path.to_str().unwrap()]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("(3 problem(s))"), "{err}");
+    let lines: Vec<usize> = [
+        "s.toml:7:9: agents.users.count: must be a whole number from 0 to \
+                              10000000, not \"x\"",
+        "s.toml:8:19: agents.users.growth_per_year: invalid type: string \
+                              \"y\", expected a number",
+        "s.toml:11:9: agents.resource_nodes.count: must be a whole number \
+                              from 1 to 1000000, not -5",
+    ]
+    .iter()
+    .map(|want| err.find(want).unwrap_or_else(|| panic!("{want} in {err}")))
+    .collect();
+    assert!(lines.is_sorted(), "{err}");
+    // The range problem waits for the kinds: it is the only one once they are right.
+    let fixed = toml.replace("\"x\"", "3").replace("\"y\"", "0.1").replace("-5", "10");
+    std::fs::write(&path, fixed).unwrap();
+    let err = refused(&[path.to_str().unwrap()]);
+    assert!(err.contains("s.toml:12:18: agents.resource_nodes.exits_per_year"), "{err}");
+}

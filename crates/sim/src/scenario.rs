@@ -241,9 +241,8 @@ fn read_with_overrides<M: Model>(
         let d = |p: &String| source.diagnostic(span(p), Some(p.clone()), list_for_table(p));
         return Err(Diagnostics(lists.iter().map(d).collect()));
     }
-    let file: File<M> = toml::from_str(source.text).map_err(|e| {
-        fail(source.diagnostic(e.span(), toml_keys(&e), kinds::read_message::<M>(&table, &e)))
-    })?;
+    let file: File<M> =
+        toml::from_str(source.text).map_err(|e| kinds::read_problems::<M>(source, &table, &e))?;
     for (i, (path, text)) in overrides.iter().enumerate() {
         // A `--set` that a later one of the same path (or of a table holding it) replaces whole
         // never holds: only the one that holds is read and checked.

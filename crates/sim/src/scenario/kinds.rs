@@ -5,8 +5,62 @@
 use ergon_core::Model;
 use toml::{Table, Value};
 
+use super::spans::span_of;
 use super::{File, RUNS_MAX, key_and_index};
-use crate::diag::{toml_keys, with_suggestion};
+use crate::diag::{Diagnostics, PROBLEMS_SHOWN, Source, toml_keys, with_suggestion};
+
+/// The problems of a file whose reading (of `table`, its text `source`) failed with `first`:
+/// when that is a value of a kind its field does not take, every such value of the file, in
+/// the file's order — each found by reading again without those found before it, up to
+/// [`PROBLEMS_SHOWN`] — so that one check shows them all; anything else (an unknown or a
+/// missing field) stops the search, and is reported alone when it comes first. The values'
+/// ranges and consistency are checked once the kinds are right.
+pub(super) fn read_problems<M: Model>(
+    source: Source<'_>,
+    table: &Table,
+    first: &toml::de::Error,
+) -> Diagnostics {
+    let spans = toml::de::DeTable::parse(source.text).ok();
+    let mut found = vec![(first.span(), toml_keys(first), read_message::<M>(table, first))];
+    let (mut rest, mut last) = (table.clone(), first.clone());
+    while found.len() < PROBLEMS_SHOWN {
+        let kind = kind_error(last.message()).is_some();
+        let Some(path) = toml_keys(&last).filter(|_| kind) else { break };
+        if !remove_at(&mut rest, &path) {
+            break;
+        }
+        let Err(next) = rest.clone().try_into::<File<M>>() else { break };
+        let Some(at) = toml_keys(&next).filter(|_| kind_error(next.message()).is_some()) else {
+            break;
+        };
+        let span = spans.as_ref().and_then(|t| span_of(t.get_ref(), &at));
+        found.push((span, Some(at), read_message::<M>(&rest, &next)));
+        last = next;
+    }
+    found.sort_by_key(|(span, ..)| span.as_ref().map_or(usize::MAX, |s| s.start));
+    Diagnostics(found.into_iter().map(|(span, at, m)| source.diagnostic(span, at, m)).collect())
+}
+
+/// Removes the key at dotted `path` (from every entry of a list on the way, as the reader
+/// names them unnumbered); whether anything was removed.
+fn remove_at(table: &mut Table, path: &str) -> bool {
+    let Some((head, last)) = path.rsplit_once('.') else {
+        return table.remove(path).is_some();
+    };
+    let mut removed = false;
+    values_at_mut(table, head, &mut |v| match v {
+        Value::Table(t) => removed |= t.remove(last).is_some(),
+        Value::Array(items) => {
+            for item in items.iter_mut() {
+                if let Value::Table(t) = item {
+                    removed |= t.remove(last).is_some();
+                }
+            }
+        }
+        _ => {}
+    });
+    removed
+}
 
 /// The message for `e`, an error reading `table` as a scenario of model `M`. A whole number
 /// its field's type cannot hold is refused with the field's own range where it has one
