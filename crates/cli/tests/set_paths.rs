@@ -396,3 +396,30 @@ fn an_amount_parameter_the_token_cannot_hold_is_named_once_at_its_place() {
         assert!(!err.contains("sweep"), "{scenario}: {err}");
     }
 }
+
+/// A sweep's shape problems (an empty list, a zip of uneven lists, one key inside another) are
+/// located at the key in the sweep's values, named in its quoted form.
+#[test]
+fn a_sweep_s_shape_problems_are_located_at_their_key() {
+    let head = "[scenario]\nname = \"s\"\neconomy = \"stratos\"\nduration = \"1d\"\n\n[sweep]\n";
+    for (sweep, want) in [
+        (
+            "values = { \"agents.users.count\" = [] }",
+            "sweep.toml:7:35: sweep.values.\"agents.users.count\": is an empty list",
+        ),
+        (
+            "mode = \"zip\"\nvalues = { \"agents.users.count\" = [1, 2], \"agents.meta_nodes.count\" \
+             = [1, 2, 3] }",
+            "sweep.toml:8:35: sweep.values.\"agents.users.count\": has 2 values; zip needs as many \
+             as every key: agents.meta_nodes.count has 3",
+        ),
+        (
+            "values = { \"agents.users.count\" = [1], \"agents.users\" = [{ count = 1 }] }",
+            "sweep.toml:7:35: sweep.values.\"agents.users.count\": agents.users.count lies inside \
+             agents.users",
+        ),
+    ] {
+        let err = refused("sweep.toml", &format!("{head}{sweep}\n"));
+        assert!(err.contains(want), "{want} in {err}");
+    }
+}

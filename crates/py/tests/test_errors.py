@@ -108,7 +108,7 @@ def test_bad_options_are_scenario_problems():
     assert 'write "3min" for minutes' in e.value.problems[0]["message"]
     with pytest.raises(ergon.ScenarioError) as e:
         ergon.sweep("stratos-small", grid={"agents.users.count": []})
-    assert e.value.problems[0]["field"] == "sweep.values.agents.users.count"
+    assert e.value.problems[0]["field"] == 'sweep.values."agents.users.count"'
 
 
 def test_input_errors():

@@ -45,29 +45,32 @@ pub(crate) fn combinations(s: &Sweep) -> Result<Vec<Combo>, (String, String)> {
         let prefix = format!("{outer}.");
         if let Some(inner) = s.values.keys().find(|k| k.starts_with(&prefix)) {
             return Err((
-                format!("sweep.values.{inner}"),
+                format!("sweep.values.\"{inner}\""),
                 format!("{inner} lies inside {outer}, also swept: sweep one or the other"),
             ));
         }
     }
     for (k, v) in &s.values {
         if v.is_empty() {
-            return Err((format!("sweep.values.{k}"), "is an empty list".into()));
+            return Err((format!("sweep.values.\"{k}\""), "is an empty list".into()));
         }
         if k.starts_with("scenario.") || k.starts_with("sweep") {
             return Err((
-                format!("sweep.values.{k}"),
+                format!("sweep.values.\"{k}\""),
                 "only economy.* and agents.* can be swept".into(),
             ));
         }
     }
     match s.mode {
         SweepMode::Zip => {
-            let n = s.values.values().next().map_or(0, Vec::len);
+            let (first, n) = s.values.iter().next().map_or(("", 0), |(k, v)| (k.as_str(), v.len()));
             if let Some((k, v)) = s.values.iter().find(|(_, v)| v.len() != n) {
                 return Err((
-                    format!("sweep.values.{k}"),
-                    format!("has {} values; zip needs {n} like the first key", v.len()),
+                    format!("sweep.values.\"{k}\""),
+                    format!(
+                        "has {} values; zip needs as many as every key: {first} has {n}",
+                        v.len()
+                    ),
                 ));
             }
             Ok((0..n)
