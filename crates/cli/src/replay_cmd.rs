@@ -138,16 +138,24 @@ fn check_paths(args: &ReplayArgs) -> Result<(), BadInput> {
     Ok(())
 }
 
-/// Whether `a` and `b` name the same file: equal as given, or the same existing file (links
-/// and relative paths resolved).
+/// Whether `a` and `b` name the same file: equal as given, or the same file once links and
+/// relative paths are resolved — of a file not there yet, its directory's (`o.jsonl` and
+/// `./o.jsonl`, or a directory and a link to it, name one file to be).
 fn same_file(a: &Path, b: &Path) -> bool {
-    if a == b {
-        return true;
+    a == b || resolved(a).zip(resolved(b)).is_some_and(|(x, y)| x == y)
+}
+
+/// `path` with links and relative parts resolved: the file's, or its directory's and its name.
+fn resolved(path: &Path) -> Option<std::path::PathBuf> {
+    if let Ok(p) = std::fs::canonicalize(path) {
+        return Some(p);
     }
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => false,
-    }
+    let name = path.file_name()?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    Some(std::fs::canonicalize(dir).ok()?.join(name))
 }
 
 /// The input file, or standard input for `-`.

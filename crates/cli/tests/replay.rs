@@ -337,11 +337,22 @@ fn an_output_naming_the_input_or_another_output_is_refused_before_anything_is_wr
     let input = write(dir.path(), "in.jsonl", &format!("{GENESIS}\n"));
     let expect = write(dir.path(), "e.jsonl", "{}\n");
     let out = dir.path().join("o.jsonl").to_string_lossy().into_owned();
-    let cases: [(&[&str], &str); 4] = [
+    // A file not there yet, spelt another way: through `.`, and through a link to its
+    // directory.
+    let dotted = dir.path().join(".").join("o.jsonl").to_string_lossy().into_owned();
+    let real = dir.path().join("real");
+    std::fs::create_dir(&real).expect("dir");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&real, dir.path().join("link")).expect("link");
+    let in_real = real.join("a.jsonl").to_string_lossy().into_owned();
+    let in_link = dir.path().join("link").join("a.jsonl").to_string_lossy().into_owned();
+    let cases: [(&[&str], &str); 6] = [
         (&["--out", &input], "--out"),
         (&["--state", &input], "--state"),
         (&["--expect", &expect, "--state", &expect], "--state"),
         (&["--out", &out, "--state", &out], "--state"),
+        (&["--out", &out, "--state", &dotted], "--state"),
+        (&["--out", &in_link, "--state", &in_real], "--state"),
     ];
     for (flags, flag) in cases {
         let mut args = vec!["replay", input.as_str()];
@@ -354,6 +365,7 @@ fn an_output_naming_the_input_or_another_output_is_refused_before_anything_is_wr
     assert_eq!(std::fs::read_to_string(&input).expect("input"), format!("{GENESIS}\n"));
     assert_eq!(std::fs::read_to_string(&expect).expect("expected"), "{}\n");
     assert!(!Path::new(&out).exists());
+    assert!(!Path::new(&in_real).exists());
 }
 
 #[test]
