@@ -147,7 +147,12 @@ impl Marlin {
             }
             return Err(MarlinError::ZeroAmount { what: "mpond" });
         }
-        let pond = mpond.checked_mul_int(POND_PER_MPOND)?;
+        // Past 128 bits no account holds the POND (the contract's uint256 product does not
+        // overflow: its transfer reverts), under either custody.
+        let Ok(pond) = mpond.checked_mul_int(POND_PER_MPOND) else {
+            let available = self.ledger.balance(self.pond, account.into())?;
+            return Err(MarlinError::PondPastBits { account, available });
+        };
         let (p, m, pool) = (self.pond, self.mpond, Holder::Pool(self.bridge_pool));
         let custody = self.params.custody;
         ergon_core::txn::atomic(self, |st| {

@@ -78,6 +78,16 @@ pub enum MarlinError {
         /// Balance + staked − in requests, base units.
         available: Amount,
     },
+    /// `get_mpond` of MPOND whose POND (10^6 a base unit) passes 2^128 − 1 base units: more
+    /// than any account holds (`Bridge.getMpond`'s uint256 product does not overflow; its POND
+    /// transfer reverts). The core's `insufficient_balance`, its need said in words.
+    #[error("account:{} holds {} base units of POND, needs more than 2^128 − 1 base units", account.0, available.0)]
+    PondPastBits {
+        /// The account.
+        account: AccountId,
+        /// Its POND, base units.
+        available: Amount,
+    },
     /// A second request on the same day (the contract's "one request per epoch").
     #[error("account:{} already placed a request on day {day}", account.0)]
     OneRequestPerDay {
@@ -407,6 +417,7 @@ impl Coded for MarlinError {
             MarlinError::TransfersClosed { .. } => "transfers_closed",
             MarlinError::MpondLocked { .. } => "mpond_locked",
             MarlinError::RequestAboveAvailable { .. } => "request_above_available",
+            MarlinError::PondPastBits { .. } => "insufficient_balance",
             MarlinError::OneRequestPerDay { .. } => "one_request_per_day",
             MarlinError::TooManyRequests { .. } => "limit_reached",
             MarlinError::NoSuchRequest { .. } => "unknown_request",
