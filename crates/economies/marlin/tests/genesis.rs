@@ -159,3 +159,49 @@ fn the_parameter_list_is_the_genesis_fields_less_the_scenarios_own() {
     listed.sort_unstable();
     assert_eq!(listed, params, "{text}");
 }
+
+/// Each amount of the genesis is read in its own token: a refusal names the field's path and
+/// that token (every amount was read as POND, so an MPOND one was called POND).
+#[test]
+fn each_amount_is_refused_in_its_own_token() {
+    let fine = "0.0000000000000000001";
+    // 2^128 base units: one past the largest amount.
+    let wide = "340282366920938463463.374607431768211456";
+    for (profile, path, token) in [
+        ("paper", "accounts.a.mpond", "MPOND"),
+        ("paper", "accounts.a.pond", "POND"),
+        ("paper", "mpond_cap", "MPOND"),
+        ("paper", "proposal_threshold", "MPOND"),
+        ("paper", "quorum", "MPOND"),
+        ("paper", "eligibility_mpond", "MPOND"),
+        ("paper", "stake_per_byte", "POND"),
+        ("deployed", "bridge.mpond", "MPOND"),
+        ("deployed", "reward_per_epoch", "POND"),
+    ] {
+        let refusals = [
+            (
+                fine,
+                "too_many_decimals",
+                format!("amount \"{fine}\" has 19 decimals, but {token} has only 18"),
+            ),
+            (
+                wide,
+                "invalid_amount",
+                format!("invalid amount \"{wide}\": too large for 128 bits of {token} base units"),
+            ),
+        ];
+        for (value, code, message) in refusals {
+            let mut g = json!({"profile": profile});
+            match path.split_once('.') {
+                Some(("accounts", rest)) => {
+                    let (name, field) = rest.split_once('.').unwrap();
+                    g["accounts"] = json!({ name: { field: value } });
+                }
+                Some((outer, field)) => g[outer] = json!({ field: value }),
+                None => g[path] = json!(value),
+            }
+            let e = build(g).unwrap_err();
+            assert_eq!((e.code, e.message), (code, format!("{path}: {message}")));
+        }
+    }
+}

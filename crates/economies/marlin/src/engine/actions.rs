@@ -298,7 +298,7 @@ pub fn apply(m: &mut Marlin, action: &Action) -> Result<Event> {
             Event::Opened { account: account.clone() }
         }
         Action::Transfer { token, from, to, amount: q } => {
-            let (f, t, a) = (m.account(from)?, m.account(to)?, amount(q)?);
+            let (f, t, a) = (m.account(from)?, m.account(to)?, amount(*token, "amount", q)?);
             m.transfer(*token, f, t, a)?;
             Event::Transferred { token: *token, from: from.clone(), to: to.clone(), amount: a }
         }
@@ -308,17 +308,17 @@ pub fn apply(m: &mut Marlin, action: &Action) -> Result<Event> {
             Event::Whitelisted { account: account.clone() }
         }
         Action::GetMpond { account, mpond } => {
-            let (a, x) = (m.account(account)?, amount(mpond)?);
+            let (a, x) = (m.account(account)?, amount(Token::Mpond, "mpond", mpond)?);
             let pond = m.get_mpond(a, x)?;
             Event::Bridged { account: account.clone(), pond, mpond: x }
         }
         Action::RequestConversion { account, amount: q } => {
-            let (a, x) = (m.account(account)?, amount(q)?);
+            let (a, x) = (m.account(account)?, amount(Token::Mpond, "amount", q)?);
             let release_day = m.request_conversion(a, x)?;
             Event::RequestPlaced { account: account.clone(), day: m.day(), amount: x, release_day }
         }
         Action::Convert { account, request_day, amount: q } => {
-            let (a, x) = (m.account(account)?, amount(q)?);
+            let (a, x) = (m.account(account)?, amount(Token::Mpond, "amount", q)?);
             let c = m.convert(a, *request_day, x)?;
             Event::Converted {
                 account: account.clone(),
@@ -332,7 +332,7 @@ pub fn apply(m: &mut Marlin, action: &Action) -> Result<Event> {
         }
         Action::CancelRequest { account, request_day, amount: q } => {
             let a = m.account(account)?;
-            let x = q.as_ref().map(amount).transpose()?;
+            let x = given(Token::Mpond, "amount", q.as_ref())?;
             let (req, cancelled) = m.cancel_request(a, *request_day, x)?;
             Event::RequestCancelled {
                 account: account.clone(),
@@ -346,12 +346,12 @@ pub fn apply(m: &mut Marlin, action: &Action) -> Result<Event> {
         Action::SetWait { days } => change(m, Change::WaitDays(*days))?,
         Action::OpenTransfers {} => change(m, Change::OpenTransfers)?,
         Action::DelegateVotes { from, to, amount: q } => {
-            let (f, t, x) = (m.account(from)?, m.account(to)?, amount(q)?);
+            let (f, t, x) = (m.account(from)?, m.account(to)?, amount(Token::Mpond, "amount", q)?);
             let votes = m.delegate_votes(f, t, x)?;
             Event::VotesDelegated { from: from.clone(), to: to.clone(), amount: x, votes }
         }
         Action::UndelegateVotes { from, to, amount: q } => {
-            let (f, t, x) = (m.account(from)?, m.account(to)?, amount(q)?);
+            let (f, t, x) = (m.account(from)?, m.account(to)?, amount(Token::Mpond, "amount", q)?);
             let votes = m.undelegate_votes(f, t, x)?;
             Event::VotesUndelegated { from: from.clone(), to: to.clone(), amount: x, votes }
         }
@@ -379,8 +379,9 @@ pub fn apply(m: &mut Marlin, action: &Action) -> Result<Event> {
     })
 }
 
-pub(crate) fn opt(q: Option<&Qty>) -> Result<Amount> {
-    Ok(given(q)?.unwrap_or_default())
+/// An optional quantity of `token` read as [`given`]; zero when not given.
+pub(crate) fn opt(token: Token, field: &str, q: Option<&Qty>) -> Result<Amount> {
+    Ok(given(token, field, q)?.unwrap_or_default())
 }
 
 /// The receivers' and rewards' actions.
@@ -392,17 +393,17 @@ fn relay_action(m: &mut Marlin, action: &Action) -> Result<Event> {
             Event::ReceiverRegistered { account: account.clone() }
         }
         Action::ReceiverDeposit { receiver, amount: q } => {
-            let (a, x) = (m.account(receiver)?, amount(q)?);
+            let (a, x) = (m.account(receiver)?, amount(Token::Pond, "amount", q)?);
             let balance = m.receiver_deposit(a, x)?;
             Event::ReceiverDeposited { receiver: receiver.clone(), amount: x, balance }
         }
         Action::ReceiverWithdraw { receiver, amount: q } => {
-            let (a, x) = (m.account(receiver)?, amount(q)?);
+            let (a, x) = (m.account(receiver)?, amount(Token::Pond, "amount", q)?);
             let balance = m.receiver_withdraw(a, x)?;
             Event::ReceiverWithdrew { receiver: receiver.clone(), amount: x, balance }
         }
         Action::Subscribe { receiver, fee, months } => {
-            let (a, f) = (m.account(receiver)?, amount(fee)?);
+            let (a, f) = (m.account(receiver)?, amount(Token::Pond, "fee", fee)?);
             let (cost, last_month) = m.subscribe(a, f, *months)?;
             Event::Subscribed {
                 receiver: receiver.clone(),
@@ -472,8 +473,9 @@ fn spam_action(m: &mut Marlin, action: &Action) -> Result<Event> {
     Ok(match action {
         Action::SpamDeposit { producer, owner, amount: q, fee } => {
             let owner = owner.as_ref().unwrap_or(producer);
-            let (p, o, x, f) =
-                (m.account(producer)?, m.account(owner)?, amount(q)?, opt(fee.as_ref())?);
+            let (p, o) = (m.account(producer)?, m.account(owner)?);
+            let (x, f) =
+                (amount(Token::Pond, "amount", q)?, opt(Token::Pond, "fee", fee.as_ref())?);
             let deposit = m.spam_deposit(o, p, x, f)?;
             Event::DepositPosted {
                 owner: owner.clone(),
@@ -485,7 +487,8 @@ fn spam_action(m: &mut Marlin, action: &Action) -> Result<Event> {
         }
         Action::SpamWithdraw { producer, owner, amount: q } => {
             let owner = owner.as_ref().unwrap_or(producer);
-            let (p, o, x) = (m.account(producer)?, m.account(owner)?, amount(q)?);
+            let (p, o, x) =
+                (m.account(producer)?, m.account(owner)?, amount(Token::Pond, "amount", q)?);
             let deposit = m.spam_withdraw(o, p, x)?;
             Event::DepositWithdrawn {
                 owner: owner.clone(),
@@ -496,7 +499,7 @@ fn spam_action(m: &mut Marlin, action: &Action) -> Result<Event> {
         }
         Action::SendMessage { producer, second, size, offset } => {
             let p = m.account(producer)?;
-            let off = offset.as_ref().map(amount).transpose()?;
+            let off = given(Token::Pond, "offset", offset.as_ref())?;
             match m.send_message(p, *second, *size, off)? {
                 Sent::Attested(id, a) => Event::MessageAttested {
                     producer: producer.clone(),

@@ -15,6 +15,7 @@ use crate::engine::params::{BridgeCustody, Params, Profile};
 use crate::engine::rewards::selection::TokenWeight;
 use crate::engine::settings::Settings;
 use crate::engine::stakes::Stakes;
+use crate::engine::tokens::Token;
 use crate::engine::units::{given, mpond_meta, pond_meta};
 use crate::engine::{Bridge, GenesisBooks, Governance, Marlin};
 
@@ -194,8 +195,8 @@ pub fn params(g: &Genesis) -> Result<Params> {
         return Err(MarlinError::OtherProfileParameter { name, theirs, ours });
     }
     let mut p = Params::for_profile(g.profile);
-    p.pond_cap = given_at("pond_cap", g.pond_cap.as_ref())?.unwrap_or(p.pond_cap);
-    p.mpond_cap = given_at("mpond_cap", g.mpond_cap.as_ref())?.unwrap_or(p.mpond_cap);
+    p.pond_cap = given(Token::Pond, "pond_cap", g.pond_cap.as_ref())?.unwrap_or(p.pond_cap);
+    p.mpond_cap = given(Token::Mpond, "mpond_cap", g.mpond_cap.as_ref())?.unwrap_or(p.mpond_cap);
     p.wait_days = g.wait_days.unwrap_or(p.wait_days);
     p.liquidity_bp = g.liquidity_bp.unwrap_or(p.liquidity_bp);
     p.liquidity_period_days = g.liquidity_period_days.unwrap_or(p.liquidity_period_days);
@@ -204,19 +205,20 @@ pub fn params(g: &Genesis) -> Result<Params> {
     p.redelegation_lock_days = g.redelegation_lock_days.unwrap_or(p.redelegation_lock_days);
     p.commission_lock_days = g.commission_lock_days.unwrap_or(p.commission_lock_days);
     p.unregister_lock_days = g.unregister_lock_days.unwrap_or(p.unregister_lock_days);
-    p.proposal_threshold = given_at("proposal_threshold", g.proposal_threshold.as_ref())?
-        .unwrap_or(p.proposal_threshold);
-    p.quorum = given_at("quorum", g.quorum.as_ref())?.unwrap_or(p.quorum);
+    p.proposal_threshold =
+        given(Token::Mpond, "proposal_threshold", g.proposal_threshold.as_ref())?
+            .unwrap_or(p.proposal_threshold);
+    p.quorum = given(Token::Mpond, "quorum", g.quorum.as_ref())?.unwrap_or(p.quorum);
     p.voting_period_days = g.voting_period_days.unwrap_or(p.voting_period_days);
     p.alpha = g.alpha.unwrap_or(p.alpha);
-    p.eligibility_mpond =
-        given_at("eligibility_mpond", g.eligibility_mpond.as_ref())?.unwrap_or(p.eligibility_mpond);
+    p.eligibility_mpond = given(Token::Mpond, "eligibility_mpond", g.eligibility_mpond.as_ref())?
+        .unwrap_or(p.eligibility_mpond);
     p.month_days = g.month_days.unwrap_or(p.month_days);
-    p.subsidy_per_epoch =
-        given_at("subsidy_per_epoch", g.subsidy_per_epoch.as_ref())?.unwrap_or(p.subsidy_per_epoch);
+    p.subsidy_per_epoch = given(Token::Pond, "subsidy_per_epoch", g.subsidy_per_epoch.as_ref())?
+        .unwrap_or(p.subsidy_per_epoch);
     p.subsidy_epochs = g.subsidy_epochs.unwrap_or(p.subsidy_epochs);
-    p.reward_per_epoch =
-        given_at("reward_per_epoch", g.reward_per_epoch.as_ref())?.unwrap_or(p.reward_per_epoch);
+    p.reward_per_epoch = given(Token::Pond, "reward_per_epoch", g.reward_per_epoch.as_ref())?
+        .unwrap_or(p.reward_per_epoch);
     p.network_weight = g.network_weight.unwrap_or(p.network_weight);
     p.total_weight = g.total_weight.unwrap_or(p.total_weight);
     p.clusters_to_select = g.clusters_to_select.unwrap_or(p.clusters_to_select);
@@ -227,18 +229,13 @@ pub fn params(g: &Genesis) -> Result<Params> {
             *mine = given.unwrap_or(*mine);
         }
     }
-    p.stake_per_byte =
-        given_at("stake_per_byte", g.stake_per_byte.as_ref())?.unwrap_or(p.stake_per_byte);
+    p.stake_per_byte = given(Token::Pond, "stake_per_byte", g.stake_per_byte.as_ref())?
+        .unwrap_or(p.stake_per_byte);
     p.window_secs = g.window_secs.unwrap_or(p.window_secs);
     p.checker_bp = g.checker_bp.unwrap_or(p.checker_bp);
     p.proof_days = g.proof_days.unwrap_or(p.proof_days);
     p.validate()?;
     Ok(p)
-}
-
-/// An amount of the genesis read as [`given`], an error naming its `field`.
-fn given_at(field: &str, q: Option<&Qty>) -> Result<Option<ergon_core::Amount>> {
-    given(q).map_err(|e| e.at(field).into())
 }
 
 /// Builds the initial state from `g`.
@@ -296,8 +293,10 @@ pub fn build(g: Genesis) -> Result<Marlin> {
     for (name, h) in &g.accounts {
         let a = m.open_account(name)?;
         let (p, x) = (
-            given_at(&format!("accounts.{name}.pond"), h.pond.as_ref())?.unwrap_or_default(),
-            given_at(&format!("accounts.{name}.mpond"), h.mpond.as_ref())?.unwrap_or_default(),
+            given(Token::Pond, &format!("accounts.{name}.pond"), h.pond.as_ref())?
+                .unwrap_or_default(),
+            given(Token::Mpond, &format!("accounts.{name}.mpond"), h.mpond.as_ref())?
+                .unwrap_or_default(),
         );
         m.ledger.mint(pond, a.into(), p)?;
         m.ledger.mint(mpond, a.into(), x)?;
@@ -306,12 +305,14 @@ pub fn build(g: Genesis) -> Result<Marlin> {
     }
     if let Some(h) = &g.bridge {
         let pool = Holder::Pool(bridge_pool);
-        books.pond_bridge = given_at("bridge.pond", h.pond.as_ref())?.unwrap_or_default();
-        books.mpond_bridge = given_at("bridge.mpond", h.mpond.as_ref())?.unwrap_or_default();
+        books.pond_bridge = given(Token::Pond, "bridge.pond", h.pond.as_ref())?.unwrap_or_default();
+        books.mpond_bridge =
+            given(Token::Mpond, "bridge.mpond", h.mpond.as_ref())?.unwrap_or_default();
         m.ledger.mint(pond, pool, books.pond_bridge)?;
         m.ledger.mint(mpond, pool, books.mpond_bridge)?;
     }
-    books.pond_rewards = given_at("rewards_pool", g.rewards_pool.as_ref())?.unwrap_or_default();
+    books.pond_rewards =
+        given(Token::Pond, "rewards_pool", g.rewards_pool.as_ref())?.unwrap_or_default();
     m.ledger.mint(pond, Holder::Pool(rewards_pool), books.pond_rewards)?;
     for name in &g.whitelist {
         let a = m.account(name)?;

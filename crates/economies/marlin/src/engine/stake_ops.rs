@@ -6,8 +6,9 @@ use crate::engine::actions::{Action, opt};
 use crate::engine::error::{MarlinError, Result};
 use crate::engine::events::Event;
 use crate::engine::params::Profile;
+use crate::engine::tokens::Token;
 use crate::engine::units::given;
-use ergon_core::Qty;
+use ergon_core::{Amount, Qty};
 
 impl Marlin {
     /// The staking and staking-pool actions (the last of [`crate::engine::actions::apply`]'s
@@ -31,7 +32,7 @@ fn stake_action(m: &mut Marlin, action: &Action) -> Result<Event> {
         Action::CreateStash { staker, pond, mpond, cluster } => {
             let s = m.staker_account(staker)?;
             named_token(pond, mpond)?;
-            let (p, x) = (opt(pond.as_ref())?, opt(mpond.as_ref())?);
+            let (p, x) = both(pond, mpond)?;
             let c = match cluster {
                 Some(name) => Some(m.cluster(m.account(name)?)?),
                 None => None,
@@ -81,20 +82,21 @@ fn stake_action(m: &mut Marlin, action: &Action) -> Result<Event> {
         }
         Action::WithdrawStash { staker, stash, pond, mpond } => {
             let s = m.staker_account(staker)?;
-            let (p, x) = (opt(pond.as_ref())?, opt(mpond.as_ref())?);
+            let (p, x) = both(pond, mpond)?;
             m.withdraw_stash(s, *stash, p, x)?;
             Event::StashWithdrawn { stash: *stash, pond: p, mpond: x }
         }
         Action::SplitStash { staker, stash, pond, mpond } => {
             let s = m.staker_account(staker)?;
             named_token(pond, mpond)?;
-            let (p, x) = (opt(pond.as_ref())?, opt(mpond.as_ref())?);
+            let (p, x) = both(pond, mpond)?;
             let new_stash = m.split_stash(s, *stash, p, x)?;
             Event::StashSplit { stash: *stash, new_stash, pond: p, mpond: x }
         }
         Action::AddToStash { staker, stash, pond, mpond } => {
             let s = m.staker_account(staker)?;
-            let (p, x) = (given(pond.as_ref())?, given(mpond.as_ref())?);
+            let p = given(Token::Pond, "pond", pond.as_ref())?;
+            let x = given(Token::Mpond, "mpond", mpond.as_ref())?;
             m.add_to_stash(s, *stash, p, x)?;
             let (pond, mpond) = (p.unwrap_or_default(), x.unwrap_or_default());
             Event::StashAdded { stash: *stash, pond, mpond }
@@ -117,6 +119,11 @@ fn named_token(pond: &Option<Qty>, mpond: &Option<Qty>) -> Result<()> {
         }));
     }
     Ok(())
+}
+
+/// An op's `pond` and `mpond` fields in base units, zero when not given.
+fn both(pond: &Option<Qty>, mpond: &Option<Qty>) -> Result<(Amount, Amount)> {
+    Ok((opt(Token::Pond, "pond", pond.as_ref())?, opt(Token::Mpond, "mpond", mpond.as_ref())?))
 }
 
 /// The staking pools' actions.
@@ -173,7 +180,7 @@ fn pool_action(m: &mut Marlin, action: &Action) -> Result<Event> {
         }
         Action::JoinPool { staker, pool, pond, mpond } => {
             let (s, p) = (m.account(staker)?, m.pool(pool)?);
-            let (x, y) = (opt(pond.as_ref())?, opt(mpond.as_ref())?);
+            let (x, y) = both(pond, mpond)?;
             let rewards = m.join_pool(s, p, x, y)?;
             Event::PoolJoined {
                 staker: staker.clone(),
@@ -185,7 +192,7 @@ fn pool_action(m: &mut Marlin, action: &Action) -> Result<Event> {
         }
         Action::LeavePool { staker, pool, pond, mpond } => {
             let (s, p) = (m.account(staker)?, m.pool(pool)?);
-            let (x, y) = (opt(pond.as_ref())?, opt(mpond.as_ref())?);
+            let (x, y) = both(pond, mpond)?;
             let rewards = m.leave_pool(s, p, x, y)?;
             Event::PoolLeft {
                 staker: staker.clone(),

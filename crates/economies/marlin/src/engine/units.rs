@@ -5,6 +5,8 @@
 use ergon_core::{Amount, Qty, TokenMeta};
 use serde::{Deserialize, Serialize};
 
+use crate::engine::tokens::Token;
+
 /// POND's symbol and decimals.
 #[must_use]
 pub fn pond_meta() -> TokenMeta {
@@ -23,14 +25,31 @@ pub fn fmt(a: Amount) -> String {
     pond_meta().format(a)
 }
 
-/// A decimal quantity of either token in base units.
-pub fn amount(q: &Qty) -> Result<Amount, ergon_core::Error> {
-    q.to_amount(&pond_meta())
+/// `token`'s symbol and decimals.
+#[must_use]
+pub fn meta(token: Token) -> TokenMeta {
+    match token {
+        Token::Pond => pond_meta(),
+        Token::Mpond => mpond_meta(),
+    }
 }
 
-/// An optional quantity in token units read as [`amount`]: `None` when not given.
-pub fn given(q: Option<&Qty>) -> Result<Option<Amount>, ergon_core::Error> {
-    q.map(amount).transpose()
+/// A decimal quantity of `token`, given in the input's field `field`, in base units. A refusal
+/// names the token and the field: the core's message calls the value an `amount`, so any other
+/// field (or a genesis path) is put before it (`mpond: amount "0.0000000000000000001" has 19
+/// decimals, but MPOND has only 18`).
+pub fn amount(token: Token, field: &str, q: &Qty) -> Result<Amount, ergon_core::Error> {
+    let a = q.to_amount(&meta(token));
+    if field == "amount" { a } else { a.map_err(|e| e.at(field)) }
+}
+
+/// An optional quantity read as [`amount`]: `None` when not given.
+pub fn given(
+    token: Token,
+    field: &str,
+    q: Option<&Qty>,
+) -> Result<Option<Amount>, ergon_core::Error> {
+    q.map(|q| amount(token, field, q)).transpose()
 }
 
 /// serde: base units as a decimal string of token units; in a binary format (a saved state)
