@@ -181,14 +181,21 @@ pub enum TriasError {
         /// The receiver.
         receiver: NodeId,
     },
-    /// A fraud proof without fraud: the attestee is not quarantined, or the attester holds no
-    /// standing PASS on it.
+    /// A fraud proof without fraud: the attester holds no standing PASS on the quarantined
+    /// attestee.
     #[error("node {attester} holds no standing PASS on a quarantined node {attestee}")]
     NoFraud {
         /// The accused attester.
         attester: NodeId,
         /// The attestee.
         attestee: NodeId,
+    },
+    /// A fraud proof on an attestee that is not quarantined (code `no_fraud`): no PASS on it
+    /// was proven false.
+    #[error("node {node} is not quarantined: no fraud to prove")]
+    NotQuarantined {
+        /// The attestee.
+        node: NodeId,
     },
     /// The clock went backwards.
     #[error("cannot move the clock from step {now} back to {to}")]
@@ -229,6 +236,33 @@ pub enum TriasError {
         min: u64,
         /// The largest allowed.
         max: u64,
+    },
+    /// A WEIGHTED call's weights are not one per program (one for a call without programs;
+    /// code `bad_param`).
+    #[error(
+        "weights: {given} given, the call needs {} ({})",
+        (*programs).max(1),
+        if *programs == 0 { "one, as it names no programs" } else { "one per program" }
+    )]
+    WeightsCount {
+        /// Weights given.
+        given: u64,
+        /// Programs the call names.
+        programs: u64,
+    },
+    /// A node's balance short of what a bond, a premium or a call's price takes (code
+    /// `insufficient_balance`): the core's refusal as replay shows it, the amounts in tokens as
+    /// written (built from [`ergon_core::Error::InsufficientBalance`] when a refusal is shown).
+    #[error("node {node} holds {available} {token}, needs {needed}")]
+    ShortBalance {
+        /// The node.
+        node: NodeId,
+        /// Its balance, in tokens.
+        available: String,
+        /// The token's symbol.
+        token: String,
+        /// What the operation takes, in tokens.
+        needed: String,
     },
     /// Fewer than `k` nodes pass the call's filters under the per-TEE-family cap.
     #[error("fewer than {k} eligible executers")]
@@ -411,6 +445,8 @@ impl TriasError {
             | TriasError::ZeroLoss { node, .. }
             | TriasError::ZeroAmount { node, .. }
             | TriasError::NoCover { node }
+            | TriasError::NotQuarantined { node }
+            | TriasError::ShortBalance { node, .. }
             | TriasError::DuplicateProvider { node } => [Some(node), None],
             TriasError::DuplicateReceipt { receiver } => [Some(receiver), None],
             TriasError::OutOfOrder { attester, attestee, .. }
@@ -471,13 +507,15 @@ impl Coded for TriasError {
             TriasError::OutOfOrder { .. } => "out_of_order",
             TriasError::ClockBackwards { .. } => "clock_backwards",
             TriasError::SelfReceipt { .. } => "self_receipt",
-            TriasError::NoFraud { .. } => "no_fraud",
+            TriasError::NoFraud { .. } | TriasError::NotQuarantined { .. } => "no_fraud",
+            TriasError::ShortBalance { .. } => "insufficient_balance",
             TriasError::UnknownRecord { .. } => "unknown_record",
             TriasError::StaleCopy { .. } => "stale_copy",
             TriasError::DuplicateReceipt { .. } => "duplicate_receipt",
             TriasError::BadParam { .. }
             | TriasError::UnusedParam { .. }
-            | TriasError::RangeWithoutEpochs { .. } => "bad_param",
+            | TriasError::RangeWithoutEpochs { .. }
+            | TriasError::WeightsCount { .. } => "bad_param",
             TriasError::NoSeeds => "no_seeds",
             TriasError::TooFewExecuters { .. } => "too_few_executers",
             TriasError::UnknownCall { .. } => "unknown_call",

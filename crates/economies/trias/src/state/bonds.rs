@@ -102,8 +102,10 @@ impl Trias {
         if self.book.node(c)?.quarantined {
             return Err(TriasError::Quarantined { node: c });
         }
-        let standing = self.book.direct(i, j, self.book.now()) > 0;
-        if !self.book.node(j)?.quarantined || !standing {
+        if !self.book.node(j)?.quarantined {
+            return Err(TriasError::NotQuarantined { node: j });
+        }
+        if self.book.direct(i, j, self.book.now()) == 0 {
             return Err(TriasError::NoFraud { attester: i, attestee: j });
         }
         let mut credits: u64 = self

@@ -212,7 +212,8 @@ impl Trias {
             return Err(bad("trust_min_ppm", f.trust_min_ppm, 0, f.trust_max_ppm));
         }
         if spec.rule == Rule::Weighted && spec.weights.len() != spec.programs.len().max(1) {
-            return Err(bad("weights", spec.weights.len() as u64, 1, spec.programs.len() as u64));
+            let (given, programs) = (spec.weights.len() as u64, spec.programs.len() as u64);
+            return Err(TriasError::WeightsCount { given, programs });
         }
         // WEIGHTED decides by more than half the k slots' weight: with none, no answer can win
         // and the caller would pay the failure's fee for a call that cannot succeed.

@@ -363,6 +363,7 @@ impl Economy for Trias {
             TriasError::Named { error, label } => (*error, Some(label)),
             e => (e, None),
         };
+        let error = self.in_tokens(error);
         let [a, b] = error.nodes();
         let mut r = reject(error);
         let named: Vec<String> = [a, b.filter(|&b| Some(b) != a)]
@@ -476,6 +477,34 @@ impl Economy for Trias {
             .collect();
         json!({"epoch": self.epoch.0, "step": self.book.now(), "profile": self.profile,
                "emitted": self.fmt(self.emitted), "nodes": nodes, "pools": pools})
+    }
+}
+
+impl Trias {
+    /// The core's refusal of a node's balance as replay shows it ([`TriasError::ShortBalance`]:
+    /// the node by index, named after the message, and the amounts in tokens); any other
+    /// refusal as it is.
+    fn in_tokens(&self, e: TriasError) -> TriasError {
+        let TriasError::Core(ergon_core::Error::InsufficientBalance {
+            ref holder,
+            ref token,
+            needed,
+            available,
+        }) = e
+        else {
+            return e;
+        };
+        // `account:N`, as the ledger names an account.
+        let account = holder.strip_prefix("account:").and_then(|n| n.parse().ok());
+        let Some(node) = self.accounts.iter().position(|a| Some(a.0) == account) else {
+            return e;
+        };
+        TriasError::ShortBalance {
+            node: node as NodeId,
+            available: self.fmt(available),
+            token: token.clone(),
+            needed: self.fmt(needed),
+        }
     }
 }
 
