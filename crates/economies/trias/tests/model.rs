@@ -66,14 +66,18 @@ fn validation_names_each_field() {
     let c = Config { epoch_reward: "1x".into(), ..Config::default() };
     let errs = TriasModel::validate(&c, &a).unwrap_err();
     let paths: Vec<&str> = errs.iter().map(|e| e.path.as_str()).collect();
+    // attack_edges' bound (count − seeds) follows the refused seeds: not checked again.
     assert_eq!(
         paths,
-        [
-            "economy.epoch_reward",
-            "agents.faults.proof_rate",
-            "agents.verifiers.seeds",
-            "agents.sybil.attack_edges"
-        ]
+        ["economy.epoch_reward", "agents.faults.proof_rate", "agents.verifiers.seeds"]
+    );
+    // With the seeds within their bound, attack_edges above count − seeds is its own problem.
+    a.verifiers.seeds = 3;
+    let errs = TriasModel::validate(&c, &a).unwrap_err();
+    let paths: Vec<&str> = errs.iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        ["economy.epoch_reward", "agents.faults.proof_rate", "agents.sybil.attack_edges"]
     );
 }
 

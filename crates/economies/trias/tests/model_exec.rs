@@ -203,3 +203,45 @@ fn validation_names_the_new_fields() {
         ]
     );
 }
+
+fn refused(a: &Agents) -> Vec<String> {
+    let errs = TriasModel::validate(&config(), a).err().unwrap_or_default();
+    errs.into_iter().map(|e| format!("{}: {}", e.path, e.message)).collect()
+}
+
+/// The economy refuses a claim of no loss, so a loss of 0 would have every claim of the run
+/// refused: the scenario is refused instead, naming the field. The least loss above 0 passes.
+#[test]
+fn a_claim_loss_of_zero_is_refused() {
+    let mut a = agents();
+    for loss in ["0", "0.000"] {
+        a.claims.loss = loss.into();
+        assert_eq!(
+            refused(&a),
+            ["agents.claims.loss: must be above 0 TRY, not 0: the economy refuses a claim of no \
+              loss"]
+        );
+    }
+    a.claims.loss = "0.000000000000000001".into();
+    assert_eq!(refused(&a), Vec::<String>::new());
+}
+
+/// A range that follows another field is not checked while that field is refused: the
+/// problem is reported once, at the field at fault, not again at a field its bound moved.
+#[test]
+fn a_bound_following_a_refused_field_is_no_second_problem() {
+    let mut a = agents();
+    a.analysts.lines = 0; // test_lines 100 would be above a bound of 0
+    assert_eq!(refused(&a), ["agents.analysts.lines: must be 1 to 1000000000, not 0"]);
+    let mut a = agents();
+    a.verifiers.count = 0; // seeds 3, neighbours 5 and 1 developer would be above their bounds
+    assert_eq!(refused(&a), ["agents.verifiers.count: must be 1 to 1000000, not 0"]);
+    let mut a = agents();
+    a.verifiers.count = 2_000_000; // the nodes' total would be above 1,000,000 too
+    assert_eq!(refused(&a), ["agents.verifiers.count: must be 1 to 1000000, not 2000000"]);
+    // Each count within its bound, the total above it: the total is the problem.
+    let mut a = agents();
+    a.verifiers.count = 600_000;
+    a.executers.count = 600_000;
+    assert_eq!(refused(&a), ["agents: 1200001 nodes in all; at most 1000000"]);
+}
