@@ -14,11 +14,22 @@ pub const EXPECTED_MAX: u64 = 256 << 20;
 pub const LINE_MAX: usize = 1 << 20;
 
 /// The text of `path`, read whole only when it has at most `limit` bytes: `Ok(Err(why))` names
-/// the limit when it is longer, `Err` is the system's error opening or reading it.
+/// the limit when it is longer, or the line of the first bytes that are not UTF-8; `Err` is the
+/// system's error opening or reading it.
 pub fn read_to_string(path: &Path, limit: u64) -> io::Result<Result<String, String>> {
-    let mut text = String::new();
-    std::fs::File::open(path)?.take(limit + 1).read_to_string(&mut text)?;
-    Ok(within_limit(path, text.len(), limit).map(|()| text))
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?.take(limit + 1).read_to_end(&mut bytes)?;
+    Ok(within_limit(path, bytes.len(), limit).and_then(|()| {
+        utf8(bytes).map_err(|line| format!("{}: line {line}: not valid UTF-8", path.display()))
+    }))
+}
+
+/// `bytes` as text, or the (1-based) line of the first bytes that are not UTF-8.
+fn utf8(bytes: Vec<u8>) -> Result<String, usize> {
+    String::from_utf8(bytes).map_err(|e| {
+        let good = e.utf8_error().valid_up_to();
+        e.as_bytes()[..good].iter().filter(|&&b| b == b'\n').count() + 1
+    })
 }
 
 /// An expected replay output (`ergon replay --expect`), at most [`EXPECTED_MAX`] bytes, read as
@@ -34,11 +45,8 @@ pub fn read_expected(path: &Path) -> Result<String, String> {
         .map_err(|e| cannot(e.to_string()))?;
     within_limit(path, bytes.len(), EXPECTED_MAX)?;
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    let text = String::from_utf8(body.to_vec()).map_err(|e| {
-        let good = e.utf8_error().valid_up_to();
-        let line = body[..good].iter().filter(|&&b| b == b'\n').count() + 1;
-        cannot(format!("line {line}: not valid UTF-8"))
-    })?;
+    let text =
+        utf8(body.to_vec()).map_err(|line| cannot(format!("line {line}: not valid UTF-8")))?;
     for (n, line) in ergon_core::replay::expected_lines(&text) {
         let why = match ergon_core::strict_json::from_str(line.trim()) {
             Ok(serde_json::Value::Object(_)) => continue,
@@ -223,6 +231,11 @@ mod tests {
         let p = dir.path().join("s.toml");
         std::fs::write(&p, "abcd").unwrap();
         assert_eq!(read_to_string(&p, 4).unwrap(), Ok("abcd".to_owned()));
+        // Bytes that are not UTF-8 are named by their line.
+        let bad = dir.path().join("bad.toml");
+        std::fs::write(&bad, b"[scenario]\nname = \"s\"\n# caf\xE9\n").unwrap();
+        let e = read_to_string(&bad, 1000).unwrap().unwrap_err();
+        assert!(e.ends_with("bad.toml: line 3: not valid UTF-8"), "{e}");
         let e = read_to_string(&p, 3).unwrap().unwrap_err();
         assert!(e.ends_with("s.toml is larger than 3 bytes, the limit"), "{e}");
         // An endless file stops at the limit.
