@@ -372,3 +372,36 @@ fn the_fixed_split_is_exact() {
         assert_eq!(raw(&r, "staked_pond"), (200_000 - 5_000 * u128::from(nodes)) * UNIT);
     }
 }
+
+/// The parameters a run shows (summary.json, the report) read back as the scenario's
+/// parameters give the same parameters, in both profiles: each amount in whole tokens, as a
+/// replay genesis and an override write it (eligibility_mpond was shown in base units, which
+/// read back as 5·10^17 MPOND, past the cap).
+#[test]
+fn the_parameters_shown_read_back_as_themselves() {
+    for profile in [ergon_marlin::Profile::Paper, ergon_marlin::Profile::Deployed] {
+        let config = Config { profile, ..Config::default() };
+        let shown = MarlinModel::parameters(&config);
+        // Only the profile's own: eligibility_mpond is paper's, in MPOND.
+        let eligibility = shown.iter().find(|(k, _)| k == "eligibility_mpond");
+        let want = (profile == ergon_marlin::Profile::Paper).then_some("0.5");
+        assert_eq!(eligibility.map(|(_, v)| v.as_str()), want, "{shown:?}");
+        let other = ergon_marlin::genesis::other_profile_params(profile);
+        assert!(shown.iter().all(|(k, _)| !other.contains(&k.as_str())), "{shown:?}");
+        let mut again = config.clone();
+        // Those a scenario sets (custody and the like follow from the profile).
+        let settable =
+            shown.iter().filter(|(k, _)| ergon_marlin::genesis::PARAMS.contains(&k.as_str()));
+        for (k, v) in settable {
+            // As a scenario writes them: decimals as strings, whole numbers and lists as such.
+            let value = match serde_json::from_str::<serde_json::Value>(v) {
+                Ok(n) if n.is_f64() => serde_json::Value::String(v.clone()),
+                Ok(x) => x,
+                Err(_) => serde_json::Value::String(v.clone()),
+            };
+            again.params.insert(k.clone(), value);
+        }
+        let why = MarlinModel::validate(&again, &Agents::default()).err();
+        assert_eq!(MarlinModel::parameters(&again), shown, "{profile:?}: {why:?}");
+    }
+}

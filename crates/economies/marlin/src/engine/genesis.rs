@@ -164,34 +164,69 @@ pub struct TokenWeights {
     pub mpond: Option<TokenWeight>,
 }
 
+/// The parameters of the paper rules only.
+const PAPER_ONLY: [&str; 9] = [
+    "alpha",
+    "month_days",
+    "eligibility_mpond",
+    "subsidy_per_epoch",
+    "subsidy_epochs",
+    "stake_per_byte",
+    "window_secs",
+    "checker_bp",
+    "proof_days",
+];
+
+/// The parameters of the deployed rules only.
+const DEPLOYED_ONLY: [&str; 7] = [
+    "reward_per_epoch",
+    "network_weight",
+    "total_weight",
+    "clusters_to_select",
+    "selection_seed",
+    "selection_threshold",
+    "token_weights",
+];
+
+/// The parameters the other profile's rules have and `profile`'s have not.
+#[must_use]
+pub fn other_profile_params(profile: Profile) -> &'static [&'static str] {
+    match profile {
+        Profile::Paper => &DEPLOYED_ONLY,
+        Profile::Deployed => &PAPER_ONLY,
+    }
+}
+
 /// The parameters `g` asks for: its profile's defaults with its overrides, validated. A
 /// parameter of the other profile's rules only is refused: it would change nothing.
 pub fn params(g: &Genesis) -> Result<Params> {
-    let paper_only = [
-        ("alpha", g.alpha.is_some()),
-        ("month_days", g.month_days.is_some()),
-        ("eligibility_mpond", g.eligibility_mpond.is_some()),
-        ("subsidy_per_epoch", g.subsidy_per_epoch.is_some()),
-        ("subsidy_epochs", g.subsidy_epochs.is_some()),
-        ("stake_per_byte", g.stake_per_byte.is_some()),
-        ("window_secs", g.window_secs.is_some()),
-        ("checker_bp", g.checker_bp.is_some()),
-        ("proof_days", g.proof_days.is_some()),
+    // Whether each is given, in the order of PAPER_ONLY and DEPLOYED_ONLY.
+    let paper_given = [
+        g.alpha.is_some(),
+        g.month_days.is_some(),
+        g.eligibility_mpond.is_some(),
+        g.subsidy_per_epoch.is_some(),
+        g.subsidy_epochs.is_some(),
+        g.stake_per_byte.is_some(),
+        g.window_secs.is_some(),
+        g.checker_bp.is_some(),
+        g.proof_days.is_some(),
     ];
-    let deployed_only = [
-        ("reward_per_epoch", g.reward_per_epoch.is_some()),
-        ("network_weight", g.network_weight.is_some()),
-        ("total_weight", g.total_weight.is_some()),
-        ("clusters_to_select", g.clusters_to_select.is_some()),
-        ("selection_seed", g.selection_seed.is_some()),
-        ("selection_threshold", g.selection_threshold.is_some()),
-        ("token_weights", g.token_weights.is_some()),
+    let deployed_given = [
+        g.reward_per_epoch.is_some(),
+        g.network_weight.is_some(),
+        g.total_weight.is_some(),
+        g.clusters_to_select.is_some(),
+        g.selection_seed.is_some(),
+        g.selection_threshold.is_some(),
+        g.token_weights.is_some(),
     ];
-    let (other, theirs, ours): (&[(&'static str, bool)], _, _) = match g.profile {
-        Profile::Paper => (&deployed_only, "deployed", "paper"),
-        Profile::Deployed => (&paper_only, "paper", "deployed"),
+    let (others_given, theirs, ours): (&[bool], _, _) = match g.profile {
+        Profile::Paper => (&deployed_given, "deployed", "paper"),
+        Profile::Deployed => (&paper_given, "paper", "deployed"),
     };
-    if let Some(&(name, _)) = other.iter().find(|(_, given)| *given) {
+    let other = other_profile_params(g.profile);
+    if let Some((&name, _)) = other.iter().zip(others_given).find(|(_, given)| **given) {
         return Err(MarlinError::OtherProfileParameter { name, theirs, ours });
     }
     let mut p = Params::for_profile(g.profile);

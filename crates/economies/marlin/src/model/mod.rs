@@ -176,13 +176,15 @@ impl Model for MarlinModel {
         record::COLUMNS.to_vec()
     }
 
-    /// The token amounts in whole POND or MPOND, as a genesis override writes them.
+    /// The parameters in force (the profile's own), the token amounts in whole POND or MPOND
+    /// and the tokens' weights by token, as a genesis override writes them.
     fn parameters(config: &Config) -> Vec<(String, String)> {
-        const AMOUNTS: [&str; 7] = [
+        const AMOUNTS: [&str; 8] = [
             "pond_cap",
             "mpond_cap",
             "proposal_threshold",
             "quorum",
+            "eligibility_mpond",
             "subsidy_per_epoch",
             "reward_per_epoch",
             "stake_per_byte",
@@ -190,11 +192,21 @@ impl Model for MarlinModel {
         let params =
             genesis_value(config, &[], &[]).ok().and_then(|g| crate::genesis::params(&g).ok());
         let mut pairs = params.map(|p| ergon_core::parameter_pairs(&p)).unwrap_or_default();
+        // The other profile's parameters are not in force (and a scenario may not set them).
+        let other = crate::genesis::other_profile_params(config.profile);
+        pairs.retain(|(k, _)| !other.contains(&k.as_str()));
         for (k, v) in &mut pairs {
             if AMOUNTS.contains(&k.as_str())
                 && let Ok(raw) = v.parse::<u128>()
             {
                 *v = crate::units::fmt(ergon_core::Amount(raw));
+            }
+            // The weights are held in the tokens' order (POND, MPOND) and written by name.
+            if k == "token_weights"
+                && let Ok(serde_json::Value::Array(w)) = serde_json::from_str(v)
+                && let [pond, mpond] = w.as_slice()
+            {
+                *v = serde_json::json!({ "pond": pond, "mpond": mpond }).to_string();
             }
         }
         pairs
