@@ -393,3 +393,21 @@ fn khala_heartbeats_carry_the_counter_of_the_challenge_block() {
     }
     assert_eq!(firsts, 3, "every worker answered a challenge after its start block");
 }
+
+/// The parameters a run shows (summary.json, the report) are those a scenario sets, and read
+/// back as themselves in both profiles: not the payout ratio and the treasury's 10^18 figure
+/// the treasury's ratio sets, nor khala's switches under paper (a scenario may set none of
+/// them: they were shown, and refused when given back).
+#[test]
+fn the_parameters_shown_read_back_as_themselves() {
+    for profile in [ergon_phala::Profile::Paper, ergon_phala::Profile::Khala] {
+        let config = Config { profile, ..Config::default() };
+        let shown = PhalaModel::parameters(&config);
+        assert!(shown.iter().all(|(k, _)| k != "payout_ratio" && k != "treasury_e18"), "{shown:?}");
+        let switches = shown.iter().any(|(k, _)| k == "unresp_fix");
+        assert_eq!(switches, profile == ergon_phala::Profile::Khala, "{shown:?}");
+        let mut again = config.clone();
+        again.params = shown.iter().filter(|(k, _)| k != "profile").cloned().collect();
+        assert_eq!(PhalaModel::parameters(&again), shown, "{profile:?}");
+    }
+}

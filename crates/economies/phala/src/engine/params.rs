@@ -110,6 +110,10 @@ pub const PARAM_NAMES: [&str; 19] = [
     "unresp_fix",
 ];
 
+/// The gatekeeper's switches: khala's, which the paper profile has not ([`Params::with_overrides`]
+/// refuses them there).
+pub const KHALA_SWITCHES: [&str; 2] = ["phala_launched", "unresp_fix"];
+
 /// The tokenomic parameters in force (the chain's `TokenomicParameters`, plus the pallet's
 /// constants).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -214,8 +214,18 @@ impl Model for PhalaModel {
         record::columns(agents.groups.len(), paper, agents.vaults.count > 0)
     }
 
+    /// The profile and the parameters in force a scenario sets (not the figures derived from
+    /// them, such as the payout ratio; not khala's switches under paper), as an override writes
+    /// them.
     fn parameters(config: &Config) -> Vec<(String, String)> {
-        config.parameters().map(|p| config::readable(&p)).unwrap_or_default()
+        use crate::engine::params::{KHALA_SWITCHES, PARAM_NAMES};
+        let mut pairs = config.parameters().map(|p| config::readable(&p)).unwrap_or_default();
+        let paper = config.profile == crate::Profile::Paper;
+        pairs.retain(|(k, _)| {
+            let k = k.as_str();
+            k == "profile" || (PARAM_NAMES.contains(&k) && !(paper && KHALA_SWITCHES.contains(&k)))
+        });
+        pairs
     }
 
     /// Every worker, in registration order: its heartbeat payouts since genesis (what the
