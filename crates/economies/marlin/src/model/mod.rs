@@ -192,9 +192,13 @@ impl Model for MarlinModel {
         let params =
             genesis_value(config, &[], &[]).ok().and_then(|g| crate::genesis::params(&g).ok());
         let mut pairs = params.map(|p| ergon_core::parameter_pairs(&p)).unwrap_or_default();
-        // The other profile's parameters are not in force (and a scenario may not set them).
+        // Those a scenario sets (custody and cancellation follow from the profile); not the
+        // other profile's, which are not in force (and a scenario may not set them).
         let other = crate::genesis::other_profile_params(config.profile);
-        pairs.retain(|(k, _)| !other.contains(&k.as_str()));
+        pairs.retain(|(k, _)| {
+            let k = k.as_str();
+            k == "profile" || (crate::genesis::PARAMS.contains(&k) && !other.contains(&k))
+        });
         for (k, v) in &mut pairs {
             if AMOUNTS.contains(&k.as_str())
                 && let Ok(raw) = v.parse::<u128>()
