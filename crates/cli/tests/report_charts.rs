@@ -236,6 +236,11 @@ fn the_scenario_section_lists_every_parameter_in_force() {
     // paper: any positive deposit (one wei), written in STOS.
     assert_eq!(param(&stratos, "resource_node_min_deposit"), ("0.000000000000000001", "default"));
     assert_eq!(param(&stratos, "mining_pool"), ("39000000", "default"));
+    // The mining table in STOS too, as an override writes it: 80 STOS an epoch to 39 M.
+    let (mining, _) = param(&stratos, "mining");
+    let mining = mining.replace("&quot;", "\"");
+    assert!(mining.contains(r#"{"from":"0","reward":"80","#), "{mining}");
+    assert!(mining.contains(r#""reward":"2.5","#) && mining.ends_with(r#""end":"39000000"}"#));
     let marlin = parameters_of("marlin-paper", &["--epochs", "1d"]);
     // The seed's 10 G POND cap and 1 MPOND proposal threshold, in whole tokens.
     assert_eq!(param(&marlin, "pond_cap"), ("10000000000", "default"));

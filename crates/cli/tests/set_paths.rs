@@ -187,7 +187,8 @@ fn set_names_entries_of_lists() {
 }
 
 /// Values beyond what a scenario holds are refused by name: a seed above 2^63 − 1 (the option
-/// and `--set`), an initial Ozone limit above 10^18 Oz (the run would fail on its metrics).
+/// and `--set`), an initial Ozone limit above 10^18 Oz (the run would fail on its metrics) or
+/// written with an exponent (an exact decimal has none).
 #[test]
 fn values_beyond_a_scenario_s_range_are_refused_by_name() {
     let o = ergon(&["check", "stratos-small", "--set", "scenario.seed=100000000000000000000"]);
@@ -198,14 +199,18 @@ fn values_beyond_a_scenario_s_range_are_refused_by_name() {
     let err = text(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("--seed") && err.contains("0..=9223372036854775807"), "{err}");
-    let o = ergon(&["check", "stratos-small", "--set", "economy.ozone_limit=1e29"]);
+    let o = ergon(&["check", "stratos-small", "--set", "economy.ozone_limit=\"1e29\""]);
     let err = text(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(
-        err.contains("economy.ozone_limit: must be at least 1 noz (1e-9 Oz) and at most 1e18 Oz"),
-        "{err}"
-    );
-    let o = ergon(&["check", "stratos-small", "--set", "economy.ozone_limit=1e18"]);
+    assert!(err.contains("economy.ozone_limit: invalid amount \"1e29\""), "{err}");
+    let above = "economy.ozone_limit=\"1000000000000000000.000000001\"";
+    let o = ergon(&["check", "stratos-small", "--set", above]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    let why = "economy.ozone_limit: must be at least 1 noz (0.000000001 Oz) and at most 10^18 Oz, \
+               not 1000000000000000000.000000001";
+    assert!(err.contains(why), "{err}");
+    let o = ergon(&["check", "stratos-small", "--set", "economy.ozone_limit=1000000000000000000"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     // A Marlin parameter that does not read names its key.
     let o = ergon(&["check", "marlin-paper", "--set", "economy.params.wait_days=-3"]);
@@ -422,4 +427,38 @@ fn a_sweep_s_shape_problems_are_located_at_their_key() {
         let err = refused("sweep.toml", &format!("{head}{sweep}\n"));
         assert!(err.contains(want), "{want} in {err}");
     }
+}
+
+/// The mining table's amounts are STOS, like every other STOS parameter: one past STOS's 18
+/// decimals is named by its path inside the table, at its line or its `--set`; a table's own
+/// fault quotes its amounts in STOS.
+#[test]
+fn the_mining_table_is_read_in_stos_and_its_amounts_named_by_path() {
+    let tier = |from: &str, reward: &str| {
+        format!("{{ from = \"{from}\", reward = \"{reward}\", split = [6000, 2000, 2000] }}")
+    };
+    let toml = format!(
+        "[scenario]\nname = \"s\"\neconomy = \"stratos\"\nduration = \"1d\"\n\n\
+         [economy.params.mining]\nkind = \"table\"\nend = \"39000000\"\n\
+         tiers = [\n  {},\n  {},\n]\n",
+        tier("0", "80"),
+        tier("100", "0.0000000000000000001")
+    );
+    let err = refused("mining.toml", &toml);
+    let want = "mining.toml:11:28: economy.params.mining.tiers[1].reward: amount \
+                \"0.0000000000000000001\" has 19 decimals, but STOS has only 18\n";
+    assert!(err.contains(want), "{err}");
+    let set = |end: &str| {
+        format!(
+            "economy.params.mining={{kind=\"table\", end={end}, tiers=[{}]}}",
+            tier("1.5", "80")
+        )
+    };
+    let err = check_refused(&["stratos-small", "--set", &set("\"1.5\"")]);
+    let want = "economy.params.mining: invalid parameter mining.end = 1.5: must be above the last \
+                tier's threshold 1.5";
+    assert!(err.contains(want), "{err}");
+    let err = check_refused(&["stratos-small", "--set", &set("0.5")]);
+    let want = "economy.params.mining.end: 0.5 would be read as a binary float";
+    assert!(err.contains(want), "{err}");
 }

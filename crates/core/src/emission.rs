@@ -167,15 +167,20 @@ fn validate_split(name: &str, split: &[u32]) -> Result<()> {
 }
 
 /// Checks a [`EmissionSchedule::Table`]: at least one tier, positive rewards, valid splits of
-/// one length, strictly increasing thresholds and an `end` above the last.
-fn validate_table(tiers: &[Tier], end: Amount) -> Result<()> {
+/// one length, strictly increasing thresholds and an `end` above the last; amounts quoted by
+/// `show`.
+fn validate_table(tiers: &[Tier], end: Amount, show: &dyn Fn(Amount) -> String) -> Result<()> {
     let Some(last) = tiers.last() else {
         return Err(invalid("tiers", "[]", "at least one tier is required"));
     };
     let classes = tiers[0].split.len();
     for (i, tier) in tiers.iter().enumerate() {
         if tier.reward.is_zero() {
-            return Err(invalid(format!("tiers[{i}].reward"), 0, "must be positive"));
+            return Err(invalid(
+                format!("tiers[{i}].reward"),
+                show(tier.reward),
+                "must be positive",
+            ));
         }
         validate_split(&format!("tiers[{i}].split"), &tier.split)?;
         if tier.split.len() != classes {
@@ -188,16 +193,16 @@ fn validate_table(tiers: &[Tier], end: Amount) -> Result<()> {
         if i > 0 && tier.from <= tiers[i - 1].from {
             return Err(invalid(
                 format!("tiers[{i}].from"),
-                tier.from,
-                format!("must be above tiers[{}].from = {}", i - 1, tiers[i - 1].from),
+                show(tier.from),
+                format!("must be above tiers[{}].from = {}", i - 1, show(tiers[i - 1].from)),
             ));
         }
     }
     if end <= last.from {
         return Err(invalid(
             "end",
-            end,
-            format!("must be above the last tier's threshold {}", last.from),
+            show(end),
+            format!("must be above the last tier's threshold {}", show(last.from)),
         ));
     }
     Ok(())
@@ -208,10 +213,16 @@ impl EmissionSchedule {
     /// [`Error::InvalidParameter`]: an empty table, a zero reward, thresholds that do not
     /// strictly increase, an `end` not above the last threshold, splits that do not sum to
     /// 10_000 or differ in length between tiers, a zero `initial`, a zero denominator, a ratio
-    /// of 1 or more, a zero period.
+    /// of 1 or more, a zero period. Amounts are quoted in base units.
     pub fn validate(&self) -> Result<()> {
+        self.validate_showing(&|a: Amount| a.0.to_string())
+    }
+
+    /// [`EmissionSchedule::validate`], quoting the amounts by `show` (in the token's units, as an
+    /// economy's parameters write them).
+    pub fn validate_showing(&self, show: &dyn Fn(Amount) -> String) -> Result<()> {
         match self {
-            EmissionSchedule::Table { tiers, end } => validate_table(tiers, *end),
+            EmissionSchedule::Table { tiers, end } => validate_table(tiers, *end, show),
             EmissionSchedule::Geometric {
                 initial,
                 ratio_num,
@@ -221,7 +232,7 @@ impl EmissionSchedule {
                 ..
             } => {
                 if initial.is_zero() {
-                    return Err(invalid("initial", initial, "must be positive"));
+                    return Err(invalid("initial", show(*initial), "must be positive"));
                 }
                 if *ratio_den == 0 {
                     return Err(invalid("ratio_den", 0, "must be positive"));

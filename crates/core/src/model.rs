@@ -40,23 +40,35 @@ impl FieldError {
     }
 
     /// An economy's refusal of its parameter overrides (`economy.params`, the keys given) at
-    /// the parameter it names: one whose message starts with `NAME: ` (said after its path,
-    /// `economy.params.NAME`), else one the message mentions, else the table.
+    /// the parameter it names: one whose message starts with `NAME: ` or with a path inside it,
+    /// `NAME.field: ` or `NAME[0].field: ` (said after its path, `economy.params.NAME.field`), else
+    /// one the message mentions as a whole word (`mining` is not mentioned by `mining_pool`), else
+    /// the table.
     pub fn of_params<'a>(
         keys: impl IntoIterator<Item = &'a String> + Clone,
         message: &str,
     ) -> FieldError {
-        let starts = keys
-            .clone()
-            .into_iter()
-            .find_map(|k| Some((k, message.strip_prefix(k.as_str())?.strip_prefix(": ")?)));
-        let (key, why) = match starts {
-            Some((k, why)) => (Some(k), why),
-            None => (keys.into_iter().find(|k| message.contains(k.as_str())), message),
+        let starts = keys.clone().into_iter().find_map(|k| {
+            let (inside, why) = message.strip_prefix(k.as_str())?.split_once(": ")?;
+            let nested = inside.is_empty()
+                || (inside.starts_with(['.', '[']) && !inside.contains(char::is_whitespace));
+            nested.then(|| (format!("{k}{inside}"), why))
+        });
+        let (path, why) = match starts {
+            Some((path, why)) => (Some(path), why),
+            None => (keys.into_iter().find(|k| mentions(message, k)).cloned(), message),
         };
-        let path = key.map_or("economy.params".to_owned(), |k| format!("economy.params.{k}"));
+        let path = path.map_or("economy.params".to_owned(), |p| format!("economy.params.{p}"));
         FieldError::new(path, why)
     }
+}
+
+/// Whether `message` holds `word` with no letter, digit or `_` right before or after it.
+fn mentions(message: &str, word: &str) -> bool {
+    let part = |c: char| c.is_alphanumeric() || c == '_';
+    message.match_indices(word).any(|(at, _)| {
+        !message[..at].ends_with(part) && !message[at + word.len()..].starts_with(part)
+    })
 }
 
 /// The kind of a metric's values, as a column of results holds them.
@@ -254,5 +266,33 @@ pub trait Model: Sized + Send + serde::Serialize + serde::de::DeserializeOwned {
     /// now and then). The default is the full check.
     fn check_step(&mut self) -> Result<(), Violation> {
         self.check_invariants()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FieldError;
+
+    #[test]
+    fn a_refusal_of_the_parameters_is_placed_at_the_path_it_names() {
+        let keys = ["mining".to_owned(), "mining_pool".to_owned()];
+        let at = |message: &str| {
+            let e = FieldError::of_params(&keys, message);
+            (e.path, e.message)
+        };
+        assert_eq!(
+            at("mining_pool: too large"),
+            ("economy.params.mining_pool".into(), "too large".into())
+        );
+        assert_eq!(
+            at("mining.tiers[0].reward: 19 decimals"),
+            ("economy.params.mining.tiers[0].reward".into(), "19 decimals".into())
+        );
+        // A message mentioning `mining_pool` does not mention `mining`.
+        let m = "parameter mining_pool = \"x\": invalid amount";
+        assert_eq!(at(m), ("economy.params.mining_pool".into(), m.into()));
+        let m = "invalid parameter mining.end = 5: must be above the last tier's threshold 7";
+        assert_eq!(at(m), ("economy.params.mining".into(), m.into()));
+        assert_eq!(at("no key: here").0, "economy.params");
     }
 }

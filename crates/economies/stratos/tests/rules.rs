@@ -175,8 +175,8 @@ fn the_genesis_supply_is_capped_at_100_million_stos() {
 /// mining pool and (mainnet, where a report that would pay more mining than the pool holds is
 /// refused) a mining table of 1 wei an epoch, whose parts all truncate to zero.
 fn two_nodes(profile: &str) -> Stratos {
-    let one_wei = json!({"kind": "table", "end": "40000000000000000000000000",
-        "tiers": [{"from": "0", "reward": "1", "split": [6000, 2000, 2000]}]});
+    let one_wei = json!({"kind": "table", "end": "40000000",
+        "tiers": [{"from": "0", "reward": "0.000000000000000001", "split": [6000, 2000, 2000]}]});
     let mut g = json!({
         "profile": profile,
         "params": {"mining_pool": "0", "mining": one_wei},

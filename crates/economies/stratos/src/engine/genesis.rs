@@ -22,7 +22,7 @@ use crate::epoch::Stats;
 use crate::error::StratosError;
 use crate::nodes::{MetaNode, MetaStatus, NodeRegistry, ResourceNode};
 use crate::ozone::OzoneMarket;
-use crate::params::{OZ, Params, Profile, STOS};
+use crate::params::{OZ, Params, Profile, STOS, in_wei};
 use crate::resource::room_for;
 use crate::units;
 use crate::{DepositRewards, Pools, StakeLocks, Stratos};
@@ -155,20 +155,6 @@ pub struct Genesis {
     pub validators: Vec<GenesisValidator>,
 }
 
-/// The parameters that are STOS amounts. An override writes them in STOS, exact decimals, like
-/// every amount of a replay file (`"mined_at_genesis": "16819120"` is 16,819,120 STOS); they are
-/// kept in wei. (The `mining` table is the core's `EmissionSchedule`, in base units.)
-pub const STOS_PARAMS: [&str; 4] =
-    ["mined_at_genesis", "mining_pool", "incentive_testnet", "resource_node_min_deposit"];
-
-/// An override of a STOS parameter, in STOS, as the wei amount [`Params`] holds.
-fn stos_param(name: &str, v: &Value) -> Result<Value, Rejection> {
-    let q: Qty = serde_json::from_value(v.clone())
-        .map_err(|e| Rejection::new("invalid_parameter", format!("{name}: {e}")))?;
-    let wei = q.to_amount(&TokenMeta::new("STOS", 18)).map_err(|e| e.at(name))?;
-    Ok(serde_json::to_value(wei).expect("an amount serializes"))
-}
-
 /// Merges `overrides` into the profile's defaults; an unknown name is an error naming it.
 pub fn resolve_params(
     profile: Profile,
@@ -185,16 +171,13 @@ pub fn resolve_params(
                 format!("unknown parameter {k:?}; known: {}", known.join(", ")),
             ));
         }
-        let v = if STOS_PARAMS.contains(&k.as_str()) { stos_param(k, v)? } else { v.clone() };
-        obj.insert(k.clone(), v);
+        obj.insert(k.clone(), in_wei(k, v)?);
     }
     let p: Params = serde_json::from_value(base).map_err(|e| {
         // Named by the first override that fails on its own (serde names no field).
         let named = overrides.iter().find_map(|(k, v)| {
             let mut one = serde_json::to_value(Params::for_profile(profile)).ok()?;
-            let v =
-                if STOS_PARAMS.contains(&k.as_str()) { stos_param(k, v).ok()? } else { v.clone() };
-            one.as_object_mut()?.insert(k.clone(), v.clone());
+            one.as_object_mut()?.insert(k.clone(), in_wei(k, v).ok()?);
             let e = serde_json::from_value::<Params>(one).err()?;
             Some(format!("parameter {k} = {v}: {e}"))
         });
@@ -251,7 +234,7 @@ pub fn resolve_params(
         }
         .into());
     }
-    p.mining.validate()?;
+    p.check_mining()?;
     Ok(p)
 }
 

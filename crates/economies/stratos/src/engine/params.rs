@@ -3,8 +3,10 @@
 //! `paper` is the seed as written (the default); `mainnet` is the live chain's rules. Every
 //! difference between them is a field here, set by [`Params::for_profile`], never a code fork.
 
-use ergon_core::{Amount, EmissionSchedule};
+use ergon_core::economy::Rejection;
+use ergon_core::{Amount, EmissionSchedule, Qty};
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 /// One STOS in wei (18 decimals).
 pub const STOS: u128 = 1_000_000_000_000_000_000;
@@ -67,7 +69,7 @@ pub struct Params {
     /// Mined before genesis (mainnet: 1,000,000 STOS). Held in wei; a genesis override writes it
     /// in STOS, like `mining_pool`.
     pub mined_at_genesis: Amount,
-    /// The mining table.
+    /// The mining table. Held in wei; an override writes its amounts in STOS ([`STOS_PARAMS`]).
     pub mining: EmissionSchedule,
     /// The STOS mining pool funded at genesis (seed: 40% of 100M, less 1M for the testnet).
     pub mining_pool: Amount,
@@ -149,6 +151,90 @@ impl Params {
                 ..paper
             },
         }
+    }
+}
+
+/// The parameters that are STOS amounts, or hold them. An override writes them in STOS, exact
+/// decimals, like every amount of a replay file (`"mined_at_genesis": "16819120"` is 16,819,120
+/// STOS); [`Params`] keeps them in wei. The `mining` table's amounts are its thresholds, rewards
+/// and end (`table`), or its initial reward, floor and cap (`geometric`): [`stos_amounts`].
+pub const STOS_PARAMS: [&str; 5] =
+    ["mined_at_genesis", "mining", "mining_pool", "incentive_testnet", "resource_node_min_deposit"];
+
+/// The STOS amounts in parameter `name`'s value `v`, each with its path (`mining_pool`,
+/// `mining.tiers[0].reward`): `v` itself for an amount parameter, the mining table's amounts
+/// for `mining` (by its `kind`; none of a kind it does not have, which its reading refuses),
+/// none for any other parameter. An absent `cap` (`null`) is no amount.
+fn stos_amounts<'v>(name: &str, v: &'v mut Value) -> Vec<(String, &'v mut Value)> {
+    if name != "mining" {
+        return if STOS_PARAMS.contains(&name) { vec![(name.to_owned(), v)] } else { Vec::new() };
+    }
+    let Value::Object(table) = v else { return Vec::new() };
+    let keys: &[&str] = match table.get("kind").and_then(Value::as_str) {
+        Some("table") => &["end", "tiers"],
+        Some("geometric") => &["initial", "floor", "cap"],
+        _ => &[],
+    };
+    let mut out = Vec::new();
+    for (key, x) in table.iter_mut().filter(|(k, x)| keys.contains(&k.as_str()) && !x.is_null()) {
+        match (key.as_str(), x) {
+            ("tiers", Value::Array(tiers)) => {
+                for (i, tier) in tiers.iter_mut().enumerate() {
+                    let Value::Object(tier) = tier else { continue };
+                    for (k, x) in tier.iter_mut().filter(|(k, _)| *k == "from" || *k == "reward") {
+                        out.push((format!("mining.tiers[{i}].{k}"), x));
+                    }
+                }
+            }
+            ("tiers", _) => {}
+            (key, x) => out.push((format!("mining.{key}"), x)),
+        }
+    }
+    out
+}
+
+/// An override of parameter `name` as [`Params`] reads it: its STOS amounts, written in STOS
+/// (a decimal string or a whole number, at most 18 decimals), in wei; a refusal names the
+/// amount's path (`mining.tiers[0].reward: …`).
+pub fn in_wei(name: &str, v: &Value) -> Result<Value, Rejection> {
+    let mut v = v.clone();
+    for (path, x) in stos_amounts(name, &mut v) {
+        let q: Qty = serde_json::from_value(x.clone())
+            .map_err(|e| Rejection::new("invalid_parameter", format!("{path}: {e}")))?;
+        let wei = crate::units::stos(&q).map_err(|e| e.at(path))?;
+        *x = serde_json::to_value(wei).expect("an amount serializes");
+    }
+    Ok(v)
+}
+
+impl Params {
+    /// Checks the mining table ([`EmissionSchedule::validate`]): a fault is named by its path
+    /// among the parameters (`mining.end`), its amounts in STOS as the table is written.
+    pub fn check_mining(&self) -> Result<(), ergon_core::Error> {
+        let stos = |a: Amount| crate::units::fmt_stos(a);
+        self.mining.validate_showing(&stos).map_err(|e| match e {
+            ergon_core::Error::InvalidParameter { name, value, reason } => {
+                let name = format!("mining.{name}");
+                ergon_core::Error::InvalidParameter { name, value, reason }
+            }
+            e => e,
+        })
+    }
+
+    /// Every parameter as an override writes it ([`in_wei`] reads it back): the STOS amounts,
+    /// the mining table's among them, in STOS; the others as [`Params`] serializes them.
+    #[must_use]
+    pub fn as_written(&self) -> Map<String, Value> {
+        let mut all = serde_json::to_value(self).expect("params serialize");
+        let mut fields = std::mem::take(all.as_object_mut().expect("params are an object"));
+        for (name, v) in &mut fields {
+            for (_, x) in stos_amounts(name, v) {
+                if let Some(wei) = x.as_str().and_then(|t| t.parse::<u128>().ok()) {
+                    *x = Value::String(crate::units::fmt_stos(Amount(wei)));
+                }
+            }
+        }
+        fields
     }
 }
 

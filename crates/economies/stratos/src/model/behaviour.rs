@@ -310,10 +310,12 @@ impl Draft {
     /// The market with the initial Ozone limit: the scenario's, or 1,000 Oz per STOS of genesis
     /// deposit; on mainnet without one, the economy's default (S / rate).
     fn open_market(&mut self, config: &Config) -> Result<(), Rejection> {
-        let mut limit = Some(oz(config.ozone_limit.unwrap_or(self.deposits * 1_000.0)));
-        if config.profile == crate::Profile::Mainnet && config.ozone_limit.is_none() {
-            limit = None;
-        }
+        let given = config.ozone_limit_noz().map_err(|e| e.at("economy.ozone_limit"))?;
+        let limit = match given {
+            Some(l) => Some(l),
+            None if config.profile == crate::Profile::Mainnet => None,
+            None => Some(oz(self.deposits * 1_000.0)),
+        };
         self.genesis.open_market(limit)
     }
 }

@@ -2,12 +2,13 @@
 //! initial Ozone limit) and `[agents]` (the populations and how they behave), with defaults and
 //! limits. Amounts in whole tokens (STOS, Oz), numbers or distributions; counts are integers.
 
-use ergon_core::FieldError;
+use ergon_core::amount::DecimalText;
 use ergon_core::dist::{self, Dist};
+use ergon_core::{Amount, FieldError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::genesis::{STOS_PARAMS, resolve_params};
+use crate::genesis::resolve_params;
 use crate::params::Profile;
 
 /// Most users a scenario may start with or grow to.
@@ -21,7 +22,7 @@ pub const VALIDATORS_MAX: u64 = 1_000;
 /// Most delegators.
 pub const DELEGATORS_MAX: u64 = 10_000_000;
 /// The largest initial Ozone limit, Oz.
-pub const OZONE_LIMIT_MAX: f64 = 1e18;
+pub const OZONE_LIMIT_MAX: u128 = 1_000_000_000_000_000_000;
 /// Most requests an epoch, when fixed.
 pub const REQUESTS_PER_EPOCH_MAX: u64 = 100_000_000;
 
@@ -35,9 +36,20 @@ pub struct Config {
     /// Parameter overrides, as in a replay genesis (docs/economies/stratos.md).
     #[serde(default)]
     pub params: Map<String, Value>,
-    /// The initial Ozone limit `L`, Oz (default: 1,000 Oz per STOS of genesis deposit).
+    /// The initial Ozone limit `L`, Oz, exactly (a decimal string of at most 9 decimals, or a
+    /// whole number), as a replay genesis writes it (default: 1,000 Oz per STOS of genesis
+    /// deposit).
     #[serde(default)]
-    pub ozone_limit: Option<f64>,
+    pub ozone_limit: Option<DecimalText>,
+}
+
+impl Config {
+    /// The initial Ozone limit in noz, when the scenario sets it; an error names the value (a
+    /// text that is no decimal, more decimals than Ozone's 9, too large).
+    pub fn ozone_limit_noz(&self) -> Result<Option<Amount>, ergon_core::Error> {
+        let Some(text) = &self.ozone_limit else { return Ok(None) };
+        text.qty().and_then(|q| crate::units::oz(&q)).map(Some)
+    }
 }
 
 /// `[agents]`: who is in the network and what they do.
@@ -376,12 +388,16 @@ fn check_economy(c: &Config, a: &Agents, errs: &mut Vec<FieldError>) {
     }
     // At most 10^18 Oz: a million times the limit of the whole STOS cap at the default 1,000 Oz
     // a STOS, and far below what the metrics' 38 digits of noz hold as it grows.
-    if let Some(l) = c.ozone_limit
-        && !(l.is_finite() && (1e-9..=OZONE_LIMIT_MAX).contains(&l))
-    {
-        let why =
-            format!("must be at least 1 noz (1e-9 Oz) and at most {OZONE_LIMIT_MAX:e} Oz, not {l}");
-        errs.push(FieldError::new("economy.ozone_limit", why));
+    let most = OZONE_LIMIT_MAX * crate::params::OZ;
+    match c.ozone_limit_noz() {
+        Ok(Some(l)) if l.is_zero() || l.0 > most => {
+            let text = c.ozone_limit.as_ref().map_or("", |t| t.0.as_str());
+            let why =
+                format!("must be at least 1 noz (0.000000001 Oz) and at most 10^18 Oz, not {text}");
+            errs.push(FieldError::new("economy.ozone_limit", why));
+        }
+        Ok(_) => {}
+        Err(e) => errs.push(FieldError::new("economy.ozone_limit", e.to_string())),
     }
 }
 
@@ -575,22 +591,4 @@ fn check_genesis_holdings(c: &Config, a: &Agents, errs: &mut Vec<FieldError>) {
             ),
         ));
     }
-}
-
-/// Every parameter in force: the profile's defaults with `[economy.params]` over them, the STOS
-/// amounts in STOS as an override writes them (the others as a replay genesis does). Empty when
-/// the overrides do not resolve (validation refuses them first).
-pub(crate) fn parameters(c: &Config) -> Vec<(String, String)> {
-    let Ok(p) = resolve_params(c.profile, &c.params) else {
-        return Vec::new();
-    };
-    let mut pairs = ergon_core::parameter_pairs(&p);
-    for (k, v) in &mut pairs {
-        if STOS_PARAMS.contains(&k.as_str())
-            && let Ok(raw) = v.parse::<u128>()
-        {
-            *v = crate::units::fmt_stos(ergon_core::Amount(raw));
-        }
-    }
-    pairs
 }

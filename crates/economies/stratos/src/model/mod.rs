@@ -209,8 +209,12 @@ impl Model for StratosModel {
         record::COLUMNS.to_vec()
     }
 
+    /// Every parameter in force: the profile's defaults with `[economy.params]` over them, as
+    /// an override writes them (the STOS amounts, the mining table's among them, in STOS).
+    /// Empty when the overrides do not resolve (validation refuses them first).
     fn parameters(config: &Config) -> Vec<(String, String)> {
-        config::parameters(config)
+        crate::genesis::resolve_params(config.profile, &config.params)
+            .map_or_else(|_| Vec::new(), |p| ergon_core::parameter_pairs(&p.as_written()))
     }
 
     /// The resource nodes (numbered first, in registration order), then the meta nodes: each
