@@ -44,7 +44,7 @@ fn the_mining_table_is_written_in_stos() {
     assert_eq!(*end, Amount(39_000_000 * STOS));
     // Whole numbers may go bare; a wei is 0.000000000000000001.
     let one_wei = json!({"kind": "table", "end": 40_000_000,
-        "tiers": [{"from": 0, "reward": "0.000000000000000001", "split": [10000]}]});
+        "tiers": [{"from": 0, "reward": "0.000000000000000001", "split": [6000, 2000, 2000]}]});
     let EmissionSchedule::Table { tiers, end } = params(json!({"mining": one_wei})).unwrap().mining
     else {
         panic!("a table")
@@ -92,6 +92,27 @@ fn a_mining_amount_the_stos_cannot_hold_is_refused_by_its_path() {
         e.message,
         "invalid parameter mining.end = 32587200: must be above the last tier's threshold 32587200"
     );
+    // A split of other than the three shares (resource nodes, meta nodes, stake) is refused:
+    // two left the stake's share 0, four minted a share no one was paid.
+    for (shares, n) in [(json!([6000, 4000]), 2), (json!([5000, 2000, 2000, 1000]), 4)] {
+        let mut t = paper_table_in_stos();
+        for tier in t["tiers"].as_array_mut().unwrap() {
+            tier["split"] = shares.clone();
+        }
+        let e = params(json!({"mining": t})).unwrap_err();
+        let want = format!("invalid parameter mining.tiers[0].split = {shares}");
+        assert!(e.message.replace(' ', "").starts_with(&want.replace(' ', "")), "{e:?}");
+        assert!(
+            e.message.ends_with(&format!(
+                "has {n} shares: a split has three (resource nodes, meta nodes, stake)"
+            )),
+            "{e:?}"
+        );
+    }
+    let geometric = json!({"kind": "geometric", "initial": "1", "ratio_num": 1, "ratio_den": 2,
+        "period_epochs": 1, "split": [10000], "floor": "0"});
+    let e = params(json!({"mining": geometric})).unwrap_err();
+    assert!(e.message.contains("mining.split = [10000]: has 1 shares"), "{e:?}");
 }
 
 #[test]

@@ -209,8 +209,30 @@ pub fn in_wei(name: &str, v: &Value) -> Result<Value, Rejection> {
 
 impl Params {
     /// Checks the mining table ([`EmissionSchedule::validate`]): a fault is named by its path
-    /// among the parameters (`mining.end`), its amounts in STOS as the table is written.
+    /// among the parameters (`mining.end`), its amounts in STOS as the table is written. Each
+    /// split has the three shares of resource nodes, meta nodes and stake (seed §2): fewer
+    /// would leave a share unpaid as 0, more would mint shares no one is paid.
     pub fn check_mining(&self) -> Result<(), ergon_core::Error> {
+        let splits: Vec<(String, &[u32])> = match &self.mining {
+            EmissionSchedule::Table { tiers, .. } => tiers
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (format!("mining.tiers[{i}].split"), t.split.as_slice()))
+                .collect(),
+            EmissionSchedule::Geometric { split, .. } => {
+                vec![("mining.split".to_owned(), split.as_slice())]
+            }
+        };
+        if let Some((name, split)) = splits.into_iter().find(|(_, s)| s.len() != 3) {
+            return Err(ergon_core::Error::InvalidParameter {
+                name,
+                value: format!("{split:?}"),
+                reason: format!(
+                    "has {} shares: a split has three (resource nodes, meta nodes, stake)",
+                    split.len()
+                ),
+            });
+        }
         let stos = |a: Amount| crate::units::fmt_stos(a);
         self.mining.validate_showing(&stos).map_err(|e| match e {
             ergon_core::Error::InvalidParameter { name, value, reason } => {
