@@ -238,6 +238,34 @@ fn a_set_of_a_swept_path_is_refused() {
     assert!(err.contains("(1 problem(s))") && err.contains("must be in [0, 1]"), "{err}");
     let o = ergon(&["check", "stratos-sweep", "--set", "agents.users.balance=500"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    // A sweep of a key that cannot be swept is that problem, with a --set of it or without (it
+    // was blamed on the --set, or on --epochs).
+    let toml = "[scenario]\nname = \"n\"\neconomy = \"stratos\"\nduration = \"2d\"\nseed = 1\n\n\
+                [sweep]\nvalues = { \"scenario.duration\" = [1, 2] }\n";
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("swept.toml");
+    std::fs::write(&path, toml).unwrap();
+    let (path, out) = (path.to_str().unwrap(), tmp.path().join("out"));
+    let out = out.to_str().unwrap();
+    let runs = [
+        &["check", path][..],
+        &["check", path, "--set", "scenario.duration=3"],
+        &["run", path, "--epochs", "1", "--out", out, "-q"],
+    ];
+    for args in runs {
+        let o = ergon(args);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains(":8:"), "{err}");
+        assert!(err.contains("only economy.* and agents.* can be swept"), "{err}");
+        assert!(!err.contains("a --set cannot change it"), "{err}");
+    }
+    // A swept key that names no place is located at the key in the sweep (no line before).
+    let toml = "[scenario]\nname = \"n\"\neconomy = \"stratos\"\nduration = \"2d\"\nseed = 1\n\n\
+                [sweep]\nvalues = { \"agents.groups[3].workers\" = [1, 2] }\n";
+    let err = refused("groups.toml", toml);
+    assert!(err.contains("groups.toml:8:41: agents.groups[3].workers: sweep point 0"), "{err}");
+    assert!(err.contains("[3] names nothing"), "{err}");
 }
 
 /// A list where the scenario has a table is refused by name (serde would read it field by field,

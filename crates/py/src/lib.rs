@@ -11,11 +11,10 @@ mod convert;
 mod errors;
 mod running;
 
-use std::path::PathBuf;
-
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 
+use crate::convert::Flag;
 use crate::errors::{Failure, Result};
 
 /// Runs `f`, turning its failure into the Python exception.
@@ -28,7 +27,7 @@ fn raise<T>(py: Python<'_>, f: impl FnOnce() -> Result<T>) -> PyResult<T> {
 /// seeds they have in the whole run; `sweep` requires a grid (from `grid` or the file).
 #[pyfunction]
 #[pyo3(signature = (scenario, *, runs=None, seed=None, epochs=None, set=None, threads=None,
-    grid=None, jobs=None, sweep=false, paranoid=false))]
+    grid=None, jobs=None, sweep=false, paranoid=Flag::default(false)))]
 #[allow(clippy::too_many_arguments)]
 fn _run<'py>(
     py: Python<'py>,
@@ -36,14 +35,15 @@ fn _run<'py>(
     runs: Option<&Bound<'py, PyAny>>,
     seed: Option<&Bound<'py, PyAny>>,
     epochs: Option<&Bound<'py, PyAny>>,
-    set: Option<&Bound<'py, PyDict>>,
+    set: Option<&Bound<'py, PyAny>>,
     threads: Option<&Bound<'py, PyAny>>,
-    grid: Option<&Bound<'py, PyDict>>,
+    grid: Option<&Bound<'py, PyAny>>,
     jobs: Option<(usize, usize)>,
     sweep: bool,
-    paranoid: bool,
+    paranoid: Flag,
 ) -> PyResult<(Bound<'py, PyBytes>, String)> {
     raise(py, || {
+        let paranoid = paranoid.get("paranoid")?;
         let (name, text) = convert::scenario(scenario)?;
         let overrides = convert::overrides(runs, seed, epochs, set)?;
         let grid = grid.map(convert::grid).transpose()?;
@@ -78,7 +78,10 @@ fn _source(py: Python<'_>, scenario: &Bound<'_, PyAny>) -> PyResult<(String, Str
 /// with the problems.
 #[pyfunction]
 #[pyo3(signature = (scenario, *, runs=None, seed=None, epochs=None, set=None, grid=None,
-    genesis=true))]
+    genesis=Flag::default(true)))]
+#[pyo3(
+    text_signature = "(scenario, *, runs=None, seed=None, epochs=None, set=None, grid=None, genesis=True)"
+)]
 #[allow(clippy::too_many_arguments)]
 fn check<'py>(
     py: Python<'py>,
@@ -86,11 +89,12 @@ fn check<'py>(
     runs: Option<&Bound<'py, PyAny>>,
     seed: Option<&Bound<'py, PyAny>>,
     epochs: Option<&Bound<'py, PyAny>>,
-    set: Option<&Bound<'py, PyDict>>,
-    grid: Option<&Bound<'py, PyDict>>,
-    genesis: bool,
+    set: Option<&Bound<'py, PyAny>>,
+    grid: Option<&Bound<'py, PyAny>>,
+    genesis: Flag,
 ) -> PyResult<Bound<'py, PyDict>> {
     raise(py, || {
+        let genesis = genesis.get("genesis")?;
         let (name, text) = convert::scenario(scenario)?;
         let overrides = convert::overrides(runs, seed, epochs, set)?;
         let grid = grid.map(convert::grid).transpose()?;
@@ -165,15 +169,18 @@ fn economies(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
 /// Replays a JSON Lines file of actions (`ergon replay`): its output lines and, with `state`,
 /// the final state as JSON text.
 #[pyfunction]
-#[pyo3(signature = (path, *, check=true, full_check=false, state=false))]
+#[pyo3(signature = (path, *, check=Flag::default(true), full_check=Flag::default(false),
+    state=false))]
 fn _replay(
     py: Python<'_>,
-    path: PathBuf,
-    check: bool,
-    full_check: bool,
+    path: &Bound<'_, PyAny>,
+    check: Flag,
+    full_check: Flag,
     state: bool,
 ) -> PyResult<(Vec<String>, Option<String>)> {
     raise(py, || {
+        let path = convert::path(path)?;
+        let (check, full_check) = (check.get("check")?, full_check.get("full_check")?);
         if full_check && !check {
             return Err(Failure::Input(
                 "bad_input",

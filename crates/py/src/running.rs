@@ -23,8 +23,9 @@ use crate::errors::{Failure, Result};
 /// How often the calling thread lets Python handle signals while the engine runs.
 pub(crate) const SIGNAL_CHECK: Duration = Duration::from_millis(50);
 
-/// Validates scenario `text` (named `name`) with `overrides` and `sweep` under the model of the
-/// economy it names.
+/// Validates scenario `text` (named `name`) with `overrides` and `sweep` (the call's `grid`)
+/// under the model of the economy it names; a problem of an override or of the grid is named as
+/// the call gave it.
 pub(crate) fn plan(
     name: &str,
     text: &str,
@@ -35,6 +36,9 @@ pub(crate) fn plan(
     let entry = ergon_registry::for_scenario(source)?;
     (entry.plan)(source, &overrides.list, sweep).map_err(|mut d| {
         overrides.name_in(&mut d);
+        if let Some(grid) = sweep {
+            crate::convert::name_grid(&mut d, grid);
+        }
         Failure::Scenario("invalid_scenario", d)
     })
 }

@@ -70,6 +70,42 @@ def test_numpy_integers_are_whole_numbers():
     a = ergon.run("stratos-small", epochs=2, runs=np.int64(1), seed=np.uint64(3), threads=np.int32(1))
     b = ergon.run("stratos-small", epochs=2, runs=1, seed=3, threads=1)
     assert ipc(a) == ipc(b)
+    # epochs too (it was refused: "give a number of steps or text like "90d"").
+    c = ergon.run("stratos-small", epochs=np.int64(2), runs=1, seed=3)
+    assert ipc(c) == ipc(b)
+
+
+def test_any_mapping_serves_as_a_dict(repo):
+    import collections
+    import tomllib
+    import types
+
+    class Paths(collections.abc.Mapping):
+        """A mapping that is no dict."""
+
+        def __init__(self, d):
+            self.d = d
+
+        def __getitem__(self, k):
+            return self.d[k]
+
+        def __iter__(self):
+            return iter(self.d)
+
+        def __len__(self):
+            return len(self.d)
+
+    # set= and grid= are typed Mapping: any mapping is taken as its dict (a TypeError before).
+    sets = {"agents.users.count": 40, "agents.users.balance": {"dist": "uniform", "low": 1, "high": 2}}
+    grid = {"economy.params.settle_threshold_bps": [6000, 9000]}
+    want = ipc(ergon.sweep("stratos-small", grid=grid, set=sets, **SHORT))
+    for wrap in (types.MappingProxyType, Paths):
+        inner = dict(sets, **{"agents.users.balance": wrap(sets["agents.users.balance"])})
+        got = ergon.sweep("stratos-small", grid=wrap(grid), set=wrap(inner), **SHORT)
+        assert ipc(got) == want
+    # So is a scenario.
+    d = tomllib.loads((repo / "scenarios" / "stratos-small.toml").read_text())
+    assert ipc(ergon.run(Paths(d), **SHORT)) == ipc(ergon.run(d, **SHORT))
 
 
 def test_a_dict_scenario_is_the_file(repo):

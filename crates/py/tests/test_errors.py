@@ -180,3 +180,118 @@ def test_replay_errors_name_the_line(cli, repo, tmp_path):
     with pytest.raises(ergon.InputError) as e:
         ergon.replay_state(empty)
     assert "no genesis line" in str(e.value)
+
+
+def nested(depth, inner=1):
+    """`inner` in `depth` lists."""
+    for _ in range(depth):
+        inner = [inner]
+    return inner
+
+
+def test_a_value_that_contains_itself_or_nests_too_deep_is_refused():
+    # Each crashed the interpreter: the conversion's recursion exhausted the stack.
+    scenario = {}
+    scenario["a"] = scenario
+    loop = []
+    loop.append(loop)
+    deep_dict = {}
+    for _ in range(5000):
+        deep_dict = {"a": deep_dict}
+    cases = [
+        (lambda: ergon.run(scenario), "scenario.a: refers to itself"),
+        (lambda: ergon.check("stratos-small", set={"agents.users.mix": loop}), 'set["agents.users.mix"]: refers to itself'),
+        (lambda: ergon.sweep("stratos-small", grid={"agents.users.count": loop}), 'grid["agents.users.count"]: refers to itself'),
+        (lambda: ergon.check("stratos-small", set={"agents.users.mix": nested(5000)}), 'set["agents.users.mix"]: nested deeper than 64 levels'),
+        (lambda: ergon.check("stratos-small", grid={"agents.users.count": nested(5000)}), 'grid["agents.users.count"]: nested deeper than 64 levels'),
+        (lambda: ergon.check(deep_dict), "nested deeper than 64 levels"),
+        # One level past the limit, the argument's own list or dict counted.
+        (lambda: ergon.check("stratos-small", set={"scenario.name": nested(65)}), "nested deeper than 64"),
+        (lambda: ergon.check({"scenario": nested(64)}), "scenario.scenario: nested deeper than 64"),
+    ]
+    for call, text in cases:
+        with pytest.raises(ergon.InputError) as e:
+            call()
+        assert (e.value.code, e.value.exit_code) == ("bad_input", 2), text
+        assert text in str(e.value), str(e.value)[:300]
+    # At the limit the value reaches the scenario's validation, which names the field, the TOML
+    # reader's own nesting limit being higher.
+    with pytest.raises(ergon.ScenarioError) as e:
+        ergon.check("stratos-small", set={"scenario.name": nested(64)})
+    assert e.value.problems[0]["field"] == "scenario.name", e.value.problems
+    with pytest.raises(ergon.ScenarioError) as e:
+        ergon.check({"scenario": nested(63)})
+    assert e.value.problems[0]["file"] == "<dict>", e.value.problems
+    # The same list or dict twice, neither inside the other, is no loop.
+    dist = {"dist": "uniform", "low": 1, "high": 2}
+    assert len(ergon.check("stratos-small", grid={"agents.users.balance": [dist, dist]})["points"]) == 2
+
+
+def test_arguments_of_another_type_are_input_errors(repo):
+    np = pytest.importorskip("numpy")
+    vector = repo / "tests" / "vectors" / "stratos" / "deposit-return.jsonl"
+    # Each raised a bare TypeError, outside the module's exceptions.
+    cases = [
+        (lambda: ergon.run("stratos-small", set=[("agents.users.count", 5)]), "set: give a dict of dotted paths to values, not a list"),
+        (lambda: ergon.check("stratos-small", set="agents.users.count=5"), "set: give a dict of dotted paths to values, not a str"),
+        (lambda: ergon.sweep("stratos-small", grid=[("agents.users.count", [5])]), "grid: give a dict of dotted paths to lists of values, not a list"),
+        (lambda: ergon.check("stratos-small", grid=5), "grid: give a dict of dotted paths to lists of values, not an int"),
+        (lambda: ergon.run("stratos-small", epochs=1, paranoid="yes"), "paranoid: 'yes' is not True or False"),
+        (lambda: ergon.sweep("stratos-sweep", epochs=1, paranoid=1), "paranoid: 1 is not True or False"),
+        (lambda: ergon.check("stratos-small", genesis="no"), "genesis: 'no' is not True or False"),
+        (lambda: ergon.replay(vector, check="no"), "check: 'no' is not True or False"),
+        (lambda: ergon.replay_state(vector, full_check=None), "full_check: None is not True or False"),
+        (lambda: ergon.replay(5), "path: 5 is not a path"),
+        (lambda: ergon.replay_state(None), "path: None is not a path"),
+        # epochs: named with its value, as runs, seed and threads are.
+        (lambda: ergon.run("stratos-small", epochs=1.5), "epochs: 1.5 is not a number of steps"),
+        (lambda: ergon.run("stratos-small", epochs=np.float64(2)), "epochs: np.float64(2.0) is not" if np.__version__ >= "2" else "epochs: 2.0 is not"),
+        (lambda: ergon.run("stratos-small", epochs=True), "epochs: True is not a number of steps"),
+        (lambda: ergon.run("stratos-small", epochs=-1), "epochs: -1 is not a number of steps"),
+        (lambda: ergon.check("stratos-small", epochs=2**64), "epochs: 18446744073709551616 is not"),
+        (lambda: ergon.check("stratos-small", epochs=[2]), "epochs: [2] is not a number of steps (a whole number from 0) or text like \"90d\""),
+    ]
+    for call, text in cases:
+        with pytest.raises(ergon.InputError) as e:
+            call()
+        assert (e.value.code, e.value.exit_code) == ("bad_input", 2), text
+        assert text in str(e.value), str(e.value)
+    # NumPy's bools are bools.
+    assert ergon.check("stratos-small", genesis=np.bool_(False))["runs"] >= 1
+
+
+def test_a_grid_problem_is_named_as_the_call_gave_it(tmp_path):
+    path = tmp_path / "nosweep.toml"
+    path.write_text('[scenario]\nname = "n"\neconomy = "stratos"\nduration = "2d"\nseed = 1\n')
+    # A value of the grid: named by key and index with the value (it was the file, line None).
+    for scenario in (path, "stratos-small", "stratos-sweep"):
+        with pytest.raises(ergon.ScenarioError) as e:
+            ergon.sweep(scenario, grid={"agents.users.count": [5, "x"]})
+        [p] = e.value.problems
+        assert (p["file"], p["line"], p["column"]) == ('grid["agents.users.count"][1]="x"', None, None), p
+        assert p["location"] == p["file"] and p["snippet"] is None, p
+        assert p["field"] == "agents.users.count", p
+        assert 'sweep point 1 (agents.users.count = "x")' in p["message"], p
+    # Not a number: named by its index.
+    with pytest.raises(ergon.ScenarioError) as e:
+        ergon.check("stratos-sweep", grid={"economy.params.settle_threshold_bps": [7000, float("nan")]})
+    assert e.value.problems[0]["file"] == 'grid["economy.params.settle_threshold_bps"][1]=nan', e.value.problems
+    # A key: the grid's key; the whole grid: `grid`.
+    with pytest.raises(ergon.ScenarioError) as e:
+        ergon.check(path, grid={"agents.users.count": []})
+    assert e.value.problems[0]["file"] == 'grid["agents.users.count"]', e.value.problems
+    with pytest.raises(ergon.ScenarioError) as e:
+        ergon.check("stratos-sweep", grid={})
+    assert e.value.problems[0]["file"] == "grid", e.value.problems
+    assert "lists no values" in e.value.problems[0]["message"]
+
+
+def test_a_key_that_cannot_be_swept_is_the_problem_beside_epochs():
+    # With epochs= the grid's scenario.duration was blamed on epochs ("cannot also be set"):
+    # the problem is that scenario.* is never swept, with or without epochs.
+    for options in ({}, {"epochs": 1}, {"set": {"scenario.duration": 2}}):
+        with pytest.raises(ergon.ScenarioError) as e:
+            ergon.sweep("stratos-small", grid={"scenario.duration": [1, 2]}, **options)
+        [p] = e.value.problems
+        assert p["file"] == 'grid["scenario.duration"]', p
+        assert p["message"] == "only economy.* and agents.* can be swept", p

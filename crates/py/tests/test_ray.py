@@ -63,6 +63,18 @@ def test_one_run_a_task_and_the_scenarios_grid(local_ray, tmp_path):
     assert "p_stos" in result.summaries[0]["final"]
 
 
+def test_a_mapping_grid_and_set_travel_to_the_tasks(local_ray, tmp_path):
+    # A mappingproxy cannot be pickled: the tasks are sent dicts.
+    from types import MappingProxyType as proxy
+
+    sets = {"agents.users.balance": proxy({"dist": "uniform", "low": 1, "high": 2})}
+    local = ergon.sweep("stratos-small", grid=GRID, set=sets, runs=1, epochs=1)
+    result = ergon.ray.sweep(
+        "stratos-small", proxy(GRID), set=proxy(sets), runs=1, epochs=1, out_dir=str(tmp_path / "p")
+    )
+    assert ipc(result.to_table()) == ipc(local)
+
+
 def test_ray_errors(local_ray, tmp_path):
     out = tmp_path / "busy"
     out.mkdir()
@@ -74,6 +86,15 @@ def test_ray_errors(local_ray, tmp_path):
     assert e.value.code == "no_sweep"
     with pytest.raises(ergon.ScenarioError):
         ergon.ray.sweep("stratos-small", {"agents.users.cuont": [1]}, out_dir=str(tmp_path / "m"))
+    # A value that contains itself is refused on the driver (it crashed the interpreter).
+    loop = []
+    loop.append(loop)
+    with pytest.raises(ergon.InputError, match="refers to itself"):
+        ergon.ray.sweep("stratos-small", {"agents.users.count": loop}, out_dir=str(tmp_path / "l"))
+    scenario = {}
+    scenario["scenario"] = scenario
+    with pytest.raises(ergon.InputError, match="scenario.scenario: refers to itself"):
+        ergon.ray.sweep(scenario, GRID, out_dir=str(tmp_path / "l"))
     with pytest.raises(ValueError):
         ergon.ray.sweep("stratos-small", GRID, runs_per_task=0, out_dir=str(tmp_path / "z"))
     # Counts are whole numbers: a bool or a float is refused before anything else.

@@ -182,9 +182,15 @@ pub fn plan<M: Model>(
     plan_with::<M>(source, overrides, None)
 }
 
+/// How a problem of the sweep given to [`plan_with`] is located: this, then the value's path in
+/// the resolved scenario (`sweep.values."agents.users.count"[0]`, `sweep.values."KEY"`,
+/// `sweep.values`), as a `--set`'s problem is at `--set PATH=VALUE`. The caller names it as its
+/// user gave the sweep (`grid["agents.users.count"][0]=5` in Python).
+pub const GIVEN_SWEEP: &str = "the sweep given: ";
+
 /// [`plan`], with `sweep` (when given) in place of the file's `[sweep]` section: the grid a
 /// program passes (`ergon.sweep(grid=…)` in Python). It is part of the resolved scenario, so of
-/// the parameter hash.
+/// the parameter hash. Its problems are located at [`GIVEN_SWEEP`], not in the file.
 pub fn plan_with<M: Model>(
     source: Source<'_>,
     overrides: &[(String, String)],
@@ -198,7 +204,8 @@ pub fn plan_with<M: Model>(
         return Err(Diagnostics(vec![d]));
     }
     let spans = toml::de::DeTable::parse(source.text).ok();
-    let mut report = Report { source, overrides, spans, errs: Vec::new(), found: 0 };
+    let given = sweep.is_some();
+    let mut report = Report { source, overrides, given, spans, errs: Vec::new(), found: 0 };
     let odd = bad_values(&table, file.sweep.as_ref());
     if !odd.is_empty() {
         for (path, why) in odd {
@@ -284,6 +291,8 @@ fn read_with_overrides<M: Model>(
 struct Report<'a> {
     source: Source<'a>,
     overrides: &'a [(String, String)],
+    /// Whether the sweep is the one given to [`plan_with`] (located at [`GIVEN_SWEEP`]).
+    given: bool,
     spans: Option<toml::Spanned<toml::de::DeTable<'a>>>,
     /// The first [`PROBLEMS_SHOWN`] problems found.
     errs: Vec<Diagnostic>,
@@ -312,8 +321,12 @@ impl Report<'_> {
 
     /// Where the value at `path` comes from: the `--set` that set it (the last of several, which
     /// is the one that holds), or one inside it (a table's problem after a `--set` of one of its
-    /// keys), or its place in the file.
+    /// keys), the sweep given to [`plan_with`] (a `sweep.…` path: not the file's, which it
+    /// replaced), or its place in the file.
     fn origin_of(&self, path: &str) -> Diagnostic {
+        if self.given && within("sweep", path) {
+            return at(&format!("{GIVEN_SWEEP}{path}"), path, "");
+        }
         let from_set = self.overrides.iter().rfind(|(p, _)| within(p, path) || within(path, p));
         let locate = |path: &str| self.spans.as_ref().and_then(|t| span_of(t.get_ref(), path));
         match (from_set, locate(path)) {

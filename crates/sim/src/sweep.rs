@@ -34,6 +34,11 @@ pub struct Sweep {
 /// The swept values of one point, by dotted path.
 pub(crate) type Combo = Vec<(String, Value)>;
 
+/// Whether `key` may be swept: `economy.*` and `agents.*`, not `scenario.*` or `sweep*`.
+pub(crate) fn sweepable(key: &str) -> bool {
+    !(key.starts_with("scenario.") || key.starts_with("sweep"))
+}
+
 /// The sweep's points; an error names the bad key.
 pub(crate) fn combinations(s: &Sweep) -> Result<Vec<Combo>, (String, String)> {
     if s.values.is_empty() {
@@ -54,7 +59,7 @@ pub(crate) fn combinations(s: &Sweep) -> Result<Vec<Combo>, (String, String)> {
         if v.is_empty() {
             return Err((format!("sweep.values.\"{k}\""), "is an empty list".into()));
         }
-        if k.starts_with("scenario.") || k.starts_with("sweep") {
+        if !sweepable(k) {
             return Err((
                 format!("sweep.values.\"{k}\""),
                 "only economy.* and agents.* can be swept".into(),

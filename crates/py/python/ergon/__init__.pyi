@@ -18,7 +18,8 @@ class Problem(TypedDict):
 
     file: str
     """The file (or ``<dict>``, or the call's argument a value came from, such as
-    ``set["agents.users.count"]=5`` or ``epochs="9x"``)."""
+    ``set["agents.users.count"]=5``, ``epochs="9x"``, ``grid["agents.users.count"][1]="x"`` (a
+    value of the grid), ``grid["scenario.duration"]`` (a key of it) or ``grid``)."""
     line: Optional[int]
     """The 1-based line in the file, when the problem is a place in it."""
     column: Optional[int]
@@ -50,7 +51,8 @@ class ScenarioError(ErgonError):
 
 class InputError(ErgonError):
     """Bad input or I/O (exit code 2): an unreadable file, a bad replay line, an option out of
-    range, a genesis the economy refuses, a sweep without a grid."""
+    range or of another type, a value with no TOML form (one that contains itself, or lies in
+    more than 64 lists and dicts), a genesis the economy refuses, a sweep without a grid."""
 
 class InvariantError(ErgonError):
     """A broken invariant (exit code 1): a bug in Ergon or an economy, never bad input."""
@@ -72,7 +74,8 @@ def run(
 
     ``runs``, ``seed`` and ``epochs`` (steps, or ``"90d"``, ``"2w"``, ``"10y"``) override the
     scenario's, as ``--runs``, ``--seed`` and ``--epochs`` do; ``set`` maps dotted paths to
-    values, as ``--set`` does (``{"agents.users.count": 5000}``). ``threads`` (default: one per
+    values, as ``--set`` does (``{"agents.users.count": 5000}``). A dict may be any mapping; a
+    value may lie in at most 64 lists and dicts and must not contain itself. ``threads`` (default: one per
     core) does not change the results. A scenario with a ``[sweep]`` runs its grid.
 
     The engine runs with the GIL released; Ctrl-C (``KeyboardInterrupt``) stops its jobs within
@@ -124,8 +127,8 @@ def check(
     genesis, running nothing, as ``ergon check``. Returns its figures: name, economy, epochs,
     epochs_per_day, step_name, record_every, runs, seed, parameter_hash, sweep_keys, points
     (each point's swept values by key, as TOML text: ``'"0.3"'``, ``'1000'``), memory_per_run.
-    ``set`` and ``grid`` take a ``dict`` (another mapping: ``dict(m)``). Raises ``ScenarioError`` whose ``problems`` hold the problems found (the
-    first 50)."""
+    ``set`` and ``grid`` take any mapping. Raises ``ScenarioError`` whose ``problems`` hold the
+    problems found (the first 50)."""
 
 def scenarios() -> list[dict[str, str]]:
     """The shipped scenarios (``ergon scenarios``): name, economy and description of each."""

@@ -100,6 +100,17 @@ def _at_least_one(name, value):
     return n
 
 
+def _plain(value):
+    """A ``set`` or ``grid`` value with its mappings as dicts, as a task is sent them (a
+    ``mappingproxy`` cannot be pickled). ``check`` has refused a value that contains itself or
+    nests too deep before this."""
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
 def sweep(
     scenario: Union[str, "os.PathLike[str]", Mapping[str, Any]],
     grid: Optional[Mapping[str, Sequence[Any]]] = None,
@@ -137,6 +148,7 @@ def sweep(
     source = _ergon._source(scenario)
     options = {"runs": runs, "seed": seed, "epochs": epochs, "set": set, "grid": grid}
     info = _ergon.check(source, genesis=False, **options)
+    options = {k: _plain(v) for k, v in options.items()}
     if not info["sweep_keys"]:
         err = _ergon.InputError(f"{source[0]}: a sweep needs a grid (grid=… or a [sweep] section)")
         err.code, err.exit_code = "no_sweep", 2

@@ -32,8 +32,9 @@ pub(super) fn point_sections<M: Model>(
             bad = Some((path.clone(), m));
         }
     }
+    // A key that names no place (an entry past a list's end): the sweep's key is at fault.
     if let Some((path, m)) = bad {
-        return Err((path.clone(), path, m));
+        return Err((format!("sweep.values.\"{path}\""), path, m));
     }
     // A swept list where a table belongs, before the reading takes it field by field.
     let swept = |l: &str| combo.iter().any(|(p, _)| within(p, l) || within(l, p));

@@ -6,7 +6,7 @@ use toml::{Table, Value};
 
 use super::{File, at};
 use crate::diag::Diagnostic;
-use crate::sweep::Sweep;
+use crate::sweep::{Sweep, sweepable};
 
 /// The paths where `table` gives a list (`[[agents.users]]`, `relayers = [{ count = 3 }]`,
 /// `users = [77]`, `agents = []`) and the scenario takes one table, of those `keep` accepts.
@@ -109,14 +109,16 @@ pub(super) fn list_for_table(path: &str) -> String {
 /// A `--set` of a swept path, of a table holding one or of a key inside one: the sweep's values
 /// would override it at every point, silently, while the resolved scenario showed it. The
 /// first such `--set`, as an error naming it; `given` when the sweep is a grid the caller gave
-/// ([`super::plan_with`]) rather than the file's `[sweep]`.
+/// ([`super::plan_with`]) rather than the file's `[sweep]`. A key that cannot be swept at all
+/// (`scenario.duration`) is left to the sweep's own check, which names the real problem.
 pub(super) fn swept_set(
     sweep: &Sweep,
     overrides: &[(String, String)],
     given: bool,
 ) -> Option<Diagnostic> {
     overrides.iter().find_map(|(path, text)| {
-        let key = sweep.values.keys().find(|k| within(k, path) || within(path, k))?;
+        let key =
+            sweep.values.keys().find(|k| sweepable(k) && (within(k, path) || within(path, k)))?;
         let message = if given {
             format!(
                 "{key} is swept by the grid given: it cannot also be set (change the grid's \
