@@ -126,7 +126,7 @@ pub(crate) fn stdout_failed(e: std::io::Error) -> BadInput {
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => return parse_failed(&e),
+        Err(e) => return parse_failed(e),
     };
     let result = match cli.command {
         Command::Replay(args) => replay_cmd::run(&args),
@@ -150,10 +150,28 @@ fn main() -> ExitCode {
     }
 }
 
+/// A clap parser of a whole number from `min` to `max`, the field's own range: any other text
+/// (a sign, a fraction, digits past the type's bound) is refused with that range, never the
+/// type's (`0..=4294967295`) or the digits' ("invalid digit found in string").
+pub(crate) fn whole<T: TryFrom<u64>>(
+    min: u64,
+    max: u64,
+) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static {
+    // A scenario's integers (TOML's) stop at 2^63 − 1, as `--help` says of `--seed`.
+    let bound = if max == i64::MAX as u64 { " (2^63 − 1)" } else { "" };
+    move |text| {
+        text.parse::<u64>()
+            .ok()
+            .filter(|n| (min..=max).contains(n))
+            .and_then(|n| T::try_from(n).ok())
+            .ok_or_else(|| format!("must be a whole number from {min} to {max}{bound}"))
+    }
+}
+
 /// Help and the version go to standard output through [`stdout`] (one that cannot be written is
 /// exit 2, named); a command line clap refuses is printed as clap prints it, exit 2.
-fn parse_failed(e: &clap::Error) -> ExitCode {
-    use clap::error::ErrorKind;
+fn parse_failed(mut e: clap::Error) -> ExitCode {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
     match e.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => match stdout(&e.render().to_string())
         {
@@ -164,6 +182,11 @@ fn parse_failed(e: &clap::Error) -> ExitCode {
             }
         },
         _ => {
+            // A value clap refuses is echoed cut, as every message shows a value.
+            if let Some(ContextValue::String(value)) = e.get(ContextKind::InvalidValue) {
+                let shown = ergon_sim::diag::shortened_value(value);
+                e.insert(ContextKind::InvalidValue, ContextValue::String(shown));
+            }
             let _ = e.print();
             ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
         }

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use ergon_output::{MANIFEST_FILE, Manifest, OutDir};
 use ergon_registry::{PlanInfo, Simulation};
+use ergon_sim::diag::shortened;
 use ergon_sim::{Duration, Source};
 
 use crate::BadInput;
@@ -14,13 +15,16 @@ use crate::BadInput;
 /// "5000e") or a duration ("30d"), at least one step.
 pub(crate) fn every(text: &str, info: &PlanInfo) -> Result<u64, BadInput> {
     let step_seconds = ergon_core::model::SECONDS_PER_DAY / info.epochs_per_day.max(1);
-    let steps = Duration::Text(text.to_owned())
+    // The value shown once (the error of a duration names it), cut as every message's value.
+    let duration = Duration::Text(text.to_owned());
+    let steps = duration
         .steps(step_seconds, info.step_name)
-        .map_err(|e| BadInput(format!("--checkpoint-every {text:?}: {e}")))?;
+        .map_err(|e| BadInput(format!("--checkpoint-every: {}", shortened(&e))))?;
     if steps == 0 {
+        let unit = info.step_name;
         return Err(BadInput(format!(
-            "--checkpoint-every {text:?}: at least one {}, e.g. \"30d\"",
-            info.step_name
+            "--checkpoint-every: {} is 0 {unit}s; must be at least 1, e.g. \"30d\"",
+            shortened(&duration.to_string())
         )));
     }
     Ok(steps)
@@ -68,6 +72,16 @@ pub(crate) fn open(dir: &Path) -> Result<Resume, BadInput> {
             dir.display()
         ))
     })?;
+    // A run's checkpoints are at least one step apart, as --checkpoint-every requires: 0 is
+    // no value a run writes (the file was edited).
+    if every == 0 {
+        return Err(BadInput(format!(
+            "cannot resume {}: {}: \"checkpoint_every\" is 0; a run's checkpoints are at least \
+             1 step apart, as --checkpoint-every takes them",
+            dir.display(),
+            manifest_path.display()
+        )));
+    }
     Ok(Resume { sim, out, every })
 }
 

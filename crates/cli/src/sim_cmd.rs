@@ -10,6 +10,8 @@ use std::time::Instant;
 use clap::Args;
 use ergon_output::{OutDir, Written};
 use ergon_registry::{PlanInfo, RegistryError, Simulation};
+use ergon_sim::diag::{shortened, shortened_value};
+use ergon_sim::scenario::RUNS_MAX;
 use ergon_sim::{Control, Diagnostics, Source};
 
 use crate::{BadInput, Outcome};
@@ -68,11 +70,11 @@ pub(crate) struct RunArgs {
     /// when the expected memory exceeds the machine's.
     #[arg(long)]
     pub force: bool,
-    /// Monte Carlo runs per point (overrides scenario.runs).
-    #[arg(long)]
+    /// Monte Carlo runs per point, at least 1 (overrides scenario.runs).
+    #[arg(long, value_parser = crate::whole::<u32>(1, RUNS_MAX.into()))]
     pub runs: Option<u32>,
     /// Master seed, 0 to 2^63 − 1 (a scenario's integers; overrides scenario.seed).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
+    #[arg(long, value_parser = crate::whole::<u64>(0, i64::MAX as u64))]
     pub seed: Option<u64>,
     /// Duration: steps (epochs, blocks), or "90d", "2w", "10y", "12h" (overrides
     /// scenario.duration).
@@ -81,8 +83,8 @@ pub(crate) struct RunArgs {
     /// Override any field: `--set agents.users.count=5000` (repeatable; TOML values).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
-    /// Worker threads, at least 1 (default: one per core). Results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    /// Worker threads, 1 to 65535 (default: one per core). Results do not depend on it.
+    #[arg(long, value_parser = crate::whole::<u16>(1, u16::MAX.into()))]
     pub threads: Option<u16>,
     /// No progress bar.
     #[arg(long, short)]
@@ -135,6 +137,7 @@ fn overrides(args: &RunArgs) -> Result<Vec<(String, String)>, BadInput> {
             .find(|(p, ..)| p == path)
             .map(|(_, f, t)| (f, t))
             .unwrap_or_default();
+        let (typed, k, v) = (shortened_value(&typed), shortened_value(k), shortened_value(v));
         return Err(BadInput(format!(
             "{flag} {typed} and --set {k}={v} both set {path}: give one of them"
         )));
@@ -162,7 +165,7 @@ fn as_typed(e: BadInput, args: &RunArgs) -> BadInput {
         let prefix = format!("--set {path}=");
         while let Some(at) = text.find(&prefix) {
             let end = text[at..].find(": ").map_or(text.len(), |i| at + i);
-            text.replace_range(at..end, &format!("{flag} {typed}"));
+            text.replace_range(at..end, &format!("{flag} {}", shortened_value(&typed)));
         }
     }
     BadInput(text)
@@ -172,9 +175,10 @@ fn parse_sets(sets: &[String]) -> Result<Vec<(String, String)>, BadInput> {
     sets.iter()
         .map(|s| match s.split_once('=') {
             Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_owned(), v.trim().to_owned())),
-            _ => Err(BadInput(format!(
-                "--set {s:?}: write PATH=VALUE, e.g. agents.users.count=5000"
-            ))),
+            _ => Err(BadInput(
+                shortened(&format!("--set {s:?}: write PATH=VALUE, e.g. agents.users.count=5000"))
+                    .into_owned(),
+            )),
         })
         .collect()
 }

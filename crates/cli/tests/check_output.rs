@@ -75,6 +75,26 @@ fn a_complete_run_exits_0_with_each_jobs_rows() {
     v.as_object_mut().unwrap().remove("points");
     std::fs::write(out.join("summary.json"), v.to_string()).unwrap();
     not_a_run("summary.json has no \"points\"");
+    // Both read a summary alike: a "complete" that is not true or false is malformed (check-output
+    // said it had none, and report drew the page); one without "complete" or "runs" is no run's.
+    let mut v: serde_json::Value = serde_json::from_str(&summary).unwrap();
+    v["complete"] = "yes".into();
+    std::fs::write(out.join("summary.json"), v.to_string()).unwrap();
+    let path = out.join("summary.json");
+    damaged(&format!(
+        "{} is malformed: \"complete\" is \"yes\", not true or false",
+        path.display()
+    ));
+    for key in ["complete", "runs"] {
+        let mut v: serde_json::Value = serde_json::from_str(&summary).unwrap();
+        v.as_object_mut().unwrap().remove(key);
+        std::fs::write(out.join("summary.json"), v.to_string()).unwrap();
+        not_a_run(&format!(
+            "is not an Ergon run's output directory: summary.json has no \"{key}\""
+        ));
+        let o = ergon(&["report", out.to_str().unwrap()]);
+        assert!(text(&o.stderr).contains(&format!("has no \"{key}\"")), "{}", text(&o.stderr));
+    }
 }
 
 #[test]

@@ -218,3 +218,51 @@ fn values_of_the_wrong_kind_are_reported_together_in_the_file_s_order() {
     let err = refused(&[path.to_str().unwrap()]);
     assert!(err.contains("s.toml:12:18: agents.resource_nodes.exits_per_year"), "{err}");
 }
+
+/// Every bad `--runs`, `--seed` or `--threads` is refused with the option's own range (what
+/// `--help` and the scenario's check say), never its type's (`0..=4294967295`) or the digits'
+/// ("invalid digit found in string", "number too large to fit in target type").
+#[test]
+fn a_bad_number_option_is_refused_with_its_own_range() {
+    let runs = "must be a whole number from 1 to 100000";
+    let seed = "must be a whole number from 0 to 9223372036854775807 (2^63 − 1)";
+    let threads = "must be a whole number from 1 to 65535";
+    let huge = "99999999999999999999";
+    let cases = [
+        ("--runs", "-1", runs),
+        ("--runs", "0", runs),
+        ("--runs", "100001", runs),
+        ("--runs", huge, runs),
+        ("--runs", "1.5", runs),
+        ("--seed", "-1", seed),
+        ("--seed", "9223372036854775808", seed),
+        ("--seed", huge, seed),
+        ("--threads", "-1", threads),
+        ("--threads", "0", threads),
+        ("--threads", "65536", threads),
+        ("--threads", huge, threads),
+        ("--threads", "x", threads),
+    ];
+    for (option, value, want) in cases {
+        let o = ergon(&["run", "stratos-small", "--epochs", "1", &format!("{option}={value}")]);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{option}={value}: {err}");
+        let said = format!("invalid value '{value}' for '{option} <");
+        assert!(err.contains(&said) && err.contains(want), "{option}={value}: {err}");
+    }
+}
+
+/// A duration of the wrong kind (a negative number, a fraction, true) says what a duration is:
+/// 1 step or more (0 is refused), or a number with a unit.
+#[test]
+fn a_duration_of_the_wrong_kind_says_what_a_duration_is() {
+    let want = "expected a number of steps (a whole number, 1 or more) or a number with a unit: \
+                \"90d\", \"2w\", \"10y\", \"12h\", \"30min\", \"60s\"";
+    for value in ["-5", "1.5", "true"] {
+        let toml = format!("[scenario]\nname = \"x\"\neconomy = \"stratos\"\nduration = {value}\n");
+        let err = refused_file(&toml);
+        assert!(err.contains("s.toml:4:12: scenario.duration: ") && err.contains(want), "{err}");
+    }
+    let err = refused(&["stratos-small", "--set", "scenario.record_every=-1"]);
+    assert!(err.contains("scenario.record_every: ") && err.contains(want), "{err}");
+}

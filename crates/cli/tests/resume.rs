@@ -210,9 +210,26 @@ fn a_corrupt_cut_or_foreign_checkpoint_is_refused_and_nothing_changes() {
         refused(&out, &files, "job 0: checkpoint: of job 1, read for job 0");
     }
 
-    // Another scenario's parts: the resolved scenario no longer matches run.json.
     std::fs::write(&ckpt, &good).unwrap();
     files[at].1 = good;
+
+    // A run.json edited to keep checkpoints 0 steps apart, as --checkpoint-every 0 is refused.
+    let manifest = out.join(".parts").join("run.json");
+    let m = files.iter().position(|(p, _)| *p == manifest).unwrap();
+    let kept = files[m].1.clone();
+    let mut v: serde_json::Value = serde_json::from_slice(&kept).unwrap();
+    v["checkpoint_every"] = 0.into();
+    files[m].1 = v.to_string().into_bytes();
+    std::fs::write(&manifest, &files[m].1).unwrap();
+    let want = format!(
+        "{}: \"checkpoint_every\" is 0; a run's checkpoints are at least 1",
+        manifest.display()
+    );
+    refused(&out, &files, &want);
+    std::fs::write(&manifest, &kept).unwrap();
+    files[m].1 = kept;
+
+    // Another scenario's parts: the resolved scenario no longer matches run.json.
     let scenario = out.join(".parts").join("scenario.toml");
     let text = std::fs::read_to_string(&scenario).unwrap().replace("seed = 5", "seed = 6");
     std::fs::write(&scenario, &text).unwrap();
@@ -310,5 +327,10 @@ fn resume_refuses_a_directory_without_checkpoints_and_options_that_change_the_ru
     assert!(text(&o.stderr).contains("cannot be used with"), "{}", text(&o.stderr));
     let o = ergon(&["run", "--epochs", "1d", "--checkpoint-every", "7x", "-q"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o.stderr).contains("--checkpoint-every \"7x\""), "{}", text(&o.stderr));
+    let want = "--checkpoint-every: unknown unit \"x\" in \"7x\"";
+    assert!(text(&o.stderr).contains(want), "{}", text(&o.stderr));
+    let o = ergon(&["run", "--epochs", "1d", "--checkpoint-every", "0d", "-q"]);
+    assert_eq!(o.status.code(), Some(2));
+    let want = "--checkpoint-every: \"0d\" is 0 epochs; must be at least 1";
+    assert!(text(&o.stderr).contains(want), "{}", text(&o.stderr));
 }

@@ -103,6 +103,15 @@ pub enum OutputError {
         /// What it lacks.
         reason: String,
     },
+    /// A run's summary.json with a value of another kind than a run writes (a `complete` that
+    /// is not `true` or `false`).
+    #[error("{path} is malformed: {reason}")]
+    BadSummary {
+        /// The summary.
+        path: PathBuf,
+        /// The key and the value found.
+        reason: String,
+    },
     /// A run's output directory whose files no longer hold what its `summary.json` says.
     #[error("{dir} is damaged: {reason}")]
     Damaged {

@@ -178,16 +178,7 @@ pub fn inspect(dir: &Path) -> Result<Inspection, OutputError> {
     };
     let summary: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| not_a_run(format!("summary.json is not valid JSON: {e}")))?;
-    let complete = summary["complete"]
-        .as_bool()
-        .ok_or_else(|| not_a_run("summary.json has no \"complete\"".into()))?;
-    // What every merged run's summary holds, and the scenario it ran (`ergon report` reads
-    // both): a directory without them is not a run's, however its rows read.
-    for key in ["scenario", "economy", "points", "runs"] {
-        if summary.get(key).is_none() {
-            return Err(not_a_run(format!("summary.json has no \"{key}\"")));
-        }
-    }
+    let complete = summary_complete(dir, &summary)?;
     let csv = dir.join(crate::merge::CSV_FILE);
     if !csv.is_file() {
         return Err(not_a_run("summary.json is there but metrics.csv is missing".into()));
@@ -211,6 +202,28 @@ pub fn inspect(dir: &Path) -> Result<Inspection, OutputError> {
         rows: jobs.iter().map(|j| j.rows).sum(),
         jobs,
         moved_part_way: false,
+    })
+}
+
+/// The keys every merged run's summary.json holds.
+const SUMMARY_KEYS: [&str; 5] = ["complete", "scenario", "economy", "points", "runs"];
+
+/// Whether the run whose summary.json (in `dir`) reads as `summary` completed: the one reading
+/// of a summary `ergon check-output` and `ergon report` share. A summary without a key of
+/// every merged run's (its `complete`, the scenario it ran, its economy, points and runs) is
+/// not a run's ([`OutputError::NotARun`]); one whose `complete` is not `true` or `false` is
+/// malformed ([`OutputError::BadSummary`], naming the value found).
+pub fn summary_complete(dir: &Path, summary: &serde_json::Value) -> Result<bool, OutputError> {
+    if let Some(key) = SUMMARY_KEYS.iter().find(|&&k| summary.get(k).is_none()) {
+        let reason = format!("summary.json has no \"{key}\"");
+        return Err(OutputError::NotARun { dir: dir.to_path_buf(), reason });
+    }
+    summary["complete"].as_bool().ok_or_else(|| OutputError::BadSummary {
+        path: dir.join("summary.json"),
+        reason: format!(
+            "\"complete\" is {}, not true or false",
+            ergon_sim::diag::shortened(&summary["complete"].to_string())
+        ),
     })
 }
 

@@ -63,7 +63,9 @@ mod summary;
 pub use atomic::{AtomicFile, remove_leftovers};
 pub use columns::AMOUNT_PRECISION;
 pub use error::OutputError;
-pub use inspect::{Inspection, JobProgress, MANIFEST_FILE, Manifest, RunState, inspect};
+pub use inspect::{
+    Inspection, JobProgress, MANIFEST_FILE, Manifest, RunState, inspect, summary_complete,
+};
 pub use merge::{
     CSV_FILE, MergeOptions, MergeStats, PARQUET_FILE, TruncatedPart, merge_parts, merge_parts_into,
 };

@@ -9,7 +9,7 @@
 use ergon_output::OutputError;
 use ergon_registry::RegistryError;
 use ergon_registry::replay::ReplayError;
-use ergon_sim::{Diagnostic, Diagnostics, RunError};
+use ergon_sim::{Diagnostics, RunError};
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
@@ -61,12 +61,7 @@ impl From<RegistryError> for Failure {
             RegistryError::Scenario(d) => Failure::Scenario("invalid_scenario", d),
             RegistryError::UnknownEconomy { file, name, known, hint } => Failure::Scenario(
                 "invalid_scenario",
-                Diagnostics(vec![Diagnostic {
-                    location: file,
-                    field: Some("scenario.economy".to_owned()),
-                    message: format!("unknown economy {name:?} (this build has: {known}){hint}"),
-                    snippet: None,
-                }]),
+                Diagnostics(vec![RegistryError::unknown_economy(&file, &name, &known, &hint)]),
             ),
         }
     }

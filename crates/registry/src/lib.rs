@@ -20,7 +20,7 @@ pub const VERSION: &str =
     concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("ERGON_GIT_COMMIT"), ")");
 
 use ergon_core::economy::Constructor;
-use ergon_sim::{Diagnostics, Source};
+use ergon_sim::{Diagnostic, Diagnostics, Source};
 
 pub use simulation::{PlanFn, PlanInfo, Simulation, plan};
 
@@ -168,8 +168,9 @@ pub enum RegistryError {
     /// The scenario's `[scenario]` section does not say which economy.
     #[error("{0}")]
     Scenario(Diagnostics),
-    /// The scenario names an economy this build does not have.
-    #[error("{file}: scenario.economy: unknown economy {name:?} (this build has: {known}){hint}")]
+    /// The scenario names an economy this build does not have (shown as
+    /// [`RegistryError::unknown_economy`]).
+    #[error("{}", RegistryError::unknown_economy(.file, .name, .known, .hint))]
     UnknownEconomy {
         /// Where the scenario names it: `file:line:column`.
         file: String,
@@ -180,6 +181,20 @@ pub enum RegistryError {
         /// `; did you mean "…"?` for a near miss, else empty.
         hint: String,
     },
+}
+
+impl RegistryError {
+    /// The problem of [`RegistryError::UnknownEconomy`], as a scenario's problems are shown
+    /// (a long name cut).
+    #[must_use]
+    pub fn unknown_economy(file: &str, name: &str, known: &str, hint: &str) -> Diagnostic {
+        Diagnostic {
+            location: file.to_owned(),
+            field: Some("scenario.economy".to_owned()),
+            message: format!("unknown economy {name:?} (this build has: {known}){hint}"),
+            snippet: None,
+        }
+    }
 }
 
 /// The economy of scenario `source`.

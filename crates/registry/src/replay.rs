@@ -5,6 +5,7 @@
 use std::io::{BufReader, Read};
 
 use ergon_core::replay::Replayer;
+use ergon_sim::diag::shortened;
 
 use crate::input::Lines;
 
@@ -71,15 +72,16 @@ pub fn replay_each(
     let economies = crate::replay_registry();
     let mut replayer =
         Replayer::new(&economies).full_checks(options.full_check).check_invariants(options.check);
+    // A line's values are shown cut (an amount of 900,000 digits, an op or a query path of as
+    // many characters would make a message of that size); the file's name is shown whole.
+    let said = |e: &dyn std::fmt::Display| format!("{name}: {}", shortened(&e.to_string()));
     for (n, text) in Lines::new(BufReader::new(reader)) {
-        let text = text.map_err(|why| ReplayError::Input(format!("{name}: line {n}: {why}")))?;
+        let text = text.map_err(|why| ReplayError::Input(said(&format!("line {n}: {why}"))))?;
         match replayer.feed(n, &text) {
             Ok(Some(out)) => sink(out).map_err(ReplayError::Input)?,
             Ok(None) => {}
-            Err(e) if e.is_invariant() => {
-                return Err(ReplayError::Invariant(format!("{name}: {e}")));
-            }
-            Err(e) => return Err(ReplayError::Input(format!("{name}: {e}"))),
+            Err(e) if e.is_invariant() => return Err(ReplayError::Invariant(said(&e))),
+            Err(e) => return Err(ReplayError::Input(said(&e))),
         }
     }
     if replayer.economy().is_none() {
@@ -87,6 +89,6 @@ pub fn replay_each(
             "{name}: no genesis line: the first action line must be {{\"op\":\"genesis\",\"economy\":…}}"
         )));
     }
-    replayer.finish().map_err(|e| ReplayError::Invariant(format!("{name}: {e}")))?;
+    replayer.finish().map_err(|e| ReplayError::Invariant(said(&e)))?;
     Ok(if options.state { replayer.economy().map(|e| e.snapshot_value()) } else { None })
 }

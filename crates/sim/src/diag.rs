@@ -125,8 +125,10 @@ pub const QUOTED_CHARS: usize = 120;
 
 /// `text` with each quoted value (and each word outside quotes) longer than [`QUOTED_CHARS`]
 /// characters cut to its first ones, the cut marked with its length: a value of 100,000
-/// characters would make a message of that size. Prose is left whole.
-fn shortened(text: &str) -> std::borrow::Cow<'_, str> {
+/// characters would make a message of that size. Prose is left whole. The one cut of every
+/// message that shows a value given to Ergon (a scenario's, a replay line's, an option's).
+#[must_use]
+pub fn shortened(text: &str) -> std::borrow::Cow<'_, str> {
     if text.chars().count() <= QUOTED_CHARS {
         return text.into();
     }
@@ -165,6 +167,15 @@ fn shortened(text: &str) -> std::borrow::Cow<'_, str> {
     }
     cut(&mut run, &mut out);
     out.into()
+}
+
+/// One value, shown as [`shortened`] shows a quoted one: whole up to [`QUOTED_CHARS`]
+/// characters, else its first ones and its length (spaces and quotes in it cut with the rest).
+#[must_use]
+pub fn shortened_value(value: &str) -> String {
+    let (mut run, mut out) = (value.to_owned(), String::new());
+    cut(&mut run, &mut out);
+    out
 }
 
 /// Moves `run` to `out`, cut to [`QUOTED_CHARS`]` / 2` characters and its length when longer

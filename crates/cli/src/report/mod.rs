@@ -119,14 +119,8 @@ impl Run {
         let summary_text = read("summary.json")?;
         let summary: Value = serde_json::from_str(&summary_text)
             .map_err(|e| format!("{}: not valid JSON: {e}", dir.join("summary.json").display()))?;
-        for key in ["scenario", "economy", "points"] {
-            if summary.get(key).is_none() {
-                return Err(format!(
-                    "{} is not an Ergon run's summary: it has no \"{key}\"",
-                    dir.join("summary.json").display()
-                ));
-            }
-        }
+        // Read as `ergon check-output` reads it: its keys, and whether the run completed.
+        ergon_output::summary_complete(dir, &summary).map_err(|e| e.to_string())?;
         let scenario_text = read("scenario.toml")?;
         let scenario: toml::Table = scenario_text
             .parse()
@@ -140,7 +134,8 @@ impl Run {
         let at = || dir.join("summary.json").display().to_string();
         let economy = summary["economy"].as_str().unwrap_or_default();
         if !ergon_registry::ECONOMIES.iter().any(|e| e.name == economy) {
-            return Err(format!("{}: unknown economy {}", at(), summary["economy"]));
+            let economy = ergon_sim::diag::shortened(&summary["economy"].to_string()).into_owned();
+            return Err(format!("{}: unknown economy {economy}", at()));
         }
         let points = points(&summary);
         if points.is_empty() {
@@ -247,7 +242,7 @@ mod tests {
         assert!(e.0.contains("not an Ergon run directory") && e.0.contains("summary.json"));
         std::fs::write(tmp.path().join("summary.json"), "{\"a\": 1}").expect("write");
         let e = write(tmp.path()).expect_err("foreign summary");
-        assert!(e.0.contains("has no \"scenario\""), "{}", e.0);
+        assert!(e.0.contains("summary.json has no \"complete\""), "{}", e.0);
         let names: Vec<_> = std::fs::read_dir(tmp.path())
             .expect("list")
             .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())

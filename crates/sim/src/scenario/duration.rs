@@ -27,8 +27,11 @@ impl<'de> Deserialize<'de> for Duration {
         impl serde::de::Visitor<'_> for Visitor {
             type Value = Duration;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                // What a duration of a scenario may be: 0 steps is none (durations and row
+                // intervals are at least 1).
                 f.write_str(
-                    "a number of steps (an integer, 0 or more) or a duration such as \"90d\"",
+                    "a number of steps (a whole number, 1 or more) or a number with a unit: \
+                     \"90d\", \"2w\", \"10y\", \"12h\", \"30min\", \"60s\"",
                 )
             }
             fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Duration, E> {
