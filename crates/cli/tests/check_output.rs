@@ -55,6 +55,21 @@ fn a_complete_run_exits_0_with_each_jobs_rows() {
         csv_bytes.len() - csv_bytes.iter().rev().skip(1).position(|&b| b == b'\n').unwrap() - 1;
     std::fs::write(&csv, &csv_bytes[..cut]).unwrap();
     damaged("point 0 run 2 ends at step 216 of 288 in metrics.csv");
+    // The nodes' rewards: whole rows lost from nodes.csv, or the file gone, as the summary's
+    // count of them shows (the report drew its distribution from what was left).
+    std::fs::write(&csv, &csv_bytes).unwrap();
+    let nodes = out.join("nodes.csv");
+    let nodes_text = std::fs::read_to_string(&nodes).unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let counted = summary["node_rows"].as_u64().unwrap();
+    assert_eq!(nodes_text.lines().count() as u64, counted + 1, "{nodes_text}");
+    let kept: Vec<&str> = nodes_text.lines().take(3).collect();
+    std::fs::write(&nodes, kept.join("\n") + "\n").unwrap();
+    damaged(&format!("it counts {counted} node rows and nodes.csv holds 2"));
+    std::fs::remove_file(&nodes).unwrap();
+    damaged("nodes.csv: ");
+    std::fs::write(&nodes, &nodes_text).unwrap();
     // Not a run's directory: its scenario.toml gone, or a summary without its points. Both
     // commands refuse it (exit 2), and neither calls it complete.
     std::fs::write(&csv, &csv_bytes).unwrap();

@@ -191,7 +191,11 @@ pub fn inspect(dir: &Path) -> Result<Inspection, OutputError> {
     let points = summary["points"].as_array().map_or(1, Vec::len) as u64;
     let runs = summary["runs"].as_u64().unwrap_or(0);
     add_missing(&mut jobs, points, runs);
-    let written = Written { epochs: summary["epochs"].as_u64(), rows: summary["rows"].as_u64() };
+    let written = Written {
+        epochs: summary["epochs"].as_u64(),
+        rows: summary["rows"].as_u64(),
+        node_rows: summary["node_rows"].as_u64(),
+    };
     as_written(dir, &jobs, complete, written)
         .map_err(|reason| OutputError::Damaged { dir: dir.to_path_buf(), reason })?;
     Ok(Inspection {
@@ -250,6 +254,8 @@ fn stopped_here(path: &Path, parts: &Path) -> bool {
 struct Written {
     epochs: Option<u64>,
     rows: Option<u64>,
+    /// The rows of nodes.csv (a run written before the summary counted them: `None`).
+    node_rows: Option<u64>,
 }
 
 /// A merged run (complete, or stopped by a signal) has no row cut short, the rows its summary
@@ -284,14 +290,37 @@ fn as_written(
         return Err(format!("{says} it counts {rows} rows and metrics.csv holds {in_csv}"));
     }
     let name = crate::merge::PARQUET_FILE;
+    let rows = parquet_rows(dir, name, says)?;
+    if rows != in_csv {
+        return Err(format!("{says} {name} holds {rows} rows and metrics.csv {in_csv}"));
+    }
+    // The nodes' rewards: as many rows in nodes.csv and nodes.parquet as the summary counts.
+    if let Some(counted) = written.node_rows {
+        let (csv, pq) = (crate::NODES_CSV, crate::NODES_PARQUET);
+        let file = File::open(dir.join(csv)).map_err(|e| format!("{says} {csv}: {e}"))?;
+        let mut lines = 0u64;
+        for line in BufReader::new(file).lines().skip(1) {
+            let line = line.map_err(|e| format!("{says} {csv} cannot be read: {e}"))?;
+            lines += u64::from(!line.is_empty());
+        }
+        if lines != counted {
+            return Err(format!("{says} it counts {counted} node rows and {csv} holds {lines}"));
+        }
+        let rows = parquet_rows(dir, pq, says)?;
+        if rows != counted {
+            return Err(format!("{says} it counts {counted} node rows and {pq} holds {rows}"));
+        }
+    }
+    Ok(())
+}
+
+/// The rows of the Parquet file `name` in `dir`, or why it cannot be read.
+fn parquet_rows(dir: &Path, name: &str, says: &str) -> Result<u64, String> {
     let file = File::open(dir.join(name)).map_err(|e| format!("{says} {name}: {e}"))?;
     let reader = parquet::file::reader::SerializedFileReader::new(file)
         .map_err(|e| format!("{says} {name} cannot be read: {e}"))?;
     let rows = parquet::file::reader::FileReader::metadata(&reader).file_metadata().num_rows();
-    if u64::try_from(rows).ok() != Some(in_csv) {
-        return Err(format!("{says} {name} holds {rows} rows and metrics.csv {in_csv}"));
-    }
-    Ok(())
+    Ok(u64::try_from(rows).unwrap_or(u64::MAX))
 }
 
 /// A directory whose `.parts` was never merged.
