@@ -190,6 +190,17 @@ fn ratio_text(parts: u64, max: u64) -> String {
     crate::amount::format_scaled(u128::from(parts), digits)
 }
 
+impl Error {
+    /// The account (its index) whose balance an [`Error::InsufficientBalance`] found short, read
+    /// back from the holder as the ledger names it (`account:N`); `None` for a pool or another
+    /// error. One reading for every economy that names the account as its input did.
+    #[must_use]
+    pub fn short_account(&self) -> Option<u32> {
+        let Error::InsufficientBalance { holder, .. } = self else { return None };
+        holder.strip_prefix("account:").and_then(|n| n.parse().ok())
+    }
+}
+
 impl Coded for Error {
     fn code(&self) -> &'static str {
         match self {

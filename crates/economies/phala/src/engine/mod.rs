@@ -286,9 +286,7 @@ impl Phala {
             E::NotVaultOwner { account, .. } | E::NotContractDeveloper { account, .. } => {
                 Some(*account)
             }
-            E::Core(ergon_core::Error::InsufficientBalance { holder, .. }) => {
-                holder.strip_prefix("account:").and_then(|n| n.parse().ok())
-            }
+            E::Core(core) => core.short_account(),
             _ => None,
         };
         let mut out = e.to_string();

@@ -485,17 +485,12 @@ impl Trias {
     /// the node by index, named after the message, and the amounts in tokens); any other
     /// refusal as it is.
     fn in_tokens(&self, e: TriasError) -> TriasError {
-        let TriasError::Core(ergon_core::Error::InsufficientBalance {
-            ref holder,
-            ref token,
-            needed,
-            available,
-        }) = e
+        let TriasError::Core(ref core) = e else { return e };
+        let ergon_core::Error::InsufficientBalance { ref token, needed, available, .. } = *core
         else {
             return e;
         };
-        // `account:N`, as the ledger names an account.
-        let account = holder.strip_prefix("account:").and_then(|n| n.parse().ok());
+        let account = core.short_account();
         let Some(node) = self.accounts.iter().position(|a| Some(a.0) == account) else {
             return e;
         };
